@@ -1,0 +1,205 @@
+"""Agent adapters: an agent's hook payload → Action, and a Decision → the agent's reply.
+
+``run_hook`` is the shared runner: read stdin, judge within a time budget, record in
+the audit log, answer.  It never raises and never exits non-zero: both Claude Code
+and Cursor treat a crash or exit 1 as "proceed", so every failure becomes an
+explicit answer (deny or ask) carrying the error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+MAX_STDIN = 4 * 1024 * 1024
+DEFAULT_BUDGET_MS = 2000
+
+ADAPTERS = {
+    "claude-code": "interlock.adapters.claude_code",
+    "cursor": "interlock.adapters.cursor",
+}
+
+
+class BadPayload(Exception):
+    """The agent sent something we cannot read: answered with a clear fail-closed reply."""
+
+
+class HookTimeout(Exception):
+    pass
+
+
+class Event:
+    """What an adapter understood of one hook call."""
+
+    __slots__ = ("action", "name", "reply_kind", "info", "skip")
+
+    def __init__(self, action=None, name="", reply_kind="", info=None, skip=False):
+        self.action = action        # interlock.actions.Action, or None when nothing to judge
+        self.name = name            # the agent's event name
+        self.reply_kind = reply_kind
+        self.info = info or {}
+        self.skip = skip            # an event/tool we deliberately do not judge
+
+
+def _load(name):
+    import importlib
+
+    return importlib.import_module(ADAPTERS[name])
+
+
+def _alarm(ms):
+    import signal
+
+    def on_alarm(signum, frame):
+        raise HookTimeout(f"analysis did not finish within its {ms} ms budget")
+
+    try:
+        signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, ms / 1000.0)
+        return True
+    except (ValueError, AttributeError, OSError):
+        return False
+
+
+def _cancel_alarm():
+    import signal
+
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    except Exception:
+        pass
+
+
+def run_hook(agent: str, stdin=None, stdout=None, env=None) -> int:
+    stdin = stdin or sys.stdin.buffer
+    stdout = stdout or sys.stdout
+    env = os.environ if env is None else env
+    adapter = _load(agent)
+    event = None
+    decision = None
+    ctx = None
+    budget = DEFAULT_BUDGET_MS
+    try:
+        budget = int(env.get("INTERLOCK_HOOK_BUDGET_MS") or DEFAULT_BUDGET_MS)
+    except ValueError:
+        pass
+    armed = _alarm(budget)
+    try:
+        from ..actions import ASK, DENY, Decision
+
+        try:
+            raw = stdin.read(MAX_STDIN + 1)
+            if len(raw) > MAX_STDIN:
+                raise BadPayload(f"hook input larger than {MAX_STDIN // (1024 * 1024)} MB")
+            payload = _parse_json(raw)
+            event = adapter.parse(payload, env)
+            if event.skip or event.action is None:
+                decision = None
+            else:
+                from ..engine import Context, evaluate
+
+                a = event.action
+                ctx = Context(a.cwd, workspace=a.workspace, env=env)
+                a.workspace = ctx.workspace
+                decision = evaluate(a, ctx)
+        except BadPayload as e:
+            decision = Decision.failure(f"bad hook input: {e}", DENY)
+        except HookTimeout as e:
+            decision = Decision.failure(str(e), ASK)
+        except RecursionError:
+            decision = Decision.failure("input nested too deeply to analyse", ASK)
+        except Exception as e:
+            from ..policy import PolicyError
+            from ..redact import redact
+
+            if isinstance(e, PolicyError):
+                decision = Decision.failure(f"the Interlock policy is invalid: {redact(str(e))}", DENY)
+            else:
+                decision = Decision.failure(f"{type(e).__name__}: {redact(str(e))[:300]}", ASK)
+        _cancel_alarm()
+        armed = False
+        if decision is not None:
+            _audit(agent, event, decision, ctx, env)
+        out = adapter.render(decision, event, ctx)
+    except BaseException as e:  # last line of defence: still answer
+        if armed:
+            _cancel_alarm()
+        try:
+            out = adapter.emergency(f"{type(e).__name__}: {e}")
+        except Exception:
+            out = '{"error": "interlock failed"}'
+    if out:
+        try:
+            stdout.write(out if out.endswith("\n") else out + "\n")
+            stdout.flush()
+        except Exception:
+            pass
+    return 0
+
+
+def _parse_json(raw: bytes):
+    import json
+
+    if not raw or not raw.strip():
+        raise BadPayload("empty input: expected one JSON object on stdin")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise BadPayload(f"input is not valid UTF-8 (byte {e.start})") from None
+    try:
+        payload = json.loads(text)
+    except ValueError as e:
+        raise BadPayload(f"input is not JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
+    if not isinstance(payload, dict):
+        raise BadPayload(f"expected a JSON object, got {type(payload).__name__}")
+    return payload
+
+
+def _audit(agent, event, decision, ctx, env):
+    from ..policy import state_dir
+
+    try:
+        from ..audit import AuditLog
+
+        a = event.action if event else None
+        AuditLog(state_dir(env)).append(
+            action=a.summary if a else "(unreadable hook input)",
+            decision=decision, agent=agent, session=(a.session if a else None),
+            cwd=(a.cwd if a else None), tool=(a.tool if a else None),
+            digest=(a.digest() if a else None),
+            extra={"event": event.name} if event else None)
+    except Exception as e:
+        # The decision stands (never turned into allow); the failure is reported.
+        decision.reasons.append(f"(audit log not written: {type(e).__name__}: {e})")
+        try:
+            sys.stderr.write(f"interlock: audit log not written: {e}\n")
+        except Exception:
+            pass
+
+
+def str_field(d, key, required=True):
+    v = d.get(key)
+    if v is None:
+        if required:
+            raise BadPayload(f"missing field {key!r}")
+        return None
+    if not isinstance(v, str):
+        raise BadPayload(f"field {key!r} must be a string, got {type(v).__name__}")
+    return v
+
+
+def dict_field(d, key):
+    v = d.get(key)
+    if not isinstance(v, dict):
+        raise BadPayload(f"field {key!r} must be an object, got {type(v).__name__ if v is not None else 'nothing'}")
+    return v
+
+
+def summarize(decision, limit=6):
+    """Reasons as a short, readable block."""
+    rs = decision.reasons[:limit]
+    more = len(decision.reasons) - len(rs)
+    text = "\n".join(f"- {r}" for r in rs)
+    if more > 0:
+        text += f"\n- … and {more} more"
+    return text

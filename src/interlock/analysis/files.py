@@ -1,0 +1,49 @@
+"""File tools (Read, Write, Edit, Grep, Glob...): secrets, Interlock's own files, protected paths."""
+
+from __future__ import annotations
+
+from ..actions import FILE_READ, Finding
+from .. import rules as _rules
+from . import paths as P
+from .secrets import is_secret_path
+
+
+def _finding(rule_id, action, target, effect):
+    r = _rules.RULES[rule_id]
+    return Finding(rule_id, r.severity, effect, target, f"{action.tool or action.kind} {target}", r.why)
+
+
+def analyze(action, ctx):
+    path = action.payload.get("path") or ""
+    if not path:
+        return []
+    pctx = ctx.pctx
+    findings = []
+    if action.kind == FILE_READ:
+        raw = path
+        if "*" in raw or "?" in raw:
+            # Glob/Grep over a tree: only flag patterns that name secret files
+            raw = raw.replace("**/", "").replace("*", "x")
+        abs_path = P.resolve(raw, pctx)
+        extra, exempt = ctx.policy.secret_globs(ctx.workspace)
+        if is_secret_path(abs_path, pctx.home, extra, exempt):
+            findings.append(_finding("secrets.read-file", action, P.display(abs_path, pctx), "read-secret"))
+        return findings
+    place = P.classify(path, pctx, glob=False)
+    target = P.display(place.path, pctx)
+    if action.payload.get("op") == "delete":
+        from .shell.programs import _DELETE_RULES
+
+        rule = _DELETE_RULES.get(place.kind)
+        if rule:
+            findings.append(_finding(rule, action, target, "delete"))
+        return findings
+    if place.kind == P.SELF:
+        findings.append(_finding("interlock.self-protect", action, target, "modify"))
+    elif place.kind == P.PROTECTED:
+        findings.append(_finding("fs.delete-protected", action, target, "overwrite"))
+    elif place.kind in (P.SYSTEM, P.ROOT):
+        findings.append(_finding("fs.overwrite-system", action, target, "overwrite"))
+    elif place.kind == P.DEVICE:
+        findings.append(_finding("disk.write-device", action, target, "overwrite"))
+    return findings

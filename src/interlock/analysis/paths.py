@@ -1,0 +1,238 @@
+"""The one path resolver: where a path points and what kind of place that is.
+
+Every analyzer asks the same two questions of a path an action touches: what does
+it resolve to (against the action's cwd, ``~``/``$HOME`` and the workspace root),
+and how bad is it to lose it.  ``Place`` answers both.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from fnmatch import fnmatchcase
+
+UNKNOWN_MARK = "\x00"  # stands for a part of a word we cannot know statically
+
+# Place kinds, roughly from harmless to terrible.
+MISSING = "missing"            # inside the workspace and does not exist: nothing to lose
+TEMP = "temp"                  # under /tmp, /var/tmp, /dev/shm
+REGENERABLE = "regenerable"    # build outputs, caches, dependencies
+DEVNULL = "devnull"
+WORKSPACE = "workspace"        # project files (source)
+WORKSPACE_ALL = "workspace-all"  # every file of the workspace (`./*` at its root)
+UNKNOWN = "unknown"            # could not be resolved statically
+OUTSIDE = "outside"            # outside the workspace
+WORKSPACE_ROOT = "workspace-root"
+HOME = "home"                  # the home directory itself, or all of it
+SYSTEM = "system"              # /etc, /usr, ...
+ROOT = "root"                  # / or everything in it
+DEVICE = "device"              # block devices, /dev/*
+PROTECTED = "protected"        # policy says so
+SELF = "self"                  # Interlock's own policy, state, hook registrations
+
+REGENERABLE_DIRS = frozenset({
+    "node_modules", "dist", "build", "target", "out", ".next", ".nuxt", ".svelte-kit",
+    ".turbo", ".parcel-cache", ".angular", "__pycache__", ".pytest_cache", ".mypy_cache",
+    ".ruff_cache", ".venv", "venv", ".tox", ".nox", "coverage", "htmlcov", ".gradle",
+    ".eggs", "tmp", ".tmp", "temp", ".cache", "cache", "logs", ".hypothesis", ".sass-cache",
+    "bower_components", ".terraform", ".serverless", ".expo", ".dart_tool", "DerivedData",
+    ".nyc_output", "__snapshots__", ".docusaurus", "storybook-static", "site-packages",
+    "_build", "obj", "bin-debug", ".webpack", ".vite", ".yarn-cache", ".pnpm-store",
+    ".benchmarks", "cmake-build-debug", "cmake-build-release", "pip-wheel-metadata",
+})
+REGENERABLE_GLOBS = (
+    "*.pyc", "*.pyo", "*.pyd", "*.o", "*.obj", "*.a", "*.so", "*.class", "*.log", "*.tmp",
+    "*.temp", "*.egg-info", ".coverage", ".coverage.*", "coverage.xml", "coverage.json",
+    "lcov.info", ".DS_Store", "Thumbs.db", "npm-debug.log*", "yarn-error.log*",
+    ".eslintcache", "*.tsbuildinfo", "*.swp", "*.swo", "*~", "*.orig", "*.rej", "*.bak",
+    "junit.xml", "test-results", "*.whl", "*.tar.gz", "nohup.out", ".stylelintcache",
+    "*.prof", "*.pid", "core", "core.*",
+)
+SYSTEM_DIRS = frozenset({
+    "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/opt", "/proc",
+    "/root", "/run", "/sbin", "/srv", "/sys", "/usr", "/var", "/home", "/mnt", "/media",
+    "/snap", "/System", "/Library", "/Applications", "/Users", "/Volumes", "/private",
+    "/nix", "/data", "/backup", "/backups",
+})
+TEMP_DIRS = ("/tmp/", "/var/tmp/", "/dev/shm/", "/private/tmp/", "/private/var/folders/")
+HARMLESS_DEVICES = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/zero",
+                              "/dev/random", "/dev/urandom", "/dev/fd/1", "/dev/fd/2"})
+GLOB_CHARS = frozenset("*?[")
+
+
+class PathContext:
+    """What a path is resolved against for one action."""
+
+    __slots__ = ("cwd", "home", "workspace", "protected", "self_paths", "exists")
+
+    def __init__(self, cwd, home, workspace, protected=(), self_paths=(), exists=None):
+        self.cwd = cwd or "/"
+        self.home = (home or "/root").rstrip("/") or "/"
+        ws = workspace.rstrip("/") if workspace else None
+        # A workspace at / or $HOME would make everything "project source".
+        self.workspace = None if ws in (None, "", "/", self.home) else ws
+        self.protected = tuple(protected)     # absolute globs
+        self.self_paths = tuple(self_paths)   # absolute globs
+        self.exists = exists or os.path.lexists
+
+
+class Place:
+    __slots__ = ("kind", "path", "raw", "glob")
+
+    def __init__(self, kind, path, raw, glob=False):
+        self.kind = kind
+        self.path = path
+        self.raw = raw
+        self.glob = glob
+
+    def __repr__(self):
+        return f"Place({self.kind!r}, {self.path!r})"
+
+
+def expand_user(raw: str, home: str) -> str:
+    if raw == "~" or raw.startswith("~/"):
+        return home + raw[1:]
+    if raw.startswith("~") and UNKNOWN_MARK not in raw.split("/", 1)[0]:
+        user, _, rest = raw[1:].partition("/")
+        if user in ("+",):
+            return raw
+        base = "/root" if user == "root" else f"/home/{user}"
+        return base + ("/" + rest if rest else "")
+    return raw
+
+
+def resolve(raw: str, ctx: PathContext) -> str:
+    p = expand_user(raw, ctx.home)
+    if not p.startswith("/"):
+        p = ctx.cwd.rstrip("/") + "/" + p
+    p = posixpath.normpath(p)
+    if p.startswith("//"):
+        p = "/" + p.lstrip("/")
+    return p
+
+
+def _under(path: str, base: str) -> bool:
+    return path == base or path.startswith(base.rstrip("/") + "/")
+
+
+def is_regenerable(path: str, base: str | None = None) -> bool:
+    """A build output, cache or dependency directory (or a file inside one)."""
+    rel = path[len(base):] if base and _under(path, base) else path
+    parts = [p for p in rel.split("/") if p]
+    if not parts:
+        return False
+    for part in parts[:-1]:
+        if part in REGENERABLE_DIRS or part.endswith(".egg-info"):
+            return True
+    last = parts[-1]
+    if last in REGENERABLE_DIRS:
+        return True
+    global _REGEN_RE
+    if _REGEN_RE is None:
+        import re
+        from fnmatch import translate
+
+        _REGEN_RE = re.compile("|".join(f"(?:{translate(g)})" for g in REGENERABLE_GLOBS))
+    return _REGEN_RE.match(last) is not None
+
+
+_REGEN_RE = None
+
+
+def matches_any(path: str, globs) -> bool:
+    for g in globs:
+        if fnmatchcase(path, g) or (g.endswith("/**") and _under(path, g[:-3])):
+            return True
+    return False
+
+
+def classify(raw: str, ctx: PathContext, *, glob: bool | None = None, check_exists=True) -> Place:
+    """Say what kind of place ``raw`` (as the agent wrote it, resolved) is."""
+    if glob is None:
+        glob = any(c in GLOB_CHARS for c in raw)
+    if UNKNOWN_MARK in raw:
+        prefix = raw.split(UNKNOWN_MARK, 1)[0]
+        if "/" in prefix.rstrip("/") or (prefix.startswith("~") and prefix.endswith("/") and len(prefix) > 2):
+            base_raw = prefix if prefix.endswith("/") else posixpath.dirname(prefix) + "/"
+            base = resolve(base_raw, ctx)
+            if base not in ("/",) and _under(base, "/tmp") and base != "/tmp":
+                return Place(TEMP, base, raw, glob)
+            if is_regenerable(base, ctx.workspace) and base != ctx.home:
+                return Place(REGENERABLE, base, raw, glob)
+        return Place(UNKNOWN, None, raw, glob)
+
+    path = resolve(raw, ctx)
+    # "everything in a directory": the base of a trailing glob component
+    contents_of = None
+    if glob:
+        head, _, last = path.rpartition("/")
+        head = head or "/"
+        if not any(c in GLOB_CHARS for c in head) and last in ("*", ".*", "*.*", "{*,.*}", ".[!.]*", "..?*"):
+            contents_of = head
+
+    if ctx.self_paths and matches_any(path, ctx.self_paths):
+        return Place(SELF, path, raw, glob)
+    if ctx.protected and matches_any(path, ctx.protected):
+        return Place(PROTECTED, path, raw, glob)
+    if path in HARMLESS_DEVICES:
+        return Place(DEVNULL, path, raw, glob)
+    if path.startswith("/dev/"):
+        return Place(DEVICE, path, raw, glob)
+    if path == "/" or contents_of == "/":
+        return Place(ROOT, path, raw, glob)
+    home = ctx.home
+    if path == home or contents_of == home or (home != "/" and _under(home, path)):
+        # the home directory, all of it, or a directory that contains it
+        return Place(HOME if path not in SYSTEM_DIRS or path == home else SYSTEM, path, raw, glob)
+    ws = ctx.workspace
+    if not (ws and _under(path, ws)):
+        for t in TEMP_DIRS:
+            if path.startswith(t):
+                return Place(TEMP, path, raw, glob)
+    if ws and _under(path, ws):
+        if path == ws:
+            return Place(WORKSPACE_ROOT, path, raw, glob)
+        if contents_of == ws:
+            return Place(WORKSPACE_ALL, path, raw, glob)
+        if is_regenerable(path, ws):
+            return Place(REGENERABLE, path, raw, glob)
+        if check_exists and not glob and not ctx.exists(path):
+            return Place(MISSING, path, raw, glob)
+        return Place(WORKSPACE, path, raw, glob)
+    if ws and _under(ws, path):
+        # a parent of the workspace
+        return Place(OUTSIDE, path, raw, glob)
+    top = "/" + path.split("/", 2)[1]
+    if path == top or contents_of == top or (top in SYSTEM_DIRS and not _under(path, home)):
+        if top not in ("/tmp",) or path == "/tmp":
+            return Place(SYSTEM, path, raw, glob)
+    if is_regenerable(path, home if _under(path, home) else None):
+        return Place(REGENERABLE, path, raw, glob)
+    return Place(OUTSIDE, path, raw, glob)
+
+
+def display(path: str | None, ctx: PathContext) -> str:
+    """A path as a human reads it: relative to the workspace, or with ~."""
+    if path is None:
+        return "<unresolved>"
+    ws = ctx.workspace
+    if ws and _under(path, ws) and path != ws:
+        return path[len(ws) + 1:]
+    if ctx.home != "/" and _under(path, ctx.home):
+        return "~" + path[len(ctx.home):]
+    return path
+
+
+def find_workspace(cwd: str, explicit: str | None = None, limit: int = 40) -> str:
+    """The workspace root: explicit (agent-given) root, else git top-level of cwd, else cwd."""
+    if explicit:
+        return explicit
+    d = cwd
+    for _ in range(limit):
+        if os.path.exists(d + "/.git"):
+            return d
+        parent = posixpath.dirname(d)
+        if parent == d:
+            break
+        d = parent
+    return cwd

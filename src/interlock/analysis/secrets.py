@@ -1,0 +1,73 @@
+"""Which files hold secrets.  Defaults live here as data; policy adds and exempts."""
+
+from __future__ import annotations
+
+import re
+from fnmatch import fnmatchcase, translate
+
+# Matched against the file's basename.
+SECRET_NAMES = (
+    ".env", ".env.*", "*.env", ".envrc", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore",
+    "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk", "*_rsa", "*_ed25519",
+    ".netrc", "_netrc", ".npmrc", ".pypirc", ".git-credentials", ".vault-token", ".pgpass", ".my.cnf",
+    "credentials.json", "service-account*.json", "*-service-account.json", "*credentials*.json",
+    "client_secret*.json", "secrets.yaml", "secrets.yml", "secrets.json", "secret.yaml",
+    "terraform.tfstate", "terraform.tfstate.backup", "*.tfstate", "*.tfvars", "*.tfvars.json",
+    ".bash_history", ".zsh_history", ".python_history", ".psql_history", ".mysql_history",
+    ".node_repl_history", ".sh_history", ".histfile", "*.kdbx", "*.keychain", "*.keychain-db",
+    "htpasswd", ".htpasswd", "shadow", "gshadow",
+)
+# Look-alikes that are documentation, not secrets.
+NOT_SECRET_NAMES = (
+    ".env.example", ".env.sample", ".env.template", ".env.dist", ".env.defaults", ".env.schema",
+    "*.example", "*.sample", "*.template", "*.pub", "*.dist",
+)
+# Matched against the path relative to $HOME (everything below these is secret).
+SECRET_HOME_TREES = (
+    ".aws/credentials", ".aws/config", ".config/gcloud", ".azure", ".kube/config", ".kube/configs",
+    ".docker/config.json", ".config/gh/hosts.yml", ".railway/config.json", ".fly/config.yml",
+    ".config/fly", ".vercel/auth.json", ".local/share/com.vercel.cli", ".supabase/access-token",
+    ".config/netlify", ".netlify/config.json", ".doppler", ".config/op", ".op", ".password-store",
+    ".gnupg", ".gem/credentials", ".config/hub", ".terraform.d/credentials.tfrc.json",
+    ".config/heroku", ".ssh/id_", ".mozilla/firefox", ".config/google-chrome",
+    ".config/chromium", ".local/share/keyrings", ".cargo/credentials", ".cargo/credentials.toml",
+    ".config/pip/pip.conf", ".config/rclone/rclone.conf", ".s3cfg", ".boto", ".oci/config",
+    ".config/doctl/config.yaml", ".wrangler", ".config/configstore",
+)
+SECRET_ABS_TREES = ("/etc/shadow", "/etc/gshadow", "/etc/ssh/ssh_host_", "/var/run/secrets",
+                    "/run/secrets", "/proc/self/environ", "/proc/1/environ")
+
+
+_NAME_RE = None
+_NOT_NAME_RE = None
+
+
+def _compile(globs):
+    return re.compile("|".join(f"(?:{translate(g)})" for g in globs))
+
+
+def is_secret_path(path: str, home: str, extra=(), exempt=()) -> bool:
+    """True when ``path`` (absolute, normalised) names a file that holds secrets."""
+    global _NAME_RE, _NOT_NAME_RE
+    if exempt and any(fnmatchcase(path, g) for g in exempt):
+        return False
+    if extra and any(fnmatchcase(path, g) for g in extra):
+        return True
+    if _NAME_RE is None:
+        _NAME_RE, _NOT_NAME_RE = _compile(SECRET_NAMES), _compile(NOT_SECRET_NAMES)
+    base = path.rsplit("/", 1)[-1]
+    if _NOT_NAME_RE.match(base):
+        return False
+    if _NAME_RE.match(base):
+        return True
+    if home and path.startswith(home + "/"):
+        rel = path[len(home) + 1:]
+        for tree in SECRET_HOME_TREES:
+            if rel.startswith(tree):
+                return True
+    for tree in SECRET_ABS_TREES:
+        if path.startswith(tree):
+            return True
+    if "/proc/" in path and path.endswith("/environ"):
+        return True
+    return False

@@ -1,0 +1,741 @@
+"""Shell analysis: walk the bash syntax tree, resolve words, unwrap, and hand each
+simple command to the program knowledge in ``programs.py``.
+
+What it sees through: lists, pipelines, subshells, brace groups, ``$(...)``,
+backticks, process substitution, functions defined and called in the same command,
+variables assigned earlier (``X=rm; $X -rf ~``), quoting tricks (``r''m``, ``\\rm``),
+wrappers (sudo, env, xargs, find -exec, ssh, ...), nested shells at any depth
+(bounded), heredocs, here-strings, ``echo ... | sh``, scripts on disk, and inline
+interpreter code.
+"""
+
+from __future__ import annotations
+
+from ...actions import Finding
+from ... import rules as _rules
+from ..paths import UNKNOWN_MARK, PathContext, classify, display, resolve
+from . import parser as _parser
+
+U = UNKNOWN_MARK
+MAX_DEPTH = 12          # nested shells / scripts / function calls
+MAX_COMMANDS = 4000     # simple commands analysed per action
+MAX_SCRIPT_BYTES = 512 * 1024
+MAX_LOOP_VALUES = 16
+
+_SEP_TYPES = frozenset({";", "&&", "||", "&", "|", "|&", "\n", "(", ")", "{", "}", "do", "done",
+                        "then", "fi", "if", "elif", "else", "while", "until", "for", "in", "case",
+                        "esac", ";;", "comment", "!"})
+
+
+class TooComplex(Exception):
+    pass
+
+
+class Cmd:
+    """One simple command after word resolution."""
+
+    __slots__ = ("argv", "node", "stdin", "redirects", "assigns", "origin", "text", "sudo", "remote")
+
+    def __init__(self, argv, node=None, stdin=None, redirects=(), assigns=None, origin=None,
+                 text=None, sudo=False, remote=None):
+        self.argv = argv
+        self.node = node
+        self.stdin = stdin          # None | ("text", s) | ("file", raw) | ("opaque", rule, why) | ("paths", [raw])
+        self.redirects = redirects  # [(op, raw_target)]
+        self.assigns = assigns or {}
+        self.origin = origin        # "scripts/x.sh:12" when inside a file
+        self.text = text
+        self.sudo = sudo
+        self.remote = remote        # host / container name when run elsewhere
+
+    @property
+    def name(self):
+        return self.argv[0] if self.argv else ""
+
+    @property
+    def args(self):
+        return self.argv[1:]
+
+    def evidence(self):
+        if self.text is not None:
+            return self.text
+        return " ".join(_show(a) for a in self.argv)
+
+    def derive(self, argv, **kw):
+        c = Cmd(argv, self.node, kw.get("stdin", self.stdin), kw.get("redirects", ()),
+                self.assigns, self.origin, None, kw.get("sudo", self.sudo), kw.get("remote", self.remote))
+        return c
+
+
+def _show(word: str) -> str:
+    w = word.replace(U, "$?")
+    if not w or any(c in w for c in " \t\n'\"$`;&|<>()"):
+        return "'" + w.replace("'", "'\\''") + "'"
+    return w
+
+
+def _node_text(node) -> str:
+    return node.text.decode("utf-8", "replace")
+
+
+class Scope:
+    """Shell variables and functions known at a point of the walk."""
+
+    __slots__ = ("vars", "funcs", "cwd")
+
+    def __init__(self, vars, funcs, cwd):
+        self.vars = vars
+        self.funcs = funcs
+        self.cwd = cwd
+
+    def child(self):
+        return Scope(dict(self.vars), dict(self.funcs), self.cwd)
+
+
+class ShellAnalyzer:
+    def __init__(self, pctx: PathContext, *, env=None, protected_branches=None,
+                 resolve_environment=None, read_file=None, secret_extra=(), secret_exempt=()):
+        self.pctx = pctx
+        self.written = set()        # paths this command line writes (a script it then runs is unknown)
+        self.secret_extra = tuple(secret_extra)
+        self.secret_exempt = tuple(secret_exempt)
+        self.findings: list[Finding] = []
+        self.env = env or {}
+        self.protected_branches = tuple(protected_branches or ("main", "master", "production", "release*"))
+        self.resolve_environment = resolve_environment
+        self.read_file = read_file or _read_file
+        self.count = 0
+        self.depth = 0
+        self.call_stack: list[str] = []
+        self.origin_stack: list[tuple[str, int]] = []  # (file display name, line offset)
+        self.remote: str | None = None
+        self._seen = set()
+
+    # --- findings ------------------------------------------------------------------
+    def emit(self, rule_id, cmd, target=None, effect="", note=None, why=None):
+        rule = _rules.RULES[rule_id]
+        evidence = cmd.evidence() if isinstance(cmd, Cmd) else str(cmd)
+        if len(evidence) > 300:
+            evidence = evidence[:297] + "..."
+        location = cmd.origin if isinstance(cmd, Cmd) else None
+        remote = cmd.remote if isinstance(cmd, Cmd) else self.remote
+        environment = None
+        if remote:
+            note = f"on {remote}" + (f"; {note}" if note else "")
+            if self.resolve_environment:
+                environment = self.resolve_environment("host", remote.split(":", 1)[-1])
+        key = (rule_id, evidence, target, location)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        self.findings.append(Finding(rule_id, rule.severity, effect, target, evidence,
+                                     why or rule.why, location=location, note=note,
+                                     environment=environment))
+
+    # --- entry points --------------------------------------------------------------
+    def analyze(self, source: str, cwd: str | None = None):
+        scope = Scope(self._base_vars(), {}, cwd or self.pctx.cwd)
+        try:
+            self.run_source(source, scope)
+        except (TooComplex, RecursionError) as e:
+            self.emit("shell.too-complex", source[:200], effect="unknown",
+                      note=str(e) or "too deeply nested")
+        return self.findings
+
+    def _base_vars(self):
+        home = self.pctx.home
+        v = {"HOME": home, "PWD": self.pctx.cwd, "TMPDIR": "/tmp", "TMP": "/tmp", "TEMP": "/tmp"}
+        user = self.env.get("USER")
+        if user:
+            v["USER"] = user
+        return v
+
+    def run_source(self, source: str, scope: Scope, origin=None):
+        """Parse and walk a piece of shell source (a command line, -c string, script)."""
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise TooComplex(f"nesting deeper than {MAX_DEPTH} levels")
+            if origin:
+                self.origin_stack.append(origin)
+            tree = _parser.parse(source)
+            self.walk(tree.root_node, scope)
+        finally:
+            self.depth -= 1
+            if origin:
+                self.origin_stack.pop()
+
+    def _origin(self, node):
+        if not self.origin_stack:
+            return None
+        name, offset = self.origin_stack[-1]
+        return f"{name}:{node.start_point[0] + 1 + offset}"
+
+    # --- tree walk -------------------------------------------------------------------
+    def walk(self, node, scope: Scope, stdin=None):
+        t = node.type
+        if t == "command":
+            self.command(node, scope, stdin)
+        elif t == "pipeline":
+            self.pipeline(node, scope)
+        elif t == "redirected_statement":
+            self.redirected(node, scope, stdin)
+        elif t == "variable_assignment":
+            self.assignment(node, scope, export=False)
+        elif t == "variable_assignments":
+            for ch in node.named_children:
+                self.assignment(ch, scope, export=False)
+        elif t == "declaration_command":
+            self.declaration(node, scope)
+        elif t == "unset_command":
+            for ch in node.named_children:
+                name = self.word(ch, scope)
+                if name.startswith("INTERLOCK_"):
+                    self.emit("interlock.env-tamper", self._cmd(node, ["unset", name]), target=name, effect="unset")
+                scope.vars.pop(name, None)
+        elif t == "function_definition":
+            name_node = node.child_by_field_name("name")
+            body = node.child_by_field_name("body")
+            if name_node is not None and body is not None:
+                scope.funcs[_node_text(name_node)] = (body, self.origin_stack[-1] if self.origin_stack else None)
+        elif t == "subshell":
+            inner = scope.child()
+            for ch in node.named_children:
+                self.walk(ch, inner)
+        elif t == "for_statement":
+            self.for_loop(node, scope)
+        elif t in ("comment", "heredoc_body", "heredoc_start", "heredoc_end"):
+            return
+        elif t == "command_substitution" or t == "process_substitution":
+            inner = scope.child()
+            for ch in node.named_children:
+                self.walk(ch, inner)
+        elif t in ("word", "string", "raw_string", "concatenation", "simple_expansion", "expansion",
+                   "number", "ansi_c_string", "arithmetic_expansion", "translated_string"):
+            self._walk_substitutions(node, scope)
+        else:
+            for ch in node.named_children:
+                self.walk(ch, scope)
+
+    def _walk_substitutions(self, node, scope):
+        """Analyse command substitutions buried in words ($(...), backticks, <(...))."""
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            if n.type in ("command_substitution", "process_substitution"):
+                self.walk(n, scope)
+            else:
+                stack.extend(n.named_children)
+
+    def pipeline(self, node, scope):
+        prev = None
+        stages = [c for c in node.named_children]
+        for i, st in enumerate(stages):
+            stdin = None
+            if i > 0:
+                stdin = self._stage_output(prev, scope) or ("unknown", _stage_name(prev))
+            self.walk(st, scope, stdin=stdin)
+            prev = st
+
+    def redirected(self, node, scope, stdin):
+        body = node.child_by_field_name("body")
+        redirects = []
+        for ch in node.children:
+            if ch.type in ("file_redirect", "heredoc_redirect", "herestring_redirect"):
+                redirects.append(ch)
+        stdin2, reds = self._redirects(redirects, scope)
+        if stdin2 is not None:
+            stdin = stdin2
+        if body is None:
+            # a bare redirect such as `> file` or `: > file`
+            self._check_redirect_targets(reds, Cmd([":"], node, text=_node_text(node), origin=self._origin(node)))
+            return
+        if body.type == "command":
+            self.command(body, scope, stdin, extra_redirects=reds, stmt_node=node)
+        else:
+            self.walk(body, scope, stdin=stdin)
+            self._check_redirect_targets(reds, Cmd(["redirect"], node, text=_node_text(node)[:300],
+                                                   origin=self._origin(node)))
+
+    def _redirects(self, nodes, scope):
+        """Turn redirect nodes into (stdin, [(op, target)])."""
+        stdin = None
+        out = []
+        for r in nodes:
+            if r.type == "heredoc_redirect":
+                body = None
+                for ch in r.children:
+                    if ch.type == "heredoc_body":
+                        body = ch
+                if body is not None:
+                    text = _node_text(body)
+                    if U not in text:
+                        stdin = ("text", text, body.start_point[0])
+                    else:
+                        stdin = ("opaque", "shell.opaque-eval", "here-document with unknown values")
+                # pipelines/redirects chained after the heredoc start: `cat <<EOF > f`
+                for ch in r.named_children:
+                    if ch.type in ("file_redirect",):
+                        _, more = self._redirects([ch], scope)
+                        out.extend(more)
+                    elif ch.type in ("pipeline", "command", "list", "redirected_statement"):
+                        self.walk(ch, scope)
+            elif r.type == "herestring_redirect":
+                val = None
+                for ch in r.named_children:
+                    val = self.word(ch, scope)
+                if val is not None:
+                    stdin = ("text", val, r.start_point[0]) if U not in val else (
+                        "opaque", "shell.opaque-eval", "here-string with unknown values")
+            else:
+                op = None
+                dest = None
+                for ch in r.children:
+                    if ch.type in (">", ">>", ">|", "&>", "&>>", "<", ">&", "<&", "<>", ">&-", "<&-"):
+                        op = ch.type
+                dnode = r.child_by_field_name("destination")
+                if dnode is not None:
+                    if dnode.type in ("command_substitution", "process_substitution"):
+                        self.walk(dnode, scope)
+                    dest = self.word(dnode, scope)
+                if op is None or dest is None:
+                    continue
+                if op == "<":
+                    stdin = ("file", dest)
+                    out.append(("<", dest))
+                elif op in (">&", "<&") and (dest.isdigit() or dest == "-"):
+                    continue
+                else:
+                    out.append((op, dest))
+        return stdin, out
+
+    def _check_redirect_targets(self, reds, cmd):
+        from . import programs
+
+        for op, target in reds:
+            if op == "<":
+                programs.check_read(self, cmd, target)
+            elif op in (">>", "&>>"):
+                programs.check_append(self, cmd, target)
+            else:
+                programs.check_overwrite(self, cmd, target, how="redirect")
+
+    def _stage_output(self, node, scope):
+        """What a pipeline stage writes to the next stage's stdin, when we can tell."""
+        from . import programs
+
+        if node is None:
+            return None
+        n = node
+        own_stdin = None
+        if n.type == "redirected_statement":
+            body = n.child_by_field_name("body")
+            own_stdin, _ = self._redirects([c for c in n.children if c.type.endswith("redirect")], scope)
+            n = body
+        if n is None or n.type != "command":
+            return None
+        argv = self.argv(n, scope)
+        if not argv:
+            return None
+        return programs.stage_output(self, argv, own_stdin)
+
+    def assignment(self, node, scope, export):
+        name_node = node.child_by_field_name("name")
+        value_node = node.child_by_field_name("value")
+        name = _node_text(name_node) if name_node is not None else ""
+        if "[" in name:
+            return
+        value = self.word(value_node, scope, assignment=True) if value_node is not None else ""
+        if name.startswith("INTERLOCK_"):
+            self.emit("interlock.env-tamper", self._cmd(node, None), target=name, effect="set")
+        scope.vars[name] = value
+
+    def declaration(self, node, scope):
+        for ch in node.named_children:
+            if ch.type == "variable_assignment":
+                self.assignment(ch, scope, export=True)
+            elif ch.type in ("variable_name", "word"):
+                self._walk_substitutions(ch, scope)
+
+    def for_loop(self, node, scope):
+        var = node.child_by_field_name("variable")
+        body = node.child_by_field_name("body")
+        values = []
+        for ch in node.children_by_field_name("value"):
+            self._walk_substitutions(ch, scope)
+            values.append(self.word(ch, scope))
+        name = _node_text(var) if var is not None else ""
+        if body is None:
+            return
+        if not values:
+            values = [U]
+        # word splitting of a variable holding a list: `for d in $DIRS`
+        split = []
+        for v in values:
+            split.extend(v.split() if (" " in v and U not in v) else [v])
+        for v in split[:MAX_LOOP_VALUES]:
+            scope.vars[name] = v
+            self.walk(body, scope)
+
+    # --- words ---------------------------------------------------------------------
+    def word(self, node, scope, assignment=False) -> str:
+        """Resolve a word to its static value; parts we cannot know become U."""
+        t = node.type
+        if t == "word":
+            s = _node_text(node)
+            if "\\" in s:
+                s = _unescape(s)
+            if assignment and (s == "~" or s.startswith("~/")):
+                s = self.pctx.home + s[1:]
+            return s
+        if t == "raw_string":
+            return _node_text(node)[1:-1]
+        if t == "string":
+            parts = []
+            for ch in node.named_children:
+                if ch.type == "string_content":
+                    s = _node_text(ch)
+                    parts.append(_unescape_dq(s) if "\\" in s else s)
+                else:
+                    parts.append(self.word(ch, scope))
+            return "".join(parts)
+        if t == "concatenation":
+            return "".join(self.word(ch, scope, assignment) for ch in node.children)
+        if t == "simple_expansion":
+            name = _node_text(node)[1:]
+            return scope.vars.get(name, U) if name != "PWD" else scope.cwd
+        if t == "expansion":
+            return self._expansion(node, scope)
+        if t == "ansi_c_string":
+            return _ansi_c(_node_text(node)[2:-1])
+        if t in ("command_substitution",):
+            inner = node.named_children
+            if len(inner) == 1 and inner[0].type == "command":
+                nm = inner[0].child_by_field_name("name")
+                if nm is not None and _node_text(nm) == "pwd" and inner[0].named_child_count == 1:
+                    return scope.cwd
+            return U
+        if t in ("number", "variable_name", "string_content", "special_variable_name"):
+            return _node_text(node)
+        if t == "process_substitution":
+            return "/dev/fd/63"
+        if t == "translated_string":
+            return self.word(node.named_children[0], scope) if node.named_children else ""
+        if t == "brace_expression":
+            return _node_text(node)
+        return U
+
+    def _expansion(self, node, scope):
+        text = _node_text(node)
+        inner = text[2:-1]
+        if not inner or inner[0] in "#!":
+            return U
+        name = ""
+        i = 0
+        while i < len(inner) and (inner[i].isalnum() or inner[i] == "_"):
+            i += 1
+        name, rest = inner[:i], inner[i:]
+        if not name:
+            return U
+        val = scope.vars.get(name, U) if name != "PWD" else scope.cwd
+        if not rest:
+            return val
+        if rest[:2] in (":-", ":=") or rest[:1] in ("-", "="):
+            default = rest[2:] if rest[:1] == ":" else rest[1:]
+            if val == U or (rest[:1] == ":" and val == ""):
+                # resolve the default word with a tiny parse
+                return self._default_word(default, scope)
+            return val
+        if rest[:2] == ":?" or rest[:1] == "?":
+            return val
+        return U
+
+    def _default_word(self, text, scope):
+        if not text:
+            return ""
+        if text.startswith("~"):
+            text = self.pctx.home + text[1:] if text == "~" or text.startswith("~/") else text
+        if "$" not in text and "`" not in text:
+            return text.strip("\"'")
+        try:
+            tree = _parser.parse("x " + text)
+            cmd = tree.root_node.named_children[0]
+            args = cmd.children_by_field_name("argument")
+            return "".join(self.word(a, scope) for a in args)
+        except Exception:
+            return U
+
+    def argv(self, node, scope):
+        out = []
+        name = node.child_by_field_name("name")
+        if name is not None:
+            out.append(self.word(name.named_children[0], scope) if name.named_children else _node_text(name))
+        for a in node.children_by_field_name("argument"):
+            out.append(self.word(a, scope))
+        return out
+
+    def _cmd(self, node, argv, **kw):
+        return Cmd(argv or [], node, text=_node_text(node)[:300], origin=self._origin(node), remote=self.remote, **kw)
+
+    # --- commands ----------------------------------------------------------------------
+    def command(self, node, scope, stdin, extra_redirects=(), stmt_node=None):
+        from . import programs
+
+        self.count += 1
+        if self.count > MAX_COMMANDS:
+            raise TooComplex(f"more than {MAX_COMMANDS} commands")
+        assigns = {}
+        reds_nodes = []
+        for ch in node.children:
+            ct = ch.type
+            if ct == "variable_assignment":
+                nm = ch.child_by_field_name("name")
+                val = ch.child_by_field_name("value")
+                name = _node_text(nm) if nm is not None else ""
+                assigns[name] = self.word(val, scope, assignment=True) if val is not None else ""
+                if val is not None:
+                    self._walk_substitutions(val, scope)
+                if name.startswith("INTERLOCK_"):
+                    self.emit("interlock.env-tamper", self._cmd(node, None), target=name, effect="set")
+            elif ct in ("file_redirect", "heredoc_redirect", "herestring_redirect"):
+                reds_nodes.append(ch)
+        for a in node.children_by_field_name("argument"):
+            if a.type not in ("word", "raw_string", "number"):
+                self._walk_substitutions(a, scope)
+        name_node = node.child_by_field_name("name")
+        if name_node is not None:
+            self._walk_substitutions(name_node, scope)
+        argv = self.argv(node, scope)
+        reds = list(extra_redirects)
+        if reds_nodes:
+            s2, more = self._redirects(reds_nodes, scope)
+            reds.extend(more)
+            if s2 is not None:
+                stdin = s2
+        text = _node_text(stmt_node or node)
+        cmd = Cmd(argv, node, stdin, reds, assigns, self._origin(node), text[:300] if len(text) > 300 else text,
+                  remote=self.remote)
+        if reds:
+            self._check_redirect_targets(reds, cmd)
+        if not argv:
+            return
+        if len(assigns) and not argv:
+            scope.vars.update(assigns)
+        self.dispatch(cmd, scope)
+
+    def dispatch(self, cmd: Cmd, scope: Scope):
+        """Judge one resolved simple command (also used for unwrapped inner commands)."""
+        from . import programs
+
+        if not cmd.argv:
+            return
+        name = cmd.argv[0]
+        if U in name:
+            programs.dynamic_command(self, cmd, scope)
+            return
+        if name in scope.funcs and "/" not in name:
+            self.call_function(cmd, scope)
+            return
+        base = name.rsplit("/", 1)[-1] if "/" in name else name
+        if "/" in name and name.endswith(".sh") or (("/" in name) and base not in programs.HANDLERS):
+            if programs.run_script_path(self, cmd, scope):
+                return
+        handler = programs.HANDLERS.get(base)
+        if handler is None:
+            handler = programs.prefix_handler(base)
+        if handler is not None:
+            if base != name:
+                cmd = cmd.derive([base] + cmd.argv[1:])
+                cmd.text = None
+            handler(self, cmd, scope)
+        else:
+            programs.unknown_program(self, cmd, scope)
+
+    def call_function(self, cmd, scope):
+        name = cmd.argv[0]
+        body, origin = scope.funcs[name]
+        if name in self.call_stack:
+            # recursion: a fork bomb if it calls itself in the background or a pipe
+            if _self_pipes(body, name):
+                self.emit("shell.fork-bomb", cmd, target=name, effect="exhaust")
+            return
+        self.call_stack.append(name)
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise TooComplex(f"nesting deeper than {MAX_DEPTH} levels")
+            inner = scope.child()
+            for i, a in enumerate(cmd.argv[1:10], 1):
+                inner.vars[str(i)] = a
+            if origin:
+                self.origin_stack.append(origin)
+            try:
+                self.walk(body, inner, stdin=cmd.stdin)
+            finally:
+                if origin:
+                    self.origin_stack.pop()
+        finally:
+            self.depth -= 1
+            self.call_stack.pop()
+
+    # --- nested sources ----------------------------------------------------------------
+    def nested_shell(self, source: str, cmd: Cmd, scope: Scope, remote=None, origin=None, cwd=None):
+        """Analyse a string that a shell will run (bash -c, eval, ssh host 'cmd', ...)."""
+        if U in source:
+            stripped = source.replace(U, "")
+            self.emit("shell.opaque-eval", cmd, effect="run",
+                      note="part of the command is only known when it runs")
+            if not stripped.strip():
+                return
+            source = source.replace(U, "UNKNOWN_VALUE")
+        inner = scope.child()
+        prev_remote, prev_ctx = self.remote, self.pctx
+        if cwd:
+            inner.cwd = cwd
+        if remote:
+            self.remote = remote
+            user_home = "/root" if remote.startswith("root@") else "/home/" + (
+                remote.split("@", 1)[0] if "@" in remote else "remote")
+            self.pctx = PathContext(user_home, user_home, None, (), ())
+            inner.cwd = user_home
+            inner.vars["HOME"] = user_home
+        try:
+            self.run_source(source, inner, origin=origin)
+        finally:
+            self.remote, self.pctx = prev_remote, prev_ctx
+
+    def remote_dispatch(self, cmd: Cmd, scope: Scope, argv, remote):
+        """Run an argv on another machine or container (docker exec, kubectl exec)."""
+        prev_remote, prev_ctx = self.remote, self.pctx
+        self.remote = remote
+        home = "/root"
+        self.pctx = PathContext(home, home, None, (), ())
+        inner = scope.child()
+        inner.cwd = home
+        inner.vars["HOME"] = home
+        try:
+            self.dispatch(cmd.derive(list(argv), remote=remote), inner)
+        finally:
+            self.remote, self.pctx = prev_remote, prev_ctx
+
+    def script_file(self, raw_path: str, cmd: Cmd, scope: Scope, language="shell", args=()):
+        """Read a script the command runs and analyse it. Returns False if it can't be read."""
+        path = resolve(raw_path, self._scope_ctx(scope))
+        ws = self.pctx.workspace or self.pctx.cwd
+        if not (path == ws or path.startswith(ws.rstrip("/") + "/")):
+            return False
+        src = self.read_file(path)
+        if src is None:
+            return False
+        name = display(path, self.pctx)
+        if language == "shell":
+            inner = scope.child()
+            for i, a in enumerate(args[:9], 1):
+                inner.vars[str(i)] = a
+            self.depth += 1
+            try:
+                if self.depth > MAX_DEPTH:
+                    raise TooComplex(f"nesting deeper than {MAX_DEPTH} levels")
+                self.origin_stack.append((name, 0))
+                try:
+                    self.walk(_parser.parse(src).root_node, inner)
+                finally:
+                    self.origin_stack.pop()
+            finally:
+                self.depth -= 1
+        else:
+            from . import programs
+
+            programs.inline_code(self, language, src, cmd, scope, origin=(name, 0))
+        return True
+
+    def _scope_ctx(self, scope):
+        if scope.cwd == self.pctx.cwd:
+            return self.pctx
+        return PathContext(scope.cwd, self.pctx.home, self.pctx.workspace, self.pctx.protected,
+                           self.pctx.self_paths, self.pctx.exists)
+
+    def place(self, raw: str, scope: Scope):
+        """Classify a path argument, relative to the scope's cwd."""
+        if U in scope.cwd and not raw.startswith(("/", "~")):
+            raw = U + "/" + raw
+        return classify(raw, self._scope_ctx(scope))
+
+
+def _self_pipes(body, name) -> bool:
+    stack = [body]
+    while stack:
+        n = stack.pop()
+        if n.type in ("pipeline",):
+            for c in n.named_children:
+                if c.type == "command":
+                    nm = c.child_by_field_name("name")
+                    if nm is not None and _node_text(nm) == name:
+                        return True
+        if n.type == "&":
+            return True
+        stack.extend(n.children)
+    return False
+
+
+def _stage_name(node) -> str:
+    t = _node_text(node).strip().split()
+    return t[0] if t else "a command"
+
+
+def _read_file(path: str):
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_SCRIPT_BYTES + 1)
+    except OSError:
+        return None
+    if len(data) > MAX_SCRIPT_BYTES:
+        data = data[:MAX_SCRIPT_BYTES]
+    if b"\x00" in data[:4096]:
+        return None
+    return data.decode("utf-8", "replace")
+
+
+def _unescape(s: str) -> str:
+    out = []
+    i = 0
+    n = len(s)
+    while i < n:
+        c = s[i]
+        if c == "\\" and i + 1 < n:
+            if s[i + 1] == "\n":
+                i += 2
+                continue
+            out.append(s[i + 1])
+            i += 2
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def _unescape_dq(s: str) -> str:
+    out = []
+    i = 0
+    n = len(s)
+    while i < n:
+        c = s[i]
+        if c == "\\" and i + 1 < n and s[i + 1] in '$`"\\\n':
+            if s[i + 1] != "\n":
+                out.append(s[i + 1])
+            i += 2
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def _ansi_c(s: str) -> str:
+    if "\\" not in s:
+        return s
+    try:
+        import codecs
+
+        return codecs.decode(s.encode("latin-1", "backslashreplace"), "unicode_escape")
+    except Exception:
+        return U

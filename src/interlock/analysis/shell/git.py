@@ -1,0 +1,270 @@
+"""git: which sub-commands lose work or rewrite shared history."""
+
+from __future__ import annotations
+
+import os
+from fnmatch import fnmatchcase
+
+from .. import paths as P
+from ..paths import UNKNOWN_MARK as U
+
+_GLOBAL_WITH_ARG = ("-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path", "--super-prefix",
+                    "--config-env", "--list-cmds")
+
+
+def _is_protected(a, branch):
+    if not branch or U in branch:
+        return False
+    b = branch
+    for prefix in ("refs/heads/", "origin/", "refs/remotes/origin/"):
+        if b.startswith(prefix):
+            b = b[len(prefix):]
+    return any(fnmatchcase(b, pat) for pat in a.protected_branches)
+
+
+def current_branch(start):
+    """The checked-out branch of the repository containing ``start`` (reads .git/HEAD)."""
+    d = start
+    for _ in range(40):
+        g = d + "/.git"
+        try:
+            if os.path.isdir(g):
+                head = g + "/HEAD"
+            elif os.path.isfile(g):
+                with open(g) as f:
+                    line = f.read(4096).strip()
+                gd = line.split(":", 1)[1].strip() if line.startswith("gitdir:") else ""
+                head = os.path.join(d, gd, "HEAD")
+            else:
+                head = None
+            if head:
+                with open(head) as f:
+                    ref = f.read(4096).strip()
+                return ref[16:] if ref.startswith("ref: refs/heads/") else None
+        except OSError:
+            return None
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+    return None
+
+
+def git(a, cmd, scope):
+    args = cmd.args
+    i = 0
+    cwd = scope.cwd
+    while i < len(args):
+        x = args[i]
+        if x in _GLOBAL_WITH_ARG:
+            if x == "-C" and i + 1 < len(args):
+                cwd = P.resolve(args[i + 1], a._scope_ctx(scope)) if U not in args[i + 1] else U
+            i += 2
+            continue
+        if x.startswith("-"):
+            i += 1
+            continue
+        break
+    if i >= len(args):
+        return
+    sub, rest = args[i], args[i + 1:]
+    h = _SUB.get(sub)
+    if h:
+        h(a, cmd, scope, rest, cwd)
+
+
+def _flags(rest):
+    out = set()
+    for x in rest:
+        if x == "--":
+            break
+        if x.startswith("--"):
+            out.add(x.split("=", 1)[0])
+        elif x.startswith("-") and len(x) > 1:
+            for c in x[1:]:
+                out.add("-" + c)
+    return out
+
+
+def _operands(rest, with_arg=()):
+    ops = []
+    skip = False
+    for j, x in enumerate(rest):
+        if skip:
+            skip = False
+            continue
+        if x == "--":
+            ops.extend(rest[j + 1:])
+            break
+        if x in with_arg:
+            skip = True
+            continue
+        if x.startswith("-"):
+            continue
+        ops.append(x)
+    return ops
+
+
+def _reset(a, cmd, scope, rest, cwd):
+    if "--hard" in rest or "--merge" in rest or "--keep" in rest and False:
+        a.emit("git.reset-hard", cmd, target="working tree", effect="discard")
+
+
+def _clean(a, cmd, scope, rest, cwd):
+    f = _flags(rest)
+    if "-n" in f or "--dry-run" in f or "-i" in f or "--interactive" in f:
+        return
+    if "-f" in f or "--force" in f:
+        a.emit("git.clean", cmd, target="untracked files" + (" and ignored files" if "-x" in f else ""),
+               effect="delete")
+
+
+def _checkout(a, cmd, scope, rest, cwd):
+    f = _flags(rest)
+    if "-b" in f or "-B" in f or "--orphan" in f:
+        if "-f" not in f and "--force" not in f:
+            return
+    if "-f" in f or "--force" in f:
+        a.emit("git.discard-changes", cmd, target="working tree", effect="discard")
+        return
+    if "--" in rest:
+        paths = rest[rest.index("--") + 1:]
+        if paths:
+            a.emit("git.discard-changes", cmd, target=" ".join(paths), effect="discard")
+        return
+    ops = _operands(rest)
+    if ops and ops[0] in (".", "*", ":/") or any(o.startswith(("./", "src/")) or o == "." for o in ops):
+        a.emit("git.discard-changes", cmd, target=" ".join(ops), effect="discard")
+        return
+    # `git checkout FILE` also discards; tell files from branches by existence
+    if ops and len(ops) == 1 and U not in ops[0] and U not in cwd:
+        path = P.resolve(ops[0], a._scope_ctx(scope))
+        if os.path.isfile(path):
+            a.emit("git.discard-changes", cmd, target=ops[0], effect="discard")
+
+
+def _restore(a, cmd, scope, rest, cwd):
+    f = _flags(rest)
+    if ("-S" in f or "--staged" in f) and not ("-W" in f or "--worktree" in f):
+        return
+    if _operands(rest, with_arg=("-s", "--source")):
+        a.emit("git.discard-changes", cmd, target=" ".join(_operands(rest, ("-s", "--source"))), effect="discard")
+
+
+def _switch(a, cmd, scope, rest, cwd):
+    f = _flags(rest)
+    if "-f" in f or "--force" in f or "--discard-changes" in f:
+        a.emit("git.discard-changes", cmd, target="working tree", effect="discard")
+
+
+def _stash(a, cmd, scope, rest, cwd):
+    if rest and rest[0] in ("drop", "clear"):
+        a.emit("git.stash-drop", cmd, target=" ".join(rest[1:]) or "stash", effect="delete")
+
+
+def _branch(a, cmd, scope, rest, cwd):
+    f = _flags(rest)
+    if "-D" in f or (("-d" in f or "--delete" in f) and ("-f" in f or "--force" in f)):
+        a.emit("git.branch-force-delete", cmd, target=" ".join(_operands(rest)), effect="delete")
+
+
+def _tag(a, cmd, scope, rest, cwd):
+    f = _flags(rest)
+    if "-d" in f or "--delete" in f:
+        a.emit("git.tag-delete", cmd, target=" ".join(_operands(rest)), effect="delete")
+
+
+_PUSH_WITH_ARG = ("-o", "--push-option", "--repo", "--receive-pack", "--exec", "--signed")
+
+
+def _push(a, cmd, scope, rest, cwd):
+    f = _flags(rest)
+    if "-n" in f or "--dry-run" in f:
+        return
+    force = bool({"-f", "--force", "--force-with-lease", "--force-if-includes"} & f)
+    delete = "-d" in f or "--delete" in f
+    if "--mirror" in f:
+        a.emit("git.push-mirror", cmd, target="all refs", effect="overwrite")
+        return
+    ops = _operands(rest, _PUSH_WITH_ARG)
+    refspecs = ops[1:] if ops else []
+    if not refspecs:
+        if "--all" in f or "--tags" in f:
+            if force:
+                a.emit("git.push-force", cmd, target="all branches", effect="rewrite")
+            return
+        branch = current_branch(cwd) if U not in cwd else None
+        refspecs = [branch] if branch else []
+        if not refspecs and force:
+            a.emit("git.push-force", cmd, target="current branch", effect="rewrite")
+            return
+    for ref in refspecs:
+        plus = ref.startswith("+")
+        r = ref[1:] if plus else ref
+        src, colon, dst = r.partition(":")
+        if not colon:
+            dst = src
+        if dst == "HEAD" or dst == "@":
+            dst = (current_branch(cwd) if U not in cwd else None) or dst
+        is_delete = delete or (colon and src == "")
+        prot = _is_protected(a, dst)
+        if (force or plus or is_delete) and prot:
+            a.emit("git.push-protected-rewrite", cmd, target=dst, effect="delete" if is_delete else "rewrite")
+        elif is_delete:
+            a.emit("git.push-delete", cmd, target=dst, effect="delete")
+        elif force or plus:
+            a.emit("git.push-force", cmd, target=dst, effect="rewrite")
+        elif prot:
+            a.emit("git.push-protected", cmd, target=dst, effect="push")
+
+
+def _filter(a, cmd, scope, rest, cwd):
+    a.emit("git.history-rewrite", cmd, effect="rewrite")
+
+
+def _reflog(a, cmd, scope, rest, cwd):
+    if rest and rest[0] in ("expire", "delete"):
+        a.emit("git.reflog-expire", cmd, effect="delete")
+
+
+def _gc(a, cmd, scope, rest, cwd):
+    if any(x in ("--prune=now", "--prune=all") or x.startswith("--prune=now") for x in rest):
+        a.emit("git.gc-prune", cmd, effect="delete")
+
+
+def _prune(a, cmd, scope, rest, cwd):
+    if "-n" not in rest and "--dry-run" not in rest:
+        a.emit("git.gc-prune", cmd, effect="delete")
+
+
+def _update_ref(a, cmd, scope, rest, cwd):
+    if "-d" in rest or "--delete" in rest:
+        a.emit("git.update-ref-delete", cmd, target=" ".join(_operands(rest)), effect="delete")
+
+
+def _rebase(a, cmd, scope, rest, cwd):
+    f = _flags(rest)
+    if {"--abort", "--continue", "--skip", "--quit", "--edit-todo", "--show-current-patch"} & f:
+        return
+    ops = _operands(rest, ("--onto", "-s", "--strategy", "-X", "--strategy-option", "-x", "--exec"))
+    branch = ops[1] if len(ops) >= 2 else (current_branch(cwd) if U not in cwd else None)
+    if _is_protected(a, branch):
+        a.emit("git.rebase-protected", cmd, target=branch, effect="rewrite")
+
+
+def _worktree(a, cmd, scope, rest, cwd):
+    if rest and rest[0] == "remove" and ("--force" in rest or "-f" in rest):
+        a.emit("git.worktree-remove-force", cmd, target=" ".join(_operands(rest[1:])), effect="delete")
+
+
+def _submodule(a, cmd, scope, rest, cwd):
+    if rest and rest[0] == "deinit" and ("-f" in rest or "--force" in rest):
+        a.emit("git.submodule-deinit-force", cmd, effect="delete")
+
+
+_SUB = {
+    "reset": _reset, "clean": _clean, "checkout": _checkout, "restore": _restore, "switch": _switch,
+    "stash": _stash, "branch": _branch, "tag": _tag, "push": _push, "filter-branch": _filter,
+    "filter-repo": _filter, "reflog": _reflog, "gc": _gc, "prune": _prune, "update-ref": _update_ref,
+    "rebase": _rebase, "worktree": _worktree, "submodule": _submodule,
+}

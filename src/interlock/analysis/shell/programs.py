@@ -1,0 +1,1440 @@
+"""What programs do: wrappers to unwrap, shells and interpreters to look into, and the
+programs that destroy things.  Each handler is ``handler(analyzer, cmd, scope)``.
+
+Rule ids and their severities live in ``interlock.rules``; this module decides
+which rule an exact, resolved command hits.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from .. import paths as P
+from ..paths import UNKNOWN_MARK as U
+from ..secrets import is_secret_path
+from .analyzer import Cmd
+
+HANDLERS = {}
+
+
+def handles(*names):
+    def deco(fn):
+        for n in names:
+            HANDLERS[n] = fn
+        return fn
+    return deco
+
+
+# --- option parsing -------------------------------------------------------------------
+
+def split_opts(args, with_arg="", long_with_arg=(), stop_at_operand=False):
+    """Split argv into (flags, options-with-values, operands).
+
+    ``with_arg`` lists short options that take a value; ``long_with_arg`` long ones.
+    Combined short flags (``-rf``) are split.  ``--`` ends options.
+    """
+    flags = set()
+    values = {}
+    operands = []
+    i = 0
+    n = len(args)
+    while i < n:
+        a = args[i]
+        if a == "--":
+            operands.extend(args[i + 1:])
+            break
+        if a.startswith("--") and len(a) > 2:
+            name, eq, val = a.partition("=")
+            if eq:
+                values[name] = val
+            elif name in long_with_arg and i + 1 < n:
+                values[name] = args[i + 1]
+                i += 1
+            else:
+                flags.add(name)
+        elif a.startswith("-") and len(a) > 1 and a != "-":
+            j = 1
+            while j < len(a):
+                c = a[j]
+                if c in with_arg:
+                    val = a[j + 1:]
+                    if not val and i + 1 < n:
+                        val = args[i + 1]
+                        i += 1
+                    values["-" + c] = val
+                    break
+                flags.add("-" + c)
+                j += 1
+        else:
+            operands.append(a)
+            if stop_at_operand:
+                operands.extend(args[i + 1:])
+                break
+        i += 1
+    return flags, values, operands
+
+
+def _first_cmd(args, with_arg="", long_with_arg=(), flags_with_optional=()):
+    """For wrappers: skip options and return (options, inner argv)."""
+    i = 0
+    n = len(args)
+    opts = []
+    while i < n:
+        a = args[i]
+        if a == "--":
+            return opts, args[i + 1:]
+        if a.startswith("--"):
+            name = a.split("=", 1)[0]
+            opts.append(a)
+            if "=" not in a and name in long_with_arg and i + 1 < n:
+                opts.append(args[i + 1])
+                i += 1
+            i += 1
+            continue
+        if a.startswith("-") and len(a) > 1:
+            opts.append(a)
+            # the last option letter of a cluster may take a value
+            for j in range(1, len(a)):
+                if a[j] in with_arg:
+                    if j == len(a) - 1 and i + 1 < n:
+                        opts.append(args[i + 1])
+                        i += 1
+                    break
+            i += 1
+            continue
+        return opts, args[i:]
+    return opts, []
+
+
+# --- shared judgements ------------------------------------------------------------------
+
+_DELETE_RULES = {
+    P.SELF: "interlock.self-protect",
+    P.PROTECTED: "fs.delete-protected",
+    P.DEVICE: "fs.delete-device",
+    P.ROOT: "fs.delete-root",
+    P.HOME: "fs.delete-home",
+    P.SYSTEM: "fs.delete-system",
+    P.OUTSIDE: "fs.delete-outside-workspace",
+    P.WORKSPACE_ROOT: "fs.delete-workspace",
+    P.WORKSPACE_ALL: "fs.delete-workspace-all",
+    P.WORKSPACE: "fs.delete-source",
+    P.UNKNOWN: "fs.delete-unresolved",
+    P.REGENERABLE: "fs.delete-regenerable",
+    P.TEMP: "fs.delete-temp",
+    P.MISSING: "fs.delete-missing",
+}
+
+
+def judge_delete(a, cmd, raw, scope, effect="delete"):
+    place = a.place(raw, scope)
+    rule = _DELETE_RULES.get(place.kind)
+    if rule:
+        a.emit(rule, cmd, target=P.display(place.path, a.pctx) if place.path else raw.replace(U, "$?"),
+               effect=effect)
+    return place
+
+
+def _is_dotconfig(path, home):
+    if not path.startswith(home + "/"):
+        return False
+    rel = path[len(home) + 1:]
+    return rel.startswith(".") or "/." in rel or rel.startswith(("Library/", "AppData/"))
+
+
+def check_overwrite(a, cmd, raw, how="write", scope=None):
+    place = a.place(raw, scope) if scope is not None else P.classify(raw, a.pctx)
+    k = place.kind
+    target = P.display(place.path, a.pctx) if place.path else raw
+    a.written.add(place.path or raw)
+    if k == P.SELF:
+        a.emit("interlock.self-protect", cmd, target=target, effect="overwrite")
+    elif k == P.PROTECTED:
+        a.emit("fs.delete-protected", cmd, target=target, effect="overwrite")
+    elif k == P.DEVICE:
+        a.emit("disk.write-device", cmd, target=target, effect="overwrite")
+    elif k in (P.SYSTEM, P.ROOT):
+        a.emit("fs.overwrite-system", cmd, target=target, effect="overwrite")
+    elif k in (P.OUTSIDE, P.HOME):
+        if _is_dotconfig(place.path, a.pctx.home) or a.pctx.exists(place.path):
+            a.emit("fs.overwrite-config", cmd, target=target, effect="overwrite")
+    return place
+
+
+def check_append(a, cmd, raw, scope=None):
+    place = a.place(raw, scope) if scope is not None else P.classify(raw, a.pctx)
+    a.written.add(place.path or raw)
+    if place.kind == P.SELF:
+        a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect="modify")
+    elif place.kind == P.DEVICE:
+        a.emit("disk.write-device", cmd, target=place.path, effect="overwrite")
+    return place
+
+
+def check_read(a, cmd, raw, scope=None):
+    if not raw or U in raw or raw.startswith("-"):
+        return False
+    path = P.resolve(raw, a._scope_ctx(scope) if scope is not None else a.pctx)
+    if is_secret_path(path, a.pctx.home, a.secret_extra, a.secret_exempt):
+        a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret")
+        return True
+    return False
+
+
+# Programs that take file arguments without revealing their content.
+NON_READING = frozenset({
+    "ls", "ll", "la", "stat", "test", "[", "[[", "touch", "chmod", "chown", "chgrp", "rm", "unlink",
+    "mkdir", "rmdir", "realpath", "readlink", "dirname", "basename", "file", "du", "echo", "printf",
+    "find", "fd", "which", "type", "mv", "git", "wc", "shred", "truncate", "lsattr", "chattr",
+    "setfacl", "getfacl", "trash", "trash-put", "code", "cd", "pushd", "true", "false", "exit",
+    "ln", "install", "md5sum", "sha256sum", "sha1sum", "shasum", "cksum", "b2sum", "tree",
+})
+
+
+def check_args_for_secrets(a, cmd, scope, args=None):
+    for arg in (cmd.args if args is None else args):
+        if not arg or arg[0] == "-" or U in arg:
+            if arg.startswith("--") and "=" in arg:
+                arg = arg.split("=", 1)[1]
+            else:
+                continue
+        if arg.startswith("@"):
+            arg = arg[1:]
+        if "/" not in arg and "." not in arg and not arg.startswith("~"):
+            continue
+        if check_read(a, cmd, arg, scope):
+            return True
+    return False
+
+
+# --- what a pipeline stage produces ------------------------------------------------------
+
+_DECODERS = {"base64", "base32", "basenc", "xxd", "openssl", "gunzip", "zcat", "gzip", "bzcat",
+             "bzip2", "xzcat", "xz", "unxz", "zstdcat", "zstd", "uudecode", "rev", "tr", "gpg"}
+_DOWNLOADERS = {"curl", "wget", "fetch", "http", "https", "xh", "aria2c", "lynx", "links"}
+_ENV_SETUP = re.compile(r"\$\(\s*(?:command\s+)?(?:ssh-agent|pyenv|rbenv|nodenv|goenv|jenv|direnv|starship|"
+                        r"zoxide|brew|opam|conda|mamba|micromamba|fnm|mise|rtx|rustup|dircolors|"
+                        r"keychain|thefuck|atuin|gh|kubectl|helm|npm|uv|poetry|pipenv)\b[^)]*\)")
+
+
+def stage_output(a, argv, own_stdin):
+    name = argv[0].rsplit("/", 1)[-1]
+    args = argv[1:]
+    if name in ("sudo", "env", "command", "nice", "nohup", "time", "stdbuf", "timeout") and args:
+        inner = [x for x in args if not x.startswith("-") and "=" not in x]
+        if inner:
+            return stage_output(a, inner, own_stdin)
+    if name in ("echo", "printf"):
+        words = [x for x in args if not (name == "echo" and x in ("-n", "-e", "-E", "-ne", "-en"))]
+        text = " ".join(words)
+        if U in text:
+            return ("opaque", "shell.opaque-eval", "a value only known when it runs")
+        if name == "echo" and "-e" in args or name == "printf":
+            text = text.replace("\\n", "\n")
+        return ("text", text, 0)
+    if name == "cat":
+        ops = [x for x in args if not x.startswith("-")]
+        if not ops and own_stdin is not None:
+            return own_stdin
+        if len(ops) == 1:
+            return ("file", ops[0])
+        return None
+    if name in _DOWNLOADERS:
+        return ("opaque", "shell.opaque-download", f"code downloaded by {name}")
+    if name in _DECODERS:
+        return ("opaque", "shell.opaque-decoded", f"data decoded or transformed by {name}")
+    if name == "find":
+        starts = []
+        pats = []
+        for i, x in enumerate(args):
+            if x.startswith(("-", "(", "!")):
+                break
+            starts.append(x)
+        for i, x in enumerate(args[:-1]):
+            if x in ("-name", "-iname"):
+                pats.append(args[i + 1])
+            if x in ("-path", "-ipath", "-wholename"):
+                pats.append(None)
+        starts = starts or ["."]
+        out = []
+        for s in starts:
+            if pats and pats[0]:
+                out.append(s.rstrip("/") + "/" + pats[0])
+            else:
+                out.append(s.rstrip("/") + "/" + U)
+        return ("paths", out)
+    if name in ("ls", "fd", "fdfind"):
+        ops = [x for x in args if not x.startswith("-")]
+        return ("paths", ops or ["./" + U])
+    if name in ("python", "python3", "node", "perl", "ruby", "php", "jq", "awk", "sed", "yq"):
+        return ("opaque", "shell.opaque-decoded", f"commands generated by {name}")
+    return None
+
+
+# --- wrappers ---------------------------------------------------------------------------------
+
+def _unwrap(a, cmd, scope, inner, **kw):
+    if inner:
+        c = cmd.derive(list(inner), **kw)
+        a.dispatch(c, scope)
+
+
+@handles("sudo")
+def sudo(a, cmd, scope):
+    opts, inner = _first_cmd(cmd.args, with_arg="ugCDhprtUTR",
+                             long_with_arg=("--user", "--group", "--chdir", "--host", "--prompt",
+                                            "--role", "--type", "--other-user", "--close-from",
+                                            "--command-timeout"))
+    if any(o in ("-e", "--edit") for o in opts):
+        for f in inner:
+            check_overwrite(a, cmd, f, scope=scope)
+        return
+    if inner and any(o in ("-s", "-i", "--shell", "--login") for o in opts):
+        a.nested_shell(" ".join(inner), cmd, scope)
+        return
+    _unwrap(a, cmd, scope, inner, sudo=True)
+
+
+@handles("doas")
+def doas(a, cmd, scope):
+    _, inner = _first_cmd(cmd.args, with_arg="uC")
+    _unwrap(a, cmd, scope, inner, sudo=True)
+
+
+@handles("pkexec", "runuser", "gosu", "su-exec", "sg")
+def run_as(a, cmd, scope):
+    args = cmd.args
+    if cmd.name in ("gosu", "su-exec", "sg") and args:
+        args = args[1:]
+    if cmd.name == "runuser":
+        f, v, ops = split_opts(args, with_arg="ugcl", long_with_arg=("--user", "--group", "--command"))
+        if "-c" in v or "--command" in v:
+            a.nested_shell(v.get("-c") or v.get("--command"), cmd, scope)
+            return
+    _, inner = _first_cmd(args, with_arg="ug", long_with_arg=("--user",))
+    _unwrap(a, cmd, scope, inner, sudo=True)
+
+
+@handles("env")
+def env(a, cmd, scope):
+    args = cmd.args
+    i = 0
+    assigns = {}
+    while i < len(args):
+        x = args[i]
+        if x in ("-i", "-0", "-v", "--ignore-environment", "--null", "--debug", "-"):
+            i += 1
+        elif x in ("-u", "--unset", "-C", "--chdir", "-P"):
+            if x in ("-u", "--unset") and i + 1 < len(args) and args[i + 1].startswith("INTERLOCK_"):
+                a.emit("interlock.env-tamper", cmd, target=args[i + 1], effect="unset")
+            i += 2
+        elif x.startswith(("--unset=", "--chdir=")) or (x.startswith("-u") and len(x) > 2):
+            i += 1
+        elif x in ("-S", "--split-string") or x.startswith(("-S", "--split-string=")):
+            s = args[i + 1] if x in ("-S", "--split-string") and i + 1 < len(args) else x.split("=", 1)[-1][
+                (2 if x.startswith("-S") else 0):]
+            rest = args[i + 2:] if x in ("-S", "--split-string") else args[i + 1:]
+            a.nested_shell(" ".join([s] + [_q(r) for r in rest]), cmd, scope)
+            return
+        elif "=" in x and not x.startswith("-") and x.split("=", 1)[0].replace("_", "").isalnum():
+            k, _, v = x.partition("=")
+            if k.startswith("INTERLOCK_"):
+                a.emit("interlock.env-tamper", cmd, target=k, effect="set")
+            assigns[k] = v
+            i += 1
+        elif x.startswith("-") and x != "--":
+            i += 1
+        else:
+            if x == "--":
+                i += 1
+            break
+    _unwrap(a, cmd, scope, args[i:])
+
+
+def _q(s):
+    return "'" + s.replace("'", "'\\''") + "'"
+
+
+def _simple_wrapper(with_arg="", long_with_arg=(), skip_operands=0):
+    def handler(a, cmd, scope):
+        opts, inner = _first_cmd(cmd.args, with_arg=with_arg, long_with_arg=long_with_arg)
+        if cmd.name == "command" and any(o in ("-v", "-V") for o in opts):
+            return
+        if cmd.name == "ionice" and any(o.startswith("-p") or o == "--pid" for o in opts):
+            return
+        if cmd.name == "taskset" and any(o.startswith("-p") for o in opts):
+            return
+        inner = inner[skip_operands:]
+        _unwrap(a, cmd, scope, inner)
+    return handler
+
+
+for _names, _h in (
+    (("nohup", "builtin", "chronic", "eatmydata", "fakeroot", "nocache", "rlwrap", "catchsegv",
+      "tini", "dumb-init", "torsocks", "unbuffer", "setsid", "noglob", "caffeinate", "proxychains",
+      "proxychains4", "firejail", "systemd-run", "time", "command", "exec", "xvfb-run", "dbus-run-session"),
+     _simple_wrapper(with_arg="aofpwe", long_with_arg=("--unit", "--property", "--format", "--output",
+                                                       "--description", "--slice", "--uid", "--gid"))),
+    (("nice",), _simple_wrapper(with_arg="n", long_with_arg=("--adjustment",))),
+    (("stdbuf",), _simple_wrapper(with_arg="ioe", long_with_arg=("--input", "--output", "--error"))),
+    (("ionice",), _simple_wrapper(with_arg="cnpPu", long_with_arg=("--class", "--classdata"))),
+    (("timeout",), _simple_wrapper(with_arg="sk", long_with_arg=("--signal", "--kill-after"), skip_operands=1)),
+    (("chroot",), _simple_wrapper(long_with_arg=("--userspec", "--groups"), skip_operands=1)),
+    (("taskset",), _simple_wrapper(with_arg="", skip_operands=1)),
+    (("numactl",), _simple_wrapper(with_arg="CNmpiP")),
+    (("strace", "ltrace"), _simple_wrapper(with_arg="oeEpsSPuIXbU")),
+    (("nsenter",), _simple_wrapper(with_arg="tSGwr")),
+    (("cgexec",), _simple_wrapper(with_arg="g")),
+):
+    for _n in _names:
+        HANDLERS[_n] = _h
+
+
+@handles("busybox", "toybox")
+def busybox(a, cmd, scope):
+    if cmd.args:
+        _unwrap(a, cmd, scope, cmd.args)
+
+
+@handles("npx", "bunx", "pnpx")
+def npx(a, cmd, scope):
+    opts, inner = _first_cmd(cmd.args, with_arg="pc", long_with_arg=("--package", "--call"))
+    if inner:
+        pkg = inner[0]
+        if pkg.startswith("@") and pkg.count("@") == 1:
+            base = pkg
+        else:
+            base = pkg.rsplit("@", 1)[0] if "@" in pkg[1:] else pkg
+        base = base.rsplit("/", 1)[-1]
+        _unwrap(a, cmd, scope, [base] + inner[1:])
+
+
+@handles("watch")
+def watch(a, cmd, scope):
+    opts, inner = _first_cmd(cmd.args, with_arg="nqs", long_with_arg=("--interval", "--equexit"))
+    if not inner:
+        return
+    if any(o in ("-x", "--exec") for o in opts):
+        _unwrap(a, cmd, scope, inner)
+    else:
+        a.nested_shell(" ".join(inner), cmd, scope)
+
+
+@handles("flock")
+def flock(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args, with_arg="wEc", long_with_arg=("--timeout", "--conflict-exit-code",
+                                                                     "--command"), stop_at_operand=True)
+    if "-c" in v or "--command" in v:
+        a.nested_shell(v.get("-c") or v.get("--command"), cmd, scope)
+    elif len(ops) > 1:
+        if len(ops) > 2 and ops[1] == "-c":
+            a.nested_shell(ops[2], cmd, scope)
+        else:
+            _unwrap(a, cmd, scope, ops[1:])
+
+
+@handles("su")
+def su(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args, with_arg="csg", long_with_arg=("--command", "--shell", "--group"))
+    c = v.get("-c") or v.get("--command")
+    if c:
+        a.nested_shell(c, cmd, scope)
+
+
+@handles("script")
+def script_cmd(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args, with_arg="cEIOTBm", long_with_arg=("--command",))
+    c = v.get("-c") or v.get("--command")
+    if c:
+        a.nested_shell(c, cmd, scope)
+
+
+@handles("xargs")
+def xargs(a, cmd, scope):
+    args = cmd.args
+    i = 0
+    repl = None
+    with_arg = set("IiEeLlnPsdaR")
+    while i < len(args):
+        x = args[i]
+        if x == "--":
+            i += 1
+            break
+        if x.startswith("--"):
+            if x.startswith("--replace"):
+                repl = x.split("=", 1)[1] if "=" in x else "{}"
+            elif "=" not in x and x in ("--max-args", "--max-procs", "--delimiter", "--arg-file",
+                                         "--max-lines", "--eof", "--max-chars"):
+                i += 1
+            i += 1
+            continue
+        if x.startswith("-") and len(x) > 1:
+            c = x[1]
+            if c in with_arg:
+                val = x[2:]
+                if not val and c not in "ie" and i + 1 < len(args):
+                    val = args[i + 1]
+                    i += 1
+                if c == "I":
+                    repl = val
+                elif c == "i":
+                    repl = val or "{}"
+            i += 1
+            continue
+        break
+    inner = args[i:] or ["echo"]
+    items = [U]
+    if cmd.stdin and cmd.stdin[0] == "paths":
+        items = cmd.stdin[1][:4]
+    elif cmd.stdin and cmd.stdin[0] == "text":
+        items = cmd.stdin[1].split()[:8] or [U]
+    for item in items:
+        if repl:
+            argv = [w.replace(repl, item) for w in inner]
+        else:
+            argv = list(inner) + [item]
+        a.dispatch(cmd.derive(argv, stdin=None), scope)
+
+
+@handles("parallel")
+def parallel(a, cmd, scope):
+    args = cmd.args
+    if ":::" in args:
+        k = args.index(":::")
+        template, values = args[:k], [x for x in args[k + 1:] if x not in (":::", "::::")]
+    else:
+        template, values = args, [U]
+    _, template = _first_cmd(template, with_arg="jSIa", long_with_arg=("--jobs", "--sshlogin", "--joblog"))
+    if not template:
+        return
+    for v in values[:8]:
+        if any("{}" in w for w in template):
+            argv = [w.replace("{}", v) for w in template]
+        else:
+            argv = template + [v]
+        if len(argv) == 1 and " " in argv[0]:
+            a.nested_shell(argv[0], cmd, scope)
+        else:
+            a.dispatch(cmd.derive(argv), scope)
+
+
+@handles("find")
+def find(a, cmd, scope):
+    args = cmd.args
+    starts = []
+    i = 0
+    while i < len(args) and not args[i].startswith(("-", "(", "!")) and args[i] not in (")",):
+        starts.append(args[i])
+        i += 1
+    starts = starts or ["."]
+    expr = args[i:]
+    names = []
+    paths_ = []
+    empty = False
+    j = 0
+    actions = []
+    while j < len(expr):
+        x = expr[j]
+        if x in ("-name", "-iname") and j + 1 < len(expr):
+            names.append(expr[j + 1])
+            j += 2
+            continue
+        if x in ("-path", "-ipath", "-wholename", "-iwholename") and j + 1 < len(expr):
+            paths_.append(expr[j + 1])
+            j += 2
+            continue
+        if x == "-empty":
+            empty = True
+        if x in ("-exec", "-execdir", "-ok", "-okdir"):
+            k = j + 1
+            inner = []
+            while k < len(expr) and expr[k] not in (";", "+", "\\;"):
+                inner.append(expr[k])
+                k += 1
+            actions.append(("exec", inner))
+            j = k + 1
+            continue
+        if x == "-delete":
+            actions.append(("delete", None))
+        if x in ("-fprint", "-fprintf", "-fls", "-fprint0") and j + 1 < len(expr):
+            check_overwrite(a, cmd, expr[j + 1], scope=scope)
+        j += 1
+    targets = []
+    for s in starts:
+        if paths_ and not names:
+            p = paths_[0]
+            targets.append(p if p.startswith(("/", "~", ".")) else s.rstrip("/") + "/" + p)
+        elif names:
+            for nm in names[:4]:
+                targets.append((s.rstrip("/") or "/") + "/" + nm if s != "/" else "/" + nm)
+        else:
+            targets.append(s)
+    for kind, inner in actions:
+        if kind == "delete":
+            if empty:
+                continue
+            for t in targets:
+                if not names and not paths_:
+                    judge_delete(a, cmd, t, scope)
+                else:
+                    place = a.place(t, scope)
+                    if place.kind in (P.ROOT, P.HOME, P.SYSTEM, P.WORKSPACE_ROOT, P.WORKSPACE_ALL):
+                        # a name filter inside a broad tree: judge by what the filter selects
+                        base = a.place(t.rsplit("/", 1)[0] or "/", scope)
+                        if P.is_regenerable(place.path or t):
+                            a.emit("fs.delete-regenerable", cmd, target=t, effect="delete")
+                        elif base.kind in (P.WORKSPACE_ROOT, P.WORKSPACE):
+                            a.emit("fs.delete-source", cmd, target=t, effect="delete")
+                        else:
+                            judge_delete(a, cmd, t.rsplit("/", 1)[0] or "/", scope)
+                    else:
+                        judge_delete(a, cmd, t, scope)
+        else:
+            if not inner:
+                continue
+            for t in targets[:4]:
+                argv = [w.replace("{}", t) if "{}" in w else w for w in inner]
+                a.dispatch(cmd.derive(argv), scope)
+
+
+# --- shells, eval, source, scripts ---------------------------------------------------------------
+
+SHELLS = ("bash", "sh", "zsh", "dash", "ksh", "mksh", "ash", "fish", "tcsh", "csh", "yash", "posh", "rbash")
+
+
+def _opaque_from_text(a, cmd, default="shell.opaque-eval"):
+    t = cmd.evidence()
+    if re.search(r"\b(curl|wget|fetch|iwr|Invoke-WebRequest)\b", t):
+        a.emit("shell.opaque-download", cmd, effect="run")
+    elif re.search(r"\b(base64|base32|xxd|openssl|gunzip|zcat)\b", t):
+        a.emit("shell.opaque-decoded", cmd, effect="run")
+    else:
+        a.emit(default, cmd, effect="run")
+
+
+def _run_stdin(a, cmd, scope, language):
+    st = cmd.stdin
+    if st is None:
+        return
+    kind = st[0]
+    if kind == "text":
+        if language == "shell":
+            a.nested_shell(st[1], cmd, scope, origin=("<stdin>", st[2]) if st[2] else None)
+        else:
+            inline_code(a, language, st[1], cmd, scope)
+    elif kind == "file":
+        if U in st[1]:
+            a.emit("shell.opaque-eval", cmd, effect="run")
+        elif not a.script_file(st[1], cmd, scope, language=language):
+            if check_read(a, cmd, st[1], scope):
+                return
+    elif kind == "opaque":
+        a.emit(st[1], cmd, effect="run", note=st[2])
+    elif kind == "unknown":
+        a.emit("shell.opaque-stdin", cmd, effect="run", note=f"input produced by {st[1]}")
+
+
+@handles(*SHELLS)
+def shell(a, cmd, scope):
+    args = cmd.args
+    i = 0
+    command_string = None
+    has_c = False
+    while i < len(args):
+        x = args[i]
+        if x == "--":
+            i += 1
+            break
+        if x in ("-o", "+o", "-O", "+O", "--rcfile", "--init-file"):
+            i += 2
+            continue
+        if x.startswith("--"):
+            i += 1
+            continue
+        if x.startswith(("-", "+")) and len(x) > 1:
+            if "c" in x[1:] and x[0] == "-":
+                has_c = True
+            i += 1
+            continue
+        break
+    operands = args[i:]
+    if has_c:
+        if not operands:
+            return
+        command_string = operands[0]
+        if command_string == U or (U in command_string and not command_string.replace(U, "").strip()):
+            _opaque_from_text(a, cmd)
+            return
+        a.nested_shell(command_string, cmd, scope)
+        return
+    if operands:
+        script = operands[0]
+        if U in script or script.startswith("/dev/fd/"):
+            _opaque_from_text(a, cmd, "shell.opaque-stdin")
+            return
+        if not a.script_file(script, cmd, scope, language="shell", args=operands[1:]):
+            path = P.resolve(script, a._scope_ctx(scope))
+            if path in a.written:
+                a.emit("shell.opaque-eval", cmd, effect="run", note=f"{script} is written by this same command")
+        return
+    _run_stdin(a, cmd, scope, "shell")
+
+
+@handles("eval")
+def eval_(a, cmd, scope):
+    src = " ".join(cmd.args)
+    if U in src:
+        if _ENV_SETUP.search(cmd.evidence()):
+            return
+        _opaque_from_text(a, cmd)
+        return
+    a.nested_shell(src, cmd, scope)
+
+
+@handles("source", ".")
+def source(a, cmd, scope):
+    if not cmd.args:
+        return
+    f = cmd.args[0]
+    if U in f or f.startswith("/dev/fd/"):
+        _opaque_from_text(a, cmd)
+        return
+    if check_read(a, cmd, f, scope):
+        return
+    a.script_file(f, cmd, scope, language="shell", args=cmd.args[1:])
+
+
+_SHEBANG_LANG = (("python", "python"), ("node", "node"), ("deno", "deno"), ("bun", "node"), ("perl", "perl"),
+                 ("ruby", "ruby"), ("php", "php"), ("bash", "shell"), ("zsh", "shell"), ("sh", "shell"),
+                 ("ksh", "shell"), ("dash", "shell"))
+_EXT_LANG = {".sh": "shell", ".bash": "shell", ".zsh": "shell", ".py": "python", ".js": "node", ".mjs": "node",
+             ".cjs": "node", ".ts": "node", ".pl": "perl", ".rb": "ruby", ".php": "php"}
+
+
+def script_language(path, text):
+    if text.startswith("#!"):
+        line = text.split("\n", 1)[0]
+        for key, lang in _SHEBANG_LANG:
+            if key in line:
+                return lang
+    ext = posixpath.splitext(path)[1]
+    return _EXT_LANG.get(ext)
+
+
+def run_script_path(a, cmd, scope):
+    """``./deploy.sh`` and friends: read the file and analyse it in its language."""
+    raw = cmd.argv[0]
+    path = P.resolve(raw, a._scope_ctx(scope))
+    ws = a.pctx.workspace or a.pctx.cwd
+    if not path.startswith(ws.rstrip("/") + "/"):
+        return False
+    text = a.read_file(path)
+    if text is None:
+        if path in a.written:
+            a.emit("shell.opaque-eval", cmd, effect="run", note=f"{raw} is written by this same command")
+            return True
+        return False
+    lang = script_language(path, text)
+    if lang is None:
+        return False
+    return a.script_file(raw, cmd, scope, language=lang, args=cmd.args)
+
+
+# --- interpreters -----------------------------------------------------------------------------
+
+def inline_code(a, language, code, cmd, scope, origin=None):
+    from .. import inline
+
+    try:
+        effects = inline.effects(language, code)
+    except Exception as e:  # the analyzer must never crash the hook
+        a.emit("shell.opaque-eval", cmd, effect="run", note=f"could not analyse {language} code: {e}")
+        return
+    for eff in effects:
+        loc = f"{origin[0]}:{eff.line + origin[1]}" if origin else (cmd.origin or None)
+        sub = Cmd([language], cmd.node, None, (), None, loc, eff.evidence, cmd.sudo, cmd.remote)
+        if eff.kind == "delete":
+            if eff.target is None:
+                a.emit("fs.delete-unresolved", sub, target="<computed path>", effect="delete")
+            else:
+                judge_delete(a, sub, eff.target, scope)
+        elif eff.kind == "shell":
+            if eff.target:
+                prev = a.origin_stack
+                a.nested_shell(eff.target, sub, scope)
+                a.origin_stack = prev
+        elif eff.kind == "opaque":
+            ev = eff.evidence or ""
+            rule = "shell.opaque-decoded" if re.search(r"b64|base64|decode|codecs|pickle|marshal|zlib", ev) \
+                else "shell.opaque-eval"
+            a.emit(rule, sub, effect="run")
+        elif eff.kind == "write" and eff.target:
+            check_overwrite(a, sub, eff.target, scope=scope)
+        elif eff.kind == "read" and eff.target:
+            check_read(a, sub, eff.target, scope)
+
+
+_INTERP = {"python": "python", "pypy": "python", "pypy3": "python", "node": "node", "nodejs": "node",
+           "perl": "perl", "ruby": "ruby", "php": "php", "deno": "deno", "bun": "node", "ts-node": "node",
+           "tsx": "node"}
+_CODE_FLAG = {"python": ("-c",), "node": ("-e", "--eval", "-p", "--print"), "perl": ("-e", "-E"),
+              "ruby": ("-e",), "php": ("-r",), "deno": ()}
+_ARG_FLAGS = {"python": "WXQ", "node": "r", "perl": "IMmx", "ruby": "IrCFx", "php": "cdzt", "deno": ""}
+
+
+def interpreter(a, cmd, scope):
+    name = cmd.name
+    lang = _INTERP.get(name)
+    if lang is None:
+        base = name.rstrip("0123456789.")
+        lang = _INTERP.get(base, "python")
+    args = cmd.args
+    if lang == "deno" or name == "bun":
+        if args and args[0] in ("eval", "-e"):
+            if len(args) > 1:
+                inline_code(a, "node" if name == "bun" else "deno", args[-1], cmd, scope)
+            return
+        if args and args[0] == "run":
+            args = args[1:]
+    code_flags = _CODE_FLAG.get(lang, ())
+    arg_flags = _ARG_FLAGS.get(lang, "")
+    i = 0
+    while i < len(args):
+        x = args[i]
+        if x == "-m" and lang == "python":
+            return
+        if x in code_flags or x.startswith("--eval=") or x.startswith("--print="):
+            code = x.split("=", 1)[1] if "=" in x else (args[i + 1] if i + 1 < len(args) else "")
+            _analyse_code(a, lang, code, cmd, scope)
+            return
+        if lang in ("perl", "ruby") and x.startswith("-") and not x.startswith("--") and x[-1] in "eE" \
+                and len(x) > 2:
+            code = args[i + 1] if i + 1 < len(args) else ""
+            if lang == "perl" and "i" in x:
+                for f in args[i + 2:]:
+                    check_read(a, cmd, f, scope)
+            _analyse_code(a, lang, code, cmd, scope)
+            return
+        if lang == "python" and x.startswith("-c") and len(x) > 2:
+            _analyse_code(a, lang, x[2:], cmd, scope)
+            return
+        if x == "-":
+            _run_stdin(a, cmd, scope, lang)
+            return
+        if x.startswith("-"):
+            if len(x) == 2 and x[1] in arg_flags:
+                i += 1
+            i += 1
+            continue
+        # a script file
+        if U in x:
+            return
+        if not a.script_file(x, cmd, scope, language=lang if lang != "deno" else "node", args=args[i + 1:]):
+            check_read(a, cmd, x, scope)
+        return
+    _run_stdin(a, cmd, scope, lang)
+
+
+def _analyse_code(a, lang, code, cmd, scope):
+    if U in code:
+        a.emit("shell.opaque-eval", cmd, effect="run", note="the code is only known when it runs")
+        code = code.replace(U, "None")
+    inline_code(a, lang, code, cmd, scope)
+
+
+for _n in ("python", "python2", "python3", "pypy", "pypy3", "node", "nodejs", "perl", "ruby", "php",
+           "deno", "bun", "ts-node", "tsx"):
+    HANDLERS[_n] = interpreter
+
+
+_PREFIXES = (("python", interpreter), ("mkfs", None), ("pypy", interpreter))
+
+
+def prefix_handler(base):
+    if base.startswith("python") and base[6:].replace(".", "").isdigit():
+        return interpreter
+    if base.startswith(("mkfs.", "mkfs")) or base in ("mke2fs", "mkswap", "mkdosfs", "mkntfs", "mkexfatfs"):
+        return mkfs
+    return None
+
+
+# --- package runners: look into the script they run ---------------------------------------------------
+
+@handles("npm", "pnpm", "yarn")
+def npm(a, cmd, scope):
+    args = [x for x in cmd.args if not x.startswith("-")]
+    if not args:
+        return
+    if args[0] in ("run", "run-script", "rum", "urn") and len(args) > 1:
+        name = args[1]
+    elif args[0] in ("test", "t", "tst", "start", "stop", "restart"):
+        name = {"t": "test", "tst": "test"}.get(args[0], args[0])
+    elif cmd.name == "yarn" and args[0] not in ("add", "install", "remove", "upgrade", "dlx", "init", "why",
+                                                "info", "global", "workspace", "workspaces", "config"):
+        name = args[0]
+    elif args[0] in ("exec", "x", "dlx") and len(args) > 1:
+        _unwrap(a, cmd, scope, args[1:])
+        return
+    else:
+        if args[0] in ("uninstall", "remove", "rm", "un", "unlink") and "-g" in cmd.args and cmd.sudo:
+            a.emit("pkg.remove-system", cmd, effect="remove")
+        return
+    _package_script(a, cmd, scope, name)
+
+
+def _package_script(a, cmd, scope, name):
+    import json
+
+    d = scope.cwd
+    pj = P.resolve("package.json", a._scope_ctx(scope)) if U not in d else None
+    if not pj:
+        return
+    text = a.read_file(pj)
+    if not text:
+        return
+    try:
+        scripts = json.loads(text).get("scripts") or {}
+    except Exception:
+        return
+    for key in ("pre" + name, name, "post" + name):
+        body = scripts.get(key)
+        if isinstance(body, str) and body:
+            a.nested_shell(body, cmd, scope, origin=(f"package.json scripts.{key}", -10**9))
+
+
+# --- deleting and overwriting ---------------------------------------------------------------------
+
+@handles("rm", "rimraf", "del", "del-cli", "trash-empty")
+def rm(a, cmd, scope):
+    if cmd.name == "trash-empty":
+        return
+    f, v, ops = split_opts(cmd.args)
+    for op in ops:
+        if op:
+            judge_delete(a, cmd, op, scope)
+
+
+@handles("unlink", "shred", "srm")
+def unlink(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args, with_arg="ns", long_with_arg=("--iterations", "--size", "--random-source"))
+    for op in ops:
+        judge_delete(a, cmd, op, scope, effect="destroy" if cmd.name != "unlink" else "delete")
+
+
+@handles("truncate")
+def truncate(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args, with_arg="sr", long_with_arg=("--size", "--reference"))
+    for op in ops:
+        place = a.place(op, scope)
+        if place.kind == P.WORKSPACE:
+            a.emit("fs.delete-source", cmd, target=P.display(place.path, a.pctx), effect="truncate")
+        else:
+            check_overwrite(a, cmd, op, scope=scope)
+
+
+@handles("tee")
+def tee(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args)
+    for op in ops:
+        if "-a" in f or "--append" in f:
+            check_append(a, cmd, op, scope)
+        else:
+            check_overwrite(a, cmd, op, scope=scope)
+
+
+@handles("cp", "install")
+def cp(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args, with_arg="tSm", long_with_arg=("--target-directory", "--suffix", "--mode"))
+    dest = v.get("-t") or v.get("--target-directory")
+    srcs = ops
+    if dest is None:
+        if len(ops) < 2:
+            return
+        srcs, dest = ops[:-1], ops[-1]
+    for s in srcs:
+        check_read(a, cmd, s, scope)
+    if "-n" in f or "--no-clobber" in f or "--backup" in f or "-b" in f:
+        return
+    check_overwrite(a, cmd, dest, scope=scope)
+
+
+@handles("mv")
+def mv(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args, with_arg="tS", long_with_arg=("--target-directory", "--suffix"))
+    dest = v.get("-t") or v.get("--target-directory")
+    srcs = ops
+    if dest is None:
+        if len(ops) < 2:
+            return
+        srcs, dest = ops[:-1], ops[-1]
+    dplace = a.place(dest, scope)
+    for s in srcs:
+        sp = a.place(s, scope)
+        if dplace.kind == P.DEVNULL:
+            a.emit("fs.move-to-devnull", cmd, target=P.display(sp.path, a.pctx), effect="delete")
+            continue
+        if sp.kind in (P.ROOT, P.HOME, P.SYSTEM, P.SELF, P.PROTECTED, P.WORKSPACE_ROOT, P.DEVICE):
+            judge_delete(a, cmd, s, scope, effect="move-away")
+    if dplace.kind != P.DEVNULL and not ("-n" in f or "--no-clobber" in f or "-b" in f):
+        check_overwrite(a, cmd, dest, scope=scope)
+
+
+@handles("ln")
+def ln(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args, with_arg="tS", long_with_arg=("--target-directory", "--suffix"))
+    if not ("-f" in f or "--force" in f) or len(ops) < 2:
+        return
+    check_overwrite(a, cmd, ops[-1], scope=scope)
+
+
+@handles("dd")
+def dd(a, cmd, scope):
+    for x in cmd.args:
+        if x.startswith("of="):
+            target = x[3:]
+            place = a.place(target, scope)
+            if place.kind == P.DEVICE:
+                a.emit("disk.write-device", cmd, target=place.path, effect="overwrite")
+            else:
+                check_overwrite(a, cmd, target, scope=scope)
+        elif x.startswith("if="):
+            check_read(a, cmd, x[3:], scope)
+
+
+@handles("rsync")
+def rsync(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args, with_arg="efBT", long_with_arg=("--exclude", "--include", "--filter",
+                                                                       "--rsh", "--backup-dir", "--password-file"))
+    deletes = any(x.startswith("--del") for x in f | set(v))
+    if len(ops) >= 2:
+        for s in ops[:-1]:
+            check_read(a, cmd, s, scope)
+    if "--remove-source-files" in f:
+        a.emit("fs.remove-source-files", cmd, target=" ".join(ops[:-1]) or None, effect="delete")
+    if deletes and ops:
+        dest = ops[-1]
+        if ":" in dest.split("/", 1)[0]:
+            a.emit("fs.rsync-delete", cmd, target=dest, effect="delete")
+            return
+        place = a.place(dest, scope)
+        if place.kind in (P.HOME, P.ROOT, P.SYSTEM, P.WORKSPACE_ROOT, P.SELF, P.PROTECTED):
+            a.emit("fs.rsync-delete-broad", cmd, target=P.display(place.path, a.pctx), effect="delete")
+        elif place.kind not in (P.TEMP, P.REGENERABLE, P.MISSING, P.DEVNULL):
+            a.emit("fs.rsync-delete", cmd, target=P.display(place.path, a.pctx) if place.path else dest,
+                   effect="delete")
+
+
+@handles("tar", "bsdtar", "gtar")
+def tar(a, cmd, scope):
+    if any(x == "--remove-files" for x in cmd.args):
+        a.emit("fs.remove-source-files", cmd, effect="delete")
+    check_args_for_secrets(a, cmd, scope)
+
+
+@handles("zip", "7z", "rar")
+def zip_(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args)
+    if cmd.name == "zip" and ("-m" in f or "--move" in f):
+        a.emit("fs.remove-source-files", cmd, effect="delete")
+    check_args_for_secrets(a, cmd, scope, ops[1:] if ops else [])
+
+
+_PERM_DANGEROUS_MODES = re.compile(r"^(0?000|0?777|a?[+-=]rwx|[ugoa]*-[rwx]+|o\+w|a\+w)$")
+
+
+@handles("chmod", "chown", "chgrp", "chattr", "setfacl")
+def perms(a, cmd, scope):
+    args = cmd.args
+    recursive = False
+    ops = []
+    skip = False
+    for i, x in enumerate(args):
+        if skip:
+            skip = False
+            continue
+        if x in ("-R", "--recursive") or (x.startswith("-") and not x.startswith("--") and "R" in x
+                                          and cmd.name != "chattr"):
+            recursive = True
+            continue
+        if cmd.name == "chattr" and x == "-R":
+            recursive = True
+            continue
+        if cmd.name == "setfacl" and x in ("-m", "-x", "-M", "-X", "--modify", "--remove", "--set"):
+            skip = True
+            continue
+        if cmd.name == "chattr" and re.match(r"^[+\-=][aAcCdDeFijmPsStTux]+$", x):
+            ops.append(("mode", x))
+            continue
+        if x.startswith("--reference="):
+            continue
+        if x.startswith("-") and not re.match(r"^-[rwxXst]+$", x):
+            continue
+        ops.append(("op", x))
+    operands = [x for k, x in ops if k == "op"]
+    mode = None
+    if cmd.name in ("chmod", "chown", "chgrp") and operands:
+        mode, operands = operands[0], operands[1:]
+    for t in operands:
+        place = a.place(t, scope)
+        target = P.display(place.path, a.pctx) if place.path else t
+        if place.kind == P.SELF:
+            a.emit("interlock.self-protect", cmd, target=target, effect="chmod")
+        elif place.kind in (P.ROOT, P.HOME, P.SYSTEM):
+            if recursive or place.kind in (P.ROOT, P.HOME) and (
+                    cmd.name != "chmod" or (mode and _PERM_DANGEROUS_MODES.match(mode))):
+                a.emit("fs.perm-broad", cmd, target=target, effect="permissions")
+            elif place.kind == P.SYSTEM:
+                a.emit("fs.perm-system", cmd, target=target, effect="permissions")
+
+
+# --- disks ------------------------------------------------------------------------------------
+
+def mkfs(a, cmd, scope):
+    if any(x in ("-V", "--version", "--help", "-h") for x in cmd.args) or not cmd.args:
+        return
+    a.emit("disk.format", cmd, target=next((x for x in cmd.args if x.startswith("/dev/")), None), effect="format")
+
+
+HANDLERS["mkfs"] = mkfs
+
+
+@handles("wipefs")
+def wipefs(a, cmd, scope):
+    if any(x in ("-a", "--all", "-o", "--offset") or (x.startswith("-") and "a" in x and not x.startswith("--"))
+           for x in cmd.args) and not any(x in ("-n", "--no-act") for x in cmd.args):
+        a.emit("disk.format", cmd, target=next((x for x in cmd.args if x.startswith("/dev/")), None), effect="wipe")
+
+
+@handles("fdisk", "sfdisk", "gdisk", "sgdisk", "cfdisk", "parted", "partx")
+def partition(a, cmd, scope):
+    args = cmd.args
+    readonly = {"-l", "--list", "-d", "--dump", "-V", "--verify", "-s", "--show-size", "-p", "--print",
+                "-v", "--version", "-h", "--help", "print", "-i", "--info", "-g", "--list-free", "-J", "--json"}
+    if not args or any(x in readonly for x in args):
+        if not any(x in ("rm", "mklabel", "mkpart", "resizepart", "-Z", "--zap-all", "-o", "--clear", "-d",
+                         "--delete") and x not in ("-d",) for x in args if cmd.name in ("parted", "sgdisk")):
+            return
+    a.emit("disk.partition", cmd, target=next((x for x in args if x.startswith("/dev/")), None), effect="partition")
+
+
+# --- processes and the system ---------------------------------------------------------------------
+
+SERVICES = re.compile(r"^(postgres|postmaster|pg_ctl|mysqld?|mariadbd?|mongod|mongos|redis-server|redis|"
+                      r"dockerd|docker|containerd|kubelet|etcd|sshd|ssh|systemd|init|launchd|cron|crond|"
+                      r"kafka|zookeeper|elasticsearch|opensearch|clickhouse(-server)?|cassandra|rabbitmq"
+                      r"(-server)?|beam\.smp|memcached|nginx|httpd|apache2|haproxy|vault|consul|nomad|"
+                      r"firewalld|NetworkManager|networkd|systemd-\w+|journald|Xorg|gnome-shell)$")
+
+
+@handles("kill")
+def kill(a, cmd, scope):
+    args = cmd.args
+    if not args or args[0] in ("-l", "-L", "--list", "-t", "--table"):
+        return
+    targets = []
+    i = 0
+    sig_seen = False
+    while i < len(args):
+        x = args[i]
+        if x in ("-s", "-n", "--signal"):
+            i += 2
+            sig_seen = True
+            continue
+        if x.startswith("-") and not sig_seen and len(args) > 1 and i == 0:
+            sig_seen = True
+            i += 1
+            continue
+        if x == "--":
+            i += 1
+            continue
+        targets.append(x)
+        i += 1
+    for t in targets:
+        if t in ("-1", "1", "-9", "0") and not (t == "-9" and len(targets) > 1):
+            if t in ("-1", "1") or (t == "0" and False):
+                a.emit("proc.kill-all", cmd, target="all processes" if t == "-1" else "init (pid 1)",
+                       effect="kill")
+
+
+@handles("killall5")
+def killall5(a, cmd, scope):
+    a.emit("proc.kill-all", cmd, target="all processes", effect="kill")
+
+
+@handles("pkill", "killall", "pgrep")
+def pkill(a, cmd, scope):
+    if cmd.name == "pgrep":
+        return
+    f, v, ops = split_opts(cmd.args, with_arg="sugtPGFUn", long_with_arg=("--signal", "--euid", "--uid",
+                                                                           "--group", "--parent", "--user"))
+    if "-u" in v or "--user" in v or "--uid" in v or "--euid" in v:
+        if not ops:
+            a.emit("proc.kill-all", cmd, target=f"all processes of {v.get('-u') or v.get('--user')}", effect="kill")
+            return
+    for op in ops:
+        name = op.split()[0].rsplit("/", 1)[-1] if op.split() else op
+        if SERVICES.match(name):
+            a.emit("proc.kill-service", cmd, target=name, effect="kill")
+
+
+@handles("crontab")
+def crontab(a, cmd, scope):
+    for x in cmd.args:
+        if x.startswith("-") and not x.startswith("--") and "r" in x:
+            a.emit("sys.crontab-remove", cmd, effect="delete")
+            return
+
+
+@handles("systemctl")
+def systemctl(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args, with_arg="HMptnos", long_with_arg=("--host", "--machine", "--property",
+                                                                          "--type", "--signal", "--state"))
+    if not ops:
+        return
+    verb = ops[0]
+    if verb in ("stop", "disable", "mask", "kill", "isolate"):
+        a.emit("sys.service-stop", cmd, target=" ".join(ops[1:]) or None, effect=verb)
+    elif verb in ("poweroff", "reboot", "halt", "kexec", "emergency", "rescue", "suspend", "hibernate",
+                  "soft-reboot"):
+        a.emit("sys.power", cmd, effect=verb)
+
+
+@handles("service")
+def service(a, cmd, scope):
+    ops = [x for x in cmd.args if not x.startswith("-")]
+    if len(ops) >= 2 and ops[1] in ("stop", "disable"):
+        a.emit("sys.service-stop", cmd, target=ops[0], effect=ops[1])
+
+
+@handles("shutdown", "reboot", "halt", "poweroff")
+def power(a, cmd, scope):
+    if any(x in ("-c", "--help", "--version", "-k") for x in cmd.args):
+        return
+    a.emit("sys.power", cmd, effect=cmd.name)
+
+
+@handles("init", "telinit")
+def init(a, cmd, scope):
+    if cmd.args and cmd.args[0] in ("0", "6", "1", "s", "S"):
+        a.emit("sys.power", cmd, effect="runlevel " + cmd.args[0])
+
+
+@handles("iptables", "ip6tables", "iptables-legacy", "iptables-nft", "ip6tables-legacy")
+def iptables(a, cmd, scope):
+    for i, x in enumerate(cmd.args):
+        if x in ("-F", "--flush", "-X", "--delete-chain") or (x.startswith("-") and not x.startswith("--")
+                                                                 and "F" in x and len(x) <= 4):
+            a.emit("net.firewall-flush", cmd, effect="flush")
+            return
+        if x in ("-P", "--policy") and i + 2 < len(cmd.args) and cmd.args[i + 2] == "DROP":
+            a.emit("net.firewall-flush", cmd, effect="policy-drop")
+            return
+
+
+@handles("nft")
+def nft(a, cmd, scope):
+    if "flush" in cmd.args or ("delete" in cmd.args and "table" in cmd.args):
+        a.emit("net.firewall-flush", cmd, effect="flush")
+
+
+@handles("ufw")
+def ufw(a, cmd, scope):
+    if any(x in ("disable", "reset") for x in cmd.args):
+        a.emit("net.firewall-flush", cmd, effect="disable")
+
+
+@handles("userdel", "deluser", "groupdel", "delgroup")
+def userdel(a, cmd, scope):
+    if any(x in ("-r", "--remove", "--remove-home", "--remove-all-files", "-f") for x in cmd.args) \
+            and cmd.name in ("userdel", "deluser"):
+        a.emit("sys.userdel-home", cmd, target=(cmd.args or [""])[-1], effect="delete")
+    elif any(not x.startswith("-") for x in cmd.args):
+        a.emit("sys.userdel", cmd, target=(cmd.args or [""])[-1], effect="delete")
+
+
+_PKG_REMOVE = {"apt": ("remove", "purge", "autoremove", "autopurge"), "apt-get": ("remove", "purge", "autoremove"),
+               "aptitude": ("remove", "purge"), "yum": ("remove", "erase", "autoremove"),
+               "dnf": ("remove", "erase", "autoremove"), "microdnf": ("remove",), "zypper": ("remove", "rm"),
+               "apk": ("del",), "snap": ("remove",), "port": ("uninstall",)}
+
+
+@handles(*_PKG_REMOVE, "pacman", "rpm", "dpkg")
+def pkg(a, cmd, scope):
+    args = cmd.args
+    if cmd.name == "pacman":
+        if any(x.startswith("-R") or x == "--remove" for x in args):
+            a.emit("pkg.remove-system", cmd, effect="remove")
+        return
+    if cmd.name == "rpm":
+        if any(x in ("-e", "--erase") for x in args):
+            a.emit("pkg.remove-system", cmd, effect="remove")
+        return
+    if cmd.name == "dpkg":
+        if any(x in ("-r", "-P", "--remove", "--purge") for x in args):
+            a.emit("pkg.remove-system", cmd, effect="remove")
+        return
+    verbs = _PKG_REMOVE.get(cmd.name, ())
+    ops = [x for x in args if not x.startswith("-")]
+    if ops and ops[0] in verbs:
+        a.emit("pkg.remove-system", cmd, target=" ".join(ops[1:]) or None, effect="remove")
+
+
+@handles("pip", "pip3", "uv")
+def pip(a, cmd, scope):
+    args = cmd.args
+    if cmd.name == "uv":
+        if args[:2] == ["pip", "uninstall"] and "--system" in args:
+            a.emit("pkg.remove-system", cmd, effect="remove")
+        return
+    if args and args[0] == "uninstall" and (cmd.sudo or "--break-system-packages" in args):
+        a.emit("pkg.remove-system", cmd, target=" ".join(x for x in args[1:] if not x.startswith("-")), effect="remove")
+
+
+@handles("history")
+def history(a, cmd, scope):
+    if any(x.startswith("-") and "c" in x for x in cmd.args):
+        a.emit("shell.history-clear", cmd, effect="delete")
+
+
+# --- git ------------------------------------------------------------------------------------------
+
+@handles("git")
+def git(a, cmd, scope):
+    from . import git as G
+
+    G.git(a, cmd, scope)
+
+
+# --- remote execution --------------------------------------------------------------------------
+
+@handles("ssh")
+def ssh(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args, with_arg="BbcDEeFIiJLlmOoPpQRSWw", stop_at_operand=True)
+    if not ops:
+        return
+    host = ops[0]
+    if "-l" in v and "@" not in host:
+        host = v["-l"] + "@" + host
+    remote_cmd = ops[1:]
+    if remote_cmd:
+        a.nested_shell(" ".join(remote_cmd), cmd, scope, remote=host)
+    else:
+        _run_stdin(a, cmd.derive(cmd.argv, remote=host), scope, "shell") if cmd.stdin and cmd.stdin[0] == "text" \
+            else None
+
+
+@handles("scp", "sftp")
+def scp(a, cmd, scope):
+    check_args_for_secrets(a, cmd, scope)
+
+
+@handles("docker", "podman", "nerdctl")
+def docker(a, cmd, scope):
+    args = cmd.args
+    if not args or args[0] != "exec":
+        return
+    _, rest = _first_cmd(args[1:], with_arg="euwd", long_with_arg=("--env", "--user", "--workdir", "--env-file",
+                                                                   "--detach-keys"))
+    if len(rest) >= 2:
+        container, inner = rest[0], rest[1:]
+        a.remote_dispatch(cmd, scope, inner, f"container:{container}")
+
+
+@handles("kubectl", "oc")
+def kubectl(a, cmd, scope):
+    args = cmd.args
+    if "exec" not in args[:3] or "--" not in args:
+        return
+    k = args.index("--")
+    inner = args[k + 1:]
+    ctx = next((x.split("=", 1)[1] for x in args[:k] if x.startswith("--context=")), None)
+    if ctx is None and "--context" in args[:k]:
+        j = args.index("--context")
+        ctx = args[j + 1] if j + 1 < k else None
+    pod = next((x for x in args[args.index("exec") + 1:k] if not x.startswith("-")), "pod")
+    a.remote_dispatch(cmd, scope, inner, f"pod:{pod}" + (f"@{ctx}" if ctx else ""))
+
+
+# --- Interlock itself -------------------------------------------------------------------------
+
+SAFE_INTERLOCK = frozenset({"check", "log", "rules", "explain", "doctor", "version", "--version", "--help", "-h",
+                            "help", "hook", "status", "pending"})
+
+
+@handles("interlock")
+def interlock_cmd(a, cmd, scope):
+    ops = [x for x in cmd.args if not x.startswith("-")]
+    sub = ops[0] if ops else (cmd.args[0] if cmd.args else "help")
+    if sub in SAFE_INTERLOCK:
+        if sub == "log" and any(x in ("--prune", "--clear", "--truncate") for x in cmd.args):
+            a.emit("interlock.self-command", cmd, target="interlock log", effect="modify")
+        return
+    a.emit("interlock.self-command", cmd, target=f"interlock {sub}", effect="self")
+
+
+# --- everything else ---------------------------------------------------------------------------
+
+READERS_WITH_PATTERN = frozenset({"grep", "egrep", "fgrep", "rg", "ag", "ack", "awk", "gawk", "sed", "jq", "yq"})
+
+
+def unknown_program(a, cmd, scope):
+    """Programs without specific knowledge: judge by their arguments."""
+    name = cmd.name
+    if name in NON_READING:
+        return
+    args = cmd.args
+    if name in READERS_WITH_PATTERN:
+        if name in ("sed",) and any(x.startswith("-i") or x == "--in-place" for x in args):
+            ops = [x for x in args if not x.startswith("-")]
+            for f in ops[1:]:
+                place = a.place(f, scope)
+                if place.kind == P.SELF:
+                    a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect="edit")
+        _search_secrets(a, cmd, scope)
+    check_args_for_secrets(a, cmd, scope)
+
+
+_SECRET_PATTERN = re.compile(r"(?i)(token|secret|passw|api[_-]?key|credential|private[_ -]?key|aws_|bearer)")
+
+
+def _search_secrets(a, cmd, scope):
+    """``grep -r TOKEN ~``: hunting for credentials outside the workspace."""
+    args = cmd.args
+    if not any(x.startswith("-") and ("r" in x or "R" in x) for x in args if not x.startswith("--")) and \
+            not any(x in ("--recursive", "-uu", "-uuu", "--hidden", "--no-ignore") for x in args) and \
+            cmd.name not in ("rg", "ag", "ack"):
+        return
+    ops = [x for x in args if not x.startswith("-")]
+    if len(ops) < 1 or not _SECRET_PATTERN.search(ops[0]):
+        return
+    for p in ops[1:] or ["."]:
+        place = a.place(p, scope)
+        if place.kind in (P.HOME, P.ROOT, P.SYSTEM, P.OUTSIDE):
+            a.emit("secrets.read-file", cmd, target=P.display(place.path, a.pctx), effect="search-secrets",
+                   note="searches for credentials outside the workspace")
+            return
+
+
+def dynamic_command(a, cmd, scope):
+    """The program name is only known when it runs (``$CMD args``)."""
+    for x in cmd.args:
+        if x.startswith("-") or U in x:
+            continue
+        place = a.place(x, scope)
+        if place.kind in (P.ROOT, P.HOME, P.SYSTEM, P.OUTSIDE, P.WORKSPACE_ROOT, P.SELF):
+            a.emit("shell.opaque-eval", cmd, target=P.display(place.path, a.pctx), effect="run",
+                   note="the program is only known when it runs")
+            return
+
+
+@handles("cd", "pushd")
+def cd(a, cmd, scope):
+    ops = [x for x in cmd.args if not (x.startswith("-") and len(x) > 1)]
+    target = ops[0] if ops else "~"
+    if target == "-" or U in target:
+        scope.cwd = U
+        return
+    if U in scope.cwd and not target.startswith(("/", "~")):
+        return
+    scope.cwd = P.resolve(target, a._scope_ctx(scope))

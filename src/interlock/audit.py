@@ -1,0 +1,184 @@
+"""The tamper-evident audit log: an append-only, hash-chained SQLite table.
+
+Each record stores the SHA-256 of its own canonical content plus the previous
+record's hash, so editing, deleting, inserting or reordering records breaks the
+chain at the first affected record.  A separate head file (count and last hash)
+catches truncation of the newest records.  Everything written is redacted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+
+from .redact import redact
+
+GENESIS = "0" * 64
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    seq INTEGER PRIMARY KEY,
+    ts REAL NOT NULL,
+    agent TEXT, session TEXT, cwd TEXT, tool TEXT,
+    action TEXT NOT NULL,
+    digest TEXT,
+    decision TEXT NOT NULL,
+    severity TEXT,
+    rules TEXT,
+    reasons TEXT,
+    findings TEXT,
+    extra TEXT,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_ts ON records(ts);
+CREATE TRIGGER IF NOT EXISTS records_no_update BEFORE UPDATE ON records
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS records_no_delete BEFORE DELETE ON records
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+"""
+_FIELDS = ("seq", "ts", "agent", "session", "cwd", "tool", "action", "digest", "decision", "severity", "rules",
+           "reasons", "findings", "extra", "prev_hash")
+
+
+def db_path(state_dir: str) -> str:
+    return os.path.join(state_dir, "audit.db")
+
+
+def record_hash(rec: dict) -> str:
+    blob = json.dumps([rec.get(k) for k in _FIELDS], separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _connect(path):
+    import sqlite3
+
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    con = sqlite3.connect(path, timeout=5.0, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=NORMAL")
+    return con
+
+
+class AuditLog:
+    def __init__(self, state_dir: str):
+        self.state_dir = state_dir
+        self.path = db_path(state_dir)
+        self.head_path = os.path.join(state_dir, "audit.head")
+
+    def append(self, *, action, decision, agent=None, session=None, cwd=None, tool=None, digest=None,
+               extra=None) -> dict:
+        """Append one decision; returns the stored record.  Raises OSError/sqlite3.Error on failure."""
+        con = _connect(self.path)
+        try:
+            con.executescript(_SCHEMA) if not _has_table(con) else None
+            con.execute("BEGIN IMMEDIATE")
+            row = con.execute("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1").fetchone()
+            seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
+            rec = {
+                "seq": seq, "ts": round(time.time(), 6), "agent": agent, "session": redact(session) if session else None,
+                "cwd": cwd, "tool": tool, "action": redact(action), "digest": digest,
+                "decision": decision.decision, "severity": decision.severity,
+                "rules": json.dumps(decision.rules),
+                "reasons": json.dumps(redact(decision.reasons), ensure_ascii=False),
+                "findings": json.dumps(redact([f.to_dict() for f in decision.findings]), ensure_ascii=False),
+                "extra": json.dumps(redact(extra), ensure_ascii=False) if extra else None,
+                "prev_hash": prev,
+            }
+            rec["hash"] = record_hash(rec)
+            cols = ",".join(rec)
+            con.execute(f"INSERT INTO records ({cols}) VALUES ({','.join('?' * len(rec))})", list(rec.values()))
+            con.execute("COMMIT")
+        except BaseException:
+            try:
+                con.execute("ROLLBACK")
+            except Exception:
+                pass
+            raise
+        finally:
+            con.close()
+        self._write_head(seq, rec["hash"])
+        return rec
+
+    def _write_head(self, seq, h):
+        tmp = f"{self.head_path}.{os.getpid()}.tmp"
+        try:
+            with open(tmp, "w") as f:
+                f.write(f"{seq} {h}\n")
+            os.replace(tmp, self.head_path)
+        except OSError:
+            pass
+
+    def records(self, *, decision=None, since=None, session=None, limit=50):
+        if not os.path.exists(self.path):
+            return []
+        con = _connect(self.path)
+        try:
+            if not _has_table(con):
+                return []
+            q = "SELECT * FROM records WHERE 1=1"
+            args = []
+            if decision:
+                q += " AND decision = ?"
+                args.append(decision)
+            if since is not None:
+                q += " AND ts >= ?"
+                args.append(since)
+            if session:
+                q += " AND session = ?"
+                args.append(session)
+            q += " ORDER BY seq DESC LIMIT ?"
+            args.append(limit)
+            cur = con.execute(q, args)
+            names = [c[0] for c in cur.description]
+            return [dict(zip(names, r)) for r in cur.fetchall()][::-1]
+        finally:
+            con.close()
+
+    def verify(self):
+        """Check the whole chain.  Returns (ok, count, problem or None)."""
+        if not os.path.exists(self.path):
+            return True, 0, None
+        con = _connect(self.path)
+        try:
+            if not _has_table(con):
+                return True, 0, None
+            cur = con.execute("SELECT * FROM records ORDER BY rowid")
+            names = [c[0] for c in cur.description]
+            prev = GENESIS
+            expected_seq = 1
+            n = 0
+            last_hash = GENESIS
+            for row in cur:
+                rec = dict(zip(names, row))
+                n += 1
+                seq = rec["seq"]
+                if seq != expected_seq:
+                    kind = "deleted" if seq > expected_seq else "inserted or reordered"
+                    return False, n, f"record {seq}: expected record {expected_seq} here (a record was {kind})"
+                if rec["prev_hash"] != prev:
+                    return False, n, f"record {seq}: does not follow record {seq - 1} (inserted, deleted or reordered)"
+                if record_hash(rec) != rec["hash"]:
+                    return False, n, f"record {seq}: content was edited (hash mismatch)"
+                prev = rec["hash"]
+                last_hash = prev
+                expected_seq += 1
+        finally:
+            con.close()
+        try:
+            with open(self.head_path) as f:
+                hseq, hhash = f.read().split()
+            hseq = int(hseq)
+            if hseq > n:
+                return False, n, f"the log ends at record {n} but record {hseq} was written: newest records deleted"
+            if hseq == n and hhash != last_hash:
+                return False, n, f"record {n}: does not match the recorded head of the log"
+        except (OSError, ValueError):
+            if n:
+                return False, n, "the head file is missing or unreadable; the newest records cannot be checked"
+        return True, n, None
+
+
+def _has_table(con) -> bool:
+    return con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='records'").fetchone() is not None

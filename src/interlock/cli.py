@@ -1,0 +1,397 @@
+"""The ``interlock`` command.
+
+``interlock hook AGENT`` is dispatched before argparse or anything else is
+imported: it runs before every tool call an agent makes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+EXIT = {"allow": 0, "ask": 1, "deny": 2}
+
+USAGE_EXAMPLES = """\
+examples:
+  interlock check 'rm -rf ~'               explain a decision (exit 0 allow, 1 ask, 2 deny)
+  interlock check --jsonl < corpus.jsonl   judge one command or hook payload per line
+  interlock init --dry-run                 show what would be added to agent settings
+  interlock log --decision deny --since 1d recent decisions
+  interlock log --verify                   check the audit chain
+  interlock rules / interlock explain ID   the rule catalogue
+"""
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["hook"]:
+        from .adapters import ADAPTERS, run_hook
+
+        if len(argv) < 2 or argv[1] not in ADAPTERS:
+            # still answer in a shape both agents read as "no": fail closed
+            sys.stdout.write('{"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "deny", '
+                             '"permissionDecisionReason": "interlock hook: unknown agent; expected one of: '
+                             + ", ".join(ADAPTERS) + '"}, "permission": "deny"}\n')
+            return 0
+        return run_hook(argv[1])
+    return _cli(argv)
+
+
+def _cli(argv) -> int:
+    import argparse
+
+    from . import __version__
+
+    p = argparse.ArgumentParser(
+        prog="interlock",
+        description="Interlock judges what AI coding agents are about to do: allow, ask a human, or deny.",
+        epilog=USAGE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"interlock {__version__}")
+    sub = p.add_subparsers(dest="cmd", metavar="COMMAND")
+
+    c = sub.add_parser("check", help="judge a shell command and explain the decision")
+    c.add_argument("command", nargs="?", help="the shell command (quote it)")
+    c.add_argument("--cwd", default=None, help="directory the command runs in (default: current)")
+    c.add_argument("--json", action="store_true", help="print the decision as JSON")
+    c.add_argument("--jsonl", action="store_true",
+                   help="read one hook payload or {\"command\", \"cwd\"} per line on stdin; print one decision per line")
+
+    h = sub.add_parser("hook", help="run as an agent hook (reads the agent's JSON on stdin)")
+    h.add_argument("agent", choices=["claude-code", "cursor"])
+
+    sub.add_parser("rules", help="list the rule catalogue").add_argument("--json", action="store_true")
+    e = sub.add_parser("explain", help="print one rule with its examples")
+    e.add_argument("rule_id")
+
+    lg = sub.add_parser("log", help="show recent audit records, or verify the chain")
+    lg.add_argument("--decision", choices=["allow", "ask", "deny"])
+    lg.add_argument("--since", help="e.g. 30m, 2h, 1d, or an ISO date")
+    lg.add_argument("--session")
+    lg.add_argument("--limit", type=int, default=30)
+    lg.add_argument("--json", action="store_true")
+    lg.add_argument("--verify", action="store_true", help="verify the hash chain; exit 1 if broken")
+
+    for name, helptext in (("init", "install Interlock's hooks into Claude Code and Cursor settings"),
+                           ("uninstall", "remove the hooks `init` added (and nothing else)")):
+        i = sub.add_parser(name, help=helptext)
+        i.add_argument("--user", action="store_true", help="the user's settings (~/.claude, ~/.cursor) "
+                                                           "instead of the project's")
+        i.add_argument("--project", default=None, help="project directory (default: git top-level of cwd)")
+        i.add_argument("--agent", action="append", choices=["claude-code", "cursor"],
+                       help="only this agent (repeatable; default: both)")
+        i.add_argument("--dry-run", action="store_true", help="show the change without writing")
+
+    sub.add_parser("demo", help="show Interlock judging a few commands (nothing is run)")
+    pol = sub.add_parser("policy", help="validate and show the effective policy")
+    pol.add_argument("--cwd", default=None)
+
+    args = p.parse_args(argv)
+    if args.cmd is None:
+        p.print_help()
+        return 0
+    if args.cmd == "hook":
+        from .adapters import run_hook
+
+        return run_hook(args.agent)
+    return globals()["_cmd_" + args.cmd](args)
+
+
+# --- check ------------------------------------------------------------------------------------
+
+def _cmd_check(args) -> int:
+    if args.jsonl:
+        return _check_jsonl(args)
+    if args.command is None:
+        print("interlock check: give a command, e.g. interlock check 'rm -rf build'  (or --jsonl)", file=sys.stderr)
+        return 64
+    from .engine import check_command
+
+    cwd = os.path.abspath(args.cwd) if args.cwd else os.getcwd()
+    d = check_command(args.command, cwd=cwd)
+    if args.json:
+        import json
+
+        print(json.dumps(d.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        _print_decision(d, args.command)
+    return EXIT[d.decision]
+
+
+def _print_decision(d, command):
+    from .redact import redact
+    from . import rules as R
+
+    try:
+        from rich.console import Console
+
+        con = Console(highlight=False)
+        out = con.print
+        color = {"allow": "green", "ask": "yellow", "deny": "red"}[d.decision]
+        out(f"[bold {color}]{d.decision.upper()}[/]  severity: [bold]{d.severity}[/]")
+    except ImportError:  # rich is a dependency, but check must work without it
+        out = print
+        out(f"{d.decision.upper()}  severity: {d.severity}")
+    _out(out, f"command: {redact(command)}")
+    if d.error:
+        _out(out, f"error: {d.error}")
+    for f in d.findings:
+        _out(out, f"\n  {f.severity:<12} {f.rule}")
+        _out(out, f"    why:      {f.why}")
+        _out(out, f"    command:  {redact(f.evidence)}")
+        if f.target:
+            _out(out, f"    target:   {f.target}")
+        if f.location:
+            _out(out, f"    where:    {f.location}")
+        if f.environment:
+            _out(out, f"    env:      {f.environment}")
+        if f.note:
+            _out(out, f"    note:     {f.note}")
+    if not d.findings:
+        _out(out, "  nothing destructive, secret or opaque found")
+    if d.decision != "allow" and d.rules:
+        rid = next((r for r in d.rules if not r.startswith("interlock.")), None)
+        if rid:
+            _out(out, f"\nto change this decision, add to ~/.config/interlock/policy.toml:\n"
+                      f"  [[rules]]\n  id = \"{rid}\"\n  decision = \"allow\"   # or \"ask\"")
+        else:
+            _out(out, "\nInterlock protects itself: no policy can allow this from an agent.")
+    del R
+
+
+def _out(out, text):
+    if out is print:
+        print(text)
+    else:
+        out(text, markup=False)
+
+
+def _check_jsonl(args) -> int:
+    import json
+
+    from .actions import Decision
+    from .engine import Context, evaluate
+    from .redact import redact
+
+    base_cwd = os.path.abspath(args.cwd) if args.cwd else os.getcwd()
+    ctx_cache = {}
+    worst = 0
+    for lineno, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise ValueError("expected a JSON object")
+            if "tool_name" in obj:
+                from .adapters import claude_code
+
+                ev = claude_code.parse(obj, os.environ)
+                action = ev.action
+                if action is None:
+                    d = None
+            else:
+                from .actions import SHELL, Action
+
+                cmd = obj.get("command")
+                if not isinstance(cmd, str):
+                    raise ValueError("missing string field 'command'")
+                action = Action(SHELL, {"command": cmd}, cwd=obj.get("cwd") or base_cwd)
+            if action is not None:
+                key = (action.cwd, action.workspace)
+                ctx = ctx_cache.get(key)
+                if ctx is None:
+                    ctx = ctx_cache[key] = Context(action.cwd, workspace=action.workspace)
+                d = evaluate(action, ctx)
+        except Exception as e:
+            d = Decision.failure(f"line {lineno}: {redact(str(e))}", "deny")
+        if d is None:
+            out = {"decision": "allow", "severity": "read", "rules": [], "reasons": []}
+        else:
+            out = {"decision": d.decision, "severity": d.severity, "rules": d.rules, "reasons": d.reasons}
+            if d.error:
+                out["error"] = d.error
+        worst = max(worst, EXIT[out["decision"]])
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    return 0
+
+
+# --- rules --------------------------------------------------------------------------------------
+
+def _cmd_rules(args) -> int:
+    from .rules import RULES
+
+    if args.json:
+        import json
+
+        print(json.dumps([r.to_dict() for r in RULES.values()], indent=2))
+        return 0
+    try:
+        from rich.console import Console
+        from rich.table import Table
+
+        t = Table(title=f"Interlock rules ({len(RULES)})")
+        t.add_column("id")
+        t.add_column("severity")
+        t.add_column("why")
+        for r in RULES.values():
+            t.add_row(r.id, r.severity, r.why)
+        Console().print(t)
+    except ImportError:
+        for r in RULES.values():
+            print(f"{r.id:32} {r.severity:12} {r.why}")
+    return 0
+
+
+def _cmd_explain(args) -> int:
+    from .rules import RULES
+
+    r = RULES.get(args.rule_id)
+    if r is None:
+        import difflib
+
+        close = difflib.get_close_matches(args.rule_id, list(RULES), n=3)
+        print(f"interlock explain: no rule {args.rule_id!r}" + (f"; did you mean: {', '.join(close)}?" if close else
+                                                                "; see `interlock rules`"), file=sys.stderr)
+        return 64
+    print(f"{r.id}  ({r.severity})\n\n{r.why}\n")
+    if r.hits:
+        print("catches:")
+        for h in r.hits:
+            print(f"  {h}")
+    if r.misses:
+        print("\nleaves alone (look-alikes):")
+        for m in r.misses:
+            print(f"  {m}")
+    from .actions import DEFAULT_DECISIONS
+
+    print(f"\ndefault decision: {DEFAULT_DECISIONS[r.severity]}")
+    if not r.id.startswith("interlock."):
+        print(f"change it in ~/.config/interlock/policy.toml:\n  [[rules]]\n  id = \"{r.id}\"\n  decision = \"ask\"")
+    return 0
+
+
+# --- log -----------------------------------------------------------------------------------------
+
+def _parse_since(s):
+    import time
+
+    if not s:
+        return None
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    if s[-1] in units and s[:-1].replace(".", "", 1).isdigit():
+        return time.time() - float(s[:-1]) * units[s[-1]]
+    from datetime import datetime
+
+    try:
+        dt = datetime.fromisoformat(s)
+    except ValueError:
+        raise SystemExit(f"interlock log: --since {s!r}: use e.g. 30m, 2h, 1d, or 2026-11-26T10:00") from None
+    return dt.timestamp()
+
+
+def _cmd_log(args) -> int:
+    import json
+
+    from .audit import AuditLog
+    from .policy import state_dir
+
+    log = AuditLog(state_dir())
+    if args.verify:
+        ok, n, problem = log.verify()
+        if ok:
+            print(f"audit log OK: {n} records, chain intact ({log.path})")
+            return 0
+        print(f"audit log BROKEN at {problem} ({n} records read; {log.path})")
+        return 1
+    recs = log.records(decision=args.decision, since=_parse_since(args.since), session=args.session,
+                       limit=args.limit)
+    if args.json:
+        for r in recs:
+            r = dict(r)
+            for k in ("rules", "reasons", "findings", "extra"):
+                if r.get(k):
+                    r[k] = json.loads(r[k])
+            print(json.dumps(r, ensure_ascii=False))
+        return 0
+    if not recs:
+        print("no records")
+        return 0
+    from datetime import datetime
+
+    for r in recs:
+        ts = datetime.fromtimestamp(r["ts"]).strftime("%Y-%m-%d %H:%M:%S")
+        rules = ",".join(json.loads(r["rules"] or "[]"))
+        print(f"{r['seq']:>6} {ts} {r['decision']:<5} {r['severity'] or '':<12} {r['agent'] or '':<11} "
+              f"{(r['action'] or '')[:70]}" + (f"  [{rules}]" if rules else ""))
+    return 0
+
+
+# --- init / uninstall --------------------------------------------------------------------------------
+
+def _cmd_init(args) -> int:
+    from . import install
+
+    return install.run(args, remove=False)
+
+
+def _cmd_uninstall(args) -> int:
+    from . import install
+
+    return install.run(args, remove=True)
+
+
+# --- demo / policy ------------------------------------------------------------------------------------
+
+DEMO = [
+    "pytest -q",
+    "rm -rf node_modules dist",
+    "git push origin feature/login",
+    "grep -r 'rm -rf' .",
+    "rm -rf src",
+    "git reset --hard HEAD~3",
+    "X=rm; $X -rf ~",
+    "bash -c \"sudo rm -rf --no-preserve-root /\"",
+    "echo cm0gLXJmIH4= | base64 -d | sh",
+    "cat ~/.aws/credentials",
+    "git push --force origin main",
+]
+
+
+def _cmd_demo(args) -> int:
+    from .engine import check_command
+
+    print("Interlock judging commands an agent might send (nothing is executed):\n")
+    for cmd in DEMO:
+        d = check_command(cmd)
+        mark = {"allow": "allow", "ask": "ASK  ", "deny": "DENY "}[d.decision]
+        rule = d.rules[0] if d.decision != "allow" and d.rules else ""
+        print(f"  {mark}  {cmd:<48} {d.severity:<12} {rule}")
+    print("\nexplain one: interlock check 'rm -rf src'   install: interlock init")
+    return 0
+
+
+def _cmd_policy(args) -> int:
+    from . import policy as P
+    from .analysis.paths import find_workspace
+
+    cwd = os.path.abspath(args.cwd) if args.cwd else os.getcwd()
+    ws = find_workspace(cwd)
+    user, project = P.policy_paths(ws)
+    try:
+        pol = P.load(ws, use_cache=False)
+    except P.PolicyError as e:
+        print(f"INVALID: {e}", file=sys.stderr)
+        return 2
+    print(f"user policy:    {user} ({'found' if os.path.exists(user) else 'none; defaults apply'})")
+    print(f"project policy: {project} ({'found' if project and os.path.exists(project) else 'none'})"
+          + (" — trusted: may loosen" if pol.trusted else " — may only tighten"))
+    from .actions import DEFAULT_DECISIONS
+
+    for sev in DEFAULT_DECISIONS:
+        print(f"  {sev:<13} → {pol.user.decisions.get(sev, DEFAULT_DECISIONS[sev])}")
+    print(f"protected branches: {', '.join(pol.protected_branches)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,145 @@
+"""The decision core: Action → Findings (analysis) → Decision (policy).
+
+Every entry point (agent hooks, ``interlock check``, later the gateways) calls
+``evaluate``.  It is pure apart from reading files the action names (scripts it
+runs, the policy) and never raises: a failure becomes a fail-closed Decision.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .actions import (ALLOW, ASK, DECISION_RANK, DENY, FILE_READ, FILE_WRITE, HTTP, MCP_CALL, READ, SHELL,
+                      Action, Decision, Finding, worst_severity)
+from .analysis.paths import PathContext, find_workspace
+from .redact import redact
+
+AGENT_SETTINGS = (".claude/settings.json", ".claude/settings.local.json", ".cursor/hooks.json",
+                  ".codex/hooks.json", ".codex/config.toml", ".gemini/settings.json",
+                  ".github/hooks/interlock.json", ".windsurf/hooks.json", ".codeium/windsurf/hooks.json",
+                  ".vscode/settings.json")
+
+
+def self_paths(home: str, workspace: str | None, env=os.environ):
+    """Globs of everything an agent must not change: policy, state, hook registrations."""
+    from .policy import config_dir, state_dir
+
+    out = [config_dir(env) + "/**", config_dir(env), state_dir(env) + "/**", state_dir(env),
+           "/etc/claude-code/**", "/etc/cursor/hooks.json", "/Library/Application Support/ClaudeCode/**"]
+    for rel in AGENT_SETTINGS:
+        out.append(f"{home}/{rel}")
+    out.append(f"{home}/.claude/settings*.json")
+    if workspace:
+        out += [f"{workspace}/.interlock/**", f"{workspace}/.interlock"]
+        for rel in AGENT_SETTINGS:
+            if rel != ".vscode/settings.json":
+                out.append(f"{workspace}/{rel}")
+        out.append(f"{workspace}/.claude/settings*.json")
+    return out
+
+
+class Context:
+    """Where an action runs: resolved once per action."""
+
+    __slots__ = ("cwd", "home", "workspace", "env", "policy", "pctx")
+
+    def __init__(self, cwd, home=None, workspace=None, env=None, policy=None):
+        env = os.environ if env is None else env
+        self.env = env
+        self.home = (home or env.get("HOME") or os.path.expanduser("~")).rstrip("/") or "/"
+        self.cwd = cwd or os.getcwd()
+        self.workspace = find_workspace(self.cwd, workspace)
+        if policy is None:
+            from . import policy as _policy
+
+            policy = _policy.load(self.workspace, env, self.home)
+        self.policy = policy
+        self.pctx = PathContext(self.cwd, self.home, self.workspace,
+                                protected=policy.protected_paths(self.workspace),
+                                self_paths=self_paths(self.home, self.workspace, env))
+
+
+def analyze(action: Action, ctx: Context) -> list[Finding]:
+    kind = action.kind
+    if kind == SHELL:
+        from .analysis.shell.analyzer import ShellAnalyzer
+
+        extra, exempt = ctx.policy.secret_globs(ctx.workspace)
+        a = ShellAnalyzer(ctx.pctx, env=ctx.env, protected_branches=ctx.policy.protected_branches,
+                          resolve_environment=ctx.policy.environment_for, secret_extra=extra,
+                          secret_exempt=exempt)
+        return a.analyze(action.payload.get("command", ""), ctx.cwd)
+    if kind in (FILE_READ, FILE_WRITE):
+        from .analysis import files
+
+        return files.analyze(action, ctx)
+    if kind == MCP_CALL:
+        from .analysis import mcp
+
+        return mcp.analyze(action, ctx)
+    if kind == HTTP:
+        return []
+    return []
+
+
+def decide(findings, policy) -> Decision:
+    if not findings:
+        return Decision(ALLOW, READ)
+    verdict = ALLOW
+    reasons = []
+    hints = []
+    blocking = []
+    for f in findings:
+        d, override = policy.decide(f)
+        if DECISION_RANK[d] > DECISION_RANK[verdict]:
+            verdict = d
+        if d != ALLOW:
+            blocking.append(f)
+            reasons.append(_reason(f, d, override))
+            if override is None:
+                hints.append(_hint(f))
+    severity = worst_severity(f.severity for f in (blocking or findings))
+    return Decision(verdict, severity, findings, reasons or [], policy_hints=hints)
+
+
+def _reason(f: Finding, decision: str, override) -> str:
+    where = f" in {f.location}" if f.location else ""
+    target = f" → {f.target}" if f.target else ""
+    env = f" [{f.environment}]" if f.environment else ""
+    note = f" ({f.note})" if f.note else ""
+    by = f" (policy: {override.origin})" if override is not None else ""
+    return redact(f"{f.severity}{env}: {f.why} `{f.evidence}`{target}{where}{note} [{f.rule}]{by}")
+
+
+def _hint(f: Finding) -> str:
+    return (f"to allow, a human can add to ~/.config/interlock/policy.toml: "
+            f"[[rules]] id = \"{f.rule}\" decision = \"allow\"")
+
+
+def evaluate(action: Action, ctx: Context | None = None) -> Decision:
+    """Judge one action.  Never raises."""
+    try:
+        if ctx is None:
+            ctx = Context(action.cwd)
+        findings = analyze(action, ctx)
+        return decide(findings, ctx.policy)
+    except Exception as e:  # fail closed
+        from .policy import PolicyError
+
+        if isinstance(e, PolicyError):
+            return Decision.failure(f"the Interlock policy is invalid: {redact(str(e))}", DENY)
+        return Decision.failure(f"{type(e).__name__}: {redact(str(e))[:300]}", ASK)
+
+
+def check_command(command: str, cwd: str | None = None, home: str | None = None,
+                  workspace: str | None = None, policy=None, env=None) -> Decision:
+    """Convenience for scripts and benchmarks: judge one shell command."""
+    cwd = cwd or os.getcwd()
+    try:
+        ctx = Context(cwd, home=home, workspace=workspace, env=env, policy=policy)
+    except Exception as e:
+        return Decision.failure(f"{type(e).__name__}: {redact(str(e))[:300]}", DENY)
+    return evaluate(Action(SHELL, {"command": command}, cwd=cwd, workspace=ctx.workspace), ctx)
+
+
+__all__ = ["Context", "evaluate", "check_command", "analyze", "decide", "DENY", "ASK", "ALLOW"]

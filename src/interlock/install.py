@@ -1,0 +1,156 @@
+"""``interlock init`` / ``uninstall``: register the hooks in agents' settings files.
+
+Merges with what is there (other hooks and settings are preserved), is idempotent,
+shows a diff with ``--dry-run``, and ``uninstall`` removes only entries whose
+command runs ``interlock hook``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import shlex
+import shutil
+import sys
+
+MARK = " hook "
+CLAUDE_MATCHER = "Bash|PowerShell|Read|Write|Edit|MultiEdit|NotebookEdit|NotebookRead|Grep|Glob|WebFetch|mcp__.*"
+CURSOR_EVENTS = {
+    "beforeShellExecution": None,
+    "beforeMCPExecution": None,
+    "beforeReadFile": None,
+    "preToolUse": "Write|Edit|Delete",
+}
+
+
+def interlock_command() -> str:
+    """An absolute command line that runs this installation of interlock."""
+    exe = shutil.which("interlock")
+    if exe:
+        return shlex.quote(os.path.realpath(exe)) if " " not in exe else shlex.quote(exe)
+    return f"{shlex.quote(sys.executable)} -m interlock"
+
+
+def _is_ours(cmd: str) -> bool:
+    return isinstance(cmd, str) and "interlock" in cmd and (" hook claude-code" in cmd or " hook cursor" in cmd)
+
+
+def claude_settings(existing: dict, base_cmd: str, remove=False) -> dict:
+    s = json.loads(json.dumps(existing))
+    hooks = s.setdefault("hooks", {}) if not remove else s.get("hooks", {})
+    groups = hooks.get("PreToolUse", []) if isinstance(hooks, dict) else []
+    kept = []
+    present = False
+    for g in groups:
+        hs = [h for h in g.get("hooks", []) if not _is_ours(h.get("command", ""))] if isinstance(g, dict) else []
+        if isinstance(g, dict) and len(hs) != len(g.get("hooks", [])):
+            present = True
+            if remove:
+                if hs:
+                    kept.append(dict(g, hooks=hs))
+                continue
+        kept.append(g)
+    if remove:
+        if isinstance(hooks, dict) and "PreToolUse" in hooks:
+            if kept:
+                hooks["PreToolUse"] = kept
+            else:
+                del hooks["PreToolUse"]
+            if not hooks:
+                s.pop("hooks", None)
+        return s
+    if not present:
+        kept.append({"matcher": CLAUDE_MATCHER,
+                     "hooks": [{"type": "command", "command": f"{base_cmd} hook claude-code", "timeout": 10}]})
+    hooks["PreToolUse"] = kept
+    return s
+
+
+def cursor_hooks(existing: dict, base_cmd: str, remove=False) -> dict:
+    s = json.loads(json.dumps(existing))
+    s.setdefault("version", 1)
+    hooks = s.setdefault("hooks", {})
+    for event, matcher in CURSOR_EVENTS.items():
+        entries = [e for e in hooks.get(event, []) if isinstance(e, dict)]
+        ours = [e for e in entries if _is_ours(e.get("command", ""))]
+        others = [e for e in entries if not _is_ours(e.get("command", ""))]
+        if remove:
+            if others:
+                hooks[event] = others
+            else:
+                hooks.pop(event, None)
+            continue
+        if not ours:
+            entry = {"command": f"{base_cmd} hook cursor", "failClosed": True, "timeout": 10}
+            if matcher:
+                entry["matcher"] = matcher
+            others.append(entry)
+            hooks[event] = others
+        else:
+            hooks[event] = entries
+    if remove and not hooks:
+        s.pop("hooks")
+    return s
+
+
+def _load(path):
+    try:
+        with open(path) as f:
+            text = f.read()
+    except FileNotFoundError:
+        return None, ""
+    if not text.strip():
+        return {}, text
+    try:
+        data = json.loads(text)
+    except ValueError as e:
+        raise SystemExit(f"interlock: {path} is not valid JSON ({e}); fix it first, nothing was changed") from None
+    if not isinstance(data, dict):
+        raise SystemExit(f"interlock: {path} does not hold a JSON object; nothing was changed")
+    return data, text
+
+
+def run(args, remove: bool) -> int:
+    from .analysis.paths import find_workspace
+
+    home = os.path.expanduser("~")
+    if args.user:
+        root = home
+    else:
+        root = os.path.abspath(args.project) if args.project else find_workspace(os.getcwd())
+    agents = args.agent or ["claude-code", "cursor"]
+    base_cmd = interlock_command()
+    targets = []
+    if "claude-code" in agents:
+        targets.append((os.path.join(root, ".claude", "settings.json"), claude_settings))
+    if "cursor" in agents:
+        targets.append((os.path.join(root, ".cursor", "hooks.json"), cursor_hooks))
+    changed = 0
+    for path, fn in targets:
+        data, old_text = _load(path)
+        if data is None and remove:
+            print(f"{path}: not present, nothing to remove")
+            continue
+        new = fn(data or {}, base_cmd, remove=remove)
+        new_text = json.dumps(new, indent=2) + "\n"
+        if data is not None and json.loads(new_text) == data:
+            print(f"{path}: already {'clean' if remove else 'installed'}, no change")
+            continue
+        changed += 1
+        if args.dry_run:
+            diff = difflib.unified_diff(old_text.splitlines(True), new_text.splitlines(True),
+                                        fromfile=path + (" (missing)" if data is None else ""), tofile=path)
+            sys.stdout.writelines(diff)
+            continue
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = path + ".interlock.tmp"
+        with open(tmp, "w") as f:
+            f.write(new_text)
+        os.replace(tmp, path)
+        print(f"{path}: {'removed Interlock hooks' if remove else 'installed Interlock hooks'}")
+    if args.dry_run and changed:
+        print("(dry run: nothing written)")
+    if not remove and not args.dry_run and changed and "claude-code" in agents:
+        print("Claude Code picks up the change automatically; Cursor may need a restart.")
+    return 0

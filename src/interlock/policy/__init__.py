@@ -1,0 +1,266 @@
+"""Policy: which decision each finding gets.
+
+Two files, both optional (the defaults in DESIGN.md need no file):
+
+* user: ``$XDG_CONFIG_HOME/interlock/policy.toml`` (``~/.config/interlock/policy.toml``)
+* project: ``<workspace>/.interlock/policy.toml``
+
+The project file may only *tighten* what the user file allows, unless the user file
+trusts the project (``[trust] projects = [...]``): a repository cannot ship a policy
+that waves its own commands through.  Validation (pydantic, in ``schema.py``) runs
+only when a file changed; the compiled result is cached under ``$INTERLOCK_HOME``
+so the hook's import path stays small.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from fnmatch import fnmatchcase
+
+from ..actions import DECISION_RANK, DEFAULT_DECISIONS, stricter
+
+DEFAULT_PROTECTED_BRANCHES = ("main", "master", "production", "release*")
+
+
+class PolicyError(Exception):
+    """The policy files are invalid; every hook call denies until they are fixed."""
+
+
+def config_dir(env=os.environ) -> str:
+    base = env.get("XDG_CONFIG_HOME") or os.path.join(env.get("HOME") or os.path.expanduser("~"), ".config")
+    return os.path.join(base, "interlock")
+
+
+def state_dir(env=os.environ) -> str:
+    d = env.get("INTERLOCK_HOME")
+    if d:
+        return d
+    base = env.get("XDG_STATE_HOME") or os.path.join(env.get("HOME") or os.path.expanduser("~"), ".local", "state")
+    return os.path.join(base, "interlock")
+
+
+class Override:
+    __slots__ = ("decision", "id", "command", "path", "environment", "reason", "origin")
+
+    def __init__(self, d, origin):
+        self.decision = d["decision"]
+        self.id = d.get("id")
+        self.command = d.get("command")
+        self.path = d.get("path")
+        self.environment = d.get("environment")
+        self.reason = d.get("reason")
+        self.origin = origin
+
+    def matches(self, finding, home) -> bool:
+        if self.id and not fnmatchcase(finding.rule, self.id):
+            return False
+        if self.environment and finding.environment != self.environment:
+            return False
+        if self.command and not fnmatchcase(finding.evidence or "", self.command):
+            return False
+        if self.path:
+            pat = home + self.path[1:] if self.path.startswith("~") else self.path
+            tgt = finding.target or ""
+            if tgt.startswith("~"):
+                tgt = home + tgt[1:]
+            if not (fnmatchcase(tgt, pat) or fnmatchcase(tgt, pat.rstrip("/*") + "/*")
+                    or (pat.endswith("/**") and (tgt == pat[:-3] or tgt.startswith(pat[:-2])))):
+                return False
+        return bool(self.id or self.command or self.path or self.environment)
+
+
+class Layer:
+    """One policy file, compiled."""
+
+    __slots__ = ("decisions", "overrides", "env_decisions", "environments", "protect_paths", "branches",
+                 "secrets_extra", "secrets_exempt", "hook", "trust", "source")
+
+    def __init__(self, d: dict, source: str):
+        self.source = source
+        self.decisions = dict(d.get("decisions") or {})
+        self.overrides = [Override(r, f"{source} [[rules]] #{i + 1}") for i, r in enumerate(d.get("rules") or [])]
+        envs = d.get("environments") or {}
+        self.environments = {k: v for k, v in envs.items()}
+        self.env_decisions = {k: dict(v.get("decisions") or {}) for k, v in envs.items()}
+        prot = d.get("protect") or {}
+        self.protect_paths = list(prot.get("paths") or [])
+        self.branches = prot.get("branches")
+        sec = d.get("secrets") or {}
+        self.secrets_extra = list(sec.get("extra") or [])
+        self.secrets_exempt = list(sec.get("exempt") or [])
+        self.hook = dict(d.get("hook") or {})
+        self.trust = list((d.get("trust") or {}).get("projects") or [])
+
+
+class Policy:
+    """The effective policy for one workspace: user layer plus project layer."""
+
+    def __init__(self, user: Layer | None = None, project: Layer | None = None, trusted: bool = False,
+                 home: str = "/"):
+        self.user = user or Layer({}, "defaults")
+        self.project = project
+        self.trusted = trusted
+        self.home = home
+
+    # --- aggregated settings (tightening ones union) ---------------------------------
+    @property
+    def protected_branches(self):
+        out = list(self.user.branches if self.user.branches is not None else DEFAULT_PROTECTED_BRANCHES)
+        if self.project and self.project.branches:
+            out += [b for b in self.project.branches if b not in out]
+        return out
+
+    def protected_paths(self, workspace):
+        out = []
+        for layer in (self.user, self.project):
+            if layer is None:
+                continue
+            for p in layer.protect_paths:
+                out.append(_abs_glob(p, self.home, workspace))
+        return out
+
+    def secret_globs(self, workspace):
+        extra = []
+        exempt = []
+        for layer in (self.user, self.project):
+            if layer is None:
+                continue
+            extra += [_abs_glob(p, self.home, workspace) for p in layer.secrets_extra]
+        exempt += [_abs_glob(p, self.home, workspace) for p in self.user.secrets_exempt]
+        if self.project and self.trusted:
+            exempt += [_abs_glob(p, self.home, workspace) for p in self.project.secrets_exempt]
+        return extra, exempt
+
+    def hook_setting(self, key, default=None):
+        v = self.user.hook.get(key, default)
+        if self.project and self.trusted:
+            v = self.project.hook.get(key, v)
+        return v
+
+    def environment_for(self, kind, value):
+        """Which environment (prod, staging, ...) a host / database / context belongs to."""
+        key = {"host": "hosts", "database": "databases", "kube_context": "kube_contexts",
+               "cloud_project": "cloud_projects", "cloud_account": "cloud_accounts",
+               "railway_environment": "railway_environments", "url": "urls"}.get(kind, kind)
+        for layer in (self.project, self.user):
+            if layer is None:
+                continue
+            for name, spec in layer.environments.items():
+                for pat in spec.get(key) or ():
+                    if fnmatchcase(value, pat):
+                        return name
+        return None
+
+    # --- deciding ------------------------------------------------------------------------
+    def _decide_layers(self, finding, layers):
+        for layer in layers:
+            for o in layer.overrides:
+                if o.matches(finding, self.home):
+                    return o.decision, o
+        sev = finding.severity
+        env = finding.environment
+        for layer in layers:
+            if env and sev in layer.env_decisions.get(env, {}):
+                return layer.env_decisions[env][sev], None
+        for layer in layers:
+            if sev in layer.decisions:
+                return layer.decisions[sev], None
+        return DEFAULT_DECISIONS[sev], None
+
+    def decide(self, finding):
+        """(decision, the override that set it or None) for one finding."""
+        user_only = self._decide_layers(finding, [self.user])
+        if finding.rule.startswith("interlock.") and finding.rule != "interlock.error":
+            # Interlock protects itself whatever a policy says.
+            d = stricter(user_only[0], DEFAULT_DECISIONS[finding.severity])
+            return d, None
+        if self.project is None:
+            return user_only
+        merged = self._decide_layers(finding, [self.project, self.user])
+        if self.trusted:
+            return merged
+        return (merged if DECISION_RANK[merged[0]] >= DECISION_RANK[user_only[0]] else user_only)
+
+
+def _abs_glob(p, home, workspace):
+    if p.startswith("~"):
+        return home + p[1:]
+    if p.startswith("/"):
+        return p
+    base = workspace or "/"
+    return base.rstrip("/") + "/" + (p[2:] if p.startswith("./") else p)
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+def _read(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise PolicyError(f"cannot read {path}: {e}") from e
+
+
+def policy_paths(workspace, env=os.environ):
+    user = os.path.join(config_dir(env), "policy.toml")
+    project = os.path.join(workspace, ".interlock", "policy.toml") if workspace else None
+    return user, project
+
+
+def load(workspace: str | None, env=os.environ, home: str | None = None, use_cache=True) -> Policy:
+    """Load, validate (cached) and combine the user and project policy files."""
+    home = home or env.get("HOME") or os.path.expanduser("~")
+    user_path, project_path = policy_paths(workspace, env)
+    user_raw = _read(user_path)
+    project_raw = _read(project_path) if project_path else None
+    if user_raw is None and project_raw is None:
+        return Policy(home=home)
+    user_d = _compiled(user_path, user_raw, env, use_cache) if user_raw is not None else {}
+    project_d = _compiled(project_path, project_raw, env, use_cache) if project_raw is not None else None
+    user = Layer(user_d, user_path)
+    project = Layer(project_d, project_path) if project_d is not None else None
+    trusted = False
+    if project is not None and workspace:
+        for pat in user.trust:
+            g = _abs_glob(pat, home, None)
+            if fnmatchcase(workspace, g) or workspace == g.rstrip("/"):
+                trusted = True
+    return Policy(user, project, trusted, home)
+
+
+def _compiled(path, raw: bytes, env, use_cache):
+    digest = hashlib.sha256(path.encode() + b"\0" + raw).hexdigest()[:32]
+    cache = os.path.join(state_dir(env), "cache", f"policy-{digest}.json")
+    if use_cache:
+        try:
+            with open(cache, "rb") as f:
+                d = json.loads(f.read())
+            if "error" in d:
+                raise PolicyError(d["error"])
+            return d
+        except (OSError, ValueError):
+            pass
+    from .schema import validate
+
+    try:
+        d = validate(raw, path)
+        result = d
+    except PolicyError as e:
+        result = {"error": str(e)}
+        d = None
+    if use_cache:
+        try:
+            os.makedirs(os.path.dirname(cache), exist_ok=True)
+            tmp = cache + f".{os.getpid()}.tmp"
+            with open(tmp, "w") as f:
+                json.dump(result, f)
+            os.replace(tmp, cache)
+        except OSError:
+            pass
+    if d is None:
+        raise PolicyError(result["error"])
+    return d

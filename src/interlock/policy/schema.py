@@ -1,0 +1,145 @@
+"""Policy file schema and validation (pydantic), with errors that name line and field.
+
+Imported only when a policy file changed since it was last validated.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from . import PolicyError
+
+DecisionName = Literal["allow", "ask", "deny"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Decisions(_Strict):
+    read: Optional[DecisionName] = None
+    write: Optional[DecisionName] = None
+    destructive: Optional[DecisionName] = None
+    catastrophic: Optional[DecisionName] = None
+    credential: Optional[DecisionName] = None
+    opaque: Optional[DecisionName] = None
+
+
+class RuleOverride(_Strict):
+    decision: DecisionName
+    id: Optional[str] = Field(None, description="rule id or glob, e.g. 'git.push-protected' or 'git.*'")
+    command: Optional[str] = Field(None, description="glob over the exact sub-command, e.g. 'terraform destroy *'")
+    path: Optional[str] = Field(None, description="glob over the target path, e.g. '~/scratch/**'")
+    environment: Optional[str] = None
+    reason: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _needs_a_match(self):
+        if not (self.id or self.command or self.path or self.environment):
+            raise ValueError("a rule needs at least one of: id, command, path, environment")
+        return self
+
+
+class Environment(_Strict):
+    hosts: list[str] = []
+    databases: list[str] = []
+    urls: list[str] = []
+    kube_contexts: list[str] = []
+    cloud_accounts: list[str] = []
+    cloud_projects: list[str] = []
+    railway_environments: list[str] = []
+    decisions: Decisions = Decisions()
+
+
+class Protect(_Strict):
+    paths: list[str] = []
+    branches: Optional[list[str]] = None
+
+
+class Secrets(_Strict):
+    extra: list[str] = []
+    exempt: list[str] = []
+
+
+class Hook(_Strict):
+    allow_output: Literal["silent", "explicit"] = "silent"
+    timeout_ms: int = Field(2000, ge=100, le=60000)
+
+
+class Trust(_Strict):
+    projects: list[str] = []
+
+
+class PolicyFile(_Strict):
+    version: Literal[1] = 1
+    decisions: Decisions = Decisions()
+    rules: list[RuleOverride] = []
+    protect: Protect = Protect()
+    secrets: Secrets = Secrets()
+    environments: dict[str, Environment] = {}
+    hook: Hook = Hook()
+    trust: Trust = Trust()
+
+
+def _line_of(text: str, loc) -> int | None:
+    """Best-effort line number of a field given pydantic's error location."""
+    lines = text.splitlines()
+    start = 0
+    keys = [k for k in loc if isinstance(k, str)]
+    # [[rules]] #n: jump to the n-th table header
+    if len(loc) >= 2 and isinstance(loc[1], int):
+        header = re.compile(r"^\s*\[\[\s*" + re.escape(str(loc[0])) + r"\s*\]\]")
+        n = -1
+        for i, ln in enumerate(lines):
+            if header.match(ln):
+                n += 1
+                if n == loc[1]:
+                    start = i
+                    break
+    elif len(keys) >= 2:
+        header = re.compile(r"^\s*\[\s*" + re.escape(".".join(keys[:-1])) + r"\s*\]")
+        for i, ln in enumerate(lines):
+            if header.match(ln):
+                start = i
+                break
+    if keys:
+        key = re.compile(r"^\s*" + re.escape(keys[-1]) + r"\s*=")
+        for i in range(start, len(lines)):
+            if key.match(lines[i]):
+                return i + 1
+        if start:
+            return start + 1
+        hdr = re.compile(r"^\s*\[+\s*" + re.escape(keys[0]))
+        for i, ln in enumerate(lines):
+            if hdr.match(ln):
+                return i + 1
+    return start + 1 if start else None
+
+
+def validate(raw: bytes, path: str) -> dict:
+    """Parse and validate one policy file; return plain data or raise PolicyError."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise PolicyError(f"{path}: not UTF-8 text ({e})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise PolicyError(f"{path}: invalid TOML: {e}") from None
+    try:
+        model = PolicyFile.model_validate(data)
+    except ValidationError as e:
+        msgs = []
+        for err in e.errors()[:5]:
+            loc = err.get("loc", ())
+            field = "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p))
+                            for i, p in enumerate(loc)) or "(top level)"
+            line = _line_of(text, loc)
+            where = f"line {line}, " if line else ""
+            msgs.append(f"{where}field {field}: {err.get('msg')}")
+        raise PolicyError(f"{path}: invalid policy: " + "; ".join(msgs)) from None
+    return model.model_dump(exclude_none=True)
