@@ -24,7 +24,9 @@ def self_paths(home: str, workspace: str | None, env=os.environ):
     """Globs of everything an agent must not change: policy, state, hook registrations."""
     from .policy import config_dir, state_dir
 
+    default_state = state_dir({"HOME": home})
     out = [config_dir(env) + "/**", config_dir(env), state_dir(env) + "/**", state_dir(env),
+           default_state + "/**", default_state, f"{home}/.config/interlock/**", f"{home}/.config/interlock",
            "/etc/claude-code/**", "/etc/cursor/hooks.json", "/Library/Application Support/ClaudeCode/**"]
     for rel in AGENT_SETTINGS:
         out.append(f"{home}/{rel}")

@@ -9,8 +9,8 @@ _PATTERNS = [
     (re.compile(r"(?i)(authorization\s*:\s*(?:bearer|basic|token)?\s*)([^\s'\"]+)"), r"\1[REDACTED]"),
     (re.compile(r"(?i)((?:bearer|token)\s+)([A-Za-z0-9._~+/=-]{12,})"), r"\1[REDACTED]"),
     # key=value / key: value where the key names a secret
-    (re.compile(r"(?i)\b([A-Z0-9_.-]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|"
-                r"CREDENTIALS?|AUTH_?KEY)[A-Z0-9_]*)(\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s'\"&;|]+)"), r"\1\2[REDACTED]"),
+    (re.compile(r"(?i)\b([A-Z0-9_.-]{0,48}(?:TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|"
+                r"CREDENTIALS?|AUTH_?KEY)[A-Z0-9_]{0,48})(\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s'\"&;|]+)"), r"\1\2[REDACTED]"),
     # well-known token shapes
     (re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{16,}|"
                 r"xox[abposr]-[A-Za-z0-9-]{10,}|sk-(?:proj-|ant-)?[A-Za-z0-9_-]{16,}|AKIA[0-9A-Z]{16}|"
@@ -18,7 +18,7 @@ _PATTERNS = [
                 r"sk_live_[A-Za-z0-9]{16,}|rk_live_[A-Za-z0-9]{16,}|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\."
                 r"[A-Za-z0-9_-]{10,})"), "[REDACTED]"),
     # passwords in URLs: scheme://user:pass@host
-    (re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]+:)([^@/\s]+)(@)"), r"\1[REDACTED]\3"),
+    (re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]{0,30}://[^:/@\s]{1,256}:)([^@/\s]+)(@)"), r"\1[REDACTED]\3"),
     # -p'password' style for common clients
     (re.compile(r"(\s--password[= ])(\S+)"), r"\1[REDACTED]"),
     (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)"),
@@ -29,8 +29,9 @@ _PATTERNS = [
 def redact(text):
     """Mask anything that looks like a secret in ``text`` (str, or nested lists/dicts of str)."""
     if isinstance(text, str):
-        if len(text) > 200_000:
-            text = text[:200_000] + "...[truncated]"
+        if len(text) > 65_536:
+            # outputs and logs never need more; bounded input keeps every pattern linear
+            text = text[:65_536] + f"...[{len(text) - 65_536} more characters]"
         for pat, repl in _PATTERNS:
             text = pat.sub(repl, text)
         return text

@@ -23,7 +23,7 @@ def analyze(action, ctx):
         raw = path
         if "*" in raw or "?" in raw:
             # Glob/Grep over a tree: only flag patterns that name secret files
-            raw = raw.replace("**/", "").replace("*", "x")
+            raw = raw.replace("**/", "").replace("*", "")
         abs_path = P.resolve(raw, pctx)
         extra, exempt = ctx.policy.secret_globs(ctx.workspace)
         if is_secret_path(abs_path, pctx.home, extra, exempt):

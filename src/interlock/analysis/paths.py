@@ -152,12 +152,12 @@ def classify(raw: str, ctx: PathContext, *, glob: bool | None = None, check_exis
         glob = any(c in GLOB_CHARS for c in raw)
     if UNKNOWN_MARK in raw:
         prefix = raw.split(UNKNOWN_MARK, 1)[0]
-        if "/" in prefix.rstrip("/") or (prefix.startswith("~") and prefix.endswith("/") and len(prefix) > 2):
-            base_raw = prefix if prefix.endswith("/") else posixpath.dirname(prefix) + "/"
-            base = resolve(base_raw, ctx)
-            if base not in ("/",) and _under(base, "/tmp") and base != "/tmp":
+        if "/" in prefix:
+            base = resolve(prefix[:prefix.rindex("/") + 1] or "/", ctx)
+            if _is_temp(base, ctx):
                 return Place(TEMP, base, raw, glob)
-            if is_regenerable(base, ctx.workspace) and base != ctx.home:
+            if base != ctx.home and is_regenerable(base, ctx.workspace if ctx.workspace and _under(
+                    base, ctx.workspace) else None):
                 return Place(REGENERABLE, base, raw, glob)
         return Place(UNKNOWN, None, raw, glob)
 
@@ -185,10 +185,10 @@ def classify(raw: str, ctx: PathContext, *, glob: bool | None = None, check_exis
         # the home directory, all of it, or a directory that contains it
         return Place(HOME if path not in SYSTEM_DIRS or path == home else SYSTEM, path, raw, glob)
     ws = ctx.workspace
-    if not (ws and _under(path, ws)):
-        for t in TEMP_DIRS:
-            if path.startswith(t):
-                return Place(TEMP, path, raw, glob)
+    # Under a temp dir, but not the workspace, its siblings (a workspace living in /tmp
+    # makes /tmp a projects folder) or the home directory.
+    if _is_temp(path, ctx):
+        return Place(TEMP, path, raw, glob)
     if ws and _under(path, ws):
         if path == ws:
             return Place(WORKSPACE_ROOT, path, raw, glob)
@@ -206,9 +206,22 @@ def classify(raw: str, ctx: PathContext, *, glob: bool | None = None, check_exis
     if path == top or contents_of == top or (top in SYSTEM_DIRS and not _under(path, home)):
         if top not in ("/tmp",) or path == "/tmp":
             return Place(SYSTEM, path, raw, glob)
-    if is_regenerable(path, home if _under(path, home) else None):
+    if _under(path, home):
+        anchor = home
+    elif ws and _under(path, posixpath.dirname(ws)):
+        anchor = posixpath.dirname(ws)
+    else:
+        anchor = top
+    if is_regenerable(path, anchor):
         return Place(REGENERABLE, path, raw, glob)
     return Place(OUTSIDE, path, raw, glob)
+
+
+def _is_temp(path, ctx) -> bool:
+    ws = ctx.workspace
+    if (ws and _under(path, posixpath.dirname(ws))) or _under(path, ctx.home):
+        return False
+    return any(path.startswith(t) for t in TEMP_DIRS)
 
 
 def display(path: str | None, ctx: PathContext) -> str:

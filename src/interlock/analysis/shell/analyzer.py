@@ -160,10 +160,41 @@ class ShellAnalyzer:
                 self.origin_stack.append(origin)
             tree = _parser.parse(source)
             self.walk(tree.root_node, scope)
+            if tree.root_node.has_error:
+                self._salvage(source, scope)
         finally:
             self.depth -= 1
             if origin:
                 self.origin_stack.pop()
+
+    def _salvage(self, source, scope):
+        """The source does not parse cleanly (bash may still run parts of it, e.g. its
+        ``((`` fallback to nested subshells): analyse every piece that does parse, and
+        if a piece that does not names a destructive program, say so."""
+        import re
+
+        before = len(self.findings)
+        pieces = [p.strip() for p in re.split(r"[;&|(){}`\n]+|\$\(", source) if p.strip()]
+        unparsed = []
+        for piece in pieces[:200]:
+            if piece == source.strip():
+                unparsed.append(piece)
+                continue
+            tree = _parser.parse(piece)
+            if tree.root_node.has_error:
+                unparsed.append(piece)
+                continue
+            self.walk(tree.root_node, scope.child())
+        if len(self.findings) == before and unparsed:
+            from .programs import DESTRUCTIVE_PROGRAMS
+
+            for piece in unparsed:
+                words = {w.strip("'\"\\").rsplit("/", 1)[-1] for w in piece.split()}
+                hit = words & DESTRUCTIVE_PROGRAMS
+                if hit:
+                    self.emit("shell.unparseable", Cmd([], None, text=piece[:300], remote=self.remote),
+                              effect="unknown", note=f"mentions {', '.join(sorted(hit))}")
+                    return
 
     def _origin(self, node):
         if not self.origin_stack:
@@ -252,6 +283,15 @@ class ShellAnalyzer:
             return
         if body.type == "command":
             self.command(body, scope, stdin, extra_redirects=reds, stmt_node=node)
+        elif body.type == "list" and stdin is not None:
+            # tree-sitter hangs `a && b <<EOF` on the whole list; the here-doc feeds b
+            kids = body.named_children
+            for ch in kids[:-1]:
+                self.walk(ch, scope)
+            if kids:
+                self.walk(kids[-1], scope, stdin=stdin)
+            self._check_redirect_targets(reds, Cmd(["redirect"], node, text=_node_text(node)[:300],
+                                                   origin=self._origin(node)))
         else:
             self.walk(body, scope, stdin=stdin)
             self._check_redirect_targets(reds, Cmd(["redirect"], node, text=_node_text(node)[:300],
@@ -554,12 +594,13 @@ class ShellAnalyzer:
     def call_function(self, cmd, scope):
         name = cmd.argv[0]
         body, origin = scope.funcs[name]
-        if name in self.call_stack:
+        key = (name, body.start_byte, body.end_byte, id(body.tree) if hasattr(body, "tree") else 0)
+        if key in self.call_stack:
             # recursion: a fork bomb if it calls itself in the background or a pipe
             if _self_pipes(body, name):
                 self.emit("shell.fork-bomb", cmd, target=name, effect="exhaust")
             return
-        self.call_stack.append(name)
+        self.call_stack.append(key)
         self.depth += 1
         try:
             if self.depth > MAX_DEPTH:

@@ -17,6 +17,13 @@ from .analyzer import Cmd
 
 HANDLERS = {}
 
+# Named in the fallback for commands that do not parse (see ShellAnalyzer._salvage).
+DESTRUCTIVE_PROGRAMS = frozenset({
+    "rm", "rimraf", "shred", "srm", "unlink", "dd", "mkfs", "wipefs", "fdisk", "sfdisk", "parted", "truncate",
+    "git", "chmod", "chown", "rsync", "find", "kill", "pkill", "killall", "shutdown", "reboot", "crontab",
+    "systemctl", "iptables", "userdel", "eval", "bash", "sh", "zsh", "sudo", "mv", "dropdb", "psql", "mysql",
+})
+
 
 def handles(*names):
     def deco(fn):
@@ -218,11 +225,20 @@ _ENV_SETUP = re.compile(r"\$\(\s*(?:command\s+)?(?:ssh-agent|pyenv|rbenv|nodenv|
                         r"keychain|thefuck|atuin|gh|kubectl|helm|npm|uv|poetry|pipenv)\b[^)]*\)")
 
 
+_STAGE_WRAPPERS = {"sudo": ("ugCDhprtUTR", 0), "doas": ("uC", 0), "env": ("uCS", 0), "command": ("", 0),
+                   "nice": ("n", 0), "nohup": ("", 0), "time": ("fo", 0), "stdbuf": ("ioe", 0),
+                   "timeout": ("sk", 1), "exec": ("a", 0), "builtin": ("", 0)}
+
+
 def stage_output(a, argv, own_stdin):
     name = argv[0].rsplit("/", 1)[-1]
     args = argv[1:]
-    if name in ("sudo", "env", "command", "nice", "nohup", "time", "stdbuf", "timeout") and args:
-        inner = [x for x in args if not x.startswith("-") and "=" not in x]
+    if name in _STAGE_WRAPPERS and args:
+        with_arg, skip = _STAGE_WRAPPERS[name]
+        _, inner = _first_cmd(args, with_arg=with_arg)
+        while name == "env" and inner and "=" in inner[0]:
+            inner = inner[1:]
+        inner = inner[skip:]
         if inner:
             return stage_output(a, inner, own_stdin)
     if name in ("echo", "printf"):

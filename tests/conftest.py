@@ -1,0 +1,74 @@
+"""Shared fixtures: a real git workspace and a fake home, isolated per test."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def interlock_exe():
+    """The installed console script next to the running python (what agents run)."""
+    cand = os.path.join(os.path.dirname(sys.executable), "interlock")
+    if os.path.exists(cand):
+        return [cand]
+    return [sys.executable, "-m", "interlock"]
+
+
+@pytest.fixture
+def home(tmp_path):
+    h = tmp_path / "home" / "dev"
+    (h / ".ssh").mkdir(parents=True)
+    (h / ".ssh" / "id_ed25519").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nfake\n")
+    (h / ".ssh" / "id_ed25519.pub").write_text("ssh-ed25519 AAAA fake\n")
+    (h / ".bashrc").write_text("export PATH=$PATH\n")
+    (h / "Documents").mkdir()
+    return str(h)
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    w = tmp_path / "work" / "proj"
+    (w / "src" / "lib").mkdir(parents=True)
+    (w / "src" / "app.py").write_text("print('hi')\n")
+    (w / "src" / "lib" / "util.py").write_text("X = 1\n")
+    (w / "README.md").write_text("# proj\n")
+    (w / "node_modules" / "x").mkdir(parents=True)
+    (w / "dist").mkdir()
+    (w / "build").mkdir()
+    (w / "scripts").mkdir()
+    (w / "scripts" / "ok.sh").write_text("#!/bin/sh\necho ok\nls -la\n")
+    (w / "scripts" / "cleanup.sh").write_text("#!/bin/bash\nset -e\necho cleaning\nrm -rf build\nrm -rf \"$HOME\"\n")
+    (w / "cleanup.py").write_text("import shutil, os\nshutil.rmtree('build', ignore_errors=True)\n")
+    (w / "reset.py").write_text("import os\nimport shutil\n\nshutil.rmtree(os.path.expanduser('~'))\n")
+    (w / "package.json").write_text('{"scripts": {"clean": "rm -rf dist build", "nuke": "rm -rf ~/", '
+                                    '"test": "pytest -q"}}\n')
+    subprocess.run(["git", "init", "-q", "-b", "main", str(w)], check=True)
+    return str(w)
+
+
+@pytest.fixture
+def env(tmp_path, home, workspace):
+    e = dict(os.environ)
+    for k in list(e):
+        if k.startswith(("INTERLOCK_", "CLAUDE_", "CURSOR_")) or k in ("XDG_CONFIG_HOME", "XDG_STATE_HOME"):
+            del e[k]
+    e["HOME"] = home
+    e["INTERLOCK_HOME"] = str(tmp_path / "state")
+    e["XDG_CONFIG_HOME"] = str(tmp_path / "home" / "dev" / ".config")
+    return e
+
+
+def run_hook(agent, payload, env, raw=None, timeout=20):
+    import json
+
+    data = raw if raw is not None else json.dumps(payload).encode()
+    p = subprocess.run(interlock_exe() + ["hook", agent], input=data, capture_output=True, env=env,
+                       timeout=timeout)
+    out = p.stdout.decode()
+    parsed = json.loads(out) if out.strip() else None
+    return p.returncode, parsed, p.stderr.decode()

@@ -1,0 +1,52 @@
+"""Every rule's own examples: each `hit` must produce the rule, each `miss` must not."""
+
+from __future__ import annotations
+
+import pytest
+
+from interlock import rules as R
+from interlock.actions import FILE_READ, FILE_WRITE, MCP_CALL, SHELL, Action
+from interlock.engine import Context, analyze
+from interlock.policy import Layer, Policy
+
+CASES = []
+for rule in R.RULES.values():
+    for ex in rule.hits:
+        CASES.append(pytest.param(rule.id, ex, True, id=f"{rule.id}-hit-{ex[:40]}"))
+    for ex in rule.misses:
+        CASES.append(pytest.param(rule.id, ex, False, id=f"{rule.id}-miss-{ex[:40]}"))
+
+
+def test_every_rule_has_evidence():
+    for rule in R.RULES.values():
+        if rule.id in ("shell.too-complex", "interlock.error"):
+            continue  # raised by the analyzer's limits, tested in test_bad_input
+        assert rule.hits, f"{rule.id} has no hits"
+        assert rule.misses, f"{rule.id} has no misses"
+        assert rule.severity in ("read", "write", "destructive", "catastrophic", "credential", "opaque")
+        assert rule.why.endswith("."), rule.id
+
+
+def _action(example, workspace, home):
+    ex = example.replace("/work/proj", workspace).replace("/home/dev", home)
+    if ex.startswith("@Read "):
+        return Action(FILE_READ, {"path": ex[6:]}, cwd=workspace, tool="Read")
+    if ex.startswith(("@Write ", "@Edit ")):
+        tool, path = ex[1:].split(" ", 1)
+        return Action(FILE_WRITE, {"path": path}, cwd=workspace, tool=tool)
+    if ex.startswith("@MCP "):
+        server, tool = ex[5:].split("/", 1)
+        return Action(MCP_CALL, {"server": server, "tool": tool, "arguments": {}}, cwd=workspace)
+    return Action(SHELL, {"command": ex}, cwd=workspace)
+
+
+@pytest.mark.parametrize("rule_id,example,should_hit", CASES)
+def test_rule_examples(rule_id, example, should_hit, workspace, home, env):
+    policy = Policy(Layer({"protect": {"paths": ["data/**"]}}, "test"), home=home)
+    ctx = Context(workspace, home=home, workspace=workspace, env=env, policy=policy)
+    findings = analyze(_action(example, workspace, home), ctx)
+    got = {f.rule for f in findings}
+    if should_hit:
+        assert rule_id in got, f"{example!r} should hit {rule_id}, got {sorted(got)}"
+    else:
+        assert rule_id not in got, f"{example!r} must not hit {rule_id}, got {sorted(got)}"
