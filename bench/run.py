@@ -813,7 +813,7 @@ def render(cases, tools, results, speed, thr, imp, meta) -> tuple[str, str]:
                 row.append(f"{frac(caught, nb, False)} · {frac(fa, len(sub) - nb, False)}")
             L.append("| " + " | ".join(row) + " |")
         L.append("")
-    L.append(f"_{meta['duration']:.0f}s total; details in bench/results/latest-details.md; fixture: fake HOME with the "
+    L.append(f"_{meta['duration']:.0f}s total; details in {meta['details']}; fixture: fake HOME with the "
              f"project at ~/projects/app on branch feature/login (not under /tmp)._")
     summary = "\n".join(L) + "\n"
 
@@ -923,6 +923,8 @@ def main(argv: list[str] | None = None) -> int:
                     meta["inproc_disagree"] = len(diff)
                     meta["inproc_diff"] = diff
         meta["duration"] = time.perf_counter() - started
+        details_path = (args.out / "latest-details.md").resolve()
+        meta["details"] = str(details_path.relative_to(REPO)) if details_path.is_relative_to(REPO) else str(details_path)
         summary, details = render(cases, tools, results, speed, thr, imp, meta)
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "latest.md").write_text(summary, encoding="utf-8")

@@ -115,6 +115,14 @@ class ShellAnalyzer:
     def emit(self, rule_id, cmd, target=None, effect="", note=None, why=None):
         rule = _rules.RULES[rule_id]
         evidence = cmd.evidence() if isinstance(cmd, Cmd) else str(cmd)
+        if isinstance(cmd, Cmd) and cmd.text is not None and cmd.argv and cmd.argv[0] != "redirect" and (
+                "$" in cmd.text or "\\" in cmd.text or not cmd.text.startswith(cmd.argv[0])):
+            # show what runs after expansion and unquoting, and what was written
+            resolved = " ".join(_show(a) for a in cmd.argv)
+            if resolved != cmd.text:
+                written = cmd.text if len(cmd.text) <= 120 else cmd.text[:117] + "..."
+                note = f"written as: {written}" + (f"; {note}" if note else "")
+                evidence = resolved
         if len(evidence) > 300:
             evidence = evidence[:297] + "..."
         location = cmd.origin if isinstance(cmd, Cmd) else None

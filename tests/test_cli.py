@@ -1,0 +1,65 @@
+"""The `interlock` command as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from conftest import interlock_exe
+
+
+def run(args, env, cwd=None, stdin=None):
+    return subprocess.run(interlock_exe() + args, env=env, cwd=cwd, input=stdin, capture_output=True, text=True,
+                          timeout=60)
+
+
+@pytest.mark.parametrize("cmd,code", [("ls -la", 0), ("rm -rf src", 1), ("rm -rf ~", 2)])
+def test_check_exit_codes(cmd, code, workspace, env):
+    p = run(["check", "--cwd", workspace, cmd], env)
+    assert p.returncode == code, p.stderr
+
+
+def test_check_explains(workspace, env):
+    p = run(["check", "--cwd", workspace, "X=rm; $X -rf ~"], env)
+    assert "DENY" in p.stdout and "fs.delete-home" in p.stdout and "rm -rf ~" in p.stdout
+    assert "policy.toml" in p.stdout  # the policy line that would change it
+    p = run(["check", "--cwd", workspace, "--json", "git reset --hard"], env)
+    d = json.loads(p.stdout)
+    assert d["decision"] == "ask" and d["rules"] == ["git.reset-hard"]
+    assert d["findings"][0]["evidence"] == "git reset --hard"
+
+
+def test_check_jsonl_keeps_order_and_shapes(workspace, env):
+    lines = [
+        json.dumps({"command": "ls", "cwd": workspace}),
+        json.dumps({"session_id": "x", "cwd": workspace, "hook_event_name": "PreToolUse", "tool_name": "Bash",
+                    "tool_input": {"command": "rm -rf ~"}}),
+        "not json",
+        json.dumps({"command": "git clean -fdx", "cwd": workspace}),
+        "",
+    ]
+    p = run(["check", "--jsonl"], env, stdin="\n".join(lines) + "\n")
+    out = [json.loads(x) for x in p.stdout.splitlines()]
+    assert [o["decision"] for o in out] == ["allow", "deny", "deny", "ask"]
+    assert out[1]["rules"] == ["fs.delete-home"] and out[1]["severity"] == "catastrophic"
+    assert "line 3" in out[2]["error"]
+    assert set(out[0]) >= {"decision", "severity", "rules", "reasons"}
+
+
+def test_rules_and_explain(env):
+    p = run(["rules", "--json"], env)
+    rules = json.loads(p.stdout)
+    assert any(r["id"] == "git.push-force" for r in rules)
+    p = run(["explain", "git.push-force"], env)
+    assert "git push --force origin feature" in p.stdout and "look-alikes" in p.stdout
+    p = run(["explain", "git.push-forc"], env)
+    assert p.returncode != 0 and "did you mean" in p.stderr
+
+
+def test_demo_and_help(env):
+    p = run(["demo"], env)
+    assert p.returncode == 0 and "DENY" in p.stdout and "allow" in p.stdout
+    p = run([], env)
+    assert "check" in p.stdout and "init" in p.stdout

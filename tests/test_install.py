@@ -1,0 +1,88 @@
+"""`interlock init` / `uninstall` against real settings files: merge, idempotence, dry run, clean removal."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+from conftest import interlock_exe
+
+
+def run(args, env, cwd):
+    return subprocess.run(interlock_exe() + args, env=env, cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+EXISTING_CLAUDE = {
+    "permissions": {"allow": ["Bash(npm test)"]},
+    "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "/usr/local/bin/audit.sh"}]}],
+              "PostToolUse": [{"matcher": "Write", "hooks": [{"type": "command", "command": "prettier --write"}]}]},
+}
+EXISTING_CURSOR = {"version": 1, "hooks": {"beforeShellExecution": [{"command": "./hooks/audit.sh"}],
+                                           "stop": [{"command": "./hooks/stop.sh"}]}}
+
+
+def test_init_merges_is_idempotent_and_uninstall_restores(workspace, env):
+    os.makedirs(os.path.join(workspace, ".claude"))
+    os.makedirs(os.path.join(workspace, ".cursor"))
+    cpath = os.path.join(workspace, ".claude", "settings.json")
+    kpath = os.path.join(workspace, ".cursor", "hooks.json")
+    with open(cpath, "w") as f:
+        json.dump(EXISTING_CLAUDE, f)
+    with open(kpath, "w") as f:
+        json.dump(EXISTING_CURSOR, f)
+
+    p = run(["init", "--dry-run"], env, workspace)
+    assert p.returncode == 0 and "+" in p.stdout and "hook claude-code" in p.stdout
+    assert json.load(open(cpath)) == EXISTING_CLAUDE  # dry run wrote nothing
+
+    p = run(["init"], env, workspace)
+    assert p.returncode == 0, p.stderr
+    c = json.load(open(cpath))
+    assert c["permissions"] == EXISTING_CLAUDE["permissions"]
+    assert c["hooks"]["PostToolUse"] == EXISTING_CLAUDE["hooks"]["PostToolUse"]
+    pre = c["hooks"]["PreToolUse"]
+    assert pre[0] == EXISTING_CLAUDE["hooks"]["PreToolUse"][0]
+    ours = [h for g in pre for h in g["hooks"] if "hook claude-code" in h["command"]]
+    assert len(ours) == 1 and "Bash" in pre[1]["matcher"] and "mcp__" in pre[1]["matcher"]
+    k = json.load(open(kpath))
+    assert k["hooks"]["stop"] == EXISTING_CURSOR["hooks"]["stop"]
+    shell = k["hooks"]["beforeShellExecution"]
+    assert shell[0] == {"command": "./hooks/audit.sh"}
+    assert shell[1]["failClosed"] is True and shell[1]["command"].endswith("hook cursor")
+    for ev in ("beforeMCPExecution", "beforeReadFile", "preToolUse"):
+        assert k["hooks"][ev][-1]["failClosed"] is True
+
+    before = (open(cpath).read(), open(kpath).read())
+    p = run(["init"], env, workspace)
+    assert "no change" in p.stdout
+    assert (open(cpath).read(), open(kpath).read()) == before
+
+    # the installed command really works as a hook
+    hook_cmd = ours[0]["command"]
+    payload = json.dumps({"hook_event_name": "PreToolUse", "tool_name": "Bash", "cwd": workspace,
+                          "tool_input": {"command": "rm -rf ~"}})
+    out = subprocess.run(hook_cmd, shell=True, input=payload, capture_output=True, text=True, env=env)
+    assert json.loads(out.stdout)["hookSpecificOutput"]["permissionDecision"] == "deny"
+
+    p = run(["uninstall"], env, workspace)
+    assert p.returncode == 0
+    assert json.load(open(cpath)) == EXISTING_CLAUDE
+    assert json.load(open(kpath)) == EXISTING_CURSOR
+
+
+def test_init_user_scope_creates_files(workspace, env, home):
+    p = run(["init", "--user", "--agent", "claude-code"], env, workspace)
+    assert p.returncode == 0, p.stderr
+    c = json.load(open(os.path.join(home, ".claude", "settings.json")))
+    assert "hook claude-code" in c["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
+    assert not os.path.exists(os.path.join(home, ".cursor", "hooks.json"))
+
+
+def test_init_refuses_broken_json(workspace, env):
+    os.makedirs(os.path.join(workspace, ".claude"))
+    with open(os.path.join(workspace, ".claude", "settings.json"), "w") as f:
+        f.write("{broken")
+    p = run(["init", "--agent", "claude-code"], env, workspace)
+    assert p.returncode != 0 and "not valid JSON" in p.stderr
+    assert open(os.path.join(workspace, ".claude", "settings.json")).read() == "{broken"
