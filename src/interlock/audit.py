@@ -8,11 +8,11 @@ catches truncation of the newest records.  Everything written is redacted.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
 
+from .actions import sha256_hex
 from .redact import redact
 
 GENESIS = "0" * 64
@@ -48,7 +48,7 @@ def db_path(state_dir: str) -> str:
 
 def record_hash(rec: dict) -> str:
     blob = json.dumps([rec.get(k) for k in _FIELDS], separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
+    return sha256_hex(blob.encode("utf-8", "surrogatepass"))
 
 
 def _connect(path):
@@ -68,7 +68,7 @@ class AuditLog:
         self.head_path = os.path.join(state_dir, "audit.head")
 
     def append(self, *, action, decision, agent=None, session=None, cwd=None, tool=None, digest=None,
-               extra=None) -> dict:
+               extra=None, close=True) -> dict:
         """Append one decision; returns the stored record.  Raises OSError/sqlite3.Error on failure."""
         con = _connect(self.path)
         try:
@@ -97,16 +97,20 @@ class AuditLog:
                 pass
             raise
         finally:
-            con.close()
+            if close:
+                con.close()
         self._write_head(seq, rec["hash"])
         return rec
 
     def _write_head(self, seq, h):
-        tmp = f"{self.head_path}.{os.getpid()}.tmp"
+        # fixed width, written in place: a reader never sees a partial line
+        line = f"{seq:020d} {h}\n".encode()
         try:
-            with open(tmp, "w") as f:
-                f.write(f"{seq} {h}\n")
-            os.replace(tmp, self.head_path)
+            fd = os.open(self.head_path, os.O_WRONLY | os.O_CREAT, 0o600)
+            try:
+                os.pwrite(fd, line, 0)
+            finally:
+                os.close(fd)
         except OSError:
             pass
 

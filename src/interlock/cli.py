@@ -33,7 +33,14 @@ def main(argv=None) -> int:
                              '"permissionDecisionReason": "interlock hook: unknown agent; expected one of: '
                              + ", ".join(ADAPTERS) + '"}, "permission": "deny"}\n')
             return 0
-        return run_hook(argv[1])
+        code = run_hook(argv[1])
+        # Skip interpreter teardown (and SQLite's WAL checkpoint on close): the answer is
+        # already written and flushed, every record is committed.
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
     return _cli(argv)
 
 

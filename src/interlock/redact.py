@@ -4,7 +4,22 @@ from __future__ import annotations
 
 import re
 
-_PATTERNS = [
+# Cheap pre-check: text without any of these cannot match a pattern below, so most
+# commands skip the regexes (and their compilation on the hook's path).
+_MARKERS = ("token", "secret", "passw", "key", "auth", "bearer", "://", "gh", "sk-", "sk_", "akia", "asia",
+            "-----begin", "xox", "eyj", "npm_", "pypi-", "glpat", "aiza", "rk_", "credential", "basic")
+_PATTERNS = None
+
+
+def _patterns():
+    global _PATTERNS
+    if _PATTERNS is None:
+        _PATTERNS = _build()
+    return _PATTERNS
+
+
+def _build():
+    return [
     # Authorization headers
     (re.compile(r"(?i)(authorization\s*:\s*(?:bearer|basic|token)?\s*)([^\s'\"]+)"), r"\1[REDACTED]"),
     (re.compile(r"(?i)((?:bearer|token)\s+)([A-Za-z0-9._~+/=-]{12,})"), r"\1[REDACTED]"),
@@ -32,7 +47,10 @@ def redact(text):
         if len(text) > 65_536:
             # outputs and logs never need more; bounded input keeps every pattern linear
             text = text[:65_536] + f"...[{len(text) - 65_536} more characters]"
-        for pat, repl in _PATTERNS:
+        low = text.lower()
+        if not any(m in low for m in _MARKERS):
+            return text
+        for pat, repl in _patterns():
             text = pat.sub(repl, text)
         return text
     if isinstance(text, dict):

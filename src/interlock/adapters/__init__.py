@@ -167,7 +167,7 @@ def _audit(agent, event, decision, ctx, env):
             decision=decision, agent=agent, session=(a.session if a else None),
             cwd=(a.cwd if a else None), tool=(a.tool if a else None),
             digest=(a.digest() if a else None),
-            extra={"event": event.name} if event else None)
+            extra={"event": event.name} if event else None, close=False)
     except Exception as e:
         # The decision stands (never turned into allow); the failure is reported.
         decision.reasons.append(f"(audit log not written: {type(e).__name__}: {e})")

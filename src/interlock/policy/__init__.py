@@ -14,7 +14,6 @@ so the hook's import path stays small.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from fnmatch import fnmatchcase
@@ -233,7 +232,9 @@ def load(workspace: str | None, env=os.environ, home: str | None = None, use_cac
 
 
 def _compiled(path, raw: bytes, env, use_cache):
-    digest = hashlib.sha256(path.encode() + b"\0" + raw).hexdigest()[:32]
+    from ..actions import sha256_hex
+
+    digest = sha256_hex(path.encode() + b"\0" + raw)[:32]
     cache = os.path.join(state_dir(env), "cache", f"policy-{digest}.json")
     if use_cache:
         try:

@@ -6,26 +6,29 @@ _PARSER = None
 
 
 def _load_language():
-    # tree_sitter_bash/__init__.py imports importlib.resources (~7 ms) only to
-    # serve query files we never use; load the compiled binding directly.
-    import importlib.machinery
-    import importlib.util
+    # tree_sitter_bash/__init__.py imports importlib.resources (~7 ms, on every hook
+    # call) only to serve query files we never use.  Load the compiled binding alone by
+    # registering a bare package module first; it gets the documented ``language``.
     import os
+    import sys
+    import types
 
-    spec = importlib.util.find_spec("tree_sitter_bash")
-    if spec is None or not spec.submodule_search_locations:
-        raise ImportError("tree-sitter-bash is not installed")
-    pkg_dir = list(spec.submodule_search_locations)[0]
-    for fname in os.listdir(pkg_dir):
-        if fname.startswith("_binding") and fname.endswith((".so", ".pyd")):
-            loader = importlib.machinery.ExtensionFileLoader(
-                "tree_sitter_bash._binding", os.path.join(pkg_dir, fname))
-            bspec = importlib.util.spec_from_file_location(
-                "tree_sitter_bash._binding", os.path.join(pkg_dir, fname), loader=loader)
-            mod = importlib.util.module_from_spec(bspec)
-            loader.exec_module(mod)
-            return mod.language()
-    import tree_sitter_bash  # fall back to the documented way
+    if "tree_sitter_bash" not in sys.modules:
+        for base in sys.path:
+            d = os.path.join(base or ".", "tree_sitter_bash")
+            if os.path.isfile(os.path.join(d, "__init__.py")):
+                pkg = types.ModuleType("tree_sitter_bash")
+                pkg.__path__ = [d]
+                pkg.__file__ = os.path.join(d, "__init__.py")
+                sys.modules["tree_sitter_bash"] = pkg
+                try:
+                    from tree_sitter_bash import _binding
+                except ImportError:
+                    del sys.modules["tree_sitter_bash"]
+                    break
+                pkg.language = _binding.language
+                return _binding.language()
+    import tree_sitter_bash  # the documented way
 
     return tree_sitter_bash.language()
 
