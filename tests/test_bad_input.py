@@ -102,11 +102,16 @@ def test_property_every_command_gets_a_well_formed_decision(cmd, workspace, home
 
 
 _DANGEROUS = ["rm -rf ~", "rm -rf /", "sudo rm -rf /etc", "git push --force origin main", "mkfs.ext4 /dev/sda1"]
+def _dq(c):
+    """Double-quote for bash (json.dumps would turn newlines into a literal backslash-n)."""
+    return '"' + "".join("\\" + ch if ch in '\\"$`' else ch for ch in c) + '"'
+
+
 _WRAPS = [lambda c: c, lambda c: f"bash -c {shlex.quote(c)}", lambda c: f"sudo sh -c {shlex.quote(c)}",
           lambda c: f"timeout 5 bash -c {shlex.quote(c)}", lambda c: f"env -i bash -c {shlex.quote(c)}",
           lambda c: f"echo {shlex.quote(c)} | sh", lambda c: f"( {c} )", lambda c: f"{{ {c}; }}",
           lambda c: f"true && {c}", lambda c: f"false || {c}", lambda c: f"nohup sh -c {shlex.quote(c)} &",
-          lambda c: f"eval {shlex.quote(c)}", lambda c: f"sh -c {json.dumps(c)}", lambda c: f"ls; {c}",
+          lambda c: f"eval {shlex.quote(c)}", lambda c: f"sh -c {_dq(c)}", lambda c: f"ls; {c}",
           lambda c: f"echo $({c})", lambda c: f"bash <<'EOF'\n{c}\nEOF", lambda c: f"f() {{ {c}; }}; f",
           lambda c: f"xargs -0 sh -c {shlex.quote(c)} < /dev/null"]
 

@@ -440,12 +440,22 @@ class ShellAnalyzer:
             return _node_text(node)[1:-1]
         if t == "string":
             parts = []
+            raw = node.text
+            base = node.start_byte
+            pos = base + 1  # after the opening quote
             for ch in node.named_children:
+                if ch.start_byte > pos:
+                    # tree-sitter leaves newlines between content pieces out of the nodes
+                    parts.append(raw[pos - base:ch.start_byte - base].decode("utf-8", "replace"))
                 if ch.type == "string_content":
                     s = _node_text(ch)
                     parts.append(_unescape_dq(s) if "\\" in s else s)
                 else:
                     parts.append(self.word(ch, scope))
+                pos = ch.end_byte
+            end = node.end_byte - 1
+            if end > pos:
+                parts.append(raw[pos - base:end - base].decode("utf-8", "replace"))
             return "".join(parts)
         if t == "concatenation":
             return "".join(self.word(ch, scope, assignment) for ch in node.children)
