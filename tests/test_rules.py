@@ -50,3 +50,11 @@ def test_rule_examples(rule_id, example, should_hit, workspace, home, env):
         assert rule_id in got, f"{example!r} should hit {rule_id}, got {sorted(got)}"
     else:
         assert rule_id not in got, f"{example!r} must not hit {rule_id}, got {sorted(got)}"
+
+
+def test_docs_page_is_generated_from_the_catalogue():
+    import os
+
+    path = os.path.join(os.path.dirname(__file__), "..", "docs", "rules.md")
+    with open(path) as f:
+        assert f.read() == R.markdown(), "docs/rules.md is stale: run `interlock rules --markdown > docs/rules.md`"

@@ -66,7 +66,9 @@ def _cli(argv) -> int:
     h = sub.add_parser("hook", help="run as an agent hook (reads the agent's JSON on stdin)")
     h.add_argument("agent", choices=["claude-code", "cursor"])
 
-    sub.add_parser("rules", help="list the rule catalogue").add_argument("--json", action="store_true")
+    rl = sub.add_parser("rules", help="list the rule catalogue")
+    rl.add_argument("--json", action="store_true")
+    rl.add_argument("--markdown", action="store_true", help="the docs page (docs/rules.md) generated from the catalogue")
     e = sub.add_parser("explain", help="print one rule with its examples")
     e.add_argument("rule_id")
 
@@ -231,6 +233,11 @@ def _cmd_rules(args) -> int:
         import json
 
         print(json.dumps([r.to_dict() for r in RULES.values()], indent=2))
+        return 0
+    if args.markdown:
+        from .rules import markdown
+
+        sys.stdout.write(markdown())
         return 0
     try:
         from rich.console import Console

@@ -112,7 +112,13 @@ class ShellAnalyzer:
         self._seen = set()
 
     # --- findings ------------------------------------------------------------------
-    def emit(self, rule_id, cmd, target=None, effect="", note=None, why=None):
+    def environment_of(self, kind, value):
+        """Which environment (prod, staging, ...) a host / database / kube context / ... is in."""
+        if not value or U in value or not self.resolve_environment:
+            return None
+        return self.resolve_environment(kind, value)
+
+    def emit(self, rule_id, cmd, target=None, effect="", note=None, why=None, environment=None):
         rule = _rules.RULES[rule_id]
         evidence = cmd.evidence() if isinstance(cmd, Cmd) else str(cmd)
         if isinstance(cmd, Cmd) and cmd.text is not None and cmd.argv and cmd.argv[0] != "redirect" and (
@@ -127,11 +133,10 @@ class ShellAnalyzer:
             evidence = evidence[:297] + "..."
         location = cmd.origin if isinstance(cmd, Cmd) else None
         remote = cmd.remote if isinstance(cmd, Cmd) else self.remote
-        environment = None
         if remote:
             note = f"on {remote}" + (f"; {note}" if note else "")
-            if self.resolve_environment:
-                environment = self.resolve_environment("host", remote.split(":", 1)[-1])
+            if self.resolve_environment and environment is None:
+                environment = self.resolve_environment("host", remote.split(":", 1)[-1].split("@")[-1])
         key = (rule_id, evidence, target, location)
         if key in self._seen:
             return

@@ -1349,6 +1349,7 @@ def scp(a, cmd, scope):
 def docker(a, cmd, scope):
     args = cmd.args
     if not args or args[0] != "exec":
+        _lazy("infra", cmd.name)(a, cmd, scope)
         return
     _, rest = _first_cmd(args[1:], with_arg="euwd", long_with_arg=("--env", "--user", "--workdir", "--env-file",
                                                                    "--detach-keys"))
@@ -1361,6 +1362,7 @@ def docker(a, cmd, scope):
 def kubectl(a, cmd, scope):
     args = cmd.args
     if "exec" not in args[:3] or "--" not in args:
+        _lazy("infra", cmd.name)(a, cmd, scope)
         return
     k = args.index("--")
     inner = args[k + 1:]
@@ -1454,3 +1456,30 @@ def cd(a, cmd, scope):
     if U in scope.cwd and not target.startswith(("/", "~")):
         return
     scope.cwd = P.resolve(target, a._scope_ctx(scope))
+
+
+# --- handlers that live in their own modules, imported on first use ----------------------------
+
+def _lazy(module, name):
+    def handler(a, cmd, scope):
+        import importlib
+
+        mod = importlib.import_module(f"interlock.analysis.shell.{module}")
+        fn = mod.HANDLERS.get(name)
+        if fn is not None:
+            fn(a, cmd, scope)
+        else:
+            unknown_program(a, cmd, scope)
+    return handler
+
+
+def _register_lazy():
+    from ... import rules_db, rules_infra
+
+    for module, names in (("infra", rules_infra.PROGRAMS), ("databases", rules_db.PROGRAMS)):
+        for n in names:
+            if n not in HANDLERS:
+                HANDLERS[n] = _lazy(module, n)
+
+
+_register_lazy()

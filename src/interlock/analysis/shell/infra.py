@@ -1,0 +1,3 @@
+"""Cloud and infrastructure CLIs (placeholder: filled in by the infra work)."""
+
+HANDLERS = {}

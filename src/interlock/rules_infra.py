@@ -1,0 +1,14 @@
+"""Rules for cloud and infrastructure CLIs (handlers in analysis/shell/infra.py).
+
+Same shape as ``interlock.rules``: every rule has hits and misses, run by tests/test_rules.py.
+"""
+
+from __future__ import annotations
+
+from .rules import Rule as _R  # noqa: F401  (rules.py imports this module at the end of its own import)
+
+#: Program names the handlers module registers (looked up lazily by programs.py).
+PROGRAMS = ()
+
+RULES = [
+]
