@@ -1942,7 +1942,8 @@ class _Rx:
         # zx: await $`rm -rf ${dir}`
         for start, rec in list(self.toks.items()):
             if (t[start] == "`" and rec.kind == "str" and start > 0 and t[start - 1] == "$"
-                    and not mk[start] and (start < 2 or not (t[start - 2].isalnum() or t[start - 2] in "_$."))):
+                    and not mk[start] and (start < 2 or not (t[start - 2].isalnum() or t[start - 2] in "_$.")
+                                           or t[max(0, start - 5):start - 1] == "Bun.")):
                 ok, v = self._lit(start, rec.end, start, 0)
                 if isinstance(v, str) and v.strip():
                     self._add("shell", v, start - 1, rec.end)

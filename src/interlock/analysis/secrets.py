@@ -21,6 +21,9 @@ SECRET_NAMES = (
 NOT_SECRET_NAMES = (
     ".env.example", ".env.sample", ".env.template", ".env.dist", ".env.defaults", ".env.schema",
     "*.example", "*.sample", "*.template", "*.pub", "*.dist",
+    # certificates are public (keys stay secret: key.pem, privkey.pem, *-key.pem)
+    "*cert*.pem", "*chain*.pem", "ca.pem", "ca-*.pem", "*-ca.pem", "*_ca.pem", "*bundle*.pem", "*.crt.pem",
+    "cacert.pem",
 )
 # Matched against the path relative to $HOME (everything below these is secret).
 SECRET_HOME_TREES = (

@@ -248,6 +248,16 @@ class ShellAnalyzer:
                 self.walk(ch, inner)
         elif t == "for_statement":
             self.for_loop(node, scope)
+        elif t == "while_statement":
+            cond = node.child_by_field_name("condition")
+            body = node.child_by_field_name("body")
+            ctext = _node_text(cond).strip().rstrip(";").strip() if cond is not None else ""
+            if body is not None and ctext in ("true", ":", "[ 1 ]", "((1))", "[[ 1 ]]") and _spawns_background(body):
+                self.emit("shell.fork-bomb", Cmd([], node, text=_node_text(node)[:300], origin=self._origin(node),
+                                                  remote=self.remote), effect="exhaust",
+                          note="an endless loop starting background processes")
+            for ch in node.named_children:
+                self.walk(ch, scope)
         elif t in ("comment", "heredoc_body", "heredoc_start", "heredoc_end"):
             return
         elif t == "command_substitution" or t == "process_substitution":
@@ -399,6 +409,8 @@ class ShellAnalyzer:
         if "[" in name:
             return
         value = self.word(value_node, scope, assignment=True) if value_node is not None else ""
+        if value_node is not None and value_node.type not in ("word", "raw_string", "number"):
+            self._walk_substitutions(value_node, scope)  # x=$(rm -rf ~) runs rm
         if name.startswith("INTERLOCK_"):
             self.emit("interlock.env-tamper", self._cmd(node, None), target=name, effect="set")
         scope.vars[name] = value
@@ -532,10 +544,29 @@ class ShellAnalyzer:
         out = []
         name = node.child_by_field_name("name")
         if name is not None:
-            out.append(self.word(name.named_children[0], scope) if name.named_children else _node_text(name))
+            first = name.named_children[0] if name.named_children else None
+            if first is not None and first.type in ("simple_expansion", "expansion"):
+                out.extend(self._split(self.word(first, scope), scope))
+            else:
+                out.append(self.word(first, scope) if first is not None else _node_text(name))
         for a in node.children_by_field_name("argument"):
-            out.append(self.word(a, scope))
+            if a.type in ("simple_expansion", "expansion"):
+                out.extend(self._split(self.word(a, scope), scope))  # unquoted: word-split
+            else:
+                out.append(self.word(a, scope))
         return out
+
+    def _split(self, value, scope):
+        """Field splitting of an unquoted expansion on $IFS (default: blanks)."""
+        ifs = scope.vars.get("IFS", " \t\n")
+        if U in ifs:
+            return [value]
+        if not ifs:
+            return [value] if value else []
+        parts = [value]
+        for sep in ifs:
+            parts = [q for p in parts for q in p.split(sep)]
+        return [p for p in parts if p] or ([] if value == "" else [value])
 
     def _cmd(self, node, argv, **kw):
         return Cmd(argv or [], node, text=_node_text(node)[:300], origin=self._origin(node), remote=self.remote, **kw)
@@ -685,8 +716,7 @@ class ShellAnalyzer:
     def script_file(self, raw_path: str, cmd: Cmd, scope: Scope, language="shell", args=()):
         """Read a script the command runs and analyse it. Returns False if it can't be read."""
         path = resolve(raw_path, self._scope_ctx(scope))
-        ws = self.pctx.workspace or self.pctx.cwd
-        if not (path == ws or path.startswith(ws.rstrip("/") + "/")):
+        if path.startswith(("/dev/", "/proc/", "/sys/")) or self.remote:
             return False
         src = self.read_file(path)
         if src is None:
@@ -724,6 +754,16 @@ class ShellAnalyzer:
         if U in scope.cwd and not raw.startswith(("/", "~")):
             raw = U + "/" + raw
         return classify(raw, self._scope_ctx(scope))
+
+
+def _spawns_background(body) -> bool:
+    stack = [body]
+    while stack:
+        n = stack.pop()
+        if n.type == "&":
+            return True
+        stack.extend(n.children)
+    return False
 
 
 def _self_pipes(body, name) -> bool:

@@ -54,11 +54,17 @@ def git(a, cmd, scope):
     args = cmd.args
     i = 0
     cwd = scope.cwd
+    aliases = getattr(a, "git_aliases", None)
+    if aliases is None:
+        aliases = a.git_aliases = {}
     while i < len(args):
         x = args[i]
         if x in _GLOBAL_WITH_ARG:
             if x == "-C" and i + 1 < len(args):
                 cwd = P.resolve(args[i + 1], a._scope_ctx(scope)) if U not in args[i + 1] else U
+            if x == "-c" and i + 1 < len(args) and args[i + 1].startswith("alias."):
+                k, _, v = args[i + 1][6:].partition("=")
+                aliases[k] = v
             i += 2
             continue
         if x.startswith("-"):
@@ -68,9 +74,37 @@ def git(a, cmd, scope):
     if i >= len(args):
         return
     sub, rest = args[i], args[i + 1:]
+    if sub == "config" and rest:
+        ops = [x for x in rest if not x.startswith("-")]
+        if len(ops) >= 2 and ops[0].startswith("alias."):
+            aliases[ops[0][6:]] = ops[1]
+        return
+    if sub in aliases and sub not in _SUB:
+        body = aliases.pop(sub)  # expand once (an alias naming itself must not loop)
+        if body.startswith("!"):
+            a.nested_shell(body[1:] + "".join(" " + _q(x) for x in rest), cmd, scope)
+        else:
+            a.dispatch(cmd.derive(["git"] + body.split() + rest), scope)
+        aliases[sub] = body
+        return
     h = _SUB.get(sub)
     if h:
         h(a, cmd, scope, rest, cwd)
+
+
+def _q(s):
+    return "'" + s.replace("'", "'\\''") + "'"
+
+
+def _rm(a, cmd, scope, rest, cwd):
+    f = _flags(rest)
+    if ("-f" in f or "--force" in f) and "--cached" not in f and "-n" not in f and "--dry-run" not in f:
+        a.emit("git.rm-force", cmd, target=" ".join(_operands(rest)), effect="discard")
+
+
+def _read_tree(a, cmd, scope, rest, cwd):
+    if "--reset" in rest and "-u" in rest:
+        a.emit("git.discard-changes", cmd, target="working tree", effect="discard")
 
 
 def _flags(rest):
@@ -121,6 +155,12 @@ def _clean(a, cmd, scope, rest, cwd):
 
 def _checkout(a, cmd, scope, rest, cwd):
     f = _flags(rest)
+    if "-B" in f:
+        ops = _operands(rest, ("-B",))
+        b = rest[rest.index("-B") + 1] if "-B" in rest and rest.index("-B") + 1 < len(rest) else None
+        if b and (_is_protected(a, b) or _branch_exists(cwd, b)):
+            a.emit("git.branch-force-move", cmd, target=b, effect="rewrite")
+            return
     if "-b" in f or "-B" in f or "--orphan" in f:
         if "-f" not in f and "--force" not in f:
             return
@@ -164,6 +204,11 @@ def _stash(a, cmd, scope, rest, cwd):
 
 def _branch(a, cmd, scope, rest, cwd):
     f = _flags(rest)
+    if ("-f" in f or "--force" in f) and not ("-d" in f or "--delete" in f or "-D" in f):
+        ops = _operands(rest)
+        if len(ops) >= 2:
+            a.emit("git.branch-force-move", cmd, target=ops[0], effect="rewrite")
+            return
     if "-D" in f or (("-d" in f or "--delete" in f) and ("-f" in f or "--force" in f)):
         a.emit("git.branch-force-delete", cmd, target=" ".join(_operands(rest)), effect="delete")
 
@@ -240,6 +285,24 @@ def _prune(a, cmd, scope, rest, cwd):
 def _update_ref(a, cmd, scope, rest, cwd):
     if "-d" in rest or "--delete" in rest:
         a.emit("git.update-ref-delete", cmd, target=" ".join(_operands(rest)), effect="delete")
+        return
+    ops = _operands(rest, ("-m",))
+    if ops and ops[0].startswith("refs/heads/") and _is_protected(a, ops[0]):
+        a.emit("git.branch-force-move", cmd, target=ops[0], effect="rewrite")
+
+
+def _branch_exists(cwd, name):
+    if not cwd or U in cwd:
+        return False
+    d = cwd
+    for _ in range(40):
+        if os.path.isdir(d + "/.git"):
+            return os.path.exists(f"{d}/.git/refs/heads/{name}")
+        parent = os.path.dirname(d)
+        if parent == d:
+            return False
+        d = parent
+    return False
 
 
 def _rebase(a, cmd, scope, rest, cwd):
@@ -266,5 +329,5 @@ _SUB = {
     "reset": _reset, "clean": _clean, "checkout": _checkout, "restore": _restore, "switch": _switch,
     "stash": _stash, "branch": _branch, "tag": _tag, "push": _push, "filter-branch": _filter,
     "filter-repo": _filter, "reflog": _reflog, "gc": _gc, "prune": _prune, "update-ref": _update_ref,
-    "rebase": _rebase, "worktree": _worktree, "submodule": _submodule,
+    "rebase": _rebase, "worktree": _worktree, "submodule": _submodule, "rm": _rm, "read-tree": _read_tree,
 }
