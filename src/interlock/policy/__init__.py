@@ -21,6 +21,7 @@ from fnmatch import fnmatchcase
 from ..actions import DECISION_RANK, DEFAULT_DECISIONS, stricter
 
 DEFAULT_PROTECTED_BRANCHES = ("main", "master", "production", "release*")
+_PROD_NAME = __import__("re").compile(r"(?i)(^|[^a-z])(prod|production|prd)([^a-z]|$)")
 
 
 class PolicyError(Exception):
@@ -150,6 +151,18 @@ class Policy:
                 for pat in spec.get(key) or ():
                     if fnmatchcase(value, pat):
                         return name
+        # Without a declaration, a name that says production is production.
+        if kind != "url" and _PROD_NAME.search(value):
+            return "prod"
+        if kind == "url":
+            from urllib.parse import urlsplit
+
+            try:
+                host = urlsplit(value).hostname or ""
+            except ValueError:
+                host = ""
+            if _PROD_NAME.search(host):
+                return "prod"
         return None
 
     # --- deciding ------------------------------------------------------------------------

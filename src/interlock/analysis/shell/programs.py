@@ -1628,3 +1628,39 @@ def sed(a, cmd, scope):
                 check_overwrite(a, cmd, fpath, scope=scope)
         else:
             check_read(a, cmd, fpath, scope)
+
+
+# --- HTTP clients ------------------------------------------------------------------------------
+
+@handles("curl", "wget", "http", "https", "xh", "xhs")
+def http_client(a, cmd, scope):
+    from .. import http as H
+
+    def read_at(raw):
+        if U in raw:
+            return None
+        if check_read(a, cmd, raw, scope):
+            return None
+        return a.read_file(P.resolve(raw, a._scope_ctx(scope)))
+
+    stdin_text = cmd.stdin[1] if cmd.stdin and cmd.stdin[0] == "text" else None
+    if cmd.name == "curl":
+        reqs, reads, writes = H.parse_curl(cmd.args, read_at, stdin_text)
+    elif cmd.name == "wget":
+        reqs, reads, writes = H.parse_wget(cmd.args, read_at)
+    else:
+        reqs, reads, writes = H.parse_httpie(cmd.args), [], []
+    for r in reads:
+        check_read(a, cmd, r, scope)
+    for w in writes:
+        if w not in ("-", "/dev/null"):
+            check_overwrite(a, cmd, w, scope=scope)
+    for req in reqs:
+        try:
+            verdicts = H.judge(req)
+        except Exception as e:
+            a.emit("http.graphql-unparsed", cmd, target=req.url, effect="unknown", note=str(e)[:200])
+            continue
+        for rule, target, note in verdicts:
+            env = a.environment_of("url", req.url) or a.environment_of("host", req.host)
+            a.emit(rule, cmd, target=target, effect="http", note=note, environment=env)
