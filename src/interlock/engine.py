@@ -40,6 +40,21 @@ def self_paths(home: str, workspace: str | None, env=os.environ):
     return out
 
 
+_SELF_CACHE = {}
+
+
+def _self_paths_cached(home, workspace, env):
+    key = (home, workspace, env.get("INTERLOCK_HOME"), env.get("XDG_CONFIG_HOME"), env.get("XDG_STATE_HOME"))
+    globs = _SELF_CACHE.get(key)
+    if globs is None:
+        from .analysis.paths import _GlobSet
+
+        if len(_SELF_CACHE) > 64:
+            _SELF_CACHE.clear()
+        globs = _SELF_CACHE[key] = _GlobSet(self_paths(home, workspace, env))
+    return globs
+
+
 class Context:
     """Where an action runs: resolved once per action."""
 
@@ -58,7 +73,7 @@ class Context:
         self.policy = policy
         self.pctx = PathContext(self.cwd, self.home, self.workspace,
                                 protected=policy.protected_paths(self.workspace),
-                                self_paths=self_paths(self.home, self.workspace, env))
+                                self_paths=_self_paths_cached(self.home, self.workspace, env))
 
 
 def analyze(action: Action, ctx: Context) -> list[Finding]:

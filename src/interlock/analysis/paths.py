@@ -71,8 +71,8 @@ class PathContext:
         ws = workspace.rstrip("/") if workspace else None
         # A workspace at / or $HOME would make everything "project source".
         self.workspace = None if ws in (None, "", "/", self.home) else ws
-        self.protected = tuple(protected)     # absolute globs
-        self.self_paths = tuple(self_paths)   # absolute globs
+        self.protected = protected if isinstance(protected, _GlobSet) else _GlobSet(protected)
+        self.self_paths = self_paths if isinstance(self_paths, _GlobSet) else _GlobSet(self_paths)
         self.exists = exists or os.path.lexists
 
 
@@ -140,10 +140,48 @@ _REGEN_RE = None
 
 
 def matches_any(path: str, globs) -> bool:
+    if isinstance(globs, _GlobSet):
+        return globs.match(path)
     for g in globs:
         if fnmatchcase(path, g) or (g.endswith("/**") and _under(path, g[:-3])):
             return True
     return False
+
+
+class _GlobSet:
+    """A set of absolute path globs (``/**`` = the directory and everything below),
+    compiled to one regular expression on first use."""
+
+    __slots__ = ("globs", "_re")
+
+    def __init__(self, globs=()):
+        self.globs = tuple(globs.globs if isinstance(globs, _GlobSet) else globs)
+        self._re = None
+
+    def __iter__(self):
+        return iter(self.globs)
+
+    def __bool__(self):
+        return bool(self.globs)
+
+    def __len__(self):
+        return len(self.globs)
+
+    def match(self, path: str) -> bool:
+        if not self.globs:
+            return False
+        if self._re is None:
+            import re
+            from fnmatch import translate
+
+            parts = []
+            for g in self.globs:
+                parts.append(translate(g))
+                if g.endswith("/**"):
+                    base = re.escape(g[:-3])
+                    parts.append(f"(?s:{base}(?:/.*)?)\\Z")
+            self._re = re.compile("|".join(f"(?:{p})" for p in parts))
+        return self._re.match(path) is not None
 
 
 def classify(raw: str, ctx: PathContext, *, glob: bool | None = None, check_exists=True) -> Place:
