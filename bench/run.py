@@ -633,6 +633,20 @@ elapsed = time.perf_counter() - t0
 n = len(cmds) * spec["reps"]
 out.update(available=True, calls=n, seconds=elapsed, per_s=n / elapsed if elapsed else None,
            us_per_call=elapsed / n * 1e6 if n else None, errors=errors, decisions=decisions)
+try:  # the analysis alone: one Context (cwd, workspace, policy) reused, as a gateway or a loop would
+    from interlock.engine import Context, evaluate
+    from interlock.actions import Action, SHELL
+    ctx = Context(str(cwd), home=str(home), workspace=str(kw["workspace"]) if "workspace" in kw else None)
+    for c in cmds:
+        evaluate(Action(SHELL, {"command": c}, cwd=str(cwd)), ctx)
+    t0 = time.perf_counter()
+    for _ in range(spec["reps"]):
+        for c in cmds:
+            evaluate(Action(SHELL, {"command": c}, cwd=str(cwd)), ctx)
+    e2 = time.perf_counter() - t0
+    out["ctx_per_s"] = n / e2 if e2 else None
+except Exception as exc:
+    out["ctx_reason"] = f"{type(exc).__name__}: {exc}"
 print(json.dumps(out))
 """
 
@@ -777,6 +791,10 @@ def render(cases, tools, results, speed, thr, imp, meta) -> tuple[str, str]:
                      f"({thr['us_per_call']:.0f} µs/call, {thr['calls']} calls, import {thr['import_s'] * 1000:.0f} ms, "
                      f"from {thr['import_from']}); exceptions: {thr['errors']}; "
                      f"verdicts differing from the hook: {meta.get('inproc_disagree', '–')}.")
+            if thr.get("ctx_per_s"):
+                L.append("")
+                L.append(f"Analysis with one `Context` reused (what a gateway or a long-running process does): "
+                         f"**{thr['ctx_per_s']:,.0f} commands/s**.")
         else:
             L.append(f"`interlock.engine.check_command`: unavailable ({thr.get('reason', '?')}).")
         if imp is not None:
