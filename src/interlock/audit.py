@@ -52,7 +52,10 @@ def record_hash(rec: dict) -> str:
 
 
 def _connect(path):
-    import sqlite3
+    try:
+        import _sqlite3 as sqlite3  # the C module alone: sqlite3/__init__ adds datetime adapters we don't use
+    except ImportError:
+        import sqlite3
 
     os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
     con = sqlite3.connect(path, timeout=5.0, isolation_level=None)
