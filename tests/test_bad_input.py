@@ -112,7 +112,7 @@ _WRAPS = [lambda c: c, lambda c: f"bash -c {shlex.quote(c)}", lambda c: f"sudo s
           lambda c: f"echo {shlex.quote(c)} | sh", lambda c: f"( {c} )", lambda c: f"{{ {c}; }}",
           lambda c: f"true && {c}", lambda c: f"false || {c}", lambda c: f"nohup sh -c {shlex.quote(c)} &",
           lambda c: f"eval {shlex.quote(c)}", lambda c: f"sh -c {_dq(c)}", lambda c: f"ls; {c}",
-          lambda c: f"echo $({c})", lambda c: f"bash <<'EOF'\n{c}\nEOF", lambda c: f"f() {{ {c}; }}; f",
+          lambda c: f"echo $( {c} )", lambda c: f"bash <<'EOF'\n{c}\nEOF", lambda c: f"f() {{ {c}; }}; f",
           lambda c: f"xargs -0 sh -c {shlex.quote(c)} < /dev/null"]
 
 
