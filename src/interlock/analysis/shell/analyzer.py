@@ -97,6 +97,7 @@ class ShellAnalyzer:
                  resolve_environment=None, read_file=None, secret_extra=(), secret_exempt=()):
         self.pctx = pctx
         self.written = set()        # paths this command line writes (a script it then runs is unknown)
+        self.written_text = {}      # path -> text, when this command line writes a known text to it
         self.secret_extra = tuple(secret_extra)
         self.secret_exempt = tuple(secret_exempt)
         self.findings: list[Finding] = []
@@ -375,6 +376,13 @@ class ShellAnalyzer:
     def _check_redirect_targets(self, reds, cmd):
         from . import programs
 
+        if cmd.argv and cmd.argv[0] in ("echo", "printf", "cat") and cmd.stdin is None or (
+                cmd.argv[:1] == ["cat"] and cmd.stdin and cmd.stdin[0] == "text"):
+            out = programs.stage_output(self, cmd.argv, cmd.stdin) if cmd.argv else None
+            if out and out[0] == "text":
+                for op, target in reds:
+                    if op in (">", ">|", "&>") and U not in target:
+                        self.written_text[resolve(target, self.pctx)] = out[1]
         for op, target in reds:
             if op == "<":
                 programs.check_read(self, cmd, target)
@@ -484,12 +492,7 @@ class ShellAnalyzer:
         if t == "ansi_c_string":
             return _ansi_c(_node_text(node)[2:-1])
         if t in ("command_substitution",):
-            inner = node.named_children
-            if len(inner) == 1 and inner[0].type == "command":
-                nm = inner[0].child_by_field_name("name")
-                if nm is not None and _node_text(nm) == "pwd" and inner[0].named_child_count == 1:
-                    return scope.cwd
-            return U
+            return self._static_output(node, scope)
         if t in ("number", "variable_name", "string_content", "special_variable_name"):
             return _node_text(node)
         if t == "process_substitution":
@@ -498,6 +501,73 @@ class ShellAnalyzer:
             return self.word(node.named_children[0], scope) if node.named_children else ""
         if t == "brace_expression":
             return _node_text(node)
+        return U
+
+    def _static_output(self, node, scope):
+        """The output of a command substitution, when it is knowable without running
+        anything: $(pwd), $(echo X), $(printf '%s' X), $(dirname X), $(basename X),
+        $(realpath X), $(readlink -f X), $(cd X && pwd), $(git rev-parse --show-toplevel),
+        $(cat FILE) of a small readable file.  Anything else is unknown (U)."""
+        inner = [c for c in node.named_children if c.type != "comment"]
+        if len(inner) != 1:
+            return U
+        n = inner[0]
+        if n.type == "list":
+            kids = n.named_children
+            if len(kids) == 2 and all(k.type == "command" for k in kids) and _node_text(n).count("&&") == 1:
+                first = self.argv(kids[0], scope)
+                second = self.argv(kids[1], scope)
+                if first[:1] == ["cd"] and second == ["pwd"]:
+                    target = first[1] if len(first) > 1 else "~"
+                    return U if U in target else resolve(target, self._scope_ctx(scope))
+            return U
+        if n.type != "command":
+            return U
+        argv = self.argv(n, scope)
+        if not argv or U in argv[0]:
+            return U
+        prog, args = argv[0].rsplit("/", 1)[-1], argv[1:]
+        ctx = self._scope_ctx(scope)
+        try:
+            if prog == "pwd":
+                return scope.cwd
+            if prog == "echo":
+                words = [a for a in args if a not in ("-n", "-e", "-E")]
+                return " ".join(words)
+            if prog == "printf" and args:
+                fmt, rest = args[0], args[1:]
+                if fmt in ("%s", "%s\\n", "%s\\0") and rest:
+                    return " ".join(rest)
+                if not rest and "%" not in fmt:
+                    return _ansi_c(fmt)
+                return U
+            ops = [a for a in args if not a.startswith("-")]
+            if prog in ("dirname", "basename", "realpath", "readlink") and len(ops) == 1 and U not in ops[0]:
+                import posixpath
+
+                if prog == "dirname":
+                    return posixpath.dirname(resolve(ops[0], ctx))
+                if prog == "basename":
+                    return posixpath.basename(ops[0].rstrip("/"))
+                if prog == "realpath" or "-f" in args or "-e" in args or "-m" in args:
+                    return resolve(ops[0], ctx)
+                return U
+            if prog == "git" and args[-1:] == ["--show-toplevel"] and "rev-parse" in args:
+                from ..paths import find_workspace
+
+                return find_workspace(scope.cwd) if U not in scope.cwd else U
+            if prog == "cat" and len(ops) == 1 and U not in ops[0] and len(args) == 1:
+                path = resolve(ops[0], ctx)
+                from ..secrets import is_secret_path
+
+                if not is_secret_path(path, self.pctx.home):
+                    text = self.written_text.get(path)
+                    if text is None:
+                        text = self.read_file(path) if not path.startswith(("/dev/", "/proc/")) else None
+                    if text is not None and len(text) <= 65536:
+                        return text.rstrip("\n")
+        except Exception:
+            return U
         return U
 
     def _expansion(self, node, scope):
@@ -523,6 +593,15 @@ class ShellAnalyzer:
             return val
         if rest[:2] == ":?" or rest[:1] == "?":
             return val
+        if rest[:1] in ("%", "#") and val != U and U not in val:
+            # literal suffix/prefix removal: ${HOME%/}, ${X#./}
+            pat = rest.lstrip("%#")
+            if pat and not any(c in pat for c in "*?[$`"):
+                if rest[0] == "%" and val.endswith(pat):
+                    return val[: -len(pat)]
+                if rest[0] == "#" and val.startswith(pat):
+                    return val[len(pat):]
+                return val
         return U
 
     def _default_word(self, text, scope):
@@ -718,7 +797,9 @@ class ShellAnalyzer:
         path = resolve(raw_path, self._scope_ctx(scope))
         if path.startswith(("/dev/", "/proc/", "/sys/")) or self.remote:
             return False
-        src = self.read_file(path)
+        src = self.written_text.get(path)
+        if src is None:
+            src = self.read_file(path)
         if src is None:
             return False
         name = display(path, self.pctx)
