@@ -630,10 +630,21 @@ class ShellAnalyzer:
                 out.append(self.word(first, scope) if first is not None else _node_text(name))
         for a in node.children_by_field_name("argument"):
             if a.type in ("simple_expansion", "expansion"):
-                out.extend(self._split(self.word(a, scope), scope))  # unquoted: word-split
+                if _node_text(a) in ("$@", "$*", "${@}", "${*}"):
+                    out.extend(self._positional(scope))
+                else:
+                    out.extend(self._split(self.word(a, scope), scope))  # unquoted: word-split
+            elif a.type == "string" and _node_text(a) in ('"$@"', '"${@}"'):
+                out.extend(self._positional(scope))
             else:
                 out.append(self.word(a, scope))
         return out
+
+    def _positional(self, scope):
+        n = scope.vars.get("#")
+        if n is None or not n.isdigit():
+            return [U]
+        return [scope.vars.get(str(i), U) for i in range(1, int(n) + 1)]
 
     def _split(self, value, scope):
         """Field splitting of an unquoted expansion on $IFS (default: blanks)."""
@@ -741,6 +752,7 @@ class ShellAnalyzer:
             inner = scope.child()
             for i, a in enumerate(cmd.argv[1:10], 1):
                 inner.vars[str(i)] = a
+            inner.vars["#"] = str(min(len(cmd.argv) - 1, 9))
             if origin:
                 self.origin_stack.append(origin)
             try:
@@ -807,6 +819,7 @@ class ShellAnalyzer:
             inner = scope.child()
             for i, a in enumerate(args[:9], 1):
                 inner.vars[str(i)] = a
+            inner.vars["#"] = str(min(len(args), 9))
             self.depth += 1
             try:
                 if self.depth > MAX_DEPTH:

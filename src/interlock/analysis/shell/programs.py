@@ -1664,3 +1664,20 @@ def http_client(a, cmd, scope):
         for rule, target, note in verdicts:
             env = a.environment_of("url", req.url) or a.environment_of("host", req.host)
             a.emit(rule, cmd, target=target, effect="http", note=note, environment=env)
+
+
+@handles("set")
+def set_(a, cmd, scope):
+    """`set -- a b c` sets the positional parameters $1.. (used by "$@")."""
+    args = cmd.args
+    if "--" in args:
+        vals = args[args.index("--") + 1:]
+    elif args and not args[0].startswith(("-", "+")):
+        vals = args
+    else:
+        return
+    for k in [k for k in scope.vars if k.isdigit() and k != "0"]:
+        del scope.vars[k]
+    for i, v in enumerate(vals[:64], 1):
+        scope.vars[str(i)] = v
+    scope.vars["#"] = str(min(len(vals), 64))
