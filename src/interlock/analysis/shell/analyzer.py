@@ -27,6 +27,13 @@ _SEP_TYPES = frozenset({";", "&&", "||", "&", "|", "|&", "\n", "(", ")", "{", "}
                         "esac", ";;", "comment", "!"})
 
 
+# programs that may print or hand over secrets (interlock.analysis.shell.credentials.PROGRAMS)
+_CRED_PROGRAMS = frozenset({
+    "gh", "aws", "gcloud", "az", "kubectl", "oc", "docker", "podman", "heroku", "railway", "vercel", "netlify", "fly",
+    "flyctl", "op", "vault", "doppler", "supabase", "git", "security", "secret-tool", "pass", "npm", "env", "printenv",
+    "export", "declare", "typeset", "set", "compgen", "echo", "printf", "print"})
+
+
 class TooComplex(Exception):
     pass
 
@@ -424,6 +431,13 @@ class ShellAnalyzer:
         scope.vars[name] = value
 
     def declaration(self, node, scope):
+        kw = node.children[0].type if node.children else ""
+        args = [_node_text(c) for c in node.named_children]
+        if kw in ("export", "declare", "typeset") and all(x.startswith("-") for x in args):
+            from . import credentials
+
+            credentials.check(self, Cmd([kw] + args, node, text=_node_text(node), origin=self._origin(node),
+                                        remote=self.remote), scope)
         for ch in node.named_children:
             if ch.type == "variable_assignment":
                 self.assignment(ch, scope, export=True)
@@ -724,6 +738,10 @@ class ShellAnalyzer:
         if "/" in name and name.endswith(".sh") or (("/" in name) and base not in programs.HANDLERS):
             if programs.run_script_path(self, cmd, scope):
                 return
+        if base in _CRED_PROGRAMS:
+            from . import credentials
+
+            credentials.check(self, cmd if base == name else cmd.derive([base] + cmd.argv[1:]), scope)
         handler = programs.HANDLERS.get(base)
         if handler is None:
             handler = programs.prefix_handler(base)
