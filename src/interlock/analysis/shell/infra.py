@@ -1,3 +1,1233 @@
-"""Cloud and infrastructure CLIs (placeholder: filled in by the infra work)."""
+"""Cloud and infrastructure CLIs: terraform, kubectl, helm, docker, the cloud providers'
+CLIs, hosting platforms, GitHub's CLI, volume managers and a few system tools.
+
+Each handler is ``handler(analyzer, cmd, scope)``; rule ids and severities live in
+``interlock.rules_infra``.  Read-only and preview commands (plan, get, list, ``--dry-run``)
+produce nothing.  A destructive change aimed at an environment tagged prod becomes
+``infra.delete-prod``.
+"""
+
+from __future__ import annotations
+
+from .. import paths as P
+from ..paths import UNKNOWN_MARK as U
+from .programs import _DELETE_RULES, _first_cmd, split_opts
 
 HANDLERS = {}
+
+PROD = frozenset({"prod", "production"})
+_re_cache = {}
+
+
+def _re(name, pattern):
+    """Regexes compile on first use (this module is on the hook's path)."""
+    r = _re_cache.get(name)
+    if r is None:
+        import re
+
+        r = _re_cache[name] = re.compile(pattern)
+    return r
+
+
+def handles(*names):
+    def deco(fn):
+        for n in names:
+            HANDLERS[n] = fn
+        return fn
+    return deco
+
+
+# --- shared helpers ----------------------------------------------------------------------------
+
+def _env(a, kind, value):
+    """The environment a named target belongs to: the policy's answer, else prod-looking names."""
+    if not value or U in value:
+        return None
+    e = a.environment_of(kind, value)
+    if e is None and _re("prod", r"(?i)(?:^|[^a-z])prod(?:uction)?(?:[^a-z]|$)").search(value):
+        e = "prod"
+    return e
+
+
+def _first_env(a, pairs):
+    found = None
+    for kind, value in pairs:
+        e = _env(a, kind, value)
+        if e in PROD:
+            return e
+        found = found or e
+    return found
+
+
+def _emit(a, cmd, rule, target=None, effect="delete", note=None, env=None):
+    """Emit ``rule``; a destructive one aimed at prod becomes ``infra.delete-prod``."""
+    from ... import rules
+
+    if env in PROD and rules.RULES[rule].severity == "destructive":
+        note = f"{rule} in {env}" + (f"; {note}" if note else "")
+        rule = "infra.delete-prod"
+    a.emit(rule, cmd, target=target, effect=effect, note=note, environment=env)
+
+
+def _var(a, cmd, scope, name):
+    v = cmd.assigns.get(name)
+    if v is None:
+        v = scope.vars.get(name)
+    if v is None:
+        v = a.env.get(name)
+    return v
+
+
+def _opt(values, *names):
+    for n in names:
+        if n in values:
+            return values[n]
+    return None
+
+
+def _has(flags, values, *names):
+    """A boolean option given as a flag or as ``--name=true``."""
+    for n in names:
+        if n in flags or values.get(n, "false").lower() in ("true", "1", "yes"):
+            return True
+    return False
+
+
+def _ops(args):
+    return [x for x in args if not x.startswith("-")]
+
+
+def _show(x):
+    return x.replace(U, "$?")
+
+
+# --- terraform, OpenTofu, Terragrunt --------------------------------------------------------------
+
+_TF_COMMANDS = frozenset({
+    "init", "validate", "plan", "apply", "destroy", "console", "fmt", "force-unlock", "get", "graph", "import",
+    "login", "logout", "metadata", "modules", "output", "providers", "refresh", "show", "state", "taint", "test",
+    "untaint", "version", "workspace", "hclfmt", "render", "info", "find", "list", "exec", "catalog", "scaffold",
+    "stack", "backend", "dag", "destroy-all", "apply-all", "plan-all", "output-all", "validate-all",
+    "graph-dependencies", "render-json", "validate-inputs", "terragrunt-info", "aws-provider-patch", "help",
+})
+
+
+def _tf_flags(args):
+    """Terraform's flags take one or two dashes and ``-name=value``: normalised to name → value."""
+    out = {}
+    for i, x in enumerate(args):
+        if x.startswith("-") and len(x) > 1:
+            name, eq, val = x.lstrip("-").partition("=")
+            out.setdefault(name, val if eq else True)
+            if name in ("replace", "target", "chdir", "var-file") and not eq and i + 1 < len(args) \
+                    and not args[i + 1].startswith("-"):
+                out[name] = args[i + 1]
+    return out
+
+
+@handles("terraform", "tofu", "terragrunt")
+def terraform(a, cmd, scope):
+    args = cmd.args
+    k = next((i for i, x in enumerate(args) if x in _TF_COMMANDS), None)
+    if k is None:
+        return
+    sub, rest = args[k], args[k + 1:]
+    if cmd.name == "terragrunt" and sub in ("run", "exec", "stack"):
+        j = next((i for i, x in enumerate(rest) if x in _TF_COMMANDS and x not in ("run",)), None)
+        if j is None:
+            return
+        sub, rest = rest[j], rest[j + 1:]
+    if sub.endswith("-all"):
+        sub = sub[:-4]
+    fl = _tf_flags(rest)
+    if fl.get("help") or fl.get("h"):
+        return
+    ops = _ops(rest)
+    tool = cmd.name
+    target = fl.get("target") if isinstance(fl.get("target"), str) else None
+    if sub == "destroy" or (sub == "apply" and fl.get("destroy") not in (None, "false")):
+        a.emit("infra.terraform-destroy", cmd, target=target or "every resource in the state", effect="destroy",
+               note="only -target " + target if target else None)
+    elif sub == "apply" and fl.get("replace"):
+        repl = fl["replace"]
+        a.emit("infra.terraform-replace", cmd, target=repl if isinstance(repl, str) else None, effect="replace")
+    elif sub == "state" and ops:
+        if ops[0] == "rm":
+            a.emit("infra.terraform-state-edit", cmd, target=" ".join(ops[1:]) or None, effect="forget",
+                   note=f"{tool} stops tracking these resources")
+        elif ops[0] == "push":
+            a.emit("infra.terraform-state-edit", cmd, target=" ".join(ops[1:]) or None, effect="overwrite",
+                   note="replaces the remote state")
+    elif sub == "workspace" and ops and ops[0] in ("delete", "rm"):
+        a.emit("infra.terraform-workspace-delete", cmd, target=" ".join(ops[1:]) or None, effect="delete")
+    elif sub == "force-unlock":
+        a.emit("infra.terraform-force-unlock", cmd, target=" ".join(ops) or None, effect="unlock")
+
+
+# --- kubectl, oc, helm ---------------------------------------------------------------------------
+
+_KUBE_SHORT = "nflcoskL"
+_KUBE_LONG = ("--namespace", "--context", "--cluster", "--user", "--kubeconfig", "--filename", "--selector",
+              "--output", "--kustomize", "--field-selector", "--grace-period", "--timeout", "--server", "--token",
+              "--as", "--as-group", "--request-timeout", "--replicas", "--to-revision", "--type", "--container",
+              "--cache-dir", "--certificate-authority", "--client-certificate", "--client-key", "--tls-server-name",
+              "--current-replicas", "--resource-version", "--pod-selector", "--chunk-size", "--template",
+              "--kube-context", "--revision", "--description", "--field-manager", "--prune-allowlist",
+              "--show-managed-fields", "--sort-by", "--label-columns", "--profile", "--v", "--vmodule")
+
+_KUBE_DATA = frozenset({
+    "namespace", "namespaces", "ns", "project", "projects", "persistentvolume", "persistentvolumes", "pv",
+    "persistentvolumeclaim", "persistentvolumeclaims", "pvc", "customresourcedefinition",
+    "customresourcedefinitions", "crd", "crds", "node", "nodes", "no", "statefulset", "statefulsets", "sts",
+    "volumesnapshot", "volumesnapshots", "volumesnapshotcontent", "volumesnapshotcontents", "vs",
+})
+
+
+def _kube_where(a, v, all_ns):
+    ns = _opt(v, "-n", "--namespace")
+    ctx = _opt(v, "--context", "--kube-context")
+    env = _first_env(a, [("namespace", ns), ("kube_context", ctx)])
+    where = " in all namespaces" if all_ns else (f" -n {_show(ns)}" if ns else "")
+    if ctx:
+        where += f" --context {_show(ctx)}"
+    return env, where
+
+
+def _dry_run(flags, values):
+    dr = values.get("--dry-run")
+    return "--dry-run" in flags or (dr is not None and dr not in ("none", "false"))
+
+
+@handles("kubectl", "oc", "kubecolor")
+def kubectl(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args, with_arg=_KUBE_SHORT, long_with_arg=_KUBE_LONG)
+    if not ops or "-h" in f or "--help" in f:
+        return
+    verb = ops[0]
+    if cmd.name == "oc" and verb == "adm" and len(ops) > 1:
+        ops = ops[1:]
+        verb = ops[0]
+    if _dry_run(f, v):
+        return
+    all_ns = _has(f, v, "-A", "--all-namespaces")
+    env, where = _kube_where(a, v, all_ns)
+    if verb == "exec" and "--" in cmd.args:
+        # reached when options come first (kubectl --context prod -n x exec pod -- cmd)
+        k = cmd.args.index("--")
+        pod = ops[1] if len(ops) > 1 else "pod"
+        ctx = _opt(v, "--context")
+        a.remote_dispatch(cmd, scope, cmd.args[k + 1:], f"pod:{_show(pod)}" + (f"@{_show(ctx)}" if ctx else ""))
+    elif verb == "delete":
+        _kube_delete(a, cmd, f, v, ops[1:], all_ns, env, where)
+    elif verb == "drain" or (verb == "scale" and _opt(v, "--replicas") == "0") or \
+            (verb == "rollout" and len(ops) > 1 and ops[1] == "undo"):
+        what = " ".join(_show(x) for x in ops[1:]) or None
+        a.emit("infra.kube-disrupt", cmd, target=(what or "") + where or None,
+               effect="scale-to-zero" if verb == "scale" else verb, environment=env)
+    elif verb == "replace" and _has(f, v, "--force"):
+        files = _opt(v, "-f", "--filename")
+        _emit(a, cmd, "infra.kube-replace-force", target=(_show(files) if files else "resources") + where,
+              effect="recreate", env=env)
+    elif verb == "apply" and ("--prune" in f or "--prune" in v):
+        files = _opt(v, "-f", "--filename", "-k", "--kustomize")
+        _emit(a, cmd, "infra.kube-apply-prune", target=(_show(files) if files else "resources") + where,
+              effect="prune", env=env)
+
+
+def _kube_delete(a, cmd, f, v, ops, all_ns, env, where):
+    types = []
+    names = []
+    for i, x in enumerate(ops):
+        if "/" in x:
+            types.append(x.split("/", 1)[0])
+            names.append(x)
+        elif i == 0:
+            types += x.split(",")
+        else:
+            names.append(x)
+    types = [t.split(".", 1)[0].lower() for t in types]
+    files = _opt(v, "-f", "--filename", "-k", "--kustomize")
+    everything = _has(f, v, "--all")
+    if not types and not files:
+        return
+    what = " ".join(_show(x) for x in ops) or (f"-f {_show(files)}" if files else "")
+    if everything:
+        what += " --all"
+    selector = _opt(v, "-l", "--selector")
+    if selector:
+        what += f" -l {_show(selector)}"
+    target = what + where
+    data = [t for t in types if t in _KUBE_DATA]
+    if data:
+        if data[0] in ("namespace", "namespaces", "ns", "project", "projects") and names and env not in PROD:
+            env = _first_env(a, [("namespace", n) for n in names]) or env
+        a.emit("infra.kube-delete-data", cmd, target=target, effect="delete", environment=env)
+    elif (everything or "all" in types) and (all_ns or env in PROD):
+        a.emit("infra.kube-delete-all", cmd, target=target, effect="delete", environment=env)
+    else:
+        _emit(a, cmd, "infra.kube-delete", target=target, env=env)
+
+
+@handles("helm")
+def helm(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args, with_arg="no", long_with_arg=_KUBE_LONG + ("--kube-apiserver", "--wait-for"))
+    if not ops or "-h" in f or "--help" in f or _dry_run(f, v):
+        return
+    env, where = _kube_where(a, v, False)
+    if ops[0] in ("uninstall", "delete", "del", "un"):
+        _emit(a, cmd, "infra.helm-uninstall", target=" ".join(_show(x) for x in ops[1:]) + where,
+              effect="uninstall", env=env)
+    elif ops[0] == "rollback":
+        a.emit("infra.kube-disrupt", cmd, target=" ".join(_show(x) for x in ops[1:]) + where, effect="rollback",
+               environment=env)
+
+
+# --- docker, podman, nerdctl, compose -----------------------------------------------------------------
+
+_DOCKER_GLOBAL_SHORT = "Hclna"
+_DOCKER_GLOBAL_LONG = ("--host", "--context", "--config", "--log-level", "--tlscacert", "--tlscert", "--tlskey",
+                       "--connection", "--url", "--root", "--runroot", "--storage-driver", "--cgroup-manager",
+                       "--namespace", "--address", "--identity", "--module", "--network-cmd-path", "--tmpdir",
+                       "--events-backend", "--runtime", "--storage-opt", "--volumepath", "--imagestore",
+                       "--data-root", "--cni-path", "--snapshotter", "--hosts-dir")
+
+
+@handles("docker", "podman", "nerdctl", "docker-compose", "podman-compose")
+def docker(a, cmd, scope):
+    if cmd.name.endswith("-compose"):
+        _compose(a, cmd, scope, cmd.args)
+        return
+    opts, rest = _first_cmd(cmd.args, with_arg=_DOCKER_GLOBAL_SHORT, long_with_arg=_DOCKER_GLOBAL_LONG)
+    if not rest:
+        return
+    env = _docker_env(a, opts)
+    sub, args = rest[0], rest[1:]
+    if sub in ("container", "image", "volume", "system", "builder", "buildx", "network") and args:
+        group, sub, args = sub, args[0], args[1:]
+    else:
+        group = None
+    f, v, ops = split_opts(args, long_with_arg=("--filter", "--driver", "--label", "--opt"))
+    if "--help" in f:
+        return
+    if group == "volume":
+        if sub in ("rm", "remove", "delete"):
+            every = "-a" in f or "--all" in f
+            _emit(a, cmd, "infra.docker-volume-rm", target=" ".join(_show(x) for x in ops) or
+                  ("every volume" if every else None), env=env)
+        elif sub == "prune":
+            if "-a" in f or "--all" in f:
+                _emit(a, cmd, "infra.docker-prune-volumes", target="every unused volume, named ones included",
+                      env=env)
+            else:
+                _emit(a, cmd, "infra.docker-volume-prune", target="unused anonymous volumes", env=env)
+        return
+    if group == "system":
+        if sub == "prune":
+            if "--volumes" in f:
+                _emit(a, cmd, "infra.docker-prune-volumes", target="every unused volume", env=env)
+            else:
+                _emit(a, cmd, "infra.docker-cleanup", target="stopped containers, unused images and networks",
+                      effect="prune", env=env)
+        elif sub == "reset":
+            _emit(a, cmd, "infra.docker-prune-volumes", target="every container, image and volume", effect="reset",
+                  env=env)
+        return
+    if sub == "prune" and group in ("container", "image", "builder", "buildx", "network"):
+        _emit(a, cmd, "infra.docker-cleanup", target=f"unused {group}s", effect="prune", env=env)
+        return
+    if sub == "rmi" or (group == "image" and sub in ("rm", "remove")):
+        _emit(a, cmd, "infra.docker-cleanup", target=" ".join(_show(x) for x in ops) or None, env=env)
+        return
+    if sub in ("rm", "remove") and group in (None, "container"):
+        _docker_rm(a, cmd, args, env)
+        return
+    if group is None and sub == "compose":
+        _compose(a, cmd, scope, args, env)
+        return
+    if group in (None, "container") and sub == "exec":
+        # reached when global options come first (docker --context prod exec ...)
+        _, rest = _first_cmd(args, with_arg="euwd", long_with_arg=("--env", "--user", "--workdir", "--env-file",
+                                                                   "--detach-keys"))
+        if len(rest) >= 2:
+            a.remote_dispatch(cmd, scope, rest[1:], f"container:{_show(rest[0])}")
+        return
+    if group in (None, "container") and sub == "run":
+        _docker_run(a, cmd, scope, args)
+
+
+def _docker_rm(a, cmd, args, env):
+    f, v, ops = split_opts(args, with_arg="t", long_with_arg=("--time", "--depend"))
+    force = "-f" in f or "--force" in f
+    every = "-a" in f or "--all" in f
+    unknown = any(U in x for x in ops)
+    target = " ".join(_show(x) for x in ops) or ("every container" if every else None)
+    if "-v" in f or "--volumes" in f:
+        _emit(a, cmd, "infra.docker-rm-force", target=target, note="also deletes the containers' anonymous volumes",
+              env=env)
+    elif force and (unknown or every or len(ops) >= 3):
+        _emit(a, cmd, "infra.docker-rm-force", target=target,
+              note="containers only known when it runs" if unknown else None, env=env)
+    elif ops or every:
+        _emit(a, cmd, "infra.docker-cleanup", target=target, env=env)
+
+
+_COMPOSE_GLOBAL_LONG = ("--file", "--project-name", "--profile", "--env-file", "--project-directory", "--ansi",
+                        "--parallel", "--progress", "--podman-path", "--podman-args")
+
+
+def _docker_env(a, opts):
+    """The environment of the Docker host or context the command talks to."""
+    pairs = []
+    for i, o in enumerate(opts):
+        name, eq, val = o.partition("=")
+        if name in ("-H", "--host", "-c", "--context", "--connection", "--url") and (eq or i + 1 < len(opts)):
+            val = val if eq else opts[i + 1]
+            host = val.split("://", 1)[-1].split("@")[-1].split(":")[0].split("/")[0]
+            pairs.append(("host", host))
+    return _first_env(a, pairs)
+
+
+def _compose(a, cmd, scope, args, env=None):
+    _, rest = _first_cmd(args, with_arg="fp", long_with_arg=_COMPOSE_GLOBAL_LONG)
+    if not rest:
+        return
+    sub, args = rest[0], rest[1:]
+    if sub in ("down", "rm"):
+        f, v, _ = split_opts(args, with_arg="t", long_with_arg=("--rmi", "--timeout"))
+        if "-v" in f or "--volumes" in f:
+            _emit(a, cmd, "infra.compose-down-volumes", target="the project's volumes", env=env)
+    elif sub in ("exec", "run"):
+        _, rest = _first_cmd(args, with_arg="euwlpv", long_with_arg=(
+            "--env", "--user", "--workdir", "--index", "--entrypoint", "--label", "--name", "--publish",
+            "--volume", "--env-from-file", "--cap-add", "--cap-drop", "--pull"))
+        if len(rest) >= 2:
+            a.remote_dispatch(cmd, scope, rest[1:], f"container:{rest[0]}")
+
+
+# docker run: long options that take no value (everything else takes one)
+_RUN_BOOL_LONG = frozenset({
+    "--rm", "--privileged", "--init", "--read-only", "--publish-all", "--no-healthcheck", "--oom-kill-disable",
+    "--tty", "--interactive", "--detach", "--disable-content-trust", "--quiet", "--help", "--sig-proxy",
+    "--use-api-socket", "--replace", "--http-proxy", "--rootfs", "--read-only-tmpfs", "--env-host", "--no-hosts",
+    "--tls-verify", "--passwd", "--systemd-always",
+})
+_RUN_BOOL_SHORT = frozenset("ditPq")
+
+
+def _docker_run(a, cmd, scope, args):
+    mounts = []
+    workdir = entrypoint = None
+    i, n = 0, len(args)
+    image = None
+    while i < n:
+        x = args[i]
+        if x == "--":
+            i += 1
+            break
+        if x.startswith("--"):
+            name, eq, val = x.partition("=")
+            if not eq and name not in _RUN_BOOL_LONG:
+                val = args[i + 1] if i + 1 < n else ""
+                i += 1
+            if name in ("--volume", "--mount"):
+                mounts.append((name, val))
+            elif name == "--workdir":
+                workdir = val
+            elif name == "--entrypoint":
+                entrypoint = val
+            i += 1
+            continue
+        if x.startswith("-") and len(x) > 1:
+            j = 1
+            while j < len(x):
+                c = x[j]
+                if c in _RUN_BOOL_SHORT:
+                    j += 1
+                    continue
+                val = x[j + 1:]
+                if not val and i + 1 < n:
+                    val = args[i + 1]
+                    i += 1
+                if c == "v":
+                    mounts.append(("--volume", val))
+                elif c == "w":
+                    workdir = val
+                break
+            i += 1
+            continue
+        image = x
+        i += 1
+        break
+    inner = args[i:]
+    if entrypoint:
+        inner = entrypoint.split() + inner
+    if image is None or not inner:
+        return
+    parsed = [m for m in (_mount(kind, spec, a, scope) for kind, spec in mounts) if m]
+    if inner[0] == "chroot":
+        # chroot into a mounted host directory: that directory becomes the container's /
+        _, rest = _first_cmd(inner[1:], long_with_arg=("--userspec", "--groups"))
+        root = rest[0].rstrip("/") if rest else ""
+        m = next((m for m in parsed if m[1] == (root or "/")), None)
+        if m is not None:
+            parsed = [(m[0], "/", m[2], m[3])]
+            inner = rest[1:] or ["sh"]
+            workdir = "/"
+    n0 = len(a.findings)
+    _in_container(a, cmd, scope, inner, f"container:{_show(image)}", workdir)
+    new = a.findings[n0:]
+    del a.findings[n0:]
+    for fd in new:
+        if not fd.rule.startswith("fs."):
+            a.findings.append(fd)  # databases over the network, devices, processes...
+            continue
+        _map_through_mounts(a, cmd, scope, fd, parsed, image)
+
+
+def _mount(kind, spec, a, scope):
+    """(source, destination, writable, named volume?) of a -v / --mount, or None."""
+    if kind == "--mount":
+        opts = {}
+        ro = False
+        for part in spec.split(","):
+            k, eq, val = part.partition("=")
+            if not eq and k in ("ro", "readonly"):
+                ro = True
+            opts[k] = val
+        if opts.get("readonly", opts.get("ro", "")).lower() in ("true", "1"):
+            ro = True
+        src = opts.get("source") or opts.get("src") or ""
+        dst = opts.get("target") or opts.get("destination") or opts.get("dst") or ""
+        typ = opts.get("type", "volume")
+        if typ not in ("bind", "volume") or not dst:
+            return None
+        named = typ == "volume"
+    else:
+        parts = spec.split(":")
+        if len(parts) < 2:
+            return None  # an anonymous volume: only the container sees it
+        src, dst = parts[0], parts[1]
+        ro = len(parts) > 2 and "ro" in parts[2].split(",")
+        named = bool(src) and not src.startswith(("/", ".", "~", U))
+    if not src or not dst:
+        return None
+    if not named:
+        place = a.place(src, scope)
+        src = place.path or src
+    return src, dst.rstrip("/") or "/", not ro, named
+
+
+def _in_container(a, cmd, scope, argv, remote, workdir):
+    """Analyse an argv as a container runs it: its own filesystem, home /root."""
+    prev_remote, prev_ctx = a.remote, a.pctx
+    a.remote = remote
+    a.pctx = P.PathContext("/root", "/root", None, (), ())
+    inner = scope.child()
+    inner.cwd = workdir if workdir and workdir.startswith("/") and U not in workdir else "/"
+    inner.vars["HOME"] = "/root"
+    try:
+        a.dispatch(cmd.derive(list(argv), remote=remote), inner)
+    finally:
+        a.remote, a.pctx = prev_remote, prev_ctx
+
+
+_HOST_RISK = (P.ROOT, P.HOME, P.SYSTEM, P.OUTSIDE, P.WORKSPACE_ROOT, P.PROTECTED, P.SELF, P.DEVICE)
+
+
+def _map_through_mounts(a, cmd, scope, fd, mounts, image):
+    """A file finding inside a container: only what lies in a mounted host path or volume matters."""
+    path = fd.target or ""
+    if path.startswith("~"):
+        path = "/root" + path[1:]
+    writable = [m for m in mounts if m[2]]
+    if not path.startswith("/"):
+        # the container-side path is unknown: any writable mount may be hit
+        if any(m[3] or P.classify(m[0], a.pctx).kind in _HOST_RISK for m in writable):
+            a.emit("infra.container-mount-destroy", cmd, target=", ".join(m[0] for m in writable),
+                   effect=fd.effect or "delete", note=f"{fd.rule} inside {image} at a path known only when it runs")
+        elif writable:
+            a.emit("fs.delete-unresolved", cmd, target=_show(path) or None, effect=fd.effect or "delete",
+                   note=f"inside {image}, which mounts " + ", ".join(P.display(m[0], a.pctx) for m in writable))
+        return
+    best = None
+    for m in writable:
+        dst = m[1]
+        if path == dst or dst == "/" or path.startswith(dst + "/"):
+            if best is None or len(dst) > len(best[1]):
+                best = m
+    if best is None:
+        return  # the container's own filesystem: gone with the container anyway
+    src, dst, _, named = best
+    rest = path[len(dst):] if dst != "/" else path
+    if named:
+        a.emit("infra.container-mount-destroy", cmd, target=f"volume {src}" + (f" ({rest.lstrip('/')})" if rest
+                                                                                  else ""),
+               effect=fd.effect or "delete", note=f"{fd.rule} inside {image}, on the volume mounted at {dst}")
+        return
+    host = src.rstrip("/") + rest if rest else src
+    place = a.place(host, scope)
+    shown = P.display(place.path, a.pctx) if place.path else host
+    note = f"inside {image}, through the mount {P.display(src, a.pctx)}:{dst}"
+    if place.kind in _HOST_RISK:
+        a.emit("infra.container-mount-destroy", cmd, target=shown, effect=fd.effect or "delete",
+               note=f"{fd.rule} {note}")
+    else:
+        rule = _DELETE_RULES.get(place.kind)
+        if rule:
+            a.emit(rule, cmd, target=shown, effect=fd.effect or "delete", note=note)
+
+
+# --- AWS ----------------------------------------------------------------------------------------
+
+_AWS_BOOL = frozenset({"--debug", "--no-verify-ssl", "--no-paginate", "--no-sign-request", "--no-cli-pager",
+                       "--cli-auto-prompt", "--no-cli-auto-prompt", "--version", "--help"})
+
+_AWS_DATA = {
+    "rds": {"delete-db-instance", "delete-db-cluster", "delete-db-snapshot", "delete-db-cluster-snapshot",
+            "delete-global-cluster", "delete-db-instance-automated-backup", "delete-db-cluster-automated-backup"},
+    "dynamodb": {"delete-table", "delete-backup"},
+    "ec2": {"terminate-instances", "delete-volume", "delete-snapshot"},
+    "efs": {"delete-file-system"},
+    "eks": {"delete-cluster"},
+    "backup": {"delete-recovery-point", "delete-backup-vault"},
+    "elasticache": "delete-",
+    "redshift": {"delete-cluster", "delete-cluster-snapshot"},
+    "redshift-serverless": {"delete-namespace", "delete-snapshot"},
+    "kms": {"schedule-key-deletion"},
+    "route53": {"delete-hosted-zone"},
+    "cloudformation": {"delete-stack"},
+    "organizations": {"close-account", "delete-organization"},
+    "docdb": {"delete-db-cluster", "delete-db-cluster-snapshot"},
+    "neptune": {"delete-db-cluster", "delete-db-cluster-snapshot"},
+    "opensearch": {"delete-domain"},
+    "es": {"delete-elasticsearch-domain"},
+    "memorydb": {"delete-cluster", "delete-snapshot"},
+    "fsx": {"delete-file-system", "delete-backup"},
+    "glacier": {"delete-vault"},
+    "lightsail": {"delete-relational-database", "delete-instance", "delete-disk", "delete-disk-snapshot"},
+    "cognito-idp": {"delete-user-pool"},
+    "timestream-write": {"delete-database", "delete-table"},
+    "keyspaces": {"delete-keyspace", "delete-table"},
+    "qldb": {"delete-ledger"},
+}
+
+
+def _aws_split(args):
+    """(global options, service, operation, rest) with global ``--x value`` pairs skipped."""
+    i, n = 0, len(args)
+    opts = {}
+    ops = []
+    while i < n and len(ops) < 2:
+        x = args[i]
+        if x.startswith("--"):
+            name, eq, val = x.partition("=")
+            if eq:
+                opts[name] = val
+            elif name in _AWS_BOOL:
+                opts[name] = True
+            elif i + 1 < n:
+                opts[name] = args[i + 1]
+                i += 1
+        else:
+            ops.append(x)
+        i += 1
+    return opts, ops, args[i:]
+
+
+def _aws_opts(rest):
+    """AWS options: ``--name value`` unless the next word is another option (then a switch)."""
+    opts = {}
+    i, n = 0, len(rest)
+    while i < n:
+        x = rest[i]
+        if x.startswith("--"):
+            name, eq, val = x.partition("=")
+            if not eq and i + 1 < n and not rest[i + 1].startswith("--") and name not in _AWS_SWITCHES:
+                val = rest[i + 1]
+                i += 1
+            opts[name] = val if (eq or val) else True
+        i += 1
+    return opts
+
+
+_AWS_SWITCHES = frozenset({"--recursive", "--force", "--dryrun", "--dry-run", "--quiet", "--delete",
+                           "--skip-final-snapshot", "--delete-automated-backups", "--only-show-errors",
+                           "--no-progress", "--follow-symlinks", "--no-follow-symlinks", "--exact-timestamps",
+                           "--skip-final-cluster-snapshot", "--force-delete-without-recovery"})
+
+
+@handles("aws")
+def aws(a, cmd, scope):
+    gopts, ops, rest = _aws_split(cmd.args)
+    if len(ops) < 2:
+        return
+    svc, op = ops
+    o = dict(gopts)
+    o.update(_aws_opts(rest))
+    if "--dryrun" in o or "--dry-run" in o or "help" in (svc, op) or "--help" in o:
+        return
+    profile = o.get("--profile")
+    profile = profile if isinstance(profile, str) else _var(a, cmd, scope, "AWS_PROFILE")
+    env = _first_env(a, [("cloud_account", profile)])
+    if svc == "s3":
+        _aws_s3(a, cmd, op, o, rest, env)
+        return
+    ident = _aws_ident(rest)
+    target = f"{svc} {ident}" if ident else svc
+    if svc == "s3api" and op == "delete-bucket":
+        a.emit("infra.aws-s3-delete-all", cmd, target=target, effect=op, environment=env)
+        return
+    data = _AWS_DATA.get(svc)
+    if data and (op in data if isinstance(data, set) else op.startswith(data)):
+        note = None
+        if svc == "rds" and op in ("delete-db-instance", "delete-db-cluster"):
+            if "--skip-final-snapshot" in o:
+                note = "--skip-final-snapshot: no final snapshot is kept"
+            if "--delete-automated-backups" in o:
+                note = (note + "; " if note else "") + "--delete-automated-backups: its backups go too"
+        a.emit("infra.aws-delete-data", cmd, target=target, effect=op, note=note, environment=env)
+    elif op.startswith(("delete-", "terminate-", "remove-", "deregister-", "purge-", "revoke-")):
+        _emit(a, cmd, "infra.aws-delete", target=target, effect=op, env=env)
+
+
+def _aws_ident(rest):
+    """The value of the first ``--*-id``/``--*-name``/``--*-identifier`` option, to name the target."""
+    for i, x in enumerate(rest):
+        name, eq, val = x.partition("=")
+        if name.startswith("--") and name.endswith(("-id", "-ids", "-name", "-identifier", "-arn", "--bucket",
+                                                    "--id", "--queue-url")):
+            if not eq and i + 1 < len(rest):
+                val = rest[i + 1]
+            if val and not val.startswith("-"):
+                return _show(val)
+    return None
+
+
+def _aws_s3(a, cmd, op, f, rest, env):  # f: the options given
+    urls = [x for x in rest if x.startswith("s3://")]
+    target = " ".join(_show(u) for u in urls) or None
+    if op == "rb":
+        a.emit("infra.aws-s3-delete-all", cmd, target=target, effect="delete-bucket",
+               note="with every object in it (--force)" if "--force" in f else None, environment=env)
+    elif op == "rm":
+        if "--recursive" in f:
+            a.emit("infra.aws-s3-delete-all", cmd, target=target, effect="delete-recursive", environment=env)
+        else:
+            _emit(a, cmd, "infra.aws-s3-delete", target=target, env=env)
+    elif op == "sync" and "--delete" in f:
+        dest = _ops(rest)[-1:] or [None]
+        _emit(a, cmd, "infra.aws-s3-delete", target=_show(dest[0]) if dest[0] else None, effect="sync-delete",
+              note="deletes destination files the source lacks", env=env)
+
+
+# --- Google Cloud -----------------------------------------------------------------------------------
+
+_GCLOUD_VALUE = frozenset({"--project", "--account", "--configuration", "--billing-project", "--format",
+                           "--impersonate-service-account", "--verbosity", "--flatten", "--zone", "--region",
+                           "--location", "--access-token-file", "--trace-token", "--instance", "--cluster",
+                           "--database", "--filter", "--limit", "--sort-by", "--page-size", "--async-job",
+                           "--keyring", "--key", "--environment", "--service", "--member", "--role"})
+
+_GCP_DATA = {
+    ("projects",), ("sql", "instances"), ("sql", "databases"), ("sql", "backups"), ("container", "clusters"),
+    ("compute", "disks"), ("compute", "instances"), ("compute", "snapshots"), ("compute", "machine-images"),
+    ("storage", "buckets"), ("spanner", "instances"), ("spanner", "databases"), ("bigtable", "instances"),
+    ("bigtable", "tables"), ("firestore", "databases"), ("redis", "instances"), ("memcache", "instances"),
+    ("filestore", "instances"), ("filestore", "backups"), ("alloydb", "clusters"), ("alloydb", "backups"),
+    ("kms", "keys", "versions"), ("backup-dr", "backup-vaults"),
+}
+
+
+def _gcloud_split(args):
+    """(operands, flags, values): operands in order, with known ``--flag value`` pairs skipped."""
+    ops, flags, values = [], set(), {}
+    i, n = 0, len(args)
+    while i < n:
+        x = args[i]
+        if x.startswith("-") and len(x) > 1:
+            name, eq, val = x.partition("=")
+            if eq:
+                values[name] = val
+            elif name in _GCLOUD_VALUE and i + 1 < n:
+                values[name] = args[i + 1]
+                i += 1
+            else:
+                flags.add(name)
+        else:
+            ops.append(x)
+        i += 1
+    return ops, flags, values
+
+
+@handles("gcloud")
+def gcloud(a, cmd, scope):
+    ops, f, v = _gcloud_split(cmd.args)
+    while ops and ops[0] in ("alpha", "beta", "preview"):
+        ops = ops[1:]
+    if "--help" in f or "-h" in f or not ops or ops[0] == "help":
+        return
+    env = _first_env(a, [("cloud_project", _opt(v, "--project"))])
+    if ops[:2] == ["storage", "rm"]:
+        urls = [_show(x) for x in ops[2:]]
+        recursive = bool({"-r", "-R", "--recursive"} & f) or any(x.endswith("**") for x in ops[2:])
+        if recursive:
+            a.emit("infra.gcp-delete-data", cmd, target=" ".join(urls) or None, effect="delete-recursive",
+                   environment=env)
+        else:
+            _emit(a, cmd, "infra.gcp-delete", target=" ".join(urls) or None, env=env)
+        return
+    if ops[:2] == ["storage", "rsync"] and "--delete-unmatched-destination-objects" in f:
+        _emit(a, cmd, "infra.gcp-delete", target=_show(ops[-1]), effect="sync-delete", env=env)
+        return
+    k = next((i for i, x in enumerate(ops) if x in ("delete", "destroy")), None)
+    if k is None or k == 0:
+        return
+    path, names = tuple(ops[:k]), ops[k + 1:]
+    target = " ".join(path) + (" " + " ".join(_show(x) for x in names) if names else "")
+    if path == ("projects",) and names and env not in PROD:
+        env = _first_env(a, [("cloud_project", names[0])]) or env
+    if any(path[-len(p):] == p for p in _GCP_DATA):
+        a.emit("infra.gcp-delete-data", cmd, target=target, effect=ops[k], environment=env)
+    else:
+        _emit(a, cmd, "infra.gcp-delete", target=target, effect=ops[k], env=env)
+
+
+@handles("gsutil")
+def gsutil(a, cmd, scope):
+    _, rest = _first_cmd(cmd.args, with_arg="houi")
+    if not rest:
+        return
+    sub, args = rest[0], rest[1:]
+    f, v, ops = split_opts(args, with_arg="p")
+    urls = " ".join(_show(x) for x in ops) or None
+    if sub == "rb":
+        a.emit("infra.gcp-delete-data", cmd, target=urls, effect="delete-bucket")
+    elif sub in ("rm", "del", "delete", "remove"):
+        if {"-r", "-R"} & f or any(x.endswith("**") for x in ops):
+            a.emit("infra.gcp-delete-data", cmd, target=urls, effect="delete-recursive")
+        else:
+            a.emit("infra.gcp-delete", cmd, target=urls, effect="delete")
+    elif sub == "rsync" and "-d" in f:
+        a.emit("infra.gcp-delete", cmd, target=_show(ops[-1]) if ops else None, effect="sync-delete",
+               note="deletes destination objects the source lacks")
+
+
+# --- Azure ------------------------------------------------------------------------------------------
+
+_AZ_DATA = {
+    ("group",), ("sql", "db"), ("sql", "server"), ("sql", "mi"), ("storage", "account"), ("storage", "container"),
+    ("storage", "share"), ("storage", "share-rm"), ("vm",), ("vmss",), ("aks",), ("disk",), ("snapshot",),
+    ("cosmosdb",), ("cosmosdb", "sql", "database"), ("cosmosdb", "sql", "container"),
+    ("cosmosdb", "mongodb", "database"), ("postgres", "server"), ("postgres", "flexible-server"),
+    ("mysql", "server"), ("mysql", "flexible-server"), ("redis",), ("keyvault",), ("backup", "vault"),
+    ("dataprotection", "backup-vault"), ("storage", "blob"), ("account", "management-group"),
+}
+
+
+@handles("az")
+def az(a, cmd, scope):
+    args = cmd.args
+    k = next((i for i, x in enumerate(args) if x.startswith("-")), len(args))
+    path = args[:k]
+    if not path or "--help" in args or "-h" in args:
+        return
+    verb = path[-1]
+    if verb not in ("delete", "purge", "delete-batch") or len(path) < 2:
+        return
+    f, v, _ = split_opts(args[k:], with_arg="ngs", long_with_arg=(
+        "--name", "--resource-group", "--subscription", "--ids", "--source", "--account-name", "--container-name",
+        "--server", "--vault-name", "--output", "--query"))
+    name = _opt(v, "-n", "--name", "--container-name", "-s", "--source")
+    group = _opt(v, "-g", "--resource-group")
+    sub = _opt(v, "--subscription")
+    if tuple(path[:-1]) == ("group",):
+        group = group or name
+    env = _first_env(a, [("cloud_account", sub), ("cloud_project", group)])
+    what = " ".join(path[:-1]) + (f" {_show(name)}" if name else "") + (f" in {_show(group)}" if group and
+                                                                        group != name else "")
+    grp = tuple(path[:-1])
+    if grp in _AZ_DATA and not (grp == ("storage", "blob") and verb == "delete"):
+        a.emit("infra.azure-delete-data", cmd, target=what, effect=verb, environment=env)
+    else:
+        _emit(a, cmd, "infra.azure-delete", target=what, effect=verb, env=env)
+
+
+# --- hosting platforms: Heroku, Fly.io, Vercel, Netlify, Railway, Firebase, Supabase, DigitalOcean ----
+
+def _colon_cmd(ops):
+    """``apps:destroy`` or ``apps destroy`` → "apps:destroy" (oclif-style CLIs take both)."""
+    if not ops:
+        return "", []
+    if ":" in ops[0] or len(ops) == 1:
+        return ops[0], ops[1:]
+    return ops[0] + ":" + ops[1], ops[2:]
+
+
+@handles("heroku")
+def heroku(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args, with_arg="arc", long_with_arg=("--app", "--remote", "--confirm", "--size",
+                                                                      "--env", "--type", "--exit-code"))
+    app = _opt(v, "-a", "--app")
+    env = _first_env(a, [("cloud_project", app)])
+    if ops and ops[0] == "run":
+        _, inner = _first_cmd(cmd.args[cmd.args.index("run") + 1:], with_arg="arseux",
+                              long_with_arg=("--app", "--remote", "--size", "--env", "--type"))
+        if inner:
+            a.remote_dispatch(cmd, scope, inner, f"heroku:{_show(app) if app else 'app'}")
+        return
+    sub, rest = _colon_cmd(ops)
+    if sub in ("destroy", "apps:destroy", "apps:delete"):
+        a.emit("infra.platform-destroy", cmd, target=f"heroku app {_show(app or (rest or [''])[0])}".strip(),
+               effect="destroy", environment=env)
+    elif sub in ("pg:reset", "addons:destroy", "addons:remove", "pg:backups:delete") or \
+            (sub == "pg:backups" and rest[:1] == ["delete"]):
+        a.emit("infra.platform-destroy", cmd, target=f"heroku {sub} " + " ".join(_show(x) for x in rest),
+               effect=sub.split(":")[-1], environment=env)
+    elif sub in ("domains:remove", "config:unset", "apps:leave", "spaces:destroy", "pipelines:destroy"):
+        _emit(a, cmd, "infra.platform-delete", target=f"heroku {sub} " + " ".join(_show(x) for x in rest),
+              effect="delete", env=env)
+
+
+_DESTROY_VERBS = frozenset({"destroy", "delete", "remove", "rm", "del"})
+
+
+@handles("fly", "flyctl")
+def fly(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args, with_arg="act", long_with_arg=("--app", "--config", "--access-token",
+                                                                      "--region", "--org", "--image"))
+    if not ops or "--help" in f or "-h" in f:
+        return
+    app = _opt(v, "-a", "--app")
+    env = _first_env(a, [("cloud_project", app)])
+    grp, verb = ops[0], ops[1] if len(ops) > 1 else ""
+    names = " ".join(_show(x) for x in ops[2:])
+    if grp in ("destroy",) or (grp in ("apps", "app") and verb in _DESTROY_VERBS):
+        a.emit("infra.platform-destroy", cmd, target=f"fly app {names or _show(app or '')}".strip(),
+               effect="destroy", environment=env)
+    elif grp in ("volumes", "volume", "vol", "postgres", "pg", "mpg", "redis", "storage", "mysql", "consul") \
+            and verb in _DESTROY_VERBS:
+        a.emit("infra.platform-destroy", cmd, target=f"fly {grp} {names}".strip(), effect="destroy",
+               environment=env)
+    elif grp in ("machines", "machine", "m") and verb in _DESTROY_VERBS | {"kill"}:
+        if verb != "kill":
+            _emit(a, cmd, "infra.platform-delete", target=f"fly machine {names}".strip(), effect="destroy", env=env)
+    elif grp in ("secrets", "certs", "ips") and verb in ("unset", "remove", "rm", "release", "delete"):
+        _emit(a, cmd, "infra.platform-delete", target=f"fly {grp} {names}".strip(), effect=verb, env=env)
+
+
+@handles("vercel")
+def vercel(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args, with_arg="StAQ", long_with_arg=("--scope", "--token", "--cwd",
+                                                                       "--local-config", "--global-config", "--team"))
+    if not ops or "--help" in f or "-h" in f:
+        return
+    if ops[0] in ("remove", "rm"):
+        a.emit("infra.platform-delete", cmd, target="vercel deployment " + " ".join(_show(x) for x in ops[1:]),
+               effect="remove")
+    elif len(ops) > 1 and ops[0] in ("project", "projects", "domains", "domain", "dns", "env", "alias", "aliases",
+                                     "certs", "secrets", "blob", "integration", "teams") and \
+            ops[1] in ("rm", "remove", "delete", "del"):
+        a.emit("infra.platform-delete", cmd, target=f"vercel {ops[0]} " + " ".join(_show(x) for x in ops[2:]),
+               effect="remove")
+
+
+@handles("netlify", "ntl")
+def netlify(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args, long_with_arg=("--site", "--auth", "--filter", "--context"))
+    sub, rest = _colon_cmd(ops)
+    if sub in ("sites:delete", "env:unset", "blobs:delete", "sites:remove"):
+        a.emit("infra.platform-delete", cmd, target=f"netlify {sub} " + " ".join(_show(x) for x in rest),
+               effect="delete")
+
+
+@handles("railway")
+def railway(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args, with_arg="espv", long_with_arg=(
+        "--environment", "--service", "--project", "--volume", "--json"))
+    if not ops or "--help" in f or "-h" in f:
+        return
+    env = _first_env(a, [("railway_environment", _opt(v, "-e", "--environment"))])
+    grp, verb = ops[0], ops[1] if len(ops) > 1 else ""
+    if grp == "run":
+        i = cmd.args.index("run")
+        _, inner = _first_cmd(cmd.args[i + 1:], with_arg="es", long_with_arg=("--environment", "--service"))
+        if inner:
+            a.dispatch(cmd.derive(list(inner)), scope)
+        return
+    rest = " ".join(_show(x) for x in ops[2:])
+    if grp == "delete":
+        a.emit("infra.platform-destroy", cmd, target="railway project " + _show(_opt(v, "-p", "--project") or ""),
+               effect="delete", environment=env)
+    elif grp in ("volume", "volumes") and verb in _DESTROY_VERBS:
+        a.emit("infra.platform-destroy", cmd, target="railway volume " + (_show(_opt(v, "-v", "--volume") or rest)),
+               effect="delete", environment=env)
+    elif grp in ("environment", "env") and verb in _DESTROY_VERBS:
+        name = ops[2] if len(ops) > 2 else _opt(v, "-e", "--environment")
+        a.emit("infra.platform-destroy", cmd, target=f"railway environment {_show(name or '')}".strip(),
+               effect="delete", environment=_first_env(a, [("railway_environment", name)]) or env)
+    elif grp == "service" and verb in _DESTROY_VERBS:
+        a.emit("infra.platform-destroy", cmd, target=f"railway service {rest}".strip(), effect="delete",
+               environment=env)
+    elif grp == "down":
+        _emit(a, cmd, "infra.platform-delete", target="the latest railway deployment", effect="remove", env=env)
+    elif grp in ("variables", "variable", "vars") and verb in _DESTROY_VERBS:
+        _emit(a, cmd, "infra.platform-delete", target=f"railway variable {rest}".strip(), effect="delete", env=env)
+
+
+@handles("firebase")
+def firebase(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args, with_arg="P", long_with_arg=("--project", "--token", "--config",
+                                                                     "--database", "--instance", "--only",
+                                                                     "--site"))
+    if not ops or "--help" in f or "-h" in f:
+        return
+    env = _first_env(a, [("cloud_project", _opt(v, "-P", "--project"))])
+    sub, rest = ops[0], " ".join(_show(x) for x in ops[1:])
+    if sub == "firestore:delete":
+        if "--all-collections" in f or "-r" in f or "--recursive" in f:
+            a.emit("infra.platform-destroy", cmd, target="firestore " + (rest or "every collection"),
+                   effect="delete", environment=env)
+        else:
+            _emit(a, cmd, "infra.platform-delete", target=f"firestore {rest}", effect="delete", env=env)
+    elif sub in ("database:remove", "firestore:databases:delete", "projects:delete", "database:instances:delete"):
+        a.emit("infra.platform-destroy", cmd, target=f"firebase {sub.split(':')[0]} {rest}".strip(),
+               effect="delete", environment=env)
+    elif sub == "hosting:disable" or sub.endswith((":delete", ":remove")) or sub == "database:set":
+        _emit(a, cmd, "infra.platform-delete", target=f"firebase {sub} {rest}".strip(),
+              effect="overwrite" if sub == "database:set" else "delete", env=env)
+
+
+@handles("supabase")
+def supabase(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args, long_with_arg=("--project-ref", "--workdir", "--profile", "--output",
+                                                    "--org-id", "--db-url"))
+    if not ops or "--help" in f or "-h" in f:
+        return
+    grp, verb = ops[0], ops[1] if len(ops) > 1 else ""
+    rest = " ".join(_show(x) for x in ops[2:])
+    if grp == "db":
+        return  # database commands belong to the databases module
+    if grp == "projects" and verb == "delete":
+        a.emit("infra.platform-destroy", cmd, target=f"supabase project {rest}".strip(), effect="delete",
+               environment=_first_env(a, [("cloud_project", ops[2] if len(ops) > 2 else None)]))
+    elif grp in ("branches", "functions", "secrets", "storage", "sso", "domains", "vanity-subdomains") and \
+            verb in ("delete", "unset", "rm", "remove"):
+        a.emit("infra.platform-delete", cmd, target=f"supabase {grp} {rest}".strip(), effect=verb)
+    elif grp == "stop" and "--no-backup" in f:
+        a.emit("infra.platform-delete", cmd, target="the local supabase data volumes", effect="delete",
+               note="--no-backup deletes the local database's data")
+
+
+_DO_TOP = {"c": "compute", "d": "databases", "db": "databases", "dbs": "databases", "database": "databases",
+           "k8s": "kubernetes", "k": "kubernetes", "kube": "kubernetes"}
+_DO_SUB = {"d": "droplet", "droplets": "droplet", "volumes": "volume", "snapshots": "snapshot", "c": "cluster",
+           "clusters": "cluster"}
+_DO_DATA = {("databases",), ("databases", "db"), ("compute", "volume"), ("compute", "snapshot"),
+            ("compute", "droplet"), ("kubernetes", "cluster")}
+
+
+@handles("doctl")
+def doctl(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args, with_arg="toc", long_with_arg=("--access-token", "--output", "--context",
+                                                                      "--config", "--format", "--api-url"))
+    if not ops or "--help" in f or "-h" in f:
+        return
+    k = next((i for i, x in enumerate(ops[:4]) if x in ("delete", "rm", "del", "d", "remove") and i > 0 and
+              not (x == "d" and i == 1 and ops[0] in ("compute", "c"))), None)
+    if k is None:
+        return
+    path = tuple((_DO_TOP if i == 0 else _DO_SUB).get(x, x) for i, x in enumerate(ops[:k]))
+    target = "doctl " + " ".join(path) + (" " + " ".join(_show(x) for x in ops[k + 1:]) if ops[k + 1:] else "")
+    if path in _DO_DATA:
+        a.emit("infra.platform-destroy", cmd, target=target, effect="delete")
+    else:
+        a.emit("infra.platform-delete", cmd, target=target, effect="delete")
+
+
+# --- GitHub CLI ---------------------------------------------------------------------------------------
+
+_GH_DELETE_GROUPS = frozenset({"issue", "gist", "secret", "variable", "label", "ssh-key", "gpg-key", "codespace",
+                               "project", "ruleset", "environment", "extension", "alias"})
+
+
+@handles("gh")
+def gh(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args, with_arg="XfFHqtpR", long_with_arg=(
+        "--method", "--field", "--raw-field", "--header", "--input", "--jq", "--template", "--hostname",
+        "--preview", "--cache", "--repo"))
+    if not ops or "--help" in f or "-h" in f:
+        return
+    grp, verb = ops[0], ops[1] if len(ops) > 1 else ""
+    repo = _opt(v, "-R", "--repo")
+    if grp == "repo" and verb == "delete":
+        a.emit("infra.github-repo-delete", cmd, target=_show(ops[2]) if len(ops) > 2 else _show(repo or "this repo"),
+               effect="delete")
+    elif grp == "repo" and (verb == "archive" or (verb == "deploy-key" and ops[2:3] == ["delete"])):
+        a.emit("infra.github-delete", cmd, target=_show(ops[2]) if len(ops) > 2 else _show(repo or "this repo"),
+               effect=verb)
+    elif grp == "release" and verb in ("delete", "delete-asset"):
+        a.emit("infra.github-delete", cmd, target="release " + " ".join(_show(x) for x in ops[2:]),
+               effect="delete", note="--cleanup-tag also deletes the tag" if "--cleanup-tag" in f else None)
+    elif grp in _GH_DELETE_GROUPS and verb in ("delete", "remove", "rm"):
+        a.emit("infra.github-delete", cmd, target=f"{grp} " + " ".join(_show(x) for x in ops[2:]), effect="delete")
+    elif grp == "api" and len(ops) > 1:
+        _gh_api(a, cmd, f, v, ops[1])
+
+
+def _gh_api(a, cmd, f, v, endpoint):
+    method = (_opt(v, "-X", "--method") or "").upper()
+    ep = endpoint.strip("/")
+    if method == "DELETE":
+        if _re("gh-repo", r"^repos/[^/]+/[^/]+$").match(ep):
+            a.emit("infra.github-repo-delete", cmd, target=_show(ep[6:]), effect="delete")
+        else:
+            a.emit("infra.github-delete", cmd, target=_show(ep), effect="delete")
+        return
+    if ep == "graphql":
+        q = " ".join(cmd.args)
+        if "mutation" in q:
+            m = _re("gh-mutation", r"\b(delete|remove|archive|transfer)\w*").search(q)
+            if m and _re("gh-repo-mutation", r"\bdeleteRepository\b").search(q):
+                a.emit("infra.github-repo-delete", cmd, target="graphql deleteRepository", effect="delete")
+            elif m:
+                a.emit("infra.github-delete", cmd, target=f"graphql {m.group(0)}", effect="delete")
+
+
+# --- volumes and disks on this machine ------------------------------------------------------------------
+
+@handles("blkdiscard", "lvremove", "vgremove", "pvremove")
+def volume_remove(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args, with_arg="olpS", long_with_arg=("--offset", "--length", "--step",
+                                                                      "--config", "--select", "--devices"))
+    if not ops or {"--help", "-h", "-t", "--test", "--version", "-V"} & f:
+        return
+    a.emit("infra.disk-destroy", cmd, target=" ".join(_show(x) for x in ops), effect=cmd.name)
+
+
+@handles("lvm")
+def lvm(a, cmd, scope):
+    if cmd.args and cmd.args[0] in ("lvremove", "vgremove", "pvremove"):
+        volume_remove(a, cmd.derive(list(cmd.args)), scope)
+
+
+@handles("zpool", "zfs")
+def zfs(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args, with_arg="o")
+    if not ops:
+        return
+    if ops[0] == "destroy" and "-n" not in f and not any(x.startswith("-") and "n" in x[1:] and not
+                                                         x.startswith("--") for x in cmd.args):
+        a.emit("infra.disk-destroy", cmd, target=" ".join(_show(x) for x in ops[1:]) or None,
+               effect=f"{cmd.name} destroy")
+    elif cmd.name == "zpool" and ops[0] == "labelclear":
+        a.emit("infra.disk-destroy", cmd, target=" ".join(_show(x) for x in ops[1:]) or None, effect="labelclear")
+
+
+@handles("cryptsetup")
+def cryptsetup(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args, with_arg="cdhsSkKbqtT", long_with_arg=(
+        "--cipher", "--key-file", "--hash", "--key-size", "--key-slot", "--type", "--header", "--pbkdf",
+        "--label", "--subsystem", "--uuid", "--sector-size", "--iter-time", "--offset", "--skip"))
+    if ops and ops[0] in ("luksErase", "erase", "luksFormat") and "--help" not in f:
+        a.emit("infra.disk-destroy", cmd, target=" ".join(_show(x) for x in ops[1:]) or None, effect=ops[0])
+
+
+@handles("mdadm")
+def mdadm(a, cmd, scope):
+    if "--zero-superblock" in cmd.args:
+        a.emit("infra.disk-destroy", cmd, target=" ".join(_show(x) for x in _ops(cmd.args)) or None,
+               effect="zero-superblock")
+
+
+# --- network, services, packages --------------------------------------------------------------------
+
+def _abbrev(word, full, shortest=1):
+    return len(word) >= shortest and full.startswith(word)
+
+
+@handles("ip")
+def ip(a, cmd, scope):
+    args = list(cmd.args)
+    while args and args[0].startswith("-"):
+        x = args.pop(0)
+        if x in ("-n", "-netns", "-b", "-batch", "-rc", "-rcvbuf", "-l", "-loops", "-f", "-family") and args:
+            args.pop(0)
+    if not args:
+        return
+    obj, rest = args[0], args[1:]
+    verb = rest[0] if rest else ""
+    if _abbrev(obj, "netns", 2) and verb == "exec" and len(rest) > 2:
+        a.dispatch(cmd.derive(list(rest[2:])), scope)
+        return
+    if _abbrev(obj, "link"):
+        if _abbrev(verb, "set") and "down" in rest:
+            dev = next((x for x in rest[1:] if x not in ("dev", "down")), None)
+            _net_down(a, cmd, dev, "down")
+        elif verb and (_abbrev(verb, "delete", 2) or verb == "del"):
+            dev = next((x for x in rest[1:] if x != "dev"), None)
+            _net_down(a, cmd, dev, "delete")
+    elif _abbrev(obj, "address") or _abbrev(obj, "route") or obj in ("r", "ro"):
+        if verb and _abbrev(verb, "flush", 1):
+            _net_down(a, cmd, " ".join(rest[1:]) or None, "flush")
+        elif obj[0] == "r" and verb in ("del", "delete") and "default" in rest:
+            _net_down(a, cmd, "default route", "delete")
+
+
+def _net_down(a, cmd, dev, effect):
+    if dev in ("lo",):
+        return
+    a.emit("infra.net-down", cmd, target=_show(dev) if dev else None, effect=effect)
+
+
+@handles("ifconfig")
+def ifconfig(a, cmd, scope):
+    ops = _ops(cmd.args)
+    if len(ops) >= 2 and ops[-1] == "down" and ops[0] != "lo":
+        _net_down(a, cmd, ops[0], "down")
+
+
+@handles("ifdown")
+def ifdown(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args, with_arg="iX", long_with_arg=("--interfaces", "--exclude"))
+    if "--no-act" in f or "-n" in f or "--help" in f:
+        return
+    if ops or "-a" in f or "--all" in f:
+        _net_down(a, cmd, " ".join(ops) or "every interface", "down")
+
+
+@handles("launchctl")
+def launchctl(a, cmd, scope):
+    ops = _ops(cmd.args)
+    if ops and ops[0] in ("unload", "bootout", "remove", "disable"):
+        a.emit("infra.launchd-unload", cmd, target=" ".join(_show(x) for x in ops[1:]) or None, effect=ops[0])
+
+
+@handles("brew")
+def brew(a, cmd, scope):
+    ops = _ops(cmd.args)
+    if not ops or ops[0] not in ("uninstall", "remove", "rm"):
+        return
+    flags = set(x for x in cmd.args if x.startswith("-"))
+    risky = flags & {"--force", "-f", "--ignore-dependencies", "--zap"}
+    if risky:
+        a.emit("infra.brew-uninstall-force", cmd, target=" ".join(_show(x) for x in ops[1:]) or None,
+               effect="uninstall", note=", ".join(sorted(risky)))
+
+
+# --- handing over to the databases module for CLIs both know ----------------------------------------------
+
+def _with_databases(fn):
+    def handler(a, cmd, scope):
+        fn(a, cmd, scope)
+        from ... import rules_db
+
+        if cmd.name in rules_db.PROGRAMS:
+            from . import databases
+
+            other = databases.HANDLERS.get(cmd.name)
+            if other is not None:
+                other(a, cmd, scope)
+    return handler
+
+
+HANDLERS = {k: _with_databases(fn) for k, fn in HANDLERS.items()}
