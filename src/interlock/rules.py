@@ -276,7 +276,7 @@ _CATALOGUE = [
         "op read op://vault/db/password", "vault kv get secret/db", "az account get-access-token",
         "aws sts get-session-token", "git credential fill"],
        ["gh auth status", "aws s3 ls", "kubectl get secrets", "kubectl get pods -o yaml", "docker ps",
-        "heroku logs", "gcloud auth list", "git config user.name"]),
+        "heroku logs", "gcloud auth list", "git config user.name", "docker inspect -f '{{.State.Status}}' web"]),
     # --- Interlock itself ------------------------------------------------------------------------
     _R("interlock.self-protect", "catastrophic",
        "Changes Interlock's policy, state, audit log or its hook registration in an agent's settings.",

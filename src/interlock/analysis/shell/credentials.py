@@ -80,6 +80,10 @@ def check(a, cmd, scope):
     if name in PRINTERS:
         _printer(a, cmd)
         return
+    if name in ("docker", "podman") and _words(args)[:1] == ["inspect"]:
+        fmt = _format_arg(args)
+        if fmt is not None and "Env" not in fmt and "json" not in fmt:
+            return  # --format '{{.State.Status}}' prints what it names, not the environment
     for seq, cond, what in TOOLS.get(name, ()):
         if what is None:
             continue
@@ -133,3 +137,12 @@ def _printer(a, cmd):
                 continue
             a.emit("secrets.env-dump", cmd, target=f"${n}", effect="reveal-secret")
             return
+
+
+def _format_arg(args):
+    for i, x in enumerate(args):
+        if x in ("-f", "--format") and i + 1 < len(args):
+            return args[i + 1]
+        if x.startswith("--format="):
+            return x.split("=", 1)[1]
+    return None
