@@ -105,6 +105,8 @@ class ShellAnalyzer:
         self.pctx = pctx
         self.written = set()        # paths this command line writes (a script it then runs is unknown)
         self.written_text = {}      # path -> text, when this command line writes a known text to it
+        self._sources = []          # source bytes of what is being walked (for here-documents)
+        self._recovered = []        # here-document ranges re-read from the source, per source
         self.secret_extra = tuple(secret_extra)
         self.secret_exempt = tuple(secret_exempt)
         self.findings: list[Finding] = []
@@ -179,14 +181,34 @@ class ShellAnalyzer:
                 raise TooComplex(f"nesting deeper than {MAX_DEPTH} levels")
             if origin:
                 self.origin_stack.append(origin)
-            tree = _parser.parse(source)
-            self.walk(tree.root_node, scope)
-            if tree.root_node.has_error:
-                self._salvage(source, scope)
+            self._walk_text(source, scope)
         finally:
             self.depth -= 1
             if origin:
                 self.origin_stack.pop()
+
+    def _walk_text(self, source: str, scope: Scope):
+        """Parse ``source`` and walk it; recover here-documents tree-sitter cut short and
+        salvage what parses when the rest does not."""
+        tree = _parser.parse(source)
+        src = source.encode("utf-8", "surrogateescape")
+        self._sources.append(src)
+        self._recovered.append([])
+        try:
+            self.walk(tree.root_node, scope)
+            recovered = self._recovered[-1]
+        finally:
+            self._sources.pop()
+            self._recovered.pop()
+        if tree.root_node.has_error:
+            if recovered and _errors_within(tree.root_node, recovered):
+                # tree-sitter ended a here-document early; we re-read it ourselves
+                end = max(e for _, e in recovered)
+                rest = src[end:].decode("utf-8", "surrogateescape")
+                if rest.strip():
+                    self.walk(_parser.parse(rest).root_node, scope)
+            else:
+                self._salvage(source, scope)
 
     def _salvage(self, source, scope):
         """The source does not parse cleanly (bash may still run parts of it, e.g. its
@@ -339,7 +361,7 @@ class ShellAnalyzer:
                     if ch.type == "heredoc_body":
                         body = ch
                 if body is not None:
-                    text = _node_text(body)
+                    text = self._heredoc_text(r, body)
                     if U not in text:
                         stdin = ("text", text, body.start_point[0])
                     else:
@@ -379,6 +401,43 @@ class ShellAnalyzer:
                 else:
                     out.append((op, dest))
         return stdin, out
+
+    def _heredoc_text(self, redirect, body):
+        """The here-document body, read from the source up to the line that is exactly the
+        delimiter (tree-sitter-bash can stop early, e.g. at a line ``EOF'``)."""
+        text = _node_text(body)
+        if not self._sources:
+            return text
+        start = None
+        dash = False
+        ts_end = None
+        for ch in redirect.children:
+            if ch.type == "heredoc_start":
+                start = _node_text(ch)
+            elif ch.type == "<<-":
+                dash = True
+            elif ch.type == "heredoc_end":
+                ts_end = ch.start_byte
+        if not start:
+            return text
+        delim = start.strip().strip("'\"").replace("\\", "")
+        src = self._sources[-1]
+        pos = body.start_byte
+        if pos > len(src):
+            return text
+        lines = src[pos:].split(b"\n")
+        out = []
+        offset = pos
+        for ln in lines:
+            cand = ln.lstrip(b"\t") if dash else ln
+            if cand.decode("utf-8", "replace").rstrip("\r") == delim:
+                ours = b"\n".join(out).decode("utf-8", "replace") + ("\n" if out else "")
+                if ts_end is None or offset != ts_end:
+                    self._recovered[-1].append((body.start_byte, offset + len(ln)))
+                return ours
+            out.append(ln)
+            offset += len(ln) + 1
+        return text
 
     def _check_redirect_targets(self, reds, cmd):
         from . import programs
@@ -844,7 +903,7 @@ class ShellAnalyzer:
                     raise TooComplex(f"nesting deeper than {MAX_DEPTH} levels")
                 self.origin_stack.append((name, 0))
                 try:
-                    self.walk(_parser.parse(src).root_node, inner)
+                    self._walk_text(src, inner)
                 finally:
                     self.origin_stack.pop()
             finally:
@@ -866,6 +925,19 @@ class ShellAnalyzer:
         if U in scope.cwd and not raw.startswith(("/", "~")):
             raw = U + "/" + raw
         return classify(raw, self._scope_ctx(scope))
+
+
+def _errors_within(root, ranges) -> bool:
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        if n.type == "ERROR" or n.is_missing:
+            if not any(a <= n.start_byte and n.end_byte <= b for a, b in ranges):
+                return False
+            continue
+        if n.has_error:
+            stack.extend(n.children)
+    return True
 
 
 def _spawns_background(body) -> bool:

@@ -1,3 +1,1154 @@
-"""Database clients and framework database tasks (placeholder: filled in by the databases work)."""
+"""Database clients, dump / restore tools and framework database tasks.
+
+Loaded on first use (``programs._lazy``) for the names in ``interlock.rules_db.PROGRAMS``.
+Each handler finds *what SQL runs* (``-c``/``-e``/``-q`` strings, ``-f`` files, here-docs
+and pipes on stdin, files included with ``\\i`` / ``.read`` / ``source``) and *where*
+(host, database, URL, the remote a command runs on), asks ``interlock.analysis.sql`` what
+each statement does, and reports it.  Where: a target in the ``prod`` environment turns the
+loss of a whole table into ``db.wipe-table-prod``; a database named like a test database
+makes dropping it ``destructive`` rather than ``catastrophic``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from .. import paths as P
+from .. import sql as S
+from ..paths import UNKNOWN_MARK as U
+from . import programs as _p
 
 HANDLERS = {}
+
+MAX_INCLUDE_DEPTH = 4
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0", "host.docker.internal", ""}
+_WIPE_RULES = {"db.delete-all", "db.update-all", "db.truncate", "db.drop-table", "db.restore-clean",
+               "db.truncate-cascade"}
+_DUMPERS = {"pg_dump", "pg_dumpall", "mysqldump", "mariadb-dump", "sqlite3", "mongodump", "cat", "zcat", "gunzip",
+            "gzip", "xzcat", "zstdcat", "bzcat", "psql", "mysql"}
+
+
+def _prod(env):
+    return env in ("prod", "production", "prd", "live")
+
+
+def handles(*names):
+    def deco(fn):
+        for n in names:
+            HANDLERS[n] = fn
+        return fn
+    return deco
+
+
+# --- options -------------------------------------------------------------------------------
+
+def parse(args, short="", short_opt="", long=(), single_dash_long=()):
+    """argv → (flags, [(option, value)], operands).
+
+    ``short``: letters taking a value (attached or next word); ``short_opt``: letters whose
+    value can only be attached (mysql ``-pSECRET``); ``long``: ``--opts`` taking a value as the
+    next word (``--opt=value`` always works); ``single_dash_long``: sqlite3-style ``-cmd X``.
+    """
+    flags, vals, ops = set(), [], []
+    i, n = 0, len(args)
+    while i < n:
+        a = args[i]
+        if a == "--":
+            ops.extend(args[i + 1:])
+            break
+        bare = a.lstrip("-")
+        if a.startswith("-") and len(a) > 1 and bare.split("=", 1)[0] in single_dash_long:
+            name = bare.split("=", 1)[0]
+            if "=" in bare:
+                vals.append(("-" + name, bare.split("=", 1)[1]))
+            elif i + 1 < n:
+                vals.append(("-" + name, args[i + 1]))
+                i += 1
+            i += 1
+            continue
+        if a.startswith("--") and len(a) > 2:
+            name, eq, v = a.partition("=")
+            if eq:
+                vals.append((name, v))
+            elif name in long and i + 1 < n:
+                vals.append((name, args[i + 1]))
+                i += 1
+            else:
+                flags.add(name)
+        elif a.startswith("-") and len(a) > 1 and not single_dash_long:
+            j = 1
+            while j < len(a):
+                c = a[j]
+                if c in short:
+                    v = a[j + 1:]
+                    if not v and i + 1 < n:
+                        v = args[i + 1]
+                        i += 1
+                    vals.append(("-" + c, v))
+                    break
+                if c in short_opt:
+                    vals.append(("-" + c, a[j + 1:]))
+                    break
+                flags.add("-" + c)
+                j += 1
+        elif a.startswith("-") and len(a) > 1:
+            flags.add(a)
+        else:
+            ops.append(a)
+        i += 1
+    return flags, vals, ops
+
+
+def _get(vals, *names):
+    v = None
+    for k, x in vals:
+        if k in names:
+            v = x
+    return v
+
+
+# --- where SQL runs -------------------------------------------------------------------------
+
+class Target:
+    """Where statements run: host, database, URL, and the environment they belong to."""
+
+    __slots__ = ("host", "database", "url", "env", "label", "remote_host")
+
+    def __init__(self, host=None, database=None, url=None):
+        self.host, self.database, self.url = host, database, url
+        self.env = None
+        self.label = None
+        self.remote_host = None
+
+    @property
+    def scratch(self):
+        return S.is_scratch_name(self.database) and not _prod(self.env)
+
+
+def parse_url(u):
+    """postgres://user:pass@host:5432/db?x=y → (host, database); also mysql://, mongodb://, redis://."""
+    m = re.match(r"^[A-Za-z][\w+.-]*://(?:[^@/]*@)?(\[[^\]]*\]|[^/?#:,]*)(?::\d+)?(?:,[^/?#]*)?(?:/([^?#]*))?"
+                 r"(?:\?([^#]*))?", u)
+    if not m:
+        return None, None
+    host, db, query = m.group(1) or None, m.group(2) or None, m.group(3) or ""
+    for kv in query.split("&"):
+        k, _, v = kv.partition("=")
+        if k == "host" and v:
+            host = v
+        if k in ("dbname", "database") and v:
+            db = v
+    return host, (db.split("/", 1)[0] if db else None)
+
+
+def _strip_password(url):
+    return re.sub(r"^([A-Za-z][\w+.-]*://[^:@/]*):[^@/]*@", r"\1:***@", url)
+
+
+def _conninfo(s):
+    """'host=x dbname=y' → (host, database)."""
+    kv = dict((k, v.strip("'")) for k, v in re.findall(r"(\w+)\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", s))
+    return kv.get("host") or kv.get("hostaddr"), kv.get("dbname")
+
+
+def _var(a, cmd, scope, name):
+    for src in (cmd.assigns or {}, scope.vars, a.env or {}):
+        v = src.get(name)
+        if v:
+            return v
+    return None
+
+
+def _resolve_target(a, cmd, tgt: Target):
+    """Fill ``env`` and ``label``; environment from the policy, or 'prod' by name."""
+    cands = []
+    if tgt.url and U not in tgt.url:
+        h, d = parse_url(tgt.url)
+        tgt.host = tgt.host or h
+        tgt.database = tgt.database or d
+        cands.append(("url", _strip_password(tgt.url)))
+    if tgt.host:
+        cands.append(("host", tgt.host))
+    if tgt.database:
+        cands.append(("database", tgt.database))
+    remote = getattr(cmd, "remote", None) or a.remote
+    if remote:
+        rh = remote.split(":", 1)[-1].split("@")[-1]
+        tgt.remote_host = rh
+        cands.append(("host", rh))
+    for kind, v in cands:
+        if v and U not in v:
+            e = a.environment_of(kind, v)
+            if e:
+                tgt.env = e
+                break
+    if tgt.env is None:
+        for kind, v in cands:
+            if v and U not in v and S.is_prod_name(v):
+                tgt.env = "prod"
+                break
+    host = tgt.host if tgt.host and tgt.host not in _LOCAL_HOSTS else None
+    db = tgt.database
+    label = "/".join(x for x in (host, db) if x) or None
+    tgt.label = label.replace(U, "$?") if label else None
+    return tgt
+
+
+# --- running SQL ------------------------------------------------------------------------------
+
+def run_sql(a, cmd, scope, text, dialect, tgt, source=None, base_dir=None, depth=0, readonly=False):
+    """Classify ``text`` and report.  ``source``: (display name, line offset) when the SQL came
+    from a file or stdin rather than the command line."""
+    if U in text and not text.replace(U, "").strip():
+        a.emit("db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
+               note="the SQL is only known when it runs")
+        return
+    try:
+        stmts = S.classify(text, dialect)
+    except Exception as e:  # never crash the hook, never silently allow
+        a.emit("db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
+               note=f"could not analyse the SQL: {type(e).__name__}: {e}"[:200])
+        return
+    n_real = sum(1 for st in stmts if st.kind not in ("many-tables",) and (st.rule or st.kind != "meta"))
+    for st in stmts:
+        if st.database and st.kind in ("use", "meta"):
+            tgt = _resolve_target(a, cmd, Target(tgt.host, st.database, None))
+        for c in st.shell:
+            if U in c:
+                a.emit("shell.opaque-eval", cmd, effect="run", note="a shell command only known when it runs")
+                continue
+            remote = None
+            if st.kind == "copy" and tgt.host and tgt.host not in _LOCAL_HOSTS and U not in tgt.host:
+                remote = tgt.host
+            a.nested_shell(c, cmd, scope, remote=remote)
+        if st.output:
+            _p.check_overwrite(a, cmd, st.output, scope=scope)
+        if st.include:
+            run_file(a, cmd, scope, st.include, dialect, tgt, depth=depth + 1,
+                     base_dir=base_dir if st.notes and "relative" in st.notes[0] else None)
+        if st.rule and not (readonly and st.rule != "db.sql-unseen"):
+            _report(a, cmd, st, tgt, source, show_statement=n_real > 1 or source is not None)
+
+
+def _report(a, cmd, st, tgt, source, show_statement):
+    rule = st.rule
+    env = tgt.env
+    if rule == "db.drop-many-tables" and tgt.scratch:
+        return  # a test database: each statement is still reported on its own
+    if _prod(env) and rule in _WIPE_RULES:
+        rule = "db.wipe-table-prod"
+    if _prod(env) and rule == "db.drop-test-database":
+        rule = "db.drop-database"
+    if rule in ("db.drop-database", "db.drop-test-database"):
+        host = tgt.host if tgt.host and tgt.host not in _LOCAL_HOSTS else None
+        target = "/".join(x for x in (host, st.target) if x) or tgt.label
+    elif st.target and tgt.label:
+        target = f"{tgt.label}/{st.target}"
+    else:
+        target = st.target or tgt.label
+    parts = []
+    if show_statement and st.evidence:
+        parts.append(f"statement: {st.evidence}")
+    if source:
+        parts.append(f"in {source[0]}:{st.line + 1 + source[1]}")
+    parts.extend(st.notes)
+    a.emit(rule, cmd, target=target.replace(U, "$?") if target else None, effect=st.effect,
+           note="; ".join(parts) or None, environment=env)
+
+
+def run_file(a, cmd, scope, raw, dialect, tgt, depth=0, base_dir=None, runner=None):
+    """SQL from a file (``-f``, ``< file``, ``\\i``, ``.read``, ``source``)."""
+    if raw in ("-", "/dev/stdin") and depth == 0:
+        return run_stdin(a, cmd, scope, dialect, tgt, runner=runner)
+    if U in raw:
+        a.emit("db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
+               note="the SQL file is only known when it runs")
+        return
+    if depth > MAX_INCLUDE_DEPTH:
+        a.emit("db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
+               note=f"{raw}: includes nested deeper than {MAX_INCLUDE_DEPTH}")
+        return
+    if _p.check_read(a, cmd, raw, scope):
+        return
+    ctx = a._scope_ctx(scope)
+    if base_dir and not raw.startswith(("/", "~")):
+        path = P.resolve(posixpath.join(base_dir, raw), ctx)
+    else:
+        path = P.resolve(raw, ctx)
+    text = a.read_file(path)
+    if text is None:
+        if path in a.written:
+            a.emit("db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
+                   note=f"{raw} is written by this same command")
+        return
+    if runner is not None:
+        runner(text, (P.display(path, a.pctx), 0))
+        return
+    run_sql(a, cmd, scope, text, dialect, tgt, source=(P.display(path, a.pctx), 0),
+            base_dir=posixpath.dirname(path), depth=depth)
+
+
+def run_stdin(a, cmd, scope, dialect, tgt, runner=None, what="SQL"):
+    st = cmd.stdin
+    if st is None:
+        return
+    kind = st[0]
+    if kind == "text" and not st[1].strip() and cmd.text and "<<" in cmd.text:
+        # tree-sitter-bash loses a here-document body whose first line starts with a backslash
+        # (`psql <<'EOF'` + `\! cmd`): take it from the command text
+        m = re.search(r"<<-?[ \t]*(['\"]?)(\w+)\1[^\n]*\n(.*?)\n[ \t]*\2[ \t]*(?:\n|$)", cmd.text, re.S)
+        if m and m.group(3).strip():
+            st = ("text", m.group(3) + "\n", st[2] if len(st) > 2 else 0)
+    if kind == "text":
+        src = ("<stdin>", st[2] if len(st) > 2 and st[2] else 0)
+        if runner is not None:
+            runner(st[1], src)
+        else:
+            run_sql(a, cmd, scope, st[1], dialect, tgt, source=src)
+    elif kind == "file":
+        run_file(a, cmd, scope, st[1], dialect, tgt, depth=1, runner=runner)
+    elif kind == "opaque":
+        a.emit("db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
+               note=f"{what} from {st[2]}")
+    elif kind == "unknown":
+        prog = (st[1] or "").rsplit("/", 1)[-1]
+        if prog in _DUMPERS:
+            a.emit("db.write", cmd, target=tgt.label, effect="load", environment=tgt.env,
+                   note=f"loads the output of {prog}")
+        else:
+            a.emit("db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
+                   note=f"{what} produced by {prog}")
+
+
+def _help(args):
+    return any(x in ("--help", "-?", "--version", "-V") for x in args)
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+_PSQL_LONG = ("--command", "--dbname", "--file", "--host", "--port", "--username", "--set", "--variable",
+              "--output", "--log-file", "--table-attr", "--field-separator", "--record-separator", "--pset")
+
+
+def _pg_target(a, cmd, scope, vals, ops, db_opts=("-d", "--dbname"), first_operand_is_db=True):
+    db = _get(vals, *db_opts) or (ops[0] if ops and first_operand_is_db else None)
+    host = _get(vals, "-h", "--host") or _var(a, cmd, scope, "PGHOST")
+    url = None
+    if db and re.match(r"^postgres(ql)?://", db):
+        url, db = db, None
+    elif db and "=" in db:
+        h, d = _conninfo(db)
+        host, db = host or h, d
+    if not db and not url:
+        db = _var(a, cmd, scope, "PGDATABASE")
+    return _resolve_target(a, cmd, Target(host, db, url))
+
+
+def _psql_vars(vals):
+    out = {}
+    for k, v in vals:
+        if k in ("-v", "--set", "--variable") and "=" in v:
+            name, _, val = v.partition("=")
+            out[name] = val
+    return out
+
+
+def _subst(sql, variables):
+    """psql variables: :name, :'name', :"name" (not ::casts)."""
+    if not variables or ":" not in sql:
+        return sql
+
+    def sub(m):
+        q, name = m.group(1), m.group(2)
+        if name not in variables:
+            return m.group(0)
+        v = variables[name]
+        return f"'{v}'" if q == "'" else f'"{v}"' if q == '"' else v
+    return re.sub(r"(?<![:\w]):(['\"]?)([A-Za-z_]\w*)\1", sub, sql)
+
+
+@handles("psql")
+def psql(a, cmd, scope):
+    if _help(cmd.args):
+        return
+    flags, vals, ops = parse(cmd.args, short="cdfhpUvoLTFRP", long=_PSQL_LONG)
+    tgt = _pg_target(a, cmd, scope, vals, ops)
+    variables = _psql_vars(vals)
+    if "-o" in dict(vals) or "--output" in dict(vals):
+        _p.check_overwrite(a, cmd, _get(vals, "-o", "--output"), scope=scope)
+    sources = [(k, v) for k, v in vals if k in ("-c", "--command", "-f", "--file")]
+    if "-l" in flags or "--list" in flags:
+        return
+    for k, v in sources:
+        if k in ("-c", "--command"):
+            run_sql(a, cmd, scope, _subst(v, variables), "postgres", tgt)
+        else:
+            run_file(a, cmd, scope, v, "postgres", tgt)
+    if not sources:
+        run_stdin(a, cmd, scope, "postgres", tgt)
+
+
+@handles("dropdb")
+def dropdb(a, cmd, scope):
+    if _help(cmd.args):
+        return
+    flags, vals, ops = parse(cmd.args, short="hpU", long=("--host", "--port", "--username", "--maintenance-db"))
+    if not ops:
+        return
+    tgt = _resolve_target(a, cmd, Target(_get(vals, "-h", "--host") or _var(a, cmd, scope, "PGHOST"), ops[0]))
+    name = ops[0]
+    rule = "db.drop-test-database" if S.is_scratch_name(name) and not _prod(tgt.env) else "db.drop-database"
+    a.emit(rule, cmd, target=tgt.label or name, effect="drop", environment=tgt.env,
+           note="the name marks it as a test / development database" if rule == "db.drop-test-database" else None)
+
+
+@handles("dropuser")
+def dropuser(a, cmd, scope):
+    if _help(cmd.args):
+        return
+    flags, vals, ops = parse(cmd.args, short="hpU", long=("--host", "--port", "--username"))
+    if ops:
+        tgt = _resolve_target(a, cmd, Target(_get(vals, "-h", "--host"), None))
+        a.emit("db.drop-user", cmd, target=ops[0], effect="drop", environment=tgt.env)
+
+
+@handles("pg_restore")
+def pg_restore(a, cmd, scope):
+    if _help(cmd.args):
+        return
+    flags, vals, ops = parse(cmd.args, short="dfFIjLnNPStThpU",
+                             long=("--dbname", "--file", "--format", "--index", "--jobs", "--use-list", "--schema",
+                                   "--exclude-schema", "--function", "--superuser", "--table", "--trigger", "--host",
+                                   "--port", "--username", "--role", "--section", "--exclude-table"))
+    out = _get(vals, "-f", "--file")
+    if out and out != "-":
+        _p.check_overwrite(a, cmd, out, scope=scope)
+    db = _get(vals, "-d", "--dbname")
+    if not db or "-l" in flags or "--list" in flags:
+        return
+    tgt = _pg_target(a, cmd, scope, vals, [], first_operand_is_db=False)
+    if "-c" in flags or "--clean" in flags:
+        note = "-C/--create also drops and recreates the database itself" if ("-C" in flags or "--create" in flags) \
+            else None
+        rule = "db.wipe-table-prod" if _prod(tgt.env) else "db.restore-clean"
+        a.emit(rule, cmd, target=tgt.label, effect="restore", note=note, environment=tgt.env)
+    else:
+        a.emit("db.write", cmd, target=tgt.label, effect="restore", environment=tgt.env)
+
+
+@handles("pg_dump", "pg_dumpall", "mysqldump", "mariadb-dump", "mongodump")
+def dumper(a, cmd, scope):
+    """Dumps read the database; only the file they write matters."""
+    if cmd.name in ("mysqldump", "mariadb-dump"):
+        flags, vals, ops = parse(cmd.args, short="hPuSr", short_opt="p",
+                                 long=("--host", "--port", "--user", "--socket", "--result-file"))
+        out = _get(vals, "-r", "--result-file")
+    elif cmd.name == "mongodump":
+        flags, vals, ops = parse(cmd.args, short="hdcuop", long=("--host", "--db", "--collection", "--out", "--uri"))
+        out = None
+    else:
+        flags, vals, ops = parse(cmd.args, short="dfFhpUnNtTjEZ",
+                                 long=("--file", "--format", "--host", "--port", "--username", "--dbname",
+                                       "--schema", "--exclude-schema", "--table", "--exclude-table", "--jobs"))
+        out = _get(vals, "-f", "--file")
+    if out and out != "-":
+        _p.check_overwrite(a, cmd, out, scope=scope)
+
+
+@handles("pg_ctl")
+def pg_ctl(a, cmd, scope):
+    flags, vals, ops = parse(cmd.args, short="DlmotUNPSe", long=("--pgdata", "--log", "--mode", "--options",
+                                                                     "--timeout"))
+    if any(o in ("stop", "kill") for o in ops):
+        a.emit("sys.service-stop", cmd, target="postgres", effect="stop")
+
+
+# --- MySQL / MariaDB -----------------------------------------------------------------------------
+
+_MYSQL_LONG = ("--host", "--port", "--user", "--database", "--execute", "--socket", "--init-command",
+               "--default-character-set", "--login-path", "--tee", "--prompt")
+
+
+def _mysql_target(a, cmd, scope, vals, ops):
+    db = _get(vals, "-D", "--database") or (ops[0] if ops else None)
+    host = _get(vals, "-h", "--host") or _var(a, cmd, scope, "MYSQL_HOST")
+    return _resolve_target(a, cmd, Target(host, db))
+
+
+@handles("mysql", "mariadb")
+def mysql(a, cmd, scope):
+    if _help(cmd.args):
+        return
+    flags, vals, ops = parse(cmd.args, short="hPuDeS", short_opt="pO", long=_MYSQL_LONG)
+    tgt = _mysql_target(a, cmd, scope, vals, ops)
+    sources = [v for k, v in vals if k in ("-e", "--execute", "--init-command")]
+    for v in sources:
+        run_sql(a, cmd, scope, v, "mysql", tgt)
+    if not any(k in ("-e", "--execute") for k, _ in vals):
+        run_stdin(a, cmd, scope, "mysql", tgt)
+
+
+@handles("mysqladmin", "mariadb-admin")
+def mysqladmin(a, cmd, scope):
+    if _help(cmd.args):
+        return
+    flags, vals, ops = parse(cmd.args, short="hPuSicw", short_opt="pO",
+                             long=("--host", "--port", "--user", "--socket", "--count", "--sleep", "--wait"))
+    host = _get(vals, "-h", "--host")
+    i = 0
+    while i < len(ops):
+        verb = ops[i].lower()
+        arg = ops[i + 1] if i + 1 < len(ops) else None
+        if verb == "drop" and arg:
+            tgt = _resolve_target(a, cmd, Target(host, arg))
+            rule = "db.drop-test-database" if S.is_scratch_name(arg) and not _prod(tgt.env) else "db.drop-database"
+            a.emit(rule, cmd, target=tgt.label or arg, effect="drop", environment=tgt.env)
+            i += 2
+            continue
+        if verb == "kill" and arg:
+            a.emit("db.terminate-backend", cmd, target=arg, effect="kill")
+            i += 2
+            continue
+        if verb == "shutdown":
+            a.emit("sys.service-stop", cmd, target=host or "mysqld", effect="stop")
+        if verb in ("create", "password", "old-password"):
+            i += 2
+            continue
+        i += 1
+
+
+@handles("mysqlimport")
+def mysqlimport(a, cmd, scope):
+    flags, vals, ops = parse(cmd.args, short="hPuS", short_opt="p", long=("--host", "--port", "--user", "--socket"))
+    if "-d" in flags or "--delete" in flags:
+        tgt = _resolve_target(a, cmd, Target(_get(vals, "-h", "--host"), ops[0] if ops else None))
+        a.emit("db.wipe-table-prod" if _prod(tgt.env) else "db.restore-clean", cmd, target=tgt.label,
+               effect="replace", note="--delete empties each table before importing", environment=tgt.env)
+
+
+# --- SQLite, DuckDB ---------------------------------------------------------------------------------
+
+_SQLITE_LONG = ("cmd", "init", "separator", "newline", "nullvalue", "mmap", "vfs", "maxsize", "escape", "A",
+                "c", "s", "lookaside", "pagecache", "heap")
+
+
+@handles("sqlite3", "sqlite", "duckdb")
+def sqlite(a, cmd, scope):
+    if _help(cmd.args) or "-version" in cmd.args:
+        return
+    flags, vals, ops = parse(cmd.args, single_dash_long=_SQLITE_LONG)
+    dialect = "duckdb" if cmd.name == "duckdb" else "sqlite"
+    db = ops[0] if ops else None
+    if db and db.startswith("file:"):
+        db = db[5:].split("?", 1)[0]
+    label = posixpath.basename(db) if db and U not in db else db
+    tgt = _resolve_target(a, cmd, Target(None, label))
+    readonly = bool(flags & {"-readonly", "--readonly"})
+    init = _get(vals, "-init")
+    if init:
+        run_file(a, cmd, scope, init, dialect, tgt)
+    for k, v in vals:
+        if k in ("-cmd", "-c", "-s"):
+            run_sql(a, cmd, scope, v, dialect, tgt, readonly=readonly)
+    sql_args = ops[1:]
+    for s in sql_args:
+        run_sql(a, cmd, scope, s, dialect, tgt, readonly=readonly)
+    if not sql_args and not any(k in ("-c", "-s") for k, _ in vals):
+        run_stdin(a, cmd, scope, dialect, tgt)
+
+
+# --- Cassandra, ClickHouse ----------------------------------------------------------------------------
+
+@handles("cqlsh")
+def cqlsh(a, cmd, scope):
+    if _help(cmd.args):
+        return
+    flags, vals, ops = parse(cmd.args, short="efkup", long=("--execute", "--file", "--keyspace", "--username",
+                                                             "--password", "--cqlshrc", "--cqlversion",
+                                                             "--encoding", "--request-timeout",
+                                                             "--connect-timeout"))
+    tgt = _resolve_target(a, cmd, Target(ops[0] if ops else None, _get(vals, "-k", "--keyspace")))
+    done = False
+    for k, v in vals:
+        if k in ("-e", "--execute"):
+            run_sql(a, cmd, scope, v, "cql", tgt)
+            done = True
+        elif k in ("-f", "--file"):
+            run_file(a, cmd, scope, v, "cql", tgt)
+            done = True
+    if not done:
+        run_stdin(a, cmd, scope, "cql", tgt)
+
+
+@handles("clickhouse-client", "clickhouse")
+def clickhouse(a, cmd, scope):
+    args = cmd.args
+    if cmd.name == "clickhouse":
+        if not args or args[0] not in ("client", "local"):
+            return
+        args = args[1:]
+    if _help(args):
+        return
+    flags, vals, ops = parse(args, short="qhdufcC", long=("--query", "--host", "--port", "--user", "--password",
+                                                          "--database", "--format", "--config-file",
+                                                          "--queries-file", "--connection"))
+    tgt = _resolve_target(a, cmd, Target(_get(vals, "-h", "--host"), _get(vals, "-d", "--database")))
+    done = False
+    for k, v in vals:
+        if k in ("-q", "--query"):
+            run_sql(a, cmd, scope, v, "clickhouse", tgt)
+            done = True
+        elif k == "--queries-file":
+            run_file(a, cmd, scope, v, "clickhouse", tgt)
+            done = True
+    if not done:
+        run_stdin(a, cmd, scope, "clickhouse", tgt)
+
+
+# --- MongoDB ----------------------------------------------------------------------------------------------
+
+_COLL = (r"\bdb\s*(?:\.\s*getSiblingDB\s*\(\s*['\"](?P<sib>[^'\"]*)['\"]\s*\)\s*)?"
+         r"(?:\.\s*getCollection\s*\(\s*['\"](?P<c2>[^'\"]+)['\"]\s*\)|\[\s*['\"](?P<c3>[^'\"]+)['\"]\s*\]|"
+         r"\[\s*(?P<c4>[A-Za-z_$][\w$]*)\s*\]|\.\s*(?P<c>[A-Za-z_$][\w$]*))")
+_MONGO = [
+    (re.compile(r"\.\s*dropDatabase\s*\(|\bdropDatabase\s*:\s*1"), "db.drop-database", "drop"),
+    (re.compile(r"getCollectionNames\s*\(\s*\)[\s\S]*?\.\s*(drop|deleteMany|remove)\s*\("), "db.drop-many-tables",
+     "drop"),
+    (re.compile(_COLL + r"\s*\.\s*drop\s*\(\s*\)"), "db.drop-table", "drop"),
+    (re.compile(_COLL + r"\s*\.\s*(deleteMany|remove)\s*\(\s*(\{\s*\})?\s*[,)]"), "db.delete-all", "delete"),
+    (re.compile(_COLL + r"\s*\.\s*updateMany\s*\(\s*\{\s*\}"), "db.update-all", "update"),
+    (re.compile(r"\.\s*(dropUser|dropAllUsers|dropRole|dropAllRoles)\s*\("), "db.drop-user", "drop"),
+    (re.compile(_COLL + r"\s*\.\s*(dropIndex|dropIndexes)\s*\("), "db.drop-object", "drop"),
+    (re.compile(r"\.\s*shutdownServer\s*\(|\bshutdown\s*:\s*1"), "sys.service-stop", "stop"),
+    (re.compile(_COLL + r"\s*\.\s*(insertOne|insertMany|insert|updateOne|updateMany|update|replaceOne|deleteOne|"
+                r"deleteMany|remove|findOneAndDelete|findOneAndUpdate|findOneAndReplace|bulkWrite|createIndex|"
+                r"renameCollection)\s*\("), "db.write", "write"),
+]
+_MONGO_USE = re.compile(r"(?m)^\s*use\s+([\w-]+)")
+_JS_STRING = re.compile(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"|`(?:[^`\\]|\\.)*`")
+
+
+def mongo_js(a, cmd, code, tgt, source=None):
+    """Judge mongosh JavaScript by the shell methods it calls."""
+    if U in code and not code.replace(U, "").strip():
+        a.emit("db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
+               note="the script is only known when it runs")
+        return
+    # look-alikes inside print("db.dropDatabase()") — blank strings that are not collection names
+    blanked = _JS_STRING.sub(lambda m: m.group(0) if re.search(r"(getCollection|getSiblingDB|\[)\s*\(?\s*$",
+                                                               code[max(0, m.start() - 40):m.start()]) else
+                             m.group(0)[0] + " " * (len(m.group(0)) - 2) + m.group(0)[-1], code)
+    taken = []
+    use = _MONGO_USE.search(blanked)
+    database = use.group(1) if use else tgt.database
+    for rx, rule, effect in _MONGO:
+        for m in rx.finditer(blanked):
+            if any(s <= m.start() < e for s, e in taken):
+                continue
+            taken.append((m.start(), m.end()))
+            gd = m.groupdict()
+            coll = gd.get("c") or gd.get("c2") or gd.get("c3") or (("<" + gd["c4"] + ">") if gd.get("c4") else None)
+            if coll in ("getCollectionNames", "getSiblingDB", "runCommand", "adminCommand", "getCollection"):
+                coll = None
+            db = gd.get("sib") or database
+            r = rule
+            if rule == "db.drop-database":
+                if db and S.is_scratch_name(db) and not _prod(tgt.env):
+                    r = "db.drop-test-database"
+                target = db or tgt.label
+            else:
+                target = "/".join(x for x in (db or tgt.label, coll) if x) or None
+                if coll and S.is_backup_name(coll) and rule in ("db.drop-table", "db.delete-all", "db.update-all"):
+                    r = "db.backup-table"
+            if _prod(tgt.env) and r in _WIPE_RULES:
+                r = "db.wipe-table-prod"
+            note = f"in {source[0]}" if source else None
+            a.emit(r, cmd, target=target, effect=effect, note=note, environment=tgt.env)
+
+
+@handles("mongosh", "mongo")
+def mongosh(a, cmd, scope):
+    if _help(cmd.args):
+        return
+    flags, vals, ops = parse(cmd.args, short="fup", long=(
+        "--host", "--port", "--eval", "--file", "--username", "--password", "--authenticationDatabase",
+        "--authenticationMechanism", "--tlsCAFile", "--tlsCertificateKeyFile", "--tlsCertificateKeyFilePassword",
+        "--apiVersion", "--awsAccessKeyId", "--awsSecretAccessKey", "--awsSessionToken", "--gssapiServiceName",
+        "--sslCAFile", "--sslPEMKeyFile", "--keyVaultNamespace", "--kmsURL", "--db"))
+    host = _get(vals, "--host")
+    db = _get(vals, "--db")
+    url = None
+    files = []
+    for op in ops:
+        if re.match(r"^mongodb(\+srv)?://", op):
+            url = op
+        elif op.endswith((".js", ".mongodb")):
+            files.append(op)
+        elif db is None and url is None:
+            if "/" in op:
+                host, _, db = op.partition("/")
+            else:
+                db = op
+    tgt = _resolve_target(a, cmd, Target(host, db, url))
+    done = False
+    for k, v in vals:
+        if k == "--eval":
+            mongo_js(a, cmd, v, tgt)
+            done = True
+        elif k in ("-f", "--file"):
+            files.append(v)
+    for f in files:
+        run_file(a, cmd, scope, f, None, tgt, runner=lambda text, src: mongo_js(a, cmd, text, tgt, src))
+        done = True
+    if not done:
+        run_stdin(a, cmd, scope, None, tgt, runner=lambda text, src: mongo_js(a, cmd, text, tgt, src),
+                  what="a script")
+
+
+@handles("mongorestore", "mongoimport")
+def mongorestore(a, cmd, scope):
+    flags, vals, ops = parse(cmd.args, short="hdcup", long=("--host", "--db", "--collection", "--uri", "--nsInclude",
+                                                             "--file", "--type", "--mode"))
+    tgt = _resolve_target(a, cmd, Target(_get(vals, "-h", "--host"), _get(vals, "-d", "--db"),
+                                         _get(vals, "--uri")))
+    if "--drop" in flags or _get(vals, "--mode") == "delete":
+        a.emit("db.wipe-table-prod" if _prod(tgt.env) else "db.restore-clean", cmd, target=tgt.label,
+               effect="replace", environment=tgt.env,
+               note="--drop drops each collection before restoring it" if "--drop" in flags else None)
+
+
+# --- Redis -------------------------------------------------------------------------------------------------
+
+_REDIS_LONG = ("--user", "--pass", "--sni", "--cacert", "--cacertdir", "--cert", "--key", "--tls-ciphers",
+               "--tls-ciphersuites", "--eval", "--pattern", "--quoted-pattern", "--count", "--rdb", "--functions-rdb",
+               "--pipe-timeout", "--memkeys-samples", "--cluster", "--intrinsic-latency", "--lru-test",
+               "--replica-of", "--eval-ro")
+_REDIS_DELETES = {"DEL", "UNLINK", "HDEL", "SREM", "ZREM", "LREM", "XDEL", "XTRIM", "ZREMRANGEBYSCORE",
+                  "ZREMRANGEBYRANK", "ZREMRANGEBYLEX", "LTRIM", "GETDEL", "EXPIRE", "PEXPIRE", "RENAME"}
+
+
+def redis_command(a, cmd, words, tgt):
+    if not words:
+        return
+    verb = words[0].upper()
+    if verb in ("FLUSHALL",) or (verb == "FLUSHDB" and _prod(tgt.env)):
+        a.emit("db.redis-flushall", cmd, target=tgt.label or "redis", effect="flush", environment=tgt.env)
+    elif verb == "FLUSHDB":
+        a.emit("db.redis-flush", cmd, target=tgt.label or "redis", effect="flush", environment=tgt.env)
+    elif verb == "SHUTDOWN":
+        a.emit("sys.service-stop", cmd, target=tgt.label or "redis-server", effect="stop", environment=tgt.env)
+    elif verb == "CLIENT" and len(words) > 1 and words[1].upper() == "KILL":
+        a.emit("db.terminate-backend", cmd, target=tgt.label or "redis", effect="kill", environment=tgt.env)
+    elif verb in ("EVAL", "EVAL_RO", "FCALL") and len(words) > 1:
+        script = words[1]
+        if re.search(r"(?i)['\"]flushall['\"]", script):
+            a.emit("db.redis-flushall", cmd, target=tgt.label or "redis", effect="flush", environment=tgt.env,
+                   note="inside a Lua script")
+        elif re.search(r"(?i)['\"]flushdb['\"]", script):
+            a.emit("db.redis-flush", cmd, target=tgt.label or "redis", effect="flush", environment=tgt.env,
+                   note="inside a Lua script")
+    elif verb in _REDIS_DELETES:
+        key = words[1] if len(words) > 1 else None
+        a.emit("db.write", cmd, target="/".join(x for x in (tgt.label, key) if x).replace(U, "$?") or None,
+               effect="delete" if verb not in ("EXPIRE", "PEXPIRE", "RENAME") else "write", environment=tgt.env)
+
+
+@handles("redis-cli", "valkey-cli", "keydb-cli")
+def redis_cli(a, cmd, scope):
+    if _help(cmd.args):
+        return
+    flags, vals, ops = parse(cmd.args, short="hpsaurindD", long=_REDIS_LONG)
+    url = _get(vals, "-u")
+    tgt = _resolve_target(a, cmd, Target(_get(vals, "-h"), None, url))
+    if _get(vals, "--cluster") == "call" and len(ops) >= 2:
+        ops = ops[1:]
+    elif _get(vals, "--cluster"):
+        return
+    script = _get(vals, "--eval")
+    if script:
+        run_file(a, cmd, scope, script, None, tgt,
+                 runner=lambda text, src: redis_command(a, cmd, ["EVAL", text], tgt))
+    if ops:
+        redis_command(a, cmd, ops, tgt)
+        return
+    if flags & {"--scan", "--bigkeys", "--memkeys", "--hotkeys", "--stat", "--latency", "--latency-history",
+                "--latency-dist", "--rdb", "--functions-rdb"}:
+        return
+
+    def lines(text, src):
+        for line in text.splitlines()[:2000]:
+            words = line.split()
+            if words:
+                redis_command(a, cmd, words, tgt)
+    run_stdin(a, cmd, scope, None, tgt, runner=lines, what="commands")
+
+
+# --- framework tasks ------------------------------------------------------------------------------------
+
+_ENV_VARS = ("RAILS_ENV", "RACK_ENV", "NODE_ENV", "APP_ENV", "MIX_ENV", "FLASK_ENV", "ENVIRONMENT", "STAGE",
+             "DJANGO_SETTINGS_MODULE", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT")
+
+
+def _task_env(a, cmd, scope, args=(), extra=()):
+    """'prod' when the task is aimed at production (RAILS_ENV=production, --env production, ...)."""
+    vals = []
+    for name in _ENV_VARS:
+        v = _var(a, cmd, scope, name)
+        if v:
+            vals.append(v)
+    for i, x in enumerate(args):
+        if "=" in x and x.split("=", 1)[0].lstrip("-") in ("env", "environment", "settings", "stage") + tuple(
+                v.lower() for v in _ENV_VARS):
+            vals.append(x.split("=", 1)[1])
+        elif x.split("=", 1)[0] in _ENV_VARS:
+            vals.append(x.split("=", 1)[1])
+        elif x in ("--env", "--environment", "-e", "--settings", "--stage") and i + 1 < len(args):
+            vals.append(args[i + 1])
+    vals.extend(v for v in extra if v)
+    for v in vals:
+        if U in v:
+            continue
+        e = a.environment_of("database", v) or a.environment_of("host", v)
+        if e:
+            return e
+        if S.is_prod_name(v.replace("_", "-").rsplit(".", 1)[-1]) or S.is_prod_name(v):
+            return "prod"
+    url = _var(a, cmd, scope, "DATABASE_URL")
+    if url and U not in url:
+        t = _resolve_target(a, cmd, Target(None, None, url))
+        if t.env:
+            return t.env
+    return None
+
+
+def framework(a, cmd, scope, level, task, args=(), note=None, extra_env=(), env=None, remote=False):
+    """level: 'reset' (drops / resets the app database), 'wipe' (drops every object), 'migrate'.
+    ``remote``: aimed at a remote (linked) project: weighs like production."""
+    env = env or _task_env(a, cmd, scope, args, extra_env)
+    target = f"{cmd.name} {task}"
+    if level == "wipe":
+        a.emit("db.schema-wipe", cmd, target=target, effect="drop", note=note, environment=env)
+    elif level == "reset":
+        rule = "db.framework-reset-prod" if _prod(env) or remote else "db.framework-reset"
+        a.emit(rule, cmd, target=target, effect="reset", note=note, environment=env)
+    elif level == "migrate":
+        a.emit("db.migrate", cmd, target=target, effect="migrate", note=note, environment=env)
+
+
+_RAILS_RESET = {"db:drop", "db:drop:all", "db:reset", "db:reset:all", "db:schema:load", "db:structure:load",
+                "db:purge", "db:purge:all", "db:migrate:reset", "db:seed:replant", "db:truncate_all", "db:setup",
+                "db:schema:load:all"}
+_RAILS_MIGRATE = {"db:migrate", "db:rollback", "db:migrate:up", "db:migrate:down", "db:migrate:redo", "db:prepare",
+                  "db:forward"}
+
+
+@handles("rails", "rake")
+def rails(a, cmd, scope):
+    args = cmd.args
+    if not args or _help(args):
+        return
+    if args[0] in ("runner", "r") and len(args) > 1 and cmd.name == "rails":
+        code = next((x for x in args[1:] if not x.startswith("-")), None)
+        if code:
+            if code.endswith(".rb") and a.script_file(code, cmd, scope, language="ruby"):
+                return
+            orm_code(a, cmd, scope, "ruby", code)
+        return
+    version_zero = any(x in ("VERSION=0", "VERSION=00") for x in args)
+    for x in args:
+        task = x.split("[", 1)[0]
+        if task in _RAILS_RESET or (task.startswith("db:") and task.split(":")[-1] in ("drop", "purge")
+                                    and not task.startswith("db:test")):
+            framework(a, cmd, scope, "reset", task, args)
+        elif task in _RAILS_MIGRATE or (task.startswith("db:migrate:") and task not in ("db:migrate:status",)):
+            if version_zero and task in ("db:migrate", "db:migrate:down"):
+                framework(a, cmd, scope, "reset", task, args, note="VERSION=0 rolls back every migration")
+            else:
+                framework(a, cmd, scope, "migrate", task, args)
+
+
+@handles("bundle")
+def bundle(a, cmd, scope):
+    args = cmd.args
+    if args and args[0] in ("exec", "ex") and len(args) > 1:
+        _, inner = _p._first_cmd(args[1:], long_with_arg=("--gemfile",))
+        if inner:
+            a.dispatch(cmd.derive(list(inner)), scope)
+        return
+    _p.unknown_program(a, cmd, scope)
+
+
+@handles("manage.py", "django-admin")
+def django(a, cmd, scope):
+    args = cmd.args
+    flags, vals, ops = parse(args, long=("--settings", "--database", "--pythonpath", "--verbosity"))
+    if not ops or _help(args):
+        return
+    verb = ops[0]
+    settings = _get(vals, "--settings")
+    database = _get(vals, "--database")
+    extra = (settings, database)
+    if verb in ("flush", "reset_db", "reset_schema", "drop_test_database"):
+        framework(a, cmd, scope, "reset", verb, args, extra_env=extra)
+    elif verb == "migrate":
+        if len(ops) >= 3 and ops[2] == "zero":
+            framework(a, cmd, scope, "reset", f"migrate {ops[1]} zero", args, extra_env=extra,
+                      note="unapplies every migration of the app, dropping its tables")
+        else:
+            framework(a, cmd, scope, "migrate", "migrate", args, extra_env=extra)
+    elif verb == "dbshell":
+        tgt = _resolve_target(a, cmd, Target(None, database))
+        tgt.env = tgt.env or _task_env(a, cmd, scope, args, extra)
+        if "--" in args:
+            rest = args[args.index("--") + 1:]
+            f2, v2, _ = parse(rest, short="ce", long=("--command", "--execute"))
+            for k, v in v2:
+                if k in ("-c", "-e", "--command", "--execute"):
+                    run_sql(a, cmd, scope, v, None, tgt)
+            return
+        run_stdin(a, cmd, scope, None, tgt)
+    elif verb in ("shell", "shell_plus"):
+        code = _get(vals, "-c", "--command")
+        if code is None:
+            f2, v2, _ = parse(args, short="ci", long=("--command", "--interface"))
+            code = _get(v2, "-c", "--command")
+        if code:
+            orm_code(a, cmd, scope, "python", code)
+        elif cmd.stdin and cmd.stdin[0] == "text":
+            orm_code(a, cmd, scope, "python", cmd.stdin[1])
+
+
+@handles("artisan")
+def artisan(a, cmd, scope):
+    flags, vals, ops = parse(cmd.args, long=("--env", "--database", "--path", "--execute"))
+    if not ops:
+        return
+    verb = ops[0]
+    extra = (_get(vals, "--env"), _get(vals, "--database"))
+    if verb in ("migrate:fresh", "migrate:reset", "migrate:refresh", "db:wipe", "schema:drop"):
+        framework(a, cmd, scope, "reset", verb, cmd.args, extra_env=extra)
+    elif verb.startswith("migrate"):
+        framework(a, cmd, scope, "migrate", verb, cmd.args, extra_env=extra)
+    elif verb == "tinker" and _get(vals, "--execute"):
+        orm_code(a, cmd, scope, "php", _get(vals, "--execute"))
+
+
+@handles("prisma")
+def prisma(a, cmd, scope):
+    flags, vals, ops = parse(cmd.args, long=("--schema", "--url", "--file", "--name"))
+    if len(ops) < 2:
+        return
+    pair = (ops[0], ops[1])
+    url = _get(vals, "--url")
+    extra = (url,)
+    if pair == ("migrate", "reset"):
+        framework(a, cmd, scope, "reset", "migrate reset", cmd.args, extra_env=extra)
+    elif pair == ("db", "push") and flags & {"--force-reset", "--accept-data-loss"}:
+        framework(a, cmd, scope, "reset", "db push " + " ".join(sorted(flags & {"--force-reset",
+                                                                                 "--accept-data-loss"})),
+                  cmd.args, extra_env=extra)
+    elif pair in (("migrate", "deploy"), ("migrate", "dev"), ("db", "push"), ("migrate", "resolve")):
+        framework(a, cmd, scope, "migrate", " ".join(pair), cmd.args, extra_env=extra)
+    elif pair == ("db", "execute"):
+        tgt = _resolve_target(a, cmd, Target(None, None, url))
+        f = _get(vals, "--file")
+        if f:
+            run_file(a, cmd, scope, f, None, tgt)
+        elif "--stdin" in flags:
+            run_stdin(a, cmd, scope, None, tgt)
+
+
+@handles("supabase")
+def supabase(a, cmd, scope):
+    flags, vals, ops = parse(cmd.args, long=("--db-url", "--project-ref", "--workdir", "--version"))
+    if len(ops) < 2 or ops[0] != "db":
+        return
+    url = _get(vals, "--db-url")
+    remote = "--linked" in flags or bool(url and (U in url or (parse_url(url)[0] or "") not in _LOCAL_HOSTS))
+    if ops[1] == "reset":
+        framework(a, cmd, scope, "reset", "db reset", cmd.args, remote=remote,
+                  note="--linked resets the remote project's database" if "--linked" in flags else None)
+    elif ops[1] in ("push",):
+        framework(a, cmd, scope, "migrate", "db push", cmd.args, remote=remote)
+
+
+@handles("alembic")
+def alembic(a, cmd, scope):
+    flags, vals, ops = parse(cmd.args, short="cnx", long=("--config", "--name", "--raw"))
+    if len(ops) < 1:
+        return
+    extra = tuple(v for k, v in vals if k == "-x")
+    if ops[0] in ("downgrade", "upgrade") and len(ops) == 1:
+        k = cmd.args.index(ops[0]) if ops[0] in cmd.args else -1
+        if 0 <= k < len(cmd.args) - 1:
+            ops = ops + [cmd.args[k + 1]]  # `downgrade -1`
+    if ops[0] == "downgrade" and len(ops) > 1:
+        if ops[1] in ("base", "0") or ops[1].startswith("base"):
+            framework(a, cmd, scope, "reset", "downgrade base", cmd.args, extra_env=extra,
+                      note="rolls back every migration")
+        else:
+            framework(a, cmd, scope, "migrate", f"downgrade {ops[1]}", cmd.args, extra_env=extra)
+    elif ops[0] == "upgrade":
+        framework(a, cmd, scope, "migrate", "upgrade " + " ".join(ops[1:2]), cmd.args, extra_env=extra)
+
+
+@handles("knex")
+def knex(a, cmd, scope):
+    flags, vals, ops = parse(cmd.args, long=("--env", "--knexfile", "--cwd", "--client", "--connection"))
+    if not ops:
+        return
+    verb = ops[0]
+    extra = (_get(vals, "--env"), _get(vals, "--connection"))
+    if verb == "migrate:rollback" and "--all" in flags:
+        framework(a, cmd, scope, "reset", "migrate:rollback --all", cmd.args, extra_env=extra)
+    elif verb.startswith("migrate:") and verb not in ("migrate:make", "migrate:list", "migrate:status",
+                                                        "migrate:currentVersion"):
+        framework(a, cmd, scope, "migrate", verb, cmd.args, extra_env=extra)
+
+
+@handles("sequelize", "sequelize-cli")
+def sequelize(a, cmd, scope):
+    flags, vals, ops = parse(cmd.args, long=("--env", "--url", "--config", "--to", "--name"))
+    if not ops:
+        return
+    verb = ops[0]
+    extra = (_get(vals, "--env"), _get(vals, "--url"))
+    if verb in ("db:drop", "db:migrate:undo:all") and not _get(vals, "--to"):
+        framework(a, cmd, scope, "reset", verb, cmd.args, extra_env=extra)
+    elif verb.startswith("db:migrate"):
+        framework(a, cmd, scope, "migrate", verb, cmd.args, extra_env=extra)
+
+
+def _dash_kv(args, key):
+    for x in args:
+        if x.startswith(f"-{key}=") or x.startswith(f"--{key}="):
+            return x.split("=", 1)[1]
+    return None
+
+
+@handles("flyway", "liquibase")
+def flyway(a, cmd, scope):
+    ops = [x for x in cmd.args if not x.startswith("-")]
+    url = _dash_kv(cmd.args, "url")
+    env = None
+    if url:
+        m = re.match(r"^jdbc:(.*)$", url)
+        tgt = _resolve_target(a, cmd, Target(None, None, m.group(1) if m and "://" in m.group(1) else None))
+        env = tgt.env
+    env = env or _task_env(a, cmd, scope, cmd.args)
+    for verb in ops[:2]:
+        v = verb.lower().replace("-", "")
+        if (cmd.name == "flyway" and v == "clean") or (cmd.name == "liquibase" and v == "dropall"):
+            framework(a, cmd, scope, "wipe", verb, env=env)
+            return
+        if v in ("migrate", "update", "updatecount", "updatetotag", "rollback", "rollbackcount", "undo",
+                 "rollbacktodate"):
+            framework(a, cmd, scope, "migrate", verb, env=env)
+            return
+
+
+@handles("atlas")
+def atlas(a, cmd, scope):
+    flags, vals, ops = parse(cmd.args, short="u", long=("--url", "--env", "--to", "--dev-url"))
+    if len(ops) >= 2 and ops[:2] == ["schema", "clean"]:
+        url = _get(vals, "-u", "--url")
+        tgt = _resolve_target(a, cmd, Target(None, None, url)) if url else None
+        framework(a, cmd, scope, "wipe", "schema clean", env=tgt.env if tgt else None)
+    elif len(ops) >= 2 and ops[1] == "apply":
+        framework(a, cmd, scope, "migrate", " ".join(ops[:2]), cmd.args)
+
+
+@handles("typeorm", "dbmate", "goose", "sqlx", "diesel")
+def migrators(a, cmd, scope):
+    flags, vals, ops = parse(cmd.args, short="udc", long=("--url", "--env", "--dataSource", "--config",
+                                                           "--database-url", "--dir", "--migrations-dir"))
+    name = cmd.name
+    words = [o.lower() for o in ops]
+    extra = (_get(vals, "-u", "--url", "--database-url"),)
+    reset = migrate = None
+    if name == "typeorm":
+        if "schema:drop" in words:
+            reset = "schema:drop"
+        elif "schema:sync" in words:
+            reset = "schema:sync"
+        elif any(w.startswith("migration:run") or w.startswith("migration:revert") for w in words):
+            migrate = next(w for w in words if w.startswith("migration:"))
+    elif name == "dbmate":
+        if "drop" in words:
+            reset = "drop"
+        elif set(words) & {"up", "migrate", "rollback", "down"}:
+            migrate = next(w for w in words if w in ("up", "migrate", "rollback", "down"))
+    elif name == "goose":
+        if "reset" in words or ("down-to" in words and words[words.index("down-to") + 1:][:1] == ["0"]):
+            reset = "reset" if "reset" in words else "down-to 0"
+        elif set(words) & {"up", "down", "up-to", "down-to", "redo"}:
+            migrate = next(w for w in words if w in ("up", "down", "up-to", "down-to", "redo"))
+    elif name in ("sqlx", "diesel"):
+        if len(words) >= 2 and words[0] == "database" and words[1] in ("drop", "reset"):
+            reset = "database " + words[1]
+        elif len(words) >= 2 and words[0] in ("migrate", "migration") and words[1] in ("run", "revert", "redo"):
+            migrate = " ".join(words[:2])
+    if reset:
+        framework(a, cmd, scope, "reset", reset, cmd.args, extra_env=extra,
+                  note="may drop columns and tables that the entities no longer have" if reset == "schema:sync"
+                  else None)
+    elif migrate:
+        framework(a, cmd, scope, "migrate", migrate, cmd.args, extra_env=extra)
+
+
+@handles("mix")
+def mix(a, cmd, scope):
+    ops = [x for x in cmd.args if not x.startswith("-")]
+    if not ops:
+        return
+    verb = ops[0]
+    if verb in ("ecto.drop", "ecto.reset") or (verb == "ecto.rollback" and "--all" in cmd.args):
+        framework(a, cmd, scope, "reset", verb + (" --all" if "--all" in cmd.args else ""), cmd.args)
+    elif verb in ("ecto.migrate", "ecto.rollback"):
+        framework(a, cmd, scope, "migrate", verb, cmd.args)
+    else:
+        _p.unknown_program(a, cmd, scope)
+
+
+@handles("dotnet")
+def dotnet(a, cmd, scope):
+    ops = [x for x in cmd.args if not x.startswith("-")]
+    if ops[:3] == ["ef", "database", "drop"]:
+        framework(a, cmd, scope, "reset", "ef database drop", cmd.args)
+    elif ops[:3] == ["ef", "database", "update"]:
+        if ops[3:4] == ["0"]:
+            framework(a, cmd, scope, "reset", "ef database update 0", cmd.args,
+                      note="migration 0 rolls back every migration")
+        else:
+            framework(a, cmd, scope, "migrate", "ef database update", cmd.args)
+    elif not ops or ops[0] != "ef":
+        _p.unknown_program(a, cmd, scope)
+
+
+# --- ORM one-liners (rails runner, manage.py shell -c, artisan tinker) ------------------------------------
+
+_ORM_ALL = re.compile(r"\b([A-Z]\w*)(?:\.objects(?:\.all\(\))?|\.all|\.unscoped|::query\(\))?\s*"
+                      r"(?:\.|->)\s*(delete_all|destroy_all|delete\(\)|truncate\(\))")
+_ORM_SQL = re.compile(r"\b(?:execute|exec_query|exec_delete|statement|unprepared|raw)\s*\(\s*(?:[rRbBuU]?)"
+                      r"(['\"])((?:(?!\1).)+)\1")
+
+
+def orm_code(a, cmd, scope, language, code):
+    """Code a framework console runs: the language's own analysis, plus the ORM calls that
+    wipe a table (``User.delete_all``, ``Model.objects.all().delete()``) and raw SQL strings."""
+    if language in ("python", "ruby", "php"):
+        _p.inline_code(a, language, code, cmd, scope)
+    tgt = _resolve_target(a, cmd, Target(None, None))
+    tgt.env = tgt.env or _task_env(a, cmd, scope, cmd.args)
+    for m in _ORM_ALL.finditer(code):
+        rule = "db.wipe-table-prod" if _prod(tgt.env) else "db.delete-all"
+        if S.is_backup_name(m.group(1)):
+            rule = "db.backup-table"
+        a.emit(rule, cmd, target=m.group(1), effect="delete", environment=tgt.env,
+               note=f"{m.group(0)} deletes every row")
+    for m in _ORM_SQL.finditer(code):
+        run_sql(a, cmd, scope, m.group(2), None, tgt)
+
+
+__all__ = ["HANDLERS", "parse", "parse_url", "run_sql", "Target"]

@@ -369,7 +369,10 @@ def env(a, cmd, scope):
             if x == "--":
                 i += 1
             break
-    _unwrap(a, cmd, scope, args[i:])
+    if args[i:]:
+        c = cmd.derive(list(args[i:]))
+        c.assigns = {**cmd.assigns, **assigns}  # env RAILS_ENV=production rails ... keeps them
+        a.dispatch(c, scope)
 
 
 def _q(s):
@@ -867,6 +870,11 @@ def interpreter(a, cmd, scope):
                 i += 1
             i += 1
             continue
+        base = x.rsplit("/", 1)[-1]
+        if base in ("manage.py", "artisan") and U not in x:
+            # framework task runners: their sub-commands are known (flush, migrate:fresh, ...)
+            _lazy("databases", base)(a, cmd.derive([base] + args[i + 1:]), scope)
+            return
         # a script file
         if U in x or x.startswith("/dev/fd/"):
             _opaque_from_text(a, cmd, "shell.opaque-stdin")
@@ -929,14 +937,18 @@ def _package_script(a, cmd, scope, name):
 
     d = scope.cwd
     pj = P.resolve("package.json", a._scope_ctx(scope)) if U not in d else None
-    if not pj:
-        return
-    text = a.read_file(pj)
-    if not text:
-        return
+    text = a.read_file(pj) if pj else None
     try:
-        scripts = json.loads(text).get("scripts") or {}
+        scripts = (json.loads(text).get("scripts") or {}) if text else {}
     except Exception:
+        scripts = {}
+    if not isinstance(scripts, dict):
+        scripts = {}
+    if name not in scripts and cmd.name in ("yarn", "pnpm", "bun"):
+        # `yarn prisma migrate reset`: no such script, so yarn runs the package's binary
+        args = cmd.args
+        k = args.index(name) if name in args else 0
+        a.dispatch(cmd.derive([name] + args[k + 1:]), scope)
         return
     for key in ("pre" + name, name, "post" + name):
         body = scripts.get(key)
