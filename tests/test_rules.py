@@ -32,8 +32,12 @@ def _action(example, workspace, home):
     if ex.startswith("@Read "):
         return Action(FILE_READ, {"path": ex[6:]}, cwd=workspace, tool="Read")
     if ex.startswith(("@Write ", "@Edit ")):
-        tool, path = ex[1:].split(" ", 1)
-        return Action(FILE_WRITE, {"path": path}, cwd=workspace, tool=tool)
+        tool, rest = ex[1:].split(" ", 1)
+        path, _, content = rest.partition(" ")
+        payload = {"path": path}
+        if content:
+            payload["content"] = content
+        return Action(FILE_WRITE, payload, cwd=workspace, tool=tool)
     if ex.startswith("@MCP "):
         server, tool = ex[5:].split("/", 1)
         return Action(MCP_CALL, {"server": server, "tool": tool, "arguments": {}}, cwd=workspace)

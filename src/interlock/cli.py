@@ -90,6 +90,10 @@ def _cli(argv) -> int:
                        help="only this agent (repeatable; default: both)")
         i.add_argument("--dry-run", action="store_true", help="show the change without writing")
 
+    sec = sub.add_parser("secrets", help="find stray credentials: interlock secrets scan [PATH...] (--help for more)",
+                         add_help=False)
+    sec.add_argument("rest", nargs=argparse.REMAINDER)
+
     sub.add_parser("demo", help="show Interlock judging a few commands (nothing is run)")
     pol = sub.add_parser("policy", help="validate and show the effective policy")
     pol.add_argument("--cwd", default=None)
@@ -369,6 +373,21 @@ DEMO = [
     "cat ~/.aws/credentials",
     "git push --force origin main",
 ]
+
+
+def _cmd_secrets(args) -> int:
+    rest = list(args.rest)
+    if not rest or rest[0] in ("-h", "--help"):
+        print("usage: interlock secrets scan [PATH ...] [--home] [--json | --sarif] [--no-ignored] [--all]\n\n"
+              "  scan   find stray credentials (tokens in files, secret files by name) and say whether the\n"
+              "         hook blocks reading them; exit 1 when anything is found")
+        return 0 if rest else 2
+    if rest[0] == "scan":
+        from .secrets_scan import main as scan_main
+
+        return scan_main(rest[1:])
+    print(f"interlock secrets: unknown command {rest[0]!r}; try: interlock secrets scan", file=sys.stderr)
+    return 2
 
 
 def _cmd_demo(args) -> int:

@@ -77,6 +77,38 @@ class Context:
 
 
 def analyze(action: Action, ctx: Context) -> list[Finding]:
+    findings = _analyze_kind(action, ctx)
+    findings.extend(_literal_tokens(action))
+    return findings
+
+
+def _literal_tokens(action: Action) -> list[Finding]:
+    """A token pasted into a command, file, URL or tool argument (the incident's shape)."""
+    p = action.payload
+    texts = []
+    for key in ("command", "url", "content", "new_string", "statement", "body"):
+        v = p.get(key)
+        if isinstance(v, str) and v:
+            texts.append(v)
+    if action.kind == MCP_CALL and p.get("arguments"):
+        import json
+
+        texts.append(json.dumps(p.get("arguments"), ensure_ascii=False, default=str))
+    if not texts:
+        return []
+    from .analysis.literal_secrets import find_secrets
+    from .rules import RULES
+
+    rule = RULES["secrets.literal-token"]
+    out = []
+    for text in texts:
+        for hit in find_secrets(text[:200_000])[:5]:
+            out.append(Finding(rule.id, rule.severity, "send-secret", hit.kind,
+                               f"{hit.kind} {hit.masked}", rule.why, note=f"line {hit.line}" if hit.line > 1 else None))
+    return out
+
+
+def _analyze_kind(action: Action, ctx: Context) -> list[Finding]:
     kind = action.kind
     if kind == SHELL:
         from .analysis.shell.analyzer import ShellAnalyzer
@@ -102,6 +134,10 @@ def analyze(action: Action, ctx: Context) -> list[Finding]:
 def decide(findings, policy) -> Decision:
     if not findings:
         return Decision(ALLOW, READ)
+    for f in findings:  # findings are shown and logged: never with a secret in them
+        f.evidence = redact(f.evidence) if f.evidence else f.evidence
+        f.target = redact(f.target) if isinstance(f.target, str) else f.target
+        f.note = redact(f.note) if f.note else f.note
     verdict = ALLOW
     reasons = []
     hints = []

@@ -24,6 +24,13 @@ CURSOR_EVENTS = {
 }
 
 
+# If the interpreter itself dies (a signal, a missing venv), Claude Code would read the
+# non-zero exit as "proceed": the shell answers deny instead.
+CRASH_FALLBACK = ("echo '{\"hookSpecificOutput\": {\"hookEventName\": \"PreToolUse\", "
+                  "\"permissionDecision\": \"deny\", \"permissionDecisionReason\": "
+                  "\"Interlock could not run (its process failed); blocked by default. Tell the user.\"}}'")
+
+
 def interlock_command() -> str:
     """An absolute command line that runs this installation of interlock."""
     exe = shutil.which("interlock")
@@ -62,7 +69,8 @@ def claude_settings(existing: dict, base_cmd: str, remove=False) -> dict:
         return s
     if not present:
         kept.append({"matcher": CLAUDE_MATCHER,
-                     "hooks": [{"type": "command", "command": f"{base_cmd} hook claude-code", "timeout": 10}]})
+                     "hooks": [{"type": "command", "command": f"{base_cmd} hook claude-code || {CRASH_FALLBACK}",
+                                "timeout": 10}]})
     hooks["PreToolUse"] = kept
     return s
 

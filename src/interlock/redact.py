@@ -47,6 +47,12 @@ def redact(text):
         if len(text) > 65_536:
             # outputs and logs never need more; bounded input keeps every pattern linear
             text = text[:65_536] + f"...[{len(text) - 65_536} more characters]"
+        try:
+            from .analysis.literal_secrets import mask_secrets
+
+            text = mask_secrets(text)  # provider patterns: keeps a short recognisable prefix
+        except Exception:  # the regexes below still apply
+            pass
         low = text.lower()
         if not any(m in low for m in _MARKERS):
             return text

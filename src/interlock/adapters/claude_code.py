@@ -45,7 +45,17 @@ def parse(payload: dict, env) -> Event:
         if not isinstance(path, str) or not path:
             raise BadPayload(f"{tool}: tool_input.file_path must be a non-empty string")
         kind = FILE_READ if tool in READ_TOOLS else FILE_WRITE
-        return Event(Action(kind, {"path": path}, **common), event_name)
+        payload = {"path": path}
+        if kind == FILE_WRITE:
+            text = ti.get("content") if isinstance(ti.get("content"), str) else ti.get("new_string")
+            if tool == "MultiEdit" and isinstance(ti.get("edits"), list):
+                text = "\n".join(e.get("new_string", "") for e in ti["edits"] if isinstance(e, dict)
+                                 and isinstance(e.get("new_string"), str))
+            if tool == "NotebookEdit" and isinstance(ti.get("new_source"), str):
+                text = ti["new_source"]
+            if isinstance(text, str) and text:
+                payload["content"] = text
+        return Event(Action(kind, payload, **common), event_name)
     if tool in ("Grep", "Glob"):
         ti = dict_field(payload, "tool_input")
         base = ti.get("path") if isinstance(ti.get("path"), str) and ti.get("path") else cwd
