@@ -58,8 +58,10 @@ def _connect(path):
         import sqlite3
 
     os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    new = not os.path.exists(path)
     con = sqlite3.connect(path, timeout=5.0, isolation_level=None)
-    con.execute("PRAGMA journal_mode=WAL")
+    if new:
+        con.execute("PRAGMA journal_mode=WAL")  # persistent in the file: set once
     con.execute("PRAGMA synchronous=NORMAL")
     return con
 

@@ -568,9 +568,22 @@ def _spans(text, positions, multiline=False):
     return spans
 
 
+_MAYBE = None
+
+
+def _maybe_secret(text: str) -> bool:
+    """Cheap superset test run before the pattern database is loaded (~1 ms per process):
+    most commands have no long token-like run, no credential word and no user:pass@ URL."""
+    global _MAYBE
+    if _MAYBE is None:
+        _MAYBE = re.compile(r"(?i)://[^\s/@]*:[^\s/@]*@|pass|secret|token|key|auth|pwd|bearer|credential|cookie|"
+                            r"session|signature|sig=|-----begin|[A-Za-z0-9_+=-]{20,}|\s-p\S|\s(-u|--user)[\s=]*\S+:")
+    return _MAYBE.search(text) is not None
+
+
 def find_secrets(text: str) -> list:
     """Every literal secret in ``text``, in order of position (see :class:`Hit`)."""
-    if not text:
+    if not text or not _maybe_secret(text):
         return []
     db = _DB or _load()
     low = text.lower()

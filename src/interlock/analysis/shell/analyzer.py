@@ -797,7 +797,11 @@ class ShellAnalyzer:
         if "/" in name and name.endswith(".sh") or (("/" in name) and base not in programs.HANDLERS):
             if programs.run_script_path(self, cmd, scope):
                 return
-        if base in _CRED_PROGRAMS:
+        if base in _CRED_PROGRAMS and (
+                base not in ("git", "echo", "printf", "print", "set")
+                or (base == "git" and "credential" in cmd.argv)
+                or (base == "set" and len(cmd.argv) == 1)
+                or (base in ("echo", "printf", "print") and "$" in (cmd.text or ""))):
             from . import credentials
 
             credentials.check(self, cmd if base == name else cmd.derive([base] + cmd.argv[1:]), scope)

@@ -17,6 +17,22 @@ from .analyzer import Cmd
 
 HANDLERS = {}
 
+
+class _LazyRe:
+    """A regular expression compiled on first use (this module loads on every shell
+    command; most patterns are needed by few)."""
+
+    __slots__ = ("args", "rx")
+
+    def __init__(self, *args):
+        self.args = args
+        self.rx = None
+
+    def __getattr__(self, name):
+        if self.rx is None:
+            object.__setattr__(self, "rx", re.compile(*self.args))
+        return getattr(self.rx, name)
+
 # Named in the fallback for commands that do not parse (see ShellAnalyzer._salvage).
 DESTRUCTIVE_PROGRAMS = frozenset({
     "rm", "rimraf", "shred", "srm", "unlink", "dd", "mkfs", "wipefs", "fdisk", "sfdisk", "parted", "truncate",
@@ -220,7 +236,7 @@ def check_args_for_secrets(a, cmd, scope, args=None):
 _DECODERS = {"base64", "base32", "basenc", "xxd", "openssl", "gunzip", "zcat", "gzip", "bzcat",
              "bzip2", "xzcat", "xz", "unxz", "zstdcat", "zstd", "uudecode", "rev", "tr", "gpg"}
 _DOWNLOADERS = {"curl", "wget", "fetch", "http", "https", "xh", "aria2c", "lynx", "links"}
-_ENV_SETUP = re.compile(r"\$\(\s*(?:command\s+)?(?:ssh-agent|pyenv|rbenv|nodenv|goenv|jenv|direnv|starship|"
+_ENV_SETUP = _LazyRe(r"\$\(\s*(?:command\s+)?(?:ssh-agent|pyenv|rbenv|nodenv|goenv|jenv|direnv|starship|"
                         r"zoxide|brew|opam|conda|mamba|micromamba|fnm|mise|rtx|rustup|dircolors|"
                         r"keychain|thefuck|atuin|gh|kubectl|helm|npm|uv|poetry|pipenv)\b[^)]*\)")
 
@@ -1111,7 +1127,7 @@ def zip_(a, cmd, scope):
     check_args_for_secrets(a, cmd, scope, ops[1:] if ops else [])
 
 
-_PERM_DANGEROUS_MODES = re.compile(r"^(0?000|0?777|a?[+-=]rwx|[ugoa]*-[rwx]+|o\+w|a\+w)$")
+_PERM_DANGEROUS_MODES = _LazyRe(r"^(0?000|0?777|a?[+-=]rwx|[ugoa]*-[rwx]+|o\+w|a\+w)$")
 
 
 @handles("chmod", "chown", "chgrp", "chattr", "setfacl")
@@ -1201,7 +1217,7 @@ def partition(a, cmd, scope):
 
 # --- processes and the system ---------------------------------------------------------------------
 
-SERVICES = re.compile(r"^(postgres|postmaster|pg_ctl|mysqld?|mariadbd?|mongod|mongos|redis-server|redis|"
+SERVICES = _LazyRe(r"^(postgres|postmaster|pg_ctl|mysqld?|mariadbd?|mongod|mongos|redis-server|redis|"
                       r"dockerd|docker|containerd|kubelet|etcd|sshd|ssh|systemd|init|launchd|cron|crond|"
                       r"kafka|zookeeper|elasticsearch|opensearch|clickhouse(-server)?|cassandra|rabbitmq"
                       r"(-server)?|beam\.smp|memcached|nginx|httpd|apache2|haproxy|vault|consul|nomad|"
@@ -1486,7 +1502,7 @@ def unknown_program(a, cmd, scope):
     check_args_for_secrets(a, cmd, scope)
 
 
-_SECRET_PATTERN = re.compile(r"(?i)(token|secret|passw|api[_-]?key|credential|private[_ -]?key|aws_|bearer)")
+_SECRET_PATTERN = _LazyRe(r"(?i)(token|secret|passw|api[_-]?key|credential|private[_ -]?key|aws_|bearer)")
 
 
 def _search_secrets(a, cmd, scope):
