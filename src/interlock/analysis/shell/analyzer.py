@@ -293,7 +293,13 @@ class ShellAnalyzer:
         elif t == "command_substitution" or t == "process_substitution":
             inner = scope.child()
             for ch in node.named_children:
-                self.walk(ch, inner)
+                if ch.type == "file_redirect":
+                    # $(< file): bash reads the file
+                    _, reds = self._redirects([ch], inner)
+                    self._check_redirect_targets(reds, Cmd(["cat"], ch, text=_node_text(node)[:300],
+                                                           origin=self._origin(node), remote=self.remote))
+                else:
+                    self.walk(ch, inner)
         elif t in ("word", "string", "raw_string", "concatenation", "simple_expansion", "expansion",
                    "number", "ansi_c_string", "arithmetic_expansion", "translated_string"):
             self._walk_substitutions(node, scope)

@@ -614,6 +614,8 @@ def find(a, cmd, scope):
                 targets.append((s.rstrip("/") or "/") + "/" + nm if s != "/" else "/" + nm)
         else:
             targets.append(s)
+    if names and not any(k == "delete" for k, _ in actions):
+        _find_secret_search(a, cmd, scope, starts, names)
     for kind, inner in actions:
         if kind == "delete":
             if empty:
@@ -640,6 +642,19 @@ def find(a, cmd, scope):
             for t in targets[:4]:
                 argv = [w.replace("{}", t) if "{}" in w else w for w in inner]
                 a.dispatch(cmd.derive(argv), scope)
+
+
+def _find_secret_search(a, cmd, scope, starts, names):
+    """`find ~ -name '.env*'`: hunting for credential files outside the workspace."""
+    if not any(is_secret_path("/x/" + n.replace("*", "").replace("?", "x") or "/x/none", a.pctx.home)
+               or is_secret_path("/x/" + n.replace("*", "a"), a.pctx.home) for n in names if U not in n):
+        return
+    for s0 in starts:
+        place = a.place(s0, scope)
+        if place.kind in (P.HOME, P.ROOT, P.SYSTEM, P.OUTSIDE):
+            a.emit("secrets.read-file", cmd, target=P.display(place.path, a.pctx), effect="search-secrets",
+                   note="searches for credential files outside the workspace")
+            return
 
 
 # --- shells, eval, source, scripts ---------------------------------------------------------------
@@ -1502,7 +1517,8 @@ def unknown_program(a, cmd, scope):
     check_args_for_secrets(a, cmd, scope)
 
 
-_SECRET_PATTERN = _LazyRe(r"(?i)(token|secret|passw|api[_-]?key|credential|private[_ -]?key|aws_|bearer)")
+_SECRET_PATTERN = _LazyRe(r"(?i)(token|secret|passw|api.{0,6}key|apikey|credential|private.{0,6}key|aws_|bearer|"
+                          r"client.{0,3}secret|auth)")
 
 
 def _search_secrets(a, cmd, scope):
