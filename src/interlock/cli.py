@@ -89,6 +89,9 @@ def _cli(argv) -> int:
         i.add_argument("--agent", action="append", choices=["claude-code", "cursor"],
                        help="only this agent (repeatable; default: both)")
         i.add_argument("--dry-run", action="store_true", help="show the change without writing")
+        if name == "init":
+            i.add_argument("--redact-output", action="store_true",
+                           help="also add a Claude Code PostToolUse hook that masks secrets in tool output")
 
     sec = sub.add_parser("secrets", help="find stray credentials: interlock secrets scan [PATH...] (--help for more)",
                          add_help=False)
@@ -386,8 +389,80 @@ def _cmd_secrets(args) -> int:
         from .secrets_scan import main as scan_main
 
         return scan_main(rest[1:])
-    print(f"interlock secrets: unknown command {rest[0]!r}; try: interlock secrets scan", file=sys.stderr)
+    if rest[0] == "vault":
+        return _vault(rest[1:])
+    if rest[0] == "move":
+        return _vault_move(rest[1:])
+    print(f"interlock secrets: unknown command {rest[0]!r}; try: scan, vault, move", file=sys.stderr)
     return 2
+
+
+_VAULT_USAGE = """usage:
+  interlock secrets vault add NAME     store a secret (value from a prompt, or stdin; never argv)
+  interlock secrets vault list         names and when they were added (never values)
+  interlock secrets vault rm NAME      delete one
+  interlock secrets move FILE          move the secrets found in FILE into the vault and rewrite it
+                                       with interlock-vault://NAME references"""
+
+
+def _vault(rest) -> int:
+    from .vault import Vault, VaultError
+
+    if not rest or rest[0] in ("-h", "--help"):
+        print(_VAULT_USAGE)
+        return 0 if rest else 2
+    try:
+        v = Vault()
+        if rest[0] == "add" and len(rest) == 2:
+            if sys.stdin.isatty():
+                import getpass
+
+                value = getpass.getpass(f"value for {rest[1]} (not echoed): ")
+            else:
+                value = sys.stdin.read()
+                value = value[:-1] if value.endswith("\n") else value
+            v.add(rest[1], value)
+            print(f"stored {rest[1]} ({v.backend} backend)")
+            return 0
+        if rest[0] == "list" and len(rest) == 1:
+            items = v.list()
+            if not items:
+                print(f"the vault is empty ({v.backend} backend)")
+            for name, meta in sorted(items.items()):
+                print(f"{name:40} added {meta.get('added', '?')}" + (f"  from {meta['source']}" if meta.get("source")
+                                                                      else ""))
+            return 0
+        if rest[0] in ("rm", "remove") and len(rest) == 2:
+            if v.remove(rest[1]):
+                print(f"removed {rest[1]}")
+                return 0
+            print(f"interlock secrets vault: no secret named {rest[1]!r}", file=sys.stderr)
+            return 1
+    except VaultError as e:
+        print(f"interlock secrets vault: {e}", file=sys.stderr)
+        return 1
+    print(_VAULT_USAGE, file=sys.stderr)
+    return 2
+
+
+def _vault_move(rest) -> int:
+    from .vault import Vault, VaultError, move_file
+
+    if len(rest) != 1 or rest[0].startswith("-"):
+        print(_VAULT_USAGE, file=sys.stderr)
+        return 2
+    try:
+        moved = move_file(rest[0], Vault())
+    except (OSError, VaultError) as e:
+        print(f"interlock secrets move: {e}", file=sys.stderr)
+        return 1
+    if not moved:
+        print(f"{rest[0]}: no secrets found, unchanged")
+        return 0
+    for m in moved:
+        print(f"{rest[0]}:{m['line']}: moved to the vault as {m['name']}")
+    print(f"{len(moved)} secret(s) moved; the file now holds interlock-vault:// references")
+    return 0
 
 
 def _cmd_demo(args) -> int:

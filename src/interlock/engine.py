@@ -76,6 +76,14 @@ class Context:
                                 self_paths=_self_paths_cached(self.home, self.workspace, env))
 
 
+def _secret_globs(ctx):
+    from .policy import state_dir
+
+    extra, exempt = ctx.policy.secret_globs(ctx.workspace)
+    vaults = [state_dir(ctx.env) + "/vault", state_dir({"HOME": ctx.home}) + "/vault"]
+    return extra + vaults + [v + "/**" for v in vaults], exempt
+
+
 def analyze(action: Action, ctx: Context) -> list[Finding]:
     findings = _analyze_kind(action, ctx)
     findings.extend(_literal_tokens(action))
@@ -113,7 +121,7 @@ def _analyze_kind(action: Action, ctx: Context) -> list[Finding]:
     if kind == SHELL:
         from .analysis.shell.analyzer import ShellAnalyzer
 
-        extra, exempt = ctx.policy.secret_globs(ctx.workspace)
+        extra, exempt = _secret_globs(ctx)
         a = ShellAnalyzer(ctx.pctx, env=ctx.env, protected_branches=ctx.policy.protected_branches,
                           resolve_environment=ctx.policy.environment_for, secret_extra=extra,
                           secret_exempt=exempt)

