@@ -22,7 +22,7 @@ BAD = [
     b'{"tool_name": "Bash", "tool_input": "rm -rf /"}',
     b'{"tool_name": "Bash", "tool_input": {"command": 42}}',
     b'{"tool_name": "NoSuchTool", "tool_input": {}}',
-    b'{"hook_event_name": "PostToolUse", "tool_name": "Bash", "tool_input": {"command": "ls"}}',
+    b'{"hook_event_name": "SessionStart", "tool_name": "Bash", "tool_input": {"command": "ls"}}',
     b"\xff\xfe\x00garbage\x80\x81",
     bytes(range(256)) * 10,
     b'{"tool_name": "Bash", "tool_input": {"command": "ls"}',
