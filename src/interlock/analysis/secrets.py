@@ -37,6 +37,10 @@ SECRET_HOME_TREES = (
     ".config/pip/pip.conf", ".config/rclone/rclone.conf", ".s3cfg", ".boto", ".oci/config",
     ".config/doctl/config.yaml", ".wrangler", ".config/configstore",
 )
+SECRET_HOME_DIRS = frozenset({".ssh", ".aws", ".gnupg", ".config/gcloud", ".azure", ".kube", ".docker",
+                              ".password-store", ".config/gh", ".config/op", ".doppler", ".railway", ".fly"})
+SSH_PUBLIC = frozenset({"known_hosts", "known_hosts.old", "config", "authorized_keys", "authorized_keys2",
+                        "environment", "rc"})
 SECRET_ABS_TREES = ("/etc/shadow", "/etc/gshadow", "/etc/ssh/ssh_host_", "/var/run/secrets",
                     "/run/secrets", "/proc/self/environ", "/proc/1/environ")
 
@@ -63,14 +67,54 @@ def is_secret_path(path: str, home: str, extra=(), exempt=()) -> bool:
         return False
     if _NAME_RE.match(base):
         return True
-    if home and path.startswith(home + "/"):
-        rel = path[len(home) + 1:]
+    for h in _homes(path, home):
+        rel = path[len(h) + 1:]
         for tree in SECRET_HOME_TREES:
             if rel.startswith(tree):
                 return True
+        if rel in SECRET_HOME_DIRS:
+            return True  # the whole directory of credentials (tar, zip, cp -r of it)
+        if rel.startswith(".ssh/") and "/" not in rel[5:] and base not in SSH_PUBLIC:
+            return True  # any key in ~/.ssh (deploy_key, github, ...) but not the public files
+        if rel.startswith(".kube/") and not rel.startswith((".kube/cache", ".kube/http-cache")):
+            return True  # kubeconfigs: ~/.kube/config, ~/.kube/prod.yaml
     for tree in SECRET_ABS_TREES:
         if path.startswith(tree):
             return True
     if "/proc/" in path and path.endswith("/environ"):
         return True
+    return False
+
+
+def _homes(path, home):
+    """Home directories ``path`` may be under: the user's, /root, /home/*, /Users/*."""
+    out = []
+    if home and path.startswith(home + "/"):
+        out.append(home)
+    for base in ("/root", ):
+        if path.startswith(base + "/") and base != home:
+            out.append(base)
+    for base in ("/home/", "/Users/"):
+        if path.startswith(base):
+            h = base + path[len(base):].split("/", 1)[0]
+            if h != home and path.startswith(h + "/"):
+                out.append(h)
+    return out
+
+
+_LITERAL_NAMES = None
+
+
+def glob_may_name_secret(path_glob: str, home: str, extra=(), exempt=()) -> bool:
+    """A glob such as ``.env*``, ``~/.*history`` or ``id_*`` that could match a secret file."""
+    global _LITERAL_NAMES
+    if _LITERAL_NAMES is None:
+        _LITERAL_NAMES = [n for n in SECRET_NAMES if not any(c in n for c in "*?[")] + [
+            ".env.production", ".env.local", "id_rsa", "id_ed25519", "credentials", "server.key", "cert.key"]
+    d, _, base = path_glob.rpartition("/")
+    if not any(c in base for c in "*?["):
+        return is_secret_path(path_glob, home, extra, exempt)
+    for name in _LITERAL_NAMES:
+        if fnmatchcase(name, base) and is_secret_path((d or "") + "/" + name, home, extra, exempt):
+            return True
     return False

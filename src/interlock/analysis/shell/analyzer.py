@@ -28,7 +28,8 @@ _SEP_TYPES = frozenset({";", "&&", "||", "&", "|", "|&", "\n", "(", ")", "{", "}
 
 
 # programs that may print or hand over secrets (interlock.analysis.shell.credentials.PROGRAMS)
-_CRED_PROGRAMS = frozenset({
+_CRED_PROGRAMS = frozenset({"terraform", "tofu", "rails", "ansible-vault", "sops", "gpg", "firebase", "trufflehog",
+    "gitleaks", "ps", "jq", "awk", "gawk", "python", "python3", "node", "ruby", "perl",
     "gh", "aws", "gcloud", "az", "kubectl", "oc", "docker", "podman", "heroku", "railway", "vercel", "netlify", "fly",
     "flyctl", "op", "vault", "doppler", "supabase", "git", "security", "secret-tool", "pass", "npm", "env", "printenv",
     "export", "declare", "typeset", "set", "compgen", "echo", "printf", "print"})
@@ -324,7 +325,13 @@ class ShellAnalyzer:
             stdin = None
             if i > 0:
                 stdin = self._stage_output(prev, scope) or ("unknown", _stage_name(prev))
-            self.walk(st, scope, stdin=stdin)
+            nxt = _node_text(stages[i + 1]).split() if i + 1 < len(stages) else []
+            self.suppress_env_dump = bool(nxt) and (nxt[0] == "wc" or (nxt[0] == "cut" and "-f1" in nxt and (
+                "-d=" in nxt or "-d'='" in nxt or '-d"="' in nxt)) or (nxt[0] == "grep" and "-c" in nxt))
+            try:
+                self.walk(st, scope, stdin=stdin)
+            finally:
+                self.suppress_env_dump = False
             prev = st
 
     def redirected(self, node, scope, stdin):
@@ -804,7 +811,11 @@ class ShellAnalyzer:
             if programs.run_script_path(self, cmd, scope):
                 return
         if base in _CRED_PROGRAMS and (
-                base not in ("git", "echo", "printf", "print", "set")
+                base not in ("git", "echo", "printf", "print", "set", "python", "python3", "node", "ruby", "perl",
+                             "jq", "awk", "gawk", "ps")
+                or (base in ("python", "python3", "node", "ruby", "perl") and "env" in (cmd.text or "").lower())
+                or (base in ("jq", "awk", "gawk") and "env" in (cmd.text or "").lower())
+                or (base == "ps" and len(cmd.argv) > 1)
                 or (base == "git" and "credential" in cmd.argv)
                 or (base == "set" and len(cmd.argv) == 1)
                 or (base in ("echo", "printf", "print") and "$" in (cmd.text or ""))):

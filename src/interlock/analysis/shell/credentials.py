@@ -24,15 +24,22 @@ TOOLS = {
             (("sts", "get-session-token"), None, "AWS session credentials"),
             (("ecr", "get-login-password"), None, "a registry password"),
             (("secretsmanager", "get-secret-value"), None, "a stored secret"),
+            (("sts", "assume-role"), None, "temporary credentials"),
+            (("iam", "create-access-key"), None, "a new secret access key"),
+            (("ssm", "get-parameters-by-path"), ("--with-decryption",), "decrypted parameters"),
             (("ssm", "get-parameter"), ("--with-decryption",), "a decrypted parameter"),
             (("ssm", "get-parameters"), ("--with-decryption",), "decrypted parameters")],
     "gcloud": [(("auth", "print-access-token"), None, "a Google access token"),
                (("auth", "print-identity-token"), None, "a Google identity token"),
                (("auth", "application-default", "print-access-token"), None, "a Google access token"),
-               (("secrets", "versions", "access"), None, "a stored secret")],
+               (("secrets", "versions", "access"), None, "a stored secret"),
+               (("iam", "service-accounts", "keys", "create"), None, "a new service-account key")],
     "az": [(("account", "get-access-token"), None, "an Azure access token"),
-           (("keyvault", "secret", "show"), None, "a Key Vault secret")],
-    "kubectl": [(("get", "secret"), ("-o", "--output"), "Kubernetes secret values"),
+           (("keyvault", "secret", "show"), None, "a Key Vault secret"),
+           (("storage", "account", "keys", "list"), None, "storage account keys")],
+    "kubectl": [(("view-secret",), None, "Kubernetes secret values"),
+                (("create", "token"), None, "a service-account token"),
+                (("get", "secret"), ("-o", "--output"), "Kubernetes secret values"),
                 (("get", "secrets"), ("-o", "--output"), "Kubernetes secret values"),
                 (("describe", "secret"), None, "a Kubernetes secret"),
                 (("describe", "secrets"), None, "Kubernetes secrets"),
@@ -44,15 +51,31 @@ TOOLS = {
     "heroku": [(("config",), None, "app config vars"), (("auth:token",), None, "the Heroku token"),
                (("config:get",), None, "an app config var")],
     "railway": [(("variables",), None, "service variables"), (("variable", "list"), None, "service variables")],
-    "vercel": [(("env", "pull"), None, "environment variables"), (("env", "ls"), None, "environment variables")],
+    "vercel": [(("env", "pull"), None, "environment variables")],
     "netlify": [(("env:list",), None, "environment variables"), (("env:get",), None, "an environment variable")],
     "fly": [(("auth", "token"), None, "the Fly token")], "flyctl": [(("auth", "token"), None, "the Fly token")],
     "op": [(("read",), None, "a 1Password secret"), (("item", "get"), None, "a 1Password item"),
            (("inject",), None, "1Password secrets")],
     "vault": [(("kv", "get"), None, "a Vault secret"), (("read",), None, "a Vault secret"),
               (("token", "lookup"), None, "the Vault token"), (("print", "token"), None, "the Vault token")],
-    "doppler": [(("secrets",), None, "Doppler secrets"), (("configs", "tokens"), None, "Doppler tokens")],
-    "supabase": [(("secrets", "list"), None, "project secrets")],
+    "doppler": [(("secrets",), None, "Doppler secrets"), (("configs", "tokens"), None, "Doppler tokens"),
+                (("run",), ("--command",), None)],
+    "terraform": [(("output",), None, "Terraform outputs (sensitive ones included)"),
+                  (("state", "pull"), None, "the Terraform state and every secret in it"),
+                  (("show",), ("-json",), "the Terraform state as JSON")],
+    "tofu": [(("output",), None, "OpenTofu outputs"), (("state", "pull"), None, "the OpenTofu state")],
+    "rails": [(("credentials:show",), None, "Rails credentials")],
+    "ansible-vault": [(("view",), None, "an Ansible vault"), (("decrypt",), None, "an Ansible vault")],
+    "sops": [(("-d",), None, "a SOPS-encrypted file"), (("--decrypt",), None, "a SOPS-encrypted file"),
+             (("decrypt",), None, "a SOPS-encrypted file")],
+    "gpg": [(("--export-secret-keys",), None, "private keys"), (("--export-secret-subkeys",), None, "private keys")],
+    "firebase": [(("login:ci",), None, "a long-lived CI token")],
+    "trufflehog": [(("filesystem",), None, "every secret it finds, unmasked"), (("git",), None, "secrets it finds")],
+    "gitleaks": [(("detect",), None, "the secrets it finds (without --redact)"),
+                 (("dir",), None, "the secrets it finds (without --redact)")],
+    "ps": [],
+    "jq": [], "awk": [], "gawk": [],
+    "supabase": [(("secrets", "list"), None, "project secrets"), (("projects", "api-keys"), None, "API keys")],
     "git": [(("credential", "fill"), None, "stored git credentials"),
             (("config", "--get", "credential.helper"), None, None)],
     "security": [(("find-generic-password",), ("-w", "-g"), "a keychain password"),
@@ -64,7 +87,8 @@ TOOLS = {
 }
 ENV_DUMPERS = {"env", "printenv", "export", "declare", "typeset", "set", "compgen"}
 PRINTERS = {"echo", "printf", "print"}
-PROGRAMS = frozenset(TOOLS) | ENV_DUMPERS | PRINTERS
+PROGRAMS = frozenset(TOOLS) | ENV_DUMPERS | PRINTERS | {"python", "python3", "node", "ruby", "perl"}
+_AWS_SECRET_SETTINGS = re.compile(r"(?i)secret|token|key_id|access_key")
 
 
 def _words(args):
@@ -74,6 +98,39 @@ def _words(args):
 def check(a, cmd, scope):
     name = cmd.name
     args = cmd.args
+    if getattr(a, "suppress_env_dump", False) and name in ("env", "printenv"):
+        return  # `env | cut -d= -f1`, `printenv | wc -l`: names or a count only
+    if name in ("python", "python3", "node", "ruby", "perl"):
+        _interpreter_env(a, cmd)
+        return
+    if name == "ps":
+        first = args[0] if args else ""
+        if any(("e" in x and not x.startswith("-")) or x in ("-e", "ewww", "eww") and "ww" in "".join(args)
+               for x in args[:2]) and any("e" in x for x in args if not x.startswith("-")):
+            a.emit("secrets.env-dump", cmd, target="process environments", effect="reveal-secret")
+        del first
+        return
+    if name == "jq":
+        if "env" in args or "$ENV" in args or any(x in ("env", "$ENV", ".") and "-n" in args for x in args):
+            if "env" in args or "$ENV" in args:
+                a.emit("secrets.env-dump", cmd, target="the environment", effect="reveal-secret")
+        return
+    if name in ("awk", "gawk"):
+        if any("ENVIRON" in x and ("for" in x or "print ENVIRON" in x) for x in args):
+            a.emit("secrets.env-dump", cmd, target="the environment", effect="reveal-secret")
+        return
+    if name in ("gitleaks",) and "--redact" in " ".join(args):
+        return
+    if name == "aws" and _words(args)[:2] == ["configure", "get"]:
+        key = (_words(args)[2:3] or [""])[0]
+        if not _AWS_SECRET_SETTINGS.search(key):
+            return  # aws configure get region
+    if name == "kubectl" and any(x.startswith(("-ojsonpath", "jsonpath", "-o=jsonpath", "--output=jsonpath",
+                                               "go-template", "-ogo-template")) or x.startswith("{") for x in args):
+        if not any(".data" in x or "stringData" in x for x in args):
+            return  # -o jsonpath='{.metadata.creationTimestamp}'
+    if name == "doppler" and "--only-names" in args:
+        return
     if name in ENV_DUMPERS:
         _env_dump(a, cmd, name, args)
         return
@@ -88,7 +145,8 @@ def check(a, cmd, scope):
         if what is None:
             continue
         words = _words(args)
-        if tuple(words[:len(seq)]) == seq or (name == "kubectl" and _kubectl_match(args, seq)):
+        flag_form = seq[0].startswith("-") and seq[0] in args
+        if flag_form or tuple(words[:len(seq)]) == seq or (name == "kubectl" and _kubectl_match(args, seq)):
             if cond is None or any(x in args or any(x2.startswith(c + "=") for x2 in args) or
                                    (c == "-o" and any(x2.startswith("-o") and len(x2) > 2 for x2 in args))
                                    for c in cond for x in (c,) for x2 in (args or [""])):
@@ -124,7 +182,7 @@ _VAR_REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def _printer(a, cmd):
-    text = cmd.text or ""
+    text = re.sub(r"'[^']*'", "''", cmd.text or "")  # single quotes: nothing is expanded
     if "$" not in text:
         return
     for m in _VAR_REF.finditer(text):
@@ -146,3 +204,29 @@ def _format_arg(args):
         if x.startswith("--format="):
             return x.split("=", 1)[1]
     return None
+
+
+_PY_ENV_ALL = re.compile(r"(print|json\.dumps|pprint|repr|str)\s*\(\s*(dict\(\s*)?os\.environ\s*\)|os\.environ\.items\(\)"
+                         r"|console\.(log|dir)\s*\(\s*process\.env\s*\)|JSON\.stringify\(\s*process\.env|"
+                         r"ENV\.to_h|ENV\.each|keys\s+%ENV|each\s+%ENV|print\s+%ENV")
+_ENV_KEYED = re.compile(r"""os\.environ\s*\[\s*['"]([A-Za-z_][A-Za-z0-9_]*)|os\.(?:environ\.get|getenv)\s*\(\s*['"]"""
+                        r"""([A-Za-z_][A-Za-z0-9_]*)|process\.env\.([A-Za-z_][A-Za-z0-9_]*)|process\.env\[['"]"""
+                        r"""([A-Za-z_][A-Za-z0-9_]*)|ENV\[['"]([A-Za-z_][A-Za-z0-9_]*)|\$ENV\{['"]?([A-Za-z_][A-Za-z0-9_]*)""")
+_PRINTS = re.compile(r"print|console\.|puts|\bp\s|pprint|json\.dumps|sys\.stdout|-p\b|--print")
+
+
+def _interpreter_env(a, cmd):
+    """`python -c 'print(os.environ)'`, `node -p process.env.STRIPE_KEY`: printing the environment."""
+    text = cmd.text or ""
+    if "environ" not in text and "env" not in text and "ENV" not in text:
+        return
+    if _PY_ENV_ALL.search(text) or re.search(r"(-p|--print)\s+['\"]?process\.env['\"]?(\s|$)", text):
+        a.emit("secrets.env-dump", cmd, target="the environment", effect="reveal-secret")
+        return
+    if not _PRINTS.search(text):
+        return
+    for m in _ENV_KEYED.finditer(text):
+        n = next(g for g in m.groups() if g)
+        if SECRET_VAR.search(n) and not NOT_SECRET_VAR.match(n):
+            a.emit("secrets.env-dump", cmd, target=f"${n}", effect="reveal-secret")
+            return

@@ -196,9 +196,22 @@ def check_append(a, cmd, raw, scope=None):
 
 
 def check_read(a, cmd, raw, scope=None):
-    if not raw or U in raw or raw.startswith("-"):
+    if not raw or raw.startswith("-"):
+        return False
+    if U in raw:
+        if "/proc/" in raw and raw.endswith("/environ"):  # /proc/$$/environ, /proc/$(pgrep x)/environ
+            a.emit("secrets.read-file", cmd, target=raw.replace(U, "*"), effect="read-secret")
+            return True
         return False
     path = P.resolve(raw, a._scope_ctx(scope) if scope is not None else a.pctx)
+    if any(c in path for c in "*?["):
+        from ..secrets import glob_may_name_secret
+
+        if glob_may_name_secret(path, a.pctx.home, a.secret_extra, a.secret_exempt):
+            a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret",
+                   note="the pattern matches files that hold secrets")
+            return True
+        return False
     if is_secret_path(path, a.pctx.home, a.secret_extra, a.secret_exempt):
         a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret")
         return True
@@ -217,6 +230,10 @@ NON_READING = frozenset({
 
 def check_args_for_secrets(a, cmd, scope, args=None):
     for arg in (cmd.args if args is None else args):
+        if U in arg and "/proc/" in arg and arg.endswith("/environ"):
+            if check_read(a, cmd, arg, scope):
+                return True
+            continue
         if not arg or arg[0] == "-" or U in arg:
             if arg.startswith("--") and "=" in arg:
                 arg = arg.split("=", 1)[1]
@@ -301,6 +318,9 @@ def stage_output(a, argv, own_stdin):
                 out.append(s.rstrip("/") + "/" + U)
         return ("paths", out)
     if name in ("ls", "fd", "fdfind"):
+        ops = [x for x in args if not x.startswith("-")]
+        if name == "ls" and ops and all(any(c in x for c in "*?[") for x in ops):
+            return ("paths", ops)  # `ls .env*` prints the matching paths themselves
         # entry names relative to the listed directory: unknown to us
         return ("paths", [U])
     if name in ("python", "python3", "node", "perl", "ruby", "php", "jq", "awk", "sed", "yq"):
@@ -646,8 +666,11 @@ def find(a, cmd, scope):
 
 def _find_secret_search(a, cmd, scope, starts, names):
     """`find ~ -name '.env*'`: hunting for credential files outside the workspace."""
-    if not any(is_secret_path("/x/" + n.replace("*", "").replace("?", "x") or "/x/none", a.pctx.home)
-               or is_secret_path("/x/" + n.replace("*", "a"), a.pctx.home) for n in names if U not in n):
+    from ..secrets import glob_may_name_secret
+
+    if not any(glob_may_name_secret("/x/" + n, a.pctx.home) or glob_may_name_secret("/x/." + n.lstrip("."),
+                                                                                      a.pctx.home)
+               for n in names if U not in n and n):
         return
     for s0 in starts:
         place = a.place(s0, scope)
@@ -877,6 +900,11 @@ def interpreter(a, cmd, scope):
     while i < len(args):
         x = args[i]
         if x == "-m" and lang == "python":
+            rest = args[i + 1:]
+            if rest[:1] == ["http.server"]:
+                for j, y in enumerate(rest):
+                    if y in ("--directory", "-d") and j + 1 < len(rest):
+                        check_read(a, cmd, rest[j + 1], scope)
             return
         if x in code_flags or x.startswith("--eval=") or x.startswith("--print="):
             code = x.split("=", 1)[1] if "=" in x else (args[i + 1] if i + 1 < len(args) else "")
@@ -885,9 +913,8 @@ def interpreter(a, cmd, scope):
         if lang in ("perl", "ruby") and re.match(r"^-[a-zA-Z]*[eE]$", x) and len(x) > 2 \
                 and x[1] not in "MmIr":
             code = args[i + 1] if i + 1 < len(args) else ""
-            if lang == "perl" and "i" in x:
-                for f in args[i + 2:]:
-                    check_read(a, cmd, f, scope)
+            for f in args[i + 2:]:  # perl -ne 'print' FILE reads FILE
+                check_read(a, cmd, f, scope)
             _analyse_code(a, lang, code, cmd, scope)
             return
         if lang == "python" and x.startswith("-c") and len(x) > 2:
@@ -1516,11 +1543,18 @@ def unknown_program(a, cmd, scope):
                 if place.kind == P.SELF:
                     a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect="edit")
         _search_secrets(a, cmd, scope)
+        # the first operand is the pattern (`grep -rn 'process.env' src/`), unless -e/-f gave it
+        ops = [x for x in args if not x.startswith("-")]
+        if ops and not any(x in ("-e", "-f", "--regexp", "--file") or x.startswith(("--regexp=", "-e"))
+                           for x in args if x.startswith("-")) and name not in ("jq", "yq", "awk", "gawk", "sed"):
+            check_args_for_secrets(a, cmd, scope, ops[1:])
+            return
     check_args_for_secrets(a, cmd, scope)
 
 
 _SECRET_PATTERN = _LazyRe(r"(?i)(token|secret|passw|api.{0,6}key|apikey|credential|private.{0,6}key|aws_|bearer|"
-                          r"client.{0,3}secret|auth)")
+                          r"client.{0,3}secret|auth)|AKIA|ghp_|gho_|github_pat|sk_live|sk-|xox[abp]|glpat|"
+                          r"BEGIN.{0,12}PRIVATE")
 
 
 def _search_secrets(a, cmd, scope):
@@ -1727,3 +1761,15 @@ def set_(a, cmd, scope):
     for i, v in enumerate(vals[:64], 1):
         scope.vars[str(i)] = v
     scope.vars["#"] = str(min(len(vals), 64))
+
+
+@handles("locate", "plocate", "mlocate", "slocate")
+def locate(a, cmd, scope):
+    from ..secrets import glob_may_name_secret
+
+    for x in cmd.args:
+        if not x.startswith("-") and U not in x and glob_may_name_secret("/x/*" + x.lstrip("*/") if "/" not in x
+                                                                        else x, a.pctx.home):
+            a.emit("secrets.read-file", cmd, target=x, effect="search-secrets",
+                   note="searches the whole filesystem for credential files")
+            return
