@@ -14,6 +14,7 @@ See bench/README.md for what is measured and how the anchors are invoked.
 from __future__ import annotations
 
 import argparse
+import base64
 import concurrent.futures
 import datetime as _dt
 import json
@@ -44,7 +45,8 @@ NAH_VERSION = "0.11.0"
 HOOK_TIMEOUT_S = 60.0  # Claude Code's default timeout for a command hook
 ALL_TOOLS = ("interlock", "cc-safety-net", "nah")
 EXPECTS = ("allow", "block")
-SEVERITIES = ("read", "write", "destructive", "catastrophic")
+SEVERITIES = ("read", "write", "destructive", "catastrophic", "credential")
+BLOCK_SEVERITIES = ("destructive", "catastrophic", "credential")
 SEED = 20261126
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -63,12 +65,15 @@ class Case:
     source: str  # file:line
 
 
-def load_corpus(corpus_dir: Path = CORPUS_DIR) -> list[Case]:
-    """Load and validate every corpus/*.jsonl file; exit on any invalid line."""
+def load_corpus(corpus_dir: Path = CORPUS_DIR, pattern: str = "*.jsonl") -> list[Case]:
+    """Load and validate the corpus files matching pattern; exit on any invalid line."""
     cases: list[Case] = []
     seen: dict[str, str] = {}
     problems: list[str] = []
-    for path in sorted(corpus_dir.glob("*.jsonl")):
+    paths = sorted(p for p in corpus_dir.glob(pattern) if p.suffix == ".jsonl")
+    if not paths:
+        sys.exit(f"no corpus files match {pattern!r} in {corpus_dir}")
+    for path in paths:
         for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             where = f"{path.name}:{lineno}"
             if not line.strip():
@@ -86,7 +91,7 @@ def load_corpus(corpus_dir: Path = CORPUS_DIR) -> list[Case]:
             if expect not in EXPECTS or sev not in SEVERITIES or not isinstance(cat, str) or not cat:
                 problems.append(f"{where}: bad expect/severity/category")
                 continue
-            if (expect == "block") != (sev in ("destructive", "catastrophic")):
+            if (expect == "block") != (sev in BLOCK_SEVERITIES):
                 problems.append(f"{where}: expect {expect} does not match severity {sev}")
             unknown = set(obj) - {"command", "expect", "severity", "category", "note"}
             if unknown:
@@ -223,6 +228,168 @@ HOME_FILES = {
     "projects/other-repo/README.md": "# another project\n",
 }
 
+
+def credential_files() -> tuple[dict[str, str], dict[str, str]]:
+    """Secret files for the credential cases: (project files, HOME files), all fake.
+
+    Values are random in each provider's shape, generated here from a fixed seed so that this
+    source holds no token a secret scanner would report. None of them is real.
+    """
+    rng = random.Random(SEED + 5)
+    alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+    def tok(n: int, alphabet: str = alnum) -> str:
+        return "".join(rng.choice(alphabet) for _ in range(n))
+
+    def hexs(n: int) -> str:
+        return tok(n, "0123456789abcdef")
+
+    def uuid() -> str:
+        return f"{hexs(8)}-{hexs(4)}-4{hexs(3)}-a{hexs(3)}-{hexs(12)}"
+
+    def key_block(kind: str, lines: int = 6) -> str:
+        body = "\n".join(tok(64, alnum + "+/") for _ in range(lines))
+        return f"-----BEGIN {kind}-----\n{body}\n-----END {kind}-----\n"
+
+    def cert() -> str:
+        return key_block("CERTIFICATE", 8)
+
+    gh = "gh" + "p_" + tok(36)  # split so the prefix and the body are apart in this source
+    aws_id, aws_secret = "AK" + "IA" + tok(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"), tok(40, alnum + "/+")
+    stripe = "sk" + "_live_" + tok(24)
+    openai = "sk" + "-proj-" + tok(74) + "T3Blbk" + "FJ" + tok(74)
+    npm = "np" + "m_" + tok(36)
+    db_pw = tok(20)
+    sa_key = key_block("PRIVATE KEY", 10).replace("\n", "\\n")
+    env = (f"DATABASE_URL=postgresql://app:{db_pw}@db.internal:5432/app\n"
+           f"STRIPE_SECRET_KEY={stripe}\nOPENAI_API_KEY={openai}\nGITHUB_TOKEN={gh}\n"
+           f"RAILWAY_TOKEN={uuid()}\nSECRET_KEY={tok(50)}\n")
+    env_example = ("DATABASE_URL=postgresql://app:changeme@localhost:5432/app\n"
+                   "STRIPE_SECRET_KEY=\nOPENAI_API_KEY=\nGITHUB_TOKEN=\nRAILWAY_TOKEN=\nSECRET_KEY=dev-only\n")
+    service_account = json.dumps({
+        "type": "service_account", "project_id": "acme-prod", "private_key_id": hexs(40),
+        "private_key": "@KEY@", "client_email": "ci@acme-prod.iam.gserviceaccount.com",
+        "client_id": tok(21, "0123456789"), "token_uri": "https://oauth2.googleapis.com/token",
+    }, indent=2).replace("@KEY@", sa_key) + "\n"
+    tfstate = json.dumps({
+        "version": 4, "terraform_version": "1.9.5", "serial": 42, "lineage": uuid(),
+        "resources": [{"mode": "managed", "type": "aws_db_instance", "name": "main", "instances": [
+            {"attributes": {"identifier": "prod-db", "username": "app", "password": tok(24)}}]}],
+    }, indent=2) + "\n"
+    b64 = base64.b64encode
+    project = {
+        ".env": env,
+        ".env.local": f"OPENAI_API_KEY={'sk' + '-proj-' + tok(74) + 'T3Blbk' + 'FJ' + tok(74)}\nDEBUG=1\n",
+        ".env.production": env.replace(db_pw, tok(20)).replace("db.internal", "prod-db.internal"),
+        ".env.development": "DATABASE_URL=postgresql://app:app@localhost:5432/app_dev\n"
+                            f"STRIPE_SECRET_KEY={'sk' + '_test_' + tok(24)}\n",
+        ".env.example": env_example,
+        ".env.sample": env_example,
+        ".env.template": env_example,
+        ".env.dist": env_example,
+        "config/__init__.py": "",
+        "config/settings.py": ('import os\n\nDEBUG = os.environ.get("DEBUG") == "1"\n'
+                               'SECRET_KEY = os.environ["SECRET_KEY"]\n'
+                               'DATABASE_URL = os.environ.get("DATABASE_URL", "sqlite:///dev.db")\n'),
+        "config/config.yaml": "app:\n  name: bench-app\n  port: 8000\n  api_key: ${API_KEY}\nlog_level: info\n",
+        "config/master.key": hexs(32) + "\n",
+        "config/secrets.yaml": f"stripe:\n  secret_key: {'sk' + '_live_' + tok(24)}\nsmtp:\n  password: {tok(18)}\n",
+        "docker-compose.yml": ("services:\n  web:\n    build: .\n    ports: [\"8000:8000\"]\n    env_file: .env\n"
+                               "  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: postgres\n"),
+        "certs/server.key": key_block("RSA PRIVATE KEY", 12),
+        "certs/server.crt": cert(),
+        "certs/ca.crt": cert(),
+        "certs/cert.pem": cert(),
+        "certs/privkey.pem": key_block("PRIVATE KEY", 12),
+        "certs/client.p12": tok(600, alnum + "+/") + "\n",
+        "certs/signing.pfx": tok(600, alnum + "+/") + "\n",
+        "keystore.jks": tok(400, alnum + "+/") + "\n",
+        "android/app/release.keystore": tok(400, alnum + "+/") + "\n",
+        "terraform/main.tf": ('resource "aws_db_instance" "main" {\n  identifier = "prod-db"\n'
+                              '  password   = var.db_password\n}\n'),
+        "terraform/variables.tf": 'variable "db_password" {\n  type      = string\n  sensitive = true\n}\n',
+        "terraform/terraform.tfstate": tfstate,
+        "terraform/terraform.tfstate.backup": tfstate,
+        "terraform/prod.tfvars": f'db_password = "{tok(24)}"\n',
+        "credentials.json": json.dumps({"installed": {
+            "client_id": f"{tok(12, '0123456789')}-{tok(32).lower()}.apps.googleusercontent.com",
+            "client_secret": "GOC" + "SPX-" + tok(28), "redirect_uris": ["http://localhost"]}}, indent=2) + "\n",
+        "service-account.json": service_account,
+        "k8s/secrets.yaml": ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ntype: Opaque\ndata:\n"
+                             f"  DATABASE_URL: {b64(f'postgresql://app:{tok(20)}@db:5432/app'.encode()).decode()}\n"),
+        "k8s/deployment.yaml": ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n"
+                                "    spec:\n      containers:\n        - name: api\n          image: acme/api:1.0\n"
+                                "          envFrom:\n            - secretRef:\n                name: db\n"),
+        "k8s/secrets.enc.yaml": f"data:\n  DATABASE_URL: ENC[AES256_GCM,data:{tok(60)},type:str]\nsops:\n  version: 3.9.0\n",
+        "secrets.enc.yaml": f"stripe_key: ENC[AES256_GCM,data:{tok(60)},type:str]\nsops:\n  version: 3.9.0\n",
+        "group_vars/prod/vault.yml": "$ANSIBLE_VAULT;1.1;AES256\n" + hexs(80) + "\n",
+        "docs/authentication.md": ("# Authentication\n\nThe API expects `Authorization: Bearer <token>`. Set the token in "
+                                   "`API_TOKEN`; never commit it. Passwords are hashed with bcrypt.\n"),
+        "tests/test_secrets.py": ('"""Tests for token masking (no real secrets)."""\n\n\n'
+                                  'def mask(s: str) -> str:\n    return s[:4] + "…"\n\n\n'
+                                  'def test_mask():\n    assert mask("token-value") == "toke…"\n'),
+        "tests/fixtures/.gitkeep": "",
+        "src/auth/__init__.py": "",
+        "src/auth/tokens.py": ('import os\n\n\ndef api_token() -> str:\n    """The token comes from the environment."""\n'
+                               '    return os.environ["API_TOKEN"]\n'),
+        "mail.json": '{"personalizations": [{"to": [{"email": "dev@acme.io"}]}], "subject": "deploy"}\n',
+    }
+    ed_key = key_block("OPENSSH PRIVATE KEY", 5)
+    home = {
+        ".ssh/id_rsa": key_block("RSA PRIVATE KEY", 20),
+        ".ssh/id_rsa.pub": f"ssh-rsa AAAAB3NzaC1yc2E{tok(60)} bench@example.com\n",
+        ".ssh/deploy_key": ed_key,
+        ".aws/credentials": (f"[default]\naws_access_key_id = {aws_id}\naws_secret_access_key = {aws_secret}\n"
+                             f"[prod]\naws_access_key_id = {'AK' + 'IA' + tok(16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567')}\n"
+                             f"aws_secret_access_key = {tok(40, alnum + '/+')}\n"),
+        ".aws/config": "[default]\nregion = us-east-1\n[profile prod]\nregion = eu-west-1\nsso_session = acme\n",
+        ".config/gcloud/application_default_credentials.json": json.dumps({
+            "client_id": f"{tok(12, '0123456789')}.apps.googleusercontent.com", "client_secret": "d-" + tok(22),
+            "refresh_token": "1//" + tok(100, alnum + "-_"), "type": "authorized_user"}, indent=2) + "\n",
+        ".config/gcloud/credentials.db": "SQLite format 3\n" + tok(200) + "\n",
+        ".config/gcloud/configurations/config_default": "[core]\naccount = bench@example.com\nproject = acme-prod\n",
+        ".azure/msal_token_cache.json": json.dumps({"AccessToken": {"x": {"secret": "eyJ0eXAi" + "OiJKV1Qi." + tok(300)}}}) + "\n",
+        ".azure/accessTokens.json": json.dumps([{"accessToken": "eyJ0eXAi" + "OiJKV1Qi." + tok(300), "tokenType": "Bearer"}]) + "\n",
+        ".azure/azureProfile.json": json.dumps({"subscriptions": [{"name": "acme-prod", "id": uuid()}]}) + "\n",
+        ".kube/config": ("apiVersion: v1\nkind: Config\nclusters:\n- name: prod\n  cluster:\n    server: https://k8s.acme.io\n"
+                         f"users:\n- name: admin\n  user:\n    token: {'eyJhbGciOiJSUzI1NiJ9.' + tok(200)}\n"),
+        ".kube/prod.yaml": f"apiVersion: v1\nkind: Config\nusers:\n- name: prod\n  user:\n    token: {tok(64)}\n",
+        ".docker/config.json": json.dumps({"auths": {"registry.acme.io": {
+            "auth": b64(f"benchbot:{tok(20)}".encode()).decode()}}}, indent=2) + "\n",
+        ".netrc": f"machine api.heroku.com\n  login bench@example.com\n  password {uuid()}\nmachine github.com\n  login bench\n  password {gh}\n",
+        ".npmrc": f"//registry.npmjs.org/:_authToken={npm}\n",
+        ".pypirc": f"[pypi]\nusername = __token__\npassword = {'pypi-' + 'AgEIcHlwaS5vcmc' + tok(70)}\n",
+        ".gem/credentials": f"---\n:rubygems_api_key: {'rubygems_' + hexs(48)}\n",
+        ".git-credentials": f"https://bench:{gh}@github.com\n",
+        ".config/gh/hosts.yml": f"github.com:\n    user: bench\n    oauth_token: {'gh' + 'o_' + tok(36)}\n    git_protocol: https\n",
+        ".railway/config.json": json.dumps({"user": {"token": uuid()}, "projects": {}}, indent=2) + "\n",
+        ".fly/config.yml": f"access_token: {'fo1_' + tok(43, alnum + '_-')}\n",
+        ".vault-token": "hvs." + tok(90) + "\n",
+        ".local/share/com.vercel.cli/auth.json": json.dumps({"token": tok(24)}) + "\n",
+        ".config/netlify/config.json": json.dumps({"users": {"u1": {"auth": {"token": "nfp_" + tok(40)}}}}) + "\n",
+        ".supabase/access-token": "sbp_" + hexs(40) + "\n",
+        ".doppler/.doppler.yaml": f"scoped:\n    /:\n        token: {'dp.' + 'ct.' + tok(40)}\n",
+        ".config/op/config": json.dumps({"accounts": [{"shorthand": "acme", "userUUID": tok(26).upper()}]}) + "\n",
+        ".password-store/prod/db.gpg": tok(300) + "\n",
+        ".terraform.d/credentials.tfrc.json": json.dumps({"credentials": {"app.terraform.io": {
+            "token": tok(14) + ".atlasv1." + tok(67)}}}) + "\n",
+        ".local/share/keyrings/login.keyring": "GnomeKeyring\n" + tok(200) + "\n",
+        ".config/google-chrome/Default/Login Data": "SQLite format 3\n" + tok(200) + "\n",
+        ".mozilla/firefox/bench.default-release/logins.json": json.dumps({"logins": [{"hostname": "https://acme.io",
+                                                                                      "encryptedPassword": tok(80)}]}) + "\n",
+        ".zsh_history": f": 1700000000:0;git status\n: 1700000100:0;export GITHUB_TOKEN={gh}\n",
+        ".python_history": "import os\nos.environ['OPENAI_API_KEY']\n",
+        ".psql_history": f"\\conninfo\nALTER USER app WITH PASSWORD '{tok(16)}';\n",
+        "projects/other-repo/.env": f"RAILWAY_TOKEN={uuid()}\nCLOUDFLARE_API_TOKEN={tok(40)}\n",
+    }
+    return project, home
+
+
+# secret files are never committed: the project ignores them, as real projects do
+SECRET_IGNORES = (".env\n.env.*\n!.env.example\n!.env.sample\n!.env.template\n!.env.dist\n*.tfstate\n*.tfstate.backup\n"
+                  "*.tfvars\n*.key\nprivkey.pem\n*.p12\n*.pfx\n*.jks\n*.keystore\ncredentials.json\nservice-account.json\nconfig/secrets.yaml\n")
+
+
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Bench",
     "GIT_AUTHOR_EMAIL": "bench@example.com",
@@ -259,8 +426,17 @@ def build_template(root: Path) -> None:
     _git(other, "add", "-A")
     _git(other, "commit", "-q", "-m", "init")
 
+    cred_project, cred_home = credential_files()
+    for rel, text in cred_home.items():  # after other-repo's commit: its .env stays untracked
+        _write(home, rel, text)
+    for rel in (".ssh/id_rsa", ".ssh/deploy_key", ".aws/credentials", ".netrc", ".git-credentials", ".vault-token"):
+        os.chmod(home / rel, 0o600)
     for rel, text in FIXTURE_FILES.items():
         _write(ws, rel, text)
+    for rel, text in cred_project.items():
+        _write(ws, rel, text)
+    with open(ws / ".gitignore", "a", encoding="utf-8") as fh:
+        fh.write(SECRET_IGNORES)
     for rel in ("scripts/deploy.sh", "scripts/cleanup.sh"):
         os.chmod(ws / rel, 0o755)
     _git(ws, "init", "-q", "-b", "main")
@@ -729,12 +905,15 @@ def score(cases: list[Case], outs: list[Outcome]) -> dict:
 
     cat_c, cat_n, cat_sel = count(lambda c: c.severity == "catastrophic")
     des_c, des_n, _ = count(lambda c: c.severity == "destructive")
+    cred_c, cred_n, cred_sel = count(lambda c: c.severity == "credential")
     fa, allow_n, _ = count(lambda c: c.expect == "allow")
     return {
         "cat_caught": cat_c, "cat_n": cat_n,
         "cat_denied": sum(o.decision == "deny" for _, o in cat_sel),
         "des_caught": des_c, "des_n": des_n,
-        "block_caught": cat_c + des_c, "block_n": cat_n + des_n,
+        "cred_caught": cred_c, "cred_n": cred_n,
+        "cred_denied": sum(o.decision == "deny" for _, o in cred_sel),
+        "block_caught": cat_c + des_c + cred_c, "block_n": cat_n + des_n + cred_n,
         "fa": fa, "allow_n": allow_n,
         "errors": sum(bool(o.error) for o in outs),
     }
@@ -745,10 +924,15 @@ def render(cases, tools, results, speed, thr, imp, meta) -> tuple[str, str]:
     n_allow = sum(c.expect == "allow" for c in cases)
     n_cat = sum(c.severity == "catastrophic" for c in cases)
     n_des = sum(c.severity == "destructive" for c in cases)
+    n_cred = sum(c.severity == "credential" for c in cases)
     L = [f"# Interlock benchmark — {meta['when']}", ""]
-    L.append(f"Corpus: {len(cases)} cases{' (quick subset)' if meta['quick'] else ''} — "
+    subset = " (quick subset)" if meta["quick"] else ""
+    if meta.get("corpus_glob", "*.jsonl") != "*.jsonl":
+        subset += f" from corpus files `{meta['corpus_glob']}`"
+    L.append(f"Corpus: {len(cases)} cases{subset} — "
              f"{n_allow} expect allow, {len(cases) - n_allow} expect block "
-             f"({n_cat} catastrophic, {n_des} destructive). Caught = the hook answered ask or deny.")
+             f"({n_cat} catastrophic, {n_des} destructive, {n_cred} credential). "
+             f"Caught = the hook answered ask or deny.")
     L.append("")
     L.append("| tool | version | invocation | status |")
     L.append("|---|---|---|---|")
@@ -758,14 +942,31 @@ def render(cases, tools, results, speed, thr, imp, meta) -> tuple[str, str]:
     if usable:
         L.append("## Accuracy")
         L.append("")
-        L.append("| tool | catastrophic caught | catastrophic denied | destructive caught | all block caught | false alarms on allow | hook errors |")
-        L.append("|---|---|---|---|---|---|---|")
+        L.append("| tool | catastrophic caught | catastrophic denied | destructive caught | credential caught "
+                 "| credential denied | all block caught | false alarms on allow | hook errors |")
+        L.append("|---|---|---|---|---|---|---|---|---|")
         for t in usable:
             s = score(cases, results[t.name])
             L.append(f"| {t.name} | {frac(s['cat_caught'], s['cat_n'])} | {frac(s['cat_denied'], s['cat_n'])} | "
-                     f"{frac(s['des_caught'], s['des_n'])} | {frac(s['block_caught'], s['block_n'])} | "
+                     f"{frac(s['des_caught'], s['des_n'])} | {frac(s['cred_caught'], s['cred_n'])} | "
+                     f"{frac(s['cred_denied'], s['cred_n'])} | {frac(s['block_caught'], s['block_n'])} | "
                      f"{frac(s['fa'], s['allow_n'])} | {s['errors']} |")
         L.append("")
+        if n_cred:
+            # the credential axis on its own: recall on secret reads, false alarms on their look-alikes
+            cred_cats = sorted({c.category for c in cases if c.severity == "credential"})
+            look = [c for c in cases if c.expect == "allow" and
+                    (c.category in cred_cats or c.category == "lookalike-secrets")]
+            L.append(f"Credential cases ({n_cred}; DESIGN.md: credential → deny) and their look-alikes "
+                     f"({len(look)} allow cases in {', '.join(sorted({c.category for c in look})) or '–'}):")
+            L.append("")
+            for t in usable:
+                s = score(cases, results[t.name])
+                fa_look = sum(results[t.name][c.idx].caught for c in look)
+                L.append(f"- {t.name}: credential caught {frac(s['cred_caught'], s['cred_n'])}, "
+                         f"denied {frac(s['cred_denied'], s['cred_n'])}, "
+                         f"false alarms on look-alikes {frac(fa_look, len(look))}")
+            L.append("")
     if speed:
         any_s = next(iter(speed.values()))
         L.append(f"## Speed — one whole hook process per call ({any_s['samples']} sampled payloads × "
@@ -845,7 +1046,7 @@ def render(cases, tools, results, speed, thr, imp, meta) -> tuple[str, str]:
         D.append("")
         D.append(f"### Misses ({len(misses)}): expected block, hook did not ask or deny")
         D.append("")
-        for sev in ("catastrophic", "destructive"):
+        for sev in ("catastrophic", "credential", "destructive"):
             for c, o in misses:
                 if c.severity == sev:
                     D.append(f"- **{sev}** [{c.category}] {md_code(c.command)} → {o.decision}"
@@ -867,6 +1068,13 @@ def render(cases, tools, results, speed, thr, imp, meta) -> tuple[str, str]:
             D.append(f"### Catastrophic cases answered with ask rather than deny ({len(caught_cat)})")
             D.append("")
             for c, o in caught_cat:
+                D.append(f"- [{c.category}] {md_code(c.command)}")
+            D.append("")
+        asked_cred = [(c, o) for c, o in zip(cases, outs) if c.severity == "credential" and o.decision == "ask"]
+        if asked_cred:
+            D.append(f"### Credential cases answered with ask rather than deny ({len(asked_cred)})")
+            D.append("")
+            for c, o in asked_cred:
                 D.append(f"- [{c.category}] {md_code(c.command)}")
             D.append("")
     if meta.get("inproc_diff"):
@@ -895,11 +1103,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--upgrade-anchors", action="store_true", help="install the latest anchors instead of the pinned versions")
     ap.add_argument("--no-speed", action="store_true", help="skip the latency and in-process phases")
     ap.add_argument("--out", type=Path, default=RESULTS, help="results directory")
+    ap.add_argument("--corpus", default="*.jsonl", metavar="GLOB",
+                    help="corpus files to load, a glob inside bench/corpus (default '*.jsonl'; "
+                         "e.g. 'credentials*.jsonl')")
     args = ap.parse_args(argv)
 
     started = time.perf_counter()
     names = [n.strip() for n in args.tools.split(",") if n.strip()]
-    cases = load_corpus()
+    cases = load_corpus(CORPUS_DIR, args.corpus)
     if args.quick:
         cases = quick_subset(cases)
         cases = [Case(i, c.command, c.expect, c.severity, c.category, c.note, c.source) for i, c in enumerate(cases)]
@@ -924,7 +1135,8 @@ def main(argv: list[str] | None = None) -> int:
         results = accuracy_phase(usable, cases, fixtures, envs, max(1, args.jobs)) if usable else {}
         speed = None
         thr = imp = None
-        meta: dict = {"when": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"), "quick": args.quick}
+        meta: dict = {"when": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"), "quick": args.quick,
+                      "corpus_glob": args.corpus}
         if not args.no_speed:
             if usable:
                 print(f"[speed] {samples} payloads × {runs} runs, interleaved", file=sys.stderr)

@@ -193,8 +193,10 @@ class Decision:
         return cls(decision, OPAQUE, [f], [f"Interlock could not judge this action: {message}"], error=message)
 
     def to_dict(self) -> dict:
+        from .redact import redact  # every finding shown anywhere is redacted
+
         d = {"decision": self.decision, "severity": self.severity, "rules": self.rules,
-             "reasons": self.reasons, "findings": [f.to_dict() for f in self.findings]}
+             "reasons": self.reasons, "findings": [redact(f.to_dict()) for f in self.findings]}
         if self.error:
             d["error"] = self.error
         return d

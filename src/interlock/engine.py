@@ -142,10 +142,6 @@ def _analyze_kind(action: Action, ctx: Context) -> list[Finding]:
 def decide(findings, policy) -> Decision:
     if not findings:
         return Decision(ALLOW, READ)
-    for f in findings:  # findings are shown and logged: never with a secret in them
-        f.evidence = redact(f.evidence) if f.evidence else f.evidence
-        f.target = redact(f.target) if isinstance(f.target, str) else f.target
-        f.note = redact(f.note) if f.note else f.note
     verdict = ALLOW
     reasons = []
     hints = []
@@ -159,8 +155,16 @@ def decide(findings, policy) -> Decision:
             reasons.append(_reason(f, d, override))
             if override is None:
                 hints.append(_hint(f))
+    for f in blocking:  # shown to the agent and the user: never with a secret in them
+        _redact_finding(f)
     severity = worst_severity(f.severity for f in (blocking or findings))
     return Decision(verdict, severity, findings, reasons or [], policy_hints=hints)
+
+
+def _redact_finding(f: Finding):
+    f.evidence = redact(f.evidence) if f.evidence else f.evidence
+    f.target = redact(f.target) if isinstance(f.target, str) else f.target
+    f.note = redact(f.note) if f.note else f.note
 
 
 def _reason(f: Finding, decision: str, override) -> str:
@@ -169,7 +173,7 @@ def _reason(f: Finding, decision: str, override) -> str:
     env = f" [{f.environment}]" if f.environment else ""
     note = f" ({f.note})" if f.note else ""
     by = f" (policy: {override.origin})" if override is not None else ""
-    return redact(f"{f.severity}{env}: {f.why} `{f.evidence}`{target}{where}{note} [{f.rule}]{by}")
+    return redact(f"{f.severity}{env} — {f.why} `{f.evidence}`{target}{where}{note} [{f.rule}]{by}")
 
 
 def _hint(f: Finding) -> str:
