@@ -64,7 +64,7 @@ def _cli(argv) -> int:
                    help="read one hook payload or {\"command\", \"cwd\"} per line on stdin; print one decision per line")
 
     h = sub.add_parser("hook", help="run as an agent hook (reads the agent's JSON on stdin)")
-    h.add_argument("agent", choices=["claude-code", "cursor"])
+    h.add_argument("agent", choices=["claude-code", "cursor", "codex", "gemini", "copilot", "windsurf"])
 
     rl = sub.add_parser("rules", help="list the rule catalogue")
     rl.add_argument("--json", action="store_true")

@@ -17,6 +17,10 @@ DEFAULT_BUDGET_MS = 2000
 ADAPTERS = {
     "claude-code": "interlock.adapters.claude_code",
     "cursor": "interlock.adapters.cursor",
+    "codex": "interlock.adapters.codex",
+    "gemini": "interlock.adapters.gemini",
+    "copilot": "interlock.adapters.copilot",
+    "windsurf": "interlock.adapters.windsurf",
 }
 
 
@@ -128,13 +132,22 @@ def run_hook(agent: str, stdin=None, stdout=None, env=None) -> int:
             out = adapter.emergency(f"{type(e).__name__}: {e}")
         except Exception:
             out = '{"error": "interlock failed"}'
+    code = 0
+    if isinstance(out, tuple):  # (stdout, stderr, exit code) for agents that read exit codes (Windsurf)
+        out, err, code = out
+        if err:
+            try:
+                sys.stderr.write(err if err.endswith("\n") else err + "\n")
+                sys.stderr.flush()
+            except Exception:
+                pass
     if out:
         try:
             stdout.write(out if out.endswith("\n") else out + "\n")
             stdout.flush()
         except Exception:
             pass
-    return 0
+    return code
 
 
 def _parse_json(raw: bytes):

@@ -14,6 +14,18 @@ def _finding(rule_id, action, target, effect):
 
 
 def analyze(action, ctx):
+    paths = action.payload.get("paths")
+    deletes = action.payload.get("deletes")
+    if paths is not None or deletes is not None:
+        # several files in one action (a Codex apply_patch): judge each
+        from ..actions import Action
+
+        out = []
+        for p in paths or ():
+            out += analyze(Action(action.kind, {"path": p}, cwd=action.cwd, tool=action.tool), ctx)
+        for p in deletes or ():
+            out += analyze(Action(action.kind, {"path": p, "op": "delete"}, cwd=action.cwd, tool=action.tool), ctx)
+        return out
     path = action.payload.get("path") or ""
     if not path:
         return []
