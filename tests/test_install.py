@@ -86,3 +86,40 @@ def test_init_refuses_broken_json(workspace, env):
     p = run(["init", "--agent", "claude-code"], env, workspace)
     assert p.returncode != 0 and "not valid JSON" in p.stderr
     assert open(os.path.join(workspace, ".claude", "settings.json")).read() == "{broken"
+
+
+def test_init_other_agents_roundtrip(workspace, env):
+    import shutil
+
+    os.makedirs(os.path.join(workspace, ".gemini"))
+    gem = os.path.join(workspace, ".gemini", "settings.json")
+    with open(gem, "w") as f:
+        json.dump({"theme": "dark", "hooks": {"BeforeTool": [{"matcher": "write_file",
+                                                               "hooks": [{"type": "command", "command": "x.sh"}]}]}}, f)
+    before = json.load(open(gem))
+    args = ["--agent", "codex", "--agent", "gemini", "--agent", "copilot", "--agent", "windsurf"]
+    p = run(["init"] + args, env, workspace)
+    assert p.returncode == 0, p.stderr
+    assert "/hooks" in p.stdout  # the Codex trust reminder
+    codex = json.load(open(os.path.join(workspace, ".codex", "hooks.json")))
+    assert codex["hooks"]["PreToolUse"][0]["hooks"][0]["command"].endswith("hook codex")
+    g = json.load(open(gem))
+    assert g["theme"] == "dark" and g["hooks"]["BeforeTool"][0]["matcher"] == "write_file"
+    assert g["hooks"]["BeforeTool"][1]["hooks"][0]["timeout"] == 10000
+    cop = json.load(open(os.path.join(workspace, ".github", "hooks", "interlock.json")))
+    assert cop["version"] == 1 and cop["hooks"]["preToolUse"][0]["bash"].endswith("hook copilot")
+    ws = json.load(open(os.path.join(workspace, ".windsurf", "hooks.json")))
+    assert set(ws["hooks"]) == {"pre_run_command", "pre_read_code", "pre_write_code", "pre_mcp_tool_use"}
+    # idempotent
+    p = run(["init"] + args, env, workspace)
+    assert p.stdout.count("no change") == 4
+    # the installed Windsurf command really blocks with exit 2
+    cmd = ws["hooks"]["pre_run_command"][0]["command"]
+    r = subprocess.run(cmd, shell=True, env=env, capture_output=True, text=True,
+                       input=json.dumps({"agent_action_name": "pre_run_command",
+                                         "tool_info": {"command_line": "rm -rf ~", "cwd": workspace}}))
+    assert r.returncode == 2
+    p = run(["uninstall"] + args, env, workspace)
+    assert json.load(open(gem)) == before
+    assert "hooks" not in json.load(open(os.path.join(workspace, ".codex", "hooks.json")))
+    shutil.rmtree(os.path.join(workspace, ".github"))

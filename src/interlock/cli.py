@@ -86,8 +86,9 @@ def _cli(argv) -> int:
         i.add_argument("--user", action="store_true", help="the user's settings (~/.claude, ~/.cursor) "
                                                            "instead of the project's")
         i.add_argument("--project", default=None, help="project directory (default: git top-level of cwd)")
-        i.add_argument("--agent", action="append", choices=["claude-code", "cursor"],
-                       help="only this agent (repeatable; default: both)")
+        i.add_argument("--agent", action="append",
+                       choices=["claude-code", "cursor", "codex", "gemini", "copilot", "windsurf"],
+                       help="only this agent (repeatable; default: claude-code and cursor)")
         i.add_argument("--dry-run", action="store_true", help="show the change without writing")
         if name == "init":
             i.add_argument("--redact-output", action="store_true",

@@ -39,8 +39,96 @@ def interlock_command() -> str:
     return f"{shlex.quote(sys.executable)} -m interlock"
 
 
+AGENTS = ("claude-code", "cursor", "codex", "gemini", "copilot", "windsurf")
+
+
 def _is_ours(cmd: str) -> bool:
-    return isinstance(cmd, str) and "interlock" in cmd and (" hook claude-code" in cmd or " hook cursor" in cmd)
+    return isinstance(cmd, str) and "interlock" in cmd and any(f" hook {a}" in cmd for a in AGENTS)
+
+
+def _grouped(event, matcher, handler):
+    """Claude-shaped settings (event → [{matcher, hooks: [handler]}]), used by Codex and Gemini CLI too."""
+    def fn(existing: dict, base_cmd: str, remove=False, redact_output=False) -> dict:
+        s = json.loads(json.dumps(existing))
+        hooks = s.get("hooks") if isinstance(s.get("hooks"), dict) else None
+        if hooks is None:
+            if remove:
+                return s
+            hooks = s["hooks"] = {}
+        kept, present = [], False
+        for g in hooks.get(event, []):
+            if not isinstance(g, dict):
+                kept.append(g)
+                continue
+            hs = [h for h in g.get("hooks", []) if not _is_ours(h.get("command", ""))]
+            if len(hs) != len(g.get("hooks", [])):
+                present = True
+                if remove:
+                    if hs:
+                        kept.append(dict(g, hooks=hs))
+                    continue
+            kept.append(g)
+        if not remove and not present:
+            kept.append({"matcher": matcher, "hooks": [handler(base_cmd)]})
+        if kept:
+            hooks[event] = kept
+        else:
+            hooks.pop(event, None)
+        if not hooks:
+            s.pop("hooks", None)
+        return s
+    return fn
+
+
+codex_hooks = _grouped("PreToolUse", "^(Bash|apply_patch|Edit|Write|mcp__.*)$",
+                       lambda b: {"type": "command", "command": f"{b} hook codex", "timeout": 30,
+                                  "statusMessage": "Interlock"})
+gemini_settings = _grouped("BeforeTool",
+                           "run_shell_command|read_file|read_many_files|write_file|replace|glob|grep_search|"
+                           "web_fetch|mcp_.*",
+                           lambda b: {"name": "interlock", "type": "command", "command": f"{b} hook gemini",
+                                      "timeout": 10000})
+
+
+def copilot_hooks(existing: dict, base_cmd: str, remove=False, redact_output=False) -> dict:
+    """.github/hooks/interlock.json: a file of our own."""
+    s = json.loads(json.dumps(existing))
+    s.setdefault("version", 1)
+    hooks = s.setdefault("hooks", {})
+    entries = [e for e in hooks.get("preToolUse", []) if isinstance(e, dict)]
+    others = [e for e in entries if not _is_ours(e.get("bash", "") or e.get("command", ""))]
+    if remove:
+        if others:
+            hooks["preToolUse"] = others
+        else:
+            hooks.pop("preToolUse", None)
+        if not hooks:
+            s.pop("hooks")
+        return s
+    if len(others) == len(entries):
+        others.append({"type": "command", "bash": f"{base_cmd} hook copilot", "timeoutSec": 30})
+        hooks["preToolUse"] = others
+    return s
+
+
+def windsurf_hooks(existing: dict, base_cmd: str, remove=False, redact_output=False) -> dict:
+    s = json.loads(json.dumps(existing))
+    hooks = s.setdefault("hooks", {})
+    for event in ("pre_run_command", "pre_read_code", "pre_write_code", "pre_mcp_tool_use"):
+        entries = [e for e in hooks.get(event, []) if isinstance(e, dict)]
+        others = [e for e in entries if not _is_ours(e.get("command", ""))]
+        if remove:
+            if others:
+                hooks[event] = others
+            else:
+                hooks.pop(event, None)
+            continue
+        if len(others) == len(entries):
+            others.append({"command": f"{base_cmd} hook windsurf", "show_output": True})
+            hooks[event] = others
+    if remove and not hooks:
+        s.pop("hooks")
+    return s
 
 
 REDACT_MATCHER = "Bash|Read|Grep|WebFetch|mcp__.*"
@@ -169,6 +257,16 @@ def run(args, remove: bool) -> int:
         targets.append((os.path.join(root, ".claude", "settings.json"), claude_settings))
     if "cursor" in agents:
         targets.append((os.path.join(root, ".cursor", "hooks.json"), cursor_hooks))
+    if "codex" in agents:
+        targets.append((os.path.join(root, ".codex", "hooks.json"), codex_hooks))
+    if "gemini" in agents:
+        targets.append((os.path.join(root, ".gemini", "settings.json"), gemini_settings))
+    if "copilot" in agents:
+        targets.append((os.path.join(home, ".copilot", "hooks", "interlock.json") if args.user else
+                        os.path.join(root, ".github", "hooks", "interlock.json"), copilot_hooks))
+    if "windsurf" in agents:
+        targets.append((os.path.join(home, ".codeium", "windsurf", "hooks.json") if args.user else
+                        os.path.join(root, ".windsurf", "hooks.json"), windsurf_hooks))
     changed = 0
     for path, fn in targets:
         data, old_text = _load(path)
@@ -194,6 +292,9 @@ def run(args, remove: bool) -> int:
         print(f"{path}: {'removed Interlock hooks' if remove else 'installed Interlock hooks'}")
     if args.dry_run and changed:
         print("(dry run: nothing written)")
-    if not remove and not args.dry_run and changed and "claude-code" in agents:
-        print("Claude Code picks up the change automatically; Cursor may need a restart.")
+    if not remove and not args.dry_run and changed:
+        if "claude-code" in agents:
+            print("Claude Code picks up the change automatically; Cursor may need a restart.")
+        if "codex" in agents:
+            print("Codex runs a new hook only after you trust it: open /hooks in Codex and approve Interlock's.")
     return 0
