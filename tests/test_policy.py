@@ -141,3 +141,14 @@ def test_policy_command_reports_validity(workspace, env):
     write(user_policy(env), '[decisions]\nwrite = "nope"\n')
     p = subprocess.run(interlock_exe() + ["policy", "--cwd", workspace], env=env, capture_output=True, text=True)
     assert p.returncode == 2 and "decisions.write" in p.stderr
+
+
+def test_secret_exemptions_and_extras(workspace, home, env):
+    assert decide("cat .env", workspace, home, env).decision == "deny"
+    # a project cannot exempt its own .env unless the user trusts it
+    write(project_policy(workspace), '[secrets]\nexempt = [".env"]\nextra = ["config/master.key"]\n')
+    assert decide("cat .env", workspace, home, env).decision == "deny"
+    assert decide("cat config/master.key", workspace, home, env).decision == "deny"  # extras always tighten
+    write(user_policy(env), f'[trust]\nprojects = ["{workspace}"]\n')
+    assert decide("cat .env", workspace, home, env).decision == "allow"
+    assert decide("cat .env.production", workspace, home, env).decision == "deny"
