@@ -63,3 +63,37 @@ def test_demo_and_help(env):
     assert p.returncode == 0 and "DENY" in p.stdout and "allow" in p.stdout
     p = run([], env)
     assert "check" in p.stdout and "init" in p.stdout
+
+
+def test_doctor_before_and_after_init(workspace, env):
+    p = run(["doctor", "--json"], env, cwd=workspace)
+    d = json.loads(p.stdout)
+    assert d["status"] == "warn" and any("no agent hooks" in c["check"] for c in d["checks"])
+    assert any(c["check"].startswith("hook round trip") and c["status"] == "ok" for c in d["checks"])
+    run(["init", "--agent", "claude-code"], env, cwd=workspace)
+    d = json.loads(run(["doctor", "--json"], env, cwd=workspace).stdout)
+    assert d["status"] == "ok", d
+    import os
+
+    with open(os.path.join(env["XDG_CONFIG_HOME"], "interlock", "policy.toml") if os.path.isdir(
+            os.path.join(env["XDG_CONFIG_HOME"], "interlock")) else _mk(env), "w") as f:
+        f.write("[decisions]\nwrite = 'sometimes'\n")
+    p = run(["doctor"], env, cwd=workspace)
+    assert p.returncode == 1 and "policy invalid" in p.stdout
+
+
+def _mk(env):
+    import os
+
+    d = os.path.join(env["XDG_CONFIG_HOME"], "interlock")
+    os.makedirs(d, exist_ok=True)
+    return os.path.join(d, "policy.toml")
+
+
+def test_stats_counts_rules(workspace, env):
+    for cmd in ("rm -rf src", "rm -rf src", "rm -rf ~", "ls"):
+        run(["hook", "claude-code"], env, stdin=json.dumps({"hook_event_name": "PreToolUse", "tool_name": "Bash",
+                                                            "cwd": workspace, "tool_input": {"command": cmd}}))
+    d = json.loads(run(["stats", "--json"], env).stdout)
+    assert d["records"] == 4
+    assert d["rules"]["fs.delete-source"] == {"ask": 2} and d["rules"]["fs.delete-home"] == {"deny": 1}

@@ -98,6 +98,12 @@ def _cli(argv) -> int:
                          add_help=False)
     sec.add_argument("rest", nargs=argparse.REMAINDER)
 
+    doc = sub.add_parser("doctor", help="check hook registrations, policy, parsers, audit chain and a real hook call")
+    doc.add_argument("--json", action="store_true")
+    st = sub.add_parser("stats", help="how often each rule asked or denied (to tune the policy)")
+    st.add_argument("--since", help="e.g. 7d, 24h")
+    st.add_argument("--json", action="store_true")
+
     sub.add_parser("demo", help="show Interlock judging a few commands (nothing is run)")
     pol = sub.add_parser("policy", help="validate and show the effective policy")
     pol.add_argument("--cwd", default=None)
@@ -463,6 +469,38 @@ def _vault_move(rest) -> int:
     for m in moved:
         print(f"{rest[0]}:{m['line']}: moved to the vault as {m['name']}")
     print(f"{len(moved)} secret(s) moved; the file now holds interlock-vault:// references")
+    return 0
+
+
+def _cmd_doctor(args) -> int:
+    from . import doctor
+    from .analysis.paths import find_workspace
+
+    return doctor.run(find_workspace(os.getcwd()), os.path.expanduser("~"), as_json=args.json)
+
+
+def _cmd_stats(args) -> int:
+    import json
+    from collections import Counter, defaultdict
+
+    from .audit import AuditLog
+    from .policy import state_dir
+
+    recs = AuditLog(state_dir()).records(since=_parse_since(args.since), limit=10_000_000)
+    per = defaultdict(Counter)
+    for r in recs:
+        for rule in json.loads(r["rules"] or "[]"):
+            per[rule][r["decision"]] += 1
+    rows = sorted(per.items(), key=lambda kv: -(kv[1]["ask"] + kv[1]["deny"]))
+    if args.json:
+        print(json.dumps({"records": len(recs), "rules": {k: dict(v) for k, v in rows}}, indent=2))
+        return 0
+    print(f"{len(recs)} decisions" + (f" since {args.since}" if args.since else ""))
+    print(f"{'rule':36} {'ask':>6} {'deny':>6} {'allow':>6}")
+    for rule, c in rows:
+        print(f"{rule:36} {c['ask']:>6} {c['deny']:>6} {c['allow']:>6}")
+    if rows:
+        print("\nA rule that asks often for work you always approve: give it a [[rules]] entry in your policy.")
     return 0
 
 

@@ -1508,7 +1508,7 @@ def kubectl(a, cmd, scope):
 # --- Interlock itself -------------------------------------------------------------------------
 
 SAFE_INTERLOCK = frozenset({"check", "log", "rules", "explain", "doctor", "version", "--version", "--help", "-h",
-                            "help", "hook", "status", "pending"})
+                            "help", "hook", "status", "pending", "stats", "demo", "policy"})
 
 
 @handles("interlock")
