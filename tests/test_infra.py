@@ -51,7 +51,7 @@ CASES = [
     ("kubectl apply -f k8s/", "allow", None),
     ("kubectl apply --prune -l app=web -f k8s/", "ask", "infra.kube-apply-prune"),
     ("kubectl replace --force -f deploy.yaml", "ask", "infra.kube-replace-force"),
-    ("kubectl drain worker-2 --ignore-daemonsets", "allow", "infra.kube-disrupt"),
+    ("kubectl drain worker-2 --ignore-daemonsets", "ask", "infra.kube-disrupt-prod"),
     ("kubectl scale deploy/api --replicas=0", "allow", "infra.kube-disrupt"),
     ("kubectl scale deploy/api --replicas=2", "allow", None),
     ("kubectl rollout undo deploy/api", "allow", "infra.kube-disrupt"),

@@ -1,63 +1,92 @@
-"""HTTP requests inside commands (curl, wget, httpie/xh): method, URL, body — and what
-a GraphQL body would do.  The incident was one ``curl`` carrying a ``volumeDelete``
-mutation; the request is judged, not the command text.
+"""HTTP requests: method, URL, body — and what the request would do to a provider.
 
-GraphQL bodies are parsed with graphql-core, imported only when a body looks like
-GraphQL.  Provider knowledge lives in ``GRAPHQL_CATALOGUE`` as data.
+The incident was one request carrying a Railway ``volumeDelete`` GraphQL mutation; the
+request is judged, not the command text.  Requests come from curl/wget/httpie command
+lines (parsed here), from inline code (``inline.py`` emits ``http`` effects) and from
+cloud MCP tools (``mcp_cloud.py``).
+
+Provider knowledge is data: ``http_catalogue.toml`` (REST host + method + path/action
+patterns, GraphQL mutations per provider), loaded on the first request judged.
+GraphQL bodies are parsed with graphql-core, imported only when a body looks like GraphQL.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from urllib.parse import parse_qs, urlsplit
 
 from .paths import UNKNOWN_MARK as U
 
-# provider host pattern → {mutation name: (severity, why)}
-GRAPHQL_CATALOGUE = {
-    "railway": (re.compile(r"(^|\.)backboard\.railway\.(app|com)$"), {
-        "volumeDelete": ("catastrophic", "deletes a Railway volume and the backups stored in it"),
-        "volumeInstanceBackupDelete": ("catastrophic", "deletes a Railway volume backup"),
-        "volumeInstanceBackupRestore": ("destructive", "restores a backup over the live volume"),
-        "volumeInstanceBackupScheduleUpdate": ("destructive", "changes or disables a volume's backup schedule"),
-        "serviceDelete": ("catastrophic", "deletes a Railway service"),
-        "environmentDelete": ("catastrophic", "deletes a Railway environment and its services"),
-        "projectDelete": ("catastrophic", "deletes a Railway project"),
-        "projectTransferInitiate": ("catastrophic", "transfers a Railway project to another owner"),
-        "projectTransferConfirm": ("catastrophic", "transfers a Railway project to another owner"),
-        "projectTransferToTeam": ("catastrophic", "transfers a Railway project to another team"),
-        "pluginDelete": ("catastrophic", "deletes a Railway database plugin"),
-        "deploymentRemove": ("destructive", "removes a Railway deployment"),
-        "variableDelete": ("destructive", "deletes an environment variable"),
-        "variableCollectionUpsert": ("destructive", "replaces environment variables"),
-        "customDomainDelete": ("destructive", "deletes a custom domain"),
-        "serviceInstanceRedeploy": ("write", "redeploys a service"),
-    }),
-    "github": (re.compile(r"(^|\.)api\.github\.com$"), {
-        "deleteRef": ("destructive", "deletes a git ref"),
-        "deleteBranchProtectionRule": ("destructive", "removes branch protection"),
-        "updateBranchProtectionRule": ("destructive", "changes branch protection"),
-        "deleteProjectV2": ("destructive", "deletes a project"),
-        "archiveRepository": ("destructive", "archives a repository"),
-        "transferRepository": ("catastrophic", "transfers a repository"),
-        "deleteEnvironment": ("destructive", "deletes a deployment environment"),
-    }),
-}
+_CATALOGUE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "http_catalogue.toml")
+_CAT = None
+_MAX_PARSE = 1_000_000      # bodies larger than this are scanned, not parsed
+_PROD = re.compile(r"(?i)(^|[^a-z0-9])(prod|production|live|prd)([^a-z0-9]|$)")
+
+
+class _Entry:
+    __slots__ = ("id", "provider", "host", "methods", "path", "action", "body", "severity", "why", "hits", "misses")
+
+
+class _Provider:
+    __slots__ = ("provider", "host", "mutations", "hits", "misses")
+
+
+def catalogue():
+    """(REST entries, GraphQL providers), compiled once from ``http_catalogue.toml``."""
+    global _CAT
+    if _CAT is None:
+        import tomllib
+
+        with open(_CATALOGUE_PATH, "rb") as f:
+            raw = tomllib.load(f)
+        rest = []
+        for d in raw.get("rest", ()):
+            e = _Entry()
+            e.id = d["id"]
+            e.provider = d.get("provider", e.id.split("-")[0])
+            e.host = re.compile(d["host"], re.I)
+            e.methods = {m.upper() for m in d.get("method", ())}
+            e.path = re.compile(d["path"], re.I) if "path" in d else None
+            e.action = re.compile(d["action"], re.I) if "action" in d else None
+            e.body = re.compile(d["body"], re.I) if "body" in d else None
+            e.severity, e.why = d["severity"], d["why"]
+            e.hits, e.misses = tuple(d.get("hits", ())), tuple(d.get("misses", ()))
+            rest.append(e)
+        gql = []
+        for d in raw.get("graphql", ()):
+            p = _Provider()
+            p.provider = d["provider"]
+            p.host = re.compile(d["host"], re.I)
+            p.mutations = {k: (v[0], v[1]) for k, v in d.get("mutations", {}).items()}
+            p.hits, p.misses = tuple(d.get("hits", ())), tuple(d.get("misses", ()))
+            gql.append(p)
+        _CAT = (rest, gql)
+    return _CAT
+
+
+def __getattr__(name):  # GRAPHQL_CATALOGUE kept for callers of the old module constant
+    if name == "GRAPHQL_CATALOGUE":
+        return {p.provider: (p.host, dict(p.mutations)) for p in catalogue()[1]}
+    raise AttributeError(name)
+
+
 _DESTRUCTIVE_NAME = re.compile(r"(^|[a-z])(delete|destroy|remove|drop|purge|wipe|erase|terminate|reset|revoke|"
                                r"truncate)|^(delete|destroy|remove|drop|purge|wipe|erase|terminate|reset|revoke)",
                                re.IGNORECASE)
-# REST paths whose DELETE loses a whole repository, project, database or volume.
-_CRITICAL_DELETE = [
-    (re.compile(r"(^|\.)api\.github\.com$"), re.compile(r"^/repos/[^/]+/[^/]+/?$")),
-    (re.compile(r"(^|\.)gitlab\.com$"), re.compile(r"^/api/v4/projects/[^/]+/?$")),
-    (re.compile(r"(^|\.)api\.heroku\.com$"), re.compile(r"^/apps/[^/]+/?$")),
-    (re.compile(r"(^|\.)api\.vercel\.com$"), re.compile(r"^/v\d+/projects/[^/]+/?$")),
-    (re.compile(r"(^|\.)api\.digitalocean\.com$"), re.compile(r"^/v2/(databases|volumes|droplets)/[^/]+/?$")),
-    (re.compile(r"(^|\.)api\.supabase\.(com|io)$"), re.compile(r"^/v1/projects/[^/]+/?$")),
-    (re.compile(r"(^|\.)api\.neon\.tech$"), re.compile(r"^/api/v2/projects/[^/]+/?$")),
-    (re.compile(r".*"), re.compile(r"/(volumes?|databases?|backups?|snapshots?|clusters?|buckets?)(/[^/]+)?/?$")),
-]
+_GENERIC_DESTROY_PATH = re.compile(r"(?i)/(delete|destroy|purge|wipe|reset|terminate|remove|drop)/?$")
+_LOCAL = re.compile(r"^(localhost|127(\.\d+){3}|0\.0\.0\.0|::1|\[::1\]|host\.docker\.internal|"
+                    r"[a-z0-9.-]+\.(localhost|local|test|internal\.test))$", re.I)
+
+
+def mask_url(url):
+    """A URL with its password and secret-looking query values replaced by ***."""
+    if not url:
+        return url
+    url = re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://[^/@:\s]*):[^/@\s]*@", r"\1:***@", url)
+    return re.sub(r"(?i)([?&](?:[a-z_]*token|key|api[_-]?key|secret|password|passwd|sig|signature|"
+                  r"x-amz-signature|x-amz-credential|x-amz-security-token|auth)=)[^&#\s]+", r"\1***", url)
 
 
 class Request:
@@ -66,24 +95,75 @@ class Request:
     def __init__(self, method, url, body=None, headers=(), client="curl"):
         self.method, self.url, self.body, self.headers, self.client = method, url, body, list(headers), client
 
+    def _split(self):
+        try:
+            return urlsplit(self.url if "://" in self.url else "https://" + self.url)
+        except ValueError:
+            return None
+
     @property
     def host(self):
+        s = self._split()
         try:
-            return (urlsplit(self.url if "://" in self.url else "https://" + self.url).hostname or "").lower()
+            return (s.hostname or "").lower() if s else ""
         except ValueError:
             return ""
 
     @property
     def path(self):
+        s = self._split()
+        return (s.path or "/") if s else "/"
+
+    @property
+    def query(self):
+        s = self._split()
+        return s.query if s else ""
+
+    def header(self, name):
+        name = name.lower()
+        for h in self.headers:
+            k, _, v = str(h).partition(":")
+            if k.strip().lower() == name:
+                return v.strip()
+        return None
+
+    def actions(self):
+        """Operation names carried outside the path: AWS query ``Action=``, ``X-Amz-Target``, ``aws://svc/Op``."""
+        out = []
         try:
-            return urlsplit(self.url if "://" in self.url else "https://" + self.url).path or "/"
+            out += parse_qs(self.query).get("Action", [])
         except ValueError:
-            return "/"
+            pass
+        body = self.body
+        if body and U not in body and len(body) < _MAX_PARSE and "Action=" in body:
+            try:
+                out += parse_qs(body.strip()).get("Action", [])
+            except ValueError:
+                pass
+        elif body and "Action=" in body:
+            out += re.findall(r"(?:^|&)Action=([A-Za-z]+)", body[:_MAX_PARSE])
+        t = self.header("X-Amz-Target")
+        if t:
+            out.append(t.rsplit(".", 1)[-1])
+        if self.url.startswith("aws://"):
+            out.append(self.path.strip("/").rsplit("/", 1)[-1])
+        return out
 
     def __repr__(self):
-        return f"Request({self.method} {self.url} body={str(self.body)[:60]!r})"
+        return f"Request({self.method} {mask_url(self.url)} body={str(self.body)[:60]!r})"
 
 
+class Verdict(tuple):
+    """(rule id, target, note) — a 3-tuple for old callers — plus severity, why, entry and environment."""
+
+    def __new__(cls, rule, target, note, severity=None, why=None, entry=None, environment=None):
+        t = super().__new__(cls, (rule, target, note))
+        t.severity, t.why, t.entry, t.environment = severity, why, entry, environment
+        return t
+
+    rule = property(lambda self: self[0])
+    target = property(lambda self: self[1])
+    note = property(lambda self: self[2])
 # --- command line → Request -------------------------------------------------------------------
 
 _CURL_WITH_ARG = {
@@ -228,49 +308,94 @@ def parse_httpie(args):
 
 # --- Request → findings ----------------------------------------------------------------------
 
+def _looks_graphql(text):
+    return bool(re.match(r"^\s*(mutation|query|subscription|fragment|\{)", text))
+
+
 def graphql_documents(req):
-    """GraphQL query strings carried by a request (JSON body, batch, form field, raw body)."""
+    """[(GraphQL document, variables)] carried by a request (JSON body, batch, form field, raw body, GET query)."""
     body = req.body
     out = []
     if body and U not in body:
         text = body.strip()
-        if text[:1] in "[{":
+        if len(text) > _MAX_PARSE:
+            if re.search(r"\bmutation\b", text[:_MAX_PARSE]):
+                out.append((text[:_MAX_PARSE] + U, {}))   # too big to parse: read names only
+        elif text[:1] == "[" or (text[:1] == "{" and text[1:].lstrip()[:1] in ('"', "}", "'")):
             try:
                 obj = json.loads(text)
             except ValueError:
                 obj = None
+                if re.search(r"\bmutation\b", text):
+                    out.append((text + U, {}))            # malformed JSON: read names only
             items = obj if isinstance(obj, list) else [obj]
-            for it in items:
+            for it in items[:100]:
                 if isinstance(it, dict) and isinstance(it.get("query"), str):
-                    out.append((it["query"], it.get("variables") if isinstance(it.get("variables"), dict) else {}))
-        elif text.startswith(("query=", "mutation")) or re.match(r"^(mutation|query|\{)", text):
-            if text.startswith("query="):
-                q = parse_qs(text).get("query", [""])[0]
-                out.append((q, {}))
-            else:
-                out.append((text, {}))
+                    v = it.get("variables")
+                    if isinstance(v, str):
+                        try:
+                            v = json.loads(v)
+                        except ValueError:
+                            v = {}
+                    out.append((it["query"], v if isinstance(v, dict) else {}))
+        elif text.startswith("query=") or "&query=" in text:
+            try:
+                qs = parse_qs(text)
+            except ValueError:
+                qs = {}
+            for q in qs.get("query", []):
+                v = {}
+                try:
+                    v = json.loads(qs.get("variables", ["{}"])[0])
+                except ValueError:
+                    pass
+                out.append((q, v if isinstance(v, dict) else {}))
+        elif re.match(r"^\s*(mutation|subscription|fragment)\b", text) or (
+                _looks_graphql(text) and ("graphql" in req.path.lower() or "graphql" in str(req.headers).lower())):
+            out.append((text, {}))
     elif body and U in body and re.search(r"\bmutation\b", body):
         out.append((body, {}))
     if req.method == "GET" and "graphql" in req.path:
         try:
-            q = parse_qs(urlsplit(req.url).query).get("query", [])
+            qs = parse_qs(req.query)
         except ValueError:
-            q = []
-        out.extend((x, {}) for x in q)
+            qs = {}
+        out.extend((x, {}) for x in qs.get("query", []))
     return out
 
 
-def mutation_fields(query):
-    """[(field name, arguments as text)] of every mutation in a GraphQL document."""
+_NAME_CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
+
+
+def _regex_fields(query):
+    """Field calls read from GraphQL text that cannot be parsed (unknown parts, malformed, huge)."""
+    if not re.search(r"\bmutation\b", query):
+        return []
+    return [(m.group(1), query[m.end():m.end() + 200].split(")", 1)[0]) for m in _NAME_CALL.finditer(query)
+            if m.group(1) not in ("mutation", "query")]
+
+
+def _resolve_vars(args, variables):
+    if not variables or "$" not in args:
+        return args
+
+    def sub(m):
+        if m.group(1) in variables:
+            return json.dumps(variables[m.group(1)])[:200]
+        return m.group(0)
+    return re.sub(r"\$([A-Za-z_][A-Za-z0-9_]*)", sub, args)
+
+
+def mutation_fields(query, variables=None):
+    """[(field name, arguments as text with variables resolved)] of every mutation in a GraphQL document."""
     if U in query:
         # part of the document is only known at run time: read names where we can
-        return [(m.group(1), "") for m in re.finditer(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(", query)
-                if "mutation" in query]
+        return [(n, _resolve_vars(a, variables)) for n, a in _regex_fields(query.replace(U, " "))]
     from graphql.language import parse
     from graphql.language.ast import FieldNode, FragmentDefinitionNode, FragmentSpreadNode, InlineFragmentNode
     from graphql.language.printer import print_ast
 
-    doc = parse(query)
+    doc = parse(query, max_tokens=50_000)
     frags = {d.name.value: d for d in doc.definitions if isinstance(d, FragmentDefinitionNode)}
     out = []
 
@@ -280,7 +405,7 @@ def mutation_fields(query):
         for sel in selset.selections:
             if isinstance(sel, FieldNode):
                 args = ", ".join(print_ast(a) for a in sel.arguments or ())
-                out.append((sel.name.value, args))
+                out.append((sel.name.value, _resolve_vars(args, variables)))
             elif isinstance(sel, InlineFragmentNode):
                 walk(sel.selection_set, depth + 1)
             elif isinstance(sel, FragmentSpreadNode) and sel.name.value in frags:
@@ -293,35 +418,132 @@ def mutation_fields(query):
     return out
 
 
-def judge(req):
-    """[(rule id, target, note)] for one request."""
+def _is_local(host):
+    return bool(host) and bool(_LOCAL.match(host))
+
+
+def _env_from_text(text):
+    """'prod' when a Railway/Fly/... environment name or id in the arguments says production."""
+    if text and _PROD.search(text):
+        return "prod"
+    return None
+
+
+def _graphql_verdicts(req, docs):
     found = []
     host = req.host
-    docs = graphql_documents(req)
+    providers = catalogue()[1]
     for query, variables in docs:
         try:
-            fields = mutation_fields(query)
+            fields = mutation_fields(query, variables)
         except Exception as e:  # a GraphQL syntax error: judge what can be seen
-            fields = [(m.group(1), "") for m in re.finditer(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(", query)]
+            fields = _regex_fields(query)
             if not fields:
-                found.append(("http.graphql-unparsed", host or req.url, f"GraphQL body did not parse: {e}"))
+                if re.search(r"\bmutation\b", query) or not re.match(r"^\s*(query\b|\{)", query):
+                    found.append(Verdict("http.graphql-unparsed", mask_url(host or req.url),
+                                         f"GraphQL body did not parse: {str(e)[:120]}", "opaque"))
                 continue
         for name, args in fields:
-            sev = None
-            why = None
-            for provider, (host_re, cat) in GRAPHQL_CATALOGUE.items():
-                if name in cat and (host_re.search(host) or not host):
-                    sev, why = cat[name]
-                    if name == "variableCollectionUpsert" and "replace: true" not in args:
+            sev = why = prov = None
+            for p in providers:
+                if name in p.mutations and (p.host.search(host) or not host):
+                    sev, why = p.mutations[name]
+                    prov = p.provider
+                    if name == "variableCollectionUpsert" and not re.search(r"replace\s*:\s*true", args):
                         sev = "write"
+                    if name == "volumeInstanceBackupScheduleUpdate" and re.search(r"kinds\s*:\s*\[\s*\]", args):
+                        sev, why = "catastrophic", "disables every backup schedule of a Railway volume"
                     break
             if sev is None and _DESTRUCTIVE_NAME.search(name):
                 sev, why = "destructive", "a mutation whose name says it deletes or destroys"
-            if sev == "catastrophic":
-                found.append(("http.graphql-catastrophic", f"{host}: {name}({args})"[:200], why))
-            elif sev == "destructive":
-                found.append(("http.graphql-destructive", f"{host}: {name}({args})"[:200], why))
-    if not docs and req.method == "DELETE":
-        critical = any(h.search(host) and p.search(req.path) for h, p in _CRITICAL_DELETE)
-        found.append(("http.delete-critical" if critical else "http.delete", f"DELETE {req.url}"[:200], None))
+            if sev not in ("catastrophic", "destructive"):
+                continue
+            env = _env_from_text(args)
+            target = f"{host}: {name}({args})"[:200]
+            note = f"{prov + ' ' if prov else ''}GraphQL mutation {name}: {why}"
+            if env:
+                note += f"; environment {env} (named in the arguments)"
+            found.append(Verdict(f"http.graphql-{sev}", target, note, sev, _sentence(why), prov, env))
     return found
+
+
+def _sentence(text):
+    text = (text or "").strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".") if text else text
+
+
+def judge(req):
+    """[Verdict(rule id, target, note)] for one request."""
+    found = []
+    host = req.host
+    local = _is_local(host)
+    docs = graphql_documents(req)
+    if docs:
+        found += _graphql_verdicts(req, docs)
+    rest, providers = catalogue()
+    if not docs and req.body is not None and U in req.body and req.method in ("POST", "PUT", "PATCH") \
+            and "graphql" in req.path and any(p.host.search(host) for p in providers) and \
+            not re.search(r"\b(query|mutation)\b", req.body):
+        found.append(Verdict("http.graphql-unparsed", mask_url(req.url)[:200],
+                             "the GraphQL body is only known when the command runs", "opaque"))
+    if local:
+        return [v for v in found if v.severity in ("opaque",)] if found else []
+    if found:
+        return found
+    method = (req.method or "GET").upper()
+    actions = req.actions()
+    body = req.body or ""
+    for e in rest:
+        if not e.host.search(host):
+            continue
+        if e.methods and method not in e.methods:
+            continue
+        if e.path is not None and not e.path.search(req.path):
+            continue
+        if e.action is not None and not any(e.action.fullmatch(a) for a in actions):
+            continue
+        if e.body is not None and not e.body.search(body[:_MAX_PARSE] + " " + req.query):
+            continue
+        if e.severity in ("read", "write"):
+            return found
+        rule = "http.delete-critical" if e.severity == "catastrophic" else "http.api-destructive"
+        shown = f"{method} {mask_url(req.url)}" + (f" {'/'.join(actions)}" if actions and e.action else "")
+        env = _env_from_text(req.path) if e.provider in ("fly", "heroku", "vercel", "render", "railway") else None
+        found.append(Verdict(rule, shown[:200], f"{e.provider} API: {e.why}", e.severity, _sentence(e.why), e.id, env))
+        return found
+    if method in ("GET", "HEAD", "OPTIONS"):
+        return found
+    if method == "DELETE" or (method in ("POST", "PUT", "PATCH") and _GENERIC_DESTROY_PATH.search(req.path)):
+        found.append(Verdict("http.delete", f"{method} {mask_url(req.url)}"[:200], None, "destructive"))
+    elif actions and any(re.match(r"(?i)(delete|terminate|remove|purge|destroy)", a) for a in actions):
+        found.append(Verdict("http.api-destructive", f"{method} {mask_url(req.url)} {'/'.join(actions)}"[:200],
+                             "an API action whose name says it deletes", "destructive"))
+    return found
+
+
+def emit_request(a, cmd, req):
+    """Judge one request and emit its findings on the shell analyzer ``a``."""
+    try:
+        verdicts = judge(req)
+    except Exception as e:  # never crash the hook: an unreadable request is asked about
+        a.emit("http.graphql-unparsed", cmd, target=mask_url(req.url)[:200], effect="http",
+               note=f"could not analyse the request: {str(e)[:160]}")
+        return
+    for v in verdicts:
+        env = None
+        m = re.search(r'environment(?:Id)?\s*:\s*"([^"]+)"', str(v[1]))
+        if m:   # a Railway environment id/name the policy maps (environments.<name>.railway_environments)
+            env = a.environment_of("railway_environment", m.group(1))
+        env = env or getattr(v, "environment", None) or a.environment_of("url", req.url) or \
+            a.environment_of("host", req.host)
+        a.emit(v[0], cmd, target=v[1], effect="http", note=v[2], environment=env,
+               why=getattr(v, "why", None) if getattr(v, "why", None) and v[0] != "http.delete" else None)
+
+
+def judge_http_effect(a, cmd, scope, effect):
+    """Turn an inline-code ``http`` effect (python requests, node fetch, boto3, ...) into findings."""
+    h = getattr(effect, "http", None)
+    if not h:
+        return
+    method, url, body, headers = h
+    emit_request(a, cmd, Request(method or "GET", url or "", body, headers or (), client="code"))

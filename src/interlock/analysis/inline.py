@@ -49,16 +49,18 @@ _EVIDENCE_MAX = 160
 class Effect:
     """One thing the code would do.
 
-    kind: "delete" | "write" | "shell" | "opaque" | "read"
-    target: the path (delete/write/read), the command string (shell), or None
+    kind: "delete" | "write" | "shell" | "opaque" | "read" | "http"
+    target: the path (delete/write/read), the command string (shell), the URL (http), or None
+    http: for kind "http", (method, url, body or None, headers) -- see analysis/http.py
     recursive: a whole tree is deleted
     line: 1-based line in the analysed code
     evidence: source text of the call, at most 160 characters
     """
 
-    __slots__ = ("kind", "target", "recursive", "line", "evidence")
+    __slots__ = ("kind", "target", "recursive", "line", "evidence", "http")
 
     def __init__(self, kind, target, line, evidence, recursive=False):
+        self.http = None        # kind "http": (method, url, body or None, headers)
         self.kind = kind
         self.target = target
         self.line = line
@@ -95,6 +97,10 @@ def effects(language, code):
             found = _py_effects(code, 0)
         else:
             found = _rx_effects(lang, code, 0)
+        try:
+            found = found + _http_effects(lang, code)
+        except Exception:  # never lose the other effects to the HTTP scanner
+            pass
         return _finish(found)
     except Exception:
         try:
@@ -2547,3 +2553,412 @@ class _Rx:
                 ("write" if any(c in mv for c in "wax+") else "read") if isinstance(mv, str)
                 else "write")
             self._add(kind, target, s, e)
+
+
+# --- HTTP requests made by the code ----------------------------------------------------------
+# A pragmatic scanner shared by Python and JavaScript: calls of known HTTP clients
+# (requests, httpx, urllib, aiohttp, fetch, axios, got, ...) and AWS SDK calls (boto3,
+# AWS SDK v2/v3) become ``http`` effects carrying (method, url, body, headers); the shell
+# analyzer judges them with analysis/http.py.  AWS SDK calls get a synthetic URL
+# ``aws://SERVICE/Operation``.  Values are literals or simple variables; anything else is
+# the unknown mark, so a request to a known host with an unknown body is still seen.
+
+_HTTP_HINT = _lazy(r"https?:|requests|httpx|urllib|aiohttp|fetch|axios|\bgot\b|boto|aws-sdk|AWS\.|superagent|"
+                   r"\bky\b|urlopen")
+_UNKNOWN = "\x00"   # == paths.UNKNOWN_MARK (kept literal: no import on this path)
+_HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
+_HTTP_MODULES = {"requests", "httpx", "axios", "got", "ky", "superagent", "needle", "urllib3", "aiohttp"}
+_HTTP_RECV = _lazy(r"(?i)^(self\.)?(_?session|sess|s|client|http|http_client|api|conn|rs|c|ac|pool|req|agent|"
+                   r"instance|axiosInstance|ax|httpClient|cli|api_client|gql)$")
+_CALL_VERB = _lazy(r"(?<![\w$])((?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]*|require\(\s*['\"][\w@/.-]+['\"]\s*\))"
+                   r"\s*\.\s*(get|post|put|patch|delete|head|"
+                   r"options|request|fetch|send)\s*\(")
+_CALL_FREE = _lazy(r"(?<![\w$.])(?:(?:urllib\.request|urllib2|request|req|ur|u)\.(?=urlopen|Request))?"
+                   r"(fetch|axios|got|ky|urlopen|Request)\s*\(")
+_BOTO_CLIENT = _lazy(r"(?:([A-Za-z_][\w.]*)\s*=\s*)?(?:boto3|aioboto3|session|[A-Za-z_]\w*)\s*\.\s*(?:client|resource|"
+                     r"create_client)\s*\(\s*(?:service_name\s*=\s*)?['\"]([\w-]+)['\"]")
+_BOTO_CALL = _lazy(r"(?<![\w$])([A-Za-z_][\w.]*)\s*\.\s*([a-z][a-z0-9]*(?:_[a-z0-9]+)+|[a-z]+[A-Z]\w*)\s*\(")
+_AWS_V3 = _lazy(r"new\s+([A-Z]\w*?)Command\s*\(")
+_AWS_V2 = _lazy(r"([A-Za-z_$][\w$]*)\s*=\s*new\s+AWS\.(\w+)\s*\(")
+_AWS_OP = _lazy(r"^(delete|terminate|remove|modify|update|purge|deregister|disable|revoke|detach|cancel|put|"
+                r"schedule|stop|reboot|restore)", re.I)
+_STR_START = _lazy(r"([rRbBfFuU]{0,2})('''|\"\"\"|'|\"|`)")
+
+
+def _http_effects(lang, code):
+    if lang not in ("python", "node", "deno") or len(code) > 2_000_000 or not _HTTP_HINT.search(code):
+        return []
+    return _HttpScan(lang, code).run()
+
+
+class _HttpScan:
+    def __init__(self, lang, code):
+        self.lang, self.code = lang, code
+        self.out = []
+
+    # -- low-level scanning ---------------------------------------------------------------
+    def _skip_str(self, i):
+        """Index after the string literal that starts at i (its prefix already skipped)."""
+        c = self.code
+        q = c[i:i + 3] if c[i:i + 3] in ("'''", '"""') else c[i]
+        j = i + len(q)
+        while j < len(c):
+            if c[j] == "\\":
+                j += 2
+                continue
+            if c.startswith(q, j):
+                return j + len(q)
+            if c[j] == "\n" and len(q) == 1 and q != "`":
+                return j
+            j += 1
+        return len(c)
+
+    def _close(self, i, stops=",)]}"):
+        """First index >= i of a char in stops at bracket depth 0 (strings and brackets skipped)."""
+        c = self.code
+        depth = 0
+        j = i
+        n = len(c)
+        while j < n:
+            ch = c[j]
+            if ch in "'\"`":
+                j = self._skip_str(j)
+                continue
+            if ch == "#" and self.lang == "python":
+                k = c.find("\n", j)
+                j = n if k < 0 else k
+                continue
+            if ch in "([{":
+                depth += 1
+            elif ch in ")]}":
+                if depth == 0:
+                    return j if ch in stops else j
+                depth -= 1
+            elif depth == 0 and ch in stops:
+                return j
+            j += 1
+        return n
+
+    def _args(self, open_paren):
+        """[(start, end)] of the top-level arguments of the call whose '(' is at open_paren."""
+        out = []
+        i = open_paren + 1
+        end = self._close(i, ")")
+        while i < end:
+            j = min(self._close(i, ",)"), end)
+            if self.code[i:j].strip():
+                out.append((i, j))
+            i = j + 1
+        return out, end
+
+    # -- values ---------------------------------------------------------------------------
+    def _unesc(self, s):
+        return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), s, flags=re.S)
+
+    def _assign(self, name, pos):
+        """Source text of the last assignment to ``name`` before pos (or anywhere)."""
+        if not re.match(r"^[A-Za-z_$][\w$]*$", name):
+            return None
+        pat = re.compile(r"(?m)^[ \t]*(?:(?:const|let|var|export\s+const)\s+)?" + re.escape(name)
+                         + r"\s*(?::\s*[\w\[\], ]+)?=(?!=)\s*")
+        best = None
+        for m in pat.finditer(self.code):
+            if best is None or m.start() < pos:
+                best = m
+        if best is None:
+            return None
+        s = best.end()
+        e = self._close(s, ";\n" if self.lang != "python" else "\n")
+        # a multi-line literal or bracket continues past the newline: _close already skipped it
+        return (s, e)
+
+    def val(self, span, d=0):
+        """A string value for a source span: literal, f-string/template, concatenation, variable."""
+        if span is None or d > 6:
+            return None
+        s, e = span
+        text = self.code[s:e].strip()
+        if not text:
+            return None
+        off = s + (len(self.code[s:e]) - len(self.code[s:e].lstrip()))
+        text = re.sub(r"\.encode\([^)]*\)\s*$", "", text)
+        text = re.sub(r"\.(strip|trim)\(\)\s*$", "", text)
+        # concatenation at top level
+        parts = self._split_top(off, off + len(text), "+")
+        if len(parts) > 1:
+            vals = [self.val(p, d + 1) for p in parts]
+            return "".join(v if isinstance(v, str) else _UNKNOWN for v in vals)
+        m = _STR_START.match(text)
+        if m and self._skip_str(off + m.end(1)) >= off + len(text):
+            pre, q = m.group(1).lower(), m.group(2)
+            body = text[m.end():len(text) - len(q)]
+            if "r" not in pre:
+                body = self._unesc(body)
+            if "f" in pre or q == "`":
+                rx = r"\$\{([^}]*)\}" if q == "`" else r"\{([^{}]*)\}"
+                body = re.sub(rx, lambda mm: self._name_val(mm.group(1).strip(), s, d), body)
+                if "f" in pre:
+                    body = body.replace("{{", "{").replace("}}", "}")
+            return body
+        if re.match(r"^[A-Za-z_$][\w$]*$", text):
+            return self._name_val(text, s, d)
+        m = re.match(r"^(?:str|String)\((.*)\)$", text, re.S)
+        if m:
+            return self.val((off + m.start(1), off + m.end(1)), d + 1)
+        return None
+
+    def _name_val(self, name, pos, d):
+        a = self._assign(name, pos)
+        if a is None:
+            return _UNKNOWN
+        v = self.val(a, d + 1)
+        return v if isinstance(v, str) else _UNKNOWN
+
+    def _split_top(self, s, e, sep):
+        out = []
+        i = s
+        while i < e:
+            j = min(self._close(i, sep + ",;\n" if sep == "+" else sep), e)
+            if j < e and self.code[j] != sep:
+                return [(s, e)]
+            out.append((i, j))
+            i = j + 1
+        return out or [(s, e)]
+
+    def _deref(self, span, d=0):
+        """Follow a bare variable name to the span of what was assigned to it."""
+        while span is not None and d < 4:
+            t = self.code[span[0]:span[1]].strip()
+            if re.match(r"^[A-Za-z_$][\w$]*$", t):
+                a = self._assign(t, span[0])
+                if a is None:
+                    return span
+                span = a
+                d += 1
+                continue
+            m = re.match(r"^(json\.dumps|JSON\.stringify)\s*\(", t)
+            if m:
+                s0 = span[0] + (len(self.code[span[0]:span[1]]) - len(self.code[span[0]:span[1]].lstrip()))
+                args, _ = self._args(s0 + m.end() - 1)
+                span = args[0] if args else None
+                d += 1
+                continue
+            return span
+        return span
+
+    def _key(self, span, *names):
+        """The span of a key's value inside a dict/object literal or keyword arguments."""
+        if span is None:
+            return None
+        s, e = span
+        seg = self.code[s:e]
+        for nm in names:
+            for m in re.finditer(r"(?:(?<=[{,(\s])|^)[\"']?" + re.escape(nm) + r"[\"']?\s*(?::|=(?!=))\s*", seg):
+                vs = s + m.end()
+                ve = min(self._close(vs, ",)}"), e)
+                return (vs, ve)
+        return None
+
+    def _obj(self, span):
+        """A dict/object literal as Python data where it is literal (variables dict)."""
+        span = self._deref(span)
+        if span is None:
+            return {}
+        t = self.code[span[0]:span[1]].strip()
+        if not t.startswith("{"):
+            return {}
+        try:
+            import ast
+            v = ast.literal_eval(t)
+            return v if isinstance(v, dict) else {}
+        except Exception:
+            pass
+        try:
+            import json
+            j = re.sub(r"([{,]\s*)([A-Za-z_$][\w$]*)\s*:", r'\1"\2":', t.replace("'", '"'))
+            v = json.loads(re.sub(r",\s*([}\]])", r"\1", j))
+            return v if isinstance(v, dict) else {}
+        except Exception:
+            return {}
+
+    def body(self, span):
+        """The request body as text: GraphQL {query, variables} JSON when a query is found, else strings."""
+        import json
+        span = self._deref(span)
+        if span is None:
+            return None
+        t = self.code[span[0]:span[1]].strip()
+        if t.startswith(("{", "dict(")):
+            qv = self._key(span, "query", "mutation")
+            if qv is not None:
+                q = self.val(self._deref(qv))
+                if isinstance(q, str):
+                    vars_ = self._obj(self._key(span, "variables"))
+                    d = {"query": q, "variables": vars_}
+                    on = self._key(span, "operationName")
+                    if on is not None:
+                        d["operationName"] = self.val(on)
+                    return json.dumps(d)
+            if t.startswith("{"):
+                o = self._obj(span)
+                if o:
+                    return json.dumps(o, default=str)
+            return " ".join(x for x in (self.val((m.start(), self._skip_str(m.start() + len(m.group(1)))))
+                                        for m in _STR_START.finditer(self.code, span[0], span[1]))
+                            if isinstance(x, str))[:100_000] or _UNKNOWN
+        v = self.val(span)
+        return v if isinstance(v, str) else _UNKNOWN
+
+    def headers(self, span):
+        span = self._deref(span)
+        if span is None:
+            return []
+        seg = self.code[span[0]:span[1]]
+        return [f"{k}: {v}" for k, v in re.findall(r"[\"']([\w-]+)[\"']\s*:\s*[\"']([^\"']*)[\"']", seg)]
+
+    # -- calls ----------------------------------------------------------------------------
+    def add(self, method, url, body, headers, s, e):
+        ev = re.sub(r"\s+", " ", self.code[s:e + 1])[:160]
+        line = self.code.count("\n", 0, s) + 1
+        eff = Effect("http", url, line, ev)
+        eff.http = ((method or "GET").upper(), url or _UNKNOWN, body, tuple(headers or ()))
+        self.out.append(eff)
+
+    def run(self):
+        c = self.code
+        for m in _CALL_VERB.finditer(c):
+            recv, verb = m.group(1), m.group(2)
+            root = recv.split(".")[0]
+            if recv.startswith("require("):
+                root = recv = re.sub(r"^require\(\s*['\"]([\w@/.-]+)['\"]\s*\)$", r"\1", recv)
+            known = root in _HTTP_MODULES or _HTTP_RECV.match(recv) or recv.endswith(("session", "Session",
+                                                                                       "client", "Client"))
+            args, end = self._args(m.end() - 1)
+            if verb in ("request", "fetch", "send") and not known:
+                continue
+            if verb == "request":
+                if args and self.code[args[0][0]:args[0][1]].strip().startswith("{"):
+                    self._config(args[0], None, m.start(), end)
+                    continue
+                method = self.val(args[0]) if args else None
+                rest = args[1:]
+            elif verb in ("fetch", "send"):
+                method, rest = None, args
+            else:
+                method, rest = verb, args
+            url = self.val(self._key_or_pos(rest, 0, "url"))
+            if not isinstance(url, str):
+                continue
+            if not known and "://" not in url:
+                continue
+            if "://" not in url and not url.startswith(_UNKNOWN):
+                continue    # relative URLs: test clients (Django, Flask, FastAPI) or an unknown base_url
+            self._finish(method, url, rest, m.start(), end, root)
+        for m in _CALL_FREE.finditer(c):
+            name = m.group(1)
+            args, end = self._args(m.end() - 1)
+            if not args:
+                continue
+            first = self.code[args[0][0]:args[0][1]].strip()
+            if name in ("axios", "got", "ky") and first.startswith("{"):
+                self._config(args[0], None, m.start(), end)
+                continue
+            url = self.val(args[0])
+            if not isinstance(url, str) or ("://" not in url and not url.startswith(_UNKNOWN)):
+                continue
+            if name == "Request" and self.lang == "python":
+                mt = self.val(self._key_or_pos(args[1:], 99, "method"))
+                data = self._key_or_pos(args[1:], 0, "data")
+                method = mt if isinstance(mt, str) else ("POST" if data else "GET")
+                self.add(method, url, self.body(data) if data else None,
+                         self.headers(self._key_or_pos(args[1:], 1, "headers")), m.start(), end)
+            elif name == "urlopen":
+                data = self._key_or_pos(args[1:], 0, "data")
+                self.add("POST" if data else "GET", url, self.body(data) if data else None, [], m.start(), end)
+            else:
+                opts = self._deref(args[1]) if len(args) > 1 else None
+                mt = self.val(self._key(opts, "method")) if opts else None
+                bspan = self._key(opts, "body", "json", "data") if opts else None
+                b = self.body(bspan) if bspan else None
+                self.add(mt if isinstance(mt, str) else ("POST" if b else "GET"), url, b,
+                         self.headers(self._key(opts, "headers")) if opts else [], m.start(), end)
+        self._aws()
+        return self.out
+
+    def _key_or_pos(self, args, i, *names):
+        for a in args:
+            seg = self.code[a[0]:a[1]]
+            for nm in names:
+                mm = re.match(r"\s*" + re.escape(nm) + r"\s*=(?!=)\s*", seg)
+                if mm:
+                    return (a[0] + mm.end(), a[1])
+        pos = [a for a in args if not re.match(r"\s*\w+\s*=(?!=)", self.code[a[0]:a[1]])]
+        return pos[i] if i < len(pos) else None
+
+    def _finish(self, method, url, rest, s, e, root):
+        if self.lang == "python":
+            bspan = self._key_or_pos(rest, 99, "json", "data", "content", "body")
+            if bspan is None and (method or "").lower() in ("post", "put", "patch") and root not in ("httpx",):
+                bspan = self._key_or_pos(rest, 1)
+            hspan = self._key_or_pos(rest, 99, "headers")
+        else:
+            bspan = rest[1] if len(rest) > 1 and (method or "").lower() in ("post", "put", "patch") else None
+            opts = rest[2] if bspan is not None and len(rest) > 2 else (rest[1] if len(rest) > 1 and bspan is None
+                                                                         else None)
+            if opts is not None:
+                o = self._deref(opts)
+                if method in (None, "fetch", "send"):
+                    mt = self.val(self._key(o, "method"))
+                    method = mt if isinstance(mt, str) else None
+                if bspan is None:
+                    bspan = self._key(o, "body", "json", "data")
+                hspan = self._key(o, "headers")
+            else:
+                hspan = None
+        b = self.body(bspan) if bspan is not None else None
+        if not isinstance(method, str) or method.lower() in ("fetch", "send"):
+            method = "POST" if b else "GET"
+        self.add(method, url, b, self.headers(hspan), s, e)
+
+    def _config(self, span, _, s, e):
+        o = self._deref(span)
+        url = self.val(self._key(o, "url", "uri"))
+        if not isinstance(url, str):
+            return
+        mt = self.val(self._key(o, "method"))
+        bspan = self._key(o, "data", "body", "json")
+        self.add(mt if isinstance(mt, str) else "GET", url, self.body(bspan) if bspan else None,
+                 self.headers(self._key(o, "headers")), s, e)
+
+    def _aws(self):
+        c = self.code
+        if "boto" in c or "create_client" in c:
+            svc_of = {}
+            for m in _BOTO_CLIENT.finditer(c):
+                if m.group(1):
+                    svc_of[m.group(1)] = m.group(2)
+                # boto3.client('rds').delete_db_instance(...)
+                after = self._close(m.end(), ")")
+                mm = re.match(r"\)\s*\.\s*(\w+)\s*\(", c[after:])
+                if mm:
+                    self._aws_call(m.group(2), mm.group(1), after + mm.end() - 1, m.start())
+            for m in _BOTO_CALL.finditer(c):
+                var, op = m.group(1), m.group(2)
+                if var in svc_of:
+                    self._aws_call(svc_of[var], op, m.end() - 1, m.start())
+        if "aws-sdk" in c or "AWS." in c:
+            svc = re.search(r"@aws-sdk/client-([\w-]+)", c)
+            for m in _AWS_V3.finditer(c):
+                self._aws_call(svc.group(1) if svc else "aws", m.group(1), m.end() - 1, m.start())
+            v2 = {m.group(1): m.group(2).lower() for m in _AWS_V2.finditer(c)}
+            for m in _BOTO_CALL.finditer(c):
+                if m.group(1) in v2:
+                    self._aws_call(v2[m.group(1)], m.group(2), m.end() - 1, m.start())
+
+    def _aws_call(self, service, op, open_paren, s):
+        if not _AWS_OP.match(op):
+            return
+        action = "".join(p[:1].upper() + p[1:] for p in op.split("_")) if "_" in op else op[:1].upper() + op[1:]
+        args, end = self._args(open_paren) if self.code[open_paren:open_paren + 1] == "(" else ([], open_paren)
+        body = self.code[open_paren + 1:end][:100_000]
+        self.add("POST", f"aws://{service.lower()}/{action}", body, [], s, end)

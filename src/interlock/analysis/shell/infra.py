@@ -148,6 +148,10 @@ def terraform(a, cmd, scope):
     if sub == "destroy" or (sub == "apply" and fl.get("destroy") not in (None, "false")):
         a.emit("infra.terraform-destroy", cmd, target=target or "every resource in the state", effect="destroy",
                note="only -target " + target if target else None)
+    elif sub == "apply" and fl.get("auto-approve") not in (None, "false") and not any(
+            not x.startswith("-") for x in cmd.args[cmd.args.index("apply") + 1:] if "apply" in cmd.args):
+        a.emit("infra.terraform-apply-unreviewed", cmd, target="the current configuration", effect="apply",
+               note="-auto-approve skips the plan review")
     elif sub == "apply" and fl.get("replace"):
         repl = fl["replace"]
         a.emit("infra.terraform-replace", cmd, target=repl if isinstance(repl, str) else None, effect="replace")
@@ -222,8 +226,11 @@ def kubectl(a, cmd, scope):
     elif verb == "drain" or (verb == "scale" and _opt(v, "--replicas") == "0") or \
             (verb == "rollout" and len(ops) > 1 and ops[1] == "undo"):
         what = " ".join(_show(x) for x in ops[1:]) or None
-        a.emit("infra.kube-disrupt", cmd, target=(what or "") + where or None,
+        rule = "infra.kube-disrupt-prod" if (env == "prod" or verb == "drain") else "infra.kube-disrupt"
+        a.emit(rule, cmd, target=(what or "") + where or None,
                effect="scale-to-zero" if verb == "scale" else verb, environment=env)
+    elif verb == "config" and len(ops) > 1 and ops[1] in ("delete-context", "delete-cluster", "delete-user"):
+        a.emit("infra.kube-delete", cmd, target=" ".join(_show(x) for x in ops[1:]), effect="delete")
     elif verb == "replace" and _has(f, v, "--force"):
         files = _opt(v, "-f", "--filename")
         _emit(a, cmd, "infra.kube-replace-force", target=(_show(files) if files else "resources") + where,
@@ -278,7 +285,7 @@ def helm(a, cmd, scope):
         _emit(a, cmd, "infra.helm-uninstall", target=" ".join(_show(x) for x in ops[1:]) + where,
               effect="uninstall", env=env)
     elif ops[0] == "rollback":
-        a.emit("infra.kube-disrupt", cmd, target=" ".join(_show(x) for x in ops[1:]) + where, effect="rollback",
+        a.emit("infra.kube-disrupt-prod" if env == "prod" else "infra.kube-disrupt", cmd, target=" ".join(_show(x) for x in ops[1:]) + where, effect="rollback",
                environment=env)
 
 
@@ -686,7 +693,11 @@ def aws(a, cmd, scope):
             if "--delete-automated-backups" in o:
                 note = (note + "; " if note else "") + "--delete-automated-backups: its backups go too"
         a.emit("infra.aws-delete-data", cmd, target=target, effect=op, note=note, environment=env)
-    elif op.startswith(("delete-", "terminate-", "remove-", "deregister-", "purge-", "revoke-")):
+    elif svc == "rds" and op.startswith("modify-db") and o.get("--backup-retention-period") == "0":
+        a.emit("infra.aws-delete-data", cmd, target=target, effect=op,
+               note="--backup-retention-period 0 turns off automated backups and deletes the existing ones",
+               environment=env)
+    elif op.startswith(("delete-", "terminate-", "remove-", "deregister-", "purge-", "revoke-", "batch-delete-")):
         _emit(a, cmd, "infra.aws-delete", target=target, effect=op, env=env)
 
 
@@ -1231,3 +1242,50 @@ def _with_databases(fn):
 
 
 HANDLERS = {k: _with_databases(fn) for k, fn in HANDLERS.items()}
+
+
+
+# --- other deployment tools: pulumi, CDK, Serverless, Neon, PlanetScale, GitLab -------------------------
+
+_TOOL_VERBS = {
+    # program: {(sub-command words): (rule, effect)}
+    "pulumi": {("destroy",): ("infra.platform-destroy", "destroy"), ("stack", "rm"): ("infra.platform-destroy", "delete"),
+               ("stack", "remove"): ("infra.platform-destroy", "delete"),
+               ("state", "delete"): ("infra.platform-delete", "forget")},
+    "cdk": {("destroy",): ("infra.platform-destroy", "destroy")},
+    "serverless": {("remove",): ("infra.platform-destroy", "remove")},
+    "sls": {("remove",): ("infra.platform-destroy", "remove")},
+    "neonctl": {("projects", "delete"): ("infra.platform-destroy", "delete"),
+                ("branches", "delete"): ("infra.platform-destroy", "delete"),
+                ("branches", "reset"): ("infra.platform-delete", "reset"),
+                ("databases", "delete"): ("infra.platform-destroy", "delete")},
+    "neon": {("projects", "delete"): ("infra.platform-destroy", "delete"),
+             ("branches", "delete"): ("infra.platform-destroy", "delete")},
+    "pscale": {("database", "delete"): ("infra.platform-destroy", "delete"),
+               ("branch", "delete"): ("infra.platform-destroy", "delete"),
+               ("backup", "delete"): ("infra.platform-destroy", "delete")},
+    "glab": {("repo", "delete"): ("infra.github-repo-delete", "delete"),
+             ("release", "delete"): ("infra.github-delete", "delete")},
+}
+
+
+@handles(*_TOOL_VERBS)
+def deploy_tools(a, cmd, scope):
+    words = [x for x in cmd.args if not x.startswith("-")]
+    if "--dry-run" in cmd.args or "--preview" in cmd.args:
+        return
+    for seq, (rule, effect) in _TOOL_VERBS[cmd.name].items():
+        if tuple(words[:len(seq)]) == seq:
+            target = " ".join(_show(x) for x in words[len(seq):len(seq) + 2]) or cmd.name
+            env = _first_env(a, [("cloud_project", x) for x in words[len(seq):]] +
+                             [("cloud_project", v) for k, v in _pairs(cmd.args) if k in ("--stack", "-s", "--org")])
+            _emit(a, cmd, rule, target=target, effect=effect, env=env)
+            return
+    if cmd.name == "pulumi" and words[:1] == ["up"] and any(x in ("--yes", "-y") for x in cmd.args):
+        _emit(a, cmd, "infra.terraform-apply-unreviewed", target="the current stack", effect="apply")
+
+
+def _pairs(args):
+    for i, x in enumerate(args[:-1]):
+        if x.startswith("-"):
+            yield x.split("=", 1)[0], (x.split("=", 1)[1] if "=" in x else args[i + 1])

@@ -870,6 +870,10 @@ def inline_code(a, language, code, cmd, scope, origin=None):
             check_overwrite(a, sub, eff.target, scope=scope)
         elif eff.kind == "read" and eff.target:
             check_read(a, sub, eff.target, scope)
+        elif eff.kind == "http":
+            from .. import http as H
+
+            H.judge_http_effect(a, sub, scope, eff)
 
 
 _INTERP = {"python": "python", "pypy": "python", "pypy3": "python", "node": "node", "nodejs": "node",
@@ -1721,7 +1725,8 @@ def http_client(a, cmd, scope):
             return None
         if check_read(a, cmd, raw, scope):
             return None
-        return a.read_file(P.resolve(raw, a._scope_ctx(scope)))
+        p = P.resolve(raw, a._scope_ctx(scope))
+        return a.written_text.get(p) or a.read_file(p)  # a body written earlier in this same command
 
     stdin_text = cmd.stdin[1] if cmd.stdin and cmd.stdin[0] == "text" else None
     if cmd.name == "curl":
@@ -1736,14 +1741,7 @@ def http_client(a, cmd, scope):
         if w not in ("-", "/dev/null"):
             check_overwrite(a, cmd, w, scope=scope)
     for req in reqs:
-        try:
-            verdicts = H.judge(req)
-        except Exception as e:
-            a.emit("http.graphql-unparsed", cmd, target=req.url, effect="unknown", note=str(e)[:200])
-            continue
-        for rule, target, note in verdicts:
-            env = a.environment_of("url", req.url) or a.environment_of("host", req.host)
-            a.emit(rule, cmd, target=target, effect="http", note=note, environment=env)
+        H.emit_request(a, cmd, req)
 
 
 @handles("set")
