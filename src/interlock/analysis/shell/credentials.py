@@ -131,6 +131,8 @@ def check(a, cmd, scope):
             return  # -o jsonpath='{.metadata.creationTimestamp}'
     if name == "doppler" and "--only-names" in args:
         return
+    if name == "railway" and any(x in ("--set", "-s", "--set-from-stdin") or x.startswith("--set=") for x in args):
+        return  # railway variables --set A=1 writes a variable, prints nothing
     if name in ENV_DUMPERS:
         _env_dump(a, cmd, name, args)
         return

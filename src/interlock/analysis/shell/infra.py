@@ -271,6 +271,9 @@ def _kube_delete(a, cmd, f, v, ops, all_ns, env, where):
         a.emit("infra.kube-delete-data", cmd, target=target, effect="delete", environment=env)
     elif (everything or "all" in types) and (all_ns or env in PROD):
         a.emit("infra.kube-delete-all", cmd, target=target, effect="delete", environment=env)
+    elif set(types) <= {"pod", "pods", "po"} and names and not everything and not selector and env not in PROD:
+        # a named pod outside production: its controller recreates it (a restart, not a loss)
+        a.emit("infra.kube-disrupt", cmd, target=target, effect="restart", environment=env)
     else:
         _emit(a, cmd, "infra.kube-delete", target=target, env=env)
 
