@@ -342,6 +342,10 @@ def docker(a, cmd, scope):
             _emit(a, cmd, "infra.docker-prune-volumes", target="every container, image and volume", effect="reset",
                   env=env)
         return
+    if sub == "prune" and group == "image" and any(x in ("-a", "--all", "-af", "-fa") for x in cmd.args):
+        _emit(a, cmd, "infra.docker-image-prune-all", target="every image no container uses", effect="prune",
+              env=env)
+        return
     if sub == "prune" and group in ("container", "image", "builder", "buildx", "network"):
         _emit(a, cmd, "infra.docker-cleanup", target=f"unused {group}s", effect="prune", env=env)
         return
@@ -1284,8 +1288,6 @@ def deploy_tools(a, cmd, scope):
                              [("cloud_project", v) for k, v in _pairs(cmd.args) if k in ("--stack", "-s", "--org")])
             _emit(a, cmd, rule, target=target, effect=effect, env=env)
             return
-    if cmd.name == "pulumi" and words[:1] == ["up"] and any(x in ("--yes", "-y") for x in cmd.args):
-        _emit(a, cmd, "infra.terraform-apply-unreviewed", target="the current stack", effect="apply")
 
 
 def _pairs(args):
