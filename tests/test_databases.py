@@ -279,7 +279,7 @@ COMMANDS = [
     ("rails db:migrate", "allow", "db.migrate"),
     ("alembic upgrade head", "allow", "db.migrate"),
     ("RAILS_ENV=production rails db:migrate", "allow", "db.migrate"),
-    ("alembic downgrade -1", "allow", "db.migrate"),
+    ("alembic downgrade -1", "ask", "db.migrate-rollback"),
     # destructive → ask
     ("psql -c \"DELETE FROM orders\"", "ask", "db.delete-all"),
     ("sqlite3 app.db 'DROP TABLE users'", "ask", "db.drop-table"),
@@ -299,7 +299,7 @@ COMMANDS = [
     ("dropuser app_ro", "ask", "db.drop-user"),
     ("pg_restore --clean -d app dump.pgdump", "ask", "db.restore-clean"),
     ("redis-cli FLUSHDB", "ask", "db.redis-flush"),
-    ("redis-cli SHUTDOWN NOSAVE", "ask", "sys.service-stop"),
+    ("redis-cli SHUTDOWN NOSAVE", "ask", "db.redis-admin"),
     ("mysqladmin -u root shutdown", "ask", "sys.service-stop"),
     ("pg_ctl -D /var/lib/pg stop -m fast", "ask", "sys.service-stop"),
     ("psql -c 'ALTER TABLE orders DISABLE TRIGGER ALL'", "ask", "db.disable-trigger"),
@@ -329,27 +329,27 @@ COMMANDS = [
     ("cat > /tmp/x.sql <<'EOF'\nDROP TABLE a;\nEOF\npsql -f /tmp/x.sql", "ask", "db.sql-unseen"),
     ("mysql -e 'PREPARE s FROM @sql; EXECUTE s'", "ask", "db.dynamic-sql"),
     # catastrophic → deny
-    ("psql -c 'DROP DATABASE app'", "deny", "db.drop-database"),
-    ("mysql -e 'DROP DATABASE shop'", "deny", "db.drop-database"),
+    ("psql -c 'DROP DATABASE app'", "ask", "db.drop-database"),
+    ("mysql -e 'DROP DATABASE shop'", "ask", "db.drop-database"),
     ("dropdb app_production", "deny", "db.drop-database"),
     ("ssh root@db1 'dropdb app_production'", "deny", "db.drop-database"),
     ("docker exec -i db psql -U app -c 'DROP DATABASE app'", "deny", "db.drop-database"),
-    ("mongosh --eval 'db.dropDatabase()'", "deny", "db.drop-database"),
-    ("mysqladmin -u root -f drop shop", "deny", "db.drop-database"),
+    ("mongosh --eval 'db.dropDatabase()'", "ask", "db.drop-database"),
+    ("mysqladmin -u root -f drop shop", "ask", "db.drop-database"),
     ("psql -h prod-db.internal -U app -c 'DROP DATABASE app'", "deny", "db.drop-database"),
     ("psql \"$DATABASE_URL\" -c 'TRUNCATE users CASCADE'", "deny", "db.truncate-cascade"),
-    ("psql -c 'DROP SCHEMA public CASCADE'", "deny", "db.drop-schema-cascade"),
-    ("psql -c 'DROP OWNED BY app_user'", "deny", "db.drop-owned"),
-    ("psql -c 'TRUNCATE users, orders, invoices'", "deny", "db.drop-many-tables"),
+    ("psql -c 'DROP SCHEMA public CASCADE'", "ask", "db.drop-schema-cascade"),
+    ("psql -c 'DROP OWNED BY app_user'", "ask", "db.drop-owned"),
+    ("psql -c 'TRUNCATE users, orders, invoices'", "ask", "db.drop-many-tables"),
     ("psql -c 'DROP TABLE users_backup'", "deny", "db.backup-table"),
     ("psql -c \"SELECT pg_drop_replication_slot('debezium')\"", "deny", "db.replication"),
     ("psql -c 'ALTER SYSTEM SET max_connections = 5'", "deny", "db.alter-system"),
-    ("psql -c 'DROP EXTENSION postgis CASCADE'", "deny", "db.drop-extension-cascade"),
-    ("redis-cli FLUSHALL", "deny", "db.redis-flushall"),
+    ("psql -c 'DROP EXTENSION postgis CASCADE'", "ask", "db.drop-extension-cascade"),
+    ("redis-cli FLUSHALL", "ask", "db.redis-flushall"),
     ("redis-cli -h prod-cache FLUSHALL", "deny", "db.redis-flushall"),
     ("redis-cli -u redis://prod-cache.example.com:6379 FLUSHDB", "deny", "db.redis-flushall"),
     ("kubectl exec -it redis-0 -- redis-cli FLUSHALL", "deny", "db.redis-flushall"),
-    ("echo FLUSHALL | redis-cli", "deny", "db.redis-flushall"),
+    ("echo FLUSHALL | redis-cli", "ask", "db.redis-flushall"),
     ("supabase db reset --linked", "deny", "db.framework-reset-prod"),
     ("RAILS_ENV=production rails db:drop", "deny", "db.framework-reset-prod"),
     ("MIX_ENV=prod mix ecto.reset", "deny", "db.framework-reset-prod"),
@@ -486,3 +486,171 @@ def test_password_not_in_findings(workspace, home, db_env):
         for text in (f.target, f.note, f.evidence, f.why):
             assert "s3cretpw" not in (text or "")
     assert all("s3cretpw" not in r for r in d.reasons)
+
+
+# --- which database: environment resolution -------------------------------------------------------
+
+ENVIRONMENTS = [
+    # (command, decision, rule, environment)
+    ("psql -h db.example.com -d shop -c 'DELETE FROM orders'", "deny", "db.wipe-table-prod", "prod"),
+    ("psql -h 10.0.3.7 -c 'TRUNCATE orders'", "deny", "db.wipe-table-prod", "prod"),
+    ("psql -h localhost -c 'DELETE FROM orders'", "ask", "db.delete-all", "local"),
+    ("psql -h ::1 -c 'DELETE FROM orders'", "ask", "db.delete-all", "local"),
+    ("psql -h /var/run/postgresql -c 'DROP DATABASE app'", "ask", "db.drop-database", "local"),
+    ("psql 'postgresql:///app?host=/tmp' -c 'DROP DATABASE app'", "ask", "db.drop-database", "local"),
+    ("psql -h db.example.com -c 'DROP DATABASE app'", "deny", "db.drop-database", "prod"),
+    ("psql -h localhost -c 'DELETE FROM orders WHERE id = 5'", "allow", "db.write", "local"),
+    ("psql -h db.example.com -c 'DELETE FROM orders WHERE id = 5'", "allow", "db.write", "prod"),
+    ("mysql -h mysql.example.com shop -e 'DROP TABLE t'", "deny", "db.wipe-table-prod", "prod"),
+    ("mysql -h 127.0.0.1 shop -e 'DROP DATABASE shop'", "ask", "db.drop-database", "local"),
+    ("redis-cli -h cache.example.com FLUSHDB", "deny", "db.redis-flushall", "prod"),
+    ("redis-cli -h 127.0.0.1 FLUSHALL", "ask", "db.redis-flushall", "local"),
+    ("mongosh mongodb://mongo.example.com/app --eval 'db.users.drop()'", "deny", "db.wipe-table-prod", "prod"),
+    ("sqlite3 /var/lib/app/data.db 'DELETE FROM events'", "deny", "db.wipe-table-prod", "prod"),
+    ("sqlite3 db/app.db 'DELETE FROM events'", "ask", "db.delete-all", "local"),
+    ("sqlite3 /tmp/scratch.db 'DROP TABLE t'", "ask", "db.drop-table", "local"),
+    ("ssh db1.example.com \"psql -c 'DROP TABLE users'\"", "deny", "db.wipe-table-prod", "prod"),
+    ("kubectl --context kind-dev exec -it pg-0 -- psql -c 'DROP TABLE users'", "ask", "db.drop-table", "local"),
+    ("DATABASE_URL=postgres://app@db.example.com/shop psql \"$DATABASE_URL\" -c 'TRUNCATE orders'", "deny",
+     "db.wipe-table-prod", "prod"),
+    ("usql pg://app@db.example.com/shop -c 'DELETE FROM orders'", "deny", "db.wipe-table-prod", "prod"),
+    ("pgcli -h localhost app -e 'DROP TABLE users'", "ask", "db.drop-table", "local"),
+    ("cockroach sql --url postgresql://root@crdb.example.com:26257/app -e 'TRUNCATE t'", "deny",
+     "db.wipe-table-prod", "prod"),
+    # unknown target (a variable nobody set): the severity's own default
+    ("psql \"$DATABASE_URL\" -c 'DROP DATABASE app'", "deny", "db.drop-database", None),
+    ("psql \"$DATABASE_URL\" -c 'DELETE FROM orders'", "ask", "db.delete-all", None),
+]
+
+
+@pytest.mark.parametrize("command,decision,rule,environment", ENVIRONMENTS, ids=[c[0][:60] for c in ENVIRONMENTS])
+def test_environment_resolution(command, decision, rule, environment, workspace, home, db_env):
+    d = _check(command, workspace, home, db_env)
+    [f] = [f for f in d.findings if f.rule == rule]
+    assert (d.decision, f.environment) == (decision, environment), d.reasons
+    if environment:
+        assert f"[{environment}]" in " ".join(d.reasons) or decision == "allow"
+
+
+def test_policy_declares_a_remote_host_dev(workspace, home, db_env):
+    policy = Policy(Layer({"environments": {"dev": {"hosts": ["*.dev.example.com"]}}}, "test"), home=home)
+    d = _check("psql -h pg.dev.example.com -c 'DELETE FROM orders'", workspace, home, db_env, policy)
+    [f] = d.findings
+    assert (d.decision, f.rule, f.environment) == ("ask", "db.delete-all", "dev")
+
+
+def test_database_url_from_hook_env_and_dotenv(workspace, home, db_env):
+    import os
+
+    cmd = "psql \"$DATABASE_URL\" -c 'TRUNCATE orders'"
+    e = dict(db_env, DATABASE_URL="postgresql://app:pw-in-env-123@db.example.com/shop")
+    d = _check(cmd, workspace, home, e)
+    assert d.decision == "deny" and d.findings[0].target == "db.example.com/shop/orders"
+    with open(os.path.join(workspace, ".env"), "w") as f:
+        f.write("# comment\nexport DATABASE_URL=\"postgresql://app:pw-in-file-456@127.0.0.1:5432/app_dev\"\n")
+    d = _check(cmd, workspace, home, db_env)
+    [f] = d.findings
+    assert (d.decision, f.environment, f.target) == ("ask", "local", "app_dev/orders")
+    blob = repr([x.to_dict() for x in d.findings]) + " ".join(d.reasons)
+    assert "pw-in-file-456" not in blob and "pw-in-env-123" not in blob
+    # the hook's environment wins over the file
+    assert _check(cmd, workspace, home, e).decision == "deny"
+
+
+def test_sqlite_file_is_real(workspace, home, db_env):
+    import os
+    import sqlite3
+
+    path = os.path.join(workspace, "app.db")
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE users (id int)")
+    con.commit()
+    con.close()
+    d = _check("sqlite3 app.db 'DROP TABLE users'", workspace, home, db_env)
+    [f] = d.findings
+    assert (d.decision, f.environment, f.target) == ("ask", "local", "app.db/users")
+
+
+# --- MCP database tools ---------------------------------------------------------------------------------
+
+MCP = [
+    ("postgres", "query", {"sql": "SELECT * FROM users LIMIT 5"}, "allow", None),
+    ("postgres", "query", {"sql": "DROP TABLE users"}, "ask", "db.drop-table"),
+    ("postgres", "query", {"sql": "-- DROP TABLE users\nSELECT 1"}, "allow", None),
+    ("supabase", "execute_sql", {"project_id": "abcd", "query": "DELETE FROM orders"}, "deny", "db.wipe-table-prod"),
+    ("supabase", "execute_sql", {"project_id": "abcd", "query": "DELETE FROM orders WHERE id = 3"}, "allow",
+     "db.write"),
+    ("neon", "run_sql", {"projectId": "p", "sql": "DROP DATABASE app"}, "deny", "db.drop-database"),
+    ("mysql", "mysql_query", {"sql": "TRUNCATE TABLE sessions"}, "ask", "db.truncate"),
+    ("sqlite", "write_query", {"query": "DELETE FROM t"}, "ask", "db.delete-all"),
+    ("sqlite", "read_query", {"query": "SELECT 'DROP TABLE t'"}, "allow", None),
+    ("anything", "run", {"statements": ["SELECT 1", "DROP SCHEMA public CASCADE"]}, "deny", "db.drop-schema-cascade"),
+    ("github", "search_issues", {"query": "DELETE label bug"}, "allow", None),
+    ("postgres", "drop_table", {"table": "users"}, "ask", "mcp.destructive-tool"),
+]
+
+
+@pytest.mark.parametrize("server,tool,args,decision,rule", MCP, ids=[f"{m[0]}-{m[1]}-{i}" for i, m in enumerate(MCP)])
+def test_mcp_database_tools(server, tool, args, decision, rule, workspace, home, db_env):
+    from interlock.actions import MCP_CALL, Action
+    from interlock.engine import Context, evaluate
+
+    ctx = Context(workspace, home=home, workspace=workspace, env=db_env, policy=Policy(home=home))
+    d = evaluate(Action(MCP_CALL, {"server": server, "tool": tool, "arguments": args}, cwd=workspace), ctx)
+    assert d.decision == decision, d.reasons
+    if rule:
+        assert rule in {f.rule for f in d.findings}
+
+
+# --- SQL in program code ----------------------------------------------------------------------------------
+
+def test_sql_from_code():
+    f = S.sql_from_code
+    assert f("python", "cur.execute('DELETE FROM orders')\nprint('DROP TABLE x')") == [("DELETE FROM orders", 1)]
+    assert f("python", "session.execute(text(\"TRUNCATE users\"))") == [("TRUNCATE users", 1)]
+    assert [s for s, _ in f("node", "await knex.raw('DROP TABLE users'); await prisma.$executeRaw`DELETE FROM t`;"
+                                    " await sequelize.query(\"UPDATE users SET a = 1\")")] == \
+        ["DROP TABLE users", "DELETE FROM t", "UPDATE users SET a = 1"]
+    assert f("python", "x = 1\nprint('hello')") == []
+    assert f("python", "cur.execute('DELETE FROM t ' 'WHERE id = 1')") == [("DELETE FROM t WHERE id = 1", 1)]
+
+
+# --- error paths: a clear decision, no crash, no secret -------------------------------------------------------
+
+def test_error_paths(workspace, home, db_env):
+    import os
+
+    big = os.path.join(workspace, "big.sql")
+    with open(big, "w") as f:
+        f.write("INSERT INTO t VALUES (1);\n" * 420_000 + "DROP TABLE users;\n")  # > 10 MB
+    assert os.path.getsize(big) > 10_000_000
+    with open(os.path.join(workspace, "bin.sql"), "wb") as f:
+        f.write(bytes(range(256)) * 4000)
+    with open(os.path.join(workspace, "bad.sql"), "wb") as f:
+        f.write(b"SELECT 1;\nDELETE FROM t; -- \xff\xfe\xc3\x28\n")
+    cases = [
+        ("psql -f big.sql", "ask", "db.sql-unseen"),
+        ("cat big.sql | psql app", "ask", "db.sql-unseen"),
+        ("psql -f bin.sql", "ask", "db.sql-unseen"),
+        ("psql -f bad.sql", "ask", "db.delete-all"),
+        ("psql -c 'SELEC FROM (((( WHERE'", "allow", None),
+        ("psql -c 'DELETE FROM'", "ask", "db.delete-all"),
+        ("psql -c $'\\x01\\x02 DROP TABLE x'", None, None),
+        ("psql postgres://admin:Hunter2-Secret@db.example.com/app -c 'DROP TABLE x'", "deny", "db.wipe-table-prod"),
+        ("mysql -h db.example.com -u root -pHunter2-Secret -e 'DROP DATABASE shop'", "deny", "db.drop-database"),
+    ]
+    for command, decision, rule in cases:
+        d = _check(command, workspace, home, db_env)
+        assert d.decision in ("allow", "ask", "deny") and d.error is None, (command, d.reasons)
+        if decision:
+            assert d.decision == decision, (command, d.reasons)
+        if rule:
+            assert rule in {f.rule for f in d.findings}, (command, d.rules)
+        blob = repr(d.to_dict())
+        assert "Hunter2-Secret" not in blob, command
+
+
+def test_sqlite_on_a_secret_file_is_a_credential_read(workspace, home, db_env):
+    d = _check("sqlite3 ~/.config/google-chrome/Default/'Login Data' 'select origin_url from logins'",
+               workspace, home, db_env)
+    assert d.decision == "deny" and "secrets.read-file" in d.rules

@@ -1,7 +1,11 @@
 """MCP tool calls seen by agent hooks: a first judgement by tool name and arguments.
 
 The MCP gateway (a later piece) sees far more; this keeps the hook path honest
-about what it can tell from a name such as ``mcp__postgres__drop_table``.
+about what it can tell from a name such as ``mcp__postgres__drop_table``, runs
+shell commands found in arguments through the shell analysis, and judges SQL found
+in arguments (``mcp__postgres__query {"sql": ...}``, ``mcp__supabase__execute_sql``,
+``mcp__neon__run_sql``, ``mcp__mysql__*``, ``mcp__sqlite__write_query``, ...) exactly as
+SQL sent through ``psql -c`` is judged (``interlock.analysis.shell.databases.run_sql``).
 """
 
 from __future__ import annotations
@@ -13,19 +17,132 @@ from ..actions import Finding
 _DESTRUCTIVE = re.compile(r"(?i)(^|[_\-.])(delete|drop|destroy|remove|truncate|purge|wipe|erase|terminate|"
                           r"reset|revoke|rm|kill|force_push|overwrite)([_\-.]|$)")
 
+#: Argument keys that always hold SQL.
+_SQL_KEYS = ("sql", "sql_query", "sqlQuery", "sql_statement", "statement", "statements", "queries", "sqls",
+             "raw_sql", "rawSql")
+#: Keys that hold SQL when the tool is a database tool or the text reads as SQL.
+_MAYBE_SQL_KEYS = ("query", "q", "script", "command", "input", "code", "text")
+_SQL_START = re.compile(r"(?is)^\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*\(?\s*(SELECT|INSERT|UPDATE|DELETE|DROP|TRUNCATE|"
+                        r"ALTER|CREATE|WITH|GRANT|REVOKE|BEGIN|START\s+TRANSACTION|COPY|DO|EXPLAIN|SHOW|VACUUM|"
+                        r"REINDEX|MERGE|REPLACE|CALL|PRAGMA|USE|DESCRIBE|DESC|COMMENT|RENAME|LOCK|ANALYZE|CLUSTER|"
+                        r"REFRESH|UPSERT|ATTACH|DETACH|SET|RESET|REASSIGN|SELECT)\b")
+_STRONG_SQL = re.compile(r"(?is)^\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*(SELECT\b.+\bFROM\s|INSERT\s+INTO\s|"
+                         r"UPDATE\s+[\w.\"`]+\s+SET\s|DELETE\s+FROM\s|DROP\s+(TABLE|DATABASE|SCHEMA|VIEW|INDEX|"
+                         r"OWNED)\s|TRUNCATE\s+(TABLE\s+)?[\w.\"`]+\s*(;|$|,|CASCADE)|ALTER\s+(TABLE|SYSTEM)\s|"
+                         r"CREATE\s+(TABLE|INDEX|DATABASE)\s|WITH\s+\w+\s+AS\s*\()")
+_DB_SERVER = re.compile(r"(?i)(postgres|pg|sql|supabase|neon|mysql|maria|sqlite|duckdb|motherduck|clickhouse|"
+                        r"cockroach|planetscale|turso|libsql|d1|snowflake|bigquery|redshift|database|db|mssql|"
+                        r"oracle|timescale|tidb|singlestore|xata|prisma)")
+_URL_KEYS = ("connectionString", "connection_string", "connection", "url", "database_url", "databaseUrl", "dsn",
+             "uri", "db_url")
+_HOSTED = re.compile(r"(?i)(supabase|neon|planetscale|turso|libsql|d1|snowflake|bigquery|redshift|motherduck|"
+                     r"xata|tidb|singlestore|cockroach|aiven|rds|aurora|cloudsql|azure)")
+_LOCAL_FILE = re.compile(r"(?i)(sqlite|duckdb)")
+
+
+def _dialect(server):
+    s = (server or "").lower()
+    for words, d in (((("mysql", "maria", "planetscale", "tidb", "singlestore")), "mysql"),
+                     (("sqlite", "turso", "libsql", "d1"), "sqlite"), (("duckdb", "motherduck"), "duckdb"),
+                     (("clickhouse",), "clickhouse"),
+                     (("postgres", "pg", "supabase", "neon", "cockroach", "timescale", "redshift", "xata"), "postgres")):
+        if any(w in s for w in words):
+            return d
+    return None
+
+
+def _sql_texts(server, tool, args):
+    """(key, sql) pairs carried by the arguments."""
+    dbish = bool(_DB_SERVER.search(server or "") or _DB_SERVER.search(tool or ""))
+    out = []
+    for key, v in args.items():
+        vals = v if isinstance(v, list) else [v]
+        strs = [x for x in vals if isinstance(x, str) and x.strip()]
+        if not strs:
+            continue
+        if key in _SQL_KEYS or key.lower().endswith("sql"):
+            out.extend((key, x) for x in strs)
+        elif key in _MAYBE_SQL_KEYS:
+            out.extend((key, x) for x in strs if (dbish and _SQL_START.match(x)) or _STRONG_SQL.match(x))
+    return out
+
+
+def _target(a, cmd, server, tool, args):
+    from .shell import databases as D
+
+    url = next((args[k] for k in _URL_KEYS if isinstance(args.get(k), str) and "://" in args[k]), None)
+    db = next((args[k] for k in ("database", "db", "dbname", "database_name", "databaseName", "project_id",
+                                 "projectId", "branch", "branchId", "db_path", "path", "file")
+               if isinstance(args.get(k), str) and args[k]), None)
+    if url and url.startswith("jdbc:"):
+        url = url[5:]
+    tgt = D.Target(None, db, url)
+    hosted = bool(_HOSTED.search(server or ""))
+    local_file = bool(_LOCAL_FILE.search(server or "")) and not hosted
+    if url or db:
+        tgt = D._resolve_target(a, cmd, tgt, implicit_local=False)
+    if tgt.env is None:
+        # the server's own name and configuration: a hosted database is remote → prod;
+        # an SQLite / DuckDB server works on a local file; anything else is unknown.
+        e = a.environment_of("host", server) if server else None
+        if e:
+            tgt.env = e
+        elif server and D.S.is_prod_name(server):
+            tgt.env = "prod"
+        elif hosted:
+            tgt.env = "prod"
+        elif local_file:
+            tgt.env = "local"
+    if not tgt.label:
+        tgt.label = server or None
+    return tgt
+
+
+def _sql_findings(action, ctx, server, tool, pairs):
+    from ..engine import _secret_globs
+    from .shell import databases as D
+    from .shell.analyzer import Cmd, Scope, ShellAnalyzer
+
+    extra, exempt = _secret_globs(ctx)
+    a = ShellAnalyzer(ctx.pctx, env=ctx.env, protected_branches=ctx.policy.protected_branches,
+                      resolve_environment=ctx.policy.environment_for, secret_extra=extra, secret_exempt=exempt)
+    name = f"mcp {server}/{tool}"
+    cmd = Cmd(["mcp", f"{server}/{tool}"], text=name)
+    scope = Scope(a._base_vars(), {}, ctx.cwd)
+    tgt = _target(a, cmd, server, tool, action.payload.get("arguments") or {})
+    dialect = _dialect(server) or _dialect(tool)
+    for key, text in pairs:
+        if len(text) > 10_000_000:
+            a.emit("db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
+                   note=f"arguments.{key} is too large to analyse ({len(text)} characters)")
+            continue
+        D.run_sql(a, cmd, scope, text, dialect, tgt, source=(f"arguments.{key}", 0))
+    return a.findings
+
 
 def analyze(action, ctx):
     tool = action.payload.get("tool") or ""
+    server = action.payload.get("server") or ""
     out = []
     if _DESTRUCTIVE.search(tool):
-        out.append(Finding("mcp.destructive-tool", "destructive", "unknown", f"{action.payload.get('server')}/{tool}",
-                           f"mcp {action.payload.get('server')}/{tool}",
+        out.append(Finding("mcp.destructive-tool", "destructive", "unknown", f"{server}/{tool}",
+                           f"mcp {server}/{tool}",
                            "An MCP tool whose name says it deletes or destroys something."))
+    try:  # cloud providers' tools (volumes, projects, GraphQL/HTTP in arguments): analysis/mcp_cloud.py
+        from . import mcp_cloud
+    except ImportError:
+        mcp_cloud = None
+    if mcp_cloud is not None:
+        out.extend(mcp_cloud.analyze(action, ctx))
     args = action.payload.get("arguments")
     if isinstance(args, dict):
+        pairs = _sql_texts(server, tool, args)
+        if pairs:
+            out.extend(_sql_findings(action, ctx, server, tool, pairs))
+        sql_keys = {k for k, _ in pairs}
         for key in ("command", "cmd", "script", "shell"):
             v = args.get(key)
-            if isinstance(v, str) and v.strip():
+            if key not in sql_keys and isinstance(v, str) and v.strip():
                 from ..engine import analyze as _analyze
                 from ..actions import Action, SHELL
 

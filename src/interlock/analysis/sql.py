@@ -61,6 +61,8 @@ SEVERITY = {
     "db.sql-unseen": OPAQUE,
     "db.restore-clean": DESTRUCTIVE,
     "db.write": WRITE,
+    "db.rename-table": DESTRUCTIVE,
+    "db.heavy-maintenance": DESTRUCTIVE,
     "sys.service-stop": DESTRUCTIVE,
 }
 
@@ -722,6 +724,18 @@ def _statement(p: Piece, ctx) -> list[Stmt]:
                        ["deletes the binary logs / replication state"]))
     elif head == "SHUTDOWN":
         out.append(_mk("shutdown", "stop", "sys.service-stop", "database server"))
+    elif head == "VACUUM" and any(t.up == "FULL" for t in toks[1:4]):
+        name = next((t.v for t in toks[1:] if t.t == "w" and t.up not in ("FULL", "ANALYZE", "VERBOSE", "FREEZE")),
+                    None)
+        out.append(_mk("vacuum", "rewrite", "db.heavy-maintenance", _show(name) if name else None,
+                       ["VACUUM FULL rewrites the table under an exclusive lock"]))
+    elif head == "REINDEX" and len(toks) > 1 and toks[1].up in ("DATABASE", "SYSTEM"):
+        out.append(_mk("reindex", "rewrite", "db.heavy-maintenance", _show(toks[2].v) if len(toks) > 2 else None,
+                       [f"REINDEX {toks[1].up} rebuilds every index, locking tables as it goes"]))
+    elif head == "RENAME" and len(toks) > 1 and toks[1].up == "TABLE":
+        name, _ = _name_at(toks, 2)
+        out.append(_mk("rename", "rename", "db.rename-table", _show(name) or None,
+                       ["queries and applications that use the old name break"]))
     elif head == "INSERT" or head in ("UPSERT", "REPLACE"):
         out.append(_insert(toks))
     elif head == "USE":
@@ -886,6 +900,9 @@ def _alter(toks, ctx) -> Stmt:
                             "INDEX": "an index", "KEY": "an index", "PRIMARY": "the primary key",
                             "FOREIGN": "a foreign key", "CHECK": "a check constraint"}.get(nxt, "a column")
             return _mk("alter", "drop", "db.alter-drop", shown, [f"drops {what_dropped}"])
+        if w == "RENAME" and (nxt == "TO" or (nxt == "AS" and k == 0)):
+            return _mk("alter", "rename", "db.rename-table", shown,
+                       ["queries and applications that use the old name break"])
         if w == "TRUNCATE" and nxt == "PARTITION":
             return _mk("alter", "truncate", "db.truncate", shown, ["empties a partition"])
         if w == "DISABLE" and nxt in ("TRIGGER", "RULE"):
@@ -1462,3 +1479,85 @@ def _where_judge(kind, name, rest_toks, rest_ups):
 
 
 __all__ = ["Stmt", "classify", "split", "is_backup_name", "is_prod_name", "is_scratch_name", "SEVERITY"]
+
+
+# --- SQL inside program code ------------------------------------------------------------------
+
+_CODE_CALL = re.compile(
+    r"(?:\.\s*(?:execute|executemany|executescript|exec|exec_driver_sql|query|raw|run|all|get|prepare|"
+    r"unsafe|statement|unprepared|select|update|delete|insert)|\$(?:executeRaw|queryRaw)(?:Unsafe)?|\btext|"
+    r"\bsql|\bexecute)\s*(?:\(\s*)?(?=[rRbBuUfF]{0,2}(?:'''|\"\"\"|'|\"|`))")
+_CODE_HINT = re.compile(r"(?i)(execute|exec|query|raw|\.run|\.all|\.get|prepare|text\s*\(|sql`|statement|"
+                        r"unprepared|executeRaw|queryRaw)")
+_CODE_LIT = re.compile(r"([rRbBuUfF]{0,2})('''|\"\"\"|'|\"|`)")
+_LOOKS_SQL = re.compile(r"(?is)^\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*\(?\s*(SELECT|INSERT|UPDATE|DELETE|DROP|TRUNCATE|"
+                        r"ALTER|CREATE|WITH|GRANT|REVOKE|BEGIN|COPY|DO|EXPLAIN|SHOW|VACUUM|REINDEX|MERGE|REPLACE|"
+                        r"CALL|PRAGMA|USE|RENAME|LOCK|ANALYZE|REASSIGN|SET|RESET)\b")
+
+
+def sql_from_code(language, code):
+    """SQL string literals that program code hands to a database: ``cursor.execute("...")``,
+    ``conn.execute(...)``, ``session.execute(text("..."))``, ``knex.raw(...)``,
+    ``prisma.$executeRaw`...```, ``sequelize.query(...)``, ``db.exec(...)``.
+
+    Returns ``[(sql, line)]`` (line 1-based).  Interpolations (``{x}``, ``${x}``, ``%s``) are kept
+    as they are written: the statement's shape (no WHERE, DROP, TRUNCATE) is what matters.
+    Never imports a parser; cheap when the code calls nothing that runs SQL.
+    """
+    if not isinstance(code, str) or not code or not _CODE_HINT.search(code):
+        return []
+    out = []
+    pos = 0
+    n = len(code)
+    for m in _CODE_CALL.finditer(code):
+        if m.start() < pos:
+            continue
+        lm = _CODE_LIT.match(code, m.end())
+        if not lm:
+            continue
+        quote = lm.group(2)
+        start = lm.end()
+        i = start
+        parts = []
+        while i < n:
+            c = code[i]
+            if c == "\\" and quote != "`" and "r" not in lm.group(1).lower():
+                parts.append(code[i:i + 2])
+                i += 2
+                continue
+            if c == "\\" and quote == "`":
+                parts.append(code[i:i + 2])
+                i += 2
+                continue
+            if code.startswith(quote, i):
+                break
+            if len(quote) == 1 and quote != "`" and c == "\n":
+                break
+            parts.append(c)
+            i += 1
+        else:
+            break
+        text = "".join(parts)
+        pos = i + len(quote)
+        # adjacent literals and "+" concatenations: "DELETE FROM t " "WHERE id = 1"
+        while True:
+            j = pos
+            while j < n and code[j] in " \t\r\n+\\":
+                j += 1
+            nm = _CODE_LIT.match(code, j)
+            if not nm or nm.group(2) != quote or len(quote) != 1:
+                break
+            k = nm.end()
+            seg = []
+            while k < n and not code.startswith(quote, k) and code[k] != "\n":
+                seg.append(code[k:k + 2] if code[k] == "\\" else code[k])
+                k += 2 if code[k] == "\\" else 1
+            if k >= n or code[k] == "\n":
+                break
+            text += "".join(seg)
+            pos = k + 1
+        if _LOOKS_SQL.match(text):
+            out.append((text, code.count("\n", 0, m.start()) + 1))
+        if len(out) >= 200:
+            break
+    return out

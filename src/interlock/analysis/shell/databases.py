@@ -33,6 +33,36 @@ def _prod(env):
     return env in ("prod", "production", "prd", "live")
 
 
+#: Catastrophic rules that weigh only ``destructive`` (ask, not deny) on a local database:
+#: DROP DATABASE on your own machine is a question, not a refusal.  Backups, replication
+#: and server configuration stay catastrophic everywhere.
+_LOCAL_SOFTEN = {"db.drop-database", "db.drop-schema-cascade", "db.drop-owned", "db.drop-many-tables",
+                 "db.truncate-cascade", "db.drop-extension-cascade", "db.redis-flushall", "db.schema-wipe"}
+
+
+_MYSQL_PW = re.compile(r"(\b(?:mysql|mariadb|mycli|mysqldump|mariadb-dump|mysqladmin|mariadb-admin|mysqlimport)\b"
+                       r"[^|;&\n]*?\s)-p(?!\s|\*\*\*)(\S+)")
+
+
+def _emit(a, rule, cmd, target=None, effect="", note=None, why=None, environment=None):
+    """``a.emit`` plus the environment's weight: on a ``local`` target the rules in
+    ``_LOCAL_SOFTEN`` become ``destructive``."""
+    before = len(a.findings)
+    a.emit(rule, cmd, target=target, effect=effect, note=note, why=why, environment=environment)
+    if len(a.findings) > before:
+        f = a.findings[-1]
+        for attr in ("evidence", "note"):
+            v = getattr(f, attr)
+            if v and "-p" in v:
+                # mysql-family -pSECRET (the shared redactor knows URLs and --password=)
+                setattr(f, attr, _MYSQL_PW.sub(r"\1-p***", v))
+    if environment == "local" and rule in _LOCAL_SOFTEN and len(a.findings) > before:
+        f = a.findings[-1]
+        if f.severity == "catastrophic":
+            f.severity = "destructive"
+            f.note = "local database: weighed as destructive" + (f"; {f.note}" if f.note else "")
+
+
 def handles(*names):
     def deco(fn):
         for n in names:
@@ -113,10 +143,11 @@ def _get(vals, *names):
 class Target:
     """Where statements run: host, database, URL, and the environment they belong to."""
 
-    __slots__ = ("host", "database", "url", "env", "label", "remote_host")
+    __slots__ = ("host", "database", "url", "env", "label", "remote_host", "file")
 
-    def __init__(self, host=None, database=None, url=None):
+    def __init__(self, host=None, database=None, url=None, file=None):
         self.host, self.database, self.url = host, database, url
+        self.file = file
         self.env = None
         self.label = None
         self.remote_host = None
@@ -152,16 +183,128 @@ def _conninfo(s):
     return kv.get("host") or kv.get("hostaddr"), kv.get("dbname")
 
 
-def _var(a, cmd, scope, name):
+def _var(a, cmd, scope, name, dotenv=False):
+    """A variable's value: the command's own assignments, the shell's, the hook's environment,
+    and (``dotenv``) the project's ``.env`` files, read by Interlock and never shown."""
     for src in (cmd.assigns or {}, scope.vars, a.env or {}):
         v = src.get(name)
-        if v:
+        if v and U not in v:
             return v
+    if dotenv:
+        return _dotenv_pick(_dotenv(a).get(name))
     return None
 
 
-def _resolve_target(a, cmd, tgt: Target):
-    """Fill ``env`` and ``label``; environment from the policy, or 'prod' by name."""
+def _dotenv_pick(values):
+    """Several .env files may set the variable (.env, .env.local, .env.development, ...); which one
+    a tool loads depends on the tool.  Weigh the worst: a remote target if any file names one."""
+    values = [v for v in values or () if v]
+    for v in values:
+        h = parse_url(v)[0] if "://" in v else None
+        if h and not _is_local_host(h):
+            return v
+    return values[-1] if values else None
+
+
+_DOTENV_FILES = (".env", ".env.local", ".env.development", ".env.development.local")
+
+
+def _dotenv(a):
+    """KEY → [values] of the workspace's .env files, in file order, cached per analysis."""
+    cached = getattr(a, "_interlock_dotenv", None)
+    if cached is not None:
+        return cached
+    out = {}
+    ws = getattr(a.pctx, "workspace", None)
+    if ws:
+        for name in _DOTENV_FILES:
+            try:
+                with open(posixpath.join(ws, name), "rb") as f:
+                    raw = f.read(65536)
+            except OSError:
+                continue
+            for line in raw.decode("utf-8", "replace").splitlines():
+                m = re.match(r"^\s*(?:export\s+)?([A-Za-z_]\w*)\s*=\s*(.*?)\s*$", line)
+                if not m:
+                    continue
+                v = m.group(2)
+                if len(v) >= 2 and v[0] == v[-1] and v[0] in "'\"":
+                    v = v[1:-1]
+                elif " #" in v:
+                    v = v.split(" #", 1)[0].rstrip()
+                out.setdefault(m.group(1), []).append(v)
+    try:
+        a._interlock_dotenv = out
+    except AttributeError:
+        pass
+    return out
+
+
+_REF = re.compile(r"\$\{?([A-Za-z_]\w*)")
+_URLISH = re.compile(r"(?i)(URL|URI|DSN|CONN|DATABASE|_DB$)")
+_HOSTISH = re.compile(r"(?i)(HOST|SERVER|ADDR)")
+
+
+def _deref(a, cmd, scope, value, pattern=_URLISH):
+    """An argument that is only known at run time (``"$DATABASE_URL"``): the value of the
+    variable it names, from the hook's environment or the project's .env files."""
+    if not value or U not in value:
+        return value
+    names = [n for n in _REF.findall(cmd.text or "") if pattern.search(n)]
+    for n in names:
+        v = _var(a, cmd, scope, n, dotenv=True)
+        if v:
+            return v
+    return value
+
+
+def _is_local_host(h):
+    h = (h or "").strip().strip("[]").lower()
+    return h in _LOCAL_HOSTS or h.startswith("/") or h.startswith("@") or h.endswith(".localhost") \
+        or h.startswith("127.")
+
+
+def _default_env(a, tgt, remote, implicit_local=True):
+    """No policy declaration and no production name: a target that is not this machine counts
+    as ``prod``; localhost, a unix socket, or a file in the workspace is ``local``."""
+    if remote:
+        kind, _, rest = remote.partition(":")
+        if kind == "container":
+            return None  # a container on some docker host: unknown
+        if kind == "pod":
+            ctx = rest.partition("@")[2]
+            if ctx and U not in ctx:
+                e = a.environment_of("kube_context", ctx)
+                if e:
+                    return e
+                if re.match(r"(?i)^(kind-|minikube|docker-desktop|rancher-desktop|k3d-|colima|orbstack)", ctx):
+                    return "local"
+                return "prod"
+            return None
+        h = remote.split("@")[-1]
+        if U in h:
+            return None
+        return "local" if _is_local_host(h) else "prod"
+    if tgt.url and U in tgt.url:
+        return None
+    if tgt.host:
+        if U in tgt.host:
+            return None
+        return "local" if _is_local_host(tgt.host) else "prod"
+    if tgt.file:
+        if U in tgt.file:
+            return None
+        f = tgt.file
+        ws = getattr(a.pctx, "workspace", None)
+        if f in (":memory:", "") or f.startswith(("/tmp/", "/dev/shm/")) or (ws and (f == ws or f.startswith(ws + "/"))):
+            return "local"
+        return "prod"
+    return "local" if implicit_local else None
+
+
+def _resolve_target(a, cmd, tgt: Target, implicit_local=True):
+    """Fill ``env`` and ``label``: the environment the policy declares, else 'prod' by name,
+    else by place (``_default_env``: remote → prod, this machine → local)."""
     cands = []
     if tgt.url and U not in tgt.url:
         h, d = parse_url(tgt.url)
@@ -188,6 +331,8 @@ def _resolve_target(a, cmd, tgt: Target):
             if v and U not in v and S.is_prod_name(v):
                 tgt.env = "prod"
                 break
+    if tgt.env is None:
+        tgt.env = _default_env(a, tgt, remote, implicit_local)
     host = tgt.host if tgt.host and tgt.host not in _LOCAL_HOSTS else None
     db = tgt.database
     label = "/".join(x for x in (host, db) if x) or None
@@ -201,13 +346,13 @@ def run_sql(a, cmd, scope, text, dialect, tgt, source=None, base_dir=None, depth
     """Classify ``text`` and report.  ``source``: (display name, line offset) when the SQL came
     from a file or stdin rather than the command line."""
     if U in text and not text.replace(U, "").strip():
-        a.emit("db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
+        _emit(a, "db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
                note="the SQL is only known when it runs")
         return
     try:
         stmts = S.classify(text, dialect)
     except Exception as e:  # never crash the hook, never silently allow
-        a.emit("db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
+        _emit(a, "db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
                note=f"could not analyse the SQL: {type(e).__name__}: {e}"[:200])
         return
     n_real = sum(1 for st in stmts if st.kind not in ("many-tables",) and (st.rule or st.kind != "meta"))
@@ -216,7 +361,7 @@ def run_sql(a, cmd, scope, text, dialect, tgt, source=None, base_dir=None, depth
             tgt = _resolve_target(a, cmd, Target(tgt.host, st.database, None))
         for c in st.shell:
             if U in c:
-                a.emit("shell.opaque-eval", cmd, effect="run", note="a shell command only known when it runs")
+                _emit(a, "shell.opaque-eval", cmd, effect="run", note="a shell command only known when it runs")
                 continue
             remote = None
             if st.kind == "copy" and tgt.host and tgt.host not in _LOCAL_HOSTS and U not in tgt.host:
@@ -236,6 +381,8 @@ def _report(a, cmd, st, tgt, source, show_statement):
     env = tgt.env
     if rule == "db.drop-many-tables" and tgt.scratch:
         return  # a test database: each statement is still reported on its own
+    if rule == "db.heavy-maintenance" and not _prod(env):
+        rule = "db.write"  # only production traffic waits on the lock
     if _prod(env) and rule in _WIPE_RULES:
         rule = "db.wipe-table-prod"
     if _prod(env) and rule == "db.drop-test-database":
@@ -253,7 +400,7 @@ def _report(a, cmd, st, tgt, source, show_statement):
     if source:
         parts.append(f"in {source[0]}:{st.line + 1 + source[1]}")
     parts.extend(st.notes)
-    a.emit(rule, cmd, target=target.replace(U, "$?") if target else None, effect=st.effect,
+    _emit(a, rule, cmd, target=target.replace(U, "$?") if target else None, effect=st.effect,
            note="; ".join(parts) or None, environment=env)
 
 
@@ -262,11 +409,11 @@ def run_file(a, cmd, scope, raw, dialect, tgt, depth=0, base_dir=None, runner=No
     if raw in ("-", "/dev/stdin") and depth == 0:
         return run_stdin(a, cmd, scope, dialect, tgt, runner=runner)
     if U in raw:
-        a.emit("db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
+        _emit(a, "db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
                note="the SQL file is only known when it runs")
         return
     if depth > MAX_INCLUDE_DEPTH:
-        a.emit("db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
+        _emit(a, "db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
                note=f"{raw}: includes nested deeper than {MAX_INCLUDE_DEPTH}")
         return
     if _p.check_read(a, cmd, raw, scope):
@@ -277,16 +424,37 @@ def run_file(a, cmd, scope, raw, dialect, tgt, depth=0, base_dir=None, runner=No
     else:
         path = P.resolve(raw, ctx)
     text = a.read_file(path)
+    size = _size(path)
     if text is None:
         if path in a.written:
-            a.emit("db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
-                   note=f"{raw} is written by this same command")
+            _emit(a, "db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
+                  note=f"{raw} is written by this same command")
+        elif size:
+            _emit(a, "db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
+                  note=f"{P.display(path, a.pctx)} is binary or unreadable: its statements cannot be judged")
         return
+    if size and size > _MAX_SEEN and size > len(text.encode("utf-8", "surrogateescape")) + 4096:
+        # judge what can be seen, and say what could not
+        _emit(a, "db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
+              note=f"{P.display(path, a.pctx)} is {size // 1024} KiB: only the first "
+                   f"{len(text) // 1024} KiB were judged")
     if runner is not None:
         runner(text, (P.display(path, a.pctx), 0))
         return
     run_sql(a, cmd, scope, text, dialect, tgt, source=(P.display(path, a.pctx), 0),
             base_dir=posixpath.dirname(path), depth=depth)
+
+
+_MAX_SEEN = 256 * 1024
+
+
+def _size(path):
+    try:
+        import os
+
+        return os.path.getsize(path)
+    except (OSError, TypeError, ValueError):
+        return 0
 
 
 def run_stdin(a, cmd, scope, dialect, tgt, runner=None, what="SQL"):
@@ -309,15 +477,15 @@ def run_stdin(a, cmd, scope, dialect, tgt, runner=None, what="SQL"):
     elif kind == "file":
         run_file(a, cmd, scope, st[1], dialect, tgt, depth=1, runner=runner)
     elif kind == "opaque":
-        a.emit("db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
+        _emit(a, "db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
                note=f"{what} from {st[2]}")
     elif kind == "unknown":
         prog = (st[1] or "").rsplit("/", 1)[-1]
         if prog in _DUMPERS:
-            a.emit("db.write", cmd, target=tgt.label, effect="load", environment=tgt.env,
+            _emit(a, "db.write", cmd, target=tgt.label, effect="load", environment=tgt.env,
                    note=f"loads the output of {prog}")
         else:
-            a.emit("db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
+            _emit(a, "db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
                    note=f"{what} produced by {prog}")
 
 
@@ -333,7 +501,8 @@ _PSQL_LONG = ("--command", "--dbname", "--file", "--host", "--port", "--username
 
 def _pg_target(a, cmd, scope, vals, ops, db_opts=("-d", "--dbname"), first_operand_is_db=True):
     db = _get(vals, *db_opts) or (ops[0] if ops and first_operand_is_db else None)
-    host = _get(vals, "-h", "--host") or _var(a, cmd, scope, "PGHOST")
+    db = _deref(a, cmd, scope, db)
+    host = _deref(a, cmd, scope, _get(vals, "-h", "--host"), _HOSTISH) or _var(a, cmd, scope, "PGHOST")
     url = None
     if db and re.match(r"^postgres(ql)?://", db):
         url, db = db, None
@@ -342,7 +511,8 @@ def _pg_target(a, cmd, scope, vals, ops, db_opts=("-d", "--dbname"), first_opera
         host, db = host or h, d
     if not db and not url:
         db = _var(a, cmd, scope, "PGDATABASE")
-    return _resolve_target(a, cmd, Target(host, db, url))
+    unknown = any(x and U in x for x in (db, url, host))
+    return _resolve_target(a, cmd, Target(host, db, url), implicit_local=not unknown)
 
 
 def _psql_vars(vals):
@@ -399,7 +569,7 @@ def dropdb(a, cmd, scope):
     tgt = _resolve_target(a, cmd, Target(_get(vals, "-h", "--host") or _var(a, cmd, scope, "PGHOST"), ops[0]))
     name = ops[0]
     rule = "db.drop-test-database" if S.is_scratch_name(name) and not _prod(tgt.env) else "db.drop-database"
-    a.emit(rule, cmd, target=tgt.label or name, effect="drop", environment=tgt.env,
+    _emit(a, rule, cmd, target=tgt.label or name, effect="drop", environment=tgt.env,
            note="the name marks it as a test / development database" if rule == "db.drop-test-database" else None)
 
 
@@ -410,7 +580,7 @@ def dropuser(a, cmd, scope):
     flags, vals, ops = parse(cmd.args, short="hpU", long=("--host", "--port", "--username"))
     if ops:
         tgt = _resolve_target(a, cmd, Target(_get(vals, "-h", "--host"), None))
-        a.emit("db.drop-user", cmd, target=ops[0], effect="drop", environment=tgt.env)
+        _emit(a, "db.drop-user", cmd, target=ops[0], effect="drop", environment=tgt.env)
 
 
 @handles("pg_restore")
@@ -432,9 +602,9 @@ def pg_restore(a, cmd, scope):
         note = "-C/--create also drops and recreates the database itself" if ("-C" in flags or "--create" in flags) \
             else None
         rule = "db.wipe-table-prod" if _prod(tgt.env) else "db.restore-clean"
-        a.emit(rule, cmd, target=tgt.label, effect="restore", note=note, environment=tgt.env)
+        _emit(a, rule, cmd, target=tgt.label, effect="restore", note=note, environment=tgt.env)
     else:
-        a.emit("db.write", cmd, target=tgt.label, effect="restore", environment=tgt.env)
+        _emit(a, "db.write", cmd, target=tgt.label, effect="restore", environment=tgt.env)
 
 
 @handles("pg_dump", "pg_dumpall", "mysqldump", "mariadb-dump", "mongodump")
@@ -461,7 +631,90 @@ def pg_ctl(a, cmd, scope):
     flags, vals, ops = parse(cmd.args, short="DlmotUNPSe", long=("--pgdata", "--log", "--mode", "--options",
                                                                      "--timeout"))
     if any(o in ("stop", "kill") for o in ops):
-        a.emit("sys.service-stop", cmd, target="postgres", effect="stop")
+        _emit(a, "sys.service-stop", cmd, target="postgres", effect="stop")
+
+
+@handles("pgcli")
+def pgcli(a, cmd, scope):
+    if _help(cmd.args):
+        return
+    flags, vals, ops = parse(cmd.args, short="hpUdWwe",
+                             long=("--host", "--port", "--username", "--dbname", "--execute", "--command",
+                                   "--pgclirc", "--dsn", "--prompt", "--log-file"))
+    tgt = _pg_target(a, cmd, scope, vals, ops)
+    done = False
+    for k, v in vals:
+        if k in ("-e", "--execute", "--command"):
+            run_sql(a, cmd, scope, v, "postgres", tgt)
+            done = True
+    if not done:
+        run_stdin(a, cmd, scope, "postgres", tgt)
+
+
+_USQL_DIALECT = {"pg": "postgres", "postgres": "postgres", "postgresql": "postgres", "pgsql": "postgres",
+                 "my": "mysql", "mysql": "mysql", "maria": "mysql", "mariadb": "mysql", "sq": "sqlite",
+                 "sqlite": "sqlite", "sqlite3": "sqlite", "file": "sqlite", "ch": "clickhouse",
+                 "clickhouse": "clickhouse", "cr": "postgres", "cockroach": "postgres", "cockroachdb": "postgres",
+                 "dk": "duckdb", "duckdb": "duckdb", "ms": "tsql", "sqlserver": "tsql", "mssql": "tsql"}
+
+
+@handles("usql")
+def usql(a, cmd, scope):
+    if _help(cmd.args):
+        return
+    flags, vals, ops = parse(cmd.args, short="cfoUwWJv",
+                             long=("--command", "--file", "--out", "--username", "--set", "--variable", "--config"))
+    url = _deref(a, cmd, scope, ops[0]) if ops else None
+    dialect = None
+    tgt = Target()
+    if url and U not in url:
+        scheme = url.split(":", 1)[0].split("+", 1)[0].lower()
+        dialect = _USQL_DIALECT.get(scheme)
+        if "://" in url:
+            tgt = Target(None, None, url)
+        else:
+            tgt = Target(None, url.split(":", 1)[-1], file=url.split(":", 1)[-1])
+    tgt = _resolve_target(a, cmd, tgt, implicit_local=bool(url) and U not in (url or ""))
+    done = False
+    for k, v in vals:
+        if k in ("-c", "--command"):
+            run_sql(a, cmd, scope, v, dialect, tgt)
+            done = True
+        elif k in ("-f", "--file"):
+            run_file(a, cmd, scope, v, dialect, tgt)
+            done = True
+    if not done:
+        run_stdin(a, cmd, scope, dialect, tgt)
+
+
+@handles("cockroach")
+def cockroach(a, cmd, scope):
+    args = cmd.args
+    if not args or args[0] not in ("sql", "demo") or _help(args):
+        return
+    flags, vals, ops = parse(args[1:], short="eduf", long=("--execute", "--database", "--url", "--host", "--user",
+                                                           "--port", "--certs-dir", "--file", "--format",
+                                                           "--set"))
+    url = _deref(a, cmd, scope, _get(vals, "--url")) or _var(a, cmd, scope, "COCKROACH_URL")
+    host = _get(vals, "--host") or _var(a, cmd, scope, "COCKROACH_HOST")
+    db = _get(vals, "-d", "--database") or _var(a, cmd, scope, "COCKROACH_DATABASE")
+    if host and ":" in host and not host.startswith("["):
+        host = host.rsplit(":", 1)[0]
+    unknown = any(x and U in x for x in (url, host, db))
+    tgt = _resolve_target(a, cmd, Target(host, db, url if url and U not in url else None),
+                          implicit_local=not unknown and args[0] != "demo")
+    if args[0] == "demo":
+        tgt.env = "local"
+    done = False
+    for k, v in vals:
+        if k in ("-e", "--execute"):
+            run_sql(a, cmd, scope, v, "postgres", tgt)
+            done = True
+        elif k in ("-f", "--file"):
+            run_file(a, cmd, scope, v, "postgres", tgt)
+            done = True
+    if not done:
+        run_stdin(a, cmd, scope, "postgres", tgt)
 
 
 # --- MySQL / MariaDB -----------------------------------------------------------------------------
@@ -472,11 +725,15 @@ _MYSQL_LONG = ("--host", "--port", "--user", "--database", "--execute", "--socke
 
 def _mysql_target(a, cmd, scope, vals, ops):
     db = _get(vals, "-D", "--database") or (ops[0] if ops else None)
-    host = _get(vals, "-h", "--host") or _var(a, cmd, scope, "MYSQL_HOST")
-    return _resolve_target(a, cmd, Target(host, db))
+    host = _deref(a, cmd, scope, _get(vals, "-h", "--host"), _HOSTISH) or _var(a, cmd, scope, "MYSQL_HOST")
+    url = None
+    if db and re.match(r"^(mysql|mariadb)(\+\w+)?://", db):
+        url, db = db, None
+    unknown = any(x and U in x for x in (db, host))
+    return _resolve_target(a, cmd, Target(host, db, url), implicit_local=not unknown)
 
 
-@handles("mysql", "mariadb")
+@handles("mysql", "mariadb", "mycli")
 def mysql(a, cmd, scope):
     if _help(cmd.args):
         return
@@ -503,15 +760,15 @@ def mysqladmin(a, cmd, scope):
         if verb == "drop" and arg:
             tgt = _resolve_target(a, cmd, Target(host, arg))
             rule = "db.drop-test-database" if S.is_scratch_name(arg) and not _prod(tgt.env) else "db.drop-database"
-            a.emit(rule, cmd, target=tgt.label or arg, effect="drop", environment=tgt.env)
+            _emit(a, rule, cmd, target=tgt.label or arg, effect="drop", environment=tgt.env)
             i += 2
             continue
         if verb == "kill" and arg:
-            a.emit("db.terminate-backend", cmd, target=arg, effect="kill")
+            _emit(a, "db.terminate-backend", cmd, target=arg, effect="kill")
             i += 2
             continue
         if verb == "shutdown":
-            a.emit("sys.service-stop", cmd, target=host or "mysqld", effect="stop")
+            _emit(a, "sys.service-stop", cmd, target=host or "mysqld", effect="stop")
         if verb in ("create", "password", "old-password"):
             i += 2
             continue
@@ -523,7 +780,7 @@ def mysqlimport(a, cmd, scope):
     flags, vals, ops = parse(cmd.args, short="hPuS", short_opt="p", long=("--host", "--port", "--user", "--socket"))
     if "-d" in flags or "--delete" in flags:
         tgt = _resolve_target(a, cmd, Target(_get(vals, "-h", "--host"), ops[0] if ops else None))
-        a.emit("db.wipe-table-prod" if _prod(tgt.env) else "db.restore-clean", cmd, target=tgt.label,
+        _emit(a, "db.wipe-table-prod" if _prod(tgt.env) else "db.restore-clean", cmd, target=tgt.label,
                effect="replace", note="--delete empties each table before importing", environment=tgt.env)
 
 
@@ -540,10 +797,19 @@ def sqlite(a, cmd, scope):
     flags, vals, ops = parse(cmd.args, single_dash_long=_SQLITE_LONG)
     dialect = "duckdb" if cmd.name == "duckdb" else "sqlite"
     db = ops[0] if ops else None
+    if db and db != ":memory:" and _p.check_read(a, cmd, db[5:].split("?", 1)[0] if db.startswith("file:") else db,
+                                                 scope):
+        return  # a file that holds secrets (browser logins, cloud CLI credentials): reading it is the finding
     if db and db.startswith("file:"):
         db = db[5:].split("?", 1)[0]
     label = posixpath.basename(db) if db and U not in db else db
-    tgt = _resolve_target(a, cmd, Target(None, label))
+    path = db
+    if db and U not in db and db != ":memory:":
+        try:
+            path = P.resolve(db, a._scope_ctx(scope)) or db
+        except Exception:
+            path = db
+    tgt = _resolve_target(a, cmd, Target(None, label, file=path))
     readonly = bool(flags & {"-readonly", "--readonly"})
     init = _get(vals, "-init")
     if init:
@@ -632,7 +898,7 @@ _JS_STRING = re.compile(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"|`(?:[^`\\]|
 def mongo_js(a, cmd, code, tgt, source=None):
     """Judge mongosh JavaScript by the shell methods it calls."""
     if U in code and not code.replace(U, "").strip():
-        a.emit("db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
+        _emit(a, "db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
                note="the script is only known when it runs")
         return
     # look-alikes inside print("db.dropDatabase()") — blank strings that are not collection names
@@ -653,18 +919,21 @@ def mongo_js(a, cmd, code, tgt, source=None):
                 coll = None
             db = gd.get("sib") or database
             r = rule
+            env = tgt.env
+            if db and db != tgt.database and not _prod(env):
+                env = a.environment_of("database", db) or ("prod" if S.is_prod_name(db) else env)
             if rule == "db.drop-database":
-                if db and S.is_scratch_name(db) and not _prod(tgt.env):
+                if db and S.is_scratch_name(db) and not _prod(env):
                     r = "db.drop-test-database"
                 target = db or tgt.label
             else:
                 target = "/".join(x for x in (db or tgt.label, coll) if x) or None
                 if coll and S.is_backup_name(coll) and rule in ("db.drop-table", "db.delete-all", "db.update-all"):
                     r = "db.backup-table"
-            if _prod(tgt.env) and r in _WIPE_RULES:
+            if _prod(env) and r in _WIPE_RULES:
                 r = "db.wipe-table-prod"
             note = f"in {source[0]}" if source else None
-            a.emit(r, cmd, target=target, effect=effect, note=note, environment=tgt.env)
+            _emit(a, r, cmd, target=target, effect=effect, note=note, environment=env)
 
 
 @handles("mongosh", "mongo")
@@ -681,7 +950,8 @@ def mongosh(a, cmd, scope):
     url = None
     files = []
     for op in ops:
-        if re.match(r"^mongodb(\+srv)?://", op):
+        op = _deref(a, cmd, scope, op)
+        if re.match(r"^mongodb(\+srv)?://", op) or U in op:
             url = op
         elif op.endswith((".js", ".mongodb")):
             files.append(op)
@@ -690,7 +960,8 @@ def mongosh(a, cmd, scope):
                 host, _, db = op.partition("/")
             else:
                 db = op
-    tgt = _resolve_target(a, cmd, Target(host, db, url))
+    unknown = any(x and U in x for x in (host, db, url))
+    tgt = _resolve_target(a, cmd, Target(host, db, url), implicit_local=not unknown)
     done = False
     for k, v in vals:
         if k == "--eval":
@@ -713,7 +984,7 @@ def mongorestore(a, cmd, scope):
     tgt = _resolve_target(a, cmd, Target(_get(vals, "-h", "--host"), _get(vals, "-d", "--db"),
                                          _get(vals, "--uri")))
     if "--drop" in flags or _get(vals, "--mode") == "delete":
-        a.emit("db.wipe-table-prod" if _prod(tgt.env) else "db.restore-clean", cmd, target=tgt.label,
+        _emit(a, "db.wipe-table-prod" if _prod(tgt.env) else "db.restore-clean", cmd, target=tgt.label,
                effect="replace", environment=tgt.env,
                note="--drop drops each collection before restoring it" if "--drop" in flags else None)
 
@@ -724,6 +995,8 @@ _REDIS_LONG = ("--user", "--pass", "--sni", "--cacert", "--cacertdir", "--cert",
                "--tls-ciphersuites", "--eval", "--pattern", "--quoted-pattern", "--count", "--rdb", "--functions-rdb",
                "--pipe-timeout", "--memkeys-samples", "--cluster", "--intrinsic-latency", "--lru-test",
                "--replica-of", "--eval-ro")
+_LUA_BULK_DEL = re.compile(r"(?is)(['\"](keys|scan)['\"].*['\"](del|unlink)['\"]|['\"](del|unlink)['\"].*"
+                           r"['\"](keys|scan)['\"]|unpack\s*\(\s*redis\.call\s*\(\s*['\"]keys)")
 _REDIS_DELETES = {"DEL", "UNLINK", "HDEL", "SREM", "ZREM", "LREM", "XDEL", "XTRIM", "ZREMRANGEBYSCORE",
                   "ZREMRANGEBYRANK", "ZREMRANGEBYLEX", "LTRIM", "GETDEL", "EXPIRE", "PEXPIRE", "RENAME"}
 
@@ -732,25 +1005,50 @@ def redis_command(a, cmd, words, tgt):
     if not words:
         return
     verb = words[0].upper()
+    if verb == "SHUTDOWN" and any(w.upper() == "NOSAVE" for w in words[1:]):
+        _emit(a, "db.redis-admin", cmd, target=tgt.label or "redis-server", effect="stop", environment=tgt.env,
+              note="SHUTDOWN NOSAVE stops the server and loses every write since the last snapshot")
+        return
     if verb in ("FLUSHALL",) or (verb == "FLUSHDB" and _prod(tgt.env)):
-        a.emit("db.redis-flushall", cmd, target=tgt.label or "redis", effect="flush", environment=tgt.env)
+        _emit(a, "db.redis-flushall", cmd, target=tgt.label or "redis", effect="flush", environment=tgt.env)
     elif verb == "FLUSHDB":
-        a.emit("db.redis-flush", cmd, target=tgt.label or "redis", effect="flush", environment=tgt.env)
+        _emit(a, "db.redis-flush", cmd, target=tgt.label or "redis", effect="flush", environment=tgt.env)
     elif verb == "SHUTDOWN":
-        a.emit("sys.service-stop", cmd, target=tgt.label or "redis-server", effect="stop", environment=tgt.env)
+        _emit(a, "sys.service-stop", cmd, target=tgt.label or "redis-server", effect="stop", environment=tgt.env)
     elif verb == "CLIENT" and len(words) > 1 and words[1].upper() == "KILL":
-        a.emit("db.terminate-backend", cmd, target=tgt.label or "redis", effect="kill", environment=tgt.env)
+        _emit(a, "db.terminate-backend", cmd, target=tgt.label or "redis", effect="kill", environment=tgt.env)
     elif verb in ("EVAL", "EVAL_RO", "FCALL") and len(words) > 1:
         script = words[1]
         if re.search(r"(?i)['\"]flushall['\"]", script):
-            a.emit("db.redis-flushall", cmd, target=tgt.label or "redis", effect="flush", environment=tgt.env,
+            _emit(a, "db.redis-flushall", cmd, target=tgt.label or "redis", effect="flush", environment=tgt.env,
                    note="inside a Lua script")
         elif re.search(r"(?i)['\"]flushdb['\"]", script):
-            a.emit("db.redis-flush", cmd, target=tgt.label or "redis", effect="flush", environment=tgt.env,
+            _emit(a, "db.redis-flush", cmd, target=tgt.label or "redis", effect="flush", environment=tgt.env,
                    note="inside a Lua script")
+        elif _LUA_BULK_DEL.search(script):
+            _emit(a, "db.redis-delete-pattern", cmd, target=tgt.label or "redis", effect="delete",
+                  environment=tgt.env, note="a Lua script that deletes the keys it finds")
+    elif verb == "CONFIG" and len(words) > 2 and words[1].upper() == "SET" and words[2].lower() in (
+            "dir", "dbfilename", "appendfilename", "appenddirname"):
+        _emit(a, "db.redis-admin", cmd, target=tgt.label or "redis", effect="reconfigure", environment=tgt.env,
+              note=f"CONFIG SET {words[2]} moves where Redis writes its data file: it can overwrite any file "
+                   "the server may write")
+    elif verb == "DEBUG" and len(words) > 1 and words[1].upper() in ("SEGFAULT", "RESTART", "CRASH-AND-RECOVER",
+                                                                     "RELOAD", "FLUSHALL", "SET-ACTIVE-EXPIRE",
+                                                                     "CHANGE-REPL-ID", "POPULATE", "OOM", "PANIC"):
+        _emit(a, "db.redis-admin", cmd, target=tgt.label or "redis", effect="debug", environment=tgt.env,
+              note=f"DEBUG {words[1].upper()}")
+    elif verb in ("SCRIPT", "FUNCTION") and len(words) > 1 and words[1].upper() == "FLUSH":
+        _emit(a, "db.write", cmd, target=tgt.label or "redis", effect="delete", environment=tgt.env)
+    elif verb in ("EVAL", "EVAL_RO", "FCALL", "EVALSHA") and len(words) > 1 and _LUA_BULK_DEL.search(words[1]):
+        _emit(a, "db.redis-delete-pattern", cmd, target=tgt.label or "redis", effect="delete", environment=tgt.env,
+              note="a Lua script that deletes the keys it finds")
+    elif verb in ("DEL", "UNLINK") and (len(words) < 2 or any(U in w or "*" in w or "?" in w for w in words[1:])):
+        _emit(a, "db.redis-delete-pattern", cmd, target=tgt.label or "redis", effect="delete", environment=tgt.env,
+              note="deletes keys only known when it runs (a pattern, or another command's output)")
     elif verb in _REDIS_DELETES:
         key = words[1] if len(words) > 1 else None
-        a.emit("db.write", cmd, target="/".join(x for x in (tgt.label, key) if x).replace(U, "$?") or None,
+        _emit(a, "db.write", cmd, target="/".join(x for x in (tgt.label, key) if x).replace(U, "$?") or None,
                effect="delete" if verb not in ("EXPIRE", "PEXPIRE", "RENAME") else "write", environment=tgt.env)
 
 
@@ -759,8 +1057,10 @@ def redis_cli(a, cmd, scope):
     if _help(cmd.args):
         return
     flags, vals, ops = parse(cmd.args, short="hpsaurindD", long=_REDIS_LONG)
-    url = _get(vals, "-u")
-    tgt = _resolve_target(a, cmd, Target(_get(vals, "-h"), None, url))
+    url = _deref(a, cmd, scope, _get(vals, "-u"))
+    host = _deref(a, cmd, scope, _get(vals, "-h"), _HOSTISH) or _var(a, cmd, scope, "REDISCLI_HOST")
+    unknown = any(x and U in x for x in (url, host))
+    tgt = _resolve_target(a, cmd, Target(host, None, url), implicit_local=not unknown)
     if _get(vals, "--cluster") == "call" and len(ops) >= 2:
         ops = ops[1:]
     elif _get(vals, "--cluster"):
@@ -814,7 +1114,7 @@ def _task_env(a, cmd, scope, args=(), extra=()):
             return e
         if S.is_prod_name(v.replace("_", "-").rsplit(".", 1)[-1]) or S.is_prod_name(v):
             return "prod"
-    url = _var(a, cmd, scope, "DATABASE_URL")
+    url = _var(a, cmd, scope, "DATABASE_URL", dotenv=True)
     if url and U not in url:
         t = _resolve_target(a, cmd, Target(None, None, url))
         if t.env:
@@ -828,12 +1128,15 @@ def framework(a, cmd, scope, level, task, args=(), note=None, extra_env=(), env=
     env = env or _task_env(a, cmd, scope, args, extra_env)
     target = f"{cmd.name} {task}"
     if level == "wipe":
-        a.emit("db.schema-wipe", cmd, target=target, effect="drop", note=note, environment=env)
+        _emit(a, "db.schema-wipe", cmd, target=target, effect="drop", note=note, environment=env)
     elif level == "reset":
         rule = "db.framework-reset-prod" if _prod(env) or remote else "db.framework-reset"
-        a.emit(rule, cmd, target=target, effect="reset", note=note, environment=env)
+        _emit(a, rule, cmd, target=target, effect="reset", note=note, environment=env)
+    elif level == "rollback":
+        _emit(a, "db.migrate-rollback", cmd, target=target, effect="rollback", environment=env,
+              note=note or "down migrations usually drop the tables and columns the up steps added")
     elif level == "migrate":
-        a.emit("db.migrate", cmd, target=target, effect="migrate", note=note, environment=env)
+        _emit(a, "db.migrate", cmd, target=target, effect="migrate", note=note, environment=env)
 
 
 _RAILS_RESET = {"db:drop", "db:drop:all", "db:reset", "db:reset:all", "db:schema:load", "db:structure:load",
@@ -988,7 +1291,7 @@ def alembic(a, cmd, scope):
             framework(a, cmd, scope, "reset", "downgrade base", cmd.args, extra_env=extra,
                       note="rolls back every migration")
         else:
-            framework(a, cmd, scope, "migrate", f"downgrade {ops[1]}", cmd.args, extra_env=extra)
+            framework(a, cmd, scope, "rollback", f"downgrade {ops[1]}", cmd.args, extra_env=extra)
     elif ops[0] == "upgrade":
         framework(a, cmd, scope, "migrate", "upgrade " + " ".join(ops[1:2]), cmd.args, extra_env=extra)
 
@@ -1042,6 +1345,12 @@ def flyway(a, cmd, scope):
         if (cmd.name == "flyway" and v == "clean") or (cmd.name == "liquibase" and v == "dropall"):
             framework(a, cmd, scope, "wipe", verb, env=env)
             return
+        if v.startswith("rollback") and cmd.name == "liquibase" and not v.endswith("sql"):
+            framework(a, cmd, scope, "rollback", verb, env=env)
+            return
+        if v == "undo" and cmd.name == "flyway":
+            framework(a, cmd, scope, "rollback", verb, env=env)
+            return
         if v in ("migrate", "update", "updatecount", "updatetotag", "rollback", "rollbackcount", "undo",
                  "rollbacktodate"):
             framework(a, cmd, scope, "migrate", verb, env=env)
@@ -1066,7 +1375,7 @@ def migrators(a, cmd, scope):
     name = cmd.name
     words = [o.lower() for o in ops]
     extra = (_get(vals, "-u", "--url", "--database-url"),)
-    reset = migrate = None
+    reset = migrate = rollback = None
     if name == "typeorm":
         if "schema:drop" in words:
             reset = "schema:drop"
@@ -1077,13 +1386,17 @@ def migrators(a, cmd, scope):
     elif name == "dbmate":
         if "drop" in words:
             reset = "drop"
-        elif set(words) & {"up", "migrate", "rollback", "down"}:
-            migrate = next(w for w in words if w in ("up", "migrate", "rollback", "down"))
+        elif set(words) & {"rollback", "down"}:
+            rollback = next(w for w in words if w in ("rollback", "down"))
+        elif set(words) & {"up", "migrate"}:
+            migrate = next(w for w in words if w in ("up", "migrate"))
     elif name == "goose":
         if "reset" in words or ("down-to" in words and words[words.index("down-to") + 1:][:1] == ["0"]):
             reset = "reset" if "reset" in words else "down-to 0"
-        elif set(words) & {"up", "down", "up-to", "down-to", "redo"}:
-            migrate = next(w for w in words if w in ("up", "down", "up-to", "down-to", "redo"))
+        elif set(words) & {"down", "down-to"}:
+            rollback = next(w for w in words if w in ("down", "down-to"))
+        elif set(words) & {"up", "up-to", "redo"}:
+            migrate = next(w for w in words if w in ("up", "up-to", "redo"))
     elif name in ("sqlx", "diesel"):
         if len(words) >= 2 and words[0] == "database" and words[1] in ("drop", "reset"):
             reset = "database " + words[1]
@@ -1093,6 +1406,8 @@ def migrators(a, cmd, scope):
         framework(a, cmd, scope, "reset", reset, cmd.args, extra_env=extra,
                   note="may drop columns and tables that the entities no longer have" if reset == "schema:sync"
                   else None)
+    elif rollback:
+        framework(a, cmd, scope, "rollback", rollback, cmd.args, extra_env=extra)
     elif migrate:
         framework(a, cmd, scope, "migrate", migrate, cmd.args, extra_env=extra)
 
@@ -1145,10 +1460,56 @@ def orm_code(a, cmd, scope, language, code):
         rule = "db.wipe-table-prod" if _prod(tgt.env) else "db.delete-all"
         if S.is_backup_name(m.group(1)):
             rule = "db.backup-table"
-        a.emit(rule, cmd, target=m.group(1), effect="delete", environment=tgt.env,
+        _emit(a, rule, cmd, target=m.group(1), effect="delete", environment=tgt.env,
                note=f"{m.group(0)} deletes every row")
     for m in _ORM_SQL.finditer(code):
         run_sql(a, cmd, scope, m.group(2), None, tgt)
 
 
-__all__ = ["HANDLERS", "parse", "parse_url", "run_sql", "Target"]
+# --- SQL inside python -c / node -e code ------------------------------------------------------------------
+
+_CODE_URL = re.compile(r"""(?:postgres(?:ql)?|mysql|mariadb|cockroachdb)(?:\+\w+)?://[^'"`\s)]+""")
+_CODE_SQLITE = re.compile(r"""(?:sqlite3?\.connect|new\s+(?:Database|sqlite3\.Database)|better-sqlite3['"]\)\()\s*\(?\s*['"]([^'"]+)['"]""")
+_CODE_ENV = re.compile(r"""\b([A-Z][A-Z0-9_]*(?:DATABASE_URL|_URL|_DSN|_URI))\b""")
+
+
+def inline_sql(a, language, code, cmd, scope):
+    """Judge the SQL that inline code hands to a database driver (``S.sql_from_code``), against
+    the database the code connects to: a URL literal, an SQLite file, or ``$DATABASE_URL``-style
+    variables from the hook's environment or the project's .env files."""
+    try:
+        found = S.sql_from_code(language, code)
+    except Exception as e:  # never crash the hook
+        _emit(a, "db.sql-unseen", cmd, effect="run", note=f"could not read the SQL in the code: {type(e).__name__}")
+        return
+    if not found:
+        return
+    url = file = None
+    m = _CODE_URL.search(code)
+    if m:
+        url = m.group(0)
+    else:
+        m = _CODE_SQLITE.search(code)
+        if m:
+            file = m.group(1)
+        else:
+            for name in _CODE_ENV.findall(code):
+                v = _var(a, cmd, scope, name, dotenv=True)
+                if v:
+                    url = v
+                    break
+    if file and file != ":memory:":
+        try:
+            file = P.resolve(file, a._scope_ctx(scope)) or file
+        except Exception:
+            pass
+        tgt = _resolve_target(a, cmd, Target(None, posixpath.basename(file), file=file))
+    else:
+        tgt = _resolve_target(a, cmd, Target(None, None, url), implicit_local=bool(file))
+    dialect = "sqlite" if file else ("mysql" if url and url.startswith(("mysql", "mariadb")) else
+                                     "postgres" if url else None)
+    for sql, line in found:
+        run_sql(a, cmd, scope, sql, dialect, tgt, source=(f"{language} code", line - 1))
+
+
+__all__ = ["HANDLERS", "parse", "parse_url", "run_sql", "Target", "inline_sql"]

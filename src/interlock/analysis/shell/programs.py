@@ -874,6 +874,9 @@ def inline_code(a, language, code, cmd, scope, origin=None):
             from .. import http as H
 
             H.judge_http_effect(a, sub, scope, eff)
+    from .databases import inline_sql
+
+    inline_sql(a, language, code, cmd, scope)  # SQL executed from code: cursor.execute("DROP TABLE …")
 
 
 _INTERP = {"python": "python", "pypy": "python", "pypy3": "python", "node": "node", "nodejs": "node",
