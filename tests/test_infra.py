@@ -192,12 +192,28 @@ def test_decision_and_rule(command, decision, rule, workspace, home, env):
     ("kubectl delete namespace production", "prod"),
     ("gcloud projects delete acme-prod", "prod"),
     ("railway environment delete -e production", "prod"),
-    ("kubectl delete deployment api -n staging", None),
-    ("kubectl delete deployment api -n products", None),
+    ("kubectl delete deployment api -n staging", "staging"),
+    ("kubectl delete deployment api -n products", "prod"),  # not resolved: treated as prod, and says so
 ])
 def test_environment_is_recorded(command, environment, workspace, home, env):
     fs = [f for f in _findings(command, workspace, home, env) if f.rule.startswith("infra.")]
     assert fs and fs[0].environment == environment
+    if command.endswith("products"):
+        assert "treated as prod" in fs[0].note and fs[0].rule == "infra.kube-delete"  # tagged, not escalated
+
+
+def test_kube_current_context_resolves_environment(workspace, home, env):
+    import os
+
+    os.makedirs(os.path.join(home, ".kube"), exist_ok=True)
+    with open(os.path.join(home, ".kube", "config"), "w") as f:
+        f.write("apiVersion: v1\ncurrent-context: prod-eu\ncontexts: []\n")
+    fs = _findings("kubectl delete deployment api", workspace, home, env)
+    assert fs[0].rule == "infra.delete-prod" and fs[0].environment == "prod"
+    with open(os.path.join(home, ".kube", "config"), "w") as f:
+        f.write("current-context: kind-dev\n")
+    fs = _findings("kubectl delete deployment api", workspace, home, env)
+    assert fs[0].rule == "infra.kube-delete" and fs[0].environment == "local" and not fs[0].note
 
 
 def test_policy_environment_tags_escalate(workspace, home, env):

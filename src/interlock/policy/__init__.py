@@ -22,6 +22,9 @@ from ..actions import DECISION_RANK, DEFAULT_DECISIONS, stricter
 
 DEFAULT_PROTECTED_BRANCHES = ("main", "master", "production", "release*")
 _PROD_NAME = __import__("re").compile(r"(?i)(^|[^a-z])(prod|production|prd)([^a-z]|$)")
+_NONPROD_NAME = __import__("re").compile(r"(?i)(^|[^a-z])(dev|development|staging|stage|stg|test|testing|qa|"
+                                         r"sandbox|preview|ci|demo)([^a-z]|$)")
+_NONPROD_CANON = {"development": "dev", "stage": "staging", "stg": "staging", "testing": "test"}
 
 
 class PolicyError(Exception):
@@ -151,9 +154,14 @@ class Policy:
                 for pat in spec.get(key) or ():
                     if fnmatchcase(value, pat):
                         return name
-        # Without a declaration, a name that says production is production.
+        # Without a declaration, a name that says production is production (and one that
+        # says staging, dev or test is that).
         if kind != "url" and _PROD_NAME.search(value):
             return "prod"
+        if kind in ("namespace", "cloud_project", "cloud_account", "railway_environment"):
+            m = _NONPROD_NAME.search(value)
+            if m:
+                return _NONPROD_CANON.get(m.group(2).lower(), m.group(2).lower())
         if kind == "url":
             from urllib.parse import urlsplit
 

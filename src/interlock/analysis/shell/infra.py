@@ -46,6 +46,9 @@ def _env(a, kind, value):
     e = a.environment_of(kind, value)
     if e is None and _re("prod", r"(?i)(?:^|[^a-z])prod(?:uction)?(?:[^a-z]|$)").search(value):
         e = "prod"
+    if e is None and kind == "kube_context" and _re(
+            "localkube", r"^(kind-|k3d-|minikube$|docker-desktop$|rancher-desktop$|orbstack$|colima)").search(value):
+        e = "local"  # a cluster on this machine
     return e
 
 
@@ -63,9 +66,14 @@ def _emit(a, cmd, rule, target=None, effect="delete", note=None, env=None):
     """Emit ``rule``; a destructive one aimed at prod becomes ``infra.delete-prod``."""
     from ... import rules
 
-    if env in PROD and rules.RULES[rule].severity == "destructive":
+    sev = rules.RULES[rule].severity
+    if env in PROD and sev == "destructive":
         note = f"{rule} in {env}" + (f"; {note}" if note else "")
         rule = "infra.delete-prod"
+    elif env is None and sev in ("destructive", "catastrophic"):
+        # which environment this hits is unknown: judged as production (policy decisions for prod apply)
+        env = "prod"
+        note = "environment not resolved: treated as prod" + (f"; {note}" if note else "")
     a.emit(rule, cmd, target=target, effect=effect, note=note, environment=env)
 
 
@@ -187,10 +195,29 @@ _KUBE_DATA = frozenset({
 })
 
 
+def _kube_current_context(a):
+    """current-context of the kubeconfig kubectl would use (read by Interlock, never shown)."""
+    import os
+
+    paths = (a.env.get("KUBECONFIG") or "").split(":") if a.env.get("KUBECONFIG") else [
+        os.path.join(a.pctx.home, ".kube", "config")]
+    for path in paths:
+        text = a.read_file(path) if path else None
+        if text:
+            m = _re("kubectx", r"(?m)^current-context:\s*[\"']?([^\"'\n#]+?)[\"']?\s*$").search(text)
+            if m:
+                return m.group(1)
+    return None
+
+
 def _kube_where(a, v, all_ns):
     ns = _opt(v, "-n", "--namespace")
     ctx = _opt(v, "--context", "--kube-context")
-    env = _first_env(a, [("namespace", ns), ("kube_context", ctx)])
+    if ctx is None and not a.remote:
+        current = _kube_current_context(a)
+        env = _first_env(a, [("namespace", ns), ("kube_context", current)])
+    else:
+        env = _first_env(a, [("namespace", ns), ("kube_context", ctx)])
     where = " in all namespaces" if all_ns else (f" -n {_show(ns)}" if ns else "")
     if ctx:
         where += f" --context {_show(ctx)}"
