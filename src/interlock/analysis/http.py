@@ -18,11 +18,13 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 from .paths import UNKNOWN_MARK as U
+from ..lazyre import LazyRe as _LazyRe
+
 
 _CATALOGUE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "http_catalogue.toml")
 _CAT = None
 _MAX_PARSE = 1_000_000      # bodies larger than this are scanned, not parsed
-_PROD = re.compile(r"(?i)(^|[^a-z0-9])(prod|production|live|prd)([^a-z0-9]|$)")
+_PROD = _LazyRe(r"(?i)(^|[^a-z0-9])(prod|production|live|prd)([^a-z0-9]|$)")
 
 
 class _Entry:
@@ -72,11 +74,11 @@ def __getattr__(name):  # GRAPHQL_CATALOGUE kept for callers of the old module c
     raise AttributeError(name)
 
 
-_DESTRUCTIVE_NAME = re.compile(r"(^|[a-z])(delete|destroy|remove|drop|purge|wipe|erase|terminate|reset|revoke|"
+_DESTRUCTIVE_NAME = _LazyRe(r"(^|[a-z])(delete|destroy|remove|drop|purge|wipe|erase|terminate|reset|revoke|"
                                r"truncate)|^(delete|destroy|remove|drop|purge|wipe|erase|terminate|reset|revoke)",
                                re.IGNORECASE)
-_GENERIC_DESTROY_PATH = re.compile(r"(?i)/(delete|destroy|purge|wipe|reset|terminate|remove|drop)/?$")
-_LOCAL = re.compile(r"^(localhost|127(\.\d+){3}|0\.0\.0\.0|::1|\[::1\]|host\.docker\.internal|"
+_GENERIC_DESTROY_PATH = _LazyRe(r"(?i)/(delete|destroy|purge|wipe|reset|terminate|remove|drop)/?$")
+_LOCAL = _LazyRe(r"^(localhost|127(\.\d+){3}|0\.0\.0\.0|::1|\[::1\]|host\.docker\.internal|"
                     r"[a-z0-9.-]+\.(localhost|local|test|internal\.test))$", re.I)
 
 
@@ -364,7 +366,7 @@ def graphql_documents(req):
     return out
 
 
-_NAME_CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
+_NAME_CALL = _LazyRe(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 
 
 def _regex_fields(query):
@@ -474,6 +476,9 @@ def _sentence(text):
 
 def judge(req):
     """[Verdict(rule id, target, note)] for one request."""
+    if (req.method or "GET").upper() in ("GET", "HEAD", "OPTIONS") and not req.body and \
+            "graphql" not in req.path.lower() and not req.actions():
+        return []  # a plain read: no catalogue (or GraphQL parser) to load
     found = []
     host = req.host
     local = _is_local(host)

@@ -27,7 +27,9 @@ turn them into findings and apply what only they know (environment, host).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from ..lazyre import LazyRe as _LazyRe
+
 
 U = "\x00"                   # interlock.analysis.paths.UNKNOWN_MARK (kept literal: no imports on the hook path)
 UNKNOWN_WORD = "__unknown__"  # what U becomes inside SQL text
@@ -71,21 +73,30 @@ MAX_BODY_DEPTH = 4        # DO bodies / EXECUTE strings / EXPLAIN ANALYZE nestin
 MANY_TABLES = 3           # this many tables emptied or dropped by one script is "at scale"
 
 
-@dataclass
 class Stmt:
-    kind: str                      # select, insert, update, delete, drop, truncate, create, alter, grant, ...
-    effect: str                    # read, write, drop, delete, truncate, update, alter, grant, run, include, ...
-    severity: str
-    rule: str | None
-    target: str | None = None
-    evidence: str = ""
-    notes: list = field(default_factory=list)
-    line: int = 0                  # 0-based line of the statement in the input
-    tables: tuple = ()             # tables whose rows this statement removes (drop / truncate / delete-all)
-    shell: tuple = ()              # shell commands it runs (COPY ... PROGRAM, \\!, .shell, system)
-    include: str | None = None     # a file it runs (\\i, .read, source)
-    output: str | None = None      # a file it writes (\\o, .output, .save, .backup)
-    database: str | None = None    # database it switches to (USE, \\c)
+    """One statement's judgement (a plain class: dataclasses cost ~10 ms to import on the hook path)."""
+
+    __slots__ = ("kind", "effect", "severity", "rule", "target", "evidence", "notes", "line", "tables", "shell",
+                 "include", "output", "database")
+
+    def __init__(self, kind, effect, severity, rule, target=None, evidence="", notes=None, line=0, tables=(),
+                 shell=(), include=None, output=None, database=None):
+        self.kind = kind                # select, insert, update, delete, drop, truncate, create, alter, grant, ...
+        self.effect = effect            # read, write, drop, delete, truncate, update, alter, grant, run, include, ...
+        self.severity = severity
+        self.rule = rule
+        self.target = target
+        self.evidence = evidence
+        self.notes = notes if notes is not None else []
+        self.line = line                # 0-based line of the statement in the input
+        self.tables = tables            # tables whose rows this statement removes (drop / truncate / delete-all)
+        self.shell = shell              # shell commands it runs (COPY ... PROGRAM, \\!, .shell, system)
+        self.include = include          # a file it runs (\\i, .read, source)
+        self.output = output            # a file it writes (\\o, .output, .save, .backup)
+        self.database = database        # database it switches to (USE, \\c)
+
+    def __eq__(self, other):
+        return isinstance(other, Stmt) and all(getattr(self, k) == getattr(other, k) for k in self.__slots__)
 
     def __repr__(self):
         return (f"Stmt({self.kind}/{self.effect}, {self.severity}, {self.rule}, target={self.target!r}, "
@@ -99,10 +110,10 @@ def _mk(kind, effect, rule, target=None, notes=None, tables=(), severity=None):
 
 # --- names that change the weight of a statement ------------------------------------------
 
-_BACKUP = re.compile(r"(?i)(backup|audit|_bak$|^bak_)")
-_SCRATCH = re.compile(r"(?i)(?<![a-z])(test|tests|testing|tmp|temp|scratch|dev|devel|development|local|ci|e2e|"
+_BACKUP = _LazyRe(r"(?i)(backup|audit|_bak$|^bak_)")
+_SCRATCH = _LazyRe(r"(?i)(?<![a-z])(test|tests|testing|tmp|temp|scratch|dev|devel|development|local|ci|e2e|"
                       r"sandbox|demo|example)(?![a-z])")
-_PROD = re.compile(r"(?i)(?<![a-z])(prod|production|prd|live)(?![a-z])")
+_PROD = _LazyRe(r"(?i)(?<![a-z])(prod|production|prd|live)(?![a-z])")
 _KEY_COLUMNS = {"id", "uuid", "pk", "rowid", "oid", "_id", "ctid", "_rowid_"}
 
 
@@ -146,10 +157,10 @@ class Piece:
         self.meta, self.arg, self.sent_by = meta, arg, sent_by
 
 
-_WORD_START = re.compile(r"[A-Za-z_\x80-\uffff]")
-_WORD = re.compile(r"[A-Za-z0-9_$#@\x80-\uffff]*")
-_NUM = re.compile(r"\d+(\.\d*)?([eE][+-]?\d+)?|\.\d+")
-_DOLLAR = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
+_WORD_START = _LazyRe(r"[A-Za-z_\x80-\uffff]")
+_WORD = _LazyRe(r"[A-Za-z0-9_$#@\x80-\uffff]*")
+_NUM = _LazyRe(r"\d+(\.\d*)?([eE][+-]?\d+)?|\.\d+")
+_DOLLAR = _LazyRe(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
 _OPS = ("<>", "!=", ">=", "<=", "::", "||", "->>", "->", "=>", ":=")
 
 
@@ -1034,7 +1045,7 @@ def _explain(p, ctx) -> list[Stmt]:
 # --- dynamic SQL: DO blocks, EXECUTE --------------------------------------------------------
 
 _CONTROL = {"BEGIN", "THEN", "ELSE", "LOOP", "DECLARE", "EXCEPTION", "ELSIF", "ELSEIF", "AS", "IS"}
-_CATALOG = re.compile(r"(?i)\b(pg_tables|pg_class|pg_namespace|information_schema\s*\.\s*(tables|schemata)|"
+_CATALOG = _LazyRe(r"(?i)\b(pg_tables|pg_class|pg_namespace|information_schema\s*\.\s*(tables|schemata)|"
                       r"sqlite_master|sqlite_schema|pg_catalog\s*\.\s*pg_tables|system\s*\.\s*tables)\b")
 
 
@@ -1409,14 +1420,14 @@ def _always_false(e, tables, exp) -> bool:
 
 # --- DML by keywords (fallback) ------------------------------------------------------------------
 
-_TRUE_WHERE = re.compile(r"""(?isx)^\s*\(?\s*(
+_TRUE_WHERE = _LazyRe(r"""(?isx)^\s*\(?\s*(
     true | 1 | not\s+false
   | (?P<a>\w+|'[^']*')\s*(=|>=|<=)\s*(?P=a)
   | (id|\w+_id)\s+is\s+not\s+null
   | (id|\w+_id)\s*>\s*0
   | \w+\s+like\s+'%+'
   )\s*\)?\s*$""")
-_OR_TRUE = re.compile(r"(?is)\bor\s+\(?\s*(true|1\s*=\s*1|'(\w*)'\s*=\s*'\2'|not\s+false)\b")
+_OR_TRUE = _LazyRe(r"(?is)\bor\s+\(?\s*(true|1\s*=\s*1|'(\w*)'\s*=\s*'\2'|not\s+false)\b")
 
 
 def _tokens_always_true(toks) -> bool:
@@ -1483,14 +1494,14 @@ __all__ = ["Stmt", "classify", "split", "is_backup_name", "is_prod_name", "is_sc
 
 # --- SQL inside program code ------------------------------------------------------------------
 
-_CODE_CALL = re.compile(
+_CODE_CALL = _LazyRe(
     r"(?:\.\s*(?:execute|executemany|executescript|exec|exec_driver_sql|query|raw|run|all|get|prepare|"
     r"unsafe|statement|unprepared|select|update|delete|insert)|\$(?:executeRaw|queryRaw)(?:Unsafe)?|\btext|"
     r"\bsql|\bexecute)\s*(?:\(\s*)?(?=[rRbBuUfF]{0,2}(?:'''|\"\"\"|'|\"|`))")
-_CODE_HINT = re.compile(r"(?i)(execute|exec|query|raw|\.run|\.all|\.get|prepare|text\s*\(|sql`|statement|"
+_CODE_HINT = _LazyRe(r"(?i)(execute|exec|query|raw|\.run|\.all|\.get|prepare|text\s*\(|sql`|statement|"
                         r"unprepared|executeRaw|queryRaw)")
-_CODE_LIT = re.compile(r"([rRbBuUfF]{0,2})('''|\"\"\"|'|\"|`)")
-_LOOKS_SQL = re.compile(r"(?is)^\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*\(?\s*(SELECT|INSERT|UPDATE|DELETE|DROP|TRUNCATE|"
+_CODE_LIT = _LazyRe(r"([rRbBuUfF]{0,2})('''|\"\"\"|'|\"|`)")
+_LOOKS_SQL = _LazyRe(r"(?is)^\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*\(?\s*(SELECT|INSERT|UPDATE|DELETE|DROP|TRUNCATE|"
                         r"ALTER|CREATE|WITH|GRANT|REVOKE|BEGIN|COPY|DO|EXPLAIN|SHOW|VACUUM|REINDEX|MERGE|REPLACE|"
                         r"CALL|PRAGMA|USE|RENAME|LOCK|ANALYZE|REASSIGN|SET|RESET)\b")
 

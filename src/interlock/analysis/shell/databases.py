@@ -18,6 +18,8 @@ from .. import paths as P
 from .. import sql as S
 from ..paths import UNKNOWN_MARK as U
 from . import programs as _p
+from ...lazyre import LazyRe as _LazyRe
+
 
 HANDLERS = {}
 
@@ -40,7 +42,7 @@ _LOCAL_SOFTEN = {"db.drop-database", "db.drop-schema-cascade", "db.drop-owned", 
                  "db.truncate-cascade", "db.drop-extension-cascade", "db.redis-flushall", "db.schema-wipe"}
 
 
-_MYSQL_PW = re.compile(r"(\b(?:mysql|mariadb|mycli|mysqldump|mariadb-dump|mysqladmin|mariadb-admin|mysqlimport)\b"
+_MYSQL_PW = _LazyRe(r"(\b(?:mysql|mariadb|mycli|mysqldump|mariadb-dump|mysqladmin|mariadb-admin|mysqlimport)\b"
                        r"[^|;&\n]*?\s)-p(?!\s|\*\*\*)(\S+)")
 
 
@@ -240,9 +242,9 @@ def _dotenv(a):
     return out
 
 
-_REF = re.compile(r"\$\{?([A-Za-z_]\w*)")
-_URLISH = re.compile(r"(?i)(URL|URI|DSN|CONN|DATABASE|_DB$)")
-_HOSTISH = re.compile(r"(?i)(HOST|SERVER|ADDR)")
+_REF = _LazyRe(r"\$\{?([A-Za-z_]\w*)")
+_URLISH = _LazyRe(r"(?i)(URL|URI|DSN|CONN|DATABASE|_DB$)")
+_HOSTISH = _LazyRe(r"(?i)(HOST|SERVER|ADDR)")
 
 
 def _deref(a, cmd, scope, value, pattern=_URLISH):
@@ -891,8 +893,8 @@ _MONGO = [
                 r"deleteMany|remove|findOneAndDelete|findOneAndUpdate|findOneAndReplace|bulkWrite|createIndex|"
                 r"renameCollection)\s*\("), "db.write", "write"),
 ]
-_MONGO_USE = re.compile(r"(?m)^\s*use\s+([\w-]+)")
-_JS_STRING = re.compile(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"|`(?:[^`\\]|\\.)*`")
+_MONGO_USE = _LazyRe(r"(?m)^\s*use\s+([\w-]+)")
+_JS_STRING = _LazyRe(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"|`(?:[^`\\]|\\.)*`")
 
 
 def mongo_js(a, cmd, code, tgt, source=None):
@@ -995,7 +997,7 @@ _REDIS_LONG = ("--user", "--pass", "--sni", "--cacert", "--cacertdir", "--cert",
                "--tls-ciphersuites", "--eval", "--pattern", "--quoted-pattern", "--count", "--rdb", "--functions-rdb",
                "--pipe-timeout", "--memkeys-samples", "--cluster", "--intrinsic-latency", "--lru-test",
                "--replica-of", "--eval-ro")
-_LUA_BULK_DEL = re.compile(r"(?is)(['\"](keys|scan)['\"].*['\"](del|unlink)['\"]|['\"](del|unlink)['\"].*"
+_LUA_BULK_DEL = _LazyRe(r"(?is)(['\"](keys|scan)['\"].*['\"](del|unlink)['\"]|['\"](del|unlink)['\"].*"
                            r"['\"](keys|scan)['\"]|unpack\s*\(\s*redis\.call\s*\(\s*['\"]keys)")
 _REDIS_DELETES = {"DEL", "UNLINK", "HDEL", "SREM", "ZREM", "LREM", "XDEL", "XTRIM", "ZREMRANGEBYSCORE",
                   "ZREMRANGEBYRANK", "ZREMRANGEBYLEX", "LTRIM", "GETDEL", "EXPIRE", "PEXPIRE", "RENAME"}
@@ -1443,9 +1445,9 @@ def dotnet(a, cmd, scope):
 
 # --- ORM one-liners (rails runner, manage.py shell -c, artisan tinker) ------------------------------------
 
-_ORM_ALL = re.compile(r"\b([A-Z]\w*)(?:\.objects(?:\.all\(\))?|\.all|\.unscoped|::query\(\))?\s*"
+_ORM_ALL = _LazyRe(r"\b([A-Z]\w*)(?:\.objects(?:\.all\(\))?|\.all|\.unscoped|::query\(\))?\s*"
                       r"(?:\.|->)\s*(delete_all|destroy_all|delete\(\)|truncate\(\))")
-_ORM_SQL = re.compile(r"\b(?:execute|exec_query|exec_delete|statement|unprepared|raw)\s*\(\s*(?:[rRbBuU]?)"
+_ORM_SQL = _LazyRe(r"\b(?:execute|exec_query|exec_delete|statement|unprepared|raw)\s*\(\s*(?:[rRbBuU]?)"
                       r"(['\"])((?:(?!\1).)+)\1")
 
 
@@ -1468,9 +1470,9 @@ def orm_code(a, cmd, scope, language, code):
 
 # --- SQL inside python -c / node -e code ------------------------------------------------------------------
 
-_CODE_URL = re.compile(r"""(?:postgres(?:ql)?|mysql|mariadb|cockroachdb)(?:\+\w+)?://[^'"`\s)]+""")
-_CODE_SQLITE = re.compile(r"""(?:sqlite3?\.connect|new\s+(?:Database|sqlite3\.Database)|better-sqlite3['"]\)\()\s*\(?\s*['"]([^'"]+)['"]""")
-_CODE_ENV = re.compile(r"""\b([A-Z][A-Z0-9_]*(?:DATABASE_URL|_URL|_DSN|_URI))\b""")
+_CODE_URL = _LazyRe(r"""(?:postgres(?:ql)?|mysql|mariadb|cockroachdb)(?:\+\w+)?://[^'"`\s)]+""")
+_CODE_SQLITE = _LazyRe(r"""(?:sqlite3?\.connect|new\s+(?:Database|sqlite3\.Database)|better-sqlite3['"]\)\()\s*\(?\s*['"]([^'"]+)['"]""")
+_CODE_ENV = _LazyRe(r"""\b([A-Z][A-Z0-9_]*(?:DATABASE_URL|_URL|_DSN|_URI))\b""")
 
 
 def inline_sql(a, language, code, cmd, scope):

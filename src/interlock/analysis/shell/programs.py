@@ -17,21 +17,7 @@ from .analyzer import Cmd
 
 HANDLERS = {}
 
-
-class _LazyRe:
-    """A regular expression compiled on first use (this module loads on every shell
-    command; most patterns are needed by few)."""
-
-    __slots__ = ("args", "rx")
-
-    def __init__(self, *args):
-        self.args = args
-        self.rx = None
-
-    def __getattr__(self, name):
-        if self.rx is None:
-            object.__setattr__(self, "rx", re.compile(*self.args))
-        return getattr(self.rx, name)
+from ...lazyre import LazyRe as _LazyRe
 
 # Named in the fallback for commands that do not parse (see ShellAnalyzer._salvage).
 DESTRUCTIVE_PROGRAMS = frozenset({
@@ -874,9 +860,11 @@ def inline_code(a, language, code, cmd, scope, origin=None):
             from .. import http as H
 
             H.judge_http_effect(a, sub, scope, eff)
-    from .databases import inline_sql
+    low = code.lower()
+    if any(k in low for k in ("execute", "exec", "query", "raw", "sql", ".run(", "prepare", "statement")):
+        from .databases import inline_sql
 
-    inline_sql(a, language, code, cmd, scope)  # SQL executed from code: cursor.execute("DROP TABLE …")
+        inline_sql(a, language, code, cmd, scope)  # SQL executed from code: cursor.execute("DROP TABLE …")
 
 
 _INTERP = {"python": "python", "pypy": "python", "pypy3": "python", "node": "node", "nodejs": "node",
