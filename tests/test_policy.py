@@ -152,3 +152,15 @@ def test_secret_exemptions_and_extras(workspace, home, env):
     write(user_policy(env), f'[trust]\nprojects = ["{workspace}"]\n')
     assert decide("cat .env", workspace, home, env).decision == "allow"
     assert decide("cat .env.production", workspace, home, env).decision == "deny"
+
+
+def test_declared_namespaces_and_accounts_are_environments(workspace, home, env):
+    write(user_policy(env), '''
+[environments.prod]
+namespaces = ["payments"]
+cloud_accounts = ["acme-main"]
+''')
+    d = decide("kubectl delete deployment api -n payments", workspace, home, env)
+    assert d.decision == "deny" and d.findings[0].environment == "prod"
+    d = decide("aws ec2 delete-key-pair --key-name k --profile acme-main", workspace, home, env)
+    assert d.findings[0].environment == "prod"

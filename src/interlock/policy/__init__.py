@@ -146,7 +146,7 @@ class Policy:
         """Which environment (prod, staging, ...) a host / database / context belongs to."""
         key = {"host": "hosts", "database": "databases", "kube_context": "kube_contexts",
                "cloud_project": "cloud_projects", "cloud_account": "cloud_accounts",
-               "railway_environment": "railway_environments", "url": "urls"}.get(kind, kind)
+               "railway_environment": "railway_environments", "url": "urls", "namespace": "namespaces"}.get(kind, kind)
         for layer in (self.project, self.user):
             if layer is None:
                 continue

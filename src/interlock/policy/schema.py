@@ -52,6 +52,7 @@ class Environment(_Strict):
     cloud_accounts: list[str] = []
     cloud_projects: list[str] = []
     railway_environments: list[str] = []
+    namespaces: list[str] = []
     decisions: Decisions = Decisions()
 
 
