@@ -812,7 +812,9 @@ class ShellAnalyzer:
                 return
         if base in _CRED_PROGRAMS and (
                 base not in ("git", "echo", "printf", "print", "set", "python", "python3", "node", "ruby", "perl",
-                             "jq", "awk", "gawk", "ps")
+                             "jq", "awk", "gawk", "ps", "npm", "docker", "podman")
+                or (base == "npm" and "token" in cmd.argv)
+                or (base in ("docker", "podman") and "inspect" in cmd.argv)
                 or (base in ("python", "python3", "node", "ruby", "perl") and "env" in (cmd.text or "").lower())
                 or (base in ("jq", "awk", "gawk") and "env" in (cmd.text or "").lower())
                 or (base == "ps" and len(cmd.argv) > 1)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 
+from ...lazyre import LazyRe as _LazyRe
+
 from ..paths import UNKNOWN_MARK as U
 
-SECRET_VAR = re.compile(r"(?i)(TOKEN|SECRET|PASSW(OR)?D|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|"
+SECRET_VAR = _LazyRe(r"(?i)(TOKEN|SECRET|PASSW(OR)?D|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|"
                         r"AUTH|SESSION_KEY|CLIENT_SECRET|DATABASE_URL|DB_URL|_DSN$|CONNECTION_STRING|WEBHOOK_URL)")
-NOT_SECRET_VAR = re.compile(r"(?i)^(PATH|HOME|USER|SHELL|PWD|LANG|TERM|EDITOR|.*_(FILE|PATH|DIR|URL_PUBLIC|ID|NAME))$")
+NOT_SECRET_VAR = _LazyRe(r"(?i)^(PATH|HOME|USER|SHELL|PWD|LANG|TERM|EDITOR|.*_(FILE|PATH|DIR|URL_PUBLIC|ID|NAME))$")
 
 # program → list of (sub-command word sequence, extra condition or None, what is revealed)
 TOOLS = {
@@ -88,7 +90,7 @@ TOOLS = {
 ENV_DUMPERS = {"env", "printenv", "export", "declare", "typeset", "set", "compgen"}
 PRINTERS = {"echo", "printf", "print"}
 PROGRAMS = frozenset(TOOLS) | ENV_DUMPERS | PRINTERS | {"python", "python3", "node", "ruby", "perl"}
-_AWS_SECRET_SETTINGS = re.compile(r"(?i)secret|token|key_id|access_key")
+_AWS_SECRET_SETTINGS = _LazyRe(r"(?i)secret|token|key_id|access_key")
 
 
 def _words(args):
@@ -180,7 +182,7 @@ def _env_dump(a, cmd, name, args):
         return
 
 
-_VAR_REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+_VAR_REF = _LazyRe(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def _printer(a, cmd):
@@ -208,13 +210,13 @@ def _format_arg(args):
     return None
 
 
-_PY_ENV_ALL = re.compile(r"(print|json\.dumps|pprint|repr|str)\s*\(\s*(dict\(\s*)?os\.environ\s*\)|os\.environ\.items\(\)"
+_PY_ENV_ALL = _LazyRe(r"(print|json\.dumps|pprint|repr|str)\s*\(\s*(dict\(\s*)?os\.environ\s*\)|os\.environ\.items\(\)"
                          r"|console\.(log|dir)\s*\(\s*process\.env\s*\)|JSON\.stringify\(\s*process\.env|"
                          r"ENV\.to_h|ENV\.each|keys\s+%ENV|each\s+%ENV|print\s+%ENV")
-_ENV_KEYED = re.compile(r"""os\.environ\s*\[\s*['"]([A-Za-z_][A-Za-z0-9_]*)|os\.(?:environ\.get|getenv)\s*\(\s*['"]"""
+_ENV_KEYED = _LazyRe(r"""os\.environ\s*\[\s*['"]([A-Za-z_][A-Za-z0-9_]*)|os\.(?:environ\.get|getenv)\s*\(\s*['"]"""
                         r"""([A-Za-z_][A-Za-z0-9_]*)|process\.env\.([A-Za-z_][A-Za-z0-9_]*)|process\.env\[['"]"""
                         r"""([A-Za-z_][A-Za-z0-9_]*)|ENV\[['"]([A-Za-z_][A-Za-z0-9_]*)|\$ENV\{['"]?([A-Za-z_][A-Za-z0-9_]*)""")
-_PRINTS = re.compile(r"print|console\.|puts|\bp\s|pprint|json\.dumps|sys\.stdout|-p\b|--print")
+_PRINTS = _LazyRe(r"print|console\.|puts|\bp\s|pprint|json\.dumps|sys\.stdout|-p\b|--print")
 
 
 def _interpreter_env(a, cmd):
