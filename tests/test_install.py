@@ -102,12 +102,21 @@ def test_init_other_agents_roundtrip(workspace, env):
     assert p.returncode == 0, p.stderr
     assert "/hooks" in p.stdout  # the Codex trust reminder
     codex = json.load(open(os.path.join(workspace, ".codex", "hooks.json")))
-    assert codex["hooks"]["PreToolUse"][0]["hooks"][0]["command"].endswith("hook codex")
+    assert " hook codex || " in codex["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
     g = json.load(open(gem))
     assert g["theme"] == "dark" and g["hooks"]["BeforeTool"][0]["matcher"] == "write_file"
     assert g["hooks"]["BeforeTool"][1]["hooks"][0]["timeout"] == 10000
     cop = json.load(open(os.path.join(workspace, ".github", "hooks", "interlock.json")))
-    assert cop["version"] == 1 and cop["hooks"]["preToolUse"][0]["bash"].endswith("hook copilot")
+    assert cop["version"] == 1 and " hook copilot || " in cop["hooks"]["preToolUse"][0]["bash"]
+    # if the interpreter itself dies, each agent still reads a refusal in its own terms
+    for agent, cmd_str, check in (
+            ("copilot", cop["hooks"]["preToolUse"][0]["bash"], lambda r: json.loads(r.stdout)["permissionDecision"]),
+            ("codex", codex["hooks"]["PreToolUse"][0]["hooks"][0]["command"],
+             lambda r: json.loads(r.stdout)["hookSpecificOutput"]["permissionDecision"]),
+            ("gemini", g["hooks"]["BeforeTool"][1]["hooks"][0]["command"], lambda r: json.loads(r.stdout)["decision"])):
+        broken = cmd_str.replace(cmd_str.split(" hook ")[0], "/nonexistent/interlock", 1)
+        r = subprocess.run(broken, shell=True, capture_output=True, text=True, input="{}")
+        assert check(r) == "deny", (agent, r.stdout, r.stderr)
     ws = json.load(open(os.path.join(workspace, ".windsurf", "hooks.json")))
     assert set(ws["hooks"]) == {"pre_run_command", "pre_read_code", "pre_write_code", "pre_mcp_tool_use"}
     # idempotent
@@ -115,6 +124,8 @@ def test_init_other_agents_roundtrip(workspace, env):
     assert p.stdout.count("no change") == 4
     # the installed Windsurf command really blocks with exit 2
     cmd = ws["hooks"]["pre_run_command"][0]["command"]
+    broken = cmd.replace(cmd.split(" hook ")[0], "/nonexistent/interlock", 1)
+    assert subprocess.run(broken, shell=True, capture_output=True, text=True, input="{}").returncode == 2
     r = subprocess.run(cmd, shell=True, env=env, capture_output=True, text=True,
                        input=json.dumps({"agent_action_name": "pre_run_command",
                                          "tool_info": {"command_line": "rm -rf ~", "cwd": workspace}}))

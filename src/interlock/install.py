@@ -31,6 +31,16 @@ CRASH_FALLBACK = ("echo '{\"hookSpecificOutput\": {\"hookEventName\": \"PreToolU
                   "\"Interlock could not run (its process failed); blocked by default. Tell the user.\"}}'")
 
 
+_MSG = "Interlock could not run (its process failed); blocked by default. Tell the user."
+# The same fallback in each agent's own terms (exit 2 alone does not block Codex JSON, Copilot, Gemini).
+FALLBACKS = {
+    "codex": CRASH_FALLBACK,
+    "gemini": "echo '{\"decision\": \"deny\", \"reason\": \"" + _MSG + "\"}'",
+    "copilot": "echo '{\"permissionDecision\": \"deny\", \"permissionDecisionReason\": \"" + _MSG + "\"}'",
+    "windsurf": "{ echo '" + _MSG + "' >&2; exit 2; }",
+}
+
+
 def interlock_command() -> str:
     """An absolute command line that runs this installation of interlock."""
     exe = shutil.which("interlock")
@@ -81,12 +91,14 @@ def _grouped(event, matcher, handler):
 
 
 codex_hooks = _grouped("PreToolUse", "^(Bash|apply_patch|Edit|Write|mcp__.*)$",
-                       lambda b: {"type": "command", "command": f"{b} hook codex", "timeout": 30,
+                       lambda b: {"type": "command", "command": f"{b} hook codex || {FALLBACKS['codex']}",
+                                  "timeout": 30,
                                   "statusMessage": "Interlock"})
 gemini_settings = _grouped("BeforeTool",
                            "run_shell_command|read_file|read_many_files|write_file|replace|glob|grep_search|"
                            "web_fetch|mcp_.*",
-                           lambda b: {"name": "interlock", "type": "command", "command": f"{b} hook gemini",
+                           lambda b: {"name": "interlock", "type": "command",
+                                      "command": f"{b} hook gemini || {FALLBACKS['gemini']}",
                                       "timeout": 10000})
 
 
@@ -106,7 +118,8 @@ def copilot_hooks(existing: dict, base_cmd: str, remove=False, redact_output=Fal
             s.pop("hooks")
         return s
     if len(others) == len(entries):
-        others.append({"type": "command", "bash": f"{base_cmd} hook copilot", "timeoutSec": 30})
+        others.append({"type": "command", "bash": f"{base_cmd} hook copilot || {FALLBACKS['copilot']}",
+                       "timeoutSec": 30})
         hooks["preToolUse"] = others
     return s
 
@@ -124,7 +137,7 @@ def windsurf_hooks(existing: dict, base_cmd: str, remove=False, redact_output=Fa
                 hooks.pop(event, None)
             continue
         if len(others) == len(entries):
-            others.append({"command": f"{base_cmd} hook windsurf", "show_output": True})
+            others.append({"command": f"{base_cmd} hook windsurf || {FALLBACKS['windsurf']}", "show_output": True})
             hooks[event] = others
     if remove and not hooks:
         s.pop("hooks")
