@@ -16,6 +16,7 @@ import sys
 
 MARK = " hook "
 CLAUDE_MATCHER = "Bash|PowerShell|Read|Write|Edit|MultiEdit|NotebookEdit|NotebookRead|Grep|Glob|WebFetch|mcp__.*"
+REDACT_MATCHER = "Bash|Read|Grep|WebFetch|mcp__.*"
 CURSOR_EVENTS = {
     "beforeShellExecution": None,
     "beforeMCPExecution": None,
@@ -90,6 +91,11 @@ def _grouped(event, matcher, handler):
     return fn
 
 
+_claude_pre = _grouped("PreToolUse", CLAUDE_MATCHER,
+                       lambda b: {"type": "command", "command": f"{b} hook claude-code || {CRASH_FALLBACK}",
+                                  "timeout": 10})
+_claude_post = _grouped("PostToolUse", REDACT_MATCHER,
+                        lambda b: {"type": "command", "command": f"{b} hook claude-code", "timeout": 10})
 codex_hooks = _grouped("PreToolUse", "^(Bash|apply_patch|Edit|Write|mcp__.*)$",
                        lambda b: {"type": "command", "command": f"{b} hook codex || {FALLBACKS['codex']}",
                                   "timeout": 30,
@@ -144,71 +150,10 @@ def windsurf_hooks(existing: dict, base_cmd: str, remove=False, redact_output=Fa
     return s
 
 
-REDACT_MATCHER = "Bash|Read|Grep|WebFetch|mcp__.*"
-
-
 def claude_settings(existing: dict, base_cmd: str, remove=False, redact_output=False) -> dict:
-    s = json.loads(json.dumps(existing))
-    s = _claude_post(s, base_cmd, remove=remove or not redact_output)
-    hooks = s.setdefault("hooks", {}) if not remove else s.get("hooks", {})
-    groups = hooks.get("PreToolUse", []) if isinstance(hooks, dict) else []
-    kept = []
-    present = False
-    for g in groups:
-        hs = [h for h in g.get("hooks", []) if not _is_ours(h.get("command", ""))] if isinstance(g, dict) else []
-        if isinstance(g, dict) and len(hs) != len(g.get("hooks", [])):
-            present = True
-            if remove:
-                if hs:
-                    kept.append(dict(g, hooks=hs))
-                continue
-        kept.append(g)
-    if remove:
-        if isinstance(hooks, dict) and "PreToolUse" in hooks:
-            if kept:
-                hooks["PreToolUse"] = kept
-            else:
-                del hooks["PreToolUse"]
-            if not hooks:
-                s.pop("hooks", None)
-        return s
-    if not present:
-        kept.append({"matcher": CLAUDE_MATCHER,
-                     "hooks": [{"type": "command", "command": f"{base_cmd} hook claude-code || {CRASH_FALLBACK}",
-                                "timeout": 10}]})
-    hooks["PreToolUse"] = kept
-    return s
-
-
-def _claude_post(s, base_cmd, remove):
-    """The optional PostToolUse hook that masks secrets in tool output."""
-    hooks = s.get("hooks")
-    if not isinstance(hooks, dict):
-        if remove:
-            return s
-        hooks = s.setdefault("hooks", {})
-    groups = [g for g in hooks.get("PostToolUse", []) if isinstance(g, dict)]
-    kept = []
-    present = False
-    for g in groups:
-        hs = [h for h in g.get("hooks", []) if not _is_ours(h.get("command", ""))]
-        if len(hs) != len(g.get("hooks", [])):
-            present = True
-            if remove:
-                if hs:
-                    kept.append(dict(g, hooks=hs))
-                continue
-        kept.append(g)
-    if not remove and not present:
-        kept.append({"matcher": REDACT_MATCHER,
-                     "hooks": [{"type": "command", "command": f"{base_cmd} hook claude-code", "timeout": 10}]})
-    if kept:
-        hooks["PostToolUse"] = kept
-    else:
-        hooks.pop("PostToolUse", None)
-    if not hooks:
-        s.pop("hooks", None)
-    return s
+    s = _claude_pre(existing, base_cmd, remove=remove)
+    # the optional PostToolUse hook that masks secrets in tool output
+    return _claude_post(s, base_cmd, remove=remove or not redact_output)
 
 
 def cursor_hooks(existing: dict, base_cmd: str, remove=False, redact_output=False) -> dict:

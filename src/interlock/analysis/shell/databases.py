@@ -19,6 +19,7 @@ from .. import sql as S
 from ..paths import UNKNOWN_MARK as U
 from . import programs as _p
 from ...lazyre import LazyRe as _LazyRe
+from .programs import registrar as _registrar
 
 
 HANDLERS = {}
@@ -65,12 +66,7 @@ def _emit(a, rule, cmd, target=None, effect="", note=None, why=None, environment
             f.note = "local database: weighed as destructive" + (f"; {f.note}" if f.note else "")
 
 
-def handles(*names):
-    def deco(fn):
-        for n in names:
-            HANDLERS[n] = fn
-        return fn
-    return deco
+handles = _registrar(HANDLERS)
 
 
 # --- options -------------------------------------------------------------------------------

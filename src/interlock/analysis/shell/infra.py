@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .. import paths as P
 from ..paths import UNKNOWN_MARK as U
+from .programs import registrar as _registrar
 from .programs import _DELETE_RULES, _first_cmd, split_opts
 
 HANDLERS = {}
@@ -29,12 +30,7 @@ def _re(name, pattern):
     return r
 
 
-def handles(*names):
-    def deco(fn):
-        for n in names:
-            HANDLERS[n] = fn
-        return fn
-    return deco
+handles = _registrar(HANDLERS)
 
 
 # --- shared helpers ----------------------------------------------------------------------------
@@ -1275,7 +1271,7 @@ def _with_databases(fn):
     return handler
 
 
-HANDLERS = {k: _with_databases(fn) for k, fn in HANDLERS.items()}
+HANDLERS.update({k: _with_databases(fn) for k, fn in list(HANDLERS.items())})
 
 
 

@@ -27,12 +27,18 @@ DESTRUCTIVE_PROGRAMS = frozenset({
 })
 
 
-def handles(*names):
-    def deco(fn):
-        for n in names:
-            HANDLERS[n] = fn
-        return fn
-    return deco
+def registrar(table):
+    """``@handles("rm", "rimraf")`` registers a handler in ``table`` for those program names."""
+    def handles(*names):
+        def deco(fn):
+            for n in names:
+                table[n] = fn
+            return fn
+        return deco
+    return handles
+
+
+handles = registrar(HANDLERS)
 
 
 # --- option parsing -------------------------------------------------------------------
