@@ -505,11 +505,26 @@ def _cmd_stats(args) -> int:
 
 
 def _cmd_demo(args) -> int:
+    import tempfile
+
     from .engine import check_command
 
-    print("Interlock judging commands an agent might send (nothing is executed):\n")
+    # a throwaway project, so "rm -rf src" has a src/ to lose and node_modules/ is there to clean
+    with tempfile.TemporaryDirectory(prefix="interlock-demo-") as tmp:
+        ws = os.path.join(tmp, "app")
+        for d in ("src", "node_modules/left-pad", "dist", ".git"):
+            os.makedirs(os.path.join(ws, d))
+        with open(os.path.join(ws, "src", "main.py"), "w") as f:
+            f.write("print('hello')\n")
+        with open(os.path.join(ws, ".git", "HEAD"), "w") as f:
+            f.write("ref: refs/heads/feature/login\n")
+        return _demo_in(ws, check_command)
+
+
+def _demo_in(ws, check_command) -> int:
+    print("Interlock judging commands an agent might send in a sample project (nothing is executed):\n")
     for cmd in DEMO:
-        d = check_command(cmd)
+        d = check_command(cmd, cwd=ws, workspace=ws)
         mark = {"allow": "allow", "ask": "ASK  ", "deny": "DENY "}[d.decision]
         rule = d.rules[0] if d.decision != "allow" and d.rules else ""
         print(f"  {mark}  {cmd:<48} {d.severity:<12} {rule}")
