@@ -62,3 +62,10 @@ def test_docs_page_is_generated_from_the_catalogue():
     path = os.path.join(os.path.dirname(__file__), "..", "docs", "rules.md")
     with open(path) as f:
         assert f.read() == R.markdown(), "docs/rules.md is stale: run `interlock rules --markdown > docs/rules.md`"
+
+
+def test_credential_program_list_matches_its_module():
+    """The analyzer keeps a copy of credentials.PROGRAMS so it need not import the module."""
+    from interlock.analysis.shell import analyzer, credentials
+
+    assert set(analyzer._CRED_PROGRAMS) == set(credentials.PROGRAMS)

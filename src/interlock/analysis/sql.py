@@ -164,6 +164,34 @@ _DOLLAR = _LazyRe(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
 _OPS = ("<>", "!=", ">=", "<=", "::", "||", "->>", "->", "=>", ":=")
 
 
+def _scan_quoted(text, j, close, backslash, doubled):
+    """Read a quoted string or identifier from ``text[j]`` to its ``close`` quote.
+
+    Returns (content, index of the closing quote (or len(text)), newlines inside).
+    ``backslash``: \\x escapes the next character; ``doubled``: a doubled quote is one quote.
+    """
+    n = len(text)
+    buf = []
+    lines = 0
+    while j < n:
+        ch = text[j]
+        if ch == "\\" and backslash and j + 1 < n:
+            buf.append(text[j + 1])
+            j += 2
+            continue
+        if ch == close:
+            if doubled and text.startswith(close * 2, j):
+                buf.append(close)
+                j += 2
+                continue
+            break
+        if ch == "\n":
+            lines += 1
+        buf.append(ch)
+        j += 1
+    return "".join(buf), j, lines
+
+
 def split(text: str, dialect: str | None = None) -> list[Piece]:
     """Split a script into statements and meta-commands."""
     text = text.replace(U, UNKNOWN_WORD)
@@ -324,48 +352,16 @@ def split(text: str, dialect: str | None = None) -> list[Piece]:
         # strings
         if c == "'" or (c in "eE" and text.startswith("'", i + 1) and dialect in ("postgres", None)):
             esc = backslash_strings or c in "eE"
-            j = i + (2 if c != "'" else 1)
-            buf = []
-            while j < n:
-                ch = text[j]
-                if ch == "\\" and esc and j + 1 < n:
-                    buf.append(text[j + 1])
-                    j += 2
-                    continue
-                if ch == "'":
-                    if text.startswith("''", j):
-                        buf.append("'")
-                        j += 2
-                        continue
-                    break
-                if ch == "\n":
-                    line += 1
-                buf.append(ch)
-                j += 1
-            add("s", "".join(buf), i)
+            body, j, nl = _scan_quoted(text, i + (2 if c != "'" else 1), "'", esc, True)
+            line += nl
+            add("s", body, i)
             i = j + 1
             continue
         if c == '"' or c == "`" or (c == "[" and brackets):
             close = "]" if c == "[" else c
-            j = i + 1
-            buf = []
-            while j < n:
-                ch = text[j]
-                if ch == "\\" and dq_string and c == '"' and j + 1 < n:
-                    buf.append(text[j + 1])
-                    j += 2
-                    continue
-                if ch == close:
-                    if text.startswith(close * 2, j) and close != "]":
-                        buf.append(close)
-                        j += 2
-                        continue
-                    break
-                if ch == "\n":
-                    line += 1
-                buf.append(ch)
-                j += 1
-            add("s" if (c == '"' and dq_string) else "q", "".join(buf), i)
+            body, j, nl = _scan_quoted(text, i + 1, close, dq_string and c == '"', close != "]")
+            line += nl
+            add("s" if (c == '"' and dq_string) else "q", body, i)
             i = j + 1
             continue
         if c == "$":

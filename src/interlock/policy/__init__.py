@@ -19,11 +19,12 @@ import os
 from fnmatch import fnmatchcase
 
 from ..actions import DECISION_RANK, DEFAULT_DECISIONS, stricter
+from ..lazyre import LazyRe
 
 DEFAULT_PROTECTED_BRANCHES = ("main", "master", "production", "release*")
-_PROD_NAME = __import__("re").compile(r"(?i)(^|[^a-z])(prod|production|prd)([^a-z]|$)")
-_NONPROD_NAME = __import__("re").compile(r"(?i)(^|[^a-z])(dev|development|staging|stage|stg|test|testing|qa|"
-                                         r"sandbox|preview|ci|demo)([^a-z]|$)")
+_PROD_NAME = LazyRe(r"(?i)(^|[^a-z])(prod|production|prd)([^a-z]|$)")
+_NONPROD_NAME = LazyRe(r"(?i)(^|[^a-z])(dev|development|staging|stage|stg|test|testing|qa|"
+                       r"sandbox|preview|ci|demo)([^a-z]|$)")
 _NONPROD_CANON = {"development": "dev", "stage": "staging", "stg": "staging", "testing": "test"}
 
 

@@ -640,13 +640,7 @@ def pgcli(a, cmd, scope):
                              long=("--host", "--port", "--username", "--dbname", "--execute", "--command",
                                    "--pgclirc", "--dsn", "--prompt", "--log-file"))
     tgt = _pg_target(a, cmd, scope, vals, ops)
-    done = False
-    for k, v in vals:
-        if k in ("-e", "--execute", "--command"):
-            run_sql(a, cmd, scope, v, "postgres", tgt)
-            done = True
-    if not done:
-        run_stdin(a, cmd, scope, "postgres", tgt)
+    _run_client_sql(a, cmd, scope, vals, "postgres", tgt, ("-e", "--execute", "--command"), ())
 
 
 _USQL_DIALECT = {"pg": "postgres", "postgres": "postgres", "postgresql": "postgres", "pgsql": "postgres",
@@ -673,16 +667,7 @@ def usql(a, cmd, scope):
         else:
             tgt = Target(None, url.split(":", 1)[-1], file=url.split(":", 1)[-1])
     tgt = _resolve_target(a, cmd, tgt, implicit_local=bool(url) and U not in (url or ""))
-    done = False
-    for k, v in vals:
-        if k in ("-c", "--command"):
-            run_sql(a, cmd, scope, v, dialect, tgt)
-            done = True
-        elif k in ("-f", "--file"):
-            run_file(a, cmd, scope, v, dialect, tgt)
-            done = True
-    if not done:
-        run_stdin(a, cmd, scope, dialect, tgt)
+    _run_client_sql(a, cmd, scope, vals, dialect, tgt, ("-c", "--command"), ("-f", "--file"))
 
 
 @handles("cockroach")
@@ -703,17 +688,22 @@ def cockroach(a, cmd, scope):
                           implicit_local=not unknown and args[0] != "demo")
     if args[0] == "demo":
         tgt.env = "local"
+    _run_client_sql(a, cmd, scope, vals, "postgres", tgt, ("-e", "--execute"), ("-f", "--file"))
+
+
+
+def _run_client_sql(a, cmd, scope, vals, dialect, tgt, sql_keys, file_keys):
+    """The SQL a client runs: its statement options, its file options, else what comes on stdin."""
     done = False
     for k, v in vals:
-        if k in ("-e", "--execute"):
-            run_sql(a, cmd, scope, v, "postgres", tgt)
+        if k in sql_keys:
+            run_sql(a, cmd, scope, v, dialect, tgt)
             done = True
-        elif k in ("-f", "--file"):
-            run_file(a, cmd, scope, v, "postgres", tgt)
+        elif k in file_keys:
+            run_file(a, cmd, scope, v, dialect, tgt)
             done = True
     if not done:
-        run_stdin(a, cmd, scope, "postgres", tgt)
-
+        run_stdin(a, cmd, scope, dialect, tgt)
 
 # --- MySQL / MariaDB -----------------------------------------------------------------------------
 
@@ -833,16 +823,7 @@ def cqlsh(a, cmd, scope):
                                                              "--encoding", "--request-timeout",
                                                              "--connect-timeout"))
     tgt = _resolve_target(a, cmd, Target(ops[0] if ops else None, _get(vals, "-k", "--keyspace")))
-    done = False
-    for k, v in vals:
-        if k in ("-e", "--execute"):
-            run_sql(a, cmd, scope, v, "cql", tgt)
-            done = True
-        elif k in ("-f", "--file"):
-            run_file(a, cmd, scope, v, "cql", tgt)
-            done = True
-    if not done:
-        run_stdin(a, cmd, scope, "cql", tgt)
+    _run_client_sql(a, cmd, scope, vals, "cql", tgt, ("-e", "--execute"), ("-f", "--file"))
 
 
 @handles("clickhouse-client", "clickhouse")
@@ -858,16 +839,7 @@ def clickhouse(a, cmd, scope):
                                                           "--database", "--format", "--config-file",
                                                           "--queries-file", "--connection"))
     tgt = _resolve_target(a, cmd, Target(_get(vals, "-h", "--host"), _get(vals, "-d", "--database")))
-    done = False
-    for k, v in vals:
-        if k in ("-q", "--query"):
-            run_sql(a, cmd, scope, v, "clickhouse", tgt)
-            done = True
-        elif k == "--queries-file":
-            run_file(a, cmd, scope, v, "clickhouse", tgt)
-            done = True
-    if not done:
-        run_stdin(a, cmd, scope, "clickhouse", tgt)
+    _run_client_sql(a, cmd, scope, vals, "clickhouse", tgt, ("-q", "--query"), ("--queries-file",))
 
 
 # --- MongoDB ----------------------------------------------------------------------------------------------

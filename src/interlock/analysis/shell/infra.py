@@ -39,9 +39,7 @@ def _env(a, kind, value):
     """The environment a named target belongs to: the policy's answer, else prod-looking names."""
     if not value or U in value:
         return None
-    e = a.environment_of(kind, value)
-    if e is None and _re("prod", r"(?i)(?:^|[^a-z])prod(?:uction)?(?:[^a-z]|$)").search(value):
-        e = "prod"
+    e = a.environment_of(kind, value)  # the policy's answer, which already knows names that say prod
     if e is None and kind == "kube_context" and _re(
             "localkube", r"^(kind-|k3d-|minikube$|docker-desktop$|rancher-desktop$|orbstack$|colima)").search(value):
         e = "local"  # a cluster on this machine
