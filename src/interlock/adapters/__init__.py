@@ -21,6 +21,7 @@ ADAPTERS = {
     "gemini": "interlock.adapters.gemini",
     "copilot": "interlock.adapters.copilot",
     "windsurf": "interlock.adapters.windsurf",
+    "vscode": "interlock.adapters.vscode",
 }
 
 

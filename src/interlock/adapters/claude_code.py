@@ -75,6 +75,11 @@ def parse(payload: dict, env) -> Event:
         name = "__".join(parts[2:]) if len(parts) > 2 else tool[5:]
         args = ti if isinstance(ti, dict) else {}
         return Event(Action(MCP_CALL, {"server": server, "tool": name, "arguments": args}, **common), event_name)
+    # VS Code reads .claude/settings.json too and sends its own tool names (its reply format is this one)
+    from . import vscode
+
+    if tool in vscode.KNOWN or tool.startswith("mcp_"):
+        return vscode.parse_tool(tool, payload, env)
     raise BadPayload(f"unknown tool {tool!r}: Interlock does not know what it does")
 
 

@@ -64,11 +64,20 @@ def parse(payload: dict, env) -> Event:
     if "/" in tool or tool.startswith("mcp"):
         server, _, name = tool.partition("/") if "/" in tool else ("", "", tool)
         return Event(Action(MCP_CALL, {"server": server, "tool": name, "arguments": args}, **common), "preToolUse")
+    # VS Code runs Copilot's hook files too, with its own tool names
+    from . import vscode
+
+    if tool in vscode.KNOWN:
+        return vscode.parse_tool(tool, payload, env)
     raise BadPayload(f"unknown tool {tool!r}: Interlock does not know what it does")
 
 
 def _reply(decision, reason):
-    return json.dumps({"permissionDecision": decision, "permissionDecisionReason": reason[:9500]}, ensure_ascii=False)
+    # hookSpecificOutput too: VS Code runs this hook from .github/hooks/ and reads that shape
+    reason = reason[:9500]
+    return json.dumps({"permissionDecision": decision, "permissionDecisionReason": reason,
+                       "hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": decision,
+                                              "permissionDecisionReason": reason}}, ensure_ascii=False)
 
 
 def render(decision, event, ctx) -> str:
