@@ -64,7 +64,7 @@ def _cli(argv) -> int:
                    help="read one hook payload or {\"command\", \"cwd\"} per line on stdin; print one decision per line")
 
     h = sub.add_parser("hook", help="run as an agent hook (reads the agent's JSON on stdin)")
-    h.add_argument("agent", choices=["claude-code", "cursor", "codex", "gemini", "copilot", "windsurf"])
+    h.add_argument("agent", choices=["claude-code", "cursor", "codex", "gemini", "copilot", "vscode", "windsurf"])
 
     rl = sub.add_parser("rules", help="list the rule catalogue")
     rl.add_argument("--json", action="store_true")
@@ -80,25 +80,30 @@ def _cli(argv) -> int:
     lg.add_argument("--json", action="store_true")
     lg.add_argument("--verify", action="store_true", help="verify the hash chain; exit 1 if broken")
 
-    for name, helptext in (("init", "install Interlock's hooks into Claude Code and Cursor settings"),
-                           ("uninstall", "remove the hooks `init` added (and nothing else)")):
+    for name, helptext in (("init", "install Interlock's hooks into every agent detected here (or --agent NAME...)"),
+                           ("uninstall", "remove what `init` added (and nothing else)")):
         i = sub.add_parser(name, help=helptext)
-        i.add_argument("--user", action="store_true", help="the user's settings (~/.claude, ~/.cursor) "
+        i.add_argument("--user", action="store_true", help="the user's settings (~/.claude, ~/.cursor, ...) "
                                                            "instead of the project's")
         i.add_argument("--project", default=None, help="project directory (default: git top-level of cwd)")
-        i.add_argument("--agent", action="append",
-                       choices=["claude-code", "cursor", "codex", "gemini", "copilot", "windsurf"],
-                       help="only this agent (repeatable; default: claude-code and cursor)")
-        i.add_argument("--dry-run", action="store_true", help="show the change without writing")
+        i.add_argument("--agent", action="extend", nargs="+", metavar="NAME",
+                       choices=["claude-code", "cursor", "codex", "gemini", "copilot", "vscode", "windsurf"],
+                       help="only these agents (default: " + ("every agent detected on this machine or project"
+                                                              if name == "init" else "wherever Interlock is") + ")")
+        i.add_argument("--dry-run", action="store_true", help="show a unified diff of each file without writing")
         if name == "init":
             i.add_argument("--redact-output", action="store_true",
                            help="also add a Claude Code PostToolUse hook that masks secrets in tool output")
+            i.add_argument("--no-backstop", action="store_true",
+                           help="skip the Claude Code permissions.deny rules and the Codex .rules file that "
+                                "back the hook up when it cannot run")
 
     sec = sub.add_parser("secrets", help="find stray credentials: interlock secrets scan [PATH...] (--help for more)",
                          add_help=False)
     sec.add_argument("rest", nargs=argparse.REMAINDER)
 
-    doc = sub.add_parser("doctor", help="check hook registrations, policy, parsers, audit chain and a real hook call")
+    doc = sub.add_parser("doctor", help="is every agent's hook installed, running, fast and failing closed? "
+                                        "policy, state, vault, gateways")
     doc.add_argument("--json", action="store_true")
     st = sub.add_parser("stats", help="how often each rule asked or denied (to tune the policy)")
     st.add_argument("--since", help="e.g. 7d, 24h")

@@ -17,7 +17,8 @@ from .redact import redact
 AGENT_SETTINGS = (".claude/settings.json", ".claude/settings.local.json", ".cursor/hooks.json",
                   ".codex/hooks.json", ".codex/config.toml", ".gemini/settings.json",
                   ".github/hooks/interlock.json", ".copilot/hooks/interlock.json", ".windsurf/hooks.json",
-                  ".codeium/windsurf/hooks.json", ".vscode/settings.json")
+                  ".codeium/windsurf/hooks.json", ".vscode/settings.json", ".github/hooks/interlock-vscode.json",
+                  ".codex/rules/interlock.rules")
 
 
 def self_paths(home: str, workspace: str | None, env=os.environ):
