@@ -71,7 +71,7 @@ def test_demo_and_help(env):
 def test_doctor_before_and_after_init(workspace, env):
     p = run(["doctor", "--json"], env, cwd=workspace)
     d = json.loads(p.stdout)
-    assert d["status"] == "warn" and any("no agent hooks" in c["check"] for c in d["checks"])
+    assert p.returncode == 1 and d["status"] == "FAIL" and any("no agent hooks" in c["check"] for c in d["checks"])
     assert any(c["check"].startswith("hook round trip") and c["status"] == "ok" for c in d["checks"])
     run(["init", "--agent", "claude-code"], env, cwd=workspace)
     d = json.loads(run(["doctor", "--json"], env, cwd=workspace).stdout)

@@ -1,8 +1,12 @@
 """``interlock doctor``: is Interlock really protecting this machine and project?
 
-Checks, each with a clear verdict and what to do: the hook registrations for every
-agent (and whether the command they run exists), the policy, the parsers, the audit
-chain, and a real hook round trip with its latency.
+For every agent: is the hook registered (project and user settings), does the exact
+registered command run, how fast does it answer, does it refuse ``rm -rf ~`` and
+does it fail closed on a malformed payload (deny or ask, in that agent's own terms,
+never a crash the agent would read as "proceed")?  Then the policy, the shell
+parser, the state directory's permissions, the audit chain, the vault backend and
+any gateways the policy declares.  Every problem comes with the next step; the exit
+status is 1 when anything is wrong.  Nothing secret is printed.
 """
 
 from __future__ import annotations
@@ -14,25 +18,86 @@ import subprocess
 import sys
 import time
 
-OK, WARN, FAIL = "ok", "warn", "FAIL"
+OK, INFO, WARN, FAIL = "ok", "info", "warn", "FAIL"
+PROBE_DENY = "rm -rf ~"
+PROBE_ALLOW = "git status"
+MALFORMED = b'{"tool_name": "Bash", "tool_input": '  # truncated JSON
+
+
+def _payload(agent: str, command: str, root: str) -> bytes:
+    """A documented PreToolUse-style payload for ``agent`` running ``command``."""
+    if agent == "cursor":
+        p = {"hook_event_name": "beforeShellExecution", "conversation_id": "interlock-doctor", "command": command,
+             "cwd": root, "workspace_roots": [root]}
+    elif agent == "gemini":
+        p = {"hook_event_name": "BeforeTool", "session_id": "interlock-doctor", "cwd": root,
+             "tool_name": "run_shell_command", "tool_input": {"command": command}}
+    elif agent == "copilot":
+        p = {"sessionId": "interlock-doctor", "timestamp": int(time.time() * 1000), "cwd": root, "toolName": "bash",
+             "toolArgs": json.dumps({"command": command})}
+    elif agent == "vscode":
+        p = {"hookEventName": "PreToolUse", "sessionId": "interlock-doctor", "cwd": root,
+             "tool_name": "run_in_terminal", "tool_input": {"command": command}}
+    elif agent == "windsurf":
+        p = {"agent_action_name": "pre_run_command", "trajectory_id": "interlock-doctor",
+             "tool_info": {"command_line": command, "cwd": root}}
+    else:  # claude-code, codex
+        p = {"hook_event_name": "PreToolUse", "session_id": "interlock-doctor", "cwd": root, "tool_name": "Bash",
+             "tool_input": {"command": command}}
+    return json.dumps(p).encode()
+
+
+def verdict(agent: str, returncode: int, stdout: str) -> str:
+    """allow / ask / deny as the agent would read this hook's answer; 'broken' if it reads none."""
+    if agent == "windsurf":
+        return "deny" if returncode == 2 else "allow" if returncode == 0 else "broken"
+    if returncode == 2 and agent in ("claude-code", "codex", "vscode", "cursor", "gemini"):
+        return "deny"
+    if returncode != 0:
+        return "broken"  # a non-blocking error: the agent proceeds
+    out = stdout.strip()
+    if not out:
+        return "allow"
+    try:
+        d = json.loads(out)
+    except ValueError:
+        return "broken"
+    if not isinstance(d, dict):
+        return "broken"
+    if agent == "cursor":
+        v = d.get("permission")
+    elif agent == "gemini":
+        v = {"block": "deny"}.get(d.get("decision"), d.get("decision"))
+    elif agent == "copilot":
+        v = d.get("permissionDecision")
+    else:
+        v = (d.get("hookSpecificOutput") or {}).get("permissionDecision")
+    return v if v in ("allow", "ask", "deny") else "allow" if v is None else "broken"
+
+
+def _probe(agent, command_line, payload: bytes, env, root):
+    t = time.perf_counter()
+    p = subprocess.run(command_line, shell=True, input=payload, capture_output=True, timeout=30, env=env, cwd=root)
+    ms = (time.perf_counter() - t) * 1000
+    return verdict(agent, p.returncode, p.stdout.decode("utf-8", "replace")), ms
 
 
 def _settings_files(root, home):
-    return [
-        ("claude-code", os.path.join(root, ".claude", "settings.json")),
-        ("claude-code", os.path.join(root, ".claude", "settings.local.json")),
-        ("claude-code", os.path.join(home, ".claude", "settings.json")),
-        ("cursor", os.path.join(root, ".cursor", "hooks.json")),
-        ("cursor", os.path.join(home, ".cursor", "hooks.json")),
-        ("codex", os.path.join(root, ".codex", "hooks.json")),
-        ("codex", os.path.join(home, ".codex", "hooks.json")),
-        ("gemini", os.path.join(root, ".gemini", "settings.json")),
-        ("gemini", os.path.join(home, ".gemini", "settings.json")),
-        ("copilot", os.path.join(root, ".github", "hooks", "interlock.json")),
-        ("copilot", os.path.join(home, ".copilot", "hooks", "interlock.json")),
-        ("windsurf", os.path.join(root, ".windsurf", "hooks.json")),
-        ("windsurf", os.path.join(home, ".codeium", "windsurf", "hooks.json")),
-    ]
+    """(agent, path) for every settings file an agent could run Interlock from, project first."""
+    from .install import REGISTRY
+
+    out, seen = [], set()
+    for user in (False, True):
+        for a in REGISTRY.values():
+            path = a.settings_path(root, home, user)
+            if path not in seen:
+                seen.add(path)
+                out.append((a.name, path))
+        p = os.path.join(home if user else root, ".claude", "settings.local.json")
+        if p not in seen:
+            seen.add(p)
+            out.append(("claude-code", p))
+    return out
 
 
 def _commands(obj):
@@ -50,81 +115,161 @@ def _commands(obj):
     return out
 
 
-def run(root: str, home: str, as_json=False) -> int:
+def _hook_agent(cmd: str) -> str | None:
+    from .install import AGENTS
+
+    head = cmd.split("||")[0]
+    for a in AGENTS:
+        if f" hook {a}" in head + " ":
+            return a
+    return None
+
+
+def run(root: str, home: str, as_json=False, env=None) -> int:
+    env = dict(os.environ if env is None else env)
     checks = []
 
-    def add(status, what, detail=""):
-        checks.append({"status": status, "check": what, "detail": detail})
+    def add(status, what, detail="", fix=""):
+        checks.append({"status": status, "check": what, "detail": detail, "fix": fix})
 
-    # 1. hook registrations
-    found_any = False
+    from . import policy as P
+    from .install import REGISTRY, claude_backstop_rules, detect
+
+    # 1. every agent: registered? runs? fast? fails closed?
+    # probes are judged and logged under a state directory of their own, not in the real audit log
+    try:
+        os.makedirs(P.state_dir(env), mode=0o700, exist_ok=True)
+    except OSError:
+        pass
+    probe_env = dict(env, INTERLOCK_HOME=os.path.join(P.state_dir(env), "doctor"))
+    installed = set()
     for agent, path in _settings_files(root, home):
         if not os.path.exists(path):
             continue
+        where = "~" + path[len(home):] if path.startswith(home + "/") else path
         try:
             with open(path) as f:
                 data = json.load(f)
         except (OSError, ValueError) as e:
-            add(FAIL, f"{agent}: {path}", f"unreadable: {e}")
+            add(FAIL, f"{agent}: {where} is unreadable", f"{type(e).__name__}: {e}",
+                "fix the file (it must be valid JSON), then run: interlock init")
             continue
-        ours = [c for c in _commands(data) if "interlock" in c and " hook " in c]
-        if not ours:
-            continue
-        found_any = True
-        exe = shlex.split(ours[0].split("||")[0])[0] if ours[0].strip() else ""
-        resolvable = os.path.isabs(exe) and os.access(exe, os.X_OK) or (not os.path.isabs(exe) and exe and
-                                                                          _which(exe))
-        if resolvable:
-            add(OK, f"{agent}: hook registered", path)
-        else:
-            add(FAIL, f"{agent}: hook registered but its command is missing", f"{exe} (re-run interlock init)")
-    if not found_any:
-        add(WARN, "no agent hooks registered here", "run: interlock init   (or interlock init --user)")
+        ours = []
+        for c in _commands(data):
+            a = _hook_agent(c) if "interlock" in c else None
+            if a and c not in ours:
+                ours.append((a, c))
+        if agent == "claude-code" and path.endswith("settings.json"):
+            deny = (data.get("permissions") or {}).get("deny") if isinstance(data.get("permissions"), dict) else None
+            if ours:
+                have = [r for r in claude_backstop_rules(env, home) if r in (deny or [])]
+                add(OK if have else INFO, f"claude-code: permissions.deny backstop in {where}",
+                    f"{len(have)} of Interlock's rules" if have else "none (installed with --no-backstop?)",
+                    "" if have else "interlock init --agent claude-code   (adds rules Claude Code enforces itself "
+                                    "if the hook times out)")
+        seen_cmds = set()
+        for hook_agent, cmd in ours:
+            if (hook_agent, cmd.split("||")[0]) in seen_cmds:
+                continue
+            seen_cmds.add((hook_agent, cmd.split("||")[0]))
+            installed.add(agent)
+            label = f"{agent}: hook in {where}" + (f" (runs `hook {hook_agent}`)" if hook_agent != agent else "")
+            try:
+                exe = shlex.split(cmd.split("||")[0])[0]
+            except ValueError:
+                exe = ""
+            if not (os.path.isabs(exe) and os.access(exe, os.X_OK) or (not os.path.isabs(exe) and exe and
+                                                                      _which(exe))):
+                add(FAIL, f"{label}: its command is missing", exe or cmd[:80],
+                    "re-run: interlock init   (the interpreter or venv it points to is gone)")
+                continue
+            try:
+                v_deny, ms_deny = _probe(hook_agent, cmd, _payload(hook_agent, PROBE_DENY, root), probe_env, root)
+                v_allow, ms_allow = _probe(hook_agent, cmd, _payload(hook_agent, PROBE_ALLOW, root), probe_env, root)
+                v_bad, _ = _probe(hook_agent, cmd, MALFORMED, probe_env, root)
+            except subprocess.TimeoutExpired:
+                add(FAIL, f"{label}: the hook did not answer within 30 s", cmd[:120],
+                    "the agent would give up and let the call through; run the command by hand to see why")
+                continue
+            except OSError as e:
+                add(FAIL, f"{label}: the hook could not be started", f"{type(e).__name__}: {e}",
+                    "re-run: interlock init")
+                continue
+            problems = []
+            if v_deny != "deny":
+                problems.append(f"`{PROBE_DENY}` was answered {v_deny}, not deny")
+            if v_allow not in ("allow",):
+                problems.append(f"`{PROBE_ALLOW}` was answered {v_allow}, not allow")
+            if v_bad not in ("deny", "ask"):
+                problems.append(f"a malformed payload was answered {v_bad}: it must fail closed (deny or ask)")
+            detail = (f"runs: `{PROBE_DENY}` → {v_deny} ({ms_deny:.0f} ms), `{PROBE_ALLOW}` → {v_allow} "
+                      f"({ms_allow:.0f} ms), malformed input → {v_bad}")
+            if problems:
+                add(FAIL, f"{label}: " + "; ".join(problems), detail,
+                    "check `interlock policy` and run the hook command by hand with a payload on stdin")
+            else:
+                slow = max(ms_deny, ms_allow) > 1500
+                add(WARN if slow else OK, label, detail + ("  — slow: the agent may time out and proceed" if slow
+                                                          else ""),
+                    "see `python -X importtime -m interlock check ls`" if slow else "")
+            if hook_agent == "codex":
+                add(INFO, "codex: Codex runs the hook only once you trust it",
+                    "this cannot be checked from outside Codex", "open /hooks in Codex and trust Interlock's hook")
+    for name, why in detect(root, home, env.get("PATH", "")).items():
+        if name not in installed and not (name == "vscode" and "claude-code" in installed):
+            add(WARN, f"{name}: detected ({'; '.join(why)}) but not protected", "",
+                f"interlock init --agent {name}   (or --user for every project)")
+    if not installed:
+        add(FAIL, "no agent hooks registered for this project or user", "",
+            "interlock init   (detects your agents; --user for every project)")
+        # still show that the hook itself works, so the only step left is registering it
+        cmd = f"{shlex.quote(sys.executable)} -m interlock hook claude-code"
+        try:
+            v, ms = _probe("claude-code", cmd, _payload("claude-code", PROBE_DENY, root), probe_env, root)
+            add(OK if v == "deny" else FAIL, f"hook round trip (unregistered): `{PROBE_DENY}` → {v}", f"{ms:.0f} ms",
+                "" if v == "deny" else "reinstall: pip install .")
+        except (OSError, subprocess.TimeoutExpired) as e:
+            add(FAIL, "hook round trip failed", f"{type(e).__name__}: {e}", "reinstall: pip install .")
 
     # 2. policy
-    from . import policy as P
-
     try:
-        pol = P.load(root, use_cache=False)
-        add(OK, "policy valid", "defaults" if pol.user.source == "defaults" and pol.project is None else
-            ", ".join(x for x in (pol.user.source if pol.user.source != "defaults" else "",
-                                  pol.project.source if pol.project else "") if x))
+        pol = P.load(root, env=env, use_cache=False)
+        src = [x for x in (pol.user.source if pol.user.source != "defaults" else "",
+                           pol.project.source if pol.project else "") if x]
+        add(OK, "policy valid", ", ".join(src) or "no policy file: the defaults apply")
     except P.PolicyError as e:
-        add(FAIL, "policy invalid: every hook call is denied until fixed", str(e))
+        add(FAIL, "policy invalid: every hook call is denied until fixed", str(e),
+            "fix the named line, then check with: interlock policy")
 
-    # 3. parsers
+    # 3. parser
     try:
         from .analysis.shell import parser as sp
 
         sp.parse("ls")
         add(OK, "shell parser (tree-sitter-bash) loads")
     except Exception as e:
-        add(FAIL, "shell parser unavailable: every shell command will be asked", f"{type(e).__name__}: {e}")
+        add(FAIL, "shell parser unavailable: every shell command will be asked", f"{type(e).__name__}: {e}",
+            "reinstall: pip install .")
 
-    # 4. audit chain
+    # 4. state directory
+    sd = P.state_dir(env)
+    _state_dir_check(sd, add)
+
+    # 5. audit chain
     from .audit import AuditLog
 
-    ok, n, problem = AuditLog(P.state_dir()).verify()
-    add(OK if ok else FAIL, f"audit log chain ({n} records)", problem or P.state_dir())
-
-    # 5. a real hook round trip
-    payload = json.dumps({"hook_event_name": "PreToolUse", "tool_name": "Bash", "cwd": root,
-                          "tool_input": {"command": "rm -rf ~"}}).encode()
-    exe = [sys.executable, "-m", "interlock", "hook", "claude-code"]
     try:
-        times = []
-        out = b""
-        for _ in range(3):
-            t = time.perf_counter()
-            p = subprocess.run(exe, input=payload, capture_output=True, timeout=20,
-                               env=dict(os.environ, INTERLOCK_HOME=os.path.join(P.state_dir(), "doctor")))
-            times.append((time.perf_counter() - t) * 1000)
-            out = p.stdout
-        verdict = json.loads(out)["hookSpecificOutput"]["permissionDecision"]
-        add(OK if verdict == "deny" else FAIL, "hook round trip denies `rm -rf ~`",
-            f"{min(times):.0f} ms per call (best of 3)")
+        ok, n, problem = AuditLog(sd).verify()
+        add(OK if ok else FAIL, f"audit log chain ({n} records)", problem or sd,
+            "" if ok else "the log was edited or damaged: keep a copy and investigate (interlock log --verify)")
     except Exception as e:
-        add(FAIL, "hook round trip failed", f"{type(e).__name__}: {e}")
+        add(FAIL, "audit log unreadable", f"{type(e).__name__}: {e}", f"check {sd}")
+
+    # 6. vault
+    _vault_check(env, add)
+
+    # 7. gateways
+    _gateway_checks(root, env, add)
 
     worst = FAIL if any(c["status"] == FAIL for c in checks) else WARN if any(
         c["status"] == WARN for c in checks) else OK
@@ -132,12 +277,125 @@ def run(root: str, home: str, as_json=False) -> int:
         print(json.dumps({"status": worst, "checks": checks}, indent=2))
     else:
         for c in checks:
-            print(f"[{c['status']:>4}] {c['check']}" + (f"\n       {c['detail']}" if c["detail"] else ""))
-        print(f"\n{'all good' if worst == OK else 'problems found' if worst == FAIL else 'works, with warnings'}")
+            print(f"[{c['status']:>4}] {c['check']}")
+            if c["detail"]:
+                print(f"       {c['detail']}")
+            if c["fix"] and c["status"] != OK:
+                print(f"       next: {c['fix']}")
+        print(f"\n{'all good' if worst == OK else 'problems found (exit 1)' if worst == FAIL else 'works, with warnings'}")
     return 1 if worst == FAIL else 0
+
+
+def _state_dir_check(sd, add):
+    try:
+        st = os.stat(sd)
+    except FileNotFoundError:
+        add(INFO, "state directory not created yet", sd, "it is created (0700) on the first hook call")
+        return
+    problems = []
+    if hasattr(os, "getuid") and st.st_uid != os.getuid():
+        problems.append(f"owned by uid {st.st_uid}, not you ({os.getuid()})")
+    if st.st_mode & 0o077:
+        problems.append(f"mode {oct(st.st_mode & 0o777)}: other users can read or enter it")
+    if problems:
+        add(FAIL, "state directory permissions: " + "; ".join(problems), sd,
+            f"chmod 700 {shlex.quote(sd)}" + (f" && chown {os.getuid()} {shlex.quote(sd)}" if "owned" in
+                                              problems[0] else ""))
+    else:
+        add(OK, "state directory private (0700, yours)", sd)
+
+
+def _vault_check(env, add):
+    try:
+        from .vault import Vault, VaultError
+    except ImportError as e:  # pragma: no cover
+        add(WARN, "vault unavailable", str(e))
+        return
+    try:
+        v = Vault(env=env)
+        n = len(v.list())
+        detail = f"{v.backend} backend, {n} secret(s) stored (names only: interlock secrets vault list)"
+        if v.backend == "file":
+            key = os.path.join(v.dir, "key")
+            if os.path.exists(key) and os.stat(key).st_mode & 0o077:
+                add(FAIL, "vault key file is readable by others", key, f"chmod 600 {shlex.quote(key)}")
+                return
+            detail += "; values encrypted in a file under the state directory (no OS keyring found)"
+        add(OK, "vault", detail)
+    except VaultError as e:
+        add(FAIL, "vault unusable", str(e), "see docs/secrets.md")
+    except Exception as e:
+        add(WARN, "vault could not be checked", f"{type(e).__name__}: {e}")
+
+
+def _gateway_checks(root, env, add):
+    """Gateways the policy files declare (a ``gateways`` table or array): is each one reachable?"""
+    from . import policy as P
+
+    try:
+        import tomllib
+    except ImportError:  # pragma: no cover
+        return
+    declared = []
+    for path in P.policy_paths(root, env):
+        if not path or not os.path.exists(path):
+            continue
+        try:
+            with open(path, "rb") as f:
+                data = tomllib.load(f)
+        except (OSError, ValueError):
+            continue  # reported by the policy check
+        g = data.get("gateways")
+        if isinstance(g, dict):
+            g = [dict(v, name=k) if isinstance(v, dict) else {"name": k, "listen": v} for k, v in g.items()]
+        for item in g if isinstance(g, list) else ():
+            if isinstance(item, dict):
+                declared.append(item)
+    if not declared:
+        add(INFO, "gateways: none declared in the policy (skipped)")
+        return
+    for g in declared:
+        name = str(g.get("name") or g.get("kind") or "gateway")
+        addr = g.get("listen") or g.get("url") or g.get("address")
+        hostport = _hostport(addr)
+        if hostport is None:
+            add(FAIL, f"gateway {name}: no address to check", f"declared as {sorted(g)}",
+                "give it listen = \"127.0.0.1:PORT\" or url = \"http://HOST:PORT\"")
+            continue
+        import socket
+
+        t = time.perf_counter()
+        try:
+            with socket.create_connection(hostport, timeout=1.5):
+                pass
+            add(OK, f"gateway {name} reachable", f"{hostport[0]}:{hostport[1]} ({(time.perf_counter() - t) * 1000:.0f} ms)")
+        except OSError as e:
+            add(FAIL, f"gateway {name} not reachable", f"{hostport[0]}:{hostport[1]}: {e.strerror or e}",
+                "start the gateway, or remove it from the policy")
+
+
+def _hostport(addr):
+    if not isinstance(addr, str) or not addr:
+        return None
+    from urllib.parse import urlsplit
+
+    if "://" in addr:
+        u = urlsplit(addr)
+        if not u.hostname:
+            return None
+        port = u.port or {"https": 443, "http": 80, "postgres": 5432, "postgresql": 5432}.get(u.scheme)
+        return (u.hostname, port) if port else None
+    host, _, port = addr.rpartition(":")
+    if not port.isdigit():
+        return None
+    return (host.strip("[]") or "127.0.0.1", int(port))
 
 
 def _which(name):
     import shutil
 
     return shutil.which(name)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(run(os.getcwd(), os.path.expanduser("~")))
