@@ -9,6 +9,9 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Hooks started by tests judge in-process (no resident daemon left behind per test);
+# tests/test_hookd.py turns the daemon on and checks it answers the same.
+os.environ["INTERLOCK_DAEMON"] = "0"
 
 
 def interlock_exe():
@@ -59,6 +62,7 @@ def env(tmp_path, home, workspace):
             del e[k]
     e["HOME"] = home
     e["INTERLOCK_HOME"] = str(tmp_path / "state")
+    e["INTERLOCK_DAEMON"] = "0"  # each test judges in-process; tests/test_hookd.py covers the daemon
     e["XDG_CONFIG_HOME"] = str(tmp_path / "home" / "dev" / ".config")
     return e
 

@@ -66,6 +66,36 @@ def _connect(path):
     return con
 
 
+_KEPT = {}  # path -> (connection, inode): reused by long-lived writers (the hook daemon)
+
+
+def _kept_connection(path):
+    """A connection kept open across appends; reopened when the file was replaced or removed."""
+    try:
+        ino = os.stat(path).st_ino
+    except OSError:
+        ino = None
+    kept = _KEPT.get(path)
+    if kept is not None and ino is not None and kept[1] == ino:
+        return kept[0]
+    if kept is not None:
+        _KEPT.pop(path, None)
+        try:
+            kept[0].close()
+        except Exception:
+            pass
+    con = _connect(path)
+    if len(_KEPT) > 16:
+        for c, _ in _KEPT.values():
+            try:
+                c.close()
+            except Exception:
+                pass
+        _KEPT.clear()
+    _KEPT[path] = (con, os.stat(path).st_ino)
+    return con
+
+
 class AuditLog:
     def __init__(self, state_dir: str):
         self.state_dir = state_dir
@@ -73,9 +103,12 @@ class AuditLog:
         self.head_path = os.path.join(state_dir, "audit.head")
 
     def append(self, *, action, decision, agent=None, session=None, cwd=None, tool=None, digest=None,
-               extra=None, close=True) -> dict:
-        """Append one decision; returns the stored record.  Raises OSError/sqlite3.Error on failure."""
-        con = _connect(self.path)
+               extra=None, keep=False) -> dict:
+        """Append one decision; returns the stored record.  Raises OSError/sqlite3.Error on failure.
+
+        ``keep`` reuses one open connection per log across calls (a hook process exits
+        without closing it; the daemon keeps it for the next call)."""
+        con = _kept_connection(self.path) if keep else _connect(self.path)
         try:
             con.executescript(_SCHEMA) if not _has_table(con) else None
             con.execute("BEGIN IMMEDIATE")
@@ -102,7 +135,7 @@ class AuditLog:
                 pass
             raise
         finally:
-            if close:
+            if not keep:
                 con.close()
         self._write_head(seq, rec["hash"])
         return rec

@@ -25,7 +25,7 @@ examples:
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["hook"]:
-        from .adapters import ADAPTERS, run_hook
+        from .adapters import ADAPTERS
 
         if len(argv) < 2 or argv[1] not in ADAPTERS:
             # still answer in a shape both agents read as "no": fail closed
@@ -33,7 +33,9 @@ def main(argv=None) -> int:
                              '"permissionDecisionReason": "interlock hook: unknown agent; expected one of: '
                              + ", ".join(ADAPTERS) + '"}, "permission": "deny"}\n')
             return 0
-        code = run_hook(argv[1])
+        from .hookd import run_client
+
+        code = run_client(argv[1])
         # Skip interpreter teardown (and SQLite's WAL checkpoint on close): the answer is
         # already written and flushed, every record is committed.
         try:

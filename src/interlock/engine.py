@@ -173,7 +173,9 @@ def _reason(f: Finding, decision: str, override) -> str:
     target = f" → {f.target}" if f.target else ""
     env = f" [{f.environment}]" if f.environment else ""
     note = f" ({f.note})" if f.note else ""
-    by = f" (policy: {override.origin})" if override is not None else ""
+    by = ""
+    if override is not None:
+        by = f" (policy: {override.origin}{': ' + override.reason if override.reason else ''})"
     return redact(f"{f.severity}{env} — {f.why} `{f.evidence}`{target}{where}{note} [{f.rule}]{by}")
 
 

@@ -25,6 +25,14 @@ ADAPTERS = {
 }
 
 
+VIA = None  # "hookd" when the resident daemon judges (recorded in the audit log)
+
+
+class Deferred(BaseException):
+    """In the hook daemon: this call would wait for a human, so its own hook process judges
+    it (the daemon answers one call at a time and must never queue others behind a wait)."""
+
+
 class BadPayload(Exception):
     """The agent sent something we cannot read: answered with a clear fail-closed reply."""
 
@@ -126,6 +134,10 @@ def run_hook(agent: str, stdin=None, stdout=None, env=None) -> int:
         if decision is not None:
             _audit(agent, event, decision, ctx, env)
         out = adapter.render(decision, event, ctx)
+    except Deferred:
+        if armed:
+            _cancel_alarm()
+        raise
     except BaseException as e:  # last line of defence: still answer
         if armed:
             _cancel_alarm()
@@ -169,6 +181,13 @@ def _parse_json(raw: bytes):
     return payload
 
 
+def _extra(event):
+    extra = {"event": event.name} if event else {}
+    if VIA:
+        extra["via"] = VIA
+    return extra or None
+
+
 def _audit(agent, event, decision, ctx, env):
     from ..policy import state_dir
 
@@ -181,7 +200,7 @@ def _audit(agent, event, decision, ctx, env):
             decision=decision, agent=agent, session=(a.session if a else None),
             cwd=(a.cwd if a else None), tool=(a.tool if a else None),
             digest=(a.digest() if a else None),
-            extra={"event": event.name} if event else None, close=False)
+            extra=_extra(event), keep=True)
     except Exception as e:
         # The decision stands (never turned into allow); the failure is reported.
         decision.reasons.append(f"(audit log not written: {type(e).__name__}: {e})")

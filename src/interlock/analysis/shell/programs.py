@@ -220,6 +220,14 @@ NON_READING = frozenset({
 })
 
 
+def _bare_file(a, arg, scope) -> bool:
+    """A bare word names a file only when one exists (``cat id_ed25519`` run in ~/.ssh)."""
+    import os
+
+    ctx = a._scope_ctx(scope) if scope is not None else a.pctx
+    return os.path.lexists(os.path.join(ctx.cwd, arg))
+
+
 def check_args_for_secrets(a, cmd, scope, args=None):
     for arg in (cmd.args if args is None else args):
         if U in arg and "/proc/" in arg and arg.endswith("/environ"):
@@ -233,7 +241,7 @@ def check_args_for_secrets(a, cmd, scope, args=None):
                 continue
         if arg.startswith("@"):
             arg = arg[1:]
-        if "/" not in arg and "." not in arg and not arg.startswith("~"):
+        if "/" not in arg and "." not in arg and not arg.startswith("~") and not _bare_file(a, arg, scope):
             continue
         if check_read(a, cmd, arg, scope):
             return True
