@@ -63,7 +63,8 @@ def test_gemini(tool, tool_input, expected, workspace, home, env):
 
 @pytest.mark.parametrize("payload,expected", [
     ({"toolName": "bash", "toolArgs": json.dumps({"command": "ls -la"})}, None),
-    ({"toolName": "bash", "toolArgs": json.dumps({"command": "rm -rf src"})}, "ask"),
+    # an ask goes out of band (the cloud agent turns "ask" into a plain deny): deny naming an approval id
+    ({"toolName": "bash", "toolArgs": json.dumps({"command": "rm -rf src"})}, "deny"),
     ({"toolName": "bash", "toolArgs": {"command": "sudo rm -rf /"}}, "deny"),
     ({"hook_event_name": "PreToolUse", "tool_name": "bash", "tool_input": {"command": "cat .env"}}, "deny"),
     ({"toolName": "view", "toolArgs": {"path": ".env.example"}}, None),

@@ -161,7 +161,11 @@ def test_every_decision_is_audited(workspace, env):
 
     for cmd in ("ls", "rm -rf src", "rm -rf ~"):
         run_hook("claude-code", cc_payload("Bash", {"command": cmd}, workspace), env)
+    from interlock.approvals.cli import approval_event
+
     recs = AuditLog(env["INTERLOCK_HOME"]).records()
+    assert [approval_event(r)["event"] for r in recs if approval_event(r)] == ["create"]  # the ask filed a request
+    recs = [r for r in recs if not approval_event(r)]
     assert [r["decision"] for r in recs] == ["allow", "ask", "deny"]
     assert recs[2]["agent"] == "claude-code" and recs[2]["session"] == "sess-1"
     assert json.loads(recs[2]["rules"]) == ["fs.delete-home"]

@@ -117,9 +117,14 @@ class Action:
             return p.get("statement", "")
         return self.kind
 
-    def canonical(self) -> dict:
-        """The fields an approval is bound to, in a stable shape."""
-        return {
+    def canonical(self, findings=None) -> dict:
+        """The fields an approval is bound to, in a stable shape.
+
+        With ``findings``, what analysis resolved is bound too (rule, severity, target,
+        environment): an approval given for ``staging`` never matches the same text
+        that now resolves to ``prod``.
+        """
+        d = {
             "kind": self.kind,
             "agent": self.agent,
             "workspace": self.workspace,
@@ -127,10 +132,14 @@ class Action:
             "tool": self.tool,
             "payload": self.payload,
         }
+        if findings is not None:
+            d["findings"] = sorted({(f.rule, f.severity, str(f.target or ""), str(f.environment or ""))
+                                    for f in findings})
+        return d
 
-    def digest(self) -> str:
+    def digest(self, findings=None) -> str:
         """SHA-256 of the canonical action: the one hasher of actions."""
-        blob = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"),
+        blob = json.dumps(self.canonical(findings), sort_keys=True, separators=(",", ":"),
                           ensure_ascii=False, default=str)
         return sha256_hex(blob.encode("utf-8", "surrogatepass"))
 
@@ -173,7 +182,7 @@ class Finding:
 class Decision:
     """The verdict on an action, with every reason a human needs."""
 
-    __slots__ = ("decision", "severity", "findings", "reasons", "rules", "error", "policy_hints")
+    __slots__ = ("decision", "severity", "findings", "reasons", "rules", "error", "policy_hints", "approval")
 
     def __init__(self, decision, severity, findings=(), reasons=(), error=None, policy_hints=()):
         if decision not in DECISIONS:
@@ -185,6 +194,7 @@ class Decision:
         self.rules = sorted({f.rule for f in self.findings})
         self.error = error
         self.policy_hints = list(policy_hints)
+        self.approval = None          # set by interlock.approvals.hook: the request this decision filed or used
 
     @classmethod
     def failure(cls, message: str, decision: str = DENY) -> "Decision":

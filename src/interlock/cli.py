@@ -19,6 +19,7 @@ examples:
   interlock log --decision deny --since 1d recent decisions
   interlock log --verify                   check the audit chain
   interlock rules / interlock explain ID   the rule catalogue
+  interlock approvals                      pending approval requests; approve one: interlock approve ID
 """
 
 
@@ -114,6 +115,9 @@ def _cli(argv) -> int:
     sub.add_parser("demo", help="show Interlock judging a few commands (nothing is run)")
     pol = sub.add_parser("policy", help="validate and show the effective policy")
     pol.add_argument("--cwd", default=None)
+    from .approvals.cli import add_parsers as approval_parsers
+
+    approval_parsers(sub)
 
     args = p.parse_args(argv)
     if args.cmd is None:
@@ -123,6 +127,8 @@ def _cli(argv) -> int:
         from .adapters import run_hook
 
         return run_hook(args.agent)
+    if getattr(args, "func", None):
+        return args.func(args)
     return globals()["_cmd_" + args.cmd](args)
 
 
@@ -353,11 +359,15 @@ def _cmd_log(args) -> int:
         return 0
     from datetime import datetime
 
+    from .approvals.cli import approval_event
+
     for r in recs:
         ts = datetime.fromtimestamp(r["ts"]).strftime("%Y-%m-%d %H:%M:%S")
         rules = ",".join(json.loads(r["rules"] or "[]"))
         print(f"{r['seq']:>6} {ts} {r['decision']:<5} {r['severity'] or '':<12} {r['agent'] or '':<11} "
               f"{(r['action'] or '')[:70]}" + (f"  [{rules}]" if rules else ""))
+        if approval_event(r):  # who approved, rejected or used what
+            print(f"{'':>26} ↳ {json.loads(r['reasons'] or '[]')[0]}")
     return 0
 
 
@@ -493,19 +503,26 @@ def _cmd_stats(args) -> int:
     from .audit import AuditLog
     from .policy import state_dir
 
+    from .approvals.cli import approval_event, stats as approval_stats
+
     recs = AuditLog(state_dir()).records(since=_parse_since(args.since), limit=10_000_000)
     per = defaultdict(Counter)
+    for c in (approval_stats(recs)).items():
+        per[c[0]].update(c[1])
+    recs = [r for r in recs if not approval_event(r)]  # approval events are counted above, not as decisions
     for r in recs:
         for rule in json.loads(r["rules"] or "[]"):
             per[rule][r["decision"]] += 1
-    rows = sorted(per.items(), key=lambda kv: -(kv[1]["ask"] + kv[1]["deny"]))
+    rows = sorted(per.items(), key=lambda kv: -(kv[1]["ask"] + kv[1]["deny"] + kv[1]["asked"]))
     if args.json:
         print(json.dumps({"records": len(recs), "rules": {k: dict(v) for k, v in rows}}, indent=2))
         return 0
     print(f"{len(recs)} decisions" + (f" since {args.since}" if args.since else ""))
-    print(f"{'rule':36} {'ask':>6} {'deny':>6} {'allow':>6}")
+    print(f"{'rule':36} {'ask':>6} {'deny':>6} {'allow':>6} {'asked':>6} {'approved':>8} {'rejected':>8} "
+          f"{'timed out':>9}")
     for rule, c in rows:
-        print(f"{rule:36} {c['ask']:>6} {c['deny']:>6} {c['allow']:>6}")
+        print(f"{rule:36} {c['ask']:>6} {c['deny']:>6} {c['allow']:>6} {c['asked']:>6} {c['approved']:>8} "
+              f"{c['rejected']:>8} {c['timed_out']:>9}")
     if rows:
         print("\nA rule that asks often for work you always approve: give it a [[rules]] entry in your policy.")
     return 0

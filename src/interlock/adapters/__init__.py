@@ -131,6 +131,8 @@ def run_hook(agent: str, stdin=None, stdout=None, env=None) -> int:
                 decision = Decision.failure(f"{type(e).__name__}: {redact(str(e))[:300]}", ASK)
         _cancel_alarm()
         armed = False
+        if decision is not None and decision.decision != "allow" and ctx is not None:
+            decision = _approvals(agent, event, decision, ctx, env)
         if decision is not None:
             _audit(agent, event, decision, ctx, env)
         out = adapter.render(decision, event, ctx)
@@ -161,6 +163,34 @@ def run_hook(agent: str, stdin=None, stdout=None, env=None) -> int:
         except Exception:
             pass
     return code
+
+
+def _approvals(agent, event, decision, ctx, env):
+    """File or redeem a human approval (interlock.approvals.hook) for an ask/deny: after the
+    analysis alarm, under its own alarm (the policy's wait plus a margin).  Fails closed: any
+    error leaves the decision as it was, with the error in the reasons."""
+    import time
+
+    started = time.monotonic()
+    try:
+        from ..approvals import hook
+
+        wait = hook.settings(ctx.policy).wait_seconds
+        if wait > 0 and VIA:
+            raise Deferred()
+        armed = _alarm(int((min(wait, hook.WAIT_CAP_S.get(agent, 20)) + 5) * 1000))
+        try:
+            return hook.handle(agent, event, decision, ctx, env, started)
+        finally:
+            if armed:
+                _cancel_alarm()
+    except BaseException as e:
+        if isinstance(e, (KeyboardInterrupt, SystemExit, Deferred)):
+            raise
+        from ..redact import redact
+
+        decision.reasons.append(f"(approval request not filed: {type(e).__name__}: {redact(str(e))[:200]})")
+        return decision
 
 
 def _parse_json(raw: bytes):
@@ -236,3 +266,11 @@ def summarize(decision, limit=6):
     if more > 0:
         text += f"\n- … and {more} more"
     return text
+
+def approval_message(decision, event, body):
+    """(kind, text) when the decision filed or names a human approval request, else None."""
+    if getattr(decision, "approval", None) is None:
+        return None
+    from ..approvals.hook import message
+
+    return message(decision, event.action if event is not None else None, body)

@@ -12,7 +12,7 @@ import json
 import os
 
 from ..actions import FILE_READ, FILE_WRITE, HTTP, MCP_CALL, SHELL, Action
-from . import BadPayload, Event, dict_field, str_field, summarize
+from . import BadPayload, Event, approval_message, dict_field, str_field, summarize
 
 SHELL_TOOLS = ("Bash", "PowerShell")
 READ_TOOLS = ("Read", "NotebookRead")
@@ -114,6 +114,9 @@ def render(decision, event, ctx) -> str:
         explicit = ctx is not None and ctx.policy.hook_setting("allow_output", "silent") == "explicit"
         return _reply("allow", "Interlock: no destructive effect found") if explicit else ""
     body = summarize(decision)
+    ap = approval_message(decision, event, body)
+    if ap:
+        return _reply(*ap)
     if decision.decision == "deny":
         reason = (f"Interlock blocked this ({decision.severity}).\n{body}\n"
                   "Do not retry this or a variant of it, and do not look for another way to do the same thing. "

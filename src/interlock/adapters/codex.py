@@ -13,7 +13,7 @@ import os
 import re
 
 from ..actions import FILE_WRITE, MCP_CALL, SHELL, Action
-from . import BadPayload, Event, dict_field, str_field, summarize
+from . import BadPayload, Event, approval_message, dict_field, str_field, summarize
 
 _PATCH_FILE = re.compile(r"^\*\*\* (Add File|Update File|Delete File|Move to): (.+?)\s*$", re.M)
 
@@ -66,6 +66,9 @@ def render(decision, event, ctx) -> str:
     if decision is None or decision.decision == "allow":
         return ""
     body = summarize(decision)
+    ap = approval_message(decision, event, body)
+    if ap:
+        return _deny(ap[1])
     if decision.decision == "ask":
         return _deny(f"Interlock: this needs a human's approval ({decision.severity}), and Codex cannot ask in a "
                      f"hook.\n{body}\nStop and tell the user exactly what you want to run and why; they can run it "

@@ -12,7 +12,7 @@ import json
 import os
 
 from ..actions import FILE_READ, FILE_WRITE, HTTP, MCP_CALL, SHELL, Action
-from . import BadPayload, Event, summarize
+from . import BadPayload, Event, approval_message, summarize
 
 SHELL_TOOLS = ("bash", "powershell", "shell")
 READ_TOOLS = ("view", "glob", "grep", "read")
@@ -84,6 +84,9 @@ def render(decision, event, ctx) -> str:
     if decision is None or decision.decision == "allow":
         return ""
     body = summarize(decision)
+    ap = approval_message(decision, event, body)
+    if ap:
+        return _reply("deny", ap[1])
     if decision.decision == "ask":
         return _reply("ask", f"Interlock: this needs your approval ({decision.severity}).\n{body}")
     return _reply("deny", f"Interlock blocked this ({decision.severity}).\n{body}\n"

@@ -10,7 +10,7 @@ import json
 import os
 
 from ..actions import FILE_READ, FILE_WRITE, MCP_CALL, SHELL, Action
-from . import BadPayload, Event, dict_field, str_field, summarize
+from . import BadPayload, Event, approval_message, dict_field, str_field, summarize
 
 CAN_ASK = ("beforeShellExecution", "beforeMCPExecution")
 
@@ -91,6 +91,11 @@ def render(decision, event, ctx) -> str:
         return _reply("allow")
     body = summarize(decision)
     can_ask = event is not None and event.name in CAN_ASK
+    ap = approval_message(decision, event, body)
+    if ap and ap[0] == "ask" and can_ask:
+        return _reply("ask", ap[1], f"Interlock asked the user to approve this ({decision.severity}).")
+    if ap:
+        return _reply("deny", ap[1], ap[1])
     if decision.decision == "ask" and can_ask:
         return _reply("ask", f"Interlock: this needs your approval ({decision.severity}).\n{body}",
                       f"Interlock asked the user to approve this ({decision.severity}).")

@@ -11,7 +11,7 @@ import json
 import os
 
 from ..actions import FILE_READ, FILE_WRITE, HTTP, MCP_CALL, SHELL, Action
-from . import BadPayload, Event, dict_field, str_field, summarize
+from . import BadPayload, Event, approval_message, dict_field, str_field, summarize
 
 READ_TOOLS = ("read_file", "read_many_files", "glob", "grep_search", "search_file_content", "list_directory")
 WRITE_TOOLS = ("write_file", "replace", "edit")
@@ -73,7 +73,10 @@ def render(decision, event, ctx) -> str:
     if decision is None or decision.decision == "allow":
         return ""
     body = summarize(decision)
-    if decision.decision == "ask":
+    ap = approval_message(decision, event, body)
+    if ap:
+        reason = ap[1]
+    elif decision.decision == "ask":
         reason = (f"Interlock: this needs a human's approval ({decision.severity}).\n{body}\nStop and tell the user "
                   "what you want to run and why; they can run it themselves. Do not retry a variant.")
     else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 from ..actions import FILE_READ, FILE_WRITE, MCP_CALL, SHELL, Action
-from . import BadPayload, Event, summarize
+from . import BadPayload, Event, approval_message, summarize
 
 
 def parse(payload: dict, env) -> Event:
@@ -55,6 +55,9 @@ def render(decision, event, ctx):
     if decision is None or decision.decision == "allow":
         return ("", "", 0)
     body = summarize(decision)
+    ap = approval_message(decision, event, body)
+    if ap:
+        return ("", ap[1], 2)
     what = "needs a human's approval" if decision.decision == "ask" else "is blocked"
     msg = (f"Interlock: this {what} ({decision.severity}).\n{body}\n"
            "Do not retry a variant; tell the user what you wanted to do and why.")

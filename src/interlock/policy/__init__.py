@@ -79,7 +79,7 @@ class Layer:
     """One policy file, compiled."""
 
     __slots__ = ("decisions", "overrides", "env_decisions", "environments", "protect_paths", "branches",
-                 "secrets_extra", "secrets_exempt", "hook", "trust", "source")
+                 "secrets_extra", "secrets_exempt", "hook", "trust", "approvals", "source")
 
     def __init__(self, d: dict, source: str):
         self.source = source
@@ -96,6 +96,7 @@ class Layer:
         self.secrets_exempt = list(sec.get("exempt") or [])
         self.hook = dict(d.get("hook") or {})
         self.trust = list((d.get("trust") or {}).get("projects") or [])
+        self.approvals = dict(d.get("approvals") or {})
 
 
 class Policy:

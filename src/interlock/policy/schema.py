@@ -75,6 +75,28 @@ class Trust(_Strict):
     projects: list[str] = []
 
 
+Agent = Literal["claude-code", "cursor", "codex", "gemini", "copilot", "windsurf", "vscode"]
+ApprovableSeverity = Literal["destructive", "catastrophic", "credential", "opaque"]
+
+
+class ApproverRule(_Strict):
+    """Two-person rule: how many distinct approvers an action needs."""
+    approvers: int = Field(2, ge=1, le=5)
+    severity: Optional[Literal["read", "write", "destructive", "catastrophic", "credential", "opaque"]] = None
+    environment: Optional[str] = None
+    rule: Optional[str] = Field(None, description="rule id or glob")
+
+
+class Approvals(_Strict):
+    expiry_minutes: float = Field(10, gt=0, le=1440)
+    wait_seconds: float = Field(0, ge=0, le=300)
+    approvable: list[ApprovableSeverity] = []
+    out_of_band: list[Agent] = []
+    max_window_minutes: float = Field(60, ge=0, le=1440)
+    session_hours: float = Field(12, ge=0, le=168)
+    require: list[ApproverRule] = []
+
+
 class PolicyFile(_Strict):
     version: Literal[1] = 1
     decisions: Decisions = Decisions()
@@ -84,6 +106,7 @@ class PolicyFile(_Strict):
     environments: dict[str, Environment] = {}
     hook: Hook = Hook()
     trust: Trust = Trust()
+    approvals: Approvals = Approvals()
 
 
 def _line_of(text: str, loc) -> int | None:

@@ -1,0 +1,109 @@
+"""Named approvers and their secrets.
+
+``$INTERLOCK_HOME/approvers.json`` (mode 0600) maps each name to a scrypt hash of the
+approver's secret (a fresh salt per approver).  The file sits in Interlock's state
+directory, which the agent may neither read nor write (rule ``interlock.approvals-store``),
+so it cannot be copied out for guessing or edited to add an approver.  Secrets never
+appear in any output, log or exception.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+import re
+import time
+
+from . import ApprovalError
+
+NAME = re.compile(r"^[a-z][a-z0-9._-]{0,31}$")
+MIN_SECRET = 8
+_SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 32}
+
+
+def path(env=None) -> str:
+    from ..policy import state_dir
+
+    return os.path.join(state_dir(os.environ if env is None else env), "approvers.json")
+
+
+def _hash(secret: str, salt: bytes, params=None) -> bytes:
+    import hashlib
+
+    p = dict(params or _SCRYPT)
+    return hashlib.scrypt(secret.encode("utf-8"), salt=salt, n=p["n"], r=p["r"], p=p["p"], dklen=p["dklen"],
+                          maxmem=64 * 1024 * 1024)
+
+
+def _load(env) -> dict:
+    try:
+        with open(path(env), "rb") as f:
+            data = json.loads(f.read() or b"{}")
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as e:
+        raise ApprovalError(f"cannot read the approvers file {path(env)}: {type(e).__name__}") from None
+    return data.get("approvers", {}) if isinstance(data, dict) else {}
+
+
+def _save(env, approvers: dict):
+    p = path(env)
+    os.makedirs(os.path.dirname(p), mode=0o700, exist_ok=True)
+    tmp = f"{p}.{os.getpid()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump({"version": 1, "approvers": approvers}, f, indent=1, sort_keys=True)
+    os.replace(tmp, p)
+
+
+def names(env=None) -> list[str]:
+    return sorted(_load(env))
+
+
+def listing(env=None) -> list[dict]:
+    return [{"name": n, "added": d.get("added")} for n, d in sorted(_load(env).items())]
+
+
+def check_name(name: str) -> str:
+    if not isinstance(name, str) or not NAME.match(name):
+        raise ApprovalError("approver names are 1-32 characters: lowercase letters, digits, '.', '_' or '-', "
+                            "starting with a letter")
+    return name
+
+
+def add(name: str, secret: str, env=None):
+    check_name(name)
+    if not isinstance(secret, str) or len(secret) < MIN_SECRET:
+        raise ApprovalError(f"an approver secret needs at least {MIN_SECRET} characters")
+    approvers = _load(env)
+    if name in approvers:
+        raise ApprovalError(f"approver {name!r} already exists (remove it first to change the secret)")
+    salt = os.urandom(16)
+    approvers[name] = {"salt": salt.hex(), "hash": _hash(secret, salt).hex(), "kdf": "scrypt",
+                       "params": dict(_SCRYPT), "added": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    _save(env, approvers)
+
+
+def remove(name: str, env=None) -> bool:
+    approvers = _load(env)
+    if name not in approvers:
+        return False
+    del approvers[name]
+    _save(env, approvers)
+    return True
+
+
+def verify(name: str, secret: str, env=None) -> bool:
+    """True when ``secret`` is ``name``'s.  A wrong secret costs a second (slows guessing)."""
+    rec = _load(env).get(name)
+    ok = False
+    if rec and isinstance(secret, str) and secret:
+        try:
+            ok = hmac.compare_digest(_hash(secret, bytes.fromhex(rec["salt"]), rec.get("params")),
+                                     bytes.fromhex(rec["hash"]))
+        except (KeyError, ValueError, TypeError):
+            ok = False
+    if not ok:
+        time.sleep(1.0)
+    return ok

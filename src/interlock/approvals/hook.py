@@ -1,0 +1,166 @@
+"""What the agent hook does with an ``ask`` or an approvable ``deny``.
+
+``handle`` is called by ``adapters.run_hook`` after the analysis budget's alarm is
+cancelled, only for non-allow decisions.  Two flows:
+
+* **prompt** — an interactive Claude Code or Cursor session: the answer stays ``ask``, so
+  the agent's own dialog asks the user; the reason says what, target, environment and
+  impact.  A request is still filed, so the human may approve the exact action for the
+  session (``interlock approve ID --session``) instead of clicking again and again.
+* **out-of-band** — agents that cannot ask (Codex, Gemini, Copilot, Windsurf), Claude Code
+  in ``bypassPermissions``/``dontAsk``/``-p``, Cursor when the policy says so, and every
+  approvable ``deny``: the answer is ``deny`` naming approval ``<id>``; the human runs
+  ``interlock approve <id>`` in their own terminal; the identical action (same hash)
+  is then allowed once.
+
+Every failure here leaves the decision at ask/deny, with the error in the reason.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ..actions import ALLOW, DENY, SEVERITY_RANK, Decision
+from . import APPROVED, NEVER_REUSED, OUT_OF_BAND, PROMPT, REJECTED, settings
+
+#: Longest a hook may wait for a verdict, per agent: under each agent's hook timeout.
+WAIT_CAP_S = {"claude-code": 540, "codex": 540, "gemini": 50, "copilot": 20, "windsurf": 20, "cursor": 20,
+              "vscode": 20}
+NON_INTERACTIVE_CLAUDE = ("bypassPermissions", "dontAsk")
+
+
+def approvable(decision, policy, s) -> bool:
+    """Whether a human may let this decision through: every ``ask``, and a ``deny`` whose every
+    blocking finding has a severity the policy lists in ``approvals.approvable``.  Interlock's
+    self-protection and its own errors are never approvable."""
+    if decision.decision == ALLOW or decision.error:
+        return False
+    blocking = [f for f in decision.findings if policy.decide(f)[0] != ALLOW]
+    if not blocking or any(f.rule.startswith("interlock.") for f in blocking):
+        return False
+    if decision.decision == DENY:
+        return all(f.severity in s.approvable for f in blocking if policy.decide(f)[0] == DENY)
+    return True
+
+
+def mode_for(agent, event, decision, s, env) -> str:
+    if decision.decision == DENY or agent in s.out_of_band:
+        return OUT_OF_BAND
+    if agent == "claude-code":
+        pm = (event.action.meta or {}).get("permission_mode")
+        entry = env.get("CLAUDE_CODE_ENTRYPOINT") or ""
+        return OUT_OF_BAND if pm in NON_INTERACTIVE_CLAUDE or entry.startswith("sdk") else PROMPT
+    if agent == "cursor":
+        from ..adapters.cursor import CAN_ASK
+
+        return PROMPT if event.name in CAN_ASK else OUT_OF_BAND
+    return OUT_OF_BAND
+
+
+def handle(agent, event, decision, ctx, env, started=None):
+    """The decision to answer with: allowed (an approval was redeemed), or the same ask/deny
+    carrying ``decision.approval`` (the request filed), turned into deny when out-of-band."""
+    action = event.action
+    s = settings(ctx.policy)
+    if not approvable(decision, ctx.policy, s):
+        return decision
+    from .store import open_store
+
+    mode = mode_for(agent, event, decision, s, env)
+    digest = action.digest(decision.findings)
+    store = open_store(env)
+    grant = store.redeem(digest, action.agent, action.session)
+    if grant is not None:
+        return _allowed(decision, grant)
+    findings = [f.to_dict() for f in decision.findings]
+    req = store.file(digest=digest, action=action, findings=findings, decision=decision,
+                     severity=decision.severity, mode=mode, required=s.required_approvers(decision.findings),
+                     expiry_minutes=s.expiry_minutes)
+    if mode == OUT_OF_BAND and s.wait_seconds > 0 and req.state not in (REJECTED,):
+        spent = time.monotonic() - started if started else 0.0
+        req = store.wait(req.id, min(s.wait_seconds, WAIT_CAP_S.get(agent, 20) - spent)) or req
+        if req.state == APPROVED:
+            grant = store.redeem(digest, action.agent, action.session)
+            if grant is not None:
+                return _allowed(decision, grant)
+    decision.approval = {"id": req.id, "mode": mode, "state": req.state, "expires": req.expires,
+                         "required": req.required, "approvers": req.approvers, "reason": req.reason,
+                         "session_ok": _session_ok(decision, action), "impact": None}
+    decision.reasons.append(f"approval {req.id}: {req.state}" + (f" ({mode})" if req.state != REJECTED else ""))
+    if mode == OUT_OF_BAND:
+        decision.decision = DENY
+    return decision
+
+
+def _session_ok(decision, action) -> bool:
+    return bool(action.session) and decision.decision != DENY and decision.severity not in NEVER_REUSED and \
+        not any(f.environment == "prod" for f in decision.findings)
+
+
+def _allowed(decision, grant) -> Decision:
+    who = ", ".join(grant.approvers) or "?"
+    d = Decision(ALLOW, decision.severity, decision.findings,
+                 [f"approved by {who} ({grant.id}, {grant.scope})"] + decision.reasons)
+    d.approval = {"id": grant.id, "mode": "granted", "state": grant.state, "approvers": grant.approvers,
+                  "scope": grant.scope}
+    return d
+
+
+# --- what the human and the agent read --------------------------------------------------------------
+
+def _top(decision):
+    fs = [f for f in decision.findings if f.rule != "interlock.error"] or decision.findings
+    return max(fs, key=lambda f: SEVERITY_RANK.get(f.severity, 0)) if fs else None
+
+
+def _what(decision, action):
+    from ..redact import redact
+
+    f = _top(decision)
+    lines = [f"What: `{redact(action.summary)[:300]}`" if action is not None else None]
+    if f is not None:
+        if f.target:
+            lines.append(f"Target: {f.target}")
+        lines.append(f"Environment: {f.environment or 'not resolved (local or unknown)'}")
+    lines.append("Impact: no preview yet")
+    return "\n".join(x for x in lines if x)
+
+
+def prompt_reason(decision, action, body) -> str:
+    """The reason shown in the agent's own approval dialog (Claude Code, Cursor)."""
+    ap = decision.approval or {}
+    text = f"Interlock: approve this {decision.severity} action?\n{_what(decision, action)}\nWhy:\n{body}"
+    if ap.get("id") and ap.get("session_ok"):
+        text += (f"\n(Tired of this one? `interlock approve {ap['id']} --session` in your terminal allows this "
+                 "exact action for the rest of this session.)")
+    return text
+
+
+def out_of_band_reason(decision, action, body) -> str:
+    """The deny reason that names the approval and tells the agent what to do."""
+    ap = decision.approval or {}
+    rid = ap.get("id", "?")
+    if ap.get("state") == REJECTED:
+        return (f"Interlock: a human rejected this action ({rid}): {ap.get('reason') or 'no reason given'}.\n"
+                f"{_what(decision, action)}\nDo not retry it or a variant of it; ask the user how to proceed.")
+    mins = max(1, round((ap.get("expires", time.time()) - time.time()) / 60))
+    need = ap.get("required") or 1
+    people = f"{need} different approvers must each run" if need > 1 else "a human approves it by running"
+    return (f"Interlock: this {decision.severity} action needs a human's approval: approval {rid} was requested.\n"
+            f"{_what(decision, action)}\nWhy:\n{body}\n"
+            f"Tell the user: {people} `interlock approve {rid}` in their own terminal (or "
+            f"`interlock reject {rid} --reason ...`); it expires in {mins} min. "
+            "After they approve, retry the identical command, byte for byte — any change needs a new approval. "
+            "Do not retry a variant, do not try another way to do the same thing, and do not try to approve it "
+            "yourself (you cannot).")
+
+
+def message(decision, action, body):
+    """(kind, text) for adapters: kind "deny" (out-of-band) or "ask" (prompt); None when the
+    decision carries no approval request."""
+    ap = decision.approval
+    if not ap or decision.decision == ALLOW:
+        return None
+    if ap.get("mode") == PROMPT and decision.decision != DENY:
+        return "ask", prompt_reason(decision, action, body)
+    return "deny", out_of_band_reason(decision, action, body)
