@@ -29,6 +29,7 @@ def self_paths(home: str, workspace: str | None, env=os.environ):
     out = [config_dir(env) + "/**", config_dir(env), state_dir(env) + "/**", state_dir(env),
            default_state + "/**", default_state, f"{home}/.config/interlock/**", f"{home}/.config/interlock",
            "/etc/claude-code/**", "/etc/cursor/hooks.json", "/Library/Application Support/ClaudeCode/**"]
+    out += [state_dir(env) + "/snapshots", state_dir(env) + "/snapshots/**"]  # safeguards' snapshot store
     for rel in AGENT_SETTINGS:
         out.append(f"{home}/{rel}")
     out.append(f"{home}/.claude/settings*.json")
