@@ -7,6 +7,7 @@ runs, the policy) and never raises: a failure becomes a fail-closed Decision.
 
 from __future__ import annotations
 
+import json
 import os
 
 from .actions import (ALLOW, ASK, DECISION_RANK, DENY, FILE_READ, FILE_WRITE, HTTP, MCP_CALL, READ, SHELL,
@@ -40,6 +41,37 @@ def self_paths(home: str, workspace: str | None, env=os.environ):
                 out.append(f"{workspace}/{rel}")
         out.append(f"{workspace}/.claude/settings*.json")
     return out
+
+
+#: Interlock's approval state: reading it helps an agent approve itself (approver secret hashes
+#: to guess offline, request ids and hashes), writing it would forge an approval.
+APPROVAL_FILES = ("approvals.db", "approvals.db-wal", "approvals.db-shm", "approvals.db-journal", "approvers.json")
+_APPROVAL_CACHE = {}
+
+
+def approval_store_paths(home: str, env=os.environ) -> tuple:
+    """The approvals database and approver secrets (and the state directories holding them)."""
+    key = (home, env.get("INTERLOCK_HOME"), env.get("XDG_STATE_HOME"), env.get("INTERLOCK_STORE"))
+    got = _APPROVAL_CACHE.get(key)
+    if got is None:
+        from .policy import state_dir
+
+        dirs = sorted({state_dir(env).rstrip("/"), state_dir({"HOME": home}).rstrip("/")})
+        files = [f"{d}/{n}" for d in dirs for n in APPROVAL_FILES]
+        store = env.get("INTERLOCK_STORE") or ""
+        if store.startswith("sqlite:///"):
+            files += [store[len("sqlite://"):] + s for s in ("", "-wal", "-shm", "-journal")]
+        got = _APPROVAL_CACHE[key] = (tuple(files), tuple(dirs))
+    return got
+
+
+def is_approval_store(path: str, home: str, env=os.environ, glob=False) -> bool:
+    files, dirs = approval_store_paths(home, env)
+    if glob:
+        from fnmatch import fnmatchcase
+
+        return any(fnmatchcase(f, path) for f in files)
+    return path in files or path in dirs
 
 
 _SELF_CACHE = {}
@@ -135,10 +167,28 @@ def _analyze_kind(action: Action, ctx: Context) -> list[Finding]:
     if kind == MCP_CALL:
         from .analysis import mcp
 
-        return mcp.analyze(action, ctx)
+        found = mcp.analyze(action, ctx)
+        args = action.payload.get("arguments")
+        if args and "approv" in str(args):  # a fetch/browser tool aimed at the approval endpoints
+            from .analysis.http import approval_endpoint
+
+            v = approval_endpoint(json.dumps(args, default=str))
+            if v is not None:
+                found.append(_verdict_finding(v, action))
+        return found
     if kind == HTTP:
-        return []
+        from .analysis.http import approval_endpoint
+
+        v = approval_endpoint(action.payload.get("url") or "")
+        return [_verdict_finding(v, action)] if v is not None else []
     return []
+
+
+def _verdict_finding(v, action) -> Finding:
+    from .rules import RULES
+
+    r = RULES[v.rule]
+    return Finding(r.id, r.severity, "http", v.target, action.summary[:300], r.why, note=v.note)
 
 
 def decide(findings, policy) -> Decision:

@@ -267,6 +267,7 @@ def summarize(decision, limit=6):
         text += f"\n- … and {more} more"
     return text
 
+
 def approval_message(decision, event, body):
     """(kind, text) when the decision filed or names a human approval request, else None."""
     if getattr(decision, "approval", None) is None:

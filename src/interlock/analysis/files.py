@@ -37,7 +37,12 @@ def analyze(action, ctx):
             # Glob/Grep over a tree: only flag patterns that name secret files
             raw = raw.replace("**/", "").replace("*", "")
         abs_path = P.resolve(raw, pctx)
-        from ..engine import _secret_globs
+        from ..engine import _secret_globs, is_approval_store
+
+        if is_approval_store(abs_path, pctx.home, ctx.env) or is_approval_store(
+                P.resolve(path, pctx), pctx.home, ctx.env, glob=True):
+            findings.append(_finding("interlock.approvals-store", action, P.display(abs_path, pctx), "read"))
+            return findings
 
         extra, exempt = _secret_globs(ctx)
         if is_secret_path(abs_path, pctx.home, extra, exempt):
@@ -53,7 +58,11 @@ def analyze(action, ctx):
             findings.append(_finding(rule, action, target, "delete"))
         return findings
     if place.kind == P.SELF:
-        findings.append(_finding("interlock.self-protect", action, target, "modify"))
+        from ..engine import is_approval_store
+
+        rule = "interlock.approvals-store" if is_approval_store(place.path, pctx.home, ctx.env) else \
+            "interlock.self-protect"
+        findings.append(_finding(rule, action, target, "modify"))
     elif place.kind == P.PROTECTED:
         findings.append(_finding("fs.delete-protected", action, target, "overwrite"))
     elif place.kind in (P.SYSTEM, P.ROOT):

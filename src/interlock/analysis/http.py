@@ -474,8 +474,25 @@ def _sentence(text):
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".") if text else text
 
 
+#: The dashboard's approval endpoints (``POST /api/approvals/{id}/approve`` and ``/reject``), on any host
+#: or port: an agent calling them would be approving its own request.
+_APPROVAL_ENDPOINT = _LazyRe(r"(?i)/api/approvals?/[^/?#\s]+/(approve|reject)\b")
+
+
+def approval_endpoint(url: str):
+    """A Verdict when ``url`` is a dashboard approval endpoint, else None."""
+    m = _APPROVAL_ENDPOINT.search(url or "")
+    if m is None:
+        return None
+    return Verdict("interlock.approve-endpoint", mask_url(url)[:200], "only a human may approve: in the dashboard "
+                   "or `interlock approve` in their own terminal", "catastrophic")
+
+
 def judge(req):
     """[Verdict(rule id, target, note)] for one request."""
+    v = approval_endpoint(req.url)
+    if v is not None:  # whatever the method or host (the dashboard is local)
+        return [v]
     if (req.method or "GET").upper() in ("GET", "HEAD", "OPTIONS") and not req.body and \
             "graphql" not in req.path.lower() and not req.actions():
         return []  # a plain read: no catalogue (or GraphQL parser) to load

@@ -1473,6 +1473,8 @@ def inline_sql(a, language, code, cmd, scope):
             file = P.resolve(file, a._scope_ctx(scope)) or file
         except Exception:
             pass
+        if _p.check_read(a, cmd, file, scope):
+            return  # Interlock's approvals database, or a file that holds secrets
         tgt = _resolve_target(a, cmd, Target(None, posixpath.basename(file), file=file))
     else:
         tgt = _resolve_target(a, cmd, Target(None, None, url), implicit_local=bool(file))

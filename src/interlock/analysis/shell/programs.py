@@ -196,6 +196,12 @@ def check_read(a, cmd, raw, scope=None):
             return True
         return False
     path = P.resolve(raw, a._scope_ctx(scope) if scope is not None else a.pctx)
+    from ...engine import is_approval_store
+
+    if is_approval_store(path, a.pctx.home, a.env, glob=any(c in path for c in "*?[")) or \
+            is_approval_store(path, a.pctx.home, a.env):
+        a.emit("interlock.approvals-store", cmd, target=P.display(path, a.pctx), effect="read")
+        return True
     if any(c in path for c in "*?["):
         from ..secrets import glob_may_name_secret
 
@@ -467,6 +473,30 @@ def npx(a, cmd, scope):
         else:
             base = pkg.rsplit("@", 1)[0] if "@" in pkg[1:] else pkg
         base = base.rsplit("/", 1)[-1]
+        _unwrap(a, cmd, scope, [base] + inner[1:])
+
+
+@handles("uvx", "pipx", "uv")
+def python_tool_runner(a, cmd, scope):
+    """``uvx PKG ...``, ``pipx run PKG ...``, ``uv run CMD ...``, ``uv tool run PKG ...``: the command inside."""
+    args = list(cmd.args)
+    if cmd.name == "pipx":
+        if args[:1] != ["run"]:
+            return
+        args = args[1:]
+    elif cmd.name == "uv":
+        if args[:2] == ["tool", "run"]:
+            args = args[2:]
+        elif args[:1] == ["run"]:
+            args = args[1:]
+        else:
+            return
+    opts, inner = _first_cmd(args, with_arg="pw", long_with_arg=(
+        "--from", "--with", "--python", "--spec", "--index-url", "--index", "--directory", "--project",
+        "--package", "--env-file", "--with-requirements", "--pip-args"))
+    if inner:
+        name = inner[0]
+        base = re.split(r"[@=<>\[]", name, 1)[0] or name
         _unwrap(a, cmd, scope, [base] + inner[1:])
 
 
@@ -910,6 +940,9 @@ def interpreter(a, cmd, scope):
         x = args[i]
         if x == "-m" and lang == "python":
             rest = args[i + 1:]
+            if rest[:1] in (["interlock"], ["interlock.cli"]):
+                _unwrap(a, cmd, scope, ["interlock"] + rest[1:])
+                return
             if rest[:1] == ["http.server"]:
                 for j, y in enumerate(rest):
                     if y in ("--directory", "-d") and j + 1 < len(rest):
@@ -1517,7 +1550,9 @@ def kubectl(a, cmd, scope):
 # --- Interlock itself -------------------------------------------------------------------------
 
 SAFE_INTERLOCK = frozenset({"check", "log", "rules", "explain", "doctor", "version", "--version", "--help", "-h",
-                            "help", "hook", "status", "pending", "stats", "demo", "policy"})
+                            "help", "hook", "status", "pending", "stats", "demo", "policy",
+                            "approvals"})  # listing requests is read-only: the agent may show the user an id
+APPROVING = frozenset({"approve", "reject", "approvers"})
 
 
 @handles("interlock")
@@ -1526,6 +1561,9 @@ def interlock_cmd(a, cmd, scope):
     sub = ops[0] if ops else (cmd.args[0] if cmd.args else "help")
     if sub == "secrets" and len(ops) > 1 and ops[1] == "scan":
         return  # scanning for stray credentials reveals only masked values
+    if sub in APPROVING:
+        a.emit("interlock.approve-self", cmd, target=f"interlock {sub}", effect="approve")
+        return
     if sub in SAFE_INTERLOCK:
         if sub == "log" and any(x in ("--prune", "--clear", "--truncate") for x in cmd.args):
             a.emit("interlock.self-command", cmd, target="interlock log", effect="modify")
