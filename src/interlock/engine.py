@@ -92,7 +92,7 @@ def _self_paths_cached(home, workspace, env):
 class Context:
     """Where an action runs: resolved once per action."""
 
-    __slots__ = ("cwd", "home", "workspace", "env", "policy", "pctx")
+    __slots__ = ("cwd", "home", "workspace", "env", "policy", "pctx", "_secret_globs")
 
     def __init__(self, cwd, home=None, workspace=None, env=None, policy=None):
         env = os.environ if env is None else env
@@ -108,14 +108,18 @@ class Context:
         self.pctx = PathContext(self.cwd, self.home, self.workspace,
                                 protected=policy.protected_paths(self.workspace),
                                 self_paths=_self_paths_cached(self.home, self.workspace, env))
+        self._secret_globs = None
 
 
 def _secret_globs(ctx):
-    from .policy import state_dir
+    """The policy's extra/exempt secret globs plus the vault (once per Context)."""
+    if ctx._secret_globs is None:
+        from .policy import state_dir
 
-    extra, exempt = ctx.policy.secret_globs(ctx.workspace)
-    vaults = [state_dir(ctx.env) + "/vault", state_dir({"HOME": ctx.home}) + "/vault"]
-    return extra + vaults + [v + "/**" for v in vaults], exempt
+        extra, exempt = ctx.policy.secret_globs(ctx.workspace)
+        vaults = [state_dir(ctx.env) + "/vault", state_dir({"HOME": ctx.home}) + "/vault"]
+        ctx._secret_globs = (extra + vaults + [v + "/**" for v in vaults], exempt)
+    return ctx._secret_globs
 
 
 def analyze(action: Action, ctx: Context) -> list[Finding]:
