@@ -79,7 +79,7 @@ class Layer:
     """One policy file, compiled."""
 
     __slots__ = ("decisions", "overrides", "env_decisions", "environments", "protect_paths", "branches",
-                 "secrets_extra", "secrets_exempt", "hook", "trust", "approvals", "source")
+                 "secrets_extra", "secrets_exempt", "hook", "trust", "approvals", "source", "databases", "snapshots")
 
     def __init__(self, d: dict, source: str):
         self.source = source
@@ -96,6 +96,8 @@ class Layer:
         self.secrets_exempt = list(sec.get("exempt") or [])
         self.hook = dict(d.get("hook") or {})
         self.trust = list((d.get("trust") or {}).get("projects") or [])
+        self.databases = dict(d.get("databases") or {})   # safeguards: connections for previews/snapshots
+        self.snapshots = dict(d.get("snapshots") or {})
         self.approvals = dict(d.get("approvals") or {})
 
 
@@ -124,6 +126,11 @@ class Policy:
                 continue
             for p in layer.protect_paths:
                 out.append(_abs_glob(p, self.home, workspace))
+        for key in ("path", "copy_to"):  # a snapshot store set in the user policy is Interlock's own
+            d = self.user.snapshots.get(key)
+            if d:
+                d = _abs_glob(d, self.home, None).rstrip("/")
+                out += [d, d + "/**"]
         return out
 
     def secret_globs(self, workspace):

@@ -97,6 +97,29 @@ class Approvals(_Strict):
     require: list[ApproverRule] = []
 
 
+class Database(_Strict):
+    """A database Interlock may reach to preview and snapshot (``[databases.NAME]``)."""
+    url: Optional[str] = Field(None, description="postgresql://user@host:5432/db, mysql://..., sqlite:///path")
+    password_env: Optional[str] = Field(None, description="environment variable holding the password")
+    preview_url: Optional[str] = Field(None, description="separate (read-mostly) credentials for previews")
+    preview_password_env: Optional[str] = None
+    match: list[str] = Field([], description="globs over 'host/database', 'database' or a SQLite path")
+    scope: Optional[Literal["database", "tables"]] = None
+
+
+class Snapshots(_Strict):
+    """``[snapshots]``: the store, retention and what a failed snapshot means."""
+    path: Optional[str] = None
+    keep: Optional[int] = Field(None, ge=1)
+    days: Optional[float] = Field(None, ge=0)
+    max_size_mb: Optional[int] = Field(None, ge=0)
+    copy_to: Optional[str] = None
+    timeout_s: Optional[float] = Field(None, gt=0, le=86400)
+    scope: Optional[Literal["database", "tables"]] = None
+    on_failure: Optional[DecisionName] = None
+    on_failure_environments: dict[str, DecisionName] = {}
+
+
 class PolicyFile(_Strict):
     version: Literal[1] = 1
     decisions: Decisions = Decisions()
@@ -106,6 +129,8 @@ class PolicyFile(_Strict):
     environments: dict[str, Environment] = {}
     hook: Hook = Hook()
     trust: Trust = Trust()
+    databases: dict[str, Database] = {}
+    snapshots: Snapshots = Snapshots()
     approvals: Approvals = Approvals()
 
 
