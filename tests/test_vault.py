@@ -87,5 +87,5 @@ def test_init_redact_output_adds_and_removes_post_hook(env, workspace):
     s = json.load(open(os.path.join(workspace, ".claude", "settings.json")))
     assert "hook claude-code" in s["hooks"]["PostToolUse"][0]["hooks"][0]["command"]
     run(["uninstall", "--agent", "claude-code"], env, cwd=workspace)
-    s = json.load(open(os.path.join(workspace, ".claude", "settings.json")))
-    assert "hooks" not in s
+    # init created the file, so uninstall removes it (it would hold nothing else)
+    assert not os.path.exists(os.path.join(workspace, ".claude", "settings.json"))
