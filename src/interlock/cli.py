@@ -118,6 +118,9 @@ def _cli(argv) -> int:
     from .approvals.cli import add_parsers as approval_parsers
 
     approval_parsers(sub)
+    from .safeguards.cli import add_parsers as safeguard_parsers
+
+    safeguard_parsers(sub)
 
     args = p.parse_args(argv)
     if args.cmd is None:
