@@ -227,7 +227,7 @@ def my_restore(snap, part, conn, env, force, timeout) -> str:
     dump = os.path.join(snap.path, "data", part.get("dir", ""), "dump.sql")
     target = conn.database
     try:
-        c = pymysql.connect(**conn.copy(database=None).mysql_kwargs(timeout=5), autocommit=True)
+        c = pymysql.connect(**dict(conn.copy(database=None).mysql_kwargs(timeout=5), autocommit=True))
     except Exception as e:
         raise RestoreError(f"cannot connect to {redact(conn.label)}: {_explain(str(e))}") from None
     scratch = _scratch_name(target, snap.id, "restore")
