@@ -76,6 +76,9 @@ def handle(agent, event, decision, ctx, env, started=None):
     req = store.file(digest=digest, action=action, findings=findings, decision=decision,
                      severity=decision.severity, mode=mode, required=s.required_approvers(decision.findings),
                      expiry_minutes=s.expiry_minutes)
+    from .notify import on_filed  # [approvals] webhooks: a detached sender; never waits, never raises
+
+    on_filed(req, ctx.policy, env)
     if mode == OUT_OF_BAND and s.wait_seconds > 0 and req.state not in (REJECTED,):
         spent = time.monotonic() - started if started else 0.0
         req = store.wait(req.id, min(s.wait_seconds, WAIT_CAP_S.get(agent, 20) - spent)) or req

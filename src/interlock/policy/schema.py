@@ -87,7 +87,18 @@ class ApproverRule(_Strict):
     rule: Optional[str] = Field(None, description="rule id or glob")
 
 
+class Webhook(_Strict):
+    """``[[approvals.webhooks]]``: where a new approval request is announced (never blocking the hook)."""
+    url: str = Field(..., pattern=r"^https?://", description="Slack incoming-webhook URL or any HTTP(S) endpoint")
+    format: Literal["slack", "json"] = "json"
+    retries: int = Field(4, ge=0, le=10)
+    backoff_seconds: float = Field(2.0, ge=0, le=300, description="first retry delay; doubles each retry")
+    timeout_seconds: float = Field(10.0, gt=0, le=120)
+
+
 class Approvals(_Strict):
+    webhooks: list[Webhook] = []
+    dashboard_url: Optional[str] = Field(None, pattern=r"^https?://", description="link sent in webhooks")
     expiry_minutes: float = Field(10, gt=0, le=1440)
     wait_seconds: float = Field(0, ge=0, le=300)
     approvable: list[ApprovableSeverity] = []
