@@ -240,7 +240,7 @@ class _PG:
 
     def database_info(self, name):
         rows = self._q("SELECT pg_database_size(datname), (SELECT count(*) FROM pg_stat_activity a "
-                       "WHERE a.datname = d.datname) FROM pg_database d WHERE datname = %s", (name,))
+                       "WHERE a.datname = d.datname AND a.pid <> pg_backend_pid()) FROM pg_database d WHERE datname = %s", (name,))
         if not rows:
             return {"database": name, "exists": False}
         info = {"database": name, "bytes": rows[0][0], "sessions": rows[0][1]}
