@@ -20,6 +20,7 @@ examples:
   interlock log --verify                   check the audit chain
   interlock rules / interlock explain ID   the rule catalogue
   interlock approvals                      pending approval requests; approve one: interlock approve ID
+  interlock serve                          the approval dashboard on http://127.0.0.1:7717/
 """
 
 
@@ -121,6 +122,9 @@ def _cli(argv) -> int:
     from .safeguards.cli import add_parsers as safeguard_parsers
 
     safeguard_parsers(sub)
+    from .approvals.web import add_parser as serve_parser  # stdlib only until `serve` runs
+
+    serve_parser(sub)
 
     args = p.parse_args(argv)
     if args.cmd is None:
