@@ -212,8 +212,8 @@ class Throttle:
 
 
 def audit_trail(state_dir: str, req) -> list[dict]:
-    """The audit records about one request: its approval events and the hook's decisions on its
-    action hash, oldest first (read-only)."""
+    """The audit records about one request: its approval events and the hook's decisions that
+    named it (filed, still pending, allowed by it), oldest first (read-only)."""
     import sqlite3
 
     from ..audit import db_path
@@ -224,8 +224,8 @@ def audit_trail(state_dir: str, req) -> list[dict]:
     con = sqlite3.connect(f"file:{p}?mode=ro", uri=True, timeout=5.0)
     try:
         cur = con.execute("SELECT seq, ts, agent, decision, severity, reasons, extra, tool FROM records "
-                          "WHERE digest = ? OR extra LIKE ? ORDER BY seq LIMIT 500",
-                          (req.digest, f'%"id": "{req.id}"%'))
+                          "WHERE extra LIKE ? OR reasons LIKE ? ORDER BY seq LIMIT 500",
+                          (f'%"id": "{req.id}"%', f"%{req.id}%"))  # ids are [a-z0-9-]: no LIKE wildcards
         out = []
         for seq, ts, agent, decision, severity, reasons, extra, tool in cur:
             ap = (json.loads(extra) if extra else {}).get("approval") or {}
@@ -320,9 +320,9 @@ def create_app(env=None, extra_hosts=()):
             resp.set_cookie(COOKIE, cookie, max_age=SESSION_MAX_AGE_S, path="/", httponly=True, samesite="strict")
         return resp
 
-    def page(request, name, sess, cookie=None, status=200, **ctx):
+    def page(request, template, sess, cookie=None, status=200, **ctx):
         ctx.update(who=sess.get("who"), csrf=sessions.csrf(sess))
-        return set_cookie(templates.TemplateResponse(request, name, ctx, status_code=status), cookie)
+        return set_cookie(templates.TemplateResponse(request, template, ctx, status_code=status), cookie)
 
     def wants_json(request):
         return "application/json" in (request.headers.get("content-type") or "") or \
@@ -557,7 +557,7 @@ class Guard:
                                            b"img-src 'self'; connect-src 'self'; form-action 'self'; "
                                            b"frame-ancestors 'none'; base-uri 'none'"),
                (b"x-frame-options", b"DENY"), (b"x-content-type-options", b"nosniff"),
-               (b"referrer-policy", b"no-referrer"), (b"cache-control", b"no-store"),
+               (b"referrer-policy", b"same-origin"), (b"cache-control", b"no-store"),
                (b"cross-origin-opener-policy", b"same-origin"), (b"cross-origin-resource-policy", b"same-origin")]
 
     def __init__(self, app, allowed_hosts):
@@ -576,10 +576,13 @@ class Guard:
             problem = (400, "unexpected Host header")
         elif scope["method"] not in ("GET", "HEAD"):
             origin = headers.get("origin")
-            if origin and origin != "null" and origin.split("://", 1)[-1].lower() != host.lower():
-                problem = (403, "cross-origin request refused")
-            elif origin == "null" or headers.get("sec-fetch-site") == "cross-site":
+            site = headers.get("sec-fetch-site")
+            if site and site not in ("same-origin", "none"):  # another port on localhost is "same-site"
                 problem = (403, "cross-site request refused")
+            elif origin == "null" and site != "same-origin":
+                problem = (403, "cross-site request refused")
+            elif origin and origin != "null" and origin.split("://", 1)[-1].lower() != host.lower():
+                problem = (403, "cross-origin request refused")
         if problem:
             body = f"{problem[0]}: {problem[1]}\n".encode()
             await send({"type": "http.response.start", "status": problem[0],
