@@ -414,3 +414,56 @@ def test_unexpected_host_header_is_refused(dashboard, env):
     assert status == 400
     status, _, headers = c.call("GET", "/login", headers={"Host": "localhost"})
     assert status == 200 and "default-src 'none'" in headers["content-security-policy"]
+
+
+# --- pieces, and refusing to start unsafely --------------------------------------------------------------
+
+def test_lockout_doubles_and_forgets_after_success():
+    from interlock.approvals.web import LOCK_BASE_S, MAX_FAILURES, Throttle
+
+    now = [1000.0]
+    t = Throttle(clock=lambda: now[0])
+    keys = ["approver:alice", "client:127.0.0.1"]
+    locks = [t.failed(keys) for _ in range(MAX_FAILURES + 2)]
+    assert locks == [0.0] * (MAX_FAILURES - 1) + [LOCK_BASE_S, 2 * LOCK_BASE_S, 4 * LOCK_BASE_S]
+    assert t.locked(["approver:alice"]) == 4 * LOCK_BASE_S and t.locked(["approver:bob"]) == 0
+    now[0] += 4 * LOCK_BASE_S + 1
+    assert t.locked(keys) == 0
+    t.succeeded(keys)
+    assert t.failed(keys) == 0.0
+
+
+def test_session_cookies_are_signed_and_expire():
+    from interlock.approvals.web import SESSION_MAX_AGE_S, Sessions
+
+    s = Sessions(b"k" * 32)
+    cookie, sess = s.issue("alice")
+    assert s.read(cookie)["who"] == "alice"
+    assert Sessions(b"x" * 32).read(cookie) is None           # another key
+    assert s.read(cookie[:-1] + ("A" if cookie[-1] != "A" else "B")) is None
+    s.revoke(sess)
+    assert s.read(cookie) is None
+    old = Sessions(b"k" * 32)
+    import time as _t
+
+    real = _t.time
+    try:
+        _t.time = lambda: real() - SESSION_MAX_AGE_S - 10
+        stale, _ = old.issue("alice")
+    finally:
+        _t.time = real
+    assert old.read(stale) is None
+
+
+def test_serve_refuses_unsafe_setups(env):
+    p = subprocess.run(interlock_exe() + ["serve", "--host", "0.0.0.0", "--port", "0"], env=env,
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1 and "plain HTTP" in p.stderr
+    os.makedirs(env["INTERLOCK_HOME"], mode=0o700, exist_ok=True)
+    key = os.path.join(env["INTERLOCK_HOME"], "dashboard.key")
+    with open(key, "wb") as f:
+        f.write(os.urandom(32))
+    os.chmod(key, 0o644)
+    p = subprocess.run(interlock_exe() + ["serve", "--port", "0"], env=env, capture_output=True, text=True,
+                       timeout=30)
+    assert p.returncode == 1 and "chmod 600" in p.stderr

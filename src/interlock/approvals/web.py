@@ -379,7 +379,9 @@ def create_app(env=None, extra_hosts=()):
         sess, cookie = current(request)
         if sess.get("who"):
             return RedirectResponse("/", status_code=303)
-        return page(request, "login.html", sess, cookie)
+        none = None if A.names(env) else ("No approvers exist yet: create one in your own terminal with "
+                                         "`interlock approvers add NAME`.")
+        return page(request, "login.html", sess, cookie, error=none)
 
     async def login(request):
         sess, cookie = current(request)
