@@ -119,10 +119,18 @@ def read_secret(prompt, fd=None, env=None, allow_env_file=True):
 
 
 def _tty_input(prompt) -> str:
-    with open("/dev/tty", "r+", encoding="utf-8") as t:
-        t.write(prompt)
-        t.flush()
-        return t.readline().strip()
+    fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    try:
+        os.write(fd, prompt.encode())
+        line = b""
+        while not line.endswith(b"\n") and len(line) < 200:
+            b = os.read(fd, 1)
+            if not b:
+                break
+            line += b
+        return line.decode("utf-8", "replace").strip()
+    finally:
+        os.close(fd)
 
 
 def _new_secret(name, fd=None) -> str:

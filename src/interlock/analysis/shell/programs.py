@@ -194,6 +194,11 @@ def check_read(a, cmd, raw, scope=None):
         if "/proc/" in raw and raw.endswith("/environ"):  # /proc/$$/environ, /proc/$(pgrep x)/environ
             a.emit("secrets.read-file", cmd, target=raw.replace(U, "*"), effect="read-secret")
             return True
+        from ...engine import APPROVAL_FILES
+
+        if "/" in raw and raw.rsplit("/", 1)[1] in APPROVAL_FILES:  # $INTERLOCK_HOME/approvers.json
+            a.emit("interlock.approvals-store", cmd, target=raw.replace(U, "*"), effect="read")
+            return True
         return False
     path = P.resolve(raw, a._scope_ctx(scope) if scope is not None else a.pctx)
     from ...engine import is_approval_store
@@ -234,9 +239,13 @@ def _bare_file(a, arg, scope) -> bool:
     return os.path.lexists(os.path.join(ctx.cwd, arg))
 
 
+_APPROVAL_NAMES = tuple("/" + n for n in ("approvals.db", "approvals.db-wal", "approvals.db-shm", "approvals.db-journal",
+                                          "approvers.json"))  # engine.APPROVAL_FILES
+
+
 def check_args_for_secrets(a, cmd, scope, args=None):
     for arg in (cmd.args if args is None else args):
-        if U in arg and "/proc/" in arg and arg.endswith("/environ"):
+        if U in arg and (("/proc/" in arg and arg.endswith("/environ")) or arg.endswith(_APPROVAL_NAMES)):
             if check_read(a, cmd, arg, scope):
                 return True
             continue
