@@ -99,4 +99,5 @@ def test_stats_counts_rules(workspace, env):
                                                             "cwd": workspace, "tool_input": {"command": cmd}}))
     d = json.loads(run(["stats", "--json"], env).stdout)
     assert d["records"] == 4
-    assert d["rules"]["fs.delete-source"] == {"ask": 2} and d["rules"]["fs.delete-home"] == {"deny": 1}
+    # the two identical asks filed one approval request (the second reused it)
+    assert d["rules"]["fs.delete-source"] == {"ask": 2, "asked": 1} and d["rules"]["fs.delete-home"] == {"deny": 1}
