@@ -45,6 +45,11 @@ def workspace(tmp_path):
     (w / "build").mkdir()
     (w / "scripts").mkdir()
     (w / "scripts" / "ok.sh").write_text("#!/bin/sh\necho ok\nls -la\n")
+    # the incident's shape: a script for another job that holds a live token
+    (w / "scripts" / "add_domain.sh").write_text(
+        "#!/bin/sh\n# add the custom domain\ncurl -s https://backboard.railway.com/graphql/v2 "
+        "-H \"Authorization: Bearer 7c1e9a42-55b1-4d0e-9f3a-2b6c8d1e4f70\" -d @domain.json\n")
+    (w / ".env").write_text("RAILWAY_TOKEN=4f6d2a1e-9b7c-4e3f-8a2d-1c5b6e7f8a9b\nDEBUG=1\n")
     (w / "scripts" / "cleanup.sh").write_text("#!/bin/bash\nset -e\necho cleaning\nrm -rf build\nrm -rf \"$HOME\"\n")
     (w / "cleanup.py").write_text("import shutil, os\nshutil.rmtree('build', ignore_errors=True)\n")
     (w / "reset.py").write_text("import os\nimport shutil\n\nshutil.rmtree(os.path.expanduser('~'))\n")

@@ -47,6 +47,15 @@ def analyze(action, ctx):
         extra, exempt = _secret_globs(ctx)
         if is_secret_path(abs_path, pctx.home, extra, exempt):
             findings.append(_finding("secrets.read-file", action, P.display(abs_path, pctx), "read-secret"))
+        elif raw == path:
+            from .secrets import file_tokens
+
+            hits = file_tokens(abs_path, exempt)
+            if hits:
+                f = _finding("secrets.file-token", action, f"{P.display(abs_path, pctx)}:{hits[0].line}", "read-secret")
+                f.note = f"{hits[0].kind.replace('-', ' ')} {hits[0].masked}" + (
+                    f" and {len(hits) - 1} more" if len(hits) > 1 else "")
+                findings.append(f)
         return findings
     place = P.classify(path, pctx, glob=False)
     target = P.display(place.path, pctx)

@@ -118,3 +118,56 @@ def glob_may_name_secret(path_glob: str, home: str, extra=(), exempt=()) -> bool
         if fnmatchcase(name, base) and is_secret_path((d or "") + "/" + name, home, extra, exempt):
             return True
     return False
+
+
+# --- what a file holds ------------------------------------------------------------------------------
+
+CONTENT_SCAN_BYTES = 256 * 1024
+_SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache",
+                        ".pytest_cache", "dist", "build", "target", ".next", ".cache"})
+
+
+def file_tokens(path: str, exempt=()) -> list:
+    """Literal credentials in a regular text file (its first 256 KB): ``literal_secrets.Hit``s.
+
+    What an agent would see by reading the file: the incident's token sat in a script that
+    had nothing to do with the task.  Binary files, devices, FIFOs and unreadable files
+    hold nothing here."""
+    import os
+    import stat
+
+    if exempt and any(fnmatchcase(path, g) for g in exempt):
+        return []  # the policy says this file's secrets are the agent's to read
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size == 0:
+            return []
+        with open(path, "rb") as f:
+            data = f.read(CONTENT_SCAN_BYTES)
+    except (OSError, ValueError):
+        return []
+    if b"\0" in data[:8192]:
+        return []
+    from .literal_secrets import find_secrets
+
+    return find_secrets(data.decode("utf-8", "replace"))
+
+
+def tree_secret(root: str, home: str, extra=(), exempt=(), excluded=(), limit=4000) -> str | None:
+    """The first file under ``root`` that holds secrets (by name), or None: what a recursive
+    ``grep -r`` would read.  Bounded (``limit`` entries), skips dependency and VCS dirs."""
+    import os
+
+    seen = 0
+    for dirpath, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in _SKIP_DIRS and not any(fnmatchcase(d, g) for g in excluded)]
+        for name in files:
+            seen += 1
+            if seen > limit:
+                return None
+            if excluded and any(fnmatchcase(name, g) for g in excluded):
+                continue
+            p = os.path.join(dirpath, name)
+            if is_secret_path(p, home, extra, exempt):
+                return p
+    return None

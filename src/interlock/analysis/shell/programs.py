@@ -218,7 +218,29 @@ def check_read(a, cmd, raw, scope=None):
     if is_secret_path(path, a.pctx.home, a.secret_extra, a.secret_exempt):
         a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret")
         return True
+    if cmd.name in REVEALERS:
+        return check_file_tokens(a, cmd, path)
     return False
+
+
+# Programs that show a file's content to whoever runs them (the agent reads their output).
+REVEALERS = frozenset({"cat", "head", "tail", "less", "more", "bat", "batcat", "nl", "tac", "strings", "xxd", "od",
+                       "hexdump", "base64", "sort", "uniq", "cut", "sed", "awk", "gawk", "grep", "egrep", "fgrep",
+                       "rg", "ag", "ack", "jq", "yq", "column", "fold", "pr", "paste", "diff", "type", "bat"})
+
+
+def check_file_tokens(a, cmd, path) -> bool:
+    """``cat scripts/add_domain.sh`` where the script holds a literal token."""
+    from ..secrets import file_tokens
+
+    hits = file_tokens(path, a.secret_exempt)
+    if not hits:
+        return False
+    h = hits[0]
+    more = f" and {len(hits) - 1} more" if len(hits) > 1 else ""
+    a.emit("secrets.file-token", cmd, target=f"{P.display(path, a.pctx)}:{h.line}", effect="read-secret",
+           note=f"{h.kind.replace('-', ' ')} {h.masked}{more}")
+    return True
 
 
 # Programs that take file arguments without revealing their content.
@@ -1623,12 +1645,24 @@ def _search_secrets(a, cmd, scope):
     ops = [x for x in args if not x.startswith("-")]
     if len(ops) < 1 or not _SECRET_PATTERN.search(ops[0]):
         return
+    # rg/ag skip hidden and git-ignored files (where .env lives) unless told otherwise
+    reads_hidden = cmd.name not in ("rg", "ag") or any(
+        x in ("-uu", "-uuu", "--hidden", "--no-ignore", "-u", "--unrestricted", "--all-types") for x in args)
+    excluded = [x.split("=", 1)[1] for x in args if x.startswith(("--exclude=", "--exclude-dir="))]
     for p in ops[1:] or ["."]:
         place = a.place(p, scope)
         if place.kind in (P.HOME, P.ROOT, P.SYSTEM, P.OUTSIDE):
             a.emit("secrets.read-file", cmd, target=P.display(place.path, a.pctx), effect="search-secrets",
                    note="searches for credentials outside the workspace")
             return
+        if reads_hidden and place.path:
+            from ..secrets import tree_secret
+
+            found = tree_secret(place.path, a.pctx.home, a.secret_extra, a.secret_exempt, excluded)
+            if found:
+                a.emit("secrets.read-file", cmd, target=P.display(found, a.pctx), effect="search-secrets",
+                       note=f"a search for credentials over {P.display(place.path, a.pctx)} reads this file")
+                return
 
 
 _TOOL_VARS = frozenset({"EDITOR", "VISUAL", "PAGER", "PYTHON", "PYTHON3", "NODE", "NPM", "NPX", "YARN", "PNPM", "CC",
