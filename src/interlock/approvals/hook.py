@@ -71,8 +71,11 @@ def handle(agent, event, decision, ctx, env, started=None):
     store = open_store(env)
     grant = store.redeem(digest, action.agent, action.session)
     if grant is not None:
-        return _allowed(decision, grant)
+        return _guarded(_allowed(decision, grant), action, decision, ctx)
+    impact = _preview(action, decision, ctx)
     findings = [f.to_dict() for f in decision.findings]
+    if impact and findings:
+        findings[0]["impact"] = impact  # shown by `interlock approvals`, the dashboard and webhooks
     req = store.file(digest=digest, action=action, findings=findings, decision=decision,
                      severity=decision.severity, mode=mode, required=s.required_approvers(decision.findings),
                      expiry_minutes=s.expiry_minutes)
@@ -85,14 +88,73 @@ def handle(agent, event, decision, ctx, env, started=None):
         if req.state == APPROVED:
             grant = store.redeem(digest, action.agent, action.session)
             if grant is not None:
-                return _allowed(decision, grant)
+                return _guarded(_allowed(decision, grant), action, decision, ctx)
     decision.approval = {"id": req.id, "mode": mode, "state": req.state, "expires": req.expires,
                          "required": req.required, "approvers": req.approvers, "reason": req.reason,
-                         "session_ok": _session_ok(decision, action), "impact": None}
+                         "session_ok": _session_ok(decision, action), "impact": impact}
     decision.reasons.append(f"approval {req.id}: {req.state}" + (f" ({mode})" if req.state != REJECTED else ""))
     if mode == OUT_OF_BAND:
         decision.decision = DENY
+    elif req.state != REJECTED:
+        # The agent's own dialog decides, and Interlock never hears the answer: keep the copy now.
+        decision = _guarded(decision, action, decision, ctx)
     return decision
+
+
+# --- safeguards: the impact before approval, a snapshot before it runs ------------------------------
+
+def _severe(decision) -> bool:
+    from ..actions import CATASTROPHIC, DESTRUCTIVE
+
+    return any(f.severity in (DESTRUCTIVE, CATASTROPHIC) for f in decision.findings)
+
+
+def _preview(action, decision, ctx):
+    """Lines of impact for the request ("DROP TABLE bookings: 48,213 rows, ..."), or None when
+    there is nothing Interlock can preview.  Never raises (an unseen impact says so)."""
+    if not _severe(decision):
+        return None
+    try:
+        from .. import safeguards
+
+        imp = safeguards.preview(action, decision, ctx)
+    except Exception as e:  # noqa: BLE001 - a preview never blocks the request
+        from ..redact import redact
+
+        return [f"impact unknown: {redact(str(e))[:200]}"]
+    if not imp.lines and not imp.known and imp.error == "Interlock cannot preview this action":
+        return None
+    return imp.summary().splitlines() or None
+
+
+def _guarded(result, action, decision, ctx):
+    """Before a destructive action is let through (or handed to the agent's own dialog): a
+    verified snapshot of what it would destroy.  If that fails, the policy's ``on_failure``
+    (default deny) decides; the reason says why."""
+    if not _severe(decision):
+        return result
+    from .. import safeguards
+
+    approver = ", ".join((result.approval or {}).get("approvers") or []) or None
+    try:
+        snap = safeguards.snapshot(action, decision, ctx, approver=approver)
+    except safeguards.SnapshotError as e:
+        env = next((f.environment for f in decision.findings if f.environment), None)
+        verdict = safeguards.on_failure(ctx.policy, env)
+        msg = f"snapshot before this action failed: {e}"
+        if verdict == "allow":
+            result.reasons.append(msg + " (the policy allows it to run anyway)")
+            return result
+        d = Decision(DENY, decision.severity, decision.findings, [msg] + decision.reasons)
+        d.approval = dict(result.approval or {}, snapshot_error=str(e))
+        return d
+    if snap is not None:
+        note = (f"snapshot {snap.id} of {snap.target} ({snap.size:,} bytes) taken first; "
+                f"`interlock restore {snap.id}` brings it back")
+        if result.decision == ALLOW:
+            result.reasons.insert(0, note)  # the audit record of the allowed action names its snapshot
+        result.approval = dict(result.approval or {}, snapshot=snap.id, snapshot_note=note)
+    return result
 
 
 def _session_ok(decision, action) -> bool:
@@ -125,7 +187,11 @@ def _what(decision, action):
         if f.target:
             lines.append(f"Target: {f.target}")
         lines.append(f"Environment: {f.environment or 'not resolved (local or unknown)'}")
-    lines.append("Impact: no preview yet")
+    ap = getattr(decision, "approval", None) or {}
+    imp = ap.get("impact")
+    lines.append("Impact: " + ("\n  ".join(imp) if imp else "no preview for this kind of action"))
+    if ap.get("snapshot_note"):
+        lines.append("Snapshot: " + ap["snapshot_note"])
     return "\n".join(x for x in lines if x)
 
 
