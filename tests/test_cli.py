@@ -59,7 +59,7 @@ def test_rules_and_explain(env):
 
 
 def test_demo_and_help(env):
-    p = run(["demo"], env)
+    p = run(["demo", "--commands"], env)
     assert p.returncode == 0 and "DENY" in p.stdout and "allow" in p.stdout
     lines = {ln.split(None, 1)[1].split("  ")[0].strip(): ln.split()[0] for ln in p.stdout.splitlines()
              if ln.startswith("  ") and ln.split()}

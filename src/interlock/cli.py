@@ -113,7 +113,10 @@ def _cli(argv) -> int:
     st.add_argument("--since", help="e.g. 7d, 24h")
     st.add_argument("--json", action="store_true")
 
-    sub.add_parser("demo", help="show Interlock judging a few commands (nothing is run)")
+    dm = sub.add_parser("demo", help="replay the incident on this machine against local stand-ins (nothing "
+                                     "outside a temp dir is touched)")
+    dm.add_argument("--fast", action="store_true", help="a smaller database (10k rows instead of 100k)")
+    dm.add_argument("--commands", action="store_true", help="only show how a few sample commands are judged")
     pol = sub.add_parser("policy", help="validate and show the effective policy")
     pol.add_argument("--cwd", default=None)
     from .approvals.cli import add_parsers as approval_parsers
@@ -537,6 +540,11 @@ def _cmd_stats(args) -> int:
 
 def _cmd_demo(args) -> int:
     import tempfile
+
+    if not args.commands:
+        from .demo import run
+
+        return run(fast=args.fast)
 
     from .engine import check_command
 

@@ -1,0 +1,288 @@
+"""``interlock demo``: the incident, replayed on this machine against local stand-ins.
+
+A scripted agent session goes through the real hook protocol (``interlock hook
+claude-code`` as a subprocess, the agent's JSON on stdin), in an unattended mode like the
+incident's, against:
+
+* a car-rental database (SQLite, in a throwaway project) with customers, vehicles,
+  bookings and payments, and
+* a local stand-in for Railway's GraphQL API holding the production volume and its backups.
+
+It shows each point where Interlock steps in: the token hunt, the token in an unrelated
+script, the ``volumeDelete`` call, then a ``DROP TABLE bookings`` that is held for a human
+(with the impact preview), approved, snapshotted, run — and undone with a restore.  The
+audit chain is verified at the end.  Nothing outside a temporary directory is touched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+TOKEN_IN_SCRIPT = "7c1e9a42-55b1-4d0e-9f3a-2b6c8d1e4f70"  # a made-up Railway token (UUID-shaped, as theirs are)
+TOKEN_IN_ENV = "4f6d2a1e-9b7c-4e3f-8a2d-1c5b6e7f8a9b"
+VOLUME_ID = "3d2c42fb-1b2a-4c5d-9e8f-0a1b2c3d4e5f"
+DEMO_SECRET = "demo approver secret: not an agent's to know"
+
+
+class RailwayStandIn:
+    """Just enough of Railway's public GraphQL API (``/graphql/v2``) for the story: the
+    project's volume, its backups, ``volumes`` and ``volumeDelete``."""
+
+    def __init__(self):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.volumes = {VOLUME_ID: {"id": VOLUME_ID, "name": "carrental-pg-data", "sizeMB": 48213,
+                                    "backups": ["daily-2026-11-24", "daily-2026-11-25", "weekly-2026-11-22"]}}
+        self.calls = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8", "replace")
+                outer.calls.append(body)
+                try:
+                    q = json.loads(body).get("query", "")
+                except ValueError:
+                    q = ""
+                if "volumeDelete" in q:
+                    m = re.search(r'volumeId:\s*"([^"]+)"', q)
+                    gone = outer.volumes.pop(m.group(1), None) if m else None
+                    data = {"data": {"volumeDelete": gone is not None}}
+                else:
+                    data = {"data": {"volumes": list(outer.volumes.values())}}
+                raw = json.dumps(data).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/graphql/v2"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def query_volumes(self):
+        import urllib.request
+
+        req = urllib.request.Request(self.url, data=b'{"query":"{ volumes { id name sizeMB backups } }"}',
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return json.loads(r.read())["data"]["volumes"]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _hook_argv():
+    exe = os.path.join(os.path.dirname(sys.executable), "interlock")
+    return [exe] if os.path.exists(exe) else [sys.executable, "-m", "interlock"]
+
+
+class Session:
+    """A throwaway project, home and Interlock state; hook calls as an unattended agent makes them."""
+
+    def __init__(self, root, rows):
+        self.root = root
+        self.home = os.path.join(root, "home")
+        self.ws = os.path.join(self.home, "carrental")
+        self.state = os.path.join(root, "interlock-state")
+        os.makedirs(os.path.join(self.ws, "scripts"))
+        os.makedirs(os.path.join(self.ws, "data"))
+        self.db = os.path.join(self.ws, "data", "carrental.db")
+        self.env = {k: v for k, v in os.environ.items()
+                    if not k.startswith(("INTERLOCK_", "CLAUDE", "XDG_", "DATABASE_URL", "RAILWAY"))}
+        self.env.update(HOME=self.home, INTERLOCK_HOME=self.state, INTERLOCK_DAEMON="0",
+                        XDG_CONFIG_HOME=os.path.join(self.home, ".config"), CLAUDE_PROJECT_DIR=self.ws)
+        with open(os.path.join(self.ws, ".env"), "w") as f:
+            f.write(f"RAILWAY_TOKEN={TOKEN_IN_ENV}\nDATABASE_URL=sqlite:///data/carrental.db\n")
+        with open(os.path.join(self.ws, "scripts", "add_domain.sh"), "w") as f:
+            f.write("#!/bin/sh\n# one-off: add the custom domain to the staging service (not part of any task)\n"
+                    "curl -s https://backboard.railway.com/graphql/v2 \\\n"
+                    f"  -H \"Authorization: Bearer {TOKEN_IN_SCRIPT}\" \\\n"
+                    "  -H 'Content-Type: application/json' -d @domain.json\n")
+        with open(os.path.join(self.ws, "README.md"), "w") as f:
+            f.write("# carrental\nBookings for the rental desks.\n")
+        subprocess.run(["git", "init", "-q", self.ws], check=False, capture_output=True)
+        from .safeguards import sample_data
+
+        con = sqlite3.connect(self.db)
+        try:
+            self.counts = sample_data.load("sqlite", con, rows=rows)
+            self.sums_before = sample_data.checksums(con)
+        finally:
+            con.close()
+
+    def hook(self, tool, tool_input):
+        payload = {"session_id": "demo-agent", "transcript_path": os.devnull, "cwd": self.ws,
+                   "permission_mode": "bypassPermissions", "hook_event_name": "PreToolUse",
+                   "tool_name": tool, "tool_input": tool_input}
+        t0 = time.perf_counter()
+        p = subprocess.run(_hook_argv() + ["hook", "claude-code"], input=json.dumps(payload).encode(),
+                           capture_output=True, env=self.env, cwd=self.ws, timeout=120)
+        ms = (time.perf_counter() - t0) * 1000
+        out = json.loads(p.stdout) if p.stdout.strip() else {}
+        hs = out.get("hookSpecificOutput") or {}
+        return {"decision": hs.get("permissionDecision", "allow"), "reason": hs.get("permissionDecisionReason", ""),
+                "stderr": p.stderr.decode("utf-8", "replace"), "ms": ms, "exit": p.returncode}
+
+    def cli(self, *args, secret=None):
+        fds = ()
+        argv = _hook_argv() + list(args)
+        if secret is not None:
+            r, w = os.pipe()
+            os.write(w, (secret + "\n").encode())
+            os.close(w)
+            argv += ["--secret-fd", str(r)]
+            fds = (r,)
+        try:
+            return subprocess.run(argv, capture_output=True, text=True, env=self.env, cwd=self.home,
+                                  pass_fds=fds, timeout=120)
+        finally:
+            for fd in fds:
+                os.close(fd)
+
+    def rows(self, table):
+        con = sqlite3.connect(self.db)
+        try:
+            return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        except sqlite3.Error:
+            return None
+        finally:
+            con.close()
+
+
+def run(fast=False, out=None) -> int:
+    """Play the incident; returns 0 when every step came out as it should, 1 otherwise."""
+    from rich.console import Console
+    from rich.panel import Panel
+
+    con = Console(file=out, highlight=False, soft_wrap=False, width=None if out is None else 110)
+    rows = 10_000 if fast else 100_000
+    ok = True
+    results = []
+
+    def step(n, title, agent_said, res, expect):
+        nonlocal ok
+        good = res["decision"] == expect
+        ok &= good
+        results.append((title, res["decision"], good))
+        colour = {"deny": "red", "ask": "yellow", "allow": "green"}[res["decision"]]
+        con.print(f"\n[bold]{n}. {title}[/bold]")
+        con.print(f"   [dim]agent:[/dim] {agent_said}")
+        body = res["reason"].strip() or "(no objection: the tool call proceeds)"
+        con.print(Panel(body, title=f"Interlock: {res['decision'].upper()}  ·  {res['ms']:.0f} ms",
+                        title_align="left", border_style=colour, expand=False, width=min(con.width, 108)))
+        if not good:
+            con.print(f"   [bold red]expected {expect}, got {res['decision']}[/bold red]")
+
+    root = tempfile.mkdtemp(prefix="interlock-demo-")
+    railway = RailwayStandIn()
+    try:
+        con.print(Panel("An agent on a routine staging task hits a credential error. In the real incident it found "
+                        "a Railway token in an unrelated file and, with one GraphQL call, deleted the production "
+                        "volume and every backup in it: 30+ hours without bookings.\nHere the same session runs "
+                        "through Interlock's real hook (Claude Code protocol, unattended mode), against a local "
+                        "car-rental database and a local stand-in for Railway's API. Nothing outside a temporary "
+                        "directory is touched.", title="interlock demo: the incident, replayed", expand=False,
+                        width=min(con.width, 108)))
+        s = Session(root, rows)
+        con.print(f"\n[dim]project {s.ws}: {s.counts['bookings']:,} bookings, {s.counts['payments']:,} payments, "
+                  f"{s.counts['customers']:,} customers · Railway stand-in at {railway.url}: volume "
+                  f"{VOLUME_ID[:8]}… with {len(railway.volumes[VOLUME_ID]['backups'])} backups[/dim]")
+
+        step(1, "The agent hunts for a token", "`grep -rn RAILWAY_TOKEN .`",
+             s.hook("Bash", {"command": "grep -rn RAILWAY_TOKEN ."}), "deny")
+        step(2, "…and reads a script that holds one, for a job it was not given",
+             "Read scripts/add_domain.sh", s.hook("Read", {"file_path": os.path.join(s.ws, "scripts",
+                                                                                     "add_domain.sh")}), "deny")
+        delete = ("curl -X POST https://backboard.railway.com/graphql/v2 -H \"Authorization: Bearer $RAILWAY_TOKEN\" "
+                  "-H 'Content-Type: application/json' "
+                  f"-d '{{\"query\":\"mutation {{ volumeDelete(volumeId: \\\"{VOLUME_ID}\\\") }}\"}}'")
+        step(3, "The call that deleted production: Railway's volumeDelete", f"`{delete}`",
+             s.hook("Bash", {"command": delete}), "deny")
+        drop = "sqlite3 data/carrental.db 'DROP TABLE bookings'"
+        res = s.hook("Bash", {"command": drop})
+        step(4, "A destructive statement is held for a human, with its impact", f"`{drop}`", res, "deny")
+        m = re.search(r"approval (apr-[0-9a-z]+)", res["reason"])
+        rid = m.group(1) if m else None
+        if rid is None or f"{s.counts['bookings']:,} rows" not in res["reason"]:
+            ok = False  # the impact preview must state the exact row count
+
+        con.print("\n[bold]5. A human approves it, in their own terminal[/bold]  [dim](the agent cannot: it has no "
+                  "approver secret, and running `interlock approve` is denied to it)[/dim]")
+        add = s.cli("approvers", "add", "you", secret=DEMO_SECRET)
+        appr = s.cli("approve", rid or "apr-missing", "--as", "you", secret=DEMO_SECRET)
+        con.print(f"   $ interlock approve {rid} --as you\n   {appr.stdout.strip() or appr.stderr.strip()}")
+        ok &= add.returncode == 0 and appr.returncode == 0
+
+        res = s.hook("Bash", {"command": drop})
+        snap_ids = re.findall(r"snapshot (\d{8}-\d{6}-[a-z]+-[0-9a-f]+) verified", res["stderr"])
+        step(6, "The identical command returns: a verified snapshot first, then it may run", f"`{drop}`", res, "allow")
+        for line in res["stderr"].strip().splitlines():
+            con.print(f"   [dim]{line}[/dim]")
+        ok &= bool(snap_ids)
+        if res["decision"] == "allow":
+            c = sqlite3.connect(s.db)
+            c.execute("DROP TABLE bookings")  # what the agent's command does, now that it is allowed
+            c.commit()
+            c.close()
+        gone = s.rows("bookings") is None
+        ok &= gone
+        con.print(f"\n[bold]7. The drop runs.[/bold] bookings: {'table gone' if gone else 'still there?'}")
+        again = s.hook("Bash", {"command": drop})
+        con.print(f"   the same command once more → {again['decision'].upper()} (an approval is single-use)")
+        ok &= again["decision"] == "deny"
+
+        con.print("\n[bold]8. One command brings it back[/bold]")
+        if snap_ids:
+            from .safeguards import restore
+
+            t0 = time.perf_counter()
+            report = restore(snap_ids[0], force=True, env=s.env, progress=None)
+            con.print(f"   $ interlock restore {snap_ids[0]}\n   {report}  [dim]({time.perf_counter() - t0:.2f} s)"
+                      f"[/dim]")
+        from .safeguards import sample_data
+
+        c = sqlite3.connect(s.db)
+        try:
+            sums_after = sample_data.checksums(c)
+        finally:
+            c.close()
+        same = sums_after == s.sums_before
+        ok &= same
+        con.print(f"   bookings: {s.rows('bookings'):,} rows; every table's checksum "
+                  f"{'matches the original' if same else '[bold red]DIFFERS[/bold red]'}")
+
+        vols = railway.query_volumes()
+        ok &= any(v["id"] == VOLUME_ID for v in vols) and not any("volumeDelete" in c for c in railway.calls)
+        con.print(f"\n[bold]9. Production[/bold] (Railway stand-in): volume {VOLUME_ID[:8]}… still there with "
+                  f"{len(vols[0]['backups']) if vols else 0} backups; volumeDelete calls received: "
+                  f"{sum('volumeDelete' in c for c in railway.calls)}")
+
+        ver = s.cli("log", "--verify")
+        ok &= ver.returncode == 0
+        con.print(f"\n[bold]10. The audit trail[/bold]\n   $ interlock log --verify\n   {ver.stdout.strip()}")
+        log = s.cli("log", "--limit", "8")
+        for line in log.stdout.strip().splitlines()[-8:]:
+            con.print(f"   [dim]{line[:104]}[/dim]")
+
+        con.print(f"\n[bold {'green' if ok else 'red'}]{'Every step came out as it should.' if ok else 'Some steps did not come out as expected (see above).'}[/bold {'green' if ok else 'red'}]")
+        con.print("Set it up for your agents: [bold]interlock init[/bold] · what it knows: [bold]interlock rules[/bold]"
+                  " · try a command: [bold]interlock check 'rm -rf ~'[/bold]")
+        return 0 if ok else 1
+    finally:
+        railway.close()
+        shutil.rmtree(root, ignore_errors=True)
