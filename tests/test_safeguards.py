@@ -530,3 +530,82 @@ def test_cli_lists_verifies_and_refuses_restore_without_a_tty(workspace, senv):
                        timeout=30, stdin=subprocess.DEVNULL)
     assert p.returncode != 0 and "terminal" in p.stderr, p
     assert os.path.exists(os.path.join(workspace, "data", "a.txt"))
+
+
+# --- through the agent's hook: approval, snapshot, run, restore --------------------------------------
+
+def _hook(cmd, workspace, env, mode="bypassPermissions"):
+    import json
+
+    from conftest import interlock_exe
+
+    payload = {"session_id": "s-rec", "transcript_path": "/dev/null", "cwd": workspace, "permission_mode": mode,
+               "hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": cmd}}
+    p = subprocess.run(interlock_exe() + ["hook", "claude-code"], input=json.dumps(payload), capture_output=True,
+                       text=True, env=dict(env, INTERLOCK_DAEMON="0"), timeout=120)
+    out = json.loads(p.stdout) if p.stdout.strip() else {}
+    hs = out.get("hookSpecificOutput") or {}
+    return hs.get("permissionDecision", "allow"), hs.get("permissionDecisionReason", ""), p.stderr
+
+
+def _cli_with_secret(args, env, secret="approver-secret-1"):
+    from conftest import interlock_exe
+
+    r, w = os.pipe()
+    os.write(w, (secret + "\n").encode())
+    os.close(w)
+    try:
+        return subprocess.run(interlock_exe() + args + ["--secret-fd", str(r)], pass_fds=(r,), env=env,
+                              capture_output=True, text=True, timeout=60)
+    finally:
+        os.close(r)
+
+
+def test_pg_delete_through_the_hook_approval_snapshot_restore(pg, workspace, senv):
+    import re
+
+    db = pg_db(pg, "e2e_hook")
+    before = pg_sums(pg, db)
+    env = dict(senv, DATABASE_URL=pg.url(db))
+    cmd = 'psql "$DATABASE_URL" -c "DELETE FROM bookings"'
+    decision, reason, _ = _hook(cmd, workspace, env)
+    assert decision == "deny" and f"DELETE FROM bookings: {N['bookings']:,} rows" in reason, reason
+    rid = re.search(r"approval (apr-[0-9a-z]+)", reason).group(1)
+    no_secret(reason)
+    assert pg_sums(pg, db) == before  # previewed in a rolled-back transaction
+    assert _cli_with_secret(["approvers", "add", "alice"], env).returncode == 0
+    p = _cli_with_secret(["approve", rid, "--as", "alice"], env)
+    assert p.returncode == 0, p.stderr
+    decision, reason, err = _hook(cmd, workspace, env)
+    assert decision == "allow", reason
+    snap_id = re.search(r"snapshot (\S+) verified", err).group(1)
+    assert safeguards.verify(snap_id, env=env) == {snap_id: []}
+    assert _hook(cmd, workspace, env)[0] == "deny"  # single-use
+    run(["psql", "-X", "-v", "ON_ERROR_STOP=1", pg.url(db), "-c", "DELETE FROM bookings"], senv)
+    assert pg_sums(pg, db)["bookings"][0] == 0
+    safeguards.restore(snap_id, env=dict(env, PGPASSWORD=SECRET), force=True, progress=None)
+    assert pg_sums(pg, db) == before
+
+
+def test_a_failed_snapshot_denies_the_approved_action(workspace, senv, tmp_path):
+    """The store cannot be written: the approval is not enough, the action does not run."""
+    import re
+
+    data = os.path.join(workspace, "data")
+    os.makedirs(data)
+    with open(os.path.join(data, "bookings.csv"), "w") as f:
+        f.write("id,customer\n" + "".join(f"{i},c{i}\n" for i in range(500)))
+    cfg = os.path.join(senv["XDG_CONFIG_HOME"], "interlock")
+    os.makedirs(cfg, exist_ok=True)
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("a file where the store should be\n")
+    with open(os.path.join(cfg, "policy.toml"), "w") as f:
+        f.write(f'[snapshots]\npath = "{blocked}/store"\n')
+    decision, reason, _ = _hook("rm -rf ./data", workspace, senv)
+    assert decision == "deny", reason
+    rid = re.search(r"approval (apr-[0-9a-z]+)", reason).group(1)
+    assert _cli_with_secret(["approvers", "add", "alice"], senv).returncode == 0
+    assert _cli_with_secret(["approve", rid, "--as", "alice"], senv).returncode == 0
+    decision, reason, err = _hook("rm -rf ./data", workspace, senv)
+    assert decision == "deny" and "snapshot before this action failed" in reason, (reason, err)
+    assert os.path.exists(os.path.join(data, "bookings.csv"))
