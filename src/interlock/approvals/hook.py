@@ -50,6 +50,8 @@ def mode_for(agent, event, decision, s, env) -> str:
         pm = (event.action.meta or {}).get("permission_mode")
         entry = env.get("CLAUDE_CODE_ENTRYPOINT") or ""
         return OUT_OF_BAND if pm in NON_INTERACTIVE_CLAUDE or entry.startswith("sdk") else PROMPT
+    if agent == "vscode":
+        return PROMPT  # VS Code shows its own confirmation for a hook's "ask"
     if agent == "cursor":
         from ..adapters.cursor import CAN_ASK
 

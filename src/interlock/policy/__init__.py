@@ -285,7 +285,8 @@ def _compiled(path, raw: bytes, env, use_cache):
         d = None
     if use_cache:
         try:
-            os.makedirs(os.path.dirname(cache), exist_ok=True)
+            for sub in (os.path.dirname(os.path.dirname(cache)), os.path.dirname(cache)):
+                os.makedirs(sub, mode=0o700, exist_ok=True)  # the state dir is private: create it so
             tmp = cache + f".{os.getpid()}.tmp"
             with open(tmp, "w") as f:
                 json.dump(result, f)

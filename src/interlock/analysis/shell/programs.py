@@ -1582,7 +1582,8 @@ def kubectl(a, cmd, scope):
 
 SAFE_INTERLOCK = frozenset({"check", "log", "rules", "explain", "doctor", "version", "--version", "--help", "-h",
                             "help", "hook", "status", "pending", "stats", "demo", "policy",
-                            "approvals"})  # listing requests is read-only: the agent may show the user an id
+                            "approvals",   # listing requests is read-only: the agent may show the user an id
+                            "snapshots"})  # listing and verifying snapshots is read-only; `restore` is not
 APPROVING = frozenset({"approve", "reject", "approvers"})
 
 
