@@ -319,6 +319,8 @@ def _show(req, out=sys.stderr):
         env_ = f" [{f['environment']}]" if f.get("environment") else ""
         print(f"  finding:     {f.get('severity')}{env_} {f.get('rule')} — {f.get('why')} `{f.get('evidence')}`",
               file=out)
+        for i, line in enumerate(f.get("impact") or []):
+            print(f"  {'impact:' if i == 0 else '':<12} {line}", file=out)
     if req.reason:
         print(f"  reason:      {req.reason}", file=out)
     print(f"  hash:        {req.digest[:16]}…", file=out)
