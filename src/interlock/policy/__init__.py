@@ -79,7 +79,8 @@ class Layer:
     """One policy file, compiled."""
 
     __slots__ = ("decisions", "overrides", "env_decisions", "environments", "protect_paths", "branches",
-                 "secrets_extra", "secrets_exempt", "hook", "trust", "approvals", "source", "databases", "snapshots")
+                 "secrets_extra", "secrets_exempt", "hook", "trust", "approvals", "source", "databases", "snapshots",
+                 "gateways")
 
     def __init__(self, d: dict, source: str):
         self.source = source
@@ -99,6 +100,7 @@ class Layer:
         self.databases = dict(d.get("databases") or {})   # safeguards: connections for previews/snapshots
         self.snapshots = dict(d.get("snapshots") or {})
         self.approvals = dict(d.get("approvals") or {})
+        self.gateways = dict(d.get("gateways") or {})  # read from the user layer only (routes hold credentials)
 
 
 class Policy:

@@ -131,6 +131,42 @@ class Snapshots(_Strict):
     on_failure_environments: dict[str, DecisionName] = {}
 
 
+class HttpRoute(_Strict):
+    """``[gateways.http.routes.NAME]``: ``http://LISTEN/NAME/...`` is forwarded to ``upstream/...``."""
+    upstream: str = Field(..., pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$",
+                          description="base URL, e.g. https://backboard.railway.com")
+    credential: Optional[str] = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,127}$",
+                                      description="vault key whose value the gateway injects")
+    header: str = Field("Authorization", pattern=r"^[A-Za-z0-9-]+$", description="header carrying the credential")
+    format: str = Field("Bearer {credential}", description="header value; {credential} is the vault value")
+    env: dict[str, str] = Field({}, description="variables `interlock run` points at this route: "
+                                                "NAME = path appended to the route's URL (\"\" for the base)")
+    graphql: Optional[bool] = Field(None, description="answer denials in GraphQL's error shape "
+                                                      "(default: when the path says graphql)")
+
+
+class HttpGateway(_Strict):
+    """``[gateways.http]``: the HTTP gateway with credential injection (``interlock gateway http``)."""
+    listen: str = Field("127.0.0.1:8788", pattern=r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$")
+    routes: dict[str, HttpRoute] = {}
+    wait_seconds: Optional[float] = Field(None, ge=0, le=3600, description="how long a request waits for a "
+                                          "human's approval (default: [approvals] wait_seconds)")
+    upstream_timeout_seconds: float = Field(60, gt=0, le=3600)
+    max_body_mb: float = Field(32, gt=0, le=1024)
+
+    @model_validator(mode="after")
+    def _route_names(self):
+        for name in self.routes:
+            if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", name):
+                raise ValueError(f"route name {name!r}: letters, digits, _ . - (it is the first path segment)")
+        return self
+
+
+class Gateways(_Strict):
+    """``[gateways]``: runtime gateways ``interlock run`` starts (user policy only)."""
+    http: Optional[HttpGateway] = None
+
+
 class PolicyFile(_Strict):
     version: Literal[1] = 1
     decisions: Decisions = Decisions()
@@ -143,6 +179,7 @@ class PolicyFile(_Strict):
     databases: dict[str, Database] = {}
     snapshots: Snapshots = Snapshots()
     approvals: Approvals = Approvals()
+    gateways: Gateways = Gateways()
 
 
 def _line_of(text: str, loc) -> int | None:
