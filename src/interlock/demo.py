@@ -24,66 +24,13 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+
+from .standins.railway import VOLUME_ID, RailwayStandIn  # shared with the gateway tests
 
 TOKEN_IN_SCRIPT = "7c1e9a42-55b1-4d0e-9f3a-2b6c8d1e4f70"  # a made-up Railway token (UUID-shaped, as theirs are)
 TOKEN_IN_ENV = "4f6d2a1e-9b7c-4e3f-8a2d-1c5b6e7f8a9b"
-VOLUME_ID = "3d2c42fb-1b2a-4c5d-9e8f-0a1b2c3d4e5f"
 DEMO_SECRET = "demo approver secret: not an agent's to know"
-
-
-class RailwayStandIn:
-    """Just enough of Railway's public GraphQL API (``/graphql/v2``) for the story: the
-    project's volume, its backups, ``volumes`` and ``volumeDelete``."""
-
-    def __init__(self):
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        self.volumes = {VOLUME_ID: {"id": VOLUME_ID, "name": "carrental-pg-data", "sizeMB": 48213,
-                                    "backups": ["daily-2026-11-24", "daily-2026-11-25", "weekly-2026-11-22"]}}
-        self.calls = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8", "replace")
-                outer.calls.append(body)
-                try:
-                    q = json.loads(body).get("query", "")
-                except ValueError:
-                    q = ""
-                if "volumeDelete" in q:
-                    m = re.search(r'volumeId:\s*"([^"]+)"', q)
-                    gone = outer.volumes.pop(m.group(1), None) if m else None
-                    data = {"data": {"volumeDelete": gone is not None}}
-                else:
-                    data = {"data": {"volumes": list(outer.volumes.values())}}
-                raw = json.dumps(data).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/graphql/v2"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def query_volumes(self):
-        import urllib.request
-
-        req = urllib.request.Request(self.url, data=b'{"query":"{ volumes { id name sizeMB backups } }"}',
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=5) as r:
-            return json.loads(r.read())["data"]["volumes"]
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def _hook_argv():
@@ -267,10 +214,10 @@ def run(fast=False, out=None) -> int:
                   f"{'matches the original' if same else '[bold red]DIFFERS[/bold red]'}")
 
         vols = railway.query_volumes()
-        ok &= any(v["id"] == VOLUME_ID for v in vols) and not any("volumeDelete" in c for c in railway.calls)
+        ok &= any(v["id"] == VOLUME_ID for v in vols) and not railway.received("volumeDelete")
         con.print(f"\n[bold]9. Production[/bold] (Railway stand-in): volume {VOLUME_ID[:8]}… still there with "
                   f"{len(vols[0]['backups']) if vols else 0} backups; volumeDelete calls received: "
-                  f"{sum('volumeDelete' in c for c in railway.calls)}")
+                  f"{len(railway.received('volumeDelete'))}")
 
         ver = s.cli("log", "--verify")
         ok &= ver.returncode == 0

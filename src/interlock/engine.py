@@ -181,11 +181,10 @@ def _analyze_kind(action: Action, ctx: Context) -> list[Finding]:
             if v is not None:
                 found.append(_verdict_finding(v, action))
         return found
-    if kind == HTTP:
-        from .analysis.http import approval_endpoint
+    if kind == HTTP:  # a request a gateway (or an agent's fetch tool) is about to send
+        from .analysis.http import analyze_payload
 
-        v = approval_endpoint(action.payload.get("url") or "")
-        return [_verdict_finding(v, action)] if v is not None else []
+        return analyze_payload(action.payload, ctx.policy.environment_for)
     return []
 
 

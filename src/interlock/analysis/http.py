@@ -569,3 +569,45 @@ def judge_http_effect(a, cmd, scope, effect):
         return
     method, url, body, headers = h
     emit_request(a, cmd, Request(method or "GET", url or "", body, headers or (), client="code"))
+
+
+class _Emitter:
+    """The two methods ``emit_request`` needs, for a request that is not a command line."""
+
+    def __init__(self, resolve_environment):
+        self.findings = []
+        self._resolve = resolve_environment
+
+    def environment_of(self, kind, value):
+        if not value or U in value or self._resolve is None:
+            return None
+        return self._resolve(kind, value)
+
+    def emit(self, rule_id, cmd, target=None, effect="", note=None, why=None, environment=None):
+        from .. import rules as R
+        from ..actions import Finding
+
+        rule = R.RULES[rule_id]
+        self.findings.append(Finding(rule_id, rule.severity, effect, target, str(cmd)[:300], why or rule.why,
+                                     note=note, environment=environment))
+
+
+def analyze_payload(payload, resolve_environment=None):
+    """Findings for an ``http`` Action's payload ``{method, url, body, headers}`` — what a gateway saw.
+
+    The same verdicts (rules, targets, environments) as the equivalent curl command gets from
+    the shell analysis; the evidence is the request line.
+    """
+    method = str(payload.get("method") or "GET").upper()
+    url = str(payload.get("url") or "")
+    body = payload.get("body")
+    headers = payload.get("headers") or ()
+    if isinstance(headers, dict):
+        headers = [f"{k}: {v}" for k, v in headers.items()]
+    req = Request(method, url, body if isinstance(body, str) else None, headers, client="gateway")
+    a = _Emitter(resolve_environment)
+    shown = f"{method} {mask_url(url)}"
+    if isinstance(body, str) and body:
+        shown += " " + re.sub(r"\s+", " ", body)[:200]
+    emit_request(a, shown, req)
+    return a.findings
