@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 
-from .actions import (ALLOW, ASK, DECISION_RANK, DENY, FILE_READ, FILE_WRITE, HTTP, MCP_CALL, READ, SHELL,
+from .actions import (ALLOW, ASK, DECISION_RANK, DENY, FILE_READ, FILE_WRITE, HTTP, MCP_CALL, READ, SHELL, SQL,
                       Action, Decision, Finding, worst_severity)
 from .analysis.paths import PathContext, find_workspace
 from .redact import redact
@@ -181,6 +181,10 @@ def _analyze_kind(action: Action, ctx: Context) -> list[Finding]:
             if v is not None:
                 found.append(_verdict_finding(v, action))
         return found
+    if kind == SQL:  # statements seen by a database gateway (gateways/postgres.py)
+        from .analysis import sql_action
+
+        return sql_action.analyze(action, ctx)
     if kind == HTTP:  # a request a gateway (or an agent's fetch tool) is about to send
         from .analysis.http import analyze_payload
 
