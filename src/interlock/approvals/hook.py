@@ -25,7 +25,7 @@ from . import APPROVED, NEVER_REUSED, OUT_OF_BAND, PROMPT, REJECTED, settings
 
 #: Longest a hook may wait for a verdict, per agent: under each agent's hook timeout.
 WAIT_CAP_S = {"claude-code": 540, "codex": 540, "gemini": 50, "copilot": 20, "windsurf": 20, "cursor": 20,
-              "vscode": 20}
+              "vscode": 20, "http-gateway": 3600}
 NON_INTERACTIVE_CLAUDE = ("bypassPermissions", "dontAsk")
 
 
@@ -59,9 +59,11 @@ def mode_for(agent, event, decision, s, env) -> str:
     return OUT_OF_BAND
 
 
-def handle(agent, event, decision, ctx, env, started=None):
+def handle(agent, event, decision, ctx, env, started=None, wait_seconds=None):
     """The decision to answer with: allowed (an approval was redeemed), or the same ask/deny
-    carrying ``decision.approval`` (the request filed), turned into deny when out-of-band."""
+    carrying ``decision.approval`` (the request filed), turned into deny when out-of-band.
+
+    ``wait_seconds`` overrides ``[approvals] wait_seconds`` (a gateway's own setting)."""
     action = event.action
     s = settings(ctx.policy)
     if not approvable(decision, ctx.policy, s):
@@ -84,9 +86,10 @@ def handle(agent, event, decision, ctx, env, started=None):
     from .notify import on_filed  # [approvals] webhooks: a detached sender; never waits, never raises
 
     on_filed(req, ctx.policy, env)
-    if mode == OUT_OF_BAND and s.wait_seconds > 0 and req.state not in (REJECTED,):
+    wait = s.wait_seconds if wait_seconds is None else wait_seconds
+    if mode == OUT_OF_BAND and wait > 0 and req.state not in (REJECTED,):
         spent = time.monotonic() - started if started else 0.0
-        req = store.wait(req.id, min(s.wait_seconds, WAIT_CAP_S.get(agent, 20) - spent)) or req
+        req = store.wait(req.id, min(wait, WAIT_CAP_S.get(agent, 20) - spent)) or req
         if req.state == APPROVED:
             grant = store.redeem(digest, action.agent, action.session)
             if grant is not None:
