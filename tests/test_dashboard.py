@@ -467,3 +467,14 @@ def test_serve_refuses_unsafe_setups(env):
     p = subprocess.run(interlock_exe() + ["serve", "--port", "0"], env=env, capture_output=True, text=True,
                        timeout=30)
     assert p.returncode == 1 and "chmod 600" in p.stderr
+
+
+def test_impact_preview_lines_come_from_the_findings():
+    from interlock.approvals.store import Request
+    from interlock.approvals.web import impact_of
+
+    r = Request(id="apr-2222aa", findings=[{"rule": "sql.delete", "impact": ["would delete 1,204 rows of bookings",
+                                                                           "snapshot: pg_dump of bookings"]},
+                                           {"rule": "x", "impact": ["would delete 1,204 rows of bookings"]}])
+    assert impact_of(r) == ["would delete 1,204 rows of bookings", "snapshot: pg_dump of bookings"]
+    assert impact_of(Request(id="apr-2222ab", findings=[{"rule": "fs.delete-source"}])) == []

@@ -242,19 +242,25 @@ def audit_trail(state_dir: str, req) -> list[dict]:
         con.close()
 
 
-def impact_of(req):
-    """The request's impact preview, when the recoverability work attached one (else None)."""
-    imp = getattr(req, "impact", None)
-    if imp is None:
-        for f in req.findings or []:
-            if isinstance(f, dict) and f.get("impact"):
-                imp = f["impact"]
-                break
-    if not imp:
-        return None
-    if isinstance(imp, str):
-        return {"summary": imp}
-    return imp if isinstance(imp, dict) else {"summary": json.dumps(imp, ensure_ascii=False)}
+def impact_of(req) -> list[str]:
+    """The impact preview lines the safeguards attached (per finding ``impact``, or the request's
+    own ``impact``); empty when there is none."""
+    def lines(v):
+        if not v:
+            return []
+        if isinstance(v, str):
+            return v.splitlines()
+        if isinstance(v, (list, tuple)):
+            return [x if isinstance(x, str) else json.dumps(x, ensure_ascii=False) for x in v]
+        if isinstance(v, dict):
+            return [f"{k}: {x}" for k, x in v.items()]
+        return [str(v)]
+
+    out = lines(getattr(req, "impact", None))
+    for f in req.findings or []:
+        if isinstance(f, dict):
+            out += [x for x in lines(f.get("impact")) if x not in out]
+    return out
 
 
 def scopes_for(req, s) -> dict:
