@@ -40,7 +40,11 @@ def _action(example, workspace, home):
         return Action(FILE_WRITE, payload, cwd=workspace, tool=tool)
     if ex.startswith("@MCP "):
         server, tool = ex[5:].split("/", 1)
-        return Action(MCP_CALL, {"server": server, "tool": tool, "arguments": {}}, cwd=workspace)
+        tool, *hints = tool.split(" !")  # "!destructiveHint": the annotation the MCP gateway passes on
+        payload = {"server": server, "tool": tool, "arguments": {}}
+        if hints:
+            payload["annotations"] = {h: True for h in hints}
+        return Action(MCP_CALL, payload, cwd=workspace)
     return Action(SHELL, {"command": ex}, cwd=workspace)
 
 

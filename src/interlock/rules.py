@@ -382,6 +382,9 @@ _CATALOGUE = [
        ["@MCP railway/variable_list", "@MCP railway/variable_set"]),
     _R("mcp.destructive-tool", "destructive", "An MCP tool whose name says it deletes or destroys something.",
        ["@MCP db/drop_table", "@MCP github/delete_repository"], ["@MCP github/create_issue", "@MCP fs/read_file"]),
+    _R("mcp.destructive-hint", "destructive", "The MCP server marks this tool destructive (its destructiveHint "
+       "annotation).", ["@MCP rentals/archive_bookings !destructiveHint"],
+       ["@MCP rentals/archive_bookings", "@MCP rentals/list_bookings !destructiveHint !readOnlyHint"]),
     _R("interlock.error", "opaque", "Interlock could not analyse the action; it fails closed.", [], []),
 ]
 

@@ -135,8 +135,11 @@ def analyze(action, ctx):
     if mcp_cloud is not None:
         out.extend(mcp_cloud.analyze(action, ctx))
     args = action.payload.get("arguments")
+    judged = False  # the arguments carried a statement or command that was judged on its own
     if isinstance(args, dict):
         pairs = _sql_texts(server, tool, args)
+        judged = bool(pairs) or any(isinstance(args.get(k), str) and args[k].strip()
+                                    for k in ("command", "cmd", "script", "shell"))
         if pairs:
             out.extend(_sql_findings(action, ctx, server, tool, pairs))
         sql_keys = {k for k, _ in pairs}
@@ -147,4 +150,18 @@ def analyze(action, ctx):
                 from ..actions import Action, SHELL
 
                 out.extend(_analyze(Action(SHELL, {"command": v}, cwd=ctx.cwd), ctx))
+    out.extend(_hinted(action, server, tool, judged, out))
     return out
+
+
+def _hinted(action, server, tool, judged, found):
+    """The server's own ``destructiveHint`` (only the MCP gateway sees annotations): it can make a
+    call stricter, never looser, and gives way to a finding that judged the statement or command
+    the arguments carry (a SELECT through a tool marked destructive stays a read)."""
+    ann = action.payload.get("annotations")
+    if not isinstance(ann, dict) or ann.get("destructiveHint") is not True or ann.get("readOnlyHint") is True:
+        return []
+    if judged or any(f.severity in ("destructive", "catastrophic") for f in found):
+        return []
+    return [Finding("mcp.destructive-hint", "destructive", "unknown", f"{server}/{tool}", f"mcp {server}/{tool}",
+                    "The MCP server marks this tool destructive (its destructiveHint annotation).")]
