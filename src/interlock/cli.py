@@ -128,6 +128,9 @@ def _cli(argv) -> int:
     from .approvals.web import add_parser as serve_parser  # stdlib only until `serve` runs
 
     serve_parser(sub)
+    from .gateways.mcp import add_parser as mcp_proxy_parser  # stdlib only until `mcp-proxy` runs
+
+    mcp_proxy_parser(sub)
 
     args = p.parse_args(argv)
     if args.cmd is None:
