@@ -116,6 +116,11 @@ class Database(_Strict):
     preview_password_env: Optional[str] = None
     match: list[str] = Field([], description="globs over 'host/database', 'database' or a SQLite path")
     scope: Optional[Literal["database", "tables"]] = None
+    password_vault: Optional[str] = Field(None, description="vault entry holding the password (gateways, snapshots)")
+    sslmode: Optional[Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]] = None
+    sslrootcert: Optional[str] = None
+    gateway_user: Optional[str] = Field(None, description="user agents log in as at `interlock gateway postgres`")
+    gateway_password_vault: Optional[str] = Field(None, description="vault entry: the gateway-local password")
 
 
 class Snapshots(_Strict):
