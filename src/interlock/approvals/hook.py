@@ -25,7 +25,8 @@ from . import APPROVED, NEVER_REUSED, OUT_OF_BAND, PROMPT, REJECTED, settings
 
 #: Longest a hook may wait for a verdict, per agent: under each agent's hook timeout.
 WAIT_CAP_S = {"claude-code": 540, "codex": 540, "gemini": 50, "copilot": 20, "windsurf": 20, "cursor": 20,
-              "vscode": 20, "http-gateway": 3600}
+              "vscode": 20, "http-gateway": 3600,
+              "postgres-gateway": 3600}
 NON_INTERACTIVE_CLAUDE = ("bypassPermissions", "dontAsk")
 
 

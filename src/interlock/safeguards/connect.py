@@ -207,6 +207,13 @@ def with_policy(conn: Conn, policy, env, purpose="snapshot") -> Conn:
             else sec.get("password_env")
         if pw_env and env.get(pw_env):
             out.password = env[pw_env]
+        elif sec.get("password_vault") and not (purpose == "preview" and sec.get("preview_url")):
+            try:  # the gateway's upstream credentials: in the vault, never in the agent's environment
+                from ..vault import Vault
+
+                out.password = Vault(env).get(sec["password_vault"]) or out.password
+            except Exception:  # noqa: BLE001 - a missing vault leaves the password unset (the login says so)
+                pass
         return out
     return conn
 
