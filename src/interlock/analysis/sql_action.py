@@ -20,8 +20,8 @@ def analyze(action, ctx):
     extra, exempt = _secret_globs(ctx)
     a = ShellAnalyzer(ctx.pctx, env=ctx.env, protected_branches=ctx.policy.protected_branches,
                       resolve_environment=ctx.policy.environment_for, secret_extra=extra, secret_exempt=exempt)
-    label = p.get("via") or "sql"
-    cmd = Cmd(["sql", label], text=label)
+    shown = " ".join(text.split())
+    cmd = Cmd([shown], text=shown[:300] + ("…" if len(shown) > 300 else ""))
     scope = Scope(a._base_vars(), {}, ctx.cwd)
     tgt = D._resolve_target(a, cmd, D.Target(None, p.get("database"), url))
     if len(text) > 10_000_000:

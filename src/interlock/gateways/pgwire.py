@@ -1,0 +1,885 @@
+"""PostgreSQL wire gateway (the protocol and the server): agents connect here instead of to the database; every statement is judged.
+
+``interlock gateway postgres --listen 127.0.0.1:6432 --upstream NAME`` speaks the v3 protocol to
+clients (psql, libpq, psycopg, asyncpg, pgbench, JDBC...) and logs in to the upstream named by
+``[databases.NAME]`` in the policy with credentials from the vault, so the agent never holds them.
+
+How a statement is judged: the text of each simple ``Query``, each extended-protocol ``Parse`` and
+each ``FunctionCall`` (always refused: it names a function by OID, out of the analysis' sight)
+becomes an ``Action(SQL)`` judged by ``engine.evaluate`` — the same analysis and policy as the
+hooks.  ``allow`` forwards the bytes unchanged; ``ask`` files an approval (the hook's own flow,
+``approvals.hook.handle``: impact preview, wait, redemption, snapshot before a destructive change);
+``deny`` (or an unapproved ask) is *replaced* by a statement that makes the upstream raise
+Interlock's ErrorResponse (SQLSTATE 42501).  Letting the server raise it keeps every response in
+order behind pipelined messages, and leaves the transaction exactly as a failed statement would
+(aborted inside a block; ``E``/``I`` in ReadyForQuery; extended mode discards until Sync).
+
+Allowed decisions are cached per statement text and per *shape* (numbers replaced) when probes
+prove the numbers do not matter, so ``WHERE aid = 17`` and ``WHERE aid = 42`` are judged once,
+while ``WHERE id > 0`` (always true) never shares a verdict with ``WHERE id > 5``.
+
+Framing is hand-written (no maintained asyncio framing library for a *proxy* exists on PyPI):
+every length is bounds-checked, statements are capped, CopyData is streamed, unknown messages close
+the connection with a protocol-violation error.  Server → client bytes pass through untouched after
+login (BackendKeyData is replaced by the gateway's own key, so cancel requests come here).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import os
+import re
+import secrets
+import ssl
+import struct
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from ..redact import redact
+
+SSL_REQUEST, GSSENC_REQUEST, CANCEL_REQUEST, PROTOCOL_3 = 80877103, 80877104, 80877102, 196608
+MAX_STARTUP = 10_000                 # PostgreSQL's own limit for the startup packet
+MAX_STATEMENT = 64 * 1024 * 1024     # a Query / Parse larger than this is refused (never forwarded unjudged)
+MAX_MESSAGE = 1024 * 1024 * 1024 - 1  # PostgreSQL's own limit for any message
+MAX_SMALL = 1024 * 1024              # Describe, Execute, Close, Sync, ...: tiny in practice
+CLIENT_TYPES = frozenset(b"BCdcfDEHPQSXF")
+_SMALL_TYPES = frozenset(b"CDEHSXcf")
+_UNSAFE_CLIENT_ENCODINGS = {"sjis", "shift_jis", "big5", "gbk", "uhc", "gb18030", "johab", "windows932",
+                            "windows936", "windows949", "windows950", "mskanji", "shiftjis"}
+AGENT = "postgres-gateway"
+
+
+class ProtocolError(Exception):
+    """The peer broke the protocol: answered with an error, then the connection is closed."""
+
+
+class GatewayConfigError(Exception):
+    pass
+
+
+# --- messages ----------------------------------------------------------------------------------
+
+def _msg(t: bytes, body: bytes = b"") -> bytes:
+    return t + struct.pack("!I", len(body) + 4) + body
+
+
+def error_response(message: str, code: str = "42501", severity: str = "ERROR", detail: str | None = None,
+                   hint: str | None = None) -> bytes:
+    def f(k, v):
+        return k + v.replace("\x00", " ").encode("utf-8", "replace") + b"\x00"
+    body = f(b"S", severity) + f(b"V", severity) + f(b"C", code) + f(b"M", message)
+    if detail:
+        body += f(b"D", detail)
+    if hint:
+        body += f(b"H", hint)
+    return _msg(b"E", body + b"\x00")
+
+
+def _cstr(buf: bytes, pos: int) -> tuple[bytes, int]:
+    end = buf.index(b"\x00", pos)  # ValueError → malformed
+    return buf[pos:end], end + 1
+
+
+def raise_statement(message: str, detail: str | None = None, hint: str | None = None) -> str:
+    """A statement that makes the server raise Interlock's error (SQLSTATE 42501) in order."""
+    tag = secrets.token_hex(6)
+    outer, inner = f"$il_{tag}$", f"$m_{tag}$"
+
+    def lit(s):
+        s = s.replace(outer, "").replace(inner, "")[:4000]
+        return f"{inner}{s}{inner}"
+    opts = [f"ERRCODE = '42501'", f"MESSAGE = {lit(message)}"]
+    if detail:
+        opts.append(f"DETAIL = {lit(detail)}")
+    if hint:
+        opts.append(f"HINT = {lit(hint)}")
+    return f"DO {outer}BEGIN RAISE EXCEPTION USING {', '.join(opts)}; END{outer}"
+
+
+# --- statement shapes: numbers replaced ------------------------------------------------------
+
+_SHAPE_RE = re.compile(r"""'[^']*'|"[^"]*"|--[^\n]*|\$([A-Za-z_]\w*)?\$.*?\$\1\$|(?<![\w$.])(\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)""",
+                       re.S)
+
+
+def shape(text: str):
+    """``text`` with every number outside strings, identifiers and comments replaced by ``?`` and the
+    count of numbers replaced; None when the text is not simple enough to be sure (backslashes, block
+    comments, unterminated quotes)."""
+    if "\\" in text or "/*" in text or text.count("'") % 2 or text.count('"') % 2:
+        return None
+    n = 0
+
+    def sub(m):
+        nonlocal n
+        if m.group(2) is None:
+            return m.group(0)
+        n += 1
+        return "?"
+    return _SHAPE_RE.sub(sub, text), n
+
+
+_PARAM_RE = re.compile(r"""'[^']*'|"[^"]*"|--[^\n]*|\$([A-Za-z_]\w*)?\$.*?\$\1\$|\$(\d+)""", re.S)
+
+
+def _param_probes(text: str):
+    """``text`` with its ``$n`` parameters replaced by probe values (0, 1, increasing, decreasing)."""
+    if not _PARAM_RE.search(text) or "$" not in text:
+        return []
+    nums = sorted({int(m.group(2)) for m in _PARAM_RE.finditer(text) if m.group(2)})
+    if not nums:
+        return []
+    k = len(nums)
+    out = []
+    for vals in ([0] * k, [1] * k, list(range(1, k + 1)), list(range(k, 0, -1))):
+        m = dict(zip(nums, vals))
+        out.append(_PARAM_RE.sub(lambda x: x.group(0) if x.group(2) is None else str(m[int(x.group(2))]), text))
+    return out
+
+
+def _probe(text: str, values) -> str:
+    it = iter(values)
+    return _SHAPE_RE.sub(lambda m: m.group(0) if m.group(2) is None else str(next(it)), text)
+
+
+# --- SCRAM-SHA-256 and md5 (client side, to the upstream) -----------------------------------------
+
+def _hmac(key, msg):
+    return hmac.new(key, msg, hashlib.sha256).digest()
+
+
+class Scram:
+    def __init__(self, password: str):
+        self.password = password.encode("utf-8")
+        self.nonce = base64.b64encode(secrets.token_bytes(18)).decode()
+        self.first_bare = f"n=,r={self.nonce}"
+        self.auth_message = b""
+        self.salted = b""
+
+    def first(self) -> bytes:
+        return ("n,," + self.first_bare).encode()
+
+    def final(self, server_first: bytes) -> bytes:
+        attrs = dict(kv.split("=", 1) for kv in server_first.decode().split(",") if "=" in kv)
+        r, s, i = attrs.get("r", ""), attrs.get("s", ""), int(attrs.get("i", "0"))
+        if not r.startswith(self.nonce) or not s or not 0 < i <= 10_000_000:
+            raise ProtocolError("upstream sent an invalid SCRAM challenge")
+        self.salted = hashlib.pbkdf2_hmac("sha256", self.password, base64.b64decode(s), i)
+        client_key = _hmac(self.salted, b"Client Key")
+        stored = hashlib.sha256(client_key).digest()
+        without_proof = f"c=biws,r={r}"
+        self.auth_message = f"{self.first_bare},{server_first.decode()},{without_proof}".encode()
+        proof = bytes(a ^ b for a, b in zip(client_key, _hmac(stored, self.auth_message)))
+        return f"{without_proof},p={base64.b64encode(proof).decode()}".encode()
+
+    def verify(self, server_final: bytes):
+        attrs = dict(kv.split("=", 1) for kv in server_final.decode().split(",") if "=" in kv)
+        want = _hmac(_hmac(self.salted, b"Server Key"), self.auth_message)
+        if not hmac.compare_digest(base64.b64decode(attrs.get("v", "")), want):
+            raise ProtocolError("the upstream's SCRAM signature does not match (not the server we meant?)")
+
+
+def _md5_password(user: str, password: str, salt: bytes) -> bytes:
+    inner = hashlib.md5((password + user).encode()).hexdigest()
+    return b"md5" + hashlib.md5(inner.encode() + salt).hexdigest().encode()
+
+
+# --- configuration -----------------------------------------------------------------------------
+
+class Upstream:
+    """Where the gateway logs in: from ``[databases.NAME]`` (password from the vault, never shown)."""
+
+    def __init__(self, name, host, port, user, database, password=None, socket=None, sslmode="prefer",
+                 sslrootcert=None, gateway_user=None, gateway_password=None):
+        self.name, self.host, self.port, self.user, self.database = name, host, int(port or 5432), user, database
+        self.password, self.socket, self.sslmode, self.sslrootcert = password, socket, sslmode, sslrootcert
+        self.gateway_user, self.gateway_password = gateway_user, gateway_password
+
+    @property
+    def url(self) -> str:
+        """What statements are judged against (no password)."""
+        where = self.host or "localhost"
+        return f"postgresql://{self.user or ''}@{where}:{self.port}/{self.database or ''}"
+
+    @property
+    def where(self) -> str:
+        return self.socket or f"{self.host or 'localhost'}:{self.port}"
+
+    @classmethod
+    def from_policy(cls, name, policy, env) -> "Upstream":
+        from ..safeguards import connect as C
+
+        sec = C.policy_sections(policy).get(name)
+        if sec is None:
+            names = ", ".join(sorted(C.policy_sections(policy))) or "none"
+            raise GatewayConfigError(f"no [databases.{name}] in the policy (declared: {names})")
+        conn = C.from_url(sec.get("url") or "", f"policy [databases.{name}]")
+        if conn is None or conn.dialect != C.POSTGRES:
+            raise GatewayConfigError(f"[databases.{name}] needs url = \"postgresql://USER@HOST:PORT/DB\"")
+        password = conn.password
+        if sec.get("password_vault"):
+            password = _vault_get(sec["password_vault"], env, f"[databases.{name}].password_vault")
+        elif sec.get("password_env") and env.get(sec["password_env"]):
+            password = env[sec["password_env"]]
+        gw_password = None
+        if sec.get("gateway_password_vault"):
+            gw_password = _vault_get(sec["gateway_password_vault"], env,
+                                     f"[databases.{name}].gateway_password_vault")
+        host = conn.host if not (conn.host or "").startswith("/") else None
+        sock = conn.socket or ((conn.host or "") if (conn.host or "").startswith("/") else None)
+        return cls(name, host or ("127.0.0.1" if not sock else None), conn.port, conn.user or "postgres",
+                   conn.database or conn.user or "postgres", password, sock, sec.get("sslmode") or "prefer",
+                   sec.get("sslrootcert"), sec.get("gateway_user"), gw_password)
+
+
+def _vault_get(entry, env, where):
+    from ..vault import Vault
+
+    v = Vault(env).get(entry)
+    if not v:
+        raise GatewayConfigError(f"{where}: vault entry {entry!r} not found (interlock vault add {entry})")
+    return v
+
+
+# --- the judge -------------------------------------------------------------------------------
+
+class Verdict:
+    __slots__ = ("allow", "text", "message", "detail", "hint", "decision")
+
+    def __init__(self, allow, text=None, message=None, detail=None, hint=None, decision="allow"):
+        self.allow, self.text, self.message, self.detail, self.hint = allow, text, message, detail, hint
+        self.decision = decision
+
+
+ALLOWED = Verdict(True)
+_CACHE_MAX = 50_000
+_CACHE_TEXT_MAX = 16_384
+
+
+class Judge:
+    """Statement text → Verdict, with the hook's analysis, policy, approvals and safeguards."""
+
+    def __init__(self, upstream: Upstream, cwd=None, env=None):
+        self.upstream = upstream
+        self.env = dict(os.environ if env is None else env)
+        self.cwd = cwd or os.getcwd()
+        self.exact: dict[str, bool] = {}
+        self.shapes: dict[str, bool] = {}
+        self.stats = {"judged": 0, "cached": 0, "allowed": 0, "asked": 0, "denied": 0}
+        self._lock = threading.Lock()
+        self._policy_raw = None
+        self._checked = 0.0
+        self.ctx = None
+        self._audit_pool = ThreadPoolExecutor(1, thread_name_prefix="interlock-audit")
+        self.refresh(force=True)
+
+    def refresh(self, force=False):
+        """Reload the policy when a policy file changed (checked at most every 2 s)."""
+        now = time.monotonic()
+        if not force and now - self._checked < 2.0:
+            return
+        self._checked = now
+        from ..engine import Context
+        from ..policy import policy_paths
+        from ..analysis.paths import find_workspace
+
+        raw = []
+        for p in policy_paths(find_workspace(self.cwd, None), self.env):
+            try:
+                with open(p or "", "rb") as f:
+                    raw.append(f.read())
+            except OSError:
+                raw.append(None)
+        if force or raw != self._policy_raw:
+            ctx = Context(self.cwd, env=self.env)
+            with self._lock:
+                self.ctx, self._policy_raw = ctx, raw
+                self.exact.clear()
+                self.shapes.clear()
+
+    def action(self, text):
+        from ..actions import SQL, Action
+
+        return Action(SQL, {"statement": text, "dialect": "postgres", "url": self.upstream.url,
+                            "via": f"gateway {self.upstream.name}"},
+                      agent=AGENT, cwd=self.ctx.cwd, workspace=self.ctx.workspace, tool="postgres")
+
+    def cached(self, text: str) -> bool:
+        if text in self.exact:
+            return True
+        if len(text) <= _CACHE_TEXT_MAX and self.shapes:
+            sh = shape(text)
+            if sh is not None and sh[1] and sh[0] in self.shapes:
+                return True
+        return False
+
+    def decide(self, text: str):
+        """The engine's decision, and whether the text (or its shape) may be cached.  Never raises."""
+        from ..actions import ALLOW
+        from ..engine import evaluate
+
+        ctx = self.ctx
+        d = evaluate(self.action(text), ctx)
+        if d.decision == ALLOW and not d.error:
+            # ``DELETE ... WHERE id > $1``: the bound values decide; judged with the riskiest ones
+            for probe in _param_probes(text):
+                pd = evaluate(self.action(probe), ctx)
+                if pd.decision != ALLOW:
+                    pd.reasons.insert(0, f"the statement's parameters decide what it touches: judged as "
+                                         f"`{redact(probe)[:200]}`")
+                    return pd
+        if d.decision == ALLOW and not d.error and len(text) <= _CACHE_TEXT_MAX:
+            with self._lock:
+                if len(self.exact) > _CACHE_MAX:
+                    self.exact.clear()
+                self.exact[text] = True
+            sh = shape(text)
+            if sh is not None and sh[1]:
+                rules = d.rules
+                n = sh[1]
+                probes = ([0] * n, [1] * n, list(range(1, n + 1)), list(range(n, 0, -1)))
+                if all(self._same(_probe(text, p), rules, ctx) for p in probes):
+                    with self._lock:
+                        if len(self.shapes) > _CACHE_MAX:
+                            self.shapes.clear()
+                        self.shapes[sh[0]] = True
+        return d
+
+    def _same(self, text, rules, ctx) -> bool:
+        from ..actions import ALLOW
+        from ..engine import evaluate
+
+        d = evaluate(self.action(text), ctx)
+        return d.decision == ALLOW and not d.error and d.rules == rules
+
+    def judge(self, text: str) -> Verdict:
+        """Full judgement of one statement (blocking: may wait for a human).  Never raises."""
+        try:
+            return self._judge(text)
+        except Exception as e:  # fail closed: never forward what was not judged
+            self.stats["denied"] += 1
+            return Verdict(False, text, "Interlock could not judge this statement; it was not run",
+                           detail=redact(f"{type(e).__name__}: {e}")[:500], decision="deny")
+
+    def _judge(self, text: str) -> Verdict:
+        import types
+
+        from ..actions import ALLOW, ASK, DENY
+
+        self.refresh()
+        self.stats["judged"] += 1
+        d = self.decide(text)
+        action = self.action(text)
+        if d.decision == ALLOW:
+            self.stats["allowed"] += 1
+            self._audit(action, d, first=True)
+            return ALLOWED
+        raw = d.decision
+        from ..approvals import hook
+
+        try:
+            d = hook.handle(AGENT, types.SimpleNamespace(action=action, name="sql"), d, self.ctx, self.env,
+                            started=time.monotonic())
+        except Exception as e:  # the store is broken: the statement stays blocked, saying why
+            d.reasons.append(redact(f"approvals unavailable: {type(e).__name__}: {e}")[:300])
+        self._audit(action, d)
+        if d.decision == ALLOW:  # approved by a human (and snapshotted when destructive)
+            self.stats["allowed"] += 1
+            return ALLOWED
+        self.stats["asked" if raw == ASK else "denied"] += 1
+        body = "\n".join(d.reasons)
+        msg = hook.message(d, action, body)
+        if msg is not None:
+            lines = msg[1].split("\n", 1)
+            ap = d.approval or {}
+            return Verdict(False, text, f"{lines[0]} [interlock {raw}]", detail=lines[1] if len(lines) > 1 else None,
+                           hint=f"interlock approve {ap['id']}" if ap.get("id") else None, decision=raw)
+        what = "denied" if d.decision == DENY else "held"
+        return Verdict(False, text, f"Interlock {what} this {d.severity} statement [interlock {raw}]",
+                       detail=redact(body)[:3000] or None, decision=raw)
+
+    def _audit(self, action, decision, first=False):
+        def write():
+            try:
+                from ..audit import AuditLog
+                from ..policy import state_dir
+
+                AuditLog(state_dir(self.env)).append(
+                    action=action.summary[:2000], decision=decision, agent=AGENT, cwd=action.cwd, tool="postgres",
+                    digest=action.digest(), extra={"gateway": self.upstream.name, "upstream": self.upstream.url,
+                                                   **({"first_seen": True} if first else {})}, keep=True)
+            except Exception as e:  # the decision stands; the failure is reported
+                _log(f"audit log not written: {type(e).__name__}: {redact(str(e))[:200]}")
+        self._audit_pool.submit(write)
+
+
+def _log(line: str):
+    try:
+        sys.stderr.write(f"interlock gateway: {redact(line)}\n")
+        sys.stderr.flush()
+    except Exception:
+        pass
+
+
+# --- upstream connection -------------------------------------------------------------------------
+
+async def _read_msg(reader, limit=MAX_SMALL) -> tuple[bytes, bytes]:
+    head = await reader.readexactly(5)
+    n = struct.unpack("!I", head[1:5])[0]
+    if n < 4 or n - 4 > limit:
+        raise ProtocolError(f"message {head[:1]!r} with a bad length ({n})")
+    return head[:1], await reader.readexactly(n - 4)
+
+
+def _ssl_context(up: Upstream):
+    mode = up.sslmode
+    if mode in ("verify-ca", "verify-full") or (mode == "require" and up.sslrootcert):
+        ctx = ssl.create_default_context(cafile=up.sslrootcert) if up.sslrootcert else ssl.create_default_context()
+        ctx.check_hostname = mode == "verify-full"
+        return ctx
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+async def open_upstream(up: Upstream, timeout=10.0):
+    """TCP (or unix socket) to the upstream, with TLS as ``sslmode`` asks."""
+    if up.socket:
+        path = up.socket if up.socket.endswith(f".s.PGSQL.{up.port}") else os.path.join(up.socket,
+                                                                                       f".s.PGSQL.{up.port}")
+        reader, writer = await asyncio.wait_for(asyncio.open_unix_connection(path), timeout)
+        return reader, writer
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(up.host, up.port), timeout)
+    if up.sslmode in ("disable", "allow"):
+        return reader, writer
+    writer.write(struct.pack("!II", 8, SSL_REQUEST))
+    await writer.drain()
+    answer = await asyncio.wait_for(reader.readexactly(1), timeout)
+    if answer == b"S":
+        await asyncio.wait_for(writer.start_tls(_ssl_context(up), server_hostname=up.host), timeout)
+    elif answer == b"N":
+        if up.sslmode in ("require", "verify-ca", "verify-full"):
+            writer.close()
+            raise ConnectionError(f"the upstream does not offer TLS (sslmode={up.sslmode})")
+    else:
+        writer.close()
+        raise ProtocolError("the upstream answered the SSL request with garbage")
+    return reader, writer
+
+
+def _parse_error(body: bytes) -> dict:
+    out = {}
+    for part in body.split(b"\x00"):
+        if part:
+            out[part[:1].decode("latin-1")] = part[1:].decode("utf-8", "replace")
+    return out
+
+
+async def upstream_login(up: Upstream, params: dict, timeout=15.0):
+    """Log in to the upstream.  Returns (reader, writer, startup messages to relay, (pid, key))."""
+    reader, writer = await open_upstream(up, timeout)
+    try:
+        body = b""
+        for k, v in [("user", up.user), ("database", up.database)] + list(params.items()):
+            body += k.encode() + b"\x00" + v.encode() + b"\x00"
+        body += b"\x00"
+        writer.write(struct.pack("!II", len(body) + 8, PROTOCOL_3) + body)
+        await writer.drain()
+        scram = None
+        relay = []
+        key = None
+        while True:
+            t, b = await asyncio.wait_for(_read_msg(reader, MAX_SMALL), timeout)
+            if t == b"R":
+                code = struct.unpack("!I", b[:4])[0]
+                if code == 0:
+                    continue
+                if up.password is None:
+                    raise ConnectionError("the upstream asks for a password and the vault holds none "
+                                          f"(set password_vault in [databases.{up.name}])")
+                if code == 3:
+                    writer.write(_msg(b"p", up.password.encode() + b"\x00"))
+                elif code == 5:
+                    writer.write(_msg(b"p", _md5_password(up.user, up.password, b[4:8]) + b"\x00"))
+                elif code == 10:
+                    mechs = [m for m in b[4:].split(b"\x00") if m]
+                    if b"SCRAM-SHA-256" not in mechs:
+                        raise ConnectionError(f"upstream offers no supported SASL mechanism ({mechs!r})")
+                    scram = Scram(up.password)
+                    first = scram.first()
+                    writer.write(_msg(b"p", b"SCRAM-SHA-256\x00" + struct.pack("!I", len(first)) + first))
+                elif code == 11 and scram is not None:
+                    writer.write(_msg(b"p", scram.final(b[4:])))
+                elif code == 12 and scram is not None:
+                    scram.verify(b[4:])
+                    continue
+                else:
+                    raise ConnectionError(f"upstream asks for an unsupported authentication method ({code})")
+                await writer.drain()
+            elif t == b"E":
+                e = _parse_error(b)
+                raise ConnectionError(f"upstream refused the login: {e.get('M', '?')} ({e.get('C', '?')})")
+            elif t == b"K":
+                if len(b) < 8:
+                    raise ProtocolError("bad BackendKeyData")
+                key = b
+            elif t == b"Z":
+                relay.append(_msg(t, b))
+                return reader, writer, relay, key
+            elif t in (b"S", b"N", b"v"):
+                if t != b"v":
+                    relay.append(_msg(t, b))
+            else:
+                raise ProtocolError(f"unexpected message {t!r} from the upstream during login")
+    except BaseException:
+        writer.close()
+        raise
+
+
+# --- the server ---------------------------------------------------------------------------------
+
+class Gateway:
+    def __init__(self, upstream: Upstream, judge: Judge, host="127.0.0.1", port=6432):
+        self.upstream, self.judge, self.host, self.port = upstream, judge, host, port
+        self.sessions: dict[bytes, "Session"] = {}
+        self.server = None
+        self.judge_pool = ThreadPoolExecutor(2, thread_name_prefix="interlock-judge")
+        self.approval_pool = ThreadPoolExecutor(64, thread_name_prefix="interlock-approval")
+        self.open = 0
+
+    @property
+    def loopback(self) -> bool:
+        return self.host in ("127.0.0.1", "::1", "localhost")
+
+    async def start(self):
+        self.server = await asyncio.start_server(self._client, self.host, self.port, limit=1 << 20, backlog=1024)
+        self.port = self.server.sockets[0].getsockname()[1]
+        return self
+
+    async def close(self):
+        if self.server is not None:
+            self.server.close()
+            for s in list(self.sessions.values()):
+                s.abort()
+            await self.server.wait_closed()
+
+    async def _client(self, reader, writer):
+        self.open += 1
+        s = Session(self, reader, writer)
+        try:
+            await s.run()
+        except Exception as e:  # noqa: BLE001 - one connection's failure never stops the gateway
+            _log(f"connection error: {type(e).__name__}: {e}")
+        finally:
+            self.open -= 1
+            s.abort()
+
+    async def cancel(self, body: bytes):
+        s = self.sessions.get(body[8:16])
+        if s is None or s.upstream_key is None:
+            return
+        try:
+            r, w = await open_upstream(self.upstream, 5)
+            w.write(struct.pack("!II", 16, CANCEL_REQUEST) + s.upstream_key[:8])
+            await w.drain()
+            w.close()
+        except Exception as e:  # noqa: BLE001
+            _log(f"cancel request not delivered: {type(e).__name__}: {e}")
+
+
+class Session:
+    def __init__(self, gw: Gateway, reader, writer):
+        self.gw, self.reader, self.writer = gw, reader, writer
+        self.ureader = self.uwriter = None
+        self.key = None
+        self.upstream_key = None
+        self.poisoned: set[bytes] = set()   # prepared statements replaced by Interlock's error
+        self.terminated = False
+
+    def abort(self):
+        if self.key is not None:
+            self.gw.sessions.pop(self.key, None)
+        for w in (self.writer, self.uwriter):
+            if w is not None:
+                try:
+                    w.close()
+                except Exception:  # noqa: BLE001
+                    pass
+
+    async def fatal(self, message, code="08006"):
+        try:
+            self.writer.write(error_response(redact(message)[:2000], code, "FATAL"))
+            await self.writer.drain()
+        except Exception:  # noqa: BLE001
+            pass
+
+    # --- startup --------------------------------------------------------------------------------
+    async def _startup(self):
+        r = self.reader
+        while True:
+            head = await asyncio.wait_for(r.readexactly(8), 30)
+            n, code = struct.unpack("!II", head)
+            if n < 8 or n > MAX_STARTUP:
+                raise ProtocolError(f"startup packet with a bad length ({n})")
+            body = await asyncio.wait_for(r.readexactly(n - 8), 30)
+            if code in (SSL_REQUEST, GSSENC_REQUEST):
+                self.writer.write(b"N")  # plain on the loopback; TLS is the upstream leg's job
+                await self.writer.drain()
+                continue
+            if code == CANCEL_REQUEST:
+                if n == 16:
+                    await self.gw.cancel(head + body)
+                return None
+            if code >> 16 != 3:
+                raise ProtocolError(f"unsupported protocol version {code >> 16}.{code & 0xFFFF}")
+            parts = body.split(b"\x00")
+            if parts[-2:] != [b"", b""] and parts[-1:] != [b""]:
+                raise ProtocolError("startup parameters are not terminated")
+            params = {}
+            items = [p.decode("utf-8", "replace") for p in parts[:-1]]
+            if items and items[-1] == "":
+                items = items[:-1]
+            if len(items) % 2:
+                raise ProtocolError("startup parameters are malformed")
+            for i in range(0, len(items), 2):
+                params[items[i]] = items[i + 1]
+            unknown = [k for k in params if k.startswith("_pq_.")]
+            if code & 0xFFFF or unknown:
+                self.writer.write(_msg(b"v", struct.pack("!II", 0, len(unknown)) +
+                                       b"".join(k.encode() + b"\x00" for k in unknown)))
+            return params
+
+    async def _authenticate(self, params) -> bool:
+        up = self.gw.upstream
+        user = params.get("user", "")
+        if up.gateway_user and user != up.gateway_user:
+            await self.fatal(f'password authentication failed for user "{user}"', "28P01")
+            return False
+        if up.gateway_password:
+            self.writer.write(_msg(b"R", struct.pack("!I", 3)))  # cleartext: the loopback leg only
+            await self.writer.drain()
+            t, b = await asyncio.wait_for(_read_msg(self.reader, 10_000), 60)
+            if t != b"p" or not hmac.compare_digest(b.rstrip(b"\x00"), up.gateway_password.encode()):
+                await self.fatal(f'password authentication failed for user "{user}"', "28P01")
+                return False
+        elif not self.gw.loopback:
+            await self.fatal("this gateway needs gateway_password_vault when it listens beyond the loopback",
+                             "28000")
+            return False
+        return True
+
+    async def run(self):
+        try:
+            params = await self._startup()
+        except (asyncio.IncompleteReadError, asyncio.TimeoutError, ConnectionError):
+            return
+        except ProtocolError as e:
+            await self.fatal(f"protocol violation: {e}", "08P01")
+            return
+        if params is None:
+            return
+        up = self.gw.upstream
+        if "replication" in params and params["replication"].lower() not in ("false", "off", "no", "0"):
+            await self.fatal("replication connections are not served by the Interlock gateway", "28000")
+            return
+        db = params.get("database") or params.get("user")
+        if db and db not in (up.database, up.name):
+            await self.fatal(f'database "{db}" is not served here: this Interlock gateway serves '
+                             f'"{up.database}" ({up.name})', "3D000")
+            return
+        if (params.get("client_encoding") or "").lower().replace("-", "").replace("_", "") in \
+                {e.replace("_", "") for e in _UNSAFE_CLIENT_ENCODINGS}:
+            await self.fatal("client encodings whose multibyte characters contain quote bytes are refused "
+                             "(Interlock could not read the statements reliably): use UTF8", "22021")
+            return
+        try:
+            if not await self._authenticate(params):
+                return
+        except (asyncio.IncompleteReadError, asyncio.TimeoutError, ConnectionError, ProtocolError):
+            return
+        forward = {k: v for k, v in params.items() if k not in ("user", "database", "replication")
+                   and not k.startswith("_pq_.")}
+        try:
+            self.ureader, self.uwriter, relay, ukey = await upstream_login(up, forward)
+        except Exception as e:  # noqa: BLE001
+            await self.fatal(f"Interlock gateway: upstream {up.name} ({up.where}) is unavailable: "
+                             f"{type(e).__name__}: {e}", "08001")
+            return
+        self.upstream_key = ukey
+        self.key = secrets.token_bytes(8)
+        while self.key in self.gw.sessions:
+            self.key = secrets.token_bytes(8)
+        self.key = bytes([self.key[0] & 0x7F]) + self.key[1:]  # a positive "pid"
+        self.gw.sessions[self.key] = self
+        out = [_msg(b"R", struct.pack("!I", 0))] + relay[:-1] + [_msg(b"K", self.key)] + relay[-1:]
+        self.writer.write(b"".join(out))
+        await self.writer.drain()
+        down = asyncio.ensure_future(self._downstream())
+        try:
+            await self._upstream_pump()
+        finally:
+            if not self.terminated and self.upstream_key is not None:
+                await self.gw.cancel(struct.pack("!II", 16, CANCEL_REQUEST) + self.key)
+            down.cancel()
+            self.abort()
+
+    async def _downstream(self):
+        """Upstream → client: bytes pass through untouched."""
+        r, w = self.ureader, self.writer
+        try:
+            while True:
+                data = await r.read(262144)
+                if not data:
+                    break
+                w.write(data)
+                if w.transport.get_write_buffer_size() > 1 << 20:
+                    await w.drain()
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            self.terminated = True  # the upstream ended the session: nothing left to cancel
+            try:
+                w.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+    # --- client → upstream: framing and judgement -------------------------------------------------
+    async def _upstream_pump(self):
+        r, uw = self.reader, self.uwriter
+        buf = bytearray()
+        stream_left = 0   # bytes of a large CopyData message still to pass through
+        while True:
+            try:
+                data = await r.read(262144)
+            except ConnectionError:
+                return
+            if not data:
+                return
+            buf += data
+            out = []
+            pos = 0
+            end = len(buf)
+            try:
+                while True:
+                    if stream_left:
+                        take = min(stream_left, end - pos)
+                        out.append(bytes(buf[pos:pos + take]))
+                        pos += take
+                        stream_left -= take
+                        if stream_left:
+                            break
+                    if end - pos < 5:
+                        break
+                    t = buf[pos]
+                    n = int.from_bytes(buf[pos + 1:pos + 5], "big")
+                    if t not in CLIENT_TYPES:
+                        raise ProtocolError(f"unknown message type {bytes([t])!r}")
+                    limit = MAX_STATEMENT if t in (0x51, 0x50) else (MAX_SMALL if t in _SMALL_TYPES else MAX_MESSAGE)
+                    if n < 4 or n - 4 > limit:
+                        raise ProtocolError(f"message {bytes([t])!r} with a bad length ({n})")
+                    if end - pos < n + 1:
+                        if t == 0x64 and n > 65536:  # CopyData: stream it
+                            out.append(bytes(buf[pos:end]))
+                            stream_left = n + 1 - (end - pos)
+                            pos = end
+                        break
+                    if t == 0x51:    # Q
+                        out.append(await self._query(bytes(buf[pos + 5:pos + n + 1])))
+                    elif t == 0x50:  # P
+                        out.append(await self._parse(bytes(buf[pos + 5:pos + n + 1])))
+                    elif t == 0x42 and self.poisoned:  # B
+                        out.append(self._bind(bytes(buf[pos:pos + n + 1])))
+                    elif t == 0x43 and self.poisoned:  # C(lose)
+                        body = bytes(buf[pos + 5:pos + n + 1])
+                        if body[:1] == b"S":
+                            self.poisoned.discard(_cstr(body, 1)[0])
+                        out.append(bytes(buf[pos:pos + n + 1]))
+                    elif t == 0x46:  # F: FunctionCall by OID, out of the analysis' sight
+                        out.append(_msg(b"Q", raise_statement(
+                            "Interlock refuses function calls by OID (the fast-path protocol): use SELECT "
+                            "so the statement can be judged").encode() + b"\x00"))
+                    else:
+                        if t == 0x58:  # X
+                            self.terminated = True
+                        out.append(bytes(buf[pos:pos + n + 1]))
+                    pos += n + 1
+            except ProtocolError as e:
+                if out:
+                    uw.write(b"".join(out))
+                await self.fatal(f"protocol violation: {e}", "08P01")
+                return
+            del buf[:pos]
+            if out:
+                uw.write(b"".join(out) if len(out) > 1 else out[0])
+                await uw.drain()
+
+    async def _verdict(self, text: str) -> Verdict:
+        j = self.gw.judge
+        if j.cached(text):
+            j.stats["cached"] += 1
+            return ALLOWED
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.gw.approval_pool, j.judge, text)
+
+    async def _query(self, body: bytes) -> bytes:
+        try:
+            text = body[:-1].decode("utf-8") if body.endswith(b"\x00") else None
+        except UnicodeDecodeError:
+            text = None
+        if text is None or "\x00" in text:
+            raise ProtocolError("Query is not a NUL-terminated UTF-8 string")
+        v = await self._verdict(text)
+        if v.allow:
+            return _msg(b"Q", body)
+        return _msg(b"Q", raise_statement(v.message, v.detail, v.hint).encode() + b"\x00")
+
+    async def _parse(self, body: bytes) -> bytes:
+        try:
+            name, p = _cstr(body, 0)
+            raw, p = _cstr(body, p)
+            text = raw.decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            raise ProtocolError("malformed Parse message") from None
+        v = await self._verdict(text)
+        if v.allow:
+            self.poisoned.discard(name)
+            return _msg(b"P", body)
+        self.poisoned.add(name)
+        stmt = raise_statement(v.message, v.detail, v.hint).encode()
+        return _msg(b"P", name + b"\x00" + stmt + b"\x00" + struct.pack("!H", 0))
+
+    def _bind(self, msg: bytes) -> bytes:
+        """A Bind to a replaced statement binds no parameters (the client's no longer fit)."""
+        try:
+            portal, p = _cstr(msg, 5)
+            stmt, p = _cstr(msg, p)
+        except ValueError:
+            raise ProtocolError("malformed Bind message") from None
+        if stmt not in self.poisoned:
+            return msg
+        return _msg(b"B", portal + b"\x00" + stmt + b"\x00" + struct.pack("!HHH", 0, 0, 0))
+
+
+async def serve(upstream: Upstream, judge: Judge, host: str, port: int, ready=None):
+    gw = await Gateway(upstream, judge, host, port).start()
+    if ready is not None:
+        ready(gw)
+    _log(f"postgres gateway for {upstream.name} ({upstream.url}) listening on {host}:{gw.port}")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    import signal
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    await stop.wait()
+    await gw.close()
+    return gw

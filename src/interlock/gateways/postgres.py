@@ -1,0 +1,60 @@
+"""``interlock gateway postgres``: the command line of the PostgreSQL wire gateway (``pgwire``).
+
+Kept import-light: the CLI registers it on every ``interlock`` call; asyncio, ssl and the
+protocol load only when the gateway runs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def add_parser(gsub):
+    """``interlock gateway postgres`` on the ``gateway`` sub-parsers."""
+    g = gsub.add_parser("postgres", help="the PostgreSQL wire gateway: agents connect to it, every statement "
+                                         "judged; the upstream login comes from the vault (docs/gateways.md)")
+    g.add_argument("--listen", default="127.0.0.1:6432", help="HOST:PORT (default 127.0.0.1:6432; port 0 picks one)")
+    g.add_argument("--upstream", required=True, help="the policy's [databases.NAME] to log in to")
+    g.add_argument("--cwd", default=None, help="judge as if in this directory (its project policy applies)")
+    g.set_defaults(func=main)
+
+
+def _listen(spec: str):
+    host, _, port = spec.rpartition(":")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def main(args) -> int:
+    from ..redact import redact
+
+    env = dict(os.environ)
+    try:
+        host, port = _listen(args.listen)
+    except ValueError:
+        print(f"interlock gateway postgres: --listen wants HOST:PORT, got {args.listen!r}", file=sys.stderr)
+        return 64
+    try:
+        import asyncio
+
+        from ..engine import Context
+        from . import pgwire
+
+        cwd = os.path.abspath(args.cwd) if getattr(args, "cwd", None) else os.getcwd()
+        ctx = Context(cwd, env=env)
+        up = pgwire.Upstream.from_policy(args.upstream, ctx.policy, env)
+        if host not in ("127.0.0.1", "::1", "localhost") and not up.gateway_password:
+            raise pgwire.GatewayConfigError(f"listening on {host} needs a gateway password "
+                                            f"([databases.{up.name}] gateway_password_vault)")
+        judge = pgwire.Judge(up, cwd, env)
+    except Exception as e:  # noqa: BLE001
+        print(f"interlock gateway postgres: {redact(str(e))}", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(pgwire.serve(up, judge, host, port))
+    except OSError as e:
+        print(f"interlock gateway postgres: cannot listen on {host}:{port}: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return 0
