@@ -4,6 +4,10 @@ Each record stores the SHA-256 of its own canonical content plus the previous
 record's hash, so editing, deleting, inserting or reordering records breaks the
 chain at the first affected record.  A separate head file (count and last hash)
 catches truncation of the newest records.  Everything written is redacted.
+
+``open_log`` is the factory: this SQLite log in the state directory, or — when
+``INTERLOCK_STORE`` names PostgreSQL — one chain shared by a team's machines
+(``approvals.store_pg.PostgresAuditLog``, same records, same hashes).
 """
 
 from __future__ import annotations
@@ -49,6 +53,72 @@ def db_path(state_dir: str) -> str:
 def record_hash(rec: dict) -> str:
     blob = json.dumps([rec.get(k) for k in _FIELDS], separators=(",", ":"), ensure_ascii=False)
     return sha256_hex(blob.encode("utf-8", "surrogatepass"))
+
+
+def build_record(seq, prev, *, action, decision, agent=None, session=None, cwd=None, tool=None, digest=None,
+                 extra=None) -> dict:
+    """The record that follows ``prev`` as number ``seq``, redacted, with its hash."""
+    rec = {
+        "seq": seq, "ts": round(time.time(), 6), "agent": agent, "session": redact(session) if session else None,
+        "cwd": cwd, "tool": tool, "action": redact(action), "digest": digest,
+        "decision": decision.decision, "severity": decision.severity,
+        "rules": json.dumps(decision.rules),
+        "reasons": json.dumps(redact(decision.reasons), ensure_ascii=False),
+        "findings": json.dumps(redact([f.to_dict() for f in decision.findings]), ensure_ascii=False),
+        "extra": json.dumps(redact(extra), ensure_ascii=False) if extra else None,
+        "prev_hash": prev,
+    }
+    rec["hash"] = record_hash(rec)
+    return rec
+
+
+def check_chain(rows, keep_seq=None):
+    """Walk records (dicts, in storage order).  Returns (ok, count, problem or None, last hash,
+    the hash of record ``keep_seq`` if seen)."""
+    prev = GENESIS
+    expected_seq = 1
+    n = 0
+    kept = None
+    for rec in rows:
+        n += 1
+        seq = rec["seq"]
+        if seq != expected_seq:
+            kind = "deleted" if seq > expected_seq else "inserted or reordered"
+            return False, n, f"record {seq}: expected record {expected_seq} here (a record was {kind})", prev, kept
+        if rec["prev_hash"] != prev:
+            return False, n, f"record {seq}: does not follow record {seq - 1} (inserted, deleted or reordered)", \
+                prev, kept
+        if record_hash(rec) != rec["hash"]:
+            return False, n, f"record {seq}: content was edited (hash mismatch)", prev, kept
+        prev = rec["hash"]
+        if seq == keep_seq:
+            kept = prev
+        expected_seq += 1
+    return True, n, None, prev, kept
+
+
+def write_head(head_path, seq, h):
+    # fixed width, written in place: a reader never sees a partial line
+    line = f"{seq:020d} {h}\n".encode()
+    try:
+        fd = os.open(head_path, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            os.pwrite(fd, line, 0)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+
+
+def open_log(state_dir: str, env=None):
+    """The audit log to write and read: the shared PostgreSQL chain when ``INTERLOCK_STORE`` is a
+    PostgreSQL URL, else ``AuditLog(state_dir)``.  psycopg is imported only in the first case."""
+    spec = ((os.environ if env is None else env).get("INTERLOCK_STORE") or "").strip()
+    if spec.split(":", 1)[0] in ("postgresql", "postgres"):
+        from .approvals.store_pg import open_log as pg_log
+
+        return pg_log(spec, os.environ if env is None else env, state_dir)
+    return AuditLog(state_dir)
 
 
 def _connect(path):
@@ -114,17 +184,8 @@ class AuditLog:
             con.execute("BEGIN IMMEDIATE")
             row = con.execute("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1").fetchone()
             seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
-            rec = {
-                "seq": seq, "ts": round(time.time(), 6), "agent": agent, "session": redact(session) if session else None,
-                "cwd": cwd, "tool": tool, "action": redact(action), "digest": digest,
-                "decision": decision.decision, "severity": decision.severity,
-                "rules": json.dumps(decision.rules),
-                "reasons": json.dumps(redact(decision.reasons), ensure_ascii=False),
-                "findings": json.dumps(redact([f.to_dict() for f in decision.findings]), ensure_ascii=False),
-                "extra": json.dumps(redact(extra), ensure_ascii=False) if extra else None,
-                "prev_hash": prev,
-            }
-            rec["hash"] = record_hash(rec)
+            rec = build_record(seq, prev, action=action, decision=decision, agent=agent, session=session, cwd=cwd,
+                               tool=tool, digest=digest, extra=extra)
             cols = ",".join(rec)
             con.execute(f"INSERT INTO records ({cols}) VALUES ({','.join('?' * len(rec))})", list(rec.values()))
             con.execute("COMMIT")
@@ -137,20 +198,8 @@ class AuditLog:
         finally:
             if not keep:
                 con.close()
-        self._write_head(seq, rec["hash"])
+        write_head(self.head_path, seq, rec["hash"])
         return rec
-
-    def _write_head(self, seq, h):
-        # fixed width, written in place: a reader never sees a partial line
-        line = f"{seq:020d} {h}\n".encode()
-        try:
-            fd = os.open(self.head_path, os.O_WRONLY | os.O_CREAT, 0o600)
-            try:
-                os.pwrite(fd, line, 0)
-            finally:
-                os.close(fd)
-        except OSError:
-            pass
 
     def records(self, *, decision=None, since=None, session=None, limit=50):
         if not os.path.exists(self.path):
@@ -188,24 +237,9 @@ class AuditLog:
                 return True, 0, None
             cur = con.execute("SELECT * FROM records ORDER BY rowid")
             names = [c[0] for c in cur.description]
-            prev = GENESIS
-            expected_seq = 1
-            n = 0
-            last_hash = GENESIS
-            for row in cur:
-                rec = dict(zip(names, row))
-                n += 1
-                seq = rec["seq"]
-                if seq != expected_seq:
-                    kind = "deleted" if seq > expected_seq else "inserted or reordered"
-                    return False, n, f"record {seq}: expected record {expected_seq} here (a record was {kind})"
-                if rec["prev_hash"] != prev:
-                    return False, n, f"record {seq}: does not follow record {seq - 1} (inserted, deleted or reordered)"
-                if record_hash(rec) != rec["hash"]:
-                    return False, n, f"record {seq}: content was edited (hash mismatch)"
-                prev = rec["hash"]
-                last_hash = prev
-                expected_seq += 1
+            ok, n, problem, last_hash, _ = check_chain(dict(zip(names, row)) for row in cur)
+            if not ok:
+                return False, n, problem
         finally:
             con.close()
         try:

@@ -346,12 +346,18 @@ def _parse_since(s):
 def _cmd_log(args) -> int:
     import json
 
-    from .audit import AuditLog
+    from .audit import open_log
     from .policy import state_dir
 
-    log = AuditLog(state_dir())
+    log = open_log(state_dir())
     if args.verify:
-        ok, n, problem = log.verify()
+        try:
+            ok, n, problem = log.verify()
+        except Exception as e:  # the shared store unreachable: say so, never a traceback (or a password)
+            from .redact import redact
+
+            print(f"audit log not verified: {redact(str(e))[:300]}")
+            return 1
         if ok:
             print(f"audit log OK: {n} records, chain intact ({log.path})")
             return 0
@@ -513,12 +519,12 @@ def _cmd_stats(args) -> int:
     import json
     from collections import Counter, defaultdict
 
-    from .audit import AuditLog
+    from .audit import open_log
     from .policy import state_dir
 
     from .approvals.cli import approval_event, stats as approval_stats
 
-    recs = AuditLog(state_dir()).records(since=_parse_since(args.since), limit=10_000_000)
+    recs = open_log(state_dir()).records(since=_parse_since(args.since), limit=10_000_000)
     per = defaultdict(Counter)
     for c in (approval_stats(recs)).items():
         per[c[0]].update(c[1])

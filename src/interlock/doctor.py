@@ -256,10 +256,10 @@ def run(root: str, home: str, as_json=False, env=None) -> int:
     _state_dir_check(sd, add)
 
     # 5. audit chain
-    from .audit import AuditLog
+    from .audit import open_log
 
     try:
-        ok, n, problem = AuditLog(sd).verify()
+        ok, n, problem = open_log(sd, env).verify()
         add(OK if ok else FAIL, f"audit log chain ({n} records)", problem or sd,
             "" if ok else "the log was edited or damaged: keep a copy and investigate (interlock log --verify)")
     except Exception as e:

@@ -46,7 +46,8 @@ def self_paths(home: str, workspace: str | None, env=os.environ):
 #: Interlock's approval state: reading it helps an agent approve itself (approver secret hashes
 #: to guess offline, request ids and hashes), writing it would forge an approval.
 APPROVAL_FILES = ("approvals.db", "approvals.db-wal", "approvals.db-shm", "approvals.db-journal", "approvers.json",
-                  "dashboard.key")  # dashboard.key signs `interlock serve` session cookies
+                  "dashboard.key",  # dashboard.key signs `interlock serve` session cookies
+                  "pgpass")  # the shared store's password in team mode (approvals.store_pg)
 _APPROVAL_CACHE = {}
 
 

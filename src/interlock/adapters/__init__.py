@@ -221,21 +221,33 @@ def _extra(event):
 def _audit(agent, event, decision, ctx, env):
     from ..policy import state_dir
 
+    log = None
     try:
-        from ..audit import AuditLog
+        from ..audit import open_log
 
         a = event.action if event else None
-        AuditLog(state_dir(env)).append(
-            action=a.summary if a else "(unreadable hook input)",
-            decision=decision, agent=agent, session=(a.session if a else None),
-            cwd=(a.cwd if a else None), tool=(a.tool if a else None),
-            digest=(a.digest() if a else None),
-            extra=_extra(event), keep=True)
+        record = dict(action=a.summary if a else "(unreadable hook input)",
+                      decision=decision, agent=agent, session=(a.session if a else None),
+                      cwd=(a.cwd if a else None), tool=(a.tool if a else None),
+                      digest=(a.digest() if a else None), extra=_extra(event), keep=True)
+        log = open_log(state_dir(env), env)
+        log.append(**record)
     except Exception as e:
+        from ..redact import redact
+
         # The decision stands (never turned into allow); the failure is reported.
-        decision.reasons.append(f"(audit log not written: {type(e).__name__}: {e})")
+        why = f"{type(e).__name__}: {redact(str(e))}"
+        decision.reasons.append(f"(audit log not written: {why})")
+        from ..audit import AuditLog
+
+        if log is not None and not isinstance(log, AuditLog):  # shared log unreachable: keep it on this machine
+            try:
+                record["extra"] = dict(record["extra"] or {}, shared_log_error=why[:300])
+                AuditLog(state_dir(env)).append(**record)
+            except Exception:
+                pass
         try:
-            sys.stderr.write(f"interlock: audit log not written: {e}\n")
+            sys.stderr.write(f"interlock: audit log not written: {why}\n")
         except Exception:
             pass
 

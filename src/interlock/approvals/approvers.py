@@ -5,6 +5,10 @@ approver's secret (a fresh salt per approver).  The file sits in Interlock's sta
 directory, which the agent may neither read nor write (rule ``interlock.approvals-store``),
 so it cannot be copied out for guessing or edited to add an approver.  Secrets never
 appear in any output, log or exception.
+
+In team mode (``INTERLOCK_STORE=postgresql://…``) the same records live in the shared
+store's ``interlock.approvers`` table instead, so a name is one person on every machine
+and the two-person rule counts people; the local file is then ignored.
 """
 
 from __future__ import annotations
@@ -28,6 +32,16 @@ def path(env=None) -> str:
     return os.path.join(state_dir(os.environ if env is None else env), "approvers.json")
 
 
+def where(env=None) -> str:
+    """Where approvers are kept, for messages: the file, or the shared store (password masked)."""
+    spec = ((os.environ if env is None else env).get("INTERLOCK_STORE") or "").strip()
+    if spec.split(":", 1)[0] in ("postgresql", "postgres"):
+        from .store_pg import display
+
+        return f"shared store {display(spec)}"
+    return path(env)
+
+
 def _hash(secret: str, salt: bytes, params=None) -> bytes:
     import hashlib
 
@@ -36,7 +50,20 @@ def _hash(secret: str, salt: bytes, params=None) -> bytes:
                           maxmem=64 * 1024 * 1024)
 
 
+def _shared(env):
+    """The shared store holding approvers in team mode, else None (approvers.json)."""
+    spec = ((os.environ if env is None else env).get("INTERLOCK_STORE") or "").strip()
+    if spec.split(":", 1)[0] not in ("postgresql", "postgres"):
+        return None
+    from .store import open_store
+
+    return open_store(env)
+
+
 def _load(env) -> dict:
+    shared = _shared(env)
+    if shared is not None:
+        return shared.approvers_load()
     try:
         with open(path(env), "rb") as f:
             data = json.loads(f.read() or b"{}")
@@ -76,16 +103,26 @@ def add(name: str, secret: str, env=None):
     check_name(name)
     if not isinstance(secret, str) or len(secret) < MIN_SECRET:
         raise ApprovalError(f"an approver secret needs at least {MIN_SECRET} characters")
-    approvers = _load(env)
+    exists = ApprovalError(f"approver {name!r} already exists (remove it first to change the secret)")
+    shared = _shared(env)
+    approvers = _load(env) if shared is None else {}
     if name in approvers:
-        raise ApprovalError(f"approver {name!r} already exists (remove it first to change the secret)")
+        raise exists
     salt = os.urandom(16)
-    approvers[name] = {"salt": salt.hex(), "hash": _hash(secret, salt).hex(), "kdf": "scrypt",
-                       "params": dict(_SCRYPT), "added": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    rec = {"salt": salt.hex(), "hash": _hash(secret, salt).hex(), "kdf": "scrypt",
+           "params": dict(_SCRYPT), "added": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    if shared is not None:
+        if not shared.approver_add(name, rec):
+            raise exists
+        return
+    approvers[name] = rec
     _save(env, approvers)
 
 
 def remove(name: str, env=None) -> bool:
+    shared = _shared(env)
+    if shared is not None:
+        return shared.approver_remove(name)
     approvers = _load(env)
     if name not in approvers:
         return False

@@ -169,7 +169,7 @@ def _first_approver(env, fd):
     if not name:
         raise ApprovalError("no approver created; nothing was approved")
     A.add(A.check_name(name), _new_secret(name), env)
-    print(f"approver {name} created ({A.path(env)})", file=sys.stderr)
+    print(f"approver {name} created ({A.where(env)})", file=sys.stderr)
     return name
 
 
@@ -269,7 +269,7 @@ def cmd_approvers(args) -> int:
             else:
                 by = None
             A.add(args.name, _new_secret(args.name, args.secret_fd), env)
-            print(f"approver {args.name} added" + (f" (authorised by {by})" if by else "") + f" ({A.path(env)})")
+            print(f"approver {args.name} added" + (f" (authorised by {by})" if by else "") + f" ({A.where(env)})")
             _audit_approvers("approver-add", args.name, by, env)
             return 0
         if args.name not in existing:
@@ -287,13 +287,13 @@ def cmd_approvers(args) -> int:
 
 def _audit_approvers(event, name, by, env):
     from ..actions import Decision
-    from ..audit import AuditLog
+    from ..audit import open_log
     from ..policy import state_dir
 
-    AuditLog(state_dir(env)).append(action=f"interlock approvers {event.split('-')[1]} {name}",
-                                    decision=Decision("allow", "write", [], [f"{event} {name} by {by or 'first setup'}"]),
-                                    agent="human", tool="interlock-approvers",
-                                    extra={"approval": {"event": event, "approver": by, "name": name}})
+    open_log(state_dir(env), env).append(
+        action=f"interlock approvers {event.split('-')[1]} {name}",
+        decision=Decision("allow", "write", [], [f"{event} {name} by {by or 'first setup'}"]),
+        agent="human", tool="interlock-approvers", extra={"approval": {"event": event, "approver": by, "name": name}})
 
 
 # --- listing --------------------------------------------------------------------------------------------

@@ -132,7 +132,7 @@ class ApprovalStore:
     def record(self, event, req: Request, *, approver=None, channel=None, note=None, **more):
         """Write one approval event to the audit log (raises on failure: callers fail closed)."""
         from ..actions import Decision
-        from ..audit import AuditLog
+        from ..audit import open_log
         from ..policy import state_dir
 
         verdict = {"create": req.decision or "ask", "approve": "allow" if req.state == APPROVED else "ask",
@@ -143,9 +143,9 @@ class ApprovalStore:
         extra = {"approval": {"event": event, "id": req.id, "state": req.state, "mode": req.mode,
                               "approver": approver, "channel": channel, "required": req.required,
                               "approvers": req.approvers, "scope": req.scope, "note": note, **more}}
-        AuditLog(state_dir(self.env)).append(action=req.action or "", decision=d, agent=req.agent,
-                                             session=req.session, cwd=req.cwd, tool=req.tool, digest=req.digest,
-                                             extra=extra)
+        open_log(state_dir(self.env), self.env).append(action=req.action or "", decision=d, agent=req.agent,
+                                                       session=req.session, cwd=req.cwd, tool=req.tool,
+                                                       digest=req.digest, extra=extra)
 
 
 # --- SQLite ------------------------------------------------------------------------------------------

@@ -333,13 +333,15 @@ def on_failure(policy, environment=None) -> str:
 def _audit(env, text, verdict, action, extra):
     try:
         from ..actions import ALLOW, DENY, READ, Decision
-        from ..audit import AuditLog
+        from ..audit import open_log
         from ..policy import state_dir
 
         d = Decision(ALLOW if verdict == "allow" else DENY, READ, reasons=[text])
-        AuditLog(state_dir(env)).append(action=text, decision=d, agent=getattr(action, "agent", None) or "interlock",
-                                        cwd=getattr(action, "cwd", None), digest=action.digest() if action else None,
-                                        tool="safeguards", extra=extra)
+        open_log(state_dir(env), env).append(action=text, decision=d,
+                                             agent=getattr(action, "agent", None) or "interlock",
+                                             cwd=getattr(action, "cwd", None),
+                                             digest=action.digest() if action else None, tool="safeguards",
+                                             extra=extra)
     except Exception as e:  # the snapshot stands; say the log could not take it
         try:
             sys.stderr.write(f"interlock: could not write the audit record ({type(e).__name__})\n")
