@@ -83,6 +83,12 @@ def write_policy(env, text):
         f.write(text)
 
 
+def _request_json(env, rid):
+    from interlock.approvals.store import open_store
+
+    return open_store(env).get(rid).to_dict()
+
+
 def audit_events(env):
     from interlock.approvals.cli import approval_event
     from interlock.audit import AuditLog
@@ -217,7 +223,9 @@ def test_browser_login_live_pending_approve_then_hook_allows_exactly_once(browse
     page.screenshot(path=str(tmp_path / "detail.png"), full_page=True)
     body = page.inner_text("main")
     assert "rm -rf src" in body and "Findings" in body and "Audit trail" in body
-    assert page.inner_text("#no-preview") == "no preview"
+    preview = page.inner_text("#impact-section")  # the safeguards' preview when they made one
+    impact = [line for f in _request_json(env, rid)["findings"] for line in f.get("impact") or []]
+    assert all(line in preview for line in impact) if impact else "no preview" in preview
     assert "create" in page.inner_text("table.trail")
     page.check("input[name=scope][value=once]")
     page.click("button#approve")
