@@ -128,6 +128,7 @@ def _cli(argv) -> int:
     from .approvals.web import add_parser as serve_parser  # stdlib only until `serve` runs
 
     serve_parser(sub)
+    _gateway_parsers(sub)
     from .gateways.mcp import add_parser as mcp_proxy_parser  # stdlib only until `mcp-proxy` runs
 
     mcp_proxy_parser(sub)
@@ -143,6 +144,26 @@ def _cli(argv) -> int:
     if getattr(args, "func", None):
         return args.func(args)
     return globals()["_cmd_" + args.cmd](args)
+
+
+def _gateway_parsers(sub):
+    """``interlock gateway KIND`` (each gateway module registers its own ``add_parser``), ``run``, ``status``."""
+    import importlib
+
+    gw = sub.add_parser("gateway", help="run a runtime gateway (http: API routes with the vault's credentials; "
+                                        "postgres: the database wire gateway)")
+    gsub = gw.add_subparsers(dest="gateway", metavar="KIND")
+    for kind in ("http", "postgres"):
+        try:
+            mod = importlib.import_module(f".gateways.{kind}", __package__)
+        except ImportError:
+            continue
+        if hasattr(mod, "add_parser"):
+            mod.add_parser(gsub)
+    gw.set_defaults(func=lambda a: (gw.print_help(), 2)[1])
+    from .gateways.run import add_parsers as run_parsers
+
+    run_parsers(sub)
 
 
 # --- check ------------------------------------------------------------------------------------

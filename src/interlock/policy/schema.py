@@ -146,6 +146,9 @@ class HttpRoute(_Strict):
     format: str = Field("Bearer {credential}", description="header value; {credential} is the vault value")
     env: dict[str, str] = Field({}, description="variables `interlock run` points at this route: "
                                                 "NAME = path appended to the route's URL (\"\" for the base)")
+    judge_as: Optional[str] = Field(None, pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$",
+                                    description="judge requests as if sent to this base URL: the provider a "
+                                                "local mirror, egress proxy or stand-in answers for")
     graphql: Optional[bool] = Field(None, description="answer denials in GraphQL's error shape "
                                                       "(default: when the path says graphql)")
 
@@ -167,9 +170,18 @@ class HttpGateway(_Strict):
         return self
 
 
+class PostgresGateway(_Strict):
+    """``[gateways.postgres.NAME]``: ``interlock run`` starts ``interlock gateway postgres --upstream NAME``."""
+    listen: str = Field("127.0.0.1:6432", pattern=r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$")
+    upstream: Optional[str] = Field(None, description="the [databases.X] it logs in to (default: NAME)")
+    database_url: bool = Field(True, description="point the agent's DATABASE_URL and PG* at this gateway")
+    env: list[str] = Field([], description="more variables set to this gateway's postgresql:// URL")
+
+
 class Gateways(_Strict):
     """``[gateways]``: runtime gateways ``interlock run`` starts (user policy only)."""
     http: Optional[HttpGateway] = None
+    postgres: dict[str, PostgresGateway] = {}
 
 
 class PolicyFile(_Strict):

@@ -1,0 +1,478 @@
+"""The HTTP gateway: per-upstream routes with credential injection, every request judged.
+
+``interlock gateway http --listen 127.0.0.1:PORT`` serves the routes of the user policy's
+``[gateways.http.routes.NAME]``: ``http://127.0.0.1:PORT/NAME/REST`` is sent to
+``UPSTREAM/REST``.  For each request the gateway
+
+1. strips every credential the agent supplied (``Authorization``, cookies, API-key and token
+   headers, token-like query parameters) and hop-by-hop headers;
+2. judges the request it would send — method, upstream URL, body — with the same HTTP/GraphQL
+   analysis and policy as the hook gives the equivalent ``curl`` (``engine.evaluate`` on an
+   ``http`` Action);
+3. on ``ask`` (or an approvable ``deny``) files an approval request bound to the hash of
+   method + URL + body + resolved target (``approvals.hook.handle``), waits for a human up to
+   ``[gateways.http] wait_seconds``, and sends exactly the approved request, once;
+4. records the decision in the audit log *before* anything is sent (no record, no request);
+5. adds the route's credential from the vault and streams the upstream's answer back.
+
+Anything that goes wrong before the decision is a refusal with the reason (fail closed); the
+credential never appears in a log line, an error or an answer.  Denials are ``403`` with a JSON
+body, GraphQL-shaped (``{"errors":[{"message", "extensions":{"code":"INTERLOCK_DENIED"}}]}``)
+on GraphQL routes so GraphQL clients show Interlock's reason.
+
+Requires the ``gateway`` extra (Starlette, uvicorn, httpx); imported only by this command.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import sys
+import time
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+
+AGENT = "http-gateway"
+
+#: Request headers never forwarded: the agent's credentials, and hop-by-hop or recomputed ones.
+_HOP = {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host",
+        "content-length", "expect", "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto",
+        "x-real-ip"}
+_CREDENTIAL_HEADER = re.compile(r"(?i)^(authorization|proxy-authorization|cookie2?|www-authenticate|"
+                                r".*(token|secret|api-?key|apikey|auth|password|passwd|session|credential|"
+                                r"signature|csrf).*|x-amz-security-token|private-token|x-goog-api-key)$")
+#: Query parameters that carry credentials (``?access_token=``, ``?api_key=``, ``?key=``, ``?sig=``).
+_CREDENTIAL_PARAM = re.compile(r"(?i)^(key|sig|code|auth|.*(token|secret|api[-_]?key|apikey|password|passwd|"
+                               r"signature|credential|session|auth).*)$")
+#: Response headers not passed back (hop-by-hop; cookies a provider would set for the credential).
+_RESPONSE_DROP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "set-cookie",
+                  "set-cookie2", "proxy-authenticate"}
+_ROUTE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class GatewayError(Exception):
+    """The gateway cannot start (bad config, missing extra); the message says why."""
+
+
+class Route:
+    __slots__ = ("name", "upstream", "credential", "header", "format", "env", "graphql", "judge_as")
+
+    def __init__(self, name, d):
+        self.name = name
+        self.upstream = d["upstream"].rstrip("/")
+        self.credential = d.get("credential")
+        self.header = d.get("header") or "Authorization"
+        self.format = d.get("format") or "Bearer {credential}"
+        self.env = dict(d.get("env") or {})
+        self.graphql = d.get("graphql")
+        self.judge_as = (d.get("judge_as") or "").rstrip("/") or None
+
+    def is_graphql(self, path) -> bool:
+        return self.graphql if self.graphql is not None else "graphql" in path.lower()
+
+
+class Config:
+    """``[gateways.http]`` of the user policy (a project policy cannot declare routes: they hold credentials)."""
+
+    def __init__(self, d: dict, approvals_wait: float = 0.0):
+        self.listen = d.get("listen") or "127.0.0.1:8788"
+        self.routes = {name: Route(name, r) for name, r in (d.get("routes") or {}).items()}
+        self.wait_seconds = float(d["wait_seconds"]) if d.get("wait_seconds") is not None else approvals_wait
+        self.upstream_timeout = float(d.get("upstream_timeout_seconds") or 60)
+        self.max_body = int(float(d.get("max_body_mb") or 32) * 1024 * 1024)
+
+
+def load_config(env=os.environ) -> Config:
+    """The gateway's configuration from the user policy; raises GatewayError when there is none."""
+    from .. import policy as P
+
+    try:
+        pol = P.load(None, env)
+    except P.PolicyError as e:
+        raise GatewayError(str(e)) from None
+    d = (pol.user.gateways or {}).get("http")
+    if not d or not d.get("routes"):
+        user, _ = P.policy_paths(None, env)
+        raise GatewayError(f"no [gateways.http.routes.NAME] in {user}: nothing to route (see docs/gateways.md)")
+    return Config(d, float(pol.user.approvals.get("wait_seconds") or 0))
+
+
+def split_listen(listen: str) -> tuple[str, int]:
+    host, _, port = listen.rpartition(":")
+    if not port.isdigit() or not host:
+        raise GatewayError(f"--listen {listen!r}: expected HOST:PORT, e.g. 127.0.0.1:8788")
+    return host.strip("[]"), int(port)
+
+
+# --- the parts that decide (pure, tested without a network) --------------------------------------
+
+def strip_request(headers, query: str):
+    """(headers to forward, query to forward, names of the credentials removed)."""
+    kept, removed = [], []
+    for k, v in headers:
+        lk = k.lower()
+        if lk in _HOP:
+            continue
+        if _CREDENTIAL_HEADER.match(lk):
+            removed.append(f"header {k}")
+            continue
+        kept.append((k, v))
+    pairs = []
+    for k, v in parse_qsl(query, keep_blank_values=True):
+        if _CREDENTIAL_PARAM.match(k):
+            removed.append(f"query {k}")
+        else:
+            pairs.append((k, v))
+    return kept, urlencode(pairs, doseq=True), removed
+
+
+def upstream_url(base: str, rest: str, query: str) -> str:
+    """``base`` + the path after the route name + the cleaned query; refuses dot segments."""
+    segs = rest.split("/")
+    if any(s in ("..", ".") or s.lower() in ("%2e%2e", "%2e", ".%2e", "%2e.") for s in segs):
+        raise ValueError("a path with . or .. segments is not forwarded")
+    url = base + ("/" + rest.lstrip("/") if rest else "")
+    return url + ("?" + query if query else "")
+
+
+def body_text(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body.decode("utf-8", "replace")
+
+
+def build_action(method, url, body: bytes, headers, cwd, judged_url=None):
+    """The ``http`` Action a request becomes: bound to method, URL, exact body (its hash) and, through
+    the findings, to the resolved target."""
+    from ..actions import HTTP, Action, sha256_hex
+
+    payload = {"method": method.upper(), "url": judged_url or url}
+    if judged_url and judged_url != url:
+        payload["upstream"] = url
+    if body:
+        payload["body"] = body_text(body)
+        payload["body_sha256"] = sha256_hex(body)
+    # headers that change what the request does (AWS JSON APIs, GraphQL bodies without JSON)
+    meaning = [f"{k}: {v}" for k, v in headers if k.lower() == "x-amz-target" or
+               (k.lower() == "content-type" and "graphql" in v.lower())]
+    if meaning:
+        payload["headers"] = meaning
+    from ..analysis.paths import find_workspace
+
+    return Action(HTTP, payload, agent=AGENT, cwd=cwd, workspace=find_workspace(cwd, None), tool="gateway http")
+
+
+class _Event:
+    """What ``approvals.hook.handle`` reads of a hook event."""
+    __slots__ = ("action", "name")
+
+    def __init__(self, action):
+        self.action = action
+        self.name = "request"
+
+
+def judge(action, env, wait_seconds):
+    """Decision for one gateway request (approvals redeemed or filed and waited for).  Never raises."""
+    from ..actions import ALLOW, Decision
+    from ..engine import Context, evaluate
+    from ..redact import redact
+
+    try:
+        ctx = Context(action.cwd, env=env)
+        decision = evaluate(action, ctx)
+        if decision.decision != ALLOW:
+            from ..approvals.hook import handle
+
+            decision = handle(AGENT, _Event(action), decision, ctx, env, started=time.monotonic(),
+                              wait_seconds=wait_seconds)
+        return decision
+    except Exception as e:  # fail closed: an unjudged request is never sent
+        return Decision.failure(f"{type(e).__name__}: {redact(str(e))[:300]}")
+
+
+def reason_text(decision, action) -> str:
+    from ..approvals.hook import message
+    from ..redact import redact
+
+    body = "\n".join(f"- {r}" for r in decision.reasons) or "- (no reason given)"
+    msg = None
+    try:
+        msg = message(decision, action, body)
+    except Exception:
+        pass
+    if msg is not None:
+        text = msg[1].replace("retry the identical command, byte for byte",
+                              "send the identical request again, byte for byte")
+    else:
+        text = f"Interlock denied this {decision.severity} request:\n{body}"
+    return redact(text)
+
+
+def denial(decision, action, graphql: bool, status=403):
+    """(status, JSON body, headers) of a refusal."""
+    text = reason_text(decision, action)
+    ap = decision.approval or {}
+    code = "INTERLOCK_DENIED"
+    if ap.get("id") and ap.get("state") in ("pending", "approved"):
+        code = "INTERLOCK_APPROVAL_REQUIRED"
+    ext = {"code": code, "decision": decision.decision, "severity": decision.severity, "rules": decision.rules}
+    if ap.get("id"):
+        ext["approval"] = ap["id"]
+    if graphql:
+        obj = {"errors": [{"message": text, "extensions": ext}], "data": None}
+    else:
+        obj = {"error": code.lower(), "message": text, **{k: v for k, v in ext.items() if k != "code"}}
+    headers = {"X-Interlock-Decision": decision.decision}
+    if ap.get("id"):
+        headers["X-Interlock-Approval"] = ap["id"]
+    return status, obj, headers
+
+
+def failure(message: str, graphql: bool, status: int, code: str):
+    """(status, JSON body, headers) when the gateway itself cannot serve the request."""
+    from ..redact import redact
+
+    text = redact(f"Interlock HTTP gateway: {message}")
+    if graphql:
+        obj = {"errors": [{"message": text, "extensions": {"code": code}}], "data": None}
+    else:
+        obj = {"error": code.lower(), "message": text}
+    return status, obj, {"X-Interlock-Gateway": "error"}
+
+
+def audit(env, action, decision, route, removed, note=None):
+    """One audit record per request, written before it is sent; raises when it cannot be written."""
+    from ..audit import AuditLog
+    from ..policy import state_dir
+
+    extra = {"gateway": "http", "route": route}
+    if removed:
+        extra["stripped"] = removed
+    if decision.approval:
+        extra["approval"] = {k: v for k, v in decision.approval.items() if k in ("id", "mode", "state", "approvers",
+                                                                                   "scope", "snapshot")}
+    if note:
+        extra["note"] = note
+    from ..analysis.http import mask_url
+
+    AuditLog(state_dir(env)).append(action=f"{action.payload['method']} {mask_url(action.payload['url'])}",
+                                    decision=decision, agent=AGENT, cwd=action.cwd, tool=f"gateway http {route}",
+                                    digest=action.digest(decision.findings), extra=extra)
+
+
+def credential_value(route: Route, env) -> str:
+    """The route's credential from the vault; raises LookupError (no value in the message)."""
+    from ..vault import Vault
+
+    value = Vault(env).get(route.credential)
+    if not value:
+        raise LookupError(f"the vault has no credential {route.credential!r} for route {route.name!r} "
+                          f"(add it: interlock secrets vault add {route.credential})")
+    return value
+
+
+# --- the server ---------------------------------------------------------------------------------
+
+def create_app(config: Config, env=None, cwd=None):
+    """The Starlette application serving ``config``'s routes."""
+    import anyio
+    import httpx
+    from starlette.applications import Starlette
+    from starlette.background import BackgroundTask
+    from starlette.responses import JSONResponse, StreamingResponse
+    from starlette.routing import Route as SRoute
+
+    env = dict(os.environ if env is None else env)
+    cwd = cwd or os.getcwd()
+    client = httpx.AsyncClient(timeout=httpx.Timeout(config.upstream_timeout, connect=10.0), follow_redirects=False,
+                               trust_env=False)  # never through the agent's HTTP(S)_PROXY
+    limiter = anyio.CapacityLimiter(64)
+
+    def answer(triple):
+        status, obj, headers = triple
+        return JSONResponse(obj, status_code=status, headers=headers)
+
+    async def index(request):
+        return JSONResponse({"gateway": "interlock http", "routes": {n: {"path": f"/{n}/"} for n in config.routes}})
+
+    async def forward(request):
+        name = request.path_params["route"]
+        route = config.routes.get(name)
+        rest = request.path_params.get("rest", "")
+        if route is None:
+            return answer(failure(f"no route {name!r} (routes: {', '.join(sorted(config.routes)) or 'none'})",
+                                  "graphql" in rest.lower(), 404, "INTERLOCK_NO_ROUTE"))
+        graphql = route.is_graphql(rest)
+        method = request.method.upper()
+        # one canonical form is judged and sent (an encoded path cannot slip past a path rule)
+        raw_rest = quote(rest, safe="/:@!$&'()*+,;=-._~")
+        # 1. the agent's credentials out; the request as it would be sent
+        try:
+            headers, query, removed = strip_request(request.headers.items(), request.url.query)
+            url = upstream_url(route.upstream, raw_rest, query)
+            judged = upstream_url(route.judge_as, raw_rest, query) if route.judge_as else None
+        except ValueError as e:
+            return answer(failure(str(e), graphql, 400, "INTERLOCK_BAD_REQUEST"))
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > config.max_body:
+                return answer(failure(f"request body over {config.max_body // (1024 * 1024)} MB: not judged, "
+                                      "not sent", graphql, 413, "INTERLOCK_TOO_LARGE"))
+        # 2. judged (and, for ask, approved) before anything is sent
+        try:
+            action = build_action(method, url, body, headers, cwd, judged)
+        except Exception as e:  # noqa: BLE001 - fail closed
+            return answer(failure(f"could not read the request: {type(e).__name__}", graphql, 400,
+                                  "INTERLOCK_BAD_REQUEST"))
+        decision = await anyio.to_thread.run_sync(judge, action, env, config.wait_seconds, limiter=limiter)
+        try:
+            await anyio.to_thread.run_sync(audit, env, action, decision, name, removed, limiter=limiter)
+        except Exception as e:  # noqa: BLE001 - no record, no request
+            from ..actions import Decision
+
+            decision = Decision.failure(f"the audit log could not be written ({type(e).__name__})")
+        if decision.decision != "allow":
+            return answer(denial(decision, action, graphql))
+        # 3. the route's credential in; exactly this request sent, once
+        if route.credential:
+            try:
+                secret = await anyio.to_thread.run_sync(credential_value, route, env, limiter=limiter)
+            except Exception as e:  # noqa: BLE001
+                msg = str(e) if isinstance(e, LookupError) else f"the vault could not be read ({type(e).__name__})"
+                return answer(failure(msg, graphql, 503, "INTERLOCK_NO_CREDENTIAL"))
+            headers.append((route.header, route.format.replace("{credential}", secret)))
+        try:
+            up = client.build_request(method, url, headers=headers, content=body if body else None)
+            resp = await client.send(up, stream=True)
+        except httpx.TimeoutException:
+            return answer(failure(f"upstream {_host(route.upstream)} did not answer in time (the request may or "
+                                  "may not have been received)", graphql, 504, "INTERLOCK_UPSTREAM_TIMEOUT"))
+        except httpx.HTTPError as e:
+            return answer(failure(f"upstream {_host(route.upstream)} unreachable: {_plain(e)}", graphql, 502,
+                                  "INTERLOCK_UPSTREAM_UNAVAILABLE"))
+        out_headers = [(k, v) for k, v in resp.headers.multi_items() if k.lower() not in _RESPONSE_DROP]
+        out_headers.append(("X-Interlock-Decision", "allow"))
+        sresp = StreamingResponse(resp.aiter_raw(), status_code=resp.status_code, background=BackgroundTask(resp.aclose))
+        sresp.raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in out_headers]
+        return sresp
+
+    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        try:
+            yield
+        finally:
+            await client.aclose()
+
+    return Starlette(routes=[SRoute("/", index, methods=["GET"]),
+                             SRoute("/{route}", forward, methods=methods),
+                             SRoute("/{route}/{rest:path}", forward, methods=methods)],
+                     lifespan=lifespan)
+
+
+def _host(url):
+    try:
+        return urlsplit(url).netloc or url
+    except ValueError:
+        return url
+
+
+def _plain(e) -> str:
+    text = str(e) or type(e).__name__
+    from ..redact import redact
+
+    return redact(text)[:200]
+
+
+# --- state for `interlock status` ------------------------------------------------------------------
+
+def state_path(env, pid=None) -> str:
+    from ..policy import state_dir
+
+    return os.path.join(state_dir(env), "run", f"gateway-http-{pid or os.getpid()}.json")
+
+
+def _write_state(env, info: dict):
+    p = state_path(env)
+    os.makedirs(os.path.dirname(p), mode=0o700, exist_ok=True)
+    tmp = p + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(info, f)
+    os.replace(tmp, p)
+    return p
+
+
+# --- the command ----------------------------------------------------------------------------------
+
+def add_parser(gsub):
+    """``interlock gateway http`` on the ``gateway`` sub-parsers."""
+    g = gsub.add_parser("http", help="the HTTP gateway: routes to upstream APIs with the vault's credential, "
+                                     "every request judged")
+    g.add_argument("--listen", default=None, help="HOST:PORT (default: [gateways.http] listen, else "
+                                                  "127.0.0.1:8788; port 0 picks a free one)")
+    g.add_argument("--allow-remote", action="store_true", help="bind a non-loopback address")
+    g.set_defaults(func=cmd_http)
+
+
+def cmd_http(args) -> int:
+    import socket
+
+    try:
+        import anyio  # noqa: F401
+        import httpx  # noqa: F401
+        import starlette  # noqa: F401
+        import uvicorn
+    except ImportError as e:
+        print(f"interlock gateway http needs the gateway extra ({e.name} is missing): "
+              "pip install 'interlock[gateway]'", file=sys.stderr)
+        return 1
+    env = dict(os.environ)
+    try:
+        config = load_config(env)
+        host, port = split_listen(args.listen or config.listen)
+    except GatewayError as e:
+        print(f"interlock: {e}", file=sys.stderr)
+        return 1
+    if host not in ("127.0.0.1", "localhost", "::1") and not args.allow_remote:
+        print(f"interlock: refusing to listen on {host}: anyone who reaches the gateway uses its credentials. "
+              "Use 127.0.0.1, or --allow-remote.", file=sys.stderr)
+        return 1
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(fam, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        print(f"interlock: cannot listen on {host}:{port}: {e.strerror}", file=sys.stderr)
+        return 1
+    sock.listen(128)
+    port = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    base = f"http://{shown}:{port}"
+    app = create_app(config, env)
+    state = _write_state(env, {"kind": "http", "pid": os.getpid(), "listen": f"{shown}:{port}", "url": base,
+                               "routes": {n: {"url": f"{base}/{n}", "upstream": r.upstream}
+                                          for n, r in config.routes.items()},
+                               "started": time.time()})
+    print(f"interlock http gateway: {base}/  routes: " +
+          ", ".join(f"/{n}/ -> {r.upstream}" for n, r in config.routes.items()), flush=True)
+    import signal
+
+    def _exit(signum, frame):  # uvicorn re-raises the signal it caught after shutting down: leave cleanly
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, _exit)
+    signal.signal(signal.SIGHUP, _exit)
+    try:
+        cfg = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", server_header=False,
+                             proxy_headers=False, timeout_graceful_shutdown=5)
+        uvicorn.Server(cfg).run(sockets=[sock])
+    finally:
+        try:
+            os.unlink(state)
+        except OSError:
+            pass
+    return 0
