@@ -217,3 +217,51 @@ def test_postgres_gateway_variables_unit():
     assert url == "postgresql://app@127.0.0.1:6432/carrental"
     assert _pg_vars(url) == {"DATABASE_URL": url, "PGHOST": "127.0.0.1", "PGPORT": "6432",
                              "PGDATABASE": "carrental", "PGUSER": "app"}
+
+
+def test_run_points_psql_at_the_postgres_gateway(renv, tmp_path, workspace):
+    """[gateways.postgres.app]: the agent's DATABASE_URL/PG* lead to the gateway (no password anywhere in
+    its environment); a read passes, a DROP TABLE is refused and the table is intact."""
+    import shutil
+
+    sys.path.insert(0, os.path.dirname(__file__))
+    from servers import PostgresServer, free_port, pg_bin
+
+    try:
+        pg_bin("initdb")
+    except Exception:
+        pytest.skip("PostgreSQL binaries not available")
+    if shutil.which("psql") is None:
+        pytest.skip("psql not available")
+    pw = "upstream-Secret-run-4d1e"
+    s = PostgresServer(pw).start()
+    try:
+        s.create_db("app")
+        with s.connect("app", autocommit=True) as c:
+            c.execute("CREATE TABLE bookings (id int)")
+            c.execute("INSERT INTO bookings SELECT generate_series(1, 50)")
+        port = free_port()
+        cfg = os.path.join(renv["XDG_CONFIG_HOME"], "interlock")
+        os.makedirs(cfg, exist_ok=True)
+        with open(os.path.join(cfg, "policy.toml"), "w") as f:
+            f.write(f'[databases.app]\nurl = "postgresql://postgres@127.0.0.1:{s.port}/app"\n'
+                    f'password_vault = "app-db"\n'
+                    f'[gateways.postgres.app]\nlisten = "127.0.0.1:{port}"\n')
+        assert subprocess.run(interlock_exe() + ["secrets", "vault", "add", "app-db"], env=renv, input=pw + "\n",
+                              capture_output=True, text=True, timeout=60).returncode == 0
+        script = ('echo "URL=$DATABASE_URL PW=${PGPASSWORD:-none}"; psql -X -Atc "SELECT count(*) FROM bookings"; '
+                  'psql "$DATABASE_URL" -X -Atc "DROP TABLE bookings"; echo "drop=$?"')
+        p = subprocess.run(interlock_exe() + ["run", "--", "sh", "-c", script],
+                           env=dict(renv, DATABASE_URL=s.url("app"), PGPASSWORD=pw), cwd=workspace,
+                           capture_output=True, text=True, timeout=120)
+        assert f"URL=postgresql://postgres@127.0.0.1:{port}/app PW=none" in p.stdout, p.stdout + p.stderr
+        assert "\n50\n" in p.stdout and "drop=1" in p.stdout, p.stdout + p.stderr
+        assert pw not in p.stdout + p.stderr
+        with s.connect("app") as c:
+            assert c.execute("SELECT count(*) FROM bookings").fetchone()[0] == 50
+        with pytest.raises(OSError):
+            import socket
+
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()  # stopped with the agent
+    finally:
+        s.stop()
