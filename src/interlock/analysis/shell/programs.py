@@ -262,7 +262,7 @@ def _bare_file(a, arg, scope) -> bool:
 
 
 _APPROVAL_NAMES = tuple("/" + n for n in ("approvals.db", "approvals.db-wal", "approvals.db-shm", "approvals.db-journal",
-                                          "approvers.json"))  # engine.APPROVAL_FILES
+                                          "approvers.json", "pgpass"))  # engine.APPROVAL_FILES
 
 
 def check_args_for_secrets(a, cmd, scope, args=None):

@@ -1,0 +1,424 @@
+"""Team mode: one approval queue, one set of approvers and one audit chain on a real PostgreSQL
+(started by the tests), shared by two "machines" — two hook processes with different
+``INTERLOCK_HOME``s and the same ``INTERLOCK_STORE`` — and one dashboard."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import interlock_exe, run_hook
+from servers import PostgresServer, free_port
+
+pytest.importorskip("psycopg")
+
+PG_PASSWORD = "pg-team-store-pw-5161"
+SECRET_A = "alice-correct-horse-42"
+SECRET_B = "bob-battery-staple-77"
+ID = re.compile(r"apr-[2-9a-z]{6}")
+
+
+@pytest.fixture(scope="module")
+def pg():
+    s = PostgresServer(PG_PASSWORD).start()
+    yield s
+    s.stop()
+
+
+_N = iter(range(10_000))
+
+
+@pytest.fixture
+def machines(pg, env, tmp_path):
+    """(A, B): two machines' environments on a fresh shared database.  The store URL carries no
+    password: each machine keeps it in ``$INTERLOCK_HOME/pgpass`` (0600), out of the agent's reach."""
+    db = f"team{next(_N)}_{os.getpid()}"
+    pg.create_db(db)
+    url = pg.url(db, password=False)
+    out = []
+    for name in ("a", "b"):
+        home = tmp_path / f"state-{name}"
+        home.mkdir(mode=0o700)
+        pgpass = home / "pgpass"
+        pgpass.write_text(f"127.0.0.1:{pg.port}:{db}:postgres:{PG_PASSWORD}\n")
+        pgpass.chmod(0o600)
+        out.append(dict(env, INTERLOCK_HOME=str(home), INTERLOCK_STORE=url, PGCONNECT_TIMEOUT="3"))
+    yield out[0], out[1], db
+
+
+def claude_bypass(cmd, workspace, session="sess-a"):
+    return {"hook_event_name": "PreToolUse", "tool_name": "Bash", "cwd": workspace, "session_id": session,
+            "permission_mode": "bypassPermissions", "tool_input": {"command": cmd}}
+
+
+def claude(cmd, workspace):
+    return dict(claude_bypass(cmd, workspace), permission_mode="default")
+
+
+def codex(cmd, workspace):
+    return {"hook_event_name": "PreToolUse", "tool_name": "Bash", "cwd": workspace, "session_id": "s1",
+            "tool_input": {"command": cmd}}
+
+
+def verdict(out):
+    return out["hookSpecificOutput"]["permissionDecision"] if out else "allow"
+
+
+def reason(out):
+    return out["hookSpecificOutput"]["permissionDecisionReason"]
+
+
+def cli(args, env, fd_secret=None, cwd=None):
+    """`interlock ARGS` without a terminal; an approver secret through a pipe fd."""
+    fds = ()
+    if fd_secret is not None:
+        r, w = os.pipe()
+        os.write(w, fd_secret.encode() + b"\n")
+        os.close(w)
+        fds = (r,)
+        args = args + ["--secret-fd", str(r)]
+    try:
+        return subprocess.run(interlock_exe() + args, env=env, capture_output=True, text=True, timeout=60,
+                              stdin=subprocess.DEVNULL, start_new_session=True, pass_fds=fds, cwd=cwd)
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def add_approver(name, secret, env, tmp_path, by=None):
+    e = dict(env)
+    args = ["approvers", "add", name]
+    if by:
+        f = tmp_path / f"secret-{by[0]}"
+        f.write_text(by[1] + "\n")
+        f.chmod(0o600)
+        e["INTERLOCK_APPROVER_SECRET_FILE"] = str(f)
+        args += ["--by", by[0]]
+    p = cli(args, e, fd_secret=secret)
+    assert p.returncode == 0, p.stderr
+    return p
+
+
+def file_on(machine, cmd, workspace):
+    """The agent on ``machine`` (Claude Code in bypassPermissions: out-of-band) tries ``cmd``."""
+    code, out, err = run_hook("claude-code", claude_bypass(cmd, workspace), machine)
+    assert code == 0 and verdict(out) == "deny", (out, err)
+    ids = ID.findall(reason(out))
+    assert ids, reason(out)
+    return ids[0]
+
+
+def write_policy(env, text):
+    d = os.path.join(env["XDG_CONFIG_HOME"], "interlock")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "policy.toml"), "w") as f:
+        f.write(text)
+
+
+def shared_events(env):
+    from interlock.approvals.cli import approval_event
+    from interlock.audit import open_log
+
+    recs = open_log(env["INTERLOCK_HOME"], env).records(limit=10_000)
+    return [approval_event(r) for r in recs if approval_event(r)]
+
+
+# --- the flow across machines ----------------------------------------------------------------------------
+
+def test_filed_on_machine_a_approved_on_machine_b_allowed_once_on_a(machines, workspace, tmp_path):
+    a, b, _ = machines
+    rid = file_on(a, "rm -rf src", workspace)
+    text = reason(run_hook("claude-code", claude_bypass("rm -rf src", workspace), a)[1])
+    assert rid in text  # the identical retry names the same request
+
+    listed = json.loads(cli(["approvals", "--json"], b).stdout)  # machine B sees A's request
+    assert [(r["id"], r["cwd"], r["action"]) for r in listed] == [(rid, workspace, "rm -rf src")]
+
+    add_approver("alice", SECRET_A, b, tmp_path)  # approvers are shared: created once, on B
+    assert "alice" in cli(["approvers", "list"], a).stdout  # ... and known on A
+    for home in (a, b):
+        assert not os.path.exists(os.path.join(home["INTERLOCK_HOME"], "approvers.json"))
+
+    p = cli(["approve", rid, "--as", "alice"], b, fd_secret=SECRET_A)
+    assert p.returncode == 0 and f"approved {rid} by alice (once)" in p.stdout, p.stderr
+
+    code, out, _ = run_hook("claude-code", claude_bypass("rm -rf src", workspace), a)
+    assert (code, verdict(out)) == (0, "allow")  # Claude Code: no output is allow
+    code, out, _ = run_hook("claude-code", claude_bypass("rm -rf src", workspace), a)
+    assert verdict(out) == "deny" and ID.findall(reason(out))[0] != rid  # used up: a new request
+    # nor does the approval travel to B's agent: it was consumed (and B's agent had its own hash anyway)
+    assert verdict(run_hook("claude-code", claude_bypass("rm -rf src", workspace), b)[1]) == "deny"
+
+    events = [e["event"] for e in shared_events(a) if e.get("id") == rid]
+    assert events == ["create", "approve", "consume"]
+    log = cli(["log", "--limit", "100"], b).stdout
+    assert f"approval {rid}: approve by alice via cli:fd (once)" in log
+    assert f"approval {rid}: consume via hook" in log
+
+
+def test_single_use_approval_is_redeemed_by_exactly_one_of_many_racing_machines(machines, workspace, tmp_path):
+    a, b, _ = machines
+    rid = file_on(a, "rm -rf src", workspace)
+    add_approver("alice", SECRET_A, a, tmp_path)
+    assert cli(["approve", rid], b, fd_secret=SECRET_A).returncode == 0
+
+    from interlock.approvals.store import open_store
+
+    digest = open_store(a).get(rid).digest
+    got, start = [], threading.Barrier(8)
+
+    def racer(i):
+        store = open_store(a if i % 2 else b)
+        start.wait()
+        got.append(store.redeem(digest, "claude-code", "sess-a"))
+
+    threads = [threading.Thread(target=racer, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(r is not None for r in got) == 1
+    assert open_store(b).get(rid).state == "consumed" and open_store(b).get(rid).uses == 1
+
+
+def test_two_person_rule_across_machines(machines, workspace, tmp_path):
+    a, b, _ = machines
+    write_policy(a, "[[approvals.require]]\nseverity = \"destructive\"\napprovers = 2\n")
+    rid = file_on(a, "rm -rf src", workspace)
+    add_approver("alice", SECRET_A, a, tmp_path)
+    add_approver("bob", SECRET_B, b, tmp_path, by=("alice", SECRET_A))
+
+    p = cli(["approve", rid, "--as", "alice"], a, fd_secret=SECRET_A)
+    assert p.returncode == 0 and "1 more distinct approver" in p.stdout, p.stderr
+    assert verdict(run_hook("claude-code", claude_bypass("rm -rf src", workspace), a)[1]) == "deny"
+    p = cli(["approve", rid, "--as", "alice"], b, fd_secret=SECRET_A)  # alice again, from the other machine
+    assert p.returncode == 1 and "already approved" in p.stderr
+    p = cli(["approve", rid, "--as", "bob"], b, fd_secret=SECRET_A)  # bob's name with alice's secret
+    assert p.returncode == 1 and "wrong secret" in p.stderr
+    assert verdict(run_hook("claude-code", claude_bypass("rm -rf src", workspace), a)[1]) == "deny"
+    p = cli(["approve", rid, "--as", "bob"], b, fd_secret=SECRET_B)
+    assert p.returncode == 0 and "by alice, bob" in p.stdout, p.stderr
+    assert verdict(run_hook("claude-code", claude_bypass("rm -rf src", workspace), a)[1]) == "allow"
+
+
+def test_votes_cast_at_the_same_moment_from_two_machines_both_count(machines, workspace, tmp_path):
+    """Two approvers voting at once must not each see one vote and leave the request pending."""
+    a, b, _ = machines
+    write_policy(a, "[[approvals.require]]\nseverity = \"destructive\"\napprovers = 2\n")
+    from interlock.approvals.store import open_store
+
+    for cmd in ("rm -rf src", "rm -rf src/lib", "rm -rf README.md"):
+        rid = file_on(a, cmd, workspace)
+        start = threading.Barrier(2)
+
+        def vote(env, who):
+            store = open_store(env)
+            start.wait()
+            store.approve(rid, who, "test")
+
+        ts = [threading.Thread(target=vote, args=(a, "alice")), threading.Thread(target=vote, args=(b, "bob"))]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        req = open_store(a).get(rid)
+        assert req.state == "approved" and sorted(req.approvers) == ["alice", "bob"]
+
+
+def test_a_hook_waiting_on_machine_a_is_woken_by_an_approval_on_machine_b(machines, workspace, tmp_path):
+    a, b, _ = machines
+    write_policy(a, "[approvals]\nwait_seconds = 20\n")
+    add_approver("alice", SECRET_A, b, tmp_path)
+    payload = tmp_path / "payload.json"
+    payload.write_text(json.dumps(codex("rm -rf src", workspace)))
+    hook = subprocess.Popen(interlock_exe() + ["hook", "codex"], env=a, stdin=open(payload, "rb"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    rid = None
+    for _ in range(100):
+        listed = json.loads(cli(["approvals", "--json"], b).stdout or "[]")
+        if listed:
+            rid = listed[0]["id"]
+            break
+        time.sleep(0.1)
+    assert rid and hook.poll() is None
+    t = time.monotonic()
+    assert cli(["approve", rid], b, fd_secret=SECRET_A).returncode == 0
+    out, err = hook.communicate(timeout=30)
+    assert hook.returncode == 0 and out.strip() == b"", (out, err)  # allowed
+    assert time.monotonic() - t < 5  # NOTIFY (or the 1 s re-check), not the 20 s timeout
+
+
+# --- one dashboard for every machine --------------------------------------------------------------------
+
+def test_one_dashboard_lists_and_decides_requests_from_both_machines(machines, workspace, tmp_path):
+    pytest.importorskip("starlette")
+    pytest.importorskip("uvicorn")
+    from test_dashboard import Client
+
+    a, b, _ = machines
+    rid_a = file_on(a, "rm -rf src", workspace)
+    code, out, _ = run_hook("codex", codex("rm -rf README.md", workspace), b)
+    rid_b = ID.findall(reason(out))[0]
+    add_approver("alice", SECRET_A, a, tmp_path)
+
+    c = tmp_path / "state-c"  # the dashboard runs on a third machine
+    c.mkdir(mode=0o700)
+    (c / "pgpass").write_text((tmp_path / "state-a" / "pgpass").read_text())
+    (c / "pgpass").chmod(0o600)
+    dash_env = dict(a, INTERLOCK_HOME=str(c))
+    p = subprocess.Popen(interlock_exe() + ["serve", "--port", "0"], env=dash_env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        m = re.search(r"http://127\.0\.0\.1:\d+/", p.stdout.readline())
+        assert m, p.stderr.read()
+        url = m.group(0).rstrip("/")
+        client = Client(url)
+        for _ in range(100):
+            try:
+                status, body, headers = client.login("alice", SECRET_A)  # shared approvers: alice exists here
+                break
+            except OSError:
+                time.sleep(0.05)
+        assert status == 303, body
+        csrf = client.csrf("/")
+        status, body, _ = client.call("GET", "/api/pending", headers={"Accept": "application/json"})
+        assert status == 200, body
+        assert {rid_a, rid_b} <= set(re.findall(r"apr-[2-9a-z]{6}", body))
+        status, body, _ = client.call("POST", f"/api/approvals/{rid_b}/approve", json_body={"scope": "once"},
+                                      headers={"X-CSRF-Token": csrf, "Origin": url})
+        assert status == 200, body
+    finally:
+        p.terminate()
+        p.wait(timeout=10)
+    assert run_hook("codex", codex("rm -rf README.md", workspace), b)[1] is None  # B's agent: allowed once
+    assert verdict(run_hook("claude-code", claude_bypass("rm -rf src", workspace), a)[1]) == "deny"  # A: pending
+
+
+# --- one audit chain -------------------------------------------------------------------------------------
+
+def test_shared_audit_chain_verifies_on_every_machine_and_tampering_is_detected(pg, machines, workspace, tmp_path):
+    a, b, db = machines
+    rid = file_on(a, "rm -rf src", workspace)
+    add_approver("alice", SECRET_A, b, tmp_path)
+    assert cli(["approve", rid], b, fd_secret=SECRET_A).returncode == 0
+    assert run_hook("claude-code", claude_bypass("rm -rf src", workspace), a)[1] is None
+    assert run_hook("codex", codex("ls -la", workspace), b)[1] is None  # allowed decisions are logged too
+
+    for m in (a, b):
+        p = cli(["log", "--verify"], m)
+        assert p.returncode == 0 and "chain intact" in p.stdout, p.stdout
+        assert PG_PASSWORD not in p.stdout + p.stderr
+    n = int(re.search(r"OK: (\d+) records", cli(["log", "--verify"], a).stdout).group(1))
+    agents = {r["agent"] for r in json.loads("[" + ",".join(cli(["log", "--json", "--limit", "100"], a).stdout
+                                                             .splitlines()) + "]")}
+    assert {"claude-code", "codex", "human"} <= agents  # both machines' hooks and the approver, one chain
+    assert not os.path.exists(os.path.join(a["INTERLOCK_HOME"], "audit.db"))  # nothing went to a local log
+
+    import psycopg
+
+    with pg.connect(db, autocommit=True) as con:
+        for sql in ("UPDATE interlock.audit_records SET decision = 'allow' WHERE seq = 1",
+                    "DELETE FROM interlock.audit_records WHERE seq = 2",
+                    "TRUNCATE interlock.audit_records"):
+            with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+                con.execute(sql)
+        # a superuser can switch the trigger off: the chain still tells
+        con.execute("ALTER TABLE interlock.audit_records DISABLE TRIGGER USER")
+        con.execute("UPDATE interlock.audit_records SET decision = 'allow' WHERE seq = 2")
+        con.execute("ALTER TABLE interlock.audit_records ENABLE TRIGGER USER")
+    p = cli(["log", "--verify"], b)
+    assert p.returncode == 1 and "record 2: content was edited" in p.stdout, p.stdout
+
+    # a consistent rewrite of the newest records (re-hashed) is caught by the machines' own heads
+    from interlock.audit import GENESIS, record_hash
+
+    with pg.connect(db, autocommit=True) as con:
+        con.execute("ALTER TABLE interlock.audit_records DISABLE TRIGGER USER")
+        cols = [c.name for c in con.execute("SELECT * FROM interlock.audit_records LIMIT 0").description]
+        rows = [dict(zip(cols, r)) for r in con.execute("SELECT * FROM interlock.audit_records ORDER BY seq")]
+        con.execute("DELETE FROM interlock.audit_records WHERE seq >= %s", (n - 1,))
+        prev = GENESIS
+        for r in rows[:n - 2]:  # re-chain what is left, as a forger would
+            r["prev_hash"] = prev
+            r["hash"] = record_hash(r)
+            prev = r["hash"]
+            con.execute("UPDATE interlock.audit_records SET prev_hash = %s, hash = %s, decision = %s WHERE seq = %s",
+                        (r["prev_hash"], r["hash"], r["decision"], r["seq"]))
+        con.execute("ALTER TABLE interlock.audit_records ENABLE TRIGGER USER")
+    from interlock.audit import check_chain
+
+    assert check_chain(rows[:n - 2])[0]  # the forged chain is internally consistent ...
+    p = cli(["log", "--verify"], b)
+    assert p.returncode == 1 and "newest records deleted" in p.stdout, p.stdout  # ... but B wrote more
+
+
+def test_concurrent_appends_from_many_processes_keep_one_chain(machines):
+    a, b, _ = machines
+    code = ("import sys; from interlock.audit import open_log; from interlock.actions import Decision\n"
+            "log = open_log(sys.argv[1])\n"
+            "for i in range(15): log.append(action=f'echo {i}', decision=Decision('allow', 'read', [], ['ok']))\n")
+    import sys
+
+    procs = [subprocess.Popen([sys.executable, "-c", code, m["INTERLOCK_HOME"]], env=m)
+             for m in (a, b, a, b, a, b)]
+    assert [p.wait(timeout=120) for p in procs] == [0] * 6
+    p = cli(["log", "--verify"], a)
+    assert p.returncode == 0 and "OK: 90 records" in p.stdout, p.stdout
+
+
+# --- failing closed ---------------------------------------------------------------------------------------
+
+def test_store_down_fails_closed_and_never_shows_the_password(pg, machines, workspace, tmp_path):
+    a, _, db = machines
+    down = dict(a, INTERLOCK_STORE=f"postgresql://postgres:{PG_PASSWORD}@127.0.0.1:{free_port()}/{db}")
+    t = time.monotonic()
+    code, out, err = run_hook("claude-code", claude_bypass("rm -rf src", workspace), down)
+    assert verdict(out) == "ask" and "approval request not filed" in reason(out), out  # its own dialog, as on SQLite
+    assert "shared store postgresql://postgres:[REDACTED]@127.0.0.1" in reason(out)
+    code, out2, err2 = run_hook("claude-code", claude("rm -rf src", workspace), down)
+    assert verdict(out2) == "ask" and "approval request not filed" in reason(out2)
+    code, out3, err3 = run_hook("codex", codex("rm -rf src", workspace), down)
+    assert out3["hookSpecificOutput"]["permissionDecision"] == "deny"
+    assert time.monotonic() - t < 30
+    # a harmless command still runs; its record is kept on this machine, saying the shared log failed
+    code, out4, err4 = run_hook("codex", codex("ls", workspace), down)
+    assert out4 is None
+    from interlock.audit import AuditLog
+
+    local = AuditLog(a["INTERLOCK_HOME"]).records(limit=10)
+    assert local and all("shared_log_error" in (r["extra"] or "") for r in local)
+    for p in (cli(["approvals"], down), cli(["approve", "apr-2345ab"], down, fd_secret=SECRET_A),
+              cli(["log", "--verify"], down)):
+        assert p.returncode == 1 and "Traceback" not in p.stderr, (p.stdout, p.stderr)
+        assert "postgresql://postgres:[REDACTED]@" in p.stdout + p.stderr
+    everything = json.dumps([out, out2, out3]) + err + err2 + err3 + err4
+    for d in os.listdir(a["INTERLOCK_HOME"]):
+        if d.startswith("audit") and os.path.isfile(os.path.join(a["INTERLOCK_HOME"], d)):
+            everything += open(os.path.join(a["INTERLOCK_HOME"], d), "rb").read().decode("latin-1")
+    assert PG_PASSWORD not in everything
+
+    # a wrong password is refused as clearly
+    bad = dict(a, INTERLOCK_STORE=f"postgresql://postgres:wrong-pw-123@127.0.0.1:{pg.port}/{db}",
+               INTERLOCK_HOME=str(tmp_path / "state-nopass"))
+    code, out, _ = run_hook("claude-code", claude_bypass("rm -rf src", workspace), bad)
+    assert verdict(out) == "ask" and "password authentication failed" in reason(out)
+    assert "wrong-pw-123" not in json.dumps(out)
+
+
+def test_the_agent_cannot_read_the_store_password_or_run_approve(machines, workspace, tmp_path):
+    a, _, _ = machines
+    rid = file_on(a, "rm -rf src", workspace)
+    pgpass = os.path.join(a["INTERLOCK_HOME"], "pgpass")
+    for cmd in (f"cat {pgpass}", "cat $INTERLOCK_HOME/pgpass", f"cp {pgpass} /tmp/x",
+                f"interlock approve {rid} --as alice", f"interlock approvers add mallory"):
+        code, out, _ = run_hook("claude-code", claude_bypass(cmd, workspace), a)
+        assert verdict(out) == "deny" and "interlock." in reason(out), cmd
+    code, out, _ = run_hook("claude-code", {"hook_event_name": "PreToolUse", "tool_name": "Read", "cwd": workspace,
+                                            "tool_input": {"file_path": pgpass}}, a)
+    assert verdict(out) == "deny" and "interlock.approvals-store" in reason(out)
