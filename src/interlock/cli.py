@@ -101,6 +101,8 @@ def _cli(argv) -> int:
             i.add_argument("--no-backstop", action="store_true",
                            help="skip the Claude Code permissions.deny rules and the Codex .rules file that "
                                 "back the hook up when it cannot run")
+            i.add_argument("--mcp", action="store_true", help="also route the agents' stdio MCP servers "
+                           "(.mcp.json, .cursor/mcp.json) through `interlock mcp-proxy`; uninstall restores them")
 
     sec = sub.add_parser("secrets", help="find stray credentials: interlock secrets scan [PATH...] (--help for more)",
                          add_help=False)

@@ -571,6 +571,12 @@ def run(args, remove: bool) -> int:
             print(f"  {label}: {'removed Interlock' if remove else 'installed the hook' + extra}")
         if not remove and a.note and a.note not in notes:
             notes.append(a.note)
+    if remove or getattr(args, "mcp", False):  # stdio MCP servers through `interlock mcp-proxy`
+        from .gateways import mcp_config
+
+        n = mcp_config.apply(agents, root, home, user, base_cmd, remove, args.dry_run, manifest)
+        changed += n
+        manifest_changed = manifest_changed or bool(n)
     _remove_empty_dirs()
     if manifest_changed and not args.dry_run:
         _write_manifest(manifest)

@@ -1,0 +1,134 @@
+"""``interlock init --mcp`` / ``uninstall``: route agents' stdio MCP servers through ``interlock mcp-proxy``.
+
+Each stdio entry of ``mcpServers`` (Claude Code ``.mcp.json`` / ``~/.claude.json``, Cursor
+``.cursor/mcp.json`` / ``~/.cursor/mcp.json``) becomes ``interlock mcp-proxy --name NAME --
+COMMAND ARGS...`` with every other key (env, cwd, type...) kept.  HTTP/SSE entries (``url``)
+are left alone: the proxy speaks stdio.  Idempotent: a wrapped entry is not wrapped again.
+The original entry, and the file's text, are kept in Interlock's install manifest so that
+``uninstall`` puts back exactly what was there; without the manifest the original command is
+still read back from the wrapped one.  Stdlib only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+
+#: agent -> (project file, user file)
+FILES = {"claude-code": (".mcp.json", ".claude.json"), "cursor": (".cursor/mcp.json", ".cursor/mcp.json")}
+SUBCOMMAND = "mcp-proxy"
+
+
+def config_paths(agents, root, home, user) -> list:
+    out = []
+    for a in agents:
+        if a in FILES:
+            rel = FILES[a][1 if user else 0]
+            p = os.path.join(home if user else root, rel)
+            if p not in out:
+                out.append(p)
+    return out
+
+
+def is_wrapped(entry) -> bool:
+    args = entry.get("args") if isinstance(entry, dict) else None
+    return isinstance(args, list) and SUBCOMMAND in args and "--" in args[args.index(SUBCOMMAND):]
+
+
+def wrap_entry(name, entry, base_cmd):
+    """The proxied entry, or None when it is not a stdio server (or is already wrapped)."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("command"), str) or not entry["command"]:
+        return None
+    if entry.get("type") not in (None, "stdio") or "url" in entry or is_wrapped(entry):
+        return None
+    args = entry.get("args") if isinstance(entry.get("args"), list) else []
+    base = shlex.split(base_cmd)
+    new = {}
+    for k, v in entry.items():  # same keys, same order
+        new[k] = v
+    new["command"] = base[0]
+    new["args"] = base[1:] + [SUBCOMMAND, "--name", str(name), "--", entry["command"]] + [str(a) for a in args]
+    return new
+
+
+def unwrap_entry(entry, original=None):
+    if not is_wrapped(entry):
+        return entry
+    if original is not None and wrap_entry_like(original, entry):
+        return original
+    args = entry["args"]
+    rest = args[args.index("--", args.index(SUBCOMMAND)) + 1:]
+    if not rest:
+        return entry
+    out = {}
+    for k, v in entry.items():
+        out[k] = v
+    out["command"] = rest[0]
+    out["args"] = rest[1:]
+    return out
+
+
+def wrap_entry_like(original, wrapped) -> bool:
+    """Whether ``wrapped`` is ``original`` as init wrapped it, unchanged since (any base command)."""
+    args = wrapped.get("args") or []
+    rest = args[args.index("--", args.index(SUBCOMMAND)) + 1:]
+    same_cmd = rest == [original.get("command")] + list(original.get("args") or [])
+    others = {k: v for k, v in wrapped.items() if k not in ("command", "args")}
+    return same_cmd and others == {k: v for k, v in original.items() if k not in ("command", "args")}
+
+
+def apply(agents, root, home, user, base_cmd, remove, dry_run, manifest) -> int:
+    """Rewrite (or restore) every MCP config of ``agents``; returns how many files changed."""
+    from .. import install as I
+
+    record = manifest.setdefault("mcp", {})  # path -> {"text": original file text, "servers": {name: entry}}
+    changed = 0
+    for path in config_paths(agents, root, home, user):
+        data, old_text = I._load(path)
+        if data is None:
+            continue
+        servers = data.get("mcpServers")
+        if not isinstance(servers, dict):
+            continue
+        rec = record.get(path) or {}
+        new_servers = {}
+        touched = []
+        for name, entry in servers.items():
+            if remove:
+                orig = (rec.get("servers") or {}).get(name)
+                e = unwrap_entry(entry, orig)
+            else:
+                e = wrap_entry(name, entry, base_cmd) or entry
+            if e is not entry:
+                touched.append(name)
+            new_servers[name] = e
+        label = I._short(path, home, root)
+        if not touched:
+            print(f"  mcp          {label}: {'no proxied MCP server' if remove else 'every stdio MCP server already goes through interlock mcp-proxy'}")
+            continue
+        new = {k: (new_servers if k == "mcpServers" else v) for k, v in data.items()}
+        new_text = json.dumps(new, indent=2) + "\n"
+        if remove and rec.get("text") is not None:
+            try:
+                if json.loads(rec["text"]) == new:
+                    new_text = rec["text"]  # byte for byte what was there before init
+            except ValueError:
+                pass
+        changed += 1
+        if dry_run:
+            I._diff(path, old_text, new_text)
+            continue
+        I._atomic_write(path, new_text)
+        if remove:
+            record.pop(path, None)
+        else:
+            if path not in record:
+                record[path] = {"text": old_text, "servers": {}}
+            for n in touched:
+                record[path]["servers"].setdefault(n, servers[n])
+        verb = "restored" if remove else "now through interlock mcp-proxy"
+        print(f"  mcp          {label}: {', '.join(touched)} {verb}")
+    if not record:
+        manifest.pop("mcp", None)
+    return changed
