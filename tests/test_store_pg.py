@@ -296,6 +296,12 @@ def test_one_dashboard_lists_and_decides_requests_from_both_machines(machines, w
     finally:
         p.terminate()
         p.wait(timeout=10)
+    from interlock.approvals.store import open_store
+    from interlock.approvals.web import audit_trail
+
+    trail = audit_trail(str(c), open_store(dash_env).get(rid_b), dash_env)  # the request page's trail
+    assert [(t["event"], t["approver"], t["channel"]) for t in trail if t["event"] in ("create", "approve")] == \
+        [("create", None, "out-of-band"), ("approve", "alice", "web")]
     assert run_hook("codex", codex("rm -rf README.md", workspace), b)[1] is None  # B's agent: allowed once
     assert verdict(run_hook("claude-code", claude_bypass("rm -rf src", workspace), a)[1]) == "deny"  # A: pending
 
@@ -422,3 +428,19 @@ def test_the_agent_cannot_read_the_store_password_or_run_approve(machines, works
     code, out, _ = run_hook("claude-code", {"hook_event_name": "PreToolUse", "tool_name": "Read", "cwd": workspace,
                                             "tool_input": {"file_path": pgpass}}, a)
     assert verdict(out) == "deny" and "interlock.approvals-store" in reason(out)
+
+
+def test_the_default_hook_never_imports_psycopg(env, workspace):
+    """SQLite (no INTERLOCK_STORE) keeps the hook's import path lean, on allow and on ask."""
+    import sys
+
+    code = ("import io, sys\n"
+            "from interlock.adapters import run_hook\n"
+            "for cmd in ('ls', 'rm -rf src'):\n"
+            "    payload = ('{\"hook_event_name\": \"PreToolUse\", \"tool_name\": \"Bash\", \"cwd\": \"%s\", '\n"
+            "               '\"tool_input\": {\"command\": \"' + cmd + '\"}}')\n"
+            "    run_hook('codex', io.BytesIO(payload.encode()), io.StringIO())\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('psycopg', 'interlock.approvals.store_pg'))))\n"
+            % workspace)
+    p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and p.stdout.strip() == "[]", (p.stdout, p.stderr)

@@ -282,9 +282,9 @@ class PostgresStore(ApprovalStore):
                    "reasons": json.dumps(redact(decision.reasons), ensure_ascii=False),
                    "environment": env_, "target": redact(str(target)) if target else None,
                    "required": int(required), "uses": 0}
-            cols = ",".join(row) + ",id"
+            cols, marks = ",".join(row) + ",id", ",".join(["%s"] * (len(row) + 1))
             for _ in range(8):
-                cur = con.execute(f"INSERT INTO interlock.requests ({cols}) VALUES ({','.join(['%s'] * (len(row) + 1))}) "
+                cur = con.execute(f"INSERT INTO interlock.requests ({cols}) VALUES ({marks}) "
                                   "ON CONFLICT (id) DO NOTHING RETURNING id", list(row.values()) + [new_id()])
                 got = cur.fetchone()
                 if got:
@@ -536,6 +536,19 @@ class PostgresAuditLog:
             cur = self._con().execute(q, args)
             names = [c.name for c in cur.description]
             return [dict(zip(names, r)) for r in cur.fetchall()][::-1]
+        except psycopg.Error as e:
+            raise _wrap(self.spec, e) from None
+
+    def trail(self, request_id, limit=500):
+        """(seq, ts, agent, decision, severity, reasons, extra, tool) of the records naming one request
+        (the dashboard's audit trail), oldest first."""
+        import psycopg
+
+        try:
+            return self._con().execute(
+                "SELECT seq, ts, agent, decision, severity, reasons, extra, tool FROM interlock.audit_records "
+                "WHERE extra LIKE %s OR reasons LIKE %s ORDER BY seq LIMIT %s",
+                (f'%"id": "{request_id}"%', f"%{request_id}%", limit)).fetchall()  # ids: [a-z0-9-] only
         except psycopg.Error as e:
             raise _wrap(self.spec, e) from None
 

@@ -211,13 +211,19 @@ class Throttle:
             self.keys.pop(k, None)
 
 
-def audit_trail(state_dir: str, req) -> list[dict]:
+def audit_trail(state_dir: str, req, env=None) -> list[dict]:
     """The audit records about one request: its approval events and the hook's decisions that
     named it (filed, still pending, allowed by it), oldest first (read-only)."""
     import sqlite3
 
-    from ..audit import db_path
+    from ..audit import AuditLog, db_path, open_log
 
+    log = open_log(state_dir, env)
+    if not isinstance(log, AuditLog):  # team mode: the shared chain
+        try:
+            return _trail_rows(req, log.trail(req.id))
+        except Exception:
+            return []
     p = db_path(state_dir)
     if not os.path.exists(p):
         return []
@@ -226,20 +232,24 @@ def audit_trail(state_dir: str, req) -> list[dict]:
         cur = con.execute("SELECT seq, ts, agent, decision, severity, reasons, extra, tool FROM records "
                           "WHERE extra LIKE ? OR reasons LIKE ? ORDER BY seq LIMIT 500",
                           (f'%"id": "{req.id}"%', f"%{req.id}%"))  # ids are [a-z0-9-]: no LIKE wildcards
-        out = []
-        for seq, ts, agent, decision, severity, reasons, extra, tool in cur:
-            ap = (json.loads(extra) if extra else {}).get("approval") or {}
-            if ap and ap.get("id") not in (None, req.id):
-                continue
-            rs = json.loads(reasons or "[]")
-            out.append({"seq": seq, "ts": ts, "event": ap.get("event") or f"hook: {decision}",
-                        "approver": ap.get("approver"), "channel": ap.get("channel") or tool,
-                        "decision": decision, "note": ap.get("note") or (rs[0] if rs else ""), "agent": agent})
-        return out
+        return _trail_rows(req, cur)
     except sqlite3.Error:
         return []
     finally:
         con.close()
+
+
+def _trail_rows(req, rows) -> list[dict]:
+    out = []
+    for seq, ts, agent, decision, severity, reasons, extra, tool in rows:
+        ap = (json.loads(extra) if extra else {}).get("approval") or {}
+        if ap and ap.get("id") not in (None, req.id):
+            continue
+        rs = json.loads(reasons or "[]")
+        out.append({"seq": seq, "ts": ts, "event": ap.get("event") or f"hook: {decision}",
+                    "approver": ap.get("approver"), "channel": ap.get("channel") or tool,
+                    "decision": decision, "note": ap.get("note") or (rs[0] if rs else ""), "agent": agent})
+    return out
 
 
 def impact_of(req) -> list[str]:
@@ -336,14 +346,14 @@ def create_app(env=None, extra_hosts=()):
 
     def audit(event, approver, note, decision="deny", client=None):
         from ..actions import Decision
-        from ..audit import AuditLog
+        from ..audit import open_log
 
         reason = f"dashboard {event}" + (f": {approver}" if approver else "") + (f" ({note})" if note else "")
-        AuditLog(sdir).append(action=f"interlock serve: {event}", decision=Decision(decision, "credential", [],
-                                                                                    [reason]),
-                              agent="human", tool="interlock-serve",
-                              extra={"approval": {"event": event, "approver": approver, "channel": "web",
-                                                  "note": note, "client": client}})
+        open_log(sdir, env).append(action=f"interlock serve: {event}",
+                                   decision=Decision(decision, "credential", [], [reason]),
+                                   agent="human", tool="interlock-serve",
+                                   extra={"approval": {"event": event, "approver": approver, "channel": "web",
+                                                       "note": note, "client": client}})
 
     async def form_of(request):
         if wants_json(request):
@@ -464,7 +474,8 @@ def create_app(env=None, extra_hosts=()):
 
     def detail_ctx(req):
         s = settings(load(req.workspace, env))
-        return {"req": req, "trail": audit_trail(sdir, req), "impact": impact_of(req), "scopes": scopes_for(req, s)}
+        return {"req": req, "trail": audit_trail(sdir, req, env), "impact": impact_of(req),
+                "scopes": scopes_for(req, s)}
 
     async def detail_page(request):
         sess, redirect = logged_in(request)
