@@ -4,6 +4,7 @@ Layout:
 
 * ``store``     — where requests live (``ApprovalStore`` interface; SQLite by default,
                   ``$INTERLOCK_HOME/approvals.db``; ``INTERLOCK_STORE`` picks another backend)
+* ``store_pg``  — team mode: requests, approvers and the audit chain on a shared PostgreSQL
 * ``approvers`` — named approvers and their secrets (scrypt hashes), checked by every channel
 * ``hook``      — what the agent hook does with an ``ask`` or approvable ``deny``
 * ``cli``       — ``interlock approvals | approve | reject | approvers``
