@@ -419,3 +419,18 @@ def test_uninstall_without_the_manifest_still_restores_the_command(env, workspac
     os.remove(os.path.join(env["INTERLOCK_HOME"], "installed.json"))
     assert _cli(["uninstall", "--agent", "claude-code"], env, workspace).returncode == 0
     assert json.load(open(claude)) == orig
+
+
+def test_a_token_in_the_arguments_is_refused_and_never_logged(env, workspace, db):
+    token = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+
+    async def go():
+        async with Client(rental(env, workspace, db), mode="legacy") as c:
+            return await c.call_tool("run_sql", {"sql": f"INSERT INTO bookings (customer) VALUES ('{token}')"})
+
+    r = run(go)
+    assert r.is_error and token not in text(r)
+    assert rows(db) == 5
+    recs = audit(env)
+    assert recs and recs[-1]["decision"] == "deny"
+    assert all(token not in json.dumps(x) for x in recs)
