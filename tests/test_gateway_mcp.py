@@ -434,3 +434,21 @@ def test_a_token_in_the_arguments_is_refused_and_never_logged(env, workspace, db
     recs = audit(env)
     assert recs and recs[-1]["decision"] == "deny"
     assert all(token not in json.dumps(x) for x in recs)
+
+
+def test_the_proxy_exits_with_status_1_when_the_server_dies_even_if_the_client_stays(env, workspace, db):
+    p = _raw_proxy(env, workspace, db)
+    try:
+        _send(p, {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}})
+        p.stdin.write(b'{"jsonrpc": "2.0", "method": "notifications/initialized"}\n')
+        r = _send(p, {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                      "params": {"name": "report", "arguments": {"kind": "crash"}}})
+        assert r["id"] == 2 and r["result"]["isError"] is True
+        assert "exited before answering" in r["result"]["content"][0]["text"]
+        assert p.wait(timeout=15) == 1  # stdin still open: the proxy does not hang on it
+        assert b"exited" in p.stderr.read()
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
