@@ -1,0 +1,145 @@
+"""PostgreSQL gateway overhead: pgbench through ``interlock gateway postgres`` vs straight to the
+database, same run, same machine, same throwaway server.
+
+    python bench/gateway_pg.py [--seconds 10] [--clients 8] [--scale 10] [--copy-mb 1024] [--write-docs]
+
+Prints a markdown table (throughput ratio, p50/p99 latency and what the gateway adds) and, with
+``--write-docs``, puts it into docs/gateways.md between the benchmark markers.
+``--copy-mb`` also times a COPY FROM STDIN of that many MB through the gateway and direct.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+sys.path.insert(0, os.path.join(ROOT, "src"))
+PW = "bench-upstream-pw"
+
+
+def pgbench(env, args, seconds, clients, log_dir):
+    for f in os.listdir(log_dir):
+        os.unlink(os.path.join(log_dir, f))
+    r = subprocess.run(["pgbench", *args, "-T", str(seconds), "-c", str(clients), "-j", str(min(clients, 4)),
+                        "-l", "--log-prefix", os.path.join(log_dir, "tx"), "-n"],
+                       env=env, capture_output=True, text=True, timeout=seconds + 120)
+    if r.returncode != 0:
+        raise SystemExit(f"pgbench {' '.join(args)} failed: {r.stderr[-1500:]}")
+    tps = float(re.search(r"tps = ([\d.]+)", r.stdout).group(1))
+    lat = []
+    for f in os.listdir(log_dir):
+        with open(os.path.join(log_dir, f)) as fh:
+            for line in fh:
+                parts = line.split()
+                if len(parts) >= 3:
+                    lat.append(int(parts[2]))  # microseconds
+    lat.sort()
+
+    def pct(p):
+        return lat[min(len(lat) - 1, int(p * len(lat)))] / 1000.0 if lat else float("nan")
+    return tps, pct(0.50), pct(0.99)
+
+
+def copy_mb(port, mb, user, password):
+    import psycopg
+
+    row = ("y" * 999 + "\n").encode()
+    chunk = row * 1024
+    n = max(1, mb * 1024 * 1024 // len(chunk))
+    with psycopg.connect(host="127.0.0.1", port=port, dbname="bench", user=user, password=password,
+                         autocommit=True) as c:
+        name = f"copy_{port}_{time.time_ns()}"
+        c.execute(f"CREATE UNLOGGED TABLE {name} (line text)")
+        t = time.perf_counter()
+        with c.cursor().copy(f"COPY {name} (line) FROM STDIN") as cp:
+            for _ in range(n):
+                cp.write(chunk)
+        return time.perf_counter() - t, n * len(chunk) / 1e6
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--scale", type=int, default=10)
+    ap.add_argument("--copy-mb", type=int, default=0)
+    ap.add_argument("--write-docs", action="store_true")
+    a = ap.parse_args(argv)
+    from servers import PostgresServer, free_port
+
+    pg = PostgresServer(PW).start()
+    work = tempfile.mkdtemp(prefix="interlock-gwbench-")
+    gw = None
+    try:
+        pg.create_db("bench")
+        home = os.path.join(work, "home")
+        os.makedirs(os.path.join(home, ".config", "interlock"))
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("INTERLOCK_", "PG", "XDG_"))}
+        env.update(HOME=home, INTERLOCK_HOME=os.path.join(work, "state"), XDG_CONFIG_HOME=os.path.join(home, ".config"),
+                   INTERLOCK_VAULT_BACKEND="file", PYTHONPATH=os.path.join(ROOT, "src"))
+        with open(os.path.join(home, ".config", "interlock", "policy.toml"), "w") as f:
+            f.write(f'[databases.bench]\nurl = "postgresql://postgres@127.0.0.1:{pg.port}/bench"\n'
+                    f'password_vault = "bench-db"\n')
+        from interlock.vault import Vault
+
+        Vault(env).add("bench-db", PW)
+        direct = dict(env, PGHOST="127.0.0.1", PGPORT=str(pg.port), PGUSER="postgres", PGPASSWORD=PW,
+                      PGDATABASE="bench")
+        subprocess.run(["pgbench", "-i", "-q", "-s", str(a.scale)], env=direct, check=True, capture_output=True)
+        port = free_port()
+        gw = subprocess.Popen([sys.executable, "-m", "interlock", "gateway", "postgres", "--listen",
+                               f"127.0.0.1:{port}", "--upstream", "bench"], env=env, cwd=work,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(1.5)
+        through = dict(env, PGHOST="127.0.0.1", PGPORT=str(port), PGUSER="agent", PGDATABASE="bench")
+        logs = os.path.join(work, "logs")
+        os.makedirs(logs)
+        rows = []
+        for label, args in (("select-only (-S)", ["-S"]), ("select-only, prepared (-S -M prepared)",
+                                                          ["-S", "-M", "prepared"]),
+                            ("TPC-B-like (default)", [])):
+            pgbench(direct, args, 2, a.clients, logs)    # warm both paths (and the gateway's caches)
+            pgbench(through, args, 2, a.clients, logs)
+            d = pgbench(direct, args, a.seconds, a.clients, logs)
+            g = pgbench(through, args, a.seconds, a.clients, logs)
+            rows.append((label, d, g))
+        lines = [f"pgbench, {a.clients} clients, {a.seconds} s each, scale {a.scale}; {platform.machine()}, "
+                 f"{os.cpu_count()} CPUs, PostgreSQL and the gateway on the same machine.", "",
+                 "| workload | direct tps | gateway tps | ratio | p50 direct → gateway (ms) | "
+                 "p99 direct → gateway (ms) | added p50 / p99 (ms) |",
+                 "|---|---:|---:|---:|---:|---:|---:|"]
+        for label, d, g in rows:
+            lines.append(f"| {label} | {d[0]:,.0f} | {g[0]:,.0f} | {g[0] / d[0]:.2f} | {d[1]:.2f} → {g[1]:.2f} | "
+                         f"{d[2]:.2f} → {g[2]:.2f} | {g[1] - d[1]:+.2f} / {g[2] - d[2]:+.2f} |")
+        if a.copy_mb:
+            td, mb = copy_mb(pg.port, a.copy_mb, "postgres", PW)
+            tg, _ = copy_mb(port, a.copy_mb, "agent", None)
+            lines += ["", f"COPY FROM STDIN of {mb:,.0f} MB: direct {td:.1f} s ({mb / td:,.0f} MB/s), "
+                          f"through the gateway {tg:.1f} s ({mb / tg:,.0f} MB/s); gateway memory stays flat "
+                          "(CopyData is streamed)."]
+        table = "\n".join(lines)
+        print(table)
+        if a.write_docs:
+            path = os.path.join(ROOT, "docs", "gateways.md")
+            text = open(path).read()
+            start, end = "<!-- bench:gateway_pg -->", "<!-- /bench:gateway_pg -->"
+            text = re.sub(re.escape(start) + ".*?" + re.escape(end), start + "\n" + table + "\n" + end, text,
+                          flags=re.S)
+            open(path, "w").write(text)
+    finally:
+        if gw is not None:
+            gw.terminate()
+            gw.wait(10)
+        pg.stop()
+
+
+if __name__ == "__main__":
+    main()
