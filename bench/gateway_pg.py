@@ -123,8 +123,8 @@ def main(argv=None):
             td, mb = copy_mb(pg.port, a.copy_mb, "postgres", PW)
             tg, _ = copy_mb(port, a.copy_mb, "agent", None)
             lines += ["", f"COPY FROM STDIN of {mb:,.0f} MB: direct {td:.1f} s ({mb / td:,.0f} MB/s), "
-                          f"through the gateway {tg:.1f} s ({mb / tg:,.0f} MB/s); gateway memory stays flat "
-                          "(CopyData is streamed)."]
+                          f"through the gateway {tg:.1f} s ({mb / tg:,.0f} MB/s) (CopyData is streamed, "
+                          "never buffered whole)."]
         table = "\n".join(lines)
         print(table)
         if a.write_docs:
