@@ -166,6 +166,9 @@ def test_every_decision_is_audited(workspace, env):
     recs = AuditLog(env["INTERLOCK_HOME"]).records()
     assert [approval_event(r)["event"] for r in recs if approval_event(r)] == ["create"]  # the ask filed a request
     recs = [r for r in recs if not approval_event(r)]
+    snaps = [r for r in recs if json.loads(r["extra"] or "{}").get("event") == "snapshot"]
+    assert len(snaps) == 1 and "src" in snaps[0]["action"]  # the ask kept a copy of src/ first
+    recs = [r for r in recs if r not in snaps]
     assert [r["decision"] for r in recs] == ["allow", "ask", "deny"]
     assert recs[2]["agent"] == "claude-code" and recs[2]["session"] == "sess-1"
     assert json.loads(recs[2]["rules"]) == ["fs.delete-home"]

@@ -213,11 +213,10 @@ def decide(findings, policy) -> Decision:
             verdict = d
         if d != ALLOW:
             blocking.append(f)
+            _redact_finding(f)  # shown to the agent and the user: never with a secret in them
             reasons.append(_reason(f, d, override))
             if override is None:
                 hints.append(_hint(f))
-    for f in blocking:  # shown to the agent and the user: never with a secret in them
-        _redact_finding(f)
     severity = worst_severity(f.severity for f in (blocking or findings))
     return Decision(verdict, severity, findings, reasons or [], policy_hints=hints)
 
@@ -236,7 +235,8 @@ def _reason(f: Finding, decision: str, override) -> str:
     by = ""
     if override is not None:
         by = f" (policy: {override.origin}{': ' + override.reason if override.reason else ''})"
-    return redact(f"{f.severity}{env} — {f.why} `{f.evidence}`{target}{where}{note} [{f.rule}]{by}")
+    # evidence, target and note are redacted already (_redact_finding); the rest is Interlock's own text
+    return f"{f.severity}{env} — {f.why} `{f.evidence}`{target}{where}{note} [{f.rule}]{by}"
 
 
 def _hint(f: Finding) -> str:

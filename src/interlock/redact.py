@@ -41,26 +41,41 @@ def _build():
 ]
 
 
+_MEMO: dict = {}  # text -> redacted text: the same command is redacted for each finding and the log
+
+
 def redact(text):
     """Mask anything that looks like a secret in ``text`` (str, or nested lists/dicts of str)."""
     if isinstance(text, str):
-        if len(text) > 65_536:
-            # outputs and logs never need more; bounded input keeps every pattern linear
-            text = text[:65_536] + f"...[{len(text) - 65_536} more characters]"
-        try:
-            from .analysis.literal_secrets import mask_secrets
-
-            text = mask_secrets(text)  # provider patterns: keeps a short recognisable prefix
-        except Exception:  # the regexes below still apply
-            pass
-        low = text.lower()
-        if not any(m in low for m in _MARKERS):
-            return text
-        for pat, repl in _patterns():
-            text = pat.sub(repl, text)
-        return text
+        done = _MEMO.get(text)
+        if done is not None:
+            return done
+        out = _redact_str(text)
+        if len(text) <= 4096:
+            if len(_MEMO) > 512:
+                _MEMO.clear()
+            _MEMO[text] = out
+        return out
     if isinstance(text, dict):
         return {k: redact(v) for k, v in text.items()}
     if isinstance(text, (list, tuple)):
         return [redact(v) for v in text]
+    return text
+
+
+def _redact_str(text):
+    if len(text) > 65_536:
+        # outputs and logs never need more; bounded input keeps every pattern linear
+        text = text[:65_536] + f"...[{len(text) - 65_536} more characters]"
+    try:
+        from .analysis.literal_secrets import mask_secrets
+
+        text = mask_secrets(text)  # provider patterns: keeps a short recognisable prefix
+    except Exception:  # the regexes below still apply
+        pass
+    low = text.lower()
+    if not any(m in low for m in _MARKERS):
+        return text
+    for pat, repl in _patterns():
+        text = pat.sub(repl, text)
     return text

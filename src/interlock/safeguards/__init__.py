@@ -182,7 +182,8 @@ def snapshot(action, decision=None, ctx=None, *, approver=None, progress=sys.std
             else:
                 _progress(f"snapshotting git work in {t.cwd}...", progress)
                 info = fssnap.git_snapshot(t, _S, timeout)
-                parts.append(dict(info, kind="git", dir=sub, target=f"git:{info['repo']}"))
+                if info:
+                    parts.append(dict(info, kind="git", dir=sub, target=f"git:{info['repo']}"))
         if not parts:
             store.abort(staging)
             return None

@@ -141,12 +141,12 @@ def _unlink(p):
 
 # --- git -------------------------------------------------------------------------------------------------
 
-def git_snapshot(t, staging, timeout) -> dict:
+def git_snapshot(t, staging, timeout) -> dict | None:
     try:
         top = _git(t.cwd, "rev-parse", "--show-toplevel").strip()
         head = _git(top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
         if not head:
-            raise SnapshotError("the repository has no commits yet: nothing git can bundle")
+            return None  # no commit yet: reset/checkout/stash have nothing of git's to lose (they fail)
         branch = _git(top, "symbolic-ref", "-q", "--short", "HEAD", check=False).strip() or None
         work = _git(top, "stash", "create", "interlock snapshot").strip() or None
         stash = None
