@@ -254,6 +254,21 @@ def test_a_hook_waiting_on_machine_a_is_woken_by_an_approval_on_machine_b(machin
     assert time.monotonic() - t < 5  # NOTIFY (or the 1 s re-check), not the 20 s timeout
 
 
+def test_a_kept_connection_the_server_dropped_is_replaced(pg, machines, workspace):
+    """The hook daemon keeps its connection: a database restart must not fail the next call."""
+    a, _, db = machines
+    rid = file_on(a, "rm -rf src", workspace)
+    from interlock.approvals.store import open_store
+
+    store = open_store(a)
+    assert [r.id for r in store.pending()] == [rid]
+    with pg.connect(db, autocommit=True) as con:
+        killed = con.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                             "WHERE application_name = 'interlock' AND pid <> pg_backend_pid()").fetchall()
+    assert killed
+    assert [r.id for r in store.pending()] == [rid]
+
+
 # --- one dashboard for every machine --------------------------------------------------------------------
 
 def test_one_dashboard_lists_and_decides_requests_from_both_machines(machines, workspace, tmp_path):

@@ -209,17 +209,25 @@ class PostgresStore(ApprovalStore):
         return f"PostgresStore({display(self.spec)})"
 
     def _run(self, fn, tx=True):
-        """``fn(con)`` in one transaction (or autocommit); psycopg errors become ``StoreUnavailable``."""
+        """``fn(con)`` in one transaction (or autocommit); psycopg errors become ``StoreUnavailable``.
+        A kept connection the server dropped (a restart, an idle timeout) is replaced once: every
+        operation here is safe to repeat (a repeated redeem finds the approval used, a repeated
+        vote is refused, a repeated filing finds its own request)."""
         import psycopg
 
-        con = connect(self.spec, self.env)
-        try:
-            if not tx:
-                return fn(con)
-            with con.transaction():
-                return fn(con)
-        except psycopg.Error as e:
-            raise _wrap(self.spec, e) from None
+        for attempt in (1, 2):
+            con = connect(self.spec, self.env)
+            try:
+                if not tx:
+                    return fn(con)
+                with con.transaction():
+                    return fn(con)
+            except psycopg.OperationalError as e:
+                if attempt == 1 and con.broken:
+                    continue
+                raise _wrap(self.spec, e) from None
+            except psycopg.Error as e:
+                raise _wrap(self.spec, e) from None
 
     @staticmethod
     def _select(con, where, args=()) -> list[Request]:
