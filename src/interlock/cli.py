@@ -552,6 +552,8 @@ def _cmd_stats(args) -> int:
     for c in (approval_stats(recs)).items():
         per[c[0]].update(c[1])
     recs = [r for r in recs if not approval_event(r)]  # approval events are counted above, not as decisions
+    recs = [r for r in recs if '"event": "snapshot' not in (r.get("extra") or "")
+            and '"event": "restore' not in (r.get("extra") or "")]  # safeguards' own records
     for r in recs:
         for rule in json.loads(r["rules"] or "[]"):
             per[rule][r["decision"]] += 1

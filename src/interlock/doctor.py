@@ -267,6 +267,7 @@ def run(root: str, home: str, as_json=False, env=None) -> int:
 
     # 6. vault
     _vault_check(env, add)
+    _daemon_check(env, add)
 
     # 7. gateways
     _gateway_checks(root, env, add)
@@ -303,6 +304,20 @@ def _state_dir_check(sd, add):
                                               problems[0] else ""))
     else:
         add(OK, "state directory private (0700, yours)", sd)
+
+
+def _daemon_check(env, add):
+    from . import hookd
+
+    if not hookd.enabled(env):
+        add(INFO, "hook daemon off (INTERLOCK_DAEMON=0)", "every hook call imports and judges in its own process",
+            "unset INTERLOCK_DAEMON for ~2× faster hook calls")
+        return
+    pid = hookd.daemon_pid(env)
+    if pid:
+        add(OK, f"hook daemon running (pid {pid})", hookd.socket_path(env))
+    else:
+        add(INFO, "hook daemon not running", "the next hook call judges in-process and starts it")
 
 
 def _vault_check(env, add):
