@@ -609,3 +609,45 @@ def test_a_failed_snapshot_denies_the_approved_action(workspace, senv, tmp_path)
     decision, reason, err = _hook("rm -rf ./data", workspace, senv)
     assert decision == "deny" and "snapshot before this action failed" in reason, (reason, err)
     assert os.path.exists(os.path.join(data, "bookings.csv"))
+
+
+# --- infrastructure: the tools' own plans -----------------------------------------------------------
+
+def test_terraform_destroy_preview_names_what_the_plan_destroys(workspace, senv):
+    tf = shutil.which("terraform") or shutil.which("tofu")
+    if tf is None:
+        pytest.skip("neither terraform nor tofu is installed (the preview then says 'impact unknown')")
+    infra = os.path.join(workspace, "infra")
+    os.makedirs(infra)
+    with open(os.path.join(infra, "main.tf"), "w") as f:
+        f.write('resource "terraform_data" "bookings_db" {\n  input = "db"\n}\n'
+                'resource "terraform_data" "backups" {\n  input = "backups"\n}\n')
+    env = dict(senv, TF_IN_AUTOMATION="1")
+    for args in (["init", "-input=false", "-no-color"], ["apply", "-auto-approve", "-input=false", "-no-color"]):
+        subprocess.run([tf, f"-chdir={infra}", *args], env=env, capture_output=True, check=True, timeout=120)
+    name = os.path.basename(tf)
+    action, decision, ctx = judge(f"{name} -chdir=infra destroy -auto-approve", workspace, senv)
+    assert decision.decision == "deny" and "infra.terraform-destroy" in decision.rules
+    imp = safeguards.preview(action, decision, ctx)
+    text = imp.summary()
+    assert imp.known and "2 to destroy" in text, text
+    assert "terraform_data.bookings_db" in text and "terraform_data.backups" in text
+    action, decision, ctx = judge(f"{name} -chdir=infra destroy -target=terraform_data.backups", workspace, senv)
+    assert "1 to destroy: terraform_data.backups" in safeguards.preview(action, decision, ctx).summary()
+    with open(os.path.join(infra, "main.tf"), "a") as f:
+        f.write("this is not HCL\n")
+    action, decision, ctx = judge(f"{name} -chdir=infra destroy", workspace, senv)
+    imp = safeguards.preview(action, decision, ctx)
+    assert not imp.known and "impact unknown" in imp.summary()  # never "nothing"
+
+
+def test_kubectl_delete_preview_without_a_reachable_cluster_is_unknown(workspace, senv, tmp_path):
+    cfg = tmp_path / "kubeconfig"
+    cfg.write_text("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:1\n"
+                   "contexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\n"
+                   "users:\n- name: u\n  user:\n    token: x\n")
+    env = dict(senv, KUBECONFIG=str(cfg))
+    action, decision, ctx = judge("kubectl delete statefulset postgres -n staging", workspace, env)
+    assert decision.decision in ("ask", "deny")
+    imp = safeguards.preview(action, decision, ctx)
+    assert not imp.known and "impact unknown" in imp.summary(), imp.summary()

@@ -43,6 +43,7 @@ def _families(decision):
 
 
 def _relevant(targets, decision):
+    from .preview_infra import InfraTarget
     from .targets import GitTarget, PathTarget, SqlTarget
 
     fam = _families(decision)
@@ -50,7 +51,9 @@ def _relevant(targets, decision):
         return targets
     out = []
     for t in targets:
-        if isinstance(t, SqlTarget) and "db" in fam:
+        if isinstance(t, InfraTarget) and "infra" in fam:
+            out.append(t)
+        elif isinstance(t, SqlTarget) and "db" in fam:
             out.append(t)
         elif isinstance(t, PathTarget) and ("fs" in fam or (t.op == "git-clean" and "git" in fam)):
             out.append(t)
@@ -87,6 +90,10 @@ def preview(action, decision=None, ctx=None) -> Impact:
                 from .preview_fs import preview_git
 
                 out.add(preview_git(t))
+            else:
+                from .preview_infra import preview_infra
+
+                out.add(preview_infra(t, ctx.env))
     except Exception as e:  # fail honest: unknown, never zero
         from ..redact import redact
 

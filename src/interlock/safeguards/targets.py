@@ -16,6 +16,7 @@ from . import connect as C
 
 _DB_PROGRAMS = {"psql": C.POSTGRES, "mysql": C.MYSQL, "mariadb": C.MYSQL, "sqlite3": C.SQLITE, "sqlite": C.SQLITE}
 _FS_PROGRAMS = {"rm", "find", "git"}
+_INFRA_PROGRAMS = {"terraform", "tofu", "kubectl", "oc"}
 MAX_SQL = 1_000_000
 
 
@@ -66,7 +67,8 @@ def extract(action, ctx) -> list:
     if action.kind != SHELL:
         return []
     command = action.payload.get("command", "")
-    if not any(w in command for w in ("psql", "mysql", "mariadb", "sqlite", "rm", "find", "git")):
+    if not any(w in command for w in ("psql", "mysql", "mariadb", "sqlite", "rm", "find", "git", "terraform", "tofu",
+                                      "kubectl", "oc ")):
         return []
     from ..analysis.shell.analyzer import ShellAnalyzer
     from ..analysis.paths import UNKNOWN_MARK
@@ -77,7 +79,14 @@ def extract(action, ctx) -> list:
         def dispatch(self, cmd, scope):
             try:
                 name = cmd.argv[0].rsplit("/", 1)[-1] if cmd.argv else ""
-                if name in _DB_PROGRAMS or name in _FS_PROGRAMS:
+                if name in _INFRA_PROGRAMS:
+                    from .preview_infra import target_for
+
+                    cwd = scope.cwd if isinstance(scope.cwd, str) and UNKNOWN_MARK not in scope.cwd else ctx.cwd
+                    t = target_for(name, cmd.args, cwd, cmd.evidence())
+                    if t is not None:
+                        targets.append(t)
+                elif name in _DB_PROGRAMS or name in _FS_PROGRAMS:
                     t = _target(self, name, cmd, scope, ctx, UNKNOWN_MARK)
                     if t is not None:
                         targets.append(t)
