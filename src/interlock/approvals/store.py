@@ -11,8 +11,9 @@ An approval is single-use (``once``) unless the approver chose a time window
 agent, session and hash) — never either for catastrophic or credential findings.
 Every transition is written to the audit log with who, through which channel, and when.
 
-Another backend (PostgreSQL, for a team's shared queue) implements the same public
-methods and is picked by ``INTERLOCK_STORE``; ``open_store`` is the only factory.
+The rules live once, in ``ApprovalStore``; a backend (SQLite here, PostgreSQL in
+``store_pg.py`` for a team's shared queue) supplies only its SQL, and ``INTERLOCK_STORE``
+picks it; ``open_store`` is the only factory.
 """
 
 from __future__ import annotations
@@ -82,13 +83,11 @@ class ApprovalStore:
 
     Methods raise ``ApprovalError`` for refusals a human should read (unknown id, already
     decided, same approver twice) and let backend errors propagate: callers fail closed.
-    """
 
-    def file(self, *, digest, action, findings, decision, severity, mode, required, expiry_minutes,
-             reject_memory_minutes=None) -> Request:
-        """The request for this action hash: the identical pending one, a recent rejection of it
-        (so a retry does not spam the approvers), or a new pending request."""
-        raise NotImplementedError
+    The rules (who may decide what, for how long a grant holds, which caller gets a single-use
+    approval) live here once; a backend supplies reading (``get``, ``pending``, ``recent``),
+    one transaction (``_tx``) and the SQL steps named ``_…`` below.
+    """
 
     def get(self, request_id) -> Request | None:
         raise NotImplementedError
@@ -99,26 +98,164 @@ class ApprovalStore:
     def recent(self, limit=50) -> list[Request]:
         raise NotImplementedError
 
-    def approve(self, request_id, approver, channel, scope=ONCE, minutes=None) -> Request:
-        """One approver's vote.  The request becomes ``approved`` when ``required`` distinct
-        approvers voted; ``scope`` window/session keeps it valid for ``minutes``."""
+    # --- what a backend's SQL does (each runs inside ``_tx``; ``con`` is the backend's connection) ----
+    def _tx(self, fn):
+        """``fn(con)`` in one transaction; returns its result."""
         raise NotImplementedError
 
-    def reject(self, request_id, approver, channel, reason) -> Request:
+    def _by_id(self, con, rid) -> Request | None:
         raise NotImplementedError
 
-    def redeem(self, digest, agent, session) -> Request | None:
-        """A valid approval for this exact action hash, consumed atomically when single-use;
-        None when there is none.  This is how the hook finds an approval."""
+    def _lock_request(self, con, rid) -> Request | None:
+        """The request about to be decided (locked against concurrent deciders where the backend can)."""
         raise NotImplementedError
 
-    def expire_due(self) -> list[Request]:
-        """Mark every request past its expiry ``expired`` (expired = denied)."""
+    def _open_for(self, con, digest, rejected_since) -> Request | None:
+        """The newest pending request for this hash, or one rejected since ``rejected_since``."""
+        raise NotImplementedError
+
+    def _insert(self, con, row) -> Request:
+        """Store ``row`` under a fresh id; the stored request."""
+        raise NotImplementedError
+
+    def _approved_for(self, con, digest, now) -> list[Request]:
+        """Approved requests for this hash still valid at ``now``, oldest decision first."""
+        raise NotImplementedError
+
+    def _add_use(self, con, req) -> int:
+        """Count one more use of a reusable grant; the new count."""
+        raise NotImplementedError
+
+    def _consume(self, con, req) -> int | None:
+        """Mark a single-use grant consumed if it still is approved (only one racer wins); the new
+        use count, or None when another caller consumed it first."""
+        raise NotImplementedError
+
+    def _add_approval(self, con, req, approver, channel, now) -> int:
+        """Record an approve vote; the number of distinct approvers now."""
+        raise NotImplementedError
+
+    def _grant(self, con, req, scope, now, valid_until):
+        """The request becomes approved (if it still is pending)."""
+        raise NotImplementedError
+
+    def _add_rejection(self, con, req, approver, channel, now, reason):
+        """Record a reject vote (replacing the approver's earlier one) and reject the pending request."""
+        raise NotImplementedError
+
+    def _expire(self, now) -> list[tuple[Request, str]]:
+        """Mark every request due at ``now`` expired; [(request, state it had)]."""
         raise NotImplementedError
 
     # --- shared by every backend -----------------------------------------------------------------
     def __init__(self, env=None):
         self.env = os.environ if env is None else env
+
+    def file(self, *, digest, action, findings, decision, severity, mode, required, expiry_minutes,
+             reject_memory_minutes=None) -> Request:
+        """The request for this action hash: the identical pending one, a recent rejection of it
+        (so a retry does not spam the approvers), or a new pending request."""
+        self.expire_due()
+        now = time.time()
+        memory = (reject_memory_minutes if reject_memory_minutes is not None else expiry_minutes) * 60
+
+        def tx(con):
+            got = self._open_for(con, digest, now - memory)
+            if got is not None:
+                return got, False
+            row = new_row(digest=digest, action=action, findings=findings, decision=decision, severity=severity,
+                          mode=mode, required=required, now=now, expiry_minutes=expiry_minutes)
+            return self._insert(con, row), True
+
+        req, created = self._tx(tx)
+        if created:
+            self.record("create", req, channel=mode)
+        return req
+
+    def redeem(self, digest, agent, session) -> Request | None:
+        """A valid approval for this exact action hash, consumed atomically when single-use;
+        None when there is none.  This is how the hook finds an approval."""
+        self.expire_due()
+        now = time.time()
+
+        def tx(con):
+            for req in self._approved_for(con, digest, now):
+                if req.scope == SESSION and not (req.agent == agent and req.session and req.session == session):
+                    continue
+                if req.scope in (WINDOW, SESSION):
+                    req.uses = self._add_use(con, req)
+                    return req
+                # single use: consumed by exactly one caller, however many race for it
+                uses = self._consume(con, req)
+                if uses is not None:
+                    req.state, req.uses = CONSUMED, uses
+                    return req
+            return None
+
+        req = self._tx(tx)
+        if req is not None:
+            self.record("consume", req, channel="hook", note=f"use {req.uses}, {req.scope}")
+        return req
+
+    def approve(self, request_id, approver, channel, scope=ONCE, minutes=None) -> Request:
+        """One approver's vote.  The request becomes ``approved`` when ``required`` distinct
+        approvers voted; ``scope`` window/session keeps it valid for ``minutes``."""
+        if scope not in (ONCE, WINDOW, SESSION):
+            raise ApprovalError(f"unknown approval scope {scope!r}")
+        self.expire_due()
+        now = time.time()
+
+        def tx(con):
+            req = self._decidable(con, request_id)
+            check_scope(req, scope)
+            if any(v[0] == approver for v in req.votes):
+                raise ApprovalError(f"{approver} already approved {req.id}; it needs {req.required} distinct "
+                                    "approvers — another person must approve it")
+            if self._add_approval(con, req, approver, channel, now) >= (req.required or 1):
+                self._grant(con, req, scope, now, now + valid_seconds(req, scope, minutes))
+            return self._by_id(con, req.id)
+
+        req = self._tx(tx)
+        need = (req.required or 1) - len(req.approvers)
+        self.record("approve", req, approver=approver, channel=channel,
+                    note=(f"{scope}" + (f" for {minutes:g} min" if minutes and scope != ONCE else "")
+                          if req.state == APPROVED else f"{need} more approver(s) needed"))
+        return req
+
+    def reject(self, request_id, approver, channel, reason) -> Request:
+        self.expire_due()
+        now = time.time()
+        from ..redact import redact
+
+        reason = redact(str(reason or ""))[:500]
+
+        def tx(con):
+            req = self._decidable(con, request_id)
+            self._add_rejection(con, req, approver, channel, now, reason)
+            return self._by_id(con, req.id)
+
+        req = self._tx(tx)
+        self.record("reject", req, approver=approver, channel=channel, note=reason)
+        return req
+
+    def _decidable(self, con, request_id) -> Request:
+        rid = normalize_id(request_id)
+        req = self._lock_request(con, rid) if rid else None
+        if req is None:
+            raise ApprovalError(f"no approval request {str(request_id)[:40]!r} (see `interlock approvals`)")
+        if req.state != PENDING:
+            raise ApprovalError(f"{req.id} is already {req.state}; an agent must file a new request")
+        if req.expires <= time.time():
+            raise ApprovalError(f"{req.id} has expired")
+        return req
+
+    def expire_due(self) -> list[Request]:
+        """Mark every request past its expiry ``expired`` (expired = denied)."""
+        due = self._expire(time.time())
+        for r, was in due:
+            self.record("expire", r, channel="clock", timed_out=(was == PENDING),
+                        note="not approved in time: denied" if was == PENDING else "approval window ended")
+        return [r for r, _ in due]
 
     def wait(self, request_id, timeout_s, poll_s=0.25) -> Request | None:
         """Poll until the request is no longer pending or ``timeout_s`` passes."""
@@ -146,6 +283,47 @@ class ApprovalStore:
         open_log(state_dir(self.env), self.env).append(action=req.action or "", decision=d, agent=req.agent,
                                                        session=req.session, cwd=req.cwd, tool=req.tool,
                                                        digest=req.digest, extra=extra)
+
+
+def new_row(*, digest, action, findings, decision, severity, mode, required, now, expiry_minutes) -> dict:
+    """A new pending request's columns (all but ``id``), redacted."""
+    from ..redact import redact
+
+    env_ = next((f.get("environment") for f in findings if f.get("environment")), None)
+    target = next((f.get("target") for f in findings if f.get("target")), None)
+    return {"digest": digest, "state": PENDING, "mode": mode, "created": now,
+            "expires": now + expiry_minutes * 60, "agent": action.agent, "session": action.session,
+            "workspace": action.workspace, "cwd": action.cwd, "tool": action.tool, "kind": action.kind,
+            "action": redact(action.summary)[:4000], "decision": decision.decision, "severity": severity,
+            "rules": json.dumps(sorted({f["rule"] for f in findings})),
+            "findings": json.dumps(redact(findings), ensure_ascii=False),
+            "reasons": json.dumps(redact(decision.reasons), ensure_ascii=False),
+            "environment": env_, "target": redact(str(target)) if target else None,
+            "required": int(required), "uses": 0}
+
+
+def check_scope(req: Request, scope):
+    """Refuse a window or session approval the request may not have: catastrophic or credential
+    findings are approved once only; a session approval only for a low-risk in-workspace ask."""
+    if scope == ONCE:
+        return
+    sevs = {f.get("severity") for f in req.findings}
+    if sevs & set(NEVER_REUSED) or req.severity in NEVER_REUSED:
+        raise ApprovalError(f"{req.id} is {req.severity}: it can only be approved once, "
+                            "never for a time window or a session")
+    if scope == SESSION:
+        if not req.session:
+            raise ApprovalError(f"{req.id} carries no agent session id: approve it once instead")
+        if req.decision != "ask" or any(f.get("environment") == "prod" for f in req.findings):
+            raise ApprovalError(f"{req.id} is not a low-risk ask: a session approval is only for "
+                                "repeated in-workspace asks, not for denials or prod")
+
+
+def valid_seconds(req: Request, scope, minutes) -> float:
+    """How long a grant holds: ``minutes`` for a window or session (an hour when not given); a
+    single-use approval as long as the request could have waited."""
+    return (minutes * 60 if scope != ONCE and minutes else
+            (req.expires - req.created) if scope == ONCE else 3600)
 
 
 # --- SQLite ------------------------------------------------------------------------------------------
@@ -267,149 +445,62 @@ class SQLiteStore(ApprovalStore):
         finally:
             con.close()
 
+    def _by_id(self, con, rid):
+        got = self._select(con, "id = ?", (rid,))
+        return got[0] if got else None
+
+    _lock_request = _by_id  # BEGIN IMMEDIATE already holds the database's write lock
+
     # --- the hook's side --------------------------------------------------------------------------
-    def file(self, *, digest, action, findings, decision, severity, mode, required, expiry_minutes,
-             reject_memory_minutes=None):
-        self.expire_due()
-        now = time.time()
-        memory = (reject_memory_minutes if reject_memory_minutes is not None else expiry_minutes) * 60
+    def _open_for(self, con, digest, rejected_since):
+        got = self._select(con, "digest = ? AND (state = ? OR (state = ? AND decided >= ?)) "
+                                "ORDER BY created DESC LIMIT 1", (digest, PENDING, REJECTED, rejected_since))
+        return got[0] if got else None
 
-        def tx(con):
-            got = self._select(con, "digest = ? AND (state = ? OR (state = ? AND decided >= ?)) "
-                                    "ORDER BY created DESC LIMIT 1", (digest, PENDING, REJECTED, now - memory))
-            if got:
-                return got[0], False
-            from ..redact import redact
+    def _insert(self, con, row):
+        row = dict(row)
+        for _ in range(8):
+            row["id"] = new_id()
+            if not con.execute("SELECT 1 FROM requests WHERE id = ?", (row["id"],)).fetchone():
+                break
+        else:
+            raise ApprovalError("could not pick a fresh approval id")
+        con.execute(f"INSERT INTO requests ({','.join(row)}) VALUES ({','.join('?' * len(row))})",
+                    list(row.values()))
+        return self._by_id(con, row["id"])
 
-            env_ = next((f.get("environment") for f in findings if f.get("environment")), None)
-            target = next((f.get("target") for f in findings if f.get("target")), None)
-            row = {"digest": digest, "state": PENDING, "mode": mode, "created": now,
-                   "expires": now + expiry_minutes * 60, "agent": action.agent, "session": action.session,
-                   "workspace": action.workspace, "cwd": action.cwd, "tool": action.tool, "kind": action.kind,
-                   "action": redact(action.summary)[:4000], "decision": decision.decision, "severity": severity,
-                   "rules": json.dumps(sorted({f["rule"] for f in findings})),
-                   "findings": json.dumps(redact(findings), ensure_ascii=False),
-                   "reasons": json.dumps(redact(decision.reasons), ensure_ascii=False),
-                   "environment": env_, "target": redact(str(target)) if target else None,
-                   "required": int(required), "uses": 0}
-            for _ in range(8):
-                row["id"] = new_id()
-                if not con.execute("SELECT 1 FROM requests WHERE id = ?", (row["id"],)).fetchone():
-                    break
-            else:
-                raise ApprovalError("could not pick a fresh approval id")
-            con.execute(f"INSERT INTO requests ({','.join(row)}) VALUES ({','.join('?' * len(row))})",
-                        list(row.values()))
-            return self._select(con, "id = ?", (row["id"],))[0], True
+    def _approved_for(self, con, digest, now):
+        return self._select(con, "digest = ? AND state = ? AND valid_until > ? ORDER BY decided",
+                            (digest, APPROVED, now))
 
-        req, created = self._tx(tx)
-        if created:
-            self.record("create", req, channel=mode)
-        return req
+    def _add_use(self, con, req):
+        con.execute("UPDATE requests SET uses = uses + 1 WHERE id = ?", (req.id,))
+        return (req.uses or 0) + 1
 
-    def redeem(self, digest, agent, session):
-        self.expire_due()
-        now = time.time()
-
-        def tx(con):
-            cands = self._select(con, "digest = ? AND state = ? AND valid_until > ? ORDER BY decided",
-                                 (digest, APPROVED, now))
-            for req in cands:
-                if req.scope == SESSION and not (req.agent == agent and req.session and req.session == session):
-                    continue
-                if req.scope in (WINDOW, SESSION):
-                    con.execute("UPDATE requests SET uses = uses + 1 WHERE id = ?", (req.id,))
-                    req.uses = (req.uses or 0) + 1
-                    return req
-                # single use: consumed by exactly one caller, however many race for it
-                cur = con.execute("UPDATE requests SET state = ?, uses = uses + 1 WHERE id = ? AND state = ?",
-                                  (CONSUMED, req.id, APPROVED))
-                if cur.rowcount == 1:
-                    req.state, req.uses = CONSUMED, (req.uses or 0) + 1
-                    return req
-            return None
-
-        req = self._tx(tx)
-        if req is not None:
-            self.record("consume", req, channel="hook", note=f"use {req.uses}, {req.scope}")
-        return req
+    def _consume(self, con, req):
+        cur = con.execute("UPDATE requests SET state = ?, uses = uses + 1 WHERE id = ? AND state = ?",
+                          (CONSUMED, req.id, APPROVED))
+        return (req.uses or 0) + 1 if cur.rowcount == 1 else None
 
     # --- the approver's side ------------------------------------------------------------------------
-    def approve(self, request_id, approver, channel, scope=ONCE, minutes=None):
-        if scope not in (ONCE, WINDOW, SESSION):
-            raise ApprovalError(f"unknown approval scope {scope!r}")
-        self.expire_due()
-        now = time.time()
+    def _add_approval(self, con, req, approver, channel, now):
+        con.execute("INSERT INTO votes (request_id, approver, verdict, channel, ts) VALUES (?, ?, ?, ?, ?)",
+                    (req.id, approver, "approve", channel, now))
+        return con.execute("SELECT COUNT(DISTINCT approver) FROM votes WHERE request_id = ? AND verdict = ?",
+                           (req.id, "approve")).fetchone()[0]
 
-        def tx(con):
-            req = self._decidable(con, request_id)
-            if scope != ONCE:
-                sevs = {f.get("severity") for f in req.findings}
-                if sevs & set(NEVER_REUSED) or req.severity in NEVER_REUSED:
-                    raise ApprovalError(f"{req.id} is {req.severity}: it can only be approved once, "
-                                        "never for a time window or a session")
-                if scope == SESSION:
-                    if not req.session:
-                        raise ApprovalError(f"{req.id} carries no agent session id: approve it once instead")
-                    if req.decision != "ask" or any(f.get("environment") == "prod" for f in req.findings):
-                        raise ApprovalError(f"{req.id} is not a low-risk ask: a session approval is only for "
-                                            "repeated in-workspace asks, not for denials or prod")
-            if any(v[0] == approver for v in req.votes):
-                raise ApprovalError(f"{approver} already approved {req.id}; it needs {req.required} distinct "
-                                    "approvers — another person must approve it")
-            con.execute("INSERT INTO votes (request_id, approver, verdict, channel, ts) VALUES (?, ?, ?, ?, ?)",
-                        (req.id, approver, "approve", channel, now))
-            n = con.execute("SELECT COUNT(DISTINCT approver) FROM votes WHERE request_id = ? AND verdict = ?",
-                            (req.id, "approve")).fetchone()[0]
-            if n >= (req.required or 1):
-                valid = (minutes * 60 if scope != ONCE and minutes else
-                         (req.expires - req.created) if scope == ONCE else 3600)
-                con.execute("UPDATE requests SET state = ?, scope = ?, decided = ?, valid_until = ? "
-                            "WHERE id = ? AND state = ?", (APPROVED, scope, now, now + valid, req.id, PENDING))
-            return self._select(con, "id = ?", (req.id,))[0]
+    def _grant(self, con, req, scope, now, valid_until):
+        con.execute("UPDATE requests SET state = ?, scope = ?, decided = ?, valid_until = ? "
+                    "WHERE id = ? AND state = ?", (APPROVED, scope, now, valid_until, req.id, PENDING))
 
-        req = self._tx(tx)
-        need = (req.required or 1) - len(req.approvers)
-        self.record("approve", req, approver=approver, channel=channel,
-                    note=(f"{scope}" + (f" for {minutes:g} min" if minutes and scope != ONCE else "")
-                          if req.state == APPROVED else f"{need} more approver(s) needed"))
-        return req
-
-    def reject(self, request_id, approver, channel, reason):
-        self.expire_due()
-        now = time.time()
-        from ..redact import redact
-
-        reason = redact(str(reason or ""))[:500]
-
-        def tx(con):
-            req = self._decidable(con, request_id)
-            con.execute("INSERT OR REPLACE INTO votes (request_id, approver, verdict, channel, ts) "
-                        "VALUES (?, ?, ?, ?, ?)", (req.id, approver, "reject", channel, now))
-            con.execute("UPDATE requests SET state = ?, decided = ?, reason = ? WHERE id = ? AND state = ?",
-                        (REJECTED, now, reason, req.id, PENDING))
-            return self._select(con, "id = ?", (req.id,))[0]
-
-        req = self._tx(tx)
-        self.record("reject", req, approver=approver, channel=channel, note=reason)
-        return req
-
-    def _decidable(self, con, request_id) -> Request:
-        rid = normalize_id(request_id)
-        got = self._select(con, "id = ?", (rid,)) if rid else []
-        if not got:
-            raise ApprovalError(f"no approval request {str(request_id)[:40]!r} (see `interlock approvals`)")
-        req = got[0]
-        if req.state != PENDING:
-            raise ApprovalError(f"{req.id} is already {req.state}; an agent must file a new request")
-        if req.expires <= time.time():
-            raise ApprovalError(f"{req.id} has expired")
-        return req
+    def _add_rejection(self, con, req, approver, channel, now, reason):
+        con.execute("INSERT OR REPLACE INTO votes (request_id, approver, verdict, channel, ts) "
+                    "VALUES (?, ?, ?, ?, ?)", (req.id, approver, "reject", channel, now))
+        con.execute("UPDATE requests SET state = ?, decided = ?, reason = ? WHERE id = ? AND state = ?",
+                    (REJECTED, now, reason, req.id, PENDING))
 
     # --- expiry ---------------------------------------------------------------------------------------
-    def expire_due(self):
-        now = time.time()
-
+    def _expire(self, now):
         def tx(con):
             due = self._select(con, "(state = ? AND expires <= ?) OR (state = ? AND valid_until <= ?)",
                                (PENDING, now, APPROVED, now))
@@ -427,11 +518,7 @@ class SQLiteStore(ApprovalStore):
                 return []
         finally:
             con.close()
-        due = self._tx(tx)
-        for r, was in due:
-            self.record("expire", r, channel="clock", timed_out=(was == PENDING),
-                        note="not approved in time: denied" if was == PENDING else "approval window ended")
-        return [r for r, _ in due]
+        return self._tx(tx)
 
 
 def open_store(env=None) -> ApprovalStore:

@@ -24,7 +24,7 @@ import os
 import threading
 import time
 
-from . import APPROVED, CONSUMED, EXPIRED, NEVER_REUSED, ONCE, PENDING, REJECTED, SESSION, WINDOW, ApprovalError
+from . import APPROVED, CONSUMED, EXPIRED, PENDING, REJECTED, ApprovalError
 from .store import ApprovalStore, Request, new_id, normalize_id
 
 SCHEMA = "interlock"
@@ -263,159 +263,78 @@ class PostgresStore(ApprovalStore):
         return self._run(lambda con: self._select(con, "true ORDER BY created DESC LIMIT %s", (int(limit),)),
                          tx=False)
 
-    # --- the hook's side --------------------------------------------------------------------------
-    def file(self, *, digest, action, findings, decision, severity, mode, required, expiry_minutes,
-             reject_memory_minutes=None):
-        self.expire_due()
-        now = time.time()
-        memory = (reject_memory_minutes if reject_memory_minutes is not None else expiry_minutes) * 60
+    def _tx(self, fn):
+        return self._run(fn)
 
-        def tx(con):
-            # machines filing the identical action at once get one request
-            con.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (digest,))
-            got = self._select(con, "digest = %s AND (state = %s OR (state = %s AND decided >= %s)) "
-                                    "ORDER BY created DESC LIMIT 1", (digest, PENDING, REJECTED, now - memory))
-            if got:
-                return got[0], False
-            from ..redact import redact
+    def _by_id(self, con, rid):
+        got = self._select(con, "id = %s", (rid,))
+        return got[0] if got else None
 
-            env_ = next((f.get("environment") for f in findings if f.get("environment")), None)
-            target = next((f.get("target") for f in findings if f.get("target")), None)
-            row = {"digest": digest, "state": PENDING, "mode": mode, "created": now,
-                   "expires": now + expiry_minutes * 60, "agent": action.agent, "session": action.session,
-                   "workspace": action.workspace, "cwd": action.cwd, "tool": action.tool, "kind": action.kind,
-                   "action": redact(action.summary)[:4000], "decision": decision.decision, "severity": severity,
-                   "rules": json.dumps(sorted({f["rule"] for f in findings})),
-                   "findings": json.dumps(redact(findings), ensure_ascii=False),
-                   "reasons": json.dumps(redact(decision.reasons), ensure_ascii=False),
-                   "environment": env_, "target": redact(str(target)) if target else None,
-                   "required": int(required), "uses": 0}
-            cols, marks = ",".join(row) + ",id", ",".join(["%s"] * (len(row) + 1))
-            for _ in range(8):
-                cur = con.execute(f"INSERT INTO interlock.requests ({cols}) VALUES ({marks}) "
-                                  "ON CONFLICT (id) DO NOTHING RETURNING id", list(row.values()) + [new_id()])
-                got = cur.fetchone()
-                if got:
-                    return self._select(con, "id = %s", (got[0],))[0], True
-            raise ApprovalError("could not pick a fresh approval id")
-
-        req, created = self._run(tx)
-        if created:
-            self.record("create", req, channel=mode)
-        return req
-
-    def redeem(self, digest, agent, session):
-        self.expire_due()
-        now = time.time()
-
-        def tx(con):
-            # FOR UPDATE: racing redeemers of a single-use approval queue here; the first consumes it,
-            # the others then find it no longer approved
-            ids = [r[0] for r in con.execute("SELECT id FROM interlock.requests WHERE digest = %s AND state = %s "
-                                             "AND valid_until > %s ORDER BY decided FOR UPDATE",
-                                             (digest, APPROVED, now))]
-            for req in (self._select(con, "id = ANY(%s) ORDER BY decided", (ids,)) if ids else []):
-                if req.scope == SESSION and not (req.agent == agent and req.session and req.session == session):
-                    continue
-                if req.scope in (WINDOW, SESSION):
-                    req.uses = con.execute("UPDATE interlock.requests SET uses = uses + 1 WHERE id = %s "
-                                           "RETURNING uses", (req.id,)).fetchone()[0]
-                    return req
-                got = con.execute("UPDATE interlock.requests SET state = %s, uses = uses + 1 "
-                                  "WHERE id = %s AND state = %s AND uses = 0 RETURNING uses",
-                                  (CONSUMED, req.id, APPROVED)).fetchone()
-                if got:
-                    req.state, req.uses = CONSUMED, got[0]
-                    return req
+    def _lock_request(self, con, rid):
+        # the row lock serialises approvers voting at once (each then counts the other's vote)
+        if not con.execute("SELECT id FROM interlock.requests WHERE id = %s FOR UPDATE", (rid,)).fetchone():
             return None
+        return self._by_id(con, rid)
 
-        req = self._run(tx)
-        if req is not None:
-            self.record("consume", req, channel="hook", note=f"use {req.uses}, {req.scope}")
-        return req
+    # --- the hook's side --------------------------------------------------------------------------
+    def _open_for(self, con, digest, rejected_since):
+        # machines filing the identical action at once get one request
+        con.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (digest,))
+        got = self._select(con, "digest = %s AND (state = %s OR (state = %s AND decided >= %s)) "
+                                "ORDER BY created DESC LIMIT 1", (digest, PENDING, REJECTED, rejected_since))
+        return got[0] if got else None
+
+    def _insert(self, con, row):
+        cols, marks = ",".join(row) + ",id", ",".join(["%s"] * (len(row) + 1))
+        for _ in range(8):
+            cur = con.execute(f"INSERT INTO interlock.requests ({cols}) VALUES ({marks}) "
+                              "ON CONFLICT (id) DO NOTHING RETURNING id", list(row.values()) + [new_id()])
+            got = cur.fetchone()
+            if got:
+                return self._by_id(con, got[0])
+        raise ApprovalError("could not pick a fresh approval id")
+
+    def _approved_for(self, con, digest, now):
+        # FOR UPDATE: racing redeemers of a single-use approval queue here; the first consumes it,
+        # the others then find it no longer approved
+        ids = [r[0] for r in con.execute("SELECT id FROM interlock.requests WHERE digest = %s AND state = %s "
+                                         "AND valid_until > %s ORDER BY decided FOR UPDATE",
+                                         (digest, APPROVED, now))]
+        return self._select(con, "id = ANY(%s) ORDER BY decided", (ids,)) if ids else []
+
+    def _add_use(self, con, req):
+        return con.execute("UPDATE interlock.requests SET uses = uses + 1 WHERE id = %s RETURNING uses",
+                           (req.id,)).fetchone()[0]
+
+    def _consume(self, con, req):
+        got = con.execute("UPDATE interlock.requests SET state = %s, uses = uses + 1 "
+                          "WHERE id = %s AND state = %s AND uses = 0 RETURNING uses",
+                          (CONSUMED, req.id, APPROVED)).fetchone()
+        return got[0] if got else None
 
     # --- the approver's side ------------------------------------------------------------------------
-    def approve(self, request_id, approver, channel, scope=ONCE, minutes=None):
-        if scope not in (ONCE, WINDOW, SESSION):
-            raise ApprovalError(f"unknown approval scope {scope!r}")
-        self.expire_due()
-        now = time.time()
+    def _add_approval(self, con, req, approver, channel, now):
+        con.execute("INSERT INTO interlock.votes (request_id, approver, verdict, channel, ts) "
+                    "VALUES (%s, %s, %s, %s, %s)", (req.id, approver, "approve", channel, now))
+        return con.execute("SELECT COUNT(DISTINCT approver) FROM interlock.votes WHERE request_id = %s "
+                           "AND verdict = %s", (req.id, "approve")).fetchone()[0]
 
-        def tx(con):
-            req = self._decidable(con, request_id)
-            if scope != ONCE:
-                sevs = {f.get("severity") for f in req.findings}
-                if sevs & set(NEVER_REUSED) or req.severity in NEVER_REUSED:
-                    raise ApprovalError(f"{req.id} is {req.severity}: it can only be approved once, "
-                                        "never for a time window or a session")
-                if scope == SESSION:
-                    if not req.session:
-                        raise ApprovalError(f"{req.id} carries no agent session id: approve it once instead")
-                    if req.decision != "ask" or any(f.get("environment") == "prod" for f in req.findings):
-                        raise ApprovalError(f"{req.id} is not a low-risk ask: a session approval is only for "
-                                            "repeated in-workspace asks, not for denials or prod")
-            if any(v[0] == approver for v in req.votes):
-                raise ApprovalError(f"{approver} already approved {req.id}; it needs {req.required} distinct "
-                                    "approvers — another person must approve it")
-            con.execute("INSERT INTO interlock.votes (request_id, approver, verdict, channel, ts) "
-                        "VALUES (%s, %s, %s, %s, %s)", (req.id, approver, "approve", channel, now))
-            n = con.execute("SELECT COUNT(DISTINCT approver) FROM interlock.votes WHERE request_id = %s "
-                            "AND verdict = %s", (req.id, "approve")).fetchone()[0]
-            if n >= (req.required or 1):
-                valid = (minutes * 60 if scope != ONCE and minutes else
-                         (req.expires - req.created) if scope == ONCE else 3600)
-                con.execute("UPDATE interlock.requests SET state = %s, scope = %s, decided = %s, valid_until = %s "
-                            "WHERE id = %s AND state = %s", (APPROVED, scope, now, now + valid, req.id, PENDING))
-                con.execute("SELECT pg_notify(%s, %s)", (CHANNEL, req.id))
-            return self._select(con, "id = %s", (req.id,))[0]
+    def _grant(self, con, req, scope, now, valid_until):
+        con.execute("UPDATE interlock.requests SET state = %s, scope = %s, decided = %s, valid_until = %s "
+                    "WHERE id = %s AND state = %s", (APPROVED, scope, now, valid_until, req.id, PENDING))
+        con.execute("SELECT pg_notify(%s, %s)", (CHANNEL, req.id))
 
-        req = self._run(tx)
-        need = (req.required or 1) - len(req.approvers)
-        self.record("approve", req, approver=approver, channel=channel,
-                    note=(f"{scope}" + (f" for {minutes:g} min" if minutes and scope != ONCE else "")
-                          if req.state == APPROVED else f"{need} more approver(s) needed"))
-        return req
-
-    def reject(self, request_id, approver, channel, reason):
-        self.expire_due()
-        now = time.time()
-        from ..redact import redact
-
-        reason = redact(str(reason or ""))[:500]
-
-        def tx(con):
-            req = self._decidable(con, request_id)
-            con.execute("INSERT INTO interlock.votes (request_id, approver, verdict, channel, ts) "
-                        "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (request_id, approver) DO UPDATE "
-                        "SET verdict = EXCLUDED.verdict, channel = EXCLUDED.channel, ts = EXCLUDED.ts",
-                        (req.id, approver, "reject", channel, now))
-            con.execute("UPDATE interlock.requests SET state = %s, decided = %s, reason = %s "
-                        "WHERE id = %s AND state = %s", (REJECTED, now, reason, req.id, PENDING))
-            con.execute("SELECT pg_notify(%s, %s)", (CHANNEL, req.id))
-            return self._select(con, "id = %s", (req.id,))[0]
-
-        req = self._run(tx)
-        self.record("reject", req, approver=approver, channel=channel, note=reason)
-        return req
-
-    def _decidable(self, con, request_id) -> Request:
-        rid = normalize_id(request_id)
-        # the row lock serialises approvers voting at once (each then counts the other's vote)
-        locked = con.execute("SELECT id FROM interlock.requests WHERE id = %s FOR UPDATE", (rid,)).fetchone() \
-            if rid else None
-        if not locked:
-            raise ApprovalError(f"no approval request {str(request_id)[:40]!r} (see `interlock approvals`)")
-        req = self._select(con, "id = %s", (rid,))[0]
-        if req.state != PENDING:
-            raise ApprovalError(f"{req.id} is already {req.state}; an agent must file a new request")
-        if req.expires <= time.time():
-            raise ApprovalError(f"{req.id} has expired")
-        return req
+    def _add_rejection(self, con, req, approver, channel, now, reason):
+        con.execute("INSERT INTO interlock.votes (request_id, approver, verdict, channel, ts) "
+                    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (request_id, approver) DO UPDATE "
+                    "SET verdict = EXCLUDED.verdict, channel = EXCLUDED.channel, ts = EXCLUDED.ts",
+                    (req.id, approver, "reject", channel, now))
+        con.execute("UPDATE interlock.requests SET state = %s, decided = %s, reason = %s "
+                    "WHERE id = %s AND state = %s", (REJECTED, now, reason, req.id, PENDING))
+        con.execute("SELECT pg_notify(%s, %s)", (CHANNEL, req.id))
 
     # --- expiry and waiting ---------------------------------------------------------------------------
-    def expire_due(self):
-        now = time.time()
-
+    def _expire(self, now):
         def tx(con):
             ids = []
             for was, col in ((PENDING, "expires"), (APPROVED, "valid_until")):
@@ -427,11 +346,7 @@ class PostgresStore(ApprovalStore):
             got = {r.id: r for r in self._select(con, "id = ANY(%s)", ([i for i, _ in ids],))}
             return [(got[i], was) for i, was in ids if i in got]
 
-        due = self._run(tx)
-        for r, was in due:
-            self.record("expire", r, channel="clock", timed_out=(was == PENDING),
-                        note="not approved in time: denied" if was == PENDING else "approval window ended")
-        return [r for r, _ in due]
+        return self._run(tx)
 
     def wait(self, request_id, timeout_s, poll_s=1.0):
         """Until the request is decided or ``timeout_s`` passes: woken by NOTIFY from whichever
