@@ -651,3 +651,44 @@ def test_kubectl_delete_preview_without_a_reachable_cluster_is_unknown(workspace
     assert decision.decision in ("ask", "deny")
     imp = safeguards.preview(action, decision, ctx)
     assert not imp.known and "impact unknown" in imp.summary(), imp.summary()
+
+
+def test_second_copy_to_an_s3_bucket_with_object_lock(workspace, senv, monkeypatch):
+    """An S3-compatible store (moto's server: a stand-in for S3's API) gets every file of the
+    snapshot, checksummed, under object lock; an unreachable one fails the snapshot."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                     "AWS_DEFAULT_REGION": "us-east-1"}.items():
+            monkeypatch.setenv(k, v)
+        endpoint = f"http://127.0.0.1:{port}"
+        s3 = boto3.client("s3", endpoint_url=endpoint)
+        s3.create_bucket(Bucket="snaps", ObjectLockEnabledForBucket=True)
+        cfg = os.path.join(senv["XDG_CONFIG_HOME"], "interlock")
+        os.makedirs(cfg, exist_ok=True)
+        with open(os.path.join(cfg, "policy.toml"), "w") as f:
+            f.write(f'[snapshots]\ncopy_to = "s3://snaps/interlock"\ncopy_to_endpoint = "{endpoint}"\n'
+                    'copy_to_lock_days = 7\n')
+        data = os.path.join(workspace, "data")
+        os.makedirs(data)
+        with open(os.path.join(data, "bookings.csv"), "w") as f:
+            f.write("id\n" + "".join(f"{i}\n" for i in range(1000)))
+        action, decision, ctx = judge("rm -rf ./data", workspace, senv)
+        snap = safeguards.snapshot(action, decision, ctx, progress=None)
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="snaps", Prefix=f"interlock/{snap.id}/")["Contents"]]
+        local = [os.path.relpath(os.path.join(r, n), snap.path) for r, _, fs in os.walk(snap.path) for n in fs]
+        assert sorted(k.split(f"{snap.id}/", 1)[1] for k in keys) == sorted(local)
+        head = s3.head_object(Bucket="snaps", Key=keys[0])
+        assert head["ObjectLockMode"] == "COMPLIANCE" and head["ObjectLockRetainUntilDate"]
+        with open(os.path.join(cfg, "policy.toml"), "w") as f:
+            f.write(f'[snapshots]\ncopy_to = "s3://snaps/interlock"\ncopy_to_endpoint = "http://127.0.0.1:{free_port()}"\n')
+        action, decision, ctx = judge("rm -rf ./data", workspace, senv)
+        with pytest.raises(SnapshotError, match="second copy to s3://snaps"):
+            safeguards.snapshot(action, decision, ctx, progress=None)
+    finally:
+        server.stop()

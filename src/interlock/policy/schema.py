@@ -129,7 +129,9 @@ class Snapshots(_Strict):
     keep: Optional[int] = Field(None, ge=1)
     days: Optional[float] = Field(None, ge=0)
     max_size_mb: Optional[int] = Field(None, ge=0)
-    copy_to: Optional[str] = None
+    copy_to: Optional[str] = None            # another path, or s3://bucket/prefix (boto3: interlock[s3])
+    copy_to_endpoint: Optional[str] = None   # an S3-compatible endpoint (MinIO, R2, Ceph...)
+    copy_to_lock_days: Optional[float] = Field(None, gt=0)  # object lock retention where the bucket has it
     timeout_s: Optional[float] = Field(None, gt=0, le=86400)
     scope: Optional[Literal["database", "tables"]] = None
     on_failure: Optional[DecisionName] = None
