@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 
@@ -26,3 +27,27 @@ def test_the_incident_demo_steps_all_come_out_right(env, tmp_path):
     assert re.search(rf"bookings: {rows} rows; every table's checksum matches the original", out)
     assert "volumeDelete calls received: 0" in out and "still there with 3 backups" in out
     assert "chain intact" in out and "Every step came out as it should." in out
+
+
+def test_the_demo_on_postgresql(env, tmp_path):
+    """With a PostgreSQL server (here: a throwaway one), the demo runs on it: psql's DROP TABLE is
+    previewed with the exact row count, snapshotted with pg_dump, restored with pg_restore; the
+    scratch databases are dropped afterwards."""
+    from servers import PostgresServer, pg_bin_dir
+
+    pg = PostgresServer("demo-pw-1").start()
+    try:
+        e = dict(env, COLUMNS="200", PATH=pg_bin_dir() + os.pathsep + env["PATH"])
+        p = subprocess.run(interlock_exe() + ["demo", "--fast", "--pg-url", pg.url()], capture_output=True,
+                           text=True, env=e, cwd=str(tmp_path), timeout=300)
+        out = p.stdout
+        assert p.returncode == 0, out + p.stderr
+        assert "database: PostgreSQL" in out and "demo-pw-1" not in out
+        rows = re.search(r"bookings: ([\d,]+) rows", out).group(1)
+        assert re.search(rf"DROP TABLE bookings CASCADE: bookings: {rows} rows", out), out
+        assert re.search(rf"bookings: {rows} rows; every table's checksum matches the original", out)
+        with pg.connect(autocommit=True) as c:
+            left = c.execute("SELECT count(*) FROM pg_database WHERE datname LIKE 'interlock_demo_%'").fetchone()[0]
+        assert left == 0
+    finally:
+        pg.stop()

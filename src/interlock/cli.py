@@ -119,6 +119,9 @@ def _cli(argv) -> int:
                                      "outside a temp dir is touched)")
     dm.add_argument("--fast", action="store_true", help="a smaller database (10k rows instead of 100k)")
     dm.add_argument("--commands", action="store_true", help="only show how a few sample commands are judged")
+    dm.add_argument("--pg-url", metavar="URL", help="a PostgreSQL server to use (a scratch database is created "
+                                                   "and dropped); default: a local one if it answers, else SQLite")
+    dm.add_argument("--sqlite", action="store_true", help="use SQLite even if a PostgreSQL server answers")
     pol = sub.add_parser("policy", help="validate and show the effective policy")
     pol.add_argument("--cwd", default=None)
     from .approvals.cli import add_parsers as approval_parsers
@@ -578,7 +581,7 @@ def _cmd_demo(args) -> int:
     if not args.commands:
         from .demo import run
 
-        return run(fast=args.fast)
+        return run(fast=args.fast, pg_url=args.pg_url, sqlite=args.sqlite)
 
     from .engine import check_command
 

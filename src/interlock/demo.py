@@ -38,23 +38,129 @@ def _hook_argv():
     return [exe] if os.path.exists(exe) else [sys.executable, "-m", "interlock"]
 
 
+class SqliteDB:
+    """The car-rental database as a SQLite file in the project (works everywhere)."""
+
+    label = "SQLite"
+
+    def __init__(self, ws):
+        self.path = os.path.join(ws, "data", "carrental.db")
+        self.dotenv = "sqlite:///data/carrental.db"
+        self.env = {}
+        self.drop = "sqlite3 data/carrental.db 'DROP TABLE bookings'"
+        self.dialect = "sqlite"
+
+    def connect(self):
+        return sqlite3.connect(self.path)
+
+    def run_drop(self):
+        c = self.connect()
+        c.execute("DROP TABLE bookings")  # what the agent's command does, once it is allowed
+        c.commit()
+        c.close()
+
+    def rows(self, table):
+        c = self.connect()
+        try:
+            return c.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        except sqlite3.Error:
+            return None
+        finally:
+            c.close()
+
+    def cleanup(self):
+        pass
+
+
+class PostgresDB:
+    """The car-rental database in a scratch database of a PostgreSQL server the user has
+    (dropped at the end, with the copy a restore keeps)."""
+
+    label = "PostgreSQL"
+
+    def __init__(self, admin_url):
+        import secrets
+        from urllib.parse import urlsplit, urlunsplit
+
+        self.admin_url = admin_url
+        self.name = f"interlock_demo_{secrets.token_hex(3)}"
+        u = urlsplit(admin_url)
+        self.url = urlunsplit((u.scheme, u.netloc, "/" + self.name, u.query, ""))
+        self.password = u.password
+        self.dotenv = self.url
+        self.env = {"DATABASE_URL": self.url}
+        self.drop = 'psql "$DATABASE_URL" -c "DROP TABLE bookings CASCADE"'
+        self.dialect = "postgres"
+        import psycopg
+
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as c:
+            c.execute(f'CREATE DATABASE "{self.name}"')
+
+    def connect(self):
+        import psycopg
+
+        return psycopg.connect(self.url, connect_timeout=5)
+
+    def run_drop(self):
+        with self.connect() as c:
+            c.execute("DROP TABLE bookings CASCADE")
+
+    def rows(self, table):
+        try:
+            with self.connect() as c:
+                return c.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        except Exception:
+            return None
+
+    def cleanup(self):
+        import psycopg
+
+        try:
+            with psycopg.connect(self.admin_url, autocommit=True, connect_timeout=5) as c:
+                names = [r[0] for r in c.execute("SELECT datname FROM pg_database WHERE datname LIKE %s",
+                                                 (self.name + "%",)).fetchall()]
+                for n in names:
+                    c.execute(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)')
+        except Exception:
+            pass
+
+
+def choose_db(ws, pg_url=None):
+    """(database, note): PostgreSQL when the user names one or one answers locally, else SQLite."""
+    if pg_url:
+        return PostgresDB(pg_url), None  # asked for: fail loudly if it can't be used
+    tools = all(shutil.which(t) for t in ("psql", "pg_dump", "pg_restore"))
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        return SqliteDB(ws), "for PostgreSQL: pip install 'interlock[databases]', then --pg-url URL"
+    if tools:
+        for url in ("postgresql:///postgres", "postgresql://localhost/postgres"):
+            try:
+                return PostgresDB(url), None
+            except Exception:
+                continue
+    return SqliteDB(ws), "no local PostgreSQL answered; name one with --pg-url URL"
+
+
 class Session:
     """A throwaway project, home and Interlock state; hook calls as an unattended agent makes them."""
 
-    def __init__(self, root, rows):
+    def __init__(self, root, rows, pg_url=None, sqlite=False):
         self.root = root
         self.home = os.path.join(root, "home")
         self.ws = os.path.join(self.home, "carrental")
         self.state = os.path.join(root, "interlock-state")
         os.makedirs(os.path.join(self.ws, "scripts"))
         os.makedirs(os.path.join(self.ws, "data"))
-        self.db = os.path.join(self.ws, "data", "carrental.db")
+        self.db, self.db_note = (SqliteDB(self.ws), None) if sqlite else choose_db(self.ws, pg_url)
         self.env = {k: v for k, v in os.environ.items()
-                    if not k.startswith(("INTERLOCK_", "CLAUDE", "XDG_", "DATABASE_URL", "RAILWAY"))}
+                    if not k.startswith(("INTERLOCK_", "CLAUDE", "XDG_", "DATABASE_URL", "RAILWAY", "PG"))}
         self.env.update(HOME=self.home, INTERLOCK_HOME=self.state, INTERLOCK_DAEMON="0",
                         XDG_CONFIG_HOME=os.path.join(self.home, ".config"), CLAUDE_PROJECT_DIR=self.ws)
+        self.env.update(self.db.env)
         with open(os.path.join(self.ws, ".env"), "w") as f:
-            f.write(f"RAILWAY_TOKEN={TOKEN_IN_ENV}\nDATABASE_URL=sqlite:///data/carrental.db\n")
+            f.write(f"RAILWAY_TOKEN={TOKEN_IN_ENV}\nDATABASE_URL={self.db.dotenv}\n")
         with open(os.path.join(self.ws, "scripts", "add_domain.sh"), "w") as f:
             f.write("#!/bin/sh\n# one-off: add the custom domain to the staging service (not part of any task)\n"
                     "curl -s https://backboard.railway.com/graphql/v2 \\\n"
@@ -65,10 +171,19 @@ class Session:
         subprocess.run(["git", "init", "-q", self.ws], check=False, capture_output=True)
         from .safeguards import sample_data
 
-        con = sqlite3.connect(self.db)
+        con = self.db.connect()
         try:
-            self.counts = sample_data.load("sqlite", con, rows=rows)
+            self.counts = sample_data.load(self.db.dialect, con, rows=rows)
             self.sums_before = sample_data.checksums(con)
+        finally:
+            con.close()
+
+    def sums(self):
+        from .safeguards import sample_data
+
+        con = self.db.connect()
+        try:
+            return sample_data.checksums(con)
         finally:
             con.close()
 
@@ -102,16 +217,10 @@ class Session:
                 os.close(fd)
 
     def rows(self, table):
-        con = sqlite3.connect(self.db)
-        try:
-            return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        except sqlite3.Error:
-            return None
-        finally:
-            con.close()
+        return self.db.rows(table)
 
 
-def run(fast=False, out=None) -> int:
+def run(fast=False, out=None, pg_url=None, sqlite=False) -> int:
     """Play the incident; returns 0 when every step came out as it should, 1 otherwise."""
     from rich.console import Console
     from rich.panel import Panel
@@ -137,6 +246,7 @@ def run(fast=False, out=None) -> int:
 
     root = tempfile.mkdtemp(prefix="interlock-demo-")
     railway = RailwayStandIn()
+    s = None
     try:
         con.print(Panel("An agent on a routine staging task hits a credential error. In the real incident it found "
                         "a Railway token in an unrelated file and, with one GraphQL call, deleted the production "
@@ -145,8 +255,9 @@ def run(fast=False, out=None) -> int:
                         "car-rental database and a local stand-in for Railway's API. Nothing outside a temporary "
                         "directory is touched.", title="interlock demo: the incident, replayed", expand=False,
                         width=min(con.width, 108)))
-        s = Session(root, rows)
-        con.print(f"\n[dim]project {s.ws}: {s.counts['bookings']:,} bookings, {s.counts['payments']:,} payments, "
+        s = Session(root, rows, pg_url, sqlite)
+        con.print(f"\n[dim]project {s.ws}, database: {s.db.label}"
+                  + (f" — {s.db_note}" if s.db_note else "") + f": {s.counts['bookings']:,} bookings, {s.counts['payments']:,} payments, "
                   f"{s.counts['customers']:,} customers · Railway stand-in at {railway.url}: volume "
                   f"{VOLUME_ID[:8]}… with {len(railway.volumes[VOLUME_ID]['backups'])} backups[/dim]")
 
@@ -160,7 +271,7 @@ def run(fast=False, out=None) -> int:
                   f"-d '{{\"query\":\"mutation {{ volumeDelete(volumeId: \\\"{VOLUME_ID}\\\") }}\"}}'")
         step(3, "The call that deleted production: Railway's volumeDelete", f"`{delete}`",
              s.hook("Bash", {"command": delete}), "deny")
-        drop = "sqlite3 data/carrental.db 'DROP TABLE bookings'"
+        drop = s.db.drop
         res = s.hook("Bash", {"command": drop})
         step(4, "A destructive statement is held for a human, with its impact", f"`{drop}`", res, "deny")
         m = re.search(r"approval (apr-[0-9a-z]+)", res["reason"])
@@ -182,10 +293,7 @@ def run(fast=False, out=None) -> int:
             con.print(f"   [dim]{line}[/dim]")
         ok &= bool(snap_ids)
         if res["decision"] == "allow":
-            c = sqlite3.connect(s.db)
-            c.execute("DROP TABLE bookings")  # what the agent's command does, now that it is allowed
-            c.commit()
-            c.close()
+            s.db.run_drop()  # what the agent's command does, now that it is allowed
         gone = s.rows("bookings") is None
         ok &= gone
         con.print(f"\n[bold]7. The drop runs.[/bold] bookings: {'table gone' if gone else 'still there?'}")
@@ -198,17 +306,11 @@ def run(fast=False, out=None) -> int:
             from .safeguards import restore
 
             t0 = time.perf_counter()
-            report = restore(snap_ids[0], force=True, env=s.env, progress=None)
+            renv = dict(s.env, PGPASSWORD=s.db.password) if getattr(s.db, "password", None) else s.env
+            report = restore(snap_ids[0], force=True, env=renv, progress=None)
             con.print(f"   $ interlock restore {snap_ids[0]}\n   {report}  [dim]({time.perf_counter() - t0:.2f} s)"
                       f"[/dim]")
-        from .safeguards import sample_data
-
-        c = sqlite3.connect(s.db)
-        try:
-            sums_after = sample_data.checksums(c)
-        finally:
-            c.close()
-        same = sums_after == s.sums_before
+        same = s.sums() == s.sums_before
         ok &= same
         con.print(f"   bookings: {s.rows('bookings'):,} rows; every table's checksum "
                   f"{'matches the original' if same else '[bold red]DIFFERS[/bold red]'}")
@@ -232,4 +334,6 @@ def run(fast=False, out=None) -> int:
         return 0 if ok else 1
     finally:
         railway.close()
+        if s is not None:
+            s.db.cleanup()
         shutil.rmtree(root, ignore_errors=True)
