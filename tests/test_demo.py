@@ -10,7 +10,7 @@ from conftest import interlock_exe
 
 
 def test_the_incident_demo_steps_all_come_out_right(env, tmp_path):
-    p = subprocess.run(interlock_exe() + ["demo", "--fast"], capture_output=True, text=True, env=dict(
+    p = subprocess.run(interlock_exe() + ["demo", "--fast", "--sqlite"], capture_output=True, text=True, env=dict(
         env, COLUMNS="200"), cwd=str(tmp_path), timeout=300)
     out = p.stdout
     assert p.returncode == 0, out + p.stderr
