@@ -224,13 +224,13 @@ class Judge:
         return out
 
     def audit(self, action, decision, tool, arguments, extra):
-        from ..audit import AuditLog
+        from ..audit import open_log
         from ..policy import state_dir
 
         args = json.dumps(arguments, ensure_ascii=False, default=str, sort_keys=True)
         text = f"mcp {self.name}/{tool} {args[:2000]}"
         try:
-            AuditLog(state_dir(self.env)).append(
+            open_log(state_dir(self.env), self.env).append(
                 action=text, decision=decision, agent=AGENT, session=self.session, cwd=self.cwd,
                 tool=f"mcp__{self.name}__{tool}", digest=action.digest() if action is not None else None,
                 extra=dict({"gateway": "mcp", "server": self.name}, **(extra or {})))
