@@ -208,20 +208,8 @@ class AuditLog:
         try:
             if not _has_table(con):
                 return []
-            q = "SELECT * FROM records WHERE 1=1"
-            args = []
-            if decision:
-                q += " AND decision = ?"
-                args.append(decision)
-            if since is not None:
-                q += " AND ts >= ?"
-                args.append(since)
-            if session:
-                q += " AND session = ?"
-                args.append(session)
-            q += " ORDER BY seq DESC LIMIT ?"
-            args.append(limit)
-            cur = con.execute(q, args)
+            cur = con.execute(*records_query("records", "?", decision=decision, since=since, session=session,
+                                             limit=limit))
             names = [c[0] for c in cur.description]
             return [dict(zip(names, r)) for r in cur.fetchall()][::-1]
         finally:
@@ -254,6 +242,22 @@ class AuditLog:
             if n:
                 return False, n, "the head file is missing or unreadable; the newest records cannot be checked"
         return True, n, None
+
+
+def records_query(table, mark, *, decision=None, since=None, session=None, limit=50):
+    """(query, args) behind ``records()`` on any backend (``mark``: its placeholder): the newest
+    ``limit`` records with that decision, since that time, in that session."""
+    q, args = f"SELECT * FROM {table} WHERE 1=1", []
+    if decision:
+        q += f" AND decision = {mark}"
+        args.append(decision)
+    if since is not None:
+        q += f" AND ts >= {mark}"
+        args.append(since)
+    if session:
+        q += f" AND session = {mark}"
+        args.append(session)
+    return q + f" ORDER BY seq DESC LIMIT {mark}", args + [limit]
 
 
 def _has_table(con) -> bool:

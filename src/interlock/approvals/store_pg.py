@@ -442,21 +442,11 @@ class PostgresAuditLog:
     def records(self, *, decision=None, since=None, session=None, limit=50):
         import psycopg
 
-        q = "SELECT * FROM interlock.audit_records WHERE true"
-        args = []
-        if decision:
-            q += " AND decision = %s"
-            args.append(decision)
-        if since is not None:
-            q += " AND ts >= %s"
-            args.append(since)
-        if session:
-            q += " AND session = %s"
-            args.append(session)
-        q += " ORDER BY seq DESC LIMIT %s"
-        args.append(limit)
+        from ..audit import records_query
+
         try:
-            cur = self._con().execute(q, args)
+            cur = self._con().execute(*records_query("interlock.audit_records", "%s", decision=decision, since=since,
+                                                     session=session, limit=limit))
             names = [c.name for c in cur.description]
             return [dict(zip(names, r)) for r in cur.fetchall()][::-1]
         except psycopg.Error as e:
