@@ -188,6 +188,16 @@ def authenticate(name, fd, env, store=None, req=None, verb="approve"):
 
 # --- commands ----------------------------------------------------------------------------------------------
 
+def _pending(store, request_id, already=""):
+    """The pending request ``request_id`` names; ``ApprovalError`` when there is none or it was decided."""
+    req = store.get(request_id)
+    if req is None:
+        raise ApprovalError(f"no approval request {request_id[:40]!r} (see `interlock approvals`)")
+    if req.state != "pending":
+        raise ApprovalError(f"{req.id} is already {req.state}{already}")
+    return req
+
+
 def cmd_approve(args) -> int:
     from . import settings
     from ..policy import load
@@ -196,11 +206,7 @@ def cmd_approve(args) -> int:
     env = os.environ
     try:
         store = open_store(env)
-        req = store.get(args.id)
-        if req is None:
-            return _err(f"no approval request {args.id[:40]!r} (see `interlock approvals`)")
-        if req.state != "pending":
-            return _err(f"{req.id} is already {req.state}; nothing to approve")
+        req = _pending(store, args.id, "; nothing to approve")
         scope, minutes = ONCE, None
         s = settings(load(req.workspace, env))
         if args.session:
@@ -234,11 +240,7 @@ def cmd_reject(args) -> int:
     env = os.environ
     try:
         store = open_store(env)
-        req = store.get(args.id)
-        if req is None:
-            return _err(f"no approval request {args.id[:40]!r} (see `interlock approvals`)")
-        if req.state != "pending":
-            return _err(f"{req.id} is already {req.state}")
+        req = _pending(store, args.id)
         name, channel = authenticate(args.approver, args.secret_fd, env, store, req, "reject")
         req = store.reject(req.id, name, channel, args.reason)
     except ApprovalError as e:
