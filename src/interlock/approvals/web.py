@@ -58,7 +58,7 @@ def add_parser(sub):
 
 
 def cmd_serve(args) -> int:
-    import socket
+    from ..listening import listen
 
     try:
         import jinja2  # noqa: F401
@@ -81,17 +81,10 @@ def cmd_serve(args) -> int:
 
         print(f"interlock: cannot start the dashboard: {redact(str(e))[:300]}", file=sys.stderr)
         return 1
-    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(fam, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, args.port))
-    except OSError as e:
-        print(f"interlock: cannot listen on {host}:{args.port}: {e.strerror}", file=sys.stderr)
+    bound = listen(host, args.port, 64)
+    if bound is None:
         return 1
-    sock.listen(64)
-    port = sock.getsockname()[1]
-    shown = f"[{host}]" if ":" in host else host
+    sock, port, shown = bound
     print(f"interlock dashboard: http://{shown}:{port}/  (Ctrl-C to stop)", flush=True)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", server_header=False,
                             proxy_headers=False)

@@ -418,7 +418,7 @@ def add_parser(gsub):
 
 
 def cmd_http(args) -> int:
-    import socket
+    from ..listening import listen
 
     try:
         import anyio  # noqa: F401
@@ -440,17 +440,10 @@ def cmd_http(args) -> int:
         print(f"interlock: refusing to listen on {host}: anyone who reaches the gateway uses its credentials. "
               "Use 127.0.0.1, or --allow-remote.", file=sys.stderr)
         return 1
-    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(fam, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as e:
-        print(f"interlock: cannot listen on {host}:{port}: {e.strerror}", file=sys.stderr)
+    bound = listen(host, port, 128)
+    if bound is None:
         return 1
-    sock.listen(128)
-    port = sock.getsockname()[1]
-    shown = f"[{host}]" if ":" in host else host
+    sock, port, shown = bound
     base = f"http://{shown}:{port}"
     app = create_app(config, env)
     state = _write_state(env, {"kind": "http", "pid": os.getpid(), "listen": f"{shown}:{port}", "url": base,
