@@ -12,6 +12,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Hooks started by tests judge in-process (no resident daemon left behind per test);
 # tests/test_hookd.py turns the daemon on and checks it answers the same.
 os.environ["INTERLOCK_DAEMON"] = "0"
+RAILWAY_VAULT_TOKEN = "rw-vault-5b1d7c2e-8f3a-4e6b-9c0d-1a2b3c4d5e6f"  # what the vault holds for route "railway"
 
 
 def interlock_exe():
@@ -70,6 +71,16 @@ def env(tmp_path, home, workspace):
     e["INTERLOCK_DAEMON"] = "0"  # each test judges in-process; tests/test_hookd.py covers the daemon
     e["XDG_CONFIG_HOME"] = str(tmp_path / "home" / "dev" / ".config")
     return e
+
+
+@pytest.fixture
+def railway():
+    """The Railway GraphQL stand-in, accepting the vault's token (tests/test_gateway_http.py, test_run.py)."""
+    from interlock.standins.railway import RailwayStandIn
+
+    s = RailwayStandIn(token=RAILWAY_VAULT_TOKEN)
+    yield s
+    s.close()
 
 
 def run_hook(agent, payload, env, raw=None, timeout=20):

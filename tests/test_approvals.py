@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import select
 import sqlite3
 import subprocess
@@ -13,46 +12,10 @@ import time
 
 import pytest
 
+import helpers
 from conftest import interlock_exe, run_hook
-
-SECRET_A = "alice-correct-horse-42"
-SECRET_B = "bob-battery-staple-77"
-ID = re.compile(r"apr-[2-9a-z]{6}")
-
-
-def codex(cmd, workspace, **kw):
-    return dict({"hook_event_name": "PreToolUse", "tool_name": "Bash", "cwd": workspace, "session_id": "s1",
-                 "tool_input": {"command": cmd}}, **kw)
-
-
-def claude(cmd, workspace, mode="default", session="sess-1"):
-    return {"hook_event_name": "PreToolUse", "tool_name": "Bash", "cwd": workspace, "session_id": session,
-            "permission_mode": mode, "tool_input": {"command": cmd}}
-
-
-def reason(out):
-    return out["hookSpecificOutput"]["permissionDecisionReason"]
-
-
-def decision(out):
-    return out["hookSpecificOutput"]["permissionDecision"] if out else "allow"
-
-
-def cli(args, env, fd_secret=None, cwd=None):
-    """Run `interlock ARGS` without a controlling terminal; an optional secret through a pipe fd."""
-    fds = ()
-    if fd_secret is not None:
-        r, w = os.pipe()
-        os.write(w, fd_secret.encode() + b"\n")
-        os.close(w)
-        fds = (r,)
-        args = args + ["--secret-fd", str(r)]
-    try:
-        return subprocess.run(interlock_exe() + args, env=env, capture_output=True, text=True, timeout=60,
-                              stdin=subprocess.DEVNULL, start_new_session=True, pass_fds=fds, cwd=cwd)
-    finally:
-        for fd in fds:
-            os.close(fd)
+from helpers import (ID, SECRET_A, SECRET_B, audit_events, claude, cli, codex, decision,
+                     file_request, reason, write_policy)
 
 
 def pty_run(args, env, answers, timeout=30):
@@ -89,39 +52,10 @@ def pty_run(args, env, answers, timeout=30):
     return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
 
 
-def add_approver(name, secret, env, tmp_path):
-    """The first approver is created with its secret on an fd; later ones are authorised by alice."""
-    e = dict(env)
-    if name != "alice":
-        f = tmp_path / "approver-secrets" / "alice"
-        f.parent.mkdir(exist_ok=True)
-        f.write_text(SECRET_A + "\n")
-        f.chmod(0o600)
-        e["INTERLOCK_APPROVER_SECRET_FILE"] = str(f)
-    p = cli(["approvers", "add", name] + (["--by", "alice"] if name != "alice" else []), e, fd_secret=secret)
-    assert p.returncode == 0, p.stderr
-
-
-def file_request(cmd, workspace, env):
-    code, out, err = run_hook("codex", codex(cmd, workspace), env)
-    assert code == 0 and decision(out) == "deny", (out, err)
-    ids = ID.findall(reason(out))
-    assert ids, reason(out)
-    return ids[0], out
-
-
-def write_policy(env, text):
-    d = os.path.join(env["XDG_CONFIG_HOME"], "interlock")
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, "policy.toml"), "w") as f:
-        f.write(text)
-
-
-def audit_events(env):
-    from interlock.approvals.cli import approval_event
-    from interlock.audit import AuditLog
-
-    return [approval_event(r) for r in AuditLog(env["INTERLOCK_HOME"]).records(limit=1000) if approval_event(r)]
+def add_approver(name, secret, env, tmp_path=None):
+    """The first approver is created with its secret on an fd; later ones are authorised by alice.
+    (``tmp_path`` is no longer needed; test_gateway_mcp.py still passes it.)"""
+    helpers.add_approver(name, secret, env, by=None if name == "alice" else ("alice", SECRET_A))
 
 
 # --- the main flow -------------------------------------------------------------------------------------

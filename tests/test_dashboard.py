@@ -21,13 +21,11 @@ import urllib.request
 import pytest
 
 from conftest import ROOT, interlock_exe, run_hook
+from helpers import SECRET_A, SECRET_B, add_approver, audit_events, codex, decision, file_request, write_policy
 
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 
-SECRET_A = "alice-correct-horse-42"
-SECRET_B = "bob-battery-staple-77"
-ID = re.compile(r"apr-[2-9a-z]{6}")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -35,65 +33,14 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 # --- helpers ------------------------------------------------------------------------------------------------
 
-def codex(cmd, workspace):
-    return {"hook_event_name": "PreToolUse", "tool_name": "Bash", "cwd": workspace, "session_id": "s1",
-            "tool_input": {"command": cmd}}
-
-
-def file_request(cmd, workspace, env):
-    code, out, err = run_hook("codex", codex(cmd, workspace), env)
-    assert code == 0 and out["hookSpecificOutput"]["permissionDecision"] == "deny", (out, err)
-    return ID.findall(out["hookSpecificOutput"]["permissionDecisionReason"])[0]
-
-
 def hook_decision(cmd, workspace, env):
-    _, out, _ = run_hook("codex", codex(cmd, workspace), env)
-    return "allow" if out is None else out["hookSpecificOutput"]["permissionDecision"]
-
-
-def add_approver(name, secret, env, by=None):
-    """`interlock approvers add NAME`, secrets on file descriptors (no terminal, as in CI)."""
-    fds = []
-    e = dict(env)
-    args = interlock_exe() + ["approvers", "add", name, "--secret-fd"]
-    r, w = os.pipe()
-    os.write(w, secret.encode() + b"\n")
-    os.close(w)
-    fds.append(r)
-    args.append(str(r))
-    if by:
-        path = os.path.join(os.path.dirname(env["INTERLOCK_HOME"]), f"secret-{by[0]}")
-        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
-            f.write(by[1] + "\n")
-        e["INTERLOCK_APPROVER_SECRET_FILE"] = path
-        args += ["--by", by[0]]
-    try:
-        p = subprocess.run(args, env=e, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
-                           start_new_session=True, pass_fds=fds)
-    finally:
-        for fd in fds:
-            os.close(fd)
-    assert p.returncode == 0, p.stderr
-
-
-def write_policy(env, text):
-    d = os.path.join(env["XDG_CONFIG_HOME"], "interlock")
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, "policy.toml"), "w") as f:
-        f.write(text)
+    return decision(run_hook("codex", codex(cmd, workspace), env)[1])
 
 
 def _request_json(env, rid):
     from interlock.approvals.store import open_store
 
     return open_store(env).get(rid).to_dict()
-
-
-def audit_events(env):
-    from interlock.approvals.cli import approval_event
-    from interlock.audit import AuditLog
-
-    return [approval_event(r) for r in AuditLog(env["INTERLOCK_HOME"]).records(limit=2000) if approval_event(r)]
 
 
 def audit_text(env):
@@ -205,8 +152,8 @@ def test_browser_login_live_pending_approve_then_hook_allows_exactly_once(browse
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
 
     page.evaluate("window.__notReloaded = true")
-    rid = file_request("rm -rf src", workspace, env)           # a real hook process files it
-    other = file_request("git reset --hard HEAD~3", workspace, env)
+    rid, _ = file_request("rm -rf src", workspace, env)           # a real hook process files it
+    other, _ = file_request("git reset --hard HEAD~3", workspace, env)
     page.wait_for_selector(f"li.request[data-id='{rid}']", timeout=15000)
     page.wait_for_selector(f"li.request[data-id='{other}']", timeout=15000)
     assert page.evaluate("window.__notReloaded") is True        # appeared live, without a reload
@@ -246,7 +193,7 @@ def test_browser_login_live_pending_approve_then_hook_allows_exactly_once(browse
     assert "consume" in trail and "hook: deny" in trail
     assert not page.query_selector("button#approve")  # decided: nothing to approve any more
 
-    ev = [e for e in audit_events(env) if e.get("id") == rid]
+    ev = [e for e in audit_events(env, limit=2000) if e.get("id") == rid]
     assert [e["event"] for e in ev] == ["create", "approve", "consume"]
     assert ev[1]["approver"] == "alice" and ev[1]["channel"] == "web"
     assert SECRET_A not in audit_text(env)
@@ -255,7 +202,7 @@ def test_browser_login_live_pending_approve_then_hook_allows_exactly_once(browse
 
 def test_browser_reject_with_reason(browser, dashboard, workspace, env):
     add_approver("alice", SECRET_A, env)
-    rid = file_request("rm -rf src", workspace, env)
+    rid, _ = file_request("rm -rf src", workspace, env)
     ctx = browser.new_context()
     page = ctx.new_page()
     page.goto(dashboard + "/login")
@@ -277,7 +224,7 @@ def test_browser_reject_with_reason(browser, dashboard, workspace, env):
 
 def test_csrf_token_is_required_on_every_post(dashboard, workspace, env):
     add_approver("alice", SECRET_A, env)
-    rid = file_request("rm -rf src", workspace, env)
+    rid, _ = file_request("rm -rf src", workspace, env)
     c = Client(dashboard)
     # login itself needs the token of the session that loaded the form
     c.call("GET", "/login")
@@ -310,7 +257,7 @@ def test_csrf_token_is_required_on_every_post(dashboard, workspace, env):
 
 def test_approve_without_a_session_is_refused(dashboard, workspace, env):
     add_approver("alice", SECRET_A, env)
-    rid = file_request("rm -rf src", workspace, env)
+    rid, _ = file_request("rm -rf src", workspace, env)
     anon = Client(dashboard)
     anon_token = anon.csrf()  # an anonymous session's own (valid) token
     for c, headers in ((Client(dashboard), {}), (anon, {"X-CSRF-Token": anon_token})):
@@ -343,7 +290,7 @@ def test_approve_without_a_session_is_refused(dashboard, workspace, env):
 
 def test_forged_ids_are_404(dashboard, workspace, env):
     add_approver("alice", SECRET_A, env)
-    rid = file_request("rm -rf src", workspace, env)
+    rid, _ = file_request("rm -rf src", workspace, env)
     c = Client(dashboard)
     token = c.logged_in("alice", SECRET_A)
     forged = "apr-" + ("2" if rid[4] != "2" else "3") + rid[5:]
@@ -357,7 +304,7 @@ def test_forged_ids_are_404(dashboard, workspace, env):
 
 def test_replay_of_a_decided_or_used_approval_is_refused(dashboard, workspace, env):
     add_approver("alice", SECRET_A, env)
-    rid = file_request("rm -rf src", workspace, env)
+    rid, _ = file_request("rm -rf src", workspace, env)
     c = Client(dashboard)
     token = c.logged_in("alice", SECRET_A)
     form = {"csrf": token, "scope": "once"}
@@ -389,7 +336,7 @@ def test_login_brute_force_is_rate_limited_and_audited(dashboard, workspace, env
     assert status == 429 and "Too many failed logins" in body
     status, body, _ = Client(dashboard).login("bob", "another-name-same-client")  # per client, too
     assert status == 429
-    ev = audit_events(env)
+    ev = audit_events(env, limit=2000)
     assert [e["event"] for e in ev].count("login-failed") == 5
     locked = [e for e in ev if e["event"] == "login-locked"]
     assert locked and locked[0]["approver"] == "alice" and locked[0]["channel"] == "web"
@@ -401,7 +348,7 @@ def test_two_person_rule_holds_in_the_dashboard(dashboard, workspace, env):
     write_policy(env, '[approvals]\nrequire = [{approvers = 2, severity = "destructive"}]\n')
     add_approver("alice", SECRET_A, env)
     add_approver("bob", SECRET_B, env, by=("alice", SECRET_A))
-    rid = file_request("rm -rf src", workspace, env)
+    rid, _ = file_request("rm -rf src", workspace, env)
     a = Client(dashboard)
     ta = a.logged_in("alice", SECRET_A)
     status, body, _ = a.call("POST", f"/api/approvals/{rid}/approve", json_body={}, headers={"X-CSRF-Token": ta})

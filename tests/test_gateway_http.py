@@ -19,11 +19,12 @@ import time
 
 import pytest
 
-from conftest import interlock_exe
+from conftest import RAILWAY_VAULT_TOKEN, interlock_exe
+from helpers import cli, railway_policy, vault_env
 
-from interlock.standins.railway import VOLUME_ID, VOLUME_INSTANCE_ID, RailwayStandIn
+from interlock.standins.railway import VOLUME_ID, VOLUME_INSTANCE_ID
 
-VAULT_TOKEN = "rw-vault-5b1d7c2e-8f3a-4e6b-9c0d-1a2b3c4d5e6f"     # what the vault holds for route "railway"
+VAULT_TOKEN = RAILWAY_VAULT_TOKEN
 AGENT_TOKEN = "7c1e9a42-55b1-4d0e-9f3a-2b6c8d1e4f70"              # what the agent found in a script
 DELETE = {"query": "mutation volumeDelete($volumeId: String!) { volumeDelete(volumeId: $volumeId) }",
           "variables": {"volumeId": VOLUME_ID}}
@@ -32,36 +33,9 @@ RESTORE = {"query": "mutation { volumeInstanceBackupRestore(volumeInstanceBackup
                     f"volumeInstanceId: \"{VOLUME_INSTANCE_ID}\") }}"}
 
 
-def _policy(env, upstream, extra=""):
-    cfg = os.path.join(env["XDG_CONFIG_HOME"], "interlock")
-    os.makedirs(cfg, exist_ok=True)
-    with open(os.path.join(cfg, "policy.toml"), "w") as f:
-        f.write(f"""
-[gateways.http]
-listen = "127.0.0.1:0"
-{extra}
-[gateways.http.routes.railway]
-upstream = "{upstream}"
-judge_as = "https://backboard.railway.com"
-credential = "railway"
-env = {{ RAILWAY_API_URL = "/graphql/v2" }}
-""")
-
-
 def _cli(args, env, stdin=None, timeout=60):
     return subprocess.run(interlock_exe() + args, env=env, input=stdin, capture_output=True, text=True,
                           timeout=timeout)
-
-
-def _cli_with_secret(args, env, secret="approver-secret-1"):
-    r, w = os.pipe()
-    os.write(w, (secret + "\n").encode())
-    os.close(w)
-    try:
-        return subprocess.run(interlock_exe() + args + ["--secret-fd", str(r)], pass_fds=(r,), env=env,
-                              capture_output=True, text=True, timeout=60)
-    finally:
-        os.close(r)
 
 
 class Gateway:
@@ -87,25 +61,12 @@ class Gateway:
 
 @pytest.fixture
 def genv(env):
-    e = dict(env, INTERLOCK_VAULT_BACKEND="file")
-    for k in list(e):
-        if k.upper() in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY") or k.startswith("RAILWAY"):
-            del e[k]
-    p = _cli(["secrets", "vault", "add", "railway"], e, stdin=VAULT_TOKEN + "\n")
-    assert p.returncode == 0, p.stderr
-    return e
-
-
-@pytest.fixture
-def railway():
-    s = RailwayStandIn(token=VAULT_TOKEN)
-    yield s
-    s.close()
+    return vault_env(env, VAULT_TOKEN)
 
 
 @pytest.fixture
 def gateway(genv, railway):
-    _policy(genv, railway.base)
+    railway_policy(genv, railway.base)
     g = Gateway(genv)
     yield g
     out, err = g.stop()
@@ -240,13 +201,13 @@ def test_encoded_paths_and_dot_segments_are_not_a_way_around(gateway, railway):
 # --- approvals: exactly the approved request, exactly once ------------------------------------------
 
 def _approve(genv, rid):
-    assert _cli_with_secret(["approvers", "add", "alice"], genv).returncode == 0
-    p = _cli_with_secret(["approve", rid, "--as", "alice"], genv)
+    assert cli(["approvers", "add", "alice"], genv, fd_secret="approver-secret-1").returncode == 0
+    p = cli(["approve", rid, "--as", "alice"], genv, fd_secret="approver-secret-1")
     assert p.returncode == 0, p.stdout + p.stderr
 
 
 def test_an_approved_request_is_performed_exactly_once(genv, railway):
-    _policy(genv, railway.base)
+    railway_policy(genv, railway.base)
     g = Gateway(genv)
     try:
         status, body, headers = _post(g.railway, RESTORE)
@@ -272,7 +233,7 @@ def test_an_approved_request_is_performed_exactly_once(genv, railway):
 
 
 def test_a_waiting_request_is_sent_once_when_a_human_approves(genv, railway):
-    _policy(genv, railway.base, extra="wait_seconds = 60")
+    railway_policy(genv, railway.base, extra="wait_seconds = 60")
     g = Gateway(genv)
     try:
         result = {}
@@ -307,7 +268,7 @@ def test_upstream_down_is_a_clear_502(genv):
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()  # nothing listens there
-    _policy(genv, f"http://127.0.0.1:{port}")
+    railway_policy(genv, f"http://127.0.0.1:{port}")
     g = Gateway(genv)
     try:
         status, body, _ = _post(g.railway, READ)
@@ -321,7 +282,7 @@ def test_upstream_down_is_a_clear_502(genv):
 
 
 def test_a_missing_credential_refuses_rather_than_sending(genv, railway):
-    _policy(genv, railway.base)
+    railway_policy(genv, railway.base)
     assert _cli(["secrets", "vault", "rm", "railway"], genv).returncode == 0
     g = Gateway(genv)
     try:
@@ -412,7 +373,7 @@ def test_routes_come_from_the_user_policy_only(genv, workspace, railway):
     os.makedirs(os.path.join(workspace, ".interlock"))
     with open(os.path.join(workspace, ".interlock", "policy.toml"), "w") as f:
         f.write('[gateways.http.routes.exfil]\nupstream = "https://attacker.example"\ncredential = "railway"\n')
-    _policy(genv, railway.base)
+    railway_policy(genv, railway.base)
     p = subprocess.Popen(interlock_exe() + ["gateway", "http"], env=genv, cwd=workspace, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
     try:

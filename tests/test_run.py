@@ -15,11 +15,12 @@ import time
 
 import pytest
 
-from conftest import interlock_exe
+from conftest import RAILWAY_VAULT_TOKEN, interlock_exe
+from helpers import railway_policy, vault_env
 
-from interlock.standins.railway import VOLUME_ID, RailwayStandIn
+from interlock.standins.railway import VOLUME_ID
 
-VAULT_TOKEN = "rw-vault-5b1d7c2e-8f3a-4e6b-9c0d-1a2b3c4d5e6f"
+VAULT_TOKEN = RAILWAY_VAULT_TOKEN
 SECRETS = {"RAILWAY_TOKEN": "4f6d2a1e-9b7c-4e3f-8a2d-1c5b6e7f8a9b",
            "GITHUB_TOKEN": "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8",
            "AWS_ACCESS_KEY_ID": "AKIA" + "IOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCY",
@@ -52,36 +53,7 @@ sys.exit(7)
 
 @pytest.fixture
 def renv(env):
-    e = dict(env, INTERLOCK_VAULT_BACKEND="file")
-    for k in list(e):
-        if k.upper() in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY") or k.startswith(("RAILWAY", "AWS_", "PG")):
-            del e[k]
-    p = subprocess.run(interlock_exe() + ["secrets", "vault", "add", "railway"], env=e, input=VAULT_TOKEN + "\n",
-                       capture_output=True, text=True, timeout=60)
-    assert p.returncode == 0, p.stderr
-    return e
-
-
-@pytest.fixture
-def railway():
-    s = RailwayStandIn(token=VAULT_TOKEN)
-    yield s
-    s.close()
-
-
-def _policy(env, upstream):
-    cfg = os.path.join(env["XDG_CONFIG_HOME"], "interlock")
-    os.makedirs(cfg, exist_ok=True)
-    with open(os.path.join(cfg, "policy.toml"), "w") as f:
-        f.write(f"""
-[gateways.http]
-listen = "127.0.0.1:0"
-[gateways.http.routes.railway]
-upstream = "{upstream}"
-judge_as = "https://backboard.railway.com"
-credential = "railway"
-env = {{ RAILWAY_API_URL = "/graphql/v2" }}
-""")
+    return vault_env(env, VAULT_TOKEN, drop=("RAILWAY", "AWS_", "PG"))
 
 
 def _alive(pid):
@@ -93,7 +65,7 @@ def _alive(pid):
 
 
 def test_run_scrubs_the_environment_and_points_the_agent_at_the_gateway(renv, railway, tmp_path, workspace):
-    _policy(renv, railway.base)
+    railway_policy(renv, railway.base)
     agent = tmp_path / "agent.py"
     agent.write_text(AGENT)
     p = subprocess.run(interlock_exe() + ["run", "--", sys.executable, str(agent)] + interlock_exe(),
@@ -128,7 +100,7 @@ def test_run_scrubs_the_environment_and_points_the_agent_at_the_gateway(renv, ra
 
 def test_run_env_as_the_agent(renv, railway, workspace):
     """`interlock run -- env`: what any agent would see."""
-    _policy(renv, railway.base)
+    railway_policy(renv, railway.base)
     p = subprocess.run(interlock_exe() + ["run", "--", "env"], env=dict(renv, **SECRETS), cwd=workspace,
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
@@ -151,7 +123,7 @@ def test_run_without_gateways_and_exit_codes(renv, workspace):
 
 
 def test_signals_are_forwarded_and_gateways_stopped(renv, railway, tmp_path, workspace):
-    _policy(renv, railway.base)
+    railway_policy(renv, railway.base)
     marker = tmp_path / "got-term"
     agent = tmp_path / "agent.py"
     agent.write_text("import signal, sys, time\n"

@@ -14,14 +14,12 @@ import time
 import pytest
 
 from conftest import interlock_exe, run_hook
+from helpers import ID, SECRET_A, SECRET_B, add_approver, claude, cli, codex, decision, reason, write_policy
 from servers import PostgresServer, free_port
 
 pytest.importorskip("psycopg")
 
 PG_PASSWORD = "pg-team-store-pw-5161"
-SECRET_A = "alice-correct-horse-42"
-SECRET_B = "bob-battery-staple-77"
-ID = re.compile(r"apr-[2-9a-z]{6}")
 
 
 @pytest.fixture(scope="module")
@@ -52,73 +50,17 @@ def machines(pg, env, tmp_path):
     yield out[0], out[1], db
 
 
-def claude_bypass(cmd, workspace, session="sess-a"):
-    return {"hook_event_name": "PreToolUse", "tool_name": "Bash", "cwd": workspace, "session_id": session,
-            "permission_mode": "bypassPermissions", "tool_input": {"command": cmd}}
-
-
-def claude(cmd, workspace):
-    return dict(claude_bypass(cmd, workspace), permission_mode="default")
-
-
-def codex(cmd, workspace):
-    return {"hook_event_name": "PreToolUse", "tool_name": "Bash", "cwd": workspace, "session_id": "s1",
-            "tool_input": {"command": cmd}}
-
-
-def verdict(out):
-    return out["hookSpecificOutput"]["permissionDecision"] if out else "allow"
-
-
-def reason(out):
-    return out["hookSpecificOutput"]["permissionDecisionReason"]
-
-
-def cli(args, env, fd_secret=None, cwd=None):
-    """`interlock ARGS` without a terminal; an approver secret through a pipe fd."""
-    fds = ()
-    if fd_secret is not None:
-        r, w = os.pipe()
-        os.write(w, fd_secret.encode() + b"\n")
-        os.close(w)
-        fds = (r,)
-        args = args + ["--secret-fd", str(r)]
-    try:
-        return subprocess.run(interlock_exe() + args, env=env, capture_output=True, text=True, timeout=60,
-                              stdin=subprocess.DEVNULL, start_new_session=True, pass_fds=fds, cwd=cwd)
-    finally:
-        for fd in fds:
-            os.close(fd)
-
-
-def add_approver(name, secret, env, tmp_path, by=None):
-    e = dict(env)
-    args = ["approvers", "add", name]
-    if by:
-        f = tmp_path / f"secret-{by[0]}"
-        f.write_text(by[1] + "\n")
-        f.chmod(0o600)
-        e["INTERLOCK_APPROVER_SECRET_FILE"] = str(f)
-        args += ["--by", by[0]]
-    p = cli(args, e, fd_secret=secret)
-    assert p.returncode == 0, p.stderr
-    return p
+def claude_bypass(cmd, workspace):
+    return claude(cmd, workspace, mode="bypassPermissions", session="sess-a")
 
 
 def file_on(machine, cmd, workspace):
     """The agent on ``machine`` (Claude Code in bypassPermissions: out-of-band) tries ``cmd``."""
     code, out, err = run_hook("claude-code", claude_bypass(cmd, workspace), machine)
-    assert code == 0 and verdict(out) == "deny", (out, err)
+    assert code == 0 and decision(out) == "deny", (out, err)
     ids = ID.findall(reason(out))
     assert ids, reason(out)
     return ids[0]
-
-
-def write_policy(env, text):
-    d = os.path.join(env["XDG_CONFIG_HOME"], "interlock")
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, "policy.toml"), "w") as f:
-        f.write(text)
 
 
 def shared_events(env):
@@ -140,7 +82,7 @@ def test_filed_on_machine_a_approved_on_machine_b_allowed_once_on_a(machines, wo
     listed = json.loads(cli(["approvals", "--json"], b).stdout)  # machine B sees A's request
     assert [(r["id"], r["cwd"], r["action"]) for r in listed] == [(rid, workspace, "rm -rf src")]
 
-    add_approver("alice", SECRET_A, b, tmp_path)  # approvers are shared: created once, on B
+    add_approver("alice", SECRET_A, b)  # approvers are shared: created once, on B
     assert "alice" in cli(["approvers", "list"], a).stdout  # ... and known on A
     for home in (a, b):
         assert not os.path.exists(os.path.join(home["INTERLOCK_HOME"], "approvers.json"))
@@ -149,11 +91,11 @@ def test_filed_on_machine_a_approved_on_machine_b_allowed_once_on_a(machines, wo
     assert p.returncode == 0 and f"approved {rid} by alice (once)" in p.stdout, p.stderr
 
     code, out, _ = run_hook("claude-code", claude_bypass("rm -rf src", workspace), a)
-    assert (code, verdict(out)) == (0, "allow")  # Claude Code: no output is allow
+    assert (code, decision(out)) == (0, "allow")  # Claude Code: no output is allow
     code, out, _ = run_hook("claude-code", claude_bypass("rm -rf src", workspace), a)
-    assert verdict(out) == "deny" and ID.findall(reason(out))[0] != rid  # used up: a new request
+    assert decision(out) == "deny" and ID.findall(reason(out))[0] != rid  # used up: a new request
     # nor does the approval travel to B's agent: it was consumed (and B's agent had its own hash anyway)
-    assert verdict(run_hook("claude-code", claude_bypass("rm -rf src", workspace), b)[1]) == "deny"
+    assert decision(run_hook("claude-code", claude_bypass("rm -rf src", workspace), b)[1]) == "deny"
 
     events = [e["event"] for e in shared_events(a) if e.get("id") == rid]
     assert events == ["create", "approve", "consume"]
@@ -165,7 +107,7 @@ def test_filed_on_machine_a_approved_on_machine_b_allowed_once_on_a(machines, wo
 def test_single_use_approval_is_redeemed_by_exactly_one_of_many_racing_machines(machines, workspace, tmp_path):
     a, b, _ = machines
     rid = file_on(a, "rm -rf src", workspace)
-    add_approver("alice", SECRET_A, a, tmp_path)
+    add_approver("alice", SECRET_A, a)
     assert cli(["approve", rid], b, fd_secret=SECRET_A).returncode == 0
 
     from interlock.approvals.store import open_store
@@ -191,20 +133,20 @@ def test_two_person_rule_across_machines(machines, workspace, tmp_path):
     a, b, _ = machines
     write_policy(a, "[[approvals.require]]\nseverity = \"destructive\"\napprovers = 2\n")
     rid = file_on(a, "rm -rf src", workspace)
-    add_approver("alice", SECRET_A, a, tmp_path)
-    add_approver("bob", SECRET_B, b, tmp_path, by=("alice", SECRET_A))
+    add_approver("alice", SECRET_A, a)
+    add_approver("bob", SECRET_B, b, by=("alice", SECRET_A))
 
     p = cli(["approve", rid, "--as", "alice"], a, fd_secret=SECRET_A)
     assert p.returncode == 0 and "1 more distinct approver" in p.stdout, p.stderr
-    assert verdict(run_hook("claude-code", claude_bypass("rm -rf src", workspace), a)[1]) == "deny"
+    assert decision(run_hook("claude-code", claude_bypass("rm -rf src", workspace), a)[1]) == "deny"
     p = cli(["approve", rid, "--as", "alice"], b, fd_secret=SECRET_A)  # alice again, from the other machine
     assert p.returncode == 1 and "already approved" in p.stderr
     p = cli(["approve", rid, "--as", "bob"], b, fd_secret=SECRET_A)  # bob's name with alice's secret
     assert p.returncode == 1 and "wrong secret" in p.stderr
-    assert verdict(run_hook("claude-code", claude_bypass("rm -rf src", workspace), a)[1]) == "deny"
+    assert decision(run_hook("claude-code", claude_bypass("rm -rf src", workspace), a)[1]) == "deny"
     p = cli(["approve", rid, "--as", "bob"], b, fd_secret=SECRET_B)
     assert p.returncode == 0 and "by alice, bob" in p.stdout, p.stderr
-    assert verdict(run_hook("claude-code", claude_bypass("rm -rf src", workspace), a)[1]) == "allow"
+    assert decision(run_hook("claude-code", claude_bypass("rm -rf src", workspace), a)[1]) == "allow"
 
 
 def test_votes_cast_at_the_same_moment_from_two_machines_both_count(machines, workspace, tmp_path):
@@ -234,7 +176,7 @@ def test_votes_cast_at_the_same_moment_from_two_machines_both_count(machines, wo
 def test_a_hook_waiting_on_machine_a_is_woken_by_an_approval_on_machine_b(machines, workspace, tmp_path):
     a, b, _ = machines
     write_policy(a, "[approvals]\nwait_seconds = 20\n")
-    add_approver("alice", SECRET_A, b, tmp_path)
+    add_approver("alice", SECRET_A, b)
     payload = tmp_path / "payload.json"
     payload.write_text(json.dumps(codex("rm -rf src", workspace)))
     hook = subprocess.Popen(interlock_exe() + ["hook", "codex"], env=a, stdin=open(payload, "rb"),
@@ -280,7 +222,7 @@ def test_one_dashboard_lists_and_decides_requests_from_both_machines(machines, w
     rid_a = file_on(a, "rm -rf src", workspace)
     code, out, _ = run_hook("codex", codex("rm -rf README.md", workspace), b)
     rid_b = ID.findall(reason(out))[0]
-    add_approver("alice", SECRET_A, a, tmp_path)
+    add_approver("alice", SECRET_A, a)
 
     c = tmp_path / "state-c"  # the dashboard runs on a third machine
     c.mkdir(mode=0o700)
@@ -318,7 +260,7 @@ def test_one_dashboard_lists_and_decides_requests_from_both_machines(machines, w
     assert [(t["event"], t["approver"], t["channel"]) for t in trail if t["event"] in ("create", "approve")] == \
         [("create", None, "out-of-band"), ("approve", "alice", "web")]
     assert run_hook("codex", codex("rm -rf README.md", workspace), b)[1] is None  # B's agent: allowed once
-    assert verdict(run_hook("claude-code", claude_bypass("rm -rf src", workspace), a)[1]) == "deny"  # A: pending
+    assert decision(run_hook("claude-code", claude_bypass("rm -rf src", workspace), a)[1]) == "deny"  # A: pending
 
 
 # --- one audit chain -------------------------------------------------------------------------------------
@@ -326,7 +268,7 @@ def test_one_dashboard_lists_and_decides_requests_from_both_machines(machines, w
 def test_shared_audit_chain_verifies_on_every_machine_and_tampering_is_detected(pg, machines, workspace, tmp_path):
     a, b, db = machines
     rid = file_on(a, "rm -rf src", workspace)
-    add_approver("alice", SECRET_A, b, tmp_path)
+    add_approver("alice", SECRET_A, b)
     assert cli(["approve", rid], b, fd_secret=SECRET_A).returncode == 0
     assert run_hook("claude-code", claude_bypass("rm -rf src", workspace), a)[1] is None
     assert run_hook("codex", codex("ls -la", workspace), b)[1] is None  # allowed decisions are logged too
@@ -400,10 +342,10 @@ def test_store_down_fails_closed_and_never_shows_the_password(pg, machines, work
     down = dict(a, INTERLOCK_STORE=f"postgresql://postgres:{PG_PASSWORD}@127.0.0.1:{free_port()}/{db}")
     t = time.monotonic()
     code, out, err = run_hook("claude-code", claude_bypass("rm -rf src", workspace), down)
-    assert verdict(out) == "ask" and "approval request not filed" in reason(out), out  # its own dialog, as on SQLite
+    assert decision(out) == "ask" and "approval request not filed" in reason(out), out  # its own dialog, as on SQLite
     assert "shared store postgresql://postgres:[REDACTED]@127.0.0.1" in reason(out)
-    code, out2, err2 = run_hook("claude-code", claude("rm -rf src", workspace), down)
-    assert verdict(out2) == "ask" and "approval request not filed" in reason(out2)
+    code, out2, err2 = run_hook("claude-code", claude("rm -rf src", workspace, session="sess-a"), down)
+    assert decision(out2) == "ask" and "approval request not filed" in reason(out2)
     code, out3, err3 = run_hook("codex", codex("rm -rf src", workspace), down)
     assert out3["hookSpecificOutput"]["permissionDecision"] == "deny"
     assert time.monotonic() - t < 30
@@ -428,7 +370,7 @@ def test_store_down_fails_closed_and_never_shows_the_password(pg, machines, work
     bad = dict(a, INTERLOCK_STORE=f"postgresql://postgres:wrong-pw-123@127.0.0.1:{pg.port}/{db}",
                INTERLOCK_HOME=str(tmp_path / "state-nopass"))
     code, out, _ = run_hook("claude-code", claude_bypass("rm -rf src", workspace), bad)
-    assert verdict(out) == "ask" and "password authentication failed" in reason(out)
+    assert decision(out) == "ask" and "password authentication failed" in reason(out)
     assert "wrong-pw-123" not in json.dumps(out)
 
 
@@ -439,10 +381,10 @@ def test_the_agent_cannot_read_the_store_password_or_run_approve(machines, works
     for cmd in (f"cat {pgpass}", "cat $INTERLOCK_HOME/pgpass", f"cp {pgpass} /tmp/x",
                 f"interlock approve {rid} --as alice", f"interlock approvers add mallory"):
         code, out, _ = run_hook("claude-code", claude_bypass(cmd, workspace), a)
-        assert verdict(out) == "deny" and "interlock." in reason(out), cmd
+        assert decision(out) == "deny" and "interlock." in reason(out), cmd
     code, out, _ = run_hook("claude-code", {"hook_event_name": "PreToolUse", "tool_name": "Read", "cwd": workspace,
                                             "tool_input": {"file_path": pgpass}}, a)
-    assert verdict(out) == "deny" and "interlock.approvals-store" in reason(out)
+    assert decision(out) == "deny" and "interlock.approvals-store" in reason(out)
 
 
 def test_the_default_hook_never_imports_psycopg(env, workspace):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import socket
 import threading
 import time
@@ -14,9 +13,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import run_hook
+import helpers
+from helpers import audit_events, write_policy
 
-ID = re.compile(r"apr-[2-9a-z]{6}")
 SLACK_TOKEN_PATH = "/services/T0001/B0001/XyZsecretWebhookToken123"
 
 
@@ -83,25 +82,11 @@ def receiver():
         r.close()
 
 
-def write_policy(env, text):
-    d = os.path.join(env["XDG_CONFIG_HOME"], "interlock")
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, "policy.toml"), "w") as f:
-        f.write(text)
-
-
-def codex(cmd, workspace):
-    return {"hook_event_name": "PreToolUse", "tool_name": "Bash", "cwd": workspace, "session_id": "s1",
-            "tool_input": {"command": cmd}}
-
-
 def file_request(cmd, workspace, env):
+    """(the request's id, how long the hook took to file it)."""
     t0 = time.monotonic()
-    code, out, err = run_hook("codex", codex(cmd, workspace), env)
-    took = time.monotonic() - t0
-    reason = out["hookSpecificOutput"]["permissionDecisionReason"]
-    assert out["hookSpecificOutput"]["permissionDecision"] == "deny", (out, err)
-    return ID.findall(reason)[0], took
+    rid, _ = helpers.file_request(cmd, workspace, env)
+    return rid, time.monotonic() - t0
 
 
 def notify_log(env, until=None, timeout=20.0):
@@ -114,13 +99,6 @@ def notify_log(env, until=None, timeout=20.0):
             return text
         time.sleep(0.05)
     raise AssertionError(f"{until!r} never logged; notify.log: {text!r}")
-
-
-def audit_events(env):
-    from interlock.approvals.cli import approval_event
-    from interlock.audit import AuditLog
-
-    return [approval_event(r) for r in AuditLog(env["INTERLOCK_HOME"]).records(limit=1000) if approval_event(r)]
 
 
 def test_slack_and_json_webhooks_receive_a_new_request(workspace, env, receiver):
