@@ -69,6 +69,11 @@ def handle(agent, event, decision, ctx, env, started=None, wait_seconds=None):
     s = settings(ctx.policy)
     if not approvable(decision, ctx.policy, s):
         return decision
+    if _severe(decision):
+        from .. import adapters
+
+        if adapters.VIA:  # the hook daemon answers one call at a time: a preview or a snapshot
+            raise adapters.Deferred()  # (seconds, on a big target) runs in the hook's own process
     from .store import open_store
 
     mode = mode_for(agent, event, decision, s, env)
