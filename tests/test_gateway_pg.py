@@ -437,3 +437,67 @@ def test_200_concurrent_connections(pg, gw):
     assert [v for v, _ in res] == [i + 1 for i in range(200)]
     assert all(b and "[interlock" in b for _, b in res)
     assert _settle(pg) == 0
+
+
+# --- ORMs ---------------------------------------------------------------------------------------
+
+def test_sqlalchemy_through_the_gateway(pg, gw):
+    sa = pytest.importorskip("sqlalchemy")
+    eng = sa.create_engine(f"postgresql+psycopg://agent@127.0.0.1:{gw}/app", pool_pre_ping=True)
+    meta = sa.MetaData()
+    cars = sa.Table("sa_cars", meta, sa.Column("id", sa.Integer, primary_key=True), sa.Column("plate", sa.Text))
+    try:
+        meta.create_all(eng)
+        with eng.begin() as c:
+            c.execute(cars.insert(), [{"id": i, "plate": f"P-{i}"} for i in range(50)])
+        with eng.connect() as c:
+            assert c.execute(sa.select(sa.func.count()).select_from(cars)).scalar() == 50
+            assert c.execute(sa.select(cars.c.plate).where(cars.c.id == 7)).scalar() == "P-7"
+        with eng.begin() as c:
+            c.execute(cars.update().where(cars.c.id == 3).values(plate="X"))
+        with pytest.raises(sa.exc.ProgrammingError, match="Interlock"):
+            with eng.begin() as c:
+                c.execute(cars.delete())  # DELETE without WHERE: held at the gateway
+        with pytest.raises(sa.exc.ProgrammingError, match="Interlock"):
+            meta.drop_all(eng)
+        with eng.connect() as c:  # the pool's connection is usable after the refusals
+            assert c.execute(sa.select(sa.func.count()).select_from(cars)).scalar() == 50
+    finally:
+        eng.dispose()
+    assert direct(pg, "SELECT count(*) FROM sa_cars") == [(50,)]
+
+
+def test_django_through_the_gateway(pg, gw, genv, tmp_path):
+    pytest.importorskip("django")
+    script = tmp_path / "dj.py"
+    script.write_text(f'''
+import django
+from django.conf import settings
+settings.configure(DATABASES={{"default": {{"ENGINE": "django.db.backends.postgresql", "NAME": "app",
+    "USER": "agent", "HOST": "127.0.0.1", "PORT": "{gw}"}}}}, INSTALLED_APPS=[], USE_TZ=True)
+django.setup()
+from django.db import connection, models, utils
+
+class Booking(models.Model):
+    who = models.TextField()
+    class Meta:
+        app_label = "rental"
+        db_table = "dj_bookings"
+
+with connection.schema_editor() as e:
+    e.create_model(Booking)
+Booking.objects.bulk_create([Booking(who=f"c{{i}}") for i in range(20)])
+assert Booking.objects.filter(who="c3").count() == 1
+Booking.objects.filter(pk=1).delete()
+try:
+    Booking.objects.all().delete()   # DELETE of every row: held at the gateway
+    print("DELETED")
+except utils.ProgrammingError as e:
+    print("REFUSED", "Interlock" in str(e))
+print("COUNT", Booking.objects.count())
+''')
+    p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                       env={k: v for k, v in genv.items() if not k.startswith("_")})
+    assert p.returncode == 0, p.stderr
+    assert "REFUSED True" in p.stdout and "COUNT 19" in p.stdout, p.stdout
+    assert direct(pg, "SELECT count(*) FROM dj_bookings") == [(19,)]
