@@ -193,3 +193,21 @@ def test_audit_failure_never_turns_into_allow(workspace, env, tmp_path):
     code, out, err = run_hook("claude-code", cc_payload("Bash", {"command": "rm -rf ~"}, workspace), env)
     assert code == 0 and cc_decision(out) == "deny"
     assert "audit log not written" in out["hookSpecificOutput"]["permissionDecisionReason"]
+
+
+def test_an_mcp_config_routed_through_interlock_is_self_protected(workspace, env):
+    """`interlock init --mcp` wraps servers in `interlock mcp-proxy`: unwrapping them would take the
+    agent's tools around the gateway.  An ordinary .mcp.json stays the agent's to edit."""
+    cfg = os.path.join(workspace, ".mcp.json")
+    with open(cfg, "w") as f:
+        json.dump({"mcpServers": {"db": {"command": "uvx", "args": ["mcp-server-sqlite"]}}}, f)
+    edit = cc_payload("Write", {"file_path": cfg, "content": "{}"}, workspace)
+    assert run_hook("claude-code", edit, env)[1] is None  # allowed: adding or changing servers is normal work
+    with open(cfg, "w") as f:
+        json.dump({"mcpServers": {"db": {"command": "interlock", "args": [
+            "mcp-proxy", "--name", "db", "--", "uvx", "mcp-server-sqlite"]}}}, f)
+    for payload in (edit, cc_payload("Bash", {"command": "echo '{}' > .mcp.json"}, workspace),
+                    cc_payload("Bash", {"command": "rm .mcp.json"}, workspace)):
+        out = run_hook("claude-code", payload, env)[1]
+        assert cc_decision(out) == "deny", payload
+        assert "interlock.self-protect" in out["hookSpecificOutput"]["permissionDecisionReason"]

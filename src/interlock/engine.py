@@ -40,7 +40,37 @@ def self_paths(home: str, workspace: str | None, env=os.environ):
             if rel != ".vscode/settings.json":
                 out.append(f"{workspace}/{rel}")
         out.append(f"{workspace}/.claude/settings*.json")
+    out += [p for p in mcp_configs(home, workspace) if _routes_through_interlock(p)]
     return out
+
+
+def mcp_configs(home: str, workspace: str | None) -> list:
+    """Agents' MCP server lists that `interlock init --mcp` may have routed through the proxy."""
+    out = [f"{home}/.claude.json", f"{home}/.cursor/mcp.json"]
+    if workspace:
+        out += [f"{workspace}/.mcp.json", f"{workspace}/.cursor/mcp.json"]
+    return out
+
+
+def _routes_through_interlock(path: str) -> bool:
+    """An MCP config that sends servers through `interlock mcp-proxy` is Interlock's to keep: an
+    agent that rewrote it would take its tools around the gateway.  (One that doesn't is the
+    user's and the agent's: adding an MCP server is ordinary work.)"""
+    try:
+        with open(path, "rb") as f:
+            return b"mcp-proxy" in f.read(4 << 20)
+    except OSError:
+        return False
+
+
+def _mtimes(paths) -> tuple:
+    out = []
+    for p in paths:
+        try:
+            out.append(os.stat(p).st_mtime_ns)
+        except OSError:
+            out.append(None)
+    return tuple(out)
 
 
 #: Interlock's approval state: reading it helps an agent approve itself (approver secret hashes
@@ -80,7 +110,8 @@ _SELF_CACHE = {}
 
 
 def _self_paths_cached(home, workspace, env):
-    key = (home, workspace, env.get("INTERLOCK_HOME"), env.get("XDG_CONFIG_HOME"), env.get("XDG_STATE_HOME"))
+    key = (home, workspace, env.get("INTERLOCK_HOME"), env.get("XDG_CONFIG_HOME"), env.get("XDG_STATE_HOME"),
+           _mtimes(mcp_configs(home, workspace)))  # init --mcp changes what is protected
     globs = _SELF_CACHE.get(key)
     if globs is None:
         from .analysis.paths import _GlobSet
