@@ -575,10 +575,17 @@ def _maybe_secret(text: str) -> bool:
     """Cheap superset test run before the pattern database is loaded (~1 ms per process):
     most commands have no long token-like run, no credential word and no user:pass@ URL."""
     global _MAYBE
+    low = text.lower()
+    for w in _MAYBE_WORDS:  # plain substring tests first: ~3× cheaper than one case-folding alternation
+        if w in low:
+            return True
     if _MAYBE is None:
-        _MAYBE = re.compile(r"(?i)://[^\s/@]*:[^\s/@]*@|pass|secret|token|key|auth|pwd|bearer|credential|cookie|"
-                            r"session|signature|sig=|-----begin|[A-Za-z0-9_+=-]{20,}|\s-p\S|\s(-u|--user)[\s=]*\S+:")
+        _MAYBE = re.compile(r"://[^\s/@]*:[^\s/@]*@|[A-Za-z0-9_+=-]{20,}|\s-p\S|\s(-u|--user)[\s=]*\S+:", re.I)
     return _MAYBE.search(text) is not None
+
+
+_MAYBE_WORDS = ("pass", "secret", "token", "key", "auth", "pwd", "bearer", "credential", "cookie", "session",
+                "signature", "sig=", "-----begin")
 
 
 def find_secrets(text: str) -> list:

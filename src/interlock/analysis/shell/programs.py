@@ -203,8 +203,9 @@ def check_read(a, cmd, raw, scope=None):
     path = P.resolve(raw, a._scope_ctx(scope) if scope is not None else a.pctx)
     from ...engine import is_approval_store
 
-    if is_approval_store(path, a.pctx.home, a.env, glob=any(c in path for c in "*?[")) or \
-            is_approval_store(path, a.pctx.home, a.env):
+    is_glob = any(c in path for c in "*?[")
+    if is_approval_store(path, a.pctx.home, a.env, glob=is_glob) or \
+            is_glob and is_approval_store(path, a.pctx.home, a.env):
         a.emit("interlock.approvals-store", cmd, target=P.display(path, a.pctx), effect="read")
         return True
     if any(c in path for c in "*?["):
