@@ -239,3 +239,24 @@ def test_a_call_that_waits_for_a_human_is_judged_by_its_own_hook_process(denv, w
     assert denied[1]["hookSpecificOutput"]["permissionDecision"] == "deny"
     assert _audit_vias(e)[-2:] == ["hookd", None]  # the allow by the daemon; the deny in-process
     assert hookd.daemon_pid(e)  # and the daemon is still there for the next call
+
+
+def test_a_daemon_is_started_at_most_once_per_backoff(env):
+    """A daemon that cannot start (or keeps dying) must not cost every hook call a spawn."""
+    e = dict(env, INTERLOCK_DAEMON="1", INTERLOCK_DAEMON_IDLE="30")
+    mark = hookd.socket_path(e)[:-5] + ".started"
+    os.makedirs(os.path.dirname(mark), mode=0o700)
+    open(mark, "w").close()  # a start attempt just now
+    hookd.start_daemon(e)
+    time.sleep(1.5)
+    assert hookd.daemon_pid(e) is None and not os.path.exists(hookd.socket_path(e))
+    old = time.time() - hookd.RESTART_BACKOFF_S - 1
+    os.utime(mark, (old, old))
+    hookd.start_daemon(e)
+    try:
+        assert _wait_for(lambda: hookd.daemon_pid(e) is not None, 60)
+        assert os.stat(mark).st_mtime > old + 1  # the attempt was recorded
+    finally:
+        pid = hookd.daemon_pid(e)
+        if pid:
+            os.kill(pid, signal.SIGTERM)

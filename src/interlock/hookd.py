@@ -171,12 +171,26 @@ def ask_daemon(agent: str, raw: bytes, env, timeout_s: float):
     return reply[9:9 + n], reply[9 + n:], code
 
 
+RESTART_BACKOFF_S = 30.0
+
+
 def start_daemon(env) -> None:
-    """Start a daemon in the background (detached, quiet); never raises."""
+    """Start a daemon in the background (detached, quiet); never raises.  At most one start
+    per 30 s: a daemon that cannot start (or keeps dying) never costs every hook call a spawn."""
     try:
+        import time
+
         state = _state_dir(env)
         run = os.path.join(state, "run")
         os.makedirs(run, mode=0o700, exist_ok=True)
+        mark = socket_path(env)[:-5] + ".started"
+        try:
+            if time.time() - os.stat(mark).st_mtime < RESTART_BACKOFF_S:
+                return
+        except OSError:
+            pass
+        with open(mark, "w"):
+            pass
         null = os.open(os.devnull, os.O_RDWR)
         try:
             # -P: never import from the agent's cwd.  The daemon chdirs to its run dir.
