@@ -1819,6 +1819,17 @@ class _Rx:
     def run(self):
         getattr(self, "_r_" + self.lang)()
 
+    def _live(self, rx, definition=None, back=0):
+        """(match, start) of ``rx`` in live code — not inside a string or comment (the mask) —
+        skipping a match the ``definition`` pattern says is being defined (``sub system``,
+        ``def system``) in the ``back`` characters before it."""
+        t, mk = self.text, self.mask
+        for m in rx.finditer(t):
+            s = m.start()
+            if mk[s] or definition is not None and re.search(definition, t[max(0, s - back):s]):
+                continue
+            yield m, s
+
     # -- JavaScript (node, deno) --------------------------------------------------------
     _JS_MODS = {"fs": "fs", "fs/promises": "fs", "graceful-fs": "fs", "fs-extra": "fse",
                 "child_process": "child_process", "shelljs": "shell", "rimraf": "rimraf",
@@ -1916,10 +1927,7 @@ class _Rx:
     def _r_node(self):
         t = self.text
         mk = self.mask
-        for m in self._JS_CALL.finditer(t):
-            s = m.start()
-            if mk[s]:
-                continue
+        for m, s in self._live(self._JS_CALL):
             chain = _WS.sub("", m.group(1)).replace("?", "").split(".")
             name = chain.pop()
             j = s - 1
@@ -2084,14 +2092,8 @@ class _Rx:
         r"(system|exec|unlink|rmdir|rmtree|remove_tree|open|eval)\b(?!\s*=>)")
 
     def _r_perl(self):
-        t, mk = self.text, self.mask
-        for m in self._PERL_CALL.finditer(t):
-            s = m.start()
-            if mk[s]:
-                continue
-            before = t[max(0, s - 8):s]
-            if re.search(r"\bsub\s+$", before):
-                continue
+        t = self.text
+        for m, s in self._live(self._PERL_CALL, r"\bsub\s+$", 8):
             name = m.group(1)
             j = m.end()
             while j < len(t) and t[j] in " \t\r\n":
@@ -2172,13 +2174,8 @@ class _Rx:
                           r"rmdir|delete|unlink)(?![\w?!])")
 
     def _r_ruby(self):
-        t, mk = self.text, self.mask
-        for m in self._RB_CALL.finditer(t):
-            s = m.start()
-            if mk[s]:
-                continue
-            if re.search(r"\bdef\s+(?:self\.)?$", t[max(0, s - 10):s]):
-                continue
+        t = self.text
+        for m, s in self._live(self._RB_CALL, r"\bdef\s+(?:self\.)?$", 10):
             recv = m.group(1) or ""
             name = m.group(2)
             r = self._call_args(m.end(), parenless=True)
@@ -2189,10 +2186,7 @@ class _Rx:
                 self._rb_call(recv, name, args, s, e)
             except Exception:
                 self._add("opaque", None, s, e)
-        for m in self._RB_SEND.finditer(t):
-            s = m.start()
-            if mk[s]:
-                continue
+        for m, s in self._live(self._RB_SEND):
             r = self._call_args(m.end(), parenless=True)
             if r is None or not r[0]:
                 continue
@@ -2202,10 +2196,7 @@ class _Rx:
                 self._rb_shell(args[1:], s, e)
             elif name.endswith("eval"):
                 self._eval_span(args[1] if len(args) > 1 else None, s, e)
-        for m in self._RB_METH.finditer(t):
-            s = m.start()
-            if mk[s]:
-                continue
+        for m, s in self._live(self._RB_METH):
             name = m.group(1)
             j = m.end()
             while j < len(t) and t[j] in " \t":
@@ -2327,13 +2318,7 @@ class _Rx:
         re.I)
 
     def _r_php(self):
-        t, mk = self.text, self.mask
-        for m in self._PHP_CALL.finditer(t):
-            s = m.start()
-            if mk[s]:
-                continue
-            if re.search(r"\bfunction\s+&?$", t[max(0, s - 12):s], re.I):
-                continue
+        for m, s in self._live(self._PHP_CALL, r"(?i)\bfunction\s+&?$", 12):
             name = m.group(1).lower()
             open_ = m.end() - 1
             close = self._close(open_)
@@ -2443,10 +2428,7 @@ class _Rx:
                     aliases[bits[2]] = mod + "." + bits[0]
                 else:
                     aliases[bits[0]] = mod + "." + bits[0]
-        for m in self._PY_CALL.finditer(t):
-            s = m.start()
-            if mk[s]:
-                continue
+        for m, s in self._live(self._PY_CALL):
             raw = m.group(1)
             chain = _WS.sub("", raw).split(".")
             name = chain[-1]
