@@ -295,3 +295,17 @@ def test_effect_equality_and_repr():
 def test_results_are_sorted_by_line_and_deduplicated():
     code = 'import os\nos.remove("/b")\nos.remove("/a")\n'
     assert [e.line for e in effects("python", code)] == [2, 3]
+
+
+def test_a_scanner_that_breaks_fails_closed(monkeypatch):
+    """An internal error in the code scanners is never read as "this code does nothing"."""
+    from interlock.analysis import inline
+
+    def broken(*a, **k):
+        raise RuntimeError("scanner bug")
+
+    monkeypatch.setattr(inline, "_rx_effects", broken)
+    monkeypatch.setattr(inline, "_py_effects", broken)
+    for lang in ("node", "python", "ruby"):
+        effs = inline.effects(lang, "doSomething()")
+        assert [e.kind for e in effs] == ["opaque"] and "RuntimeError" in effs[0].evidence, lang

@@ -105,8 +105,8 @@ def effects(language, code):
     except Exception:
         try:
             return _finish(_rx_effects(lang, code, 0))
-        except Exception:
-            return []
+        except Exception as e:  # fail closed: code that could not be read is code that could do anything
+            return [Effect("opaque", None, 1, f"code Interlock could not analyse ({type(e).__name__})")]
 
 
 def _finish(found):
