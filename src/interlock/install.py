@@ -115,46 +115,48 @@ gemini_settings = _grouped("BeforeTool",
                                       "timeout": 10000})
 
 
+def _set_flat(hooks: dict, event: str, entry: dict | None, cmd_keys=("command",)):
+    """One event's flat list of handlers: ours removed (``entry`` None) or added once; other
+    tools' handlers kept as they are."""
+    entries = [e for e in hooks.get(event, []) if isinstance(e, dict)]
+    others = [e for e in entries if not any(_is_ours(e.get(k) or "") for k in cmd_keys)]
+    if entry is None:
+        if others:
+            hooks[event] = others
+        else:
+            hooks.pop(event, None)
+    elif len(others) == len(entries):
+        hooks[event] = others + [entry]
+
+
+def _fresh(existing: dict, version=None):
+    s = json.loads(json.dumps(existing))
+    if version is not None:
+        s.setdefault("version", version)
+    return s, s.setdefault("hooks", {})
+
+
+def _tidy(s: dict, remove: bool) -> dict:
+    if remove and not s.get("hooks"):
+        s.pop("hooks", None)
+    return s
+
+
 def copilot_hooks(existing: dict, base_cmd: str, remove=False, redact_output=False) -> dict:
     """.github/hooks/interlock.json: a file of our own."""
-    s = json.loads(json.dumps(existing))
-    s.setdefault("version", 1)
-    hooks = s.setdefault("hooks", {})
-    entries = [e for e in hooks.get("preToolUse", []) if isinstance(e, dict)]
-    others = [e for e in entries if not _is_ours(e.get("bash", "") or e.get("command", ""))]
-    if remove:
-        if others:
-            hooks["preToolUse"] = others
-        else:
-            hooks.pop("preToolUse", None)
-        if not hooks:
-            s.pop("hooks")
-        return s
-    if len(others) == len(entries):
-        others.append({"type": "command", "bash": f"{base_cmd} hook copilot || {FALLBACKS['copilot']}",
-                       "timeoutSec": 30})
-        hooks["preToolUse"] = others
-    return s
+    s, hooks = _fresh(existing, 1)
+    _set_flat(hooks, "preToolUse", None if remove else {
+        "type": "command", "bash": f"{base_cmd} hook copilot || {FALLBACKS['copilot']}", "timeoutSec": 30},
+        ("bash", "command"))
+    return _tidy(s, remove)
 
 
 def windsurf_hooks(existing: dict, base_cmd: str, remove=False, redact_output=False) -> dict:
-    s = json.loads(json.dumps(existing))
-    hooks = s.setdefault("hooks", {})
+    s, hooks = _fresh(existing)
     for event in ("pre_run_command", "pre_read_code", "pre_write_code", "pre_mcp_tool_use"):
-        entries = [e for e in hooks.get(event, []) if isinstance(e, dict)]
-        others = [e for e in entries if not _is_ours(e.get("command", ""))]
-        if remove:
-            if others:
-                hooks[event] = others
-            else:
-                hooks.pop(event, None)
-            continue
-        if len(others) == len(entries):
-            others.append({"command": f"{base_cmd} hook windsurf || {FALLBACKS['windsurf']}", "show_output": True})
-            hooks[event] = others
-    if remove and not hooks:
-        s.pop("hooks")
-    return s
+        _set_flat(hooks, event, None if remove else {
+            "command": f"{base_cmd} hook windsurf || {FALLBACKS['windsurf']}", "show_output": True})
+    return _tidy(s, remove)
 
 
 def claude_settings(existing: dict, base_cmd: str, remove=False, redact_output=False) -> dict:
@@ -164,51 +166,21 @@ def claude_settings(existing: dict, base_cmd: str, remove=False, redact_output=F
 
 
 def cursor_hooks(existing: dict, base_cmd: str, remove=False, redact_output=False) -> dict:
-    s = json.loads(json.dumps(existing))
-    s.setdefault("version", 1)
-    hooks = s.setdefault("hooks", {})
+    s, hooks = _fresh(existing, 1)
     for event, matcher in CURSOR_EVENTS.items():
-        entries = [e for e in hooks.get(event, []) if isinstance(e, dict)]
-        ours = [e for e in entries if _is_ours(e.get("command", ""))]
-        others = [e for e in entries if not _is_ours(e.get("command", ""))]
-        if remove:
-            if others:
-                hooks[event] = others
-            else:
-                hooks.pop(event, None)
-            continue
-        if not ours:
-            entry = {"command": f"{base_cmd} hook cursor", "failClosed": True, "timeout": 10}
-            if matcher:
-                entry["matcher"] = matcher
-            others.append(entry)
-            hooks[event] = others
-        else:
-            hooks[event] = entries
-    if remove and not hooks:
-        s.pop("hooks")
-    return s
+        entry = {"command": f"{base_cmd} hook cursor", "failClosed": True, "timeout": 10}
+        if matcher:
+            entry["matcher"] = matcher
+        _set_flat(hooks, event, None if remove else entry)
+    return _tidy(s, remove)
 
 
 def vscode_hooks(existing: dict, base_cmd: str, remove=False, redact_output=False) -> dict:
     """.github/hooks/interlock-vscode.json: VS Code's format (flat handler list; VS Code ignores matchers)."""
-    s = json.loads(json.dumps(existing))
-    hooks = s.setdefault("hooks", {})
-    entries = [e for e in hooks.get("PreToolUse", []) if isinstance(e, dict)]
-    others = [e for e in entries if not _is_ours(e.get("command", ""))]
-    if remove:
-        if others:
-            hooks["PreToolUse"] = others
-        else:
-            hooks.pop("PreToolUse", None)
-        if not hooks:
-            s.pop("hooks")
-        return s
-    if len(others) == len(entries):
-        others.append({"type": "command", "command": f"{base_cmd} hook vscode || {FALLBACKS['vscode']}",
-                       "timeout": 30})
-        hooks["PreToolUse"] = others
-    return s
+    s, hooks = _fresh(existing)
+    _set_flat(hooks, "PreToolUse", None if remove else {
+        "type": "command", "command": f"{base_cmd} hook vscode || {FALLBACKS['vscode']}", "timeout": 30})
+    return _tidy(s, remove)
 
 
 # --- the backstop: rules the agent itself enforces, for when the hook cannot --------------------------
