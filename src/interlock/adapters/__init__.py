@@ -252,6 +252,15 @@ def _audit(agent, event, decision, ctx, env):
             pass
 
 
+def nonempty_str(v):
+    """``v`` when it is a non-empty string, else None (agents omit or null optional fields)."""
+    return v if isinstance(v, str) and v else None
+
+
+def opt_str(d, key):
+    return nonempty_str(d.get(key))
+
+
 def str_field(d, key, required=True):
     v = d.get(key)
     if v is None:

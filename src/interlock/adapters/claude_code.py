@@ -12,7 +12,7 @@ import json
 import os
 
 from ..actions import FILE_READ, FILE_WRITE, HTTP, MCP_CALL, SHELL, Action
-from . import BadPayload, Event, approval_message, dict_field, str_field, summarize
+from . import BadPayload, Event, approval_message, dict_field, opt_str, str_field, summarize
 
 SHELL_TOOLS = ("Bash", "PowerShell")
 READ_TOOLS = ("Read", "NotebookRead")
@@ -32,11 +32,10 @@ def parse(payload: dict, env) -> Event:
     if event_name != "PreToolUse":
         raise BadPayload(f"unsupported hook event {event_name!r}: register interlock for PreToolUse")
     tool = str_field(payload, "tool_name")
-    cwd = payload.get("cwd") if isinstance(payload.get("cwd"), str) and payload.get("cwd") else None
+    cwd = opt_str(payload, "cwd")
     cwd = cwd or env.get("CLAUDE_PROJECT_DIR") or os.getcwd()
     ti = payload.get("tool_input")
-    common = dict(agent="claude-code", session=payload.get("session_id") if isinstance(
-        payload.get("session_id"), str) else None, cwd=cwd, workspace=env.get("CLAUDE_PROJECT_DIR") or None,
+    common = dict(agent="claude-code", session=opt_str(payload, "session_id"), cwd=cwd, workspace=env.get("CLAUDE_PROJECT_DIR") or None,
         tool=tool, meta={"permission_mode": payload.get("permission_mode")})
     if tool in PASS_TOOLS:
         return Event(None, event_name, skip=True)

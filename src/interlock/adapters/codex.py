@@ -13,7 +13,7 @@ import os
 import re
 
 from ..actions import FILE_WRITE, MCP_CALL, SHELL, Action
-from . import BadPayload, Event, approval_message, dict_field, str_field, summarize
+from . import BadPayload, Event, approval_message, dict_field, opt_str, str_field, summarize
 
 _PATCH_FILE = re.compile(r"^\*\*\* (Add File|Update File|Delete File|Move to): (.+?)\s*$", re.M)
 
@@ -23,9 +23,8 @@ def parse(payload: dict, env) -> Event:
     if name != "PreToolUse":
         raise BadPayload(f"unsupported Codex hook event {name!r}: register interlock for PreToolUse")
     tool = str_field(payload, "tool_name")
-    cwd = payload.get("cwd") if isinstance(payload.get("cwd"), str) and payload.get("cwd") else os.getcwd()
-    common = dict(agent="codex", session=payload.get("session_id") if isinstance(payload.get("session_id"), str)
-                  else None, cwd=cwd, tool=tool)
+    cwd = opt_str(payload, "cwd") or os.getcwd()
+    common = dict(agent="codex", session=opt_str(payload, "session_id"), cwd=cwd, tool=tool)
     ti = payload.get("tool_input")
     if tool in ("Bash", "shell", "local_shell", "exec_command"):
         ti = dict_field(payload, "tool_input")

@@ -12,7 +12,7 @@ import json
 import os
 
 from ..actions import FILE_READ, FILE_WRITE, HTTP, MCP_CALL, SHELL, Action
-from . import BadPayload, Event, approval_message, summarize
+from . import BadPayload, Event, approval_message, opt_str, summarize
 
 SHELL_TOOLS = ("bash", "powershell", "shell")
 READ_TOOLS = ("view", "glob", "grep", "read")
@@ -34,7 +34,7 @@ def parse(payload: dict, env) -> Event:
         args = {}
     if not isinstance(args, dict):
         raise BadPayload("toolArgs must be an object")
-    cwd = payload.get("cwd") if isinstance(payload.get("cwd"), str) and payload.get("cwd") else os.getcwd()
+    cwd = opt_str(payload, "cwd") or os.getcwd()
     common = dict(agent="copilot", session=str(payload.get("sessionId") or payload.get("session_id") or "") or None,
                   cwd=cwd, tool=tool)
     low = tool.lower()

@@ -10,7 +10,7 @@ import json
 import os
 
 from ..actions import FILE_READ, FILE_WRITE, MCP_CALL, SHELL, Action
-from . import BadPayload, Event, approval_message, dict_field, str_field, summarize
+from . import BadPayload, Event, approval_message, opt_str, str_field, summarize
 
 CAN_ASK = ("beforeShellExecution", "beforeMCPExecution")
 
@@ -22,9 +22,8 @@ def parse(payload: dict, env) -> Event:
     roots = payload.get("workspace_roots")
     ws = roots[0] if isinstance(roots, list) and roots and isinstance(roots[0], str) else None
     ws = ws or env.get("CURSOR_PROJECT_DIR") or None
-    cwd = payload.get("cwd") if isinstance(payload.get("cwd"), str) and payload.get("cwd") else (ws or os.getcwd())
-    common = dict(agent="cursor", session=payload.get("conversation_id") if isinstance(
-        payload.get("conversation_id"), str) else None, cwd=cwd, workspace=ws)
+    cwd = opt_str(payload, "cwd") or ws or os.getcwd()
+    common = dict(agent="cursor", session=opt_str(payload, "conversation_id"), cwd=cwd, workspace=ws)
     if name == "beforeShellExecution":
         return Event(Action(SHELL, {"command": str_field(payload, "command")}, tool="Shell", **common), name)
     if name == "beforeMCPExecution":

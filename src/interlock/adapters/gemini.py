@@ -11,7 +11,7 @@ import json
 import os
 
 from ..actions import FILE_READ, FILE_WRITE, HTTP, MCP_CALL, SHELL, Action
-from . import BadPayload, Event, approval_message, dict_field, str_field, summarize
+from . import BadPayload, Event, approval_message, dict_field, opt_str, str_field, summarize
 
 READ_TOOLS = ("read_file", "read_many_files", "glob", "grep_search", "search_file_content", "list_directory")
 WRITE_TOOLS = ("write_file", "replace", "edit")
@@ -23,10 +23,9 @@ def parse(payload: dict, env) -> Event:
     if name != "BeforeTool":
         raise BadPayload(f"unsupported Gemini CLI hook event {name!r}: register interlock for BeforeTool")
     tool = str_field(payload, "tool_name")
-    cwd = payload.get("cwd") if isinstance(payload.get("cwd"), str) and payload.get("cwd") else os.getcwd()
+    cwd = opt_str(payload, "cwd") or os.getcwd()
     ws = env.get("GEMINI_PROJECT_DIR") or None
-    common = dict(agent="gemini", session=payload.get("session_id") if isinstance(payload.get("session_id"), str)
-                  else None, cwd=cwd, workspace=ws, tool=tool)
+    common = dict(agent="gemini", session=opt_str(payload, "session_id"), cwd=cwd, workspace=ws, tool=tool)
     if tool in PASS_TOOLS:
         return Event(None, name, skip=True)
     ti = payload.get("tool_input")

@@ -26,6 +26,7 @@ import os
 
 from ..actions import FILE_READ, FILE_WRITE, HTTP, MCP_CALL, SHELL, Action
 from . import BadPayload, Event
+from . import nonempty_str as _str
 from . import claude_code as _claude
 
 SHELL_TOOLS = frozenset({"run_in_terminal", "runTerminalCommand", "runInTerminal", "run_in_terminal_command",
@@ -51,10 +52,6 @@ KNOWN = SHELL_TOOLS | READ_TOOLS | WRITE_TOOLS | DELETE_TOOLS | SEARCH_TOOLS | F
 
 class UnknownTool(Exception):
     """A tool Interlock does not know: the hook runner answers ``ask`` (fail closed, not deny)."""
-
-
-def _str(v):
-    return v if isinstance(v, str) and v else None
 
 
 def _abs(path, cwd):

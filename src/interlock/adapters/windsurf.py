@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 from ..actions import FILE_READ, FILE_WRITE, MCP_CALL, SHELL, Action
-from . import BadPayload, Event, approval_message, summarize
+from . import BadPayload, Event, approval_message, opt_str, summarize
 
 
 def parse(payload: dict, env) -> Event:
@@ -19,7 +19,7 @@ def parse(payload: dict, env) -> Event:
         raise BadPayload("missing agent_action_name")
     if not isinstance(info, dict):
         raise BadPayload("missing tool_info")
-    cwd = info.get("cwd") if isinstance(info.get("cwd"), str) and info.get("cwd") else os.getcwd()
+    cwd = opt_str(info, "cwd") or os.getcwd()
     common = dict(agent="windsurf", session=str(payload.get("trajectory_id") or "") or None, cwd=cwd, tool=name)
     if name == "pre_run_command":
         cmd = info.get("command_line")
