@@ -71,61 +71,7 @@ handles = _registrar(HANDLERS)
 
 # --- options -------------------------------------------------------------------------------
 
-def parse(args, short="", short_opt="", long=(), single_dash_long=()):
-    """argv → (flags, [(option, value)], operands).
-
-    ``short``: letters taking a value (attached or next word); ``short_opt``: letters whose
-    value can only be attached (mysql ``-pSECRET``); ``long``: ``--opts`` taking a value as the
-    next word (``--opt=value`` always works); ``single_dash_long``: sqlite3-style ``-cmd X``.
-    """
-    flags, vals, ops = set(), [], []
-    i, n = 0, len(args)
-    while i < n:
-        a = args[i]
-        if a == "--":
-            ops.extend(args[i + 1:])
-            break
-        bare = a.lstrip("-")
-        if a.startswith("-") and len(a) > 1 and bare.split("=", 1)[0] in single_dash_long:
-            name = bare.split("=", 1)[0]
-            if "=" in bare:
-                vals.append(("-" + name, bare.split("=", 1)[1]))
-            elif i + 1 < n:
-                vals.append(("-" + name, args[i + 1]))
-                i += 1
-            i += 1
-            continue
-        if a.startswith("--") and len(a) > 2:
-            name, eq, v = a.partition("=")
-            if eq:
-                vals.append((name, v))
-            elif name in long and i + 1 < n:
-                vals.append((name, args[i + 1]))
-                i += 1
-            else:
-                flags.add(name)
-        elif a.startswith("-") and len(a) > 1 and not single_dash_long:
-            j = 1
-            while j < len(a):
-                c = a[j]
-                if c in short:
-                    v = a[j + 1:]
-                    if not v and i + 1 < n:
-                        v = args[i + 1]
-                        i += 1
-                    vals.append(("-" + c, v))
-                    break
-                if c in short_opt:
-                    vals.append(("-" + c, a[j + 1:]))
-                    break
-                flags.add("-" + c)
-                j += 1
-        elif a.startswith("-") and len(a) > 1:
-            flags.add(a)
-        else:
-            ops.append(a)
-        i += 1
-    return flags, vals, ops
+parse = _p.parse_opts  # the one option parser (programs.parse_opts)
 
 
 def _get(vals, *names):

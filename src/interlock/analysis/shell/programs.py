@@ -43,51 +43,74 @@ handles = registrar(HANDLERS)
 
 # --- option parsing -------------------------------------------------------------------
 
-def split_opts(args, with_arg="", long_with_arg=(), stop_at_operand=False):
-    """Split argv into (flags, options-with-values, operands).
+def parse_opts(args, short="", short_opt="", long=(), single_dash_long=(), stop_at_operand=False):
+    """argv → (flags, [(option, value)], operands).
 
-    ``with_arg`` lists short options that take a value; ``long_with_arg`` long ones.
-    Combined short flags (``-rf``) are split.  ``--`` ends options.
+    ``short``: letters taking a value (attached or next word); ``short_opt``: letters whose
+    value can only be attached (mysql ``-pSECRET``); ``long``: ``--opts`` taking a value as the
+    next word (``--opt=value`` always works); ``single_dash_long``: sqlite3-style ``-cmd X``;
+    ``stop_at_operand``: everything from the first operand on is an operand (a wrapper's command).
+    Combined short flags (``-rf``) are split; ``--`` ends options.
     """
-    flags = set()
-    values = {}
-    operands = []
-    i = 0
-    n = len(args)
+    flags, vals, ops = set(), [], []
+    i, n = 0, len(args)
     while i < n:
         a = args[i]
         if a == "--":
-            operands.extend(args[i + 1:])
+            ops.extend(args[i + 1:])
             break
+        if single_dash_long and a.startswith("-") and len(a) > 1 \
+                and a.lstrip("-").split("=", 1)[0] in single_dash_long:
+            bare = a.lstrip("-")
+            name = bare.split("=", 1)[0]
+            if "=" in bare:
+                vals.append(("-" + name, bare.split("=", 1)[1]))
+            elif i + 1 < n:
+                vals.append(("-" + name, args[i + 1]))
+                i += 1
+            i += 1
+            continue
         if a.startswith("--") and len(a) > 2:
-            name, eq, val = a.partition("=")
+            name, eq, v = a.partition("=")
             if eq:
-                values[name] = val
-            elif name in long_with_arg and i + 1 < n:
-                values[name] = args[i + 1]
+                vals.append((name, v))
+            elif name in long and i + 1 < n:
+                vals.append((name, args[i + 1]))
                 i += 1
             else:
                 flags.add(name)
-        elif a.startswith("-") and len(a) > 1 and a != "-":
+        elif a.startswith("-") and len(a) > 1 and not single_dash_long:
             j = 1
             while j < len(a):
                 c = a[j]
-                if c in with_arg:
-                    val = a[j + 1:]
-                    if not val and i + 1 < n:
-                        val = args[i + 1]
+                if c in short:
+                    v = a[j + 1:]
+                    if not v and i + 1 < n:
+                        v = args[i + 1]
                         i += 1
-                    values["-" + c] = val
+                    vals.append(("-" + c, v))
+                    break
+                if c in short_opt:
+                    vals.append(("-" + c, a[j + 1:]))
                     break
                 flags.add("-" + c)
                 j += 1
+        elif a.startswith("-") and len(a) > 1:
+            flags.add(a)
         else:
-            operands.append(a)
+            ops.append(a)
             if stop_at_operand:
-                operands.extend(args[i + 1:])
+                ops.extend(args[i + 1:])
                 break
         i += 1
-    return flags, values, operands
+    return flags, vals, ops
+
+
+def split_opts(args, with_arg="", long_with_arg=(), stop_at_operand=False):
+    """(flags, {option: value}, operands): ``with_arg`` short and ``long_with_arg`` long options
+    take a value (the last one given wins)."""
+    flags, vals, ops = parse_opts(args, short=with_arg, long=long_with_arg, stop_at_operand=stop_at_operand)
+    return flags, dict(vals), ops
 
 
 def _first_cmd(args, with_arg="", long_with_arg=(), flags_with_optional=()):
