@@ -319,17 +319,40 @@ _ENV_SETUP = _LazyRe(r"\$\(\s*(?:command\s+)?(?:ssh-agent|pyenv|rbenv|nodenv|goe
                         r"keychain|thefuck|atuin|gh|kubectl|helm|npm|uv|poetry|pipenv)\b[^)]*\)")
 
 
-_STAGE_WRAPPERS = {"sudo": ("ugCDhprtUTR", 0), "doas": ("uC", 0), "env": ("uCS", 0), "command": ("", 0),
-                   "nice": ("n", 0), "nohup": ("", 0), "time": ("fo", 0), "stdbuf": ("ioe", 0),
-                   "timeout": ("sk", 1), "exec": ("a", 0), "builtin": ("", 0)}
+# Programs that run the command after their options: (short options taking a value, long ones,
+# operands before the command).  The wrapper handlers below and stage_output read this one table.
+_RUNNER_LONG = ("--unit", "--property", "--format", "--output", "--description", "--slice", "--uid", "--gid")
+WRAPPERS = {
+    "sudo": ("ugCDhprtUTR", ("--user", "--group", "--chdir", "--host", "--prompt", "--role", "--type",
+                             "--other-user", "--close-from", "--command-timeout"), 0),
+    "doas": ("uC", (), 0),
+    "env": ("uCS", ("--unset", "--chdir", "--split-string"), 0),
+    **{n: ("a", _RUNNER_LONG, 0) for n in (
+        "nohup", "builtin", "chronic", "eatmydata", "fakeroot", "nocache", "rlwrap", "catchsegv", "tini",
+        "dumb-init", "torsocks", "unbuffer", "setsid", "noglob", "caffeinate", "proxychains", "proxychains4",
+        "firejail", "systemd-run", "command", "exec", "xvfb-run", "dbus-run-session")},
+    "nice": ("n", ("--adjustment",), 0),
+    "time": ("fo", ("--format", "--output"), 0),
+    "stdbuf": ("ioe", ("--input", "--output", "--error"), 0),
+    "ionice": ("cnpPu", ("--class", "--classdata"), 0),
+    "timeout": ("sk", ("--signal", "--kill-after"), 1),
+    "chroot": ("", ("--userspec", "--groups"), 1),
+    "taskset": ("", (), 1),
+    "numactl": ("CNmpiP", (), 0),
+    "strace": ("oeEpsSPuIXbU", (), 0), "ltrace": ("oeEpsSPuIXbU", (), 0),
+    "nsenter": ("tSGwr", (), 0),
+    "cgexec": ("g", (), 0),
+}
+# what a pipeline stage's wrapper hands its output to (stage_output)
+_STAGE_WRAPPERS = ("sudo", "doas", "env", "command", "nice", "nohup", "time", "stdbuf", "timeout", "exec", "builtin")
 
 
 def stage_output(a, argv, own_stdin):
     name = argv[0].rsplit("/", 1)[-1]
     args = argv[1:]
     if name in _STAGE_WRAPPERS and args:
-        with_arg, skip = _STAGE_WRAPPERS[name]
-        _, inner = _first_cmd(args, with_arg=with_arg)
+        with_arg, long_with_arg, skip = WRAPPERS[name]
+        _, inner = _first_cmd(args, with_arg=with_arg, long_with_arg=long_with_arg)
         while name == "env" and inner and "=" in inner[0]:
             inner = inner[1:]
         inner = inner[skip:]
@@ -399,10 +422,8 @@ def _unwrap(a, cmd, scope, inner, **kw):
 
 @handles("sudo")
 def sudo(a, cmd, scope):
-    opts, inner = _first_cmd(cmd.args, with_arg="ugCDhprtUTR",
-                             long_with_arg=("--user", "--group", "--chdir", "--host", "--prompt",
-                                            "--role", "--type", "--other-user", "--close-from",
-                                            "--command-timeout"))
+    with_arg, long_with_arg, _ = WRAPPERS["sudo"]
+    opts, inner = _first_cmd(cmd.args, with_arg=with_arg, long_with_arg=long_with_arg)
     if any(o in ("-e", "--edit") for o in opts):
         for f in inner:
             check_overwrite(a, cmd, f, scope=scope)
@@ -415,7 +436,7 @@ def sudo(a, cmd, scope):
 
 @handles("doas")
 def doas(a, cmd, scope):
-    _, inner = _first_cmd(cmd.args, with_arg="uC")
+    _, inner = _first_cmd(cmd.args, with_arg=WRAPPERS["doas"][0])
     _unwrap(a, cmd, scope, inner, sudo=True)
 
 
@@ -490,26 +511,9 @@ def _simple_wrapper(with_arg="", long_with_arg=(), skip_operands=0):
     return handler
 
 
-for _names, _h in (
-    (("nohup", "builtin", "chronic", "eatmydata", "fakeroot", "nocache", "rlwrap", "catchsegv",
-      "tini", "dumb-init", "torsocks", "unbuffer", "setsid", "noglob", "caffeinate", "proxychains",
-      "proxychains4", "firejail", "systemd-run", "command", "exec", "xvfb-run", "dbus-run-session"),
-     _simple_wrapper(with_arg="a", long_with_arg=("--unit", "--property", "--format", "--output",
-                                                       "--description", "--slice", "--uid", "--gid"))),
-    (("nice",), _simple_wrapper(with_arg="n", long_with_arg=("--adjustment",))),
-    (("time",), _simple_wrapper(with_arg="fo", long_with_arg=("--format", "--output"))),
-    (("stdbuf",), _simple_wrapper(with_arg="ioe", long_with_arg=("--input", "--output", "--error"))),
-    (("ionice",), _simple_wrapper(with_arg="cnpPu", long_with_arg=("--class", "--classdata"))),
-    (("timeout",), _simple_wrapper(with_arg="sk", long_with_arg=("--signal", "--kill-after"), skip_operands=1)),
-    (("chroot",), _simple_wrapper(long_with_arg=("--userspec", "--groups"), skip_operands=1)),
-    (("taskset",), _simple_wrapper(with_arg="", skip_operands=1)),
-    (("numactl",), _simple_wrapper(with_arg="CNmpiP")),
-    (("strace", "ltrace"), _simple_wrapper(with_arg="oeEpsSPuIXbU")),
-    (("nsenter",), _simple_wrapper(with_arg="tSGwr")),
-    (("cgexec",), _simple_wrapper(with_arg="g")),
-):
-    for _n in _names:
-        HANDLERS[_n] = _h
+for _n, (_short, _long, _skip) in WRAPPERS.items():
+    if _n not in ("sudo", "doas", "env"):  # those three have handlers of their own
+        HANDLERS[_n] = _simple_wrapper(with_arg=_short, long_with_arg=_long, skip_operands=_skip)
 
 
 @handles("busybox", "toybox")
