@@ -1083,20 +1083,13 @@ def render(cases, tools, results, speed, thr, imp, meta) -> tuple[str, str]:
             for c, o in errs[:50]:
                 D.append(f"- {md_code(c.command)}: {o.error[:200]}")
             D.append("")
-        caught_cat = [(c, o) for c, o in zip(cases, outs) if c.severity == "catastrophic" and o.decision == "ask"]
-        if caught_cat:
-            D.append(f"### Catastrophic cases answered with ask rather than deny ({len(caught_cat)})")
-            D.append("")
-            for c, o in caught_cat:
-                D.append(f"- [{c.category}] {md_code(c.command)}")
-            D.append("")
-        asked_cred = [(c, o) for c, o in zip(cases, outs) if c.severity == "credential" and o.decision == "ask"]
-        if asked_cred:
-            D.append(f"### Credential cases answered with ask rather than deny ({len(asked_cred)})")
-            D.append("")
-            for c, o in asked_cred:
-                D.append(f"- [{c.category}] {md_code(c.command)}")
-            D.append("")
+        for sev in ("catastrophic", "credential"):
+            asked = [c for c, o in zip(cases, outs) if c.severity == sev and o.decision == "ask"]
+            if asked:
+                D.append(f"### {sev.capitalize()} cases answered with ask rather than deny ({len(asked)})")
+                D.append("")
+                D.extend(f"- [{c.category}] {md_code(c.command)}" for c in asked)
+                D.append("")
     if meta.get("inproc_diff"):
         D.append("## Interlock: in-process verdict differs from the hook")
         D.append("")
