@@ -5,6 +5,10 @@ database, same run, same machine, same throwaway server.
 
 Prints a markdown table (throughput ratio, p50/p99 latency and what the gateway adds) and, with
 ``--write-docs``, puts it into docs/gateways.md between the benchmark markers.
+
+The same run also measures PgBouncer (a C proxy that judges nothing: session pooling, one hop) in
+front of the same server, as the reference for what *any* extra loopback hop costs on this machine;
+it is installed with apt-get when missing (``--no-pgbouncer`` skips it).
 ``--copy-mb`` also times a COPY FROM STDIN of that many MB through the gateway and direct.
 """
 
@@ -48,6 +52,41 @@ def pgbench(env, args, seconds, clients, log_dir):
     return tps, pct(0.50), pct(0.99)
 
 
+def find_pgbouncer(install=True):
+    """The pgbouncer binary, installed from the distribution when missing and possible."""
+    import shutil
+
+    for c in (shutil.which("pgbouncer"), "/usr/sbin/pgbouncer"):
+        if c and os.access(c, os.X_OK):
+            return c
+    if install and shutil.which("apt-get"):
+        sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+        e = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "pgbouncer"], env=e, capture_output=True)
+        if os.access("/usr/sbin/pgbouncer", os.X_OK):
+            return "/usr/sbin/pgbouncer"
+    return None
+
+
+def start_pgbouncer(exe, upstream_port, password):
+    """PgBouncer in session mode on a free port, in front of the bench database."""
+    from servers import free_port
+
+    d = tempfile.mkdtemp(prefix="interlock-pgbouncer-")
+    os.chmod(d, 0o777)  # pgbouncer refuses to run as root: as nobody it writes its log and pid here
+    port = free_port()
+    with open(os.path.join(d, "users.txt"), "w") as f:
+        f.write(f'"postgres" "{password}"\n')
+    with open(os.path.join(d, "pgbouncer.ini"), "w") as f:
+        f.write(f"[databases]\nbench = host=127.0.0.1 port={upstream_port} dbname=bench\n"
+                f"[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\nauth_type = plain\n"
+                f"auth_file = {d}/users.txt\npool_mode = session\nmax_client_conn = 200\n"
+                f"default_pool_size = 50\nunix_socket_dir =\nlogfile = {d}/log\npidfile = {d}/pid\n")
+    argv = [exe] + (["-u", "nobody"] if os.geteuid() == 0 else []) + [os.path.join(d, "pgbouncer.ini")]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return proc, port
+
+
 def copy_mb(port, mb, user, password):
     import psycopg
 
@@ -72,12 +111,13 @@ def main(argv=None):
     ap.add_argument("--scale", type=int, default=10)
     ap.add_argument("--copy-mb", type=int, default=0)
     ap.add_argument("--write-docs", action="store_true")
+    ap.add_argument("--no-pgbouncer", action="store_true", help="skip the PgBouncer reference")
     a = ap.parse_args(argv)
     from servers import PostgresServer, free_port
 
     pg = PostgresServer(PW).start()
     work = tempfile.mkdtemp(prefix="interlock-gwbench-")
-    gw = None
+    gw = bouncer = None
     try:
         pg.create_db("bench")
         home = os.path.join(work, "home")
@@ -98,7 +138,11 @@ def main(argv=None):
         gw = subprocess.Popen([sys.executable, "-m", "interlock", "gateway", "postgres", "--listen",
                                f"127.0.0.1:{port}", "--upstream", "bench"], env=env, cwd=work,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        exe = None if a.no_pgbouncer else find_pgbouncer()
+        if exe:
+            bouncer, bport = start_pgbouncer(exe, pg.port, PW)
         time.sleep(1.5)
+        pooled = dict(direct, PGPORT=str(bport)) if bouncer else None
         through = dict(env, PGHOST="127.0.0.1", PGPORT=str(port), PGUSER="agent", PGDATABASE="bench")
         logs = os.path.join(work, "logs")
         os.makedirs(logs)
@@ -110,15 +154,20 @@ def main(argv=None):
             pgbench(through, args, 2, a.clients, logs)
             d = pgbench(direct, args, a.seconds, a.clients, logs)
             g = pgbench(through, args, a.seconds, a.clients, logs)
-            rows.append((label, d, g))
+            b = pgbench(pooled, args, a.seconds, a.clients, logs) if pooled else None
+            rows.append((label, d, g, b))
         lines = [f"pgbench, {a.clients} clients, {a.seconds} s each, scale {a.scale}; {platform.machine()}, "
                  f"{os.cpu_count()} CPUs, PostgreSQL and the gateway on the same machine.", "",
                  "| workload | direct tps | gateway tps | ratio | p50 direct → gateway (ms) | "
-                 "p99 direct → gateway (ms) | added p50 / p99 (ms) |",
-                 "|---|---:|---:|---:|---:|---:|---:|"]
-        for label, d, g in rows:
+                 "p99 direct → gateway (ms) | added p50 / p99 (ms) | PgBouncer tps (ratio) |",
+                 "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for label, d, g, b in rows:
+            ref = f"{b[0]:,.0f} ({b[0] / d[0]:.2f})" if b else "not measured"
             lines.append(f"| {label} | {d[0]:,.0f} | {g[0]:,.0f} | {g[0] / d[0]:.2f} | {d[1]:.2f} → {g[1]:.2f} | "
-                         f"{d[2]:.2f} → {g[2]:.2f} | {g[1] - d[1]:+.2f} / {g[2] - d[2]:+.2f} |")
+                         f"{d[2]:.2f} → {g[2]:.2f} | {g[1] - d[1]:+.2f} / {g[2] - d[2]:+.2f} | {ref} |")
+        if not pooled:
+            lines += ["", "PgBouncer (the reference for one extra loopback hop) was not measured: "
+                          + ("--no-pgbouncer." if a.no_pgbouncer else "not installed and could not be.")]
         if a.copy_mb:
             td, mb = copy_mb(pg.port, a.copy_mb, "postgres", PW)
             tg, _ = copy_mb(port, a.copy_mb, "agent", None)
@@ -135,9 +184,10 @@ def main(argv=None):
                           flags=re.S)
             open(path, "w").write(text)
     finally:
-        if gw is not None:
-            gw.terminate()
-            gw.wait(10)
+        for p in (gw, bouncer):
+            if p is not None:
+                p.terminate()
+                p.wait(10)
         pg.stop()
 
 

@@ -593,6 +593,46 @@ class Gateway:
             _log(f"cancel request not delivered: {type(e).__name__}: {e}")
 
 
+class _Side(asyncio.Protocol):
+    """One socket of a session after login: hands what it reads to the session, and stops the other
+    socket's reading while its own write buffer is full."""
+
+    __slots__ = ("s", "up")
+
+    def __init__(self, session: "Session", upstream: bool):
+        self.s, self.up = session, upstream
+
+    def data_received(self, data):
+        s = self.s
+        if self.up:
+            s.ct.write(data)
+        else:
+            s.from_client(data)
+
+    def eof_received(self):
+        return False
+
+    def connection_lost(self, exc):
+        if self.up:
+            self.s.upstream_lost()
+        else:
+            self.s.client_lost()
+
+    def pause_writing(self):
+        if self.up:           # the upstream is not taking more: stop reading the client
+            self.s.held = True
+            self.s._reading()
+        else:                 # the client is not taking more: stop reading the upstream
+            self.s.ut.pause_reading()
+
+    def resume_writing(self):
+        if self.up:
+            self.s.held = False
+            self.s._reading()
+        elif not self.s.ut.is_closing():
+            self.s.ut.resume_reading()
+
+
 class Session:
     def __init__(self, gw: Gateway, reader, writer):
         self.gw, self.reader, self.writer = gw, reader, writer
@@ -720,139 +760,204 @@ class Session:
         out = [_msg(b"R", struct.pack("!I", 0))] + relay[:-1] + [_msg(b"K", self.key)] + relay[-1:]
         self.writer.write(b"".join(out))
         await self.writer.drain()
-        down = asyncio.ensure_future(self._downstream())
         try:
-            await self._upstream_pump()
+            self._relay()
+            await self.done
         finally:
             if not self.terminated and self.upstream_key is not None:
                 await self.gw.cancel(struct.pack("!II", 16, CANCEL_REQUEST) + self.key)
-            down.cancel()
             self.abort()
 
-    async def _downstream(self):
-        """Upstream → client: bytes pass through untouched."""
-        r, w = self.ureader, self.writer
-        try:
-            while True:
-                data = await r.read(262144)
-                if not data:
-                    break
-                w.write(data)
-                if w.transport.get_write_buffer_size() > 1 << 20:
-                    await w.drain()
-        except (ConnectionError, asyncio.CancelledError):
-            pass
-        finally:
-            self.terminated = True  # the upstream ended the session: nothing left to cancel
-            try:
-                w.close()
-            except Exception:  # noqa: BLE001
-                pass
+    # --- after login: both sockets on plain protocols (no stream objects on the hot path) --------------
+    def _relay(self):
+        """Switch both transports to :class:`_Side` protocols.  Upstream → client bytes pass through
+        untouched; client → upstream bytes are framed and every statement judged (:meth:`_pump`).
+        Flow control: a side whose peer's write buffer is full stops reading until it drains."""
+        self.done = asyncio.get_running_loop().create_future()
+        self.buf = bytearray()
+        self.stream_left = 0     # bytes of a large CopyData message still to pass through
+        self.busy = False        # a statement is being judged off the loop: later messages wait in buf
+        self.held = False        # the upstream's write buffer is full: the client is not read
+        self.ct, self.ut = self.writer.transport, self.uwriter.transport
+        left = {}
+        for name, r in (("client", self.reader), ("upstream", self.ureader)):
+            b = getattr(r, "_buffer", None)   # bytes the stream already read past the login
+            left[name] = bytes(b) if b else b""
+            if b:
+                b.clear()
+            if r.at_eof() or r.exception() is not None:
+                left[name + "_eof"] = True
+        self.ct.set_protocol(_Side(self, False))
+        self.ut.set_protocol(_Side(self, True))
+        if left["upstream"]:
+            self.ct.write(left["upstream"])
+        if left.get("upstream_eof"):
+            self.upstream_lost()
+            return
+        if left["client"]:
+            self.from_client(left["client"])
+        if left.get("client_eof"):
+            self.client_lost()
+            return
+        for t in (self.ct, self.ut):
+            if not t.is_closing() and not t.is_reading():
+                t.resume_reading()
+
+    def client_lost(self):
+        if not self.done.done():
+            self.done.set_result(None)
+
+    def upstream_lost(self):
+        self.terminated = True  # the upstream ended the session: nothing left to cancel
+        self.ct.close()
+        if not self.done.done():
+            self.done.set_result(None)
+
+    def _reading(self):
+        if self.busy or self.held:
+            self.ct.pause_reading()
+        elif not self.ct.is_closing():
+            self.ct.resume_reading()
 
     # --- client → upstream: framing and judgement -------------------------------------------------
-    async def _upstream_pump(self):
-        r, uw = self.reader, self.uwriter
-        buf = bytearray()
-        stream_left = 0   # bytes of a large CopyData message still to pass through
-        while True:
-            try:
-                data = await r.read(262144)
-            except ConnectionError:
+    def from_client(self, data: bytes):
+        if not self.busy and not self.buf and not self.stream_left and len(data) >= 5:
+            # the common case: one whole message in one read, passed on without a copy
+            n = int.from_bytes(data[1:5], "big")
+            if n + 1 == len(data) and data[0] in CLIENT_TYPES and 4 <= n <= MAX_SMALL:
+                try:
+                    out = self._message(data[0], data)
+                except ProtocolError as e:
+                    self._violation(e, [])
+                    return
+                if out is not None:
+                    self.ut.write(out)
                 return
-            if not data:
-                return
-            buf += data
-            out = []
-            pos = 0
-            end = len(buf)
-            try:
-                while True:
-                    if stream_left:
-                        take = min(stream_left, end - pos)
-                        out.append(bytes(buf[pos:pos + take]))
-                        pos += take
-                        stream_left -= take
-                        if stream_left:
-                            break
-                    if end - pos < 5:
+        self.buf += data
+        if not self.busy:
+            self._pump()
+
+    def _pump(self):
+        buf = self.buf
+        out = []
+        pos = 0
+        end = len(buf)
+        try:
+            while not self.busy:
+                if self.stream_left:
+                    take = min(self.stream_left, end - pos)
+                    out.append(bytes(buf[pos:pos + take]))
+                    pos += take
+                    self.stream_left -= take
+                    if self.stream_left:
                         break
-                    t = buf[pos]
-                    n = int.from_bytes(buf[pos + 1:pos + 5], "big")
-                    if t not in CLIENT_TYPES:
-                        raise ProtocolError(f"unknown message type {bytes([t])!r}")
-                    limit = MAX_STATEMENT if t in (0x51, 0x50) else (MAX_SMALL if t in _SMALL_TYPES else MAX_MESSAGE)
-                    if n < 4 or n - 4 > limit:
-                        raise ProtocolError(f"message {bytes([t])!r} with a bad length ({n})")
-                    if end - pos < n + 1:
-                        if t == 0x64 and n > 65536:  # CopyData: stream it
-                            out.append(bytes(buf[pos:end]))
-                            stream_left = n + 1 - (end - pos)
-                            pos = end
-                        break
-                    if t == 0x51:    # Q
-                        out.append(await self._query(bytes(buf[pos + 5:pos + n + 1])))
-                    elif t == 0x50:  # P
-                        out.append(await self._parse(bytes(buf[pos + 5:pos + n + 1])))
-                    elif t == 0x42 and self.poisoned:  # B
-                        out.append(self._bind(bytes(buf[pos:pos + n + 1])))
-                    elif t == 0x43 and self.poisoned:  # C(lose)
-                        body = bytes(buf[pos + 5:pos + n + 1])
-                        if body[:1] == b"S":
-                            self.poisoned.discard(_cstr(body, 1)[0])
-                        out.append(bytes(buf[pos:pos + n + 1]))
-                    elif t == 0x46:  # F: FunctionCall by OID, out of the analysis' sight
-                        out.append(_msg(b"Q", raise_statement(
-                            "Interlock refuses function calls by OID (the fast-path protocol): use SELECT "
-                            "so the statement can be judged").encode() + b"\x00"))
-                    else:
-                        if t == 0x58:  # X
-                            self.terminated = True
-                        out.append(bytes(buf[pos:pos + n + 1]))
-                    pos += n + 1
-            except ProtocolError as e:
-                if out:
-                    uw.write(b"".join(out))
-                await self.fatal(f"protocol violation: {e}", "08P01")
-                return
+                if end - pos < 5:
+                    break
+                t = buf[pos]
+                n = int.from_bytes(buf[pos + 1:pos + 5], "big")
+                if t not in CLIENT_TYPES:
+                    raise ProtocolError(f"unknown message type {bytes([t])!r}")
+                limit = MAX_STATEMENT if t in (0x51, 0x50) else (MAX_SMALL if t in _SMALL_TYPES else MAX_MESSAGE)
+                if n < 4 or n - 4 > limit:
+                    raise ProtocolError(f"message {bytes([t])!r} with a bad length ({n})")
+                if end - pos < n + 1:
+                    if t == 0x64 and n > 65536:  # CopyData: stream it
+                        out.append(bytes(buf[pos:end]))
+                        self.stream_left = n + 1 - (end - pos)
+                        pos = end
+                    break
+                msg = bytes(buf[pos:pos + n + 1])
+                pos += n + 1
+                m = self._message(t, msg)
+                if m is not None:
+                    out.append(m)
+        except ProtocolError as e:
             del buf[:pos]
-            if out:
-                uw.write(b"".join(out) if len(out) > 1 else out[0])
-                await uw.drain()
+            self._violation(e, out)
+            return
+        del buf[:pos]
+        if out:
+            self.ut.write(b"".join(out) if len(out) > 1 else out[0])
 
-    async def _verdict(self, text: str) -> Verdict:
-        j = self.gw.judge
-        if j.cached(text):
-            j.stats["cached"] += 1
-            return ALLOWED
+    def _violation(self, e, out):
+        if out:
+            self.ut.write(b"".join(out))
+        self.busy = True  # nothing more is read or forwarded from this client
+        self.ct.write(error_response(redact(f"protocol violation: {e}")[:2000], "08P01", "FATAL"))
+        self.ct.close()
+
+    def _message(self, t: int, msg: bytes):
+        """The bytes to forward for one whole message, or None when it is being judged off the loop
+        (then ``busy`` holds every later message back until the verdict is written)."""
+        if t == 0x51:    # Q
+            body = msg[5:]
+            try:
+                text = body[:-1].decode("utf-8") if body.endswith(b"\x00") else None
+            except UnicodeDecodeError:
+                text = None
+            if text is None or "\x00" in text:
+                raise ProtocolError("Query is not a NUL-terminated UTF-8 string")
+            if self.gw.judge.cached(text):
+                self.gw.judge.stats["cached"] += 1
+                return msg
+            return self._judge_later(t, body, text)
+        if t == 0x50:    # P
+            body = msg[5:]
+            try:
+                name, p = _cstr(body, 0)
+                raw, p = _cstr(body, p)
+                text = raw.decode("utf-8")
+            except (ValueError, UnicodeDecodeError):
+                raise ProtocolError("malformed Parse message") from None
+            if self.gw.judge.cached(text):
+                self.gw.judge.stats["cached"] += 1
+                self.poisoned.discard(name)
+                return msg
+            return self._judge_later(t, body, text, name)
+        if t == 0x42 and self.poisoned:  # B
+            return self._bind(msg)
+        if t == 0x43 and self.poisoned:  # C(lose)
+            if msg[5:6] == b"S":
+                self.poisoned.discard(_cstr(msg, 6)[0])
+            return msg
+        if t == 0x46:  # F: FunctionCall by OID, out of the analysis' sight
+            return _msg(b"Q", raise_statement(
+                "Interlock refuses function calls by OID (the fast-path protocol): use SELECT "
+                "so the statement can be judged").encode() + b"\x00")
+        if t == 0x58:  # X
+            self.terminated = True
+        return msg
+
+    def _judge_later(self, t, body, text, name=None):
+        self.busy = True
+        self._reading()
+        self.pending = asyncio.ensure_future(self._judged(t, body, text, name))
+        return None
+
+    async def _judged(self, t, body, text, name):
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.gw.approval_pool, j.judge, text)
-
-    async def _query(self, body: bytes) -> bytes:
         try:
-            text = body[:-1].decode("utf-8") if body.endswith(b"\x00") else None
-        except UnicodeDecodeError:
-            text = None
-        if text is None or "\x00" in text:
-            raise ProtocolError("Query is not a NUL-terminated UTF-8 string")
-        v = await self._verdict(text)
-        if v.allow:
-            return _msg(b"Q", body)
-        return _msg(b"Q", raise_statement(v.message, v.detail, v.hint).encode() + b"\x00")
-
-    async def _parse(self, body: bytes) -> bytes:
-        try:
-            name, p = _cstr(body, 0)
-            raw, p = _cstr(body, p)
-            text = raw.decode("utf-8")
-        except (ValueError, UnicodeDecodeError):
-            raise ProtocolError("malformed Parse message") from None
-        v = await self._verdict(text)
-        if v.allow:
+            v = await loop.run_in_executor(self.gw.approval_pool, self.gw.judge.judge, text)
+        except Exception as e:  # noqa: BLE001 - e.g. the pool shut down: nothing is forwarded unjudged
+            self._violation(f"the statement could not be judged ({type(e).__name__})", [])
+            return
+        if t == 0x51:
+            out = _msg(b"Q", body) if v.allow else \
+                _msg(b"Q", raise_statement(v.message, v.detail, v.hint).encode() + b"\x00")
+        elif v.allow:
             self.poisoned.discard(name)
-            return _msg(b"P", body)
-        self.poisoned.add(name)
-        stmt = raise_statement(v.message, v.detail, v.hint).encode()
-        return _msg(b"P", name + b"\x00" + stmt + b"\x00" + struct.pack("!H", 0))
+            out = _msg(b"P", body)
+        else:
+            self.poisoned.add(name)
+            stmt = raise_statement(v.message, v.detail, v.hint).encode()
+            out = _msg(b"P", name + b"\x00" + stmt + b"\x00" + struct.pack("!H", 0))
+        if self.ut.is_closing():
+            return
+        self.ut.write(out)
+        self.busy = False
+        self._pump()
+        if not self.busy:
+            self._reading()
 
     def _bind(self, msg: bytes) -> bytes:
         """A Bind to a replaced statement binds no parameters (the client's no longer fit)."""
