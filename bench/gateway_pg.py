@@ -68,7 +68,7 @@ def find_pgbouncer(install=True):
     return None
 
 
-def start_pgbouncer(exe, upstream_port, password):
+def start_pgbouncer(exe, upstream_port, password, upstream_host):
     """PgBouncer in session mode on a free port, in front of the bench database."""
     from servers import free_port
 
@@ -78,7 +78,7 @@ def start_pgbouncer(exe, upstream_port, password):
     with open(os.path.join(d, "users.txt"), "w") as f:
         f.write(f'"postgres" "{password}"\n')
     with open(os.path.join(d, "pgbouncer.ini"), "w") as f:
-        f.write(f"[databases]\nbench = host=127.0.0.1 port={upstream_port} dbname=bench\n"
+        f.write(f"[databases]\nbench = host={upstream_host} port={upstream_port} dbname=bench\n"
                 f"[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\nauth_type = plain\n"
                 f"auth_file = {d}/users.txt\npool_mode = session\nmax_client_conn = 200\n"
                 f"default_pool_size = 50\nunix_socket_dir =\nlogfile = {d}/log\npidfile = {d}/pid\n")
@@ -111,6 +111,9 @@ def main(argv=None):
     ap.add_argument("--scale", type=int, default=10)
     ap.add_argument("--copy-mb", type=int, default=0)
     ap.add_argument("--write-docs", action="store_true")
+    ap.add_argument("--unix-upstream", action="store_true",
+                    help="the gateway (and PgBouncer) reach PostgreSQL by its unix socket, as when deployed "
+                         "next to the database; the clients' legs stay TCP")
     ap.add_argument("--no-pgbouncer", action="store_true", help="skip the PgBouncer reference")
     a = ap.parse_args(argv)
     from servers import PostgresServer, free_port
@@ -126,7 +129,8 @@ def main(argv=None):
         env.update(HOME=home, INTERLOCK_HOME=os.path.join(work, "state"), XDG_CONFIG_HOME=os.path.join(home, ".config"),
                    INTERLOCK_VAULT_BACKEND="file", PYTHONPATH=os.path.join(ROOT, "src"))
         with open(os.path.join(home, ".config", "interlock", "policy.toml"), "w") as f:
-            f.write(f'[databases.bench]\nurl = "postgresql://postgres@127.0.0.1:{pg.port}/bench"\n'
+            where = f"/bench?host={pg.sockdir}&port={pg.port}" if a.unix_upstream else f"127.0.0.1:{pg.port}/bench"
+            f.write(f'[databases.bench]\nurl = "postgresql://postgres@{where}"\n'
                     f'password_vault = "bench-db"\n')
         from interlock.vault import Vault
 
@@ -140,7 +144,7 @@ def main(argv=None):
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         exe = None if a.no_pgbouncer else find_pgbouncer()
         if exe:
-            bouncer, bport = start_pgbouncer(exe, pg.port, PW)
+            bouncer, bport = start_pgbouncer(exe, pg.port, PW, pg.sockdir if a.unix_upstream else "127.0.0.1")
         time.sleep(1.5)
         pooled = dict(direct, PGPORT=str(bport)) if bouncer else None
         through = dict(env, PGHOST="127.0.0.1", PGPORT=str(port), PGUSER="agent", PGDATABASE="bench")
@@ -157,7 +161,9 @@ def main(argv=None):
             b = pgbench(pooled, args, a.seconds, a.clients, logs) if pooled else None
             rows.append((label, d, g, b))
         lines = [f"pgbench, {a.clients} clients, {a.seconds} s each, scale {a.scale}; {platform.machine()}, "
-                 f"{os.cpu_count()} CPUs, PostgreSQL and the gateway on the same machine.", "",
+                 f"{os.cpu_count()} CPUs, PostgreSQL and the gateway on the same machine; clients connect by TCP, "
+                 f"the gateway and PgBouncer reach PostgreSQL by "
+                 + ("its unix socket." if a.unix_upstream else "TCP."), "",
                  "| workload | direct tps | gateway tps | ratio | p50 direct → gateway (ms) | "
                  "p99 direct → gateway (ms) | added p50 / p99 (ms) | PgBouncer tps (ratio) |",
                  "|---|---:|---:|---:|---:|---:|---:|---:|"]

@@ -215,6 +215,49 @@ def test_pgbench_through_the_gateway(pg, gw, genv):
         assert "tps = " in r.stdout and "number of failed transactions: 0" in r.stdout
 
 
+def test_both_event_loops(pg, gw, genv):
+    """The gateway runs on uvloop when it is installed (the test extra has it) and on the standard
+    library's loop with INTERLOCK_GATEWAY_LOOP=asyncio: the same relay, judged the same way."""
+    p, port = _start(dict(genv, INTERLOCK_GATEWAY_LOOP="asyncio"))
+    try:
+        execd(pg, "CREATE TABLE IF NOT EXISTS loops (id int primary key)")
+        r = psql(genv, port, "INSERT INTO loops VALUES (1), (2), (3); SELECT count(*) FROM loops")
+        assert r.returncode == 0 and r.stdout.split() == ["INSERT", "0", "3", "3"], r.stderr
+        r = psql(genv, port, "DROP TABLE loops")
+        assert r.returncode != 0 and "[interlock ask]" in r.stderr
+        import psycopg
+
+        with psycopg.connect(host="127.0.0.1", port=port, dbname="app", user="agent", autocommit=True) as c:
+            with c.pipeline():
+                a = c.execute("SELECT %s::int + 1", (41,))
+                b = c.execute("SELECT count(*) FROM loops")
+            assert a.fetchone() == (42,) and b.fetchone() == (3,)
+        s = socket.create_connection(("127.0.0.1", port))
+        body = b"user\x00agent\x00database\x00app\x00\x00"
+        s.sendall(struct.pack("!II", len(body) + 8, 196608) + body)
+        time.sleep(0.5)
+        s.sendall(b"\xff\x00\x00\x00\x10garbagegarbage")
+        s.settimeout(5)
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        assert b"08P01" in data
+        s.close()
+        assert direct(pg, "SELECT count(*) FROM loops") == [(3,)]
+    finally:
+        p.terminate()
+        p.wait(10)
+    assert "event loop: asyncio" in p.stderr.read().decode()
+    p2, port2 = _start(genv)
+    first = p2.stderr.readline().decode()  # the line saying where it listens (written after the bind)
+    p2.terminate()
+    p2.wait(10)
+    assert "event loop: uvloop" in first, first
+
+
 def test_cancel_request_reaches_the_upstream(pg, gw):
     import threading
 

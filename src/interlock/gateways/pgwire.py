@@ -975,9 +975,10 @@ async def serve(upstream: Upstream, judge: Judge, host: str, port: int, ready=No
     gw = await Gateway(upstream, judge, host, port).start()
     if ready is not None:
         ready(gw)
-    _log(f"postgres gateway for {upstream.name} ({upstream.url}) listening on {host}:{gw.port}")
-    stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    _log(f"postgres gateway for {upstream.name} ({upstream.url}) listening on {host}:{gw.port} "
+         f"(event loop: {type(loop).__module__.split('.')[0]})")
+    stop = asyncio.Event()
     import signal
 
     for sig in (signal.SIGINT, signal.SIGTERM):

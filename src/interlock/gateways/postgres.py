@@ -51,7 +51,15 @@ def main(args) -> int:
         print(f"interlock gateway postgres: {redact(str(e))}", file=sys.stderr)
         return 2
     try:
-        asyncio.run(pgwire.serve(up, judge, host, port))
+        runner = asyncio.run
+        if env.get("INTERLOCK_GATEWAY_LOOP", "uvloop") != "asyncio":
+            try:  # libuv's event loop (the `gateway` extra): the relay's reads and writes stay in C
+                import uvloop
+
+                runner = uvloop.run
+            except ImportError:
+                pass
+        runner(pgwire.serve(up, judge, host, port))
     except OSError as e:
         print(f"interlock gateway postgres: cannot listen on {host}:{port}: {e}", file=sys.stderr)
         return 1
