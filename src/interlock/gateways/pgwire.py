@@ -184,6 +184,63 @@ class Scram:
             raise ProtocolError("the upstream's SCRAM signature does not match (not the server we meant?)")
 
 
+SCRAM_ITERATIONS = 4096  # PostgreSQL's default (scram_iterations)
+
+
+class ScramServer:
+    """The server side of SCRAM-SHA-256 as PostgreSQL speaks it (RFC 5802 / 7677, no channel binding):
+    the client proves it knows the gateway password without sending it."""
+
+    def __init__(self, secret):
+        self.salt, self.iterations, self.stored_key, self.server_key = secret
+        self.nonce = ""
+        self.first_bare = self.server_first = ""
+        self.gs2 = ""
+
+    def first(self, client_first: bytes) -> bytes:
+        try:
+            text = client_first.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ProtocolError("SCRAM client-first-message is not UTF-8") from None
+        if text.startswith("p="):
+            raise ProtocolError("SCRAM channel binding was requested but is not offered")
+        if not text.startswith(("n,", "y,")) or text.count(",") < 3:
+            raise ProtocolError("malformed SCRAM client-first-message")
+        gs2_flag, authzid, bare = text.split(",", 2)
+        self.gs2 = f"{gs2_flag},{authzid},"
+        attrs = dict(kv.split("=", 1) for kv in bare.split(",") if "=" in kv)
+        cnonce = attrs.get("r", "")
+        if not cnonce or any(c in cnonce for c in ", \x00"):
+            raise ProtocolError("malformed SCRAM client nonce")
+        self.first_bare = bare
+        self.nonce = cnonce + base64.b64encode(secrets.token_bytes(18)).decode()
+        self.server_first = f"r={self.nonce},s={base64.b64encode(self.salt).decode()},i={self.iterations}"
+        return self.server_first.encode()
+
+    def final(self, client_final: bytes) -> bytes | None:
+        """The server-final-message (``v=``) when the proof is right, else None."""
+        try:
+            text = client_final.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        without_proof, sep, proof64 = text.rpartition(",p=")
+        attrs = dict(kv.split("=", 1) for kv in without_proof.split(",") if "=" in kv)
+        if not sep or attrs.get("r") != self.nonce or \
+                attrs.get("c") != base64.b64encode(self.gs2.encode()).decode():
+            return None
+        try:
+            proof = base64.b64decode(proof64, validate=True)
+        except ValueError:
+            return None
+        if len(proof) != 32:
+            return None
+        auth = f"{self.first_bare},{self.server_first},{without_proof}".encode()
+        client_key = bytes(a ^ b for a, b in zip(proof, _hmac(self.stored_key, auth)))
+        if not hmac.compare_digest(hashlib.sha256(client_key).digest(), self.stored_key):
+            return None
+        return b"v=" + base64.b64encode(_hmac(self.server_key, auth))
+
+
 def _md5_password(user: str, password: str, salt: bytes) -> bytes:
     inner = hashlib.md5((password + user).encode()).hexdigest()
     return b"md5" + hashlib.md5(inner.encode() + salt).hexdigest().encode()
@@ -195,10 +252,12 @@ class Upstream:
     """Where the gateway logs in: from ``[databases.NAME]`` (password from the vault, never shown)."""
 
     def __init__(self, name, host, port, user, database, password=None, socket=None, sslmode="prefer",
-                 sslrootcert=None, gateway_user=None, gateway_password=None):
+                 sslrootcert=None, gateway_user=None, gateway_password=None, gateway_tls=None):
         self.name, self.host, self.port, self.user, self.database = name, host, int(port or 5432), user, database
         self.password, self.socket, self.sslmode, self.sslrootcert = password, socket, sslmode, sslrootcert
         self.gateway_user, self.gateway_password = gateway_user, gateway_password
+        self.gateway_tls = gateway_tls          # (cert path, key path): TLS offered to clients
+        self._scram_secret = None
 
     @property
     def url(self) -> str:
@@ -230,11 +289,38 @@ class Upstream:
         if sec.get("gateway_password_vault"):
             gw_password = _vault_get(sec["gateway_password_vault"], env,
                                      f"[databases.{name}].gateway_password_vault")
+        tls = None
+        if sec.get("gateway_tls_cert") or sec.get("gateway_tls_key"):
+            cert, key = sec.get("gateway_tls_cert"), sec.get("gateway_tls_key")
+            if not (cert and key):
+                raise GatewayConfigError(f"[databases.{name}] needs both gateway_tls_cert and gateway_tls_key")
+            tls = (os.path.expanduser(cert), os.path.expanduser(key))
+            try:
+                server_ssl_context(tls)
+            except (OSError, ssl.SSLError) as e:
+                raise GatewayConfigError(f"[databases.{name}] gateway_tls_cert / gateway_tls_key: cannot load "
+                                         f"them ({type(e).__name__}: {e})") from None
         host = conn.host if not (conn.host or "").startswith("/") else None
         sock = conn.socket or ((conn.host or "") if (conn.host or "").startswith("/") else None)
         return cls(name, host or ("127.0.0.1" if not sock else None), conn.port, conn.user or "postgres",
                    conn.database or conn.user or "postgres", password, sock, sec.get("sslmode") or "prefer",
-                   sec.get("sslrootcert"), sec.get("gateway_user"), gw_password)
+                   sec.get("sslrootcert"), sec.get("gateway_user"), gw_password, tls)
+
+    def scram_secret(self):
+        """(salt, iterations, StoredKey, ServerKey) of the gateway password: derived once per start."""
+        if self._scram_secret is None:
+            salt, i = secrets.token_bytes(16), SCRAM_ITERATIONS
+            salted = hashlib.pbkdf2_hmac("sha256", self.gateway_password.encode("utf-8"), salt, i)
+            self._scram_secret = (salt, i, hashlib.sha256(_hmac(salted, b"Client Key")).digest(),
+                                  _hmac(salted, b"Server Key"))
+        return self._scram_secret
+
+
+def server_ssl_context(tls):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(tls[0], tls[1])
+    return ctx
 
 
 def _vault_get(entry, env, where):
@@ -552,6 +638,7 @@ class Gateway:
         self.judge_pool = ThreadPoolExecutor(2, thread_name_prefix="interlock-judge")
         self.approval_pool = ThreadPoolExecutor(64, thread_name_prefix="interlock-approval")
         self.open = 0
+        self.ssl_context = server_ssl_context(upstream.gateway_tls) if upstream.gateway_tls else None
 
     @property
     def loopback(self) -> bool:
@@ -641,6 +728,7 @@ class Session:
         self.upstream_key = None
         self.poisoned: set[bytes] = set()   # prepared statements replaced by Interlock's error
         self.terminated = False
+        self.tls = False
 
     def abort(self):
         if self.key is not None:
@@ -668,10 +756,22 @@ class Session:
             if n < 8 or n > MAX_STARTUP:
                 raise ProtocolError(f"startup packet with a bad length ({n})")
             body = await asyncio.wait_for(r.readexactly(n - 8), 30)
+            if code == SSL_REQUEST and self.gw.ssl_context is not None and not self.tls:
+                if r._buffer:  # bytes sent before the handshake would be injected into the TLS session
+                    raise ProtocolError("data received before the TLS handshake")
+                # the client's ClientHello must stay in the socket for the TLS layer, not in the stream
+                self.writer.transport.pause_reading()
+                self.writer.write(b"S")
+                await self.writer.drain()
+                await asyncio.wait_for(self.writer.start_tls(self.gw.ssl_context), 30)
+                self.tls = True
+                continue
             if code in (SSL_REQUEST, GSSENC_REQUEST):
-                self.writer.write(b"N")  # plain on the loopback; TLS is the upstream leg's job
+                self.writer.write(b"N")  # no TLS configured for the client leg (see gateway_tls_cert)
                 await self.writer.drain()
                 continue
+            if self.gw.ssl_context is not None and not self.tls and not self.gw.loopback:
+                raise ProtocolError("this gateway accepts TLS connections only (sslmode=require)")
             if code == CANCEL_REQUEST:
                 if n == 16:
                     await self.gw.cancel(head + body)
@@ -702,16 +802,35 @@ class Session:
             await self.fatal(f'password authentication failed for user "{user}"', "28P01")
             return False
         if up.gateway_password:
-            self.writer.write(_msg(b"R", struct.pack("!I", 3)))  # cleartext: the loopback leg only
-            await self.writer.drain()
-            t, b = await asyncio.wait_for(_read_msg(self.reader, 10_000), 60)
-            if t != b"p" or not hmac.compare_digest(b.rstrip(b"\x00"), up.gateway_password.encode()):
+            if not await self._scram():
                 await self.fatal(f'password authentication failed for user "{user}"', "28P01")
                 return False
         elif not self.gw.loopback:
             await self.fatal("this gateway needs gateway_password_vault when it listens beyond the loopback",
                              "28000")
             return False
+        return True
+
+    async def _scram(self) -> bool:
+        """SCRAM-SHA-256 with the client: the password is proven, never sent."""
+        server = ScramServer(self.gw.upstream.scram_secret())
+        self.writer.write(_msg(b"R", struct.pack("!I", 10) + b"SCRAM-SHA-256\x00\x00"))
+        await self.writer.drain()
+        t, b = await asyncio.wait_for(_read_msg(self.reader, 10_000), 60)
+        if t != b"p":
+            return False
+        mech, p = _cstr(b, 0)
+        if mech != b"SCRAM-SHA-256" or len(b) < p + 4:
+            return False
+        n = struct.unpack("!i", b[p:p + 4])[0]
+        first = server.first(b[p + 4:p + 4 + n] if n >= 0 else b"")
+        self.writer.write(_msg(b"R", struct.pack("!I", 11) + first))
+        await self.writer.drain()
+        t, b = await asyncio.wait_for(_read_msg(self.reader, 10_000), 60)
+        final = server.final(b) if t == b"p" else None
+        if final is None:
+            return False
+        self.writer.write(_msg(b"R", struct.pack("!I", 12) + final))  # AuthenticationOk follows the upstream login
         return True
 
     async def run(self):

@@ -43,9 +43,10 @@ def main(args) -> int:
         cwd = os.path.abspath(args.cwd) if getattr(args, "cwd", None) else os.getcwd()
         ctx = Context(cwd, env=env)
         up = pgwire.Upstream.from_policy(args.upstream, ctx.policy, env)
-        if host not in ("127.0.0.1", "::1", "localhost") and not up.gateway_password:
-            raise pgwire.GatewayConfigError(f"listening on {host} needs a gateway password "
-                                            f"([databases.{up.name}] gateway_password_vault)")
+        if host not in ("127.0.0.1", "::1", "localhost") and not (up.gateway_password and up.gateway_tls):
+            raise pgwire.GatewayConfigError(f"listening on {host} (beyond the loopback) needs a gateway password "
+                                            f"and TLS: [databases.{up.name}] gateway_password_vault, "
+                                            f"gateway_tls_cert and gateway_tls_key")
         judge = pgwire.Judge(up, cwd, env)
     except Exception as e:  # noqa: BLE001
         print(f"interlock gateway postgres: {redact(str(e))}", file=sys.stderr)

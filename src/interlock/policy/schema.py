@@ -120,7 +120,10 @@ class Database(_Strict):
     sslmode: Optional[Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]] = None
     sslrootcert: Optional[str] = None
     gateway_user: Optional[str] = Field(None, description="user agents log in as at `interlock gateway postgres`")
-    gateway_password_vault: Optional[str] = Field(None, description="vault entry: the gateway-local password")
+    gateway_password_vault: Optional[str] = Field(None, description="vault entry: the gateway-local password "
+                                                  "(checked with SCRAM-SHA-256: it never crosses the wire)")
+    gateway_tls_cert: Optional[str] = Field(None, description="PEM certificate the gateway offers its clients (TLS)")
+    gateway_tls_key: Optional[str] = Field(None, description="PEM private key of gateway_tls_cert")
 
 
 class Snapshots(_Strict):
@@ -163,6 +166,11 @@ class HttpGateway(_Strict):
                                           "human's approval (default: [approvals] wait_seconds)")
     upstream_timeout_seconds: float = Field(60, gt=0, le=3600)
     max_body_mb: float = Field(32, gt=0, le=1024)
+    proxy_listen: Optional[str] = Field(None, pattern=r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$",
+                                        description="`interlock run` also starts the HTTPS proxy here (`interlock "
+                                                    "gateway https-proxy`) and sets the agent's HTTPS_PROXY to it")
+    proxy_upstream_ca: Optional[str] = Field(None, description="a PEM file of extra CAs the HTTPS proxy trusts "
+                                                               "for upstreams (besides the system's)")
 
     @model_validator(mode="after")
     def _route_names(self):
