@@ -908,6 +908,8 @@ class Session:
                 left[name + "_eof"] = True
         self.ct.set_protocol(_Side(self, False))
         self.ut.set_protocol(_Side(self, True))
+        for t in (self.ct, self.ut):  # room for a large CopyData / result chunk before pausing the peer
+            t.set_write_buffer_limits(high=1 << 20)
         if left["upstream"]:
             self.ct.write(left["upstream"])
         if left.get("upstream_eof"):
@@ -940,6 +942,15 @@ class Session:
 
     # --- client → upstream: framing and judgement -------------------------------------------------
     def from_client(self, data: bytes):
+        if self.stream_left and not self.busy and not self.buf:
+            # the rest of a large CopyData message: passed on as it comes, without a copy
+            take = min(self.stream_left, len(data))
+            self.stream_left -= take
+            if take == len(data):
+                self.ut.write(data)
+                return
+            self.ut.write(data[:take])
+            data = data[take:]
         if not self.busy and not self.buf and not self.stream_left and len(data) >= 5:
             # the common case: one whole message in one read, passed on without a copy
             n = int.from_bytes(data[1:5], "big")
