@@ -46,5 +46,13 @@ def parser():
 
 
 def parse(source: str):
-    """Parse ``source`` and return its tree (error-tolerant: never raises on bad shell)."""
-    return parser().parse(source.encode("utf-8", "surrogateescape"))
+    """Parse ``source`` and return its tree (error-tolerant: never raises on bad shell).
+
+    A newline is added when the source does not end with one: the same program to a shell, and
+    tree-sitter-bash then decides a pipeline of three or more stages without the lookahead it
+    otherwise spends at the end of input (``a | b | c``: 49 µs → 3.6 µs).  Every node keeps its
+    byte offsets in ``source``."""
+    data = source.encode("utf-8", "surrogateescape")
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    return parser().parse(data)
