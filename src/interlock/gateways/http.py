@@ -81,10 +81,14 @@ class Config:
         self.wait_seconds = float(d["wait_seconds"]) if d.get("wait_seconds") is not None else approvals_wait
         self.upstream_timeout = float(d.get("upstream_timeout_seconds") or 60)
         self.max_body = int(float(d.get("max_body_mb") or 32) * 1024 * 1024)
+        # the HTTPS_PROXY mode (gateways/https_proxy.py): its address and extra CAs trusted upstream
+        self.proxy_listen = d.get("proxy_listen")
+        self.proxy_upstream_ca = d.get("proxy_upstream_ca")
 
 
-def load_config(env=os.environ) -> Config:
-    """The gateway's configuration from the user policy; raises GatewayError when there is none."""
+def load_config(env=os.environ, require_routes=True) -> Config:
+    """The gateway's configuration from the user policy; raises GatewayError when there is none
+    (``require_routes=False``: the HTTPS proxy, which judges every host, routes or not)."""
     from .. import policy as P
 
     try:
@@ -92,6 +96,8 @@ def load_config(env=os.environ) -> Config:
     except P.PolicyError as e:
         raise GatewayError(str(e)) from None
     d = (pol.user.gateways or {}).get("http")
+    if not require_routes:
+        return Config(d or {}, float(pol.user.approvals.get("wait_seconds") or 0))
     if not d or not d.get("routes"):
         user, _ = P.policy_paths(None, env)
         raise GatewayError(f"no [gateways.http.routes.NAME] in {user}: nothing to route (see docs/gateways.md)")
@@ -125,6 +131,16 @@ def strip_request(headers, query: str):
         else:
             pairs.append((k, v))
     return kept, urlencode(pairs, doseq=True), removed
+
+
+#: Characters left as they are when a decoded path is encoded again (one canonical form).
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def canonical_path(decoded: str | bytes) -> str:
+    """The one form a (percent-decoded) path is judged and sent in: an encoded path cannot slip past
+    a path rule (``graphql%2Fv2`` is ``graphql/v2``)."""
+    return quote(decoded, safe=_PATH_SAFE)
 
 
 def upstream_url(base: str, rest: str, query: str) -> str:
@@ -230,11 +246,11 @@ def denial(decision, action, graphql: bool, status=403):
     return status, obj, headers
 
 
-def failure(message: str, graphql: bool, status: int, code: str):
+def failure(message: str, graphql: bool, status: int, code: str, who="HTTP gateway"):
     """(status, JSON body, headers) when the gateway itself cannot serve the request."""
     from ..redact import redact
 
-    text = redact(f"Interlock HTTP gateway: {message}")
+    text = redact(f"Interlock {who}: {message}")
     if graphql:
         obj = {"errors": [{"message": text, "extensions": {"code": code}}], "data": None}
     else:
@@ -242,12 +258,13 @@ def failure(message: str, graphql: bool, status: int, code: str):
     return status, obj, {"X-Interlock-Gateway": "error"}
 
 
-def audit(env, action, decision, route, removed, note=None):
-    """One audit record per request, written before it is sent; raises when it cannot be written."""
+def audit(env, action, decision, route, removed, note=None, gateway="http"):
+    """One audit record per request, written before it is sent; raises when it cannot be written.
+    ``route``: the route's name (the HTTPS proxy: the route's, else the host's)."""
     from ..audit import AuditLog
     from ..policy import state_dir
 
-    extra = {"gateway": "http", "route": route}
+    extra = {"gateway": gateway, "route": route}
     if removed:
         extra["stripped"] = removed
     if decision.approval:
@@ -258,7 +275,7 @@ def audit(env, action, decision, route, removed, note=None):
     from ..analysis.http import mask_url
 
     AuditLog(state_dir(env)).append(action=f"{action.payload['method']} {mask_url(action.payload['url'])}",
-                                    decision=decision, agent=AGENT, cwd=action.cwd, tool=f"gateway http {route}",
+                                    decision=decision, agent=AGENT, cwd=action.cwd, tool=f"gateway {gateway} {route}",
                                     digest=action.digest(decision.findings), extra=extra)
 
 
@@ -307,7 +324,7 @@ def create_app(config: Config, env=None, cwd=None):
         graphql = route.is_graphql(rest)
         method = request.method.upper()
         # one canonical form is judged and sent (an encoded path cannot slip past a path rule)
-        raw_rest = quote(rest, safe="/:@!$&'()*+,;=-._~")
+        raw_rest = canonical_path(rest)
         # 1. the agent's credentials out; the request as it would be sent
         try:
             headers, query, removed = strip_request(request.headers.items(), request.url.query)
@@ -389,14 +406,14 @@ def _plain(e) -> str:
 
 # --- state for `interlock status` ------------------------------------------------------------------
 
-def state_path(env, pid=None) -> str:
+def state_path(env, pid=None, kind="http") -> str:
     from ..policy import state_dir
 
-    return os.path.join(state_dir(env), "run", f"gateway-http-{pid or os.getpid()}.json")
+    return os.path.join(state_dir(env), "run", f"gateway-{kind}-{pid or os.getpid()}.json")
 
 
-def _write_state(env, info: dict):
-    p = state_path(env)
+def _write_state(env, info: dict, kind="http"):
+    p = state_path(env, kind=kind)
     os.makedirs(os.path.dirname(p), mode=0o700, exist_ok=True)
     tmp = p + ".tmp"
     with open(tmp, "w") as f:
