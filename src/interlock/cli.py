@@ -156,9 +156,10 @@ def _gateway_parsers(sub):
     import importlib
 
     gw = sub.add_parser("gateway", help="run a runtime gateway (http: API routes with the vault's credentials; "
-                                        "postgres: the database wire gateway)")
+                                        "https-proxy: the same as an HTTPS_PROXY; postgres: the database wire "
+                                        "gateway)")
     gsub = gw.add_subparsers(dest="gateway", metavar="KIND")
-    for kind in ("http", "postgres"):
+    for kind in ("http", "https_proxy", "postgres"):
         try:
             mod = importlib.import_module(f".gateways.{kind}", __package__)
         except ImportError:
