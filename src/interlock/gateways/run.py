@@ -11,6 +11,10 @@ Scrubbed: every variable the credential rules call secret (``*TOKEN*``, ``*SECRE
 credentials, any value holding a literal token (provider token shapes) or a URL with a password.
 Set: each route's ``env`` variables (e.g. ``RAILWAY_API_URL`` → ``http://127.0.0.1:PORT/railway/graphql/v2``),
 ``DATABASE_URL``/``PGHOST``/``PGPORT`` → the PostgreSQL gateway, ``INTERLOCK_RUN`` (the run's id).
+With ``[gateways.http] proxy_listen``, ``interlock gateway https-proxy`` is started too and
+``HTTPS_PROXY``/``HTTP_PROXY`` (both cases) point at it, ``SSL_CERT_FILE``, ``REQUESTS_CA_BUNDLE``,
+``CURL_CA_BUNDLE``, ``GIT_SSL_CAINFO`` at the system's CAs plus Interlock's, ``NODE_EXTRA_CA_CERTS`` at
+Interlock's CA.  ``NO_PROXY`` stays loopback, so the route and PostgreSQL gateways are reached directly.
 
 ``status`` lists what is running from the state files in ``$INTERLOCK_HOME/run/`` (each
 gateway and each run writes one, removed on exit; a dead process's file is reported stale and
@@ -217,6 +221,13 @@ def start_gateways(pol, env, err=sys.stderr) -> tuple[list[Started], dict]:
             for name, r in http["routes"].items():
                 for var, suffix in (r.get("env") or {}).items():
                     point[var] = f"{g.url}/{name}" + ("/" + suffix.lstrip("/") if suffix else "")
+        if http and http.get("proxy_listen"):
+            from .https_proxy import agent_env
+
+            g = _start("https-proxy", _interlock_argv() + ["gateway", "https-proxy", "--listen",
+                                                            http["proxy_listen"]], env)
+            started.append(g)
+            point.update(agent_env(g.url, env))
         first_db = True
         for name, spec in (gws.get("postgres") or {}).items():
             upstream = spec.get("upstream") or name
