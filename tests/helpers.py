@@ -126,3 +126,38 @@ def vault_env(env, token, drop=("RAILWAY",)):
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
     return e
+
+
+class GatewayProcess:
+    """An ``interlock gateway ...`` command in its own process; ``match`` is the first stdout line's
+    match of ``pattern`` (the gateway prints its address there when it is ready)."""
+
+    def __init__(self, args, env, pattern, what="gateway"):
+        import re
+        import subprocess
+
+        from conftest import interlock_exe
+
+        self.proc = subprocess.Popen(interlock_exe() + args, env=env, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        self.match = re.search(pattern, line)
+        if self.match is None:
+            self.proc.kill()
+            raise AssertionError(f"{what} did not start: {line!r} {self.proc.stderr.read()}")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        out, err = self.proc.communicate(timeout=15)
+        return out, err
+
+
+def assert_token_nowhere(env, token, *texts):
+    """``token`` is in none of ``texts`` nor anywhere in the audit database's bytes."""
+    import os
+
+    for t in texts:
+        assert token not in t
+    with open(os.path.join(env["INTERLOCK_HOME"], "audit.db"), "rb") as f:
+        assert token.encode() not in f.read()

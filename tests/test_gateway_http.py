@@ -20,7 +20,7 @@ import time
 import pytest
 
 from conftest import RAILWAY_VAULT_TOKEN, interlock_exe
-from helpers import cli, railway_policy, vault_env
+from helpers import GatewayProcess, assert_token_nowhere, cli, railway_policy, vault_env
 
 from interlock.standins.railway import VOLUME_ID, VOLUME_INSTANCE_ID
 
@@ -38,25 +38,13 @@ def _cli(args, env, stdin=None, timeout=60):
                           timeout=timeout)
 
 
-class Gateway:
+class Gateway(GatewayProcess):
     """``interlock gateway http`` in its own process; ``url`` from the line it prints."""
 
     def __init__(self, env):
-        self.proc = subprocess.Popen(interlock_exe() + ["gateway", "http"], env=env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()
-        m = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
-        if m is None:
-            self.proc.kill()
-            raise AssertionError(f"gateway did not start: {line!r} {self.proc.stderr.read()}")
-        self.url = m.group(1)
+        super().__init__(["gateway", "http"], env, r"(http://127\.0\.0\.1:\d+)/")
+        self.url = self.match.group(1)
         self.railway = self.url + "/railway/graphql/v2"
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-        out, err = self.proc.communicate(timeout=15)
-        return out, err
 
 
 @pytest.fixture
@@ -87,10 +75,7 @@ def _post(url, obj, headers=None, timeout=30):
 
 
 def _no_token_anywhere(genv, *texts):
-    for t in texts:
-        assert VAULT_TOKEN not in t
-    with open(os.path.join(genv["INTERLOCK_HOME"], "audit.db"), "rb") as f:
-        assert VAULT_TOKEN.encode() not in f.read()
+    assert_token_nowhere(genv, VAULT_TOKEN, *texts)
 
 
 # --- reads pass, carrying the vault's token and never the agent's ------------------------------------

@@ -26,7 +26,8 @@ import time
 import pytest
 
 from conftest import RAILWAY_VAULT_TOKEN, interlock_exe
-from helpers import cli, vault_env, write_policy
+from helpers import GatewayProcess, assert_token_nowhere, cli, vault_env, write_policy
+from test_gateway_http import _assert_denied_graphql
 
 from interlock.standins.railway import VOLUME_ID, VOLUME_INSTANCE_ID, RailwayStandIn
 
@@ -125,27 +126,15 @@ credential = "railway"
 """)
 
 
-class Proxy:
+class Proxy(GatewayProcess):
     """``interlock gateway https-proxy`` in its own process; ``url`` from the line it prints."""
 
     def __init__(self, env):
-        self.proc = subprocess.Popen(interlock_exe() + ["gateway", "https-proxy"], env=env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()
-        m = re.search(r"(http://127\.0\.0\.1:\d+)\s+CA: (\S+)", line)
-        if m is None:
-            self.proc.kill()
-            raise AssertionError(f"proxy did not start: {line!r} {self.proc.stderr.read()}")
-        self.url, self.ca = m.group(1), m.group(2)
+        super().__init__(["gateway", "https-proxy"], env, r"(http://127\.0\.0\.1:\d+)\s+CA: (\S+)", "proxy")
+        self.url, self.ca = self.match.group(1), self.match.group(2)
         from interlock.gateways.https_proxy import agent_env
 
         self.client_env = dict(env, **agent_env(self.url, env))  # what `interlock run` gives an agent
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-        out, err = self.proc.communicate(timeout=15)
-        return out, err
 
 
 @pytest.fixture
@@ -165,24 +154,13 @@ def _curl(args, env, timeout=30):
     return p.returncode, int(code or 0), body, p.stderr
 
 
-def _assert_denied_graphql(status, body):
-    assert status == 403, body
-    err = body["errors"][0]
-    assert err["extensions"]["code"] == "INTERLOCK_DENIED" and err["extensions"]["decision"] == "deny"
-    assert "http.graphql-catastrophic" in err["extensions"]["rules"]
-    assert "Deletes a Railway volume" in err["message"] and body["data"] is None
-
-
 def _log(env):
     return subprocess.run(interlock_exe() + ["log", "--json", "--limit", "20"], env=env, capture_output=True,
                           text=True, timeout=60).stdout
 
 
 def _no_token_anywhere(env, *texts):
-    for t in texts:
-        assert VAULT_TOKEN not in t
-    with open(os.path.join(env["INTERLOCK_HOME"], "audit.db"), "rb") as f:
-        assert VAULT_TOKEN.encode() not in f.read()
+    assert_token_nowhere(env, VAULT_TOKEN, *texts)
 
 
 # --- the incident's volumeDelete: denied whatever client sends it, never reaches the stand-in -------

@@ -424,6 +424,16 @@ def _write_state(env, info: dict, kind="http"):
 
 # --- the command ----------------------------------------------------------------------------------
 
+def remote_refused(host: str, allow_remote: bool, what: str) -> bool:
+    """True (said on stderr) when ``host`` is beyond the loopback without ``--allow-remote``:
+    whoever reaches a credential-injecting gateway uses its credentials."""
+    if host in ("127.0.0.1", "localhost", "::1") or allow_remote:
+        return False
+    print(f"interlock: refusing to listen on {host}: anyone who reaches the {what} uses its credentials. "
+          "Use 127.0.0.1, or --allow-remote.", file=sys.stderr)
+    return True
+
+
 def add_parser(gsub):
     """``interlock gateway http`` on the ``gateway`` sub-parsers."""
     g = gsub.add_parser("http", help="the HTTP gateway: routes to upstream APIs with the vault's credential, "
@@ -453,9 +463,7 @@ def cmd_http(args) -> int:
     except GatewayError as e:
         print(f"interlock: {e}", file=sys.stderr)
         return 1
-    if host not in ("127.0.0.1", "localhost", "::1") and not args.allow_remote:
-        print(f"interlock: refusing to listen on {host}: anyone who reaches the gateway uses its credentials. "
-              "Use 127.0.0.1, or --allow-remote.", file=sys.stderr)
+    if remote_refused(host, args.allow_remote, "gateway"):
         return 1
     bound = listen(host, port, 128)
     if bound is None:

@@ -414,9 +414,7 @@ def cmd_https_proxy(args) -> int:
     except OSError as e:
         print(f"interlock: cannot prepare the CA in {ca_dir(env)}: {e.strerror or e}", file=sys.stderr)
         return 1
-    if host not in ("127.0.0.1", "localhost", "::1") and not args.allow_remote:
-        print(f"interlock: refusing to listen on {host}: anyone who reaches the proxy uses its credentials. "
-              "Use 127.0.0.1, or --allow-remote.", file=sys.stderr)
+    if H.remote_refused(host, args.allow_remote, "proxy"):
         return 1
     addon = Interlock(config, env, os.getcwd(), upstream_ca)
     try:
