@@ -366,3 +366,27 @@ def test_import_is_cheap_and_lazy(tmp_path, capsys):
     with capsys.disabled():
         print(f"\n[literal secrets] import {imp} ms, first call (cache load) {first} ms, first keyword hit {second} ms")
     assert toml_loaded == "False"  # the marshal cache spares the hook tomllib
+
+
+def test_redact_gates_skip_only_patterns_that_cannot_match():
+    """``redact`` runs a pattern only when one of its markers is in the text: the same output as
+    running every pattern, on every true-secret case (as written, upper- and swapped-case) and
+    on the shapes only the redactor's own patterns know."""
+    from interlock import redact as R
+
+    def ungated(text):
+        from interlock.analysis.literal_secrets import mask_secrets
+
+        text = mask_secrets(text)
+        for pat, repl in R._patterns():
+            text = pat.sub(repl, text)
+        return text
+
+    texts = [c.values[0] for c in CASES] + [
+        "curl -H 'Authorization: Basic dXNlcjpwYXNz' https://x", "Bearer abcdefghijklmnop1234",
+        "MY_API_KEY: 'zz'", "postgres://u:hunter2@db/app", "mysqldump --password hunter2 app",
+        "-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY-----", "x AKIAABCDEFGHIJKLMNOP y",
+        "token   0123456789abcdef", "eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0.SflKxwRJSMeKKF2QT4f"]
+    texts += [t.upper() for t in texts] + [t.swapcase() for t in texts]
+    for t in texts:
+        assert R._redact_str(t) == ungated(t), t

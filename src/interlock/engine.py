@@ -161,6 +161,10 @@ def analyze(action: Action, ctx: Context) -> list[Finding]:
     return findings
 
 
+_LITERAL = None
+_SHELL_ANALYZER = None
+
+
 def _literal_tokens(action: Action) -> list[Finding]:
     """A token pasted into a command, file, URL or tool argument (the incident's shape)."""
     p = action.payload
@@ -175,10 +179,13 @@ def _literal_tokens(action: Action) -> list[Finding]:
         texts.append(json.dumps(p.get("arguments"), ensure_ascii=False, default=str))
     if not texts:
         return []
-    from .analysis.literal_secrets import find_secrets
-    from .rules import RULES
+    global _LITERAL
+    if _LITERAL is None:  # loaded on first use; a function-level import costs ~1 µs on every call
+        from .analysis.literal_secrets import find_secrets
+        from .rules import RULES
 
-    rule = RULES["secrets.literal-token"]
+        _LITERAL = (find_secrets, RULES["secrets.literal-token"])
+    find_secrets, rule = _LITERAL
     out = []
     for text in texts:
         for hit in find_secrets(text[:200_000])[:5]:
@@ -190,10 +197,13 @@ def _literal_tokens(action: Action) -> list[Finding]:
 def _analyze_kind(action: Action, ctx: Context) -> list[Finding]:
     kind = action.kind
     if kind == SHELL:
-        from .analysis.shell.analyzer import ShellAnalyzer
+        global _SHELL_ANALYZER
+        if _SHELL_ANALYZER is None:
+            from .analysis.shell.analyzer import ShellAnalyzer
 
+            _SHELL_ANALYZER = ShellAnalyzer
         extra, exempt = _secret_globs(ctx)
-        a = ShellAnalyzer(ctx.pctx, env=ctx.env, protected_branches=ctx.policy.protected_branches,
+        a = _SHELL_ANALYZER(ctx.pctx, env=ctx.env, protected_branches=ctx.policy.protected_branches,
                           resolve_environment=ctx.policy.environment_for, secret_extra=extra,
                           secret_exempt=exempt)
         return a.analyze(action.payload.get("command", ""), ctx.cwd)

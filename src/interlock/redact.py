@@ -76,6 +76,26 @@ def _redact_str(text):
     low = text.lower()
     if not any(m in low for m in _MARKERS):
         return text
-    for pat, repl in _patterns():
-        text = pat.sub(repl, text)
+    for markers, pat, repl in _gated():
+        if any(m in low for m in markers):  # a pattern cannot match without its own marker
+            text = pat.sub(repl, text)
+            low = text.lower()
     return text
+
+
+# Each pattern of _build(), in order, with the lower-case substrings one of which any match of it
+# contains (a superset test: it only skips a regex that could not match).
+_GATES = (("authorization",), ("bearer", "token"), ("token", "secret", "passw", "key", "credential"),
+          ("gh", "github_pat_", "glpat-", "xox", "sk-", "akia", "asia", "aiza", "npm_", "pypi-", "sk_live_",
+           "rk_live_", "eyj"),
+          ("://",), ("--password",), ("-----begin",))
+_GATED = None
+
+
+def _gated():
+    global _GATED
+    if _GATED is None:
+        pats = _patterns()
+        assert len(pats) == len(_GATES), "redact: every pattern needs its gate"
+        _GATED = [(g, p, r) for g, (p, r) in zip(_GATES, pats)]
+    return _GATED
