@@ -588,10 +588,24 @@ _MAYBE_WORDS = ("pass", "secret", "token", "key", "auth", "pwd", "bearer", "cred
                 "signature", "sig=", "-----begin")
 
 
+_MEMO: dict = {}  # text -> hits: a command is scanned for its literal tokens, then again when redacted
+
+
 def find_secrets(text: str) -> list:
     """Every literal secret in ``text``, in order of position (see :class:`Hit`)."""
     if not text or not _maybe_secret(text):
         return []
+    if len(text) > 4096:
+        return _find_secrets(text)
+    hits = _MEMO.get(text)
+    if hits is None:
+        if len(_MEMO) > 512:
+            _MEMO.clear()
+        hits = _MEMO[text] = tuple(_find_secrets(text))
+    return list(hits)
+
+
+def _find_secrets(text: str) -> list:
     db = _DB or _load()
     low = text.lower()
     n = len(text)
