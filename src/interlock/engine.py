@@ -97,8 +97,9 @@ def approval_store_paths(home: str, env=os.environ) -> tuple:
     return got
 
 
-def is_approval_store(path: str, home: str, env=os.environ, glob=False) -> bool:
-    files, dirs = approval_store_paths(home, env)
+def is_approval_store(path: str, home: str, env=os.environ, glob=False, paths=None) -> bool:
+    """``paths``: ``approval_store_paths(home, env)`` already computed (once per analysis)."""
+    files, dirs = paths or approval_store_paths(home, env)
     if glob:
         from fnmatch import fnmatchcase
 
@@ -125,11 +126,12 @@ def _self_paths_cached(home, workspace, env):
 class Context:
     """Where an action runs: resolved once per action."""
 
-    __slots__ = ("cwd", "home", "workspace", "env", "policy", "pctx", "_secret_globs")
+    __slots__ = ("cwd", "home", "workspace", "env", "user", "policy", "pctx", "_secret_globs")
 
     def __init__(self, cwd, home=None, workspace=None, env=None, policy=None):
         env = os.environ if env is None else env
         self.env = env
+        self.user = env.get("USER")
         self.home = (home or env.get("HOME") or os.path.expanduser("~")).rstrip("/") or "/"
         self.cwd = cwd or os.getcwd()
         self.workspace = find_workspace(self.cwd, workspace)
@@ -168,11 +170,12 @@ _SHELL_ANALYZER = None
 def _literal_tokens(action: Action) -> list[Finding]:
     """A token pasted into a command, file, URL or tool argument (the incident's shape)."""
     p = action.payload
-    texts = []
-    for key in ("command", "url", "content", "new_string", "statement", "body"):
-        v = p.get(key)
-        if isinstance(v, str) and v:
-            texts.append(v)
+    if action.kind == SHELL:  # the hot path: a command is the only text
+        v = p.get("command")
+        texts = [v] if isinstance(v, str) and v else []
+    else:
+        texts = [v for v in (p.get(k) for k in ("command", "url", "content", "new_string", "statement", "body"))
+                 if isinstance(v, str) and v]
     if action.kind == MCP_CALL and p.get("arguments"):
         import json
 
@@ -203,7 +206,7 @@ def _analyze_kind(action: Action, ctx: Context) -> list[Finding]:
 
             _SHELL_ANALYZER = ShellAnalyzer
         extra, exempt = _secret_globs(ctx)
-        a = _SHELL_ANALYZER(ctx.pctx, env=ctx.env, protected_branches=ctx.policy.protected_branches,
+        a = _SHELL_ANALYZER(ctx.pctx, env=ctx.env, user=ctx.user, protected_branches=ctx.policy.protected_branches,
                           resolve_environment=ctx.policy.environment_for, secret_extra=extra,
                           secret_exempt=exempt)
         return a.analyze(action.payload.get("command", ""), ctx.cwd)

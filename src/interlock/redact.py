@@ -74,12 +74,17 @@ def _redact_str(text):
     except Exception:  # the regexes below still apply
         pass
     low = text.lower()
-    if not any(m in low for m in _MARKERS):
+    for m in _MARKERS:  # a loop, not any(<generator>): this runs for every finding shown
+        if m in low:
+            break
+    else:
         return text
     for markers, pat, repl in _gated():
-        if any(m in low for m in markers):  # a pattern cannot match without its own marker
-            text = pat.sub(repl, text)
-            low = text.lower()
+        for m in markers:  # a pattern cannot match without one of its own markers
+            if m in low:
+                text = pat.sub(repl, text)
+                low = text.lower()
+                break
     return text
 
 

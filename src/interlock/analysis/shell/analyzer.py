@@ -102,7 +102,7 @@ class Scope:
 
 class ShellAnalyzer:
     def __init__(self, pctx: PathContext, *, env=None, protected_branches=None,
-                 resolve_environment=None, read_file=None, secret_extra=(), secret_exempt=()):
+                 resolve_environment=None, read_file=None, secret_extra=(), secret_exempt=(), user=None):
         self.pctx = pctx
         self.written = set()        # paths this command line writes (a script it then runs is unknown)
         self.written_text = {}      # path -> text, when this command line writes a known text to it
@@ -112,6 +112,8 @@ class ShellAnalyzer:
         self.secret_exempt = tuple(secret_exempt)
         self.findings: list[Finding] = []
         self.env = env or {}
+        self.user = user if user is not None else self.env.get("USER")
+        self._approval_paths = None
         self.protected_branches = tuple(protected_branches or ("main", "master", "production", "release*"))
         self.resolve_environment = resolve_environment
         self.read_file = read_file or _read_file
@@ -121,6 +123,14 @@ class ShellAnalyzer:
         self.origin_stack: list[tuple[str, int]] = []  # (file display name, line offset)
         self.remote: str | None = None
         self._seen = set()
+
+    def approval_paths(self):
+        """Interlock's approval files and directories for this home and environment (once)."""
+        if self._approval_paths is None:
+            from ...engine import approval_store_paths
+
+            self._approval_paths = approval_store_paths(self.pctx.home, self.env)
+        return self._approval_paths
 
     # --- findings ------------------------------------------------------------------
     def environment_of(self, kind, value):
@@ -169,7 +179,7 @@ class ShellAnalyzer:
     def _base_vars(self):
         home = self.pctx.home
         v = {"HOME": home, "PWD": self.pctx.cwd, "TMPDIR": "/tmp", "TMP": "/tmp", "TEMP": "/tmp"}
-        user = self.env.get("USER")
+        user = self.user
         if user:
             v["USER"] = user
         return v

@@ -17,6 +17,7 @@ from .analyzer import Cmd
 
 HANDLERS = {}
 
+from ... import engine as _engine
 from ...lazyre import LazyRe as _LazyRe
 
 # Named in the fallback for commands that do not parse (see ShellAnalyzer._salvage).
@@ -224,11 +225,10 @@ def check_read(a, cmd, raw, scope=None):
             return True
         return False
     path = P.resolve(raw, a._scope_ctx(scope) if scope is not None else a.pctx)
-    from ...engine import is_approval_store
-
     is_glob = any(c in path for c in "*?[")
-    if is_approval_store(path, a.pctx.home, a.env, glob=is_glob) or \
-            is_glob and is_approval_store(path, a.pctx.home, a.env):
+    store = a.approval_paths()
+    if _engine.is_approval_store(path, a.pctx.home, a.env, glob=is_glob, paths=store) or \
+            is_glob and _engine.is_approval_store(path, a.pctx.home, a.env, paths=store):
         a.emit("interlock.approvals-store", cmd, target=P.display(path, a.pctx), effect="read")
         return True
     if any(c in path for c in "*?["):
