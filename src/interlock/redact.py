@@ -41,6 +41,7 @@ def _build():
 ]
 
 
+_MASK = None  # literal_secrets.mask_secrets, imported on first use
 _MEMO: dict = {}  # text -> redacted text: the same command is redacted for each finding and the log
 
 
@@ -67,10 +68,11 @@ def _redact_str(text):
     if len(text) > 65_536:
         # outputs and logs never need more; bounded input keeps every pattern linear
         text = text[:65_536] + f"...[{len(text) - 65_536} more characters]"
+    global _MASK
     try:
-        from .analysis.literal_secrets import mask_secrets
-
-        text = mask_secrets(text)  # provider patterns: keeps a short recognisable prefix
+        if _MASK is None:
+            from .analysis.literal_secrets import mask_secrets as _MASK
+        text = _MASK(text)  # provider patterns: keeps a short recognisable prefix
     except Exception:  # the regexes below still apply
         pass
     low = text.lower()
