@@ -282,8 +282,12 @@ def _norm(q):
 
 def _py_effects(code, depth):
     import ast
+    import warnings
+
     try:
-        tree = ast.parse(code)
+        with warnings.catch_warnings():  # the agent's code, not ours: its invalid escapes are not our warnings
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(code)
     except Exception:  # SyntaxError, ValueError (NUL bytes), RecursionError, ...
         return _rx_effects("python", code, depth)
     w = _PyWalk(ast, code, depth)
