@@ -126,7 +126,7 @@ def _self_paths_cached(home, workspace, env):
 class Context:
     """Where an action runs: resolved once per action."""
 
-    __slots__ = ("cwd", "home", "workspace", "env", "user", "policy", "pctx", "_secret_globs")
+    __slots__ = ("cwd", "home", "workspace", "env", "user", "policy", "pctx", "_secret_globs", "_shell")
 
     def __init__(self, cwd, home=None, workspace=None, env=None, policy=None):
         env = os.environ if env is None else env
@@ -144,6 +144,7 @@ class Context:
                                 protected=policy.protected_paths(self.workspace),
                                 self_paths=_self_paths_cached(self.home, self.workspace, env))
         self._secret_globs = None
+        self._shell = None
 
 
 def _secret_globs(ctx):
@@ -205,10 +206,12 @@ def _analyze_kind(action: Action, ctx: Context) -> list[Finding]:
             from .analysis.shell.analyzer import ShellAnalyzer
 
             _SHELL_ANALYZER = ShellAnalyzer
-        extra, exempt = _secret_globs(ctx)
-        a = _SHELL_ANALYZER(ctx.pctx, env=ctx.env, user=ctx.user, protected_branches=ctx.policy.protected_branches,
-                          resolve_environment=ctx.policy.environment_for, secret_extra=extra,
-                          secret_exempt=exempt)
+        if ctx._shell is None:  # what every shell analysis in this Context shares, computed once
+            extra, exempt = _secret_globs(ctx)
+            ctx._shell = dict(env=ctx.env, user=ctx.user, protected_branches=tuple(ctx.policy.protected_branches),
+                              resolve_environment=ctx.policy.environment_for, secret_extra=tuple(extra),
+                              secret_exempt=tuple(exempt))
+        a = _SHELL_ANALYZER(ctx.pctx, **ctx._shell)
         return a.analyze(action.payload.get("command", ""), ctx.cwd)
     if kind in (FILE_READ, FILE_WRITE):
         from .analysis import files

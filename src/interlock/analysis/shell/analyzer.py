@@ -100,9 +100,12 @@ class Scope:
         return Scope(dict(self.vars), dict(self.funcs), self.cwd)
 
 
+_UNSET = object()
+
+
 class ShellAnalyzer:
     def __init__(self, pctx: PathContext, *, env=None, protected_branches=None,
-                 resolve_environment=None, read_file=None, secret_extra=(), secret_exempt=(), user=None):
+                 resolve_environment=None, read_file=None, secret_extra=(), secret_exempt=(), user=_UNSET):
         self.pctx = pctx
         self.written = set()        # paths this command line writes (a script it then runs is unknown)
         self.written_text = {}      # path -> text, when this command line writes a known text to it
@@ -112,7 +115,7 @@ class ShellAnalyzer:
         self.secret_exempt = tuple(secret_exempt)
         self.findings: list[Finding] = []
         self.env = env or {}
-        self.user = user if user is not None else self.env.get("USER")
+        self.user = user if user is not _UNSET else self.env.get("USER")
         self._approval_paths = None
         self.protected_branches = tuple(protected_branches or ("main", "master", "production", "release*"))
         self.resolve_environment = resolve_environment
