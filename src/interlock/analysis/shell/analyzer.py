@@ -75,9 +75,12 @@ class Cmd:
         return c
 
 
+_NEEDS_QUOTES = frozenset(" \t\n'\"$`;&|<>()")
+
+
 def _show(word: str) -> str:
     w = word.replace(U, "$?")
-    if not w or any(c in w for c in " \t\n'\"$`;&|<>()"):
+    if not w or not _NEEDS_QUOTES.isdisjoint(w):
         return "'" + w.replace("'", "'\\''") + "'"
     return w
 
