@@ -390,3 +390,19 @@ def test_redact_gates_skip_only_patterns_that_cannot_match():
     texts += [t.upper() for t in texts] + [t.swapcase() for t in texts]
     for t in texts:
         assert R._redact_str(t) == ungated(t), t
+
+
+@pytest.mark.parametrize("text", ["mysql -h db -P3306 -pS3cr3tPw shop", "mysql -h db -PS3cr3t shop", "psql -U admin:pw",
+                                  "curl --USER admin:hunter2 https://x", "curl\t-u\tbob:pw https://x",
+                                  "git clone https://bob:hunter2@example.com/r.git", "x " + "A1b2" * 6])
+def test_the_cheap_prefilter_passes_what_the_scanner_may_need(text):
+    from interlock.analysis.literal_secrets import _maybe_secret
+
+    assert _maybe_secret(text)
+
+
+@pytest.mark.parametrize("text", ["git status", "rm -rf node_modules", "pytest -x tests/", "ls -la src"])
+def test_the_cheap_prefilter_skips_ordinary_commands(text):
+    from interlock.analysis.literal_secrets import _maybe_secret
+
+    assert not _maybe_secret(text)

@@ -580,8 +580,13 @@ def _maybe_secret(text: str) -> bool:
         if w in low:
             return True
     if _MAYBE is None:
-        _MAYBE = re.compile(r"://[^\s/@]*:[^\s/@]*@|[A-Za-z0-9_+=-]{20,}|\s-p\S|\s(-u|--user)[\s=]*\S+:", re.I)
-    return _MAYBE.search(text) is not None
+        _MAYBE = (re.compile(r"://[^\s/@]*:[^\s/@]*@"), re.compile(r"[A-Za-z0-9_+=-]{20,}"),
+                  re.compile(r"\s-p\S"), re.compile(r"\s(-u|--user)[\s=]*\S+:"))
+    url, run, p, u = _MAYBE
+    # each pattern only where its literal part occurs (the -p / -u ones on the lower-cased text:
+    # as case-insensitive as before); ~3× cheaper than one alternation over the whole text
+    return bool(("://" in text and url.search(text)) or ("-p" in low and p.search(low))
+                or ("-u" in low and u.search(low)) or run.search(text))
 
 
 _MAYBE_WORDS = ("pass", "secret", "token", "key", "auth", "pwd", "bearer", "credential", "cookie", "session",
@@ -593,15 +598,15 @@ _MEMO: dict = {}  # text -> hits: a command is scanned for its literal tokens, t
 
 def find_secrets(text: str) -> list:
     """Every literal secret in ``text``, in order of position (see :class:`Hit`)."""
-    if not text or not _maybe_secret(text):
+    if not text:
         return []
     if len(text) > 4096:
-        return _find_secrets(text)
+        return _find_secrets(text) if _maybe_secret(text) else []
     hits = _MEMO.get(text)
     if hits is None:
         if len(_MEMO) > 512:
             _MEMO.clear()
-        hits = _MEMO[text] = tuple(_find_secrets(text))
+        hits = _MEMO[text] = tuple(_find_secrets(text)) if _maybe_secret(text) else ()
     return list(hits)
 
 
