@@ -715,16 +715,17 @@ class ShellAnalyzer:
         except Exception:
             return U
 
-    def argv(self, node, scope):
+    def argv(self, node, scope, args=None, name=_UNSET):
+        """``args`` / ``name``: the node's argument and name children, when the caller has them."""
         out = []
-        name = node.child_by_field_name("name")
+        name = node.child_by_field_name("name") if name is _UNSET else name
         if name is not None:
             first = name.named_children[0] if name.named_children else None
             if first is not None and first.type in ("simple_expansion", "expansion"):
                 out.extend(self._split(self.word(first, scope), scope))
             else:
                 out.append(self.word(first, scope) if first is not None else _node_text(name))
-        for a in node.children_by_field_name("argument"):
+        for a in (node.children_by_field_name("argument") if args is None else args):
             if a.type in ("simple_expansion", "expansion"):
                 if _node_text(a) in ("$@", "$*", "${@}", "${*}"):
                     out.extend(self._positional(scope))
@@ -777,13 +778,14 @@ class ShellAnalyzer:
                     self.emit("interlock.env-tamper", self._cmd(node, None), target=name, effect="set")
             elif ct in ("file_redirect", "heredoc_redirect", "herestring_redirect"):
                 reds_nodes.append(ch)
-        for a in node.children_by_field_name("argument"):
+        args = node.children_by_field_name("argument")
+        for a in args:
             if a.type not in ("word", "raw_string", "number"):
                 self._walk_substitutions(a, scope)
         name_node = node.child_by_field_name("name")
         if name_node is not None:
             self._walk_substitutions(name_node, scope)
-        argv = self.argv(node, scope)
+        argv = self.argv(node, scope, args, name_node)
         reds = list(extra_redirects)
         if reds_nodes:
             s2, more = self._redirects(reds_nodes, scope)
