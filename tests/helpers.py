@@ -100,18 +100,20 @@ def audit_events(env, limit=1000):
 
 # --- the HTTP gateway in front of the Railway stand-in ----------------------------------------------------------
 
-def railway_policy(env, upstream, extra=""):
+def railway_policy(env, upstream, extra="", listen='listen = "127.0.0.1:0"',
+                   route_env='env = { RAILWAY_API_URL = "/graphql/v2" }'):
     """A policy routing ``/railway`` through the HTTP gateway to ``upstream`` with the vault's
-    ``railway`` credential (``extra``: more [gateways.http] lines)."""
+    ``railway`` credential (``extra``: more [gateways.http] lines; ``listen``: where the gateway
+    listens — the HTTPS proxy's tests give ``proxy_listen`` lines instead)."""
     write_policy(env, f"""
 [gateways.http]
-listen = "127.0.0.1:0"
+{listen}
 {extra}
 [gateways.http.routes.railway]
 upstream = "{upstream}"
 judge_as = "https://backboard.railway.com"
 credential = "railway"
-env = {{ RAILWAY_API_URL = "/graphql/v2" }}
+{route_env}
 """)
 
 

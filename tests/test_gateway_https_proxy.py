@@ -26,7 +26,7 @@ import time
 import pytest
 
 from conftest import RAILWAY_VAULT_TOKEN, interlock_exe
-from helpers import GatewayProcess, assert_token_nowhere, cli, vault_env, write_policy
+from helpers import GatewayProcess, assert_token_nowhere, cli, railway_policy, vault_env
 from test_gateway_http import _assert_denied_graphql
 
 from interlock.standins.railway import VOLUME_ID, VOLUME_INSTANCE_ID, RailwayStandIn
@@ -114,16 +114,8 @@ def penv(env):
 
 
 def proxy_policy(env, upstream, upstream_ca, extra=""):
-    write_policy(env, f"""
-[gateways.http]
-proxy_listen = "127.0.0.1:0"
-proxy_upstream_ca = "{upstream_ca}"
-{extra}
-[gateways.http.routes.railway]
-upstream = "{upstream}"
-judge_as = "https://backboard.railway.com"
-credential = "railway"
-""")
+    railway_policy(env, upstream, extra, listen=f'proxy_listen = "127.0.0.1:0"\nproxy_upstream_ca = "{upstream_ca}"',
+                   route_env="")
 
 
 class Proxy(GatewayProcess):
