@@ -635,7 +635,6 @@ class Gateway:
         self.upstream, self.judge, self.host, self.port = upstream, judge, host, port
         self.sessions: dict[bytes, "Session"] = {}
         self.server = None
-        self.judge_pool = ThreadPoolExecutor(2, thread_name_prefix="interlock-judge")
         self.approval_pool = ThreadPoolExecutor(64, thread_name_prefix="interlock-approval")
         self.open = 0
         self.ssl_context = server_ssl_context(upstream.gateway_tls) if upstream.gateway_tls else None
@@ -1061,7 +1060,7 @@ class Session:
     def _judge_later(self, t, body, text, name=None):
         self.busy = True
         self._reading()
-        self.pending = asyncio.ensure_future(self._judged(t, body, text, name))
+        self.pending = asyncio.ensure_future(self._judged(t, body, text, name))  # held: the loop keeps only weak refs
         return None
 
     async def _judged(self, t, body, text, name):
