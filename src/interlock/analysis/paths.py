@@ -152,11 +152,12 @@ class _GlobSet:
     """A set of absolute path globs (``/**`` = the directory and everything below),
     compiled to one regular expression on first use."""
 
-    __slots__ = ("globs", "_re")
+    __slots__ = ("globs", "_re", "_seen")
 
     def __init__(self, globs=()):
         self.globs = tuple(globs.globs if isinstance(globs, _GlobSet) else globs)
         self._re = None
+        self._seen = {}  # path -> answer (a pure function of the path: no file system)
 
     def __iter__(self):
         return iter(self.globs)
@@ -181,7 +182,12 @@ class _GlobSet:
                     base = re.escape(g[:-3])
                     parts.append(f"(?s:{base}(?:/.*)?)\\Z")
             self._re = re.compile("|".join(f"(?:{p})" for p in parts))
-        return self._re.match(path) is not None
+        hit = self._seen.get(path)
+        if hit is None:
+            if len(self._seen) > 4096:
+                self._seen.clear()
+            hit = self._seen[path] = self._re.match(path) is not None
+        return hit
 
 
 def classify(raw: str, ctx: PathContext, *, glob: bool | None = None, check_exists=True) -> Place:

@@ -53,8 +53,24 @@ def _compile(globs):
     return re.compile("|".join(f"(?:{translate(g)})" for g in globs))
 
 
+_SECRET_MEMO: dict = {}
+
+
 def is_secret_path(path: str, home: str, extra=(), exempt=()) -> bool:
     """True when ``path`` (absolute, normalised) names a file that holds secrets."""
+    try:  # a pure function of its arguments (names and globs, no file system): remembered
+        key = (path, home, tuple(extra), tuple(exempt))
+    except TypeError:
+        return _is_secret_path(path, home, extra, exempt)
+    hit = _SECRET_MEMO.get(key)
+    if hit is None:
+        if len(_SECRET_MEMO) > 4096:
+            _SECRET_MEMO.clear()
+        hit = _SECRET_MEMO[key] = _is_secret_path(path, home, extra, exempt)
+    return hit
+
+
+def _is_secret_path(path: str, home: str, extra=(), exempt=()) -> bool:
     global _NAME_RE, _NOT_NAME_RE
     if exempt and any(fnmatchcase(path, g) for g in exempt):
         return False
