@@ -163,3 +163,23 @@ def assert_token_nowhere(env, token, *texts):
         assert token not in t
     with open(os.path.join(env["INTERLOCK_HOME"], "audit.db"), "rb") as f:
         assert token.encode() not in f.read()
+
+
+def waiting_hook(payload, hook_env, list_env, agent="codex"):
+    """``interlock hook AGENT`` started on ``payload`` (a file) with ``hook_env``, and the id of the
+    approval request it filed as ``interlock approvals`` lists it with ``list_env`` (None if none
+    appeared within 10 s).  The hook is left waiting for its verdict."""
+    import json
+    import subprocess
+    import time
+
+    from conftest import interlock_exe
+
+    hook = subprocess.Popen(interlock_exe() + ["hook", agent], env=hook_env, stdin=open(payload, "rb"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    for _ in range(100):
+        listed = json.loads(cli(["approvals", "--json"], list_env).stdout or "[]")
+        if listed:
+            return hook, listed[0]["id"]
+        time.sleep(0.1)
+    return hook, None

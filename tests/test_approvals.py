@@ -7,7 +7,6 @@ import json
 import os
 import select
 import sqlite3
-import subprocess
 import time
 
 import pytest
@@ -235,15 +234,7 @@ def test_hook_waits_for_a_verdict_when_the_policy_says_so(workspace, env, tmp_pa
     add_approver("alice", SECRET_A, env, tmp_path)
     payload = tmp_path / "payload.json"
     payload.write_text(json.dumps(codex("rm -rf src", workspace)))
-    hook = subprocess.Popen(interlock_exe() + ["hook", "codex"], env=env, stdin=open(payload, "rb"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    rid = None
-    for _ in range(100):
-        listed = json.loads(cli(["approvals", "--json"], env).stdout or "[]")
-        if listed:
-            rid = listed[0]["id"]
-            break
-        time.sleep(0.1)
+    hook, rid = helpers.waiting_hook(payload, env, env)
     assert rid and hook.poll() is None  # still waiting
     assert cli(["approve", rid], env, fd_secret=SECRET_A).returncode == 0
     out, err = hook.communicate(timeout=30)

@@ -14,7 +14,8 @@ import time
 import pytest
 
 from conftest import interlock_exe, run_hook
-from helpers import ID, SECRET_A, SECRET_B, add_approver, claude, cli, codex, decision, reason, write_policy
+from helpers import (ID, SECRET_A, SECRET_B, add_approver, claude, cli, codex, decision, reason, waiting_hook,
+                     write_policy)
 from servers import PostgresServer, free_port
 
 pytest.importorskip("psycopg")
@@ -179,15 +180,7 @@ def test_a_hook_waiting_on_machine_a_is_woken_by_an_approval_on_machine_b(machin
     add_approver("alice", SECRET_A, b)
     payload = tmp_path / "payload.json"
     payload.write_text(json.dumps(codex("rm -rf src", workspace)))
-    hook = subprocess.Popen(interlock_exe() + ["hook", "codex"], env=a, stdin=open(payload, "rb"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    rid = None
-    for _ in range(100):
-        listed = json.loads(cli(["approvals", "--json"], b).stdout or "[]")
-        if listed:
-            rid = listed[0]["id"]
-            break
-        time.sleep(0.1)
+    hook, rid = waiting_hook(payload, a, b)
     assert rid and hook.poll() is None
     t = time.monotonic()
     assert cli(["approve", rid], b, fd_secret=SECRET_A).returncode == 0
