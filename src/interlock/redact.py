@@ -8,35 +8,46 @@ import re
 # commands skip the regexes (and their compilation on the hook's path).
 _MARKERS = ("token", "secret", "passw", "key", "auth", "bearer", "://", "gh", "sk-", "sk_", "akia", "asia",
             "-----begin", "xox", "eyj", "npm_", "pypi-", "glpat", "aiza", "rk_", "credential", "basic")
-_PATTERNS = None
+_GATED = None
+
+
+def _gated():
+    """(markers, pattern, replacement) in order: each pattern with the lower-case substrings one of
+    which any match of it contains (a superset test: only a regex that could not match is skipped)."""
+    global _GATED
+    if _GATED is None:
+        _GATED = _build()
+    return _GATED
 
 
 def _patterns():
-    global _PATTERNS
-    if _PATTERNS is None:
-        _PATTERNS = _build()
-    return _PATTERNS
+    """Every (pattern, replacement), ungated."""
+    return [(p, r) for _g, p, r in _gated()]
 
 
 def _build():
     return [
     # Authorization headers
-    (re.compile(r"(?i)(authorization\s*:\s*(?:bearer|basic|token)?\s*)([^\s'\"]+)"), r"\1[REDACTED]"),
-    (re.compile(r"(?i)((?:bearer|token)\s+)([A-Za-z0-9._~+/=-]{12,})"), r"\1[REDACTED]"),
+    (("authorization",),
+     re.compile(r"(?i)(authorization\s*:\s*(?:bearer|basic|token)?\s*)([^\s'\"]+)"), r"\1[REDACTED]"),
+    (("bearer", "token"), re.compile(r"(?i)((?:bearer|token)\s+)([A-Za-z0-9._~+/=-]{12,})"), r"\1[REDACTED]"),
     # key=value / key: value where the key names a secret
-    (re.compile(r"(?i)\b([A-Z0-9_.-]{0,48}(?:TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|"
+    (("token", "secret", "passw", "key", "credential"),
+     re.compile(r"(?i)\b([A-Z0-9_.-]{0,48}(?:TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|"
                 r"CREDENTIALS?|AUTH_?KEY)[A-Z0-9_]{0,48})(\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s'\"&;|]+)"), r"\1\2[REDACTED]"),
     # well-known token shapes
-    (re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{16,}|"
+    (("gh", "github_pat_", "glpat-", "xox", "sk-", "akia", "asia", "aiza", "npm_", "pypi-", "sk_live_", "rk_live_",
+      "eyj"),
+     re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{16,}|"
                 r"xox[abposr]-[A-Za-z0-9-]{10,}|sk-(?:proj-|ant-)?[A-Za-z0-9_-]{16,}|AKIA[0-9A-Z]{16}|"
                 r"ASIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{30,}|npm_[A-Za-z0-9]{30,}|pypi-[A-Za-z0-9_-]{30,}|"
                 r"sk_live_[A-Za-z0-9]{16,}|rk_live_[A-Za-z0-9]{16,}|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\."
                 r"[A-Za-z0-9_-]{10,})"), "[REDACTED]"),
     # passwords in URLs: scheme://user:pass@host
-    (re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]{0,30}://[^:/@\s]{1,256}:)([^@/\s]+)(@)"), r"\1[REDACTED]\3"),
+    (("://",), re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]{0,30}://[^:/@\s]{1,256}:)([^@/\s]+)(@)"), r"\1[REDACTED]\3"),
     # -p'password' style for common clients
-    (re.compile(r"(\s--password[= ])(\S+)"), r"\1[REDACTED]"),
-    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)"),
+    (("--password",), re.compile(r"(\s--password[= ])(\S+)"), r"\1[REDACTED]"),
+    (("-----begin",), re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)"),
      "[REDACTED PRIVATE KEY]"),
 ]
 
@@ -88,21 +99,3 @@ def _redact_str(text):
                 low = text.lower()
                 break
     return text
-
-
-# Each pattern of _build(), in order, with the lower-case substrings one of which any match of it
-# contains (a superset test: it only skips a regex that could not match).
-_GATES = (("authorization",), ("bearer", "token"), ("token", "secret", "passw", "key", "credential"),
-          ("gh", "github_pat_", "glpat-", "xox", "sk-", "akia", "asia", "aiza", "npm_", "pypi-", "sk_live_",
-           "rk_live_", "eyj"),
-          ("://",), ("--password",), ("-----begin",))
-_GATED = None
-
-
-def _gated():
-    global _GATED
-    if _GATED is None:
-        pats = _patterns()
-        assert len(pats) == len(_GATES), "redact: every pattern needs its gate"
-        _GATED = [(g, p, r) for g, (p, r) in zip(_GATES, pats)]
-    return _GATED
