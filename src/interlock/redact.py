@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from .memo import remember
+
 # Cheap pre-check: text without any of these cannot match a pattern below, so most
 # commands skip the regexes (and their compilation on the hook's path).
 _MARKERS = ("token", "secret", "passw", "key", "auth", "bearer", "://", "gh", "sk-", "sk_", "akia", "asia",
@@ -64,9 +66,7 @@ def redact(text):
             return done
         out = _redact_str(text)
         if len(text) <= 4096:
-            if len(_MEMO) > 512:
-                _MEMO.clear()
-            _MEMO[text] = out
+            remember(_MEMO, text, out, 512)
         return out
     if isinstance(text, dict):
         return {k: redact(v) for k, v in text.items()}

@@ -25,6 +25,8 @@ from __future__ import annotations
 import os
 import re
 
+from ..memo import remember
+
 __all__ = ["Hit", "find_secrets", "mask_secrets", "rules", "PATTERNS_FILE"]
 
 PATTERNS_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "secret_patterns.toml")
@@ -604,9 +606,7 @@ def find_secrets(text: str) -> list:
         return _find_secrets(text) if _maybe_secret(text) else []
     hits = _MEMO.get(text)
     if hits is None:
-        if len(_MEMO) > 512:
-            _MEMO.clear()
-        hits = _MEMO[text] = tuple(_find_secrets(text)) if _maybe_secret(text) else ()
+        hits = remember(_MEMO, text, tuple(_find_secrets(text)) if _maybe_secret(text) else (), 512)
     return list(hits)
 
 

@@ -11,6 +11,8 @@ import os
 import posixpath
 from fnmatch import fnmatchcase
 
+from ..memo import remember
+
 UNKNOWN_MARK = "\x00"  # stands for a part of a word we cannot know statically
 
 # Place kinds, roughly from harmless to terrible.
@@ -184,9 +186,7 @@ class _GlobSet:
             self._re = re.compile("|".join(f"(?:{p})" for p in parts))
         hit = self._seen.get(path)
         if hit is None:
-            if len(self._seen) > 4096:
-                self._seen.clear()
-            hit = self._seen[path] = self._re.match(path) is not None
+            hit = remember(self._seen, path, self._re.match(path) is not None, 4096)
         return hit
 
 

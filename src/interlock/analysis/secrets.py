@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from fnmatch import fnmatchcase, translate
 
+from ..memo import remember
+
 # Matched against the file's basename.
 SECRET_NAMES = (
     ".env", ".env.*", "*.env", ".envrc", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore",
@@ -64,9 +66,7 @@ def is_secret_path(path: str, home: str, extra=(), exempt=()) -> bool:
         return _is_secret_path(path, home, extra, exempt)
     hit = _SECRET_MEMO.get(key)
     if hit is None:
-        if len(_SECRET_MEMO) > 4096:
-            _SECRET_MEMO.clear()
-        hit = _SECRET_MEMO[key] = _is_secret_path(path, home, extra, exempt)
+        hit = remember(_SECRET_MEMO, key, _is_secret_path(path, home, extra, exempt), 4096)
     return hit
 
 

@@ -40,6 +40,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from ..memo import remember
 from ..redact import redact
 
 SSL_REQUEST, GSSENC_REQUEST, CANCEL_REQUEST, PROTOCOL_3 = 80877103, 80877104, 80877102, 196608
@@ -421,9 +422,7 @@ class Judge:
                     return pd
         if d.decision == ALLOW and not d.error and len(text) <= _CACHE_TEXT_MAX:
             with self._lock:
-                if len(self.exact) > _CACHE_MAX:
-                    self.exact.clear()
-                self.exact[text] = True
+                remember(self.exact, text, True, _CACHE_MAX)
             sh = shape(text)
             if sh is not None and sh[1]:
                 rules = d.rules
@@ -431,9 +430,7 @@ class Judge:
                 probes = ([0] * n, [1] * n, list(range(1, n + 1)), list(range(n, 0, -1)))
                 if all(self._same(_probe(text, p), rules, ctx) for p in probes):
                     with self._lock:
-                        if len(self.shapes) > _CACHE_MAX:
-                            self.shapes.clear()
-                        self.shapes[sh[0]] = True
+                        remember(self.shapes, sh[0], True, _CACHE_MAX)
         return d
 
     def _same(self, text, rules, ctx) -> bool:
