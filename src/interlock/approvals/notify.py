@@ -233,12 +233,12 @@ def send(request_id, env=None) -> int:
         ok, attempts, what = deliver(req, hook, link)
         dest = f"{where(hook['url'])} ({hook.get('format') or 'json'})"
         note = f"{'delivered to' if ok else 'failed for'} {dest} after {attempts} attempt(s): {what}"
-        _log(env, f"{req.id} webhook {note}")
         failed += not ok
-        try:
+        try:  # recorded before the log line, so the line means "done" to whoever watches the log
             store.record("notify" if ok else "notify-failed", req, channel="webhook", note=note)
-        except Exception as e:  # the state-dir log above already has it
+        except Exception as e:  # the state-dir log line below still says what happened
             _log(env, f"{req.id} audit record failed: {type(e).__name__}")
+        _log(env, f"{req.id} webhook {note}")
     return 1 if failed else 0
 
 
