@@ -210,7 +210,7 @@ def _analyze_kind(action: Action, ctx: Context) -> list[Finding]:
             extra, exempt = _secret_globs(ctx)
             ctx._shell = dict(env=ctx.env, user=ctx.user, protected_branches=tuple(ctx.policy.protected_branches),
                               resolve_environment=ctx.policy.environment_for, secret_extra=tuple(extra),
-                              secret_exempt=tuple(exempt))
+                              secret_exempt=tuple(exempt), approval_paths=approval_store_paths(ctx.home, ctx.env))
         a = _SHELL_ANALYZER(ctx.pctx, **ctx._shell)
         return a.analyze(action.payload.get("command", ""), ctx.cwd)
     if kind in (FILE_READ, FILE_WRITE):

@@ -1,6 +1,10 @@
-"""The one bounded memo the analysis uses for its pure functions (text or path → answer)."""
+"""The bounded memos the analysis uses: pure functions (text or path → answer), and what was
+derived from a file while that file is unchanged."""
 
 from __future__ import annotations
+
+import os
+import time
 
 
 def remember(memo: dict, key, value, limit: int):
@@ -10,3 +14,30 @@ def remember(memo: dict, key, value, limit: int):
         memo.clear()
     memo[key] = value
     return value
+
+
+#: A file modified this recently may be modified again within the file system's timestamp
+#: granularity without its stat changing (git's "racy" entries): what is read from it is not kept.
+SETTLE_NS = 2_000_000_000
+
+
+class FileMemo:
+    """``path → compute(path)``, reused only while the file's identity, size, mtime and ctime (all
+    nanoseconds) are those it had when it was read — the check git's index makes — and only for
+    files that had settled by then.  The caller passes the ``os.stat`` result it already has."""
+
+    __slots__ = ("_memo", "_limit")
+
+    def __init__(self, limit: int = 256):
+        self._memo: dict = {}
+        self._limit = limit
+
+    def get(self, path: str, st: os.stat_result, compute):
+        sig = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        got = self._memo.get(path)
+        if got is not None and got[0] == sig:
+            return got[1]
+        value = compute(path)
+        if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > SETTLE_NS:
+            remember(self._memo, path, (sig, value), self._limit)
+        return value

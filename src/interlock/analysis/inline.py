@@ -18,6 +18,8 @@ there yields ``[]``.  Only ``re`` is imported at module level.
 
 import re
 
+from ..memo import remember
+
 __all__ = ("Effect", "effects", "LANGUAGES")
 
 LANGUAGES = frozenset(("python", "node", "perl", "ruby", "php", "deno"))
@@ -84,7 +86,10 @@ class Effect:
 
 
 def effects(language, code):
-    """Effects of ``code`` written in ``language``; ``[]`` for an unknown language."""
+    """Effects of ``code`` written in ``language``; ``[]`` for an unknown language.
+
+    A pure function of its two arguments (paths stay symbolic: ``~``, ``$HOME``, relative), so a
+    snippet seen again — the same ``python -c`` or script run twice — is answered from a memo."""
     try:
         lang = str(language or "").strip().lower()
         lang = _LANG_ALIASES.get(lang, lang)
@@ -92,6 +97,19 @@ def effects(language, code):
             return []
     except Exception:
         return []
+    if len(code) > 65536:  # a big script: not kept (the memo stays small)
+        return _effects(lang, code)
+    key = (lang, code)
+    got = _MEMO.get(key)
+    if got is None:
+        got = remember(_MEMO, key, tuple(_effects(lang, code)), 256)
+    return list(got)
+
+
+_MEMO: dict = {}
+
+
+def _effects(lang, code):
     try:
         if lang == "python":
             found = _py_effects(code, 0)

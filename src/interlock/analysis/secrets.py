@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from fnmatch import fnmatchcase, translate
 
-from ..memo import remember
+from ..memo import FileMemo, remember
 
 # Matched against the file's basename.
 SECRET_NAMES = (
@@ -156,17 +156,27 @@ def file_tokens(path: str, exempt=()) -> list:
         return []  # the policy says this file's secrets are the agent's to read
     try:
         st = os.stat(path)
-        if not stat.S_ISREG(st.st_mode) or st.st_size == 0:
-            return []
+    except (OSError, ValueError):
+        return []
+    if not stat.S_ISREG(st.st_mode) or st.st_size == 0:
+        return []
+    return list(_FILE_TOKENS.get(path, st, _scan_file))
+
+
+def _scan_file(path: str) -> tuple:
+    try:
         with open(path, "rb") as f:
             data = f.read(CONTENT_SCAN_BYTES)
     except (OSError, ValueError):
-        return []
+        return ()
     if b"\0" in data[:8192]:
-        return []
+        return ()
     from .literal_secrets import find_secrets
 
-    return find_secrets(data.decode("utf-8", "replace"))
+    return tuple(find_secrets(data.decode("utf-8", "replace")))
+
+
+_FILE_TOKENS = FileMemo(256)
 
 
 def tree_secret(root: str, home: str, extra=(), exempt=(), excluded=(), limit=4000) -> str | None:

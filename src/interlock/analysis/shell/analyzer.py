@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ...actions import Finding
 from ... import rules as _rules
+from ...memo import FileMemo
 from ..paths import UNKNOWN_MARK, PathContext, classify, display, resolve
 from . import parser as _parser
 
@@ -108,7 +109,8 @@ _UNSET = object()
 
 class ShellAnalyzer:
     def __init__(self, pctx: PathContext, *, env=None, protected_branches=None,
-                 resolve_environment=None, read_file=None, secret_extra=(), secret_exempt=(), user=_UNSET):
+                 resolve_environment=None, read_file=None, secret_extra=(), secret_exempt=(), user=_UNSET,
+                 approval_paths=None):
         self.pctx = pctx
         self.written = set()        # paths this command line writes (a script it then runs is unknown)
         self.written_text = {}      # path -> text, when this command line writes a known text to it
@@ -119,7 +121,7 @@ class ShellAnalyzer:
         self.findings: list[Finding] = []
         self.env = env or {}
         self.user = user if user is not _UNSET else self.env.get("USER")
-        self._approval_paths = None
+        self._approval_paths = approval_paths  # engine.approval_store_paths(home, env), when the caller has it
         self.protected_branches = tuple(protected_branches or ("main", "master", "production", "release*"))
         self.resolve_environment = resolve_environment
         self.read_file = read_file or _read_file
@@ -1001,16 +1003,33 @@ def _stage_name(node) -> str:
 
 
 def _read_file(path: str):
+    """A script's text (its first MAX_SCRIPT_BYTES), or None: unreadable, binary, not a regular file."""
+    import os
+    import stat
+
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    if not stat.S_ISREG(st.st_mode):  # a FIFO or device: reading could block or never end
+        return None
+    return _SCRIPTS.get(path, st, _read_text)
+
+
+def _read_text(path: str):
     try:
         with open(path, "rb") as f:
             data = f.read(MAX_SCRIPT_BYTES + 1)
-    except OSError:
+    except (OSError, ValueError):
         return None
     if len(data) > MAX_SCRIPT_BYTES:
         data = data[:MAX_SCRIPT_BYTES]
     if b"\x00" in data[:4096]:
         return None
     return data.decode("utf-8", "replace")
+
+
+_SCRIPTS = FileMemo(256)
 
 
 def _unescape(s: str) -> str:
