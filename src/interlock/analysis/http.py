@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from .paths import UNKNOWN_MARK as U
 from ..lazyre import LazyRe as _LazyRe
+from ..memo import remember
 
 
 _CATALOGUE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "http_catalogue.toml")
@@ -393,6 +394,18 @@ def mutation_fields(query, variables=None):
     if U in query:
         # part of the document is only known at run time: read names where we can
         return [(n, _resolve_vars(a, variables)) for n, a in _regex_fields(query.replace(U, " "))]
+    fields = _GQL_MEMO.get(query) if len(query) <= 65536 else None
+    if fields is None:
+        fields = _mutation_fields(query)  # a document that does not parse raises (and is not kept)
+        if len(query) <= 65536:
+            remember(_GQL_MEMO, query, fields, 256)
+    return [(n, _resolve_vars(a, variables)) for n, a in fields]
+
+
+_GQL_MEMO: dict = {}
+
+
+def _mutation_fields(query) -> tuple:
     from graphql.language import parse
     from graphql.language.ast import FieldNode, FragmentDefinitionNode, FragmentSpreadNode, InlineFragmentNode
     from graphql.language.printer import print_ast
@@ -406,8 +419,7 @@ def mutation_fields(query, variables=None):
             return
         for sel in selset.selections:
             if isinstance(sel, FieldNode):
-                args = ", ".join(print_ast(a) for a in sel.arguments or ())
-                out.append((sel.name.value, _resolve_vars(args, variables)))
+                out.append((sel.name.value, ", ".join(print_ast(a) for a in sel.arguments or ())))
             elif isinstance(sel, InlineFragmentNode):
                 walk(sel.selection_set, depth + 1)
             elif isinstance(sel, FragmentSpreadNode) and sel.name.value in frags:
@@ -417,7 +429,7 @@ def mutation_fields(query, variables=None):
         op = getattr(d, "operation", None)
         if op is not None and op.value == "mutation":
             walk(d.selection_set)
-    return out
+    return tuple(out)
 
 
 def _is_local(host):
@@ -515,9 +527,7 @@ def judge(req):
     method = (req.method or "GET").upper()
     actions = req.actions()
     body = req.body or ""
-    for e in rest:
-        if not e.host.search(host):
-            continue
+    for e in _entries_for(host):
         if e.methods and method not in e.methods:
             continue
         if e.path is not None and not e.path.search(req.path):
@@ -541,6 +551,17 @@ def judge(req):
         found.append(Verdict("http.api-destructive", f"{method} {mask_url(req.url)} {'/'.join(actions)}"[:200],
                              "an API action whose name says it deletes", "destructive"))
     return found
+
+
+def _entries_for(host: str) -> tuple:
+    """The REST catalogue's entries whose host pattern matches ``host``, in catalogue order."""
+    got = _HOST_MEMO.get(host)
+    if got is None:
+        got = remember(_HOST_MEMO, host, tuple(e for e in catalogue()[0] if e.host.search(host)), 1024)
+    return got
+
+
+_HOST_MEMO: dict = {}
 
 
 def emit_request(a, cmd, req):

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 
 from ..lazyre import LazyRe as _LazyRe
+from ..memo import remember
 
 
 U = "\x00"                   # interlock.analysis.paths.UNKNOWN_MARK (kept literal: no imports on the hook path)
@@ -97,6 +98,13 @@ class Stmt:
 
     def __eq__(self, other):
         return isinstance(other, Stmt) and all(getattr(self, k) == getattr(other, k) for k in self.__slots__)
+
+    def copy(self) -> "Stmt":
+        c = Stmt.__new__(Stmt)
+        for k in self.__slots__:
+            v = getattr(self, k)
+            setattr(c, k, list(v) if isinstance(v, list) else v)
+        return c
 
     def __repr__(self):
         return (f"Stmt({self.kind}/{self.effect}, {self.severity}, {self.rule}, target={self.target!r}, "
@@ -528,7 +536,21 @@ class _Ctx:
 
 def classify(sql: str, dialect: str | None = None) -> list[Stmt]:
     """Judge every statement of ``sql``.  ``dialect``: postgres, mysql, sqlite, duckdb,
-    clickhouse, cql, tsql or None (generic)."""
+    clickhouse, cql, tsql or None (generic).  A pure function of its arguments: a statement
+    seen again (``psql -c`` rerun, an ORM's repeated query) is answered from a memo, as copies."""
+    if len(sql) > 16384:
+        return _classify_all(sql, dialect)
+    key = (sql, dialect)
+    got = _MEMO.get(key)
+    if got is None:
+        got = remember(_MEMO, key, tuple(_classify_all(sql, dialect)), 256)
+    return [st.copy() for st in got]
+
+
+_MEMO: dict = {}
+
+
+def _classify_all(sql, dialect):
     ctx = _Ctx(dialect)
     out = _classify(sql, ctx)
     _many_tables(out)

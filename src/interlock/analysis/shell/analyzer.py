@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ...actions import Finding
 from ... import rules as _rules
+from ...lazyre import LazyRe
 from ...memo import FileMemo
 from ..paths import UNKNOWN_MARK, PathContext, classify, display, resolve
 from . import parser as _parser
@@ -1032,38 +1033,16 @@ def _read_text(path: str):
 _SCRIPTS = FileMemo(256)
 
 
+_UNESCAPE = LazyRe(r"(?s)\\\n|\\(.)")             # unquoted: \x is x, \<newline> joins lines
+_UNESCAPE_DQ = LazyRe(r'\\\n|\\([$`"\\])')        # in double quotes only these are escapes
+
+
 def _unescape(s: str) -> str:
-    out = []
-    i = 0
-    n = len(s)
-    while i < n:
-        c = s[i]
-        if c == "\\" and i + 1 < n:
-            if s[i + 1] == "\n":
-                i += 2
-                continue
-            out.append(s[i + 1])
-            i += 2
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
+    return _UNESCAPE.sub(r"\1", s)
 
 
 def _unescape_dq(s: str) -> str:
-    out = []
-    i = 0
-    n = len(s)
-    while i < n:
-        c = s[i]
-        if c == "\\" and i + 1 < n and s[i + 1] in '$`"\\\n':
-            if s[i + 1] != "\n":
-                out.append(s[i + 1])
-            i += 2
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
+    return _UNESCAPE_DQ.sub(r"\1", s)
 
 
 def _ansi_c(s: str) -> str:
