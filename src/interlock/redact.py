@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .memo import remember
+from .memo import remember, table
 
 # Cheap pre-check: text without any of these cannot match a pattern below, so most
 # commands skip the regexes (and their compilation on the hook's path).
@@ -55,7 +55,7 @@ def _build():
 
 
 _MASK = None  # literal_secrets.mask_secrets, imported on first use
-_MEMO: dict = {}  # text -> redacted text: the same command is redacted for each finding and the log
+_MEMO = table()  # text -> redacted text: the same command is redacted for each finding and the log
 
 
 def redact(text):

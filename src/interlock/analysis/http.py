@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from .paths import UNKNOWN_MARK as U
 from ..lazyre import LazyRe as _LazyRe
-from ..memo import remember
+from ..memo import remember, table
 
 
 _CATALOGUE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "http_catalogue.toml")
@@ -402,7 +402,7 @@ def mutation_fields(query, variables=None):
     return [(n, _resolve_vars(a, variables)) for n, a in fields]
 
 
-_GQL_MEMO: dict = {}
+_GQL_MEMO = table()
 
 
 def _mutation_fields(query) -> tuple:
@@ -561,7 +561,7 @@ def _entries_for(host: str) -> tuple:
     return got
 
 
-_HOST_MEMO: dict = {}
+_HOST_MEMO = table()
 
 
 def emit_request(a, cmd, req):

@@ -18,7 +18,7 @@ there yields ``[]``.  Only ``re`` is imported at module level.
 
 import re
 
-from ..memo import remember
+from ..memo import remember, table
 
 __all__ = ("Effect", "effects", "LANGUAGES")
 
@@ -106,7 +106,7 @@ def effects(language, code):
     return list(got)
 
 
-_MEMO: dict = {}
+_MEMO = table()
 
 
 def _effects(lang, code):

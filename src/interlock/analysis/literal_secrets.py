@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import re
 
-from ..memo import remember
+from ..memo import remember, table
 
 __all__ = ["Hit", "find_secrets", "mask_secrets", "rules", "PATTERNS_FILE"]
 
@@ -595,7 +595,7 @@ _MAYBE_WORDS = ("pass", "secret", "token", "key", "auth", "pwd", "bearer", "cred
                 "signature", "sig=", "-----begin")
 
 
-_MEMO: dict = {}  # text -> hits: a command is scanned for its literal tokens, then again when redacted
+_MEMO = table()  # text -> hits: a command is scanned for its literal tokens, then again when redacted
 
 
 def find_secrets(text: str) -> list:

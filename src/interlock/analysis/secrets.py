@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from fnmatch import fnmatchcase, translate
 
-from ..memo import FileMemo, remember
+from ..memo import FileMemo, remember, table
 
 # Matched against the file's basename.
 SECRET_NAMES = (
@@ -55,7 +55,7 @@ def _compile(globs):
     return re.compile("|".join(f"(?:{translate(g)})" for g in globs))
 
 
-_SECRET_MEMO: dict = {}
+_SECRET_MEMO = table()
 
 
 def is_secret_path(path: str, home: str, extra=(), exempt=()) -> bool:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 
 from ..lazyre import LazyRe as _LazyRe
-from ..memo import remember
+from ..memo import remember, table
 
 
 U = "\x00"                   # interlock.analysis.paths.UNKNOWN_MARK (kept literal: no imports on the hook path)
@@ -547,7 +547,7 @@ def classify(sql: str, dialect: str | None = None) -> list[Stmt]:
     return [st.copy() for st in got]
 
 
-_MEMO: dict = {}
+_MEMO = table()
 
 
 def _classify_all(sql, dialect):
@@ -1292,7 +1292,7 @@ def _table_name(t, exp):
         return ".".join(parts)
     if isinstance(t, exp.Schema):
         return _table_name(t.this, exp)
-    return t.sql() if hasattr(t, "sql") else str(t)
+    return t.sql(copy=False) if hasattr(t, "sql") else str(t)
 
 
 def _judge_delete(node, exp) -> Stmt:
@@ -1311,8 +1311,8 @@ def _judge_delete(node, exp) -> Stmt:
             return _mk("delete", "delete", "db.write", shown, ["no WHERE, but a JOIN ... ON selects the rows"])
         return _wipe("delete", shown, name, "no WHERE clause: every row", names)
     if _always_true(where.this, names, exp):
-        return _mk("delete", "delete", "db.delete-all", shown, [f"WHERE {_evidence(where.this.sql(), 60)} matches "
-                                                                "every row"], tables=names)
+        cond = _evidence(where.this.sql(copy=False), 60)
+        return _mk("delete", "delete", "db.delete-all", shown, [f"WHERE {cond} matches every row"], tables=names)
     return _mk("delete", "delete", "db.write", shown)
 
 
@@ -1330,7 +1330,7 @@ def _judge_update(node, exp) -> Stmt:
         return _wipe("update", shown, name, "no WHERE clause: every row")
     if _always_true(where.this, [name], exp):
         return _mk("update", "update", "db.update-all", shown,
-                   [f"WHERE {_evidence(where.this.sql(), 60)} matches every row"])
+                   [f"WHERE {_evidence(where.this.sql(copy=False), 60)} matches every row"])
     return _mk("update", "update", "db.write", shown)
 
 
@@ -1404,7 +1404,8 @@ def _always_true(e, tables, exp) -> bool:
                         exp.LT: lv < rv, exp.LTE: lv <= rv}[type(e)]
             except TypeError:
                 return False
-        if isinstance(left, exp.Column) and isinstance(right, exp.Column) and left.sql() == right.sql():
+        if isinstance(left, exp.Column) and isinstance(right, exp.Column) and \
+                left.sql(copy=False) == right.sql(copy=False):
             return isinstance(e, (exp.EQ, exp.GTE, exp.LTE))
         # id > 0, id >= 1, 0 < id
         col, num, op = (left, rv, type(e)) if isinstance(rv, float) else (right, lv, _flip(type(e), exp))
