@@ -145,12 +145,16 @@ def check(a, cmd, scope):
         fmt = _format_arg(args)
         if fmt is not None and "Env" not in fmt and "json" not in fmt:
             return  # --format '{{.State.Status}}' prints what it names, not the environment
-    for seq, cond, what in TOOLS.get(name, ()):
+    tools = TOOLS.get(name)
+    if not tools:
+        return
+    words = _words(args)
+    kube_ops = _kubectl_ops(args) if name == "kubectl" else None
+    for seq, cond, what in tools:
         if what is None:
             continue
-        words = _words(args)
         flag_form = seq[0].startswith("-") and seq[0] in args
-        if flag_form or tuple(words[:len(seq)]) == seq or (name == "kubectl" and _kubectl_match(args, seq)):
+        if flag_form or tuple(words[:len(seq)]) == seq or (kube_ops is not None and tuple(kube_ops[:len(seq)]) == seq):
             if cond is None or any(x in args or any(x2.startswith(c + "=") for x2 in args) or
                                    (c == "-o" and any(x2.startswith("-o") and len(x2) > 2 for x2 in args))
                                    for c in cond for x in (c,) for x2 in (args or [""])):
@@ -158,9 +162,9 @@ def check(a, cmd, scope):
                 return
 
 
-def _kubectl_match(args, seq):
-    ops = _words([x for i, x in enumerate(args) if not (i and args[i - 1] in ("-n", "--namespace", "--context"))])
-    return tuple(ops[:len(seq)]) == seq
+def _kubectl_ops(args):
+    """kubectl's operands, without the values of -n / --namespace / --context."""
+    return _words([x for i, x in enumerate(args) if not (i and args[i - 1] in ("-n", "--namespace", "--context"))])
 
 
 def _env_dump(a, cmd, name, args):
