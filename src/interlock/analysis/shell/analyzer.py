@@ -723,18 +723,23 @@ class ShellAnalyzer:
         out = []
         name = node.child_by_field_name("name") if name is _UNSET else name
         if name is not None:
-            first = name.named_children[0] if name.named_children else None
+            kids = name.named_children
+            first = kids[0] if kids else None
             if first is not None and first.type in ("simple_expansion", "expansion"):
                 out.extend(self._split(self.word(first, scope), scope))
             else:
                 out.append(self.word(first, scope) if first is not None else _node_text(name))
         for a in (node.children_by_field_name("argument") if args is None else args):
-            if a.type in ("simple_expansion", "expansion"):
+            t = a.type
+            if t == "word":  # the common case, as word() reads it
+                w = a.text.decode("utf-8", "replace")
+                out.append(_unescape(w) if "\\" in w else w)
+            elif t in ("simple_expansion", "expansion"):
                 if _node_text(a) in ("$@", "$*", "${@}", "${*}"):
                     out.extend(self._positional(scope))
                 else:
                     out.extend(self._split(self.word(a, scope), scope))  # unquoted: word-split
-            elif a.type == "string" and _node_text(a) in ('"$@"', '"${@}"'):
+            elif t == "string" and _node_text(a) in ('"$@"', '"${@}"'):
                 out.extend(self._positional(scope))
             else:
                 out.append(self.word(a, scope))
@@ -787,7 +792,9 @@ class ShellAnalyzer:
                 self._walk_substitutions(a, scope)
         name_node = node.child_by_field_name("name")
         if name_node is not None:
-            self._walk_substitutions(name_node, scope)
+            kids = name_node.named_children
+            if len(kids) != 1 or kids[0].type != "word":  # a word is a leaf: nothing runs inside it
+                self._walk_substitutions(name_node, scope)
         argv = self.argv(node, scope, args, name_node)
         reds = list(extra_redirects)
         if reds_nodes:
