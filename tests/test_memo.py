@@ -129,3 +129,20 @@ def test_a_file_whose_token_appears_later_is_caught(workspace, home, settled):
     d = check_command("cat notes.txt", cwd=workspace, home=home, workspace=workspace)
     assert d.decision in ("ask", "deny") and "secrets.file-token" in d.rules
     assert token not in " ".join(d.reasons)
+
+
+def test_a_fifo_run_as_a_script_is_opaque_and_never_opened(workspace, env):
+    """Opening a FIFO blocks until something writes to it: the analysis must not wait on it, and
+    what a pipe feeds a shell is only known when it runs."""
+    import json
+
+    from helpers import cli
+
+    os.mkfifo(os.path.join(workspace, "job.sh"))
+    for cmd in ("bash job.sh", "sh ./job.sh", "source job.sh", ". job.sh"):
+        p = cli(["check", "--json", cmd], env, cwd=workspace)  # times out (and fails) if it blocks
+        out = json.loads(p.stdout)
+        assert p.returncode == 1 and out["decision"] == "ask", (cmd, p.stdout, p.stderr)
+        assert out["rules"] == ["shell.opaque-stdin"]
+    p = cli(["check", "--json", "cat job.sh"], env, cwd=workspace)  # reading a pipe runs nothing
+    assert p.returncode == 0, p.stdout

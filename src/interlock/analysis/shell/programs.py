@@ -865,6 +865,20 @@ def _unreadable_script(a, cmd, scope, script):
         ws = a.pctx.workspace or a.pctx.cwd
         if not path.startswith(ws.rstrip("/") + "/"):
             a.emit("shell.opaque-stdin", cmd, effect="run", note=f"{script} is not on disk to be checked")
+    elif _special_file(path):  # a FIFO or socket: another process writes what runs (never opened here)
+        a.emit("shell.opaque-stdin", cmd, effect="run",
+               note=f"{script} is not a regular file: what it holds is known only when it runs")
+
+
+def _special_file(path) -> bool:
+    import os
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 @handles("eval")
@@ -888,7 +902,10 @@ def source(a, cmd, scope):
         return
     if check_read(a, cmd, f, scope):
         return
-    a.script_file(f, cmd, scope, language="shell", args=cmd.args[1:])
+    if not a.script_file(f, cmd, scope, language="shell", args=cmd.args[1:]) and \
+            _special_file(P.resolve(f, a._scope_ctx(scope))):
+        a.emit("shell.opaque-stdin", cmd, effect="run",
+               note=f"{f} is not a regular file: what it holds is known only when it runs")
 
 
 _SHEBANG_LANG = (("python", "python"), ("node", "node"), ("deno", "deno"), ("bun", "node"), ("perl", "perl"),
