@@ -164,9 +164,10 @@ def file_tokens(path: str, exempt=()) -> list:
 
 
 def _scan_file(path: str) -> tuple:
+    from ..fsread import read_regular
+
     try:
-        with open(path, "rb") as f:
-            data = f.read(CONTENT_SCAN_BYTES)
+        data = read_regular(path, CONTENT_SCAN_BYTES)
     except (OSError, ValueError):
         return ()
     if b"\0" in data[:8192]:

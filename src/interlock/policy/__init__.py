@@ -227,12 +227,13 @@ def _abs_glob(p, home, workspace):
 # --- loading -----------------------------------------------------------------------------------
 
 def _read(path):
+    from ..fsread import read_regular
+
     try:
-        with open(path, "rb") as f:
-            return f.read()
+        return read_regular(path, 8 << 20)
     except FileNotFoundError:
         return None
-    except OSError as e:
+    except OSError as e:  # unreadable, or a FIFO / device in its place: never "no policy"
         raise PolicyError(f"cannot read {path}: {e}") from e
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ...actions import Finding
 from ... import rules as _rules
+from ...fsread import read_regular
 from ...lazyre import LazyRe
 from ...memo import FileMemo
 from ..paths import UNKNOWN_MARK, PathContext, classify, display, resolve
@@ -1026,8 +1027,7 @@ def _read_file(path: str):
 
 def _read_text(path: str):
     try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_SCRIPT_BYTES + 1)
+        data = read_regular(path, MAX_SCRIPT_BYTES + 1)
     except (OSError, ValueError):
         return None
     if len(data) > MAX_SCRIPT_BYTES:

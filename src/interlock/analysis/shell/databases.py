@@ -14,6 +14,7 @@ from __future__ import annotations
 import posixpath
 import re
 
+from ...fsread import read_regular
 from .. import paths as P
 from .. import sql as S
 from ..paths import UNKNOWN_MARK as U
@@ -163,9 +164,8 @@ def _dotenv(a):
     if ws:
         for name in _DOTENV_FILES:
             try:
-                with open(posixpath.join(ws, name), "rb") as f:
-                    raw = f.read(65536)
-            except OSError:
+                raw = read_regular(posixpath.join(ws, name), 65536)
+            except (OSError, ValueError):
                 continue
             for line in raw.decode("utf-8", "replace").splitlines():
                 m = re.match(r"^\s*(?:export\s+)?([A-Za-z_]\w*)\s*=\s*(.*?)\s*$", line)

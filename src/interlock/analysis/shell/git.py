@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from fnmatch import fnmatchcase
 
+from ...fsread import read_regular
 from .. import paths as P
 from ..paths import UNKNOWN_MARK as U
 
@@ -31,15 +32,13 @@ def current_branch(start):
             if os.path.isdir(g):
                 head = g + "/HEAD"
             elif os.path.isfile(g):
-                with open(g) as f:
-                    line = f.read(4096).strip()
+                line = read_regular(g, 4096).decode("utf-8", "replace").strip()
                 gd = line.split(":", 1)[1].strip() if line.startswith("gitdir:") else ""
                 head = os.path.join(d, gd, "HEAD")
             else:
                 head = None
             if head:
-                with open(head) as f:
-                    ref = f.read(4096).strip()
+                ref = read_regular(head, 4096).decode("utf-8", "replace").strip()
                 return ref[16:] if ref.startswith("ref: refs/heads/") else None
         except OSError:
             return None

@@ -1,4 +1,4 @@
-"""The memos under the analysis never answer with a file's old content, and clear_all forgets."""
+"""What the analysis reads from disk: never a stale answer from a memo, never held up by a FIFO."""
 
 import os
 import time
@@ -146,3 +146,40 @@ def test_a_fifo_run_as_a_script_is_opaque_and_never_opened(workspace, env):
         assert out["rules"] == ["shell.opaque-stdin"]
     p = cli(["check", "--json", "cat job.sh"], env, cwd=workspace)  # reading a pipe runs nothing
     assert p.returncode == 0, p.stdout
+
+
+def test_fifos_where_interlock_reads_config_never_hold_the_check(workspace, env):
+    """`.env` (read for DATABASE_URL), `.git/HEAD` (the branch a push goes to) and the kubeconfig
+    made FIFOs: each check answers promptly; the fact they read is simply not known."""
+    import json
+
+    from helpers import cli
+
+    os.remove(os.path.join(workspace, ".env"))
+    os.mkfifo(os.path.join(workspace, ".env"))
+    os.remove(os.path.join(workspace, ".git", "HEAD"))
+    os.mkfifo(os.path.join(workspace, ".git", "HEAD"))
+    kube = os.path.join(env["HOME"], ".kube")
+    os.makedirs(kube)
+    os.mkfifo(os.path.join(kube, "config"))
+    for cmd, want in (('psql "$DATABASE_URL" -c "DROP TABLE users"', (1, 2)),
+                      ("git push --force origin main", (1, 2)),
+                      ("kubectl delete namespace production", (1, 2)),
+                      ("ls", (0,))):
+        p = cli(["check", "--json", cmd], env, cwd=workspace)  # times out (and fails) if a read blocks
+        assert p.returncode in want, (cmd, p.stdout, p.stderr)
+        json.loads(p.stdout)
+
+
+def test_a_policy_file_that_is_a_fifo_is_an_invalid_policy(workspace, env):
+    import json
+
+    from helpers import cli
+
+    d = os.path.join(workspace, ".interlock")
+    os.makedirs(d)
+    os.mkfifo(os.path.join(d, "policy.toml"))
+    p = cli(["check", "--json", "ls"], env, cwd=workspace)
+    out = json.loads(p.stdout)
+    assert p.returncode == 2 and out["decision"] == "deny", p.stdout
+    assert "not a regular file" in " ".join(out["reasons"])

@@ -1,0 +1,40 @@
+"""Reading a file the agent may control, without letting it hold Interlock up.
+
+A path an agent names (a script, ``.env``, ``.git/HEAD``, a policy file) may be a FIFO, whose
+``open`` blocks until something writes to it, or a device, where even an ``open`` can act
+(a tape rewinds, a watchdog arms).  Only regular files are opened, non-blocking, and checked
+again on the open descriptor."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+class NotRegular(OSError):
+    """The path exists but is not a regular file."""
+
+
+def read_regular(path: str, limit: int) -> bytes:
+    """The first ``limit`` bytes of the regular file at ``path`` (symlinks followed).
+    Raises ``FileNotFoundError`` and other ``OSError``s as ``open`` would, and
+    :class:`NotRegular` for a FIFO, socket, device or directory."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise NotRegular(f"{path} is not a regular file")
+    fd = os.open(path, _FLAGS)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced between the stat and the open
+            raise NotRegular(f"{path} is not a regular file")
+        parts = []
+        left = limit
+        while left > 0:
+            b = os.read(fd, min(left, 1 << 20))
+            if not b:
+                break
+            parts.append(b)
+            left -= len(b)
+        return b"".join(parts)
+    finally:
+        os.close(fd)
