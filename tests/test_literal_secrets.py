@@ -195,6 +195,25 @@ t = r(9) + "$" + r(3)
 case("password-flag", "password-assignment", lambda s: MASK, lambda t=t: (f"redis-cli --pass '{t}' -h cache", t))
 t = r(8) + "9x"
 case("mysql-p", "password-assignment", lambda s: MASK, lambda t=t: (f"mysql -u root -p{t} shop < dump.sql", t))
+t = r(10) + "%S*" + r(4)  # "%S" is not a printf placeholder ("%s" is)
+case("password-with-percent-s", "password-assignment", lambda s: MASK,
+     lambda t=t: (f"PGPASSWORD='{t}' psql -h prod-db.internal -U app", t))
+t = "%d-" + r(14)
+case("password-starting-with-percent", "password-assignment", lambda s: MASK,
+     lambda t=t: (f"kubectl create secret generic db --from-literal=password='{t}'", t))
+t = r(18) + "7"
+case("docker-login-p", "password-assignment", lambda s: MASK,
+     lambda t=t: (f"docker login -u ci -p '{t}' registry.acme.io", t))
+t = r(20) + "/" + r(19)
+case("aws-configure-set", "aws-secret-key", pre(4), lambda t=t: (f"aws configure set aws_secret_access_key {t}", t))
+t = "sk_live_" + r(99)
+case("stripe-curl-u", "stripe-key", pre(10), lambda t=t: (f"curl https://api.stripe.com/v1/charges -u {t}:", t))
+t = "9805099136:A" + r(34)
+case("telegram-bot-url", "telegram-token", lambda s: s.split(":")[0] + ":" + MASK,
+     lambda t=t: (f'curl "https://api.telegram.org/bot{t}/getMe"', t))
+t = r(68)
+case("discord-webhook", "discord-webhook", pre(4),
+     lambda t=t: (f"curl -d '{{}}' https://discord.com/api/webhooks/1918106085199111273/{t}", t))
 t = r(32)
 case("client-secret", "secret-assignment", pre(2), lambda t=t: (f'CLIENT_SECRET = "{t}"', t))
 t = r(28)
@@ -266,6 +285,15 @@ LOOKALIKES = [
     pytest.param('hashed_password = "$2b$12$KIXQJ8r5Hq4bXv0C1yG9VeZ1p3l3ZfH3Q1iYx8wC8ZKQy1Z9e2G6q"', id="bcrypt"),
     pytest.param('password_hash = "pbkdf2_sha256$600000$abc$def"', id="password-hash"),
     pytest.param("kubectl create secret generic db --from-literal=password=$DB_PASSWORD", id="k8s-literal-var"),
+    pytest.param("cursor.execute('UPDATE users SET password = %s WHERE id = %s', (pw, uid))", id="sql-format-s"),
+    pytest.param("DB_PASSWORD=%DB_PASSWORD% run.cmd", id="windows-var"),
+    pytest.param("password = '%(password)s' % params", id="python-named-format"),
+    pytest.param("docker login -u ci -p \"$REGISTRY_PASSWORD\" registry.acme.io", id="docker-login-var"),
+    pytest.param("docker run -p 8080:80 -p 5432:5432 postgres", id="docker-run-ports"),
+    pytest.param("aws configure set region eu-west-1 && aws configure set aws_secret_access_key $AWS_KEY",
+                 id="aws-configure-var"),
+    pytest.param("curl https://api.telegram.org/bot$TELEGRAM_TOKEN/getMe", id="telegram-var"),
+    pytest.param("curl -d '{}' \"$DISCORD_WEBHOOK_URL\"", id="discord-var"),
     pytest.param("password: str = Field(..., min_length=8)", id="pydantic-field"),
     pytest.param("def login(username, password=None, api_key=None):", id="kwargs-none"),
     pytest.param("The token is stored in your keychain; rotate the API key every 90 days.", id="prose"),

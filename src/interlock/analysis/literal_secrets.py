@@ -321,14 +321,22 @@ def _placeholder(value: str, h) -> bool:
     low = v.lower()
     if low in h["placeholder_values"]:
         return True
-    if v[0] in "$%{<[(@!&*#~/\\.:=" and not (v[0] == "%" and len(v) > 2 and v[1:3].isalnum() and
-                                             all(c in "0123456789abcdefABCDEF" for c in v[1:3])):
+    if v[0] == "%":  # a format (%s, %(pw)s, %-8d) or a Windows variable (%DB_PASSWORD%), not a password
+        if _rx("_FORMAT_RX").fullmatch(v):
+            return True
+    elif v[0] in "$%{<[(@!&*#~/\\.:=":
         return True
-    if any(s in low for s in h["placeholder_substrings"]):
+    if any(s in low for s in h["placeholder_substrings"] if s not in _CASED_PLACEHOLDERS) or \
+            any(s in v for s in _CASED_PLACEHOLDERS):
         return True
     if len(set(low)) <= 2:  # xxxx, ****, aaaa, 0000, abab
         return True
     return False
+
+
+# printf-style placeholders are lower-case conversions: "%S" in a random password is not one
+_CASED_PLACEHOLDERS = frozenset({"%s", "%("})
+_PATTERNS["_FORMAT_RX"] = (r"%[-+ #0]*\d*(?:\.\d+)?[a-zA-Z]|%\w+%|%\(\w+\)[a-z]|%[0-9a-fA-F]{2}.*", re.ASCII)
 
 
 def _looks_random(v: str, min_len=16, min_entropy=3.0) -> bool:
@@ -519,15 +527,18 @@ def _plausible(value, cls, quoted, is_flag, sm, h) -> bool:
 
 _PATTERNS["_MYSQL_RX"] = (r"""\b(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump)\b[^\n|;&]*?\s-p(["']?)([^\s"'\-$][^\s"']{3,})\1(?=\s|$)""",
                        re.ASCII)
+# `docker login -u u -p PASS registry`: for registry logins -p is the password (elsewhere often a port)
+_PATTERNS["_LOGIN_P_RX"] = (r"""\b(?:docker|podman|buildah|skopeo|nerdctl|oras|crane|helm\s+registry)\s+login\b"""
+                            r"""[^\n|;&]*?\s-p[ \t]+(["']?)([^\s"'\-$][^\s"']{3,})\1(?=\s|$)""", re.ASCII)
 
 
-def _mysql(text, db, out, spans):
-    for m in (m for a, b in spans for m in _rx("_MYSQL_RX").finditer(text, a, b)):
+def _mysql(text, db, out, spans, rx="_MYSQL_RX", rule="mysql-password-flag"):
+    for m in (m for a, b in spans for m in _rx(rx).finditer(text, a, b)):
         v = m.group(2)
         if _placeholder(v, db.h) or v.isalpha():
             continue
         s, e = m.span(2)
-        out.append((0, s, e, "password-assignment", "mysql-password-flag", MASK))
+        out.append((0, s, e, "password-assignment", rule, MASK))
 
 
 # --- the entry points -------------------------------------------------------------------------
@@ -587,7 +598,7 @@ def _maybe_secret(text: str) -> bool:
     url, run, p, u = _MAYBE
     # each pattern only where its literal part occurs (the -p / -u ones on the lower-cased text:
     # as case-insensitive as before); ~3× cheaper than one alternation over the whole text
-    return bool(("://" in text and url.search(text)) or ("-p" in low and p.search(low))
+    return bool(("://" in text and url.search(text)) or ("-p" in low and (p.search(low) or "login" in low))
                 or ("-u" in low and u.search(low)) or run.search(text))
 
 
@@ -689,6 +700,8 @@ def _find_secrets(text: str) -> list:
         _urls(text, db, cands, _spans(text, ps) if ps else whole)
     if "-p" in text and ("mysql" in low or "mariadb" in low):
         _mysql(text, db, cands, whole)
+    if "-p" in text and "login" in low:
+        _mysql(text, db, cands, whole, "_LOGIN_P_RX", "registry-login-password-flag")
     if not cands:
         return []
     stop = db.stopwords
