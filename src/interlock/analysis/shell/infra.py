@@ -12,7 +12,7 @@ from __future__ import annotations
 from .. import paths as P
 from ..paths import UNKNOWN_MARK as U
 from .programs import registrar as _registrar
-from .programs import _DELETE_RULES, _first_cmd, split_opts
+from .programs import _DELETE_RULES, _first_cmd, check_sent, split_opts
 
 HANDLERS = {}
 
@@ -234,6 +234,10 @@ def kubectl(a, cmd, scope):
         verb = ops[0]
     if _dry_run(f, v):
         return
+    if verb == "cp":  # kubectl cp ns/pod:/app/.env ./x (either way)
+        for x in ops[1:3]:
+            check_sent(a, cmd, x, scope)
+        return
     all_ns = _has(f, v, "-A", "--all-namespaces")
     env, where = _kube_where(a, v, all_ns)
     if verb == "exec" and "--" in cmd.args:
@@ -339,6 +343,10 @@ def docker(a, cmd, scope):
         group = None
     f, v, ops = split_opts(args, long_with_arg=("--filter", "--driver", "--label", "--opt"))
     if "--help" in f:
+        return
+    if sub == "cp" and group in (None, "container"):  # docker cp web:/app/.env . (either way)
+        for x in ops[:2]:
+            check_sent(a, cmd, x, scope)
         return
     if group == "volume":
         if sub in ("rm", "remove", "delete"):
@@ -705,6 +713,10 @@ def aws(a, cmd, scope):
     profile = profile if isinstance(profile, str) else _var(a, cmd, scope, "AWS_PROFILE")
     env = _first_env(a, [("cloud_account", profile)])
     if svc == "s3":
+        if op in ("cp", "mv", "sync"):  # what goes up: a local source that is a secret file
+            for src in _ops(rest)[:-1]:
+                if not src.startswith("s3://"):
+                    check_sent(a, cmd, src, scope)
         _aws_s3(a, cmd, op, o, rest, env)
         return
     ident = _aws_ident(rest)
@@ -815,6 +827,10 @@ def gcloud(a, cmd, scope):
         else:
             _emit(a, cmd, "infra.gcp-delete", target=" ".join(urls) or None, env=env)
         return
+    if ops[:2] in (["storage", "cp"], ["storage", "mv"], ["storage", "rsync"]):
+        for src in ops[2:-1]:
+            if not src.startswith("gs://"):
+                check_sent(a, cmd, src, scope)
     if ops[:2] == ["storage", "rsync"] and "--delete-unmatched-destination-objects" in f:
         _emit(a, cmd, "infra.gcp-delete", target=_show(ops[-1]), effect="sync-delete", env=env)
         return
@@ -838,6 +854,10 @@ def gsutil(a, cmd, scope):
         return
     sub, args = rest[0], rest[1:]
     f, v, ops = split_opts(args, with_arg="p")
+    if sub in ("cp", "mv", "rsync"):
+        for src in ops[:-1]:
+            if not src.startswith("gs://"):
+                check_sent(a, cmd, src, scope)
     urls = " ".join(_show(x) for x in ops) or None
     if sub == "rb":
         a.emit("infra.gcp-delete-data", cmd, target=urls, effect="delete-bucket")
@@ -1098,6 +1118,11 @@ def gh(a, cmd, scope):
         return
     grp, verb = ops[0], ops[1] if len(ops) > 1 else ""
     repo = _opt(v, "-R", "--repo")
+    if (grp, verb) in (("gist", "create"), ("gist", "new"), ("release", "upload"), ("release", "create")):
+        files = ops[2:] if grp == "gist" else ops[3:]  # release upload TAG FILES / create TAG FILES
+        for x in files:
+            check_sent(a, cmd, x.split("#", 1)[0], scope)  # FILE#label
+        return
     if grp == "repo" and verb == "delete":
         a.emit("infra.github-repo-delete", cmd, target=_show(ops[2]) if len(ops) > 2 else _show(repo or "this repo"),
                effect="delete")

@@ -247,6 +247,27 @@ def check_read(a, cmd, raw, scope=None):
     return False
 
 
+_ELSEWHERE = _LazyRe(r"^([A-Za-z0-9_.@-]+(?:/[A-Za-z0-9_.@-]+)?):(/.*|~.*)$")  # ctr:/p, ns/pod:/p, host:~/p
+
+
+def check_sent(a, cmd, raw, scope) -> bool:
+    """A file an upload or copy sends on (``aws s3 cp .env s3://…``, ``gh gist create .env``,
+    ``docker cp web:/app/.env .``): a secret file is read.  Paths inside a container, a pod or
+    another host are judged by their name (``/app/.env``, ``/root/.ssh/id_rsa``)."""
+    if not raw or raw == "-" or raw.startswith("-") or "://" in raw:
+        return False
+    m = _ELSEWHERE.match(raw) if U not in raw else None
+    if m is None:
+        return check_read(a, cmd, raw, scope)
+    where, path = m.groups()
+    if path.startswith("~"):
+        path = "/root" + path[1:]
+    if is_secret_path(path, "/nonexistent-home", a.secret_extra, a.secret_exempt):
+        a.emit("secrets.read-file", cmd, target=raw, effect="read-secret", note=f"copied from {where}")
+        return True
+    return False
+
+
 # Programs that show a file's content to whoever runs them (the agent reads their output).
 REVEALERS = frozenset({"cat", "head", "tail", "less", "more", "bat", "batcat", "nl", "tac", "strings", "xxd", "od",
                        "hexdump", "base64", "sort", "uniq", "cut", "sed", "awk", "gawk", "grep", "egrep", "fgrep",
