@@ -922,17 +922,31 @@ def _colon_cmd(ops):
     return ops[0] + ":" + ops[1], ops[2:]
 
 
+_HEROKU_RUN_VALUE = frozenset({"-a", "--app", "-r", "--remote", "-s", "--size", "-e", "--env", "--type"})
+_HEROKU_RUN_FLAGS = frozenset({"-x", "--exit-code", "--no-tty", "--no-notify"})
+
+
 @handles("heroku")
 def heroku(a, cmd, scope):
     f, v, ops = split_opts(cmd.args, with_arg="arc", long_with_arg=("--app", "--remote", "--confirm", "--size",
                                                                       "--env", "--type", "--exit-code"))
     app = _opt(v, "-a", "--app")
     env = _first_env(a, [("cloud_project", app)])
-    if ops and ops[0] == "run":
-        _, inner = _first_cmd(cmd.args[cmd.args.index("run") + 1:], with_arg="arseux",
-                              long_with_arg=("--app", "--remote", "--size", "--env", "--type"))
-        if inner:
-            a.remote_dispatch(cmd, scope, inner, f"heroku:{_show(app) if app else 'app'}")
+    if ops and ops[0] in ("run", "run:detached", "run:inside"):
+        after = cmd.args[cmd.args.index(ops[0]) + 1:]
+        if "--" in after:
+            inner = after[after.index("--") + 1:]
+        else:  # heroku reads its own options anywhere on the line: `heroku run env -a shop`
+            inner, skip = [], False
+            for x in after:
+                if skip:
+                    skip = False
+                elif x in _HEROKU_RUN_VALUE:
+                    skip = True
+                elif not (x.split("=", 1)[0] in _HEROKU_RUN_VALUE or x in _HEROKU_RUN_FLAGS):
+                    inner.append(x)
+        if inner:  # heroku joins the words and runs them with the dyno's shell
+            a.nested_shell(" ".join(inner), cmd, scope, remote=f"heroku:{_show(app) if app else 'app'}")
         return
     sub, rest = _colon_cmd(ops)
     if sub in ("destroy", "apps:destroy", "apps:delete"):
@@ -960,6 +974,15 @@ def fly(a, cmd, scope):
     env = _first_env(a, [("cloud_project", app)])
     grp, verb = ops[0], ops[1] if len(ops) > 1 else ""
     names = " ".join(_show(x) for x in ops[2:])
+    if grp in ("ssh", "console") and (grp == "console" or verb == "console"):
+        remote = _opt(v, "-C", "--command")
+        if remote is None:
+            _, v2, _ = split_opts(cmd.args, with_arg="actC", long_with_arg=("--app", "--config", "--command",
+                                                                              "--access-token", "--region"))
+            remote = _opt(v2, "-C", "--command")
+        if remote:  # fly ssh console -C 'printenv': runs on the app's machine
+            a.nested_shell(remote, cmd, scope, remote=f"fly:{_show(app) if app else 'app'}")
+        return
     if grp in ("destroy",) or (grp in ("apps", "app") and verb in _DESTROY_VERBS):
         a.emit("infra.platform-destroy", cmd, target=f"fly app {names or _show(app or '')}".strip(),
                effect="destroy", environment=env)
