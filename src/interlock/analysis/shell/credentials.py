@@ -91,6 +91,8 @@ ENV_DUMPERS = {"env", "printenv", "export", "declare", "typeset", "set", "compge
 PRINTERS = {"echo", "printf", "print"}
 PROGRAMS = frozenset(TOOLS) | ENV_DUMPERS | PRINTERS | {"python", "python3", "node", "ruby", "perl"}
 _AWS_SECRET_SETTINGS = _LazyRe(r"(?i)secret|token|key_id|access_key")
+# fields of a Secret or a kubeconfig that hold the credential itself
+_KUBE_SECRET_FIELD = _LazyRe(r"\.data\b|stringData|\btoken\b|password|client-key|key-data|auth-provider|\.exec\b")
 
 
 def _words(args):
@@ -129,7 +131,7 @@ def check(a, cmd, scope):
             return  # aws configure get region
     if name == "kubectl" and any(x.startswith(("-ojsonpath", "jsonpath", "-o=jsonpath", "--output=jsonpath",
                                                "go-template", "-ogo-template")) or x.startswith("{") for x in args):
-        if not any(".data" in x or "stringData" in x for x in args):
+        if not any(_KUBE_SECRET_FIELD.search(x) for x in args):
             return  # -o jsonpath='{.metadata.creationTimestamp}'
     if name == "doppler" and "--only-names" in args:
         return
@@ -187,12 +189,21 @@ def _env_dump(a, cmd, name, args):
 
 
 _VAR_REF = _LazyRe(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+_INDIRECT = _LazyRe(r"\$\{![A-Za-z_][A-Za-z0-9_]*\}")  # ${!v}: the value of the variable named by $v
+_NAME_LISTERS = _LazyRe(r"\bcompgen\b|\bprintenv\b|\benv\b\s*(?:\||$|;|\))|\bdeclare\s+-[a-zA-Z]*[px]|"
+                        r"\bexport\s+-p\b|\bset\b\s*(?:\||$)")
 
 
 def _printer(a, cmd):
     text = re.sub(r"'[^']*'", "''", cmd.text or "")  # single quotes: nothing is expanded
     if "$" not in text:
         return
+    if "${!" in text and _INDIRECT.search(text):
+        # `for v in $(compgen -v); do echo "$v=${!v}"; done`: the value of every variable, by name
+        root = a._sources[0].decode("utf-8", "replace") if a._sources else ""
+        if _NAME_LISTERS.search(root):
+            a.emit("secrets.env-dump", cmd, target="every variable (indirect expansion)", effect="reveal-secret")
+            return
     for m in _VAR_REF.finditer(text):
         n = m.group(1)
         if SECRET_VAR.search(n) and not NOT_SECRET_VAR.match(n):

@@ -324,7 +324,30 @@ def _submodule(a, cmd, scope, rest, cwd):
         a.emit("git.submodule-deinit-force", cmd, effect="delete")
 
 
+_NO_CONTENT = frozenset({"--stat", "--name-only", "--name-status", "--shortstat", "--numstat", "--quiet", "--summary",
+                         "-s", "--no-patch", "--dirstat", "-t", "-e"})
+
+
+def _content(a, cmd, scope, rest, cwd, sub=None):
+    """``git diff --no-index .env.example .env``, ``git show HEAD:.env``, ``git log -p -- .env``,
+    ``git cat-file -p main:.env``: the content of a secret file, now or in history, is printed."""
+    if _NO_CONTENT.intersection(rest):
+        return
+    if sub == "log" and not {"-p", "-u", "--patch"}.intersection(rest):
+        return
+    from .programs import check_read
+
+    for x in rest:
+        if x.startswith("-") or U in x:
+            continue
+        path = x.split(":", 1)[1] if ":" in x else x  # REV:path
+        if path and check_read(a, cmd, path, scope):
+            return
+
+
 _SUB = {
+    "diff": _content, "show": _content, "cat-file": _content,
+    "log": lambda a, cmd, scope, rest, cwd: _content(a, cmd, scope, rest, cwd, "log"),
     "reset": _reset, "clean": _clean, "checkout": _checkout, "restore": _restore, "switch": _switch,
     "stash": _stash, "branch": _branch, "tag": _tag, "push": _push, "filter-branch": _filter,
     "filter-repo": _filter, "reflog": _reflog, "gc": _gc, "prune": _prune, "update-ref": _update_ref,
