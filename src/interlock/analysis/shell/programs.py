@@ -1895,6 +1895,10 @@ def http_client(a, cmd, scope):
             check_overwrite(a, cmd, w, scope=scope)
     for req in reqs:
         H.emit_request(a, cmd, req)
+    if reqs and "$" in (cmd.text or ""):
+        from .credentials import sent_to_wrong_host
+
+        sent_to_wrong_host(a, cmd, [r.host for r in reqs])
 
 
 @handles("set")
