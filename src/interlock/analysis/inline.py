@@ -254,6 +254,9 @@ _PY_MOVE = frozenset(("shutil.move", "os.rename", "os.replace", "os.renames"))
 _PY_WRITE1 = frozenset(("pathlib.Path.write_text", "pathlib.Path.write_bytes",
                         "pathlib.Path.touch", "os.truncate", "send2trash"))
 _PY_READ1 = frozenset(("pathlib.Path.read_text", "pathlib.Path.read_bytes"))
+_FILE_NAME = _lazy(r"[\w.-]+\.[A-Za-z0-9]{1,8}$")  # setup.cfg, credentials.ini
+# python-dotenv: the values of a .env file as a dict (load_dotenv only fills os.environ)
+_PY_DOTENV = frozenset(("dotenv.dotenv_values", "dotenv.main.dotenv_values"))
 _PY_IDENT = frozenset(("os.path.expanduser", "os.path.abspath", "os.path.realpath",
                        "os.path.normpath", "os.fspath", "os.fsdecode", "os.fsencode", "str"))
 _PY_VALUE_FUNCS = frozenset(("os.path.join", "os.path.expandvars", "os.path.dirname",
@@ -261,7 +264,7 @@ _PY_VALUE_FUNCS = frozenset(("os.path.join", "os.path.expandvars", "os.path.dirn
                              "pathlib.Path.cwd", "os.getcwd", "os.getcwdb", "os.getenv",
                              "os.environ.get", "shlex.join", "shlex.quote", "os.environ"))
 _PY_KNOWN = (_PY_RMTREE | _PY_DELETE | _PY_SHELL | _PY_EXECFAM | _PY_OPAQUE | _PY_DECODERS
-             | _PY_COPY | _PY_MOVE | _PY_WRITE1 | _PY_READ1 | _PY_IDENT | _PY_VALUE_FUNCS
+             | _PY_COPY | _PY_MOVE | _PY_WRITE1 | _PY_READ1 | _PY_DOTENV | _PY_IDENT | _PY_VALUE_FUNCS
              | frozenset(("open", "os.open")))
 _PY_BUILTINS = frozenset(("open", "exec", "eval", "compile", "__import__", "getattr", "str",
                           "bytes", "execfile", "vars"))
@@ -611,6 +614,9 @@ class _PyWalk:
             self.add("write", self.ev(arg(0, "self", "path", "paths")), n)
         elif q in _PY_READ1:
             self.add("read", self.ev(arg(0, "self", "path")), n)
+        elif q in _PY_DOTENV:
+            p = arg(0, "dotenv_path")
+            self.add("read", self.ev(p) if p is not None else ".env", n)
         elif q in _PY_COPY:
             self.add("read", self.ev(arg(0, "src")), n)
             self.add("write", self.ev(arg(1, "dst")), n)
@@ -714,6 +720,13 @@ class _PyWalk:
     def call_method(self, f, n):
         m = f.attr
         recv_node = f.value
+        if m == "read" and n.args and len(n.args) == 1:
+            # ConfigParser().read('~/.aws/credentials'): a read of the named files; f.read(1024) names none
+            v = self.ev(n.args[0])
+            for x in (v if isinstance(v, tuple) else (v,)):
+                if isinstance(x, str) and (x[:1] in ("~", "/", ".") or "/" in x or _FILE_NAME.match(x)):
+                    self.add("read", x, n)
+            return
         if m in _PY_MUTATORS and recv_node.__class__.__name__ == "Name":
             found, v = self.look(recv_node.id)
             if found and not isinstance(v, _Ref):
