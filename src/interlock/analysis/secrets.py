@@ -125,7 +125,10 @@ def glob_may_name_secret(path_glob: str, home: str, extra=(), exempt=()) -> bool
     """A glob such as ``.env*``, ``~/.*history`` or ``id_*`` that could match a secret file."""
     global _LITERAL_NAMES
     if _LITERAL_NAMES is None:
-        _LITERAL_NAMES = [n for n in SECRET_NAMES if not any(c in n for c in "*?[")] + [
+        # a literal name for every secret-name pattern (`*.pem` → `x.pem`): a glob that matches one may
+        # select a secret file (`find / -name '*.pem'`, `cat *.kdbx`)
+        _LITERAL_NAMES = [n if not any(c in n for c in "*?[") else n.replace("*", "x").replace("?", "x")
+                          for n in SECRET_NAMES if "[" not in n] + [
             ".env.production", ".env.local", "id_rsa", "id_ed25519", "credentials", "server.key", "cert.key"]
     d, _, base = path_glob.rpartition("/")
     if not any(c in base for c in "*?["):
