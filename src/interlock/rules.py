@@ -33,7 +33,7 @@ _CATALOGUE = [
        ["rm -rf ~", "rm -rf ~/", "rm -rf ~/*", "rm -rf $HOME", "rm -rf \"${HOME}\"",
         "X=rm; $X -rf ~", "export D=~; rm -rf $D", "\\rm -rf ~", "'rm' -rf ~", "r''m -rf ~",
         "\"r\"m -rf ~", "/usr/bin/env rm -rf ~", "cd ~ && rm -rf *", "rm -rf tests/ patches/ ~/",
-        "x=$(rm -rf ~)", "cmd=\"rm -rf $HOME\"; $cmd", "IFS=,; c=\"rm,-rf,$HOME\"; $c", "trap 'rm -rf ~' EXIT",
+        "x=$(rm -rf ~)", "export $(rm -rf ~)", "local \"$(rm -rf ~)\"", "cmd=\"rm -rf $HOME\"; $cmd", "IFS=,; c=\"rm,-rf,$HOME\"; $c", "trap 'rm -rf ~' EXIT",
         "at now <<< 'rm -rf ~'", "git config alias.x '!rm -rf ~' && git x", "awk 'BEGIN{system(\"rm -rf ~\")}'",
         "lua -e 'os.execute(\"rm -rf ~\")'", "printf '\\x72\\x6d\\x20\\x2d\\x72\\x66\\x20\\x7e' | sh",
         "python3 -c 'import shutil; shutil.rmtree(\"/home/dev\")'"],
@@ -288,7 +288,7 @@ _CATALOGUE = [
         "git log -p -- .env", "python3 -c \"from dotenv import dotenv_values; print(dotenv_values('.env'))\"",
         "python -c \"import configparser, os; c = configparser.ConfigParser(); "
         "c.read(os.path.expanduser('~/.aws/credentials')); print(c.sections())\"",
-        "find / -name '*.pem' 2>/dev/null", "find ~ -name '*.kdbx'", "find . -name '*.key' -exec cat {} \\;"],
+        "find / -name '*.pem' 2>/dev/null", "find ~ -name '*.kdbx'", "export $(cat .env | xargs)", "find . -name '*.key' -exec cat {} \\;"],
        ["cat .env.example", "cat ~/.ssh/id_ed25519.pub", "ls ~/.ssh", "cat README.md", "chmod 600 ~/.ssh/id_rsa",
         "aws s3 cp src/app.py s3://acme-assets/", "docker cp web:/app/logs ./logs", "gh gist create README.md",
         "gh release upload v1.0 dist/app.tar.gz", "git diff", "git show HEAD", "git log -- .env",

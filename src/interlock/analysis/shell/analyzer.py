@@ -527,7 +527,7 @@ class ShellAnalyzer:
         for ch in node.named_children:
             if ch.type == "variable_assignment":
                 self.assignment(ch, scope, export=True)
-            elif ch.type in ("variable_name", "word"):
+            else:  # `export $(cat .env | xargs)`, `export "$(cmd)"`: bash runs what is substituted
                 self._walk_substitutions(ch, scope)
 
     def for_loop(self, node, scope):
