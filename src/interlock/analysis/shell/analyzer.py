@@ -282,6 +282,7 @@ class ShellAnalyzer:
             self.declaration(node, scope)
         elif t == "unset_command":
             for ch in node.named_children:
+                self._walk_substitutions(ch, scope)  # unset $(cmd) runs cmd
                 name = self.word(ch, scope)
                 if name.startswith("INTERLOCK_"):
                     self.emit("interlock.env-tamper", self._cmd(node, ["unset", name]), target=name, effect="unset")
@@ -392,6 +393,8 @@ class ShellAnalyzer:
                     if ch.type == "heredoc_body":
                         body = ch
                 if body is not None:
+                    # an unquoted delimiter: bash expands the body first, running every $(...) in it
+                    self._walk_substitutions(body, scope)
                     text = self._heredoc_text(r, body)
                     if U not in text:
                         stdin = ("text", text, body.start_point[0])
@@ -407,6 +410,7 @@ class ShellAnalyzer:
             elif r.type == "herestring_redirect":
                 val = None
                 for ch in r.named_children:
+                    self._walk_substitutions(ch, scope)  # cat <<< $(cmd) runs cmd
                     val = self.word(ch, scope)
                 if val is not None:
                     stdin = ("text", val, r.start_point[0]) if U not in val else (
@@ -507,7 +511,10 @@ class ShellAnalyzer:
         name_node = node.child_by_field_name("name")
         value_node = node.child_by_field_name("value")
         name = _node_text(name_node) if name_node is not None else ""
-        if "[" in name:
+        if "[" in name:  # x[$(cmd)]=$(cmd2): both run; the array's values are not followed
+            for n in (name_node, value_node):
+                if n is not None:
+                    self._walk_substitutions(n, scope)
             return
         value = self.word(value_node, scope, assignment=True) if value_node is not None else ""
         if value_node is not None and value_node.type not in ("word", "raw_string", "number"):
@@ -857,6 +864,13 @@ class ShellAnalyzer:
     def call_function(self, cmd, scope):
         name = cmd.argv[0]
         body, origin = scope.funcs[name]
+        if isinstance(body, str):  # an alias: its text, then the words after the name
+            del scope.funcs[name]  # bash does not expand an alias inside its own expansion
+            try:
+                self.nested_shell(body + "".join(" " + _quote(x) for x in cmd.argv[1:]), cmd, scope)
+            finally:
+                scope.funcs[name] = (body, origin)
+            return
         key = (name, body.start_byte, body.end_byte, id(body.tree) if hasattr(body, "tree") else 0)
         if key in self.call_stack:
             # recursion: a fork bomb if it calls itself in the background or a pipe
@@ -1042,6 +1056,10 @@ _SCRIPTS = FileMemo(256)
 
 _UNESCAPE = LazyRe(r"(?s)\\\n|\\(.)")             # unquoted: \x is x, \<newline> joins lines
 _UNESCAPE_DQ = LazyRe(r'\\\n|\\([$`"\\])')        # in double quotes only these are escapes
+
+
+def _quote(word: str) -> str:
+    return word if word and _NEEDS_QUOTES.isdisjoint(word) else "'" + word.replace("'", "'\\''") + "'"
 
 
 def _unescape(s: str) -> str:

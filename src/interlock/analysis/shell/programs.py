@@ -1901,6 +1901,28 @@ def http_client(a, cmd, scope):
         sent_to_wrong_host(a, cmd, [r.host for r in reqs])
 
 
+@handles("alias")
+def alias(a, cmd, scope):
+    """`alias x='rm -rf ~'`: a later `x` on this command line runs that text (when the shell expands
+    aliases, as agent shells that load the user's configuration do)."""
+    for arg in cmd.args:
+        name, eq, body = arg.partition("=")
+        if eq and name and U not in name and not name.startswith("-"):
+            scope.funcs[name] = (body, None)
+
+
+@handles("coproc")
+def coproc(a, cmd, scope):
+    """`coproc rm -rf ~`, `coproc NAME { …; }`: bash runs the command in the background."""
+    argv = list(cmd.args)
+    if len(argv) > 1 and argv[1] in ("{", "("):
+        argv = argv[2:]
+    elif argv and argv[0] in ("{", "("):
+        argv = argv[1:]
+    if argv:
+        a.dispatch(cmd.derive(argv), scope)
+
+
 @handles("set")
 def set_(a, cmd, scope):
     """`set -- a b c` sets the positional parameters $1.. (used by "$@")."""
