@@ -521,6 +521,8 @@ class ShellAnalyzer:
             self._walk_substitutions(value_node, scope)  # x=$(rm -rf ~) runs rm
         if name.startswith("INTERLOCK_"):
             self.emit("interlock.env-tamper", self._cmd(node, None), target=name, effect="set")
+        if name in programs.COMMAND_VARS and export:  # export PAGER='…': what git or man runs later
+            programs.command_value(self, self._cmd(node, None), scope, name, value)
         scope.vars[name] = value
 
     def declaration(self, node, scope):
@@ -790,6 +792,8 @@ class ShellAnalyzer:
                 assigns[name] = self.word(val, scope, assignment=True) if val is not None else ""
                 if val is not None:
                     self._walk_substitutions(val, scope)
+                if name in programs.COMMAND_VARS:  # GIT_SSH_COMMAND='…' git fetch runs it
+                    programs.command_value(self, self._cmd(node, None), scope, name, assigns[name])
                 if name.startswith("INTERLOCK_"):
                     self.emit("interlock.env-tamper", self._cmd(node, None), target=name, effect="set")
             elif ct in ("file_redirect", "heredoc_redirect", "herestring_redirect"):

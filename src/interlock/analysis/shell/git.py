@@ -64,6 +64,11 @@ def git(a, cmd, scope):
             if x == "-c" and i + 1 < len(args) and args[i + 1].startswith("alias."):
                 k, _, v = args[i + 1][6:].partition("=")
                 aliases[k] = v
+            elif x == "-c" and i + 1 < len(args):
+                k, _, v = args[i + 1].partition("=")
+                if k.lower() in _p().GIT_COMMAND_KEYS or k.lower().startswith(("filter.", "diff.")) and \
+                        k.lower().endswith((".clean", ".smudge", ".process", ".command", ".textconv")):
+                    _p().command_value(a, cmd, scope, k, v)
             i += 2
             continue
         if x.startswith("-"):
@@ -89,6 +94,12 @@ def git(a, cmd, scope):
     h = _SUB.get(sub)
     if h:
         h(a, cmd, scope, rest, cwd)
+
+
+def _p():
+    from . import programs
+
+    return programs
 
 
 def _q(s):

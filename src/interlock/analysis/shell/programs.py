@@ -658,7 +658,9 @@ def xargs(a, cmd, scope):
     if cmd.stdin and cmd.stdin[0] == "paths":
         items = cmd.stdin[1][:4]
     elif cmd.stdin and cmd.stdin[0] == "text":
-        items = cmd.stdin[1].split()[:8] or [U]
+        text = cmd.stdin[1]
+        # with -I each input line is one item; otherwise items are blank-separated
+        items = ([ln.strip() for ln in text.split("\n") if ln.strip()] if repl else text.split())[:8] or [U]
     for item in items:
         if repl:
             argv = [w.replace(repl, item) for w in inner]
@@ -1258,6 +1260,9 @@ def rsync(a, cmd, scope):
                                                                        "--rsh", "--backup-dir", "--password-file"))
     if "-n" in f or "--dry-run" in f or "--list-only" in f:
         return
+    rsh = v.get("-e") or v.get("--rsh")
+    if rsh:  # the remote shell rsync starts (normally `ssh -p N`)
+        command_value(a, cmd, scope, "-e", rsh)
     deletes = any(x.startswith("--del") for x in f | set(v))
     if len(ops) >= 2:
         for s in ops[:-1]:
@@ -1280,6 +1285,7 @@ def rsync(a, cmd, scope):
 @handles("tar", "bsdtar", "gtar")
 def tar(a, cmd, scope):
     args = cmd.args
+    tar_commands(a, cmd, scope)
     if any(x == "--remove-files" for x in args):
         a.emit("fs.remove-source-files", cmd, effect="delete")
     first = args[0] if args else ""
@@ -1597,6 +1603,7 @@ def git(a, cmd, scope):
 @handles("ssh")
 def ssh(a, cmd, scope):
     f, v, ops = split_opts(cmd.args, with_arg="BbcDEeFIiJLlmOoPpQRSWw", stop_at_operand=True)
+    ssh_options(a, cmd, scope, cmd.args[:len(cmd.args) - len(ops) + 1] if ops else cmd.args)
     if not ops:
         return
     host = ops[0]
@@ -1612,6 +1619,10 @@ def ssh(a, cmd, scope):
 
 @handles("scp", "sftp")
 def scp(a, cmd, scope):
+    ssh_options(a, cmd, scope, cmd.args)
+    f, v, ops = split_opts(cmd.args, with_arg="cDFiJlmoPsSX")
+    if v.get("-S"):  # the program used instead of ssh
+        command_value(a, cmd, scope, "-S", v["-S"])
     check_args_for_secrets(a, cmd, scope)
 
 
@@ -1857,6 +1868,11 @@ def sed(a, cmd, scope):
                            with_arg="ef", long_with_arg=("--expression", "--file"))
     has_script_opt = "-e" in v or "--expression" in v or "-f" in v or "--file" in v
     files = ops if has_script_opt else ops[1:]
+    scripts = [args[i + 1] for i, x in enumerate(args[:-1]) if x in ("-e", "--expression")]
+    scripts += [x.split("=", 1)[1] for x in args if x.startswith("--expression=")]
+    if not has_script_opt and ops:
+        scripts.append(ops[0])
+    sed_commands(a, cmd, scope, scripts)
     for fpath in files:
         if inplace:
             place = a.place(fpath, scope)
@@ -1950,3 +1966,402 @@ def locate(a, cmd, scope):
             a.emit("secrets.read-file", cmd, target=x, effect="search-secrets",
                    note="searches the whole filesystem for credential files")
             return
+
+
+# --- programs that run a command given as an option or as their operands ---------------------------
+
+_MORE_WRAPPERS = {
+    "flatpak-spawn": ("", ("--env", "--directory", "--forward-fd", "--app-path", "--usr-path"), 0),
+    "valgrind": ("", ("--log-file", "--tool"), 0),
+    "unshare": ("SGR", ("--map-user", "--map-group", "--propagation", "--setgroups", "--root", "--wd",
+                        "--setuid", "--setgid"), 0),
+    "proot": ("rbwqk", ("--rootfs", "--bind", "--cwd", "--qemu", "--kernel-release"), 0),
+}
+WRAPPERS.update(_MORE_WRAPPERS)
+for _n, (_short, _long, _skip) in _MORE_WRAPPERS.items():
+    HANDLERS[_n] = _simple_wrapper(with_arg=_short, long_with_arg=_long, skip_operands=_skip)
+
+# bwrap options and how many values each takes (the command follows the last one)
+_BWRAP_ARITY = {"--bind": 2, "--ro-bind": 2, "--dev-bind": 2, "--bind-try": 2, "--ro-bind-try": 2,
+                "--dev-bind-try": 2, "--symlink": 2, "--setenv": 2, "--file": 2, "--bind-data": 2,
+                "--ro-bind-data": 2, "--chmod": 2, "--dev": 1, "--proc": 1, "--tmpfs": 1, "--mqueue": 1,
+                "--dir": 1, "--chdir": 1, "--unsetenv": 1, "--lock-file": 1, "--sync-fd": 1, "--info-fd": 1,
+                "--uid": 1, "--gid": 1, "--hostname": 1, "--seccomp": 1, "--exec-label": 1, "--file-label": 1,
+                "--remount-ro": 1, "--argv0": 1, "--cap-add": 1, "--cap-drop": 1, "--perms": 1, "--size": 1,
+                "--userns": 1, "--userns2": 1, "--pidns": 1, "--block-fd": 1, "--userns-block-fd": 1,
+                "--json-status-fd": 1, "--add-seccomp-fd": 1, "--args": 1}
+
+
+@handles("bwrap")
+def bwrap(a, cmd, scope):
+    args, i = cmd.args, 0
+    while i < len(args) and args[i].startswith("--"):
+        if args[i] == "--":
+            i += 1
+            break
+        i += 1 + _BWRAP_ARITY.get(args[i], 0)
+    if args[i:]:
+        a.dispatch(cmd.derive(list(args[i:])), scope)
+
+
+@handles("screen")
+def screen(a, cmd, scope):
+    """`screen -dmS job CMD ARGS`: runs CMD in a detached session."""
+    args, i = cmd.args, 0
+    while i < len(args) and args[i].startswith("-"):
+        if args[i] in ("-S", "-c", "-p", "-t", "-T", "-e", "-h", "-s", "-Logfile") or args[i].endswith("S"):
+            i += 1  # takes a value
+        i += 1
+    if args[i:]:
+        a.dispatch(cmd.derive(list(args[i:])), scope)
+
+
+_TMUX_SHELL = frozenset({"new", "new-session", "new-window", "neww", "split-window", "splitw", "respawn-pane",
+                         "respawnp", "respawn-window", "respawnw", "run-shell", "run", "display-popup", "popup"})
+_TMUX_VALUE = frozenset("ceFfLlnSstxy")          # options of new/split-window/respawn/run that take a value
+_TMUX_POPUP_VALUE = frozenset("bcdehSsTtwxy")      # display-popup's
+
+
+@handles("tmux")
+def tmux(a, cmd, scope):
+    """`tmux new -d 'rm -rf ~'`: the words after the options are a shell command; `send-keys` types one."""
+    f, v, ops = split_opts(cmd.args, with_arg="LSf")
+    if not ops:
+        return
+    sub = ops[0]
+    rest = cmd.args[cmd.args.index(sub) + 1:]
+    words, i = [], 0
+    while i < len(rest):
+        x = rest[i]
+        if x.startswith("-") and not words and len(x) > 1:
+            values = _TMUX_POPUP_VALUE if sub in ("display-popup", "popup") else (
+                frozenset("tN") if sub in ("send-keys", "send") else _TMUX_VALUE)
+            if x[-1] in values:
+                i += 1
+            i += 1
+            continue
+        words.append(x)
+        i += 1
+    if sub in _TMUX_SHELL and words:
+        a.nested_shell(" ".join(words), cmd, scope)
+    elif sub in ("send-keys", "send") and words:
+        typed = [w for w in words if w not in ("Enter", "C-m", "KPEnter", "C-j")]
+        if typed and len(typed) < len(words):  # typed and entered
+            a.nested_shell(" ".join(typed), cmd, scope)
+
+
+@handles("gdb", "lldb")
+def gdb(a, cmd, scope):
+    """`gdb -batch -ex run --args PROG ARGS` runs PROG."""
+    args = cmd.args
+    if "--args" in args:
+        inner = args[args.index("--args") + 1:]
+        if inner:
+            a.dispatch(cmd.derive(list(inner)), scope)
+    elif "--" in args and cmd.name == "lldb":
+        inner = args[args.index("--") + 1:]
+        if inner:
+            a.dispatch(cmd.derive(list(inner)), scope)
+
+
+# Environment variables whose value a program runs with `sh -c` (git, ssh, pagers, editors, bash).
+COMMAND_VARS = frozenset({"GIT_SSH_COMMAND", "GIT_PAGER", "PAGER", "GIT_EDITOR", "EDITOR", "VISUAL",
+                          "GIT_EXTERNAL_DIFF", "GIT_ASKPASS", "SSH_ASKPASS", "GIT_PROXY_COMMAND", "MANPAGER",
+                          "LESSOPEN", "LESSCLOSE", "PROMPT_COMMAND", "GIT_SEQUENCE_EDITOR", "SUDO_ASKPASS",
+                          "SYSTEMD_PAGER", "BROWSER", "DIFFTOOL"})
+# git configuration keys whose value is a shell command
+GIT_COMMAND_KEYS = frozenset({"core.pager", "core.editor", "core.sshcommand", "core.fsmonitor", "core.askpass",
+                              "diff.external", "sequence.editor", "pager.log", "pager.diff", "pager.show",
+                              "pager.branch", "credential.helper", "gpg.program", "gpg.ssh.program",
+                              "core.hookspath", "uploadpack.packobjectshook", "filter.x.clean", "web.browser"})
+
+
+def command_value(a, cmd, scope, name, value):
+    """A variable or setting whose value is a command line: analyse that line."""
+    if not value or value == U:
+        return
+    if value.startswith("!"):  # git's "!cmd" form
+        value = value[1:]
+    a.nested_shell(value, cmd, scope)
+
+
+_SSH_COMMAND_OPTS = ("proxycommand", "localcommand", "knownhostscommand", "remotecommand")
+
+
+def ssh_options(a, cmd, scope, args):
+    """`ssh -o ProxyCommand='…'` (and LocalCommand, KnownHostsCommand, RemoteCommand): a local command."""
+    for i, x in enumerate(args):
+        opt = None
+        if x == "-o" and i + 1 < len(args):
+            opt = args[i + 1]
+        elif x.startswith("-o") and len(x) > 2:
+            opt = x[2:]
+        if not opt:
+            continue
+        k, sep, val = opt.replace("=", " ", 1).partition(" ")
+        if sep and k.strip().lower() in _SSH_COMMAND_OPTS:
+            command_value(a, cmd, scope, k, val.strip())
+
+
+_TAR_COMMAND = ("--checkpoint-action=exec=", "--to-command=", "--use-compress-program=", "--info-script=",
+                "--new-volume-script=", "--rsh-command=")
+
+
+def tar_commands(a, cmd, scope):
+    args = cmd.args
+    for i, x in enumerate(args):
+        for p in _TAR_COMMAND:
+            if x.startswith(p):
+                command_value(a, cmd, scope, p, x[len(p):])
+        if x in ("-I", "-F", "--to-command", "--use-compress-program", "--info-script") and i + 1 < len(args):
+            command_value(a, cmd, scope, x, args[i + 1])
+
+
+_SED_EXEC = _LazyRe(r"(?:^|[;\n{}])\s*(?:[0-9$,/\\^.*\[\]a-zA-Z!~+-]*?)\s*e\s+([^;\n}]+)")
+
+
+def sed_commands(a, cmd, scope, scripts):
+    """GNU sed runs a command with `e CMD` (and the pattern space with `s///e`)."""
+    for s in scripts:
+        if U in s or "e" not in s:
+            continue
+        for m in _SED_EXEC.finditer(s):
+            command_value(a, cmd, scope, "e", m.group(1).strip())
+        if re.search(r"(?:^|;)\s*[^;]*s(.).*\1.*\1[gpiImMw0-9]*e[gpiImMw0-9]*(?:$|;)", s):
+            a.emit("shell.opaque-eval", cmd, effect="run", note="sed's s///e runs the substituted line as a command")
+
+
+_VIM_CMD = frozenset(("-c", "--cmd"))
+
+
+@handles("vim", "vi", "nvim", "ex", "view", "gvim", "mvim")
+def vim(a, cmd, scope):
+    """`vim -c ':!rm -rf ~' -c q`: an ex `!` command runs a shell command."""
+    args = cmd.args
+    cmds = [args[i + 1] for i, x in enumerate(args[:-1]) if x in _VIM_CMD]
+    cmds += [x[1:] for x in args if x.startswith("+") and len(x) > 1]
+    for c in cmds:
+        c = c.lstrip(":").strip()
+        if c.startswith("!"):
+            command_value(a, cmd, scope, "!", c[1:])
+        elif re.match(r"(?:r(?:ead)?|w(?:rite)?)\s*!", c):
+            command_value(a, cmd, scope, "!", c.split("!", 1)[1])
+        elif re.search(r"\bsystem\(|\bsystemlist\(|\bjobstart\(|\bterm(?:inal)?\b", c):
+            a.emit("shell.opaque-eval", cmd, effect="run", note="an editor command runs a program")
+
+
+def _string_args(code, fn_pattern):
+    """The literal string arguments of calls such as system("…") in a snippet of another language."""
+    out = []
+    for m in re.finditer(fn_pattern + r"""\s*\(?\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""", code):
+        out.append((m.group(1) if m.group(1) is not None else m.group(2)).replace('\\"', '"'))
+    return out
+
+
+def _code_arg(cmd, flags):
+    args = cmd.args
+    for i, x in enumerate(args[:-1]):
+        if x in flags:
+            return args[i + 1]
+    return None
+
+
+@handles("osascript")
+def osascript(a, cmd, scope):
+    code = _code_arg(cmd, ("-e",))
+    if code:
+        for s in _string_args(code, r"do shell script"):
+            a.nested_shell(s, cmd, scope)
+
+
+@handles("emacs", "emacsclient")
+def emacs(a, cmd, scope):
+    code = _code_arg(cmd, ("--eval", "-eval", "--execute"))
+    if code:
+        for s in _string_args(code, r"\((?:shell-command|async-shell-command|shell-command-to-string)"):
+            a.nested_shell(s, cmd, scope)
+        if re.search(r"\((?:call-process|start-process|make-process|delete-directory|delete-file)", code):
+            a.emit("shell.opaque-eval", cmd, effect="run", note="Emacs Lisp that runs programs or deletes files")
+
+
+@handles("Rscript", "R")
+def rscript(a, cmd, scope):
+    code = _code_arg(cmd, ("-e", "--expr"))
+    if not code:
+        return
+    for s in _string_args(code, r"\b(?:system|system2|shell)"):
+        a.nested_shell(s, cmd, scope)
+    if re.search(r"\bunlink\s*\([^)]*recursive\s*=\s*T(?:RUE)?\b|\bfile\.remove\s*\(", code):
+        a.emit("shell.opaque-eval", cmd, effect="run", note="R code that deletes files")
+
+
+@handles("julia")
+def julia(a, cmd, scope):
+    code = _code_arg(cmd, ("-e", "--eval", "-E", "--print"))
+    if not code:
+        return
+    for m in re.finditer(r"`([^`]*)`", code):  # run(`cmd`): a command literal
+        a.nested_shell(re.sub(r"\$\(?[\w.()]*\)?", U, m.group(1)), cmd, scope)
+    if re.search(r"\brm\s*\([^)]*recursive\s*=\s*true", code):
+        a.emit("shell.opaque-eval", cmd, effect="run", note="Julia code that deletes a tree")
+
+
+@handles("expect")
+def expect(a, cmd, scope):
+    code = _code_arg(cmd, ("-c",))
+    if code:
+        for m in re.finditer(r"(?:^|[;\n\[])\s*(?:spawn|exec)\s+([^;\n\]]+)", code):
+            a.nested_shell(m.group(1), cmd, scope)
+
+
+_PWSH_DELETE = frozenset({"remove-item", "rm", "del", "erase", "rd", "rmdir", "ri"})
+
+
+@handles("pwsh", "powershell", "powershell.exe", "pwsh.exe")
+def pwsh(a, cmd, scope):
+    """PowerShell's deletions and Invoke-Expression, read from -c/-Command (its other commands are not)."""
+    code = _code_arg(cmd, ("-c", "-Command", "-command", "/c"))
+    if code is None:
+        if any(x.lower() in ("-encodedcommand", "-enc", "-e", "-ec") for x in cmd.args):
+            a.emit("shell.opaque-decoded", cmd, effect="run", note="a base64-encoded PowerShell command")
+        return
+    for stmt in re.split(r"[;\n|]", code):
+        words = stmt.split()
+        if not words:
+            continue
+        verb = words[0].lower()
+        if verb in ("invoke-expression", "iex") or "iex" in (w.lower() for w in words):
+            a.emit("shell.opaque-eval", cmd, effect="run", note="Invoke-Expression runs a string as code")
+        if verb in _PWSH_DELETE:
+            for w in words[1:]:
+                if w.startswith("-"):
+                    continue
+                w = w.strip("'\"")
+                w = re.sub(r"(?i)^\$(?:HOME|env:HOME|env:USERPROFILE)", "~", w)
+                if w:
+                    judge_delete(a, cmd, w.replace("\\", "/"), scope)
+
+
+@handles("trash", "trash-put", "gtrash", "gio", "kioclient5", "kioclient")
+def trash(a, cmd, scope):
+    """`trash ~`: recoverable from the trash, so only a home, root or system directory counts."""
+    args = list(cmd.args)
+    if cmd.name in ("gio", "kioclient", "kioclient5"):
+        if not args or args[0] not in ("trash", "move", "remove") or (args[0] == "move" and "trash:/" not in args):
+            return
+        args = [x for x in args[1:] if x != "trash:/"]
+    for x in args:
+        if x.startswith("-") or not x:
+            continue
+        place = a.place(x, scope)
+        if place.kind in (P.HOME, P.ROOT, P.SYSTEM, P.SELF):
+            judge_delete(a, cmd, x, scope)
+
+
+# --- make: the recipes of the targets it would build ----------------------------------------------
+
+_MAKEFILES = ("GNUmakefile", "makefile", "Makefile")
+_MAKE_DEPTH = 3
+
+
+@handles("make", "gmake", "remake")
+def make(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args, with_arg="fCIjlOoW", long_with_arg=("--file", "--makefile", "--directory",
+                                                                          "--jobs", "--include-dir"))
+    if {"-n", "--dry-run", "--just-print", "--recon", "-q", "--question", "-p", "--print-data-base",
+            "-h", "--help", "-v", "--version"} & f:
+        return
+    d = v.get("-C") or v.get("--directory")
+    ctx = a._scope_ctx(scope)
+    base = P.resolve(d, ctx) if d and U not in d else scope.cwd
+    mf = v.get("-f") or v.get("--file") or v.get("--makefile")
+    if mf == "-":
+        text = cmd.stdin[1] if cmd.stdin and cmd.stdin[0] == "text" else None
+        name = "<stdin makefile>"
+        if text is None:
+            a.emit("shell.opaque-stdin", cmd, effect="run", note="the makefile is read from standard input")
+            return
+    else:
+        text, name = None, None
+        for cand in ([mf] if mf else _MAKEFILES):
+            if U in cand:
+                return
+            path = P.resolve(cand, P.PathContext(base, ctx.home, ctx.workspace)) if not cand.startswith("/") else cand
+            text = a.written_text.get(path) or a.read_file(path)
+            if text is not None:
+                name = P.display(path, a.pctx)
+                break
+        if text is None:
+            return
+    overrides = dict(x.split("=", 1) for x in ops if "=" in x and not x.startswith("="))
+    goals = [x for x in ops if "=" not in x]
+    rules, variables, first = _parse_makefile(text)
+    variables.update(overrides)
+    goals = goals or ([first] if first else [])
+    seen = set()
+    for g in goals[:8]:
+        _make_goal(a, cmd, scope, rules, variables, g, name, seen, 0)
+
+
+def _parse_makefile(text):
+    rules, variables, first = {}, {}, None
+    lines = text.replace("\\\n", " ").split("\n")
+    current = None
+    for no, line in enumerate(lines, 1):
+        if line.startswith("\t"):
+            if current is not None:
+                for t in current:
+                    rules[t][1].append((no, line[1:]))
+            continue
+        s = line.split("#", 1)[0].rstrip()
+        if not s.strip():
+            continue
+        m = re.match(r"^\s*(?:export\s+|override\s+)?([A-Za-z_][\w.-]*)\s*(?::{1,3}=|\?=|\+=|=)\s*(.*)$", s)
+        if m and ":" not in s.split("=", 1)[0].replace(":=", "").replace("::=", ""):
+            variables[m.group(1)] = m.group(2).strip()
+            current = None
+            continue
+        m = re.match(r"^([^:=\t][^:=]*?)\s*::?\s*([^=;]*?)(?:;\s*(.*))?$", s)
+        if m and not m.group(1).startswith((".", "%")) or (m and m.group(1).startswith(".") and "/" in m.group(1)):
+            targets = m.group(1).split()
+            for t in targets:
+                rules.setdefault(t, [[], []])
+                rules[t][0] += m.group(2).split()
+                if m.group(3):
+                    rules[t][1].append((no, m.group(3)))
+            if first is None and targets:
+                first = targets[0]
+            current = targets
+        else:
+            current = None
+    return rules, variables, first
+
+
+def _make_expand(s, variables, target, prereqs, depth=0):
+    def sub(m):
+        name = m.group(1) or m.group(2) or m.group(3)
+        if name == "@":
+            return target
+        if name == "<":
+            return prereqs[0] if prereqs else ""
+        if name in ("MAKE",):
+            return "make"
+        if name in variables and depth < 5:
+            return _make_expand(variables[name], variables, target, prereqs, depth + 1)
+        return U
+    s = s.replace("$$", "\0")
+    s = re.sub(r"\$\(([^()\s]+)\)|\$\{([^{}\s]+)\}|\$([@<^?*%])", sub, s)
+    return s.replace("\0", "$")
+
+
+def _make_goal(a, cmd, scope, rules, variables, goal, name, seen, depth):
+    if goal in seen or depth > _MAKE_DEPTH or goal not in rules:
+        return
+    seen.add(goal)
+    prereqs, recipe = rules[goal]
+    for p in prereqs[:16]:
+        _make_goal(a, cmd, scope, rules, variables, p, name, seen, depth + 1)
+    for no, line in recipe[:200]:
+        line = line.strip().lstrip("@-+").strip()
+        if line:
+            a.nested_shell(_make_expand(line, variables, goal, prereqs), cmd, scope, origin=(name, no - 1))

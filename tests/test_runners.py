@@ -1,0 +1,100 @@
+"""Programs that run a command they are given as an option, an operand or a file: make's recipes,
+terminal multiplexers, editors, git and ssh settings, other languages' shell-outs."""
+
+import os
+
+import pytest
+
+from interlock.engine import check_command
+
+MAKEFILE = """BUILD = build
+.PHONY: clean test nuke deploy
+
+clean:
+\trm -rf $(BUILD) dist
+
+test: build
+\tpytest -q
+
+build:
+\t@echo building
+\tpython -m build
+
+nuke: clean
+\t-rm -rf $$HOME/.cache ~/
+
+deploy:
+\tgit push --force origin main
+"""
+
+
+@pytest.fixture
+def makefile(workspace):
+    with open(os.path.join(workspace, "Makefile"), "w") as f:
+        f.write(MAKEFILE)
+    return workspace
+
+
+@pytest.mark.parametrize("command, decision, rule, where", [
+    ("make", "allow", None, None),                 # the first target: clean, regenerable dirs
+    ("make clean", "allow", None, None),
+    ("make test", "allow", None, None),            # test depends on build: both read
+    ("make nuke", "deny", "fs.delete-home", "Makefile:15"),
+    ("make deploy", "deny", "git.push-protected-rewrite", "Makefile:18"),
+    ("make BUILD=/ clean", "deny", "fs.delete-root", "Makefile:5"),  # a command-line variable
+    ("make -n nuke", "allow", None, None),         # a dry run prints recipes, runs none
+])
+def test_make_judges_the_recipes_it_would_run(makefile, home, command, decision, rule, where):
+    d = check_command(command, cwd=makefile, home=home, workspace=makefile)
+    assert d.decision == decision, d.reasons
+    if rule:
+        assert rule in d.rules
+        assert any(where in r for r in d.reasons), d.reasons
+
+
+def test_make_reads_a_makefile_from_stdin(workspace, home):
+    d = check_command("make -f - <<< $'all:\\n\\trm -rf ~'", cwd=workspace, home=home, workspace=workspace)
+    assert d.decision == "deny" and "fs.delete-home" in d.rules
+
+
+def test_make_without_a_makefile_is_allowed(workspace, home):
+    assert check_command("make", cwd=workspace, home=home, workspace=workspace).decision == "allow"
+
+
+@pytest.mark.parametrize("command", [
+    "tmux new -d 'rm -rf ~'", "tmux send-keys -t dev 'rm -rf ~' Enter", "screen -dmS x bash -c 'rm -rf ~'",
+    "ssh -o ProxyCommand='rm -rf ~' host", "ssh -oLocalCommand='rm -rf ~' host", "scp -S 'rm -rf ~' a host:",
+    "GIT_SSH_COMMAND='rm -rf ~' git fetch", "export PAGER='rm -rf ~'", "git -c core.pager='rm -rf ~' log",
+    "git -c core.sshCommand='rm -rf ~' fetch", "sed -n '1e rm -rf ~' README.md", "vim -c ':!rm -rf ~' -c q",
+    "nvim +'!rm -rf ~'", "tar -cf /dev/null x --checkpoint=1 --checkpoint-action=exec='rm -rf ~'",
+    "tar --to-command='rm -rf ~' -xf a.tar", "rsync -e 'sh -c \"rm -rf ~\"' x host:", "bwrap --bind / / rm -rf ~",
+    "unshare -r rm -rf ~", "proot rm -rf ~", "valgrind rm -rf ~", "flatpak-spawn --host rm -rf ~",
+    "gdb -batch -ex run --args rm -rf ~", "osascript -e 'do shell script \"rm -rf ~\"'",
+    "emacs --batch --eval '(shell-command \"rm -rf ~\")'", "Rscript -e 'system(\"rm -rf ~\")'",
+    "julia -e 'run(`rm -rf /home/dev`)'", "expect -c 'spawn rm -rf ~'", "pwsh -c 'Remove-Item -Recurse -Force ~'",
+    "xargs -I{} sh -c '{}' <<< 'rm -rf ~'", "trash ~", "gio trash ~",
+])
+def test_a_command_handed_to_another_program_is_judged(workspace, home, command):
+    d = check_command(command, cwd=workspace, home=home, workspace=workspace)
+    assert d.decision == "deny", (command, d.reasons)
+
+
+@pytest.mark.parametrize("command", [
+    "tmux new -s dev 'npm run dev'", "tmux new-window -n logs 'tail -f app.log'", "tmux display-popup -w 80 -E htop",
+    "screen -dmS dev npm run dev", "ssh -o StrictHostKeyChecking=no host uptime", "ssh -J bastion host ls",
+    "rsync -e 'ssh -p 2222' -av src/ host:/srv/app", "git -c core.pager=cat log", "GIT_PAGER=cat git log",
+    "EDITOR='code --wait' git commit", "sed -n '1,5p' README.md", "sed -i 's/foo/bar/g' src/app.py",
+    "tar -czf out.tgz src", "tar -I zstd -cf x.tar.zst src", "vim +10 src/app.py", "vim -c ':wq' README.md",
+    "trash build", "trash src/lib/util.py", "osascript -e 'display notification \"done\"'", "Rscript -e 'print(1)'",
+    "julia -e 'println(1)'", "pwsh -c 'Get-ChildItem'", "pwsh -c 'Remove-Item -Recurse -Force ./build'",
+    "valgrind ./app", "unshare -r id", "gdb --args ./app -v", "bwrap --ro-bind / / --dev /dev ls",
+    "xargs -I{} echo {} <<< 'a b'",
+])
+def test_ordinary_use_of_those_programs_is_allowed(workspace, home, command):
+    d = check_command(command, cwd=workspace, home=home, workspace=workspace)
+    assert d.decision == "allow", (command, d.reasons)
+
+
+def test_sed_s_e_flag_is_opaque(workspace, home):
+    d = check_command("sed 's/.*/date/e' README.md", cwd=workspace, home=home, workspace=workspace)
+    assert d.decision == "ask" and d.rules == ["shell.opaque-eval"]
