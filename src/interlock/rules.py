@@ -343,6 +343,8 @@ _CATALOGUE = [
         "echo ${GITHUB_TOKEN:+set}", "export FOO=1", "set -euo pipefail", "echo $TOKEN_FILE", "env | cut -d= -f1",
         "printenv | wc -l", "ps aux", "python -c \"import os; print(os.environ['HOME'])\"",
         "heroku run python manage.py migrate -a shop", "fly ssh console -C 'ls /app'", "echo ${!AWS_@}",
+        "node -e 'console.log(Boolean(process.env.DATABASE_URL))'",
+        "python -c \"import os; print(len(os.environ['GITHUB_TOKEN']))\"",
         "printf '%s' 'Bearer $API_TOKEN' >> docs/auth.md"]),
     _R("secrets.send-env", "credential",
        "Sends a secret variable named for one service to a host of another (a webhook catcher, a collector).",

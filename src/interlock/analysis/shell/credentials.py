@@ -231,6 +231,10 @@ _PY_ENV_ALL = _LazyRe(r"(print|json\.dumps|pprint|repr|str)\s*\(\s*(dict\(\s*)?o
 _ENV_KEYED = _LazyRe(r"""os\.environ\s*\[\s*['"]([A-Za-z_][A-Za-z0-9_]*)|os\.(?:environ\.get|getenv)\s*\(\s*['"]"""
                         r"""([A-Za-z_][A-Za-z0-9_]*)|process\.env\.([A-Za-z_][A-Za-z0-9_]*)|process\.env\[['"]"""
                         r"""([A-Za-z_][A-Za-z0-9_]*)|ENV\[['"]([A-Za-z_][A-Za-z0-9_]*)|\$ENV\{['"]?([A-Za-z_][A-Za-z0-9_]*)""")
+# what only says whether a variable is set, or how long it is
+_TESTED_BEFORE = _LazyRe(r"(?:\bBoolean\(|\bbool\(|\blen\(|!!|\btypeof\s+|\bdefined\(|\bisset\(|\bexists\s+)\s*$")
+_TESTED_AFTER = _LazyRe(r"(?:is\s+(?:not\s+)?None\b|[!=]==?\s*(?:null|undefined|None|nil)\b|\?*\.length\b|\.nil\?|"
+                        r"\.(?:empty|present)\?)")
 _PRINTS = _LazyRe(r"print|console\.|puts|\bp\s|pprint|json\.dumps|sys\.stdout|-p\b|--print")
 
 
@@ -247,6 +251,9 @@ def _interpreter_env(a, cmd):
     for m in _ENV_KEYED.finditer(text):
         n = next(g for g in m.groups() if g)
         if SECRET_VAR.search(n) and not NOT_SECRET_VAR.match(n):
+            if _TESTED_BEFORE.search(text[max(0, m.start() - 16):m.start()]) or \
+                    _TESTED_AFTER.match(text[m.end():m.end() + 24].lstrip("'\"]) ").lstrip("'\"])")):
+                continue  # Boolean(process.env.X), len(os.environ['X']), X is not None: whether it is set
             a.emit("secrets.env-dump", cmd, target=f"${n}", effect="reveal-secret")
             return
 
