@@ -154,12 +154,13 @@ class _GlobSet:
     """A set of absolute path globs (``/**`` = the directory and everything below),
     compiled to one regular expression on first use."""
 
-    __slots__ = ("globs", "_re", "_seen")
+    __slots__ = ("globs", "_re", "_seen", "_prefixes")
 
     def __init__(self, globs=()):
         self.globs = tuple(globs.globs if isinstance(globs, _GlobSet) else globs)
         self._re = None
         self._seen = {}  # path -> answer (a pure function of the path: no file system)
+        self._prefixes = ()
 
     def __iter__(self):
         return iter(self.globs)
@@ -184,10 +185,21 @@ class _GlobSet:
                     base = re.escape(g[:-3])
                     parts.append(f"(?s:{base}(?:/.*)?)\\Z")
             self._re = re.compile("|".join(f"(?:{p})" for p in parts))
+            # what every match starts with: the glob up to its first wildcard (a path that starts with
+            # none of these cannot match, and most paths are settled by this one C-level test)
+            self._prefixes = tuple(sorted({_literal_prefix(g) for g in self.globs}))
         hit = self._seen.get(path)
         if hit is None:
-            hit = remember(self._seen, path, self._re.match(path) is not None, 4096)
+            hit = remember(self._seen, path, path.startswith(self._prefixes) and self._re.match(path) is not None,
+                           4096)
         return hit
+
+
+def _literal_prefix(glob: str) -> str:
+    if glob.endswith("/**"):
+        glob = glob[:-3]  # the directory itself matches too
+    cut = min((i for i in (glob.find("*"), glob.find("?"), glob.find("[")) if i >= 0), default=len(glob))
+    return glob[:cut]
 
 
 def classify(raw: str, ctx: PathContext, *, glob: bool | None = None, check_exists=True) -> Place:
