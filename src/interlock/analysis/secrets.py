@@ -85,18 +85,16 @@ def _is_secret_path(path: str, home: str, extra=(), exempt=()) -> bool:
         return True
     for h in _homes(path, home):
         rel = path[len(h) + 1:]
-        for tree in SECRET_HOME_TREES:
-            if rel.startswith(tree):
-                return True
+        if rel.startswith(SECRET_HOME_TREES):
+            return True
         if rel in SECRET_HOME_DIRS:
             return True  # the whole directory of credentials (tar, zip, cp -r of it)
         if rel.startswith(".ssh/") and "/" not in rel[5:] and base not in SSH_PUBLIC:
             return True  # any key in ~/.ssh (deploy_key, github, ...) but not the public files
         if rel.startswith(".kube/") and not rel.startswith((".kube/cache", ".kube/http-cache")):
             return True  # kubeconfigs: ~/.kube/config, ~/.kube/prod.yaml
-    for tree in SECRET_ABS_TREES:
-        if path.startswith(tree):
-            return True
+    if path.startswith(SECRET_ABS_TREES):
+        return True
     if "/proc/" in path and path.endswith("/environ"):
         return True
     return False
