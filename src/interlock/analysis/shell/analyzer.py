@@ -11,6 +11,8 @@ interpreter code.
 
 from __future__ import annotations
 
+import re
+
 from ...actions import Finding
 from ... import rules as _rules
 from ...fsread import read_regular
@@ -533,9 +535,15 @@ class ShellAnalyzer:
 
             credentials.check(self, Cmd([kw] + args, node, text=_node_text(node), origin=self._origin(node),
                                         remote=self.remote), scope)
+        nameref = any(x.startswith("-") and "n" in x[1:] for x in args)
         for ch in node.named_children:
             if ch.type == "variable_assignment":
                 self.assignment(ch, scope, export=True)
+                if nameref:  # declare -n r=HOME: $r is $HOME
+                    nm = ch.child_by_field_name("name")
+                    name = _node_text(nm) if nm is not None else ""
+                    target = scope.vars.get(name, "")
+                    scope.vars[name] = scope.cwd if target == "PWD" else scope.vars.get(target, U)
             else:  # `export $(cat .env | xargs)`, `export "$(cmd)"`: bash runs what is substituted
                 self._walk_substitutions(ch, scope)
 
@@ -751,6 +759,12 @@ class ShellAnalyzer:
                     out.extend(self._split(self.word(a, scope), scope))  # unquoted: word-split
             elif t == "string" and _node_text(a) in ('"$@"', '"${@}"'):
                 out.extend(self._positional(scope))
+            elif t in ("concatenation", "brace_expression"):
+                w = self.word(a, scope)
+                if "{" in w and "}" in w and not _QUOTED.intersection(_node_text(a)):
+                    out.extend(_brace_expand(w))  # rm -rf {~,/tmp/x}: bash expands braces first
+                else:
+                    out.append(w)
             else:
                 out.append(self.word(a, scope))
         return out
@@ -1060,6 +1074,66 @@ _SCRIPTS = FileMemo(256)
 
 _UNESCAPE = LazyRe(r"(?s)\\\n|\\(.)")             # unquoted: \x is x, \<newline> joins lines
 _UNESCAPE_DQ = LazyRe(r'\\\n|\\([$`"\\])')        # in double quotes only these are escapes
+
+
+_QUOTED = frozenset("'\"\\")
+_BRACE_MAX = 64
+
+
+def _brace_expand(word: str) -> list:
+    """Bash's brace expansion of an unquoted word: ``a{b,c}d`` → abd acd, ``{1..3}`` → 1 2 3 (at
+    most 64 words; a word without a well-formed list or sequence is left as it is)."""
+    if word.count("{") > 32:
+        return [U]  # more than we expand: what it names is unknown (never the word as written)
+    depth, start = 0, -1
+    for i, c in enumerate(word):
+        if c == "{":
+            if depth == 0:
+                start = i
+            depth += 1
+        elif c == "}" and depth:
+            depth -= 1
+            if depth == 0:
+                inner = word[start + 1:i]
+                alts = _brace_alternatives(inner)
+                if alts is None:
+                    continue
+                head, tail = word[:start], word[i + 1:]
+                out = []
+                for alt in alts:
+                    for w in _brace_expand(head + alt + tail):
+                        if len(out) >= _BRACE_MAX:
+                            return out + [U]  # the rest is not expanded: unknown, not absent
+                        out.append(w)
+                return out
+    return [word]
+
+
+def _brace_alternatives(inner: str):
+    parts, depth, cur = [], 0, []
+    for c in inner:
+        if c == "," and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+            continue
+        depth += (c == "{") - (c == "}")
+        cur.append(c)
+    parts.append("".join(cur))
+    if len(parts) > 1:
+        return parts
+    m = re.fullmatch(r"(-?\d+)\.\.(-?\d+)(?:\.\.(-?\d+))?|([a-zA-Z])\.\.([a-zA-Z])", inner) if ".." in inner else None
+    if m is None:
+        return None
+    if m.group(4):
+        a, b = ord(m.group(4)), ord(m.group(5))
+        step = 1 if b >= a else -1
+        return [chr(x) for x in range(a, b + step, step)]  # at most 52
+    a, b = int(m.group(1)), int(m.group(2))
+    step = abs(int(m.group(3) or 1)) or 1
+    step = step if b >= a else -step
+    # a range object is lazy: only the first words are made, whatever the bounds (`{1..1000000000}`)
+    r = range(a, b + (1 if step > 0 else -1), step)
+    return [str(x) for x in r[:_BRACE_MAX]] + ([U] if len(r) > _BRACE_MAX else [])
 
 
 def _quote(word: str) -> str:
