@@ -98,3 +98,42 @@ def test_ordinary_use_of_those_programs_is_allowed(workspace, home, command):
 def test_sed_s_e_flag_is_opaque(workspace, home):
     d = check_command("sed 's/.*/date/e' README.md", cwd=workspace, home=home, workspace=workspace)
     assert d.decision == "ask" and d.rules == ["shell.opaque-eval"]
+
+
+@pytest.mark.parametrize("command, rule", [
+    ("uv run rm -rf ~", "fs.delete-home"),            # `uv` had two handlers; the second hid `uv run`
+    ("poetry run rm -rf ~", "fs.delete-home"), ("pdm run rm -rf ~", "fs.delete-home"),
+    ("conda run -n base rm -rf ~", "fs.delete-home"), ("bundle exec rm -rf ~", "fs.delete-home"),
+    ("direnv exec . rm -rf ~", "fs.delete-home"), ("nix develop -c rm -rf ~", "fs.delete-home"),
+    ("nix-shell --run 'rm -rf ~'", "fs.delete-home"), ("pixi run rm -rf ~", "fs.delete-home"),
+    ("mise exec node@20 -- rm -rf ~", "fs.delete-home"),
+    ("doppler run -- env", "secrets.env-dump"), ("op run -- printenv", "secrets.env-dump"),
+    ("aws-vault exec prod -- env", "secrets.env-dump"), ("infisical run -- env", "secrets.env-dump"),
+    ("chamber exec prod -- env", "secrets.env-dump"), ("poetry run env", "secrets.env-dump"),
+    ("dotenv run env", "secrets.env-dump"), ("dotenvx run -- env", "secrets.env-dump"),
+    ("dotenv list", "secrets.read-file"), ("python -m dotenv list", "secrets.read-file"),
+    ("xargs -a .env echo", "secrets.read-file"), ("bash -x .env", "secrets.read-file"),
+    ("vim -es -c '%p' -c q .env", "secrets.read-file"),
+    ("ln -s .env x; cat x", "secrets.read-file"), ("mv .env notes.txt; cat notes.txt", "secrets.read-file"),
+])
+def test_runners_and_aliases(workspace, home, command, rule):
+    d = check_command(command, cwd=workspace, home=home, workspace=workspace)
+    assert d.decision == "deny" and rule in d.rules, (command, d.reasons)
+
+
+@pytest.mark.parametrize("command", [
+    "uv run pytest -q", "poetry run pytest -- -k login", "conda run -n base python src/app.py", "bundle exec rake test",
+    "doppler run -- npm start", "op run --env-file .env.example -- npm test", "aws-vault exec prod -- aws s3 ls",
+    "mise exec -- npm test", "nix-shell -p hello --run hello", "dotenv run -- npm test", "bash -x scripts/ok.sh",
+    "xargs -a README.md echo", "ln -s src/app.py app.py && cat app.py", "poetry install", "conda install numpy",
+])
+def test_runners_ordinary_use(workspace, home, command):
+    d = check_command(command, cwd=workspace, home=home, workspace=workspace)
+    assert d.decision == "allow", (command, d.reasons)
+
+
+def test_a_symlink_on_disk_to_a_secret_is_read_as_the_secret(workspace, home):
+    os.symlink(os.path.join(home, ".ssh", "id_ed25519"), os.path.join(workspace, "notes.txt"))
+    d = check_command("cat notes.txt", cwd=workspace, home=home, workspace=workspace)
+    assert d.decision == "deny" and "secrets.read-file" in d.rules
+    assert any("~/.ssh/id_ed25519" in r for r in d.reasons), d.reasons

@@ -242,9 +242,43 @@ def check_read(a, cmd, raw, scope=None):
     if is_secret_path(path, a.pctx.home, a.secret_extra, a.secret_exempt):
         a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret")
         return True
+    real = _alias_of(a, path)
+    if real is not None and is_secret_path(real, a.pctx.home, a.secret_extra, a.secret_exempt):
+        a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret",
+               note=f"it is {P.display(real, a.pctx)}")
+        return True
     if cmd.name in REVEALERS:
         return check_file_tokens(a, cmd, path)
     return False
+
+
+def _alias_of(a, path):
+    """What ``path`` really is: a file this same command line moved or linked there (``mv .env x``,
+    ``ln -s .env x``), or where a symbolic link on disk points.  None when it is itself."""
+    aliases = getattr(a, "aliases", None)
+    if aliases and path in aliases:
+        return aliases[path]
+    import os
+
+    try:
+        if not os.path.islink(path):
+            return None
+        return os.path.realpath(path)
+    except (OSError, ValueError):
+        return None
+
+
+def _record_alias(a, cmd, scope, src, dest):
+    """``mv SRC DEST`` / ``ln -s SRC DEST`` / ``cp SRC DEST`` in this command line: DEST now holds SRC."""
+    if U in src or U in dest:
+        return
+    ctx = a._scope_ctx(scope)
+    s, d = P.resolve(src, ctx), P.resolve(dest, ctx)
+    if not hasattr(a, "aliases"):
+        a.aliases = {}
+    if a.pctx.exists(d) and __import__("os").path.isdir(d) or dest.endswith("/"):
+        d = d.rstrip("/") + "/" + s.rsplit("/", 1)[-1]
+    a.aliases[d] = a.aliases.get(s, s)
 
 
 _ELSEWHERE = _LazyRe(r"^([A-Za-z0-9_.@-]+(?:/[A-Za-z0-9_.@-]+)?):(/.*|~.*)$")  # ctr:/p, ns/pod:/p, host:~/p
@@ -323,7 +357,8 @@ def check_args_for_secrets(a, cmd, scope, args=None):
                 continue
         if arg.startswith("@"):
             arg = arg[1:]
-        if "/" not in arg and "." not in arg and not arg.startswith("~") and not _bare_file(a, arg, scope):
+        if "/" not in arg and "." not in arg and not arg.startswith("~") and not _bare_file(a, arg, scope) \
+                and not getattr(a, "aliases", None):
             continue
         if check_read(a, cmd, arg, scope):
             return True
@@ -636,7 +671,11 @@ def xargs(a, cmd, scope):
                 repl = x.split("=", 1)[1] if "=" in x else "{}"
             elif "=" not in x and x in ("--max-args", "--max-procs", "--delimiter", "--arg-file",
                                          "--max-lines", "--eof", "--max-chars"):
+                if x == "--arg-file" and i + 1 < len(args):
+                    check_read(a, cmd, args[i + 1], scope)
                 i += 1
+            elif x.startswith("--arg-file="):
+                check_read(a, cmd, x.split("=", 1)[1], scope)
             i += 1
             continue
         if x.startswith("-") and len(x) > 1:
@@ -650,6 +689,8 @@ def xargs(a, cmd, scope):
                     repl = val
                 elif c == "i":
                     repl = val or "{}"
+                elif c == "a":  # xargs -a FILE: the file's words become arguments (echo prints them)
+                    check_read(a, cmd, val, scope)
             i += 1
             continue
         break
@@ -873,6 +914,11 @@ def shell(a, cmd, scope):
         if U in script or script.startswith("/dev/fd/"):
             _opaque_from_text(a, cmd, "shell.opaque-stdin")
             return
+        if any(o[:1] == "-" and not o.startswith("--") and ("x" in o or "v" in o) for o in opts) or \
+                any(opts[k] in ("-o", "+o") and k + 1 < len(opts) and opts[k + 1] in ("xtrace", "verbose")
+                    for k in range(len(opts))):
+            if check_read(a, cmd, script, scope):  # bash -x .env traces every line, values expanded
+                return
         if not a.script_file(script, cmd, scope, language="shell", args=operands[1:]):
             _unreadable_script(a, cmd, scope, script)
         return
@@ -1041,6 +1087,9 @@ def interpreter(a, cmd, scope):
             rest = args[i + 1:]
             if rest[:1] in (["interlock"], ["interlock.cli"]):
                 _unwrap(a, cmd, scope, ["interlock"] + rest[1:])
+                return
+            if rest[:1] in (["dotenv"], ["pip"]):  # python -m dotenv list: the module's own CLI
+                a.dispatch(cmd.derive(rest), scope)
                 return
             if rest[:1] == ["http.server"]:
                 for j, y in enumerate(rest):
@@ -1230,11 +1279,16 @@ def mv(a, cmd, scope):
             judge_delete(a, cmd, s, scope, effect="move-away")
     if dplace.kind != P.DEVNULL and not ("-n" in f or "--no-clobber" in f or "-b" in f):
         check_overwrite(a, cmd, dest, scope=scope)
+    for src in srcs:
+        _record_alias(a, cmd, scope, src, dest)
 
 
 @handles("ln")
 def ln(a, cmd, scope):
     f, v, ops = split_opts(cmd.args, with_arg="tS", long_with_arg=("--target-directory", "--suffix"))
+    if len(ops) >= 2:
+        for src in ops[:-1]:  # a later `cat LINK` reads SRC
+            _record_alias(a, cmd, scope, src, ops[-1])
     if not ("-f" in f or "--force" in f) or len(ops) < 2:
         return
     check_overwrite(a, cmd, ops[-1], scope=scope)
@@ -1576,7 +1630,9 @@ def pkg(a, cmd, scope):
 def pip(a, cmd, scope):
     args = cmd.args
     if cmd.name == "uv":
-        if args[:2] == ["pip", "uninstall"] and "--system" in args:
+        if args[:1] == ["run"] or args[:2] == ["tool", "run"]:
+            python_tool_runner(a, cmd, scope)  # `uv run CMD`: registered under "uv" too, before this
+        elif args[:2] == ["pip", "uninstall"] and "--system" in args:
             a.emit("pkg.remove-system", cmd, effect="remove")
         return
     if args and args[0] == "uninstall" and (cmd.sudo or "--break-system-packages" in args):
@@ -2138,6 +2194,11 @@ _VIM_CMD = frozenset(("-c", "--cmd"))
 def vim(a, cmd, scope):
     """`vim -c ':!rm -rf ~' -c q`: an ex `!` command runs a shell command."""
     args = cmd.args
+    if any(x in ("-es", "-Es", "-e", "-s", "--headless") for x in args):  # batch mode: what it prints is read
+        skip = {i + 1 for i, x in enumerate(args) if x in _VIM_CMD or x in ("-S", "-u", "-i", "-T", "-w", "-W")}
+        for i, x in enumerate(args):
+            if i not in skip and not x.startswith(("-", "+")) and check_read(a, cmd, x, scope):
+                break
     cmds = [args[i + 1] for i, x in enumerate(args[:-1]) if x in _VIM_CMD]
     cmds += [x[1:] for x in args if x.startswith("+") and len(x) > 1]
     for c in cmds:
@@ -2365,3 +2426,115 @@ def _make_goal(a, cmd, scope, rules, variables, goal, name, seen, depth):
         line = line.strip().lstrip("@-+").strip()
         if line:
             a.nested_shell(_make_expand(line, variables, goal, prereqs), cmd, scope, origin=(name, no - 1))
+
+
+@handles("dotenv", "dotenvx")
+def dotenv(a, cmd, scope):
+    """python-dotenv's `dotenv [-f FILE] list|get KEY` prints values; `dotenv run CMD`, dotenv-cli's
+    `dotenv -e FILE -- CMD` and `dotenvx run -- CMD` run CMD with the file loaded."""
+    args = list(cmd.args)
+    files, i = [], 0
+    while i < len(args) and args[i].startswith("-") and args[i] != "--":
+        if args[i] in ("-f", "--file", "-e", "-c") and i + 1 < len(args):
+            files.append(args[i + 1])
+            i += 1
+        i += 1
+    rest = args[i:]
+    if rest[:1] == ["--"]:
+        rest = rest[1:]
+        if rest:
+            _unwrap(a, cmd, scope, rest)
+        return
+    verb = rest[0] if rest else ""
+    if verb in ("list", "get", "keys", "decrypt"):
+        for f in files or [".env"]:
+            if check_read(a, cmd, f, scope):
+                return
+    elif verb == "run":
+        inner = rest[1:]
+        while inner and inner[0].startswith("-") and inner[0] != "--":
+            inner = inner[2:] if inner[0] in ("-f", "--file", "-e") else inner[1:]
+        if inner[:1] == ["--"]:
+            inner = inner[1:]
+        if inner:
+            _unwrap(a, cmd, scope, inner)
+    elif rest and cmd.name == "dotenv" and files:  # dotenv-cli without --: dotenv -e .env CMD
+        _unwrap(a, cmd, scope, rest)
+
+
+# Project and secret runners: `poetry run CMD`, `conda run -n env CMD`, `doppler run -- CMD`, `op run -- CMD`,
+# `aws-vault exec prof -- CMD` run CMD (often with secrets loaded: `doppler run -- env` prints them).
+# name → (verbs, operands to skip after the verb, short options with a value, long options with a value,
+#          options whose value is a whole command line)
+_RUNNERS = {
+    "poetry": (("run",), 0, "C", ("--directory", "--project"), ()),
+    "pdm": (("run",), 0, "pg", ("--project", "--global"), ()),
+    "pipenv": (("run",), 0, "", (), ()),
+    "hatch": (("run",), 0, "e", ("--env",), ()),
+    "rye": (("run",), 0, "", ("--pyproject",), ()),
+    "pixi": (("run", "exec"), 0, "e", ("--environment", "--manifest-path"), ()),
+    "conda": (("run",), 0, "np", ("--name", "--prefix", "--cwd"), ()),
+    "mamba": (("run",), 0, "np", ("--name", "--prefix", "--cwd"), ()),
+    "micromamba": (("run",), 0, "np", ("--name", "--prefix", "--cwd"), ()),
+    "bundle": (("exec",), 0, "", ("--gemfile",), ()),
+    "devbox": (("run",), 0, "c", ("--config", "--environment"), ()),
+    "asdf": (("exec",), 0, "", (), ()),
+    "mise": (("exec", "x"), 0, "C", ("--cd", "--jobs"), ("-c", "--command")),
+    "rtx": (("exec", "x"), 0, "C", ("--cd",), ("-c", "--command")),
+    "direnv": (("exec",), 1, "", (), ()),
+    "aws-vault": (("exec",), 1, "", ("--duration", "--region", "--mfa-token"), ()),
+    "op": (("run",), 0, "", ("--env-file", "--account"), ()),
+    "doppler": (("run",), 0, "pc", ("--project", "--config", "--token", "--mount", "--mount-format"), ("--command",)),
+    "infisical": (("run",), 0, "", ("--env", "--projectId", "--path", "--token", "--domain"), ("--command",)),
+    "chamber": (("exec",), 1, "", ("--backend",), ()),
+    "teller": (("run",), 0, "c", ("--config",), ()),
+    "envchain": ((), 1, "", (), ()),
+    "nix": (("develop", "shell"), 0, "", ("--profile", "--override-input"), ("-c", "--command")),
+    "nix-shell": ((), 0, "Ip", ("--arg", "--argstr", "--attr"), ("--run", "--command")),
+    "sops": (("exec-env",), 1, "", (), ()),
+}
+
+
+# runners whose own operands end at `--` (what follows is the command; elsewhere a later -- is the command's)
+_SEP_RUNNERS = frozenset({"aws-vault", "op", "doppler", "infisical", "chamber", "mise", "rtx", "teller", "pixi"})
+
+
+def _runner(a, cmd, scope):
+    verbs, skip, short, long_, command_opts = _RUNNERS[cmd.name]
+    args = list(cmd.args)
+    if verbs:
+        k = next((i for i, x in enumerate(args) if x in verbs), None)
+        if k is None or any(not x.startswith("-") for x in args[:k]):  # the verb must be the first operand
+            return
+        args = args[k + 1:]
+    for i, x in enumerate(args):  # options whose value is a command line
+        name, eq, val = x.partition("=")
+        if name in command_opts:
+            line = val if eq else (args[i + 1] if i + 1 < len(args) else "")
+            if cmd.name == "nix" and not eq:  # nix develop -c CMD ARGS…: the rest is the argv
+                rest = args[i + 1:]
+                if rest:
+                    _unwrap(a, cmd, scope, rest)
+                return
+            if line:
+                a.nested_shell(line, cmd, scope)
+            return
+    opts, inner = _first_cmd(args, with_arg=short, long_with_arg=long_)
+    if cmd.name in _SEP_RUNNERS and "--" in inner:  # aws-vault exec PROFILE -- CMD, mise exec TOOL@V -- CMD
+        inner = inner[inner.index("--") + 1:]
+    else:
+        inner = inner[skip:]
+        if inner[:1] == ["--"]:
+            inner = inner[1:]
+    if cmd.name == "sops" and inner:  # sops exec-env FILE 'cmd': a command line
+        a.nested_shell(" ".join(inner), cmd, scope)
+        return
+    if inner:
+        _unwrap(a, cmd, scope, inner)
+
+
+for _n in _RUNNERS:
+    if _n not in HANDLERS:
+        HANDLERS[_n] = _runner
+    else:  # a program with a handler of its own also runs commands (`op run`, `doppler run`)
+        HANDLERS[_n] = (lambda own: lambda a, cmd, scope: (_runner(a, cmd, scope), own(a, cmd, scope)))(HANDLERS[_n])
