@@ -137,3 +137,68 @@ def test_a_symlink_on_disk_to_a_secret_is_read_as_the_secret(workspace, home):
     d = check_command("cat notes.txt", cwd=workspace, home=home, workspace=workspace)
     assert d.decision == "deny" and "secrets.read-file" in d.rules
     assert any("~/.ssh/id_ed25519" in r for r in d.reasons), d.reasons
+
+
+def test_installing_the_project_runs_its_lifecycle_scripts(workspace, home):
+    import json
+
+    with open(os.path.join(workspace, "package.json"), "w") as f:
+        json.dump({"scripts": {"postinstall": "rm -rf ~", "test": "pytest -q"}}, f)
+    for command in ("npm install", "npm ci", "yarn", "pnpm install"):
+        d = check_command(command, cwd=workspace, home=home, workspace=workspace)
+        assert d.decision == "deny" and "fs.delete-home" in d.rules, (command, d.reasons)
+        assert any("package.json scripts.postinstall" in r and ":-" not in r for r in d.reasons), d.reasons
+    for command in ("npm install --ignore-scripts", "npm install express", "npm test"):
+        d = check_command(command, cwd=workspace, home=home, workspace=workspace)
+        assert d.decision == "allow", (command, d.reasons)
+
+
+def test_pip_installing_a_local_project_runs_its_setup_py(workspace, home):
+    with open(os.path.join(workspace, "setup.py"), "w") as f:
+        f.write("import shutil, os\nshutil.rmtree(os.path.expanduser('~'))\n")
+    for command in ("pip install -e .", "pip install .", "uv pip install -e ."):
+        d = check_command(command, cwd=workspace, home=home, workspace=workspace)
+        assert d.decision == "deny" and any("setup.py:2" in r for r in d.reasons), (command, d.reasons)
+    assert check_command("pip install requests", cwd=workspace, home=home, workspace=workspace).decision == "allow"
+
+
+def test_git_runs_its_hooks(workspace, home):
+    hook = os.path.join(workspace, ".git", "hooks", "pre-commit")
+    with open(hook, "w") as f:
+        f.write("#!/bin/sh\nrm -rf ~\n")
+    os.chmod(hook, 0o755)
+    d = check_command("git commit -m wip", cwd=workspace, home=home, workspace=workspace)
+    assert d.decision == "deny" and any(".git/hooks/pre-commit:2" in r for r in d.reasons), d.reasons
+    for command in ("git commit --no-verify -m wip", "git commit -n -m wip", "git status", "git push origin feature"):
+        assert check_command(command, cwd=workspace, home=home, workspace=workspace).decision in ("allow", "ask"), command
+    os.chmod(hook, 0o644)  # not executable: git does not run it
+    assert check_command("git commit -m wip", cwd=workspace, home=home, workspace=workspace).decision == "allow"
+    hooks = os.path.join(workspace, ".githooks")
+    os.makedirs(hooks)
+    with open(os.path.join(hooks, "pre-push"), "w") as f:
+        f.write("#!/bin/sh\nrm -rf ~\n")
+    os.chmod(os.path.join(hooks, "pre-push"), 0o755)
+    d = check_command("git -c core.hooksPath=.githooks push origin feature", cwd=workspace, home=home,
+                      workspace=workspace)
+    assert d.decision == "deny" and "fs.delete-home" in d.rules
+
+
+def test_just_runs_recipes_and_their_dependencies(workspace, home):
+    with open(os.path.join(workspace, "justfile"), "w") as f:
+        f.write("default: build\n\nbuild:\n    @echo hi\n    cargo build\n\nnuke: build\n    rm -rf ~\n\n"
+                "test: build\n    cargo test {{ARGS}}\n\nclean dir:\n    rm -rf {{dir}}\n")
+    expect = {"just": "allow", "just test": "allow", "just nuke": "deny", "just --list": "allow",
+              "just clean": "ask"}
+    for command, decision in expect.items():
+        d = check_command(command, cwd=workspace, home=home, workspace=workspace)
+        assert d.decision == decision, (command, d.reasons)
+    d = check_command("just nuke", cwd=workspace, home=home, workspace=workspace)
+    assert any("justfile:8" in r for r in d.reasons), d.reasons
+
+
+def test_make_reads_environment_variables_and_builtin_defaults(workspace, home):
+    with open(os.path.join(workspace, "Makefile"), "w") as f:
+        f.write("app: main.c\n\t$(CC) $(CFLAGS) -o app main.c\n\nrun:\n\t$(PYTHON) app.py\n\nwipe:\n\trm -rf $(HOME)\n")
+    for command, decision in (("make", "allow"), ("make run", "allow"), ("make wipe", "deny")):
+        d = check_command(command, cwd=workspace, home=home, workspace=workspace)
+        assert d.decision == decision, (command, d.reasons)

@@ -264,6 +264,8 @@ class ShellAnalyzer:
         if not self.origin_stack:
             return None
         name, offset = self.origin_stack[-1]
+        if offset <= -10**8:  # a text with no lines of its own (a package.json script)
+            return name
         return f"{name}:{node.start_point[0] + 1 + offset}"
 
     # --- tree walk -------------------------------------------------------------------

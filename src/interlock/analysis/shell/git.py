@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from fnmatch import fnmatchcase
 
 from ...fsread import read_regular
@@ -53,6 +54,7 @@ def git(a, cmd, scope):
     args = cmd.args
     i = 0
     cwd = scope.cwd
+    hooks_path = None
     aliases = getattr(a, "git_aliases", None)
     if aliases is None:
         aliases = a.git_aliases = {}
@@ -66,6 +68,8 @@ def git(a, cmd, scope):
                 aliases[k] = v
             elif x == "-c" and i + 1 < len(args):
                 k, _, v = args[i + 1].partition("=")
+                if k.lower() == "core.hookspath":
+                    hooks_path = v
                 if k.lower() in _p().GIT_COMMAND_KEYS or k.lower().startswith(("filter.", "diff.")) and \
                         k.lower().endswith((".clean", ".smudge", ".process", ".command", ".textconv")):
                     _p().command_value(a, cmd, scope, k, v)
@@ -94,6 +98,69 @@ def git(a, cmd, scope):
     h = _SUB.get(sub)
     if h:
         h(a, cmd, scope, rest, cwd)
+    if sub in _HOOKS:
+        _run_hooks(a, cmd, scope, sub, rest, cwd, hooks_path)
+
+
+# the hooks each command runs (those skipped by --no-verify / -n marked)
+_HOOKS = {
+    "commit": (("pre-commit", True), ("prepare-commit-msg", False), ("commit-msg", True), ("post-commit", False)),
+    "push": (("pre-push", True), ("reference-transaction", False)),
+    "merge": (("pre-merge-commit", True), ("post-merge", False)),
+    "pull": (("post-merge", False), ("post-checkout", False)),
+    "checkout": (("post-checkout", False),), "switch": (("post-checkout", False),),
+    "rebase": (("pre-rebase", True), ("post-rewrite", False)),
+    "am": (("applypatch-msg", True), ("pre-applypatch", True), ("post-applypatch", False)),
+    "clone": (), "gc": (("pre-auto-gc", False),), "cherry-pick": (("post-rewrite", False),),
+}
+
+
+def _git_dir(start):
+    """The .git directory of the repository containing ``start``, or None."""
+    d = start
+    for _ in range(40):
+        g = d + "/.git"
+        if os.path.isdir(g):
+            return g
+        if os.path.isfile(g):
+            try:
+                line = read_regular(g, 4096).decode("utf-8", "replace").strip()
+            except OSError:
+                return None
+            gd = line.split(":", 1)[1].strip() if line.startswith("gitdir:") else ""
+            return os.path.normpath(os.path.join(d, gd)) if gd else None
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+    return None
+
+
+def _run_hooks(a, cmd, scope, sub, rest, cwd, hooks_path):
+    """`git commit` runs .git/hooks/pre-commit (or core.hooksPath's): what it would run is judged."""
+    if U in cwd or a.remote:
+        return
+    no_verify = "--no-verify" in rest or (sub == "commit" and "-n" in rest)
+    gd = _git_dir(cwd)
+    if gd is None:
+        return
+    if hooks_path is None:  # the repository's own setting
+        try:
+            conf = read_regular(gd + "/config", 65536).decode("utf-8", "replace")
+        except OSError:
+            conf = ""
+        m = re.search(r"(?im)^\s*hookspath\s*=\s*(.+?)\s*$", conf)
+        hooks_path = m.group(1).strip('"') if m else None
+    base = gd + "/hooks" if not hooks_path else (
+        hooks_path if hooks_path.startswith("/") else os.path.join(os.path.dirname(gd), hooks_path))
+    if hooks_path and hooks_path.startswith("~"):
+        base = a.pctx.home + hooks_path[1:]
+    for name, skippable in _HOOKS[sub]:
+        if no_verify and skippable:
+            continue
+        path = os.path.join(base, name)
+        if os.access(path, os.X_OK) and os.path.isfile(path):
+            _p().run_script_path(a, cmd.derive([path]), scope, anywhere=True)
 
 
 def _p():

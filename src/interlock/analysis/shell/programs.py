@@ -994,12 +994,13 @@ def script_language(path, text):
     return _EXT_LANG.get(ext)
 
 
-def run_script_path(a, cmd, scope):
-    """``./deploy.sh`` and friends: read the file and analyse it in its language."""
+def run_script_path(a, cmd, scope, anywhere=False):
+    """``./deploy.sh`` and friends: read the file and analyse it in its language.  ``anywhere``: also
+    outside the workspace (a git hook under core.hooksPath)."""
     raw = cmd.argv[0]
     path = P.resolve(raw, a._scope_ctx(scope))
     ws = a.pctx.workspace or a.pctx.cwd
-    if not path.startswith(ws.rstrip("/") + "/"):
+    if not anywhere and not path.startswith(ws.rstrip("/") + "/"):
         return False
     text = a.read_file(path)
     if text is None:
@@ -1158,9 +1159,19 @@ def prefix_handler(base):
 
 # --- package runners: look into the script they run ---------------------------------------------------
 
+_INSTALL_VERBS = frozenset({"install", "i", "ci", "add", "rebuild", "isntall", "in", "ins", "inst", "insta", "instal"})
+# what `npm install` runs of the project's own package.json, in order
+_INSTALL_LIFECYCLE = ("preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare", "postprepare")
+
+
 @handles("npm", "pnpm", "yarn")
 def npm(a, cmd, scope):
     args = [x for x in cmd.args if not x.startswith("-")]
+    if (not args and cmd.name == "yarn") or (args and args[0] in _INSTALL_VERBS and len(args) == 1):
+        # installing the project itself runs its lifecycle scripts (not with --ignore-scripts)
+        if "--ignore-scripts" not in cmd.args:
+            _package_script(a, cmd, scope, None, keys=_INSTALL_LIFECYCLE)
+        return
     if not args:
         return
     if args[0] in ("run", "run-script", "rum", "urn") and len(args) > 1:
@@ -1180,7 +1191,7 @@ def npm(a, cmd, scope):
     _package_script(a, cmd, scope, name)
 
 
-def _package_script(a, cmd, scope, name):
+def _package_script(a, cmd, scope, name, keys=None):
     import json
 
     d = scope.cwd
@@ -1192,6 +1203,12 @@ def _package_script(a, cmd, scope, name):
         scripts = {}
     if not isinstance(scripts, dict):
         scripts = {}
+    if keys is not None:
+        for key in keys:
+            body = scripts.get(key)
+            if isinstance(body, str) and body:
+                a.nested_shell(body, cmd, scope, origin=(f"package.json scripts.{key}", -10**9))
+        return
     if name not in scripts and cmd.name in ("yarn", "pnpm", "bun"):
         # `yarn prisma migrate reset`: no such script, so yarn runs the package's binary
         args = cmd.args
@@ -1629,6 +1646,8 @@ def pkg(a, cmd, scope):
 @handles("pip", "pip3", "uv")
 def pip(a, cmd, scope):
     args = cmd.args
+    if cmd.name != "uv" and args[:1] == ["install"] or cmd.name == "uv" and args[:2] == ["pip", "install"]:
+        _local_setup_py(a, cmd, scope, args)
     if cmd.name == "uv":
         if args[:1] == ["run"] or args[:2] == ["tool", "run"]:
             python_tool_runner(a, cmd, scope)  # `uv run CMD`: registered under "uv" too, before this
@@ -2409,10 +2428,21 @@ def _make_expand(s, variables, target, prereqs, depth=0):
             return "make"
         if name in variables and depth < 5:
             return _make_expand(variables[name], variables, target, prereqs, depth + 1)
+        if name in _MAKE_DEFAULTS:
+            return _MAKE_DEFAULTS[name]
+        if re.fullmatch(r"[A-Za-z_]\w*", name):  # from the environment, as make reads it: ${NAME} to the shell
+            return "${" + name + "}"
         return U
     s = s.replace("$$", "\0")
     s = re.sub(r"\$\(([^()\s]+)\)|\$\{([^{}\s]+)\}|\$([@<^?*%])", sub, s)
     return s.replace("\0", "$")
+
+
+# make's built-in variables (GNU make's defaults)
+_MAKE_DEFAULTS = {"CC": "cc", "CXX": "g++", "CPP": "cc -E", "AR": "ar", "AS": "as", "LD": "ld", "RM": "rm -f",
+                  "INSTALL": "install", "YACC": "yacc", "LEX": "lex", "FC": "f77", "PC": "pc", "MAKEFLAGS": "",
+                  "CFLAGS": "", "CXXFLAGS": "", "CPPFLAGS": "", "LDFLAGS": "", "LDLIBS": "", "ARFLAGS": "rv",
+                  "SHELL": "/bin/sh", "CURDIR": "."}
 
 
 def _make_goal(a, cmd, scope, rules, variables, goal, name, seen, depth):
@@ -2538,3 +2568,79 @@ for _n in _RUNNERS:
         HANDLERS[_n] = _runner
     else:  # a program with a handler of its own also runs commands (`op run`, `doppler run`)
         HANDLERS[_n] = (lambda own: lambda a, cmd, scope: (_runner(a, cmd, scope), own(a, cmd, scope)))(HANDLERS[_n])
+
+
+
+def _local_setup_py(a, cmd, scope, args):
+    """`pip install .` / `pip install -e ./lib`: building a local project runs its setup.py."""
+    for i, x in enumerate(args):
+        if x.startswith("-") or U in x or (i and args[i - 1] in ("-r", "-c", "--requirement", "--constraint",
+                                                                  "-i", "--index-url", "-t", "--target")):
+            continue
+        if x in (".", "..") or x.startswith(("./", "../", "/")) or x.endswith("/"):
+            setup = x.rstrip("/") + "/setup.py"
+            a.script_file(setup, cmd, scope, language="python")
+
+
+# --- justfiles --------------------------------------------------------------------------------------
+
+_JUSTFILES = ("justfile", "Justfile", ".justfile")
+
+
+@handles("just")
+def just(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args, with_arg="fdc", long_with_arg=("--justfile", "--working-directory",
+                                                                     "--set", "--shell", "--dotenv-path"))
+    if {"--dry-run", "-n", "--list", "-l", "--summary", "--show", "-s", "--evaluate", "--help", "-h"} & f:
+        return
+    jf = v.get("-f") or v.get("--justfile")
+    text = name = None
+    for cand in ([jf] if jf else _JUSTFILES):
+        if U in cand:
+            return
+        path = P.resolve(cand, a._scope_ctx(scope))
+        text = a.written_text.get(path) or a.read_file(path)
+        if text is not None:
+            name = P.display(path, a.pctx)
+            break
+    if text is None:
+        return
+    recipes, first = _parse_justfile(text)
+    goals = [x for x in ops if "=" not in x]
+    goal = goals[0] if goals else ("default" if "default" in recipes else first)
+    if goal:
+        _just_recipe(a, cmd, scope, recipes, goal, name, set(), 0)
+
+
+def _parse_justfile(text):
+    recipes, first, current = {}, None, None
+    for no, line in enumerate(text.split("\n"), 1):
+        if line[:1] in (" ", "\t") and current is not None:
+            if line.strip():
+                recipes[current][1].append((no, line.strip()))
+            continue
+        current = None
+        m = re.match(r"^@?([A-Za-z_][\w-]*)(?:\s+[^:=]*)?:(?!=)\s*(.*)$", line)
+        if m and not line.startswith(("set ", "alias ", "export ", "import ", "mod ")):
+            current = m.group(1)
+            deps = [d for d in re.findall(r"[A-Za-z_][\w-]*", m.group(2).split("#", 1)[0])]
+            recipes[current] = (deps, [])
+            first = first or current
+    return recipes, first
+
+
+def _just_recipe(a, cmd, scope, recipes, goal, name, seen, depth):
+    if goal in seen or goal not in recipes or depth > 3:
+        return
+    seen.add(goal)
+    deps, body = recipes[goal]
+    for d in deps[:8]:
+        _just_recipe(a, cmd, scope, recipes, d, name, seen, depth + 1)
+    if body and body[0][1].startswith("#!"):
+        return  # a shebang recipe in another language: not read here
+    for no, line in body[:200]:
+        # {{ expressions }} are known when it runs: a variable to the shell, unknown where it is used
+        line = re.sub(r"\{\{\s*([^}]*?)\s*\}\}", lambda m: "${" + (m.group(1) if re.fullmatch(
+            r"[A-Za-z_]\w*", m.group(1)) else "__just_expression") + "}", line.lstrip("@-"))
+        if line and not line.startswith("#"):
+            a.nested_shell(line, cmd, scope, origin=(name, no - 1))
