@@ -342,6 +342,10 @@ def _push(a, cmd, scope, rest, cwd):
 
 def _filter(a, cmd, scope, rest, cwd):
     a.emit("git.history-rewrite", cmd, effect="rewrite")
+    for i, x in enumerate(rest[:-1]):  # filter-branch --tree-filter 'CMD': run for every commit
+        if x in ("--tree-filter", "--index-filter", "--msg-filter", "--env-filter", "--commit-filter",
+                 "--parent-filter", "--tag-name-filter"):
+            _p().command_value(a, cmd, scope, x, rest[i + 1])
 
 
 def _reflog(a, cmd, scope, rest, cwd):
@@ -386,6 +390,11 @@ def _rebase(a, cmd, scope, rest, cwd):
     f = _flags(rest)
     if {"--abort", "--continue", "--skip", "--quit", "--edit-todo", "--show-current-patch"} & f:
         return
+    for i, x in enumerate(rest):  # rebase -x 'CMD': run after every commit
+        if x in ("-x", "--exec") and i + 1 < len(rest):
+            _p().command_value(a, cmd, scope, x, rest[i + 1])
+        elif x.startswith("--exec="):
+            _p().command_value(a, cmd, scope, "--exec", x[7:])
     ops = _operands(rest, ("--onto", "-s", "--strategy", "-X", "--strategy-option", "-x", "--exec"))
     branch = ops[1] if len(ops) >= 2 else (current_branch(cwd) if U not in cwd else None)
     if _is_protected(a, branch):
@@ -400,6 +409,14 @@ def _worktree(a, cmd, scope, rest, cwd):
 def _submodule(a, cmd, scope, rest, cwd):
     if rest and rest[0] == "deinit" and ("-f" in rest or "--force" in rest):
         a.emit("git.submodule-deinit-force", cmd, effect="delete")
+    ops = [x for x in rest if not x.startswith("-")]
+    if ops[:1] == ["foreach"] and len(ops) > 1:  # submodule foreach 'CMD': a shell line in each submodule
+        _p().command_value(a, cmd, scope, "foreach", " ".join(ops[1:]))
+
+
+def _bisect(a, cmd, scope, rest, cwd):
+    if rest[:1] == ["run"] and len(rest) > 1:  # bisect run CMD ARGS: run at every step
+        a.dispatch(cmd.derive(list(rest[1:])), scope)
 
 
 _NO_CONTENT = frozenset({"--stat", "--name-only", "--name-status", "--shortstat", "--numstat", "--quiet", "--summary",
@@ -430,4 +447,5 @@ _SUB = {
     "stash": _stash, "branch": _branch, "tag": _tag, "push": _push, "filter-branch": _filter,
     "filter-repo": _filter, "reflog": _reflog, "gc": _gc, "prune": _prune, "update-ref": _update_ref,
     "rebase": _rebase, "worktree": _worktree, "submodule": _submodule, "rm": _rm, "read-tree": _read_tree,
+    "bisect": _bisect,
 }

@@ -580,6 +580,9 @@ def busybox(a, cmd, scope):
 
 @handles("npx", "bunx", "pnpx")
 def npx(a, cmd, scope):
+    if "-c" in cmd.args or "--call" in cmd.args or any(x.startswith("--call=") for x in cmd.args):
+        _npx_call(a, cmd, scope)
+        return
     opts, inner = _first_cmd(cmd.args, with_arg="pc", long_with_arg=("--package", "--call"))
     if inner:
         pkg = inner[0]
@@ -719,7 +722,12 @@ def parallel(a, cmd, scope):
     else:
         template, values = args, [U]
     _, template = _first_cmd(template, with_arg="jSIa", long_with_arg=("--jobs", "--sshlogin", "--joblog"))
-    if not template:
+    if not template:  # `parallel ::: 'cmd1' 'cmd2'`, `… | parallel`: each value is a command line
+        if cmd.stdin and cmd.stdin[0] == "text":
+            values = [ln for ln in cmd.stdin[1].split("\n") if ln.strip()]
+        for v in values[:8]:
+            if v != U:
+                a.nested_shell(v, cmd, scope)
         return
     for v in values[:8]:
         if any("{}" in w for w in template):
@@ -1072,6 +1080,11 @@ def interpreter(a, cmd, scope):
         base = name.rstrip("0123456789.")
         lang = _INTERP.get(base, "python")
     args = cmd.args
+    if lang == "deno" and any(x.startswith(("http://", "https://", "npm:", "jsr:")) and not x.startswith("-")
+                              for x in args[1:] if args[:1] == ["run"]) or \
+            name in ("bun", "deno") and any(x.startswith(("http://", "https://")) for x in args):
+        a.emit("shell.opaque-download", cmd, effect="run", note="code downloaded when it runs")
+        return
     if lang == "deno" or name == "bun":
         if args and args[0] in ("eval", "-e"):
             if len(args) > 1:
@@ -1181,6 +1194,9 @@ def npm(a, cmd, scope):
     elif cmd.name == "yarn" and args[0] not in ("add", "install", "remove", "upgrade", "dlx", "init", "why",
                                                 "info", "global", "workspace", "workspaces", "config"):
         name = args[0]
+    elif args[0] in ("exec", "x", "dlx") and ("-c" in cmd.args or "--call" in cmd.args):
+        _npx_call(a, cmd, scope)
+        return
     elif args[0] in ("exec", "x", "dlx") and len(args) > 1:
         _unwrap(a, cmd, scope, args[1:])
         return
@@ -1547,6 +1563,37 @@ def crontab(a, cmd, scope):
         if x.startswith("-") and not x.startswith("--") and "r" in x:
             a.emit("sys.crontab-remove", cmd, effect="delete")
             return
+    ops = [x for x in cmd.args if x == "-" or not x.startswith("-")]
+    if any(x in ("-l", "-e") for x in cmd.args) and not ops:
+        return
+    # installing a table: what its lines will run, every day (crontab FILE, ... | crontab -)
+    if ops and ops[0] != "-":
+        text = None if U in ops[0] else a.read_file(P.resolve(ops[0], a._scope_ctx(scope)))
+        name = ops[0]
+    else:
+        text = cmd.stdin[1] if cmd.stdin and cmd.stdin[0] == "text" else None
+        name = "<crontab>"
+        if text is None and cmd.stdin and cmd.stdin[0] == "file" and U not in cmd.stdin[1]:
+            text, name = a.read_file(P.resolve(cmd.stdin[1], a._scope_ctx(scope))), cmd.stdin[1]
+        elif text is None and (cmd.stdin is None or cmd.stdin[0] in ("opaque", "unknown")) and \
+                (ops == ["-"] or cmd.stdin is not None):
+            a.emit("shell.opaque-stdin", cmd, effect="run", note="a crontab whose lines are only known when it runs")
+            return
+    for no, line in enumerate((text or "").split("\n")):
+        job = _cron_command(line)
+        if job:
+            a.nested_shell(job, cmd, scope, origin=(name, no))
+
+
+def _cron_command(line):
+    s = line.strip()
+    if not s or s.startswith("#") or re.match(r"^[A-Za-z_]\w*\s*=", s):
+        return None
+    if s.startswith("@"):
+        parts = s.split(None, 1)
+        return parts[1] if len(parts) > 1 else None
+    parts = s.split(None, 5)
+    return parts[5] if len(parts) == 6 else None
 
 
 @handles("systemctl")
@@ -1686,10 +1733,23 @@ def ssh(a, cmd, scope):
         host = v["-l"] + "@" + host
     remote_cmd = ops[1:]
     if remote_cmd:
+        if cmd.stdin and cmd.stdin[0] == "file" and remote_cmd[0].rsplit("/", 1)[-1] in SHELLS and len(remote_cmd) == 1:
+            _ssh_stdin_script(a, cmd, scope, host)  # ssh host bash < job.sh
         a.nested_shell(" ".join(remote_cmd), cmd, scope, remote=host)
-    else:
-        _run_stdin(a, cmd.derive(cmd.argv, remote=host), scope, "shell") if cmd.stdin and cmd.stdin[0] == "text" \
-            else None
+    elif cmd.stdin and cmd.stdin[0] == "text":
+        _run_stdin(a, cmd.derive(cmd.argv, remote=host), scope, "shell")
+    elif cmd.stdin and cmd.stdin[0] == "file":
+        _ssh_stdin_script(a, cmd, scope, host)  # ssh host < job.sh: the remote shell runs the file
+
+
+def _ssh_stdin_script(a, cmd, scope, host):
+    raw = cmd.stdin[1]
+    if U in raw:
+        a.emit("shell.opaque-stdin", cmd, effect="run", note="a script only known when it runs")
+        return
+    text = a.read_file(P.resolve(raw, a._scope_ctx(scope)))
+    if text:
+        a.nested_shell(text, cmd, scope, remote=host, origin=(raw, 0))
 
 
 @handles("scp", "sftp")
@@ -2644,3 +2704,68 @@ def _just_recipe(a, cmd, scope, recipes, goal, name, seen, depth):
             r"[A-Za-z_]\w*", m.group(1)) else "__just_expression") + "}", line.lstrip("@-"))
         if line and not line.startswith("#"):
             a.nested_shell(line, cmd, scope, origin=(name, no - 1))
+
+
+
+# Terminal emulators that open a window running a command: `xterm -e CMD`, `gnome-terminal -- CMD`.
+_TERMINALS = {"xterm": ("-e",), "uxterm": ("-e",), "konsole": ("-e",), "tilix": ("-e", "--command"),
+              "alacritty": ("-e", "--command"), "kitty": (), "foot": (), "st": ("-e",), "urxvt": ("-e",),
+              "xfce4-terminal": ("-e", "-x", "--command"), "terminator": ("-e", "-x", "--command"),
+              "gnome-terminal": ("-e", "-x", "--command"), "wezterm": (), "mate-terminal": ("-e", "-x", "--command")}
+
+
+def terminal(a, cmd, scope):
+    args = list(cmd.args)
+    if "--" in args:  # gnome-terminal -- CMD ARGS, kitty -- CMD, wezterm start -- CMD
+        inner = args[args.index("--") + 1:]
+        if inner:
+            a.dispatch(cmd.derive(inner), scope)
+        return
+    flags = _TERMINALS[cmd.name]
+    for i, x in enumerate(args):
+        name, eq, val = x.partition("=")
+        if name in flags:
+            rest = [val] if eq else args[i + 1:]
+            if not rest:
+                return
+            if len(rest) == 1 or name in ("--command",) or cmd.name in ("konsole", "xfce4-terminal") and name == "-e":
+                a.nested_shell(" ".join(rest) if name != "--command" else rest[0], cmd, scope)
+            else:  # xterm -e PROG ARGS
+                a.dispatch(cmd.derive(rest), scope)
+            return
+    if cmd.name in ("kitty", "foot", "wezterm"):  # kitty CMD ARGS, wezterm start CMD
+        ops = [x for x in args if not x.startswith("-")]
+        if cmd.name == "wezterm" and ops[:1] == ["start"]:
+            ops = ops[1:]
+        if ops:
+            a.dispatch(cmd.derive(args[args.index(ops[0]):]), scope)
+
+
+for _n in _TERMINALS:
+    HANDLERS.setdefault(_n, terminal)
+
+
+@handles("ansible")
+def ansible(a, cmd, scope):
+    """`ansible all -m shell -a 'CMD'`: CMD runs on every host the pattern selects."""
+    f, v, ops = split_opts(cmd.args, with_arg="maiuebfMtlkTBPKcCD", long_with_arg=(
+        "--module-name", "--args", "--inventory", "--user", "--extra-vars", "--become-user", "--forks",
+        "--limit", "--connection", "--timeout", "--tags", "--module-path", "--private-key"))
+    module = v.get("-m") or v.get("--module-name") or "command"
+    line = v.get("-a") or v.get("--args")
+    if line and module.rsplit(".", 1)[-1] in ("shell", "command", "raw", "script"):
+        host = ops[0] if ops else "all"
+        a.nested_shell(line, cmd, scope, remote=f"ansible:{host}")
+
+
+
+def _npx_call(a, cmd, scope):
+    """`npx -c 'CMD'`, `npm exec --call 'CMD'`: a shell line."""
+    args = cmd.args
+    for i, x in enumerate(args):
+        if x in ("-c", "--call") and i + 1 < len(args):
+            a.nested_shell(args[i + 1], cmd, scope)
+            return
+        if x.startswith("--call="):
+            a.nested_shell(x[7:], cmd, scope)
+            return
