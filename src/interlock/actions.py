@@ -191,7 +191,8 @@ class Decision:
         self.severity = severity
         self.findings = list(findings)
         self.reasons = list(reasons)
-        self.rules = sorted({f.rule for f in self.findings})
+        fs = self.findings
+        self.rules = [fs[0].rule] if len(fs) == 1 else sorted({f.rule for f in fs})
         self.error = error
         self.policy_hints = list(policy_hints)
         self.approval = None          # set by interlock.approvals.hook: the request this decision filed or used

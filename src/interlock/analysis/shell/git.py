@@ -7,6 +7,7 @@ import re
 from fnmatch import fnmatchcase
 
 from ...fsread import read_regular
+from ...memo import FileMemo
 from .. import paths as P
 from ..paths import UNKNOWN_MARK as U
 
@@ -141,26 +142,49 @@ def _run_hooks(a, cmd, scope, sub, rest, cwd, hooks_path):
     if U in cwd or a.remote:
         return
     no_verify = "--no-verify" in rest or (sub == "commit" and "-n" in rest)
-    gd = _git_dir(cwd)
+    ws = a.pctx.workspace
+    gd = ws + "/.git" if ws and cwd == ws and os.path.isdir(ws + "/.git") else _git_dir(cwd)
     if gd is None:
         return
-    if hooks_path is None:  # the repository's own setting
+    if hooks_path is None:  # the repository's own setting (read again only when the file changes)
         try:
-            conf = read_regular(gd + "/config", 65536).decode("utf-8", "replace")
+            hooks_path = _CONFIG_HOOKS.get(gd + "/config", os.stat(gd + "/config"), _config_hooks_path)
         except OSError:
-            conf = ""
-        m = re.search(r"(?im)^\s*hookspath\s*=\s*(.+?)\s*$", conf)
-        hooks_path = m.group(1).strip('"') if m else None
+            hooks_path = None
     base = gd + "/hooks" if not hooks_path else (
         hooks_path if hooks_path.startswith("/") else os.path.join(os.path.dirname(gd), hooks_path))
     if hooks_path and hooks_path.startswith("~"):
         base = a.pctx.home + hooks_path[1:]
+    try:  # the names in the hooks directory (most hold only *.sample), kept while the directory is unchanged
+        present = _HOOK_NAMES.get(base, os.stat(base), _hook_names)
+    except OSError:
+        return
     for name, skippable in _HOOKS[sub]:
-        if no_verify and skippable:
+        if (no_verify and skippable) or name not in present:
             continue
         path = os.path.join(base, name)
         if os.access(path, os.X_OK) and os.path.isfile(path):
             _p().run_script_path(a, cmd.derive([path]), scope, anywhere=True)
+
+
+def _config_hooks_path(path):
+    try:
+        conf = read_regular(path, 65536).decode("utf-8", "replace")
+    except OSError:
+        return None
+    m = re.search(r"(?im)^\s*hookspath\s*=\s*(.+?)\s*$", conf)
+    return m.group(1).strip('"') if m else None
+
+
+def _hook_names(path):
+    try:
+        return frozenset(n for n in os.listdir(path) if not n.endswith(".sample"))
+    except OSError:
+        return frozenset()
+
+
+_CONFIG_HOOKS = FileMemo(64)
+_HOOK_NAMES = FileMemo(64)
 
 
 def _p():

@@ -242,7 +242,7 @@ def check_read(a, cmd, raw, scope=None):
     if is_secret_path(path, a.pctx.home, a.secret_extra, a.secret_exempt):
         a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret")
         return True
-    real = _alias_of(a, path)
+    real = _alias_of(a, path, on_disk=cmd.name in REVEALERS or cmd.name in _SENDERS)
     if real is not None and is_secret_path(real, a.pctx.home, a.secret_extra, a.secret_exempt):
         a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret",
                note=f"it is {P.display(real, a.pctx)}")
@@ -252,12 +252,20 @@ def check_read(a, cmd, raw, scope=None):
     return False
 
 
-def _alias_of(a, path):
+# programs that copy or send a file's content somewhere (with REVEALERS: a link to a secret is the secret)
+_SENDERS = frozenset({"cp", "install", "scp", "rsync", "tar", "zip", "7z", "gzip", "xz", "bzip2", "zstd", "curl", "wget",
+                      "http", "nc", "ncat", "socat", "aws", "gsutil", "gcloud", "gh", "docker", "kubectl", "python",
+                      "python3", "node", "ruby", "perl", "source", ".", "dd", "openssl", "gpg", "age"})
+
+
+def _alias_of(a, path, on_disk=True):
     """What ``path`` really is: a file this same command line moved or linked there (``mv .env x``,
-    ``ln -s .env x``), or where a symbolic link on disk points.  None when it is itself."""
+    ``ln -s .env x``), or (``on_disk``) where a symbolic link on disk points.  None when it is itself."""
     aliases = getattr(a, "aliases", None)
     if aliases and path in aliases:
         return aliases[path]
+    if not on_disk:
+        return None
     import os
 
     try:
