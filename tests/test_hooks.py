@@ -82,11 +82,25 @@ def test_allow_is_silent_by_default_and_explicit_when_configured(workspace, env,
     ("WebFetch", {"url": "https://docs.python.org/3/", "prompt": "x"}, "allow"),
     ("mcp__db__drop_table", {"table": "users"}, "ask"),
     ("mcp__github__create_issue", {"title": "x"}, "allow"),
+    # a filesystem MCP server's paths are judged like the agent's own file tools
+    ("mcp__filesystem__read_file", {"path": "{home}/.ssh/id_ed25519"}, "deny"),
+    ("mcp__filesystem__read_multiple_files", {"paths": ["{ws}/README.md", "{ws}/.env"]}, "deny"),
+    ("mcp__filesystem__read_text_file", {"path": "{ws}/src/app.py"}, "allow"),
+    ("mcp__filesystem__write_file", {"path": "{ws}/.claude/settings.json", "content": "{}"}, "deny"),
+    ("mcp__filesystem__write_file", {"path": "{ws}/src/new.py", "content": "x = 1"}, "allow"),
+    ("mcp__filesystem__delete_file", {"path": "{home}"}, "deny"),
+    ("mcp__filesystem__delete_file", {"path": "{ws}/dist/bundle.js"}, "allow"),
+    ("mcp__filesystem__move_file", {"source": "{ws}/.env", "destination": "{ws}/notes.txt"}, "deny"),
+    ("mcp__filesystem__list_directory", {"path": "{home}/.ssh"}, "allow"),
     ("TodoWrite", {"todos": []}, "allow"),
 ])
 def test_claude_code_other_tools(tool, tool_input, expected, workspace, home, env):
-    ti = {k: (v.replace("{home}", home).replace("{ws}", workspace) if isinstance(v, str) else v)
-          for k, v in tool_input.items()}
+    def fill(v):
+        if isinstance(v, list):
+            return [fill(x) for x in v]
+        return v.replace("{home}", home).replace("{ws}", workspace) if isinstance(v, str) else v
+
+    ti = {k: fill(v) for k, v in tool_input.items()}
     code, out, err = run_hook("claude-code", cc_payload(tool, ti, workspace), env)
     assert code == 0, err
     assert cc_decision(out) == expected, out

@@ -150,8 +150,57 @@ def analyze(action, ctx):
                 from ..actions import Action, SHELL
 
                 out.extend(_analyze(Action(SHELL, {"command": v}, cwd=ctx.cwd), ctx))
+        found, judged_paths = _path_findings(action, ctx, tool, args)
+        if judged_paths and _DELETE_VERB.search(tool):
+            # the paths it deletes were judged (a build output is not a home directory): that
+            # judgement replaces the guess from the tool's name
+            out = [f for f in out if f.rule != "mcp.destructive-tool"]
+            judged = True
+        if found:
+            judged = True
+            out.extend(found)
     out.extend(_hinted(action, server, tool, judged, out))
     return out
+
+
+# What a filesystem-like tool does to the paths in its arguments, by the verbs of its name.
+_READ_VERB = re.compile(r"(?i)(^|[_\-.])(read|get|view|cat|open|load|head|tail|show|download|export|dump|"
+                        r"print|fetch|search|grep|find|copy|cp)([_\-.s]|$)")
+_WRITE_VERB = re.compile(r"(?i)(^|[_\-.])(write|create|save|put|edit|update|append|patch|replace|upload|"
+                         r"set|insert|modify|move|rename|mv)([_\-.s]|$)")
+_DELETE_VERB = re.compile(r"(?i)(^|[_\-.])(delete|remove|rm|unlink|trash|erase|wipe|purge)([_\-.s]|$)")
+_PATH_KEYS = ("path", "paths", "file", "files", "file_path", "filePath", "filename", "fileName", "filepath",
+              "source", "src", "destination", "dest", "target", "directory", "dir", "folder", "uri")
+
+
+def _path_findings(action, ctx, tool, args):
+    """`filesystem/read_file {"path": "~/.aws/credentials"}` reads a secret, `delete_file` of `~/.ssh`
+    deletes the home's keys: judged as Interlock's own Read/Write/delete analysis judges them."""
+    if not (_READ_VERB.search(tool) or _WRITE_VERB.search(tool) or _DELETE_VERB.search(tool)):
+        return [], False
+    from ..actions import FILE_READ, FILE_WRITE, Action
+    from . import files
+
+    paths = []
+    for k in _PATH_KEYS:
+        v = args.get(k)
+        for p in (v if isinstance(v, list) else [v]):
+            if isinstance(p, str) and p.strip() and len(p) < 4096:
+                p = p[7:] if p.startswith("file://") else p
+                if "://" not in p:
+                    paths.append((k, p))
+    out = []
+    for k, p in paths[:16]:
+        if _DELETE_VERB.search(tool):
+            act = Action(FILE_WRITE, {"path": p, "op": "delete"}, cwd=ctx.cwd, tool=tool)
+        elif _WRITE_VERB.search(tool) and not (k in ("source", "src") and _READ_VERB.search(tool)):
+            act = Action(FILE_WRITE, {"path": p}, cwd=ctx.cwd, tool=tool)
+            if k in ("source", "src"):  # move_file: the source is read (and goes away)
+                act = Action(FILE_READ, {"path": p}, cwd=ctx.cwd, tool=tool)
+        else:
+            act = Action(FILE_READ, {"path": p}, cwd=ctx.cwd, tool=tool)
+        out.extend(files.analyze(act, ctx))
+    return out, bool(paths)
 
 
 def _hinted(action, server, tool, judged, found):
