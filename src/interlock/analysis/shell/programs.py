@@ -2631,12 +2631,16 @@ def _runner(a, cmd, scope):
         _unwrap(a, cmd, scope, inner)
 
 
-for _n in _RUNNERS:
-    if _n not in HANDLERS:
-        HANDLERS[_n] = _runner
-    else:  # a program with a handler of its own also runs commands (`op run`, `doppler run`)
-        HANDLERS[_n] = (lambda own: lambda a, cmd, scope: (_runner(a, cmd, scope), own(a, cmd, scope)))(HANDLERS[_n])
+def _runner_and(own):
+    """A program with a handler of its own that also runs commands (`bundle exec`: databases.py)."""
+    def handler(a, cmd, scope):
+        _runner(a, cmd, scope)
+        own(a, cmd, scope)
+    return handler
 
+
+for _n in _RUNNERS:
+    HANDLERS[_n] = _runner_and(HANDLERS[_n]) if _n in HANDLERS else _runner
 
 
 def _local_setup_py(a, cmd, scope, args):
