@@ -2430,15 +2430,7 @@ def make(a, cmd, scope):
             a.emit("shell.opaque-stdin", cmd, effect="run", note="the makefile is read from standard input")
             return
     else:
-        text, name = None, None
-        for cand in ([mf] if mf else _MAKEFILES):
-            if U in cand:
-                return
-            path = P.resolve(cand, P.PathContext(base, ctx.home, ctx.workspace)) if not cand.startswith("/") else cand
-            text = a.written_text.get(path) or a.read_file(path)
-            if text is not None:
-                name = P.display(path, a.pctx)
-                break
+        text, name = _task_file(a, [mf] if mf else _MAKEFILES, P.PathContext(base, ctx.home, ctx.workspace))
         if text is None:
             return
     overrides = dict(x.split("=", 1) for x in ops if "=" in x and not x.startswith("="))
@@ -2449,6 +2441,19 @@ def make(a, cmd, scope):
     seen = set()
     for g in goals[:8]:
         _make_goal(a, cmd, scope, rules, variables, g, name, seen, 0)
+
+
+def _task_file(a, candidates, ctx):
+    """(text, name shown in reasons) of the first of ``candidates`` that exists (a Makefile, a justfile,
+    or one written earlier in this command line), else (None, None)."""
+    for cand in candidates:
+        if U in cand:
+            return None, None
+        path = P.resolve(cand, ctx)
+        text = a.written_text.get(path) or a.read_file(path)
+        if text is not None:
+            return text, P.display(path, a.pctx)
+    return None, None
 
 
 def _parse_makefile(text):
@@ -2666,15 +2671,7 @@ def just(a, cmd, scope):
     if {"--dry-run", "-n", "--list", "-l", "--summary", "--show", "-s", "--evaluate", "--help", "-h"} & f:
         return
     jf = v.get("-f") or v.get("--justfile")
-    text = name = None
-    for cand in ([jf] if jf else _JUSTFILES):
-        if U in cand:
-            return
-        path = P.resolve(cand, a._scope_ctx(scope))
-        text = a.written_text.get(path) or a.read_file(path)
-        if text is not None:
-            name = P.display(path, a.pctx)
-            break
+    text, name = _task_file(a, [jf] if jf else _JUSTFILES, a._scope_ctx(scope))
     if text is None:
         return
     recipes, first = _parse_justfile(text)
