@@ -44,6 +44,7 @@ _CATALOGUE = [
         "rm -rf {~,/tmp/x}", "declare -n r=HOME; rm -rf \"$r\"", "uv run rm -rf ~", "poetry run rm -rf ~",
         "conda run -n base rm -rf ~", "nix-shell --run 'rm -rf ~'", "echo '* * * * * rm -rf ~' | crontab -",
         "xterm -e 'rm -rf ~'", "npx -c 'rm -rf ~'", "git submodule foreach 'rm -rf ~'",
+        "echo 'rm -rf ~' >> ~/.bashrc", "git config --global core.pager 'rm -rf ~'",
         "cmd=\"rm -rf $HOME\"; $cmd", "IFS=,; c=\"rm,-rf,$HOME\"; $c", "trap 'rm -rf ~' EXIT",
         "at now <<< 'rm -rf ~'", "git config alias.x '!rm -rf ~' && git x", "awk 'BEGIN{system(\"rm -rf ~\")}'",
         "lua -e 'os.execute(\"rm -rf ~\")'", "printf '\\x72\\x6d\\x20\\x2d\\x72\\x66\\x20\\x7e' | sh",

@@ -486,6 +486,8 @@ class ShellAnalyzer:
                 for op, target in reds:
                     if op in (">", ">|", "&>") and U not in target:
                         self.written_text[resolve(target, self.pctx)] = out[1]
+                    if op in (">", ">|", "&>", ">>", "&>>"):
+                        programs.planted(self, cmd, target, out[1])  # echo 'cmd' >> ~/.bashrc
         for op, target in reds:
             if op == "<":
                 programs.check_read(self, cmd, target)

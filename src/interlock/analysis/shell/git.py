@@ -85,8 +85,14 @@ def git(a, cmd, scope):
     sub, rest = args[i], args[i + 1:]
     if sub == "config" and rest:
         ops = [x for x in rest if not x.startswith("-")]
+        if ops[:1] == ["set"]:  # git config set KEY VALUE (git 2.46+)
+            ops = ops[1:]
         if len(ops) >= 2 and ops[0].startswith("alias."):
             aliases[ops[0][6:]] = ops[1]
+            if ops[1].startswith("!"):  # a shell alias: what `git NAME` will run
+                _p().command_value(a, cmd, scope, ops[0], ops[1])
+        elif len(ops) >= 2 and ops[0].lower() in _p().GIT_COMMAND_KEYS:
+            _p().command_value(a, cmd, scope, ops[0], ops[1])  # git config core.pager 'cmd': runs on every log
         return
     if sub in aliases and sub not in _SUB:
         body = aliases.pop(sub)  # expand once (an alias naming itself must not loop)

@@ -1278,11 +1278,14 @@ def truncate(a, cmd, scope):
 @handles("tee")
 def tee(a, cmd, scope):
     f, v, ops = split_opts(cmd.args)
+    text = cmd.stdin[1] if cmd.stdin and cmd.stdin[0] == "text" else None
     for op in ops:
         if "-a" in f or "--append" in f:
             check_append(a, cmd, op, scope)
         else:
             check_overwrite(a, cmd, op, scope=scope)
+        if text:
+            planted(a, cmd, op, text)
 
 
 @handles("cp", "install")
@@ -2068,6 +2071,8 @@ def alias(a, cmd, scope):
         name, eq, body = arg.partition("=")
         if eq and name and U not in name and not name.startswith("-"):
             scope.funcs[name] = (body, None)
+            if getattr(a, "planting", False) and body and U not in body:
+                a.nested_shell(body, cmd, scope)  # in a start-up file: it runs whenever the user types NAME
 
 
 @handles("coproc")
@@ -2778,3 +2783,48 @@ def _npx_call(a, cmd, scope):
         if x.startswith("--call="):
             a.nested_shell(x[7:], cmd, scope)
             return
+
+
+
+# --- commands planted to run later ------------------------------------------------------------------
+
+_RC_FILES = frozenset({".bashrc", ".bash_profile", ".profile", ".zshrc", ".zprofile", ".zshenv", ".zlogin",
+                       ".zlogout", ".bash_login", ".bash_logout", ".kshrc", ".mkshrc", ".envrc", "bash.bashrc",
+                       "profile", "zshrc", "zprofile", "zshenv"})
+
+
+def planted(a, cmd, raw, text):
+    """Text written into a file that something runs later: a shell start-up file (`>> ~/.bashrc`),
+    a git hook, direnv's .envrc, a cron table.  What it will run is judged now, with the file named."""
+    if not text or U in raw or a.remote or getattr(a, "planting", False):
+        return
+    a.planting = True
+    try:
+        _planted(a, cmd, raw, text)
+    finally:
+        a.planting = False
+
+
+def _planted(a, cmd, raw, text):
+    path = P.resolve(raw, a.pctx)
+    base = path.rsplit("/", 1)[-1]
+    shown = P.display(path, a.pctx)
+    if "/.git/hooks/" in path and not base.endswith(".sample"):
+        a.nested_shell(text, cmd, a_scope(a), origin=(shown, 0))
+    elif base in _RC_FILES or path.startswith(("/etc/profile.d/", "/etc/zsh/")) or \
+            ("/.config/fish/" in path and base.endswith(".fish")):
+        a.nested_shell(text, cmd, a_scope(a), origin=(shown, 0))
+    elif path.startswith(("/var/spool/cron/", "/etc/cron.d/")) or path == "/etc/crontab":
+        system = not path.startswith("/var/spool/cron/")  # /etc/crontab and cron.d lines name a user
+        for no, line in enumerate(text.split("\n")):
+            job = _cron_command(line)
+            if job and system:
+                job = job.split(None, 1)[1] if " " in job else None
+            if job:
+                a.nested_shell(job, cmd, a_scope(a), origin=(shown, no))
+
+
+def a_scope(a):
+    from .analyzer import Scope
+
+    return Scope(a._base_vars(), {}, a.pctx.cwd)
