@@ -38,3 +38,12 @@ def read_regular(path: str, limit: int) -> bytes:
         return b"".join(parts)
     finally:
         os.close(fd)
+
+
+def is_special(path: str) -> bool:
+    """The path exists and is neither a regular file nor a directory (a FIFO, socket or device)."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))

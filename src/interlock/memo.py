@@ -31,6 +31,14 @@ def remember(memo: dict, key, value, limit: int):
     return value
 
 
+def recall(memo: dict, key, compute, limit: int):
+    """``memo[key]``, computing and remembering it (``compute()``) the first time."""
+    got = memo.get(key)
+    if got is None:
+        got = remember(memo, key, compute(), limit)
+    return got
+
+
 #: A file modified this recently may be modified again within the file system's timestamp
 #: granularity without its stat changing (git's "racy" entries): what is read from it is not kept.
 SETTLE_NS = 2_000_000_000

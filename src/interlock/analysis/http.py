@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from .paths import UNKNOWN_MARK as U
 from ..lazyre import LazyRe as _LazyRe
-from ..memo import remember, table
+from ..memo import recall, table
 
 
 _CATALOGUE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "http_catalogue.toml")
@@ -394,11 +394,9 @@ def mutation_fields(query, variables=None):
     if U in query:
         # part of the document is only known at run time: read names where we can
         return [(n, _resolve_vars(a, variables)) for n, a in _regex_fields(query.replace(U, " "))]
-    fields = _GQL_MEMO.get(query) if len(query) <= 65536 else None
-    if fields is None:
-        fields = _mutation_fields(query)  # a document that does not parse raises (and is not kept)
-        if len(query) <= 65536:
-            remember(_GQL_MEMO, query, fields, 256)
+    # a document that does not parse raises (and is not kept); a huge one is not kept either
+    fields = recall(_GQL_MEMO, query, lambda: _mutation_fields(query), 256) if len(query) <= 65536 \
+        else _mutation_fields(query)
     return [(n, _resolve_vars(a, variables)) for n, a in fields]
 
 
@@ -555,10 +553,7 @@ def judge(req):
 
 def _entries_for(host: str) -> tuple:
     """The REST catalogue's entries whose host pattern matches ``host``, in catalogue order."""
-    got = _HOST_MEMO.get(host)
-    if got is None:
-        got = remember(_HOST_MEMO, host, tuple(e for e in catalogue()[0] if e.host.search(host)), 1024)
-    return got
+    return recall(_HOST_MEMO, host, lambda: tuple(e for e in catalogue()[0] if e.host.search(host)), 1024)
 
 
 _HOST_MEMO = table()

@@ -18,7 +18,7 @@ there yields ``[]``.  Only ``re`` is imported at module level.
 
 import re
 
-from ..memo import remember, table
+from ..memo import recall, table
 
 __all__ = ("Effect", "effects", "LANGUAGES")
 
@@ -99,11 +99,7 @@ def effects(language, code):
         return []
     if len(code) > 65536:  # a big script: not kept (the memo stays small)
         return _effects(lang, code)
-    key = (lang, code)
-    got = _MEMO.get(key)
-    if got is None:
-        got = remember(_MEMO, key, tuple(_effects(lang, code)), 256)
-    return list(got)
+    return list(recall(_MEMO, (lang, code), lambda: tuple(_effects(lang, code)), 256))
 
 
 _MEMO = table()

@@ -532,7 +532,8 @@ _PATTERNS["_LOGIN_P_RX"] = (r"""\b(?:docker|podman|buildah|skopeo|nerdctl|oras|c
                             r"""[^\n|;&]*?\s-p[ \t]+(["']?)([^\s"'\-$][^\s"']{3,})\1(?=\s|$)""", re.ASCII)
 
 
-def _mysql(text, db, out, spans, rx="_MYSQL_RX", rule="mysql-password-flag"):
+def _password_flag(text, db, out, spans, rx="_MYSQL_RX", rule="mysql-password-flag"):
+    """`mysql -pPASS`, `docker login -p PASS`: a password given as a client's -p option."""
     for m in (m for a, b in spans for m in _rx(rx).finditer(text, a, b)):
         v = m.group(2)
         if _placeholder(v, db.h) or v.isalpha():
@@ -699,9 +700,9 @@ def _find_secrets(text: str) -> list:
         ps = _positions(low, "://", _MAX_POSITIONS) if windowed else None
         _urls(text, db, cands, _spans(text, ps) if ps else whole)
     if "-p" in text and ("mysql" in low or "mariadb" in low):
-        _mysql(text, db, cands, whole)
+        _password_flag(text, db, cands, whole)
     if "-p" in text and "login" in low:
-        _mysql(text, db, cands, whole, "_LOGIN_P_RX", "registry-login-password-flag")
+        _password_flag(text, db, cands, whole, "_LOGIN_P_RX", "registry-login-password-flag")
     if not cands:
         return []
     stop = db.stopwords

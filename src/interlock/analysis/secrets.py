@@ -64,7 +64,7 @@ def is_secret_path(path: str, home: str, extra=(), exempt=()) -> bool:
         key = (path, home, tuple(extra), tuple(exempt))
     except TypeError:
         return _is_secret_path(path, home, extra, exempt)
-    hit = _SECRET_MEMO.get(key)
+    hit = _SECRET_MEMO.get(key)  # inline rather than memo.recall: this runs for most path arguments
     if hit is None:
         hit = remember(_SECRET_MEMO, key, _is_secret_path(path, home, extra, exempt), 4096)
     return hit

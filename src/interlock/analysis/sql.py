@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 
 from ..lazyre import LazyRe as _LazyRe
-from ..memo import remember, table
+from ..memo import recall, table
 
 
 U = "\x00"                   # interlock.analysis.paths.UNKNOWN_MARK (kept literal: no imports on the hook path)
@@ -540,10 +540,7 @@ def classify(sql: str, dialect: str | None = None) -> list[Stmt]:
     seen again (``psql -c`` rerun, an ORM's repeated query) is answered from a memo, as copies."""
     if len(sql) > 16384:
         return _classify_all(sql, dialect)
-    key = (sql, dialect)
-    got = _MEMO.get(key)
-    if got is None:
-        got = remember(_MEMO, key, tuple(_classify_all(sql, dialect)), 256)
+    got = recall(_MEMO, (sql, dialect), lambda: tuple(_classify_all(sql, dialect)), 256)
     return [st.copy() for st in got]
 
 

@@ -84,10 +84,8 @@ _NEEDS_QUOTES = frozenset(" \t\n'\"$`;&|<>()")
 
 
 def _show(word: str) -> str:
-    w = word.replace(U, "$?")
-    if not w or not _NEEDS_QUOTES.isdisjoint(w):
-        return "'" + w.replace("'", "'\\''") + "'"
-    return w
+    """A word as a person reads it: unknown parts as ``$?``, quoted when the shell would need it."""
+    return _quote(word.replace(U, "$?"))
 
 
 def _node_text(node) -> str:
@@ -135,6 +133,8 @@ class ShellAnalyzer:
         self.origin_stack: list[tuple[str, int]] = []  # (file display name, line offset)
         self.remote: str | None = None
         self._seen = set()
+        self.aliases = None         # path -> the file it really is (mv .env x; ln -s .env x), from this line
+        self.planting = False       # analysing text written into a file that runs later (programs.planted)
 
     def approval_paths(self):
         """Interlock's approval files and directories for this home and environment (once)."""
@@ -179,8 +179,12 @@ class ShellAnalyzer:
                                      environment=environment))
 
     # --- entry points --------------------------------------------------------------
+    def new_scope(self, cwd: str | None = None) -> "Scope":
+        """A fresh scope at the start of a command line (or of a file that runs on its own)."""
+        return Scope(self._base_vars(), {}, cwd or self.pctx.cwd)
+
     def analyze(self, source: str, cwd: str | None = None):
-        scope = Scope(self._base_vars(), {}, cwd or self.pctx.cwd)
+        scope = self.new_scope(cwd)
         try:
             self.run_source(source, scope)
         except (TooComplex, RecursionError) as e:

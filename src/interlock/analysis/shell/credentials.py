@@ -285,9 +285,9 @@ _VAR_SERVICES = {
     "DOPPLER": ("doppler.com",), "NEON": ("neon.tech",), "PLANETSCALE": ("psdb.cloud", "planetscale.com"),
     "TERRAFORM": ("terraform.io", "hashicorp.cloud"), "SNYK": ("snyk.io",), "CODECOV": ("codecov.io",),
 }
-_PRIVATE_HOST = _LazyRe(r"^(localhost|127(\.\d+){3}|0\.0\.0\.0|::1|\[::1\]|10(\.\d+){3}|192\.168(\.\d+){2}|"
-                        r"172\.(1[6-9]|2\d|3[01])(\.\d+){2}|host\.docker\.internal|"
-                        r"[a-z0-9.-]+\.(localhost|local|internal|lan|test|home\.arpa))$")
+# beyond the HTTP analysis' local hosts (localhost, 127.x, *.local, ...): private networks and names
+_PRIVATE_HOST = _LazyRe(r"^(10(\.\d+){3}|192\.168(\.\d+){2}|172\.(1[6-9]|2\d|3[01])(\.\d+){2}|"
+                        r"[a-z0-9.-]+\.(internal|lan|home\.arpa))$")
 
 
 def _var_service(name):
@@ -295,6 +295,12 @@ def _var_service(name):
         if seg in _VAR_SERVICES:
             return seg
     return None
+
+
+def _is_local(host):
+    from ..http import _is_local as local
+
+    return local(host)
 
 
 def sent_to_wrong_host(a, cmd, hosts):
@@ -311,7 +317,7 @@ def sent_to_wrong_host(a, cmd, hosts):
         if svc is None:
             continue
         for host in hosts:
-            if not host or U in host or _PRIVATE_HOST.match(host):
+            if not host or U in host or _is_local(host) or _PRIVATE_HOST.match(host):
                 continue
             labels = host.split(".")
             if svc.lower() in labels or any(host == d or host.endswith("." + d) for d in _VAR_SERVICES[svc]):

@@ -27,28 +27,14 @@ def _is_protected(a, branch):
 
 def current_branch(start):
     """The checked-out branch of the repository containing ``start`` (reads .git/HEAD)."""
-    d = start
-    for _ in range(40):
-        g = d + "/.git"
-        try:
-            if os.path.isdir(g):
-                head = g + "/HEAD"
-            elif os.path.isfile(g):
-                line = read_regular(g, 4096).decode("utf-8", "replace").strip()
-                gd = line.split(":", 1)[1].strip() if line.startswith("gitdir:") else ""
-                head = os.path.join(d, gd, "HEAD")
-            else:
-                head = None
-            if head:
-                ref = read_regular(head, 4096).decode("utf-8", "replace").strip()
-                return ref[16:] if ref.startswith("ref: refs/heads/") else None
-        except OSError:
-            return None
-        parent = os.path.dirname(d)
-        if parent == d:
-            return None
-        d = parent
-    return None
+    gd = _git_dir(start)
+    if gd is None:
+        return None
+    try:
+        ref = read_regular(gd + "/HEAD", 4096).decode("utf-8", "replace").strip()
+    except OSError:
+        return None
+    return ref[16:] if ref.startswith("ref: refs/heads/") else None
 
 
 def git(a, cmd, scope):
@@ -71,8 +57,7 @@ def git(a, cmd, scope):
                 k, _, v = args[i + 1].partition("=")
                 if k.lower() == "core.hookspath":
                     hooks_path = v
-                if k.lower() in _p().GIT_COMMAND_KEYS or k.lower().startswith(("filter.", "diff.")) and \
-                        k.lower().endswith((".clean", ".smudge", ".process", ".command", ".textconv")):
+                if _p().git_command_key(k):
                     _p().command_value(a, cmd, scope, k, v)
             i += 2
             continue
@@ -91,7 +76,7 @@ def git(a, cmd, scope):
             aliases[ops[0][6:]] = ops[1]
             if ops[1].startswith("!"):  # a shell alias: what `git NAME` will run
                 _p().command_value(a, cmd, scope, ops[0], ops[1])
-        elif len(ops) >= 2 and ops[0].lower() in _p().GIT_COMMAND_KEYS:
+        elif len(ops) >= 2 and _p().git_command_key(ops[0]):
             _p().command_value(a, cmd, scope, ops[0], ops[1])  # git config core.pager 'cmd': runs on every log
         return
     if sub in aliases and sub not in _SUB:
@@ -157,10 +142,12 @@ def _run_hooks(a, cmd, scope, sub, rest, cwd, hooks_path):
             hooks_path = _CONFIG_HOOKS.get(gd + "/config", os.stat(gd + "/config"), _config_hooks_path)
         except OSError:
             hooks_path = None
-    base = gd + "/hooks" if not hooks_path else (
-        hooks_path if hooks_path.startswith("/") else os.path.join(os.path.dirname(gd), hooks_path))
-    if hooks_path and hooks_path.startswith("~"):
+    if not hooks_path:
+        base = gd + "/hooks"
+    elif hooks_path.startswith("~"):
         base = a.pctx.home + hooks_path[1:]
+    else:  # relative to the work tree
+        base = os.path.join(os.path.dirname(gd), hooks_path)
     try:  # the names in the hooks directory (most hold only *.sample), kept while the directory is unchanged
         present = _HOOK_NAMES.get(base, os.stat(base), _hook_names)
     except OSError:

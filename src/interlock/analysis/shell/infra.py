@@ -715,8 +715,7 @@ def aws(a, cmd, scope):
     if svc == "s3":
         if op in ("cp", "mv", "sync"):  # what goes up: a local source that is a secret file
             for src in _ops(rest)[:-1]:
-                if not src.startswith("s3://"):
-                    check_sent(a, cmd, src, scope)
+                check_sent(a, cmd, src, scope)  # an s3:// source is not local: check_sent skips URLs
         _aws_s3(a, cmd, op, o, rest, env)
         return
     ident = _aws_ident(rest)
@@ -829,8 +828,7 @@ def gcloud(a, cmd, scope):
         return
     if ops[:2] in (["storage", "cp"], ["storage", "mv"], ["storage", "rsync"]):
         for src in ops[2:-1]:
-            if not src.startswith("gs://"):
-                check_sent(a, cmd, src, scope)
+            check_sent(a, cmd, src, scope)
     if ops[:2] == ["storage", "rsync"] and "--delete-unmatched-destination-objects" in f:
         _emit(a, cmd, "infra.gcp-delete", target=_show(ops[-1]), effect="sync-delete", env=env)
         return
@@ -856,8 +854,7 @@ def gsutil(a, cmd, scope):
     f, v, ops = split_opts(args, with_arg="p")
     if sub in ("cp", "mv", "rsync"):
         for src in ops[:-1]:
-            if not src.startswith("gs://"):
-                check_sent(a, cmd, src, scope)
+            check_sent(a, cmd, src, scope)
     urls = " ".join(_show(x) for x in ops) or None
     if sub == "rb":
         a.emit("infra.gcp-delete-data", cmd, target=urls, effect="delete-bucket")

@@ -261,9 +261,8 @@ _SENDERS = frozenset({"cp", "install", "scp", "rsync", "tar", "zip", "7z", "gzip
 def _alias_of(a, path, on_disk=True):
     """What ``path`` really is: a file this same command line moved or linked there (``mv .env x``,
     ``ln -s .env x``), or (``on_disk``) where a symbolic link on disk points.  None when it is itself."""
-    aliases = getattr(a, "aliases", None)
-    if aliases and path in aliases:
-        return aliases[path]
+    if a.aliases and path in a.aliases:
+        return a.aliases[path]
     if not on_disk:
         return None
     import os
@@ -280,12 +279,14 @@ def _record_alias(a, cmd, scope, src, dest):
     """``mv SRC DEST`` / ``ln -s SRC DEST`` / ``cp SRC DEST`` in this command line: DEST now holds SRC."""
     if U in src or U in dest:
         return
+    import os
+
     ctx = a._scope_ctx(scope)
     s, d = P.resolve(src, ctx), P.resolve(dest, ctx)
-    if not hasattr(a, "aliases"):
-        a.aliases = {}
-    if a.pctx.exists(d) and __import__("os").path.isdir(d) or dest.endswith("/"):
+    if dest.endswith("/") or os.path.isdir(d):  # into a directory: under the source's own name
         d = d.rstrip("/") + "/" + s.rsplit("/", 1)[-1]
+    if a.aliases is None:
+        a.aliases = {}
     a.aliases[d] = a.aliases.get(s, s)
 
 
@@ -366,7 +367,7 @@ def check_args_for_secrets(a, cmd, scope, args=None):
         if arg.startswith("@"):
             arg = arg[1:]
         if "/" not in arg and "." not in arg and not arg.startswith("~") and not _bare_file(a, arg, scope) \
-                and not getattr(a, "aliases", None):
+                and not a.aliases:
             continue
         if check_read(a, cmd, arg, scope):
             return True
@@ -950,20 +951,17 @@ def _unreadable_script(a, cmd, scope, script):
         ws = a.pctx.workspace or a.pctx.cwd
         if not path.startswith(ws.rstrip("/") + "/"):
             a.emit("shell.opaque-stdin", cmd, effect="run", note=f"{script} is not on disk to be checked")
-    elif _special_file(path):  # a FIFO or socket: another process writes what runs (never opened here)
+    else:
+        _pipe_script(a, cmd, script, path)
+
+
+def _pipe_script(a, cmd, raw, path):
+    """A script that is a FIFO or socket: another process writes what runs (it is never opened here)."""
+    from ...fsread import is_special
+
+    if is_special(path):
         a.emit("shell.opaque-stdin", cmd, effect="run",
-               note=f"{script} is not a regular file: what it holds is known only when it runs")
-
-
-def _special_file(path) -> bool:
-    import os
-    import stat
-
-    try:
-        mode = os.stat(path).st_mode
-    except (OSError, ValueError):
-        return False
-    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+               note=f"{raw} is not a regular file: what it holds is known only when it runs")
 
 
 @handles("eval")
@@ -987,10 +985,8 @@ def source(a, cmd, scope):
         return
     if check_read(a, cmd, f, scope):
         return
-    if not a.script_file(f, cmd, scope, language="shell", args=cmd.args[1:]) and \
-            _special_file(P.resolve(f, a._scope_ctx(scope))):
-        a.emit("shell.opaque-stdin", cmd, effect="run",
-               note=f"{f} is not a regular file: what it holds is known only when it runs")
+    if not a.script_file(f, cmd, scope, language="shell", args=cmd.args[1:]):
+        _pipe_script(a, cmd, f, P.resolve(f, a._scope_ctx(scope)))
 
 
 _SHEBANG_LANG = (("python", "python"), ("node", "node"), ("deno", "deno"), ("bun", "node"), ("perl", "perl"),
@@ -2071,7 +2067,7 @@ def alias(a, cmd, scope):
         name, eq, body = arg.partition("=")
         if eq and name and U not in name and not name.startswith("-"):
             scope.funcs[name] = (body, None)
-            if getattr(a, "planting", False) and body and U not in body:
+            if a.planting and body and U not in body:
                 a.nested_shell(body, cmd, scope)  # in a start-up file: it runs whenever the user types NAME
 
 
@@ -2202,14 +2198,10 @@ def tmux(a, cmd, scope):
 def gdb(a, cmd, scope):
     """`gdb -batch -ex run --args PROG ARGS` runs PROG."""
     args = cmd.args
-    if "--args" in args:
-        inner = args[args.index("--args") + 1:]
-        if inner:
-            a.dispatch(cmd.derive(list(inner)), scope)
-    elif "--" in args and cmd.name == "lldb":
-        inner = args[args.index("--") + 1:]
-        if inner:
-            a.dispatch(cmd.derive(list(inner)), scope)
+    marker = "--args" if "--args" in args else ("--" if cmd.name == "lldb" and "--" in args else None)
+    inner = args[args.index(marker) + 1:] if marker else []
+    if inner:
+        a.dispatch(cmd.derive(list(inner)), scope)
 
 
 # Environment variables whose value a program runs with `sh -c` (git, ssh, pagers, editors, bash).
@@ -2221,7 +2213,14 @@ COMMAND_VARS = frozenset({"GIT_SSH_COMMAND", "GIT_PAGER", "PAGER", "GIT_EDITOR",
 GIT_COMMAND_KEYS = frozenset({"core.pager", "core.editor", "core.sshcommand", "core.fsmonitor", "core.askpass",
                               "diff.external", "sequence.editor", "pager.log", "pager.diff", "pager.show",
                               "pager.branch", "credential.helper", "gpg.program", "gpg.ssh.program",
-                              "core.hookspath", "uploadpack.packobjectshook", "filter.x.clean", "web.browser"})
+                              "uploadpack.packobjectshook", "web.browser"})
+
+
+def git_command_key(key: str) -> bool:
+    """A git setting whose value git runs as a command (and filter.NAME.clean, diff.NAME.textconv, …)."""
+    k = key.lower()
+    return k in GIT_COMMAND_KEYS or (k.startswith(("filter.", "diff.")) and
+                                     k.endswith((".clean", ".smudge", ".process", ".command", ".textconv")))
 
 
 def command_value(a, cmd, scope, name, value):
@@ -2444,8 +2443,13 @@ def make(a, cmd, scope):
     variables.update(overrides)
     goals = goals or ([first] if first else [])
     seen = set()
+
+    def line(goal, prereqs, text):
+        text = text.strip().lstrip("@-+").strip()
+        return _make_expand(text, variables, goal, prereqs) if text else ""
+
     for g in goals[:8]:
-        _make_goal(a, cmd, scope, rules, variables, g, name, seen, 0)
+        _run_recipes(a, cmd, scope, rules, g, name, line, seen)
 
 
 def _task_file(a, candidates, ctx):
@@ -2523,17 +2527,22 @@ _MAKE_DEFAULTS = {"CC": "cc", "CXX": "g++", "CPP": "cc -E", "AR": "ar", "AS": "a
                   "SHELL": "/bin/sh", "CURDIR": "."}
 
 
-def _make_goal(a, cmd, scope, rules, variables, goal, name, seen, depth):
-    if goal in seen or depth > _MAKE_DEPTH or goal not in rules:
+def _run_recipes(a, cmd, scope, rules, goal, name, line, seen, depth=0):
+    """Make's and just's shared walk: a target's prerequisites first, then its recipe lines, each
+    turned into a shell line by ``line(goal, prerequisites, text)`` ("": nothing to run; None for the
+    first line: the recipe is not shell at all)."""
+    if goal in seen or goal not in rules or depth > _MAKE_DEPTH:
         return
     seen.add(goal)
     prereqs, recipe = rules[goal]
     for p in prereqs[:16]:
-        _make_goal(a, cmd, scope, rules, variables, p, name, seen, depth + 1)
-    for no, line in recipe[:200]:
-        line = line.strip().lstrip("@-+").strip()
-        if line:
-            a.nested_shell(_make_expand(line, variables, goal, prereqs), cmd, scope, origin=(name, no - 1))
+        _run_recipes(a, cmd, scope, rules, p, name, line, seen, depth + 1)
+    for no, text in recipe[:200]:
+        shell_line = line(goal, prereqs, text)
+        if shell_line is None and no == recipe[0][0]:
+            return  # a shebang recipe in another language: not read here
+        if shell_line:
+            a.nested_shell(shell_line, cmd, scope, origin=(name, no - 1))
 
 
 @handles("dotenv", "dotenvx")
@@ -2683,7 +2692,7 @@ def just(a, cmd, scope):
     goals = [x for x in ops if "=" not in x]
     goal = goals[0] if goals else ("default" if "default" in recipes else first)
     if goal:
-        _just_recipe(a, cmd, scope, recipes, goal, name, set(), 0)
+        _run_recipes(a, cmd, scope, recipes, goal, name, _just_line, set())
 
 
 def _parse_justfile(text):
@@ -2703,22 +2712,13 @@ def _parse_justfile(text):
     return recipes, first
 
 
-def _just_recipe(a, cmd, scope, recipes, goal, name, seen, depth):
-    if goal in seen or goal not in recipes or depth > 3:
-        return
-    seen.add(goal)
-    deps, body = recipes[goal]
-    for d in deps[:8]:
-        _just_recipe(a, cmd, scope, recipes, d, name, seen, depth + 1)
-    if body and body[0][1].startswith("#!"):
-        return  # a shebang recipe in another language: not read here
-    for no, line in body[:200]:
-        # {{ expressions }} are known when it runs: a variable to the shell, unknown where it is used
-        line = re.sub(r"\{\{\s*([^}]*?)\s*\}\}", lambda m: "${" + (m.group(1) if re.fullmatch(
-            r"[A-Za-z_]\w*", m.group(1)) else "__just_expression") + "}", line.lstrip("@-"))
-        if line and not line.startswith("#"):
-            a.nested_shell(line, cmd, scope, origin=(name, no - 1))
-
+def _just_line(goal, deps, text):
+    if text.startswith("#!"):
+        return None
+    # {{ expressions }} are known when it runs: a variable to the shell, unknown where it is used
+    text = re.sub(r"\{\{\s*([^}]*?)\s*\}\}", lambda m: "${" + (m.group(1) if re.fullmatch(
+        r"[A-Za-z_]\w*", m.group(1)) else "__just_expression") + "}", text.lstrip("@-"))
+    return "" if text.startswith("#") else text
 
 
 # Terminal emulators that open a window running a command: `xterm -e CMD`, `gnome-terminal -- CMD`.
@@ -2772,7 +2772,6 @@ def ansible(a, cmd, scope):
         a.nested_shell(line, cmd, scope, remote=f"ansible:{host}")
 
 
-
 def _npx_call(a, cmd, scope):
     """`npx -c 'CMD'`, `npm exec --call 'CMD'`: a shell line."""
     args = cmd.args
@@ -2785,7 +2784,6 @@ def _npx_call(a, cmd, scope):
             return
 
 
-
 # --- commands planted to run later ------------------------------------------------------------------
 
 _RC_FILES = frozenset({".bashrc", ".bash_profile", ".profile", ".zshrc", ".zprofile", ".zshenv", ".zlogin",
@@ -2796,7 +2794,7 @@ _RC_FILES = frozenset({".bashrc", ".bash_profile", ".profile", ".zshrc", ".zprof
 def planted(a, cmd, raw, text):
     """Text written into a file that something runs later: a shell start-up file (`>> ~/.bashrc`),
     a git hook, direnv's .envrc, a cron table.  What it will run is judged now, with the file named."""
-    if not text or U in raw or a.remote or getattr(a, "planting", False):
+    if not text or U in raw or a.remote or a.planting:
         return
     a.planting = True
     try:
@@ -2809,11 +2807,9 @@ def _planted(a, cmd, raw, text):
     path = P.resolve(raw, a.pctx)
     base = path.rsplit("/", 1)[-1]
     shown = P.display(path, a.pctx)
-    if "/.git/hooks/" in path and not base.endswith(".sample"):
-        a.nested_shell(text, cmd, a_scope(a), origin=(shown, 0))
-    elif base in _RC_FILES or path.startswith(("/etc/profile.d/", "/etc/zsh/")) or \
-            ("/.config/fish/" in path and base.endswith(".fish")):
-        a.nested_shell(text, cmd, a_scope(a), origin=(shown, 0))
+    if ("/.git/hooks/" in path and not base.endswith(".sample")) or base in _RC_FILES or \
+            path.startswith(("/etc/profile.d/", "/etc/zsh/")) or ("/.config/fish/" in path and base.endswith(".fish")):
+        a.nested_shell(text, cmd, a.new_scope(), origin=(shown, 0))
     elif path.startswith(("/var/spool/cron/", "/etc/cron.d/")) or path == "/etc/crontab":
         system = not path.startswith("/var/spool/cron/")  # /etc/crontab and cron.d lines name a user
         for no, line in enumerate(text.split("\n")):
@@ -2821,10 +2817,4 @@ def _planted(a, cmd, raw, text):
             if job and system:
                 job = job.split(None, 1)[1] if " " in job else None
             if job:
-                a.nested_shell(job, cmd, a_scope(a), origin=(shown, no))
-
-
-def a_scope(a):
-    from .analyzer import Scope
-
-    return Scope(a._base_vars(), {}, a.pctx.cwd)
+                a.nested_shell(job, cmd, a.new_scope(), origin=(shown, no))
