@@ -31,6 +31,13 @@ def _action(example, workspace, home):
     ex = example.replace("/work/proj", workspace).replace("/home/dev", home)
     if ex.startswith("@Read "):
         return Action(FILE_READ, {"path": ex[6:]}, cwd=workspace, tool="Read")
+    if ex.startswith(("@Grep ", "@Glob ")):  # @Grep PATH PATTERN: Claude Code's search tools
+        tool, rest = ex[1:].split(" ", 1)
+        path, _, pattern = rest.partition(" ")
+        from interlock.adapters.claude_code import parse
+
+        ti = {"pattern": pattern, "path": path}
+        return parse({"tool_name": tool, "tool_input": ti, "cwd": workspace}, {}).action
     if ex.startswith(("@Write ", "@Edit ")):
         tool, rest = ex[1:].split(" ", 1)
         path, _, content = rest.partition(" ")

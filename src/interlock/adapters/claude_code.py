@@ -64,7 +64,12 @@ def parse(payload: dict, env) -> Event:
         base = ti.get("path") if isinstance(ti.get("path"), str) and ti.get("path") else cwd
         pat = ti.get("glob") if tool == "Grep" else ti.get("pattern")
         path = base.rstrip("/") + "/" + pat if isinstance(pat, str) and pat else base
-        return Event(Action(FILE_READ, {"path": path}, **common), event_name)
+        search = {"base": base}  # what the search looks for, judged by analysis.hunt (files.analyze)
+        if tool == "Grep" and isinstance(ti.get("pattern"), str):
+            search.update(pattern=ti["pattern"], icase=bool(ti.get("-i")), flavor="rust")
+        elif tool == "Glob" and isinstance(ti.get("pattern"), str):
+            search.update(glob=ti["pattern"])
+        return Event(Action(FILE_READ, {"path": path, "search": search}, **common), event_name)
     if tool == "WebFetch":
         ti = dict_field(payload, "tool_input")
         return Event(Action(HTTP, {"method": "GET", "url": str_field(ti, "url")}, **common), event_name)

@@ -31,6 +31,10 @@ def analyze(action, ctx):
         return []
     pctx = ctx.pctx
     findings = []
+    if action.kind == FILE_READ and isinstance(action.payload.get("search"), dict):
+        f = _search_hunt(action, ctx, action.payload["search"])
+        if f is not None:
+            return [f]
     if action.kind == FILE_READ:
         raw = path
         if "*" in raw or "?" in raw:
@@ -79,3 +83,32 @@ def analyze(action, ctx):
     elif place.kind == P.DEVICE:
         findings.append(_finding("disk.write-device", action, target, "overwrite"))
     return findings
+
+
+def _search_hunt(action, ctx, search):
+    """Grep/Glob tools: a search for credentials over the home directory, another project or a system
+    tree (analysis.hunt).  In the workspace the search is judged as before (the path it reads)."""
+    pctx = ctx.pctx
+    base = search.get("base")
+    if not isinstance(base, str) or not base:
+        return None
+    place = P.classify(base, pctx, glob=False)
+    if place.kind not in (P.HOME, P.ROOT, P.SYSTEM, P.OUTSIDE):
+        return None
+    from . import hunt
+
+    found = None
+    try:
+        if search.get("pattern"):
+            found = hunt.describe([search["pattern"]], search.get("flavor") or "rust", bool(search.get("icase")))
+        if found is None and search.get("glob"):
+            w = hunt.path_glob_hunt(search["glob"])
+            found = f"files named like {w!r}" if w else None
+    except Exception as e:  # fail closed: a search outside the workspace we could not judge
+        found = f"(could not judge the pattern: {type(e).__name__})"
+    if not found:
+        return None
+    where = P.display(place.path, pctx)
+    f = _finding("secrets.hunt", action, where, "search-secrets")
+    f.note = f"looks for {found} over {where}"
+    return f

@@ -457,9 +457,22 @@ def _content(a, cmd, scope, rest, cwd, sub=None):
             return
 
 
+def _hunt_log(a, cmd, scope, rest):
+    from .hunting import git_log
+
+    return git_log(a, cmd, scope, rest)
+
+
+def _hunt_grep(a, cmd, scope, rest):
+    from .hunting import grep_like
+
+    grep_like(a, cmd.derive(["git-grep"] + list(rest)), scope, name="git-grep")
+
+
 _SUB = {
     "diff": _content, "show": _content, "cat-file": _content,
-    "log": lambda a, cmd, scope, rest, cwd: _content(a, cmd, scope, rest, cwd, "log"),
+    "log": lambda a, cmd, scope, rest, cwd: _hunt_log(a, cmd, scope, rest) or _content(a, cmd, scope, rest, cwd, "log"),
+    "grep": lambda a, cmd, scope, rest, cwd: _hunt_grep(a, cmd, scope, rest),
     "reset": _reset, "clean": _clean, "checkout": _checkout, "restore": _restore, "switch": _switch,
     "stash": _stash, "branch": _branch, "tag": _tag, "push": _push, "filter-branch": _filter,
     "filter-repo": _filter, "reflog": _reflog, "gc": _gc, "prune": _prune, "update-ref": _update_ref,

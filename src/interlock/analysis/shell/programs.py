@@ -804,8 +804,14 @@ def find(a, cmd, scope):
                 targets.append((s.rstrip("/") or "/") + "/" + nm if s != "/" else "/" + nm)
         else:
             targets.append(s)
-    if names and not any(k == "delete" for k, _ in actions):
-        _find_secret_search(a, cmd, scope, starts, names)
+    if (names or paths_) and not any(k == "delete" for k, _ in actions):
+        from .hunting import find_hunt
+
+        n = len(a.findings)
+        if names:
+            _find_secret_search(a, cmd, scope, starts, names)
+        if len(a.findings) == n:
+            find_hunt(a, cmd, scope, starts, names + paths_, actions)
     for kind, inner in actions:
         if kind == "delete":
             if empty:
@@ -1036,6 +1042,9 @@ def inline_code(a, language, code, cmd, scope, origin=None):
     except Exception as e:  # the analyzer must never crash the hook
         a.emit("shell.opaque-eval", cmd, effect="run", note=f"could not analyse {language} code: {e}")
         return
+    from .hunting import inline as _hunt
+
+    _hunt(a, language, code, cmd)
     for eff in effects:
         loc = f"{origin[0]}:{eff.line + origin[1]}" if origin else (cmd.origin or None)
         sub = Cmd([language], cmd.node, None, (), None, loc, eff.evidence, cmd.sudo, cmd.remote)
@@ -1857,6 +1866,10 @@ _SECRET_PATTERN = _LazyRe(r"(?i)(token|secret|passw|api.{0,6}key|apikey|credenti
 
 def _search_secrets(a, cmd, scope):
     """``grep -r TOKEN ~``: hunting for credentials outside the workspace."""
+    from .hunting import grep_like
+
+    if cmd.name in ("grep", "egrep", "fgrep", "zgrep", "rg", "ag", "ack") and grep_like(a, cmd, scope):
+        return
     args = cmd.args
     if not any(x.startswith("-") and ("r" in x or "R" in x) for x in args if not x.startswith("--")) and \
             not any(x in ("--recursive", "-uu", "-uuu", "--hidden", "--no-ignore") for x in args) and \

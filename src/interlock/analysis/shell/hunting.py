@@ -1,0 +1,304 @@
+"""Credential hunting in shell commands: grep/rg/ag/ack/git grep, git log -S/-G, find, code that walks a tree.
+
+A search whose pattern looks for credentials (``analysis.hunt``) over the home directory, another project,
+a system tree or git history is ``secrets.hunt`` (credential).  In the workspace the older rule stays: a
+credential search is a read of the secret files the tree holds (``secrets.read-file``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .. import paths as P
+from ..paths import UNKNOWN_MARK as U
+
+OUTSIDE_KINDS = (P.HOME, P.ROOT, P.SYSTEM, P.OUTSIDE)
+
+# option letters that take a value, per program (short and long)
+_SHORT_ARG = {"grep": "efABCmdD", "rg": "efABCmMjgtTE", "ag": "ABCGgm", "ack": "ABCm", "git-grep": "efABCmO"}
+_LONG_ARG = ("--regexp", "--file", "--include", "--exclude", "--exclude-dir", "--glob", "--iglob", "--type",
+             "--type-not", "--max-count", "--context", "--after-context", "--before-context", "--max-depth",
+             "--color", "--colour", "--ignore-file", "--file-search-regex", "--encoding", "--threads", "--max-filesize",
+             "--devices", "--directories", "--binary-files", "--label", "--pre", "--sort", "--sortr", "--type-add")
+
+
+class Search:
+    __slots__ = ("patterns", "operands", "flavor", "icase", "word", "recursive", "hidden", "pattern_file")
+
+    def __init__(self):
+        self.patterns, self.operands = [], []
+        self.flavor, self.icase, self.word, self.recursive, self.hidden = "bre", False, False, False, True
+        self.pattern_file = False
+
+
+def parse(name: str, args) -> Search:
+    s = Search()
+    s.flavor = {"grep": "bre", "egrep": "ere", "fgrep": "fixed", "rg": "rust", "ag": "pcre", "ack": "pcre",
+                "git-grep": "bre", "zgrep": "bre"}.get(name, "ere")
+    if name in ("rg", "ag", "ack"):
+        s.recursive = True
+        s.hidden = name == "ack"
+    key = "git-grep" if name == "git-grep" else ("grep" if name not in _SHORT_ARG else name)
+    short_arg = _SHORT_ARG.get(key, "")
+    explicit = False
+    i = 0
+    ops = []
+    while i < len(args):
+        x = args[i]
+        if x == "--":
+            ops += args[i + 1:]
+            break
+        if x.startswith("--"):
+            k, eq, v = x.partition("=")
+            if k in ("--regexp",):
+                val = v if eq else (args[i + 1] if i + 1 < len(args) else "")
+                s.patterns.append(val)
+                explicit = True
+                i += 1 if eq else 2
+                continue
+            if k == "--file":
+                s.pattern_file = explicit = True
+            if k in ("--ignore-case",):
+                s.icase = True
+            elif k in ("--extended-regexp",):
+                s.flavor = "ere"
+            elif k in ("--perl-regexp", "--pcre2"):
+                s.flavor = "pcre"
+            elif k in ("--fixed-strings", "--literal"):
+                s.flavor = "fixed"
+            elif k == "--word-regexp":
+                s.word = True
+            elif k in ("--recursive", "--dereference-recursive"):
+                s.recursive = True
+            elif k in ("--hidden", "--no-ignore", "--unrestricted", "--all-types", "--no-ignore-vcs"):
+                s.hidden = True
+            if k in _LONG_ARG and not eq:
+                i += 2
+                continue
+            i += 1
+            continue
+        if x.startswith("-") and len(x) > 1:
+            j = 1
+            while j < len(x):
+                c = x[j]
+                if c in short_arg:
+                    val = x[j + 1:] or (args[i + 1] if i + 1 < len(args) else "")
+                    if not x[j + 1:]:
+                        i += 1
+                    if c == "e":
+                        s.patterns.append(val)
+                        explicit = True
+                    elif c == "f" and name != "ag":
+                        s.pattern_file = explicit = True
+                    elif c == "d" and key == "grep" and val == "recurse":
+                        s.recursive = True
+                    break
+                if c in "iy":
+                    s.icase = True
+                elif c == "S" and name == "rg":
+                    s.icase = "smart"
+                elif c == "E" and name != "rg":
+                    s.flavor = "ere"
+                elif c == "P":
+                    s.flavor = "pcre"
+                elif c == "F" or (c == "Q" and name in ("ag", "ack")):
+                    s.flavor = "fixed"
+                elif c == "G" and key == "grep":
+                    s.flavor = "bre"
+                elif c == "w":
+                    s.word = True
+                elif c in "rR" and key == "grep":
+                    s.recursive = True
+                elif c == "u" and name == "rg":
+                    s.hidden = True
+                j += 1
+            i += 1
+            continue
+        ops.append(x)
+        i += 1
+    if not explicit and ops:
+        s.patterns.append(ops[0])
+        ops = ops[1:]
+    s.operands = ops
+    if s.icase == "smart":
+        s.icase = all(not c.isupper() for p in s.patterns for c in p)
+    return s
+
+
+def _describe(s: Search, strength="any"):
+    from ..hunt import describe
+
+    pats = [p.replace(U, "") for p in s.patterns if p]
+    try:
+        return describe(pats, s.flavor, bool(s.icase), s.word, strength=strength)
+    except Exception as e:  # never crash the hook: a search we could not judge outside the workspace asks
+        return f"(could not judge the pattern: {type(e).__name__})"
+
+
+def _emit(a, cmd, where, found, history=False):
+    what = f"looks for {found}" if found else "looks for credentials"
+    where_txt = "in git history" if history else f"over {where}"
+    a.emit("secrets.hunt", cmd, target=where if not history else "git history", effect="search-secrets",
+           note=f"{what} {where_txt}")
+
+
+def previous_stage_text(cmd) -> str:
+    """The text of the pipeline stage feeding this command (``git log -p | grep ...``), or ''."""
+    node = cmd.node
+    try:
+        for _ in range(3):
+            if node is None:
+                return ""
+            parent = node.parent
+            if parent is not None and parent.type == "pipeline":
+                kids = [c for c in parent.named_children]
+                for k, c in enumerate(kids):
+                    if c.start_byte <= node.start_byte and node.end_byte <= c.end_byte:
+                        if k == 0:
+                            return ""
+                        return kids[k - 1].text.decode("utf-8", "replace")
+                return ""
+            node = parent
+    except Exception:
+        return ""
+    return ""
+
+
+_HISTORY = re.compile(r"^\s*(?:\S*/)?git\b(?:\s+-\S+(?:\s+\S+)?)*\s+(?:log\b.*(?:\s-p\b|\s-u\b|--patch|\s-S|\s-G)|"
+                      r"show\b|diff\b|rev-list\b|reflog\b.*\s-p\b|format-patch\b.*--stdout|stash\s+show\s+-p)")
+
+
+def history_stage(text: str) -> bool:
+    return bool(text) and bool(_HISTORY.search(text))
+
+
+def grep_like(a, cmd, scope, name=None) -> bool:
+    """grep/rg/ag/ack (and git grep): a credential search outside the workspace, or over git history.
+    True when a finding was emitted."""
+    name = name or cmd.name
+    s = parse(name, cmd.args)
+    if s.pattern_file and not s.patterns:
+        return False
+    if not s.patterns:
+        return False
+    ops = s.operands
+    if name == "git-grep":
+        # operands are revisions, then paths: any revision (or one computed, `$(git rev-list --all)`) is history
+        revs = [x for x in ops if x != "--" and (U in x or not _is_path(a, x, scope))]
+        if revs or "--all" in cmd.args:
+            found = _describe(s)
+            if found:
+                _emit(a, cmd, None, found, history=True)
+                return True
+        return False
+    if not ops and not s.recursive:
+        st = cmd.stdin
+        if st is not None and st[0] == "unknown" and history_stage(previous_stage_text(cmd)):
+            found = _describe(s)
+            if found:
+                _emit(a, cmd, None, found, history=True)
+                return True
+        return False
+    for raw in ops or ["."]:
+        if U in raw and raw.replace(U, "") in ("", "/"):
+            continue
+        place = a.place(raw, scope)
+        if place.kind not in OUTSIDE_KINDS:
+            continue
+        tree = s.recursive or any(c in raw for c in "*?[") or U in raw
+        found = _describe(s, "any" if tree else "shape")
+        if found:
+            _emit(a, cmd, P.display(place.path, a.pctx), found)
+            return True
+    return False
+
+
+def _is_path(a, x, scope) -> bool:
+    import os
+
+    place = a.place(x, scope)
+    return bool(place.path) and os.path.exists(place.path)
+
+
+def git_log(a, cmd, scope, rest) -> bool:
+    """git log -S/-G PATTERN (the pickaxe searches every commit's diff): a hunt when it looks for credentials."""
+    pats = []
+    regex = "--pickaxe-regex" in rest
+    i = 0
+    while i < len(rest):
+        x = rest[i]
+        for flag in ("-S", "-G", "--grep"):
+            if x == flag and i + 1 < len(rest):
+                pats.append((flag, rest[i + 1]))
+                i += 1
+                break
+            if x.startswith(flag) and len(x) > len(flag) and flag != "--grep":
+                pats.append((flag, x[len(flag):]))
+                break
+            if flag == "--grep" and x.startswith("--grep="):
+                pats.append((flag, x[7:]))
+                break
+        i += 1
+    if not pats:
+        return False
+    from ..hunt import describe
+
+    icase = "-i" in rest or "--regexp-ignore-case" in rest
+    for flag, p in pats:
+        if flag == "--grep":
+            continue  # commit messages, not content
+        flavor = "ere" if (flag == "-G" or regex) else "fixed"
+        found = describe([p.replace(U, "")], flavor, icase)
+        if found:
+            _emit(a, cmd, None, found, history=True)
+            return True
+    return False
+
+
+def find_hunt(a, cmd, scope, starts, globs, actions) -> bool:
+    """find over the home directory or a system tree, selecting files whose names say credentials
+    (``-path '*railway*'``, ``-name '*token*'``) or running a credential search on what it finds."""
+    from ..hunt import path_glob_hunt
+
+    outside = []
+    for s0 in starts:
+        place = a.place(s0, scope)
+        if place.kind in OUTSIDE_KINDS:
+            outside.append(P.display(place.path, a.pctx))
+    if not outside:
+        return False
+    word = next((w for w in (path_glob_hunt(g) for g in globs if g) if w), None)
+    if word is None:
+        from ..hunt import data
+        from .. import literal_secrets as L
+
+        provs = set(data()["hunt"]["providers"]) | {rid.split("-", 1)[0] for rid, _k, _s in L.rules()}
+        readers = set(data()["hunt"]["content_readers"])
+        reads = any(kind == "exec" and inner and inner[0].rsplit("/", 1)[-1] in readers for kind, inner in actions)
+        if reads:
+            for g in globs:
+                low = (g or "").lower()
+                hit = next((p for p in provs if len(p) > 3 and p in low), None)
+                if hit:
+                    word = hit
+                    break
+    if word:
+        a.emit("secrets.hunt", cmd, target=outside[0], effect="search-secrets",
+               note=f"looks for files named like {word!r} over {outside[0]}")
+        return True
+    return False
+
+
+def inline(a, language, code, cmd) -> bool:
+    """Code (any language) that walks the home directory or a system tree with a credential pattern."""
+    from ..hunt import code_hunt
+
+    try:
+        found = code_hunt(code)
+    except Exception as e:
+        found = f"(could not judge: {type(e).__name__})" if "walk" in code else None
+    if found:
+        a.emit("secrets.hunt", cmd, target="~", effect="search-secrets",
+               note=f"{language} code walks the home directory or a system tree and looks for {found}")
+        return True
+    return False
