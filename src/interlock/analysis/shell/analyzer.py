@@ -347,11 +347,13 @@ class ShellAnalyzer:
 
     def pipeline(self, node, scope):
         prev = None
+        prev_in = None  # what the previous stage reads: its output may be computed from it (decode.py)
         stages = [c for c in node.named_children]
         for i, st in enumerate(stages):
             stdin = None
             if i > 0:
-                stdin = self._stage_output(prev, scope) or ("unknown", _stage_name(prev))
+                stdin = self._stage_output(prev, scope, piped=prev_in) or ("unknown", _stage_name(prev))
+            prev_in = stdin
             nxt = _node_text(stages[i + 1]).split() if i + 1 < len(stages) else []
             self.suppress_env_dump = bool(nxt) and (nxt[0] == "wc" or (nxt[0] == "cut" and "-f1" in nxt and (
                 "-d=" in nxt or "-d'='" in nxt or '-d"="' in nxt)) or (nxt[0] == "grep" and "-c" in nxt))
@@ -500,8 +502,9 @@ class ShellAnalyzer:
             else:
                 programs.check_overwrite(self, cmd, target, how="redirect")
 
-    def _stage_output(self, node, scope):
-        """What a pipeline stage writes to the next stage's stdin, when we can tell."""
+    def _stage_output(self, node, scope, piped=None):
+        """What a pipeline stage writes to the next stage's stdin, when we can tell (``piped``: what the
+        stage itself reads from the pipe)."""
         if node is None:
             return None
         n = node
@@ -510,6 +513,12 @@ class ShellAnalyzer:
             body = n.child_by_field_name("body")
             own_stdin, _ = self._redirects([c for c in n.children if c.type.endswith("redirect")], scope)
             n = body
+        if n is not None and n.type == "command":  # `base64 -d <<< X | sh`: the here-string hangs on the command
+            here = [c for c in n.children if c.type in ("herestring_redirect", "heredoc_redirect")]
+            if here:
+                own_stdin, _ = self._redirects(here, scope)
+        if own_stdin is None:
+            own_stdin = piped
         if n is None or n.type != "command":
             return None
         argv = self.argv(n, scope)
@@ -646,6 +655,8 @@ class ShellAnalyzer:
                     target = first[1] if len(first) > 1 else "~"
                     return U if U in target else resolve(target, self._scope_ctx(scope))
             return U
+        if n.type in ("pipeline", "redirected_statement"):  # $(echo … | base64 -d), $(xxd -r -p <<< …)
+            return self._static_pipeline(n, scope)
         if n.type != "command":
             return U
         argv = self.argv(n, scope)
@@ -665,7 +676,10 @@ class ShellAnalyzer:
                     return " ".join(rest)
                 if not rest and "%" not in fmt:
                     return _ansi_c(fmt)
-                return U
+                from .decode import printf_format
+
+                got = printf_format(fmt, rest)
+                return U if got is None else got.rstrip("\n")
             ops = [a for a in args if not a.startswith("-")]
             if prog in ("dirname", "basename", "realpath", "readlink") and len(ops) == 1 and U not in ops[0]:
                 import posixpath
@@ -691,9 +705,28 @@ class ShellAnalyzer:
                         text = self.read_file(path) if not path.startswith(("/dev/", "/proc/")) else None
                     if text is not None and len(text) <= 65536:
                         return text.rstrip("\n")
+            if prog in ("jq", "base64", "base32", "xxd", "rev", "tr", "openssl"):
+                got = programs.stage_output(self, argv, None)
+                if got is not None and got[0] == "text":
+                    return got[1].rstrip("\n")
         except Exception:
             return U
         return U
+
+    def _static_pipeline(self, node, scope):
+        """The output of a pipeline (or a redirected command) made of stages whose output is computable."""
+        try:
+            stages = node.named_children if node.type == "pipeline" else [node]
+            if len(stages) > 16:
+                return U
+            out = None
+            for st in stages:
+                out = self._stage_output(st, scope, piped=out)
+                if out is None or out[0] != "text":
+                    return U
+            return out[1].rstrip("\n")
+        except Exception:
+            return U
 
     def _expansion(self, node, scope):
         text = _node_text(node)

@@ -423,6 +423,12 @@ def stage_output(a, argv, own_stdin):
         inner = inner[skip:]
         if inner:
             return stage_output(a, inner, own_stdin)
+    if name in ("printf", "jq") or name in _DECODERS:
+        from .decode import stage
+
+        got = stage(a, name, args, own_stdin)
+        if got is not None:
+            return got
     if name in ("echo", "printf"):
         words = [x for x in args if not (name == "echo" and x in ("-n", "-e", "-E", "-ne", "-en"))]
         text = " ".join(words)
@@ -1045,6 +1051,11 @@ def inline_code(a, language, code, cmd, scope, origin=None):
     from .hunting import inline as _hunt
 
     _hunt(a, language, code, cmd)
+    from .decode import fold_js, fold_python
+
+    folded = fold_python(code) if language == "python" else fold_js(code) if language in ("node", "deno") else None
+    if folded is not None:  # decoding calls on literals (bytes.fromhex, codecs, base64, Buffer.from, atob)
+        code = folded
     for eff in effects:
         loc = f"{origin[0]}:{eff.line + origin[1]}" if origin else (cmd.origin or None)
         sub = Cmd([language], cmd.node, None, (), None, loc, eff.evidence, cmd.sudo, cmd.remote)
