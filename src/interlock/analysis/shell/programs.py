@@ -1050,6 +1050,7 @@ def inline_code(a, language, code, cmd, scope, origin=None):
         return
     from .hunting import inline as _hunt
 
+    n_before = len(a.findings)
     _hunt(a, language, code, cmd)
     from .decode import fold_js, fold_python
 
@@ -1082,6 +1083,10 @@ def inline_code(a, language, code, cmd, scope, origin=None):
             from .. import http as H
 
             H.judge_http_effect(a, sub, scope, eff)
+    if not any(f.rule.startswith(("http.", "cloud.")) for f in a.findings[n_before:]):
+        from .runners_any import scan_and_emit  # the floor under every language: requests the text can send
+
+        scan_and_emit(a, cmd, code)
     low = code.lower()
     if any(k in low for k in ("execute", "exec", "query", "raw", "sql", ".run(", "prepare", "statement")):
         from .databases import inline_sql
@@ -2842,3 +2847,14 @@ def _planted(a, cmd, raw, text):
                 job = job.split(None, 1)[1] if " " in job else None
             if job:
                 a.nested_shell(job, cmd, a.new_scope(), origin=(shown, no))
+
+
+def _register_runners():
+    """Runners of source in any language (go run, java X.java, pwsh, lua...): analysis.anylang reads
+    their program first; the handlers above still run (runners_any.wrap)."""
+    from .runners_any import register
+
+    register(HANDLERS, unknown_program)
+
+
+_register_runners()

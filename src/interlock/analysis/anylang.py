@@ -1,0 +1,141 @@
+"""A language-agnostic floor under every program: what HTTP requests its text can make.
+
+``scan(text)`` reads string literals in any common quoting (escapes resolved, constant concatenations
+joined), finds URLs, GraphQL documents (parsed with graphql-core through http.py) and the catalogued
+operation names, and returns the requests a program of that text may send: every URL × every document,
+with the method its text suggests.  The caller judges them with the HTTP/GraphQL catalogue, so a
+catalogued destructive operation against a catalogued host gets the catalogue's decision in Go, Java,
+Kotlin, C#, PHP, Perl, Ruby, PowerShell, Lua, R... alike.  Pure: no I/O beyond chain.toml.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+_LIT = re.compile(
+    r'"""(?P<t3>.*?)"""|\'\'\'(?P<t3s>.*?)\'\'\''
+    r'|r(?P<hash>#+)"(?P<raw>.*?)"(?P=hash)'           # Rust r#"…"#
+    r'|@"(?P<verb>(?:[^"]|"")*)"'                       # C# verbatim
+    r'|`(?P<bt>[^`]*)`'                                 # Go raw, JS template, Kotlin/Scala no
+    r'|"(?P<dq>(?:[^"\\\n]|\\.)*)"'
+    r"|'(?P<sq>(?:[^'\\\n]|\\.)*)'", re.S)
+_CONCAT = re.compile(r"\s*(?:\+|\.\.|\.|<>|&|~|\|\|)\s*\Z")
+_ESC = re.compile(r"\\(u\{[0-9a-fA-F]{1,6}\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.S)
+_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "b": "\b", "f": "\f", "v": "\v", "e": "\x1b", "a": "\a"}
+
+
+def _unescape(s: str) -> str:
+    def rep(m):
+        x = m.group(1)
+        if x.startswith("u{"):
+            return chr(int(x[2:-1], 16))
+        if x[0] in "ux" and len(x) > 1:
+            return chr(int(x[1:], 16))
+        return _SIMPLE.get(x, x)
+    return _ESC.sub(rep, s) if "\\" in s else s
+
+
+def literals(text: str, limit=4000) -> list:
+    """String literals of a program in any common syntax, escapes resolved, constant concatenations joined."""
+    out = []
+    prev_end = None
+    for m in _LIT.finditer(text):
+        g = m.lastgroup
+        v = m.group(g)
+        if g in ("dq", "sq", "t3", "t3s", "bt"):
+            v = _unescape(v)
+        elif g == "verb":
+            v = v.replace('""', '"')
+        if prev_end is not None and out and _CONCAT.match(text[prev_end:m.start()]) and \
+                text[prev_end:m.start()].strip():
+            out[-1] = out[-1] + v
+        else:
+            out.append(v)
+        prev_end = m.end()
+        if len(out) >= limit:
+            break
+    return out
+
+
+_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d+)?(?:/[^\s\"'`<>\\)]*)?")
+_GQL_START = re.compile(r"\b(mutation|query|subscription)\b[^{}]{0,200}\{", re.S)
+_DATA = None
+
+
+def _data():
+    global _DATA
+    if _DATA is None:
+        from .hunt import data
+
+        _DATA = data()["languages"]
+    return _DATA
+
+
+def _documents(lits) -> list:
+    docs = []
+    for s in lits:
+        t = s.strip()
+        if not t:
+            continue
+        if t[:1] in "{[":
+            try:
+                obj = json.loads(t)
+            except ValueError:
+                obj = None
+            for o in (obj if isinstance(obj, list) else [obj]):
+                if isinstance(o, dict) and isinstance(o.get("query"), str):
+                    docs.append(o["query"])
+                    continue
+        m = _GQL_START.search(t)
+        if m:
+            docs.append(t[m.start():])
+    return docs
+
+
+def _mutation_names():
+    from .http import catalogue
+
+    names = {}
+    for p in catalogue()[1]:
+        for k, (sev, _why) in p.mutations.items():
+            if sev in ("destructive", "catastrophic"):
+                names.setdefault(k, p.provider)
+    return names
+
+
+def scan(text: str):
+    """[(method, url, body)] the program text may send, for the catalogue to judge; and a note."""
+    d = _data()
+    text = text[:int(d.get("max_bytes", 1 << 20))]
+    lits = literals(text)
+    joined = "\n".join(lits)
+    urls = []
+    for s in lits + [text]:  # in literals, and bare (PowerShell's -Uri https://…, heredoc bodies)
+        for u in _URL.findall(s):
+            u = u.rstrip(".,;")
+            if u not in urls:
+                urls.append(u)
+    docs = _documents(lits)
+    # a catalogued destructive operation named in a literal that did not parse as a document
+    for name in _mutation_names():
+        if name in joined and not any(name in doc for doc in docs):
+            if re.search(rf"\b{re.escape(name)}\b", joined):
+                docs.append(f"mutation {{ {name} }}")
+    method = "GET"
+    if any(k in text for k in d["delete_markers"]):
+        method = "DELETE"
+    elif any(k in text for k in d["post_markers"]) or docs:
+        method = "POST"
+    reqs = []
+    limit = int(d.get("max_requests", 24))
+    for u in urls:
+        if docs:
+            for doc in docs:
+                reqs.append(("POST", u, json.dumps({"query": doc})))
+        if method == "DELETE" or not docs:
+            reqs.append((method, u, None))
+        if len(reqs) >= limit:
+            break
+    unplaced = [doc for doc in docs if not urls]
+    return reqs[:limit], unplaced

@@ -1,0 +1,147 @@
+"""Programs in any language, run by an interpreter or a compiler-runner (go run, cargo run, java X.java,
+kotlinc -script, dotnet run/script, pwsh, lua, Rscript, swift, ...): their source is read and scanned by
+``analysis.anylang`` (the floor under every language); each request it can send is judged by the HTTP
+catalogue.  The runner's own handler, when it has one, still runs afterwards."""
+
+from __future__ import annotations
+
+import glob as _glob
+import os
+
+from .. import paths as P
+from ..paths import UNKNOWN_MARK as U
+
+_RUNNERS = None
+
+
+def runners() -> dict:
+    global _RUNNERS
+    if _RUNNERS is None:
+        from ..hunt import data
+
+        _RUNNERS = data()["languages"]["runners"]
+    return _RUNNERS
+
+
+def scan_and_emit(a, cmd, text, where=None) -> int:
+    """Judge what the program text can send; the number of findings added."""
+    from .. import anylang
+    from ..http import Request, emit_request
+
+    n = len(a.findings)
+    try:
+        reqs, unplaced = anylang.scan(text)
+    except Exception as e:  # never crash the hook
+        a.emit("shell.opaque-eval", cmd, effect="run", note=f"could not scan the program: {type(e).__name__}")
+        return len(a.findings) - n
+    sub = cmd.derive(cmd.argv) if where is None else cmd
+    for method, url, body in reqs:
+        emit_request(a, sub, Request(method, url, body, (), client="code"))
+    for doc in unplaced[:3]:
+        names = [k for k in anylang._mutation_names() if k in doc]
+        if names:
+            a.emit("http.graphql-unparsed", cmd, target=names[0], effect="http",
+                   note=f"the program names the destructive operation {names[0]} but not where it is sent")
+    return len(a.findings) - n
+
+
+def _project_text(a, base, globs, limit_files, limit_bytes):
+    parts = []
+    total = 0
+    seen = 0
+    for g in globs:
+        for path in sorted(_glob.glob(os.path.join(base, g), recursive=True)):
+            if seen >= limit_files or total >= limit_bytes:
+                break
+            if path.endswith("_test.go"):
+                continue
+            t = a.read_file(path) if path not in a.written_text else a.written_text[path]
+            if t is None:
+                continue
+            seen += 1
+            total += len(t)
+            parts.append(t)
+    return "\n".join(parts)
+
+
+def program_text(a, cmd, scope, spec):
+    """The source a runner would run (files named, the project's sources, -e code), or None."""
+    from ..hunt import data
+
+    lim = data()["languages"]
+    max_files, max_bytes = int(lim.get("max_files", 40)), int(lim.get("max_bytes", 1 << 20))
+    args = list(cmd.args)
+    sub = spec.get("sub")
+    if sub is not None:
+        subs = sub.split("|")
+        if args and args[0] in subs:
+            args = args[1:]
+        elif "" not in subs:
+            return None
+    texts = []
+    code_flags = spec.get("code", [])
+    exts = tuple(spec.get("ext", []))
+    operands = []
+    i = 0
+    while i < len(args):
+        x = args[i]
+        if x == "--":
+            break  # the program's own arguments
+        if x in code_flags and i + 1 < len(args):
+            texts.append(args[i + 1])
+            i += 2
+            continue
+        if x in ("-File", "-file", "-f", "--manifest-path", "-script") and i + 1 < len(args):
+            operands.append(args[i + 1])
+            i += 2
+            continue
+        if not x.startswith("-"):
+            operands.append(x)
+        i += 1
+    ctx = a._scope_ctx(scope)
+    for x in operands:
+        if U in x:
+            continue
+        path = P.resolve(x, ctx)
+        if exts and path.endswith(exts):
+            t = a.written_text.get(path) or a.read_file(path)
+            if t is not None:
+                texts.append(t)
+            continue
+        if spec.get("project") and os.path.isdir(path):
+            texts.append(_project_text(a, path, spec["project"], max_files, max_bytes))
+    if not texts and spec.get("project") and (not operands or operands[0] in (".", "./")):
+        base = scope.cwd if U not in scope.cwd else a.pctx.cwd
+        texts.append(_project_text(a, base, spec["project"], max_files, max_bytes))
+    text = "\n".join(t for t in texts if t)
+    return text[:max_bytes] if text else None
+
+
+def wrap(name, orig):
+    def handler(a, cmd, scope):
+        spec = runners().get(name) or runners().get(cmd.name)
+        if spec:
+            try:
+                text = program_text(a, cmd, scope, spec)
+            except Exception as e:
+                text = None
+                a.emit("shell.opaque-eval", cmd, effect="run", note=f"could not read the program: {type(e).__name__}")
+            if text:
+                from .hunting import inline as _hunt
+
+                _hunt(a, name, text, cmd)
+                scan_and_emit(a, cmd, text)
+                a.session_program(cmd, text) if hasattr(a, "session_program") else None
+        if orig is not None:
+            orig(a, cmd, scope)
+    handler.__name__ = f"runner_{name}"
+    return handler
+
+
+def register(handlers, fallback):
+    import tomllib  # noqa: F401  (data is read lazily; the names are needed now)
+
+    from ..hunt import data
+
+    for name in data()["languages"]["runners"]:
+        handlers[name] = wrap(name, handlers.get(name) or fallback)
