@@ -542,6 +542,10 @@ class ShellAnalyzer:
             self.emit("interlock.env-tamper", self._cmd(node, None), target=name, effect="set")
         if name in programs.COMMAND_VARS and export:  # export PAGER='…': what git or man runs later
             programs.command_value(self, self._cmd(node, None), scope, name, value)
+        if value_node is not None and ("$" in value or U in value or "`" in _node_text(value_node)):
+            from . import lifts  # TOKEN=$(grep -oP … file): where an extracted value came from
+
+            lifts.note(self, self._cmd(node, None), name, _node_text(value_node), export)
         scope.vars[name] = value
 
     def declaration(self, node, scope):
@@ -851,6 +855,10 @@ class ShellAnalyzer:
                     programs.command_value(self, self._cmd(node, None), scope, name, assigns[name])
                 if name.startswith("INTERLOCK_"):
                     self.emit("interlock.env-tamper", self._cmd(node, None), target=name, effect="set")
+                if val is not None and ("$" in _node_text(val) or "`" in _node_text(val)):
+                    from . import lifts  # TOKEN=$(grep -oP … file) / GH_TOKEN=$tok gh …
+
+                    lifts.note(self, self._cmd(node, None), name, _node_text(val))
             elif ct in ("file_redirect", "heredoc_redirect", "herestring_redirect"):
                 reds_nodes.append(ch)
         args = node.children_by_field_name("argument")
@@ -884,6 +892,12 @@ class ShellAnalyzer:
         """Judge one resolved simple command (also used for unwrapped inner commands)."""
         if not cmd.argv:
             return
+        t = cmd.text
+        if t and ("$" in t or "`" in t or "{}" in t) and (getattr(self, "lifts", None) or "$(" in t or "`" in t
+                                                          or "{}" in t):
+            from . import lifts  # a value extracted from a file, used as a credential
+
+            lifts.check_use(self, cmd)
         name = cmd.argv[0]
         if U in name:
             programs.dynamic_command(self, cmd, scope)

@@ -1,0 +1,178 @@
+"""Token lifts: a value extracted from a file or a command's output (``$(grep -oP …)``, ``jq -r .token``,
+``awk -F=``, ``cut``, ``sed -n``, ``python -c 'json.load(open(F))…'``) into a variable or a pipe, then used
+as a credential (an Authorization header, ``-u``, ``--token``, a CLI's token variable).
+
+Whichever file it was, the extraction is a credential read of that file and the request uses a
+credential the agent was not given: ``secrets.lift`` (credential).  The same value used anywhere else
+(``curl https://registry.npmjs.org/$NAME``) is ordinary.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+
+_EXTRACTORS = frozenset({"grep", "egrep", "fgrep", "rg", "jq", "yq", "awk", "gawk", "mawk", "cut", "sed", "head",
+                         "tail", "cat", "tr", "sort", "uniq", "xargs", "python", "python3", "node", "perl", "ruby",
+                         "base64", "strings", "dotenv", "sops"})
+_PATTERN_FIRST = frozenset({"grep", "egrep", "fgrep", "rg", "jq", "yq", "awk", "gawk", "mawk", "sed"})
+_OPT_WITH_ARG = {"cut": "dfcb", "awk": "Fvf", "gawk": "Fvf", "mawk": "Fvf", "grep": "efABCm", "egrep": "efABCm",
+                 "rg": "efABCmg", "head": "nc", "tail": "nc", "sed": "ef", "jq": "", "yq": "", "tr": "",
+                 "sort": "tk", "xargs": "IdnLPs"}
+_CODE_FILE = re.compile(r"""(?:open|readFileSync|readFile|File\.read|IO\.read|load_file|Path)\(\s*['"]([^'"]+)['"]""")
+_CRED_NAME = re.compile(r"(?i)(token|secret|passw|api_?key|apikey|auth|credential|bearer|private_?key|access_?key)")
+_CRED_BEFORE = re.compile(r"""(?i)(authorization|bearer\s*$|token\s*[:= ]\s*["']?$|\btoken\s*$|api[-_]?key\s*[:=]\s*["']?$|"""
+                          r"""private-token\s*:\s*$|x-[\w-]*(?:token|key|auth|secret)[\w-]*\s*:\s*["']?$|"""
+                          r"""(?:^|\s)(?:-u|--user|--token|--auth|--password|--api-key|--oauth2-bearer|-p)\s*[= ]?\s*["']?$|"""
+                          r"""\b\w*(?:TOKEN|SECRET|PASSWORD|API_KEY|APIKEY|AUTH)\w*=["']?$|bearer_auth\(\s*$|basic\s+$)""")
+_SUBST = re.compile(r"\$\(((?:[^()]|\([^()]*\))*)\)|`([^`]*)`")
+
+
+def _split_stages(inner: str):
+    try:
+        lex = shlex.shlex(inner, posix=True, punctuation_chars="|;&<>")
+        lex.whitespace_split = True
+        toks = list(lex)
+    except ValueError:
+        return None
+    stages, cur = [], []
+    for t in toks:
+        if t in ("|", "||", "&&", ";", "|&"):
+            if cur:
+                stages.append(cur)
+            cur = []
+        else:
+            cur.append(t)
+    if cur:
+        stages.append(cur)
+    return stages
+
+
+def _file_operand(prog, args):
+    if prog in ("python", "python3", "node", "perl", "ruby"):
+        for x in args:
+            m = _CODE_FILE.search(x)
+            if m:
+                return m.group(1)
+        return None
+    with_arg = _OPT_WITH_ARG.get(prog, "")
+    ops = []
+    i = 0
+    while i < len(args):
+        x = args[i]
+        if x == "<" and i + 1 < len(args):
+            return args[i + 1]
+        if x.startswith("-") and len(x) > 1:
+            if len(x) == 2 and x[1] in with_arg:
+                i += 1
+            elif x.startswith("--") and "=" not in x and x[2:] in ("arg", "argjson", "regexp", "file", "delimiter",
+                                                                      "fields", "field-separator"):
+                i += 1 if x[2:] not in ("arg", "argjson") else 2
+            i += 1
+            continue
+        ops.append(x)
+        i += 1
+    if prog in _PATTERN_FIRST and ops:
+        ops = ops[1:]
+    return ops[-1] if ops else None
+
+
+def extraction_source(inner: str):
+    """``grep -oP 'X=\\K.*' f`` → 'f'; ``railway variables | grep TOKEN | cut -d= -f2`` → 'the output of
+    railway variables'; anything that is not an extraction → None."""
+    inner = inner.strip()
+    if inner.startswith("<") and "|" not in inner:
+        return inner[1:].strip().strip("'\"") or None
+    stages = _split_stages(inner)
+    if not stages:
+        return None
+    first = stages[0]
+    prog = os.path.basename(first[0]) if first else ""
+    if prog in _EXTRACTORS:
+        f = _file_operand(prog, first[1:])
+        if f:
+            return f
+        return None
+    if len(stages) > 1 and any(os.path.basename(s[0]) in _EXTRACTORS for s in stages[1:] if s):
+        return "the output of " + " ".join(first[:3])
+    return None
+
+
+def _lifts(a):
+    got = getattr(a, "lifts", None)
+    if got is None:
+        got = a.lifts = {}
+    return got
+
+
+def note(a, cmd, name: str, value_text: str, export=False):
+    """A variable assignment: remember where an extracted value came from."""
+    lifts = _lifts(a)
+    src = None
+    for m in _SUBST.finditer(value_text or ""):
+        src = extraction_source(m.group(1) if m.group(1) is not None else m.group(2))
+        if src:
+            break
+    if src is None:
+        ref = re.search(r"\$\{?([A-Za-z_]\w*)", value_text or "")
+        if ref and ref.group(1) in lifts:
+            src = lifts[ref.group(1)]
+    if src is None:
+        lifts.pop(name, None)
+        return
+    lifts[name] = src
+    if _CRED_NAME.search(name):  # export RAILWAY_TOKEN=$(awk -F= '/TOKEN/{print $2}' other/.env): a CLI's token
+        _emit(a, cmd, name, src)
+
+
+def _emit(a, cmd, name, src):
+    a.emit("secrets.lift", cmd, target=src, effect="send-secret",
+           note=f"{'$' + name if name else 'the value'} is taken from {src}, which the agent was not given as a credential")
+
+
+def check_use(a, cmd):
+    """A command using a lifted value (a variable, a substitution, xargs' {}) where a credential goes."""
+    text = cmd.text or ""
+    if not text:
+        return
+    lifts = getattr(a, "lifts", None) or {}
+    for m in re.finditer(r"\$\{?([A-Za-z_]\w*)\}?", text):
+        nm = m.group(1)
+        if nm in lifts and _credential_position(text, m.start()):
+            _emit(a, cmd, nm, lifts[nm])
+            return
+    for m in _SUBST.finditer(text):
+        src = extraction_source(m.group(1) if m.group(1) is not None else m.group(2))
+        if src and _credential_position(text, m.start()):
+            _emit(a, cmd, None, src)
+            return
+    if "{}" in text and cmd.stdin is not None and cmd.stdin[0] == "unknown":
+        prev = _pipeline_before(cmd)
+        if prev:
+            src = extraction_source(prev)
+            if src:
+                if any(_credential_position(text, m.start()) for m in re.finditer(r"\{\}", text)):
+                    _emit(a, cmd, None, src)
+
+
+def _pipeline_before(cmd) -> str:
+    node = cmd.node
+    try:
+        for _ in range(3):
+            if node is None:
+                return ""
+            parent = node.parent
+            if parent is not None and parent.type == "pipeline":
+                src = parent.text.decode("utf-8", "replace")
+                off = node.start_byte - parent.start_byte
+                return src[:off].rstrip().rstrip("|").strip()
+            node = parent
+    except Exception:
+        return ""
+    return ""
+
+
+def _credential_position(text, pos) -> bool:
+    before = text[max(0, pos - 60):pos]
+    return bool(_CRED_BEFORE.search(before))
