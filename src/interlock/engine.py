@@ -212,11 +212,19 @@ def _analyze_kind(action: Action, ctx: Context) -> list[Finding]:
                               resolve_environment=ctx.policy.environment_for, secret_extra=tuple(extra),
                               secret_exempt=tuple(exempt), approval_paths=approval_store_paths(ctx.home, ctx.env))
         a = _SHELL_ANALYZER(ctx.pctx, **ctx._shell)
-        return a.analyze(action.payload.get("command", ""), ctx.cwd)
+        if action.session:  # what this agent wrote earlier in its session (session_memory.py)
+            a.session_files = _memory().load(ctx.env, action.agent, action.session)
+        found = a.analyze(action.payload.get("command", ""), ctx.cwd)
+        if action.session and (a.written_text or a.aliases):
+            _learn(action, ctx, a)
+        return found
     if kind in (FILE_READ, FILE_WRITE):
         from .analysis import files
 
-        return files.analyze(action, ctx)
+        found = files.analyze(action, ctx)
+        if kind == FILE_WRITE and action.session:
+            _learn(action, ctx, None)
+        return found
     if kind == MCP_CALL:
         from .analysis import mcp
 
@@ -238,6 +246,20 @@ def _analyze_kind(action: Action, ctx: Context) -> list[Finding]:
 
         return analyze_payload(action.payload, ctx.policy.environment_for)
     return []
+
+
+def _memory():
+    from . import session_memory
+
+    return session_memory
+
+
+def _learn(action, ctx, analyzer):
+    """Remember what the action wrote, for later runs of those files in this session; never fails the call."""
+    try:
+        _memory().learn(action, ctx, analyzer)
+    except Exception:
+        pass
 
 
 def _verdict_finding(v, action) -> Finding:

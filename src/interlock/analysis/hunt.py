@@ -295,6 +295,11 @@ def describe(patterns, flavor: str = "ere", icase: bool = False, word: bool = Fa
             for label, s in sams:
                 if rx.search(s):
                     return label
+            lit = re.sub(r"\\[sSdDwWbBAZ]|\[[^\]]*\]|[\\^$.*+?()\[\]{}|]", " ", alt).lower()
+            if strength != "shape":
+                w = next((w for w in data()["hunt"]["name_words"] if w in lit.replace(" ", "_") or w in lit), None)
+                if w:
+                    return f"settings named like {alt[:60]!r}"
             for pre in _literal_prefixes(alt):
                 low = pre.lower()
                 if len(low) < 3:

@@ -134,6 +134,7 @@ class ShellAnalyzer:
         self.remote: str | None = None
         self._seen = set()
         self.aliases = None         # path -> the file it really is (mv .env x; ln -s .env x), from this line
+        self.session_files = None   # path -> what the agent wrote there this session (session_memory.py)
         self.planting = False       # analysing text written into a file that runs later (programs.planted)
 
     def approval_paths(self):
@@ -485,8 +486,9 @@ class ShellAnalyzer:
         return text
 
     def _check_redirect_targets(self, reds, cmd):
-        if cmd.argv and cmd.argv[0] in ("echo", "printf", "cat") and cmd.stdin is None or (
-                cmd.argv[:1] == ["cat"] and cmd.stdin and cmd.stdin[0] == "text"):
+        if cmd.argv and cmd.argv[0] in ("echo", "printf", "cat", "jq") and cmd.stdin is None or (
+                cmd.argv[:1] in (["cat"], ["base64"], ["base32"], ["xxd"], ["rev"], ["tr"], ["openssl"])
+                and cmd.stdin and cmd.stdin[0] == "text"):  # (jq -n '…' > body.json; base64 -d <<< … > x.sh)
             out = programs.stage_output(self, cmd.argv, cmd.stdin) if cmd.argv else None
             if out and out[0] == "text":
                 for op, target in reds:
@@ -710,7 +712,7 @@ class ShellAnalyzer:
                     if text is not None and len(text) <= 65536:
                         return text.rstrip("\n")
             if prog in ("jq", "base64", "base32", "xxd", "rev", "tr", "openssl"):
-                got = programs.stage_output(self, argv, None)
+                got = self._stage_output(n, scope)  # (with its here-string: $(base64 -d <<< X))
                 if got is not None and got[0] == "text":
                     return got[1].rstrip("\n")
         except Exception:
@@ -1010,9 +1012,43 @@ class ShellAnalyzer:
         finally:
             self.remote, self.pctx = prev_remote, prev_ctx
 
+    def remembered(self, path: str, cmd: Cmd, how="runs") -> bool:
+        """A file the agent wrote earlier in this session (session memory): what it held then counts, when
+        the file on disk is not exactly what Interlock saw written."""
+        sf = self.session_files
+        if not sf or not path or UNKNOWN_MARK in path:
+            return False
+        entry = sf.get(path)
+        if entry is None and self.aliases and path in self.aliases:
+            entry = sf.get(self.aliases[path])
+        if not entry or not entry.get("facts"):
+            return False
+        sha = entry.get("sha")
+        if sha:
+            disk = self.written_text.get(path)
+            if disk is None:
+                disk = self.read_file(path)
+            if disk is not None:
+                from ...actions import sha256_hex
+
+                if sha256_hex(disk.encode("utf-8", "replace")) == sha:
+                    return False  # exactly what was seen: the analysis of the file says it all
+        shown = display(entry.get("origin") or path, self.pctx)
+        got = False
+        for fact in entry["facts"]:
+            if fact.get("rule") not in _rules.RULES:
+                continue
+            self.emit(fact["rule"], cmd, target=fact.get("target"), effect="run",
+                      note=f"session memory: {how} {shown}, which the agent wrote in this session holding "
+                           f"`{fact.get('evidence') or ''}`; the file on disk changed since")
+            got = True
+        return got
+
     def script_file(self, raw_path: str, cmd: Cmd, scope: Scope, language="shell", args=()):
         """Read a script the command runs and analyse it. Returns False if it can't be read."""
         path = resolve(raw_path, self._scope_ctx(scope))
+        if self.session_files:
+            self.remembered(path, cmd)
         if path.startswith(("/dev/", "/proc/", "/sys/")) or self.remote:
             return False
         src = self.written_text.get(path)

@@ -201,8 +201,11 @@ def grep_like(a, cmd, scope, name=None) -> bool:
         return False
     for raw in ops or ["."]:
         if U in raw and raw.replace(U, "") in ("", "/"):
-            continue
-        place = a.place(raw, scope)
+            root = _listing_root(cmd)  # `find ~ -type f | xargs grep …`: the files come from that tree
+            if root is None:
+                continue
+            raw = root + "/" + U
+        place = a.place(raw.split(U, 1)[0].rstrip("/") or "/" if U in raw else raw, scope)
         if place.kind not in OUTSIDE_KINDS:
             continue
         tree = s.recursive or any(c in raw for c in "*?[") or U in raw
@@ -211,6 +214,25 @@ def grep_like(a, cmd, scope, name=None) -> bool:
             _emit(a, cmd, P.display(place.path, a.pctx), found)
             return True
     return False
+
+
+def _listing_root(cmd):
+    """The tree a feeding `find ROOT …` / `fd … ROOT` / `ls -R ROOT` lists, or None."""
+    prev = previous_stage_text(cmd)
+    if not prev:
+        return None
+    try:
+        import shlex
+
+        words = shlex.split(prev)
+    except ValueError:
+        return None
+    if not words or words[0].rsplit("/", 1)[-1] not in ("find", "fd", "fdfind", "ls", "locate", "rg", "git"):
+        return None
+    ops = [w for w in words[1:] if not w.startswith("-")]
+    if words[0].endswith("find"):
+        return ops[0] if ops else "."
+    return ops[-1] if ops else "."
 
 
 def _is_path(a, x, scope) -> bool:

@@ -26,7 +26,40 @@ _CRED_BEFORE = re.compile(r"""(?i)(authorization|bearer\s*$|token\s*[:= ]\s*["']
                           r"""private-token\s*:\s*$|x-[\w-]*(?:token|key|auth|secret)[\w-]*\s*:\s*["']?$|"""
                           r"""(?:^|\s)(?:-u|--user|--token|--auth|--password|--api-key|--oauth2-bearer|-p)\s*[= ]?\s*["']?$|"""
                           r"""\b\w*(?:TOKEN|SECRET|PASSWORD|API_KEY|APIKEY|AUTH)\w*=["']?$|bearer_auth\(\s*$|basic\s+$)""")
-_SUBST = re.compile(r"\$\(((?:[^()]|\([^()]*\))*)\)|`([^`]*)`")
+
+
+def _substitutions(text: str):
+    """(start, inner text) of every $(...) (nesting and quotes followed) and `...` in a command."""
+    i = 0
+    n = len(text)
+    while i < n:
+        if text.startswith("$(", i) and not text.startswith("$((", i):
+            depth, j, q = 1, i + 2, None
+            while j < n and depth:
+                c = text[j]
+                if q:
+                    if c == "\\" and q == '"':
+                        j += 1
+                    elif c == q:
+                        q = None
+                elif c in "'\"":
+                    q = c
+                elif c == "(":
+                    depth += 1
+                elif c == ")":
+                    depth -= 1
+                j += 1
+            if depth == 0:
+                yield i, text[i + 2:j - 1]
+            i = j if depth == 0 else i + 2
+            continue
+        if text[i] == "`":
+            j = text.find("`", i + 1)
+            if j > 0:
+                yield i, text[i + 1:j]
+                i = j + 1
+                continue
+        i += 1
 
 
 def _split_stages(inner: str):
@@ -110,8 +143,8 @@ def note(a, cmd, name: str, value_text: str, export=False):
     """A variable assignment: remember where an extracted value came from."""
     lifts = _lifts(a)
     src = None
-    for m in _SUBST.finditer(value_text or ""):
-        src = extraction_source(m.group(1) if m.group(1) is not None else m.group(2))
+    for _start, inner in _substitutions(value_text or ""):
+        src = extraction_source(inner)
         if src:
             break
     if src is None:
@@ -142,9 +175,9 @@ def check_use(a, cmd):
         if nm in lifts and _credential_position(text, m.start()):
             _emit(a, cmd, nm, lifts[nm])
             return
-    for m in _SUBST.finditer(text):
-        src = extraction_source(m.group(1) if m.group(1) is not None else m.group(2))
-        if src and _credential_position(text, m.start()):
+    for start, inner in _substitutions(text):
+        src = extraction_source(inner)
+        if src and _credential_position(text, start):
             _emit(a, cmd, None, src)
             return
     if "{}" in text and cmd.stdin is not None and cmd.stdin[0] == "unknown":

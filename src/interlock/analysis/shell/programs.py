@@ -1042,7 +1042,11 @@ def run_script_path(a, cmd, scope, anywhere=False):
 
 def inline_code(a, language, code, cmd, scope, origin=None):
     from .. import inline
+    from .decode import fold_js, fold_python
 
+    folded = fold_python(code) if language == "python" else fold_js(code) if language in ("node", "deno") else None
+    if folded is not None:  # decoding calls on literals (bytes.fromhex, codecs, base64, Buffer.from, atob)
+        code = folded
     try:
         effects = inline.effects(language, code)
     except Exception as e:  # the analyzer must never crash the hook
@@ -1052,11 +1056,8 @@ def inline_code(a, language, code, cmd, scope, origin=None):
 
     n_before = len(a.findings)
     _hunt(a, language, code, cmd)
-    from .decode import fold_js, fold_python
-
-    folded = fold_python(code) if language == "python" else fold_js(code) if language in ("node", "deno") else None
-    if folded is not None:  # decoding calls on literals (bytes.fromhex, codecs, base64, Buffer.from, atob)
-        code = folded
+    if a.session_files and language in ("python", "node", "ruby", "deno"):
+        _imported_files(a, language, code, cmd, scope)
     for eff in effects:
         loc = f"{origin[0]}:{eff.line + origin[1]}" if origin else (cmd.origin or None)
         sub = Cmd([language], cmd.node, None, (), None, loc, eff.evidence, cmd.sudo, cmd.remote)
@@ -1094,6 +1095,34 @@ def inline_code(a, language, code, cmd, scope, origin=None):
         inline_sql(a, language, code, cmd, scope)  # SQL executed from code: cursor.execute("DROP TABLE …")
 
 
+_IMPORT = {"python": _LazyRe(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+(?:\s*,\s*[\w.]+)*))", re.M),
+           "node": _LazyRe(r"""(?:require\(|import\(|from\s+)\s*['"](\.{1,2}/[^'"]+)['"]"""),
+           "deno": _LazyRe(r"""(?:import\(|from\s+)\s*['"](\.{1,2}/[^'"]+)['"]"""),
+           "ruby": _LazyRe(r"""require_relative\s*\(?\s*['"]([^'"]+)['"]""")}
+
+
+def _imported_files(a, language, code, cmd, scope):
+    """Modules the code imports from the working tree: files the agent may have written this session."""
+    import posixpath
+
+    base = scope.cwd if U not in scope.cwd else a.pctx.cwd
+    names = []
+    for m in _IMPORT[language].finditer(code[:200_000]):
+        for g in m.groups():
+            if g:
+                names += [x.strip() for x in g.split(",")]
+    for n in names[:32]:
+        if language == "python":
+            rel = n.replace(".", "/")
+            cands = [rel + ".py", rel + "/__init__.py"]
+        elif language == "ruby":
+            cands = [n if n.endswith(".rb") else n + ".rb"]
+        else:
+            cands = [n] + [n + e for e in (".js", ".mjs", ".cjs", ".ts", "/index.js")]
+        for c in cands:
+            a.remembered(posixpath.normpath(posixpath.join(base, c)), cmd, how="imports")
+
+
 _INTERP = {"python": "python", "pypy": "python", "pypy3": "python", "node": "node", "nodejs": "node",
            "perl": "perl", "ruby": "ruby", "php": "php", "deno": "deno", "bun": "node", "ts-node": "node",
            "tsx": "node"}
@@ -1128,6 +1157,17 @@ def interpreter(a, cmd, scope):
         x = args[i]
         if x == "-m" and lang == "python":
             rest = args[i + 1:]
+            if rest and re.match(r"^[A-Za-z_][\w.]*$", rest[0]) and U not in scope.cwd:
+                import os
+
+                for cand in (rest[0].replace(".", "/") + ".py", rest[0].replace(".", "/") + "/__main__.py"):
+                    path = P.resolve(cand, a._scope_ctx(scope))
+                    if path.startswith((a.pctx.workspace or a.pctx.cwd).rstrip("/") + "/") and (
+                            os.path.isfile(path) or path in a.written_text or (a.session_files or {}).get(path)):
+                        # python -m scripts.fix runs the project's own file
+                        if not a.script_file(cand, cmd, scope, language="python", args=rest[1:]) and a.session_files:
+                            a.remembered(path, cmd)
+                        return
             if rest[:1] in (["interlock"], ["interlock.cli"]):
                 _unwrap(a, cmd, scope, ["interlock"] + rest[1:])
                 return
@@ -1320,6 +1360,8 @@ def cp(a, cmd, scope):
         srcs, dest = ops[:-1], ops[-1]
     for s in srcs:
         check_read(a, cmd, s, scope)
+    if len(srcs) == 1:  # cp a b: b now holds a (session memory follows a file the agent wrote)
+        _record_alias(a, cmd, scope, srcs[0], dest)
     if "-n" in f or "--no-clobber" in f or "--backup" in f or "-b" in f:
         return
     check_overwrite(a, cmd, dest, scope=scope)
@@ -1849,7 +1891,8 @@ def interlock_cmd(a, cmd, scope):
 
 # --- everything else ---------------------------------------------------------------------------
 
-READERS_WITH_PATTERN = frozenset({"grep", "egrep", "fgrep", "rg", "ag", "ack", "awk", "gawk", "sed", "jq", "yq"})
+READERS_WITH_PATTERN = frozenset({"grep", "egrep", "fgrep", "rg", "ag", "ack", "awk", "gawk", "sed", "jq", "yq",
+                                  "zgrep", "zegrep", "bzgrep", "xzgrep"})
 
 
 def unknown_program(a, cmd, scope):
@@ -1884,7 +1927,8 @@ def _search_secrets(a, cmd, scope):
     """``grep -r TOKEN ~``: hunting for credentials outside the workspace."""
     from .hunting import grep_like
 
-    if cmd.name in ("grep", "egrep", "fgrep", "zgrep", "rg", "ag", "ack") and grep_like(a, cmd, scope):
+    if cmd.name in ("grep", "egrep", "fgrep", "zgrep", "zegrep", "bzgrep", "xzgrep", "rg", "ag", "ack") and \
+            grep_like(a, cmd, scope):
         return
     args = cmd.args
     if not any(x.startswith("-") and ("r" in x or "R" in x) for x in args if not x.startswith("--")) and \

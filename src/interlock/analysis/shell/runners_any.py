@@ -56,6 +56,8 @@ def _project_text(a, base, globs, limit_files, limit_bytes):
             if path.endswith("_test.go"):
                 continue
             t = a.read_file(path) if path not in a.written_text else a.written_text[path]
+            if a.session_files:
+                a.remembered(path, _CMD[0]) if _CMD else None
             if t is None:
                 continue
             seen += 1
@@ -64,9 +66,14 @@ def _project_text(a, base, globs, limit_files, limit_bytes):
     return "\n".join(parts)
 
 
+_CMD = []  # the command whose project is being read (for session memory's findings)
+
+
 def program_text(a, cmd, scope, spec):
     """The source a runner would run (files named, the project's sources, -e code), or None."""
     from ..hunt import data
+
+    _CMD[:] = [cmd]
 
     lim = data()["languages"]
     max_files, max_bytes = int(lim.get("max_files", 40)), int(lim.get("max_bytes", 1 << 20))
@@ -104,6 +111,8 @@ def program_text(a, cmd, scope, spec):
             continue
         path = P.resolve(x, ctx)
         if exts and path.endswith(exts):
+            if a.session_files:
+                a.remembered(path, cmd)
             t = a.written_text.get(path) or a.read_file(path)
             if t is not None:
                 texts.append(t)
@@ -131,7 +140,6 @@ def wrap(name, orig):
 
                 _hunt(a, name, text, cmd)
                 scan_and_emit(a, cmd, text)
-                a.session_program(cmd, text) if hasattr(a, "session_program") else None
         if orig is not None:
             orig(a, cmd, scope)
     handler.__name__ = f"runner_{name}"
