@@ -93,6 +93,22 @@ def _documents(lits) -> list:
     return docs
 
 
+_HOSTNAME = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,}$")
+
+
+def _catalogued_host(host):
+    from .http import catalogue
+
+    rest, gql = catalogue()
+    for p in gql:
+        if p.host.search(host):
+            return "graphql"
+    for e in rest:
+        if e.host.pattern != "." and e.host.search(host):
+            return "rest"
+    return None
+
+
 def _mutation_names():
     from .http import catalogue
 
@@ -116,6 +132,13 @@ def scan(text: str):
             u = u.rstrip(".,;")
             if u not in urls:
                 urls.append(u)
+    if len(urls) < 4:  # a catalogued host in a literal of its own ("backboard." + "railway.app"), joined to a path later
+        for s in lits:
+            h = s.strip().lower()
+            if _HOSTNAME.match(h) and _catalogued_host(h):
+                u = f"https://{h}/graphql/v2" if _catalogued_host(h) == "graphql" else f"https://{h}/"
+                if u not in urls:
+                    urls.append(u)
     docs = _documents(lits)
     # a catalogued destructive operation named in a literal that did not parse as a document
     for name in _mutation_names():

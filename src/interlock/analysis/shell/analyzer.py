@@ -390,8 +390,16 @@ class ShellAnalyzer:
                                                    origin=self._origin(node)))
         else:
             self.walk(body, scope, stdin=stdin)
-            self._check_redirect_targets(reds, Cmd(["redirect"], node, text=_node_text(node)[:300],
-                                                   origin=self._origin(node)))
+            rcmd = Cmd(["redirect"], node, text=_node_text(node)[:300], origin=self._origin(node))
+            if body.type == "pipeline" and reds:  # echo … | base64 -d > x.sh: what the pipeline writes is known
+                out = self._static_pipeline(body, scope)
+                if U not in out:
+                    for op, target in reds:
+                        if op in (">", ">|", "&>") and U not in target:
+                            self.written_text[resolve(target, self.pctx)] = out + "\n"
+                        if op in (">", ">|", "&>", ">>", "&>>"):
+                            programs.planted(self, rcmd, target, out + "\n")
+            self._check_redirect_targets(reds, rcmd)
 
     def _redirects(self, nodes, scope):
         """Turn redirect nodes into (stdin, [(op, target)])."""
@@ -900,6 +908,10 @@ class ShellAnalyzer:
             from . import lifts  # a value extracted from a file, used as a credential
 
             lifts.check_use(self, cmd)
+        if cmd.argv[0] in ("read", "mapfile", "readarray") and cmd.stdin and cmd.stdin[0] == "file":
+            from . import lifts  # read -r T < file: T holds the file's first line
+
+            lifts.note_read(self, cmd)
         name = cmd.argv[0]
         if U in name:
             programs.dynamic_command(self, cmd, scope)

@@ -125,6 +125,12 @@ def parse(name: str, args) -> Search:
     return s
 
 
+def _only(s: Search, p):
+    t = Search()
+    t.patterns, t.flavor, t.icase, t.word = [p], s.flavor, s.icase, s.word
+    return t
+
+
 def _describe(s: Search, strength="any"):
     from ..hunt import describe
 
@@ -177,8 +183,8 @@ def grep_like(a, cmd, scope, name=None) -> bool:
     True when a finding was emitted."""
     name = name or cmd.name
     s = parse(name, cmd.args)
-    if s.pattern_file and not s.patterns:
-        return False
+    if s.pattern_file:  # grep -f FILE: the patterns are the file's lines
+        s.patterns += _pattern_file_lines(a, cmd, scope)
     if not s.patterns:
         return False
     ops = s.operands
@@ -199,6 +205,7 @@ def grep_like(a, cmd, scope, name=None) -> bool:
                 _emit(a, cmd, None, found, history=True)
                 return True
         return False
+    unknown_pattern = any(U in p for p in s.patterns)
     for raw in ops or ["."]:
         if U in raw and raw.replace(U, "") in ("", "/"):
             root = _listing_root(cmd)  # `find ~ -type f | xargs grep …`: the files come from that tree
@@ -209,6 +216,11 @@ def grep_like(a, cmd, scope, name=None) -> bool:
         if place.kind not in OUTSIDE_KINDS:
             continue
         tree = s.recursive or any(c in raw for c in "*?[") or U in raw
+        if tree and unknown_pattern and all(p.replace(U, "") == "" or _describe(_only(s, p)) is None
+                                            for p in s.patterns):
+            a.emit("shell.opaque-eval", cmd, target=P.display(place.path, a.pctx), effect="search-secrets",
+                   note="searches a tree outside the workspace for a pattern only known when it runs")
+            return True
         found = _describe(s, "any" if tree else "shape")
         if found:
             _emit(a, cmd, P.display(place.path, a.pctx), found)
@@ -323,4 +335,46 @@ def inline(a, language, code, cmd) -> bool:
         a.emit("secrets.hunt", cmd, target="~", effect="search-secrets",
                note=f"{language} code walks the home directory or a system tree and looks for {found}")
         return True
+    return False
+
+
+def _pattern_file_lines(a, cmd, scope):
+    args = cmd.args
+    for i, x in enumerate(args):
+        val = None
+        if x in ("-f", "--file") and i + 1 < len(args):
+            val = args[i + 1]
+        elif x.startswith("--file="):
+            val = x[7:]
+        elif x.startswith("-f") and len(x) > 2 and not x.startswith("--"):
+            val = x[2:]
+        if val and U not in val:
+            path = P.resolve(val, a._scope_ctx(scope))
+            text = a.written_text.get(path) or a.read_file(path)
+            if text:
+                return [ln for ln in text.splitlines() if ln.strip()][:200]
+    return []
+
+
+_SLASHED = re.compile(r"(?:^|[\s(!~&|;{])/((?:[^/\\\n]|\\.)+)/")
+
+
+def program_search(a, cmd, scope, code, operands) -> bool:
+    """awk/sed/perl -ne/ruby -ne programs whose /regex/ looks for credentials, over files outside the workspace."""
+    pats = [m.group(1) for m in _SLASHED.finditer(code or "")][:20]
+    if not pats:
+        return False
+    for raw in operands or ():
+        if raw.startswith("-"):
+            continue
+        place = a.place(raw.split(U, 1)[0].rstrip("/") or "/" if U in raw else raw, scope)
+        if place.kind not in OUTSIDE_KINDS:
+            continue
+        tree = any(c in raw for c in "*?[") or U in raw or place.kind in (P.HOME, P.ROOT)
+        from ..hunt import describe
+
+        found = describe([p.replace(U, "") for p in pats], "ere", False, strength="any" if tree else "shape")
+        if found:
+            _emit(a, cmd, P.display(place.path, a.pctx), found)
+            return True
     return False

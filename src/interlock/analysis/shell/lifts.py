@@ -209,3 +209,14 @@ def _pipeline_before(cmd) -> str:
 def _credential_position(text, pos) -> bool:
     before = text[max(0, pos - 60):pos]
     return bool(_CRED_BEFORE.search(before))
+
+
+def note_read(a, cmd):
+    """``read -r T < file`` / ``mapfile -t L < file``: the variables hold the file's content."""
+    src = cmd.stdin[1]
+    names = [x for x in cmd.args if re.match(r"^[A-Za-z_]\w*$", x)]
+    lifts = _lifts(a)
+    for n in names or ["REPLY"]:
+        lifts[n] = src
+        if _CRED_NAME.search(n) and cmd.argv[0] == "read":
+            _emit(a, cmd, n, src)

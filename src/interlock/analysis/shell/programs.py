@@ -1188,6 +1188,9 @@ def interpreter(a, cmd, scope):
             code = args[i + 1] if i + 1 < len(args) else ""
             for f in args[i + 2:]:  # perl -ne 'print' FILE reads FILE
                 check_read(a, cmd, f, scope)
+            from .hunting import program_search
+
+            program_search(a, cmd, scope, code, args[i + 2:])  # perl -ne 'print if /TOKEN/' ~/…
             _analyse_code(a, lang, code, cmd, scope)
             return
         if lang == "python" and x.startswith("-c") and len(x) > 2:
@@ -1347,6 +1350,8 @@ def tee(a, cmd, scope):
             check_overwrite(a, cmd, op, scope=scope)
         if text:
             planted(a, cmd, op, text)
+            if U not in op and not ("-a" in f or "--append" in f):  # tee f <<EOF … EOF: f holds the text
+                a.written_text[P.resolve(op, a._scope_ctx(scope))] = text
 
 
 @handles("cp", "install")
@@ -2058,6 +2063,9 @@ def awk(a, cmd, scope):
         _embedded_shell(a, cmd, scope, prog, r"""(["'])([^"']+)\1\s*\|\s*getline""")
         if U in prog and "system" in prog:
             a.emit("shell.opaque-eval", cmd, effect="run", note="awk system() of a value only known when it runs")
+        from .hunting import program_search
+
+        program_search(a, cmd, scope, prog, ops[1:])  # awk '/TOKEN=/' over the home directory
         check_args_for_secrets(a, cmd, scope, ops[1:])
 
 
@@ -2088,6 +2096,10 @@ def sed(a, cmd, scope):
     if not has_script_opt and ops:
         scripts.append(ops[0])
     sed_commands(a, cmd, scope, scripts)
+    if not inplace:
+        from .hunting import program_search
+
+        program_search(a, cmd, scope, " ".join(scripts), files)  # sed -n '/TOKEN/p' ~/other/*.sh
     for fpath in files:
         if inplace:
             place = a.place(fpath, scope)
