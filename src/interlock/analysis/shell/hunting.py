@@ -275,6 +275,16 @@ def git_log(a, cmd, scope, rest) -> bool:
         i += 1
     if not pats:
         return False
+    if not {"-p", "-u", "--patch", "--patch-with-stat", "--patch-with-raw"}.intersection(rest) and \
+            not any(x.startswith(("-U", "--unified")) for x in rest):
+        return False  # only which commits (--oneline, --stat): no content is printed
+    if "--" in rest:  # limited to paths: history of the project's own files is like searching them
+        paths = rest[rest.index("--") + 1:]
+        if paths and all(U not in x and a.place(x, scope).kind not in OUTSIDE_KINDS for x in paths):
+            from ..secrets import is_secret_path
+
+            if not any(is_secret_path(a.place(x, scope).path or "", a.pctx.home) for x in paths):
+                return False
     from ..hunt import describe
 
     icase = "-i" in rest or "--regexp-ignore-case" in rest
