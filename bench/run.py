@@ -1166,7 +1166,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", default="*.jsonl", metavar="GLOB",
                     help="corpus files to load, a glob inside bench/corpus (default '*.jsonl'; "
                          "e.g. 'credentials*.jsonl')")
+    ap.add_argument("--chain", action="store_true",
+                    help="run the incident-chain corpus instead (bench/chain: multi-step cases across agent tools and "
+                         "languages; bench part and held-out part reported apart; see bench/chain.py)")
     args = ap.parse_args(argv)
+    if args.chain:
+        import chain
+
+        return chain.main(["--out", str(args.out), "--jobs", str(min(args.jobs, 4))])
 
     started = time.perf_counter()
     names = [n.strip() for n in args.tools.split(",") if n.strip()]

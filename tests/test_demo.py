@@ -15,8 +15,10 @@ def test_the_incident_demo_steps_all_come_out_right(env, tmp_path):
     out = p.stdout
     assert p.returncode == 0, out + p.stderr
     verdicts = re.findall(r"Interlock: (DENY|ALLOW|ASK)", out)
-    # token hunt, token in a script, volumeDelete, DROP held for approval, the approved retry
-    assert verdicts == ["DENY", "DENY", "DENY", "DENY", "ALLOW"], verdicts
+    # token hunt (grep, the Grep tool over home, git history, a Go program), token in a script, volumeDelete,
+    # DROP held for approval, the approved retry
+    assert verdicts == ["DENY"] * 7 + ["ALLOW"], verdicts
+    assert "GraphQL" in out or "volumeDelete" in out
     assert "railway token 7c1e…" in out and "7c1e9a42-55b1" not in out  # named, never shown
     assert "Deletes a Railway volume" in out
     rows = re.search(r"bookings: ([\d,]+) rows", out).group(1)

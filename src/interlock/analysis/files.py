@@ -110,5 +110,7 @@ def _search_hunt(action, ctx, search):
         return None
     where = P.display(place.path, pctx)
     f = _finding("secrets.hunt", action, where, "search-secrets")
+    what = search.get("pattern") or search.get("glob") or ""
+    f.evidence = f"{action.tool or 'search'} {what[:120]!r} in {where}"
     f.note = f"looks for {found} over {where}"
     return f
