@@ -467,3 +467,23 @@ def test_attack_host_and_operation_built_from_constants(workspace, home, env):
                                  "sed -n '/password/p' /etc/ssh/sshd_config", "grep -r \"$X\" src"])
 def test_attack_round_look_alikes(cmd, workspace, home, env):
     assert verdict(cmd, workspace, home, env).decision == "allow", cmd
+
+
+def test_search_tools_of_other_agents(workspace, home, env):
+    """Cursor's Grep, Gemini CLI's grep_search/glob, VS Code's textSearch: the same hunt rule."""
+    cur = {"conversation_id": "c1", "generation_id": "g1", "model": "m", "cursor_version": "1.7",
+           "workspace_roots": [workspace], "hook_event_name": "preToolUse", "tool_use_id": "t", "cwd": workspace}
+    _, out, _ = run_hook("cursor", dict(cur, tool_name="Grep", tool_input={"pattern": "sk_live_[0-9a-zA-Z]+",
+                                                                           "path": home}), env)
+    assert out["permission"] == "deny"
+    _, out, _ = run_hook("cursor", dict(cur, tool_name="Grep", tool_input={"pattern": "TODO", "path": workspace}), env)
+    assert out is None or out["permission"] == "allow"
+    gem = {"session_id": "s", "cwd": workspace, "hook_event_name": "BeforeTool", "timestamp": "2026-11-26T10:00:00Z"}
+    _, out, _ = run_hook("gemini", dict(gem, tool_name="grep_search", tool_input={"pattern": "RAILWAY_TOKEN",
+                                                                                  "path": home}), env)
+    assert out and out["decision"] == "deny"
+    _, out, _ = run_hook("gemini", dict(gem, tool_name="glob", tool_input={"pattern": "**/*secret*", "path": home}), env)
+    assert out and out["decision"] == "deny"
+    _, out, _ = run_hook("gemini", dict(gem, tool_name="grep_search", tool_input={"pattern": "TODO",
+                                                                                  "path": workspace}), env)
+    assert not out or out.get("decision") != "deny"

@@ -52,6 +52,10 @@ def parse(payload: dict, env) -> Event:
                 return Event(None, "preToolUse", skip=True)
             raise BadPayload(f"{tool}: no path in toolArgs")
         path = path if path.startswith("/") else os.path.join(cwd, path)
+        if low in ("grep", "glob") and isinstance(args.get("pattern"), str):
+            search = {"base": path, "pattern": args["pattern"], "flavor": "rust"} if low == "grep" else \
+                {"base": path, "glob": args["pattern"]}
+            return Event(Action(FILE_READ, {"path": path, "search": search}, **common), "preToolUse")
         if low in READ_TOOLS:
             return Event(Action(FILE_READ, {"path": path}, **common), "preToolUse")
         content = args.get("file_text") or args.get("new_str") or args.get("content")

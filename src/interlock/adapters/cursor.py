@@ -61,7 +61,16 @@ def parse(payload: dict, env) -> Event:
                 common["cwd"] = cwd2
             return Event(Action(SHELL, {"command": str_field(ti, "command")}, tool=tool, **common), name)
         path = ti.get("file_path") or ti.get("path") or ti.get("target_file")
-        if tool in ("Read", "Grep", "Glob"):
+        if tool in ("Grep", "Glob"):  # a search: what it looks for is judged too (analysis.hunt)
+            base = path if isinstance(path, str) and path else common.get("cwd")
+            pat = ti.get("pattern") if tool == "Grep" else (ti.get("glob_pattern") or ti.get("pattern"))
+            search = {"base": base}
+            if isinstance(pat, str) and pat:
+                search.update({"pattern": pat, "flavor": "rust"} if tool == "Grep" else {"glob": pat})
+            if base:
+                return Event(Action(FILE_READ, {"path": base, "search": search}, tool=tool, **common), name)
+            return Event(None, name, skip=True)
+        if tool in ("Read",):
             if isinstance(path, str) and path:
                 return Event(Action(FILE_READ, {"path": path}, tool=tool, **common), name)
             return Event(None, name, skip=True)

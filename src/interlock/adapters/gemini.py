@@ -48,6 +48,12 @@ def parse(payload: dict, env) -> Event:
                 return Event(None, name, skip=True)
             raise BadPayload(f"{tool}: no file path in tool_input")
         path = path if path.startswith("/") else os.path.join(cwd, path)
+        if tool in ("grep_search", "search_file_content", "glob") and isinstance(ti.get("pattern"), str):
+            base = ti.get("path") or ti.get("dir_path") or cwd
+            base = base if base.startswith("/") else os.path.join(cwd, base)
+            search = {"base": base, "pattern": ti["pattern"], "flavor": "ere"} if tool != "glob" else \
+                {"base": base, "glob": ti["pattern"]}
+            return Event(Action(FILE_READ, {"path": path, "search": search}, **common), name)
         if tool in READ_TOOLS:
             return Event(Action(FILE_READ, {"path": path}, **common), name)
         content = ti.get("content") if isinstance(ti.get("content"), str) else ti.get("new_string")

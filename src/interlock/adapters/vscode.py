@@ -111,7 +111,13 @@ def parse_tool(tool: str, payload: dict, env) -> Event:
                                                                                    "glob") else None)
         base = _str(ti.get("path")) or cwd
         path = base.rstrip("/") + "/" + pat if pat else base
-        return Event(Action(FILE_READ, {"path": _abs(path, cwd)}, **common), name)
+        search = {"base": _abs(base, cwd)}
+        q = _str(ti.get("query"))
+        if q and tool in ("grep_search", "textSearch", "grep"):
+            search.update(pattern=q, flavor="rust" if ti.get("isRegexp") else "fixed")
+        elif q:
+            search.update(glob=q)
+        return Event(Action(FILE_READ, {"path": _abs(path, cwd), "search": search}, **common), name)
     if tool.startswith("mcp"):
         if tool.startswith("mcp__"):
             parts = tool.split("__")
