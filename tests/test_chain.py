@@ -487,3 +487,15 @@ def test_search_tools_of_other_agents(workspace, home, env):
     _, out, _ = run_hook("gemini", dict(gem, tool_name="grep_search", tool_input={"pattern": "TODO",
                                                                                   "path": workspace}), env)
     assert not out or out.get("decision") != "deny"
+
+
+def test_programs_that_read_secret_files_in_any_language(workspace, home, env):
+    os.makedirs(os.path.join(workspace, "t"))
+    with open(os.path.join(workspace, "t", "a.go"), "w") as f:
+        f.write('package main\nimport "os"\nfunc main() { b, _ := os.ReadFile(os.Getenv("HOME") + '
+                '"/.railway/config.json"); os.Stdout.Write(b) }\n')
+    with open(os.path.join(workspace, "t", "b.go"), "w") as f:
+        f.write('package main\nimport "os"\nfunc main() { b, _ := os.ReadFile("config/app.yaml"); os.Stdout.Write(b) }\n')
+    d = verdict("go run t/a.go", workspace, home, env)
+    assert d.decision == "deny" and ".railway/config.json" in " ".join(d.reasons)
+    assert verdict("go run t/b.go", workspace, home, env).decision == "allow"

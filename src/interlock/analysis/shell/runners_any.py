@@ -35,6 +35,7 @@ def scan_and_emit(a, cmd, text, where=None) -> int:
         a.emit("shell.opaque-eval", cmd, effect="run", note=f"could not scan the program: {type(e).__name__}")
         return len(a.findings) - n
     sub = cmd.derive(cmd.argv) if where is None else cmd
+    _secret_paths(a, cmd, text)
     for method, url, body in reqs:
         emit_request(a, sub, Request(method, url, body, (), client="code"))
     for doc in unplaced[:3]:
@@ -43,6 +44,30 @@ def scan_and_emit(a, cmd, text, where=None) -> int:
             a.emit("http.graphql-unparsed", cmd, target=names[0], effect="http",
                    note=f"the program names the destructive operation {names[0]} but not where it is sent")
     return len(a.findings) - n
+
+
+def _secret_paths(a, cmd, text):
+    """Credential use: a literal path of a secret file in the program (~/.railway/config.json, .env,
+    ~/.aws/credentials), in any language."""
+    from .. import anylang
+    from ..secrets import is_secret_path
+
+    for lit in anylang.literals(text, limit=2000):
+        s = lit.strip()
+        if not (2 < len(s) < 300) or "\n" in s or " " in s or not (s.startswith(("~/", "/", "./", ".")) or "/." in s):
+            continue
+        if s.startswith("//") or "://" in s:
+            continue
+        # "/.railway/config.json" joined to the home directory (os.Getenv("HOME") + …, Path.home() / …)
+        for cand in ([s, "~" + s] if s.startswith("/.") else [s]):
+            try:
+                path = P.resolve(cand, a.pctx)
+            except Exception:
+                continue
+            if is_secret_path(path, a.pctx.home, a.secret_extra, a.secret_exempt):
+                a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret",
+                       note="the program reads this file")
+                return
 
 
 def _project_text(a, base, globs, limit_files, limit_bytes):
