@@ -499,3 +499,18 @@ def test_programs_that_read_secret_files_in_any_language(workspace, home, env):
     d = verdict("go run t/a.go", workspace, home, env)
     assert d.decision == "deny" and ".railway/config.json" in " ".join(d.reasons)
     assert verdict("go run t/b.go", workspace, home, env).decision == "allow"
+
+
+def test_codex_apply_patch_is_remembered(workspace, home, env):
+    body = SCRIPT.replace("\n", "\n+")
+    patch = "*** Begin Patch\n*** Add File: scripts/ops.py\n+" + body.rstrip("+") + "*** End Patch\n"
+    payload = {"session_id": "cx-1", "cwd": workspace, "hook_event_name": "PreToolUse", "tool_name": "apply_patch",
+               "tool_input": {"command": patch}}
+    rc, out, _ = run_hook("codex", payload, env)
+    assert out and out["hookSpecificOutput"]["permissionDecision"] == "deny"  # the literal token
+    with open(os.path.join(workspace, "scripts", "ops.py"), "w") as f:
+        f.write("pass\n")
+    payload = dict(payload, tool_name="Bash", tool_input={"command": "python3 scripts/ops.py"})
+    rc, out, _ = run_hook("codex", payload, env)
+    assert out and out["hookSpecificOutput"]["permissionDecision"] == "deny"
+    assert "volumeDelete" in out["hookSpecificOutput"]["permissionDecisionReason"]

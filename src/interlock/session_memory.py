@@ -194,7 +194,16 @@ def learn(action, ctx, analyzer=None) -> None:
     lim = limits()
     writes = {}
     copies = {}
-    if action.kind == FILE_WRITE:
+    partial = set()
+    if action.kind == FILE_WRITE and action.payload.get("paths") is not None and isinstance(
+            action.payload.get("content"), str):  # a Codex apply_patch: each file's added lines
+        cwd = action.cwd or ctx.cwd
+        for op, path, body in _patch_files(action.payload["content"]):
+            full = resolve(path if path.startswith("/") else os.path.join(cwd, path), ctx.pctx)
+            writes[full] = body
+            if op != "Add File":
+                partial.add(full)
+    elif action.kind == FILE_WRITE:
         p = action.payload
         path = p.get("path")
         if isinstance(path, str) and path and isinstance(p.get("content"), str):
@@ -207,17 +216,19 @@ def learn(action, ctx, analyzer=None) -> None:
     files = load(ctx.env, action.agent, session)
     now = time.time()
     changed = False
-    whole = action.kind == SHELL or (action.tool or "Write") in ("Write", "write", "create", "NotebookEdit")
+    whole = action.kind == SHELL or (action.tool or "Write") in ("Write", "write", "create", "NotebookEdit",
+                                                                  "apply_patch")
     for path, text in list(writes.items())[:16]:
         if not isinstance(text, str):
             continue
         facts = facts_of(analyse_content(path, text, ctx), lim)
         old = files.get(path)
-        if not whole and old:  # an edit: a fragment of the file; what the file held before still counts
+        whole_file = whole and path not in partial
+        if not whole_file and old:  # an edit: a fragment of the file; what the file held before still counts
             facts = (old.get("facts", []) + [f for f in facts if f not in old.get("facts", [])])[:lim["max_facts"]]
         if facts:
             files[path] = {"facts": facts, "t": now,
-                           "sha": sha256_hex(text.encode("utf-8", "replace")) if whole else None}
+                           "sha": sha256_hex(text.encode("utf-8", "replace")) if whole_file else None}
             changed = True
         elif old is not None:  # the agent replaced it, and Interlock saw the new content: nothing to remember
             del files[path]
@@ -231,6 +242,24 @@ def learn(action, ctx, analyzer=None) -> None:
             _save(ctx.env, action.agent, session, files)
         except OSError:
             pass
+
+
+def _patch_files(patch: str):
+    """(operation, path, added text) for each file of a Codex apply_patch."""
+    import re
+
+    out = []
+    cur = None
+    for line in patch.splitlines():
+        m = re.match(r"^\*\*\* (Add File|Update File|Delete File|Move to): (.+?)\s*$", line)
+        if m:
+            cur = [m.group(1), m.group(2), []]
+            if m.group(1) in ("Add File", "Update File"):
+                out.append(cur)
+            continue
+        if cur is not None and line.startswith("+") and not line.startswith("+++"):
+            cur[2].append(line[1:])
+    return [(op, path, "\n".join(lines) + "\n") for op, path, lines in out if lines]
 
 
 def applies(entry: dict, disk_text) -> bool:
