@@ -290,10 +290,10 @@ def describe(patterns, flavor: str = "ere", icase: bool = False, word: bool = Fa
         for alt, rx in compiled:
             if any(rx.search(o) for o in _ORDINARY):
                 continue
-            if strength == "shape" and any(rx.search(s) for label, s in sams if label.startswith("settings named")):
+            if strength == "shape" and any(_hit(rx, s) for label, s in sams if label.startswith("settings named")):
                 continue  # a generic word (password, token): only a provider's shape or name counts here
             for label, s in sams:
-                if rx.search(s):
+                if _hit(rx, s):
                     return label
             lit = re.sub(r"\\[sSdDwWbBAZ]|\[[^\]]*\]|[\\^$.*+?()\[\]{}|]", " ", alt).lower()
             if strength != "shape":
@@ -308,6 +308,13 @@ def describe(patterns, flavor: str = "ere", icase: bool = False, word: bool = Fa
                     if len(kw) >= 3 and (low.startswith(kw) or (len(low) >= 4 and kw.startswith(low))):
                         return f"{kind.replace('-', ' ')}s"
     return None
+
+
+def _hit(rx, sample) -> bool:
+    """The pattern finds a credential in the sample: at least 4 characters of it (`sk` or `pat` alone are
+    parts of too many words to say anything)."""
+    m = rx.search(sample)
+    return m is not None and (m.end() - m.start() >= 4 or m.end() - m.start() >= len(sample))
 
 
 def _by_words(raw: str):

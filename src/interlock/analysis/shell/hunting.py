@@ -199,12 +199,25 @@ def grep_like(a, cmd, scope, name=None) -> bool:
         return False
     if not ops and not s.recursive:
         st = cmd.stdin
-        if st is not None and st[0] == "unknown" and history_stage(previous_stage_text(cmd)):
+        prev = previous_stage_text(cmd)
+        if st is not None and st[0] == "unknown" and history_stage(prev):
             found = _describe(s)
             if found:
                 _emit(a, cmd, None, found, history=True)
                 return True
-        return False
+        if prev and re.match(r"^\s*(?:history|fc\s+-l)\b", prev):  # the shell's own history
+            found = _describe(s)
+            if found:
+                a.emit("secrets.hunt", cmd, target="shell history", effect="search-secrets",
+                       note=f"looks for {found} in the shell history")
+                return True
+        fed = _fed_files(prev)  # cat ~/projects/*/scripts/*.sh | grep -i token
+        if fed:
+            ops = fed
+        else:
+            return False
+    if name in ("rg", "ag", "grep") and _secret_globs(a, cmd, scope, ops):
+        return True
     unknown_pattern = any(U in p for p in s.patterns)
     for raw in ops or ["."]:
         if U in raw and raw.replace(U, "") in ("", "/"):
@@ -225,6 +238,50 @@ def grep_like(a, cmd, scope, name=None) -> bool:
         if found:
             _emit(a, cmd, P.display(place.path, a.pctx), found)
             return True
+    return False
+
+
+def _fed_files(prev: str):
+    """Files a feeding `cat/head/tail/strings/less F…` stage prints, or None."""
+    if not prev:
+        return None
+    try:
+        import shlex
+
+        words = shlex.split(prev)
+    except ValueError:
+        return None
+    if not words or words[0].rsplit("/", 1)[-1] not in ("cat", "head", "tail", "strings", "less", "more", "zcat",
+                                                         "bat", "nl", "tac"):
+        return None
+    ops = [w for w in words[1:] if not w.startswith("-") and not w.isdigit() and not w.startswith("+")]
+    return ops or None
+
+
+def _secret_globs(a, cmd, scope, ops) -> bool:
+    """rg -g '*.env' / grep --include='*.pem' over a tree outside the workspace: reads the secret files it selects."""
+    from ..secrets import glob_may_name_secret
+
+    args = cmd.args
+    globs = []
+    for i, x in enumerate(args):
+        if x in ("-g", "--glob", "--iglob", "--include") and i + 1 < len(args):
+            globs.append(args[i + 1])
+        elif x.startswith(("--glob=", "--iglob=", "--include=")):
+            globs.append(x.split("=", 1)[1])
+    globs = [g for g in globs if not g.startswith("!") and U not in g]
+    if not globs:
+        return False
+    for raw in ops or ["."]:
+        place = a.place(raw.split(U, 1)[0].rstrip("/") or "/" if U in raw else raw, scope)
+        if place.kind not in OUTSIDE_KINDS or not place.path:
+            continue
+        for g in globs:
+            if glob_may_name_secret(place.path.rstrip("/") + "/**/" + g.lstrip("/"), a.pctx.home,
+                                    a.secret_extra, a.secret_exempt):
+                a.emit("secrets.read-file", cmd, target=P.display(place.path, a.pctx) + "/**/" + g,
+                       effect="search-secrets", note="the search selects files that hold secrets")
+                return True
     return False
 
 
@@ -388,3 +445,40 @@ def program_search(a, cmd, scope, code, operands) -> bool:
             _emit(a, cmd, P.display(place.path, a.pctx), found)
             return True
     return False
+
+
+def fd_exec(a, cmd, scope):
+    """fd [PATTERN] [ROOT] -x/-X CMD…: CMD runs on what fd finds under ROOT."""
+    args = cmd.args
+    for i, x in enumerate(args):
+        if x in ("-x", "--exec", "-X", "--exec-batch"):
+            inner = [w for w in args[i + 1:] if w not in (";", "\\;")]
+            before = args[:i]
+            break
+    else:
+        return False
+    ops = []
+    exts = []
+    j = 0
+    while j < len(before):
+        x = before[j]
+        if x in ("-e", "--extension", "-t", "--type", "-d", "--max-depth", "-E", "--exclude", "-g", "--glob") \
+                and j + 1 < len(before):
+            if x in ("-e", "--extension"):
+                exts.append(before[j + 1])
+            j += 2
+            continue
+        if not x.startswith("-"):
+            ops.append(x)
+        j += 1
+    root = ops[1] if len(ops) > 1 else "."
+    pat = ops[0] if ops else ""
+    if not inner:
+        return False
+    name = "*." + exts[0] if exts else ("*" + pat + "*" if pat and pat != "." else "*")
+    target = root.rstrip("/") + "/**/" + name if name != "*" else root.rstrip("/") + "/" + U
+    argv = [w.replace("{}", target) for w in inner]
+    if not any("{}" in w for w in inner):
+        argv.append(target)
+    a.dispatch(cmd.derive(argv), scope)
+    return True

@@ -2914,3 +2914,12 @@ def _register_runners():
 
 
 _register_runners()
+
+
+@handles("fd", "fdfind")
+def fd(a, cmd, scope):
+    """fd … -x CMD: the command runs on what fd finds (a search for credential files when it prints them)."""
+    from .hunting import fd_exec
+
+    if not fd_exec(a, cmd, scope):
+        unknown_program(a, cmd, scope)

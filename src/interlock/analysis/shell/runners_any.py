@@ -50,7 +50,7 @@ def _secret_paths(a, cmd, text):
     """Credential use: a literal path of a secret file in the program (~/.railway/config.json, .env,
     ~/.aws/credentials), in any language."""
     from .. import anylang
-    from ..secrets import is_secret_path
+    from ..secrets import glob_may_name_secret, is_secret_path
 
     for lit in anylang.literals(text, limit=2000):
         s = lit.strip()
@@ -64,7 +64,8 @@ def _secret_paths(a, cmd, text):
                 path = P.resolve(cand, a.pctx)
             except Exception:
                 continue
-            if is_secret_path(path, a.pctx.home, a.secret_extra, a.secret_exempt):
+            if is_secret_path(path, a.pctx.home, a.secret_extra, a.secret_exempt) or (
+                "*" in path and glob_may_name_secret(path, a.pctx.home, a.secret_extra, a.secret_exempt)):
                 a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret",
                        note="the program reads this file")
                 return
