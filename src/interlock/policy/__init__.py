@@ -22,6 +22,11 @@ from ..actions import DECISION_RANK, DEFAULT_DECISIONS, stricter
 from ..lazyre import LazyRe
 
 DEFAULT_PROTECTED_BRANCHES = ("main", "master", "production", "release*")
+# Where the gateways listen unless ``--listen`` or the policy says otherwise (defined once here;
+# the schema, the gateways, ``interlock run`` and the docs' examples all mean these).
+HTTP_GATEWAY_LISTEN = "127.0.0.1:8788"
+HTTPS_PROXY_LISTEN = "127.0.0.1:8789"
+POSTGRES_GATEWAY_LISTEN = "127.0.0.1:6432"
 _PROD_NAME = LazyRe(r"(?i)(^|[^a-z])(prod|production|prd)([^a-z]|$)")
 _NONPROD_NAME = LazyRe(r"(?i)(^|[^a-z])(dev|development|staging|stage|stg|test|testing|qa|"
                        r"sandbox|preview|ci|demo)([^a-z]|$)")

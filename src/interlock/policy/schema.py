@@ -11,7 +11,7 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from . import PolicyError
+from . import HTTP_GATEWAY_LISTEN, POSTGRES_GATEWAY_LISTEN, PolicyError
 
 DecisionName = Literal["allow", "ask", "deny"]
 
@@ -160,7 +160,7 @@ class HttpRoute(_Strict):
 
 class HttpGateway(_Strict):
     """``[gateways.http]``: the HTTP gateway with credential injection (``interlock gateway http``)."""
-    listen: str = Field("127.0.0.1:8788", pattern=r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$")
+    listen: str = Field(HTTP_GATEWAY_LISTEN, pattern=r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$")
     routes: dict[str, HttpRoute] = {}
     wait_seconds: Optional[float] = Field(None, ge=0, le=3600, description="how long a request waits for a "
                                           "human's approval (default: [approvals] wait_seconds)")
@@ -182,7 +182,7 @@ class HttpGateway(_Strict):
 
 class PostgresGateway(_Strict):
     """``[gateways.postgres.NAME]``: ``interlock run`` starts ``interlock gateway postgres --upstream NAME``."""
-    listen: str = Field("127.0.0.1:6432", pattern=r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$")
+    listen: str = Field(POSTGRES_GATEWAY_LISTEN, pattern=r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$")
     upstream: Optional[str] = Field(None, description="the [databases.X] it logs in to (default: NAME)")
     database_url: bool = Field(True, description="point the agent's DATABASE_URL and PG* at this gateway")
     env: list[str] = Field([], description="more variables set to this gateway's postgresql:// URL")
