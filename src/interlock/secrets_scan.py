@@ -51,59 +51,70 @@ HOME_CONFIG_SKIP = frozenset({"google-chrome", "chromium", "BraveSoftware", "Cod
                               "Slack", "discord", "Microsoft", "microsoft-edge", "JetBrains", "libreoffice",
                               "pulse", "Signal", "obsidian", "spotify", "zoomus"})
 
-USAGE = """usage: interlock secrets scan [PATH...] [--home] [--json | --sarif] [--no-ignored] [--all]
-
-Find stray credentials: literal tokens in files and files that are secret by name, and whether
-Interlock's hook blocks an agent from reading each.
-
-  PATH          files or directories to scan (default: the current directory)
-  --home        also scan your config files (~/.aws, ~/.config, ~/.docker, ~/.npmrc, ~/.netrc, shell rc...)
-  --json        print one JSON object
-  --sarif       print SARIF 2.1.0 (for code-scanning in CI)
-  --no-ignored  skip files git ignores (scanned by default: that is where tokens hide)
-  --all         also scan node_modules, caches and virtualenvs
-
-exit status: 0 nothing found, 1 something found, 2 usage error
-"""
+DESCRIPTION = """Find stray credentials: literal tokens in files and files that are secret by name, and what
+Interlock's hook answers an agent that reads each (computed by the hook's own code)."""
+EPILOG = "exit status: 0 nothing found, 1 something found, 2 usage error"
 
 
 class UsageError(Exception):
     pass
 
 
+def add_arguments(p):
+    """The scan's options on an argparse parser (``interlock secrets scan`` and ``python -m``)."""
+    p.description = DESCRIPTION
+    p.epilog = EPILOG
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="files or directories to scan (default: the current directory)")
+    p.add_argument("--home", action="store_true", help="also scan your config files (~/.aws, ~/.config, "
+                                                       "~/.docker, ~/.npmrc, ~/.netrc, shell rc...)")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", dest="format", action="store_const", const="json", help="print one JSON object")
+    fmt.add_argument("--sarif", dest="format", action="store_const", const="sarif",
+                     help="print SARIF 2.1.0 (for code-scanning in CI)")
+    p.add_argument("--no-ignored", dest="ignored", action="store_false",
+                   help="skip files git ignores (scanned by default: that is where tokens hide)")
+    p.add_argument("--all", action="store_true", help="also scan node_modules, caches and virtualenvs")
+    return p
+
+
+def _parser():
+    import argparse
+
+    return add_arguments(argparse.ArgumentParser(prog="interlock secrets scan"))
+
+
+def opts_from(args) -> dict:
+    return {"paths": list(args.paths), "home": args.home, "format": args.format or "text",
+            "ignored": args.ignored, "all": args.all}
+
+
 def parse_args(argv):
-    opts = {"paths": [], "home": False, "format": "text", "ignored": True, "all": False}
+    """``argv`` (what follows ``scan``) → options; raises UsageError (``""`` for --help)."""
     args = list(argv)
     # accept being handed the whole command line tail ("secrets scan ...") or just the options
     if args[:2] == ["secrets", "scan"]:
         args = args[2:]
     elif args[:1] == ["scan"] and not os.path.exists("scan"):
         args = args[1:]
-    only_paths = False
-    for a in args:
-        if only_paths or not a.startswith("-") or a == "-":
-            opts["paths"].append(a)
-        elif a == "--":
-            only_paths = True
-        elif a == "--home":
-            opts["home"] = True
-        elif a in ("--json", "--sarif"):
-            fmt = a[2:]
-            if opts["format"] not in ("text", fmt):
-                raise UsageError("--json and --sarif exclude each other")
-            opts["format"] = fmt
-        elif a == "--no-ignored":
-            opts["ignored"] = False
-        elif a == "--all":
-            opts["all"] = True
-        elif a in ("-h", "--help"):
-            raise UsageError("")
-        else:
-            raise UsageError(f"unknown option {a}")
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            ns = _parser().parse_args(args)
+    except SystemExit as e:
+        if e.code == 0:
+            raise UsageError("") from None
+        raise UsageError(err.getvalue().strip().splitlines()[-1].split(": error: ", 1)[-1]) from None
+    return opts_from(ns)
+
+
+def check_paths(opts):
     for p in opts["paths"]:
         if not os.path.exists(p):
             raise UsageError(f"no such file or directory: {p}")
-    return opts
 
 
 # --- listing files ------------------------------------------------------------------------------
@@ -434,9 +445,18 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as e:
         msg = str(e)
         if not msg:  # --help
-            sys.stdout.write(USAGE)
+            _parser().print_help()
             return 0
-        sys.stderr.write(f"interlock secrets scan: {msg}\n{USAGE}")
+        sys.stderr.write(f"interlock secrets scan: {msg}\n{_parser().format_usage()}")
+        return 2
+    return run_opts(opts)
+
+
+def run_opts(opts) -> int:
+    try:
+        check_paths(opts)
+    except UsageError as e:
+        sys.stderr.write(f"interlock secrets scan: {e}\n")
         return 2
     sc = run(opts)
     if opts["format"] == "json":
