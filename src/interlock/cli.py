@@ -241,13 +241,18 @@ def _print_decision(d, command):
         con = Console(highlight=False)
         out = con.print
         color = {"allow": "green", "ask": "yellow", "deny": "red"}[d.decision]
-        out(f"[bold {color}]{d.decision.upper()}[/]  severity: [bold]{d.severity}[/]")
+        out(f"[bold {color}]{d.decision.upper()}[/]  " + ("[bold]Interlock could not judge this[/]" if d.error else
+                                                             f"severity: [bold]{d.severity}[/]"))
     except ImportError:  # rich is a dependency, but check must work without it
         out = print
-        out(f"{d.decision.upper()}  severity: {d.severity}")
+        out(f"{d.decision.upper()}  " + ("Interlock could not judge this" if d.error else f"severity: {d.severity}"))
     _out(out, f"command: {redact(command)}")
-    if d.error:
+    if d.error:  # Interlock could not judge: say why and what to do, not a finding about nothing
         _out(out, f"error: {d.error}")
+        _out(out, f"\nInterlock could not judge this command, so it answers {d.decision} (fail closed)."
+                  + ("" if "`interlock policy`" in d.error else
+                     " If this persists, `interlock doctor` checks the installation."))
+        return
     for f in d.findings:
         _out(out, f"\n  {f.severity:<12} {f.rule}")
         _out(out, f"    why:      {f.why}")
@@ -674,7 +679,12 @@ def _cmd_policy(args) -> int:
     try:
         pol = P.load(ws, use_cache=False)
     except P.PolicyError as e:
-        print(f"INVALID: {e}", file=sys.stderr)
+        head, sep, problems = str(e).partition(": invalid policy: ")
+        print(f"INVALID: {head}" + (":" if sep else ""), file=sys.stderr)
+        for problem in (problems.split("; ") if sep else []):
+            print(f"  {problem}", file=sys.stderr)
+        print("Until it is fixed, every hook call is denied (fail closed); run `interlock policy` again to check.",
+              file=sys.stderr)
         return 2
     print(f"user policy:    {user} ({'found' if os.path.exists(user) else 'none; defaults apply'})")
     print(f"project policy: {project} ({'found' if project and os.path.exists(project) else 'none'})"

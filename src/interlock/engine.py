@@ -299,11 +299,21 @@ def evaluate(action: Action, ctx: Context | None = None) -> Decision:
         findings = analyze(action, ctx)
         return decide(findings, ctx.policy)
     except Exception as e:  # fail closed
-        from .policy import PolicyError
+        return failure(e)
 
-        if isinstance(e, PolicyError):
-            return Decision.failure(f"the Interlock policy is invalid: {redact(str(e))}", DENY)
-        return Decision.failure(f"{type(e).__name__}: {redact(str(e))[:300]}", ASK)
+
+#: What an invalid policy's decisions tell the agent and the human (the file and line are in the error).
+POLICY_FIX = "a human can see what is wrong with `interlock policy`; until it is fixed every action is denied"
+
+
+def failure(e: BaseException) -> Decision:
+    """The fail-closed decision for an error met while judging, worded once for every entry point:
+    an invalid policy denies, naming the file, the line and the command that explains it."""
+    from .policy import PolicyError
+
+    if isinstance(e, PolicyError):
+        return Decision.failure(f"the Interlock policy is invalid: {redact(str(e))} — {POLICY_FIX}", DENY)
+    return Decision.failure(f"{type(e).__name__}: {redact(str(e))[:300]}", ASK)
 
 
 def check_command(command: str, cwd: str | None = None, home: str | None = None,
@@ -313,8 +323,10 @@ def check_command(command: str, cwd: str | None = None, home: str | None = None,
     try:
         ctx = Context(cwd, home=home, workspace=workspace, env=env, policy=policy)
     except Exception as e:
-        return Decision.failure(f"{type(e).__name__}: {redact(str(e))[:300]}", DENY)
+        d = failure(e)
+        d.decision = DENY
+        return d
     return evaluate(Action(SHELL, {"command": command}, cwd=cwd, workspace=ctx.workspace), ctx)
 
 
-__all__ = ["Context", "evaluate", "check_command", "analyze", "decide", "DENY", "ASK", "ALLOW"]
+__all__ = ["Context", "evaluate", "check_command", "analyze", "decide", "failure", "DENY", "ASK", "ALLOW"]
