@@ -267,6 +267,10 @@ def _print_decision(d, command):
             _out(out, f"    note:     {f.note}")
     if not d.findings:
         _out(out, "  nothing destructive, secret or opaque found")
+    if d.decision == "allow" and d.reasons:  # a [[rules]] override let it through: which one
+        _out(out, "\nallowed by your policy, not by default:")
+        for r in d.reasons:
+            _out(out, f"  {r}")
     if d.decision != "allow" and d.rules:
         rid = next((r for r in d.rules if not r.startswith("interlock.")), None)
         if rid:
@@ -693,8 +697,33 @@ def _cmd_policy(args) -> int:
 
     for sev in DEFAULT_DECISIONS:
         print(f"  {sev:<13} → {pol.user.decisions.get(sev, DEFAULT_DECISIONS[sev])}")
+    overrides = [(layer, o) for layer in (pol.user, pol.project) if layer is not None for o in layer.overrides]
+    print(f"[[rules]] overrides: {len(overrides) or 'none'}" + (" (first match wins; the project's first)"
+                                                                 if overrides else ""))
+    lines = {}
+    for layer, o in overrides:
+        if layer.source not in lines:
+            lines[layer.source] = _table_lines(layer.source, "rules")
+        n = int(o.origin.rsplit("#", 1)[1]) - 1
+        at = f":{lines[layer.source][n]}" if n < len(lines[layer.source]) else ""
+        keys = o.describe()[len(o.origin) + 1:]
+        print(f"  {o.decision:<5} {keys}  — {layer.source}{at}" + (f"  ({o.reason})" if o.reason else "")
+              + ("  [project, untrusted: may only tighten]" if layer is pol.project and not pol.trusted else ""))
     print(f"protected branches: {', '.join(pol.protected_branches)}")
     return 0
+
+
+def _table_lines(path, name) -> list[int]:
+    """Line numbers of each ``[[name]]`` table in a TOML file (for pointing at an override)."""
+    import re
+
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return []
+    header = re.compile(r"^\s*\[\[\s*" + re.escape(name) + r"\s*\]\]")
+    return [i for i, ln in enumerate(text.splitlines(), 1) if header.match(ln)]
 
 
 if __name__ == "__main__":

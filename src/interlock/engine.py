@@ -1,6 +1,6 @@
 """The decision core: Action → Findings (analysis) → Decision (policy).
 
-Every entry point (agent hooks, ``interlock check``, later the gateways) calls
+Every entry point (agent hooks, ``interlock check``, the gateways, the MCP proxy) calls
 ``evaluate``.  It is pure apart from reading files the action names (scripts it
 runs, the policy) and never raises: a failure becomes a fail-closed Decision.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import os
 
-from .actions import (ALLOW, ASK, DECISION_RANK, DENY, FILE_READ, FILE_WRITE, HTTP, MCP_CALL, READ, SHELL, SQL,
-                      Action, Decision, Finding, worst_severity)
+from .actions import (ALLOW, ASK, DECISION_RANK, DEFAULT_DECISIONS, DENY, FILE_READ, FILE_WRITE, HTTP, MCP_CALL, READ,
+                      SHELL, SQL, Action, Decision, Finding, worst_severity)
 from .analysis.paths import PathContext, find_workspace
 from .redact import redact
 
@@ -254,6 +254,7 @@ def decide(findings, policy) -> Decision:
     reasons = []
     hints = []
     blocking = []
+    overridden = []  # findings a [[rules]] override let through: the allow names it
     for f in findings:
         d, override = policy.decide(f)
         if DECISION_RANK[d] > DECISION_RANK[verdict]:
@@ -264,8 +265,11 @@ def decide(findings, policy) -> Decision:
             reasons.append(_reason(f, d, override))
             if override is None:
                 hints.append(_hint(f))
+        elif override is not None and DEFAULT_DECISIONS.get(f.severity, ALLOW) != ALLOW:
+            _redact_finding(f)
+            overridden.append(_reason(f, d, override))
     severity = worst_severity(f.severity for f in (blocking or findings))
-    return Decision(verdict, severity, findings, reasons or [], policy_hints=hints)
+    return Decision(verdict, severity, findings, reasons or overridden, policy_hints=hints)
 
 
 def _redact_finding(f: Finding):
@@ -281,7 +285,7 @@ def _reason(f: Finding, decision: str, override) -> str:
     note = f" ({f.note})" if f.note else ""
     by = ""
     if override is not None:
-        by = f" (policy: {override.origin}{': ' + override.reason if override.reason else ''})"
+        by = f" ({decision} by policy: {override.describe()}{': ' + override.reason if override.reason else ''})"
     # evidence, target and note are redacted already (_redact_finding); the rest is Interlock's own text
     return f"{f.severity}{env} — {f.why} `{f.evidence}`{target}{where}{note} [{f.rule}]{by}"
 

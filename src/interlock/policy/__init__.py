@@ -62,6 +62,13 @@ class Override:
         self.reason = d.get("reason")
         self.origin = origin
 
+    def describe(self) -> str:
+        """Where the override is and what it matches: ``~/.config/interlock/policy.toml [[rules]] #1
+        (id = "git.push-protected")``."""
+        keys = ", ".join(f"{k} = {json.dumps(v)}" for k in ("id", "command", "path", "environment")
+                         if (v := getattr(self, k)))
+        return f"{self.origin} ({keys})"
+
     def matches(self, finding, home) -> bool:
         if self.id and not fnmatchcase(finding.rule, self.id):
             return False
