@@ -452,16 +452,82 @@ def _cmd_log(args) -> int:
         return 0
     from datetime import datetime
 
-    from .approvals.cli import approval_event
-
     for r in recs:
         ts = datetime.fromtimestamp(r["ts"]).strftime("%Y-%m-%d %H:%M:%S")
-        rules = ",".join(json.loads(r["rules"] or "[]"))
-        print(f"{r['seq']:>6} {ts} {r['decision']:<5} {r['severity'] or '':<12} {r['agent'] or '':<11} "
-              f"{(r['action'] or '')[:70]}" + (f"  [{rules}]" if rules else ""))
-        if approval_event(r):  # who approved, rejected or used what
-            print(f"{'':>26} ↳ {json.loads(r['reasons'] or '[]')[0]}")
+        print(f"{r['seq']:>6} {ts} {log_line(r)}")
+        note = log_note(r)
+        if note:  # who approved, rejected or used what
+            print(f"{'':>26} ↳ {note}")
     return 0
+
+
+#: How an approval event reads in the log (the decision column holds a verdict; these are events).
+_APPROVAL_LABEL = {"create": "request", "approve": "APPROVE", "reject": "REJECT", "consume": "use", "expire": "expire",
+                   "refused": "refused", "notify": "notify", "notify-failed": "notify!"}
+
+
+def log_label(r) -> str:
+    """What a record is: the decision (allow/ask/deny) of an agent's action, or the event it records
+    (an approval requested, a human's APPROVE, a snapshot...), so a human's approval never reads
+    like an agent's allow."""
+    import json
+
+    from .approvals.cli import approval_event
+
+    ap = approval_event(r)
+    if ap:
+        return _APPROVAL_LABEL.get(ap.get("event"), ap.get("event") or "approval")
+    extra = r.get("extra")
+    if extra and '"event"' in extra:
+        try:
+            ev = json.loads(extra).get("event")
+        except ValueError:
+            ev = None
+        if isinstance(ev, str) and ev.startswith(("snapshot", "restore")):  # the safeguards' own records
+            return ev
+    return r["decision"]
+
+
+def log_note(r) -> str | None:
+    import json
+
+    from .approvals.cli import approval_event
+
+    if not approval_event(r):
+        return None
+    rs = json.loads(r["reasons"] or "[]")
+    return rs[0] if rs else None
+
+
+def log_line(r, width=70) -> str:
+    """One audit record on one line (without its number and time): what, who, the action."""
+    import json
+
+    rules = ",".join(json.loads(r["rules"] or "[]"))
+    return (f"{log_label(r):<8} {r['severity'] or '':<12} {r['agent'] or '':<11} "
+            f"{shorten(r['action'] or '', width)}" + (f"  [{rules}]" if rules else ""))
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` on one line in at most ``width`` characters, cut between words (never inside a
+    quoted string, so what is shown is never a different command) and marked with …"""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    import shlex
+
+    try:
+        lex = shlex.shlex(text, posix=False)
+        lex.whitespace_split = True
+        words = list(lex)
+    except ValueError:  # unbalanced quotes: plain words
+        words = text.split(" ")
+    out = ""
+    for w in words:
+        if len(out) + len(w) + (1 if out else 0) > width - 2:
+            break
+        out += (" " if out else "") + w
+    return (out or text[:width - 1]) + " …"
 
 
 # --- init / uninstall --------------------------------------------------------------------------------
