@@ -361,8 +361,10 @@ def _cmd_rules(args) -> int:
         t.add_column("id")
         t.add_column("severity")
         t.add_column("why")
-        for r in RULES.values():
-            t.add_row(r.id, r.severity, r.why)
+        from rich.text import Text
+
+        for r in RULES.values():  # cells as Text: a [bracketed] word in a rule is not Rich markup
+            t.add_row(Text(r.id), Text(r.severity), Text(r.why))
         Console().print(t)
     except ImportError:
         for r in RULES.values():
@@ -476,7 +478,8 @@ def log_label(r) -> str:
 
     ap = approval_event(r)
     if ap:
-        return _APPROVAL_LABEL.get(ap.get("event"), ap.get("event") or "approval")
+        ev = str(ap.get("event") or "approval")
+        return "approver" if ev.startswith("approver-") else _APPROVAL_LABEL.get(ev, ev)
     extra = r.get("extra")
     if extra and '"event"' in extra:
         try:
