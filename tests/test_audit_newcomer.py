@@ -35,7 +35,7 @@ def test_a_humans_approval_is_recorded_as_the_humans_approval_event(workspace, e
     assert not re.search(r"\ballow\s+destructive\s+human\b", text)
     # the other approval events read as events too: filed (request) and used (use), then the allow
     labels = [ln.split()[3] for ln in text.splitlines() if re.match(r"\s+\d+ ", ln)]
-    assert labels == ["request", "deny", "approver-add", "APPROVE", "use", "snapshot", "allow"], text
+    assert labels == ["request", "deny", "approver", "APPROVE", "use", "snapshot", "allow"], text
 
 
 def test_log_never_cuts_a_command_inside_its_quotes(env):
