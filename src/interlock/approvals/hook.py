@@ -148,6 +148,9 @@ def _guarded(result, action, decision, ctx, request=None):
     from .. import safeguards
 
     approver = ", ".join((result.approval or {}).get("approvers") or []) or None
+    # the request it protects: the dialog's pending one, or the approval being used (a window or
+    # session grant used again on unchanged targets reuses its copy; changed targets get a new one)
+    request = request or (result.approval or {}).get("id")
     try:
         snap = safeguards.snapshot(action, decision, ctx, approver=approver, request=request)
     except safeguards.SnapshotError as e:

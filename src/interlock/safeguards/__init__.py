@@ -163,6 +163,24 @@ def _reusable(store, key, digest, fingerprint):
     return None
 
 
+def snapshots_by_request(env=None, policy=None) -> dict:
+    """{approval request id: [its snapshots, newest first]}: what the dashboard shows beside an
+    approved action (with the command that restores it).  Never raises: an unreadable store is empty."""
+    from .store import Store, settings, store_dir
+
+    env = os.environ if env is None else env
+    out = {}
+    try:
+        snaps = Store(store_dir(env, policy), settings(policy)).list()
+    except Exception:  # noqa: BLE001 - a view, never a reason to fail the page
+        return out
+    for snap in reversed(snaps):
+        rid = snap.manifest.get("request")
+        if rid:
+            out.setdefault(rid, []).append(snap)
+    return out
+
+
 def snapshot(action, decision=None, ctx=None, *, approver=None, progress=sys.stderr,
              request=None) -> Snapshot | None:
     """Copy what ``action`` would destroy into the snapshot store, verified, before it runs.
