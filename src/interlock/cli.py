@@ -171,6 +171,9 @@ def build_parser():
     from .gateways.mcp import add_parser as mcp_proxy_parser  # stdlib only until `mcp-proxy` runs
 
     mcp_proxy_parser(sub)
+    from .standins import add_parser as standin_parser  # stdlib only until `standin` runs
+
+    standin_parser(sub)
     return p
 
 

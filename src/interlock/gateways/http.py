@@ -49,7 +49,9 @@ _CREDENTIAL_PARAM = re.compile(r"(?i)^(key|sig|code|auth|.*(token|secret|api[-_]
                                r"signature|credential|session|auth).*)$")
 #: Response headers not passed back (hop-by-hop; cookies a provider would set for the credential).
 _RESPONSE_DROP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "set-cookie",
-                  "set-cookie2", "proxy-authenticate"}
+                  "set-cookie2", "proxy-authenticate",
+                  # the gateway's own server writes these on every response: one of each, not two
+                  "date", "server"}
 _ROUTE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
