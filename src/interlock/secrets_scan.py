@@ -469,6 +469,9 @@ def to_text(sc):
                    f"{len(sc.secret_files)} secret file(s).")
         if readable:
             out.append("Move readable secrets out of the tree (interlock secrets move FILE) or rotate them.")
+        elif sc.findings:
+            out.append("The hook keeps agents from reading these files; any process outside it still can: move "
+                       "the secrets into the vault (interlock secrets move FILE) or rotate them.")
     else:
         out.append("No secrets found.")
     out.append(f"{st['files_scanned']} files scanned ({st['files_skipped']} skipped: binary or > 2 MB) in "

@@ -1,6 +1,6 @@
 """Policy: which decision each finding gets.
 
-Two files, both optional (the defaults in DESIGN.md need no file):
+Two files, both optional (the defaults in docs/architecture.md need no file):
 
 * user: ``$XDG_CONFIG_HOME/interlock/policy.toml`` (``~/.config/interlock/policy.toml``)
 * project: ``<workspace>/.interlock/policy.toml``
