@@ -74,3 +74,13 @@ def test_identical_retries_of_an_ask_take_one_snapshot_until_the_target_changes(
     code, out, _ = run_hook("claude-code", claude("rm -rf src", workspace), env)
     assert decision(out) == "ask"
     assert len(_snapshots(env)) == 2
+    # an edit disguised: same size, mtime set back (`touch -r`): ctime still tells, a new copy
+    path = os.path.join(workspace, "src", "lib", "util.py")
+    st = os.stat(path)
+    with open(path, "w") as f:
+        f.write("X = 2\n")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert os.stat(path).st_size == st.st_size
+    code, out, _ = run_hook("claude-code", claude("rm -rf src", workspace), env)
+    assert decision(out) == "ask"
+    assert len(_snapshots(env)) == 3

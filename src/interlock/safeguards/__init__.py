@@ -113,9 +113,10 @@ def _progress(msg, stream):
 
 
 def _fingerprint(plans) -> str | None:
-    """What the targets look like now, cheaply (names, sizes and mtimes; a database's size), so an
-    earlier snapshot of the same request is reused only while what it copied is unchanged.  None
-    when that cannot be told (git work): then a new snapshot is always taken."""
+    """What the targets look like now, cheaply, so an earlier snapshot of the same request is reused
+    only while what it copied is unchanged: each file's inode, size, mode and ctime (which, unlike
+    mtime, no `touch` can set back) — for files and SQLite databases.  None when that cannot be told
+    cheaply and for certain (a database server, git work): then a new snapshot is always taken."""
     import json
 
     from ..actions import sha256_hex
@@ -133,20 +134,19 @@ def _fingerprint(plans) -> str | None:
                             st = os.lstat(os.path.join(root, name))
                         except OSError:
                             continue
-                        seen.append((os.path.join(root, name), st.st_size, st.st_mtime_ns, st.st_mode))
+                        seen.append((os.path.join(root, name), st.st_ino, st.st_size, st.st_mode,
+                                     st.st_mtime_ns, st.st_ctime_ns))
             parts.append(["files", seen])
         elif kind == "sqlite" and getattr(extra, "file", None):
             sig = []
-            for f in (extra.file, extra.file + "-wal"):
+            for f in (extra.file, extra.file + "-wal", extra.file + "-journal"):
                 try:
                     st = os.stat(f)
-                    sig.append((f, st.st_size, st.st_mtime_ns))
+                    sig.append((f, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
                 except OSError:
                     sig.append((f, None))
             parts.append(["sqlite", sig])
-        elif kind in ("postgres", "mysql") and est:
-            parts.append([kind, extra.spec() if hasattr(extra, "spec") else str(extra), est])
-        else:
+        else:  # a server's data can change without a trace we could read this cheaply: copy again
             return None
     return sha256_hex(json.dumps(parts, default=str).encode())
 
