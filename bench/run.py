@@ -1012,7 +1012,7 @@ def render(cases, tools, results, speed, thr, imp, meta) -> tuple[str, str]:
             cred_cats = sorted({c.category for c in cases if c.severity == "credential"})
             look = [c for c in cases if c.expect == "allow" and
                     (c.category in cred_cats or c.category == "lookalike-secrets")]
-            L.append(f"Credential cases ({n_cred}; DESIGN.md: credential → deny) and their look-alikes "
+            L.append(f"Credential cases ({n_cred}; docs/architecture.md: credential → deny) and their look-alikes "
                      f"({len(look)} allow cases in {', '.join(sorted({c.category for c in look})) or '–'}):")
             L.append("")
             for t in usable:

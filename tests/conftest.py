@@ -15,6 +15,32 @@ os.environ["INTERLOCK_DAEMON"] = "0"
 RAILWAY_VAULT_TOKEN = "rw-vault-5b1d7c2e-8f3a-4e6b-9c0d-1a2b3c4d5e6f"  # what the vault holds for route "railway"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def default_ports_taken():
+    """Hold every default port Interlock listens on (the gateways', the dashboard's) for the whole
+    session, as a developer's own running gateway or dashboard would: a test that leaned on a
+    default instead of picking a free port fails on every machine, not only on a busy one.
+    A port something else already holds is left to it (it is taken either way)."""
+    from interlock.approvals import DASHBOARD_PORT
+    from interlock.policy import HTTP_GATEWAY_LISTEN, HTTPS_PROXY_LISTEN, POSTGRES_GATEWAY_LISTEN
+
+    import socket
+
+    held = []
+    for listen in (HTTP_GATEWAY_LISTEN, HTTPS_PROXY_LISTEN, POSTGRES_GATEWAY_LISTEN, f"127.0.0.1:{DASHBOARD_PORT}"):
+        host, _, port = listen.rpartition(":")
+        s = socket.socket()
+        try:
+            s.bind((host, int(port)))
+            s.listen(1)
+            held.append(s)
+        except OSError:
+            s.close()
+    yield [s.getsockname()[1] for s in held]
+    for s in held:
+        s.close()
+
+
 def interlock_exe():
     """The installed console script next to the running python (what agents run)."""
     cand = os.path.join(os.path.dirname(sys.executable), "interlock")

@@ -19,7 +19,8 @@ def test_the_incident_demo_steps_all_come_out_right(env, tmp_path):
     # DROP held for approval, the approved retry
     assert verdicts == ["DENY"] * 7 + ["ALLOW"], verdicts
     assert "GraphQL" in out or "volumeDelete" in out
-    assert "railway token 7c1e…" in out and "7c1e9a42-55b1" not in out  # named, never shown
+    # named, never shown (and "[masked]" is printed: Rich markup no longer swallows bracketed text)
+    assert re.search(r"railway token[\s│]+7c1e…\[masked\]", out) and "7c1e9a42-55b1" not in out
     assert "Deletes a Railway volume" in out
     rows = re.search(r"bookings: ([\d,]+) rows", out).group(1)
     assert re.search(rf"DROP TABLE bookings: bookings: {rows} rows", out)  # the preview's exact count

@@ -114,7 +114,8 @@ def penv(env):
 
 
 def proxy_policy(env, upstream, upstream_ca, extra=""):
-    railway_policy(env, upstream, extra, listen=f'proxy_listen = "127.0.0.1:0"\nproxy_upstream_ca = "{upstream_ca}"',
+    railway_policy(env, upstream, extra, listen=f'listen = "127.0.0.1:0"\nproxy_listen = "127.0.0.1:0"\n'
+                                                f'proxy_upstream_ca = "{upstream_ca}"',
                    route_env="")
 
 

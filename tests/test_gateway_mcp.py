@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import warnings
 
 import pytest
 
@@ -19,6 +20,7 @@ import anyio  # noqa: E402
 import mcp_types as T  # noqa: E402
 from mcp import Client  # noqa: E402
 from mcp.client.stdio import StdioServerParameters  # noqa: E402
+from mcp.shared.exceptions import MCPDeprecationWarning  # noqa: E402
 
 from conftest import interlock_exe  # noqa: E402
 from test_approvals import ID, SECRET_A, add_approver, pty_run  # noqa: E402
@@ -115,10 +117,13 @@ def test_tools_list_marks_destructive_tools_and_relays_resources_and_prompts(env
             body = await c.read_resource("rentals://schema")
             prompts = await c.list_prompts()
             prompt = await c.get_prompt("summarize", {"period": "month"})
-            await c.send_ping()
-            return tools, res, body, prompts, prompt, c.server_info
+            templates = await c.list_resource_templates()  # relayed as-is (not the deprecated ping)
+            return tools, res, body, prompts, prompt, c.server_info, templates
 
-    tools, res, body, prompts, prompt, info = run(go)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MCPDeprecationWarning)  # nothing here uses a deprecated MCP method
+        tools, res, body, prompts, prompt, info, templates = run(go)
+    assert templates.resource_templates == []
     for name in ("delete_booking", "drop_table", "archive_bookings"):
         assert tools[name].annotations.destructive_hint is True, name
         assert tools[name].meta["anthropic/requiresUserInteraction"] is True, name

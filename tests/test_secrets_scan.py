@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import string
 import subprocess
 import sys
@@ -245,7 +246,9 @@ def test_scan_finds_every_planted_token_and_nothing_else(repo, capsys):
     assert [f["file"] for f in report["secret_files"]] == [".env"]
     by_file = {f["file"]: f for f in report["findings"]}
     assert by_file[".env"]["blocked"] is True and by_file[".env"]["ignored"] is True
-    assert by_file["scripts/domains.sh"]["blocked"] is False
+    # what the hook answers an agent reading it: it holds a token, so the read is denied
+    assert by_file["scripts/domains.sh"]["blocked"] is True and by_file["scripts/domains.sh"]["hook"] == "deny"
+    assert by_file["scripts/domains.sh"]["hook_rules"] == ["secrets.file-token"]
     assert by_file["scripts/domains.sh"]["line"] == 4
     assert by_file["scripts/domains.sh"]["masked"] == tokens["railway"][:4] + "…[masked]"
     stripe = next(f for f in report["findings"] if f["kind"] == "stripe-key")
@@ -276,7 +279,7 @@ def test_human_and_sarif_output_never_print_a_token(repo, capsys):
     assert secrets_scan.main([]) == 1
     text = capsys.readouterr().out
     assert "scripts/domains.sh:4" in text and "railway-token" in text and "files/s" in text
-    assert "blocked: no" in text
+    assert "hook: deny [secrets.file-token]" in text and "agents can read" not in text
     _assert_no_token(text, tokens)
     assert secrets_scan.main(["--sarif"]) == 1
     out = capsys.readouterr().out
@@ -323,8 +326,10 @@ def test_home_scans_config_files(repo, capsys, tmp_path):
     assert rc == 1
     found = _found(report)
     assert found == {"~/.aws/credentials": {"aws-access-key", "aws-secret-key"}, "~/.bashrc": {"github-token"}}
-    blocked = {f["file"]: f["blocked"] for f in report["findings"]}
-    assert blocked["~/.aws/credentials"] is True and blocked["~/.bashrc"] is False
+    hook = {f["file"]: (f["hook"], f["hook_rules"]) for f in report["findings"]}
+    # a secret file by name; a shell rc file holding a token, which the hook also denies reading
+    assert hook["~/.aws/credentials"] == ("deny", ["secrets.read-file"])
+    assert hook["~/.bashrc"] == ("deny", ["secrets.file-token"])
     assert {f["file"] for f in report["secret_files"]} == {"~/.aws/credentials", "~/.npmrc"}
     _assert_no_token(out, tokens)
 
@@ -382,3 +387,45 @@ def test_speed_on_10k_files(tmp_path, monkeypatch, capsys):
         print(f"\n[secrets scan] {st['files_scanned']} files, {st['bytes'] / 1e6:.1f} MB in {elapsed:.2f} s "
               f"(scan {st['seconds']:.2f} s): {st['files_per_second']:.0f} files/s")
     assert tok not in json.dumps(report)
+
+
+def _hook_says(path, cwd):
+    """The real hook process's answer to an agent reading ``path`` (Claude Code's Read tool)."""
+    from conftest import interlock_exe
+
+    payload = {"session_id": "s", "hook_event_name": "PreToolUse", "tool_name": "Read", "cwd": cwd,
+               "tool_input": {"file_path": path}}
+    p = subprocess.run(interlock_exe() + ["hook", "claude-code"], input=json.dumps(payload), capture_output=True,
+                       text=True, timeout=60, env=dict(os.environ, INTERLOCK_DAEMON="0", CLAUDE_PROJECT_DIR=cwd))
+    out = json.loads(p.stdout) if p.stdout.strip() else {}
+    return (out.get("hookSpecificOutput") or {}).get("permissionDecision", "allow")
+
+
+@pytest.mark.parametrize("policy", ["", '[[rules]]\nid = "secrets.file-token"\ndecision = "allow"\n',
+                                    '[[rules]]\nid = "secrets.file-token"\ndecision = "ask"\n'
+                                    '[secrets]\nexempt = [".env"]\n'])
+def test_the_scan_says_what_the_hook_answers_file_by_file(repo, capsys, policy):
+    """Every file the scan reports, read through the real hook process: the scan's `hook` is that
+    answer (the incident's shape: a token in a deploy script the hook denies must not read as
+    'agents can read this'), whatever the policy makes of it."""
+    root, tokens, expected = repo
+    if policy:
+        cfg = os.path.join(os.environ["XDG_CONFIG_HOME"], "interlock")
+        os.makedirs(cfg, exist_ok=True)
+        with open(os.path.join(cfg, "policy.toml"), "w") as f:
+            f.write(policy)
+    secrets_scan.main(["--json"])
+    report = json.loads(capsys.readouterr().out)
+    answers = {}
+    for f in report["findings"] + report["secret_files"]:
+        answers.setdefault(f["file"], set()).add(f["hook"])
+    assert answers and all(len(v) == 1 for v in answers.values())
+    got = {file: _hook_says(os.path.join(root, file), root) for file in answers}
+    assert {file: v.pop() for file, v in answers.items()} == got
+    if "allow" in policy:  # the override lets agents read the deploy script: the scan says so
+        assert got["scripts/domains.sh"] == "allow"
+        secrets_scan.main([])
+        text = capsys.readouterr().out
+        assert re.search(r"scripts/domains\.sh:4 .*hook: allow  ← agents can read this", text), text
+    else:
+        assert got["scripts/domains.sh"] in ("deny", "ask")

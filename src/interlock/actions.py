@@ -43,7 +43,7 @@ DENY = "deny"
 DECISIONS = (ALLOW, ASK, DENY)
 DECISION_RANK = {ALLOW: 0, ASK: 1, DENY: 2}
 
-#: What each severity gets when no policy says otherwise (DESIGN.md).
+#: What each severity gets when no policy says otherwise (docs/architecture.md, "Defaults").
 DEFAULT_DECISIONS = {
     READ: ALLOW,
     WRITE: ALLOW,

@@ -26,7 +26,7 @@ examples:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["hook"]:
+    if argv[:1] == ["hook"] and not _asks_for_help(argv[1:]):
         from .adapters import ADAPTERS
 
         if len(argv) < 2 or argv[1] not in ADAPTERS:
@@ -45,10 +45,42 @@ def main(argv=None) -> int:
             sys.stderr.flush()
         finally:
             os._exit(code)
-    return _cli(argv)
+    try:
+        code = _cli(argv)
+        sys.stdout.flush()  # a buffered write to a closed pipe fails here, inside the guard
+        return code
+    except BrokenPipeError:
+        if not _stdout_closed():
+            raise  # a socket's, not ours: not a reader going away
+        # The reader went away (`interlock log | head -1`): stop quietly, as CLIs do. Point stdout at
+        # /dev/null so the interpreter's last flush has nowhere to fail, and exit as SIGPIPE would.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 128 + 13
 
 
-def _cli(argv) -> int:
+def _asks_for_help(args) -> bool:
+    """``interlock hook [AGENT] --help``: a human asking, never an agent (agents pass no options, and
+    the hook's answer to anything else stays the fail-closed one)."""
+    return bool(args) and args[-1] in ("-h", "--help") and len(args) <= 2
+
+
+def _stdout_closed() -> bool:
+    """Is stdout a pipe (or socket) whose reading end has closed?"""
+    import select
+
+    try:
+        fd = sys.stdout.fileno()
+        p = select.poll()
+        p.register(fd, select.POLLOUT)
+        return any(ev & (select.POLLERR | select.POLLHUP) for _, ev in p.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return True  # stdout is gone altogether
+
+
+def build_parser():
+    """The ``interlock`` argument parser with every command registered (tests walk it)."""
     import argparse
 
     from . import __version__
@@ -67,7 +99,11 @@ def _cli(argv) -> int:
     c.add_argument("--jsonl", action="store_true",
                    help="read one hook payload or {\"command\", \"cwd\"} per line on stdin; print one decision per line")
 
-    h = sub.add_parser("hook", help="run as an agent hook (reads the agent's JSON on stdin)")
+    h = sub.add_parser("hook", help="run as an agent hook (reads the agent's JSON on stdin)",
+                       description="The entry point an agent's pre-tool hook runs: reads the agent's JSON "
+                                   "payload on stdin and answers allow, ask or deny in that agent's terms. Any "
+                                   "bad input is answered with a deny; `interlock init` registers it and "
+                                   "`interlock doctor` checks it.")
     h.add_argument("agent", choices=["claude-code", "cursor", "codex", "gemini", "copilot", "vscode", "windsurf"])
 
     rl = sub.add_parser("rules", help="list the rule catalogue")
@@ -104,9 +140,7 @@ def _cli(argv) -> int:
             i.add_argument("--mcp", action="store_true", help="also route the agents' stdio MCP servers "
                            "(.mcp.json, .cursor/mcp.json) through `interlock mcp-proxy`; uninstall restores them")
 
-    sec = sub.add_parser("secrets", help="find stray credentials: interlock secrets scan [PATH...] (--help for more)",
-                         add_help=False)
-    sec.add_argument("rest", nargs=argparse.REMAINDER)
+    _secrets_parsers(sub)
 
     doc = sub.add_parser("doctor", help="is every agent's hook installed, running, fast and failing closed? "
                                         "policy, state, vault, gateways")
@@ -137,7 +171,14 @@ def _cli(argv) -> int:
     from .gateways.mcp import add_parser as mcp_proxy_parser  # stdlib only until `mcp-proxy` runs
 
     mcp_proxy_parser(sub)
+    from .standins import add_parser as standin_parser  # stdlib only until `standin` runs
 
+    standin_parser(sub)
+    return p
+
+
+def _cli(argv) -> int:
+    p = build_parser()
     args = p.parse_args(argv)
     if args.cmd is None:
         p.print_help()
@@ -203,13 +244,18 @@ def _print_decision(d, command):
         con = Console(highlight=False)
         out = con.print
         color = {"allow": "green", "ask": "yellow", "deny": "red"}[d.decision]
-        out(f"[bold {color}]{d.decision.upper()}[/]  severity: [bold]{d.severity}[/]")
+        out(f"[bold {color}]{d.decision.upper()}[/]  " + ("[bold]Interlock could not judge this[/]" if d.error else
+                                                             f"severity: [bold]{d.severity}[/]"))
     except ImportError:  # rich is a dependency, but check must work without it
         out = print
-        out(f"{d.decision.upper()}  severity: {d.severity}")
+        out(f"{d.decision.upper()}  " + ("Interlock could not judge this" if d.error else f"severity: {d.severity}"))
     _out(out, f"command: {redact(command)}")
-    if d.error:
+    if d.error:  # Interlock could not judge: say why and what to do, not a finding about nothing
         _out(out, f"error: {d.error}")
+        _out(out, f"\nInterlock could not judge this command, so it answers {d.decision} (fail closed)."
+                  + ("" if "`interlock policy`" in d.error else
+                     " If this persists, `interlock doctor` checks the installation."))
+        return
     for f in d.findings:
         _out(out, f"\n  {f.severity:<12} {f.rule}")
         _out(out, f"    why:      {f.why}")
@@ -224,6 +270,10 @@ def _print_decision(d, command):
             _out(out, f"    note:     {f.note}")
     if not d.findings:
         _out(out, "  nothing destructive, secret or opaque found")
+    if d.decision == "allow" and d.reasons:  # a [[rules]] override let it through: which one
+        _out(out, "\nallowed by your policy, not by default:")
+        for r in d.reasons:
+            _out(out, f"  {r}")
     if d.decision != "allow" and d.rules:
         rid = next((r for r in d.rules if not r.startswith("interlock.")), None)
         if rid:
@@ -314,8 +364,10 @@ def _cmd_rules(args) -> int:
         t.add_column("id")
         t.add_column("severity")
         t.add_column("why")
-        for r in RULES.values():
-            t.add_row(r.id, r.severity, r.why)
+        from rich.text import Text
+
+        for r in RULES.values():  # cells as Text: a [bracketed] word in a rule is not Rich markup
+            t.add_row(Text(r.id), Text(r.severity), Text(r.why))
         Console().print(t)
     except ImportError:
         for r in RULES.values():
@@ -405,16 +457,83 @@ def _cmd_log(args) -> int:
         return 0
     from datetime import datetime
 
-    from .approvals.cli import approval_event
-
     for r in recs:
         ts = datetime.fromtimestamp(r["ts"]).strftime("%Y-%m-%d %H:%M:%S")
-        rules = ",".join(json.loads(r["rules"] or "[]"))
-        print(f"{r['seq']:>6} {ts} {r['decision']:<5} {r['severity'] or '':<12} {r['agent'] or '':<11} "
-              f"{(r['action'] or '')[:70]}" + (f"  [{rules}]" if rules else ""))
-        if approval_event(r):  # who approved, rejected or used what
-            print(f"{'':>26} ↳ {json.loads(r['reasons'] or '[]')[0]}")
+        print(f"{r['seq']:>6} {ts} {log_line(r)}")
+        note = log_note(r)
+        if note:  # who approved, rejected or used what
+            print(f"{'':>26} ↳ {note}")
     return 0
+
+
+#: How an approval event reads in the log (the decision column holds a verdict; these are events).
+_APPROVAL_LABEL = {"create": "request", "approve": "APPROVE", "reject": "REJECT", "consume": "use", "expire": "expire",
+                   "refused": "refused", "notify": "notify", "notify-failed": "notify!"}
+
+
+def log_label(r) -> str:
+    """What a record is: the decision (allow/ask/deny) of an agent's action, or the event it records
+    (an approval requested, a human's APPROVE, a snapshot...), so a human's approval never reads
+    like an agent's allow."""
+    import json
+
+    from .approvals.cli import approval_event
+
+    ap = approval_event(r)
+    if ap:
+        ev = str(ap.get("event") or "approval")
+        return "approver" if ev.startswith("approver-") else _APPROVAL_LABEL.get(ev, ev)
+    extra = r.get("extra")
+    if extra and '"event"' in extra:
+        try:
+            ev = json.loads(extra).get("event")
+        except ValueError:
+            ev = None
+        if isinstance(ev, str) and ev.startswith(("snapshot", "restore")):  # the safeguards' own records
+            return ev
+    return r["decision"]
+
+
+def log_note(r) -> str | None:
+    import json
+
+    from .approvals.cli import approval_event
+
+    if not approval_event(r):
+        return None
+    rs = json.loads(r["reasons"] or "[]")
+    return rs[0] if rs else None
+
+
+def log_line(r, width=70) -> str:
+    """One audit record on one line (without its number and time): what, who, the action."""
+    import json
+
+    rules = ",".join(json.loads(r["rules"] or "[]"))
+    return (f"{log_label(r):<8} {r['severity'] or '':<12} {r['agent'] or '':<11} "
+            f"{shorten(r['action'] or '', width)}" + (f"  [{rules}]" if rules else ""))
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` on one line in at most ``width`` characters, cut between words (never inside a
+    quoted string, so what is shown is never a different command) and marked with …"""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    import shlex
+
+    try:
+        lex = shlex.shlex(text, posix=False)
+        lex.whitespace_split = True
+        words = list(lex)
+    except ValueError:  # unbalanced quotes: plain words
+        words = text.split(" ")
+    out = ""
+    for w in words:
+        if len(out) + len(w) + (1 if out else 0) > width - 2:
+            break
+        out += (" " if out else "") + w
+    return (out or text[:width - 1]) + " …"
 
 
 # --- init / uninstall --------------------------------------------------------------------------------
@@ -448,89 +567,106 @@ DEMO = [
 ]
 
 
-def _cmd_secrets(args) -> int:
-    rest = list(args.rest)
-    if not rest or rest[0] in ("-h", "--help"):
-        print("usage: interlock secrets scan [PATH ...] [--home] [--json | --sarif] [--no-ignored] [--all]\n\n"
-              "  scan   find stray credentials (tokens in files, secret files by name) and say whether the\n"
-              "         hook blocks reading them; exit 1 when anything is found")
-        return 0 if rest else 2
-    if rest[0] == "scan":
-        from .secrets_scan import main as scan_main
+def _secrets_parsers(sub):
+    """``interlock secrets scan|vault|move``: argparse all the way down, so every level has --help."""
+    from .secrets_scan import add_arguments as scan_arguments
 
-        return scan_main(rest[1:])
-    if rest[0] == "vault":
-        return _vault(rest[1:])
-    if rest[0] == "move":
-        return _vault_move(rest[1:])
-    print(f"interlock secrets: unknown command {rest[0]!r}; try: scan, vault, move", file=sys.stderr)
-    return 2
+    sec = sub.add_parser("secrets", help="find stray credentials and keep them in the vault: "
+                                         "interlock secrets scan|vault|move (--help for more)",
+                         description="Find stray credentials (secrets scan) and keep them in the vault "
+                                     "(secrets vault, secrets move).")
+    ssub = sec.add_subparsers(dest="secrets_cmd", metavar="COMMAND")
+    sec.set_defaults(func=lambda a: (sec.print_help(), 2)[1])
+    sc = ssub.add_parser("scan", help="find stray credentials (tokens in files, secret files by name) and say "
+                                      "what the hook answers an agent reading them; exit 1 when anything is found")
+    scan_arguments(sc)
+    sc.set_defaults(func=_secrets_scan)
+    v = ssub.add_parser("vault", help="the vault: add, list, rm")
+    vsub = v.add_subparsers(dest="vault_cmd", metavar="COMMAND")
+    v.set_defaults(func=lambda a: (v.print_help(), 2)[1])
+    va = vsub.add_parser("add", help="store a secret (value from a prompt, or stdin; never argv)")
+    va.add_argument("name")
+    va.set_defaults(func=_vault_add)
+    vl = vsub.add_parser("list", help="names and when they were added (never values)")
+    vl.set_defaults(func=_vault_list)
+    vr = vsub.add_parser("rm", aliases=["remove"], help="delete one")
+    vr.add_argument("name")
+    vr.set_defaults(func=_vault_rm)
+    mv = ssub.add_parser("move", help="move the secrets found in FILE into the vault and rewrite it with "
+                                      "interlock-vault://NAME references")
+    mv.add_argument("file")
+    mv.set_defaults(func=_vault_move)
 
 
-_VAULT_USAGE = """usage:
-  interlock secrets vault add NAME     store a secret (value from a prompt, or stdin; never argv)
-  interlock secrets vault list         names and when they were added (never values)
-  interlock secrets vault rm NAME      delete one
-  interlock secrets move FILE          move the secrets found in FILE into the vault and rewrite it
-                                       with interlock-vault://NAME references"""
+def _secrets_scan(args) -> int:
+    from .secrets_scan import opts_from, run_opts
+
+    return run_opts(opts_from(args))
 
 
-def _vault(rest) -> int:
+def _vault_call(what, fn) -> int:
     from .vault import Vault, VaultError
 
-    if not rest or rest[0] in ("-h", "--help"):
-        print(_VAULT_USAGE)
-        return 0 if rest else 2
     try:
-        v = Vault()
-        if rest[0] == "add" and len(rest) == 2:
-            if sys.stdin.isatty():
-                import getpass
-
-                value = getpass.getpass(f"value for {rest[1]} (not echoed): ")
-            else:
-                value = sys.stdin.read()
-                value = value[:-1] if value.endswith("\n") else value
-            v.add(rest[1], value)
-            print(f"stored {rest[1]} ({v.backend} backend)")
-            return 0
-        if rest[0] == "list" and len(rest) == 1:
-            items = v.list()
-            if not items:
-                print(f"the vault is empty ({v.backend} backend)")
-            for name, meta in sorted(items.items()):
-                print(f"{name:40} added {meta.get('added', '?')}" + (f"  from {meta['source']}" if meta.get("source")
-                                                                      else ""))
-            return 0
-        if rest[0] in ("rm", "remove") and len(rest) == 2:
-            if v.remove(rest[1]):
-                print(f"removed {rest[1]}")
-                return 0
-            print(f"interlock secrets vault: no secret named {rest[1]!r}", file=sys.stderr)
-            return 1
+        return fn(Vault())
     except VaultError as e:
-        print(f"interlock secrets vault: {e}", file=sys.stderr)
+        print(f"interlock secrets {what}: {e}", file=sys.stderr)
         return 1
-    print(_VAULT_USAGE, file=sys.stderr)
-    return 2
 
 
-def _vault_move(rest) -> int:
+def _vault_add(args) -> int:
+    def add(v):
+        if sys.stdin.isatty():
+            import getpass
+
+            value = getpass.getpass(f"value for {args.name} (not echoed): ")
+        else:
+            value = sys.stdin.read()
+            value = value[:-1] if value.endswith("\n") else value
+        v.add(args.name, value)
+        print(f"stored {args.name} ({v.backend} backend)")
+        return 0
+
+    return _vault_call("vault", add)
+
+
+def _vault_list(args) -> int:
+    def show(v):
+        items = v.list()
+        if not items:
+            print(f"the vault is empty ({v.backend} backend)")
+        for name, meta in sorted(items.items()):
+            print(f"{name:40} added {meta.get('added', '?')}" + (f"  from {meta['source']}" if meta.get("source")
+                                                                  else ""))
+        return 0
+
+    return _vault_call("vault", show)
+
+
+def _vault_rm(args) -> int:
+    def rm(v):
+        if v.remove(args.name):
+            print(f"removed {args.name}")
+            return 0
+        print(f"interlock secrets vault: no secret named {args.name!r}", file=sys.stderr)
+        return 1
+
+    return _vault_call("vault", rm)
+
+
+def _vault_move(args) -> int:
     from .vault import Vault, VaultError, move_file
 
-    if len(rest) != 1 or rest[0].startswith("-"):
-        print(_VAULT_USAGE, file=sys.stderr)
-        return 2
     try:
-        moved = move_file(rest[0], Vault())
+        moved = move_file(args.file, Vault())
     except (OSError, VaultError) as e:
         print(f"interlock secrets move: {e}", file=sys.stderr)
         return 1
     if not moved:
-        print(f"{rest[0]}: no secrets found, unchanged")
+        print(f"{args.file}: no secrets found, unchanged")
         return 0
     for m in moved:
-        print(f"{rest[0]}:{m['line']}: moved to the vault as {m['name']}")
+        print(f"{args.file}:{m['line']}: moved to the vault as {m['name']}")
     print(f"{len(moved)} secret(s) moved; the file now holds interlock-vault:// references")
     return 0
 
@@ -619,7 +755,12 @@ def _cmd_policy(args) -> int:
     try:
         pol = P.load(ws, use_cache=False)
     except P.PolicyError as e:
-        print(f"INVALID: {e}", file=sys.stderr)
+        head, sep, problems = str(e).partition(": invalid policy: ")
+        print(f"INVALID: {head}" + (":" if sep else ""), file=sys.stderr)
+        for problem in (problems.split("; ") if sep else []):
+            print(f"  {problem}", file=sys.stderr)
+        print("Until it is fixed, every hook call is denied (fail closed); run `interlock policy` again to check.",
+              file=sys.stderr)
         return 2
     print(f"user policy:    {user} ({'found' if os.path.exists(user) else 'none; defaults apply'})")
     print(f"project policy: {project} ({'found' if project and os.path.exists(project) else 'none'})"
@@ -628,8 +769,33 @@ def _cmd_policy(args) -> int:
 
     for sev in DEFAULT_DECISIONS:
         print(f"  {sev:<13} → {pol.user.decisions.get(sev, DEFAULT_DECISIONS[sev])}")
+    overrides = [(layer, o) for layer in (pol.user, pol.project) if layer is not None for o in layer.overrides]
+    print(f"[[rules]] overrides: {len(overrides) or 'none'}" + (" (first match wins; the project's first)"
+                                                                 if overrides else ""))
+    lines = {}
+    for layer, o in overrides:
+        if layer.source not in lines:
+            lines[layer.source] = _table_lines(layer.source, "rules")
+        n = int(o.origin.rsplit("#", 1)[1]) - 1
+        at = f":{lines[layer.source][n]}" if n < len(lines[layer.source]) else ""
+        keys = o.describe()[len(o.origin) + 1:]
+        print(f"  {o.decision:<5} {keys}  — {layer.source}{at}" + (f"  ({o.reason})" if o.reason else "")
+              + ("  [project, untrusted: may only tighten]" if layer is pol.project and not pol.trusted else ""))
     print(f"protected branches: {', '.join(pol.protected_branches)}")
     return 0
+
+
+def _table_lines(path, name) -> list[int]:
+    """Line numbers of each ``[[name]]`` table in a TOML file (for pointing at an override)."""
+    import re
+
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return []
+    header = re.compile(r"^\s*\[\[\s*" + re.escape(name) + r"\s*\]\]")
+    return [i for i, ln in enumerate(text.splitlines(), 1) if header.match(ln)]
 
 
 if __name__ == "__main__":

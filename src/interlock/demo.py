@@ -220,10 +220,37 @@ class Session:
         return self.db.rows(table)
 
 
+def _log_excerpt(jsonl: str, width: int) -> list[str]:
+    """``interlock log``'s records as the demo shows them: one line each, what the record is (a
+    decision, or an approval event / snapshot), who, and the action cut between words (the CLI's
+    own helpers: never inside a quote)."""
+    import json
+
+    from .cli import log_label, log_note, shorten
+
+    out = []
+    for line in jsonl.splitlines():
+        try:
+            r = json.loads(line)
+        except ValueError:
+            continue
+        for k in ("rules", "reasons", "extra"):  # back to the stored (JSON text) shape the helpers read
+            if r.get(k) is not None and not isinstance(r[k], str):
+                r[k] = json.dumps(r[k])
+        head = f"{r['seq']:>4} {log_label(r):<8} {r.get('agent') or '':<11} "
+        out.append(head + shorten(r.get("action") or "", max(20, width - len(head))))
+        note = log_note(r)
+        if note:
+            out.append(f"{'':>14}↳ {shorten(note, width - 16)}")
+    return out
+
+
 def run(fast=False, out=None, pg_url=None, sqlite=False) -> int:
     """Play the incident; returns 0 when every step came out as it should, 1 otherwise."""
     from rich.console import Console
-    from rich.panel import Panel
+    from rich.markup import escape as E  # every text not written here (commands, reasons, paths, hints) is
+    from rich.panel import Panel         # escaped: Rich markup must never swallow a [bracketed] part of it
+    from rich.text import Text
 
     con = Console(file=out, highlight=False, soft_wrap=False, width=None if out is None else 110)
     rows = 10_000 if fast else 100_000
@@ -236,13 +263,15 @@ def run(fast=False, out=None, pg_url=None, sqlite=False) -> int:
         ok &= good
         results.append((title, res["decision"], good))
         colour = {"deny": "red", "ask": "yellow", "allow": "green"}[res["decision"]]
-        con.print(f"\n[bold]{n}. {title}[/bold]")
-        con.print(f"   [dim]agent:[/dim] {agent_said}")
+        con.print(f"\n[bold]{n}. {E(title)}[/bold]")
+        con.print(f"   [dim]agent:[/dim] {E(agent_said)}")
         body = res["reason"].strip() or "(no objection: the tool call proceeds)"
-        con.print(Panel(body, title=f"Interlock: {res['decision'].upper()}  ·  {res['ms']:.0f} ms",
+        held = re.search(r"approval (apr-[0-9a-z]+)", body) if res["decision"] != "allow" else None
+        what = res["decision"].upper() + (f" to the agent · held for a human as {held.group(1)}" if held else "")
+        con.print(Panel(Text(body), title=Text(f"Interlock: {what}  ·  {res['ms']:.0f} ms"),
                         title_align="left", border_style=colour, expand=False, width=min(con.width, 108)))
         if not good:
-            con.print(f"   [bold red]expected {expect}, got {res['decision']}[/bold red]")
+            con.print(f"   [bold red]expected {E(expect)}, got {E(res['decision'])}[/bold red]")
 
     root = tempfile.mkdtemp(prefix="interlock-demo-")
     railway = RailwayStandIn()
@@ -256,10 +285,10 @@ def run(fast=False, out=None, pg_url=None, sqlite=False) -> int:
                         "directory is touched.", title="interlock demo: the incident, replayed", expand=False,
                         width=min(con.width, 108)))
         s = Session(root, rows, pg_url, sqlite)
-        con.print(f"\n[dim]project {s.ws}, database: {s.db.label}"
-                  + (f" — {s.db_note}" if s.db_note else "") + f": {s.counts['bookings']:,} bookings, {s.counts['payments']:,} payments, "
-                  f"{s.counts['customers']:,} customers · Railway stand-in at {railway.url}: volume "
-                  f"{VOLUME_ID[:8]}… with {len(railway.volumes[VOLUME_ID]['backups'])} backups[/dim]")
+        con.print(Text(f"\nproject {s.ws}, database: {s.db.label}" + (f" — {s.db_note}" if s.db_note else "")
+                       + f": {s.counts['bookings']:,} bookings, {s.counts['payments']:,} payments, "
+                       f"{s.counts['customers']:,} customers · Railway stand-in at {railway.url}: volume "
+                       f"{VOLUME_ID[:8]}… with {len(railway.volumes[VOLUME_ID]['backups'])} backups", style="dim"))
 
         step(1, "The agent hunts for a token", "`grep -rn RAILWAY_TOKEN .`",
              s.hook("Bash", {"command": "grep -rn RAILWAY_TOKEN ."}), "deny")
@@ -291,7 +320,8 @@ def run(fast=False, out=None, pg_url=None, sqlite=False) -> int:
              s.hook("Bash", {"command": delete}), "deny")
         drop = s.db.drop
         res = s.hook("Bash", {"command": drop})
-        step(4, "A destructive statement is held for a human, with its impact", f"`{drop}`", res, "deny")
+        step(4, "A destructive statement is held for a human, with its impact (an unattended agent is told "
+                "no until then)", f"`{drop}`", res, "deny")
         m = re.search(r"approval (apr-[0-9a-z]+)", res["reason"])
         rid = m.group(1) if m else None
         if rid is None or f"{s.counts['bookings']:,} rows" not in res["reason"]:
@@ -301,14 +331,14 @@ def run(fast=False, out=None, pg_url=None, sqlite=False) -> int:
                   "approver secret, and running `interlock approve` is denied to it)[/dim]")
         add = s.cli("approvers", "add", "you", secret=DEMO_SECRET)
         appr = s.cli("approve", rid or "apr-missing", "--as", "you", secret=DEMO_SECRET)
-        con.print(f"   $ interlock approve {rid} --as you\n   {appr.stdout.strip() or appr.stderr.strip()}")
+        con.print(Text(f"   $ interlock approve {rid} --as you\n   {appr.stdout.strip() or appr.stderr.strip()}"))
         ok &= add.returncode == 0 and appr.returncode == 0
 
         res = s.hook("Bash", {"command": drop})
         snap_ids = re.findall(r"snapshot (\d{8}-\d{6}-[a-z]+-[0-9a-f]+) verified", res["stderr"])
         step(6, "The identical command returns: a verified snapshot first, then it may run", f"`{drop}`", res, "allow")
         for line in res["stderr"].strip().splitlines():
-            con.print(f"   [dim]{line}[/dim]")
+            con.print(Text(f"   {line}", style="dim"))
         ok &= bool(snap_ids)
         if res["decision"] == "allow":
             s.db.run_drop()  # what the agent's command does, now that it is allowed
@@ -326,7 +356,7 @@ def run(fast=False, out=None, pg_url=None, sqlite=False) -> int:
             t0 = time.perf_counter()
             renv = dict(s.env, PGPASSWORD=s.db.password) if getattr(s.db, "password", None) else s.env
             report = restore(snap_ids[0], force=True, env=renv, progress=None)
-            con.print(f"   $ interlock restore {snap_ids[0]}\n   {report}  [dim]({time.perf_counter() - t0:.2f} s)"
+            con.print(f"   $ interlock restore {E(snap_ids[0])}\n   {E(report)}  [dim]({time.perf_counter() - t0:.2f} s)"
                       f"[/dim]")
         same = s.sums() == s.sums_before
         ok &= same
@@ -341,10 +371,11 @@ def run(fast=False, out=None, pg_url=None, sqlite=False) -> int:
 
         ver = s.cli("log", "--verify")
         ok &= ver.returncode == 0
-        con.print(f"\n[bold]10. The audit trail[/bold]\n   $ interlock log --verify\n   {ver.stdout.strip()}")
-        log = s.cli("log", "--limit", "8")
-        for line in log.stdout.strip().splitlines()[-8:]:
-            con.print(f"   [dim]{line[:104]}[/dim]")
+        con.print(f"\n[bold]10. The audit trail[/bold]\n   $ interlock log --verify\n   {E(ver.stdout.strip())}")
+        con.print("   $ interlock log   [dim](the last records: each hook call is one decision; approval events and "
+                  "snapshots are their own records)[/dim]")
+        for line in _log_excerpt(s.cli("log", "--json", "--limit", "9").stdout, min(con.width, 108) - 3):
+            con.print(Text("   " + line, style="dim"), no_wrap=True, overflow="ellipsis")
 
         con.print(f"\n[bold {'green' if ok else 'red'}]{'Every step came out as it should.' if ok else 'Some steps did not come out as expected (see above).'}[/bold {'green' if ok else 'red'}]")
         con.print("Set it up for your agents: [bold]interlock init[/bold] · what it knows: [bold]interlock rules[/bold]"

@@ -272,6 +272,9 @@ def run(root: str, home: str, as_json=False, env=None) -> int:
     # 7. gateways
     _gateway_checks(root, env, add)
 
+    # 8. databases the policy names: can a snapshot of them be restored?
+    _restore_privilege_checks(root, env, add)
+
     worst = FAIL if any(c["status"] == FAIL for c in checks) else WARN if any(
         c["status"] == WARN for c in checks) else OK
     if as_json:
@@ -285,6 +288,42 @@ def run(root: str, home: str, as_json=False, env=None) -> int:
                 print(f"       next: {c['fix']}")
         print(f"\n{'all good' if worst == OK else 'problems found (exit 1)' if worst == FAIL else 'works, with warnings'}")
     return 1 if worst == FAIL else 0
+
+
+def _restore_privilege_checks(root, env, add):
+    """Each PostgreSQL ``[databases.NAME]``: restore needs CREATEDB on the role it logs in as (it
+    builds the database under a scratch name and swaps it in); say so before a restore fails."""
+    from . import policy as P
+
+    try:
+        pol = P.load(root, env=env, use_cache=False)
+    except P.PolicyError:
+        return  # reported above
+    from .safeguards import connect as C
+
+    for name, sec in sorted(C.policy_sections(pol).items()):
+        base = C.from_url(sec.get("url") or "", f"policy [databases.{name}]")
+        if base is None or base.dialect != C.POSTGRES:
+            continue
+        conn = C.with_policy(base, pol, env, "snapshot")
+        try:
+            from .safeguards.dbsnap import pg_restore_privilege
+
+            ok, user = pg_restore_privilege(conn)
+        except ImportError:
+            add(INFO, f"database {name}: restore privilege not checked", "psycopg is not installed",
+                "pip install 'interlock[databases]'")
+            continue
+        except Exception as e:  # noqa: BLE001 - unreachable now: say so, do not fail the doctor
+            add(WARN, f"database {name}: restore privilege not checked", str(e)[:300],
+                "start the database, or fix [databases." + name + "] url / password_env")
+            continue
+        if ok:
+            add(OK, f"database {name}: role {user} may create databases (restore can rebuild it)")
+        else:
+            add(WARN, f"database {name}: role {user} lacks CREATEDB: `interlock restore` of a database snapshot "
+                      "will fail", "restore builds the database under a scratch name and swaps it in",
+                f"as a superuser: ALTER ROLE \"{user}\" CREATEDB;  (see docs/recovery.md)")
 
 
 def _state_dir_check(sd, add):

@@ -1,6 +1,6 @@
 """The decision core: Action → Findings (analysis) → Decision (policy).
 
-Every entry point (agent hooks, ``interlock check``, later the gateways) calls
+Every entry point (agent hooks, ``interlock check``, the gateways, the MCP proxy) calls
 ``evaluate``.  It is pure apart from reading files the action names (scripts it
 runs, the policy) and never raises: a failure becomes a fail-closed Decision.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import os
 
-from .actions import (ALLOW, ASK, DECISION_RANK, DENY, FILE_READ, FILE_WRITE, HTTP, MCP_CALL, READ, SHELL, SQL,
-                      Action, Decision, Finding, worst_severity)
+from .actions import (ALLOW, ASK, DECISION_RANK, DEFAULT_DECISIONS, DENY, FILE_READ, FILE_WRITE, HTTP, MCP_CALL, READ,
+                      SHELL, SQL, Action, Decision, Finding, worst_severity)
 from .analysis.paths import PathContext, find_workspace
 from .redact import redact
 
@@ -276,6 +276,7 @@ def decide(findings, policy) -> Decision:
     reasons = []
     hints = []
     blocking = []
+    overridden = []  # findings a [[rules]] override let through: the allow names it
     for f in findings:
         d, override = policy.decide(f)
         if DECISION_RANK[d] > DECISION_RANK[verdict]:
@@ -286,8 +287,11 @@ def decide(findings, policy) -> Decision:
             reasons.append(_reason(f, d, override))
             if override is None:
                 hints.append(_hint(f))
+        elif override is not None and DEFAULT_DECISIONS.get(f.severity, ALLOW) != ALLOW:
+            _redact_finding(f)
+            overridden.append(_reason(f, d, override))
     severity = worst_severity(f.severity for f in (blocking or findings))
-    return Decision(verdict, severity, findings, reasons or [], policy_hints=hints)
+    return Decision(verdict, severity, findings, reasons or overridden, policy_hints=hints)
 
 
 def _redact_finding(f: Finding):
@@ -303,7 +307,7 @@ def _reason(f: Finding, decision: str, override) -> str:
     note = f" ({f.note})" if f.note else ""
     by = ""
     if override is not None:
-        by = f" (policy: {override.origin}{': ' + override.reason if override.reason else ''})"
+        by = f" ({decision} by policy: {override.describe()}{': ' + override.reason if override.reason else ''})"
     # evidence, target and note are redacted already (_redact_finding); the rest is Interlock's own text
     return f"{f.severity}{env} — {f.why} `{f.evidence}`{target}{where}{note} [{f.rule}]{by}"
 
@@ -321,11 +325,21 @@ def evaluate(action: Action, ctx: Context | None = None) -> Decision:
         findings = analyze(action, ctx)
         return decide(findings, ctx.policy)
     except Exception as e:  # fail closed
-        from .policy import PolicyError
+        return failure(e)
 
-        if isinstance(e, PolicyError):
-            return Decision.failure(f"the Interlock policy is invalid: {redact(str(e))}", DENY)
-        return Decision.failure(f"{type(e).__name__}: {redact(str(e))[:300]}", ASK)
+
+#: What an invalid policy's decisions tell the agent and the human (the file and line are in the error).
+POLICY_FIX = "a human can see what is wrong with `interlock policy`; until it is fixed every action is denied"
+
+
+def failure(e: BaseException) -> Decision:
+    """The fail-closed decision for an error met while judging, worded once for every entry point:
+    an invalid policy denies, naming the file, the line and the command that explains it."""
+    from .policy import PolicyError
+
+    if isinstance(e, PolicyError):
+        return Decision.failure(f"the Interlock policy is invalid: {redact(str(e))} — {POLICY_FIX}", DENY)
+    return Decision.failure(f"{type(e).__name__}: {redact(str(e))[:300]}", ASK)
 
 
 def check_command(command: str, cwd: str | None = None, home: str | None = None,
@@ -335,8 +349,10 @@ def check_command(command: str, cwd: str | None = None, home: str | None = None,
     try:
         ctx = Context(cwd, home=home, workspace=workspace, env=env, policy=policy)
     except Exception as e:
-        return Decision.failure(f"{type(e).__name__}: {redact(str(e))[:300]}", DENY)
+        d = failure(e)
+        d.decision = DENY
+        return d
     return evaluate(Action(SHELL, {"command": command}, cwd=cwd, workspace=ctx.workspace), ctx)
 
 
-__all__ = ["Context", "evaluate", "check_command", "analyze", "decide", "DENY", "ASK", "ALLOW"]
+__all__ = ["Context", "evaluate", "check_command", "analyze", "decide", "failure", "DENY", "ASK", "ALLOW"]

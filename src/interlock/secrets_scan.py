@@ -51,59 +51,70 @@ HOME_CONFIG_SKIP = frozenset({"google-chrome", "chromium", "BraveSoftware", "Cod
                               "Slack", "discord", "Microsoft", "microsoft-edge", "JetBrains", "libreoffice",
                               "pulse", "Signal", "obsidian", "spotify", "zoomus"})
 
-USAGE = """usage: interlock secrets scan [PATH...] [--home] [--json | --sarif] [--no-ignored] [--all]
-
-Find stray credentials: literal tokens in files and files that are secret by name, and whether
-Interlock's hook blocks an agent from reading each.
-
-  PATH          files or directories to scan (default: the current directory)
-  --home        also scan your config files (~/.aws, ~/.config, ~/.docker, ~/.npmrc, ~/.netrc, shell rc...)
-  --json        print one JSON object
-  --sarif       print SARIF 2.1.0 (for code-scanning in CI)
-  --no-ignored  skip files git ignores (scanned by default: that is where tokens hide)
-  --all         also scan node_modules, caches and virtualenvs
-
-exit status: 0 nothing found, 1 something found, 2 usage error
-"""
+DESCRIPTION = """Find stray credentials: literal tokens in files and files that are secret by name, and what
+Interlock's hook answers an agent that reads each (computed by the hook's own code)."""
+EPILOG = "exit status: 0 nothing found, 1 something found, 2 usage error"
 
 
 class UsageError(Exception):
     pass
 
 
+def add_arguments(p):
+    """The scan's options on an argparse parser (``interlock secrets scan`` and ``python -m``)."""
+    p.description = DESCRIPTION
+    p.epilog = EPILOG
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="files or directories to scan (default: the current directory)")
+    p.add_argument("--home", action="store_true", help="also scan your config files (~/.aws, ~/.config, "
+                                                       "~/.docker, ~/.npmrc, ~/.netrc, shell rc...)")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", dest="format", action="store_const", const="json", help="print one JSON object")
+    fmt.add_argument("--sarif", dest="format", action="store_const", const="sarif",
+                     help="print SARIF 2.1.0 (for code-scanning in CI)")
+    p.add_argument("--no-ignored", dest="ignored", action="store_false",
+                   help="skip files git ignores (scanned by default: that is where tokens hide)")
+    p.add_argument("--all", action="store_true", help="also scan node_modules, caches and virtualenvs")
+    return p
+
+
+def _parser():
+    import argparse
+
+    return add_arguments(argparse.ArgumentParser(prog="interlock secrets scan"))
+
+
+def opts_from(args) -> dict:
+    return {"paths": list(args.paths), "home": args.home, "format": args.format or "text",
+            "ignored": args.ignored, "all": args.all}
+
+
 def parse_args(argv):
-    opts = {"paths": [], "home": False, "format": "text", "ignored": True, "all": False}
+    """``argv`` (what follows ``scan``) → options; raises UsageError (``""`` for --help)."""
     args = list(argv)
     # accept being handed the whole command line tail ("secrets scan ...") or just the options
     if args[:2] == ["secrets", "scan"]:
         args = args[2:]
     elif args[:1] == ["scan"] and not os.path.exists("scan"):
         args = args[1:]
-    only_paths = False
-    for a in args:
-        if only_paths or not a.startswith("-") or a == "-":
-            opts["paths"].append(a)
-        elif a == "--":
-            only_paths = True
-        elif a == "--home":
-            opts["home"] = True
-        elif a in ("--json", "--sarif"):
-            fmt = a[2:]
-            if opts["format"] not in ("text", fmt):
-                raise UsageError("--json and --sarif exclude each other")
-            opts["format"] = fmt
-        elif a == "--no-ignored":
-            opts["ignored"] = False
-        elif a == "--all":
-            opts["all"] = True
-        elif a in ("-h", "--help"):
-            raise UsageError("")
-        else:
-            raise UsageError(f"unknown option {a}")
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            ns = _parser().parse_args(args)
+    except SystemExit as e:
+        if e.code == 0:
+            raise UsageError("") from None
+        raise UsageError(err.getvalue().strip().splitlines()[-1].split(": error: ", 1)[-1]) from None
+    return opts_from(ns)
+
+
+def check_paths(opts):
     for p in opts["paths"]:
         if not os.path.exists(p):
             raise UsageError(f"no such file or directory: {p}")
-    return opts
 
 
 # --- listing files ------------------------------------------------------------------------------
@@ -244,28 +255,48 @@ class Scanner:
         self.files_skipped = 0
         self.bytes_scanned = 0
         self._seen = set()
-        self._policies = {}
+        self._contexts = {}
         self._workspaces = {}
 
-    def _blocker(self, path):
-        """is_secret_path with the policy of the workspace that holds ``path`` (extra/exempt globs)."""
+    def _context(self, path):
+        """The hook's Context for a read of ``path`` (one per workspace; None if it cannot be built)."""
         from .analysis.paths import find_workspace
-        from .analysis.secrets import is_secret_path
 
         d = os.path.dirname(path)
         ws = self._workspaces.get(d)
         if ws is None:
-            ws = self._workspaces[d] = find_workspace(d)
-        globs = self._policies.get(ws)
-        if globs is None:
-            try:
-                from . import policy as P
+            ws = self._workspaces[d] = find_workspace(d) or ""
+        if ws not in self._contexts:
+            from .engine import Context, failure
 
-                globs = P.load(ws, home=self.home).secret_globs(ws)
-            except Exception:  # noqa: BLE001 - an unreadable policy: judge by the defaults
-                globs = ((), ())
-            self._policies[ws] = globs
-        return is_secret_path(path, self.home, globs[0], globs[1])
+            try:
+                self._contexts[ws] = Context(ws or d, home=self.home, workspace=ws or None)
+            except Exception as e:  # an invalid policy: the hook denies every read, and says why
+                self._contexts[ws] = failure(e)
+        return self._contexts[ws]
+
+    def _secret_by_name(self, path, ctx) -> bool:
+        from .analysis.secrets import is_secret_path
+        from .engine import Context, _secret_globs
+
+        if not isinstance(ctx, Context):
+            return is_secret_path(path, self.home)
+        extra, exempt = _secret_globs(ctx)
+        return is_secret_path(path, self.home, extra, exempt)
+
+    def hook_answer(self, path, ctx=None):
+        """What the agent hook answers an agent that reads ``path`` (Claude Code's Read tool):
+        the engine's own verdict, computed by the code the hook runs, never a second opinion."""
+        from .actions import FILE_READ, Action
+        from .engine import Context, evaluate
+
+        ctx = ctx or self._context(path)
+        if not isinstance(ctx, Context):
+            d = ctx
+        else:
+            d = evaluate(Action(FILE_READ, {"path": path}, agent="secrets-scan", cwd=ctx.cwd,
+                                workspace=ctx.workspace, tool="Read"), ctx)
+        return {"hook": d.decision, "hook_rules": [r for r in d.rules], "blocked": d.decision != "allow"}
 
     def scan_file(self, path, ignored, display):
         from .analysis.literal_secrets import find_secrets
@@ -274,19 +305,24 @@ class Scanner:
         if ap in self._seen:
             return
         self._seen.add(ap)
-        blocked = self._blocker(ap)
-        if blocked:
-            self.secret_files.append({"file": display, "blocked": True, "ignored": ignored})
+        ctx = self._context(ap)
+        answer = None
+        if self._secret_by_name(ap, ctx):
+            answer = self.hook_answer(ap, ctx)
+            self.secret_files.append({"file": display, **answer, "ignored": ignored})
         text = read_text(ap)
         if text is None:
             self.files_skipped += 1
             return
         self.files_scanned += 1
         self.bytes_scanned += len(text)
-        for h in find_secrets(text):
+        hits = find_secrets(text)
+        if hits and answer is None:
+            answer = self.hook_answer(ap, ctx)
+        for h in hits:
             col = h.start - (text.rfind("\n", 0, h.start) + 1) + 1
             self.findings.append({"file": display, "line": h.line, "column": col, "kind": h.kind, "rule": h.rule,
-                                  "masked": h.masked, "blocked": blocked, "ignored": ignored})
+                                  "masked": h.masked, **answer, "ignored": ignored})
 
     def scan_path(self, path, base):
         ap = os.path.abspath(path)
@@ -359,14 +395,14 @@ def to_sarif(sc):
         rules.setdefault(rid, {"id": rid, "name": f["kind"],
                                "shortDescription": {"text": f"Literal secret: {f['kind']}"},
                                "defaultConfiguration": {"level": "error"}})
-        where = "the hook blocks agents from reading this file" if f["blocked"] else \
-            "agents can read this file: move the secret into the vault"
+        where = _hook_words(f)
         results.append({
             "ruleId": rid, "level": "error",
             "message": {"text": f"{f['kind']} {f['masked']} ({where})"},
             "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(f["file"], sc.home)},
                                                 "region": {"startLine": f["line"], "startColumn": f["column"]}}}],
-            "properties": {"kind": f["kind"], "masked": f["masked"], "blocked": f["blocked"], "ignored": f["ignored"]},
+            "properties": {"kind": f["kind"], "masked": f["masked"], "blocked": f["blocked"],
+                           "hook": f["hook"], "ignored": f["ignored"]},
         })
     if sc.secret_files:
         rules["secret-file"] = {"id": "secret-file", "name": "secret-file",
@@ -375,9 +411,9 @@ def to_sarif(sc):
     for f in sc.secret_files:
         results.append({
             "ruleId": "secret-file", "level": "warning",
-            "message": {"text": "secret file (the hook blocks agents from reading it)"},
+            "message": {"text": f"secret file ({_hook_words(f)})"},
             "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(f["file"], sc.home)}}}],
-            "properties": {"blocked": f["blocked"], "ignored": f["ignored"]},
+            "properties": {"blocked": f["blocked"], "hook": f["hook"], "ignored": f["ignored"]},
         })
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
@@ -390,6 +426,20 @@ def to_sarif(sc):
     }
 
 
+def _hook_words(f) -> str:
+    """What the hook answers an agent reading the file, in words (SARIF messages)."""
+    rules = f" ({', '.join(f['hook_rules'])})" if f.get("hook_rules") else ""
+    return {"deny": f"the hook denies agents reading this file{rules}",
+            "ask": f"the hook asks a human before an agent reads this file{rules}"}.get(
+        f["hook"], "agents can read this file: move the secret into the vault")
+
+
+def _hook_short(f) -> str:
+    rules = f" [{', '.join(f['hook_rules'])}]" if f.get("hook_rules") else ""
+    return {"deny": f"hook: deny{rules}", "ask": f"hook: ask{rules}"}.get(
+        f["hook"], "hook: allow  ← agents can read this")
+
+
 def to_text(sc):
     out = []
     if sc.findings:
@@ -399,7 +449,7 @@ def to_text(sc):
         out.append("Literal secrets:")
         for f in sc.findings:
             loc = f"{f['file']}:{f['line']}"
-            who = "blocked: yes" if f["blocked"] else "blocked: no  ← agents can read this"
+            who = _hook_short(f)
             ign = "  (git-ignored)" if f["ignored"] else ""
             out.append(f"  {loc:<{w_file}}  {f['kind']:<{w_kind}}  {f['masked']:<{w_mask}}  {who}{ign}")
     if sc.secret_files:
@@ -408,7 +458,7 @@ def to_text(sc):
         out.append("Secret files (by name):")
         for f in sc.secret_files:
             ign = "  (git-ignored)" if f["ignored"] else ""
-            out.append(f"  {f['file']}  blocked: yes{ign}")
+            out.append(f"  {f['file']}  {_hook_short(f)}{ign}")
     if out:
         out.append("")
     n_files = len({f["file"] for f in sc.findings})
@@ -419,6 +469,9 @@ def to_text(sc):
                    f"{len(sc.secret_files)} secret file(s).")
         if readable:
             out.append("Move readable secrets out of the tree (interlock secrets move FILE) or rotate them.")
+        elif sc.findings:
+            out.append("The hook keeps agents from reading these files; any process outside it still can: move "
+                       "the secrets into the vault (interlock secrets move FILE) or rotate them.")
     else:
         out.append("No secrets found.")
     out.append(f"{st['files_scanned']} files scanned ({st['files_skipped']} skipped: binary or > 2 MB) in "
@@ -434,9 +487,18 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as e:
         msg = str(e)
         if not msg:  # --help
-            sys.stdout.write(USAGE)
+            _parser().print_help()
             return 0
-        sys.stderr.write(f"interlock secrets scan: {msg}\n{USAGE}")
+        sys.stderr.write(f"interlock secrets scan: {msg}\n{_parser().format_usage()}")
+        return 2
+    return run_opts(opts)
+
+
+def run_opts(opts) -> int:
+    try:
+        check_paths(opts)
+    except UsageError as e:
+        sys.stderr.write(f"interlock secrets scan: {e}\n")
         return 2
     sc = run(opts)
     if opts["format"] == "json":

@@ -122,13 +122,9 @@ def run_hook(agent: str, stdin=None, stdout=None, env=None) -> int:
         except RecursionError:
             decision = Decision.failure("input nested too deeply to analyse", ASK)
         except Exception as e:
-            from ..policy import PolicyError
-            from ..redact import redact
+            from ..engine import failure
 
-            if isinstance(e, PolicyError):
-                decision = Decision.failure(f"the Interlock policy is invalid: {redact(str(e))}", DENY)
-            else:
-                decision = Decision.failure(f"{type(e).__name__}: {redact(str(e))[:300]}", ASK)
+            decision = failure(e)
         _cancel_alarm()
         armed = False
         if decision is not None and decision.decision != "allow" and ctx is not None:

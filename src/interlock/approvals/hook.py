@@ -107,8 +107,9 @@ def handle(agent, event, decision, ctx, env, started=None, wait_seconds=None):
     if mode == OUT_OF_BAND:
         decision.decision = DENY
     elif req.state != REJECTED:
-        # The agent's own dialog decides, and Interlock never hears the answer: keep the copy now.
-        decision = _guarded(decision, action, decision, ctx)
+        # The agent's own dialog decides, and Interlock never hears the answer: keep the copy now
+        # (once per request: an identical retry while nothing changed reuses it).
+        decision = _guarded(decision, action, decision, ctx, request=req.id)
     return decision
 
 
@@ -138,7 +139,7 @@ def _preview(action, decision, ctx):
     return imp.summary().splitlines() or None
 
 
-def _guarded(result, action, decision, ctx):
+def _guarded(result, action, decision, ctx, request=None):
     """Before a destructive action is let through (or handed to the agent's own dialog): a
     verified snapshot of what it would destroy.  If that fails, the policy's ``on_failure``
     (default deny) decides; the reason says why."""
@@ -147,8 +148,11 @@ def _guarded(result, action, decision, ctx):
     from .. import safeguards
 
     approver = ", ".join((result.approval or {}).get("approvers") or []) or None
+    # the request it protects: the dialog's pending one, or the approval being used (a window or
+    # session grant used again on unchanged targets reuses its copy; changed targets get a new one)
+    request = request or (result.approval or {}).get("id")
     try:
-        snap = safeguards.snapshot(action, decision, ctx, approver=approver)
+        snap = safeguards.snapshot(action, decision, ctx, approver=approver, request=request)
     except safeguards.SnapshotError as e:
         env = next((f.environment for f in decision.findings if f.environment), None)
         verdict = safeguards.on_failure(ctx.policy, env)

@@ -280,9 +280,16 @@ class ApprovalStore:
         extra = {"approval": {"event": event, "id": req.id, "state": req.state, "mode": req.mode,
                               "approver": approver, "channel": channel, "required": req.required,
                               "approvers": req.approvers, "scope": req.scope, "note": note, **more}}
-        open_log(state_dir(self.env), self.env).append(action=req.action or "", decision=d, agent=req.agent,
+        # a human's verdict is the human's record (agent "human", as approvers' own events are), not the
+        # agent's: it must not read as the agent's own allow
+        who = "human" if event in HUMAN_EVENTS else req.agent
+        open_log(state_dir(self.env), self.env).append(action=req.action or "", decision=d, agent=who,
                                                        session=req.session, cwd=req.cwd, tool=req.tool,
                                                        digest=req.digest, extra=extra)
+
+
+#: Approval events a human causes (recorded under agent ``human``, not the agent that asked).
+HUMAN_EVENTS = ("approve", "reject")
 
 
 def new_row(*, digest, action, findings, decision, severity, mode, required, now, expiry_minutes) -> dict:

@@ -204,6 +204,28 @@ class Throttle:
             self.keys.pop(k, None)
 
 
+#: The request modes in the words of someone who was not there when they were named ("ask via
+#: out-of-band" means nothing to them): (short, for the trail's channel; long, for "How it was asked").
+MODE_WORDS = {
+    "prompt": ("agent's dialog",
+               "asked in the agent's own approval dialog (and filed here, to approve for longer)"),
+    "out-of-band": ("held for a human",
+                    "the agent was told no until a human approves it here or with `interlock approve`"),
+}
+
+
+def how_asked(req) -> str:
+    words = MODE_WORDS.get(req.mode)
+    return words[1] if words else f"{req.decision} ({req.mode})"
+
+
+def _plain(text):
+    """An audit note with the mode names in words ("create via out-of-band" → "create: held for a human")."""
+    for mode, (short, _long) in MODE_WORDS.items():
+        text = text.replace(f" via {mode}", f": {short}")
+    return text
+
+
 def audit_trail(state_dir: str, req, env=None) -> list[dict]:
     """The audit records about one request: its approval events and the hook's decisions that
     named it (filed, still pending, allowed by it), oldest first (read-only)."""
@@ -239,9 +261,10 @@ def _trail_rows(req, rows) -> list[dict]:
         if ap and ap.get("id") not in (None, req.id):
             continue
         rs = json.loads(reasons or "[]")
+        channel = ap.get("channel") or tool
         out.append({"seq": seq, "ts": ts, "event": ap.get("event") or f"hook: {decision}",
-                    "approver": ap.get("approver"), "channel": ap.get("channel") or tool,
-                    "decision": decision, "note": ap.get("note") or (rs[0] if rs else ""), "agent": agent})
+                    "approver": ap.get("approver"), "channel": MODE_WORDS.get(channel, (channel,))[0],
+                    "decision": decision, "note": _plain(ap.get("note") or (rs[0] if rs else "")), "agent": agent})
     return out
 
 
@@ -312,6 +335,7 @@ def create_app(env=None, extra_hosts=()):
     tj.filters["when"] = lambda t: time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t)) if t else "-"
     tj.filters["ago"] = _ago
     tj.filters["left"] = lambda t: _ago(t) if t and t > time.time() else "expired"
+    tj.filters["how"] = how_asked
 
     # --- helpers ------------------------------------------------------------------------------------
     def current(request):
@@ -463,12 +487,22 @@ def create_app(env=None, extra_hosts=()):
         if redirect:
             return redirect
         reqs = [r for r in await run_in_threadpool(store.recent, 200) if r.state != PENDING]
-        return page(request, "recent.html", sess, reqs=reqs)
+        return page(request, "recent.html", sess, reqs=reqs, snapshots=await run_in_threadpool(_snapshots, None))
+
+    def _snapshots(workspace):
+        from ..safeguards import snapshots_by_request
+
+        try:
+            pol = load(workspace, env)
+        except Exception:  # noqa: BLE001 - an invalid policy: the default store
+            pol = None
+        return snapshots_by_request(env, pol)
 
     def detail_ctx(req):
-        s = settings(load(req.workspace, env))
+        pol = load(req.workspace, env)
+        s = settings(pol)
         return {"req": req, "trail": audit_trail(sdir, req, env), "impact": impact_of(req),
-                "scopes": scopes_for(req, s)}
+                "scopes": scopes_for(req, s), "snapshots": _snapshots(req.workspace).get(req.id, [])}
 
     async def detail_page(request):
         sess, redirect = logged_in(request)

@@ -33,6 +33,8 @@ import sys
 import time
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
+from ..policy import HTTP_GATEWAY_LISTEN
+
 AGENT = "http-gateway"
 
 #: Request headers never forwarded: the agent's credentials, and hop-by-hop or recomputed ones.
@@ -47,7 +49,9 @@ _CREDENTIAL_PARAM = re.compile(r"(?i)^(key|sig|code|auth|.*(token|secret|api[-_]
                                r"signature|credential|session|auth).*)$")
 #: Response headers not passed back (hop-by-hop; cookies a provider would set for the credential).
 _RESPONSE_DROP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "set-cookie",
-                  "set-cookie2", "proxy-authenticate"}
+                  "set-cookie2", "proxy-authenticate",
+                  # the gateway's own server writes these on every response: one of each, not two
+                  "date", "server"}
 _ROUTE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -76,7 +80,7 @@ class Config:
     """``[gateways.http]`` of the user policy (a project policy cannot declare routes: they hold credentials)."""
 
     def __init__(self, d: dict, approvals_wait: float = 0.0):
-        self.listen = d.get("listen") or "127.0.0.1:8788"
+        self.listen = d.get("listen") or HTTP_GATEWAY_LISTEN
         self.routes = {name: Route(name, r) for name, r in (d.get("routes") or {}).items()}
         self.wait_seconds = float(d["wait_seconds"]) if d.get("wait_seconds") is not None else approvals_wait
         self.upstream_timeout = float(d.get("upstream_timeout_seconds") or 60)
@@ -107,7 +111,7 @@ def load_config(env=os.environ, require_routes=True) -> Config:
 def split_listen(listen: str) -> tuple[str, int]:
     host, _, port = listen.rpartition(":")
     if not port.isdigit() or not host:
-        raise GatewayError(f"--listen {listen!r}: expected HOST:PORT, e.g. 127.0.0.1:8788")
+        raise GatewayError(f"--listen {listen!r}: expected HOST:PORT, e.g. {HTTP_GATEWAY_LISTEN}")
     return host.strip("[]"), int(port)
 
 
@@ -439,7 +443,7 @@ def add_parser(gsub):
     g = gsub.add_parser("http", help="the HTTP gateway: routes to upstream APIs with the vault's credential, "
                                      "every request judged")
     g.add_argument("--listen", default=None, help="HOST:PORT (default: [gateways.http] listen, else "
-                                                  "127.0.0.1:8788; port 0 picks a free one)")
+                                                  f"{HTTP_GATEWAY_LISTEN}; port 0 picks a free one)")
     g.add_argument("--allow-remote", action="store_true", help="bind a non-loopback address")
     g.set_defaults(func=cmd_http)
 

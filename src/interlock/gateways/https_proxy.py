@@ -44,10 +44,11 @@ import sys
 import time
 from urllib.parse import unquote_to_bytes, urlsplit
 
+from ..policy import HTTPS_PROXY_LISTEN
 from . import http as H
 
 KIND = "https-proxy"
-DEFAULT_LISTEN = "127.0.0.1:8789"
+DEFAULT_LISTEN = HTTPS_PROXY_LISTEN
 _BASENAME = "mitmproxy"  # mitmproxy's file names in its confdir
 _KEY_FILES = (f"{_BASENAME}-ca.pem", f"{_BASENAME}-ca.p12")
 _SYSTEM_CAS = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/ca-bundle.pem",

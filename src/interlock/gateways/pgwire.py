@@ -329,7 +329,7 @@ def _vault_get(entry, env, where):
 
     v = Vault(env).get(entry)
     if not v:
-        raise GatewayConfigError(f"{where}: vault entry {entry!r} not found (interlock vault add {entry})")
+        raise GatewayConfigError(f"{where}: vault entry {entry!r} not found (interlock secrets vault add {entry})")
     return v
 
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 import os
 import sys
 
+from ..policy import POSTGRES_GATEWAY_LISTEN
+
 
 def add_parser(gsub):
     """``interlock gateway postgres`` on the ``gateway`` sub-parsers."""
     g = gsub.add_parser("postgres", help="the PostgreSQL wire gateway: agents connect to it, every statement "
                                          "judged; the upstream login comes from the vault (docs/gateways.md)")
-    g.add_argument("--listen", default="127.0.0.1:6432", help="HOST:PORT (default 127.0.0.1:6432; port 0 picks one)")
+    g.add_argument("--listen", default=POSTGRES_GATEWAY_LISTEN,
+                   help=f"HOST:PORT (default {POSTGRES_GATEWAY_LISTEN}; port 0 picks one)")
     g.add_argument("--upstream", required=True, help="the policy's [databases.NAME] to log in to")
     g.add_argument("--cwd", default=None, help="judge as if in this directory (its project policy applies)")
     g.set_defaults(func=main)

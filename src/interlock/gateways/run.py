@@ -31,6 +31,8 @@ import subprocess
 import sys
 import time
 
+from ..policy import HTTP_GATEWAY_LISTEN, POSTGRES_GATEWAY_LISTEN
+
 #: The agent a program name stands for (its hooks are checked).
 AGENTS = {"claude": "claude-code", "claude-code": "claude-code", "cursor-agent": "cursor", "cursor": "cursor",
           "codex": "codex", "gemini": "gemini", "copilot": "copilot", "windsurf": "windsurf", "code": "vscode"}
@@ -215,7 +217,7 @@ def start_gateways(pol, env, err=sys.stderr) -> tuple[list[Started], dict]:
     try:
         http = gws.get("http")
         if http and http.get("routes"):
-            listen = http.get("listen") or "127.0.0.1:8788"
+            listen = http.get("listen") or HTTP_GATEWAY_LISTEN
             g = _start("http", _interlock_argv() + ["gateway", "http", "--listen", listen], env)
             started.append(g)
             for name, r in http["routes"].items():
@@ -231,7 +233,7 @@ def start_gateways(pol, env, err=sys.stderr) -> tuple[list[Started], dict]:
         first_db = True
         for name, spec in (gws.get("postgres") or {}).items():
             upstream = spec.get("upstream") or name
-            listen = spec.get("listen") or "127.0.0.1:6432"
+            listen = spec.get("listen") or POSTGRES_GATEWAY_LISTEN
             g = _start_listening("postgres", _interlock_argv() + ["gateway", "postgres", "--listen", listen,
                                                                    "--upstream", upstream, "--cwd", os.getcwd()],
                                  env, listen)

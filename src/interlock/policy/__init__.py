@@ -1,6 +1,6 @@
 """Policy: which decision each finding gets.
 
-Two files, both optional (the defaults in DESIGN.md need no file):
+Two files, both optional (the defaults in docs/architecture.md need no file):
 
 * user: ``$XDG_CONFIG_HOME/interlock/policy.toml`` (``~/.config/interlock/policy.toml``)
 * project: ``<workspace>/.interlock/policy.toml``
@@ -22,6 +22,11 @@ from ..actions import DECISION_RANK, DEFAULT_DECISIONS, stricter
 from ..lazyre import LazyRe
 
 DEFAULT_PROTECTED_BRANCHES = ("main", "master", "production", "release*")
+# Where the gateways listen unless ``--listen`` or the policy says otherwise (defined once here;
+# the schema, the gateways, ``interlock run`` and the docs' examples all mean these).
+HTTP_GATEWAY_LISTEN = "127.0.0.1:8788"
+HTTPS_PROXY_LISTEN = "127.0.0.1:8789"
+POSTGRES_GATEWAY_LISTEN = "127.0.0.1:6432"
 _PROD_NAME = LazyRe(r"(?i)(^|[^a-z])(prod|production|prd)([^a-z]|$)")
 _NONPROD_NAME = LazyRe(r"(?i)(^|[^a-z])(dev|development|staging|stage|stg|test|testing|qa|"
                        r"sandbox|preview|ci|demo)([^a-z]|$)")
@@ -56,6 +61,13 @@ class Override:
         self.environment = d.get("environment")
         self.reason = d.get("reason")
         self.origin = origin
+
+    def describe(self) -> str:
+        """Where the override is and what it matches: ``~/.config/interlock/policy.toml [[rules]] #1
+        (id = "git.push-protected")``."""
+        keys = ", ".join(f"{k} = {json.dumps(v)}" for k in ("id", "command", "path", "environment")
+                         if (v := getattr(self, k)))
+        return f"{self.origin} ({keys})"
 
     def matches(self, finding, home) -> bool:
         if self.id and not fnmatchcase(finding.rule, self.id):

@@ -11,7 +11,7 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from . import PolicyError
+from . import HTTP_GATEWAY_LISTEN, POSTGRES_GATEWAY_LISTEN, PolicyError
 
 DecisionName = Literal["allow", "ask", "deny"]
 
@@ -160,7 +160,7 @@ class HttpRoute(_Strict):
 
 class HttpGateway(_Strict):
     """``[gateways.http]``: the HTTP gateway with credential injection (``interlock gateway http``)."""
-    listen: str = Field("127.0.0.1:8788", pattern=r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$")
+    listen: str = Field(HTTP_GATEWAY_LISTEN, pattern=r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$")
     routes: dict[str, HttpRoute] = {}
     wait_seconds: Optional[float] = Field(None, ge=0, le=3600, description="how long a request waits for a "
                                           "human's approval (default: [approvals] wait_seconds)")
@@ -182,7 +182,7 @@ class HttpGateway(_Strict):
 
 class PostgresGateway(_Strict):
     """``[gateways.postgres.NAME]``: ``interlock run`` starts ``interlock gateway postgres --upstream NAME``."""
-    listen: str = Field("127.0.0.1:6432", pattern=r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$")
+    listen: str = Field(POSTGRES_GATEWAY_LISTEN, pattern=r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$")
     upstream: Optional[str] = Field(None, description="the [databases.X] it logs in to (default: NAME)")
     database_url: bool = Field(True, description="point the agent's DATABASE_URL and PG* at this gateway")
     env: list[str] = Field([], description="more variables set to this gateway's postgresql:// URL")
@@ -244,6 +244,47 @@ def _line_of(text: str, loc) -> int | None:
     return start + 1 if start else None
 
 
+def _model_in(ann):
+    """(the model a field's annotation holds, whether it is a mapping of names to it)."""
+    import typing
+
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann, False
+    origin, args = typing.get_origin(ann), typing.get_args(ann)
+    if origin is dict and len(args) == 2:
+        return _model_in(args[1])[0], True
+    for a in args:  # Optional[X], list[X]
+        m, mapping = _model_in(a)
+        if m is not None:
+            return m, mapping
+    return None, False
+
+
+def _keys_at(loc) -> list[str]:
+    """The keys a table at pydantic location ``loc`` may hold (for did-you-mean)."""
+    model, skip = PolicyFile, False
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if skip:  # a name under a mapping ([environments.prod], [databases.app])
+            skip = False
+            continue
+        field = model.model_fields.get(part) if model is not None else None
+        if field is None:
+            return []
+        model, skip = _model_in(field.annotation)
+    return list(model.model_fields) if model is not None and not skip else []
+
+
+def _did_you_mean(key, keys) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    return f" (expected one of: {', '.join(keys)})" if keys else ""
+
+
 def validate(raw: bytes, path: str) -> dict:
     """Parse and validate one policy file; return plain data or raise PolicyError."""
     try:
@@ -264,6 +305,9 @@ def validate(raw: bytes, path: str) -> dict:
                             for i, p in enumerate(loc)) or "(top level)"
             line = _line_of(text, loc)
             where = f"line {line}, " if line else ""
-            msgs.append(f"{where}field {field}: {err.get('msg')}")
+            msg = err.get("msg")
+            if err.get("type") == "extra_forbidden" and loc and isinstance(loc[-1], str):
+                msg = f"unknown key {loc[-1]!r}" + _did_you_mean(loc[-1], _keys_at(loc[:-1]))
+            msgs.append(f"{where}field {field}: {msg}")
         raise PolicyError(f"{path}: invalid policy: " + "; ".join(msgs)) from None
     return model.model_dump(exclude_none=True)

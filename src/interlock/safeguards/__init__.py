@@ -112,8 +112,82 @@ def _progress(msg, stream):
             pass
 
 
-def snapshot(action, decision=None, ctx=None, *, approver=None, progress=sys.stderr) -> Snapshot | None:
+def _fingerprint(plans) -> str | None:
+    """What the targets look like now, cheaply, so an earlier snapshot of the same request is reused
+    only while what it copied is unchanged: each file's inode, size, mode and ctime (which, unlike
+    mtime, no `touch` can set back) — for files and SQLite databases.  None when that cannot be told
+    cheaply and for certain (a database server, git work): then a new snapshot is always taken."""
+    import json
+
+    from ..actions import sha256_hex
+
+    parts = []
+    for kind, _t, extra, est in plans:
+        if kind == "files":
+            seen = []
+            for top in extra:
+                for root, dirs, files in os.walk(top) if os.path.isdir(top) and not os.path.islink(top) else \
+                        [(os.path.dirname(top), [], [os.path.basename(top)])]:
+                    dirs.sort()
+                    for name in sorted(files + dirs):
+                        try:
+                            st = os.lstat(os.path.join(root, name))
+                        except OSError:
+                            continue
+                        seen.append((os.path.join(root, name), st.st_ino, st.st_size, st.st_mode,
+                                     st.st_mtime_ns, st.st_ctime_ns))
+            parts.append(["files", seen])
+        elif kind == "sqlite" and getattr(extra, "file", None):
+            sig = []
+            for f in (extra.file, extra.file + "-wal", extra.file + "-journal"):
+                try:
+                    st = os.stat(f)
+                    sig.append((f, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+                except OSError:
+                    sig.append((f, None))
+            parts.append(["sqlite", sig])
+        else:  # a server's data can change without a trace we could read this cheaply: copy again
+            return None
+    return sha256_hex(json.dumps(parts, default=str).encode())
+
+
+def _reusable(store, key, digest, fingerprint):
+    """A verified snapshot this request already took of targets that have not changed since."""
+    if not key or not fingerprint:
+        return None
+    for snap in reversed(store.list()):
+        m = snap.manifest
+        if m.get("request") == key and (m.get("action") or {}).get("digest") == digest and \
+                m.get("fingerprint") == fingerprint:
+            return snap
+    return None
+
+
+def snapshots_by_request(env=None, policy=None) -> dict:
+    """{approval request id: [its snapshots, newest first]}: what the dashboard shows beside an
+    approved action (with the command that restores it).  Never raises: an unreadable store is empty."""
+    from .store import Store, settings, store_dir
+
+    env = os.environ if env is None else env
+    out = {}
+    try:
+        snaps = Store(store_dir(env, policy), settings(policy)).list()
+    except Exception:  # noqa: BLE001 - a view, never a reason to fail the page
+        return out
+    for snap in reversed(snaps):
+        rid = snap.manifest.get("request")
+        if rid:
+            out.setdefault(rid, []).append(snap)
+    return out
+
+
+def snapshot(action, decision=None, ctx=None, *, approver=None, progress=sys.stderr,
+             request=None) -> Snapshot | None:
     """Copy what ``action`` would destroy into the snapshot store, verified, before it runs.
+
+    ``request``: the approval request this snapshot protects.  An identical retry of the same
+    request (an ask answered in the agent's own dialog, asked again) reuses the snapshot it took
+    while the targets are unchanged: one snapshot per approved action, not one per retry.
 
     Returns None when the action touches nothing Interlock knows how to snapshot.  Raises
     ``SnapshotError`` (clear, redacted message) when a snapshot was needed and failed: the
@@ -160,6 +234,11 @@ def snapshot(action, decision=None, ctx=None, *, approver=None, progress=sys.std
             plans.append(("git", t, None, 0))
     if not plans:
         return None
+    fingerprint = _fingerprint(plans) if request else None
+    again = _reusable(store, request, action.digest(), fingerprint)
+    if again is not None:
+        _progress(f"snapshot {again.id} of this request is still current: not taken again", progress)
+        return again
     kinds = sorted({p[0] for p in plans})
     staging = store.begin("+".join(kinds), sum(p[3] for p in plans))
     parts = []
@@ -198,7 +277,8 @@ def snapshot(action, decision=None, ctx=None, *, approver=None, progress=sys.std
                     "target": "; ".join(p["target"] for p in parts), "parts": parts,
                     "action": {"digest": action.digest(), "summary": redact(action.summary)[:300],
                                "agent": action.agent, "cwd": action.cwd},
-                    "approver": approver, "created": time.time(),
+                    "approver": approver, "created": time.time(), "request": request,
+                    "fingerprint": fingerprint,
                     "findings": [f.rule for f in (decision.findings if decision else []) if f.severity in _SEVERE]}
         snap = store.commit(staging, manifest)
     except SnapshotError as e:

@@ -94,6 +94,21 @@ def _pg_admin(conn):
     return psycopg.connect(**conn.copy(database="postgres").pg_kwargs(timeout=5), autocommit=True)
 
 
+def pg_restore_privilege(conn) -> tuple[bool, str]:
+    """(can this role restore a whole database, what it is): restore builds the database anew under a
+    scratch name and renames it into place, so the role needs ``CREATEDB`` (or superuser) on the server
+    — and owning the database it replaces.  Raises (redacted) when it cannot connect."""
+    import psycopg
+
+    try:
+        with psycopg.connect(**conn.pg_kwargs(timeout=5), autocommit=True) as c:
+            user, can = c.execute("SELECT current_user, rolcreatedb OR rolsuper FROM pg_roles "
+                                  "WHERE rolname = current_user").fetchone()
+    except Exception as e:
+        raise RestoreError(f"cannot connect to {redact(conn.label)}: {_explain(str(e))}") from None
+    return bool(can), str(user)
+
+
 def pg_estimate(conn) -> int:
     try:
         import psycopg
@@ -114,11 +129,12 @@ def pg_restore(snap, part, conn, env, force, timeout) -> str:
         admin = _pg_admin(conn)
     except Exception as e:
         raise RestoreError(f"cannot connect to {redact(conn.label)}: {_explain(str(e))}") from None
+    import psycopg
+
     with admin:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (target,)).fetchone() is not None
         n_tables = 0
         if exists:
-            import psycopg
 
             with psycopg.connect(**conn.pg_kwargs(timeout=5), autocommit=True) as c:
                 n_tables = c.execute("SELECT count(*) FROM pg_class WHERE relkind IN ('r', 'p', 'v', 'm') AND "
@@ -132,7 +148,12 @@ def pg_restore(snap, part, conn, env, force, timeout) -> str:
                                f"--to a new database, or --force to replace it (the current one is kept, renamed)")
         scratch = _scratch_name(target, snap.id, "restore")
         admin.execute(f"DROP DATABASE IF EXISTS {_ident(scratch)}")
-        admin.execute(f"CREATE DATABASE {_ident(scratch)} TEMPLATE template0")
+        try:
+            admin.execute(f"CREATE DATABASE {_ident(scratch)} TEMPLATE template0")
+        except psycopg.errors.InsufficientPrivilege:
+            raise RestoreError(f"the role {conn.user or 'in use'} may not create databases, and restore builds the "
+                               f"database anew before swapping it in: a superuser can grant it with "
+                               f"ALTER ROLE {_ident(conn.user or 'ROLE')} CREATEDB (see docs/recovery.md)") from None
         try:
             _run([pg_restore_bin, "--single-transaction", "--exit-on-error", "--no-password", "-d", scratch, dump],
                  conn.copy(database=scratch).pg_env(env), timeout, "pg_restore", RestoreError)
