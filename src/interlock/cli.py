@@ -398,7 +398,7 @@ def _cmd_log(args) -> int:
             for k in ("rules", "reasons", "findings", "extra"):
                 if r.get(k):
                     r[k] = json.loads(r[k])
-            print(json.dumps(r, ensure_ascii=False))
+            print(json.dumps(r, ensure_ascii=True))  # escaped: a terminal never interprets what an agent wrote
         return 0
     if not recs:
         print("no records")
@@ -406,14 +406,15 @@ def _cmd_log(args) -> int:
     from datetime import datetime
 
     from .approvals.cli import approval_event
+    from .display import line  # agent-controlled text: never raw on a terminal
 
     for r in recs:
         ts = datetime.fromtimestamp(r["ts"]).strftime("%Y-%m-%d %H:%M:%S")
         rules = ",".join(json.loads(r["rules"] or "[]"))
         print(f"{r['seq']:>6} {ts} {r['decision']:<5} {r['severity'] or '':<12} {r['agent'] or '':<11} "
-              f"{(r['action'] or '')[:70]}" + (f"  [{rules}]" if rules else ""))
+              f"{line(r['action'] or '', 70, 'interlock log --json')}" + (f"  [{rules}]" if rules else ""))
         if approval_event(r):  # who approved, rejected or used what
-            print(f"{'':>26} ↳ {json.loads(r['reasons'] or '[]')[0]}")
+            print(f"{'':>26} ↳ {line(json.loads(r['reasons'] or '[]')[0], 400)}")
     return 0
 
 
