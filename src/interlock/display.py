@@ -105,7 +105,7 @@ def marker(c: str, mixed_letter=False, prev="") -> str | None:
     look = punct.get(c) or (letters.get(c) if mixed_letter else None)
     if look is None:
         nf = unicodedata.normalize("NFKC", c)
-        if nf != c and nf.isascii() and nf.isprintable():
+        if nf != c and len(nf) == 1 and nf.isascii() and nf.isprintable():  # fullwidth ／, ｒ ...
             look = nf
     if look is not None:
         return f"{OPEN}{_name(c, o)}, looks like {look}{CLOSE}"

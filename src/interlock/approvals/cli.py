@@ -395,7 +395,7 @@ def _show(req, out=sys.stderr, full=False):
     if not full and len(fs) > FINDINGS_VIEW:
         print(f"  finding:     … {len(fs) - FINDINGS_VIEW} more finding(s) not shown: {full_hint(req)}", file=out)
     for k, v in sorted((req_inputs(req) or {}).items()):
-        print(f"  bound to:    {k}: {L(v)}", file=out)
+        print(f"  bound to:    {L(k)}: {L(v)}", file=out)
     if req.reason:
         print(f"  reason:      {L(req.reason)}", file=out)
     if req.state in ("pending", "approved"):

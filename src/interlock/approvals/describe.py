@@ -67,3 +67,22 @@ def describe(action) -> str:
                 out.append(f"{k}: " + (p[k] if isinstance(p[k], str) else _json(p[k])))
         return "\n".join(out)
     return action.summary
+
+
+def redact_whole(text: str, chunk=60_000) -> str:
+    """``redact`` for text of any length: in pieces cut at whitespace (``redact`` itself keeps only
+    the first 64 KiB of one string), so a stored action is whole and still free of secrets."""
+    from ..redact import redact
+
+    if len(text) <= chunk:
+        return redact(text)
+    out, i = [], 0
+    while i < len(text):
+        j = min(len(text), i + chunk)
+        if j < len(text):
+            k = max(text.rfind(c, i + chunk // 2, j) for c in " \n\t;|&")
+            if k > i:
+                j = k + 1
+        out.append(redact(text[i:j]))
+        i = j
+    return "".join(out)

@@ -292,14 +292,14 @@ class ApprovalStore:
 def new_row(*, digest, action, findings, decision, severity, mode, required, now, expiry_minutes) -> dict:
     """A new pending request's columns (all but ``id``), redacted."""
     from ..redact import redact
-    from .describe import describe  # the whole action (Write content, Edit diff, MCP arguments), never cut
+    from .describe import describe, redact_whole  # the whole action (Write content, Edit diff, MCP arguments), never cut
 
     env_ = next((f.get("environment") for f in findings if f.get("environment")), None)
     target = next((f.get("target") for f in findings if f.get("target")), None)
     return {"digest": digest, "state": PENDING, "mode": mode, "created": now,
             "expires": now + expiry_minutes * 60, "agent": action.agent, "session": action.session,
             "workspace": action.workspace, "cwd": action.cwd, "tool": action.tool, "kind": action.kind,
-            "action": redact(describe(action)), "decision": decision.decision, "severity": severity,
+            "action": redact_whole(describe(action)), "decision": decision.decision, "severity": severity,
             "rules": json.dumps(sorted({f["rule"] for f in findings})),
             "findings": json.dumps(redact(findings), ensure_ascii=False),
             "reasons": json.dumps(redact(decision.reasons), ensure_ascii=False),
