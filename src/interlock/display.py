@@ -46,8 +46,9 @@ def _table():
 
         with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "display.toml"), "rb") as f:
             d = tomllib.load(f)
-        _TABLE = (d.get("punctuation") or {}, d.get("letters") or {})
+        _TABLE = (d.get("punctuation") or {}, d.get("letters") or {}, frozenset(d.get("invisible") or {}))
     return _TABLE
+
 
 
 class Shown:
@@ -101,7 +102,9 @@ def marker(c: str, mixed_letter=False, prev="") -> str | None:
     cat = unicodedata.category(c)
     if cat in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs") or (cat in ("Mn", "Me") and prev and prev.isascii()):
         return f"{OPEN}{_name(c, o)}{CLOSE}"
-    punct, letters = _table()
+    punct, letters, invisible = _table()
+    if c in invisible:
+        return f"{OPEN}{_name(c, o)}{CLOSE}"
     look = punct.get(c) or (letters.get(c) if mixed_letter else None)
     if look is None:
         nf = unicodedata.normalize("NFKC", c)
@@ -161,10 +164,18 @@ def render(text, *, multiline=False, limit=None, full=None) -> Shown:
         m = marker(c, i in mixed, s[i - 1] if i else "")
         if m is None:
             pieces.append((c, 1, False))
+            i += 1
+            continue
+        j = i + 1
+        while j < n and s[j] == c:
+            j += 1
+        if j - i > 3:  # 3,000 zero-width spaces or tabs are one marker, with the count
+            m = m[:-1] + f" ×{j - i}{CLOSE}"
         else:
-            pieces.append((m, 1, False))
-            marked += 1
-        i += 1
+            m, j = m * (j - i), j
+        pieces.append((m, j - i, False))
+        marked += j - i
+        i = j
     total = sum(len(p[0]) for p in pieces)
     if limit is None or total <= limit:
         return Shown("".join(p[0] for p in pieces), marked, 0)
@@ -205,6 +216,13 @@ def line(text, limit=None, full=None) -> str:
 def block(text, limit=None, full=None) -> str:
     """Multi-line agent-controlled text (file contents, a diff), line breaks kept."""
     return render(text, multiline=True, limit=limit, full=full).text
+
+
+def gutter(text: str, first: str, rest: str) -> str:
+    """A rendered block under a label, every line after the first behind ``rest`` (e.g. "  │ "), so
+    a line of the agent's text can never pass for a line of Interlock's own layout."""
+    lines = text.split("\n")
+    return "\n".join([first + lines[0]] + [rest + ln for ln in lines[1:]])
 
 
 def note(*shown: Shown) -> str | None:

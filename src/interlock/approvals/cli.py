@@ -368,10 +368,7 @@ def _show(req, out=sys.stderr, full=False):
           f"{len(req.approvers)} so far{': ' + ', '.join(req.approvers) if req.approvers else ''})", file=out)
     act = D.render(req.action or "", multiline=True, limit=None if full else ACTION_VIEW, full=full_hint(req))
     shown.append(act)
-    lines = act.text.split("\n")
-    print(f"  action:      {lines[0]}", file=out)
-    for ln in lines[1:]:
-        print(f"               {ln}", file=out)
+    print(D.gutter(act.text, "  action:    │ ", "             │ "), file=out)
     print(f"  agent:       {L(req.agent)}" + (f"   session: {L(req.session)}" if req.session else "")
           + (f"   tool: {L(req.tool)}" if req.tool else "") + f"   via: {req.mode}", file=out)
     print(f"  cwd:         {L(req.cwd)}" + (f"   workspace: {L(req.workspace)}" if req.workspace else ""), file=out)

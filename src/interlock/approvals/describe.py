@@ -51,9 +51,9 @@ def describe(action) -> str:
                 if isinstance(ti.get(k), str):
                     lines += [f"--- {k} ({len(ti[k]):,} characters):", ti[k]]
                     shown.add(k)
-            rest = {k: v for k, v in ti.items() if k not in shown}
-            if rest:
-                lines += ["--- other fields:", _json(rest)]
+            for k, v in ti.items():  # every other field, too (a patch's text as text)
+                if k not in shown:
+                    lines += [f"--- {k}:", v if isinstance(v, str) else _json(v)]
         elif isinstance(p.get("content"), str):
             lines += [f"--- content ({len(p['content']):,} characters):", p["content"]]
         return "\n".join(lines)

@@ -245,7 +245,7 @@ def _what(decision, action):
         from .describe import describe
 
         text = L(describe(action), 1200, multiline=True)
-        lines.append(f"What: `{text}`" if "\n" not in text else "What:\n" + text)
+        lines.append(f"What: `{text}`" if "\n" not in text else D.gutter(text, "What:\n  │ ", "  │ "))
     targets = []
     for x in decision.findings:
         if x.target and x.target not in targets:

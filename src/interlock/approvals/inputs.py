@@ -231,9 +231,30 @@ class _Collector:
                     continue
                 raw = os.path.join(val, rest) if rest else val
             p = self.abspath(raw.replace("~", self.home, 1) if raw.startswith("~") else raw)
-            if os.path.lexists(p):
-                self.link(p)
-                self.out[f"startup:{p}"] = file_digest(p)
+            self.startup_file(p, 0)
+
+    def startup_file(self, p, depth):
+        """A start-up file's hash, and (two levels deep) the files it sources."""
+        if f"startup:{p}" in self.out or not os.path.lexists(p):
+            return
+        self.link(p)
+        self.out[f"startup:{p}"] = file_digest(p)
+        if depth >= 2 or not os.path.isfile(p):
+            return
+        import re
+
+        try:
+            with open(p, encoding="utf-8", errors="replace") as f:
+                text = f.read(1 << 20)
+        except OSError:
+            return
+        for m in re.finditer(r"(?m)^\s*(?:if\s+\[.*?\]\s*;\s*then\s+)?(?:source|\.)\s+[\"']?([^\s\"';&|]+)", text):
+            raw = m.group(1).replace("$HOME", self.home).replace("${HOME}", self.home)
+            if "$" in raw:
+                self.out[f"startup:{p}:sources"] = f"{raw} (not resolved)"
+                continue
+            q = raw.replace("~", self.home, 1) if raw.startswith("~") else raw
+            self.startup_file(self.abspath(q, self.home), depth + 1)
 
 
 def git_dirs(start):

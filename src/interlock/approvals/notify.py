@@ -143,10 +143,8 @@ def slack_json(req, link) -> dict:
 
     need = req.required or 1
     env_ = req.environment or "unresolved"
-    first = (req.action or "").split("\n", 1)[0]
-    more = " (+ more lines)" if "\n" in (req.action or "") else ""
     head = f"Interlock: approval {req.id} requested for a {req.severity} action by {_md(req.agent or 'an agent', 60)}"
-    text = f"{head}: {_md(first, 200, link)}{more} (target {_md(req.target or '-', 80, link)}, environment " \
+    text = f"{head}: {_md(req.action, 200, link)} (target {_md(req.target or '-', 80, link)}, environment " \
            f"{_md(env_, 40)}). Review: {link}"
     targets = []
     for f in req.findings or []:
