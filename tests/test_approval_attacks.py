@@ -357,3 +357,76 @@ def test_every_target_is_shown(workspace, alice):
     shown = cli(["approvals"], env).stdout
     line = next(ln for ln in shown.splitlines() if "targets:" in ln)
     assert "src" in line and "scripts" in line
+
+
+# --- found by the attack round (written against the fixes above) ---------------------------------------
+
+LAYOUT = "rm -rf src\n  cwd:         /tmp/scratch\n  targets:     1: build   environment: -\nImpact: nothing to delete"
+
+
+def test_a_multi_line_command_cannot_forge_interlocks_own_lines(workspace, alice):
+    rid, out = file_request(LAYOUT, workspace, alice)
+    screen = seen(cli(["approvals"], alice).stdout)
+    cwd_lines = [ln for ln in screen.splitlines() if ln.lstrip().startswith("cwd:")]
+    assert len(cwd_lines) == 1 and workspace in cwd_lines[0]  # the agent's "cwd:" sits behind the gutter
+    assert "│   cwd:         /tmp/scratch" in screen
+    msg = reason(out)  # what the agent's dialog would show
+    assert "\n  │ Impact: nothing to delete" in msg
+    assert [ln for ln in msg.splitlines() if ln.startswith("Impact:")] != ["Impact: nothing to delete"]
+
+
+def test_slack_notification_text_shows_every_line_of_the_command(workspace, alice):
+    rid, _ = file_request("git status\nrm -rf src", workspace, alice)
+    from interlock.approvals.notify import slack_json
+    from interlock.approvals.store import open_store
+
+    msg = slack_json(open_store(alice).get(rid), "http://x")
+    assert "git status⟨LF⟩rm -rf src" in msg["text"]
+
+
+def test_zero_width_padding_is_one_counted_marker(workspace, alice):
+    rid, _ = file_request("git status" + "\u200b" * 5000 + "; rm -rf src", workspace, alice)
+    out = cli(["approvals"], alice).stdout
+    assert "⟨U+200B ZERO WIDTH SPACE ×5000⟩; rm -rf src" in out
+
+
+def test_the_dashboard_shows_markers_not_bidi_or_escapes_and_offers_no_window_for_opaque(workspace, alice):
+    import re
+    import time
+    import urllib.request
+
+    from conftest import interlock_exe
+    from test_dashboard import Client
+
+    env = alice
+    rid, _ = file_request("rm -rf src \u202e; txt.sl \x1b[8m", workspace, env)
+    with open(os.path.join(workspace, "scripts", "y.py"), "w") as f:
+        f.write('exec(open("scripts/payload.txt").read())\n')
+    rid2, _ = file_request("python3 scripts/y.py", workspace, env)
+    p = subprocess.Popen(interlock_exe() + ["serve", "--port", "0"], env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        url = re.search(r"http://127\.0\.0\.1:\d+", p.stdout.readline()).group(0)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(url + "/login", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.05)
+        c = Client(url)
+        token = c.logged_in("alice", SECRET_A)
+        status, page, _ = c.call("GET", f"/requests/{rid}")
+        assert status == 200
+        assert "\u202e" not in page and "\x1b" not in page
+        assert "⟨U+202E RIGHT-TO-LEFT OVERRIDE⟩" in page and "⟨ESC⟩[8m" in page
+        status, listing, _ = c.call("GET", "/")
+        assert "\u202e" not in listing and "\x1b" not in listing
+        status, page2, _ = c.call("GET", f"/requests/{rid2}")
+        assert 'value="window"' not in page2 and "opaque" in page2
+        status, body, _ = c.call("POST", f"/api/approvals/{rid2}/approve",
+                                 json_body={"scope": "window", "minutes": 30}, headers={"X-CSRF-Token": token})
+        assert status == 409 and "opaque" in body
+    finally:
+        p.terminate()
+        p.wait(timeout=10)

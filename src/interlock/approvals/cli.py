@@ -326,6 +326,7 @@ def _ago(t):
 ACTION_VIEW = 1500
 FIELD_VIEW = 300
 FINDINGS_VIEW = 20
+BOUND_VIEW = 12
 
 
 def full_hint(req) -> str:
@@ -391,8 +392,11 @@ def _show(req, out=sys.stderr, full=False):
             print(f"  {'impact:' if i == 0 else '':<12} {L(ln)}", file=out)
     if not full and len(fs) > FINDINGS_VIEW:
         print(f"  finding:     … {len(fs) - FINDINGS_VIEW} more finding(s) not shown: {full_hint(req)}", file=out)
-    for k, v in sorted((req_inputs(req) or {}).items()):
+    bound = sorted((req_inputs(req) or {}).items())
+    for k, v in bound if full else bound[:BOUND_VIEW]:
         print(f"  bound to:    {L(k)}: {L(v)}", file=out)
+    if not full and len(bound) > BOUND_VIEW:
+        print(f"  bound to:    … {len(bound) - BOUND_VIEW} more input(s): {full_hint(req)}", file=out)
     if req.reason:
         print(f"  reason:      {L(req.reason)}", file=out)
     if req.state in ("pending", "approved"):
