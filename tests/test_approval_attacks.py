@@ -430,3 +430,38 @@ def test_the_dashboard_shows_markers_not_bidi_or_escapes_and_offers_no_window_fo
     finally:
         p.terminate()
         p.wait(timeout=10)
+
+
+def test_a_change_while_the_hook_waits_for_the_human_voids_the_approval(workspace, alice):
+    """With [approvals] wait_seconds the hook waits for the verdict: what runs is rechecked after it."""
+    import time
+
+    from conftest import interlock_exe
+    from helpers import write_policy
+    from interlock.approvals.store import open_store
+
+    env = alice
+    write_policy(env, "[approvals]\nwait_seconds = 30\n")
+    p = subprocess.Popen(interlock_exe() + ["hook", "codex"], env=env, stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdin.write(json.dumps(codex("rm -rf src", workspace)).encode())
+    p.stdin.close()
+    store = open_store(env)
+    deadline = time.monotonic() + 20
+    while not store.pending() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    rid = store.pending()[0].id
+    with open(os.path.join(workspace, "src", "added-while-waiting.py"), "w") as f:
+        f.write("precious = True\n")
+    assert approve(rid, env).returncode == 0
+    out = json.loads(p.stdout.read() or b"null")
+    p.wait(timeout=30)
+    assert decision(out) == "deny" and "changed while it waited" in reason(out)
+    assert os.path.exists(os.path.join(workspace, "src", "added-while-waiting.py"))
+
+
+def test_bounded_views_show_the_worst_finding_first():
+    from interlock.approvals.cli import by_severity
+
+    fs = [{"severity": "write", "rule": f"w{i}"} for i in range(30)] + [{"severity": "catastrophic", "rule": "c"}]
+    assert by_severity(fs)[0]["rule"] == "c"

@@ -380,7 +380,7 @@ def _show(req, out=sys.stderr, full=False):
             targets.append(t)
     print(f"  targets:     {len(targets)}: " + ("; ".join(L(t) for t in targets) if targets else "-")
           + f"   environment: {L(req.environment)}", file=out)
-    fs = req.findings or []
+    fs = by_severity(req.findings)
     for f in fs if full else fs[:FINDINGS_VIEW]:
         env_ = f" [{L(f['environment'])}]" if f.get("environment") else ""
         where = f" in {L(f['location'])}" if f.get("location") else ""
@@ -409,6 +409,14 @@ def _show(req, out=sys.stderr, full=False):
     if cut:
         print(f"  shown:       a bounded view ({cut:,} characters not shown); the whole request: {full_hint(req)}",
               file=out)
+
+
+def by_severity(findings) -> list:
+    """Findings worst first: a bounded view never hides the worst one behind harmless ones."""
+    from ..actions import SEVERITY_RANK
+
+    fs = [f for f in findings or [] if isinstance(f, dict)]
+    return sorted(fs, key=lambda f: -SEVERITY_RANK.get(f.get("severity"), 0))
 
 
 def req_inputs(req) -> dict:

@@ -27,7 +27,7 @@ import os
 import time
 
 MAX_FILES = 200
-MAX_HASH_BYTES = 16 << 20   # larger files are bound by size, mtime and inode instead
+MAX_HASH_BYTES = 4 << 20    # larger files are bound by size, mtime and inode instead
 MAX_GLOB = 200
 BUDGET_S = 3.0
 _TABLE = None
@@ -128,7 +128,12 @@ class _Collector:
         if any(c in word for c in "*?["):
             import glob
 
-            hits = sorted(glob.glob(p))[:MAX_GLOB]
+            from itertools import islice
+
+            hits = sorted(islice(glob.iglob(p), MAX_GLOB + 1))
+            if len(hits) > MAX_GLOB:
+                self.out["unbound"] = f"{word[:80]} matches more than {MAX_GLOB} paths"
+                hits = hits[:MAX_GLOB]
             for h in hits:
                 self.link(h)
             self.link(os.path.dirname(p))
@@ -184,7 +189,9 @@ class _Collector:
         import glob
 
         for g in entry.get("files") or []:
-            for hit in sorted(glob.glob(os.path.join(glob.escape(d), g)))[:MAX_GLOB]:
+            from itertools import islice
+
+            for hit in sorted(islice(glob.iglob(os.path.join(glob.escape(d), g)), MAX_GLOB)):
                 self.file(hit)
         if entry.get("refs"):
             self.git_refs(argv, cwd)
@@ -359,6 +366,8 @@ def collect(action, ctx) -> dict:
                         continue
                     c.program(argv[0])
                     for w in argv[1:]:
+                        if c.late():
+                            break
                         c.path_word(w, cwd)
                     c.program_files(argv, cwd)
                 if len(getattr(facts, "ran", ())) >= 256 or len(getattr(facts, "reads", ())) >= 512:

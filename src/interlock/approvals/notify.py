@@ -139,7 +139,7 @@ def slack_json(req, link) -> dict:
     whitespace runs collapsed with their length, nothing cut without saying so)."""
     from ..display import slack_pre
     from ..redact import redact
-    from .cli import grant_scope, req_inputs
+    from .cli import by_severity, grant_scope, req_inputs
 
     need = req.required or 1
     env_ = req.environment or "unresolved"
@@ -158,7 +158,7 @@ def slack_json(req, link) -> dict:
     findings = "\n".join(f"• {_md(f.get('severity'), 20)} {_md(f.get('rule'), 60)} — {_md(f.get('why'), 200)} "
                          f"{_md(f.get('evidence'), 300, link)}" + (f" → {_md(f.get('target'), 120, link)}"
                                                                    if f.get("target") else "")
-                         for f in (req.findings or [])[:8]) or "-"
+                         for f in by_severity(req.findings)[:8]) or "-"
     if len(req.findings or []) > 8:
         findings += f"\n… {len(req.findings) - 8} more finding(s): {link}"
     impact = [ln for f in req.findings or [] for ln in (f.get("impact") or [])]
