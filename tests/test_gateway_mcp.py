@@ -170,7 +170,8 @@ def test_out_of_band_approval_end_to_end(env, workspace, db, tmp_path):
     assert rows(db) == 5
 
     add_approver("alice", SECRET_A, env, tmp_path)
-    code, screen = pty_run(["approve", rid], env, [("secret for approver alice", SECRET_A)])
+    # each call below starts its own gateway process (its own session): the approver lets any use it once
+    code, screen = pty_run(["approve", rid, "--any-session"], env, [("secret for approver alice", SECRET_A)])
     assert code == 0, screen
 
     variant = run(call, "DELETE FROM bookings WHERE 1 = 1")  # not what was approved

@@ -132,6 +132,9 @@ class Action:
             "tool": self.tool,
             "payload": self.payload,
         }
+        ti = self.meta.get("tool_input") if self.meta else None
+        if ti is not None:  # every field of the agent's tool call (an Edit's old_string, replace_all...)
+            d["tool_input"] = ti
         if findings is not None:
             d["findings"] = sorted({(f.rule, f.severity, str(f.target or ""), str(f.environment or ""))
                                     for f in findings})

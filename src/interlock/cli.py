@@ -450,7 +450,7 @@ def _cmd_log(args) -> int:
             for k in ("rules", "reasons", "findings", "extra"):
                 if r.get(k):
                     r[k] = json.loads(r[k])
-            print(json.dumps(r, ensure_ascii=False))
+            print(json.dumps(r, ensure_ascii=True))  # escaped: a terminal never interprets what an agent wrote
         return 0
     if not recs:
         print("no records")
@@ -501,17 +501,21 @@ def log_note(r) -> str | None:
 
     if not approval_event(r):
         return None
+    from .display import line  # agent-controlled text: never raw on a terminal
+
     rs = json.loads(r["reasons"] or "[]")
-    return rs[0] if rs else None
+    return line(rs[0], 400) if rs else None
 
 
 def log_line(r, width=70) -> str:
     """One audit record on one line (without its number and time): what, who, the action."""
     import json
 
+    from .display import line  # agent-controlled text: never raw on a terminal
+
     rules = ",".join(json.loads(r["rules"] or "[]"))
-    return (f"{log_label(r):<8} {r['severity'] or '':<12} {r['agent'] or '':<11} "
-            f"{shorten(r['action'] or '', width)}" + (f"  [{rules}]" if rules else ""))
+    return (f"{log_label(r):<8} {r['severity'] or '':<12} {line(r['agent'] or '', 11):<11} "
+            f"{line(r['action'] or '', width, 'interlock log --json')}" + (f"  [{rules}]" if rules else ""))
 
 
 def shorten(text: str, width: int) -> str:

@@ -126,7 +126,7 @@ def _self_paths_cached(home, workspace, env):
 class Context:
     """Where an action runs: resolved once per action."""
 
-    __slots__ = ("cwd", "home", "workspace", "env", "user", "policy", "pctx", "_secret_globs", "_shell")
+    __slots__ = ("cwd", "home", "workspace", "env", "user", "policy", "pctx", "_secret_globs", "_shell", "facts")
 
     def __init__(self, cwd, home=None, workspace=None, env=None, policy=None):
         env = os.environ if env is None else env
@@ -145,6 +145,7 @@ class Context:
                                 self_paths=_self_paths_cached(self.home, self.workspace, env))
         self._secret_globs = None
         self._shell = None
+        self.facts = None  # what the analysis read and ran (approvals bind an approval to it)
 
 
 def _secret_globs(ctx):
@@ -212,6 +213,7 @@ def _analyze_kind(action: Action, ctx: Context) -> list[Finding]:
                               resolve_environment=ctx.policy.environment_for, secret_extra=tuple(extra),
                               secret_exempt=tuple(exempt), approval_paths=approval_store_paths(ctx.home, ctx.env))
         a = _SHELL_ANALYZER(ctx.pctx, **ctx._shell)
+        ctx.facts = a  # .reads / .ran: facts approvals.inputs binds an approval to
         if action.session:  # what this agent wrote earlier in its session (session_memory.py)
             a.session_files = _memory().load(ctx.env, action.agent, action.session)
         found = a.analyze(action.payload.get("command", ""), ctx.cwd)

@@ -112,6 +112,9 @@ def run_hook(agent: str, stdin=None, stdout=None, env=None) -> int:
                 from ..engine import Context, evaluate
 
                 a = event.action
+                ti = payload.get("tool_input", payload.get("toolArgs"))
+                if ti is not None:  # every field the tool receives is bound by an approval (Action.canonical)
+                    a.meta["tool_input"] = ti
                 ctx = Context(a.cwd, workspace=a.workspace, env=env)
                 a.workspace = ctx.workspace
                 decision = evaluate(a, ctx)
@@ -277,9 +280,11 @@ def dict_field(d, key):
 
 def summarize(decision, limit=6):
     """Reasons as a short, readable block."""
+    from ..display import line
+
     rs = decision.reasons[:limit]
     more = len(decision.reasons) - len(rs)
-    text = "\n".join(f"- {r}" for r in rs)
+    text = "\n".join(f"- {line(r, limit=1000)}" for r in rs)  # reasons quote agent text: shown safely
     if more > 0:
         text += f"\n- … and {more} more"
     return text

@@ -25,6 +25,9 @@ REJECT_PATH = "/api/approvals/{id}/reject"
 PENDING, APPROVED, REJECTED, EXPIRED, CONSUMED = "pending", "approved", "rejected", "expired", "consumed"
 STATES = (PENDING, APPROVED, REJECTED, EXPIRED, CONSUMED)
 ONCE, WINDOW, SESSION = "once", "window", "session"
+#: A single-use grant any session of the same agent may use (the approver's explicit choice; a plain
+#: ``once`` belongs to the agent session that asked).
+ONCE_ANY = "once-any-session"
 PROMPT, OUT_OF_BAND = "prompt", "out-of-band"
 
 #: Severities for which an approval is always single-use (never a window or a session).

@@ -13,14 +13,17 @@ import os
 import sys
 import time
 
-from . import ONCE, SESSION, WINDOW, ApprovalError
+from . import ONCE, ONCE_ANY, SESSION, WINDOW, ApprovalError
 from . import approvers as A
 
 
 def add_parsers(sub):
     """Register the approval sub-commands on ``interlock``'s argparse sub-parsers."""
     ls = sub.add_parser("approvals", help="pending approval requests, with full detail (read-only)")
+    ls.add_argument("sub", nargs="?", choices=["show"], help="show one request: interlock approvals show ID [--full]")
+    ls.add_argument("rid", nargs="?", metavar="ID")
     ls.add_argument("--all", action="store_true", help="recent requests in every state, not only pending")
+    ls.add_argument("--full", action="store_true", help="the whole action and every finding, not a bounded view")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=cmd_approvals)
 
@@ -32,6 +35,8 @@ def add_parsers(sub):
                    help="valid for the same exact action for N minutes (never for catastrophic/credential)")
     g.add_argument("--session", action="store_true",
                    help="valid for this exact action for the rest of the agent's session (low-risk asks only)")
+    g.add_argument("--any-session", action="store_true",
+                   help="once, but usable by any session of the same agent (default: only the session that asked)")
     ap.add_argument("--secret-fd", type=int, metavar="N", help="read the approver secret from file descriptor N")
     ap.set_defaults(func=cmd_approve)
 
@@ -216,7 +221,16 @@ def cmd_approve(args) -> int:
                 return _err(f"--for must be between 0 and {s.max_window_minutes:g} minutes "
                             "(policy approvals.max_window_minutes)")
             scope, minutes = WINDOW, args.minutes
+        elif getattr(args, "any_session", False):
+            scope = ONCE_ANY
+        if scope in (WINDOW, SESSION):
+            from .store import not_reusable
+
+            why = not_reusable(req)
+            if why:
+                return _err(f"{req.id} {why}: approve it once instead (no --for / --session)")
         _show(req)
+        print(f"  approving:   {grant_scope(req, scope)}", file=sys.stderr)
         name, channel = authenticate(args.approver, args.secret_fd, env, store, req, "approve")
         req = store.approve(req.id, name, channel, scope, minutes)
     except ApprovalError as e:
@@ -225,7 +239,8 @@ def cmd_approve(args) -> int:
         return _err(_failure(e))
     if req.state == "approved":
         until = time.strftime("%H:%M:%S", time.localtime(req.valid_until))
-        how = {"window": f"for {minutes or 0:g} min", "session": "for this session"}.get(req.scope, "once")
+        how = {"window": f"for {minutes or 0:g} min", "session": "for this session",
+               ONCE_ANY: "once, any session"}.get(req.scope, "once")
         print(f"approved {req.id} by {', '.join(req.approvers)} ({how}): the agent may retry the identical "
               f"action until {until}.")
     else:
@@ -306,26 +321,110 @@ def _ago(t):
     return txt
 
 
-def _show(req, out=sys.stderr):
+#: Characters of an action shown in a listing or before the secret prompt (head and tail kept;
+#: the cut says where the whole action is).  ``interlock approvals show ID --full`` shows all of it.
+ACTION_VIEW = 1500
+FIELD_VIEW = 300
+FINDINGS_VIEW = 20
+BOUND_VIEW = 12
+
+
+def full_hint(req) -> str:
+    return f"interlock approvals show {req.id} --full"
+
+
+def grant_scope(req, scope=None) -> str:
+    """Who may use this request's approval, in words every channel shows (``scope``: the one being
+    chosen; else the request's own, or the default ``once``)."""
+    from .. import display as D
+
+    scope = scope or req.scope or ONCE
+    agent = D.line(req.agent or "?", 80)
+    who = f"agent {agent}" + (f", session {D.line(req.session, 120)}" if req.session else "")
+    if scope == WINDOW:
+        return f"any session of {agent}, repeatedly, until the window ends (same action, inputs and impact)"
+    if scope == SESSION:
+        return f"only {who}, repeatedly, for the rest of that session"
+    if scope == ONCE_ANY:
+        return f"once, by any session of {agent} (the approver's choice)"
+    return (f"once, only by {who}" if req.session else
+            f"once, by {agent} (it sent no session id)") + " — same action, inputs and impact"
+
+
+def _show(req, out=sys.stderr, full=False):
+    """A request as the approver reads it: every agent-controlled field through ``display``."""
+    from .. import display as D
+
     now = time.time()
     exp = f"expires in {_ago(req.expires)}" if req.expires > now else "expired"
+    shown = []
+
+    def L(v, n=FIELD_VIEW):
+        r = D.render(v if v not in (None, "") else "-", limit=None if full else n, full=full_hint(req))
+        shown.append(r)
+        return r.text
+
     print(f"{req.id}  {req.state}  {req.severity}  asked {_ago(req.created)} ago, {exp}  "
           f"(needs {req.required} approver{'s' if (req.required or 1) > 1 else ''}; "
           f"{len(req.approvers)} so far{': ' + ', '.join(req.approvers) if req.approvers else ''})", file=out)
-    print(f"  action:      {req.action}", file=out)
-    print(f"  agent:       {req.agent}" + (f"   session: {req.session}" if req.session else "")
-          + (f"   tool: {req.tool}" if req.tool else "") + f"   via: {req.mode}", file=out)
-    print(f"  cwd:         {req.cwd}" + (f"   workspace: {req.workspace}" if req.workspace else ""), file=out)
-    print(f"  target:      {req.target or '-'}   environment: {req.environment or '-'}", file=out)
+    act = D.render(req.action or "", multiline=True, limit=None if full else ACTION_VIEW, full=full_hint(req))
+    shown.append(act)
+    print(D.gutter(act.text, "  action:    │ ", "             │ "), file=out)
+    print(f"  agent:       {L(req.agent)}" + (f"   session: {L(req.session)}" if req.session else "")
+          + (f"   tool: {L(req.tool)}" if req.tool else "") + f"   via: {req.mode}", file=out)
+    print(f"  cwd:         {L(req.cwd)}" + (f"   workspace: {L(req.workspace)}" if req.workspace else ""), file=out)
+    targets = []
     for f in req.findings or []:
-        env_ = f" [{f['environment']}]" if f.get("environment") else ""
-        print(f"  finding:     {f.get('severity')}{env_} {f.get('rule')} — {f.get('why')} `{f.get('evidence')}`",
-              file=out)
-        for i, line in enumerate(f.get("impact") or []):
-            print(f"  {'impact:' if i == 0 else '':<12} {line}", file=out)
+        t = f.get("target")
+        if t and t not in targets:
+            targets.append(t)
+    print(f"  targets:     {len(targets)}: " + ("; ".join(L(t) for t in targets) if targets else "-")
+          + f"   environment: {L(req.environment)}", file=out)
+    fs = by_severity(req.findings)
+    for f in fs if full else fs[:FINDINGS_VIEW]:
+        env_ = f" [{L(f['environment'])}]" if f.get("environment") else ""
+        where = f" in {L(f['location'])}" if f.get("location") else ""
+        note = f" ({L(f['note'])})" if f.get("note") else ""
+        tgt = f" → {L(f['target'])}" if f.get("target") else ""
+        print(f"  finding:     {L(f.get('severity'))}{env_} {L(f.get('rule'))} — {L(f.get('why'))} "
+              f"`{L(f.get('evidence'), 600)}`{tgt}{where}{note}", file=out)
+        for i, ln in enumerate(f.get("impact") or []):
+            print(f"  {'impact:' if i == 0 else '':<12} {L(ln)}", file=out)
+    if not full and len(fs) > FINDINGS_VIEW:
+        print(f"  finding:     … {len(fs) - FINDINGS_VIEW} more finding(s) not shown: {full_hint(req)}", file=out)
+    bound = sorted((req_inputs(req) or {}).items())
+    for k, v in bound if full else bound[:BOUND_VIEW]:
+        print(f"  bound to:    {L(k)}: {L(v)}", file=out)
+    if not full and len(bound) > BOUND_VIEW:
+        print(f"  bound to:    … {len(bound) - BOUND_VIEW} more input(s): {full_hint(req)}", file=out)
     if req.reason:
-        print(f"  reason:      {req.reason}", file=out)
+        print(f"  reason:      {L(req.reason)}", file=out)
+    if req.state in ("pending", "approved"):
+        print(f"  grant:       {grant_scope(req)}", file=out)
     print(f"  hash:        {req.digest[:16]}…", file=out)
+    n = D.note(*shown)
+    if n:
+        print(f"  note:        {n}", file=out)
+    cut = sum(s.cut for s in shown)
+    if cut:
+        print(f"  shown:       a bounded view ({cut:,} characters not shown); the whole request: {full_hint(req)}",
+              file=out)
+
+
+def by_severity(findings) -> list:
+    """Findings worst first: a bounded view never hides the worst one behind harmless ones."""
+    from ..actions import SEVERITY_RANK
+
+    fs = [f for f in findings or [] if isinstance(f, dict)]
+    return sorted(fs, key=lambda f: -SEVERITY_RANK.get(f.get("severity"), 0))
+
+
+def req_inputs(req) -> dict:
+    """What the approval is bound to besides the action's text (``approvals.inputs``), as stored."""
+    for f in req.findings or []:
+        if isinstance(f, dict) and f.get("bound"):
+            return f["bound"]
+    return {}
 
 
 def cmd_approvals(args) -> int:
@@ -335,17 +434,23 @@ def cmd_approvals(args) -> int:
 
     try:
         store = open_store()
-        reqs = store.recent(200) if args.all else store.pending()
+        if getattr(args, "sub", None) == "show" or getattr(args, "rid", None):
+            r = store.get(args.rid or "")
+            if r is None:
+                return _err(f"no approval request {str(args.rid or '')[:40]!r} (see `interlock approvals`)")
+            reqs = [r]
+        else:
+            reqs = store.recent(200) if args.all else store.pending()
     except ApprovalError as e:
         return _err(str(e))
-    if args.json:
-        print(json.dumps([r.to_dict() for r in reqs], indent=2, ensure_ascii=False))
+    if args.json:  # ASCII-escaped: a terminal never interprets what an agent wrote
+        print(json.dumps([r.to_dict() for r in reqs], indent=2, ensure_ascii=True))
         return 0
     if not reqs:
         print("no pending approval requests" if not args.all else "no approval requests")
         return 0
     for r in reqs:
-        _show(r, sys.stdout)
+        _show(r, sys.stdout, full=bool(getattr(args, "full", False)))
         if r.state == "pending":
             print(f"  approve:     interlock approve {r.id}      reject: interlock reject {r.id} --reason '...'")
         print()

@@ -77,15 +77,16 @@ def handle(agent, event, decision, ctx, env, started=None, wait_seconds=None):
     from .store import open_store
 
     mode = mode_for(agent, event, decision, s, env)
-    digest = action.digest(decision.findings)
+    digest, bound, impact = bind(action, decision, ctx)
     store = open_store(env)
     grant = store.redeem(digest, action.agent, action.session)
     if grant is not None:
         return _guarded(_allowed(decision, grant), action, decision, ctx)
-    impact = _preview(action, decision, ctx)
     findings = [f.to_dict() for f in decision.findings]
-    if impact and findings:
-        findings[0]["impact"] = impact  # shown by `interlock approvals`, the dashboard and webhooks
+    if findings:
+        if impact:
+            findings[0]["impact"] = impact  # shown by `interlock approvals`, the dashboard and webhooks
+        findings[0]["bound"] = bound  # what the approval is bound to besides the text (shown too)
     req = store.file(digest=digest, action=action, findings=findings, decision=decision,
                      severity=decision.severity, mode=mode, required=s.required_approvers(decision.findings),
                      expiry_minutes=s.expiry_minutes)
@@ -93,17 +94,26 @@ def handle(agent, event, decision, ctx, env, started=None, wait_seconds=None):
 
     on_filed(req, ctx.policy, env)
     wait = s.wait_seconds if wait_seconds is None else wait_seconds
+    changed = None
     if mode == OUT_OF_BAND and wait > 0 and req.state not in (REJECTED,):
         spent = time.monotonic() - started if started else 0.0
         req = store.wait(req.id, min(wait, WAIT_CAP_S.get(agent, 20) - spent)) or req
         if req.state == APPROVED:
-            grant = store.redeem(digest, action.agent, action.session)
-            if grant is not None:
-                return _guarded(_allowed(decision, grant), action, decision, ctx)
+            again, _, _ = bind(action, decision, ctx)  # what runs now, not what ran when the request was filed
+            if again == digest:
+                grant = store.redeem(digest, action.agent, action.session)
+                if grant is not None:
+                    return _guarded(_allowed(decision, grant), action, decision, ctx)
+            else:
+                changed = ("its inputs or impact changed while it waited for approval: the approval does not "
+                           "apply; retry to file a new request")
     decision.approval = {"id": req.id, "mode": mode, "state": req.state, "expires": req.expires,
                          "required": req.required, "approvers": req.approvers, "reason": req.reason,
-                         "session_ok": _session_ok(decision, action), "impact": impact}
+                         "session_ok": _session_ok(decision, action) and not bound.get("unbound"),
+                         "impact": impact, "bound": bound}
     decision.reasons.append(f"approval {req.id}: {req.state}" + (f" ({mode})" if req.state != REJECTED else ""))
+    if changed:
+        decision.reasons.append(changed)
     if mode == OUT_OF_BAND:
         decision.decision = DENY
     elif req.state != REJECTED:
@@ -111,6 +121,21 @@ def handle(agent, event, decision, ctx, env, started=None, wait_seconds=None):
         # (once per request: an identical retry while nothing changed reuses it).
         decision = _guarded(decision, action, decision, ctx, request=req.id)
     return decision
+
+
+def bind(action, decision, ctx):
+    """(approval hash, bound inputs, impact lines): the action's text and findings, its effective
+    inputs (``inputs.collect``) and, for a destructive action, the digest of its impact preview —
+    all recomputed on every try, so an approval given for one state never matches another."""
+    from ..actions import sha256_hex
+    from . import inputs as I
+
+    bound = I.collect(action, ctx)
+    lines, key = _preview(action, decision, ctx)
+    if key is not None:
+        bound = dict(bound, impact=key)
+    digest = sha256_hex(f"{action.digest(decision.findings)}|{I.digest(bound)}".encode())
+    return digest, bound, lines
 
 
 # --- safeguards: the impact before approval, a snapshot before it runs ------------------------------
@@ -122,10 +147,11 @@ def _severe(decision) -> bool:
 
 
 def _preview(action, decision, ctx):
-    """Lines of impact for the request ("DROP TABLE bookings: 48,213 rows, ..."), or None when
-    there is nothing Interlock can preview.  Never raises (an unseen impact says so)."""
+    """(lines of impact for the request — "DROP TABLE bookings: 48,213 rows, ..." — or None when
+    there is nothing Interlock can preview; the digest of what the preview found, or None).
+    Never raises (an unseen impact says so)."""
     if not _severe(decision):
-        return None
+        return None, None
     try:
         from .. import safeguards
 
@@ -133,10 +159,18 @@ def _preview(action, decision, ctx):
     except Exception as e:  # noqa: BLE001 - a preview never blocks the request
         from ..redact import redact
 
-        return [f"impact unknown: {redact(str(e))[:200]}"]
+        return [f"impact unknown: {redact(str(e))[:200]}"], "unknown"
     if not imp.lines and not imp.known and imp.error == "Interlock cannot preview this action":
-        return None
-    return imp.summary().splitlines() or None
+        return None, None
+    if not imp.known:  # a partial count differs from one try to the next: bound as "unknown"
+        return (imp.summary().splitlines() or None), "unknown"
+    import json
+
+    from ..actions import sha256_hex
+
+    key = "sha256:" + sha256_hex(json.dumps([imp.known, imp.data], sort_keys=True, default=str,
+                                            ensure_ascii=False).encode("utf-8", "surrogatepass"))[:32]
+    return (imp.summary().splitlines() or None), key
 
 
 def _guarded(result, action, decision, ctx, request=None):
@@ -194,19 +228,49 @@ def _top(decision):
 
 
 def _what(decision, action):
+    """What, every target, environment, impact and grant, as the human reads them in the agent's
+    dialog or is told by the agent: agent-controlled text through ``display`` (bounded; the cut
+    says where the whole request is)."""
+    from .. import display as D
     from ..redact import redact
 
-    f = _top(decision)
-    lines = [f"What: `{redact(action.summary)[:300]}`" if action is not None else None]
-    if f is not None:
-        if f.target:
-            lines.append(f"Target: {f.target}")
-        lines.append(f"Environment: {f.environment or 'not resolved (local or unknown)'}")
     ap = getattr(decision, "approval", None) or {}
+    full = f"interlock approvals show {ap['id']} --full" if ap.get("id") else "interlock approvals"
+    shown = []
+
+    def L(v, n=300, multiline=False):
+        r = D.render(redact(str(v)), multiline=multiline, limit=n, full=full)
+        shown.append(r)
+        return r.text
+
+    f = _top(decision)
+    lines = []
+    if action is not None:
+        from .describe import describe
+
+        text = L(describe(action), 1200, multiline=True)
+        lines.append(f"What: `{text}`" if "\n" not in text else D.gutter(text, "What:\n  │ ", "  │ "))
+    targets = []
+    for x in decision.findings:
+        if x.target and x.target not in targets:
+            targets.append(x.target)
+    if targets:
+        lines.append(("Target: " if len(targets) == 1 else f"Targets ({len(targets)}): ")
+                     + "; ".join(L(t, 200) for t in targets[:10]) + (f"; … {len(targets) - 10} more ({full})"
+                                                                    if len(targets) > 10 else ""))
+    if f is not None:
+        lines.append(f"Environment: {L(f.environment, 80) if f.environment else 'not resolved (local or unknown)'}")
     imp = ap.get("impact")
-    lines.append("Impact: " + ("\n  ".join(imp) if imp else "no preview for this kind of action"))
+    lines.append("Impact: " + ("\n  ".join(L(x, 300) for x in imp) if imp else "no preview for this kind of action"))
     if ap.get("snapshot_note"):
         lines.append("Snapshot: " + ap["snapshot_note"])
+    if ap.get("id") and ap.get("mode") == OUT_OF_BAND:
+        who = f"the agent session that asked ({L(action.session, 80)})" if action is not None and action.session \
+            else "this agent"
+        lines.append(f"Grant: once, usable only by {who}, with the same inputs and impact")
+    n = D.note(*shown)
+    if n:
+        lines.append("Note: " + n)
     return "\n".join(x for x in lines if x)
 
 

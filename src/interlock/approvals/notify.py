@@ -112,6 +112,12 @@ def request_json(req, link) -> dict:
     body = {k: r.get(k) for k in keep}
     body["created_at"], body["expires_at"] = _when(req.created), _when(req.expires)
     body["approvers"] = req.approvers
+    from ..display import render
+    from .cli import full_hint, grant_scope
+
+    shown = render(req.action, multiline=True, limit=4000, full=full_hint(req))
+    body["display"] = {"action": shown.text, "cut": shown.cut, "marked": shown.marked,
+                       "grant": grant_scope(req)}  # for receivers that show it to people
     impact = getattr(req, "impact", None)
     if impact:
         body["impact"] = impact
@@ -119,37 +125,74 @@ def request_json(req, link) -> dict:
                    "approve": f"interlock approve {req.id}", "reject": f"interlock reject {req.id} --reason '...'"})
 
 
-def _md(s: str, n=300) -> str:
-    """Text safe inside Slack mrkdwn: no formatting characters that change meaning, bounded."""
-    s = (s or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("`", "'")
-    return s if len(s) <= n else s[: n - 1] + "…"
+def _md(s, n=300, link=None) -> str:
+    """Agent text inside Slack mrkdwn: one safe rendering (``display``) in an inline code span, so
+    ``* _ ~ ` < > &``, links and mentions show literally; a cut says so and where the rest is."""
+    from ..display import slack_code
+
+    return slack_code(s if s not in (None, "") else "-", limit=n, full=link)
 
 
 def slack_json(req, link) -> dict:
-    """A Slack incoming-webhook message: ``text`` (notifications, fallbacks) and ``blocks``."""
+    """A Slack incoming-webhook message: ``text`` (notifications, fallbacks) and ``blocks``.  Every
+    agent-controlled value goes through ``display`` (markers for hidden or look-alike characters,
+    whitespace runs collapsed with their length, nothing cut without saying so)."""
+    from ..display import slack_pre
     from ..redact import redact
+    from .cli import by_severity, grant_scope, req_inputs
 
     need = req.required or 1
     env_ = req.environment or "unresolved"
-    head = f"Interlock: approval {req.id} requested for a {req.severity} action by {req.agent or 'an agent'}"
-    text = f"{head}: `{_md(req.action, 200)}` (target {_md(req.target or '-', 80)}, environment {_md(env_, 40)}). " \
-           f"Review: {link}"
-    fields = [("Severity", req.severity), ("Environment", env_), ("Target", req.target or "-"),
-              ("Agent", (req.agent or "?") + (f" ({req.tool})" if req.tool else "")),
+    head = f"Interlock: approval {req.id} requested for a {req.severity} action by {_md(req.agent or 'an agent', 60)}"
+    text = f"{head}: {_md(req.action, 200, link)} (target {_md(req.target or '-', 80, link)}, environment " \
+           f"{_md(env_, 40)}). Review: {link}"
+    targets = []
+    for f in req.findings or []:
+        if f.get("target") and f["target"] not in targets:
+            targets.append(f["target"])
+    fields = [("Severity", req.severity), ("Environment", env_),
+              (f"Targets ({len(targets)})", "; ".join(str(t) for t in targets) or "-"),
+              ("Agent", (req.agent or "?") + (f" ({req.tool})" if req.tool else "")
+               + (f", session {req.session}" if req.session else "")),
               ("Approvers needed", str(need)), ("Expires", _when(req.expires) or "-")]
-    findings = "\n".join(f"• *{_md(f.get('severity'), 20)}* `{_md(f.get('rule'), 60)}` — {_md(f.get('why'), 160)}"
-                         for f in (req.findings or [])[:6]) or "-"
+    findings = "\n".join(f"• {_md(f.get('severity'), 20)} {_md(f.get('rule'), 60)} — {_md(f.get('why'), 200)} "
+                         f"{_md(f.get('evidence'), 300, link)}" + (f" → {_md(f.get('target'), 120, link)}"
+                                                                   if f.get("target") else "")
+                         for f in by_severity(req.findings)[:8]) or "-"
+    if len(req.findings or []) > 8:
+        findings += f"\n… {len(req.findings) - 8} more finding(s): {link}"
+    impact = [ln for f in req.findings or [] for ln in (f.get("impact") or [])]
+    bound = req_inputs(req)
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": f"Approval {req.id}: {req.severity} action"[:150]}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"```{_md(req.action, 2500)}```"}},
-        {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*{k}*\n{_md(v, 200)}"} for k, v in fields]},
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*Findings*\n{findings}"[:2900]}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": slack_pre(req.action, 2500, link)}},
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*{k}*\n{_md(v, 200, link)}"} for k, v in fields]},
+        {"type": "section", "text": {"type": "mrkdwn", "text": _fit(f"*Findings*\n{findings}", link)}},
+    ]
+    if impact:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _fit(
+            "*Impact*\n" + "\n".join(_md(x, 300, link) for x in impact[:10]), link)}})
+    if bound:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _fit(
+            f"Bound to {len(bound)} input(s) besides the text (files, links, refs, start-up files"
+            + (", impact" if "impact" in bound else "") + "): a retry with any of them changed is a new request",
+            link)}]})
+    blocks += [
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Grant: {_md(grant_scope(req), 400)}"}]},
         {"type": "section", "text": {"type": "mrkdwn",
                                      "text": f"<{link}|Review in the dashboard> · or run "
                                              f"`interlock approve {req.id}` / `interlock reject {req.id}`"}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"cwd {_md(req.cwd or '-', 200)}"}]},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"cwd {_md(req.cwd or '-', 200, link)}"}]},
     ]
     return redact({"text": text, "blocks": blocks})
+
+
+def _fit(text, link, n=2900) -> str:
+    """Slack caps a text object at 3,000 characters: cut at a line, saying so."""
+    if len(text) <= n:
+        return text
+    cut = text[:n].rsplit("\n", 1)[0]
+    return cut + f"\n… cut here ({len(text) - len(cut):,} characters): the whole request at {link}"
 
 
 def payload(req, hook, link) -> dict:

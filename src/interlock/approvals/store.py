@@ -22,7 +22,7 @@ import json
 import os
 import time
 
-from . import (APPROVED, CONSUMED, EXPIRED, NEVER_REUSED, ONCE, PENDING, REJECTED, SESSION, WINDOW,
+from . import (APPROVED, CONSUMED, EXPIRED, NEVER_REUSED, ONCE, ONCE_ANY, PENDING, REJECTED, SESSION, WINDOW,
                ApprovalError)
 
 ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: typeable, readable aloud
@@ -180,7 +180,11 @@ class ApprovalStore:
 
         def tx(con):
             for req in self._approved_for(con, digest, now):
-                if req.scope == SESSION and not (req.agent == agent and req.session and req.session == session):
+                if req.scope in (SESSION, ONCE) and req.session and not (req.agent == agent
+                                                                          and req.session == session):
+                    continue  # a session grant, and a once grant unless the approver chose ONCE_ANY,
+                    # belong to the agent session that asked
+                if req.scope == SESSION and not req.session:
                     continue
                 if req.scope in (WINDOW, SESSION):
                     req.uses = self._add_use(con, req)
@@ -200,7 +204,7 @@ class ApprovalStore:
     def approve(self, request_id, approver, channel, scope=ONCE, minutes=None) -> Request:
         """One approver's vote.  The request becomes ``approved`` when ``required`` distinct
         approvers voted; ``scope`` window/session keeps it valid for ``minutes``."""
-        if scope not in (ONCE, WINDOW, SESSION):
+        if scope not in (ONCE, ONCE_ANY, WINDOW, SESSION):
             raise ApprovalError(f"unknown approval scope {scope!r}")
         self.expire_due()
         now = time.time()
@@ -295,13 +299,14 @@ HUMAN_EVENTS = ("approve", "reject")
 def new_row(*, digest, action, findings, decision, severity, mode, required, now, expiry_minutes) -> dict:
     """A new pending request's columns (all but ``id``), redacted."""
     from ..redact import redact
+    from .describe import describe, redact_whole  # the whole action (Write content, Edit diff, MCP arguments), never cut
 
     env_ = next((f.get("environment") for f in findings if f.get("environment")), None)
     target = next((f.get("target") for f in findings if f.get("target")), None)
     return {"digest": digest, "state": PENDING, "mode": mode, "created": now,
             "expires": now + expiry_minutes * 60, "agent": action.agent, "session": action.session,
             "workspace": action.workspace, "cwd": action.cwd, "tool": action.tool, "kind": action.kind,
-            "action": redact(action.summary)[:4000], "decision": decision.decision, "severity": severity,
+            "action": redact_whole(describe(action)), "decision": decision.decision, "severity": severity,
             "rules": json.dumps(sorted({f["rule"] for f in findings})),
             "findings": json.dumps(redact(findings), ensure_ascii=False),
             "reasons": json.dumps(redact(decision.reasons), ensure_ascii=False),
@@ -312,8 +317,11 @@ def new_row(*, digest, action, findings, decision, severity, mode, required, now
 def check_scope(req: Request, scope):
     """Refuse a window or session approval the request may not have: catastrophic or credential
     findings are approved once only; a session approval only for a low-risk in-workspace ask."""
-    if scope == ONCE:
+    if scope in (ONCE, ONCE_ANY):
         return
+    why = not_reusable(req)
+    if why:
+        raise ApprovalError(f"{req.id} {why}: approve it once instead")
     sevs = {f.get("severity") for f in req.findings}
     if sevs & set(NEVER_REUSED) or req.severity in NEVER_REUSED:
         raise ApprovalError(f"{req.id} is {req.severity}: it can only be approved once, "
@@ -326,11 +334,23 @@ def check_scope(req: Request, scope):
                                 "repeated in-workspace asks, not for denials or prod")
 
 
+def not_reusable(req: Request) -> str | None:
+    """Why a window or session grant would be a blank check for this request (None: it would not):
+    an opaque action (Interlock cannot tell what it does) or inputs that could not be bound."""
+    sevs = {f.get("severity") for f in req.findings or []} | {req.severity}
+    if "opaque" in sevs:
+        return "is opaque (Interlock cannot tell what it does, so what runs next time may differ)"
+    for f in req.findings or []:
+        if isinstance(f, dict) and isinstance(f.get("bound"), dict) and f["bound"].get("unbound"):
+            return f"has inputs Interlock could not bind ({f['bound']['unbound']})"
+    return None
+
+
 def valid_seconds(req: Request, scope, minutes) -> float:
     """How long a grant holds: ``minutes`` for a window or session (an hour when not given); a
     single-use approval as long as the request could have waited."""
-    return (minutes * 60 if scope != ONCE and minutes else
-            (req.expires - req.created) if scope == ONCE else 3600)
+    return (minutes * 60 if scope not in (ONCE, ONCE_ANY) and minutes else
+            (req.expires - req.created) if scope in (ONCE, ONCE_ANY) else 3600)
 
 
 # --- SQLite ------------------------------------------------------------------------------------------

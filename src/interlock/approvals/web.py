@@ -293,9 +293,13 @@ def scopes_for(req, s) -> dict:
     """What the approver may choose for this request (the store enforces the same)."""
     from . import NEVER_REUSED
 
+    from .store import not_reusable
+
     sevs = {f.get("severity") for f in req.findings or []} | {req.severity}
-    reusable = not (sevs & set(NEVER_REUSED))
+    why = not_reusable(req)
+    reusable = not (sevs & set(NEVER_REUSED)) and not why
     return {"window": reusable and s.max_window_minutes > 0, "max_minutes": s.max_window_minutes,
+            "why": f"This action {why}: it can only be approved once." if why else None,
             "session": reusable and bool(req.session) and req.decision == "ask"
             and not any(f.get("environment") == "prod" for f in req.findings or []) and s.session_hours > 0}
 
@@ -315,7 +319,8 @@ def create_app(env=None, extra_hosts=()):
 
     import anyio
 
-    from . import APPROVED, ONCE, PENDING, SESSION, WINDOW, ApprovalError, settings
+    from . import APPROVED, ONCE, ONCE_ANY, PENDING, SESSION, WINDOW, ApprovalError, settings
+    from .. import display as D
     from . import approvers as A
     from ..policy import load, state_dir
     from ..redact import redact
@@ -336,6 +341,9 @@ def create_app(env=None, extra_hosts=()):
     tj.filters["ago"] = _ago
     tj.filters["left"] = lambda t: _ago(t) if t and t > time.time() else "expired"
     tj.filters["how"] = how_asked
+    # agent-controlled text: markers for hidden or look-alike characters, every cut said (display)
+    tj.filters["shown"] = lambda v, n=None, full=None: D.line(v if v not in (None, "") else "-", limit=n, full=full)
+    tj.filters["shownblock"] = lambda v: D.block(v or "")
 
     # --- helpers ------------------------------------------------------------------------------------
     def current(request):
@@ -499,10 +507,18 @@ def create_app(env=None, extra_hosts=()):
         return snapshots_by_request(env, pol)
 
     def detail_ctx(req):
-        pol = load(req.workspace, env)
-        s = settings(pol)
+        s = settings(load(req.workspace, env))
+        from .cli import grant_scope, req_inputs
+
+        targets = []
+        for f in req.findings or []:
+            if isinstance(f, dict) and f.get("target") and f["target"] not in targets:
+                targets.append(f["target"])
+        n = D.note(D.render(req.action or "", multiline=True))
         return {"req": req, "trail": audit_trail(sdir, req, env), "impact": impact_of(req),
-                "scopes": scopes_for(req, s), "snapshots": _snapshots(req.workspace).get(req.id, [])}
+                "scopes": scopes_for(req, s), "targets": targets, "grant": grant_scope(req),
+                "bound": sorted(req_inputs(req).items()), "marked": n,
+                "snapshots": _snapshots(req.workspace).get(req.id, [])}
 
     async def detail_page(request):
         sess, redirect = logged_in(request)
@@ -539,7 +555,7 @@ def create_app(env=None, extra_hosts=()):
                 return store.reject(req.id, who, "web", reason)
             scope = str(data.get("scope") or ONCE)
             minutes = None
-            if scope not in (ONCE, WINDOW, SESSION):
+            if scope not in (ONCE, ONCE_ANY, WINDOW, SESSION):
                 raise ValueError(f"unknown scope {scope[:20]!r}")
             s = settings(load(req.workspace, env))
             if scope == WINDOW:

@@ -126,7 +126,9 @@ class ShellAnalyzer:
         self._approval_paths = approval_paths  # engine.approval_store_paths(home, env), when the caller has it
         self.protected_branches = tuple(protected_branches or ("main", "master", "production", "release*"))
         self.resolve_environment = resolve_environment
-        self.read_file = read_file or _read_file
+        self._read = read_file or _read_file
+        self.reads = []             # facts for approvals: every file the analysis read as code or data
+        self.ran = []               # ... and every command it resolved: [(cwd, argv)] (bounded)
         self.count = 0
         self.depth = 0
         self.call_stack: list[str] = []
@@ -136,6 +138,12 @@ class ShellAnalyzer:
         self.aliases = None         # path -> the file it really is (mv .env x; ln -s .env x), from this line
         self.session_files = None   # path -> what the agent wrote there this session (session_memory.py)
         self.planting = False       # analysing text written into a file that runs later (programs.planted)
+
+    def read_file(self, path):
+        """A file's text, through the reader given (recorded: an approval is bound to what was read)."""
+        if len(self.reads) < 512:
+            self.reads.append(path)
+        return self._read(path)
 
     def approval_paths(self):
         """Interlock's approval files and directories for this home and environment (once)."""
@@ -913,6 +921,8 @@ class ShellAnalyzer:
 
             lifts.note_read(self, cmd)
         name = cmd.argv[0]
+        if len(self.ran) < 256 and not self.remote:
+            self.ran.append((scope.cwd, [w for w in cmd.argv if U not in w]))
         if U in name:
             programs.dynamic_command(self, cmd, scope)
             return
