@@ -272,6 +272,11 @@ def run(root: str, home: str, as_json=False, env=None) -> int:
     # 7. gateways
     _gateway_checks(root, env, add)
 
+    # 8. system mode: the OS boundary, and hooks pinned where the agent's user cannot change them
+    from .system_cli import doctor_checks
+
+    doctor_checks(lambda st, *a: add({"ok": OK, "info": INFO, "warn": WARN}.get(st, st), *a))
+
     worst = FAIL if any(c["status"] == FAIL for c in checks) else WARN if any(
         c["status"] == WARN for c in checks) else OK
     if as_json:

@@ -199,7 +199,22 @@ def _pending(store, request_id, already=""):
     return req
 
 
+def _system_mode():
+    """(system configuration or None, error or None): in system mode the daemon decides."""
+    from .. import system_cli
+
+    try:
+        return system_cli.active(), None
+    except Exception as e:
+        return None, str(e)
+
+
 def cmd_approve(args) -> int:
+    cfg, bad = _system_mode()
+    if cfg or bad:
+        from .. import system_cli
+
+        return system_cli.approve(cfg, args, "approve") if cfg else _err(bad)
     from . import settings
     from ..policy import load
     from .store import open_store
@@ -237,6 +252,11 @@ def cmd_approve(args) -> int:
 
 
 def cmd_reject(args) -> int:
+    cfg, bad = _system_mode()
+    if cfg or bad:
+        from .. import system_cli
+
+        return system_cli.approve(cfg, args, "reject") if cfg else _err(bad)
     from .store import open_store
 
     env = os.environ
@@ -255,6 +275,11 @@ def cmd_reject(args) -> int:
 
 
 def cmd_approvers(args) -> int:
+    cfg, bad = _system_mode()
+    if cfg or bad:
+        from .. import system_cli
+
+        return system_cli.approvers(cfg, args) if cfg else _err(bad)
     env = os.environ
     try:
         if args.action == "list":
@@ -337,6 +362,11 @@ def cmd_approvals(args) -> int:
 
     from .store import open_store
 
+    cfg, bad = _system_mode()
+    if cfg or bad:
+        from .. import system_cli
+
+        return system_cli.approvals(cfg, args) if cfg else _err(bad)
     try:
         store = open_store()
         reqs = store.recent(200) if args.all else store.pending()
