@@ -294,6 +294,7 @@ def _switch(a, cmd, scope, rest, cwd):
 def _stash(a, cmd, scope, rest, cwd):
     if rest and rest[0] in ("drop", "clear"):
         a.emit("git.stash-drop", cmd, target=" ".join(rest[1:]) or "stash", effect="delete")
+    _p().git_stash(a, cmd, scope, rest, cwd)
 
 
 def _branch(a, cmd, scope, rest, cwd):
@@ -464,5 +465,6 @@ _SUB = {
     "stash": _stash, "branch": _branch, "tag": _tag, "push": _push, "filter-branch": _filter,
     "filter-repo": _filter, "reflog": _reflog, "gc": _gc, "prune": _prune, "update-ref": _update_ref,
     "rebase": _rebase, "worktree": _worktree, "submodule": _submodule, "rm": _rm, "read-tree": _read_tree,
-    "bisect": _bisect,
+    "bisect": _bisect, "apply": lambda a, cmd, scope, rest, cwd: _p().git_apply(a, cmd, scope, rest, cwd),
+    "am": lambda a, cmd, scope, rest, cwd: _p().git_apply(a, cmd, scope, rest, cwd),
 }
