@@ -814,6 +814,8 @@ def find(a, cmd, scope):
             targets.append(s)
     if names and not any(k == "delete" for k, _ in actions):
         _find_secret_search(a, cmd, scope, starts, names)
+    if _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
+        return
     for kind, inner in actions:
         if kind == "delete":
             if empty:
@@ -840,6 +842,39 @@ def find(a, cmd, scope):
             for t in targets[:4]:
                 argv = [w.replace("{}", t) if "{}" in w else w for w in inner]
                 a.dispatch(cmd.derive(argv), scope)
+
+
+_FIND_READERS = frozenset(("cat", "grep", "egrep", "rg", "ls", "head", "tail", "wc", "stat", "file", "echo", "printf",
+                           "md5sum", "sha1sum", "sha256sum", "du", "basename", "dirname", "realpath", "jq", "less"))
+
+
+def _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
+    """`find . -name settings.json -delete` / `-exec sed -i … {} +`: a name filter matches at any depth,
+    so a start directory holding one of Interlock's files that fits the filter is reached."""
+    acting = [k for k, inner in actions if k == "delete" or (inner and inner[0] not in _FIND_READERS)]
+    if not acting:
+        return False
+    from fnmatch import fnmatchcase
+
+    for s0 in starts:
+        sp = a.place(s0, scope)
+        if not sp.path or U in sp.path:
+            continue
+        base = sp.path.rstrip("/") + "/"
+        for g in a.pctx.self_paths:
+            if not g.startswith(base) or g.endswith("/**"):
+                continue
+            leaf = g.rsplit("/", 1)[-1]
+            if names and not any(fnmatchcase(leaf, n) or fnmatchcase(n, leaf) for n in names if U not in n):
+                continue
+            if paths_ and not any(fnmatchcase(g, p if p.startswith("/") else "*" + p.lstrip(".")) for p in paths_):
+                continue
+            if not names and not paths_:
+                continue  # no filter: judged as a delete of the tree itself
+            a.emit("interlock.self-protect", cmd, target=P.display(g, a.pctx), effect="delete"
+                   if "delete" in acting else "overwrite")
+            return True
+    return False
 
 
 def _find_secret_search(a, cmd, scope, starts, names):
@@ -1091,7 +1126,13 @@ _SETS_STEERING = _LazyRe(r"(?<![A-Za-z0-9_])(" + _STEERING + r")['\"]?\s*(?:\]\s
                          r"(" + _STEERING + r")")
 
 
+_DYNAMIC_IMPORT = _LazyRe(r"(?:__import__|import_module)\(\s*(?!['\"][\w.]+['\"]\s*[,)])")
+
+
 def _code_uses_interlock(a, cmd, language, code):
+    if language == "python" and _DYNAMIC_IMPORT.search(code):
+        a.emit("shell.opaque-eval", cmd, effect="run",
+               note="imports a module whose name is only known when it runs (it could be Interlock's own)")
     m = _USES_INTERLOCK.search(code)
     if m:
         a.emit("interlock.self-command", cmd, target="the interlock package", effect="run",
@@ -1304,6 +1345,14 @@ def into(a, cmd, scope, srcs, dest, into_dir=False, tree=False, self_only=False)
         return
     for s_ in srcs:
         name = s_.rstrip("/").rsplit("/", 1)[-1]
+        if name == "." or (tree and s_.endswith("/") and not into_dir and a.place(s_, scope).path):
+            # `cp -r SRC/. DEST`: SRC's contents land in DEST itself
+            sp = a.place(s_, scope)
+            if sp.path and U not in sp.path and _tree_reaches_self(a, sp.path, dpath):
+                a.emit("interlock.self-protect", cmd, target=P.display(dpath, a.pctx), effect="overwrite")
+                return
+            if name == ".":
+                continue
         if not name or U in name:
             if P.holds_self(dpath, a.pctx):  # an unknown name put into a directory that holds ours
                 a.emit("interlock.self-protect", cmd, target=P.display(dpath, a.pctx), effect="overwrite")
@@ -1314,6 +1363,23 @@ def into(a, cmd, scope, srcs, dest, into_dir=False, tree=False, self_only=False)
         sp = a.place(s_, scope)
         if (tree or sp.path and U not in sp.path and os.path.isdir(sp.path)) and P.holds_self(target, a.pctx):
             a.emit("interlock.self-protect", cmd, target=P.display(target, a.pctx), effect="overwrite")
+
+
+def _tree_reaches_self(a, src, dest, limit=20000):
+    """Copying the tree ``src`` into ``dest``: does some file land on one of Interlock's own paths?"""
+    if not os.path.isdir(src):
+        return False
+    n = 0
+    for root, dirs, files in os.walk(src):
+        rel = os.path.relpath(root, src)
+        base = dest.rstrip("/") if rel == "." else dest.rstrip("/") + "/" + rel
+        for x in dirs + files:
+            n += 1
+            if n > limit:
+                return a.pctx.self_paths.holds(dest.rstrip("/") or "/")  # too big to walk: holds ours?
+            if a.pctx.self_paths.match(base + "/" + x):
+                return True
+    return False
 
 
 MAX_ARCHIVE_LIST = 64 << 20
@@ -3027,7 +3093,12 @@ _RC_FILES = frozenset({".bashrc", ".bash_profile", ".profile", ".zshrc", ".zprof
 
 def planted(a, cmd, raw, text):
     """Text written into a file that something runs later: a shell start-up file (`>> ~/.bashrc`),
-    a git hook, direnv's .envrc, a cron table.  What it will run is judged now, with the file named."""
+    a git hook, direnv's .envrc, a cron table.  What it will run is judged now, with the file named.
+    Python written to a file (a conftest.py pytest imports, a .pth the interpreter runs) that uses
+    Interlock's own library is refused like `python -c` doing it."""
+    if text and raw.endswith((".py", ".pth", ".pyw")) and _USES_INTERLOCK.search(text):
+        a.emit("interlock.self-command", cmd, target=P.display(P.resolve(raw, a.pctx), a.pctx) if U not in raw else raw,
+               effect="run", note="Python written here uses Interlock's own library")
     if not text or U in raw or a.remote or a.planting:
         return
     a.planting = True
@@ -3204,9 +3275,19 @@ def git_stash(a, cmd, scope, rest, cwd):
     if rest and rest[0] not in ("push", "save", "-u", "--include-untracked", "-a", "--all", "-k", "--keep-index",
                                 "-m", "--message", "-q", "--quiet", "-p", "--patch", "-S", "--staged"):
         return
+    line = uncommitted_self(a, untracked=any(x in ("-u", "--include-untracked", "-a", "--all") for x in rest),
+                            ignored=any(x in ("-a", "--all") for x in rest))
+    if line:
+        a.emit("interlock.self-protect", cmd, target=line, effect="overwrite",
+               note="git stash would take away an uncommitted change to Interlock's hook settings")
+
+
+def uncommitted_self(a, untracked=False, ignored=False):
+    """The first of Interlock's own files in the workspace with a change git does not hold (the path),
+    or None.  ``untracked``: count untracked files; ``ignored``: and ignored ones."""
     ws = a.pctx.workspace
     if not ws:
-        return
+        return None
     import subprocess
 
     mine = [g for g in a.pctx.self_paths if g.startswith(ws + "/") and not any(c in g for c in "*?[")]
@@ -3214,21 +3295,19 @@ def git_stash(a, cmd, scope, rest, cwd):
              for p in (g.replace("*", ""), g.replace("*", ".local"))]
     existing = [p for p in mine if os.path.isfile(p)]
     if not existing:
-        return
-    extra = ["--ignored"] if any(x in ("-a", "--all") for x in rest) else []
+        return None
+    extra = ["--ignored"] if ignored else []
     try:
         out = subprocess.run(["git", "-C", ws, "status", "--porcelain", "--untracked-files=all"] + extra + ["--"]
                              + existing, capture_output=True, timeout=1.5, text=True).stdout
     except (OSError, subprocess.SubprocessError):
         out = "?? (git status failed)"
-    untracked_ok = any(x in ("-u", "--include-untracked", "-a", "--all") for x in rest)
     for line in out.splitlines():
         st = line[:2]
-        if st in ("??", "!!") and not untracked_ok:
+        if st == "!!" and not ignored or st == "??" and not untracked:
             continue
-        a.emit("interlock.self-protect", cmd, target=line[3:].strip() or "hook settings", effect="overwrite",
-               note="git stash would take away an uncommitted change to Interlock's hook settings")
-        return
+        return line[3:].strip() or "hook settings"
+    return None
 
 
 @handles("socat")
