@@ -320,3 +320,14 @@ def test_doctor_reports_system_mode_and_pinned_hooks(system):
     assert any(k.startswith("claude-code: hook pinned") and v == "ok" for k, v in statuses.items()), got
     assert any(k.startswith("gemini: hook pinned") and v == "ok" for k, v in statuses.items()), got
     del env
+
+
+def test_doctor_flags_a_gemini_settings_file_that_disables_the_hook(tmp_path):
+    from interlock import system_cli
+
+    home = tmp_path / "h"
+    (home / ".gemini").mkdir(parents=True)
+    (home / ".gemini" / "settings.json").write_text('{"hooksConfig": {"disabled": ["interlock"]}}')
+    got = []
+    system_cli.doctor_checks(lambda *a: got.append(a), root=str(tmp_path), home=str(home), cwd=str(tmp_path))
+    assert any(a[0] == "FAIL" and "disables Interlock's hook" in a[1] for a in got), got

@@ -272,8 +272,28 @@ def approvers(cfg, args) -> int:
     return 0
 
 
-def doctor_checks(add, root="/"):
+def _gemini_disables_interlock(paths) -> str | None:
+    for p in paths:
+        try:
+            with open(p) as f:
+                d = json.load(f)
+        except (OSError, ValueError):
+            continue
+        dis = ((d.get("hooksConfig") or {}).get("disabled") or []) if isinstance(d, dict) else []
+        if any("interlock" in str(x) for x in dis):
+            return p
+    return None
+
+
+def doctor_checks(add, root="/", home=None, cwd=None):
     """System mode and pinned hooks, for `interlock doctor`."""
+    home = home or os.path.expanduser("~")
+    cwd = cwd or os.getcwd()
+    bad = _gemini_disables_interlock([os.path.join(home, ".gemini", "settings.json"),
+                                      os.path.join(cwd, ".gemini", "settings.json")])
+    if bad:
+        add("FAIL", f"gemini: {bad} disables Interlock's hook (hooksConfig.disabled)", "",
+            f"remove it from hooksConfig.disabled in {bad}")
     try:
         cfg = S.load_config()
     except S.SystemError_ as e:
