@@ -4,6 +4,7 @@ pipe fd, approvers, filed requests, the user's policy file and the audit trail o
 from __future__ import annotations
 
 import os
+import sys
 import re
 import subprocess
 
@@ -47,8 +48,9 @@ def file_request(cmd, workspace, env):
 
 # --- the human's side ------------------------------------------------------------------------------------------
 
-def cli(args, env, fd_secret=None, cwd=None):
-    """Run `interlock ARGS` without a controlling terminal; an optional secret through a pipe fd."""
+def cli(args, env, fd_secret=None, cwd=None, terminal=False):
+    """Run `interlock ARGS` without a controlling terminal (``terminal``: on a fresh pty held by
+    tests/terminal.py, as a person's terminal would be); an optional secret through a pipe fd."""
     fds = ()
     if fd_secret is not None:
         r, w = os.pipe()
@@ -57,7 +59,8 @@ def cli(args, env, fd_secret=None, cwd=None):
         fds = (r,)
         args = args + ["--secret-fd", str(r)]
     try:
-        return subprocess.run(interlock_exe() + args, env=env, capture_output=True, text=True, timeout=60,
+        pre = [sys.executable, os.path.join(os.path.dirname(__file__), "terminal.py")] if terminal else []
+        return subprocess.run(pre + interlock_exe() + args, env=env, capture_output=True, text=True, timeout=60,
                               stdin=subprocess.DEVNULL, start_new_session=True, pass_fds=fds, cwd=cwd)
     finally:
         for fd in fds:
@@ -75,8 +78,8 @@ def add_approver(name, secret, env, by=None):
             f.write(by[1] + "\n")
         e["INTERLOCK_APPROVER_SECRET_FILE"] = path
         args += ["--by", by[0]]
-    p = cli(args, e, fd_secret=secret)
-    assert p.returncode == 0, p.stderr
+    p = cli(args, e, fd_secret=secret, terminal=not by)  # the first approver: a person at a terminal
+    assert p.returncode == 0, p.stdout + p.stderr
     return p
 
 

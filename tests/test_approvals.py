@@ -19,8 +19,14 @@ from helpers import (ID, SECRET_A, SECRET_B, audit_events, claude, cli, codex, d
 
 def pty_run(args, env, answers, timeout=30):
     """Run `interlock ARGS` on a pseudo-terminal, typing each answer when its prompt appears."""
+    import ctypes
     import pty
 
+    # the pty's master is held by this process: name it as a terminal emulator would be, not "python"
+    # (a pty held by a pty maker such as python or script is refused for the first approver)
+    with open("/proc/self/comm", "rb") as f:
+        was = f.read().strip()
+    ctypes.CDLL(None).prctl(15, b"test-terminal", 0, 0, 0)
     pid, fd = pty.fork()
     if pid == 0:  # child: the pty is its controlling terminal
         try:
@@ -47,6 +53,7 @@ def pty_run(args, env, answers, timeout=30):
     else:
         os.kill(pid, 9)
     _, status = os.waitpid(pid, 0)
+    ctypes.CDLL(None).prctl(15, was, 0, 0, 0)
     os.close(fd)
     return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
 

@@ -87,3 +87,62 @@ def test_cli_log_filters(tmp_path, env):
     assert p.stdout.strip() == ""
     p = subprocess.run(interlock_exe() + ["log", "--since", "yesterday-ish"], env=env, capture_output=True, text=True)
     assert p.returncode != 0 and "--since" in p.stderr
+
+
+def _rehash_from(state, seq, **changes):
+    """Edit record ``seq`` and rebuild the chain after it, as an attacker with the file (not the key) can."""
+    from interlock.audit import record_hash
+
+    _tamper(state)
+    con = sqlite3.connect(f"{state}/audit.db")
+    con.row_factory = sqlite3.Row
+    rows = [dict(r) for r in con.execute("SELECT * FROM records ORDER BY seq")]
+    prev = None
+    for r in rows:
+        if r["seq"] == seq:
+            r.update(changes)
+        if r["seq"] >= seq:
+            if prev is not None:
+                r["prev_hash"] = prev
+            r["hash"] = record_hash(r)
+            con.execute("UPDATE records SET decision=?, action=?, prev_hash=?, hash=? WHERE seq=?",
+                        (r["decision"], r["action"], r["prev_hash"], r["hash"], r["seq"]))
+        prev = r["hash"]
+    con.commit()
+    con.close()
+    with open(f"{state}/audit.head", "w") as f:
+        f.write(f"{rows[-1]['seq']:020d} {rows[-1]['hash']}\n")
+
+
+def test_edit_rehash_and_append_is_detected(tmp_path, env):
+    """Re-hashing the chain needs no secret; the MAC of every record needs Interlock's key."""
+    state = str(tmp_path / "st")
+    log = _fill(state)
+    _rehash_from(state, 3, decision="allow", action="ls")
+    _fill(state, 1)  # Interlock appends one more record after the forgery
+    ok, n, problem = log.verify()
+    assert not ok and "record 3: its MAC does not match" in problem, problem
+    env = dict(env, INTERLOCK_HOME=state)
+    p = subprocess.run(interlock_exe() + ["log", "--verify"], env=env, capture_output=True, text=True)
+    assert p.returncode == 1 and "record 3" in p.stdout
+    # the key is 0600 and removing it does not make the log pass as an older, unkeyed one
+    import os
+    import stat
+
+    assert stat.S_IMODE(os.stat(f"{state}/audit.key").st_mode) == 0o600
+    os.unlink(f"{state}/audit.key")
+    assert log.verify()[2] == "the audit key is missing: the records' MACs cannot be checked"
+
+
+def test_a_log_from_before_the_key_is_checked_by_its_chain_then_keyed(tmp_path):
+    import os
+
+    state = str(tmp_path / "st")
+    log = _fill(state, 2)
+    os.unlink(f"{state}/audit.key")  # as an older Interlock left it: no key, no MACs
+    _tamper(state, "UPDATE records SET mac = NULL")
+    assert log.verify() == (True, 2, None)
+    _fill(state, 2)  # the key is made now: records 3 and 4 carry a MAC
+    assert log.verify() == (True, 4, None)
+    _rehash_from(state, 4, decision="allow")
+    assert "record 4: its MAC" in log.verify()[2]

@@ -185,7 +185,7 @@ def test_encoded_paths_and_dot_segments_are_not_a_way_around(gateway, railway):
 # --- approvals: exactly the approved request, exactly once ------------------------------------------
 
 def _approve(genv, rid):
-    assert cli(["approvers", "add", "alice"], genv, fd_secret="approver-secret-1").returncode == 0
+    assert cli(["approvers", "add", "alice"], genv, fd_secret="approver-secret-1", terminal=True).returncode == 0
     p = cli(["approve", rid, "--as", "alice"], genv, fd_secret="approver-secret-1")
     assert p.returncode == 0, p.stdout + p.stderr
 

@@ -260,7 +260,7 @@ def test_an_approved_request_is_performed_exactly_once(proxy, railway, penv):
     assert code == 403 and body["errors"][0]["extensions"]["code"] == "INTERLOCK_APPROVAL_REQUIRED"
     rid = body["errors"][0]["extensions"]["approval"]
     assert "send the identical request again" in body["errors"][0]["message"] and railway.calls == []
-    assert cli(["approvers", "add", "alice"], penv, fd_secret="approver-secret-1").returncode == 0
+    assert cli(["approvers", "add", "alice"], penv, fd_secret="approver-secret-1", terminal=True).returncode == 0
     p = cli(["approve", rid, "--as", "alice"], penv, fd_secret="approver-secret-1")
     assert p.returncode == 0, p.stdout + p.stderr
     variant = {"query": RESTORE["query"].replace("daily-2026-11-25", "daily-2026-11-24")}

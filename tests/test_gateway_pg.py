@@ -350,7 +350,12 @@ def test_approved_drop_runs_once_after_a_snapshot(pg, gw, genv):
     execd(pg, "CREATE TABLE scratch_rows AS SELECT g AS id FROM generate_series(1, 50) g")
     r = psql(genv, gw, "DROP TABLE scratch_rows")
     rid = re.search(r"approval (apr-[a-z0-9]+)", r.stderr).group(1)
-    open_store(genv).approve(rid, "alice", "cli")
+    from helpers import add_approver
+
+    from interlock.approvals import approvers
+
+    add_approver("alice", "approver-secret-1", genv)
+    open_store(genv).approve(rid, "alice", "cli", proof=approvers.authenticate("alice", "approver-secret-1", genv))
     r = psql(genv, gw, "DROP TABLE scratch_rows")
     assert r.returncode == 0, r.stderr
     assert direct(pg, "SELECT to_regclass('scratch_rows') IS NULL") == [(True,)]

@@ -146,10 +146,14 @@ def test_a_broken_daemon_means_in_process_judging(env, workspace, tmp_path):
 
     lock = os.open(path[:-5] + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(lock, fcntl.LOCK_EX)  # the daemons the fallback starts find it taken and leave
+    with open(os.open(path[:-5] + ".key", os.O_WRONLY | os.O_CREAT, 0o600), "wb") as f:
+        f.write(os.urandom(32))  # a daemon's key the fake does not hold
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     srv.bind(path)
     srv.listen(8)
-    replies = [b"", b"garbage", b"ILR1\x00\x00\x00\xff\xff", b"ILR1\xff\x00\x00\x00\x00"]
+    allow = b"\x00" + (0).to_bytes(4, "big")  # code 0, no output: "allow" to Claude Code
+    replies = [b"", b"garbage", b"ILR2" + bytes(32) + b"\x00\x00\x00\xff\xff", b"ILR2" + bytes(32) + allow,
+               b"ILR1" + allow, b"ILR2" + os.urandom(32) + allow]
     served = []
 
     def fake():

@@ -164,3 +164,34 @@ cloud_accounts = ["acme-main"]
     assert d.decision == "deny" and d.findings[0].environment == "prod"
     d = decide("aws ec2 delete-key-pair --key-name k --profile acme-main", workspace, home, env)
     assert d.findings[0].environment == "prod"
+
+
+@pytest.mark.parametrize("project", [
+    '[environments.dev]\nhosts = ["*"]\ndatabases = ["*"]\n',
+    '[environments.staging]\nhosts = ["db.prod.example.com", "db.example.com"]\n',
+    '[environments.local]\nurls = ["*"]\nhosts = ["*"]\n',
+])
+def test_project_cannot_take_a_target_out_of_production(project, workspace, home, env):
+    """An untrusted project may mark more targets as production; never production (nor a remote
+    host, which counts as production by default) as anything else."""
+    before = {cmd: decide(cmd, workspace, home, env) for cmd in (
+        "psql -h db.prod.example.com -c 'DROP TABLE users'", "psql -h db.example.com -c 'DROP TABLE users'",
+        "psql postgresql://app@db.example.com/main -c 'DROP TABLE users'")}
+    assert all(d.decision == "deny" for d in before.values()), before
+    write(project_policy(workspace), project)
+    for cmd, was in before.items():
+        d = decide(cmd, workspace, home, env)
+        assert d.decision == "deny" and d.findings[0].environment == was.findings[0].environment, (cmd, d)
+
+
+def test_project_may_mark_more_targets_as_production(workspace, home, env):
+    assert decide("psql -h localhost -c 'DROP TABLE users'", workspace, home, env).decision == "ask"
+    write(project_policy(workspace), '[environments.production]\nhosts = ["localhost"]\n')
+    d = decide("psql -h localhost -c 'DROP TABLE users'", workspace, home, env)
+    assert d.decision == "deny" and d.findings[0].environment == "production"
+
+
+def test_trusted_project_may_declare_environments(workspace, home, env):
+    write(user_policy(env), f'[trust]\nprojects = ["{workspace}"]\n')
+    write(project_policy(workspace), '[environments.staging]\nhosts = ["db.example.com"]\n')
+    assert decide("psql -h db.example.com -c 'DROP TABLE users'", workspace, home, env).decision == "ask"

@@ -154,16 +154,24 @@ def test_votes_cast_at_the_same_moment_from_two_machines_both_count(machines, wo
     """Two approvers voting at once must not each see one vote and leave the request pending."""
     a, b, _ = machines
     write_policy(a, "[[approvals.require]]\nseverity = \"destructive\"\napprovers = 2\n")
+    from interlock.approvals import approvers
     from interlock.approvals.store import open_store
 
+    if "alice" not in approvers.names(a):
+        add_approver("alice", SECRET_A, a)
+    if "bob" not in approvers.names(a):
+        add_approver("bob", SECRET_B, a, by=("alice", SECRET_A))
     for cmd in ("rm -rf src", "rm -rf src/lib", "rm -rf README.md"):
         rid = file_on(a, cmd, workspace)
         start = threading.Barrier(2)
 
         def vote(env, who):
+            from interlock.approvals import approvers
+
             store = open_store(env)
+            proof = approvers.authenticate(who, {"alice": SECRET_A, "bob": SECRET_B}[who], env)
             start.wait()
-            store.approve(rid, who, "test")
+            store.approve(rid, who, "test", proof=proof)
 
         ts = [threading.Thread(target=vote, args=(a, "alice")), threading.Thread(target=vote, args=(b, "bob"))]
         for t in ts:

@@ -5,6 +5,13 @@ record's hash, so editing, deleting, inserting or reordering records breaks the
 chain at the first affected record.  A separate head file (count and last hash)
 catches truncation of the newest records.  Everything written is redacted.
 
+The chain alone can be rebuilt by anyone who can write the file: edit a record, re-hash
+every later one, append.  So each record also carries a MAC of its hash under a key only
+the state's owner holds (``audit.key``, 0600 in the state directory — in system mode a
+directory of the service user the agent cannot read): re-hashing without the key breaks
+the MAC of the first edited record, and ``interlock log --verify`` says so.  Records
+written before the key existed (an older Interlock) are checked by their chain only.
+
 ``open_log`` is the factory: this SQLite log in the state directory, or — when
 ``INTERLOCK_STORE`` names PostgreSQL — one chain shared by a team's machines
 (``approvals.store_pg.PostgresAuditLog``, same records, same hashes).
@@ -34,7 +41,8 @@ CREATE TABLE IF NOT EXISTS records (
     findings TEXT,
     extra TEXT,
     prev_hash TEXT NOT NULL,
-    hash TEXT NOT NULL
+    hash TEXT NOT NULL,
+    mac TEXT
 );
 CREATE INDEX IF NOT EXISTS records_ts ON records(ts);
 CREATE TRIGGER IF NOT EXISTS records_no_update BEFORE UPDATE ON records
@@ -95,6 +103,39 @@ def check_chain(rows, keep_seq=None):
             kept = prev
         expected_seq += 1
     return True, n, None, prev, kept
+
+
+KEY_FILE = "audit.key"
+
+
+def _read_key(path):
+    """(key bytes, first keyed seq) or None when there is no key file."""
+    try:
+        with open(path, "rb") as f:
+            d = json.loads(f.read(4096))
+        return bytes.fromhex(d["key"]), int(d["since"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise OSError(f"unreadable audit key {path}: {type(e).__name__}") from None
+
+
+def _make_key(path, since):
+    """Create the key (first keyed record ``since``); the key an earlier racer made wins."""
+    blob = json.dumps({"key": os.urandom(32).hex(), "since": since}).encode()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_key(path)
+    with os.fdopen(fd, "wb") as f:
+        f.write(blob)
+    return _read_key(path)
+
+
+def record_mac(key: bytes, h: str) -> str:
+    import hmac
+
+    return hmac.new(key, b"interlock-audit\0" + h.encode(), "sha256").hexdigest()
 
 
 def write_head(head_path, seq, h):
@@ -171,6 +212,7 @@ class AuditLog:
         self.state_dir = state_dir
         self.path = db_path(state_dir)
         self.head_path = os.path.join(state_dir, "audit.head")
+        self.key_path = os.path.join(state_dir, KEY_FILE)
 
     def append(self, *, action, decision, agent=None, session=None, cwd=None, tool=None, digest=None,
                extra=None, keep=False) -> dict:
@@ -181,11 +223,15 @@ class AuditLog:
         con = _kept_connection(self.path) if keep else _connect(self.path)
         try:
             con.executescript(_SCHEMA) if not _has_table(con) else None
+            _add_mac_column(con)
             con.execute("BEGIN IMMEDIATE")
             row = con.execute("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1").fetchone()
             seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
+            key = _read_key(self.key_path) or _make_key(self.key_path, seq)
             rec = build_record(seq, prev, action=action, decision=decision, agent=agent, session=session, cwd=cwd,
                                tool=tool, digest=digest, extra=extra)
+            if seq >= key[1]:
+                rec["mac"] = record_mac(key[0], rec["hash"])
             cols = ",".join(rec)
             con.execute(f"INSERT INTO records ({cols}) VALUES ({','.join('?' * len(rec))})", list(rec.values()))
             con.execute("COMMIT")
@@ -225,9 +271,21 @@ class AuditLog:
                 return True, 0, None
             cur = con.execute("SELECT * FROM records ORDER BY rowid")
             names = [c[0] for c in cur.description]
-            ok, n, problem, last_hash, _ = check_chain(dict(zip(names, row)) for row in cur)
+            try:
+                key = _read_key(self.key_path)
+            except OSError as e:
+                return False, 0, str(e)
+            rows = [dict(zip(names, row)) for row in cur]
+            ok, n, problem, last_hash, _ = check_chain(rows)
             if not ok:
                 return False, n, problem
+            if key is None and any(r.get("mac") for r in rows):
+                return False, n, "the audit key is missing: the records' MACs cannot be checked"
+            if key is not None:
+                for r in rows:
+                    if r["seq"] >= key[1] and not _mac_ok(key[0], r):
+                        return False, n, (f"record {r['seq']}: its MAC does not match (edited and re-hashed "
+                                          "without Interlock's key)")
         finally:
             con.close()
         try:
@@ -258,6 +316,22 @@ def records_query(table, mark, *, decision=None, since=None, session=None, limit
         q += f" AND session = {mark}"
         args.append(session)
     return q + f" ORDER BY seq DESC LIMIT {mark}", args + [limit]
+
+
+def _mac_ok(key, rec) -> bool:
+    import hmac
+
+    return bool(rec.get("mac")) and hmac.compare_digest(rec["mac"], record_mac(key, rec["hash"]))
+
+
+def _add_mac_column(con):
+    """A log made by an older Interlock gets the ``mac`` column (once)."""
+    cols = {r[1] for r in con.execute("PRAGMA table_info(records)")}
+    if "mac" not in cols:
+        try:
+            con.execute("ALTER TABLE records ADD COLUMN mac TEXT")
+        except Exception:
+            pass  # a concurrent writer added it
 
 
 def _has_table(con) -> bool:

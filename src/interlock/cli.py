@@ -35,9 +35,18 @@ def main(argv=None) -> int:
                              '"permissionDecisionReason": "interlock hook: unknown agent; expected one of: '
                              + ", ".join(ADAPTERS) + '"}, "permission": "deny"}\n')
             return 0
-        from .hookd import run_client
+        from . import system
 
-        code = run_client(argv[1])
+        try:
+            cfg, why = system.load_config(), None
+        except Exception as e:  # a system configuration that is not root's, or unreadable: deny
+            cfg, why = None, str(e)
+        if cfg is not None or why:
+            code = system.hook_client(argv[1], cfg, why)  # system mode: the daemon answers, or deny
+        else:
+            from .hookd import run_client
+
+            code = run_client(argv[1])
         # Skip interpreter teardown (and SQLite's WAL checkpoint on close): the answer is
         # already written and flushed, every record is committed.
         try:
@@ -139,6 +148,9 @@ def build_parser():
                                 "back the hook up when it cannot run")
             i.add_argument("--mcp", action="store_true", help="also route the agents' stdio MCP servers "
                            "(.mcp.json, .cursor/mcp.json) through `interlock mcp-proxy`; uninstall restores them")
+            i.add_argument("--system", action="store_true", help="system mode, as root: a service user owns "
+                           "Interlock's state and runs the daemon; hooks pinned in the agents' managed settings "
+                           "(the setup for any machine with production access; docs/system-mode.md)")
 
     _secrets_parsers(sub)
 
@@ -158,6 +170,9 @@ def build_parser():
     dm.add_argument("--sqlite", action="store_true", help="use SQLite even if a PostgreSQL server answers")
     pol = sub.add_parser("policy", help="validate and show the effective policy")
     pol.add_argument("--cwd", default=None)
+    from .system_cli import add_parsers as system_parsers
+
+    system_parsers(sub)
     from .approvals.cli import add_parsers as approval_parsers
 
     approval_parsers(sub)
@@ -544,6 +559,11 @@ def shorten(text: str, width: int) -> str:
 
 def _cmd_init(args) -> int:
     from . import install
+
+    if getattr(args, "system", False):
+        from .system_cli import cmd_init_system
+
+        return cmd_init_system(args)
 
     return install.run(args, remove=False)
 

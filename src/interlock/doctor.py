@@ -274,6 +274,10 @@ def run(root: str, home: str, as_json=False, env=None) -> int:
 
     # 8. databases the policy names: can a snapshot of them be restored?
     _restore_privilege_checks(root, env, add)
+    # 9. system mode: the OS boundary, and hooks pinned where the agent's user cannot change them
+    from .system_cli import doctor_checks
+
+    doctor_checks(lambda st, *a: add({"ok": OK, "info": INFO, "warn": WARN}.get(st, st), *a))
 
     worst = FAIL if any(c["status"] == FAIL for c in checks) else WARN if any(
         c["status"] == WARN for c in checks) else OK

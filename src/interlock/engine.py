@@ -41,6 +41,26 @@ def self_paths(home: str, workspace: str | None, env=os.environ):
                 out.append(f"{workspace}/{rel}")
         out.append(f"{workspace}/.claude/settings*.json")
     out += [p for p in mcp_configs(home, workspace) if _routes_through_interlock(p)]
+    out += installed_code()
+    return out
+
+
+def installed_code() -> list:
+    """Globs of the code that runs the hook: this package, the interpreter environment's entry
+    point and start-up hooks (``*.pth``, sitecustomize), and a system-mode configuration.  Code the
+    agent could change is a hook it could rewrite (an editable install's source tree included:
+    develop Interlock with a separate install guarding the agent)."""
+    import sys
+
+    pkg = os.path.dirname(os.path.abspath(__file__))
+    ver = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    out = [pkg, pkg + "/**", "/etc/interlock", "/etc/interlock/**", "/etc/gemini-cli/settings.json",
+           "/etc/systemd/system/interlock.service"]
+    for prefix in dict.fromkeys((sys.prefix, sys.base_prefix)):
+        site = f"{prefix}/lib/{ver}/site-packages"
+        out += [f"{site}/*.pth", f"{site}/sitecustomize.py", f"{site}/usercustomize.py", f"{site}/interlock*",
+                f"{site}/interlock*/**", f"{site}/__editable__*interlock*", f"{prefix}/bin/interlock",
+                f"{prefix}/bin/python*", f"{prefix}/pyvenv.cfg"]
     return out
 
 

@@ -15,7 +15,13 @@ of the same Interlock, started on demand and private to the user:
   fails closed.
 
 Safety: the socket lives in a 0700 directory of the user's state dir; both ends check
-the peer's uid (SO_PEERCRED), so another user can neither ask nor answer.  The daemon
+the peer's uid (SO_PEERCRED), so another user can neither ask nor answer.  A listener of
+the *same* user bound in the daemon's place (a fake daemon answering allow) is not
+believed either: each daemon writes a fresh key (``hookd-<tag>.key``, 0600) before it
+listens, the client sends a nonce, and only a reply carrying HMAC(key, nonce + reply) is
+relayed — anything else is judged in-process.  The client also refuses a socket file or
+run directory that is not its own and private.  (In system mode none of this is used:
+``system.py``'s daemon runs as another user, and the OS draws the line.)  The daemon
 judges with the client's cwd and environment, one call at a time, and exits when its
 own code changes on disk (an upgrade), when its socket is removed, or after
 ``INTERLOCK_DAEMON_IDLE`` seconds without calls (default 900).  ``INTERLOCK_DAEMON=0``
@@ -27,8 +33,9 @@ from __future__ import annotations
 import os
 import sys
 
-MAGIC = b"ILK1"
-REPLY = b"ILR1"
+MAGIC = b"ILK2"
+REPLY = b"ILR2"
+MAC_LEN = 32
 STALE = 255              # reply code: "my code changed, judge yourself"
 DEFER = 254              # reply code: "this call waits for a human: judge it in your own process"
 MAX_HEADER = 1 << 20
@@ -81,6 +88,39 @@ def daemon_pid(env) -> int | None:
             return None
     finally:
         os.close(fd)
+
+
+def _client_key(path) -> bytes | None:
+    """The running daemon's key, when the socket, its directory and the key file are ours and private."""
+    import stat
+
+    try:
+        run = os.path.dirname(path)
+        me = os.getuid()
+        st = os.lstat(run)
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid != me or st.st_mode & 0o077:
+            return None
+        st = os.lstat(path)
+        if not stat.S_ISSOCK(st.st_mode) or st.st_uid != me:
+            return None
+        fd = os.open(path[:-5] + ".key", os.O_RDONLY | os.O_NOFOLLOW)
+        try:
+            st = os.fstat(fd)
+            if st.st_uid != me or st.st_mode & 0o077 or not stat.S_ISREG(st.st_mode):
+                return None
+            key = os.read(fd, 64)
+        finally:
+            os.close(fd)
+        return key if len(key) == 32 else None
+    except OSError:
+        return None
+
+
+def _send(conn, key, nonce, rest: bytes):
+    """A reply: REPLY, HMAC(key, nonce + REPLY + rest), rest."""
+    import hmac
+
+    conn.sendall(REPLY + hmac.new(key, nonce + REPLY + rest, "sha256").digest() + rest)
 
 
 def _peer_uid(sock) -> int:
@@ -144,13 +184,17 @@ def ask_daemon(agent: str, raw: bytes, env, timeout_s: float):
             return None
         if _peer_uid(sock) != os.getuid():
             return None  # not ours: never trust its answer
+        key = _client_key(path)
+        if key is None:
+            return None
         try:
             cwd = os.getcwd()
         except OSError:
             cwd = "/"
+        nonce = os.urandom(16).hex().encode()
         envb = b"\0".join(k + b"=" + v for k, v in os.environb.items()) if env is os.environ else \
             b"\0".join(f"{k}={v}".encode("utf-8", "surrogateescape") for k, v in env.items())
-        header = agent.encode() + b"\0" + cwd.encode("utf-8", "surrogateescape") + b"\0" + envb
+        header = agent.encode() + b"\0" + cwd.encode("utf-8", "surrogateescape") + b"\0" + nonce + b"\0" + envb
         sock.sendall(MAGIC + _u32(len(header)) + header + raw)
         sock.shutdown(_socket.SHUT_WR)
         reply = _recv_all(sock, len(raw) + MAX_HEADER + (1 << 22))
@@ -158,8 +202,13 @@ def ask_daemon(agent: str, raw: bytes, env, timeout_s: float):
         return None
     finally:
         sock.close()
-    if len(reply) < 9 or reply[:4] != REPLY:
+    if len(reply) < 4 + MAC_LEN + 5 or reply[:4] != REPLY:
         return None
+    import hmac
+
+    mac, reply = reply[4:4 + MAC_LEN], reply[:4] + reply[4 + MAC_LEN:]
+    if not hmac.compare_digest(mac, hmac.new(key, nonce + reply, "sha256").digest()):
+        return None  # not the daemon that holds this state dir's key: never relay it
     code = reply[4]
     if code == DEFER:
         return DEFER
@@ -302,7 +351,7 @@ def _warm(agent_env):
             pass
 
 
-def _handle(conn) -> None:
+def _handle(conn, key=b"") -> None:
     import io
 
     from .adapters import MAX_STDIN, run_hook
@@ -316,10 +365,13 @@ def _handle(conn) -> None:
         return
     parts = data[8:8 + hlen].split(b"\0")
     raw = data[8 + hlen:]
+    if len(parts) < 3:
+        return
     agent = parts[0].decode("ascii", "replace")
-    cwd = parts[1].decode("utf-8", "surrogateescape") if len(parts) > 1 else "/"
+    cwd = parts[1].decode("utf-8", "surrogateescape")
+    nonce = parts[2]
     env = {}
-    for kv in parts[2:]:
+    for kv in parts[3:]:
         k, sep, v = kv.partition(b"=")
         if sep and k:
             env[k.decode("utf-8", "surrogateescape")] = v.decode("utf-8", "surrogateescape")
@@ -342,12 +394,12 @@ def _handle(conn) -> None:
     try:
         code = run_hook(agent, stdin=io.BytesIO(raw), stdout=out, env=os.environ)
     except adapters.Deferred:
-        conn.sendall(REPLY + bytes([DEFER]) + _u32(0))
+        _send(conn, key, nonce, bytes([DEFER]) + _u32(0))
         return
     finally:
         sys.stderr = saved
     body = out.getvalue().encode("utf-8", "surrogateescape")
-    conn.sendall(REPLY + bytes([code & 0xFF]) + _u32(len(body)) + body + err.getvalue().encode("utf-8", "replace"))
+    _send(conn, key, nonce, bytes([code & 0xFF]) + _u32(len(body)) + body + err.getvalue().encode("utf-8", "replace"))
 
 
 def serve(state: str, idle_s: float | None = None) -> int:
@@ -394,6 +446,15 @@ def serve(state: str, idle_s: float | None = None) -> int:
         con.close()
     audit._KEPT.clear()
     stamp = _code_stamp()
+    key = os.urandom(32)  # a fresh key per daemon, written before the socket exists
+    kname = name[:-5] + ".key"
+    ktmp = f"{kname}.{os.getpid()}"
+    kfd = os.open(ktmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    try:
+        os.write(kfd, key)
+    finally:
+        os.close(kfd)
+    os.replace(ktmp, kname)
     try:
         os.unlink(name)
     except FileNotFoundError:
@@ -431,10 +492,10 @@ def serve(state: str, idle_s: float | None = None) -> int:
                 if _peer_uid(conn) == os.getuid():
                     if last - checked > 1.0:  # stat the package's files at most once a second
                         if _stale(stamp):
-                            conn.sendall(REPLY + bytes([STALE]) + _u32(0))
+                            conn.sendall(REPLY + bytes(MAC_LEN) + bytes([STALE]) + _u32(0))  # unsigned: judged in-process anyway
                             return 0  # upgraded on disk: the next hook call starts the new code
                         checked = last
-                    _handle(conn)
+                    _handle(conn, key)
             except Exception:
                 pass  # the client sees a short reply and judges in-process
             finally:

@@ -26,6 +26,7 @@ ADAPTERS = {
 
 
 VIA = None  # "hookd" when the resident daemon judges (recorded in the audit log)
+CALLER = None  # system mode: "uid N NAME, pid P" of the hook process (SO_PEERCRED), recorded in the audit log
 
 
 class Deferred(BaseException):
@@ -214,6 +215,8 @@ def _extra(event):
     extra = {"event": event.name} if event else {}
     if VIA:
         extra["via"] = VIA
+    if CALLER:
+        extra["caller"] = CALLER
     return extra or None
 
 

@@ -82,6 +82,12 @@ def analyze(action, ctx):
         findings.append(_finding("fs.overwrite-system", action, target, "overwrite"))
     elif place.kind == P.DEVICE:
         findings.append(_finding("disk.write-device", action, target, "overwrite"))
+    text = action.payload.get("content")
+    if isinstance(text, str) and path.endswith((".py", ".pth", ".pyw")):
+        from .shell.programs import _USES_INTERLOCK
+
+        if _USES_INTERLOCK.search(text):  # a conftest.py or .pth that drives Interlock's own library
+            findings.append(_finding("interlock.self-command", action, target, "run"))
     return findings
 
 

@@ -195,6 +195,43 @@ class _GlobSet:
         return hit
 
 
+    def holds(self, path: str) -> bool:
+        """True when something these globs name lies *below* ``path`` (a directory that holds a
+        protected entry: moving, deleting, re-permissioning or unpacking over it reaches the entry)."""
+        if not self.globs or not path:
+            return False
+        if self._re is None:
+            self.match("/")  # compiles the prefixes
+        d = path.rstrip("/") + "/"
+        return any(p.startswith(d) and len(p) > len(d) for p in self._prefixes)
+
+
+def holds_self(path: str, ctx) -> bool:
+    """A directory below home/workspace/root holding one of Interlock's own paths (``.claude`` for
+    ``.claude/settings.json``, ``~/.config`` for ``~/.config/interlock``).  A path with unknown parts
+    (``~/.config/$X``) holds one when some such directory fits it, component by component."""
+    if not path:
+        return False
+    p = path.rstrip("/") or "/"
+    if p in ("/", ctx.home, ctx.workspace):
+        return False  # these have stronger rules of their own
+    if UNKNOWN_MARK not in p:
+        return ctx.self_paths.holds(p)
+    from fnmatch import fnmatchcase
+
+    comps = p.replace(UNKNOWN_MARK, "*").split("/")
+    if all(c.strip("*") == "" for c in comps[1:]):
+        return False  # wholly unknown: says nothing
+    ctx.self_paths.match("/")
+    for lp in ctx.self_paths._prefixes:
+        lc = lp.rstrip("/").split("/")
+        if len(lc) >= len(comps) and all(lc[i] and fnmatchcase(lc[i], comps[i]) and (comps[i].strip("*") or
+                                                                                  lc[i] == comps[i])
+                                         for i in range(1, len(comps))):
+            return True
+    return False
+
+
 def _literal_prefix(glob: str) -> str:
     if glob.endswith("/**"):
         glob = glob[:-3]  # the directory itself matches too

@@ -6,6 +6,12 @@ directory, which the agent may neither read nor write (rule ``interlock.approval
 so it cannot be copied out for guessing or edited to add an approver.  Secrets never
 appear in any output, log or exception.
 
+No library call adds, removes or approves by itself: ``add`` and ``remove`` need a ``Proof``
+of an existing approver (``authenticate(name, secret)``; the proof is signed with a key that
+lives only in this process and expires), and the *first* approver only a person at a real
+terminal creates (``human.person_check``: no agent session, a terminal that is not a
+program's).  ``store.approve`` takes the same proof.
+
 In team mode (``INTERLOCK_STORE=postgresql://…``) the same records live in the shared
 store's ``interlock.approvers`` table instead, so a name is one person on every machine
 and the two-person rule counts people; the local file is then ignored.
@@ -99,13 +105,69 @@ def check_name(name: str) -> str:
     return name
 
 
-def add(name: str, secret: str, env=None):
+class Proof:
+    """An approver's secret, checked in this process (``authenticate``) a moment ago."""
+
+    __slots__ = ("name", "expires", "_mac")
+
+    def __init__(self, name, expires, mac):
+        self.name, self.expires, self._mac = name, expires, mac
+
+    def __repr__(self):
+        return f"Proof({self.name})"
+
+
+_PROOF_KEY = os.urandom(32)  # this process only: a proof cannot be made, read or carried elsewhere
+PROOF_TTL_S = 12 * 3600
+
+
+def _proof_mac(name, expires) -> bytes:
+    return hmac.new(_PROOF_KEY, f"{name}\0{expires:.6f}".encode(), "sha256").digest()
+
+
+def authenticate(name: str, secret: str, env=None, ttl_s: float = PROOF_TTL_S) -> Proof | None:
+    """A ``Proof`` that ``name`` typed their secret, or None when it is wrong."""
+    if not verify(name, secret, env):
+        return None
+    expires = time.time() + ttl_s
+    return Proof(name, expires, _proof_mac(name, expires))
+
+
+def check_proof(proof, name=None, env=None) -> str:
+    """The approver a valid proof names (still an approver); ``ApprovalError`` otherwise."""
+    if not isinstance(proof, Proof) or not isinstance(proof.name, str) or \
+            not hmac.compare_digest(_proof_mac(proof.name, proof.expires), proof._mac or b""):
+        raise ApprovalError("this needs an approver's secret, verified by Interlock (interlock approve, "
+                            "or a dashboard login); nothing was changed")
+    if proof.expires < time.time():
+        raise ApprovalError(f"{proof.name}'s authentication has expired: authenticate again")
+    if name is not None and proof.name != name:
+        raise ApprovalError(f"authenticated as {proof.name}, not {name}")
+    if proof.name not in _load(env):
+        raise ApprovalError(f"{proof.name} is no longer an approver")
+    return proof.name
+
+
+def add(name: str, secret: str, env=None, *, by: Proof | None = None):
+    """Add an approver: ``by`` is an existing approver's proof; without approvers yet, only a
+    person at a terminal (``human.person_check``) creates the first one."""
     check_name(name)
     if not isinstance(secret, str) or len(secret) < MIN_SECRET:
         raise ApprovalError(f"an approver secret needs at least {MIN_SECRET} characters")
     exists = ApprovalError(f"approver {name!r} already exists (remove it first to change the secret)")
     shared = _shared(env)
-    approvers = _load(env) if shared is None else {}
+    current = _load(env)
+    if current:
+        check_proof(by, env=env)
+    else:
+        from ..human import NotAPerson, person_check
+
+        try:
+            person_check()
+        except NotAPerson as e:
+            raise ApprovalError(f"the first approver is created by a person in their own terminal "
+                                f"(`interlock approvers add NAME`): {e}") from None
+    approvers = current if shared is None else {}
     if name in approvers:
         raise exists
     salt = os.urandom(16)
@@ -119,7 +181,8 @@ def add(name: str, secret: str, env=None):
     _save(env, approvers)
 
 
-def remove(name: str, env=None) -> bool:
+def remove(name: str, env=None, *, by: Proof | None = None) -> bool:
+    check_proof(by, env=env)
     shared = _shared(env)
     if shared is not None:
         return shared.approver_remove(name)

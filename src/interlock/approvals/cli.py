@@ -173,22 +173,23 @@ def _first_approver(env, fd):
     name = _tty_input("Create an approver now — your name (e.g. alice), or empty to stop: ")
     if not name:
         raise ApprovalError("no approver created; nothing was approved")
-    A.add(A.check_name(name), _new_secret(name), env)
+    A.add(A.check_name(name), _new_secret(name), env)  # the first: person_check inside
     print(f"approver {name} created ({A.where(env)})", file=sys.stderr)
     return name
 
 
 def authenticate(name, fd, env, store=None, req=None, verb="approve"):
-    """(approver name, channel) after the approver's secret checks out."""
+    """(approver's ``Proof``, channel) after the approver's secret checks out."""
     if not A.names(env):
         name = _first_approver(env, fd)
     name = _pick_approver(name, env)
     secret, channel = read_secret(f"secret for approver {name} (not echoed): ", fd, env)
-    if not A.verify(name, secret, env):
+    proof = A.authenticate(name, secret, env, ttl_s=600)
+    if proof is None:
         if store is not None and req is not None:
             store.record("refused", req, approver=name, channel=channel, note=f"{verb}: wrong approver secret")
         raise ApprovalError(f"wrong secret for approver {name}; nothing was {verb}d")
-    return name, channel
+    return proof, channel
 
 
 # --- commands ----------------------------------------------------------------------------------------------
@@ -203,7 +204,22 @@ def _pending(store, request_id, already=""):
     return req
 
 
+def _system_mode():
+    """(system configuration or None, error or None): in system mode the daemon decides."""
+    from .. import system_cli
+
+    try:
+        return system_cli.active(), None
+    except Exception as e:
+        return None, str(e)
+
+
 def cmd_approve(args) -> int:
+    cfg, bad = _system_mode()
+    if cfg or bad:
+        from .. import system_cli
+
+        return system_cli.approve(cfg, args, "approve") if cfg else _err(bad)
     from . import settings
     from ..policy import load
     from .store import open_store
@@ -231,8 +247,9 @@ def cmd_approve(args) -> int:
                 return _err(f"{req.id} {why}: approve it once instead (no --for / --session)")
         _show(req)
         print(f"  approving:   {grant_scope(req, scope)}", file=sys.stderr)
-        name, channel = authenticate(args.approver, args.secret_fd, env, store, req, "approve")
-        req = store.approve(req.id, name, channel, scope, minutes)
+        proof, channel = authenticate(args.approver, args.secret_fd, env, store, req, "approve")
+        name = proof.name
+        req = store.approve(req.id, name, channel, scope, minutes, proof=proof)
     except ApprovalError as e:
         return _err(str(e))
     except Exception as e:  # never a traceback (nor a secret) on the approver's screen
@@ -250,13 +267,19 @@ def cmd_approve(args) -> int:
 
 
 def cmd_reject(args) -> int:
+    cfg, bad = _system_mode()
+    if cfg or bad:
+        from .. import system_cli
+
+        return system_cli.approve(cfg, args, "reject") if cfg else _err(bad)
     from .store import open_store
 
     env = os.environ
     try:
         store = open_store(env)
         req = _pending(store, args.id)
-        name, channel = authenticate(args.approver, args.secret_fd, env, store, req, "reject")
+        proof, channel = authenticate(args.approver, args.secret_fd, env, store, req, "reject")
+        name = proof.name
         req = store.reject(req.id, name, channel, args.reason)
     except ApprovalError as e:
         return _err(str(e))
@@ -267,6 +290,11 @@ def cmd_reject(args) -> int:
 
 
 def cmd_approvers(args) -> int:
+    cfg, bad = _system_mode()
+    if cfg or bad:
+        from .. import system_cli
+
+        return system_cli.approvers(cfg, args) if cfg else _err(bad)
     env = os.environ
     try:
         if args.action == "list":
@@ -281,18 +309,19 @@ def cmd_approvers(args) -> int:
         existing = A.names(env)
         if args.action == "add":
             A.check_name(args.name)
+            proof = None
             if existing:  # only an existing approver may add another
-                by, _ = authenticate(args.by, None, env, verb="authorise")
-            else:
-                by = None
-            A.add(args.name, _new_secret(args.name, args.secret_fd), env)
+                proof, _ = authenticate(args.by, None, env, verb="authorise")
+            by = proof.name if proof else None
+            A.add(args.name, _new_secret(args.name, args.secret_fd), env, by=proof)
             print(f"approver {args.name} added" + (f" (authorised by {by})" if by else "") + f" ({A.where(env)})")
             _audit_approvers("approver-add", args.name, by, env)
             return 0
         if args.name not in existing:
             return _err(f"no approver named {args.name!r}")
-        by, _ = authenticate(args.by, None, env, verb="authorise")
-        A.remove(args.name, env)
+        proof, _ = authenticate(args.by, None, env, verb="authorise")
+        by = proof.name
+        A.remove(args.name, env, by=proof)
         print(f"approver {args.name} removed (authorised by {by})")
         _audit_approvers("approver-remove", args.name, by, env)
         return 0
@@ -432,6 +461,11 @@ def cmd_approvals(args) -> int:
 
     from .store import open_store
 
+    cfg, bad = _system_mode()
+    if cfg or bad:
+        from .. import system_cli
+
+        return system_cli.approvals(cfg, args) if cfg else _err(bad)
     try:
         store = open_store()
         if getattr(args, "sub", None) == "show" or getattr(args, "rid", None):

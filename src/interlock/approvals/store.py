@@ -201,9 +201,14 @@ class ApprovalStore:
             self.record("consume", req, channel="hook", note=f"use {req.uses}, {req.scope}")
         return req
 
-    def approve(self, request_id, approver, channel, scope=ONCE, minutes=None) -> Request:
+    def approve(self, request_id, approver, channel, scope=ONCE, minutes=None, *, proof=None) -> Request:
         """One approver's vote.  The request becomes ``approved`` when ``required`` distinct
-        approvers voted; ``scope`` window/session keeps it valid for ``minutes``."""
+        approvers voted; ``scope`` window/session keeps it valid for ``minutes``.  ``proof``:
+        the approver's secret checked in this process (``approvers.authenticate``) — without
+        it nothing is approved, whoever calls."""
+        from . import approvers as A
+
+        approver = A.check_proof(proof, approver, self.env)
         if scope not in (ONCE, ONCE_ANY, WINDOW, SESSION):
             raise ApprovalError(f"unknown approval scope {scope!r}")
         self.expire_due()

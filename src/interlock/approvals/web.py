@@ -330,6 +330,7 @@ def create_app(env=None, extra_hosts=()):
     sdir = state_dir(env)
     sessions = Sessions(session_key(sdir))
     throttle = Throttle()
+    proofs = {}  # session id -> the approver's Proof from its login (store.approve needs one)
     login_lock = anyio.Lock()
     store = open_store(env)
     allowed_hosts = {h.strip("[]").lower() for h in LOOPBACK + tuple(extra_hosts)}
@@ -440,7 +441,8 @@ def create_app(env=None, extra_hosts=()):
             if wait > 0:
                 return page(request, "login.html", sess, cookie, status=429, name=name,
                             error=f"Too many failed logins: try again in {int(wait) + 1} s.")
-            ok = known and await run_in_threadpool(A.verify, name, secret, env)
+            proof = known and await run_in_threadpool(A.authenticate, name, secret, env, SESSION_MAX_AGE_S)
+            ok = bool(proof)
             if not known:
                 await anyio.sleep(1.0)  # same cost as a wrong secret
             if not ok:
@@ -455,7 +457,8 @@ def create_app(env=None, extra_hosts=()):
             throttle.succeeded(keys)
         await run_in_threadpool(audit, "login", name, f"from {client}", "allow", client)
         sessions.revoke(sess)  # a new session id after login (no fixation)
-        new_cookie, _ = sessions.issue(name)
+        new_cookie, new_sess = sessions.issue(name)
+        proofs[new_sess["sid"]] = proof
         return set_cookie(RedirectResponse("/", status_code=303), new_cookie)
 
     async def logout(request):
@@ -464,6 +467,7 @@ def create_app(env=None, extra_hosts=()):
         if err:
             return err
         sessions.revoke(sess)
+        proofs.pop(sess.get("sid"), None)
         cookie, _ = sessions.issue(None)
         return set_cookie(RedirectResponse("/login", status_code=303), cookie)
 
@@ -568,7 +572,10 @@ def create_app(env=None, extra_hosts=()):
                                      "(policy approvals.max_window_minutes)")
             elif scope == SESSION:
                 minutes = s.session_hours * 60
-            return store.approve(req.id, who, "web", scope, minutes)
+            proof = proofs.get(sess["sid"])
+            if proof is None:
+                raise ApprovalError("log in again to approve (the dashboard restarted since your login)")
+            return store.approve(req.id, who, "web", scope, minutes, proof=proof)
 
         try:
             after = await run_in_threadpool(act)

@@ -170,13 +170,16 @@ class Policy:
         key = {"host": "hosts", "database": "databases", "kube_context": "kube_contexts",
                "cloud_project": "cloud_projects", "cloud_account": "cloud_accounts",
                "railway_environment": "railway_environments", "url": "urls", "namespace": "namespaces"}.get(kind, kind)
-        for layer in (self.project, self.user):
-            if layer is None:
-                continue
-            for name, spec in layer.environments.items():
-                for pat in spec.get(key) or ():
-                    if fnmatchcase(value, pat):
-                        return name
+        if self.project is not None:
+            named = _declared(self.project, key, value)
+            # An untrusted project may only say "this is production": anything else it
+            # declares would take a target out of production (or out of the remote-means-prod
+            # default), which is loosening.
+            if named and (self.trusted or is_production(named)):
+                return named
+        named = _declared(self.user, key, value)
+        if named:
+            return named
         # Without a declaration, a name that says production is production (and one that
         # says staging, dev or test is that).
         if kind != "url" and _PROD_NAME.search(value):
@@ -225,6 +228,19 @@ class Policy:
         if self.trusted:
             return merged
         return (merged if DECISION_RANK[merged[0]] >= DECISION_RANK[user_only[0]] else user_only)
+
+
+def is_production(name) -> bool:
+    """An environment name that means production (prod, production, prd, live, eu-prod, ...)."""
+    return bool(name) and (name.lower() == "live" or bool(_PROD_NAME.search(name)))
+
+
+def _declared(layer, key, value):
+    for name, spec in layer.environments.items():
+        for pat in spec.get(key) or ():
+            if fnmatchcase(value, pat):
+                return name
+    return None
 
 
 def _abs_glob(p, home, workspace):

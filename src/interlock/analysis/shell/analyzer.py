@@ -22,6 +22,24 @@ from ..paths import UNKNOWN_MARK, PathContext, classify, display, resolve
 from . import parser as _parser
 
 U = UNKNOWN_MARK
+
+#: Variables that steer Interlock: where its state, policy and daemon are.  XDG_* only when set for the
+#: rest of the session (export, or a plain assignment), not for one command (`XDG_CONFIG_HOME=tmp pytest`).
+_STEERING = ("INTERLOCK_HOME", "INTERLOCK_DAEMON", "INTERLOCK_STORE", "INTERLOCK_SYSTEM_CONFIG",
+             "INTERLOCK_APPROVER_SECRET_FILE", "INTERLOCK_HOOK_BUDGET_MS", "XDG_CONFIG_HOME", "XDG_STATE_HOME")
+
+
+def steers(name: str, persistent=False, glob=False) -> bool:
+    """Does setting ``name`` steer Interlock?  ``glob``: the name has unknown parts (U), and some
+    steering variable fits it — but a name that is wholly unknown says nothing."""
+    if glob:
+        from fnmatch import fnmatchcase
+
+        pat = name.replace(U, "*")
+        if pat.strip("*") == "":
+            return False
+        return any(fnmatchcase(n, pat) for n in _STEERING if persistent or n.startswith("INTERLOCK_"))
+    return name.startswith("INTERLOCK_") or (persistent and name in ("XDG_CONFIG_HOME", "XDG_STATE_HOME"))
 MAX_DEPTH = 12          # nested shells / scripts / function calls
 MAX_COMMANDS = 4000     # simple commands analysed per action
 MAX_SCRIPT_BYTES = 512 * 1024
@@ -334,7 +352,7 @@ class ShellAnalyzer:
                     # $(< file): bash reads the file
                     _, reds = self._redirects([ch], inner)
                     self._check_redirect_targets(reds, Cmd(["cat"], ch, text=_node_text(node)[:300],
-                                                           origin=self._origin(node), remote=self.remote))
+                                                           origin=self._origin(node), remote=self.remote), inner)
                 else:
                     self.walk(ch, inner)
         elif t in ("word", "string", "raw_string", "concatenation", "simple_expansion", "expansion",
@@ -383,7 +401,7 @@ class ShellAnalyzer:
             stdin = stdin2
         if body is None:
             # a bare redirect such as `> file` or `: > file`
-            self._check_redirect_targets(reds, Cmd([":"], node, text=_node_text(node), origin=self._origin(node)))
+            self._check_redirect_targets(reds, Cmd([":"], node, text=_node_text(node), origin=self._origin(node)), scope)
             return
         if body.type == "command":
             self.command(body, scope, stdin, extra_redirects=reds, stmt_node=node)
@@ -395,7 +413,7 @@ class ShellAnalyzer:
             if kids:
                 self.walk(kids[-1], scope, stdin=stdin)
             self._check_redirect_targets(reds, Cmd(["redirect"], node, text=_node_text(node)[:300],
-                                                   origin=self._origin(node)))
+                                                   origin=self._origin(node)), scope)
         else:
             self.walk(body, scope, stdin=stdin)
             rcmd = Cmd(["redirect"], node, text=_node_text(node)[:300], origin=self._origin(node))
@@ -407,7 +425,7 @@ class ShellAnalyzer:
                             self.written_text[resolve(target, self.pctx)] = out + "\n"
                         if op in (">", ">|", "&>", ">>", "&>>"):
                             programs.planted(self, rcmd, target, out + "\n")
-            self._check_redirect_targets(reds, rcmd)
+            self._check_redirect_targets(reds, rcmd, scope)
 
     def _redirects(self, nodes, scope):
         """Turn redirect nodes into (stdin, [(op, target)])."""
@@ -501,7 +519,17 @@ class ShellAnalyzer:
             offset += len(ln) + 1
         return text
 
-    def _check_redirect_targets(self, reds, cmd):
+    def _in_scope(self, target, scope):
+        """A redirection's target as the shell opens it: relative to the scope's working directory
+        (after `cd DIR &&`, `pushd`, a subshell's cd), not the payload's."""
+        if scope is None or scope.cwd == self.pctx.cwd or not target or target.startswith(("/", "~")):
+            return target
+        if U in scope.cwd:
+            return U + "/" + target
+        return scope.cwd.rstrip("/") + "/" + target
+
+    def _check_redirect_targets(self, reds, cmd, scope=None):
+        reds = [(op, self._in_scope(t, scope) if op not in ("<<", "<<-", "<<<") else t) for op, t in reds]
         if cmd.argv and cmd.argv[0] in ("echo", "printf", "cat", "jq") and cmd.stdin is None or (
                 cmd.argv[:1] in (["cat"], ["base64"], ["base32"], ["xxd"], ["rev"], ["tr"], ["openssl"])
                 and cmd.stdin and cmd.stdin[0] == "text"):  # (jq -n '…' > body.json; base64 -d <<< … > x.sh)
@@ -556,7 +584,7 @@ class ShellAnalyzer:
         value = self.word(value_node, scope, assignment=True) if value_node is not None else ""
         if value_node is not None and value_node.type not in ("word", "raw_string", "number"):
             self._walk_substitutions(value_node, scope)  # x=$(rm -rf ~) runs rm
-        if name.startswith("INTERLOCK_"):
+        if steers(name, persistent=True):
             self.emit("interlock.env-tamper", self._cmd(node, None), target=name, effect="set")
         if name in programs.COMMAND_VARS and export:  # export PAGER='…': what git or man runs later
             programs.command_value(self, self._cmd(node, None), scope, name, value)
@@ -585,6 +613,12 @@ class ShellAnalyzer:
                     scope.vars[name] = scope.cwd if target == "PWD" else scope.vars.get(target, U)
             else:  # `export $(cat .env | xargs)`, `export "$(cmd)"`: bash runs what is substituted
                 self._walk_substitutions(ch, scope)
+                # `export "INTERLOCK_"HOME=x`, `export ${X}_HOME=x`: the name is what the word says
+                word = self.word(ch, scope) if ch.type not in ("command_substitution",) else ""
+                name = word.partition("=")[0] if "=" in word else ""
+                if name and (steers(name, persistent=True) or (U in name and steers(name, persistent=True, glob=True))):
+                    self.emit("interlock.env-tamper", self._cmd(node, None), target=name.replace(U, "$?"),
+                              effect="set")
 
     def for_loop(self, node, scope):
         var = node.child_by_field_name("variable")
@@ -899,7 +933,7 @@ class ShellAnalyzer:
         cmd = Cmd(argv, node, stdin, reds, assigns, self._origin(node), text[:300] if len(text) > 300 else text,
                   remote=self.remote)
         if reds:
-            self._check_redirect_targets(reds, cmd)
+            self._check_redirect_targets(reds, cmd, scope)
         if not argv:
             return
         if len(assigns) and not argv:

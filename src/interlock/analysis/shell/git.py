@@ -247,7 +247,28 @@ def _clean(a, cmd, scope, rest, cwd):
                effect="delete")
 
 
+def _self_pathspecs(a, cmd, scope, paths):
+    """`git checkout REV -- .claude/settings.json`, `git restore --source=X .interlock`: an old or other
+    version written over Interlock's own files (or a directory holding them)."""
+    for x in paths:
+        if x.startswith("-") or U in x:
+            continue
+        place = a.place(x, scope)
+        if place.kind == P.SELF or P.holds_self(place.path, a.pctx):
+            a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect="overwrite")
+            return True
+        if place.path == a.pctx.workspace and x in (".", ":/", "*"):  # the whole tree: only if ours changed
+            line = _p().uncommitted_self(a)
+            if line:
+                a.emit("interlock.self-protect", cmd, target=line, effect="overwrite",
+                       note="would revert an uncommitted change to Interlock's hook settings")
+                return True
+    return False
+
+
 def _checkout(a, cmd, scope, rest, cwd):
+    if "--" in rest and _self_pathspecs(a, cmd, scope, rest[rest.index("--") + 1:]):
+        return
     f = _flags(rest)
     if "-B" in f:
         ops = _operands(rest, ("-B",))
@@ -278,6 +299,8 @@ def _checkout(a, cmd, scope, rest, cwd):
 
 
 def _restore(a, cmd, scope, rest, cwd):
+    if _self_pathspecs(a, cmd, scope, _operands(rest, with_arg=("-s", "--source"))):
+        return
     f = _flags(rest)
     if ("-S" in f or "--staged" in f) and not ("-W" in f or "--worktree" in f):
         return
@@ -294,6 +317,7 @@ def _switch(a, cmd, scope, rest, cwd):
 def _stash(a, cmd, scope, rest, cwd):
     if rest and rest[0] in ("drop", "clear"):
         a.emit("git.stash-drop", cmd, target=" ".join(rest[1:]) or "stash", effect="delete")
+    _p().git_stash(a, cmd, scope, rest, cwd)
 
 
 def _branch(a, cmd, scope, rest, cwd):
@@ -477,5 +501,6 @@ _SUB = {
     "stash": _stash, "branch": _branch, "tag": _tag, "push": _push, "filter-branch": _filter,
     "filter-repo": _filter, "reflog": _reflog, "gc": _gc, "prune": _prune, "update-ref": _update_ref,
     "rebase": _rebase, "worktree": _worktree, "submodule": _submodule, "rm": _rm, "read-tree": _read_tree,
-    "bisect": _bisect,
+    "bisect": _bisect, "apply": lambda a, cmd, scope, rest, cwd: _p().git_apply(a, cmd, scope, rest, cwd),
+    "am": lambda a, cmd, scope, rest, cwd: _p().git_apply(a, cmd, scope, rest, cwd),
 }

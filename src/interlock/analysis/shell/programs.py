@@ -8,6 +8,7 @@ which rule an exact, resolved command hits.
 from __future__ import annotations
 
 import posixpath
+import os
 import re
 
 from .. import paths as P
@@ -166,8 +167,15 @@ _DELETE_RULES = {
 }
 
 
+_STRONGER = frozenset((P.SELF, P.ROOT, P.HOME, P.SYSTEM))  # kinds with a catastrophic rule of their own
+
+
 def judge_delete(a, cmd, raw, scope, effect="delete"):
     place = a.place(raw, scope)
+    if place.kind not in _STRONGER and P.holds_self(place.path if U not in raw else P.resolve(raw, a._scope_ctx(scope)),
+                                                     a.pctx):
+        a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect=effect)
+        return place
     rule = _DELETE_RULES.get(place.kind)
     if rule:
         a.emit(rule, cmd, target=P.display(place.path, a.pctx) if place.path else raw.replace(U, "$?"),
@@ -818,6 +826,8 @@ def find(a, cmd, scope):
             _find_secret_search(a, cmd, scope, starts, names)
         if len(a.findings) == n:
             find_hunt(a, cmd, scope, starts, names + paths_, actions)
+    if _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
+        return
     for kind, inner in actions:
         if kind == "delete":
             if empty:
@@ -844,6 +854,39 @@ def find(a, cmd, scope):
             for t in targets[:4]:
                 argv = [w.replace("{}", t) if "{}" in w else w for w in inner]
                 a.dispatch(cmd.derive(argv), scope)
+
+
+_FIND_READERS = frozenset(("cat", "grep", "egrep", "rg", "ls", "head", "tail", "wc", "stat", "file", "echo", "printf",
+                           "md5sum", "sha1sum", "sha256sum", "du", "basename", "dirname", "realpath", "jq", "less"))
+
+
+def _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
+    """`find . -name settings.json -delete` / `-exec sed -i … {} +`: a name filter matches at any depth,
+    so a start directory holding one of Interlock's files that fits the filter is reached."""
+    acting = [k for k, inner in actions if k == "delete" or (inner and inner[0] not in _FIND_READERS)]
+    if not acting:
+        return False
+    from fnmatch import fnmatchcase
+
+    for s0 in starts:
+        sp = a.place(s0, scope)
+        if not sp.path or U in sp.path:
+            continue
+        base = sp.path.rstrip("/") + "/"
+        for g in a.pctx.self_paths:
+            if not g.startswith(base) or g.endswith("/**"):
+                continue
+            leaf = g.rsplit("/", 1)[-1]
+            if names and not any(fnmatchcase(leaf, n) or fnmatchcase(n, leaf) for n in names if U not in n):
+                continue
+            if paths_ and not any(fnmatchcase(g, p if p.startswith("/") else "*" + p.lstrip(".")) for p in paths_):
+                continue
+            if not names and not paths_:
+                continue  # no filter: judged as a delete of the tree itself
+            a.emit("interlock.self-protect", cmd, target=P.display(g, a.pctx), effect="delete"
+                   if "delete" in acting else "overwrite")
+            return True
+    return False
 
 
 def _find_secret_search(a, cmd, scope, starts, names):
@@ -1088,6 +1131,7 @@ def inline_code(a, language, code, cmd, scope, origin=None):
         from .runners_any import scan_and_emit  # the floor under every language: requests the text can send
 
         scan_and_emit(a, cmd, code)
+    _code_uses_interlock(a, cmd, language, code)
     low = code.lower()
     if any(k in low for k in ("execute", "exec", "query", "raw", "sql", ".run(", "prepare", "statement")):
         from .databases import inline_sql
@@ -1123,6 +1167,35 @@ def _imported_files(a, language, code, cmd, scope):
             a.remembered(posixpath.normpath(posixpath.join(base, c)), cmd, how="imports")
 
 
+# Code that drives Interlock's own library (approve, add an approver, read the vault, write the
+# audit log: every one of them in-process, where no hook sees the step), or that changes the
+# variables steering Interlock for what it starts (os.environ[...] = , env={..., 'INTERLOCK_X': },
+# dict(os.environ, XDG_CONFIG_HOME=...), process.env.INTERLOCK_X = , delete process.env.X).
+_USES_INTERLOCK = _LazyRe(r"(?m)(?:^|[;\s(])(?:from\s+interlock(?:\.|\s+import)|import\s+interlock\b)"
+                          r"|(?:__import__|import_module|find_spec|spec_from_file_location)\(\s*['\"]interlock\b"
+                          r"|['\"/]interlock/(?:approvals|vault|audit|hookd|policy)\b")
+_STEERING = r"(?:INTERLOCK_[A-Za-z0-9_]*|XDG_CONFIG_HOME|XDG_STATE_HOME)"
+_SETS_STEERING = _LazyRe(r"(?<![A-Za-z0-9_])(" + _STEERING + r")['\"]?\s*(?:\]\s*=(?!=)|:(?!:)|=(?!=)|,\s*['\"])"
+                         r"|(?:pop|unsetenv|putenv|setenv|delete\s+process\.env\.?|del\s+os\.environ)\W{0,6}"
+                         r"(" + _STEERING + r")")
+
+
+_DYNAMIC_IMPORT = _LazyRe(r"(?:__import__|import_module)\(\s*(?!['\"][\w.]+['\"]\s*[,)])")
+
+
+def _code_uses_interlock(a, cmd, language, code):
+    if language == "python" and _DYNAMIC_IMPORT.search(code):
+        a.emit("shell.opaque-eval", cmd, effect="run",
+               note="imports a module whose name is only known when it runs (it could be Interlock's own)")
+    m = _USES_INTERLOCK.search(code)
+    if m:
+        a.emit("interlock.self-command", cmd, target="the interlock package", effect="run",
+               note=f"{language} code uses Interlock's own library: `{m.group(0).strip()[:60]}`")
+    for m in _SETS_STEERING.finditer(code):
+        a.emit("interlock.env-tamper", cmd, target=m.group(1) or m.group(2), effect="set")
+        break
+
+
 _INTERP = {"python": "python", "pypy": "python", "pypy3": "python", "node": "node", "nodejs": "node",
            "perl": "perl", "ruby": "ruby", "php": "php", "deno": "deno", "bun": "node", "ts-node": "node",
            "tsx": "node"}
@@ -1133,6 +1206,8 @@ _ARG_FLAGS = {"python": "WXQ", "node": "r", "perl": "IMmx", "ruby": "IrCFx", "ph
 
 def interpreter(a, cmd, scope):
     name = cmd.name
+    if name in ("perl", "ruby"):
+        edits_in_place(a, cmd, scope)
     lang = _INTERP.get(name)
     if lang is None:
         base = name.rstrip("0123456789.")
@@ -1311,6 +1386,159 @@ def _package_script(a, cmd, scope, name, keys=None):
 
 # --- deleting and overwriting ---------------------------------------------------------------------
 
+def _self_only(a, cmd, raw, how="write", scope=None):
+    place = a.place(raw, scope)
+    if place.kind == P.SELF:
+        a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect="overwrite")
+    return place
+
+
+def into(a, cmd, scope, srcs, dest, into_dir=False, tree=False, self_only=False):
+    """A program puts ``srcs`` at ``dest`` (cp, mv, ln, install, rsync): what each lands on.  Into an
+    existing directory (or ``dest/``, or several sources, or -t) that is ``dest/NAME``; a directory
+    tree copied over ``dest`` reaches everything below it."""
+    check_overwrite = _self_only if self_only else globals()["check_overwrite"]
+    dplace = a.place(dest, scope)
+    dpath = dplace.path
+    is_dir = into_dir or dest.endswith("/") or len(srcs) > 1 or (
+        dpath and U not in dpath and os.path.isdir(dpath))
+    if not is_dir or not dpath or U in dpath:
+        check_overwrite(a, cmd, dest, scope=scope)
+        if tree and dpath and P.holds_self(dpath, a.pctx):
+            a.emit("interlock.self-protect", cmd, target=P.display(dpath, a.pctx), effect="overwrite")
+        return
+    check_overwrite(a, cmd, dest, scope=scope)  # the directory itself (an existing config dir, a system one)
+    if P.holds_self(dpath, a.pctx) and (tree or not srcs):
+        a.emit("interlock.self-protect", cmd, target=P.display(dpath, a.pctx), effect="overwrite")
+        return
+    for s_ in srcs:
+        name = s_.rstrip("/").rsplit("/", 1)[-1]
+        if name == "." or (tree and s_.endswith("/") and not into_dir and a.place(s_, scope).path):
+            # `cp -r SRC/. DEST`: SRC's contents land in DEST itself
+            sp = a.place(s_, scope)
+            if sp.path and U not in sp.path and _tree_reaches_self(a, sp.path, dpath):
+                a.emit("interlock.self-protect", cmd, target=P.display(dpath, a.pctx), effect="overwrite")
+                return
+            if name == ".":
+                continue
+        if not name or U in name:
+            if P.holds_self(dpath, a.pctx):  # an unknown name put into a directory that holds ours
+                a.emit("interlock.self-protect", cmd, target=P.display(dpath, a.pctx), effect="overwrite")
+                return
+            continue
+        target = dpath.rstrip("/") + "/" + name
+        check_overwrite(a, cmd, target, scope=scope)
+        sp = a.place(s_, scope)
+        if (tree or sp.path and U not in sp.path and os.path.isdir(sp.path)) and P.holds_self(target, a.pctx):
+            a.emit("interlock.self-protect", cmd, target=P.display(target, a.pctx), effect="overwrite")
+
+
+def _tree_reaches_self(a, src, dest, limit=20000):
+    """Copying the tree ``src`` into ``dest``: does some file land on one of Interlock's own paths?"""
+    if not os.path.isdir(src):
+        return False
+    n = 0
+    for root, dirs, files in os.walk(src):
+        rel = os.path.relpath(root, src)
+        base = dest.rstrip("/") if rel == "." else dest.rstrip("/") + "/" + rel
+        for x in dirs + files:
+            n += 1
+            if n > limit:
+                return a.pctx.self_paths.holds(dest.rstrip("/") or "/")  # too big to walk: holds ours?
+            if a.pctx.self_paths.match(base + "/" + x):
+                return True
+    return False
+
+
+MAX_ARCHIVE_LIST = 64 << 20
+
+
+def archive_members(path):
+    """The member names of a tar or zip archive (None when it cannot be read: missing, too big,
+    not an archive).  Reading a listing is what `tar t` / `unzip -l` show a person."""
+    import tarfile
+    import zipfile
+
+    try:
+        if os.path.getsize(path) > MAX_ARCHIVE_LIST:
+            return None
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as z:
+                return z.namelist()[:100000]
+        with tarfile.open(path, "r:*") as t:
+            return [m.name for m in t.getmembers()[:100000]]
+    except (OSError, tarfile.TarError, zipfile.BadZipFile, EOFError, ValueError):
+        return None
+
+
+def unpacked(a, cmd, scope, archive, dest, kind):
+    """An archive unpacked into ``dest``: each member lands at dest/NAME.  A member on one of
+    Interlock's own paths is refused; an archive we cannot list, unpacked over a directory that
+    holds one, is refused too (it could carry anything)."""
+    dplace = a.place(dest, scope)
+    if not dplace.path or U in dplace.path:
+        return
+    base = dplace.path.rstrip("/")
+    below = P.holds_self(base, a.pctx)
+    if not (below or base in (a.pctx.workspace, a.pctx.home) and a.pctx.self_paths.holds(base)):
+        return
+    names = None
+    ap = None
+    if archive and archive != "-" and U not in archive:
+        ap = a.place(archive, scope)
+        if ap.path:
+            names = archive_members(ap.path)
+    if names is None:
+        # Unpacked right over a directory of Interlock's own files, or made in this same command
+        # (nothing to list yet): ask.  An archive that is simply missing unpacks nothing.
+        made_here = ap is not None and (ap.path in a.written or ap.raw in a.written)
+        if below or made_here or not archive or archive == "-" or U in archive:
+            a.emit("interlock.unpack-unknown", cmd, target=P.display(base, a.pctx), effect="overwrite")
+        return
+    for n in names:
+        n = n.lstrip("./") if n.startswith("./") else n
+        if not n or n.startswith("/") or ".." in n.split("/"):
+            a.emit("interlock.self-protect", cmd, target=P.display(base, a.pctx), effect="overwrite",
+                   note=f"a member outside the directory: {n[:80]}")
+            return
+        target = base + "/" + n.rstrip("/")
+        if a.pctx.self_paths.match(target) or P.holds_self(target, a.pctx):
+            a.emit("interlock.self-protect", cmd, target=P.display(target, a.pctx), effect="overwrite")
+            return
+
+
+@handles("unzip")
+def unzip(a, cmd, scope):
+    args = cmd.args
+    if any(x in ("-l", "-v", "-t", "-Z", "-p", "-c") for x in args):
+        return
+    dest = "."
+    ops = []
+    skip = False
+    for i, x in enumerate(args):
+        if skip:
+            skip = False
+            continue
+        if x == "-d" and i + 1 < len(args):
+            dest = args[i + 1]
+            skip = True
+        elif x in ("-x", "-P"):
+            skip = True
+        elif not x.startswith("-"):
+            ops.append(x)
+    unpacked(a, cmd, scope, ops[0] if ops else None, dest, "zip")
+
+
+@handles("sponge")
+def sponge(a, cmd, scope):
+    f, v, ops = split_opts(cmd.args)
+    for op in ops:
+        if "-a" in f:
+            check_append(a, cmd, op, scope)
+        else:
+            check_overwrite(a, cmd, op, scope=scope)
+
+
 @handles("rm", "rimraf", "del", "del-cli", "trash-empty")
 def rm(a, cmd, scope):
     if cmd.name == "trash-empty":
@@ -1369,7 +1597,9 @@ def cp(a, cmd, scope):
         _record_alias(a, cmd, scope, srcs[0], dest)
     if "-n" in f or "--no-clobber" in f or "--backup" in f or "-b" in f:
         return
-    check_overwrite(a, cmd, dest, scope=scope)
+    into(a, cmd, scope, srcs, dest, into_dir=bool(v.get("-t") or v.get("--target-directory")),
+         tree=any(x in f for x in ("-r", "-R", "-a", "--recursive", "--archive")) or any(
+             x.startswith("-") and not x.startswith("--") and any(c in x for c in "rRa") for x in f))
 
 
 @handles("mv")
@@ -1387,10 +1617,11 @@ def mv(a, cmd, scope):
         if dplace.kind == P.DEVNULL:
             a.emit("fs.move-to-devnull", cmd, target=P.display(sp.path, a.pctx), effect="delete")
             continue
-        if sp.kind in (P.ROOT, P.HOME, P.SYSTEM, P.SELF, P.PROTECTED, P.WORKSPACE_ROOT, P.DEVICE):
+        if sp.kind in (P.ROOT, P.HOME, P.SYSTEM, P.SELF, P.PROTECTED, P.WORKSPACE_ROOT, P.DEVICE) or \
+                P.holds_self(sp.path, a.pctx):
             judge_delete(a, cmd, s, scope, effect="move-away")
     if dplace.kind != P.DEVNULL and not ("-n" in f or "--no-clobber" in f or "-b" in f):
-        check_overwrite(a, cmd, dest, scope=scope)
+        into(a, cmd, scope, srcs, dest, into_dir=bool(v.get("-t") or v.get("--target-directory")))
     for src in srcs:
         _record_alias(a, cmd, scope, src, dest)
 
@@ -1401,9 +1632,12 @@ def ln(a, cmd, scope):
     if len(ops) >= 2:
         for src in ops[:-1]:  # a later `cat LINK` reads SRC
             _record_alias(a, cmd, scope, src, ops[-1])
-    if not ("-f" in f or "--force" in f) or len(ops) < 2:
+    dest = v.get("-t") or v.get("--target-directory")
+    if dest is None and len(ops) < 2:
         return
-    check_overwrite(a, cmd, ops[-1], scope=scope)
+    srcs, dest = (ops, dest) if dest else (ops[:-1], ops[-1])
+    # a new link at a protected path is a new file there (`ln -s /tmp/evil.json .claude/settings.local.json`)
+    into(a, cmd, scope, srcs, dest, into_dir=bool(v.get("-t") or v.get("--target-directory")))
 
 
 @handles("dd")
@@ -1433,6 +1667,11 @@ def rsync(a, cmd, scope):
     if len(ops) >= 2:
         for s in ops[:-1]:
             check_read(a, cmd, s, scope)
+        if ":" not in ops[-1].split("/", 1)[0]:
+            into(a, cmd, scope, [x for x in ops[:-1] if not x.endswith("/")] or ops[:-1], ops[-1], self_only=True,
+                 tree=any(x.endswith("/") for x in ops[:-1]) or "-r" in f or "-a" in f or "--recursive" in f
+                 or "--archive" in f or any(x.startswith("-") and not x.startswith("--") and ("a" in x or "r" in x)
+                                            for x in f))
     if "--remove-source-files" in f:
         a.emit("fs.remove-source-files", cmd, target=" ".join(ops[:-1]) or None, effect="delete")
     if deletes and ops:
@@ -1468,6 +1707,17 @@ def tar(a, cmd, scope):
             place = a.place(dest, scope)
             if place.kind in (P.ROOT, P.SYSTEM, P.HOME, P.SELF):
                 a.emit("fs.extract-over", cmd, target=P.display(place.path, a.pctx), effect="overwrite")
+        archive = None
+        for i, x in enumerate(args):
+            if x in ("-f", "--file") and i + 1 < len(args):
+                archive = args[i + 1]
+            elif x.startswith("--file="):
+                archive = x.split("=", 1)[1]
+            elif not x.startswith("-") and i == 0 and "f" in x and len(args) > 1:
+                archive = args[1]
+            elif x.startswith("-") and not x.startswith("--") and x.endswith("f") and i + 1 < len(args):
+                archive = args[i + 1]
+        unpacked(a, cmd, scope, archive, dest or ".", "tar")
         return
     check_args_for_secrets(a, cmd, scope)
 
@@ -1518,7 +1768,7 @@ def perms(a, cmd, scope):
     for t in operands:
         place = a.place(t, scope)
         target = P.display(place.path, a.pctx) if place.path else t
-        if place.kind == P.SELF:
+        if place.kind == P.SELF or place.kind not in _STRONGER and P.holds_self(place.path, a.pctx):
             a.emit("interlock.self-protect", cmd, target=target, effect="chmod")
         elif place.kind in (P.ROOT, P.HOME, P.SYSTEM):
             if recursive or place.kind in (P.ROOT, P.HOME) and (
@@ -1769,9 +2019,24 @@ def pkg(a, cmd, scope):
         a.emit("pkg.remove-system", cmd, target=" ".join(ops[1:]) or None, effect="remove")
 
 
-@handles("pip", "pip3", "uv")
+_PKG_INTERLOCK = _LazyRe(r"^(?:interlock(?:[\[=<>~!;@ ].*)?|.*/interlock(?:-[0-9][^/]*)?(?:\.tar\.gz|\.whl|\.zip)?/?)$",
+                         re.I)
+
+
+@handles("pip", "pip3", "uv", "pipx")
 def pip(a, cmd, scope):
     args = cmd.args
+    verbs = args[1:2] if cmd.name == "uv" and args[:1] == ["pip"] else args[:1]
+    if cmd.name == "uv" and args[:1] == ["tool"]:
+        verbs = args[1:2]
+    if verbs and verbs[0] in ("install", "uninstall", "upgrade", "reinstall", "sync", "remove"):
+        ops = [x for x in args if not x.startswith("-")]
+        if any(_PKG_INTERLOCK.match(x) for x in ops[1:]):
+            a.emit("interlock.self-command", cmd, target="the interlock package", effect="run",
+                   note="replaces or removes the code that runs the hook")
+    if cmd.name == "pipx":
+        python_tool_runner(a, cmd, scope)  # `pipx run PKG ...`
+        return
     if cmd.name != "uv" and args[:1] == ["install"] or cmd.name == "uv" and args[:2] == ["pip", "install"]:
         _local_setup_py(a, cmd, scope, args)
     if cmd.name == "uv":
@@ -1900,12 +2165,47 @@ READERS_WITH_PATTERN = frozenset({"grep", "egrep", "fgrep", "rg", "ag", "ack", "
                                   "zgrep", "zegrep", "bzgrep", "xzgrep"})
 
 
+#: Programs that rewrite their file operands in place: name -> (options that say so, or None when
+#: they always do; how many leading operands are not files — a sed/yq expression, a perl script).
+IN_PLACE = {"sed": (("-i", "--in-place"), 1), "gsed": (("-i", "--in-place"), 1), "yq": (("-i", "--inplace"), 1),
+            "perl": (("-i",), 1), "ruby": (("-i",), 1), "sd": (None, 2), "dos2unix": (None, 0),
+            "unix2dos": (None, 0), "ed": (None, 0), "ex": (None, 0), "prettier": (("--write", "-w"), 0),
+            "black": (None, 0), "ruff": (("format", "--fix"), 0), "npx": (None, 0)}
+
+
+def edits_in_place(a, cmd, scope):
+    """An in-place edit of one of Interlock's own files (`perl -pi -e … .claude/settings.json`)."""
+    spec = IN_PLACE.get(cmd.name)
+    if spec is None or cmd.name == "npx":
+        return
+    flags, skip = spec
+    args = cmd.args
+    if flags is not None and not any(
+            x in flags or x.startswith(tuple(f + "=" for f in flags if f.startswith("--")))
+            or (x.startswith("-") and not x.startswith("--") and "-i" in flags and "i" in x[1:].split(".")[0])
+            for x in args):
+        return
+    ops = [x for x in args if not x.startswith("-")]
+    if cmd.name in ("perl", "ruby") and any(x == "-e" or (x.startswith("-") and not x.startswith("--")
+                                                          and x.endswith("e")) for x in args):
+        skip = 1  # the -e code is an operand here
+    if cmd.name in ("ruff",):
+        ops = [x for x in ops if x not in ("format", "check")]
+    for f in ops[skip:]:
+        place = a.place(f, scope)
+        if place.kind == P.SELF:
+            a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect="edit")
+            return
+
+
 def unknown_program(a, cmd, scope):
     """Programs without specific knowledge: judge by their arguments."""
     name = cmd.name
     if name in NON_READING:
         return
     args = cmd.args
+    if name in IN_PLACE:
+        edits_in_place(a, cmd, scope)
     if name in READERS_WITH_PATTERN:
         if name in ("sed",) and any(x.startswith("-i") or x == "--in-place" for x in args):
             ops = [x for x in args if not x.startswith("-")]
@@ -2878,7 +3178,12 @@ _RC_FILES = frozenset({".bashrc", ".bash_profile", ".profile", ".zshrc", ".zprof
 
 def planted(a, cmd, raw, text):
     """Text written into a file that something runs later: a shell start-up file (`>> ~/.bashrc`),
-    a git hook, direnv's .envrc, a cron table.  What it will run is judged now, with the file named."""
+    a git hook, direnv's .envrc, a cron table.  What it will run is judged now, with the file named.
+    Python written to a file (a conftest.py pytest imports, a .pth the interpreter runs) that uses
+    Interlock's own library is refused like `python -c` doing it."""
+    if text and raw.endswith((".py", ".pth", ".pyw")) and _USES_INTERLOCK.search(text):
+        a.emit("interlock.self-command", cmd, target=P.display(P.resolve(raw, a.pctx), a.pctx) if U not in raw else raw,
+               effect="run", note="Python written here uses Interlock's own library")
     if not text or U in raw or a.remote or a.planting:
         return
     a.planting = True
@@ -2923,3 +3228,211 @@ def fd(a, cmd, scope):
 
     if not fd_exec(a, cmd, scope):
         unknown_program(a, cmd, scope)
+
+
+# --- builtins that set a variable by name: an exported one reaches every child --------------------
+
+@handles("printf", "read", "mapfile", "readarray", "getopts")
+def sets_variable(a, cmd, scope):
+    from .analyzer import steers
+
+    args = cmd.args
+    names = []
+    if cmd.name == "printf":
+        for i, x in enumerate(args[:-1]):
+            if x == "-v":
+                names.append(args[i + 1])
+            elif x.startswith("-v") and len(x) > 2:
+                names.append(x[2:])
+    elif cmd.name == "getopts":
+        names = args[1:2]
+    else:
+        skip = False
+        for x in args:
+            if skip:
+                skip = False
+                continue
+            if x in ("-a", "-d", "-n", "-N", "-p", "-t", "-u", "-C", "-c", "-s", "-O"):
+                skip = x not in ("-s",) or cmd.name != "read"
+                if cmd.name == "read" and x == "-a":
+                    skip = False
+                continue
+            if x.startswith("-"):
+                continue
+            names.append(x)
+    for n in names:
+        if steers(n, persistent=True) or (U in n and steers(n, persistent=True, glob=True)):
+            a.emit("interlock.env-tamper", cmd, target=n.replace(U, "$?"), effect="set")
+            return
+
+
+# --- patches, stashes and sockets that reach Interlock's own files ---------------------------------
+
+MAX_PATCH = 8 << 20
+_PATCH_TARGET = _LazyRe(r"(?m)^(?:\+\+\+ |--- |rename to |copy to |diff --git a/\S+ )(\S+)")
+
+
+def patch_targets(text):
+    """The paths a unified/git diff writes (``a/``/``b/`` prefixes kept and dropped: both are tried)."""
+    out = set()
+    for m in _PATCH_TARGET.finditer(text):
+        t = m.group(1)
+        if t == "/dev/null":
+            continue
+        out.add(t)
+        if t.startswith(("a/", "b/")):
+            out.add(t[2:])
+    return out
+
+
+def patched(a, cmd, scope, source, base=None):
+    """A patch applied under ``base`` (default: the working directory).  ``source``: a path, or None
+    when the patch comes from somewhere we cannot read (a pipe): then a tree that holds Interlock's
+    files is a question."""
+    from ...fsread import read_regular
+
+    bplace = a.place(base or ".", scope)
+    bpath = bplace.path
+    if not bpath or U in bpath:
+        return
+    text = None
+    if source is not None and U not in source:
+        sp = a.place(source, scope)
+        try:
+            text = read_regular(sp.path, MAX_PATCH).decode("utf-8", "replace") if sp.path else None
+        except OSError:
+            return  # no such patch: nothing is applied
+    if text is None:
+        if a.pctx.self_paths.holds(bpath.rstrip("/") or "/"):
+            a.emit("interlock.unpack-unknown", cmd, target=P.display(bpath, a.pctx), effect="overwrite")
+        return
+    for t in sorted(patch_targets(text)):
+        target = t if t.startswith("/") else bpath.rstrip("/") + "/" + t
+        place = P.classify(target, a.pctx)
+        if place.kind == P.SELF:
+            a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect="overwrite")
+            return
+
+
+@handles("patch")
+def patch_(a, cmd, scope):
+    args = cmd.args
+    base = None
+    source = None
+    for i, x in enumerate(args):
+        if x in ("-d", "--directory") and i + 1 < len(args):
+            base = args[i + 1]
+        elif x in ("-i", "--input") and i + 1 < len(args):
+            source = args[i + 1]
+        elif x.startswith("--input="):
+            source = x.split("=", 1)[1]
+    if source is None:
+        for op, t in cmd.redirects:
+            if op == "<":
+                source = t
+    if source is None and cmd.stdin and cmd.stdin[0] == "text":
+        text = cmd.stdin[1]
+        for t in sorted(patch_targets(text)):
+            place = a.place(t, scope)
+            if place.kind == P.SELF:
+                a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect="overwrite")
+                return
+        return
+    patched(a, cmd, scope, source, base)
+
+
+def git_apply(a, cmd, scope, rest, cwd):
+    """`git apply PATCH` / `git am MBOX`: the files the patch writes (read from the patch)."""
+    if any(x in ("--check", "--stat", "--numstat", "--summary") for x in rest):
+        return
+    base = None
+    ops = []
+    skip = False
+    for i, x in enumerate(rest):
+        if skip:
+            skip = False
+            continue
+        if x == "--directory" and i + 1 < len(rest):
+            base = rest[i + 1]
+            skip = True
+        elif x.startswith("--directory="):
+            base = x.split("=", 1)[1]
+        elif x in ("-p", "-C", "--exclude", "--include"):
+            skip = True
+        elif not x.startswith("-"):
+            ops.append(x)
+    root = cwd if cwd and U not in cwd else scope.cwd
+    if base:
+        root = root.rstrip("/") + "/" + base
+    if not ops:
+        src = next((t for op, t in cmd.redirects if op == "<"), None)
+        ops = [src]
+    from .analyzer import Scope
+
+    sc = Scope(scope.vars, scope.funcs, root) if root != scope.cwd else scope
+    for src in ops:
+        patched(a, cmd, sc, src if src != "-" else None, ".")
+
+
+def git_stash(a, cmd, scope, rest, cwd):
+    """`git stash` (push) puts uncommitted changes away — to Interlock's hook settings too, reverting a
+    hook entry that was never committed; -u/-a also remove untracked (and ignored) files."""
+    if rest and rest[0] not in ("push", "save", "-u", "--include-untracked", "-a", "--all", "-k", "--keep-index",
+                                "-m", "--message", "-q", "--quiet", "-p", "--patch", "-S", "--staged"):
+        return
+    line = uncommitted_self(a, untracked=any(x in ("-u", "--include-untracked", "-a", "--all") for x in rest),
+                            ignored=any(x in ("-a", "--all") for x in rest))
+    if line:
+        a.emit("interlock.self-protect", cmd, target=line, effect="overwrite",
+               note="git stash would take away an uncommitted change to Interlock's hook settings")
+
+
+def uncommitted_self(a, untracked=False, ignored=False):
+    """The first of Interlock's own files in the workspace with a change git does not hold (the path),
+    or None.  ``untracked``: count untracked files; ``ignored``: and ignored ones."""
+    ws = a.pctx.workspace
+    if not ws:
+        return None
+    import subprocess
+
+    mine = [g for g in a.pctx.self_paths if g.startswith(ws + "/") and not any(c in g for c in "*?[")]
+    mine += [p for g in a.pctx.self_paths if g.startswith(ws + "/") and g.endswith("settings*.json")
+             for p in (g.replace("*", ""), g.replace("*", ".local"))]
+    existing = [p for p in mine if os.path.isfile(p)]
+    if not existing:
+        return None
+    extra = ["--ignored"] if ignored else []
+    try:
+        out = subprocess.run(["git", "-C", ws, "status", "--porcelain", "--untracked-files=all"] + extra + ["--"]
+                             + existing, capture_output=True, timeout=1.5, text=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        out = "?? (git status failed)"
+    for line in out.splitlines():
+        st = line[:2]
+        if st == "!!" and not ignored or st == "??" and not untracked:
+            continue
+        return line[3:].strip() or "hook settings"
+    return None
+
+
+@handles("socat")
+def socat(a, cmd, scope):
+    """socat's addresses name files and sockets: listening on (or creating) one of Interlock's own,
+    such as the hook daemon's socket, is taking its place."""
+    for x in cmd.args:
+        if x.startswith("-"):
+            continue
+        kind, sep, rest = x.partition(":")
+        if not sep:
+            continue
+        path = rest.split(",", 1)[0]
+        k = kind.upper()
+        if k in ("UNIX-LISTEN", "UNIX-L", "UNIX-RECVFROM", "UNIX-RECV", "CREATE", "CREAT", "OPEN", "GOPEN",
+                 "FILE", "PIPE", "UNIX-SENDTO", "UNIX-CONNECT", "UNIX-CLIENT", "UNIX"):
+            place = a.place(path, scope)
+            if place.kind == P.SELF:
+                a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect="overwrite")
+                return
+            if k in ("OPEN", "GOPEN", "FILE") or k.startswith("UNIX"):
+                check_read(a, cmd, path, scope)
+    check_args_for_secrets(a, cmd, scope)

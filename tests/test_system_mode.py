@@ -1,0 +1,333 @@
+"""System mode with real OS users and processes: a service user owns Interlock's state and runs the
+daemon; an "agent" OS user tries to read, change, approve, impersonate and unpin — and the OS says no,
+whatever the analysis would have said.  Needs root (CI runs as root)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+from conftest import interlock_exe
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="system mode needs root to create users")
+
+SECRET = "alice-system-secret-1"
+REACH = []
+VAULT_VALUE = "rw-tok-" + secrets.token_hex(12)
+
+
+def _reach(base):
+    """argv prefix that lets other users run this interpreter.  When it lives under a directory only
+    root may enter (a pyenv under /root), the command runs in a private mount namespace where that
+    directory is replaced by a 0755 one holding just the interpreter's tree; the host is untouched."""
+    real = os.path.realpath(sys.executable)
+    parts = real.split("/")
+    for i in range(2, len(parts)):
+        d = "/".join(parts[:i])
+        if not os.stat(d).st_mode & 0o001:
+            child = parts[i]
+            fake = os.path.join(base, "reach")
+            os.makedirs(os.path.join(fake, child), exist_ok=True)
+            os.chmod(fake, 0o755)
+            script = (f'mount --bind "{d}/{child}" "{fake}/{child}" && mount --rbind "{fake}" "{d}" && exec "$@"')
+            return ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh"]
+    return []
+
+
+def _useradd(name, home):
+    subprocess.run(["useradd", "--no-user-group", "-g", "nogroup", "-M", "-d", home, "-s", "/bin/sh", name],
+                   check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def system():
+    """A system installation under a private root: users, init --system, a running daemon."""
+    tag = secrets.token_hex(3)
+    svc, agent = f"ilks{tag}", f"ilka{tag}"
+    base = tempfile.mkdtemp(prefix="ilk-system-", dir="/tmp")
+    os.chmod(base, 0o755)
+    global REACH
+    REACH = _reach(base)
+    agent_home = os.path.join(base, "home", agent)
+    ws = os.path.join(agent_home, "proj")
+    os.makedirs(os.path.join(ws, "src"))
+    with open(os.path.join(ws, "src", "app.py"), "w") as f:
+        f.write("print('hi')\n")
+    os.makedirs(os.path.join(ws, ".git"))
+    _useradd(agent, agent_home)
+    a = pwd.getpwnam(agent)
+    for root, dirs, files in os.walk(agent_home):
+        for n in dirs + files + [""]:
+            os.chown(os.path.join(root, n), a.pw_uid, a.pw_gid)
+    os.chmod(os.path.join(base, "home"), 0o755)
+    config = os.path.join(base, "etc", "interlock", "system.toml")
+    root_env = {k: v for k, v in os.environ.items() if not k.startswith("INTERLOCK_")}
+    root_env.update(INTERLOCK_SYSTEM_ROOT=base, INTERLOCK_SYSTEM_CONFIG=config, INTERLOCK_SERVICE_USER=svc)
+    p = subprocess.run(interlock_exe() + ["init", "--system"], env=root_env, capture_output=True, text=True,
+                       timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr
+    svc_pw = pwd.getpwnam(svc)
+    put = subprocess.run(REACH + ["setpriv", f"--reuid={svc_pw.pw_uid}", f"--regid={svc_pw.pw_gid}", "--clear-groups",
+                                  "--", sys.executable, "-c",
+                                  "import os; from interlock.vault import Vault; "
+                                  "Vault(os.environ).add('RAILWAY_TOKEN', os.environ.pop('V'))"],
+                         env={"PATH": os.environ["PATH"], "INTERLOCK_HOME": os.path.join(base, "var/lib/interlock"),
+                              "INTERLOCK_VAULT_BACKEND": "file", "V": VAULT_VALUE, "HOME": "/"},
+                         capture_output=True, text=True)
+    assert put.returncode == 0, put.stderr
+    daemon = subprocess.Popen(REACH + interlock_exe() + ["daemon", "--system"], env=root_env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, start_new_session=True)
+    sock = os.path.join(base, "run", "interlock", "hookd.sock")
+    deadline = time.monotonic() + 60
+    while not os.path.exists(sock):
+        assert daemon.poll() is None, daemon.stderr.read().decode()
+        assert time.monotonic() < deadline, "the daemon did not start"
+        time.sleep(0.1)
+    agent_env = {"PATH": os.environ["PATH"], "HOME": agent_home, "INTERLOCK_SYSTEM_CONFIG": config,
+                 "LANG": "C.UTF-8"}
+    info = {"base": base, "svc": svc, "agent": agent, "agent_uid": a.pw_uid, "svc_uid": pwd.getpwnam(svc).pw_uid,
+            "config": config, "state": os.path.join(base, "var", "lib", "interlock"), "sock": sock, "ws": ws,
+            "root_env": root_env, "agent_env": agent_env, "daemon": daemon, "home": agent_home}
+    yield info
+    os.killpg(daemon.pid, signal.SIGTERM)
+    daemon.wait(timeout=10)
+    for u in (agent, svc):
+        subprocess.run(["userdel", u], capture_output=True)
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def as_agent(system, argv, input=None, env=None, cwd=None):
+    """Run ``argv`` as the agent's OS user (setpriv: its uid and gid, no supplementary groups)."""
+    cmd = REACH + ["setpriv", f"--reuid={system['agent_uid']}", f"--regid={pwd.getpwnam(system['agent']).pw_gid}",
+           "--clear-groups", "--"] + argv
+    return subprocess.run(cmd, input=input, env=env or system["agent_env"], capture_output=True, timeout=120,
+                          cwd=cwd or system["ws"])
+
+
+def hook(system, command, env=None):
+    payload = json.dumps({"hook_event_name": "PreToolUse", "session_id": "s1", "cwd": system["ws"],
+                          "tool_name": "Bash", "tool_input": {"command": command}}).encode()
+    p = as_agent(system, interlock_exe() + ["hook", "claude-code"], input=payload, env=env)
+    out = json.loads(p.stdout or b"{}")
+    hs = out.get("hookSpecificOutput") or {}
+    return hs.get("permissionDecision", "allow"), hs.get("permissionDecisionReason", ""), p
+
+
+def test_layout_is_owned_by_the_service_user(system):
+    st = os.stat(system["state"])
+    assert st.st_uid == system["svc_uid"] and st.st_mode & 0o777 == 0o700
+    run = os.stat(os.path.dirname(system["sock"]))
+    assert run.st_uid == system["svc_uid"] and run.st_mode & 0o022 == 0
+    cfg = os.stat(system["config"])
+    assert cfg.st_uid == 0 and cfg.st_mode & 0o022 == 0
+    unit = open(os.path.join(system["base"], "etc/systemd/system/interlock.service")).read()
+    assert f"User={system['svc']}" in unit and "daemon --system" in unit
+    managed = json.load(open(os.path.join(system["base"], "etc/claude-code/managed-settings.json")))
+    cmds = [h["command"] for g in managed["hooks"]["PreToolUse"] for h in g["hooks"]]
+    assert any("hook claude-code" in c for c in cmds)
+    gem = json.load(open(os.path.join(system["base"], "etc/gemini-cli/settings.json")))
+    assert any("hook gemini" in h["command"] for g in gem["hooks"]["BeforeTool"] for h in g["hooks"])
+
+
+def test_the_daemon_judges_for_the_agent_and_records_its_uid(system):
+    assert hook(system, "ls -la")[0] == "allow"
+    d, why, _ = hook(system, "rm -rf ~")
+    assert d == "deny", why
+    import sqlite3
+
+    con = sqlite3.connect(os.path.join(system["state"], "audit.db"))
+    extra = [r[0] for r in con.execute("SELECT extra FROM records WHERE action = 'rm -rf ~'")]
+    con.close()
+    assert extra and f"uid {system['agent_uid']} {system['agent']}" in extra[-1]
+
+
+def test_the_agent_environment_cannot_move_the_state_or_policy(system):
+    """INTERLOCK_HOME, XDG_CONFIG_HOME, HOME set by the agent are not what the daemon judges with."""
+    evil = os.path.join(system["home"], "evil")
+    os.makedirs(os.path.join(evil, "interlock"), exist_ok=True)
+    with open(os.path.join(evil, "interlock", "policy.toml"), "w") as f:
+        f.write('[decisions]\ncatastrophic = "allow"\n[[rules]]\nid = "fs.*"\ndecision = "allow"\n')
+    env = dict(system["agent_env"], XDG_CONFIG_HOME=evil, INTERLOCK_HOME=evil, HOME="/tmp",
+               INTERLOCK_DAEMON="0", INTERLOCK_SYSTEM_CONFIG=system["config"])
+    assert hook(system, "rm -rf ~", env=env)[0] == "deny"
+    # and a config path that is not root's is refused: deny, never single-user mode
+    fake = os.path.join(system["home"], "system.toml")
+    with open(fake, "w") as f:
+        f.write(f'user = "{system["agent"]}"\n')
+    d, why, _ = hook(system, "ls", env=dict(env, INTERLOCK_SYSTEM_CONFIG=fake))
+    assert d == "deny" and "must be owned by root" in why
+
+
+ATTACKS = [
+    # (what the agent tries, a shell command run as the agent's OS user)
+    ("read the approvals database", "cat {state}/approvals.db"),
+    ("write the approvals database", "sqlite3 {state}/approvals.db \"UPDATE requests SET state='approved'\""),
+    ("edit the audit log", "sqlite3 {state}/audit.db \"DELETE FROM records\""),
+    ("read the audit key", "cat {state}/audit.key"),
+    ("read the approvers", "cat {state}/approvers.json"),
+    ("list the vault", "ls {state}/vault"),
+    ("replace the state directory", "mv {state} {state}.off"),
+    ("bind the daemon socket", "python3 -c \"import socket,os; s=socket.socket(socket.AF_UNIX); "
+                               "os.unlink('{sock}') if os.path.exists('{sock}') else 0; s.bind('{sock}')\""),
+    ("remove the daemon socket", "rm -f {sock}"),
+    ("approve through the library", "{py} -c \"import os; os.environ['INTERLOCK_HOME']='{state}'; "
+                                    "from interlock.approvals.store import open_store; "
+                                    "print(open_store().pending())\""),
+    ("read the vault through the library", "{py} -c \"import os; os.environ['INTERLOCK_HOME']='{state}'; "
+                                           "from interlock.vault import Vault; print(Vault().get('RAILWAY_TOKEN'))\""),
+    ("read the vault files", "cat {state}/vault/key {state}/vault/*"),
+    ("rewrite the system configuration", "sh -c 'echo user=\\\"{agent}\\\" > {config}'"),
+    ("unpin Claude Code's hook", "sh -c 'echo {{}} > {base}/etc/claude-code/managed-settings.json'"),
+    ("unpin Gemini CLI's hook", "rm {base}/etc/gemini-cli/settings.json"),
+    ("stop the daemon", "kill -TERM {daemon_pid}"),
+]
+
+
+@pytest.mark.parametrize("what,cmd", ATTACKS, ids=[a[0] for a in ATTACKS])
+def test_the_agent_user_cannot_reach_state_socket_config_or_daemon(system, what, cmd):
+    line = cmd.format(state=system["state"], sock=system["sock"], py=sys.executable, agent=system["agent"],
+                      config=system["config"], base=system["base"], daemon_pid=system["daemon"].pid)
+    p = as_agent(system, ["sh", "-c", line])
+    assert p.returncode != 0, (what, p.stdout, p.stderr)
+    assert VAULT_VALUE.encode() not in p.stdout + p.stderr
+    err = (p.stderr + p.stdout).decode(errors="replace").lower()
+    assert "permission denied" in err or "operation not permitted" in err or "unable to open" in err \
+        or "readonly" in err or "not permitted" in err, (what, err)
+    assert system["daemon"].poll() is None and os.path.exists(system["sock"])
+
+
+def test_approving_needs_the_human_secret_verified_by_the_daemon(system):
+    root_env = system["root_env"]
+
+    def cli(args, env, secret=None, user=None):
+        fds = ()
+        if secret is not None:
+            r, w = os.pipe()
+            os.write(w, secret.encode() + b"\n")
+            os.close(w)
+            fds = (r,)
+            args = args + ["--secret-fd", str(r)]
+        pre = []
+        if user:
+            pre = REACH + ["setpriv", f"--reuid={system['agent_uid']}", f"--regid={pwd.getpwnam(system['agent']).pw_gid}",
+                   "--clear-groups", "--"]
+        try:
+            return subprocess.run(pre + interlock_exe() + args, env=env, capture_output=True, text=True, timeout=60,
+                                  pass_fds=fds, stdin=subprocess.DEVNULL, start_new_session=True)
+        finally:
+            for fd in fds:
+                os.close(fd)
+
+    # the agent cannot create the first approver; root can
+    p = cli(["approvers", "add", "mallory"], system["agent_env"], secret="mallory-secret-1", user=True)
+    assert p.returncode == 1 and "added by root" in p.stderr, p.stderr
+    p = cli(["approvers", "add", "alice"], root_env, secret=SECRET)
+    assert p.returncode == 0, p.stderr
+    # the agent files a request
+    d, why, _ = hook(system, "rm -rf src")
+    assert d in ("ask", "deny") and "apr-" in why, why
+    rid = re.search(r"apr-[a-z0-9]+", why).group(0)
+    # ... and tries to approve it: no secret, a wrong one, the library in its own process
+    for secret in ("", "guess-guess-1"):
+        p = cli(["approve", rid, "--as", "alice"], system["agent_env"], secret=secret, user=True)
+        assert p.returncode == 1 and "wrong secret" in p.stderr, p.stderr
+    p = cli(["approvers", "add", "mallory"], system["agent_env"], secret="mallory-secret-1", user=True)
+    assert p.returncode == 1
+    pending = json.loads(cli(["approvals", "--json"], root_env).stdout)
+    assert [r["state"] for r in pending if r["id"] == rid] == ["pending"]
+    assert hook(system, "rm -rf src")[0] in ("ask", "deny")
+    # the person approves with the secret (from any account: the daemon checks the secret)
+    p = cli(["approve", rid, "--as", "alice"], system["agent_env"], secret=SECRET, user=True)
+    assert p.returncode == 0 and "approved" in p.stdout, p.stderr
+    assert hook(system, "rm -rf src")[0] == "allow"
+    assert hook(system, "rm -rf src")[0] in ("ask", "deny")  # once
+
+
+def test_a_listener_that_is_not_the_service_user_is_never_believed(system, tmp_path):
+    """A configuration whose socket directory an agent could bind in: its fake 'allow' is refused."""
+    fake_run = os.path.join(system["home"], "fake-run")
+    os.makedirs(fake_run, exist_ok=True)
+    os.chown(fake_run, system["agent_uid"], -1)
+    conf_dir = tempfile.mkdtemp(dir="/tmp")
+    os.chmod(conf_dir, 0o755)
+    conf = os.path.join(conf_dir, "system.toml")
+    with open(conf, "w") as f:
+        f.write(f'user = "{system["svc"]}"\nstate = "{system["state"]}"\nrun = "{fake_run}"\n')
+    fake = os.path.join(fake_run, "hookd.sock")
+    server = ("import socket,json,os\n"
+              f"s=socket.socket(socket.AF_UNIX); s.bind({fake!r}); os.chmod({fake!r},0o666); s.listen(5)\n"
+              "while True:\n"
+              "  c,_=s.accept(); c.recv(1<<20)\n"
+              "  h=json.dumps({'code':0}).encode()\n"
+              "  c.sendall(b'ILS1'+len(h).to_bytes(4,'big')+h+b'{}'); c.close()\n")
+    srv = subprocess.Popen(REACH + ["setpriv", f"--reuid={system['agent_uid']}", "--regid=65534", "--clear-groups", "--",
+                            sys.executable, "-c", server], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 20
+        while not os.path.exists(fake):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        d, why, _ = hook(system, "rm -rf ~", env=dict(system["agent_env"], INTERLOCK_SYSTEM_CONFIG=conf))
+        assert d == "deny" and "not the Interlock service's socket" in why, why
+    finally:
+        os.killpg(srv.pid, signal.SIGTERM)
+        srv.wait()
+        shutil.rmtree(conf_dir, ignore_errors=True)
+
+
+def test_no_daemon_means_deny(system):
+    """Stopped daemon: no in-process fallback, every call denies (also `ls`)."""
+    conf_dir = tempfile.mkdtemp(dir="/tmp")
+    os.chmod(conf_dir, 0o755)
+    conf = os.path.join(conf_dir, "system.toml")
+    empty_run = os.path.join(conf_dir, "run")
+    os.makedirs(empty_run)
+    with open(conf, "w") as f:
+        f.write(f'user = "{system["svc"]}"\nstate = "{system["state"]}"\nrun = "{empty_run}"\n')
+    try:
+        d, why, _ = hook(system, "ls", env=dict(system["agent_env"], INTERLOCK_SYSTEM_CONFIG=conf))
+        assert d == "deny" and "did not answer" in why, why
+    finally:
+        shutil.rmtree(conf_dir, ignore_errors=True)
+
+
+def test_doctor_reports_system_mode_and_pinned_hooks(system):
+    env = dict(system["root_env"])
+    from interlock import system_cli
+
+    got = []
+    old = dict(os.environ)
+    os.environ["INTERLOCK_SYSTEM_CONFIG"] = system["config"]
+    try:
+        system_cli.doctor_checks(lambda *a: got.append(a), root=system["base"])
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    statuses = {a[1]: a[0] for a in got}
+    assert statuses[f"system daemon answers as {system['svc']}"] == "ok", got
+    assert any(k.startswith("claude-code: hook pinned") and v == "ok" for k, v in statuses.items()), got
+    assert any(k.startswith("gemini: hook pinned") and v == "ok" for k, v in statuses.items()), got
+    del env
+
+
+def test_doctor_flags_a_gemini_settings_file_that_disables_the_hook(tmp_path):
+    from interlock import system_cli
+
+    home = tmp_path / "h"
+    (home / ".gemini").mkdir(parents=True)
+    (home / ".gemini" / "settings.json").write_text('{"hooksConfig": {"disabled": ["interlock"]}}')
+    got = []
+    system_cli.doctor_checks(lambda *a: got.append(a), root=str(tmp_path), home=str(home), cwd=str(tmp_path))
+    assert any(a[0] == "FAIL" and "disables Interlock's hook" in a[1] for a in got), got
