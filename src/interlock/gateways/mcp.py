@@ -166,9 +166,9 @@ class Judge:
             action = self.action(tool, arguments, annotations, ctx)
         except Exception as e:
             return None, Decision.failure(f"{type(e).__name__}: {redact(str(e))[:300]}", DENY), None
-        from ..engine import evaluate
+        from .budget import evaluate
 
-        return action, evaluate(action, ctx), ctx
+        return action, evaluate(action, ctx, self.env), ctx
 
     def out_of_band(self, action, decision, ctx):
         """File or redeem an approval exactly as the hooks do; errors leave the decision standing."""
@@ -559,7 +559,7 @@ class Proxy:
             action, decision, ctx = await anyio.to_thread.run_sync(self.judge.evaluate, tool, args, annotations)
             extra = {}
             if decision.decision != ALLOW:
-                if decision.error or ctx is None:
+                if ctx is None or (decision.error and decision.decision != "ask"):
                     decision.decision = DENY  # Interlock could not judge: never forwarded
                 elif decision.decision == "ask" and self._can_elicit(meta, modern):
                     decision, extra, forward = await self._elicit(m, p, meta, modern, action, decision, ctx)

@@ -409,9 +409,10 @@ class Judge:
         """The engine's decision, and whether the text (or its shape) may be cached.  Never raises."""
         from ..actions import ALLOW
         from ..engine import evaluate
+        from .budget import evaluate as within_budget
 
         ctx = self.ctx
-        d = evaluate(self.action(text), ctx)
+        d = within_budget(self.action(text), ctx, self.env)
         if d.decision == ALLOW and not d.error:
             # ``DELETE ... WHERE id > $1``: the bound values decide; judged with the riskiest ones
             for probe in _param_probes(text):
