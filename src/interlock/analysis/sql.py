@@ -1509,6 +1509,8 @@ def _value(e, exp, ctx, single=False) -> bool:
         e = e.this
     if isinstance(e, (exp.Literal, exp.Parameter, exp.Placeholder)):
         return True
+    if isinstance(e, exp.Column) and UNKNOWN_WORD in e.sql(copy=False):
+        return True     # a value only known when the command runs ($ID in a shell script)
     if isinstance(e, exp.Column) and ctx is not None and ctx.body and not single:
         return True     # a variable or NEW.x / OLD.x in a function, trigger or rule body
     return False
