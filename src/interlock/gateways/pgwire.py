@@ -50,8 +50,6 @@ MAX_MESSAGE = 1024 * 1024 * 1024 - 1  # PostgreSQL's own limit for any message
 MAX_SMALL = 1024 * 1024              # Describe, Execute, Close, Sync, ...: tiny in practice
 CLIENT_TYPES = frozenset(b"BCdcfDEHPQSXF")
 _SMALL_TYPES = frozenset(b"CDEHSXcf")
-_UNSAFE_CLIENT_ENCODINGS = {"sjis", "shift_jis", "big5", "gbk", "uhc", "gb18030", "johab", "windows932",
-                            "windows936", "windows949", "windows950", "mskanji", "shiftjis"}
 AGENT = "postgres-gateway"
 
 
@@ -100,6 +98,16 @@ def raise_statement(message: str, detail: str | None = None, hint: str | None = 
     if hint:
         opts.append(f"HINT = {lit(hint)}")
     return f"DO {outer}BEGIN RAISE EXCEPTION USING {', '.join(opts)}; END{outer}"
+
+
+def parse_marker() -> tuple[bytes, str]:
+    """(marker, statement): a statement whose *Parse* fails (an unknown-type literal is cast to integer
+    during parse analysis) with an error that carries the marker.  The session swaps that ErrorResponse
+    for Interlock's own (SQLSTATE 42501, reason, approval id), so extended-protocol clients (asyncpg's
+    prepare, psycopg, JDBC) get the refusal at the Parse, in order, and never a statement whose
+    parameters differ from the one they sent."""
+    marker = "interlock-refusal-" + secrets.token_hex(12)
+    return marker.encode(), f"SELECT '{marker}'::pg_catalog.int4"
 
 
 # --- statement shapes: numbers replaced ------------------------------------------------------
@@ -677,6 +685,15 @@ class Gateway:
             _log(f"cancel request not delivered: {type(e).__name__}: {e}")
 
 
+_WATCHED = b"client_encoding\x00"
+
+
+def _ambiguous(name) -> bool:
+    from ..analysis.sql import ambiguous_encoding
+
+    return ambiguous_encoding(name)
+
+
 class _Side(asyncio.Protocol):
     """One socket of a session after login: hands what it reads to the session, and stops the other
     socket's reading while its own write buffer is full."""
@@ -689,6 +706,12 @@ class _Side(asyncio.Protocol):
     def data_received(self, data):
         s = self.s
         if self.up:
+            if s.markers:
+                s.upstream_held(data)
+                return
+            if _WATCHED in data or (s.utail and _WATCHED in s.utail + data[:len(_WATCHED)]):
+                s.server_params(s.utail + data)
+            s.utail = data[-len(_WATCHED):]
             s.ct.write(data)
         else:
             s.from_client(data)
@@ -726,6 +749,67 @@ class Session:
         self.poisoned: set[bytes] = set()   # prepared statements replaced by Interlock's error
         self.terminated = False
         self.tls = False
+        self.utail = b""                    # the end of the last upstream chunk (a name split across two)
+        self.refusing = None                # why every later statement is refused (the session is unreadable)
+        self.markers: dict[bytes, bytes] = {}  # parse-failure marker → Interlock's ErrorResponse in its place
+        self.uhold = bytearray()            # upstream bytes held while a marker's error is awaited
+
+    def refuse_parse(self, name: bytes, message, detail=None, hint=None) -> bytes:
+        """The Parse sent in place of a refused one (see :func:`parse_marker`)."""
+        self.poisoned.add(name)
+        marker, stmt = parse_marker()
+        self.markers[marker] = error_response(redact(message)[:2000], "42501", detail=detail and redact(detail)[:3000],
+                                              hint=hint)
+        return _msg(b"P", name + b"\x00" + stmt.encode() + b"\x00" + struct.pack("!H", 0))
+
+    def upstream_held(self, data: bytes):
+        """Upstream bytes while a refused Parse's error is awaited: passed on up to that ErrorResponse,
+        which is replaced by Interlock's."""
+        if _WATCHED in data or _WATCHED in self.utail + data[:len(_WATCHED)]:
+            self.server_params(self.utail + data)
+        self.utail = data[-len(_WATCHED):]
+        buf = self.uhold
+        buf += data
+        while self.markers:
+            hit = next(((mk, i) for mk in self.markers if (i := buf.find(mk)) >= 0), None)
+            if hit is None:
+                if len(buf) > 1 << 18:   # a large result before the error: pass it on, keep a tail
+                    self.ct.write(bytes(buf[:-65536]))
+                    del buf[:-65536]
+                return
+            mk, i = hit
+            start = None
+            for p in range(i - 1, max(-1, i - 2000), -1):
+                if buf[p] == 0x45 and p + 5 <= len(buf):
+                    n = int.from_bytes(buf[p + 1:p + 5], "big")
+                    if p + 1 + n > i and n < 65536 and b"C22P02\x00" in buf[p + 5:i]:
+                        start = p
+                        break
+            if start is None:   # not where it should be: the server's own error (with the marker) stands
+                self.markers.pop(mk)
+                continue
+            end = start + 1 + int.from_bytes(buf[start + 1:start + 5], "big")
+            if end > len(buf):
+                return          # the rest of the ErrorResponse is still coming
+            self.ct.write(bytes(buf[:start]) + self.markers.pop(mk))
+            del buf[:end]
+        if buf:
+            self.ct.write(bytes(buf))
+            buf.clear()
+
+    def server_params(self, data: bytes):
+        """ParameterStatus from the server: a client encoding Interlock cannot tokenize reached the session
+        (SET, set_config, a function, ALTER ROLE ... SET): from now on every statement is refused."""
+        i = data.find(_WATCHED)
+        while i >= 0:
+            j = data.find(b"\x00", i + len(_WATCHED))
+            value = data[i + len(_WATCHED):j if j >= 0 else len(data)].decode("latin-1")
+            if _ambiguous(value) and self.refusing is None:
+                self.refusing = (f"the session's client_encoding became {value}, in which a multibyte character "
+                                 "can swallow a quote or backslash: Interlock cannot read the statements, so none "
+                                 "is run on this connection (reconnect with UTF8)")
+                _log(f"session refused from now on: client_encoding {value}")
+            i = data.find(_WATCHED, i + 1)
 
     def abort(self):
         if self.key is not None:
@@ -849,8 +933,9 @@ class Session:
             await self.fatal(f'database "{db}" is not served here: this Interlock gateway serves '
                              f'"{up.database}" ({up.name})', "3D000")
             return
-        if (params.get("client_encoding") or "").lower().replace("-", "").replace("_", "") in \
-                {e.replace("_", "") for e in _UNSAFE_CLIENT_ENCODINGS}:
+        opts = params.get("options") or ""
+        if _ambiguous(params.get("client_encoding")) or any(
+                _ambiguous(m.group(1)) for m in re.finditer(r"client[_-]encoding\s*=\s*([A-Za-z0-9_-]+)", opts, re.I)):
             await self.fatal("client encodings whose multibyte characters contain quote bytes are refused "
                              "(Interlock could not read the statements reliably): use UTF8", "22021")
             return
@@ -867,6 +952,15 @@ class Session:
             await self.fatal(f"Interlock gateway: upstream {up.name} ({up.where}) is unavailable: "
                              f"{type(e).__name__}: {e}", "08001")
             return
+        for m in relay:
+            if m[:1] == b"S" and _WATCHED in m:
+                value = m[5:].split(b"\x00")[1].decode("latin-1", "replace")
+                if _ambiguous(value):
+                    self.uwriter.close()
+                    await self.fatal(f"the session's client_encoding is {value} (from the role's or database's "
+                                     "settings, or options): Interlock could not read statements in it; use UTF8",
+                                     "22021")
+                    return
         self.upstream_key = ukey
         self.key = secrets.token_bytes(8)
         while self.key in self.gw.sessions:
@@ -1024,6 +1118,9 @@ class Session:
                 text = None
             if text is None or "\x00" in text:
                 raise ProtocolError("Query is not a NUL-terminated UTF-8 string")
+            if self.refusing:
+                return _msg(b"Q", raise_statement(f"Interlock refused this statement: {self.refusing}").encode()
+                            + b"\x00")
             if self.gw.judge.cached(text):
                 self.gw.judge.stats["cached"] += 1
                 return msg
@@ -1036,6 +1133,8 @@ class Session:
                 text = raw.decode("utf-8")
             except (ValueError, UnicodeDecodeError):
                 raise ProtocolError("malformed Parse message") from None
+            if self.refusing:
+                return self.refuse_parse(name, f"Interlock refused this statement: {self.refusing}")
             if self.gw.judge.cached(text):
                 self.gw.judge.stats["cached"] += 1
                 self.poisoned.discard(name)
@@ -1075,9 +1174,7 @@ class Session:
             self.poisoned.discard(name)
             out = _msg(b"P", body)
         else:
-            self.poisoned.add(name)
-            stmt = raise_statement(v.message, v.detail, v.hint).encode()
-            out = _msg(b"P", name + b"\x00" + stmt + b"\x00" + struct.pack("!H", 0))
+            out = self.refuse_parse(name, v.message, v.detail, v.hint)
         if self.ut.is_closing():
             return
         self.ut.write(out)
