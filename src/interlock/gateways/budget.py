@@ -34,10 +34,16 @@ def evaluate(action, ctx, env=None):
     global _POOL
     if _POOL is None:
         _POOL = ThreadPoolExecutor(8, thread_name_prefix="interlock-analysis")
+    import time
+
     limit = seconds(env)
+    t0 = time.monotonic()
     fut = _POOL.submit(_evaluate, action, ctx)
     try:
-        return fut.result(timeout=limit)
+        d = fut.result(timeout=limit)
+        if time.monotonic() - t0 <= limit:
+            return d
     except _Timeout:
-        return Decision.failure(f"the analysis did not finish within its time budget ({limit:g} s; "
+        pass
+    return Decision.failure(f"the analysis did not finish within its time budget ({limit:g} s; "
                                 "INTERLOCK_ANALYSIS_SECONDS): not sent unless a human approves", ASK)
