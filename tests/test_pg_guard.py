@@ -215,3 +215,65 @@ def test_remove_takes_it_out(server, guarded):
     assert r.returncode == 1 and "not installed" in r.stdout
     r = protect(server)                       # and back
     assert r.returncode == 0 and "MISSING" not in r.stdout, r.stdout
+
+
+# --- through the gateway: an approved statement carries its grant ------------------------------------------
+
+def test_the_gateway_runs_an_approved_statement_with_its_grant_once(guarded, tmp_path):
+    import re
+    import socket
+    import time
+
+    from servers import free_port
+
+    from interlock.approvals.store import open_store
+    from interlock.vault import Vault
+
+    home = tmp_path / "home"
+    (home / ".config" / "interlock").mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("INTERLOCK_", "PG", "XDG_"))}
+    env.update(HOME=str(home), INTERLOCK_HOME=str(tmp_path / "state"), XDG_CONFIG_HOME=str(home / ".config"),
+               INTERLOCK_VAULT_BACKEND="file", INTERLOCK_DAEMON="0", PYTHONPATH=os.path.join(ROOT, "src"))
+    (home / ".config" / "interlock" / "policy.toml").write_text(
+        f'[databases.shop]\nurl = "postgresql://interlock_agent@127.0.0.1:{guarded.port}/shop"\n'
+        'password_vault = "agent-db"\n'
+        f'guard_url = "postgresql://postgres@127.0.0.1:{guarded.port}/shop"\nguard_password_vault = "guard-db"\n')
+    Vault(env).add("agent-db", AGENT_PW)
+    Vault(env).add("guard-db", PW)
+    with owner(guarded) as c:
+        c.execute("DROP TABLE IF EXISTS old_events")
+        c.execute("CREATE TABLE old_events (id int)")
+        c.execute("INSERT INTO old_events SELECT generate_series(1, 80)")
+    port = free_port()
+    p = subprocess.Popen([sys.executable, "-m", "interlock", "gateway", "postgres", "--listen", f"127.0.0.1:{port}",
+                          "--upstream", "shop"], env=env, cwd=str(tmp_path), stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE)
+    try:
+        end = time.time() + 20
+        while time.time() < end:
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        penv = dict(env, PGHOST="127.0.0.1", PGPORT=str(port), PGDATABASE="shop", PGUSER="agent")
+
+        def psql(sql):
+            return subprocess.run(["psql", "-X", "-v", "ON_ERROR_STOP=1", "-Atc", sql], env=penv,
+                                  capture_output=True, text=True, timeout=60)
+
+        r = psql("DELETE FROM old_events WHERE id > 0")
+        assert r.returncode != 0 and "[interlock ask]" in r.stderr, r.stderr
+        rid = re.search(r"approval (apr-[a-z0-9]+)", r.stderr).group(1)
+        open_store(env).approve(rid, "alice", "cli")
+        r = psql("DELETE FROM old_events WHERE id > 0")
+        assert r.returncode == 0, r.stderr
+        assert _count(guarded, "old_events") == 0
+        with guarded.connect("shop", autocommit=True) as admin:
+            assert admin.execute("SELECT used_at IS NOT NULL FROM interlock.grants WHERE approval_id = %s",
+                                 (rid,)).fetchone() == (True,)
+    finally:
+        p.terminate()
+        p.wait(10)
+        err = p.stderr.read().decode()
+    assert PW not in err and AGENT_PW not in err

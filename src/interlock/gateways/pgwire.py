@@ -261,11 +261,13 @@ class Upstream:
     """Where the gateway logs in: from ``[databases.NAME]`` (password from the vault, never shown)."""
 
     def __init__(self, name, host, port, user, database, password=None, socket=None, sslmode="prefer",
-                 sslrootcert=None, gateway_user=None, gateway_password=None, gateway_tls=None):
+                 sslrootcert=None, gateway_user=None, gateway_password=None, gateway_tls=None, guard_url=None,
+                 guard_password=None):
         self.name, self.host, self.port, self.user, self.database = name, host, int(port or 5432), user, database
         self.password, self.socket, self.sslmode, self.sslrootcert = password, socket, sslmode, sslrootcert
         self.gateway_user, self.gateway_password = gateway_user, gateway_password
         self.gateway_tls = gateway_tls          # (cert path, key path): TLS offered to clients
+        self.guard_url, self.guard_password = guard_url, guard_password  # writes the in-database guard's grants
         self._scram_secret = None
 
     @property
@@ -309,11 +311,15 @@ class Upstream:
             except (OSError, ssl.SSLError) as e:
                 raise GatewayConfigError(f"[databases.{name}] gateway_tls_cert / gateway_tls_key: cannot load "
                                          f"them ({type(e).__name__}: {e})") from None
+        guard_password = None
+        if sec.get("guard_password_vault"):
+            guard_password = _vault_get(sec["guard_password_vault"], env, f"[databases.{name}].guard_password_vault")
         host = conn.host if not (conn.host or "").startswith("/") else None
         sock = conn.socket or ((conn.host or "") if (conn.host or "").startswith("/") else None)
         return cls(name, host or ("127.0.0.1" if not sock else None), conn.port, conn.user or "postgres",
                    conn.database or conn.user or "postgres", password, sock, sec.get("sslmode") or "prefer",
-                   sec.get("sslrootcert"), sec.get("gateway_user"), gw_password, tls)
+                   sec.get("sslrootcert"), sec.get("gateway_user"), gw_password, tls, sec.get("guard_url"),
+                   guard_password)
 
     def scram_secret(self):
         """(salt, iterations, StoredKey, ServerKey) of the gateway password: derived once per start."""
@@ -344,11 +350,12 @@ def _vault_get(entry, env, where):
 # --- the judge -------------------------------------------------------------------------------
 
 class Verdict:
-    __slots__ = ("allow", "text", "message", "detail", "hint", "decision")
+    __slots__ = ("allow", "text", "message", "detail", "hint", "decision", "send")
 
-    def __init__(self, allow, text=None, message=None, detail=None, hint=None, decision="allow"):
+    def __init__(self, allow, text=None, message=None, detail=None, hint=None, decision="allow", send=None):
         self.allow, self.text, self.message, self.detail, self.hint = allow, text, message, detail, hint
         self.decision = decision
+        self.send = send        # an approved statement's text with the guard's grant in front (simple Query)
 
 
 ALLOWED = Verdict(True)
@@ -482,7 +489,7 @@ class Judge:
         self._audit(action, d)
         if d.decision == ALLOW:  # approved by a human (and snapshotted when destructive)
             self.stats["allowed"] += 1
-            return ALLOWED
+            return self._granted(text, d)
         self.stats["asked" if raw == ASK else "denied"] += 1
         body = "\n".join(d.reasons)
         msg = hook.message(d, action, body)
@@ -494,6 +501,26 @@ class Judge:
         what = "denied" if d.decision == DENY else "held"
         return Verdict(False, text, f"Interlock {what} this {d.severity} statement [interlock {raw}]",
                        detail=redact(body)[:3000] or None, decision=raw)
+
+    def _granted(self, text, d) -> Verdict:
+        """An approved statement: with the in-database guard configured (``guard_url``), a single-use grant
+        bound to the approval and to the exact text sent, so the guard lets this statement (once) through."""
+        ap = d.approval or {}
+        up = self.upstream
+        if not up.guard_url or not ap.get("id"):
+            return ALLOWED
+        try:
+            import psycopg
+
+            from ..safeguards.pgguard import new_grant
+
+            kw = {"password": up.guard_password} if up.guard_password else {}
+            with psycopg.connect(up.guard_url, connect_timeout=10, **kw) as conn:
+                send = new_grant(conn, ap["id"], lambda setting: f"{setting}; {text}")
+            return Verdict(True, send=send)
+        except Exception as e:  # noqa: BLE001 - the statement still runs; the guard judges it on its own
+            _log(f"no grant written for {ap.get('id')}: {type(e).__name__}: {redact(str(e))[:200]}")
+            return ALLOWED
 
     def _audit(self, action, decision, first=False):
         def write():
@@ -1167,7 +1194,9 @@ class Session:
         except Exception as e:  # noqa: BLE001 - e.g. the pool shut down: nothing is forwarded unjudged
             self._violation(f"the statement could not be judged ({type(e).__name__})", [])
             return
-        if t == 0x51:
+        if t == 0x51 and v.send:
+            out = _msg(b"Q", v.send.encode() + b"\x00")
+        elif t == 0x51:
             out = _msg(b"Q", body) if v.allow else \
                 _msg(b"Q", raise_statement(v.message, v.detail, v.hint).encode() + b"\x00")
         elif v.allow:
