@@ -262,11 +262,20 @@ def test_the_gateway_runs_an_approved_statement_with_its_grant_once(guarded, tmp
             return subprocess.run(["psql", "-X", "-v", "ON_ERROR_STOP=1", "-Atc", sql], env=penv,
                                   capture_output=True, text=True, timeout=60)
 
-        r = psql("DELETE FROM old_events WHERE id > 0")
+        # judged by what it did: an unbounded DELETE runs, measured by the guard — small, it stays done
+        r = psql("DELETE FROM old_events WHERE id > 76")
+        assert r.returncode == 0 and r.stdout.strip() == "DELETE 4", r.stderr
+        assert _count(guarded, "old_events") == 76
+        # large, the guard rolls it back; the gateway then asks, with what was measured as the impact
+        r = psql("DELETE FROM old_events WHERE id < 1000")
+        assert r.returncode != 0 and "Interlock guard: DELETE of 76 rows" in r.stderr, r.stderr
+        assert _count(guarded, "old_events") == 76
+        r = psql("DELETE FROM old_events WHERE id < 1000")
         assert r.returncode != 0 and "[interlock ask]" in r.stderr, r.stderr
+        assert "measured by the in-database guard" in r.stderr and "76 rows" in r.stderr, r.stderr
         rid = re.search(r"approval (apr-[a-z0-9]+)", r.stderr).group(1)
         open_store(env).approve(rid, "alice", "cli")
-        r = psql("DELETE FROM old_events WHERE id > 0")
+        r = psql("DELETE FROM old_events WHERE id < 1000")
         assert r.returncode == 0, r.stderr
         assert _count(guarded, "old_events") == 0
         with guarded.connect("shop", autocommit=True) as admin:

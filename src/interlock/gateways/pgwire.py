@@ -359,6 +359,9 @@ class Verdict:
 
 
 ALLOWED = Verdict(True)
+#: Rules a statement may carry and still be run to be measured by the in-database guard (its reach is
+#: what is unknown; the guard's triggers count the rows it touched and roll it back past their limits).
+_MEASURABLE = frozenset({"db.change-unbounded", "db.write"})
 _CACHE_MAX = 50_000
 _CACHE_TEXT_MAX = 16_384
 
@@ -372,6 +375,7 @@ class Judge:
         self.cwd = cwd or os.getcwd()
         self.exact: dict[str, bool] = {}
         self.shapes: dict[str, bool] = {}
+        self.must_ask: dict[str, str] = {}   # statement → what the guard measured when it refused it
         self.stats = {"judged": 0, "cached": 0, "allowed": 0, "asked": 0, "denied": 0}
         self._lock = threading.Lock()
         self._policy_raw = None
@@ -478,6 +482,19 @@ class Judge:
             self.stats["allowed"] += 1
             self._audit(action, d, first=True)
             return ALLOWED
+        measured = self.must_ask.get(text)
+        if d.decision == ASK and measured is None and self.upstream.guard_url and \
+                set(d.rules) <= _MEASURABLE and not d.error:
+            # its reach cannot be bounded from the text, and the database can measure it: the guard's
+            # transition-table triggers refuse it (rolled back) past their limits, and then it is asked
+            d.decision = ALLOW
+            d.reasons.append("run: how many rows it touches is measured by the in-database guard, which rolls it "
+                             "back past its limits")
+            self.stats["allowed"] += 1
+            self._audit(action, d, first=True)
+            return Verdict(True, text, decision="measured")
+        if measured:
+            d.reasons.insert(0, f"measured by the in-database guard (and rolled back): {measured}")
         raw = d.decision
         from ..approvals import hook
 
@@ -713,6 +730,7 @@ class Gateway:
 
 
 _WATCHED = b"client_encoding\x00"
+_GUARD = b"MInterlock guard: "
 
 
 def _ambiguous(name) -> bool:
@@ -733,6 +751,8 @@ class _Side(asyncio.Protocol):
     def data_received(self, data):
         s = self.s
         if self.up:
+            if s.measured and _GUARD in data:
+                s.guard_refused(data)
             if s.markers:
                 s.upstream_held(data)
                 return
@@ -779,6 +799,17 @@ class Session:
         self.utail = b""                    # the end of the last upstream chunk (a name split across two)
         self.refusing = None                # why every later statement is refused (the session is unreadable)
         self.markers: dict[bytes, bytes] = {}  # parse-failure marker → Interlock's ErrorResponse in its place
+        self.measured: list[str] = []       # statements run to be measured by the in-database guard
+
+    def guard_refused(self, data: bytes):
+        """The in-database guard refused a measured statement: from now on that text is asked about, with
+        what the guard measured as its impact."""
+        i = data.find(_GUARD)
+        j = data.find(b"\x00", i)
+        what = data[i + 1:j if j > 0 else i + 300].decode("utf-8", "replace")[:300]
+        for text in self.measured:
+            remember(self.gw.judge.must_ask, text, what, 10_000)
+        self.measured.clear()
         self.uhold = bytearray()            # upstream bytes held while a marker's error is awaited
 
     def refuse_parse(self, name: bytes, message, detail=None, hint=None) -> bytes:
@@ -1194,6 +1225,8 @@ class Session:
         except Exception as e:  # noqa: BLE001 - e.g. the pool shut down: nothing is forwarded unjudged
             self._violation(f"the statement could not be judged ({type(e).__name__})", [])
             return
+        if v.decision == "measured":
+            self.measured = self.measured[-7:] + [text]
         if t == 0x51 and v.send:
             out = _msg(b"Q", v.send.encode() + b"\x00")
         elif t == 0x51:
