@@ -800,6 +800,7 @@ class Session:
         self.refusing = None                # why every later statement is refused (the session is unreadable)
         self.markers: dict[bytes, bytes] = {}  # parse-failure marker → Interlock's ErrorResponse in its place
         self.measured: list[str] = []       # statements run to be measured by the in-database guard
+        self.uhold = bytearray()            # upstream bytes held while a marker's error is awaited
 
     def guard_refused(self, data: bytes):
         """The in-database guard refused a measured statement: from now on that text is asked about, with
@@ -810,7 +811,6 @@ class Session:
         for text in self.measured:
             remember(self.gw.judge.must_ask, text, what, 10_000)
         self.measured.clear()
-        self.uhold = bytearray()            # upstream bytes held while a marker's error is awaited
 
     def refuse_parse(self, name: bytes, message, detail=None, hint=None) -> bytes:
         """The Parse sent in place of a refused one (see :func:`parse_marker`)."""
