@@ -162,3 +162,10 @@ def test_sjis_attack_bytes_never_drop(pg, gw, genv, bookings):
                        env=_penv(genv, gw), capture_output=True, timeout=60)
     assert b"[interlock ask]" in r.stderr  # the SET is held; the attack then reads (and runs) as UTF-8 text
     assert direct(pg, "SELECT count(*) FROM pg_tables WHERE tablename = 'bookings'") == [(1,)]
+
+
+def test_status_lists_the_running_postgres_gateway(pg, gw, genv):
+    r = subprocess.run([sys.executable, "-m", "interlock", "status"], env=genv, capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert f"gateway postgres" in r.stdout and f":{gw}/app" in r.stdout, r.stdout

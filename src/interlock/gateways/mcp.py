@@ -84,11 +84,26 @@ def run(name, argv, env=None, cwd=None) -> int:
     """Serve the agent on this process's stdin/stdout until either side goes away."""
     import anyio
 
-    proxy = Proxy(name, argv, env=dict(os.environ if env is None else env), cwd=cwd or os.getcwd())
+    env = dict(os.environ if env is None else env)
+    proxy = Proxy(name, argv, env=env, cwd=cwd or os.getcwd())
+    state = None
+    try:  # `interlock status` lists it (removed when the proxy exits)
+        from .http import _write_state
+
+        state = _write_state(env, {"kind": "mcp", "pid": os.getpid(), "url": f"stdio mcp-proxy {name}",
+                                   "server": " ".join(argv)[:200], "started": time.time()}, kind="mcp")
+    except Exception:  # noqa: BLE001 - status is a convenience; the proxy runs regardless
+        pass
     try:
         return anyio.run(proxy.serve)
     except KeyboardInterrupt:
         return 130
+    finally:
+        if state:
+            try:
+                os.unlink(state)
+            except OSError:
+                pass
 
 
 # --- decisions: pure apart from the engine --------------------------------------------------------
