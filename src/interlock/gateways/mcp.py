@@ -91,7 +91,7 @@ def run(name, argv, env=None, cwd=None) -> int:
         from .http import _write_state
 
         state = _write_state(env, {"kind": "mcp", "pid": os.getpid(), "url": f"stdio mcp-proxy {name}",
-                                   "server": " ".join(argv)[:200], "started": time.time()}, kind="mcp")
+                                   "started": time.time()}, kind="mcp")   # no argv: it may hold a token
     except Exception:  # noqa: BLE001 - status is a convenience; the proxy runs regardless
         pass
     try:
