@@ -219,14 +219,7 @@ def test_remove_takes_it_out(server, guarded):
 
 # --- through the gateway: an approved statement carries its grant ------------------------------------------
 
-def test_the_gateway_runs_an_approved_statement_with_its_grant_once(guarded, tmp_path):
-    import re
-    import socket
-    import time
-
-    from servers import free_port
-
-    from interlock.approvals.store import open_store
+def _policy_env(guarded, tmp_path):
     from interlock.vault import Vault
 
     home = tmp_path / "home"
@@ -240,6 +233,28 @@ def test_the_gateway_runs_an_approved_statement_with_its_grant_once(guarded, tmp
         f'guard_url = "postgresql://postgres@127.0.0.1:{guarded.port}/shop"\nguard_password_vault = "guard-db"\n')
     Vault(env).add("agent-db", AGENT_PW)
     Vault(env).add("guard-db", PW)
+    return env
+
+
+def test_doctor_says_what_the_guard_and_restores_need(guarded, tmp_path):
+    env = _policy_env(guarded, tmp_path)
+    r = subprocess.run([sys.executable, "-m", "interlock", "doctor"], env=env, cwd=str(tmp_path),
+                       capture_output=True, text=True, timeout=120)
+    assert "database shop: in-database guard installed" in r.stdout, r.stdout
+    assert "database shop: restores will fail" in r.stdout and "CREATEDB" in r.stdout, r.stdout
+    assert PW not in r.stdout + r.stderr and AGENT_PW not in r.stdout + r.stderr
+
+
+def test_the_gateway_runs_an_approved_statement_with_its_grant_once(guarded, tmp_path):
+    import re
+    import socket
+    import time
+
+    from servers import free_port
+
+    from interlock.approvals.store import open_store
+
+    env = _policy_env(guarded, tmp_path)
     with owner(guarded) as c:
         c.execute("DROP TABLE IF EXISTS old_events")
         c.execute("CREATE TABLE old_events (id int)")

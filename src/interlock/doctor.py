@@ -271,6 +271,9 @@ def run(root: str, home: str, as_json=False, env=None) -> int:
 
     # 7. gateways
     _gateway_checks(root, env, add)
+    from .safeguards.pgguard import doctor_checks  # databases: the in-database guard, restore's CREATEDB
+
+    doctor_checks(root, env, add, OK, WARN, INFO)
 
     worst = FAIL if any(c["status"] == FAIL for c in checks) else WARN if any(
         c["status"] == WARN for c in checks) else OK

@@ -494,3 +494,64 @@ def cmd_protect(args) -> int:
         return 1
     print(f"interlock guard on {redact(args.url)}:\n{rep.text()}")
     return 0
+
+
+# --- interlock doctor ---------------------------------------------------------------------------------------
+
+def doctor_checks(root, env, add, ok="ok", warn="warn", info="info"):
+    """For each ``[databases.NAME]`` with a ``guard_url``: what of the guard is installed, what is missing; and
+    for every PostgreSQL database: whether the login restores use may create the scratch database a restore
+    goes through first (CREATEDB)."""
+    try:
+        import psycopg
+    except ImportError:
+        return
+    from ..engine import Context
+    from . import connect as C
+    from ..redact import redact
+
+    try:
+        sections = C.policy_sections(Context(root, env=env).policy)
+    except Exception:  # noqa: BLE001 - the policy check reports it
+        return
+    for name, sec in sections.items():
+        url = sec.get("url") or ""
+        if not url.startswith(("postgres://", "postgresql://")):
+            continue
+
+        def password(key):
+            entry = sec.get(key)
+            if not entry:
+                return {}
+            from ..vault import Vault
+
+            v = Vault(env).get(entry)
+            return {"password": v} if v else {}
+        try:
+            with psycopg.connect(url, connect_timeout=3, **password("password_vault")) as conn:
+                row = conn.execute("SELECT rolcreatedb OR rolsuper, current_user FROM pg_roles WHERE "
+                                   "rolname = current_user").fetchone()
+            if row and row[0]:
+                add(ok, f"database {name}: restores can create their scratch database", f"login {row[1]}")
+            else:
+                add(warn, f"database {name}: restores will fail", f"login {row[1] if row else '?'} lacks CREATEDB: "
+                    "a restore builds the snapshot in a scratch database first",
+                    f"ALTER ROLE {row[1] if row else 'ROLE'} CREATEDB (or restore with a login that has it)")
+        except Exception as e:  # noqa: BLE001
+            add(info, f"database {name}: not reachable from here", redact(str(e)).strip().splitlines()[0][:200])
+            continue
+        if not sec.get("guard_url"):
+            add(info, f"database {name}: no in-database guard configured",
+                "", f"interlock protect postgres URL, then guard_url in [databases.{name}]")
+            continue
+        try:
+            with psycopg.connect(sec["guard_url"], connect_timeout=3, **password("guard_password_vault")) as conn:
+                rep = status(conn)
+        except Exception as e:  # noqa: BLE001
+            add(warn, f"database {name}: the guard's login does not connect", redact(str(e)).splitlines()[0][:200])
+            continue
+        if rep.missing:
+            add(warn, f"database {name}: the in-database guard is incomplete", "; ".join(rep.missing),
+                "interlock protect postgres GUARD_URL (as a superuser for everything)")
+        else:
+            add(ok, f"database {name}: in-database guard installed", "; ".join(rep.done))
