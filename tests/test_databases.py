@@ -35,7 +35,7 @@ CLASSIFY = [
     ("SELECT E'it\\'s; DROP TABLE x'", "postgres", []),
     # bounded writes
     ("DELETE FROM users WHERE id = 5", "postgres", [("db.write", "users")]),
-    ("DELETE FROM users WHERE deleted_at IS NOT NULL", "postgres", [("db.write", "users")]),
+    ("DELETE FROM users WHERE deleted_at IS NOT NULL", "postgres", [("db.change-unbounded", "users")]),
     ("DELETE FROM t WHERE (a = 1 OR 1 = 1) AND b = 2", "postgres", [("db.write", "t")]),
     ("UPDATE users SET admin = true WHERE id = 42", "postgres", [("db.write", "users")]),
     ("INSERT INTO users (name) VALUES ('DROP TABLE users')", "postgres", [("db.write", "users")]),
@@ -44,7 +44,7 @@ CLASSIFY = [
     ("ALTER TABLE users ADD COLUMN email text", "postgres", [("db.write", "users")]),
     ("ALTER TABLE users ALTER COLUMN email DROP NOT NULL", "postgres", [("db.write", "users")]),
     ("DELETE FROM t LIMIT 10", "mysql", [("db.write", "t")]),
-    ("DELETE t1 FROM t1 JOIN t2 ON t1.a = t2.a", "mysql", [("db.write", "t1")]),
+    ("DELETE t1 FROM t1 JOIN t2 ON t1.a = t2.a", "mysql", [("db.change-unbounded", "t1")]),
     ("GRANT SELECT ON users TO reporting", "postgres", [("db.write", "reporting")]),
     ("REVOKE ALL ON users FROM PUBLIC", "postgres", [("db.write", "PUBLIC")]),
     ("DROP TEMPORARY TABLE tmp_ids", "mysql", [("db.write", "tmp_ids")]),
@@ -197,7 +197,7 @@ def test_client_meta_commands():
     assert st.output == "/tmp/out.txt"
     stmts = S.classify("DELIMITER //\nCREATE PROCEDURE p() BEGIN DELETE FROM t; END//\nDELIMITER ;\nSELECT 1;",
                        "mysql")
-    assert [s.kind for s in stmts] == ["create", "select"]
+    assert [s.kind for s in stmts] == ["create", "delete", "select"]  # the body's DELETE, when it is called
 
 
 def test_mysql_executable_comments_are_code():

@@ -423,3 +423,36 @@ def test_interlock_run_points_the_agent_at_the_proxy(penv, railway, upstream_cer
     _assert_denied_graphql(*out["delete"])
     assert len(railway.calls) == 1 and railway.calls[0]["headers"]["authorization"] == f"Bearer {VAULT_TOKEN}"
     assert os.listdir(os.path.join(penv["INTERLOCK_HOME"], "run")) == []  # the proxy stopped with the agent
+
+
+# --- limits fail closed through the proxy (issue 16) -----------------------------------------------------------
+
+def _post_file(proxy, railway, tmp_path, data: bytes, *headers):
+    f = tmp_path / "body.bin"
+    f.write_bytes(data)
+    args = [railway.https + "/graphql/v2", "-H", "Content-Type: application/json", "--data-binary", f"@{f}"]
+    for h in headers:
+        args += ["-H", h]
+    rc, code, body, err = _curl(args, proxy.client_env, timeout=120)
+    assert rc == 0, err
+    return code, json.loads(body)
+
+
+def test_limits_fail_closed_through_the_proxy(proxy, railway, tmp_path):
+    import gzip
+
+    mutation = 'mutation { volumeDelete(volumeId: "%s") }' % VOLUME_ID
+    cases = [
+        ('{"query": "' + " " * 1_000_000 + mutation + '"}').encode(),           # past the old 1 MB scan
+        json.dumps([READ] * 100 + [{"query": mutation}]).encode(),              # past the batch limit
+        json.dumps({"query": mutation + " " * 1_100_000}).encode(),             # past the document limit
+    ]
+    for data in cases:
+        code, obj = _post_file(proxy, railway, tmp_path, data)
+        assert code == 403 and obj["errors"][0]["extensions"]["decision"] in ("ask", "deny"), obj
+    code, obj = _post_file(proxy, railway, tmp_path, gzip.compress(json.dumps({"query": mutation}).encode()),
+                           "Content-Encoding: gzip")
+    assert code == 403 and "http.graphql-catastrophic" in obj["errors"][0]["extensions"]["rules"], obj
+    code, obj = _post_file(proxy, railway, tmp_path, b"(\xb5/\xfd\x00\x00", "Content-Encoding: zstd")
+    assert code in (400, 403, 415), obj
+    assert railway.calls == [] and VOLUME_ID in railway.volumes

@@ -179,6 +179,9 @@ def build_parser():
     from .safeguards.cli import add_parsers as safeguard_parsers
 
     safeguard_parsers(sub)
+    from .safeguards.pgguard import add_parser as protect_parser  # psycopg only when `protect` runs
+
+    protect_parser(sub)
     from .approvals.web import add_parser as serve_parser  # stdlib only until `serve` runs
 
     serve_parser(sub)

@@ -271,6 +271,9 @@ def run(root: str, home: str, as_json=False, env=None) -> int:
 
     # 7. gateways
     _gateway_checks(root, env, add)
+    from .safeguards.pgguard import doctor_checks  # databases: the in-database guard, restore's CREATEDB
+
+    doctor_checks(root, env, add, OK, WARN, INFO)
 
     # 8. databases the policy names: can a snapshot of them be restored?
     _restore_privilege_checks(root, env, add)

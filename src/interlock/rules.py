@@ -293,6 +293,14 @@ _CATALOGUE = [
         "curl https://backboard.railway.app/graphql/v2 -d \"$BODY\""],
        ["curl https://api.example.com/graphql -d '{\"query\":\"query { a }\"}'",
         "curl https://api.example.com/graphql -d \"$BODY\""]),
+    _R("http.request-unread", "opaque",
+       "A request Interlock could not read in full: a size, depth, batch, token or encoding limit was reached, "
+       "or the body is in a form it does not read.",
+       ["curl https://api.example.com/graphql -d '{\"query\":\"mutation { " + "... on M { " * 22 + "x" + " }" * 22
+        + " }\"}'",
+        "curl https://backboard.railway.app/graphql/v2 -H 'Content-Encoding: gzip' -d 'x'"],
+       ["curl https://api.example.com/graphql -d '{\"query\":\"mutation { ... on M { x } }\"}'",
+        "curl https://example.com/upload -H 'Content-Encoding: gzip' -d 'x'"]),
     # --- credentials --------------------------------------------------------------------------
     _R("secrets.read-file", "credential", "Reads, copies or sends a file that holds secrets.",
        ["cat .env", "cat ~/.aws/credentials", "grep TOKEN .env.production", "cp ~/.ssh/id_ed25519 /tmp/k",

@@ -95,6 +95,18 @@ RULES = [
         "mongosh app --eval 'db.users.updateMany({}, {$set: {admin: true}})'"],
        ["psql -c 'UPDATE users SET admin = true WHERE id = 42'",
         "psql -c 'INSERT INTO t VALUES (1) ON CONFLICT (id) DO UPDATE SET a = 1'"]),
+    _R("db.change-unbounded", "destructive",
+       "Deletes or updates rows chosen by a WHERE (or MERGE ... ON, or a join) that Interlock cannot bound from "
+       "the text — a comparison, pattern, parameter, function or subquery rather than an equality with a "
+       "value: it may touch every row.",
+       ["psql -c \"DELETE FROM bookings WHERE customer <> 'zzz'\"", "psql -c 'DELETE FROM bookings WHERE id != 0'",
+        "psql -c 'UPDATE bookings SET paid = true WHERE EXISTS (SELECT 1)'",
+        "psql -c 'DELETE FROM bookings USING cars WHERE bookings.car_id = cars.id'",
+        "psql -c 'DELETE FROM bookings WHERE id IN (SELECT id FROM bookings)'",
+        "psql -c 'MERGE INTO bookings b USING cars c ON b.car_id = c.id WHEN MATCHED THEN DELETE'"],
+       ["psql -c 'DELETE FROM bookings WHERE id = 5'", "psql -c \"UPDATE bookings SET paid = true WHERE id IN (1, 2)\"",
+        "psql -c \"DELETE FROM sessions WHERE user_id = 7 AND created < now()\"",
+        "psql -c 'SELECT * FROM bookings WHERE id <> 0'"]),
     _R("db.wipe-table-prod", "catastrophic",
        "Empties, drops or rewrites a whole table (or restores over it) in a production database.",
        ["psql -h prod-db.internal -c 'DELETE FROM orders'",

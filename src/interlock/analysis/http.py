@@ -24,7 +24,14 @@ from ..memo import recall, table
 
 _CATALOGUE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "http_catalogue.toml")
 _CAT = None
-_MAX_PARSE = 1_000_000      # bodies larger than this are scanned, not parsed
+#: The analysis' limits.  A request that reaches one is never judged on the part that was read:
+#: it gets an ``http.request-unread`` finding naming the limit (opaque: asked, never allowed).
+MAX_BODY = 64 * 1024 * 1024      # bytes of body read (the gateways refuse more: max_body_mb <= this)
+MAX_GRAPHQL_DOCUMENT = 1_000_000  # characters of one GraphQL document
+MAX_GRAPHQL_TOKENS = 50_000       # graphql-core's max_tokens
+MAX_BATCH = 100                   # operations in one batched GraphQL request
+MAX_DEPTH = 20                    # nested fragments / selections followed
+_MAX_PARSE = MAX_BODY             # (old name)
 _PROD = _LazyRe(r"(?i)(^|[^a-z0-9])(prod|production|live|prd)([^a-z0-9]|$)")
 
 
@@ -315,32 +322,45 @@ def _looks_graphql(text):
     return bool(re.match(r"^\s*(mutation|query|subscription|fragment|\{)", text))
 
 
-def graphql_documents(req):
-    """[(GraphQL document, variables)] carried by a request (JSON body, batch, form field, raw body, GET query)."""
+def graphql_documents(req, limits=None):
+    """[(GraphQL document, variables)] carried by a request (JSON body, batch, form field, raw body, GET query).
+
+    ``limits``: a list that receives one line per limit reached (what was not read, and why)."""
+    limits = [] if limits is None else limits
     body = req.body
     out = []
     if body and U not in body:
         text = body.strip()
-        if len(text) > _MAX_PARSE:
-            if re.search(r"\bmutation\b", text[:_MAX_PARSE]):
-                out.append((text[:_MAX_PARSE] + U, {}))   # too big to parse: read names only
+        if len(text) > MAX_BODY:
+            limits.append(f"the body is over the analysis limit ({MAX_BODY // (1024 * 1024)} MB): not read")
         elif text[:1] == "[" or (text[:1] == "{" and text[1:].lstrip()[:1] in ('"', "}", "'")):
             try:
                 obj = json.loads(text)
+            except RecursionError:
+                obj = None
+                limits.append("the JSON body nests deeper than the parser's depth limit: not read")
             except ValueError:
                 obj = None
                 if re.search(r"\bmutation\b", text):
                     out.append((text + U, {}))            # malformed JSON: read names only
             items = obj if isinstance(obj, list) else [obj]
-            for it in items[:100]:
+            if len(items) > MAX_BATCH:
+                limits.append(f"a batch of {len(items)} operations is over the batch limit ({MAX_BATCH}): "
+                              "not read")
+                items = []
+            for it in items:
                 if isinstance(it, dict) and isinstance(it.get("query"), str):
                     v = it.get("variables")
                     if isinstance(v, str):
                         try:
                             v = json.loads(v)
-                        except ValueError:
+                        except (ValueError, RecursionError):
                             v = {}
                     out.append((it["query"], v if isinstance(v, dict) else {}))
+                elif isinstance(it, dict) and it and _graphql_request(req) and (
+                        "extensions" in it or "id" in it or "documentId" in it or "operationName" in it):
+                    limits.append("a GraphQL operation without its document (a persisted query runs whatever "
+                                  "the server stored under its hash): not readable")
         elif text.startswith("query=") or "&query=" in text:
             try:
                 qs = parse_qs(text)
@@ -350,12 +370,15 @@ def graphql_documents(req):
                 v = {}
                 try:
                     v = json.loads(qs.get("variables", ["{}"])[0])
-                except ValueError:
+                except (ValueError, RecursionError):
                     pass
                 out.append((q, v if isinstance(v, dict) else {}))
         elif re.match(r"^\s*(mutation|subscription|fragment)\b", text) or (
                 _looks_graphql(text) and ("graphql" in req.path.lower() or "graphql" in str(req.headers).lower())):
             out.append((text, {}))
+        elif text and _graphql_request(req):
+            limits.append("a GraphQL endpoint's body in a form Interlock does not read (content type "
+                          f"{req.header('content-type') or 'unknown'}): not judged")
     elif body and U in body and re.search(r"\bmutation\b", body):
         out.append((body, {}))
     if req.method == "GET" and "graphql" in req.path:
@@ -364,7 +387,22 @@ def graphql_documents(req):
         except ValueError:
             qs = {}
         out.extend((x, {}) for x in qs.get("query", []))
-    return out
+    kept = []
+    for q, v in out:
+        if len(q) > MAX_GRAPHQL_DOCUMENT:
+            limits.append(f"a GraphQL document of {len(q)} characters is over the document limit "
+                          f"({MAX_GRAPHQL_DOCUMENT}): not read")
+        else:
+            kept.append((q, v))
+    return kept
+
+
+def _graphql_request(req) -> bool:
+    """A request to a GraphQL endpoint: the path, the content type, or a GraphQL provider's host."""
+    if "graphql" in req.path.lower() or "graphql" in (req.header("content-type") or "").lower():
+        return True
+    host = req.host
+    return bool(host) and any(p.host.search(host) for p in catalogue()[1])
 
 
 _NAME_CALL = _LazyRe(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
@@ -403,18 +441,24 @@ def mutation_fields(query, variables=None):
 _GQL_MEMO = table()
 
 
+class GraphQLLimit(Exception):
+    """A GraphQL document reached one of the analysis' limits."""
+
+
 def _mutation_fields(query) -> tuple:
     from graphql.language import parse
     from graphql.language.ast import FieldNode, FragmentDefinitionNode, FragmentSpreadNode, InlineFragmentNode
     from graphql.language.printer import print_ast
 
-    doc = parse(query, max_tokens=50_000)
+    doc = parse(query, max_tokens=MAX_GRAPHQL_TOKENS)
     frags = {d.name.value: d for d in doc.definitions if isinstance(d, FragmentDefinitionNode)}
     out = []
 
     def walk(selset, depth=0):
-        if selset is None or depth > 20:
+        if selset is None:
             return
+        if depth > MAX_DEPTH:
+            raise GraphQLLimit(f"fragments nest deeper than the depth limit ({MAX_DEPTH})")
         for sel in selset.selections:
             if isinstance(sel, FieldNode):
                 out.append((sel.name.value, ", ".join(print_ast(a) for a in sel.arguments or ())))
@@ -441,6 +485,11 @@ def _env_from_text(text):
     return None
 
 
+def _unread(req, note):
+    return Verdict("http.request-unread", mask_url(req.url)[:200], note, "opaque",
+                   "Interlock could not read the whole request (a limit was reached), so it cannot say what it does.")
+
+
 def _graphql_verdicts(req, docs):
     found = []
     host = req.host
@@ -448,7 +497,13 @@ def _graphql_verdicts(req, docs):
     for query, variables in docs:
         try:
             fields = mutation_fields(query, variables)
+        except (GraphQLLimit, RecursionError) as e:
+            found.append(_unread(req, f"GraphQL document not read: {str(e)[:120] or 'nested too deeply'}"))
+            fields = _regex_fields(query)
         except Exception as e:  # a GraphQL syntax error: judge what can be seen
+            if "tokens" in str(e) and "more than" in str(e):
+                found.append(_unread(req, f"GraphQL document not read: over the token limit "
+                                          f"({MAX_GRAPHQL_TOKENS})"))
             fields = _regex_fields(query)
             if not fields:
                 if re.search(r"\bmutation\b", query) or not re.match(r"^\s*(query\b|\{)", query):
@@ -509,7 +564,12 @@ def judge(req):
     found = []
     host = req.host
     local = _is_local(host)
-    docs = graphql_documents(req)
+    limits = []
+    enc = (req.header("content-encoding") or "").strip().lower()
+    if req.body and enc not in ("", "identity") and (_graphql_request(req) or _body_decides(req)):
+        limits.append(f"the body is encoded ({enc}): Interlock judges bodies it can read")
+    docs = graphql_documents(req, limits)
+    found += [_unread(req, why) for why in limits]
     if docs:
         found += _graphql_verdicts(req, docs)
     rest, providers = catalogue()
@@ -519,7 +579,7 @@ def judge(req):
         found.append(Verdict("http.graphql-unparsed", mask_url(req.url)[:200],
                              "the GraphQL body is only known when the command runs", "opaque"))
     if local:
-        return [v for v in found if v.severity in ("opaque",)] if found else []
+        return [v for v in found if v.severity in ("opaque",) and v[0] != "http.request-unread"] if found else []
     if found:
         return found
     method = (req.method or "GET").upper()
@@ -549,6 +609,19 @@ def judge(req):
         found.append(Verdict("http.api-destructive", f"{method} {mask_url(req.url)} {'/'.join(actions)}"[:200],
                              "an API action whose name says it deletes", "destructive"))
     return found
+
+
+def _body_decides(req) -> bool:
+    """Some catalogue entry for this host, method and path is decided by the body (or an action in it)."""
+    method = (req.method or "GET").upper()
+    for e in _entries_for(req.host):
+        if e.methods and method not in e.methods:
+            continue
+        if e.path is not None and not e.path.search(req.path):
+            continue
+        if e.body is not None or e.action is not None:
+            return True
+    return False
 
 
 def _entries_for(host: str) -> tuple:

@@ -52,6 +52,7 @@ SEVERITY = {
     "db.truncate-cascade": CATASTROPHIC,
     "db.delete-all": DESTRUCTIVE,
     "db.update-all": DESTRUCTIVE,
+    "db.change-unbounded": DESTRUCTIVE,
     "db.alter-drop": DESTRUCTIVE,
     "db.grant-broad": DESTRUCTIVE,
     "db.disable-trigger": DESTRUCTIVE,
@@ -200,8 +201,9 @@ def _scan_quoted(text, j, close, backslash, doubled):
     return "".join(buf), j, lines
 
 
-def split(text: str, dialect: str | None = None) -> list[Piece]:
-    """Split a script into statements and meta-commands."""
+def split(text: str, dialect: str | None = None, backslash: bool = False) -> list[Piece]:
+    """Split a script into statements and meta-commands.  ``backslash``: read ``'...'`` strings as
+    PostgreSQL does with ``standard_conforming_strings = off`` (a backslash escapes the next character)."""
     text = text.replace(U, UNKNOWN_WORD)
     pieces: list[Piece] = []
     toks: list[Tok] = []
@@ -212,7 +214,7 @@ def split(text: str, dialect: str | None = None) -> list[Piece]:
     start_line = 0
     delim = ";"
     mysql = dialect in ("mysql", "mariadb")
-    backslash_strings = mysql or dialect in ("clickhouse", "cql")
+    backslash_strings = mysql or dialect in ("clickhouse", "cql") or backslash
     dq_string = mysql
     brackets = dialect in ("sqlite", "tsql")
     in_exec_comment = False
@@ -252,7 +254,7 @@ def split(text: str, dialect: str | None = None) -> list[Piece]:
             i += len(delim)
             continue
         if c == ";" and delim == ";":
-            if dialect in ("sqlite", None) and toks and _in_trigger_body(toks):
+            if toks and ((dialect in ("sqlite", None) and _in_trigger_body(toks)) or _in_atomic_body(toks)):
                 add("p", ";", i)
                 i += 1
                 continue
@@ -442,6 +444,18 @@ def _in_trigger_body(toks):
     return ups[-1] != "END"
 
 
+def _in_atomic_body(toks):
+    """PostgreSQL: `CREATE FUNCTION/PROCEDURE ... BEGIN ATOMIC stmt; stmt; END` is one statement."""
+    if toks[0].up != "CREATE":
+        return False
+    ups = [t.up for t in toks]
+    for i in range(1, len(ups) - 1):
+        if ups[i] == "BEGIN" and ups[i + 1] == "ATOMIC":
+            rest = ups[i + 2:]
+            return 1 + rest.count("CASE") - rest.count("END") > 0
+    return False
+
+
 # --- token helpers -----------------------------------------------------------------------
 
 def _name_at(toks, i):
@@ -532,6 +546,8 @@ class _Ctx:
         self.dialect = dialect
         self.parses = 0
         self.depth = 0
+        self.backslash = False   # standard_conforming_strings = off
+        self.body = 0            # inside a function / rule / trigger body (NEW.x, OLD.x, variables are values)
 
 
 def classify(sql: str, dialect: str | None = None) -> list[Stmt]:
@@ -550,6 +566,19 @@ _MEMO = table()
 def _classify_all(sql, dialect):
     ctx = _Ctx(dialect)
     out = _classify(sql, ctx)
+    if dialect in ("postgres", None) and "\\" in sql:
+        # with standard_conforming_strings = off (a session can set it: SET, set_config, options,
+        # ALTER ROLE ... SET) a backslash escapes a quote, and the same text holds other statements:
+        # judged both ways, so neither reading hides one
+        alt = _Ctx(dialect)
+        alt.backslash = True
+        seen = {(st.rule, st.target) for st in out}
+        for st in _classify(sql, alt):
+            if st.rule and st.severity in (DESTRUCTIVE, CATASTROPHIC, OPAQUE) and (st.rule, st.target) not in seen:
+                st.notes.append("read as the server reads it when standard_conforming_strings is off "
+                                "(a backslash escapes the quote after it)")
+                out.append(st)
+                seen.add((st.rule, st.target))
     _many_tables(out)
     return out
 
@@ -557,7 +586,7 @@ def _classify_all(sql, dialect):
 def _classify(sql, ctx, line_offset=0):
     out: list[Stmt] = []
     tx_start = None
-    for p in split(sql, ctx.dialect):
+    for p in split(sql, ctx.dialect, ctx.backslash):
         if p.kind == "meta":
             st = _meta(p, ctx)
             if st is not None:
@@ -732,6 +761,17 @@ def _statement(p: Piece, ctx) -> list[Stmt]:
         out.extend(_create(p, ctx))
     elif head == "COPY":
         out.append(_copy(toks, _evidence(p.raw)))
+        inner = _paren_text(p, 1)
+        if inner and ctx.depth < MAX_BODY_DEPTH:
+            # COPY (DELETE ... RETURNING ...) TO STDOUT runs the statement
+            ctx.depth += 1
+            try:
+                for st in _classify(inner, ctx):
+                    if st.rule:
+                        st.notes.append("COPY ( ... ) TO runs the statement")
+                        out.append(st)
+            finally:
+                ctx.depth -= 1
     elif head == "EXPLAIN":
         out.extend(_explain(p, ctx))
     elif head == "DO":
@@ -781,11 +821,36 @@ def _statement(p: Piece, ctx) -> list[Stmt]:
     # functions that do things whatever statement calls them
     for i, t in enumerate(toks[:-1]):
         if t.t == "w" and toks[i + 1].t == "p" and toks[i + 1].v == "(":
+            if t.up == "SET_CONFIG":
+                args = toks[i + 2:i + 5]
+                name = args[0] if args else None
+                if name is None or name.t != "s" or name.v.strip().lower() in ("client_encoding", "names"):
+                    val = args[2] if len(args) > 2 and args[1].v == "," else None
+                    if name is None or name.t != "s" or val is None or val.t != "s" or ambiguous_encoding(val.v):
+                        out.append(_encoding_stmt(val.v if val is not None else "a value known only when it runs",
+                                                  "set_config()"))
             r = _FUNC_RULES.get(t.up)
             if r:
                 st = _mk("function", t.v.lower(), r[0], None, [r[1]])
                 out.append(st)
     return out
+
+
+def _paren_text(p, i):
+    """The raw text inside the parentheses opening at ``p.toks[i]`` (None when there are none)."""
+    toks = p.toks
+    if i >= len(toks) or toks[i].t != "p" or toks[i].v != "(":
+        return None
+    depth = 0
+    for k in range(i, len(toks)):
+        if toks[k].t == "p" and toks[k].v == "(":
+            depth += 1
+        elif toks[k].t == "p" and toks[k].v == ")":
+            depth -= 1
+            if depth == 0:
+                base = toks[0].pos
+                return p.raw[toks[i].pos - base + 1:toks[k].pos - base] if k > i + 1 else ""
+    return p.raw[toks[i].pos - toks[0].pos + 1:] if i + 1 < len(toks) else ""
 
 
 def _hidden_dml(toks):
@@ -931,6 +996,10 @@ def _alter(toks, ctx) -> Stmt:
                        ["queries and applications that use the old name break"])
         if w == "TRUNCATE" and nxt == "PARTITION":
             return _mk("alter", "truncate", "db.truncate", shown, ["empties a partition"])
+        if w == "USING" and "TYPE" in ups[:k]:
+            return _mk("alter", "update", "db.update-all", shown,
+                       ["ALTER COLUMN ... TYPE ... USING rewrites the column in every row with the expression "
+                        "(USING NULL empties it)"])
         if w == "DISABLE" and nxt in ("TRIGGER", "RULE"):
             return _mk("alter", "disable", "db.disable-trigger", shown,
                        ["triggers (audit, integrity) stop firing until re-enabled"])
@@ -978,8 +1047,32 @@ def _grant(toks) -> Stmt:
     return _mk("grant" if grant else "revoke", "grant", "db.write", target)
 
 
+#: Client encodings in which a multibyte character can end in a backslash or quote byte: text that reads
+#: one way in UTF-8 holds other statements in them (PostgreSQL's own list of client-only encodings).
+AMBIGUOUS_ENCODINGS = frozenset({"SJIS", "SHIFTJIS", "MSKANJI", "WINDOWS932", "BIG5", "WINDOWS950", "GBK", "CP936",
+                                 "WINDOWS936", "GB18030", "UHC", "WINDOWS949", "JOHAB", "CP932", "CP949", "CP950"})
+
+
+def ambiguous_encoding(name) -> bool:
+    return re.sub(r"[^A-Z0-9]", "", str(name or "").upper()) in AMBIGUOUS_ENCODINGS
+
+
+def _encoding_stmt(value, how) -> Stmt:
+    return _mk("set", "run", "db.sql-unseen", None,
+               [f"{how} switches the client encoding to {value}: in it a multibyte character can swallow a "
+                "quote or backslash, so the statements after it cannot be read reliably"])
+
+
 def _set(toks) -> Stmt:
     ups = [t.up or t.v.upper() for t in toks]
+    k = 1
+    while k < len(ups) and ups[k] in ("SESSION", "LOCAL"):
+        k += 1
+    if k < len(ups) and ups[k] in ("CLIENT_ENCODING", "NAMES"):
+        vals = [t for t in toks[k + 1:] if not (t.t == "p" and t.v == "=") and t.up not in ("TO",)]
+        v = vals[0] if vals else None
+        if v is None or v.t not in ("s", "w", "q") or ambiguous_encoding(v.v) or U in v.v or UNKNOWN_WORD in v.v:
+            return _encoding_stmt(v.v if v is not None else "?", "SET " + toks[k].v)
     if "SESSION_REPLICATION_ROLE" in ups and ("REPLICA" in ups or any(t.t == "s" and t.v.lower() == "replica"
                                                                        for t in toks)):
         return _mk("set", "disable", "db.disable-trigger", None,
@@ -1001,18 +1094,42 @@ def _create(p, ctx) -> list[Stmt]:
     if kind in ("ROLE", "USER") and {t.up for t in toks} & {"SUPERUSER", "BYPASSRLS"}:
         return [_mk("create", "grant", "db.grant-broad", shown, ["creates a superuser"])]
     out = [_mk("create", "write", "db.write", shown)]
-    if kind in ("FUNCTION", "PROCEDURE") and ctx.depth < MAX_BODY_DEPTH:
+    body = None
+    when = "when it is called"
+    if kind in ("FUNCTION", "PROCEDURE", "TRIGGER", "RULE") and ctx.depth < MAX_BODY_DEPTH:
         body = next((t.v for t in toks if t.t == "$"), None)
-        if body is None:
+        ups_all = [t.up for t in toks]
+        if body is None and kind in ("FUNCTION", "PROCEDURE"):
             k = next((k for k, t in enumerate(toks) if t.up == "AS"), None)
             if k is not None and k + 1 < len(toks) and toks[k + 1].t == "s":
                 body = toks[k + 1].v
-        if body:
-            for st in _body(body, ctx, p.line):
-                # creating a function runs nothing: report only what would destroy data when it is called
-                if st.severity in (DESTRUCTIVE, CATASTROPHIC):
-                    st.notes.append(f"in the body of {shown}: runs when it is called")
-                    out.append(st)
+        if body is None:
+            # SQL-standard bodies: BEGIN ATOMIC ... END (PostgreSQL 14+), sqlite's BEGIN ... END
+            k = next((k for k in range(len(toks)) if ups_all[k] == "BEGIN"), None)
+            if k is not None:
+                start = k + 2 if k + 1 < len(toks) and ups_all[k + 1] == "ATOMIC" else k + 1
+                end = max((j for j in range(len(toks)) if ups_all[j] == "END"), default=len(toks))
+                if start < len(toks):
+                    base = toks[0].pos
+                    body = p.raw[toks[start].pos - base:toks[end].pos - base if end < len(toks) else len(p.raw)]
+        if kind == "RULE":
+            # CREATE RULE r AS ON INSERT TO t DO [ALSO | INSTEAD] (stmt; stmt) | stmt | NOTHING
+            k = next((k for k in range(len(toks)) if ups_all[k] == "DO" and k > 2), None)
+            if k is not None:
+                k = _skip(toks, k + 1, "ALSO", "INSTEAD")
+                ev = next((ups_all[j + 1] for j in range(len(toks) - 1) if ups_all[j] == "ON"), "event")
+                when = f"on every {ev.lower()} the rule matches"
+                inner = _paren_text(p, k)
+                base = toks[0].pos
+                body = inner if inner is not None else (p.raw[toks[k].pos - base:] if k < len(toks) else None)
+        elif kind == "TRIGGER":
+            when = "whenever the trigger fires"
+    if body:
+        for st in _body(body, ctx, p.line):
+            # creating a function runs nothing: report only what would destroy data when it is called
+            if st.severity in (DESTRUCTIVE, CATASTROPHIC):
+                st.notes.append(f"in the body of {shown}: runs {when}")
+                out.append(st)
     return out
 
 
@@ -1067,6 +1184,7 @@ _CATALOG = _LazyRe(r"(?i)\b(pg_tables|pg_class|pg_namespace|information_schema\s
 def _body(body, ctx, line):
     """A PL/pgSQL-ish body: judge the statements in it, best effort."""
     ctx.depth += 1
+    ctx.body += 1
     out = []
     try:
         for p in split(body, "postgres" if ctx.dialect in (None, "postgres") else ctx.dialect):
@@ -1103,6 +1221,7 @@ def _body(body, ctx, line):
             out.append(st)
     finally:
         ctx.depth -= 1
+        ctx.body -= 1
     return out
 
 
@@ -1260,16 +1379,22 @@ def _dml(p, ctx) -> list[Stmt]:
         return _dml_tokens(p, "not parsed as a statement; judged by keywords")
     out = []
     for node in tree.walk():
+        if isinstance(node, (exp.Delete, exp.Update)) and node.find_ancestor(exp.When) is not None:
+            continue      # a MERGE's WHEN ... THEN UPDATE / DELETE: judged with the MERGE
         if isinstance(node, exp.Delete):
-            out.append(_judge_delete(node, exp))
+            out.append(_judge_delete(node, exp, ctx))
         elif isinstance(node, exp.Update):
-            out.append(_judge_update(node, exp))
+            out.append(_judge_update(node, exp, ctx))
+        elif isinstance(node, exp.Merge):
+            st = _judge_merge(node, exp, ctx)
+            if st is not None:
+                out.append(st)
         elif isinstance(node, exp.Insert) and node is not tree:
             out.append(_mk("insert", "write", "db.write", _show(_table_name(node.this, exp)) or None,
                            ["inside another statement"]))
     if isinstance(tree, exp.Insert):
         out.insert(0, _insert(p.toks))
-    elif isinstance(tree, exp.Merge):
+    elif isinstance(tree, exp.Merge) and not any(st.kind == "merge" for st in out):
         out.insert(0, _mk("merge", "write", "db.write", _show(_table_name(tree.this, exp)) or None))
     if not out:
         out.append(_mk("select", "read", None))
@@ -1292,7 +1417,7 @@ def _table_name(t, exp):
     return t.sql(copy=False) if hasattr(t, "sql") else str(t)
 
 
-def _judge_delete(node, exp) -> Stmt:
+def _judge_delete(node, exp, ctx=None) -> Stmt:
     tables = node.args.get("tables") or [node.this]
     names = [_table_name(t, exp) for t in tables if t is not None]
     name = names[0] if names else ""
@@ -1305,15 +1430,17 @@ def _judge_delete(node, exp) -> Stmt:
         if node.args.get("limit"):
             return _mk("delete", "delete", "db.write", shown, ["no WHERE, but LIMIT bounds it"])
         if _joined(node, exp):
-            return _mk("delete", "delete", "db.write", shown, ["no WHERE, but a JOIN ... ON selects the rows"])
+            return _unbounded("delete", shown, "a JOIN ... ON chooses the rows, not an equality with a value")
         return _wipe("delete", shown, name, "no WHERE clause: every row", names)
     if _always_true(where.this, names, exp):
         cond = _evidence(where.this.sql(copy=False), 60)
         return _mk("delete", "delete", "db.delete-all", shown, [f"WHERE {cond} matches every row"], tables=names)
+    if not _bounded(where.this, exp, ctx):
+        return _unbounded("delete", shown, _unbounded_why(where.this, exp, node))
     return _mk("delete", "delete", "db.write", shown)
 
 
-def _judge_update(node, exp) -> Stmt:
+def _judge_update(node, exp, ctx=None) -> Stmt:
     name = _table_name(node.this, exp)
     shown = _show(name) or None
     where = node.args.get("where")
@@ -1323,12 +1450,95 @@ def _judge_update(node, exp) -> Stmt:
         if node.args.get("limit"):
             return _mk("update", "update", "db.write", shown, ["no WHERE, but LIMIT bounds it"])
         if _joined(node, exp):
-            return _mk("update", "update", "db.write", shown, ["no WHERE, but a JOIN ... ON selects the rows"])
+            return _unbounded("update", shown, "a JOIN ... ON chooses the rows, not an equality with a value")
         return _wipe("update", shown, name, "no WHERE clause: every row")
     if _always_true(where.this, [name], exp):
         return _mk("update", "update", "db.update-all", shown,
                    [f"WHERE {_evidence(where.this.sql(copy=False), 60)} matches every row"])
+    if not _bounded(where.this, exp, ctx):
+        return _unbounded("update", shown, _unbounded_why(where.this, exp, node))
     return _mk("update", "update", "db.write", shown)
+
+
+def _judge_merge(node, exp, ctx=None):
+    """MERGE ... WHEN MATCHED THEN DELETE / UPDATE: the ON condition chooses the rows."""
+    name = _table_name(node.this, exp)
+    shown = _show(name) or None
+    acts = set()
+    for w in node.find_all(exp.When):
+        then = w.args.get("then")
+        if isinstance(then, exp.Update) or (isinstance(then, exp.Var) and then.name.upper() == "UPDATE"):
+            acts.add("update")
+        elif isinstance(then, exp.Delete) or (isinstance(then, exp.Var) and then.name.upper() == "DELETE") or \
+                "DELETE" in (then.sql(copy=False).upper() if then is not None else ""):
+            acts.add("delete")
+    if not acts:
+        return None
+    kind = "delete" if "delete" in acts else "update"
+    if is_backup_name(name):
+        return _mk("merge", kind, "db.backup-table", shown, ["backup / audit data"])
+    on = node.args.get("on")
+    if on is None or _always_true(on, [name], exp):
+        return _wipe(kind, shown, name, f"MERGE ... ON {_evidence(on.sql(copy=False), 40) if on else '?'} "
+                                        f"matches every row, and WHEN MATCHED THEN {kind.upper()}s it")
+    if not _bounded(on, exp, ctx, single=True):
+        return _unbounded(kind, shown, f"MERGE ... WHEN MATCHED THEN {kind.upper()}: the rows are those the "
+                                       f"source matches ON {_evidence(on.sql(copy=False), 60)}", "merge")
+    return _mk("merge", kind, "db.write", shown)
+
+
+def _unbounded(kind, shown, why, stmt_kind=None) -> Stmt:
+    return _mk(stmt_kind or kind, kind, "db.change-unbounded", shown,
+               [f"{why}: how many rows it {'deletes' if kind == 'delete' else 'changes'} cannot be known from "
+                "the text, so it may be every row"])
+
+
+def _unbounded_why(e, exp, node=None) -> str:
+    if e.find(exp.Parameter, exp.Placeholder) is not None:
+        return f"WHERE {_evidence(e.sql(copy=False), 60)} depends on parameters (and not as an equality)"
+    if e.find(exp.Subquery, exp.Exists, exp.Select) is not None:
+        return f"WHERE {_evidence(e.sql(copy=False), 60)} depends on a subquery"
+    return f"WHERE {_evidence(e.sql(copy=False), 60)} is not an equality with a value"
+
+
+def _value(e, exp, ctx, single=False) -> bool:
+    """A single known value: a literal, a bind parameter, a cast of one; in a body, NEW.x / OLD.x / a variable."""
+    while isinstance(e, (exp.Paren, exp.Cast, exp.TryCast)):
+        e = e.this
+    if isinstance(e, exp.Neg):
+        e = e.this
+    if isinstance(e, (exp.Literal, exp.Parameter, exp.Placeholder)):
+        return True
+    if isinstance(e, exp.Column) and UNKNOWN_WORD in e.sql(copy=False):
+        return True     # a value only known when the command runs ($ID in a shell script)
+    if isinstance(e, exp.Column) and ctx is not None and ctx.body and not single:
+        return True     # a variable or NEW.x / OLD.x in a function, trigger or rule body
+    return False
+
+
+def _bounded(e, exp, ctx=None, single=False) -> bool:
+    """A WHERE (or MERGE ON) whose reach is bounded by its text: a conjunction holding an equality of a
+    column with one value (or ``IN`` a list of values).  Everything else (comparisons, patterns, functions,
+    subqueries, EXISTS, arithmetic, ANY, BETWEEN, IS DISTINCT FROM...) can match every row."""
+    if isinstance(e, exp.Paren):
+        return _bounded(e.this, exp, ctx, single)
+    if isinstance(e, exp.And):
+        return _bounded(e.left, exp, ctx, single) or _bounded(e.right, exp, ctx, single)
+    if isinstance(e, exp.Or):
+        return _bounded(e.left, exp, ctx, single) and _bounded(e.right, exp, ctx, single)
+    if isinstance(e, (exp.EQ, exp.NullSafeEQ)):
+        left, right = e.left, e.right
+        if isinstance(left, exp.Column) and _value(right, exp, ctx, single) and not (
+                isinstance(right, exp.Column) and right.sql(copy=False) == left.sql(copy=False)):
+            return True
+        if isinstance(right, exp.Column) and _value(left, exp, ctx, single) and not (
+                isinstance(left, exp.Column) and right.sql(copy=False) == left.sql(copy=False)):
+            return True
+        return False
+    if isinstance(e, exp.In) and isinstance(e.this, exp.Column) and not e.args.get("query") and \
+            not e.args.get("unnest") and e.expressions:
+        return all(_value(x, exp, ctx, single) and not isinstance(x, exp.Column) for x in e.expressions)
+    return False
 
 
 def _joined(node, exp):
@@ -1502,7 +1712,54 @@ def _where_judge(kind, name, rest_toks, rest_ups):
         return _mk(kind, kind, "db.backup-table", shown, ["backup / audit data"])
     if _tokens_always_true(rest_toks[w + 1:]):
         return _wipe(kind, shown, name, "WHERE is always true")
+    if not _tokens_bounded(rest_toks[w + 1:]):
+        return _unbounded(kind, shown, "WHERE is not an equality with a value")
     return _mk(kind, kind, "db.write", shown)
+
+
+def _tokens_bounded(toks) -> bool:
+    """The keyword layer's `_bounded`: some top-level conjunct is `column = value` or `column IN (values)`."""
+    conj, cur, depth = [], [], 0
+    for t in toks:
+        if depth == 0 and t.up in ("RETURNING", "ORDER", "LIMIT", "SETTINGS"):
+            break
+        if t.t == "p" and t.v == "(":
+            depth += 1
+        elif t.t == "p" and t.v == ")":
+            depth -= 1
+        if depth == 0 and t.up == "OR":
+            return False
+        if depth == 0 and t.up == "AND":
+            conj.append(cur)
+            cur = []
+            continue
+        cur.append(t)
+    conj.append(cur)
+
+    def value(ts):
+        ts = [t for t in ts if not (t.t == "p" and t.v == "-")]
+        if ts and len(ts) >= 3 and ts[-2].t == "p" and ts[-2].v == "::":
+            ts = ts[:-2]
+        return len(ts) == 1 and ts[0].t in ("s", "n", "v")
+
+    def column(ts):
+        return bool(ts) and all(t.t in ("w", "q") if k % 2 == 0 else (t.t == "p" and t.v == ".")
+                                for k, t in enumerate(ts)) and len(ts) % 2 == 1 and ts[0].up not in (
+            "NOT", "EXISTS", "TRUE", "FALSE", "NULL")
+
+    for c in conj:
+        eq = [k for k, t in enumerate(c) if t.t == "p" and t.v == "="]
+        if len(eq) == 1:
+            a, b = c[:eq[0]], c[eq[0] + 1:]
+            if (column(a) and value(b)) or (column(b) and value(a)):
+                return True
+        ins = [k for k, t in enumerate(c) if t.up == "IN"]
+        if len(ins) == 1 and column(c[:ins[0]]) and len(c) > ins[0] + 2 and c[ins[0] + 1].v == "(" and \
+                c[-1].v == ")":
+            inner = c[ins[0] + 2:-1]
+            if inner and all((t.t in ("s", "n", "v") if k % 2 == 0 else t.v == ",") for k, t in enumerate(inner)):
+                return True
+    return False
 
 
 __all__ = ["Stmt", "classify", "split", "is_backup_name", "is_prod_name", "is_scratch_name", "SEVERITY"]

@@ -84,7 +84,10 @@ class Config:
         self.routes = {name: Route(name, r) for name, r in (d.get("routes") or {}).items()}
         self.wait_seconds = float(d["wait_seconds"]) if d.get("wait_seconds") is not None else approvals_wait
         self.upstream_timeout = float(d.get("upstream_timeout_seconds") or 60)
-        self.max_body = int(float(d.get("max_body_mb") or 32) * 1024 * 1024)
+        from ..analysis.http import MAX_BODY
+
+        # never more than the analysis reads: a body it cannot read in full is never accepted
+        self.max_body = min(int(float(d.get("max_body_mb") or 32) * 1024 * 1024), MAX_BODY)
         # the HTTPS_PROXY mode (gateways/https_proxy.py): its address and extra CAs trusted upstream
         self.proxy_listen = d.get("proxy_listen")
         self.proxy_upstream_ca = d.get("proxy_upstream_ca")
@@ -163,6 +166,62 @@ def body_text(body: bytes) -> str:
         return body.decode("utf-8", "replace")
 
 
+class BodyRefused(ValueError):
+    """A body the gateway will not judge: (message, HTTP status, code)."""
+
+    def __init__(self, message, status=415, code="INTERLOCK_UNREADABLE"):
+        super().__init__(message)
+        self.status, self.code = status, code
+
+
+def decode_body(body: bytes, encoding: str | None, limit: int) -> bytes:
+    """The body as the upstream would read it: every ``Content-Encoding`` undone (gzip, deflate, br),
+    at most ``limit`` bytes.  Raises BodyRefused for an encoding Interlock cannot read, a corrupt body,
+    or one that decodes past the limit (a small compressed body can hide a large document)."""
+    import zlib
+
+    codings = [c.strip().lower() for c in (encoding or "").split(",") if c.strip()]
+    for c in reversed(codings):           # applied in order: undone last first
+        if c == "identity":
+            continue
+        try:
+            if c in ("gzip", "x-gzip", "deflate"):
+                wbits = 47 if c != "deflate" else (15 if body[:1] and body[0] & 0x0F == 8 else -15)
+                d = zlib.decompressobj(wbits)
+                out = d.decompress(body, limit + 1)
+                if len(out) > limit or d.unconsumed_tail:
+                    raise BodyRefused(f"request body decodes to over {limit // (1024 * 1024)} MB: not judged, "
+                                      "not sent", 413, "INTERLOCK_TOO_LARGE")
+                if not d.eof:
+                    raise zlib.error("truncated")
+                body = out
+            elif c == "br":
+                try:
+                    import brotli
+                except ImportError:
+                    raise BodyRefused("a br (brotli) request body, and no brotli decoder is installed: not "
+                                      "judged, not sent") from None
+                d = brotli.Decompressor()
+                out = b""
+                for i in range(0, len(body), 65536):
+                    out += d.process(body[i:i + 65536])
+                    if len(out) > limit:
+                        raise BodyRefused(f"request body decodes to over {limit // (1024 * 1024)} MB: not "
+                                          "judged, not sent", 413, "INTERLOCK_TOO_LARGE")
+                if not d.is_finished():
+                    raise ValueError("truncated")
+                body = out
+            else:
+                raise BodyRefused(f"a request body in the {c!r} content encoding, which Interlock does not read: "
+                                  "not judged, not sent")
+        except BodyRefused:
+            raise
+        except Exception as e:  # noqa: BLE001 - corrupt data: not judged, not sent
+            raise BodyRefused(f"a {c} request body that does not decode ({type(e).__name__}): not judged, "
+                              "not sent", 400, "INTERLOCK_BAD_REQUEST") from None
+    return body
+
+
 def build_action(method, url, body: bytes, headers, cwd, judged_url=None):
     """The ``http`` Action a request becomes: bound to method, URL, exact body (its hash) and, through
     the findings, to the resolved target."""
@@ -175,8 +234,8 @@ def build_action(method, url, body: bytes, headers, cwd, judged_url=None):
         payload["body"] = body_text(body)
         payload["body_sha256"] = sha256_hex(body)
     # headers that change what the request does (AWS JSON APIs, GraphQL bodies without JSON)
-    meaning = [f"{k}: {v}" for k, v in headers if k.lower() == "x-amz-target" or
-               (k.lower() == "content-type" and "graphql" in v.lower())]
+    meaning = [f"{k}: {v}" for k, v in headers if k.lower() in ("x-amz-target", "content-encoding") or
+               (k.lower() == "content-type" and ("graphql" in v.lower() or body))]
     if meaning:
         payload["headers"] = meaning
     from ..analysis.paths import find_workspace
@@ -196,12 +255,13 @@ class _Event:
 def judge(action, env, wait_seconds):
     """Decision for one gateway request (approvals redeemed or filed and waited for).  Never raises."""
     from ..actions import ALLOW, Decision
-    from ..engine import Context, evaluate
+    from ..engine import Context
     from ..redact import redact
+    from .budget import evaluate
 
     try:
         ctx = Context(action.cwd, env=env)
-        decision = evaluate(action, ctx)
+        decision = evaluate(action, ctx, env)
         if decision.decision != ALLOW:
             from ..approvals.hook import handle
 
@@ -342,6 +402,14 @@ def create_app(config: Config, env=None, cwd=None):
             if len(body) > config.max_body:
                 return answer(failure(f"request body over {config.max_body // (1024 * 1024)} MB: not judged, "
                                       "not sent", graphql, 413, "INTERLOCK_TOO_LARGE"))
+        # judged and sent as plain bytes: a gzip / deflate / br body cannot hide a mutation
+        enc = request.headers.get("content-encoding")
+        if enc and body:
+            try:
+                body = decode_body(body, enc, config.max_body)
+            except BodyRefused as e:
+                return answer(failure(str(e), graphql, e.status, e.code))
+            headers = [(k, v) for k, v in headers if k.lower() != "content-encoding"]
         # 2. judged (and, for ask, approved) before anything is sent
         try:
             action = build_action(method, url, body, headers, cwd, judged)

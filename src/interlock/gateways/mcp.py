@@ -84,11 +84,26 @@ def run(name, argv, env=None, cwd=None) -> int:
     """Serve the agent on this process's stdin/stdout until either side goes away."""
     import anyio
 
-    proxy = Proxy(name, argv, env=dict(os.environ if env is None else env), cwd=cwd or os.getcwd())
+    env = dict(os.environ if env is None else env)
+    proxy = Proxy(name, argv, env=env, cwd=cwd or os.getcwd())
+    state = None
+    try:  # `interlock status` lists it (removed when the proxy exits)
+        from .http import _write_state
+
+        state = _write_state(env, {"kind": "mcp", "pid": os.getpid(), "url": f"stdio mcp-proxy {name}",
+                                   "started": time.time()}, kind="mcp")   # no argv: it may hold a token
+    except Exception:  # noqa: BLE001 - status is a convenience; the proxy runs regardless
+        pass
     try:
         return anyio.run(proxy.serve)
     except KeyboardInterrupt:
         return 130
+    finally:
+        if state:
+            try:
+                os.unlink(state)
+            except OSError:
+                pass
 
 
 # --- decisions: pure apart from the engine --------------------------------------------------------
@@ -166,9 +181,9 @@ class Judge:
             action = self.action(tool, arguments, annotations, ctx)
         except Exception as e:
             return None, Decision.failure(f"{type(e).__name__}: {redact(str(e))[:300]}", DENY), None
-        from ..engine import evaluate
+        from .budget import evaluate
 
-        return action, evaluate(action, ctx), ctx
+        return action, evaluate(action, ctx, self.env), ctx
 
     def out_of_band(self, action, decision, ctx):
         """File or redeem an approval exactly as the hooks do; errors leave the decision standing."""
@@ -559,7 +574,7 @@ class Proxy:
             action, decision, ctx = await anyio.to_thread.run_sync(self.judge.evaluate, tool, args, annotations)
             extra = {}
             if decision.decision != ALLOW:
-                if decision.error or ctx is None:
+                if ctx is None or (decision.error and decision.decision != "ask"):
                     decision.decision = DENY  # Interlock could not judge: never forwarded
                 elif decision.decision == "ask" and self._can_elicit(meta, modern):
                     decision, extra, forward = await self._elicit(m, p, meta, modern, action, decision, ctx)

@@ -50,8 +50,6 @@ MAX_MESSAGE = 1024 * 1024 * 1024 - 1  # PostgreSQL's own limit for any message
 MAX_SMALL = 1024 * 1024              # Describe, Execute, Close, Sync, ...: tiny in practice
 CLIENT_TYPES = frozenset(b"BCdcfDEHPQSXF")
 _SMALL_TYPES = frozenset(b"CDEHSXcf")
-_UNSAFE_CLIENT_ENCODINGS = {"sjis", "shift_jis", "big5", "gbk", "uhc", "gb18030", "johab", "windows932",
-                            "windows936", "windows949", "windows950", "mskanji", "shiftjis"}
 AGENT = "postgres-gateway"
 
 
@@ -100,6 +98,16 @@ def raise_statement(message: str, detail: str | None = None, hint: str | None = 
     if hint:
         opts.append(f"HINT = {lit(hint)}")
     return f"DO {outer}BEGIN RAISE EXCEPTION USING {', '.join(opts)}; END{outer}"
+
+
+def parse_marker() -> tuple[bytes, str]:
+    """(marker, statement): a statement whose *Parse* fails (an unknown-type literal is cast to integer
+    during parse analysis) with an error that carries the marker.  The session swaps that ErrorResponse
+    for Interlock's own (SQLSTATE 42501, reason, approval id), so extended-protocol clients (asyncpg's
+    prepare, psycopg, JDBC) get the refusal at the Parse, in order, and never a statement whose
+    parameters differ from the one they sent."""
+    marker = "interlock-refusal-" + secrets.token_hex(12)
+    return marker.encode(), f"SELECT '{marker}'::pg_catalog.int4"
 
 
 # --- statement shapes: numbers replaced ------------------------------------------------------
@@ -253,11 +261,13 @@ class Upstream:
     """Where the gateway logs in: from ``[databases.NAME]`` (password from the vault, never shown)."""
 
     def __init__(self, name, host, port, user, database, password=None, socket=None, sslmode="prefer",
-                 sslrootcert=None, gateway_user=None, gateway_password=None, gateway_tls=None):
+                 sslrootcert=None, gateway_user=None, gateway_password=None, gateway_tls=None, guard_url=None,
+                 guard_password=None):
         self.name, self.host, self.port, self.user, self.database = name, host, int(port or 5432), user, database
         self.password, self.socket, self.sslmode, self.sslrootcert = password, socket, sslmode, sslrootcert
         self.gateway_user, self.gateway_password = gateway_user, gateway_password
         self.gateway_tls = gateway_tls          # (cert path, key path): TLS offered to clients
+        self.guard_url, self.guard_password = guard_url, guard_password  # writes the in-database guard's grants
         self._scram_secret = None
 
     @property
@@ -301,11 +311,15 @@ class Upstream:
             except (OSError, ssl.SSLError) as e:
                 raise GatewayConfigError(f"[databases.{name}] gateway_tls_cert / gateway_tls_key: cannot load "
                                          f"them ({type(e).__name__}: {e})") from None
+        guard_password = None
+        if sec.get("guard_password_vault"):
+            guard_password = _vault_get(sec["guard_password_vault"], env, f"[databases.{name}].guard_password_vault")
         host = conn.host if not (conn.host or "").startswith("/") else None
         sock = conn.socket or ((conn.host or "") if (conn.host or "").startswith("/") else None)
         return cls(name, host or ("127.0.0.1" if not sock else None), conn.port, conn.user or "postgres",
                    conn.database or conn.user or "postgres", password, sock, sec.get("sslmode") or "prefer",
-                   sec.get("sslrootcert"), sec.get("gateway_user"), gw_password, tls)
+                   sec.get("sslrootcert"), sec.get("gateway_user"), gw_password, tls, sec.get("guard_url"),
+                   guard_password)
 
     def scram_secret(self):
         """(salt, iterations, StoredKey, ServerKey) of the gateway password: derived once per start."""
@@ -336,14 +350,18 @@ def _vault_get(entry, env, where):
 # --- the judge -------------------------------------------------------------------------------
 
 class Verdict:
-    __slots__ = ("allow", "text", "message", "detail", "hint", "decision")
+    __slots__ = ("allow", "text", "message", "detail", "hint", "decision", "send")
 
-    def __init__(self, allow, text=None, message=None, detail=None, hint=None, decision="allow"):
+    def __init__(self, allow, text=None, message=None, detail=None, hint=None, decision="allow", send=None):
         self.allow, self.text, self.message, self.detail, self.hint = allow, text, message, detail, hint
         self.decision = decision
+        self.send = send        # an approved statement's text with the guard's grant in front (simple Query)
 
 
 ALLOWED = Verdict(True)
+#: Rules a statement may carry and still be run to be measured by the in-database guard (its reach is
+#: what is unknown; the guard's triggers count the rows it touched and roll it back past their limits).
+_MEASURABLE = frozenset({"db.change-unbounded", "db.write"})
 _CACHE_MAX = 50_000
 _CACHE_TEXT_MAX = 16_384
 
@@ -357,6 +375,7 @@ class Judge:
         self.cwd = cwd or os.getcwd()
         self.exact: dict[str, bool] = {}
         self.shapes: dict[str, bool] = {}
+        self.must_ask: dict[str, str] = {}   # statement → what the guard measured when it refused it
         self.stats = {"judged": 0, "cached": 0, "allowed": 0, "asked": 0, "denied": 0}
         self._lock = threading.Lock()
         self._policy_raw = None
@@ -409,9 +428,10 @@ class Judge:
         """The engine's decision, and whether the text (or its shape) may be cached.  Never raises."""
         from ..actions import ALLOW
         from ..engine import evaluate
+        from .budget import evaluate as within_budget
 
         ctx = self.ctx
-        d = evaluate(self.action(text), ctx)
+        d = within_budget(self.action(text), ctx, self.env)
         if d.decision == ALLOW and not d.error:
             # ``DELETE ... WHERE id > $1``: the bound values decide; judged with the riskiest ones
             for probe in _param_probes(text):
@@ -462,6 +482,19 @@ class Judge:
             self.stats["allowed"] += 1
             self._audit(action, d, first=True)
             return ALLOWED
+        measured = self.must_ask.get(text)
+        if d.decision == ASK and measured is None and self.upstream.guard_url and \
+                set(d.rules) <= _MEASURABLE and not d.error:
+            # its reach cannot be bounded from the text, and the database can measure it: the guard's
+            # transition-table triggers refuse it (rolled back) past their limits, and then it is asked
+            d.decision = ALLOW
+            d.reasons.append("run: how many rows it touches is measured by the in-database guard, which rolls it "
+                             "back past its limits")
+            self.stats["allowed"] += 1
+            self._audit(action, d, first=True)
+            return Verdict(True, text, decision="measured")
+        if measured:
+            d.reasons.insert(0, f"measured by the in-database guard (and rolled back): {measured}")
         raw = d.decision
         from ..approvals import hook
 
@@ -473,7 +506,7 @@ class Judge:
         self._audit(action, d)
         if d.decision == ALLOW:  # approved by a human (and snapshotted when destructive)
             self.stats["allowed"] += 1
-            return ALLOWED
+            return self._granted(text, d)
         self.stats["asked" if raw == ASK else "denied"] += 1
         body = "\n".join(d.reasons)
         msg = hook.message(d, action, body)
@@ -485,6 +518,26 @@ class Judge:
         what = "denied" if d.decision == DENY else "held"
         return Verdict(False, text, f"Interlock {what} this {d.severity} statement [interlock {raw}]",
                        detail=redact(body)[:3000] or None, decision=raw)
+
+    def _granted(self, text, d) -> Verdict:
+        """An approved statement: with the in-database guard configured (``guard_url``), a single-use grant
+        bound to the approval and to the exact text sent, so the guard lets this statement (once) through."""
+        ap = d.approval or {}
+        up = self.upstream
+        if not up.guard_url or not ap.get("id"):
+            return ALLOWED
+        try:
+            import psycopg
+
+            from ..safeguards.pgguard import new_grant
+
+            kw = {"password": up.guard_password} if up.guard_password else {}
+            with psycopg.connect(up.guard_url, connect_timeout=10, **kw) as conn:
+                send = new_grant(conn, ap["id"], lambda setting: f"{setting}; {text}")
+            return Verdict(True, send=send)
+        except Exception as e:  # noqa: BLE001 - the statement still runs; the guard judges it on its own
+            _log(f"no grant written for {ap.get('id')}: {type(e).__name__}: {redact(str(e))[:200]}")
+            return ALLOWED
 
     def _audit(self, action, decision, first=False):
         def write():
@@ -676,6 +729,16 @@ class Gateway:
             _log(f"cancel request not delivered: {type(e).__name__}: {e}")
 
 
+_WATCHED = b"client_encoding\x00"
+_GUARD = b"MInterlock guard: "
+
+
+def _ambiguous(name) -> bool:
+    from ..analysis.sql import ambiguous_encoding
+
+    return ambiguous_encoding(name)
+
+
 class _Side(asyncio.Protocol):
     """One socket of a session after login: hands what it reads to the session, and stops the other
     socket's reading while its own write buffer is full."""
@@ -688,6 +751,14 @@ class _Side(asyncio.Protocol):
     def data_received(self, data):
         s = self.s
         if self.up:
+            if s.measured and _GUARD in data:
+                s.guard_refused(data)
+            if s.markers:
+                s.upstream_held(data)
+                return
+            if _WATCHED in data or (s.utail and _WATCHED in s.utail + data[:len(_WATCHED)]):
+                s.server_params(s.utail + data)
+            s.utail = data[-len(_WATCHED):]
             s.ct.write(data)
         else:
             s.from_client(data)
@@ -725,6 +796,78 @@ class Session:
         self.poisoned: set[bytes] = set()   # prepared statements replaced by Interlock's error
         self.terminated = False
         self.tls = False
+        self.utail = b""                    # the end of the last upstream chunk (a name split across two)
+        self.refusing = None                # why every later statement is refused (the session is unreadable)
+        self.markers: dict[bytes, bytes] = {}  # parse-failure marker → Interlock's ErrorResponse in its place
+        self.measured: list[str] = []       # statements run to be measured by the in-database guard
+        self.uhold = bytearray()            # upstream bytes held while a marker's error is awaited
+
+    def guard_refused(self, data: bytes):
+        """The in-database guard refused a measured statement: from now on that text is asked about, with
+        what the guard measured as its impact."""
+        i = data.find(_GUARD)
+        j = data.find(b"\x00", i)
+        what = data[i + 1:j if j > 0 else i + 300].decode("utf-8", "replace")[:300]
+        for text in self.measured:
+            remember(self.gw.judge.must_ask, text, what, 10_000)
+        self.measured.clear()
+
+    def refuse_parse(self, name: bytes, message, detail=None, hint=None) -> bytes:
+        """The Parse sent in place of a refused one (see :func:`parse_marker`)."""
+        self.poisoned.add(name)
+        marker, stmt = parse_marker()
+        self.markers[marker] = error_response(redact(message)[:2000], "42501", detail=detail and redact(detail)[:3000],
+                                              hint=hint)
+        return _msg(b"P", name + b"\x00" + stmt.encode() + b"\x00" + struct.pack("!H", 0))
+
+    def upstream_held(self, data: bytes):
+        """Upstream bytes while a refused Parse's error is awaited: passed on up to that ErrorResponse,
+        which is replaced by Interlock's."""
+        if _WATCHED in data or _WATCHED in self.utail + data[:len(_WATCHED)]:
+            self.server_params(self.utail + data)
+        self.utail = data[-len(_WATCHED):]
+        buf = self.uhold
+        buf += data
+        while self.markers:
+            hit = next(((mk, i) for mk in self.markers if (i := buf.find(mk)) >= 0), None)
+            if hit is None:
+                if len(buf) > 1 << 18:   # a large result before the error: pass it on, keep a tail
+                    self.ct.write(bytes(buf[:-65536]))
+                    del buf[:-65536]
+                return
+            mk, i = hit
+            start = None
+            for p in range(i - 1, max(-1, i - 2000), -1):
+                if buf[p] == 0x45 and p + 5 <= len(buf):
+                    n = int.from_bytes(buf[p + 1:p + 5], "big")
+                    if p + 1 + n > i and n < 65536 and b"C22P02\x00" in buf[p + 5:i]:
+                        start = p
+                        break
+            if start is None:   # not where it should be: the server's own error (with the marker) stands
+                self.markers.pop(mk)
+                continue
+            end = start + 1 + int.from_bytes(buf[start + 1:start + 5], "big")
+            if end > len(buf):
+                return          # the rest of the ErrorResponse is still coming
+            self.ct.write(bytes(buf[:start]) + self.markers.pop(mk))
+            del buf[:end]
+        if buf:
+            self.ct.write(bytes(buf))
+            buf.clear()
+
+    def server_params(self, data: bytes):
+        """ParameterStatus from the server: a client encoding Interlock cannot tokenize reached the session
+        (SET, set_config, a function, ALTER ROLE ... SET): from now on every statement is refused."""
+        i = data.find(_WATCHED)
+        while i >= 0:
+            j = data.find(b"\x00", i + len(_WATCHED))
+            value = data[i + len(_WATCHED):j if j >= 0 else len(data)].decode("latin-1")
+            if _ambiguous(value) and self.refusing is None:
+                self.refusing = (f"the session's client_encoding became {value}, in which a multibyte character "
+                                 "can swallow a quote or backslash: Interlock cannot read the statements, so none "
+                                 "is run on this connection (reconnect with UTF8)")
+                _log(f"session refused from now on: client_encoding {value}")
+            i = data.find(_WATCHED, i + 1)
 
     def abort(self):
         if self.key is not None:
@@ -848,8 +991,9 @@ class Session:
             await self.fatal(f'database "{db}" is not served here: this Interlock gateway serves '
                              f'"{up.database}" ({up.name})', "3D000")
             return
-        if (params.get("client_encoding") or "").lower().replace("-", "").replace("_", "") in \
-                {e.replace("_", "") for e in _UNSAFE_CLIENT_ENCODINGS}:
+        opts = params.get("options") or ""
+        if _ambiguous(params.get("client_encoding")) or any(
+                _ambiguous(m.group(1)) for m in re.finditer(r"client[_-]encoding\s*=\s*([A-Za-z0-9_-]+)", opts, re.I)):
             await self.fatal("client encodings whose multibyte characters contain quote bytes are refused "
                              "(Interlock could not read the statements reliably): use UTF8", "22021")
             return
@@ -866,6 +1010,15 @@ class Session:
             await self.fatal(f"Interlock gateway: upstream {up.name} ({up.where}) is unavailable: "
                              f"{type(e).__name__}: {e}", "08001")
             return
+        for m in relay:
+            if m[:1] == b"S" and _WATCHED in m:
+                value = m[5:].split(b"\x00")[1].decode("latin-1", "replace")
+                if _ambiguous(value):
+                    self.uwriter.close()
+                    await self.fatal(f"the session's client_encoding is {value} (from the role's or database's "
+                                     "settings, or options): Interlock could not read statements in it; use UTF8",
+                                     "22021")
+                    return
         self.upstream_key = ukey
         self.key = secrets.token_bytes(8)
         while self.key in self.gw.sessions:
@@ -1023,6 +1176,9 @@ class Session:
                 text = None
             if text is None or "\x00" in text:
                 raise ProtocolError("Query is not a NUL-terminated UTF-8 string")
+            if self.refusing:
+                return _msg(b"Q", raise_statement(f"Interlock refused this statement: {self.refusing}").encode()
+                            + b"\x00")
             if self.gw.judge.cached(text):
                 self.gw.judge.stats["cached"] += 1
                 return msg
@@ -1035,6 +1191,8 @@ class Session:
                 text = raw.decode("utf-8")
             except (ValueError, UnicodeDecodeError):
                 raise ProtocolError("malformed Parse message") from None
+            if self.refusing:
+                return self.refuse_parse(name, f"Interlock refused this statement: {self.refusing}")
             if self.gw.judge.cached(text):
                 self.gw.judge.stats["cached"] += 1
                 self.poisoned.discard(name)
@@ -1067,16 +1225,18 @@ class Session:
         except Exception as e:  # noqa: BLE001 - e.g. the pool shut down: nothing is forwarded unjudged
             self._violation(f"the statement could not be judged ({type(e).__name__})", [])
             return
-        if t == 0x51:
+        if v.decision == "measured":
+            self.measured = self.measured[-7:] + [text]
+        if t == 0x51 and v.send:
+            out = _msg(b"Q", v.send.encode() + b"\x00")
+        elif t == 0x51:
             out = _msg(b"Q", body) if v.allow else \
                 _msg(b"Q", raise_statement(v.message, v.detail, v.hint).encode() + b"\x00")
         elif v.allow:
             self.poisoned.discard(name)
             out = _msg(b"P", body)
         else:
-            self.poisoned.add(name)
-            stmt = raise_statement(v.message, v.detail, v.hint).encode()
-            out = _msg(b"P", name + b"\x00" + stmt + b"\x00" + struct.pack("!H", 0))
+            out = self.refuse_parse(name, v.message, v.detail, v.hint)
         if self.ut.is_closing():
             return
         self.ut.write(out)

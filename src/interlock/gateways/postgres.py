@@ -63,7 +63,27 @@ def main(args) -> int:
                 runner = uvloop.run
             except ImportError:
                 pass
-        runner(pgwire.serve(up, judge, host, port))
+        state = []
+
+        def ready(gw):  # `interlock status` lists it (removed when the gateway exits)
+            import time
+
+            from .http import _write_state
+
+            try:
+                state.append(_write_state(env, {"kind": "postgres", "pid": os.getpid(), "upstream": up.name,
+                                                "listen": f"{host}:{gw.port}", "url": f"postgresql://{host}:{gw.port}/"
+                                                f"{up.database}", "started": time.time()}, kind="postgres"))
+            except OSError:
+                pass
+        try:
+            runner(pgwire.serve(up, judge, host, port, ready))
+        finally:
+            for p in state:
+                try:
+                    os.unlink(p)
+                except OSError:
+                    pass
     except OSError as e:
         print(f"interlock gateway postgres: cannot listen on {host}:{port}: {e}", file=sys.stderr)
         return 1

@@ -124,6 +124,9 @@ class Database(_Strict):
                                                   "(checked with SCRAM-SHA-256: it never crosses the wire)")
     gateway_tls_cert: Optional[str] = Field(None, description="PEM certificate the gateway offers its clients (TLS)")
     gateway_tls_key: Optional[str] = Field(None, description="PEM private key of gateway_tls_cert")
+    guard_url: Optional[str] = Field(None, description="privileged login that writes the in-database guard's "
+                                     "single-use grants for approved statements (interlock protect postgres)")
+    guard_password_vault: Optional[str] = Field(None, description="vault entry: guard_url's password")
 
 
 class Snapshots(_Strict):

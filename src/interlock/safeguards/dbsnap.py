@@ -74,7 +74,9 @@ def _scratch_name(base, sid, tag):
 def pg_snapshot(conn, staging, env, timeout, tables=None) -> dict:
     pg_dump = _tool(["pg_dump"], env, "snapshot PostgreSQL")
     out = os.path.join(staging.data, "dump.pgc")
-    argv = [pg_dump, "-Fc", "-Z", "1", "--no-password", "-f", out]
+    # the in-database guard's schema (interlock protect) is not the application's data: its grants must never
+    # come back with a restore, and an agent role may not read it
+    argv = [pg_dump, "-Fc", "-Z", "1", "--no-password", "-f", out, "--exclude-schema=interlock"]
     for t in tables or ():
         argv += ["-t", t]
     _run(argv, conn.pg_env(env), timeout, f"pg_dump of {redact(conn.label)}")

@@ -1,0 +1,557 @@
+"""The guard inside PostgreSQL: ``interlock protect postgres URL`` (``--remove`` takes it out).
+
+A parser will always have one more trick against it; the database knows exactly what a statement did.
+Installed with a privileged login (the database owner or a superuser), the guard is:
+
+* ``interlock`` schema, owned by that login: ``interlock.settings`` (the limits), ``interlock.grants``
+  (single-use permissions written only by Interlock's privileged role: approval id, a hash of the token
+  the gateway sets, a hash of the statement text, an expiry; consumed by the first transaction that uses
+  them) and the trigger functions (``SECURITY DEFINER``, pinned ``search_path``);
+* on every ordinary table outside the system schemas: statement-level ``AFTER DELETE`` / ``AFTER UPDATE``
+  triggers with transition tables that refuse a statement touching more than ``max_rows`` rows, or at
+  least ``min_rows`` rows and more than ``max_percent`` % of the table, and a ``BEFORE TRUNCATE`` trigger
+  refusing every TRUNCATE — all ``ENABLE ALWAYS`` (replication-role sessions too);
+* where the login may create event triggers (a superuser): an event trigger refusing DROP of a table,
+  schema or column, ``DROP OWNED``, ``ALTER TABLE … TYPE … USING``, and disabling or dropping the guard's
+  own triggers; and one that puts the guard on tables created later;
+* a least-privilege role for agents (``--agent-role``, default ``interlock_agent``): DML on the tables,
+  sequences' usage — no ownership, DDL, TRUNCATE, rules, triggers or functions of its own on them.
+
+Unless the transaction holds a grant: ``SET LOCAL interlock."grant" = 'APPROVAL_ID:TOKEN'`` in the same
+query as the statement, whose text hash the grant names (what the gateway sends for an approved
+statement).  Everything is versioned (``interlock.settings.version``) and idempotent; PostgreSQL 13–17.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sys
+
+VERSION = 1
+AGENT_ROLE = "interlock_agent"
+PREFIX = "interlock_guard"
+
+_SYSTEM_SCHEMAS = "('pg_catalog', 'information_schema', 'interlock', 'pg_toast')"
+
+_SCHEMA = r"""
+CREATE SCHEMA IF NOT EXISTS interlock;
+REVOKE ALL ON SCHEMA interlock FROM PUBLIC;
+CREATE TABLE IF NOT EXISTS interlock.settings (key text PRIMARY KEY, value text NOT NULL);
+CREATE TABLE IF NOT EXISTS interlock.grants (
+    approval_id text PRIMARY KEY,
+    token_sha256 text NOT NULL,
+    statement_sha256 text NOT NULL,
+    created timestamptz NOT NULL DEFAULT now(),
+    expires timestamptz NOT NULL DEFAULT now() + interval '10 minutes',
+    used_at timestamptz,
+    used_xid xid8
+);
+CREATE TABLE IF NOT EXISTS interlock.busy (xid xid8 PRIMARY KEY);
+REVOKE ALL ON ALL TABLES IN SCHEMA interlock FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION interlock.granted(what text) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+DECLARE
+    g text := current_setting('interlock.grant', true);
+    id text;
+    tok text;
+    row interlock.grants%ROWTYPE;
+BEGIN
+    IF g IS NULL OR g = '' OR position(':' in g) = 0 THEN
+        RETURN false;
+    END IF;
+    id := split_part(g, ':', 1);
+    tok := substr(g, length(id) + 2);
+    SELECT * INTO row FROM interlock.grants WHERE approval_id = id FOR UPDATE;
+    IF NOT FOUND OR row.token_sha256 <> encode(sha256(convert_to(tok, 'UTF8')), 'hex')
+       OR row.statement_sha256 <> encode(sha256(convert_to(current_query(), 'UTF8')), 'hex')
+       OR row.expires < now() THEN
+        RETURN false;
+    END IF;
+    IF row.used_at IS NOT NULL AND row.used_xid IS DISTINCT FROM pg_current_xact_id() THEN
+        RETURN false;                                  -- single use: spent by another transaction
+    END IF;
+    UPDATE interlock.grants SET used_at = coalesce(used_at, clock_timestamp()), used_xid = pg_current_xact_id()
+     WHERE approval_id = id;
+    RETURN true;
+END $fn$;
+
+CREATE OR REPLACE FUNCTION interlock.setting(k text, dflt numeric) RETURNS numeric
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+    SELECT coalesce((SELECT value::numeric FROM interlock.settings WHERE key = k), dflt)
+$fn$;
+
+CREATE OR REPLACE FUNCTION interlock.refuse(what text, detail text) RETURNS void
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'Interlock guard: ' || what,
+        DETAIL = detail, HINT = 'run it through the Interlock gateway and have a human approve it';
+END $fn$;
+
+CREATE OR REPLACE FUNCTION interlock.check_rows() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+DECLARE
+    n bigint;
+    total numeric;
+    max_rows numeric := interlock.setting('max_rows', 1000);
+    min_rows numeric := interlock.setting('min_rows', 10);
+    pct numeric := interlock.setting('max_percent', 20);
+BEGIN
+    SELECT count(*) INTO n FROM old_rows;
+    IF n < min_rows AND n <= max_rows THEN
+        RETURN NULL;
+    END IF;
+    IF n <= max_rows THEN
+        SELECT reltuples INTO total FROM pg_class WHERE oid = TG_RELID;
+        IF total IS NULL OR total < n THEN
+            EXECUTE format('SELECT count(*) FROM %s', TG_RELID::regclass) INTO total;
+            IF TG_OP = 'DELETE' THEN
+                total := total + n;
+            END IF;
+        END IF;
+        IF total > 0 AND n * 100 <= pct * total THEN
+            RETURN NULL;
+        END IF;
+    END IF;
+    IF interlock.granted(TG_OP) THEN
+        RETURN NULL;
+    END IF;
+    PERFORM interlock.refuse(format('%s of %s rows of %s refused', TG_OP, n, TG_RELID::regclass),
+        format('a statement may %s at most %s rows, or %s%% of a table, without an approval (rows: %s)',
+               lower(TG_OP), max_rows, pct, n));
+    RETURN NULL;
+END $fn$;
+
+CREATE OR REPLACE FUNCTION interlock.check_truncate() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+BEGIN
+    IF NOT interlock.granted('TRUNCATE') THEN
+        PERFORM interlock.refuse(format('TRUNCATE of %s refused', TG_RELID::regclass),
+                                 'TRUNCATE empties the whole table');
+    END IF;
+    RETURN NULL;
+END $fn$;
+
+CREATE OR REPLACE FUNCTION interlock.protect_table(rel regclass) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+BEGIN
+    INSERT INTO interlock.busy VALUES (pg_current_xact_id()) ON CONFLICT DO NOTHING;
+    EXECUTE format('DROP TRIGGER IF EXISTS interlock_guard_delete ON %s', rel);
+    EXECUTE format('DROP TRIGGER IF EXISTS interlock_guard_update ON %s', rel);
+    EXECUTE format('DROP TRIGGER IF EXISTS interlock_guard_truncate ON %s', rel);
+    EXECUTE format('CREATE TRIGGER interlock_guard_delete AFTER DELETE ON %s REFERENCING OLD TABLE AS old_rows '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION interlock.check_rows()', rel);
+    EXECUTE format('CREATE TRIGGER interlock_guard_update AFTER UPDATE ON %s REFERENCING OLD TABLE AS old_rows '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION interlock.check_rows()', rel);
+    EXECUTE format('CREATE TRIGGER interlock_guard_truncate BEFORE TRUNCATE ON %s '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION interlock.check_truncate()', rel);
+    EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER interlock_guard_delete', rel);
+    EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER interlock_guard_update', rel);
+    EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER interlock_guard_truncate', rel);
+    DELETE FROM interlock.busy WHERE xid = pg_current_xact_id();
+END $fn$;
+"""
+
+_EVENT = r"""
+CREATE OR REPLACE FUNCTION interlock.installing() RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+    -- `interlock protect` itself, run by a superuser (anyone can set the variable; only this pairs it)
+    SELECT (current_setting('interlock.installing', true) = 'on'
+            AND coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = session_user), false))
+        OR EXISTS (SELECT 1 FROM interlock.busy WHERE xid = pg_current_xact_id())
+$fn$;
+
+CREATE OR REPLACE FUNCTION interlock.on_ddl_start() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+DECLARE
+    q text := lower(coalesce(current_query(), ''));
+BEGIN
+    IF interlock.installing() THEN
+        RETURN;
+    END IF;
+    IF (TG_TAG = 'ALTER TABLE' AND q ~ '\mtype\M' AND q ~ '\musing\M')
+       OR TG_TAG = 'DROP OWNED'
+       OR (TG_TAG IN ('DROP TRIGGER', 'ALTER TRIGGER') AND q ~ 'interlock') THEN
+        IF NOT interlock.granted(TG_TAG) THEN
+            PERFORM interlock.refuse(TG_TAG || ' refused', 'it rewrites or drops data, or turns the guard off');
+        END IF;
+    END IF;
+END $fn$;
+
+CREATE OR REPLACE FUNCTION interlock.on_sql_drop() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+DECLARE
+    o record;
+BEGIN
+    IF interlock.installing() THEN
+        RETURN;
+    END IF;
+    FOR o IN SELECT * FROM pg_event_trigger_dropped_objects() LOOP
+        IF (o.object_type IN ('table', 'table column', 'schema', 'materialized view', 'foreign table')
+            AND NOT o.is_temporary AND coalesce(o.schema_name, o.object_name) <> 'interlock'
+            AND coalesce(o.schema_name, '') NOT LIKE 'pg_temp%')
+           OR (o.object_type = 'trigger' AND o.object_identity LIKE 'interlock_guard%' AND NOT o.is_temporary
+               AND NOT EXISTS (SELECT 1 FROM pg_event_trigger_dropped_objects() t
+                                WHERE t.object_type = 'table' AND t.original))
+           OR (o.object_type = 'schema' AND o.object_name = 'interlock') THEN
+            IF NOT interlock.granted(TG_TAG) THEN
+                PERFORM interlock.refuse(format('%s of %s %s refused', TG_TAG, o.object_type, o.object_identity),
+                                         'dropping it loses its data, or turns the guard off');
+            END IF;
+            RETURN;
+        END IF;
+    END LOOP;
+END $fn$;
+
+CREATE OR REPLACE FUNCTION interlock.on_ddl_end() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+DECLARE
+    o record;
+BEGIN
+    FOR o IN SELECT * FROM pg_event_trigger_ddl_commands() LOOP
+        IF o.command_tag = 'CREATE TABLE' AND o.object_type = 'table'
+           AND o.schema_name NOT IN ('pg_catalog', 'information_schema', 'interlock')
+           AND o.schema_name NOT LIKE 'pg_temp%' THEN
+            PERFORM interlock.protect_table(o.objid::regclass);
+        END IF;
+    END LOOP;
+    -- whatever the text said: the guard's triggers still fire, always (DISABLE / ENABLE REPLICA / renames)
+    IF NOT interlock.installing() AND EXISTS (
+            SELECT 1 FROM pg_trigger WHERE tgname LIKE 'interlock_guard%' AND tgenabled <> 'A'
+            UNION ALL
+            SELECT 1 FROM pg_trigger t WHERE t.tgfoid IN ('interlock.check_rows'::regproc,
+                                                           'interlock.check_truncate'::regproc)
+                                          AND t.tgname NOT LIKE 'interlock_guard%') THEN
+        IF NOT interlock.granted(TG_TAG) THEN
+            PERFORM interlock.refuse(TG_TAG || ' refused', 'it turns the guard''s triggers off');
+        END IF;
+    END IF;
+END $fn$;
+
+DROP EVENT TRIGGER IF EXISTS interlock_guard_ddl;
+DROP EVENT TRIGGER IF EXISTS interlock_guard_drop;
+DROP EVENT TRIGGER IF EXISTS interlock_guard_new_tables;
+CREATE EVENT TRIGGER interlock_guard_ddl ON ddl_command_start
+    WHEN TAG IN ('ALTER TABLE', 'DROP OWNED', 'DROP TRIGGER', 'ALTER TRIGGER')
+    EXECUTE FUNCTION interlock.on_ddl_start();
+CREATE EVENT TRIGGER interlock_guard_drop ON sql_drop EXECUTE FUNCTION interlock.on_sql_drop();
+CREATE EVENT TRIGGER interlock_guard_new_tables ON ddl_command_end EXECUTE FUNCTION interlock.on_ddl_end();
+ALTER EVENT TRIGGER interlock_guard_ddl ENABLE ALWAYS;
+ALTER EVENT TRIGGER interlock_guard_drop ENABLE ALWAYS;
+ALTER EVENT TRIGGER interlock_guard_new_tables ENABLE ALWAYS;
+"""
+
+_TABLES = f"""
+SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname NOT IN {_SYSTEM_SCHEMAS}
+   AND n.nspname NOT LIKE 'pg_temp%' AND n.nspname NOT LIKE 'pg_toast%'
+   AND (pg_has_role(c.relowner, 'USAGE') OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user))
+ ORDER BY 1
+"""
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class Report:
+    def __init__(self):
+        self.done: list[str] = []
+        self.missing: list[str] = []
+
+    def text(self) -> str:
+        lines = [f"  installed: {d}" for d in self.done] + [f"  MISSING:   {m}" for m in self.missing]
+        return "\n".join(lines)
+
+
+def install(conn, agent_role=AGENT_ROLE, agent_password=None, max_rows=None, min_rows=None, max_percent=None) -> Report:
+    """Install (or bring up to date) the guard on the database ``conn`` (psycopg, autocommit off)."""
+    rep = Report()
+    cur = conn.cursor()
+    superuser = cur.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]
+    cur.execute("SET LOCAL interlock.installing = 'on'")
+    cur.execute(_SCHEMA)
+    settings = {"version": str(VERSION)}
+    for k, v in (("max_rows", max_rows), ("min_rows", min_rows), ("max_percent", max_percent)):
+        if v is not None:
+            settings[k] = str(v)
+    for k, v in settings.items():
+        cur.execute("INSERT INTO interlock.settings VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = "
+                    "EXCLUDED.value", (k, v))
+    rep.done.append(f"schema interlock (version {VERSION}): settings, single-use grants, trigger functions")
+    tables = [r[0] for r in cur.execute(_TABLES).fetchall()]
+    skipped = []
+    for t in tables:
+        cur.execute("SAVEPOINT t")
+        try:
+            cur.execute("SELECT interlock.protect_table(%s::regclass)", (t,))
+            cur.execute("RELEASE SAVEPOINT t")
+        except Exception as e:  # noqa: BLE001 - not the owner: said, the rest goes on
+            cur.execute("ROLLBACK TO SAVEPOINT t")
+            skipped.append(f"{t} ({str(e).splitlines()[0][:80]})")
+    rep.done.append(f"row-count and TRUNCATE triggers on {len(tables) - len(skipped)} table(s)")
+    if skipped:
+        rep.missing.append("triggers on tables this login does not own: " + ", ".join(skipped[:10]))
+    if superuser:
+        cur.execute(_EVENT)
+        rep.done.append("event triggers: DROP / destructive ALTER refused without a grant; new tables guarded")
+    else:
+        rep.missing.append("event triggers (DROP TABLE / DROP COLUMN / ALTER ... TYPE ... USING refused, new tables "
+                           "guarded): this login is not a superuser; rerun `interlock protect` after creating tables")
+    _agent_role(cur, agent_role, agent_password, rep)
+    conn.commit()
+    return rep
+
+
+def _agent_role(cur, role, password, rep):
+    exists = cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+    can = cur.execute("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user").fetchone()[0]
+    r = _ident(role)
+    if not exists:
+        if not can:
+            rep.missing.append(f"the agent role {role}: this login may not create roles")
+            return
+        cur.execute(f"CREATE ROLE {r} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS")
+    if password is not None:
+        from psycopg import sql
+
+        cur.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(role), sql.Literal(password)))
+    db = cur.execute("SELECT current_database()").fetchone()[0]
+    cur.execute(f"GRANT CONNECT ON DATABASE {_ident(db)} TO {r}")
+    schemas = [x[0] for x in cur.execute(
+        f"SELECT nspname FROM pg_namespace WHERE nspname NOT IN {_SYSTEM_SCHEMAS} AND nspname NOT LIKE 'pg_%' "
+        "AND has_schema_privilege(nspname, 'USAGE')").fetchall()]
+    for s in schemas:
+        q = _ident(s)
+        cur.execute(f"GRANT USAGE ON SCHEMA {q} TO {r}")
+        cur.execute(f"REVOKE CREATE ON SCHEMA {q} FROM {r}")
+        cur.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {q} TO {r}")
+        cur.execute(f"REVOKE TRUNCATE, TRIGGER, REFERENCES ON ALL TABLES IN SCHEMA {q} FROM {r}")
+        cur.execute(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {q} TO {r}")
+        owners = {x[0] for x in cur.execute(
+            "SELECT DISTINCT pg_get_userbyid(c.relowner) FROM pg_class c JOIN pg_namespace n ON n.oid = "
+            "c.relnamespace WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'S')", (s,)).fetchall()}
+        for owner in [None] + sorted(owners):
+            who = f"FOR ROLE {_ident(owner)} " if owner else ""
+            cur.execute("SAVEPOINT d")
+            try:   # tables the owners create later are the agent's to use too
+                cur.execute(f"ALTER DEFAULT PRIVILEGES {who}IN SCHEMA {q} GRANT SELECT, INSERT, UPDATE, DELETE "
+                            f"ON TABLES TO {r}")
+                cur.execute(f"ALTER DEFAULT PRIVILEGES {who}IN SCHEMA {q} GRANT USAGE, SELECT, UPDATE ON "
+                            f"SEQUENCES TO {r}")
+                cur.execute("RELEASE SAVEPOINT d")
+            except Exception:  # noqa: BLE001 - not a member of that owner role
+                cur.execute("ROLLBACK TO SAVEPOINT d")
+    cur.execute(f"REVOKE ALL ON SCHEMA interlock FROM {r}")
+    rep.done.append(f"agent role {role}: DML on the tables of {', '.join(schemas) or 'no schema'}; no ownership, "
+                    "DDL, TRUNCATE or triggers")
+    public_create = cur.execute("SELECT has_schema_privilege(%s, 'public', 'CREATE')", (role,)).fetchone()
+    if public_create and public_create[0]:
+        rep.missing.append(f"{role} can still CREATE in schema public (granted to PUBLIC, PostgreSQL < 15): "
+                           "REVOKE CREATE ON SCHEMA public FROM PUBLIC if nothing needs it")
+
+
+def remove(conn) -> list[str]:
+    """Take the guard out (triggers, event triggers, the interlock schema); the agent role stays."""
+    cur = conn.cursor()
+    cur.execute("SET LOCAL interlock.installing = 'on'")
+    out = []
+    for (ev,) in cur.execute("SELECT evtname FROM pg_event_trigger WHERE evtname LIKE 'interlock_guard%'").fetchall():
+        cur.execute(f"DROP EVENT TRIGGER {_ident(ev)}")
+        out.append(f"event trigger {ev}")
+    rows = cur.execute("SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE tgname LIKE 'interlock_guard%'"
+                       ).fetchall()
+    for rel, tg in rows:
+        cur.execute(f"DROP TRIGGER IF EXISTS {_ident(tg)} ON {rel}")
+    if rows:
+        out.append(f"{len(rows)} trigger(s)")
+    cur.execute("DROP SCHEMA IF EXISTS interlock CASCADE")
+    out.append("schema interlock")
+    conn.commit()
+    return out
+
+
+def status(conn, agent_role=AGENT_ROLE) -> Report:
+    """What of the guard is in place on ``conn``'s database, and what is missing (for ``interlock doctor``)."""
+    rep = Report()
+    cur = conn.cursor()
+    v = cur.execute("SELECT to_regclass('interlock.settings') IS NOT NULL").fetchone()[0]
+    if not v:
+        rep.missing.append("the guard is not installed (interlock protect postgres URL)")
+        return rep
+    ver = cur.execute("SELECT value FROM interlock.settings WHERE key = 'version'").fetchone()
+    if ver is None or ver[0] != str(VERSION):
+        rep.missing.append(f"the guard is version {ver[0] if ver else '?'}, not {VERSION}: rerun interlock protect")
+    else:
+        rep.done.append(f"guard version {VERSION}")
+    unguarded = cur.execute(
+        _TABLES.replace("ORDER BY 1", "") + " AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid "
+        "AND t.tgname = 'interlock_guard_delete' AND t.tgenabled = 'A') ORDER BY 1").fetchall()
+    if unguarded:
+        rep.missing.append("tables without the guard's triggers: " + ", ".join(r[0] for r in unguarded[:10]))
+    else:
+        rep.done.append("every table has the guard's triggers")
+    evs = {r[0] for r in cur.execute("SELECT evtname FROM pg_event_trigger WHERE evtname LIKE 'interlock_guard%' "
+                                     "AND evtenabled <> 'D'").fetchall()}
+    if len(evs) < 3:
+        rep.missing.append("event triggers (DROP / destructive ALTER): need a superuser login to install")
+    else:
+        rep.done.append("event triggers")
+    role = cur.execute("SELECT rolsuper, rolcreatedb, rolbypassrls FROM pg_roles WHERE rolname = %s",
+                       (agent_role,)).fetchone()
+    if role is None:
+        rep.missing.append(f"the agent role {agent_role}")
+    elif any(role):
+        rep.missing.append(f"the agent role {agent_role} is privileged (superuser, createdb or bypassrls)")
+    else:
+        owns = cur.execute("SELECT count(*) FROM pg_class WHERE relowner = (SELECT oid FROM pg_roles WHERE "
+                           "rolname = %s)", (agent_role,)).fetchone()[0]
+        if owns:
+            rep.missing.append(f"the agent role {agent_role} owns {owns} relation(s): it could drop or alter them")
+        else:
+            rep.done.append(f"agent role {agent_role} (owns nothing)")
+    conn.rollback()
+    return rep
+
+
+def new_grant(conn, approval_id: str, statement_text_for) -> str:
+    """Write a single-use grant for ``approval_id`` (Interlock's privileged connection ``conn``) and return the
+    text to send: ``statement_text_for(setting)`` builds it around ``SET LOCAL interlock.grant = '...'`` so the
+    grant is bound to the hash of exactly that text."""
+    token = secrets.token_hex(16)
+    setting = f"SET LOCAL interlock.\"grant\" = '{approval_id}:{token}'"
+    text = statement_text_for(setting)
+    conn.execute("INSERT INTO interlock.grants (approval_id, token_sha256, statement_sha256) VALUES (%s, %s, %s) "
+                 "ON CONFLICT (approval_id) DO UPDATE SET token_sha256 = EXCLUDED.token_sha256, "
+                 "statement_sha256 = EXCLUDED.statement_sha256, used_at = NULL, used_xid = NULL, "
+                 "expires = now() + interval '10 minutes'",
+                 (approval_id, hashlib.sha256(token.encode()).hexdigest(), hashlib.sha256(text.encode()).hexdigest()))
+    conn.commit()
+    return text
+
+
+# --- the command --------------------------------------------------------------------------------------
+
+def add_parser(sub):
+    p = sub.add_parser("protect", help="install the guard inside a database: interlock protect postgres URL "
+                                       "[--remove]")
+    p.add_argument("kind", choices=["postgres"])
+    p.add_argument("url", help="postgresql://OWNER[:PASSWORD]@HOST:PORT/DB (a superuser installs everything; the "
+                               "password may come from PGPASSWORD or --password-vault)")
+    p.add_argument("--remove", action="store_true", help="take the guard out")
+    p.add_argument("--check", action="store_true", help="only say what is installed and what is missing")
+    p.add_argument("--password-vault", default=None, help="the login's password from this vault entry")
+    p.add_argument("--agent-role", default=AGENT_ROLE)
+    p.add_argument("--agent-password-vault", default=None, help="set the agent role's password from this vault entry")
+    p.add_argument("--max-rows", type=int, default=None, help="rows one DELETE/UPDATE may touch (default 1000)")
+    p.add_argument("--min-rows", type=int, default=None, help="below this many rows the percentage is not "
+                                                              "checked (default 10)")
+    p.add_argument("--max-percent", type=float, default=None, help="percent of a table one DELETE/UPDATE may "
+                                                                   "touch (default 20)")
+    p.set_defaults(func=cmd_protect)
+
+
+def cmd_protect(args) -> int:
+    import os
+
+    from ..redact import redact
+
+    try:
+        import psycopg
+    except ImportError:
+        print("interlock protect needs psycopg: pip install 'psycopg[binary]'", file=sys.stderr)
+        return 1
+    env = dict(os.environ)
+    kw = {}
+    if args.password_vault:
+        from ..vault import Vault
+
+        pw = Vault(env).get(args.password_vault)
+        if not pw:
+            print(f"interlock protect: no vault entry {args.password_vault!r}", file=sys.stderr)
+            return 1
+        kw["password"] = pw
+    agent_pw = None
+    if args.agent_password_vault:
+        from ..vault import Vault
+
+        agent_pw = Vault(env).get(args.agent_password_vault)
+    try:
+        with psycopg.connect(args.url, connect_timeout=15, **kw) as conn:
+            if args.check:
+                rep = status(conn, args.agent_role)
+                print(f"interlock guard on {redact(args.url)}:\n{rep.text()}")
+                return 1 if rep.missing else 0
+            if args.remove:
+                gone = remove(conn)
+                print(f"interlock guard removed from {redact(args.url)}: {', '.join(gone)} (the role "
+                      f"{args.agent_role} stays)")
+                return 0
+            rep = install(conn, args.agent_role, agent_pw, args.max_rows, args.min_rows, args.max_percent)
+    except psycopg.Error as e:
+        print(f"interlock protect: {redact(str(e)).strip()[:500]}", file=sys.stderr)
+        return 1
+    print(f"interlock guard on {redact(args.url)}:\n{rep.text()}")
+    return 0
+
+
+# --- interlock doctor ---------------------------------------------------------------------------------------
+
+def doctor_checks(root, env, add, ok="ok", warn="warn", info="info"):
+    """For each ``[databases.NAME]`` with a ``guard_url``: what of the guard is installed, what is missing; and
+    for every PostgreSQL database: whether the login restores use may create the scratch database a restore
+    goes through first (CREATEDB)."""
+    try:
+        import psycopg
+    except ImportError:
+        return
+    from ..engine import Context
+    from . import connect as C
+    from ..redact import redact
+
+    try:
+        sections = C.policy_sections(Context(root, env=env).policy)
+    except Exception:  # noqa: BLE001 - the policy check reports it
+        return
+    for name, sec in sections.items():
+        url = sec.get("url") or ""
+        if not url.startswith(("postgres://", "postgresql://")):
+            continue
+
+        def password(key):
+            entry = sec.get(key)
+            if not entry:
+                return {}
+            from ..vault import Vault
+
+            v = Vault(env).get(entry)
+            return {"password": v} if v else {}
+        try:
+            with psycopg.connect(url, connect_timeout=3, **password("password_vault")) as conn:
+                row = conn.execute("SELECT rolcreatedb OR rolsuper, current_user FROM pg_roles WHERE "
+                                   "rolname = current_user").fetchone()
+            if row and row[0]:
+                add(ok, f"database {name}: restores can create their scratch database", f"login {row[1]}")
+            else:
+                add(warn, f"database {name}: restores will fail", f"login {row[1] if row else '?'} lacks CREATEDB: "
+                    "a restore builds the snapshot in a scratch database first",
+                    f"ALTER ROLE {row[1] if row else 'ROLE'} CREATEDB (or restore with a login that has it)")
+        except Exception as e:  # noqa: BLE001
+            add(info, f"database {name}: not reachable from here", redact(str(e)).strip().splitlines()[0][:200])
+            continue
+        if not sec.get("guard_url"):
+            add(info, f"database {name}: no in-database guard configured",
+                "", f"interlock protect postgres URL, then guard_url in [databases.{name}]")
+            continue
+        try:
+            with psycopg.connect(sec["guard_url"], connect_timeout=3, **password("guard_password_vault")) as conn:
+                rep = status(conn)
+        except Exception as e:  # noqa: BLE001
+            add(warn, f"database {name}: the guard's login does not connect", redact(str(e)).splitlines()[0][:200])
+            continue
+        if rep.missing:
+            add(warn, f"database {name}: the in-database guard is incomplete", "; ".join(rep.missing),
+                "interlock protect postgres GUARD_URL (as a superuser for everything)")
+        else:
+            add(ok, f"database {name}: in-database guard installed", "; ".join(rep.done))

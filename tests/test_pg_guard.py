@@ -1,0 +1,303 @@
+"""The guard inside PostgreSQL (issue 16): ``interlock protect postgres URL`` against a real server.  A direct
+psycopg connection with the agent role — or with the table owner's credentials an agent found — cannot wipe,
+empty, rewrite or drop a protected table, nor turn the guard off; with a grant Interlock wrote, the approved
+statement runs, once."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from servers import PostgresServer  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PW = "guard-Admin-7c1e"
+AGENT_PW = "agent-Pw-42aa"
+OWNER_PW = "owner-Pw-9d0b"
+ROWS = 100
+
+
+@pytest.fixture(scope="module")
+def server():
+    s = PostgresServer(PW).start()
+    s.create_db("shop")
+    with s.connect("shop", autocommit=True) as c:
+        c.execute(f"CREATE ROLE app_owner LOGIN PASSWORD '{OWNER_PW}'")
+        c.execute("GRANT CREATE, USAGE ON SCHEMA public TO app_owner")
+    yield s
+    s.stop()
+
+
+def _connect(server, user, pw, autocommit=True):
+    import psycopg
+
+    return psycopg.connect(host="127.0.0.1", port=server.port, user=user, password=pw, dbname="shop",
+                           autocommit=autocommit)
+
+
+def owner(server):
+    return _connect(server, "app_owner", OWNER_PW)
+
+
+def agent(server):
+    return _connect(server, "interlock_agent", AGENT_PW)
+
+
+def protect(server, *extra):
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "src"))
+    return subprocess.run([sys.executable, "-m", "interlock", "protect", "postgres", server.url("shop"), *extra],
+                          capture_output=True, text=True, timeout=120, env=env)
+
+
+@pytest.fixture(scope="module")
+def guarded(server):
+    with owner(server) as c:
+        c.execute("CREATE TABLE cars (id int primary key, name text)")
+        c.execute("INSERT INTO cars VALUES (1, 'a'), (2, 'b')")
+        c.execute("CREATE TABLE bookings (id serial primary key, customer text, car_id int)")
+        c.execute(f"INSERT INTO bookings (customer, car_id) SELECT 'guest ' || g, 1 + g % 2 "
+                  f"FROM generate_series(1, {ROWS}) g")
+        c.execute("ANALYZE bookings")
+    r = protect(server)
+    assert r.returncode == 0, r.stderr
+    assert "MISSING" not in r.stdout, r.stdout
+    assert PW not in r.stdout + r.stderr
+    r = protect(server)                      # idempotent
+    assert r.returncode == 0, r.stderr
+    with server.connect("shop", autocommit=True) as c:
+        c.execute(f"ALTER ROLE interlock_agent PASSWORD '{AGENT_PW}'")
+    return server
+
+
+def _count(server, table="bookings"):
+    with server.connect("shop", autocommit=True) as c:
+        return c.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def test_check_says_everything_is_installed(guarded):
+    r = protect(guarded, "--check")
+    assert r.returncode == 0 and "MISSING" not in r.stdout, r.stdout
+    assert "event triggers" in r.stdout and "agent role interlock_agent (owns nothing)" in r.stdout
+
+
+@pytest.mark.parametrize("sql", [
+    "DELETE FROM bookings",
+    "DELETE FROM bookings WHERE id <> -1",
+    "UPDATE bookings SET customer = 'x'",
+    "WITH gone AS (DELETE FROM bookings RETURNING id) SELECT count(*) FROM gone",
+    "MERGE INTO bookings b USING (SELECT 1) s ON true WHEN MATCHED THEN DELETE",
+    "TRUNCATE bookings",
+    "DROP TABLE bookings",
+    "CREATE RULE r AS ON INSERT TO cars DO ALSO DELETE FROM bookings",
+    "CREATE TRIGGER t AFTER INSERT ON cars EXECUTE FUNCTION interlock.check_truncate()",
+    "CREATE FUNCTION wipe() RETURNS void LANGUAGE sql BEGIN ATOMIC DELETE FROM bookings; END",
+    "ALTER TABLE bookings ALTER COLUMN customer TYPE text USING NULL",
+    "ALTER TABLE bookings DISABLE TRIGGER ALL",
+    "SET interlock.\"grant\" = 'apr-x:guess'; DELETE FROM bookings",
+])
+def test_the_agent_role_cannot_wipe_or_drop(guarded, sql):
+    import psycopg
+
+    with agent(guarded) as c:
+        with pytest.raises(psycopg.Error):
+            c.execute(sql)
+    assert _count(guarded) == ROWS
+
+
+def test_copy_of_a_delete_is_refused_too(guarded):
+    import psycopg
+
+    with agent(guarded) as c:
+        with pytest.raises(psycopg.Error):
+            with c.cursor().copy("COPY (DELETE FROM bookings RETURNING id) TO STDOUT") as cp:
+                for _ in cp:
+                    pass
+    assert _count(guarded) == ROWS
+
+
+@pytest.mark.parametrize("sql", [
+    "DELETE FROM bookings",
+    "DELETE FROM bookings WHERE id > 0",
+    "UPDATE bookings SET customer = 'x' WHERE car_id IN (1, 2)",
+    "TRUNCATE bookings",
+    "DROP TABLE bookings",
+    "DROP TABLE bookings CASCADE",
+    "ALTER TABLE bookings DROP COLUMN customer",
+    "ALTER TABLE bookings ALTER COLUMN customer TYPE text USING NULL",
+    "ALTER TABLE bookings DISABLE TRIGGER ALL",
+    "ALTER TABLE bookings DISABLE TRIGGER interlock_guard_delete",
+    "ALTER TABLE bookings ENABLE REPLICA TRIGGER interlock_guard_delete",
+    "DROP TRIGGER interlock_guard_delete ON bookings",
+    "ALTER TRIGGER interlock_guard_delete ON bookings RENAME TO x",
+    "DO $$ BEGIN EXECUTE 'ALTER TABLE bookings DIS' || 'ABLE TRIGGER ALL'; END $$",
+    "SET interlock.installing = 'on'; DROP TABLE bookings",
+    "DROP OWNED BY app_owner",
+])
+def test_the_owners_credentials_cannot_wipe_drop_or_turn_the_guard_off(guarded, sql):
+    import psycopg
+
+    with owner(guarded) as c:
+        with pytest.raises(psycopg.Error) as e:
+            c.execute(sql)
+        assert "Interlock guard" in str(e.value) or "permission denied" in str(e.value), str(e.value)
+    assert _count(guarded) == ROWS
+    with guarded.connect("shop", autocommit=True) as c:
+        assert c.execute("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'interlock_guard%' AND tgenabled = 'A' "
+                         "AND tgrelid = 'bookings'::regclass").fetchone()[0] == 3
+
+
+def test_ordinary_work_passes(guarded):
+    with agent(guarded) as c:
+        c.execute("INSERT INTO cars VALUES (3, 'c')")
+        c.execute("UPDATE cars SET name = 'cc' WHERE id = 3")
+        c.execute("UPDATE bookings SET customer = customer WHERE id IN (1, 2, 3)")
+        c.execute("DELETE FROM cars WHERE id = 3")
+        assert c.execute("SELECT count(*) FROM bookings WHERE customer LIKE 'guest%'").fetchone()[0] == ROWS
+    with owner(guarded) as c:     # a table created later is guarded too (the event trigger)
+        c.execute("CREATE TABLE later (id int)")
+        c.execute("INSERT INTO later SELECT generate_series(1, 50)")
+    import psycopg
+
+    with agent(guarded) as c:
+        with pytest.raises(psycopg.Error):
+            c.execute("DELETE FROM later")
+    assert _count(guarded, "later") == 50
+
+
+def test_a_grant_lets_the_approved_statement_run_once(guarded):
+    import psycopg
+
+    from interlock.safeguards import pgguard
+
+    with owner(guarded) as c:
+        c.execute("CREATE TABLE ledger (id int)")
+        c.execute("INSERT INTO ledger SELECT generate_series(1, 60)")
+    with guarded.connect("shop") as admin:
+        text = pgguard.new_grant(admin, "apr-test01", lambda setting: f"{setting}; DELETE FROM ledger WHERE id > 0")
+        other = pgguard.new_grant(admin, "apr-test02", lambda setting: f"{setting}; DELETE FROM bookings")
+    assert "apr-test01" in text
+    with agent(guarded) as c:
+        # bound to the statement: the grant's token with another statement is refused
+        forged = other.replace("DELETE FROM bookings", "UPDATE bookings SET customer = 'x'")
+        with pytest.raises(psycopg.Error):
+            c.execute(forged)
+        c.execute(text)                       # the approved one runs
+        assert c.execute("SELECT count(*) FROM ledger").fetchone()[0] == 0
+        c.execute("INSERT INTO ledger SELECT generate_series(1, 60)")
+        with pytest.raises(psycopg.Error) as e:    # once
+            c.execute(text)
+        assert "Interlock guard" in str(e.value)
+    assert _count(guarded, "ledger") == 60
+    assert _count(guarded) == ROWS
+    with guarded.connect("shop", autocommit=True) as admin:
+        used = admin.execute("SELECT used_at IS NOT NULL FROM interlock.grants WHERE approval_id = 'apr-test01'"
+                             ).fetchone()
+        assert used == (True,)
+    # the agent cannot write a grant for itself
+    with agent(guarded) as c:
+        with pytest.raises(psycopg.Error):
+            c.execute("INSERT INTO interlock.grants (approval_id, token_sha256, statement_sha256) "
+                      "VALUES ('mine', 'x', 'y')")
+
+
+def test_remove_takes_it_out(server, guarded):
+    r = protect(server, "--remove")
+    assert r.returncode == 0, r.stderr
+    with server.connect("shop", autocommit=True) as c:
+        assert c.execute("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'interlock_guard%'").fetchone() == (0,)
+        assert c.execute("SELECT count(*) FROM pg_event_trigger").fetchone() == (0,)
+        assert c.execute("SELECT to_regnamespace('interlock')").fetchone() == (None,)
+    r = protect(server, "--check")
+    assert r.returncode == 1 and "not installed" in r.stdout
+    r = protect(server)                       # and back
+    assert r.returncode == 0 and "MISSING" not in r.stdout, r.stdout
+
+
+# --- through the gateway: an approved statement carries its grant ------------------------------------------
+
+def _policy_env(guarded, tmp_path):
+    from interlock.vault import Vault
+
+    home = tmp_path / "home"
+    (home / ".config" / "interlock").mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("INTERLOCK_", "PG", "XDG_"))}
+    env.update(HOME=str(home), INTERLOCK_HOME=str(tmp_path / "state"), XDG_CONFIG_HOME=str(home / ".config"),
+               INTERLOCK_VAULT_BACKEND="file", INTERLOCK_DAEMON="0", PYTHONPATH=os.path.join(ROOT, "src"))
+    (home / ".config" / "interlock" / "policy.toml").write_text(
+        f'[databases.shop]\nurl = "postgresql://interlock_agent@127.0.0.1:{guarded.port}/shop"\n'
+        'password_vault = "agent-db"\n'
+        f'guard_url = "postgresql://postgres@127.0.0.1:{guarded.port}/shop"\nguard_password_vault = "guard-db"\n')
+    Vault(env).add("agent-db", AGENT_PW)
+    Vault(env).add("guard-db", PW)
+    return env
+
+
+def test_doctor_says_what_the_guard_and_restores_need(guarded, tmp_path):
+    env = _policy_env(guarded, tmp_path)
+    r = subprocess.run([sys.executable, "-m", "interlock", "doctor"], env=env, cwd=str(tmp_path),
+                       capture_output=True, text=True, timeout=120)
+    assert "database shop: in-database guard installed" in r.stdout, r.stdout
+    assert "database shop: restores will fail" in r.stdout and "CREATEDB" in r.stdout, r.stdout
+    assert PW not in r.stdout + r.stderr and AGENT_PW not in r.stdout + r.stderr
+
+
+def test_the_gateway_runs_an_approved_statement_with_its_grant_once(guarded, tmp_path):
+    import re
+    import socket
+    import time
+
+    from servers import free_port
+
+    from interlock.approvals.store import open_store
+
+    env = _policy_env(guarded, tmp_path)
+    with owner(guarded) as c:
+        c.execute("DROP TABLE IF EXISTS old_events")
+        c.execute("CREATE TABLE old_events (id int)")
+        c.execute("INSERT INTO old_events SELECT generate_series(1, 80)")
+    port = free_port()
+    p = subprocess.Popen([sys.executable, "-m", "interlock", "gateway", "postgres", "--listen", f"127.0.0.1:{port}",
+                          "--upstream", "shop"], env=env, cwd=str(tmp_path), stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE)
+    try:
+        end = time.time() + 20
+        while time.time() < end:
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        penv = dict(env, PGHOST="127.0.0.1", PGPORT=str(port), PGDATABASE="shop", PGUSER="agent")
+
+        def psql(sql):
+            return subprocess.run(["psql", "-X", "-v", "ON_ERROR_STOP=1", "-Atc", sql], env=penv,
+                                  capture_output=True, text=True, timeout=60)
+
+        # judged by what it did: an unbounded DELETE runs, measured by the guard — small, it stays done
+        r = psql("DELETE FROM old_events WHERE id > 76")
+        assert r.returncode == 0 and r.stdout.strip() == "DELETE 4", r.stderr
+        assert _count(guarded, "old_events") == 76
+        # large, the guard rolls it back; the gateway then asks, with what was measured as the impact
+        r = psql("DELETE FROM old_events WHERE id < 1000")
+        assert r.returncode != 0 and "Interlock guard: DELETE of 76 rows" in r.stderr, r.stderr
+        assert _count(guarded, "old_events") == 76
+        r = psql("DELETE FROM old_events WHERE id < 1000")
+        assert r.returncode != 0 and "[interlock ask]" in r.stderr, r.stderr
+        assert "measured by the in-database guard" in r.stderr and "76 rows" in r.stderr, r.stderr
+        rid = re.search(r"approval (apr-[a-z0-9]+)", r.stderr).group(1)
+        open_store(env).approve(rid, "alice", "cli")
+        r = psql("DELETE FROM old_events WHERE id < 1000")
+        assert r.returncode == 0, r.stderr
+        assert _count(guarded, "old_events") == 0
+        with guarded.connect("shop", autocommit=True) as admin:
+            assert admin.execute("SELECT used_at IS NOT NULL FROM interlock.grants WHERE approval_id = %s",
+                                 (rid,)).fetchone() == (True,)
+    finally:
+        p.terminate()
+        p.wait(10)
+        err = p.stderr.read().decode()
+    assert PW not in err and AGENT_PW not in err
