@@ -130,6 +130,9 @@ def _cli(argv) -> int:
     from .safeguards.cli import add_parsers as safeguard_parsers
 
     safeguard_parsers(sub)
+    from .backups.cli import add_parsers as backup_parsers
+
+    backup_parsers(sub)
     from .approvals.web import add_parser as serve_parser  # stdlib only until `serve` runs
 
     serve_parser(sub)
