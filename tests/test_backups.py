@@ -163,3 +163,113 @@ def test_pg_backup_verify_drop_database_restore(pg, benv, box):
     with pg.connect() as c:
         names = [r[0] for r in c.execute("SELECT datname FROM pg_database")]
     assert not [n for n in names if n.startswith("interlock_verify")], names
+
+
+# --- MariaDB and SQLite ---------------------------------------------------------------------------------------
+
+def my_load(my, db, n=1500):
+    my.create_db(db)
+    c = my.connect(db, autocommit=True)
+    with c.cursor() as cur:
+        cur.execute("CREATE TABLE customers (id INT PRIMARY KEY, name VARCHAR(80), born DATE, score DOUBLE) "
+                    "ENGINE=InnoDB")
+        cur.execute("CREATE TABLE bookings (id INT AUTO_INCREMENT PRIMARY KEY, customer INT, price DECIMAL(10,2), "
+                    "note TEXT NULL, raw VARBINARY(16), FOREIGN KEY (customer) REFERENCES customers(id)) ENGINE=InnoDB")
+        cur.executemany("INSERT INTO customers VALUES (%s, %s, %s, %s)",
+                        [(i, f"name {i} ü", f"19{70 + i % 30}-01-{1 + i % 28:02d}", i / 7) for i in range(1, n // 4)])
+        cur.executemany("INSERT INTO bookings (customer, price, note, raw) VALUES (%s, %s, %s, %s)",
+                        [(1 + i % (n // 4 - 1), i * 1.25, None if i % 5 == 0 else f"n{i}", os.urandom(16))
+                         for i in range(n)])
+    c.close()
+
+
+def my_sums(my, db):
+    c = my.connect(db)
+    out = {}
+    with c.cursor() as cur:
+        for t in ("customers", "bookings"):
+            cur.execute(f"SELECT * FROM {t} ORDER BY id")
+            out[t] = repr(cur.fetchall())
+    c.close()
+    return out
+
+
+def test_mariadb_backup_verify_drop_database_restore(my, benv):
+    my_load(my, "rental")
+    policy(benv, f'[databases.rental]\nurl = "{my.url("rental", password=False)}"\npassword_env = "DB_PASSWORD"\n')
+    before = my_sums(my, "rental")
+    p = add(benv, "rental")
+    assert "first backup: verified" in p.stdout, p.stdout + p.stderr
+    s = status(benv, "rental")
+    assert s["rpo_met"] and s["dialect"] == "mysql"
+    c = my.connect(autocommit=True)
+    with c.cursor() as cur:
+        cur.execute("DROP DATABASE rental")
+        cur.execute("SHOW DATABASES")
+        assert not [r[0] for r in cur.fetchall() if r[0].startswith("interlock_verify")]
+    c.close()
+    p = il(benv, "backups", "restore", "rental", "--yes")
+    assert "checksums equal to the backup's: 2 tables" in p.stdout, p.stdout
+    assert my_sums(my, "rental") == before
+
+
+def test_sqlite_backup_and_restore_to_another_file(benv, box):
+    src = os.path.join(box, "app.db")
+    c = sqlite3.connect(src)
+    c.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, n REAL, b BLOB)")
+    c.executemany("INSERT INTO notes VALUES (?, ?, ?, ?)", [(i, f"note {i}", i / 3, os.urandom(8)) for i in range(500)])
+    c.commit()
+    c.close()
+    os.chmod(src, 0o644)  # the backup user reads it (a group of its own works too)
+    policy(benv, f'[databases.notes]\nurl = "sqlite:///{src}"\n')
+    p = add(benv, "notes")
+    assert "first backup: verified" in p.stdout, p.stdout + p.stderr
+    os.unlink(src)
+    p = il(benv, "backups", "restore", "notes", "--yes")
+    assert "checksums equal" in p.stdout, p.stdout
+    c = sqlite3.connect(src)
+    assert c.execute("SELECT count(*), sum(n) FROM notes").fetchone()[0] == 500
+    c.close()
+
+
+# --- out of the agent's reach -----------------------------------------------------------------------------------
+
+def test_the_agents_user_can_neither_delete_alter_nor_read_a_backup(pg, benv, box):
+    pg_load(pg, "crm", 400)
+    policy(benv, f'[databases.crm]\nurl = "{pg.url("crm", password=False)}"\npassword_env = "DB_PASSWORD"\n')
+    add(benv, "crm")
+    home = benv["INTERLOCK_BACKUP_HOME"]
+    bdir = os.path.join(home, "store", "crm")
+    bid = os.listdir(bdir)[0]
+    payload = os.path.join(bdir, bid, "payload.enc")
+    before = open(payload, "rb").read()
+    attempts = [
+        ["rm", "-rf", os.path.join(home, "store")],
+        ["rm", "-f", payload],
+        ["mv", os.path.join(bdir, bid), os.path.join(box, "stolen")],
+        ["truncate", "-s", "0", payload],
+        ["cp", "/dev/null", payload],
+        ["chmod", "777", home],
+        ["cat", os.path.join(home, "keys", "backup.key")],
+        ["cat", os.path.join(home, "config", "jobs", "crm.secret.json")],
+        ["ls", os.path.join(home, "store")],
+        ["/usr/bin/python3", "-c", f"open({payload!r}, 'r+b').write(b'x')"],
+        ["/usr/bin/python3", "-c", f"import os; os.rename({os.path.join(home, 'public')!r}, '/tmp/x')"],
+        ["touch", os.path.join(home, "public", "status", "crm.json")],
+    ]
+    for argv in attempts:
+        p = as_agent(*argv)
+        assert p.returncode != 0, (argv, p.stdout)
+        assert "Permission denied" in p.stderr or "Operation not permitted" in p.stderr or "PermissionError" in \
+            p.stderr, (argv, p.stderr)
+    assert open(payload, "rb").read() == before
+    # the status anyone may read
+    p = as_agent("cat", os.path.join(home, "public", "status", "crm.json"))
+    assert p.returncode == 0 and json.loads(p.stdout)["rpo_met"] is True
+    # an altered backup never verifies (as root: only root or the backup user could alter it)
+    data = bytearray(before)
+    data[len(data) // 2] ^= 1
+    os.chmod(payload, 0o600)
+    open(payload, "wb").write(bytes(data))
+    p = il(benv, "backups", "verify", bid, ok=False)
+    assert "does not match its checksum" in p.stdout, p.stdout

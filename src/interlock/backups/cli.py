@@ -176,6 +176,8 @@ def cmd_add(args) -> int:
         conn = C.with_policy(conn, pol, _policy_env())
         if conn.dialect == C.SQLITE:
             conn.file = os.path.abspath(conn.file or "")
+            if conn.file.startswith("//"):  # sqlite:////abs/path (SQLAlchemy's spelling)
+                conn.file = "/" + conn.file.lstrip("/")
         if args.pitr and conn.dialect != C.POSTGRES:
             raise ValueError("--pitr is for PostgreSQL only (MySQL/SQLite: logical backups)")
         home = Home(home_dir(os.environ, args.home))
