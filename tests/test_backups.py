@@ -85,9 +85,9 @@ def as_agent(*argv, env=None):
                            *argv], capture_output=True, text=True, timeout=60, env=env, cwd="/")
 
 
-def add(env, db, *extra):
+def add(env, db, *extra, ok=True):
     return il(env, "backups", "add", db, "--owner", f"{BACKUP_UID}", "--unit-dir",
-              os.path.join(os.path.dirname(env["INTERLOCK_BACKUP_HOME"]), "units"), *extra)
+              os.path.join(os.path.dirname(env["INTERLOCK_BACKUP_HOME"]), "units"), *extra, ok=ok)
 
 
 def status(env, db):
@@ -273,3 +273,143 @@ def test_the_agents_user_can_neither_delete_alter_nor_read_a_backup(pg, benv, bo
     open(payload, "wb").write(bytes(data))
     p = il(benv, "backups", "verify", bid, ok=False)
     assert "does not match its checksum" in p.stdout, p.stdout
+
+
+# --- S3 with Object Lock (moto's server as the stand-in for the cloud API) --------------------------------------
+
+@pytest.fixture
+def moto(box):
+    port = free_port()
+    exe = os.path.join(os.path.dirname(sys.executable), "moto_server")
+    proc = subprocess.Popen([exe, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    import socket
+
+    deadline = time.time() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            assert time.time() < deadline and proc.poll() is None, "moto_server did not start"
+            time.sleep(0.2)
+    yield endpoint
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def s3client(endpoint):
+    import boto3
+
+    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="writer",
+                        aws_secret_access_key="writer-secret")
+
+
+def test_s3_copy_under_object_lock_cannot_be_deleted_within_retention(pg, benv, moto):
+    import botocore.exceptions
+
+    s3 = s3client(moto)
+    s3.create_bucket(Bucket="plain-bucket")
+    s3.create_bucket(Bucket="locked-bucket", ObjectLockEnabledForBucket=True)
+    pg_load(pg, "ledger", 400)
+    before = pg_table_sums(pg, "ledger")
+    policy(benv, f'[databases.ledger]\nurl = "{pg.url("ledger", password=False)}"\npassword_env = "DB_PASSWORD"\n')
+    env = dict(benv, AWS_ACCESS_KEY_ID="writer", AWS_SECRET_ACCESS_KEY="writer-secret")
+    # a bucket without object lock is refused: its write credentials could delete the backups
+    p = add(env, "ledger", "--s3", "s3://plain-bucket/db", "--s3-endpoint", moto, ok=False)
+    assert "object lock off" in p.stderr and "could delete" in p.stderr, p.stderr
+    p = add(env, "ledger", "--s3", "s3://locked-bucket/db", "--s3-endpoint", moto, "--lock-days", "7")
+    assert "first backup: verified" in p.stdout, p.stdout + p.stderr
+    objs = s3.list_object_versions(Bucket="locked-bucket", Prefix="db/ledger/")["Versions"]
+    assert sorted(o["Key"].rsplit("/", 1)[1] for o in objs) == ["manifest.json", "payload.enc"]
+    payload = next(o for o in objs if o["Key"].endswith("payload.enc"))
+    head = s3.head_object(Bucket="locked-bucket", Key=payload["Key"], VersionId=payload["VersionId"])
+    assert head["ObjectLockMode"] == "COMPLIANCE"
+    assert head["ObjectLockRetainUntilDate"].timestamp() > time.time() + 6 * 86400
+    body = s3.get_object(Bucket="locked-bucket", Key=payload["Key"])["Body"].read()
+    assert b"example.com" not in body  # encrypted before it left
+    # the store's own write credentials cannot delete the locked version, even bypassing governance
+    for kw in ({}, {"BypassGovernanceRetention": True}):
+        with pytest.raises(botocore.exceptions.ClientError, match="AccessDenied"):
+            s3.delete_object(Bucket="locked-bucket", Key=payload["Key"], VersionId=payload["VersionId"], **kw)
+    # an overwrite or a plain delete only adds a version / a delete marker: the locked one stays
+    s3.put_object(Bucket="locked-bucket", Key=payload["Key"], Body=b"garbage")
+    s3.delete_object(Bucket="locked-bucket", Key=payload["Key"])
+    kept = s3.get_object(Bucket="locked-bucket", Key=payload["Key"], VersionId=payload["VersionId"])["Body"].read()
+    assert kept == body
+    # a restore drill from the bucket measures the RTO
+    p = il(env, "backups", "drill", "ledger")
+    assert "drill ledger from s3: ok; RTO" in p.stdout, p.stdout + p.stderr
+    # the machine's store is lost entirely: restore from the bucket's locked versions
+    shutil.rmtree(os.path.join(benv["INTERLOCK_BACKUP_HOME"], "store", "ledger"))
+    with pg.connect(autocommit=True) as c:
+        c.execute("DROP DATABASE ledger WITH (FORCE)")
+    bid = payload["Key"].split("/")[2]
+    p = il(env, "backups", "restore", bid, "--from-s3", "--yes")
+    assert "checksums equal" in p.stdout, p.stdout + p.stderr
+    assert pg_table_sums(pg, "ledger") == before
+
+
+# --- RPO, alerts, doctor ------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def hooksink():
+    import http.server
+    import threading
+
+    got = []
+
+    class H(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            got.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}/hook", got
+    srv.shutdown()
+
+
+def test_rpo_missed_and_verify_failed_are_announced(pg, benv, hooksink):
+    url, got = hooksink
+    pg_load(pg, "billing", 200)
+    policy(benv, f'[databases.billing]\nurl = "{pg.url("billing", password=False)}"\npassword_env = "DB_PASSWORD"\n')
+    add(benv, "billing", "--every", "1h", "--rpo", "3s", "--webhook", url)
+    assert status(benv, "billing")["rpo_met"] and not got
+    time.sleep(3.5)
+    p = il(benv, "backups", "run", "--once", ok=False)  # nothing due; the RPO is missed
+    s = status(benv, "billing")
+    assert not s["rpo_met"]
+    assert [g["event"] for g in got] == ["backup.rpo_missed"], got
+    assert got[0]["database"] == "billing" and "RPO missed" in got[0]["detail"]
+    p = il(benv, "backups", "status", ok=False)
+    assert "RPO MISSED" in p.stdout
+    il(benv, "backups", "run", "--once", ok=False)
+    assert len(got) == 1  # not repeated on every pass
+    # a backup that no longer verifies is announced
+    home = benv["INTERLOCK_BACKUP_HOME"]
+    bdir = os.path.join(home, "store", "billing")
+    bid = os.listdir(bdir)[0]
+    payload = os.path.join(bdir, bid, "payload.enc")
+    os.chmod(payload, 0o600)
+    with open(payload, "r+b") as f:
+        f.seek(100)
+        f.write(b"\0\0\0\0")
+    p = il(benv, "backups", "verify", "billing", ok=False)
+    assert got[-1]["event"] == "backup.verify_failed" and bid in got[-1]["detail"], got
+    assert SECRET not in json.dumps(got)
+
+
+def test_doctor_reports_protection_per_database(pg, benv):
+    pg_load(pg, "orders", 200)
+    policy(benv, f'[databases.orders]\nurl = "{pg.url("orders", password=False)}"\npassword_env = "DB_PASSWORD"\n'
+                 f'[databases.unprotected]\nurl = "{pg.url("nothere", password=False)}"\n')
+    add(benv, "orders", "--rpo", "2h")
+    p = il(benv, "doctor", ok=None)
+    assert "backups: orders" in p.stdout and "RPO 2 h met" in p.stdout, p.stdout
+    assert "backups: unprotected: no backups" in p.stdout, p.stdout

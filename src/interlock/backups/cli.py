@@ -296,7 +296,15 @@ def cmd_verify(args) -> int:
             job = jobs.get(m["job"])
             if job is None:
                 raise BackupError(f"backup {m['id']} belongs to no configured job")
-            results[m["id"]] = engine.verify(home, job, home.secret(job["name"]), m)
+            r = results[m["id"]] = engine.verify(home, job, home.secret(job["name"]), m)
+            from . import runner
+
+            st = home.status(job["name"])
+            if not r["ok"]:
+                st["alerts"] = runner.alert(home, job, "verify_failed", f"backup {m['id']} did not verify: "
+                                            + "; ".join(r["problems"][:3]), st)
+            st.update(runner.evaluate(home, job))
+            home.update_status(job["name"], **st)
     except (BackupError, OSError) as e:
         return _fail(e)
     if args.json:
@@ -323,8 +331,10 @@ def cmd_status(args) -> int:
     now = time.time()
     for name, s in st.items():
         nv = s.get("newest_verified")
-        age = f"{(now - nv['at']) / 3600:.1f} h ago" if nv else "never"
-        print(f"{name}  {'RPO met' if s.get('rpo_met') else 'RPO MISSED'} (RPO {s.get('rpo_seconds', 0) / 3600:g} h)")
+        from .runner import human_age
+
+        age = f"{human_age(now - nv['at'])} ago" if nv else "never"
+        print(f"{name}  {'RPO met' if s.get('rpo_met') else 'RPO MISSED'} (RPO {human_age(s.get('rpo_seconds', 0))})")
         print(f"  newest verified backup: {age}" + (f", {_size(nv['size'])}, restore {nv['rto_seconds']:.1f} s"
                                                     if nv and nv.get('rto_seconds') is not None else ""))
         n = s.get("newest")
@@ -367,14 +377,26 @@ def cmd_restore(args) -> int:
             raise BackupError("restores run as root (sudo) or the backup user: the agent's user cannot reach the "
                               "backups")
         jobs = home.jobs()
+        fetched = None
         if args.what in jobs:
             job = jobs[args.what]
             m = None if args.time else engine.newest(home, job["name"], verified=True)
-            if m is None and not args.time:
+            if m is None and not args.time and not args.from_s3:
                 raise BackupError(f"{job['name']} has no verified backup")
         else:
-            m = engine.find(home, args.what)
-            job = jobs[m["job"]]
+            m = None
+            try:
+                m = engine.find(home, args.what)
+                job = jobs[m["job"]]
+            except BackupError:
+                if not args.from_s3:
+                    raise
+                job = next((j for n, j in jobs.items() if args.what.startswith(n + "-")), None)
+                if job is None:
+                    raise
+        if args.from_s3 and not args.time:
+            fetched = _fetch_remote(home, job, m["id"] if m else (None if args.what in jobs else args.what), m)
+            m = fetched[0]
         secret = home.secret(job["name"])
         target = engine.job_conn(job, secret)
         if args.to:
@@ -398,25 +420,14 @@ def cmd_restore(args) -> int:
 
             r = pitr.restore(home, job, secret, args.time, target, force=args.force)
         else:
-            src = m["path"]
-            tmp = None
-            if args.from_s3:
-                import shutil
-                import tempfile
-
-                from . import s3
-
-                if not job.get("s3"):
-                    raise BackupError(f"{job['name']} has no s3 store")
-                tmp = tempfile.mkdtemp(prefix="fetch-", dir=home.p("tmp"))
-                info = engine.read_json(os.path.join(m["path"], "s3.json")) or {}
-                s3.download(job["s3"], secret, job["name"], m["id"], tmp, info.get("versions"))
-                src = tmp
+            src, tmp = (fetched[1], fetched[1]) if fetched else (m["path"], None)
             try:
                 r = engine.restore_into(home, m, src, target, force=args.force,
                                         timeout=float(job.get("timeout_s") or 3600))
             finally:
                 if tmp:
+                    import shutil
+
                     shutil.rmtree(tmp, ignore_errors=True)
         try:
             home.update_status(job["name"], last_restore={"at": time.time(), "ok": r["ok"], "to": target.label,
@@ -431,6 +442,31 @@ def cmd_restore(args) -> int:
         return 0
     print("RESTORED, BUT CHECKSUMS DIFFER: " + "; ".join(r["problems"][:5]))
     return 1
+
+
+def _fetch_remote(home, job, bid, local):
+    """Fetch a backup from the bucket (the newest there when ``bid`` is None) into a private
+    temp dir: (manifest, dir).  The store on this machine may be gone entirely."""
+    import tempfile
+
+    from . import engine, s3
+    from .home import BackupError
+
+    if not job.get("s3"):
+        raise BackupError(f"{job['name']} has no s3 store")
+    secret = home.secret(job["name"])
+    if bid is None:
+        ids = s3.list_remote(job["s3"], secret, job["name"])
+        if not ids:
+            raise BackupError(f"no backups of {job['name']} in {job['s3']['url']}")
+        bid = ids[-1]
+    os.makedirs(home.p("tmp"), mode=0o700, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="fetch-", dir=home.p("tmp"))
+    info = (engine.read_json(os.path.join(local["path"], "s3.json")) or {}) if local else {}
+    m = s3.download(job["s3"], secret, job["name"], bid, tmp, info.get("versions"))
+    if m.get("job") != job["name"] or m.get("id") != bid:
+        raise BackupError(f"the manifest fetched for {bid} names another backup")
+    return m, tmp
 
 
 def cmd_drill(args) -> int:

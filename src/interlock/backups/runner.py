@@ -25,6 +25,17 @@ def _log(msg):
     print(time.strftime("%Y-%m-%dT%H:%M:%SZ ", time.gmtime()) + redact(msg), file=sys.stderr, flush=True)
 
 
+def human_age(s: float) -> str:
+    s = float(s)
+    if s < 90:
+        return f"{s:.0f} s"
+    if s < 90 * 60:
+        return f"{s / 60:.0f} min"
+    if s < 72 * 3600:
+        return f"{s / 3600:.1f} h"
+    return f"{s / 86400:.1f} d"
+
+
 def public_stores(job) -> list[str]:
     out = ["local (owned by the backup user; encrypted)"]
     if job.get("s3"):
@@ -59,7 +70,7 @@ def evaluate(home: Home, job: dict, now=None) -> dict:
 def alert(home, job, kind, detail, status) -> dict:
     """Send ``kind`` to the job's webhooks unless the same alert went out recently."""
     sent = dict(status.get("alerts") or {})
-    again = min(float(job.get("rpo_s") or 86400), 6 * 3600)
+    again = max(3600.0, min(float(job.get("rpo_s") or 86400), 6 * 3600))  # hourly at most, 6-hourly at least
     if time.time() - float(sent.get(kind) or 0) < again:
         return sent
     from ..approvals.notify import post, where
@@ -141,8 +152,8 @@ def run_job(home: Home, job: dict, force=False) -> dict:
     status.update(ev)
     if not ev["rpo_met"]:
         age = "no verified backup" if not ev["newest_verified"] else \
-            f"the newest verified backup is {(now - ev['newest_verified']['at']) / 3600:.1f} h old"
-        status["alerts"] = alert(home, job, "rpo_missed", f"RPO missed: {age} (RPO {ev['rpo_seconds'] / 3600:g} h)",
+            f"the newest verified backup is {human_age(now - ev['newest_verified']['at'])} old"
+        status["alerts"] = alert(home, job, "rpo_missed", f"RPO missed: {age} (RPO {human_age(ev['rpo_seconds'])})",
                                  status)
     home.update_status(name, **status)
     for e in events:

@@ -105,20 +105,48 @@ def upload(conf: dict, secret: dict, m: dict, src_dir: str) -> dict:
 
 
 def download(conf: dict, secret: dict, job: str, bid: str, dest: str, versions=None) -> dict:
-    """Fetch a backup's manifest and payload into ``dest`` (the recorded versions when known)."""
+    """Fetch a backup's manifest and payload into ``dest``.  With the versions recorded at
+    upload, those; without them (this machine's store is gone), the versions that match:
+    a manifest naming this backup, and the payload whose SHA-256 the manifest records —
+    so a newer object a write credential put over it (or a delete marker) is passed over."""
     import json
 
     bucket, prefix = parse_url(conf["url"])
     base = "/".join(x for x in (prefix, job, bid) if x)
+    mpath, ppath = os.path.join(dest, "manifest.json"), os.path.join(dest, "payload.enc")
     try:
         s3 = client(conf, secret)
-        for name in ("manifest.json", "payload.enc"):
-            kw = {"VersionId": versions[name]} if versions and versions.get(name) else {}
-            s3.download_file(bucket, f"{base}/{name}", os.path.join(dest, name), ExtraArgs=kw or None)
+        if versions and versions.get("manifest.json") and versions.get("payload.enc"):
+            s3.download_file(bucket, f"{base}/manifest.json", mpath, ExtraArgs={"VersionId": versions["manifest.json"]})
+            s3.download_file(bucket, f"{base}/payload.enc", ppath, ExtraArgs={"VersionId": versions["payload.enc"]})
+            with open(mpath) as f:
+                return json.load(f)
+        listing = s3.list_object_versions(Bucket=bucket, Prefix=f"{base}/").get("Versions") or []
+        by_key = {}
+        for v in sorted(listing, key=lambda v: v["LastModified"]):  # oldest first: what was written at backup
+            by_key.setdefault(v["Key"].rsplit("/", 1)[1], []).append(v["VersionId"])
+        m = None
+        for vid in by_key.get("manifest.json", []):
+            s3.download_file(bucket, f"{base}/manifest.json", mpath, ExtraArgs={"VersionId": vid})
+            try:
+                with open(mpath) as f:
+                    cand = json.load(f)
+            except ValueError:
+                continue
+            if cand.get("id") == bid and cand.get("job") == job:
+                m = cand
+                break
+        if m is None:
+            raise BackupError(f"no manifest for {bid} in s3://{bucket}/{base}")
+        for vid in by_key.get("payload.enc", []):
+            s3.download_file(bucket, f"{base}/payload.enc", ppath, ExtraArgs={"VersionId": vid})
+            if _digest(ppath) == base64.b64encode(bytes.fromhex(m.get("sha256", ""))).decode():
+                return m
+        raise BackupError(f"no version of {bid}'s payload in s3://{bucket} matches its manifest")
+    except BackupError:
+        raise
     except Exception as e:
         raise BackupError(f"fetching {bid} from s3://{bucket}/{base} failed: {_err(e)}") from None
-    with open(os.path.join(dest, "manifest.json")) as f:
-        return json.load(f)
 
 
 def list_remote(conf: dict, secret: dict, job: str) -> list[str]:
