@@ -411,5 +411,5 @@ def test_doctor_reports_protection_per_database(pg, benv):
                  f'[databases.unprotected]\nurl = "{pg.url("nothere", password=False)}"\n')
     add(benv, "orders", "--rpo", "2h")
     p = il(benv, "doctor", ok=None)
-    assert "backups: orders" in p.stdout and "RPO 2 h met" in p.stdout, p.stdout
+    assert "backups: orders" in p.stdout and "RPO 2.0 h met" in p.stdout, p.stdout
     assert "backups: unprotected: no backups" in p.stdout, p.stdout
