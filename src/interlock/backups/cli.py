@@ -437,6 +437,9 @@ def cmd_restore(args) -> int:
     except (BackupError, OSError, KeyError) as e:
         return _fail(e)
     print(r.get("message", ""))
+    if r["ok"] and args.time:
+        print(f"recovered as of {args.time}: {r['tables']} tables, {r['rows']} rows; RTO {r['rto_seconds']:.1f} s")
+        return 0
     if r["ok"]:
         print(f"checksums equal to the backup's: {r['tables']} tables, {r['rows']} rows; RTO {r['rto_seconds']:.1f} s")
         return 0
