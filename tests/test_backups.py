@@ -79,6 +79,17 @@ def il(env, *argv, ok=True, prefix=(), timeout=300, cwd=None):
     return p
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def agent_python():
+    """An interpreter the agent's uid can run (this venv's may live under a 0700 /root)."""
+    for py in (sys.executable, "/usr/bin/python3"):
+        if as_agent(py, "-c", "import json").returncode == 0:
+            return py
+    raise AssertionError("no Python interpreter the unprivileged test user can run")
+
+
 def as_agent(*argv, env=None):
     """A real process as the agent's unprivileged uid."""
     return subprocess.run(["setpriv", f"--reuid={AGENT_UID}", f"--regid={AGENT_UID}", "--clear-groups", "--",
@@ -230,6 +241,13 @@ def test_sqlite_backup_and_restore_to_another_file(benv, box):
     c = sqlite3.connect(src)
     assert c.execute("SELECT count(*), sum(n) FROM notes").fetchone()[0] == 500
     c.close()
+    # attack: the agent swaps its database for a link aimed where root should never write
+    victim = os.path.join(box, "victim", "crontab")
+    os.makedirs(os.path.dirname(victim))
+    os.unlink(src)
+    os.symlink(victim, src)
+    p = il(benv, "backups", "restore", "notes", "--yes", "--force", ok=False)
+    assert "symbolic link" in p.stderr and not os.path.exists(victim), p.stderr
 
 
 # --- out of the agent's reach -----------------------------------------------------------------------------------
@@ -263,6 +281,20 @@ def test_the_agents_user_can_neither_delete_alter_nor_read_a_backup(pg, benv, bo
         assert "Permission denied" in p.stderr or "Operation not permitted" in p.stderr or "PermissionError" in \
             p.stderr, (argv, p.stderr)
     assert open(payload, "rb").read() == before
+    # the agent runs interlock itself: every command that reads or restores backups is refused
+    py = agent_python()
+    agent_env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "INTERLOCK_BACKUP_HOME": home,
+                 "PYTHONPATH": os.path.join(ROOT, "src"), "DB_PASSWORD": SECRET}
+    for argv, why in ((["list"], "run this as root"), (["verify", "crm"], "run this as root"),
+                      (["restore", "crm", "--yes"], "restores run as root"), (["run", "--once"], "run this as root"),
+                      (["drill", "crm"], "run this as root"), (["add", "crm"], "run `backups add` as root")):
+        p = as_agent(py, "-m", "interlock", "backups", *argv, env=agent_env)
+        assert p.returncode != 0 and why in p.stderr, (argv, p.stdout, p.stderr)
+    p = as_agent(py, "-m", "interlock", "backups", "status", env=agent_env)
+    assert "crm  RPO met" in p.stdout, p.stdout + p.stderr
+    # `interlock restore BACKUP_ID` (the snapshots' command) takes backup ids too, at a terminal only
+    p = il(benv, "restore", bid, ok=False)
+    assert "needs a terminal" in p.stderr, p.stderr
     # the status anyone may read
     p = as_agent("cat", os.path.join(home, "public", "status", "crm.json"))
     assert p.returncode == 0 and json.loads(p.stdout)["rpo_met"] is True
@@ -345,6 +377,16 @@ def test_s3_copy_under_object_lock_cannot_be_deleted_within_retention(pg, benv, 
     shutil.rmtree(os.path.join(benv["INTERLOCK_BACKUP_HOME"], "store", "ledger"))
     with pg.connect(autocommit=True) as c:
         c.execute("DROP DATABASE ledger WITH (FORCE)")
+    # attack: whoever holds the bucket's write credentials plants a newer "backup" of their own
+    s3.put_object(Bucket="locked-bucket", Key="db/ledger/ledger-20991231-235959-beef/manifest.json",
+                  Body=json.dumps({"id": "ledger-20991231-235959-beef", "job": "ledger", "dialect": "postgres",
+                                   "payload": "dump.pgc", "sha256": "00" * 32, "key_id": "forged",
+                                   "created": time.time()}).encode())
+    s3.put_object(Bucket="locked-bucket", Key="db/ledger/ledger-20991231-235959-beef/payload.enc", Body=b"x" * 64)
+    p = il(env, "backups", "restore", "ledger", "--from-s3", "--yes", ok=False)
+    assert "matches its manifest" in p.stderr or "another key" in p.stderr, p.stderr
+    with pg.connect() as c:
+        assert c.execute("SELECT count(*) FROM pg_database WHERE datname = 'ledger'").fetchone()[0] == 0
     bid = payload["Key"].split("/")[2]
     p = il(env, "backups", "restore", bid, "--from-s3", "--yes")
     assert "checksums equal" in p.stdout, p.stdout + p.stderr

@@ -407,6 +407,13 @@ def cmd_restore(args) -> int:
                 target = target.copy(file=os.path.abspath(args.to))
             else:
                 target = target.copy(database=args.to)
+        if target.dialect == C.SQLITE:
+            f = os.path.abspath(target.file or "")
+            if os.path.realpath(f) != f:
+                # restores run as root: a link planted at the target would aim root's write elsewhere
+                raise BackupError(f"the restore target {f} is (or passes through) a symbolic link to "
+                                  f"{os.path.realpath(f)}: restore --to the real path")
+            target = target.copy(file=f)
         what = f"{job['name']} as of {args.time}" if args.time else f"backup {m['id']} ({_when(m['created'])})"
         print(f"restore {what} into {target.label}" + (" (--force: what it replaces is kept)" if args.force else ""))
         if not args.yes:
@@ -445,6 +452,15 @@ def cmd_restore(args) -> int:
         return 0
     print("RESTORED, BUT CHECKSUMS DIFFER: " + "; ".join(r["problems"][:5]))
     return 1
+
+
+def restore_from_top_level(args) -> int:
+    """``interlock restore BACKUP_ID [--to X] [--force]``: a typed confirmation at a terminal."""
+    import argparse
+
+    ns = argparse.Namespace(home=None, what=args.snapshot, to=args.to, time=None, force=args.force, from_s3=False,
+                            yes=False)
+    return cmd_restore(ns)
 
 
 def _fetch_remote(home, job, bid, local):
