@@ -256,6 +256,13 @@ def test_the_agents_user_can_neither_delete_alter_nor_read_a_backup(pg, benv, bo
     pg_load(pg, "crm", 400)
     policy(benv, f'[databases.crm]\nurl = "{pg.url("crm", password=False)}"\npassword_env = "DB_PASSWORD"\n')
     add(benv, "crm")
+    # the store may not belong to the user who ran sudo (the agent's), nor to root; only declared databases
+    p = add(dict(benv, SUDO_UID=str(BACKUP_UID)), "crm", ok=False)
+    assert "must belong to a user of its own" in p.stderr, p.stderr
+    p = il(benv, "backups", "add", "crm", "--owner", "0", ok=False)
+    assert "must belong to a user of its own" in p.stderr, p.stderr
+    p = add(benv, "payroll", ok=False)
+    assert "declares no database 'payroll'" in p.stderr and "crm" in p.stderr, p.stderr
     home = benv["INTERLOCK_BACKUP_HOME"]
     bdir = os.path.join(home, "store", "crm")
     bid = os.listdir(bdir)[0]
@@ -490,6 +497,9 @@ def test_pitr_to_just_before_a_delete_brings_exactly_the_deleted_rows_back(pg, b
     finally:
         runner.terminate()
         runner.wait(timeout=30)
+    wal = os.path.join(benv["INTERLOCK_BACKUP_HOME"], "pitr", "events", "wal")
+    assert subprocess.run(["pgrep", "-f", wal], capture_output=True).returncode == 1, "pg_receivewal outlived the runner"
+    assert os.stat(wal).st_uid == BACKUP_UID and os.listdir(wal)
     assert len(deleted) > 100
     p = il(benv, "backups", "restore", "events", "--time", t, "--to", "events_asof", "--yes")
     assert "recovered as of" in p.stdout, p.stdout + p.stderr

@@ -57,22 +57,22 @@ def add_parsers(sub):
                                                                    "fails (also: the policy's [approvals] webhooks)")
     a.add_argument("--unit-dir", default="/etc/systemd/system", help="where to write interlock-backups.service")
     a.add_argument("--no-run", action="store_true", help="do not take the first backup now")
-    a.set_defaults(func=cmd_add)
+    a.set_defaults(func=_safe(cmd_add))
 
     ls = bs.add_parser("list", help="backups in the store (root or the backup user)")
     ls.add_argument("database", nargs="?")
     ls.add_argument("--json", action="store_true")
-    ls.set_defaults(func=cmd_list)
+    ls.set_defaults(func=_safe(cmd_list))
 
     v = bs.add_parser("verify", help="restore backups into a scratch database and compare checksums")
     v.add_argument("what", nargs="?", help="a backup id, or a database (its newest backup); default: every "
                                            "database's newest")
     v.add_argument("--json", action="store_true")
-    v.set_defaults(func=cmd_verify)
+    v.set_defaults(func=_safe(cmd_verify))
 
     st = bs.add_parser("status", help="per database: RPO met or not, last verified restore, size (anyone)")
     st.add_argument("--json", action="store_true")
-    st.set_defaults(func=cmd_status)
+    st.set_defaults(func=_safe(cmd_status))
 
     r = bs.add_parser("run", help="the runner: take due backups, verify, copy, prune, drill, alert")
     r.add_argument("--foreground", action="store_true", help="loop (what the systemd unit runs)")
@@ -80,7 +80,7 @@ def add_parsers(sub):
     r.add_argument("--job", default=None)
     r.add_argument("--now", action="store_true", help="back up now even if not due")
     r.add_argument("--interval", type=float, default=60.0, help="seconds between passes (--foreground)")
-    r.set_defaults(func=cmd_run)
+    r.set_defaults(func=_safe(cmd_run))
 
     rs = bs.add_parser("restore", help="restore a database from a backup (or to a point in time with --time)")
     rs.add_argument("what", help="a backup id, or a database (its newest verified backup)")
@@ -90,17 +90,30 @@ def add_parsers(sub):
     rs.add_argument("--force", action="store_true", help="replace a non-empty target (what it replaces is kept)")
     rs.add_argument("--from-s3", action="store_true", help="fetch the backup from the bucket, not the local store")
     rs.add_argument("--yes", action="store_true", help="no typed confirmation (scripts run by root)")
-    rs.set_defaults(func=cmd_restore)
+    rs.set_defaults(func=_safe(cmd_restore))
 
     d = bs.add_parser("drill", help="a restore drill: restore the newest verified backup (from the remote copy "
                                     "when there is one) into a scratch database and measure the RTO")
     d.add_argument("database")
     d.add_argument("--json", action="store_true")
-    d.set_defaults(func=cmd_drill)
+    d.set_defaults(func=_safe(cmd_drill))
 
     u = bs.add_parser("unit", help="print the systemd unit `add` writes")
     u.add_argument("--owner", default="interlock-backup")
-    u.set_defaults(func=cmd_unit)
+    u.set_defaults(func=_safe(cmd_unit))
+
+
+def _safe(cmd):
+    """Any unexpected error is a clear failure (exit 1, redacted), never a traceback."""
+    def run(args):
+        try:
+            return cmd(args)
+        except KeyboardInterrupt:
+            return _fail("interrupted")
+        except Exception as e:  # noqa: BLE001
+            return _fail(f"{type(e).__name__}: {e}")
+
+    return run
 
 
 def _home(args):
