@@ -515,3 +515,39 @@ def test_pitr_to_just_before_a_delete_brings_exactly_the_deleted_rows_back(pg, b
     p = il(benv, "backups", "restore", "events", "--time", "2099-01-01 00:00:00+00", "--to", "events_future", "--yes",
            ok=False)
     assert "WAL ends before" in p.stderr or "recover to an earlier time" in p.stderr, p.stderr
+
+
+# --- encryption at rest ------------------------------------------------------------------------------------------------
+
+def test_encrypted_files_fail_closed_on_any_change(tmp_path):
+    import struct
+
+    from interlock.backups import crypto
+
+    key, other = crypto.new_key(), crypto.new_key()
+    src = tmp_path / "plain"
+    src.write_bytes(os.urandom(1 << 20) + b"customer@example.com" * 100_000)  # > 2 chunks once compressed
+    enc, out = str(tmp_path / "enc"), str(tmp_path / "out")
+    r = crypto.encrypt_file(str(src), enc, key, compress=True)
+    assert r["plain_bytes"] == src.stat().st_size and b"customer@example.com" not in open(enc, "rb").read()
+    crypto.decrypt_file(enc, out, key)
+    assert open(out, "rb").read() == src.read_bytes()
+    blob = open(enc, "rb").read()
+    hlen = 5 + 1 + 24
+    (n1,) = struct.unpack(">I", blob[hlen:hlen + 4])
+    first, rest = blob[hlen:hlen + 4 + n1], blob[hlen + 4 + n1:]
+    (n2,) = struct.unpack(">I", rest[:4])
+    second, tail = rest[:4 + n2], rest[4 + n2:]
+    flipped = bytearray(blob)
+    flipped[len(blob) // 2] ^= 0x40
+    cases = {"bit flip": bytes(flipped), "truncated": blob[:-100], "last chunk dropped": blob[:hlen] + first,
+             "chunks swapped": blob[:hlen] + second + first + tail, "appended": blob + blob[hlen:hlen + 4 + n1],
+             "not ours": b"hello world" * 10}
+    for why, data in cases.items():
+        open(enc, "wb").write(data)
+        with pytest.raises(crypto.CryptoError):
+            crypto.decrypt_file(enc, out, key)
+        assert not os.path.exists(out), why  # nothing half-written is left behind
+    open(enc, "wb").write(blob)
+    with pytest.raises(crypto.CryptoError, match="key"):
+        crypto.decrypt_file(enc, out, other)
