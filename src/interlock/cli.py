@@ -182,6 +182,9 @@ def build_parser():
     from .safeguards.pgguard import add_parser as protect_parser  # psycopg only when `protect` runs
 
     protect_parser(sub)
+    from .backups.cli import add_parsers as backup_parsers
+
+    backup_parsers(sub)
     from .approvals.web import add_parser as serve_parser  # stdlib only until `serve` runs
 
     serve_parser(sub)

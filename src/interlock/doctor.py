@@ -282,6 +282,14 @@ def run(root: str, home: str, as_json=False, env=None) -> int:
 
     doctor_checks(lambda st, *a: add({"ok": OK, "info": INFO, "warn": WARN}.get(st, st), *a))
 
+    # 8. backups of the declared databases
+    try:
+        from .backups.doctor import checks as backup_checks
+
+        backup_checks(root, env, add)
+    except Exception as e:  # noqa: BLE001 - the report goes on
+        add(WARN, "backups: could not be checked", f"{type(e).__name__}: {e}", "")
+
     worst = FAIL if any(c["status"] == FAIL for c in checks) else WARN if any(
         c["status"] == WARN for c in checks) else OK
     if as_json:

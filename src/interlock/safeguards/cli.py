@@ -88,6 +88,12 @@ def cmd_restore(args) -> int:
     from .model import SafeguardError
     from .store import Store, settings, store_dir
 
+    import re
+
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*-\d{8}-\d{6}-[0-9a-f]{4}", args.snapshot or ""):
+        from ..backups.cli import restore_from_top_level  # a backup id (interlock backups), not a snapshot
+
+        return restore_from_top_level(args)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         print("interlock restore needs a terminal: a human confirms every restore, and an agent may not run one.",
               file=sys.stderr)
