@@ -137,6 +137,9 @@ def _cli(argv) -> int:
     from .gateways.mcp import add_parser as mcp_proxy_parser  # stdlib only until `mcp-proxy` runs
 
     mcp_proxy_parser(sub)
+    from .sandbox.cli import add_parsers as sandbox_parsers  # stdlib only until `sandbox` runs
+
+    sandbox_parsers(sub)
 
     args = p.parse_args(argv)
     if args.cmd is None:
