@@ -45,6 +45,10 @@ def main(argv=None) -> int:
             sys.stderr.flush()
         finally:
             os._exit(code)
+    if argv[:1] == ["sandbox"]:  # its own options come before `--` (argparse's REMAINDER drops them)
+        from .sandbox.cli import main_argv
+
+        return main_argv(argv[1:])
     return _cli(argv)
 
 

@@ -50,7 +50,11 @@ def _parser():
 
 
 def main(args) -> int:
-    rest = list(args.rest)
+    return main_argv(list(args.rest))
+
+
+def main_argv(rest: list[str]) -> int:
+    rest = list(rest)
     if not rest or rest[0] in ("-h", "--help"):
         _parser().print_help()
         return 0 if rest else 64
