@@ -208,20 +208,23 @@ def _stop(proc, grace=5.0):
         proc.wait(5)
 
 
-def start_gateways(pol, env, err=sys.stderr) -> tuple[list[Started], dict]:
-    """Start what ``[gateways]`` declares; (started, variables pointing the agent at them)."""
+def start_gateways(pol, env, err=sys.stderr, extra_args=None, https_proxy=True) -> tuple[list[Started], dict]:
+    """Start what ``[gateways]`` declares; (started, variables pointing the agent at them).
+    ``extra_args``: more arguments per gateway (``"http"``, ``"postgres:NAME"``; ``interlock sandbox``)."""
     gws = pol.user.gateways or {}
+    extra_args = extra_args or {}
     started, point = [], {}
     try:
         http = gws.get("http")
         if http and http.get("routes"):
             listen = http.get("listen") or "127.0.0.1:8788"
-            g = _start("http", _interlock_argv() + ["gateway", "http", "--listen", listen], env)
+            g = _start("http", _interlock_argv() + ["gateway", "http", "--listen", listen]
+                       + extra_args.get("http", []), env)
             started.append(g)
             for name, r in http["routes"].items():
                 for var, suffix in (r.get("env") or {}).items():
                     point[var] = f"{g.url}/{name}" + ("/" + suffix.lstrip("/") if suffix else "")
-        if http and http.get("proxy_listen"):
+        if http and http.get("proxy_listen") and https_proxy:
             from .https_proxy import agent_env
 
             g = _start("https-proxy", _interlock_argv() + ["gateway", "https-proxy", "--listen",
@@ -233,7 +236,8 @@ def start_gateways(pol, env, err=sys.stderr) -> tuple[list[Started], dict]:
             upstream = spec.get("upstream") or name
             listen = spec.get("listen") or "127.0.0.1:6432"
             g = _start_listening("postgres", _interlock_argv() + ["gateway", "postgres", "--listen", listen,
-                                                                   "--upstream", upstream, "--cwd", os.getcwd()],
+                                                                   "--upstream", upstream, "--cwd", os.getcwd()]
+                                 + extra_args.get(f"postgres:{name}", []),
                                  env, listen)
             started.append(g)
             db = (pol.user.databases or {}).get(upstream) or {}

@@ -44,6 +44,11 @@ def _parser():
     pr.add_argument("paths", nargs="*", metavar="PATH")
     pr.add_argument("--id")
     pr.add_argument("--dry-run", action="store_true")
+    pr.add_argument("--api", metavar="N[,M…]|all", help="also send these recorded API mutations, through the real "
+                                                       "gateway (judged again)")
+    pr.add_argument("--sql", metavar="N[,M…]|all", help="also run these SQL statements on the real database, "
+                                                       "through the real gateway (judged again, snapshots first)")
+    pr.add_argument("--no-files", action="store_true", help="promote no file change")
     ds = sp.add_parser("discard", help="remove every copy the sandbox holds")
     ds.add_argument("id", nargs="?")
     return p
@@ -141,7 +146,10 @@ def cmd_run(a, env) -> int:
     started, point = [], {}
     if not a.no_gateways:
         try:
-            started, point = R.start_gateways(pol, env)
+            extra = _branches(sb, pol, env)
+            started, point = R.start_gateways(pol, env, extra_args=extra, https_proxy=False)
+        except SandboxError:
+            raise
         except Exception as e:  # noqa: BLE001
             from ..redact import redact
 
@@ -152,6 +160,34 @@ def cmd_run(a, env) -> int:
     finally:
         for g in started:
             R._stop(g.proc)
+
+
+def _branches(sb, pol, env) -> dict:
+    """Branch each database a PostgreSQL gateway serves (once per sandbox); the gateways' extra arguments
+    that point them at the branches and make the HTTP gateway record mutations instead of sending them."""
+    from . import dbbranch
+
+    gws = pol.user.gateways or {}
+    extra = {"http": ["--record", sb.sub("mutations.jsonl")]}
+    if (gws.get("http") or {}).get("proxy_listen"):
+        print("interlock sandbox: the HTTPS proxy is not started in a sandbox (its requests are not recorded "
+              "yet): only the routes of [gateways.http] are reachable", file=sys.stderr)
+    for name, spec in (gws.get("postgres") or {}).items():
+        upstream = spec.get("upstream") or name
+        info = (sb.meta.get("databases") or {}).get(upstream)
+        if info is None:
+            try:
+                info = dbbranch.create_pg(sb, upstream, pol, env)
+            except SandboxError:
+                raise
+            except Exception as e:  # noqa: BLE001 - no branch, no database access at all
+                from ..redact import redact
+
+                raise SandboxError(f"could not branch database {upstream}: {redact(str(e))[:300]}") from None
+            print(f"interlock sandbox: database {upstream}: branch {info['branch']} ({info['method']}, "
+                  f"{info.get('seconds', 0):.2f}s)", file=sys.stderr)
+        extra[f"postgres:{name}"] = ["--branch", info["branch"], "--record", sb.sub("sql.jsonl")]
+    return extra
 
 
 def _loopback_targets(started) -> dict[int, tuple[str, int]]:
@@ -166,14 +202,27 @@ def _loopback_targets(started) -> dict[int, tuple[str, int]]:
 
 
 def _run_in(sb, argv, cwd, env, home, started, point, keep) -> int:
-    from . import confine
+    import shutil
+    import tempfile
+
     from .forward import serve_outside
+
+    targets = _loopback_targets(started)
+    # the sockets live in a short private directory (a Unix socket's path has at most 107 bytes)
+    sock_dir = tempfile.mkdtemp(prefix="interlock-sbx-")
+    try:
+        if targets:
+            serve_outside(sock_dir, targets)
+        return _run_confined(sb, argv, cwd, env, home, point, keep, targets, sock_dir)
+    finally:
+        shutil.rmtree(sock_dir, ignore_errors=True)
+
+
+def _run_confined(sb, argv, cwd, env, home, point, keep, targets, sock_dir) -> int:
+    from . import confine
     from ..gateways import run as R
     from ..policy import state_dir
 
-    targets = _loopback_targets(started)
-    if targets:
-        serve_outside(sb.sub("sock"), targets)
     child_env, removed = R.scrub_env(env)
     for k in keep:
         if k in env:
@@ -192,7 +241,7 @@ def _run_in(sb, argv, cwd, env, home, started, point, keep) -> int:
     for port in targets:
         inner += ["--forward", str(port)]
     inner += ["--"] + argv
-    bargs = confine.bwrap_argv(sb, home=home, state_dir=state_dir(env), cwd=cwd, inner=inner)
+    bargs = confine.bwrap_argv(sb, home=home, state_dir=state_dir(env), cwd=cwd, inner=inner, sock_dir=sock_dir)
     full = confine.launch_argv(sb, bargs)
     try:
         proc = subprocess.Popen(full, env=child_env)
@@ -248,29 +297,33 @@ def cmd_status(a, env) -> int:
 
 
 def _mutations(sb) -> list[dict]:
-    out = []
-    try:
-        with open(sb.sub("mutations.jsonl"), encoding="utf-8") as f:
-            for line in f:
-                try:
-                    out.append(json.loads(line))
-                except ValueError:
-                    continue
-    except OSError:
-        pass
-    return out
+    from .record import load
+
+    return load(sb)
 
 
 def cmd_diff(a, env) -> int:
     from . import store
     from .changes import file_changes, render_file_diff
 
+    from . import dbbranch
+
     sb = store.load(env, a.id, _workspace(os.getcwd()) if not a.id else None)
     changes = file_changes(sb)
     muts = _mutations(sb)
+    stmts = [dict(s, number=i) for i, s in enumerate(dbbranch.statements(sb), 1)]
+    effect, effect_error = [], None
+    if sb.meta.get("databases"):
+        try:
+            effect = dbbranch.effect(sb, env)
+        except Exception as e:  # noqa: BLE001
+            from ..redact import redact
+
+            effect_error = redact(f"{type(e).__name__}: {e}")[:300]
     if a.json:
         print(json.dumps({"id": sb.id, "workspace": sb.workspace, "files": [c.to_dict() for c in changes],
-                          "api_mutations": muts}, indent=2))
+                          "sql": stmts, "databases": sb.meta.get("databases") or {}, "tables": effect,
+                          "api_mutations": [dict(m, number=i) for i, m in enumerate(muts, 1)]}, indent=2))
         return 0
     print(f"# sandbox {sb.id} of {sb.workspace} ({sb.mode}): {len(changes)} file change(s)")
     if a.stat:
@@ -278,27 +331,120 @@ def cmd_diff(a, env) -> int:
             print(f"{c.kind[0].upper()} {c.path}{'/' if c.type == 'dir' else ''}")
     else:
         sys.stdout.write(render_file_diff(sb, changes, _home(env)))
+    for name, info in (sb.meta.get("databases") or {}).items():
+        print(f"# database {name}: branch {info['branch']} of {info['source']} ({info['method']})")
+    ran = [x for x in stmts if x.get("decision") == "allow" and x.get("severity") not in ("read", None)]
+    if ran:
+        print(f"# SQL statements run on the branches ({len(ran)} that change something, in order):")
+        for x in ran:
+            tag = " (rehearsed: " + ", ".join(x.get("rules") or []) + ")" if x.get("rehearsed") else ""
+            print(f"  {x['number']}. {x['statement'][:500]}{tag}")
+    refused = [x for x in stmts if x.get("decision") != "allow"]
+    if refused:
+        print(f"# SQL statements refused on the branches ({len(refused)}):")
+        for x in refused:
+            print(f"  {x['number']}. {x['statement'][:300]}  [{x.get('decision')}: {', '.join(x.get('rules') or [])}]")
+    if effect:
+        print("# effect on the branches (rows: real -> branch):")
+        for t in effect:
+            print(f"  {t['database']} {t['table']}: {_n(t['real'])} -> {_n(t['branch'])}"
+                  + (f" ({t['state']})" if t["state"] != "changed" else ""))
+    if effect_error:
+        print(f"# effect on the branches: could not be measured ({effect_error})")
     if muts:
         print(f"# API mutations recorded, not sent ({len(muts)}):")
         for i, m in enumerate(muts, 1):
-            print(f"  {i}. {m.get('method')} {m.get('url')}  [{m.get('summary') or ''}]")
+            print(f"  {i}. {m.get('method')} {m.get('url')}  [{m.get('summary') or ''}; outside the sandbox: "
+                  f"{m.get('decision')}{' ' + ','.join(m.get('rules') or []) if m.get('rules') else ''}]")
     return 0
+
+
+def _n(x):
+    return "-" if x is None else f"{x:,}"
 
 
 # --- promote / discard -----------------------------------------------------------------------------
 
 def cmd_promote(a, env) -> int:
     from . import store
-    from .changes import apply, conflicts, file_changes, select
+    from .changes import file_changes, select
 
     sb = store.load(env, a.id, _workspace(os.getcwd()) if not a.id else None)
     if sb.running_pid():
         raise SandboxError(f"{sb.id} is running (pid {sb.running_pid()}): promote after the agent exits")
-    chosen = select(file_changes(sb), a.paths, sb.workspace)
-    if not chosen:
+    code = 0
+    chosen = [] if a.no_files else select(file_changes(sb), a.paths, sb.workspace)
+    if chosen:
+        code = _promote_files(a, env, sb, chosen)
+        if code:
+            return code
+    elif not (a.api or a.sql):
         print(f"interlock sandbox: nothing to promote from {sb.id}" + (f" under {', '.join(a.paths)}" if a.paths
                                                                         else ""))
         return 0
+    if a.sql:
+        code = _promote_sql(a, env, sb) or code
+    if a.api:
+        code = _promote_api(a, env, sb) or code
+    return code
+
+
+def _numbers(spec: str, total: int) -> list[int]:
+    if spec == "all":
+        return list(range(1, total + 1))
+    try:
+        out = sorted({int(x) for x in spec.split(",") if x.strip()})
+    except ValueError:
+        raise SandboxError(f"expected numbers like 1,3 or all, got {spec!r}") from None
+    for n in out:
+        if not 1 <= n <= total:
+            raise SandboxError(f"no #{n}: the sandbox recorded {total}")
+    return out
+
+
+def _promote_api(a, env, sb) -> int:
+    from . import record
+
+    nums = _numbers(a.api, len(record.load(sb)))
+    if a.dry_run:
+        for n in nums:
+            print(f"would send API mutation #{n}")
+        return 0
+    results = record.replay(sb, nums, env)
+    _audit(env, sb, f"sandbox promote {len(results)} API mutation(s)", {"api": results},
+           reason="API mutations the user chose, sent through the HTTP gateway (each judged again)")
+    bad = 0
+    for r in results:
+        ok = 200 <= r["status"] < 300
+        bad += not ok
+        print(f"API mutation #{r['number']} ({r['summary']}): {'sent' if ok else 'not sent'}, HTTP {r['status']}"
+              + ("" if ok else f": {r['answer'][:300]}"))
+    return 1 if bad else 0
+
+
+def _promote_sql(a, env, sb) -> int:
+    from . import dbbranch
+
+    stmts = dbbranch.statements(sb)
+    nums = _numbers(a.sql, len(stmts))
+    if a.dry_run:
+        for n in nums:
+            print(f"would run SQL #{n}: {stmts[n - 1]['statement'][:200]}")
+        return 0
+    results = dbbranch.replay(sb, nums, env)
+    _audit(env, sb, f"sandbox promote {len(results)} SQL statement(s)", {"sql": results},
+           reason="statements the user chose, run through the PostgreSQL gateway (each judged again)")
+    bad = 0
+    for r in results:
+        bad += not r["ok"]
+        print(f"SQL #{r['number']}: {'ran' if r['ok'] else 'not run'}"
+              + (f" ({r['rows']} row(s))" if r.get("rows") is not None else "")
+              + ("" if r["ok"] else f": {r['error'][:300]}"))
+    return 1 if bad else 0
+
+
+def _promote_files(a, env, sb, chosen) -> int:
+    from .changes import apply, conflicts
     problems = conflicts(sb, chosen, _home(env))
     if problems:
         _audit(env, sb, f"sandbox promote {len(chosen)} change(s)", {"refused": problems[:50]}, decision="deny",

@@ -196,7 +196,8 @@ def _visible(path: str, rebound: list[str]) -> bool:
     return True
 
 
-def bwrap_argv(sb: Sandbox, *, home: str, state_dir: str, cwd: str, inner: list[str]) -> list[str]:
+def bwrap_argv(sb: Sandbox, *, home: str, state_dir: str, cwd: str, inner: list[str],
+               sock_dir: str | None = None) -> list[str]:
     """bubblewrap's arguments (after the program name) for running ``inner`` in ``sb``."""
     ws = sb.workspace
     empty = sb.sub("empty")
@@ -241,7 +242,8 @@ def bwrap_argv(sb: Sandbox, *, home: str, state_dir: str, cwd: str, inner: list[
                     a += ["--ro-bind", empty, s]
             except OSError:
                 pass
-    a += ["--dir", "/run/interlock", "--bind", sb.sub("state"), INNER_STATE, "--ro-bind", sb.sub("sock"), INNER_SOCK,
+    a += ["--dir", "/run/interlock", "--bind", sb.sub("state"), INNER_STATE,
+          "--ro-bind", sock_dir or sb.sub("sock"), INNER_SOCK,
           "--chdir", cwd if (cwd == ws or cwd.startswith(ws + "/")) else ws, "--"]
     return a + inner
 

@@ -51,22 +51,30 @@ def _handler(connect):
 def serve_outside(sock_dir: str, targets: dict[int, tuple[str, int]]) -> threading.Thread:
     """For each port: ``sock_dir/PORT.sock`` → TCP ``(host, port)`` of the gateway.  Runs in a daemon thread."""
     ready = threading.Event()
+    err = []
 
     async def main():
-        for port, (host, tport) in targets.items():
-            path = os.path.join(sock_dir, f"{port}.sock")
-            try:
-                os.unlink(path)
-            except FileNotFoundError:
-                pass
-            await asyncio.start_unix_server(_handler(lambda h=host, p=tport: asyncio.open_connection(h, p)), path)
-            os.chmod(path, 0o600)
+        try:
+            for port, (host, tport) in targets.items():
+                path = os.path.join(sock_dir, f"{port}.sock")
+                try:
+                    os.unlink(path)
+                except FileNotFoundError:
+                    pass
+                await asyncio.start_unix_server(_handler(lambda h=host, p=tport: asyncio.open_connection(h, p)),
+                                                path)
+                os.chmod(path, 0o600)
+        except Exception as e:  # noqa: BLE001 - reported to the caller, which starts nothing
+            err.append(e)
+            ready.set()
+            return
         ready.set()
         await asyncio.Event().wait()
 
     t = threading.Thread(target=lambda: asyncio.run(main()), daemon=True, name="sandbox-forward")
     t.start()
-    ready.wait(10)
+    if not ready.wait(10) or err:
+        raise OSError(f"cannot forward the gateways into the sandbox: {err[0] if err else 'timed out'}")
     return t
 
 
