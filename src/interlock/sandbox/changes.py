@@ -64,6 +64,18 @@ def _lstat(p):
         return None
 
 
+def _rlstat(ws: str, rel: str):
+    """lstat of ``ws/rel`` in the real workspace, None when absent or reached only through a link: nothing on
+    the real side is ever read through a link in a parent directory."""
+    cur = ws
+    for p in rel.split("/")[:-1]:
+        cur = os.path.join(cur, p)
+        st = _lstat(cur)
+        if st is None or not stat.S_ISDIR(st.st_mode):
+            return None
+    return _lstat(os.path.join(ws, rel))
+
+
 def _same(a: str, b: str, sa, sb) -> bool:
     """Same type and content (and mode, for files)."""
     if _type(sa) != _type(sb):
@@ -94,7 +106,7 @@ def file_changes(sb: Sandbox) -> list[Change]:
     for rel, kind in raw:
         real = os.path.join(ws, rel)
         new = os.path.join(sb.view, rel)
-        sr, sn = _lstat(real), (_lstat(new) if kind != "deleted" else None)
+        sr, sn = _rlstat(ws, rel), (_lstat(new) if kind != "deleted" else None)
         if kind == "deleted":
             if sr is None:
                 continue
@@ -135,7 +147,7 @@ def _raw_overlay(sb: Sandbox):
             if _whiteout(st):
                 yield from _deleted_subtree(ws, r)
                 continue
-            lower = _lstat(os.path.join(ws, r))
+            lower = _rlstat(ws, r)
             if stat.S_ISDIR(st.st_mode):
                 if lower is not None and stat.S_ISDIR(lower.st_mode) and _opaque(p):
                     # the directory was replaced: what is below only in the lower one is gone
@@ -155,7 +167,7 @@ def _raw_overlay(sb: Sandbox):
 
 def _deleted_subtree(ws, rel):
     p = os.path.join(ws, rel)
-    st = _lstat(p)
+    st = _rlstat(ws, rel)
     if st is None:
         return
     if stat.S_ISDIR(st.st_mode):
@@ -214,28 +226,38 @@ def render_file_diff(sb: Sandbox, changes: list[Change], home: str) -> str:
     for c in changes:
         real, new = os.path.join(sb.workspace, c.path), os.path.join(sb.view, c.path)
         if c.type == "dir" or (c.kind == "deleted" and c.type == "dir"):
-            out.append(f"{'+' if c.kind == 'added' else '-' if c.kind == 'deleted' else '~'} directory {c.path}/\n")
+            out.append(f"{'+' if c.kind == 'added' else '-' if c.kind == 'deleted' else '~'} directory {_show(c.path)}/\n")
             continue
         if _is_secret(sb, c.path, home):
-            out.append(f"{c.kind} {c.path}: a secret file (contents not shown)\n")
+            out.append(f"{c.kind} {_show(c.path)}: a secret file (contents not shown)\n")
             continue
+        if c.type == "other" or c.old_type == "other":
+            out.append(f"{c.kind} {_show(c.path)}: a special file (FIFO, socket or device): never promoted\n")
+            continue
+        if runs_later(c.path) and c.kind != "deleted":
+            out.append(f"# {_show(c.path)} runs later (a git hook or a shell start-up file): judged as a script "
+                       f"on promote\n")
         if c.type == "symlink" or c.old_type == "symlink":
-            old = os.readlink(real) if c.kind != "added" and os.path.islink(real) else None
+            old = os.readlink(real) if c.kind != "added" and _rlstat(sb.workspace, c.path) is not None and \
+                os.path.islink(real) else None
             nw = os.readlink(new) if c.kind != "deleted" and os.path.islink(new) else None
-            out.append(f"{c.kind} symlink {c.path}: {old or '-'} -> {nw or '-'}\n")
+            out.append(f"{c.kind} symlink {_show(c.path)}: {_show(old or '-')} -> {_show(nw or '-')}\n")
+            continue
+        if c.kind != "added" and _rlstat(sb.workspace, c.path) is None:
+            out.append(f"{c.kind} {_show(c.path)}: the real path is behind a link (not read)\n")
             continue
         a = [] if c.kind == "added" else _text(real)
         b = [] if c.kind == "deleted" else _text(new)
         if a is None or b is None:
             sa, sn = _lstat(real), _lstat(new)
-            out.append(f"{c.kind} {c.path}: binary or large file ({sa.st_size if sa else 0:,} -> "
+            out.append(f"{c.kind} {_show(c.path)}: binary or large file ({sa.st_size if sa else 0:,} -> "
                        f"{sn.st_size if sn and c.kind != 'deleted' else 0:,} bytes)\n")
             continue
-        fa = "/dev/null" if c.kind == "added" else f"a/{c.path}"
-        fb = "/dev/null" if c.kind == "deleted" else f"b/{c.path}"
+        fa = "/dev/null" if c.kind == "added" else f"a/{_show(c.path)}"
+        fb = "/dev/null" if c.kind == "deleted" else f"b/{_show(c.path)}"
         d = list(difflib.unified_diff(a, b, fa, fb))
         if not d:
-            out.append(f"{c.kind} {c.path}: mode {oct(stat.S_IMODE(os.lstat(new).st_mode))}\n")
+            out.append(f"{c.kind} {_show(c.path)}: mode {oct(stat.S_IMODE(os.lstat(new).st_mode))}\n")
             continue
         out.append("".join(x if x.endswith("\n") else x + "\n\\ No newline at end of file\n" for x in d))
     return redact("".join(out))
@@ -266,7 +288,10 @@ def conflicts(sb: Sandbox, chosen: list[Change], home: str) -> list[str]:
     out = []
     for c in chosen:
         if _is_secret(sb, c.path, home):
-            out.append(f"{c.path}: a secret file; promote never writes or deletes one (edit it yourself)")
+            out.append(f"{_show(c.path)}: a secret file; promote never writes or deletes one (edit it yourself)")
+            continue
+        if c.kind != "deleted" and c.type == "other":
+            out.append(f"{_show(c.path)}: a special file (FIFO, socket or device); never promoted")
             continue
         # every parent must be a real directory inside the workspace, not a link
         parts = c.path.split("/")
@@ -308,6 +333,53 @@ def conflicts(sb: Sandbox, chosen: list[Change], home: str) -> list[str]:
     return out
 
 
+#: Files something runs later (git hooks, shell start-up files, direnv): their new content is judged as a script.
+_RUNS_LATER_NAMES = frozenset({".envrc", ".bashrc", ".bash_profile", ".profile", ".zshrc", ".zprofile", ".zshenv"})
+
+
+def runs_later(rel: str) -> bool:
+    base = rel.rsplit("/", 1)[-1]
+    return (rel.startswith(".git/hooks/") and not base.endswith(".sample")) or base in _RUNS_LATER_NAMES
+
+
+def judge(sb: Sandbox, chosen: list[Change], env, named: list[str] | None) -> list[str]:
+    """Each change judged by Interlock's policy as the write or delete it will be in the real workspace
+    (a promotion is an action on the real workspace like any other).  A deny refuses the promotion; so
+    does an ``ask`` about what a file will run later (a git hook, ``.envrc``) unless its path was named."""
+    from ..actions import ALLOW, DENY, FILE_WRITE, SHELL, Action
+    from ..engine import Context, evaluate
+
+    ctx = Context(sb.workspace, env=env)
+    out = []
+    named = named or []
+    for c in chosen:
+        real = os.path.join(sb.workspace, c.path)
+        payload = {"path": real, "op": "delete"} if c.kind == "deleted" else {"path": real}
+        d = evaluate(Action(FILE_WRITE, payload, agent="sandbox", cwd=sb.workspace, workspace=sb.workspace,
+                            tool="sandbox promote"), ctx)
+        if d.decision == DENY:
+            out.append(f"{c.path}: Interlock denies {'deleting' if c.kind == 'deleted' else 'writing'} it: "
+                       + "; ".join(d.reasons[:2]))
+            continue
+        if c.kind != "deleted" and c.type == "file" and runs_later(c.path):
+            text = _text(os.path.join(sb.view, c.path))
+            if text is None:
+                out.append(f"{c.path}: runs later and is binary or large: not promoted (copy it yourself)")
+                continue
+            d = evaluate(Action(SHELL, {"command": "".join(text)}, agent="sandbox", cwd=sb.workspace,
+                                workspace=sb.workspace, tool="sandbox promote"), ctx)
+            if d.decision == DENY or (d.decision != ALLOW and c.path not in named):
+                out.append(f"{c.path}: runs later, and Interlock would {d.decision} what it runs: "
+                           + "; ".join(d.reasons[:2]) + ("" if d.decision == DENY else
+                                                         " (name the path to promote it anyway)"))
+    return out
+
+
+def _show(rel: str) -> str:
+    """A path as printed: control characters escaped (a file name cannot forge a line of the diff)."""
+    return rel if rel.isprintable() else repr(rel)
+
+
 def apply(sb: Sandbox, chosen: list[Change]) -> list[dict]:
     """Apply ``chosen`` (already checked by ``conflicts``) to the real workspace; returns what was done."""
     from ..actions import sha256_hex
@@ -343,8 +415,8 @@ def apply(sb: Sandbox, chosen: list[Change]) -> list[dict]:
                 _unlink(dst)
                 old = None
             if old is None:
-                os.mkdir(dst, stat.S_IMODE(st.st_mode))
-            os.chmod(dst, stat.S_IMODE(st.st_mode), follow_symlinks=False)
+                os.mkdir(dst, stat.S_IMODE(st.st_mode) & 0o777)
+            os.chmod(dst, stat.S_IMODE(st.st_mode) & 0o777)
             done.append({"path": c.path, "change": c.kind, "type": "dir"})
             continue
         if old is not None and stat.S_ISDIR(old.st_mode):
@@ -360,11 +432,12 @@ def apply(sb: Sandbox, chosen: list[Change]) -> list[dict]:
             continue
         with open(src, "rb") as f:
             data = f.read()
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, stat.S_IMODE(st.st_mode))
+        mode = stat.S_IMODE(st.st_mode) & 0o777  # never set-user-ID, set-group-ID or sticky
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
-            os.chmod(tmp, stat.S_IMODE(st.st_mode))
+            os.chmod(tmp, mode)
             os.replace(tmp, dst)
         except BaseException:
             _unlink(tmp)

@@ -304,7 +304,7 @@ def _mutations(sb) -> list[dict]:
 
 def cmd_diff(a, env) -> int:
     from . import store
-    from .changes import file_changes, render_file_diff
+    from .changes import _show, file_changes, render_file_diff
 
     from . import dbbranch
 
@@ -328,7 +328,7 @@ def cmd_diff(a, env) -> int:
     print(f"# sandbox {sb.id} of {sb.workspace} ({sb.mode}): {len(changes)} file change(s)")
     if a.stat:
         for c in changes:
-            print(f"{c.kind[0].upper()} {c.path}{'/' if c.type == 'dir' else ''}")
+            print(f"{c.kind[0].upper()} {_show(c.path)}{'/' if c.type == 'dir' else ''}")
     else:
         sys.stdout.write(render_file_diff(sb, changes, _home(env)))
     for name, info in (sb.meta.get("databases") or {}).items():
@@ -445,7 +445,10 @@ def _promote_sql(a, env, sb) -> int:
 
 def _promote_files(a, env, sb, chosen) -> int:
     from .changes import apply, conflicts
+    from .changes import judge
+
     problems = conflicts(sb, chosen, _home(env))
+    problems += judge(sb, chosen, env, [os.path.normpath(x).strip("/") for x in a.paths or ()])
     if problems:
         _audit(env, sb, f"sandbox promote {len(chosen)} change(s)", {"refused": problems[:50]}, decision="deny",
                reason="the real workspace changed meanwhile, or a change cannot be applied safely")
