@@ -146,8 +146,13 @@ def cmd_run(a, env) -> int:
     started, point = [], {}
     if not a.no_gateways:
         try:
+            t1 = time.monotonic()
             extra = _branches(sb, pol, env)
+            t2 = time.monotonic()
             started, point = R.start_gateways(pol, env, extra_args=extra, https_proxy=False)
+            if started:
+                print(f"interlock sandbox: gateways started in {time.monotonic() - t2:.2f}s"
+                      + (f" (databases branched in {t2 - t1:.2f}s)" if len(extra) > 1 else ""), file=sys.stderr)
         except SandboxError:
             raise
         except Exception as e:  # noqa: BLE001
@@ -237,7 +242,7 @@ def _run_confined(sb, argv, cwd, env, home, point, keep, targets, sock_dir) -> i
     child_env["INTERLOCK_SANDBOX"] = sb.id
     if removed:
         print(f"interlock sandbox: removed from the agent's environment: {', '.join(removed)}", file=sys.stderr)
-    inner = [sys.executable, "-I", "-m", "interlock.sandbox.inner"]
+    inner = [sys.executable, "-I", "-B", "-m", "interlock.sandbox.inner"]
     for port in targets:
         inner += ["--forward", str(port)]
     inner += ["--"] + argv

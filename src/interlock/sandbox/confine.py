@@ -106,7 +106,10 @@ def host_unix_sockets() -> list[str]:
 def overlay_options(sb: Sandbox) -> str:
     def esc(p):  # the mount option separators
         return p.replace("\\", "\\\\").replace(",", "\\,").replace(":", "\\:")
-    return f"lowerdir={esc(sb.workspace)},upperdir={esc(sb.sub('upper'))},workdir={esc(sb.sub('work'))}"
+    # volatile: no syncfs of the whole upper file system when the sandbox ends (seconds on a busy disk); the
+    # sandbox is disposable, and stage0 empties the work directory before every mount
+    return (f"lowerdir={esc(sb.workspace)},upperdir={esc(sb.sub('upper'))},workdir={esc(sb.sub('work'))},"
+            f"volatile")
 
 
 def overlay_works(sb: Sandbox) -> bool:
@@ -119,7 +122,23 @@ def overlay_works(sb: Sandbox) -> bool:
                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=20)
     except (OSError, subprocess.TimeoutExpired):
         return False
+    finally:
+        empty_workdir(sb.sub("work"))
     return r.returncode == 0
+
+
+def empty_workdir(path):
+    """The overlay's work directory holds only the kernel's scratch state (and, after a volatile mount, a
+    marker that forbids mounting again): emptied before every mount."""
+    if os.path.isdir(path) and not os.path.islink(path):
+        for n in os.listdir(path):
+            p = os.path.join(path, n)
+            if os.path.isdir(p) and not os.path.islink(p):
+                for root, dirs, files in os.walk(p):
+                    os.chmod(root, 0o700)
+                shutil.rmtree(p)
+            else:
+                os.unlink(p)
 
 
 def prepare(sb: Sandbox, home: str, force_copy: bool = False) -> None:
@@ -133,8 +152,6 @@ def prepare(sb: Sandbox, home: str, force_copy: bool = False) -> None:
     os.mkdir(sb.sub("work"), 0o700)
     mode = "overlay" if not force_copy and overlay_works(sb) else "copy"
     if mode == "overlay":
-        shutil.rmtree(sb.sub("work"))  # a clean work dir for the real mount
-        os.mkdir(sb.sub("work"), 0o700)
         for rel in masked:  # whiteouts: the secret files do not exist in the sandbox's view
             _mkparents(ws, sb.sub("upper"), rel)
             os.mknod(os.path.join(sb.sub("upper"), rel), stat.S_IFCHR | 0o000, os.makedev(0, 0))
@@ -255,6 +272,7 @@ def launch_argv(sb: Sandbox, bwrap_args: list[str]) -> list[str]:
         return [bw] + bwrap_args
     spec = sb.sub("launch.json")
     with open(spec, "w", encoding="utf-8") as f:
-        json.dump({"bwrap": bw, "args": bwrap_args, "workspace": sb.workspace, "options": overlay_options(sb)}, f)
+        json.dump({"bwrap": bw, "args": bwrap_args, "workspace": sb.workspace, "options": overlay_options(sb),
+                   "workdir": sb.sub("work")}, f)
     return ["unshare", "--mount", "--propagation", "private", "--", sys.executable, "-I", "-m",
             "interlock.sandbox.stage0", spec]

@@ -13,6 +13,9 @@ import sys
 def main(spec_path: str) -> int:
     with open(spec_path, encoding="utf-8") as f:
         spec = json.load(f)
+    from .confine import empty_workdir
+
+    empty_workdir(spec["workdir"])
     r = subprocess.run(["mount", "-t", "overlay", "overlay", "-o", spec["options"], spec["workspace"]],
                        stdin=subprocess.DEVNULL)
     if r.returncode != 0:
