@@ -90,7 +90,7 @@ def start_with_branch(pg, rows, base):
 
 def suite(tests, runs, base):
     e = env_for(os.path.join(base, "suite"))
-    cmd = [sys.executable, "-m", "pytest", *tests, "-q", "-p", "no:cacheprovider", "-x"]
+    cmd = [sys.executable, "-m", "pytest", *tests, "-q", "-o", "addopts=", "-p", "no:cacheprovider", "-x"]
     outside, inside, own_out, own_in = [], [], [], []
 
     def own(text):  # pytest's own figure: "N passed in 2.34s"

@@ -157,7 +157,7 @@ def test_the_incident_rehearsed_nothing_real_touched_and_a_subset_promoted(env, 
     assert "app public.bookings: 500 -> - (dropped)" in d.stdout
     assert "app public.cars: 20 -> 21" in d.stdout
     assert "DROP DATABASE app  [deny" in d.stdout, d.stdout
-    assert "mutation volumeDelete; outside the sandbox: deny" in d.stdout
+    assert "mutation volumeDelete  [outside the sandbox: deny http.graphql-catastrophic; POST" in d.stdout
     j = json.loads(subprocess.run(interlock_exe() + ["sandbox", "diff", sid, "--json"], env=e,
                                   capture_output=True, text=True, timeout=60).stdout)
     insert = next(s["number"] for s in j["sql"] if s["statement"].startswith("INSERT"))

@@ -126,6 +126,8 @@ def _cli(argv) -> int:
     dm.add_argument("--pg-url", metavar="URL", help="a PostgreSQL server to use (a scratch database is created "
                                                    "and dropped); default: a local one if it answers, else SQLite")
     dm.add_argument("--sqlite", action="store_true", help="use SQLite even if a PostgreSQL server answers")
+    dm.add_argument("--sandbox", action="store_true", help="replay it inside `interlock sandbox` (bubblewrap): "
+                                                           "ends with the change set a human would refuse")
     pol = sub.add_parser("policy", help="validate and show the effective policy")
     pol.add_argument("--cwd", default=None)
     from .approvals.cli import add_parsers as approval_parsers
@@ -586,6 +588,10 @@ def _cmd_stats(args) -> int:
 def _cmd_demo(args) -> int:
     import tempfile
 
+    if getattr(args, "sandbox", False):
+        from .sandbox.demo import run as run_sandboxed
+
+        return run_sandboxed(fast=args.fast)
     if not args.commands:
         from .demo import run
 

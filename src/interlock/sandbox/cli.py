@@ -359,8 +359,9 @@ def cmd_diff(a, env) -> int:
     if muts:
         print(f"# API mutations recorded, not sent ({len(muts)}):")
         for i, m in enumerate(muts, 1):
-            print(f"  {i}. {m.get('method')} {m.get('url')}  [{m.get('summary') or ''}; outside the sandbox: "
-                  f"{m.get('decision')}{' ' + ','.join(m.get('rules') or []) if m.get('rules') else ''}]")
+            print(f"  {i}. {m.get('summary') or ''}  [outside the sandbox: {m.get('decision')}"
+                  f"{' ' + ','.join(m.get('rules') or []) if m.get('rules') else ''}; {m.get('method')} "
+                  f"{m.get('url')}]")
     return 0
 
 
