@@ -46,6 +46,13 @@ out['drop'] = sql('DROP TABLE bookings')
 out['after'] = sql('SELECT count(*) FROM bookings')
 out['dropdb'] = sql('DROP DATABASE app')
 out['alter_system'] = sql("ALTER SYSTEM SET work_mem = '1GB'")
+# what the analysis calls an ordinary write but would reach beyond the branch: the database refuses it
+# (the branch is reached as a role of its own, owner of the branch and nothing else)
+out['beyond'] = {q: sql(q) for q in ("ALTER DATABASE app RENAME TO app_old", "COPY cars TO '/tmp/cars.csv'",
+                                     "CREATE EXTENSION dblink", "SELECT pg_read_file('/etc/hostname')",
+                                     "CREATE ROLE intruder SUPERUSER LOGIN", "ALTER ROLE postgres PASSWORD 'x'",
+                                     "CREATE DATABASE other")}
+out['whoami'] = sql('SELECT current_user, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)')
 try:
     socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=3)
     out['direct'] = 'CONNECTED'
@@ -135,6 +142,12 @@ def test_the_incident_rehearsed_nothing_real_touched_and_a_subset_promoted(env, 
     assert res["dropdb"].startswith("refused") and "interlock" in res["dropdb"].lower()
     assert res["alter_system"].startswith("refused")
     assert res["direct"].startswith("refused")
+    for q, r in res["beyond"].items():
+        assert r.startswith("refused"), (q, r)
+    assert res["whoami"][0][1] is False and res["whoami"][0][0].startswith("app__sbx_")
+    with pg.connect() as c:
+        assert not c.execute("SELECT 1 FROM pg_roles WHERE rolname = 'intruder'").fetchone()
+        assert c.execute("SELECT 1 FROM pg_database WHERE datname = 'app'").fetchone()
     assert res["me"][0] == 200 and res["me"][1]["data"]["me"]["name"] == "Rental Ops"  # reads pass
     status, body = res["volumeDelete"]
     assert status == 200 and body["errors"][0]["extensions"]["code"] == "INTERLOCK_SANDBOX_RECORDED"
@@ -194,6 +207,7 @@ def test_the_incident_rehearsed_nothing_real_touched_and_a_subset_promoted(env, 
     assert dc.returncode == 0, dc.stderr
     with pg.connect() as c:
         assert c.execute("SELECT 1 FROM pg_database WHERE datname = %s", (branch,)).fetchone() is None
+        assert c.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (branch,)).fetchone() is None
     log = subprocess.run(interlock_exe() + ["log", "--json", "--limit", "200"], env=e, capture_output=True,
                          text=True, timeout=60).stdout
     assert "sandbox promote 1 SQL statement" in log and "sandbox promote 1 API mutation" in log

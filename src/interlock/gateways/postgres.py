@@ -20,6 +20,8 @@ def add_parser(gsub):
     g.add_argument("--cwd", default=None, help="judge as if in this directory (its project policy applies)")
     g.add_argument("--branch", default=None, help=argparse.SUPPRESS)   # interlock sandbox: serve this branch
     g.add_argument("--record", default=None, help=argparse.SUPPRESS)   # interlock sandbox: its statement log
+    g.add_argument("--branch-user", default=None, help=argparse.SUPPRESS)            # and the branch's own role,
+    g.add_argument("--branch-password-vault", default=None, help=argparse.SUPPRESS)  # its password's vault entry
     g.set_defaults(func=main)
 
 
@@ -55,6 +57,10 @@ def main(args) -> int:
 
             up.aliases = (up.database,)
             up.database = args.branch
+            if not (args.branch_user and args.branch_password_vault):
+                raise pgwire.GatewayConfigError("a sandbox branch is served only with its own role")
+            up.user = args.branch_user
+            up.password = pgwire._vault_get(args.branch_password_vault, env, "the sandbox branch's role")
         judge = pgwire.Judge(up, cwd, env)
         if getattr(args, "branch", None):
             judge.rehearse = Rehearsal(args.record, args.branch, args.upstream)

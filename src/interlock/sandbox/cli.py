@@ -191,7 +191,8 @@ def _branches(sb, pol, env) -> dict:
                 raise SandboxError(f"could not branch database {upstream}: {redact(str(e))[:300]}") from None
             print(f"interlock sandbox: database {upstream}: branch {info['branch']} ({info['method']}, "
                   f"{info.get('seconds', 0):.2f}s)", file=sys.stderr)
-        extra[f"postgres:{name}"] = ["--branch", info["branch"], "--record", sb.sub("sql.jsonl")]
+        extra[f"postgres:{name}"] = ["--branch", info["branch"], "--record", sb.sub("sql.jsonl"),
+                                     "--branch-user", info["role"], "--branch-password-vault", info["role_vault"]]
     return extra
 
 

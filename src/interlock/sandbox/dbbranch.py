@@ -105,15 +105,60 @@ def create_pg(sb, name: str, policy, env) -> dict:
         except errors.ObjectInUse:
             method = "dump"
             con.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(branch)))
+    role = branch  # the branch's own login: a role that can do nothing beyond it
     info = {"kind": "postgres", "upstream": name, "source": up.database, "branch": branch, "method": method,
-            "server": up.where}
+            "server": up.where, "role": role, "role_vault": f"sandbox-{sb.id}"}
     sb.meta.setdefault("databases", {})[name] = info
     sb.save()
     if method == "dump":
         _dump_restore(up, branch, env)
+    _restricted_owner(up, branch, role, info["role_vault"], env)
     info["seconds"] = round(time.monotonic() - t0, 3)
     sb.save()
     return info
+
+
+def _restricted_owner(up, branch, role, vault_name, env):
+    """The agent reaches its branch as a role of its own — no superuser, no CREATEDB/CREATEROLE/REPLICATION,
+    owner of the branch and of every object in it — so the database itself refuses what would reach beyond
+    the branch: other databases (ALTER/DROP DATABASE), roles, server files (COPY TO a file, pg_read_file),
+    extensions that open connections (dblink, postgres_fdw), other sessions.  Its password is random and
+    kept in the vault, never on a command line."""
+    import secrets as _secrets
+
+    from psycopg import sql
+
+    from ..vault import Vault
+
+    pw = _secrets.token_urlsafe(24)
+    Vault(env).add(vault_name, pw, source="interlock sandbox")
+    with _connect(up, "postgres") as con:
+        con.execute(sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS "
+                            "PASSWORD {}").format(sql.Identifier(role), sql.Literal(pw)))
+        con.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(branch), sql.Identifier(role)))
+    with _connect(up, branch) as b:
+        user_ns = ("n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' "
+                   "AND n.nspname NOT LIKE 'pg_temp%'")
+        objs = [("SCHEMA", sql.Identifier(ns)) for (ns,) in b.execute(
+            f"SELECT n.nspname FROM pg_namespace n WHERE {user_ns}").fetchall()]
+        kinds = {"r": "TABLE", "p": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW", "f": "FOREIGN TABLE",
+                 "S": "SEQUENCE"}
+        for ns, rel, kind in b.execute(
+                f"SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                f"WHERE {user_ns} AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') "
+                f"AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'e', 'i')) "
+                f"ORDER BY c.relkind = 'S'").fetchall():
+            objs.append((kinds[kind], sql.Identifier(ns, rel)))
+        for ns, fn, args in b.execute(
+                f"SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid) FROM pg_proc p "
+                f"JOIN pg_namespace n ON n.oid = p.pronamespace WHERE {user_ns} AND NOT EXISTS "
+                f"(SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')").fetchall():
+            objs.append(("ROUTINE", sql.SQL("{}({})").format(sql.Identifier(ns, fn), sql.SQL(args))))
+        for kind, ident in objs:
+            try:
+                b.execute(sql.SQL("ALTER {} {} OWNER TO {}").format(sql.SQL(kind), ident, sql.Identifier(role)))
+            except Exception:  # noqa: BLE001 - an object the role cannot own (an extension's): it stays as it is
+                continue
 
 
 def _pg_tool(name):
@@ -169,6 +214,12 @@ def drop_all(sb, env) -> list[str]:
             raise SandboxError(f"refusing to drop {info['branch']!r}: not a sandbox branch")
         with _connect(up, "postgres") as con:
             con.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(info["branch"])))
+            if info.get("role"):
+                con.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(info["role"])))
+        if info.get("role_vault"):
+            from ..vault import Vault
+
+            Vault(env).remove(info["role_vault"])
         dropped.append(info["branch"])
     return dropped
 
