@@ -448,3 +448,19 @@ def test_hooks_inside_allow_what_only_harms_the_copy_and_nothing_else(sbenv, wor
     p = subprocess.run(interlock_exe() + ["check", "--json", "rm -rf src"], cwd=workspace, capture_output=True,
                        text=True, env=dict(sbenv, INTERLOCK_SANDBOX="sbx-fake"))
     assert json.loads(p.stdout)["decision"] == "ask"
+
+
+@pytest.mark.parametrize("method,body,graphql,query,expect", [
+    ("POST", b'{"query": "mutation { volumeDelete(volumeId: \\"v\\") }"}', True, "", True),
+    ("POST", b'{"query": "query { me { name } }"}', True, "", False),
+    ("POST", b'[{"query": "{ me { name } }"}, {"query": "mutation { a }"}]', True, "", True),  # batched
+    ("POST", b'not json', True, "", True),                   # unreadable: recorded, never sent
+    ("GET", b"", True, "query=mutation+%7B+volumeDelete%28volumeId%3A+%22v%22%29+%7D", True),
+    ("GET", b"", True, "query=%7B+me+%7B+name+%7D+%7D", False),
+    ("DELETE", b"", False, "", True), ("PATCH", b"{}", False, "", True),
+    ("GET", b"", False, "", False), ("HEAD", b"", False, "", False),
+])
+def test_what_the_sandbox_records_instead_of_sending(method, body, graphql, query, expect):
+    from interlock.gateways.http import is_mutation
+
+    assert is_mutation(method, body, graphql, query) is expect

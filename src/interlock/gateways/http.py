@@ -154,12 +154,18 @@ def upstream_url(base: str, rest: str, query: str) -> str:
     return url + ("?" + query if query else "")
 
 
-def is_mutation(method: str, body: bytes, graphql: bool) -> bool:
+def is_mutation(method: str, body: bytes, graphql: bool, query: str = "") -> bool:
     """Would this request change something upstream?  Any method but GET/HEAD/OPTIONS does, except a
-    GraphQL POST whose every operation is a query.  A GraphQL body that cannot be read counts as one."""
-    if method in ("GET", "HEAD", "OPTIONS"):
+    GraphQL POST whose every operation is a query; a GraphQL GET does when its ``query`` parameter holds a
+    mutation.  A GraphQL document that cannot be read counts as one."""
+    if method in ("HEAD", "OPTIONS") or (method == "GET" and not graphql):
         return False
-    if not (graphql and method == "POST"):
+    if graphql and method == "GET":
+        docs = [v for k, v in parse_qsl(query, keep_blank_values=True) if k == "query"]
+        if not docs:
+            return False
+        body = json.dumps([{"query": d} for d in docs]).encode()
+    elif not (graphql and method == "POST"):
         return True
     try:
         from graphql import OperationDefinitionNode, OperationType, parse
@@ -368,7 +374,7 @@ def create_app(config: Config, env=None, cwd=None):
         except Exception as e:  # noqa: BLE001 - fail closed
             return answer(failure(f"could not read the request: {type(e).__name__}", graphql, 400,
                                   "INTERLOCK_BAD_REQUEST"))
-        if config.record and is_mutation(method, body, graphql):
+        if config.record and is_mutation(method, body, graphql, query):
             # interlock sandbox: judged and recorded for the change set, never sent (sandbox/record.py)
             from ..sandbox.record import record_mutation
 
