@@ -212,3 +212,24 @@ def test_the_incident_rehearsed_nothing_real_touched_and_a_subset_promoted(env, 
                          text=True, timeout=60).stdout
     assert "sandbox promote 1 SQL statement" in log and "sandbox promote 1 API mutation" in log
     assert PG_PW not in log and RAILWAY_VAULT_TOKEN not in log
+
+
+def test_a_database_over_the_branch_limit_is_not_branched_and_nothing_starts(env, workspace, pg):
+    from servers import free_port
+
+    assert subprocess.run(interlock_exe() + ["secrets", "vault", "add", "app-db"],
+                          env=dict(env, INTERLOCK_VAULT_BACKEND="file"), input=PG_PW + "\n",
+                          capture_output=True, text=True, timeout=60).returncode == 0
+    e = dict(env, INTERLOCK_VAULT_BACKEND="file")
+    cfg = os.path.join(e["XDG_CONFIG_HOME"], "interlock")
+    os.makedirs(cfg, exist_ok=True)
+    with open(os.path.join(cfg, "policy.toml"), "w") as f:
+        f.write(f'[databases.app]\nurl = "postgresql://postgres@127.0.0.1:{pg.port}/app"\npassword_vault = "app-db"\n'
+                f'[gateways.postgres.app]\nlisten = "127.0.0.1:{free_port()}"\n')
+    p = subprocess.run(interlock_exe() + ["sandbox", "--max-branch-mb", "1", "--", "sh", "-c", "echo RAN"],
+                       env=e, cwd=workspace, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1 and "RAN" not in p.stdout
+    assert "over the branch limit of 1 MB" in p.stderr
+    with pg.connect() as c:
+        assert not c.execute("SELECT datname FROM pg_database WHERE datname LIKE 'app__sbx_%'").fetchall()
+    assert not os.listdir(os.path.join(e["INTERLOCK_HOME"], "sandboxes"))

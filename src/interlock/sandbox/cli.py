@@ -31,6 +31,8 @@ def _parser():
     r.add_argument("--id", help="re-enter this sandbox (its changes so far are kept)")
     r.add_argument("--copy", action="store_true", help="copy the workspace instead of an overlay")
     r.add_argument("--no-gateways", action="store_true", help="start no gateway (no network at all)")
+    r.add_argument("--max-branch-mb", type=float, default=20_000, metavar="MB",
+                   help="do not branch a database larger than this (default 20000)")
     r.add_argument("--keep", action="append", default=[], metavar="VAR",
                    help="keep this variable although it looks secret (repeatable; your responsibility)")
     r.add_argument("argv", nargs=argparse.REMAINDER)
@@ -114,6 +116,13 @@ def cmd_run(a, env) -> int:
         print("interlock sandbox: give the agent to run after --, e.g. interlock sandbox -- claude", file=sys.stderr)
         return 64
     confine.require_bwrap()
+    from .. import policy as P
+
+    try:
+        pol = P.load(None, env)
+    except P.PolicyError as e:
+        print(f"interlock sandbox: the policy is invalid, not starting: {e}", file=sys.stderr)
+        return 1
     cwd = os.path.realpath(os.getcwd())
     home = _home(env)
     if a.id:
@@ -136,28 +145,23 @@ def cmd_run(a, env) -> int:
         print(f"interlock sandbox: {sb.id}: {sb.workspace} ({sb.mode}"
               f"{', ' + str(len(sb.meta['masked'])) + ' secret file(s) hidden' if sb.meta['masked'] else ''}; "
               f"{time.monotonic() - t0:.2f}s)", file=sys.stderr)
-    from .. import policy as P
-
-    try:
-        pol = P.load(None, env)
-    except P.PolicyError as e:
-        print(f"interlock sandbox: the policy is invalid, not starting: {e}", file=sys.stderr)
-        return 1
     started, point = [], {}
     if not a.no_gateways:
         try:
             t1 = time.monotonic()
-            extra = _branches(sb, pol, env)
+            extra = _branches(sb, pol, env, a.max_branch_mb)
             t2 = time.monotonic()
             started, point = R.start_gateways(pol, env, extra_args=extra, https_proxy=False)
             if started:
                 print(f"interlock sandbox: gateways started in {time.monotonic() - t2:.2f}s"
                       + (f" (databases branched in {t2 - t1:.2f}s)" if len(extra) > 1 else ""), file=sys.stderr)
-        except SandboxError:
-            raise
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:  # noqa: BLE001 - nothing runs; a sandbox made for this run is removed again
             from ..redact import redact
 
+            if not a.id:
+                _remove_quietly(sb, env)
+            if isinstance(e, SandboxError):
+                raise
             print(f"interlock sandbox: {redact(str(e))[:400]}", file=sys.stderr)
             return 1
     try:
@@ -167,7 +171,19 @@ def cmd_run(a, env) -> int:
             R._stop(g.proc)
 
 
-def _branches(sb, pol, env) -> dict:
+def _remove_quietly(sb, env):
+    from . import dbbranch, store
+
+    try:
+        dbbranch.drop_all(sb, env)
+    except Exception:  # noqa: BLE001
+        print(f"interlock sandbox: could not drop {sb.id}'s database branches: "
+              f"interlock sandbox discard {sb.id}", file=sys.stderr)
+        return
+    store.remove(sb)
+
+
+def _branches(sb, pol, env, max_mb=None) -> dict:
     """Branch each database a PostgreSQL gateway serves (once per sandbox); the gateways' extra arguments
     that point them at the branches and make the HTTP gateway record mutations instead of sending them."""
     from . import dbbranch
@@ -182,7 +198,7 @@ def _branches(sb, pol, env) -> dict:
         info = (sb.meta.get("databases") or {}).get(upstream)
         if info is None:
             try:
-                info = dbbranch.create_pg(sb, upstream, pol, env)
+                info = dbbranch.create_pg(sb, upstream, pol, env, max_mb)
             except SandboxError:
                 raise
             except Exception as e:  # noqa: BLE001 - no branch, no database access at all

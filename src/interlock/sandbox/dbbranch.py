@@ -88,8 +88,9 @@ def _connect(up, database, timeout=10):
     return psycopg.connect(**kw)
 
 
-def create_pg(sb, name: str, policy, env) -> dict:
-    """Branch the database of ``[databases.NAME]``; recorded in the sandbox's metadata."""
+def create_pg(sb, name: str, policy, env, max_mb: float | None = None) -> dict:
+    """Branch the database of ``[databases.NAME]``; recorded in the sandbox's metadata.  A database larger
+    than ``max_mb`` is not branched (the sandbox then does not start)."""
     from psycopg import errors, sql
 
     from ..gateways.pgwire import Upstream
@@ -99,6 +100,10 @@ def create_pg(sb, name: str, policy, env) -> dict:
     t0 = time.monotonic()
     method = "template"
     with _connect(up, "postgres") as con:
+        size = con.execute("SELECT pg_database_size(%s)", (up.database,)).fetchone()[0]
+        if max_mb is not None and size > max_mb * 1e6:
+            raise SandboxError(f"database {name} is {size / 1e6:,.0f} MB, over the branch limit of {max_mb:,.0f} MB "
+                               f"(--max-branch-mb): not branched, the sandbox was not started")
         try:
             con.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(branch),
                                                                        sql.Identifier(up.database)))
@@ -107,7 +112,7 @@ def create_pg(sb, name: str, policy, env) -> dict:
             con.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(branch)))
     role = branch  # the branch's own login: a role that can do nothing beyond it
     info = {"kind": "postgres", "upstream": name, "source": up.database, "branch": branch, "method": method,
-            "server": up.where, "role": role, "role_vault": f"sandbox-{sb.id}"}
+            "server": up.where, "role": role, "role_vault": f"sandbox-{sb.id}", "bytes": size}
     sb.meta.setdefault("databases", {})[name] = info
     sb.save()
     if method == "dump":
