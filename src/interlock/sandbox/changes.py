@@ -361,6 +361,11 @@ def judge(sb: Sandbox, chosen: list[Change], env, named: list[str] | None) -> li
             out.append(f"{c.path}: Interlock denies {'deleting' if c.kind == 'deleted' else 'writing'} it: "
                        + "; ".join(d.reasons[:2]))
             continue
+        if c.kind != "deleted" and (c.path == ".git/config" or c.path.endswith("/.git/config")) and \
+                c.path not in named:
+            out.append(f"{_show(c.path)}: git's configuration can name commands git runs later (core.pager, "
+                       f"core.fsmonitor, core.sshCommand, aliases, filters): name the path to promote it")
+            continue
         if c.kind != "deleted" and c.type == "file" and runs_later(c.path):
             text = _text(os.path.join(sb.view, c.path))
             if text is None:
