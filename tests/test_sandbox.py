@@ -490,3 +490,34 @@ def test_re_entering_a_sandbox_keeps_its_changes_and_nested_secrets_stay_hidden(
     files = {f["path"] for f in json.loads(il(sbenv, "sandbox", "diff", sid, "--json").stdout)["files"]}
     assert files == {"step1.txt", "step2.txt"}  # the hidden secrets are no change
     assert il(sbenv, "sandbox", "status").stdout.count(sid) == 1
+
+
+def test_the_dashboard_shows_the_change_set_to_a_signed_in_approver(sbenv, workspace):
+    from helpers import SECRET_A, add_approver
+    from test_dashboard import Client, dashboard as _dashboard  # noqa: F401 - the same real `interlock serve`
+
+    rc, out, err, sid = sandbox(sbenv, workspace, """
+        open('src/app.py', 'w').write("print('<script>alert(1)</script>')\\n")
+        open('notes.md', 'w').write('from the agent\\n')
+    """)
+    assert rc == 0, err
+    add_approver("alice", SECRET_A, sbenv)
+    gen = _dashboard.__wrapped__(sbenv)
+    base = next(gen)
+    try:
+        anon = Client(base)
+        status, _, headers = anon.call("GET", f"/sandboxes/{sid}")
+        assert status == 303 and headers["location"] == "/login"  # signed-in approvers only
+        c = Client(base)
+        c.logged_in("alice", SECRET_A)
+        status, body, _ = c.call("GET", "/sandboxes")
+        assert status == 200 and sid in body
+        status, body, _ = c.call("GET", f"/sandboxes/{sid}")
+        assert status == 200
+        assert "notes.md" in body and "+print(&#39;&lt;script&gt;alert(1)&lt;/script&gt;&#39;)" in body
+        assert "<script>alert(1)" not in body
+        assert DOTENV_TOKEN not in body
+        for bad in ("sbx-nope", "..%2F..%2Fetc", "x" * 200):
+            assert c.call("GET", f"/sandboxes/{bad}")[0] == 404, bad
+    finally:
+        next(gen, None)

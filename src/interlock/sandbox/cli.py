@@ -326,26 +326,15 @@ def _mutations(sb) -> list[dict]:
 
 def cmd_diff(a, env) -> int:
     from . import store
-    from .changes import _show, file_changes, render_file_diff
-
-    from . import dbbranch
+    from .changes import _show, render_file_diff
+    from .changeset import gather
 
     sb = store.load(env, a.id, _workspace(os.getcwd()) if not a.id else None)
-    changes = file_changes(sb)
-    muts = _mutations(sb)
-    stmts = [dict(s, number=i) for i, s in enumerate(dbbranch.statements(sb), 1)]
-    effect, effect_error = [], None
-    if sb.meta.get("databases"):
-        try:
-            effect = dbbranch.effect(sb, env)
-        except Exception as e:  # noqa: BLE001
-            from ..redact import redact
-
-            effect_error = redact(f"{type(e).__name__}: {e}")[:300]
+    cs = gather(sb, env, _home(env))
+    changes = cs.pop("_changes")
+    stmts, effect, effect_error, muts = cs["sql"], cs["tables"], cs["tables_error"], cs["api_mutations"]
     if a.json:
-        print(json.dumps({"id": sb.id, "workspace": sb.workspace, "files": [c.to_dict() for c in changes],
-                          "sql": stmts, "databases": sb.meta.get("databases") or {}, "tables": effect,
-                          "api_mutations": [dict(m, number=i) for i, m in enumerate(muts, 1)]}, indent=2))
+        print(json.dumps(cs, indent=2))
         return 0
     print(f"# sandbox {sb.id} of {sb.workspace} ({sb.mode}): {len(changes)} file change(s)")
     if a.stat:
