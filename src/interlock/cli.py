@@ -54,6 +54,10 @@ def main(argv=None) -> int:
             sys.stderr.flush()
         finally:
             os._exit(code)
+    if argv[:1] == ["sandbox"]:  # its own options come before `--` (argparse's REMAINDER drops them)
+        from .sandbox.cli import main_argv
+
+        return main_argv(argv[1:])
     try:
         code = _cli(argv)
         sys.stdout.flush()  # a buffered write to a closed pipe fails here, inside the guard
@@ -168,6 +172,8 @@ def build_parser():
     dm.add_argument("--pg-url", metavar="URL", help="a PostgreSQL server to use (a scratch database is created "
                                                    "and dropped); default: a local one if it answers, else SQLite")
     dm.add_argument("--sqlite", action="store_true", help="use SQLite even if a PostgreSQL server answers")
+    dm.add_argument("--sandbox", action="store_true", help="replay it inside `interlock sandbox` (bubblewrap): "
+                                                           "ends with the change set a human would refuse")
     pol = sub.add_parser("policy", help="validate and show the effective policy")
     pol.add_argument("--cwd", default=None)
     from .system_cli import add_parsers as system_parsers
@@ -193,6 +199,10 @@ def build_parser():
 
     mcp_proxy_parser(sub)
     from .standins import add_parser as standin_parser  # stdlib only until `standin` runs
+
+    from .sandbox.cli import add_parsers as sandbox_parsers  # stdlib only until `sandbox` runs
+
+    sandbox_parsers(sub)
 
     standin_parser(sub)
     return p
@@ -745,6 +755,10 @@ def _cmd_stats(args) -> int:
 def _cmd_demo(args) -> int:
     import tempfile
 
+    if getattr(args, "sandbox", False):
+        from .sandbox.demo import run as run_sandboxed
+
+        return run_sandboxed(fast=args.fast)
     if not args.commands:
         from .demo import run
 

@@ -345,7 +345,12 @@ def evaluate(action: Action, ctx: Context | None = None) -> Decision:
         if ctx is None:
             ctx = Context(action.cwd)
         findings = analyze(action, ctx)
-        return decide(findings, ctx.policy)
+        d = decide(findings, ctx.policy)
+        if d.decision != ALLOW and "INTERLOCK_SANDBOX" in ctx.env:  # inside `interlock sandbox`: the copies
+            from .sandbox.inside import rehearse
+
+            d = rehearse(d, ctx)
+        return d
     except Exception as e:  # fail closed
         return failure(e)
 

@@ -598,6 +598,26 @@ def create_app(env=None, extra_hosts=()):
         ctx = await run_in_threadpool(detail_ctx, fresh)
         return page(request, "detail.html", sess, status=status, error=msg, **ctx)
 
+    async def sandboxes_page(request):  # interlock sandbox: each change set, read-only (promote is a CLI step)
+        sess, redirect = logged_in(request)
+        if redirect:
+            return redirect
+        from ..sandbox.web import sandbox_list
+
+        return page(request, "sandboxes.html", sess, items=await run_in_threadpool(sandbox_list, env))
+
+    async def sandbox_page(request):
+        sess, redirect = logged_in(request)
+        if redirect:
+            return redirect
+        from ..sandbox.web import sandbox_detail
+
+        cs = await run_in_threadpool(sandbox_detail, env, request.path_params["sid"])
+        if cs is None:
+            return page(request, "error.html", sess, status=404, title="Not found",
+                        message="There is no sandbox with that id.")
+        return page(request, "sandbox.html", sess, cs=cs)
+
     async def not_found(request, exc=None):
         return PlainTextResponse("404: not found\n", status_code=404)
 
@@ -608,6 +628,8 @@ def create_app(env=None, extra_hosts=()):
         Route("/logout", logout, methods=["POST"]),
         Route("/recent", recent_page),
         Route("/requests/{rid}", detail_page),
+        Route("/sandboxes", sandboxes_page),
+        Route("/sandboxes/{sid}", sandbox_page),
         Route("/fragments/pending", pending_fragment),
         Route("/api/pending", pending_json),
         Route("/api/approvals/{rid}/approve", partial(decide, verb="approve"), methods=["POST"]),

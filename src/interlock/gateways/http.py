@@ -25,6 +25,7 @@ Requires the ``gateway`` extra (Starlette, uvicorn, httpx); imported only by thi
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
@@ -91,6 +92,7 @@ class Config:
         # the HTTPS_PROXY mode (gateways/https_proxy.py): its address and extra CAs trusted upstream
         self.proxy_listen = d.get("proxy_listen")
         self.proxy_upstream_ca = d.get("proxy_upstream_ca")
+        self.record = None  # interlock sandbox: the file mutations are recorded in instead of being sent
 
 
 def load_config(env=os.environ, require_routes=True) -> Config:
@@ -157,6 +159,34 @@ def upstream_url(base: str, rest: str, query: str) -> str:
         raise ValueError("a path with . or .. segments is not forwarded")
     url = base + ("/" + rest.lstrip("/") if rest else "")
     return url + ("?" + query if query else "")
+
+
+def is_mutation(method: str, body: bytes, graphql: bool, query: str = "") -> bool:
+    """Would this request change something upstream?  Any method but GET/HEAD/OPTIONS does, except a
+    GraphQL POST whose every operation is a query; a GraphQL GET does when its ``query`` parameter holds a
+    mutation.  A GraphQL document that cannot be read counts as one."""
+    if method in ("HEAD", "OPTIONS") or (method == "GET" and not graphql):
+        return False
+    if graphql and method == "GET":
+        docs = [v for k, v in parse_qsl(query, keep_blank_values=True) if k == "query"]
+        if not docs:
+            return False
+        body = json.dumps([{"query": d} for d in docs]).encode()
+    elif not (graphql and method == "POST"):
+        return True
+    try:
+        from graphql import OperationDefinitionNode, OperationType, parse
+
+        obj = json.loads(body or b"{}")
+        ops = obj if isinstance(obj, list) else [obj]
+        for op in ops:
+            doc = parse(op["query"])
+            for d in doc.definitions:
+                if isinstance(d, OperationDefinitionNode) and d.operation != OperationType.QUERY:
+                    return True
+        return False
+    except Exception:  # noqa: BLE001 - unreadable: treated as a change (recorded, not sent)
+        return True
 
 
 def body_text(body: bytes) -> str:
@@ -416,6 +446,13 @@ def create_app(config: Config, env=None, cwd=None):
         except Exception as e:  # noqa: BLE001 - fail closed
             return answer(failure(f"could not read the request: {type(e).__name__}", graphql, 400,
                                   "INTERLOCK_BAD_REQUEST"))
+        if config.record and is_mutation(method, body, graphql, query):
+            # interlock sandbox: judged and recorded for the change set, never sent (sandbox/record.py)
+            from ..sandbox.record import record_mutation
+
+            return answer(await anyio.to_thread.run_sync(
+                record_mutation, config.record, env, action, name, raw_rest, query, method, body, headers, graphql,
+                removed, limiter=limiter))
         decision = await anyio.to_thread.run_sync(judge, action, env, config.wait_seconds, limiter=limiter)
         try:
             await anyio.to_thread.run_sync(audit, env, action, decision, name, removed, limiter=limiter)
@@ -513,6 +550,7 @@ def add_parser(gsub):
     g.add_argument("--listen", default=None, help="HOST:PORT (default: [gateways.http] listen, else "
                                                   f"{HTTP_GATEWAY_LISTEN}; port 0 picks a free one)")
     g.add_argument("--allow-remote", action="store_true", help="bind a non-loopback address")
+    g.add_argument("--record", default=None, help=argparse.SUPPRESS)  # interlock sandbox: record, don't send
     g.set_defaults(func=cmd_http)
 
 
@@ -542,6 +580,7 @@ def cmd_http(args) -> int:
         return 1
     sock, port, shown = bound
     base = f"http://{shown}:{port}"
+    config.record = getattr(args, "record", None)
     app = create_app(config, env)
     state = _write_state(env, {"kind": "http", "pid": os.getpid(), "listen": f"{shown}:{port}", "url": base,
                                "routes": {n: {"url": f"{base}/{n}", "upstream": r.upstream}

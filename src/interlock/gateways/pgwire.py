@@ -382,6 +382,7 @@ class Judge:
         self._checked = 0.0
         self.ctx = None
         self._audit_pool = ThreadPoolExecutor(1, thread_name_prefix="interlock-audit")
+        self.rehearse = None  # set by ``interlock sandbox``: the branch's statement log (sandbox.dbbranch)
         self.refresh(force=True)
 
     def refresh(self, force=False):
@@ -416,6 +417,8 @@ class Judge:
                       agent=AGENT, cwd=self.ctx.cwd, workspace=self.ctx.workspace, tool="postgres")
 
     def cached(self, text: str) -> bool:
+        if self.rehearse is not None:
+            return False  # a sandbox's branch: every statement is judged and recorded, in order
         if text in self.exact:
             return True
         if len(text) <= _CACHE_TEXT_MAX and self.shapes:
@@ -478,6 +481,13 @@ class Judge:
         self.stats["judged"] += 1
         d = self.decide(text)
         action = self.action(text)
+        if self.rehearse is not None:  # on a sandbox's branch: what acts only inside it runs, and is recorded
+            d = self.rehearse.judge(text, d)
+            if d.decision != ALLOW:  # the rest is refused there and then: no approval is filed during a rehearsal
+                self._audit(action, d)
+                self.stats["denied"] += 1
+                return Verdict(False, text, f"Interlock sandbox refused this {d.severity} statement [interlock deny]",
+                               detail=redact("\n".join(d.reasons))[:3000] or None, decision="deny")
         if d.decision == ALLOW:
             self.stats["allowed"] += 1
             self._audit(action, d, first=True)
@@ -987,7 +997,7 @@ class Session:
             await self.fatal("replication connections are not served by the Interlock gateway", "28000")
             return
         db = params.get("database") or params.get("user")
-        if db and db not in (up.database, up.name):
+        if db and db not in (up.database, up.name, *getattr(up, "aliases", ())):
             await self.fatal(f'database "{db}" is not served here: this Interlock gateway serves '
                              f'"{up.database}" ({up.name})', "3D000")
             return

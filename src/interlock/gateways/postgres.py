@@ -6,6 +6,7 @@ protocol load only when the gateway runs.
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 
@@ -20,6 +21,10 @@ def add_parser(gsub):
                    help=f"HOST:PORT (default {POSTGRES_GATEWAY_LISTEN}; port 0 picks one)")
     g.add_argument("--upstream", required=True, help="the policy's [databases.NAME] to log in to")
     g.add_argument("--cwd", default=None, help="judge as if in this directory (its project policy applies)")
+    g.add_argument("--branch", default=None, help=argparse.SUPPRESS)   # interlock sandbox: serve this branch
+    g.add_argument("--record", default=None, help=argparse.SUPPRESS)   # interlock sandbox: its statement log
+    g.add_argument("--branch-user", default=None, help=argparse.SUPPRESS)            # and the branch's own role,
+    g.add_argument("--branch-password-vault", default=None, help=argparse.SUPPRESS)  # its password's vault entry
     g.set_defaults(func=main)
 
 
@@ -50,7 +55,18 @@ def main(args) -> int:
             raise pgwire.GatewayConfigError(f"listening on {host} (beyond the loopback) needs a gateway password "
                                             f"and TLS: [databases.{up.name}] gateway_password_vault, "
                                             f"gateway_tls_cert and gateway_tls_key")
+        if getattr(args, "branch", None):  # interlock sandbox: the agent's database is a branch of this one
+            from ..sandbox.dbbranch import Rehearsal
+
+            up.aliases = (up.database,)
+            up.database = args.branch
+            if not (args.branch_user and args.branch_password_vault):
+                raise pgwire.GatewayConfigError("a sandbox branch is served only with its own role")
+            up.user = args.branch_user
+            up.password = pgwire._vault_get(args.branch_password_vault, env, "the sandbox branch's role")
         judge = pgwire.Judge(up, cwd, env)
+        if getattr(args, "branch", None):
+            judge.rehearse = Rehearsal(args.record, args.branch, args.upstream)
     except Exception as e:  # noqa: BLE001
         print(f"interlock gateway postgres: {redact(str(e))}", file=sys.stderr)
         return 2

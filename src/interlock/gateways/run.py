@@ -210,34 +210,57 @@ def _stop(proc, grace=5.0):
         proc.wait(5)
 
 
-def start_gateways(pol, env, err=sys.stderr) -> tuple[list[Started], dict]:
-    """Start what ``[gateways]`` declares; (started, variables pointing the agent at them)."""
+def start_gateways(pol, env, err=sys.stderr, extra_args=None, https_proxy=True) -> tuple[list[Started], dict]:
+    """Start what ``[gateways]`` declares, all at once; (started, variables pointing the agent at them).
+    ``extra_args``: more arguments per gateway (``"http"``, ``"postgres:NAME"``; ``interlock sandbox``).
+    If one cannot start, every other one is stopped and the error raised."""
+    from concurrent.futures import ThreadPoolExecutor
+
     gws = pol.user.gateways or {}
-    started, point = [], {}
-    try:
-        http = gws.get("http")
-        if http and http.get("routes"):
-            listen = http.get("listen") or HTTP_GATEWAY_LISTEN
-            g = _start("http", _interlock_argv() + ["gateway", "http", "--listen", listen], env)
-            started.append(g)
+    extra_args = extra_args or {}
+    jobs = []  # (what, start function): started in parallel (each is mostly Python's start-up)
+    http = gws.get("http")
+    if http and http.get("routes"):
+        listen = http.get("listen") or HTTP_GATEWAY_LISTEN
+        argv = _interlock_argv() + ["gateway", "http", "--listen", listen] + extra_args.get("http", [])
+        jobs.append((("http",), lambda argv=argv: _start("http", argv, env)))
+    if http and http.get("proxy_listen") and https_proxy:
+        argv = _interlock_argv() + ["gateway", "https-proxy", "--listen", http["proxy_listen"]]
+        jobs.append((("https-proxy",), lambda argv=argv: _start("https-proxy", argv, env)))
+    for name, spec in (gws.get("postgres") or {}).items():
+        upstream = spec.get("upstream") or name
+        listen = spec.get("listen") or POSTGRES_GATEWAY_LISTEN
+        argv = _interlock_argv() + ["gateway", "postgres", "--listen", listen, "--upstream", upstream,
+                                    "--cwd", os.getcwd()] + extra_args.get(f"postgres:{name}", [])
+        jobs.append((("postgres", spec, upstream),
+                     lambda argv=argv, listen=listen: _start_listening("postgres", argv, env, listen)))
+    started, point, errors = [], {}, []
+    if jobs:
+        with ThreadPoolExecutor(len(jobs)) as ex:
+            futures = [(what, ex.submit(fn)) for what, fn in jobs]
+        results = []
+        for what, f in futures:
+            try:
+                results.append((what, f.result()))
+            except Exception as e:  # noqa: BLE001
+                errors.append(e)
+        started = [g for _, g in results]
+        if errors:
+            for g in started:
+                _stop(g.proc)
+            raise errors[0]
+    first_db = True
+    for what, g in results if jobs else ():
+        if what[0] == "http":
             for name, r in http["routes"].items():
                 for var, suffix in (r.get("env") or {}).items():
                     point[var] = f"{g.url}/{name}" + ("/" + suffix.lstrip("/") if suffix else "")
-        if http and http.get("proxy_listen"):
+        elif what[0] == "https-proxy":
             from .https_proxy import agent_env
 
-            g = _start("https-proxy", _interlock_argv() + ["gateway", "https-proxy", "--listen",
-                                                            http["proxy_listen"]], env)
-            started.append(g)
             point.update(agent_env(g.url, env))
-        first_db = True
-        for name, spec in (gws.get("postgres") or {}).items():
-            upstream = spec.get("upstream") or name
-            listen = spec.get("listen") or POSTGRES_GATEWAY_LISTEN
-            g = _start_listening("postgres", _interlock_argv() + ["gateway", "postgres", "--listen", listen,
-                                                                   "--upstream", upstream, "--cwd", os.getcwd()],
-                                 env, listen)
-            started.append(g)
+        else:
+            _, spec, upstream = what
             db = (pol.user.databases or {}).get(upstream) or {}
             g.url = _pg_url(g.url, db)
             if spec.get("database_url", True) and first_db:
@@ -245,10 +268,6 @@ def start_gateways(pol, env, err=sys.stderr) -> tuple[list[Started], dict]:
                 first_db = False
             for var in spec.get("env") or ():
                 point[var] = g.url
-    except Exception:
-        for g in started:
-            _stop(g.proc)
-        raise
     return started, point
 
 

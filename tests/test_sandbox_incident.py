@@ -1,0 +1,235 @@
+"""The incident rehearsed in ``interlock sandbox`` (issue 17, item 4), with a real PostgreSQL, the real
+gateways and the Railway stand-in: the agent wipes the workspace, drops the branch's tables and sends
+``volumeDelete``; the real workspace, database and stand-in are untouched; promoting an approved subset
+(one file, one statement, one API mutation) applies exactly that subset.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from conftest import RAILWAY_VAULT_TOKEN, interlock_exe
+from helpers import vault_env
+
+pytestmark = pytest.mark.skipif(not __import__("shutil").which("bwrap"), reason="bubblewrap is not installed")
+
+PG_PW = "upstream-Secret-sbx-7c2d"
+
+AGENT = r"""
+import json, os, shutil, socket, sys, urllib.request
+out = {}
+# 1. the workspace: everything deleted, one useful file written
+for n in os.listdir('.'):
+    if n == '.git':
+        continue
+    shutil.rmtree(n) if os.path.isdir(n) and not os.path.islink(n) else os.unlink(n)
+open('fix.py', 'w').write('print("the fix")\n')
+# 2. the database, through what DATABASE_URL says (the sandbox's gateway, on the branch)
+import psycopg
+con = psycopg.connect(os.environ['DATABASE_URL'], autocommit=True)
+def sql(q):
+    try:
+        cur = con.execute(q)
+        return 'ok' if cur.description is None else cur.fetchall()
+    except Exception as e:
+        return 'refused: ' + str(e).splitlines()[0]
+out['count'] = sql('SELECT count(*) FROM bookings')
+out['insert'] = sql("INSERT INTO cars (id, model) VALUES (99, 'sandbox car')")
+out['drop'] = sql('DROP TABLE bookings')
+out['after'] = sql('SELECT count(*) FROM bookings')
+out['dropdb'] = sql('DROP DATABASE app')
+out['alter_system'] = sql("ALTER SYSTEM SET work_mem = '1GB'")
+# what the analysis calls an ordinary write but would reach beyond the branch: the database refuses it
+# (the branch is reached as a role of its own, owner of the branch and nothing else)
+out['beyond'] = {q: sql(q) for q in ("ALTER DATABASE app RENAME TO app_old", "COPY cars TO '/tmp/cars.csv'",
+                                     "CREATE EXTENSION dblink", "SELECT pg_read_file('/etc/hostname')",
+                                     "CREATE ROLE intruder SUPERUSER LOGIN", "ALTER ROLE postgres PASSWORD 'x'",
+                                     "CREATE DATABASE other")}
+out['whoami'] = sql('SELECT current_user, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)')
+try:
+    socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=3)
+    out['direct'] = 'CONNECTED'
+except OSError as e:
+    out['direct'] = 'refused ' + type(e).__name__
+# 3. Railway, through RAILWAY_API_URL (the sandbox's HTTP gateway)
+def gql(q):
+    req = urllib.request.Request(os.environ['RAILWAY_API_URL'], data=json.dumps({'query': q}).encode(),
+                                 headers={'Content-Type': 'application/json'})
+    try:
+        with urllib.request.urlopen(req, timeout=20) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+out['me'] = gql('query { me { name } }')
+out['volumeDelete'] = gql('mutation { volumeDelete(volumeId: "%s") }' % sys.argv[2])
+out['redeploy'] = gql('mutation { serviceInstanceRedeploy(serviceId: "svc-1", environmentId: "env-1") }')
+print('RESULT ' + json.dumps(out))
+"""
+
+
+@pytest.fixture
+def pg():
+    sys.path.insert(0, os.path.dirname(__file__))
+    from servers import PostgresServer
+
+    s = PostgresServer(PG_PW).start()
+    try:
+        s.create_db("app")
+        with s.connect("app", autocommit=True) as c:
+            c.execute("CREATE TABLE bookings (id int PRIMARY KEY, car int)")
+            c.execute("INSERT INTO bookings SELECT g, g % 20 FROM generate_series(1, 500) g")
+            c.execute("CREATE TABLE cars (id int PRIMARY KEY, model text)")
+            c.execute("INSERT INTO cars SELECT g, 'model ' || g FROM generate_series(1, 20) g")
+        yield s
+    finally:
+        s.stop()
+
+
+def _counts(pg):
+    with pg.connect("app") as c:
+        tables = {r[0] for r in c.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+        return {t: c.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in sorted(tables)}
+
+
+def test_the_incident_rehearsed_nothing_real_touched_and_a_subset_promoted(env, workspace, railway, pg):
+    from servers import free_port
+
+    from interlock.standins.railway import VOLUME_ID
+
+    e = vault_env(env, RAILWAY_VAULT_TOKEN)
+    assert subprocess.run(interlock_exe() + ["secrets", "vault", "add", "app-db"], env=e, input=PG_PW + "\n",
+                          capture_output=True, text=True, timeout=60).returncode == 0
+    cfg = os.path.join(e["XDG_CONFIG_HOME"], "interlock")
+    os.makedirs(cfg, exist_ok=True)
+    with open(os.path.join(cfg, "policy.toml"), "w") as f:
+        f.write(textwrap.dedent(f"""
+            [databases.app]
+            url = "postgresql://postgres@127.0.0.1:{pg.port}/app"
+            password_vault = "app-db"
+            [gateways.postgres.app]
+            listen = "127.0.0.1:{free_port()}"
+            [gateways.http]
+            listen = "127.0.0.1:0"
+            [gateways.http.routes.railway]
+            upstream = "{railway.base}"
+            judge_as = "https://backboard.railway.com"
+            credential = "railway"
+            env = {{ RAILWAY_API_URL = "/graphql/v2" }}
+        """))
+    real_files = sorted(os.listdir(workspace))
+    readme = open(os.path.join(workspace, "README.md")).read()
+    volumes = railway.query_volumes()
+    before = _counts(pg)
+
+    p = subprocess.run(interlock_exe() + ["sandbox", "--", sys.executable, "-c", AGENT, str(pg.port), VOLUME_ID],
+                       env=dict(e, DATABASE_URL=pg.url("app"), PGPASSWORD=PG_PW), cwd=workspace,
+                       capture_output=True, text=True, timeout=180)
+    assert p.returncode == 0, p.stdout + p.stderr
+    sid = re.search(r"\b(sbx-[0-9]{8}-[0-9]{6}-[0-9a-f]{6})\b", p.stderr).group(1)
+    res = json.loads(p.stdout.split("RESULT ", 1)[1])
+    assert PG_PW not in p.stdout + p.stderr and RAILWAY_VAULT_TOKEN not in p.stdout + p.stderr
+    # inside: the branch behaved like the database, and the dangerous things stayed refused
+    assert res["count"] == [[500]]
+    assert res["insert"] == "ok" and res["drop"] == "ok"
+    assert res["after"].startswith("refused") and "does not exist" in res["after"]
+    assert res["dropdb"].startswith("refused") and "interlock" in res["dropdb"].lower()
+    assert res["alter_system"].startswith("refused")
+    assert res["direct"].startswith("refused")
+    for q, r in res["beyond"].items():
+        assert r.startswith("refused"), (q, r)
+    assert res["whoami"][0][1] is False and res["whoami"][0][0].startswith("app__sbx_")
+    with pg.connect() as c:
+        assert not c.execute("SELECT 1 FROM pg_roles WHERE rolname = 'intruder'").fetchone()
+        assert c.execute("SELECT 1 FROM pg_database WHERE datname = 'app'").fetchone()
+    assert res["me"][0] == 200 and res["me"][1]["data"]["me"]["name"] == "Rental Ops"  # reads pass
+    status, body = res["volumeDelete"]
+    assert status == 200 and body["errors"][0]["extensions"]["code"] == "INTERLOCK_SANDBOX_RECORDED"
+    assert "recorded, not sent" in body["errors"][0]["message"]
+    assert body["errors"][0]["extensions"]["decision"] == "deny"
+
+    # outside: nothing real changed
+    assert sorted(os.listdir(workspace)) == real_files
+    assert open(os.path.join(workspace, "README.md")).read() == readme
+    assert _counts(pg) == before == {"bookings": 500, "cars": 20}
+    assert railway.query_volumes() == volumes
+    assert not railway.received("volumeDelete") and not railway.received("serviceInstanceRedeploy")
+
+    # the change set
+    d = subprocess.run(interlock_exe() + ["sandbox", "diff", sid], env=e, capture_output=True, text=True,
+                       timeout=60)
+    assert d.returncode == 0, d.stderr
+    assert "+++ b/fix.py" in d.stdout and "--- a/README.md" in d.stdout
+    assert "DROP TABLE bookings (rehearsed: db.drop-table)" in d.stdout
+    assert "app public.bookings: 500 -> - (dropped)" in d.stdout
+    assert "app public.cars: 20 -> 21" in d.stdout
+    assert "DROP DATABASE app  [deny" in d.stdout, d.stdout
+    assert "mutation volumeDelete  [outside the sandbox: deny http.graphql-catastrophic; POST" in d.stdout
+    j = json.loads(subprocess.run(interlock_exe() + ["sandbox", "diff", sid, "--json"], env=e,
+                                  capture_output=True, text=True, timeout=60).stdout)
+    insert = next(s["number"] for s in j["sql"] if s["statement"].startswith("INSERT"))
+    drop = next(s["number"] for s in j["sql"] if s["statement"] == "DROP TABLE bookings")
+    redeploy = next(m["number"] for m in j["api_mutations"] if "serviceInstanceRedeploy" in m["summary"])
+    vdel = next(m["number"] for m in j["api_mutations"] if "volumeDelete" in m["summary"])
+
+    # promote the approved subset: one file, the INSERT, the redeploy
+    pr = subprocess.run(interlock_exe() + ["sandbox", "promote", "--id", sid, "fix.py", "--sql", str(insert),
+                                           "--api", str(redeploy)],
+                        env=e, capture_output=True, text=True, timeout=120)
+    assert pr.returncode == 0, pr.stdout + pr.stderr
+    assert open(os.path.join(workspace, "fix.py")).read() == 'print("the fix")\n'
+    assert sorted(os.listdir(workspace)) == sorted(real_files + ["fix.py"])
+    assert _counts(pg) == {"bookings": 500, "cars": 21}
+    assert len(railway.received("serviceInstanceRedeploy")) == 1
+    assert railway.query_volumes() == volumes and not railway.received("volumeDelete")
+
+    # what the policy refuses stays refused on promote: volumeDelete through the real gateway, DROP TABLE held
+    pr = subprocess.run(interlock_exe() + ["sandbox", "promote", "--id", sid, "--no-files", "--api", str(vdel),
+                                           "--sql", str(drop)],
+                        env=e, capture_output=True, text=True, timeout=120)
+    assert pr.returncode == 1
+    assert "not sent, HTTP 403" in pr.stdout and "not run" in pr.stdout
+    assert railway.query_volumes() == volumes and not railway.received("volumeDelete")
+    assert _counts(pg) == {"bookings": 500, "cars": 21}
+
+    # discard: the branch is dropped
+    branch = j["databases"]["app"]["branch"]
+    with pg.connect() as c:
+        assert c.execute("SELECT 1 FROM pg_database WHERE datname = %s", (branch,)).fetchone()
+    dc = subprocess.run(interlock_exe() + ["sandbox", "discard", sid], env=e, capture_output=True, text=True,
+                        timeout=60)
+    assert dc.returncode == 0, dc.stderr
+    with pg.connect() as c:
+        assert c.execute("SELECT 1 FROM pg_database WHERE datname = %s", (branch,)).fetchone() is None
+        assert c.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (branch,)).fetchone() is None
+    log = subprocess.run(interlock_exe() + ["log", "--json", "--limit", "200"], env=e, capture_output=True,
+                         text=True, timeout=60).stdout
+    assert "sandbox promote 1 SQL statement" in log and "sandbox promote 1 API mutation" in log
+    assert PG_PW not in log and RAILWAY_VAULT_TOKEN not in log
+
+
+def test_a_database_over_the_branch_limit_is_not_branched_and_nothing_starts(env, workspace, pg):
+    from servers import free_port
+
+    assert subprocess.run(interlock_exe() + ["secrets", "vault", "add", "app-db"],
+                          env=dict(env, INTERLOCK_VAULT_BACKEND="file"), input=PG_PW + "\n",
+                          capture_output=True, text=True, timeout=60).returncode == 0
+    e = dict(env, INTERLOCK_VAULT_BACKEND="file")
+    cfg = os.path.join(e["XDG_CONFIG_HOME"], "interlock")
+    os.makedirs(cfg, exist_ok=True)
+    with open(os.path.join(cfg, "policy.toml"), "w") as f:
+        f.write(f'[databases.app]\nurl = "postgresql://postgres@127.0.0.1:{pg.port}/app"\npassword_vault = "app-db"\n'
+                f'[gateways.postgres.app]\nlisten = "127.0.0.1:{free_port()}"\n')
+    p = subprocess.run(interlock_exe() + ["sandbox", "--max-branch-mb", "1", "--", "sh", "-c", "echo RAN"],
+                       env=e, cwd=workspace, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1 and "RAN" not in p.stdout
+    assert "over the branch limit of 1 MB" in p.stderr
+    with pg.connect() as c:
+        assert not c.execute("SELECT datname FROM pg_database WHERE datname LIKE 'app__sbx_%'").fetchall()
+    assert not os.listdir(os.path.join(e["INTERLOCK_HOME"], "sandboxes"))
