@@ -470,6 +470,11 @@ def run(args, remove: bool) -> int:
         files = [(path, writer)]
         if name == "codex":
             files.append((os.path.join(os.path.dirname(path), "rules", "interlock.rules"), "codex-rules"))
+        if name == "gemini" and not user and not remove:
+            # Gemini CLI ignores a project's settings (hooks included) in an untrusted folder or with
+            # --skip-trust and then runs every tool unchecked: the user-level hook still runs (Gemini
+            # runs an identical hook once)
+            files.append((a.settings_path(root, home, True), writer))
         for path, writer in files:
             if path in seen:
                 continue

@@ -93,12 +93,12 @@ class World:
         assert p.returncode == 0, p.stdout + p.stderr
         return p
 
-    def run(self, steps, timeout=150, prompt="Carry on with the task.", env_extra=None):
+    def run(self, steps, timeout=150, prompt="Carry on with the task.", env_extra=None, extra_args=(), overrides=None):
         env = dict(self.env, **(env_extra or {}))
         with M.ScriptedModel(steps) as model:
             self.model = model
             s = agents.run(self.agent, self.binary, self.project, self.home, model.url, prompt=prompt, env=env,
-                           timeout=timeout)
+                           timeout=timeout, extra_args=extra_args, overrides=overrides)
         assert not s.timed_out, s
         return s
 
@@ -124,3 +124,7 @@ class World:
 
     def close(self):
         self.railway.close()
+
+    def doctor(self):
+        p = interlock("doctor", "--json", env=self.env, cwd=self.project, timeout=120)
+        return json.loads(p.stdout)

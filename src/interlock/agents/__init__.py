@@ -65,15 +65,22 @@ class Session:
 
 
 def run(agent: str, binary: str, project: str, home: str, model_url: str, prompt="Carry on with the task.",
-        env=None, timeout=180) -> Session:
+        env=None, timeout=180, extra_args=(), overrides=None) -> Session:
     """One headless session of the real agent in ``project``, its model the scripted stand-in."""
     mod = module(agent)
     mod.configure(home, model_url)
     e = clean_env(home, env)
     e.update(mod.env_vars(model_url))
+    for k, v in (overrides or {}).items():  # None: unset
+        if v is None:
+            e.pop(k, None)
+        else:
+            e[k] = v
     t = time.monotonic()
     try:
-        p = subprocess.run(mod.argv(binary, prompt), cwd=project, env=e, capture_output=True, text=True,
+        argv = mod.argv(binary, prompt)
+        argv[1:1] = list(extra_args)
+        p = subprocess.run(argv, cwd=project, env=e, capture_output=True, text=True,
                            timeout=timeout, stdin=subprocess.DEVNULL)
         return Session(agent, p.returncode, p.stdout, p.stderr, time.monotonic() - t)
     except subprocess.TimeoutExpired as ex:

@@ -49,8 +49,9 @@ def hook_hash(event: str, matcher, handler: dict) -> str:
     return "sha256:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
-def our_hooks(hooks_path: str) -> list[tuple[str, str]]:
-    """[(state key, trusted hash)] for Interlock's handlers in a hooks.json."""
+def our_hooks(hooks_path: str, only=None) -> list[tuple[str, str]]:
+    """[(state key, trusted hash)] for Interlock's handlers in a hooks.json (with ``only``: just the
+    handlers whose command is exactly that, the one ``interlock init`` writes)."""
     from ..install import _is_ours
 
     try:
@@ -67,7 +68,8 @@ def our_hooks(hooks_path: str) -> list[tuple[str, str]]:
             if not isinstance(g, dict):
                 continue
             for hi, h in enumerate(g.get("hooks") or ()):
-                if isinstance(h, dict) and h.get("type", "command") == "command" and _is_ours(h.get("command", "")):
+                if isinstance(h, dict) and h.get("type", "command") == "command" and _is_ours(h.get("command", "")) \
+                        and (only is None or h.get("command") == only):
                     key = f"{os.path.abspath(hooks_path)}:{EVENT_LABELS[event]}:{gi}:{hi}"
                     out.append((key, hook_hash(event, g.get("matcher"), h)))
     return out
@@ -94,7 +96,7 @@ def _table(parent, key):
 
 
 def trust(hooks_path: str, project_root: str | None, env=os.environ, home=None, remove=False,
-          record=None) -> tuple[str | None, dict]:
+          record=None, only=None) -> tuple[str | None, dict]:
     """Write (or, with ``remove``, take back) the trust Codex needs to run Interlock's hook from
     ``hooks_path``.  Returns (the new config.toml text or None when unchanged, what was added).
 
@@ -128,10 +130,11 @@ def trust(hooks_path: str, project_root: str | None, env=os.environ, home=None, 
                     projects[project_root] = entry
                 entry["trust_level"] = "trusted"
         state = _table(_table(doc, "hooks"), "state")
-        prefix = os.path.abspath(hooks_path) + ":"
-        for key in [k for k in state if k.startswith(prefix)]:
-            del state[key]  # stale entries of an earlier hooks.json
-        for key, digest in our_hooks(hooks_path):
+        current = our_hooks(hooks_path, only)
+        for key in (record or {}).get("hooks") or ():
+            if key in state and key not in dict(current):
+                del state[key]  # what an earlier init trusted, no longer Interlock's handler
+        for key, digest in current:
             t = tomlkit.table()
             t["trusted_hash"] = digest
             state[key] = t
@@ -205,12 +208,16 @@ def apply_trust(hooks_path: str, project_root: str | None, remove: bool, dry_run
                 env=os.environ, home=None) -> int:
     """``interlock init`` / ``uninstall``: trust (or stop trusting) Interlock's Codex hook in the
     user's config.toml, recording what was added in the manifest.  Returns 1 if it changed."""
-    from ..install import _atomic_write, _diff, _short
+    from ..install import FALLBACKS, _atomic_write, _diff, _short, interlock_command
 
+    # only the exact handler init writes is trusted: an edited one ("… interlock hook codex" that does
+    # something else) stays untrusted, and doctor says so
+    only = f"{interlock_command()} hook codex || {FALLBACKS['codex']}"
     records = manifest.setdefault("codex_trust", {})
     path = config_path(env, home)
     try:
-        text, added = trust(hooks_path, project_root, env, home, remove=remove, record=records.get(hooks_path))
+        text, added = trust(hooks_path, project_root, env, home, remove=remove, record=records.get(hooks_path),
+                            only=only)
     except Exception as e:  # a config.toml we cannot parse: say so, change nothing
         print(f"  codex        {path}: not changed ({type(e).__name__}: {e}); Codex will skip Interlock's hook "
               "until it is trusted: run `codex`, open /hooks and trust it")
@@ -228,13 +235,51 @@ def apply_trust(hooks_path: str, project_root: str | None, remove: bool, dry_run
                 old = f.read()
         _diff(path, old, text)
         return 1
-    _atomic_write(path, text)
+    existed = os.path.exists(path)
+    if remove and not text.strip() and (records.get(hooks_path) or {}).get("created_config"):
+        os.remove(path)  # init created it: nothing of the user's is in it
+    else:
+        _atomic_write(path, text)
     if remove:
         records.pop(hooks_path, None)
         print(f"{label}: removed the trust Interlock had added")
     else:
         prev = records.get(hooks_path) or {}
-        records[hooks_path] = {"hooks": added["hooks"], "project": prev.get("project") or added["project"]}
+        records[hooks_path] = {"hooks": added["hooks"], "project": prev.get("project") or added["project"],
+                               "created_config": prev.get("created_config", not existed)}
         what = ["the hook (trusted_hash)"] + (["the project"] if added["project"] else [])
         print(f"{label}: trusted {' and '.join(what)}: Codex skips untrusted hooks silently")
     return 1
+
+
+def list_hooks(binary: str, cwd: str, env: dict, timeout=20) -> list[dict]:
+    """The hooks Codex itself discovers for ``cwd``, with their ``currentHash`` and ``trustStatus``
+    (``codex app-server``'s ``hooks/list``)."""
+    import subprocess
+    import threading
+
+    p = subprocess.Popen([binary, "app-server"], cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, text=True)
+    timer = threading.Timer(timeout, p.kill)
+    timer.start()
+    try:
+        msgs = [{"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                 "params": {"clientInfo": {"name": "interlock", "version": "1"}}},
+                {"jsonrpc": "2.0", "method": "initialized"},
+                {"jsonrpc": "2.0", "id": 2, "method": "hooks/list", "params": {"cwds": [cwd]}}]
+        p.stdin.write("".join(json.dumps(m) + "\n" for m in msgs))
+        p.stdin.flush()
+        for line in p.stdout:
+            try:
+                m = json.loads(line)
+            except ValueError:
+                continue
+            if m.get("id") == 2:
+                if "error" in m:
+                    raise RuntimeError(f"codex app-server hooks/list: {m['error']}")
+                return [h for d in m["result"]["data"] for h in d.get("hooks") or ()]
+        raise RuntimeError("codex app-server ended without answering hooks/list")
+    finally:
+        timer.cancel()
+        p.kill()
+        p.wait()
