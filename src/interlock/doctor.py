@@ -234,6 +234,12 @@ def run(root: str, home: str, as_json=False, env=None) -> int:
             if hook_agent == "gemini" and agent == "gemini" and path == REGISTRY["gemini"].settings_path(root, home,
                                                                                                           False):
                 gemini_user.append(path)
+    from . import agents as driven
+
+    for name in driven.DRIVEN:  # settings that make an agent skip its hooks (fail open)
+        if name in installed:
+            for where, problem in driven.module(name).fail_open(root, home, env):
+                add(FAIL, f"{name}: {problem}", where, f"remove that setting from {where}")
     user_gemini = REGISTRY["gemini"].settings_path(root, home, True)
     if gemini_user and user_gemini not in gemini_user and not _has_hook(user_gemini, "gemini"):
         add(FAIL, "gemini: Interlock's hook is only in the project's .gemini/settings.json",

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 TOOLS = "Bash,Read,Grep,Glob,Write,Edit"
 
@@ -36,3 +37,30 @@ def denials(stdout: str) -> list[dict]:
         if isinstance(d, dict) and "permission_denials" in d:
             return d.get("permission_denials") or []
     return []
+
+
+def _settings_paths(root, home, env):
+    from ..install import REGISTRY  # noqa: F401  (the managed path lives with issue 21's work)
+
+    paths = [os.path.join(home, ".claude", "settings.json"), os.path.join(root, ".claude", "settings.json"),
+             os.path.join(root, ".claude", "settings.local.json"), "/etc/claude-code/managed-settings.json"]
+    return list(dict.fromkeys(paths))
+
+
+def fail_open(root: str, home: str, env) -> list[tuple[str, str]]:
+    """Settings that make Claude Code skip every hook, Interlock's included."""
+    out = []
+    for path in _settings_paths(root, home, env):
+        try:
+            with open(path) as f:
+                s = json.load(f)
+        except (OSError, ValueError):
+            continue
+        if not isinstance(s, dict):
+            continue
+        if s.get("disableAllHooks") is True:
+            out.append((path, "disableAllHooks is true: Claude Code runs no hook, Interlock's included"))
+        if s.get("allowManagedHooksOnly") is True and not path.startswith("/etc/"):
+            out.append((path, "allowManagedHooksOnly is true: only managed hooks run, not Interlock's in user or "
+                              "project settings"))
+    return out

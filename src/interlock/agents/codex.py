@@ -283,3 +283,22 @@ def list_hooks(binary: str, cwd: str, env: dict, timeout=20) -> list[dict]:
         timer.cancel()
         p.kill()
         p.wait()
+
+
+def fail_open(root: str, home: str, env) -> list[tuple[str, str]]:
+    """Settings that make Codex skip every hook (``[features] hooks = false`` or ``codex_hooks =
+    false``, in the user's or the project's config.toml)."""
+    import tomllib
+
+    out = []
+    for path in dict.fromkeys((config_path(env, home), os.path.join(root, ".codex", "config.toml"))):
+        try:
+            with open(path, "rb") as f:
+                cfg = tomllib.load(f)
+        except (OSError, ValueError):
+            continue
+        feats = cfg.get("features") if isinstance(cfg.get("features"), dict) else {}
+        for k in ("hooks", "codex_hooks"):
+            if feats.get(k) is False:
+                out.append((path, f"[features] {k} = false: Codex runs no hook, Interlock's included"))
+    return out

@@ -37,3 +37,25 @@ def argv(binary: str, prompt: str) -> list[str]:
 def env_vars(model_url: str) -> dict:
     return {"GOOGLE_GEMINI_BASE_URL": model_url, "GEMINI_API_KEY": "scripted-not-a-key",
             "GEMINI_CLI_TRUST_WORKSPACE": "true", "GEMINI_CLI_NO_RELAUNCH": "true"}
+
+
+def fail_open(root: str, home: str, env) -> list[tuple[str, str]]:
+    """Settings that make Gemini CLI skip Interlock's hook."""
+    paths = [os.path.join(home, ".gemini", "settings.json"), os.path.join(root, ".gemini", "settings.json"),
+             env.get("GEMINI_CLI_SYSTEM_SETTINGS_PATH") or "/etc/gemini-cli/settings.json"]
+    out = []
+    for path in dict.fromkeys(paths):
+        try:
+            with open(path) as f:
+                s = json.load(f)
+        except (OSError, ValueError):
+            continue
+        hc = s.get("hooksConfig") if isinstance(s, dict) else None
+        if not isinstance(hc, dict):
+            continue
+        if hc.get("enabled") is False:
+            out.append((path, "hooksConfig.enabled is false: Gemini CLI runs no hook, Interlock's included"))
+        dis = hc.get("disabled")
+        if isinstance(dis, list) and any(isinstance(d, str) and ("interlock" in d) for d in dis):
+            out.append((path, "hooksConfig.disabled lists Interlock's hook: Gemini CLI skips it"))
+    return out
