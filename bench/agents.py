@@ -75,7 +75,7 @@ def _session_steps(project, n=20):
     return steps
 
 
-def _session(agent, binary, with_hook, workdir):
+def _session(agent, binary, with_hook, workdir, latency=0.0):
     home = os.path.join(workdir, "home")
     project = os.path.join(workdir, "project")
     os.makedirs(os.path.join(project, "src"), exist_ok=True)
@@ -88,21 +88,29 @@ def _session(agent, binary, with_hook, workdir):
     env = agents.clean_env(home)
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     env["INTERLOCK_HOME"] = os.path.join(workdir, "state")
+    env.pop("INTERLOCK_DAEMON", None)  # as users run it: the resident hook daemon on (its default)
+    env["INTERLOCK_DAEMON_IDLE"] = "60"
     if with_hook:
         exe = os.path.join(os.path.dirname(sys.executable), "interlock")
         p = subprocess.run([exe, "init", "--agent", agent], env=env, cwd=project, capture_output=True, text=True)
         assert p.returncode == 0, p.stdout + p.stderr
     steps = _session_steps(project)
-    with M.ScriptedModel(steps) as model:
-        s = agents.run(agent, binary, project, home, model.url, env=env, timeout=600)
+    with M.ScriptedModel(steps, latency=latency) as model:
+        s = agents.run(agent, binary, project, home, model.url, env=env, timeout=900)
         made = len(model.calls)
+    if with_hook:  # the daemon this session started: stopped, not left behind
+        from interlock import hookd
+
+        pid = hookd.daemon_pid(env)
+        if pid:
+            os.kill(pid, 15)
     ran = len(os.listdir(os.path.join(project, "out"))) if os.path.isdir(os.path.join(project, "out")) else 0
     if made != len(steps) or ran < 4:
         raise RuntimeError(f"{agent}: the session did not run its {len(steps)} steps ({made} calls): {s}")
     return s.seconds
 
 
-def overhead(names, runs):
+def overhead(names, runs, latency=0.0):
     rows, raw = [], []
     for a in names:
         binary = agents.find_binary(a)
@@ -110,13 +118,16 @@ def overhead(names, runs):
         for r in range(runs):
             for with_hook in (False, True):  # interleaved, so drift hits both alike
                 with tempfile.TemporaryDirectory(prefix=f"bench-{a}-session-") as d:
-                    times[with_hook].append(_session(a, binary, with_hook, d))
+                    times[with_hook].append(_session(a, binary, with_hook, d, latency))
         base, hooked = statistics.median(times[False]), statistics.median(times[True])
-        rows.append(f"| {a} | 20 | {base:.1f} s | {hooked:.1f} s | {hooked / base:.3f} |")
-        raw.append({"agent": a, "without": times[False], "with": times[True], "ratio": hooked / base})
-        print(f"  {a:<12} without {base:.1f}s  with {hooked:.1f}s  ratio {hooked / base:.3f}", file=sys.stderr)
-    head = ["| agent | steps | without Interlock (median) | with Interlock's hook (median) | ratio |",
-            "|---|---|---|---|---|"]
+        per_call = (hooked - base) / 20 * 1000
+        rows.append(f"| {a} | {latency:g} s | {base:.1f} s | {hooked:.1f} s | {per_call:+.0f} ms | {hooked / base:.3f} |")
+        raw.append({"agent": a, "latency": latency, "without": times[False], "with": times[True],
+                    "ratio": hooked / base})
+        print(f"  {a:<12} latency {latency:g}s without {base:.1f}s  with {hooked:.1f}s  ratio {hooked / base:.3f}",
+              file=sys.stderr)
+    head = ["| agent | model think time per step | without Interlock (median) | with Interlock's hook (median) "
+            "| per tool call | ratio |", "|---|---|---|---|---|---|"]
     return "\n".join(head + rows), raw
 
 
@@ -127,6 +138,9 @@ def main(argv=None):
     ap.add_argument("--overhead", action="store_true", help="only the 20-step sessions")
     ap.add_argument("--columns", default=",".join(failmodes.COLUMNS))
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--latency", default="0,1",
+                    help="the scripted model's think time per step, in seconds (comma-separated: one table row set "
+                         "per value; 0 = the agent and the hook alone)")
     a = ap.parse_args(argv)
     names = [n for n in a.agents.split(",") if n]
     missing = [n for n in names if not agents.find_binary(n)]
@@ -143,7 +157,12 @@ def main(argv=None):
         print("What the agent did when its hook …\n")
         print(md + "\n")
     if a.overhead or both:
-        md, raw = overhead(names, a.runs)
+        mds, raw = [], []
+        for i, lat in enumerate(float(x) for x in a.latency.split(",") if x):
+            md, r = overhead(names, a.runs, lat)
+            mds.append(md if i == 0 else "\n".join(md.splitlines()[2:]))
+            raw += r
+        md = "\n".join(mds)
         result["overhead"] = raw
         print("20-step scripted session, wall time:\n")
         print(md + "\n")

@@ -195,6 +195,20 @@ class _GlobSet:
         return hit
 
 
+def holds_self(path, ctx) -> bool:
+    """Whether the existing directory ``path`` holds one of the self-protected paths (a hook
+    registration, Interlock's policy or state): deleting or moving it is changing them."""
+    sp = getattr(ctx, "self_paths", None)
+    if not path or not sp or not os.path.isdir(path):
+        return False
+    base = path.rstrip("/") + "/"
+    for g in sp.globs:
+        lit = _literal_prefix(g).rstrip("/")
+        if lit.startswith(base) and os.path.lexists(lit):
+            return True
+    return False
+
+
 def _literal_prefix(glob: str) -> str:
     if glob.endswith("/**"):
         glob = glob[:-3]  # the directory itself matches too

@@ -103,8 +103,9 @@ def _as_shell(step):
 class ScriptedModel:
     """Serve the scenario ``steps``; ``url`` is the server's base URL (no trailing slash)."""
 
-    def __init__(self, steps, final_text="Done.", host="127.0.0.1", port=0):
+    def __init__(self, steps, final_text="Done.", host="127.0.0.1", port=0, latency=0.0):
         self.steps = list(steps)
+        self.latency = latency  # seconds before each answer to a request offering tools (a model's think time)
         self.final_text = final_text
         self.requests: list[dict] = []   # {"api", "path", "body"}
         self.results: list[dict] = []    # {"api", "id", "name", "output", "is_error"}: tool results sent back
@@ -202,6 +203,10 @@ class ScriptedModel:
 
     def _next(self, api, n_results, results):
         """The step for a conversation holding ``n_results`` tool results (None: the final text)."""
+        if self.latency:
+            import time
+
+            time.sleep(self.latency)
         with self._lock:
             known = {(r["api"], r["id"]) for r in self.results}
             for r in results:

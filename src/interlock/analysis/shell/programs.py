@@ -166,9 +166,17 @@ _DELETE_RULES = {
 }
 
 
+# places whose deletion is judged as a whole already (self, the root, home, the system, the workspace)
+_WHOLE = frozenset({P.SELF, P.ROOT, P.HOME, P.SYSTEM, P.DEVICE, P.PROTECTED, P.WORKSPACE_ROOT, P.WORKSPACE_ALL})
+
+
 def judge_delete(a, cmd, raw, scope, effect="delete"):
     place = a.place(raw, scope)
     rule = _DELETE_RULES.get(place.kind)
+    if place.kind not in _WHOLE and P.holds_self(place.path, a.pctx):
+        # deleting or moving away a directory that holds a hook registration or Interlock's state
+        # (`mv .codex /tmp/x`, `rm -rf .gemini`) switches the guard off as surely as editing the file
+        a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect=effect)
     if rule:
         a.emit(rule, cmd, target=P.display(place.path, a.pctx) if place.path else raw.replace(U, "$?"),
                effect=effect)
@@ -1315,7 +1323,8 @@ def mv(a, cmd, scope):
         if dplace.kind == P.DEVNULL:
             a.emit("fs.move-to-devnull", cmd, target=P.display(sp.path, a.pctx), effect="delete")
             continue
-        if sp.kind in (P.ROOT, P.HOME, P.SYSTEM, P.SELF, P.PROTECTED, P.WORKSPACE_ROOT, P.DEVICE):
+        if sp.kind in (P.ROOT, P.HOME, P.SYSTEM, P.SELF, P.PROTECTED, P.WORKSPACE_ROOT, P.DEVICE) or \
+                P.holds_self(sp.path, a.pctx):
             judge_delete(a, cmd, s, scope, effect="move-away")
     if dplace.kind != P.DEVNULL and not ("-n" in f or "--no-clobber" in f or "-b" in f):
         check_overwrite(a, cmd, dest, scope=scope)
