@@ -64,11 +64,12 @@ def test_detects_agents_from_dirs_and_programs_and_installs_only_those(tmp_path,
     assert os.path.exists(os.path.join(workspace, ".gemini", "settings.json"))
     assert not os.path.exists(os.path.join(workspace, ".claude"))
     assert not os.path.exists(os.path.join(workspace, ".windsurf"))
-    assert "open /hooks in Codex" in out                      # the trust reminder
+    assert "trusted the hook (trusted_hash) and the project" in out  # Codex skips untrusted hooks
     # idempotent: nothing changes the second time
     before = snapshot(workspace)
     p = run(["init"], env, workspace)
-    assert p.returncode == 0 and p.stdout.count("already installed, no change") == 4
+    # (4 project files and the user-level Gemini hook; the Codex trust: "already trusted, no change")
+    assert p.returncode == 0 and p.stdout.count("already installed, no change") == 5
     assert snapshot(workspace) == before
 
 

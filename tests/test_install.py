@@ -120,7 +120,8 @@ def test_init_other_agents_roundtrip(workspace, env):
     assert set(ws["hooks"]) == {"pre_run_command", "pre_read_code", "pre_write_code", "pre_mcp_tool_use"}
     # idempotent
     p = run(["init"] + args, env, workspace)
-    assert p.stdout.count("no change") == 5  # four hook files and the Codex rules file
+    # four hook files, the Codex rules file, the user-level Gemini hook, the Codex trust in config.toml
+    assert p.stdout.count("no change") == 7
     # the installed Windsurf command really blocks with exit 2
     cmd = ws["hooks"]["pre_run_command"][0]["command"]
     broken = cmd.replace(cmd.split(" hook ")[0], "/nonexistent/interlock", 1)
@@ -129,8 +130,12 @@ def test_init_other_agents_roundtrip(workspace, env):
                        input=json.dumps({"agent_action_name": "pre_run_command",
                                          "tool_info": {"command_line": "rm -rf ~", "cwd": workspace}}))
     assert r.returncode == 2
+    codex_cfg = os.path.join(env["HOME"], ".codex", "config.toml")
+    assert f'[projects."{workspace}"]' in open(codex_cfg).read() and "trusted_hash" in open(codex_cfg).read()
+    assert "hook gemini" in open(os.path.join(env["HOME"], ".gemini", "settings.json")).read()
     p = run(["uninstall"] + args, env, workspace)
     assert json.load(open(gem)) == before
+    assert not os.path.exists(codex_cfg)  # the trust init added is taken back (the file was init's)
     # files and directories init created are gone again; the pre-existing Gemini file is restored
     for created in (".codex", ".github", ".windsurf"):
         assert not os.path.exists(os.path.join(workspace, created)), created

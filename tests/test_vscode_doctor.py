@@ -88,12 +88,14 @@ def test_doctor_probes_every_installed_agent(workspace, env):
     code, d = doctor(env, workspace)
     assert code == 0 and d["status"] == "ok", [c for c in d["checks"] if c["status"] != "ok"]
     for a in agents:
-        (c,) = [c for c in by_check(d, f"{a}: hook in ")]
-        assert c["status"] == "ok"
-        assert "`rm -rf ~` → deny (" in c["detail"] and "`git status` → allow (" in c["detail"]
-        assert "malformed input → deny" in c["detail"]
+        found = by_check(d, f"{a}: hook in ")
+        assert len(found) == (2 if a == "gemini" else 1)  # Gemini: the project's and the user-level hook
+        for c in found:
+            assert c["status"] == "ok"
+            assert "`rm -rf ~` → deny (" in c["detail"] and "`git status` → allow (" in c["detail"]
+            assert "malformed input → deny" in c["detail"]
     assert by_check(d, "claude-code: permissions.deny backstop")[0]["status"] == "ok"
-    assert "open /hooks" in by_check(d, "codex: Codex runs the hook")[0]["fix"]
+    assert by_check(d, "codex: the project and Interlock's hook are trusted")[0]["status"] == "ok"
     assert by_check(d, "state directory private")[0]["status"] == "ok"
     assert by_check(d, "vault")[0]["status"] == "ok"
     assert by_check(d, "gateways: none declared")[0]["status"] == "info"

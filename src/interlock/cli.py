@@ -161,6 +161,9 @@ def build_parser():
     doc = sub.add_parser("doctor", help="is every agent's hook installed, running, fast and failing closed? "
                                         "policy, state, vault, gateways")
     doc.add_argument("--json", action="store_true")
+    doc.add_argument("--live", nargs="?", const="all", metavar="AGENT",
+                     help="run the installed agent (claude-code, codex, gemini; default: each found) through a short "
+                          "scripted session in a throwaway HOME, with a scripted model, and report what ran")
     st = sub.add_parser("stats", help="how often each rule asked or denied (to tune the policy)")
     st.add_argument("--since", help="e.g. 7d, 24h")
     st.add_argument("--json", action="store_true")
@@ -715,6 +718,10 @@ def _cmd_doctor(args) -> int:
     from . import doctor
     from .analysis.paths import find_workspace
 
+    if getattr(args, "live", None):
+        from .agents import live
+
+        return live.main(args.live, as_json=args.json)
     return doctor.run(find_workspace(os.getcwd()), os.path.expanduser("~"), as_json=args.json)
 
 

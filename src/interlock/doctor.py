@@ -115,6 +115,15 @@ def _commands(obj):
     return out
 
 
+def _has_hook(path, agent) -> bool:
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return any("interlock" in c and _hook_agent(c) == agent for c in _commands(data))
+
+
 def _hook_agent(cmd: str) -> str | None:
     from .install import AGENTS
 
@@ -143,6 +152,7 @@ def run(root: str, home: str, as_json=False, env=None) -> int:
         pass
     probe_env = dict(env, INTERLOCK_HOME=os.path.join(P.state_dir(env), "doctor"))
     installed = set()
+    gemini_user = []  # project settings holding Interlock's Gemini hook
     for agent, path in _settings_files(root, home):
         if not os.path.exists(path):
             continue
@@ -212,9 +222,30 @@ def run(root: str, home: str, as_json=False, env=None) -> int:
                 add(WARN if slow else OK, label, detail + ("  — slow: the agent may time out and proceed" if slow
                                                           else ""),
                     "see `python -X importtime -m interlock check ls`" if slow else "")
-            if hook_agent == "codex":
-                add(INFO, "codex: Codex runs the hook only once you trust it",
-                    "this cannot be checked from outside Codex", "open /hooks in Codex and trust Interlock's hook")
+            if hook_agent == "codex" and agent == "codex":
+                from .agents import codex as codex_agent
+
+                user_level = path == REGISTRY["codex"].settings_path(root, home, True)
+                problems = codex_agent.trust_problems(path, None if user_level else root, env, home)
+                add(FAIL if problems else OK, "codex: " + ("; ".join(problems) if problems else
+                                                          "the project and Interlock's hook are trusted"),
+                    codex_agent.config_path(env, home),
+                    "interlock init --agent codex   (writes the trust Codex needs; or trust them in Codex: /hooks)")
+            if hook_agent == "gemini" and agent == "gemini" and path == REGISTRY["gemini"].settings_path(root, home,
+                                                                                                          False):
+                gemini_user.append(path)
+    from . import agents as driven
+
+    for name in driven.DRIVEN:  # settings that make an agent skip its hooks (fail open)
+        if name in installed:
+            for where, problem in driven.module(name).fail_open(root, home, env):
+                add(FAIL, f"{name}: {problem}", where, f"remove that setting from {where}")
+    user_gemini = REGISTRY["gemini"].settings_path(root, home, True)
+    if gemini_user and user_gemini not in gemini_user and not _has_hook(user_gemini, "gemini"):
+        add(FAIL, "gemini: Interlock's hook is only in the project's .gemini/settings.json",
+            "Gemini CLI ignores a project's settings, hooks included, in an untrusted folder or with --skip-trust, "
+            "and then runs every tool unchecked",
+            "interlock init --agent gemini   (also writes the hook to ~/.gemini/settings.json)")
     for name, why in detect(root, home, env.get("PATH", "")).items():
         if name not in installed and not (name == "vscode" and "claude-code" in installed):
             add(WARN, f"{name}: detected ({'; '.join(why)}) but not protected", "",

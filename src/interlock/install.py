@@ -356,7 +356,8 @@ REGISTRY = {a.name: a for a in (
           ".cursor/hooks.json", ".cursor/hooks.json", cursor_hooks, "Restart Cursor if it is open."),
     Agent("codex", "OpenAI Codex", (".codex",), ("codex",), (".codex",),
           ".codex/hooks.json", ".codex/hooks.json", codex_hooks,
-          "Codex runs a new hook only after you trust it: open /hooks in Codex and approve Interlock's."),
+          "Codex runs a hook only while its project and the hook are trusted (written to ~/.codex/config.toml; "
+          "re-run `interlock init` after editing .codex/hooks.json)."),
     Agent("gemini", "Gemini CLI", (".gemini",), ("gemini",), (".gemini",),
           ".gemini/settings.json", ".gemini/settings.json", gemini_settings),
     Agent("copilot", "GitHub Copilot CLI", (".copilot",), ("copilot",), (".github/copilot",),
@@ -469,6 +470,11 @@ def run(args, remove: bool) -> int:
         files = [(path, writer)]
         if name == "codex":
             files.append((os.path.join(os.path.dirname(path), "rules", "interlock.rules"), "codex-rules"))
+        if name == "gemini" and not user and not remove:
+            # Gemini CLI ignores a project's settings (hooks included) in an untrusted folder or with
+            # --skip-trust and then runs every tool unchecked: the user-level hook still runs (Gemini
+            # runs an identical hook once)
+            files.append((a.settings_path(root, home, True), writer))
         for path, writer in files:
             if path in seen:
                 continue
@@ -543,6 +549,13 @@ def run(args, remove: bool) -> int:
             print(f"  {label}: {'removed Interlock' if remove else 'installed the hook' + extra}")
         if not remove and a.note and a.note not in notes:
             notes.append(a.note)
+    if "codex" in agents:  # Codex runs a project's hooks only once the project and the hook are trusted
+        from .agents import codex as codex_agent
+
+        n = codex_agent.apply_trust(REGISTRY["codex"].settings_path(root, home, user), None if user else root,
+                                    remove, args.dry_run, manifest, home=home)
+        changed += n
+        manifest_changed = manifest_changed or bool(n)
     if remove or getattr(args, "mcp", False):  # stdio MCP servers through `interlock mcp-proxy`
         from .gateways import mcp_config
 
