@@ -384,13 +384,13 @@ def cmd_restore(args) -> int:
     from .home import BackupError
 
     home = _home(args)
+    fetched = None
     try:
         uid, _ = home.owner()
         if os.geteuid() not in (0, uid):
             raise BackupError("restores run as root (sudo) or the backup user: the agent's user cannot reach the "
                               "backups")
         jobs = home.jobs()
-        fetched = None
         if args.what in jobs:
             job = jobs[args.what]
             m = None if args.time else engine.newest(home, job["name"], verified=True)
@@ -440,15 +440,8 @@ def cmd_restore(args) -> int:
 
             r = pitr.restore(home, job, secret, args.time, target, force=args.force)
         else:
-            src, tmp = (fetched[1], fetched[1]) if fetched else (m["path"], None)
-            try:
-                r = engine.restore_into(home, m, src, target, force=args.force,
-                                        timeout=float(job.get("timeout_s") or 3600))
-            finally:
-                if tmp:
-                    import shutil
-
-                    shutil.rmtree(tmp, ignore_errors=True)
+            r = engine.restore_into(home, m, fetched[1] if fetched else m["path"], target, force=args.force,
+                                    timeout=float(job.get("timeout_s") or 3600))
         try:
             home.update_status(job["name"], last_restore={"at": time.time(), "ok": r["ok"], "to": target.label,
                                                           "rto_seconds": r["rto_seconds"]})
@@ -456,6 +449,11 @@ def cmd_restore(args) -> int:
             pass
     except (BackupError, OSError, KeyError) as e:
         return _fail(e)
+    finally:
+        if fetched:
+            import shutil
+
+            shutil.rmtree(fetched[1], ignore_errors=True)
     print(r.get("message", ""))
     if r["ok"] and args.time:
         print(f"recovered as of {args.time}: {r['tables']} tables, {r['rows']} rows; RTO {r['rto_seconds']:.1f} s")
