@@ -551,3 +551,21 @@ def test_encrypted_files_fail_closed_on_any_change(tmp_path):
     open(enc, "wb").write(blob)
     with pytest.raises(crypto.CryptoError, match="key"):
         crypto.decrypt_file(enc, out, other)
+
+
+# --- the hook: an agent (even one running as root) is stopped before it touches the backups ------------------------
+
+@pytest.mark.parametrize("command, decision", [
+    ("rm -rf /var/lib/interlock-backup", "deny"),
+    ("rm -f /var/lib/interlock-backup/store/app/app-20261207-101500-ab12/payload.enc", "deny"),
+    ("echo '' > /etc/systemd/system/interlock-backups.service", "deny"),
+    ("sudo interlock backups restore app --yes", "deny"),
+    ("interlock backups run --once", "deny"),
+    ("interlock backups add app --owner 0", "deny"),
+    ("interlock backups status", "allow"),  # the public status is read-only
+    ("cat /var/lib/interlock-backup/public/status/app.json", "allow"),
+])
+def test_the_hook_guards_the_backups(command, decision, env, workspace):
+    p = subprocess.run(interlock_exe() + ["check", "--cwd", workspace, command], env=env, capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode == {"allow": 0, "ask": 1, "deny": 2}[decision], p.stdout + p.stderr
