@@ -176,7 +176,7 @@ def test_pg_backup_verify_drop_database_restore(pg, benv, box):
     assert not [n for n in names if n.startswith("interlock_verify")], names
 
 
-# --- MariaDB and SQLite ---------------------------------------------------------------------------------------
+# --- MariaDB and SQLite -------------------------------------------------------------------------------------
 
 def my_load(my, db, n=1500):
     my.create_db(db)
@@ -250,7 +250,7 @@ def test_sqlite_backup_and_restore_to_another_file(benv, box):
     assert "symbolic link" in p.stderr and not os.path.exists(victim), p.stderr
 
 
-# --- out of the agent's reach -----------------------------------------------------------------------------------
+# --- out of the agent's reach -------------------------------------------------------------------------------
 
 def test_the_agents_user_can_neither_delete_alter_nor_read_a_backup(pg, benv, box):
     pg_load(pg, "crm", 400)
@@ -314,7 +314,7 @@ def test_the_agents_user_can_neither_delete_alter_nor_read_a_backup(pg, benv, bo
     assert "does not match its checksum" in p.stdout, p.stdout
 
 
-# --- S3 with Object Lock (moto's server as the stand-in for the cloud API) --------------------------------------
+# --- S3 with Object Lock (moto's server as the stand-in for the cloud API) ----------------------------------
 
 @pytest.fixture
 def moto(box):
@@ -402,7 +402,7 @@ def test_s3_copy_under_object_lock_cannot_be_deleted_within_retention(pg, benv, 
     assert pg_table_sums(pg, "ledger") == before
 
 
-# --- RPO, alerts, doctor ------------------------------------------------------------------------------------------
+# --- RPO, alerts, doctor ------------------------------------------------------------------------------------
 
 @pytest.fixture
 def hooksink():
@@ -467,7 +467,7 @@ def test_doctor_reports_protection_per_database(pg, benv):
     assert "backups: unprotected: no backups" in p.stdout, p.stdout
 
 
-# --- PostgreSQL point-in-time recovery ------------------------------------------------------------------------------
+# --- PostgreSQL point-in-time recovery ----------------------------------------------------------------------
 
 def test_pitr_to_just_before_a_delete_brings_exactly_the_deleted_rows_back(pg, benv, box):
     pg_load(pg, "events", 1200)
@@ -501,7 +501,8 @@ def test_pitr_to_just_before_a_delete_brings_exactly_the_deleted_rows_back(pg, b
         runner.terminate()
         runner.wait(timeout=30)
     wal = os.path.join(benv["INTERLOCK_BACKUP_HOME"], "pitr", "events", "wal")
-    assert subprocess.run(["pgrep", "-f", wal], capture_output=True).returncode == 1, "pg_receivewal outlived the runner"
+    left = subprocess.run(["pgrep", "-f", wal], capture_output=True)
+    assert left.returncode == 1, "pg_receivewal outlived the runner"
     assert os.stat(wal).st_uid == BACKUP_UID and os.listdir(wal)
     assert len(deleted) > 100
     p = il(benv, "backups", "restore", "events", "--time", t, "--to", "events_asof", "--yes")
@@ -520,7 +521,7 @@ def test_pitr_to_just_before_a_delete_brings_exactly_the_deleted_rows_back(pg, b
     assert "WAL ends before" in p.stderr or "recover to an earlier time" in p.stderr, p.stderr
 
 
-# --- encryption at rest ------------------------------------------------------------------------------------------------
+# --- encryption at rest -------------------------------------------------------------------------------------
 
 def test_encrypted_files_fail_closed_on_any_change(tmp_path):
     import struct
@@ -556,7 +557,7 @@ def test_encrypted_files_fail_closed_on_any_change(tmp_path):
         crypto.decrypt_file(enc, out, other)
 
 
-# --- the hook: an agent (even one running as root) is stopped before it touches the backups ------------------------
+# --- the hook: an agent (even one running as root) is stopped before it touches the backups -----------------
 
 @pytest.mark.parametrize("command, decision", [
     ("rm -rf /var/lib/interlock-backup", "deny"),
@@ -574,7 +575,7 @@ def test_the_hook_guards_the_backups(command, decision, env, workspace):
     assert p.returncode == {"allow": 0, "ask": 1, "deny": 2}[decision], p.stdout + p.stderr
 
 
-# --- under live writes ---------------------------------------------------------------------------------------------------
+# --- under live writes --------------------------------------------------------------------------------------
 
 def test_backups_taken_under_live_writes_verify(pg, my, benv):
     import threading

@@ -258,7 +258,8 @@ def cmd_add(args) -> int:
     sys.stderr.write(p.stderr)
     st = home.status(name)
     nv = st.get("newest_verified")
-    print(f"first backup: {'verified, ' + nv['id'] if nv else 'FAILED: ' + str((st.get('last_error') or {}).get('error') or (st.get('newest') or {}).get('problems'))}")
+    why = (st.get("last_error") or {}).get("error") or "; ".join((st.get("newest") or {}).get("problems") or [])
+    print(f"first backup: verified, {nv['id']}" if nv else f"first backup: FAILED: {why}")
     return p.returncode
 
 
@@ -359,7 +360,8 @@ def cmd_status(args) -> int:
         if d:
             print(f"  last restore drill: {_when(d.get('at'))}, {'ok' if d.get('ok') else 'FAILED'}"
                   + (f", RTO {d['rto_seconds']:.1f} s" if d.get("rto_seconds") is not None else ""))
-        print(f"  {s.get('count', 0)} backups, {_size(s.get('total_size'))}; stores: {', '.join(s.get('stores') or [])}")
+        stores = ", ".join(s.get("stores") or [])
+        print(f"  {s.get('count', 0)} backups, {_size(s.get('total_size'))}; stores: {stores}")
         if s.get("pitr"):
             p = s.get("pitr_state") or {}
             print(f"  point-in-time recovery: WAL received until {_when(p.get('wal_at'))}, base backup "

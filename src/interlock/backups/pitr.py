@@ -63,7 +63,8 @@ def check(conn) -> str:
     try:
         with psycopg.connect(**conn.pg_kwargs(timeout=10), autocommit=True) as c:
             wal_level = c.execute("SHOW wal_level").fetchone()[0]
-            rep = c.execute("SELECT rolsuper OR rolreplication FROM pg_roles WHERE rolname = current_user").fetchone()[0]
+            rep = c.execute("SELECT rolsuper OR rolreplication FROM pg_roles WHERE rolname = current_user"
+                            ).fetchone()[0]
             senders = int(c.execute("SHOW max_wal_senders").fetchone()[0])
             major = c.info.server_version // 10000
     except Exception as e:
