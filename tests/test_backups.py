@@ -469,10 +469,13 @@ def test_doctor_reports_protection_per_database(pg, benv):
 
 # --- PostgreSQL point-in-time recovery ----------------------------------------------------------------------
 
-def test_pitr_to_just_before_a_delete_brings_exactly_the_deleted_rows_back(pg, benv, box):
+def test_pitr_to_just_before_a_delete_brings_exactly_the_deleted_rows_back(pg, benv, box, moto):
     pg_load(pg, "events", 1200)
     policy(benv, f'[databases.events]\nurl = "{pg.url("events", password=False)}"\npassword_env = "DB_PASSWORD"\n')
-    p = add(benv, "events", "--pitr", "--every", "1h")
+    s3 = s3client(moto)
+    s3.create_bucket(Bucket="wal-bucket", ObjectLockEnabledForBucket=True)
+    benv = dict(benv, AWS_ACCESS_KEY_ID="writer", AWS_SECRET_ACCESS_KEY="writer-secret")
+    p = add(benv, "events", "--pitr", "--every", "1h", "--s3", "s3://wal-bucket/pg", "--s3-endpoint", moto)
     assert "pitr: WAL streamed" in p.stdout, p.stdout + p.stderr
     runner = subprocess.Popen(interlock_exe() + ["backups", "run", "--foreground", "--interval", "1"], env=benv,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd="/")
@@ -492,11 +495,17 @@ def test_pitr_to_just_before_a_delete_brings_exactly_the_deleted_rows_back(pg, b
                                        "RETURNING id, customer, price, note").fetchall())
             c.execute("UPDATE customers SET name = 'overwritten'")
             lsn = c.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
+            segment = c.execute("SELECT pg_walfile_name(%s)", (lsn,)).fetchone()[0]
             deadline = time.time() + 60
             while not c.execute("SELECT bool_or(flush_lsn >= %s) FROM pg_stat_replication WHERE application_name = "
                                 "'interlock-backups'", (lsn,)).fetchone()[0]:
                 assert time.time() < deadline, "the WAL did not reach the archive"
                 time.sleep(0.3)
+            c.execute("SELECT pg_switch_wal()")  # the segment is complete: the runner copies it to the bucket
+            key = f"pg/events/pitr/wal/{segment}.enc"
+            while not s3.list_objects_v2(Bucket="wal-bucket", Prefix=key).get("KeyCount"):
+                assert time.time() < deadline + 30, "the WAL segment did not reach the bucket"
+                time.sleep(0.5)
     finally:
         runner.terminate()
         runner.wait(timeout=30)
@@ -519,6 +528,14 @@ def test_pitr_to_just_before_a_delete_brings_exactly_the_deleted_rows_back(pg, b
     p = il(benv, "backups", "restore", "events", "--time", "2099-01-01 00:00:00+00", "--to", "events_future", "--yes",
            ok=False)
     assert "WAL ends before" in p.stderr or "recover to an earlier time" in p.stderr, p.stderr
+    # this machine's archive is lost: the same point in time from the bucket's locked copies
+    shutil.rmtree(os.path.join(benv["INTERLOCK_BACKUP_HOME"], "pitr", "events"))
+    head = s3.head_object(Bucket="wal-bucket", Key=key)
+    assert head["ObjectLockMode"] == "COMPLIANCE"
+    p = il(benv, "backups", "restore", "events", "--time", t, "--to", "events_asof_s3", "--from-s3", "--yes")
+    assert "recovered as of" in p.stdout, p.stdout + p.stderr
+    with pg.connect("events_asof_s3") as c:
+        assert sorted(c.execute("SELECT id, customer, price, note FROM bookings").fetchall()) == before
 
 
 # --- encryption at rest -------------------------------------------------------------------------------------

@@ -440,7 +440,7 @@ def cmd_restore(args) -> int:
         if args.time:
             from . import pitr
 
-            r = pitr.restore(home, job, secret, args.time, target, force=args.force)
+            r = pitr.restore(home, job, secret, args.time, target, force=args.force, from_s3=args.from_s3)
         else:
             r = engine.restore_into(home, m, fetched[1] if fetched else m["path"], target, force=args.force,
                                     timeout=float(job.get("timeout_s") or 3600))
