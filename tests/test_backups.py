@@ -123,6 +123,7 @@ def pg_load(pg, db, n=2000):
 
 def pg_table_sums(pg, db):
     with pg.connect(db) as c:
+        c.execute("SET TimeZone = 'UTC'")
         return {t: c.execute(f"SELECT count(*), md5(string_agg(r::text, '|' ORDER BY r.id)) FROM {t} r").fetchone()
                 for t in ("customers", "bookings")}
 
@@ -131,6 +132,8 @@ def pg_table_sums(pg, db):
 
 def test_pg_backup_verify_drop_database_restore(pg, benv, box):
     pg_load(pg, "shop")
+    with pg.connect(autocommit=True) as c:  # a session default the restored scratch does not inherit
+        c.execute("ALTER DATABASE shop SET TimeZone = 'Asia/Tokyo'")
     policy(benv, f'[databases.shop]\nurl = "{pg.url("shop", password=False)}"\npassword_env = "DB_PASSWORD"\n')
     before = pg_table_sums(pg, "shop")
     p = add(benv, "shop", "--every", "1h", "--rpo", "2h")
