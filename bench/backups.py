@@ -4,7 +4,7 @@ overhead on a concurrent pgbench TPC-B run.  Starts its own throwaway PostgreSQL
 (tests/servers.py; fsync off like the tests' servers) and prints a markdown table
 (docs/backups.md carries the last run; bench/results/backups.md too).
 
-    .venv/bin/python bench/backups.py [--rows 100000,1000000] [--tpcb-seconds 20] [--mysql]
+    .venv/bin/python bench/backups.py [--rows 100000,1000000] [--tpcb-seconds 20] [--mysql [--mysql-rows N,...]]
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ def main(argv=None):
     ap.add_argument("--tpcb-seconds", type=int, default=20)
     ap.add_argument("--tpcb-scale", type=int, default=10)
     ap.add_argument("--mysql", action="store_true", help="also MariaDB (slower: mysqldump + batched load)")
+    ap.add_argument("--mysql-rows", default="100000", help="MariaDB sizes (loading 1M rows takes many minutes)")
     args = ap.parse_args(argv)
     sizes = [int(x) for x in args.rows.split(",")]
     work = tempfile.mkdtemp(prefix="interlock-bench-bk-")
@@ -94,7 +95,7 @@ def main(argv=None):
             r = measure(home, db, pg.url(db), drop)
             out.append(("PostgreSQL", n, r))
             print(f"postgres {n}: {r}", file=sys.stderr)
-            if my is not None:
+            if my is not None and str(n) in args.mysql_rows.split(","):
                 my.create_db(db)
                 c = my.connect(db)
                 sd.load("mysql", c, n)

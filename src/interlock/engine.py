@@ -31,6 +31,8 @@ def self_paths(home: str, workspace: str | None, env=os.environ):
            default_state + "/**", default_state, f"{home}/.config/interlock/**", f"{home}/.config/interlock",
            "/etc/claude-code/**", "/etc/cursor/hooks.json", "/Library/Application Support/ClaudeCode/**"]
     out += [state_dir(env) + "/snapshots", state_dir(env) + "/snapshots/**"]  # safeguards' snapshot store
+    backups = env.get("INTERLOCK_BACKUP_HOME") or "/var/lib/interlock-backup"  # `interlock backups`' store, unit
+    out += [backups, backups + "/**", "/etc/systemd/system/interlock-backups.service"]
     for rel in AGENT_SETTINGS:
         out.append(f"{home}/{rel}")
     out.append(f"{home}/.claude/settings*.json")

@@ -258,7 +258,8 @@ def cmd_add(args) -> int:
     sys.stderr.write(p.stderr)
     st = home.status(name)
     nv = st.get("newest_verified")
-    print(f"first backup: {'verified, ' + nv['id'] if nv else 'FAILED: ' + str((st.get('last_error') or {}).get('error') or (st.get('newest') or {}).get('problems'))}")
+    why = (st.get("last_error") or {}).get("error") or "; ".join((st.get("newest") or {}).get("problems") or [])
+    print(f"first backup: verified, {nv['id']}" if nv else f"first backup: FAILED: {why}")
     return p.returncode
 
 
@@ -359,7 +360,8 @@ def cmd_status(args) -> int:
         if d:
             print(f"  last restore drill: {_when(d.get('at'))}, {'ok' if d.get('ok') else 'FAILED'}"
                   + (f", RTO {d['rto_seconds']:.1f} s" if d.get("rto_seconds") is not None else ""))
-        print(f"  {s.get('count', 0)} backups, {_size(s.get('total_size'))}; stores: {', '.join(s.get('stores') or [])}")
+        stores = ", ".join(s.get("stores") or [])
+        print(f"  {s.get('count', 0)} backups, {_size(s.get('total_size'))}; stores: {stores}")
         if s.get("pitr"):
             p = s.get("pitr_state") or {}
             print(f"  point-in-time recovery: WAL received until {_when(p.get('wal_at'))}, base backup "
@@ -384,13 +386,13 @@ def cmd_restore(args) -> int:
     from .home import BackupError
 
     home = _home(args)
+    fetched = None
     try:
         uid, _ = home.owner()
         if os.geteuid() not in (0, uid):
             raise BackupError("restores run as root (sudo) or the backup user: the agent's user cannot reach the "
                               "backups")
         jobs = home.jobs()
-        fetched = None
         if args.what in jobs:
             job = jobs[args.what]
             m = None if args.time else engine.newest(home, job["name"], verified=True)
@@ -438,17 +440,10 @@ def cmd_restore(args) -> int:
         if args.time:
             from . import pitr
 
-            r = pitr.restore(home, job, secret, args.time, target, force=args.force)
+            r = pitr.restore(home, job, secret, args.time, target, force=args.force, from_s3=args.from_s3)
         else:
-            src, tmp = (fetched[1], fetched[1]) if fetched else (m["path"], None)
-            try:
-                r = engine.restore_into(home, m, src, target, force=args.force,
-                                        timeout=float(job.get("timeout_s") or 3600))
-            finally:
-                if tmp:
-                    import shutil
-
-                    shutil.rmtree(tmp, ignore_errors=True)
+            r = engine.restore_into(home, m, fetched[1] if fetched else m["path"], target, force=args.force,
+                                    timeout=float(job.get("timeout_s") or 3600))
         try:
             home.update_status(job["name"], last_restore={"at": time.time(), "ok": r["ok"], "to": target.label,
                                                           "rto_seconds": r["rto_seconds"]})
@@ -456,6 +451,11 @@ def cmd_restore(args) -> int:
             pass
     except (BackupError, OSError, KeyError) as e:
         return _fail(e)
+    finally:
+        if fetched:
+            import shutil
+
+            shutil.rmtree(fetched[1], ignore_errors=True)
     print(r.get("message", ""))
     if r["ok"] and args.time:
         print(f"recovered as of {args.time}: {r['tables']} tables, {r['rows']} rows; RTO {r['rto_seconds']:.1f} s")

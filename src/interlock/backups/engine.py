@@ -38,6 +38,10 @@ PAYLOAD = {C.POSTGRES: "dump.pgc", C.MYSQL: "dump.sql", C.SQLITE: "db.sqlite"}
 # --- reference checksums --------------------------------------------------------------------------------
 
 def pg_checksums(c) -> dict:
+    # a row's text must not depend on the session: the source and the scratch may differ in settings
+    for setting in ("TimeZone = 'UTC'", "DateStyle = 'ISO, YMD'", "IntervalStyle = 'postgres'",
+                    "extra_float_digits = 3", "bytea_output = 'hex'"):
+        c.execute(f"SET {setting}")
     rows = c.execute("SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n "
                      "ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname <> 'information_schema' "
                      "AND n.nspname !~ '^pg_' ORDER BY 1").fetchall()
@@ -50,6 +54,7 @@ def pg_checksums(c) -> dict:
 
 
 def my_checksums(cur, db) -> dict:
+    cur.execute("SET time_zone = '+00:00'")
     cur.execute("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s AND "
                 "TABLE_TYPE = 'BASE TABLE' ORDER BY 1", (db,))
     out = {}

@@ -184,7 +184,8 @@ class Home:
         s = self.status(name)
         s.update(fields)
         s["updated"] = time.time()
-        write_json(self.p("public", "status", f"{name}.json"), s, 0o644)
+        uid, gid = self.owner() if os.geteuid() == 0 else (None, None)
+        write_json(self.p("public", "status", f"{name}.json"), s, 0o644, uid, gid)
         return s
 
 

@@ -63,7 +63,8 @@ def check(conn) -> str:
     try:
         with psycopg.connect(**conn.pg_kwargs(timeout=10), autocommit=True) as c:
             wal_level = c.execute("SHOW wal_level").fetchone()[0]
-            rep = c.execute("SELECT rolsuper OR rolreplication FROM pg_roles WHERE rolname = current_user").fetchone()[0]
+            rep = c.execute("SELECT rolsuper OR rolreplication FROM pg_roles WHERE rolname = current_user"
+                            ).fetchone()[0]
             senders = int(c.execute("SHOW max_wal_senders").fetchone()[0])
             major = c.info.server_version // 10000
     except Exception as e:
@@ -189,6 +190,59 @@ def base_backup(home: Home, job, secret) -> dict:
     return m
 
 
+_SEGMENT = re.compile(r"^[0-9A-F]{24}$|^[0-9A-F]{8}\.history$")
+
+
+def s3_sync(home: Home, job, secret) -> list[str]:
+    """Copy base backups and completed WAL segments (encrypted) to the bucket under lock, so a
+    point in time survives losing this machine; switch WAL segments at most every
+    ``wal_switch_s`` (5 min) so a quiet server's WAL does not wait for 16 MB."""
+    if not job.get("s3"):
+        return []
+    from . import s3
+
+    state_path = home.p("pitr", job["name"], "s3-sent.json")
+    sent = read_json(state_path) or {"bases": [], "wal": [], "switched": 0}
+    wal, _ = _dirs(home, job)
+    name = job["name"]
+    n_base = n_wal = 0
+    for b in list_bases(home, job):
+        if b["id"] in sent["bases"]:
+            continue
+        for f in sorted(os.listdir(b["path"])):
+            s3.put_locked(job["s3"], secret, f"{name}/pitr/base/{b['id']}/{f}", os.path.join(b["path"], f))
+        sent["bases"].append(b["id"])
+        n_base += 1
+    for seg in sorted(os.listdir(wal)):
+        if not _SEGMENT.match(seg) or seg in sent["wal"]:
+            continue
+        tmp = os.path.join(home.p("tmp"), f"wal-{seg}-{os.getpid()}.enc")
+        try:
+            crypto.encrypt_file(os.path.join(wal, seg), tmp, home.key(), compress=True)
+            s3.put_locked(job["s3"], secret, f"{name}/pitr/wal/{seg}.enc", tmp)
+        finally:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        sent["wal"].append(seg)
+        n_wal += 1
+    partial = [p for p in glob.glob(os.path.join(wal, "*.partial"))]
+    every = float((job.get("pitr") or {}).get("wal_switch_s") or 300)
+    if partial and time.time() - float(sent.get("switched") or 0) >= every:
+        try:  # needs superuser or GRANT EXECUTE ON FUNCTION pg_switch_wal() TO the backup's user
+            import psycopg
+
+            with psycopg.connect(**_conn(job, secret).pg_kwargs(timeout=10), autocommit=True) as c:
+                c.execute("SELECT pg_switch_wal()")
+        except Exception:  # noqa: BLE001 - the segment then reaches the bucket when it fills
+            pass
+        sent["switched"] = time.time()
+    write_json(state_path, sent, 0o600)
+    return [f"copied {n_base} base backup(s) and {n_wal} WAL segment(s) to {job['s3']['url']}"] if n_base or n_wal \
+        else []
+
+
 def tick(home: Home, job, secret) -> list[str]:
     events = []
     e = ensure_receiver(home, job, secret)
@@ -200,6 +254,7 @@ def tick(home: Home, job, secret) -> list[str]:
         m = base_backup(home, job, secret)
         events.append(f"base backup {m['id']}")
         bases = list_bases(home, job)
+    events += s3_sync(home, job, secret)
     wal, _ = _dirs(home, job)
     walfiles = [os.path.join(wal, n) for n in os.listdir(wal)]
     wal_at = max((os.path.getmtime(p) for p in walfiles), default=None)
@@ -229,8 +284,37 @@ def _epoch(when: str, conn) -> float:
         raise BackupError(f"cannot read the time {when!r} (e.g. '2026-12-07 10:15:00+00:00')") from None
 
 
-def restore(home: Home, job, secret, when: str, target, force=False) -> dict:
-    """Recover ``job``'s database as of ``when`` and restore it into ``target``."""
+def _remote_archive(home, job, secret, work, t_epoch):
+    """From the bucket: the base backups' manifests, the newest base before T, every WAL
+    segment (decrypted into a private archive).  Returns (bases, wal_dir)."""
+    from . import s3
+
+    rem = os.path.join(work, "remote")
+    os.makedirs(rem, mode=0o700)
+    s3.fetch_tree(job["s3"], secret, f"{job['name']}/pitr/base", os.path.join(rem, "base"))
+    bases = []
+    for n in sorted(os.listdir(os.path.join(rem, "base"))) if os.path.isdir(os.path.join(rem, "base")) else []:
+        m = read_json(os.path.join(rem, "base", n, "manifest.json"))
+        if m and m.get("id") == n:
+            m["path"] = os.path.join(rem, "base", n)
+            bases.append(m)
+    encs = os.path.join(rem, "wal.enc")
+    s3.fetch_tree(job["s3"], secret, f"{job['name']}/pitr/wal", encs)
+    wal = os.path.join(rem, "wal")
+    os.makedirs(wal, mode=0o700)
+    for n in sorted(os.listdir(encs)) if os.path.isdir(encs) else []:
+        if n.endswith(".enc") and _SEGMENT.match(n[:-4]):
+            try:
+                crypto.decrypt_file(os.path.join(encs, n), os.path.join(wal, n[:-4]), home.key())
+            except crypto.CryptoError as e:
+                raise BackupError(f"WAL segment {n[:-4]} from the bucket: {e}") from None
+    shutil.rmtree(encs, ignore_errors=True)
+    return sorted(bases, key=lambda m: m["created"]), wal
+
+
+def restore(home: Home, job, secret, when: str, target, force=False, from_s3=False) -> dict:
+    """Recover ``job``'s database as of ``when`` and restore it into ``target`` (from the
+    bucket's base backups and WAL with ``from_s3``)."""
     from .engine import _Shim, checksums_of
 
     t0 = time.time()
@@ -241,15 +325,27 @@ def restore(home: Home, job, secret, when: str, target, force=False) -> dict:
     signal.signal(signal.SIGTERM, _stop)
     conn = _conn(job, secret)
     t_epoch = _epoch(when, conn)
-    bases = [b for b in list_bases(home, job) if b["created"] < t_epoch]
-    if not bases:
-        raise BackupError(f"no base backup of {job['name']} was finished before {when}")
-    base = bases[-1]
-    if base.get("key_id") != crypto.key_id(home.key()):
-        raise BackupError("the base backup was encrypted with another key")
-    major = base["major"]
     uid, gid = home.owner()
     work = tempfile.mkdtemp(prefix="pitr-", dir=home.p("tmp"))
+    wal = None
+    try:
+        if from_s3:
+            if not job.get("s3"):
+                raise BackupError(f"{job['name']} has no s3 store")
+            all_bases, wal = _remote_archive(home, job, secret, work, t_epoch)
+        else:
+            all_bases = list_bases(home, job)
+        bases = [b for b in all_bases if b["created"] < t_epoch]
+        if not bases:
+            raise BackupError(f"no base backup of {job['name']} was finished before {when}")
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    base = bases[-1]
+    if base.get("key_id") != crypto.key_id(home.key()):
+        shutil.rmtree(work, ignore_errors=True)
+        raise BackupError("the base backup was encrypted with another key")
+    major = base["major"]
     data, sock = os.path.join(work, "data"), os.path.join(work, "sock")
     prefix = home.owner_prefix()
     pg_ctl = pg_bin("pg_ctl", major)
@@ -275,7 +371,8 @@ def restore(home: Home, job, secret, when: str, target, force=False) -> dict:
                     else:
                         tf.extractall(dest)
             os.unlink(plain)
-        wal, _ = _dirs(home, job)
+        if wal is None:
+            wal, _ = _dirs(home, job)
         for f in ("postgresql.auto.conf", "postgresql.conf", "pg_hba.conf", "pg_ident.conf", "standby.signal"):
             try:
                 os.replace(os.path.join(data, f), os.path.join(work, f + ".orig"))

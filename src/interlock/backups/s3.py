@@ -104,6 +104,52 @@ def upload(conf: dict, secret: dict, m: dict, src_dir: str) -> dict:
     return out
 
 
+def put_locked(conf: dict, secret: dict, rel: str, path: str) -> str:
+    """Upload one file to ``prefix/rel`` under COMPLIANCE lock, read it back; its version id."""
+    bucket, prefix = parse_url(conf["url"])
+    key = "/".join(x for x in (prefix, rel) if x)
+    until = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=float(conf.get("lock_days") or 30))
+    try:
+        s3 = client(conf, secret)
+        digest = _digest(path)
+        with open(path, "rb") as f:
+            r = s3.put_object(Bucket=bucket, Key=key, Body=f, ChecksumAlgorithm="SHA256", ChecksumSHA256=digest,
+                              ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=until)
+        head = s3.head_object(Bucket=bucket, Key=key, VersionId=r.get("VersionId"), ChecksumMode="ENABLED")
+        if head.get("ContentLength") != os.path.getsize(path) or head.get("ChecksumSHA256", digest) != digest:
+            raise BackupError(f"the copy of {rel} in s3://{bucket} does not match")
+        return r.get("VersionId")
+    except BackupError:
+        raise
+    except Exception as e:
+        raise BackupError(f"copying {rel} to s3://{bucket} failed: {_err(e)}") from None
+
+
+def fetch_tree(conf: dict, secret: dict, rel: str, dest: str) -> list[str]:
+    """Download every object under ``prefix/rel/`` into ``dest`` — for each key its *oldest*
+    version (what the runner wrote; a newer one can only be someone else's overwrite)."""
+    bucket, prefix = parse_url(conf["url"])
+    base = "/".join(x for x in (prefix, rel) if x) + "/"
+    try:
+        s3 = client(conf, secret)
+        first = {}
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=base):
+            for v in sorted(page.get("Versions") or [], key=lambda v: v["LastModified"]):
+                first.setdefault(v["Key"], v["VersionId"])
+        out = []
+        for key, vid in sorted(first.items()):
+            name = key[len(base):]
+            if not name or name.startswith("/") or ".." in name.split("/"):
+                continue
+            path = os.path.join(dest, name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            s3.download_file(bucket, key, path, ExtraArgs={"VersionId": vid})
+            out.append(name)
+        return out
+    except Exception as e:
+        raise BackupError(f"fetching s3://{bucket}/{base} failed: {_err(e)}") from None
+
+
 def download(conf: dict, secret: dict, job: str, bid: str, dest: str, versions=None) -> dict:
     """Fetch a backup's manifest and payload into ``dest``.  With the versions recorded at
     upload, those; without them (this machine's store is gone), the versions that match:

@@ -2152,6 +2152,8 @@ def interlock_cmd(a, cmd, scope):
     if sub in APPROVING:
         a.emit("interlock.approve-self", cmd, target=f"interlock {sub}", effect="approve")
         return
+    if sub == "backups" and ops[1:2] in (["status"], ["unit"]):
+        return  # the public status of the backups (RPO met or not) and the unit text are read-only
     if sub in SAFE_INTERLOCK:
         if sub == "log" and any(x in ("--prune", "--clear", "--truncate") for x in cmd.args):
             a.emit("interlock.self-command", cmd, target="interlock log", effect="modify")
