@@ -1084,7 +1084,7 @@ def inline_code(a, language, code, cmd, scope, origin=None):
             from .. import http as H
 
             H.judge_http_effect(a, sub, scope, eff)
-    if not any(f.rule.startswith(("http.", "cloud.")) for f in a.findings[n_before:]):
+    if not any(f.rule.startswith(("http.", "cloud.")) and f.severity != "opaque" for f in a.findings[n_before:]):
         from .runners_any import scan_and_emit  # the floor under every language: requests the text can send
 
         scan_and_emit(a, cmd, code)
