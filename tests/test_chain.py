@@ -519,3 +519,18 @@ def test_codex_apply_patch_is_remembered(workspace, home, env):
     rc, out, _ = run_hook("codex", payload, env)
     assert out and out["hookSpecificOutput"]["permissionDecision"] == "deny"
     assert "volumeDelete" in out["hookSpecificOutput"]["permissionDecisionReason"]
+
+
+def test_literals_by_a_real_parse():
+    """tree-sitter grammars read string literals exactly (comments out, concatenations joined)."""
+    from interlock.analysis import anylang
+
+    go = ('package main\n// don\'t call "mutation { volumeDelete }"\nconst h = "backboard." + "railway.app"\n'
+          'var b = `{"query":"mutation { serviceDelete(id: 1) }"}`\n')
+    assert anylang.ts_literals(go, "go") == ["backboard.railway.app", '{"query":"mutation { serviceDelete(id: 1) }"}']
+    assert anylang.ts_literals('class A { String q = "vol" + "ume\\"Delete"; }', "java") == ['volume"Delete']
+    assert anylang.ts_literals("local a = 'x' .. \"y\"", "lua") == ["xy"]
+    assert anylang.ts_literals("<?php $a = 'x' . \"y\";", "php") == ["xy"]
+    reqs, _ = anylang.scan(go, "go")
+    assert [r[2] for r in reqs] == ['{"query": "mutation { serviceDelete(id: 1) }"}']  # the comment is not a call
+    assert anylang.ts_literals("func (", "go") is None  # does not parse: the regex reads it

@@ -1087,7 +1087,7 @@ def inline_code(a, language, code, cmd, scope, origin=None):
     if not any(f.rule.startswith(("http.", "cloud.")) and f.severity != "opaque" for f in a.findings[n_before:]):
         from .runners_any import scan_and_emit  # the floor under every language: requests the text can send
 
-        scan_and_emit(a, cmd, code)
+        scan_and_emit(a, cmd, code, lang=language if language in ("ruby", "php", "lua") else None)
     low = code.lower()
     if any(k in low for k in ("execute", "exec", "query", "raw", "sql", ".run(", "prepare", "statement")):
         from .databases import inline_sql
