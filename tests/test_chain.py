@@ -534,3 +534,10 @@ def test_literals_by_a_real_parse():
     reqs, _ = anylang.scan(go, "go")
     assert [r[2] for r in reqs] == ['{"query": "mutation { serviceDelete(id: 1) }"}']  # the comment is not a call
     assert anylang.ts_literals("func (", "go") is None  # does not parse: the regex reads it
+
+
+def test_php_r_code_is_parsed_as_php(workspace, home, env):
+    cmd = ("php -r \"file_get_contents('" + RQ + "', false, stream_context_create(['http' => ['method' => 'POST', "
+           "'content' => '{\\\"query\\\":\\\"mutation { serviceDelete(id: 1) }\\\"}']]));\"")
+    d = verdict(cmd, workspace, home, env)
+    assert d.decision == "deny" and "serviceDelete" in " ".join(d.reasons)

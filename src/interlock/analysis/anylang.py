@@ -119,6 +119,8 @@ def ts_literals(text: str, lang: str, limit=4000):
     p = _ts_parser(lang) if lang in _GRAMMARS else None
     if p is None:
         return None
+    if lang == "php" and "<?php" not in text[:200]:
+        text = "<?php " + text  # php -r CODE: the grammar reads text outside <?php … ?> as HTML
     try:
         tree = p.parse(text.encode("utf-8", "replace"))
     except Exception:
@@ -207,7 +209,7 @@ def scan(text: str, lang: str | None = None):
     d = _data()
     text = text[:int(d.get("max_bytes", 1 << 20))]
     lits = (ts_literals(text, lang) if lang else None)
-    if lits is None:
+    if not lits:  # no grammar, no parse, or nothing found by it: the regex reads the text
         lits = literals(text)
     joined = "\n".join(lits)
     urls = []
