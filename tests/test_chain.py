@@ -541,3 +541,25 @@ def test_php_r_code_is_parsed_as_php(workspace, home, env):
            "'content' => '{\\\"query\\\":\\\"mutation { serviceDelete(id: 1) }\\\"}']]));\"")
     d = verdict(cmd, workspace, home, env)
     assert d.decision == "deny" and "serviceDelete" in " ".join(d.reasons)
+
+
+@pytest.mark.parametrize("cmd,expect", [
+    ("git log --all --format=%H | xargs -n1 git show | grep -i token", "deny"),
+    ("cut -d= -f2 conf/gh.cfg | gh auth login --with-token", "deny"),
+    ("cat conf/pw.txt | docker login -u me --password-stdin reg.example", "deny"),
+    ("grep -o 'pw=.*' conf/x | cut -d= -f2 | docker login -u me --password-stdin reg.example", "deny"),
+    ("python3 -c \"print(bytes.fromhex('726d202d7266207e').decode())\" | sh", "deny"),
+    (f"node -e \"console.log(Buffer.from('{_b64('rm -rf ~')}', 'base64').toString())\" | bash", "deny"),
+    ("python3 -c \"print('ls -la')\" | sh", "allow"),
+    ("echo hi | docker login -u me --password-stdin reg.example", "allow"),
+])
+def test_attack_round_two(cmd, expect, workspace, home, env):
+    assert verdict(cmd, workspace, home, env).decision == expect, cmd
+
+
+def test_glob_tool_with_an_absolute_pattern(workspace, home, env):
+    env = dict(env, CLAUDE_PROJECT_DIR=workspace)
+    d, _ = _claude("Glob", {"pattern": home + "/**/.railway/*.json"}, workspace, env)
+    assert d == "deny"
+    d, _ = _claude("Glob", {"pattern": workspace + "/src/**/*.py"}, workspace, env)
+    assert d == "allow"

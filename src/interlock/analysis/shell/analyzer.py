@@ -903,8 +903,8 @@ class ShellAnalyzer:
         if not cmd.argv:
             return
         t = cmd.text
-        if t and ("$" in t or "`" in t or "{}" in t) and (getattr(self, "lifts", None) or "$(" in t or "`" in t
-                                                          or "{}" in t):
+        if t and (("$" in t or "`" in t or "{}" in t) and (getattr(self, "lifts", None) or "$(" in t or "`" in t
+                                                           or "{}" in t) or "--with-token" in t or "-stdin" in t):
             from . import lifts  # a value extracted from a file, used as a credential
 
             lifts.check_use(self, cmd)

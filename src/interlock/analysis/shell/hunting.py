@@ -170,7 +170,7 @@ def previous_stage_text(cmd) -> str:
     return ""
 
 
-_HISTORY = re.compile(r"^\s*(?:\S*/)?git\b(?:\s+-\S+(?:\s+\S+)?)*\s+(?:log\b.*(?:\s-p\b|\s-u\b|--patch|\s-S|\s-G)|"
+_HISTORY = re.compile(r"^\s*(?:xargs\s+(?:-\S+\s+)*)?(?:\S*/)?git\b(?:\s+-\S+(?:\s+\S+)?)*\s+(?:log\b.*(?:\s-p\b|\s-u\b|--patch|\s-S|\s-G)|"
                       r"show\b|diff\b|rev-list\b|reflog\b.*\s-p\b|format-patch\b.*--stdout|stash\s+show\s+-p)")
 
 

@@ -423,7 +423,7 @@ def stage_output(a, argv, own_stdin):
         inner = inner[skip:]
         if inner:
             return stage_output(a, inner, own_stdin)
-    if name in ("printf", "jq") or name in _DECODERS:
+    if name in ("printf", "jq", "python", "python3", "node") or name in _DECODERS:
         from .decode import stage
 
         got = stage(a, name, args, own_stdin)
