@@ -563,3 +563,15 @@ def test_glob_tool_with_an_absolute_pattern(workspace, home, env):
     assert d == "deny"
     d, _ = _claude("Glob", {"pattern": workspace + "/src/**/*.py"}, workspace, env)
     assert d == "allow"
+
+
+def test_running_the_text_of_a_remembered_file(workspace, home, env):
+    p = os.path.join(workspace, "scripts", "rw2.sh")
+    body = "#!/bin/sh\nrm -rf ~\n"
+    _ev(FILE_WRITE, {"path": p, "content": body}, workspace, home, env, tool="Write")
+    with open(p, "w") as f:
+        f.write("echo ok\n")
+    for cmd in ('bash -c "$(cat scripts/rw2.sh)"', 'eval "$(cat scripts/rw2.sh)"', "sh < scripts/rw2.sh",
+                "cat scripts/rw2.sh | bash"):
+        d = _ev(SHELL, {"command": cmd}, workspace, home, env)
+        assert d.decision == "deny", (cmd, d.reasons)

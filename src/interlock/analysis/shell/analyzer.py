@@ -713,6 +713,9 @@ class ShellAnalyzer:
                 path = resolve(ops[0], ctx)
                 from ..secrets import is_secret_path
 
+                if self.session_files:  # bash -c "$(cat f)" / eval "$(cat f)": f as the agent wrote it
+                    self.remembered(path, Cmd(["cat", ops[0]], node, text=_node_text(node)[:300],
+                                              origin=self._origin(node)), how="runs the text of")
                 if not is_secret_path(path, self.pctx.home):
                     text = self.written_text.get(path)
                     if text is None:
