@@ -575,3 +575,12 @@ def test_running_the_text_of_a_remembered_file(workspace, home, env):
                 "cat scripts/rw2.sh | bash"):
         d = _ev(SHELL, {"command": cmd}, workspace, home, env)
         assert d.decision == "deny", (cmd, d.reasons)
+
+
+@pytest.mark.parametrize("cmd,expect", [
+    ("git log -p -- src/app.py | grep -i token", "allow"),
+    ("git log -p -- .env | grep -i token", "deny"),
+    ("git log -p | grep -i token", "deny"),
+])
+def test_history_of_the_projects_own_files(cmd, expect, workspace, home, env):
+    assert verdict(cmd, workspace, home, env).decision == expect, cmd
