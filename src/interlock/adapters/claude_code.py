@@ -63,7 +63,12 @@ def parse(payload: dict, env) -> Event:
         ti = dict_field(payload, "tool_input")
         base = ti.get("path") if isinstance(ti.get("path"), str) and ti.get("path") else cwd
         pat = ti.get("glob") if tool == "Grep" else ti.get("pattern")
-        path = base.rstrip("/") + "/" + pat if isinstance(pat, str) and pat else base
+        if isinstance(pat, str) and pat.startswith(("/", "~")):  # an absolute glob names its own tree
+            root = pat.split("*", 1)[0].split("?", 1)[0].split("[", 1)[0]
+            base = root.rsplit("/", 1)[0] or "/" if "/" in root else root
+            path = pat
+        else:
+            path = base.rstrip("/") + "/" + pat if isinstance(pat, str) and pat else base
         search = {"base": base}  # what the search looks for, judged by analysis.hunt (files.analyze)
         if tool == "Grep" and isinstance(ti.get("pattern"), str):
             search.update(pattern=ti["pattern"], icase=bool(ti.get("-i")), flavor="rust")

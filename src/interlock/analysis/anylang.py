@@ -58,6 +58,88 @@ def literals(text: str, limit=4000) -> list:
     return out
 
 
+# Real parses where a grammar is installed (tree-sitter-go, -java, -rust, -ruby, -php, -lua, -c-sharp, -kotlin):
+# string literals exactly, comments left out, constant concatenations joined.  Else the regex above.
+_GRAMMARS = {"go": ("tree_sitter_go", "language"), "java": ("tree_sitter_java", "language"),
+             "rust": ("tree_sitter_rust", "language"), "ruby": ("tree_sitter_ruby", "language"),
+             "php": ("tree_sitter_php", "language_php"), "lua": ("tree_sitter_lua", "language"),
+             "csharp": ("tree_sitter_c_sharp", "language"), "kotlin": ("tree_sitter_kotlin", "language")}
+EXT_LANG = {".go": "go", ".java": "java", ".jsh": "java", ".rs": "rust", ".rb": "ruby", ".php": "php", ".lua": "lua",
+            ".cs": "csharp", ".csx": "csharp", ".kt": "kotlin", ".kts": "kotlin"}
+_PARSERS = {}
+_CONCAT_OPS = frozenset({"+", ".", "..", "<>", "&", "~"})
+
+
+def _ts_parser(lang):
+    if lang not in _PARSERS:
+        try:
+            import importlib
+
+            import tree_sitter as ts
+
+            mod, fn = _GRAMMARS[lang]
+            _PARSERS[lang] = ts.Parser(ts.Language(getattr(importlib.import_module(mod), fn)()))
+        except Exception:  # the grammar is not installed: the regex reads the program
+            _PARSERS[lang] = None
+    return _PARSERS[lang]
+
+
+def _ts_value(node):
+    """The value of a string literal node, or of a constant concatenation of them; None otherwise."""
+    t = node.type
+    if "string" in t and "content" not in t and "fragment" not in t:
+        kids = node.children
+        if not kids:
+            raw = node.text.decode("utf-8", "replace")
+            if raw.startswith('@"'):
+                return raw[2:-1].replace('""', '"')
+            return _unescape(raw.strip("\"'`"))
+        out = []
+        for c in kids:
+            ct = c.type
+            if "content" in ct or "fragment" in ct:
+                out.append(c.text.decode("utf-8", "replace"))
+            elif "escape" in ct:
+                out.append(_unescape(c.text.decode("utf-8", "replace")))
+            elif ct == "interpolation":
+                out.append("")
+        return "".join(out)
+    if t in ("binary_expression", "binary", "additive_expression") and len(node.children) == 3 and \
+            node.children[1].type in _CONCAT_OPS:
+        left, right = _ts_value(node.children[0]), _ts_value(node.children[2])
+        if left is not None and right is not None:
+            return left + right
+    if t in ("parenthesized_expression",) and len(node.named_children) == 1:
+        return _ts_value(node.named_children[0])
+    return None
+
+
+def ts_literals(text: str, lang: str, limit=4000):
+    """String literals by a real parse, or None (no grammar, or the program does not parse)."""
+    p = _ts_parser(lang) if lang in _GRAMMARS else None
+    if p is None:
+        return None
+    if lang == "php" and "<?php" not in text[:200]:
+        text = "<?php " + text  # php -r CODE: the grammar reads text outside <?php … ?> as HTML
+    try:
+        tree = p.parse(text.encode("utf-8", "replace"))
+    except Exception:
+        return None
+    root = tree.root_node
+    if root.has_error:
+        return None
+    out = []
+    stack = [root]
+    while stack and len(out) < limit:
+        n = stack.pop()
+        v = _ts_value(n)
+        if v is not None:
+            out.append((n.start_byte, v))
+            continue
+        stack.extend(n.children)
+    return [v for _, v in sorted(out, key=lambda x: x[0])]
+
+
 _URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d+)?(?:/[^\s\"'`<>\\)]*)?")
 _GQL_START = re.compile(r"\b(mutation|query|subscription)\b[^{}]{0,200}\{", re.S)
 _DATA = None
@@ -83,10 +165,11 @@ def _documents(lits) -> list:
                 obj = json.loads(t)
             except ValueError:
                 obj = None
-            for o in (obj if isinstance(obj, list) else [obj]):
-                if isinstance(o, dict) and isinstance(o.get("query"), str):
-                    docs.append(o["query"])
-                    continue
+            got = [o["query"] for o in (obj if isinstance(obj, list) else [obj])
+                   if isinstance(o, dict) and isinstance(o.get("query"), str)]
+            if got:
+                docs += got
+                continue
         m = _GQL_START.search(t)
         if m:
             docs.append(t[m.start():])
@@ -120,11 +203,14 @@ def _mutation_names():
     return names
 
 
-def scan(text: str):
-    """[(method, url, body)] the program text may send, for the catalogue to judge; and a note."""
+def scan(text: str, lang: str | None = None):
+    """[(method, url, body)] the program text may send, for the catalogue to judge; and a note.
+    ``lang``: the program's language when known (a real parse then reads its literals)."""
     d = _data()
     text = text[:int(d.get("max_bytes", 1 << 20))]
-    lits = literals(text)
+    lits = (ts_literals(text, lang) if lang else None)
+    if not lits:  # no grammar, no parse, or nothing found by it: the regex reads the text
+        lits = literals(text)
     joined = "\n".join(lits)
     urls = []
     for s in lits + [text]:  # in literals, and bare (PowerShell's -Uri https://…, heredoc bodies)

@@ -755,6 +755,9 @@ class ShellAnalyzer:
                 path = resolve(ops[0], ctx)
                 from ..secrets import is_secret_path
 
+                if self.session_files:  # bash -c "$(cat f)" / eval "$(cat f)": f as the agent wrote it
+                    self.remembered(path, Cmd(["cat", ops[0]], node, text=_node_text(node)[:300],
+                                              origin=self._origin(node)), how="runs the text of")
                 if not is_secret_path(path, self.pctx.home):
                     text = self.written_text.get(path)
                     if text is None:
@@ -945,8 +948,8 @@ class ShellAnalyzer:
         if not cmd.argv:
             return
         t = cmd.text
-        if t and ("$" in t or "`" in t or "{}" in t) and (getattr(self, "lifts", None) or "$(" in t or "`" in t
-                                                          or "{}" in t):
+        if t and (("$" in t or "`" in t or "{}" in t) and (getattr(self, "lifts", None) or "$(" in t or "`" in t
+                                                           or "{}" in t) or "--with-token" in t or "-stdin" in t):
             from . import lifts  # a value extracted from a file, used as a credential
 
             lifts.check_use(self, cmd)

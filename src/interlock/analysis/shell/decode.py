@@ -65,6 +65,8 @@ def stage(a, name, args, stdin):
         return printf_stage(args)
     if name == "jq":
         return jq_stage(args)
+    if name in ("python", "python3", "node") and len(args) >= 2 and args[0] in ("-c", "-e", "-p"):
+        return print_stage(name, args[0], args[1])
     if name not in ("base64", "base32", "basenc", "xxd", "rev", "tr", "openssl"):
         return None
     text = _text_of(stdin)
@@ -505,3 +507,38 @@ def fold_js(code: str) -> str | None:
 
     out = _JS_DECODE.sub(rep, code)
     return out if out != code else None
+
+
+def print_stage(name, flag, code):
+    """``python3 -c "print(bytes.fromhex('…').decode())"`` / ``node -e "console.log(Buffer.from(…))"``: code that
+    only prints constants (after folding decoding calls) outputs them; anything else is not this module's."""
+    import ast
+
+    if U in code:
+        return None
+    if name.startswith("python"):
+        code = fold_python(code) or code
+        try:
+            tree = ast.parse(code)
+        except (SyntaxError, ValueError, RecursionError):
+            return None
+        out = []
+        for st in tree.body:
+            if isinstance(st, (ast.Import, ast.ImportFrom)):
+                continue
+            if not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) and isinstance(st.value.func, ast.Name)
+                    and st.value.func.id == "print" and not st.value.keywords
+                    and all(isinstance(x, ast.Constant) and isinstance(x.value, str) for x in st.value.args)):
+                return None
+            out.append(" ".join(x.value for x in st.value.args) + "\n")
+        return ("text", "".join(out), 0) if out else None
+    code = fold_js(code) or code
+    import json
+
+    m = re.fullmatch(r"\s*(?:console\.log\()?\s*(\"(?:[^\"\\]|\\.)*\")\s*\)?\s*;?\s*", code)
+    if not m or (flag != "-p" and "console.log" not in code):
+        return None
+    try:
+        return ("text", json.loads(m.group(1)) + "\n", 0)
+    except ValueError:
+        return None

@@ -170,7 +170,7 @@ def previous_stage_text(cmd) -> str:
     return ""
 
 
-_HISTORY = re.compile(r"^\s*(?:\S*/)?git\b(?:\s+-\S+(?:\s+\S+)?)*\s+(?:log\b.*(?:\s-p\b|\s-u\b|--patch|\s-S|\s-G)|"
+_HISTORY = re.compile(r"^\s*(?:xargs\s+(?:-\S+\s+)*)?(?:\S*/)?git\b(?:\s+-\S+(?:\s+\S+)?)*\s+(?:log\b.*(?:\s-p\b|\s-u\b|--patch|\s-S|\s-G)|"
                       r"show\b|diff\b|rev-list\b|reflog\b.*\s-p\b|format-patch\b.*--stdout|stash\s+show\s+-p)")
 
 
@@ -200,7 +200,7 @@ def grep_like(a, cmd, scope, name=None) -> bool:
     if not ops and not s.recursive:
         st = cmd.stdin
         prev = previous_stage_text(cmd)
-        if st is not None and st[0] == "unknown" and history_stage(prev):
+        if st is not None and st[0] == "unknown" and history_stage(prev) and not _own_paths_only(a, prev, scope):
             found = _describe(s)
             if found:
                 _emit(a, cmd, None, found, history=True)
@@ -239,6 +239,29 @@ def grep_like(a, cmd, scope, name=None) -> bool:
             _emit(a, cmd, P.display(place.path, a.pctx), found)
             return True
     return False
+
+
+def _own_paths_only(a, prev, scope) -> bool:
+    """`git log -p -- src/auth.py | grep token`: history limited to the project's own non-secret files."""
+    try:
+        import shlex
+
+        words = shlex.split(prev)
+    except ValueError:
+        return False
+    if "--" not in words:
+        return False
+    paths = words[words.index("--") + 1:]
+    if not paths:
+        return False
+    from ..secrets import is_secret_path
+
+    for x in paths:
+        place = a.place(x, scope)
+        if U in x or place.kind in OUTSIDE_KINDS or is_secret_path(place.path or "", a.pctx.home) or \
+                any(c in x for c in "*?["):
+            return False
+    return True
 
 
 def _fed_files(prev: str):

@@ -180,6 +180,12 @@ def check_use(a, cmd):
         if src and _credential_position(text, start):
             _emit(a, cmd, None, src)
             return
+    if cmd.stdin is not None and cmd.stdin[0] in ("unknown", "file") and re.search(
+            r"--(?:with-token|password-stdin|token-stdin)\b", text):  # … | gh auth login --with-token
+        src = cmd.stdin[1] if cmd.stdin[0] == "file" else extraction_source(_pipeline_before(cmd))
+        if src:
+            _emit(a, cmd, None, src)
+            return
     if "{}" in text and cmd.stdin is not None and cmd.stdin[0] == "unknown":
         prev = _pipeline_before(cmd)
         if prev:

@@ -431,7 +431,7 @@ def stage_output(a, argv, own_stdin):
         inner = inner[skip:]
         if inner:
             return stage_output(a, inner, own_stdin)
-    if name in ("printf", "jq") or name in _DECODERS:
+    if name in ("printf", "jq", "python", "python3", "node") or name in _DECODERS:
         from .decode import stage
 
         got = stage(a, name, args, own_stdin)
@@ -1127,10 +1127,10 @@ def inline_code(a, language, code, cmd, scope, origin=None):
             from .. import http as H
 
             H.judge_http_effect(a, sub, scope, eff)
-    if not any(f.rule.startswith(("http.", "cloud.")) for f in a.findings[n_before:]):
+    if not any(f.rule.startswith(("http.", "cloud.")) and f.severity != "opaque" for f in a.findings[n_before:]):
         from .runners_any import scan_and_emit  # the floor under every language: requests the text can send
 
-        scan_and_emit(a, cmd, code)
+        scan_and_emit(a, cmd, code, lang=language if language in ("ruby", "php", "lua") else None)
     _code_uses_interlock(a, cmd, language, code)
     low = code.lower()
     if any(k in low for k in ("execute", "exec", "query", "raw", "sql", ".run(", "prepare", "statement")):

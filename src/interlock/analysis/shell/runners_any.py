@@ -23,14 +23,14 @@ def runners() -> dict:
     return _RUNNERS
 
 
-def scan_and_emit(a, cmd, text, where=None) -> int:
+def scan_and_emit(a, cmd, text, where=None, lang=None) -> int:
     """Judge what the program text can send; the number of findings added."""
     from .. import anylang
     from ..http import Request, emit_request
 
     n = len(a.findings)
     try:
-        reqs, unplaced = anylang.scan(text)
+        reqs, unplaced = anylang.scan(text, lang)
     except Exception as e:  # never crash the hook
         a.emit("shell.opaque-eval", cmd, effect="run", note=f"could not scan the program: {type(e).__name__}")
         return len(a.findings) - n
@@ -162,10 +162,13 @@ def wrap(name, orig):
                 text = None
                 a.emit("shell.opaque-eval", cmd, effect="run", note=f"could not read the program: {type(e).__name__}")
             if text:
+                from .. import anylang
                 from .hunting import inline as _hunt
 
                 _hunt(a, name, text, cmd)
-                scan_and_emit(a, cmd, text)
+                exts = spec.get("ext") or []
+                scan_and_emit(a, cmd, text, lang=anylang.EXT_LANG.get(exts[0]) if exts else
+                              ("rust" if name == "cargo" else None))
         if orig is not None:
             orig(a, cmd, scope)
     handler.__name__ = f"runner_{name}"
