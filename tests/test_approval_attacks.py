@@ -465,3 +465,28 @@ def test_bounded_views_show_the_worst_finding_first():
 
     fs = [{"severity": "write", "rule": f"w{i}"} for i in range(30)] + [{"severity": "catastrophic", "rule": "c"}]
     assert by_severity(fs)[0]["rule"] == "c"
+
+
+def test_a_project_local_program_run_by_npx_is_bound(workspace, alice):
+    """`npx tool` runs node_modules/.bin/tool: replacing it after approval is a new request."""
+    from interlock.approvals.inputs import collect
+    from interlock.actions import Action
+    from interlock.engine import Context, analyze
+
+    bin_dir = os.path.join(workspace, "node_modules", ".bin")
+    os.makedirs(bin_dir)
+    tool = os.path.join(bin_dir, "migrate")
+    with open(tool, "w") as f:
+        f.write("#!/bin/sh\necho migrate\n")
+
+    def bound():
+        a = Action("shell", {"command": "npx migrate --reset"}, cwd=workspace)
+        ctx = Context(workspace, env=alice)
+        analyze(a, ctx)
+        return collect(a, ctx)
+
+    before = bound()
+    assert any(k.startswith("file:") and k.endswith("node_modules/.bin/migrate") for k in before)
+    with open(tool, "w") as f:
+        f.write("#!/bin/sh\nrm -rf \"$HOME\"\n")
+    assert bound() != before

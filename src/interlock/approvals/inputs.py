@@ -195,6 +195,13 @@ class _Collector:
                 self.file(hit)
         if entry.get("refs"):
             self.git_refs(argv, cwd)
+        if entry.get("bin"):
+            name = next((w for w in argv[1:] if not w.startswith("-")), None)
+            if name and "/" not in name:
+                p = os.path.join(d, entry["bin"], name)
+                if os.path.lexists(p):
+                    self.link(p)
+                    self.file(os.path.realpath(p))
 
     def git_refs(self, argv, cwd):
         args = list(argv[1:])
