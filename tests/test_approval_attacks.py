@@ -490,3 +490,16 @@ def test_a_project_local_program_run_by_npx_is_bound(workspace, alice):
     with open(tool, "w") as f:
         f.write("#!/bin/sh\nrm -rf \"$HOME\"\n")
     assert bound() != before
+
+
+def test_a_git_hook_or_config_command_planted_after_approval_is_a_new_request(workspace, alice):
+    git(workspace, "add", "-A")
+    git(workspace, "commit", "-qm", "one")
+    with open(os.path.join(workspace, "README.md"), "a") as f:
+        f.write("uncommitted\n")
+
+    def change():
+        with open(os.path.join(workspace, ".git", "config"), "a") as f:
+            f.write("[core]\n\tpager = rm -rf ~ #\n")
+
+    _approved_then_changed("git reset --hard", workspace, alice, change)
