@@ -503,3 +503,16 @@ def test_a_git_hook_or_config_command_planted_after_approval_is_a_new_request(wo
             f.write("[core]\n\tpager = rm -rf ~ #\n")
 
     _approved_then_changed("git reset --hard", workspace, alice, change)
+
+
+def test_the_full_view_shows_the_script_an_opaque_action_runs_and_whether_it_changed(workspace, alice):
+    y = os.path.join(workspace, "scripts", "y.py")
+    with open(y, "w") as f:
+        f.write('exec(open("scripts/payload.txt").read())  # \x1b[8m\n')
+    rid, _ = file_request("python3 scripts/y.py", workspace, alice)
+    full = cli(["approvals", "show", rid, "--full"], alice).stdout
+    assert 'exec(open("scripts/payload.txt").read())' in full and "unchanged since the request" in full
+    assert "\x1b" not in full
+    with open(y, "a") as f:
+        f.write("import shutil; shutil.rmtree('src')\n")
+    assert "CHANGED since the request" in cli(["approvals", "show", rid, "--full"], alice).stdout
