@@ -424,8 +424,12 @@ def _show_files(bound, out, shown, limit=20_000):
             continue
         path = k[len("file:"):]
         now = file_digest(path)
+        if not now.startswith("sha256:"):  # gone, or no longer a regular file (a FIFO must not hang this)
+            print(f"  file:        {D.line(path, 300)} (CHANGED since the request: now {now})", file=out)
+            continue
         try:
-            with open(path, "rb") as f:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+            with os.fdopen(fd, "rb") as f:
                 data = f.read(limit + 1)
         except OSError:
             continue
