@@ -516,3 +516,7 @@ def test_the_full_view_shows_the_script_an_opaque_action_runs_and_whether_it_cha
     with open(y, "a") as f:
         f.write("import shutil; shutil.rmtree('src')\n")
     assert "CHANGED since the request" in cli(["approvals", "show", rid, "--full"], alice).stdout
+    os.remove(y)
+    os.mkfifo(y)  # a FIFO in its place must not hang the approver's terminal
+    p = cli(["approvals", "show", rid, "--full"], alice)
+    assert p.returncode == 0 and "now special" in p.stdout
