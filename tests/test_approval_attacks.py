@@ -465,3 +465,58 @@ def test_bounded_views_show_the_worst_finding_first():
 
     fs = [{"severity": "write", "rule": f"w{i}"} for i in range(30)] + [{"severity": "catastrophic", "rule": "c"}]
     assert by_severity(fs)[0]["rule"] == "c"
+
+
+def test_a_project_local_program_run_by_npx_is_bound(workspace, alice):
+    """`npx tool` runs node_modules/.bin/tool: replacing it after approval is a new request."""
+    from interlock.approvals.inputs import collect
+    from interlock.actions import Action
+    from interlock.engine import Context, analyze
+
+    bin_dir = os.path.join(workspace, "node_modules", ".bin")
+    os.makedirs(bin_dir)
+    tool = os.path.join(bin_dir, "migrate")
+    with open(tool, "w") as f:
+        f.write("#!/bin/sh\necho migrate\n")
+
+    def bound():
+        a = Action("shell", {"command": "npx migrate --reset"}, cwd=workspace)
+        ctx = Context(workspace, env=alice)
+        analyze(a, ctx)
+        return collect(a, ctx)
+
+    before = bound()
+    assert any(k.startswith("file:") and k.endswith("node_modules/.bin/migrate") for k in before)
+    with open(tool, "w") as f:
+        f.write("#!/bin/sh\nrm -rf \"$HOME\"\n")
+    assert bound() != before
+
+
+def test_a_git_hook_or_config_command_planted_after_approval_is_a_new_request(workspace, alice):
+    git(workspace, "add", "-A")
+    git(workspace, "commit", "-qm", "one")
+    with open(os.path.join(workspace, "README.md"), "a") as f:
+        f.write("uncommitted\n")
+
+    def change():
+        with open(os.path.join(workspace, ".git", "config"), "a") as f:
+            f.write("[core]\n\tpager = rm -rf ~ #\n")
+
+    _approved_then_changed("git reset --hard", workspace, alice, change)
+
+
+def test_the_full_view_shows_the_script_an_opaque_action_runs_and_whether_it_changed(workspace, alice):
+    y = os.path.join(workspace, "scripts", "y.py")
+    with open(y, "w") as f:
+        f.write('exec(open("scripts/payload.txt").read())  # \x1b[8m\n')
+    rid, _ = file_request("python3 scripts/y.py", workspace, alice)
+    full = cli(["approvals", "show", rid, "--full"], alice).stdout
+    assert 'exec(open("scripts/payload.txt").read())' in full and "unchanged since the request" in full
+    assert "\x1b" not in full
+    with open(y, "a") as f:
+        f.write("import shutil; shutil.rmtree('src')\n")
+    assert "CHANGED since the request" in cli(["approvals", "show", rid, "--full"], alice).stdout
+    os.remove(y)
+    os.mkfifo(y)  # a FIFO in its place must not hang the approver's terminal
+    p = cli(["approvals", "show", rid, "--full"], alice)
+    assert p.returncode == 0 and "now special" in p.stdout

@@ -53,7 +53,9 @@ def test_whitespace_runs_are_collapsed_with_their_length_and_the_tail_stays_visi
 def test_confusables_and_mixed_script_words_are_named_but_plain_text_in_any_script_is_not():
     assert D.line("src\u2215old.ts") == "src⟨U+2215 DIVISION SLASH, looks like /⟩old.ts"
     assert D.line("p\u0430ypal") == "p⟨U+0430 CYRILLIC SMALL LETTER A, looks like a⟩ypal"
-    assert D.line("ｒｍ") .count("looks like") == 2   # fullwidth: NFKC folds it to ASCII
+    assert D.line("ｒｍ").count("looks like") == 2   # fullwidth: NFKC folds it to ASCII
+    assert "ARMENIAN SMALL LETTER OH" in D.line("g\u0585ogle")  # a look-alike script inside a Latin word
+    assert "looks like r" in D.line("\U0001d42b\U0001d426")  # mathematical bold r, m
     for ordinary in ("привет мир", "café crème — déjà vu", "日本語のファイル.txt", "emoji ✅ done", "a → b",
                      "naïve résumé…"):
         assert D.line(ordinary) == ordinary

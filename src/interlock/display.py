@@ -46,7 +46,8 @@ def _table():
 
         with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "display.toml"), "rb") as f:
             d = tomllib.load(f)
-        _TABLE = (d.get("punctuation") or {}, d.get("letters") or {}, frozenset(d.get("invisible") or {}))
+        _TABLE = (d.get("punctuation") or {}, d.get("letters") or {}, frozenset(d.get("invisible") or {}),
+                  tuple((d.get("mixed") or {}).get("scripts") or ()))
     return _TABLE
 
 
@@ -72,16 +73,18 @@ def _name(c, o) -> str:
 
 def _mixed_letters(s: str) -> set:
     """Indices of look-alike letters inside words that also have ASCII letters."""
-    letters = _table()[1]
     if s.isascii():
         return set()
+    import unicodedata
+
+    _, letters, _, scripts = _table()
     out = set()
     for m in _WORD.finditer(s):
         w = m.group()
         if w.isascii() or not any("a" <= ch.lower() <= "z" for ch in w):
             continue
         for k, ch in enumerate(w):
-            if ch in letters:
+            if ch in letters or (not ch.isascii() and unicodedata.name(ch, "").startswith(scripts)):
                 out.add(m.start() + k)
     return out
 
@@ -102,10 +105,12 @@ def marker(c: str, mixed_letter=False, prev="") -> str | None:
     cat = unicodedata.category(c)
     if cat in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs") or (cat in ("Mn", "Me") and prev and prev.isascii()):
         return f"{OPEN}{_name(c, o)}{CLOSE}"
-    punct, letters, invisible = _table()
+    punct, letters, invisible, _ = _table()
     if c in invisible:
         return f"{OPEN}{_name(c, o)}{CLOSE}"
     look = punct.get(c) or (letters.get(c) if mixed_letter else None)
+    if look is None and mixed_letter:
+        return f"{OPEN}{_name(c, o)}, in a word of Latin letters{CLOSE}"
     if look is None:
         nf = unicodedata.normalize("NFKC", c)
         if nf != c and len(nf) == 1 and nf.isascii() and nf.isprintable():  # fullwidth ／, ｒ ...

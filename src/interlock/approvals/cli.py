@@ -426,6 +426,8 @@ def _show(req, out=sys.stderr, full=False):
         print(f"  bound to:    {L(k)}: {L(v)}", file=out)
     if not full and len(bound) > BOUND_VIEW:
         print(f"  bound to:    … {len(bound) - BOUND_VIEW} more input(s): {full_hint(req)}", file=out)
+    if full:
+        _show_files(bound, out, shown)
     if req.reason:
         print(f"  reason:      {L(req.reason)}", file=out)
     if req.state in ("pending", "approved"):
@@ -437,6 +439,36 @@ def _show(req, out=sys.stderr, full=False):
     cut = sum(s.cut for s in shown)
     if cut:
         print(f"  shown:       a bounded view ({cut:,} characters not shown); the whole request: {full_hint(req)}",
+              file=out)
+
+
+def _show_files(bound, out, shown, limit=20_000):
+    """With --full: the text of each file the action runs or reads (a script, a SQL file), as it is
+    now, and whether it is still what the request was bound to."""
+    from .. import display as D
+    from .inputs import file_digest
+
+    for k, v in bound:
+        if not k.startswith("file:") or not str(v).startswith("sha256:"):
+            continue
+        path = k[len("file:"):]
+        now = file_digest(path)
+        if not now.startswith("sha256:"):  # gone, or no longer a regular file (a FIFO must not hang this)
+            print(f"  file:        {D.line(path, 300)} (CHANGED since the request: now {now})", file=out)
+            continue
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+            with os.fdopen(fd, "rb") as f:
+                data = f.read(limit + 1)
+        except OSError:
+            continue
+        if b"\0" in data[:4096]:
+            continue
+        r = D.render(data.decode("utf-8", "replace"), multiline=True, limit=limit,
+                     full=f"the file itself ({len(data):,}+ bytes)")
+        shown.append(r)
+        same = "unchanged since the request" if now == v else "CHANGED since the request: the approval would not apply"
+        print(D.gutter(r.text, f"  file:        {D.line(path, 300)} ({same})\n             │ ", "             │ "),
               file=out)
 
 

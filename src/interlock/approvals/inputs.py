@@ -9,7 +9,8 @@ data table (``inputs.toml``: what a program reads without being told):
 * ``file:PATH``     the SHA-256 of every file the analysis read as code or data, every file named
                     on a command line, and the files the program's table entry lists
 * ``link:PATH``     the resolved target of every path through a symlink (globs expanded)
-* ``ref:NAME``      the commit a git ref names (and ``HEAD``), read from the repository's files
+* ``ref:NAME``      the commit a git ref names (and ``HEAD``), read from the repository's files;
+                    with git's config files and hooks (``gitconfig:``, ``githook:``)
 * ``program:NAME``  where PATH resolves a program (and, for a script, its hash)
 * ``startup:PATH``  the hash of each shell start-up file that could define a function or alias
 * ``unbound``       why some input could not be bound (then no reusable grant is offered)
@@ -195,6 +196,13 @@ class _Collector:
                 self.file(hit)
         if entry.get("refs"):
             self.git_refs(argv, cwd)
+        if entry.get("bin"):
+            name = next((w for w in argv[1:] if not w.startswith("-")), None)
+            if name and "/" not in name:
+                p = os.path.join(d, entry["bin"], name)
+                if os.path.lexists(p):
+                    self.link(p)
+                    self.file(os.path.realpath(p))
 
     def git_refs(self, argv, cwd):
         args = list(argv[1:])
@@ -211,6 +219,20 @@ class _Collector:
             return
         head = resolve_ref(repo, "HEAD")
         self.out[f"ref:{d}:HEAD"] = head or "unborn"
+        # what git runs besides itself: hooks, and config values that are commands (core.pager,
+        # core.hooksPath, core.fsmonitor, aliases...), in the repository and the user's own config
+        gd, common = repo
+        for cfg in (os.path.join(common, "config"), os.path.join(gd, "config.worktree"),
+                    os.path.join(self.home, ".gitconfig"), os.path.join(self.home, ".config", "git", "config")):
+            if os.path.lexists(cfg):
+                self.file(cfg, "gitconfig")
+        hooks = os.path.join(common, "hooks")
+        try:
+            names = sorted(n for n in os.listdir(hooks) if not n.endswith(".sample"))[:50]
+        except OSError:
+            names = []
+        for n in names:
+            self.file(os.path.join(hooks, n), "githook")
         for w in args[i + 1:]:
             if w.startswith("-"):
                 w = w.split("=", 1)[1] if "=" in w else ""

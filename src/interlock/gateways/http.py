@@ -306,7 +306,9 @@ def reason_text(decision, action) -> str:
     from ..approvals.hook import message
     from ..redact import redact
 
-    body = "\n".join(f"- {r}" for r in decision.reasons) or "- (no reason given)"
+    from ..display import line
+
+    body = "\n".join(f"- {line(r, limit=1000)}" for r in decision.reasons) or "- (no reason given)"
     msg = None
     try:
         msg = message(decision, action, body)

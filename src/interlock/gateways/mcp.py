@@ -626,7 +626,9 @@ class Proxy:
 
         text = (f"Interlock: approve this {decision.severity} tool call?\n{_what(decision, action)}\n"
                 f"Why:\n{summarize(decision)}")
-        params = {"message": text[:4000],
+        if len(text) > 4000:  # bounded, never silently: the cut says so
+            text = text[:3800] + f"\n⟨… {len(text) - 3800:,} characters not shown here; the whole call: interlock log⟩"
+        params = {"message": text,
                   "requestedSchema": {"type": "object", "properties": {
                       "approve": {"type": "boolean", "title": "Run this tool call",
                                   "description": "Tick to let this exact call run once.", "default": False}},

@@ -518,7 +518,9 @@ class Judge:
             self.stats["allowed"] += 1
             return self._granted(text, d)
         self.stats["asked" if raw == ASK else "denied"] += 1
-        body = "\n".join(d.reasons)
+        from ..display import block, line
+
+        body = "\n".join(line(r, limit=1000) for r in d.reasons)  # a psql terminal prints it: rendered safely
         msg = hook.message(d, action, body)
         if msg is not None:
             lines = msg[1].split("\n", 1)
@@ -527,7 +529,7 @@ class Judge:
                            hint=f"interlock approve {ap['id']}" if ap.get("id") else None, decision=raw)
         what = "denied" if d.decision == DENY else "held"
         return Verdict(False, text, f"Interlock {what} this {d.severity} statement [interlock {raw}]",
-                       detail=redact(body)[:3000] or None, decision=raw)
+                       detail=block(redact(body), limit=3000) if body else None, decision=raw)
 
     def _granted(self, text, d) -> Verdict:
         """An approved statement: with the in-database guard configured (``guard_url``), a single-use grant

@@ -78,7 +78,9 @@ def cmd_snapshots(args) -> int:
 
 
 def _cut(s, n):
-    s = " ".join(str(s).split())
+    from ..display import line  # agent-controlled text: never raw on a terminal
+
+    s = line(" ".join(str(s).split()))
     return s if len(s) <= n else s[:n - 1] + "…"
 
 
@@ -106,8 +108,10 @@ def cmd_restore(args) -> int:
         return 1
     m = snap.manifest
     print(f"snapshot  {snap.id}  ({_when(m.get('created'))}, {m.get('kind')})")
-    print(f"taken before: {(m.get('action') or {}).get('summary', '?')}")
-    print(f"restore into: {redact(args.to) if args.to else m.get('target')}")
+    from ..display import line
+
+    print(f"taken before: {line((m.get('action') or {}).get('summary', '?'), 2000, 'interlock snapshots --json')}")
+    print(f"restore into: {line(redact(args.to) if args.to else m.get('target'), 2000)}")
     if args.force:
         print("--force: a non-empty target is replaced; what it replaces is kept beside it")
     try:
