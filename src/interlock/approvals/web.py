@@ -261,10 +261,9 @@ def _trail_rows(req, rows) -> list[dict]:
         if ap and ap.get("id") not in (None, req.id):
             continue
         rs = json.loads(reasons or "[]")
-        channel = ap.get("channel") or tool
         out.append({"seq": seq, "ts": ts, "event": ap.get("event") or f"hook: {decision}",
-                    "approver": ap.get("approver"), "channel": MODE_WORDS.get(channel, (channel,))[0],
-                    "decision": decision, "note": _plain(ap.get("note") or (rs[0] if rs else "")), "agent": agent})
+                    "approver": ap.get("approver"), "channel": ap.get("channel") or tool,
+                    "decision": decision, "note": ap.get("note") or (rs[0] if rs else ""), "agent": agent})
     return out
 
 
@@ -345,6 +344,8 @@ def create_app(env=None, extra_hosts=()):
     # agent-controlled text: markers for hidden or look-alike characters, every cut said (display)
     tj.filters["shown"] = lambda v, n=None, full=None: D.line(v if v not in (None, "") else "-", limit=n, full=full)
     tj.filters["shownblock"] = lambda v: D.block(v or "")
+    tj.filters["channel"] = lambda c: MODE_WORDS.get(c, (c,))[0] if c else ""
+    tj.filters["plain"] = _plain
 
     # --- helpers ------------------------------------------------------------------------------------
     def current(request):
