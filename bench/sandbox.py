@@ -131,7 +131,9 @@ def main():
         pg.stop()
     out_s, in_s, own_out, own_in = suite(a.tests, a.runs, base)
     shutil.rmtree(base, ignore_errors=True)
-    lines = [f"{platform.machine()}, {os.cpu_count()} CPUs, PostgreSQL on the same machine; bubblewrap "
+    load = os.getloadavg()[0]
+    lines = [f"{platform.machine()}, {os.cpu_count()} CPUs (load average {load:.1f} at the end of the run: other "
+             f"work shares the machine), PostgreSQL on the same machine; bubblewrap "
              f"{subprocess.run(['bwrap', '--version'], capture_output=True, text=True).stdout.split()[-1]}, "
              f"overlay mode.", "",
              "| bookings rows | database size | sandbox start → agent's first line | of which the branch | branch method |",

@@ -107,7 +107,6 @@ def _audit(env, sb, action, extra, decision="allow", reason=""):
 def cmd_run(a, env) -> int:
     from . import confine, store
     from ..gateways import run as R
-    from ..policy import state_dir
 
     argv = list(a.argv)
     if argv[:1] == ["--"]:
@@ -265,6 +264,8 @@ def _run_confined(sb, argv, cwd, env, home, point, keep, targets, sock_dir) -> i
     inner += ["--"] + argv
     bargs = confine.bwrap_argv(sb, home=home, state_dir=state_dir(env), cwd=cwd, inner=inner, sock_dir=sock_dir)
     full = confine.launch_argv(sb, bargs)
+    _audit(env, sb, f"sandbox run {os.path.basename(argv[0])}", {"mode": sb.mode, "workspace": sb.workspace,
+                                                                  "databases": sb.meta.get("databases") or {}})
     try:
         proc = subprocess.Popen(full, env=child_env)
     except OSError as e:
@@ -273,7 +274,6 @@ def _run_confined(sb, argv, cwd, env, home, point, keep, targets, sock_dir) -> i
     sb.meta.update(pid=os.getpid(), state="running")
     sb.meta.setdefault("runs", []).append({"argv0": os.path.basename(argv[0]), "started": time.time()})
     sb.save()
-    _audit(env, sb, f"sandbox run {os.path.basename(argv[0])}", {"mode": sb.mode, "workspace": sb.workspace})
     code = R._wait_forwarding(proc)
     sb.meta.update(pid=None, state="ready")
     sb.save()
@@ -473,6 +473,9 @@ def _promote_files(a, env, sb, chosen) -> int:
         for c in chosen:
             print(f"would apply: {c.kind} {c.path}")
         return 0
+    # no record, no change: what is about to be applied is in the audit log first
+    _audit(env, sb, f"sandbox promote: applying {len(chosen)} change(s) to {sb.workspace}",
+           {"chosen": [c.to_dict() for c in chosen]}, reason="promoted by the user from the sandbox's change set")
     done = apply(sb, chosen)
     _audit(env, sb, f"sandbox promote {len(done)} change(s) to {sb.workspace}", {"applied": done},
            reason="promoted by the user from the sandbox's change set")
