@@ -525,3 +525,19 @@ def test_the_dashboard_shows_the_change_set_to_a_signed_in_approver(sbenv, works
             assert c.call("GET", f"/sandboxes/{bad}")[0] == 404, bad
     finally:
         next(gen, None)
+
+
+def test_a_promotion_is_snapshotted_first_and_restore_undoes_it(sbenv, workspace):
+    rc, out, err, sid = sandbox(sbenv, workspace, "import os; open('README.md', 'w').write('agent readme\\n'); "
+                                                  "os.unlink('cleanup.py')")
+    assert rc == 0, err
+    p = il(sbenv, "sandbox", "promote", "--id", sid)
+    assert p.returncode == 0, p.stderr
+    assert open(os.path.join(workspace, "README.md")).read() == "agent readme\n"
+    assert not os.path.exists(os.path.join(workspace, "cleanup.py"))
+    snap = re.search(r"interlock restore (\S+)\)", p.stdout).group(1)
+    from interlock.safeguards import restore  # the CLI wants a terminal (a human confirms): its function
+
+    restore(snap, force=True, env=sbenv, progress=None)
+    assert open(os.path.join(workspace, "README.md")).read() == "# proj\n"
+    assert open(os.path.join(workspace, "cleanup.py")).read().startswith("import shutil")

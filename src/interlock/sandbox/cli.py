@@ -473,15 +473,45 @@ def _promote_files(a, env, sb, chosen) -> int:
         for c in chosen:
             print(f"would apply: {c.kind} {c.path}")
         return 0
+    snap = _snapshot_before(sb, chosen, env)
     # no record, no change: what is about to be applied is in the audit log first
     _audit(env, sb, f"sandbox promote: applying {len(chosen)} change(s) to {sb.workspace}",
-           {"chosen": [c.to_dict() for c in chosen]}, reason="promoted by the user from the sandbox's change set")
+           {"chosen": [c.to_dict() for c in chosen], "snapshot": snap},
+           reason="promoted by the user from the sandbox's change set")
     done = apply(sb, chosen)
+    if snap:
+        print(f"interlock sandbox: the files it replaced or deleted are in snapshot {snap} "
+              f"(undo: interlock restore {snap})")
     _audit(env, sb, f"sandbox promote {len(done)} change(s) to {sb.workspace}", {"applied": done},
            reason="promoted by the user from the sandbox's change set")
     for d in done:
         print(f"promoted: {d['change']} {d['path']}")
     return 0
+
+
+def _snapshot_before(sb, chosen, env) -> str | None:
+    """A verified snapshot of every real file the promotion replaces or deletes (``interlock restore`` undoes
+    it); raises when one is needed and cannot be taken: nothing is applied then."""
+    import shlex
+
+    from ..actions import SHELL, Action
+    from ..engine import Context
+    from ..safeguards import snapshot
+    from ..safeguards.model import SnapshotError
+
+    paths = sorted({c.path for c in chosen if c.kind != "added" and c.type != "dir"})
+    paths = [p for p in paths if os.path.lexists(os.path.join(sb.workspace, p))]
+    if not paths:
+        return None
+    cmd = "rm -rf -- " + " ".join(shlex.quote(p) for p in paths)  # what the promotion destroys, in shell terms
+    action = Action(SHELL, {"command": cmd}, agent="sandbox", cwd=sb.workspace, workspace=sb.workspace,
+                    tool="sandbox promote")
+    try:
+        snap = snapshot(action, None, Context(sb.workspace, env=env), approver="sandbox promote", progress=None)
+    except SnapshotError as e:
+        raise SandboxError(f"promote refused, nothing was applied: the files it would replace could not be "
+                           f"snapshotted first ({e})") from None
+    return snap.id if snap else None
 
 
 def cmd_discard(a, env) -> int:
