@@ -541,3 +541,13 @@ def test_a_promotion_is_snapshotted_first_and_restore_undoes_it(sbenv, workspace
     restore(snap, force=True, env=sbenv, progress=None)
     assert open(os.path.join(workspace, "README.md")).read() == "# proj\n"
     assert open(os.path.join(workspace, "cleanup.py")).read().startswith("import shutil")
+
+
+def test_without_bubblewrap_nothing_runs(sbenv, workspace, tmp_path):
+    marker = tmp_path / "ran"
+    env = dict(sbenv, PATH=os.path.dirname(sys.executable))  # the venv only: no bwrap on PATH
+    p = subprocess.run(interlock_exe() + ["sandbox", "--", sys.executable, "-c", f"open({str(marker)!r}, 'w')"],
+                       cwd=workspace, env=env, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1 and "bubblewrap is not installed" in p.stderr
+    assert not marker.exists()
+    assert not os.path.exists(os.path.join(sbenv["INTERLOCK_HOME"], "sandboxes"))
