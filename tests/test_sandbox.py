@@ -551,3 +551,20 @@ def test_without_bubblewrap_nothing_runs(sbenv, workspace, tmp_path):
     assert p.returncode == 1 and "bubblewrap is not installed" in p.stderr
     assert not marker.exists()
     assert not os.path.exists(os.path.join(sbenv["INTERLOCK_HOME"], "sandboxes"))
+
+
+def test_a_renamed_directory_and_a_chmod_promote_whole(sbenv, workspace):
+    rc, out, err, sid = sandbox(sbenv, workspace, """
+        import os, shutil, subprocess
+        subprocess.run(['mv', 'src', 'source'], check=True)   # a directory of the lower layer, renamed
+        os.chmod('scripts/ok.sh', 0o755)                       # metadata only
+    """)
+    assert rc == 0, err
+    assert "(overlay" in err
+    p = il(sbenv, "sandbox", "promote", "--id", sid)
+    assert p.returncode == 0, p.stderr
+    assert not os.path.exists(os.path.join(workspace, "src"))
+    assert open(os.path.join(workspace, "source", "app.py")).read() == "print('hi')\n"
+    assert open(os.path.join(workspace, "source", "lib", "util.py")).read() == "X = 1\n"
+    assert os.stat(os.path.join(workspace, "scripts", "ok.sh")).st_mode & 0o777 == 0o755
+    assert open(os.path.join(workspace, "scripts", "ok.sh")).read().startswith("#!/bin/sh")
