@@ -150,7 +150,11 @@ def cmd_run(a, env) -> int:
             t1 = time.monotonic()
             extra = _branches(sb, pol, env, a.max_branch_mb)
             t2 = time.monotonic()
-            started, point = R.start_gateways(pol, env, extra_args=extra, https_proxy=False)
+            # fresh ports of its own: a port the policy names may be served by `interlock run`'s gateway, which
+            # leads to the real database — the sandbox must never be pointed at that one
+            listen = {"http": "127.0.0.1:0"}
+            listen.update({k: f"127.0.0.1:{_free_port()}" for k in extra if k.startswith("postgres:")})
+            started, point = R.start_gateways(pol, env, extra_args=extra, https_proxy=False, listen=listen)
             if started:
                 print(f"interlock sandbox: gateways started in {time.monotonic() - t2:.2f}s"
                       + (f" (databases branched in {t2 - t1:.2f}s)" if len(extra) > 1 else ""), file=sys.stderr)
@@ -168,6 +172,14 @@ def cmd_run(a, env) -> int:
     finally:
         for g in started:
             R._stop(g.proc)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def _remove_quietly(sb, env):
