@@ -236,9 +236,16 @@ def bwrap_argv(sb: Sandbox, *, home: str, state_dir: str, cwd: str, inner: list[
         a += ["--ro-bind", home, home]  # a home under /tmp (tests, CI) stays readable
         rebound.append(home)
     hide = set(secret_home_paths(home))
-    for extra in (state_dir, "/root/.ssh", "/root/.aws"):
-        if os.path.lexists(extra):
-            hide.add(extra)
+    try:  # the account's own home too, when $HOME says otherwise
+        import pwd
+
+        real_home = pwd.getpwuid(os.geteuid()).pw_dir
+        if real_home and real_home != home:
+            hide.update(secret_home_paths(real_home))
+    except (KeyError, ImportError):
+        pass
+    if os.path.lexists(state_dir):
+        hide.add(state_dir)
     hidden = []
     for p in sorted(hide):
         real = os.path.realpath(p)
