@@ -48,7 +48,7 @@ def env_for(base):
     return e
 
 
-def start_with_branch(pg, rows, base):
+def start_with_branch(pg, rows, base, runs=3):
     from servers import free_port
 
     db = f"app{rows}"
@@ -73,19 +73,22 @@ def start_with_branch(pg, rows, base):
     subprocess.run(["git", "init", "-q", ws], check=True)
     with open(os.path.join(ws, "app.py"), "w") as f:
         f.write("print('app')\n")
-    t0 = time.time()
-    p = subprocess.run(interlock() + ["sandbox", "--", sys.executable, "-c",
-                                      "import time, os; print(time.time()); print(os.environ['DATABASE_URL'])"],
-                       env=e, cwd=ws, capture_output=True, text=True, timeout=600)
-    if p.returncode != 0:
-        raise SystemExit(f"sandbox failed: {p.stderr[-2000:]}")
-    first = float(p.stdout.split()[0])
-    sid = re.search(r"\b(sbx-\S+?):", p.stderr).group(1)
-    meta = json.load(open(os.path.join(e["INTERLOCK_HOME"], "sandboxes", sid, "meta.json")))
-    info = meta["databases"]["app"]
-    subprocess.run(interlock() + ["sandbox", "discard", sid], env=e, capture_output=True, check=True)
-    return {"rows": rows, "db_mb": size / 1e6, "start_s": first - t0, "branch_s": info["seconds"],
-            "method": info["method"]}
+    starts, branches = [], []
+    for _ in range(runs):
+        t0 = time.time()
+        p = subprocess.run(interlock() + ["sandbox", "--", sys.executable, "-c",
+                                          "import time, os; print(time.time()); print(os.environ['DATABASE_URL'])"],
+                           env=e, cwd=ws, capture_output=True, text=True, timeout=600)
+        if p.returncode != 0:
+            raise SystemExit(f"sandbox failed: {p.stderr[-2000:]}")
+        starts.append(float(p.stdout.split()[0]) - t0)
+        sid = re.search(r"\b(sbx-\S+?):", p.stderr).group(1)
+        meta = json.load(open(os.path.join(e["INTERLOCK_HOME"], "sandboxes", sid, "meta.json")))
+        info = meta["databases"]["app"]
+        branches.append(info["seconds"])
+        subprocess.run(interlock() + ["sandbox", "discard", sid], env=e, capture_output=True, check=True)
+    return {"rows": rows, "db_mb": size / 1e6, "start_s": statistics.median(starts), "start_best": min(starts),
+            "branch_s": statistics.median(branches), "method": info["method"]}
 
 
 def suite(tests, runs, base):
@@ -126,19 +129,22 @@ def main():
     base = tempfile.mkdtemp(prefix="interlock-bench-sbx-")
     pg = PostgresServer(PW).start()
     try:
-        starts = [start_with_branch(pg, n, base) for n in a.rows]
+        starts = [start_with_branch(pg, n, base, a.runs) for n in a.rows]
     finally:
         pg.stop()
     out_s, in_s, own_out, own_in = suite(a.tests, a.runs, base)
     shutil.rmtree(base, ignore_errors=True)
-    lines = [f"{platform.machine()}, {os.cpu_count()} CPUs, PostgreSQL on the same machine; bubblewrap "
+    load = os.getloadavg()[0]
+    lines = [f"{platform.machine()}, {os.cpu_count()} CPUs (load average {load:.1f} at the end of the run: other "
+             f"work shares the machine), PostgreSQL on the same machine; bubblewrap "
              f"{subprocess.run(['bwrap', '--version'], capture_output=True, text=True).stdout.split()[-1]}, "
              f"overlay mode.", "",
-             "| bookings rows | database size | sandbox start → agent's first line | of which the branch | branch method |",
+             f"| bookings rows | database size | sandbox start → agent's first line (median of {a.runs}; best) "
+             f"| of which the branch (median) | branch method |",
              "|---:|---:|---:|---:|---|"]
     for s in starts:
-        lines.append(f"| {s['rows']:,} | {s['db_mb']:.0f} MB | {s['start_s']:.2f} s | {s['branch_s']:.2f} s | "
-                     f"`{s['method']}` |")
+        lines.append(f"| {s['rows']:,} | {s['db_mb']:.0f} MB | {s['start_s']:.2f} s; {s['start_best']:.2f} s | "
+                     f"{s['branch_s']:.2f} s | `{s['method']}` |")
     files = sum(len(f) + len(d) for _, d, f in os.walk(ROOT))
     lines += ["", f"`pytest {' '.join(a.tests)}` on this repository ({files:,} files with its .venv; median of "
                   f"{a.runs}): pytest's own time outside {own_out:.2f} s, inside a sandbox {own_in:.2f} s "

@@ -233,3 +233,62 @@ def test_a_database_over_the_branch_limit_is_not_branched_and_nothing_starts(env
     with pg.connect() as c:
         assert not c.execute("SELECT datname FROM pg_database WHERE datname LIKE 'app__sbx_%'").fetchall()
     assert not os.listdir(os.path.join(e["INTERLOCK_HOME"], "sandboxes"))
+
+
+def test_a_database_in_use_is_branched_by_dump_and_restore(env, workspace, pg):
+    from servers import free_port
+
+    e = dict(env, INTERLOCK_VAULT_BACKEND="file")
+    assert subprocess.run(interlock_exe() + ["secrets", "vault", "add", "app-db"], env=e, input=PG_PW + "\n",
+                          capture_output=True, text=True, timeout=60).returncode == 0
+    cfg = os.path.join(e["XDG_CONFIG_HOME"], "interlock")
+    os.makedirs(cfg, exist_ok=True)
+    with open(os.path.join(cfg, "policy.toml"), "w") as f:
+        f.write(f'[databases.app]\nurl = "postgresql://postgres@127.0.0.1:{pg.port}/app"\npassword_vault = "app-db"\n'
+                f'[gateways.postgres.app]\nlisten = "127.0.0.1:{free_port()}"\n')
+    agent = ("import psycopg, os; c = psycopg.connect(os.environ['DATABASE_URL'], autocommit=True); "
+             "print('rows', c.execute('SELECT count(*) FROM bookings').fetchone()[0]); "
+             "c.execute('TRUNCATE bookings'); print('after', c.execute('SELECT count(*) FROM bookings').fetchone()[0])")
+    with pg.connect("app") as busy:  # another session on the database: TEMPLATE is refused
+        busy.execute("SELECT 1")
+        p = subprocess.run(interlock_exe() + ["sandbox", "--", sys.executable, "-c", agent], env=e, cwd=workspace,
+                           capture_output=True, text=True, timeout=180)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "(dump," in p.stderr and "rows 500" in p.stdout and "after 0" in p.stdout
+    assert _counts(pg) == {"bookings": 500, "cars": 20}
+    sid = re.search(r"\b(sbx-[0-9]{8}-[0-9]{6}-[0-9a-f]{6})\b", p.stderr).group(1)
+    assert subprocess.run(interlock_exe() + ["sandbox", "discard", sid], env=e, capture_output=True,
+                          timeout=60).returncode == 0
+
+
+def test_the_sandbox_never_uses_a_port_another_gateway_holds(env, workspace, pg):
+    """`interlock run`'s gateway on the policy's port leads to the real database: the sandbox's gateway
+    listens on a fresh port of its own, and `interlock run` refuses a port someone else answers on."""
+    import socket
+
+    e = dict(env, INTERLOCK_VAULT_BACKEND="file")
+    assert subprocess.run(interlock_exe() + ["secrets", "vault", "add", "app-db"], env=e, input=PG_PW + "\n",
+                          capture_output=True, text=True, timeout=60).returncode == 0
+    other = socket.socket()
+    other.bind(("127.0.0.1", 0))
+    other.listen(5)
+    port = other.getsockname()[1]
+    cfg = os.path.join(e["XDG_CONFIG_HOME"], "interlock")
+    os.makedirs(cfg, exist_ok=True)
+    with open(os.path.join(cfg, "policy.toml"), "w") as f:
+        f.write(f'[databases.app]\nurl = "postgresql://postgres@127.0.0.1:{pg.port}/app"\npassword_vault = "app-db"\n'
+                f'[gateways.postgres.app]\nlisten = "127.0.0.1:{port}"\n')
+    agent = ("import psycopg, os; print('URL', os.environ['DATABASE_URL']); "
+             "c = psycopg.connect(os.environ['DATABASE_URL'], autocommit=True); c.execute('TRUNCATE bookings'); "
+             "print('branch', c.execute('SELECT current_database()').fetchone()[0])")
+    try:
+        p = subprocess.run(interlock_exe() + ["sandbox", "--", sys.executable, "-c", agent], env=e, cwd=workspace,
+                           capture_output=True, text=True, timeout=180)
+        assert p.returncode == 0, p.stdout + p.stderr
+        assert f":{port}/" not in p.stdout and "branch app__sbx_" in p.stdout
+        assert _counts(pg) == {"bookings": 500, "cars": 20}
+        r = subprocess.run(interlock_exe() + ["run", "--", sys.executable, "-c", "print('RAN')"], env=e,
+                           cwd=workspace, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 1 and "RAN" not in r.stdout and "already in use" in r.stderr
+    finally:
+        other.close()

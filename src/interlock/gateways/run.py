@@ -210,30 +210,33 @@ def _stop(proc, grace=5.0):
         proc.wait(5)
 
 
-def start_gateways(pol, env, err=sys.stderr, extra_args=None, https_proxy=True) -> tuple[list[Started], dict]:
+def start_gateways(pol, env, err=sys.stderr, extra_args=None, https_proxy=True,
+                   listen=None) -> tuple[list[Started], dict]:
     """Start what ``[gateways]`` declares, all at once; (started, variables pointing the agent at them).
-    ``extra_args``: more arguments per gateway (``"http"``, ``"postgres:NAME"``; ``interlock sandbox``).
+    ``extra_args``: more arguments per gateway (``"http"``, ``"postgres:NAME"``); ``listen``: addresses
+    used instead of the policy's, by the same keys (``interlock sandbox``: fresh ports of its own).
     If one cannot start, every other one is stopped and the error raised."""
     from concurrent.futures import ThreadPoolExecutor
 
     gws = pol.user.gateways or {}
     extra_args = extra_args or {}
+    overrides = listen or {}
     jobs = []  # (what, start function): started in parallel (each is mostly Python's start-up)
     http = gws.get("http")
     if http and http.get("routes"):
-        listen = http.get("listen") or HTTP_GATEWAY_LISTEN
-        argv = _interlock_argv() + ["gateway", "http", "--listen", listen] + extra_args.get("http", [])
+        addr = overrides.get("http") or http.get("listen") or HTTP_GATEWAY_LISTEN
+        argv = _interlock_argv() + ["gateway", "http", "--listen", addr] + extra_args.get("http", [])
         jobs.append((("http",), lambda argv=argv: _start("http", argv, env)))
     if http and http.get("proxy_listen") and https_proxy:
         argv = _interlock_argv() + ["gateway", "https-proxy", "--listen", http["proxy_listen"]]
         jobs.append((("https-proxy",), lambda argv=argv: _start("https-proxy", argv, env)))
     for name, spec in (gws.get("postgres") or {}).items():
         upstream = spec.get("upstream") or name
-        listen = spec.get("listen") or POSTGRES_GATEWAY_LISTEN
-        argv = _interlock_argv() + ["gateway", "postgres", "--listen", listen, "--upstream", upstream,
+        addr = overrides.get(f"postgres:{name}") or spec.get("listen") or POSTGRES_GATEWAY_LISTEN
+        argv = _interlock_argv() + ["gateway", "postgres", "--listen", addr, "--upstream", upstream,
                                     "--cwd", os.getcwd()] + extra_args.get(f"postgres:{name}", [])
         jobs.append((("postgres", spec, upstream),
-                     lambda argv=argv, listen=listen: _start_listening("postgres", argv, env, listen)))
+                     lambda argv=argv, addr=addr: _start_listening("postgres", argv, env, addr)))
     started, point, errors = [], {}, []
     if jobs:
         with ThreadPoolExecutor(len(jobs)) as ex:
@@ -277,6 +280,12 @@ def _start_listening(kind, argv, env, listen, timeout=20.0) -> Started:
 
     host, _, port = listen.rpartition(":")
     host = host.strip("[]") or "127.0.0.1"
+    try:  # something answering already is another program: readiness would be read from it
+        with socket.create_connection((host, int(port)), timeout=0.5):
+            raise RuntimeError(f"{listen} is already in use by another program: interlock gateway {kind} "
+                               f"cannot listen there")
+    except OSError:
+        pass
     proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=None,
                             start_new_session=True)
     deadline = time.monotonic() + timeout

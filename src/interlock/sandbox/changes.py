@@ -387,8 +387,6 @@ def _show(rel: str) -> str:
 
 def apply(sb: Sandbox, chosen: list[Change]) -> list[dict]:
     """Apply ``chosen`` (already checked by ``conflicts``) to the real workspace; returns what was done."""
-    from ..actions import sha256_hex
-
     ws, view = sb.workspace, sb.view
     done = []
     # creations and modifications parents first; deletions deepest first, after
@@ -435,20 +433,23 @@ def apply(sb: Sandbox, chosen: list[Change]) -> list[dict]:
             continue
         if not stat.S_ISREG(st.st_mode):
             continue
-        with open(src, "rb") as f:
-            data = f.read()
+        import hashlib
+
         mode = stat.S_IMODE(st.st_mode) & 0o777  # never set-user-ID, set-group-ID or sticky
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+        h, size = hashlib.sha256(), 0
         try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
+            with os.fdopen(fd, "wb") as out, open(src, "rb") as f:  # streamed: a huge file is no memory problem
+                while chunk := f.read(1 << 20):
+                    h.update(chunk)
+                    size += len(chunk)
+                    out.write(chunk)
             os.chmod(tmp, mode)
             os.replace(tmp, dst)
         except BaseException:
             _unlink(tmp)
             raise
-        done.append({"path": c.path, "change": c.kind, "type": "file", "sha256": sha256_hex(data),
-                     "bytes": len(data)})
+        done.append({"path": c.path, "change": c.kind, "type": "file", "sha256": h.hexdigest(), "bytes": size})
     # the promoted paths are now the real workspace's state: later promotions compare against it
     man = sb.manifest
     for d in done:

@@ -107,7 +107,6 @@ def _audit(env, sb, action, extra, decision="allow", reason=""):
 def cmd_run(a, env) -> int:
     from . import confine, store
     from ..gateways import run as R
-    from ..policy import state_dir
 
     argv = list(a.argv)
     if argv[:1] == ["--"]:
@@ -151,7 +150,11 @@ def cmd_run(a, env) -> int:
             t1 = time.monotonic()
             extra = _branches(sb, pol, env, a.max_branch_mb)
             t2 = time.monotonic()
-            started, point = R.start_gateways(pol, env, extra_args=extra, https_proxy=False)
+            # fresh ports of its own: a port the policy names may be served by `interlock run`'s gateway, which
+            # leads to the real database — the sandbox must never be pointed at that one
+            listen = {"http": "127.0.0.1:0"}
+            listen.update({k: f"127.0.0.1:{_free_port()}" for k in extra if k.startswith("postgres:")})
+            started, point = R.start_gateways(pol, env, extra_args=extra, https_proxy=False, listen=listen)
             if started:
                 print(f"interlock sandbox: gateways started in {time.monotonic() - t2:.2f}s"
                       + (f" (databases branched in {t2 - t1:.2f}s)" if len(extra) > 1 else ""), file=sys.stderr)
@@ -169,6 +172,14 @@ def cmd_run(a, env) -> int:
     finally:
         for g in started:
             R._stop(g.proc)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def _remove_quietly(sb, env):
@@ -265,6 +276,8 @@ def _run_confined(sb, argv, cwd, env, home, point, keep, targets, sock_dir) -> i
     inner += ["--"] + argv
     bargs = confine.bwrap_argv(sb, home=home, state_dir=state_dir(env), cwd=cwd, inner=inner, sock_dir=sock_dir)
     full = confine.launch_argv(sb, bargs)
+    _audit(env, sb, f"sandbox run {os.path.basename(argv[0])}", {"mode": sb.mode, "workspace": sb.workspace,
+                                                                  "databases": sb.meta.get("databases") or {}})
     try:
         proc = subprocess.Popen(full, env=child_env)
     except OSError as e:
@@ -273,7 +286,6 @@ def _run_confined(sb, argv, cwd, env, home, point, keep, targets, sock_dir) -> i
     sb.meta.update(pid=os.getpid(), state="running")
     sb.meta.setdefault("runs", []).append({"argv0": os.path.basename(argv[0]), "started": time.time()})
     sb.save()
-    _audit(env, sb, f"sandbox run {os.path.basename(argv[0])}", {"mode": sb.mode, "workspace": sb.workspace})
     code = R._wait_forwarding(proc)
     sb.meta.update(pid=None, state="ready")
     sb.save()
@@ -473,12 +485,45 @@ def _promote_files(a, env, sb, chosen) -> int:
         for c in chosen:
             print(f"would apply: {c.kind} {c.path}")
         return 0
+    snap = _snapshot_before(sb, chosen, env)
+    # no record, no change: what is about to be applied is in the audit log first
+    _audit(env, sb, f"sandbox promote: applying {len(chosen)} change(s) to {sb.workspace}",
+           {"chosen": [c.to_dict() for c in chosen], "snapshot": snap},
+           reason="promoted by the user from the sandbox's change set")
     done = apply(sb, chosen)
+    if snap:
+        print(f"interlock sandbox: the files it replaced or deleted are in snapshot {snap} "
+              f"(undo: interlock restore {snap})")
     _audit(env, sb, f"sandbox promote {len(done)} change(s) to {sb.workspace}", {"applied": done},
            reason="promoted by the user from the sandbox's change set")
     for d in done:
         print(f"promoted: {d['change']} {d['path']}")
     return 0
+
+
+def _snapshot_before(sb, chosen, env) -> str | None:
+    """A verified snapshot of every real file the promotion replaces or deletes (``interlock restore`` undoes
+    it); raises when one is needed and cannot be taken: nothing is applied then."""
+    import shlex
+
+    from ..actions import SHELL, Action
+    from ..engine import Context
+    from ..safeguards import snapshot
+    from ..safeguards.model import SnapshotError
+
+    paths = sorted({c.path for c in chosen if c.kind != "added" and c.type != "dir"})
+    paths = [p for p in paths if os.path.lexists(os.path.join(sb.workspace, p))]
+    if not paths:
+        return None
+    cmd = "rm -rf -- " + " ".join(shlex.quote(p) for p in paths)  # what the promotion destroys, in shell terms
+    action = Action(SHELL, {"command": cmd}, agent="sandbox", cwd=sb.workspace, workspace=sb.workspace,
+                    tool="sandbox promote")
+    try:
+        snap = snapshot(action, None, Context(sb.workspace, env=env), approver="sandbox promote", progress=None)
+    except SnapshotError as e:
+        raise SandboxError(f"promote refused, nothing was applied: the files it would replace could not be "
+                           f"snapshotted first ({e})") from None
+    return snap.id if snap else None
 
 
 def cmd_discard(a, env) -> int:

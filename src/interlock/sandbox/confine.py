@@ -107,9 +107,12 @@ def overlay_options(sb: Sandbox) -> str:
     def esc(p):  # the mount option separators
         return p.replace("\\", "\\\\").replace(",", "\\,").replace(":", "\\:")
     # volatile: no syncfs of the whole upper file system when the sandbox ends (seconds on a busy disk); the
-    # sandbox is disposable, and stage0 empties the work directory before every mount
+    # sandbox is disposable, and stage0 empties the work directory before every mount.
+    # redirect_dir=off, metacopy=off (whatever the kernel's defaults): every change is whole in the upper
+    # directory — a renamed directory is copied, a chmod copies the data — so the change set read from it is
+    # complete (a metacopy would hold no data, a redirect no files).
     return (f"lowerdir={esc(sb.workspace)},upperdir={esc(sb.sub('upper'))},workdir={esc(sb.sub('work'))},"
-            f"volatile")
+            f"redirect_dir=off,metacopy=off,index=off,volatile")
 
 
 def overlay_works(sb: Sandbox) -> bool:
@@ -233,9 +236,16 @@ def bwrap_argv(sb: Sandbox, *, home: str, state_dir: str, cwd: str, inner: list[
         a += ["--ro-bind", home, home]  # a home under /tmp (tests, CI) stays readable
         rebound.append(home)
     hide = set(secret_home_paths(home))
-    for extra in (state_dir, "/root/.ssh", "/root/.aws"):
-        if os.path.lexists(extra):
-            hide.add(extra)
+    try:  # the account's own home too, when $HOME says otherwise
+        import pwd
+
+        real_home = pwd.getpwuid(os.geteuid()).pw_dir
+        if real_home and real_home != home:
+            hide.update(secret_home_paths(real_home))
+    except (KeyError, ImportError):
+        pass
+    if os.path.lexists(state_dir):
+        hide.add(state_dir)
     hidden = []
     for p in sorted(hide):
         real = os.path.realpath(p)
