@@ -169,3 +169,11 @@ def test_status_lists_the_running_postgres_gateway(pg, gw, genv):
                        timeout=60)
     assert r.returncode == 0, r.stderr
     assert f"gateway postgres" in r.stdout and f":{gw}/app" in r.stdout, r.stdout
+
+
+def test_a_loop_of_bounded_deletes_is_unbounded(pg, gw, genv, bookings):
+    r = psql(genv, gw, "DO $$ BEGIN FOR i IN 1..1000 LOOP DELETE FROM bookings WHERE id = i; END LOOP; END $$")
+    assert r.returncode != 0 and "[interlock ask]" in r.stderr, r.stderr
+    r = psql(genv, gw, "DO $$ DECLARE r record; BEGIN FOR r IN SELECT id FROM bookings LOOP "
+                       "UPDATE bookings SET customer = 'x' WHERE id = r.id; END LOOP; END $$")
+    assert r.returncode != 0 and "[interlock ask]" in r.stderr, r.stderr

@@ -1049,8 +1049,9 @@ def _grant(toks) -> Stmt:
 
 #: Client encodings in which a multibyte character can end in a backslash or quote byte: text that reads
 #: one way in UTF-8 holds other statements in them (PostgreSQL's own list of client-only encodings).
-AMBIGUOUS_ENCODINGS = frozenset({"SJIS", "SHIFTJIS", "MSKANJI", "WINDOWS932", "BIG5", "WINDOWS950", "GBK", "CP936",
-                                 "WINDOWS936", "GB18030", "UHC", "WINDOWS949", "JOHAB", "CP932", "CP949", "CP950"})
+AMBIGUOUS_ENCODINGS = frozenset({"SJIS", "SHIFTJIS", "SHIFTJIS2004", "MSKANJI", "WINDOWS932", "WIN932", "BIG5",
+                                 "WINDOWS950", "WIN950", "GBK", "CP936", "WINDOWS936", "WIN936", "GB18030", "UHC",
+                                 "WINDOWS949", "WIN949", "JOHAB", "CP932", "CP949", "CP950"})
 
 
 def ambiguous_encoding(name) -> bool:
@@ -1213,6 +1214,13 @@ def _body(body, ctx, line):
                 if not st.evidence:
                     st.evidence = _evidence(raw)
                 out.append(st)
+        if re.search(r"(?i)\b(loop|foreach|while)\b", body):
+            # a bounded DELETE / UPDATE repeated by a loop reaches what the loop reaches
+            for k, st in enumerate(out):
+                if st.rule == "db.write" and st.effect in ("delete", "update"):
+                    out[k] = _unbounded(st.effect, st.target, "inside a loop, repeated as often as the loop runs")
+                    out[k].evidence = st.evidence
+                    out[k].line = st.line
         if _CATALOG.search(body) and re.search(r"(?i)\b(loop|foreach)\b", body) and any(
                 st.rule == "db.dynamic-sql" and st.effect in ("drop", "truncate", "delete") for st in out):
             st = _mk("many-tables", "drop", "db.drop-many-tables", "every table the loop finds",

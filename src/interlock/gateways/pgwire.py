@@ -484,7 +484,7 @@ class Judge:
             return ALLOWED
         measured = self.must_ask.get(text)
         if d.decision == ASK and measured is None and self.upstream.guard_url and \
-                set(d.rules) <= _MEASURABLE and not d.error:
+                set(d.rules) <= _MEASURABLE and not d.error and self._guard_ready():
             # its reach cannot be bounded from the text, and the database can measure it: the guard's
             # transition-table triggers refuse it (rolled back) past their limits, and then it is asked
             d.decision = ALLOW
@@ -518,6 +518,33 @@ class Judge:
         what = "denied" if d.decision == DENY else "held"
         return Verdict(False, text, f"Interlock {what} this {d.severity} statement [interlock {raw}]",
                        detail=redact(body)[:3000] or None, decision=raw)
+
+    def _guard_ready(self) -> bool:
+        """The in-database guard is installed, current and on every table (checked at most every 30 s): only
+        then is a statement run to be measured by it."""
+        now = time.monotonic()
+        cached = getattr(self, "_guard_checked", None)
+        if cached is not None and now - cached[0] < 30:
+            return cached[1]
+        ok = False
+        try:
+            import psycopg
+
+            from ..safeguards.pgguard import status
+
+            up = self.upstream
+            kw = {"password": up.guard_password} if up.guard_password else {}
+            with psycopg.connect(up.guard_url, connect_timeout=5, **kw) as conn:
+                rep = status(conn)
+            ok = bool(rep.done) and not any(("not installed" in m or "version" in m or "tables without" in m)
+                                            for m in rep.missing)
+            if not ok:
+                _log("the in-database guard is not complete; unbounded statements are asked about: "
+                     + "; ".join(rep.missing)[:300])
+        except Exception as e:  # noqa: BLE001 - not measurable: asked about instead
+            _log(f"the in-database guard could not be checked: {type(e).__name__}: {redact(str(e))[:200]}")
+        self._guard_checked = (now, ok)
+        return ok
 
     def _granted(self, text, d) -> Verdict:
         """An approved statement: with the in-database guard configured (``guard_url``), a single-use grant
