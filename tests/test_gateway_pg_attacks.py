@@ -177,3 +177,14 @@ def test_a_loop_of_bounded_deletes_is_unbounded(pg, gw, genv, bookings):
     r = psql(genv, gw, "DO $$ DECLARE r record; BEGIN FOR r IN SELECT id FROM bookings LOOP "
                        "UPDATE bookings SET customer = 'x' WHERE id = r.id; END LOOP; END $$")
     assert r.returncode != 0 and "[interlock ask]" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE bookings SET customer = 'x' FROM cars WHERE cars.id = 1",        # the equality bounds cars, not bookings
+    "DELETE FROM bookings USING cars WHERE cars.id = 1",
+    "CREATE FUNCTION wipe() RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'DEL' || 'ETE FROM bookings'; END $$",
+])
+def test_attack_round_findings_are_held(pg, gw, genv, bookings, sql):
+    r = psql(genv, gw, sql)
+    assert r.returncode != 0 and "[interlock" in r.stderr, (sql, r.stderr)
+    assert direct(pg, "SELECT count(*) FROM pg_proc WHERE proname = 'wipe'") == [(0,)]
