@@ -522,6 +522,10 @@ class Judge:
                 and _measurable(text):
             # its reach cannot be bounded from the text: run it in a transaction (or savepoint) of its own and
             # count what it did (pg_stat_xact_user_tables: cascades and triggers included) before keeping it
+            d.decision = ALLOW
+            d.reasons.append("run in a transaction (or savepoint) of its own and measured: kept only within the "
+                             "limits, else rolled back and asked")
+            self._audit(action, d, first=True)
             return Verdict(False, text, decision="measure")
         if d.decision == ASK and measured is None and self.upstream.guard_url and \
                 set(d.rules) <= _MEASURABLE and not d.error and self._guard_ready():
