@@ -875,6 +875,10 @@ class _Capture:
         del buf[:pos]
         self._wake()
 
+    def fail(self, e):
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_exception(e if isinstance(e, Exception) else ProtocolError(str(e)))
+
     def _wake(self):
         if self.waiter is not None and not self.waiter.done() and self.groups:
             self.waiter.set_result(self.groups.pop(0))
@@ -905,7 +909,10 @@ class _Side(asyncio.Protocol):
             if s.capture is not None:
                 if _WATCHED in data:
                     s.server_params(data)
-                s.capture.feed(data)
+                try:
+                    s.capture.feed(data)
+                except Exception as e:  # noqa: BLE001 - the measuring task ends with it (and closes the session)
+                    s.capture.fail(e)
                 return
             if s.measured and _GUARD in data:
                 s.guard_refused(data)
@@ -1317,6 +1324,8 @@ class Session:
 
     def upstream_lost(self):
         self.terminated = True  # the upstream ended the session: nothing left to cancel
+        if self.capture is not None:
+            self.capture.fail(ConnectionError("the upstream closed the connection"))
         self.ct.close()
         if not self.done.done():
             self.done.set_result(None)
