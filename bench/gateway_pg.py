@@ -3,8 +3,12 @@ database, same run, same machine, same throwaway server.
 
     python bench/gateway_pg.py [--seconds 10] [--clients 8] [--scale 10] [--copy-mb 1024] [--write-docs]
 
-Prints a markdown table (throughput ratio, p50/p99 latency and what the gateway adds) and, with
-``--write-docs``, puts it into docs/gateways.md between the benchmark markers.
+Prints a markdown table (throughput ratio, p50/p99 latency and what the gateway adds, and the gateway's
+throughput against PgBouncer's) and, with ``--write-docs``, puts it into docs/gateways.md between the
+benchmark markers.
+
+``--guard`` (default on) also measures the in-database guard (``interlock protect postgres``): direct TPC-B
+without it, with it, and without it again (its overhead is against the mean of the two runs without it).
 
 The same run also measures PgBouncer (a C proxy that judges nothing: session pooling, one hop) in
 front of the same server, as the reference for what *any* extra loopback hop costs on this machine;
@@ -115,6 +119,9 @@ def main(argv=None):
                     help="the gateway (and PgBouncer) reach PostgreSQL by its unix socket, as when deployed "
                          "next to the database; the clients' legs stay TCP")
     ap.add_argument("--no-pgbouncer", action="store_true", help="skip the PgBouncer reference")
+    ap.add_argument("--no-guard", action="store_true", help="skip the in-database guard's overhead")
+    ap.add_argument("--guard-only", action="store_true", help="only the in-database guard's overhead (direct TPC-B "
+                                                              "without, with, without, with, without it)")
     a = ap.parse_args(argv)
     from servers import PostgresServer, free_port
 
@@ -151,6 +158,20 @@ def main(argv=None):
         logs = os.path.join(work, "logs")
         os.makedirs(logs)
         rows = []
+        if a.guard_only:
+            protect = [sys.executable, "-m", "interlock", "protect", "postgres", pg.url("bench")]
+            pgbench(direct, [], 3, a.clients, logs)
+            runs = {"without": [], "with": []}
+            for i in range(5):
+                on = i % 2 == 1
+                subprocess.run(protect + ([] if on else ["--remove"]), env=env, check=True, capture_output=True,
+                               timeout=300)
+                runs["with" if on else "without"].append(pgbench(direct, [], a.seconds, a.clients, logs)[0])
+            base, guarded = sum(runs["without"]) / 3, sum(runs["with"]) / 2
+            print(f"direct TPC-B-like, {a.clients} clients, {a.seconds} s per run, alternating: without the guard "
+                  f"{', '.join(f'{x:,.0f}' for x in runs['without'])} tps; with it "
+                  f"{', '.join(f'{x:,.0f}' for x in runs['with'])} tps; overhead {(1 - guarded / base) * 100:.1f}%")
+            return
         for label, args in (("select-only (-S)", ["-S"]), ("select-only, prepared (-S -M prepared)",
                                                           ["-S", "-M", "prepared"]),
                             ("TPC-B-like (default)", [])):
@@ -165,12 +186,29 @@ def main(argv=None):
                  f"the gateway and PgBouncer reach PostgreSQL by "
                  + ("its unix socket." if a.unix_upstream else "TCP."), "",
                  "| workload | direct tps | gateway tps | ratio | p50 direct → gateway (ms) | "
-                 "p99 direct → gateway (ms) | added p50 / p99 (ms) | PgBouncer tps (ratio) |",
-                 "|---|---:|---:|---:|---:|---:|---:|---:|"]
+                 "p99 direct → gateway (ms) | added p50 / p99 (ms) | PgBouncer tps (ratio) | gateway / PgBouncer |",
+                 "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for label, d, g, b in rows:
             ref = f"{b[0]:,.0f} ({b[0] / d[0]:.2f})" if b else "not measured"
+            vs = f"{g[0] / b[0]:.2f}×" if b else "—"
             lines.append(f"| {label} | {d[0]:,.0f} | {g[0]:,.0f} | {g[0] / d[0]:.2f} | {d[1]:.2f} → {g[1]:.2f} | "
-                         f"{d[2]:.2f} → {g[2]:.2f} | {g[1] - d[1]:+.2f} / {g[2] - d[2]:+.2f} | {ref} |")
+                         f"{d[2]:.2f} → {g[2]:.2f} | {g[1] - d[1]:+.2f} / {g[2] - d[2]:+.2f} | {ref} | {vs} |")
+        if not a.no_guard:
+            protect = [sys.executable, "-m", "interlock", "protect", "postgres", pg.url("bench")]
+            before = pgbench(direct, [], a.seconds, a.clients, logs)
+            r = subprocess.run(protect, env=env, capture_output=True, text=True, timeout=300)
+            if r.returncode != 0:
+                raise SystemExit(f"interlock protect failed: {r.stderr[-1500:]}")
+            pgbench(direct, [], 2, a.clients, logs)
+            guarded = pgbench(direct, [], a.seconds, a.clients, logs)
+            subprocess.run(protect + ["--remove"], env=env, check=True, capture_output=True, timeout=300)
+            after = pgbench(direct, [], a.seconds, a.clients, logs)
+            base = (before[0] + after[0]) / 2
+            lines += ["", f"In-database guard (statement triggers with transition tables on every table, TRUNCATE "
+                          f"and event triggers) on a direct TPC-B-like run: {base:,.0f} tps without it (mean of "
+                          f"{before[0]:,.0f} before and {after[0]:,.0f} after), {guarded[0]:,.0f} tps with it: "
+                          f"overhead {(1 - guarded[0] / base) * 100:.1f}% (p50 {before[1]:.2f} → {guarded[1]:.2f} "
+                          "ms)."]
         if not pooled:
             lines += ["", "PgBouncer (the reference for one extra loopback hop) was not measured: "
                           + ("--no-pgbouncer." if a.no_pgbouncer else "not installed and could not be.")]

@@ -307,3 +307,31 @@ def test_the_mcp_time_budget_refuses_the_call(env, workspace, tmp_path):
     for r in (wipe, read):
         assert r.is_error and "time budget" in M.text(r), M.text(r)
     assert M.rows(db) == 5
+
+
+# --- the attack round's findings ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("body", [
+    '{"query": "' + MUTATION.replace('"', '\\"') + '", "query": "query { me { name } }"}',   # duplicate keys
+    json.dumps({"query": [MUTATION]}),                                                        # a non-string document
+    json.dumps([[{"query": MUTATION}]]),                                                      # a nested batch
+])
+def test_bodies_servers_may_read_differently_are_asked(gateway, railway, body):
+    status, obj = send(gateway.railway, body.encode())
+    _refused(status, obj, railway)
+    assert obj["errors"][0]["extensions"]["decision"] in ("ask", "deny"), obj
+
+
+def test_sql_nested_in_mcp_arguments_is_judged(workspace, env):
+    from interlock.actions import MCP_CALL, Action
+    from interlock.engine import Context, evaluate
+
+    ctx = Context(str(workspace), env=env)
+    for args in ({"params": {"sql": "DROP TABLE bookings"}}, {"batch": [{"statement": "TRUNCATE bookings"}]}):
+        a = Action(MCP_CALL, {"server": "postgres", "tool": "run", "arguments": args}, agent="mcp",
+                   cwd=str(workspace), workspace=str(workspace))
+        d = evaluate(a, ctx)
+        assert d.decision != "allow", (args, d)
+    a = Action(MCP_CALL, {"server": "postgres", "tool": "run", "arguments": {"params": {"sql": "SELECT 1"}}},
+               agent="mcp", cwd=str(workspace), workspace=str(workspace))
+    assert evaluate(a, ctx).decision == "allow"

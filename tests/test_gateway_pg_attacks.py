@@ -169,3 +169,67 @@ def test_status_lists_the_running_postgres_gateway(pg, gw, genv):
                        timeout=60)
     assert r.returncode == 0, r.stderr
     assert f"gateway postgres" in r.stdout and f":{gw}/app" in r.stdout, r.stdout
+
+
+def test_a_loop_of_bounded_deletes_is_unbounded(pg, gw, genv, bookings):
+    r = psql(genv, gw, "DO $$ BEGIN FOR i IN 1..1000 LOOP DELETE FROM bookings WHERE id = i; END LOOP; END $$")
+    assert r.returncode != 0 and "[interlock ask]" in r.stderr, r.stderr
+    r = psql(genv, gw, "DO $$ DECLARE r record; BEGIN FOR r IN SELECT id FROM bookings LOOP "
+                       "UPDATE bookings SET customer = 'x' WHERE id = r.id; END LOOP; END $$")
+    assert r.returncode != 0 and "[interlock ask]" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE bookings SET customer = 'x' FROM cars WHERE cars.id = 1",        # the equality bounds cars, not bookings
+    "DELETE FROM bookings USING cars WHERE cars.id = 1",
+    "CREATE FUNCTION wipe() RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'DEL' || 'ETE FROM bookings'; END $$",
+])
+def test_attack_round_findings_are_held(pg, gw, genv, bookings, sql):
+    r = psql(genv, gw, sql)
+    assert r.returncode != 0 and "[interlock" in r.stderr, (sql, r.stderr)
+    assert direct(pg, "SELECT count(*) FROM pg_proc WHERE proname = 'wipe'") == [(0,)]
+
+
+# --- statements judged by what they did: measured at the gateway -----------------------------------------------
+
+def test_an_unbounded_statement_is_measured_and_kept_when_small(pg, gw, genv, bookings):
+    execd(pg, "DROP TABLE IF EXISTS events; CREATE TABLE events (id int primary key, at int); "
+              "INSERT INTO events SELECT g, g FROM generate_series(1, 200) g; ANALYZE events")
+    r = psql(genv, gw, "DELETE FROM events WHERE at > 197")            # 3 rows: kept, with its own tag
+    assert r.returncode == 0 and r.stdout.strip() == "DELETE 3", r.stderr
+    assert direct(pg, "SELECT count(*) FROM events") == [(197,)]
+    r = psql(genv, gw, "UPDATE events SET at = at WHERE at < 5 RETURNING id")
+    assert r.returncode == 0 and r.stdout.split() == ["1", "2", "3", "4", "UPDATE", "4"], (r.stdout, r.stderr)
+    # inside the client's own transaction: a savepoint, and the transaction goes on
+    r = psql_each(genv, gw, "BEGIN", "INSERT INTO events VALUES (1000, 1000)", "DELETE FROM events WHERE at >= 1000",
+                  "SELECT count(*) FROM events", "COMMIT")
+    assert r.returncode == 0 and "DELETE 1" in r.stdout and "197" in r.stdout, (r.stdout, r.stderr)
+
+
+def psql_each(genv, port, *statements):
+    """One psql session, one Query message per statement (the client's own transaction spans them)."""
+    args = ["psql", "-X", "-v", "ON_ERROR_STOP=1", "-At"]
+    for st in statements:
+        args += ["-c", st]
+    return subprocess.run(args, env=_penv(genv, port), capture_output=True, text=True, timeout=60)
+
+
+def test_an_unbounded_statement_measured_large_is_rolled_back_and_asked(pg, gw, genv, bookings):
+    r = psql(genv, gw, "DELETE FROM bookings WHERE customer <> 'nobody'")
+    assert r.returncode != 0 and "[interlock ask]" in r.stderr, r.stderr
+    assert "measured by running it and rolling it back" in r.stderr and "100 rows deleted" in r.stderr, r.stderr
+    # in the client's transaction: rolled back to the savepoint, then the transaction fails as on any error
+    r = psql_each(genv, gw, "BEGIN", "INSERT INTO cars VALUES (7, 'x')",
+                  "UPDATE bookings SET customer = customer WHERE car_id > 0", "COMMIT")
+    assert r.returncode != 0 and "[interlock ask]" in r.stderr and "100 rows updated" in r.stderr, r.stderr
+    assert direct(pg, "SELECT count(*) FROM cars WHERE id = 7") == [(0,)]
+
+
+def test_a_cascade_is_measured_too(pg, gw, genv):
+    execd(pg, "DROP TABLE IF EXISTS lines; DROP TABLE IF EXISTS orders; "
+              "CREATE TABLE orders (id int primary key, region text); INSERT INTO orders VALUES (1, 'eu'), (2, 'us');"
+              "CREATE TABLE lines (id int primary key, order_id int REFERENCES orders ON DELETE CASCADE);"
+              "INSERT INTO lines SELECT g, 1 FROM generate_series(1, 300) g; ANALYZE lines")
+    r = psql(genv, gw, "DELETE FROM orders WHERE region <> 'us'")     # 1 order, 300 lines with it
+    assert r.returncode != 0 and "[interlock ask]" in r.stderr and "lines: 300 rows" in r.stderr, r.stderr
+    assert direct(pg, "SELECT count(*) FROM lines") == [(300,)]

@@ -281,13 +281,14 @@ def test_the_gateway_runs_an_approved_statement_with_its_grant_once(guarded, tmp
         r = psql("DELETE FROM old_events WHERE id > 76")
         assert r.returncode == 0 and r.stdout.strip() == "DELETE 4", r.stderr
         assert _count(guarded, "old_events") == 76
-        # large, the guard rolls it back; the gateway then asks, with what was measured as the impact
+        # large: rolled back (the guard refuses it inside the gateway's measurement); the gateway asks, with what
+        # was measured as the impact
         r = psql("DELETE FROM old_events WHERE id < 1000")
-        assert r.returncode != 0 and "Interlock guard: DELETE of 76 rows" in r.stderr, r.stderr
+        assert r.returncode != 0 and "[interlock ask]" in r.stderr, r.stderr
+        assert "DELETE of 76 rows" in r.stderr, r.stderr
         assert _count(guarded, "old_events") == 76
         r = psql("DELETE FROM old_events WHERE id < 1000")
         assert r.returncode != 0 and "[interlock ask]" in r.stderr, r.stderr
-        assert "measured by the in-database guard" in r.stderr and "76 rows" in r.stderr, r.stderr
         rid = re.search(r"approval (apr-[a-z0-9]+)", r.stderr).group(1)
         open_store(env).approve(rid, "alice", "cli")
         r = psql("DELETE FROM old_events WHERE id < 1000")
@@ -296,6 +297,19 @@ def test_the_gateway_runs_an_approved_statement_with_its_grant_once(guarded, tmp
         with guarded.connect("shop", autocommit=True) as admin:
             assert admin.execute("SELECT used_at IS NOT NULL FROM interlock.grants WHERE approval_id = %s",
                                  (rid,)).fetchone() == (True,)
+        # the extended protocol (parameters bound later): run, measured by the guard, refused; then asked
+        import psycopg
+
+        with owner(guarded) as c:
+            c.execute("INSERT INTO old_events SELECT generate_series(1, 80)")
+        with psycopg.connect(host="127.0.0.1", port=port, dbname="shop", user="agent", autocommit=True) as c:
+            with pytest.raises(psycopg.Error) as e:
+                c.execute("DELETE FROM old_events WHERE id < %s", (1000,))
+            assert "Interlock guard: DELETE of 80 rows" in str(e.value)
+            with pytest.raises(psycopg.errors.InsufficientPrivilege) as e:
+                c.execute("DELETE FROM old_events WHERE id < %s", (1000,))
+            assert "[interlock ask]" in str(e.value) and "80 rows" in str(e.value.diag.message_detail or "")
+        assert _count(guarded, "old_events") == 80
     finally:
         p.terminate()
         p.wait(10)

@@ -334,8 +334,9 @@ def graphql_documents(req, limits=None):
         if len(text) > MAX_BODY:
             limits.append(f"the body is over the analysis limit ({MAX_BODY // (1024 * 1024)} MB): not read")
         elif text[:1] == "[" or (text[:1] == "{" and text[1:].lstrip()[:1] in ('"', "}", "'")):
+            dup = []
             try:
-                obj = json.loads(text)
+                obj = json.loads(text, object_pairs_hook=lambda pairs: _no_dup(pairs, dup))
             except RecursionError:
                 obj = None
                 limits.append("the JSON body nests deeper than the parser's depth limit: not read")
@@ -343,6 +344,9 @@ def graphql_documents(req, limits=None):
                 obj = None
                 if re.search(r"\bmutation\b", text):
                     out.append((text + U, {}))            # malformed JSON: read names only
+            if dup:
+                limits.append(f"the JSON body names {', '.join(sorted(set(dup))[:3])} twice: servers differ on "
+                              "which one they use")
             items = obj if isinstance(obj, list) else [obj]
             if len(items) > MAX_BATCH:
                 limits.append(f"a batch of {len(items)} operations is over the batch limit ({MAX_BATCH}): "
@@ -357,10 +361,11 @@ def graphql_documents(req, limits=None):
                         except (ValueError, RecursionError):
                             v = {}
                     out.append((it["query"], v if isinstance(v, dict) else {}))
-                elif isinstance(it, dict) and it and _graphql_request(req) and (
-                        "extensions" in it or "id" in it or "documentId" in it or "operationName" in it):
-                    limits.append("a GraphQL operation without its document (a persisted query runs whatever "
-                                  "the server stored under its hash): not readable")
+                elif obj is not None and _graphql_request(req) and (isinstance(obj, list) or (
+                        isinstance(it, dict) and ("query" in it or "extensions" in it or "id" in it or
+                                                  "documentId" in it or "operationName" in it))):
+                    limits.append("a GraphQL operation without a document Interlock can read (a persisted query "
+                                  "runs whatever the server stored under its hash): not readable")
         elif text.startswith("query=") or "&query=" in text:
             try:
                 qs = parse_qs(text)
@@ -395,6 +400,16 @@ def graphql_documents(req, limits=None):
         else:
             kept.append((q, v))
     return kept
+
+
+def _no_dup(pairs, dup):
+    """``json.loads`` object hook: records keys that appear twice in one object."""
+    seen = {}
+    for k, v in pairs:
+        if k in seen and seen[k] != v:
+            dup.append(k)
+        seen[k] = v
+    return seen
 
 
 def _graphql_request(req) -> bool:

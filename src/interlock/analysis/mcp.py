@@ -55,15 +55,26 @@ def _sql_texts(server, tool, args):
     """(key, sql) pairs carried by the arguments."""
     dbish = bool(_DB_SERVER.search(server or "") or _DB_SERVER.search(tool or ""))
     out = []
-    for key, v in args.items():
-        vals = v if isinstance(v, list) else [v]
-        strs = [x for x in vals if isinstance(x, str) and x.strip()]
-        if not strs:
-            continue
-        if key in _SQL_KEYS or key.lower().endswith("sql"):
-            out.extend((key, x) for x in strs)
-        elif key in _MAYBE_SQL_KEYS:
-            out.extend((key, x) for x in strs if (dbish and _SQL_START.match(x)) or _STRONG_SQL.match(x))
+
+    def walk(obj, prefix, depth):
+        # nested objects too ({"params": {"sql": ...}}): a statement one level down runs all the same
+        if depth > 8 or len(out) > 200:
+            return
+        for key, v in obj.items():
+            if not isinstance(key, str):
+                continue
+            vals = v if isinstance(v, list) else [v]
+            strs = [x for x in vals if isinstance(x, str) and x.strip()]
+            name = prefix + key
+            if key in _SQL_KEYS or key.lower().endswith("sql"):
+                out.extend((name, x) for x in strs)
+            elif key in _MAYBE_SQL_KEYS:
+                out.extend((name, x) for x in strs if (dbish and _SQL_START.match(x)) or _STRONG_SQL.match(x))
+            for x in vals:
+                if isinstance(x, dict):
+                    walk(x, name + ".", depth + 1)
+
+    walk(args, "", 0)
     return out
 
 

@@ -1049,8 +1049,9 @@ def _grant(toks) -> Stmt:
 
 #: Client encodings in which a multibyte character can end in a backslash or quote byte: text that reads
 #: one way in UTF-8 holds other statements in them (PostgreSQL's own list of client-only encodings).
-AMBIGUOUS_ENCODINGS = frozenset({"SJIS", "SHIFTJIS", "MSKANJI", "WINDOWS932", "BIG5", "WINDOWS950", "GBK", "CP936",
-                                 "WINDOWS936", "GB18030", "UHC", "WINDOWS949", "JOHAB", "CP932", "CP949", "CP950"})
+AMBIGUOUS_ENCODINGS = frozenset({"SJIS", "SHIFTJIS", "SHIFTJIS2004", "MSKANJI", "WINDOWS932", "WIN932", "BIG5",
+                                 "WINDOWS950", "WIN950", "GBK", "CP936", "WINDOWS936", "WIN936", "GB18030", "UHC",
+                                 "WINDOWS949", "WIN949", "JOHAB", "CP932", "CP949", "CP950"})
 
 
 def ambiguous_encoding(name) -> bool:
@@ -1124,10 +1125,20 @@ def _create(p, ctx) -> list[Stmt]:
                 body = inner if inner is not None else (p.raw[toks[k].pos - base:] if k < len(toks) else None)
         elif kind == "TRIGGER":
             when = "whenever the trigger fires"
+    lang = next((toks[k + 1].v.lower() for k in range(len(toks) - 1) if toks[k].up == "LANGUAGE"), None)
+    if kind in ("FUNCTION", "PROCEDURE") and lang and lang.strip("'\"") not in ("sql", "plpgsql", "internal", "c") \
+            and ctx.dialect in (None, "postgres"):
+        # plperl / plpython / plv8 ...: a body that can run any SQL, in a language Interlock does not read
+        out.append(_mk("create", "run", "db.dynamic-sql", shown,
+                       [f"a {kind.lower()} in LANGUAGE {lang}: its body can run any SQL {when}, and Interlock does "
+                        "not read it"]))
+        return out
     if body:
         for st in _body(body, ctx, p.line):
-            # creating a function runs nothing: report only what would destroy data when it is called
-            if st.severity in (DESTRUCTIVE, CATASTROPHIC):
+            # creating a function runs nothing: report only what would destroy data (or SQL built at run time,
+            # which could) when it is called
+            if st.severity in (DESTRUCTIVE, CATASTROPHIC) or (st.rule == "db.dynamic-sql" and st.effect in (
+                    "drop", "truncate", "delete", "run")):
                 st.notes.append(f"in the body of {shown}: runs {when}")
                 out.append(st)
     return out
@@ -1213,6 +1224,13 @@ def _body(body, ctx, line):
                 if not st.evidence:
                     st.evidence = _evidence(raw)
                 out.append(st)
+        if re.search(r"(?i)\b(loop|foreach|while)\b", body):
+            # a bounded DELETE / UPDATE repeated by a loop reaches what the loop reaches
+            for k, st in enumerate(out):
+                if st.rule == "db.write" and st.effect in ("delete", "update"):
+                    out[k] = _unbounded(st.effect, st.target, "inside a loop, repeated as often as the loop runs")
+                    out[k].evidence = st.evidence
+                    out[k].line = st.line
         if _CATALOG.search(body) and re.search(r"(?i)\b(loop|foreach)\b", body) and any(
                 st.rule == "db.dynamic-sql" and st.effect in ("drop", "truncate", "delete") for st in out):
             st = _mk("many-tables", "drop", "db.drop-many-tables", "every table the loop finds",
@@ -1435,7 +1453,7 @@ def _judge_delete(node, exp, ctx=None) -> Stmt:
     if _always_true(where.this, names, exp):
         cond = _evidence(where.this.sql(copy=False), 60)
         return _mk("delete", "delete", "db.delete-all", shown, [f"WHERE {cond} matches every row"], tables=names)
-    if not _bounded(where.this, exp, ctx):
+    if not _bounded(where.this, exp, ctx, owners=_owners(node, exp)):
         return _unbounded("delete", shown, _unbounded_why(where.this, exp, node))
     return _mk("delete", "delete", "db.write", shown)
 
@@ -1455,7 +1473,7 @@ def _judge_update(node, exp, ctx=None) -> Stmt:
     if _always_true(where.this, [name], exp):
         return _mk("update", "update", "db.update-all", shown,
                    [f"WHERE {_evidence(where.this.sql(copy=False), 60)} matches every row"])
-    if not _bounded(where.this, exp, ctx):
+    if not _bounded(where.this, exp, ctx, owners=_owners(node, exp)):
         return _unbounded("update", shown, _unbounded_why(where.this, exp, node))
     return _mk("update", "update", "db.write", shown)
 
@@ -1501,6 +1519,22 @@ def _unbounded_why(e, exp, node=None) -> str:
     return f"WHERE {_evidence(e.sql(copy=False), 60)} is not an equality with a value"
 
 
+def _owners(node, exp):
+    """Names a column of the changed table may be qualified with, when the statement also reads other tables
+    (``UPDATE ... FROM``, ``DELETE ... USING``, joins): an equality on *their* columns bounds nothing of the
+    target.  None when the target is the only table (every column is its own)."""
+    others = node.args.get("using") or node.args.get("from_") or node.args.get("from") or node.args.get("joins")
+    if not others:
+        return None
+    t = node.this
+    names = set()
+    if isinstance(t, exp.Table):
+        names.add(t.name.lower())
+        if t.alias:
+            names.add(t.alias.lower())
+    return names
+
+
 def _value(e, exp, ctx, single=False) -> bool:
     """A single known value: a literal, a bind parameter, a cast of one; in a body, NEW.x / OLD.x / a variable."""
     while isinstance(e, (exp.Paren, exp.Cast, exp.TryCast)):
@@ -1516,26 +1550,29 @@ def _value(e, exp, ctx, single=False) -> bool:
     return False
 
 
-def _bounded(e, exp, ctx=None, single=False) -> bool:
+def _bounded(e, exp, ctx=None, single=False, owners=None) -> bool:
     """A WHERE (or MERGE ON) whose reach is bounded by its text: a conjunction holding an equality of a
     column with one value (or ``IN`` a list of values).  Everything else (comparisons, patterns, functions,
     subqueries, EXISTS, arithmetic, ANY, BETWEEN, IS DISTINCT FROM...) can match every row."""
+    def own(col):   # a column of the changed table (qualified by it when other tables are read too)
+        return isinstance(col, exp.Column) and (owners is None or (col.table or "").lower() in owners)
+
     if isinstance(e, exp.Paren):
-        return _bounded(e.this, exp, ctx, single)
+        return _bounded(e.this, exp, ctx, single, owners)
     if isinstance(e, exp.And):
-        return _bounded(e.left, exp, ctx, single) or _bounded(e.right, exp, ctx, single)
+        return _bounded(e.left, exp, ctx, single, owners) or _bounded(e.right, exp, ctx, single, owners)
     if isinstance(e, exp.Or):
-        return _bounded(e.left, exp, ctx, single) and _bounded(e.right, exp, ctx, single)
+        return _bounded(e.left, exp, ctx, single, owners) and _bounded(e.right, exp, ctx, single, owners)
     if isinstance(e, (exp.EQ, exp.NullSafeEQ)):
         left, right = e.left, e.right
-        if isinstance(left, exp.Column) and _value(right, exp, ctx, single) and not (
+        if own(left) and _value(right, exp, ctx, single) and not (
                 isinstance(right, exp.Column) and right.sql(copy=False) == left.sql(copy=False)):
             return True
-        if isinstance(right, exp.Column) and _value(left, exp, ctx, single) and not (
+        if own(right) and _value(left, exp, ctx, single) and not (
                 isinstance(left, exp.Column) and right.sql(copy=False) == left.sql(copy=False)):
             return True
         return False
-    if isinstance(e, exp.In) and isinstance(e.this, exp.Column) and not e.args.get("query") and \
+    if isinstance(e, exp.In) and own(e.this) and not e.args.get("query") and \
             not e.args.get("unnest") and e.expressions:
         return all(_value(x, exp, ctx, single) and not isinstance(x, exp.Column) for x in e.expressions)
     return False

@@ -362,6 +362,40 @@ ALLOWED = Verdict(True)
 #: Rules a statement may carry and still be run to be measured by the in-database guard (its reach is
 #: what is unknown; the guard's triggers count the rows it touched and roll it back past their limits).
 _MEASURABLE = frozenset({"db.change-unbounded", "db.write"})
+#: What a measured statement may do without an approval: rows per table, and share of a table.
+MEASURE_MAX_ROWS, MEASURE_MIN_ROWS, MEASURE_MAX_PERCENT = 1000, 10, 20.0
+_STATS = ("SELECT s.relid::regclass::text, s.n_tup_del, s.n_tup_upd, greatest(c.reltuples, 0)::bigint, "
+          "coalesce(u.n_live_tup, 0) FROM pg_catalog.pg_stat_xact_user_tables s JOIN pg_catalog.pg_class c ON "
+          "c.oid = s.relid LEFT JOIN pg_catalog.pg_stat_user_tables u ON u.relid = s.relid "
+          "WHERE s.n_tup_del + s.n_tup_upd > 0")
+
+
+def _measurable(text: str) -> bool:
+    """One top-level DELETE / UPDATE / MERGE (what the gateway can run and count on its own)."""
+    from ..analysis.sql import split
+
+    try:
+        pieces = split(text, "postgres")
+    except Exception:  # noqa: BLE001
+        return False
+    return len(pieces) == 1 and pieces[0].kind == "sql" and pieces[0].toks[0].up in ("DELETE", "UPDATE", "MERGE")
+
+
+def _judge_rows(before: dict, after: dict) -> tuple[bool, str]:
+    """(within the limits, what was measured) from two pg_stat_xact_user_tables readings."""
+    parts, ok = [], True
+    for rel, (d, u, est, live) in after.items():
+        d0, u0 = before.get(rel, (0, 0, 0, 0))[:2]
+        n = (d - d0) + (u - u0)
+        if n <= 0:
+            continue
+        total = max(est, live, n)
+        what = "deleted" if d - d0 >= u - u0 else "updated"
+        share = 100.0 * n / total if total else 100.0
+        parts.append(f"{rel}: {n} row{'s' if n != 1 else ''} {what} (~{share:.0f}% of ~{total})")
+        if n > MEASURE_MAX_ROWS or (n >= MEASURE_MIN_ROWS and share > MEASURE_MAX_PERCENT):
+            ok = False
+    return ok, "; ".join(parts) or "no rows"
 _CACHE_MAX = 50_000
 _CACHE_TEXT_MAX = 16_384
 
@@ -463,16 +497,17 @@ class Judge:
         d = evaluate(self.action(text), ctx)
         return d.decision == ALLOW and not d.error and d.rules == rules
 
-    def judge(self, text: str) -> Verdict:
-        """Full judgement of one statement (blocking: may wait for a human).  Never raises."""
+    def judge(self, text: str, simple: bool = False, measured: str | None = None) -> Verdict:
+        """Full judgement of one statement (blocking: may wait for a human).  Never raises.
+        ``simple``: a simple-protocol Query (the gateway can measure it); ``measured``: what measuring it found."""
         try:
-            return self._judge(text)
+            return self._judge(text, simple, measured)
         except Exception as e:  # fail closed: never forward what was not judged
             self.stats["denied"] += 1
             return Verdict(False, text, "Interlock could not judge this statement; it was not run",
                            detail=redact(f"{type(e).__name__}: {e}")[:500], decision="deny")
 
-    def _judge(self, text: str) -> Verdict:
+    def _judge(self, text: str, simple: bool = False, measured_here: str | None = None) -> Verdict:
         import types
 
         from ..actions import ALLOW, ASK, DENY
@@ -492,9 +527,18 @@ class Judge:
             self.stats["allowed"] += 1
             self._audit(action, d, first=True)
             return ALLOWED
-        measured = self.must_ask.get(text)
+        measured = measured_here or self.must_ask.get(text)
+        if d.decision == ASK and measured is None and simple and set(d.rules) <= _MEASURABLE and not d.error \
+                and _measurable(text):
+            # its reach cannot be bounded from the text: run it in a transaction (or savepoint) of its own and
+            # count what it did (pg_stat_xact_user_tables: cascades and triggers included) before keeping it
+            d.decision = ALLOW
+            d.reasons.append("run in a transaction (or savepoint) of its own and measured: kept only within the "
+                             "limits, else rolled back and asked")
+            self._audit(action, d, first=True)
+            return Verdict(False, text, decision="measure")
         if d.decision == ASK and measured is None and self.upstream.guard_url and \
-                set(d.rules) <= _MEASURABLE and not d.error:
+                set(d.rules) <= _MEASURABLE and not d.error and self._guard_ready():
             # its reach cannot be bounded from the text, and the database can measure it: the guard's
             # transition-table triggers refuse it (rolled back) past their limits, and then it is asked
             d.decision = ALLOW
@@ -503,7 +547,9 @@ class Judge:
             self.stats["allowed"] += 1
             self._audit(action, d, first=True)
             return Verdict(True, text, decision="measured")
-        if measured:
+        if measured_here:
+            d.reasons.insert(0, f"measured by running it and rolling it back: {measured_here}")
+        elif measured:
             d.reasons.insert(0, f"measured by the in-database guard (and rolled back): {measured}")
         raw = d.decision
         from ..approvals import hook
@@ -530,6 +576,33 @@ class Judge:
         what = "denied" if d.decision == DENY else "held"
         return Verdict(False, text, f"Interlock {what} this {d.severity} statement [interlock {raw}]",
                        detail=block(redact(body), limit=3000) if body else None, decision=raw)
+
+    def _guard_ready(self) -> bool:
+        """The in-database guard is installed, current and on every table (checked at most every 30 s): only
+        then is a statement run to be measured by it."""
+        now = time.monotonic()
+        cached = getattr(self, "_guard_checked", None)
+        if cached is not None and now - cached[0] < 30:
+            return cached[1]
+        ok = False
+        try:
+            import psycopg
+
+            from ..safeguards.pgguard import status
+
+            up = self.upstream
+            kw = {"password": up.guard_password} if up.guard_password else {}
+            with psycopg.connect(up.guard_url, connect_timeout=5, **kw) as conn:
+                rep = status(conn)
+            ok = bool(rep.done) and not any(("not installed" in m or "version" in m or "tables without" in m)
+                                            for m in rep.missing)
+            if not ok:
+                _log("the in-database guard is not complete; unbounded statements are asked about: "
+                     + "; ".join(rep.missing)[:300])
+        except Exception as e:  # noqa: BLE001 - not measurable: asked about instead
+            _log(f"the in-database guard could not be checked: {type(e).__name__}: {redact(str(e))[:200]}")
+        self._guard_checked = (now, ok)
+        return ok
 
     def _granted(self, text, d) -> Verdict:
         """An approved statement: with the in-database guard configured (``guard_url``), a single-use grant
@@ -751,6 +824,88 @@ def _ambiguous(name) -> bool:
     return ambiguous_encoding(name)
 
 
+def _stats(msgs) -> dict:
+    """pg_stat_xact_user_tables rows (text format) from a captured response."""
+    out = {}
+    for t, b in msgs:
+        if t != b"D":
+            continue
+        n = struct.unpack("!H", b[:2])[0]
+        p, vals = 2, []
+        for _ in range(n):
+            ln = struct.unpack("!i", b[p:p + 4])[0]
+            p += 4
+            vals.append(None if ln < 0 else b[p:p + ln].decode("utf-8", "replace"))
+            p += max(ln, 0)
+        out[vals[0]] = tuple(int(v or 0) for v in vals[1:5])
+    return out
+
+
+class _Capture:
+    """Upstream bytes while the gateway talks to the server itself: passed to the client up to the answer to the
+    gateway's marker query (everything before it answers the client's earlier messages), then framed into one
+    list of (type, body) per ReadyForQuery for the gateway's own queries."""
+
+    def __init__(self, session):
+        self.s = session
+        self.buf = bytearray()
+        self.marker = b""
+        self.synced = False
+        self.groups: list = []
+        self.cur: list = []
+        self.waiter = None
+
+    def feed(self, data: bytes):
+        self.buf += data
+        if not self.synced:
+            i = self.buf.find(self.marker)
+            if i < 0:
+                if len(self.buf) > 65536:
+                    keep = len(self.marker) + 16
+                    self.s.ct.write(bytes(self.buf[:-keep]))
+                    del self.buf[:-keep]
+                return
+            start = i - 7                       # 'T', length, field count, then the marker as the column name
+            if start < 0 or self.buf[start] != 0x54:
+                raise ProtocolError("the gateway's marker query was not answered as expected")
+            if start:
+                self.s.ct.write(bytes(self.buf[:start]))
+            del self.buf[:start]
+            self.synced = True
+        buf = self.buf
+        pos = 0
+        while len(buf) - pos >= 5:
+            n = int.from_bytes(buf[pos + 1:pos + 5], "big")
+            if len(buf) - pos < n + 1:
+                break
+            t, body = bytes(buf[pos:pos + 1]), bytes(buf[pos + 5:pos + 1 + n])
+            pos += n + 1
+            self.cur.append((t, body))
+            if t == b"Z":
+                self.groups.append(self.cur)
+                self.cur = []
+        del buf[:pos]
+        self._wake()
+
+    def fail(self, e):
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_exception(e if isinstance(e, Exception) else ProtocolError(str(e)))
+
+    def _wake(self):
+        if self.waiter is not None and not self.waiter.done() and self.groups:
+            self.waiter.set_result(self.groups.pop(0))
+
+    async def next(self):
+        if self.groups:
+            return self.groups.pop(0)
+        self.waiter = asyncio.get_running_loop().create_future()
+        return await asyncio.wait_for(self.waiter, 600)
+
+    async def query(self, sql: str):
+        self.s.ut.write(_msg(b"Q", sql.encode() + b"\x00"))
+        return await self.next()
+
+
 class _Side(asyncio.Protocol):
     """One socket of a session after login: hands what it reads to the session, and stops the other
     socket's reading while its own write buffer is full."""
@@ -763,6 +918,14 @@ class _Side(asyncio.Protocol):
     def data_received(self, data):
         s = self.s
         if self.up:
+            if s.capture is not None:
+                if _WATCHED in data:
+                    s.server_params(data)
+                try:
+                    s.capture.feed(data)
+                except Exception as e:  # noqa: BLE001 - the measuring task ends with it (and closes the session)
+                    s.capture.fail(e)
+                return
             if s.measured and _GUARD in data:
                 s.guard_refused(data)
             if s.markers:
@@ -813,6 +976,88 @@ class Session:
         self.markers: dict[bytes, bytes] = {}  # parse-failure marker → Interlock's ErrorResponse in its place
         self.measured: list[str] = []       # statements run to be measured by the in-database guard
         self.uhold = bytearray()            # upstream bytes held while a marker's error is awaited
+        self.capture = None                 # a _Capture while the gateway measures a statement
+
+    # --- measuring a statement: the gateway's own round trips on the session's upstream ----------------------
+    async def _measure(self, body: bytes, text: str):
+        """Run ``text`` in a transaction (or, inside the client's, a savepoint) of its own, count what it changed
+        and keep it, or roll it back and ask with the measured rows as its impact."""
+        cap = self.capture = _Capture(self)
+        marker = "interlock_sync_" + secrets.token_hex(8)
+        cap.marker = marker.encode()
+        loop = asyncio.get_running_loop()
+        try:
+            self.ut.write(_msg(b"Q", f'SELECT 1 AS "{marker}"'.encode() + b"\x00"))
+            sync = await cap.next()
+            status = sync[-1][1][:1]
+            if status == b"E":          # the client's transaction already failed: the server refuses anyway
+                self.capture = None
+                self.ut.write(_msg(b"Q", body))
+                self.busy = False
+                self._pump()
+                if not self.busy:
+                    self._reading()
+                return
+            began = status == b"I"
+            await cap.query("BEGIN" if began else "SAVEPOINT interlock_measure")
+            before = _stats(await cap.query(_STATS))
+            res = await cap.query(text)
+            guard = next((b for t, b in res if t == b"E" and _GUARD in b), None)
+            if guard is None and any(t == b"E" for t, _ in res):   # it failed on its own: its own error
+                if began:
+                    await cap.query("ROLLBACK")
+                self._release(res, b"I" if began else b"E")
+                return
+            if guard is not None:                     # the in-database guard measured it first, and refused
+                ok, what = False, _parse_error(guard).get("M", "refused by the in-database guard")
+            else:
+                ok, what = _judge_rows(before, _stats(await cap.query(_STATS)))
+            if ok:
+                end = await cap.query("COMMIT" if began else "RELEASE SAVEPOINT interlock_measure")
+                errs = [m for m in end if m[0] == b"E"]
+                self._release([m for m in res if m[0] != b"Z"] + errs + [end[-1]], None)
+                return
+            if began:
+                await cap.query("ROLLBACK")
+            else:
+                await cap.query("ROLLBACK TO SAVEPOINT interlock_measure")
+                await cap.query("RELEASE SAVEPOINT interlock_measure")
+            self.capture = None
+            v = await loop.run_in_executor(self.gw.approval_pool,
+                                           lambda: self.gw.judge.judge(text, False, f"{what} (rolled back)"))
+            if v.allow:
+                self.ut.write(_msg(b"Q", (v.send or text).encode() + b"\x00"))
+            else:
+                self.ut.write(_msg(b"Q", raise_statement(v.message, v.detail, v.hint).encode() + b"\x00"))
+        except Exception as e:  # noqa: BLE001 - the session cannot be trusted to be in order any more
+            _log(f"measuring failed ({type(e).__name__}: {e}); the connection is closed")
+            self.capture = None
+            self._violation(f"Interlock could not measure the statement ({type(e).__name__}); it was rolled back "
+                            "or never run", [])
+            self.ut.close()
+            return
+        finally:
+            self.capture = None
+        self.busy = False
+        self._pump()
+        if not self.busy:
+            self._reading()
+
+    def _release(self, msgs, status):
+        """Hand a measured statement's own responses to the client (ReadyForQuery's status set to ``status``)."""
+        self.capture = None
+        out = []
+        for t, b in msgs:
+            if t == b"Z" and status is not None:
+                continue
+            out.append(_msg(t, b))
+        if status is not None:
+            out.append(_msg(b"Z", status))
+        self.ct.write(b"".join(out))
+        self.busy = False
+        self._pump()
+        if not self.busy:
+            self._reading()
 
     def guard_refused(self, data: bytes):
         """The in-database guard refused a measured statement: from now on that text is asked about, with
@@ -1091,6 +1336,8 @@ class Session:
 
     def upstream_lost(self):
         self.terminated = True  # the upstream ended the session: nothing left to cancel
+        if self.capture is not None:
+            self.capture.fail(ConnectionError("the upstream closed the connection"))
         self.ct.close()
         if not self.done.done():
             self.done.set_result(None)
@@ -1233,9 +1480,12 @@ class Session:
     async def _judged(self, t, body, text, name):
         loop = asyncio.get_running_loop()
         try:
-            v = await loop.run_in_executor(self.gw.approval_pool, self.gw.judge.judge, text)
+            v = await loop.run_in_executor(self.gw.approval_pool, self.gw.judge.judge, text, t == 0x51)
         except Exception as e:  # noqa: BLE001 - e.g. the pool shut down: nothing is forwarded unjudged
             self._violation(f"the statement could not be judged ({type(e).__name__})", [])
+            return
+        if v.decision == "measure" and not self.ut.is_closing():
+            self.pending = asyncio.ensure_future(self._measure(body, text))   # busy until it is done
             return
         if v.decision == "measured":
             self.measured = self.measured[-7:] + [text]

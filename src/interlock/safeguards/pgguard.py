@@ -90,38 +90,47 @@ BEGIN
 END $fn$;
 
 CREATE OR REPLACE FUNCTION interlock.check_rows() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER AS $fn$
+-- the fast path, on every DELETE / UPDATE: no SET clause (a per-call configuration switch), so every name is
+-- schema-qualified; TG_ARGV[0] is the row count below which nothing else is looked at
 DECLARE
-    n bigint;
-    total numeric;
-    max_rows numeric := interlock.setting('max_rows', 1000);
-    min_rows numeric := interlock.setting('min_rows', 10);
-    pct numeric := interlock.setting('max_percent', 20);
+    n pg_catalog.int8;
 BEGIN
-    SELECT count(*) INTO n FROM old_rows;
-    IF n < min_rows AND n <= max_rows THEN
+    SELECT pg_catalog.count(*) INTO n FROM old_rows;
+    IF n OPERATOR(pg_catalog.<) TG_ARGV[0]::pg_catalog.int8 THEN
         RETURN NULL;
     END IF;
+    PERFORM interlock.check_rows_over(TG_RELID, TG_OP, n);
+    RETURN NULL;
+END $fn$;
+
+CREATE OR REPLACE FUNCTION interlock.check_rows_over(rel oid, op text, n bigint) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+DECLARE
+    total numeric;
+    max_rows numeric := interlock.setting('max_rows', 1000);
+    pct numeric := interlock.setting('max_percent', 20);
+BEGIN
     IF n <= max_rows THEN
-        SELECT reltuples INTO total FROM pg_class WHERE oid = TG_RELID;
+        SELECT reltuples INTO total FROM pg_class WHERE oid = rel;
         IF total IS NULL OR total < n THEN
-            EXECUTE format('SELECT count(*) FROM %s', TG_RELID::regclass) INTO total;
-            IF TG_OP = 'DELETE' THEN
+            EXECUTE format('SELECT count(*) FROM %s', rel::regclass) INTO total;
+            IF op = 'DELETE' THEN
                 total := total + n;
             END IF;
         END IF;
         IF total > 0 AND n * 100 <= pct * total THEN
-            RETURN NULL;
+            RETURN;
         END IF;
     END IF;
-    IF interlock.granted(TG_OP) THEN
-        RETURN NULL;
+    IF interlock.granted(op) THEN
+        RETURN;
     END IF;
-    PERFORM interlock.refuse(format('%s of %s rows of %s refused', TG_OP, n, TG_RELID::regclass),
+    PERFORM interlock.refuse(format('%s of %s rows of %s refused', op, n, rel::regclass),
         format('a statement may %s at most %s rows, or %s%% of a table, without an approval (rows: %s)',
-               lower(TG_OP), max_rows, pct, n));
-    RETURN NULL;
+               lower(op), max_rows, pct, n));
 END $fn$;
+REVOKE ALL ON FUNCTION interlock.check_rows_over(oid, text, bigint) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION interlock.check_truncate() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
@@ -135,15 +144,17 @@ END $fn$;
 
 CREATE OR REPLACE FUNCTION interlock.protect_table(rel regclass) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+DECLARE
+    fast bigint := least(interlock.setting('min_rows', 10), interlock.setting('max_rows', 1000) + 1);
 BEGIN
     INSERT INTO interlock.busy VALUES (pg_current_xact_id()) ON CONFLICT DO NOTHING;
     EXECUTE format('DROP TRIGGER IF EXISTS interlock_guard_delete ON %s', rel);
     EXECUTE format('DROP TRIGGER IF EXISTS interlock_guard_update ON %s', rel);
     EXECUTE format('DROP TRIGGER IF EXISTS interlock_guard_truncate ON %s', rel);
     EXECUTE format('CREATE TRIGGER interlock_guard_delete AFTER DELETE ON %s REFERENCING OLD TABLE AS old_rows '
-                   'FOR EACH STATEMENT EXECUTE FUNCTION interlock.check_rows()', rel);
+                   'FOR EACH STATEMENT EXECUTE FUNCTION interlock.check_rows(%L)', rel, fast);
     EXECUTE format('CREATE TRIGGER interlock_guard_update AFTER UPDATE ON %s REFERENCING OLD TABLE AS old_rows '
-                   'FOR EACH STATEMENT EXECUTE FUNCTION interlock.check_rows()', rel);
+                   'FOR EACH STATEMENT EXECUTE FUNCTION interlock.check_rows(%L)', rel, fast);
     EXECUTE format('CREATE TRIGGER interlock_guard_truncate BEFORE TRUNCATE ON %s '
                    'FOR EACH STATEMENT EXECUTE FUNCTION interlock.check_truncate()', rel);
     EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER interlock_guard_delete', rel);
