@@ -475,6 +475,10 @@ def run(args, remove: bool) -> int:
             # --skip-trust and then runs every tool unchecked: the user-level hook still runs (Gemini
             # runs an identical hook once)
             files.append((a.settings_path(root, home, True), writer))
+        elif name == "gemini" and not user and remove and " hook gemini" in (_read_text(a.settings_path(root, home,
+                                                                                                      True)) or ""):
+            print(f"  {name:<12} {_short(a.settings_path(root, home, True), home)}: the user-level hook stays (it "
+                  "protects every project; `interlock uninstall --agent gemini --user` removes it)")
         for path, writer in files:
             if path in seen:
                 continue
