@@ -75,7 +75,23 @@ def _session_steps(project, n=20):
     return steps
 
 
-def _session(agent, binary, with_hook, workdir, latency=0.0):
+def _warm_daemon(agent, exe, env, project):
+    """Start the resident hook daemon before the timed session, as it is once a working day has begun
+    (it stays up INTERLOCK_DAEMON_IDLE, 15 min by default): the first call judges in-process and starts
+    it; calls go through it once it answers."""
+    from interlock import hookd
+    from interlock.doctor import _payload
+
+    payload = _payload(agent, "git status", project)
+    for _ in range(60):
+        subprocess.run([exe, "hook", agent], input=payload, env=env, cwd=project, capture_output=True, timeout=60)
+        if hookd.daemon_pid(env):
+            break
+        time.sleep(0.5)
+    subprocess.run([exe, "hook", agent], input=payload, env=env, cwd=project, capture_output=True, timeout=60)
+
+
+def _session(agent, binary, with_hook, workdir, latency=0.0, warm=True):
     home = os.path.join(workdir, "home")
     project = os.path.join(workdir, "project")
     os.makedirs(os.path.join(project, "src"), exist_ok=True)
@@ -94,6 +110,8 @@ def _session(agent, binary, with_hook, workdir, latency=0.0):
         exe = os.path.join(os.path.dirname(sys.executable), "interlock")
         p = subprocess.run([exe, "init", "--agent", agent], env=env, cwd=project, capture_output=True, text=True)
         assert p.returncode == 0, p.stdout + p.stderr
+        if warm:
+            _warm_daemon(agent, exe, env, project)
     steps = _session_steps(project)
     with M.ScriptedModel(steps, latency=latency) as model:
         s = agents.run(agent, binary, project, home, model.url, env=env, timeout=900)
@@ -110,7 +128,7 @@ def _session(agent, binary, with_hook, workdir, latency=0.0):
     return s.seconds
 
 
-def overhead(names, runs, latency=0.0):
+def overhead(names, runs, latency=0.0, warm=True):
     rows, raw = [], []
     for a in names:
         binary = agents.find_binary(a)
@@ -118,7 +136,7 @@ def overhead(names, runs, latency=0.0):
         for r in range(runs):
             for with_hook in (False, True):  # interleaved, so drift hits both alike
                 with tempfile.TemporaryDirectory(prefix=f"bench-{a}-session-") as d:
-                    times[with_hook].append(_session(a, binary, with_hook, d, latency))
+                    times[with_hook].append(_session(a, binary, with_hook, d, latency, warm))
         base, hooked = statistics.median(times[False]), statistics.median(times[True])
         per_call = (hooked - base) / 20 * 1000
         rows.append(f"| {a} | {latency:g} s | {base:.1f} s | {hooked:.1f} s | {per_call:+.0f} ms | {hooked / base:.3f} |")
@@ -138,6 +156,8 @@ def main(argv=None):
     ap.add_argument("--overhead", action="store_true", help="only the 20-step sessions")
     ap.add_argument("--columns", default=",".join(failmodes.COLUMNS))
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--cold", action="store_true",
+                    help="no warm hook daemon before each session (its first calls then judge in-process)")
     ap.add_argument("--latency", default="0,1",
                     help="the scripted model's think time per step, in seconds (comma-separated: one table row set "
                          "per value; 0 = the agent and the hook alone)")
@@ -159,7 +179,7 @@ def main(argv=None):
     if a.overhead or both:
         mds, raw = [], []
         for i, lat in enumerate(float(x) for x in a.latency.split(",") if x):
-            md, r = overhead(names, a.runs, lat)
+            md, r = overhead(names, a.runs, lat, not a.cold)
             mds.append(md if i == 0 else "\n".join(md.splitlines()[2:]))
             raw += r
         md = "\n".join(mds)

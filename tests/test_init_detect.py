@@ -68,8 +68,8 @@ def test_detects_agents_from_dirs_and_programs_and_installs_only_those(tmp_path,
     # idempotent: nothing changes the second time
     before = snapshot(workspace)
     p = run(["init"], env, workspace)
-    # (4 project files and the user-level Gemini hook; the Codex trust: "already trusted, no change")
-    assert p.returncode == 0 and p.stdout.count("already installed, no change") == 5
+    # (4 project files, the user-level Gemini hook and policy; the Codex trust: "already trusted, no change")
+    assert p.returncode == 0 and p.stdout.count("already installed, no change") == 6
     assert snapshot(workspace) == before
 
 

@@ -120,8 +120,8 @@ def test_init_other_agents_roundtrip(workspace, env):
     assert set(ws["hooks"]) == {"pre_run_command", "pre_read_code", "pre_write_code", "pre_mcp_tool_use"}
     # idempotent
     p = run(["init"] + args, env, workspace)
-    # four hook files, the Codex rules file, the user-level Gemini hook, the Codex trust in config.toml
-    assert p.stdout.count("no change") == 7
+    # four hook files, the Codex rules file, the user-level Gemini hook and policy, the Codex trust
+    assert p.stdout.count("no change") == 8
     # the installed Windsurf command really blocks with exit 2
     cmd = ws["hooks"]["pre_run_command"][0]["command"]
     broken = cmd.replace(cmd.split(" hook ")[0], "/nonexistent/interlock", 1)
@@ -133,6 +133,7 @@ def test_init_other_agents_roundtrip(workspace, env):
     codex_cfg = os.path.join(env["HOME"], ".codex", "config.toml")
     assert f'[projects."{workspace}"]' in open(codex_cfg).read() and "trusted_hash" in open(codex_cfg).read()
     assert "hook gemini" in open(os.path.join(env["HOME"], ".gemini", "settings.json")).read()
+    assert 'commandPrefix = "rm -rf ~"' in open(os.path.join(env["HOME"], ".gemini", "policies", "interlock.toml")).read()
     p = run(["uninstall"] + args, env, workspace)
     assert json.load(open(gem)) == before
     assert not os.path.exists(codex_cfg)  # the trust init added is taken back (the file was init's)

@@ -470,22 +470,34 @@ def run(args, remove: bool) -> int:
         files = [(path, writer)]
         if name == "codex":
             files.append((os.path.join(os.path.dirname(path), "rules", "interlock.rules"), "codex-rules"))
+        if name == "gemini" and (user or not remove):
+            # the backstop: deny rules Gemini CLI's policy engine applies itself (user tier, above --yolo)
+            files.append((os.path.join(home, ".gemini", "policies", "interlock.toml"), "gemini-policy"))
         if name == "gemini" and not user and not remove:
             # Gemini CLI ignores a project's settings (hooks included) in an untrusted folder or with
             # --skip-trust and then runs every tool unchecked: the user-level hook still runs (Gemini
             # runs an identical hook once)
             files.append((a.settings_path(root, home, True), writer))
+        elif name == "gemini" and not user and remove and " hook gemini" in (_read_text(a.settings_path(root, home,
+                                                                                                      True)) or ""):
+            print(f"  {name:<12} {_short(a.settings_path(root, home, True), home)}: the user-level hook stays (it "
+                  "protects every project; `interlock uninstall --agent gemini --user` removes it)")
         for path, writer in files:
             if path in seen:
                 continue
             seen.add(path)
             label = f"{name:<12} {_short(path, home, root)}"
-            if writer == "codex-rules":
+            if writer in ("codex-rules", "gemini-policy"):
                 if not remove and not backstop:
                     print(f"  {label}: skipped (--no-backstop)")
                     continue
                 old_text = _read_text(path)
-                new_text = None if remove else codex_rules_text()
+                if writer == "codex-rules":
+                    new_text = None if remove else codex_rules_text()
+                else:
+                    from .agents.gemini import policy_text
+
+                    new_text = None if remove else policy_text()
                 if new_text == old_text:
                     if old_text is not None:
                         print(f"  {label}: already installed, no change")
@@ -497,12 +509,14 @@ def run(args, remove: bool) -> int:
                 if new_text is None:
                     os.remove(path)
                     _cleanup(path, created.pop(path, []), True)
-                    print(f"  {label}: removed Interlock's Codex rules")
+                    print(f"  {label}: removed Interlock's {'Codex rules' if writer == 'codex-rules' else 'Gemini policy'}")
                 else:
                     made = _atomic_write(path, new_text)
                     if made:
                         created[path] = made
-                    print(f"  {label}: wrote Codex rules (forbidden/prompt prefix rules, a second layer)")
+                    print(f"  {label}: wrote " + ("Codex rules (forbidden/prompt prefix rules, a second layer)"
+                                                 if writer == "codex-rules" else
+                                                 "a Gemini CLI policy (deny rules, a second layer)"))
                 manifest_changed = True
                 continue
             data, old_text = _load(path)

@@ -1,7 +1,7 @@
 """Failure paths with the real binaries (the full table: bench/agents.py → docs/agents.md).  Here are
 the cells Interlock relies on: the `|| fallback` init writes answers deny when the interlock program
 is gone; when the hook times out, the backstop the agent enforces itself (Claude Code
-permissions.deny, Codex rules) still stops the worst case (failmodes.WORST) — and without it, it happens; and
+permissions.deny, Codex rules, the Gemini CLI policy) still stops the worst case (failmodes.WORST) — and without it, it happens; and
 doctor fails on every setting that makes an agent skip its hooks."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def test_interlock_program_missing_still_refuses(agent, tmp_path):
     assert cell(agent, "missing-init", tmp_path)["outcome"] == "refused"
 
 
-@pytest.mark.parametrize("agent", ["claude-code", "codex"])
+@pytest.mark.parametrize("agent", ["claude-code", "codex", "gemini"])
 def test_hook_timeout_backstop_stops_the_worst_case(agent, tmp_path):
     assert cell(agent, "timeout-backstop", tmp_path)["outcome"] == "refused"
     # the control: the same timeout without the backstop, and it happens (failmodes.WORST)

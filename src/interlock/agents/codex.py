@@ -131,9 +131,11 @@ def trust(hooks_path: str, project_root: str | None, env=os.environ, home=None, 
                 entry["trust_level"] = "trusted"
         state = _table(_table(doc, "hooks"), "state")
         current = our_hooks(hooks_path, only)
+        still_ours = dict(our_hooks(hooks_path))
         for key in (record or {}).get("hooks") or ():
-            if key in state and key not in dict(current):
-                del state[key]  # what an earlier init trusted, no longer Interlock's handler
+            if key in state and key not in still_ours:
+                del state[key]  # what an earlier init trusted, no longer Interlock's handler (an edited one
+                # keeps its entry: Codex compares the hash, so it is skipped until re-trusted either way)
         for key, digest in current:
             t = tomlkit.table()
             t["trusted_hash"] = digest

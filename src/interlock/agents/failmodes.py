@@ -7,8 +7,8 @@ marker file, and the outcome is read from the world: the marker exists (``ran``)
 (``refused``).  Two more columns use Interlock's own installation (``interlock init``):
 ``missing (init's command)`` — the interlock program gone, its ``|| fallback`` answering — and
 ``timeout, backstop`` — the hook timing out on the worst case (``WORST``: ``rm -rf ~`` in a throwaway
-HOME), where only the rules the agent enforces itself (Claude Code ``permissions.deny``, Codex rules)
-can stop it — and the same with ``init --no-backstop``.
+HOME), where only the rules the agent enforces itself (Claude Code ``permissions.deny``, Codex rules,
+Gemini CLI policy) can stop it — and the same with ``init --no-backstop``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ HOOK_TIMEOUT_S = 3
 # the worst case each backstop covers, where the agent itself would let it through: Claude Code refuses
 # `rm -rf ~` on its own, so its permissions.deny is shown on reading a private SSH key; Codex refuses
 # `rm -rf ~` too, so its rules are shown on `railway volume delete` (a stand-in `railway` that deletes
-# the throwaway HOME's file); Gemini CLI has no backstop
+# the throwaway HOME's file); Gemini CLI's is its policy engine (~/.gemini/policies/interlock.toml)
 KEY_TEXT = "-----BEGIN OPENSSH PRIVATE KEY----- probe"
 WORST = {"claude-code": "read ~/.ssh/id_ed25519", "codex": "railway volume delete --volume pg-data",
          "gemini": "rm -rf ~"}

@@ -59,3 +59,21 @@ def fail_open(root: str, home: str, env) -> list[tuple[str, str]]:
         if isinstance(dis, list) and any(isinstance(d, str) and ("interlock" in d) for d in dis):
             out.append((path, "hooksConfig.disabled lists Interlock's hook: Gemini CLI skips it"))
     return out
+
+
+def policy_text() -> str:
+    """``~/.gemini/policies/interlock.toml``: the backstop under Interlock's BeforeTool hook — deny rules
+    Gemini CLI's policy engine applies itself (user tier: above ``--yolo``'s allow-all), so they hold
+    when the hook times out or is skipped.  The commands are Codex's ``forbidden`` rules (each one
+    something Interlock itself denies); ``commandPrefix`` matches the prefix followed by a space or the
+    end of the command, so ``rm -rf ~`` does not cover ``rm -rf ~/proj/build``."""
+    from ..install import CODEX_RULES
+
+    out = ["# Written by `interlock init`; `interlock uninstall --user` deletes this file.",
+           "# A second layer under Interlock's BeforeTool hook: Gemini CLI applies these itself.", ""]
+    for pattern, decision, why, _match, _not_match in CODEX_RULES:
+        if decision != "forbidden":
+            continue
+        out += ["[[rule]]", 'toolName = "run_shell_command"', f"commandPrefix = {json.dumps(' '.join(pattern))}",
+                'decision = "deny"', "priority = 900", f"denyMessage = {json.dumps('Interlock: ' + why)}", ""]
+    return "\n".join(out)

@@ -58,9 +58,16 @@ def write(path, content, label=""):
     return Step("write", path=path, content=content, label=label)
 
 
+def mcp(server, tool, arguments, label=""):
+    """A call of an MCP server's tool (``arguments``: a dict)."""
+    return Step("mcp", server, path=tool, content=json.dumps(arguments), label=label)
+
+
 # the tool each agent offers for a step, and its arguments; a step an agent has no tool for runs
 # as the equivalent shell command
 def _claude_call(step, tools):
+    if step.op == "mcp":
+        return f"mcp__{step.arg}__{step.path}", json.loads(step.content)
     if step.op == "grep" and "Grep" in tools:
         return "Grep", {"pattern": step.arg, "path": step.path, "output_mode": "content"}
     if step.op == "read" and "Read" in tools:
