@@ -331,3 +331,22 @@ def test_doctor_flags_a_gemini_settings_file_that_disables_the_hook(tmp_path):
     got = []
     system_cli.doctor_checks(lambda *a: got.append(a), root=str(tmp_path), home=str(home), cwd=str(tmp_path))
     assert any(a[0] == "FAIL" and "disables Interlock's hook" in a[1] for a in got), got
+
+
+@pytest.mark.parametrize("how", ["bash {f}", "source {f}", "python3 {f}", "sh -c '. {f}'", "cat {f}",
+                                 "tar xf {f}", "git apply {f}"])
+def test_the_daemon_reads_for_the_agent_only_what_the_agent_could_read(system, how):
+    """A confused deputy: the daemon runs as the service user and could read its own key files; naming
+    them in a command must not make it read them on the agent's behalf (nor quote them in a reason)."""
+    secrets_ = []
+    for name in ("audit.key", "approvers.json"):
+        p = os.path.join(system["state"], name)
+        if os.path.exists(p):
+            with open(p) as f:
+                secrets_.append((p, f.read()))
+    assert secrets_
+    for path, text in secrets_:
+        d, why, p = hook(system, how.format(f=path))
+        blob = (p.stdout + p.stderr).decode(errors="replace")
+        for chunk in re.findall(r"[0-9a-f]{16,}", text):
+            assert chunk[:16] not in blob, (how, path)

@@ -326,6 +326,12 @@ def _handle(cfg: Config, conn):
     _reply(conn, out)
 
 
+def pwd_gid(uid):
+    import pwd
+
+    return pwd.getpwuid(uid).pw_gid
+
+
 def _reply_hook(cfg, conn, head, body, pid, uid, cname, chome):
     import io
 
@@ -346,6 +352,13 @@ def _reply_hook(cfg, conn, head, body, pid, uid, cname, chome):
     os.environ.clear()
     os.environ.update(env)
     adapters.CALLER = f"uid {uid} {cname}, pid {pid}"  # this child waits for a human itself: no VIA/deferral
+    from . import fsread
+
+    try:
+        gids = set(os.getgrouplist(cname, pwd_gid(uid)))
+    except (OSError, KeyError):
+        gids = set()
+    fsread.AS_CALLER = (uid, gids)  # read for the caller only what the caller could read
     out, err = io.StringIO(), io.StringIO()
     saved = sys.stderr
     sys.stderr = err

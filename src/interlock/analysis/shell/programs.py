@@ -1391,8 +1391,10 @@ def archive_members(path):
     import tarfile
     import zipfile
 
+    from ...fsread import caller_may_read
+
     try:
-        if os.path.getsize(path) > MAX_ARCHIVE_LIST:
+        if os.path.getsize(path) > MAX_ARCHIVE_LIST or not caller_may_read(path):
             return None
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as z:
