@@ -221,3 +221,18 @@ def test_a_person_at_a_terminal_creates_the_first_approver(env):
     from interlock.approvals import approvers
 
     assert approvers.names(env) == ["alice"]
+
+
+def test_a_symlinked_policy_is_protected_where_it_points(stage, tmp_path):
+    """A dotfile manager's ~/.config/interlock -> ~/dotfiles/interlock: editing the target is editing
+    the policy (the loader follows the link)."""
+    dot = tmp_path / "dotfiles" / "interlock"
+    dot.mkdir(parents=True)
+    (dot / "policy.toml").write_text("")
+    cfg = stage["config"]
+    os.makedirs(os.path.dirname(cfg), exist_ok=True)
+    os.symlink(dot, cfg)
+    for cmd in (f"printf '[decisions]\\ncatastrophic = \"allow\"\\n' > {dot}/policy.toml", f"rm -rf {dot}",
+                f"cp /tmp/x.toml {dot}/policy.toml"):
+        assert hook(cmd, stage["ws"], stage["env"])[0] in ("deny", "ask"), cmd
+    assert hook(f"cat {dot}/policy.toml", stage["ws"], stage["env"])[0] == "allow"
