@@ -236,3 +236,14 @@ def test_a_symlinked_policy_is_protected_where_it_points(stage, tmp_path):
                 f"cp /tmp/x.toml {dot}/policy.toml"):
         assert hook(cmd, stage["ws"], stage["env"])[0] in ("deny", "ask"), cmd
     assert hook(f"cat {dot}/policy.toml", stage["ws"], stage["env"])[0] == "allow"
+
+
+@pytest.mark.parametrize("cmd", ["HOME=/tmp/x claude -p 'rm -rf ~'", "env -i gemini -p x", "env CLAUDE_CONFIG_DIR=/tmp/c claude",
+                                 "XDG_CONFIG_HOME=/tmp/c codex exec x", "env -u HOME claude", "export HOME=/tmp/h"])
+def test_a_nested_agent_cannot_be_started_without_this_sessions_hooks(stage, cmd):
+    assert hook(cmd, stage["ws"], stage["env"])[0] in ("deny", "ask"), cmd
+
+
+@pytest.mark.parametrize("cmd", ["claude -p hello", "HOME=/tmp/x npm test", "XDG_CONFIG_HOME=/tmp/c pytest"])
+def test_ordinary_runs_with_another_home_stay_allowed(stage, cmd):
+    assert hook(cmd, stage["ws"], stage["env"])[0] == "allow", cmd

@@ -563,6 +563,13 @@ def env(a, cmd, scope):
     if args[i:]:
         c = cmd.derive(list(args[i:]))
         c.assigns = {**cmd.assigns, **assigns}  # env RAILS_ENV=production rails ... keeps them
+        if any(x in ("-i", "--ignore-environment", "-") for x in args[:i]) or any(
+                x in ("-u", "--unset") or x.startswith(("--unset=", "-u")) for x in args[:i]):
+            from .analyzer import agent_hosts
+
+            if args[i].rsplit("/", 1)[-1] in agent_hosts()[0]:  # a nested agent without this session's settings
+                a.emit("interlock.env-tamper", cmd, target="the environment", effect="unset",
+                       note=f"{args[i]} started with its environment cleared loads other settings (and hooks)")
         a.dispatch(c, scope)
 
 
