@@ -35,13 +35,19 @@ def main(argv=None) -> int:
                              '"permissionDecisionReason": "interlock hook: unknown agent; expected one of: '
                              + ", ".join(ADAPTERS) + '"}, "permission": "deny"}\n')
             return 0
-        from . import system
+        cfg = why = None
+        if os.path.lexists("/etc/interlock/system.toml") or os.environ.get("INTERLOCK_SYSTEM_CONFIG"):
+            from . import system  # (system.DEFAULT_CONFIG; checked first so single-user hooks skip the import)
 
-        try:
-            cfg, why = system.load_config(), None
-        except Exception as e:  # a system configuration that is not root's, or unreadable: deny
-            cfg, why = None, str(e)
+            try:
+                cfg = system.load_config()
+            except Exception as e:  # a system configuration that is not root's, or unreadable: deny
+                why = str(e)
+            if cfg is None and not why:
+                why = "system mode is configured but its configuration could not be loaded"
         if cfg is not None or why:
+            from . import system
+
             code = system.hook_client(argv[1], cfg, why)  # system mode: the daemon answers, or deny
         else:
             from .hookd import run_client

@@ -28,7 +28,6 @@ exists, always is: no environment variable turns system mode off.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
@@ -123,6 +122,8 @@ def _recv_all(sock, limit):
 
 
 def _pack(header: dict, body: bytes = b"") -> bytes:
+    import json
+
     h = json.dumps(header).encode()
     return MAGIC + len(h).to_bytes(4, "big") + h + body
 
@@ -133,6 +134,8 @@ def _unpack(data: bytes):
     n = int.from_bytes(data[4:8], "big")
     if 8 + n > len(data):
         raise OSError("short message")
+    import json
+
     return json.loads(data[8:8 + n]), data[8 + n:]
 
 
