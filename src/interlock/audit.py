@@ -271,8 +271,9 @@ class AuditLog:
         finally:
             con.close()
 
-    def verify(self):
-        """Check the whole chain.  Returns (ok, count, problem or None)."""
+    def verify(self, anchor=None):
+        """Check the whole chain.  Returns (ok, count, problem or None).  ``anchor``: (seq, hash) of a
+        head posted off the machine earlier — the record there must still have that hash."""
         if not os.path.exists(self.path):
             return True, 0, None
         con = _connect(self.path)
@@ -296,6 +297,13 @@ class AuditLog:
                     if r["seq"] >= key[1] and not _mac_ok(key[0], r):
                         return False, n, (f"record {r['seq']}: its MAC does not match (edited and re-hashed "
                                           "without Interlock's key)")
+            if anchor is not None:
+                aseq, ahash = int(anchor[0]), str(anchor[1])
+                got = next((r["hash"] for r in rows if r["seq"] == aseq), None)
+                if got is None:
+                    return False, n, f"record {aseq} (anchored) is missing: the log was cut"
+                if got != ahash:
+                    return False, n, f"record {aseq}: does not match the anchored head (history was rewritten)"
         finally:
             con.close()
         try:

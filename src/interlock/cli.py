@@ -98,6 +98,8 @@ def _cli(argv) -> int:
     lg.add_argument("--limit", type=int, default=30)
     lg.add_argument("--json", action="store_true")
     lg.add_argument("--verify", action="store_true", help="verify the hash chain; exit 1 if broken")
+    lg.add_argument("--anchor", metavar="SEQ:HASH", help="with --verify: a head posted off the machine "
+                    "(system mode's anchor_url) that record SEQ must still match")
 
     for name, helptext in (("init", "install Interlock's hooks into every agent detected here (or --agent NAME...)"),
                            ("uninstall", "remove what `init` added (and nothing else)")):
@@ -400,7 +402,8 @@ def _cmd_log(args) -> int:
     log = open_log(state_dir())
     if args.verify:
         try:
-            ok, n, problem = log.verify()
+            anchor = tuple(args.anchor.split(":", 1)) if getattr(args, "anchor", None) else None
+            ok, n, problem = log.verify(anchor=anchor) if anchor else log.verify()
         except Exception as e:  # the shared store unreachable: say so, never a traceback (or a password)
             from .redact import redact
 
