@@ -429,3 +429,10 @@ def test_the_audit_head_is_anchored_off_the_machine_and_rewritten_history_shows(
     assert verify().returncode == 0  # with the key, the rewrite passes on its own...
     p = verify("--anchor", anchor)
     assert p.returncode == 1 and f"record {head['seq']}: does not match the anchored head" in p.stdout, p.stdout
+
+
+
+def test_log_verify_goes_through_the_daemon_for_any_user(system):
+    """The agent's user cannot read the log, but may ask the daemon (the state's owner) to verify it."""
+    p = as_agent(system, interlock_exe() + ["log", "--verify"])
+    assert p.returncode == 0 and b"chain intact" in p.stdout, p.stdout + p.stderr

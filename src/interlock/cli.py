@@ -399,6 +399,19 @@ def _cmd_log(args) -> int:
     from .audit import open_log
     from .policy import state_dir
 
+    if args.verify and (os.path.lexists("/etc/interlock/system.toml") or os.environ.get("INTERLOCK_SYSTEM_CONFIG")):
+        from . import system  # system mode: the daemon (the state's owner) verifies
+
+        try:
+            cfg = system.load_config()
+            out = system.cli_request(cfg, {"op": "verify", "anchor": args.anchor}) if cfg else None
+        except Exception as e:
+            print(f"audit log not verified: {type(e).__name__}: {e}"[:300])
+            return 1
+        if out is not None:
+            print(f"audit log OK: {out['count']} records, chain intact" if out.get("ok")
+                  else f"audit log BROKEN: {out.get('problem')}")
+            return 0 if out.get("ok") else 1
     log = open_log(state_dir())
     if args.verify:
         try:

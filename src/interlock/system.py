@@ -486,7 +486,8 @@ def _ops(cfg, op, head, uid, cname) -> dict:
     if op == "verify":
         from .audit import open_log
 
-        ok, n, problem = open_log(cfg.state, env).verify()
+        a = str(head.get("anchor") or "")
+        ok, n, problem = open_log(cfg.state, env).verify(anchor=tuple(a.split(":", 1)) if ":" in a else None)
         return {"ok": ok, "count": n, "problem": problem}
     raise ValueError(f"unknown request {str(op)[:40]!r}")
 
