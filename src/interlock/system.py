@@ -496,16 +496,7 @@ def _add_first(name, secret, env):
     """The first approver, asked for by root through the socket (the peer uid is the kernel's word)."""
     from .approvals import approvers as A
 
-    if not isinstance(secret, str) or len(secret) < A.MIN_SECRET:
-        raise ValueError(f"an approver secret needs at least {A.MIN_SECRET} characters")
-    import time
-
-    salt = os.urandom(16)
-    rec = {"salt": salt.hex(), "hash": A._hash(secret, salt).hex(), "kdf": "scrypt", "params": dict(A._SCRYPT),
-           "added": time.strftime("%Y-%m-%dT%H:%M:%S")}
-    if A.names(env):
-        raise ValueError("approvers exist already")
-    A._save(env, {name: rec})
+    A._write_first(name, secret, env)
 
 
 # --------------------------------------------------------------------------- the human's CLI
