@@ -104,6 +104,10 @@ ATTACKS = [
     ("state", "rsync {p}/settings.json {s}/approvals.db"),
     ("state", "cat {s}/audit.key"),
     ("state", "cd {s} && cat approvers.json"),
+    # the vault's values where the OS keyring keeps them
+    ("vault", "keyring get interlock RAILWAY_TOKEN"),
+    ("vault", "python3 -c \"import keyring; print(keyring.get_password('interlock', 'RAILWAY_TOKEN'))\""),
+    ("vault", "interlock vault get RAILWAY_TOKEN"),
     # code
     ("code", "pip install --force-reinstall interlock"),
     ("code", "pip uninstall -y interlock"),

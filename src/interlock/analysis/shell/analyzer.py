@@ -71,7 +71,7 @@ _SEP_TYPES = frozenset({";", "&&", "||", "&", "|", "|&", "\n", "(", ")", "{", "}
 _CRED_PROGRAMS = frozenset({"terraform", "tofu", "rails", "ansible-vault", "sops", "gpg", "firebase", "trufflehog",
     "gitleaks", "ps", "jq", "awk", "gawk", "python", "python3", "node", "ruby", "perl",
     "gh", "aws", "gcloud", "az", "kubectl", "oc", "docker", "podman", "heroku", "railway", "vercel", "netlify", "fly",
-    "flyctl", "op", "vault", "doppler", "supabase", "git", "security", "secret-tool", "pass", "npm", "env", "printenv",
+    "flyctl", "op", "vault", "doppler", "supabase", "git", "security", "secret-tool", "keyring", "pass", "npm", "env", "printenv",
     "export", "declare", "typeset", "set", "compgen", "echo", "printf", "print"})
 
 

@@ -1126,7 +1126,8 @@ def inline_code(a, language, code, cmd, scope, origin=None):
 # dict(os.environ, XDG_CONFIG_HOME=...), process.env.INTERLOCK_X = , delete process.env.X).
 _USES_INTERLOCK = _LazyRe(r"(?m)(?:^|[;\s(])(?:from\s+interlock(?:\.|\s+import)|import\s+interlock\b)"
                           r"|(?:__import__|import_module|find_spec|spec_from_file_location)\(\s*['\"]interlock\b"
-                          r"|['\"/]interlock/(?:approvals|vault|audit|hookd|policy)\b")
+                          r"|['\"/]interlock/(?:approvals|vault|audit|hookd|policy)\b"
+                          r"|get_password\(\s*['\"]interlock['\"]")  # the vault's values in the OS keyring
 _STEERING = r"(?:INTERLOCK_[A-Za-z0-9_]*|XDG_CONFIG_HOME|XDG_STATE_HOME)"
 _SETS_STEERING = _LazyRe(r"(?<![A-Za-z0-9_])(" + _STEERING + r")['\"]?\s*(?:\]\s*=(?!=)|:(?!:)|=(?!=)|,\s*['\"])"
                          r"|(?:pop|unsetenv|putenv|setenv|delete\s+process\.env\.?|del\s+os\.environ)\W{0,6}"
