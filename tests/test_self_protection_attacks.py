@@ -201,6 +201,7 @@ def test_the_first_approver_is_a_person_at_a_real_terminal(env, how):
     e = dict(env)
     if how == "agent-env":
         e["CLAUDECODE"] = "1"
+        e["TERMINAL_KEEP_AGENT_ENV"] = "1"
         p = cli(["approvers", "add", "mallory"], e, fd_secret="mallory-secret-1", terminal=True)
     elif how == "no-terminal":
         p = cli(["approvers", "add", "mallory"], e, fd_secret="mallory-secret-1")
