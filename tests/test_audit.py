@@ -146,3 +146,20 @@ def test_a_log_from_before_the_key_is_checked_by_its_chain_then_keyed(tmp_path):
     assert log.verify() == (True, 4, None)
     _rehash_from(state, 4, decision="allow")
     assert "record 4: its MAC" in log.verify()[2]
+
+
+def test_a_log_of_an_older_interlock_gets_the_mac_column(tmp_path):
+    from interlock import audit
+
+    state = str(tmp_path / "old")
+    import os
+
+    os.makedirs(state)
+    con = sqlite3.connect(f"{state}/audit.db")
+    con.executescript(audit._SCHEMA.replace(",\n    mac TEXT", ""))
+    con.close()
+    assert "mac" not in {r[1] for r in sqlite3.connect(f"{state}/audit.db").execute("PRAGMA table_info(records)")}
+    log = _fill(state, 3)
+    assert log.verify() == (True, 3, None)
+    macs = [r[0] for r in sqlite3.connect(f"{state}/audit.db").execute("SELECT mac FROM records")]
+    assert len(macs) == 3 and all(macs)

@@ -104,6 +104,10 @@ ATTACKS = [
     ("state", "rsync {p}/settings.json {s}/approvals.db"),
     ("state", "cat {s}/audit.key"),
     ("state", "cd {s} && cat approvers.json"),
+    # the vault's values where the OS keyring keeps them
+    ("vault", "keyring get interlock RAILWAY_TOKEN"),
+    ("vault", "python3 -c \"import keyring; print(keyring.get_password('interlock', 'RAILWAY_TOKEN'))\""),
+    ("vault", "interlock vault get RAILWAY_TOKEN"),
     # code
     ("code", "pip install --force-reinstall interlock"),
     ("code", "pip uninstall -y interlock"),
@@ -197,6 +201,7 @@ def test_the_first_approver_is_a_person_at_a_real_terminal(env, how):
     e = dict(env)
     if how == "agent-env":
         e["CLAUDECODE"] = "1"
+        e["TERMINAL_KEEP_AGENT_ENV"] = "1"
         p = cli(["approvers", "add", "mallory"], e, fd_secret="mallory-secret-1", terminal=True)
     elif how == "no-terminal":
         p = cli(["approvers", "add", "mallory"], e, fd_secret="mallory-secret-1")
@@ -221,3 +226,29 @@ def test_a_person_at_a_terminal_creates_the_first_approver(env):
     from interlock.approvals import approvers
 
     assert approvers.names(env) == ["alice"]
+
+
+def test_a_symlinked_policy_is_protected_where_it_points(stage, tmp_path):
+    """A dotfile manager's ~/.config/interlock -> ~/dotfiles/interlock: editing the target is editing
+    the policy (the loader follows the link)."""
+    dot = tmp_path / "dotfiles" / "interlock"
+    dot.mkdir(parents=True)
+    (dot / "policy.toml").write_text("")
+    cfg = stage["config"]
+    os.makedirs(os.path.dirname(cfg), exist_ok=True)
+    os.symlink(dot, cfg)
+    for cmd in (f"printf '[decisions]\\ncatastrophic = \"allow\"\\n' > {dot}/policy.toml", f"rm -rf {dot}",
+                f"cp /tmp/x.toml {dot}/policy.toml"):
+        assert hook(cmd, stage["ws"], stage["env"])[0] in ("deny", "ask"), cmd
+    assert hook(f"cat {dot}/policy.toml", stage["ws"], stage["env"])[0] == "allow"
+
+
+@pytest.mark.parametrize("cmd", ["HOME=/tmp/x claude -p 'rm -rf ~'", "env -i gemini -p x", "env CLAUDE_CONFIG_DIR=/tmp/c claude",
+                                 "XDG_CONFIG_HOME=/tmp/c codex exec x", "env -u HOME claude", "export HOME=/tmp/h"])
+def test_a_nested_agent_cannot_be_started_without_this_sessions_hooks(stage, cmd):
+    assert hook(cmd, stage["ws"], stage["env"])[0] in ("deny", "ask"), cmd
+
+
+@pytest.mark.parametrize("cmd", ["claude -p hello", "HOME=/tmp/x npm test", "XDG_CONFIG_HOME=/tmp/c pytest"])
+def test_ordinary_runs_with_another_home_stay_allowed(stage, cmd):
+    assert hook(cmd, stage["ws"], stage["env"])[0] == "allow", cmd

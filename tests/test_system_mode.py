@@ -42,8 +42,33 @@ def _reach(base):
             os.makedirs(os.path.join(fake, child), exist_ok=True)
             os.chmod(fake, 0o755)
             script = (f'mount --bind "{d}/{child}" "{fake}/{child}" && mount --rbind "{fake}" "{d}" && exec "$@"')
-            return ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh"]
+            prefix = ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh"]
+            if subprocess.run(prefix + ["true"], capture_output=True).returncode != 0:
+                pytest.skip(f"the interpreter under {d} (mode 0700) is out of other users' reach and this "
+                            "machine allows no private mount namespace: install Python where users can run it")
+            return prefix
     return []
+
+
+def _anchor_receiver():
+    """An off-machine receiver of audit heads (a local HTTP server standing in for one): the posts it got."""
+    import http.server
+    import threading
+
+    got = []
+
+    class H(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            got.append(json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return got, srv
 
 
 def _useradd(name, home):
@@ -73,8 +98,11 @@ def system():
             os.chown(os.path.join(root, n), a.pw_uid, a.pw_gid)
     os.chmod(os.path.join(base, "home"), 0o755)
     config = os.path.join(base, "etc", "interlock", "system.toml")
+    anchors, anchor_srv = _anchor_receiver()
     root_env = {k: v for k, v in os.environ.items() if not k.startswith("INTERLOCK_")}
-    root_env.update(INTERLOCK_SYSTEM_ROOT=base, INTERLOCK_SYSTEM_CONFIG=config, INTERLOCK_SERVICE_USER=svc)
+    root_env.update(INTERLOCK_SYSTEM_ROOT=base, INTERLOCK_SYSTEM_CONFIG=config, INTERLOCK_SERVICE_USER=svc,
+                    INTERLOCK_AUDIT_ANCHOR=f"http://127.0.0.1:{anchor_srv.server_address[1]}/anchor",
+                    INTERLOCK_AUDIT_ANCHOR_EVERY="0.5")
     p = subprocess.run(interlock_exe() + ["init", "--system"], env=root_env, capture_output=True, text=True,
                        timeout=120)
     assert p.returncode == 0, p.stdout + p.stderr
@@ -99,8 +127,9 @@ def system():
                  "LANG": "C.UTF-8"}
     info = {"base": base, "svc": svc, "agent": agent, "agent_uid": a.pw_uid, "svc_uid": pwd.getpwnam(svc).pw_uid,
             "config": config, "state": os.path.join(base, "var", "lib", "interlock"), "sock": sock, "ws": ws,
-            "root_env": root_env, "agent_env": agent_env, "daemon": daemon, "home": agent_home}
+            "root_env": root_env, "agent_env": agent_env, "daemon": daemon, "home": agent_home, "anchors": anchors}
     yield info
+    anchor_srv.shutdown()
     os.killpg(daemon.pid, signal.SIGTERM)
     daemon.wait(timeout=10)
     for u in (agent, svc):
@@ -331,3 +360,83 @@ def test_doctor_flags_a_gemini_settings_file_that_disables_the_hook(tmp_path):
     got = []
     system_cli.doctor_checks(lambda *a: got.append(a), root=str(tmp_path), home=str(home), cwd=str(tmp_path))
     assert any(a[0] == "FAIL" and "disables Interlock's hook" in a[1] for a in got), got
+
+
+@pytest.mark.parametrize("how", ["bash {f}", "source {f}", "python3 {f}", "sh -c '. {f}'", "cat {f}",
+                                 "tar xf {f}", "git apply {f}"])
+def test_the_daemon_reads_for_the_agent_only_what_the_agent_could_read(system, how):
+    """A confused deputy: the daemon runs as the service user and could read its own key files; naming
+    them in a command must not make it read them on the agent's behalf (nor quote them in a reason)."""
+    secrets_ = []
+    for name in ("audit.key", "approvers.json"):
+        p = os.path.join(system["state"], name)
+        if os.path.exists(p):
+            with open(p) as f:
+                secrets_.append((p, f.read()))
+    assert secrets_
+    for path, text in secrets_:
+        d, why, p = hook(system, how.format(f=path))
+        blob = (p.stdout + p.stderr).decode(errors="replace")
+        for chunk in re.findall(r"[0-9a-f]{16,}", text):
+            assert chunk[:16] not in blob, (how, path)
+
+
+
+def test_the_audit_head_is_anchored_off_the_machine_and_rewritten_history_shows(system, tmp_path):
+    """Even someone holding the service's MAC key (a compromised service user, root) who rewrites a record,
+    re-hashes and re-MACs everything after it, cannot match a head already posted elsewhere."""
+    for i in range(3):
+        hook(system, f"ls -la /tmp/{i}")
+    deadline = time.monotonic() + 30
+    while not system["anchors"] and time.monotonic() < deadline:
+        hook(system, "ls")
+        time.sleep(0.5)
+    assert system["anchors"], "no head was posted"
+    head = system["anchors"][-1]
+    assert set(head) >= {"seq", "hash", "mac", "host"} and len(head["mac"]) == 64
+    copy = tmp_path / "copy"
+    shutil.copytree(system["state"], copy, ignore=shutil.ignore_patterns("vault", "snapshots", "run", "warm"))
+    anchor = f"{head['seq']}:{head['hash']}"
+
+    def verify(*extra):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("INTERLOCK_")}
+        env["INTERLOCK_HOME"] = str(copy)
+        return subprocess.run(interlock_exe() + ["log", "--verify", *extra], env=env, capture_output=True, text=True)
+
+    assert verify("--anchor", anchor).returncode == 0
+    # rewrite record `seq`, then re-hash and re-MAC it and every later one with the key
+    import hmac
+    import sqlite3
+
+    from interlock.audit import record_hash
+
+    key = bytes.fromhex(json.load(open(copy / "audit.key"))["key"])
+    con = sqlite3.connect(copy / "audit.db")
+    con.row_factory = sqlite3.Row
+    con.execute("DROP TRIGGER IF EXISTS records_no_update")
+    rows = [dict(r) for r in con.execute("SELECT * FROM records ORDER BY seq")]
+    prev = None
+    for r in rows:
+        if r["seq"] == head["seq"]:
+            r["decision"], r["action"] = "allow", "(rewritten)"
+        if r["seq"] >= head["seq"]:
+            if prev is not None:
+                r["prev_hash"] = prev
+            r["hash"] = record_hash(r)
+            r["mac"] = hmac.new(key, b"interlock-audit\0" + r["hash"].encode(), "sha256").hexdigest()
+            con.execute("UPDATE records SET decision=?, action=?, prev_hash=?, hash=?, mac=? WHERE seq=?",
+                        (r["decision"], r["action"], r["prev_hash"], r["hash"], r["mac"], r["seq"]))
+        prev = r["hash"]
+    con.commit()
+    con.close()
+    (copy / "audit.head").write_text(f"{rows[-1]['seq']:020d} {rows[-1]['hash']}\n")
+    assert verify().returncode == 0  # with the key, the rewrite passes on its own...
+    p = verify("--anchor", anchor)
+    assert p.returncode == 1 and f"record {head['seq']}: does not match the anchored head" in p.stdout, p.stdout
+
+
+
+def test_log_verify_goes_through_the_daemon_for_any_user(system):
+    """The agent's user cannot read the log, but may ask the daemon (the state's owner) to verify it."""
+    p = as_agent(system, interlock_exe() + ["log", "--verify"])
+    assert p.returncode == 0 and b"chain intact" in p.stdout, p.stdout + p.stderr

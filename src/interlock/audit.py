@@ -108,12 +108,22 @@ def check_chain(rows, keep_seq=None):
 KEY_FILE = "audit.key"
 
 
+_KEYS = {}  # path -> ((inode, mtime), (key, since)): the key is read again only when its file changes
+
+
 def _read_key(path):
     """(key bytes, first keyed seq) or None when there is no key file."""
     try:
+        st = os.stat(path)
+        sig = (st.st_ino, st.st_mtime_ns, st.st_size)
+        got = _KEYS.get(path)
+        if got is not None and got[0] == sig:
+            return got[1]
         with open(path, "rb") as f:
             d = json.loads(f.read(4096))
-        return bytes.fromhex(d["key"]), int(d["since"])
+        val = (bytes.fromhex(d["key"]), int(d["since"]))
+        _KEYS[path] = (sig, val)
+        return val
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError) as e:
@@ -223,7 +233,7 @@ class AuditLog:
         con = _kept_connection(self.path) if keep else _connect(self.path)
         try:
             con.executescript(_SCHEMA) if not _has_table(con) else None
-            _add_mac_column(con)
+            _add_mac_column(con, self.path)
             con.execute("BEGIN IMMEDIATE")
             row = con.execute("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1").fetchone()
             seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
@@ -261,8 +271,9 @@ class AuditLog:
         finally:
             con.close()
 
-    def verify(self):
-        """Check the whole chain.  Returns (ok, count, problem or None)."""
+    def verify(self, anchor=None):
+        """Check the whole chain.  Returns (ok, count, problem or None).  ``anchor``: (seq, hash) of a
+        head posted off the machine earlier — the record there must still have that hash."""
         if not os.path.exists(self.path):
             return True, 0, None
         con = _connect(self.path)
@@ -286,6 +297,13 @@ class AuditLog:
                     if r["seq"] >= key[1] and not _mac_ok(key[0], r):
                         return False, n, (f"record {r['seq']}: its MAC does not match (edited and re-hashed "
                                           "without Interlock's key)")
+            if anchor is not None:
+                aseq, ahash = int(anchor[0]), str(anchor[1])
+                got = next((r["hash"] for r in rows if r["seq"] == aseq), None)
+                if got is None:
+                    return False, n, f"record {aseq} (anchored) is missing: the log was cut"
+                if got != ahash:
+                    return False, n, f"record {aseq}: does not match the anchored head (history was rewritten)"
         finally:
             con.close()
         try:
@@ -324,9 +342,24 @@ def _mac_ok(key, rec) -> bool:
     return bool(rec.get("mac")) and hmac.compare_digest(rec["mac"], record_mac(key, rec["hash"]))
 
 
-def _add_mac_column(con):
+_HAS_MAC = set()  # (path, inode) of logs known to have the column
+
+
+def _add_mac_column(con, path=None):
     """A log made by an older Interlock gets the ``mac`` column (once)."""
+    try:
+        key = (path, os.stat(path).st_ino) if path else None
+    except OSError:
+        key = None
+    if key is not None and key in _HAS_MAC:
+        return
     cols = {r[1] for r in con.execute("PRAGMA table_info(records)")}
+    if "mac" in cols:
+        if key is not None:
+            if len(_HAS_MAC) > 64:
+                _HAS_MAC.clear()
+            _HAS_MAC.add(key)
+        return
     if "mac" not in cols:
         try:
             con.execute("ALTER TABLE records ADD COLUMN mac TEXT")

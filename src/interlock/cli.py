@@ -35,13 +35,19 @@ def main(argv=None) -> int:
                              '"permissionDecisionReason": "interlock hook: unknown agent; expected one of: '
                              + ", ".join(ADAPTERS) + '"}, "permission": "deny"}\n')
             return 0
-        from . import system
+        cfg = why = None
+        if os.path.lexists("/etc/interlock/system.toml") or os.environ.get("INTERLOCK_SYSTEM_CONFIG"):
+            from . import system  # (system.DEFAULT_CONFIG; checked first so single-user hooks skip the import)
 
-        try:
-            cfg, why = system.load_config(), None
-        except Exception as e:  # a system configuration that is not root's, or unreadable: deny
-            cfg, why = None, str(e)
+            try:
+                cfg = system.load_config()
+            except Exception as e:  # a system configuration that is not root's, or unreadable: deny
+                why = str(e)
+            if cfg is None and not why:
+                why = "system mode is configured but its configuration could not be loaded"
         if cfg is not None or why:
+            from . import system
+
             code = system.hook_client(argv[1], cfg, why)  # system mode: the daemon answers, or deny
         else:
             from .hookd import run_client
@@ -132,6 +138,8 @@ def build_parser():
     lg.add_argument("--limit", type=int, default=30)
     lg.add_argument("--json", action="store_true")
     lg.add_argument("--verify", action="store_true", help="verify the hash chain; exit 1 if broken")
+    lg.add_argument("--anchor", metavar="SEQ:HASH", help="with --verify: a head posted off the machine "
+                    "(system mode's anchor_url) that record SEQ must still match")
 
     for name, helptext in (("init", "install Interlock's hooks into every agent detected here (or --agent NAME...)"),
                            ("uninstall", "remove what `init` added (and nothing else)")):
@@ -462,10 +470,24 @@ def _cmd_log(args) -> int:
     from .audit import open_log
     from .policy import state_dir
 
+    if args.verify and (os.path.lexists("/etc/interlock/system.toml") or os.environ.get("INTERLOCK_SYSTEM_CONFIG")):
+        from . import system  # system mode: the daemon (the state's owner) verifies
+
+        try:
+            cfg = system.load_config()
+            out = system.cli_request(cfg, {"op": "verify", "anchor": args.anchor}) if cfg else None
+        except Exception as e:
+            print(f"audit log not verified: {type(e).__name__}: {e}"[:300])
+            return 1
+        if out is not None:
+            print(f"audit log OK: {out['count']} records, chain intact" if out.get("ok")
+                  else f"audit log BROKEN: {out.get('problem')}")
+            return 0 if out.get("ok") else 1
     log = open_log(state_dir())
     if args.verify:
         try:
-            ok, n, problem = log.verify()
+            anchor = tuple(args.anchor.split(":", 1)) if getattr(args, "anchor", None) else None
+            ok, n, problem = log.verify(anchor=anchor) if anchor else log.verify()
         except Exception as e:  # the shared store unreachable: say so, never a traceback (or a password)
             from .redact import redact
 

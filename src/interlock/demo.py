@@ -329,7 +329,12 @@ def run(fast=False, out=None, pg_url=None, sqlite=False) -> int:
 
         con.print("\n[bold]5. A human approves it, in their own terminal[/bold]  [dim](the agent cannot: it has no "
                   "approver secret, and running `interlock approve` is denied to it)[/dim]")
-        add = s.cli("approvers", "add", "you", secret=DEMO_SECRET)
+        # the demo's own throw-away state: its approver is made here (a real first approver is made by a
+        # person at a terminal, `interlock approvers add NAME`, which refuses anything else)
+        from .approvals import approvers as _A
+
+        _A._write_first("you", DEMO_SECRET, s.env)
+        add = s.cli("approvers", "list")
         appr = s.cli("approve", rid or "apr-missing", "--as", "you", secret=DEMO_SECRET)
         con.print(Text(f"   $ interlock approve {rid} --as you\n   {appr.stdout.strip() or appr.stderr.strip()}"))
         ok &= add.returncode == 0 and appr.returncode == 0

@@ -44,7 +44,46 @@ def self_paths(home: str, workspace: str | None, env=os.environ):
         out.append(f"{workspace}/.claude/settings*.json")
     out += [p for p in mcp_configs(home, workspace) if _routes_through_interlock(p)]
     out += installed_code()
+    out += _link_targets(_linkable(home, workspace, env))
     return out
+
+
+def _linkable(home, workspace, env):
+    """Interlock's own files and directories that may be symlinks (a dotfile manager's, or an
+    agent's): what they point to is as much Interlock's as they are."""
+    from .policy import config_dir, state_dir
+
+    out = [config_dir(env), os.path.join(config_dir(env), "policy.toml"), state_dir(env),
+           f"{home}/.config", f"{home}/.claude"]
+    out += [f"{home}/{rel}" for rel in AGENT_SETTINGS]
+    if workspace:
+        out += [f"{workspace}/.interlock", f"{workspace}/.interlock/policy.toml", f"{workspace}/.claude"]
+        out += [f"{workspace}/{rel}" for rel in AGENT_SETTINGS if rel != ".vscode/settings.json"]
+    return out
+
+
+def _link_targets(paths) -> list:
+    out = []
+    for p in paths:
+        try:
+            if not os.path.islink(p):
+                continue
+            real = os.path.realpath(p)
+        except OSError:
+            continue
+        out += [real, real + "/**"]
+    return out
+
+
+def _lmtimes(paths) -> tuple:
+    out = []
+    for p in paths:
+        try:
+            st = os.lstat(p)
+            out.append((st.st_ino, st.st_mtime_ns))
+        except OSError:
+            out.append(None)
+    return tuple(out)
 
 
 def installed_code() -> list:
@@ -134,7 +173,8 @@ _SELF_CACHE = {}
 
 def _self_paths_cached(home, workspace, env):
     key = (home, workspace, env.get("INTERLOCK_HOME"), env.get("XDG_CONFIG_HOME"), env.get("XDG_STATE_HOME"),
-           _mtimes(mcp_configs(home, workspace)))  # init --mcp changes what is protected
+           _mtimes(mcp_configs(home, workspace)),  # init --mcp changes what is protected
+           _lmtimes(_linkable(home, workspace, env)[:5]))  # a policy, config or state dir made a symlink
     globs = _SELF_CACHE.get(key)
     if globs is None:
         from .analysis.paths import _GlobSet

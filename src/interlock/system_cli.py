@@ -164,6 +164,9 @@ def cmd_init_system(args) -> int:
                         "/usr/sbin/nologin", "--user-group", user], check=True)
     text = (f'# Interlock system mode (interlock init --system)\nuser = "{user}"\nstate = "{state}"\n'
             f'run = "{run}"\npolicy_dir = "{policy_dir}"\n')
+    anchor = os.environ.get("INTERLOCK_AUDIT_ANCHOR")  # e.g. https://audit.example.com/anchor
+    if anchor:
+        text += f'anchor_url = "{anchor}"\nanchor_every = {float(os.environ.get("INTERLOCK_AUDIT_ANCHOR_EVERY", "60"))}\n'
     files = {config: text}
     cmd = _hook_base()
     import grp

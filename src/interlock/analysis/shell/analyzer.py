@@ -29,6 +29,23 @@ _STEERING = ("INTERLOCK_HOME", "INTERLOCK_DAEMON", "INTERLOCK_STORE", "INTERLOCK
              "INTERLOCK_APPROVER_SECRET_FILE", "INTERLOCK_HOOK_BUDGET_MS", "XDG_CONFIG_HOME", "XDG_STATE_HOME")
 
 
+_AGENT_HOSTS = None
+
+
+def agent_hosts():
+    """(agent host program names, variables that redirect a nested one's settings), from
+    ``agent_sessions.toml``."""
+    global _AGENT_HOSTS
+    if _AGENT_HOSTS is None:
+        import os
+        import tomllib
+
+        with open(os.path.join(os.path.dirname(__file__), "..", "..", "agent_sessions.toml"), "rb") as f:
+            d = tomllib.load(f)
+        _AGENT_HOSTS = (frozenset(x for x in d["programs"] if not x.startswith("@")), frozenset(d["nested_env"]))
+    return _AGENT_HOSTS
+
+
 def steers(name: str, persistent=False, glob=False) -> bool:
     """Does setting ``name`` steer Interlock?  ``glob``: the name has unknown parts (U), and some
     steering variable fits it — but a name that is wholly unknown says nothing."""
@@ -39,7 +56,7 @@ def steers(name: str, persistent=False, glob=False) -> bool:
         if pat.strip("*") == "":
             return False
         return any(fnmatchcase(n, pat) for n in _STEERING if persistent or n.startswith("INTERLOCK_"))
-    return name.startswith("INTERLOCK_") or (persistent and name in ("XDG_CONFIG_HOME", "XDG_STATE_HOME"))
+    return name.startswith("INTERLOCK_") or (persistent and name in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "HOME"))
 MAX_DEPTH = 12          # nested shells / scripts / function calls
 MAX_COMMANDS = 4000     # simple commands analysed per action
 MAX_SCRIPT_BYTES = 512 * 1024
@@ -54,7 +71,7 @@ _SEP_TYPES = frozenset({";", "&&", "||", "&", "|", "|&", "\n", "(", ")", "{", "}
 _CRED_PROGRAMS = frozenset({"terraform", "tofu", "rails", "ansible-vault", "sops", "gpg", "firebase", "trufflehog",
     "gitleaks", "ps", "jq", "awk", "gawk", "python", "python3", "node", "ruby", "perl",
     "gh", "aws", "gcloud", "az", "kubectl", "oc", "docker", "podman", "heroku", "railway", "vercel", "netlify", "fly",
-    "flyctl", "op", "vault", "doppler", "supabase", "git", "security", "secret-tool", "pass", "npm", "env", "printenv",
+    "flyctl", "op", "vault", "doppler", "supabase", "git", "security", "secret-tool", "keyring", "pass", "npm", "env", "printenv",
     "export", "declare", "typeset", "set", "compgen", "echo", "printf", "print"})
 
 
@@ -960,6 +977,12 @@ class ShellAnalyzer:
         name = cmd.argv[0]
         if len(self.ran) < 256 and not self.remote:
             self.ran.append((scope.cwd, [w for w in cmd.argv if U not in w]))
+        if cmd.assigns and name.rsplit("/", 1)[-1] in agent_hosts()[0]:
+            bad = next((k for k in cmd.assigns if k in agent_hosts()[1] or steers(k, persistent=True)), None)
+            if bad:  # a nested agent that would load other settings than the hooked ones
+                self.emit("interlock.env-tamper", cmd, target=bad, effect="set",
+                          note=f"{name.rsplit('/', 1)[-1]} started with {bad} changed loads other settings "
+                               "(and hooks) than this session's")
         if U in name:
             programs.dynamic_command(self, cmd, scope)
             return

@@ -84,6 +84,7 @@ TOOLS = {
                  (("find-internet-password",), ("-w", "-g"), "a keychain password"),
                  (("dump-keychain",), None, "the keychain")],
     "secret-tool": [(("lookup",), None, "a keyring secret")],
+    "keyring": [(("get",), None, "a keyring secret")],
     "pass": [(("show",), None, "a pass secret")],
     "npm": [(("token", "list"), None, "npm tokens")],
 }

@@ -569,6 +569,13 @@ def env(a, cmd, scope):
     if args[i:]:
         c = cmd.derive(list(args[i:]))
         c.assigns = {**cmd.assigns, **assigns}  # env RAILS_ENV=production rails ... keeps them
+        if any(x in ("-i", "--ignore-environment", "-") for x in args[:i]) or any(
+                x in ("-u", "--unset") or x.startswith(("--unset=", "-u")) for x in args[:i]):
+            from .analyzer import agent_hosts
+
+            if args[i].rsplit("/", 1)[-1] in agent_hosts()[0]:  # a nested agent without this session's settings
+                a.emit("interlock.env-tamper", cmd, target="the environment", effect="unset",
+                       note=f"{args[i]} started with its environment cleared loads other settings (and hooks)")
         a.dispatch(c, scope)
 
 
@@ -1173,7 +1180,8 @@ def _imported_files(a, language, code, cmd, scope):
 # dict(os.environ, XDG_CONFIG_HOME=...), process.env.INTERLOCK_X = , delete process.env.X).
 _USES_INTERLOCK = _LazyRe(r"(?m)(?:^|[;\s(])(?:from\s+interlock(?:\.|\s+import)|import\s+interlock\b)"
                           r"|(?:__import__|import_module|find_spec|spec_from_file_location)\(\s*['\"]interlock\b"
-                          r"|['\"/]interlock/(?:approvals|vault|audit|hookd|policy)\b")
+                          r"|['\"/]interlock/(?:approvals|vault|audit|hookd|policy)\b"
+                          r"|get_password\(\s*['\"]interlock['\"]")  # the vault's values in the OS keyring
 _STEERING = r"(?:INTERLOCK_[A-Za-z0-9_]*|XDG_CONFIG_HOME|XDG_STATE_HOME)"
 _SETS_STEERING = _LazyRe(r"(?<![A-Za-z0-9_])(" + _STEERING + r")['\"]?\s*(?:\]\s*=(?!=)|:(?!:)|=(?!=)|,\s*['\"])"
                          r"|(?:pop|unsetenv|putenv|setenv|delete\s+process\.env\.?|del\s+os\.environ)\W{0,6}"
@@ -1459,8 +1467,10 @@ def archive_members(path):
     import tarfile
     import zipfile
 
+    from ...fsread import caller_may_read
+
     try:
-        if os.path.getsize(path) > MAX_ARCHIVE_LIST:
+        if os.path.getsize(path) > MAX_ARCHIVE_LIST or not caller_may_read(path):
             return None
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as z:
