@@ -70,6 +70,8 @@ def worst_severity(severities) -> str:
 # --- action kinds -----------------------------------------------------------
 
 SHELL = "shell"
+#: Fields of an agent's shell tool that describe the command and never change what runs.
+SHELL_NARRATIVE = frozenset({"description", "justification"})
 SQL = "sql"
 HTTP = "http"
 FILE_READ = "file_read"
@@ -134,6 +136,10 @@ class Action:
         }
         ti = self.meta.get("tool_input") if self.meta else None
         if ti is not None:  # every field of the agent's tool call (an Edit's old_string, replace_all...)
+            if self.kind == SHELL and isinstance(ti, dict):
+                # but a shell tool's narrative (Bash's `description`) is the model's words about the
+                # command, not what runs: it changes from one retry to the next
+                ti = {k: v for k, v in ti.items() if k not in SHELL_NARRATIVE}
             d["tool_input"] = ti
         if findings is not None:
             d["findings"] = sorted({(f.rule, f.severity, str(f.target or ""), str(f.environment or ""))

@@ -206,7 +206,7 @@ def _git_loss(t):
         parts = []
         if files:
             parts.append(f"uncommitted changes to {len(files)} file{'s' if len(files) != 1 else ''} "
-                         f"(+{add} −{rem} lines): {', '.join(files[:5])}{' ...' if len(files) > 5 else ''}")
+                         f"(+{add} -{rem} lines): {', '.join(files[:5])}{' ...' if len(files) > 5 else ''}")
         if ref != "HEAD":
             lost = git(t.cwd, "log", "--format=%h %s", f"{ref}..HEAD", "-n", "50").splitlines()
             data["commits"] = lost
@@ -229,7 +229,7 @@ def _git_loss(t):
         if not files:
             return [f"{ev}: no uncommitted changes there to lose"], data
         return [f"{ev}: uncommitted changes to {len(files)} file{'s' if len(files) != 1 else ''} "
-                f"(+{add} −{rem} lines): {', '.join(files[:5])}{' ...' if len(files) > 5 else ''}"], data
+                f"(+{add} -{rem} lines): {', '.join(files[:5])}{' ...' if len(files) > 5 else ''}"], data
     if t.op == "stash-drop":
         ref = next((a for a in t.args if not a.startswith("-")), "stash@{0}")
         subject = git(t.cwd, "log", "-1", "--format=%gs%n%s", "-g", ref, check=False).strip().splitlines()
@@ -237,7 +237,7 @@ def _git_loss(t):
         data.update(stash=ref, files=files, added=add, removed=rem)
         what = subject[0] if subject else ref
         return [f"{ev}: {ref} ({what}): changes to {len(files)} file{'s' if len(files) != 1 else ''} "
-                f"(+{add} −{rem} lines)"], data
+                f"(+{add} -{rem} lines)"], data
     if t.op == "stash-clear":
         stashes = git(t.cwd, "stash", "list").splitlines()
         data["stashes"] = stashes
