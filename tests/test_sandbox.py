@@ -431,7 +431,8 @@ def test_demo_sandbox_replays_the_incident_and_ends_with_the_real_data_intact(en
     assert p.returncode == 0, p.stdout + p.stderr
     out = re.sub(r"\s+", " ", p.stdout)  # rich wraps to the terminal's width
     assert "Every step came out as it should." in out
-    assert "volumeDelete answered: Interlock sandbox: recorded, not sent" in out
+    assert "volumeDelete answered: Interlock sandbox: recorded, not sent to the real API; answered by the " \
+           "sandbox's stand-in" in out
     assert "volumeDelete calls received: 0" in out and "checksum matches" in out
 
 

@@ -70,7 +70,17 @@ def gql(q):
 out['me'] = gql('query { me { name } }')
 out['volumeDelete'] = gql('mutation { volumeDelete(volumeId: "%s") }' % sys.argv[2])
 out['redeploy'] = gql('mutation { serviceInstanceRedeploy(serviceId: "svc-1", environmentId: "env-1") }')
+out['volumes_after'] = gql('query { project(id: "%s") { volumes { edges { node { id } } } } }' % sys.argv[3])
 print('RESULT ' + json.dumps(out))
+"""
+
+
+READ_BACK = r"""
+import json, os, sys, urllib.request
+q = 'query { project(id: "%s") { volumes { edges { node { id } } } } }' % sys.argv[1]
+req = urllib.request.Request(os.environ['RAILWAY_API_URL'], data=json.dumps({'query': q}).encode(),
+                             headers={'Content-Type': 'application/json'})
+print(urllib.request.urlopen(req, timeout=20).read().decode())
 """
 
 
@@ -101,7 +111,7 @@ def _counts(pg):
 def test_the_incident_rehearsed_nothing_real_touched_and_a_subset_promoted(env, workspace, railway, pg):
     from servers import free_port
 
-    from interlock.standins.railway import VOLUME_ID
+    from interlock.standins.railway import PROJECT_ID, VOLUME_ID
 
     e = vault_env(env, RAILWAY_VAULT_TOKEN)
     assert subprocess.run(interlock_exe() + ["secrets", "vault", "add", "app-db"], env=e, input=PG_PW + "\n",
@@ -128,7 +138,7 @@ def test_the_incident_rehearsed_nothing_real_touched_and_a_subset_promoted(env, 
     volumes = railway.query_volumes()
     before = _counts(pg)
 
-    p = subprocess.run(interlock_exe() + ["sandbox", "--", sys.executable, "-c", AGENT, str(pg.port), VOLUME_ID],
+    p = subprocess.run(interlock_exe() + ["sandbox", "--", sys.executable, "-c", AGENT, str(pg.port), VOLUME_ID, PROJECT_ID],
                        env=dict(e, DATABASE_URL=pg.url("app"), PGPASSWORD=PG_PW), cwd=workspace,
                        capture_output=True, text=True, timeout=180)
     assert p.returncode == 0, p.stdout + p.stderr
@@ -148,11 +158,23 @@ def test_the_incident_rehearsed_nothing_real_touched_and_a_subset_promoted(env, 
     with pg.connect() as c:
         assert not c.execute("SELECT 1 FROM pg_roles WHERE rolname = 'intruder'").fetchone()
         assert c.execute("SELECT 1 FROM pg_database WHERE datname = 'app'").fetchone()
-    assert res["me"][0] == 200 and res["me"][1]["data"]["me"]["name"] == "Rental Ops"  # reads pass
+    assert res["me"][0] == 200 and res["me"][1]["data"]["me"]["name"] == "Rental Ops"  # reads
+    # volumeDelete: recorded, not sent to the real API, answered by the sandbox's private Railway stand-in
     status, body = res["volumeDelete"]
-    assert status == 200 and body["errors"][0]["extensions"]["code"] == "INTERLOCK_SANDBOX_RECORDED"
-    assert "recorded, not sent" in body["errors"][0]["message"]
-    assert body["errors"][0]["extensions"]["decision"] == "deny"
+    assert status == 200 and body["data"] == {"volumeDelete": True}, body
+    note = body["extensions"]["interlock"]
+    assert note["code"] == "INTERLOCK_SANDBOX_RECORDED" and note["decision"] == "deny"
+    assert "recorded, not sent to the real API" in note["message"]
+    assert res["redeploy"][1]["data"] == {"serviceInstanceRedeploy": True}
+    # a later read through the sandbox sees the effect (on the stand-in)
+    assert res["volumes_after"][1]["data"]["project"]["volumes"]["edges"] == []
+    assert "answered by a private railway stand-in" in p.stderr
+    # re-entered, the sandbox's stand-in is brought back to where the agent left it (its mutations applied again)
+    again = subprocess.run(interlock_exe() + ["sandbox", "--id", sid, "--", sys.executable, "-c", READ_BACK,
+                                              PROJECT_ID], env=e, cwd=workspace, capture_output=True, text=True,
+                           timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["data"]["project"]["volumes"]["edges"] == []
 
     # outside: nothing real changed
     assert sorted(os.listdir(workspace)) == real_files

@@ -144,11 +144,15 @@ def cmd_run(a, env) -> int:
         print(f"interlock sandbox: {sb.id}: {sb.workspace} ({sb.mode}"
               f"{', ' + str(len(sb.meta['masked'])) + ' secret file(s) hidden' if sb.meta['masked'] else ''}; "
               f"{time.monotonic() - t0:.2f}s)", file=sys.stderr)
-    started, point = [], {}
+    started, point, standins = [], {}, []
     if not a.no_gateways:
         try:
             t1 = time.monotonic()
             extra = _branches(sb, pol, env, a.max_branch_mb)
+            from . import standin
+
+            standins, sargs = standin.start(sb, pol)
+            extra["http"] += sargs
             t2 = time.monotonic()
             # fresh ports of its own: a port the policy names may be served by `interlock run`'s gateway, which
             # leads to the real database — the sandbox must never be pointed at that one
@@ -160,7 +164,9 @@ def cmd_run(a, env) -> int:
                       + (f" (databases branched in {t2 - t1:.2f}s)" if len(extra) > 1 else ""), file=sys.stderr)
         except Exception as e:  # noqa: BLE001 - nothing runs; a sandbox made for this run is removed again
             from ..redact import redact
+            from .standin import stop
 
+            stop(standins)
             if not a.id:
                 _remove_quietly(sb, env)
             if isinstance(e, SandboxError):
@@ -172,6 +178,9 @@ def cmd_run(a, env) -> int:
     finally:
         for g in started:
             R._stop(g.proc)
+        from .standin import stop
+
+        stop(standins)
 
 
 def _free_port() -> int:
