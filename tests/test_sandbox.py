@@ -146,6 +146,56 @@ def test_promote_refuses_when_the_real_file_changed_meanwhile(sbenv, workspace):
     assert open(os.path.join(workspace, "src/app.py")).read() == "print('hi')\n# agent\n"
 
 
+NOTES = "".join(f"line {i}\n" for i in range(1, 11))
+
+
+@pytest.mark.parametrize("mode", ["overlay", "copy"])
+def test_promote_three_way_merges_a_text_file_changed_on_both_sides(sbenv, workspace, mode):
+    for name, data in (("notes.txt", NOTES), ("clash.txt", NOTES)):
+        with open(os.path.join(workspace, name), "w") as f:
+            f.write(data)
+    with open(os.path.join(workspace, "logo.bin"), "wb") as f:
+        f.write(b"\x89PNG\0\x01\x02")
+    rc, out, err, sid = sandbox(sbenv, workspace, """
+        def edit(p, old, new):
+            t = open(p).read(); open(p, 'w').write(t.replace(old, new))
+        edit('notes.txt', 'line 9', 'line 9 (agent)')
+        edit('clash.txt', 'line 2', 'line 2 (agent)')
+        open('logo.bin', 'ab').write(b'agent')
+    """, *(("--copy",) if mode == "copy" else ()))
+    assert rc == 0, err
+    # meanwhile the human edits the real files
+    for name, old, new in (("notes.txt", "line 1\n", "line 1 (human)\n"), ("clash.txt", "line 2", "line 2 (human)")):
+        p = os.path.join(workspace, name)
+        t = open(p).read()
+        with open(p, "w") as f:
+            f.write(t.replace(old, new, 1))
+    with open(os.path.join(workspace, "logo.bin"), "ab") as f:
+        f.write(b"human")
+    real_clash, real_logo = open(os.path.join(workspace, "clash.txt")).read(), open(
+        os.path.join(workspace, "logo.bin"), "rb").read()
+    # a conflict: refused with the three-way merge shown, nothing applied
+    p = il(sbenv, "sandbox", "promote", "--id", sid, "clash.txt", "notes.txt")
+    assert p.returncode == 1
+    assert "clash.txt: changed in the real workspace since the sandbox started" in p.stderr
+    assert "<<<<<<< real clash.txt" in p.stderr and "line 2 (agent)" in p.stderr and "line 2 (human)" in p.stderr
+    assert open(os.path.join(workspace, "notes.txt")).read() == NOTES.replace("line 1\n", "line 1 (human)\n")
+    # a binary file changed on both sides: refused
+    p = il(sbenv, "sandbox", "promote", "--id", sid, "logo.bin")
+    assert p.returncode == 1 and "binary" in p.stderr
+    assert open(os.path.join(workspace, "logo.bin"), "rb").read() == real_logo
+    # a clean merge applies: both sides' changes
+    p = il(sbenv, "sandbox", "promote", "--id", sid, "notes.txt")
+    assert p.returncode == 0, p.stderr
+    assert "merged notes.txt" in p.stdout
+    assert open(os.path.join(workspace, "notes.txt")).read() == NOTES.replace("line 1\n", "line 1 (human)\n").replace(
+        "line 9", "line 9 (agent)")
+    assert open(os.path.join(workspace, "clash.txt")).read() == real_clash
+    # the merged file is now the real state: the sandbox's version differs from it only by the human's line
+    d = il(sbenv, "sandbox", "diff", sid).stdout
+    assert "-line 1 (human)" in d
+
+
 def test_secret_files_are_absent_and_never_promoted(sbenv, workspace):
     rc, out, err, sid = sandbox(sbenv, workspace, """
         import os
