@@ -314,3 +314,47 @@ def test_the_sandbox_never_uses_a_port_another_gateway_holds(env, workspace, pg)
         assert r.returncode == 1 and "RAN" not in r.stdout and "already in use" in r.stderr
     finally:
         other.close()
+
+
+def _app_policy(env, pg):
+    from servers import free_port
+
+    e = dict(env, INTERLOCK_VAULT_BACKEND="file")
+    assert subprocess.run(interlock_exe() + ["secrets", "vault", "add", "app-db"], env=e, input=PG_PW + "\n",
+                          capture_output=True, text=True, timeout=60).returncode == 0
+    cfg = os.path.join(e["XDG_CONFIG_HOME"], "interlock")
+    os.makedirs(cfg, exist_ok=True)
+    with open(os.path.join(cfg, "policy.toml"), "w") as f:
+        f.write(f'[databases.app]\nurl = "postgresql://postgres@127.0.0.1:{pg.port}/app"\npassword_vault = "app-db"\n'
+                f'[gateways.postgres.app]\nlisten = "127.0.0.1:{free_port()}"\n')
+    return e
+
+
+def test_a_large_database_is_branched_as_a_sample_and_the_size_limit_still_holds(env, workspace, pg):
+    with pg.connect("app", autocommit=True) as c:  # a foreign key the sample cannot keep: its parents are not in it
+        c.execute("CREATE TABLE trips (id serial PRIMARY KEY, car int CONSTRAINT trips_car_fk REFERENCES cars(id))")
+        c.execute("INSERT INTO trips (car) SELECT 20 FROM generate_series(1, 300)")
+    e = _app_policy(env, pg)
+    agent = ("import psycopg, os, json; c = psycopg.connect(os.environ['DATABASE_URL'], autocommit=True); "
+             "print('COUNTS', json.dumps({t: c.execute(f'SELECT count(*) FROM {t}').fetchone()[0] "
+             "for t in ('bookings', 'cars', 'trips')})); c.execute('DELETE FROM bookings WHERE id <= 5'); "
+             "print('NEXT', c.execute(\"SELECT nextval('trips_id_seq')\").fetchone()[0])")
+    p = subprocess.run(interlock_exe() + ["sandbox", "--sample", "10", "--", sys.executable, "-c", agent], env=e,
+                       cwd=workspace, capture_output=True, text=True, timeout=180)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert json.loads(p.stdout.split("COUNTS ", 1)[1].splitlines()[0]) == {"bookings": 10, "cars": 10, "trips": 10}
+    assert "NEXT 301" in p.stdout  # sequences continue where the real ones are
+    assert "is a SAMPLE: at most 10 rows per table" in p.stderr and "trips_car_fk" in p.stderr
+    assert _counts(pg) == {"bookings": 500, "cars": 20, "trips": 300}
+    sid = re.search(r"\b(sbx-[0-9]{8}-[0-9]{6}-[0-9a-f]{6})\b", p.stderr).group(1)
+    d = subprocess.run(interlock_exe() + ["sandbox", "diff", sid], env=e, capture_output=True, text=True, timeout=60)
+    assert "app public.bookings: 10 (sample) -> 5" in d.stdout, d.stdout
+    assert "public.cars" not in d.stdout  # the sample is the baseline: untouched tables are no change
+    assert subprocess.run(interlock_exe() + ["sandbox", "discard", sid], env=e, capture_output=True,
+                          timeout=60).returncode == 0
+    # the size limit holds for the sample too: a branch over it is removed and nothing runs
+    p = subprocess.run(interlock_exe() + ["sandbox", "--sample", "10", "--max-branch-mb", "1", "--", "sh", "-c",
+                                          "echo RAN"], env=e, cwd=workspace, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1 and "RAN" not in p.stdout and "the sample of database app is" in p.stderr
+    with pg.connect() as c:
+        assert not c.execute("SELECT datname FROM pg_database WHERE datname LIKE 'app__sbx_%'").fetchall()

@@ -35,6 +35,8 @@ def _parser():
                    help="do not branch a database larger than this (default 20000)")
     r.add_argument("--keep", action="append", default=[], metavar="VAR",
                    help="keep this variable although it looks secret (repeatable; your responsibility)")
+    r.add_argument("--sample", type=int, default=None, metavar="ROWS",
+                   help="branch PostgreSQL databases as a sample: the schema and at most ROWS rows per table")
     r.add_argument("argv", nargs=argparse.REMAINDER)
     st = sp.add_parser("status", help="the sandboxes and what each holds")
     st.add_argument("--json", action="store_true")
@@ -148,7 +150,7 @@ def cmd_run(a, env) -> int:
     if not a.no_gateways:
         try:
             t1 = time.monotonic()
-            extra = _branches(sb, pol, env, a.max_branch_mb)
+            extra = _branches(sb, pol, env, a.max_branch_mb, a.sample)
             from . import standin
 
             standins, sargs = standin.start(sb, pol)
@@ -203,7 +205,7 @@ def _remove_quietly(sb, env):
     store.remove(sb)
 
 
-def _branches(sb, pol, env, max_mb=None) -> dict:
+def _branches(sb, pol, env, max_mb=None, sample=None) -> dict:
     """Branch each database a PostgreSQL gateway serves (once per sandbox); the gateways' extra arguments
     that point them at the branches and make the HTTP gateway record mutations instead of sending them."""
     from . import dbbranch
@@ -218,7 +220,7 @@ def _branches(sb, pol, env, max_mb=None) -> dict:
         info = (sb.meta.get("databases") or {}).get(upstream)
         if info is None:
             try:
-                info = dbbranch.create_pg(sb, upstream, pol, env, max_mb)
+                info = dbbranch.create_pg(sb, upstream, pol, env, max_mb, sample)
             except SandboxError:
                 raise
             except Exception as e:  # noqa: BLE001 - no branch, no database access at all
@@ -227,6 +229,11 @@ def _branches(sb, pol, env, max_mb=None) -> dict:
                 raise SandboxError(f"could not branch database {upstream}: {redact(str(e))[:300]}") from None
             print(f"interlock sandbox: database {upstream}: branch {info['branch']} ({info['method']}, "
                   f"{info.get('seconds', 0):.2f}s)", file=sys.stderr)
+            if info.get("sampled") is not None:
+                print(f"interlock sandbox: database {upstream} is a SAMPLE: at most {info['sample_rows']:,} rows per "
+                      f"table ({sum(info['sampled'].values()):,} rows in {len(info['sampled'])} table(s))"
+                      + (f"; constraints left out (their rows are not in the sample): {', '.join(info['left_out'])}"
+                         if info.get("left_out") else ""), file=sys.stderr)
         extra[f"postgres:{name}"] = ["--branch", info["branch"], "--record", sb.sub("sql.jsonl"),
                                      "--branch-user", info["role"], "--branch-password-vault", info["role_vault"]]
     return extra
@@ -379,7 +386,8 @@ def cmd_diff(a, env) -> int:
     if effect:
         print("# effect on the branches (rows: real -> branch):")
         for t in effect:
-            print(f"  {t['database']} {t['table']}: {_n(t['real'])} -> {_n(t['branch'])}"
+            print(f"  {t['database']} {t['table']}: {_n(t['real'])}"
+                  f"{' (sample)' if t.get('baseline') == 'sample' else ''} -> {_n(t['branch'])}"
                   + (f" ({t['state']})" if t["state"] != "changed" else ""))
     if effect_error:
         print(f"# effect on the branches: could not be measured ({effect_error})")
