@@ -358,3 +358,87 @@ def test_a_large_database_is_branched_as_a_sample_and_the_size_limit_still_holds
     assert p.returncode == 1 and "RAN" not in p.stdout and "the sample of database app is" in p.stderr
     with pg.connect() as c:
         assert not c.execute("SELECT datname FROM pg_database WHERE datname LIKE 'app__sbx_%'").fetchall()
+
+
+MY_PW = "shop-Secret-sbx-91ab"
+
+MY_AGENT = r"""
+import json, os, sys, pymysql
+out = {}
+c = pymysql.connect(host='127.0.0.1', port=int(sys.argv[1]), user='app', password='guess', database='shop',
+                    autocommit=True)
+def sql(q):
+    try:
+        with c.cursor() as cur:
+            cur.execute(q)
+            return cur.fetchall() if cur.description else 'ok'
+    except Exception as e:
+        return 'refused: ' + str(e)[:200]
+out['count'] = sql('SELECT COUNT(*) FROM orders')
+out['delete'] = sql('DELETE FROM orders')
+out['drop'] = sql('DROP TABLE customers')
+out['env'] = os.environ.get('DATABASE_URL')
+# the branch's server runs outside the agent's sandbox: it must not reach files, plugins or the network
+out['load_file'] = sql("SELECT LOAD_FILE('/etc/hostname')")
+out['outfile'] = sql("SELECT 'x' INTO OUTFILE '/tmp/escape-%s.txt'" % sys.argv[2])
+out['plugin'] = sql("INSTALL SONAME 'ha_federatedx'")
+out['log_file'] = sql("SET GLOBAL general_log_file = '/root/escape-%s.log'" % sys.argv[2])
+print('RESULT ' + json.dumps(out, default=str))
+"""
+
+
+def test_a_mysql_database_is_branched_into_a_local_mariadbd_nothing_real_touched(env, workspace):
+    sys.path.insert(0, os.path.dirname(__file__))
+    from servers import MariaDBServer
+
+    my = MariaDBServer(MY_PW).start()
+    try:
+        my.create_db("shop")
+        with my.connect("shop", autocommit=True) as c, c.cursor() as cur:
+            cur.execute("CREATE TABLE customers (id int PRIMARY KEY, name text)")
+            cur.execute("INSERT INTO customers VALUES " + ",".join(f"({i}, 'c{i}')" for i in range(1, 11)))
+            cur.execute("CREATE TABLE orders (id int PRIMARY KEY, customer int)")
+            cur.execute("INSERT INTO orders VALUES " + ",".join(f"({i}, {i % 10 + 1})" for i in range(1, 51)))
+        e = dict(env, INTERLOCK_VAULT_BACKEND="file")
+        assert subprocess.run(interlock_exe() + ["secrets", "vault", "add", "shop-db"], env=e, input=MY_PW + "\n",
+                              capture_output=True, text=True, timeout=60).returncode == 0
+        cfg = os.path.join(e["XDG_CONFIG_HOME"], "interlock")
+        os.makedirs(cfg, exist_ok=True)
+        with open(os.path.join(cfg, "policy.toml"), "w") as f:
+            f.write(f'[databases.shop]\nurl = "mysql://app@127.0.0.1:{my.port}/shop"\npassword_vault = "shop-db"\n')
+        tag = os.urandom(4).hex()
+        p = subprocess.run(interlock_exe() + ["sandbox", "--", sys.executable, "-c", MY_AGENT, str(my.port), tag],
+                           env=e, cwd=workspace, capture_output=True, text=True, timeout=300)
+        assert p.returncode == 0, p.stdout + p.stderr
+        res = json.loads(p.stdout.split("RESULT ", 1)[1])
+        assert res["count"] == [[50]] and res["delete"] == "ok" and res["drop"] == "ok"
+        assert res["env"] == f"mysql://root@127.0.0.1:{my.port}/shop"
+        assert res["load_file"] == [[None]]
+        assert res["outfile"].startswith("refused") and res["plugin"].startswith("refused")
+        assert not os.path.exists(f"/tmp/escape-{tag}.txt") and not os.path.exists(f"/root/escape-{tag}.log")
+        assert MY_PW not in p.stdout + p.stderr
+        # the real database is untouched
+        with my.connect("shop") as c, c.cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM orders")
+            assert cur.fetchone()[0] == 50
+            cur.execute("SELECT COUNT(*) FROM customers")
+            assert cur.fetchone()[0] == 10
+        sid = re.search(r"\b(sbx-[0-9]{8}-[0-9]{6}-[0-9a-f]{6})\b", p.stderr).group(1)
+        d = subprocess.run(interlock_exe() + ["sandbox", "diff", sid], env=e, capture_output=True, text=True,
+                           timeout=60)
+        assert "shop orders: 50 -> 0" in d.stdout, d.stdout
+        assert "shop customers: 10 -> - (dropped)" in d.stdout
+        assert "shop: DELETE FROM orders" in d.stdout and "shop: DROP TABLE customers" in d.stdout
+        # re-entered: the branch kept what the agent did
+        again = subprocess.run(interlock_exe() + ["sandbox", "--id", sid, "--", sys.executable, "-c",
+                                                  "import pymysql, sys; c = pymysql.connect(host='127.0.0.1', "
+                                                  f"port={my.port}, user='x', database='shop'); cur = c.cursor(); "
+                                                  "cur.execute('SELECT COUNT(*) FROM orders'); print('ORDERS', "
+                                                  "cur.fetchone()[0])"],
+                               env=e, cwd=workspace, capture_output=True, text=True, timeout=120)
+        assert "ORDERS 0" in again.stdout, again.stdout + again.stderr
+        assert subprocess.run(interlock_exe() + ["sandbox", "discard", sid], env=e, capture_output=True,
+                              timeout=60).returncode == 0
+        assert not os.path.exists(os.path.join(e["INTERLOCK_HOME"], "sandboxes", sid))
+    finally:
+        my.stop()

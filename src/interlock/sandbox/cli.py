@@ -146,7 +146,7 @@ def cmd_run(a, env) -> int:
         print(f"interlock sandbox: {sb.id}: {sb.workspace} ({sb.mode}"
               f"{', ' + str(len(sb.meta['masked'])) + ' secret file(s) hidden' if sb.meta['masked'] else ''}; "
               f"{time.monotonic() - t0:.2f}s)", file=sys.stderr)
-    started, point, standins = [], {}, []
+    started, point, standins, myruns = [], {}, [], []
     if not a.no_gateways:
         try:
             t1 = time.monotonic()
@@ -155,6 +155,13 @@ def cmd_run(a, env) -> int:
 
             standins, sargs = standin.start(sb, pol)
             extra["http"] += sargs
+            from . import mybranch
+
+            for name, sec in mybranch.declared(pol).items():
+                myruns.append(mybranch.start(sb, name, sec, pol, env, home, a.max_branch_mb))
+                print(f"interlock sandbox: database {name}: a local mariadbd with a copy of it "
+                      f"({myruns[-1].database}, reached at 127.0.0.1:{myruns[-1].port} inside; "
+                      f"{sb.meta['databases'][name].get('seconds', 0):.2f}s)", file=sys.stderr)
             t2 = time.monotonic()
             # fresh ports of its own: a port the policy names may be served by `interlock run`'s gateway, which
             # leads to the real database — the sandbox must never be pointed at that one
@@ -166,23 +173,34 @@ def cmd_run(a, env) -> int:
                       + (f" (databases branched in {t2 - t1:.2f}s)" if len(extra) > 1 else ""), file=sys.stderr)
         except Exception as e:  # noqa: BLE001 - nothing runs; a sandbox made for this run is removed again
             from ..redact import redact
+            from .mybranch import stop as stop_my
             from .standin import stop
 
             stop(standins)
+            for r in myruns:
+                stop_my(r)
             if not a.id:
                 _remove_quietly(sb, env)
             if isinstance(e, SandboxError):
                 raise
             print(f"interlock sandbox: {redact(str(e))[:400]}", file=sys.stderr)
             return 1
+    for r in myruns:  # the agent's MySQL client keeps its address: 127.0.0.1 and the real server's port
+        point.setdefault("DATABASE_URL", f"mysql://root@127.0.0.1:{r.port}/{r.database}")
+        point.setdefault("MYSQL_HOST", "127.0.0.1")
+        point.setdefault("MYSQL_TCP_PORT", str(r.port))
     try:
-        return _run_in(sb, argv, cwd, env, home, started, point, a.keep)
+        return _run_in(sb, argv, cwd, env, home, started, point, a.keep, myruns)
     finally:
         for g in started:
             R._stop(g.proc)
+        from . import mybranch
         from .standin import stop
 
         stop(standins)
+        for r in myruns:
+            mybranch.measure(sb, r, pol, env)
+            mybranch.stop(r)
 
 
 def _free_port() -> int:
@@ -250,13 +268,17 @@ def _loopback_targets(started) -> dict[int, tuple[str, int]]:
     return out
 
 
-def _run_in(sb, argv, cwd, env, home, started, point, keep) -> int:
+def _run_in(sb, argv, cwd, env, home, started, point, keep, myruns=()) -> int:
     import shutil
     import tempfile
 
     from .forward import serve_outside
 
     targets = _loopback_targets(started)
+    for r in myruns:
+        if r.port in targets:
+            raise SandboxError(f"port {r.port} of MySQL database {r.name} is taken by a gateway inside the sandbox")
+        targets[r.port] = ("unix", r.socket)
     # the sockets live in a short private directory (a Unix socket's path has at most 107 bytes)
     sock_dir = tempfile.mkdtemp(prefix="interlock-sbx-")
     try:
@@ -383,6 +405,12 @@ def cmd_diff(a, env) -> int:
         print(f"# SQL statements refused on the branches ({len(refused)}):")
         for x in refused:
             print(f"  {x['number']}. {x['statement'][:300]}  [{x.get('decision')}: {', '.join(x.get('rules') or [])}]")
+    mys = cs.get("mysql_sql") or []
+    if mys:
+        print(f"# MySQL statements sent to the branches ({len(mys)} that may change something, in order; "
+              f"promote does not replay them):")
+        for x in mys:
+            print(f"  {x['database']}: {x['statement'][:500]}")
     if effect:
         print("# effect on the branches (rows: real -> branch):")
         for t in effect:
