@@ -146,7 +146,7 @@ def cmd_run(a, env) -> int:
         print(f"interlock sandbox: {sb.id}: {sb.workspace} ({sb.mode}"
               f"{', ' + str(len(sb.meta['masked'])) + ' secret file(s) hidden' if sb.meta['masked'] else ''}; "
               f"{time.monotonic() - t0:.2f}s)", file=sys.stderr)
-    started, point, standins, myruns = [], {}, [], []
+    started, point, standins, myruns, egress_port = [], {}, [], [], None
     if not a.no_gateways:
         try:
             t1 = time.monotonic()
@@ -157,6 +157,17 @@ def cmd_run(a, env) -> int:
             extra["http"] += sargs
             from . import mybranch
 
+            regs = (pol.user.sandbox or {}).get("registries") or []
+            if regs:
+                from .egress import Proxy, allowed_from
+
+                try:
+                    allowed = allowed_from(regs)
+                except ValueError as ve:
+                    raise SandboxError(str(ve)) from None
+                egress_port = Proxy(allowed, sb.sub("network.jsonl")).start()
+                print(f"interlock sandbox: package registries reachable through its proxy: "
+                      f"{', '.join(sorted(f'{h}:{p}' for h, p in allowed))}", file=sys.stderr)
             for name, sec in mybranch.declared(pol).items():
                 myruns.append(mybranch.start(sb, name, sec, pol, env, home, a.max_branch_mb))
                 print(f"interlock sandbox: database {name}: a local mariadbd with a copy of it "
@@ -185,12 +196,21 @@ def cmd_run(a, env) -> int:
                 raise
             print(f"interlock sandbox: {redact(str(e))[:400]}", file=sys.stderr)
             return 1
+    extra_targets = {}
     for r in myruns:  # the agent's MySQL client keeps its address: 127.0.0.1 and the real server's port
         point.setdefault("DATABASE_URL", f"mysql://root@127.0.0.1:{r.port}/{r.database}")
         point.setdefault("MYSQL_HOST", "127.0.0.1")
         point.setdefault("MYSQL_TCP_PORT", str(r.port))
+        extra_targets[r.port] = ("unix", r.socket)
+    if egress_port:  # the package registries the user policy allows, through the CONNECT-only proxy
+        if egress_port in extra_targets:
+            raise SandboxError(f"port {egress_port} is taken by a MySQL branch inside the sandbox")
+        extra_targets[egress_port] = ("127.0.0.1", egress_port)
+        url = f"http://127.0.0.1:{egress_port}"
+        for k in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
+            point[k] = url
     try:
-        return _run_in(sb, argv, cwd, env, home, started, point, a.keep, myruns)
+        return _run_in(sb, argv, cwd, env, home, started, point, a.keep, extra_targets)
     finally:
         for g in started:
             R._stop(g.proc)
@@ -268,17 +288,17 @@ def _loopback_targets(started) -> dict[int, tuple[str, int]]:
     return out
 
 
-def _run_in(sb, argv, cwd, env, home, started, point, keep, myruns=()) -> int:
+def _run_in(sb, argv, cwd, env, home, started, point, keep, extra_targets=None) -> int:
     import shutil
     import tempfile
 
     from .forward import serve_outside
 
     targets = _loopback_targets(started)
-    for r in myruns:
-        if r.port in targets:
-            raise SandboxError(f"port {r.port} of MySQL database {r.name} is taken by a gateway inside the sandbox")
-        targets[r.port] = ("unix", r.socket)
+    for port, target in (extra_targets or {}).items():
+        if port in targets:
+            raise SandboxError(f"port {port} is taken by a gateway inside the sandbox: {target[0]} not forwarded")
+        targets[port] = target
     # the sockets live in a short private directory (a Unix socket's path has at most 107 bytes)
     sock_dir = tempfile.mkdtemp(prefix="interlock-sbx-")
     try:
