@@ -160,7 +160,7 @@ def test_promote_three_way_merges_a_text_file_changed_on_both_sides(sbenv, works
         def edit(p, old, new):
             t = open(p).read(); open(p, 'w').write(t.replace(old, new))
         edit('notes.txt', 'line 9', 'line 9 (agent)')
-        edit('clash.txt', 'line 2', 'line 2 (agent)')
+        edit('clash.txt', 'line 2', 'line 2 (agent)\x1b[2J')  # a terminal escape: shown escaped
         open('logo.bin', 'ab').write(b'agent')
     """, *(("--copy",) if mode == "copy" else ()))
     assert rc == 0, err
@@ -179,6 +179,7 @@ def test_promote_three_way_merges_a_text_file_changed_on_both_sides(sbenv, works
     assert p.returncode == 1
     assert "clash.txt: changed in the real workspace since the sandbox started" in p.stderr
     assert "<<<<<<< real clash.txt" in p.stderr and "line 2 (agent)" in p.stderr and "line 2 (human)" in p.stderr
+    assert "\x1b" not in p.stderr and "\\x1b[2J" in p.stderr
     assert open(os.path.join(workspace, "notes.txt")).read() == NOTES.replace("line 1\n", "line 1 (human)\n")
     # a binary file changed on both sides: refused
     p = il(sbenv, "sandbox", "promote", "--id", sid, "logo.bin")

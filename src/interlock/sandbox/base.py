@@ -119,7 +119,8 @@ def merge(base: bytes, ours: bytes, theirs: bytes, name: str) -> tuple[bool, byt
     if p.returncode == 0:
         return True, p.stdout
     if 0 < p.returncode <= 127:
-        shown = p.stdout.decode("utf-8", "replace")
+        shown = "".join(ch if ch.isprintable() or ch in "\n\t" else repr(ch)[1:-1]  # no terminal escapes
+                        for ch in p.stdout.decode("utf-8", "replace"))
         if len(shown) > 4000:
             shown = shown[:4000] + "\n[… the rest not shown]"
         return False, (f"changed both here and in the sandbox, and the changes conflict "

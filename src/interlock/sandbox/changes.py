@@ -466,7 +466,10 @@ def apply(sb: Sandbox, chosen: list[Change]) -> list[dict]:
         mode = stat.S_IMODE(st.st_mode) & 0o777  # never set-user-ID, set-group-ID or sticky
         if c.merged is not None:  # three-way merged: written only if the real file is still what was merged
             ours, merged = c.merged
-            fd = os.open(dst, os.O_RDONLY | os.O_NOFOLLOW)
+            try:
+                fd = os.open(dst, os.O_RDONLY | os.O_NOFOLLOW)
+            except OSError:
+                raise SandboxError(f"{_show(c.path)} changed again in the real workspace while promoting") from None
             with os.fdopen(fd, "rb") as f:
                 if f.read(len(ours) + 1) != ours:
                     raise SandboxError(f"{_show(c.path)} changed again in the real workspace while promoting")

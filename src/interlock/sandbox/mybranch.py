@@ -78,7 +78,8 @@ def _server_argv(d: str, sock: str, bwrap: str, home: str) -> list[str]:
               "--innodb-buffer-pool-size=32M", "--skip-log-bin", "--local-infile=0", *user]
     confined = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
                 "--tmpfs", "/run", "--bind", d, d, "--bind", os.path.dirname(sock), os.path.dirname(sock),
-                "--unshare-net", "--unshare-pid", "--unshare-ipc", "--die-with-parent", "--new-session"]
+                "--unshare-net", "--unshare-pid", "--unshare-ipc", "--die-with-parent", "--new-session",
+                "--cap-drop", "ALL"]
     if home and home != "/" and os.path.isdir(home) and not d.startswith(home.rstrip("/") + "/"):
         confined += ["--tmpfs", home]
     return confined + ["--", *server]
