@@ -375,6 +375,7 @@ def sql(q):
     except Exception as e:
         return 'refused: ' + str(e)[:200]
 out['count'] = sql('SELECT COUNT(*) FROM orders')
+out['insert'] = sql('INSERT INTO orders VALUES (999, 3)')
 out['delete'] = sql('DELETE FROM orders')
 out['drop'] = sql('DROP TABLE customers')
 out['env'] = os.environ.get('DATABASE_URL')
@@ -429,6 +430,21 @@ def test_a_mysql_database_is_branched_into_a_local_mariadbd_nothing_real_touched
         assert "shop orders: 50 -> 0" in d.stdout, d.stdout
         assert "shop customers: 10 -> - (dropped)" in d.stdout
         assert "shop: DELETE FROM orders" in d.stdout and "shop: DROP TABLE customers" in d.stdout
+        # promote: a statement the policy allows runs on the real database; a destructive one does not
+        num = {m.group(2): m.group(1) for m in re.finditer(r"^  (\d+)\. shop: (.*)$", d.stdout, re.M)}
+        pr = subprocess.run(interlock_exe() + ["sandbox", "promote", "--id", sid, "--no-files", "--mysql",
+                                               num["INSERT INTO orders VALUES (999, 3)"]],
+                            env=e, capture_output=True, text=True, timeout=120)
+        assert pr.returncode == 0 and "ran (1 row(s))" in pr.stdout, pr.stdout + pr.stderr
+        pr = subprocess.run(interlock_exe() + ["sandbox", "promote", "--id", sid, "--no-files", "--mysql",
+                                               f"{num['DELETE FROM orders']},{num['DROP TABLE customers']}"],
+                            env=e, capture_output=True, text=True, timeout=120)
+        assert pr.returncode == 1 and pr.stdout.count("not run: Interlock would") == 2, pr.stdout + pr.stderr
+        with my.connect("shop") as c, c.cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM orders")
+            assert cur.fetchone()[0] == 51
+            cur.execute("SELECT COUNT(*) FROM customers")
+            assert cur.fetchone()[0] == 10
         # re-entered: the branch kept what the agent did
         again = subprocess.run(interlock_exe() + ["sandbox", "--id", sid, "--", sys.executable, "-c",
                                                   "import pymysql, sys; c = pymysql.connect(host='127.0.0.1', "

@@ -52,6 +52,8 @@ def _parser():
                                                        "gateway (judged again)")
     pr.add_argument("--sql", metavar="N[,M…]|all", help="also run these SQL statements on the real database, "
                                                        "through the real gateway (judged again, snapshots first)")
+    pr.add_argument("--mysql", metavar="N[,M…]|all", help="also run these MySQL statements on the real database "
+                    "(only those Interlock allows as they are; numbers from `diff`)")
     pr.add_argument("--no-files", action="store_true", help="promote no file change")
     ds = sp.add_parser("discard", help="remove every copy the sandbox holds")
     ds.add_argument("id", nargs="?")
@@ -428,9 +430,9 @@ def cmd_diff(a, env) -> int:
     mys = cs.get("mysql_sql") or []
     if mys:
         print(f"# MySQL statements sent to the branches ({len(mys)} that may change something, in order; "
-              f"promote does not replay them):")
-        for x in mys:
-            print(f"  {x['database']}: {x['statement'][:500]}")
+              f"promote --mysql N runs one the policy allows):")
+        for i, x in enumerate(mys, 1):
+            print(f"  {i}. {x['database']}: {x['statement'][:500]}")
     if effect:
         print("# effect on the branches (rows: real -> branch):")
         for t in effect:
@@ -467,7 +469,7 @@ def cmd_promote(a, env) -> int:
         code = _promote_files(a, env, sb, chosen)
         if code:
             return code
-    elif not (a.api or a.sql):
+    elif not (a.api or a.sql or getattr(a, "mysql", None)):
         print(f"interlock sandbox: nothing to promote from {sb.id}" + (f" under {', '.join(a.paths)}" if a.paths
                                                                         else ""))
         return 0
@@ -475,7 +477,30 @@ def cmd_promote(a, env) -> int:
         code = _promote_sql(a, env, sb) or code
     if a.api:
         code = _promote_api(a, env, sb) or code
+    if getattr(a, "mysql", None):
+        code = _promote_mysql(a, env, sb) or code
     return code
+
+
+def _promote_mysql(a, env, sb) -> int:
+    from . import mybranch
+
+    stmts = mybranch.statements(sb)
+    nums = _numbers(a.mysql, len(stmts))
+    if a.dry_run:
+        for n in nums:
+            print(f"would run MySQL #{n}: {stmts[n - 1]['statement'][:200]}")
+        return 0
+    results = mybranch.replay(sb, nums, env)
+    _audit(env, sb, f"sandbox promote {len(results)} MySQL statement(s)", {"mysql": results},
+           reason="statements the user chose, each judged again; only what the policy allows was run")
+    bad = 0
+    for r in results:
+        bad += not r["ok"]
+        print(f"MySQL #{r['number']}: {'ran' if r['ok'] else 'not run'}"
+              + (f" ({r['rows']} row(s))" if r.get("rows") is not None else "")
+              + ("" if r["ok"] else f": {r['error'][:300]}"))
+    return 1 if bad else 0
 
 
 def _numbers(spec: str, total: int) -> list[int]:

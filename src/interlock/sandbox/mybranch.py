@@ -272,3 +272,58 @@ def statements(sb) -> list[dict]:
             if q and not q.lower().startswith(_SKIP):
                 out.append({"database": name, "statement": q[:2000]})
     return out
+
+
+def replay(sb, numbers: list[int], env) -> list[dict]:
+    """Run the MySQL statements ``numbers`` (1-based, in order) on the real databases — only those Interlock's
+    policy allows as they are (each judged as the statement it is, against the real database's URL); one it
+    would ask about or deny is not run (there is no MySQL gateway to hold it for a human's approval)."""
+    import pymysql
+
+    from .. import policy as P
+    from ..actions import ALLOW, SQL, Action
+    from ..engine import Context, evaluate
+    from ..redact import redact
+    from ..safeguards.connect import from_url
+
+    stmts = statements(sb)
+    for n in numbers:
+        if not 1 <= n <= len(stmts):
+            raise SandboxError(f"no MySQL statement #{n} (the sandbox holds {len(stmts)})")
+    pol = P.load(None, env)
+    dbs = declared(pol)
+    out = []
+    for n in sorted(numbers):
+        s = stmts[n - 1]
+        sec = dbs.get(s["database"])
+        if sec is None:
+            out.append({"number": n, "ok": False, "error": f"[databases.{s['database']}] is no longer in the policy"})
+            continue
+        shown = from_url(sec["url"]).copy(password=None)
+        url = f"mysql://{shown.user + '@' if shown.user else ''}{shown.host or '127.0.0.1'}:{shown.port or 3306}/" \
+              f"{shown.database}"
+        action = Action(SQL, {"statement": s["statement"], "dialect": "mysql", "url": url,
+                              "via": "interlock sandbox promote"}, agent="sandbox", cwd=sb.workspace,
+                        workspace=sb.workspace, tool="sandbox promote")
+        try:
+            d = evaluate(action, Context(sb.workspace, env=env))
+        except Exception as e:  # noqa: BLE001 - fail closed
+            out.append({"number": n, "ok": False, "error": f"could not be judged ({type(e).__name__})"})
+            continue
+        if d.decision != ALLOW:
+            out.append({"number": n, "ok": False, "decision": d.decision, "rules": d.rules,
+                        "error": f"Interlock would {d.decision} it ({'; '.join(d.reasons[:2])}): not run — "
+                                 f"there is no MySQL gateway to hold it for approval; run it yourself"})
+            continue
+        try:
+            conn = _conn(s["database"], sec, pol, env)
+            c = pymysql.connect(**dict(conn.mysql_kwargs(timeout=10), autocommit=True))
+            try:
+                with c.cursor() as cur:
+                    rows = cur.execute(s["statement"])
+            finally:
+                c.close()
+            out.append({"number": n, "ok": True, "rows": rows, "statement": s["statement"][:500]})
+        except Exception as e:  # noqa: BLE001
+            out.append({"number": n, "ok": False, "error": redact(f"{type(e).__name__}: {e}")[:300]})
+    return out
