@@ -146,6 +146,57 @@ def test_promote_refuses_when_the_real_file_changed_meanwhile(sbenv, workspace):
     assert open(os.path.join(workspace, "src/app.py")).read() == "print('hi')\n# agent\n"
 
 
+NOTES = "".join(f"line {i}\n" for i in range(1, 11))
+
+
+@pytest.mark.parametrize("mode", ["overlay", "copy"])
+def test_promote_three_way_merges_a_text_file_changed_on_both_sides(sbenv, workspace, mode):
+    for name, data in (("notes.txt", NOTES), ("clash.txt", NOTES)):
+        with open(os.path.join(workspace, name), "w") as f:
+            f.write(data)
+    with open(os.path.join(workspace, "logo.bin"), "wb") as f:
+        f.write(b"\x89PNG\0\x01\x02")
+    rc, out, err, sid = sandbox(sbenv, workspace, """
+        def edit(p, old, new):
+            t = open(p).read(); open(p, 'w').write(t.replace(old, new))
+        edit('notes.txt', 'line 9', 'line 9 (agent)')
+        edit('clash.txt', 'line 2', 'line 2 (agent)\x1b[2J')  # a terminal escape: shown escaped
+        open('logo.bin', 'ab').write(b'agent')
+    """, *(("--copy",) if mode == "copy" else ()))
+    assert rc == 0, err
+    # meanwhile the human edits the real files
+    for name, old, new in (("notes.txt", "line 1\n", "line 1 (human)\n"), ("clash.txt", "line 2", "line 2 (human)")):
+        p = os.path.join(workspace, name)
+        t = open(p).read()
+        with open(p, "w") as f:
+            f.write(t.replace(old, new, 1))
+    with open(os.path.join(workspace, "logo.bin"), "ab") as f:
+        f.write(b"human")
+    real_clash, real_logo = open(os.path.join(workspace, "clash.txt")).read(), open(
+        os.path.join(workspace, "logo.bin"), "rb").read()
+    # a conflict: refused with the three-way merge shown, nothing applied
+    p = il(sbenv, "sandbox", "promote", "--id", sid, "clash.txt", "notes.txt")
+    assert p.returncode == 1
+    assert "clash.txt: changed in the real workspace since the sandbox started" in p.stderr
+    assert "<<<<<<< real clash.txt" in p.stderr and "line 2 (agent)" in p.stderr and "line 2 (human)" in p.stderr
+    assert "\x1b" not in p.stderr and "\\x1b[2J" in p.stderr
+    assert open(os.path.join(workspace, "notes.txt")).read() == NOTES.replace("line 1\n", "line 1 (human)\n")
+    # a binary file changed on both sides: refused
+    p = il(sbenv, "sandbox", "promote", "--id", sid, "logo.bin")
+    assert p.returncode == 1 and "binary" in p.stderr
+    assert open(os.path.join(workspace, "logo.bin"), "rb").read() == real_logo
+    # a clean merge applies: both sides' changes
+    p = il(sbenv, "sandbox", "promote", "--id", sid, "notes.txt")
+    assert p.returncode == 0, p.stderr
+    assert "merged notes.txt" in p.stdout
+    assert open(os.path.join(workspace, "notes.txt")).read() == NOTES.replace("line 1\n", "line 1 (human)\n").replace(
+        "line 9", "line 9 (agent)")
+    assert open(os.path.join(workspace, "clash.txt")).read() == real_clash
+    # the merged file is now the real state: the sandbox's version differs from it only by the human's line
+    d = il(sbenv, "sandbox", "diff", sid).stdout
+    assert "-line 1 (human)" in d
+
+
 def test_secret_files_are_absent_and_never_promoted(sbenv, workspace):
     rc, out, err, sid = sandbox(sbenv, workspace, """
         import os
@@ -431,7 +482,8 @@ def test_demo_sandbox_replays_the_incident_and_ends_with_the_real_data_intact(en
     assert p.returncode == 0, p.stdout + p.stderr
     out = re.sub(r"\s+", " ", p.stdout)  # rich wraps to the terminal's width
     assert "Every step came out as it should." in out
-    assert "volumeDelete answered: Interlock sandbox: recorded, not sent" in out
+    assert "volumeDelete answered: Interlock sandbox: recorded, not sent to the real API; answered by the " \
+           "sandbox's stand-in" in out
     assert "volumeDelete calls received: 0" in out and "checksum matches" in out
 
 
@@ -568,3 +620,94 @@ def test_a_renamed_directory_and_a_chmod_promote_whole(sbenv, workspace):
     assert open(os.path.join(workspace, "source", "lib", "util.py")).read() == "X = 1\n"
     assert os.stat(os.path.join(workspace, "scripts", "ok.sh")).st_mode & 0o777 == 0o755
     assert open(os.path.join(workspace, "scripts", "ok.sh")).read().startswith("#!/bin/sh")
+
+
+EGRESS_AGENT = r"""
+import json, os, socket, sys
+from urllib.parse import urlsplit
+out = {'proxy': os.environ.get('HTTPS_PROXY')}
+def via_proxy(target, first=None):
+    u = urlsplit(os.environ['HTTPS_PROXY'])
+    s = socket.create_connection((u.hostname, u.port), timeout=10)
+    s.sendall(first or f'CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n'.encode())
+    head = b''
+    while b'\r\n\r\n' not in head:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        head += chunk
+    status = head.split()[1].decode() if head else 'closed'
+    if status == '200':
+        s.sendall(b'ping\n')
+        return [status, s.recv(100).decode()]
+    return [status, head.decode(errors='replace')[-200:]]
+for t in sys.argv[1:]:
+    out[t] = via_proxy(t)
+out['GET'] = via_proxy(None, b'GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n')
+try:
+    socket.create_connection(('127.0.0.1', int(sys.argv[1].rsplit(':', 1)[1])), timeout=3)
+    out['direct'] = 'CONNECTED'
+except OSError as e:
+    out['direct'] = 'refused ' + type(e).__name__
+print('RESULT ' + json.dumps(out))
+"""
+
+
+def _echo_server():
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(16)
+
+    def serve():
+        while True:
+            try:
+                c, _ = srv.accept()
+            except OSError:
+                return
+            try:
+                c.sendall(b"echo " + c.recv(100))
+            except OSError:
+                pass
+            c.close()
+    threading.Thread(target=serve, daemon=True).start()
+    return srv
+
+
+def test_package_registries_are_reachable_only_when_the_policy_allows_and_only_those(sbenv, workspace):
+    registry, other = _echo_server(), _echo_server()
+    rport, oport = registry.getsockname()[1], other.getsockname()[1]
+    try:
+        # off by default: no proxy at all
+        rc, out, err, sid = sandbox(sbenv, workspace, "import os; print('PROXY', os.environ.get('HTTPS_PROXY'))")
+        assert rc == 0 and "PROXY None" in out, err
+        cfg = os.path.join(sbenv["XDG_CONFIG_HOME"], "interlock")
+        os.makedirs(cfg, exist_ok=True)
+        with open(os.path.join(cfg, "policy.toml"), "a") as f:  # a local mirror by address, a name to localhost
+            f.write(f'\n[sandbox]\nregistries = ["pypi", "127.0.0.1:{rport}", "localhost:{rport}"]\n')
+        targets = [f"127.0.0.1:{rport}", f"127.0.0.1:{oport}", f"localhost:{rport}", "example.com:443",
+                   "pypi.org:22", "10.0.0.1:443", f"[::1]:{rport}"]
+        p = subprocess.run(interlock_exe() + ["sandbox", "--", sys.executable, "-c", EGRESS_AGENT, *targets],
+                           cwd=workspace, env=sbenv, capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, p.stderr
+        res = json.loads(p.stdout.split("RESULT ", 1)[1])
+        assert res[f"127.0.0.1:{rport}"] == ["200", "echo ping\n"]  # the allowed registry, tunnelled
+        assert res[f"127.0.0.1:{oport}"][0] == "403"                 # another local service
+        assert res[f"localhost:{rport}"][0] == "403" and "local or private" in res[f"localhost:{rport}"][1]
+        assert res["example.com:443"][0] == "403" and res["pypi.org:22"][0] == "403"
+        assert res["10.0.0.1:443"][0] == "403" and res[f"[::1]:{rport}"][0] == "403"
+        assert res["GET"][0] == "405"                                   # no plain HTTP through it
+        assert res["direct"].startswith("refused")                     # and no way around it
+        sid = re.search(r"\b(sbx-[0-9]{8}-[0-9]{6}-[0-9a-f]{6})\b", p.stderr).group(1)
+        log = [json.loads(x) for x in open(os.path.join(sbenv["INTERLOCK_HOME"], "sandboxes", sid, "network.jsonl"))]
+        assert sum(x["decision"] == "allowed" for x in log) == 1 and len(log) == len(targets) + 1
+    finally:
+        registry.close()
+        other.close()
+
+
+def test_a_project_policy_cannot_open_the_registries(sbenv, workspace):
+    os.makedirs(os.path.join(workspace, ".interlock"), exist_ok=True)
+    with open(os.path.join(workspace, ".interlock", "policy.toml"), "w") as f:
+        f.write('[sandbox]\nregistries = ["pypi"]\n')
+    rc, out, err, sid = sandbox(sbenv, workspace, "import os; print('PROXY', os.environ.get('HTTPS_PROXY'))")
+    assert rc == 0 and "PROXY None" in out, err

@@ -70,7 +70,17 @@ def gql(q):
 out['me'] = gql('query { me { name } }')
 out['volumeDelete'] = gql('mutation { volumeDelete(volumeId: "%s") }' % sys.argv[2])
 out['redeploy'] = gql('mutation { serviceInstanceRedeploy(serviceId: "svc-1", environmentId: "env-1") }')
+out['volumes_after'] = gql('query { project(id: "%s") { volumes { edges { node { id } } } } }' % sys.argv[3])
 print('RESULT ' + json.dumps(out))
+"""
+
+
+READ_BACK = r"""
+import json, os, sys, urllib.request
+q = 'query { project(id: "%s") { volumes { edges { node { id } } } } }' % sys.argv[1]
+req = urllib.request.Request(os.environ['RAILWAY_API_URL'], data=json.dumps({'query': q}).encode(),
+                             headers={'Content-Type': 'application/json'})
+print(urllib.request.urlopen(req, timeout=20).read().decode())
 """
 
 
@@ -101,7 +111,7 @@ def _counts(pg):
 def test_the_incident_rehearsed_nothing_real_touched_and_a_subset_promoted(env, workspace, railway, pg):
     from servers import free_port
 
-    from interlock.standins.railway import VOLUME_ID
+    from interlock.standins.railway import PROJECT_ID, VOLUME_ID
 
     e = vault_env(env, RAILWAY_VAULT_TOKEN)
     assert subprocess.run(interlock_exe() + ["secrets", "vault", "add", "app-db"], env=e, input=PG_PW + "\n",
@@ -128,7 +138,7 @@ def test_the_incident_rehearsed_nothing_real_touched_and_a_subset_promoted(env, 
     volumes = railway.query_volumes()
     before = _counts(pg)
 
-    p = subprocess.run(interlock_exe() + ["sandbox", "--", sys.executable, "-c", AGENT, str(pg.port), VOLUME_ID],
+    p = subprocess.run(interlock_exe() + ["sandbox", "--", sys.executable, "-c", AGENT, str(pg.port), VOLUME_ID, PROJECT_ID],
                        env=dict(e, DATABASE_URL=pg.url("app"), PGPASSWORD=PG_PW), cwd=workspace,
                        capture_output=True, text=True, timeout=180)
     assert p.returncode == 0, p.stdout + p.stderr
@@ -148,11 +158,23 @@ def test_the_incident_rehearsed_nothing_real_touched_and_a_subset_promoted(env, 
     with pg.connect() as c:
         assert not c.execute("SELECT 1 FROM pg_roles WHERE rolname = 'intruder'").fetchone()
         assert c.execute("SELECT 1 FROM pg_database WHERE datname = 'app'").fetchone()
-    assert res["me"][0] == 200 and res["me"][1]["data"]["me"]["name"] == "Rental Ops"  # reads pass
+    assert res["me"][0] == 200 and res["me"][1]["data"]["me"]["name"] == "Rental Ops"  # reads
+    # volumeDelete: recorded, not sent to the real API, answered by the sandbox's private Railway stand-in
     status, body = res["volumeDelete"]
-    assert status == 200 and body["errors"][0]["extensions"]["code"] == "INTERLOCK_SANDBOX_RECORDED"
-    assert "recorded, not sent" in body["errors"][0]["message"]
-    assert body["errors"][0]["extensions"]["decision"] == "deny"
+    assert status == 200 and body["data"] == {"volumeDelete": True}, body
+    note = body["extensions"]["interlock"]
+    assert note["code"] == "INTERLOCK_SANDBOX_RECORDED" and note["decision"] == "deny"
+    assert "recorded, not sent to the real API" in note["message"]
+    assert res["redeploy"][1]["data"] == {"serviceInstanceRedeploy": True}
+    # a later read through the sandbox sees the effect (on the stand-in)
+    assert res["volumes_after"][1]["data"]["project"]["volumes"]["edges"] == []
+    assert "answered by a private railway stand-in" in p.stderr
+    # re-entered, the sandbox's stand-in is brought back to where the agent left it (its mutations applied again)
+    again = subprocess.run(interlock_exe() + ["sandbox", "--id", sid, "--", sys.executable, "-c", READ_BACK,
+                                              PROJECT_ID], env=e, cwd=workspace, capture_output=True, text=True,
+                           timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["data"]["project"]["volumes"]["edges"] == []
 
     # outside: nothing real changed
     assert sorted(os.listdir(workspace)) == real_files
@@ -292,3 +314,147 @@ def test_the_sandbox_never_uses_a_port_another_gateway_holds(env, workspace, pg)
         assert r.returncode == 1 and "RAN" not in r.stdout and "already in use" in r.stderr
     finally:
         other.close()
+
+
+def _app_policy(env, pg):
+    from servers import free_port
+
+    e = dict(env, INTERLOCK_VAULT_BACKEND="file")
+    assert subprocess.run(interlock_exe() + ["secrets", "vault", "add", "app-db"], env=e, input=PG_PW + "\n",
+                          capture_output=True, text=True, timeout=60).returncode == 0
+    cfg = os.path.join(e["XDG_CONFIG_HOME"], "interlock")
+    os.makedirs(cfg, exist_ok=True)
+    with open(os.path.join(cfg, "policy.toml"), "w") as f:
+        f.write(f'[databases.app]\nurl = "postgresql://postgres@127.0.0.1:{pg.port}/app"\npassword_vault = "app-db"\n'
+                f'[gateways.postgres.app]\nlisten = "127.0.0.1:{free_port()}"\n')
+    return e
+
+
+def test_a_large_database_is_branched_as_a_sample_and_the_size_limit_still_holds(env, workspace, pg):
+    with pg.connect("app", autocommit=True) as c:  # a foreign key the sample cannot keep: its parents are not in it
+        c.execute("CREATE TABLE trips (id serial PRIMARY KEY, car int CONSTRAINT trips_car_fk REFERENCES cars(id))")
+        c.execute("INSERT INTO trips (car) SELECT 20 FROM generate_series(1, 300)")
+    e = _app_policy(env, pg)
+    agent = ("import psycopg, os, json; c = psycopg.connect(os.environ['DATABASE_URL'], autocommit=True); "
+             "print('COUNTS', json.dumps({t: c.execute(f'SELECT count(*) FROM {t}').fetchone()[0] "
+             "for t in ('bookings', 'cars', 'trips')})); c.execute('DELETE FROM bookings WHERE id <= 5'); "
+             "print('NEXT', c.execute(\"SELECT nextval('trips_id_seq')\").fetchone()[0])")
+    p = subprocess.run(interlock_exe() + ["sandbox", "--sample", "10", "--", sys.executable, "-c", agent], env=e,
+                       cwd=workspace, capture_output=True, text=True, timeout=180)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert json.loads(p.stdout.split("COUNTS ", 1)[1].splitlines()[0]) == {"bookings": 10, "cars": 10, "trips": 10}
+    assert "NEXT 301" in p.stdout  # sequences continue where the real ones are
+    assert "is a SAMPLE: at most 10 rows per table" in p.stderr and "trips_car_fk" in p.stderr
+    assert _counts(pg) == {"bookings": 500, "cars": 20, "trips": 300}
+    sid = re.search(r"\b(sbx-[0-9]{8}-[0-9]{6}-[0-9a-f]{6})\b", p.stderr).group(1)
+    d = subprocess.run(interlock_exe() + ["sandbox", "diff", sid], env=e, capture_output=True, text=True, timeout=60)
+    assert "app public.bookings: 10 (sample) -> 5" in d.stdout, d.stdout
+    assert "public.cars" not in d.stdout  # the sample is the baseline: untouched tables are no change
+    assert subprocess.run(interlock_exe() + ["sandbox", "discard", sid], env=e, capture_output=True,
+                          timeout=60).returncode == 0
+    # the size limit holds for the sample too: a branch over it is removed and nothing runs
+    p = subprocess.run(interlock_exe() + ["sandbox", "--sample", "10", "--max-branch-mb", "1", "--", "sh", "-c",
+                                          "echo RAN"], env=e, cwd=workspace, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1 and "RAN" not in p.stdout and "the sample of database app is" in p.stderr
+    with pg.connect() as c:
+        assert not c.execute("SELECT datname FROM pg_database WHERE datname LIKE 'app__sbx_%'").fetchall()
+
+
+MY_PW = "shop-Secret-sbx-91ab"
+
+MY_AGENT = r"""
+import json, os, sys, pymysql
+out = {}
+c = pymysql.connect(host='127.0.0.1', port=int(sys.argv[1]), user='app', password='guess', database='shop',
+                    autocommit=True)
+def sql(q):
+    try:
+        with c.cursor() as cur:
+            cur.execute(q)
+            return cur.fetchall() if cur.description else 'ok'
+    except Exception as e:
+        return 'refused: ' + str(e)[:200]
+out['count'] = sql('SELECT COUNT(*) FROM orders')
+out['insert'] = sql('INSERT INTO orders VALUES (999, 3)')
+out['delete'] = sql('DELETE FROM orders')
+out['drop'] = sql('DROP TABLE customers')
+out['env'] = os.environ.get('DATABASE_URL')
+# the branch's server runs outside the agent's sandbox: it must not reach files, plugins or the network
+out['load_file'] = sql("SELECT LOAD_FILE('/etc/hostname')")
+out['outfile'] = sql("SELECT 'x' INTO OUTFILE '/tmp/escape-%s.txt'" % sys.argv[2])
+out['plugin'] = sql("INSTALL SONAME 'ha_federatedx'")
+out['log_file'] = sql("SET GLOBAL general_log_file = '/root/escape-%s.log'" % sys.argv[2])
+print('RESULT ' + json.dumps(out, default=str))
+"""
+
+
+def test_a_mysql_database_is_branched_into_a_local_mariadbd_nothing_real_touched(env, workspace):
+    sys.path.insert(0, os.path.dirname(__file__))
+    from servers import MariaDBServer
+
+    my = MariaDBServer(MY_PW).start()
+    try:
+        my.create_db("shop")
+        with my.connect("shop", autocommit=True) as c, c.cursor() as cur:
+            cur.execute("CREATE TABLE customers (id int PRIMARY KEY, name text)")
+            cur.execute("INSERT INTO customers VALUES " + ",".join(f"({i}, 'c{i}')" for i in range(1, 11)))
+            cur.execute("CREATE TABLE orders (id int PRIMARY KEY, customer int)")
+            cur.execute("INSERT INTO orders VALUES " + ",".join(f"({i}, {i % 10 + 1})" for i in range(1, 51)))
+        e = dict(env, INTERLOCK_VAULT_BACKEND="file")
+        assert subprocess.run(interlock_exe() + ["secrets", "vault", "add", "shop-db"], env=e, input=MY_PW + "\n",
+                              capture_output=True, text=True, timeout=60).returncode == 0
+        cfg = os.path.join(e["XDG_CONFIG_HOME"], "interlock")
+        os.makedirs(cfg, exist_ok=True)
+        with open(os.path.join(cfg, "policy.toml"), "w") as f:
+            f.write(f'[databases.shop]\nurl = "mysql://app@127.0.0.1:{my.port}/shop"\npassword_vault = "shop-db"\n')
+        tag = os.urandom(4).hex()
+        p = subprocess.run(interlock_exe() + ["sandbox", "--", sys.executable, "-c", MY_AGENT, str(my.port), tag],
+                           env=e, cwd=workspace, capture_output=True, text=True, timeout=300)
+        assert p.returncode == 0, p.stdout + p.stderr
+        res = json.loads(p.stdout.split("RESULT ", 1)[1])
+        assert res["count"] == [[50]] and res["delete"] == "ok" and res["drop"] == "ok"
+        assert res["env"] == f"mysql://root@127.0.0.1:{my.port}/shop"
+        assert res["load_file"] == [[None]]
+        assert res["outfile"].startswith("refused") and res["plugin"].startswith("refused")
+        assert not os.path.exists(f"/tmp/escape-{tag}.txt") and not os.path.exists(f"/root/escape-{tag}.log")
+        assert MY_PW not in p.stdout + p.stderr
+        # the real database is untouched
+        with my.connect("shop") as c, c.cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM orders")
+            assert cur.fetchone()[0] == 50
+            cur.execute("SELECT COUNT(*) FROM customers")
+            assert cur.fetchone()[0] == 10
+        sid = re.search(r"\b(sbx-[0-9]{8}-[0-9]{6}-[0-9a-f]{6})\b", p.stderr).group(1)
+        d = subprocess.run(interlock_exe() + ["sandbox", "diff", sid], env=e, capture_output=True, text=True,
+                           timeout=60)
+        assert "shop orders: 50 -> 0" in d.stdout, d.stdout
+        assert "shop customers: 10 -> - (dropped)" in d.stdout
+        assert "shop: DELETE FROM orders" in d.stdout and "shop: DROP TABLE customers" in d.stdout
+        # promote: a statement the policy allows runs on the real database; a destructive one does not
+        num = {m.group(2): m.group(1) for m in re.finditer(r"^  (\d+)\. shop: (.*)$", d.stdout, re.M)}
+        pr = subprocess.run(interlock_exe() + ["sandbox", "promote", "--id", sid, "--no-files", "--mysql",
+                                               num["INSERT INTO orders VALUES (999, 3)"]],
+                            env=e, capture_output=True, text=True, timeout=120)
+        assert pr.returncode == 0 and "ran (1 row(s))" in pr.stdout, pr.stdout + pr.stderr
+        pr = subprocess.run(interlock_exe() + ["sandbox", "promote", "--id", sid, "--no-files", "--mysql",
+                                               f"{num['DELETE FROM orders']},{num['DROP TABLE customers']}"],
+                            env=e, capture_output=True, text=True, timeout=120)
+        assert pr.returncode == 1 and pr.stdout.count("not run: Interlock would") == 2, pr.stdout + pr.stderr
+        with my.connect("shop") as c, c.cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM orders")
+            assert cur.fetchone()[0] == 51
+            cur.execute("SELECT COUNT(*) FROM customers")
+            assert cur.fetchone()[0] == 10
+        # re-entered: the branch kept what the agent did
+        again = subprocess.run(interlock_exe() + ["sandbox", "--id", sid, "--", sys.executable, "-c",
+                                                  "import pymysql, sys; c = pymysql.connect(host='127.0.0.1', "
+                                                  f"port={my.port}, user='x', database='shop'); cur = c.cursor(); "
+                                                  "cur.execute('SELECT COUNT(*) FROM orders'); print('ORDERS', "
+                                                  "cur.fetchone()[0])"],
+                               env=e, cwd=workspace, capture_output=True, text=True, timeout=120)
+        assert "ORDERS 0" in again.stdout, again.stdout + again.stderr
+        assert subprocess.run(interlock_exe() + ["sandbox", "discard", sid], env=e, capture_output=True,
+                              timeout=60).returncode == 0
+        assert not os.path.exists(os.path.join(e["INTERLOCK_HOME"], "sandboxes", sid))
+    finally:
+        my.stop()

@@ -93,6 +93,7 @@ class Config:
         self.proxy_listen = d.get("proxy_listen")
         self.proxy_upstream_ca = d.get("proxy_upstream_ca")
         self.record = None  # interlock sandbox: the file mutations are recorded in instead of being sent
+        self.standins = {}  # interlock sandbox: route -> base URL of its private stand-in (sandbox/standins.toml)
 
 
 def load_config(env=os.environ, require_routes=True) -> Config:
@@ -407,6 +408,30 @@ def create_app(config: Config, env=None, cwd=None):
         status, obj, headers = triple
         return JSONResponse(obj, status_code=status, headers=headers)
 
+    async def from_standin(base, method, rest, query, headers, body, graphql, recorded):
+        """The answer of the sandbox's private stand-in (a recorded mutation applied to it: later reads see it)."""
+        try:
+            resp = await client.request(method, upstream_url(base, rest, query), headers=headers,
+                                        content=body if body else None)
+        except httpx.HTTPError as e:
+            return answer(failure(f"the sandbox's stand-in did not answer: {_plain(e)}", graphql, 502,
+                                  "INTERLOCK_UPSTREAM_UNAVAILABLE"))
+        try:
+            obj = resp.json()
+        except ValueError:
+            obj = {"raw": resp.text[:4096]}
+        hdrs = {"X-Interlock-Sandbox": "stand-in"}
+        if recorded is not None:
+            hdrs["X-Interlock-Sandbox"] = "recorded; answered by a stand-in"
+            note = recorded[1]["errors"][0] if graphql else recorded[1]
+            ext = {k: v for k, v in (note.get("extensions") or note).items() if k not in ("interlock",)}
+            msg = note.get("message", "").replace("Interlock sandbox: recorded, not sent",
+                                                  "Interlock sandbox: recorded, not sent to the real API; "
+                                                  "answered by the sandbox's stand-in", 1)
+            if isinstance(obj, dict):
+                obj.setdefault("extensions", {})["interlock"] = {**ext, "message": msg}
+        return JSONResponse(obj, status_code=resp.status_code, headers=hdrs)
+
     async def index(request):
         return JSONResponse({"gateway": "interlock http", "routes": {n: {"path": f"/{n}/"} for n in config.routes}})
 
@@ -448,13 +473,18 @@ def create_app(config: Config, env=None, cwd=None):
         except Exception as e:  # noqa: BLE001 - fail closed
             return answer(failure(f"could not read the request: {type(e).__name__}", graphql, 400,
                                   "INTERLOCK_BAD_REQUEST"))
+        # interlock sandbox: a route with a faithful stand-in is served by the sandbox's private one, never upstream
+        standin = config.standins.get(name) if config.record else None
         if config.record and is_mutation(method, body, graphql, query):
             # interlock sandbox: judged and recorded for the change set, never sent (sandbox/record.py)
             from ..sandbox.record import record_mutation
 
-            return answer(await anyio.to_thread.run_sync(
+            triple = await anyio.to_thread.run_sync(
                 record_mutation, config.record, env, action, name, raw_rest, query, method, body, headers, graphql,
-                removed, limiter=limiter))
+                removed, limiter=limiter)
+            if standin is None or triple[2].get("X-Interlock-Sandbox") != "recorded":
+                return answer(triple)
+            return await from_standin(standin, method, raw_rest, query, headers, body, graphql, triple)
         decision = await anyio.to_thread.run_sync(judge, action, env, config.wait_seconds, limiter=limiter)
         try:
             await anyio.to_thread.run_sync(audit, env, action, decision, name, removed, limiter=limiter)
@@ -464,6 +494,8 @@ def create_app(config: Config, env=None, cwd=None):
             decision = Decision.failure(f"the audit log could not be written ({type(e).__name__})")
         if decision.decision != "allow":
             return answer(denial(decision, action, graphql))
+        if standin is not None:  # the stand-in's world: no credential, nothing leaves the machine
+            return await from_standin(standin, method, raw_rest, query, headers, body, graphql, None)
         # 3. the route's credential in; exactly this request sent, once
         if route.credential:
             try:
@@ -553,6 +585,7 @@ def add_parser(gsub):
                                                   f"{HTTP_GATEWAY_LISTEN}; port 0 picks a free one)")
     g.add_argument("--allow-remote", action="store_true", help="bind a non-loopback address")
     g.add_argument("--record", default=None, help=argparse.SUPPRESS)  # interlock sandbox: record, don't send
+    g.add_argument("--standin", action="append", default=[], help=argparse.SUPPRESS)  # sandbox: ROUTE=URL
     g.set_defaults(func=cmd_http)
 
 
@@ -583,6 +616,10 @@ def cmd_http(args) -> int:
     sock, port, shown = bound
     base = f"http://{shown}:{port}"
     config.record = getattr(args, "record", None)
+    for spec in getattr(args, "standin", None) or []:
+        route, _, sbase = spec.partition("=")
+        if config.record and route in config.routes and sbase.startswith("http://127.0.0.1:"):
+            config.standins[route] = sbase.rstrip("/")
     app = create_app(config, env)
     state = _write_state(env, {"kind": "http", "pid": os.getpid(), "listen": f"{shown}:{port}", "url": base,
                                "routes": {n: {"url": f"{base}/{n}", "upstream": r.upstream}

@@ -92,7 +92,7 @@ class Layer:
 
     __slots__ = ("decisions", "overrides", "env_decisions", "environments", "protect_paths", "branches",
                  "secrets_extra", "secrets_exempt", "hook", "trust", "approvals", "source", "databases", "snapshots",
-                 "gateways")
+                 "gateways", "sandbox")
 
     def __init__(self, d: dict, source: str):
         self.source = source
@@ -113,6 +113,7 @@ class Layer:
         self.snapshots = dict(d.get("snapshots") or {})
         self.approvals = dict(d.get("approvals") or {})
         self.gateways = dict(d.get("gateways") or {})  # read from the user layer only (routes hold credentials)
+        self.sandbox = dict(d.get("sandbox") or {})  # interlock sandbox: read from the user layer only
 
 
 class Policy:

@@ -197,6 +197,13 @@ class Gateways(_Strict):
     postgres: dict[str, PostgresGateway] = {}
 
 
+class SandboxPolicy(_Strict):
+    """``[sandbox]``: what ``interlock sandbox`` opens (user policy only)."""
+    registries: list[str] = Field([], description="package registries reachable from inside through the "
+                                                  "sandbox's CONNECT-only proxy: presets (pypi, npm, crates, go, "
+                                                  "…) or host[:port] (src/interlock/sandbox/registries.toml)")
+
+
 class PolicyFile(_Strict):
     version: Literal[1] = 1
     decisions: Decisions = Decisions()
@@ -210,6 +217,7 @@ class PolicyFile(_Strict):
     snapshots: Snapshots = Snapshots()
     approvals: Approvals = Approvals()
     gateways: Gateways = Gateways()
+    sandbox: SandboxPolicy = SandboxPolicy()
 
 
 def _line_of(text: str, loc) -> int | None:

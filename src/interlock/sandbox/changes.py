@@ -26,10 +26,11 @@ MAX_DIFF_BYTES = 1 << 20
 
 
 class Change:
-    __slots__ = ("path", "kind", "type", "old_type")
+    __slots__ = ("path", "kind", "type", "old_type", "merged")
 
     def __init__(self, path, kind, type_, old_type=None):
         self.path, self.kind, self.type, self.old_type = path, kind, type_, old_type
+        self.merged = None  # promote: (the real file's bytes merged against, the three-way merge's result)
 
     def to_dict(self):
         return {"path": self.path, "change": self.kind, "type": self.type}
@@ -320,7 +321,9 @@ def conflicts(sb: Sandbox, chosen: list[Change], home: str) -> list[str]:
                 out.append(f"{c.path}/: its mode changed in the real workspace since the sandbox started")
             continue
         if now[:6] != before[:6] or now[6:] != before[6:]:
-            out.append(f"{c.path}: changed in the real workspace since the sandbox started")
+            why = _merge(sb, c, real, now, before)
+            if why:
+                out.append(f"{_show(c.path)}: changed in the real workspace since the sandbox started; {why}")
     # a directory to delete must hold nothing that the promotion does not delete too
     deleting = {c.path for c in chosen if c.kind == "deleted"}
     for c in chosen:
@@ -331,6 +334,31 @@ def conflicts(sb: Sandbox, chosen: list[Change], home: str) -> list[str]:
                     out.append(f"{c.path}/: would have to delete {c.path}/{x}, which is not in this promotion")
                     break
     return out
+
+
+def _merge(sb: Sandbox, c: Change, real: str, now, before) -> str | None:
+    """A text file changed both in the real workspace and in the sandbox: three-way merged (base: the
+    file as the sandbox started) into ``c.merged``; None when it merged cleanly, else why not."""
+    from . import base
+
+    if not (c.kind == "modified" and c.type == "file" and now[0] == "f" and before[0] == "f"):
+        return "not merged (only a file modified on both sides is merged)"
+    b = base.blob(sb, c.path)
+    if b is None:
+        return "its starting content was not kept (larger than 1 MB, ignored by git, or binary), so it cannot be merged"
+    try:
+        fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as f:
+            ours = f.read(base.MAX_FILE + 1)
+        with open(os.path.join(sb.view, c.path), "rb") as f:
+            theirs = f.read(base.MAX_FILE + 1)
+    except OSError as e:
+        return f"not merged ({e.strerror})"
+    ok, res = base.merge(b, ours, theirs, c.path)
+    if not ok:
+        return res
+    c.merged = (ours, res)
+    return None
 
 
 #: Files something runs later (git hooks, shell start-up files, direnv): their new content is judged as a script.
@@ -436,6 +464,27 @@ def apply(sb: Sandbox, chosen: list[Change]) -> list[dict]:
         import hashlib
 
         mode = stat.S_IMODE(st.st_mode) & 0o777  # never set-user-ID, set-group-ID or sticky
+        if c.merged is not None:  # three-way merged: written only if the real file is still what was merged
+            ours, merged = c.merged
+            try:
+                fd = os.open(dst, os.O_RDONLY | os.O_NOFOLLOW)
+            except OSError:
+                raise SandboxError(f"{_show(c.path)} changed again in the real workspace while promoting") from None
+            with os.fdopen(fd, "rb") as f:
+                if f.read(len(ours) + 1) != ours:
+                    raise SandboxError(f"{_show(c.path)} changed again in the real workspace while promoting")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(merged)
+                os.chmod(tmp, mode)
+                os.replace(tmp, dst)
+            except BaseException:
+                _unlink(tmp)
+                raise
+            done.append({"path": c.path, "change": "merged", "type": "file",
+                         "sha256": hashlib.sha256(merged).hexdigest(), "bytes": len(merged)})
+            continue
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
         h, size = hashlib.sha256(), 0
         try:

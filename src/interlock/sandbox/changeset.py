@@ -21,6 +21,14 @@ def gather(sb, env, home, with_diff=False) -> dict:
             from ..redact import redact
 
             out["tables_error"] = redact(f"{type(e).__name__}: {e}")[:300]
+    from . import mybranch
+
+    out["mysql_sql"] = mybranch.statements(sb)  # not replayable: shown for review
+    for name, info in out["databases"].items():
+        if info.get("kind") == "mysql":
+            out["tables"] += info.get("effect") or []
+            if info.get("effect_error"):
+                out["tables_error"] = info["effect_error"]
     if with_diff:
         out["diff"] = render_file_diff(sb, changes, home)
     out["_changes"] = changes

@@ -35,6 +35,8 @@ def _parser():
                    help="do not branch a database larger than this (default 20000)")
     r.add_argument("--keep", action="append", default=[], metavar="VAR",
                    help="keep this variable although it looks secret (repeatable; your responsibility)")
+    r.add_argument("--sample", type=int, default=None, metavar="ROWS",
+                   help="branch PostgreSQL databases as a sample: the schema and at most ROWS rows per table")
     r.add_argument("argv", nargs=argparse.REMAINDER)
     st = sp.add_parser("status", help="the sandboxes and what each holds")
     st.add_argument("--json", action="store_true")
@@ -50,6 +52,8 @@ def _parser():
                                                        "gateway (judged again)")
     pr.add_argument("--sql", metavar="N[,M…]|all", help="also run these SQL statements on the real database, "
                                                        "through the real gateway (judged again, snapshots first)")
+    pr.add_argument("--mysql", metavar="N[,M…]|all", help="also run these MySQL statements on the real database "
+                    "(only those Interlock allows as they are; numbers from `diff`)")
     pr.add_argument("--no-files", action="store_true", help="promote no file change")
     ds = sp.add_parser("discard", help="remove every copy the sandbox holds")
     ds.add_argument("id", nargs="?")
@@ -144,11 +148,33 @@ def cmd_run(a, env) -> int:
         print(f"interlock sandbox: {sb.id}: {sb.workspace} ({sb.mode}"
               f"{', ' + str(len(sb.meta['masked'])) + ' secret file(s) hidden' if sb.meta['masked'] else ''}; "
               f"{time.monotonic() - t0:.2f}s)", file=sys.stderr)
-    started, point = [], {}
+    started, point, standins, myruns, egress_port = [], {}, [], [], None
     if not a.no_gateways:
         try:
             t1 = time.monotonic()
-            extra = _branches(sb, pol, env, a.max_branch_mb)
+            extra = _branches(sb, pol, env, a.max_branch_mb, a.sample)
+            from . import standin
+
+            standins, sargs = standin.start(sb, pol)
+            extra["http"] += sargs
+            from . import mybranch
+
+            regs = (pol.user.sandbox or {}).get("registries") or []
+            if regs:
+                from .egress import Proxy, allowed_from
+
+                try:
+                    allowed = allowed_from(regs)
+                except ValueError as ve:
+                    raise SandboxError(str(ve)) from None
+                egress_port = Proxy(allowed, sb.sub("network.jsonl")).start()
+                print(f"interlock sandbox: package registries reachable through its proxy: "
+                      f"{', '.join(sorted(f'{h}:{p}' for h, p in allowed))}", file=sys.stderr)
+            for name, sec in mybranch.declared(pol).items():
+                myruns.append(mybranch.start(sb, name, sec, pol, env, home, a.max_branch_mb))
+                print(f"interlock sandbox: database {name}: a local mariadbd with a copy of it "
+                      f"({myruns[-1].database}, reached at 127.0.0.1:{myruns[-1].port} inside; "
+                      f"{sb.meta['databases'][name].get('seconds', 0):.2f}s)", file=sys.stderr)
             t2 = time.monotonic()
             # fresh ports of its own: a port the policy names may be served by `interlock run`'s gateway, which
             # leads to the real database — the sandbox must never be pointed at that one
@@ -160,18 +186,43 @@ def cmd_run(a, env) -> int:
                       + (f" (databases branched in {t2 - t1:.2f}s)" if len(extra) > 1 else ""), file=sys.stderr)
         except Exception as e:  # noqa: BLE001 - nothing runs; a sandbox made for this run is removed again
             from ..redact import redact
+            from .mybranch import stop as stop_my
+            from .standin import stop
 
+            stop(standins)
+            for r in myruns:
+                stop_my(r)
             if not a.id:
                 _remove_quietly(sb, env)
             if isinstance(e, SandboxError):
                 raise
             print(f"interlock sandbox: {redact(str(e))[:400]}", file=sys.stderr)
             return 1
+    extra_targets = {}
+    for r in myruns:  # the agent's MySQL client keeps its address: 127.0.0.1 and the real server's port
+        point.setdefault("DATABASE_URL", f"mysql://root@127.0.0.1:{r.port}/{r.database}")
+        point.setdefault("MYSQL_HOST", "127.0.0.1")
+        point.setdefault("MYSQL_TCP_PORT", str(r.port))
+        extra_targets[r.port] = ("unix", r.socket)
+    if egress_port:  # the package registries the user policy allows, through the CONNECT-only proxy
+        if egress_port in extra_targets:
+            raise SandboxError(f"port {egress_port} is taken by a MySQL branch inside the sandbox")
+        extra_targets[egress_port] = ("127.0.0.1", egress_port)
+        url = f"http://127.0.0.1:{egress_port}"
+        for k in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
+            point[k] = url
     try:
-        return _run_in(sb, argv, cwd, env, home, started, point, a.keep)
+        return _run_in(sb, argv, cwd, env, home, started, point, a.keep, extra_targets)
     finally:
         for g in started:
             R._stop(g.proc)
+        from . import mybranch
+        from .standin import stop
+
+        stop(standins)
+        for r in myruns:
+            mybranch.measure(sb, r, pol, env)
+            mybranch.stop(r)
 
 
 def _free_port() -> int:
@@ -194,7 +245,7 @@ def _remove_quietly(sb, env):
     store.remove(sb)
 
 
-def _branches(sb, pol, env, max_mb=None) -> dict:
+def _branches(sb, pol, env, max_mb=None, sample=None) -> dict:
     """Branch each database a PostgreSQL gateway serves (once per sandbox); the gateways' extra arguments
     that point them at the branches and make the HTTP gateway record mutations instead of sending them."""
     from . import dbbranch
@@ -209,7 +260,7 @@ def _branches(sb, pol, env, max_mb=None) -> dict:
         info = (sb.meta.get("databases") or {}).get(upstream)
         if info is None:
             try:
-                info = dbbranch.create_pg(sb, upstream, pol, env, max_mb)
+                info = dbbranch.create_pg(sb, upstream, pol, env, max_mb, sample)
             except SandboxError:
                 raise
             except Exception as e:  # noqa: BLE001 - no branch, no database access at all
@@ -218,6 +269,11 @@ def _branches(sb, pol, env, max_mb=None) -> dict:
                 raise SandboxError(f"could not branch database {upstream}: {redact(str(e))[:300]}") from None
             print(f"interlock sandbox: database {upstream}: branch {info['branch']} ({info['method']}, "
                   f"{info.get('seconds', 0):.2f}s)", file=sys.stderr)
+            if info.get("sampled") is not None:
+                print(f"interlock sandbox: database {upstream} is a SAMPLE: at most {info['sample_rows']:,} rows per "
+                      f"table ({sum(info['sampled'].values()):,} rows in {len(info['sampled'])} table(s))"
+                      + (f"; constraints left out (their rows are not in the sample): {', '.join(info['left_out'])}"
+                         if info.get("left_out") else ""), file=sys.stderr)
         extra[f"postgres:{name}"] = ["--branch", info["branch"], "--record", sb.sub("sql.jsonl"),
                                      "--branch-user", info["role"], "--branch-password-vault", info["role_vault"]]
     return extra
@@ -234,13 +290,17 @@ def _loopback_targets(started) -> dict[int, tuple[str, int]]:
     return out
 
 
-def _run_in(sb, argv, cwd, env, home, started, point, keep) -> int:
+def _run_in(sb, argv, cwd, env, home, started, point, keep, extra_targets=None) -> int:
     import shutil
     import tempfile
 
     from .forward import serve_outside
 
     targets = _loopback_targets(started)
+    for port, target in (extra_targets or {}).items():
+        if port in targets:
+            raise SandboxError(f"port {port} is taken by a gateway inside the sandbox: {target[0]} not forwarded")
+        targets[port] = target
     # the sockets live in a short private directory (a Unix socket's path has at most 107 bytes)
     sock_dir = tempfile.mkdtemp(prefix="interlock-sbx-")
     try:
@@ -367,10 +427,17 @@ def cmd_diff(a, env) -> int:
         print(f"# SQL statements refused on the branches ({len(refused)}):")
         for x in refused:
             print(f"  {x['number']}. {x['statement'][:300]}  [{x.get('decision')}: {', '.join(x.get('rules') or [])}]")
+    mys = cs.get("mysql_sql") or []
+    if mys:
+        print(f"# MySQL statements sent to the branches ({len(mys)} that may change something, in order; "
+              f"promote --mysql N runs one the policy allows):")
+        for i, x in enumerate(mys, 1):
+            print(f"  {i}. {x['database']}: {x['statement'][:500]}")
     if effect:
         print("# effect on the branches (rows: real -> branch):")
         for t in effect:
-            print(f"  {t['database']} {t['table']}: {_n(t['real'])} -> {_n(t['branch'])}"
+            print(f"  {t['database']} {t['table']}: {_n(t['real'])}"
+                  f"{' (sample)' if t.get('baseline') == 'sample' else ''} -> {_n(t['branch'])}"
                   + (f" ({t['state']})" if t["state"] != "changed" else ""))
     if effect_error:
         print(f"# effect on the branches: could not be measured ({effect_error})")
@@ -402,7 +469,7 @@ def cmd_promote(a, env) -> int:
         code = _promote_files(a, env, sb, chosen)
         if code:
             return code
-    elif not (a.api or a.sql):
+    elif not (a.api or a.sql or getattr(a, "mysql", None)):
         print(f"interlock sandbox: nothing to promote from {sb.id}" + (f" under {', '.join(a.paths)}" if a.paths
                                                                         else ""))
         return 0
@@ -410,7 +477,30 @@ def cmd_promote(a, env) -> int:
         code = _promote_sql(a, env, sb) or code
     if a.api:
         code = _promote_api(a, env, sb) or code
+    if getattr(a, "mysql", None):
+        code = _promote_mysql(a, env, sb) or code
     return code
+
+
+def _promote_mysql(a, env, sb) -> int:
+    from . import mybranch
+
+    stmts = mybranch.statements(sb)
+    nums = _numbers(a.mysql, len(stmts))
+    if a.dry_run:
+        for n in nums:
+            print(f"would run MySQL #{n}: {stmts[n - 1]['statement'][:200]}")
+        return 0
+    results = mybranch.replay(sb, nums, env)
+    _audit(env, sb, f"sandbox promote {len(results)} MySQL statement(s)", {"mysql": results},
+           reason="statements the user chose, each judged again; only what the policy allows was run")
+    bad = 0
+    for r in results:
+        bad += not r["ok"]
+        print(f"MySQL #{r['number']}: {'ran' if r['ok'] else 'not run'}"
+              + (f" ({r['rows']} row(s))" if r.get("rows") is not None else "")
+              + ("" if r["ok"] else f": {r['error'][:300]}"))
+    return 1 if bad else 0
 
 
 def _numbers(spec: str, total: int) -> list[int]:

@@ -151,6 +151,9 @@ def prepare(sb: Sandbox, home: str, force_copy: bool = False) -> None:
     with open(sb.sub("manifest.json"), "w", encoding="utf-8") as f:
         json.dump(man, f)
     masked = workspace_secrets(man, ws, home)
+    from .base import capture
+
+    capture(sb, man, masked)  # the starting content of mergeable files (three-way merges on promote)
     os.mkdir(sb.sub("upper"), 0o755)
     os.mkdir(sb.sub("work"), 0o700)
     mode = "overlay" if not force_copy and overlay_works(sb) else "copy"

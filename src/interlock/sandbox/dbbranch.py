@@ -88,9 +88,10 @@ def _connect(up, database, timeout=10):
     return psycopg.connect(**kw)
 
 
-def create_pg(sb, name: str, policy, env, max_mb: float | None = None) -> dict:
+def create_pg(sb, name: str, policy, env, max_mb: float | None = None, sample: int | None = None) -> dict:
     """Branch the database of ``[databases.NAME]``; recorded in the sandbox's metadata.  A database larger
-    than ``max_mb`` is not branched (the sandbox then does not start)."""
+    than ``max_mb`` is not branched (the sandbox then does not start) — unless ``sample`` rows per table
+    are copied instead (a *sample*, not the database: the branch itself must then fit in ``max_mb``)."""
     from psycopg import errors, sql
 
     from ..gateways.pgwire import Upstream
@@ -98,18 +99,22 @@ def create_pg(sb, name: str, policy, env, max_mb: float | None = None) -> dict:
     up = Upstream.from_policy(name, policy, env)
     branch = branch_name(up.database, sb.id)
     t0 = time.monotonic()
-    method = "template"
+    method = "template" if sample is None else "sample"
     with _connect(up, "postgres") as con:
         size = con.execute("SELECT pg_database_size(%s)", (up.database,)).fetchone()[0]
-        if max_mb is not None and size > max_mb * 1e6:
+        if sample is None and max_mb is not None and size > max_mb * 1e6:
             raise SandboxError(f"database {name} is {size / 1e6:,.0f} MB, over the branch limit of {max_mb:,.0f} MB "
-                               f"(--max-branch-mb): not branched, the sandbox was not started")
-        try:
-            con.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(branch),
-                                                                       sql.Identifier(up.database)))
-        except errors.ObjectInUse:
-            method = "dump"
+                               f"(--max-branch-mb): not branched, the sandbox was not started (--sample ROWS "
+                               f"branches a sample of each table instead)")
+        if sample is not None:
             con.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(branch)))
+        else:
+            try:
+                con.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(branch),
+                                                                           sql.Identifier(up.database)))
+            except errors.ObjectInUse:
+                method = "dump"
+                con.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(branch)))
     role = branch  # the branch's own login: a role that can do nothing beyond it
     info = {"kind": "postgres", "upstream": name, "source": up.database, "branch": branch, "method": method,
             "server": up.where, "role": role, "role_vault": f"sandbox-{sb.id}", "bytes": size}
@@ -117,6 +122,15 @@ def create_pg(sb, name: str, policy, env, max_mb: float | None = None) -> dict:
     sb.save()
     if method == "dump":
         _dump_restore(up, branch, env)
+    elif method == "sample":
+        info.update(_sample(up, branch, env, sample))
+        with _connect(up, "postgres") as con:
+            bsize = con.execute("SELECT pg_database_size(%s)", (branch,)).fetchone()[0]
+        info["branch_bytes"] = bsize
+        sb.save()
+        if max_mb is not None and bsize > max_mb * 1e6:
+            raise SandboxError(f"the sample of database {name} is {bsize / 1e6:,.0f} MB, over the branch limit of "
+                               f"{max_mb:,.0f} MB (--max-branch-mb): the sandbox was not started")
     _restricted_owner(up, branch, role, info["role_vault"], env)
     info["seconds"] = round(time.monotonic() - t0, 3)
     sb.save()
@@ -199,6 +213,57 @@ def _dump_restore(up, branch, env):
                                     + rest.stderr.decode(errors="replace"))[:400])
 
 
+def _sample(up, branch, env, rows: int) -> dict:
+    """A sample of the database into ``branch``: its schema (pg_dump's pre-data), the first ``rows`` rows of
+    each table (``COPY (SELECT … LIMIT rows)``), then indexes and constraints (post-data).  A foreign key
+    whose referenced rows are not in the sample cannot be created: it is left out and listed."""
+    from psycopg import sql
+
+    from ..redact import redact
+
+    penv = {k: v for k, v in env.items() if not k.startswith("PG")}
+    if up.password:
+        penv["PGPASSWORD"] = up.password
+    common = ["-h", up.socket or up.host, "-p", str(up.port), "-U", up.user]
+
+    def section(name, strict):
+        dump = subprocess.run([_pg_tool("pg_dump"), *common, "-Fc", f"--section={name}", "-d", up.database],
+                              capture_output=True, env=penv, timeout=600)
+        if dump.returncode != 0:
+            raise SandboxError("pg_dump of the schema failed: " + redact(dump.stderr.decode(errors="replace"))[:300])
+        rest = subprocess.run([_pg_tool("pg_restore"), *common, "--no-owner", "-d", branch]
+                              + (["--exit-on-error"] if strict else []), input=dump.stdout, capture_output=True,
+                              env=penv, timeout=600)
+        if strict and rest.returncode != 0:
+            raise SandboxError("restoring the schema into the sample failed: "
+                               + redact(rest.stderr.decode(errors="replace"))[:300])
+        return rest.stderr.decode(errors="replace")
+
+    section("pre-data", True)
+    tables = {}
+    q = ("SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+         "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname NOT IN ('pg_catalog', "
+         "'information_schema') AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1, 2")
+    with _connect(up, up.database) as src, _connect(up, branch) as dst:
+        src.execute("SET default_transaction_read_only = on")
+        for ns, rel in src.execute(q).fetchall():
+            t = sql.SQL("{}.{}").format(sql.Identifier(ns), sql.Identifier(rel))
+            n = 0
+            with src.cursor().copy(sql.SQL("COPY (SELECT * FROM {} LIMIT {}) TO STDOUT").format(
+                    t, sql.Literal(int(rows)))) as out, dst.cursor().copy(sql.SQL("COPY {} FROM STDIN").format(t)) as inn:
+                for chunk in out:
+                    inn.write(chunk)
+                    n += bytes(chunk).count(b"\n")
+            tables[f"{ns}.{rel}"] = n
+        # sequences continue after the sampled ids, as on the real database
+        for (ns, seq, last) in src.execute("SELECT schemaname, sequencename, last_value FROM pg_sequences "
+                                           "WHERE last_value IS NOT NULL").fetchall():
+            dst.execute(sql.SQL("SELECT setval({}, {})").format(sql.Literal(f'"{ns}"."{seq}"'), sql.Literal(last)))
+    errs = section("post-data", False)
+    left_out = sorted(set(re.findall(r'constraint "([^"]+)"', errs)))
+    return {"sample_rows": int(rows), "sampled": tables, "left_out": left_out}
+
+
 def drop_all(sb, env) -> list[str]:
     """Drop every branch the sandbox made; the names dropped."""
     dropped = []
@@ -271,13 +336,17 @@ def effect(sb, env) -> list[dict]:
             res[f"{ns}.{rel}"] = n
         return res
     for name, info in dbs.items():
+        if info.get("kind") != "postgres":
+            continue
         up = Upstream.from_policy(name, pol, env)
         with _connect(up, info["source"]) as c1, _connect(up, info["branch"]) as c2:
-            real, br = counts(c1), counts(c2)
+            # a sampled branch is compared with the sample it started as, not with the whole real table
+            real, br = (dict(info["sampled"]) if info.get("sampled") is not None else counts(c1)), counts(c2)
         for t in sorted(set(real) | set(br)):
             if real.get(t) != br.get(t) or (t in real) != (t in br):
                 out.append({"database": name, "table": t, "real": real.get(t), "branch": br.get(t),
-                            "state": "dropped" if t not in br else "created" if t not in real else "changed"})
+                            "state": "dropped" if t not in br else "created" if t not in real else "changed",
+                            **({"baseline": "sample"} if info.get("sampled") is not None else {})})
     return out
 
 

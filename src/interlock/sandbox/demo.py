@@ -48,7 +48,8 @@ req = urllib.request.Request(os.environ['RAILWAY_API_URL'], headers={'Content-Ty
                              data=json.dumps({'query': 'mutation { volumeDelete(volumeId: "%s") }' % sys.argv[1]}).encode())
 with urllib.request.urlopen(req, timeout=30) as r:
     body = json.loads(r.read())
-say('volumeDelete answered: %s' % body['errors'][0]['message'].split(' (')[0])
+say('volumeDelete answered: %s (data: %s)' % (body['extensions']['interlock']['message'].split(' (')[0],
+                                              json.dumps(body['data'])))
 # 4. the database and the files
 con = sqlite3.connect('data/carrental.db')
 con.execute('DROP TABLE bookings'); con.commit()

@@ -61,8 +61,11 @@ def serve_outside(sock_dir: str, targets: dict[int, tuple[str, int]]) -> threadi
                     os.unlink(path)
                 except FileNotFoundError:
                     pass
-                await asyncio.start_unix_server(_handler(lambda h=host, p=tport: asyncio.open_connection(h, p)),
-                                                path)
+                if host == "unix":  # a MySQL branch's server: its Unix socket (mybranch)
+                    conn = (lambda u=tport: asyncio.open_unix_connection(u))
+                else:
+                    conn = (lambda h=host, p=tport: asyncio.open_connection(h, p))
+                await asyncio.start_unix_server(_handler(conn), path)
                 os.chmod(path, 0o600)
         except Exception as e:  # noqa: BLE001 - reported to the caller, which starts nothing
             err.append(e)
