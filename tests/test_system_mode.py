@@ -26,6 +26,7 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="system mode needs roo
 SECRET = "alice-system-secret-1"
 REACH = []
 VAULT_VALUE = "rw-tok-" + secrets.token_hex(12)
+MAX_CHILDREN = 6  # the daemon's cap on calls judged at once (init --system writes it)
 
 
 def _reach(base):
@@ -102,7 +103,7 @@ def system():
     root_env = {k: v for k, v in os.environ.items() if not k.startswith("INTERLOCK_")}
     root_env.update(INTERLOCK_SYSTEM_ROOT=base, INTERLOCK_SYSTEM_CONFIG=config, INTERLOCK_SERVICE_USER=svc,
                     INTERLOCK_AUDIT_ANCHOR=f"http://127.0.0.1:{anchor_srv.server_address[1]}/anchor",
-                    INTERLOCK_AUDIT_ANCHOR_EVERY="0.5")
+                    INTERLOCK_AUDIT_ANCHOR_EVERY="0.5", INTERLOCK_SYSTEM_MAX_CHILDREN=str(MAX_CHILDREN))
     p = subprocess.run(interlock_exe() + ["init", "--system"], env=root_env, capture_output=True, text=True,
                        timeout=120)
     assert p.returncode == 0, p.stdout + p.stderr
@@ -330,6 +331,34 @@ def test_no_daemon_means_deny(system):
         assert d == "deny" and "did not answer" in why, why
     finally:
         shutil.rmtree(conf_dir, ignore_errors=True)
+
+
+def test_over_its_cap_of_children_the_daemon_answers_busy_never_allow(system):
+    """Callers that connect and hold their call open (a flood, or hooks waiting for a human) fill
+    the daemon's cap: the next hook call is denied "busy" — even `ls` — and once they go, it is
+    judged again.  The daemon is never stuck reading a caller."""
+    assert f"max_children = {MAX_CHILDREN}" in open(system["config"]).read()
+    held = []
+    try:
+        for _ in range(MAX_CHILDREN):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(system["sock"])
+            held.append(s)
+        time.sleep(0.5)
+        for cmd in ("ls -la", "rm -rf ~"):
+            d, why, p = hook(system, cmd)
+            assert d == "deny" and "busy" in why and f"cap is {MAX_CHILDREN}" in why, (cmd, why, p.stderr)
+    finally:
+        for s in held:
+            s.close()
+    deadline = time.monotonic() + 10
+    while True:
+        d, why, _ = hook(system, "ls -la")
+        if d == "allow" or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert d == "allow", why
+    assert system["daemon"].poll() is None
 
 
 def test_doctor_reports_system_mode_and_pinned_hooks(system):

@@ -163,7 +163,9 @@ def cmd_init_system(args) -> int:
         subprocess.run(["useradd", "--system", "--home-dir", state, "--no-create-home", "--shell",
                         "/usr/sbin/nologin", "--user-group", user], check=True)
     text = (f'# Interlock system mode (interlock init --system)\nuser = "{user}"\nstate = "{state}"\n'
-            f'run = "{run}"\npolicy_dir = "{policy_dir}"\n')
+            f'run = "{run}"\npolicy_dir = "{policy_dir}"\n'
+            f'# calls judged at once; over it the hook denies "busy"\n'
+            f'max_children = {int(os.environ.get("INTERLOCK_SYSTEM_MAX_CHILDREN") or S.DEFAULT_MAX_CHILDREN)}\n')
     anchor = os.environ.get("INTERLOCK_AUDIT_ANCHOR")  # e.g. https://audit.example.com/anchor
     if anchor:
         text += f'anchor_url = "{anchor}"\nanchor_every = {float(os.environ.get("INTERLOCK_AUDIT_ANCHOR_EVERY", "60"))}\n'
