@@ -361,6 +361,106 @@ def test_over_its_cap_of_children_the_daemon_answers_busy_never_allow(system):
     assert system["daemon"].poll() is None
 
 
+def _recording_upstream():
+    """A local API standing in for Railway: the Authorization headers it received."""
+    import http.server
+    import threading
+
+    got = []
+
+    class H(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            got.append(self.headers.get("Authorization"))
+            body = b'{"data": {"me": {"id": "u1"}}}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return got, srv
+
+
+def test_the_vault_reaches_only_the_service_run_gateway(system):
+    """`interlock gateway http --system`, started by root, drops to the service user and reads the
+    vault there; the agent's user reaches the API through it (the credential injected upstream) and
+    `interlock run` points the agent at it without reading the vault — no value ever reaches the
+    agent's user, from the gateway, its process or any CLI path."""
+    unit = open(os.path.join(system["base"], "etc/systemd/system/interlock-gateway-http.service")).read()
+    assert f"User={system['svc']}" in unit and "gateway http --system" in unit
+    got, srv = _recording_upstream()
+    policy = os.path.join(os.path.dirname(system["config"]), "policy.toml")
+    before = open(policy).read() if os.path.exists(policy) else None
+    with open(policy, "a") as f:
+        f.write(f"""
+[gateways.http]
+listen = "127.0.0.1:0"
+[gateways.http.routes.railway]
+upstream = "http://127.0.0.1:{srv.server_address[1]}"
+credential = "RAILWAY_TOKEN"
+env = {{ RAILWAY_API_URL = "/v1/me" }}
+""")
+    os.chmod(policy, 0o644)
+    gw = subprocess.Popen(REACH + interlock_exe() + ["gateway", "http", "--system"], env=system["root_env"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        line = gw.stdout.readline()
+        m = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
+        assert m, (line, gw.stderr.read() if gw.poll() is not None else "")
+        url = m.group(1)
+        published = os.path.join(os.path.dirname(system["sock"]), "gateways", "http.json")
+        info = json.load(open(published))
+        gpid = info["pid"]
+        assert os.stat(published).st_uid == system["svc_uid"]
+        status = open(f"/proc/{gpid}/status").read()
+        assert re.search(rf"^Uid:\s+{system['svc_uid']}\s", status, re.M), status  # runs as the service user
+        assert VAULT_VALUE not in open(published).read()
+
+        # the agent's user, straight through the gateway: the credential is injected upstream only
+        fetch = "import os, sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())"
+        p = as_agent(system, [sys.executable, "-c", fetch, f"{url}/railway/v1/me"])
+        assert p.returncode == 0 and b'"u1"' in p.stdout, p.stderr
+        assert got[-1] == f"Bearer {VAULT_VALUE}"
+        assert VAULT_VALUE.encode() not in p.stdout + p.stderr
+
+        # `interlock run` as the agent's user: pointed at the service's gateway, no value in its environment
+        n = len(got)
+        p = as_agent(system, interlock_exe() + ["run", "--", sys.executable, "-c",
+                                               "import os, json, urllib.request; u = os.environ['RAILWAY_API_URL'];"
+                                               "print('URL', u); print(json.dumps(dict(os.environ)));"
+                                               "print(urllib.request.urlopen(u).read().decode())"])
+        out = p.stdout + p.stderr
+        assert p.returncode == 0, out
+        assert f"URL {url}/railway/v1/me".encode() in p.stdout, out
+        assert len(got) == n + 1 and got[-1] == f"Bearer {VAULT_VALUE}"
+        assert VAULT_VALUE.encode() not in out
+
+        # nothing the agent's user can do prints the value: the vault, the gateway's memory and environment
+        for argv in (["sh", "-c", f"cat /proc/{gpid}/environ"], ["sh", "-c", f"head -c 64 /proc/{gpid}/mem"],
+                     ["sh", "-c", f"cat {system['state']}/vault/*"],
+                     interlock_exe() + ["secrets", "vault", "list"],
+                     [sys.executable, "-c", "import os; from interlock.vault import Vault; "
+                      f"print(Vault(dict(os.environ, INTERLOCK_HOME='{system['state']}', "
+                      "INTERLOCK_VAULT_BACKEND='file')).get('RAILWAY_TOKEN'))"]):
+            p = as_agent(system, argv, env=dict(system["agent_env"], INTERLOCK_HOME=system["state"]))
+            assert VAULT_VALUE.encode() not in p.stdout + p.stderr, argv
+            assert p.returncode != 0 or b"RAILWAY_TOKEN" not in p.stdout, argv
+    finally:
+        os.killpg(gw.pid, signal.SIGTERM)
+        gw.wait(timeout=10)
+        srv.shutdown()
+        if before is None:
+            os.unlink(policy)
+        else:
+            with open(policy, "w") as f:
+                f.write(before)
+
+
 def test_doctor_reports_system_mode_and_pinned_hooks(system):
     env = dict(system["root_env"])
     from interlock import system_cli
