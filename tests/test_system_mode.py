@@ -461,6 +461,74 @@ env = {{ RAILWAY_API_URL = "/v1/me" }}
                 f.write(before)
 
 
+def _service_vault_add(system, name, value):
+    svc = pwd.getpwnam(system["svc"])
+    p = subprocess.run(REACH + ["setpriv", f"--reuid={svc.pw_uid}", f"--regid={svc.pw_gid}", "--clear-groups", "--",
+                                sys.executable, "-c", "import os, sys; from interlock.vault import Vault; "
+                                "Vault(os.environ).add(sys.argv[1], os.environ.pop('V'))", name],
+                       env={"PATH": os.environ["PATH"], "INTERLOCK_HOME": system["state"],
+                            "INTERLOCK_VAULT_BACKEND": "file", "V": value, "HOME": "/"},
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+
+
+def test_the_postgres_gateway_runs_as_the_service_user(system):
+    """`interlock gateway postgres --system`: the database password from the service's vault, the
+    agent's user reaches the database through `interlock run` (DATABASE_URL/PG* point at the
+    gateway), never the password; a DROP is still judged."""
+    from servers import PostgresServer, free_port
+
+    pw = "pg-" + secrets.token_hex(10)
+    pg = PostgresServer(pw).start()
+    pg.create_db("app")
+    _service_vault_add(system, "app-db", pw)
+    policy = os.path.join(os.path.dirname(system["config"]), "policy.toml")
+    before = open(policy).read() if os.path.exists(policy) else None
+    with open(policy, "a") as f:
+        f.write(f'\n[databases.app]\nurl = "postgresql://postgres@127.0.0.1:{pg.port}/app"\n'
+                'password_vault = "app-db"\n[gateways.postgres.app]\nenv = ["APP_DB_URL"]\n')
+    os.chmod(policy, 0o644)
+    port = free_port()
+    gw = subprocess.Popen(REACH + interlock_exe() + ["gateway", "postgres", "--system", "--listen", f"127.0.0.1:{port}",
+                                                   "--upstream", "app"], env=system["root_env"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    published = os.path.join(os.path.dirname(system["sock"]), "gateways", "postgres-app.json")
+    try:
+        deadline = time.monotonic() + 60
+        while not os.path.exists(published):
+            assert gw.poll() is None, gw.stderr.read().decode()
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        info = json.load(open(published))
+        status = open(f"/proc/{info['pid']}/status").read()
+        assert re.search(rf"^Uid:\s+{system['svc_uid']}\s", status, re.M), status
+        with pg.connect("app", autocommit=True) as c:
+            c.execute("CREATE TABLE bookings (id int)")
+        p = as_agent(system, interlock_exe() + ["run", "--", "sh", "-c",
+                                               'echo "$APP_DB_URL"; psql -X -Atc "select 41 + 1"; env'])
+        out = (p.stdout + p.stderr).decode()
+        assert p.returncode == 0, out
+        assert f"127.0.0.1:{port}/app" in out and "\n42\n" in out, out
+        assert pw not in out
+        p = as_agent(system, interlock_exe() + ["run", "--", "psql", "-X", "-Atc", "DROP TABLE bookings"])
+        assert p.returncode != 0 and pw not in (p.stdout + p.stderr).decode()
+        assert b"Interlock" in p.stderr, p.stderr  # refused by the gateway, not a failed connection
+        with pg.connect("app", autocommit=True) as c:
+            assert c.execute("SELECT count(*) FROM bookings").fetchone() == (0,)  # the table is still there
+    finally:
+        if gw.poll() is None:
+            os.killpg(gw.pid, signal.SIGTERM)
+        gw.wait(timeout=10)
+        err = gw.stderr.read().decode()
+        pg.stop()
+        if before is None:
+            os.unlink(policy)
+        else:
+            with open(policy, "w") as f:
+                f.write(before)
+    assert pw not in err
+
+
 def test_doctor_reports_system_mode_and_pinned_hooks(system):
     env = dict(system["root_env"])
     from interlock import system_cli

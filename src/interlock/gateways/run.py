@@ -369,6 +369,8 @@ def system_gateways(cfg) -> dict:
             for name, r in (info.get("routes") or {}).items():
                 for var, suffix in (r.get("env") or {}).items():
                     point[str(var)] = str(r["url"]) + ("/" + str(suffix).lstrip("/") if suffix else "")
+            for var, val in (info.get("point") or {}).items():  # a PostgreSQL gateway: DATABASE_URL, PG*
+                point.setdefault(str(var), str(val))
         except (OSError, ValueError, KeyError, AttributeError):
             continue
     if not point:
