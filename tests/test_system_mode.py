@@ -361,6 +361,34 @@ def test_over_its_cap_of_children_the_daemon_answers_busy_never_allow(system):
     assert system["daemon"].poll() is None
 
 
+def test_one_user_cannot_take_the_last_slots(system):
+    """The agent's user floods the daemon: its own calls are then denied "busy", but it cannot take
+    the reserved slots — root's `interlock approvals` still goes through the daemon."""
+    n = MAX_CHILDREN - min(8, MAX_CHILDREN // 4)
+    hold = ("import socket, sys, time\nss = []\nfor _ in range(int(sys.argv[2])):\n"
+            "    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); ss.append(s)\n"
+            "print('held', flush=True)\ntime.sleep(60)\n")
+    holder = subprocess.Popen(REACH + ["setpriv", f"--reuid={system['agent_uid']}",
+                                       f"--regid={pwd.getpwnam(system['agent']).pw_gid}", "--clear-groups", "--",
+                                       sys.executable, "-c", hold, system["sock"], str(n)],
+                              env=system["agent_env"], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        time.sleep(0.5)
+        d, why, _ = hook(system, "ls -la")
+        assert d == "deny" and "busy" in why and f"{n} of them yours" in why, why
+        p = subprocess.run(interlock_exe() + ["approvals", "--json"], env=system["root_env"], capture_output=True,
+                           text=True, timeout=60)
+        assert p.returncode == 0 and "busy" not in p.stdout + p.stderr, p.stdout + p.stderr
+    finally:
+        os.killpg(holder.pid, signal.SIGKILL)
+        holder.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while hook(system, "ls -la")[0] != "allow":
+        assert time.monotonic() < deadline, "the daemon did not recover after the flood"
+        time.sleep(0.3)
+
+
 def _recording_upstream():
     """A local API standing in for Railway: the Authorization headers it received."""
     import http.server

@@ -287,7 +287,7 @@ def serve(cfg: Config, ready=None) -> int:
     srv.bind(cfg.socket)
     os.chmod(cfg.socket, 0o666)  # every user may ask; only the daemon answers (the dir is the service's)
     srv.listen(128)
-    children: set[int] = set()  # reaped below, so the cap counts only the live ones
+    children: dict[int, int] = {}  # pid -> caller uid; reaped below, so the cap counts only the live ones
     if ready:
         ready()
     sys.stderr.write(f"interlock: system daemon as {cfg.user} on {cfg.socket}\n")
@@ -312,9 +312,17 @@ def serve(cfg: Config, ready=None) -> int:
         except OSError:
             continue
         _reap(children)
-        if len(children) >= cfg.max_children:
-            _busy(conn, f"the Interlock daemon is busy ({len(children)} calls in progress, its cap is "
-                  f"{cfg.max_children}): denied — retry shortly")
+        try:
+            uid = _peer(conn)[1]
+        except OSError:
+            conn.close()
+            continue
+        # one user (an agent's, flooding) never takes the last slots: root's `interlock approve`
+        # and other users still get through; root is limited by the total only
+        mine = sum(1 for u in children.values() if u == uid)
+        if len(children) >= cfg.max_children or (uid != 0 and mine >= cfg.max_children - _reserve(cfg)):
+            _busy(conn, f"the Interlock daemon is busy ({len(children)} calls in progress, {mine} of them yours; "
+                  f"its cap is {cfg.max_children}): denied — retry shortly")
             continue
         try:
             pid = os.fork()
@@ -333,11 +341,16 @@ def serve(cfg: Config, ready=None) -> int:
                     conn.close()
                 finally:
                     os._exit(code)
-        children.add(pid)
+        children[pid] = uid
         conn.close()
 
 
-def _reap(children: set):
+def _reserve(cfg) -> int:
+    """Slots no single non-root user may take (a quarter of the cap, at most 8)."""
+    return min(8, cfg.max_children // 4)
+
+
+def _reap(children: dict):
     while children:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
@@ -346,7 +359,7 @@ def _reap(children: set):
             return
         if pid == 0:
             return
-        children.discard(pid)
+        children.pop(pid, None)
 
 
 def _busy(conn, why):
