@@ -478,6 +478,9 @@ env = {{ RAILWAY_API_URL = "/v1/me" }}
             p = as_agent(system, argv, env=dict(system["agent_env"], INTERLOCK_HOME=system["state"]))
             assert VAULT_VALUE.encode() not in p.stdout + p.stderr, argv
             assert p.returncode != 0 or b"RAILWAY_TOKEN" not in p.stdout, argv
+        # nor can the agent's user start a "system" gateway of its own (it cannot become the service user)
+        p = as_agent(system, interlock_exe() + ["gateway", "http", "--system", "--listen", "127.0.0.1:0"])
+        assert p.returncode != 0 and b"must run as" in p.stderr and VAULT_VALUE.encode() not in p.stdout + p.stderr
     finally:
         os.killpg(gw.pid, signal.SIGTERM)
         gw.wait(timeout=10)
