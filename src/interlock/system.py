@@ -351,7 +351,7 @@ def _reserve(cfg) -> int:
 
 
 def _reap(children: dict):
-    while children:
+    while True:  # also the anchor's posting children
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
