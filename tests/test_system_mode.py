@@ -482,7 +482,8 @@ env = {{ RAILWAY_API_URL = "/v1/me" }}
         p = as_agent(system, interlock_exe() + ["gateway", "http", "--system", "--listen", "127.0.0.1:0"])
         assert p.returncode != 0 and b"must run as" in p.stderr and VAULT_VALUE.encode() not in p.stdout + p.stderr
     finally:
-        os.killpg(gw.pid, signal.SIGTERM)
+        if gw.poll() is None:
+            os.killpg(gw.pid, signal.SIGTERM)
         gw.wait(timeout=10)
         srv.shutdown()
         if before is None:
@@ -547,11 +548,13 @@ def test_the_postgres_gateway_runs_as_the_service_user(system):
         with pg.connect("app", autocommit=True) as c:
             assert c.execute("SELECT count(*) FROM bookings").fetchone() == (0,)  # the table is still there
     finally:
-        if gw.poll() is None:
-            os.killpg(gw.pid, signal.SIGTERM)
-        gw.wait(timeout=10)
-        err = gw.stderr.read().decode()
-        pg.stop()
+        try:
+            if gw.poll() is None:
+                os.killpg(gw.pid, signal.SIGTERM)
+            gw.wait(timeout=10)
+            err = gw.stderr.read().decode()
+        finally:
+            pg.stop()
         if before is None:
             os.unlink(policy)
         else:
