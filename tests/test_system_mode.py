@@ -26,6 +26,7 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="system mode needs roo
 SECRET = "alice-system-secret-1"
 REACH = []
 VAULT_VALUE = "rw-tok-" + secrets.token_hex(12)
+MAX_CHILDREN = 6  # the daemon's cap on calls judged at once (init --system writes it)
 
 
 def _reach(base):
@@ -102,7 +103,7 @@ def system():
     root_env = {k: v for k, v in os.environ.items() if not k.startswith("INTERLOCK_")}
     root_env.update(INTERLOCK_SYSTEM_ROOT=base, INTERLOCK_SYSTEM_CONFIG=config, INTERLOCK_SERVICE_USER=svc,
                     INTERLOCK_AUDIT_ANCHOR=f"http://127.0.0.1:{anchor_srv.server_address[1]}/anchor",
-                    INTERLOCK_AUDIT_ANCHOR_EVERY="0.5")
+                    INTERLOCK_AUDIT_ANCHOR_EVERY="0.5", INTERLOCK_SYSTEM_MAX_CHILDREN=str(MAX_CHILDREN))
     p = subprocess.run(interlock_exe() + ["init", "--system"], env=root_env, capture_output=True, text=True,
                        timeout=120)
     assert p.returncode == 0, p.stdout + p.stderr
@@ -330,6 +331,236 @@ def test_no_daemon_means_deny(system):
         assert d == "deny" and "did not answer" in why, why
     finally:
         shutil.rmtree(conf_dir, ignore_errors=True)
+
+
+def test_over_its_cap_of_children_the_daemon_answers_busy_never_allow(system):
+    """Callers that connect and hold their call open (a flood, or hooks waiting for a human) fill
+    the daemon's cap: the next hook call is denied "busy" — even `ls` — and once they go, it is
+    judged again.  The daemon is never stuck reading a caller."""
+    assert f"max_children = {MAX_CHILDREN}" in open(system["config"]).read()
+    held = []
+    try:
+        for _ in range(MAX_CHILDREN):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(system["sock"])
+            held.append(s)
+        time.sleep(0.5)
+        for cmd in ("ls -la", "rm -rf ~"):
+            d, why, p = hook(system, cmd)
+            assert d == "deny" and "busy" in why and f"cap is {MAX_CHILDREN}" in why, (cmd, why, p.stderr)
+    finally:
+        for s in held:
+            s.close()
+    deadline = time.monotonic() + 10
+    while True:
+        d, why, _ = hook(system, "ls -la")
+        if d == "allow" or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert d == "allow", why
+    assert system["daemon"].poll() is None
+
+
+def test_one_user_cannot_take_the_last_slots(system):
+    """The agent's user floods the daemon: its own calls are then denied "busy", but it cannot take
+    the reserved slots — root's `interlock approvals` still goes through the daemon."""
+    n = MAX_CHILDREN - min(8, MAX_CHILDREN // 4)
+    hold = ("import socket, sys, time\nss = []\nfor _ in range(int(sys.argv[2])):\n"
+            "    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); ss.append(s)\n"
+            "print('held', flush=True)\ntime.sleep(60)\n")
+    holder = subprocess.Popen(REACH + ["setpriv", f"--reuid={system['agent_uid']}",
+                                       f"--regid={pwd.getpwnam(system['agent']).pw_gid}", "--clear-groups", "--",
+                                       sys.executable, "-c", hold, system["sock"], str(n)],
+                              env=system["agent_env"], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        time.sleep(0.5)
+        d, why, _ = hook(system, "ls -la")
+        assert d == "deny" and "busy" in why and f"{n} of them yours" in why, why
+        p = subprocess.run(interlock_exe() + ["approvals", "--json"], env=system["root_env"], capture_output=True,
+                           text=True, timeout=60)
+        assert p.returncode == 0 and "busy" not in p.stdout + p.stderr, p.stdout + p.stderr
+    finally:
+        os.killpg(holder.pid, signal.SIGKILL)
+        holder.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while hook(system, "ls -la")[0] != "allow":
+        assert time.monotonic() < deadline, "the daemon did not recover after the flood"
+        time.sleep(0.3)
+
+
+def _recording_upstream():
+    """A local API standing in for Railway: the Authorization headers it received."""
+    import http.server
+    import threading
+
+    got = []
+
+    class H(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            got.append(self.headers.get("Authorization"))
+            body = b'{"data": {"me": {"id": "u1"}}}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return got, srv
+
+
+def test_the_vault_reaches_only_the_service_run_gateway(system):
+    """`interlock gateway http --system`, started by root, drops to the service user and reads the
+    vault there; the agent's user reaches the API through it (the credential injected upstream) and
+    `interlock run` points the agent at it without reading the vault — no value ever reaches the
+    agent's user, from the gateway, its process or any CLI path."""
+    unit = open(os.path.join(system["base"], "etc/systemd/system/interlock-gateway-http.service")).read()
+    assert f"User={system['svc']}" in unit and "gateway http --system" in unit
+    got, srv = _recording_upstream()
+    policy = os.path.join(os.path.dirname(system["config"]), "policy.toml")
+    before = open(policy).read() if os.path.exists(policy) else None
+    with open(policy, "a") as f:
+        f.write(f"""
+[gateways.http]
+listen = "127.0.0.1:0"
+[gateways.http.routes.railway]
+upstream = "http://127.0.0.1:{srv.server_address[1]}"
+credential = "RAILWAY_TOKEN"
+env = {{ RAILWAY_API_URL = "/v1/me" }}
+""")
+    os.chmod(policy, 0o644)
+    gw = subprocess.Popen(REACH + interlock_exe() + ["gateway", "http", "--system"], env=system["root_env"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        line = gw.stdout.readline()
+        m = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
+        assert m, (line, gw.stderr.read() if gw.poll() is not None else "")
+        url = m.group(1)
+        published = os.path.join(os.path.dirname(system["sock"]), "gateways", "http.json")
+        info = json.load(open(published))
+        gpid = info["pid"]
+        assert os.stat(published).st_uid == system["svc_uid"]
+        status = open(f"/proc/{gpid}/status").read()
+        assert re.search(rf"^Uid:\s+{system['svc_uid']}\s", status, re.M), status  # runs as the service user
+        assert VAULT_VALUE not in open(published).read()
+
+        # the agent's user, straight through the gateway: the credential is injected upstream only
+        fetch = "import os, sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())"
+        p = as_agent(system, [sys.executable, "-c", fetch, f"{url}/railway/v1/me"])
+        assert p.returncode == 0 and b'"u1"' in p.stdout, p.stderr
+        assert got[-1] == f"Bearer {VAULT_VALUE}"
+        assert VAULT_VALUE.encode() not in p.stdout + p.stderr
+
+        # `interlock run` as the agent's user: pointed at the service's gateway, no value in its environment
+        n = len(got)
+        p = as_agent(system, interlock_exe() + ["run", "--", sys.executable, "-c",
+                                               "import os, json, urllib.request; u = os.environ['RAILWAY_API_URL'];"
+                                               "print('URL', u); print(json.dumps(dict(os.environ)));"
+                                               "print(urllib.request.urlopen(u).read().decode())"])
+        out = p.stdout + p.stderr
+        assert p.returncode == 0, out
+        assert f"URL {url}/railway/v1/me".encode() in p.stdout, out
+        assert len(got) == n + 1 and got[-1] == f"Bearer {VAULT_VALUE}"
+        assert VAULT_VALUE.encode() not in out
+
+        # nothing the agent's user can do prints the value: the vault, the gateway's memory and environment
+        for argv in (["sh", "-c", f"cat /proc/{gpid}/environ"], ["sh", "-c", f"head -c 64 /proc/{gpid}/mem"],
+                     ["sh", "-c", f"cat {system['state']}/vault/*"],
+                     interlock_exe() + ["secrets", "vault", "list"],
+                     [sys.executable, "-c", "import os; from interlock.vault import Vault; "
+                      f"print(Vault(dict(os.environ, INTERLOCK_HOME='{system['state']}', "
+                      "INTERLOCK_VAULT_BACKEND='file')).get('RAILWAY_TOKEN'))"]):
+            p = as_agent(system, argv, env=dict(system["agent_env"], INTERLOCK_HOME=system["state"]))
+            assert VAULT_VALUE.encode() not in p.stdout + p.stderr, argv
+            assert p.returncode != 0 or b"RAILWAY_TOKEN" not in p.stdout, argv
+        # nor can the agent's user start a "system" gateway of its own (it cannot become the service user)
+        p = as_agent(system, interlock_exe() + ["gateway", "http", "--system", "--listen", "127.0.0.1:0"])
+        assert p.returncode != 0 and b"must run as" in p.stderr and VAULT_VALUE.encode() not in p.stdout + p.stderr
+    finally:
+        if gw.poll() is None:
+            os.killpg(gw.pid, signal.SIGTERM)
+        gw.wait(timeout=10)
+        srv.shutdown()
+        if before is None:
+            os.unlink(policy)
+        else:
+            with open(policy, "w") as f:
+                f.write(before)
+
+
+def _service_vault_add(system, name, value):
+    svc = pwd.getpwnam(system["svc"])
+    p = subprocess.run(REACH + ["setpriv", f"--reuid={svc.pw_uid}", f"--regid={svc.pw_gid}", "--clear-groups", "--",
+                                sys.executable, "-c", "import os, sys; from interlock.vault import Vault; "
+                                "Vault(os.environ).add(sys.argv[1], os.environ.pop('V'))", name],
+                       env={"PATH": os.environ["PATH"], "INTERLOCK_HOME": system["state"],
+                            "INTERLOCK_VAULT_BACKEND": "file", "V": value, "HOME": "/"},
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+
+
+def test_the_postgres_gateway_runs_as_the_service_user(system):
+    """`interlock gateway postgres --system`: the database password from the service's vault, the
+    agent's user reaches the database through `interlock run` (DATABASE_URL/PG* point at the
+    gateway), never the password; a DROP is still judged."""
+    from servers import PostgresServer, free_port
+
+    pw = "pg-" + secrets.token_hex(10)
+    pg = PostgresServer(pw).start()
+    pg.create_db("app")
+    _service_vault_add(system, "app-db", pw)
+    policy = os.path.join(os.path.dirname(system["config"]), "policy.toml")
+    before = open(policy).read() if os.path.exists(policy) else None
+    with open(policy, "a") as f:
+        f.write(f'\n[databases.app]\nurl = "postgresql://postgres@127.0.0.1:{pg.port}/app"\n'
+                'password_vault = "app-db"\n[gateways.postgres.app]\nenv = ["APP_DB_URL"]\n')
+    os.chmod(policy, 0o644)
+    port = free_port()
+    gw = subprocess.Popen(REACH + interlock_exe() + ["gateway", "postgres", "--system", "--listen", f"127.0.0.1:{port}",
+                                                   "--upstream", "app"], env=system["root_env"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    published = os.path.join(os.path.dirname(system["sock"]), "gateways", "postgres-app.json")
+    try:
+        deadline = time.monotonic() + 60
+        while not os.path.exists(published):
+            assert gw.poll() is None, gw.stderr.read().decode()
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        info = json.load(open(published))
+        status = open(f"/proc/{info['pid']}/status").read()
+        assert re.search(rf"^Uid:\s+{system['svc_uid']}\s", status, re.M), status
+        with pg.connect("app", autocommit=True) as c:
+            c.execute("CREATE TABLE bookings (id int)")
+        p = as_agent(system, interlock_exe() + ["run", "--", "sh", "-c",
+                                               'echo "$APP_DB_URL"; psql -X -Atc "select 41 + 1"; env'])
+        out = (p.stdout + p.stderr).decode()
+        assert p.returncode == 0, out
+        assert f"127.0.0.1:{port}/app" in out and "\n42\n" in out, out
+        assert pw not in out
+        p = as_agent(system, interlock_exe() + ["run", "--", "psql", "-X", "-Atc", "DROP TABLE bookings"])
+        assert p.returncode != 0 and pw not in (p.stdout + p.stderr).decode()
+        assert b"Interlock" in p.stderr, p.stderr  # refused by the gateway, not a failed connection
+        with pg.connect("app", autocommit=True) as c:
+            assert c.execute("SELECT count(*) FROM bookings").fetchone() == (0,)  # the table is still there
+    finally:
+        try:
+            if gw.poll() is None:
+                os.killpg(gw.pid, signal.SIGTERM)
+            gw.wait(timeout=10)
+            err = gw.stderr.read().decode()
+        finally:
+            pg.stop()
+        if before is None:
+            os.unlink(policy)
+        else:
+            with open(policy, "w") as f:
+                f.write(before)
+    assert pw not in err
 
 
 def test_doctor_reports_system_mode_and_pinned_hooks(system):

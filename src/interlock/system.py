@@ -34,6 +34,7 @@ import sys
 DEFAULT_CONFIG = "/etc/interlock/system.toml"
 MAGIC = b"ILS1"
 MAX_MSG = 8 << 20
+DEFAULT_MAX_CHILDREN = 64
 # Variables of the caller never passed to the judging: they say where Interlock's state,
 # policy and code are, or change how it decides.
 _DROP_PREFIXES = ("INTERLOCK_",)
@@ -47,7 +48,7 @@ class SystemError_(Exception):
 
 class Config:
     __slots__ = ("path", "user", "uid", "gid", "state", "run", "socket", "policy_dir", "home", "anchor_url",
-                 "anchor_every")
+                 "anchor_every", "max_children")
 
     def __init__(self, path, d):
         import pwd
@@ -63,6 +64,8 @@ class Config:
         # the audit log's head, posted off the machine: re-writing history then shows against it
         self.anchor_url = d.get("anchor_url") or None
         self.anchor_every = float(d.get("anchor_every", 60))
+        # calls judged at once (each a forked child, some waiting for a human): over it, "busy"
+        self.max_children = max(1, int(d.get("max_children", DEFAULT_MAX_CHILDREN)))
 
 
 def _root_owned(path) -> bool:
@@ -116,7 +119,12 @@ def _peer(sock):
 def _recv_all(sock, limit):
     chunks, n = [], 0
     while True:
-        b = sock.recv(1 << 16)
+        try:
+            b = sock.recv(1 << 16)
+        except ConnectionResetError:
+            if not chunks:
+                raise
+            b = b""  # the peer answered and closed before reading all we sent (a busy daemon)
         if not b:
             return b"".join(chunks)
         chunks.append(b)
@@ -160,8 +168,11 @@ def request(cfg: Config, header: dict, body: bytes = b"", timeout_s: float = 30.
         _, uid, _ = _peer(s)
         if uid != cfg.uid:
             raise OSError(f"the daemon on {cfg.socket} runs as uid {uid}, not the service user {cfg.user}")
-        s.sendall(_pack(header, body))
-        s.shutdown(socket.SHUT_WR)
+        try:
+            s.sendall(_pack(header, body))
+            s.shutdown(socket.SHUT_WR)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # a daemon at its cap answers "busy" without reading: its answer is still there
         return _unpack(_recv_all(s, MAX_MSG))
     finally:
         s.close()
@@ -209,6 +220,8 @@ def hook_client(agent: str, cfg: Config | None, error: str | None = None) -> int
     except (OSError, ValueError) as e:
         return deny(f"the Interlock daemon did not answer ({type(e).__name__}: {str(e)[:200]}): denied. "
                     "Start it: systemctl start interlock (or interlock daemon --system)")
+    if head.get("busy"):
+        return deny(str(head["busy"])[:300])
     err = head.get("err") or ""
     if err:
         sys.stderr.write(err)
@@ -274,7 +287,7 @@ def serve(cfg: Config, ready=None) -> int:
     srv.bind(cfg.socket)
     os.chmod(cfg.socket, 0o666)  # every user may ask; only the daemon answers (the dir is the service's)
     srv.listen(128)
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
+    children: dict[int, int] = {}  # pid -> caller uid; reaped below, so the cap counts only the live ones
     if ready:
         ready()
     sys.stderr.write(f"interlock: system daemon as {cfg.user} on {cfg.socket}\n")
@@ -285,8 +298,12 @@ def serve(cfg: Config, ready=None) -> int:
     while True:
         if cfg.anchor_url:
             _maybe_anchor(cfg, anchored)
+        _reap(children)
         try:
-            ready, _, _ = select.select([srv], [], [], min(15.0, cfg.anchor_every) if cfg.anchor_url else None)
+            wait = min(15.0, cfg.anchor_every) if cfg.anchor_url else None
+            if children:
+                wait = 0.5 if wait is None else min(wait, 0.5)
+            ready, _, _ = select.select([srv], [], [], wait)
             if not ready:
                 continue
             conn, _ = srv.accept()
@@ -294,10 +311,23 @@ def serve(cfg: Config, ready=None) -> int:
             continue
         except OSError:
             continue
+        _reap(children)
+        try:
+            uid = _peer(conn)[1]
+        except OSError:
+            conn.close()
+            continue
+        # one user (an agent's, flooding) never takes the last slots: root's `interlock approve`
+        # and other users still get through; root is limited by the total only
+        mine = sum(1 for u in children.values() if u == uid)
+        if len(children) >= cfg.max_children or (uid != 0 and mine >= cfg.max_children - _reserve(cfg)):
+            _busy(conn, f"the Interlock daemon is busy ({len(children)} calls in progress, {mine} of them yours; "
+                  f"its cap is {cfg.max_children}): denied — retry shortly")
+            continue
         try:
             pid = os.fork()
         except OSError:
-            conn.close()
+            _busy(conn, "the Interlock daemon cannot start a worker (fork failed): denied — retry shortly")
             continue
         if pid == 0:
             code = 0
@@ -311,6 +341,36 @@ def serve(cfg: Config, ready=None) -> int:
                     conn.close()
                 finally:
                     os._exit(code)
+        children[pid] = uid
+        conn.close()
+
+
+def _reserve(cfg) -> int:
+    """Slots no single non-root user may take (a quarter of the cap, at most 8)."""
+    return min(8, cfg.max_children // 4)
+
+
+def _reap(children: dict):
+    while True:  # also the anchor's posting children
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            children.clear()
+            return
+        if pid == 0:
+            return
+        children.pop(pid, None)
+
+
+def _busy(conn, why):
+    """Answer without reading the request (the parent never waits on a caller): the hook denies
+    with ``why``; the human's commands report it."""
+    try:
+        conn.settimeout(1.0)
+        conn.sendall(_pack({"busy": why, "ok": False, "error": why}))
+    except OSError:
+        pass
+    finally:
         conn.close()
 
 

@@ -38,6 +38,29 @@ RestartSec=1
 WantedBy=multi-user.target
 """
 
+# The HTTP gateway as the service user: it alone reads the vault; `interlock run` points agents at it.
+UNIT_GATEWAY = """[Unit]
+Description=Interlock HTTP gateway (system mode: the vault's credentials, as the service user)
+After=network.target interlock.service
+
+[Service]
+Type=simple
+User={user}
+Group={group}
+ExecStart={cmd} gateway http --system
+Environment=INTERLOCK_SYSTEM_CONFIG={config}
+UMask=0077
+NoNewPrivileges=yes
+ProtectSystem=strict
+ReadWritePaths={state} {run}
+PrivateTmp=yes
+Restart=on-failure
+RestartSec=2
+
+[Install]
+WantedBy=multi-user.target
+"""
+
 # Where each agent reads settings its users cannot change (Linux paths), and what holds there.
 MANAGED = {
     "claude-code": ("etc/claude-code/managed-settings.json",
@@ -163,7 +186,9 @@ def cmd_init_system(args) -> int:
         subprocess.run(["useradd", "--system", "--home-dir", state, "--no-create-home", "--shell",
                         "/usr/sbin/nologin", "--user-group", user], check=True)
     text = (f'# Interlock system mode (interlock init --system)\nuser = "{user}"\nstate = "{state}"\n'
-            f'run = "{run}"\npolicy_dir = "{policy_dir}"\n')
+            f'run = "{run}"\npolicy_dir = "{policy_dir}"\n'
+            f'# calls judged at once; over it the hook denies "busy"\n'
+            f'max_children = {int(os.environ.get("INTERLOCK_SYSTEM_MAX_CHILDREN") or S.DEFAULT_MAX_CHILDREN)}\n')
     anchor = os.environ.get("INTERLOCK_AUDIT_ANCHOR")  # e.g. https://audit.example.com/anchor
     if anchor:
         text += f'anchor_url = "{anchor}"\nanchor_every = {float(os.environ.get("INTERLOCK_AUDIT_ANCHOR_EVERY", "60"))}\n'
@@ -175,6 +200,8 @@ def cmd_init_system(args) -> int:
     group = grp.getgrgid(pwd.getpwnam(user).pw_gid).gr_name if _user_exists(user) else user
     files[os.path.join(root, "etc/systemd/system/interlock.service")] = UNIT.format(
         user=user, group=group, cmd=cmd, config=config, state=state)
+    files[os.path.join(root, "etc/systemd/system/interlock-gateway-http.service")] = UNIT_GATEWAY.format(
+        user=user, group=group, cmd=cmd, config=config, state=state, run=run)
     for agent, (path, t) in managed_hooks(root, cmd).items():
         files[path] = t
     if dry:

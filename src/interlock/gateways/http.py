@@ -586,7 +586,45 @@ def add_parser(gsub):
     g.add_argument("--allow-remote", action="store_true", help="bind a non-loopback address")
     g.add_argument("--record", default=None, help=argparse.SUPPRESS)  # interlock sandbox: record, don't send
     g.add_argument("--standin", action="append", default=[], help=argparse.SUPPRESS)  # sandbox: ROUTE=URL
+    g.add_argument("--system", action="store_true",
+                   help="system mode: run as the service user (started as root it drops to it), with the "
+                        "system policy's routes and the service's vault; agents' `interlock run` points at it")
     g.set_defaults(func=cmd_http)
+
+
+def system_env(what: str):
+    """System mode for a gateway: (the service's environment, the system configuration), after
+    dropping to the service user — the vault is the service's, never read as the agent's user."""
+    from .. import system as S
+
+    cfg = S.load_config()
+    if cfg is None:
+        raise GatewayError(f"no system configuration ({S.DEFAULT_CONFIG}): run `sudo interlock init --system` first")
+    S._drop_privileges(cfg)
+    os.umask(0o077)
+    env = S._service_env(cfg)
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cfg.state)
+    return env, cfg
+
+
+def publish(cfg, kind: str, info: dict) -> str:
+    """Where agents' `interlock run` finds a service-run gateway: ``<run>/gateways/KIND.json``,
+    world-readable, in the service's directory (addresses and variable names, never a value)."""
+    import json
+
+    d = os.path.join(cfg.run, "gateways")
+    os.makedirs(d, mode=0o755, exist_ok=True)
+    os.chmod(d, 0o755)
+    path = os.path.join(d, f"{kind}.json")
+    tmp = path + f".{os.getpid()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "w") as f:
+        json.dump(info, f)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+    return path
 
 
 def cmd_http(args) -> int:
@@ -602,7 +640,15 @@ def cmd_http(args) -> int:
               "pip install 'interlock[gateway]'", file=sys.stderr)
         return 1
     env = dict(os.environ)
+    syscfg = None
     try:
+        if getattr(args, "system", False):
+            from ..system import SystemError_
+
+            try:
+                env, syscfg = system_env("http")
+            except (OSError, SystemError_) as e:
+                raise GatewayError(f"system mode: {e}") from None
         config = load_config(env)
         host, port = split_listen(args.listen or config.listen)
     except GatewayError as e:
@@ -625,6 +671,11 @@ def cmd_http(args) -> int:
                                "routes": {n: {"url": f"{base}/{n}", "upstream": r.upstream}
                                           for n, r in config.routes.items()},
                                "started": time.time()})
+    published = None
+    if syscfg is not None:
+        published = publish(syscfg, "http", {"kind": "http", "pid": os.getpid(), "url": base,
+                                             "routes": {n: {"url": f"{base}/{n}", "env": r.env}
+                                                        for n, r in config.routes.items()}})
     print(f"interlock http gateway: {base}/  routes: " +
           ", ".join(f"/{n}/ -> {r.upstream}" for n, r in config.routes.items()), flush=True)
     import signal
@@ -639,8 +690,10 @@ def cmd_http(args) -> int:
                              proxy_headers=False, timeout_graceful_shutdown=5)
         uvicorn.Server(cfg).run(sockets=[sock])
     finally:
-        try:
-            os.unlink(state)
-        except OSError:
-            pass
+        for p in (state, published):
+            try:
+                if p:
+                    os.unlink(p)
+            except OSError:
+                pass
     return 0

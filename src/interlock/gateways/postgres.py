@@ -25,6 +25,9 @@ def add_parser(gsub):
     g.add_argument("--record", default=None, help=argparse.SUPPRESS)   # interlock sandbox: its statement log
     g.add_argument("--branch-user", default=None, help=argparse.SUPPRESS)            # and the branch's own role,
     g.add_argument("--branch-password-vault", default=None, help=argparse.SUPPRESS)  # its password's vault entry
+    g.add_argument("--system", action="store_true",
+                   help="system mode: run as the service user (started as root it drops to it), with the system "
+                        "policy and the service's vault; agents' `interlock run` points at it")
     g.set_defaults(func=main)
 
 
@@ -37,6 +40,16 @@ def main(args) -> int:
     from ..redact import redact
 
     env = dict(os.environ)
+    syscfg = None
+    if getattr(args, "system", False):
+        from ..system import SystemError_
+        from .http import GatewayError, system_env
+
+        try:
+            env, syscfg = system_env("postgres")
+        except (OSError, SystemError_, GatewayError) as e:
+            print(f"interlock gateway postgres: system mode: {e}", file=sys.stderr)
+            return 1
     try:
         host, port = _listen(args.listen)
     except ValueError:
@@ -86,6 +99,16 @@ def main(args) -> int:
 
             from .http import _write_state
 
+            if syscfg is not None:  # where agents' `interlock run` finds it (no value: the password stays here)
+                from .http import publish
+                from .run import _pg_url, _pg_vars
+
+                url = _pg_url(f"tcp://{host}:{gw.port}", (ctx.policy.user.databases or {}).get(up.name) or {})
+                spec = ((ctx.policy.user.gateways or {}).get("postgres") or {}).get(up.name) or {}
+                point = _pg_vars(url) if spec.get("database_url", True) else {}
+                point.update({str(v): url for v in spec.get("env") or ()})
+                state.append(publish(syscfg, f"postgres-{up.name}", {"kind": "postgres", "pid": os.getpid(),
+                                                                     "url": url, "point": point}))
             try:
                 state.append(_write_state(env, {"kind": "postgres", "pid": os.getpid(), "upstream": up.name,
                                                 "listen": f"{host}:{gw.port}", "url": f"postgresql://{host}:{gw.port}/"

@@ -346,6 +346,56 @@ def add_parsers(sub):
     s.set_defaults(func=cmd_status)
 
 
+def system_gateways(cfg) -> dict:
+    """The variables pointing an agent at the gateways the service runs (``<run>/gateways/*.json``,
+    believed only when the service user wrote them in its own directory)."""
+    import json
+
+    d = os.path.join(cfg.run, "gateways")
+    point = {}
+    try:
+        st = os.lstat(d)
+        names = sorted(os.listdir(d)) if st.st_uid == cfg.uid and not st.st_mode & 0o022 else []
+    except OSError:
+        names = []
+    for n in names:
+        p = os.path.join(d, n)
+        try:
+            st = os.lstat(p)
+            if not n.endswith(".json") or st.st_uid != cfg.uid or st.st_mode & 0o022 or not _alive_file(p):
+                continue
+            with open(p) as f:
+                info = json.load(f)
+            for name, r in (info.get("routes") or {}).items():
+                for var, suffix in (r.get("env") or {}).items():
+                    point[str(var)] = str(r["url"]) + ("/" + str(suffix).lstrip("/") if suffix else "")
+            for var, val in (info.get("point") or {}).items():  # a PostgreSQL gateway: DATABASE_URL, PG*
+                point.setdefault(str(var), str(val))
+        except (OSError, ValueError, KeyError, AttributeError):
+            continue
+    if not point:
+        print("interlock run: system mode: no service-run gateway is published in "
+              f"{d} (start one: sudo interlock gateway http --system); the agent gets no credentials",
+              file=sys.stderr)
+    return point
+
+
+def _alive_file(path) -> bool:
+    import json
+
+    try:
+        with open(path) as f:
+            pid = int(json.load(f).get("pid") or 0)
+        if pid <= 0:
+            return False
+        os.kill(pid, 0)
+        return True
+    except PermissionError:
+        return True  # the service user's process: there, not ours to signal
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def cmd_run(args) -> int:
     argv = list(args.argv)
     if argv[:1] == ["--"]:
@@ -369,7 +419,18 @@ def cmd_run(args) -> int:
             print(f"interlock run: warning: Interlock's hook is not installed for {agent} here: its commands and "
                   f"file edits are not judged. Install it: interlock init --agent {agent}", file=sys.stderr)
     started, point = [], {}
-    if not args.no_gateways:
+    from .. import system as S
+
+    try:
+        syscfg = S.load_config(env)
+    except S.SystemError_ as e:
+        print(f"interlock run: system mode is broken, not starting: {e}", file=sys.stderr)
+        return 1
+    if syscfg is not None and not args.no_gateways:
+        # system mode: the gateways run as the service user (they alone read the vault); point the
+        # agent at them, start none here and read no credential
+        point = system_gateways(syscfg)
+    elif not args.no_gateways:
         try:
             started, point = start_gateways(pol, env)
         except Exception as e:  # noqa: BLE001

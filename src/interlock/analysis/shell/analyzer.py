@@ -242,6 +242,12 @@ class ShellAnalyzer:
         user = self.user
         if user:
             v["USER"] = user
+        # where Interlock's state and policy are, as the shell that runs the command would expand
+        # them (found by the attack round: `cat "$INTERLOCK_HOME"/vault/*` printed the vault's key)
+        for name in ("INTERLOCK_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME"):
+            val = (self.env or {}).get(name)
+            if val and val.startswith("/"):
+                v[name] = val
         return v
 
     def run_source(self, source: str, scope: Scope, origin=None):
