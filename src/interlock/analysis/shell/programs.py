@@ -3355,8 +3355,9 @@ def patch_(a, cmd, scope):
 
 def git_apply(a, cmd, scope, rest, cwd):
     """`git apply PATCH` / `git am MBOX`: the files the patch writes (read from the patch)."""
-    if any(x in ("--check", "--stat", "--numstat", "--summary") for x in rest):
-        return
+    if any(x in ("--check", "--stat", "--numstat", "--summary", "--abort", "--quit", "--show-current-patch")
+           or x.startswith("--show-current-patch=") for x in rest):
+        return  # nothing applied (`git am --abort` puts the branch back as it was)
     base = None
     ops = []
     skip = False
