@@ -538,19 +538,7 @@ def doctor_checks(root, env, add, ok="ok", warn="warn", info="info"):
 
             v = Vault(env).get(entry)
             return {"password": v} if v else {}
-        try:
-            with psycopg.connect(url, connect_timeout=3, **password("password_vault")) as conn:
-                row = conn.execute("SELECT rolcreatedb OR rolsuper, current_user FROM pg_roles WHERE "
-                                   "rolname = current_user").fetchone()
-            if row and row[0]:
-                add(ok, f"database {name}: restores can create their scratch database", f"login {row[1]}")
-            else:
-                add(warn, f"database {name}: restores will fail", f"login {row[1] if row else '?'} lacks CREATEDB: "
-                    "a restore builds the snapshot in a scratch database first",
-                    f"ALTER ROLE {row[1] if row else 'ROLE'} CREATEDB (or restore with a login that has it)")
-        except Exception as e:  # noqa: BLE001
-            add(info, f"database {name}: not reachable from here", redact(str(e)).strip().splitlines()[0][:200])
-            continue
+        # (restore's CREATEDB need is doctor's own check, doctor._restore_privilege_checks)
         if not sec.get("guard_url"):
             add(info, f"database {name}: no in-database guard configured",
                 "", f"interlock protect postgres URL, then guard_url in [databases.{name}]")
