@@ -219,6 +219,25 @@ def _visible(path: str, rebound: list[str]) -> bool:
     return True
 
 
+def _program_dirs(inner: list[str]) -> list[str]:
+    """Directories of code the sandboxed processes run: this interpreter's prefix, Interlock's package
+    root, the agent program's directory and PATH's entries (resolved)."""
+    import interlock
+
+    out = [sys.prefix, os.path.dirname(os.path.dirname(os.path.abspath(interlock.__file__)))]
+    if inner:
+        prog = inner[0] if os.path.isabs(inner[0]) else shutil.which(inner[0])
+        if prog:
+            out.append(os.path.dirname(os.path.abspath(prog)))
+    out += [d for d in os.environ.get("PATH", "").split(os.pathsep) if os.path.isabs(d)]
+    seen = []
+    for d in out:
+        for q in (os.path.normpath(d), os.path.realpath(d)):
+            if q not in seen:
+                seen.append(q)
+    return seen
+
+
 def bwrap_argv(sb: Sandbox, *, home: str, state_dir: str, cwd: str, inner: list[str],
                sock_dir: str | None = None) -> list[str]:
     """bubblewrap's arguments (after the program name) for running ``inner`` in ``sb``."""
@@ -238,6 +257,15 @@ def bwrap_argv(sb: Sandbox, *, home: str, state_dir: str, cwd: str, inner: list[
     if home_hidden and os.path.isdir(home) and not (ws == home or home.startswith(ws + "/")):
         a += ["--ro-bind", home, home]  # a home under /tmp (tests, CI) stays readable
         rebound.append(home)
+    # the programs the agent and its hooks run (Interlock's own venv and source, the agent's program,
+    # PATH's directories) stay readable when they live under a private tmpfs (a checkout in /tmp)
+    for p in _program_dirs(inner):
+        if _visible(p, rebound) or not os.path.isdir(p) or p in ("/tmp", "/var/tmp", "/run", "/dev/shm"):
+            continue
+        if any(x == p or x.startswith(p + "/") for x in (ws, sb.path, state_dir, home) if x):
+            continue  # never a directory that holds the workspace, the sandbox, Interlock's state or home
+        a += ["--ro-bind", p, p]
+        rebound.append(p)
     hide = set(secret_home_paths(home))
     try:  # the account's own home too, when $HOME says otherwise
         import pwd
