@@ -295,17 +295,9 @@ def drop_all(sb, env) -> list[str]:
 
 
 def statements(sb) -> list[dict]:
-    out = []
-    try:
-        with open(sb.sub("sql.jsonl"), encoding="utf-8") as f:
-            for line in f:
-                try:
-                    out.append(json.loads(line))
-                except ValueError:
-                    continue
-    except OSError:
-        pass
-    return out
+    from .store import read_jsonl
+
+    return read_jsonl(sb.sub("sql.jsonl"))
 
 
 def effect(sb, env) -> list[dict]:

@@ -78,17 +78,9 @@ def record_mutation(path, env, action, route, rest, query, method, body: bytes, 
 
 
 def load(sb) -> list[dict]:
-    out = []
-    try:
-        with open(sb.sub("mutations.jsonl"), encoding="utf-8") as f:
-            for line in f:
-                try:
-                    out.append(json.loads(line))
-                except ValueError:
-                    continue
-    except OSError:
-        pass
-    return out
+    from .store import read_jsonl
+
+    return read_jsonl(sb.sub("mutations.jsonl"))
 
 
 def replay(sb, numbers: list[int], env) -> list[dict]:

@@ -89,6 +89,22 @@ class Sandbox:
         return int(pid)
 
 
+def read_jsonl(path: str) -> list[dict]:
+    """The records of a sandbox's JSON-lines log (``sql.jsonl``, ``mutations.jsonl``); a torn line is
+    skipped, a missing file is empty."""
+    out = []
+    try:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                try:
+                    out.append(json.loads(line))
+                except ValueError:
+                    continue
+    except OSError:
+        pass
+    return out
+
+
 def entry(st: os.stat_result, link: str | None = None) -> list:
     """A manifest entry: [type, mode, size, mtime_ns, ctime_ns, ino(, link target)]."""
     m = st.st_mode
