@@ -205,6 +205,97 @@ def test_a_grant_lets_the_approved_statement_run_once(guarded):
                       "VALUES ('mine', 'x', 'y')")
 
 
+def test_small_statements_add_up_within_one_transaction(guarded):
+    """The limit is the transaction's: a loop of one-row DELETEs in one transaction is a wipe too, while the
+    same rows one transaction at a time (autocommit, each far under the limits) pass."""
+    import psycopg
+
+    with owner(guarded) as c:
+        c.execute("CREATE TABLE trips (id int primary key)")
+        c.execute("INSERT INTO trips SELECT generate_series(1, 40)")
+    with agent(guarded) as c:
+        with pytest.raises(psycopg.Error) as e:
+            with c.transaction():
+                for i in range(1, 41):
+                    c.execute("DELETE FROM trips WHERE id = %s", (i,))
+        assert "Interlock guard" in str(e.value) and "trips" in str(e.value)
+    assert _count(guarded, "trips") == 40
+    with agent(guarded) as c:                 # ordinary work: a few rows per transaction
+        for i in range(1, 4):
+            c.execute("DELETE FROM trips WHERE id = %s", (i,))
+        with c.transaction():
+            c.execute("UPDATE trips SET id = id + 100 WHERE id IN (4, 5)")
+            c.execute("DELETE FROM trips WHERE id = 6")
+    assert _count(guarded, "trips") == 36
+
+
+def test_a_grant_counts_in_the_transaction_and_later_small_statements_pass(guarded):
+    from interlock.safeguards import pgguard
+
+    with owner(guarded) as c:
+        c.execute("CREATE TABLE stock (id int)")
+        c.execute("INSERT INTO stock SELECT generate_series(1, 50)")
+    with guarded.connect("shop") as admin:
+        text = pgguard.new_grant(admin, "apr-test03", lambda setting: f"{setting}; DELETE FROM stock WHERE id > 10")
+    with agent(guarded) as c:
+        with c.transaction():
+            c.execute(text)                   # approved: 40 rows
+            c.execute("DELETE FROM stock WHERE id = 1")   # then one more: counted from the grant on
+    assert _count(guarded, "stock") == 9
+
+
+def test_max_rows_below_min_rows_still_refuses(guarded):
+    import psycopg
+
+    with guarded.connect("shop", autocommit=True) as admin:
+        admin.execute("INSERT INTO interlock.settings VALUES ('max_rows', '5') "
+                      "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value")
+    try:
+        with owner(guarded) as c:
+            c.execute("CREATE TABLE parcels (id int)")       # guarded with the limits of now
+            c.execute("INSERT INTO parcels SELECT generate_series(1, 1000)")
+        with agent(guarded) as c:
+            c.execute("DELETE FROM parcels WHERE id <= 5")
+            with pytest.raises(psycopg.Error) as e:
+                c.execute("DELETE FROM parcels WHERE id <= 12")
+            assert "at most 5 rows" in str(e.value)
+    finally:
+        with guarded.connect("shop", autocommit=True) as admin:
+            admin.execute("DELETE FROM interlock.settings WHERE key = 'max_rows'")
+    assert _count(guarded, "parcels") == 995
+
+
+@pytest.mark.parametrize("kind", ["inherits", "partition"])
+def test_a_parent_whose_children_hold_the_rows_is_guarded(guarded, kind):
+    """Counters are per table: a DELETE on a parent removes its children's rows, so a parent — whether it got
+    its child before or after the guard — is guarded by a transition table of the statement's rows."""
+    import psycopg
+
+    p, ch = f"fleet_{kind}", f"fleet_{kind}_c"
+    with owner(guarded) as c:
+        if kind == "inherits":
+            c.execute(f"CREATE TABLE {p} (id int)")
+            c.execute(f"CREATE TABLE {ch} () INHERITS ({p})")       # after the guard: the event trigger
+        else:
+            c.execute(f"CREATE TABLE {p} (id int) PARTITION BY RANGE (id)")
+            c.execute(f"CREATE TABLE {ch} PARTITION OF {p} FOR VALUES FROM (0) TO (1000)")
+        c.execute(f"INSERT INTO {ch} SELECT generate_series(1, 50)")
+    with agent(guarded) as c:
+        for sql in (f"DELETE FROM {p}", f"UPDATE {p} SET id = id + 1"):
+            with pytest.raises(psycopg.Error) as e:
+                c.execute(sql)
+            assert "Interlock guard" in str(e.value)
+        c.execute(f"DELETE FROM {p} WHERE id = 1")          # ordinary work still passes
+    assert _count(guarded, p) == 49
+    with guarded.connect("shop", autocommit=True) as c:
+        fn = c.execute("SELECT t.tgfoid::regproc::text FROM pg_trigger t WHERE t.tgrelid = %s::regclass "
+                       "AND t.tgname = 'interlock_guard_delete'", (p,)).fetchone()
+        assert fn == ("interlock.check_rows",)
+        fn = c.execute("SELECT t.tgfoid::regproc::text FROM pg_trigger t WHERE t.tgrelid = 'bookings'::regclass "
+                       "AND t.tgname = 'interlock_guard_delete'").fetchone()
+        assert fn == ("interlock.check_rows_fast",)
+
+
 def test_remove_takes_it_out(server, guarded):
     r = protect(server, "--remove")
     assert r.returncode == 0, r.stderr

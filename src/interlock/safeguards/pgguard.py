@@ -8,9 +8,12 @@ Installed with a privileged login (the database owner or a superuser), the guard
   the gateway sets, a hash of the statement text, an expiry; consumed by the first transaction that uses
   them) and the trigger functions (``SECURITY DEFINER``, pinned ``search_path``);
 * on every ordinary table outside the system schemas: statement-level ``AFTER DELETE`` / ``AFTER UPDATE``
-  triggers with transition tables that refuse a statement touching more than ``max_rows`` rows, or at
-  least ``min_rows`` rows and more than ``max_percent`` % of the table, and a ``BEFORE TRUNCATE`` trigger
-  refusing every TRUNCATE — all ``ENABLE ALWAYS`` (replication-role sessions too);
+  triggers that refuse a transaction changing more than ``max_rows`` rows of the table, or at least
+  ``min_rows`` rows and more than ``max_percent`` % of it, and a ``BEFORE TRUNCATE`` trigger refusing every
+  TRUNCATE — all ``ENABLE ALWAYS`` (replication-role sessions too).  A table without children is counted
+  by PostgreSQL's own per-transaction counters (``pg_stat_get_xact_tuples_deleted/updated``: two function
+  calls per statement, rows of rolled-back savepoints included); a partitioned or inherited table, or any
+  table when ``track_counts`` is off, by a transition table of the statement's rows;
 * where the login may create event triggers (a superuser): an event trigger refusing DROP of a table,
   schema or column, ``DROP OWNED``, ``ALTER TABLE … TYPE … USING``, and disabling or dropping the guard's
   own triggers; and one that puts the guard on tables created later;
@@ -28,7 +31,7 @@ import hashlib
 import secrets
 import sys
 
-VERSION = 1
+VERSION = 2  # 2: per-transaction counters on tables without children
 AGENT_ROLE = "interlock_agent"
 PREFIX = "interlock_guard"
 
@@ -91,7 +94,8 @@ END $fn$;
 
 CREATE OR REPLACE FUNCTION interlock.check_rows() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER AS $fn$
--- the fast path, on every DELETE / UPDATE: no SET clause (a per-call configuration switch), so every name is
+-- tables with children (partitioned, inherited): a transition table holds every row the statement touched,
+-- whichever child it lives in.  No SET clause (a per-call configuration switch), so every name is
 -- schema-qualified; TG_ARGV[0] is the row count below which nothing else is looked at
 DECLARE
     n pg_catalog.int8;
@@ -104,33 +108,92 @@ BEGIN
     RETURN NULL;
 END $fn$;
 
-CREATE OR REPLACE FUNCTION interlock.check_rows_over(rel oid, op text, n bigint) RETURNS void
+CREATE OR REPLACE FUNCTION interlock.check_rows_fast() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER AS $fn$
+-- tables without children, on every DELETE / UPDATE: PostgreSQL's own counters of the rows this session tried
+-- to change in the table and has not yet flushed to the statistics (rolled-back savepoints included) — two
+-- function calls, no query, no transition table.  Asking for a flush when the session next goes idle makes
+-- them start at zero with each transaction, so the limit is the transaction's: small statements add up.
+DECLARE
+    n pg_catalog.int8;
+    d pg_catalog.text;
+BEGIN
+    IF TG_OP OPERATOR(pg_catalog.=) 'DELETE' THEN
+        n := pg_catalog.pg_stat_get_xact_tuples_deleted(TG_RELID);
+    ELSE
+        n := pg_catalog.pg_stat_get_xact_tuples_updated(TG_RELID);
+    END IF;
+    IF n OPERATOR(pg_catalog.>) 0 THEN
+        d := pg_catalog.pg_stat_force_next_flush()::pg_catalog.text;
+    END IF;
+    IF n OPERATOR(pg_catalog.<) TG_ARGV[0]::pg_catalog.int8 THEN
+        RETURN NULL;
+    END IF;
+    PERFORM interlock.check_rows_xact(TG_RELID, TG_OP, n);
+    RETURN NULL;
+END $fn$;
+
+CREATE UNLOGGED TABLE IF NOT EXISTS interlock.counted (
+    xid xid8 NOT NULL, rel oid NOT NULL, op text NOT NULL, n bigint NOT NULL, PRIMARY KEY (xid, rel, op));
+REVOKE ALL ON interlock.counted FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION interlock.rows_within(rel oid, op text, n bigint) RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
 DECLARE
     total numeric;
-    max_rows numeric := interlock.setting('max_rows', 1000);
-    pct numeric := interlock.setting('max_percent', 20);
 BEGIN
-    IF n <= max_rows THEN
-        SELECT reltuples INTO total FROM pg_class WHERE oid = rel;
-        IF total IS NULL OR total < n THEN
-            EXECUTE format('SELECT count(*) FROM %s', rel::regclass) INTO total;
-            IF op = 'DELETE' THEN
-                total := total + n;
-            END IF;
-        END IF;
-        IF total > 0 AND n * 100 <= pct * total THEN
-            RETURN;
+    IF n > interlock.setting('max_rows', 1000) THEN
+        RETURN false;
+    END IF;
+    IF n < interlock.setting('min_rows', 10) THEN
+        RETURN true;
+    END IF;
+    SELECT reltuples INTO total FROM pg_class WHERE oid = rel;
+    IF total IS NULL OR total < n THEN
+        EXECUTE format('SELECT count(*) FROM %s', rel::regclass) INTO total;
+        IF op = 'DELETE' THEN
+            total := total + n;
         END IF;
     END IF;
-    IF interlock.granted(op) THEN
+    RETURN total > 0 AND n * 100 <= interlock.setting('max_percent', 20) * total;
+END $fn$;
+REVOKE ALL ON FUNCTION interlock.rows_within(oid, text, bigint) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION interlock.check_rows_over(rel oid, op text, n bigint) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+-- a statement's rows, from its transition table (tables with children)
+BEGIN
+    IF interlock.rows_within(rel, op, n) OR interlock.granted(op) THEN
         RETURN;
     END IF;
     PERFORM interlock.refuse(format('%s of %s rows of %s refused', op, n, rel::regclass),
         format('a statement may %s at most %s rows, or %s%% of a table, without an approval (rows: %s)',
-               lower(op), max_rows, pct, n));
+               lower(op), interlock.setting('max_rows', 1000), interlock.setting('max_percent', 20), n));
 END $fn$;
 REVOKE ALL ON FUNCTION interlock.check_rows_over(oid, text, bigint) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION interlock.check_rows_xact(rel oid, op text, n bigint) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+-- what an approved statement did (its grant) is the transaction's base from then on: kept in a table only
+-- this function writes (a setting would be the session's to change)
+DECLARE
+    me xid8 := pg_current_xact_id();
+    base bigint := coalesce((SELECT c.n FROM interlock.counted c WHERE c.xid = me AND c.rel = $1 AND c.op = $2), 0);
+BEGIN
+    IF interlock.rows_within(rel, op, n - base) THEN
+        RETURN;
+    END IF;
+    IF interlock.granted(op) THEN
+        DELETE FROM interlock.counted c WHERE c.xid < pg_snapshot_xmin(pg_current_snapshot());
+        INSERT INTO interlock.counted VALUES (me, rel, op, n) ON CONFLICT ON CONSTRAINT counted_pkey
+            DO UPDATE SET n = EXCLUDED.n;
+        RETURN;
+    END IF;
+    PERFORM interlock.refuse(format('%s of %s rows of %s in this transaction refused', op, n - base, rel::regclass),
+        format('a transaction may %s at most %s rows of a table, or %s%% of it, without an approval (rows: %s)',
+               lower(op), interlock.setting('max_rows', 1000), interlock.setting('max_percent', 20), n - base));
+END $fn$;
+REVOKE ALL ON FUNCTION interlock.check_rows_xact(oid, text, bigint) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION interlock.check_truncate() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
@@ -146,21 +209,33 @@ CREATE OR REPLACE FUNCTION interlock.protect_table(rel regclass) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
 DECLARE
     fast bigint := least(interlock.setting('min_rows', 10), interlock.setting('max_rows', 1000) + 1);
+    -- a statement on a parent changes its children's rows, which its own counters don't see; and with
+    -- track_counts off the counters stay at zero: transition tables then
+    counted boolean := NOT EXISTS (SELECT 1 FROM pg_inherits WHERE inhparent = rel)
+        AND (SELECT relkind FROM pg_class WHERE oid = rel) = 'r'
+        AND current_setting('track_counts') = 'on'
+        AND current_setting('server_version_num')::int >= 150000;  -- pg_stat_force_next_flush
+    clause text := CASE WHEN counted THEN '' ELSE 'REFERENCING OLD TABLE AS old_rows ' END;
+    fn text := CASE WHEN counted THEN 'interlock.check_rows_fast' ELSE 'interlock.check_rows' END;
+    mine bigint;
 BEGIN
     INSERT INTO interlock.busy VALUES (pg_current_xact_id()) ON CONFLICT DO NOTHING;
+    GET DIAGNOSTICS mine = ROW_COUNT;  -- called from within another protect_table: that one clears it
     EXECUTE format('DROP TRIGGER IF EXISTS interlock_guard_delete ON %s', rel);
     EXECUTE format('DROP TRIGGER IF EXISTS interlock_guard_update ON %s', rel);
     EXECUTE format('DROP TRIGGER IF EXISTS interlock_guard_truncate ON %s', rel);
-    EXECUTE format('CREATE TRIGGER interlock_guard_delete AFTER DELETE ON %s REFERENCING OLD TABLE AS old_rows '
-                   'FOR EACH STATEMENT EXECUTE FUNCTION interlock.check_rows(%L)', rel, fast);
-    EXECUTE format('CREATE TRIGGER interlock_guard_update AFTER UPDATE ON %s REFERENCING OLD TABLE AS old_rows '
-                   'FOR EACH STATEMENT EXECUTE FUNCTION interlock.check_rows(%L)', rel, fast);
+    EXECUTE format('CREATE TRIGGER interlock_guard_delete AFTER DELETE ON %s %s'
+                   'FOR EACH STATEMENT EXECUTE FUNCTION %s(%L)', rel, clause, fn, fast);
+    EXECUTE format('CREATE TRIGGER interlock_guard_update AFTER UPDATE ON %s %s'
+                   'FOR EACH STATEMENT EXECUTE FUNCTION %s(%L)', rel, clause, fn, fast);
     EXECUTE format('CREATE TRIGGER interlock_guard_truncate BEFORE TRUNCATE ON %s '
                    'FOR EACH STATEMENT EXECUTE FUNCTION interlock.check_truncate()', rel);
     EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER interlock_guard_delete', rel);
     EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER interlock_guard_update', rel);
     EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER interlock_guard_truncate', rel);
-    DELETE FROM interlock.busy WHERE xid = pg_current_xact_id();
+    IF mine > 0 THEN
+        DELETE FROM interlock.busy WHERE xid = pg_current_xact_id();
+    END IF;
 END $fn$;
 """
 
@@ -226,12 +301,21 @@ BEGIN
            AND o.schema_name NOT LIKE 'pg_temp%' THEN
             PERFORM interlock.protect_table(o.objid::regclass);
         END IF;
+        IF o.command_tag IN ('CREATE TABLE', 'ALTER TABLE') AND o.object_type = 'table'
+           AND NOT interlock.installing() THEN
+            -- a parent that just got a child (INHERITS, PARTITION OF, INHERIT, ATTACH PARTITION) moves to
+            -- transition tables: its own counters don't see the child's rows
+            PERFORM interlock.protect_table(i.inhparent::regclass) FROM pg_inherits i
+              JOIN pg_trigger t ON t.tgrelid = i.inhparent AND t.tgname = 'interlock_guard_delete'
+             WHERE i.inhrelid = o.objid AND t.tgfoid = 'interlock.check_rows_fast'::regproc;
+        END IF;
     END LOOP;
     -- whatever the text said: the guard's triggers still fire, always (DISABLE / ENABLE REPLICA / renames)
     IF NOT interlock.installing() AND EXISTS (
             SELECT 1 FROM pg_trigger WHERE tgname LIKE 'interlock_guard%' AND tgenabled <> 'A'
             UNION ALL
             SELECT 1 FROM pg_trigger t WHERE t.tgfoid IN ('interlock.check_rows'::regproc,
+                                                           'interlock.check_rows_fast'::regproc,
                                                            'interlock.check_truncate'::regproc)
                                           AND t.tgname NOT LIKE 'interlock_guard%') THEN
         IF NOT interlock.granted(TG_TAG) THEN
