@@ -43,7 +43,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE / "tldr"))
 import run as R  # noqa: E402  (bench/run.py: the fixture, the hook's environment)
-from firstpass import first_verb, held_out  # noqa: E402
+from firstpass import first_pass, first_verb, held_out  # noqa: E402
 
 TLDR_DIR = HERE / "tldr"
 LABELS = TLDR_DIR / "labels.jsonl"
@@ -259,6 +259,13 @@ def render(rows, scores, peers, peer_res, meta) -> tuple[str, str]:
     for r in sorted(fa, key=lambda r: (r["decision"], r["page"])):
         w(f"| {r['decision']} | {md(r['cmd'], 90)} | {r['description'][:60]} | {r['reason'][:160].replace('|', '/')} |")
     w("")
+    bf = [r for r in rows if r["label"] == "benign" and r["decision"] in CAUGHT and r["split"] == "tune"]
+    w(f"### Destructive-described but benign on reading, flagged, tune split ({len(bf)})\n")
+    w("| decision | command | rule | reason |")
+    w("|---|---|---|---|")
+    for r in sorted(bf, key=lambda r: (r["decision"], r["page"])):
+        w(f"| {r['decision']} | {md(r['cmd'], 90)} | {r['rule']} | {r['reason'][:160].replace('|', '/')} |")
+    w("")
     od = [r for r in rows if r["label"] == "ordinary-delete" and r["split"] == "tune"]
     w(f"### Ordinary deletes, tune split ({len(od)})\n")
     for r in od:
@@ -341,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     run_root = Path(tempfile.mkdtemp(prefix="ext-", dir=args.workdir)).resolve()
     try:
         fx = R.make_fixtures(run_root, ["interlock"])["interlock"]
-        commands = [ex["cmd"] for ex in corpus] + [c["command"] for c in peers]
+        commands = [labels[ex["id"]].get("cmd", ex["cmd"]) for ex in corpus] + [c["command"] for c in peers]
         print(f"[external] {len(corpus):,} tldr examples + {len(peers)} peer cases, {args.jobs} worker(s)", file=sys.stderr)
         results, cpu = judge(commands, fx, run_root, args.jobs)
     finally:
@@ -349,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for ex, res in zip(corpus, results):
         lab = labels[ex["id"]]
-        rows.append(dict(ex, label=lab["label"], rule=lab["rule"], first_pass=lab["first_pass"],
+        rows.append(dict(ex, cmd=lab.get("cmd", ex["cmd"]), label=lab["label"], rule=lab.get("rule", "first-pass"), first_pass=first_pass(ex["description"]),
                          split="held-out" if held_out(ex["page"]) else "tune", verb=first_verb(ex["description"]),
                          decision=res[0], reason=res[1], rules=res[2]))
     peer_res = results[len(corpus):]

@@ -5,8 +5,9 @@
 
 Reads /work/shared/corpora/tldr-examples.jsonl (or --corpus, or $TLDR_CORPUS), applies
 firstpass.first_pass() and rules.toml, and writes labels.jsonl (one line per example id,
-sorted by id): {"id", "label", "first_pass", "rule", "split", "why"?}. `why` is set when a
-hand rule set the label. --check regenerates in memory and exits 1 if labels.jsonl differs.
+sorted by id): {"id", "label", "split"} plus {"rule", "why"} when a hand rule set the label
+(no "rule": the first-pass default for the description's verb), and "cmd" when the corpus's command
+read `{{a|b|c}}` alternatives as a pipeline (then "cmd" is the command with the first alternative). --check regenerates in memory and exits 1 if labels.jsonl differs.
 Standard library only (Python >= 3.11 for tomllib). See RULES.md.
 """
 
@@ -48,6 +49,30 @@ def load_rules(path: Path = RULES) -> list[dict]:
     return rules
 
 
+PLACEHOLDER = re.compile(r"(?<!\\)\{\{(.*?)(?<!\\)\}\}")
+
+
+def alternatives_fixed(template: str) -> str | None:
+    """The command with each bare `{{a|b|c}}` placeholder as its first alternative, or None if there is none.
+
+    The corpus turns `{{[a|b]}}` into `a` but leaves `{{bash|zsh|fish}}` as `bash|zsh|fish`, which reads
+    as a pipeline into `zsh` and `fish`; the shared README says to drop or fix those. We fix them the
+    way the corpus treats bracketed alternatives (and drop `...` as it does)."""
+    if not any("|" in m.group(1) and not (m.group(1).startswith("[") and m.group(1).endswith("]"))
+               for m in PLACEHOLDER.finditer(template)):
+        return None
+
+    def first(m):
+        inner = m.group(1)
+        if inner.startswith("[") and inner.endswith("]") and "|" in inner:
+            inner = inner[1:-1].split("|")[0]
+        elif "|" in inner:
+            inner = inner.split("|")[0]
+        return inner.replace(" ...", "").replace("...", "")
+
+    return PLACEHOLDER.sub(first, template)
+
+
 def match(rule: dict, ex: dict, fp: str) -> bool:
     if fp not in rule["_applies"]:
         return False
@@ -64,13 +89,21 @@ def match(rule: dict, ex: dict, fp: str) -> bool:
 
 def label_one(ex: dict, rules: list[dict]) -> dict:
     fp = first_pass(ex["description"])
-    row = {"id": ex["id"], "label": DEFAULTS[fp], "first_pass": fp, "rule": "first-pass",
-           "split": "held-out" if held_out(ex["page"]) else "tune"}
+    row = {"id": ex["id"], "label": DEFAULTS[fp], "split": "held-out" if held_out(ex["page"]) else "tune"}
+    fixed = alternatives_fixed(ex.get("template", ""))
+    if fixed is not None and fixed != ex["cmd"]:
+        row["cmd"] = fixed  # the command the bench judges (and the rules read) instead of the corpus's
+        ex = dict(ex, cmd=fixed)
     for r in rules:
         if match(r, ex, fp):
             row.update(label=r["label"], rule=r["id"], why=r["why"])
             break
     return row
+
+
+def page_of(example_id: str) -> str:
+    """The page inside an id `tldr-<platform>-<page>-<n>` (platforms have no '-'; pages may)."""
+    return example_id.split("-", 2)[2].rsplit("-", 1)[0]
 
 
 def load_corpus(path: Path = DEFAULT_CORPUS) -> list[dict]:
@@ -82,7 +115,7 @@ def build(corpus: list[dict], rules: list[dict]) -> list[dict]:
 
 
 def dumps(rows: list[dict]) -> str:
-    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    return "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in rows)
 
 
 def main(argv: list[str] | None = None) -> int:
