@@ -18,8 +18,10 @@ from ``bench/tldr/labels.jsonl`` (made by ``bench/tldr/label.py`` from ``rules.t
 Details (every flagged read example with Interlock's reason, every allowed destructive example)
 are listed for the tune split only: held-out pages are for measuring, never for reading.
 
-Peers: ``bench/corpus/peers/<peer>/*.jsonl`` (the bench corpus's line format plus ``source``),
-converted from the peers' public test corpora by ``bench/corpus/peers/convert.py``; all held out.
+Peers: ``bench/corpus/peers/<peer>/*.jsonl`` — ``command``, ``their_label`` (the peer's own label),
+``expect`` (``allow``/``block`` where their label says so, else null), ``category``, ``id`` — converted from
+the peers' public test corpora (``NOTICE.md`` and ``LICENSE`` beside each); all held out. Reported by
+their own labels.
 
 Output: ``bench/results/tldr-<date>.md`` (summary, read false alarms with reasons, peers) and
 ``bench/results/tldr-<date>-details.md`` (allowed destructive examples, per page). Standard library only.
@@ -92,14 +94,15 @@ def load_labels(path: Path = LABELS) -> dict[str, dict]:
 
 
 def load_peers(root: Path = PEERS_DIR) -> list[dict]:
-    """Peer corpora: bench-format lines plus `source`; every peer directory is held out."""
+    """Peer corpora (see bench/corpus/peers/README.md); every peer directory is held out."""
     cases = []
     for path in sorted(root.glob("*/*.jsonl")):
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
             obj = json.loads(line)
-            if obj.get("expect") not in R.EXPECTS or not isinstance(obj.get("command"), str):
+            if (obj.get("expect") not in R.EXPECTS + (None,) or not isinstance(obj.get("command"), str)
+                    or not isinstance(obj.get("their_label"), str)):
                 sys.exit(f"{path}:{n}: bad peer case")
             obj["peer"] = path.parent.name
             obj["where"] = f"{path.parent.name}/{path.name}:{n}"
@@ -276,27 +279,21 @@ def render(rows, scores, peers, peer_res, meta) -> tuple[str, str]:
     if not peers:
         w("No peer corpus found under `bench/corpus/peers/`.\n")
     else:
-        w("| peer | their label → ours | cases | caught (ask/deny) | allowed |")
-        w("|---|---|---|---|---|")
+        w("| peer | their label | cases | Interlock asks or denies | of which denies | allows |")
+        w("|---|---|---|---|---|---|")
         grp = collections.defaultdict(list)
         for c, res in zip(peers, peer_res):
-            grp[(c["peer"], c["expect"])].append(res[0])
-        for (peer, exp), decs in sorted(grp.items()):
+            grp[(c["peer"], c["their_label"])].append(res[0])
+        for (peer, lab), decs in sorted(grp.items()):
             n = len(decs)
             c = sum(d in CAUGHT for d in decs)
-            w(f"| {peer} | {exp} | {n} | {pct(c, n)} | {pct(n - c, n)} |")
+            dn = sum(d == "deny" for d in decs)
+            w(f"| {peer} | {lab} | {n} | {pct(c, n)} | {pct(dn, n)} | {pct(n - c, n)} |")
         w("")
-        w("For `block` cases *caught* is the catch rate; for `allow` cases it is the false-alarm rate.\n")
-        miss = [(c, res) for c, res in zip(peers, peer_res)
-                if (c["expect"] == "block") != (res[0] in CAUGHT)]
-        w(f"### Peer cases not answered as labelled ({len(miss)})\n")
-        w("| peer | expect | decision | command | reason |")
-        w("|---|---|---|---|---|")
-        for c, res in miss[:400]:
-            w(f"| {c['peer']} | {c['expect']} | {res[0]} | {md(c['command'], 90)} | {res[1][:120].replace('|', '/')} |")
-        if len(miss) > 400:
-            w(f"\n… {len(miss) - 400} more.")
-        w("")
+        w("Their labels are their tools' own expectations (Rampart's `require_approval` covers risky and plainly "
+          "ordinary commands alike; cc-safety-net's `allow` includes what its standard level lets through by design), "
+          "so these rows say where Interlock and each peer agree, not who is right.\n")
+        w("The peer corpora are held out as a whole: counts only, no case listed (never read to tune on).\n")
     summary = "\n".join(L) + "\n"
 
     D = [f"# tldr: allowed destructive examples, tune split — {meta['when']}\n",
