@@ -152,14 +152,17 @@ def judge(commands: list[str], fx, run_root: Path, jobs: int) -> tuple[list[list
 # --------------------------------------------------------------------------- scoring
 
 
-def pct(n: int, d: int, digits: int = 1) -> str:
-    return "–" if d == 0 else f"{n}/{d} ({100 * n / d:.{digits}f}%)"
+def pct(n: int, d: int) -> str:
+    if d == 0:
+        return "–"
+    v = 100 * n / d
+    return f"{n:,}/{d:,} ({v:.2f}%)" if 0 < v < 1 else f"{n:,}/{d:,} ({v:.1f}%)"
 
 
 def gap(a: tuple[int, int], b: tuple[int, int]) -> str:
     if not a[1] or not b[1]:
         return "–"
-    return f"{100 * (b[0] / b[1] - a[0] / a[1]):+.1f} pts"
+    return f"{100 * (b[0] / b[1] - a[0] / a[1]):+.2f} pts"
 
 
 def tldr_scores(rows: list[dict]) -> dict:
@@ -241,6 +244,17 @@ def render(rows, scores, peers, peer_res, meta) -> tuple[str, str]:
     w("|---|---|")
     for k, (c, n) in sorted(by_rule.items(), key=lambda kv: -kv[1][1]):
         w(f"| {k} | {pct(c, n)} |")
+    w("")
+    w("### Destructive examples by the description's verb (all splits)\n")
+    by_verb = collections.defaultdict(lambda: [0, 0])
+    for r in rows:
+        if r["label"] == "destructive":
+            by_verb[r["verb"]][1] += 1
+            by_verb[r["verb"]][0] += r["decision"] in CAUGHT
+    w("| verb | caught | allowed |")
+    w("|---|---|---|")
+    for k, (c, n) in sorted(by_verb.items(), key=lambda kv: -(kv[1][1] - kv[1][0])):
+        w(f"| {k} | {pct(c, n)} | {n - c} |")
     w("")
     # allowed destructive pages (tune)
     allowed = [r for r in rows if r["label"] == "destructive" and r["decision"] not in CAUGHT and r["split"] == "tune"]

@@ -49,7 +49,7 @@ def load_rules(path: Path = RULES) -> list[dict]:
     return rules
 
 
-PLACEHOLDER = re.compile(r"(?<!\\)\{\{(.*?)(?<!\\)\}\}")
+PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}")  # tldr escapes literal braces as \{\{ … \}\}, which never hold "{{"
 
 
 def alternatives_fixed(template: str) -> str | None:
