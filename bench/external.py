@@ -167,11 +167,14 @@ def gap(a: tuple[int, int], b: tuple[int, int]) -> str:
 
 def tldr_scores(rows: list[dict]) -> dict:
     """rows: example + label + result. Returns the counts the report prints."""
-    def cnt(pred, flagged=True):
+    def cnt(pred):
+        # an exception inside Interlock is counted against it both ways: not a catch on destructive
+        # examples, a false alarm on the others (the hook would have failed closed on it)
         out = {}
         for split in ("tune", "held-out", "all"):
             sel = [r for r in rows if pred(r) and (split == "all" or r["split"] == split)]
-            n = sum(r["decision"] in CAUGHT for r in sel) if flagged else 0
+            n = sum(r["decision"] in CAUGHT or (r["decision"] == "error" and r["label"] != "destructive")
+                    for r in sel)
             out[split] = (n, len(sel))
         return out
 
@@ -211,7 +214,8 @@ def render(rows, scores, peers, peer_res, meta) -> tuple[str, str]:
     w(f"Interlock {meta['commit']} judged in-process (`check_command`, the bench fixture as HOME and workspace), "
       f"{meta['n']:,} tldr examples + {len(peers)} peer cases in {meta['seconds']:.0f} s wall "
       f"({meta['jobs']} worker(s), {meta['cpu']:.0f} s CPU). Labels: `bench/tldr/labels.jsonl` "
-      f"(rules in `bench/tldr/RULES.md`). Exceptions: {scores['errors']} (counted as not caught).\n")
+      f"(rules in `bench/tldr/RULES.md`). Exceptions inside Interlock: {scores['errors']} (counted against it: "
+      "not caught when destructive, flagged otherwise).\n")
     w("A page is **held out** when `int(sha256(page).hexdigest(), 16) % 5 == 0`; held-out pages are measured, "
       "never read to decide what to add, so the lists below show the tune split only.\n")
     w("## tldr-pages\n")

@@ -105,3 +105,21 @@ def test_peer_corpora_well_formed():
                 assert obj["expect"] in ("allow", "block", None), obj
                 assert obj["command"].strip() and obj["command"] not in seen, obj
                 seen.add(obj["command"])
+
+
+def test_scores_split_and_count_errors_against_interlock():
+    sys.path.insert(0, str(REPO / "bench"))
+    import external
+
+    def row(label, split, decision, first_pass="other", verb="x"):
+        return {"label": label, "split": split, "decision": decision, "first_pass": first_pass, "verb": verb}
+
+    rows = [row("destructive", "tune", "ask"), row("destructive", "tune", "allow"),
+            row("destructive", "tune", "error"), row("destructive", "held-out", "deny"),
+            row("read", "tune", "allow"), row("read", "tune", "error"), row("read", "held-out", "allow")]
+    s = external.tldr_scores(rows)
+    assert s["destructive"] == {"tune": (1, 3), "held-out": (1, 1), "all": (2, 4)}
+    assert s["read"] == {"tune": (1, 2), "held-out": (0, 1), "all": (1, 3)}
+    assert s["errors"] == 2
+    assert external.gap(s["destructive"]["tune"], s["destructive"]["held-out"]) == "+66.67 pts"
+    assert external.pct(1, 400) == "1/400 (0.25%)" and external.pct(0, 0) == "–"
