@@ -1169,7 +1169,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--chain", action="store_true",
                     help="run the incident-chain corpus instead (bench/chain: multi-step cases across agent tools and "
                          "languages; bench part and held-out part reported apart; see bench/chain.py)")
+    ap.add_argument("--tldr", action="store_true",
+                    help="run the corpora we didn't write instead: the tldr-pages examples (labels in bench/tldr) and "
+                         "the peers' corpora (bench/corpus/peers), in-process, tune and held-out parts apart; "
+                         "see bench/external.py")
+    ap.add_argument("--tldr-corpus", metavar="PATH", default=None,
+                    help="with --tldr: the tldr examples file (default $TLDR_CORPUS or /work/shared/corpora/tldr-examples.jsonl)")
     args = ap.parse_args(argv)
+    if args.tldr:
+        import external
+
+        extra = ["--tldr-corpus", args.tldr_corpus] if args.tldr_corpus else []
+        return external.main(["--out", str(args.out), "--jobs", str(min(args.jobs, 2))] + extra)
     if args.chain:
         import chain
 
