@@ -61,9 +61,17 @@ def test_parameterized_wheres_are_held_at_the_parse_with_interlocks_reason(pg, g
                 assert "interlock approve apr-" in (e.value.hint or "") or "apr-" in msg, (sql, msg, e.value.hint)
                 # the connection is still usable, in order
                 assert await c.fetchval("SELECT count(*) FROM bookings") == ROWS
-            # a prepared statement is refused at prepare() (the Parse), not with a parameter-count error
-            with pytest.raises(asyncpg.exceptions.InsufficientPrivilegeError):
-                await c.prepare("DELETE FROM bookings WHERE id <> $1")
+            # prepared, it is judged when values are bound to it — with them — not with a parameter-count error
+            st = await c.prepare("DELETE FROM bookings WHERE id <> $1")
+            with pytest.raises(asyncpg.exceptions.InsufficientPrivilegeError) as e:
+                await st.fetch(-1)
+            assert "[interlock ask]" in str(e.value)
+            # and SQL EXECUTE of it (which would skip the Bind) is refused
+            name = await c.fetchval("SELECT name FROM pg_prepared_statements WHERE statement LIKE 'DELETE%'")
+            assert name
+            with pytest.raises(asyncpg.exceptions.InsufficientPrivilegeError) as e:
+                await c.execute(f'EXECUTE "{name}"(-1)')
+            assert "EXECUTE" in str(e.value)
         finally:
             await c.close()
     asyncio.run(go())

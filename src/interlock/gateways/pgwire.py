@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import hashlib
 import hmac
 import os
@@ -42,6 +43,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ..memo import remember
 from ..redact import redact
+from . import pgvalues
 
 SSL_REQUEST, GSSENC_REQUEST, CANCEL_REQUEST, PROTOCOL_3 = 80877103, 80877104, 80877102, 196608
 MAX_STARTUP = 10_000                 # PostgreSQL's own limit for the startup packet
@@ -270,6 +272,17 @@ class Upstream:
         self.guard_url, self.guard_password = guard_url, guard_password  # writes the in-database guard's grants
         self._scram_secret = None
 
+    def psycopg_kwargs(self) -> dict:
+        sock = self.socket and (os.path.dirname(self.socket) if ".s.PGSQL." in os.path.basename(self.socket)
+                                else self.socket)
+        kw = {"host": sock or self.host or "localhost", "port": self.port, "user": self.user,
+              "dbname": self.database, "sslmode": self.sslmode}
+        if self.password:
+            kw["password"] = self.password
+        if self.sslrootcert:
+            kw["sslrootcert"] = self.sslrootcert
+        return kw
+
     @property
     def url(self) -> str:
         """What statements are judged against (no password)."""
@@ -410,6 +423,7 @@ class Judge:
         self.exact: dict[str, bool] = {}
         self.shapes: dict[str, bool] = {}
         self.must_ask: dict[str, str] = {}   # statement → what the guard measured when it refused it
+        self._types: dict = {}                # (statement, client oids) → its parameters' (oid, type name)
         self.stats = {"judged": 0, "cached": 0, "allowed": 0, "asked": 0, "denied": 0}
         self._lock = threading.Lock()
         self._policy_raw = None
@@ -497,17 +511,21 @@ class Judge:
         d = evaluate(self.action(text), ctx)
         return d.decision == ALLOW and not d.error and d.rules == rules
 
-    def judge(self, text: str, simple: bool = False, measured: str | None = None) -> Verdict:
+    def judge(self, text: str, simple: bool = False, measured: str | None = None, deferrable: bool = False,
+              note: str | None = None) -> Verdict:
         """Full judgement of one statement (blocking: may wait for a human).  Never raises.
-        ``simple``: a simple-protocol Query (the gateway can measure it); ``measured``: what measuring it found."""
+        ``simple``: a simple-protocol Query (the gateway can measure it); ``measured``: what measuring it found;
+        ``deferrable``: a Parse with parameters, whose values are judged at its Bind when its text alone would
+        be asked about (``decision="defer"``); ``note``: said first among the reasons."""
         try:
-            return self._judge(text, simple, measured)
+            return self._judge(text, simple, measured, deferrable, note)
         except Exception as e:  # fail closed: never forward what was not judged
             self.stats["denied"] += 1
             return Verdict(False, text, "Interlock could not judge this statement; it was not run",
                            detail=redact(f"{type(e).__name__}: {e}")[:500], decision="deny")
 
-    def _judge(self, text: str, simple: bool = False, measured_here: str | None = None) -> Verdict:
+    def _judge(self, text: str, simple: bool = False, measured_here: str | None = None, deferrable: bool = False,
+               note: str | None = None) -> Verdict:
         import types
 
         from ..actions import ALLOW, ASK, DENY
@@ -547,6 +565,11 @@ class Judge:
             self.stats["allowed"] += 1
             self._audit(action, d, first=True)
             return Verdict(True, text, decision="measured")
+        if deferrable and d.decision == ASK and not d.error and measured is None:
+            # what it touches depends on the values bound to it: judged (and approved) with them, at the Bind
+            return Verdict(False, text, decision="defer")
+        if note:
+            d.reasons.insert(0, note)
         if measured_here:
             d.reasons.insert(0, f"measured by running it and rolling it back: {measured_here}")
         elif measured:
@@ -603,6 +626,53 @@ class Judge:
             _log(f"the in-database guard could not be checked: {type(e).__name__}: {redact(str(e))[:200]}")
         self._guard_checked = (now, ok)
         return ok
+
+    def judge_bound(self, text: str, oids: list[int], formats: list[int], values: list) -> Verdict:
+        """A deferred statement at its Bind: judged as the statement with its values in place of ``$n``
+        (what the approver sees, what is previewed, what an approval holds for); by its text alone, saying
+        why, when the values can't be read.  Never raises."""
+        try:
+            types = self.param_types(text, oids)
+            if len(types) != len(values):
+                raise pgvalues.Unreadable(f"{len(values)} values bound to {len(types)} parameters")
+            lits = [pgvalues.literal(v, f, oid, name) for v, f, (oid, name) in zip(values, formats, types)]
+            concrete = pgvalues.substitute(text, lits)
+        except Exception as e:  # noqa: BLE001 - unreadable values: judged as the text, which asks
+            why = str(e) if isinstance(e, pgvalues.Unreadable) else type(e).__name__
+            return self.judge(text, note=redact(f"the values bound to its parameters could not be read ({why}): "
+                                                f"judged, and approved if so, as the statement's text")[:300])
+        v = self.judge(concrete)
+        if v.send is not None:   # a guard grant is sent as a simple Query; a Bind can't carry it
+            _log("an approved bound statement runs without an in-database grant (the guard judges it alone)")
+            return ALLOWED
+        return v
+
+    def param_types(self, text: str, oids: list[int]) -> list[tuple[int, str]]:
+        """(oid, type name) of each parameter, as the server resolves them (asked on a connection of the
+        gateway's own, cached)."""
+        key = (text, tuple(oids))
+        hit = self._types.get(key)
+        if hit is not None:
+            return hit
+        import psycopg
+
+        with psycopg.connect(**self.upstream.psycopg_kwargs(), connect_timeout=5, autocommit=True,
+                             application_name="interlock-gateway") as conn:
+            pg = conn.pgconn
+            r = pg.prepare(b"", text.encode("utf-8"), [o for o in oids] or None)
+            if r.status != psycopg.pq.ExecStatus.COMMAND_OK:
+                raise RuntimeError((r.error_message or b"").decode("utf-8", "replace")[:200])
+            r = pg.describe_prepared(b"")
+            if r.status != psycopg.pq.ExecStatus.COMMAND_OK:
+                raise RuntimeError((r.error_message or b"").decode("utf-8", "replace")[:200])
+            got = [r.param_type(i) for i in range(r.nparams)]
+            names = [row[0] for row in conn.execute(
+                "SELECT pg_catalog.format_type(o, NULL) FROM unnest(%s::pg_catalog.oid[]) WITH ORDINALITY u(o, i) "
+                "ORDER BY i", (got,)).fetchall()] if got else []
+        out = list(zip(got, names))
+        with self._lock:
+            remember(self._types, key, out, 256)
+        return out
 
     def _granted(self, text, d) -> Verdict:
         """An approved statement: with the in-database guard configured (``guard_url``), a single-use grant
@@ -815,6 +885,10 @@ class Gateway:
 
 
 _WATCHED = b"client_encoding\x00"
+#: SQL ``EXECUTE name(...)``: would run a statement prepared through the protocol without its Bind
+_SQL_EXECUTE = re.compile(r"(?i)\bexecute\b")
+_EXECUTE_REFUSED = ("Interlock refuses SQL EXECUTE in a session holding statements prepared through the protocol "
+                    "whose values decide what they touch: bind them instead (Bind), so the values are judged")
 _GUARD = b"MInterlock guard: "
 
 
@@ -977,6 +1051,7 @@ class Session:
         self.measured: list[str] = []       # statements run to be measured by the in-database guard
         self.uhold = bytearray()            # upstream bytes held while a marker's error is awaited
         self.capture = None                 # a _Capture while the gateway measures a statement
+        self.deferred: dict[bytes, tuple[str, list[int]]] = {}  # prepared, judged at each Bind with its values
 
     # --- measuring a statement: the gateway's own round trips on the session's upstream ----------------------
     async def _measure(self, body: bytes, text: str):
@@ -1097,7 +1172,7 @@ class Session:
             for p in range(i - 1, max(-1, i - 2000), -1):
                 if buf[p] == 0x45 and p + 5 <= len(buf):
                     n = int.from_bytes(buf[p + 1:p + 5], "big")
-                    if p + 1 + n > i and n < 65536 and b"C22P02\x00" in buf[p + 5:i]:
+                    if p + 1 + n > i and n < 65536 and (b"C22P02\x00" in buf[p + 5:i] or b"C26000\x00" in buf[p + 5:i]):
                         start = p
                         break
             if start is None:   # not where it should be: the server's own error (with the marker) stands
@@ -1438,6 +1513,8 @@ class Session:
             if self.refusing:
                 return _msg(b"Q", raise_statement(f"Interlock refused this statement: {self.refusing}").encode()
                             + b"\x00")
+            if self.deferred and _SQL_EXECUTE.search(text):
+                return _msg(b"Q", raise_statement(_EXECUTE_REFUSED).encode() + b"\x00")
             if self.gw.judge.cached(text):
                 self.gw.judge.stats["cached"] += 1
                 return msg
@@ -1452,16 +1529,28 @@ class Session:
                 raise ProtocolError("malformed Parse message") from None
             if self.refusing:
                 return self.refuse_parse(name, f"Interlock refused this statement: {self.refusing}")
+            if self.deferred and _SQL_EXECUTE.search(text):
+                self.deferred.pop(name, None)
+                return self.refuse_parse(name, _EXECUTE_REFUSED)
             if self.gw.judge.cached(text):
                 self.gw.judge.stats["cached"] += 1
                 self.poisoned.discard(name)
+                self.deferred.pop(name, None)
                 return msg
             return self._judge_later(t, body, text, name)
-        if t == 0x42 and self.poisoned:  # B
+        if t == 0x42 and (self.poisoned or self.deferred):  # B
+            try:
+                stmt = _cstr(msg, _cstr(msg, 5)[1])[0]
+            except ValueError:
+                raise ProtocolError("malformed Bind message") from None
+            if stmt in self.deferred:
+                return self._judge_bind_later(msg, stmt)
             return self._bind(msg)
-        if t == 0x43 and self.poisoned:  # C(lose)
+        if t == 0x43 and (self.poisoned or self.deferred):  # C(lose)
             if msg[5:6] == b"S":
-                self.poisoned.discard(_cstr(msg, 6)[0])
+                name = _cstr(msg, 6)[0]
+                self.poisoned.discard(name)
+                self.deferred.pop(name, None)
             return msg
         if t == 0x46:  # F: FunctionCall by OID, out of the analysis' sight
             return _msg(b"Q", raise_statement(
@@ -1479,8 +1568,10 @@ class Session:
 
     async def _judged(self, t, body, text, name):
         loop = asyncio.get_running_loop()
+        deferrable = t == 0x50 and bool(_param_probes(text))
         try:
-            v = await loop.run_in_executor(self.gw.approval_pool, self.gw.judge.judge, text, t == 0x51)
+            v = await loop.run_in_executor(self.gw.approval_pool, functools.partial(
+                self.gw.judge.judge, text, t == 0x51, deferrable=deferrable))
         except Exception as e:  # noqa: BLE001 - e.g. the pool shut down: nothing is forwarded unjudged
             self._violation(f"the statement could not be judged ({type(e).__name__})", [])
             return
@@ -1494,10 +1585,21 @@ class Session:
         elif t == 0x51:
             out = _msg(b"Q", body) if v.allow else \
                 _msg(b"Q", raise_statement(v.message, v.detail, v.hint).encode() + b"\x00")
+        elif v.decision == "defer":
+            try:
+                oids = pgvalues.parse_oids(body, _cstr(body, _cstr(body, 0)[1])[1])
+            except (ValueError, struct.error):
+                self._violation("malformed Parse message", [])
+                return
+            self.poisoned.discard(name)
+            self.deferred[name] = (text, oids)
+            out = _msg(b"P", body)
         elif v.allow:
             self.poisoned.discard(name)
+            self.deferred.pop(name, None)
             out = _msg(b"P", body)
         else:
+            self.deferred.pop(name, None)
             out = self.refuse_parse(name, v.message, v.detail, v.hint)
         if self.ut.is_closing():
             return
@@ -1506,6 +1608,44 @@ class Session:
         self._pump()
         if not self.busy:
             self._reading()
+
+    def _judge_bind_later(self, msg: bytes, stmt: bytes):
+        text, oids = self.deferred[stmt]
+        try:
+            portal, _, formats, values = pgvalues.parse_bind(msg)
+        except (ValueError, struct.error):
+            raise ProtocolError("malformed Bind message") from None
+        self.busy = True
+        self._reading()
+        self.pending = asyncio.ensure_future(self._judged_bind(msg, text, oids, portal, formats, values))
+        return None
+
+    async def _judged_bind(self, msg, text, oids, portal, formats, values):
+        loop = asyncio.get_running_loop()
+        try:
+            v = await loop.run_in_executor(self.gw.approval_pool, self.gw.judge.judge_bound, text, oids, formats,
+                                           values)
+        except Exception as e:  # noqa: BLE001 - nothing is forwarded unjudged
+            self._violation(f"the statement could not be judged ({type(e).__name__})", [])
+            return
+        if v.decision == "measured" and v.text:
+            self.measured = self.measured[-7:] + [v.text]
+        out = msg if v.allow else self.refuse_bind(portal, v.message, v.detail, v.hint)
+        if self.ut.is_closing():
+            return
+        self.ut.write(out)
+        self.busy = False
+        self._pump()
+        if not self.busy:
+            self._reading()
+
+    def refuse_bind(self, portal: bytes, message, detail=None, hint=None) -> bytes:
+        """The Bind sent in place of a refused one: to a statement that does not exist, named by a marker, so
+        the server's error (at the Bind, in order) is swapped for Interlock's."""
+        marker = ("interlock-refusal-" + secrets.token_hex(12)).encode()
+        self.markers[marker] = error_response(redact(message or "Interlock refused this statement")[:2000], "42501",
+                                              detail=detail and redact(detail)[:3000], hint=hint)
+        return _msg(b"B", portal + b"\x00" + marker + b"\x00" + struct.pack("!HHH", 0, 0, 0))
 
     def _bind(self, msg: bytes) -> bytes:
         """A Bind to a replaced statement binds no parameters (the client's no longer fit)."""
