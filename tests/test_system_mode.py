@@ -671,3 +671,158 @@ def test_log_verify_goes_through_the_daemon_for_any_user(system):
     """The agent's user cannot read the log, but may ask the daemon (the state's owner) to verify it."""
     p = as_agent(system, interlock_exe() + ["log", "--verify"])
     assert p.returncode == 0 and b"chain intact" in p.stdout, p.stdout + p.stderr
+
+
+def _policy_with(system, text):
+    """Append ``text`` to the system policy; a function that puts the policy back."""
+    policy = os.path.join(os.path.dirname(system["config"]), "policy.toml")
+    before = open(policy).read() if os.path.exists(policy) else None
+    with open(policy, "a") as f:
+        f.write(text)
+    os.chmod(policy, 0o644)
+
+    def restore():
+        if before is None:
+            os.unlink(policy)
+        else:
+            with open(policy, "w") as f:
+                f.write(before)
+    return restore
+
+
+def _wait_published(system, gw, kind, timeout=90):
+    published = os.path.join(os.path.dirname(system["sock"]), "gateways", f"{kind}.json")
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(published):
+        assert gw.poll() is None, gw.stderr.read()
+        assert time.monotonic() < deadline, f"the {kind} gateway published nothing"
+        time.sleep(0.1)
+    info = json.load(open(published))
+    assert os.stat(published).st_uid == system["svc_uid"] and os.stat(published).st_mode & 0o777 == 0o644
+    status = open(f"/proc/{info['pid']}/status").read()
+    assert re.search(rf"^Uid:\s+{system['svc_uid']}\s+{system['svc_uid']}\s", status, re.M), status
+    return published, info
+
+
+def _stop(gw):
+    if gw.poll() is None:
+        os.killpg(gw.pid, signal.SIGTERM)
+    try:
+        gw.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(gw.pid, signal.SIGKILL)
+        gw.wait(timeout=5)
+
+
+def _audit_rows(system, needle):
+    import sqlite3
+
+    con = sqlite3.connect(os.path.join(system["state"], "audit.db"))
+    try:
+        return [(r[0], r[1], r[2]) for r in con.execute(
+            "SELECT action, decision, extra FROM records WHERE action LIKE ? ORDER BY seq", (f"%{needle}%",))]
+    finally:
+        con.close()
+
+
+HTTPS_CLIENT = r"""
+import json, os, sys, urllib.request, urllib.error
+def post(url, obj):
+    req = urllib.request.Request(url, data=json.dumps(obj).encode(), headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:   # HTTPS_PROXY and SSL_CERT_FILE from `interlock run`
+            return [r.status, json.loads(r.read())]
+    except urllib.error.HTTPError as e:
+        return [e.code, json.loads(e.read())]
+    except Exception as e:
+        return ["ERR", type(e).__name__ + ": " + str(e)]
+print(json.dumps({"read": post(sys.argv[1], {"query": "query { me { name } }"}),
+                  "delete": post(sys.argv[1], {"query": 'mutation { volumeDelete(volumeId: "%s") }'}),
+                  "env": {k: v for k, v in os.environ.items() if "PROXY" in k.upper() or "CERT" in k or "CA" in k}}))
+"""
+
+
+def test_the_https_proxy_runs_as_the_service_user_with_a_ca_key_the_agent_cannot_read(system):
+    """`interlock gateway https-proxy --system`: started by root, it drops to the service user, keeps its
+    CA key in the service's state, publishes its address and the public trust bundle; the agent's user,
+    through `interlock run`, reads with the vault's token injected upstream and has its volumeDelete
+    denied and audited — and cannot read the CA key, replace what is published, or start its own."""
+    import ssl
+
+    from interlock.standins.railway import VOLUME_ID, RailwayStandIn
+    from test_gateway_https_proxy import HOST, _make_certs
+
+    certs = os.path.join(system["base"], "upstream-certs")
+    os.makedirs(certs, exist_ok=True)
+    upstream_ca, cert, key = _make_certs(certs)
+    for p in (certs, upstream_ca):
+        os.chmod(p, 0o755 if p == certs else 0o644)
+    railway = RailwayStandIn(token=VAULT_VALUE, host=HOST)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    railway.server.socket = ctx.wrap_socket(railway.server.socket, server_side=True)
+    https = f"https://{HOST}:{railway.server.server_address[1]}"
+    restore = _policy_with(system, f'\n[gateways.http]\nlisten = "127.0.0.1:0"\nproxy_listen = "127.0.0.1:0"\n'
+                                   f'proxy_upstream_ca = "{upstream_ca}"\n[gateways.http.routes.railway]\n'
+                                   f'upstream = "{https}"\njudge_as = "https://backboard.railway.com"\n'
+                                   'credential = "RAILWAY_TOKEN"\n')
+    gw = subprocess.Popen(REACH + interlock_exe() + ["gateway", "https-proxy", "--system"], env=system["root_env"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        published, info = _wait_published(system, gw, "https-proxy")
+        point = info["point"]
+        assert VAULT_VALUE not in open(published).read()
+        ca_key = os.path.join(system["state"], "https-proxy", "mitmproxy-ca.pem")
+        assert os.path.exists(ca_key) and os.stat(ca_key).st_uid == system["svc_uid"]
+        gwdir = os.path.dirname(published)
+        assert os.path.dirname(point["SSL_CERT_FILE"]) == gwdir and os.path.dirname(point["NODE_EXTRA_CA_CERTS"]) == gwdir
+
+        # the agent's user, through `interlock run`: pointed at the service's proxy, trusting its CA
+        p = as_agent(system, interlock_exe() + ["run", "--", sys.executable, "-c",
+                                               HTTPS_CLIENT % VOLUME_ID, f"{https}/graphql/v2"])
+        out = (p.stdout + p.stderr).decode()
+        assert p.returncode == 0, out
+        res = json.loads(p.stdout.decode().strip().splitlines()[-1])
+        assert res["env"]["HTTPS_PROXY"] == info["url"] and res["env"]["SSL_CERT_FILE"] == point["SSL_CERT_FILE"]
+        assert res["read"] == [200, {"data": {"me": {"name": "Rental Ops"}}}], res  # the vault's token upstream
+        assert res["delete"][0] == 403, res
+        assert "Deletes a Railway volume" in res["delete"][1]["errors"][0]["message"], res
+        assert VOLUME_ID in railway.volumes and len(railway.calls) == 1  # the read only
+        assert VAULT_VALUE not in out
+        rows = [r for r in _audit_rows(system, "POST https://backboard.railway.com/graphql/v2") if '"https-proxy"' in r[2]]
+        assert [r[1] for r in rows] == ["allow", "deny"], rows  # the read, then the delete: denied and recorded
+
+        # the agent's user: the CA key, the service's proxy directory, the published files — out of reach
+        agent_env = dict(system["agent_env"], INTERLOCK_HOME=system["state"])
+        for argv in (["cat", ca_key], ["ls", os.path.dirname(ca_key)],
+                     ["sh", "-c", f"echo '{{}}' > {published}"], ["sh", "-c", f"mv {published} {published}.x"],
+                     ["sh", "-c", f"cp /etc/hostname {point['SSL_CERT_FILE']}"],
+                     ["sh", "-c", f"ln -sf /tmp/evil.pem {gwdir}/https-proxy-ca-cert.pem.x"],
+                     ["sh", "-c", f"cat /proc/{info['pid']}/environ"]):
+            p = as_agent(system, argv, env=agent_env)
+            assert p.returncode != 0, (argv, p.stdout)
+            assert b"PRIVATE KEY" not in p.stdout and VAULT_VALUE.encode() not in p.stdout
+        # nor start a "system" proxy of its own, nor have it print the CA
+        for extra in ([], ["--print-ca"]):
+            p = as_agent(system, interlock_exe() + ["gateway", "https-proxy", "--system", "--listen",
+                                                   "127.0.0.1:0"] + extra)
+            assert p.returncode != 0 and b"must run as" in p.stderr, p.stderr
+        # a fake system configuration pointing `interlock run` at the agent's own gateways is refused
+        fake_dir = os.path.join(system["home"], "fake-etc")
+        os.makedirs(os.path.join(fake_dir, "run", "gateways"), exist_ok=True)
+        with open(os.path.join(fake_dir, "system.toml"), "w") as f:
+            f.write(f'user = "{system["agent"]}"\nrun = "{fake_dir}/run"\n')
+        with open(os.path.join(fake_dir, "run", "gateways", "https-proxy.json"), "w") as f:
+            json.dump({"kind": "https-proxy", "pid": 1, "url": "http://127.0.0.1:1",
+                       "point": {"HTTPS_PROXY": "http://127.0.0.1:1"}}, f)
+        subprocess.run(["chown", "-R", str(system["agent_uid"]), fake_dir], check=True)
+        p = as_agent(system, interlock_exe() + ["run", "--", "env"],
+                     env=dict(system["agent_env"], INTERLOCK_SYSTEM_CONFIG=os.path.join(fake_dir, "system.toml")))
+        assert p.returncode != 0 and b"must be owned by root" in p.stderr and b"127.0.0.1:1" not in p.stdout
+    finally:
+        _stop(gw)
+        err = gw.stderr.read()
+        railway.close()
+        restore()
+    assert VAULT_VALUE not in err
+    assert not os.path.exists(published)  # withdrawn when it stops

@@ -362,7 +362,7 @@ def system_gateways(cfg) -> dict:
         p = os.path.join(d, n)
         try:
             st = os.lstat(p)
-            if not n.endswith(".json") or st.st_uid != cfg.uid or st.st_mode & 0o022 or not _alive_file(p):
+            if not n.endswith(".json") or st.st_uid != cfg.uid or st.st_mode & 0o022 or not _alive_file(p, cfg.uid):
                 continue
             with open(p) as f:
                 info = json.load(f)
@@ -380,7 +380,9 @@ def system_gateways(cfg) -> dict:
     return point
 
 
-def _alive_file(path) -> bool:
+def _alive_file(path, uid=None) -> bool:
+    """The gateway a published file names is running — and, with ``uid``, runs as that user (a
+    stale file whose pid another user's process took over is not believed)."""
     import json
 
     try:
@@ -388,6 +390,10 @@ def _alive_file(path) -> bool:
             pid = int(json.load(f).get("pid") or 0)
         if pid <= 0:
             return False
+        if uid is not None:  # /proc/PID's owner is root for a process that dropped from root: its status says
+            with open(f"/proc/{pid}/status") as f:
+                uids = next(line for line in f if line.startswith("Uid:")).split()[1:]
+            return bool(uids) and all(int(u) == uid for u in uids)
         os.kill(pid, 0)
         return True
     except PermissionError:
