@@ -826,3 +826,139 @@ def test_the_https_proxy_runs_as_the_service_user_with_a_ca_key_the_agent_cannot
         restore()
     assert VAULT_VALUE not in err
     assert not os.path.exists(published)  # withdrawn when it stops
+
+
+MCP_CLIENT = r"""
+import json, os, sys
+import anyio
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+
+async def main():
+    # (the test's system configuration is not /etc's: its path is passed on as an MCP config's env would)
+    params = StdioServerParameters(command=sys.argv[1], args=sys.argv[2:],
+                                   env={"INTERLOCK_SYSTEM_CONFIG": os.environ["INTERLOCK_SYSTEM_CONFIG"]})
+    async with Client(params) as c:
+        tools = sorted(t.name for t in (await c.list_tools()).tools)
+        listed = await c.call_tool("list_bookings", {})
+        drop = await c.call_tool("run_sql", {"sql": "DROP TABLE bookings"})
+        print(json.dumps({"tools": tools, "listed": [listed.is_error, listed.content[0].text],
+                          "drop": [drop.is_error, drop.content[0].text]}))
+anyio.run(main)
+"""
+
+
+def test_the_mcp_gateway_runs_the_server_as_the_service_user_with_the_vaults_secret(system):
+    """`interlock gateway mcp --system --name rentals`: started by root, it drops to the service user
+    and runs the policy's MCP server there with a secret from the service's vault; the agent's user,
+    through the official SDK's client and `interlock mcp-proxy --system`, lists and reads, has its DROP
+    TABLE refused and audited with its uid — and cannot read the server's secret, bind or replace the
+    gateway's socket, or be pointed at a listener of its own."""
+    pytest.importorskip("mcp")
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, here)
+    import mcp_rental_server
+
+    data = os.path.join(system["base"], "mcp-data")
+    os.makedirs(data, exist_ok=True)
+    db = os.path.join(data, "rentals.db")
+    mcp_rental_server.seed(db)
+    svc = pwd.getpwnam(system["svc"])
+    for p in (data, db):
+        os.chown(p, svc.pw_uid, svc.pw_gid)
+    os.chmod(data, 0o700)  # the server's data: the service's, out of the agent's reach
+    server = [sys.executable, os.path.join(here, "mcp_rental_server.py")]
+    restore = _policy_with(system, f'\n[gateways.mcp.rentals]\ncommand = {json.dumps(server)}\n'
+                                   f'env = {{ RENTAL_DB = "{db}" }}\nvault_env = {{ RENTAL_TOKEN = "RAILWAY_TOKEN" }}\n')
+    gw = subprocess.Popen(REACH + interlock_exe() + ["gateway", "mcp", "--system", "--name", "rentals"],
+                          env=system["root_env"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          start_new_session=True)
+    script = os.path.join(system["base"], "mcp_client.py")
+    with open(script, "w") as f:
+        f.write(MCP_CLIENT)
+    os.chmod(script, 0o644)
+    proxy = interlock_exe() + ["mcp-proxy", "--system", "--name", "rentals"]
+    try:
+        published, info = _wait_published(system, gw, "mcp-rentals")
+        sock = info["socket"]
+        assert os.stat(sock).st_uid == system["svc_uid"]
+        p = as_agent(system, [sys.executable, script] + proxy, env=system["agent_env"])
+        out = (p.stdout + p.stderr).decode()
+        assert p.returncode == 0, out
+        res = json.loads(p.stdout.decode().strip().splitlines()[-1])
+        assert "run_sql" in res["tools"] and res["listed"][0] is False and len(json.loads(res["listed"][1])) == 5
+        assert res["drop"][0] is True and "Interlock" in res["drop"][1], res
+        assert mcp_rental_server_rows(db) == 5  # the table is intact
+        assert VAULT_VALUE not in out
+        rows = [r for r in _audit_rows(system, "mcp rentals/") if '"gateway": "mcp"' in r[2]]
+        assert [r[1] for r in rows][-2:] == ["allow", "deny"], rows
+        assert f"uid {system['agent_uid']} {system['agent']}" in rows[-1][2], rows
+
+        # the server ran as the service user with the vault's value; nothing of it reaches the agent's user
+        holder = subprocess.Popen(REACH + ["setpriv", f"--reuid={system['agent_uid']}",
+                                           f"--regid={pwd.getpwnam(system['agent']).pw_gid}", "--clear-groups", "--",
+                                           sys.executable, "-c", MCP_HOLD, *proxy], env=system["agent_env"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=system["ws"])
+        assert holder.stdout.readline().strip() == b"up", holder.stderr.read()  # a live session: its server runs
+        srv_pids = [int(x) for x in os.listdir("/proc") if x.isdigit() and _cmdline(x).endswith("mcp_rental_server.py")]
+        assert srv_pids
+        for spid in srv_pids:
+            assert re.search(rf"^Uid:\s+{system['svc_uid']}\s", open(f"/proc/{spid}/status").read(), re.M)
+            assert f"RENTAL_TOKEN={VAULT_VALUE}".encode() in open(f"/proc/{spid}/environ", "rb").read()
+            q = as_agent(system, ["sh", "-c", f"cat /proc/{spid}/environ; cat /proc/{gw.pid}/environ"])
+            assert VAULT_VALUE.encode() not in q.stdout
+        holder.stdin.close() if holder.stdin else None
+        holder.wait(timeout=30)
+        agent_env = dict(system["agent_env"], INTERLOCK_HOME=system["state"])
+        gwdir = os.path.dirname(sock)
+        for argv in (["cat", db], ["sh", "-c", f"rm -f {sock}"], ["sh", "-c", f"echo '{{}}' > {published}"],
+                     [sys.executable, "-c", f"import socket; s = socket.socket(socket.AF_UNIX); s.bind('{gwdir}/x.sock')"],
+                     interlock_exe() + ["gateway", "mcp", "--system", "--name", "rentals"]):
+            q = as_agent(system, argv, env=agent_env)
+            assert q.returncode != 0, (argv, q.stdout)
+            assert VAULT_VALUE.encode() not in q.stdout + q.stderr
+        # a look-alike configuration naming the agent's own listener is never believed
+        fake_dir = os.path.join(system["home"], "fake-mcp")
+        os.makedirs(os.path.join(fake_dir, "gateways"), exist_ok=True)
+        with open(os.path.join(fake_dir, "system.toml"), "w") as f:
+            f.write(f'user = "{system["agent"]}"\nrun = "{fake_dir}"\n')
+        subprocess.run(["chown", "-R", str(system["agent_uid"]), fake_dir], check=True)
+        q = as_agent(system, proxy, input=b"", env=dict(system["agent_env"],
+                                                        INTERLOCK_SYSTEM_CONFIG=os.path.join(fake_dir, "system.toml")))
+        assert q.returncode != 0 and b"must be owned by root" in q.stderr, q.stderr
+    finally:
+        _stop(gw)
+        err = gw.stderr.read()
+        restore()
+    assert VAULT_VALUE not in err
+    assert not os.path.exists(published) and not os.path.exists(sock)
+
+
+MCP_HOLD = r"""
+import subprocess, sys, time, json
+p = subprocess.Popen(sys.argv[1:], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18",
+        "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+p.stdin.write((json.dumps(init) + "\n").encode()); p.stdin.flush()
+p.stdout.readline()   # the server is up: the test looks at it now
+print("up", flush=True)
+time.sleep(3)
+p.stdin.close(); p.wait(10)
+"""
+
+
+def _cmdline(pid):
+    try:
+        return open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
+def mcp_rental_server_rows(db):
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("SELECT count(*) FROM bookings").fetchone()[0]
+    finally:
+        con.close()

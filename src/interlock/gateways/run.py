@@ -349,27 +349,21 @@ def add_parsers(sub):
 def system_gateways(cfg) -> dict:
     """The variables pointing an agent at the gateways the service runs (``<run>/gateways/*.json``,
     believed only when the service user wrote them in its own directory)."""
-    import json
-
     d = os.path.join(cfg.run, "gateways")
     point = {}
     try:
-        st = os.lstat(d)
-        names = sorted(os.listdir(d)) if st.st_uid == cfg.uid and not st.st_mode & 0o022 else []
+        names = sorted(os.listdir(d))
     except OSError:
         names = []
     for n in names:
-        p = os.path.join(d, n)
+        info = system_published(cfg, n)
+        if info is None:
+            continue
         try:
-            st = os.lstat(p)
-            if not n.endswith(".json") or st.st_uid != cfg.uid or st.st_mode & 0o022 or not _alive_file(p, cfg.uid):
-                continue
-            with open(p) as f:
-                info = json.load(f)
             for name, r in (info.get("routes") or {}).items():
                 for var, suffix in (r.get("env") or {}).items():
                     point[str(var)] = str(r["url"]) + ("/" + str(suffix).lstrip("/") if suffix else "")
-            for var, val in (info.get("point") or {}).items():  # a PostgreSQL gateway: DATABASE_URL, PG*
+            for var, val in (info.get("point") or {}).items():  # PostgreSQL: DATABASE_URL, PG*; the HTTPS proxy: HTTPS_PROXY, CAs
                 point.setdefault(str(var), str(val))
         except (OSError, ValueError, KeyError, AttributeError):
             continue
@@ -378,6 +372,28 @@ def system_gateways(cfg) -> dict:
               f"{d} (start one: sudo interlock gateway http --system); the agent gets no credentials",
               file=sys.stderr)
     return point
+
+
+def system_published(cfg, name) -> dict | None:
+    """What a service-run gateway published in ``<run>/gateways/NAME`` — believed only when the
+    service user wrote it, in its own directory that no one else can write, and the process it
+    names runs as the service user; else None."""
+    d = os.path.join(cfg.run, "gateways")
+    p = os.path.join(d, name)
+    try:
+        for path in (d, p):
+            st = os.lstat(path)
+            if st.st_uid != cfg.uid or st.st_mode & 0o022:
+                return None
+        import stat as _st
+
+        if not name.endswith(".json") or not _st.S_ISREG(st.st_mode) or not _alive_file(p, cfg.uid):
+            return None
+        with open(p) as f:
+            info = json.load(f)
+        return info if isinstance(info, dict) else None
+    except (OSError, ValueError):
+        return None
 
 
 def _alive_file(path, uid=None) -> bool:
