@@ -900,11 +900,16 @@ def test_the_mcp_gateway_runs_the_server_as_the_service_user_with_the_vaults_sec
                                            sys.executable, "-c", MCP_HOLD, *proxy], env=system["agent_env"],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=system["ws"])
         assert holder.stdout.readline().strip() == b"up", holder.stderr.read()  # a live session: its server runs
-        srv_pids = [int(x) for x in os.listdir("/proc") if x.isdigit() and _cmdline(x).endswith("mcp_rental_server.py")]
+        srv_pids = [int(x) for x in os.listdir("/proc") if x.isdigit() and _cmdline(x).endswith("mcp_rental_server.py")
+                    and "bwrap" not in _cmdline(x) and _descends(int(x), info["pid"])]
         assert srv_pids
         for spid in srv_pids:
             assert re.search(rf"^Uid:\s+{system['svc_uid']}\s", open(f"/proc/{spid}/status").read(), re.M)
             assert f"RENTAL_TOKEN={VAULT_VALUE}".encode() in open(f"/proc/{spid}/environ", "rb").read()
+            # someone else's code as the service user: Interlock's state and sockets are not in its world
+            assert os.listdir(f"/proc/{spid}/root{system['state']}") == []
+            assert os.listdir(f"/proc/{spid}/root{os.path.dirname(system['sock'])}") == []
+            assert os.path.exists(f"/proc/{spid}/root{db}")
             q = as_agent(system, ["sh", "-c", f"cat /proc/{spid}/environ; cat /proc/{gw.pid}/environ"])
             assert VAULT_VALUE.encode() not in q.stdout
         holder.stdin.close() if holder.stdin else None
@@ -945,6 +950,17 @@ print("up", flush=True)
 time.sleep(3)
 p.stdin.close(); p.wait(10)
 """
+
+
+def _descends(pid, ancestor):
+    while pid > 1:
+        try:
+            pid = int(re.search(r"^PPid:\s+(\d+)", open(f"/proc/{pid}/status").read(), re.M).group(1))
+        except (OSError, AttributeError):
+            return False
+        if pid == ancestor:
+            return True
+    return False
 
 
 def _cmdline(pid):

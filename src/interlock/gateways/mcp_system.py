@@ -6,7 +6,8 @@ socket in the service's directory, ``<run>/gateways/mcp-NAME.sock``: each connec
 own forked relay (``mcp.Proxy``, the same judging as ``interlock mcp-proxy``) and its own MCP
 server process, started as the service user with the policy's ``env`` and, from the service's
 vault, ``vault_env`` — so the server's credentials are never in a process or file of the agent's
-user.  Every call is judged with the system policy and recorded in the service's audit log with
+user — in a mount namespace (bubblewrap) where Interlock's state and sockets are empty
+directories: the server is someone else's code, and must not be a way to the service's files.  Every call is judged with the system policy and recorded in the service's audit log with
 the caller's uid (SO_PEERCRED).  It publishes itself in ``<run>/gateways/mcp-NAME.json`` like the
 other gateways (``http.publish``).
 
@@ -83,7 +84,20 @@ def cmd_gateway(args) -> int:
             server_env[str(var)] = value
     except Exception as e:  # noqa: BLE001 - no value in the message
         return _err(f"the service's vault could not be read ({type(e).__name__})")
-    return serve(cfg, name, list(spec["command"]), env, server_env, spec.get("cwd") or cfg.state)
+    return serve(cfg, name, isolated(cfg, list(spec["command"])), env, server_env, spec.get("cwd") or "/")
+
+
+def isolated(cfg, argv) -> list:
+    """The server's command line, run where Interlock's own state and sockets are not: it runs as
+    the service user, which owns them, and it is someone else's code — an MCP tool that opens a file
+    or a database would otherwise be a way to the approvals, the vault and the audit key.  bubblewrap
+    (unprivileged user namespaces) puts an empty tmpfs over the state and run directories; without
+    it the server does not start (fail closed)."""
+    import shutil
+
+    bwrap = shutil.which("bwrap") or "bwrap"
+    return [bwrap, "--dev-bind", "/", "/", "--tmpfs", cfg.state, "--tmpfs", cfg.run, "--die-with-parent",
+            "--", *argv]
 
 
 def serve(cfg, name, argv, env, server_env, cwd) -> int:
