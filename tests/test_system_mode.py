@@ -714,15 +714,24 @@ def _stop(gw):
         gw.wait(timeout=5)
 
 
-def _audit_rows(system, needle):
-    import sqlite3
+def service_sql(system, sql, *params):
+    """Rows of ``sql`` on the service's audit log, read as the service user (root would leave files
+    of its own beside the WAL database that the service then could not open)."""
+    if not os.path.exists(os.path.join(system["state"], "audit.db")):
+        return []
+    svc = pwd.getpwnam(system["svc"])
+    code = ("import json, sqlite3, sys; con = sqlite3.connect(sys.argv[1]); "
+            "print(json.dumps(con.execute(sys.argv[2], json.loads(sys.argv[3])).fetchall()))")
+    p = subprocess.run(REACH + ["setpriv", f"--reuid={svc.pw_uid}", f"--regid={svc.pw_gid}", "--clear-groups", "--",
+                                sys.executable, "-c", code, os.path.join(system["state"], "audit.db"), sql,
+                                json.dumps(list(params))], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    return [tuple(r) for r in json.loads(p.stdout)]
 
-    con = sqlite3.connect(os.path.join(system["state"], "audit.db"))
-    try:
-        return [(r[0], r[1], r[2]) for r in con.execute(
-            "SELECT action, decision, extra FROM records WHERE action LIKE ? ORDER BY seq", (f"%{needle}%",))]
-    finally:
-        con.close()
+
+def _audit_rows(system, needle):
+    return service_sql(system, "SELECT action, decision, extra FROM records WHERE action LIKE ? ORDER BY seq",
+                       f"%{needle}%")
 
 
 HTTPS_CLIENT = r"""
