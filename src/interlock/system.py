@@ -394,8 +394,11 @@ def _maybe_anchor(cfg, anchored):
     now = time.time()
     if now - anchored[1] < cfg.anchor_every:
         return
+    from .audit import _read_key, open_log, record_mac
+
+    log = open_log(cfg.state, dict(os.environ))  # the local log, or the team store's chain (its own head and key)
     try:
-        with open(os.path.join(cfg.state, "audit.head")) as f:
+        with open(log.head_path) as f:
             seq, h = f.read().split()
         head = (int(seq), h)
     except (OSError, ValueError):
@@ -403,10 +406,8 @@ def _maybe_anchor(cfg, anchored):
     if head == anchored[0]:
         return
     anchored[0], anchored[1] = head, now
-    from .audit import KEY_FILE, _read_key, record_mac
-
     try:
-        key = _read_key(os.path.join(cfg.state, KEY_FILE))
+        key = _read_key(log.key_path)
     except OSError:
         key = None
     body = {"seq": head[0], "hash": head[1], "mac": record_mac(key[0], head[1]) if key else None,
