@@ -421,6 +421,9 @@ def test_the_vault_reaches_only_the_service_run_gateway(system):
     agent's user, from the gateway, its process or any CLI path."""
     unit = open(os.path.join(system["base"], "etc/systemd/system/interlock-gateway-http.service")).read()
     assert f"User={system['svc']}" in unit and "gateway http --system" in unit
+    units = os.path.join(system["base"], "etc/systemd/system")
+    assert "gateway https-proxy --system" in open(os.path.join(units, "interlock-gateway-https-proxy.service")).read()
+    assert "gateway mcp --system --name %i" in open(os.path.join(units, "interlock-gateway-mcp@.service")).read()
     got, srv = _recording_upstream()
     policy = os.path.join(os.path.dirname(system["config"]), "policy.toml")
     before = open(policy).read() if os.path.exists(policy) else None
@@ -919,6 +922,11 @@ def test_the_mcp_gateway_runs_the_server_as_the_service_user_with_the_vaults_sec
             assert os.listdir(f"/proc/{spid}/root{system['state']}") == []
             assert os.listdir(f"/proc/{spid}/root{os.path.dirname(system['sock'])}") == []
             assert os.path.exists(f"/proc/{spid}/root{db}")
+            # ... nor the daemon and the gateways (the same user's processes): its own PID namespace
+            nspid = re.search(r"^NSpid:\s+(.*)$", open(f"/proc/{spid}/status").read(), re.M).group(1).split()
+            assert len(nspid) >= 2, nspid
+            seen = [x for x in os.listdir(f"/proc/{spid}/root/proc") if x.isdigit()]
+            assert len(seen) <= 3, seen  # bubblewrap's init and the server: no daemon, no gateway to signal
             q = as_agent(system, ["sh", "-c", f"cat /proc/{spid}/environ; cat /proc/{gw.pid}/environ"])
             assert VAULT_VALUE.encode() not in q.stdout
         holder.stdin.close() if holder.stdin else None

@@ -7,7 +7,8 @@ own forked relay (``mcp.Proxy``, the same judging as ``interlock mcp-proxy``) an
 server process, started as the service user with the policy's ``env`` and, from the service's
 vault, ``vault_env`` — so the server's credentials are never in a process or file of the agent's
 user — in a mount namespace (bubblewrap) where Interlock's state and sockets are empty
-directories: the server is someone else's code, and must not be a way to the service's files.  Every call is judged with the system policy and recorded in the service's audit log with
+directories, in its own PID namespace: the server is someone else's code, and must not be a way
+to the service's files or processes.  Every call is judged with the system policy and recorded in the service's audit log with
 the caller's uid (SO_PEERCRED).  It publishes itself in ``<run>/gateways/mcp-NAME.json`` like the
 other gateways (``http.publish``).
 
@@ -91,13 +92,15 @@ def isolated(cfg, argv) -> list:
     """The server's command line, run where Interlock's own state and sockets are not: it runs as
     the service user, which owns them, and it is someone else's code — an MCP tool that opens a file
     or a database would otherwise be a way to the approvals, the vault and the audit key.  bubblewrap
-    (unprivileged user namespaces) puts an empty tmpfs over the state and run directories; without
-    it the server does not start (fail closed)."""
+    (unprivileged user namespaces) puts an empty tmpfs over the state and run directories and gives it
+    its own PID namespace; without it the server does not start (fail closed)."""
     import shutil
 
     bwrap = shutil.which("bwrap") or "bwrap"
-    return [bwrap, "--dev-bind", "/", "/", "--tmpfs", cfg.state, "--tmpfs", cfg.run, "--die-with-parent",
-            "--", *argv]
+    return [bwrap, "--dev-bind", "/", "/", "--tmpfs", cfg.state, "--tmpfs", cfg.run,
+            # its own process and IPC namespaces: the daemon and the gateways, the same user's processes,
+            # are out of its sight — it cannot signal them or read their memory
+            "--unshare-pid", "--proc", "/proc", "--unshare-ipc", "--die-with-parent", "--", *argv]
 
 
 def serve(cfg, name, argv, env, server_env, cwd) -> int:
