@@ -939,6 +939,15 @@ def test_the_mcp_gateway_runs_the_server_as_the_service_user_with_the_vaults_sec
             q = as_agent(system, argv, env=agent_env)
             assert q.returncode != 0, (argv, q.stdout)
             assert VAULT_VALUE.encode() not in q.stdout + q.stderr
+        # the socket itself judges, not the client: raw JSON-RPC, no initialize, straight to tools/call
+        raw = ("import json, socket, sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); "
+               "s.sendall((json.dumps({'jsonrpc': '2.0', 'id': 7, 'method': 'tools/call', 'params': {'name': "
+               "'run_sql', 'arguments': {'sql': 'DROP TABLE bookings'}}}) + '\\n').encode()); "
+               "f = s.makefile(); print(f.readline())")
+        q = as_agent(system, [sys.executable, "-c", raw, sock])
+        answer = json.loads(q.stdout.decode().strip().splitlines()[-1])
+        assert answer["id"] == 7 and answer["result"]["isError"] is True, answer
+        assert mcp_rental_server_rows(db) == 5
         # a look-alike configuration naming the agent's own listener is never believed
         fake_dir = os.path.join(system["home"], "fake-mcp")
         os.makedirs(os.path.join(fake_dir, "gateways"), exist_ok=True)
