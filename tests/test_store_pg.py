@@ -438,6 +438,11 @@ def test_the_shared_chain_carries_each_machines_mac_and_a_forger_without_the_key
 
     recs = rows()
     assert all(r["mac"] and len(r["mac"]) == 64 for r in recs)
+    # a head kept off the machine: still matched, or not
+    head = recs[-1]
+    assert cli(["log", "--verify", "--anchor", f"{head['seq']}:{head['hash']}"], a).returncode == 0
+    p = cli(["log", "--verify", "--anchor", f"{head['seq']}:{'0' * 64}"], a)
+    assert p.returncode == 1 and "does not match the anchored head" in p.stdout, p.stdout
     assert {r["mac_key"] for r in recs} == {kid["a"], kid["b"]}
     assert any(r["mac_key"] == kid["b"] and r["agent"] == "codex" for r in recs)
 
