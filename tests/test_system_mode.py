@@ -424,6 +424,8 @@ def test_the_vault_reaches_only_the_service_run_gateway(system):
     units = os.path.join(system["base"], "etc/systemd/system")
     assert "gateway https-proxy --system" in open(os.path.join(units, "interlock-gateway-https-proxy.service")).read()
     assert "gateway mcp --system --name %i" in open(os.path.join(units, "interlock-gateway-mcp@.service")).read()
+    assert "gateway postgres --system --upstream %i" in open(os.path.join(units,
+                                                                       "interlock-gateway-postgres@.service")).read()
     got, srv = _recording_upstream()
     policy = os.path.join(os.path.dirname(system["config"]), "policy.toml")
     before = open(policy).read() if os.path.exists(policy) else None
@@ -516,16 +518,17 @@ def test_the_postgres_gateway_runs_as_the_service_user(system):
     pw = "pg-" + secrets.token_hex(10)
     pg = PostgresServer(pw).start()
     pg.create_db("app")
+    port = free_port()
     _service_vault_add(system, "app-db", pw)
     policy = os.path.join(os.path.dirname(system["config"]), "policy.toml")
     before = open(policy).read() if os.path.exists(policy) else None
     with open(policy, "a") as f:
         f.write(f'\n[databases.app]\nurl = "postgresql://postgres@127.0.0.1:{pg.port}/app"\n'
-                'password_vault = "app-db"\n[gateways.postgres.app]\nenv = ["APP_DB_URL"]\n')
+                f'password_vault = "app-db"\n[gateways.postgres.app]\nenv = ["APP_DB_URL"]\nlisten = "127.0.0.1:{port}"\n')
     os.chmod(policy, 0o644)
-    port = free_port()
-    gw = subprocess.Popen(REACH + interlock_exe() + ["gateway", "postgres", "--system", "--listen", f"127.0.0.1:{port}",
-                                                   "--upstream", "app"], env=system["root_env"],
+    # as its unit starts it: no --listen, the policy's address
+    gw = subprocess.Popen(REACH + interlock_exe() + ["gateway", "postgres", "--system", "--upstream", "app"],
+                          env=system["root_env"],
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     published = os.path.join(os.path.dirname(system["sock"]), "gateways", "postgres-app.json")
     try:

@@ -39,9 +39,11 @@ WantedBy=multi-user.target
 """
 
 # The gateways as the service user: they alone read the vault; `interlock run` points agents at them
-# (the MCP gateway is a template: interlock-gateway-mcp@NAME serves [gateways.mcp.NAME]).
+# (templates: interlock-gateway-postgres@NAME serves [databases.NAME], interlock-gateway-mcp@NAME
+# [gateways.mcp.NAME]).
 GATEWAY_UNITS = {"http": ("HTTP gateway", "http --system"),
                  "https-proxy": ("HTTPS proxy", "https-proxy --system"),
+                 "postgres@": ("PostgreSQL gateway %i", "postgres --system --upstream %i"),
                  "mcp@": ("MCP gateway %i", "mcp --system --name %i")}
 UNIT_GATEWAY = """[Unit]
 Description=Interlock {title} (system mode: the vault's credentials, as the service user)
