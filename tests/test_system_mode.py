@@ -942,6 +942,24 @@ def test_the_mcp_gateway_runs_the_server_as_the_service_user_with_the_vaults_sec
             q = as_agent(system, argv, env=agent_env)
             assert q.returncode != 0, (argv, q.stdout)
             assert VAULT_VALUE.encode() not in q.stdout + q.stderr
+        # `interlock init --mcp` as the agent's user: the server the system policy runs becomes a client of the
+        # service's gateway (the command it named no longer started by this user); uninstall puts it back
+        mcp_json = os.path.join(system["ws"], ".mcp.json")
+        original = json.dumps({"mcpServers": {"rentals": {"command": "python3", "args": ["rentals.py"]},
+                                              "other": {"command": "other-server"}}}, indent=2) + "\n"
+        with open(mcp_json, "w") as f:
+            f.write(original)
+        os.chown(mcp_json, system["agent_uid"], -1)
+        q = as_agent(system, interlock_exe() + ["init", "--mcp", "--agent", "claude-code"])
+        assert q.returncode == 0, q.stdout + q.stderr
+        servers = json.load(open(mcp_json))["mcpServers"]
+        assert servers["rentals"]["args"][-4:] == ["mcp-proxy", "--system", "--name", "rentals"], servers
+        assert servers["other"]["args"][-3:] == ["other", "--", "other-server"], servers  # not the service's
+        entry = servers["rentals"]
+        q = as_agent(system, [sys.executable, script, entry["command"], *entry["args"]])
+        assert q.returncode == 0 and '"run_sql"' in q.stdout.decode(), q.stderr
+        q = as_agent(system, interlock_exe() + ["uninstall", "--agent", "claude-code"])
+        assert q.returncode == 0 and open(mcp_json).read() == original, q.stdout + q.stderr
         # the socket itself judges, not the client: raw JSON-RPC, no initialize, straight to tools/call
         raw = ("import json, socket, sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); "
                "s.sendall((json.dumps({'jsonrpc': '2.0', 'id': 7, 'method': 'tools/call', 'params': {'name': "
