@@ -432,7 +432,10 @@ class PostgresAuditLog:
         from ..audit import _make_key, _read_key
         from ..actions import sha256_hex
 
-        key = _read_key(self.key_path) or (_make_key(self.key_path, 1) if create else None)
+        key = _read_key(self.key_path)
+        if key is None and create:
+            os.makedirs(self.state_dir, mode=0o700, exist_ok=True)
+            key = _make_key(self.key_path, 1)
         return (key[0], sha256_hex(key[0])[:16]) if key else None
 
     def _con(self):
