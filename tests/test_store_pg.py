@@ -319,7 +319,8 @@ def test_shared_audit_chain_verifies_on_every_machine_and_tampering_is_detected(
 
     assert check_chain(rows[:n - 2])[0]  # the forged chain is internally consistent ...
     p = cli(["log", "--verify"], b)
-    assert p.returncode == 1 and "newest records deleted" in p.stdout, p.stdout  # ... but B wrote more
+    # ... but the re-hashed records no longer match their MACs (and B wrote more: its head tells too)
+    assert p.returncode == 1 and "its MAC does not match" in p.stdout, p.stdout
 
 
 def test_concurrent_appends_from_many_processes_keep_one_chain(machines):
@@ -402,3 +403,94 @@ def test_the_default_hook_never_imports_psycopg(env, workspace):
             % workspace)
     p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert p.returncode == 0 and p.stdout.strip() == "[]", (p.stdout, p.stderr)
+
+
+def test_the_shared_chain_carries_each_machines_mac_and_a_forger_without_the_keys_is_caught(pg, machines, workspace):
+    """Like the local log: every record is MAC'd under a key only the machine that wrote it holds
+    (``audit-shared.key``).  Someone with the database but not the machines' keys cannot append a
+    record in a machine's name, strip the MACs, or rewrite and re-hash history — even with the
+    machines' head files brought in line."""
+    import hmac as _hmac
+
+    import psycopg
+
+    from interlock.actions import sha256_hex
+    from interlock.audit import GENESIS, record_hash
+
+    a, b, db = machines
+    file_on(a, "rm -rf src", workspace)
+    assert run_hook("codex", codex("ls -la", workspace), b)[1] is None
+    assert run_hook("claude-code", claude_bypass("ls -la", workspace), a)[1] is None
+    for m in (a, b):
+        p = cli(["log", "--verify"], m)
+        assert p.returncode == 0 and "chain intact" in p.stdout, p.stdout
+    kid = {}
+    for name, m in (("a", a), ("b", b)):
+        path = os.path.join(m["INTERLOCK_HOME"], "audit-shared.key")
+        assert os.stat(path).st_mode & 0o777 == 0o600
+        kid[name] = sha256_hex(bytes.fromhex(json.load(open(path))["key"]))[:16]
+    assert kid["a"] != kid["b"]
+
+    def rows():
+        with pg.connect(db, autocommit=True) as con:
+            cols = [c.name for c in con.execute("SELECT * FROM interlock.audit_records LIMIT 0").description]
+            return [dict(zip(cols, r)) for r in con.execute("SELECT * FROM interlock.audit_records ORDER BY seq")]
+
+    recs = rows()
+    assert all(r["mac"] and len(r["mac"]) == 64 for r in recs)
+    # a head kept off the machine: still matched, or not
+    head = recs[-1]
+    assert cli(["log", "--verify", "--anchor", f"{head['seq']}:{head['hash']}"], a).returncode == 0
+    p = cli(["log", "--verify", "--anchor", f"{head['seq']}:{'0' * 64}"], a)
+    assert p.returncode == 1 and "does not match the anchored head" in p.stdout, p.stdout
+    assert {r["mac_key"] for r in recs} == {kid["a"], kid["b"]}
+    assert any(r["mac_key"] == kid["b"] and r["agent"] == "codex" for r in recs)
+
+    def append_forged(mac, mac_key):
+        last = rows()[-1]
+        r = dict(last, seq=last["seq"] + 1, action="ls", decision="allow", prev_hash=last["hash"])
+        r["hash"] = record_hash(r)
+        r["mac"], r["mac_key"] = mac, mac_key
+        with pg.connect(db, autocommit=True) as con:
+            con.execute(f"INSERT INTO interlock.audit_records ({','.join(r)}) VALUES ({','.join(['%s'] * len(r))})",
+                        list(r.values()))
+        return r["seq"]
+
+    def drop(seq):
+        with pg.connect(db, autocommit=True) as con:
+            con.execute("ALTER TABLE interlock.audit_records DISABLE TRIGGER USER")
+            con.execute("DELETE FROM interlock.audit_records WHERE seq = %s", (seq,))
+            con.execute("ALTER TABLE interlock.audit_records ENABLE TRIGGER USER")
+
+    # an appended record with no MAC, or in machine A's name with a MAC made without A's key
+    for mac, mac_key, why in ((None, None, "carries no MAC"), ("0" * 64, kid["a"], "its MAC does not match")):
+        seq = append_forged(mac, mac_key)
+        p = cli(["log", "--verify"], a)
+        assert p.returncode == 1 and f"record {seq}: {why}" in p.stdout, p.stdout
+        drop(seq)
+    assert cli(["log", "--verify"], a).returncode == 0
+
+    # history rewritten and re-hashed (and re-MAC'd with a key the forger made), the heads edited to match
+    recs = rows()
+    fake_key = os.urandom(32)
+    prev = GENESIS
+    with pg.connect(db, autocommit=True) as con:
+        con.execute("ALTER TABLE interlock.audit_records DISABLE TRIGGER USER")
+        for r in recs:
+            if r["seq"] == 1:
+                r["decision"], r["action"] = "allow", "(rewritten)"
+            r["prev_hash"] = prev
+            r["hash"] = record_hash(r)
+            r["mac"] = _hmac.new(fake_key, b"interlock-audit\0" + r["hash"].encode(), "sha256").hexdigest()
+            prev = r["hash"]
+            con.execute("UPDATE interlock.audit_records SET decision = %s, action = %s, prev_hash = %s, hash = %s, "
+                        "mac = %s WHERE seq = %s", (r["decision"], r["action"], r["prev_hash"], r["hash"], r["mac"],
+                                                   r["seq"]))
+        con.execute("ALTER TABLE interlock.audit_records ENABLE TRIGGER USER")
+    for m, k in ((a, kid["a"]), (b, kid["b"])):
+        last = [r for r in recs if r["mac_key"] == k][-1]
+        with open(os.path.join(m["INTERLOCK_HOME"], "audit-shared.head"), "w") as f:
+            f.write(f"{last['seq']:020d} {last['hash']}\n")
+    for m in (a, b):
+        p = cli(["log", "--verify"], m)
+        assert p.returncode == 1 and "its MAC does not match" in p.stdout, p.stdout

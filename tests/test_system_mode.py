@@ -421,6 +421,11 @@ def test_the_vault_reaches_only_the_service_run_gateway(system):
     agent's user, from the gateway, its process or any CLI path."""
     unit = open(os.path.join(system["base"], "etc/systemd/system/interlock-gateway-http.service")).read()
     assert f"User={system['svc']}" in unit and "gateway http --system" in unit
+    units = os.path.join(system["base"], "etc/systemd/system")
+    assert "gateway https-proxy --system" in open(os.path.join(units, "interlock-gateway-https-proxy.service")).read()
+    assert "gateway mcp --system --name %i" in open(os.path.join(units, "interlock-gateway-mcp@.service")).read()
+    assert "gateway postgres --system --upstream %i" in open(os.path.join(units,
+                                                                       "interlock-gateway-postgres@.service")).read()
     got, srv = _recording_upstream()
     policy = os.path.join(os.path.dirname(system["config"]), "policy.toml")
     before = open(policy).read() if os.path.exists(policy) else None
@@ -513,16 +518,17 @@ def test_the_postgres_gateway_runs_as_the_service_user(system):
     pw = "pg-" + secrets.token_hex(10)
     pg = PostgresServer(pw).start()
     pg.create_db("app")
+    port = free_port()
     _service_vault_add(system, "app-db", pw)
     policy = os.path.join(os.path.dirname(system["config"]), "policy.toml")
     before = open(policy).read() if os.path.exists(policy) else None
     with open(policy, "a") as f:
         f.write(f'\n[databases.app]\nurl = "postgresql://postgres@127.0.0.1:{pg.port}/app"\n'
-                'password_vault = "app-db"\n[gateways.postgres.app]\nenv = ["APP_DB_URL"]\n')
+                f'password_vault = "app-db"\n[gateways.postgres.app]\nenv = ["APP_DB_URL"]\nlisten = "127.0.0.1:{port}"\n')
     os.chmod(policy, 0o644)
-    port = free_port()
-    gw = subprocess.Popen(REACH + interlock_exe() + ["gateway", "postgres", "--system", "--listen", f"127.0.0.1:{port}",
-                                                   "--upstream", "app"], env=system["root_env"],
+    # as its unit starts it: no --listen, the policy's address
+    gw = subprocess.Popen(REACH + interlock_exe() + ["gateway", "postgres", "--system", "--upstream", "app"],
+                          env=system["root_env"],
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     published = os.path.join(os.path.dirname(system["sock"]), "gateways", "postgres-app.json")
     try:
@@ -671,3 +677,351 @@ def test_log_verify_goes_through_the_daemon_for_any_user(system):
     """The agent's user cannot read the log, but may ask the daemon (the state's owner) to verify it."""
     p = as_agent(system, interlock_exe() + ["log", "--verify"])
     assert p.returncode == 0 and b"chain intact" in p.stdout, p.stdout + p.stderr
+
+
+def _policy_with(system, text):
+    """Append ``text`` to the system policy; a function that puts the policy back."""
+    policy = os.path.join(os.path.dirname(system["config"]), "policy.toml")
+    before = open(policy).read() if os.path.exists(policy) else None
+    with open(policy, "a") as f:
+        f.write(text)
+    os.chmod(policy, 0o644)
+
+    def restore():
+        if before is None:
+            os.unlink(policy)
+        else:
+            with open(policy, "w") as f:
+                f.write(before)
+    return restore
+
+
+def _wait_published(system, gw, kind, timeout=90):
+    published = os.path.join(os.path.dirname(system["sock"]), "gateways", f"{kind}.json")
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(published):
+        assert gw.poll() is None, gw.stderr.read()
+        assert time.monotonic() < deadline, f"the {kind} gateway published nothing"
+        time.sleep(0.1)
+    info = json.load(open(published))
+    assert os.stat(published).st_uid == system["svc_uid"] and os.stat(published).st_mode & 0o777 == 0o644
+    status = open(f"/proc/{info['pid']}/status").read()
+    assert re.search(rf"^Uid:\s+{system['svc_uid']}\s+{system['svc_uid']}\s", status, re.M), status
+    return published, info
+
+
+def _stop(gw):
+    if gw.poll() is None:
+        os.killpg(gw.pid, signal.SIGTERM)
+    try:
+        gw.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(gw.pid, signal.SIGKILL)
+        gw.wait(timeout=5)
+
+
+def service_sql(system, sql, *params):
+    """Rows of ``sql`` on the service's audit log, read as the service user (root would leave files
+    of its own beside the WAL database that the service then could not open)."""
+    if not os.path.exists(os.path.join(system["state"], "audit.db")):
+        return []
+    svc = pwd.getpwnam(system["svc"])
+    code = ("import json, sqlite3, sys; con = sqlite3.connect(sys.argv[1]); "
+            "print(json.dumps(con.execute(sys.argv[2], json.loads(sys.argv[3])).fetchall()))")
+    p = subprocess.run(REACH + ["setpriv", f"--reuid={svc.pw_uid}", f"--regid={svc.pw_gid}", "--clear-groups", "--",
+                                sys.executable, "-c", code, os.path.join(system["state"], "audit.db"), sql,
+                                json.dumps(list(params))], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    return [tuple(r) for r in json.loads(p.stdout)]
+
+
+def _audit_rows(system, needle):
+    return service_sql(system, "SELECT action, decision, extra FROM records WHERE action LIKE ? ORDER BY seq",
+                       f"%{needle}%")
+
+
+HTTPS_CLIENT = r"""
+import json, os, sys, urllib.request, urllib.error
+def post(url, obj):
+    req = urllib.request.Request(url, data=json.dumps(obj).encode(), headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:   # HTTPS_PROXY and SSL_CERT_FILE from `interlock run`
+            return [r.status, json.loads(r.read())]
+    except urllib.error.HTTPError as e:
+        return [e.code, json.loads(e.read())]
+    except Exception as e:
+        return ["ERR", type(e).__name__ + ": " + str(e)]
+print(json.dumps({"read": post(sys.argv[1], {"query": "query { me { name } }"}),
+                  "delete": post(sys.argv[1], {"query": 'mutation { volumeDelete(volumeId: "%s") }'}),
+                  "env": {k: v for k, v in os.environ.items() if "PROXY" in k.upper() or "CERT" in k or "CA" in k}}))
+"""
+
+
+def test_the_https_proxy_runs_as_the_service_user_with_a_ca_key_the_agent_cannot_read(system):
+    """`interlock gateway https-proxy --system`: started by root, it drops to the service user, keeps its
+    CA key in the service's state, publishes its address and the public trust bundle; the agent's user,
+    through `interlock run`, reads with the vault's token injected upstream and has its volumeDelete
+    denied and audited — and cannot read the CA key, replace what is published, or start its own."""
+    import ssl
+
+    from interlock.standins.railway import VOLUME_ID, RailwayStandIn
+    from test_gateway_https_proxy import HOST, _make_certs
+
+    certs = os.path.join(system["base"], "upstream-certs")
+    os.makedirs(certs, exist_ok=True)
+    upstream_ca, cert, key = _make_certs(certs)
+    for p in (certs, upstream_ca):
+        os.chmod(p, 0o755 if p == certs else 0o644)
+    railway = RailwayStandIn(token=VAULT_VALUE, host=HOST)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    railway.server.socket = ctx.wrap_socket(railway.server.socket, server_side=True)
+    https = f"https://{HOST}:{railway.server.server_address[1]}"
+    restore = _policy_with(system, f'\n[gateways.http]\nlisten = "127.0.0.1:0"\nproxy_listen = "127.0.0.1:0"\n'
+                                   f'proxy_upstream_ca = "{upstream_ca}"\n[gateways.http.routes.railway]\n'
+                                   f'upstream = "{https}"\njudge_as = "https://backboard.railway.com"\n'
+                                   'credential = "RAILWAY_TOKEN"\n')
+    gw = subprocess.Popen(REACH + interlock_exe() + ["gateway", "https-proxy", "--system"], env=system["root_env"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        published, info = _wait_published(system, gw, "https-proxy")
+        point = info["point"]
+        assert VAULT_VALUE not in open(published).read()
+        ca_key = os.path.join(system["state"], "https-proxy", "mitmproxy-ca.pem")
+        assert os.path.exists(ca_key) and os.stat(ca_key).st_uid == system["svc_uid"]
+        gwdir = os.path.dirname(published)
+        assert os.path.dirname(point["SSL_CERT_FILE"]) == gwdir and os.path.dirname(point["NODE_EXTRA_CA_CERTS"]) == gwdir
+
+        # the agent's user, through `interlock run`: pointed at the service's proxy, trusting its CA
+        p = as_agent(system, interlock_exe() + ["run", "--", sys.executable, "-c",
+                                               HTTPS_CLIENT % VOLUME_ID, f"{https}/graphql/v2"])
+        out = (p.stdout + p.stderr).decode()
+        assert p.returncode == 0, out
+        res = json.loads(p.stdout.decode().strip().splitlines()[-1])
+        assert res["env"]["HTTPS_PROXY"] == info["url"] and res["env"]["SSL_CERT_FILE"] == point["SSL_CERT_FILE"]
+        assert res["read"] == [200, {"data": {"me": {"name": "Rental Ops"}}}], res  # the vault's token upstream
+        assert res["delete"][0] == 403, res
+        assert "Deletes a Railway volume" in res["delete"][1]["errors"][0]["message"], res
+        assert VOLUME_ID in railway.volumes and len(railway.calls) == 1  # the read only
+        assert VAULT_VALUE not in out
+        rows = [r for r in _audit_rows(system, "POST https://backboard.railway.com/graphql/v2") if '"https-proxy"' in r[2]]
+        assert [r[1] for r in rows] == ["allow", "deny"], rows  # the read, then the delete: denied and recorded
+
+        # the agent's user: the CA key, the service's proxy directory, the published files — out of reach
+        agent_env = dict(system["agent_env"], INTERLOCK_HOME=system["state"])
+        for argv in (["cat", ca_key], ["ls", os.path.dirname(ca_key)],
+                     ["sh", "-c", f"echo '{{}}' > {published}"], ["sh", "-c", f"mv {published} {published}.x"],
+                     ["sh", "-c", f"cp /etc/hostname {point['SSL_CERT_FILE']}"],
+                     ["sh", "-c", f"ln -sf /tmp/evil.pem {gwdir}/https-proxy-ca-cert.pem.x"],
+                     ["sh", "-c", f"cat /proc/{info['pid']}/environ"]):
+            p = as_agent(system, argv, env=agent_env)
+            assert p.returncode != 0, (argv, p.stdout)
+            assert b"PRIVATE KEY" not in p.stdout and VAULT_VALUE.encode() not in p.stdout
+        # nor start a "system" proxy of its own, nor have it print the CA
+        for extra in ([], ["--print-ca"]):
+            p = as_agent(system, interlock_exe() + ["gateway", "https-proxy", "--system", "--listen",
+                                                   "127.0.0.1:0"] + extra)
+            assert p.returncode != 0 and b"must run as" in p.stderr, p.stderr
+        # a fake system configuration pointing `interlock run` at the agent's own gateways is refused
+        fake_dir = os.path.join(system["home"], "fake-etc")
+        os.makedirs(os.path.join(fake_dir, "run", "gateways"), exist_ok=True)
+        with open(os.path.join(fake_dir, "system.toml"), "w") as f:
+            f.write(f'user = "{system["agent"]}"\nrun = "{fake_dir}/run"\n')
+        with open(os.path.join(fake_dir, "run", "gateways", "https-proxy.json"), "w") as f:
+            json.dump({"kind": "https-proxy", "pid": 1, "url": "http://127.0.0.1:1",
+                       "point": {"HTTPS_PROXY": "http://127.0.0.1:1"}}, f)
+        subprocess.run(["chown", "-R", str(system["agent_uid"]), fake_dir], check=True)
+        p = as_agent(system, interlock_exe() + ["run", "--", "env"],
+                     env=dict(system["agent_env"], INTERLOCK_SYSTEM_CONFIG=os.path.join(fake_dir, "system.toml")))
+        assert p.returncode != 0 and b"must be owned by root" in p.stderr and b"127.0.0.1:1" not in p.stdout
+    finally:
+        _stop(gw)
+        err = gw.stderr.read()
+        railway.close()
+        restore()
+    assert VAULT_VALUE not in err
+    assert not os.path.exists(published)  # withdrawn when it stops
+
+
+MCP_CLIENT = r"""
+import json, os, sys
+import anyio
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+
+async def main():
+    # (the test's system configuration is not /etc's: its path is passed on as an MCP config's env would)
+    params = StdioServerParameters(command=sys.argv[1], args=sys.argv[2:],
+                                   env={"INTERLOCK_SYSTEM_CONFIG": os.environ["INTERLOCK_SYSTEM_CONFIG"]})
+    async with Client(params) as c:
+        tools = sorted(t.name for t in (await c.list_tools()).tools)
+        listed = await c.call_tool("list_bookings", {})
+        drop = await c.call_tool("run_sql", {"sql": "DROP TABLE bookings"})
+        print(json.dumps({"tools": tools, "listed": [listed.is_error, listed.content[0].text],
+                          "drop": [drop.is_error, drop.content[0].text]}))
+anyio.run(main)
+"""
+
+
+def test_the_mcp_gateway_runs_the_server_as_the_service_user_with_the_vaults_secret(system):
+    """`interlock gateway mcp --system --name rentals`: started by root, it drops to the service user
+    and runs the policy's MCP server there with a secret from the service's vault; the agent's user,
+    through the official SDK's client and `interlock mcp-proxy --system`, lists and reads, has its DROP
+    TABLE refused and audited with its uid — and cannot read the server's secret, bind or replace the
+    gateway's socket, or be pointed at a listener of its own."""
+    pytest.importorskip("mcp")
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, here)
+    import mcp_rental_server
+
+    data = os.path.join(system["base"], "mcp-data")
+    os.makedirs(data, exist_ok=True)
+    db = os.path.join(data, "rentals.db")
+    mcp_rental_server.seed(db)
+    svc = pwd.getpwnam(system["svc"])
+    for p in (data, db):
+        os.chown(p, svc.pw_uid, svc.pw_gid)
+    os.chmod(data, 0o700)  # the server's data: the service's, out of the agent's reach
+    server = [sys.executable, os.path.join(here, "mcp_rental_server.py")]
+    restore = _policy_with(system, f'\n[gateways.mcp.rentals]\ncommand = {json.dumps(server)}\n'
+                                   f'env = {{ RENTAL_DB = "{db}" }}\nvault_env = {{ RENTAL_TOKEN = "RAILWAY_TOKEN" }}\n')
+    gw = subprocess.Popen(REACH + interlock_exe() + ["gateway", "mcp", "--system", "--name", "rentals"],
+                          env=system["root_env"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          start_new_session=True)
+    script = os.path.join(system["base"], "mcp_client.py")
+    with open(script, "w") as f:
+        f.write(MCP_CLIENT)
+    os.chmod(script, 0o644)
+    proxy = interlock_exe() + ["mcp-proxy", "--system", "--name", "rentals"]
+    try:
+        published, info = _wait_published(system, gw, "mcp-rentals")
+        sock = info["socket"]
+        assert os.stat(sock).st_uid == system["svc_uid"]
+        p = as_agent(system, [sys.executable, script] + proxy, env=system["agent_env"])
+        out = (p.stdout + p.stderr).decode()
+        assert p.returncode == 0, out
+        res = json.loads(p.stdout.decode().strip().splitlines()[-1])
+        assert "run_sql" in res["tools"] and res["listed"][0] is False and len(json.loads(res["listed"][1])) == 5
+        assert res["drop"][0] is True and "Interlock" in res["drop"][1], res
+        assert mcp_rental_server_rows(db) == 5  # the table is intact
+        assert VAULT_VALUE not in out
+        rows = [r for r in _audit_rows(system, "mcp rentals/") if '"gateway": "mcp"' in r[2]]
+        assert [r[1] for r in rows][-2:] == ["allow", "deny"], rows
+        assert f"uid {system['agent_uid']} {system['agent']}" in rows[-1][2], rows
+
+        # the server ran as the service user with the vault's value; nothing of it reaches the agent's user
+        holder = subprocess.Popen(REACH + ["setpriv", f"--reuid={system['agent_uid']}",
+                                           f"--regid={pwd.getpwnam(system['agent']).pw_gid}", "--clear-groups", "--",
+                                           sys.executable, "-c", MCP_HOLD, *proxy], env=system["agent_env"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=system["ws"])
+        assert holder.stdout.readline().strip() == b"up", holder.stderr.read()  # a live session: its server runs
+        srv_pids = [int(x) for x in os.listdir("/proc") if x.isdigit() and _cmdline(x).endswith("mcp_rental_server.py")
+                    and "bwrap" not in _cmdline(x) and _descends(int(x), info["pid"])]
+        assert srv_pids
+        for spid in srv_pids:
+            assert re.search(rf"^Uid:\s+{system['svc_uid']}\s", open(f"/proc/{spid}/status").read(), re.M)
+            assert f"RENTAL_TOKEN={VAULT_VALUE}".encode() in open(f"/proc/{spid}/environ", "rb").read()
+            # someone else's code as the service user: Interlock's state and sockets are not in its world
+            assert os.listdir(f"/proc/{spid}/root{system['state']}") == []
+            assert os.listdir(f"/proc/{spid}/root{os.path.dirname(system['sock'])}") == []
+            assert os.path.exists(f"/proc/{spid}/root{db}")
+            # ... nor the daemon and the gateways (the same user's processes): its own PID namespace
+            nspid = re.search(r"^NSpid:\s+(.*)$", open(f"/proc/{spid}/status").read(), re.M).group(1).split()
+            assert len(nspid) >= 2, nspid
+            seen = [x for x in os.listdir(f"/proc/{spid}/root/proc") if x.isdigit()]
+            assert len(seen) <= 3, seen  # bubblewrap's init and the server: no daemon, no gateway to signal
+            q = as_agent(system, ["sh", "-c", f"cat /proc/{spid}/environ; cat /proc/{gw.pid}/environ"])
+            assert VAULT_VALUE.encode() not in q.stdout
+        holder.stdin.close() if holder.stdin else None
+        holder.wait(timeout=30)
+        agent_env = dict(system["agent_env"], INTERLOCK_HOME=system["state"])
+        gwdir = os.path.dirname(sock)
+        for argv in (["cat", db], ["sh", "-c", f"rm -f {sock}"], ["sh", "-c", f"echo '{{}}' > {published}"],
+                     [sys.executable, "-c", f"import socket; s = socket.socket(socket.AF_UNIX); s.bind('{gwdir}/x.sock')"],
+                     interlock_exe() + ["gateway", "mcp", "--system", "--name", "rentals"]):
+            q = as_agent(system, argv, env=agent_env)
+            assert q.returncode != 0, (argv, q.stdout)
+            assert VAULT_VALUE.encode() not in q.stdout + q.stderr
+        # `interlock init --mcp` as the agent's user: the server the system policy runs becomes a client of the
+        # service's gateway (the command it named no longer started by this user); uninstall puts it back
+        mcp_json = os.path.join(system["ws"], ".mcp.json")
+        original = json.dumps({"mcpServers": {"rentals": {"command": "python3", "args": ["rentals.py"]},
+                                              "other": {"command": "other-server"}}}, indent=2) + "\n"
+        with open(mcp_json, "w") as f:
+            f.write(original)
+        os.chown(mcp_json, system["agent_uid"], -1)
+        q = as_agent(system, interlock_exe() + ["init", "--mcp", "--agent", "claude-code"])
+        assert q.returncode == 0, q.stdout + q.stderr
+        servers = json.load(open(mcp_json))["mcpServers"]
+        assert servers["rentals"]["args"][-4:] == ["mcp-proxy", "--system", "--name", "rentals"], servers
+        assert servers["other"]["args"][-3:] == ["other", "--", "other-server"], servers  # not the service's
+        entry = servers["rentals"]
+        q = as_agent(system, [sys.executable, script, entry["command"], *entry["args"]])
+        assert q.returncode == 0 and '"run_sql"' in q.stdout.decode(), q.stderr
+        q = as_agent(system, interlock_exe() + ["uninstall", "--agent", "claude-code"])
+        assert q.returncode == 0 and open(mcp_json).read() == original, q.stdout + q.stderr
+        # the socket itself judges, not the client: raw JSON-RPC, no initialize, straight to tools/call
+        raw = ("import json, socket, sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); "
+               "s.sendall((json.dumps({'jsonrpc': '2.0', 'id': 7, 'method': 'tools/call', 'params': {'name': "
+               "'run_sql', 'arguments': {'sql': 'DROP TABLE bookings'}}}) + '\\n').encode()); "
+               "f = s.makefile(); print(f.readline())")
+        q = as_agent(system, [sys.executable, "-c", raw, sock])
+        answer = json.loads(q.stdout.decode().strip().splitlines()[-1])
+        assert answer["id"] == 7 and answer["result"]["isError"] is True, answer
+        assert mcp_rental_server_rows(db) == 5
+        # a look-alike configuration naming the agent's own listener is never believed
+        fake_dir = os.path.join(system["home"], "fake-mcp")
+        os.makedirs(os.path.join(fake_dir, "gateways"), exist_ok=True)
+        with open(os.path.join(fake_dir, "system.toml"), "w") as f:
+            f.write(f'user = "{system["agent"]}"\nrun = "{fake_dir}"\n')
+        subprocess.run(["chown", "-R", str(system["agent_uid"]), fake_dir], check=True)
+        q = as_agent(system, proxy, input=b"", env=dict(system["agent_env"],
+                                                        INTERLOCK_SYSTEM_CONFIG=os.path.join(fake_dir, "system.toml")))
+        assert q.returncode != 0 and b"must be owned by root" in q.stderr, q.stderr
+    finally:
+        _stop(gw)
+        err = gw.stderr.read()
+        restore()
+    assert VAULT_VALUE not in err
+    assert not os.path.exists(published) and not os.path.exists(sock)
+
+
+MCP_HOLD = r"""
+import subprocess, sys, time, json
+p = subprocess.Popen(sys.argv[1:], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18",
+        "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+p.stdin.write((json.dumps(init) + "\n").encode()); p.stdin.flush()
+p.stdout.readline()   # the server is up: the test looks at it now
+print("up", flush=True)
+time.sleep(3)
+p.stdin.close(); p.wait(10)
+"""
+
+
+def _descends(pid, ancestor):
+    while pid > 1:
+        try:
+            pid = int(re.search(r"^PPid:\s+(\d+)", open(f"/proc/{pid}/status").read(), re.M).group(1))
+        except (OSError, AttributeError):
+            return False
+        if pid == ancestor:
+            return True
+    return False
+
+
+def _cmdline(pid):
+    try:
+        return open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
+def mcp_rental_server_rows(db):
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("SELECT count(*) FROM bookings").fetchone()[0]
+    finally:
+        con.close()

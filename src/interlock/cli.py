@@ -242,7 +242,7 @@ def _gateway_parsers(sub):
                                         "https-proxy: the same as an HTTPS_PROXY; postgres: the database wire "
                                         "gateway)")
     gsub = gw.add_subparsers(dest="gateway", metavar="KIND")
-    for kind in ("http", "https_proxy", "postgres"):
+    for kind in ("http", "https_proxy", "postgres", "mcp_system"):
         try:
             mod = importlib.import_module(f".gateways.{kind}", __package__)
         except ImportError:

@@ -151,23 +151,35 @@ def _unpack(data: bytes):
     return json.loads(data[8:8 + n]), data[8 + n:]
 
 
+def connect(cfg: Config, path: str, timeout_s: float | None = 30.0):
+    """A connection to one of the service's sockets (the daemon's, a gateway's): refused unless the
+    socket file and the peer on it (SO_PEERCRED, the kernel's word) are the service user's."""
+    import socket
+    import stat as _st
+
+    st = os.lstat(path)
+    if not _st.S_ISSOCK(st.st_mode) or st.st_uid != cfg.uid:
+        raise OSError(f"{path} is not the Interlock service's socket (owner uid {st.st_uid})")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.settimeout(timeout_s)
+        s.connect(path)
+        _, uid, _ = _peer(s)
+        if uid != cfg.uid:
+            raise OSError(f"the listener on {path} runs as uid {uid}, not the service user {cfg.user}")
+    except BaseException:
+        s.close()
+        raise
+    return s
+
+
 def request(cfg: Config, header: dict, body: bytes = b"", timeout_s: float = 30.0):
     """Send one request to the system daemon; (reply header, reply body).  Raises OSError when
     the daemon is not there, or the socket or its peer is not the service user's."""
     import socket
 
-    st = os.lstat(cfg.socket)
-    import stat as _st
-
-    if not _st.S_ISSOCK(st.st_mode) or st.st_uid != cfg.uid:
-        raise OSError(f"{cfg.socket} is not the Interlock service's socket (owner uid {st.st_uid})")
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s = connect(cfg, cfg.socket, timeout_s)
     try:
-        s.settimeout(timeout_s)
-        s.connect(cfg.socket)
-        _, uid, _ = _peer(s)
-        if uid != cfg.uid:
-            raise OSError(f"the daemon on {cfg.socket} runs as uid {uid}, not the service user {cfg.user}")
         try:
             s.sendall(_pack(header, body))
             s.shutdown(socket.SHUT_WR)
@@ -382,8 +394,11 @@ def _maybe_anchor(cfg, anchored):
     now = time.time()
     if now - anchored[1] < cfg.anchor_every:
         return
+    from .audit import _read_key, open_log, record_mac
+
+    log = open_log(cfg.state, dict(os.environ))  # the local log, or the team store's chain (its own head and key)
     try:
-        with open(os.path.join(cfg.state, "audit.head")) as f:
+        with open(log.head_path) as f:
             seq, h = f.read().split()
         head = (int(seq), h)
     except (OSError, ValueError):
@@ -391,10 +406,8 @@ def _maybe_anchor(cfg, anchored):
     if head == anchored[0]:
         return
     anchored[0], anchored[1] = head, now
-    from .audit import KEY_FILE, _read_key, record_mac
-
     try:
-        key = _read_key(os.path.join(cfg.state, KEY_FILE))
+        key = _read_key(log.key_path)
     except OSError:
         key = None
     body = {"seq": head[0], "hash": head[1], "mac": record_mac(key[0], head[1]) if key else None,

@@ -38,16 +38,22 @@ RestartSec=1
 WantedBy=multi-user.target
 """
 
-# The HTTP gateway as the service user: it alone reads the vault; `interlock run` points agents at it.
+# The gateways as the service user: they alone read the vault; `interlock run` points agents at them
+# (templates: interlock-gateway-postgres@NAME serves [databases.NAME], interlock-gateway-mcp@NAME
+# [gateways.mcp.NAME]).
+GATEWAY_UNITS = {"http": ("HTTP gateway", "http --system"),
+                 "https-proxy": ("HTTPS proxy", "https-proxy --system"),
+                 "postgres@": ("PostgreSQL gateway %i", "postgres --system --upstream %i"),
+                 "mcp@": ("MCP gateway %i", "mcp --system --name %i")}
 UNIT_GATEWAY = """[Unit]
-Description=Interlock HTTP gateway (system mode: the vault's credentials, as the service user)
+Description=Interlock {title} (system mode: the vault's credentials, as the service user)
 After=network.target interlock.service
 
 [Service]
 Type=simple
 User={user}
 Group={group}
-ExecStart={cmd} gateway http --system
+ExecStart={cmd} gateway {args}
 Environment=INTERLOCK_SYSTEM_CONFIG={config}
 UMask=0077
 NoNewPrivileges=yes
@@ -200,8 +206,9 @@ def cmd_init_system(args) -> int:
     group = grp.getgrgid(pwd.getpwnam(user).pw_gid).gr_name if _user_exists(user) else user
     files[os.path.join(root, "etc/systemd/system/interlock.service")] = UNIT.format(
         user=user, group=group, cmd=cmd, config=config, state=state)
-    files[os.path.join(root, "etc/systemd/system/interlock-gateway-http.service")] = UNIT_GATEWAY.format(
-        user=user, group=group, cmd=cmd, config=config, state=state, run=run)
+    for kind, (title, gargs) in GATEWAY_UNITS.items():
+        files[os.path.join(root, f"etc/systemd/system/interlock-gateway-{kind}.service")] = UNIT_GATEWAY.format(
+            title=title, args=gargs, user=user, group=group, cmd=cmd, config=config, state=state, run=run)
     for agent, (path, t) in managed_hooks(root, cmd).items():
         files[path] = t
     if dry:

@@ -79,6 +79,7 @@ CREATE TABLE IF NOT EXISTS interlock.audit_records (
     hash text NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_records_ts ON interlock.audit_records (ts);
+ALTER TABLE interlock.audit_records ADD COLUMN IF NOT EXISTS mac text, ADD COLUMN IF NOT EXISTS mac_key text;
 CREATE OR REPLACE FUNCTION interlock.audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION 'the audit log is append-only';
@@ -179,9 +180,11 @@ def connect(spec, env):
 
 
 def _ensure_schema(con):
-    row = con.execute("SELECT to_regclass('interlock.audit_records'), to_regclass('interlock.approvers')").fetchone()
-    if row[0] is not None and row[1] is not None:
-        return
+    row = con.execute("SELECT to_regclass('interlock.audit_records'), to_regclass('interlock.approvers'), "
+                      "EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'interlock' "
+                      "AND table_name = 'audit_records' AND column_name = 'mac_key')").fetchone()
+    if row[0] is not None and row[1] is not None and row[2]:
+        return  # (a store made by an older Interlock gets the MAC columns below, once)
     with con.transaction():
         con.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
         con.execute(_DDL)
@@ -396,6 +399,9 @@ def _listen_kw(spec, env):
 
 # --- the shared audit chain -------------------------------------------------------------------------------
 
+SHARED_KEY_FILE = "audit-shared.key"
+
+
 class PostgresAuditLog:
     """``AuditLog``'s interface on ``interlock.audit_records``: one chain for every machine.
 
@@ -403,7 +409,15 @@ class PostgresAuditLog:
     so each record follows exactly the one before it whichever machine wrote it.  Each machine
     also keeps the newest (seq, hash) it wrote in ``$INTERLOCK_HOME/audit-shared.head``: a chain
     rewritten from that record on — even consistently, by someone who can drop the trigger — no
-    longer matches what this machine saw."""
+    longer matches what this machine saw.
+
+    Like the local log, each record carries a MAC of its hash (``mac``) under a key only the
+    machine that wrote it holds (``$INTERLOCK_HOME/audit-shared.key``, 0600 — in system mode the
+    service's), named by ``mac_key`` (the key's fingerprint).  A machine checks the MACs of every
+    record it wrote; since each hash covers the whole chain before it, rewriting any earlier record
+    — and re-hashing, even with the heads files edited — breaks them.  From the first MAC'd record
+    on, every record must carry one (a stripped MAC is a rewrite; machines with an Interlock older
+    than the MACs must be upgraded)."""
 
     def __init__(self, spec, env, state_dir):
         self.spec = spec
@@ -411,6 +425,18 @@ class PostgresAuditLog:
         self.state_dir = state_dir
         self.path = f"{display(spec)} (table interlock.audit_records)"
         self.head_path = os.path.join(state_dir, "audit-shared.head")
+        self.key_path = os.path.join(state_dir, SHARED_KEY_FILE)
+
+    def _key(self, create=False):
+        """(key, fingerprint) of this machine, or None when it has none yet."""
+        from ..audit import _make_key, _read_key
+        from ..actions import sha256_hex
+
+        key = _read_key(self.key_path)
+        if key is None and create:
+            os.makedirs(self.state_dir, mode=0o700, exist_ok=True)
+            key = _make_key(self.key_path, 1)
+        return (key[0], sha256_hex(key[0])[:16]) if key else None
 
     def _con(self):
         return connect(self.spec, self.env)
@@ -421,6 +447,9 @@ class PostgresAuditLog:
 
         from ..audit import GENESIS, build_record
 
+        from ..audit import record_mac
+
+        key, kid = self._key(create=True)  # no key, no record: an unsigned record would fail every verify
         con = self._con()
         try:
             with con.transaction():
@@ -429,6 +458,7 @@ class PostgresAuditLog:
                 seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
                 rec = build_record(seq, prev, action=action, decision=decision, agent=agent, session=session,
                                    cwd=cwd, tool=tool, digest=digest, extra=extra)
+                rec["mac"], rec["mac_key"] = record_mac(key, rec["hash"]), kid
                 cols = ",".join(rec)
                 con.execute(f"INSERT INTO interlock.audit_records ({cols}) VALUES ({','.join(['%s'] * len(rec))})",
                             list(rec.values()))
@@ -465,11 +495,35 @@ class PostgresAuditLog:
         except psycopg.Error as e:
             raise _wrap(self.spec, e) from None
 
-    def verify(self):
-        """(ok, count, problem or None): the whole shared chain, then this machine's head."""
+    def verify(self, anchor=None):
+        """(ok, count, problem or None): the whole shared chain, the MACs of this machine's records,
+        then this machine's head.  ``anchor``: (seq, hash) posted off the machine earlier."""
         import psycopg
 
-        from ..audit import check_chain
+        from ..audit import _mac_ok, check_chain
+
+        try:
+            key = self._key()
+        except OSError as e:
+            return False, 0, str(e)
+        problems = []
+        signed = [False]
+
+        def macs(rows):  # checked while check_chain walks the same rows: one pass over a long chain
+            for r in rows:
+                if not problems:
+                    if r.get("mac"):
+                        signed[0] = True
+                        if key is not None and r.get("mac_key") == key[1] and not _mac_ok(key[0], r):
+                            problems.append(f"record {r['seq']}: its MAC does not match (edited and re-hashed "
+                                            "without the key of the machine that wrote it)")
+                    elif signed[0]:
+                        problems.append(f"record {r['seq']}: carries no MAC after signed records (its MAC was "
+                                        "stripped, or a machine runs an Interlock older than the MACs)")
+                    if anchor is not None and r["seq"] == int(anchor[0]) and r["hash"] != str(anchor[1]):
+                        problems.append(f"record {r['seq']}: does not match the anchored head (history was "
+                                        "rewritten)")
+                yield r
 
         try:
             con = self._con()
@@ -480,11 +534,15 @@ class PostgresAuditLog:
                 cur.execute("SELECT * FROM interlock.audit_records ORDER BY seq")
                 rows = (dict(zip([c.name for c in cur.description], r)) for r in cur)
                 hseq, hhash = self._head()
-                ok, n, problem, _, pinned = check_chain(rows, keep_seq=hseq)
+                ok, n, problem, _, pinned = check_chain(macs(rows), keep_seq=hseq)
         except psycopg.Error as e:
             raise _wrap(self.spec, e) from None
         if not ok:
             return ok, n, problem
+        if problems:
+            return False, n, problems[0]
+        if anchor is not None and int(anchor[0]) > n:
+            return False, n, f"record {anchor[0]} (anchored) is missing: the log was cut"
         if hseq:
             if hseq > n:
                 return False, n, (f"the shared log ends at record {n} but this machine wrote record {hseq}: "

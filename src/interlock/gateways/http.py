@@ -609,19 +609,24 @@ def system_env(what: str):
     return env, cfg
 
 
-def publish(cfg, kind: str, info: dict) -> str:
+def publish(cfg, kind: str, info: dict | bytes) -> str:
     """Where agents' `interlock run` finds a service-run gateway: ``<run>/gateways/KIND.json``,
-    world-readable, in the service's directory (addresses and variable names, never a value)."""
+    world-readable, in the service's directory (addresses and variable names, never a value).
+    ``info`` as bytes: a public file published as it is under the name ``kind`` (the HTTPS proxy's
+    CA certificate and trust bundle)."""
     import json
 
     d = os.path.join(cfg.run, "gateways")
     os.makedirs(d, mode=0o755, exist_ok=True)
     os.chmod(d, 0o755)
-    path = os.path.join(d, f"{kind}.json")
+    path = os.path.join(d, kind if isinstance(info, bytes) else f"{kind}.json")
     tmp = path + f".{os.getpid()}"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
-    with os.fdopen(fd, "w") as f:
-        json.dump(info, f)
+    with os.fdopen(fd, "wb" if isinstance(info, bytes) else "w") as f:
+        if isinstance(info, bytes):
+            f.write(info)
+        else:
+            json.dump(info, f)
     os.chmod(tmp, 0o644)
     os.replace(tmp, path)
     return path

@@ -72,9 +72,10 @@ def trust_bundle_path(env) -> str:
     return os.path.join(ca_dir(env), "ca-bundle.pem")
 
 
-def agent_env(proxy_url: str, env) -> dict:
-    """The variables that send an agent's HTTP(S) through the proxy and make it trust the CA."""
-    bundle, ca = trust_bundle_path(env), ca_cert_path(env)
+def agent_env(proxy_url: str, env, bundle=None, ca=None) -> dict:
+    """The variables that send an agent's HTTP(S) through the proxy and make it trust the CA
+    (``bundle``/``ca``: where the agent reads them, when not in the proxy's own directory)."""
+    bundle, ca = bundle or trust_bundle_path(env), ca or ca_cert_path(env)
     out = {k: proxy_url for k in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")}
     out.update({k: bundle for k in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO")})
     out["NODE_EXTRA_CA_CERTS"] = ca  # node adds these to its own roots
@@ -132,6 +133,18 @@ def ensure_ca(env) -> str:
     return ca_cert_path(env)
 
 
+def publish_trust(cfg, env) -> tuple[str, str]:
+    """System mode: the CA (its key in the service's 0700 state) and, beside the published gateways
+    (``<run>/gateways/``, the service's directory, 0644 files), the two public files agents' clients
+    trust — the bundle and the CA certificate.  (bundle, certificate) as the agents read them."""
+    ensure_ca(env)
+    out = []
+    for src, name in ((trust_bundle_path(env), f"{KIND}-ca-bundle.pem"), (ca_cert_path(env), f"{KIND}-ca-cert.pem")):
+        with open(src, "rb") as f:
+            out.append(H.publish(cfg, name, f.read()))
+    return out[0], out[1]
+
+
 def upstream_bundle(env, extra: str | None) -> str:
     """What upstream certificates are verified against: the system's CAs plus ``extra``."""
     if extra and not os.path.isfile(extra):
@@ -179,6 +192,8 @@ class Interlock:
         self.pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="interlock-judge")
         self.secrets: set[str] = set()  # values never to appear in a log line
         self.state = None
+        self.system = None  # system mode: (configuration, trust bundle, CA certificate) as the agents read them
+        self.published = None
 
     # lifecycle
     def running(self):
@@ -197,15 +212,20 @@ class Interlock:
                                                "url": url, "ca": ca_cert_path(self.env),
                                                "routes": {n: {"url": url, "upstream": u} for n, u in routes.items()},
                                                "started": time.time()}, kind=KIND)
+        if self.system is not None:  # where agents' `interlock run` finds it: an address and public files
+            cfg, bundle, ca = self.system
+            self.published = H.publish(cfg, KIND, {"kind": KIND, "pid": os.getpid(), "url": url,
+                                                   "point": agent_env(url, self.env, bundle, ca)})
         print(f"interlock https proxy: {url}  CA: {ca_cert_path(self.env)}  routes: " +
               (", ".join(f"{n} -> {u}" for n, u in routes.items()) or "none (every request judged, none "
                                                                        "given a credential)"), flush=True)
 
     def done(self):
         self.pool.shutdown(wait=False, cancel_futures=True)
-        if self.state:
+        for p in (self.state, self.published):
             try:
-                os.unlink(self.state)
+                if p:
+                    os.unlink(p)
             except OSError:
                 pass
 
@@ -386,6 +406,10 @@ def add_parser(gsub):
     g.add_argument("--upstream-ca", default=None, metavar="FILE",
                    help="PEM file of extra CAs trusted for upstreams (default: [gateways.http] proxy_upstream_ca)")
     g.add_argument("--print-ca", action="store_true", help="create the CA if needed, print its certificate's path")
+    g.add_argument("--system", action="store_true",
+                   help="system mode: run as the service user (started as root it drops to it), with the system "
+                        "policy's routes, the service's vault and a CA whose key only the service reads; agents' "
+                        "`interlock run` points at it")
     g.set_defaults(func=cmd_https_proxy)
 
 
@@ -397,9 +421,18 @@ def cmd_https_proxy(args) -> int:
               "pip install 'interlock[proxy]'", file=sys.stderr)
         return 1
     env = dict(os.environ)
+    syscfg = None
+    if getattr(args, "system", False):
+        from ..system import SystemError_
+
+        try:
+            env, syscfg = H.system_env(KIND)
+        except (OSError, SystemError_, H.GatewayError) as e:
+            print(f"interlock: system mode: {e}", file=sys.stderr)
+            return 1
     if args.print_ca:
         try:
-            print(ensure_ca(env))
+            print(publish_trust(syscfg, env)[1] if syscfg is not None else ensure_ca(env))
         except OSError as e:
             print(f"interlock: cannot create the CA in {ca_dir(env)}: {e.strerror or e}", file=sys.stderr)
             return 1
@@ -418,6 +451,12 @@ def cmd_https_proxy(args) -> int:
     if H.remote_refused(host, args.allow_remote, "proxy"):
         return 1
     addon = Interlock(config, env, os.getcwd(), upstream_ca)
+    if syscfg is not None:
+        try:
+            addon.system = (syscfg, *publish_trust(syscfg, env))
+        except OSError as e:
+            print(f"interlock: cannot publish the CA certificate in {syscfg.run}: {e.strerror or e}", file=sys.stderr)
+            return 1
     try:
         return asyncio.run(_serve(addon, host, port))
     except KeyboardInterrupt:

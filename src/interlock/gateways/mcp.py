@@ -60,7 +60,10 @@ def add_parser(sub):
                                          "(interlock mcp-proxy --name NAME -- COMMAND ARGS...)")
     p.add_argument("--name", default=None, help="the server's name in the agent's MCP config (default: the "
                                                  "command's name); tool calls are judged as mcp NAME/TOOL")
-    p.add_argument("server", nargs="+", metavar="-- COMMAND", help="the real MCP server's command line")
+    p.add_argument("--system", action="store_true",
+                   help="system mode: connect to the service-run MCP gateway NAME (interlock gateway mcp --system) "
+                        "instead of starting a server: its credentials never reach this user")
+    p.add_argument("server", nargs="*", metavar="-- COMMAND", help="the real MCP server's command line")
     p.set_defaults(func=_cmd)
 
 
@@ -68,6 +71,14 @@ def _cmd(args) -> int:
     argv = list(args.server)
     if argv and argv[0] == "--":
         argv = argv[1:]
+    if getattr(args, "system", False):
+        if argv or not args.name:
+            sys.stderr.write("interlock mcp-proxy --system --name NAME: the server is the system policy's "
+                             "[gateways.mcp.NAME]; give no command\n")
+            return 2
+        from .mcp_system import client
+
+        return client(args.name)
     if not argv:
         sys.stderr.write("interlock mcp-proxy: no server command (interlock mcp-proxy -- COMMAND ARGS...)\n")
         return 2
@@ -155,6 +166,7 @@ class Judge:
         self.env = env
         self.cwd = cwd
         self.session = f"mcp-{name}-{os.getpid()}-{secrets.token_hex(4)}"
+        self.caller = None  # system mode: the connected agent (uid, name, pid), recorded with each call
 
     def context(self):
         from ..engine import Context
@@ -248,7 +260,8 @@ class Judge:
             open_log(state_dir(self.env), self.env).append(
                 action=text, decision=decision, agent=AGENT, session=self.session, cwd=self.cwd,
                 tool=f"mcp__{self.name}__{tool}", digest=action.digest() if action is not None else None,
-                extra=dict({"gateway": "mcp", "server": self.name}, **(extra or {})))
+                extra=dict({"gateway": "mcp", "server": self.name}, **({"caller": self.caller} if self.caller else {}),
+                           **(extra or {})))
         except Exception as e:  # the decision stands; the failure is reported
             decision.reasons.append(f"(audit log not written: {type(e).__name__}: {e})")
             _log(f"audit log not written: {type(e).__name__}: {e}")
@@ -302,10 +315,11 @@ class StateSigner:
 # --- the relay ----------------------------------------------------------------------------------------
 
 class Proxy:
-    def __init__(self, name, argv, env, cwd):
+    def __init__(self, name, argv, env, cwd, server_env=None):
         self.name = name
         self.argv = argv
         self.env = env
+        self.server_env = server_env  # the server's variables when not the judging environment (system mode)
         self.cwd = cwd
         self.judge = Judge(name, env, cwd)
         self.signer = StateSigner()
@@ -333,7 +347,8 @@ class Proxy:
         from mcp.client.stdio import StdioServerParameters, stdio_client
         from mcp.server.stdio import stdio_server
 
-        params = StdioServerParameters(command=self.argv[0], args=self.argv[1:], env=self.env, cwd=self.cwd)
+        params = StdioServerParameters(command=self.argv[0], args=self.argv[1:],
+                                       env=self.env if self.server_env is None else self.server_env, cwd=self.cwd)
         async with stdio_server() as (c_read, c_write):
             self.c_write = c_write
             try:

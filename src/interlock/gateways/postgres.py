@@ -17,8 +17,9 @@ def add_parser(gsub):
     """``interlock gateway postgres`` on the ``gateway`` sub-parsers."""
     g = gsub.add_parser("postgres", help="the PostgreSQL wire gateway: agents connect to it, every statement "
                                          "judged; the upstream login comes from the vault (docs/gateways.md)")
-    g.add_argument("--listen", default=POSTGRES_GATEWAY_LISTEN,
-                   help=f"HOST:PORT (default {POSTGRES_GATEWAY_LISTEN}; port 0 picks one)")
+    g.add_argument("--listen", default=None,
+                   help=f"HOST:PORT (default: [gateways.postgres.UPSTREAM] listen, else {POSTGRES_GATEWAY_LISTEN}; "
+                        "port 0 picks one)")
     g.add_argument("--upstream", required=True, help="the policy's [databases.NAME] to log in to")
     g.add_argument("--cwd", default=None, help="judge as if in this directory (its project policy applies)")
     g.add_argument("--branch", default=None, help=argparse.SUPPRESS)   # interlock sandbox: serve this branch
@@ -50,10 +51,20 @@ def main(args) -> int:
         except (OSError, SystemError_, GatewayError) as e:
             print(f"interlock gateway postgres: system mode: {e}", file=sys.stderr)
             return 1
+    listen = args.listen
+    if listen is None:  # the policy's [gateways.postgres.UPSTREAM] listen (a unit gives no --listen)
+        try:
+            from .. import policy as P
+
+            spec = ((P.load(None, env).user.gateways or {}).get("postgres") or {}).get(args.upstream) or {}
+            listen = spec.get("listen")
+        except Exception:  # noqa: BLE001 - the policy error is reported below, where it is loaded again
+            listen = None
+        listen = listen or POSTGRES_GATEWAY_LISTEN
     try:
-        host, port = _listen(args.listen)
+        host, port = _listen(listen)
     except ValueError:
-        print(f"interlock gateway postgres: --listen wants HOST:PORT, got {args.listen!r}", file=sys.stderr)
+        print(f"interlock gateway postgres: --listen wants HOST:PORT, got {listen!r}", file=sys.stderr)
         return 64
     try:
         import asyncio

@@ -349,27 +349,21 @@ def add_parsers(sub):
 def system_gateways(cfg) -> dict:
     """The variables pointing an agent at the gateways the service runs (``<run>/gateways/*.json``,
     believed only when the service user wrote them in its own directory)."""
-    import json
-
     d = os.path.join(cfg.run, "gateways")
     point = {}
     try:
-        st = os.lstat(d)
-        names = sorted(os.listdir(d)) if st.st_uid == cfg.uid and not st.st_mode & 0o022 else []
+        names = sorted(os.listdir(d))
     except OSError:
         names = []
     for n in names:
-        p = os.path.join(d, n)
+        info = system_published(cfg, n)
+        if info is None:
+            continue
         try:
-            st = os.lstat(p)
-            if not n.endswith(".json") or st.st_uid != cfg.uid or st.st_mode & 0o022 or not _alive_file(p):
-                continue
-            with open(p) as f:
-                info = json.load(f)
             for name, r in (info.get("routes") or {}).items():
                 for var, suffix in (r.get("env") or {}).items():
                     point[str(var)] = str(r["url"]) + ("/" + str(suffix).lstrip("/") if suffix else "")
-            for var, val in (info.get("point") or {}).items():  # a PostgreSQL gateway: DATABASE_URL, PG*
+            for var, val in (info.get("point") or {}).items():  # PostgreSQL: DATABASE_URL, PG*; the HTTPS proxy: HTTPS_PROXY, CAs
                 point.setdefault(str(var), str(val))
         except (OSError, ValueError, KeyError, AttributeError):
             continue
@@ -380,7 +374,31 @@ def system_gateways(cfg) -> dict:
     return point
 
 
-def _alive_file(path) -> bool:
+def system_published(cfg, name) -> dict | None:
+    """What a service-run gateway published in ``<run>/gateways/NAME`` — believed only when the
+    service user wrote it, in its own directory that no one else can write, and the process it
+    names runs as the service user; else None."""
+    d = os.path.join(cfg.run, "gateways")
+    p = os.path.join(d, name)
+    try:
+        for path in (d, p):
+            st = os.lstat(path)
+            if st.st_uid != cfg.uid or st.st_mode & 0o022:
+                return None
+        import stat as _st
+
+        if not name.endswith(".json") or not _st.S_ISREG(st.st_mode) or not _alive_file(p, cfg.uid):
+            return None
+        with open(p) as f:
+            info = json.load(f)
+        return info if isinstance(info, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def _alive_file(path, uid=None) -> bool:
+    """The gateway a published file names is running — and, with ``uid``, runs as that user (a
+    stale file whose pid another user's process took over is not believed)."""
     import json
 
     try:
@@ -388,6 +406,10 @@ def _alive_file(path) -> bool:
             pid = int(json.load(f).get("pid") or 0)
         if pid <= 0:
             return False
+        if uid is not None:  # /proc/PID's owner is root for a process that dropped from root: its status says
+            with open(f"/proc/{pid}/status") as f:
+                uids = next(line for line in f if line.startswith("Uid:")).split()[1:]
+            return bool(uids) and all(int(u) == uid for u in uids)
         os.kill(pid, 0)
         return True
     except PermissionError:

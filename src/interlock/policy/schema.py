@@ -191,10 +191,22 @@ class PostgresGateway(_Strict):
     env: list[str] = Field([], description="more variables set to this gateway's postgresql:// URL")
 
 
+class McpGateway(_Strict):
+    """``[gateways.mcp.NAME]`` (system mode): ``interlock gateway mcp --system --name NAME`` runs this
+    stdio MCP server as the service user, its secrets from the service's vault; agents reach it
+    with ``interlock mcp-proxy --system --name NAME`` (docs/system-mode.md)."""
+    command: list[str] = Field(..., min_length=1, description="the MCP server's command line")
+    env: dict[str, str] = Field({}, description="variables the server gets (no secrets: see vault_env)")
+    vault_env: dict[str, str] = Field({}, description="variables the server gets from the service's vault: "
+                                                      "NAME = vault entry")
+    cwd: Optional[str] = Field(None, description="the server's working directory (default: the service's state)")
+
+
 class Gateways(_Strict):
     """``[gateways]``: runtime gateways ``interlock run`` starts (user policy only)."""
     http: Optional[HttpGateway] = None
     postgres: dict[str, PostgresGateway] = {}
+    mcp: dict[str, McpGateway] = {}
 
 
 class SandboxPolicy(_Strict):
