@@ -104,9 +104,7 @@ def analyze(action, ctx):
             if verb in ("unlink", "detach", "disable") and noun not in ("backup", "snapshot"):
                 sev = "destructive"
             ids = _ids(args)
-            why = (f"The MCP tool {label} {verb}s a {noun}" + (f" ({ids})" if ids else "")
-                   + ("; the environment could not be resolved, treated as production" if env is None
-                      and sev == "catastrophic" else "") + ".")
+            why = f"The MCP tool {label} {verb}s a {noun}" + (f" ({ids})" if ids else "") + "."
             out.append(Finding(f"mcp.cloud-{sev}", sev, "delete", f"{label}" + (f" {ids}" if ids else ""),
                                f"mcp {label}", why, environment=env))
     if isinstance(args, dict):

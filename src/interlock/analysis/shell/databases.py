@@ -37,11 +37,6 @@ def _prod(env):
     return env in ("prod", "production", "prd", "live")
 
 
-#: Catastrophic rules that weigh only ``destructive`` (ask, not deny) on a local database:
-#: DROP DATABASE on your own machine is a question, not a refusal.  Backups, replication
-#: and server configuration stay catastrophic everywhere.
-_LOCAL_SOFTEN = {"db.drop-database", "db.drop-schema-cascade", "db.drop-owned", "db.drop-many-tables",
-                 "db.truncate-cascade", "db.drop-extension-cascade", "db.redis-flushall", "db.schema-wipe"}
 
 
 _MYSQL_PW = _LazyRe(r"(\b(?:mysql|mariadb|mycli|mysqldump|mariadb-dump|mysqladmin|mariadb-admin|mysqlimport)\b"
@@ -49,8 +44,8 @@ _MYSQL_PW = _LazyRe(r"(\b(?:mysql|mariadb|mycli|mysqldump|mariadb-dump|mysqladmi
 
 
 def _emit(a, rule, cmd, target=None, effect="", note=None, why=None, environment=None):
-    """``a.emit`` plus the environment's weight: on a ``local`` target the rules in
-    ``_LOCAL_SOFTEN`` become ``destructive``."""
+    """``a.emit`` with mysql-family passwords masked.  The environment's weight (a local database,
+    production) is the engine's: ``interlock.weighing`` with ``rules_db``'s tables."""
     before = len(a.findings)
     a.emit(rule, cmd, target=target, effect=effect, note=note, why=why, environment=environment)
     if len(a.findings) > before:
@@ -60,11 +55,6 @@ def _emit(a, rule, cmd, target=None, effect="", note=None, why=None, environment
             if v and "-p" in v:
                 # mysql-family -pSECRET (the shared redactor knows URLs and --password=)
                 setattr(f, attr, _MYSQL_PW.sub(r"\1-p***", v))
-    if environment == "local" and rule in _LOCAL_SOFTEN and len(a.findings) > before:
-        f = a.findings[-1]
-        if f.severity == "catastrophic":
-            f.severity = "destructive"
-            f.note = "local database: weighed as destructive" + (f"; {f.note}" if f.note else "")
 
 
 handles = _registrar(HANDLERS)
@@ -325,12 +315,8 @@ def _report(a, cmd, st, tgt, source, show_statement):
     env = tgt.env
     if rule == "db.drop-many-tables" and tgt.scratch:
         return  # a test database: each statement is still reported on its own
-    if rule == "db.heavy-maintenance" and not _prod(env):
-        rule = "db.write"  # only production traffic waits on the lock
-    if _prod(env) and rule in _WIPE_RULES:
-        rule = "db.wipe-table-prod"
-    if _prod(env) and rule == "db.drop-test-database":
-        rule = "db.drop-database"
+    # in prod a whole-table loss becomes db.wipe-table-prod, heavy maintenance outside prod a write:
+    # the engine's weighing (rules_db.IN_PROD, OUTSIDE_PROD)
     if rule in ("db.drop-database", "db.drop-test-database"):
         host = tgt.host if tgt.host and tgt.host not in _LOCAL_HOSTS else None
         target = "/".join(x for x in (host, st.target) if x) or tgt.label
