@@ -4,9 +4,11 @@ Loaded on first use (``programs._lazy``) for the names in ``interlock.rules_db.P
 Each handler finds *what SQL runs* (``-c``/``-e``/``-q`` strings, ``-f`` files, here-docs
 and pipes on stdin, files included with ``\\i`` / ``.read`` / ``source``) and *where*
 (host, database, URL, the remote a command runs on), asks ``interlock.analysis.sql`` what
-each statement does, and reports it.  Where: a target in the ``prod`` environment turns the
-loss of a whole table into ``db.wipe-table-prod``; a database named like a test database
-makes dropping it ``destructive`` rather than ``catastrophic``.
+each statement does, and reports it with the target's environment (the policy's, a name that
+says prod, else the place: remote is ``prod``, this machine ``local``).  The engine weighs it
+(``interlock.weighing`` with ``rules_db``'s tables): in ``prod`` the loss of a whole table is
+``db.wipe-table-prod``; on a ``local`` database a dropped database weighs ``destructive``.  A
+database named like a test database makes dropping it ``destructive`` rather than ``catastrophic``.
 """
 
 from __future__ import annotations
@@ -27,8 +29,6 @@ HANDLERS = {}
 
 MAX_INCLUDE_DEPTH = 4
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0", "host.docker.internal", ""}
-_WIPE_RULES = {"db.delete-all", "db.update-all", "db.truncate", "db.drop-table", "db.restore-clean",
-               "db.truncate-cascade"}
 _DUMPERS = {"pg_dump", "pg_dumpall", "mysqldump", "mariadb-dump", "sqlite3", "mongodump", "cat", "zcat", "gunzip",
             "gzip", "xzcat", "zstdcat", "bzcat", "psql", "mysql"}
 
@@ -531,7 +531,7 @@ def pg_restore(a, cmd, scope):
     if "-c" in flags or "--clean" in flags:
         note = "-C/--create also drops and recreates the database itself" if ("-C" in flags or "--create" in flags) \
             else None
-        rule = "db.wipe-table-prod" if _prod(tgt.env) else "db.restore-clean"
+        rule = "db.restore-clean"  # in prod: db.wipe-table-prod (the engine's weighing)
         _emit(a, rule, cmd, target=tgt.label, effect="restore", note=note, environment=tgt.env)
     else:
         _emit(a, "db.write", cmd, target=tgt.label, effect="restore", environment=tgt.env)
@@ -700,7 +700,7 @@ def mysqlimport(a, cmd, scope):
     flags, vals, ops = parse(cmd.args, short="hPuS", short_opt="p", long=("--host", "--port", "--user", "--socket"))
     if "-d" in flags or "--delete" in flags:
         tgt = _resolve_target(a, cmd, Target(_get(vals, "-h", "--host"), ops[0] if ops else None))
-        _emit(a, "db.wipe-table-prod" if _prod(tgt.env) else "db.restore-clean", cmd, target=tgt.label,
+        _emit(a, "db.restore-clean", cmd, target=tgt.label,
                effect="replace", note="--delete empties each table before importing", environment=tgt.env)
 
 
@@ -832,8 +832,6 @@ def mongo_js(a, cmd, code, tgt, source=None):
                 target = "/".join(x for x in (db or tgt.label, coll) if x) or None
                 if coll and S.is_backup_name(coll) and rule in ("db.drop-table", "db.delete-all", "db.update-all"):
                     r = "db.backup-table"
-            if _prod(env) and r in _WIPE_RULES:
-                r = "db.wipe-table-prod"
             note = f"in {source[0]}" if source else None
             _emit(a, r, cmd, target=target, effect=effect, note=note, environment=env)
 
@@ -886,7 +884,7 @@ def mongorestore(a, cmd, scope):
     tgt = _resolve_target(a, cmd, Target(_get(vals, "-h", "--host"), _get(vals, "-d", "--db"),
                                          _get(vals, "--uri")))
     if "--drop" in flags or _get(vals, "--mode") == "delete":
-        _emit(a, "db.wipe-table-prod" if _prod(tgt.env) else "db.restore-clean", cmd, target=tgt.label,
+        _emit(a, "db.restore-clean", cmd, target=tgt.label,
                effect="replace", environment=tgt.env,
                note="--drop drops each collection before restoring it" if "--drop" in flags else None)
 
@@ -1359,7 +1357,7 @@ def orm_code(a, cmd, scope, language, code):
     tgt = _resolve_target(a, cmd, Target(None, None))
     tgt.env = tgt.env or _task_env(a, cmd, scope, cmd.args)
     for m in _ORM_ALL.finditer(code):
-        rule = "db.wipe-table-prod" if _prod(tgt.env) else "db.delete-all"
+        rule = "db.delete-all"  # in prod: db.wipe-table-prod (the engine's weighing)
         if S.is_backup_name(m.group(1)):
             rule = "db.backup-table"
         _emit(a, rule, cmd, target=m.group(1), effect="delete", environment=tgt.env,
