@@ -144,10 +144,14 @@ def _requests_in(args, label, ctx, env):
     out = []
     from .. import rules as R
 
+    resolve = getattr(getattr(ctx, "policy", None), "environment_for", None)
+    where = None
+    if resolve is not None:  # the request's URL or host, as the policy sees it (as a curl's would be)
+        where = (req.url and resolve("url", req.url)) or (req.host and resolve("host", req.host)) or None
     for v in verdicts:
         rule = R.RULES.get(v.rule)
         sev = getattr(v, "severity", None) or (rule.severity if rule else "destructive")
         out.append(Finding(v.rule, rule.severity if rule else sev, "http", v.target, f"mcp {label}",
-                           (v.why or (rule.why if rule else "")) or "", environment=v.environment or env,
+                           (v.why or (rule.why if rule else "")) or "", environment=v.environment or env or where,
                            note=v.note))
     return out
