@@ -224,3 +224,36 @@ def test_the_reason_says_the_environment_was_assumed(workspace, home, env):
     d = evaluate(Action(SHELL, {"command": "vercel remove my-app --yes"}, cwd=workspace), ctx)
     assert d.decision == "deny" and "[prod]" in d.reasons[0] and weighing.UNRESOLVED_NOTE in d.reasons[0], d.reasons
     assert weighing.UNRESOLVED_NOTE in json.dumps(d.to_dict())
+
+
+def test_every_entry_point_goes_through_the_one_path(workspace, home, env, tmp_path):
+    """`interlock check`, the agent hook (real subprocesses), the HTTP gateway's and the MCP gateway's
+    judges (their own functions, in-process): the same policy file, the same decision and reason."""
+    import subprocess
+
+    from conftest import interlock_exe, run_hook
+    from helpers import write_policy
+
+    from interlock.gateways import http as http_gateway
+    from interlock.gateways import mcp as mcp_gateway
+
+    write_policy(env, '[environments.prod]\ndecisions = { destructive = "deny" }\n')
+    p = subprocess.run(interlock_exe() + ["check", "--cwd", workspace, "--json", "netlify sites:delete abc"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    d = json.loads(p.stdout)
+    assert d["decision"] == "deny" and weighing.UNRESOLVED_NOTE in json.dumps(d), p.stdout
+    payload = {"session_id": "s", "cwd": workspace, "hook_event_name": "PreToolUse", "tool_name": "Bash",
+               "tool_input": {"command": "supabase branches delete feature-x"}, "tool_use_id": "t1"}
+    code, out, err = run_hook("claude-code", payload, env)
+    assert code == 0 and out["hookSpecificOutput"]["permissionDecision"] == "deny", (out, err)
+    assert weighing.UNRESOLVED_NOTE in out["hookSpecificOutput"]["permissionDecisionReason"]
+    # the gateways' judges, as they run for a request or a tool call (no approval wait)
+    action = Action(HTTP, {"method": "DELETE", "url": "https://api.example.com/v1/items/1"}, cwd=workspace,
+                    workspace=workspace)
+    d = http_gateway.judge(action, env, 0)
+    assert d.decision == "deny" and any(weighing.UNRESOLVED_NOTE in r for r in d.reasons), d.reasons
+    judge = mcp_gateway.Judge("railway", env, workspace)
+    _, d, _ = judge.evaluate("variable_delete", {"name": "KEY"}, {})
+    assert d.decision == "deny" and any(weighing.UNRESOLVED_NOTE in r for r in d.reasons), d.reasons
+    _, d, _ = judge.evaluate("variable_delete", {"name": "KEY", "environment": "staging"}, {})
+    assert d.decision == "ask", d.reasons
