@@ -17,7 +17,6 @@ from .redact import redact
 from .selfprotect import (AGENT_SETTINGS, APPROVAL_FILES, _linkable, _lmtimes, _mtimes,  # noqa: F401  (re-exported)
                           approval_store_paths, installed_code, is_approval_store, mcp_configs, self_paths)
 from .selfprotect import secret_globs as _secret_globs  # noqa: F401  (re-exported)
-from .weighing import weigh
 
 _SELF_CACHE = {}
 
@@ -65,8 +64,15 @@ def analyze(action: Action, ctx: Context) -> list[Finding]:
     """What the action does (analysis' facts), weighed once: severity from the catalogue and the
     target's environment (``interlock.weighing``) — the one place every entry point goes through."""
     findings = _dispatch.analyze(action, ctx)
-    weigh(findings)
+    if findings:  # most actions have none: the weighing loads on first use
+        global _WEIGH
+        if _WEIGH is None:
+            from .weighing import weigh as _WEIGH
+        _WEIGH(findings)
     return findings
+
+
+_WEIGH = None
 
 
 def decide(findings, policy) -> Decision:
