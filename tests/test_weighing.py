@@ -257,3 +257,33 @@ def test_every_entry_point_goes_through_the_one_path(workspace, home, env, tmp_p
     assert d.decision == "deny" and any(weighing.UNRESOLVED_NOTE in r for r in d.reasons), d.reasons
     _, d, _ = judge.evaluate("variable_delete", {"name": "KEY", "environment": "staging"}, {})
     assert d.decision == "ask", d.reasons
+
+
+@pytest.mark.parametrize("server,tool,args,rule", [
+    # an environment the agent adds to the arguments does not take a production target out of production
+    ("fetch", "fetch", {"url": "https://api.prod.example.com/v1/items/1", "method": "DELETE",
+                        "environment": "staging"}, "infra.delete-prod"),
+    ("railway", "variable_delete", {"name": "KEY", "environment": "staging", "env": "production"},
+     "infra.delete-prod"),
+    # a command in a tool's arguments is weighed like the same command in a shell (once)
+    ("shell", "run", {"command": "vercel remove my-app --yes"}, "infra.platform-delete"),
+    ("shell", "run", {"command": "kubectl delete deploy api -n production"}, "infra.delete-prod"),
+])
+def test_attack_an_mcp_call_cannot_lower_the_weight(server, tool, args, rule, workspace, home, env):
+    ctx = _ctx("undeclared", workspace, home, env)
+    d = evaluate(Action(MCP_CALL, {"server": server, "tool": tool, "arguments": args}, cwd=workspace), ctx)
+    assert d.decision == "deny" and rule in {f.rule for f in d.findings}, d.reasons
+    f = next(f for f in d.findings if f.rule == rule)
+    assert f.environment == "prod", f.note
+    assert f.note.count(weighing.UNRESOLVED_NOTE) + f.note.count(" in prod") == 1, f.note  # weighed once
+
+
+@pytest.mark.parametrize("command", [
+    "kubectl delete deploy api -n dev --context prod-eu", "helm uninstall api -n staging --kube-context prod",
+    "aws lambda delete-function --function-name x --profile dev --profile prod",
+    "AWS_PROFILE=prod aws lambda delete-function --function-name x",
+    "gcloud run services delete api --project=dev --project=prod",
+])
+def test_attack_a_dev_name_beside_a_prod_one_is_prod(command, workspace, home, env):
+    d = evaluate(Action(SHELL, {"command": command}, cwd=workspace), _ctx("undeclared", workspace, home, env))
+    assert d.decision == "deny" and d.findings[0].rule == "infra.delete-prod", d.reasons

@@ -72,6 +72,7 @@ def _environment(args, ctx):
         return None
     text = json.dumps(args, default=str)[:20_000]
     resolve = getattr(getattr(ctx, "policy", None), "environment_for", None)
+    found = []
     for k, v in args.items():
         if isinstance(v, str) and re.search(r"(?i)environment|env", str(k)) and resolve:
             try:
@@ -79,8 +80,19 @@ def _environment(args, ctx):
             except Exception:
                 env = None
             if env:
-                return env
-    return "prod" if _PROD.search(text) else None
+                found.append(env)
+    if _PROD.search(text):
+        found.append("prod")
+    return _gravest(found)
+
+
+def _gravest(envs):
+    """Of the environments the arguments name, production if any is (an added `"environment":
+    "staging"` does not take a production target out of production), else the first."""
+    from ..policy import is_production
+
+    envs = [e for e in envs if e]
+    return next((e for e in envs if is_production(e)), envs[0] if envs else None)
 
 
 def analyze(action, ctx):
@@ -152,6 +164,6 @@ def _requests_in(args, label, ctx, env):
         rule = R.RULES.get(v.rule)
         sev = getattr(v, "severity", None) or (rule.severity if rule else "destructive")
         out.append(Finding(v.rule, rule.severity if rule else sev, "http", v.target, f"mcp {label}",
-                           (v.why or (rule.why if rule else "")) or "", environment=v.environment or env or where,
+                           (v.why or (rule.why if rule else "")) or "", environment=_gravest([v.environment, env, where]),
                            note=v.note))
     return out
