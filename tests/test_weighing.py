@@ -56,6 +56,9 @@ EXTRA = {
     "infra.compose-down-volumes": ["docker --context prod compose down -v"],
     "infra.docker-rm-force": ["docker --context prod rm -fv db"],
     "infra.platform-delete": ["heroku config:unset KEY -a shop-prod", "vercel remove my-app --yes"],
+    "db.drop-test-database": ["dropdb -h prod-db.internal app_test", "dropdb app_test"],
+    "db.framework-reset": ["RAILS_ENV=production rails db:reset", "rails db:reset"],
+    "db.truncate-cascade": ["psql -h prod-db.internal -c 'TRUNCATE orders CASCADE'"],
     "mcp.cloud-catastrophic": ['@MCP railway/volume_delete {"volumeId": "v1", "environment": "production"}',
                                '@MCP railway/volume_delete {"volumeId": "v1", "environment": "staging"}'],
     "mcp.cloud-destructive": ['@MCP railway/variable_delete {"name": "KEY", "environment": "production"}',
@@ -139,7 +142,7 @@ def test_one_decision_per_severity_and_environment(rule_id, workspace, home, env
                         assert f.rule == rules_db.OUTSIDE_PROD.get(rule_id), where
     if rule_id in NEVER_RESOLVED:
         assert seen <= {"unresolved"}, (rule_id, seen, "resolves now: take it out of NEVER_RESOLVED")
-    elif scoped and rule.severity != "write":
+    elif rule_id in IN_PROD:  # the escalation is exercised by at least one example
         assert "prod" in seen, (rule_id, seen, "no example resolves a production environment")
 
 

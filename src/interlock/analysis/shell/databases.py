@@ -498,7 +498,7 @@ def dropdb(a, cmd, scope):
         return
     tgt = _resolve_target(a, cmd, Target(_get(vals, "-h", "--host") or _var(a, cmd, scope, "PGHOST"), ops[0]))
     name = ops[0]
-    rule = "db.drop-test-database" if S.is_scratch_name(name) and not _prod(tgt.env) else "db.drop-database"
+    rule = "db.drop-test-database" if S.is_scratch_name(name) else "db.drop-database"  # in prod: weighing
     _emit(a, rule, cmd, target=tgt.label or name, effect="drop", environment=tgt.env,
            note="the name marks it as a test / development database" if rule == "db.drop-test-database" else None)
 
@@ -679,7 +679,7 @@ def mysqladmin(a, cmd, scope):
         arg = ops[i + 1] if i + 1 < len(ops) else None
         if verb == "drop" and arg:
             tgt = _resolve_target(a, cmd, Target(host, arg))
-            rule = "db.drop-test-database" if S.is_scratch_name(arg) and not _prod(tgt.env) else "db.drop-database"
+            rule = "db.drop-test-database" if S.is_scratch_name(arg) else "db.drop-database"  # in prod: weighing
             _emit(a, rule, cmd, target=tgt.label or arg, effect="drop", environment=tgt.env)
             i += 2
             continue
@@ -825,7 +825,7 @@ def mongo_js(a, cmd, code, tgt, source=None):
             if db and db != tgt.database and not _prod(env):
                 env = a.environment_of("database", db) or ("prod" if S.is_prod_name(db) else env)
             if rule == "db.drop-database":
-                if db and S.is_scratch_name(db) and not _prod(env):
+                if db and S.is_scratch_name(db):  # in prod: db.drop-database (the weighing)
                     r = "db.drop-test-database"
                 target = db or tgt.label
             else:
@@ -1030,7 +1030,8 @@ def framework(a, cmd, scope, level, task, args=(), note=None, extra_env=(), env=
     if level == "wipe":
         _emit(a, "db.schema-wipe", cmd, target=target, effect="drop", note=note, environment=env)
     elif level == "reset":
-        rule = "db.framework-reset-prod" if _prod(env) or remote else "db.framework-reset"
+        # a remote (linked) project weighs like production; in production: the weighing
+        rule = "db.framework-reset-prod" if remote else "db.framework-reset"
         _emit(a, rule, cmd, target=target, effect="reset", note=note, environment=env)
     elif level == "rollback":
         _emit(a, "db.migrate-rollback", cmd, target=target, effect="rollback", environment=env,
