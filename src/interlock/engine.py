@@ -1,4 +1,5 @@
-"""The decision core: Action → Findings (analysis) → Decision (policy).
+"""The decision core: Action → Findings (analysis: facts) → weighed once (``weighing``: severity
+from the catalogue, the target's environment) → Decision (policy).
 
 Every entry point (agent hooks, ``interlock check``, the gateways, the MCP proxy) calls
 ``evaluate``.  It is pure apart from reading files the action names (scripts it
