@@ -160,7 +160,7 @@ class Finding:
     """One thing analysis learned about an action."""
 
     __slots__ = ("rule", "severity", "effect", "target", "evidence", "why",
-                 "reversible", "environment", "location", "note")
+                 "reversible", "environment", "location", "note", "weighed")
 
     def __init__(self, rule, severity, effect, target=None, evidence="", why="",
                  reversible=None, environment=None, location=None, note=None):
@@ -174,6 +174,7 @@ class Finding:
         self.environment = environment  # "prod", "staging"... when resolved
         self.location = location      # "scripts/x.sh:12" when found inside a file
         self.note = note
+        self.weighed = False          # set by interlock.weighing (the engine weighs a finding once)
 
     def to_dict(self) -> dict:
         d = {"rule": self.rule, "severity": self.severity, "effect": self.effect,

@@ -9,18 +9,7 @@ a workspace at ``/work/proj`` with ``HOME=/home/dev``, unless they start with
 
 from __future__ import annotations
 
-
-class Rule:
-    __slots__ = ("id", "severity", "why", "hits", "misses", "fix")
-
-    def __init__(self, id, severity, why, hits, misses, fix=""):
-        self.id, self.severity, self.why = id, severity, why
-        self.hits, self.misses, self.fix = tuple(hits), tuple(misses), fix
-
-    def to_dict(self):
-        return {"id": self.id, "severity": self.severity, "why": self.why,
-                "hits": list(self.hits), "misses": list(self.misses), "fix": self.fix}
-
+from .rule import Rule  # the class lives below the catalogues: rules_db and rules_infra import it too
 
 _R = Rule
 _CATALOGUE = [
@@ -523,3 +512,16 @@ def markdown() -> str:
             out.append("\nLeaves alone:\n")
             out += [f"- `{m}`" for m in r.misses]
     return "\n".join(out) + "\n"
+
+
+# --- weighing by environment (applied once, by interlock.weighing; see rules_infra and rules_db too) --------------
+#: Rules of this catalogue whose target lives in a deployment environment (a cloud provider's project,
+#: an API's account): an environment analysis could not resolve is treated as production.
+IN_AN_ENVIRONMENT = frozenset({
+    "mcp.cloud-catastrophic", "mcp.cloud-destructive", "http.graphql-catastrophic", "http.graphql-destructive",
+    "http.delete-critical", "http.api-destructive", "http.delete",
+})
+
+#: What a finding becomes when its environment is production.
+IN_PROD = {r: "infra.delete-prod" for r in ("mcp.cloud-destructive", "http.graphql-destructive",
+                                            "http.api-destructive", "http.delete")}

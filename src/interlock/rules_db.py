@@ -7,7 +7,7 @@ URL whose environment is ``prod`` turns a whole-table loss into ``db.wipe-table-
 
 from __future__ import annotations
 
-from .rules import Rule as _R  # noqa: F401  (rules.py imports this module at the end of its own import)
+from .rule import Rule as _R
 
 #: Program names the handlers module registers (looked up lazily by programs.py).
 PROGRAMS = (
@@ -242,3 +242,25 @@ RULES = [
         "sqlite3 app.db 'CREATE TABLE t (a int)'", "redis-cli DEL session:42"],
        ["psql -c 'SELECT 1'", "sqlite3 app.db .tables", "redis-cli GET session:42"]),
 ]
+
+# --- weighing by environment (applied once, by interlock.weighing, to every finding of these rules) ---------------
+# A database's environment is resolved by analysis from the policy, the name, else the place: a remote
+# host is ``prod``, this machine (localhost, a socket, a file) is ``local`` (analysis/shell/databases.py).
+
+#: What a finding becomes when its environment is production.
+IN_PROD = {
+    **{r: "db.wipe-table-prod" for r in ("db.delete-all", "db.update-all", "db.truncate", "db.drop-table",
+                                         "db.restore-clean", "db.truncate-cascade")},
+    "db.drop-test-database": "db.drop-database",  # a test-looking name in production is production's
+    "db.framework-reset": "db.framework-reset-prod",
+}
+
+#: What a finding becomes outside production: only production traffic waits on the lock.
+OUTSIDE_PROD = {"db.heavy-maintenance": "db.write"}
+
+#: Catastrophic rules that weigh only ``destructive`` (ask, not deny) on a ``local`` database: DROP
+#: DATABASE on your own machine is a question, not a refusal.  Backups, replication and server
+#: configuration stay catastrophic everywhere.
+LOCAL_DESTRUCTIVE = frozenset({"db.drop-database", "db.drop-schema-cascade", "db.drop-owned", "db.drop-many-tables",
+                               "db.truncate-cascade", "db.drop-extension-cascade", "db.redis-flushall",
+                               "db.schema-wipe"})

@@ -5,7 +5,7 @@ Same shape as ``interlock.rules``: every rule has hits and misses, run by tests/
 
 from __future__ import annotations
 
-from .rules import Rule as _R  # noqa: F401  (rules.py imports this module at the end of its own import)
+from .rule import Rule as _R
 
 #: Program names the handlers module registers (looked up lazily by programs.py).
 PROGRAMS = (
@@ -252,3 +252,24 @@ RULES = [
         "brew rm -f python@3.12"],
        ["brew uninstall jq", "brew install fd", "brew list"]),
 ]
+
+# --- weighing by environment (applied once, by interlock.weighing, to every finding of these rules) ---------------
+# Analysis reports where a target is (``environment``: prod, staging, local... or None when it could not
+# tell); the engine weighs it.  Every rule above acts on a deployment environment (a cluster, a cloud
+# account, a hosted project, a Docker daemon that may be remote) unless listed here.
+
+#: Rules whose target is this machine or a code host, not a deployment environment: no weighting.
+NOT_IN_AN_ENVIRONMENT = frozenset({
+    "infra.disk-destroy", "infra.net-down", "infra.launchd-unload", "infra.brew-uninstall-force",
+    "infra.container-mount-destroy", "infra.github-delete", "infra.github-repo-delete",
+})
+
+#: What a finding becomes when its environment is production (by name, or declared by the policy).
+IN_PROD = {
+    **{r: "infra.delete-prod" for r in (
+        "infra.terraform-replace", "infra.terraform-workspace-delete", "infra.kube-delete", "infra.kube-replace-force",
+        "infra.kube-apply-prune", "infra.helm-uninstall", "infra.docker-image-prune-all", "infra.docker-volume-prune",
+        "infra.compose-down-volumes", "infra.docker-rm-force", "infra.aws-s3-delete", "infra.aws-delete",
+        "infra.gcp-delete", "infra.azure-delete", "infra.platform-delete")},
+    "infra.kube-disrupt": "infra.kube-disrupt-prod",  # an outage in production, not a deletion
+}

@@ -150,7 +150,7 @@ def analyse_content(path: str, text: str, ctx) -> list:
                 sub = (spec.get("sub") or "").split("|")[0]
                 runner = f"{name} {sub}".strip()
                 break
-    from .engine import _secret_globs
+    from .selfprotect import secret_globs as _secret_globs
 
     extra, exempt = _secret_globs(ctx)
     a = ShellAnalyzer(ctx.pctx, env=ctx.env, user=ctx.user, protected_branches=tuple(ctx.policy.protected_branches),

@@ -41,7 +41,8 @@ def analyze(action, ctx):
             # Glob/Grep over a tree: only flag patterns that name secret files
             raw = raw.replace("**/", "").replace("*", "")
         abs_path = P.resolve(raw, pctx)
-        from ..engine import _secret_globs, is_approval_store
+        from ..selfprotect import is_approval_store
+        from ..selfprotect import secret_globs as _secret_globs
 
         if is_approval_store(abs_path, pctx.home, ctx.env) or is_approval_store(
                 P.resolve(path, pctx), pctx.home, ctx.env, glob=True):
@@ -71,7 +72,7 @@ def analyze(action, ctx):
             findings.append(_finding(rule, action, target, "delete"))
         return findings
     if place.kind == P.SELF:
-        from ..engine import is_approval_store
+        from ..selfprotect import is_approval_store
 
         rule = "interlock.approvals-store" if is_approval_store(place.path, pctx.home, ctx.env) else \
             "interlock.self-protect"

@@ -110,7 +110,7 @@ def _target(a, cmd, server, tool, args):
 
 
 def _sql_findings(action, ctx, server, tool, pairs):
-    from ..engine import _secret_globs
+    from ..selfprotect import secret_globs as _secret_globs
     from .shell import databases as D
     from .shell.analyzer import Cmd, Scope, ShellAnalyzer
 
@@ -157,7 +157,7 @@ def analyze(action, ctx):
         for key in ("command", "cmd", "script", "shell"):
             v = args.get(key)
             if key not in sql_keys and isinstance(v, str) and v.strip():
-                from ..engine import analyze as _analyze
+                from .dispatch import analyze as _analyze
                 from ..actions import Action, SHELL
 
                 out.extend(_analyze(Action(SHELL, {"command": v}, cwd=ctx.cwd), ctx))

@@ -72,6 +72,7 @@ def _environment(args, ctx):
         return None
     text = json.dumps(args, default=str)[:20_000]
     resolve = getattr(getattr(ctx, "policy", None), "environment_for", None)
+    found = []
     for k, v in args.items():
         if isinstance(v, str) and re.search(r"(?i)environment|env", str(k)) and resolve:
             try:
@@ -79,8 +80,19 @@ def _environment(args, ctx):
             except Exception:
                 env = None
             if env:
-                return env
-    return "prod" if _PROD.search(text) else None
+                found.append(env)
+    if _PROD.search(text):
+        found.append("prod")
+    return _gravest(found)
+
+
+def _gravest(envs):
+    """Of the environments the arguments name, production if any is (an added `"environment":
+    "staging"` does not take a production target out of production), else the first."""
+    from ..policy import is_production
+
+    envs = [e for e in envs if e]
+    return next((e for e in envs if is_production(e)), envs[0] if envs else None)
 
 
 def analyze(action, ctx):
@@ -104,9 +116,7 @@ def analyze(action, ctx):
             if verb in ("unlink", "detach", "disable") and noun not in ("backup", "snapshot"):
                 sev = "destructive"
             ids = _ids(args)
-            why = (f"The MCP tool {label} {verb}s a {noun}" + (f" ({ids})" if ids else "")
-                   + ("; the environment could not be resolved, treated as production" if env is None
-                      and sev == "catastrophic" else "") + ".")
+            why = f"The MCP tool {label} {verb}s a {noun}" + (f" ({ids})" if ids else "") + "."
             out.append(Finding(f"mcp.cloud-{sev}", sev, "delete", f"{label}" + (f" {ids}" if ids else ""),
                                f"mcp {label}", why, environment=env))
     if isinstance(args, dict):
@@ -146,10 +156,14 @@ def _requests_in(args, label, ctx, env):
     out = []
     from .. import rules as R
 
+    resolve = getattr(getattr(ctx, "policy", None), "environment_for", None)
+    where = None
+    if resolve is not None:  # the request's URL or host, as the policy sees it (as a curl's would be)
+        where = (req.url and resolve("url", req.url)) or (req.host and resolve("host", req.host)) or None
     for v in verdicts:
         rule = R.RULES.get(v.rule)
         sev = getattr(v, "severity", None) or (rule.severity if rule else "destructive")
         out.append(Finding(v.rule, rule.severity if rule else sev, "http", v.target, f"mcp {label}",
-                           (v.why or (rule.why if rule else "")) or "", environment=v.environment or env,
+                           (v.why or (rule.why if rule else "")) or "", environment=_gravest([v.environment, env, where]),
                            note=v.note))
     return out

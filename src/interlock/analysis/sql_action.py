@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 def analyze(action, ctx):
-    from ..engine import _secret_globs
+    from ..selfprotect import secret_globs as _secret_globs
     from .shell import databases as D
     from .shell.analyzer import Cmd, Scope, ShellAnalyzer
 

@@ -158,7 +158,7 @@ class ShellAnalyzer:
         self.findings: list[Finding] = []
         self.env = env or {}
         self.user = user if user is not _UNSET else self.env.get("USER")
-        self._approval_paths = approval_paths  # engine.approval_store_paths(home, env), when the caller has it
+        self._approval_paths = approval_paths  # selfprotect.approval_store_paths(home, env), when the caller has it
         self.protected_branches = tuple(protected_branches or ("main", "master", "production", "release*"))
         self.resolve_environment = resolve_environment
         self._read = read_file or _read_file
@@ -183,7 +183,7 @@ class ShellAnalyzer:
     def approval_paths(self):
         """Interlock's approval files and directories for this home and environment (once)."""
         if self._approval_paths is None:
-            from ...engine import approval_store_paths
+            from ...selfprotect import approval_store_paths
 
             self._approval_paths = approval_store_paths(self.pctx.home, self.env)
         return self._approval_paths

@@ -4,9 +4,11 @@ Loaded on first use (``programs._lazy``) for the names in ``interlock.rules_db.P
 Each handler finds *what SQL runs* (``-c``/``-e``/``-q`` strings, ``-f`` files, here-docs
 and pipes on stdin, files included with ``\\i`` / ``.read`` / ``source``) and *where*
 (host, database, URL, the remote a command runs on), asks ``interlock.analysis.sql`` what
-each statement does, and reports it.  Where: a target in the ``prod`` environment turns the
-loss of a whole table into ``db.wipe-table-prod``; a database named like a test database
-makes dropping it ``destructive`` rather than ``catastrophic``.
+each statement does, and reports it with the target's environment (the policy's, a name that
+says prod, else the place: remote is ``prod``, this machine ``local``).  The engine weighs it
+(``interlock.weighing`` with ``rules_db``'s tables): in ``prod`` the loss of a whole table is
+``db.wipe-table-prod``; on a ``local`` database a dropped database weighs ``destructive``.  A
+database named like a test database makes dropping it ``destructive`` rather than ``catastrophic``.
 """
 
 from __future__ import annotations
@@ -27,8 +29,6 @@ HANDLERS = {}
 
 MAX_INCLUDE_DEPTH = 4
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0", "host.docker.internal", ""}
-_WIPE_RULES = {"db.delete-all", "db.update-all", "db.truncate", "db.drop-table", "db.restore-clean",
-               "db.truncate-cascade"}
 _DUMPERS = {"pg_dump", "pg_dumpall", "mysqldump", "mariadb-dump", "sqlite3", "mongodump", "cat", "zcat", "gunzip",
             "gzip", "xzcat", "zstdcat", "bzcat", "psql", "mysql"}
 
@@ -37,11 +37,6 @@ def _prod(env):
     return env in ("prod", "production", "prd", "live")
 
 
-#: Catastrophic rules that weigh only ``destructive`` (ask, not deny) on a local database:
-#: DROP DATABASE on your own machine is a question, not a refusal.  Backups, replication
-#: and server configuration stay catastrophic everywhere.
-_LOCAL_SOFTEN = {"db.drop-database", "db.drop-schema-cascade", "db.drop-owned", "db.drop-many-tables",
-                 "db.truncate-cascade", "db.drop-extension-cascade", "db.redis-flushall", "db.schema-wipe"}
 
 
 _MYSQL_PW = _LazyRe(r"(\b(?:mysql|mariadb|mycli|mysqldump|mariadb-dump|mysqladmin|mariadb-admin|mysqlimport)\b"
@@ -49,8 +44,8 @@ _MYSQL_PW = _LazyRe(r"(\b(?:mysql|mariadb|mycli|mysqldump|mariadb-dump|mysqladmi
 
 
 def _emit(a, rule, cmd, target=None, effect="", note=None, why=None, environment=None):
-    """``a.emit`` plus the environment's weight: on a ``local`` target the rules in
-    ``_LOCAL_SOFTEN`` become ``destructive``."""
+    """``a.emit`` with mysql-family passwords masked.  The environment's weight (a local database,
+    production) is the engine's: ``interlock.weighing`` with ``rules_db``'s tables."""
     before = len(a.findings)
     a.emit(rule, cmd, target=target, effect=effect, note=note, why=why, environment=environment)
     if len(a.findings) > before:
@@ -60,11 +55,6 @@ def _emit(a, rule, cmd, target=None, effect="", note=None, why=None, environment
             if v and "-p" in v:
                 # mysql-family -pSECRET (the shared redactor knows URLs and --password=)
                 setattr(f, attr, _MYSQL_PW.sub(r"\1-p***", v))
-    if environment == "local" and rule in _LOCAL_SOFTEN and len(a.findings) > before:
-        f = a.findings[-1]
-        if f.severity == "catastrophic":
-            f.severity = "destructive"
-            f.note = "local database: weighed as destructive" + (f"; {f.note}" if f.note else "")
 
 
 handles = _registrar(HANDLERS)
@@ -325,12 +315,8 @@ def _report(a, cmd, st, tgt, source, show_statement):
     env = tgt.env
     if rule == "db.drop-many-tables" and tgt.scratch:
         return  # a test database: each statement is still reported on its own
-    if rule == "db.heavy-maintenance" and not _prod(env):
-        rule = "db.write"  # only production traffic waits on the lock
-    if _prod(env) and rule in _WIPE_RULES:
-        rule = "db.wipe-table-prod"
-    if _prod(env) and rule == "db.drop-test-database":
-        rule = "db.drop-database"
+    # in prod a whole-table loss becomes db.wipe-table-prod, heavy maintenance outside prod a write:
+    # the engine's weighing (rules_db.IN_PROD, OUTSIDE_PROD)
     if rule in ("db.drop-database", "db.drop-test-database"):
         host = tgt.host if tgt.host and tgt.host not in _LOCAL_HOSTS else None
         target = "/".join(x for x in (host, st.target) if x) or tgt.label
@@ -512,7 +498,7 @@ def dropdb(a, cmd, scope):
         return
     tgt = _resolve_target(a, cmd, Target(_get(vals, "-h", "--host") or _var(a, cmd, scope, "PGHOST"), ops[0]))
     name = ops[0]
-    rule = "db.drop-test-database" if S.is_scratch_name(name) and not _prod(tgt.env) else "db.drop-database"
+    rule = "db.drop-test-database" if S.is_scratch_name(name) else "db.drop-database"  # in prod: weighing
     _emit(a, rule, cmd, target=tgt.label or name, effect="drop", environment=tgt.env,
            note="the name marks it as a test / development database" if rule == "db.drop-test-database" else None)
 
@@ -545,7 +531,7 @@ def pg_restore(a, cmd, scope):
     if "-c" in flags or "--clean" in flags:
         note = "-C/--create also drops and recreates the database itself" if ("-C" in flags or "--create" in flags) \
             else None
-        rule = "db.wipe-table-prod" if _prod(tgt.env) else "db.restore-clean"
+        rule = "db.restore-clean"  # in prod: db.wipe-table-prod (the engine's weighing)
         _emit(a, rule, cmd, target=tgt.label, effect="restore", note=note, environment=tgt.env)
     else:
         _emit(a, "db.write", cmd, target=tgt.label, effect="restore", environment=tgt.env)
@@ -693,7 +679,7 @@ def mysqladmin(a, cmd, scope):
         arg = ops[i + 1] if i + 1 < len(ops) else None
         if verb == "drop" and arg:
             tgt = _resolve_target(a, cmd, Target(host, arg))
-            rule = "db.drop-test-database" if S.is_scratch_name(arg) and not _prod(tgt.env) else "db.drop-database"
+            rule = "db.drop-test-database" if S.is_scratch_name(arg) else "db.drop-database"  # in prod: weighing
             _emit(a, rule, cmd, target=tgt.label or arg, effect="drop", environment=tgt.env)
             i += 2
             continue
@@ -714,7 +700,7 @@ def mysqlimport(a, cmd, scope):
     flags, vals, ops = parse(cmd.args, short="hPuS", short_opt="p", long=("--host", "--port", "--user", "--socket"))
     if "-d" in flags or "--delete" in flags:
         tgt = _resolve_target(a, cmd, Target(_get(vals, "-h", "--host"), ops[0] if ops else None))
-        _emit(a, "db.wipe-table-prod" if _prod(tgt.env) else "db.restore-clean", cmd, target=tgt.label,
+        _emit(a, "db.restore-clean", cmd, target=tgt.label,
                effect="replace", note="--delete empties each table before importing", environment=tgt.env)
 
 
@@ -839,15 +825,13 @@ def mongo_js(a, cmd, code, tgt, source=None):
             if db and db != tgt.database and not _prod(env):
                 env = a.environment_of("database", db) or ("prod" if S.is_prod_name(db) else env)
             if rule == "db.drop-database":
-                if db and S.is_scratch_name(db) and not _prod(env):
+                if db and S.is_scratch_name(db):  # in prod: db.drop-database (the weighing)
                     r = "db.drop-test-database"
                 target = db or tgt.label
             else:
                 target = "/".join(x for x in (db or tgt.label, coll) if x) or None
                 if coll and S.is_backup_name(coll) and rule in ("db.drop-table", "db.delete-all", "db.update-all"):
                     r = "db.backup-table"
-            if _prod(env) and r in _WIPE_RULES:
-                r = "db.wipe-table-prod"
             note = f"in {source[0]}" if source else None
             _emit(a, r, cmd, target=target, effect=effect, note=note, environment=env)
 
@@ -900,7 +884,7 @@ def mongorestore(a, cmd, scope):
     tgt = _resolve_target(a, cmd, Target(_get(vals, "-h", "--host"), _get(vals, "-d", "--db"),
                                          _get(vals, "--uri")))
     if "--drop" in flags or _get(vals, "--mode") == "delete":
-        _emit(a, "db.wipe-table-prod" if _prod(tgt.env) else "db.restore-clean", cmd, target=tgt.label,
+        _emit(a, "db.restore-clean", cmd, target=tgt.label,
                effect="replace", environment=tgt.env,
                note="--drop drops each collection before restoring it" if "--drop" in flags else None)
 
@@ -1046,7 +1030,8 @@ def framework(a, cmd, scope, level, task, args=(), note=None, extra_env=(), env=
     if level == "wipe":
         _emit(a, "db.schema-wipe", cmd, target=target, effect="drop", note=note, environment=env)
     elif level == "reset":
-        rule = "db.framework-reset-prod" if _prod(env) or remote else "db.framework-reset"
+        # a remote (linked) project weighs like production; in production: the weighing
+        rule = "db.framework-reset-prod" if remote else "db.framework-reset"
         _emit(a, rule, cmd, target=target, effect="reset", note=note, environment=env)
     elif level == "rollback":
         _emit(a, "db.migrate-rollback", cmd, target=target, effect="rollback", environment=env,
@@ -1373,7 +1358,7 @@ def orm_code(a, cmd, scope, language, code):
     tgt = _resolve_target(a, cmd, Target(None, None))
     tgt.env = tgt.env or _task_env(a, cmd, scope, cmd.args)
     for m in _ORM_ALL.finditer(code):
-        rule = "db.wipe-table-prod" if _prod(tgt.env) else "db.delete-all"
+        rule = "db.delete-all"  # in prod: db.wipe-table-prod (the engine's weighing)
         if S.is_backup_name(m.group(1)):
             rule = "db.backup-table"
         _emit(a, rule, cmd, target=m.group(1), effect="delete", environment=tgt.env,

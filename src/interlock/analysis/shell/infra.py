@@ -3,8 +3,8 @@ CLIs, hosting platforms, GitHub's CLI, volume managers and a few system tools.
 
 Each handler is ``handler(analyzer, cmd, scope)``; rule ids and severities live in
 ``interlock.rules_infra``.  Read-only and preview commands (plan, get, list, ``--dry-run``)
-produce nothing.  A destructive change aimed at an environment tagged prod becomes
-``infra.delete-prod``.
+produce nothing.  Handlers report the environment a target is in (None when unresolved); the
+engine weighs it (``interlock.weighing``: a deletion in prod becomes ``infra.delete-prod``).
 """
 
 from __future__ import annotations
@@ -57,17 +57,8 @@ def _first_env(a, pairs):
 
 
 def _emit(a, cmd, rule, target=None, effect="delete", note=None, env=None):
-    """Emit ``rule``; a destructive one aimed at prod becomes ``infra.delete-prod``."""
-    from ... import rules
-
-    sev = rules.RULES[rule].severity
-    if env in PROD and sev == "destructive":
-        note = f"{rule} in {env}" + (f"; {note}" if note else "")
-        rule = "infra.delete-prod"
-    elif env is None and sev in ("destructive", "catastrophic"):
-        # which environment this hits is unknown: judged as production (policy decisions for prod apply)
-        env = "prod"
-        note = "environment not resolved: treated as prod" + (f"; {note}" if note else "")
+    """Report ``rule`` with the environment resolved (None when unknown): the engine weighs it
+    (``interlock.weighing``: in prod a deletion becomes ``infra.delete-prod``; unresolved is prod)."""
     a.emit(rule, cmd, target=target, effect=effect, note=note, environment=env)
 
 
@@ -251,7 +242,7 @@ def kubectl(a, cmd, scope):
     elif verb == "drain" or (verb == "scale" and _opt(v, "--replicas") == "0") or \
             (verb == "rollout" and len(ops) > 1 and ops[1] == "undo"):
         what = " ".join(_show(x) for x in ops[1:]) or None
-        rule = "infra.kube-disrupt-prod" if (env == "prod" or verb == "drain") else "infra.kube-disrupt"
+        rule = "infra.kube-disrupt-prod" if verb == "drain" else "infra.kube-disrupt"  # in prod: weighing
         a.emit(rule, cmd, target=(what or "") + where or None,
                effect="scale-to-zero" if verb == "scale" else verb, environment=env)
     elif verb == "config" and len(ops) > 1 and ops[1] in ("delete-context", "delete-cluster", "delete-user"):
@@ -313,7 +304,7 @@ def helm(a, cmd, scope):
         _emit(a, cmd, "infra.helm-uninstall", target=" ".join(_show(x) for x in ops[1:]) + where,
               effect="uninstall", env=env)
     elif ops[0] == "rollback":
-        a.emit("infra.kube-disrupt-prod" if env == "prod" else "infra.kube-disrupt", cmd, target=" ".join(_show(x) for x in ops[1:]) + where, effect="rollback",
+        a.emit("infra.kube-disrupt", cmd, target=" ".join(_show(x) for x in ops[1:]) + where, effect="rollback",
                environment=env)
 
 
@@ -1094,7 +1085,7 @@ def supabase(a, cmd, scope):
         a.emit("infra.platform-delete", cmd, target=f"supabase {grp} {rest}".strip(), effect=verb)
     elif grp == "stop" and "--no-backup" in f:
         a.emit("infra.platform-delete", cmd, target="the local supabase data volumes", effect="delete",
-               note="--no-backup deletes the local database's data")
+               note="--no-backup deletes the local database's data", environment="local")
 
 
 _DO_TOP = {"c": "compute", "d": "databases", "db": "databases", "dbs": "databases", "database": "databases",

@@ -18,7 +18,7 @@ from .analyzer import Cmd
 
 HANDLERS = {}
 
-from ... import engine as _engine
+from ... import selfprotect as _selfprotect
 from ...lazyre import LazyRe as _LazyRe
 
 # Named in the fallback for commands that do not parse (see ShellAnalyzer._salvage).
@@ -226,7 +226,7 @@ def check_read(a, cmd, raw, scope=None):
         if "/proc/" in raw and raw.endswith("/environ"):  # /proc/$$/environ, /proc/$(pgrep x)/environ
             a.emit("secrets.read-file", cmd, target=raw.replace(U, "*"), effect="read-secret")
             return True
-        from ...engine import APPROVAL_FILES
+        from ...selfprotect import APPROVAL_FILES
 
         if "/" in raw and raw.rsplit("/", 1)[1] in APPROVAL_FILES:  # $INTERLOCK_HOME/approvers.json
             a.emit("interlock.approvals-store", cmd, target=raw.replace(U, "*"), effect="read")
@@ -235,8 +235,8 @@ def check_read(a, cmd, raw, scope=None):
     path = P.resolve(raw, a._scope_ctx(scope) if scope is not None else a.pctx)
     is_glob = any(c in path for c in "*?[")
     store = a.approval_paths()
-    if _engine.is_approval_store(path, a.pctx.home, a.env, glob=is_glob, paths=store) or \
-            is_glob and _engine.is_approval_store(path, a.pctx.home, a.env, paths=store):
+    if _selfprotect.is_approval_store(path, a.pctx.home, a.env, glob=is_glob, paths=store) or \
+            is_glob and _selfprotect.is_approval_store(path, a.pctx.home, a.env, paths=store):
         a.emit("interlock.approvals-store", cmd, target=P.display(path, a.pctx), effect="read")
         return True
     if any(c in path for c in "*?["):
@@ -358,7 +358,7 @@ def _bare_file(a, arg, scope) -> bool:
 
 
 _APPROVAL_NAMES = tuple("/" + n for n in ("approvals.db", "approvals.db-wal", "approvals.db-shm", "approvals.db-journal",
-                                          "approvers.json", "pgpass"))  # engine.APPROVAL_FILES
+                                          "approvers.json", "pgpass"))  # selfprotect.APPROVAL_FILES
 
 
 def check_args_for_secrets(a, cmd, scope, args=None):
