@@ -83,3 +83,89 @@ def test_warehouse_catalogue_examples(command, expected, sql_files, home, env):
 def test_warehouse_sql_channels(command, expected, sql_files, home, env):
     decision, rules = _shell(command, sql_files, home, env)
     assert decision == expected, (command, rules)
+
+
+# --- shell commands and SQL inside MCP tool arguments ---------------------------------------------------
+
+MCP_CASES = [
+    # by the argument's name, whatever its spelling; nested; argv lists
+    ("aws", "call_aws", {"cli_command": "aws rds delete-db-instance --db-instance-identifier shop "
+                                        "--skip-final-snapshot"}, "deny"),
+    ("aws", "call_aws", {"cli_command": "rds delete-db-instance --db-instance-identifier shop"}, "deny"),
+    ("x", "y", {"params": {"cli_command": "aws s3 rb s3://shop-assets --force"}}, "deny"),
+    ("terminal", "run_command", {"commandLine": "rm -rf ~"}, "deny"),
+    ("shell", "execute", {"command": ["rm", "-rf", "/"]}, "deny"),
+    ("shell", "run", {"command": "kubectl", "args": ["delete", "ns", "production"]}, "deny"),
+    ("shell", "exec", {"argv": ["git", "push", "--force", "origin", "main"]}, "deny"),
+    ("gcloud", "run_gcloud_command", {"args": ["sql", "instances", "delete", "shop-db", "--quiet"]}, "deny"),
+    ("ssh", "execute", {"host": "db1", "command": "dropdb app_production"}, "deny"),
+    # by content, for a tool that runs what it is given
+    ("cli", "invoke", {"input": "aws dynamodb delete-table --table-name orders"}, "deny"),
+    ("desktop-commander", "start_process", {"command": "rm -rf ~/.ssh", "timeout_ms": 1000}, "deny"),
+    # SQL in warehouses' tools
+    ("bigquery", "execute", {"query": "DROP TABLE prod.users"}, "deny"),
+    ("snowflake", "run", {"statement": "DELETE FROM users"}, "deny"),
+    # Kubernetes tools: judged as the kubectl command they amount to
+    ("kubernetes", "resources_delete", {"apiVersion": "v1", "kind": "Namespace", "name": "production"}, "deny"),
+    ("kubernetes", "kubectl_delete", {"resourceType": "namespaces", "allNamespaces": True}, "deny"),
+    ("kubernetes", "kubectl_generic", {"command": "delete", "resourceType": "ns", "name": "production"}, "deny"),
+    ("kubernetes", "helm_uninstall", {"name": "api", "namespace": "production"}, "deny"),
+    ("k8s", "delete_namespace", {"namespace": "prod"}, "deny"),
+    # ordinary look-alikes
+    ("aws", "call_aws", {"cli_command": "aws s3 ls"}, "allow"),
+    ("aws", "call_aws", {"cli_command": "aws ec2 describe-instances --region eu-west-1"}, "allow"),
+    ("aws", "suggest_aws_commands", {"query": "how do I delete an rds instance"}, "allow"),
+    ("shell", "run", {"command": "ls", "args": ["-la"]}, "allow"),
+    ("desktop-commander", "start_process", {"command": "npm test", "timeout_ms": 1000}, "allow"),
+    ("terminal", "run", {"script": "#!/bin/bash\nset -e\nmake build\nmake test\n"}, "allow"),
+    ("kubernetes", "namespaces_list", {}, "allow"),
+    ("kubernetes", "pods_log", {"name": "api-0", "namespace": "production"}, "allow"),
+    ("github", "create_pull_request", {"title": "rm -rf node_modules",
+                                       "body": "Run `kubectl delete ns prod` later"}, "allow"),
+    ("memory", "create_entities", {"entities": [{"name": "x", "observations": ["git push --force is risky"]}]},
+     "allow"),
+    ("docs", "search", {"query": "delete from users sql"}, "allow"),
+    ("runner", "run_task", {"task": "rm -rf build then rebuild"}, "allow"),
+]
+
+
+@pytest.mark.parametrize("server,tool,args,expected", MCP_CASES, ids=[f"{s}/{t}-{i}" for i, (s, t, _, _)
+                                                                      in enumerate(MCP_CASES)])
+def test_mcp_arguments_are_judged_as_what_they_are(server, tool, args, expected, workspace, home, env):
+    decision, rules = _mcp(server, tool, args, workspace, home, env)
+    assert decision == expected, (server, tool, args, rules)
+
+
+def test_mcp_finding_names_the_argument(workspace, home, env):
+    ctx = _ctx(workspace, home, env)
+    a = Action(MCP_CALL, {"server": "aws", "tool": "call_aws", "arguments": {
+        "cli_command": "aws rds delete-db-instance --db-instance-identifier shop --skip-final-snapshot"}},
+        cwd=workspace)
+    f = next(f for f in analyze(a, ctx) if f.rule == "infra.aws-delete-data")
+    assert "arguments.cli_command of aws/call_aws" in f.note
+    assert "shop" in f.target
+
+
+def test_schema_roles_decide_unknown_argument_names(workspace, home, env):
+    """The MCP gateway knows each tool's inputSchema: a property described as the command to run is a
+    command, one described as SQL is SQL, a search query is neither."""
+    from interlock.analysis.mcp import argument_roles
+    from interlock.gateways.mcp import Judge
+
+    schema = {"type": "object", "properties": {
+        "input": {"type": "string", "description": "The shell command to run on the host"},
+        "stmt": {"type": "string", "description": "SQL statement to execute against the warehouse"},
+        "query": {"type": "string", "description": "Free-text search query"},
+        "timeout": {"type": "integer"}}}
+    assert argument_roles(schema) == {"input": "shell", "stmt": "sql", "query": "data"}
+    assert argument_roles({"properties": "nonsense"}) == {} and argument_roles(None) == {}
+    j = Judge("box", env, workspace)
+    j.roles["do"] = argument_roles(schema)
+    _, d, _ = j.evaluate("do", {"input": "rm -rf ~"}, {})
+    assert d.decision == "deny", d.reasons
+    _, d, _ = j.evaluate("do", {"stmt": "DROP TABLE users"}, {})
+    assert d.decision in ("ask", "deny") and any("drop" in r.lower() for r in d.reasons), d.reasons
+    _, d, _ = j.evaluate("do", {"query": "DELETE FROM users WHERE true"}, {})
+    assert d.decision == "allow", d.reasons
+    _, d, _ = j.evaluate("do", {"input": "pytest -q"}, {})
+    assert d.decision == "allow", d.reasons
