@@ -169,3 +169,104 @@ def test_schema_roles_decide_unknown_argument_names(workspace, home, env):
     assert d.decision == "allow", d.reasons
     _, d, _ = j.evaluate("do", {"input": "pytest -q"}, {})
     assert d.decision == "allow", d.reasons
+
+
+# --- pushes that rewrite every branch ---------------------------------------------------------------------
+
+def _git(cwd, *args):
+    import subprocess
+
+    subprocess.run(["git", "-C", cwd, "-c", "user.name=t", "-c", "user.email=t@example.org", *args], check=True,
+                   capture_output=True)
+
+
+@pytest.fixture
+def repo(workspace):
+    """main and two feature branches, one of them only in packed-refs; a remote-tracking main."""
+    _git(workspace, "commit", "-q", "--allow-empty", "-m", "one")
+    _git(workspace, "branch", "feature/a")
+    _git(workspace, "branch", "feature/b")
+    _git(workspace, "remote", "add", "origin", "https://example.org/x.git")
+    _git(workspace, "update-ref", "refs/remotes/origin/main", "HEAD")
+    _git(workspace, "pack-refs", "--all")
+    return workspace
+
+
+@pytest.fixture
+def feature_repo(tmp_path):
+    """A repository whose only branches are feature branches (checked out on one)."""
+    d = str(tmp_path / "feat")
+    os.makedirs(d)
+    _git(d, "init", "-q", "-b", "feature/x")
+    _git(d, "commit", "-q", "--allow-empty", "-m", "one")
+    _git(d, "branch", "feature/y")
+    return d
+
+
+EVERY_BRANCH = [
+    "git push --mirror origin",
+    "git push --mirror",
+    "git push --all --force origin",
+    "git push --all -f",
+    "git push --branches --force origin",
+    "git push --force-with-lease --all origin",
+    "git push origin '+refs/heads/*:refs/heads/*'",
+    "git push -f origin 'refs/heads/*:refs/heads/*'",
+    "git push --force origin 'refs/heads/*'",
+    "git push origin '+refs/heads/ma*:refs/heads/ma*'",
+    "git -C . push --all --force",
+]
+
+
+@pytest.mark.parametrize("command", EVERY_BRANCH)
+def test_push_rewriting_every_branch_with_a_protected_one_is_denied(command, repo, home, env):
+    decision, rules = _shell(command, repo, home, env)
+    assert decision == "deny" and "git.push-protected-rewrite" in rules, (command, rules)
+
+
+@pytest.mark.parametrize("command", EVERY_BRANCH[:9])
+def test_push_rewriting_every_branch_without_a_protected_one_asks(command, feature_repo, home, env):
+    decision, rules = _shell(command, feature_repo, home, env)
+    assert decision == "ask", (command, rules)
+
+
+@pytest.mark.parametrize("command", [
+    "git push --all origin", "git push --tags origin", "git push origin feature/a",
+    "git push --mirror --dry-run origin", "git push -n --all --force origin",
+    "git push origin 'refs/heads/feature/*:refs/heads/feature/*'",
+])
+def test_ordinary_pushes_pass(command, repo, home, env):
+    decision, rules = _shell(command, repo, home, env)
+    assert decision == "allow", (command, rules)
+
+
+def test_pattern_refspec_without_protected_match_asks(repo, home, env):
+    decision, rules = _shell("git push -f origin 'refs/heads/feature/*:refs/heads/feature/*'", repo, home, env)
+    assert decision == "ask" and rules == {"git.push-force"}
+
+
+def test_a_mirror_remote_makes_a_plain_push_a_mirror(repo, home, env):
+    _git(repo, "remote", "add", "--mirror=push", "backup", "https://example.org/backup.git")
+    decision, rules = _shell("git push backup", repo, home, env)
+    assert decision == "deny" and "git.push-protected-rewrite" in rules, rules
+    assert _shell("git push origin", repo, home, env)[0] == "ask"  # origin/main: a push to a protected branch
+
+
+def test_mirror_deletes_a_protected_branch_only_the_remote_has(feature_repo, home, env):
+    _git(feature_repo, "remote", "add", "origin", "https://example.org/x.git")
+    _git(feature_repo, "update-ref", "refs/remotes/origin/production", "HEAD")
+    decision, rules = _shell("git push --mirror origin", feature_repo, home, env)
+    assert decision == "deny" and "git.push-protected-rewrite" in rules, rules
+
+
+def test_every_branch_push_from_a_worktree_reads_the_main_repository(repo, home, env, tmp_path):
+    wt = str(tmp_path / "wt")
+    _git(repo, "worktree", "add", "-q", wt, "feature/a")
+    decision, rules = _shell("git push --all --force origin", wt, home, env)
+    assert decision == "deny", rules
+
+
+def test_protected_branches_come_from_the_policy(feature_repo, home, env):
+    policy = Policy(Layer({"protect": {"branches": ["feature/*"]}}, "test"), home=home)
+    decision, rules = _shell("git push --all --force", feature_repo, home, env, policy)
+    assert decision == "deny", rules
