@@ -270,3 +270,96 @@ def test_protected_branches_come_from_the_policy(feature_repo, home, env):
     policy = Policy(Layer({"protect": {"branches": ["feature/*"]}}, "test"), home=home)
     decision, rules = _shell("git push --all --force", feature_repo, home, env, policy)
     assert decision == "deny", rules
+
+
+# --- containers as a way to the host ------------------------------------------------------------------------
+
+@pytest.fixture
+def creds(home):
+    os.makedirs(os.path.join(home, ".aws"), exist_ok=True)
+    with open(os.path.join(home, ".aws", "credentials"), "w") as f:
+        f.write("[default]\naws_access_key_id = AKIAEXAMPLEEXAMPLE12\n")
+    return home
+
+
+CONTAINER_HITS = [
+    # reads of a host secret through a mount, every spelling of the mount
+    ("docker run -v $HOME:/h alpine cat /h/.aws/credentials", "deny"),
+    ("docker run --rm --volume=$HOME:/h alpine cat /h/.aws/credentials", "deny"),
+    ("docker run --rm --volume ~:/h:ro alpine cat /h/.aws/credentials", "deny"),
+    ("docker run --rm -v ${HOME}/.aws:/a:ro alpine cat /a/credentials", "deny"),
+    ("docker run --rm --mount type=bind,source=$HOME,target=/h alpine sh -c 'cat /h/.aws/credentials'", "deny"),
+    ("docker run --rm --mount type=bind,src=$HOME,dst=/h,readonly alpine head -5 /h/.aws/credentials", "deny"),
+    ("docker run --rm -v $HOME:/h -w /h alpine cat .aws/credentials", "deny"),
+    ("docker run --rm -v $HOME:/root alpine cat ~/.aws/credentials", "deny"),
+    ("docker run --rm -v $HOME:/root alpine sh -c 'cat $HOME/.aws/credentials'", "deny"),
+    ("podman run --rm -v $HOME:/h alpine cat /h/.aws/credentials", "deny"),
+    ("nerdctl run --rm -v $HOME:/h alpine cat /h/.aws/credentials", "deny"),
+    ("docker run --rm -v /:/host:ro alpine cat /host/etc/shadow", "deny"),
+    # deletes and overwrites of host paths, judged on the host path
+    ("docker run --rm -v /:/host alpine rm -rf /host/etc", "deny"),
+    ("docker run --rm --volume=/:/host alpine rm -rf /host/home", "deny"),
+    ("docker run --rm --mount type=bind,src=/,dst=/host alpine rm -rf /host/var", "deny"),
+    ("docker run --rm -v $HOME:/h -w /h alpine rm -rf .ssh", "deny"),
+    ("docker run --rm -v /etc:/e:rw alpine sh -c \"echo x > /e/passwd\"", "deny"),
+    ("docker run --rm -v /:/host alpine chroot /host rm -rf /etc", "deny"),
+    ("docker compose run --rm -v /:/host app rm -rf /host/etc", "deny"),
+    ("docker compose run --rm --no-deps -v $HOME:/h app cat /h/.aws/credentials", "deny"),
+    # the container is the host
+    ("docker run --rm --privileged --pid=host alpine nsenter -t 1 -m -u -n -i sh", "ask"),
+    ("docker run --rm --privileged --pid=host alpine nsenter -t 1 -m -u -n -i rm -rf /etc", "deny"),
+    ("docker run --rm --pid=host --cap-add SYS_ADMIN alpine nsenter --target=1 --mount -- rm -rf /etc", "deny"),
+    ("docker run --rm -v /:/host alpine chroot /host sh", "ask"),
+    ("docker run --rm -it -v /:/mnt ubuntu bash", "ask"),
+]
+
+CONTAINER_MISSES = [
+    "docker run --rm alpine rm -rf /",
+    "docker run --rm --privileged alpine nsenter -t 1 -m rm -rf /tmp/x",  # its own PID 1: not the host
+    "docker run --rm -v /:/host:ro alpine rm -rf /host/etc",
+    "docker run --rm -v $PWD:/src -w /src node:20 npm test",
+    "docker run --rm -v \"$PWD\":/app -w /app python:3 python -m pytest",
+    "docker run --rm -v $(pwd):/src -w /src alpine rm -rf /src/node_modules",
+    "docker run --rm -v $HOME:/h alpine ls /h",
+    "docker run --rm -v ~/.aws:/root/.aws amazon/aws-cli s3 ls",
+    "docker run --rm -v .:/src -w /src alpine ls",
+    "docker run --rm -v $HOME/.cache/pip:/root/.cache/pip python:3 pip install -r requirements.txt",
+    "docker run --rm -it ubuntu bash",
+    "docker run --rm -it -v $PWD:/src -w /src node:20 bash",
+    "docker compose run --rm app npm test",
+    "docker run --rm --privileged alpine sh -c 'echo hi'",
+    "docker run --rm -v /var/run/docker.sock:/var/run/docker.sock docker docker ps",
+]
+
+
+@pytest.mark.parametrize("command,expected", CONTAINER_HITS)
+def test_containers_are_judged_on_the_host_path(command, expected, workspace, creds, env):
+    decision, rules = _shell(command, workspace, creds, env)
+    assert decision == expected, (command, rules)
+
+
+@pytest.mark.parametrize("command", CONTAINER_MISSES)
+def test_ordinary_container_work_passes(command, workspace, creds, env):
+    decision, rules = _shell(command, workspace, creds, env)
+    assert decision == "allow", (command, rules)
+
+
+def test_the_finding_names_the_host_path(workspace, creds, env):
+    ctx = _ctx(workspace, creds, env)
+    a = Action(SHELL, {"command": "docker run -v $HOME:/h alpine cat /h/.aws/credentials"}, cwd=workspace)
+    f = next(f for f in analyze(a, ctx) if f.rule == "secrets.read-file")
+    assert f.target == "~/.aws/credentials" and "inside alpine" in f.note
+
+
+def test_compose_file_mounts_of_the_service(workspace, creds, env):
+    with open(os.path.join(workspace, "compose.yaml"), "w") as f:
+        f.write("services:\n  tools:\n    image: alpine\n    volumes:\n      - ${HOME}:/h\n"
+                "      - type: bind\n        source: /\n        target: /host\n  app:\n    image: node:20\n"
+                "    volumes:\n      - .:/src\n")
+    env = dict(env)
+    assert _shell("docker compose run --rm tools rm -rf /host/etc", workspace, creds, env)[0] == "deny"
+    assert _shell("docker compose run --rm app rm -rf /src/node_modules", workspace, creds, env)[0] == "allow"
+    assert _shell("docker compose run --rm app npm test", workspace, creds, env)[0] == "allow"
+    with open(os.path.join(workspace, "compose.yaml"), "w") as f:
+        f.write("services: [not, a, mapping\n")  # unreadable: judged without the file's mounts, no crash
+    assert _shell("docker compose run --rm tools ls", workspace, creds, env)[0] == "allow"
