@@ -363,3 +363,37 @@ def test_compose_file_mounts_of_the_service(workspace, creds, env):
     with open(os.path.join(workspace, "compose.yaml"), "w") as f:
         f.write("services: [not, a, mapping\n")  # unreadable: judged without the file's mounts, no crash
     assert _shell("docker compose run --rm tools ls", workspace, creds, env)[0] == "allow"
+
+
+# --- production framework resets, wherever production is said ------------------------------------------------
+
+@pytest.mark.parametrize("command,expected", [
+    ("DJANGO_SETTINGS_MODULE=app.settings.prod python manage.py flush --noinput", "deny"),
+    ("python manage.py flush --noinput --settings config.settings.prod", "deny"),
+    ("django-admin flush --settings=shop.settings.production --noinput", "deny"),
+    ("export RAILS_ENV=production; rails db:reset", "deny"),
+    ("env RAILS_ENV=production bin/rails db:drop DISABLE_DATABASE_ENVIRONMENT_CHECK=1", "deny"),
+    ("RAILS_ENV=production bundle exec rake db:reset", "deny"),
+    ("php artisan migrate:fresh --seed --env=production", "deny"),
+    ("APP_ENV=production php artisan db:wipe --force", "deny"),
+    ("MIX_ENV=prod mix ecto.reset", "deny"),
+    # inside the deployed app: its database is the app's
+    ("heroku run python manage.py flush --noinput -a shop", "deny"),
+    ("heroku run rails db:reset -a shop-production", "deny"),
+    ("fly ssh console -a shop -C \"bin/rails db:reset\"", "deny"),
+    ("kubectl exec deploy/web -n production -- python manage.py flush --noinput", "deny"),
+    ("kubectl --context prod-eu exec web-0 -- rails db:reset", "deny"),
+    # not production: still asked
+    ("python manage.py flush --noinput", "ask"),
+    ("rails db:reset", "ask"),
+    ("heroku run rails db:reset -a shop-staging", "ask"),
+    ("kubectl exec deploy/web -n dev -- python manage.py flush --noinput", "ask"),
+    ("docker compose exec web python manage.py flush --noinput", "ask"),
+    # ordinary
+    ("python manage.py migrate", "allow"),
+    ("RAILS_ENV=production rails db:migrate:status", "allow"),
+    ("heroku run rails db:migrate -a shop", "allow"),
+])
+def test_production_framework_resets(command, expected, workspace, home, env):
+    decision, rules = _shell(command, workspace, home, env)
+    assert decision == expected, (command, rules)

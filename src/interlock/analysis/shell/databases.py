@@ -1030,11 +1030,65 @@ def _task_env(a, cmd, scope, args=(), extra=()):
             return e
         if S.is_prod_name(v.replace("_", "-").rsplit(".", 1)[-1]) or S.is_prod_name(v):
             return "prod"
+    e = _remote_task_env(a, cmd)
+    if e:
+        return e
     url = _var(a, cmd, scope, "DATABASE_URL", dotenv=True)
     if url and U not in url:
         t = _resolve_target(a, cmd, Target(None, None, url))
         if t.env:
             return t.env
+    return None
+
+
+_NOT_PROD = _LazyRe(r"(?i)(^|[^a-z])(stag|staging|dev|develop|development|test|testing|qa|preview|review|sandbox|"
+                    r"demo|local|ci)([^a-z]|$)")
+
+
+def _remote_task_env(a, cmd):
+    """A task run inside the deployed app (``heroku run``, ``fly ssh console -C``, ``kubectl exec``)
+    runs against that app's database: its environment is the app's, the pod's namespace's or the kube
+    context's (policy, then the name); a deployed app whose name says nothing is production."""
+    remote = getattr(cmd, "remote", None) or a.remote
+    if not remote:
+        return None
+    kind, _, rest = remote.partition(":")
+    names = []
+    if kind in ("heroku", "fly"):
+        names = [rest]
+    elif kind == "pod":
+        ctx = rest.partition("@")[2]
+        names = [n for n in (_pod_namespace(cmd), ctx) if n]
+    else:
+        return None
+    names = [n for n in names if n and U not in n and n != "app"]
+    for n in names:
+        e = a.environment_of("host", n) or a.environment_of("kube_context", n) or a.environment_of("database", n)
+        if e:
+            return e
+    if any(S.is_prod_name(n) for n in names):
+        return "prod"
+    if kind in ("heroku", "fly") and names and not _NOT_PROD.search(names[0]):
+        return "prod"
+    return None
+
+
+def _pod_namespace(cmd):
+    """The namespace of the kubectl command a pod's command came from (``-n X``, ``--namespace=X``)."""
+    try:
+        from .analyzer import _node_text
+
+        words = _node_text(cmd.node).split() if cmd.node is not None else []
+    except Exception:
+        return None
+    words = words[:words.index("--")] if "--" in words else words
+    for i, w in enumerate(words):
+        if w in ("-n", "--namespace") and i + 1 < len(words):
+            return words[i + 1].strip("'\"")
+        if w.startswith("--namespace="):
+            return w.split("=", 1)[1].strip("'\"")
+        if w.startswith("-n") and len(w) > 2 and not w.startswith("--"):
+            return w[2:]
     return None
 
 
