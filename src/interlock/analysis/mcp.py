@@ -270,6 +270,12 @@ def _command_texts(server, tool, args, roles=None):
             if not isinstance(key, str):
                 continue
             name, nk = prefix + key, _norm(key)
+            if nk in ("commands", "cmds", "scripts", "steps", "commandlist") and isinstance(v, list):
+                # a list of command lines, each run on its own ({"commands": ["ls", "rm -rf ~"]})
+                lines = [x for x in v if isinstance(x, str) and x.strip()]
+                if lines and any(" " in x for x in lines):
+                    out.extend((f"{name}[{i}]", with_program(x)) for i, x in enumerate(lines[:32]))
+                    continue
             text = _as_command(v)
             by_name = nk in _CMD_NAMES or (nk.endswith(("command", "cmd")) and nk not in ("subcommand",))
             if text and (by_name or roles.get(key) == "shell"):
@@ -284,6 +290,8 @@ def _command_texts(server, tool, args, roles=None):
             elif isinstance(v, list) and text and (nk == "argv" or (execish and nk in _ARGV_KEYS)) \
                     and not any(_norm(k) in _CMD_NAMES for k in obj if isinstance(k, str)):
                 out.append((name, with_program(text)))  # {"argv": ["git", "push", ...]}
+            elif isinstance(v, str) and v.strip() and prog and execish and nk in _ARGV_KEYS:
+                out.append((name, with_program(v)))  # run_terraform {"args": "destroy -auto-approve"}
             elif isinstance(v, str) and execish and nk not in _PROSE and roles.get(key) not in ("sql", "data") \
                     and 0 < len(v) < 100_000 and _known_program(v):
                 out.append((name, v))

@@ -1534,6 +1534,8 @@ def warehouse(a, cmd, scope):
     for k, v in vals:
         if v.lower() in ("true", "1", "yes"):
             flags.add(k)
+        elif v.lower() in ("false", "0", "no"):
+            flags.discard(k)
     c, rest = _warehouse_match(spec, ops)
     if c is None:
         return
@@ -1572,6 +1574,15 @@ def warehouse(a, cmd, scope):
         _emit(a, rule, cmd, target=f"{cmd.name} {shown}".strip(), effect=c.get("effect", "delete"),
               environment=env)
         return
+    if c.get("overwrite_flags") and any(x in flags for x in c["overwrite_flags"]):
+        where = c.get("overwrite_target")
+        table = _get(vals, where) if isinstance(where, str) else (
+            rest[where] if isinstance(where, int) and -len(rest) <= where < len(rest) else None)
+        rule = c.get("overwrite_rule", "db.truncate")
+        if _prod(env) and rule in _WIPE_RULES:
+            rule = "db.wipe-table-prod"
+        _emit(a, rule, cmd, target=f"{cmd.name} {_show_word(table or tgt.label or '')}".strip(),
+              effect="overwrite", environment=env, note="replaces the table's rows")
     done = False
     for k, v in vals:
         if k in c.get("sql_options", ()):

@@ -508,6 +508,7 @@ def _docker_run(a, cmd, scope, args, bool_long=None, bool_short=None, compose=Fa
     bool_long = bool_long or _RUN_BOOL_LONG
     bool_short = bool_short or _RUN_BOOL_SHORT
     mounts = []
+    home = user = None
     workdir = entrypoint = None
     privileged = "--privileged" in args
     pid_host = any(x in ("--pid=host", "--pid") and (x == "--pid=host" or args[i + 1:i + 2] == ["host"])
@@ -526,6 +527,10 @@ def _docker_run(a, cmd, scope, args, bool_long=None, bool_short=None, compose=Fa
                 i += 1
             if name in ("--volume", "--mount"):
                 mounts.append((name, val))
+            elif name == "--env" and val.startswith("HOME="):
+                home = val[5:]
+            elif name == "--user":
+                user = val
             elif name == "--workdir":
                 workdir = val
             elif name == "--entrypoint":
@@ -545,6 +550,10 @@ def _docker_run(a, cmd, scope, args, bool_long=None, bool_short=None, compose=Fa
                     i += 1
                 if c == "v":
                     mounts.append(("--volume", val))
+                elif c == "e" and val.startswith("HOME="):
+                    home = val[5:]
+                elif c == "u":
+                    user = val
                 elif c == "w":
                     workdir = val
                 break
@@ -582,7 +591,10 @@ def _docker_run(a, cmd, scope, args, bool_long=None, bool_short=None, compose=Fa
             a.findings.append(fd)  # databases over the network, devices, processes...
             continue
         _map_through_mounts(a, cmd, scope, fd, parsed, image)
-    _on_host(a, cmd, scope, inner, parsed, workdir, image, privileged)
+    if home is None and user and user.split(":")[0] not in ("root", "0"):
+        name = user.split(":")[0]
+        home = f"/home/{name}" if not name.isdigit() else None
+    _on_host(a, cmd, scope, inner, parsed, workdir, image, privileged, home or "/root")
 
 
 #: Where a container path that no mount maps lands in the host-side view: the container's own files.
@@ -610,7 +622,7 @@ def _host_path(path, binds):
     return (src.rstrip("/") + rest) or "/"
 
 
-def _on_host(a, cmd, scope, inner, mounts, workdir, image, privileged):
+def _on_host(a, cmd, scope, inner, mounts, workdir, image, privileged, home="/root"):
     """The container's command seen from the host: every absolute path it names (in its argv and in
     ``sh -c`` text) is replaced by the host path a bind mount gives it, or by a place in the container's
     own files; then it is judged as on the host.  `cat /h/.aws/credentials` under `-v $HOME:/h` is a
@@ -626,7 +638,7 @@ def _on_host(a, cmd, scope, inner, mounts, workdir, image, privileged):
         _ABS_TOKEN = re.compile(r"(?<![\w$.~/-])(~(?=/|$|[\s'\";|&)])|/[^\s'\"`;|&<>()$]*)")
 
     def rewrite(word):
-        return _ABS_TOKEN.sub(lambda m: _host_path("/root" + m.group(0)[1:] if m.group(0).startswith("~")
+        return _ABS_TOKEN.sub(lambda m: _host_path(home + m.group(0)[1:] if m.group(0).startswith("~")
                                                    else m.group(0), binds), word)
 
     argv = [rewrite(x) for x in inner]
@@ -654,33 +666,39 @@ def _on_host(a, cmd, scope, inner, mounts, workdir, image, privileged):
         return
     inner_scope = scope.child()
     inner_scope.cwd = _host_path(workdir if workdir and workdir.startswith("/") and U not in workdir else "/", binds)
-    inner_scope.vars["HOME"] = _host_path("/root", binds)
+    inner_scope.vars["HOME"] = _host_path(home if home.startswith("/") else "/root", binds)
     seen_rules = {f.rule for f in a.findings}
     mapped = "infra.container-mount-destroy" in seen_rules  # the container's deletes already met a mount
     n0 = len(a.findings)
-    prev = a.remote
-    a.remote = f"container:{_show(image)}"  # scripts inside are not read from the host
+    prev, prev_ran = a.remote, len(a.ran)
+    a.remote = None  # the host's view: start-up files, git hooks and scripts reached through mounts count
     try:
         a.dispatch(cmd.derive(argv, remote=None), inner_scope)
     finally:
         a.remote = prev
+        del a.ran[prev_ran:]  # not commands run on the host
     new = a.findings[n0:]
     del a.findings[n0:]
     _forget(a, new)
     read_only = [P.resolve(m[0], a.pctx) for m in binds if not m[2]]
     writable = [P.resolve(m[0], a.pctx) for m in binds if m[2]]
+
+    def under(host, roots):
+        return any(host == r or host.startswith(r.rstrip("/") + "/") or r == "/" for r in roots)
+
     for fd in new:
         t = fd.target or ""
-        if not t or _CONTAINER_FS in t or fd.rule in seen_rules:
+        if _CONTAINER_FS in t or _CONTAINER_FS in (fd.note or "") or fd.rule in seen_rules:
             continue
-        if not fd.rule.startswith(("fs.", "secrets.", "disk.", "interlock.", "perm.", "chmod.")):
-            continue
+        host = P.resolve(t.split(" ", 1)[0], a.pctx) if t.startswith(("/", "~")) else None
+        if t and not fd.rule.startswith(("fs.", "secrets.", "disk.", "interlock.")) and not (
+                host and under(host, read_only + writable)):
+            continue  # not about a host path the mounts reach
+        # (no target: what the host-side view alone finds, e.g. commands planted into a start-up file)
         if mapped and fd.rule.startswith("fs.delete"):
             continue
-        if not fd.rule.startswith(("secrets.", "interlock.approvals")):
-            host = P.resolve(t, a.pctx)
-            under = lambda roots: any(host == r or host.startswith(r.rstrip("/") + "/") for r in roots)  # noqa
-            if under(read_only) and not under(writable):
+        if not fd.rule.startswith(("secrets.", "interlock.approvals")) and host:
+            if under(host, read_only) and not under(host, writable):
                 continue  # a read-only mount: the change fails
         fd.note = f"inside {image}, through its mounts" + (f"; {fd.note}" if fd.note else "")
         a.findings.append(fd)
