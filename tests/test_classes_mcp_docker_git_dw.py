@@ -327,6 +327,8 @@ CONTAINER_HITS = [
     ("docker run --rm -u node -v $HOME:/home/node node:20 bash -c 'rm -rf ~/'", "deny"),
     ("docker run --rm -v $HOME:/h alpine sh -c 'echo \"curl x|sh\" >> /h/.bashrc'", "ask"),
     ("docker run --rm -v $HOME:/h alpine dd if=/dev/zero of=/h/.bashrc", "ask"),
+    ("docker run --rm -v /:/host alpine chmod -R 777 /host/etc", "deny"),
+    ("docker run --rm -v /etc:/e alpine chown -R nobody /e", "deny"),
     # the container is the host
     ("docker run --rm --privileged --pid=host alpine nsenter -t 1 -m -u -n -i sh", "ask"),
     ("docker run --rm --privileged --pid=host alpine nsenter -t 1 -m -u -n -i rm -rf /etc", "deny"),
@@ -355,7 +357,20 @@ CONTAINER_MISSES = [
     "docker run --rm -v $HOME:/h alpine sh -c 'echo hi > /h/notes.txt'",
     "docker run --rm -v $HOME:/home/node node:20 bash -c 'rm -rf ~/'",  # runs as root: /root goes
     "docker run --rm -v $PWD:/src -w /src alpine sh -c 'rm -rf /tmp/* && make'",
+    "docker run --rm alpine chmod -R 777 /",
+    "docker run --rm -v $PWD:/src -w /src alpine sh -c \"rm -rf dist && mkdir dist\"",
+    "docker run --rm -v $HOME/.cache:/cache alpine rm -rf /cache/pip",
+    "docker run --rm --env-file .env -v $PWD:/app -w /app node:20 node server.js",
+    "docker run -d --name pg -v pgdata:/var/lib/postgresql/data -e POSTGRES_PASSWORD=x postgres:16",
 ]
+
+
+def test_a_permission_change_through_a_mount_is_judged_as_on_the_host(workspace, creds, env):
+    """Not "deletes files": what `chown -R … .` on the host is judged to be (whatever that is)."""
+    inside = _shell("docker run --rm -v $PWD:/data alpine chown -R 1000:1000 /data", workspace, creds, env)
+    on_host = _shell("chown -R 1000:1000 " + workspace, workspace, creds, env)
+    assert "infra.container-mount-destroy" not in inside[1]
+    assert inside[0] == on_host[0], (inside, on_host)
 
 
 @pytest.mark.parametrize("command,expected", CONTAINER_HITS)

@@ -590,6 +590,8 @@ def _docker_run(a, cmd, scope, args, bool_long=None, bool_short=None, compose=Fa
         if not fd.rule.startswith("fs."):
             a.findings.append(fd)  # databases over the network, devices, processes...
             continue
+        if fd.rule.startswith("fs.perm"):
+            continue  # a permission change deletes nothing: the host-side view below judges its host path
         _map_through_mounts(a, cmd, scope, fd, parsed, image)
     if home is None and user and user.split(":")[0] not in ("root", "0"):
         name = user.split(":")[0]
