@@ -226,6 +226,8 @@ EVERY_BRANCH = [
     "git push --force origin 'refs/heads/*'",
     "git push origin '+refs/heads/ma*:refs/heads/ma*'",
     "git -C . push --all --force",
+    "git push origin '+refs/*:refs/*'",
+    "git push origin --all --force-with-lease",
 ]
 
 
@@ -235,7 +237,7 @@ def test_push_rewriting_every_branch_with_a_protected_one_is_denied(command, rep
     assert decision == "deny" and "git.push-protected-rewrite" in rules, (command, rules)
 
 
-@pytest.mark.parametrize("command", EVERY_BRANCH[:9])
+@pytest.mark.parametrize("command", EVERY_BRANCH[:9] + EVERY_BRANCH[11:])
 def test_push_rewriting_every_branch_without_a_protected_one_asks(command, feature_repo, home, env):
     decision, rules = _shell(command, feature_repo, home, env)
     assert decision == "ask", (command, rules)
@@ -438,3 +440,21 @@ def test_compose_file_mounts_of_the_service(workspace, creds, env):
 def test_production_framework_resets(command, expected, workspace, home, env):
     decision, rules = _shell(command, workspace, home, env)
     assert decision == expected, (command, rules)
+
+
+def test_configured_push_refspec_makes_a_bare_push_rewrite_every_branch(repo, home, env):
+    _git(repo, "config", "remote.origin.push", "+refs/heads/*:refs/heads/*")
+    decision, rules = _shell("git push", repo, home, env)
+    assert decision == "deny" and "git.push-protected-rewrite" in rules, rules
+    decision, rules = _shell("git push origin", repo, home, env)
+    assert decision == "deny", rules
+
+
+def test_prune_with_a_pattern_deletes_remote_protected_branches_gone_here(feature_repo, home, env):
+    _git(feature_repo, "remote", "add", "origin", "https://example.org/x.git")
+    _git(feature_repo, "update-ref", "refs/remotes/origin/main", "HEAD")
+    decision, rules = _shell("git push --prune origin 'refs/heads/*:refs/heads/*'", feature_repo, home, env)
+    assert decision == "deny" and "git.push-protected-rewrite" in rules, rules
+    decision, rules = _shell("git push --prune origin 'refs/heads/feature/*:refs/heads/feature/*'", feature_repo,
+                             home, env)
+    assert decision == "allow", rules

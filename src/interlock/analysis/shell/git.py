@@ -378,16 +378,16 @@ def _refs(cwd, prefix, limit=5000):
     return out
 
 
-def _remote_is_mirror(cwd, remote):
-    """``remote.<name>.mirror = true`` (``git remote add --mirror=push``): every push to it mirrors."""
+def _remote_config(cwd, remote):
+    """{key: [values]} of ``[remote "<name>"]`` in the repository's config (mirror, push...)."""
     gd = _common_dir(cwd)
     if gd is None or not remote or U in remote:
-        return False
+        return {}
     try:
         text = read_regular(gd + "/config", 1 << 20).decode("utf-8", "replace")
     except OSError:
-        return False
-    section = None
+        return {}
+    section, out = None, {}
     for line in text.splitlines():
         line = line.strip()
         m = re.match(r'^\[\s*remote\s+"(.*)"\s*\]', line)
@@ -396,9 +396,15 @@ def _remote_is_mirror(cwd, remote):
             continue
         if line.startswith("["):
             section = None
-        elif section == remote and re.match(r"(?i)^mirror\s*=\s*(true|yes|on|1)\s*$", line):
-            return True
-    return False
+        elif section == remote and "=" in line:
+            k, _, v = line.partition("=")
+            out.setdefault(k.strip().lower(), []).append(v.strip().strip('"'))
+    return out
+
+
+def _remote_is_mirror(cwd, remote):
+    """``remote.<name>.mirror = true`` (``git remote add --mirror=push``): every push to it mirrors."""
+    return any(v.lower() in ("true", "yes", "on", "1") for v in _remote_config(cwd, remote).get("mirror", []))
 
 
 def _protected_among(a, names):
@@ -445,8 +451,10 @@ def _push(a, cmd, scope, rest, cwd):
             elif force:
                 a.emit("git.push-force", cmd, target="all tags", effect="rewrite")
             return
+        configured = _remote_config(cwd, remote or "origin").get("push", [])
         branch = current_branch(cwd) if U not in cwd else None
-        refspecs = [branch] if branch else []
+        # remote.<name>.push refspecs are what a bare `git push` pushes (`+refs/heads/*:refs/heads/*`)
+        refspecs = configured[:16] or ([branch] if branch else [])
         if not refspecs and force:
             a.emit("git.push-force", cmd, target="current branch", effect="rewrite")
             return
@@ -456,9 +464,9 @@ def _push(a, cmd, scope, rest, cwd):
         src, colon, dst = r.partition(":")
         if not colon:
             dst = src
-        if "*" in src and (force or plus):
+        if "*" in src and (force or plus or "--prune" in f):
             # a pattern refspec: every local branch it matches is rewritten on the remote
-            _push_pattern(a, cmd, cwd, src, dst, ref)
+            _push_pattern(a, cmd, cwd, src, dst, ref, remote if "--prune" in f else None, force or plus)
             continue
         if dst == "HEAD" or dst == "@":
             dst = (current_branch(cwd) if U not in cwd else None) or dst
@@ -474,24 +482,37 @@ def _push(a, cmd, scope, rest, cwd):
             a.emit("git.push-protected", cmd, target=dst, effect="push")
 
 
-def _push_pattern(a, cmd, cwd, src, dst, ref):
+def _push_pattern(a, cmd, cwd, src, dst, ref, prune_remote=None, force=True):
+    """``+refs/heads/*:refs/heads/*``, ``+refs/*:refs/*``: the local branches the pattern matches are
+    rewritten on the remote under the mapped names; with ``--prune`` the remote's branches (its
+    tracking refs here) that match and are gone here are deleted."""
     from fnmatch import fnmatchcase
 
-    src_b = src[len("refs/heads/"):] if src.startswith("refs/heads/") else src
-    dst_b = dst[len("refs/heads/"):] if dst.startswith("refs/heads/") else dst
+    def full(p):
+        return p if p.startswith("refs/") else "refs/heads/" + p
+
+    src_f, dst_f = full(src), full(dst or src)
+    head, _, tail = src_f.partition("*")
     local = _refs(cwd, "refs/heads/")
     hit = []
     for b in sorted(local or ()):
-        if fnmatchcase(b, src_b):
-            head, _, tail = src_b.partition("*")
-            middle = b[len(head):len(b) - len(tail) if tail else None]
-            mapped = dst_b.replace("*", middle, 1)
-            if _is_protected(a, mapped):
+        name = "refs/heads/" + b
+        if fnmatchcase(name, src_f):
+            middle = name[len(head):len(name) - len(tail) if tail else None]
+            mapped = dst_f.replace("*", middle, 1)
+            if force and _is_protected(a, mapped):
                 hit.append(mapped)
+    if prune_remote and U not in prune_remote and "/" not in prune_remote and ":" not in prune_remote:
+        dhead, _, dtail = dst_f.partition("*")
+        for b in sorted(_refs(cwd, f"refs/remotes/{prune_remote}/") or ()):
+            name = "refs/heads/" + b
+            if fnmatchcase(name, dst_f) and b not in (local or ()) and _is_protected(a, b):
+                hit.append(name)
+    hit = [h[len("refs/heads/"):] if h.startswith("refs/heads/") else h for h in hit]
     if hit:
         a.emit("git.push-protected-rewrite", cmd, target=", ".join(hit[:6]), effect="rewrite",
-               note=f"the forced pattern {ref} covers {', '.join(hit[:6])}")
-    else:
+               note=f"the pattern {ref} covers {', '.join(hit[:6])}")
+    elif force:
         a.emit("git.push-force", cmd, target=dst, effect="rewrite",
                note=None if local is not None else "the repository's branches could not be read")
 
