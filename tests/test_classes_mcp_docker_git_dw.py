@@ -6,6 +6,7 @@ Each class is tested by its mechanism: several spellings of each, and ordinary l
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 
@@ -458,3 +459,31 @@ def test_prune_with_a_pattern_deletes_remote_protected_branches_gone_here(featur
     decision, rules = _shell("git push --prune origin 'refs/heads/feature/*:refs/heads/feature/*'", feature_repo,
                              home, env)
     assert decision == "allow", rules
+
+
+def test_gateway_reads_argument_roles_from_the_servers_tools_list(env, workspace, tmp_path):
+    """End to end through `interlock mcp-proxy`: `maintenance {"operation": ...}` names nothing, but the
+    rental server's inputSchema describes `operation` as SQL — a DROP is refused, the table stays."""
+    pytest.importorskip("mcp")
+    import sys as _sys
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    _sys.path.insert(0, here)
+    import mcp_rental_server
+    from test_gateway_mcp import rental, rows, run, text
+    from mcp import Client
+
+    db = str(tmp_path / "rentals.db")
+    mcp_rental_server.seed(db)
+
+    async def go():
+        async with Client(rental(env, workspace, db), mode="legacy") as c:
+            await c.list_tools()
+            ok = await c.call_tool("maintenance", {"operation": "SELECT count(*) AS n FROM bookings"})
+            drop = await c.call_tool("maintenance", {"operation": "DROP TABLE bookings"})
+            return ok, drop
+
+    ok, drop = run(go)
+    assert not ok.is_error and json.loads(text(ok)) == [{"n": 5}]
+    assert drop.is_error and "Interlock" in text(drop) and "DROP TABLE bookings" in text(drop)
+    assert rows(db) == 5
