@@ -112,6 +112,12 @@ MCP_CASES = [
     ("kubernetes", "kubectl_generic", {"command": "delete", "resourceType": "ns", "name": "production"}, "deny"),
     ("kubernetes", "helm_uninstall", {"name": "api", "namespace": "production"}, "deny"),
     ("k8s", "delete_namespace", {"namespace": "prod"}, "deny"),
+    ("kubernetes", "resources_delete", {"kind": "Deployment", "name": "api", "namespace": "web",
+                                        "context": "prod-eu"}, "deny"),
+    ("kubernetes", "resources_delete", {"kind": "Deployment", "name": "api", "namespace": "web"}, "ask"),
+    ("kubernetes", "resources_delete", {"kind": "PersistentVolumeClaim", "name": "data-pg-0",
+                                        "namespace": "dev"}, "deny"),
+    ("kubernetes", "resources_get", {"kind": "Namespace", "name": "production"}, "allow"),
     # attack round: lists of command lines, string args for a named CLI, nested and odd-cased keys
     ("shell", "run_commands", {"commands": ["ls -la", "rm -rf ~"]}, "deny"),
     ("terraform", "run_terraform", {"args": "destroy -auto-approve"}, "deny"),
