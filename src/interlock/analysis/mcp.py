@@ -254,12 +254,17 @@ def _command_texts(server, tool, args, roles=None):
     roles = roles or {}
     execish = bool(_EXECISH.search(_split_camel(tool)) or _EXECISH.search(_split_camel(server)))
     prog = _tool_program(server, tool)
+    runner = _code_runner(server, tool) if execish else None
     out = []
 
     def with_program(text):
         # `call_aws {"cli_command": "rds delete-db-instance ..."}`, `run_gcloud_command {"args": [...]}`:
         # the program the server is named after, when the text does not start with a program
         if prog and not _known_program(text) and _first_word(text) != prog:
+            if prog == "mongosh":  # a MongoDB server's command is JavaScript for the shell
+                import shlex
+
+                return "mongosh --eval " + shlex.quote(text)
             return prog + " " + text
         return text
 
@@ -290,6 +295,10 @@ def _command_texts(server, tool, args, roles=None):
             elif isinstance(v, list) and text and (nk == "argv" or (execish and nk in _ARGV_KEYS)) \
                     and not any(_norm(k) in _CMD_NAMES for k in obj if isinstance(k, str)):
                 out.append((name, with_program(text)))  # {"argv": ["git", "push", ...]}
+            elif isinstance(v, str) and v.strip() and runner and nk in _CODE_KEYS and roles.get(key) != "data":
+                import shlex
+
+                out.append((name, shlex.join([runner, "-e" if runner in ("node", "ruby") else "-c", v])))
             elif isinstance(v, str) and v.strip() and prog and execish and nk in _ARGV_KEYS:
                 out.append((name, with_program(v)))  # run_terraform {"args": "destroy -auto-approve"}
             elif isinstance(v, str) and execish and nk not in _PROSE and roles.get(key) not in ("sql", "data") \
@@ -308,8 +317,18 @@ _NAMED_PROGRAMS = ("aws", "gcloud", "gsutil", "az", "kubectl", "oc", "helm", "do
                    "supabase", "netlify", "firebase", "redis-cli", "mongosh", "mysql", "snowsql", "databricks")
 
 
+#: Servers named after a store whose commands are the store's own language, not a shell's.
+_STORE_CLIENTS = {"redis": "redis-cli", "valkey": "valkey-cli", "keydb": "keydb-cli", "mongo": "mongosh",
+                  "mongodb": "mongosh"}
+#: Servers that run code in a language: the code is judged as `python3 -c CODE` (…) would be.
+_CODE_RUNNERS = {"python": "python3", "jupyter": "python3", "ipython": "python3", "notebook": "python3",
+                 "node": "node", "nodejs": "node", "deno": "deno", "ruby": "ruby"}
+_CODE_KEYS = frozenset({"code", "source", "python", "pythoncode", "snippet", "cell", "cellsource", "program"})
+
+
 def _tool_program(server, tool):
-    """The CLI a server or tool is named after (``aws``, ``gcloud``, ``kubectl``...), if any."""
+    """The CLI a server or tool is named after (``aws``, ``gcloud``, ``kubectl``, a Redis server's
+    ``redis-cli``...), if any."""
     from .shell import programs
 
     words = re.split(r"[^a-z0-9\-]+", (_split_camel(server) + " " + _split_camel(tool)).lower())
@@ -317,7 +336,14 @@ def _tool_program(server, tool):
         for part in [w] + w.split("-"):
             if part in _NAMED_PROGRAMS and part in programs.HANDLERS:
                 return part
+            if part in _STORE_CLIENTS and _STORE_CLIENTS[part] in programs.HANDLERS:
+                return _STORE_CLIENTS[part]
     return None
+
+
+def _code_runner(server, tool):
+    words = re.split(r"[^a-z0-9]+", (_split_camel(server) + " " + _split_camel(tool)).lower())
+    return next((_CODE_RUNNERS[w] for w in words if w in _CODE_RUNNERS), None)
 
 
 def _split_camel(s):
