@@ -7,8 +7,10 @@ import json
 import os
 import sqlite3
 import sys
+from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
+from pydantic import Field
 from mcp_types import ToolAnnotations
 
 DB = os.environ.get("RENTAL_DB") or (sys.argv[1] if len(sys.argv) > 1 else "rentals.db")
@@ -49,6 +51,13 @@ def run_sql(sql: str) -> str:
         return json.dumps(rows)
     finally:
         con.close()
+
+
+@app.tool()
+def maintenance(operation: Annotated[str, Field(description="The SQL statement to execute on the bookings "
+                                                            "database")]) -> str:
+    """Housekeeping: an argument whose name says nothing; its schema says it is SQL."""
+    return run_sql(operation)
 
 
 @app.tool()

@@ -22,6 +22,8 @@ PROGRAMS = (
     "rails", "rake", "bundle", "manage.py", "django-admin", "artisan", "prisma", "supabase", "alembic", "knex",
     "sequelize", "sequelize-cli", "flyway", "liquibase", "typeorm", "dbmate", "goose", "sqlx", "diesel", "mix",
     "atlas", "dotnet",
+    # warehouse and edge-database CLIs (analysis/warehouses.toml)
+    "bq", "snowsql", "dbsqlcli", "databricks", "wrangler",
 )
 
 RULES = [

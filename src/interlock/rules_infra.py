@@ -136,6 +136,14 @@ RULES = [
        ["docker run --rm alpine rm -rf /", "docker run --rm -v /:/host:ro alpine rm -rf /host/etc",
         "docker run --rm -v \"$PWD\":/src -w /src node:20 npm test",
         "docker run --rm -v $HOME:/h alpine ls /h", "docker run --rm -v $PWD:/src alpine rm -rf /src/node_modules"]),
+    _R("infra.container-host-root", "destructive",
+       "A container that is the host: privileged and inside the host's namespaces, or a shell with the host's "
+       "root or home mounted writable — whatever is typed in it acts on the host.",
+       ["docker run --rm -it --privileged --pid=host alpine nsenter -t 1 -m -u -n -i sh",
+        "docker run --rm -it -v /:/host alpine chroot /host", "docker run --rm -it -v /:/mnt ubuntu bash",
+        "podman run -it -v $HOME:/h alpine sh"],
+       ["docker run --rm -it ubuntu bash", "docker run --rm -it -v $PWD:/src -w /src node:20 bash",
+        "docker run --rm -it -v /:/host:ro alpine sh", "docker run --rm --privileged alpine sh -c 'echo hi'"]),
     # --- AWS ----------------------------------------------------------------------------------------------
     _R("infra.aws-s3-delete-all", "catastrophic", "Deletes an S3 bucket or every object under a prefix.",
        ["aws s3 rm s3://company-backups --recursive", "aws s3 rb s3://company-backups --force",

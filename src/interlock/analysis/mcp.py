@@ -51,8 +51,14 @@ def _dialect(server):
     return None
 
 
-def _sql_texts(server, tool, args):
-    """(key, sql) pairs carried by the arguments."""
+def _sql_texts(server, tool, args, roles=None):
+    """(key, sql) pairs carried by the arguments (``roles``: argument name → "sql" / "shell" from the
+    tool's input schema, when the MCP gateway knows it)."""
+    roles = roles or {}
+    if re.search(r"(?i)(^|[_\-.])(search|find|lookup|docs?|documentation|web|ask)([_\-.]|$)", tool or "") \
+            and not _DB_SERVER.search(server or ""):
+        roles = {k: r for k, r in roles.items() if r != "sql"}
+        args = {k: v for k, v in args.items() if roles.get(k) == "sql" or k not in ("query", "q", "text")}
     dbish = bool(_DB_SERVER.search(server or "") or _DB_SERVER.search(tool or ""))
     out = []
 
@@ -66,9 +72,11 @@ def _sql_texts(server, tool, args):
             vals = v if isinstance(v, list) else [v]
             strs = [x for x in vals if isinstance(x, str) and x.strip()]
             name = prefix + key
-            if key in _SQL_KEYS or key.lower().endswith("sql"):
+            if roles.get(key) == "shell":
+                pass
+            elif key in _SQL_KEYS or key.lower().endswith("sql") or roles.get(key) == "sql":
                 out.extend((name, x) for x in strs)
-            elif key in _MAYBE_SQL_KEYS:
+            elif key in _MAYBE_SQL_KEYS and roles.get(key) != "data":
                 out.extend((name, x) for x in strs if (dbish and _SQL_START.match(x)) or _STRONG_SQL.match(x))
             for x in vals:
                 if isinstance(x, dict):
@@ -146,21 +154,30 @@ def analyze(action, ctx):
     if mcp_cloud is not None:
         out.extend(mcp_cloud.analyze(action, ctx))
     args = action.payload.get("arguments")
+    roles = action.payload.get("roles") if isinstance(action.payload.get("roles"), dict) else {}
     judged = False  # the arguments carried a statement or command that was judged on its own
     if isinstance(args, dict):
-        pairs = _sql_texts(server, tool, args)
-        judged = bool(pairs) or any(isinstance(args.get(k), str) and args[k].strip()
-                                    for k in ("command", "cmd", "script", "shell"))
+        pairs = _sql_texts(server, tool, args, roles)
         if pairs:
+            judged = True
             out.extend(_sql_findings(action, ctx, server, tool, pairs))
         sql_keys = {k for k, _ in pairs}
-        for key in ("command", "cmd", "script", "shell"):
-            v = args.get(key)
-            if key not in sql_keys and isinstance(v, str) and v.strip():
-                from .dispatch import analyze as _analyze
-                from ..actions import Action, SHELL
+        commands = [(k, c) for k, c in _command_texts(server, tool, args, roles) if k not in sql_keys]
+        kube = _kube_command(server, tool, args)
+        if kube:
+            commands.append(("(kubernetes tool)", kube))
+        if commands:
+            judged = True
+            from .dispatch import analyze as _analyze
+            from ..actions import Action, SHELL
 
-                out.extend(_analyze(Action(SHELL, {"command": v}, cwd=ctx.cwd), ctx))
+            for key, text in commands[:16]:
+                for f in _analyze(Action(SHELL, {"command": text}, cwd=ctx.cwd), ctx):
+                    f.note = f"arguments.{key} of {server}/{tool}" + (f"; {f.note}" if f.note else "")
+                    out.append(f)
+            if kube and any(f.rule.startswith("infra.") for f in out):
+                # the kubectl command it amounts to was judged: that replaces the guess from the name
+                out = [f for f in out if f.rule != "mcp.destructive-tool"]
         found, judged_paths = _path_findings(action, ctx, tool, args)
         if judged_paths and _DELETE_VERB.search(tool):
             # the paths it deletes were judged (a build output is not a home directory): that
@@ -172,6 +189,249 @@ def analyze(action, ctx):
             out.extend(found)
     out.extend(_hinted(action, server, tool, judged, out))
     return out
+
+
+# --- shell commands carried in arguments ------------------------------------------------------------
+
+def _norm(key):
+    return re.sub(r"[^a-z0-9]", "", key.lower())
+
+
+#: Argument names that hold a shell command line (compared without case, '_' or '-').
+_CMD_NAMES = frozenset({"cmd", "command", "commands", "clicommand", "commandline", "cmdline", "shell",
+                        "shellcommand", "bash", "bashcommand", "sh", "zsh", "script", "shellscript",
+                        "terminalcommand", "runcommand", "execcommand", "cli", "awscli", "commandstring"})
+#: Argument names that hold prose or data, never something that runs.
+_PROSE = frozenset({"title", "body", "description", "message", "text", "content", "comment", "note", "notes",
+                    "summary", "prompt", "question", "answer", "name", "label", "subject", "reason", "explanation",
+                    "query", "q", "search", "pattern", "keyword", "keywords", "topic", "fact", "memory",
+                    "observation", "observations", "thought", "instructions", "goal", "task", "context"})
+#: Tools that run what they are given (by a word of the tool's or the server's name).
+_EXECISH = re.compile(r"(?i)(^|[_\-.\s])(run|runs|exec|execute|executes|call|invoke|shell|terminal|cli|bash|"
+                      r"command|commands|cmd|sh|console|ssh|process|start)([_\-.\s]|$)")
+_ARGV_KEYS = ("args", "argv", "arguments", "params", "parameters")
+
+
+def _first_word(text):
+    import shlex
+
+    try:
+        words = shlex.split(text[:4096], comments=False)
+    except ValueError:
+        words = text.split()
+    i = 0
+    while i < len(words) and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[i]):
+        i += 1  # FOO=bar cmd
+    if i < len(words) and words[i] in ("sudo", "env", "nohup", "time", "exec", "command"):
+        i += 1
+    return words[i].rsplit("/", 1)[-1] if i < len(words) else ""
+
+
+def _known_program(text):
+    """The string starts with a program Interlock knows what it can do (a handler exists)."""
+    from .shell import programs
+
+    w = _first_word(text)
+    return bool(w) and (w in programs.HANDLERS or w in ("rm", "dd", "mkfs", "shred", "git", "chmod", "chown",
+                                                        "mv", "cp", "truncate", "sudo", "curl", "wget"))
+
+
+def _as_command(v):
+    import shlex
+
+    if isinstance(v, str):
+        return v if v.strip() else None
+    if isinstance(v, list) and v and all(isinstance(x, str) for x in v):
+        return shlex.join(v)
+    return None
+
+
+def _command_texts(server, tool, args, roles=None):
+    """(key, command line) pairs the arguments carry: by the argument's name
+    (``command``, ``cli_command``, ``commandLine``, ``cmd`` + ``args``...), by the role the tool's
+    schema gives it (the MCP gateway knows ``inputSchema``), and, for a tool that runs what it is
+    given, by content: a string that starts with a program Interlock knows."""
+    roles = roles or {}
+    execish = bool(_EXECISH.search(_split_camel(tool)) or _EXECISH.search(_split_camel(server)))
+    prog = _tool_program(server, tool)
+    runner = _code_runner(server, tool) if execish else None
+    out = []
+
+    def with_program(text):
+        # `call_aws {"cli_command": "rds delete-db-instance ..."}`, `run_gcloud_command {"args": [...]}`:
+        # the program the server is named after, when the text does not start with a program
+        if prog and not _known_program(text) and _first_word(text) != prog:
+            if prog == "mongosh":  # a MongoDB server's command is JavaScript for the shell
+                import shlex
+
+                return "mongosh --eval " + shlex.quote(text)
+            return prog + " " + text
+        return text
+
+    def walk(obj, prefix, depth):
+        if depth > 8 or len(out) > 32:
+            return
+        for key, v in obj.items():
+            if not isinstance(key, str):
+                continue
+            name, nk = prefix + key, _norm(key)
+            if nk in ("commands", "cmds", "scripts", "steps", "commandlist") and isinstance(v, list):
+                # a list of command lines, each run on its own ({"commands": ["ls", "rm -rf ~"]})
+                lines = [x for x in v if isinstance(x, str) and x.strip()]
+                if lines and any(" " in x for x in lines):
+                    out.extend((f"{name}[{i}]", with_program(x)) for i, x in enumerate(lines[:32]))
+                    continue
+            text = _as_command(v)
+            by_name = nk in _CMD_NAMES or (nk.endswith(("command", "cmd")) and nk not in ("subcommand",))
+            if text and (by_name or roles.get(key) == "shell"):
+                if isinstance(v, str):  # {"command": "kubectl", "args": ["delete", ...]}: one argv
+                    extra = next((obj[k] for k in _ARGV_KEYS if isinstance(obj.get(k), list)
+                                  and all(isinstance(x, str) for x in obj[k])), None)
+                    if extra is not None and len(text.split()) == 1:
+                        import shlex
+
+                        text = shlex.join([text] + extra)
+                out.append((name, with_program(text)))
+            elif isinstance(v, list) and text and (nk == "argv" or (execish and nk in _ARGV_KEYS)) \
+                    and not any(_norm(k) in _CMD_NAMES for k in obj if isinstance(k, str)):
+                out.append((name, with_program(text)))  # {"argv": ["git", "push", ...]}
+            elif isinstance(v, str) and v.strip() and runner and nk in _CODE_KEYS and roles.get(key) != "data":
+                import shlex
+
+                out.append((name, shlex.join([runner, "-e" if runner in ("node", "ruby") else "-c", v])))
+            elif isinstance(v, str) and v.strip() and prog and execish and nk in _ARGV_KEYS:
+                out.append((name, with_program(v)))  # run_terraform {"args": "destroy -auto-approve"}
+            elif isinstance(v, str) and execish and nk not in _PROSE and roles.get(key) not in ("sql", "data") \
+                    and 0 < len(v) < 100_000 and _known_program(v):
+                out.append((name, v))
+            for x in (v if isinstance(v, list) else [v]):
+                if isinstance(x, dict):
+                    walk(x, name + ".", depth + 1)
+
+    walk(args, "", 0)
+    return out
+
+
+_NAMED_PROGRAMS = ("aws", "gcloud", "gsutil", "az", "kubectl", "oc", "helm", "docker", "podman", "terraform", "gh",
+                   "git", "psql", "bq", "wrangler", "heroku", "flyctl", "fly", "vercel", "doctl", "railway",
+                   "supabase", "netlify", "firebase", "redis-cli", "mongosh", "mysql", "snowsql", "databricks")
+
+
+#: Servers named after a store whose commands are the store's own language, not a shell's.
+_STORE_CLIENTS = {"redis": "redis-cli", "valkey": "valkey-cli", "keydb": "keydb-cli", "mongo": "mongosh",
+                  "mongodb": "mongosh"}
+#: Servers that run code in a language: the code is judged as `python3 -c CODE` (…) would be.
+_CODE_RUNNERS = {"python": "python3", "jupyter": "python3", "ipython": "python3", "notebook": "python3",
+                 "node": "node", "nodejs": "node", "deno": "deno", "ruby": "ruby"}
+_CODE_KEYS = frozenset({"code", "source", "python", "pythoncode", "snippet", "cell", "cellsource", "program"})
+
+
+def _tool_program(server, tool):
+    """The CLI a server or tool is named after (``aws``, ``gcloud``, ``kubectl``, a Redis server's
+    ``redis-cli``...), if any."""
+    from .shell import programs
+
+    words = re.split(r"[^a-z0-9\-]+", (_split_camel(server) + " " + _split_camel(tool)).lower())
+    for w in words:
+        for part in [w] + w.split("-"):
+            if part in _NAMED_PROGRAMS and part in programs.HANDLERS:
+                return part
+            if part in _STORE_CLIENTS and _STORE_CLIENTS[part] in programs.HANDLERS:
+                return _STORE_CLIENTS[part]
+    return None
+
+
+def _code_runner(server, tool):
+    words = re.split(r"[^a-z0-9]+", (_split_camel(server) + " " + _split_camel(tool)).lower())
+    return next((_CODE_RUNNERS[w] for w in words if w in _CODE_RUNNERS), None)
+
+
+def _split_camel(s):
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s or "")
+
+
+_ROLE_SHELL = re.compile(r"(?i)\b(shell|bash|zsh|command[- ]line|cli command|terminal|command to (run|execute)|"
+                         r"(run|execute)s? (a |the )?command|aws cli|gcloud|kubectl)\b")
+_ROLE_SQL = re.compile(r"(?i)\b(sql|dml|ddl)\b|(run|execute)s? (a |the )?(query|statement)|query to (run|execute)")
+_ROLE_DATA = re.compile(r"(?i)\b(search|natural[- ]language|free[- ]text|question|prompt|keywords?|description|"
+                        r"title|message|comment|notes?)\b")
+
+
+def argument_roles(schema) -> dict:
+    """{argument: "shell" | "sql" | "data"} from a tool's ``inputSchema`` (``tools/list``): what each
+    property's own name, title and description say it holds.  The MCP gateway passes it on with every
+    call (payload ``roles``), so ``{"input": "rm -rf ~"}`` under a property described as "the shell
+    command to run" is judged as the command it is, and a "search query" is not read as SQL."""
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(props, dict):
+        return {}
+    out = {}
+    for name, p in list(props.items())[:200]:
+        if not isinstance(name, str) or not isinstance(p, dict):
+            continue
+        text = " ".join(str(p.get(k) or "") for k in ("title", "description"))[:2000]
+        if _ROLE_SQL.search(text) and not _ROLE_SHELL.search(text):
+            out[name] = "sql"
+        elif _ROLE_SHELL.search(text):
+            out[name] = "shell"
+        elif _ROLE_DATA.search(text):
+            out[name] = "data"
+    return out
+
+
+# --- Kubernetes tools: the kubectl command they amount to ---------------------------------------------
+
+_KUBE_SERVER = re.compile(r"(?i)kube|k8s|openshift|\bocp\b|kubectl")
+_KUBE_KINDS = ("namespace", "pod", "deployment", "statefulset", "daemonset", "service", "pvc",
+               "persistentvolumeclaim", "persistentvolume", "secret", "configmap", "job", "cronjob", "node",
+               "ingress", "replicaset", "crd", "customresourcedefinition", "project")
+
+
+def _kube_command(server, tool, args):
+    """``resources_delete {kind: Namespace, name: production}``, ``kubectl_delete {resourceType, name,
+    namespace}``, ``pods_delete``, ``delete_namespace``, ``helm_uninstall``: judged as the kubectl /
+    helm command line they amount to, so a channel is never weaker than the CLI."""
+    import shlex
+
+    if not (_KUBE_SERVER.search(server or "") or _KUBE_SERVER.search(tool or "")):
+        return None
+    words = [w for w in re.split(r"[^a-z0-9]+", _split_camel(tool).lower()) if w]
+
+    def arg(*names):
+        for n in names:
+            v = args.get(n)
+            if isinstance(v, str) and v.strip():
+                return v.strip()
+        return None
+
+    ns = arg("namespace", "ns", "namespaceName")
+    context = arg("context", "kubeContext", "kube_context", "cluster")
+    every_ns = any(args.get(k) is True for k in ("allNamespaces", "all_namespaces", "allnamespaces"))
+    tail = (["-n", ns] if ns else []) + (["-A"] if every_ns else []) + (["--context", context] if context else [])
+    if "helm" in words and ("uninstall" in words or "delete" in words):
+        release = arg("name", "release", "releaseName", "release_name")
+        return shlex.join(["helm", "uninstall", release or "RELEASE"] + tail) if release else None
+    verb = arg("command", "verb", "action", "operation", "subcommand")
+    if verb and len(verb.split()) == 1:
+        words.append(verb.lower())  # kubectl_generic {"command": "delete", "resourceType": ...}
+    if not ({"delete", "remove", "destroy"} & set(words)):
+        return None
+    kind = arg("kind", "resourceType", "resource_type", "resource", "type")
+    if not kind:
+        kind = next((k for w in words for k in _KUBE_KINDS if w in (k, k + "s")), None)
+    if not kind:
+        return None
+    name = arg("name", "resourceName", "resource_name") or (ns if kind.lower() in ("namespace", "ns") else None)
+    names = [name] if name else []
+    if isinstance(args.get("names"), list):
+        names += [x for x in args["names"] if isinstance(x, str)]
+    every = args.get("all") is True or (not names and arg("labelSelector", "label_selector", "selector") is None)
+    sel = arg("labelSelector", "label_selector", "selector")
+    if kind.lower() in ("namespace", "namespaces", "ns"):
+        tail = [t for t in tail if t not in ("-n", ns)] if name == ns else tail
+    argv = ["kubectl", "delete", kind.lower()] + names + (["-l", sel] if sel else []) + \
+        (["--all"] if every and not names and not sel else []) + tail
+    return shlex.join(argv)
 
 
 # What a filesystem-like tool does to the paths in its arguments, by the verbs of its name.

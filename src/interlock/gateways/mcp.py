@@ -119,6 +119,15 @@ def run(name, argv, env=None, cwd=None) -> int:
 
 # --- decisions: pure apart from the engine --------------------------------------------------------
 
+def _argument_roles(schema) -> dict:
+    try:
+        from ..analysis.mcp import argument_roles
+
+        return argument_roles(schema)
+    except Exception:
+        return {}
+
+
 def tool_annotations(tool: dict) -> dict:
     a = tool.get("annotations") if isinstance(tool, dict) else None
     return a if isinstance(a, dict) else {}
@@ -166,6 +175,7 @@ class Judge:
         self.env = env
         self.cwd = cwd
         self.session = f"mcp-{name}-{os.getpid()}-{secrets.token_hex(4)}"
+        self.roles = {}  # tool -> {argument: "shell" | "sql" | "data"} from its inputSchema
         self.caller = None  # system mode: the connected agent (uid, name, pid), recorded with each call
 
     def context(self):
@@ -180,6 +190,8 @@ class Judge:
         hint = {k: annotations[k] for k in ("destructiveHint", "readOnlyHint") if k in annotations}
         if hint:
             payload["annotations"] = hint
+        if self.roles.get(tool):
+            payload["roles"] = self.roles[tool]
         return Action(MCP_CALL, payload, agent=AGENT, session=self.session, cwd=self.cwd,
                       workspace=ctx.workspace, tool=f"mcp__{self.name}__{tool}")
 
@@ -508,6 +520,7 @@ class Proxy:
         for t in tools:
             if isinstance(t, dict) and isinstance(t.get("name"), str):
                 self.tools[t["name"]] = json.loads(json.dumps(t))
+                self.judge.roles[t["name"]] = _argument_roles(t.get("inputSchema"))
         if not result.get("nextCursor"):
             self.tools_known = True
         flagged = await anyio.to_thread.run_sync(self.judge.destructive_tools, tools)

@@ -1014,11 +1014,65 @@ def _task_env(a, cmd, scope, args=(), extra=()):
             return e
         if S.is_prod_name(v.replace("_", "-").rsplit(".", 1)[-1]) or S.is_prod_name(v):
             return "prod"
+    e = _remote_task_env(a, cmd)
+    if e:
+        return e
     url = _var(a, cmd, scope, "DATABASE_URL", dotenv=True)
     if url and U not in url:
         t = _resolve_target(a, cmd, Target(None, None, url))
         if t.env:
             return t.env
+    return None
+
+
+_NOT_PROD = _LazyRe(r"(?i)(^|[^a-z])(stag|staging|dev|develop|development|test|testing|qa|preview|review|sandbox|"
+                    r"demo|local|ci)([^a-z]|$)")
+
+
+def _remote_task_env(a, cmd):
+    """A task run inside the deployed app (``heroku run``, ``fly ssh console -C``, ``kubectl exec``)
+    runs against that app's database: its environment is the app's, the pod's namespace's or the kube
+    context's (policy, then the name); a deployed app whose name says nothing is production."""
+    remote = getattr(cmd, "remote", None) or a.remote
+    if not remote:
+        return None
+    kind, _, rest = remote.partition(":")
+    names = []
+    if kind in ("heroku", "fly"):
+        names = [rest]
+    elif kind == "pod":
+        ctx = rest.partition("@")[2]
+        names = [n for n in (_pod_namespace(cmd), ctx) if n]
+    else:
+        return None
+    names = [n for n in names if n and U not in n and n != "app"]
+    for n in names:
+        e = a.environment_of("host", n) or a.environment_of("kube_context", n) or a.environment_of("database", n)
+        if e:
+            return e
+    if any(S.is_prod_name(n) for n in names):
+        return "prod"
+    if kind in ("heroku", "fly") and names and not _NOT_PROD.search(names[0]):
+        return "prod"
+    return None
+
+
+def _pod_namespace(cmd):
+    """The namespace of the kubectl command a pod's command came from (``-n X``, ``--namespace=X``)."""
+    try:
+        from .analyzer import _node_text
+
+        words = _node_text(cmd.node).split() if cmd.node is not None else []
+    except Exception:
+        return None
+    words = words[:words.index("--")] if "--" in words else words
+    for i, w in enumerate(words):
+        if w in ("-n", "--namespace") and i + 1 < len(words):
+            return words[i + 1].strip("'\"")
+        if w.startswith("--namespace="):
+            return w.split("=", 1)[1].strip("'\"")
+        if w.startswith("-n") and len(w) > 2 and not w.startswith("--"):
+            return w[2:]
     return None
 
 
@@ -1416,3 +1470,120 @@ def inline_sql(a, language, code, cmd, scope):
 
 
 __all__ = ["HANDLERS", "parse", "parse_url", "run_sql", "Target", "inline_sql"]
+
+
+# --- warehouse and edge-database CLIs (knowledge in analysis/warehouses.toml) ---------------------------
+
+_WAREHOUSES = None
+
+
+def warehouses():
+    """{program: spec} from ``analysis/warehouses.toml`` (aliases included), loaded once."""
+    global _WAREHOUSES
+    if _WAREHOUSES is None:
+        import os
+        import tomllib
+
+        path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "warehouses.toml")
+        with open(path, "rb") as f:
+            raw = tomllib.load(f)
+        table = {}
+        for name, spec in raw.get("programs", {}).items():
+            for cmd_spec in spec.get("command", []):
+                cmd_spec["_paths"] = [list(p) for p in cmd_spec.get("paths", [])] or [list(cmd_spec.get("path", []))]
+            table[name] = spec
+            for alias in spec.get("aliases", []):
+                table[alias] = spec
+        _WAREHOUSES = table
+    return _WAREHOUSES
+
+
+def _warehouse_match(spec, ops):
+    """The command entry whose subcommand path the operands start with (the longest), and the rest."""
+    best, rest = None, None
+    for c in spec.get("command", []):
+        for p in c["_paths"]:
+            if ops[:len(p)] == p and (best is None or len(p) > best[1]):
+                best, rest = (c, len(p)), ops[len(p):]
+    return (best[0], rest) if best else (None, None)
+
+
+def warehouse(a, cmd, scope):
+    """bq, snowsql, dbsqlcli, databricks, wrangler: the SQL they run is judged as SQL (``run_sql``),
+    their plain delete verbs by the rule their entry names, both weighed by the target's environment."""
+    spec = warehouses().get(cmd.name)
+    if spec is None or _help(cmd.args):
+        return
+    flags, vals, ops = parse(cmd.args, short=spec.get("short", ""), long=tuple(spec.get("long", ())))
+    # `wrangler kv:namespace delete` and `--recursive=true`: values of boolean flags given with '='
+    for k, v in vals:
+        if v.lower() in ("true", "1", "yes"):
+            flags.add(k)
+        elif v.lower() in ("false", "0", "no"):
+            flags.discard(k)
+    c, rest = _warehouse_match(spec, ops)
+    if c is None:
+        return
+    if any(f in flags or f in dict(vals) for f in c.get("dry_run", ())):
+        return
+    # where: the target's name and the flags that say where it runs
+    names = [v for k, v in vals if k in spec.get("target_options", ())]
+    ti = c.get("target_operand")
+    if ti is not None and len(rest) > ti:
+        names.insert(0, rest[ti])
+    # the policy's word on the name, then a flag that says where it runs, then a production name
+    known = [x for x in names if U not in x]
+    env = next((e for e in (a.environment_of("database", x) or a.environment_of("host", x) for x in known) if e),
+               None)
+    if env is None:
+        env = next((e for flag, e in spec.get("env_flags", {}).items() if flag in flags), None)
+    if env is None and any(S.is_prod_name(x) for x in known):
+        env = "prod"
+    if env is None:
+        env = c.get("default_env") or spec.get("env")
+    tgt = Target(None, names[0] if names else None)
+    tgt.env = env
+    tgt.label = f"{cmd.name} " + (names[0].replace(U, "$?") if names else "")
+    tgt.label = tgt.label.strip()
+    dialect = spec.get("dialect")
+    if c.get("rule"):
+        rule = c["rule"]
+        for flag, stronger in c.get("rule_flags", {}).items():
+            if flag in flags:
+                rule = stronger
+        if rule == "db.drop-database" and tgt.scratch:
+            rule = "db.drop-test-database"
+        shown = " ".join(_show_word(x) for x in rest) or tgt.label
+        _emit(a, rule, cmd, target=f"{cmd.name} {shown}".strip(), effect=c.get("effect", "delete"),
+              environment=env)
+        return
+    if c.get("overwrite_flags") and any(x in flags for x in c["overwrite_flags"]):
+        where = c.get("overwrite_target")
+        table = _get(vals, where) if isinstance(where, str) else (
+            rest[where] if isinstance(where, int) and -len(rest) <= where < len(rest) else None)
+        rule = c.get("overwrite_rule", "db.truncate")  # in production: weighing.IN_PROD → db.wipe-table-prod
+        _emit(a, rule, cmd, target=f"{cmd.name} {_show_word(table or tgt.label or '')}".strip(),
+              effect="overwrite", environment=env, note="replaces the table's rows")
+    done = False
+    for k, v in vals:
+        if k in c.get("sql_options", ()):
+            run_sql(a, cmd, scope, v, dialect, tgt)
+            done = True
+        elif k in c.get("sql_files", ()):
+            run_file(a, cmd, scope, v, dialect, tgt)
+            done = True
+    if c.get("sql_operands"):
+        sql = rest[(ti + 1) if ti is not None else 0:]
+        if sql:
+            run_sql(a, cmd, scope, " ".join(sql), dialect, tgt)
+            done = True
+    if not done and c.get("stdin"):
+        run_stdin(a, cmd, scope, dialect, tgt)
+
+
+def _show_word(x):
+    return x.replace(U, "$?")
+
+
+for _name in ("bq", "snowsql", "dbsqlcli", "databricks", "wrangler"):
+    HANDLERS[_name] = warehouse

@@ -340,24 +340,121 @@ def _tag(a, cmd, scope, rest, cwd):
 _PUSH_WITH_ARG = ("-o", "--push-option", "--repo", "--receive-pack", "--exec", "--signed")
 
 
+def _common_dir(cwd):
+    """The repository's common git directory (a worktree's refs live in the main one), or None."""
+    if not cwd or U in cwd:
+        return None
+    gd = _git_dir(cwd)
+    if gd is None:
+        return None
+    try:
+        common = read_regular(gd + "/commondir", 4096).decode("utf-8", "replace").strip()
+        return os.path.normpath(os.path.join(gd, common))
+    except OSError:
+        return gd
+
+
+def _refs(cwd, prefix, limit=5000):
+    """Branch names under ``prefix`` (``refs/heads/``, ``refs/remotes/origin/``): loose and packed refs.
+    None when the repository cannot be read."""
+    gd = _common_dir(cwd)
+    if gd is None:
+        return None
+    out = set()
+    base = os.path.join(gd, prefix)
+    for root, _dirs, files in os.walk(base):
+        for fn in files:
+            out.add(os.path.relpath(os.path.join(root, fn), base).replace(os.sep, "/"))
+            if len(out) > limit:
+                return out
+    try:
+        packed = read_regular(gd + "/packed-refs", 4 << 20).decode("utf-8", "replace")
+    except OSError:
+        packed = ""
+    for line in packed.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].startswith(prefix):
+            out.add(parts[1][len(prefix):])
+    return out
+
+
+def _remote_config(cwd, remote):
+    """{key: [values]} of ``[remote "<name>"]`` in the repository's config (mirror, push...)."""
+    gd = _common_dir(cwd)
+    if gd is None or not remote or U in remote:
+        return {}
+    try:
+        text = read_regular(gd + "/config", 1 << 20).decode("utf-8", "replace")
+    except OSError:
+        return {}
+    section, out = None, {}
+    for line in text.splitlines():
+        line = line.strip()
+        m = re.match(r'^\[\s*remote\s+"(.*)"\s*\]', line)
+        if m:
+            section = m.group(1)
+            continue
+        if line.startswith("["):
+            section = None
+        elif section == remote and "=" in line:
+            k, _, v = line.partition("=")
+            out.setdefault(k.strip().lower(), []).append(v.strip().strip('"'))
+    return out
+
+
+def _remote_is_mirror(cwd, remote):
+    """``remote.<name>.mirror = true`` (``git remote add --mirror=push``): every push to it mirrors."""
+    return any(v.lower() in ("true", "yes", "on", "1") for v in _remote_config(cwd, remote).get("mirror", []))
+
+
+def _protected_among(a, names):
+    return sorted(b for b in names if _is_protected(a, b))
+
+
+def _push_every_branch(a, cmd, cwd, remote, what, mirror):
+    """A push that rewrites every branch (``--mirror``, ``--all --force``, ``+refs/heads/*:...``): a
+    protected branch among the repository's branches (or, for a mirror, among the remote's, which a
+    mirror deletes when they are gone here) makes it a protected-branch rewrite."""
+    local = _refs(cwd, "refs/heads/")
+    names = set(local or ())
+    if mirror and remote and U not in remote and "/" not in remote and ":" not in remote:
+        names |= _refs(cwd, f"refs/remotes/{remote}/") or set()
+    prot = _protected_among(a, names)
+    if prot:
+        a.emit("git.push-protected-rewrite", cmd, target=", ".join(prot[:6]), effect="rewrite",
+               note=f"{what}, and {', '.join(prot[:6])} {'is' if len(prot) == 1 else 'are'} among them")
+        return
+    note = None if local is not None else "the repository's branches could not be read"
+    if mirror:
+        a.emit("git.push-mirror", cmd, target="all refs", effect="overwrite", note=note)
+    else:
+        a.emit("git.push-force", cmd, target="all branches", effect="rewrite", note=note)
+
+
 def _push(a, cmd, scope, rest, cwd):
     f = _flags(rest)
     if "-n" in f or "--dry-run" in f:
         return
     force = bool({"-f", "--force", "--force-with-lease", "--force-if-includes"} & f)
     delete = "-d" in f or "--delete" in f
-    if "--mirror" in f:
-        a.emit("git.push-mirror", cmd, target="all refs", effect="overwrite")
-        return
     ops = _operands(rest, _PUSH_WITH_ARG)
+    remote = ops[0] if ops else None
+    if "--mirror" in f or (not ops[1:] and _remote_is_mirror(cwd, remote or "origin")):
+        _push_every_branch(a, cmd, cwd, remote or "origin", "a mirror push overwrites and deletes every ref",
+                           mirror=True)
+        return
     refspecs = ops[1:] if ops else []
     if not refspecs:
-        if "--all" in f or "--tags" in f:
-            if force:
-                a.emit("git.push-force", cmd, target="all branches", effect="rewrite")
+        if "--all" in f or "--branches" in f or "--tags" in f:
+            if force and ("--all" in f or "--branches" in f):
+                _push_every_branch(a, cmd, cwd, remote, "a forced push of every branch", mirror=False)
+            elif force:
+                a.emit("git.push-force", cmd, target="all tags", effect="rewrite")
             return
+        configured = _remote_config(cwd, remote or "origin").get("push", [])
         branch = current_branch(cwd) if U not in cwd else None
-        refspecs = [branch] if branch else []
+        # remote.<name>.push refspecs are what a bare `git push` pushes (`+refs/heads/*:refs/heads/*`)
+        refspecs = configured[:16] or ([branch] if branch else [])
         if not refspecs and force:
             a.emit("git.push-force", cmd, target="current branch", effect="rewrite")
             return
@@ -367,6 +464,10 @@ def _push(a, cmd, scope, rest, cwd):
         src, colon, dst = r.partition(":")
         if not colon:
             dst = src
+        if "*" in src and (force or plus or "--prune" in f):
+            # a pattern refspec: every local branch it matches is rewritten on the remote
+            _push_pattern(a, cmd, cwd, src, dst, ref, remote if "--prune" in f else None, force or plus)
+            continue
         if dst == "HEAD" or dst == "@":
             dst = (current_branch(cwd) if U not in cwd else None) or dst
         is_delete = delete or (colon and src == "")
@@ -379,6 +480,41 @@ def _push(a, cmd, scope, rest, cwd):
             a.emit("git.push-force", cmd, target=dst, effect="rewrite")
         elif prot:
             a.emit("git.push-protected", cmd, target=dst, effect="push")
+
+
+def _push_pattern(a, cmd, cwd, src, dst, ref, prune_remote=None, force=True):
+    """``+refs/heads/*:refs/heads/*``, ``+refs/*:refs/*``: the local branches the pattern matches are
+    rewritten on the remote under the mapped names; with ``--prune`` the remote's branches (its
+    tracking refs here) that match and are gone here are deleted."""
+    from fnmatch import fnmatchcase
+
+    def full(p):
+        return p if p.startswith("refs/") else "refs/heads/" + p
+
+    src_f, dst_f = full(src), full(dst or src)
+    head, _, tail = src_f.partition("*")
+    local = _refs(cwd, "refs/heads/")
+    hit = []
+    for b in sorted(local or ()):
+        name = "refs/heads/" + b
+        if fnmatchcase(name, src_f):
+            middle = name[len(head):len(name) - len(tail) if tail else None]
+            mapped = dst_f.replace("*", middle, 1)
+            if force and _is_protected(a, mapped):
+                hit.append(mapped)
+    if prune_remote and U not in prune_remote and "/" not in prune_remote and ":" not in prune_remote:
+        dhead, _, dtail = dst_f.partition("*")
+        for b in sorted(_refs(cwd, f"refs/remotes/{prune_remote}/") or ()):
+            name = "refs/heads/" + b
+            if fnmatchcase(name, dst_f) and b not in (local or ()) and _is_protected(a, b):
+                hit.append(name)
+    hit = [h[len("refs/heads/"):] if h.startswith("refs/heads/") else h for h in hit]
+    if hit:
+        a.emit("git.push-protected-rewrite", cmd, target=", ".join(hit[:6]), effect="rewrite",
+               note=f"the pattern {ref} covers {', '.join(hit[:6])}")
+    elif force:
+        a.emit("git.push-force", cmd, target=dst, effect="rewrite",
+               note=None if local is not None else "the repository's branches could not be read")
 
 
 def _filter(a, cmd, scope, rest, cwd):

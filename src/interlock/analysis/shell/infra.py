@@ -430,7 +430,13 @@ def _compose(a, cmd, scope, args, env=None):
         f, v, _ = split_opts(args, with_arg="t", long_with_arg=("--rmi", "--timeout"))
         if "-v" in f or "--volumes" in f:
             _emit(a, cmd, "infra.compose-down-volumes", target="the project's volumes", env=env)
-    elif sub in ("exec", "run"):
+    elif sub == "run":
+        # `docker compose run [-v SRC:DST] SERVICE CMD`: the mounts given here and the service's own
+        # (compose file) are judged as docker run's are
+        extra = _compose_service_mounts(a, scope, args)
+        _docker_run(a, cmd, scope, extra + list(args), bool_long=_RUN_BOOL_LONG | _COMPOSE_RUN_BOOL,
+                    bool_short=_RUN_BOOL_SHORT | frozenset("T"), compose=True)
+    elif sub == "exec":
         _, rest = _first_cmd(args, with_arg="euwlpv", long_with_arg=(
             "--env", "--user", "--workdir", "--index", "--entrypoint", "--label", "--name", "--publish",
             "--volume", "--env-from-file", "--cap-add", "--cap-drop", "--pull"))
@@ -448,9 +454,56 @@ _RUN_BOOL_LONG = frozenset({
 _RUN_BOOL_SHORT = frozenset("ditPq")
 
 
-def _docker_run(a, cmd, scope, args):
+_COMPOSE_RUN_BOOL = frozenset({"--no-deps", "--service-ports", "--use-aliases", "--build", "--remove-orphans",
+                               "--no-TTY", "--quiet-pull", "--quiet-build", "--detach", "--rm", "--interactive"})
+
+
+def _compose_service_mounts(a, scope, args):
+    """``-v`` options for the bind mounts the compose file gives the service ``docker compose run``
+    starts (short syntax ``SRC:DST[:ro]`` and long ``{type: bind, source, target, read_only}``);
+    nothing when there is no readable compose file or YAML reader."""
+    import os
+
+    try:
+        import yaml
+    except ImportError:
+        return []
+    _, rest = _first_cmd(args, with_arg="euwlpv", long_with_arg=(
+        "--env", "--user", "--workdir", "--label", "--name", "--publish", "--volume", "--entrypoint",
+        "--env-from-file", "--cap-add", "--cap-drop", "--pull"))
+    if not rest or U in scope.cwd or a.remote:
+        return []
+    service = rest[0]
+    for name in ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"):
+        path = os.path.join(scope.cwd, name)
+        text = a.read_file(path) if os.path.isfile(path) else None
+        if text is None:
+            continue
+        try:
+            doc = yaml.safe_load(text)
+            vols = doc["services"][service].get("volumes") or []
+        except Exception:
+            return []
+        out = []
+        for v in vols[:64]:
+            if isinstance(v, str):
+                out += ["-v", v]
+            elif isinstance(v, dict) and v.get("type") == "bind" and v.get("source") and v.get("target"):
+                spec = f"type=bind,source={v['source']},target={v['target']}"
+                out += ["--mount", spec + (",readonly" if v.get("read_only") else "")]
+        return out
+    return []
+
+
+def _docker_run(a, cmd, scope, args, bool_long=None, bool_short=None, compose=False):
+    bool_long = bool_long or _RUN_BOOL_LONG
+    bool_short = bool_short or _RUN_BOOL_SHORT
     mounts = []
+    home = user = None
     workdir = entrypoint = None
+    privileged = "--privileged" in args
+    pid_host = any(x in ("--pid=host", "--pid") and (x == "--pid=host" or args[i + 1:i + 2] == ["host"])
+                   for i, x in enumerate(args))
     i, n = 0, len(args)
     image = None
     while i < n:
@@ -460,11 +513,15 @@ def _docker_run(a, cmd, scope, args):
             break
         if x.startswith("--"):
             name, eq, val = x.partition("=")
-            if not eq and name not in _RUN_BOOL_LONG:
+            if not eq and name not in bool_long:
                 val = args[i + 1] if i + 1 < n else ""
                 i += 1
             if name in ("--volume", "--mount"):
                 mounts.append((name, val))
+            elif name == "--env" and val.startswith("HOME="):
+                home = val[5:]
+            elif name == "--user":
+                user = val
             elif name == "--workdir":
                 workdir = val
             elif name == "--entrypoint":
@@ -475,7 +532,7 @@ def _docker_run(a, cmd, scope, args):
             j = 1
             while j < len(x):
                 c = x[j]
-                if c in _RUN_BOOL_SHORT:
+                if c in bool_short:
                     j += 1
                     continue
                 val = x[j + 1:]
@@ -484,12 +541,16 @@ def _docker_run(a, cmd, scope, args):
                     i += 1
                 if c == "v":
                     mounts.append(("--volume", val))
+                elif c == "e" and val.startswith("HOME="):
+                    home = val[5:]
+                elif c == "u":
+                    user = val
                 elif c == "w":
                     workdir = val
                 break
             i += 1
             continue
-        image = x
+        image = x  # (a compose service name for `docker compose run`)
         i += 1
         break
     inner = args[i:]
@@ -498,6 +559,10 @@ def _docker_run(a, cmd, scope, args):
     if image is None or not inner:
         return
     parsed = [m for m in (_mount(kind, spec, a, scope) for kind, spec in mounts) if m]
+    # PID 1 is the host's init (--pid=host) and the container may enter its namespaces (privileged, or
+    # CAP_SYS_ADMIN): nsenter -t 1 runs on the host
+    caps = " ".join(x for x in args if "SYS_ADMIN" in x.upper() or x.upper() in ("ALL", "--CAP-ADD=ALL"))
+    privileged = pid_host and (privileged or bool(caps))
     if inner[0] == "chroot":
         # chroot into a mounted host directory: that directory becomes the container's /
         _, rest = _first_cmd(inner[1:], long_with_arg=("--userspec", "--groups"))
@@ -511,11 +576,155 @@ def _docker_run(a, cmd, scope, args):
     _in_container(a, cmd, scope, inner, f"container:{_show(image)}", workdir)
     new = a.findings[n0:]
     del a.findings[n0:]
+    _forget(a, new)
     for fd in new:
         if not fd.rule.startswith("fs."):
             a.findings.append(fd)  # databases over the network, devices, processes...
             continue
+        if fd.rule.startswith("fs.perm"):
+            continue  # a permission change deletes nothing: the host-side view below judges its host path
         _map_through_mounts(a, cmd, scope, fd, parsed, image)
+    if home is None and user and user.split(":")[0] not in ("root", "0"):
+        name = user.split(":")[0]
+        home = f"/home/{name}" if not name.isdigit() else None
+    _on_host(a, cmd, scope, inner, parsed, workdir, image, privileged, home or "/root")
+
+
+#: Where a container path that no mount maps lands in the host-side view: the container's own files.
+_CONTAINER_FS = "/tmp/interlock-container-fs"
+_ABS_TOKEN = None
+_SHELLS = frozenset({"sh", "bash", "zsh", "ash", "dash", "ksh", "fish", "busybox"})
+
+
+def _host_path(path, binds):
+    """A container path → the host path a bind mount gives it, else a place in the container's own files."""
+    import posixpath
+
+    p = posixpath.normpath(path) if path.startswith("/") else path
+    if p.startswith("//"):
+        p = "/" + p.lstrip("/")
+    best = None
+    for src, dst, _w in binds:
+        if p == dst or dst == "/" or p.startswith(dst + "/"):
+            if best is None or len(dst) > len(best[1]):
+                best = (src, dst)
+    if best is None:
+        return _CONTAINER_FS + p
+    src, dst = best
+    rest = p[len(dst):] if dst != "/" else p
+    return (src.rstrip("/") + rest) or "/"
+
+
+def _on_host(a, cmd, scope, inner, mounts, workdir, image, privileged, home="/root"):
+    """The container's command seen from the host: every absolute path it names (in its argv and in
+    ``sh -c`` text) is replaced by the host path a bind mount gives it, or by a place in the container's
+    own files; then it is judged as on the host.  `cat /h/.aws/credentials` under `-v $HOME:/h` is a
+    read of ~/.aws/credentials; `echo x > /e/passwd` under `-v /etc:/e` overwrites /etc/passwd.
+    A read-only mount keeps reads (a secret is still read) and drops changes."""
+    import re
+
+    global _ABS_TOKEN
+    binds = [(m[0], m[1], m[2]) for m in mounts if not m[3] and m[0].startswith("/") and U not in m[0]]
+    if not binds and not privileged:
+        return
+    if _ABS_TOKEN is None:
+        _ABS_TOKEN = re.compile(r"(?<![\w$.~/-])(~(?=/|$|[\s'\";|&)])|/[^\s'\"`;|&<>()$]*)")
+
+    def rewrite(word):
+        return _ABS_TOKEN.sub(lambda m: _host_path(home + m.group(0)[1:] if m.group(0).startswith("~")
+                                                   else m.group(0), binds), word)
+
+    argv = [rewrite(x) for x in inner]
+    if privileged and _enters_host(inner):
+        # nsenter into PID 1's namespaces (or chroot into the host's /): the rest runs on the host itself
+        rest = _after_nsenter(inner)
+        if rest:
+            prev = a.remote
+            a.remote = None
+            try:
+                a.dispatch(cmd.derive(list(rest)), scope.child())
+            finally:
+                a.remote = prev
+        if not rest or rest[0].rsplit("/", 1)[-1] in _SHELLS and not any(x == "-c" for x in rest):
+            a.emit("infra.container-host-root", cmd, target="the host", effect="run",
+                   note=f"{image} runs privileged and enters the host's namespaces")
+        return
+    rw_root_or_home = [m for m in binds if m[2] and P.classify(m[0], a.pctx).kind in (P.ROOT, P.HOME, P.SYSTEM)]
+    if rw_root_or_home and inner[0].rsplit("/", 1)[-1] in _SHELLS and not any(x in ("-c", "-e") for x in inner) \
+            and cmd.stdin is None:
+        a.emit("infra.container-host-root", cmd, target=", ".join(P.display(m[0], a.pctx) for m in rw_root_or_home),
+               effect="run", note=f"an interactive shell in {image} with the host's "
+                                  f"{P.display(rw_root_or_home[0][0], a.pctx)} mounted writable")
+    if not binds:
+        return
+    inner_scope = scope.child()
+    inner_scope.cwd = _host_path(workdir if workdir and workdir.startswith("/") and U not in workdir else "/", binds)
+    inner_scope.vars["HOME"] = _host_path(home if home.startswith("/") else "/root", binds)
+    seen_rules = {f.rule for f in a.findings}
+    mapped = "infra.container-mount-destroy" in seen_rules  # the container's deletes already met a mount
+    n0 = len(a.findings)
+    prev, prev_ran = a.remote, len(a.ran)
+    a.remote = None  # the host's view: start-up files, git hooks and scripts reached through mounts count
+    try:
+        a.dispatch(cmd.derive(argv, remote=None), inner_scope)
+    finally:
+        a.remote = prev
+        del a.ran[prev_ran:]  # not commands run on the host
+    new = a.findings[n0:]
+    del a.findings[n0:]
+    _forget(a, new)
+    read_only = [P.resolve(m[0], a.pctx) for m in binds if not m[2]]
+    writable = [P.resolve(m[0], a.pctx) for m in binds if m[2]]
+
+    def under(host, roots):
+        return any(host == r or host.startswith(r.rstrip("/") + "/") or r == "/" for r in roots)
+
+    for fd in new:
+        t = fd.target or ""
+        if _CONTAINER_FS in t or _CONTAINER_FS in (fd.note or "") or fd.rule in seen_rules:
+            continue
+        host = P.resolve(t.split(" ", 1)[0], a.pctx) if t.startswith(("/", "~")) else None
+        if t and not fd.rule.startswith(("fs.", "secrets.", "disk.", "interlock.")) and not (
+                host and under(host, read_only + writable)):
+            continue  # not about a host path the mounts reach
+        # (no target: what the host-side view alone finds, e.g. commands planted into a start-up file)
+        if mapped and fd.rule.startswith("fs.delete"):
+            continue
+        if not fd.rule.startswith(("secrets.", "interlock.approvals")) and host:
+            if under(host, read_only) and not under(host, writable):
+                continue  # a read-only mount: the change fails
+        fd.note = f"inside {image}, through its mounts" + (f"; {fd.note}" if fd.note else "")
+        a.findings.append(fd)
+        seen_rules.add(fd.rule)
+
+
+def _forget(a, findings):
+    """Findings taken back to be re-judged: the same command may be reported again (emit dedupes)."""
+    seen = getattr(a, "_seen", None)
+    if seen is not None:
+        for fd in findings:
+            seen.discard((fd.rule, fd.evidence, fd.target, fd.location))
+
+
+def _enters_host(inner):
+    prog = inner[0].rsplit("/", 1)[-1]
+    if prog == "nsenter":
+        return any(x in ("-t", "--target", "-t1", "--target=1") or x.startswith("--target=") for x in inner[1:])
+    return False
+
+
+def _after_nsenter(inner):
+    """The command after nsenter's options (nsenter -t 1 -m -u -n -i sh → ['sh'])."""
+    i = 1
+    with_value = ("-t", "--target", "-S", "--setuid", "-G", "--setgid", "-r", "--root", "-w", "--wd")
+    while i < len(inner):
+        x = inner[i]
+        if x == "--":
+            return inner[i + 1:]
+        if not x.startswith("-"):
+            return inner[i:]
+        i += 2 if x in with_value else 1
+    return []
 
 
 def _mount(kind, spec, a, scope):
