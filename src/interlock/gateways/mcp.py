@@ -121,7 +121,7 @@ def run(name, argv, env=None, cwd=None) -> int:
 
 def _argument_roles(schema) -> dict:
     try:
-        from ..analysis.mcp import argument_roles
+        from ..analysis.mcp_roles import argument_roles
 
         return argument_roles(schema)
     except Exception:

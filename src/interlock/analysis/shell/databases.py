@@ -1539,6 +1539,7 @@ def warehouse(a, cmd, scope):
         env = next((e for flag, e in spec.get("env_flags", {}).items() if flag in flags), None)
     if env is None and any(S.is_prod_name(x) for x in known):
         env = "prod"
+    assumed = env is None  # only the catalogue's default for where this service runs: not resolved
     if env is None:
         env = c.get("default_env") or spec.get("env")
     tgt = Target(None, names[0] if names else None)
@@ -1554,8 +1555,10 @@ def warehouse(a, cmd, scope):
         if rule == "db.drop-database" and tgt.scratch:
             rule = "db.drop-test-database"
         shown = " ".join(_show_word(x) for x in rest) or tgt.label
+        # a hosted service's object deleted where its environment was not resolved: weighed as unresolved
+        # (production's decisions, not escalated to infra.delete-prod), as every other CLI's delete is
         _emit(a, rule, cmd, target=f"{cmd.name} {shown}".strip(), effect=c.get("effect", "delete"),
-              environment=env)
+              environment=None if assumed and rule.startswith("infra.") and env == "prod" else env)
         return
     if c.get("overwrite_flags") and any(x in flags for x in c["overwrite_flags"]):
         where = c.get("overwrite_target")
