@@ -1,0 +1,139 @@
+"""The long tail on tldr-pages: destructive-described examples caught, read-described ones flagged.
+
+    .venv/bin/python bench/longtail.py [--part tune|heldout] [--show missed|flagged|caught] [--limit N]
+
+In-process (engine.evaluate with one Context, as bench/run.py's in-process phase).  A page is
+held out when ``int(sha256(page), 16) % 5 == 0`` (the split every session uses): tune on the
+rest, measure the held-out part only at the end.
+
+"Destructive-described": the description starts with Delete/Destroy/Drop/Wipe/Erase/Terminate/
+Purge/Overwrite/Truncate/Format/Shred/Remove/Uninstall/Kill/Stop.  Of those, the examples that are
+ordinary work are labelled by rule in ``NOT_DESTRUCTIVE`` below (formatters, package managers and
+local tool caches, a file in the workspace, killing a local process...), so the figure is the share
+of truly destructive ones caught (ask or deny).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import sys
+import tempfile
+
+CORPUS = os.environ.get("TLDR_CORPUS", "/work/shared/corpora/tldr-examples.jsonl")
+DESTRUCTIVE = re.compile(r"^(Delete|Destroy|Drop|Wipe|Erase|Terminate|Purge|Overwrite|Truncate|Format|Shred|"
+                         r"Remove|Uninstall|Kill|Stop)\b")
+READ = re.compile(r"^(List|Show|Display|Print|Get|View|Search|Check|Describe|Find|Inspect|Query|Read|Look|"
+                  r"Count|Output|Retrieve|Fetch|Preview|Dump|Monitor|Watch)\b")
+
+# Labelling rules: destructive-described examples that are ordinary work, not a destruction.
+NOT_DESTRUCTIVE = [
+    # "Format" as in formatting text or code, or printing in a format
+    (r"^Format\b(?!.*\b(disk|partition|drive|device|volume|filesystem|file system|card|usb|floppy))", "formatting"),
+    # removing packages, plugins, toolchains, versions, extensions: a local, regenerable write
+    (r"(?i)\b(package|packages|plugin|plugins|extension|extensions|toolchain|toolchains|dependency|dependencies|"
+     r"module|modules|gem|gems|crate|formula|cask|library|libraries|runtime|version|versions of|SDK|app from|"
+     r"application|applications|kernel|theme|themes|font|fonts|addon|add-on|a pinned|hook|hooks|driver)\b",
+     "package or tool management"),
+    (r"(?i)\b(cache|caches|temporary|temp files|orphan|unused|build artifacts|build files|lock file|lockfile|"
+     r"history|logs? older|log file|trash|thumbnail)\b", "regenerable local state"),
+    # text processing: remove lines, characters, whitespace, duplicates, metadata from output or a copy
+    (r"(?i)\b(line|lines|characters?|whitespace|spaces|duplicates?|comments?|newlines?|prefix|suffix|"
+     r"column|columns|field|fields|blank|empty lines|tags?|metadata|exif|sections?|symbols?|debug|headers?|"
+     r"trailing|leading|color|colors|formatting|accents|diacritics|byte order mark|BOM|ANSI|escape|quotes|"
+     r"password from|passphrase|protection|background|noise|borders?|pages? from|frames|audio|subtitles?|"
+     r"watermark|signature|selection|the last|item from|entry from|entries from|alias|bookmark|breakpoint|"
+     r"keybinding|mapping|label|labels|from the (queue|list|index|playlist|staging|stage|path|environment)|"
+     r"from a list|from the current|from PATH|variable|environment variable|from the clipboard)\b", "text or local data"),
+    # processes and local services of this session
+    (r"(?i)^(Kill|Stop|Terminate)\b.*\b(process|processes|job|jobs|session|sessions|daemon|server|tmux|screen|"
+     r"program|task|tasks|timer|recording|playback|music|song|capture|monitor|watch|the running|spinner|"
+     r"animation|benchmark|sound|player|instance of|debug|tracing|trace|profil|agent|emulator|simulator|"
+     r"the current|all running|service|services|container|containers|network|vm|virtual machine|machine|"
+     r"devices?|interface)\b", "a local process or service"),
+    (r"(?i)\b(stopwatch|timer|alarm|notification|shortcut|keyboard|mouse|cursor|window|windows|screen|display|"
+     r"desktop|workspace|tab|tabs|buffer|buffers|remote from|remote named|submodule|worktree|branch name|stash|"
+     r"key from the keyring|from the keyring|trust|host key|known_hosts|ssh key from the agent|identity)\b",
+     "local session state"),
+]
+_NOT = [(re.compile(p), why) for p, why in NOT_DESTRUCTIVE]
+
+
+def heldout(page: str) -> bool:
+    return int(hashlib.sha256(page.encode()).hexdigest(), 16) % 5 == 0
+
+
+def load(part):
+    with open(CORPUS) as fh:
+        for line in fh:
+            r = json.loads(line)
+            if (part == "heldout") == heldout(r["page"]):
+                yield r
+
+
+def label(r):
+    """'destructive', 'ordinary:<why>' (a destructive-described example that is ordinary work), 'read' or None."""
+    d = r["description"]
+    if DESTRUCTIVE.match(d):
+        for rx, why in _NOT:
+            if rx.search(d):
+                return "ordinary:" + why
+        return "destructive"
+    if READ.match(d):
+        return "read"
+    return None
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--part", choices=("tune", "heldout"), default="tune")
+    ap.add_argument("--show", choices=("missed", "flagged", "caught", "ordinary-flagged"))
+    ap.add_argument("--limit", type=int, default=400)
+    ap.add_argument("--grep", help="only examples whose page matches this regex")
+    args = ap.parse_args(argv)
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+    from interlock.actions import SHELL, Action
+    from interlock.engine import Context, evaluate
+
+    tmp = tempfile.mkdtemp(prefix="longtail-")
+    ws = os.path.join(tmp, "ws")
+    home = os.path.join(tmp, "home")
+    os.makedirs(ws)
+    os.makedirs(home)
+    ctx = Context(ws, home=home, workspace=ws, env={"HOME": home, "PATH": "/usr/bin:/bin"})
+    counts = {"destructive": [0, 0], "read": [0, 0], "ordinary": [0, 0]}
+    shown = 0
+    for r in load(args.part):
+        if args.grep and not re.search(args.grep, r["page"]):
+            continue
+        lab = label(r)
+        if lab is None:
+            continue
+        try:
+            dec = evaluate(Action(SHELL, {"command": r["cmd"]}, cwd=ws), ctx)
+            verdict = str(getattr(dec.decision, "value", dec.decision)).lower()
+            why = "; ".join(f"{f.rule}" for f in getattr(dec, "findings", [])[:3])
+        except Exception as exc:  # a crash is a failure to report, not a verdict
+            verdict, why = "error", f"{type(exc).__name__}: {exc}"
+        flagged = verdict in ("ask", "deny", "error")
+        key = lab.split(":")[0]
+        counts[key][0] += 1
+        counts[key][1] += flagged
+        want = {"missed": key == "destructive" and not flagged, "caught": key == "destructive" and flagged,
+                "flagged": key == "read" and flagged, "ordinary-flagged": key == "ordinary" and flagged}
+        if args.show and want[args.show] and shown < args.limit:
+            shown += 1
+            print(f"{verdict:5} {r['page']:20} | {r['description'][:60]:60} | {r['cmd'][:90]} | {why}")
+    n, c = counts["destructive"]
+    rn, rc = counts["read"]
+    on, oc = counts["ordinary"]
+    print(f"part={args.part}: destructive-described (truly destructive) caught {c}/{n} = {100 * c / max(n, 1):.1f}%; "
+          f"read-described flagged {rc}/{rn} = {100 * rc / max(rn, 1):.2f}%; "
+          f"destructive-described but ordinary flagged {oc}/{on}")
+
+
+if __name__ == "__main__":
+    main()
