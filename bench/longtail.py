@@ -61,6 +61,37 @@ NOT_DESTRUCTIVE = [
 ]
 _NOT = [(re.compile(p), why) for p, why in NOT_DESTRUCTIVE]
 
+# Labelling rules by page and command: ordinary work whatever the description's verb.
+NOT_DESTRUCTIVE_CMD = [
+    # files in the workspace, the working tree of a local repository (recoverable, the agent's own work)
+    (r"^(rm|rmdir|unlink|trash|trash-put|gio-trash|git-rm|git-mv|git-branch|git-remote|git-notes|git-replace|"
+     r"git-symbolic-ref|git-repack|git-maintenance|git-credential|git-undo|git-delete-squashed-branches|git-bulk|"
+     r"git-stash|git-worktree|git-clean|git-reset|git-restore|git-checkout|hg-.*|dolt-.*|jj-.*|quilt|zip|"
+     r"xmlstarlet|stow|rcs|ln|ditto|cavif|zapier-scaffold|wine-reg-export|git-mv)$", "the agent's own files"),
+    # build outputs and caches: they regenerate
+    (r"^(cargo-clean|go-clean|flutter|bazel|sbt|spike|phpize|mvn-idea|devenv|ipfs|nix-collect-garbage|"
+     r"journalctl|tlmgr-backup|pueue-clean|pio-system|brew-cleanup|mandb|rpmconf|eclean-kernel|todo)$",
+     "regenerable build output or cache"),
+    # local containers and images (docker rm, rmi): they regenerate
+    (r"^(docker-container-rm|docker-image-rm|podman|podman-rmi|podman-rm|nerdctl|crictl|toolbox-rm|"
+     r"docker-rm|docker-rmi)$", "a local container or image"),
+    # attributes, permissions, labels, annotations, options: a write
+    (r"^(xattr|setfattr|setcap|chmod|chcat|mkvpropedit|kubectl-annotate|kubectl-taint|kubectl-label|"
+     r"terraform-untaint|transmission-edit|aa-audit|aa-update-browser|fileicon|pct-set|qm-set|pvenode-config|"
+     r"kwriteconfig5|kwriteconfig6|zstyle|abbr|euse|lpoptions|tlmgr-conf|conda-config|poetry-config|"
+     r"pulumi-config|npm-config|ibmcloud-api|sfdk-check|bclm|limine-enroll-config)$", "an attribute or setting"),
+    # the shell's own state, interactive keys, options that stop early
+    (r"^(\^|shift|unset|unalias|unhash|trap|hash|popd|z|autojump|virtualenv|virtualenvwrapper|nudoku|"
+     r"az-serial-console|pv|pg_receivewal|ghc|cotton|pamexec|boxes|htmlq|bat|msgattrib|pgmdeshadow|"
+     r"lb|cheatshh|konsave|kpackagetool5|kpackagetool6|makoctl-mode|mpc|wezterm-cli|watchman|"
+     r"in-toto-record|calcurse|sntpd|tmutil|maza|fwconsole|mole|pod|corepack|k3s|pivpn|zeroclaw-service|"
+     r"gacutil|dotnet-tool|cargo-uninstall|cargo-logout|gup|phive|pie|pixi-task|poetry-env|poetry-source|"
+     r"pio-platform|pueue-group|pueue-remove|uv-remove|remove-nodeversion|cordova|az-bicep|brew-bundle|"
+     r"ghq|apx-subsystems|add-apt-repository|urpmi.removemedia|swupd|conda-env|conda-package|clamscan|"
+     r"clamdscan|ss|z|ykman-oath)$", "local session, tool or package state"),
+]
+_NOT_CMD = [(re.compile(p), why) for p, why in NOT_DESTRUCTIVE_CMD]
+
 
 def heldout(page: str) -> bool:
     return int(hashlib.sha256(page.encode()).hexdigest(), 16) % 5 == 0
@@ -78,6 +109,11 @@ def label(r):
     """'destructive', 'ordinary:<why>' (a destructive-described example that is ordinary work), 'read' or None."""
     d = r["description"]
     if DESTRUCTIVE.match(d):
+        if r["cmd"].startswith("<") or "--dry-run" in r["cmd"]:
+            return "ordinary:not a command"
+        for rx, why in _NOT_CMD:
+            if rx.match(r["page"]):
+                return "ordinary:" + why
         for rx, why in _NOT:
             if rx.search(d):
                 return "ordinary:" + why

@@ -136,7 +136,7 @@ def test_generic_compound_verbs(command, ctx):
 @pytest.mark.parametrize("command", [
     "frobctl widgets list", "frobctl widgets describe delete-me", "frobctl help delete", "frobctl delete --help",
     "frobctl widgets delete thing --dry-run", "frobctl --query delete search", "frobctl get deleted-items",
-    "frobctl widgets show removed", "frobctl deletion-policy get", "frobctl four five six delete x",
+    "frobctl widgets show removed", "frobctl deletion-policy get", "frobctl one two three four delete x",
     "frobctl remove.txt", "frobctl ./delete", "frobctl 'delete the widget'",
     # data-first programs and local tools
     "grep -r delete .", "rg remove src", "sed -n /delete/p f", "echo delete", "man rm", "tldr rm", "which rm",

@@ -229,11 +229,20 @@ RULES = [
        ["aws ecs update-service --cluster c --service api --desired-count 3", "fly scale count 2",
         "heroku ps:scale web=2", "aws rds describe-db-instances", "aws ec2 start-instances --instance-ids i-1",
         "gcloud compute instances start vm-1", "az vm start -g rg -n vm1"]),
+    _R("infra.vm-destroy", "catastrophic",
+       "Destroys a virtual machine, container or cloud server together with its disks or storage "
+       "(libvirt, Proxmox, LXC/Incus, VirtualBox, OpenStack, Linode, Hetzner).",
+       ["virsh undefine vm1 --remove-all-storage", "qm destroy 100 --purge", "pct destroy 101",
+        "lxc-destroy -n web", "incus delete web --force", "openstack volume delete data-1",
+        "linode-cli volumes delete 123", "hcloud volume delete data", "VBoxManage unregistervm vm1 --delete"],
+       ["virsh list --all", "qm list", "pct list", "incus list", "openstack volume list", "hcloud server list",
+        "VBoxManage list vms", "qm start 100"]),
     _R("infra.cli-delete", "destructive",
        "Deletes, destroys, removes or purges something a command-line tool manages (judged by the tool's verb: "
        "a knowledge file or the generic verb model).",
-       ["openstack server delete web-1", "linode-cli linodes delete 123", "crane delete registry/img:tag",
-        "kaggle datasets delete me/data", "minikube delete", "virsh undefine vm1 --remove-all-storage"],
+       ["openstack server delete web-1", "linode-cli domains delete 7", "crane delete registry/img:tag",
+        "kaggle datasets delete me/data", "minikube delete", "virsh undefine vm1",
+        "rabbitmqctl delete_vhost shop", "fprintd-delete alice"],
        ["openstack server list", "linode-cli linodes list", "crane ls registry/img", "kaggle datasets list",
         "minikube status", "virsh list --all", "grep -r delete src/", "man rm"]),
     # --- GitHub -------------------------------------------------------------------------------------------

@@ -137,10 +137,11 @@ class Command:
             raise KnowledgeError(f"{where}: unknown keys {sorted(bad)}")
         if "path" not in raw or "effect" not in raw:
             raise KnowledgeError(f"{where}: path and effect are required")
-        self.paths = [tuple(frozenset(w.split("|")) for w in
+        self.paths = [() if p.strip() == "." else  # "." : the program itself, no sub-command
+                      tuple(frozenset(w.split("|")) for w in
                             re.split(r"[\s" + re.escape(sep) + "]+" if sep else r"\s+", p.strip()) if w)
                       for p in _strs(where, "path", raw["path"])]
-        if not all(self.paths):
+        if not all(p or q.strip() == "." for p, q in zip(self.paths, _strs(where, "path", raw["path"]))):
             raise KnowledgeError(f"{where}: an empty path")
         self.effect = raw["effect"]
         if self.effect not in EFFECTS:
@@ -407,7 +408,7 @@ _PREFILTER = re.compile(r"(?i)(delet|destroy|remov|\brm\b|\bdel\b|purge|drop|ter
 class Generic:
     def __init__(self, raw):
         bad = set(raw) - {"verbs", "compound_verbs", "not_programs", "local_programs", "max_position", "examples",
-                          "boolean_options", "read_words", "summary"}
+                          "boolean_options", "read_words", "summary", "local_groups"}
         if bad:
             raise KnowledgeError(f"generic.toml: unknown keys {sorted(bad)}")
         self.verbs = frozenset(_strs("generic.toml", "verbs", raw["verbs"]))
@@ -416,6 +417,7 @@ class Generic:
         self.local = frozenset(_strs("generic.toml", "local_programs", raw["local_programs"]))
         self.booleans = frozenset(_strs("generic.toml", "boolean_options", raw.get("boolean_options", [])))
         self.read_words = frozenset(_strs("generic.toml", "read_words", raw.get("read_words", [])))
+        self.local_groups = frozenset(_strs("generic.toml", "local_groups", raw.get("local_groups", [])))
         self.max_position = int(raw.get("max_position", 3))
         self.examples = []
         for i, e in enumerate(raw.get("examples", [])):
@@ -430,9 +432,17 @@ class Generic:
         w = word.lower()
         if w in self.verbs:
             return w
-        parts = w.split("-")
+        parts = re.split(r"[-_]", w)
         if len(parts) > 1 and all(p.isalnum() for p in parts) and any(p in self.compound for p in parts):
             return w
+        return None
+
+    def program_verb(self, name):
+        """A program whose own name says it destroys (`lxc-destroy`, `fprintd-delete`)."""
+        parts = re.split(r"[-_.]", name.lower())
+        if len(parts) > 1 and name[:1].isalnum() and any(p in self.compound for p in parts) and \
+                not name.endswith((".sh", ".py")):
+            return name
         return None
 
 
@@ -455,7 +465,8 @@ def generic_model():
 def generic(a, cmd, scope):
     """A program with no knowledge file and no handler: a destructive verb among its first words."""
     args = cmd.args
-    if not args or not _PREFILTER.search(" ".join(args[:8])):
+    named = _PREFILTER.search(cmd.name) and ("-" in cmd.name or "_" in cmd.name or "." in cmd.name)
+    if not named and (not args or not _PREFILTER.search(" ".join(args[:8]))):
         return
     try:
         g = generic_model()
@@ -475,7 +486,7 @@ def generic(a, cmd, scope):
         if x == "--":
             break
         if x.startswith("-") and len(x) > 1:
-            if x in ("--help", "-h", "--dry-run", "--dryrun", "-n", "--noop", "--no-op", "--whatif", "/?"):
+            if x in ("--help", "-h", "--dry-run", "--dryrun", "-n", "--noop", "--no-op", "--whatif", "/?", "-?"):
                 return
             # ``--x v``: v is the option's value unless the option is a well-known switch
             if "=" not in x and x not in g.booleans and i + 1 < n and not args[i + 1].startswith("-"):
@@ -484,8 +495,14 @@ def generic(a, cmd, scope):
             words.append(x)
         i += 1
     rest = args[i:]
-    if any(x in ("--help", "-h", "--dry-run", "--dryrun", "/?") for x in rest):
+    if any(x in ("--help", "-h", "--dry-run", "--dryrun", "/?", "-?", "--version", "-V") for x in rest):
         return
+    if named and g.program_verb(cmd.name):
+        ops = [x for x in words + rest if not x.startswith("-")]
+        if ops and ops[0].lower() not in g.read_words:  # without a target it prints its usage
+            emit(a, cmd, "infra.cli-delete", target=" ".join([cmd.name] + [_show(x) for x in ops[:2]]),
+                 effect=cmd.name, note=f"judged by its name '{cmd.name}' (Interlock has no knowledge file for it)")
+            return
     _generic_words(a, cmd, words + [x for x in rest if not x.startswith("-")], "infra.cli-delete", model=g)
 
 
@@ -499,6 +516,8 @@ def _generic_words(a, cmd, words, rule, env=None, label=None, model=None):
         if w.lower() in g.read_words:
             return  # `help delete`, `describe ...`
         v = g.verb(w)
+        if v and k and words[k - 1].lower() in g.local_groups:
+            return  # `plugins remove x`: local, regenerable
         if v:
             what = " ".join(_show(x) for x in words[:k])
             target = " ".join(_show(x) for x in words[k + 1:k + 3])
