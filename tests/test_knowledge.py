@@ -179,3 +179,57 @@ def test_deleting_a_whole_hosting_project_is_denied(ctx):
     for command in ("vercel project rm web", "netlify sites:delete abc", "heroku apps:destroy --app shop"):
         d = evaluate(Action(SHELL, {"command": command}, cwd=ctx.cwd), ctx)
         assert d.decision == "deny" and "infra.platform-destroy" in {f.rule for f in d.findings}, command
+
+
+# --- attack round: ways around the generic model and the knowledge files ------------------------------
+
+@pytest.mark.parametrize("command,rule", [
+    ("frobctl --yes-really delete prod-db", "infra.cli-delete"),     # an unknown switch hiding the verb
+    ("frobctl delete -n prod thing", "infra.cli-delete"),            # -n is a namespace here, not a dry run
+    ("frobctl -h db.example.com delete thing", "infra.cli-delete"),  # -h is a host here, not help
+    ("frobctl DELETE thing", "infra.cli-delete"),
+    ("frobctl 'delete' thing", "infra.cli-delete"),
+    ("frobctl del\\ete thing", "infra.cli-delete"),
+    ("/opt/tools/bin/frobctl widgets delete w1", "infra.cli-delete"),
+    ("env FOO=1 frobctl widgets delete w1", "infra.cli-delete"),
+    ("sudo frobctl widgets delete w1", "infra.cli-delete"),
+    ("/usr/local/bin/heroku apps:destroy --app shop", "infra.platform-destroy"),
+    ("sudo -E fly apps destroy shop -y", "infra.platform-destroy"),
+    ("heroku --app shop apps:destroy", "infra.platform-destroy"),
+    ("heroku apps:destroy --app=shop", "infra.platform-destroy"),
+    ("vercel --unknown-flag x project rm web", "infra.platform-delete"),  # unparsed: still asked, by verb
+    ("bash -c 'netlify sites:delete abc'", "infra.platform-destroy"),
+    ("/usr/sbin/lxc-destroy -n web", "infra.vm-destroy"),
+])
+def test_attacks_on_the_verb_model_are_caught(command, rule, ctx):
+    assert rule in _rules(command, ctx), command
+
+
+def test_a_crash_inside_the_interpreter_fails_closed(monkeypatch, ctx):
+    def boom(*a, **k):
+        raise KeyError("x")
+
+    tool = clis.tool_for("heroku")
+    monkeypatch.setattr(tool, "match", boom)
+    d = evaluate(Action(SHELL, {"command": "heroku apps:destroy --app shop"}, cwd=ctx.cwd), ctx)
+    assert d.decision in ("ask", "deny") and any(f.rule == "interlock.error" for f in d.findings)
+
+
+def test_prod_policy_denies_every_knowledge_destructive_rule_the_same_way(workspace, home, env):
+    """One decision per effect: under a policy that denies destructive actions in production, every
+    destructive finding of a knowledge file aimed at production is denied, whatever the tool."""
+    from interlock.policy import Layer, Policy
+
+    policy = Policy(Layer({"environments": {"prod": {"decisions": {"destructive": "deny"}}}}, "test"), home=home)
+    c = Context(workspace, home=home, workspace=workspace, env=env, policy=policy)
+    for command in ("vercel remove my-app --yes", "supabase branches delete preview-1", "doctl apps delete 1234",
+                    "netlify env:unset API_URL", "railway down -y", "fly machine destroy 1781",
+                    "heroku config:unset X -a shop-prod", "frobctl widgets delete w1"):
+        d = evaluate(Action(SHELL, {"command": command}, cwd=workspace), c)
+        assert d.decision == "deny", (command, d.decision, [f.rule for f in d.findings])
+
+
+@pytest.mark.parametrize("command", ["fprintd-delete", "crane delete -h", "aws s3 rm help", "frobctl delete --help",
+                                     "sudo arptables -A INPUT -s 10.0.0.1 -j DROP"])
+def test_help_and_bare_invocations_stay_silent(command, ctx):
+    assert _rules(command, ctx) == [], command

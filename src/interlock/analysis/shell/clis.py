@@ -340,6 +340,12 @@ def unknown(a, cmd, scope):
     else the generic verb model."""
     from .programs import HANDLERS
 
+    if "/" in cmd.name:  # /usr/bin/openstack: judged as openstack
+        base = cmd.name.rsplit("/", 1)[-1]
+        if not base:
+            return
+        cmd = cmd.derive([base] + list(cmd.argv[1:]))
+        cmd.text = None
     if cmd.name in HANDLERS:
         return
     handler(a, cmd, scope)
@@ -462,6 +468,10 @@ def generic_model():
     return _generic
 
 
+#: Words that make any tool print help or only rehearse (short forms like -h/-n mean other things to many tools).
+_HELP = frozenset({"--help", "--dry-run", "--dryrun", "--noop", "--no-op", "--whatif", "/?", "-?", "--version"})
+
+
 def generic(a, cmd, scope):
     """A program with no knowledge file and no handler: a destructive verb among its first words."""
     args = cmd.args
@@ -481,21 +491,28 @@ def generic(a, cmd, scope):
     if cmd.name in REVEALERS or cmd.name in READERS_WITH_PATTERN:
         return
     words, i, n = [], 0, len(args)
+    value_verb = False
     while i < n and len(words) < g.max_position + 1:
         x = args[i]
+        if x in _HELP or (x == "-h" and i == n - 1):  # a last -h is help; elsewhere it may be a host
+            return
         if x == "--":
             break
         if x.startswith("-") and len(x) > 1:
-            if x in ("--help", "-h", "--dry-run", "--dryrun", "-n", "--noop", "--no-op", "--whatif", "/?", "-?"):
-                return
-            # ``--x v``: v is the option's value unless the option is a well-known switch
+            # ``--x v``: v is the option's value unless the option is a well-known switch; a destructive
+            # verb there still counts (`--yes-really delete x`) unless a read word follows (`--name delete show`)
             if "=" not in x and x not in g.booleans and i + 1 < n and not args[i + 1].startswith("-"):
                 i += 1
+                if x.startswith("--") and g.verb(args[i]):  # short ones (`-j DROP`) name values
+                    words.append(args[i])
+                    value_verb = True
         else:
             words.append(x)
         i += 1
     rest = args[i:]
-    if any(x in ("--help", "-h", "--dry-run", "--dryrun", "/?", "-?", "--version", "-V") for x in rest):
+    if any(x in _HELP for x in rest) or (args and args[-1] == "-h"):
+        return
+    if value_verb and any(w.lower() in g.read_words for w in words + rest):
         return
     if named and g.program_verb(cmd.name):
         ops = [x for x in words + rest if not x.startswith("-")]

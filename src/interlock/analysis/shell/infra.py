@@ -707,7 +707,7 @@ def aws(a, cmd, scope):
     svc, op = ops
     o = dict(gopts)
     o.update(_aws_opts(rest))
-    if "--dryrun" in o or "--dry-run" in o or "help" in (svc, op) or "--help" in o:
+    if "--dryrun" in o or "--dry-run" in o or "help" in (svc, op) or "--help" in o or rest[-1:] == ["help"]:
         return
     profile = o.get("--profile")
     profile = profile if isinstance(profile, str) else _var(a, cmd, scope, "AWS_PROFILE")
