@@ -89,6 +89,13 @@ NOT_DESTRUCTIVE_CMD = [
      r"pio-platform|pueue-group|pueue-remove|uv-remove|remove-nodeversion|cordova|az-bicep|brew-bundle|"
      r"ghq|apx-subsystems|add-apt-repository|urpmi.removemedia|swupd|conda-env|conda-package|clamscan|"
      r"clamdscan|ss|z|ykman-oath)$", "local session, tool or package state"),
+    # local configuration, keys and sessions of this machine or user (recoverable writes)
+    (r"^(adb-forward|adb-reverse|wine-reg-delete|wine-reg|ssh-add|tlmgr-.*|todo\.sh|opencode-.*|mutagen|kubectx|"
+     r"helm|omf|supabase|lpadmin|cupsdisable|transmission-remote|protonvpn|vpnc|wg-quick|atrm|clido|skate|"
+     r"proctl|mmcli|sfill|aws-vault|gcloud-auth|resolvconf|upnpc|conntrack|ipcrm|kpartx|lvmdevices|rpmkeys|"
+     r"pacman-key|usermod|fail2ban-client|htpasswd|mosquitto_passwd|shred|srm|scrub|bleachbit|"
+     r"lvmpersist|limine-entry-tool|smbcacls|asterisk|systemd-tmpfiles|virt-sysprep|regedit|tgutil)$",
+     "local configuration, keys or files of this machine"),
 ]
 _NOT_CMD = [(re.compile(p), why) for p, why in NOT_DESTRUCTIVE_CMD]
 
@@ -109,7 +116,7 @@ def label(r):
     """'destructive', 'ordinary:<why>' (a destructive-described example that is ordinary work), 'read' or None."""
     d = r["description"]
     if DESTRUCTIVE.match(d):
-        if r["cmd"].startswith("<") or "--dry-run" in r["cmd"]:
+        if r["cmd"].startswith("<") or "--dry-run" in r["cmd"] or r["cmd"].startswith("rclone -n "):
             return "ordinary:not a command"
         for rx, why in _NOT_CMD:
             if rx.match(r["page"]):
