@@ -26,6 +26,8 @@ import tempfile
 CORPUS = os.environ.get("TLDR_CORPUS", "/work/shared/corpora/tldr-examples.jsonl")
 DESTRUCTIVE = re.compile(r"^(Delete|Destroy|Drop|Wipe|Erase|Terminate|Purge|Overwrite|Truncate|Format|Shred|"
                          r"Remove|Uninstall|Kill|Stop)\b")
+# the issue's own figure (22% caught of 582): these verbs only, no labelling
+ISSUE_VERBS = re.compile(r"^(Delete|Destroy|Drop|Wipe|Erase|Terminate|Purge|Overwrite|Truncate|Format|Shred)\b")
 READ = re.compile(r"^(List|Show|Display|Print|Get|View|Search|Check|Describe|Find|Inspect|Query|Read|Look|"
                   r"Count|Output|Retrieve|Fetch|Preview|Dump|Monitor|Watch)\b")
 
@@ -136,8 +138,10 @@ def main(argv=None):
     ap.add_argument("--show", choices=("missed", "flagged", "caught", "ordinary-flagged"))
     ap.add_argument("--limit", type=int, default=400)
     ap.add_argument("--grep", help="only examples whose page matches this regex")
+    ap.add_argument("--src", default=os.path.join(os.path.dirname(__file__), "..", "src"),
+                    help="the interlock source tree to measure (default: this checkout's)")
     args = ap.parse_args(argv)
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+    sys.path.insert(0, args.src)
     from interlock.actions import SHELL, Action
     from interlock.engine import Context, evaluate
 
@@ -149,6 +153,7 @@ def main(argv=None):
     ctx = Context(ws, home=home, workspace=ws, env={"HOME": home, "PATH": "/usr/bin:/bin"})
     counts = {"destructive": [0, 0], "read": [0, 0], "ordinary": [0, 0]}
     shown = 0
+    issue = [0, 0]
     for r in load(args.part):
         if args.grep and not re.search(args.grep, r["page"]):
             continue
@@ -162,6 +167,9 @@ def main(argv=None):
         except Exception as exc:  # a crash is a failure to report, not a verdict
             verdict, why = "error", f"{type(exc).__name__}: {exc}"
         flagged = verdict in ("ask", "deny", "error")
+        if ISSUE_VERBS.match(r["description"]):
+            issue[0] += 1
+            issue[1] += flagged
         key = lab.split(":")[0]
         counts[key][0] += 1
         counts[key][1] += flagged
@@ -175,7 +183,9 @@ def main(argv=None):
     on, oc = counts["ordinary"]
     print(f"part={args.part}: destructive-described (truly destructive) caught {c}/{n} = {100 * c / max(n, 1):.1f}%; "
           f"read-described flagged {rc}/{rn} = {100 * rc / max(rn, 1):.2f}%; "
-          f"destructive-described but ordinary flagged {oc}/{on}")
+          f"destructive-described but ordinary flagged {oc}/{on}; all destructive-described (unlabelled) "
+          f"flagged {c + oc}/{n + on} = {100 * (c + oc) / max(n + on, 1):.1f}%; the issue's verbs (Delete…Shred, "
+          f"unlabelled) flagged {issue[1]}/{issue[0]} = {100 * issue[1] / max(issue[0], 1):.1f}%")
 
 
 if __name__ == "__main__":
