@@ -1015,6 +1015,7 @@ def gh(a, cmd, scope):
     if not ops or "--help" in f or "-h" in f:
         return
     grp, verb = ops[0], ops[1] if len(ops) > 1 else ""
+    grp = {"cs": "codespace"}.get(grp, grp)
     repo = _opt(v, "-R", "--repo")
     if (grp, verb) in (("gist", "create"), ("gist", "new"), ("release", "upload"), ("release", "create")):
         files = ops[2:] if grp == "gist" else ops[3:]  # release upload TAG FILES / create TAG FILES
@@ -1099,6 +1100,12 @@ def mdadm(a, cmd, scope):
     if "--zero-superblock" in cmd.args:
         a.emit("infra.disk-destroy", cmd, target=" ".join(_show(x) for x in _ops(cmd.args)) or None,
                effect="zero-superblock")
+    elif {"--stop", "-S"} & set(cmd.args):
+        _emit(a, cmd, "infra.outage", target=" ".join(_show(x) for x in _ops(cmd.args)) or None, effect="stop",
+              note="the array stops: what is on it becomes unavailable")
+    elif {"--remove", "--fail", "-r", "-f"} & set(cmd.args) and len(_ops(cmd.args)) >= 2:
+        _emit(a, cmd, "infra.cli-delete", target=" ".join(_show(x) for x in _ops(cmd.args)), effect="remove",
+              note="a disk leaves the array, which runs degraded")
 
 
 # --- network, services, packages --------------------------------------------------------------------
@@ -1125,14 +1132,20 @@ def ip(a, cmd, scope):
         if _abbrev(verb, "set") and "down" in rest:
             dev = next((x for x in rest[1:] if x not in ("dev", "down")), None)
             _net_down(a, cmd, dev, "down")
-        elif verb and (_abbrev(verb, "delete", 2) or verb == "del"):
+        elif verb and (_abbrev(verb, "delete", 1) or verb == "del"):  # ip's prefixes: `ip l d eth0`
             dev = next((x for x in rest[1:] if x != "dev"), None)
             _net_down(a, cmd, dev, "delete")
     elif _abbrev(obj, "address") or _abbrev(obj, "route") or obj in ("r", "ro"):
         if verb and _abbrev(verb, "flush", 1):
             _net_down(a, cmd, " ".join(rest[1:]) or None, "flush")
-        elif obj[0] == "r" and verb in ("del", "delete") and "default" in rest:
+        elif obj[0] == "r" and verb in ("del", "delete", "d") and "default" in rest:
             _net_down(a, cmd, "default route", "delete")
+        elif obj[0] == "a" and verb and (_abbrev(verb, "delete", 1) or verb == "del") and len(rest) > 1:
+            _net_down(a, cmd, " ".join(rest[1:]), "delete")
+    elif _abbrev(obj, "rule", 2) and verb and (_abbrev(verb, "flush", 1) or _abbrev(verb, "delete", 1)):
+        _net_down(a, cmd, "policy routing rules " + " ".join(rest[1:]), "flush" if verb[0] == "f" else "delete")
+    elif _abbrev(obj, "tuntap", 3) and verb and (_abbrev(verb, "delete", 1) or verb == "del"):
+        _net_down(a, cmd, " ".join(x for x in rest[1:] if x not in ("dev", "d", "mode", "m")) or None, "delete")
 
 
 def _net_down(a, cmd, dev, effect):
