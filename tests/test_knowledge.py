@@ -233,3 +233,14 @@ def test_prod_policy_denies_every_knowledge_destructive_rule_the_same_way(worksp
                                      "sudo arptables -A INPUT -s 10.0.0.1 -j DROP"])
 def test_help_and_bare_invocations_stay_silent(command, ctx):
     assert _rules(command, ctx) == [], command
+
+
+@pytest.mark.parametrize("command,target", [
+    ("sam delete --stack-name app", "sam stack-name app"),
+    ("eb terminate prod-env", "eb prod-env"),
+    ("frobctl widgets delete --widget-id w-1", "frobctl widgets widget-id w-1"),
+    ("frobctl widgets delete w-1 w-2", "frobctl widgets w-1 w-2"),
+])
+def test_generic_names_verb_and_target(command, target, ctx):
+    fs = analyze(Action(SHELL, {"command": command}, cwd=ctx.cwd), ctx)
+    assert [f.target for f in fs if f.rule == "infra.cli-delete"] == [target]

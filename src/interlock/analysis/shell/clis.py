@@ -492,6 +492,7 @@ def generic(a, cmd, scope):
         return
     words, i, n = [], 0, len(args)
     value_verb = False
+    ident = _ident(args)
     while i < n and len(words) < g.max_position + 1:
         x = args[i]
         if x in _HELP or (x == "-h" and i == n - 1):  # a last -h is help; elsewhere it may be a host
@@ -520,10 +521,28 @@ def generic(a, cmd, scope):
             emit(a, cmd, "infra.cli-delete", target=" ".join([cmd.name] + [_show(x) for x in ops[:2]]),
                  effect=cmd.name, note=f"judged by its name '{cmd.name}' (Interlock has no knowledge file for it)")
             return
-    _generic_words(a, cmd, words + [x for x in rest if not x.startswith("-")], "infra.cli-delete", model=g)
+    _generic_words(a, cmd, words + [x for x in rest if not x.startswith("-")], "infra.cli-delete", model=g,
+                   ident=ident)
 
 
-def _generic_words(a, cmd, words, rule, env=None, label=None, model=None):
+_IDENT = re.compile(r"^--?([\w-]*(name|id|ids|identifier|arn|stack|app|project|cluster|bucket|instance|"
+                    r"database|db|vm|server|environment|env))$")
+
+
+def _ident(args):
+    """The value of the first ``--*-name``/``--*-id``/``--stack-name``... option: what a verb with no
+    positional target acts on (`sam delete --stack-name app`)."""
+    for k, x in enumerate(args):
+        name, eq, val = x.partition("=")
+        if _IDENT.match(name):
+            if not eq and k + 1 < len(args):
+                val = args[k + 1]
+            if val and not val.startswith("-"):
+                return f"{name.lstrip('-')} {_show(val)}"
+    return None
+
+
+def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=None):
     try:
         g = model or generic_model()
     except KnowledgeError as e:
@@ -537,7 +556,7 @@ def _generic_words(a, cmd, words, rule, env=None, label=None, model=None):
             return  # `plugins remove x`: local, regenerable
         if v:
             what = " ".join(_show(x) for x in words[:k])
-            target = " ".join(_show(x) for x in words[k + 1:k + 3])
+            target = " ".join(_show(x) for x in words[k + 1:k + 3]) or ident or ""
             shown = " ".join(x for x in (label or cmd.name, what, target) if x)
             emit(a, cmd, rule, target=shown, effect=v,
                  note=f"judged by its verb '{w}' (" + (f"no entry of {label}'s knowledge file names it" if label else
