@@ -244,3 +244,15 @@ def test_help_and_bare_invocations_stay_silent(command, ctx):
 def test_generic_names_verb_and_target(command, target, ctx):
     fs = analyze(Action(SHELL, {"command": command}, cwd=ctx.cwd), ctx)
     assert [f.target for f in fs if f.rule == "infra.cli-delete"] == [target]
+
+
+def test_cloud_data_file_examples(ctx):
+    """knowledge/cloud_data.toml: which AWS/gcloud/az deletes lose data; its examples hold."""
+    from interlock.analysis.shell import infra
+
+    data = infra._cloud_data()
+    assert data["aws"]["rds"] and ("sql", "instances") in data["gcloud"] and ("group",) in data["az"]
+    assert data["examples"]
+    for command, rule in data["examples"]:
+        got = _rules(command, ctx)
+        assert (rule in got) if rule else got == [], (command, got)

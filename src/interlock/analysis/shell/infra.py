@@ -33,6 +33,29 @@ def _re(name, pattern):
 handles = _registrar(HANDLERS)
 
 
+# --- data: knowledge/cloud_data.toml -----------------------------------------------------------
+
+_cloud = None
+
+
+def _cloud_data():
+    """What deletes data in the AWS, gcloud and az CLIs (knowledge/cloud_data.toml), read on first use."""
+    global _cloud
+    if _cloud is None:
+        import os
+        import tomllib
+
+        path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "knowledge",
+                            "cloud_data.toml")
+        with open(path, "rb") as fh:
+            raw = tomllib.load(fh)
+        _cloud = {"aws": {k: (v if isinstance(v, str) else frozenset(v)) for k, v in raw["aws"].items()},
+                  "gcloud": frozenset(tuple(x.split()) for x in raw["gcloud"]["data"]),
+                  "az": frozenset(tuple(x.split()) for x in raw["az"]["data"]),
+                  "examples": [(e["cmd"], e["rule"]) for e in raw.get("examples", [])]}
+    return _cloud
+
+
 # --- shared helpers ----------------------------------------------------------------------------
 
 def _env(a, kind, value):
@@ -625,34 +648,6 @@ def _map_through_mounts(a, cmd, scope, fd, mounts, image):
 _AWS_BOOL = frozenset({"--debug", "--no-verify-ssl", "--no-paginate", "--no-sign-request", "--no-cli-pager",
                        "--cli-auto-prompt", "--no-cli-auto-prompt", "--version", "--help"})
 
-_AWS_DATA = {
-    "rds": {"delete-db-instance", "delete-db-cluster", "delete-db-snapshot", "delete-db-cluster-snapshot",
-            "delete-global-cluster", "delete-db-instance-automated-backup", "delete-db-cluster-automated-backup"},
-    "dynamodb": {"delete-table", "delete-backup"},
-    "ec2": {"terminate-instances", "delete-volume", "delete-snapshot"},
-    "efs": {"delete-file-system"},
-    "eks": {"delete-cluster"},
-    "backup": {"delete-recovery-point", "delete-backup-vault"},
-    "elasticache": "delete-",
-    "redshift": {"delete-cluster", "delete-cluster-snapshot"},
-    "redshift-serverless": {"delete-namespace", "delete-snapshot"},
-    "kms": {"schedule-key-deletion"},
-    "route53": {"delete-hosted-zone"},
-    "cloudformation": {"delete-stack"},
-    "organizations": {"close-account", "delete-organization"},
-    "docdb": {"delete-db-cluster", "delete-db-cluster-snapshot"},
-    "neptune": {"delete-db-cluster", "delete-db-cluster-snapshot"},
-    "opensearch": {"delete-domain"},
-    "es": {"delete-elasticsearch-domain"},
-    "memorydb": {"delete-cluster", "delete-snapshot"},
-    "fsx": {"delete-file-system", "delete-backup"},
-    "glacier": {"delete-vault"},
-    "lightsail": {"delete-relational-database", "delete-instance", "delete-disk", "delete-disk-snapshot"},
-    "cognito-idp": {"delete-user-pool"},
-    "timestream-write": {"delete-database", "delete-table"},
-    "keyspaces": {"delete-keyspace", "delete-table"},
-    "qldb": {"delete-ledger"},
-}
 
 
 def _aws_split(args):
@@ -723,8 +718,8 @@ def aws(a, cmd, scope):
     if svc == "s3api" and op == "delete-bucket":
         a.emit("infra.aws-s3-delete-all", cmd, target=target, effect=op, environment=env)
         return
-    data = _AWS_DATA.get(svc)
-    if data and (op in data if isinstance(data, set) else op.startswith(data)):
+    data = _cloud_data()["aws"].get(svc)
+    if data and (op.startswith(data) if isinstance(data, str) else op in data):
         note = None
         if svc == "rds" and op in ("delete-db-instance", "delete-db-cluster"):
             if "--skip-final-snapshot" in o:
@@ -794,14 +789,6 @@ _GCLOUD_VALUE = frozenset({"--project", "--account", "--configuration", "--billi
                            "--keyring", "--key", "--environment", "--service", "--member", "--role",
                            "--num-nodes"})
 
-_GCP_DATA = {
-    ("projects",), ("sql", "instances"), ("sql", "databases"), ("sql", "backups"), ("container", "clusters"),
-    ("compute", "disks"), ("compute", "instances"), ("compute", "snapshots"), ("compute", "machine-images"),
-    ("storage", "buckets"), ("spanner", "instances"), ("spanner", "databases"), ("bigtable", "instances"),
-    ("bigtable", "tables"), ("firestore", "databases"), ("redis", "instances"), ("memcache", "instances"),
-    ("filestore", "instances"), ("filestore", "backups"), ("alloydb", "clusters"), ("alloydb", "backups"),
-    ("kms", "keys", "versions"), ("backup-dr", "backup-vaults"),
-}
 
 
 def _gcloud_split(args):
@@ -865,7 +852,7 @@ def gcloud(a, cmd, scope):
     target = " ".join(path) + (" " + " ".join(_show(x) for x in names) if names else "")
     if path == ("projects",) and names and env not in PROD:
         env = _first_env(a, [("cloud_project", names[0])]) or env
-    if any(path[-len(p):] == p for p in _GCP_DATA):
+    if any(path[-len(p):] == p for p in _cloud_data()["gcloud"]):
         a.emit("infra.gcp-delete-data", cmd, target=target, effect=ops[k], environment=env)
     else:
         _emit(a, cmd, "infra.gcp-delete", target=target, effect=ops[k], env=env)
@@ -896,14 +883,6 @@ def gsutil(a, cmd, scope):
 
 # --- Azure ------------------------------------------------------------------------------------------
 
-_AZ_DATA = {
-    ("group",), ("sql", "db"), ("sql", "server"), ("sql", "mi"), ("storage", "account"), ("storage", "container"),
-    ("storage", "share"), ("storage", "share-rm"), ("vm",), ("vmss",), ("aks",), ("disk",), ("snapshot",),
-    ("cosmosdb",), ("cosmosdb", "sql", "database"), ("cosmosdb", "sql", "container"),
-    ("cosmosdb", "mongodb", "database"), ("postgres", "server"), ("postgres", "flexible-server"),
-    ("mysql", "server"), ("mysql", "flexible-server"), ("redis",), ("keyvault",), ("backup", "vault"),
-    ("dataprotection", "backup-vault"), ("storage", "blob"), ("account", "management-group"),
-}
 
 
 @handles("az")
@@ -938,7 +917,7 @@ def az(a, cmd, scope):
     what = " ".join(path[:-1]) + (f" {_show(name)}" if name else "") + (f" in {_show(group)}" if group and
                                                                         group != name else "")
     grp = tuple(path[:-1])
-    if grp in _AZ_DATA and not (grp == ("storage", "blob") and verb == "delete"):
+    if grp in _cloud_data()["az"] and not (grp == ("storage", "blob") and verb == "delete"):
         a.emit("infra.azure-delete-data", cmd, target=what, effect=verb, environment=env)
     else:
         _emit(a, cmd, "infra.azure-delete", target=what, effect=verb, env=env)
