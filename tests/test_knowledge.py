@@ -256,3 +256,17 @@ def test_cloud_data_file_examples(ctx):
     for command, rule in data["examples"]:
         got = _rules(command, ctx)
         assert (rule in got) if rule else got == [], (command, got)
+
+
+@pytest.mark.parametrize("command,rule", [
+    ("npx vercel project rm web", "infra.platform-destroy"),
+    ("npx netlify-cli sites:delete abc", "infra.platform-destroy"),
+    ("bunx netlify sites:delete x", "infra.platform-destroy"),
+    ("npx firebase-tools firestore:delete -r users", "infra.platform-destroy"),
+    ("npx aws-cdk destroy --force", "infra.platform-destroy"),
+    ("H=heroku; $H apps:destroy -a shop", "infra.platform-destroy"),
+    ("timeout 60 openstack server delete web", "infra.cli-delete"),
+    ("xargs -n1 openstack server delete < ids.txt", "infra.cli-delete"),
+])
+def test_knowledge_through_runners_and_variables(command, rule, ctx):
+    assert rule in _rules(command, ctx), command
