@@ -173,6 +173,11 @@ def terraform(a, cmd, scope):
     if sub == "destroy" or (sub == "apply" and fl.get("destroy") not in (None, "false")):
         a.emit("infra.terraform-destroy", cmd, target=target or "every resource in the state", effect="destroy",
                note="only -target " + target if target else None)
+    elif sub == "apply" and tool == "terragrunt" and ({"--terragrunt-non-interactive", "--non-interactive"} &
+                                                      set(cmd.args) or fl.get("auto-approve") not in (None, "false")):
+        a.emit("infra.terraform-apply-unreviewed", cmd, target="every module" if "run-all" in cmd.args or
+               "--all" in cmd.args else "the current configuration", effect="apply",
+               note="non-interactive: terragrunt answers yes to every prompt, the plans are never shown")
     elif sub == "apply" and fl.get("auto-approve") not in (None, "false") and not any(
             not x.startswith("-") for x in cmd.args[cmd.args.index("apply") + 1:] if "apply" in cmd.args):
         a.emit("infra.terraform-apply-unreviewed", cmd, target="the current configuration", effect="apply",
