@@ -198,7 +198,8 @@ RULES = [
        ["az webapp list", "az account show"]),
     # --- hosting platforms ------------------------------------------------------------------------------------
     _R("infra.platform-destroy", "catastrophic",
-       "Destroys a hosted app, database, volume, environment or project (Heroku, Fly.io, Railway, Firebase, Supabase, DigitalOcean).",
+       "Destroys a whole hosted app, site, database, volume, environment, stack or project on a hosting or "
+       "deployment platform (Heroku, Fly.io, Railway, Vercel, Netlify, Firebase, Supabase, DigitalOcean, Pulumi...).",
        ["heroku apps:destroy --app myapp --confirm myapp", "heroku pg:reset DATABASE_URL -a shop",
         "heroku addons:destroy heroku-postgresql -a shop", "flyctl apps destroy my-app -y",
         "fly volumes destroy vol_123 -y", "fly postgres destroy my-db", "railway delete -y",
