@@ -270,3 +270,12 @@ def test_cloud_data_file_examples(ctx):
 ])
 def test_knowledge_through_runners_and_variables(command, rule, ctx):
     assert rule in _rules(command, ctx), command
+
+
+@pytest.mark.parametrize("command,hit", [
+    ("twilio api:core:messages:remove --sid SM1", True), ("task db:drop", True), ("stripe customers delete cus_1", True),
+    ("celery -A app purge", True), ("frobctl image:latest", False), ("frobctl host:8080 list", False),
+    ("frobctl api:core:messages:list", False),
+])
+def test_generic_colon_commands(command, hit, ctx):
+    assert (_rules(command, ctx) == ["infra.cli-delete"]) == hit, command

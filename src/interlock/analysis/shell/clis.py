@@ -291,6 +291,7 @@ class Tool:
 
 
 _NUMBER = re.compile(r"^-\d+$")
+_COLON_WORD = re.compile(r"^[a-z][a-z0-9_-]*(:[a-z][a-z0-9_-]*)+$")
 
 
 def _show(x):
@@ -438,6 +439,8 @@ class Generic:
         w = word.lower()
         if w in self.verbs:
             return w
+        if ":" in w and _COLON_WORD.match(w):  # oclif-style `api:core:messages:remove`, `db:drop`
+            return w if any(self.verb(p) for p in w.split(":")) else None
         parts = re.split(r"[-_]", w)
         if len(parts) > 1 and all(p.isalnum() for p in parts) and any(p in self.compound for p in parts):
             return w
