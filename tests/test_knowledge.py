@@ -75,6 +75,7 @@ BAD = [
     ('names = ["x"]\n[[commands]]\npath = "a"\neffect = "delete"\nrule = "infra.cli-delete"\n', "examples"),
     ('names = ["x"]\nenv = { kind = "planet", from = ["-p"] }\n', "env kind"),
     ('names = ["x"\n', "x.toml"),
+    ('names = ["x"]\n[[commands]]\npath = "run"\neffect = "runs-command"\nmechanism = "teleport"\n', "mechanism"),
 ]
 
 

@@ -152,8 +152,11 @@ class Command:
         if self.rule is not None and self.rule not in rules:
             raise KnowledgeError(f"{where}: rule {self.rule!r} is not in the catalogue")
         self.mechanism = raw.get("mechanism")
-        if self.effect == "runs-command" and not self.mechanism:
-            raise KnowledgeError(f"{where}: runs-command needs a mechanism")
+        if self.effect == "runs-command":
+            from .infra import MECHANISMS
+
+            if self.mechanism not in MECHANISMS:
+                raise KnowledgeError(f"{where}: runs-command needs a mechanism, one of {sorted(MECHANISMS)}")
         self.target = _strs(where, "target", raw.get("target", "$*"))
         self.label = str(raw.get("label", ""))
         self.when_flags = frozenset(_strs(where, "when_flags", raw.get("when_flags", [])))
