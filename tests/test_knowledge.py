@@ -280,3 +280,12 @@ def test_knowledge_through_runners_and_variables(command, rule, ctx):
 ])
 def test_generic_colon_commands(command, hit, ctx):
     assert (_rules(command, ctx) == ["infra.cli-delete"]) == hit, command
+
+
+@pytest.mark.parametrize("command,hit", [
+    ("frobctl services scale api --instances 0", True), ("frobctl scale web=0", True),
+    ("frobctl apps scale api --replicas=0", True), ("frobctl services scale api --instances 2", False),
+    ("frobctl scale web=1", False), ("frobctl images scale-down img.png 0.5", False),
+])
+def test_generic_scale_to_zero_is_an_outage(command, hit, ctx):
+    assert (_rules(command, ctx) == ["infra.outage"]) == hit, command

@@ -412,7 +412,7 @@ def interpret(a, cmd, scope, tool):
 # A cheap superset of generic.toml's verbs, tested before that file is read (most commands pass here).
 _PREFILTER = re.compile(r"(?i)(delet|destroy|remov|\brm\b|\bdel\b|purge|drop|terminat|undefine|wipe|erase|"
                         r"revoke|nuke|deregister|unregister|obliterate|\bdes\b|\brmi\b|decommission|\bkill\b|"
-                        r"unset|trash|shred)")
+                        r"unset|trash|shred|scale)")
 
 
 class Generic:
@@ -527,6 +527,12 @@ def generic(a, cmd, scope):
             emit(a, cmd, "infra.cli-delete", target=" ".join([cmd.name] + [_show(x) for x in ops[:2]]),
                  effect=cmd.name, note=f"judged by its name '{cmd.name}' (Interlock has no knowledge file for it)")
             return
+    if any(w.lower() in ("scale", "autoscale") for w in words[:g.max_position]) and \
+            any(x == "0" or (x.endswith("=0") and not x.endswith("==0")) for x in args):
+        k = next(j for j, w in enumerate(words) if w.lower() in ("scale", "autoscale"))
+        emit(a, cmd, "infra.outage", target=" ".join([cmd.name] + [_show(x) for x in words[:k] + words[k + 1:k + 2]]),
+             effect="scale", note="scaled to zero: it stops serving until scaled up again")
+        return
     _generic_words(a, cmd, words + [x for x in rest if not x.startswith("-")], "infra.cli-delete", model=g,
                    ident=ident)
 
