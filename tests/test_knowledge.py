@@ -289,3 +289,15 @@ def test_generic_colon_commands(command, hit, ctx):
 ])
 def test_generic_scale_to_zero_is_an_outage(command, hit, ctx):
     assert (_rules(command, ctx) == ["infra.outage"]) == hit, command
+
+
+def test_every_knowledge_name_reaches_its_file():
+    """A name whose program has a handler in code would never consult its file (dead knowledge)."""
+    from interlock import rules_infra
+    from interlock.analysis.shell import infra, programs
+
+    for name in clis.index():
+        if name in programs.HANDLERS:
+            assert name in rules_infra.PROGRAMS, f"{name} has a code handler: its knowledge file is never read"
+            assert infra.HANDLERS[name].__closure__ and clis.handler in [
+                c.cell_contents for c in infra.HANDLERS[name].__closure__], f"infra handles {name} in code"
