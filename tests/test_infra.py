@@ -111,7 +111,7 @@ CASES = [
     ("aws --profile production lambda delete-function --function-name x", "deny", "infra.delete-prod"),
     ("AWS_PROFILE=prod aws lambda delete-function --function-name x", "deny", "infra.delete-prod"),
     ("aws ec2 describe-instances", "allow", None),
-    ("aws ec2 stop-instances --instance-ids i-1", "allow", None),
+    ("aws ec2 stop-instances --instance-ids i-1", "ask", "infra.outage"),  # an outage, no data lost
     # Google Cloud
     ("gcloud projects delete my-project --quiet", "deny", "infra.gcp-delete-data"),
     ("gcloud sql instances delete prod-sql --quiet", "deny", "infra.gcp-delete-data"),
@@ -137,7 +137,7 @@ CASES = [
     ("fly machines destroy 123 --force", "ask", "infra.platform-delete"),
     ("vercel remove my-app --yes", "ask", "infra.platform-delete"),
     ("vercel deploy --prod", "allow", None),
-    ("netlify sites:delete abc", "ask", "infra.platform-delete"),
+    ("netlify sites:delete abc", "deny", "infra.platform-destroy"),  # a whole site
     ("railway volume delete -v data", "deny", "infra.platform-destroy"),
     ("railway environment delete production", "deny", "infra.platform-destroy"),
     ("railway delete -y", "deny", "infra.platform-destroy"),

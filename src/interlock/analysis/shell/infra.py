@@ -33,6 +33,29 @@ def _re(name, pattern):
 handles = _registrar(HANDLERS)
 
 
+# --- data: knowledge/cloud_data.toml -----------------------------------------------------------
+
+_cloud = None
+
+
+def _cloud_data():
+    """What deletes data in the AWS, gcloud and az CLIs (knowledge/cloud_data.toml), read on first use."""
+    global _cloud
+    if _cloud is None:
+        import os
+        import tomllib
+
+        path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "knowledge",
+                            "cloud_data.toml")
+        with open(path, "rb") as fh:
+            raw = tomllib.load(fh)
+        _cloud = {"aws": {k: (v if isinstance(v, str) else frozenset(v)) for k, v in raw["aws"].items()},
+                  "gcloud": frozenset(tuple(x.split()) for x in raw["gcloud"]["data"]),
+                  "az": frozenset(tuple(x.split()) for x in raw["az"]["data"]),
+                  "examples": [(e["cmd"], e["rule"]) for e in raw.get("examples", [])]}
+    return _cloud
+
+
 # --- shared helpers ----------------------------------------------------------------------------
 
 def _env(a, kind, value):
@@ -141,6 +164,11 @@ def terraform(a, cmd, scope):
     if sub == "destroy" or (sub == "apply" and fl.get("destroy") not in (None, "false")):
         a.emit("infra.terraform-destroy", cmd, target=target or "every resource in the state", effect="destroy",
                note="only -target " + target if target else None)
+    elif sub == "apply" and tool == "terragrunt" and ({"--terragrunt-non-interactive", "--non-interactive"} &
+                                                      set(cmd.args) or fl.get("auto-approve") not in (None, "false")):
+        a.emit("infra.terraform-apply-unreviewed", cmd, target="every module" if "run-all" in cmd.args or
+               "--all" in cmd.args else "the current configuration", effect="apply",
+               note="non-interactive: terragrunt answers yes to every prompt, the plans are never shown")
     elif sub == "apply" and fl.get("auto-approve") not in (None, "false") and not any(
             not x.startswith("-") for x in cmd.args[cmd.args.index("apply") + 1:] if "apply" in cmd.args):
         a.emit("infra.terraform-apply-unreviewed", cmd, target="the current configuration", effect="apply",
@@ -825,34 +853,6 @@ def _map_through_mounts(a, cmd, scope, fd, mounts, image):
 _AWS_BOOL = frozenset({"--debug", "--no-verify-ssl", "--no-paginate", "--no-sign-request", "--no-cli-pager",
                        "--cli-auto-prompt", "--no-cli-auto-prompt", "--version", "--help"})
 
-_AWS_DATA = {
-    "rds": {"delete-db-instance", "delete-db-cluster", "delete-db-snapshot", "delete-db-cluster-snapshot",
-            "delete-global-cluster", "delete-db-instance-automated-backup", "delete-db-cluster-automated-backup"},
-    "dynamodb": {"delete-table", "delete-backup"},
-    "ec2": {"terminate-instances", "delete-volume", "delete-snapshot"},
-    "efs": {"delete-file-system"},
-    "eks": {"delete-cluster"},
-    "backup": {"delete-recovery-point", "delete-backup-vault"},
-    "elasticache": "delete-",
-    "redshift": {"delete-cluster", "delete-cluster-snapshot"},
-    "redshift-serverless": {"delete-namespace", "delete-snapshot"},
-    "kms": {"schedule-key-deletion"},
-    "route53": {"delete-hosted-zone"},
-    "cloudformation": {"delete-stack"},
-    "organizations": {"close-account", "delete-organization"},
-    "docdb": {"delete-db-cluster", "delete-db-cluster-snapshot"},
-    "neptune": {"delete-db-cluster", "delete-db-cluster-snapshot"},
-    "opensearch": {"delete-domain"},
-    "es": {"delete-elasticsearch-domain"},
-    "memorydb": {"delete-cluster", "delete-snapshot"},
-    "fsx": {"delete-file-system", "delete-backup"},
-    "glacier": {"delete-vault"},
-    "lightsail": {"delete-relational-database", "delete-instance", "delete-disk", "delete-disk-snapshot"},
-    "cognito-idp": {"delete-user-pool"},
-    "timestream-write": {"delete-database", "delete-table"},
-    "keyspaces": {"delete-keyspace", "delete-table"},
-    "qldb": {"delete-ledger"},
-}
 
 
 def _aws_split(args):
@@ -907,7 +907,7 @@ def aws(a, cmd, scope):
     svc, op = ops
     o = dict(gopts)
     o.update(_aws_opts(rest))
-    if "--dryrun" in o or "--dry-run" in o or "help" in (svc, op) or "--help" in o:
+    if "--dryrun" in o or "--dry-run" in o or "help" in (svc, op) or "--help" in o or rest[-1:] == ["help"]:
         return
     profile = o.get("--profile")
     profile = profile if isinstance(profile, str) else _var(a, cmd, scope, "AWS_PROFILE")
@@ -923,8 +923,8 @@ def aws(a, cmd, scope):
     if svc == "s3api" and op == "delete-bucket":
         a.emit("infra.aws-s3-delete-all", cmd, target=target, effect=op, environment=env)
         return
-    data = _AWS_DATA.get(svc)
-    if data and (op in data if isinstance(data, set) else op.startswith(data)):
+    data = _cloud_data()["aws"].get(svc)
+    if data and (op.startswith(data) if isinstance(data, str) else op in data):
         note = None
         if svc == "rds" and op in ("delete-db-instance", "delete-db-cluster"):
             if "--skip-final-snapshot" in o:
@@ -936,8 +936,23 @@ def aws(a, cmd, scope):
         a.emit("infra.aws-delete-data", cmd, target=target, effect=op,
                note="--backup-retention-period 0 turns off automated backups and deletes the existing ones",
                environment=env)
-    elif op.startswith(("delete-", "terminate-", "remove-", "deregister-", "purge-", "revoke-", "batch-delete-")):
+    elif _AWS_VERBS & set(op.split("-")):  # by verb over any service: admin-delete-user, delete-rest-api...
         _emit(a, cmd, "infra.aws-delete", target=target, effect=op, env=env)
+    elif _re("aws-outage", _OUTAGE_OP).match(op) or (
+            op in ("update-service", "update-auto-scaling-group", "update-nodegroup-config", "update-environment")
+            and any(o.get(k) in ("0", "desiredSize=0") for k in ("--desired-count", "--desired-capacity",
+                                                                    "--max-size", "--scaling-config"))):
+        _emit(a, cmd, "infra.outage", target=target, effect=op, env=env,
+              note="scaled to zero" if op.startswith("update-") else None)
+
+
+#: Parts of an AWS operation name that delete (any service: `admin-delete-user`, `batch-delete-item`).
+_AWS_VERBS = frozenset({"delete", "terminate", "remove", "deregister", "purge", "revoke", "destroy", "drop", "wipe",
+                        "erase"})
+#: Stopping or rebooting what serves: instances, databases, clusters, environments, apps.
+_OUTAGE_OP = (r"^(stop|reboot|hibernate|failover)-(db-)?(instance|instances|cluster|clusters|environment|"
+              r"application|app|service|services|relational-database|notebook-instance|server|database|broker|"
+              r"replication-group|cache-cluster|node|nodes|workspaces|fleet|stack)$")
 
 
 def _aws_ident(rest):
@@ -976,16 +991,9 @@ _GCLOUD_VALUE = frozenset({"--project", "--account", "--configuration", "--billi
                            "--impersonate-service-account", "--verbosity", "--flatten", "--zone", "--region",
                            "--location", "--access-token-file", "--trace-token", "--instance", "--cluster",
                            "--database", "--filter", "--limit", "--sort-by", "--page-size", "--async-job",
-                           "--keyring", "--key", "--environment", "--service", "--member", "--role"})
+                           "--keyring", "--key", "--environment", "--service", "--member", "--role",
+                           "--num-nodes"})
 
-_GCP_DATA = {
-    ("projects",), ("sql", "instances"), ("sql", "databases"), ("sql", "backups"), ("container", "clusters"),
-    ("compute", "disks"), ("compute", "instances"), ("compute", "snapshots"), ("compute", "machine-images"),
-    ("storage", "buckets"), ("spanner", "instances"), ("spanner", "databases"), ("bigtable", "instances"),
-    ("bigtable", "tables"), ("firestore", "databases"), ("redis", "instances"), ("memcache", "instances"),
-    ("filestore", "instances"), ("filestore", "backups"), ("alloydb", "clusters"), ("alloydb", "backups"),
-    ("kms", "keys", "versions"), ("backup-dr", "backup-vaults"),
-}
 
 
 def _gcloud_split(args):
@@ -1032,14 +1040,24 @@ def gcloud(a, cmd, scope):
     if ops[:2] == ["storage", "rsync"] and "--delete-unmatched-destination-objects" in f:
         _emit(a, cmd, "infra.gcp-delete", target=_show(ops[-1]), effect="sync-delete", env=env)
         return
-    k = next((i for i, x in enumerate(ops) if x in ("delete", "destroy")), None)
+    k = next((i for i, x in enumerate(ops) if x in ("delete", "destroy") or (
+        i > 0 and "-" in x and x.split("-", 1)[0] in ("delete", "remove"))), None)
+    if k is None and ops[0] not in ("config", "auth", "components", "topic", "help"):
+        o = next((i for i, x in enumerate(ops[:4]) if x in ("stop", "suspend", "reset", "restart")), None)
+        if o:
+            _emit(a, cmd, "infra.outage", target=" ".join(_show(x) for x in ops[:o] + ops[o + 1:o + 2]),
+                  effect=ops[o], env=env)
+        elif ops[:3] == ["container", "clusters", "resize"] and v.get("--num-nodes") == "0":
+            _emit(a, cmd, "infra.outage", target=" ".join(_show(x) for x in ops[:4]), effect="resize", env=env,
+                  note="resized to zero nodes")
+        return
     if k is None or k == 0:
         return
     path, names = tuple(ops[:k]), ops[k + 1:]
     target = " ".join(path) + (" " + " ".join(_show(x) for x in names) if names else "")
     if path == ("projects",) and names and env not in PROD:
         env = _first_env(a, [("cloud_project", names[0])]) or env
-    if any(path[-len(p):] == p for p in _GCP_DATA):
+    if any(path[-len(p):] == p for p in _cloud_data()["gcloud"]):
         a.emit("infra.gcp-delete-data", cmd, target=target, effect=ops[k], environment=env)
     else:
         _emit(a, cmd, "infra.gcp-delete", target=target, effect=ops[k], env=env)
@@ -1070,14 +1088,6 @@ def gsutil(a, cmd, scope):
 
 # --- Azure ------------------------------------------------------------------------------------------
 
-_AZ_DATA = {
-    ("group",), ("sql", "db"), ("sql", "server"), ("sql", "mi"), ("storage", "account"), ("storage", "container"),
-    ("storage", "share"), ("storage", "share-rm"), ("vm",), ("vmss",), ("aks",), ("disk",), ("snapshot",),
-    ("cosmosdb",), ("cosmosdb", "sql", "database"), ("cosmosdb", "sql", "container"),
-    ("cosmosdb", "mongodb", "database"), ("postgres", "server"), ("postgres", "flexible-server"),
-    ("mysql", "server"), ("mysql", "flexible-server"), ("redis",), ("keyvault",), ("backup", "vault"),
-    ("dataprotection", "backup-vault"), ("storage", "blob"), ("account", "management-group"),
-}
 
 
 @handles("az")
@@ -1088,7 +1098,17 @@ def az(a, cmd, scope):
     if not path or "--help" in args or "-h" in args:
         return
     verb = path[-1]
-    if verb not in ("delete", "purge", "delete-batch") or len(path) < 2:
+    if len(path) < 2 or path[0] in ("extension", "bicep", "config", "cache", "upgrade", "login", "logout"):
+        return  # Azure CLI's own extensions, tools and settings: local
+    if verb in ("stop", "deallocate", "restart", "suspend", "pause") and path[0] not in ("account",):
+        f, v, _ = split_opts(args[k:], with_arg="ngs", long_with_arg=("--name", "--resource-group",
+                                                                      "--subscription", "--ids"))
+        name, group = _opt(v, "-n", "--name"), _opt(v, "-g", "--resource-group")
+        env = _first_env(a, [("cloud_account", _opt(v, "--subscription")), ("cloud_project", group)])
+        _emit(a, cmd, "infra.outage", target=" ".join(path[:-1]) + (f" {_show(name)}" if name else ""),
+              effect=verb, env=env)
+        return
+    if verb not in ("delete", "purge", "delete-batch", "remove") and not verb.startswith("delete-"):
         return
     f, v, _ = split_opts(args[k:], with_arg="ngs", long_with_arg=(
         "--name", "--resource-group", "--subscription", "--ids", "--source", "--account-name", "--container-name",
@@ -1102,225 +1122,67 @@ def az(a, cmd, scope):
     what = " ".join(path[:-1]) + (f" {_show(name)}" if name else "") + (f" in {_show(group)}" if group and
                                                                         group != name else "")
     grp = tuple(path[:-1])
-    if grp in _AZ_DATA and not (grp == ("storage", "blob") and verb == "delete"):
+    if grp in _cloud_data()["az"] and not (grp == ("storage", "blob") and verb == "delete"):
         a.emit("infra.azure-delete-data", cmd, target=what, effect=verb, environment=env)
     else:
         _emit(a, cmd, "infra.azure-delete", target=what, effect=verb, env=env)
 
 
-# --- hosting platforms: Heroku, Fly.io, Vercel, Netlify, Railway, Firebase, Supabase, DigitalOcean ----
-
-def _colon_cmd(ops):
-    """``apps:destroy`` or ``apps destroy`` → "apps:destroy" (oclif-style CLIs take both)."""
-    if not ops:
-        return "", []
-    if ":" in ops[0] or len(ops) == 1:
-        return ops[0], ops[1:]
-    return ops[0] + ":" + ops[1], ops[2:]
-
+# --- hosting platforms: their knowledge is data (knowledge/clis/*.toml, read by clis.py) -------------
+# What stays here are the mechanisms those files name: commands that run a remote or wrapped shell.
 
 _HEROKU_RUN_VALUE = frozenset({"-a", "--app", "-r", "--remote", "-s", "--size", "-e", "--env", "--type"})
 _HEROKU_RUN_FLAGS = frozenset({"-x", "--exit-code", "--no-tty", "--no-notify"})
 
 
-@handles("heroku")
-def heroku(a, cmd, scope):
-    f, v, ops = split_opts(cmd.args, with_arg="arc", long_with_arg=("--app", "--remote", "--confirm", "--size",
-                                                                      "--env", "--type", "--exit-code"))
-    app = _opt(v, "-a", "--app")
-    env = _first_env(a, [("cloud_project", app)])
-    if ops and ops[0] in ("run", "run:detached", "run:inside"):
-        after = cmd.args[cmd.args.index(ops[0]) + 1:]
-        if "--" in after:
-            inner = after[after.index("--") + 1:]
-        else:  # heroku reads its own options anywhere on the line: `heroku run env -a shop`
-            inner, skip = [], False
-            for x in after:
-                if skip:
-                    skip = False
-                elif x in _HEROKU_RUN_VALUE:
-                    skip = True
-                elif not (x.split("=", 1)[0] in _HEROKU_RUN_VALUE or x in _HEROKU_RUN_FLAGS):
-                    inner.append(x)
-        if inner:  # heroku joins the words and runs them with the dyno's shell
-            a.nested_shell(" ".join(inner), cmd, scope, remote=f"heroku:{_show(app) if app else 'app'}")
-        return
-    sub, rest = _colon_cmd(ops)
-    if sub in ("destroy", "apps:destroy", "apps:delete"):
-        a.emit("infra.platform-destroy", cmd, target=f"heroku app {_show(app or (rest or [''])[0])}".strip(),
-               effect="destroy", environment=env)
-    elif sub in ("pg:reset", "addons:destroy", "addons:remove", "pg:backups:delete") or \
-            (sub == "pg:backups" and rest[:1] == ["delete"]):
-        a.emit("infra.platform-destroy", cmd, target=f"heroku {sub} " + " ".join(_show(x) for x in rest),
-               effect=sub.split(":")[-1], environment=env)
-    elif sub in ("domains:remove", "config:unset", "apps:leave", "spaces:destroy", "pipelines:destroy"):
-        _emit(a, cmd, "infra.platform-delete", target=f"heroku {sub} " + " ".join(_show(x) for x in rest),
-              effect="delete", env=env)
+def _heroku_run(a, cmd, scope, tool, flags, values, ops):
+    """heroku run CMD: heroku joins the words and runs them with the dyno's shell."""
+    app = _opt(values, "-a", "--app")
+    word = next(x for x in cmd.args if x.split(":", 1)[0] == "run")
+    after = cmd.args[cmd.args.index(word) + 1:]
+    if "--" in after:
+        inner = after[after.index("--") + 1:]
+    else:  # heroku reads its own options anywhere on the line: `heroku run env -a shop`
+        inner, skip = [], False
+        for x in after:
+            if skip:
+                skip = False
+            elif x in _HEROKU_RUN_VALUE:
+                skip = True
+            elif not (x.split("=", 1)[0] in _HEROKU_RUN_VALUE or x in _HEROKU_RUN_FLAGS):
+                inner.append(x)
+    if inner:
+        a.nested_shell(" ".join(inner), cmd, scope, remote=f"heroku:{_show(app) if app else 'app'}")
 
 
-_DESTROY_VERBS = frozenset({"destroy", "delete", "remove", "rm", "del"})
+def _fly_ssh(a, cmd, scope, tool, flags, values, ops):
+    """fly ssh console -C 'printenv': runs on the app's machine."""
+    app = _opt(values, "-a", "--app")
+    remote = _opt(values, "-C", "--command")
+    if remote:
+        a.nested_shell(remote, cmd, scope, remote=f"fly:{_show(app) if app else 'app'}")
 
 
-@handles("fly", "flyctl")
-def fly(a, cmd, scope):
-    f, v, ops = split_opts(cmd.args, with_arg="act", long_with_arg=("--app", "--config", "--access-token",
-                                                                      "--region", "--org", "--image"))
-    if not ops or "--help" in f or "-h" in f:
-        return
-    app = _opt(v, "-a", "--app")
-    env = _first_env(a, [("cloud_project", app)])
-    grp, verb = ops[0], ops[1] if len(ops) > 1 else ""
-    names = " ".join(_show(x) for x in ops[2:])
-    if grp in ("ssh", "console") and (grp == "console" or verb == "console"):
-        remote = _opt(v, "-C", "--command")
-        if remote is None:
-            _, v2, _ = split_opts(cmd.args, with_arg="actC", long_with_arg=("--app", "--config", "--command",
-                                                                              "--access-token", "--region"))
-            remote = _opt(v2, "-C", "--command")
-        if remote:  # fly ssh console -C 'printenv': runs on the app's machine
-            a.nested_shell(remote, cmd, scope, remote=f"fly:{_show(app) if app else 'app'}")
-        return
-    if grp in ("destroy",) or (grp in ("apps", "app") and verb in _DESTROY_VERBS):
-        a.emit("infra.platform-destroy", cmd, target=f"fly app {names or _show(app or '')}".strip(),
-               effect="destroy", environment=env)
-    elif grp in ("volumes", "volume", "vol", "postgres", "pg", "mpg", "redis", "storage", "mysql", "consul") \
-            and verb in _DESTROY_VERBS:
-        a.emit("infra.platform-destroy", cmd, target=f"fly {grp} {names}".strip(), effect="destroy",
-               environment=env)
-    elif grp in ("machines", "machine", "m") and verb in _DESTROY_VERBS | {"kill"}:
-        if verb != "kill":
-            _emit(a, cmd, "infra.platform-delete", target=f"fly machine {names}".strip(), effect="destroy", env=env)
-    elif grp in ("secrets", "certs", "ips") and verb in ("unset", "remove", "rm", "release", "delete"):
-        _emit(a, cmd, "infra.platform-delete", target=f"fly {grp} {names}".strip(), effect=verb, env=env)
+def _railway_run(a, cmd, scope, tool, flags, values, ops):
+    """railway run CMD: the command runs here, with the environment's variables."""
+    i = cmd.args.index("run")
+    _, inner = _first_cmd(cmd.args[i + 1:], with_arg="es", long_with_arg=("--environment", "--service"))
+    if inner:
+        a.dispatch(cmd.derive(list(inner)), scope)
 
 
-@handles("vercel")
-def vercel(a, cmd, scope):
-    f, v, ops = split_opts(cmd.args, with_arg="StAQ", long_with_arg=("--scope", "--token", "--cwd",
-                                                                       "--local-config", "--global-config", "--team"))
-    if not ops or "--help" in f or "-h" in f:
-        return
-    if ops[0] in ("remove", "rm"):
-        a.emit("infra.platform-delete", cmd, target="vercel deployment " + " ".join(_show(x) for x in ops[1:]),
-               effect="remove")
-    elif len(ops) > 1 and ops[0] in ("project", "projects", "domains", "domain", "dns", "env", "alias", "aliases",
-                                     "certs", "secrets", "blob", "integration", "teams") and \
-            ops[1] in ("rm", "remove", "delete", "del"):
-        a.emit("infra.platform-delete", cmd, target=f"vercel {ops[0]} " + " ".join(_show(x) for x in ops[2:]),
-               effect="remove")
+#: The mechanisms a knowledge file may name with ``effect = "runs-command"``.
+MECHANISMS = {"heroku-run": _heroku_run, "fly-ssh": _fly_ssh, "railway-run": _railway_run}
 
 
-@handles("netlify", "ntl")
-def netlify(a, cmd, scope):
-    f, v, ops = split_opts(cmd.args, long_with_arg=("--site", "--auth", "--filter", "--context"))
-    sub, rest = _colon_cmd(ops)
-    if sub in ("sites:delete", "env:unset", "blobs:delete", "sites:remove"):
-        a.emit("infra.platform-delete", cmd, target=f"netlify {sub} " + " ".join(_show(x) for x in rest),
-               effect="delete")
+def _register_knowledge():
+    from . import clis
+
+    for name in clis.index():
+        HANDLERS.setdefault(name, clis.handler)
 
 
-@handles("railway")
-def railway(a, cmd, scope):
-    f, v, ops = split_opts(cmd.args, with_arg="espv", long_with_arg=(
-        "--environment", "--service", "--project", "--volume", "--json"))
-    if not ops or "--help" in f or "-h" in f:
-        return
-    env = _first_env(a, [("railway_environment", _opt(v, "-e", "--environment"))])
-    grp, verb = ops[0], ops[1] if len(ops) > 1 else ""
-    if grp == "run":
-        i = cmd.args.index("run")
-        _, inner = _first_cmd(cmd.args[i + 1:], with_arg="es", long_with_arg=("--environment", "--service"))
-        if inner:
-            a.dispatch(cmd.derive(list(inner)), scope)
-        return
-    rest = " ".join(_show(x) for x in ops[2:])
-    if grp == "delete":
-        a.emit("infra.platform-destroy", cmd, target="railway project " + _show(_opt(v, "-p", "--project") or ""),
-               effect="delete", environment=env)
-    elif grp in ("volume", "volumes") and verb in _DESTROY_VERBS:
-        a.emit("infra.platform-destroy", cmd, target="railway volume " + (_show(_opt(v, "-v", "--volume") or rest)),
-               effect="delete", environment=env)
-    elif grp in ("environment", "env") and verb in _DESTROY_VERBS:
-        name = ops[2] if len(ops) > 2 else _opt(v, "-e", "--environment")
-        a.emit("infra.platform-destroy", cmd, target=f"railway environment {_show(name or '')}".strip(),
-               effect="delete", environment=_first_env(a, [("railway_environment", name)]) or env)
-    elif grp == "service" and verb in _DESTROY_VERBS:
-        a.emit("infra.platform-destroy", cmd, target=f"railway service {rest}".strip(), effect="delete",
-               environment=env)
-    elif grp == "down":
-        _emit(a, cmd, "infra.platform-delete", target="the latest railway deployment", effect="remove", env=env)
-    elif grp in ("variables", "variable", "vars") and verb in _DESTROY_VERBS:
-        _emit(a, cmd, "infra.platform-delete", target=f"railway variable {rest}".strip(), effect="delete", env=env)
-
-
-@handles("firebase")
-def firebase(a, cmd, scope):
-    f, v, ops = split_opts(cmd.args, with_arg="P", long_with_arg=("--project", "--token", "--config",
-                                                                     "--database", "--instance", "--only",
-                                                                     "--site"))
-    if not ops or "--help" in f or "-h" in f:
-        return
-    env = _first_env(a, [("cloud_project", _opt(v, "-P", "--project"))])
-    sub, rest = ops[0], " ".join(_show(x) for x in ops[1:])
-    if sub == "firestore:delete":
-        if "--all-collections" in f or "-r" in f or "--recursive" in f:
-            a.emit("infra.platform-destroy", cmd, target="firestore " + (rest or "every collection"),
-                   effect="delete", environment=env)
-        else:
-            _emit(a, cmd, "infra.platform-delete", target=f"firestore {rest}", effect="delete", env=env)
-    elif sub in ("database:remove", "firestore:databases:delete", "projects:delete", "database:instances:delete"):
-        a.emit("infra.platform-destroy", cmd, target=f"firebase {sub.split(':')[0]} {rest}".strip(),
-               effect="delete", environment=env)
-    elif sub == "hosting:disable" or sub.endswith((":delete", ":remove")) or sub == "database:set":
-        _emit(a, cmd, "infra.platform-delete", target=f"firebase {sub} {rest}".strip(),
-              effect="overwrite" if sub == "database:set" else "delete", env=env)
-
-
-@handles("supabase")
-def supabase(a, cmd, scope):
-    f, v, ops = split_opts(cmd.args, long_with_arg=("--project-ref", "--workdir", "--profile", "--output",
-                                                    "--org-id", "--db-url"))
-    if not ops or "--help" in f or "-h" in f:
-        return
-    grp, verb = ops[0], ops[1] if len(ops) > 1 else ""
-    rest = " ".join(_show(x) for x in ops[2:])
-    if grp == "db":
-        return  # database commands belong to the databases module
-    if grp == "projects" and verb == "delete":
-        a.emit("infra.platform-destroy", cmd, target=f"supabase project {rest}".strip(), effect="delete",
-               environment=_first_env(a, [("cloud_project", ops[2] if len(ops) > 2 else None)]))
-    elif grp in ("branches", "functions", "secrets", "storage", "sso", "domains", "vanity-subdomains") and \
-            verb in ("delete", "unset", "rm", "remove"):
-        a.emit("infra.platform-delete", cmd, target=f"supabase {grp} {rest}".strip(), effect=verb)
-    elif grp == "stop" and "--no-backup" in f:
-        a.emit("infra.platform-delete", cmd, target="the local supabase data volumes", effect="delete",
-               note="--no-backup deletes the local database's data", environment="local")
-
-
-_DO_TOP = {"c": "compute", "d": "databases", "db": "databases", "dbs": "databases", "database": "databases",
-           "k8s": "kubernetes", "k": "kubernetes", "kube": "kubernetes"}
-_DO_SUB = {"d": "droplet", "droplets": "droplet", "volumes": "volume", "snapshots": "snapshot", "c": "cluster",
-           "clusters": "cluster"}
-_DO_DATA = {("databases",), ("databases", "db"), ("compute", "volume"), ("compute", "snapshot"),
-            ("compute", "droplet"), ("kubernetes", "cluster")}
-
-
-@handles("doctl")
-def doctl(a, cmd, scope):
-    f, v, ops = split_opts(cmd.args, with_arg="toc", long_with_arg=("--access-token", "--output", "--context",
-                                                                      "--config", "--format", "--api-url"))
-    if not ops or "--help" in f or "-h" in f:
-        return
-    k = next((i for i, x in enumerate(ops[:4]) if x in ("delete", "rm", "del", "d", "remove") and i > 0 and
-              not (x == "d" and i == 1 and ops[0] in ("compute", "c"))), None)
-    if k is None:
-        return
-    path = tuple((_DO_TOP if i == 0 else _DO_SUB).get(x, x) for i, x in enumerate(ops[:k]))
-    target = "doctl " + " ".join(path) + (" " + " ".join(_show(x) for x in ops[k + 1:]) if ops[k + 1:] else "")
-    if path in _DO_DATA:
-        a.emit("infra.platform-destroy", cmd, target=target, effect="delete")
-    else:
-        a.emit("infra.platform-delete", cmd, target=target, effect="delete")
+_register_knowledge()
 
 
 # --- GitHub CLI ---------------------------------------------------------------------------------------
@@ -1337,6 +1199,7 @@ def gh(a, cmd, scope):
     if not ops or "--help" in f or "-h" in f:
         return
     grp, verb = ops[0], ops[1] if len(ops) > 1 else ""
+    grp = {"cs": "codespace"}.get(grp, grp)
     repo = _opt(v, "-R", "--repo")
     if (grp, verb) in (("gist", "create"), ("gist", "new"), ("release", "upload"), ("release", "create")):
         files = ops[2:] if grp == "gist" else ops[3:]  # release upload TAG FILES / create TAG FILES
@@ -1421,6 +1284,12 @@ def mdadm(a, cmd, scope):
     if "--zero-superblock" in cmd.args:
         a.emit("infra.disk-destroy", cmd, target=" ".join(_show(x) for x in _ops(cmd.args)) or None,
                effect="zero-superblock")
+    elif {"--stop", "-S"} & set(cmd.args):
+        _emit(a, cmd, "infra.outage", target=" ".join(_show(x) for x in _ops(cmd.args)) or None, effect="stop",
+              note="the array stops: what is on it becomes unavailable")
+    elif {"--remove", "--fail", "-r", "-f"} & set(cmd.args) and len(_ops(cmd.args)) >= 2:
+        _emit(a, cmd, "infra.cli-delete", target=" ".join(_show(x) for x in _ops(cmd.args)), effect="remove",
+              note="a disk leaves the array, which runs degraded")
 
 
 # --- network, services, packages --------------------------------------------------------------------
@@ -1447,14 +1316,20 @@ def ip(a, cmd, scope):
         if _abbrev(verb, "set") and "down" in rest:
             dev = next((x for x in rest[1:] if x not in ("dev", "down")), None)
             _net_down(a, cmd, dev, "down")
-        elif verb and (_abbrev(verb, "delete", 2) or verb == "del"):
+        elif verb and (_abbrev(verb, "delete", 1) or verb == "del"):  # ip's prefixes: `ip l d eth0`
             dev = next((x for x in rest[1:] if x != "dev"), None)
             _net_down(a, cmd, dev, "delete")
     elif _abbrev(obj, "address") or _abbrev(obj, "route") or obj in ("r", "ro"):
         if verb and _abbrev(verb, "flush", 1):
             _net_down(a, cmd, " ".join(rest[1:]) or None, "flush")
-        elif obj[0] == "r" and verb in ("del", "delete") and "default" in rest:
+        elif obj[0] == "r" and verb in ("del", "delete", "d") and "default" in rest:
             _net_down(a, cmd, "default route", "delete")
+        elif obj[0] == "a" and verb and (_abbrev(verb, "delete", 1) or verb == "del") and len(rest) > 1:
+            _net_down(a, cmd, " ".join(rest[1:]), "delete")
+    elif _abbrev(obj, "rule", 2) and verb and (_abbrev(verb, "flush", 1) or _abbrev(verb, "delete", 1)):
+        _net_down(a, cmd, "policy routing rules " + " ".join(rest[1:]), "flush" if verb[0] == "f" else "delete")
+    elif _abbrev(obj, "tuntap", 3) and verb and (_abbrev(verb, "delete", 1) or verb == "del"):
+        _net_down(a, cmd, " ".join(x for x in rest[1:] if x not in ("dev", "d", "mode", "m")) or None, "delete")
 
 
 def _net_down(a, cmd, dev, effect):
@@ -1515,48 +1390,3 @@ def _with_databases(fn):
 
 
 HANDLERS.update({k: _with_databases(fn) for k, fn in list(HANDLERS.items())})
-
-
-
-# --- other deployment tools: pulumi, CDK, Serverless, Neon, PlanetScale, GitLab -------------------------
-
-_TOOL_VERBS = {
-    # program: {(sub-command words): (rule, effect)}
-    "pulumi": {("destroy",): ("infra.platform-destroy", "destroy"), ("stack", "rm"): ("infra.platform-destroy", "delete"),
-               ("stack", "remove"): ("infra.platform-destroy", "delete"),
-               ("state", "delete"): ("infra.platform-delete", "forget")},
-    "cdk": {("destroy",): ("infra.platform-destroy", "destroy")},
-    "serverless": {("remove",): ("infra.platform-destroy", "remove")},
-    "sls": {("remove",): ("infra.platform-destroy", "remove")},
-    "neonctl": {("projects", "delete"): ("infra.platform-destroy", "delete"),
-                ("branches", "delete"): ("infra.platform-destroy", "delete"),
-                ("branches", "reset"): ("infra.platform-delete", "reset"),
-                ("databases", "delete"): ("infra.platform-destroy", "delete")},
-    "neon": {("projects", "delete"): ("infra.platform-destroy", "delete"),
-             ("branches", "delete"): ("infra.platform-destroy", "delete")},
-    "pscale": {("database", "delete"): ("infra.platform-destroy", "delete"),
-               ("branch", "delete"): ("infra.platform-destroy", "delete"),
-               ("backup", "delete"): ("infra.platform-destroy", "delete")},
-    "glab": {("repo", "delete"): ("infra.github-repo-delete", "delete"),
-             ("release", "delete"): ("infra.github-delete", "delete")},
-}
-
-
-@handles(*_TOOL_VERBS)
-def deploy_tools(a, cmd, scope):
-    words = [x for x in cmd.args if not x.startswith("-")]
-    if "--dry-run" in cmd.args or "--preview" in cmd.args:
-        return
-    for seq, (rule, effect) in _TOOL_VERBS[cmd.name].items():
-        if tuple(words[:len(seq)]) == seq:
-            target = " ".join(_show(x) for x in words[len(seq):len(seq) + 2]) or cmd.name
-            env = _first_env(a, [("cloud_project", x) for x in words[len(seq):]] +
-                             [("cloud_project", v) for k, v in _pairs(cmd.args) if k in ("--stack", "-s", "--org")])
-            _emit(a, cmd, rule, target=target, effect=effect, env=env)
-            return
-
-
-def _pairs(args):
-    for i, x in enumerate(args[:-1]):
-        if x.startswith("-"):
-            yield x.split("=", 1)[0], (x.split("=", 1)[1] if "=" in x else args[i + 1])

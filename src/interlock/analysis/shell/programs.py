@@ -2215,6 +2215,9 @@ def unknown_program(a, cmd, scope):
     name = cmd.name
     if name in NON_READING:
         return
+    from . import clis  # a knowledge file for this program, else the generic verb model
+
+    clis.unknown(a, cmd, scope)
     args = cmd.args
     if name in IN_PLACE:
         edits_in_place(a, cmd, scope)

@@ -1,0 +1,577 @@
+"""One interpreter for tool knowledge kept as data (``interlock/knowledge``).
+
+``knowledge/clis/<tool>.toml`` describes one command-line tool: its names, which options take a
+value, its sub-command paths (``apps:destroy`` and ``apps destroy`` alike) and what each does
+(effect, rule, target, environment, conditions on flags), with examples checked by the tests.
+``knowledge/generic.toml`` is the verb model for a tool without a file: a destructive verb among
+its first words (``openstack server delete web-1``, ``crane delete img``) asks, naming verb and
+target.  Files load lazily (only the one for the program being judged) and are cached.
+
+A file that does not validate never means allow: the command it describes is asked, with the
+reason (``interlock.error``); the tests load every file and fail on the first schema error.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from ..paths import UNKNOWN_MARK as U
+
+DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "knowledge")
+CLIS = os.path.join(DIR, "clis")
+
+#: Effects a command entry may name.  "runs-command" hands the rest of the line to a mechanism in
+#: code (a remote shell); "none" says the path is known and does nothing worth a finding.
+EFFECTS = frozenset({"read", "write", "delete", "destroy", "deploy", "scale", "stop", "restart", "outage",
+                     "overwrite", "reset", "forget", "revoke", "print-credential", "runs-command", "none",
+                     "uninstall", "disable", "detach", "archive"})
+
+#: The kinds ``analyzer.environment_of`` (the policy's [environments]) knows.
+ENV_KINDS = frozenset({"host", "database", "kube_context", "cloud_project", "cloud_account", "railway_environment",
+                       "url", "namespace"})
+
+_PROGRAM_KEYS = {"names", "summary", "separator", "value_options", "skip", "aliases", "env", "commands",
+                 "examples", "generic", "generic_rule", "label", "handled_elsewhere"}
+_COMMAND_KEYS = {"path", "effect", "rule", "target", "label", "when_flags", "unless_flags", "when_options",
+                 "when_operand", "env", "note", "mechanism", "name_env"}
+_ENV_KEYS = {"kind", "from"}
+_EXAMPLE_KEYS = {"cmd", "rule", "note"}
+
+
+class KnowledgeError(ValueError):
+    """A knowledge file that does not follow the schema (the message names file and entry)."""
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+_index = None          # program name -> file path
+_loaded = {}           # file path -> Tool (or KnowledgeError)
+_generic = None
+_NAMES_RE = re.compile(r'(?m)^names\s*=\s*\[([^\]]*)\]')
+
+
+def index():
+    """Program name → knowledge file.  Only each file's ``names = [...]`` line is read here."""
+    global _index
+    if _index is None:
+        idx = {}
+        try:
+            files = sorted(f for f in os.listdir(CLIS) if f.endswith(".toml"))
+        except OSError:
+            files = []
+        for f in files:
+            path = os.path.join(CLIS, f)
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    m = _NAMES_RE.search(fh.read(4096))
+            except OSError:
+                m = None
+            names = re.findall(r'"([^"]+)"', m.group(1)) if m else []
+            for n in names or [f[:-5]]:
+                idx.setdefault(n, path)
+        _index = idx
+    return _index
+
+
+def tool_for(name):
+    """The Tool for a program name, or None; a broken file raises KnowledgeError."""
+    path = index().get(name)
+    if path is None:
+        return None
+    t = _loaded.get(path)
+    if t is None:
+        try:
+            t = load_file(path)
+        except KnowledgeError as e:
+            t = e
+        _loaded[path] = t
+    if isinstance(t, KnowledgeError):
+        raise t
+    return t
+
+
+def load_file(path):
+    import tomllib
+
+    try:
+        with open(path, "rb") as fh:
+            raw = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise KnowledgeError(f"{os.path.basename(path)}: {e}") from None
+    return Tool(raw, os.path.basename(path))
+
+
+def _strs(where, key, v):
+    if isinstance(v, str):
+        v = [v]
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise KnowledgeError(f"{where}: {key} must be a string or a list of strings")
+    return v
+
+
+def _env_sources(where, raw):
+    if raw is None:
+        return []
+    if isinstance(raw, dict):
+        raw = [raw]
+    if not isinstance(raw, list):
+        raise KnowledgeError(f"{where}: env must be a table or a list of tables")
+    out = []
+    for e in raw:
+        if not isinstance(e, dict) or set(e) - _ENV_KEYS or "kind" not in e or "from" not in e:
+            raise KnowledgeError(f"{where}: each env needs kind and from (and nothing else)")
+        if e["kind"] not in ENV_KINDS:
+            raise KnowledgeError(f"{where}: env kind {e['kind']!r} is not one of {sorted(ENV_KINDS)}")
+        out.append((str(e["kind"]), _strs(where, "env.from", e["from"])))
+    return out
+
+
+class Command:
+    __slots__ = ("paths", "effect", "rule", "target", "label", "when_flags", "unless_flags", "when_options",
+                 "when_operand", "env", "note", "mechanism", "name_env")
+
+    def __init__(self, raw, where, rules, sep):
+        bad = set(raw) - _COMMAND_KEYS
+        if bad:
+            raise KnowledgeError(f"{where}: unknown keys {sorted(bad)}")
+        if "path" not in raw or "effect" not in raw:
+            raise KnowledgeError(f"{where}: path and effect are required")
+        self.paths = [() if p.strip() == "." else  # "." : the program itself, no sub-command
+                      tuple(frozenset(w.split("|")) for w in
+                            re.split(r"[\s" + re.escape(sep) + "]+" if sep else r"\s+", p.strip()) if w)
+                      for p in _strs(where, "path", raw["path"])]
+        if not all(p or q.strip() == "." for p, q in zip(self.paths, _strs(where, "path", raw["path"]))):
+            raise KnowledgeError(f"{where}: an empty path")
+        self.effect = raw["effect"]
+        if self.effect not in EFFECTS:
+            raise KnowledgeError(f"{where}: effect {self.effect!r} is not one of {sorted(EFFECTS)}")
+        self.rule = raw.get("rule")
+        if self.effect not in ("runs-command", "none", "read") and not self.rule:
+            raise KnowledgeError(f"{where}: effect {self.effect} needs a rule")
+        if self.rule is not None and self.rule not in rules:
+            raise KnowledgeError(f"{where}: rule {self.rule!r} is not in the catalogue")
+        self.mechanism = raw.get("mechanism")
+        if self.effect == "runs-command":
+            from .infra import MECHANISMS
+
+            if self.mechanism not in MECHANISMS:
+                raise KnowledgeError(f"{where}: runs-command needs a mechanism, one of {sorted(MECHANISMS)}")
+        self.target = _strs(where, "target", raw.get("target", "$*"))
+        self.label = str(raw.get("label", ""))
+        self.when_flags = frozenset(_strs(where, "when_flags", raw.get("when_flags", [])))
+        self.unless_flags = frozenset(_strs(where, "unless_flags", raw.get("unless_flags", [])))
+        wo = raw.get("when_options", {})
+        if not isinstance(wo, dict):
+            raise KnowledgeError(f"{where}: when_options must be a table of option = value regex")
+        self.when_options = {k: re.compile(str(v)) for k, v in wo.items()}
+        op = raw.get("when_operand")
+        try:
+            self.when_operand = re.compile(op) if op else None
+        except re.error as e:
+            raise KnowledgeError(f"{where}: when_operand: {e}") from None
+        self.env = _env_sources(where, raw.get("env"))
+        self.note = raw.get("note")
+        self.name_env = raw.get("name_env")
+
+
+class Tool:
+    def __init__(self, raw, fname):
+        from ... import rules
+
+        where = fname
+        bad = set(raw) - _PROGRAM_KEYS
+        if bad:
+            raise KnowledgeError(f"{where}: unknown keys {sorted(bad)}")
+        self.file = fname
+        self.names = _strs(where, "names", raw.get("names", []))
+        if not self.names:
+            raise KnowledgeError(f"{where}: names is required")
+        self.summary = raw.get("summary", "")
+        self.separator = raw.get("separator", "")
+        self.value_options = frozenset(_strs(where, "value_options", raw.get("value_options", [])))
+        self.skip = frozenset(_strs(where, "skip", raw.get("skip", ["--help", "-h"])))
+        al = raw.get("aliases", {})
+        if not isinstance(al, dict) or not all(isinstance(v, str) for v in al.values()):
+            raise KnowledgeError(f"{where}: aliases must map a word to its canonical word")
+        self.aliases = al
+        self.env = _env_sources(where, raw.get("env"))
+        self.label = raw.get("label", self.names[0])
+        self.generic = bool(raw.get("generic", True))
+        self.generic_rule = raw.get("generic_rule", "infra.cli-delete")
+        if self.generic_rule not in rules.RULES:
+            raise KnowledgeError(f"{where}: generic_rule {self.generic_rule!r} is not in the catalogue")
+        self.handled_elsewhere = [tuple(p.split()) for p in _strs(where, "handled_elsewhere",
+                                                                   raw.get("handled_elsewhere", []))]
+        cmds = raw.get("commands", [])
+        if not isinstance(cmds, list):
+            raise KnowledgeError(f"{where}: commands must be an array of tables ([[commands]])")
+        self.commands = [Command(c, f"{where} commands[{i}] {c.get('path')!r}", rules.RULES, self.separator)
+                         for i, c in enumerate(cmds)]
+        exs = raw.get("examples", [])
+        if not isinstance(exs, list) or not exs:
+            raise KnowledgeError(f"{where}: examples are required ([[examples]] cmd = ..., rule = ...)")
+        self.examples = []
+        for i, e in enumerate(exs):
+            if not isinstance(e, dict) or set(e) - _EXAMPLE_KEYS or "cmd" not in e or "rule" not in e:
+                raise KnowledgeError(f"{where} examples[{i}]: needs cmd and rule (\"\" for none)")
+            if e["rule"] and e["rule"] not in rules.RULES:
+                raise KnowledgeError(f"{where} examples[{i}]: rule {e['rule']!r} is not in the catalogue")
+            self.examples.append((e["cmd"], e["rule"]))
+        if not any(r for _, r in self.examples) or not any(not r for _, r in self.examples):
+            raise KnowledgeError(f"{where}: examples need at least one hit and one miss")
+
+    # --- parsing an invocation ---------------------------------------------------------------
+    def parse(self, args):
+        """(flags, {option: value}, operands): ``--x=v``, value options as ``-a v``/``-av``/``--app v``."""
+        flags, values, ops = set(), {}, []
+        i, n = 0, len(args)
+        while i < n:
+            x = args[i]
+            if x == "--":
+                ops.extend(args[i + 1:])
+                break
+            if x.startswith("--") and len(x) > 2:
+                name, eq, v = x.partition("=")
+                if eq:
+                    values[name] = v
+                elif name in self.value_options and i + 1 < n:
+                    values[name] = args[i + 1]
+                    i += 1
+                else:
+                    flags.add(name)
+            elif x.startswith("-") and len(x) > 1 and not _NUMBER.match(x):
+                if x in self.value_options:
+                    if i + 1 < n:
+                        values[x] = args[i + 1]
+                        i += 1
+                elif "=" in x and x.split("=", 1)[0] in self.value_options:
+                    values[x.split("=", 1)[0]] = x.split("=", 1)[1]
+                else:
+                    for j in range(1, len(x)):
+                        o = "-" + x[j]
+                        if o in self.value_options:
+                            v = x[j + 1:]
+                            if not v and i + 1 < n:
+                                v = args[i + 1]
+                                i += 1
+                            values[o] = v
+                            break
+                        flags.add(o)
+                    flags.add(x)
+            else:
+                ops.append(x)
+            i += 1
+        return flags, values, ops
+
+    def words(self, ops):
+        """Operands with the first split on the separator (oclif: ``apps:destroy`` = ``apps destroy``)."""
+        if self.separator and ops and self.separator in ops[0]:
+            return [w for w in ops[0].split(self.separator) if w] + ops[1:]
+        return list(ops)
+
+    def canon(self, w):
+        return self.aliases.get(w, w)
+
+    def match(self, words, flags, values):
+        """The first command entry whose path and conditions hold: (command, length of the path) or None."""
+        cw = [self.canon(w) for w in words]
+        for c in self.commands:
+            for p in c.paths:
+                if len(cw) >= len(p) and all("*" in q or cw[k] in q or words[k] in q or
+                                             cw[k] in {self.canon(x) for x in q} for k, q in enumerate(p)):
+                    if c.when_flags and not (c.when_flags & flags or c.when_flags & set(values)):
+                        continue
+                    if c.unless_flags & flags or c.unless_flags & set(values):
+                        continue
+                    if c.when_options and not all(o in values and rx.fullmatch(values[o])
+                                                  for o, rx in c.when_options.items()):
+                        continue
+                    if c.when_operand and not any(c.when_operand.search(w) for w in words[len(p):]):
+                        continue
+                    return c, len(p)
+        return None
+
+
+_NUMBER = re.compile(r"^-\d+$")
+_COLON_WORD = re.compile(r"^[a-z][a-z0-9_-]*(:[a-z][a-z0-9_-]*)+$")
+
+
+def _show(x):
+    return x.replace(U, "$?")
+
+
+# --- the one place findings leave this module ----------------------------------------------
+
+def emit(a, cmd, rule, target=None, effect="delete", note=None, env=None):
+    """Every finding of this module goes through here, so that severity and environment weighting
+    live in one emitter (today infra's ``_emit``)."""
+    from .infra import _emit
+
+    _emit(a, cmd, rule, target=target, effect=effect, note=note, env=env)
+
+
+def _environment(a, sources, flags, values, rest):
+    from .infra import _first_env
+
+    pairs = []
+    for kind, froms in sources:
+        for f in froms:
+            v = _source(f, values, rest)
+            if v:
+                pairs.append((kind, v))
+    return _first_env(a, pairs) if pairs else None
+
+
+def _source(f, values, rest):
+    if f == "$1":
+        return rest[0] if rest else None
+    if f == "$2":
+        return rest[1] if len(rest) > 1 else None
+    if f == "$*":
+        return " ".join(rest) if rest else None
+    if f.startswith("-"):
+        v = values.get(f)
+        return v if isinstance(v, str) and v else None
+    return f  # a literal ("every collection")
+
+
+# --- the handler for programs with a knowledge file --------------------------------------------
+
+def unknown(a, cmd, scope):
+    """Called for every program that reaches programs.unknown_program: a program with a handler in
+    code (which fell back there) is already judged; the others get their knowledge file, if any,
+    else the generic verb model."""
+    from .programs import HANDLERS
+
+    if "/" in cmd.name:  # /usr/bin/openstack: judged as openstack
+        base = cmd.name.rsplit("/", 1)[-1]
+        if not base:
+            return
+        cmd = cmd.derive([base] + list(cmd.argv[1:]))
+        cmd.text = None
+    if cmd.name in HANDLERS:
+        return
+    handler(a, cmd, scope)
+
+
+def handler(a, cmd, scope):
+    """Judge ``cmd`` by its program's knowledge file (registered for every name in the index)."""
+    try:
+        tool = tool_for(cmd.name)
+    except KnowledgeError as e:
+        a.emit("interlock.error", cmd, target=cmd.name, effect="unknown",
+               note=f"the knowledge file for {cmd.name} is invalid, so this command is asked: {e}")
+        return
+    if tool is None:
+        generic(a, cmd, scope)
+        return
+    try:
+        interpret(a, cmd, scope, tool)
+    except (KeyError, IndexError, ValueError, TypeError) as e:  # fail closed, with the reason
+        a.emit("interlock.error", cmd, target=cmd.name, effect="unknown",
+               note=f"the knowledge file {tool.file} could not be applied: {type(e).__name__}")
+
+
+def interpret(a, cmd, scope, tool):
+    flags, values, ops = tool.parse(list(cmd.args))
+    if tool.skip & flags or tool.skip & set(values):
+        return
+    words = tool.words(ops)
+    if any(tuple(words[:len(p)]) == p for p in tool.handled_elsewhere):
+        return
+    hit = tool.match(words, flags, values)
+    if hit is None:
+        if tool.generic:
+            _generic_words(a, cmd, words, tool.generic_rule, env=_environment(a, tool.env, flags, values, []),
+                           label=tool.label)
+        return
+    c, k = hit
+    rest = words[k:]
+    if c.effect == "runs-command":
+        from . import infra
+
+        infra.MECHANISMS[c.mechanism](a, cmd, scope, tool, flags, values, ops)
+        return
+    if c.effect in ("none", "read") or not c.rule:
+        return
+    target = None
+    for src in c.target:
+        v = _source(src, values, rest)
+        if v:
+            target = v
+            break
+    head = c.label or " ".join([tool.label] + [tool.canon(w) for w in words[:k]])
+    shown = " ".join(x for x in (head, _show(target) if target else "") if x)
+    env = _environment(a, (c.env or []) + tool.env, flags, values, rest)
+    emit(a, cmd, c.rule, target=shown, effect=c.effect, note=c.note, env=env)
+
+
+# --- the generic verb model ---------------------------------------------------------------------
+
+# A cheap superset of generic.toml's verbs, tested before that file is read (most commands pass here).
+_PREFILTER = re.compile(r"(?i)(delet|destroy|remov|\brm\b|\bdel\b|purge|drop|terminat|undefine|wipe|erase|"
+                        r"revoke|nuke|deregister|unregister|obliterate|\bdes\b|\brmi\b|decommission|\bkill\b|"
+                        r"unset|trash|shred|scale)")
+
+
+class Generic:
+    def __init__(self, raw):
+        bad = set(raw) - {"verbs", "compound_verbs", "not_programs", "local_programs", "max_position", "examples",
+                          "boolean_options", "read_words", "summary", "local_groups"}
+        if bad:
+            raise KnowledgeError(f"generic.toml: unknown keys {sorted(bad)}")
+        self.verbs = frozenset(_strs("generic.toml", "verbs", raw["verbs"]))
+        self.compound = frozenset(_strs("generic.toml", "compound_verbs", raw["compound_verbs"]))
+        self.not_programs = frozenset(_strs("generic.toml", "not_programs", raw["not_programs"]))
+        self.local = frozenset(_strs("generic.toml", "local_programs", raw["local_programs"]))
+        self.booleans = frozenset(_strs("generic.toml", "boolean_options", raw.get("boolean_options", [])))
+        self.read_words = frozenset(_strs("generic.toml", "read_words", raw.get("read_words", [])))
+        self.local_groups = frozenset(_strs("generic.toml", "local_groups", raw.get("local_groups", [])))
+        self.max_position = int(raw.get("max_position", 3))
+        self.examples = []
+        for i, e in enumerate(raw.get("examples", [])):
+            if not isinstance(e, dict) or set(e) - _EXAMPLE_KEYS or "cmd" not in e or "rule" not in e:
+                raise KnowledgeError(f"generic.toml examples[{i}]: needs cmd and rule")
+            self.examples.append((e["cmd"], e["rule"]))
+        for v in self.verbs | self.compound:
+            if not _PREFILTER.search(v):
+                raise KnowledgeError(f"generic.toml: verb {v!r} escapes the prefilter in clis.py")
+
+    def verb(self, word):
+        w = word.lower()
+        if w in self.verbs:
+            return w
+        if ":" in w and _COLON_WORD.match(w):  # oclif-style `api:core:messages:remove`, `db:drop`
+            return w if any(self.verb(p) for p in w.split(":")) else None
+        parts = re.split(r"[-_]", w)
+        if len(parts) > 1 and all(p.isalnum() for p in parts) and any(p in self.compound for p in parts):
+            return w
+        return None
+
+    def program_verb(self, name):
+        """A program whose own name says it destroys (`lxc-destroy`, `fprintd-delete`)."""
+        parts = re.split(r"[-_.]", name.lower())
+        if len(parts) > 1 and name[:1].isalnum() and any(p in self.compound for p in parts) and \
+                not name.endswith((".sh", ".py")):
+            return name
+        return None
+
+
+def generic_model():
+    global _generic
+    if _generic is None:
+        import tomllib
+
+        path = os.path.join(DIR, "generic.toml")
+        try:
+            with open(path, "rb") as fh:
+                _generic = Generic(tomllib.load(fh))
+        except (OSError, tomllib.TOMLDecodeError, KeyError, ValueError) as e:
+            _generic = KnowledgeError(f"generic.toml: {e}")
+    if isinstance(_generic, KnowledgeError):
+        raise _generic
+    return _generic
+
+
+#: Words that make any tool print help or only rehearse (short forms like -h/-n mean other things to many tools).
+_HELP = frozenset({"--help", "--dry-run", "--dryrun", "--noop", "--no-op", "--whatif", "/?", "-?", "--version"})
+
+
+def generic(a, cmd, scope):
+    """A program with no knowledge file and no handler: a destructive verb among its first words."""
+    args = cmd.args
+    named = _PREFILTER.search(cmd.name) and ("-" in cmd.name or "_" in cmd.name or "." in cmd.name)
+    if not named and (not args or not _PREFILTER.search(" ".join(args[:8]))):
+        return
+    try:
+        g = generic_model()
+    except KnowledgeError as e:
+        a.emit("interlock.error", cmd, target=cmd.name, effect="unknown",
+               note=f"the generic verb model is invalid, so this command is asked: {e}")
+        return
+    if cmd.name in g.not_programs or cmd.name in g.local:
+        return
+    from .programs import READERS_WITH_PATTERN, REVEALERS
+
+    if cmd.name in REVEALERS or cmd.name in READERS_WITH_PATTERN:
+        return
+    words, i, n = [], 0, len(args)
+    value_verb = False
+    ident = _ident(args)
+    while i < n and len(words) < g.max_position + 1:
+        x = args[i]
+        if x in _HELP or (x == "-h" and i == n - 1):  # a last -h is help; elsewhere it may be a host
+            return
+        if x == "--":
+            break
+        if x.startswith("-") and len(x) > 1:
+            # ``--x v``: v is the option's value unless the option is a well-known switch; a destructive
+            # verb there still counts (`--yes-really delete x`) unless a read word follows (`--name delete show`)
+            if "=" not in x and x not in g.booleans and i + 1 < n and not args[i + 1].startswith("-"):
+                i += 1
+                if x.startswith("--") and g.verb(args[i]):  # short ones (`-j DROP`) name values
+                    words.append(args[i])
+                    value_verb = True
+        else:
+            words.append(x)
+        i += 1
+    rest = args[i:]
+    if any(x in _HELP for x in rest) or (args and args[-1] == "-h"):
+        return
+    if value_verb and any(w.lower() in g.read_words for w in words + rest):
+        return
+    if named and g.program_verb(cmd.name):
+        ops = [x for x in words + rest if not x.startswith("-")]
+        if ops and ops[0].lower() not in g.read_words:  # without a target it prints its usage
+            emit(a, cmd, "infra.cli-delete", target=" ".join([cmd.name] + [_show(x) for x in ops[:2]]),
+                 effect=cmd.name, note=f"judged by its name '{cmd.name}' (Interlock has no knowledge file for it)")
+            return
+    if any(w.lower() in ("scale", "autoscale") for w in words[:g.max_position]) and \
+            any(x == "0" or (x.endswith("=0") and not x.endswith("==0")) for x in args):
+        k = next(j for j, w in enumerate(words) if w.lower() in ("scale", "autoscale"))
+        emit(a, cmd, "infra.outage", target=" ".join([cmd.name] + [_show(x) for x in words[:k] + words[k + 1:k + 2]]),
+             effect="scale", note="scaled to zero: it stops serving until scaled up again")
+        return
+    _generic_words(a, cmd, words + [x for x in rest if not x.startswith("-")], "infra.cli-delete", model=g,
+                   ident=ident)
+
+
+_IDENT = re.compile(r"^--?([\w-]*(name|id|ids|identifier|arn|stack|app|project|cluster|bucket|instance|"
+                    r"database|db|vm|server|environment|env))$")
+
+
+def _ident(args):
+    """The value of the first ``--*-name``/``--*-id``/``--stack-name``... option: what a verb with no
+    positional target acts on (`sam delete --stack-name app`)."""
+    for k, x in enumerate(args):
+        name, eq, val = x.partition("=")
+        if _IDENT.match(name):
+            if not eq and k + 1 < len(args):
+                val = args[k + 1]
+            if val and not val.startswith("-"):
+                return f"{name.lstrip('-')} {_show(val)}"
+    return None
+
+
+def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=None):
+    try:
+        g = model or generic_model()
+    except KnowledgeError as e:
+        a.emit("interlock.error", cmd, target=cmd.name, effect="unknown", note=str(e))
+        return
+    for k, w in enumerate(words[:g.max_position]):
+        if w.lower() in g.read_words:
+            return  # `help delete`, `describe ...`
+        v = g.verb(w)
+        if v and k and words[k - 1].lower() in g.local_groups:
+            return  # `plugins remove x`: local, regenerable
+        if v:
+            what = " ".join(_show(x) for x in words[:k])
+            target = " ".join(_show(x) for x in words[k + 1:k + 3]) or ident or ""
+            shown = " ".join(x for x in (label or cmd.name, what, target) if x)
+            emit(a, cmd, rule, target=shown, effect=v,
+                 note=f"judged by its verb '{w}' (" + (f"no entry of {label}'s knowledge file names it" if label else
+                                                       f"Interlock has no knowledge file for {cmd.name}") + ")",
+                 env=env)
+            return
