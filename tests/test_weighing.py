@@ -156,8 +156,11 @@ def test_the_issues_examples_are_one_decision(workspace, home, env):
         assert d.decision == "deny", (cmd, d.reasons)
         assert any("environment not resolved: treated as prod" in r and "[prod]" in r for r in d.reasons), d.reasons
     default = Context(workspace, home=home, workspace=workspace, env=env, policy=Policy(Layer({}, "t"), home=home))
-    for cmd in ("vercel remove my-app --yes", "railway down -y", "netlify sites:delete abc"):
+    for cmd in ("vercel remove my-app --yes", "railway down -y", "supabase branches delete feature-x"):
         assert evaluate(Action(SHELL, {"command": cmd}, cwd=workspace), default).decision == "ask", cmd
+    for cmd in ("netlify sites:delete abc", "vercel project rm web", "heroku apps:destroy shop"):
+        # a whole site, project or app: destroyed whatever the environment
+        assert evaluate(Action(SHELL, {"command": cmd}, cwd=workspace), default).decision == "deny", cmd
     # resolved production: escalated the same way by every handler
     for cmd in ("heroku config:unset KEY -a shop-prod", "kubectl delete deployment api -n production",
                 "aws lambda delete-function --function-name x --profile prod"):
