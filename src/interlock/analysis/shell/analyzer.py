@@ -553,6 +553,7 @@ class ShellAnalyzer:
 
     def _check_redirect_targets(self, reds, cmd, scope=None):
         reds = [(op, self._in_scope(t, scope) if op not in ("<<", "<<-", "<<<") else t) for op, t in reds]
+        out = None
         if cmd.argv and cmd.argv[0] in ("echo", "printf", "cat", "jq") and cmd.stdin is None or (
                 cmd.argv[:1] in (["cat"], ["base64"], ["base32"], ["xxd"], ["rev"], ["tr"], ["openssl"])
                 and cmd.stdin and cmd.stdin[0] == "text"):  # (jq -n '…' > body.json; base64 -d <<< … > x.sh)
@@ -563,6 +564,12 @@ class ShellAnalyzer:
                         self.written_text[resolve(target, self.pctx)] = out[1]
                     if op in (">", ">|", "&>", ">>", "&>>"):
                         programs.planted(self, cmd, target, out[1])  # echo 'cmd' >> ~/.bashrc
+        if cmd.argv[:1] in ([":"], ["true"]) or cmd.argv[:2] == ["cat", "/dev/null"] or (
+                cmd.argv[:1] in (["echo"], ["printf"]) and cmd.stdin is None and out is not None
+                and out[0] == "text" and not out[1].strip()):
+            for op, target in reds:  # `: > f`, `echo '' > f`: the file is left empty
+                if op in (">", ">|", "&>"):
+                    programs.empties(self, cmd, target)
         for op, target in reds:
             if op == "<":
                 programs.check_read(self, cmd, target)
@@ -1169,7 +1176,7 @@ class ShellAnalyzer:
         if scope.cwd == self.pctx.cwd:
             return self.pctx
         return PathContext(scope.cwd, self.pctx.home, self.pctx.workspace, self.pctx.protected,
-                           self.pctx.self_paths, self.pctx.exists)
+                           self.pctx.self_paths, self.pctx.exists, project=self.pctx.project)
 
     def place(self, raw: str, scope: Scope):
         """Classify a path argument, relative to the scope's cwd."""

@@ -203,10 +203,27 @@ def check_overwrite(a, cmd, raw, how="write", scope=None):
         a.emit("disk.write-device", cmd, target=target, effect="overwrite")
     elif k in (P.SYSTEM, P.ROOT):
         a.emit("fs.overwrite-system", cmd, target=target, effect="overwrite")
-    elif k in (P.OUTSIDE, P.HOME):
-        if _is_dotconfig(place.path, a.pctx.home) or a.pctx.exists(place.path):
+    elif k in (P.OUTSIDE, P.HOME) and not P.in_project(place.path, a.pctx):
+        if how == "dir":
+            pass  # a directory things are put into: what lands in it is judged on its own
+        elif _is_dotconfig(place.path, a.pctx.home):
             a.emit("fs.overwrite-config", cmd, target=target, effect="overwrite")
+        else:
+            write_outside(a, cmd, place, effect="overwrite" if a.pctx.exists(place.path) else "write")
     return place
+
+
+def write_outside(a, cmd, place, effect="write"):
+    """A write outside the workspace (and outside the repository the agent runs in) into a place that
+    exists: another project, the home directory, a shared directory.  A path whose directory does not
+    exist names nothing there to change (the write fails: `cp x /path/to/dest/`)."""
+    path = place.path
+    if not path or U in path or place.kind not in (P.OUTSIDE, P.HOME) or P.in_project(path, a.pctx):
+        return False
+    if not (a.pctx.exists(path) or a.pctx.exists(path.rsplit("/", 1)[0] or "/")):
+        return False
+    a.emit("fs.write-outside", cmd, target=P.display(path, a.pctx), effect=effect)
+    return True
 
 
 def check_append(a, cmd, raw, scope=None):
@@ -216,7 +233,26 @@ def check_append(a, cmd, raw, scope=None):
         a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect="modify")
     elif place.kind == P.DEVICE:
         a.emit("disk.write-device", cmd, target=place.path, effect="overwrite")
+    elif place.kind in (P.SYSTEM, P.ROOT) and place.path:
+        # appending keeps what the file held (`echo '127.0.0.1 dev' | sudo tee -a /etc/hosts`): asked, not
+        # refused like overwriting it; planted text (/etc/profile.d, cron) is judged as what it runs
+        a.emit("fs.write-outside", cmd, target=P.display(place.path, a.pctx), effect="append",
+               note="appends to a system file")
+    else:
+        write_outside(a, cmd, place, effect="append")
     return place
+
+
+def empties(a, cmd, raw, scope=None):
+    """``raw`` is left empty (`: > f`, `echo '' > f`, `truncate -s0 f`, `cp /dev/null f`): a file logins or
+    sessions depend on (paths.is_startup_file) is refused whatever the rule for overwriting it says."""
+    if not raw or U in raw:
+        return False
+    place = a.place(raw, scope) if scope is not None else P.classify(raw, a.pctx)
+    if place.path and P.is_startup_file(place.path, a.pctx.home):
+        a.emit("fs.empty-startup", cmd, target=P.display(place.path, a.pctx), effect="empty")
+        return True
+    return False
 
 
 def check_read(a, cmd, raw, scope=None):
@@ -1415,7 +1451,7 @@ def into(a, cmd, scope, srcs, dest, into_dir=False, tree=False, self_only=False)
         if tree and dpath and P.holds_self(dpath, a.pctx):
             a.emit("interlock.self-protect", cmd, target=P.display(dpath, a.pctx), effect="overwrite")
         return
-    check_overwrite(a, cmd, dest, scope=scope)  # the directory itself (an existing config dir, a system one)
+    check_overwrite(a, cmd, dest, how="dir", scope=scope)  # the directory itself (a config dir, a system one)
     if P.holds_self(dpath, a.pctx) and (tree or not srcs):
         a.emit("interlock.self-protect", cmd, target=P.display(dpath, a.pctx), effect="overwrite")
         return
@@ -1569,8 +1605,12 @@ def unlink(a, cmd, scope):
 @handles("truncate")
 def truncate(a, cmd, scope):
     f, v, ops = split_opts(cmd.args, with_arg="sr", long_with_arg=("--size", "--reference"))
+    size = (v.get("-s") or v.get("--size") or "").strip()
     for op in ops:
         place = a.place(op, scope)
+        if size in ("0", "-0", "0K", "0M", "0B") or (size == "" and not v.get("-r") and not v.get("--reference")):
+            if empties(a, cmd, op, scope):
+                continue
         if place.kind == P.WORKSPACE:
             a.emit("fs.delete-source", cmd, target=P.display(place.path, a.pctx), effect="truncate")
         else:
@@ -1603,6 +1643,8 @@ def cp(a, cmd, scope):
         srcs, dest = ops[:-1], ops[-1]
     for s in srcs:
         check_read(a, cmd, s, scope)
+    if srcs == ["/dev/null"]:
+        empties(a, cmd, dest, scope)
     if len(srcs) == 1:  # cp a b: b now holds a (session memory follows a file the agent wrote)
         _record_alias(a, cmd, scope, srcs[0], dest)
     if "-n" in f or "--no-clobber" in f or "--backup" in f or "-b" in f:
@@ -1780,16 +1822,62 @@ def perms(a, cmd, scope):
         target = P.display(place.path, a.pctx) if place.path else t
         if place.kind == P.SELF or place.kind not in _STRONGER and P.holds_self(place.path, a.pctx):
             a.emit("interlock.self-protect", cmd, target=target, effect="chmod")
+        elif place.kind == P.HOME and cmd.name == "chmod" and mode and not _locks_out(a, "chmod", mode):
+            continue  # `chmod -R 700 ~`, `chmod -R go-w ~`: only tightens what others may do
         elif place.kind in (P.ROOT, P.HOME, P.SYSTEM):
             if recursive or place.kind in (P.ROOT, P.HOME) and (
                     cmd.name != "chmod" or (mode and _PERM_DANGEROUS_MODES.match(mode))):
                 a.emit("fs.perm-broad", cmd, target=target, effect="permissions")
             elif place.kind == P.SYSTEM:
                 a.emit("fs.perm-system", cmd, target=target, effect="permissions")
+        elif place.kind in (P.WORKSPACE_ROOT, P.WORKSPACE_ALL, P.WORKSPACE) and recursive and mode and \
+                _locks_out(a, cmd.name, mode):
+            a.emit("fs.perm-workspace", cmd, target=target, effect="permissions",
+                   note=_locks_out(a, cmd.name, mode))
         elif place.kind == P.OUTSIDE and (
                 recursive or cmd.name == "chattr" or (mode and _PERM_DANGEROUS_MODES.match(mode))
                 or (cmd.name in ("chown", "chgrp") and _is_dotconfig(place.path, a.pctx.home))):
             a.emit("fs.perm-outside", cmd, target=target, effect="permissions")
+
+
+_SYMBOLIC = _LazyRe(r"^([ugoa]*)([-+=])([rwxXst]*)$")
+
+
+def _locks_out(a, name, mode):
+    """What a recursive mode or owner does to a tree of the user's files, when it is harmful: the owner can
+    no longer read them, everyone can write them, or another user (root) owns them.  None otherwise."""
+    if U in mode:
+        return None
+    if name == "chmod":
+        for part in mode.split(","):
+            if part.isdigit() and len(part) in (3, 4):
+                d = part[-3:]
+                if int(d[0]) < 4:
+                    return f"mode {mode}: the owner can no longer read the files"
+                if int(d[2]) in (2, 3, 6, 7):
+                    return f"mode {mode}: every user can write the files"
+                continue
+            m = _SYMBOLIC.match(part)
+            if not m:
+                continue
+            who, op, perms_ = m.groups()
+            if op == "-" and "r" in perms_ and (not who or "u" in who or "a" in who):
+                return f"mode {mode}: the owner can no longer read the files"
+            if op == "-" and "w" in perms_ and (not who or "u" in who or "a" in who):
+                return f"mode {mode}: the owner can no longer change the files"
+            if op == "=" and (not who or "u" in who or "a" in who) and "r" not in perms_:
+                return f"mode {mode}: the owner can no longer read the files"
+            if op in "+=" and "w" in perms_ and ("o" in who or "a" in who):
+                return f"mode {mode}: every user can write the files"
+        return None
+    if name == "chown":
+        owner = mode.split(":", 1)[0].split(".", 1)[0]
+        if owner in ("root", "0"):
+            return f"owner {owner}: the files belong to root"
+        user = a.user
+        if owner and user and owner != user and not owner.isdigit():
+            return f"owner {owner}: the files belong to another user"
+    return None
 
 
 # --- disks ------------------------------------------------------------------------------------
@@ -2415,9 +2503,8 @@ def sed(a, cmd, scope):
     for fpath in files:
         if inplace:
             place = a.place(fpath, scope)
-            if place.kind in (P.SELF, P.SYSTEM, P.ROOT, P.PROTECTED) or (
-                    place.kind == P.OUTSIDE and (_is_dotconfig(place.path, a.pctx.home) or a.pctx.exists(place.path))):
-                check_overwrite(a, cmd, fpath, scope=scope)
+            if place.kind in (P.SELF, P.SYSTEM, P.ROOT, P.PROTECTED, P.OUTSIDE, P.HOME):
+                check_overwrite(a, cmd, fpath, scope=scope)  # (outside: only what exists, not the agent's repo)
         else:
             check_read(a, cmd, fpath, scope)
 
