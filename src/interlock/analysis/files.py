@@ -144,7 +144,8 @@ def _outside(action, ctx, place, target):
 
     if whole and _is_dotconfig(path, pctx.home) and pctx.exists(path):
         return [_finding("fs.overwrite-config", action, target, "overwrite")]
-    if pctx.exists(path) or pctx.exists(path.rsplit("/", 1)[0] or "/"):
+    parent = path.rsplit("/", 1)[0]
+    if pctx.exists(path) or (parent and pctx.exists(parent)):
         return [_finding("fs.write-outside", action, target, "write")]
     return []
 

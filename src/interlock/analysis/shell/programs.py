@@ -220,8 +220,9 @@ def write_outside(a, cmd, place, effect="write"):
     path = place.path
     if not path or U in path or place.kind not in (P.OUTSIDE, P.HOME) or P.in_project(path, a.pctx):
         return False
-    if not (a.pctx.exists(path) or a.pctx.exists(path.rsplit("/", 1)[0] or "/")):
-        return False
+    parent = path.rsplit("/", 1)[0]
+    if not (a.pctx.exists(path) or (parent and a.pctx.exists(parent))):
+        return False  # (a new entry at / itself: an unknown absolute path, no place of the user's)
     a.emit("fs.write-outside", cmd, target=P.display(path, a.pctx), effect=effect)
     return True
 
@@ -817,6 +818,7 @@ def find(a, cmd, scope):
     starts = starts or ["."]
     expr = args[i:]
     names = []
+    inames = []
     paths_ = []
     empty = False
     j = 0
@@ -829,6 +831,8 @@ def find(a, cmd, scope):
             continue
         if x in ("-name", "-iname") and j + 1 < len(expr):
             names.append(expr[j + 1])
+            if x == "-iname":
+                inames.append(expr[j + 1])
             j += 2
             continue
         if x in ("-path", "-ipath", "-wholename", "-iwholename") and j + 1 < len(expr):
@@ -866,7 +870,7 @@ def find(a, cmd, scope):
 
         n = len(a.findings)
         if names:
-            _find_secret_search(a, cmd, scope, starts, names)
+            _find_secret_search(a, cmd, scope, starts, names, actions, inames)
         if len(a.findings) == n:
             find_hunt(a, cmd, scope, starts, names + paths_, actions)
     if _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
@@ -894,7 +898,12 @@ def find(a, cmd, scope):
         else:
             if not inner:
                 continue
+            selective = not names and not paths_ and any(x in _FIND_SELECTS for x in expr)
             for t in targets[:4]:
+                if selective and a.place(t, scope).kind not in (P.ROOT, P.HOME, P.SYSTEM, P.SELF, P.PROTECTED):
+                    # `find . -type d -mtime 0 -exec mv {} /target \;`: {} is each entry the tests select,
+                    # some entries below the start whose names are only known when it runs — not the start
+                    t = t.rstrip("/") + "/" + U
                 argv = [w.replace("{}", t) if "{}" in w else w for w in inner]
                 a.dispatch(cmd.derive(argv), scope)
 
@@ -932,20 +941,45 @@ def _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
     return False
 
 
-def _find_secret_search(a, cmd, scope, starts, names):
-    """`find ~ -name '.env*'`: hunting for credential files outside the workspace."""
-    from ..secrets import glob_may_name_secret
+def _find_secret_search(a, cmd, scope, starts, names, actions=(), icase=()):
+    """`find ~ -name '.env*'`: hunting for credential files outside the workspace.  A find that only lists
+    names (no -exec, or one that shows names: ls, stat, echo…) reads no file: it is a hunt only when its
+    pattern aims at credential files (secrets.glob_aims_at_secrets), not when a broad pattern
+    (`find / -iname '*python*'`, `find ~ -name '.*'`) merely fits a secret's name too.  What an -exec
+    does with the files is judged on its own (the command is dispatched with the files it gets)."""
+    from ..secrets import glob_aims_at_secrets, glob_may_name_secret
 
-    if not any(glob_may_name_secret("/x/" + n, a.pctx.home) or glob_may_name_secret("/x/." + n.lstrip("."),
-                                                                                      a.pctx.home)
-               for n in names if U not in n and n):
+    named = [n for n in names if U not in n and n]
+    lists = all(inner and inner[0].rsplit("/", 1)[-1] in _FIND_LISTERS for kind, inner in actions if kind == "exec")
+    if lists:
+        aimed = next((n for n in named if glob_aims_at_secrets(n, a.pctx.home, n in icase)), None)
+    else:
+        aimed = next((n for n in named if glob_may_name_secret("/x/" + n, a.pctx.home) or glob_may_name_secret(
+            "/x/." + n.lstrip("."), a.pctx.home)), None)
+    if aimed is None:
         return
     for s0 in starts:
         place = a.place(s0, scope)
         if place.kind in (P.HOME, P.ROOT, P.SYSTEM, P.OUTSIDE):
-            a.emit("secrets.read-file", cmd, target=P.display(place.path, a.pctx), effect="search-secrets",
-                   note="searches for credential files outside the workspace")
+            where = P.display(place.path, a.pctx)
+            if lists:
+                a.emit("secrets.hunt", cmd, target=where, effect="search-secrets",
+                       note=f"lists files named like {aimed!r} over {where}: a search for credential files")
+            else:
+                a.emit("secrets.read-file", cmd, target=where, effect="search-secrets",
+                       note=f"runs a program on the files named like {aimed!r} it finds over {where}")
             return
+
+
+#: find tests that select some entries by time, size, owner or mode (not every entry below the start).
+_FIND_SELECTS = frozenset(("-mtime", "-mmin", "-atime", "-amin", "-ctime", "-cmin", "-newer", "-anewer", "-cnewer",
+                           "-newermt", "-newerct", "-size", "-user", "-group", "-uid", "-gid", "-perm", "-empty",
+                           "-links", "-inum", "-samefile", "-regex", "-iregex", "-nouser", "-nogroup", "-used"))
+
+
+#: Programs an -exec may run on what find finds that show names or metadata, not contents.
+_FIND_LISTERS = frozenset(("ls", "stat", "echo", "printf", "basename", "dirname", "realpath", "readlink", "du",
+                           "file", "wc", "md5sum", "sha1sum", "sha256sum", "touch", "test", "[", "chmod"))
 
 
 # --- shells, eval, source, scripts ---------------------------------------------------------------
@@ -1664,8 +1698,12 @@ def mv(a, cmd, scope):
             return
         srcs, dest = ops[:-1], ops[-1]
     dplace = a.place(dest, scope)
+    leaves = dplace.kind in (P.TEMP, P.OUTSIDE, P.HOME, P.SYSTEM, P.ROOT, P.UNKNOWN) and not P.in_project(
+        dplace.path, a.pctx)
     for s in srcs:
         sp = a.place(s, scope)
+        if leaves:  # `mv .env.production /tmp/`: a secret file moved where others can read it is sent there
+            check_read(a, cmd, s, scope)
         if dplace.kind == P.DEVNULL:
             a.emit("fs.move-to-devnull", cmd, target=P.display(sp.path, a.pctx), effect="delete")
             continue
