@@ -268,6 +268,12 @@ class ShellAnalyzer:
         """Parse ``source`` and walk it; recover here-documents tree-sitter cut short and
         salvage what parses when the rest does not."""
         tree = _parser.parse(source)
+        if "`" in source and source.count("`") >= 4 and _joined_backticks(tree.root_node):
+            fixed = _backticks_to_dollar(source)
+            if fixed is not None:
+                tree2 = _parser.parse(fixed)
+                if not tree2.root_node.has_error or tree.root_node.has_error:
+                    source, tree = fixed, tree2
         src = source.encode("utf-8", "surrogateescape")
         self._sources.append(src)
         self._recovered.append([])
@@ -406,11 +412,15 @@ class ShellAnalyzer:
             prev_in = stdin
             nxt = _node_text(stages[i + 1]).split() if i + 1 < len(stages) else []
             self.suppress_env_dump = bool(nxt) and (nxt[0] == "wc" or (nxt[0] == "cut" and "-f1" in nxt and (
-                "-d=" in nxt or "-d'='" in nxt or '-d"="' in nxt)) or (nxt[0] == "grep" and "-c" in nxt))
+                "-d=" in nxt or "-d'='" in nxt or '-d"="' in nxt)) or (nxt[0] == "grep" and "-c" in nxt) or (
+                nxt[0] in ("grep", "egrep", "fgrep", "rg") and _env_filter(self, nxt) == "names"))
+            self.env_grep = _env_filter(self, nxt) if nxt and nxt[0] in ("grep", "egrep", "fgrep", "rg") and \
+                not self.suppress_env_dump else None
             try:
                 self.walk(st, scope, stdin=stdin)
             finally:
                 self.suppress_env_dump = False
+                self.env_grep = None
             prev = st
 
     def redirected(self, node, scope, stdin):
@@ -873,7 +883,11 @@ class ShellAnalyzer:
         if name is not None:
             kids = name.named_children
             first = kids[0] if kids else None
-            if first is not None and first.type in ("simple_expansion", "expansion"):
+            if first is not None and first.type == "simple_expansion" and first.text[1:2].isspace():
+                # `$ ls -la` (a prompt copied with the command): bash reads a lone `$` as itself, tree-sitter
+                # as the expansion of the next word; the words are `$` and the program
+                out += ["$", _node_text(first)[1:].strip()]
+            elif first is not None and first.type in ("simple_expansion", "expansion"):
                 out.extend(self._split(self.word(first, scope), scope))
             else:
                 out.append(self.word(first, scope) if first is not None else _node_text(name))
@@ -988,6 +1002,11 @@ class ShellAnalyzer:
 
             lifts.note_read(self, cmd)
         name = cmd.argv[0]
+        if name in ("$", "%", "#") and len(cmd.argv) > 1 and U not in cmd.argv[1]:
+            # a copied prompt (`$ npm test`): bash finds no program `$`; what follows is judged as the
+            # command the agent meant (what runs if the prompt is dropped)
+            self.dispatch(cmd.derive(cmd.argv[1:]), scope)
+            return
         if len(self.ran) < 256 and not self.remote:
             self.ran.append((scope.cwd, [w for w in cmd.argv if U not in w]))
         if cmd.assigns and name.rsplit("/", 1)[-1] in agent_hosts()[0]:
@@ -1070,6 +1089,11 @@ class ShellAnalyzer:
     # --- nested sources ----------------------------------------------------------------
     def nested_shell(self, source: str, cmd: Cmd, scope: Scope, remote=None, origin=None, cwd=None):
         """Analyse a string that a shell will run (bash -c, eval, ssh host 'cmd', ...)."""
+        if U in source and _only_parameters(cmd, source):
+            # `ssh host "mkdir -p $2"`: a positional or special parameter ($1, $$, $?), which a command an
+            # agent runs cannot have set in an earlier one, stands where a word is: it stays an unknown
+            # word for the analysis of the inner command (rm -rf $2 is still an unresolved delete)
+            source = source.replace(U, "${__interlock_unknown__}")
         if U in source:
             stripped = source.replace(U, "")
             self.emit("shell.opaque-eval", cmd, effect="run",
@@ -1222,6 +1246,89 @@ def _self_pipes(body, name) -> bool:
             return True
         stack.extend(n.children)
     return False
+
+
+_PARAMS = LazyRe(r"\$(?:\{[0-9#?$!@*-]+\}|[0-9#?$!@*-])")
+_ANY_EXPANSION = LazyRe(r"\$(?:\{|\(|[A-Za-z_0-9#?$!@*-])|`")
+
+
+def _only_parameters(cmd, source) -> bool:
+    """Every unknown part of a nested command's text comes from a positional or special parameter
+    (`$2`, `${1}`, `$$`), none sits inside single quotes of the inner text (where it would be read
+    back as literal text), and the written command has no other expansion or substitution."""
+    text = cmd.text if isinstance(cmd, Cmd) else None
+    if not text:
+        return False
+    if len(_ANY_EXPANSION.findall(text)) != len(_PARAMS.findall(text)):
+        return False
+    quoted = False
+    for ch in source:
+        if ch == "'":
+            quoted = not quoted
+        elif ch == U and quoted:
+            return False
+    return True
+
+
+def _joined_backticks(root) -> bool:
+    """tree-sitter-bash reads `` `a` `b` `` as one substitution running from the first backtick to the
+    last: a backtick substitution whose text holds another backtick that is not escaped."""
+    stack = [root]
+    n = 0
+    while stack and n < 20000:
+        node = stack.pop()
+        n += 1
+        if node.type == "command_substitution" and node.text[:1] == b"`":
+            inner = node.text[1:-1]
+            if b"`" in inner.replace(b"\\`", b""):
+                return True
+        stack.extend(node.children)
+    return False
+
+
+def _backticks_to_dollar(source: str):
+    """`` `cmd` `` → ``$(cmd)`` as bash pairs backticks (outside single quotes; inside double quotes they
+    still substitute).  None when they do not pair."""
+    out = []
+    stack = []  # '"' or '`'
+    i, n = 0, len(source)
+    while i < n:
+        c = source[i]
+        top = stack[-1] if stack else None
+        if c == "\\":
+            out.append(source[i:i + 2])
+            i += 2
+            continue
+        if c == "'" and top != '"':
+            j = source.find("'", i + 1)
+            if j < 0:
+                return None
+            out.append(source[i:j + 1])
+            i = j + 1
+            continue
+        if c == '"':
+            if top == '"':
+                stack.pop()
+            else:
+                stack.append('"')
+            out.append(c)
+        elif c == "`":
+            if top == "`":
+                stack.pop()
+                out.append(")")
+            else:
+                stack.append("`")
+                out.append("$(")
+        else:
+            out.append(c)
+        i += 1
+    return None if stack else "".join(out)
+
+
+def _env_filter(a, words):
+    from .credentials import env_filter
+
+    return env_filter(a, words)
 
 
 def _stage_name(node) -> str:

@@ -279,6 +279,14 @@ def check_read(a, cmd, raw, scope=None):
     if any(c in path for c in "*?["):
         from ..secrets import glob_may_name_secret
 
+        on_disk = _expand_in_workspace(a, path)
+        if on_disk is not None:  # the files the shell will pass: judged as they are
+            hit = next((m for m in on_disk if is_secret_path(m, a.pctx.home, a.secret_extra, a.secret_exempt)), None)
+            if hit is None:
+                return False
+            a.emit("secrets.read-file", cmd, target=P.display(hit, a.pctx), effect="read-secret",
+                   note=f"{P.display(path, a.pctx)} matches it")
+            return True
         if glob_may_name_secret(path, a.pctx.home, a.secret_extra, a.secret_exempt):
             a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret",
                    note="the pattern matches files that hold secrets")
@@ -295,6 +303,27 @@ def check_read(a, cmd, raw, scope=None):
     if cmd.name in REVEALERS:
         return check_file_tokens(a, cmd, path)
     return False
+
+
+def _expand_in_workspace(a, path, limit=2000):
+    """A glob in the workspace (or the repository the agent runs in) as the shell expands it: the files on
+    disk it matches (`*` does not match a leading dot, as in bash).  None when it is not there, or when this
+    command line writes below it first, or there are more than ``limit`` matches: judged by name instead."""
+    ws = a.pctx.workspace
+    if U in path or getattr(a, "by_name", False) or not ((ws and P._under(path, ws)) or P.in_project(path, a.pctx)):
+        return None
+    cut = min((i for i in (path.find("*"), path.find("?"), path.find("[")) if i >= 0), default=len(path))
+    base = path[:cut].rsplit("/", 1)[0] or "/"
+    if any(w and P._under(w, base) for w in a.written):
+        return None  # `cp ~/.ssh/id_rsa lib/ && cat lib/*`: what is there then is not on disk yet
+    import glob as _glob
+    import itertools
+
+    try:
+        got = list(itertools.islice(_glob.iglob(path, recursive="**" in path), limit + 1))
+    except (OSError, ValueError, RecursionError):
+        return None
+    return None if len(got) > limit else got
 
 
 # programs that copy or send a file's content somewhere (with REVEALERS: a link to a secret is the secret)
@@ -768,16 +797,20 @@ def xargs(a, cmd, scope):
     items = [U]
     if cmd.stdin and cmd.stdin[0] == "paths":
         items = cmd.stdin[1][:4]
+        a.by_name = True  # names find or ls printed (a find -name matches at any depth): judged by name
     elif cmd.stdin and cmd.stdin[0] == "text":
         text = cmd.stdin[1]
         # with -I each input line is one item; otherwise items are blank-separated
         items = ([ln.strip() for ln in text.split("\n") if ln.strip()] if repl else text.split())[:8] or [U]
-    for item in items:
-        if repl:
-            argv = [w.replace(repl, item) for w in inner]
-        else:
-            argv = list(inner) + [item]
-        a.dispatch(cmd.derive(argv, stdin=None), scope)
+    try:
+        for item in items:
+            if repl:
+                argv = [w.replace(repl, item) for w in inner]
+            else:
+                argv = list(inner) + [item]
+            a.dispatch(cmd.derive(argv, stdin=None), scope)
+    finally:
+        a.by_name = False
 
 
 @handles("parallel")
@@ -905,7 +938,11 @@ def find(a, cmd, scope):
                     # some entries below the start whose names are only known when it runs — not the start
                     t = t.rstrip("/") + "/" + U
                 argv = [w.replace("{}", t) if "{}" in w else w for w in inner]
-                a.dispatch(cmd.derive(argv), scope)
+                a.by_name = True  # t stands for what -name selects at any depth: judged by name, not on disk
+                try:
+                    a.dispatch(cmd.derive(argv), scope)
+                finally:
+                    a.by_name = False
 
 
 _FIND_READERS = frozenset(("cat", "grep", "egrep", "rg", "ls", "head", "tail", "wc", "stat", "file", "echo", "printf",
