@@ -25,7 +25,7 @@ NOT_SECRET_NAMES = (
     "*.example", "*.sample", "*.template", "*.pub", "*.dist",
     # certificates are public (keys stay secret: key.pem, privkey.pem, *-key.pem)
     "*cert*.pem", "*chain*.pem", "ca.pem", "ca-*.pem", "*-ca.pem", "*_ca.pem", "*bundle*.pem", "*.crt.pem",
-    "cacert.pem",
+    "cacert.pem", "*public*.pem", "*pubkey*.pem", "*.pub.pem",
 )
 # Matched against the path relative to $HOME (everything below these is secret).
 SECRET_HOME_TREES = (

@@ -306,11 +306,16 @@ def check_read(a, cmd, raw, scope=None):
 
 
 def _expand_in_workspace(a, path, limit=2000):
-    """A glob in the workspace (or the repository the agent runs in) as the shell expands it: the files on
-    disk it matches (`*` does not match a leading dot, as in bash).  None when it is not there, or when this
-    command line writes below it first, or there are more than ``limit`` matches: judged by name instead."""
+    """A glob as the shell expands it: the files on this machine it matches (`*` does not match a leading
+    dot, as in bash); none when its directory does not exist (`mv /path/sub/* /path/`).  None — judged
+    by name instead — on another host or in a container, for what find or ls printed (a -name matches at
+    any depth), for a recursive `**` outside the workspace, when this command line writes below it
+    first, or when there are more than ``limit`` matches."""
+    if U in path or a.remote or getattr(a, "by_name", False):
+        return None
     ws = a.pctx.workspace
-    if U in path or getattr(a, "by_name", False) or not ((ws and P._under(path, ws)) or P.in_project(path, a.pctx)):
+    inside = (ws and P._under(path, ws)) or P.in_project(path, a.pctx)
+    if "**" in path and not inside:
         return None
     cut = min((i for i in (path.find("*"), path.find("?"), path.find("[")) if i >= 0), default=len(path))
     base = path[:cut].rsplit("/", 1)[0] or "/"
@@ -1984,6 +1989,8 @@ def partition(a, cmd, scope):
     args = cmd.args
     readonly = {"-l", "--list", "-d", "--dump", "-V", "--verify", "-s", "--show-size", "-p", "--print",
                 "-v", "--version", "-h", "--help", "print", "-i", "--info", "-g", "--list-free", "-J", "--json"}
+    if cmd.name == "sgdisk":
+        readonly |= {"-L", "--list-types", "-P", "--pretend"}
     if not args or any(x in readonly for x in args):
         if not any(x in ("rm", "mklabel", "mkpart", "resizepart", "-Z", "--zap-all", "-o", "--clear", "-d",
                          "--delete") and x not in ("-d",) for x in args if cmd.name in ("parted", "sgdisk")):
