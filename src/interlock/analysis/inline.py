@@ -264,7 +264,8 @@ _PY_KNOWN = (_PY_RMTREE | _PY_DELETE | _PY_SHELL | _PY_EXECFAM | _PY_OPAQUE | _P
              | frozenset(("open", "os.open")))
 _PY_BUILTINS = frozenset(("open", "exec", "eval", "compile", "__import__", "getattr", "str",
                           "bytes", "execfile", "vars"))
-_PY_CONSTS = {"os.sep": "/", "os.curdir": ".", "os.pardir": "..", "os.path.sep": "/"}
+_PY_CONSTS = {"os.sep": "/", "os.curdir": ".", "os.pardir": "..", "os.path.sep": "/",
+              "sys.executable": "python3"}  # the interpreter running the code: `subprocess.run([sys.executable, "-m", "pytest"])`
 _PY_MUTATORS = frozenset(("append", "extend", "insert", "pop", "clear", "update", "add",
                           "discard", "setdefault", "remove", "sort", "reverse"))
 _PY_PATH_METHODS = frozenset(("unlink", "rmdir", "rmtree", "write_text", "write_bytes",

@@ -150,6 +150,7 @@ class ShellAnalyzer:
                  approval_paths=None):
         self.pctx = pctx
         self.written = set()        # paths this command line writes (a script it then runs is unknown)
+        self.generated = set()      # ... that it writes anew (>, tee, cp, -o): deleting them loses nothing more
         self.written_text = {}      # path -> text, when this command line writes a known text to it
         self._sources = []          # source bytes of what is being walked (for here-documents)
         self._recovered = []        # here-document ranges re-read from the source, per source
@@ -961,8 +962,15 @@ class ShellAnalyzer:
             elif ct in ("file_redirect", "heredoc_redirect", "herestring_redirect"):
                 reds_nodes.append(ch)
         args = node.children_by_field_name("argument")
+        name_node0 = node.child_by_field_name("name")
+        feeds = stdin is not None and name_node0 is not None and _node_text(name_node0).rsplit("/", 1)[-1] == "tee"
         for a in args:
-            if a.type not in ("word", "raw_string", "number"):
+            if feeds and a.type == "process_substitution" and _node_text(a).startswith(">("):
+                # `… | tee >(sh)`: what tee reads goes into the substitution's command too
+                inner = scope.child()
+                for ch in a.named_children:
+                    self.walk(ch, inner, stdin=stdin)
+            elif a.type not in ("word", "raw_string", "number"):
                 self._walk_substitutions(a, scope)
         name_node = node.child_by_field_name("name")
         if name_node is not None:
@@ -1039,6 +1047,8 @@ class ShellAnalyzer:
             from . import credentials
 
             credentials.check(self, cmd if base == name else cmd.derive([base] + cmd.argv[1:]), scope)
+        if "-o" in cmd.argv or "--output" in (cmd.text or ""):
+            programs.note_outputs(self, cmd if base == name else cmd.derive([base] + cmd.argv[1:]), scope)
         handler = programs.HANDLERS.get(base)
         if handler is None:
             handler = programs.prefix_handler(base)

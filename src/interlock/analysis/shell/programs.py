@@ -177,10 +177,37 @@ def judge_delete(a, cmd, raw, scope, effect="delete"):
         a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect=effect)
         return place
     rule = _DELETE_RULES.get(place.kind)
+    if rule == "fs.delete-source" and place.path in a.generated:
+        # `gcc -o app app.c && ./app && rm app`, `pytest > out.txt; rm out.txt`: this same command made the
+        # file anew (what it held before was replaced then): deleting it loses nothing more
+        a.emit("fs.delete-regenerable", cmd, target=P.display(place.path, a.pctx), effect=effect,
+               note="made by this same command")
+        return place
     if rule:
         a.emit(rule, cmd, target=P.display(place.path, a.pctx) if place.path else raw.replace(U, "$?"),
                effect=effect)
     return place
+
+
+#: Programs whose -o is not the file they write.
+_O_NOT_OUTPUT = frozenset({"ssh", "scp", "sftp", "autossh", "mount", "tar", "ps", "pgrep", "pkill", "lsblk", "findmnt",
+                           "git", "sudo", "xargs", "ls", "rsync", "kubectl", "docker", "grep", "rg", "egrep", "nc",
+                           "sshfs", "journalctl", "npm", "yarn", "pnpm", "helm", "oc", "make", "ocamlfind"})
+
+
+def note_outputs(a, cmd, scope):
+    """The file a program writes anew through -o / --output (compilers, curl, sort, pandoc…)."""
+    args = cmd.args
+    if cmd.name in _O_NOT_OUTPUT or "-o" not in args and not any(x.startswith("--output") for x in args):
+        return
+    for i, x in enumerate(args):
+        val = None
+        if x in ("-o", "--output") and i + 1 < len(args):
+            val = args[i + 1]
+        elif x.startswith("--output="):
+            val = x.split("=", 1)[1]
+        if val and U not in val and not val.startswith("-") and val != "/dev/null":
+            a.generated.add(P.resolve(val, a._scope_ctx(scope)))
 
 
 def _is_dotconfig(path, home):
@@ -195,6 +222,8 @@ def check_overwrite(a, cmd, raw, how="write", scope=None):
     k = place.kind
     target = P.display(place.path, a.pctx) if place.path else raw
     a.written.add(place.path or raw)
+    if how != "dir" and place.path and k in (P.WORKSPACE, P.MISSING):
+        a.generated.add(place.path)  # written anew by this command line (not appended to)
     if k == P.SELF:
         a.emit("interlock.self-protect", cmd, target=target, effect="overwrite")
     elif k == P.PROTECTED:
