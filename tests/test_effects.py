@@ -280,3 +280,47 @@ def test_ordinary_permission_changes_pass(command, workspace, home, env):
                                      "sudo chown -R nobody ~", "chmod -R 000 ~", "setfacl -R -m u:x:rwx /etc"])
 def test_recursive_changes_over_system_trees_or_home_are_denied(command, workspace, home, env):
     assert judge(command, workspace, home, env).decision == "deny", command
+
+
+# --- attack round: what an adversary tries against the mechanisms above -------------------------------
+
+def test_a_repository_made_of_a_home_dot_directory_is_not_the_agents_project(workspace, home, env):
+    """`git init ~/.ssh`, then work from there: the repository of the payload's cwd never covers home, the
+    workspace, or a dot-directory of home."""
+    ssh = os.path.join(home, ".ssh")
+    subprocess.run(["git", "init", "-q", ssh], check=True)
+    d = judge("echo 'ssh-ed25519 AAAA attacker' >> authorized_keys", workspace, home, env, cwd=ssh)
+    assert d.decision == "ask" and "fs.write-outside" in d.rules, d.rules
+    subprocess.run(["git", "init", "-q", home], check=True)  # a repository holding home itself
+    d = judge("echo x >> notes.txt", workspace, home, env, cwd=home)
+    assert d.decision == "ask" and "fs.write-outside" in d.rules, d.rules
+
+
+def test_planted_text_too_long_to_read_is_not_allowed(workspace, home, env):
+    text = "echo ok\n" * 30000 + "rm -rf ~\n"
+    d = write("Write", os.path.join(home, ".bashrc"), workspace, home, env, content=text)
+    assert d.decision != "allow"
+
+
+@pytest.mark.parametrize("command", ["env | grep -e PATH -e TOKEN", "env | grep 'PATH\\|TOKEN'", "env | grep -A3 PATH",
+                                     "env | grep -f names.txt", "env | grep -i s", "(env; cat /dev/null) | grep TOKEN",
+                                     "env | tee /tmp/e | grep PATH", "printenv | grep -E 'HOME|.*'"])
+def test_env_filters_that_let_secrets_through_stay_dumps(command, workspace, home, env):
+    d = judge(command, workspace, home, env)
+    assert d.decision == "deny" and "secrets.env-dump" in d.rules, (command, d.rules)
+
+
+@pytest.mark.parametrize("command", ["ssh host \"rm -rf /$1\"", "ssh host \"$1\"", "bash -c \"$@\"",
+                                     "ssh host \"rm -rf '$1'\"", "echo \"`rm -rf ~`\" `date`",
+                                     "echo \"'`rm -rf ~`'\" `date`"])
+def test_unknown_parameters_and_backticks_still_judged(command, workspace, home, env):
+    assert judge(command, workspace, home, env).decision != "allow", command
+
+
+def test_a_secret_moved_out_of_its_place_is_sent(workspace, home, env):
+    with open(os.path.join(workspace, ".env.production"), "w") as f:
+        f.write("TOKEN=x\n")
+    for command in ("mv .env.production /tmp/", "mv .env.production ../", "mv ~/.ssh/id_ed25519 /tmp/k"):
+        d = judge(command, workspace, home, env)
+        assert d.decision == "deny" and "secrets.read-file" in d.rules, (command, d.rules)
+    assert judge("mv .env.production .env.production.bak", workspace, home, env).decision == "allow"

@@ -168,7 +168,9 @@ def _planted(action, ctx, path, text):
                           protected_branches=tuple(ctx.policy.protected_branches),
                           resolve_environment=ctx.policy.environment_for)
         cmd = Cmd([action.tool or "write", path], None, text=f"{action.tool or 'write'} {P.display(path, ctx.pctx)}")
-        programs.planted(a, cmd, path, text[:200_000])
+        if len(text) > 200_000:
+            raise ValueError("more text than Interlock reads")  # never judge a part of it as the whole
+        programs.planted(a, cmd, path, text)
         return a.findings
     except Exception as e:  # fail closed: text planted to run later that we could not judge
         f = _finding("shell.too-complex", action, P.display(path, ctx.pctx), "unknown")

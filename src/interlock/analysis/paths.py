@@ -97,9 +97,10 @@ class PathContext:
             root = find_workspace(self.cwd) if self.cwd and self.cwd != "/" else None
             if root and (not os.path.isdir(root + "/.git") and not os.path.isfile(root + "/.git")):
                 root = None  # no git repository above cwd: find_workspace fell back to cwd itself
-            if root in (None, "/", self.home, self.workspace) or (root and self.workspace and
-                                                                    _under(self.workspace, root)):
-                root = None
+            if root in (None, "/", self.home, self.workspace) or _under(self.home, root) or (
+                    self.workspace and _under(self.workspace, root)) or (
+                    _under(root, self.home) and root[len(self.home) + 1:].startswith(".")):
+                root = None  # never a tree holding home or the workspace, nor a dot-directory of home (~/.ssh)
             self._project = root
         return self._project
 

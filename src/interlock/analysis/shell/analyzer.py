@@ -1010,7 +1010,7 @@ class ShellAnalyzer:
 
             lifts.note_read(self, cmd)
         name = cmd.argv[0]
-        if name in ("$", "%", "#") and len(cmd.argv) > 1 and U not in cmd.argv[1]:
+        if name in ("$", "%", "#") and len(cmd.argv) > 1 and U not in cmd.argv[1] and not _is_program(self, name, scope):
             # a copied prompt (`$ npm test`): bash finds no program `$`; what follows is judged as the
             # command the agent meant (what runs if the prompt is dropped)
             self.dispatch(cmd.derive(cmd.argv[1:]), scope)
@@ -1119,7 +1119,7 @@ class ShellAnalyzer:
             self.remote = remote
             user_home = "/root" if remote.startswith("root@") else "/home/" + (
                 remote.split("@", 1)[0] if "@" in remote else "remote")
-            self.pctx = PathContext(user_home, user_home, None, (), ())
+            self.pctx = PathContext(user_home, user_home, None, (), (), project=None)
             inner.cwd = user_home
             inner.vars["HOME"] = user_home
         try:
@@ -1132,7 +1132,7 @@ class ShellAnalyzer:
         prev_remote, prev_ctx = self.remote, self.pctx
         self.remote = remote
         home = "/root"
-        self.pctx = PathContext(home, home, None, (), ())
+        self.pctx = PathContext(home, home, None, (), (), project=None)
         inner = scope.child()
         inner.cwd = home
         inner.vars["HOME"] = home
@@ -1333,6 +1333,22 @@ def _backticks_to_dollar(source: str):
             out.append(c)
         i += 1
     return None if stack else "".join(out)
+
+
+def _is_program(a, name, scope) -> bool:
+    """A file by this name that the shell would run: written by this command line, in the working
+    directory, or on PATH (then `$ x` is no copied prompt)."""
+    import os
+    import shutil
+
+    if any(w and w.rsplit("/", 1)[-1] == name for w in a.written):
+        return True
+    if U not in scope.cwd and os.path.lexists(os.path.join(scope.cwd, name)):
+        return True
+    try:
+        return shutil.which(name, path=(a.env or {}).get("PATH") or os.defpath) is not None
+    except (OSError, ValueError):
+        return True
 
 
 def _env_filter(a, words):
