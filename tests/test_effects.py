@@ -70,14 +70,28 @@ def test_a_listing_aimed_at_credential_files_is_a_hunt_said_as_such(command, wor
 
 
 READS = ["find ~ -name '*.pem' -exec cat {} \\;", "find ~ -iname '*python*' -exec cat {} +",
-         "find / -name '*.key' | xargs cat", "cat ~/.ssh/id_ed25519", "cat ~/.ssh/*"]
+         "find / -name '*.key' | xargs cat", "cat ~/.ssh/id_ed25519", "cat ~/.ssh/*",
+         # every file of a tree that holds credentials: the home directory, /, /etc, a secrets directory
+         "find ~ -type f -exec cat {} +", "find / -type f -exec cat {} \\;", "fd -H . ~ -x cat", "find ~ -type f | xargs cat",
+         "find ~/.ssh -type f -exec head {} +", "find /etc -type f -exec cat {} +", "grep -r . ~", "rg '' /",
+         "grep -rn '' ~/.ssh"]
 
 
 @pytest.mark.parametrize("command", READS)
 def test_reading_what_a_listing_finds_reads_the_secret(command, workspace, home, env):
+    """Reading contents (cat, head, a grep every line fits) of what a search finds reads the secrets among
+    them; only listing their names does not."""
     d = judge(command, workspace, home, env)
     assert d.decision == "deny", (command, reasons(d))
     assert {"secrets.read-file", "secrets.hunt"} & set(d.rules), d.rules
+
+
+@pytest.mark.parametrize("command", ["find . -name '*.py' -exec cat {} +", "find src -type f -exec cat {} +",
+                                     "find . -type f | xargs wc -l", "grep -r . src", "grep -rl . ~", "grep -r TODO ~",
+                                     "find /var/log -type f -exec tail -n 5 {} +"])
+def test_reading_trees_without_credentials_passes(command, workspace, home, env):
+    d = judge(command, workspace, home, env)
+    assert d.decision == "allow", (command, reasons(d))
 
 
 # --- system = the real system trees ----------------------------------------------------------------

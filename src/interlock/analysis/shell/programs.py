@@ -285,10 +285,49 @@ def empties(a, cmd, raw, scope=None):
     return False
 
 
+#: Programs that print the whole content of every file they are given.
+DUMPERS = frozenset({"cat", "head", "tail", "less", "more", "bat", "batcat", "nl", "tac", "strings", "xxd", "od",
+                     "hexdump", "base64", "zcat", "bzcat", "xzcat", "pr"})
+
+
+def reads_tree(a, cmd, raw, scope=None, prints_all=False) -> bool:
+    """``raw`` is DIR/<unknown>: the program prints files below DIR whose names are only known when it runs
+    (`find ~ -type f -exec cat {} +`, `fd . ~ -x cat`, `find / -type f | xargs cat`).  When DIR holds
+    credential files — the home directory and / always do — that is a read of them."""
+    prefix = raw.split(U, 1)[0]
+    if (cmd.name not in DUMPERS and not prints_all) or "/" not in prefix or a.remote:
+        return False
+    base = P.resolve(prefix[:prefix.rindex("/") + 1] or "/", a._scope_ctx(scope) if scope is not None else a.pctx)
+    place = P.classify(base, a.pctx, glob=False)
+    shown = P.display(base, a.pctx)
+    found = None
+    if is_secret_path(base.rstrip("/") or "/", a.pctx.home, a.secret_extra, a.secret_exempt):
+        found = "the credentials it holds"
+    elif place.kind in (P.HOME, P.ROOT) or (base != "/" and P._under(a.pctx.home, base)):
+        found = "its credential files (~/.ssh, ~/.aws…)"
+    elif place.kind in (P.SYSTEM, P.SELF) and any(t.startswith(base.rstrip("/") + "/") or P._under(t, base)
+                                                  for t in ("/etc/shadow", "/etc/ssh/", "/root/", "/run/secrets",
+                                                            "/var/run/secrets")):
+        found = "the system's credential files (/etc/shadow, host keys…)"
+    elif place.kind not in (P.TEMP, P.DEVNULL, P.DEVICE, P.MISSING) and place.path:
+        from ..secrets import tree_secret
+
+        hit = tree_secret(place.path, a.pctx.home, a.secret_extra, a.secret_exempt)
+        if hit:
+            found = P.display(hit, a.pctx)
+    if not found:
+        return False
+    a.emit("secrets.read-file", cmd, target=shown, effect="read-secret",
+           note=f"prints every file it finds under {shown}, {found} among them")
+    return True
+
+
 def check_read(a, cmd, raw, scope=None):
     if not raw or raw.startswith("-"):
         return False
     if U in raw:
+        if reads_tree(a, cmd, raw, scope):
+            return True
         if "/proc/" in raw and raw.endswith("/environ"):  # /proc/$$/environ, /proc/$(pgrep x)/environ
             a.emit("secrets.read-file", cmd, target=raw.replace(U, "*"), effect="read-secret")
             return True
@@ -463,6 +502,8 @@ _APPROVAL_NAMES = tuple("/" + n for n in ("approvals.db", "approvals.db-wal", "a
 
 def check_args_for_secrets(a, cmd, scope, args=None):
     for arg in (cmd.args if args is None else args):
+        if U in arg and cmd.name in DUMPERS and reads_tree(a, cmd, arg, scope):
+            return True
         if U in arg and (("/proc/" in arg and arg.endswith("/environ")) or arg.endswith(_APPROVAL_NAMES)):
             if check_read(a, cmd, arg, scope):
                 return True
@@ -966,8 +1007,10 @@ def find(a, cmd, scope):
             if not inner:
                 continue
             selective = not names and not paths_ and any(x in _FIND_SELECTS for x in expr)
+            dumps = not names and not paths_ and inner[0].rsplit("/", 1)[-1] in DUMPERS
             for t in targets[:4]:
-                if selective and a.place(t, scope).kind not in (P.ROOT, P.HOME, P.SYSTEM, P.SELF, P.PROTECTED):
+                if dumps or selective and a.place(t, scope).kind not in (P.ROOT, P.HOME, P.SYSTEM, P.SELF,
+                                                                         P.PROTECTED):
                     # `find . -type d -mtime 0 -exec mv {} /target \;`: {} is each entry the tests select,
                     # some entries below the start whose names are only known when it runs — not the start
                     t = t.rstrip("/") + "/" + U
@@ -2417,6 +2460,12 @@ def unknown_program(a, cmd, scope):
     args = cmd.args
     if name in IN_PLACE:
         edits_in_place(a, cmd, scope)
+    if name in READERS_WITH_PATTERN and name in ("grep", "egrep", "rg", "ag", "ack") and _matches_every_line(name, args):
+        # `grep -r . ~`, `rg '' /`: every line of every file under the tree is printed
+        ops = [x for x in args if not x.startswith("-")][1:] or ["."]
+        for op in ops:
+            if U not in op and reads_tree(a, cmd, op.rstrip("/") + "/" + U, scope, prints_all=True):
+                return
     if name in READERS_WITH_PATTERN:
         if name in ("sed",) and any(x.startswith("-i") or x == "--in-place" for x in args):
             ops = [x for x in args if not x.startswith("-")]
@@ -2432,6 +2481,24 @@ def unknown_program(a, cmd, scope):
             check_args_for_secrets(a, cmd, scope, ops[1:])
             return
     check_args_for_secrets(a, cmd, scope)
+
+
+_EVERY_LINE = frozenset({"", ".", "^", "$", ".*", "^.*", ".*$", "^.*$", "^.*$", "\\w*", "[\\s\\S]*", "(.*)", ".?"})
+
+
+def _matches_every_line(name, args) -> bool:
+    """A recursive search whose pattern every line fits (`grep -r . DIR`): a dump of the files, not a search."""
+    recursive = name in ("rg", "ag", "ack") or any(x in ("-r", "-R", "--recursive", "-d", "recurse") or (
+        x.startswith("-") and not x.startswith("--") and ("r" in x or "R" in x)) for x in args)
+    if not recursive or any(x in ("-l", "-c", "-L", "--files-with-matches", "--count", "--files", "-q", "--quiet")
+                            or (x.startswith("-") and not x.startswith("--") and any(c in x for c in "lcLq"))
+                            for x in args):
+        return False
+    pats = [args[i + 1] for i, x in enumerate(args[:-1]) if x in ("-e", "--regexp")]
+    if not pats:
+        ops = [x for x in args if not x.startswith("-")]
+        pats = ops[:1]
+    return bool(pats) and all(p in _EVERY_LINE for p in pats)
 
 
 _SECRET_PATTERN = _LazyRe(r"(?i)(token|secret|passw|api.{0,6}key|apikey|credential|private.{0,6}key|aws_|bearer|"
@@ -2697,13 +2764,20 @@ def set_(a, cmd, scope):
 
 @handles("locate", "plocate", "mlocate", "slocate")
 def locate(a, cmd, scope):
-    from ..secrets import glob_may_name_secret
+    """locate lists the paths whose names fit its patterns: a hunt for credential files only when a pattern
+    aims at them (`locate .env`, `locate id_rsa`), not a broad one a secret's name also fits
+    (`locate '*python*'`).  It reads no file."""
+    from ..secrets import glob_aims_at_secrets
 
+    icase = any(x in ("-i", "--ignore-case") for x in cmd.args)
     for x in cmd.args:
-        if not x.startswith("-") and U not in x and glob_may_name_secret("/x/*" + x.lstrip("*/") if "/" not in x
-                                                                        else x, a.pctx.home):
-            a.emit("secrets.read-file", cmd, target=x, effect="search-secrets",
-                   note="searches the whole filesystem for credential files")
+        if x.startswith("-") or U in x or not x:
+            continue
+        base = x.rstrip("/").rsplit("/", 1)[-1] or x
+        pat = base if any(c in base for c in "*?[") else f"*{base}*"  # a plain word fits anywhere in a name
+        if glob_aims_at_secrets(pat, a.pctx.home, icase) or glob_aims_at_secrets(base, a.pctx.home, icase):
+            a.emit("secrets.hunt", cmd, target="/", effect="search-secrets",
+                   note=f"lists files named like {x!r} over the whole filesystem: a search for credential files")
             return
 
 
