@@ -226,8 +226,15 @@ def test_emptying_ordinary_files_passes(command, workspace, home, env):
 
 
 def test_a_file_tool_emptying_a_startup_file_is_denied(workspace, home, env):
-    d = write("Write", os.path.join(home, ".bashrc"), workspace, home, env)
+    from interlock.adapters.claude_code import parse
+
+    ev = parse({"tool_name": "Write", "tool_input": {"file_path": os.path.join(home, ".bashrc"), "content": ""},
+                "cwd": workspace, "hook_event_name": "PreToolUse"}, env)
+    d = evaluate(ev.action, Context(workspace, home=home, workspace=workspace, env=env))
     assert d.decision == "deny" and "fs.empty-startup" in d.rules
+    # a tool whose payload does not carry the text (Cursor's Write) is not said to empty the file
+    d = write("Write", os.path.join(home, ".bashrc"), workspace, home, env)
+    assert d.decision == "ask" and "fs.empty-startup" not in d.rules, d.rules
     d = write("Write", os.path.join(home, ".ssh", "authorized_keys"), workspace, home, env, content="\n")
     assert d.decision == "deny" and "fs.empty-startup" in d.rules
 

@@ -113,7 +113,7 @@ _CATALOGUE = [
        "hook, .envrc): what it held is lost and access or setup may break.",
        [": > ~/.ssh/authorized_keys", "echo '' > ~/.bashrc", "truncate -s0 ~/.zshrc", "cp /dev/null ~/.profile",
         "> ~/.bash_profile", "printf '' > .git/hooks/pre-commit", "true > ~/.ssh/authorized_keys",
-        "cat /dev/null > .envrc", "@Write /home/dev/.bashrc"],
+        "cat /dev/null > .envrc"],
        ["echo 'export X=1' >> ~/.bashrc", ": > build.log", "truncate -s0 app.log", "cp /dev/null out.txt",
         "echo '' > notes.txt", "cat ~/.bashrc"]),
     _R("fs.move-to-devnull", "destructive", "Moves files into /dev/null, which destroys them.",

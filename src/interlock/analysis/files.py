@@ -138,7 +138,7 @@ def _outside(action, ctx, place, target):
     path = place.path
     text = action.payload.get("content")
     whole = action.tool in _WHOLE_WRITES
-    if whole and not (isinstance(text, str) and text.strip()) and P.is_startup_file(path, pctx.home):
+    if whole and isinstance(text, str) and not text.strip() and P.is_startup_file(path, pctx.home):
         return [_finding("fs.empty-startup", action, target, "empty")]
     from .shell.programs import _is_dotconfig
 
