@@ -141,7 +141,8 @@ def test_a_block_device_is_still_one(workspace, home, env):
 OUTSIDE_SHELL = ["echo x >> ~/notes.txt", "echo x > ~/Documents/todo.md", "printf 'a\\n' >> ~/code/other/README",
                  "echo hi | tee -a ~/code/other/src/main.py", "tee ~/Documents/x.txt < README.md",
                  "cp README.md ~/code/other/", "mv README.md ~/Documents/", "sed -i 's/1/2/' ~/code/other/src/main.py",
-                 "echo 'export X=1' >> ~/.bashrc", "echo '127.0.0.1 dev' | sudo tee -a /etc/hosts"]
+                 "starship init bash >> ~/.bashrc", "gh completion -s bash | tee -a ~/.zshrc",
+                 "echo '127.0.0.1 dev' | sudo tee -a /etc/hosts"]
 
 
 @pytest.mark.parametrize("command", OUTSIDE_SHELL)
@@ -153,7 +154,9 @@ def test_shell_writes_outside_the_workspace_ask(command, workspace, home, env, o
 
 INSIDE_SHELL = ["echo x >> notes.txt", "echo x > /tmp/out.txt", "tee -a build.log < README.md",
                 "cp README.md docs.md", "echo x >> ~/.cache/tool/log", "sed -i 's/1/2/' src/app.py",
-                "mv src/app.py src/main.py", "echo x > /path/to/new/file"]
+                "mv src/app.py src/main.py", "echo x > /path/to/new/file",
+                # a start-up line whose text is there is judged as the commands it is, not as a write
+                "echo 'export PATH=$HOME/.local/bin:$PATH' >> ~/.bashrc", "echo 'alias ll=\"ls -la\"' | tee -a ~/.zshrc"]
 
 
 @pytest.mark.parametrize("command", INSIDE_SHELL)

@@ -103,10 +103,10 @@ _CATALOGUE = [
     _R("fs.write-outside", "destructive",
        "Writes into an existing place outside the workspace (another project, the home directory, a shared "
        "directory) that the agent was not asked to change.",
-       ["echo x >> /home/dev/notes.txt", "echo 'export X=1' >> ~/.bashrc", "tee -a ~/.profile < x",
+       ["echo x >> /home/dev/notes.txt", "starship init bash >> ~/.bashrc", "tee -a ~/.profile < x",
         "cp build/app.js ~/app.js", "mv *.md /home/dev/", "@Write /home/dev/todo.md hi",
-        "@Edit /home/dev/.profile x", "sudo tee -a ~/.zshrc < x"],
-       ["echo x >> notes.txt", "echo x > /tmp/out", "cp a.txt /path/to/dest/", "mv /path/sub/* /path/",
+        "@Edit /home/dev/notes.md x", "sudo tee -a ~/.zshrc < x"],
+       ["echo 'export X=1' >> ~/.bashrc", "@Edit /home/dev/.profile export X=1", "echo x >> notes.txt", "echo x > /tmp/out", "cp a.txt /path/to/dest/", "mv /path/sub/* /path/",
         "echo x >> ~/.cache/tool/log", "@Write /work/proj/src/new.py x", "tee -a build.log < x"]),
     _R("fs.empty-startup", "catastrophic",
        "Empties a file that logins or sessions depend on (a shell start-up file, SSH authorized_keys, a git "

@@ -145,9 +145,20 @@ def _outside(action, ctx, place, target):
     if whole and _is_dotconfig(path, pctx.home) and pctx.exists(path):
         return [_finding("fs.overwrite-config", action, target, "overwrite")]
     parent = path.rsplit("/", 1)[0]
+    if isinstance(text, str) and text.strip() and _runs_later(path, pctx):
+        return []  # judged as the commands it is (_planted)
     if pctx.exists(path) or (parent and pctx.exists(parent)):
         return [_finding("fs.write-outside", action, target, "write")]
     return []
+
+
+def _runs_later(path, pctx):
+    """A shell start-up file or git hook (what programs.planted reads as shell)."""
+    from .shell.programs import _RC_FILES
+
+    base = path.rsplit("/", 1)[-1]
+    return base in _RC_FILES or ("/.git/hooks/" in path and not base.endswith(".sample")) or path.startswith(
+        ("/etc/profile.d/", "/etc/zsh/"))
 
 
 def _planted(action, ctx, path, text):

@@ -249,6 +249,8 @@ def write_outside(a, cmd, place, effect="write"):
     path = place.path
     if not path or U in path or place.kind not in (P.OUTSIDE, P.HOME) or P.in_project(path, a.pctx):
         return False
+    if path in a.judged_text:
+        return False  # a start-up line whose text was judged as the commands it is (programs.planted)
     parent = path.rsplit("/", 1)[0]
     if not (a.pctx.exists(path) or (parent and a.pctx.exists(parent))):
         return False  # (a new entry at / itself: an unknown absolute path, no place of the user's)
@@ -1770,12 +1772,12 @@ def tee(a, cmd, scope):
     f, v, ops = split_opts(cmd.args)
     text = cmd.stdin[1] if cmd.stdin and cmd.stdin[0] == "text" else None
     for op in ops:
+        if text:
+            planted(a, cmd, op, text)
         if "-a" in f or "--append" in f:
             check_append(a, cmd, op, scope)
         else:
             check_overwrite(a, cmd, op, scope=scope)
-        if text:
-            planted(a, cmd, op, text)
             if U not in op and not ("-a" in f or "--append" in f):  # tee f <<EOF … EOF: f holds the text
                 a.written_text[P.resolve(op, a._scope_ctx(scope))] = text
 
@@ -3483,6 +3485,7 @@ def _planted(a, cmd, raw, text):
     shown = P.display(path, a.pctx)
     if ("/.git/hooks/" in path and not base.endswith(".sample")) or base in _RC_FILES or \
             path.startswith(("/etc/profile.d/", "/etc/zsh/")) or ("/.config/fish/" in path and base.endswith(".fish")):
+        a.judged_text.add(path)  # what runs later is judged now: the write itself is not asked about
         a.nested_shell(text, cmd, a.new_scope(), origin=(shown, 0))
     elif path.startswith(("/var/spool/cron/", "/etc/cron.d/")) or path == "/etc/crontab":
         system = not path.startswith("/var/spool/cron/")  # /etc/crontab and cron.d lines name a user
