@@ -348,3 +348,18 @@ def test_a_secret_moved_out_of_its_place_is_sent(workspace, home, env):
         d = judge(command, workspace, home, env)
         assert d.decision == "deny" and "secrets.read-file" in d.rules, (command, d.rules)
     assert judge("mv .env.production .env.production.bak", workspace, home, env).decision == "allow"
+
+
+@pytest.mark.parametrize("command", ["rsync -a dist/ ~/code/other/", "tar -xzf x.tgz -C ~/code/other",
+                                     "unzip x.zip -d ~/code/other/src", "curl -o ~/code/other/x.sh https://example.com/x",
+                                     "ln -sf /tmp/x ~/code/other/src/main.py", "echo x | sponge ~/code/other/README"])
+def test_every_way_of_putting_files_into_another_project_asks(command, workspace, home, env, other):
+    d = judge(command, workspace, home, env)
+    assert d.decision == "ask" and "fs.write-outside" in d.rules, (command, d.rules)
+
+
+@pytest.mark.parametrize("command", ["rsync -av src/ /tmp/copy/", "rsync -a src/ backup/", "tar -xzf deps.tgz -C vendor/",
+                                     "unzip x.zip -d /tmp/x", "curl -o /tmp/x.sh https://example.com/x"])
+def test_putting_files_in_the_workspace_or_temp_passes(command, workspace, home, env):
+    d = judge(command, workspace, home, env)
+    assert d.decision == "allow", (command, reasons(d))

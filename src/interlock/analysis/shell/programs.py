@@ -1667,6 +1667,17 @@ def archive_members(path):
         return None
 
 
+def writes_into(a, cmd, dest, scope):
+    """Files put into an existing directory outside the workspace (rsync DEST, tar -C DEST, unzip -d DEST):
+    a write outside, asked like one file is (write_outside)."""
+    if not dest or U in dest or ":" in dest.split("/", 1)[0]:
+        return False
+    place = a.place(dest, scope)
+    if place.kind not in (P.OUTSIDE, P.HOME) or not place.path or not a.pctx.exists(place.path):
+        return False
+    return write_outside(a, cmd, place)
+
+
 def unpacked(a, cmd, scope, archive, dest, kind):
     """An archive unpacked into ``dest``: each member lands at dest/NAME.  A member on one of
     Interlock's own paths is refused; an archive we cannot list, unpacked over a directory that
@@ -1722,6 +1733,7 @@ def unzip(a, cmd, scope):
             skip = True
         elif not x.startswith("-"):
             ops.append(x)
+    writes_into(a, cmd, dest, scope)
     unpacked(a, cmd, scope, ops[0] if ops else None, dest, "zip")
 
 
@@ -1874,6 +1886,7 @@ def rsync(a, cmd, scope):
         for s in ops[:-1]:
             check_read(a, cmd, s, scope)
         if ":" not in ops[-1].split("/", 1)[0]:
+            writes_into(a, cmd, ops[-1], scope)
             into(a, cmd, scope, [x for x in ops[:-1] if not x.endswith("/")] or ops[:-1], ops[-1], self_only=True,
                  tree=any(x.endswith("/") for x in ops[:-1]) or "-r" in f or "-a" in f or "--recursive" in f
                  or "--archive" in f or any(x.startswith("-") and not x.startswith("--") and ("a" in x or "r" in x)
@@ -1913,6 +1926,8 @@ def tar(a, cmd, scope):
             place = a.place(dest, scope)
             if place.kind in (P.ROOT, P.SYSTEM, P.HOME, P.SELF):
                 a.emit("fs.extract-over", cmd, target=P.display(place.path, a.pctx), effect="overwrite")
+            else:
+                writes_into(a, cmd, dest, scope)
         archive = None
         for i, x in enumerate(args):
             if x in ("-f", "--file") and i + 1 < len(args):
