@@ -2467,6 +2467,8 @@ def edits_in_place(a, cmd, scope):
         if place.kind == P.SELF:
             a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect="edit")
             return
+        if place.kind in (P.OUTSIDE, P.HOME) and U not in f:
+            check_overwrite(a, cmd, f, scope=scope)  # an in-place edit of a file outside the workspace
 
 
 def unknown_program(a, cmd, scope):
