@@ -186,3 +186,28 @@ def test_deleting_what_the_same_command_made(command, workspace, home, env):
                                      "cat README.md > /tmp/x && rm README.md"])
 def test_deleting_what_was_there_before_still_asks(command, workspace, home, env):
     check(command, workspace, home, env, "ask", "fs.delete-source")
+
+
+def test_loading_a_model_pickle_is_judged_by_what_the_pickle_calls(workspace, home, env):
+    """A pickle file loaded by inline code is read first (picklescan): a model of plain data passes, one
+    that calls os.system stays an opaque payload, one that is not there loads nothing."""
+    import collections
+    import pickle
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, ("rm -rf ~",))
+
+    with open(os.path.join(workspace, "model.pkl"), "wb") as f:
+        pickle.dump({"weights": [0.1, 0.2], "meta": collections.OrderedDict(n=2)}, f, protocol=5)
+    with open(os.path.join(workspace, "evil.pkl"), "wb") as f:
+        pickle.dump(Evil(), f)
+    code = "python3 - <<'EOF'\nimport pickle\nm = pickle.load(open('{}', 'rb'))\nprint(m)\nEOF"
+    check(code.format("model.pkl"), workspace, home, env, "allow")
+    check(code.format("not-there.pkl"), workspace, home, env, "allow")
+    d = check(code.format("evil.pkl"), workspace, home, env, "ask", "shell.opaque-decoded")
+    assert any("system" in r for r in d.reasons), d.reasons
+    check("python3 -c \"import pickle, sys; pickle.load(open(sys.argv[1], 'rb'))\" x.pkl", workspace, home, env,
+          "ask", "shell.opaque-decoded")
+    check("printf 'x' > m.pkl && python3 -c \"import pickle; pickle.load(open('m.pkl', 'rb'))\"", workspace, home,
+          env, "ask", "shell.opaque-decoded")

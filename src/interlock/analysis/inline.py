@@ -51,7 +51,7 @@ _EVIDENCE_MAX = 160
 class Effect:
     """One thing the code would do.
 
-    kind: "delete" | "write" | "shell" | "opaque" | "read" | "http"
+    kind: "delete" | "write" | "shell" | "opaque" | "read" | "http" | "unpickle" (a pickle file loaded)
     target: the path (delete/write/read), the command string (shell), the URL (http), or None
     http: for kind "http", (method, url, body or None, headers) -- see analysis/http.py
     recursive: a whole tree is deleted
@@ -239,6 +239,7 @@ _PY_OPAQUE = frozenset((
     "marshal.loads", "marshal.load", "jsonpickle.decode", "runpy.run_path", "runpy.run_module",
     "types.FunctionType", "types.CodeType", "code.interact", "code.InteractiveInterpreter",
     "code.InteractiveConsole", "ctypes.CDLL", "ctypes.cdll.LoadLibrary", "ctypes.CFUNCTYPE"))
+_PY_UNPICKLE = frozenset(("pickle.load", "_pickle.load", "cPickle.load", "dill.load", "cloudpickle.load"))
 _PY_DECODERS = frozenset((
     "base64.b64decode", "base64.standard_b64decode", "base64.urlsafe_b64decode",
     "base64.b32decode", "base64.b16decode", "base64.b85decode", "base64.a85decode",
@@ -595,6 +596,10 @@ class _PyWalk:
                 self.shell_val(tuple(self.ev(a) for a in A), n)
         elif q in ("exec", "eval", "compile", "execfile"):
             self.exec_(q, arg(0, "source", "object"), n)
+        elif q in _PY_UNPICKLE and A and A[0].__class__.__name__ == "Call" and \
+                getattr(A[0].func, "id", None) == "open" and A[0].args and isinstance(self.ev(A[0].args[0]), str):
+            # pickle.load(open('model.pkl', 'rb')): a file whose pickle is read before it runs (programs.unpickled)
+            self.add("unpickle", self.ev(A[0].args[0]), n)
         elif q in _PY_OPAQUE:
             self.add("opaque", None, n)
         elif q in ("__import__", "importlib.import_module", "importlib.__import__"):

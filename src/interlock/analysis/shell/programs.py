@@ -1274,6 +1274,43 @@ def run_script_path(a, cmd, scope, anywhere=False):
     return a.script_file(raw, cmd, scope, language=lang, args=cmd.args)
 
 
+MAX_PICKLE = 64 << 20
+
+
+def unpickled(a, cmd, raw, scope):
+    """Code loads a pickle file (`pickle.load(open('model.pkl', 'rb'))`): unpickling calls whatever the file
+    names.  A file that is not there loads nothing; one on this machine is read first (picklescan) and
+    only what calls something dangerous (os.system, eval, subprocess…), cannot be read, or is too large
+    to read within the hook stays an opaque payload."""
+    why = None
+    if not raw or U in raw or a.remote:
+        why = "a pickle file Interlock cannot read first"
+    else:
+        path = P.resolve(raw, a._scope_ctx(scope))
+        if path in a.written:
+            why = f"{raw} is written by this same command"
+        elif not a.pctx.exists(path):
+            return  # nothing to load: the call fails
+        else:
+            try:
+                import os as _os
+
+                if not _os.path.isfile(path) or _os.path.getsize(path) > MAX_PICKLE:
+                    why = f"{raw} is not a regular file under {MAX_PICKLE >> 20} MB that can be read first"
+                else:
+                    from picklescan.scanner import SafetyLevel, scan_file_path
+
+                    res = scan_file_path(path)
+                    bad = [f"{g.module}.{g.name}" for g in res.globals if g.safety == SafetyLevel.Dangerous]
+                    if res.scan_err or bad or res.issues_count:
+                        why = f"the pickle {raw} calls {', '.join(bad[:3])}" if bad else \
+                            f"the pickle {raw} could not be read"
+            except Exception as e:  # fail closed
+                why = f"the pickle {raw} could not be read ({type(e).__name__})"
+    if why:
+        a.emit("shell.opaque-decoded", cmd, effect="run", note=why)
+
+
 # --- interpreters -----------------------------------------------------------------------------
 
 def inline_code(a, language, code, cmd, scope, origin=None):
@@ -1312,6 +1349,8 @@ def inline_code(a, language, code, cmd, scope, origin=None):
             rule = "shell.opaque-decoded" if re.search(r"b64|base64|decode|codecs|pickle|marshal|zlib", ev) \
                 else "shell.opaque-eval"
             a.emit(rule, sub, effect="run")
+        elif eff.kind == "unpickle":
+            unpickled(a, sub, eff.target, scope)
         elif eff.kind == "write" and eff.target:
             check_overwrite(a, sub, eff.target, scope=scope)
         elif eff.kind == "read" and eff.target:
