@@ -358,6 +358,8 @@ class ShellAnalyzer:
             body = node.child_by_field_name("body")
             if name_node is not None and body is not None:
                 scope.funcs[_node_text(name_node)] = (body, self.origin_stack[-1] if self.origin_stack else None)
+                if self.planting:  # a function planted in a start-up file runs whenever its name is typed
+                    self.walk(body, scope.child())
         elif t == "subshell":
             inner = scope.child()
             for ch in node.named_children:
