@@ -171,9 +171,7 @@ def _planted(action, ctx, path, text):
     try:
         from .shell.analyzer import Cmd, ShellAnalyzer
         from .shell import programs
-        from ..engine import _secret_globs
-
-        extra, exempt = _secret_globs(ctx)
+        extra, exempt = ctx.policy.secret_globs(ctx.workspace)  # (no engine import: analysis stays below it)
         a = ShellAnalyzer(ctx.pctx, env=ctx.env, user=getattr(ctx, "user", None), secret_extra=tuple(extra),
                           secret_exempt=tuple(exempt),
                           protected_branches=tuple(ctx.policy.protected_branches),
