@@ -207,6 +207,30 @@ def test_loading_a_model_pickle_is_judged_by_what_the_pickle_calls(workspace, ho
     check(code.format("not-there.pkl"), workspace, home, env, "allow")
     d = check(code.format("evil.pkl"), workspace, home, env, "ask", "shell.opaque-decoded")
     assert any("system" in r for r in d.reasons), d.reasons
+    with_form = "python3 - <<'EOF'\nimport pickle\nwith open('{}', 'rb') as f:\n    m = pickle.load(f)\nEOF"
+    check(with_form.format("model.pkl"), workspace, home, env, "allow")
+    check(with_form.format("evil.pkl"), workspace, home, env, "ask", "shell.opaque-decoded")
+    rebound = "python3 - <<'EOF'\nimport pickle\nwith open('model.pkl', 'rb') as f:\n    f = open('evil.pkl', 'rb')\n    pickle.load(f)\nEOF"
+    check(rebound, workspace, home, env, "ask", "shell.opaque-decoded")
+    param = ("python3 - <<'EOF'\nimport pickle\nwith open('model.pkl', 'rb') as f:\n    pass\ndef g(f):\n"
+             "    return pickle.load(f)\ng(open('evil.pkl', 'rb'))\nEOF")
+    check(param, workspace, home, env, "ask", "shell.opaque-decoded")
+    # a clean pickle, then bytes the scanner stops at, then the payload a seek reaches
+    with open(os.path.join(workspace, "hidden.pkl"), "wb") as f:
+        f.write(pickle.dumps({"a": 1}) + b"padding" + pickle.dumps(Evil()))
+    check(code.format("hidden.pkl"), workspace, home, env, "ask", "shell.opaque-decoded")
+    with open(os.path.join(workspace, "two.pkl"), "wb") as f:
+        f.write(pickle.dumps({"a": 1}) + pickle.dumps([1, 2]))
+    check(code.format("two.pkl"), workspace, home, env, "allow")
+    # a callable of a module in the workspace runs that module's code: not read here, so not allowed
+    with open(os.path.join(workspace, "evilmod.py"), "w") as f:
+        f.write("import os\ndef run(*a):\n    os.system('rm -rf ~')\n")
+    with open(os.path.join(workspace, "local.pkl"), "wb") as f:
+        f.write(b"\x80\x02cevilmod\nrun\n)R.")
+    check(code.format("local.pkl"), workspace, home, env, "ask", "shell.opaque-decoded")
+    with open(os.path.join(workspace, "sk.pkl"), "wb") as f:  # an installed library's class: the user's code
+        f.write(b"\x80\x02csklearn.linear_model._base\nLinearRegression\n)R.")
+    check(code.format("sk.pkl"), workspace, home, env, "allow")
     check("python3 -c \"import pickle, sys; pickle.load(open(sys.argv[1], 'rb'))\" x.pkl", workspace, home, env,
           "ask", "shell.opaque-decoded")
     check("printf 'x' > m.pkl && python3 -c \"import pickle; pickle.load(open('m.pkl', 'rb'))\"", workspace, home,

@@ -331,6 +331,7 @@ class _PyWalk:
         self.code = code
         self.depth = depth
         self.scopes = [{}]
+        self.opened = {}  # name -> the path `with open(PATH) as name` opened (while no other value is bound)
         self.stars = []
         self.out = []
         self.skip = set()
@@ -359,6 +360,7 @@ class _PyWalk:
     # -- scopes ---------------------------------------------------------------------------
     def bind(self, name, v):
         self.scopes[-1][name] = v
+        self.opened.pop(name, None)
 
     def look(self, name):
         for s in reversed(self.scopes):
@@ -458,6 +460,9 @@ class _PyWalk:
                     if r is not None and _norm(r.q) == "tempfile.TemporaryDirectory":
                         v = self.ev(ce)
                 self.bind_target(it.optional_vars, v)
+                if ce.__class__.__name__ == "Call" and getattr(ce.func, "id", None) == "open" and ce.args and \
+                        it.optional_vars.__class__.__name__ == "Name" and isinstance(self.ev(ce.args[0]), str):
+                    self.opened[it.optional_vars.id] = self.ev(ce.args[0])  # (after bind, which clears it)
         self.visit_all(n.body)
 
     v_AsyncWith = v_With
@@ -467,7 +472,11 @@ class _PyWalk:
         self.visit(n.args)
         self.bind(n.name, None)
         self.scopes.append(dict.fromkeys(self._argnames(n.args)))
-        self.visit_all(n.body)
+        opened, self.opened = self.opened, {}  # a parameter named like an opened file is not that file
+        try:
+            self.visit_all(n.body)
+        finally:
+            self.opened = opened
         self.scopes.pop()
 
     v_AsyncFunctionDef = v_FunctionDef
@@ -475,7 +484,11 @@ class _PyWalk:
     def v_Lambda(self, n):
         self.visit(n.args)
         self.scopes.append(dict.fromkeys(self._argnames(n.args)))
-        self.visit(n.body)
+        opened, self.opened = self.opened, {}
+        try:
+            self.visit(n.body)
+        finally:
+            self.opened = opened
         self.scopes.pop()
 
     def v_ClassDef(self, n):
@@ -600,6 +613,8 @@ class _PyWalk:
                 getattr(A[0].func, "id", None) == "open" and A[0].args and isinstance(self.ev(A[0].args[0]), str):
             # pickle.load(open('model.pkl', 'rb')): a file whose pickle is read before it runs (programs.unpickled)
             self.add("unpickle", self.ev(A[0].args[0]), n)
+        elif q in _PY_UNPICKLE and A and A[0].__class__.__name__ == "Name" and A[0].id in self.opened:
+            self.add("unpickle", self.opened[A[0].id], n)  # with open('model.pkl', 'rb') as f: pickle.load(f)
         elif q in _PY_OPAQUE:
             self.add("opaque", None, n)
         elif q in ("__import__", "importlib.import_module", "importlib.__import__"):

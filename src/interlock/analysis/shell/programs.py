@@ -1277,6 +1277,26 @@ def run_script_path(a, cmd, scope, anywhere=False):
 MAX_PICKLE = 64 << 20
 
 
+def _whole_pickles(data: bytes) -> bool:
+    """``data`` is one or more well-formed pickles, end to end (pickletools reads every opcode)."""
+    import io
+    import pickletools
+
+    if not data:
+        return False
+    bio = io.BytesIO(data)
+    try:
+        while bio.tell() < len(data):
+            start = bio.tell()
+            for _ in pickletools.genops(bio):
+                pass
+            if bio.tell() == start:
+                return False
+    except Exception:
+        return False
+    return True
+
+
 def unpickled(a, cmd, raw, scope):
     """Code loads a pickle file (`pickle.load(open('model.pkl', 'rb'))`): unpickling calls whatever the file
     names.  A file that is not there loads nothing; one on this machine is read first (picklescan) and
@@ -1298,13 +1318,28 @@ def unpickled(a, cmd, raw, scope):
                 if not _os.path.isfile(path) or _os.path.getsize(path) > MAX_PICKLE:
                     why = f"{raw} is not a regular file under {MAX_PICKLE >> 20} MB that can be read first"
                 else:
-                    from picklescan.scanner import SafetyLevel, scan_file_path
+                    import io
 
-                    res = scan_file_path(path)
-                    bad = [f"{g.module}.{g.name}" for g in res.globals if g.safety == SafetyLevel.Dangerous]
-                    if res.scan_err or bad or res.issues_count:
-                        why = f"the pickle {raw} calls {', '.join(bad[:3])}" if bad else \
-                            f"the pickle {raw} could not be read"
+                    from picklescan.scanner import SafetyLevel, scan_pickle_bytes
+
+                    from ...fsread import read_regular
+
+                    data = read_regular(path, MAX_PICKLE + 1)  # read once: what is scanned is what is checked
+                    if len(data) > MAX_PICKLE or not _whole_pickles(data):
+                        # bytes that are not pickles hide what a seek could reach (the scanner stops there)
+                        why = f"{raw} holds more than well-formed pickles"
+                    else:
+                        res = scan_pickle_bytes(io.BytesIO(data), raw)
+                        base = _os.path.dirname(path)
+                        bad = [f"{g.module}.{g.name}" for g in res.globals if g.safety == SafetyLevel.Dangerous or (
+                            # a callable of a module beside the file or in the workspace: code picklescan does not
+                            # know, which unpickling imports and calls (installed libraries are the user's)
+                            g.safety != SafetyLevel.Innocuous and any(
+                                _os.path.exists(_os.path.join(d, g.module.split(".")[0]) + ext)
+                                for d in {base, a.pctx.cwd, a.pctx.workspace or base} for ext in (".py", "")))]
+                        if res.scan_err or bad or res.issues_count:
+                            why = f"the pickle {raw} calls {', '.join(bad[:3])}" if bad else \
+                                f"the pickle {raw} could not be read"
             except Exception as e:  # fail closed
                 why = f"the pickle {raw} could not be read ({type(e).__name__})"
     if why:
