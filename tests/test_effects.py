@@ -211,7 +211,8 @@ def test_patches_and_mcp_file_tools_writing_outside_ask(workspace, home, env, ot
 
 EMPTIES = [": > ~/.ssh/authorized_keys", "echo '' > ~/.bashrc", "truncate -s0 ~/.zshrc", "truncate -s 0 ~/.profile",
            "cp /dev/null ~/.bash_profile", "> ~/.bashrc", "true > ~/.ssh/authorized_keys", "printf '' > .envrc",
-           "cat /dev/null > .git/hooks/pre-commit", "echo -n > ~/.zshenv", "sudo truncate -s0 /etc/profile"]
+           "cat /dev/null > .git/hooks/pre-commit", "echo -n > ~/.zshenv", "sudo truncate -s0 /etc/profile",
+           "echo > ~/.bashrc", ": >| ~/.profile", "truncate --size=0 ~/.bashrc", "dd if=/dev/null of=~/.bashrc"]
 
 
 @pytest.mark.parametrize("command", EMPTIES)

@@ -1934,6 +1934,10 @@ def ln(a, cmd, scope):
 
 @handles("dd")
 def dd(a, cmd, scope):
+    if "if=/dev/null" in cmd.args and not any(x.startswith(("seek=", "conv=notrunc")) for x in cmd.args):
+        for x in cmd.args:
+            if x.startswith("of="):
+                empties(a, cmd, x[3:], scope)  # dd if=/dev/null of=f leaves f empty
     for x in cmd.args:
         if x.startswith("of="):
             target = x[3:]
