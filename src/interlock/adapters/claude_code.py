@@ -56,8 +56,8 @@ def parse(payload: dict, env) -> Event:
                                  and isinstance(e.get("new_string"), str))
             if tool == "NotebookEdit" and isinstance(ti.get("new_source"), str):
                 text = ti["new_source"]
-            if isinstance(text, str) and text:
-                payload["content"] = text
+            if isinstance(text, str) and (text or tool == "Write"):
+                payload["content"] = text  # (a Write of "" empties the file: analysis.files judges that)
         return Event(Action(kind, payload, **common), event_name)
     if tool in ("Grep", "Glob"):
         ti = dict_field(payload, "tool_input")

@@ -83,7 +83,11 @@ def analyze(action, ctx):
         findings.append(_finding("fs.overwrite-system", action, target, "overwrite"))
     elif place.kind == P.DEVICE:
         findings.append(_finding("disk.write-device", action, target, "overwrite"))
+    elif place.kind in (P.OUTSIDE, P.HOME) and not P.in_project(place.path, pctx):
+        findings += _outside(action, ctx, place, target)
     text = action.payload.get("content")
+    if isinstance(text, str) and text.strip() and place.path and place.kind not in (P.SELF, P.PROTECTED):
+        findings += _planted(action, ctx, place.path, text)
     if isinstance(text, str) and path.endswith((".py", ".pth", ".pyw")):
         from .shell.programs import _USES_INTERLOCK
 
@@ -121,3 +125,64 @@ def _search_hunt(action, ctx, search):
     f.evidence = f"{action.tool or 'search'} {what[:120]!r} in {where}"
     f.note = f"looks for {found} over {where}"
     return f
+
+
+#: File tools that replace the whole file with what they carry (an Edit changes a part of it).
+_WHOLE_WRITES = frozenset({"Write", "write", "write_file", "create_file", "writeFile", "createFile", "save_file"})
+
+
+def _outside(action, ctx, place, target):
+    """A file tool writing outside the workspace (and outside the repository the agent runs in):
+    emptying a start-up file is refused, overwriting a dotfile or writing into an existing place there
+    is asked — the same judgement as a shell redirection (shell.programs.check_overwrite)."""
+    pctx = ctx.pctx
+    path = place.path
+    text = action.payload.get("content")
+    whole = action.tool in _WHOLE_WRITES
+    if whole and isinstance(text, str) and not text.strip() and P.is_startup_file(path, pctx.home):
+        return [_finding("fs.empty-startup", action, target, "empty")]
+    from .shell.programs import _is_dotconfig
+
+    if whole and _is_dotconfig(path, pctx.home) and pctx.exists(path):
+        return [_finding("fs.overwrite-config", action, target, "overwrite")]
+    parent = path.rsplit("/", 1)[0]
+    if isinstance(text, str) and text.strip() and _runs_later(path, pctx):
+        return []  # judged as the commands it is (_planted)
+    if pctx.exists(path) or (parent and pctx.exists(parent)):
+        return [_finding("fs.write-outside", action, target, "write")]
+    return []
+
+
+def _runs_later(path, pctx):
+    """A shell start-up file or git hook (what programs.planted reads as shell)."""
+    from .shell.programs import _RC_FILES
+
+    base = path.rsplit("/", 1)[-1]
+    return base in _RC_FILES or ("/.git/hooks/" in path and not base.endswith(".sample")) or path.startswith(
+        ("/etc/profile.d/", "/etc/zsh/"))
+
+
+def _planted(action, ctx, path, text):
+    """Text a file tool writes where something runs it later (a shell start-up file, a git hook, .envrc, a
+    cron table) is judged as the commands it is, as `echo … >> ~/.bashrc` is."""
+    if not (P.is_startup_file(path, ctx.pctx.home) or path.endswith((".py", ".pth", ".pyw"))):
+        return []
+    if path.endswith((".py", ".pth", ".pyw")):
+        return []  # judged above (interlock.self-command)
+    try:
+        from .shell.analyzer import Cmd, ShellAnalyzer
+        from .shell import programs
+        extra, exempt = ctx.policy.secret_globs(ctx.workspace)  # (no engine import: analysis stays below it)
+        a = ShellAnalyzer(ctx.pctx, env=ctx.env, user=getattr(ctx, "user", None), secret_extra=tuple(extra),
+                          secret_exempt=tuple(exempt),
+                          protected_branches=tuple(ctx.policy.protected_branches),
+                          resolve_environment=ctx.policy.environment_for)
+        cmd = Cmd([action.tool or "write", path], None, text=f"{action.tool or 'write'} {P.display(path, ctx.pctx)}")
+        if len(text) > 200_000:
+            raise ValueError("more text than Interlock reads")  # never judge a part of it as the whole
+        programs.planted(a, cmd, path, text)
+        return a.findings
+    except Exception as e:  # fail closed: text planted to run later that we could not judge
+        f = _finding("shell.too-complex", action, P.display(path, ctx.pctx), "unknown")
+        f.note = f"the text written could not be judged ({type(e).__name__})"
+        return [f]

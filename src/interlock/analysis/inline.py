@@ -51,7 +51,7 @@ _EVIDENCE_MAX = 160
 class Effect:
     """One thing the code would do.
 
-    kind: "delete" | "write" | "shell" | "opaque" | "read" | "http"
+    kind: "delete" | "write" | "shell" | "opaque" | "read" | "http" | "unpickle" (a pickle file loaded)
     target: the path (delete/write/read), the command string (shell), the URL (http), or None
     http: for kind "http", (method, url, body or None, headers) -- see analysis/http.py
     recursive: a whole tree is deleted
@@ -239,6 +239,7 @@ _PY_OPAQUE = frozenset((
     "marshal.loads", "marshal.load", "jsonpickle.decode", "runpy.run_path", "runpy.run_module",
     "types.FunctionType", "types.CodeType", "code.interact", "code.InteractiveInterpreter",
     "code.InteractiveConsole", "ctypes.CDLL", "ctypes.cdll.LoadLibrary", "ctypes.CFUNCTYPE"))
+_PY_UNPICKLE = frozenset(("pickle.load", "_pickle.load", "cPickle.load", "dill.load", "cloudpickle.load"))
 _PY_DECODERS = frozenset((
     "base64.b64decode", "base64.standard_b64decode", "base64.urlsafe_b64decode",
     "base64.b32decode", "base64.b16decode", "base64.b85decode", "base64.a85decode",
@@ -264,7 +265,8 @@ _PY_KNOWN = (_PY_RMTREE | _PY_DELETE | _PY_SHELL | _PY_EXECFAM | _PY_OPAQUE | _P
              | frozenset(("open", "os.open")))
 _PY_BUILTINS = frozenset(("open", "exec", "eval", "compile", "__import__", "getattr", "str",
                           "bytes", "execfile", "vars"))
-_PY_CONSTS = {"os.sep": "/", "os.curdir": ".", "os.pardir": "..", "os.path.sep": "/"}
+_PY_CONSTS = {"os.sep": "/", "os.curdir": ".", "os.pardir": "..", "os.path.sep": "/",
+              "sys.executable": "python3"}  # the interpreter running the code: `subprocess.run([sys.executable, "-m", "pytest"])`
 _PY_MUTATORS = frozenset(("append", "extend", "insert", "pop", "clear", "update", "add",
                           "discard", "setdefault", "remove", "sort", "reverse"))
 _PY_PATH_METHODS = frozenset(("unlink", "rmdir", "rmtree", "write_text", "write_bytes",
@@ -329,6 +331,7 @@ class _PyWalk:
         self.code = code
         self.depth = depth
         self.scopes = [{}]
+        self.opened = {}  # name -> the path `with open(PATH) as name` opened (while no other value is bound)
         self.stars = []
         self.out = []
         self.skip = set()
@@ -357,6 +360,7 @@ class _PyWalk:
     # -- scopes ---------------------------------------------------------------------------
     def bind(self, name, v):
         self.scopes[-1][name] = v
+        self.opened.pop(name, None)
 
     def look(self, name):
         for s in reversed(self.scopes):
@@ -456,6 +460,9 @@ class _PyWalk:
                     if r is not None and _norm(r.q) == "tempfile.TemporaryDirectory":
                         v = self.ev(ce)
                 self.bind_target(it.optional_vars, v)
+                if ce.__class__.__name__ == "Call" and getattr(ce.func, "id", None) == "open" and ce.args and \
+                        it.optional_vars.__class__.__name__ == "Name" and isinstance(self.ev(ce.args[0]), str):
+                    self.opened[it.optional_vars.id] = self.ev(ce.args[0])  # (after bind, which clears it)
         self.visit_all(n.body)
 
     v_AsyncWith = v_With
@@ -465,7 +472,11 @@ class _PyWalk:
         self.visit(n.args)
         self.bind(n.name, None)
         self.scopes.append(dict.fromkeys(self._argnames(n.args)))
-        self.visit_all(n.body)
+        opened, self.opened = self.opened, {}  # a parameter named like an opened file is not that file
+        try:
+            self.visit_all(n.body)
+        finally:
+            self.opened = opened
         self.scopes.pop()
 
     v_AsyncFunctionDef = v_FunctionDef
@@ -473,7 +484,11 @@ class _PyWalk:
     def v_Lambda(self, n):
         self.visit(n.args)
         self.scopes.append(dict.fromkeys(self._argnames(n.args)))
-        self.visit(n.body)
+        opened, self.opened = self.opened, {}
+        try:
+            self.visit(n.body)
+        finally:
+            self.opened = opened
         self.scopes.pop()
 
     def v_ClassDef(self, n):
@@ -594,6 +609,12 @@ class _PyWalk:
                 self.shell_val(tuple(self.ev(a) for a in A), n)
         elif q in ("exec", "eval", "compile", "execfile"):
             self.exec_(q, arg(0, "source", "object"), n)
+        elif q in _PY_UNPICKLE and A and A[0].__class__.__name__ == "Call" and \
+                getattr(A[0].func, "id", None) == "open" and A[0].args and isinstance(self.ev(A[0].args[0]), str):
+            # pickle.load(open('model.pkl', 'rb')): a file whose pickle is read before it runs (programs.unpickled)
+            self.add("unpickle", self.ev(A[0].args[0]), n)
+        elif q in _PY_UNPICKLE and A and A[0].__class__.__name__ == "Name" and A[0].id in self.opened:
+            self.add("unpickle", self.opened[A[0].id], n)  # with open('model.pkl', 'rb') as f: pickle.load(f)
         elif q in _PY_OPAQUE:
             self.add("opaque", None, n)
         elif q in ("__import__", "importlib.import_module", "importlib.__import__"):

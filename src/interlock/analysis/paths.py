@@ -50,24 +50,34 @@ REGENERABLE_GLOBS = (
     "junit.xml", "test-results", "*.whl", "*.tar.gz", "nohup.out", ".stylelintcache",
     "*.prof", "*.pid", "core", "core.*",
 )
-SYSTEM_DIRS = frozenset({
+#: The real system trees: everything below them belongs to the operating system or its installed
+#: software, so writing or deleting there is a system change (/var's temp dir aside).
+SYSTEM_TREES = frozenset({
     "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/opt", "/proc",
-    "/root", "/run", "/sbin", "/srv", "/sys", "/usr", "/var", "/home", "/mnt", "/media",
-    "/snap", "/System", "/Library", "/Applications", "/Users", "/Volumes", "/private",
-    "/nix", "/data", "/backup", "/backups",
+    "/root", "/run", "/sbin", "/sys", "/usr", "/var", "/snap", "/nix", "/System", "/Library",
+    "/private",
 })
+#: Top-level directories that hold every user's or the whole machine's data: the directory itself (or all
+#: of it) is as bad to lose as a system tree, but a path *below* one is just outside the workspace
+#: (/srv/archive/x.log, /mnt/data/out, /home/other/notes).
+DATA_TOPS = frozenset({"/home", "/Users", "/mnt", "/media", "/srv", "/data", "/backup", "/backups", "/Volumes",
+                       "/Applications"})
+SYSTEM_DIRS = SYSTEM_TREES | DATA_TOPS  # every top-level directory named above
 TEMP_DIRS = ("/tmp/", "/var/tmp/", "/dev/shm/", "/private/tmp/", "/private/var/folders/")
 HARMLESS_DEVICES = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/zero",
                               "/dev/random", "/dev/urandom", "/dev/fd/1", "/dev/fd/2"})
+#: /dev/fd/N is an open file descriptor: a pipe or a file the shell opened (`tee >(awk …)` writes to
+#: the process substitution's pipe, /dev/fd/63), never a block device.
+_FD_PATH = ("/dev/fd/", "/proc/self/fd/")
 GLOB_CHARS = frozenset("*?[")
 
 
 class PathContext:
     """What a path is resolved against for one action."""
 
-    __slots__ = ("cwd", "home", "workspace", "protected", "self_paths", "exists")
+    __slots__ = ("cwd", "home", "workspace", "protected", "self_paths", "exists", "_project")
 
-    def __init__(self, cwd, home, workspace, protected=(), self_paths=(), exists=None):
+    def __init__(self, cwd, home, workspace, protected=(), self_paths=(), exists=None, project=False):
         self.cwd = cwd or "/"
         self.home = (home or "/root").rstrip("/") or "/"
         ws = workspace.rstrip("/") if workspace else None
@@ -76,6 +86,29 @@ class PathContext:
         self.protected = protected if isinstance(protected, _GlobSet) else _GlobSet(protected)
         self.self_paths = self_paths if isinstance(self_paths, _GlobSet) else _GlobSet(self_paths)
         self.exists = exists or os.path.lexists
+        self._project = project  # False: not looked up yet
+
+    @property
+    def project(self):
+        """The git repository the action runs in, when it is not the configured workspace (an agent
+        started in one project working in another of its own checkouts): writes there are the agent's
+        own work, not writes outside.  None when there is none, or it is /, home or the workspace."""
+        if self._project is False:
+            root = find_workspace(self.cwd) if self.cwd and self.cwd != "/" else None
+            if root and (not os.path.isdir(root + "/.git") and not os.path.isfile(root + "/.git")):
+                root = None  # no git repository above cwd: find_workspace fell back to cwd itself
+            if root in (None, "/", self.home, self.workspace) or _under(self.home, root) or (
+                    self.workspace and _under(self.workspace, root)) or (
+                    _under(root, self.home) and root[len(self.home) + 1:].startswith(".")):
+                root = None  # never a tree holding home or the workspace, nor a dot-directory of home (~/.ssh)
+            self._project = root
+        return self._project
+
+
+def in_project(path: str | None, ctx: PathContext) -> bool:
+    """``path`` lies in the repository the agent runs in (``PathContext.project``)."""
+    pr = ctx.project if path else None
+    return bool(pr) and _under(path, pr)
 
 
 class Place:
@@ -267,7 +300,7 @@ def classify(raw: str, ctx: PathContext, *, glob: bool | None = None, check_exis
         return Place(SELF, path, raw, glob)
     if ctx.protected and matches_any(path, ctx.protected):
         return Place(PROTECTED, path, raw, glob)
-    if path in HARMLESS_DEVICES:
+    if path in HARMLESS_DEVICES or (path.startswith(_FD_PATH) and path.rsplit("/", 1)[1].isdigit()):
         return Place(DEVNULL, path, raw, glob)
     if path.startswith("/dev/"):
         return Place(DEVICE, path, raw, glob)
@@ -296,9 +329,11 @@ def classify(raw: str, ctx: PathContext, *, glob: bool | None = None, check_exis
         # a parent of the workspace
         return Place(OUTSIDE, path, raw, glob)
     top = "/" + path.split("/", 2)[1]
-    if path == top or contents_of == top or (top in SYSTEM_DIRS and not _under(path, home)):
-        if top not in ("/tmp",) or path == "/tmp":
-            return Place(SYSTEM, path, raw, glob)
+    # System = the real system trees (and the data tops themselves).  Any other absolute path — one that
+    # does not exist (`/path/sub/*`, `/target`), another top-level directory — is outside the workspace.
+    if top in SYSTEM_TREES and not _under(path, home) and not (top == "/var" and _under(path, "/var/tmp")) or (
+            top in DATA_TOPS and (path == top or contents_of == top)) or path == "/tmp":
+        return Place(SYSTEM, path, raw, glob)
     if _under(path, home):
         anchor = home
     elif ws and _under(path, posixpath.dirname(ws)):
@@ -315,6 +350,26 @@ def _is_temp(path, ctx) -> bool:
     if (ws and _under(path, posixpath.dirname(ws))) or _under(path, ctx.home):
         return False
     return any(path.startswith(t) for t in TEMP_DIRS)
+
+
+#: Files that logins and sessions run or depend on: shell start-up files, direnv's .envrc, SSH's
+#: authorized_keys, git hooks, cron tables.  Emptying one is refused; text planted in one is judged
+#: as the commands it is (shell.programs.planted).
+STARTUP_NAMES = frozenset({".bashrc", ".bash_profile", ".profile", ".zshrc", ".zprofile", ".zshenv", ".zlogin",
+                           ".zlogout", ".bash_login", ".bash_logout", ".kshrc", ".mkshrc", ".envrc", ".cshrc",
+                           ".tcshrc", ".login", "config.fish", "authorized_keys", "authorized_keys2"})
+STARTUP_TREES = ("/etc/profile", "/etc/profile.d/", "/etc/bash.bashrc", "/etc/zsh/", "/etc/environment",
+                 "/etc/crontab", "/etc/cron.d/", "/var/spool/cron/", "/etc/sudoers", "/etc/passwd",
+                 "/etc/shadow", "/etc/group", "/etc/fstab", "/etc/hosts")
+
+
+def is_startup_file(path: str, home: str) -> bool:
+    base = path.rsplit("/", 1)[-1]
+    if base in STARTUP_NAMES:
+        return True
+    if "/.git/hooks/" in path and not base.endswith(".sample"):
+        return True
+    return path.startswith(STARTUP_TREES)
 
 
 def display(path: str | None, ctx: PathContext) -> str:

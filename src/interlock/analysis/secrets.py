@@ -25,7 +25,7 @@ NOT_SECRET_NAMES = (
     "*.example", "*.sample", "*.template", "*.pub", "*.dist",
     # certificates are public (keys stay secret: key.pem, privkey.pem, *-key.pem)
     "*cert*.pem", "*chain*.pem", "ca.pem", "ca-*.pem", "*-ca.pem", "*_ca.pem", "*bundle*.pem", "*.crt.pem",
-    "cacert.pem",
+    "cacert.pem", "*public*.pem", "*pubkey*.pem", "*.pub.pem",
 )
 # Matched against the path relative to $HOME (everything below these is secret).
 SECRET_HOME_TREES = (
@@ -117,6 +117,32 @@ def _homes(path, home):
 
 
 _LITERAL_NAMES = None
+
+#: Ordinary file and directory names.  A name pattern that matches one of these is a broad listing
+#: (`find / -iname '*python*'`, `find ~ -name '.*'`), not a search aimed at credential files, even when
+#: a secret's name fits it too (.python_history, .env).
+ORDINARY_NAMES = (
+    "README.md", "main.py", "app.py", "setup.py", "index.js", "package.json", "config.json", "config.yml",
+    "settings.py", "Makefile", "Dockerfile", "docker-compose.yml", "requirements.txt", "notes.txt", "data.csv",
+    "image.png", "report.pdf", "python", "python3", "python3.12", "node", "lib", "src", "bin", "test", "tests",
+    "docs", "build", "x", "a.out", "main.go", "Main.java", "index.html", "style.css", ".gitignore", ".bashrc",
+    ".profile", ".vimrc", ".config", ".cache", ".local", ".git", ".github", ".vscode", ".idea", ".npm", ".venv",
+    "node_modules", "__pycache__", "history.txt", "environment.yml", "keys.txt", "key.txt", "token.go",
+    "secrets.go", "passwords.md", "id", "log.txt", "server.log", "app.log", "core", "tmp", "backup.tar.gz",
+)
+
+
+def glob_aims_at_secrets(name_glob: str, home: str, icase=False, extra=(), exempt=()) -> bool:
+    """A name pattern (find -name) aimed at credential files: it fits a secret's name and no ordinary
+    name (`.env*`, `*.pem`, `id_rsa*`, `credentials`), unlike a broad one (`*python*`, `.*`, `*`)."""
+    if not name_glob:
+        return False
+    pat = name_glob.lower() if icase else name_glob
+    names = [n.lower() for n in ORDINARY_NAMES] if icase else ORDINARY_NAMES
+    if any(fnmatchcase(n, pat) for n in names):
+        return False
+    return glob_may_name_secret("/x/" + pat, home, extra, exempt) or glob_may_name_secret(
+        "/x/." + pat.lstrip("."), home, extra, exempt) and pat.startswith(".")
 
 
 def glob_may_name_secret(path_glob: str, home: str, extra=(), exempt=()) -> bool:

@@ -150,6 +150,8 @@ class ShellAnalyzer:
                  approval_paths=None):
         self.pctx = pctx
         self.written = set()        # paths this command line writes (a script it then runs is unknown)
+        self.judged_text = set()    # start-up files whose planted text this command line had judged
+        self.generated = set()      # ... that it writes anew (>, tee, cp, -o): deleting them loses nothing more
         self.written_text = {}      # path -> text, when this command line writes a known text to it
         self._sources = []          # source bytes of what is being walked (for here-documents)
         self._recovered = []        # here-document ranges re-read from the source, per source
@@ -268,6 +270,12 @@ class ShellAnalyzer:
         """Parse ``source`` and walk it; recover here-documents tree-sitter cut short and
         salvage what parses when the rest does not."""
         tree = _parser.parse(source)
+        if "`" in source and source.count("`") >= 4 and _joined_backticks(tree.root_node):
+            fixed = _backticks_to_dollar(source)
+            if fixed is not None:
+                tree2 = _parser.parse(fixed)
+                if not tree2.root_node.has_error or tree.root_node.has_error:
+                    source, tree = fixed, tree2
         src = source.encode("utf-8", "surrogateescape")
         self._sources.append(src)
         self._recovered.append([])
@@ -350,6 +358,8 @@ class ShellAnalyzer:
             body = node.child_by_field_name("body")
             if name_node is not None and body is not None:
                 scope.funcs[_node_text(name_node)] = (body, self.origin_stack[-1] if self.origin_stack else None)
+                if self.planting:  # a function planted in a start-up file runs whenever its name is typed
+                    self.walk(body, scope.child())
         elif t == "subshell":
             inner = scope.child()
             for ch in node.named_children:
@@ -406,11 +416,15 @@ class ShellAnalyzer:
             prev_in = stdin
             nxt = _node_text(stages[i + 1]).split() if i + 1 < len(stages) else []
             self.suppress_env_dump = bool(nxt) and (nxt[0] == "wc" or (nxt[0] == "cut" and "-f1" in nxt and (
-                "-d=" in nxt or "-d'='" in nxt or '-d"="' in nxt)) or (nxt[0] == "grep" and "-c" in nxt))
+                "-d=" in nxt or "-d'='" in nxt or '-d"="' in nxt)) or (nxt[0] == "grep" and "-c" in nxt) or (
+                nxt[0] in ("grep", "egrep", "fgrep", "rg") and _env_filter(self, nxt) == "names"))
+            self.env_grep = _env_filter(self, nxt) if nxt and nxt[0] in ("grep", "egrep", "fgrep", "rg") and \
+                not self.suppress_env_dump else None
             try:
                 self.walk(st, scope, stdin=stdin)
             finally:
                 self.suppress_env_dump = False
+                self.env_grep = None
             prev = st
 
     def redirected(self, node, scope, stdin):
@@ -553,6 +567,7 @@ class ShellAnalyzer:
 
     def _check_redirect_targets(self, reds, cmd, scope=None):
         reds = [(op, self._in_scope(t, scope) if op not in ("<<", "<<-", "<<<") else t) for op, t in reds]
+        out = None
         if cmd.argv and cmd.argv[0] in ("echo", "printf", "cat", "jq") and cmd.stdin is None or (
                 cmd.argv[:1] in (["cat"], ["base64"], ["base32"], ["xxd"], ["rev"], ["tr"], ["openssl"])
                 and cmd.stdin and cmd.stdin[0] == "text"):  # (jq -n '…' > body.json; base64 -d <<< … > x.sh)
@@ -563,6 +578,12 @@ class ShellAnalyzer:
                         self.written_text[resolve(target, self.pctx)] = out[1]
                     if op in (">", ">|", "&>", ">>", "&>>"):
                         programs.planted(self, cmd, target, out[1])  # echo 'cmd' >> ~/.bashrc
+        if cmd.argv[:1] in ([":"], ["true"]) or cmd.argv[:2] == ["cat", "/dev/null"] or (
+                cmd.argv[:1] in (["echo"], ["printf"]) and cmd.stdin is None and out is not None
+                and out[0] == "text" and not out[1].strip()):
+            for op, target in reds:  # `: > f`, `echo '' > f`: the file is left empty
+                if op in (">", ">|", "&>"):
+                    programs.empties(self, cmd, target)
         for op, target in reds:
             if op == "<":
                 programs.check_read(self, cmd, target)
@@ -866,7 +887,11 @@ class ShellAnalyzer:
         if name is not None:
             kids = name.named_children
             first = kids[0] if kids else None
-            if first is not None and first.type in ("simple_expansion", "expansion"):
+            if first is not None and first.type == "simple_expansion" and first.text[1:2].isspace():
+                # `$ ls -la` (a prompt copied with the command): bash reads a lone `$` as itself, tree-sitter
+                # as the expansion of the next word; the words are `$` and the program
+                out += ["$", _node_text(first)[1:].strip()]
+            elif first is not None and first.type in ("simple_expansion", "expansion"):
                 out.extend(self._split(self.word(first, scope), scope))
             else:
                 out.append(self.word(first, scope) if first is not None else _node_text(name))
@@ -940,8 +965,15 @@ class ShellAnalyzer:
             elif ct in ("file_redirect", "heredoc_redirect", "herestring_redirect"):
                 reds_nodes.append(ch)
         args = node.children_by_field_name("argument")
+        name_node0 = node.child_by_field_name("name")
+        feeds = stdin is not None and name_node0 is not None and _node_text(name_node0).rsplit("/", 1)[-1] == "tee"
         for a in args:
-            if a.type not in ("word", "raw_string", "number"):
+            if feeds and a.type == "process_substitution" and _node_text(a).startswith(">("):
+                # `… | tee >(sh)`: what tee reads goes into the substitution's command too
+                inner = scope.child()
+                for ch in a.named_children:
+                    self.walk(ch, inner, stdin=stdin)
+            elif a.type not in ("word", "raw_string", "number"):
                 self._walk_substitutions(a, scope)
         name_node = node.child_by_field_name("name")
         if name_node is not None:
@@ -981,6 +1013,11 @@ class ShellAnalyzer:
 
             lifts.note_read(self, cmd)
         name = cmd.argv[0]
+        if name in ("$", "%", "#") and len(cmd.argv) > 1 and U not in cmd.argv[1] and not _is_program(self, name, scope):
+            # a copied prompt (`$ npm test`): bash finds no program `$`; what follows is judged as the
+            # command the agent meant (what runs if the prompt is dropped)
+            self.dispatch(cmd.derive(cmd.argv[1:]), scope)
+            return
         if len(self.ran) < 256 and not self.remote:
             self.ran.append((scope.cwd, [w for w in cmd.argv if U not in w]))
         if cmd.assigns and name.rsplit("/", 1)[-1] in agent_hosts()[0]:
@@ -1013,6 +1050,8 @@ class ShellAnalyzer:
             from . import credentials
 
             credentials.check(self, cmd if base == name else cmd.derive([base] + cmd.argv[1:]), scope)
+        if "-o" in cmd.argv or "--output" in (cmd.text or ""):
+            programs.note_outputs(self, cmd if base == name else cmd.derive([base] + cmd.argv[1:]), scope)
         handler = programs.HANDLERS.get(base)
         if handler is None:
             handler = programs.prefix_handler(base)
@@ -1063,6 +1102,11 @@ class ShellAnalyzer:
     # --- nested sources ----------------------------------------------------------------
     def nested_shell(self, source: str, cmd: Cmd, scope: Scope, remote=None, origin=None, cwd=None):
         """Analyse a string that a shell will run (bash -c, eval, ssh host 'cmd', ...)."""
+        if U in source and _only_parameters(cmd, source):
+            # `ssh host "mkdir -p $2"`: a positional or special parameter ($1, $$, $?), which a command an
+            # agent runs cannot have set in an earlier one, stands where a word is: it stays an unknown
+            # word for the analysis of the inner command (rm -rf $2 is still an unresolved delete)
+            source = source.replace(U, "${__interlock_unknown__}")
         if U in source:
             stripped = source.replace(U, "")
             self.emit("shell.opaque-eval", cmd, effect="run",
@@ -1078,7 +1122,7 @@ class ShellAnalyzer:
             self.remote = remote
             user_home = "/root" if remote.startswith("root@") else "/home/" + (
                 remote.split("@", 1)[0] if "@" in remote else "remote")
-            self.pctx = PathContext(user_home, user_home, None, (), ())
+            self.pctx = PathContext(user_home, user_home, None, (), (), project=None)
             inner.cwd = user_home
             inner.vars["HOME"] = user_home
         try:
@@ -1091,7 +1135,7 @@ class ShellAnalyzer:
         prev_remote, prev_ctx = self.remote, self.pctx
         self.remote = remote
         home = "/root"
-        self.pctx = PathContext(home, home, None, (), ())
+        self.pctx = PathContext(home, home, None, (), (), project=None)
         inner = scope.child()
         inner.cwd = home
         inner.vars["HOME"] = home
@@ -1169,7 +1213,7 @@ class ShellAnalyzer:
         if scope.cwd == self.pctx.cwd:
             return self.pctx
         return PathContext(scope.cwd, self.pctx.home, self.pctx.workspace, self.pctx.protected,
-                           self.pctx.self_paths, self.pctx.exists)
+                           self.pctx.self_paths, self.pctx.exists, project=self.pctx.project)
 
     def place(self, raw: str, scope: Scope):
         """Classify a path argument, relative to the scope's cwd."""
@@ -1215,6 +1259,105 @@ def _self_pipes(body, name) -> bool:
             return True
         stack.extend(n.children)
     return False
+
+
+_PARAMS = LazyRe(r"\$(?:\{[0-9#?$!@*-]+\}|[0-9#?$!@*-])")
+_ANY_EXPANSION = LazyRe(r"\$(?:\{|\(|[A-Za-z_0-9#?$!@*-])|`")
+
+
+def _only_parameters(cmd, source) -> bool:
+    """Every unknown part of a nested command's text comes from a positional or special parameter
+    (`$2`, `${1}`, `$$`), none sits inside single quotes of the inner text (where it would be read
+    back as literal text), and the written command has no other expansion or substitution."""
+    text = cmd.text if isinstance(cmd, Cmd) else None
+    if not text:
+        return False
+    if len(_ANY_EXPANSION.findall(text)) != len(_PARAMS.findall(text)):
+        return False
+    quoted = False
+    for ch in source:
+        if ch == "'":
+            quoted = not quoted
+        elif ch == U and quoted:
+            return False
+    return True
+
+
+def _joined_backticks(root) -> bool:
+    """tree-sitter-bash reads `` `a` `b` `` as one substitution running from the first backtick to the
+    last: a backtick substitution whose text holds another backtick that is not escaped."""
+    stack = [root]
+    n = 0
+    while stack and n < 20000:
+        node = stack.pop()
+        n += 1
+        if node.type == "command_substitution" and node.text[:1] == b"`":
+            inner = node.text[1:-1]
+            if b"`" in inner.replace(b"\\`", b""):
+                return True
+        stack.extend(node.children)
+    return False
+
+
+def _backticks_to_dollar(source: str):
+    """`` `cmd` `` → ``$(cmd)`` as bash pairs backticks (outside single quotes; inside double quotes they
+    still substitute).  None when they do not pair."""
+    out = []
+    stack = []  # '"' or '`'
+    i, n = 0, len(source)
+    while i < n:
+        c = source[i]
+        top = stack[-1] if stack else None
+        if c == "\\":
+            out.append(source[i:i + 2])
+            i += 2
+            continue
+        if c == "'" and top != '"':
+            j = source.find("'", i + 1)
+            if j < 0:
+                return None
+            out.append(source[i:j + 1])
+            i = j + 1
+            continue
+        if c == '"':
+            if top == '"':
+                stack.pop()
+            else:
+                stack.append('"')
+            out.append(c)
+        elif c == "`":
+            if top == "`":
+                stack.pop()
+                out.append(")")
+            else:
+                stack.append("`")
+                out.append("$(")
+        else:
+            out.append(c)
+        i += 1
+    return None if stack else "".join(out)
+
+
+def _is_program(a, name, scope) -> bool:
+    """A file by this name that the shell would run: written by this command line, in the working
+    directory, or on PATH (then `$ x` is no copied prompt)."""
+    import os
+    import shutil
+
+    if any(w and w.rsplit("/", 1)[-1] == name for w in a.written):
+        return True
+    if U not in scope.cwd and os.path.lexists(os.path.join(scope.cwd, name)):
+        return True
+    try:
+        return shutil.which(name, path=(a.env or {}).get("PATH") or os.defpath) is not None
+    except (OSError, ValueError):
+        return True
+
+
+def _env_filter(a, words):
+    from .credentials import env_filter
+
+    return env_filter(a, words)
 
 
 def _stage_name(node) -> str:

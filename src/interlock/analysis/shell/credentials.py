@@ -100,11 +100,72 @@ def _words(args):
     return [a for a in args if not a.startswith("-")]
 
 
+#: Variables that commonly hold credentials: a `grep` pattern fitting one of their names prints it.
+COMMON_SECRET_VARS = ("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN", "GITHUB_TOKEN", "GH_TOKEN",
+                      "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "DATABASE_URL", "RAILWAY_TOKEN", "RAILWAY_API_TOKEN",
+                      "NPM_TOKEN", "STRIPE_SECRET_KEY", "SLACK_BOT_TOKEN", "VERCEL_TOKEN", "HEROKU_API_KEY",
+                      "GOOGLE_APPLICATION_CREDENTIALS", "AZURE_CLIENT_SECRET", "DOCKER_PASSWORD", "PGPASSWORD",
+                      "MYSQL_PWD", "REDIS_URL", "MONGODB_URI", "SENTRY_DSN", "FLY_API_TOKEN", "CLOUDFLARE_API_TOKEN",
+                      "SUPABASE_SERVICE_ROLE_KEY", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "SECRET_KEY", "JWT_SECRET",
+                      "CI_JOB_TOKEN", "VAULT_TOKEN", "DIGITALOCEAN_ACCESS_TOKEN", "TWILIO_AUTH_TOKEN")
+_NAME_PATTERN = _LazyRe(r"^\^?([A-Za-z_][A-Za-z0-9_]*(?:(?:\\?\|)[A-Za-z_][A-Za-z0-9_]*)*)=?\$?$")
+_GREP_FLAGS_OK = frozenset("iwEFGxsHhnoq")
+
+
+def env_filter(a, words):
+    """What `env | grep PATTERN` (or `set | grep`, `printenv | grep`) prints: "names" when the pattern is
+    plain variable names that fit no credential variable's name (in the environment the command runs in,
+    or a common one) nor a credential variable's value; "secret: …" when it fits one; None when it is no
+    such filter (a `grep -v`, a regular expression: everything may come out)."""
+    ws = [w.strip("'\"") for w in words]
+    if not ws or ws[0] not in ("grep", "egrep", "fgrep", "rg"):
+        return None
+    icase = False
+    pats = []
+    i = 1
+    while i < len(ws):
+        w = ws[i]
+        if w in ("-e", "--regexp") and i + 1 < len(ws):
+            pats.append(ws[i + 1])
+            i += 2
+            continue
+        if w.startswith("--"):
+            if w in ("--ignore-case",):
+                icase = True
+            elif w not in ("--word-regexp", "--fixed-strings", "--extended-regexp", "--color", "--colour",
+                           "--color=auto", "--color=never", "--color=always"):
+                return None
+        elif w.startswith("-") and len(w) > 1:
+            if not set(w[1:]) <= _GREP_FLAGS_OK:
+                return None  # -v prints everything else, -f reads patterns from a file…
+            icase = icase or "i" in w
+        else:
+            pats.append(w)
+        i += 1
+    if len(pats) != 1 or U in pats[0]:
+        return None
+    m = _NAME_PATTERN.match(pats[0])
+    if not m:
+        return None
+    names = [n for n in m.group(1).replace("\\|", "|").split("|") if n]
+    env = a.env or {}
+    for n in names:
+        key = n.lower() if icase else n
+        fits = lambda v: key in (v.lower() if icase else v)  # noqa: E731
+        if SECRET_VAR.search(n) or re.search(r"(?i)KEY", n):
+            return f"secret: {n}"
+        for var in list(env)[:512] + list(COMMON_SECRET_VARS):
+            if (fits(var) or (var in env and fits(str(env[var])[:4096]))) and SECRET_VAR.search(var) and \
+                    not NOT_SECRET_VAR.match(var):
+                return f"secret: {n}"
+    return "names"
+
+
 def check(a, cmd, scope):
     name = cmd.name
     args = cmd.args
-    if getattr(a, "suppress_env_dump", False) and name in ("env", "printenv"):
-        return  # `env | cut -d= -f1`, `printenv | wc -l`: names or a count only
+    if getattr(a, "suppress_env_dump", False) and name in ("env", "printenv", "set", "export", "declare"):
+        return  # `env | cut -d= -f1`, `printenv | wc -l`, `env | grep DUALCASE`: names, a count, a plain name
     if name in ("python", "python3", "node", "ruby", "perl"):
         _interpreter_env(a, cmd)
         return
@@ -171,6 +232,12 @@ def _kubectl_ops(args):
 
 
 def _env_dump(a, cmd, name, args):
+    grep = getattr(a, "env_grep", None)
+    if grep and grep.startswith("secret: ") and name in ("env", "printenv", "set", "export", "declare", "typeset"):
+        # `env | grep TOKEN`: what comes out is the credential variables that pattern fits
+        if name != "env" or not any(not x.startswith("-") and "=" not in x for x in args):
+            a.emit("secrets.env-dump", cmd, target=f"variables matching {grep[8:]}", effect="reveal-secret")
+            return
     if name == "env":
         # `env CMD ...` runs a command (handled as a wrapper); bare `env` / `env -0` prints everything
         if any(not x.startswith("-") and "=" not in x for x in args):

@@ -177,10 +177,37 @@ def judge_delete(a, cmd, raw, scope, effect="delete"):
         a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect=effect)
         return place
     rule = _DELETE_RULES.get(place.kind)
+    if rule == "fs.delete-source" and place.path in a.generated:
+        # `gcc -o app app.c && ./app && rm app`, `pytest > out.txt; rm out.txt`: this same command made the
+        # file anew (what it held before was replaced then): deleting it loses nothing more
+        a.emit("fs.delete-regenerable", cmd, target=P.display(place.path, a.pctx), effect=effect,
+               note="made by this same command")
+        return place
     if rule:
         a.emit(rule, cmd, target=P.display(place.path, a.pctx) if place.path else raw.replace(U, "$?"),
                effect=effect)
     return place
+
+
+#: Programs whose -o is not the file they write.
+_O_NOT_OUTPUT = frozenset({"ssh", "scp", "sftp", "autossh", "mount", "tar", "ps", "pgrep", "pkill", "lsblk", "findmnt",
+                           "git", "sudo", "xargs", "ls", "rsync", "kubectl", "docker", "grep", "rg", "egrep", "nc",
+                           "sshfs", "journalctl", "npm", "yarn", "pnpm", "helm", "oc", "make", "ocamlfind"})
+
+
+def note_outputs(a, cmd, scope):
+    """The file a program writes anew through -o / --output (compilers, curl, sort, pandoc…)."""
+    args = cmd.args
+    if cmd.name in _O_NOT_OUTPUT or "-o" not in args and not any(x.startswith("--output") for x in args):
+        return
+    for i, x in enumerate(args):
+        val = None
+        if x in ("-o", "--output") and i + 1 < len(args):
+            val = args[i + 1]
+        elif x.startswith("--output="):
+            val = x.split("=", 1)[1]
+        if val and U not in val and not val.startswith("-") and val != "/dev/null":
+            a.generated.add(P.resolve(val, a._scope_ctx(scope)))
 
 
 def _is_dotconfig(path, home):
@@ -195,6 +222,8 @@ def check_overwrite(a, cmd, raw, how="write", scope=None):
     k = place.kind
     target = P.display(place.path, a.pctx) if place.path else raw
     a.written.add(place.path or raw)
+    if how != "dir" and place.path and k in (P.WORKSPACE, P.MISSING):
+        a.generated.add(place.path)  # written anew by this command line (not appended to)
     if k == P.SELF:
         a.emit("interlock.self-protect", cmd, target=target, effect="overwrite")
     elif k == P.PROTECTED:
@@ -203,10 +232,30 @@ def check_overwrite(a, cmd, raw, how="write", scope=None):
         a.emit("disk.write-device", cmd, target=target, effect="overwrite")
     elif k in (P.SYSTEM, P.ROOT):
         a.emit("fs.overwrite-system", cmd, target=target, effect="overwrite")
-    elif k in (P.OUTSIDE, P.HOME):
-        if _is_dotconfig(place.path, a.pctx.home) or a.pctx.exists(place.path):
+    elif k in (P.OUTSIDE, P.HOME) and not P.in_project(place.path, a.pctx):
+        if how == "dir":
+            pass  # a directory things are put into: what lands in it is judged on its own
+        elif _is_dotconfig(place.path, a.pctx.home):
             a.emit("fs.overwrite-config", cmd, target=target, effect="overwrite")
+        else:
+            write_outside(a, cmd, place, effect="overwrite" if a.pctx.exists(place.path) else "write")
     return place
+
+
+def write_outside(a, cmd, place, effect="write"):
+    """A write outside the workspace (and outside the repository the agent runs in) into a place that
+    exists: another project, the home directory, a shared directory.  A path whose directory does not
+    exist names nothing there to change (the write fails: `cp x /path/to/dest/`)."""
+    path = place.path
+    if not path or U in path or place.kind not in (P.OUTSIDE, P.HOME) or P.in_project(path, a.pctx):
+        return False
+    if path in a.judged_text:
+        return False  # a start-up line whose text was judged as the commands it is (programs.planted)
+    parent = path.rsplit("/", 1)[0]
+    if not (a.pctx.exists(path) or (parent and a.pctx.exists(parent))):
+        return False  # (a new entry at / itself: an unknown absolute path, no place of the user's)
+    a.emit("fs.write-outside", cmd, target=P.display(path, a.pctx), effect=effect)
+    return True
 
 
 def check_append(a, cmd, raw, scope=None):
@@ -216,13 +265,71 @@ def check_append(a, cmd, raw, scope=None):
         a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect="modify")
     elif place.kind == P.DEVICE:
         a.emit("disk.write-device", cmd, target=place.path, effect="overwrite")
+    elif place.kind in (P.SYSTEM, P.ROOT) and place.path:
+        # appending keeps what the file held (`echo '127.0.0.1 dev' | sudo tee -a /etc/hosts`): asked, not
+        # refused like overwriting it; planted text (/etc/profile.d, cron) is judged as what it runs
+        a.emit("fs.write-outside", cmd, target=P.display(place.path, a.pctx), effect="append",
+               note="appends to a system file")
+    else:
+        write_outside(a, cmd, place, effect="append")
     return place
+
+
+def empties(a, cmd, raw, scope=None):
+    """``raw`` is left empty (`: > f`, `echo '' > f`, `truncate -s0 f`, `cp /dev/null f`): a file logins or
+    sessions depend on (paths.is_startup_file) is refused whatever the rule for overwriting it says."""
+    if not raw or U in raw:
+        return False
+    place = a.place(raw, scope) if scope is not None else P.classify(raw, a.pctx)
+    if place.path and P.is_startup_file(place.path, a.pctx.home):
+        a.emit("fs.empty-startup", cmd, target=P.display(place.path, a.pctx), effect="empty")
+        return True
+    return False
+
+
+#: Programs that print the whole content of every file they are given.
+DUMPERS = frozenset({"cat", "head", "tail", "less", "more", "bat", "batcat", "nl", "tac", "strings", "xxd", "od",
+                     "hexdump", "base64", "zcat", "bzcat", "xzcat", "pr"})
+
+
+def reads_tree(a, cmd, raw, scope=None, prints_all=False) -> bool:
+    """``raw`` is DIR/<unknown>: the program prints files below DIR whose names are only known when it runs
+    (`find ~ -type f -exec cat {} +`, `fd . ~ -x cat`, `find / -type f | xargs cat`).  When DIR holds
+    credential files — the home directory and / always do — that is a read of them."""
+    prefix = raw.split(U, 1)[0]
+    if (cmd.name not in DUMPERS and not prints_all) or "/" not in prefix or a.remote:
+        return False
+    base = P.resolve(prefix[:prefix.rindex("/") + 1] or "/", a._scope_ctx(scope) if scope is not None else a.pctx)
+    place = P.classify(base, a.pctx, glob=False)
+    shown = P.display(base, a.pctx)
+    found = None
+    if is_secret_path(base.rstrip("/") or "/", a.pctx.home, a.secret_extra, a.secret_exempt):
+        found = "the credentials it holds"
+    elif place.kind in (P.HOME, P.ROOT) or (base != "/" and P._under(a.pctx.home, base)):
+        found = "its credential files (~/.ssh, ~/.aws…)"
+    elif place.kind in (P.SYSTEM, P.SELF) and any(t.startswith(base.rstrip("/") + "/") or P._under(t, base)
+                                                  for t in ("/etc/shadow", "/etc/ssh/", "/root/", "/run/secrets",
+                                                            "/var/run/secrets")):
+        found = "the system's credential files (/etc/shadow, host keys…)"
+    elif place.kind not in (P.TEMP, P.DEVNULL, P.DEVICE, P.MISSING) and place.path:
+        from ..secrets import tree_secret
+
+        hit = tree_secret(place.path, a.pctx.home, a.secret_extra, a.secret_exempt)
+        if hit:
+            found = P.display(hit, a.pctx)
+    if not found:
+        return False
+    a.emit("secrets.read-file", cmd, target=shown, effect="read-secret",
+           note=f"prints every file it finds under {shown}, {found} among them")
+    return True
 
 
 def check_read(a, cmd, raw, scope=None):
     if not raw or raw.startswith("-"):
         return False
     if U in raw:
+        if reads_tree(a, cmd, raw, scope):
+            return True
         if "/proc/" in raw and raw.endswith("/environ"):  # /proc/$$/environ, /proc/$(pgrep x)/environ
             a.emit("secrets.read-file", cmd, target=raw.replace(U, "*"), effect="read-secret")
             return True
@@ -242,6 +349,14 @@ def check_read(a, cmd, raw, scope=None):
     if any(c in path for c in "*?["):
         from ..secrets import glob_may_name_secret
 
+        on_disk = _expand_in_workspace(a, path)
+        if on_disk is not None:  # the files the shell will pass: judged as they are
+            hit = next((m for m in on_disk if is_secret_path(m, a.pctx.home, a.secret_extra, a.secret_exempt)), None)
+            if hit is None:
+                return False
+            a.emit("secrets.read-file", cmd, target=P.display(hit, a.pctx), effect="read-secret",
+                   note=f"{P.display(path, a.pctx)} matches it")
+            return True
         if glob_may_name_secret(path, a.pctx.home, a.secret_extra, a.secret_exempt):
             a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret",
                    note="the pattern matches files that hold secrets")
@@ -258,6 +373,32 @@ def check_read(a, cmd, raw, scope=None):
     if cmd.name in REVEALERS:
         return check_file_tokens(a, cmd, path)
     return False
+
+
+def _expand_in_workspace(a, path, limit=2000):
+    """A glob as the shell expands it: the files on this machine it matches (`*` does not match a leading
+    dot, as in bash); none when its directory does not exist (`mv /path/sub/* /path/`).  None — judged
+    by name instead — on another host or in a container, for what find or ls printed (a -name matches at
+    any depth), for a recursive `**` outside the workspace, when this command line writes below it
+    first, or when there are more than ``limit`` matches."""
+    if U in path or a.remote or getattr(a, "by_name", False):
+        return None
+    ws = a.pctx.workspace
+    inside = (ws and P._under(path, ws)) or P.in_project(path, a.pctx)
+    if "**" in path and not inside:
+        return None
+    cut = min((i for i in (path.find("*"), path.find("?"), path.find("[")) if i >= 0), default=len(path))
+    base = path[:cut].rsplit("/", 1)[0] or "/"
+    if any(w and P._under(w, base) for w in a.written):
+        return None  # `cp ~/.ssh/id_rsa lib/ && cat lib/*`: what is there then is not on disk yet
+    import glob as _glob
+    import itertools
+
+    try:
+        got = list(itertools.islice(_glob.iglob(path, recursive="**" in path), limit + 1))
+    except (OSError, ValueError, RecursionError):
+        return None
+    return None if len(got) > limit else got
 
 
 # programs that copy or send a file's content somewhere (with REVEALERS: a link to a secret is the secret)
@@ -363,6 +504,8 @@ _APPROVAL_NAMES = tuple("/" + n for n in ("approvals.db", "approvals.db-wal", "a
 
 def check_args_for_secrets(a, cmd, scope, args=None):
     for arg in (cmd.args if args is None else args):
+        if U in arg and cmd.name in DUMPERS and reads_tree(a, cmd, arg, scope):
+            return True
         if U in arg and (("/proc/" in arg and arg.endswith("/environ")) or arg.endswith(_APPROVAL_NAMES)):
             if check_read(a, cmd, arg, scope):
                 return True
@@ -731,16 +874,20 @@ def xargs(a, cmd, scope):
     items = [U]
     if cmd.stdin and cmd.stdin[0] == "paths":
         items = cmd.stdin[1][:4]
+        a.by_name = True  # names find or ls printed (a find -name matches at any depth): judged by name
     elif cmd.stdin and cmd.stdin[0] == "text":
         text = cmd.stdin[1]
         # with -I each input line is one item; otherwise items are blank-separated
         items = ([ln.strip() for ln in text.split("\n") if ln.strip()] if repl else text.split())[:8] or [U]
-    for item in items:
-        if repl:
-            argv = [w.replace(repl, item) for w in inner]
-        else:
-            argv = list(inner) + [item]
-        a.dispatch(cmd.derive(argv, stdin=None), scope)
+    try:
+        for item in items:
+            if repl:
+                argv = [w.replace(repl, item) for w in inner]
+            else:
+                argv = list(inner) + [item]
+            a.dispatch(cmd.derive(argv, stdin=None), scope)
+    finally:
+        a.by_name = False
 
 
 @handles("parallel")
@@ -781,6 +928,7 @@ def find(a, cmd, scope):
     starts = starts or ["."]
     expr = args[i:]
     names = []
+    inames = []
     paths_ = []
     empty = False
     j = 0
@@ -793,6 +941,8 @@ def find(a, cmd, scope):
             continue
         if x in ("-name", "-iname") and j + 1 < len(expr):
             names.append(expr[j + 1])
+            if x == "-iname":
+                inames.append(expr[j + 1])
             j += 2
             continue
         if x in ("-path", "-ipath", "-wholename", "-iwholename") and j + 1 < len(expr):
@@ -830,7 +980,7 @@ def find(a, cmd, scope):
 
         n = len(a.findings)
         if names:
-            _find_secret_search(a, cmd, scope, starts, names)
+            _find_secret_search(a, cmd, scope, starts, names, actions, inames)
         if len(a.findings) == n:
             find_hunt(a, cmd, scope, starts, names + paths_, actions)
     if _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
@@ -858,9 +1008,20 @@ def find(a, cmd, scope):
         else:
             if not inner:
                 continue
+            selective = not names and not paths_ and any(x in _FIND_SELECTS for x in expr)
+            dumps = not names and not paths_ and inner[0].rsplit("/", 1)[-1] in DUMPERS
             for t in targets[:4]:
+                if dumps or selective and a.place(t, scope).kind not in (P.ROOT, P.HOME, P.SYSTEM, P.SELF,
+                                                                         P.PROTECTED):
+                    # `find . -type d -mtime 0 -exec mv {} /target \;`: {} is each entry the tests select,
+                    # some entries below the start whose names are only known when it runs — not the start
+                    t = t.rstrip("/") + "/" + U
                 argv = [w.replace("{}", t) if "{}" in w else w for w in inner]
-                a.dispatch(cmd.derive(argv), scope)
+                a.by_name = True  # t stands for what -name selects at any depth: judged by name, not on disk
+                try:
+                    a.dispatch(cmd.derive(argv), scope)
+                finally:
+                    a.by_name = False
 
 
 _FIND_READERS = frozenset(("cat", "grep", "egrep", "rg", "ls", "head", "tail", "wc", "stat", "file", "echo", "printf",
@@ -896,20 +1057,45 @@ def _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
     return False
 
 
-def _find_secret_search(a, cmd, scope, starts, names):
-    """`find ~ -name '.env*'`: hunting for credential files outside the workspace."""
-    from ..secrets import glob_may_name_secret
+def _find_secret_search(a, cmd, scope, starts, names, actions=(), icase=()):
+    """`find ~ -name '.env*'`: hunting for credential files outside the workspace.  A find that only lists
+    names (no -exec, or one that shows names: ls, stat, echo…) reads no file: it is a hunt only when its
+    pattern aims at credential files (secrets.glob_aims_at_secrets), not when a broad pattern
+    (`find / -iname '*python*'`, `find ~ -name '.*'`) merely fits a secret's name too.  What an -exec
+    does with the files is judged on its own (the command is dispatched with the files it gets)."""
+    from ..secrets import glob_aims_at_secrets, glob_may_name_secret
 
-    if not any(glob_may_name_secret("/x/" + n, a.pctx.home) or glob_may_name_secret("/x/." + n.lstrip("."),
-                                                                                      a.pctx.home)
-               for n in names if U not in n and n):
+    named = [n for n in names if U not in n and n]
+    lists = all(inner and inner[0].rsplit("/", 1)[-1] in _FIND_LISTERS for kind, inner in actions if kind == "exec")
+    if lists:
+        aimed = next((n for n in named if glob_aims_at_secrets(n, a.pctx.home, n in icase)), None)
+    else:
+        aimed = next((n for n in named if glob_may_name_secret("/x/" + n, a.pctx.home) or glob_may_name_secret(
+            "/x/." + n.lstrip("."), a.pctx.home)), None)
+    if aimed is None:
         return
     for s0 in starts:
         place = a.place(s0, scope)
         if place.kind in (P.HOME, P.ROOT, P.SYSTEM, P.OUTSIDE):
-            a.emit("secrets.read-file", cmd, target=P.display(place.path, a.pctx), effect="search-secrets",
-                   note="searches for credential files outside the workspace")
+            where = P.display(place.path, a.pctx)
+            if lists:
+                a.emit("secrets.hunt", cmd, target=where, effect="search-secrets",
+                       note=f"lists files named like {aimed!r} over {where}: a search for credential files")
+            else:
+                a.emit("secrets.read-file", cmd, target=where, effect="search-secrets",
+                       note=f"runs a program on the files named like {aimed!r} it finds over {where}")
             return
+
+
+#: find tests that select some entries by time, size, owner or mode (not every entry below the start).
+_FIND_SELECTS = frozenset(("-mtime", "-mmin", "-atime", "-amin", "-ctime", "-cmin", "-newer", "-anewer", "-cnewer",
+                           "-newermt", "-newerct", "-size", "-user", "-group", "-uid", "-gid", "-perm", "-empty",
+                           "-links", "-inum", "-samefile", "-regex", "-iregex", "-nouser", "-nogroup", "-used"))
+
+
+#: Programs an -exec may run on what find finds that show names or metadata, not contents.
+_FIND_LISTERS = frozenset(("ls", "stat", "echo", "printf", "basename", "dirname", "realpath", "readlink", "du",
+                           "file", "wc", "md5sum", "sha1sum", "sha256sum", "touch", "test", "[", "chmod"))
 
 
 # --- shells, eval, source, scripts ---------------------------------------------------------------
@@ -1088,6 +1274,78 @@ def run_script_path(a, cmd, scope, anywhere=False):
     return a.script_file(raw, cmd, scope, language=lang, args=cmd.args)
 
 
+MAX_PICKLE = 64 << 20
+
+
+def _whole_pickles(data: bytes) -> bool:
+    """``data`` is one or more well-formed pickles, end to end (pickletools reads every opcode)."""
+    import io
+    import pickletools
+
+    if not data:
+        return False
+    bio = io.BytesIO(data)
+    try:
+        while bio.tell() < len(data):
+            start = bio.tell()
+            for _ in pickletools.genops(bio):
+                pass
+            if bio.tell() == start:
+                return False
+    except Exception:
+        return False
+    return True
+
+
+def unpickled(a, cmd, raw, scope):
+    """Code loads a pickle file (`pickle.load(open('model.pkl', 'rb'))`): unpickling calls whatever the file
+    names.  A file that is not there loads nothing; one on this machine is read first (picklescan) and
+    only what calls something dangerous (os.system, eval, subprocess…), cannot be read, or is too large
+    to read within the hook stays an opaque payload."""
+    why = None
+    if not raw or U in raw or a.remote:
+        why = "a pickle file Interlock cannot read first"
+    else:
+        path = P.resolve(raw, a._scope_ctx(scope))
+        if path in a.written:
+            why = f"{raw} is written by this same command"
+        elif not a.pctx.exists(path):
+            return  # nothing to load: the call fails
+        else:
+            try:
+                import os as _os
+
+                if not _os.path.isfile(path) or _os.path.getsize(path) > MAX_PICKLE:
+                    why = f"{raw} is not a regular file under {MAX_PICKLE >> 20} MB that can be read first"
+                else:
+                    import io
+
+                    from picklescan.scanner import SafetyLevel, scan_pickle_bytes
+
+                    from ...fsread import read_regular
+
+                    data = read_regular(path, MAX_PICKLE + 1)  # read once: what is scanned is what is checked
+                    if len(data) > MAX_PICKLE or not _whole_pickles(data):
+                        # bytes that are not pickles hide what a seek could reach (the scanner stops there)
+                        why = f"{raw} holds more than well-formed pickles"
+                    else:
+                        res = scan_pickle_bytes(io.BytesIO(data), raw)
+                        base = _os.path.dirname(path)
+                        bad = [f"{g.module}.{g.name}" for g in res.globals if g.safety == SafetyLevel.Dangerous or (
+                            # a callable of a module beside the file or in the workspace: code picklescan does not
+                            # know, which unpickling imports and calls (installed libraries are the user's)
+                            g.safety != SafetyLevel.Innocuous and any(
+                                _os.path.exists(_os.path.join(d, g.module.split(".")[0]) + ext)
+                                for d in {base, a.pctx.cwd, a.pctx.workspace or base} for ext in (".py", "")))]
+                        if res.scan_err or bad or res.issues_count:
+                            why = f"the pickle {raw} calls {', '.join(bad[:3])}" if bad else \
+                                f"the pickle {raw} could not be read"
+            except Exception as e:  # fail closed
+                why = f"the pickle {raw} could not be read ({type(e).__name__})"
+    if why:
+        a.emit("shell.opaque-decoded", cmd, effect="run", note=why)
+
+
 # --- interpreters -----------------------------------------------------------------------------
 
 def inline_code(a, language, code, cmd, scope, origin=None):
@@ -1126,6 +1384,8 @@ def inline_code(a, language, code, cmd, scope, origin=None):
             rule = "shell.opaque-decoded" if re.search(r"b64|base64|decode|codecs|pickle|marshal|zlib", ev) \
                 else "shell.opaque-eval"
             a.emit(rule, sub, effect="run")
+        elif eff.kind == "unpickle":
+            unpickled(a, sub, eff.target, scope)
         elif eff.kind == "write" and eff.target:
             check_overwrite(a, sub, eff.target, scope=scope)
         elif eff.kind == "read" and eff.target:
@@ -1415,7 +1675,7 @@ def into(a, cmd, scope, srcs, dest, into_dir=False, tree=False, self_only=False)
         if tree and dpath and P.holds_self(dpath, a.pctx):
             a.emit("interlock.self-protect", cmd, target=P.display(dpath, a.pctx), effect="overwrite")
         return
-    check_overwrite(a, cmd, dest, scope=scope)  # the directory itself (an existing config dir, a system one)
+    check_overwrite(a, cmd, dest, how="dir", scope=scope)  # the directory itself (a config dir, a system one)
     if P.holds_self(dpath, a.pctx) and (tree or not srcs):
         a.emit("interlock.self-protect", cmd, target=P.display(dpath, a.pctx), effect="overwrite")
         return
@@ -1481,6 +1741,17 @@ def archive_members(path):
         return None
 
 
+def writes_into(a, cmd, dest, scope):
+    """Files put into an existing directory outside the workspace (rsync DEST, tar -C DEST, unzip -d DEST):
+    a write outside, asked like one file is (write_outside)."""
+    if not dest or U in dest or ":" in dest.split("/", 1)[0]:
+        return False
+    place = a.place(dest, scope)
+    if place.kind not in (P.OUTSIDE, P.HOME) or not place.path or not a.pctx.exists(place.path):
+        return False
+    return write_outside(a, cmd, place)
+
+
 def unpacked(a, cmd, scope, archive, dest, kind):
     """An archive unpacked into ``dest``: each member lands at dest/NAME.  A member on one of
     Interlock's own paths is refused; an archive we cannot list, unpacked over a directory that
@@ -1536,6 +1807,7 @@ def unzip(a, cmd, scope):
             skip = True
         elif not x.startswith("-"):
             ops.append(x)
+    writes_into(a, cmd, dest, scope)
     unpacked(a, cmd, scope, ops[0] if ops else None, dest, "zip")
 
 
@@ -1569,8 +1841,12 @@ def unlink(a, cmd, scope):
 @handles("truncate")
 def truncate(a, cmd, scope):
     f, v, ops = split_opts(cmd.args, with_arg="sr", long_with_arg=("--size", "--reference"))
+    size = (v.get("-s") or v.get("--size") or "").strip()
     for op in ops:
         place = a.place(op, scope)
+        if size in ("0", "-0", "0K", "0M", "0B") or (size == "" and not v.get("-r") and not v.get("--reference")):
+            if empties(a, cmd, op, scope):
+                continue
         if place.kind == P.WORKSPACE:
             a.emit("fs.delete-source", cmd, target=P.display(place.path, a.pctx), effect="truncate")
         else:
@@ -1582,12 +1858,12 @@ def tee(a, cmd, scope):
     f, v, ops = split_opts(cmd.args)
     text = cmd.stdin[1] if cmd.stdin and cmd.stdin[0] == "text" else None
     for op in ops:
+        if text:
+            planted(a, cmd, op, text)
         if "-a" in f or "--append" in f:
             check_append(a, cmd, op, scope)
         else:
             check_overwrite(a, cmd, op, scope=scope)
-        if text:
-            planted(a, cmd, op, text)
             if U not in op and not ("-a" in f or "--append" in f):  # tee f <<EOF … EOF: f holds the text
                 a.written_text[P.resolve(op, a._scope_ctx(scope))] = text
 
@@ -1603,6 +1879,8 @@ def cp(a, cmd, scope):
         srcs, dest = ops[:-1], ops[-1]
     for s in srcs:
         check_read(a, cmd, s, scope)
+    if srcs == ["/dev/null"]:
+        empties(a, cmd, dest, scope)
     if len(srcs) == 1:  # cp a b: b now holds a (session memory follows a file the agent wrote)
         _record_alias(a, cmd, scope, srcs[0], dest)
     if "-n" in f or "--no-clobber" in f or "--backup" in f or "-b" in f:
@@ -1622,8 +1900,12 @@ def mv(a, cmd, scope):
             return
         srcs, dest = ops[:-1], ops[-1]
     dplace = a.place(dest, scope)
+    leaves = dplace.kind in (P.TEMP, P.OUTSIDE, P.HOME, P.SYSTEM, P.ROOT, P.UNKNOWN) and not P.in_project(
+        dplace.path, a.pctx)
     for s in srcs:
         sp = a.place(s, scope)
+        if leaves:  # `mv .env.production /tmp/`: a secret file moved where others can read it is sent there
+            check_read(a, cmd, s, scope)
         if dplace.kind == P.DEVNULL:
             a.emit("fs.move-to-devnull", cmd, target=P.display(sp.path, a.pctx), effect="delete")
             continue
@@ -1652,6 +1934,10 @@ def ln(a, cmd, scope):
 
 @handles("dd")
 def dd(a, cmd, scope):
+    if "if=/dev/null" in cmd.args and not any(x.startswith(("seek=", "conv=notrunc")) for x in cmd.args):
+        for x in cmd.args:
+            if x.startswith("of="):
+                empties(a, cmd, x[3:], scope)  # dd if=/dev/null of=f leaves f empty
     for x in cmd.args:
         if x.startswith("of="):
             target = x[3:]
@@ -1678,6 +1964,7 @@ def rsync(a, cmd, scope):
         for s in ops[:-1]:
             check_read(a, cmd, s, scope)
         if ":" not in ops[-1].split("/", 1)[0]:
+            writes_into(a, cmd, ops[-1], scope)
             into(a, cmd, scope, [x for x in ops[:-1] if not x.endswith("/")] or ops[:-1], ops[-1], self_only=True,
                  tree=any(x.endswith("/") for x in ops[:-1]) or "-r" in f or "-a" in f or "--recursive" in f
                  or "--archive" in f or any(x.startswith("-") and not x.startswith("--") and ("a" in x or "r" in x)
@@ -1717,6 +2004,8 @@ def tar(a, cmd, scope):
             place = a.place(dest, scope)
             if place.kind in (P.ROOT, P.SYSTEM, P.HOME, P.SELF):
                 a.emit("fs.extract-over", cmd, target=P.display(place.path, a.pctx), effect="overwrite")
+            else:
+                writes_into(a, cmd, dest, scope)
         archive = None
         for i, x in enumerate(args):
             if x in ("-f", "--file") and i + 1 < len(args):
@@ -1780,16 +2069,62 @@ def perms(a, cmd, scope):
         target = P.display(place.path, a.pctx) if place.path else t
         if place.kind == P.SELF or place.kind not in _STRONGER and P.holds_self(place.path, a.pctx):
             a.emit("interlock.self-protect", cmd, target=target, effect="chmod")
+        elif place.kind == P.HOME and cmd.name == "chmod" and mode and not _locks_out(a, "chmod", mode):
+            continue  # `chmod -R 700 ~`, `chmod -R go-w ~`: only tightens what others may do
         elif place.kind in (P.ROOT, P.HOME, P.SYSTEM):
             if recursive or place.kind in (P.ROOT, P.HOME) and (
                     cmd.name != "chmod" or (mode and _PERM_DANGEROUS_MODES.match(mode))):
                 a.emit("fs.perm-broad", cmd, target=target, effect="permissions")
             elif place.kind == P.SYSTEM:
                 a.emit("fs.perm-system", cmd, target=target, effect="permissions")
+        elif place.kind in (P.WORKSPACE_ROOT, P.WORKSPACE_ALL, P.WORKSPACE) and recursive and mode and \
+                _locks_out(a, cmd.name, mode):
+            a.emit("fs.perm-workspace", cmd, target=target, effect="permissions",
+                   note=_locks_out(a, cmd.name, mode))
         elif place.kind == P.OUTSIDE and (
                 recursive or cmd.name == "chattr" or (mode and _PERM_DANGEROUS_MODES.match(mode))
                 or (cmd.name in ("chown", "chgrp") and _is_dotconfig(place.path, a.pctx.home))):
             a.emit("fs.perm-outside", cmd, target=target, effect="permissions")
+
+
+_SYMBOLIC = _LazyRe(r"^([ugoa]*)([-+=])([rwxXst]*)$")
+
+
+def _locks_out(a, name, mode):
+    """What a recursive mode or owner does to a tree of the user's files, when it is harmful: the owner can
+    no longer read them, everyone can write them, or another user (root) owns them.  None otherwise."""
+    if U in mode:
+        return None
+    if name == "chmod":
+        for part in mode.split(","):
+            if part.isdigit() and len(part) in (3, 4):
+                d = part[-3:]
+                if int(d[0]) < 4:
+                    return f"mode {mode}: the owner can no longer read the files"
+                if int(d[2]) in (2, 3, 6, 7):
+                    return f"mode {mode}: every user can write the files"
+                continue
+            m = _SYMBOLIC.match(part)
+            if not m:
+                continue
+            who, op, perms_ = m.groups()
+            if op == "-" and "r" in perms_ and (not who or "u" in who or "a" in who):
+                return f"mode {mode}: the owner can no longer read the files"
+            if op == "-" and "w" in perms_ and (not who or "u" in who or "a" in who):
+                return f"mode {mode}: the owner can no longer change the files"
+            if op == "=" and (not who or "u" in who or "a" in who) and "r" not in perms_:
+                return f"mode {mode}: the owner can no longer read the files"
+            if op in "+=" and "w" in perms_ and ("o" in who or "a" in who):
+                return f"mode {mode}: every user can write the files"
+        return None
+    if name == "chown":
+        owner = mode.split(":", 1)[0].split(".", 1)[0]
+        if owner in ("root", "0"):
+            return f"owner {owner}: the files belong to root"
+        user = a.user
+        if owner and user and owner != user and not owner.isdigit():
+            return f"owner {owner}: the files belong to another user"
+    return None
 
 
 # --- disks ------------------------------------------------------------------------------------
@@ -1821,6 +2156,8 @@ def partition(a, cmd, scope):
     args = cmd.args
     readonly = {"-l", "--list", "-d", "--dump", "-V", "--verify", "-s", "--show-size", "-p", "--print",
                 "-v", "--version", "-h", "--help", "print", "-i", "--info", "-g", "--list-free", "-J", "--json"}
+    if cmd.name == "sgdisk":
+        readonly |= {"-L", "--list-types", "-P", "--pretend"}
     if not args or any(x in readonly for x in args):
         if not any(x in ("rm", "mklabel", "mkpart", "resizepart", "-Z", "--zap-all", "-o", "--clear", "-d",
                          "--delete") and x not in ("-d",) for x in args if cmd.name in ("parted", "sgdisk")):
@@ -2208,6 +2545,8 @@ def edits_in_place(a, cmd, scope):
         if place.kind == P.SELF:
             a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect="edit")
             return
+        if place.kind in (P.OUTSIDE, P.HOME) and U not in f:
+            check_overwrite(a, cmd, f, scope=scope)  # an in-place edit of a file outside the workspace
 
 
 def unknown_program(a, cmd, scope):
@@ -2221,6 +2560,12 @@ def unknown_program(a, cmd, scope):
     args = cmd.args
     if name in IN_PLACE:
         edits_in_place(a, cmd, scope)
+    if name in READERS_WITH_PATTERN and name in ("grep", "egrep", "rg", "ag", "ack") and _matches_every_line(name, args):
+        # `grep -r . ~`, `rg '' /`: every line of every file under the tree is printed
+        ops = [x for x in args if not x.startswith("-")][1:] or ["."]
+        for op in ops:
+            if U not in op and reads_tree(a, cmd, op.rstrip("/") + "/" + U, scope, prints_all=True):
+                return
     if name in READERS_WITH_PATTERN:
         if name in ("sed",) and any(x.startswith("-i") or x == "--in-place" for x in args):
             ops = [x for x in args if not x.startswith("-")]
@@ -2236,6 +2581,24 @@ def unknown_program(a, cmd, scope):
             check_args_for_secrets(a, cmd, scope, ops[1:])
             return
     check_args_for_secrets(a, cmd, scope)
+
+
+_EVERY_LINE = frozenset({"", ".", "^", "$", ".*", "^.*", ".*$", "^.*$", "^.*$", "\\w*", "[\\s\\S]*", "(.*)", ".?"})
+
+
+def _matches_every_line(name, args) -> bool:
+    """A recursive search whose pattern every line fits (`grep -r . DIR`): a dump of the files, not a search."""
+    recursive = name in ("rg", "ag", "ack") or any(x in ("-r", "-R", "--recursive", "-d", "recurse") or (
+        x.startswith("-") and not x.startswith("--") and ("r" in x or "R" in x)) for x in args)
+    if not recursive or any(x in ("-l", "-c", "-L", "--files-with-matches", "--count", "--files", "-q", "--quiet")
+                            or (x.startswith("-") and not x.startswith("--") and any(c in x for c in "lcLq"))
+                            for x in args):
+        return False
+    pats = [args[i + 1] for i, x in enumerate(args[:-1]) if x in ("-e", "--regexp")]
+    if not pats:
+        ops = [x for x in args if not x.startswith("-")]
+        pats = ops[:1]
+    return bool(pats) and all(p in _EVERY_LINE for p in pats)
 
 
 _SECRET_PATTERN = _LazyRe(r"(?i)(token|secret|passw|api.{0,6}key|apikey|credential|private.{0,6}key|aws_|bearer|"
@@ -2418,9 +2781,8 @@ def sed(a, cmd, scope):
     for fpath in files:
         if inplace:
             place = a.place(fpath, scope)
-            if place.kind in (P.SELF, P.SYSTEM, P.ROOT, P.PROTECTED) or (
-                    place.kind == P.OUTSIDE and (_is_dotconfig(place.path, a.pctx.home) or a.pctx.exists(place.path))):
-                check_overwrite(a, cmd, fpath, scope=scope)
+            if place.kind in (P.SELF, P.SYSTEM, P.ROOT, P.PROTECTED, P.OUTSIDE, P.HOME):
+                check_overwrite(a, cmd, fpath, scope=scope)  # (outside: only what exists, not the agent's repo)
         else:
             check_read(a, cmd, fpath, scope)
 
@@ -2502,13 +2864,20 @@ def set_(a, cmd, scope):
 
 @handles("locate", "plocate", "mlocate", "slocate")
 def locate(a, cmd, scope):
-    from ..secrets import glob_may_name_secret
+    """locate lists the paths whose names fit its patterns: a hunt for credential files only when a pattern
+    aims at them (`locate .env`, `locate id_rsa`), not a broad one a secret's name also fits
+    (`locate '*python*'`).  It reads no file."""
+    from ..secrets import glob_aims_at_secrets
 
+    icase = any(x in ("-i", "--ignore-case") for x in cmd.args)
     for x in cmd.args:
-        if not x.startswith("-") and U not in x and glob_may_name_secret("/x/*" + x.lstrip("*/") if "/" not in x
-                                                                        else x, a.pctx.home):
-            a.emit("secrets.read-file", cmd, target=x, effect="search-secrets",
-                   note="searches the whole filesystem for credential files")
+        if x.startswith("-") or U in x or not x:
+            continue
+        base = x.rstrip("/").rsplit("/", 1)[-1] or x
+        pat = base if any(c in base for c in "*?[") else f"*{base}*"  # a plain word fits anywhere in a name
+        if glob_aims_at_secrets(pat, a.pctx.home, icase) or glob_aims_at_secrets(base, a.pctx.home, icase):
+            a.emit("secrets.hunt", cmd, target="/", effect="search-secrets",
+                   note=f"lists files named like {x!r} over the whole filesystem: a search for credential files")
             return
 
 
@@ -3214,6 +3583,7 @@ def _planted(a, cmd, raw, text):
     shown = P.display(path, a.pctx)
     if ("/.git/hooks/" in path and not base.endswith(".sample")) or base in _RC_FILES or \
             path.startswith(("/etc/profile.d/", "/etc/zsh/")) or ("/.config/fish/" in path and base.endswith(".fish")):
+        a.judged_text.add(path)  # what runs later is judged now: the write itself is not asked about
         a.nested_shell(text, cmd, a.new_scope(), origin=(shown, 0))
     elif path.startswith(("/var/spool/cron/", "/etc/cron.d/")) or path == "/etc/crontab":
         system = not path.startswith("/var/spool/cron/")  # /etc/crontab and cron.d lines name a user
