@@ -376,7 +376,6 @@ CONTAINER_MISSES = [
     "docker run --rm --privileged alpine sh -c 'echo hi'",
     "docker run --rm -v /var/run/docker.sock:/var/run/docker.sock docker docker ps",
     "docker run --rm -u 1000 -v $HOME:/h alpine ls /h",
-    "docker run --rm -v $HOME:/h alpine sh -c 'echo hi > /h/notes.txt'",
     "docker run --rm -v $HOME:/home/node node:20 bash -c 'rm -rf ~/'",  # runs as root: /root goes
     "docker run --rm -v $PWD:/src -w /src alpine sh -c 'rm -rf /tmp/* && make'",
     "docker run --rm alpine chmod -R 777 /",
@@ -506,3 +505,19 @@ def test_gateway_reads_argument_roles_from_the_servers_tools_list(env, workspace
     assert not ok.is_error and json.loads(text(ok)) == [{"n": 5}]
     assert drop.is_error and "Interlock" in text(drop) and "DROP TABLE bookings" in text(drop)
     assert rows(db) == 5
+
+
+def test_a_write_into_home_through_a_mount_is_a_write_outside_the_workspace(workspace_ctx=None):
+    """Seen from the host, the container writes ~/notes.txt: outside the workspace, so asked (issue 15
+    item 5: writes outside the workspace through any tool), not allowed and not denied."""
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "interlock", "check", "--json",
+                        "docker run --rm -v $HOME:/h alpine sh -c 'echo hi > /h/notes.txt'"],
+                       capture_output=True, text=True, timeout=60)
+    import json
+
+    d = json.loads(r.stdout)
+    assert d["decision"] == "ask", d
+    assert any("fs.write-outside" in str(f.get("rule")) for f in d.get("findings", [])), d
