@@ -11,9 +11,10 @@ import pytest
 from conftest import interlock_exe
 
 
-def hook(agent, payload, env, raw=None):
+def hook(agent, payload, env, raw=None, cwd=None):
     data = raw if raw is not None else json.dumps(payload).encode()
-    p = subprocess.run(interlock_exe() + ["hook", agent], input=data, capture_output=True, env=env, timeout=30)
+    p = subprocess.run(interlock_exe() + ["hook", agent], input=data, capture_output=True, env=env, timeout=30,
+                       cwd=cwd)
     out = p.stdout.decode()
     return p.returncode, (json.loads(out) if out.strip() else None), p.stderr.decode()
 
@@ -88,7 +89,8 @@ def test_copilot_answers_in_json_never_exit_2(payload, expected, workspace, env)
 ])
 def test_windsurf_exit_codes(payload, code_expected, workspace, home, env):
     raw = json.dumps(payload).replace("{ws}", workspace).replace("{home}", home).encode()
-    code, out, err = hook("windsurf", None, env, raw=raw)
+    # Windsurf's payloads name no directory: its hooks run in the project (the process's cwd)
+    code, out, err = hook("windsurf", None, env, raw=raw, cwd=workspace)
     assert code == code_expected
     if code == 2:
         assert err.startswith("Interlock")
