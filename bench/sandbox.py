@@ -96,8 +96,10 @@ def suite(tests, runs, base):
     cmd = [sys.executable, "-m", "pytest", *tests, "-q", "-o", "addopts=", "-p", "no:cacheprovider", "-x"]
     outside, inside, own_out, own_in = [], [], [], []
 
-    def own(text):  # pytest's own figure: "N passed in 2.34s"
+    def own(text):  # pytest's own figure: "N passed in 2.34s" (the same tests must pass on both sides)
+        passed.add(re.findall(r"(\d+) passed", text)[-1])
         return float(re.findall(r" in ([\d.]+)s", text)[-1])
+    passed = set()
     for _ in range(runs):
         t = time.monotonic()
         p = subprocess.run(cmd, cwd=ROOT, env=dict(e, HOME=os.environ.get("HOME", "/root")), capture_output=True,
@@ -113,6 +115,8 @@ def suite(tests, runs, base):
             raise SystemExit(f"the suite failed inside the sandbox: {p.stdout[-1500:]}{p.stderr[-1500:]}")
         sid = re.search(r"\b(sbx-\S+?):", p.stderr).group(1)
         subprocess.run(interlock() + ["sandbox", "discard", sid], env=e, capture_output=True, check=True)
+    if len(passed) != 1:
+        raise SystemExit(f"not the same tests passed inside and outside: {sorted(passed)}")
     m = statistics.median
     return m(outside), m(inside), m(own_out), m(own_in)
 
