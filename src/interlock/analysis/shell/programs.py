@@ -1831,11 +1831,39 @@ def rm(a, cmd, scope):
             judge_delete(a, cmd, op, scope)
 
 
-@handles("unlink", "shred", "srm")
+#: Secure deletion: programs whose point is that nothing can recover what they overwrite; with their
+#: options that take a value, and the options that make them touch only free space (benign).
+_SECURE_DELETE = {"shred": ("ns", ("--iterations", "--size", "--random-source", "--remove"), ()),
+                  "srm": ("", (), ()),
+                  "scrub": ("psbD", ("--pattern", "--blocksize", "--device-size", "--dirent"), ("-X", "--freespace")),
+                  "wipe": ("SlpkKx", (), ())}
+
+
+@handles("unlink", *_SECURE_DELETE)
 def unlink(a, cmd, scope):
-    f, v, ops = split_opts(cmd.args, with_arg="ns", long_with_arg=("--iterations", "--size", "--random-source"))
+    if cmd.name == "unlink":
+        f, v, ops = split_opts(cmd.args)
+        for op in ops:
+            judge_delete(a, cmd, op, scope, effect="delete")
+        return
+    short, long_, free = _SECURE_DELETE[cmd.name]
+    f, v, ops = split_opts(cmd.args, with_arg=short, long_with_arg=long_)
+    if any(x in f or x in v for x in free) or any(x in ("--help", "-h", "--version", "-V") for x in cmd.args):
+        return
     for op in ops:
-        judge_delete(a, cmd, op, scope, effect="destroy" if cmd.name != "unlink" else "delete")
+        place = judge_delete(a, cmd, op, scope, effect="destroy")
+        if place.kind in (P.WORKSPACE, P.MISSING, P.UNKNOWN) and place.path not in a.generated:
+            # beyond what judge_delete said: overwritten in place, no copy (snapshot, trash, git object) helps
+            a.emit("fs.shred", cmd, target=P.display(place.path, a.pctx) if place.path else op.replace(U, "$?"),
+                   effect="destroy")
+
+
+@handles("bleachbit")
+def bleachbit(a, cmd, scope):
+    """``bleachbit -s FILE`` shreds files; ``--wipe-free-space`` only free space; cleaners (``-c``) clear caches."""
+    if any(x in ("-s", "--shred") for x in cmd.args):
+        for op in [x for x in cmd.args if not x.startswith("-")]:
+            unlink(a, cmd.derive(["shred", op]), scope)
 
 
 @handles("truncate")
@@ -2341,7 +2369,7 @@ def userdel(a, cmd, scope):
 
 _PKG_REMOVE = {"apt": ("remove", "purge", "autoremove", "autopurge"), "apt-get": ("remove", "purge", "autoremove"),
                "aptitude": ("remove", "purge"), "yum": ("remove", "erase", "autoremove"),
-               "dnf": ("remove", "erase", "autoremove"), "microdnf": ("remove",), "zypper": ("remove", "rm"),
+               "dnf": ("remove", "erase", "autoremove", "rm"), "microdnf": ("remove",), "zypper": ("remove", "rm"),
                "apk": ("del",), "snap": ("remove",), "port": ("uninstall",)}
 
 
@@ -2349,6 +2377,9 @@ _PKG_REMOVE = {"apt": ("remove", "purge", "autoremove", "autopurge"), "apt-get":
 def pkg(a, cmd, scope):
     args = cmd.args
     if cmd.name == "pacman":
+        if any(x in ("-h", "--help", "--print") or re.match(r"^-[A-Za-z]*[ph]", x) and not x.startswith("--")
+               for x in args):
+            return  # -Rp prints what would be removed, -Rh is the help
         if any(x.startswith("-R") or x == "--remove" for x in args):
             a.emit("pkg.remove-system", cmd, effect="remove")
         return
@@ -2362,6 +2393,10 @@ def pkg(a, cmd, scope):
         return
     verbs = _PKG_REMOVE.get(cmd.name, ())
     ops = [x for x in args if not x.startswith("-")]
+    if ops and ops[0] in ("autoremove", "autopurge") and len(ops) == 1:
+        return  # orphans only: packages nothing installed depends on
+    if cmd.name == "port" and ops[1:] and all(x in ("inactive", "leaves", "rleaves") for x in ops[1:]):
+        return  # inactive versions and leaves: what no active port uses
     if ops and ops[0] in verbs:
         a.emit("pkg.remove-system", cmd, target=" ".join(ops[1:]) or None, effect="remove")
 
