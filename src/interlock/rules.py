@@ -217,6 +217,13 @@ _CATALOGUE = [
        ["pkill postgres", "killall mysqld", "pkill -9 -f redis-server", "killall -9 dockerd", "kill -9 $(pidof postgres)",
         "kubectl exec web-0 -- pkill -9 node"],
        ["pkill -f 'node server.js'", "pkill -f pytest", "kill %1", "kill -9 $(pidof myapp)"]),
+    _R("proc.kill-by-name", "destructive",
+       "Kills every process of a name that is neither a dev process nor a known service: whoever started them, "
+       "they all stop.",
+       ["pkill firefox", "killall -9 process_name", "pkill -o thunderbird", "kill $(pidof spotify)",
+        "sudo killall -SIGINT openconnect"],
+       ["pkill -f 'npm run dev'", "pkill node", "killall -9 python3", "pkill -f uvicorn", "kill %1",
+        "pgrep firefox", "pkill -f 'python manage.py runserver'", "pkill -f ./bin/dev-server", "pkill -f app.py"]),
     _R("sys.crontab-remove", "destructive", "Removes the whole crontab without asking.",
        ["crontab -r", "crontab -ri"], ["crontab -l", "crontab -e"]),
     _R("sys.service-stop", "destructive", "Stops, disables or masks a system service.",

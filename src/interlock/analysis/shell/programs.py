@@ -2202,6 +2202,59 @@ SERVICES = _LazyRe(r"^(postgres|postmaster|pg_ctl|mysqld?|mariadbd?|mongod|mongo
                       r"firewalld|NetworkManager|networkd|systemd-\w+|journald|Xorg|gnome-shell)$")
 
 
+#: What a coding agent starts and stops itself: interpreters, dev servers, watchers, test runners, build
+#: tools and scripts (a name with a source extension).  `pkill -f "npm run dev"`, `killall node`,
+#: `pkill -f uvicorn` are ordinary work.  The rule, written down: a name (or a `-f` pattern) that holds
+#: a service's name is proc.kill-service; one that holds a dev process's word is silent; any other name
+#: (a desktop application, a daemon Interlock does not know, a placeholder) is proc.kill-by-name, asked:
+#: every process of that name dies, whoever started it.
+DEV_PROCESSES = _LazyRe(
+    r"^(node|nodejs|npm|npx|yarn|pnpm|pnpx|bun|bunx|deno|tsx|ts-node|ts-node-dev|nodemon|vite|next|next-server|"
+    r"nuxt|nuxi|astro|remix|svelte-kit|webpack|webpack-dev-server|esbuild|rollup|parcel|turbo|nx|tsc|tsserver|"
+    r"jest|vitest|mocha|karma|ava|playwright|cypress|storybook|start-storybook|expo|metro|electron|"
+    r"python|python[23](\.\d+)?|py|pip|uv|uvicorn|gunicorn|hypercorn|daphne|flask|django|manage\.py|runserver|"
+    r"celery|pytest|tox|nox|ipython|jupyter|jupyter-lab|jupyter-notebook|streamlit|gradio|http\.server|"
+    r"ruby|rails|puma|unicorn|rackup|bundle|rspec|guard|sidekiq|php|artisan|php-fpm-dev|composer|"
+    r"go|air|gopls|dlv|cargo|rustc|rust-analyzer|trunk|java|javac|gradle|gradlew|mvn|mvnw|sbt|kotlin|"
+    r"dotnet|mix|iex|elixir|erl|ghc|ghci|stack|cabal|hugo|jekyll|eleventy|mkdocs|sphinx-autobuild|"
+    r"ngrok|localtunnel|watchman|entr|fswatch|make|cmake|ninja|bazel|gdb|lldb|valgrind|"
+    r"dev|serve|server|app|main|index|worker|run|start|watch|sleep|tail|cat|yes|timeout)$", re.I)
+_SCRIPT = _LazyRe(r"\.(py|js|mjs|cjs|ts|tsx|jsx|rb|php|go|rs|java|jar|sh|pl|lua|exs?)$")
+
+
+#: Signals that do not end a process (a progress report, a reload, a pause, a check).
+_GENTLE_SIGNAL = _LazyRe(r"^-{0,2}(s(ignal)?[ =]?)?(SIG)?(USR1|USR2|HUP|CONT|WINCH|INFO|0|1|10|12|18|28)$", re.I)
+
+
+def _gentle(args):
+    for i, x in enumerate(args):
+        if x in ("-s", "--signal", "-n") and i + 1 < len(args):
+            x = args[i + 1]
+        elif x.startswith("--signal="):
+            x = x.split("=", 1)[1]
+        elif not x.startswith("-"):
+            continue
+        if _GENTLE_SIGNAL.match(x):
+            return True
+    return False
+
+
+def judge_kill_by_name(a, cmd, pattern):
+    """`pkill NAME`, `killall NAME`, `kill $(pidof NAME)`: a service, a dev process, or anything else."""
+    if _gentle(cmd.args):
+        return
+    words = [w for w in re.split(r"[\s/|()'\"=:,]+", pattern) if w and not w.startswith("-")]
+    if not words:
+        return
+    if any(SERVICES.match(w) for w in words):
+        a.emit("proc.kill-service", cmd, target=pattern, effect="kill")
+    elif U in pattern or any(DEV_PROCESSES.match(w) or _SCRIPT.search(w) or w.startswith(".")
+                             for w in words):
+        return
+    else:
+        a.emit("proc.kill-by-name", cmd, target=pattern, effect="kill")
+
+
 @handles("kill")
 def kill(a, cmd, scope):
     args = cmd.args
@@ -2230,8 +2283,10 @@ def kill(a, cmd, scope):
         words = m.group(2).split()
         if m.group(1) == "pgrep" and any(w in ("-u", "-U") for w in words) and any(w in ("root", "0") for w in words):
             a.emit("proc.kill-all", cmd, target="every root process", effect="kill")
-        elif any(SERVICES.match(w.rsplit("/", 1)[-1]) for w in words if not w.startswith("-")):
-            a.emit("proc.kill-service", cmd, target=" ".join(w for w in words if not w.startswith("-")), effect="kill")
+        else:
+            names = [w for w in words if not w.startswith("-")]
+            if names:
+                judge_kill_by_name(a, cmd, " ".join(names))
     for t in targets:
         if t in ("-1", "1", "-9", "0") and not (t == "-9" and len(targets) > 1):
             if t in ("-1", "1") or (t == "0" and False):
@@ -2254,11 +2309,15 @@ def pkill(a, cmd, scope):
         if not ops:
             a.emit("proc.kill-all", cmd, target=f"all processes of {v.get('-u') or v.get('--user')}", effect="kill")
             return
+    if any(x in ("-h", "--help", "-V", "--version", "-l", "--list") for x in cmd.args):
+        return
     for op in ops:
         name = op.split()[0].rsplit("/", 1)[-1] if op.split() else op
         if SERVICES.match(name) or (cmd.remote and U not in name):
             # on a server or in a container, the process killed is usually the service itself
             a.emit("proc.kill-service", cmd, target=name, effect="kill")
+        else:
+            judge_kill_by_name(a, cmd, op)
 
 
 @handles("crontab")
@@ -2307,6 +2366,8 @@ def systemctl(a, cmd, scope):
     if not ops:
         return
     verb = ops[0]
+    if verb == "kill" and (v.get("-s") or v.get("--signal") or "") in ("help", "list"):
+        return  # `systemctl kill -s help` lists the signals
     if verb in ("stop", "disable", "mask", "kill", "isolate"):
         a.emit("sys.service-stop", cmd, target=" ".join(ops[1:]) or None, effect=verb)
     elif verb in ("poweroff", "reboot", "halt", "kexec", "emergency", "rescue", "suspend", "hibernate",
