@@ -2405,6 +2405,10 @@ def iptables(a, cmd, scope):
         if x in ("-P", "--policy") and i + 2 < len(cmd.args) and cmd.args[i + 2] == "DROP":
             a.emit("net.firewall-flush", cmd, effect="policy-drop")
             return
+        if x in ("-D", "--delete"):
+            a.emit("sys.config-remove", cmd, target="firewall rule " + " ".join(cmd.args[i + 1:i + 3]),
+                   effect="delete")
+            return
 
 
 @handles("nft")
@@ -2417,6 +2421,8 @@ def nft(a, cmd, scope):
 def ufw(a, cmd, scope):
     if any(x in ("disable", "reset") for x in cmd.args):
         a.emit("net.firewall-flush", cmd, effect="disable")
+    elif [x for x in cmd.args if not x.startswith("-")][:1] == ["delete"]:
+        a.emit("sys.config-remove", cmd, target="ufw rule " + " ".join(cmd.args[1:]), effect="delete")
 
 
 @handles("userdel", "deluser", "groupdel", "delgroup")
