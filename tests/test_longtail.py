@@ -1,0 +1,151 @@
+"""The long tail of destructive commands, by class (issue 15): each class's verbs × spellings, and the
+ordinary look-alikes that must pass.  Classes, not the tldr examples that showed them."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from interlock.actions import SHELL, Action
+from interlock.engine import Context, analyze
+
+
+@pytest.fixture
+def ctx(workspace, home, env):
+    return Context(workspace, home=home, workspace=workspace, env=env)
+
+
+def _rules(command, ctx):
+    return sorted({f.rule for f in analyze(Action(SHELL, {"command": command}, cwd=ctx.cwd), ctx)})
+
+
+def _cases(programs, forms):
+    return [f.format(p=p) for p, f in itertools.product(programs, forms)]
+
+
+# --- secure deletion: overwritten in place, nothing brings it back ---------------------------------
+@pytest.mark.parametrize("command", _cases(
+    ["shred", "srm", "scrub", "wipe", "sudo shred"],
+    ["{p} notes.txt", "{p} -v data/file.bin", "{p} -- ./x.db"]) + [
+    "shred -vzu -n 3 key.pem", "scrub -p dod data.bin", "scrub -r old.db", "bleachbit -s secrets.txt",
+    "bleachbit --shred a.txt b.txt"])
+def test_secure_deletion_is_asked(command, ctx):
+    assert "fs.shred" in _rules(command, ctx), command
+
+
+@pytest.mark.parametrize("command", ["shred --help", "scrub -X /mnt/free", "srm --version", "bleachbit -c system.cache",
+                                     "shred -u /tmp/build-123.log"])
+def test_secure_deletion_look_alikes(command, ctx):
+    assert "fs.shred" not in _rules(command, ctx), command
+
+
+# --- system package removal through any manager; orphans and caches pass --------------------------
+@pytest.mark.parametrize("command", _cases(
+    ["yay", "paru", "yaourt", "pacaur", "trizen", "aura", "pikaur"], ["{p} -R foo", "{p} -Rns foo", "sudo {p} --remove foo"]) +
+    _cases(["nala", "oma", "pkcon", "prt-get", "deb-get", "wajig", "eopkg"], ["{p} remove foo", "sudo {p} purge foo"]) +
+    _cases(["xbps-remove", "urpme", "removepkg"], ["{p} foo", "sudo {p} -R foo"]) + [
+    "sudo swupd bundle-remove editors", "slapt-get --remove foo", "sudo emerge -avc foo", "emerge --unmerge foo",
+    "sudo dnf rm foo", "sudo eclean-kernel -n 2", "vkpurge rm all", "sudo mhwd-kernel -r linux61",
+    "sudo abroot pkg remove foo", "sudo synopkg uninstall foo"])
+def test_system_package_removal_is_asked(command, ctx):
+    assert "pkg.remove-system" in _rules(command, ctx), command
+
+
+@pytest.mark.parametrize("command", [
+    "sudo apt-get autoremove", "apt autoremove", "nala autoremove", "yay -Yc", "yay -Syu", "paru -Ss foo",
+    "pacman -Rp foo", "pacman -Rh", "xbps-remove -O", "xbps-remove -o", "emerge --depclean", "emerge -pvc foo",
+    "sudo port uninstall inactive", "nala install foo", "eclean-kernel -p -n 2", "vkpurge list", "uv remove requests",
+    "pipx uninstall black", "flatpak uninstall --unused"])
+def test_orphans_caches_and_installs_pass(command, ctx):
+    assert "pkg.remove-system" not in _rules(command, ctx), command
+
+
+# --- processes killed by name: service / dev process / anything else -------------------------------
+@pytest.mark.parametrize("command", _cases(
+    ["pkill", "killall", "pkill -9", "killall -TERM", "pkill -f", "sudo pkill"], ["{p} firefox", "{p} process_name"]) + [
+    "kill $(pidof spotify)", "kill -9 $(pgrep thunderbird)", "sudo killall -SIGINT openconnect", "pkill -o slack"])
+def test_kill_by_name_is_asked(command, ctx):
+    assert "proc.kill-by-name" in _rules(command, ctx), command
+
+
+@pytest.mark.parametrize("command", [
+    "pkill -f 'npm run dev'", "pkill -f \"npm run dev\"", "kill %1", "lsof -ti:3000 | xargs kill", "pkill node",
+    "killall -9 python3", "pkill -f uvicorn", "pkill -f 'python manage.py runserver'", "pkill -f vite",
+    "pkill -f 'next dev'", "pkill -f app.py", "pkill -f ./bin/dev-server", "pkill -f webpack-dev-server",
+    "kill -USR1 $(pgrep ^dd)", "pkill -HUP -f gunicorn", "pgrep firefox", "pkill --help", "kill 12345",
+    "kill $(cat .dev-server.pid)", "pkill -f jest"])
+def test_dev_processes_and_gentle_signals_pass(command, ctx):
+    got = _rules(command, ctx)
+    assert "proc.kill-by-name" not in got and "proc.kill-service" not in got, (command, got)
+
+
+@pytest.mark.parametrize("command", ["pkill postgres", "killall -9 dockerd", "pkill -f 'node|postgres'",
+                                     "kill $(pidof mysqld)", "pkill -f redis-server"])
+def test_a_service_name_wins_over_a_dev_word(command, ctx):
+    assert "proc.kill-service" in _rules(command, ctx), command
+
+
+# --- services and daemons stopped through any front-end ----------------------------------------------
+@pytest.mark.parametrize("command", [
+    "sudo apachectl stop", "apache2ctl graceful-stop", "bitcoin-cli stop", "pve-firewall stop", "fwconsole stop",
+    "zeroclaw service stop", "AdGuardHome --service stop", "sudo squid -k shutdown", "sudo nginx -s stop",
+    "httpd -k stop", "sudo rc-service nginx stop", "rc-update del sshd default", "sudo sv down /etc/service/x",
+    "sv force-stop x", "pm2 stop api", "pm2 delete all", "forever stop 0", "supervisorctl stop worker",
+    "sudo invoke-rc.d nginx stop", "update-rc.d nginx remove"])
+def test_service_stops_are_asked(command, ctx):
+    assert "sys.service-stop" in _rules(command, ctx), command
+
+
+@pytest.mark.parametrize("command", [
+    "sudo apachectl graceful", "apachectl configtest", "bitcoin-cli getblockcount", "pve-firewall status",
+    "sudo nginx -s reload", "nginx -t", "squid -k reconfigure", "rc-service nginx restart", "rc-update add sshd",
+    "sv status x", "pm2 list", "pm2 logs", "pm2 start app.js", "supervisorctl status", "systemctl kill -s help"])
+def test_service_look_alikes_pass(command, ctx):
+    assert "sys.service-stop" not in _rules(command, ctx), command
+
+
+# --- this machine's configuration removed ------------------------------------------------------------
+@pytest.mark.parametrize("command", [
+    "sudo iptables -D INPUT 3", "ip6tables --delete FORWARD 1", "ufw delete 2", "sudo ufw --force delete 4",
+    "sudo arptables -D INPUT 1", "ebtables -D FORWARD 2", "conntrack -D -s 10.0.0.1", "brctl delif br0 eth0",
+    "bridge vlan del dev lan1 vid 10", "bridge v d dev lan1 vid 10", "firewall-cmd --remove-port=443/tcp",
+    "modprobe -r btusb", "sudo modprobe --remove nvidia", "rmmod nvidia", "semodule -r local", "lpadmin -x hp",
+    "atrm 3 4", "rpcinfo -d mountd 1", "lvmdevices --deldev /dev/sdb1", "dkms remove nvidia/535 --all"])
+def test_machine_configuration_removal_is_asked(command, ctx):
+    assert "sys.config-remove" in _rules(command, ctx), command
+
+
+@pytest.mark.parametrize("command", [
+    "iptables -L -n", "iptables -A INPUT -p tcp --dport 22 -j ACCEPT", "ufw status numbered", "ufw allow 22",
+    "conntrack -L", "brctl show", "bridge vlan show", "firewall-cmd --list-all", "modprobe btusb", "lsmod",
+    "semodule -l", "lpstat -p", "atq", "rpcinfo -p", "dkms status"])
+def test_machine_configuration_look_alikes_pass(command, ctx):
+    assert "sys.config-remove" not in _rules(command, ctx), command
+
+
+# --- git X runs git-X ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("command,rule", [
+    ("git obliterate secrets.txt", "infra.cli-delete"), ("git delete-branch feature", "infra.cli-delete"),
+    ("git delete-tag v1.0", "infra.cli-delete"), ("git delete-submodule lib/x", "infra.cli-delete"),
+    ("git clear", "git.discard-changes"), ("git clear-soft", "git.discard-changes"),
+    ("git reset-file src/app.py", "git.discard-changes"), ("git unpublish feature", "git.push-delete"),
+    ("git undo --hard", "git.reset-hard"), ("git secret killperson a@example.com", "infra.cli-delete")])
+def test_git_external_commands(command, rule, ctx):
+    assert rule in _rules(command, ctx), command
+
+
+@pytest.mark.parametrize("command", [
+    "git rm README.md", "git remote remove origin", "git undo", "git delete-merged-branches",
+    "git worktree remove ../wt", "git status", "git secret reveal", "git prune-packed", "git branch -d merged"])
+def test_git_look_alikes_pass(command, ctx):
+    got = _rules(command, ctx)
+    assert not {"infra.cli-delete", "git.discard-changes", "git.push-delete", "git.reset-hard"} & set(got), (command, got)
+
+
+# --- the user's own lists on this machine (generic model's local programs and groups) ------------------
+@pytest.mark.parametrize("command", [
+    "cliphist wipe", "dnote remove 3", "zoxide remove ~/old", "watson remove", "vagrant box remove hashicorp/bionic64",
+    "someclient skills remove x", "eselect news purge"])
+def test_local_lists_pass(command, ctx):
+    assert _rules(command, ctx) == [], command
