@@ -149,3 +149,19 @@ def test_git_look_alikes_pass(command, ctx):
     "someclient skills remove x", "eselect news purge"])
 def test_local_lists_pass(command, ctx):
     assert _rules(command, ctx) == [], command
+
+
+# --- package registries: what others depend on ------------------------------------------------------------
+@pytest.mark.parametrize("command", [
+    "npm team rm org:devs alice", "npm team destroy org:devs", "npm token revoke 1a2b", "npm access revoke org:devs pkg",
+    "npm dist-tag rm pkg beta", "npm hook rm 7", "npm org rm acme bob", "npm owner rm bob pkg", "npm unpublish pkg@1.0.0",
+    "pnpm unpublish pkg --force"])
+def test_registry_removals_are_asked(command, ctx):
+    assert "infra.cli-delete" in _rules(command, ctx), command
+
+
+@pytest.mark.parametrize("command", [
+    "npm owner ls pkg", "npm token list --json", "npm dist-tag add pkg@1.0.0 beta", "npm team ls org", "npm rm lodash",
+    "npm uninstall left-pad", "npm unpublish pkg@1.0.0 --dry-run", "npm access list packages"])
+def test_registry_look_alikes_pass(command, ctx):
+    assert "infra.cli-delete" not in _rules(command, ctx), command

@@ -1618,8 +1618,21 @@ def npm(a, cmd, scope):
     else:
         if args[0] in ("uninstall", "remove", "rm", "un", "unlink") and "-g" in cmd.args and cmd.sudo:
             a.emit("pkg.remove-system", cmd, effect="remove")
+        elif args[0] == "unpublish" and "--dry-run" not in cmd.args:
+            a.emit("infra.cli-delete", cmd, target=f"{cmd.name} unpublish " + " ".join(args[1:2]), effect="delete",
+                   note="removes published versions from the registry for everyone who depends on them")
+        elif len(args) > 1 and args[1] in _NPM_REGISTRY.get(args[0], ()):
+            # the registry's shared state: a team, token, owner, access grant, dist-tag, hook
+            a.emit("infra.cli-delete", cmd, target=f"{cmd.name} {args[0]} " + " ".join(args[2:4]), effect="delete",
+                   note="on the package registry, for everyone who uses it")
         return
     _package_script(a, cmd, scope, name)
+
+
+#: npm's registry groups and the verbs that remove what they hold.
+_NPM_REGISTRY = {"team": ("rm", "destroy"), "token": ("revoke", "rm", "delete"), "access": ("revoke",),
+                 "dist-tag": ("rm", "remove", "del"), "dist-tags": ("rm", "remove", "del"), "hook": ("rm",),
+                 "org": ("rm",), "owner": ("rm", "remove"), "author": ("rm",)}
 
 
 def _package_script(a, cmd, scope, name, keys=None):
