@@ -165,3 +165,30 @@ def test_registry_removals_are_asked(command, ctx):
     "npm uninstall left-pad", "npm unpublish pkg@1.0.0 --dry-run", "npm access list packages"])
 def test_registry_look_alikes_pass(command, ctx):
     assert "infra.cli-delete" not in _rules(command, ctx), command
+
+
+# --- backups, credentials, power, machines ------------------------------------------------------------------
+@pytest.mark.parametrize("command,rule", [
+    ("borg prune --keep-within 7d /backups/repo", "sys.backup-prune"), ("borg delete /backups/repo::old", "sys.backup-prune"),
+    ("restic -r /srv/restic forget --prune --keep-last 3", "sys.backup-prune"), ("kopia snapshot delete k1 --delete", "sys.backup-prune"),
+    ("sudo snapper -c root delete 3", "sys.backup-prune"), ("journalctl --vacuum-time 2d", "sys.backup-prune"),
+    ("journalctl --vacuum-size=500M", "sys.backup-prune"), ("duplicacy prune -r 12", "sys.backup-prune"),
+    ("htpasswd -D .htpasswd bob", "sys.credential-reset"), ("mosquitto_passwd -D passwd bob", "sys.credential-reset"),
+    ("elasticsearch-reset-password -u elastic", "sys.credential-reset"),
+    ("grafana cli admin reset-admin-password pw", "sys.credential-reset"),
+    ("i3exit reboot", "sys.power"), ("loginctl poweroff", "sys.power"), ("kodi-send --action=Shutdown", "sys.power"),
+    ("rpm-ostree upgrade --reboot", "sys.power"), ("sudo machinectl poweroff web", "infra.outage"),
+    ("lxc-stop -n web", "infra.outage"), ("nova shelve vm1", "infra.outage"), ("ipcrm -m 32769", "infra.cli-delete"),
+    ("VBoxManage controlvm vm1 savestate", "infra.outage"), ("pct sh 100", "infra.outage")])
+def test_more_classes_are_asked(command, rule, ctx):
+    assert rule in _rules(command, ctx), (command, _rules(command, ctx))
+
+
+@pytest.mark.parametrize("command", [
+    "borg list /backups/repo", "borg create /backups/repo::a .", "restic snapshots", "restic check", "snapper list",
+    "borg prune --dry-run --keep-within 7d repo", "journalctl -u nginx -n 50", "journalctl --disk-usage",
+    "htpasswd -n alice", "grafana cli plugins ls", "loginctl list-sessions", "i3exit lock",
+    "loginctl -H host -p Name show-session 3", "rpm-ostree status", "machinectl list", "lxc-stop --help", "ipcrm",
+    "VBoxManage unregistervm vm1", "VBoxManage list vms"])
+def test_more_look_alikes_pass(command, ctx):
+    assert _rules(command, ctx) == [], (command, _rules(command, ctx))
