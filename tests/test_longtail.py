@@ -192,3 +192,23 @@ def test_more_classes_are_asked(command, rule, ctx):
     "VBoxManage unregistervm vm1", "VBoxManage list vms"])
 def test_more_look_alikes_pass(command, ctx):
     assert _rules(command, ctx) == [], (command, _rules(command, ctx))
+
+
+@pytest.mark.parametrize("command,rule", [
+    ("docker node rm node1", "infra.cli-delete"), ("docker secret rm db_pass", "infra.cli-delete"),
+    ("docker config rm app_cfg", "infra.cli-delete"), ("docker service rm web", "infra.outage"),
+    ("docker stack rm shop", "infra.outage"), ("docker swarm leave --force", "infra.outage"),
+    ("sudo ip n f dev eth0", "sys.config-remove"), ("ip neigh del 10.0.0.1 dev eth0", "sys.config-remove"),
+    ("ip route del 10.0.0.0/24", "infra.net-down"), ("systemctl preset-all", "sys.service-stop"),
+    ("rabbitmqctl reset", "infra.cli-delete"), ("talosctl reset -n 10.0.0.2", "infra.cli-delete"),
+    ("clamscan --remove -r .", "infra.cli-delete")])
+def test_swarm_network_and_node_classes(command, rule, ctx):
+    assert rule in _rules(command, ctx), (command, _rules(command, ctx))
+
+
+@pytest.mark.parametrize("command", [
+    "docker service ls", "docker secret ls", "docker node ls", "docker swarm leave", "docker stack deploy -c x.yml app",
+    "ip neigh show", "ip route", "ip route add 10.0.0.0/24 via 10.0.0.1", "rabbitmqctl list_queues",
+    "talosctl dmesg -n 10.0.0.2", "clamscan -r ."])
+def test_swarm_network_and_node_look_alikes(command, ctx):
+    assert _rules(command, ctx) == [], (command, _rules(command, ctx))

@@ -225,12 +225,12 @@ _CATALOGUE = [
        ["pkill -f 'npm run dev'", "pkill node", "killall -9 python3", "pkill -f uvicorn", "kill %1",
         "pgrep firefox", "pkill -f 'python manage.py runserver'", "pkill -f ./bin/dev-server", "pkill -f app.py"]),
     _R("sys.config-remove", "destructive",
-       "Removes part of this machine's configuration: a firewall, bridge or connection-tracking rule, a kernel or "
-       "SELinux module, a printer, a scheduled job, a DNS or RPC registration.",
+       "Removes part of this machine's configuration: a firewall, bridge, neighbour or connection-tracking entry, a "
+       "kernel or SELinux module, a printer, a scheduled job, a DNS or RPC registration.",
        ["sudo iptables -D INPUT 3", "ufw delete 2", "conntrack -D -s 10.0.0.1", "sudo modprobe -r btusb",
         "rmmod nvidia", "semodule -r mymodule", "lpadmin -x printer", "atrm 10", "brctl delif br0 eth0",
-        "sudo arptables -D INPUT 1"],
-       ["iptables -L", "ufw status", "conntrack -L", "modprobe btusb", "lsmod", "semodule -l", "lpstat -p",
+        "sudo arptables -D INPUT 1", "sudo ip n f dev eth0"],
+       ["iptables -L", "ufw status", "ip neigh show", "conntrack -L", "modprobe btusb", "lsmod", "semodule -l", "lpstat -p",
         "atq", "brctl show"]),
     _R("sys.credential-reset", "destructive",
        "Resets or deletes a user's password, key or access on a service: whoever used the old one is locked out.",

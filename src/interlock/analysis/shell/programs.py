@@ -2381,7 +2381,7 @@ def systemctl(a, cmd, scope):
     verb = ops[0]
     if verb == "kill" and (v.get("-s") or v.get("--signal") or "") in ("help", "list"):
         return  # `systemctl kill -s help` lists the signals
-    if verb in ("stop", "disable", "mask", "kill", "isolate"):
+    if verb in ("stop", "disable", "mask", "kill", "isolate", "preset", "preset-all"):
         a.emit("sys.service-stop", cmd, target=" ".join(ops[1:]) or None, effect=verb)
     elif verb in ("poweroff", "reboot", "halt", "kexec", "emergency", "rescue", "suspend", "hibernate",
                   "soft-reboot"):
