@@ -212,3 +212,17 @@ def test_swarm_network_and_node_classes(command, rule, ctx):
     "talosctl dmesg -n 10.0.0.2", "clamscan -r ."])
 def test_swarm_network_and_node_look_alikes(command, ctx):
     assert _rules(command, ctx) == [], (command, _rules(command, ctx))
+
+
+# --- attack round on the kill-by-name rule and the package files ------------------------------------------
+@pytest.mark.parametrize("command,rule", [
+    ("pkill -f '.*'", "proc.kill-all"), ("pkill -f .", "proc.kill-all"),
+    ("pkill -f 'node|.'", "proc.kill-by-name"),            # a dev word beside a pattern that matches anything
+    ("pkill -f 'npm|firefox'", "proc.kill-by-name"),       # every alternative must be a dev process
+    ("pkill -f 'nodemon|sshd'", "proc.kill-service"),      # a service hidden in an alternative
+    ("pkill -f \"$PAT\"", "proc.kill-by-name"),            # only known when it runs: asked
+    ("kill $(pgrep -f \"$NAME\")", "proc.kill-by-name"),
+    ("pkcon -n remove foo", "pkg.remove-system"),          # -n is non-interactive for pkcon, not a dry run
+    ("nala remove -y foo", "pkg.remove-system")])
+def test_attack_round(command, rule, ctx):
+    assert rule in _rules(command, ctx), (command, _rules(command, ctx))

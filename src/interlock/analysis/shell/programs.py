@@ -2261,11 +2261,22 @@ def judge_kill_by_name(a, cmd, pattern):
         return
     if any(SERVICES.match(w) for w in words):
         a.emit("proc.kill-service", cmd, target=pattern, effect="kill")
-    elif U in pattern or any(DEV_PROCESSES.match(w) or _SCRIPT.search(w) or w.startswith(".")
-                             for w in words):
         return
+    if "-f" in cmd.args and pattern.strip("'\" ") in (".", ".*", ".+", "^", "^.*", "^.", "$"):
+        a.emit("proc.kill-all", cmd, target=f"every process of the user (pattern {pattern})", effect="kill")
+        return
+    # every alternative of the pattern (`a|b`) must start with a dev process's word; a pattern that matches
+    # (almost) anything (`.`, `.*`, `^`) or is only known when it runs is asked
+    for alt in pattern.replace("\\|", "|").split("|"):
+        first = next((w for w in alt.split() if not w.startswith("-")), "")
+        if U in first or len(re.sub(r"[^A-Za-z0-9]", "", first)) < 2:
+            break
+        base = first.rsplit("/", 1)[-1].strip("'\"^$")
+        if not (DEV_PROCESSES.match(base) or _SCRIPT.search(base) or first.startswith(("./", "bin/", "node_modules/"))):
+            break
     else:
-        a.emit("proc.kill-by-name", cmd, target=pattern, effect="kill")
+        return
+    a.emit("proc.kill-by-name", cmd, target=pattern.replace(U, "$?"), effect="kill")
 
 
 @handles("kill")
