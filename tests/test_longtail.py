@@ -226,3 +226,21 @@ def test_swarm_network_and_node_look_alikes(command, ctx):
     ("nala remove -y foo", "pkg.remove-system")])
 def test_attack_round(command, rule, ctx):
     assert rule in _rules(command, ctx), (command, _rules(command, ctx))
+
+
+# --- command runners' own sub-commands; boot entries ------------------------------------------------------
+@pytest.mark.parametrize("command,rule", [
+    ("doppler projects delete shop", "infra.cli-delete"), ("aws-vault remove prod", "infra.cli-delete"),
+    ("op item delete 'DB password'", "infra.cli-delete"), ("infisical secrets delete API_KEY", "infra.cli-delete"),
+    ("sudo grubby --update-kernel=ALL --remove-args quiet", "sys.config-remove"),
+    ("limine-entry-tool --remove-os arch", "sys.config-remove"), ("sudo bootctl cleanup", "sys.config-remove")])
+def test_runner_subcommands_and_boot_entries(command, rule, ctx):
+    assert rule in _rules(command, ctx), (command, _rules(command, ctx))
+
+
+@pytest.mark.parametrize("command", [
+    "doppler run -- npm start", "aws-vault exec prod -- terraform plan", "mise uninstall node@18", "conda remove numpy",
+    "nix-shell -p hello", "bootctl status", "grubby --info=ALL", "sudo grubby --update-kernel=ALL --args=quiet"])
+def test_runner_and_boot_look_alikes(command, ctx):
+    got = _rules(command, ctx)
+    assert not {"infra.cli-delete", "sys.config-remove"} & set(got), (command, got)

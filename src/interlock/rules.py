@@ -226,7 +226,8 @@ _CATALOGUE = [
         "pgrep firefox", "pkill -f 'python manage.py runserver'", "pkill -f ./bin/dev-server", "pkill -f app.py"]),
     _R("sys.config-remove", "destructive",
        "Removes part of this machine's configuration: a firewall, bridge, neighbour or connection-tracking entry, a "
-       "kernel or SELinux module, a printer, a scheduled job, a DNS or RPC registration.",
+       "kernel or SELinux module, a boot entry or kernel argument, a printer, a scheduled job, a DNS or RPC "
+       "registration.",
        ["sudo iptables -D INPUT 3", "ufw delete 2", "conntrack -D -s 10.0.0.1", "sudo modprobe -r btusb",
         "rmmod nvidia", "semodule -r mymodule", "lpadmin -x printer", "atrm 10", "brctl delif br0 eth0",
         "sudo arptables -D INPUT 1", "sudo ip n f dev eth0"],

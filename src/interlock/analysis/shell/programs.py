@@ -3517,6 +3517,12 @@ def _runner(a, cmd, scope):
     if verbs:
         k = next((i for i, x in enumerate(args) if x in verbs), None)
         if k is None or any(not x.startswith("-") for x in args[:k]):  # the verb must be the first operand
+            if HANDLERS.get(cmd.name) is _runner:
+                # not running a command: the tool's own sub-commands (`doppler projects delete`, `op item
+                # delete`, `aws-vault remove`), judged by its knowledge file or the generic verb model
+                from . import clis
+
+                clis.handler(a, cmd, scope)
             return
         args = args[k + 1:]
     for i, x in enumerate(args):  # options whose value is a command line
