@@ -244,3 +244,19 @@ def test_runner_subcommands_and_boot_entries(command, rule, ctx):
 def test_runner_and_boot_look_alikes(command, ctx):
     got = _rules(command, ctx)
     assert not {"infra.cli-delete", "sys.config-remove"} & set(got), (command, got)
+
+
+# --- other version control: Mercurial, BFG -----------------------------------------------------------------
+@pytest.mark.parametrize("command,rule", [
+    ("hg update -C", "git.discard-changes"), ("hg up --clean default", "git.discard-changes"),
+    ("hg revert --all", "git.discard-changes"), ("hg purge", "git.clean"), ("hg clean --all", "git.clean"),
+    ("hg strip -r 42", "git.history-rewrite"), ("bfg --delete-files id_rsa", "git.history-rewrite"),
+    ("bfg --strip-blobs-bigger-than 50M", "git.history-rewrite")])
+def test_other_vcs_classes(command, rule, ctx):
+    assert rule in _rules(command, ctx), (command, _rules(command, ctx))
+
+
+@pytest.mark.parametrize("command", ["hg status", "hg remove path/to/file", "hg commit -m fix", "hg update default",
+                                     "hg purge --print", "hg log -l 5", "bfg --help"])
+def test_other_vcs_look_alikes(command, ctx):
+    assert _rules(command, ctx) == [], (command, _rules(command, ctx))
