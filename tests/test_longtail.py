@@ -260,3 +260,18 @@ def test_other_vcs_classes(command, rule, ctx):
                                      "hg purge --print", "hg log -l 5", "bfg --help"])
 def test_other_vcs_look_alikes(command, ctx):
     assert _rules(command, ctx) == [], (command, _rules(command, ctx))
+
+
+@pytest.mark.parametrize("command,rule", [
+    ("sudo gpasswd -d alice sudo", "sys.credential-reset"), ("sudo usermod -r -G docker alice", "sys.credential-reset"),
+    ("launchctl stop com.example.daemon", "sys.service-stop"), ("brew services stop postgresql@16", "sys.service-stop")])
+def test_group_membership_and_mac_services(command, rule, ctx):
+    assert rule in _rules(command, ctx), (command, _rules(command, ctx))
+
+
+@pytest.mark.parametrize("command", ["sudo usermod -aG docker alice", "usermod --expiredate 2030-01-01 bob",
+                                     "gpasswd -a alice docker", "brew services list", "brew services start redis",
+                                     "launchctl list", "brew services restart nginx"])
+def test_group_membership_and_mac_look_alikes(command, ctx):
+    got = _rules(command, ctx)
+    assert not {"sys.credential-reset", "sys.service-stop"} & set(got), (command, got)

@@ -1374,11 +1374,17 @@ def launchctl(a, cmd, scope):
     ops = _ops(cmd.args)
     if ops and ops[0] in ("unload", "bootout", "remove", "disable"):
         a.emit("infra.launchd-unload", cmd, target=" ".join(_show(x) for x in ops[1:]) or None, effect=ops[0])
+    elif ops and ops[0] in ("stop", "kill") and len(ops) > 1:
+        a.emit("sys.service-stop", cmd, target=" ".join(_show(x) for x in ops[1:]), effect=ops[0])
 
 
 @handles("brew")
 def brew(a, cmd, scope):
     ops = _ops(cmd.args)
+    if ops[:1] == ["services"] and len(ops) > 2 and ops[1] in ("stop", "kill"):
+        # a service Homebrew runs under launchd (a database, a web server): stopped and unregistered
+        a.emit("sys.service-stop", cmd, target=" ".join(_show(x) for x in ops[2:]), effect=ops[1])
+        return
     if not ops or ops[0] not in ("uninstall", "remove", "rm"):
         return
     flags = set(x for x in cmd.args if x.startswith("-"))
