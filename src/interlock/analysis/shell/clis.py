@@ -419,7 +419,7 @@ class Generic:
     def __init__(self, raw):
         bad = set(raw) - {"verbs", "compound_verbs", "not_programs", "local_programs", "max_position", "examples",
                           "boolean_options", "read_words", "summary", "local_groups",
-                          "service_groups", "service_verbs"}
+                          "service_groups", "service_verbs", "control_suffixes"}
         if bad:
             raise KnowledgeError(f"generic.toml: unknown keys {sorted(bad)}")
         self.verbs = frozenset(_strs("generic.toml", "verbs", raw["verbs"]))
@@ -431,6 +431,7 @@ class Generic:
         self.local_groups = frozenset(_strs("generic.toml", "local_groups", raw.get("local_groups", [])))
         self.service_groups = frozenset(_strs("generic.toml", "service_groups", raw.get("service_groups", [])))
         self.service_verbs = frozenset(_strs("generic.toml", "service_verbs", raw.get("service_verbs", [])))
+        self.control_suffixes = tuple(_strs("generic.toml", "control_suffixes", raw.get("control_suffixes", [])))
         self.max_position = int(raw.get("max_position", 3))
         self.examples = []
         for i, e in enumerate(raw.get("examples", [])):
@@ -535,6 +536,11 @@ def generic(a, cmd, scope):
         k = next(j for j, w in enumerate(words) if w.lower() in ("scale", "autoscale"))
         emit(a, cmd, "infra.outage", target=" ".join([cmd.name] + [_show(x) for x in words[:k] + words[k + 1:k + 2]]),
              effect="scale", note="scaled to zero: it stops serving until scaled up again")
+        return
+    if words and words[0].lower() in g.service_verbs and cmd.name.lower().endswith(tuple(g.control_suffixes)):
+        # a daemon's control program (`gitlab-ctl kill nginx`, `fooctl stop`): the daemon goes down
+        emit(a, cmd, "sys.service-stop", target=" ".join([cmd.name] + [_show(x) for x in words[1:3]]),
+             effect=words[0].lower(), note=f"judged by '{cmd.name} {words[0]}': a daemon's control program")
         return
     _generic_words(a, cmd, words + [x for x in rest if not x.startswith("-")], "infra.cli-delete", model=g,
                    ident=ident)
