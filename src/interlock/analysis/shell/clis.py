@@ -411,7 +411,7 @@ def interpret(a, cmd, scope, tool):
 
 # A cheap superset of generic.toml's verbs, tested before that file is read (most commands pass here).
 _PREFILTER = re.compile(r"(?i)(delet|destroy|remov|\brm\b|\bdel\b|purge|drop|terminat|undefine|wipe|erase|"
-                        r"revoke|nuke|deregister|unregister|obliterate|\bdes\b|\brmi\b|decommission|\bkill\b|"
+                        r"revoke|nuke|deregister|unregister|unpublish|obliterate|\bdes\b|\brmi\b|decommission|\bkill\b|"
                         r"unset|trash|shred|scale|\bstop\b|uninstall|disable|unload|shutdown)")
 
 
@@ -419,7 +419,8 @@ class Generic:
     def __init__(self, raw):
         bad = set(raw) - {"verbs", "compound_verbs", "not_programs", "local_programs", "max_position", "examples",
                           "boolean_options", "read_words", "summary", "local_groups",
-                          "service_groups", "service_verbs", "control_suffixes"}
+                          "service_groups", "service_verbs", "control_suffixes",
+                          "registry_verbs"}
         if bad:
             raise KnowledgeError(f"generic.toml: unknown keys {sorted(bad)}")
         self.verbs = frozenset(_strs("generic.toml", "verbs", raw["verbs"]))
@@ -431,6 +432,7 @@ class Generic:
         self.local_groups = frozenset(_strs("generic.toml", "local_groups", raw.get("local_groups", [])))
         self.service_groups = frozenset(_strs("generic.toml", "service_groups", raw.get("service_groups", [])))
         self.service_verbs = frozenset(_strs("generic.toml", "service_verbs", raw.get("service_verbs", [])))
+        self.registry_verbs = frozenset(_strs("generic.toml", "registry_verbs", raw.get("registry_verbs", [])))
         self.control_suffixes = tuple(_strs("generic.toml", "control_suffixes", raw.get("control_suffixes", [])))
         self.max_position = int(raw.get("max_position", 3))
         self.examples = []
@@ -578,7 +580,7 @@ def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=
                  effect=w.lower(), note=f"judged by '{words[k - 1]} {w}' (generic verb model)")
             return
         v = g.verb(w)
-        if v and k and words[k - 1].lower() in g.local_groups:
+        if v and k and words[k - 1].lower() in g.local_groups and v not in g.registry_verbs:
             return  # `plugins remove x`: local, regenerable
         if v:
             what = " ".join(_show(x) for x in words[:k])
