@@ -411,14 +411,16 @@ def interpret(a, cmd, scope, tool):
 
 # A cheap superset of generic.toml's verbs, tested before that file is read (most commands pass here).
 _PREFILTER = re.compile(r"(?i)(delet|destroy|remov|\brm\b|\bdel\b|purge|drop|terminat|undefine|wipe|erase|"
-                        r"revoke|nuke|deregister|unregister|obliterate|\bdes\b|\brmi\b|decommission|\bkill\b|"
-                        r"unset|trash|shred|scale)")
+                        r"revoke|nuke|deregister|unregister|unpublish|obliterate|\bdes\b|\brmi\b|decommission|\bkill\b|"
+                        r"unset|trash|shred|scale|\bstop\b|uninstall|disable|unload|shutdown)")
 
 
 class Generic:
     def __init__(self, raw):
         bad = set(raw) - {"verbs", "compound_verbs", "not_programs", "local_programs", "max_position", "examples",
-                          "boolean_options", "read_words", "summary", "local_groups"}
+                          "boolean_options", "read_words", "summary", "local_groups",
+                          "service_groups", "service_verbs", "control_suffixes",
+                          "registry_verbs"}
         if bad:
             raise KnowledgeError(f"generic.toml: unknown keys {sorted(bad)}")
         self.verbs = frozenset(_strs("generic.toml", "verbs", raw["verbs"]))
@@ -428,6 +430,10 @@ class Generic:
         self.booleans = frozenset(_strs("generic.toml", "boolean_options", raw.get("boolean_options", [])))
         self.read_words = frozenset(_strs("generic.toml", "read_words", raw.get("read_words", [])))
         self.local_groups = frozenset(_strs("generic.toml", "local_groups", raw.get("local_groups", [])))
+        self.service_groups = frozenset(_strs("generic.toml", "service_groups", raw.get("service_groups", [])))
+        self.service_verbs = frozenset(_strs("generic.toml", "service_verbs", raw.get("service_verbs", [])))
+        self.registry_verbs = frozenset(_strs("generic.toml", "registry_verbs", raw.get("registry_verbs", [])))
+        self.control_suffixes = tuple(_strs("generic.toml", "control_suffixes", raw.get("control_suffixes", [])))
         self.max_position = int(raw.get("max_position", 3))
         self.examples = []
         for i, e in enumerate(raw.get("examples", [])):
@@ -533,6 +539,11 @@ def generic(a, cmd, scope):
         emit(a, cmd, "infra.outage", target=" ".join([cmd.name] + [_show(x) for x in words[:k] + words[k + 1:k + 2]]),
              effect="scale", note="scaled to zero: it stops serving until scaled up again")
         return
+    if words and words[0].lower() in g.service_verbs and cmd.name.lower().endswith(tuple(g.control_suffixes)):
+        # a daemon's control program (`gitlab-ctl kill nginx`, `fooctl stop`): the daemon goes down
+        emit(a, cmd, "sys.service-stop", target=" ".join([cmd.name] + [_show(x) for x in words[1:3]]),
+             effect=words[0].lower(), note=f"judged by '{cmd.name} {words[0]}': a daemon's control program")
+        return
     _generic_words(a, cmd, words + [x for x in rest if not x.startswith("-")], "infra.cli-delete", model=g,
                    ident=ident)
 
@@ -563,8 +574,13 @@ def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=
     for k, w in enumerate(words[:g.max_position]):
         if w.lower() in g.read_words:
             return  # `help delete`, `describe ...`
+        if k and w.lower() in g.service_verbs and words[k - 1].lower() in g.service_groups:
+            # `tool service stop`, `tool daemon uninstall`: the tool's own background service taken down
+            emit(a, cmd, "sys.service-stop", target=" ".join(x for x in (label or cmd.name, *map(_show, words[:k]))),
+                 effect=w.lower(), note=f"judged by '{words[k - 1]} {w}' (generic verb model)")
+            return
         v = g.verb(w)
-        if v and k and words[k - 1].lower() in g.local_groups:
+        if v and k and words[k - 1].lower() in g.local_groups and v not in g.registry_verbs:
             return  # `plugins remove x`: local, regenerable
         if v:
             what = " ".join(_show(x) for x in words[:k])

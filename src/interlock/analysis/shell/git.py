@@ -90,8 +90,31 @@ def git(a, cmd, scope):
     h = _SUB.get(sub)
     if h:
         h(a, cmd, scope, rest, cwd)
+    elif sub and sub not in _BUILTIN_VERBS and _EXTERNAL_SUB.match(sub):
+        _external(a, cmd, scope, sub, rest)
     if sub in _HOOKS:
         _run_hooks(a, cmd, scope, sub, rest, cwd, hooks_path)
+
+
+#: Built-in sub-commands whose names hold a verb of the generic model but are judged by their own rules
+#: (`git rm` deletes tracked files, ordinary work; `git prune` is git.gc-prune's business).
+_BUILTIN_VERBS = frozenset({"rm", "prune", "prune-packed", "remote", "worktree", "stash", "branch", "tag"})
+_EXTERNAL_SUB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+
+def _external(a, cmd, scope, sub, rest):
+    """`git X` runs the program `git-X` when X is not built in (git-extras, legit, git-secret...): judged as
+    that program — its knowledge file (knowledge/clis/git-extras.toml), else a verb in its own name
+    (`git delete-branch`, `git obliterate`) through the generic verb model."""
+    from . import clis
+
+    name = "git-" + sub
+    try:
+        known = clis.tool_for(name) is not None or clis.generic_model().program_verb(name)
+    except clis.KnowledgeError:
+        known = True  # clis.handler asks, with the reason
+    if known:
+        clis.handler(a, cmd.derive([name] + list(rest)), scope)
 
 
 # the hooks each command runs (those skipped by --no-verify / -n marked)
@@ -636,6 +659,7 @@ _SUB = {
     "reset": _reset, "clean": _clean, "checkout": _checkout, "restore": _restore, "switch": _switch,
     "stash": _stash, "branch": _branch, "tag": _tag, "push": _push, "filter-branch": _filter,
     "filter-repo": _filter, "reflog": _reflog, "gc": _gc, "prune": _prune, "update-ref": _update_ref,
+    "symbolic-ref": lambda a, cmd, scope, rest, cwd: ("-d" in rest or "--delete" in rest) and _update_ref(a, cmd, scope, rest, cwd),
     "rebase": _rebase, "worktree": _worktree, "submodule": _submodule, "rm": _rm, "read-tree": _read_tree,
     "bisect": _bisect, "apply": lambda a, cmd, scope, rest, cwd: _p().git_apply(a, cmd, scope, rest, cwd),
     "am": lambda a, cmd, scope, rest, cwd: _p().git_apply(a, cmd, scope, rest, cwd),

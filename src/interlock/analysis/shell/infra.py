@@ -346,6 +346,9 @@ _DOCKER_GLOBAL_LONG = ("--host", "--context", "--config", "--log-level", "--tlsc
                        "--data-root", "--cni-path", "--snapshotter", "--hosts-dir")
 
 
+_SWARM = frozenset({"service", "stack", "secret", "config", "node", "swarm"})
+
+
 @handles("docker", "podman", "nerdctl", "docker-compose", "podman-compose")
 def docker(a, cmd, scope):
     if cmd.name.endswith("-compose"):
@@ -405,6 +408,13 @@ def docker(a, cmd, scope):
         return
     if group is None and sub == "compose":
         _compose(a, cmd, scope, args, env)
+        return
+    if group is None and sub in _SWARM and ops and ops[0] in ("rm", "remove", "down", "leave"):
+        # a swarm's services, stacks, secrets, configs and nodes: shared by every node of the cluster
+        rule = "infra.outage" if sub in ("service", "stack", "swarm") else "infra.cli-delete"
+        if sub == "swarm" and not ("--force" in f or "-f" in f):
+            return  # a worker leaving; a manager refuses without --force
+        _emit(a, cmd, rule, target=f"swarm {sub} " + " ".join(_show(x) for x in ops[1:]), effect=ops[0], env=env)
         return
     if group in (None, "container") and sub == "exec":
         # reached when global options come first (docker --context prod exec ...)
@@ -1324,10 +1334,15 @@ def ip(a, cmd, scope):
             _net_down(a, cmd, " ".join(rest[1:]) or None, "flush")
         elif obj[0] == "r" and verb in ("del", "delete", "d") and "default" in rest:
             _net_down(a, cmd, "default route", "delete")
+        elif obj[0] == "r" and verb in ("del", "delete", "d") and len(rest) > 1:
+            _net_down(a, cmd, "route " + " ".join(rest[1:]), "delete")
         elif obj[0] == "a" and verb and (_abbrev(verb, "delete", 1) or verb == "del") and len(rest) > 1:
             _net_down(a, cmd, " ".join(rest[1:]), "delete")
     elif _abbrev(obj, "rule", 2) and verb and (_abbrev(verb, "flush", 1) or _abbrev(verb, "delete", 1)):
         _net_down(a, cmd, "policy routing rules " + " ".join(rest[1:]), "flush" if verb[0] == "f" else "delete")
+    elif _abbrev(obj, "neighbour") or _abbrev(obj, "neighbor"):
+        if verb and (_abbrev(verb, "flush", 1) or _abbrev(verb, "delete", 1) or verb == "del") and len(rest) > 1:
+            a.emit("sys.config-remove", cmd, target="neighbour entries " + " ".join(rest[1:]), effect="delete")
     elif _abbrev(obj, "tuntap", 3) and verb and (_abbrev(verb, "delete", 1) or verb == "del"):
         _net_down(a, cmd, " ".join(x for x in rest[1:] if x not in ("dev", "d", "mode", "m")) or None, "delete")
 
@@ -1359,11 +1374,17 @@ def launchctl(a, cmd, scope):
     ops = _ops(cmd.args)
     if ops and ops[0] in ("unload", "bootout", "remove", "disable"):
         a.emit("infra.launchd-unload", cmd, target=" ".join(_show(x) for x in ops[1:]) or None, effect=ops[0])
+    elif ops and ops[0] in ("stop", "kill") and len(ops) > 1:
+        a.emit("sys.service-stop", cmd, target=" ".join(_show(x) for x in ops[1:]), effect=ops[0])
 
 
 @handles("brew")
 def brew(a, cmd, scope):
     ops = _ops(cmd.args)
+    if ops[:1] == ["services"] and len(ops) > 2 and ops[1] in ("stop", "kill"):
+        # a service Homebrew runs under launchd (a database, a web server): stopped and unregistered
+        a.emit("sys.service-stop", cmd, target=" ".join(_show(x) for x in ops[2:]), effect=ops[1])
+        return
     if not ops or ops[0] not in ("uninstall", "remove", "rm"):
         return
     flags = set(x for x in cmd.args if x.startswith("-"))

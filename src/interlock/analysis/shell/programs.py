@@ -1618,8 +1618,21 @@ def npm(a, cmd, scope):
     else:
         if args[0] in ("uninstall", "remove", "rm", "un", "unlink") and "-g" in cmd.args and cmd.sudo:
             a.emit("pkg.remove-system", cmd, effect="remove")
+        elif args[0] == "unpublish" and "--dry-run" not in cmd.args:
+            a.emit("infra.cli-delete", cmd, target=f"{cmd.name} unpublish " + " ".join(args[1:2]), effect="delete",
+                   note="removes published versions from the registry for everyone who depends on them")
+        elif len(args) > 1 and args[1] in _NPM_REGISTRY.get(args[0], ()):
+            # the registry's shared state: a team, token, owner, access grant, dist-tag, hook
+            a.emit("infra.cli-delete", cmd, target=f"{cmd.name} {args[0]} " + " ".join(args[2:4]), effect="delete",
+                   note="on the package registry, for everyone who uses it")
         return
     _package_script(a, cmd, scope, name)
+
+
+#: npm's registry groups and the verbs that remove what they hold.
+_NPM_REGISTRY = {"team": ("rm", "destroy"), "token": ("revoke", "rm", "delete"), "access": ("revoke",),
+                 "dist-tag": ("rm", "remove", "del"), "dist-tags": ("rm", "remove", "del"), "hook": ("rm",),
+                 "org": ("rm",), "owner": ("rm", "remove"), "author": ("rm",)}
 
 
 def _package_script(a, cmd, scope, name, keys=None):
@@ -1831,11 +1844,39 @@ def rm(a, cmd, scope):
             judge_delete(a, cmd, op, scope)
 
 
-@handles("unlink", "shred", "srm")
+#: Secure deletion: programs whose point is that nothing can recover what they overwrite; with their
+#: options that take a value, and the options that make them touch only free space (benign).
+_SECURE_DELETE = {"shred": ("ns", ("--iterations", "--size", "--random-source", "--remove"), ()),
+                  "srm": ("", (), ()),
+                  "scrub": ("psbD", ("--pattern", "--blocksize", "--device-size", "--dirent"), ("-X", "--freespace")),
+                  "wipe": ("SlpkKx", (), ())}
+
+
+@handles("unlink", *_SECURE_DELETE)
 def unlink(a, cmd, scope):
-    f, v, ops = split_opts(cmd.args, with_arg="ns", long_with_arg=("--iterations", "--size", "--random-source"))
+    if cmd.name == "unlink":
+        f, v, ops = split_opts(cmd.args)
+        for op in ops:
+            judge_delete(a, cmd, op, scope, effect="delete")
+        return
+    short, long_, free = _SECURE_DELETE[cmd.name]
+    f, v, ops = split_opts(cmd.args, with_arg=short, long_with_arg=long_)
+    if any(x in f or x in v for x in free) or any(x in ("--help", "-h", "--version", "-V") for x in cmd.args):
+        return
     for op in ops:
-        judge_delete(a, cmd, op, scope, effect="destroy" if cmd.name != "unlink" else "delete")
+        place = judge_delete(a, cmd, op, scope, effect="destroy")
+        if place.kind in (P.WORKSPACE, P.MISSING, P.UNKNOWN) and place.path not in a.generated:
+            # beyond what judge_delete said: overwritten in place, no copy (snapshot, trash, git object) helps
+            a.emit("fs.shred", cmd, target=P.display(place.path, a.pctx) if place.path else op.replace(U, "$?"),
+                   effect="destroy")
+
+
+@handles("bleachbit")
+def bleachbit(a, cmd, scope):
+    """``bleachbit -s FILE`` shreds files; ``--wipe-free-space`` only free space; cleaners (``-c``) clear caches."""
+    if any(x in ("-s", "--shred") for x in cmd.args):
+        for op in [x for x in cmd.args if not x.startswith("-")]:
+            unlink(a, cmd.derive(["shred", op]), scope)
 
 
 @handles("truncate")
@@ -2174,6 +2215,70 @@ SERVICES = _LazyRe(r"^(postgres|postmaster|pg_ctl|mysqld?|mariadbd?|mongod|mongo
                       r"firewalld|NetworkManager|networkd|systemd-\w+|journald|Xorg|gnome-shell)$")
 
 
+#: What a coding agent starts and stops itself: interpreters, dev servers, watchers, test runners, build
+#: tools and scripts (a name with a source extension).  `pkill -f "npm run dev"`, `killall node`,
+#: `pkill -f uvicorn` are ordinary work.  The rule, written down: a name (or a `-f` pattern) that holds
+#: a service's name is proc.kill-service; one that holds a dev process's word is silent; any other name
+#: (a desktop application, a daemon Interlock does not know, a placeholder) is proc.kill-by-name, asked:
+#: every process of that name dies, whoever started it.
+DEV_PROCESSES = _LazyRe(
+    r"^(node|nodejs|npm|npx|yarn|pnpm|pnpx|bun|bunx|deno|tsx|ts-node|ts-node-dev|nodemon|vite|next|next-server|"
+    r"nuxt|nuxi|astro|remix|svelte-kit|webpack|webpack-dev-server|esbuild|rollup|parcel|turbo|nx|tsc|tsserver|"
+    r"jest|vitest|mocha|karma|ava|playwright|cypress|storybook|start-storybook|expo|metro|electron|"
+    r"python|python[23](\.\d+)?|py|pip|uv|uvicorn|gunicorn|hypercorn|daphne|flask|django|manage\.py|runserver|"
+    r"celery|pytest|tox|nox|ipython|jupyter|jupyter-lab|jupyter-notebook|streamlit|gradio|http\.server|"
+    r"ruby|rails|puma|unicorn|rackup|bundle|rspec|guard|sidekiq|php|artisan|php-fpm-dev|composer|"
+    r"go|air|gopls|dlv|cargo|rustc|rust-analyzer|trunk|java|javac|gradle|gradlew|mvn|mvnw|sbt|kotlin|"
+    r"dotnet|mix|iex|elixir|erl|ghc|ghci|stack|cabal|hugo|jekyll|eleventy|mkdocs|sphinx-autobuild|"
+    r"ngrok|localtunnel|watchman|entr|fswatch|make|cmake|ninja|bazel|gdb|lldb|valgrind|"
+    r"dev|serve|server|app|main|index|worker|run|start|watch|sleep|tail|cat|yes|timeout)$", re.I)
+_SCRIPT = _LazyRe(r"\.(py|js|mjs|cjs|ts|tsx|jsx|rb|php|go|rs|java|jar|sh|pl|lua|exs?)$")
+
+
+#: Signals that do not end a process (a progress report, a reload, a pause, a check).
+_GENTLE_SIGNAL = _LazyRe(r"^-{0,2}(s(ignal)?[ =]?)?(SIG)?(USR1|USR2|HUP|CONT|WINCH|INFO|0|1|10|12|18|28)$", re.I)
+
+
+def _gentle(args):
+    for i, x in enumerate(args):
+        if x in ("-s", "--signal", "-n") and i + 1 < len(args):
+            x = args[i + 1]
+        elif x.startswith("--signal="):
+            x = x.split("=", 1)[1]
+        elif not x.startswith("-"):
+            continue
+        if _GENTLE_SIGNAL.match(x):
+            return True
+    return False
+
+
+def judge_kill_by_name(a, cmd, pattern):
+    """`pkill NAME`, `killall NAME`, `kill $(pidof NAME)`: a service, a dev process, or anything else."""
+    if _gentle(cmd.args):
+        return
+    words = [w for w in re.split(r"[\s/|()'\"=:,]+", pattern) if w and not w.startswith("-")]
+    if not words:
+        return
+    if any(SERVICES.match(w) for w in words):
+        a.emit("proc.kill-service", cmd, target=pattern, effect="kill")
+        return
+    if "-f" in cmd.args and pattern.strip("'\" ") in (".", ".*", ".+", "^", "^.*", "^.", "$"):
+        a.emit("proc.kill-all", cmd, target=f"every process of the user (pattern {pattern})", effect="kill")
+        return
+    # every alternative of the pattern (`a|b`) must start with a dev process's word; a pattern that matches
+    # (almost) anything (`.`, `.*`, `^`) or is only known when it runs is asked
+    for alt in pattern.replace("\\|", "|").split("|"):
+        first = next((w for w in alt.split() if not w.startswith("-")), "")
+        if U in first or len(re.sub(r"[^A-Za-z0-9]", "", first)) < 2:
+            break
+        base = first.rsplit("/", 1)[-1].strip("'\"^$")
+        if not (DEV_PROCESSES.match(base) or _SCRIPT.search(base) or first.startswith(("./", "bin/", "node_modules/"))):
+            break
+    else:
+        return
+    a.emit("proc.kill-by-name", cmd, target=pattern.replace(U, "$?"), effect="kill")
+
+
 @handles("kill")
 def kill(a, cmd, scope):
     args = cmd.args
@@ -2202,8 +2307,10 @@ def kill(a, cmd, scope):
         words = m.group(2).split()
         if m.group(1) == "pgrep" and any(w in ("-u", "-U") for w in words) and any(w in ("root", "0") for w in words):
             a.emit("proc.kill-all", cmd, target="every root process", effect="kill")
-        elif any(SERVICES.match(w.rsplit("/", 1)[-1]) for w in words if not w.startswith("-")):
-            a.emit("proc.kill-service", cmd, target=" ".join(w for w in words if not w.startswith("-")), effect="kill")
+        else:
+            names = [w for w in words if not w.startswith("-")]
+            if names:
+                judge_kill_by_name(a, cmd, " ".join(names))
     for t in targets:
         if t in ("-1", "1", "-9", "0") and not (t == "-9" and len(targets) > 1):
             if t in ("-1", "1") or (t == "0" and False):
@@ -2226,11 +2333,15 @@ def pkill(a, cmd, scope):
         if not ops:
             a.emit("proc.kill-all", cmd, target=f"all processes of {v.get('-u') or v.get('--user')}", effect="kill")
             return
+    if any(x in ("-h", "--help", "-V", "--version", "-l", "--list") for x in cmd.args):
+        return
     for op in ops:
         name = op.split()[0].rsplit("/", 1)[-1] if op.split() else op
         if SERVICES.match(name) or (cmd.remote and U not in name):
             # on a server or in a container, the process killed is usually the service itself
             a.emit("proc.kill-service", cmd, target=name, effect="kill")
+        else:
+            judge_kill_by_name(a, cmd, op)
 
 
 @handles("crontab")
@@ -2279,7 +2390,9 @@ def systemctl(a, cmd, scope):
     if not ops:
         return
     verb = ops[0]
-    if verb in ("stop", "disable", "mask", "kill", "isolate"):
+    if verb == "kill" and (v.get("-s") or v.get("--signal") or "") in ("help", "list"):
+        return  # `systemctl kill -s help` lists the signals
+    if verb in ("stop", "disable", "mask", "kill", "isolate", "preset", "preset-all"):
         a.emit("sys.service-stop", cmd, target=" ".join(ops[1:]) or None, effect=verb)
     elif verb in ("poweroff", "reboot", "halt", "kexec", "emergency", "rescue", "suspend", "hibernate",
                   "soft-reboot"):
@@ -2316,6 +2429,10 @@ def iptables(a, cmd, scope):
         if x in ("-P", "--policy") and i + 2 < len(cmd.args) and cmd.args[i + 2] == "DROP":
             a.emit("net.firewall-flush", cmd, effect="policy-drop")
             return
+        if x in ("-D", "--delete"):
+            a.emit("sys.config-remove", cmd, target="firewall rule " + " ".join(cmd.args[i + 1:i + 3]),
+                   effect="delete")
+            return
 
 
 @handles("nft")
@@ -2328,6 +2445,8 @@ def nft(a, cmd, scope):
 def ufw(a, cmd, scope):
     if any(x in ("disable", "reset") for x in cmd.args):
         a.emit("net.firewall-flush", cmd, effect="disable")
+    elif [x for x in cmd.args if not x.startswith("-")][:1] == ["delete"]:
+        a.emit("sys.config-remove", cmd, target="ufw rule " + " ".join(cmd.args[1:]), effect="delete")
 
 
 @handles("userdel", "deluser", "groupdel", "delgroup")
@@ -2341,7 +2460,7 @@ def userdel(a, cmd, scope):
 
 _PKG_REMOVE = {"apt": ("remove", "purge", "autoremove", "autopurge"), "apt-get": ("remove", "purge", "autoremove"),
                "aptitude": ("remove", "purge"), "yum": ("remove", "erase", "autoremove"),
-               "dnf": ("remove", "erase", "autoremove"), "microdnf": ("remove",), "zypper": ("remove", "rm"),
+               "dnf": ("remove", "erase", "autoremove", "rm"), "microdnf": ("remove",), "zypper": ("remove", "rm"),
                "apk": ("del",), "snap": ("remove",), "port": ("uninstall",)}
 
 
@@ -2349,6 +2468,9 @@ _PKG_REMOVE = {"apt": ("remove", "purge", "autoremove", "autopurge"), "apt-get":
 def pkg(a, cmd, scope):
     args = cmd.args
     if cmd.name == "pacman":
+        if any(x in ("-h", "--help", "--print") or re.match(r"^-[A-Za-z]*[ph]", x) and not x.startswith("--")
+               for x in args):
+            return  # -Rp prints what would be removed, -Rh is the help
         if any(x.startswith("-R") or x == "--remove" for x in args):
             a.emit("pkg.remove-system", cmd, effect="remove")
         return
@@ -2362,6 +2484,10 @@ def pkg(a, cmd, scope):
         return
     verbs = _PKG_REMOVE.get(cmd.name, ())
     ops = [x for x in args if not x.startswith("-")]
+    if ops and ops[0] in ("autoremove", "autopurge") and len(ops) == 1:
+        return  # orphans only: packages nothing installed depends on
+    if cmd.name == "port" and ops[1:] and all(x in ("inactive", "leaves", "rleaves") for x in ops[1:]):
+        return  # inactive versions and leaves: what no active port uses
     if ops and ops[0] in verbs:
         a.emit("pkg.remove-system", cmd, target=" ".join(ops[1:]) or None, effect="remove")
 
@@ -3391,6 +3517,12 @@ def _runner(a, cmd, scope):
     if verbs:
         k = next((i for i, x in enumerate(args) if x in verbs), None)
         if k is None or any(not x.startswith("-") for x in args[:k]):  # the verb must be the first operand
+            if HANDLERS.get(cmd.name) is _runner:
+                # not running a command: the tool's own sub-commands (`doppler projects delete`, `op item
+                # delete`, `aws-vault remove`), judged by its knowledge file or the generic verb model
+                from . import clis
+
+                clis.handler(a, cmd, scope)
             return
         args = args[k + 1:]
     for i, x in enumerate(args):  # options whose value is a command line
