@@ -14,15 +14,12 @@ import sys
 MAX_STDIN = 4 * 1024 * 1024
 DEFAULT_BUDGET_MS = 2000
 
-ADAPTERS = {
-    "claude-code": "interlock.adapters.claude_code",
-    "cursor": "interlock.adapters.cursor",
-    "codex": "interlock.adapters.codex",
-    "gemini": "interlock.adapters.gemini",
-    "copilot": "interlock.adapters.copilot",
-    "windsurf": "interlock.adapters.windsurf",
-    "vscode": "interlock.adapters.vscode",
-}
+# the agents' hook modules (interlock.agents.<name>: parse, render, emergency), from the one registry
+from ..agents import REGISTRY as _REGISTRY  # noqa: E402
+
+_NOT_MOVED = {"claude-code": "interlock.adapters.claude_code", "codex": "interlock.adapters.codex",
+              "gemini": "interlock.adapters.gemini"}
+ADAPTERS = {name: _NOT_MOVED.get(name) or f"interlock.agents.{e.module}" for name, e in _REGISTRY.items()}
 
 
 VIA = None  # "hookd" when the resident daemon judges (recorded in the audit log)

@@ -24,6 +24,8 @@ import hashlib
 import json
 import os
 
+from . import CRASH_MESSAGE, Install
+
 EVENT_LABELS = {"PreToolUse": "pre_tool_use", "PostToolUse": "post_tool_use",
                 "PermissionRequest": "permission_request"}
 
@@ -52,7 +54,7 @@ def hook_hash(event: str, matcher, handler: dict) -> str:
 def our_hooks(hooks_path: str, only=None) -> list[tuple[str, str]]:
     """[(state key, trusted hash)] for Interlock's handlers in a hooks.json (with ``only``: just the
     handlers whose command is exactly that, the one ``interlock init`` writes)."""
-    from ..install import _is_ours
+    from .settings import is_ours as _is_ours
 
     try:
         with open(hooks_path) as f:
@@ -210,11 +212,11 @@ def apply_trust(hooks_path: str, project_root: str | None, remove: bool, dry_run
                 env=os.environ, home=None) -> int:
     """``interlock init`` / ``uninstall``: trust (or stop trusting) Interlock's Codex hook in the
     user's config.toml, recording what was added in the manifest.  Returns 1 if it changed."""
-    from ..install import FALLBACKS, _atomic_write, _diff, _short, interlock_command
+    from ..install import _atomic_write, _diff, _short, interlock_command
 
     # only the exact handler init writes is trusted: an edited one ("… interlock hook codex" that does
     # something else) stays untrusted, and doctor says so
-    only = f"{interlock_command()} hook codex || {FALLBACKS['codex']}"
+    only = f"{interlock_command()} hook codex || {FALLBACK}"
     records = manifest.setdefault("codex_trust", {})
     path = config_path(env, home)
     try:
@@ -304,3 +306,64 @@ def fail_open(root: str, home: str, env) -> list[tuple[str, str]]:
             if feats.get(k) is False:
                 out.append((path, f"[features] {k} = false: Codex runs no hook, Interlock's included"))
     return out
+
+
+# --- installing: ``interlock init --agent codex`` --------------------------------------------------------
+
+# Codex reads Claude Code's reply shape (exit 2 alone does not block its JSON hooks)
+FALLBACK = ("echo '{\"hookSpecificOutput\": {\"hookEventName\": \"PreToolUse\", "
+            "\"permissionDecision\": \"deny\", \"permissionDecisionReason\": "
+            "\"" + CRASH_MESSAGE + "\"}}'")
+
+
+def hooks(existing: dict, base_cmd: str, remove=False, redact_output=False) -> dict:
+    from .settings import grouped
+
+    return grouped("PreToolUse", "^(Bash|apply_patch|Edit|Write|mcp__.*)$",
+                   lambda b: {"type": "command", "command": f"{b} hook codex || {FALLBACK}", "timeout": 30,
+                              "statusMessage": "Interlock"})(existing, base_cmd, remove=remove)
+
+
+INSTALL = Install("codex", "OpenAI Codex", (".codex",), ("codex",), (".codex",),
+                  ".codex/hooks.json", ".codex/hooks.json", hooks,
+                  "Codex runs a hook only while its project and the hook are trusted (written to ~/.codex/config.toml; "
+                  "re-run `interlock init` after editing .codex/hooks.json).")
+
+
+# Codex rules (execpolicy, Starlark): a second layer under the PreToolUse hook.  They govern
+# commands Codex would run outside its sandbox; `match`/`not_match` are checked by Codex itself
+# when it loads the file (and by tests/test_init_detect.py against Interlock's own decisions).
+RULES = (
+    # (pattern, decision, why, match, not_match)
+    (["rm", "-rf", "/"], "forbidden", "deletes the whole filesystem", ["rm -rf /", "rm -rf / --no-preserve-root"],
+     ["rm -rf ./build"]),
+    (["rm", "-rf", "~"], "forbidden", "deletes the home directory", ["rm -rf ~"], ["rm -rf ./node_modules"]),
+    (["railway", "volume", "delete"], "forbidden", "deletes a Railway volume and the backups stored with it",
+     ["railway volume delete"], ["railway volume list"]),
+    (["git", "push", "--force"], "prompt", "rewrites a remote branch's history", ["git push --force origin main"],
+     ["git push origin feature"]),
+    (["git", "push", "-f"], "prompt", "rewrites a remote branch's history", ["git push -f origin main"],
+     ["git push origin main"]),
+    (["git", "reset", "--hard"], "prompt", "discards uncommitted work", ["git reset --hard HEAD~1"],
+     ["git reset HEAD~1"]),
+    (["terraform", "destroy"], "prompt", "destroys managed infrastructure", ["terraform destroy"],
+     ["terraform plan"]),
+    (["kubectl", "delete", "namespace"], "prompt", "deletes a namespace and everything in it",
+     ["kubectl delete namespace prod"], ["kubectl get namespace"]),
+    (["dropdb"], "prompt", "drops a PostgreSQL database", ["dropdb app"], ["createdb app"]),
+)
+
+
+def rules_text() -> str:
+    out = ["# Written by `interlock init`; `interlock uninstall` deletes this file.",
+           "# A second layer under Interlock's PreToolUse hook (see ../hooks.json): Codex applies these",
+           "# itself to commands it would run outside the sandbox, even if the hook is not trusted yet.", ""]
+    for pattern, decision, why, match, not_match in RULES:
+        out += ["prefix_rule(",
+                f"    pattern = {json.dumps(pattern)},",
+                f"    decision = {json.dumps(decision)},",
+                f"    justification = {json.dumps('Interlock: ' + why)},",
+                f"    match = {json.dumps(match)},",
+                f"    not_match = {json.dumps(not_match)},",
+                ")", ""]
+    return "\n".join(out)

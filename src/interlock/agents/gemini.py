@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import os
 
+from . import CRASH_MESSAGE, Install
+
 
 def configure(home: str, model_url: str, env=None):
     path = os.path.join(home, ".gemini", "settings.json")
@@ -67,13 +69,31 @@ def policy_text() -> str:
     when the hook times out or is skipped.  The commands are Codex's ``forbidden`` rules (each one
     something Interlock itself denies); ``commandPrefix`` matches the prefix followed by a space or the
     end of the command, so ``rm -rf ~`` does not cover ``rm -rf ~/proj/build``."""
-    from ..install import CODEX_RULES
+    from .codex import RULES
 
     out = ["# Written by `interlock init`; `interlock uninstall --user` deletes this file.",
            "# A second layer under Interlock's BeforeTool hook: Gemini CLI applies these itself.", ""]
-    for pattern, decision, why, _match, _not_match in CODEX_RULES:
+    for pattern, decision, why, _match, _not_match in RULES:
         if decision != "forbidden":
             continue
         out += ["[[rule]]", 'toolName = "run_shell_command"', f"commandPrefix = {json.dumps(' '.join(pattern))}",
                 'decision = "deny"', "priority = 900", f"denyMessage = {json.dumps('Interlock: ' + why)}", ""]
     return "\n".join(out)
+
+
+# --- installing: ``interlock init --agent gemini`` -------------------------------------------------------
+
+FALLBACK = "echo '{\"decision\": \"deny\", \"reason\": \"" + CRASH_MESSAGE + "\"}'"
+MATCHER = "run_shell_command|read_file|read_many_files|write_file|replace|glob|grep_search|web_fetch|mcp_.*"
+
+
+def settings(existing: dict, base_cmd: str, remove=False, redact_output=False) -> dict:
+    from .settings import grouped
+
+    return grouped("BeforeTool", MATCHER,
+                   lambda b: {"name": "interlock", "type": "command", "command": f"{b} hook gemini || {FALLBACK}",
+                              "timeout": 10000})(existing, base_cmd, remove=remove)
+
+
+INSTALL = Install("gemini", "Gemini CLI", (".gemini",), ("gemini",), (".gemini",),
+                  ".gemini/settings.json", ".gemini/settings.json", settings)
