@@ -1,4 +1,5 @@
-"""Agent adapters: an agent's hook payload → Action, and a Decision → the agent's reply.
+"""The hook runner: an agent's hook payload → Action (its module's ``parse``), and a Decision → the
+agent's reply (its ``render``); each agent's module is ``interlock.agents.<name>``.
 
 ``run_hook`` is the shared runner: read stdin, judge within a time budget, record in
 the audit log, answer.  It never raises and never exits non-zero: both Claude Code
@@ -17,9 +18,7 @@ DEFAULT_BUDGET_MS = 2000
 # the agents' hook modules (interlock.agents.<name>: parse, render, emergency), from the one registry
 from ..agents import REGISTRY as _REGISTRY  # noqa: E402
 
-_NOT_MOVED = {"claude-code": "interlock.adapters.claude_code", "codex": "interlock.adapters.codex",
-              "gemini": "interlock.adapters.gemini"}
-ADAPTERS = {name: _NOT_MOVED.get(name) or f"interlock.agents.{e.module}" for name, e in _REGISTRY.items()}
+ADAPTERS = {name: f"interlock.agents.{e.module}" for name, e in _REGISTRY.items()}
 
 
 VIA = None  # "hookd" when the resident daemon judges (recorded in the audit log)

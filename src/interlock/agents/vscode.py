@@ -28,7 +28,7 @@ from ..actions import FILE_READ, FILE_WRITE, HTTP, MCP_CALL, SHELL, Action
 from . import CRASH_MESSAGE, Install
 from ..adapters import BadPayload, Event
 from ..adapters import nonempty_str as _str
-from ..adapters import claude_code as _claude
+from . import claude_code as _claude
 
 SHELL_TOOLS = frozenset({"run_in_terminal", "runTerminalCommand", "runInTerminal", "run_in_terminal_command",
                          "bash", "powershell"})
