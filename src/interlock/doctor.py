@@ -25,54 +25,17 @@ MALFORMED = b'{"tool_name": "Bash", "tool_input": '  # truncated JSON
 
 
 def _payload(agent: str, command: str, root: str) -> bytes:
-    """A documented PreToolUse-style payload for ``agent`` running ``command``."""
-    if agent == "cursor":
-        p = {"hook_event_name": "beforeShellExecution", "conversation_id": "interlock-doctor", "command": command,
-             "cwd": root, "workspace_roots": [root]}
-    elif agent == "gemini":
-        p = {"hook_event_name": "BeforeTool", "session_id": "interlock-doctor", "cwd": root,
-             "tool_name": "run_shell_command", "tool_input": {"command": command}}
-    elif agent == "copilot":
-        p = {"sessionId": "interlock-doctor", "timestamp": int(time.time() * 1000), "cwd": root, "toolName": "bash",
-             "toolArgs": json.dumps({"command": command})}
-    elif agent == "vscode":
-        p = {"hookEventName": "PreToolUse", "sessionId": "interlock-doctor", "cwd": root,
-             "tool_name": "run_in_terminal", "tool_input": {"command": command}}
-    elif agent == "windsurf":
-        p = {"agent_action_name": "pre_run_command", "trajectory_id": "interlock-doctor",
-             "tool_info": {"command_line": command, "cwd": root}}
-    else:  # claude-code, codex
-        p = {"hook_event_name": "PreToolUse", "session_id": "interlock-doctor", "cwd": root, "tool_name": "Bash",
-             "tool_input": {"command": command}}
-    return json.dumps(p).encode()
+    """A documented PreToolUse-style payload for ``agent`` running ``command`` (its module's)."""
+    from . import agents
+
+    return json.dumps(agents.module(agent).doctor_payload(command, root)).encode()
 
 
 def verdict(agent: str, returncode: int, stdout: str) -> str:
     """allow / ask / deny as the agent would read this hook's answer; 'broken' if it reads none."""
-    if agent == "windsurf":
-        return "deny" if returncode == 2 else "allow" if returncode == 0 else "broken"
-    if returncode == 2 and agent in ("claude-code", "codex", "vscode", "cursor", "gemini"):
-        return "deny"
-    if returncode != 0:
-        return "broken"  # a non-blocking error: the agent proceeds
-    out = stdout.strip()
-    if not out:
-        return "allow"
-    try:
-        d = json.loads(out)
-    except ValueError:
-        return "broken"
-    if not isinstance(d, dict):
-        return "broken"
-    if agent == "cursor":
-        v = d.get("permission")
-    elif agent == "gemini":
-        v = {"block": "deny"}.get(d.get("decision"), d.get("decision"))
-    elif agent == "copilot":
-        v = d.get("permissionDecision")
-    else:
-        v = (d.get("hookSpecificOutput") or {}).get("permissionDecision")
-    return v if v in ("allow", "ask", "deny") else "allow" if v is None else "broken"
+    from . import agents
+
+    return agents.module(agent).doctor_verdict(returncode, stdout)
 
 
 def _probe(agent, command_line, payload: bytes, env, root):
@@ -125,7 +88,7 @@ def _has_hook(path, agent) -> bool:
 
 
 def _hook_agent(cmd: str) -> str | None:
-    from .install import AGENTS
+    from .agents import AGENTS
 
     head = cmd.split("||")[0]
     for a in AGENTS:
@@ -234,11 +197,12 @@ def run(root: str, home: str, as_json=False, env=None) -> int:
             if hook_agent == "gemini" and agent == "gemini" and path == REGISTRY["gemini"].settings_path(root, home,
                                                                                                           False):
                 gemini_user.append(path)
-    from . import agents as driven
+    from . import agents
 
-    for name in driven.DRIVEN:  # settings that make an agent skip its hooks (fail open)
-        if name in installed:
-            for where, problem in driven.module(name).fail_open(root, home, env):
+    for name in agents.AGENTS:  # settings that make an agent skip its hooks (fail open)
+        fail_open = getattr(agents.module(name), "fail_open", None)
+        if name in installed and fail_open is not None:
+            for where, problem in fail_open(root, home, env):
                 add(FAIL, f"{name}: {problem}", where, f"remove that setting from {where}")
     user_gemini = REGISTRY["gemini"].settings_path(root, home, True)
     if gemini_user and user_gemini not in gemini_user and not _has_hook(user_gemini, "gemini"):

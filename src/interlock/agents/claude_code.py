@@ -329,3 +329,17 @@ def remove_backstop(settings: dict, record: dict) -> dict:
     if not perms and "permissions" in created:
         s.pop("permissions")
     return s
+
+
+# --- doctor: a probe in this agent's terms --------------------------------------------------------------
+
+def doctor_payload(command: str, root: str) -> dict:
+    """A documented PreToolUse payload running ``command`` (``interlock doctor``'s probe)."""
+    return {"hook_event_name": "PreToolUse", "session_id": "interlock-doctor", "cwd": root, "tool_name": "Bash",
+            "tool_input": {"command": command}}
+
+
+def doctor_verdict(returncode: int, stdout: str) -> str:
+    from .probe import json_verdict
+
+    return json_verdict(returncode, stdout, lambda d: (d.get("hookSpecificOutput") or {}).get("permissionDecision"))

@@ -446,3 +446,17 @@ def rules_text() -> str:
                 f"    not_match = {json.dumps(not_match)},",
                 ")", ""]
     return "\n".join(out)
+
+
+# --- doctor: a probe in this agent's terms --------------------------------------------------------------
+
+def doctor_payload(command: str, root: str) -> dict:
+    from .claude_code import doctor_payload  # Codex sends Claude Code's payload shape
+
+    return doctor_payload(command, root)
+
+
+def doctor_verdict(returncode: int, stdout: str) -> str:
+    from .claude_code import doctor_verdict  # and reads Claude Code's reply shape
+
+    return doctor_verdict(returncode, stdout)

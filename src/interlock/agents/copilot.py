@@ -121,3 +121,19 @@ def hooks(existing: dict, base_cmd: str, remove=False, redact_output=False) -> d
 INSTALL = Install("copilot", "GitHub Copilot CLI", (".copilot",), ("copilot",), (".github/copilot",),
                   ".github/hooks/interlock.json", ".copilot/hooks/interlock.json", hooks,
                   "Commit .github/hooks/interlock.json for the Copilot cloud agent.")
+
+
+# --- doctor: a probe in this agent's terms --------------------------------------------------------------
+
+def doctor_payload(command: str, root: str) -> dict:
+    import time
+
+    return {"sessionId": "interlock-doctor", "timestamp": int(time.time() * 1000), "cwd": root, "toolName": "bash",
+            "toolArgs": json.dumps({"command": command})}
+
+
+def doctor_verdict(returncode: int, stdout: str) -> str:
+    from .probe import json_verdict
+
+    # exit 2 does not block preToolUse in Copilot: only the JSON answer does
+    return json_verdict(returncode, stdout, lambda d: d.get("permissionDecision"), exit2_blocks=False)

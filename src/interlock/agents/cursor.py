@@ -145,3 +145,16 @@ def hooks(existing: dict, base_cmd: str, remove=False, redact_output=False) -> d
 
 INSTALL = Install("cursor", "Cursor", (".cursor",), ("cursor", "cursor-agent"), (".cursor",),
                   ".cursor/hooks.json", ".cursor/hooks.json", hooks, "Restart Cursor if it is open.")
+
+
+# --- doctor: a probe in this agent's terms --------------------------------------------------------------
+
+def doctor_payload(command: str, root: str) -> dict:
+    return {"hook_event_name": "beforeShellExecution", "conversation_id": "interlock-doctor", "command": command,
+            "cwd": root, "workspace_roots": [root]}
+
+
+def doctor_verdict(returncode: int, stdout: str) -> str:
+    from .probe import json_verdict
+
+    return json_verdict(returncode, stdout, lambda d: d.get("permission"))

@@ -189,3 +189,16 @@ def settings(existing: dict, base_cmd: str, remove=False, redact_output=False) -
 
 INSTALL = Install("gemini", "Gemini CLI", (".gemini",), ("gemini",), (".gemini",),
                   ".gemini/settings.json", ".gemini/settings.json", settings)
+
+
+# --- doctor: a probe in this agent's terms --------------------------------------------------------------
+
+def doctor_payload(command: str, root: str) -> dict:
+    return {"hook_event_name": "BeforeTool", "session_id": "interlock-doctor", "cwd": root,
+            "tool_name": "run_shell_command", "tool_input": {"command": command}}
+
+
+def doctor_verdict(returncode: int, stdout: str) -> str:
+    from .probe import json_verdict
+
+    return json_verdict(returncode, stdout, lambda d: {"block": "deny"}.get(d.get("decision"), d.get("decision")))

@@ -204,3 +204,14 @@ INSTALL = Install("vscode", "VS Code agent hooks", (".vscode", ".config/Code", "
                   ("code", "code-insiders"), (".vscode",),
                   ".github/hooks/interlock-vscode.json", ".claude/settings.json", hooks,
                   "VS Code agent hooks are a Preview feature: check Chat > Diagnostics lists Interlock's hook.")
+
+
+# --- doctor: a probe in this agent's terms --------------------------------------------------------------
+
+def doctor_payload(command: str, root: str) -> dict:
+    return {"hookEventName": "PreToolUse", "sessionId": "interlock-doctor", "cwd": root,
+            "tool_name": "run_in_terminal", "tool_input": {"command": command}}
+
+
+def doctor_verdict(returncode: int, stdout: str) -> str:
+    return _claude.doctor_verdict(returncode, stdout)  # VS Code reads hookSpecificOutput

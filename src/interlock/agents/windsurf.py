@@ -86,3 +86,15 @@ def hooks(existing: dict, base_cmd: str, remove=False, redact_output=False) -> d
 
 INSTALL = Install("windsurf", "Windsurf", (".codeium/windsurf",), ("windsurf",), (".windsurf",),
                   ".windsurf/hooks.json", ".codeium/windsurf/hooks.json", hooks)
+
+
+# --- doctor: a probe in this agent's terms --------------------------------------------------------------
+
+def doctor_payload(command: str, root: str) -> dict:
+    return {"agent_action_name": "pre_run_command", "trajectory_id": "interlock-doctor",
+            "tool_info": {"command_line": command, "cwd": root}}
+
+
+def doctor_verdict(returncode: int, stdout: str) -> str:
+    """Windsurf reads only the exit code."""
+    return "deny" if returncode == 2 else "allow" if returncode == 0 else "broken"
