@@ -38,6 +38,7 @@ def test_every_agent_module_has_every_part(name):
                  "doctor_verdict"):
         assert callable(getattr(m, part)), (name, part)
     assert hasattr(m, "FALLBACK")
+    assert 0 < m.APPROVAL_WAIT_CAP_S <= 600  # how long its hook may wait for a human (under its hook timeout)
     inst = m.INSTALL
     assert inst.name == name and inst.label and inst.project_file and inst.user_file and callable(inst.writer)
     assert agents.REGISTRY[name].protects, name

@@ -174,7 +174,7 @@ def _approvals(agent, event, decision, ctx, env):
         wait = hook.settings(ctx.policy).wait_seconds
         if wait > 0 and VIA:
             raise Deferred()
-        armed = _alarm(int((min(wait, hook.WAIT_CAP_S.get(agent, 20)) + 5) * 1000))
+        armed = _alarm(int((min(wait, hook.wait_cap(agent)) + 5) * 1000))
         try:
             return hook.handle(agent, event, decision, ctx, env, started)
         finally:

@@ -343,3 +343,20 @@ def doctor_verdict(returncode: int, stdout: str) -> str:
     from .probe import json_verdict
 
     return json_verdict(returncode, stdout, lambda d: (d.get("hookSpecificOutput") or {}).get("permissionDecision"))
+
+
+# --- approvals: how long its hook may wait for a human, and whether the agent shows an ``ask`` -----
+
+#: under the agent's own hook timeout
+APPROVAL_WAIT_CAP_S = 540
+NON_INTERACTIVE = ("bypassPermissions", "dontAsk")  # permission modes in which nobody sees an ask
+
+
+def approval_mode(event, env) -> str:
+    """Claude Code shows a hook's ``ask`` to the human, except in its non-interactive permission modes
+    and when run through the SDK: then the approval is requested out of band."""
+    from ..approvals import OUT_OF_BAND, PROMPT
+
+    pm = (event.action.meta or {}).get("permission_mode")
+    entry = env.get("CLAUDE_CODE_ENTRYPOINT") or ""
+    return OUT_OF_BAND if pm in NON_INTERACTIVE or entry.startswith("sdk") else PROMPT

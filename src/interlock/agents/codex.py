@@ -460,3 +460,9 @@ def doctor_verdict(returncode: int, stdout: str) -> str:
     from .claude_code import doctor_verdict  # and reads Claude Code's reply shape
 
     return doctor_verdict(returncode, stdout)
+
+
+# --- approvals: how long its hook may wait for a human, and whether the agent shows an ``ask`` -----
+
+#: under the agent's own hook timeout
+APPROVAL_WAIT_CAP_S = 540

@@ -137,3 +137,9 @@ def doctor_verdict(returncode: int, stdout: str) -> str:
 
     # exit 2 does not block preToolUse in Copilot: only the JSON answer does
     return json_verdict(returncode, stdout, lambda d: d.get("permissionDecision"), exit2_blocks=False)
+
+
+# --- approvals: how long its hook may wait for a human, and whether the agent shows an ``ask`` -----
+
+#: under the agent's own hook timeout
+APPROVAL_WAIT_CAP_S = 20

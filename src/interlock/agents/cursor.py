@@ -158,3 +158,15 @@ def doctor_verdict(returncode: int, stdout: str) -> str:
     from .probe import json_verdict
 
     return json_verdict(returncode, stdout, lambda d: d.get("permission"))
+
+
+# --- approvals: how long its hook may wait for a human, and whether the agent shows an ``ask`` -----
+
+#: under the agent's own hook timeout
+APPROVAL_WAIT_CAP_S = 20
+
+
+def approval_mode(event, env) -> str:
+    from ..approvals import OUT_OF_BAND, PROMPT
+
+    return PROMPT if event.name in CAN_ASK else OUT_OF_BAND

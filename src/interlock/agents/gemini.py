@@ -202,3 +202,9 @@ def doctor_verdict(returncode: int, stdout: str) -> str:
     from .probe import json_verdict
 
     return json_verdict(returncode, stdout, lambda d: {"block": "deny"}.get(d.get("decision"), d.get("decision")))
+
+
+# --- approvals: how long its hook may wait for a human, and whether the agent shows an ``ask`` -----
+
+#: under the agent's own hook timeout
+APPROVAL_WAIT_CAP_S = 50

@@ -215,3 +215,15 @@ def doctor_payload(command: str, root: str) -> dict:
 
 def doctor_verdict(returncode: int, stdout: str) -> str:
     return _claude.doctor_verdict(returncode, stdout)  # VS Code reads hookSpecificOutput
+
+
+# --- approvals: how long its hook may wait for a human, and whether the agent shows an ``ask`` -----
+
+#: under the agent's own hook timeout
+APPROVAL_WAIT_CAP_S = 20
+
+
+def approval_mode(event, env) -> str:
+    from ..approvals import PROMPT
+
+    return PROMPT  # VS Code shows its own confirmation for a hook's "ask"

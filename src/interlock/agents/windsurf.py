@@ -98,3 +98,9 @@ def doctor_payload(command: str, root: str) -> dict:
 def doctor_verdict(returncode: int, stdout: str) -> str:
     """Windsurf reads only the exit code."""
     return "deny" if returncode == 2 else "allow" if returncode == 0 else "broken"
+
+
+# --- approvals: how long its hook may wait for a human, and whether the agent shows an ``ask`` -----
+
+#: under the agent's own hook timeout
+APPROVAL_WAIT_CAP_S = 20
