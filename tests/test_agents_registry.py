@@ -99,6 +99,13 @@ def test_the_rest_of_interlock_lists_exactly_the_registrys_agents():
     assert set(install.FALLBACKS) == {n for n in NAMES if agents.module(n).FALLBACK}
     assert set(selfprotect.AGENT_SETTINGS) == {p for e in agents.REGISTRY.values() for p in e.protects}
     assert list(schema.Agent.__args__) == NAMES
+    from interlock import system_cli
+    from interlock.gateways import mcp_config
+
+    assert mcp_config.FILES == {n: e.mcp for n, e in agents.REGISTRY.items() if e.mcp} and "cursor" in mcp_config.FILES
+    assert set(selfprotect.mcp_configs("/h", "/w")) == {f"/h/{u}" for _, u in mcp_config.FILES.values()} | {
+        f"/w/{p}" for p, _ in mcp_config.FILES.values()}
+    assert list(system_cli.managed()) == ["claude-code", "gemini"]  # the agents with settings users cannot change
     for n in NAMES:
         assert grun.agent_of(f"/usr/bin/{n}") == n
         for prog in agents.module(n).INSTALL.programs:

@@ -100,9 +100,12 @@ def installed_code() -> list:
 
 def mcp_configs(home: str, workspace: str | None) -> list:
     """Agents' MCP server lists that `interlock init --mcp` may have routed through the proxy."""
-    out = [f"{home}/.claude.json", f"{home}/.cursor/mcp.json"]
+    from .agents import REGISTRY
+
+    files = [e.mcp for e in REGISTRY.values() if e.mcp]
+    out = [f"{home}/{user}" for _, user in files]
     if workspace:
-        out += [f"{workspace}/.mcp.json", f"{workspace}/.cursor/mcp.json"]
+        out += [f"{workspace}/{project}" for project, _ in files]
     return out
 
 

@@ -18,21 +18,24 @@ from __future__ import annotations
 
 class Entry:
     """One registry line: the agent's name (``interlock hook NAME``), its module under
-    ``interlock.agents``, and the hook-settings files (relative to the home or the project) that
-    an agent must never edit — they are what makes its hook run (self-protection reads them)."""
+    ``interlock.agents``, the hook-settings files (relative to the home or the project) that an
+    agent must never edit — they are what makes its hook run — and, for agents whose stdio MCP
+    servers ``interlock init --mcp`` routes through the proxy, its MCP server list (project file,
+    user file).  Self-protection reads both, below the analysis layer: so they are data here."""
 
-    __slots__ = ("name", "module", "protects")
+    __slots__ = ("name", "module", "protects", "mcp")
 
-    def __init__(self, name, module, protects):
-        self.name, self.module, self.protects = name, module, tuple(protects)
+    def __init__(self, name, module, protects, mcp=None):
+        self.name, self.module, self.protects, self.mcp = name, module, tuple(protects), mcp
 
     def __repr__(self):
         return f"Entry({self.name!r}, {self.module!r})"
 
 
 REGISTRY = {e.name: e for e in (
-    Entry("claude-code", "claude_code", (".claude/settings.json", ".claude/settings.local.json")),
-    Entry("cursor", "cursor", (".cursor/hooks.json",)),
+    Entry("claude-code", "claude_code", (".claude/settings.json", ".claude/settings.local.json"),
+          mcp=(".mcp.json", ".claude.json")),
+    Entry("cursor", "cursor", (".cursor/hooks.json",), mcp=(".cursor/mcp.json", ".cursor/mcp.json")),
     Entry("codex", "codex", (".codex/hooks.json", ".codex/config.toml", ".codex/rules/interlock.rules")),
     Entry("gemini", "gemini", (".gemini/settings.json",)),
     Entry("copilot", "copilot", (".github/hooks/interlock.json", ".copilot/hooks/interlock.json")),

@@ -360,3 +360,23 @@ def approval_mode(event, env) -> str:
     pm = (event.action.meta or {}).get("permission_mode")
     entry = env.get("CLAUDE_CODE_ENTRYPOINT") or ""
     return OUT_OF_BAND if pm in NON_INTERACTIVE or entry.startswith("sdk") else PROMPT
+
+
+# --- system mode: the managed settings its users cannot change ------------------------------------------
+
+MANAGED = ("etc/claude-code/managed-settings.json",
+           "managed settings: user, project and local settings cannot disable managed hooks "
+           "(their disableAllHooks only drops their own hooks); allowManagedHooksOnly additionally "
+           "ignores every non-managed hook")
+
+
+def managed_settings(existing: dict, base_cmd: str) -> dict:
+    """The managed settings with Interlock's hook and the backstop's deny rules (not the Edit rules
+    over a user's own state: the service user's state is out of the agent's reach anyway)."""
+    s = settings(existing, base_cmd)
+    perms = s.setdefault("permissions", {})
+    deny = perms.setdefault("deny", [])
+    cfg_rules = [r for r in backstop_rules() if not r.startswith("Edit(")]
+    deny += [r for r in cfg_rules if r not in deny]
+    return s
+

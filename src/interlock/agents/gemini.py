@@ -208,3 +208,17 @@ def doctor_verdict(returncode: int, stdout: str) -> str:
 
 #: under the agent's own hook timeout
 APPROVAL_WAIT_CAP_S = 50
+
+
+# --- system mode: the settings its users cannot change --------------------------------------------------
+
+MANAGED = ("etc/gemini-cli/settings.json",
+           "system settings override user and project settings; hooks are merged, so user settings add "
+           "hooks but cannot remove this one")
+
+
+def managed_settings(existing: dict, base_cmd: str) -> dict:
+    s = settings(existing, base_cmd)
+    s.setdefault("hooksConfig", {})["enabled"] = True
+    return s
+
