@@ -20,6 +20,8 @@ import sys
 from . import agents
 from .agents import claude_code as _claude
 from .agents import codex as _codex
+from .agents import TextFile
+from .agents import module as _agent_module
 from .agents import settings as _settings
 
 MARK = " hook "
@@ -171,41 +173,24 @@ def run(args, remove: bool) -> int:
     kept_rules = []
     for name in agents:
         a = REGISTRY[name]
-        writer = a.writer
-        path = a.settings_path(root, home, user)
-        if name == "vscode" and user:
-            writer = claude_settings  # VS Code's user hooks are ~/.claude/settings.json's
-        files = [(path, writer)]
-        if name == "codex":
-            files.append((os.path.join(os.path.dirname(path), "rules", "interlock.rules"), "codex-rules"))
-        if name == "gemini" and (user or not remove):
-            # the backstop: deny rules Gemini CLI's policy engine applies itself (user tier, above --yolo)
-            files.append((os.path.join(home, ".gemini", "policies", "interlock.toml"), "gemini-policy"))
-        if name == "gemini" and not user and not remove:
-            # Gemini CLI ignores a project's settings (hooks included) in an untrusted folder or with
-            # --skip-trust and then runs every tool unchecked: the user-level hook still runs (Gemini
-            # runs an identical hook once)
-            files.append((a.settings_path(root, home, True), writer))
-        elif name == "gemini" and not user and remove and " hook gemini" in (_read_text(a.settings_path(root, home,
-                                                                                                      True)) or ""):
-            print(f"  {name:<12} {_short(a.settings_path(root, home, True), home)}: the user-level hook stays (it "
-                  "protects every project; `interlock uninstall --agent gemini --user` removes it)")
+        plan = getattr(_agent_module(name), "install_files", None)  # the agent's own files beyond its settings
+        if plan is None:
+            files, said = [(a.settings_path(root, home, user), a.writer)], []
+        else:
+            files, said = plan(root, home, user, remove, read_text=_read_text, short=lambda p: _short(p, home))
+        for line in said:
+            print(f"  {name:<12} {line}")
         for path, writer in files:
             if path in seen:
                 continue
             seen.add(path)
             label = f"{name:<12} {_short(path, home, root)}"
-            if writer in ("codex-rules", "gemini-policy"):
+            if isinstance(writer, TextFile):  # a backstop file of the agent's own (Codex rules, a Gemini policy)
                 if not remove and not backstop:
                     print(f"  {label}: skipped (--no-backstop)")
                     continue
                 old_text = _read_text(path)
-                if writer == "codex-rules":
-                    new_text = None if remove else codex_rules_text()
-                else:
-                    from .agents.gemini import policy_text
-
-                    new_text = None if remove else policy_text()
+                new_text = None if remove else writer.text()
                 if new_text == old_text:
                     if old_text is not None:
                         print(f"  {label}: already installed, no change")
@@ -217,14 +202,12 @@ def run(args, remove: bool) -> int:
                 if new_text is None:
                     os.remove(path)
                     _cleanup(path, created.pop(path, []), True)
-                    print(f"  {label}: removed Interlock's {'Codex rules' if writer == 'codex-rules' else 'Gemini policy'}")
+                    print(f"  {label}: removed Interlock's {writer.name}")
                 else:
                     made = _atomic_write(path, new_text)
                     if made:
                         created[path] = made
-                    print(f"  {label}: wrote " + ("Codex rules (forbidden/prompt prefix rules, a second layer)"
-                                                 if writer == "codex-rules" else
-                                                 "a Gemini CLI policy (deny rules, a second layer)"))
+                    print(f"  {label}: wrote {writer.what}")
                 manifest_changed = True
                 continue
             data, old_text = _load(path)
@@ -271,13 +254,12 @@ def run(args, remove: bool) -> int:
             print(f"  {label}: {'removed Interlock' if remove else 'installed the hook' + extra}")
         if not remove and a.note and a.note not in notes:
             notes.append(a.note)
-    if "codex" in agents:  # Codex runs a project's hooks only once the project and the hook are trusted
-        from .agents import codex as codex_agent
-
-        n = codex_agent.apply_trust(REGISTRY["codex"].settings_path(root, home, user), None if user else root,
-                                    remove, args.dry_run, manifest, home=home)
-        changed += n
-        manifest_changed = manifest_changed or bool(n)
+    for name in agents:  # an agent's step after its files (Codex: trust its project and hook, or it skips them)
+        after = getattr(_agent_module(name), "after_install", None)
+        if after is not None:
+            n = after(root, home, user, remove, args.dry_run, manifest)
+            changed += n
+            manifest_changed = manifest_changed or bool(n)
     if remove or getattr(args, "mcp", False):  # stdio MCP servers through `interlock mcp-proxy`
         from .gateways import mcp_config
 

@@ -77,6 +77,17 @@ def __getattr__(name):
 CRASH_MESSAGE = "Interlock could not run (its process failed); blocked by default. Tell the user."
 
 
+class TextFile:
+    """A file ``interlock init`` writes whole beside an agent's settings (a backstop: Codex's rules,
+    Gemini CLI's policy); ``--no-backstop`` skips it, ``uninstall`` deletes it.  ``text()`` its
+    content, ``what`` what init says it wrote, ``name`` what uninstall says it removed."""
+
+    __slots__ = ("text", "what", "name")
+
+    def __init__(self, text, what, name):
+        self.text, self.what, self.name = text, what, name
+
+
 class Install:
     """Where an agent keeps its hook settings and how to tell it is used here (``interlock init``):
     its config directories under the home, its programs, its project directories, the settings

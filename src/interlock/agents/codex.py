@@ -32,7 +32,7 @@ import json
 import os
 import re
 
-from . import CRASH_MESSAGE, Install
+from . import CRASH_MESSAGE, Install, TextFile
 from ..actions import FILE_WRITE, MCP_CALL, SHELL, Action
 from ..adapters import BadPayload, Event, approval_message, dict_field, opt_str, str_field, summarize
 
@@ -466,3 +466,20 @@ def doctor_verdict(returncode: int, stdout: str) -> str:
 
 #: under the agent's own hook timeout
 APPROVAL_WAIT_CAP_S = 540
+
+
+def install_files(root, home, user, remove, read_text=None, short=None):
+    """(files, lines to say) for ``interlock init``/``uninstall``: the hooks and, beside them, the rules."""
+    path = INSTALL.settings_path(root, home, user)
+    return [(path, hooks), (os.path.join(os.path.dirname(path), "rules", "interlock.rules"), RULES_FILE)], []
+
+
+RULES_FILE = TextFile(lambda: rules_text(), "Codex rules (forbidden/prompt prefix rules, a second layer)",
+                      "Codex rules")
+
+
+def after_install(root, home, user, remove, dry_run, manifest) -> int:
+    """Codex runs a project's hooks only once the project and the hook are trusted."""
+    return apply_trust(INSTALL.settings_path(root, home, user), None if user else root, remove, dry_run, manifest,
+                       home=home)
+

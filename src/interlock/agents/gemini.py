@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 
-from . import CRASH_MESSAGE, Install
+from . import CRASH_MESSAGE, Install, TextFile
 from ..actions import FILE_READ, FILE_WRITE, HTTP, MCP_CALL, SHELL, Action
 from ..adapters import BadPayload, Event, approval_message, dict_field, opt_str, str_field, summarize
 
@@ -221,4 +221,26 @@ def managed_settings(existing: dict, base_cmd: str) -> dict:
     s = settings(existing, base_cmd)
     s.setdefault("hooksConfig", {})["enabled"] = True
     return s
+
+
+POLICY_FILE = TextFile(lambda: policy_text(), "a Gemini CLI policy (deny rules, a second layer)", "Gemini policy")
+
+
+def install_files(root, home, user, remove, read_text, short):
+    """(files, lines to say) for ``interlock init``/``uninstall``."""
+    files = [(INSTALL.settings_path(root, home, user), settings)]
+    said = []
+    if user or not remove:
+        # the backstop: deny rules Gemini CLI's policy engine applies itself (user tier, above --yolo)
+        files.append((os.path.join(home, ".gemini", "policies", "interlock.toml"), POLICY_FILE))
+    user_path = INSTALL.settings_path(root, home, True)
+    if not user and not remove:
+        # Gemini CLI ignores a project's settings (hooks included) in an untrusted folder or with
+        # --skip-trust and then runs every tool unchecked: the user-level hook still runs (Gemini
+        # runs an identical hook once)
+        files.append((user_path, settings))
+    elif not user and remove and " hook gemini" in (read_text(user_path) or ""):
+        said.append(f"{short(user_path)}: the user-level hook stays (it protects every project; "
+                    "`interlock uninstall --agent gemini --user` removes it)")
+    return files, said
 

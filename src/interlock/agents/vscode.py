@@ -227,3 +227,9 @@ def approval_mode(event, env) -> str:
     from ..approvals import PROMPT
 
     return PROMPT  # VS Code shows its own confirmation for a hook's "ask"
+
+
+def install_files(root, home, user, remove, read_text=None, short=None):
+    """VS Code's user-level hooks are ~/.claude/settings.json's: Claude Code's writer there."""
+    return [(INSTALL.settings_path(root, home, user), _claude.settings if user else hooks)], []
+
