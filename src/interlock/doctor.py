@@ -104,8 +104,9 @@ def run(root: str, home: str, as_json=False, env=None) -> int:
     def add(status, what, detail="", fix=""):
         checks.append({"status": status, "check": what, "detail": detail, "fix": fix})
 
+    from . import agents
     from . import policy as P
-    from .install import REGISTRY, claude_backstop_rules, detect
+    from .install import detect
 
     # 1. every agent: registered? runs? fast? fails closed?
     # probes are judged and logged under a state directory of their own, not in the real audit log
@@ -115,7 +116,7 @@ def run(root: str, home: str, as_json=False, env=None) -> int:
         pass
     probe_env = dict(env, INTERLOCK_HOME=os.path.join(P.state_dir(env), "doctor"))
     installed = set()
-    gemini_user = []  # project settings holding Interlock's Gemini hook
+    probed = {}  # agent -> what its doctor_hook noted (each agent's own)
     for agent, path in _settings_files(root, home):
         if not os.path.exists(path):
             continue
@@ -132,14 +133,9 @@ def run(root: str, home: str, as_json=False, env=None) -> int:
             a = _hook_agent(c) if "interlock" in c else None
             if a and c not in ours:
                 ours.append((a, c))
-        if agent == "claude-code" and path.endswith("settings.json"):
-            deny = (data.get("permissions") or {}).get("deny") if isinstance(data.get("permissions"), dict) else None
-            if ours:
-                have = [r for r in claude_backstop_rules(env, home) if r in (deny or [])]
-                add(OK if have else INFO, f"claude-code: permissions.deny backstop in {where}",
-                    f"{len(have)} of Interlock's rules" if have else "none (installed with --no-backstop?)",
-                    "" if have else "interlock init --agent claude-code   (adds rules Claude Code enforces itself "
-                                    "if the hook times out)")
+        check_file = getattr(agents.module(agent), "doctor_file", None)  # the agent's own checks of the file
+        if check_file is not None:
+            check_file(add, path, where, data, ours, env, home)
         seen_cmds = set()
         for hook_agent, cmd in ours:
             if (hook_agent, cmd.split("||")[0]) in seen_cmds:
@@ -185,31 +181,18 @@ def run(root: str, home: str, as_json=False, env=None) -> int:
                 add(WARN if slow else OK, label, detail + ("  — slow: the agent may time out and proceed" if slow
                                                           else ""),
                     "see `python -X importtime -m interlock check ls`" if slow else "")
-            if hook_agent == "codex" and agent == "codex":
-                from .agents import codex as codex_agent
-
-                user_level = path == REGISTRY["codex"].settings_path(root, home, True)
-                problems = codex_agent.trust_problems(path, None if user_level else root, env, home)
-                add(FAIL if problems else OK, "codex: " + ("; ".join(problems) if problems else
-                                                          "the project and Interlock's hook are trusted"),
-                    codex_agent.config_path(env, home),
-                    "interlock init --agent codex   (writes the trust Codex needs; or trust them in Codex: /hooks)")
-            if hook_agent == "gemini" and agent == "gemini" and path == REGISTRY["gemini"].settings_path(root, home,
-                                                                                                          False):
-                gemini_user.append(path)
-    from . import agents
-
+            check_hook = getattr(agents.module(agent), "doctor_hook", None)  # its own hook that answered
+            if hook_agent == agent and check_hook is not None:
+                check_hook(add, path, root, home, env, probed.setdefault(agent, []))
     for name in agents.AGENTS:  # settings that make an agent skip its hooks (fail open)
         fail_open = getattr(agents.module(name), "fail_open", None)
         if name in installed and fail_open is not None:
             for where, problem in fail_open(root, home, env):
                 add(FAIL, f"{name}: {problem}", where, f"remove that setting from {where}")
-    user_gemini = REGISTRY["gemini"].settings_path(root, home, True)
-    if gemini_user and user_gemini not in gemini_user and not _has_hook(user_gemini, "gemini"):
-        add(FAIL, "gemini: Interlock's hook is only in the project's .gemini/settings.json",
-            "Gemini CLI ignores a project's settings, hooks included, in an untrusted folder or with --skip-trust, "
-            "and then runs every tool unchecked",
-            "interlock init --agent gemini   (also writes the hook to ~/.gemini/settings.json)")
+    for name in agents.AGENTS:  # what an agent's hooks, taken together, still miss
+        check_all = getattr(agents.module(name), "doctor_after", None)
+        if check_all is not None:
+            check_all(add, probed.get(name, []), root, home)
     for name, why in detect(root, home, env.get("PATH", "")).items():
         if name not in installed and not (name == "vscode" and "claude-code" in installed):
             add(WARN, f"{name}: detected ({'; '.join(why)}) but not protected", "",

@@ -380,3 +380,17 @@ def managed_settings(existing: dict, base_cmd: str) -> dict:
     deny += [r for r in cfg_rules if r not in deny]
     return s
 
+
+# --- doctor: its own checks ------------------------------------------------------------------------------
+
+def doctor_file(add, path, where, data, ours, env, home):
+    """A settings file holding Interlock's hook: is the permissions.deny backstop there too?"""
+    if not path.endswith("settings.json") or not ours:
+        return
+    deny = (data.get("permissions") or {}).get("deny") if isinstance(data.get("permissions"), dict) else None
+    have = [r for r in backstop_rules(env, home) if r in (deny or [])]
+    add("ok" if have else "info", f"claude-code: permissions.deny backstop in {where}",
+        f"{len(have)} of Interlock's rules" if have else "none (installed with --no-backstop?)",
+        "" if have else "interlock init --agent claude-code   (adds rules Claude Code enforces itself "
+                        "if the hook times out)")
+

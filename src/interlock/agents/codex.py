@@ -483,3 +483,15 @@ def after_install(root, home, user, remove, dry_run, manifest) -> int:
     return apply_trust(INSTALL.settings_path(root, home, user), None if user else root, remove, dry_run, manifest,
                        home=home)
 
+
+# --- doctor: its own checks ------------------------------------------------------------------------------
+
+def doctor_hook(add, path, root, home, env, noted):
+    """Interlock's Codex hook answered: are the project and the hook trusted (else Codex skips it)?"""
+    user_level = path == INSTALL.settings_path(root, home, True)
+    problems = trust_problems(path, None if user_level else root, env, home)
+    add("FAIL" if problems else "ok", "codex: " + ("; ".join(problems) if problems else
+                                                  "the project and Interlock's hook are trusted"),
+        config_path(env, home),
+        "interlock init --agent codex   (writes the trust Codex needs; or trust them in Codex: /hooks)")
+

@@ -244,3 +244,22 @@ def install_files(root, home, user, remove, read_text, short):
                     "`interlock uninstall --agent gemini --user` removes it)")
     return files, said
 
+
+# --- doctor: its own checks ------------------------------------------------------------------------------
+
+def doctor_hook(add, path, root, home, env, noted):
+    if path == INSTALL.settings_path(root, home, False):
+        noted.append(path)  # the project's settings hold Interlock's hook
+
+
+def doctor_after(add, noted, root, home):
+    """A hook only in the project's settings is skipped in an untrusted folder: the user-level one must be there."""
+    from ..doctor import _has_hook
+
+    user_path = INSTALL.settings_path(root, home, True)
+    if noted and user_path not in noted and not _has_hook(user_path, "gemini"):
+        add("FAIL", "gemini: Interlock's hook is only in the project's .gemini/settings.json",
+            "Gemini CLI ignores a project's settings, hooks included, in an untrusted folder or with --skip-trust, "
+            "and then runs every tool unchecked",
+            "interlock init --agent gemini   (also writes the hook to ~/.gemini/settings.json)")
+
