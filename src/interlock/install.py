@@ -215,20 +215,20 @@ def run(args, remove: bool) -> int:
                 continue
             new = writer(data or {}, base_cmd, remove=remove, redact_output=getattr(args, "redact_output", False))
             extra = ""
-            if writer is claude_settings:
+            bs = getattr(writer, "backstop", None)  # deny rules the agent enforces itself, in its settings
+            if bs is not None:
                 rec = manifest.setdefault("backstop", {}).get(path)
                 if remove:
                     if rec:
-                        new = remove_backstop(new, rec)
+                        new = bs.remove(new, rec)
                         manifest["backstop"].pop(path, None)
                         manifest_changed = True
                     else:
-                        leftover = [r for r in claude_backstop_rules()
-                                    if r in ((new.get("permissions") or {}).get("deny") or [])]
+                        leftover = bs.present(new)
                         if leftover:
                             kept_rules.append((path, leftover))
                 elif backstop:
-                    new, added = add_backstop(new, claude_backstop_rules())
+                    new, added = bs.add(new, bs.rules())
                     if added["deny"]:
                         extra = f" + {len(added['deny'])} permissions.deny backstop rules"
                         if rec:  # earlier rules recorded as ours stay ours

@@ -394,3 +394,20 @@ def doctor_file(add, path, where, data, ours, env, home):
         "" if have else "interlock init --agent claude-code   (adds rules Claude Code enforces itself "
                         "if the hook times out)")
 
+
+class _PermissionsDeny:
+    """The backstop in Claude Code's settings (``permissions.deny``), as ``interlock init`` merges it:
+    the writer carries it (``settings.backstop``), wherever that writer is used (VS Code's user scope too)."""
+
+    rules = staticmethod(lambda: backstop_rules())
+    add = staticmethod(lambda s, rules: add_backstop(s, rules))
+    remove = staticmethod(lambda s, record: remove_backstop(s, record))
+
+    @staticmethod
+    def present(s: dict) -> list:
+        """Rules like the backstop's in these settings (left alone when not recorded as Interlock's)."""
+        return [r for r in backstop_rules() if r in ((s.get("permissions") or {}).get("deny") or [])]
+
+
+settings.backstop = _PermissionsDeny()
+
