@@ -47,6 +47,7 @@ def _probe(agent, command_line, payload: bytes, env, root):
 
 def _settings_files(root, home):
     """(agent, path) for every settings file an agent could run Interlock from, project first."""
+    from . import agents as _agents
     from .install import REGISTRY
 
     out, seen = [], set()
@@ -56,10 +57,12 @@ def _settings_files(root, home):
             if path not in seen:
                 seen.add(path)
                 out.append((a.name, path))
-        p = os.path.join(home if user else root, ".claude", "settings.local.json")
-        if p not in seen:
-            seen.add(p)
-            out.append(("claude-code", p))
+        for a in REGISTRY.values():  # other files the agent reads hooks from (Claude Code's settings.local.json)
+            for rel in getattr(_agents.module(a.name), "MORE_SETTINGS", ()):
+                p = os.path.join(home if user else root, rel)
+                if p not in seen:
+                    seen.add(p)
+                    out.append((a.name, p))
     return out
 
 
@@ -194,7 +197,7 @@ def run(root: str, home: str, as_json=False, env=None) -> int:
         if check_all is not None:
             check_all(add, probed.get(name, []), root, home)
     for name, why in detect(root, home, env.get("PATH", "")).items():
-        if name not in installed and not (name == "vscode" and "claude-code" in installed):
+        if name not in installed and not set(getattr(agents.module(name), "PROTECTED_BY", ())) & installed:
             add(WARN, f"{name}: detected ({'; '.join(why)}) but not protected", "",
                 f"interlock init --agent {name}   (or --user for every project)")
     if not installed:

@@ -239,6 +239,9 @@ def settings(existing: dict, base_cmd: str, remove=False, redact_output=False) -
     return _post(s, base_cmd, remove=remove or not redact_output)
 
 
+#: other files Claude Code reads hooks from (doctor checks them too)
+MORE_SETTINGS = (".claude/settings.local.json",)
+
 INSTALL = Install("claude-code", "Claude Code", (".claude",), ("claude",), (".claude",),
                   ".claude/settings.json", ".claude/settings.json", settings,
                   "Claude Code picks up the change on its own (its settings are watched).")

@@ -198,6 +198,9 @@ def hooks(existing: dict, base_cmd: str, remove=False, redact_output=False) -> d
     return tidy(s, remove)
 
 
+#: VS Code runs Claude Code's hooks too (it reads Claude Code's settings files): doctor counts it protected
+PROTECTED_BY = ("claude-code",)
+
 # VS Code's user-level hooks live in ~/.claude/settings.json (it reads Claude Code's files), so the
 # user scope is the Claude Code entry: that adapter understands VS Code's tool names.
 INSTALL = Install("vscode", "VS Code agent hooks", (".vscode", ".config/Code", "Library/Application Support/Code"),
