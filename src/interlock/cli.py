@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import sys
 
+from .agents import AGENTS  # the registry (data only: the hook's fast path reads it too)
+
 EXIT = {"allow": 0, "ask": 1, "deny": 2}
 
 USAGE_EXAMPLES = """\
@@ -123,7 +125,7 @@ def build_parser():
                                    "payload on stdin and answers allow, ask or deny in that agent's terms. Any "
                                    "bad input is answered with a deny; `interlock init` registers it and "
                                    "`interlock doctor` checks it.")
-    h.add_argument("agent", choices=["claude-code", "cursor", "codex", "gemini", "copilot", "vscode", "windsurf"])
+    h.add_argument("agent", choices=list(AGENTS))
 
     rl = sub.add_parser("rules", help="list the rule catalogue")
     rl.add_argument("--json", action="store_true")
@@ -148,7 +150,7 @@ def build_parser():
                                                            "instead of the project's")
         i.add_argument("--project", default=None, help="project directory (default: git top-level of cwd)")
         i.add_argument("--agent", action="extend", nargs="+", metavar="NAME",
-                       choices=["claude-code", "cursor", "codex", "gemini", "copilot", "vscode", "windsurf"],
+                       choices=list(AGENTS),
                        help="only these agents (default: " + ("every agent detected on this machine or project"
                                                               if name == "init" else "wherever Interlock is") + ")")
         i.add_argument("--dry-run", action="store_true", help="show a unified diff of each file without writing")

@@ -25,54 +25,17 @@ MALFORMED = b'{"tool_name": "Bash", "tool_input": '  # truncated JSON
 
 
 def _payload(agent: str, command: str, root: str) -> bytes:
-    """A documented PreToolUse-style payload for ``agent`` running ``command``."""
-    if agent == "cursor":
-        p = {"hook_event_name": "beforeShellExecution", "conversation_id": "interlock-doctor", "command": command,
-             "cwd": root, "workspace_roots": [root]}
-    elif agent == "gemini":
-        p = {"hook_event_name": "BeforeTool", "session_id": "interlock-doctor", "cwd": root,
-             "tool_name": "run_shell_command", "tool_input": {"command": command}}
-    elif agent == "copilot":
-        p = {"sessionId": "interlock-doctor", "timestamp": int(time.time() * 1000), "cwd": root, "toolName": "bash",
-             "toolArgs": json.dumps({"command": command})}
-    elif agent == "vscode":
-        p = {"hookEventName": "PreToolUse", "sessionId": "interlock-doctor", "cwd": root,
-             "tool_name": "run_in_terminal", "tool_input": {"command": command}}
-    elif agent == "windsurf":
-        p = {"agent_action_name": "pre_run_command", "trajectory_id": "interlock-doctor",
-             "tool_info": {"command_line": command, "cwd": root}}
-    else:  # claude-code, codex
-        p = {"hook_event_name": "PreToolUse", "session_id": "interlock-doctor", "cwd": root, "tool_name": "Bash",
-             "tool_input": {"command": command}}
-    return json.dumps(p).encode()
+    """A documented PreToolUse-style payload for ``agent`` running ``command`` (its module's)."""
+    from . import agents
+
+    return json.dumps(agents.module(agent).doctor_payload(command, root)).encode()
 
 
 def verdict(agent: str, returncode: int, stdout: str) -> str:
     """allow / ask / deny as the agent would read this hook's answer; 'broken' if it reads none."""
-    if agent == "windsurf":
-        return "deny" if returncode == 2 else "allow" if returncode == 0 else "broken"
-    if returncode == 2 and agent in ("claude-code", "codex", "vscode", "cursor", "gemini"):
-        return "deny"
-    if returncode != 0:
-        return "broken"  # a non-blocking error: the agent proceeds
-    out = stdout.strip()
-    if not out:
-        return "allow"
-    try:
-        d = json.loads(out)
-    except ValueError:
-        return "broken"
-    if not isinstance(d, dict):
-        return "broken"
-    if agent == "cursor":
-        v = d.get("permission")
-    elif agent == "gemini":
-        v = {"block": "deny"}.get(d.get("decision"), d.get("decision"))
-    elif agent == "copilot":
-        v = d.get("permissionDecision")
-    else:
-        v = (d.get("hookSpecificOutput") or {}).get("permissionDecision")
-    return v if v in ("allow", "ask", "deny") else "allow" if v is None else "broken"
+    from . import agents
+
+    return agents.module(agent).doctor_verdict(returncode, stdout)
 
 
 def _probe(agent, command_line, payload: bytes, env, root):
@@ -84,6 +47,7 @@ def _probe(agent, command_line, payload: bytes, env, root):
 
 def _settings_files(root, home):
     """(agent, path) for every settings file an agent could run Interlock from, project first."""
+    from . import agents as _agents
     from .install import REGISTRY
 
     out, seen = [], set()
@@ -93,10 +57,12 @@ def _settings_files(root, home):
             if path not in seen:
                 seen.add(path)
                 out.append((a.name, path))
-        p = os.path.join(home if user else root, ".claude", "settings.local.json")
-        if p not in seen:
-            seen.add(p)
-            out.append(("claude-code", p))
+        for a in REGISTRY.values():  # other files the agent reads hooks from (Claude Code's settings.local.json)
+            for rel in getattr(_agents.module(a.name), "MORE_SETTINGS", ()):
+                p = os.path.join(home if user else root, rel)
+                if p not in seen:
+                    seen.add(p)
+                    out.append((a.name, p))
     return out
 
 
@@ -125,7 +91,7 @@ def _has_hook(path, agent) -> bool:
 
 
 def _hook_agent(cmd: str) -> str | None:
-    from .install import AGENTS
+    from .agents import AGENTS
 
     head = cmd.split("||")[0]
     for a in AGENTS:
@@ -141,8 +107,9 @@ def run(root: str, home: str, as_json=False, env=None) -> int:
     def add(status, what, detail="", fix=""):
         checks.append({"status": status, "check": what, "detail": detail, "fix": fix})
 
+    from . import agents
     from . import policy as P
-    from .install import REGISTRY, claude_backstop_rules, detect
+    from .install import detect
 
     # 1. every agent: registered? runs? fast? fails closed?
     # probes are judged and logged under a state directory of their own, not in the real audit log
@@ -152,7 +119,7 @@ def run(root: str, home: str, as_json=False, env=None) -> int:
         pass
     probe_env = dict(env, INTERLOCK_HOME=os.path.join(P.state_dir(env), "doctor"))
     installed = set()
-    gemini_user = []  # project settings holding Interlock's Gemini hook
+    probed = {}  # agent -> what its doctor_hook noted (each agent's own)
     for agent, path in _settings_files(root, home):
         if not os.path.exists(path):
             continue
@@ -169,14 +136,9 @@ def run(root: str, home: str, as_json=False, env=None) -> int:
             a = _hook_agent(c) if "interlock" in c else None
             if a and c not in ours:
                 ours.append((a, c))
-        if agent == "claude-code" and path.endswith("settings.json"):
-            deny = (data.get("permissions") or {}).get("deny") if isinstance(data.get("permissions"), dict) else None
-            if ours:
-                have = [r for r in claude_backstop_rules(env, home) if r in (deny or [])]
-                add(OK if have else INFO, f"claude-code: permissions.deny backstop in {where}",
-                    f"{len(have)} of Interlock's rules" if have else "none (installed with --no-backstop?)",
-                    "" if have else "interlock init --agent claude-code   (adds rules Claude Code enforces itself "
-                                    "if the hook times out)")
+        check_file = getattr(agents.module(agent), "doctor_file", None)  # the agent's own checks of the file
+        if check_file is not None:
+            check_file(add, path, where, data, ours, env, home)
         seen_cmds = set()
         for hook_agent, cmd in ours:
             if (hook_agent, cmd.split("||")[0]) in seen_cmds:
@@ -222,32 +184,20 @@ def run(root: str, home: str, as_json=False, env=None) -> int:
                 add(WARN if slow else OK, label, detail + ("  — slow: the agent may time out and proceed" if slow
                                                           else ""),
                     "see `python -X importtime -m interlock check ls`" if slow else "")
-            if hook_agent == "codex" and agent == "codex":
-                from .agents import codex as codex_agent
-
-                user_level = path == REGISTRY["codex"].settings_path(root, home, True)
-                problems = codex_agent.trust_problems(path, None if user_level else root, env, home)
-                add(FAIL if problems else OK, "codex: " + ("; ".join(problems) if problems else
-                                                          "the project and Interlock's hook are trusted"),
-                    codex_agent.config_path(env, home),
-                    "interlock init --agent codex   (writes the trust Codex needs; or trust them in Codex: /hooks)")
-            if hook_agent == "gemini" and agent == "gemini" and path == REGISTRY["gemini"].settings_path(root, home,
-                                                                                                          False):
-                gemini_user.append(path)
-    from . import agents as driven
-
-    for name in driven.DRIVEN:  # settings that make an agent skip its hooks (fail open)
-        if name in installed:
-            for where, problem in driven.module(name).fail_open(root, home, env):
+            check_hook = getattr(agents.module(agent), "doctor_hook", None)  # its own hook that answered
+            if hook_agent == agent and check_hook is not None:
+                check_hook(add, path, root, home, env, probed.setdefault(agent, []))
+    for name in agents.AGENTS:  # settings that make an agent skip its hooks (fail open)
+        fail_open = getattr(agents.module(name), "fail_open", None)
+        if name in installed and fail_open is not None:
+            for where, problem in fail_open(root, home, env):
                 add(FAIL, f"{name}: {problem}", where, f"remove that setting from {where}")
-    user_gemini = REGISTRY["gemini"].settings_path(root, home, True)
-    if gemini_user and user_gemini not in gemini_user and not _has_hook(user_gemini, "gemini"):
-        add(FAIL, "gemini: Interlock's hook is only in the project's .gemini/settings.json",
-            "Gemini CLI ignores a project's settings, hooks included, in an untrusted folder or with --skip-trust, "
-            "and then runs every tool unchecked",
-            "interlock init --agent gemini   (also writes the hook to ~/.gemini/settings.json)")
+    for name in agents.AGENTS:  # what an agent's hooks, taken together, still miss
+        check_all = getattr(agents.module(name), "doctor_after", None)
+        if check_all is not None:
+            check_all(add, probed.get(name, []), root, home)
     for name, why in detect(root, home, env.get("PATH", "")).items():
-        if name not in installed and not (name == "vscode" and "claude-code" in installed):
+        if name not in installed and not set(getattr(agents.module(name), "PROTECTED_BY", ())) & installed:
             add(WARN, f"{name}: detected ({'; '.join(why)}) but not protected", "",
                 f"interlock init --agent {name}   (or --user for every project)")
     if not installed:

@@ -4,18 +4,15 @@ the secret globs a policy adds (``secret_globs``).
 
 A layer below analysis and the engine: analysis asks it whether a path is Interlock's own, the
 engine builds each action's Context from it.  It imports only ``interlock.policy`` (for the
-config and state directories), lazily, and nothing above.
+config and state directories), lazily, and the agents' registry (data only), and nothing above.
 """
 
 from __future__ import annotations
 
 import os
 
-AGENT_SETTINGS = (".claude/settings.json", ".claude/settings.local.json", ".cursor/hooks.json",
-                  ".codex/hooks.json", ".codex/config.toml", ".gemini/settings.json",
-                  ".github/hooks/interlock.json", ".copilot/hooks/interlock.json", ".windsurf/hooks.json",
-                  ".codeium/windsurf/hooks.json", ".vscode/settings.json", ".github/hooks/interlock-vscode.json",
-                  ".codex/rules/interlock.rules")
+# the hook-settings files of every agent (each one's registry line, interlock.agents.REGISTRY)
+from .agents import PROTECTED_SETTINGS as AGENT_SETTINGS  # noqa: E402
 
 
 def self_paths(home: str, workspace: str | None, env=os.environ):
@@ -103,9 +100,12 @@ def installed_code() -> list:
 
 def mcp_configs(home: str, workspace: str | None) -> list:
     """Agents' MCP server lists that `interlock init --mcp` may have routed through the proxy."""
-    out = [f"{home}/.claude.json", f"{home}/.cursor/mcp.json"]
+    from .agents import REGISTRY
+
+    files = [e.mcp for e in REGISTRY.values() if e.mcp]
+    out = [f"{home}/{user}" for _, user in files]
     if workspace:
-        out += [f"{workspace}/.mcp.json", f"{workspace}/.cursor/mcp.json"]
+        out += [f"{workspace}/{project}" for project, _ in files]
     return out
 
 

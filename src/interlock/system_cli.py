@@ -67,16 +67,12 @@ RestartSec=2
 WantedBy=multi-user.target
 """
 
-# Where each agent reads settings its users cannot change (Linux paths), and what holds there.
-MANAGED = {
-    "claude-code": ("etc/claude-code/managed-settings.json",
-                    "managed settings: user, project and local settings cannot disable managed hooks "
-                    "(their disableAllHooks only drops their own hooks); allowManagedHooksOnly additionally "
-                    "ignores every non-managed hook"),
-    "gemini": ("etc/gemini-cli/settings.json",
-               "system settings override user and project settings; hooks are merged, so user settings add "
-               "hooks but cannot remove this one"),
-}
+def managed() -> dict:
+    """{agent: (path under the root, what holds there)}: where each agent reads settings its users
+    cannot change (Linux paths) — each agent module's ``MANAGED``, for the agents that have one."""
+    from . import agents
+
+    return {n: agents.module(n).MANAGED for n in agents.AGENTS if getattr(agents.module(n), "MANAGED", None)}
 
 
 def add_parsers(sub):
@@ -150,27 +146,20 @@ def code_writable_by_others() -> list[str]:
 
 
 def managed_hooks(root="/", base=None) -> dict:
-    """{agent: (path, text)} of the managed settings with Interlock's hooks merged in."""
-    from .install import claude_backstop_rules, claude_settings, gemini_settings
+    """{agent: (path, text)} of the managed settings with Interlock's hooks merged in (each agent
+    module's ``managed_settings``)."""
+    from . import agents
 
     base = base or _hook_base()
     out = {}
-    for agent, (rel, _) in MANAGED.items():
+    for agent, (rel, _) in managed().items():
         path = os.path.join(root, rel)
         try:
             with open(path) as f:
                 existing = json.load(f)
         except FileNotFoundError:
             existing = {}
-        if agent == "claude-code":
-            s = claude_settings(existing, base)
-            perms = s.setdefault("permissions", {})
-            deny = perms.setdefault("deny", [])
-            cfg_rules = [r for r in claude_backstop_rules() if not r.startswith("Edit(")]
-            deny += [r for r in cfg_rules if r not in deny]
-        else:
-            s = gemini_settings(existing, base)
-            s.setdefault("hooksConfig", {})["enabled"] = True
+        s = agents.module(agent).managed_settings(existing, base)
         out[agent] = (path, json.dumps(s, indent=2) + "\n")
     return out
 
@@ -355,7 +344,7 @@ def doctor_checks(add, root="/", home=None, cwd=None):
         pass
     if st is not None and (st.st_uid != cfg.uid or st.st_mode & 0o077):
         add("FAIL", f"{cfg.state} is not private to {cfg.user}", oct(st.st_mode & 0o777), "sudo interlock init --system")
-    for agent, (rel, what) in MANAGED.items():
+    for agent, (rel, what) in managed().items():
         path = os.path.join(root, rel)
         try:
             st = os.stat(path)

@@ -1,4 +1,5 @@
-"""Agent adapters: an agent's hook payload → Action, and a Decision → the agent's reply.
+"""The hook runner: an agent's hook payload → Action (its module's ``parse``), and a Decision → the
+agent's reply (its ``render``); each agent's module is ``interlock.agents.<name>``.
 
 ``run_hook`` is the shared runner: read stdin, judge within a time budget, record in
 the audit log, answer.  It never raises and never exits non-zero: both Claude Code
@@ -14,15 +15,10 @@ import sys
 MAX_STDIN = 4 * 1024 * 1024
 DEFAULT_BUDGET_MS = 2000
 
-ADAPTERS = {
-    "claude-code": "interlock.adapters.claude_code",
-    "cursor": "interlock.adapters.cursor",
-    "codex": "interlock.adapters.codex",
-    "gemini": "interlock.adapters.gemini",
-    "copilot": "interlock.adapters.copilot",
-    "windsurf": "interlock.adapters.windsurf",
-    "vscode": "interlock.adapters.vscode",
-}
+# the agents' hook modules (interlock.agents.<name>: parse, render, emergency), from the one registry
+from ..agents import REGISTRY as _REGISTRY  # noqa: E402
+
+ADAPTERS = {name: f"interlock.agents.{e.module}" for name, e in _REGISTRY.items()}
 
 
 VIA = None  # "hookd" when the resident daemon judges (recorded in the audit log)
@@ -178,7 +174,7 @@ def _approvals(agent, event, decision, ctx, env):
         wait = hook.settings(ctx.policy).wait_seconds
         if wait > 0 and VIA:
             raise Deferred()
-        armed = _alarm(int((min(wait, hook.WAIT_CAP_S.get(agent, 20)) + 5) * 1000))
+        armed = _alarm(int((min(wait, hook.wait_cap(agent)) + 5) * 1000))
         try:
             return hook.handle(agent, event, decision, ctx, env, started)
         finally:

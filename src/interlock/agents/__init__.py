@@ -1,89 +1,107 @@
-"""The real agents, driven end to end: each agent's knowledge beyond its hook adapter (what makes
-its hook run, how to drive its binary against a scripted model), and a common session runner.
+"""The agents Interlock guards: one registry line each, one module each (``interlock.agents.<name>``).
 
-``run`` starts the agent's real binary headless in ``project`` with a private ``home`` and the
-scripted model stand-in (:mod:`interlock.standins.models`), never the user's model or account.
+An agent's module holds everything Interlock knows about it: hook payload → Action (``parse``),
+Decision → the agent's reply (``render``, ``emergency``), the settings writer and where its
+settings live (``INSTALL``), the shell fallback when the hook's process dies (``FALLBACK``), and
+for the three driven agents how to run its real binary against a scripted model.  Every other
+part of Interlock — the CLI, ``init``/``uninstall``, ``doctor``, the hook daemon, system mode,
+the gateways and self-protection — reads the agents from :data:`REGISTRY`.
+
+This file stays import-free (it sits on the hook's hot path, and self-protection, below the
+analysis layer, reads :data:`PROTECTED_SETTINGS` from it): a registry line is data only.  The
+driven agents' common session runner is :mod:`interlock.agents.driver` (its names are
+re-exported here lazily: ``agents.run``, ``agents.find_binary``...).
 """
 
 from __future__ import annotations
 
-import importlib
-import os
-import shutil
-import subprocess
-import time
 
-# the npm packages, the versions the suite pins (scripts/test installs them), and the program
-PACKAGES = {
-    "claude-code": ("@anthropic-ai/claude-code", "2.1.332", "claude"),
-    "codex": ("@openai/codex", "0.171.0", "codex"),
-    "gemini": ("@google/gemini-cli", "0.61.0", "gemini"),
-}
-DRIVEN = tuple(PACKAGES)
+class Entry:
+    """One registry line: the agent's name (``interlock hook NAME``), its module under
+    ``interlock.agents``, the hook-settings files (relative to the home or the project) that an
+    agent must never edit — they are what makes its hook run — and, for agents whose stdio MCP
+    servers ``interlock init --mcp`` routes through the proxy, its MCP server list (project file,
+    user file).  Self-protection reads both, below the analysis layer: so they are data here."""
+
+    __slots__ = ("name", "module", "protects", "mcp")
+
+    def __init__(self, name, module, protects, mcp=None):
+        self.name, self.module, self.protects, self.mcp = name, module, tuple(protects), mcp
+
+    def __repr__(self):
+        return f"Entry({self.name!r}, {self.module!r})"
+
+
+REGISTRY = {e.name: e for e in (
+    Entry("claude-code", "claude_code", (".claude/settings.json", ".claude/settings.local.json"),
+          mcp=(".mcp.json", ".claude.json")),
+    Entry("cursor", "cursor", (".cursor/hooks.json",), mcp=(".cursor/mcp.json", ".cursor/mcp.json")),
+    Entry("codex", "codex", (".codex/hooks.json", ".codex/config.toml", ".codex/rules/interlock.rules")),
+    Entry("gemini", "gemini", (".gemini/settings.json",)),
+    Entry("copilot", "copilot", (".github/hooks/interlock.json", ".copilot/hooks/interlock.json")),
+    # .vscode/settings.json is protected under the home only (selfprotect): a project's is ordinary work
+    Entry("vscode", "vscode", (".vscode/settings.json", ".github/hooks/interlock-vscode.json")),
+    Entry("windsurf", "windsurf", (".windsurf/hooks.json", ".codeium/windsurf/hooks.json")),
+)}
+
+AGENTS = tuple(REGISTRY)
+
+#: every agent's protected hook-settings files, in registry order
+PROTECTED_SETTINGS = tuple(dict.fromkeys(p for e in REGISTRY.values() for p in e.protects))
+
+
+def module_name(agent: str) -> str:
+    return f"interlock.agents.{REGISTRY[agent].module}"
 
 
 def module(agent: str):
-    return importlib.import_module(f"interlock.agents.{agent.replace('-', '_')}")
+    """The agent's module (KeyError for an agent not in the registry)."""
+    import importlib
+
+    return importlib.import_module(f"interlock.agents.{REGISTRY[agent].module}")
 
 
-def find_binary(agent: str, env=os.environ) -> str | None:
-    """The agent's program: in ``$INTERLOCK_AGENTS_BIN`` (where scripts/test installs the pinned
-    versions), else on PATH."""
-    prog = PACKAGES[agent][2]
-    d = env.get("INTERLOCK_AGENTS_BIN")
-    if d and os.access(os.path.join(d, prog), os.X_OK):
-        return os.path.join(d, prog)
-    return shutil.which(prog, path=env.get("PATH"))
+_DRIVER = ("PACKAGES", "DRIVEN", "find_binary", "clean_env", "Session", "run")
 
 
-# variables that would reach a real model, account or user configuration
-_DROP_PREFIXES = ("ANTHROPIC_", "CLAUDE", "OPENAI_", "CODEX_", "GEMINI_", "GOOGLE_", "VERTEX", "AWS_", "AZURE_",
-                  "XDG_", "npm_", "NODE_OPTIONS", "DEBUG")
+def __getattr__(name):
+    if name in _DRIVER:
+        from . import driver
+
+        return getattr(driver, name)
+    raise AttributeError(f"module 'interlock.agents' has no attribute {name!r}")
 
 
-def clean_env(home: str, base=None) -> dict:
-    base = dict(os.environ if base is None else base)
-    env = {k: v for k, v in base.items() if not k.startswith(_DROP_PREFIXES)}
-    env["HOME"] = home
-    env["NO_COLOR"] = "1"
-    env["CI"] = "1"
-    env.setdefault("no_proxy", "127.0.0.1,localhost")
-    env.setdefault("NO_PROXY", "127.0.0.1,localhost")
-    return env
+#: what an agent's shell fallback says when Interlock's own process dies (each agent's ``FALLBACK``
+#: says it in the agent's terms: exit 2 alone does not block Codex JSON, Copilot or Gemini CLI)
+CRASH_MESSAGE = "Interlock could not run (its process failed); blocked by default. Tell the user."
 
 
-class Session:
-    __slots__ = ("agent", "returncode", "stdout", "stderr", "seconds", "timed_out")
+class TextFile:
+    """A file ``interlock init`` writes whole beside an agent's settings (a backstop: Codex's rules,
+    Gemini CLI's policy); ``--no-backstop`` skips it, ``uninstall`` deletes it.  ``text()`` its
+    content, ``what`` what init says it wrote, ``name`` what uninstall says it removed."""
 
-    def __init__(self, agent, returncode, stdout, stderr, seconds, timed_out=False):
-        self.agent, self.returncode, self.stdout, self.stderr = agent, returncode, stdout, stderr
-        self.seconds, self.timed_out = seconds, timed_out
+    __slots__ = ("text", "what", "name")
 
-    def __repr__(self):
-        return (f"Session({self.agent}, rc={self.returncode}, {self.seconds:.1f}s, stdout={self.stdout[-1500:]!r}, "
-                f"stderr={self.stderr[-1500:]!r})")
+    def __init__(self, text, what, name):
+        self.text, self.what, self.name = text, what, name
 
 
-def run(agent: str, binary: str, project: str, home: str, model_url: str, prompt="Carry on with the task.",
-        env=None, timeout=180, extra_args=(), overrides=None) -> Session:
-    """One headless session of the real agent in ``project``, its model the scripted stand-in."""
-    mod = module(agent)
-    mod.configure(home, model_url)
-    e = clean_env(home, env)
-    e.update(mod.env_vars(model_url))
-    for k, v in (overrides or {}).items():  # None: unset
-        if v is None:
-            e.pop(k, None)
-        else:
-            e[k] = v
-    t = time.monotonic()
-    try:
-        argv = mod.argv(binary, prompt)
-        argv[1:1] = list(extra_args)
-        p = subprocess.run(argv, cwd=project, env=e, capture_output=True, text=True,
-                           timeout=timeout, stdin=subprocess.DEVNULL)
-        return Session(agent, p.returncode, p.stdout, p.stderr, time.monotonic() - t)
-    except subprocess.TimeoutExpired as ex:
-        out = ex.stdout.decode("utf-8", "replace") if isinstance(ex.stdout, bytes) else (ex.stdout or "")
-        err = ex.stderr.decode("utf-8", "replace") if isinstance(ex.stderr, bytes) else (ex.stderr or "")
-        return Session(agent, None, out, err, time.monotonic() - t, timed_out=True)
+class Install:
+    """Where an agent keeps its hook settings and how to tell it is used here (``interlock init``):
+    its config directories under the home, its programs, its project directories, the settings
+    file per scope, the writer that merges Interlock's hook into it, and a note shown after."""
+
+    __slots__ = ("name", "label", "home_dirs", "programs", "project_dirs", "project_file", "user_file", "writer",
+                 "note")
+
+    def __init__(self, name, label, home_dirs, programs, project_dirs, project_file, user_file, writer, note=""):
+        self.name, self.label = name, label
+        self.home_dirs, self.programs, self.project_dirs = home_dirs, programs, project_dirs
+        self.project_file, self.user_file, self.writer, self.note = project_file, user_file, writer, note
+
+    def settings_path(self, root: str, home: str, user: bool) -> str:
+        import os
+
+        return os.path.join(home, self.user_file) if user else os.path.join(root, self.project_file)

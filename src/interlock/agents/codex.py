@@ -1,4 +1,11 @@
-"""OpenAI Codex: what makes its hook actually run, and how to drive it with a scripted model.
+"""OpenAI Codex ``PreToolUse`` hook: ``interlock hook codex``.
+
+Claude-Code-shaped JSON, but Codex treats ``ask`` as a failed hook and runs the tool,
+so every non-allow decision is a ``deny`` whose reason says how a human can let it
+through.  ``apply_patch`` (matcher aliases Edit/Write) carries the patch text in
+``tool_input.command``: the files it adds, updates, moves or deletes are judged.
+
+OpenAI Codex: what makes its hook actually run, and how to drive it with a scripted model.
 
 Codex skips a hook *silently* — and runs the command — unless two entries in the user's
 ``$CODEX_HOME/config.toml`` say otherwise (observed with codex-cli 0.171):
@@ -23,6 +30,80 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+
+from . import CRASH_MESSAGE, Install, TextFile
+from ..actions import FILE_WRITE, MCP_CALL, SHELL, Action
+from ..adapters import BadPayload, Event, approval_message, dict_field, opt_str, str_field, summarize
+
+# --- the hook: the agent's payload → Action, a Decision → its reply (``interlock hook codex``) ---
+
+_PATCH_FILE = re.compile(r"^\*\*\* (Add File|Update File|Delete File|Move to): (.+?)\s*$", re.M)
+
+
+def parse(payload: dict, env) -> Event:
+    name = payload.get("hook_event_name", "PreToolUse")
+    if name != "PreToolUse":
+        raise BadPayload(f"unsupported Codex hook event {name!r}: register interlock for PreToolUse")
+    tool = str_field(payload, "tool_name")
+    cwd = opt_str(payload, "cwd") or os.getcwd()
+    common = dict(agent="codex", session=opt_str(payload, "session_id"), cwd=cwd, tool=tool)
+    ti = payload.get("tool_input")
+    if tool in ("Bash", "shell", "local_shell", "exec_command"):
+        ti = dict_field(payload, "tool_input")
+        cmd = ti.get("command")
+        if isinstance(cmd, list):  # some Codex versions send argv
+            import shlex
+
+            cmd = shlex.join(str(c) for c in cmd)
+        if not isinstance(cmd, str):
+            raise BadPayload("tool_input.command must be a string")
+        return Event(Action(SHELL, {"command": cmd}, **common), name)
+    if tool in ("apply_patch", "Edit", "Write"):
+        ti = dict_field(payload, "tool_input")
+        patch = ti.get("command") if isinstance(ti.get("command"), str) else ti.get("input")
+        if not isinstance(patch, str):
+            raise BadPayload("apply_patch without patch text")
+        files = [(op, p) for op, p in _PATCH_FILE.findall(patch)]
+        if not files:
+            raise BadPayload("apply_patch: no file headers found in the patch")
+        paths = [os.path.join(cwd, p) if not p.startswith("/") else p for op, p in files if op != "Delete File"]
+        deletes = [os.path.join(cwd, p) if not p.startswith("/") else p for op, p in files if op == "Delete File"]
+        payload2 = {"path": (paths or deletes)[0], "paths": paths, "deletes": deletes, "content": patch}
+        return Event(Action(FILE_WRITE, payload2, **common), name)
+    if tool.startswith("mcp__"):
+        parts = tool.split("__")
+        return Event(Action(MCP_CALL, {"server": parts[1] if len(parts) > 2 else "",
+                                       "tool": "__".join(parts[2:]) if len(parts) > 2 else tool[5:],
+                                       "arguments": ti if isinstance(ti, dict) else {}}, **common), name)
+    raise BadPayload(f"unknown tool {tool!r}: Interlock does not know what it does")
+
+
+def _deny(reason: str) -> str:
+    return json.dumps({"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "deny",
+                                              "permissionDecisionReason": reason[:9500]}}, ensure_ascii=False)
+
+
+def render(decision, event, ctx) -> str:
+    if decision is None or decision.decision == "allow":
+        return ""
+    body = summarize(decision)
+    ap = approval_message(decision, event, body)
+    if ap:
+        return _deny(ap[1])
+    if decision.decision == "ask":
+        return _deny(f"Interlock: this needs a human's approval ({decision.severity}), and Codex cannot ask in a "
+                     f"hook.\n{body}\nStop and tell the user exactly what you want to run and why; they can run it "
+                     "themselves or allow it in the Interlock policy. Do not retry a variant.")
+    return _deny(f"Interlock blocked this ({decision.severity}).\n{body}\nDo not retry this or a variant of it. "
+                 "If it is really needed, tell the user what you wanted to do and why.")
+
+
+def emergency(message: str) -> str:
+    return _deny(f"Interlock failed and blocks by default: {message[:500]}")
+
+
+# --- the agent itself: what makes its hook run, how to drive its binary ------------------------------
 
 EVENT_LABELS = {"PreToolUse": "pre_tool_use", "PostToolUse": "post_tool_use",
                 "PermissionRequest": "permission_request"}
@@ -52,7 +133,7 @@ def hook_hash(event: str, matcher, handler: dict) -> str:
 def our_hooks(hooks_path: str, only=None) -> list[tuple[str, str]]:
     """[(state key, trusted hash)] for Interlock's handlers in a hooks.json (with ``only``: just the
     handlers whose command is exactly that, the one ``interlock init`` writes)."""
-    from ..install import _is_ours
+    from .settings import is_ours as _is_ours
 
     try:
         with open(hooks_path) as f:
@@ -210,11 +291,11 @@ def apply_trust(hooks_path: str, project_root: str | None, remove: bool, dry_run
                 env=os.environ, home=None) -> int:
     """``interlock init`` / ``uninstall``: trust (or stop trusting) Interlock's Codex hook in the
     user's config.toml, recording what was added in the manifest.  Returns 1 if it changed."""
-    from ..install import FALLBACKS, _atomic_write, _diff, _short, interlock_command
+    from ..install import _atomic_write, _diff, _short, interlock_command
 
     # only the exact handler init writes is trusted: an edited one ("… interlock hook codex" that does
     # something else) stays untrusted, and doctor says so
-    only = f"{interlock_command()} hook codex || {FALLBACKS['codex']}"
+    only = f"{interlock_command()} hook codex || {FALLBACK}"
     records = manifest.setdefault("codex_trust", {})
     path = config_path(env, home)
     try:
@@ -304,3 +385,113 @@ def fail_open(root: str, home: str, env) -> list[tuple[str, str]]:
             if feats.get(k) is False:
                 out.append((path, f"[features] {k} = false: Codex runs no hook, Interlock's included"))
     return out
+
+
+# --- installing: ``interlock init --agent codex`` --------------------------------------------------------
+
+# Codex reads Claude Code's reply shape (exit 2 alone does not block its JSON hooks)
+FALLBACK = ("echo '{\"hookSpecificOutput\": {\"hookEventName\": \"PreToolUse\", "
+            "\"permissionDecision\": \"deny\", \"permissionDecisionReason\": "
+            "\"" + CRASH_MESSAGE + "\"}}'")
+
+
+def hooks(existing: dict, base_cmd: str, remove=False, redact_output=False) -> dict:
+    from .settings import grouped
+
+    return grouped("PreToolUse", "^(Bash|apply_patch|Edit|Write|mcp__.*)$",
+                   lambda b: {"type": "command", "command": f"{b} hook codex || {FALLBACK}", "timeout": 30,
+                              "statusMessage": "Interlock"})(existing, base_cmd, remove=remove)
+
+
+INSTALL = Install("codex", "OpenAI Codex", (".codex",), ("codex",), (".codex",),
+                  ".codex/hooks.json", ".codex/hooks.json", hooks,
+                  "Codex runs a hook only while its project and the hook are trusted (written to ~/.codex/config.toml; "
+                  "re-run `interlock init` after editing .codex/hooks.json).")
+
+
+# Codex rules (execpolicy, Starlark): a second layer under the PreToolUse hook.  They govern
+# commands Codex would run outside its sandbox; `match`/`not_match` are checked by Codex itself
+# when it loads the file (and by tests/test_init_detect.py against Interlock's own decisions).
+RULES = (
+    # (pattern, decision, why, match, not_match)
+    (["rm", "-rf", "/"], "forbidden", "deletes the whole filesystem", ["rm -rf /", "rm -rf / --no-preserve-root"],
+     ["rm -rf ./build"]),
+    (["rm", "-rf", "~"], "forbidden", "deletes the home directory", ["rm -rf ~"], ["rm -rf ./node_modules"]),
+    (["railway", "volume", "delete"], "forbidden", "deletes a Railway volume and the backups stored with it",
+     ["railway volume delete"], ["railway volume list"]),
+    (["git", "push", "--force"], "prompt", "rewrites a remote branch's history", ["git push --force origin main"],
+     ["git push origin feature"]),
+    (["git", "push", "-f"], "prompt", "rewrites a remote branch's history", ["git push -f origin main"],
+     ["git push origin main"]),
+    (["git", "reset", "--hard"], "prompt", "discards uncommitted work", ["git reset --hard HEAD~1"],
+     ["git reset HEAD~1"]),
+    (["terraform", "destroy"], "prompt", "destroys managed infrastructure", ["terraform destroy"],
+     ["terraform plan"]),
+    (["kubectl", "delete", "namespace"], "prompt", "deletes a namespace and everything in it",
+     ["kubectl delete namespace prod"], ["kubectl get namespace"]),
+    (["dropdb"], "prompt", "drops a PostgreSQL database", ["dropdb app"], ["createdb app"]),
+)
+
+
+def rules_text() -> str:
+    out = ["# Written by `interlock init`; `interlock uninstall` deletes this file.",
+           "# A second layer under Interlock's PreToolUse hook (see ../hooks.json): Codex applies these",
+           "# itself to commands it would run outside the sandbox, even if the hook is not trusted yet.", ""]
+    for pattern, decision, why, match, not_match in RULES:
+        out += ["prefix_rule(",
+                f"    pattern = {json.dumps(pattern)},",
+                f"    decision = {json.dumps(decision)},",
+                f"    justification = {json.dumps('Interlock: ' + why)},",
+                f"    match = {json.dumps(match)},",
+                f"    not_match = {json.dumps(not_match)},",
+                ")", ""]
+    return "\n".join(out)
+
+
+# --- doctor: a probe in this agent's terms --------------------------------------------------------------
+
+def doctor_payload(command: str, root: str) -> dict:
+    from .claude_code import doctor_payload  # Codex sends Claude Code's payload shape
+
+    return doctor_payload(command, root)
+
+
+def doctor_verdict(returncode: int, stdout: str) -> str:
+    from .claude_code import doctor_verdict  # and reads Claude Code's reply shape
+
+    return doctor_verdict(returncode, stdout)
+
+
+# --- approvals: how long its hook may wait for a human, and whether the agent shows an ``ask`` -----
+
+#: under the agent's own hook timeout
+APPROVAL_WAIT_CAP_S = 540
+
+
+def install_files(root, home, user, remove, read_text=None, short=None):
+    """(files, lines to say) for ``interlock init``/``uninstall``: the hooks and, beside them, the rules."""
+    path = INSTALL.settings_path(root, home, user)
+    return [(path, hooks), (os.path.join(os.path.dirname(path), "rules", "interlock.rules"), RULES_FILE)], []
+
+
+RULES_FILE = TextFile(lambda: rules_text(), "Codex rules (forbidden/prompt prefix rules, a second layer)",
+                      "Codex rules")
+
+
+def after_install(root, home, user, remove, dry_run, manifest) -> int:
+    """Codex runs a project's hooks only once the project and the hook are trusted."""
+    return apply_trust(INSTALL.settings_path(root, home, user), None if user else root, remove, dry_run, manifest,
+                       home=home)
+
+
+# --- doctor: its own checks ------------------------------------------------------------------------------
+
+def doctor_hook(add, path, root, home, env, noted):
+    """Interlock's Codex hook answered: are the project and the hook trusted (else Codex skips it)?"""
+    user_level = path == INSTALL.settings_path(root, home, True)
+    problems = trust_problems(path, None if user_level else root, env, home)
+    add("FAIL" if problems else "ok", "codex: " + ("; ".join(problems) if problems else
+                                                  "the project and Interlock's hook are trusted"),
+        config_path(env, home),
+        "interlock init --agent codex   (writes the trust Codex needs; or trust them in Codex: /hooks)")
+

@@ -23,11 +23,18 @@ import time
 from ..actions import ALLOW, DENY, SEVERITY_RANK, Decision
 from . import APPROVED, NEVER_REUSED, OUT_OF_BAND, PROMPT, REJECTED, settings
 
-#: Longest a hook may wait for a verdict, per agent: under each agent's hook timeout.
-WAIT_CAP_S = {"claude-code": 540, "codex": 540, "gemini": 50, "copilot": 20, "windsurf": 20, "cursor": 20,
-              "vscode": 20, "http-gateway": 3600,
-              "postgres-gateway": 3600}
-NON_INTERACTIVE_CLAUDE = ("bypassPermissions", "dontAsk")
+#: Longest a gateway may wait for a verdict (an agent's is its module's ``APPROVAL_WAIT_CAP_S``: under
+#: that agent's hook timeout; see :func:`wait_cap`).
+WAIT_CAP_S = {"http-gateway": 3600, "postgres-gateway": 3600}
+
+
+def wait_cap(agent) -> float:
+    """Longest ``agent``'s hook (or a gateway) may wait for a human's verdict; 20 s when unknown."""
+    from .. import agents
+
+    if agent in agents.REGISTRY:
+        return getattr(agents.module(agent), "APPROVAL_WAIT_CAP_S", 20)
+    return WAIT_CAP_S.get(agent, 20)
 
 
 def approvable(decision, policy, s) -> bool:
@@ -45,19 +52,14 @@ def approvable(decision, policy, s) -> bool:
 
 
 def mode_for(agent, event, decision, s, env) -> str:
+    """PROMPT when the agent itself will show the human an ``ask`` for this call (its module's
+    ``approval_mode``), else OUT_OF_BAND (a request to approve elsewhere)."""
     if decision.decision == DENY or agent in s.out_of_band:
         return OUT_OF_BAND
-    if agent == "claude-code":
-        pm = (event.action.meta or {}).get("permission_mode")
-        entry = env.get("CLAUDE_CODE_ENTRYPOINT") or ""
-        return OUT_OF_BAND if pm in NON_INTERACTIVE_CLAUDE or entry.startswith("sdk") else PROMPT
-    if agent == "vscode":
-        return PROMPT  # VS Code shows its own confirmation for a hook's "ask"
-    if agent == "cursor":
-        from ..adapters.cursor import CAN_ASK
+    from .. import agents
 
-        return PROMPT if event.name in CAN_ASK else OUT_OF_BAND
-    return OUT_OF_BAND
+    ask = getattr(agents.module(agent), "approval_mode", None) if agent in agents.REGISTRY else None
+    return ask(event, env) if ask is not None else OUT_OF_BAND
 
 
 def handle(agent, event, decision, ctx, env, started=None, wait_seconds=None):
@@ -97,7 +99,7 @@ def handle(agent, event, decision, ctx, env, started=None, wait_seconds=None):
     changed = None
     if mode == OUT_OF_BAND and wait > 0 and req.state not in (REJECTED,):
         spent = time.monotonic() - started if started else 0.0
-        req = store.wait(req.id, min(wait, WAIT_CAP_S.get(agent, 20) - spent)) or req
+        req = store.wait(req.id, min(wait, wait_cap(agent) - spent)) or req
         if req.state == APPROVED:
             again, _, _ = bind(action, decision, ctx)  # what runs now, not what ran when the request was filed
             if again == digest:

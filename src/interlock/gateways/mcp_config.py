@@ -17,8 +17,10 @@ import json
 import os
 import shlex
 
-#: agent -> (project file, user file)
-FILES = {"claude-code": (".mcp.json", ".claude.json"), "cursor": (".cursor/mcp.json", ".cursor/mcp.json")}
+from ..agents import REGISTRY
+
+#: agent -> (project file, user file): the registry's (interlock.agents.REGISTRY, an Entry's ``mcp``)
+FILES = {name: e.mcp for name, e in REGISTRY.items() if e.mcp}
 SUBCOMMAND = "mcp-proxy"
 
 

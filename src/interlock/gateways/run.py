@@ -33,9 +33,6 @@ import time
 
 from ..policy import HTTP_GATEWAY_LISTEN, POSTGRES_GATEWAY_LISTEN
 
-#: The agent a program name stands for (its hooks are checked).
-AGENTS = {"claude": "claude-code", "claude-code": "claude-code", "cursor-agent": "cursor", "cursor": "cursor",
-          "codex": "codex", "gemini": "gemini", "copilot": "copilot", "windsurf": "windsurf", "code": "vscode"}
 #: Variables an agent keeps even though their names look secret: Interlock's own, display and locale.
 _KEEP = re.compile(r"^(INTERLOCK_(HOME|DAEMON|STORE|VAULT_BACKEND)|XDG_[A-Z_]+|SSH_AUTH_SOCK|"
                    r"DBUS_SESSION_BUS_ADDRESS|XAUTHORITY)$")
@@ -66,7 +63,15 @@ def scrub_env(env: dict) -> tuple[dict, list[str]]:
 
 
 def agent_of(argv0: str) -> str | None:
-    return AGENTS.get(os.path.basename(argv0))
+    """The agent a program name stands for (its hooks are checked): an agent's name, or one of the
+    programs its module names (``INSTALL.programs``, e.g. ``claude``, ``cursor-agent``, ``code``)."""
+    from .. import agents
+
+    prog = os.path.basename(argv0)
+    for name in agents.AGENTS:
+        if prog == name or prog in agents.module(name).INSTALL.programs:
+            return name
+    return None
 
 
 def hooks_installed(agent: str, root: str, home: str) -> list[str]:

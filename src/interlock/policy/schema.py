@@ -11,6 +11,7 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ..agents import AGENTS
 from . import HTTP_GATEWAY_LISTEN, POSTGRES_GATEWAY_LISTEN, PolicyError
 
 DecisionName = Literal["allow", "ask", "deny"]
@@ -75,7 +76,7 @@ class Trust(_Strict):
     projects: list[str] = []
 
 
-Agent = Literal["claude-code", "cursor", "codex", "gemini", "copilot", "windsurf", "vscode"]
+Agent = Literal[AGENTS]  # the registry's (interlock.agents.REGISTRY)
 ApprovableSeverity = Literal["destructive", "catastrophic", "credential", "opaque"]
 
 
