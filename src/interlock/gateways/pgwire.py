@@ -1601,6 +1601,10 @@ class Session:
         else:
             self.deferred.pop(name, None)
             out = self.refuse_parse(name, v.message, v.detail, v.hint)
+        self._resume(out)
+
+    def _resume(self, out: bytes):
+        """A held message's verdict is in: send what stands in its place, then go on with the client's next."""
         if self.ut.is_closing():
             return
         self.ut.write(out)
@@ -1630,14 +1634,7 @@ class Session:
             return
         if v.decision == "measured" and v.text:
             self.measured = self.measured[-7:] + [v.text]
-        out = msg if v.allow else self.refuse_bind(portal, v.message, v.detail, v.hint)
-        if self.ut.is_closing():
-            return
-        self.ut.write(out)
-        self.busy = False
-        self._pump()
-        if not self.busy:
-            self._reading()
+        self._resume(msg if v.allow else self.refuse_bind(portal, v.message, v.detail, v.hint))
 
     def refuse_bind(self, portal: bytes, message, detail=None, hint=None) -> bytes:
         """The Bind sent in place of a refused one: to a statement that does not exist, named by a marker, so
