@@ -33,15 +33,30 @@ sys.path.insert(0, os.path.join(ROOT, "src"))
 PW = "bench-upstream-pw"
 
 
-def pgbench(env, args, seconds, clients, log_dir):
+def cpu_seconds(pid):
+    """utime + stime of a process (all its threads) from /proc/PID/stat, in seconds; None when unreadable."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def pgbench(env, args, seconds, clients, log_dir, pid=None):
+    """(tps, p50 ms, p99 ms, CPU seconds of process ``pid`` per 10,000 transactions or None)."""
     for f in os.listdir(log_dir):
         os.unlink(os.path.join(log_dir, f))
+    cpu0 = cpu_seconds(pid) if pid else None
     r = subprocess.run(["pgbench", *args, "-T", str(seconds), "-c", str(clients), "-j", str(min(clients, 4)),
                         "-l", "--log-prefix", os.path.join(log_dir, "tx"), "-n"],
                        env=env, capture_output=True, text=True, timeout=seconds + 120)
     if r.returncode != 0:
         raise SystemExit(f"pgbench {' '.join(args)} failed: {r.stderr[-1500:]}")
+    cpu1 = cpu_seconds(pid) if pid else None
     tps = float(re.search(r"tps = ([\d.]+)", r.stdout).group(1))
+    done = int(re.search(r"number of transactions actually processed: (\d+)", r.stdout).group(1))
+    per10k = (cpu1 - cpu0) * 10_000 / done if cpu0 is not None and cpu1 is not None and done else None
     lat = []
     for f in os.listdir(log_dir):
         with open(os.path.join(log_dir, f)) as fh:
@@ -53,7 +68,7 @@ def pgbench(env, args, seconds, clients, log_dir):
 
     def pct(p):
         return lat[min(len(lat) - 1, int(p * len(lat)))] / 1000.0 if lat else float("nan")
-    return tps, pct(0.50), pct(0.99)
+    return tps, pct(0.50), pct(0.99), per10k
 
 
 def find_pgbouncer(install=True):
@@ -120,6 +135,7 @@ def main(argv=None):
                          "next to the database; the clients' legs stay TCP")
     ap.add_argument("--no-pgbouncer", action="store_true", help="skip the PgBouncer reference")
     ap.add_argument("--no-guard", action="store_true", help="skip the in-database guard's overhead")
+    ap.add_argument("--only", default="", help="workloads to run, e.g. 1,3 (1 select-only, 2 prepared, 3 TPC-B)")
     ap.add_argument("--guard-only", action="store_true", help="only the in-database guard's overhead (direct TPC-B "
                                                               "without, with, without, with, without it)")
     a = ap.parse_args(argv)
@@ -172,27 +188,34 @@ def main(argv=None):
                   f"{', '.join(f'{x:,.0f}' for x in runs['without'])} tps; with it "
                   f"{', '.join(f'{x:,.0f}' for x in runs['with'])} tps; overhead {(1 - guarded / base) * 100:.1f}%")
             return
-        for label, args in (("select-only (-S)", ["-S"]), ("select-only, prepared (-S -M prepared)",
-                                                          ["-S", "-M", "prepared"]),
-                            ("TPC-B-like (default)", [])):
+        workloads = (("select-only (-S)", ["-S"]), ("select-only, prepared (-S -M prepared)", ["-S", "-M", "prepared"]),
+                     ("TPC-B-like (default)", []))
+        for label, args in [w for i, w in enumerate(workloads) if not a.only or str(i + 1) in a.only.split(",")]:
             pgbench(direct, args, 2, a.clients, logs)    # warm both paths (and the gateway's caches)
             pgbench(through, args, 2, a.clients, logs)
             d = pgbench(direct, args, a.seconds, a.clients, logs)
-            g = pgbench(through, args, a.seconds, a.clients, logs)
-            b = pgbench(pooled, args, a.seconds, a.clients, logs) if pooled else None
+            g = pgbench(through, args, a.seconds, a.clients, logs, gw.pid)
+            b = pgbench(pooled, args, a.seconds, a.clients, logs, bouncer.pid) if pooled else None
             rows.append((label, d, g, b))
+        load = os.getloadavg()
         lines = [f"pgbench, {a.clients} clients, {a.seconds} s each, scale {a.scale}; {platform.machine()}, "
                  f"{os.cpu_count()} CPUs, PostgreSQL and the gateway on the same machine; clients connect by TCP, "
                  f"the gateway and PgBouncer reach PostgreSQL by "
-                 + ("its unix socket." if a.unix_upstream else "TCP."), "",
+                 + ("its unix socket." if a.unix_upstream else "TCP.")
+                 + f" Load average at the end: {load[0]:.1f} (1 min), {load[1]:.1f} (5 min). CPU seconds are the "
+                   "gateway's and PgBouncer's own (utime + stime, /proc/PID/stat) over their runs: they do not "
+                   "depend on what else the machine runs.", "",
                  "| workload | direct tps | gateway tps | ratio | p50 direct → gateway (ms) | "
-                 "p99 direct → gateway (ms) | added p50 / p99 (ms) | PgBouncer tps (ratio) | gateway / PgBouncer |",
-                 "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                 "p99 direct → gateway (ms) | added p50 / p99 (ms) | PgBouncer tps (ratio) | gateway / PgBouncer | "
+                 "CPU s per 10k tx: gateway / PgBouncer (ratio) |",
+                 "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for label, d, g, b in rows:
             ref = f"{b[0]:,.0f} ({b[0] / d[0]:.2f})" if b else "not measured"
             vs = f"{g[0] / b[0]:.2f}×" if b else "—"
+            cpu = (f"{g[3]:.2f} / {b[3]:.2f} ({g[3] / b[3]:.2f}×)" if b and g[3] is not None and b[3]
+                   else (f"{g[3]:.2f} / —" if g[3] is not None else "—"))
             lines.append(f"| {label} | {d[0]:,.0f} | {g[0]:,.0f} | {g[0] / d[0]:.2f} | {d[1]:.2f} → {g[1]:.2f} | "
-                         f"{d[2]:.2f} → {g[2]:.2f} | {g[1] - d[1]:+.2f} / {g[2] - d[2]:+.2f} | {ref} | {vs} |")
+                         f"{d[2]:.2f} → {g[2]:.2f} | {g[1] - d[1]:+.2f} / {g[2] - d[2]:+.2f} | {ref} | {vs} | {cpu} |")
         if not a.no_guard:
             protect = [sys.executable, "-m", "interlock", "protect", "postgres", pg.url("bench")]
             before = pgbench(direct, [], a.seconds, a.clients, logs)
