@@ -52,6 +52,15 @@ MAX_MESSAGE = 1024 * 1024 * 1024 - 1  # PostgreSQL's own limit for any message
 MAX_SMALL = 1024 * 1024              # Describe, Execute, Close, Sync, ...: tiny in practice
 CLIENT_TYPES = frozenset(b"BCdcfDEHPQSXF")
 _SMALL_TYPES = frozenset(b"CDEHSXcf")
+#: client messages forwarded unchanged whatever the session's state (see Session._message): Describe, Execute,
+#: Flush, Sync, CopyData, CopyDone, CopyFail; Bind and Close too while no prepared statement is replaced or deferred
+_PASSING_NO_BIND = frozenset(b"DEHScdf")
+_PASSING = _PASSING_NO_BIND | frozenset(b"BC")
+_HEAD_AT = struct.Struct("!BI").unpack_from      # (type, length) of the message at an offset
+
+
+def _HEAD(data):
+    return _HEAD_AT(data, 0)
 AGENT = "postgres-gateway"
 
 
@@ -118,10 +127,22 @@ _SHAPE_RE = re.compile(r"""'[^']*'|"[^"]*"|--[^\n]*|\$([A-Za-z_]\w*)?\$.*?\$\1\$
                        re.S)
 
 
+#: the number alternative of _SHAPE_RE alone (its look-behind moved after the first digit, so the engine
+#: skips to digits: the same matches).  Without quotes, ``--``, ``$``, backslashes and block comments no other
+#: alternative of _SHAPE_RE can match, so one C-level ``subn`` gives exactly what :func:`_shape_slow` gives
+_NUMBER_RE = re.compile(r"\d(?<![\w$.]\d)\d*(?:\.\d+)?(?:[eE][+-]?\d+)?")
+
+
 def shape(text: str):
     """``text`` with every number outside strings, identifiers and comments replaced by ``?`` and the
     count of numbers replaced; None when the text is not simple enough to be sure (backslashes, block
     comments, unterminated quotes)."""
+    if "'" in text or '"' in text or "$" in text or "\\" in text or "--" in text or "/*" in text:
+        return _shape_slow(text)
+    return _NUMBER_RE.subn("?", text)
+
+
+def _shape_slow(text: str):
     if "\\" in text or "/*" in text or text.count("'") % 2 or text.count('"') % 2:
         return None
     n = 0
@@ -1435,20 +1456,39 @@ class Session:
             self.ut.write(data[:take])
             data = data[take:]
         if not self.busy and not self.buf and not self.stream_left and len(data) >= 5:
-            # the common case: one whole message in one read, passed on without a copy
-            n = int.from_bytes(data[1:5], "big")
-            if n + 1 == len(data) and data[0] in CLIENT_TYPES and 4 <= n <= MAX_SMALL:
+            t, n = _HEAD(data)
+            if n + 1 == len(data) and t in CLIENT_TYPES and 4 <= n <= MAX_SMALL:
+                # the common case: one whole message in one read, passed on without a copy
                 try:
-                    out = self._message(data[0], data)
+                    out = self._message(t, data)
                 except ProtocolError as e:
                     self._violation(e, [])
                     return
                 if out is not None:
                     self.ut.write(out)
                 return
+            if self._plain(data):
+                self.ut.write(data)
+                return
         self.buf += data
         if not self.busy:
             self._pump()
+
+    def _plain(self, data: bytes) -> bool:
+        """``data`` is whole messages of which none is judged or rewritten (Bind, Execute, Describe, Sync, Flush...
+        of a prepared statement that is neither replaced nor deferred), each within its size limit: then it is
+        passed on as it is (what :meth:`_pump` would send, without its copies).  Anything else — a statement,
+        a message cut by the read, a Bind or Close while statements are replaced or deferred — goes through
+        :meth:`_pump`."""
+        passing = _PASSING if not (self.poisoned or self.deferred) else _PASSING_NO_BIND
+        pos, end = 0, len(data)
+        head = _HEAD_AT
+        while end - pos >= 5:
+            t, n = head(data, pos)
+            if t not in passing or n < 4 or n > MAX_SMALL:
+                return False
+            pos += n + 1
+        return pos == end
 
     def _pump(self):
         buf = self.buf
