@@ -166,3 +166,64 @@ def test_a_cached_allow_is_not_reused_for_a_different_statement(pg, gw, genv, vi
         execd(pg, "INSERT INTO fp_victim SELECT generate_series(1, 50) ON CONFLICT DO NOTHING")
     r = psql(genv, gw, dangerous)
     assert r.returncode != 0 and "[interlock" in r.stderr, (dangerous, r.stdout, r.stderr)
+
+
+# --- the upstream's bytes: a client_encoding change is seen however the reads cut it ------------------------
+
+class _Sink:
+    def __init__(self):
+        self.out = b""
+
+    def write(self, data):
+        self.out += data
+
+    def is_closing(self):
+        return False
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 7, 15, 16, 17, 40])
+def test_a_client_encoding_change_cut_by_any_read_is_seen(size):
+    ps = _msg(b"S", b"client_encoding\x00SJIS\x00")
+    stream = _msg(b"C", b"SET\x00") + ps + _msg(b"Z", b"I")
+    for start in range(len(stream)):   # the first cut anywhere, then reads of `size` bytes
+        s = pgwire.Session(None, None, None)
+        s.ct = _Sink()
+        side = pgwire._Side(s, True)
+        chunks = [stream[:start]] + [stream[i:i + size] for i in range(start, len(stream), size)]
+        for c in chunks:
+            if c:
+                side.data_received(c)
+        assert s.refusing and "SJIS" in s.refusing, (size, start)
+        assert s.ct.out == stream
+
+
+def test_the_shape_of_a_statements_bytes_is_its_texts():
+    rng = random.Random(1618)
+    ascii_texts = [t for t in SHAPES if t.isascii()] + [
+        "".join(rng.choice("0123456789" * 3 + "aeE_t.-+ ()=,;xyz") for _ in range(rng.randint(0, 60)))
+        for _ in range(20_000)]
+    for t in ascii_texts:
+        sh = pgwire.shape(t)
+        if sh is None or "'" in t or '"' in t or "$" in t or "--" in t:
+            continue
+        assert pgwire._NUMBER_RE_RAW.subn(b"?", t.encode()) == (sh[0].encode(), sh[1]), t
+
+
+def test_the_raw_cache_answers_as_the_text_cache():
+    j = pgwire.Judge.__new__(pgwire.Judge)
+    j.rehearse = None
+    j.exact, j.shapes, j.exact_raw, j.shapes_raw = {}, {}, {}, {}
+    for text in ("SELECT abalance FROM pgbench_accounts WHERE aid = 1;", "SELECT 'é' || 2", "BEGIN;"):
+        sh = pgwire.shape(text)
+        j.exact[text] = j.exact_raw[text.encode()] = True
+        if sh and sh[1]:
+            j.shapes[sh[0]] = j.shapes_raw[sh[0].encode()] = True
+    probes = ["SELECT abalance FROM pgbench_accounts WHERE aid = 77;", "SELECT abalance FROM pgbench_accounts WHERE aid = 7x;",
+              "SELECT abalance FROM pgbench_accounts WHERE aid = 1; DROP TABLE t", "SELECT 'é' || 3", "BEGIN;",
+              "SELECT abalance FROM pgbench_accounts WHERE aid = ١;", "SELECT abalance FROM pgbench_accounts\x00WHERE aid = 1;",
+              "SELECT abalance FROM pgbench_accounts WHERE aid = 1.5e3;", "SELECT abalance FROM pgbench_accounts WHERE aid = -1;"]
+    for p in probes:
+        if j.cached_raw(p.encode()):   # the raw cache may say less, never more
+            assert j.cached(p), p
+    assert j.cached_raw(probes[0].encode()) and not j.cached_raw(probes[2].encode())
+    assert not j.cached_raw(probes[6].encode())   # a NUL never matches: the long way refuses it

@@ -57,10 +57,6 @@ _SMALL_TYPES = frozenset(b"CDEHSXcf")
 _PASSING_NO_BIND = frozenset(b"DEHScdf")
 _PASSING = _PASSING_NO_BIND | frozenset(b"BC")
 _HEAD_AT = struct.Struct("!BI").unpack_from      # (type, length) of the message at an offset
-
-
-def _HEAD(data):
-    return _HEAD_AT(data, 0)
 AGENT = "postgres-gateway"
 
 
@@ -131,6 +127,7 @@ _SHAPE_RE = re.compile(r"""'[^']*'|"[^"]*"|--[^\n]*|\$([A-Za-z_]\w*)?\$.*?\$\1\$
 #: skips to digits: the same matches).  Without quotes, ``--``, ``$``, backslashes and block comments no other
 #: alternative of _SHAPE_RE can match, so one C-level ``subn`` gives exactly what :func:`_shape_slow` gives
 _NUMBER_RE = re.compile(r"\d(?<![\w$.]\d)\d*(?:\.\d+)?(?:[eE][+-]?\d+)?")
+_NUMBER_RE_RAW = re.compile(_NUMBER_RE.pattern.encode())   # on ASCII bytes: the same classes, the same matches
 
 
 def shape(text: str):
@@ -443,6 +440,8 @@ class Judge:
         self.cwd = cwd or os.getcwd()
         self.exact: dict[str, bool] = {}
         self.shapes: dict[str, bool] = {}
+        self.exact_raw: dict[bytes, bool] = {}   # the same, keyed by the UTF-8 bytes a client sends
+        self.shapes_raw: dict[bytes, bool] = {}
         self.must_ask: dict[str, str] = {}   # statement → what the guard measured when it refused it
         self._types: dict = {}                # (statement, client oids) → its parameters' (oid, type name)
         self.stats = {"judged": 0, "cached": 0, "allowed": 0, "asked": 0, "denied": 0}
@@ -477,6 +476,8 @@ class Judge:
                 self.ctx, self._policy_raw = ctx, raw
                 self.exact.clear()
                 self.shapes.clear()
+                self.exact_raw.clear()
+                self.shapes_raw.clear()
 
     def action(self, text):
         from ..actions import SQL, Action
@@ -494,6 +495,21 @@ class Judge:
             sh = shape(text)
             if sh is not None and sh[1] and sh[0] in self.shapes:
                 return True
+        return False
+
+    def cached_raw(self, raw: bytes) -> bool:
+        """:meth:`cached` for a statement as the client sent it (UTF-8 bytes, no terminator), without decoding it:
+        its exact bytes (UTF-8 is one-to-one: the same text), or, for ASCII, its shape computed on the bytes (the
+        same as on the text: no other digits or word characters than ASCII's).  False sends it the long way."""
+        if self.rehearse is not None:
+            return False
+        if raw in self.exact_raw:
+            return True
+        if self.shapes_raw and len(raw) <= _CACHE_TEXT_MAX and raw.isascii():
+            t = raw.decode("ascii")   # only to look for these (``in`` on str is far quicker than on bytes)
+            if not ("'" in t or '"' in t or "$" in t or "\\" in t or "--" in t or "/*" in t):
+                sh, n = _NUMBER_RE_RAW.subn(b"?", raw)
+                return n > 0 and sh in self.shapes_raw
         return False
 
     def decide(self, text: str):
@@ -515,6 +531,7 @@ class Judge:
         if d.decision == ALLOW and not d.error and len(text) <= _CACHE_TEXT_MAX:
             with self._lock:
                 remember(self.exact, text, True, _CACHE_MAX)
+                remember(self.exact_raw, text.encode("utf-8"), True, _CACHE_MAX)
             sh = shape(text)
             if sh is not None and sh[1]:
                 rules = d.rules
@@ -523,6 +540,7 @@ class Judge:
                 if all(self._same(_probe(text, p), rules, ctx) for p in probes):
                     with self._lock:
                         remember(self.shapes, sh[0], True, _CACHE_MAX)
+                        remember(self.shapes_raw, sh[0].encode("utf-8"), True, _CACHE_MAX)
         return d
 
     def _same(self, text, rules, ctx) -> bool:
@@ -1001,6 +1019,18 @@ class _Capture:
         return await self.next()
 
 
+_WL = len(_WATCHED)
+_WATCHED_TAIL = frozenset(_WATCHED[:-1])
+
+
+def _tail(utail: bytes, data: bytes) -> bytes:
+    """What of the upstream's bytes so far could begin a ``client_encoding`` name cut by the next read: nothing
+    when the last byte is none of the name's own (a ReadyForQuery's status, most often), else the last bytes."""
+    if data[-1] not in _WATCHED_TAIL:
+        return b""
+    return data[-_WL:] if len(data) >= _WL else (utail + data)[-_WL:]
+
+
 class _Side(asyncio.Protocol):
     """One socket of a session after login: hands what it reads to the session, and stops the other
     socket's reading while its own write buffer is full."""
@@ -1011,11 +1041,18 @@ class _Side(asyncio.Protocol):
         self.s, self.up = session, upstream
 
     def data_received(self, data):
+        """Upstream → client (the client side's protocol hands its bytes straight to Session.from_client)."""
         s = self.s
+        if s.capture is None and not s.markers and not s.measured:   # the common case
+            if s.utail or data.find(_WATCHED) >= 0:   # (find: quicker than ``in`` on bytes)
+                s.watch(data)
+            elif data[-1] in _WATCHED_TAIL:
+                s.utail = _tail(b"", data)
+            s.ct.write(data)
+            return
         if self.up:
             if s.capture is not None:
-                if _WATCHED in data:
-                    s.server_params(data)
+                s.watch(data)
                 try:
                     s.capture.feed(data)
                 except Exception as e:  # noqa: BLE001 - the measuring task ends with it (and closes the session)
@@ -1026,12 +1063,8 @@ class _Side(asyncio.Protocol):
             if s.markers:
                 s.upstream_held(data)
                 return
-            if _WATCHED in data or (s.utail and _WATCHED in s.utail + data[:len(_WATCHED)]):
-                s.server_params(s.utail + data)
-            s.utail = data[-len(_WATCHED):]
+            s.watch(data)
             s.ct.write(data)
-        else:
-            s.from_client(data)
 
     def eof_received(self):
         return False
@@ -1055,6 +1088,16 @@ class _Side(asyncio.Protocol):
             self.s._reading()
         elif not self.s.ut.is_closing():
             self.s.ut.resume_reading()
+
+
+class _ClientSide(_Side):
+    """The client's socket: what it reads goes to :meth:`Session.from_client` (bound once: no call in between)."""
+
+    __slots__ = ("data_received",)
+
+    def __init__(self, session: "Session"):
+        super().__init__(session, False)
+        self.data_received = session.from_client
 
 
 class Session:
@@ -1176,9 +1219,7 @@ class Session:
     def upstream_held(self, data: bytes):
         """Upstream bytes while a refused Parse's error is awaited: passed on up to that ErrorResponse,
         which is replaced by Interlock's."""
-        if _WATCHED in data or _WATCHED in self.utail + data[:len(_WATCHED)]:
-            self.server_params(self.utail + data)
-        self.utail = data[-len(_WATCHED):]
+        self.watch(data)
         buf = self.uhold
         buf += data
         while self.markers:
@@ -1208,19 +1249,35 @@ class Session:
             self.ct.write(bytes(buf))
             buf.clear()
 
-    def server_params(self, data: bytes):
+    def watch(self, data: bytes):
+        """The upstream's next bytes: a ``client_encoding`` ParameterStatus is seen however the reads cut it (its
+        name, or its value, split across reads): what could begin one is kept for the next read."""
+        tail = self.utail
+        if data.find(_WATCHED) >= 0 or (tail and (tail + data[:_WL]).find(_WATCHED) >= 0):
+            joined = tail + data
+            pending = self.server_params(joined)
+            if pending >= 0:
+                self.utail = joined[pending:]
+                return
+        self.utail = _tail(tail, data) if data[-1] in _WATCHED_TAIL else b""
+
+    def server_params(self, data: bytes) -> int:
         """ParameterStatus from the server: a client encoding Interlock cannot tokenize reached the session
-        (SET, set_config, a function, ALTER ROLE ... SET): from now on every statement is refused."""
+        (SET, set_config, a function, ALTER ROLE ... SET): from now on every statement is refused.  Returns
+        where a value the bytes cut before its end begins (-1: none), to be read whole with the next bytes."""
         i = data.find(_WATCHED)
         while i >= 0:
             j = data.find(b"\x00", i + len(_WATCHED))
-            value = data[i + len(_WATCHED):j if j >= 0 else len(data)].decode("latin-1")
+            if j < 0:   # the value goes on in the next read (an encoding's name is short: else not one)
+                return i if len(data) - i <= _WL + 64 else -1
+            value = data[i + len(_WATCHED):j].decode("latin-1")
             if _ambiguous(value) and self.refusing is None:
                 self.refusing = (f"the session's client_encoding became {value}, in which a multibyte character "
                                  "can swallow a quote or backslash: Interlock cannot read the statements, so none "
                                  "is run on this connection (reconnect with UTF8)")
                 _log(f"session refused from now on: client_encoding {value}")
             i = data.find(_WATCHED, i + 1)
+        return -1
 
     def abort(self):
         if self.key is not None:
@@ -1408,7 +1465,7 @@ class Session:
                 b.clear()
             if r.at_eof() or r.exception() is not None:
                 left[name + "_eof"] = True
-        self.ct.set_protocol(_Side(self, False))
+        self.ct.set_protocol(_ClientSide(self))
         self.ut.set_protocol(_Side(self, True))
         for t in (self.ct, self.ut):  # room for a large CopyData / result chunk before pausing the peer
             t.set_write_buffer_limits(high=1 << 20)
@@ -1456,7 +1513,7 @@ class Session:
             self.ut.write(data[:take])
             data = data[take:]
         if not self.busy and not self.buf and not self.stream_left and len(data) >= 5:
-            t, n = _HEAD(data)
+            t, n = _HEAD_AT(data, 0)
             if n + 1 == len(data) and t in CLIENT_TYPES and 4 <= n <= MAX_SMALL:
                 # the common case: one whole message in one read, passed on without a copy
                 try:
@@ -1543,6 +1600,9 @@ class Session:
         """The bytes to forward for one whole message, or None when it is being judged off the loop
         (then ``busy`` holds every later message back until the verdict is written)."""
         if t == 0x51:    # Q
+            if msg[-1] == 0 and not self.refusing and not self.deferred and self.gw.judge.cached_raw(msg[5:-1]):
+                self.gw.judge.stats["cached"] += 1
+                return msg
             body = msg[5:]
             try:
                 text = body[:-1].decode("utf-8") if body.endswith(b"\x00") else None
