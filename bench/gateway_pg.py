@@ -1,10 +1,12 @@
 """PostgreSQL gateway overhead: pgbench through ``interlock gateway postgres`` vs straight to the
 database, same run, same machine, same throwaway server.
 
-    python bench/gateway_pg.py [--seconds 10] [--clients 8] [--scale 10] [--copy-mb 1024] [--write-docs]
+    python bench/gateway_pg.py [--seconds 10] [--clients 8] [--scale 10] [--rounds 1] [--only 1,2,3] [--copy-mb 1024]
+                               [--no-guard] [--write-docs]
 
-Prints a markdown table (throughput ratio, p50/p99 latency and what the gateway adds, and the gateway's
-throughput against PgBouncer's) and, with ``--write-docs``, puts it into docs/gateways.md between the
+Prints a markdown table (throughput ratio, p50/p99 latency and what the gateway adds, the gateway's
+throughput against PgBouncer's, and the CPU seconds each proxy process spent per 10,000 transactions — utime +
+stime from /proc/PID/stat, the figure that does not move with what else the machine runs) and, with ``--write-docs``, puts it into docs/gateways.md between the
 benchmark markers.
 
 ``--guard`` (default on) also measures the in-database guard (``interlock protect postgres``): direct TPC-B
@@ -71,6 +73,14 @@ def pgbench(env, args, seconds, clients, log_dir, pid=None):
     return tps, pct(0.50), pct(0.99), per10k
 
 
+def _median(results):
+    """Per column, the median of several pgbench results (tps, p50, p99, CPU per 10k)."""
+    def med(xs):
+        xs = sorted(x for x in xs if x is not None)
+        return xs[len(xs) // 2] if xs else None
+    return tuple(med(col) for col in zip(*results))
+
+
 def find_pgbouncer(install=True):
     """The pgbouncer binary, installed from the distribution when missing and possible."""
     import shutil
@@ -135,6 +145,8 @@ def main(argv=None):
                          "next to the database; the clients' legs stay TCP")
     ap.add_argument("--no-pgbouncer", action="store_true", help="skip the PgBouncer reference")
     ap.add_argument("--no-guard", action="store_true", help="skip the in-database guard's overhead")
+    ap.add_argument("--rounds", type=int, default=1, help="runs of direct, gateway and PgBouncer, alternated; "
+                                                          "the table shows each one's median")
     ap.add_argument("--only", default="", help="workloads to run, e.g. 1,3 (1 select-only, 2 prepared, 3 TPC-B)")
     ap.add_argument("--guard-only", action="store_true", help="only the in-database guard's overhead (direct TPC-B "
                                                               "without, with, without, with, without it)")
@@ -193,12 +205,18 @@ def main(argv=None):
         for label, args in [w for i, w in enumerate(workloads) if not a.only or str(i + 1) in a.only.split(",")]:
             pgbench(direct, args, 2, a.clients, logs)    # warm both paths (and the gateway's caches)
             pgbench(through, args, 2, a.clients, logs)
-            d = pgbench(direct, args, a.seconds, a.clients, logs)
-            g = pgbench(through, args, a.seconds, a.clients, logs, gw.pid)
-            b = pgbench(pooled, args, a.seconds, a.clients, logs, bouncer.pid) if pooled else None
+            runs = {"d": [], "g": [], "b": []}
+            for _ in range(a.rounds):   # alternated: a machine whose load drifts favours neither
+                runs["d"].append(pgbench(direct, args, a.seconds, a.clients, logs))
+                runs["g"].append(pgbench(through, args, a.seconds, a.clients, logs, gw.pid))
+                if pooled:
+                    runs["b"].append(pgbench(pooled, args, a.seconds, a.clients, logs, bouncer.pid))
+            d, g, b = (_median(runs[k]) if runs[k] else None for k in "dgb")
             rows.append((label, d, g, b))
         load = os.getloadavg()
-        lines = [f"pgbench, {a.clients} clients, {a.seconds} s each, scale {a.scale}; {platform.machine()}, "
+        lines = [f"pgbench, {a.clients} clients, {a.seconds} s each"
+                 + (f" (median of {a.rounds} alternated runs)" if a.rounds > 1 else "")
+                 + f", scale {a.scale}; {platform.machine()}, "
                  f"{os.cpu_count()} CPUs, PostgreSQL and the gateway on the same machine; clients connect by TCP, "
                  f"the gateway and PgBouncer reach PostgreSQL by "
                  + ("its unix socket." if a.unix_upstream else "TCP.")
