@@ -128,6 +128,8 @@ _SHAPE_RE = re.compile(r"""'[^']*'|"[^"]*"|--[^\n]*|\$([A-Za-z_]\w*)?\$.*?\$\1\$
 #: alternative of _SHAPE_RE can match, so one C-level ``subn`` gives exactly what :func:`_shape_slow` gives
 _NUMBER_RE = re.compile(r"\d(?<![\w$.]\d)\d*(?:\.\d+)?(?:[eE][+-]?\d+)?")
 _NUMBER_RE_RAW = re.compile(_NUMBER_RE.pattern.encode())   # on ASCII bytes: the same classes, the same matches
+_DIGITS = b"0123456789"
+_ZERO_DIGITS = bytes.maketrans(_DIGITS, b"0" * 10)
 
 
 def shape(text: str):
@@ -442,6 +444,7 @@ class Judge:
         self.shapes: dict[str, bool] = {}
         self.exact_raw: dict[bytes, bool] = {}   # the same, keyed by the UTF-8 bytes a client sends
         self.shapes_raw: dict[bytes, bool] = {}
+        self.zeroed: dict[bytes, bytes] = {}      # a shape without digits, by its texts' bytes with every digit a 0
         self.must_ask: dict[str, str] = {}   # statement → what the guard measured when it refused it
         self._types: dict = {}                # (statement, client oids) → its parameters' (oid, type name)
         self.stats = {"judged": 0, "cached": 0, "allowed": 0, "asked": 0, "denied": 0}
@@ -478,6 +481,7 @@ class Judge:
                 self.shapes.clear()
                 self.exact_raw.clear()
                 self.shapes_raw.clear()
+                self.zeroed.clear()
 
     def action(self, text):
         from ..actions import SQL, Action
@@ -506,10 +510,20 @@ class Judge:
         if raw in self.exact_raw:
             return True
         if self.shapes_raw and len(raw) <= _CACHE_TEXT_MAX and raw.isascii():
-            t = raw.decode("ascii")   # only to look for these (``in`` on str is far quicker than on bytes)
-            if not ("'" in t or '"' in t or "$" in t or "\\" in t or "--" in t or "/*" in t):
+            zeroed = raw.translate(_ZERO_DIGITS)
+            sh = self.zeroed.get(zeroed)
+            if sh is None:
+                t = raw.decode("ascii")   # only to look for these (``in`` on str is far quicker than on bytes)
+                if "'" in t or '"' in t or "$" in t or "\\" in t or "--" in t or "/*" in t:
+                    return False
                 sh, n = _NUMBER_RE_RAW.subn(b"?", raw)
-                return n > 0 and sh in self.shapes_raw
+                if not n:
+                    return False
+                if len(sh.translate(None, _DIGITS)) == len(sh):
+                    # every digit of it was in a number: any text with the same non-digits and digits in the same
+                    # places has this shape (which bytes are digits, not which digits, decides the matches)
+                    remember(self.zeroed, zeroed, sh, _CACHE_MAX)
+            return sh in self.shapes_raw
         return False
 
     def decide(self, text: str):
