@@ -227,6 +227,11 @@ def test_the_raw_cache_answers_as_the_text_cache():
             if j.cached_raw(p.encode()):   # the raw cache may say less, never more
                 assert j.cached(p), p
     assert j.cached_raw(probes[0].encode()) and not j.cached_raw(probes[2].encode())
+    assert j.zeroed and all(v in j.shapes_raw for v in j.zeroed.values())   # only allowed shapes are memoized
+    memo = dict(j.zeroed)
+    for i in range(300):   # statements that miss the cache never fill the memo
+        assert not j.cached_raw(f"DELETE FROM t WHERE id > {i} + {i}".encode())
+    assert j.zeroed == memo
     assert not j.cached_raw(probes[6].encode())   # a NUL never matches: the long way refuses it
 
 

@@ -129,6 +129,7 @@ _SHAPE_RE = re.compile(r"""'[^']*'|"[^"]*"|--[^\n]*|\$([A-Za-z_]\w*)?\$.*?\$\1\$
 _NUMBER_RE = re.compile(r"\d(?<![\w$.]\d)\d*(?:\.\d+)?(?:[eE][+-]?\d+)?")
 _NUMBER_RE_RAW = re.compile(_NUMBER_RE.pattern.encode())   # on ASCII bytes: the same classes, the same matches
 _DIGITS = b"0123456789"
+_ZEROED_MAX, _ZEROED_TEXT_MAX = 10_000, 2048   # the memo holds short allowed statements only: at most ~40 MB
 _ZERO_DIGITS = bytes.maketrans(_DIGITS, b"0" * 10)
 
 
@@ -517,12 +518,13 @@ class Judge:
                 if "'" in t or '"' in t or "$" in t or "\\" in t or "--" in t or "/*" in t:
                     return False
                 sh, n = _NUMBER_RE_RAW.subn(b"?", raw)
-                if not n:
+                if not n or sh not in self.shapes_raw:
                     return False
-                if len(sh.translate(None, _DIGITS)) == len(sh):
+                if len(raw) <= _ZEROED_TEXT_MAX and len(sh.translate(None, _DIGITS)) == len(sh):
                     # every digit of it was in a number: any text with the same non-digits and digits in the same
                     # places has this shape (which bytes are digits, not which digits, decides the matches)
-                    remember(self.zeroed, zeroed, sh, _CACHE_MAX)
+                    remember(self.zeroed, zeroed, sh, _ZEROED_MAX)
+                return True
             return sh in self.shapes_raw
         return False
 
