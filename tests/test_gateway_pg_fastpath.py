@@ -265,3 +265,39 @@ def test_a_shape_with_digits_left_is_never_shared_by_other_digits():
         assert not j.cached_raw(b"DELETE FROM b3 WHERE id = 9")
         assert not j.cached_raw(b"SELECT x.6 FROM t WHERE id = 3")
     assert not j.zeroed   # none of these shapes is digit-less: nothing memoized
+
+
+# --- a policy change reaches statements answered from the cache ----------------------------------------------
+
+def test_a_tightened_policy_reaches_cached_statements(pg, genv, tmp_path):
+    """Statements answered from the cache never reload the policy themselves: the gateway reloads it every 2 s,
+    so a rule added by the user stops a statement the cache used to allow."""
+    import time
+
+    from test_gateway_pg import _start
+
+    cfg = tmp_path / "config"
+    (cfg / "interlock").mkdir(parents=True)
+    policy = cfg / "interlock" / "policy.toml"
+    base = (f'[databases.app]\nurl = "postgresql://postgres@127.0.0.1:{pg.port}/app"\n'
+            f'password_vault = "app-db"\n')
+    policy.write_text(base)
+    env = dict(genv, XDG_CONFIG_HOME=str(cfg))
+    execd(pg, "DROP TABLE IF EXISTS fp_pol; CREATE TABLE fp_pol (id int)")
+    p, port = _start(env)
+    try:
+        for i in range(3):
+            r = psql(env, port, f"INSERT INTO fp_pol VALUES ({i})")
+            assert r.returncode == 0, r.stderr
+        policy.write_text('[[rules]]\nid = "db.write"\ndecision = "deny"\n' + base)
+        time.sleep(4.5)
+        r = psql(env, port, "INSERT INTO fp_pol VALUES (7)")
+        assert r.returncode != 0 and "[interlock deny]" in r.stderr, (r.stdout, r.stderr)
+        policy.write_text("[decisions\nbroken = \n" + base)   # a policy that can't be read: nothing from the cache
+        time.sleep(4.5)
+        r = psql(env, port, "INSERT INTO fp_pol VALUES (8)")
+        assert r.returncode != 0 and "interlock" in r.stderr.lower(), (r.stdout, r.stderr)
+    finally:
+        p.terminate()
+        p.wait(10)
+    assert direct(pg, "SELECT count(*) FROM fp_pol") == [(3,)]

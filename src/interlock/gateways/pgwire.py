@@ -449,7 +449,7 @@ class Judge:
         self.must_ask: dict[str, str] = {}   # statement → what the guard measured when it refused it
         self._types: dict = {}                # (statement, client oids) → its parameters' (oid, type name)
         self.stats = {"judged": 0, "cached": 0, "allowed": 0, "asked": 0, "denied": 0}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._policy_raw = None
         self._checked = 0.0
         self.ctx = None
@@ -478,11 +478,24 @@ class Judge:
             ctx = Context(self.cwd, env=self.env)
             with self._lock:
                 self.ctx, self._policy_raw = ctx, raw
-                self.exact.clear()
-                self.shapes.clear()
-                self.exact_raw.clear()
-                self.shapes_raw.clear()
-                self.zeroed.clear()
+                self.forget()
+
+    def forget(self):
+        """Empty the verdict caches: every statement is judged again."""
+        with self._lock:
+            for memo in (self.exact, self.shapes, self.exact_raw, self.shapes_raw, self.zeroed):
+                memo.clear()
+
+    def keep_fresh(self):
+        """Run every 2 s off the loop (see :func:`serve`): a policy change reaches statements answered from the
+        cache too, which never call :meth:`refresh` themselves; a policy that can't be loaded empties the caches
+        (each statement is then judged, and refused saying why)."""
+        try:
+            self.refresh()
+        except Exception as e:  # noqa: BLE001 - fail closed: nothing is answered from the cache any more
+            self.forget()
+            _log(f"the policy could not be reloaded ({type(e).__name__}: {redact(str(e))[:200]}); every statement "
+                 "is judged again")
 
     def action(self, text):
         from ..actions import SQL, Action
@@ -1777,11 +1790,22 @@ class Session:
         return _msg(b"B", portal + b"\x00" + stmt + b"\x00" + struct.pack("!HHH", 0, 0, 0))
 
 
+async def _keep_fresh(judge: Judge, pool, every: float = 2.0):
+    loop = asyncio.get_running_loop()
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await loop.run_in_executor(pool, judge.keep_fresh)
+        except RuntimeError:  # the pool shut down: the gateway is stopping
+            return
+
+
 async def serve(upstream: Upstream, judge: Judge, host: str, port: int, ready=None):
     gw = await Gateway(upstream, judge, host, port).start()
     if ready is not None:
         ready(gw)
     loop = asyncio.get_running_loop()
+    fresh = asyncio.ensure_future(_keep_fresh(judge, gw.approval_pool))
     _log(f"postgres gateway for {upstream.name} ({upstream.url}) listening on {host}:{gw.port} "
          f"(event loop: {type(loop).__module__.split('.')[0]})")
     stop = asyncio.Event()
@@ -1793,5 +1817,6 @@ async def serve(upstream: Upstream, judge: Judge, host: str, port: int, ready=No
         except (NotImplementedError, RuntimeError):
             pass
     await stop.wait()
+    fresh.cancel()
     await gw.close()
     return gw
