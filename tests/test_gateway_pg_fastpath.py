@@ -301,3 +301,19 @@ def test_a_tightened_policy_reaches_cached_statements(pg, genv, tmp_path):
         p.terminate()
         p.wait(10)
     assert direct(pg, "SELECT count(*) FROM fp_pol") == [(3,)]
+
+
+def test_a_verdict_reached_under_an_older_policy_is_not_cached(tmp_path):
+    home = tmp_path / "home"
+    (home / ".config" / "interlock").mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("INTERLOCK_", "PG", "XDG_"))}
+    env.update(HOME=str(home), INTERLOCK_HOME=str(tmp_path / "state"), XDG_CONFIG_HOME=str(home / ".config"))
+    up = pgwire.Upstream("app", "127.0.0.1", 5432, "postgres", "app")
+    j = pgwire.Judge(up, str(tmp_path), env)
+    assert j.decide("SELECT * FROM t WHERE id = 5").decision == "allow"
+    assert j.exact and j.shapes and j.exact_raw and j.shapes_raw          # cached, as usual
+    j.forget()
+    real = j.action
+    j.action = lambda text: (j.forget(), real(text))[1]   # the policy changes while the statement is judged
+    assert j.decide("SELECT * FROM t WHERE id = 6").decision == "allow"
+    assert not (j.exact or j.shapes or j.exact_raw or j.shapes_raw)

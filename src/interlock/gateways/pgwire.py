@@ -450,6 +450,7 @@ class Judge:
         self._types: dict = {}                # (statement, client oids) → its parameters' (oid, type name)
         self.stats = {"judged": 0, "cached": 0, "allowed": 0, "asked": 0, "denied": 0}
         self._lock = threading.RLock()
+        self._generation = 0                  # bumped by forget(): a verdict reached under an older policy isn't kept
         self._policy_raw = None
         self._checked = 0.0
         self.ctx = None
@@ -481,8 +482,9 @@ class Judge:
                 self.forget()
 
     def forget(self):
-        """Empty the verdict caches: every statement is judged again."""
+        """Empty the verdict caches: every statement is judged again (and a judgement begun before is not cached)."""
         with self._lock:
+            self._generation += 1
             for memo in (self.exact, self.shapes, self.exact_raw, self.shapes_raw, self.zeroed):
                 memo.clear()
 
@@ -547,7 +549,8 @@ class Judge:
         from ..engine import evaluate
         from .budget import evaluate as within_budget
 
-        ctx = self.ctx
+        with self._lock:
+            ctx, generation = self.ctx, self._generation
         d = within_budget(self.action(text), ctx, self.env)
         if d.decision == ALLOW and not d.error:
             # ``DELETE ... WHERE id > $1``: the bound values decide; judged with the riskiest ones
@@ -559,6 +562,8 @@ class Judge:
                     return pd
         if d.decision == ALLOW and not d.error and len(text) <= _CACHE_TEXT_MAX:
             with self._lock:
+                if generation != self._generation:   # the policy changed meanwhile: this verdict is not kept
+                    return d
                 remember(self.exact, text, True, _CACHE_MAX)
                 remember(self.exact_raw, text.encode("utf-8"), True, _CACHE_MAX)
             sh = shape(text)
@@ -568,6 +573,8 @@ class Judge:
                 probes = ([0] * n, [1] * n, list(range(1, n + 1)), list(range(n, 0, -1)))
                 if all(self._same(_probe(text, p), rules, ctx) for p in probes):
                     with self._lock:
+                        if generation != self._generation:
+                            return d
                         remember(self.shapes, sh[0], True, _CACHE_MAX)
                         remember(self.shapes_raw, sh[0].encode("utf-8"), True, _CACHE_MAX)
         return d
