@@ -6,8 +6,8 @@ database, same run, same machine, same throwaway server.
 
 Prints a markdown table (throughput ratio, p50/p99 latency and what the gateway adds, the gateway's
 throughput against PgBouncer's, and the CPU seconds each proxy process spent per 10,000 transactions — utime +
-stime from /proc/PID/stat, the figure that does not move with what else the machine runs) and, with ``--write-docs``, puts it into docs/gateways.md between the
-benchmark markers.
+stime from /proc/PID/stat, the figure that does not move with what else the machine runs) and, with
+``--write-docs``, puts it into docs/gateways.md between the benchmark markers.
 
 ``--guard`` (default on) also measures the in-database guard (``interlock protect postgres``): direct TPC-B
 without it, with it, and without it again (its overhead is against the mean of the two runs without it).

@@ -218,10 +218,10 @@ def test_the_raw_cache_answers_as_the_text_cache():
         j.exact[text] = j.exact_raw[text.encode()] = True
         if sh and sh[1]:
             j.shapes[sh[0]] = j.shapes_raw[sh[0].encode()] = True
-    probes = ["SELECT abalance FROM pgbench_accounts WHERE aid = 77;", "SELECT abalance FROM pgbench_accounts WHERE aid = 7x;",
-              "SELECT abalance FROM pgbench_accounts WHERE aid = 1; DROP TABLE t", "SELECT 'é' || 3", "BEGIN;",
-              "SELECT abalance FROM pgbench_accounts WHERE aid = ١;", "SELECT abalance FROM pgbench_accounts\x00WHERE aid = 1;",
-              "SELECT abalance FROM pgbench_accounts WHERE aid = 1.5e3;", "SELECT abalance FROM pgbench_accounts WHERE aid = -1;"]
+    acc = "SELECT abalance FROM pgbench_accounts"
+    probes = [f"{acc} WHERE aid = 77;", f"{acc} WHERE aid = 7x;", f"{acc} WHERE aid = 1; DROP TABLE t",
+              "SELECT 'é' || 3", "BEGIN;", f"{acc} WHERE aid = ١;", f"{acc}\x00WHERE aid = 1;",
+              f"{acc} WHERE aid = 1.5e3;", f"{acc} WHERE aid = -1;"]
     for _ in range(2):   # the second time through the memo of digit-less shapes
         for p in probes:
             if j.cached_raw(p.encode()):   # the raw cache may say less, never more
