@@ -6,7 +6,7 @@ database, same run, same machine, same throwaway server.
 
 Prints a markdown table (throughput ratio, p50/p99 latency and what the gateway adds, the gateway's
 throughput against PgBouncer's, and the CPU seconds each proxy process spent per 10,000 transactions — utime +
-stime from /proc/PID/stat, the figure that does not move with what else the machine runs) and, with
+stime from /proc/PID/stat, the figure that moves least with what else the machine runs) and, with
 ``--write-docs``, puts it into docs/gateways.md between the benchmark markers.
 
 ``--guard`` (default on) also measures the in-database guard (``interlock protect postgres``): direct TPC-B
@@ -221,8 +221,8 @@ def main(argv=None):
                  f"the gateway and PgBouncer reach PostgreSQL by "
                  + ("its unix socket." if a.unix_upstream else "TCP.")
                  + f" Load average at the end: {load[0]:.1f} (1 min), {load[1]:.1f} (5 min). CPU seconds are the "
-                   "gateway's and PgBouncer's own (utime + stime, /proc/PID/stat) over their runs: they do not "
-                   "depend on what else the machine runs.", "",
+                   "gateway's and PgBouncer's own (utime + stime, /proc/PID/stat) over their runs: they depend far less than throughput on "
+                   "what else the machine runs.", "",
                  "| workload | direct tps | gateway tps | ratio | p50 direct → gateway (ms) | "
                  "p99 direct → gateway (ms) | added p50 / p99 (ms) | PgBouncer tps (ratio) | gateway / PgBouncer | "
                  "CPU s per 10k tx: gateway / PgBouncer (ratio) |",
