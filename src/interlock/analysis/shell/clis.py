@@ -410,58 +410,130 @@ def interpret(a, cmd, scope, tool):
 # --- the generic verb model ---------------------------------------------------------------------
 
 # A cheap superset of generic.toml's verbs, tested before that file is read (most commands pass here).
-_PREFILTER = re.compile(r"(?i)(delet|destroy|remov|\brm\b|\bdel\b|purge|drop|terminat|undefine|wipe|erase|"
-                        r"revoke|nuke|deregister|unregister|unpublish|obliterate|\bdes\b|\brmi\b|decommission|\bkill\b|"
-                        r"unset|trash|shred|scale|\bstop\b|uninstall|disable|unload|shutdown)")
+_PREFILTER = re.compile(r"(?i)(delet|destroy|remov|rm\b|\bdel|purge|drop|terminat|undefine|wipe|erase|"
+                        r"revoke|nuke|deregister|unregister|unpublish|obliterate|\bdes\b|\brmi\b|decommission|kill|"
+                        r"unset|trash|shred|scale|stop|uninstall|disable|unload|shutdown|halt|poweroff|reboot|"
+                        r"reset|evict|teardown|undeploy|uninit|format)")
+
+#: The kinds of verb the generic model knows, gravest first, and the rule each reports.
+KINDS = {"delete": "infra.cli-delete", "reset": "infra.cli-reset", "stop": "infra.cli-stop"}
+_DOTTED_WORD = re.compile(r"^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)+$")
 
 
 class Generic:
+    KEYS = {"verbs", "compound_verbs", "not_programs", "local_programs", "max_position", "examples",
+            "boolean_options", "read_words", "summary", "local_groups", "service_groups", "service_verbs",
+            "control_suffixes", "registry_verbs", "stop_verbs", "stop_compound_verbs", "reset_verbs",
+            "reset_compound_verbs", "option_verbs", "option_keeps", "name_prefix_verbs",
+            "preview_options"}
+
     def __init__(self, raw):
-        bad = set(raw) - {"verbs", "compound_verbs", "not_programs", "local_programs", "max_position", "examples",
-                          "boolean_options", "read_words", "summary", "local_groups",
-                          "service_groups", "service_verbs", "control_suffixes",
-                          "registry_verbs"}
+        bad = set(raw) - self.KEYS
         if bad:
             raise KnowledgeError(f"generic.toml: unknown keys {sorted(bad)}")
-        self.verbs = frozenset(_strs("generic.toml", "verbs", raw["verbs"]))
-        self.compound = frozenset(_strs("generic.toml", "compound_verbs", raw["compound_verbs"]))
-        self.not_programs = frozenset(_strs("generic.toml", "not_programs", raw["not_programs"]))
-        self.local = frozenset(_strs("generic.toml", "local_programs", raw["local_programs"]))
-        self.booleans = frozenset(_strs("generic.toml", "boolean_options", raw.get("boolean_options", [])))
-        self.read_words = frozenset(_strs("generic.toml", "read_words", raw.get("read_words", [])))
-        self.local_groups = frozenset(_strs("generic.toml", "local_groups", raw.get("local_groups", [])))
-        self.service_groups = frozenset(_strs("generic.toml", "service_groups", raw.get("service_groups", [])))
-        self.service_verbs = frozenset(_strs("generic.toml", "service_verbs", raw.get("service_verbs", [])))
-        self.registry_verbs = frozenset(_strs("generic.toml", "registry_verbs", raw.get("registry_verbs", [])))
-        self.control_suffixes = tuple(_strs("generic.toml", "control_suffixes", raw.get("control_suffixes", [])))
+
+        def strs(key, default=None):
+            if default is None and key not in raw:
+                raise KnowledgeError(f"generic.toml: {key} is required")
+            return _strs("generic.toml", key, raw.get(key, default))
+
+        self.verbs = frozenset(strs("verbs"))
+        self.compound = frozenset(strs("compound_verbs"))
+        self.not_programs = frozenset(strs("not_programs"))
+        self.local = frozenset(strs("local_programs"))
+        self.booleans = frozenset(strs("boolean_options", []))
+        self.read_words = frozenset(strs("read_words", []))
+        self.local_groups = frozenset(strs("local_groups", []))
+        self.service_groups = frozenset(strs("service_groups", []))
+        self.service_verbs = frozenset(strs("service_verbs", []))
+        self.registry_verbs = frozenset(strs("registry_verbs", []))
+        self.control_suffixes = tuple(strs("control_suffixes", []))
+        # kind -> (whole-word verbs, parts of a compound verb)
+        self.kinds = {"delete": (self.verbs, self.compound),
+                      "reset": (frozenset(strs("reset_verbs", [])), frozenset(strs("reset_compound_verbs", []))),
+                      "stop": (frozenset(strs("stop_verbs", [])), frozenset(strs("stop_compound_verbs", [])))}
+        self.option_verbs = frozenset(strs("option_verbs", []))
+        self.option_keeps = frozenset(strs("option_keeps", []))
+        self.preview_options = frozenset(strs("preview_options", []))
+        self.name_prefixes = tuple(strs("name_prefix_verbs", []))
         self.max_position = int(raw.get("max_position", 3))
         self.examples = []
         for i, e in enumerate(raw.get("examples", [])):
             if not isinstance(e, dict) or set(e) - _EXAMPLE_KEYS or "cmd" not in e or "rule" not in e:
                 raise KnowledgeError(f"generic.toml examples[{i}]: needs cmd and rule")
             self.examples.append((e["cmd"], e["rule"]))
-        for v in self.verbs | self.compound:
+        every = set(self.option_verbs) | set(self.name_prefixes)
+        for whole, parts in self.kinds.values():
+            every |= whole | parts
+        for v in every:
             if not _PREFILTER.search(v):
                 raise KnowledgeError(f"generic.toml: verb {v!r} escapes the prefilter in clis.py")
 
-    def verb(self, word):
+    def kind(self, word, kinds=KINDS):
+        """The kind of verb ``word`` is (delete, reset, stop) among ``kinds``, or None: a whole verb
+        (`delete`), an oclif colon path (`apps:destroy`), a dotted method (`instance.delete`), or a
+        hyphenated/underscored compound (`delete-instance`, `remove_user`, `stop_app`)."""
         w = word.lower()
-        if w in self.verbs:
-            return w
+        for k in kinds:
+            if w in self.kinds[k][0]:
+                return k
         if ":" in w and _COLON_WORD.match(w):  # oclif-style `api:core:messages:remove`, `db:drop`
-            return w if any(self.verb(p) for p in w.split(":")) else None
+            for k in kinds:
+                if any(self.kind(p, (k,)) for p in w.split(":")):
+                    return k
+            return None
+        if "." in w and _DOTTED_WORD.match(w):  # an API method `instance.delete` (never `delete.txt`)
+            last = w.rsplit(".", 1)[1]
+            for k in kinds:
+                if last in self.kinds[k][0] and last in self.kinds[k][1] and len(last) > 3:
+                    return k
+            return None
         parts = re.split(r"[-_]", w)
-        if len(parts) > 1 and all(p.isalnum() for p in parts) and any(p in self.compound for p in parts):
-            return w
+        if len(parts) > 1 and all(p.isalnum() for p in parts):
+            for k in kinds:
+                if any(p in self.kinds[k][1] for p in parts):
+                    return k
+        return None
+
+    def verb(self, word):
+        """``word`` when it is a destructive (delete-kind) verb, else None."""
+        return word.lower() if self.kind(word, ("delete",)) else None
+
+    def program_kind(self, name):
+        """The kind of verb a program's own name says (`lxc-destroy`, `fprintd-delete`, `gdm-stop`,
+        `removepkg`), or None."""
+        low = name.lower()
+        if not name[:1].isalnum() or low.endswith((".sh", ".py", ".rb", ".js", ".pl")):
+            return None
+        parts = re.split(r"[-_.]", low)
+        if len(parts) > 1:
+            if any(p in self.compound for p in parts):
+                return "delete"
+            if any(p in self.kinds["reset"][1] for p in parts):
+                return "reset"
+            if parts[-1] in self.kinds["stop"][1]:  # `gdm-stop`, not `start-stop-daemon`
+                return "stop"
+            return None
+        for prefix in self.name_prefixes:  # `removepkg`, `deleteuser`
+            rest = low[len(prefix):]
+            if low.startswith(prefix) and rest.isalpha() and len(rest) >= 2:
+                return "delete"
         return None
 
     def program_verb(self, name):
         """A program whose own name says it destroys (`lxc-destroy`, `fprintd-delete`)."""
-        parts = re.split(r"[-_.]", name.lower())
-        if len(parts) > 1 and name[:1].isalnum() and any(p in self.compound for p in parts) and \
-                not name.endswith((".sh", ".py")):
-            return name
-        return None
+        return name if self.program_kind(name) else None
+
+    def option_verb(self, opt):
+        """A long option of an unknown program that says it deletes (`--delete-vm`, `--purge`,
+        `--remove-os`, `--messaging-delete-sms`); not one that keeps (`--no-delete`, `--rm`)."""
+        name = opt.split("=", 1)[0]
+        if not name.startswith("--") or name in self.option_keeps:
+            return None
+        parts = re.split(r"[-_]", name[2:].lower())
+        if opt.partition("=")[2].lower() in ("false", "0", "no", "off", "never", "none"):
+            return None
+        return name if parts[0] in self.option_verbs else None
 
 
 def generic_model():
@@ -483,12 +555,14 @@ def generic_model():
 #: Words that make any tool print help or only rehearse (short forms like -h/-n mean other things to many tools).
 _HELP = frozenset({"--help", "--dry-run", "--dryrun", "--noop", "--no-op", "--whatif", "/?", "-?", "--version"})
 
+_WHAT = {"delete": "deletes", "reset": "resets or uninstalls", "stop": "stops or kills"}
+
 
 def generic(a, cmd, scope):
-    """A program with no knowledge file and no handler: a destructive verb among its first words."""
+    """A program with no knowledge file and no handler: a destructive verb among its first words, in its
+    own name, or in a long option."""
     args = cmd.args
-    named = _PREFILTER.search(cmd.name) and ("-" in cmd.name or "_" in cmd.name or "." in cmd.name)
-    if not named and (not args or not _PREFILTER.search(" ".join(args[:8]))):
+    if not _PREFILTER.search(cmd.name) and (not args or not _PREFILTER.search(" ".join(args))):
         return
     try:
         g = generic_model()
@@ -502,12 +576,14 @@ def generic(a, cmd, scope):
 
     if cmd.name in REVEALERS or cmd.name in READERS_WITH_PATTERN:
         return
+    if any(x in _HELP or x in g.preview_options for x in args) or (args and args[-1] in ("-h", "-n")):
+        return  # help, version, a dry run or a preview (a last bare `-n`): it changes nothing
     words, i, n = [], 0, len(args)
     value_verb = False
     ident = _ident(args)
     while i < n and len(words) < g.max_position + 1:
         x = args[i]
-        if x in _HELP or (x == "-h" and i == n - 1):  # a last -h is help; elsewhere it may be a host
+        if x == "-h" and i == n - 1:  # a last -h is help; elsewhere it may be a host
             return
         if x == "--":
             break
@@ -523,15 +599,19 @@ def generic(a, cmd, scope):
             words.append(x)
         i += 1
     rest = args[i:]
-    if any(x in _HELP for x in rest) or (args and args[-1] == "-h"):
-        return
     if value_verb and any(w.lower() in g.read_words for w in words + rest):
         return
-    if named and g.program_verb(cmd.name):
+    root = bool(cmd.sudo)
+    kind = g.program_kind(cmd.name)
+    if kind == "stop" and not root:
+        kind = None  # a user's own `foo-stop`: a process of theirs
+    if kind:
         ops = [x for x in words + rest if not x.startswith("-")]
-        if ops and ops[0].lower() not in g.read_words:  # without a target it prints its usage
-            emit(a, cmd, "infra.cli-delete", target=" ".join([cmd.name] + [_show(x) for x in ops[:2]]),
-                 effect=cmd.name, note=f"judged by its name '{cmd.name}' (Interlock has no knowledge file for it)")
+        if (args or kind == "stop") and not (ops and ops[0].lower() in g.read_words):
+            # `lxc-destroy web`, `foo-delete -n web`, `gdm-stop`, `atrm 10`; a bare `foo-delete` prints its usage
+            emit(a, cmd, KINDS[kind], target=" ".join([cmd.name] + [_show(x) for x in ops[:2]]),
+                 effect=cmd.name, note=f"judged by its name '{cmd.name}', which says it {_WHAT[kind]} "
+                                       f"(Interlock has no knowledge file for it)")
             return
     if any(w.lower() in ("scale", "autoscale") for w in words[:g.max_position]) and \
             any(x == "0" or (x.endswith("=0") and not x.endswith("==0")) for x in args):
@@ -544,8 +624,24 @@ def generic(a, cmd, scope):
         emit(a, cmd, "sys.service-stop", target=" ".join([cmd.name] + [_show(x) for x in words[1:3]]),
              effect=words[0].lower(), note=f"judged by '{cmd.name} {words[0]}': a daemon's control program")
         return
-    _generic_words(a, cmd, words + [x for x in rest if not x.startswith("-")], "infra.cli-delete", model=g,
-                   ident=ident)
+    said = _generic_words(a, cmd, words + [x for x in rest if not x.startswith("-")], "infra.cli-delete", model=g,
+                          ident=ident, kinds=tuple(KINDS) if root else ("delete", "reset"), root=root)
+    if said:
+        return
+    ops = [y for y in words + rest if not y.startswith("-")]
+    last = args[-1] if args else ""
+    if any("/" in y or _FILE_EXT.search(y) for y in ops) or ("/" in last and _FILE_EXT.search(last)):
+        return  # `metaflac --remove-tag t a.flac`: the option edits the file it names
+    for x in args:
+        if x == "--":
+            break
+        opt = g.option_verb(x) if x.startswith("--") else None
+        if opt:
+            target = " ".join(_show(y) for y in ops[:2]) or ident or ""
+            emit(a, cmd, "infra.cli-delete", target=" ".join(y for y in (cmd.name, opt, target) if y), effect="delete",
+                 note=f"judged by its option '{opt}', which says it deletes "
+                      f"(Interlock has no knowledge file for {cmd.name})")
+            return
 
 
 _IDENT = re.compile(r"^--?([\w-]*(name|id|ids|identifier|arn|stack|app|project|cluster|bucket|instance|"
@@ -565,29 +661,41 @@ def _ident(args):
     return None
 
 
-def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=None):
+_FILE_EXT = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}$")
+
+
+def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=None, kinds=("delete",),
+                   root=False):
+    """The first verb among ``words`` (up to max_position): reported, returning "said"; a read word
+    first returns "read"; nothing found returns None.  ``rule`` is the delete-kind rule (a knowledge
+    file's generic_rule); the reset and stop kinds, asked for unknown programs only, have their own.
+    ``root``: run through sudo/doas (then `uninstall PKG` is the system's)."""
     try:
         g = model or generic_model()
     except KnowledgeError as e:
         a.emit("interlock.error", cmd, target=cmd.name, effect="unknown", note=str(e))
-        return
+        return "said"
     for k, w in enumerate(words[:g.max_position]):
         if w.lower() in g.read_words:
-            return  # `help delete`, `describe ...`
+            return "read"  # `help delete`, `describe ...`
         if k and w.lower() in g.service_verbs and words[k - 1].lower() in g.service_groups:
             # `tool service stop`, `tool daemon uninstall`: the tool's own background service taken down
             emit(a, cmd, "sys.service-stop", target=" ".join(x for x in (label or cmd.name, *map(_show, words[:k]))),
                  effect=w.lower(), note=f"judged by '{words[k - 1]} {w}' (generic verb model)")
-            return
-        v = g.verb(w)
-        if v and k and words[k - 1].lower() in g.local_groups and v not in g.registry_verbs:
-            return  # `plugins remove x`: local, regenerable
-        if v:
+            return "said"
+        kind = g.kind(w, kinds)
+        if kind and k and words[k - 1].lower() in g.local_groups and w.lower() not in g.registry_verbs:
+            return "read"  # `plugins remove x`: local, regenerable
+        if kind == "reset" and w.lower() == "uninstall" and words[k + 1:] and not root:
+            return "read"  # `pecl uninstall pkg`: a package of the user's; as root it is the system's
+        if kind:
             what = " ".join(_show(x) for x in words[:k])
             target = " ".join(_show(x) for x in words[k + 1:k + 3]) or ident or ""
             shown = " ".join(x for x in (label or cmd.name, what, target) if x)
-            emit(a, cmd, rule, target=shown, effect=v,
-                 note=f"judged by its verb '{w}' (" + (f"no entry of {label}'s knowledge file names it" if label else
-                                                       f"Interlock has no knowledge file for {cmd.name}") + ")",
+            emit(a, cmd, rule if kind == "delete" else KINDS[kind], target=shown, effect=w.lower(),
+                 note=f"judged by its verb '{w}', which says it {_WHAT[kind]} (" +
+                      (f"no entry of {label}'s knowledge file names it" if label else
+                       f"Interlock has no knowledge file for {cmd.name}") + ")",
                  env=env)
-            return
+            return "said"
+    return None
