@@ -263,12 +263,12 @@ RULES = [
        ["sometool stop", "sudo sometool start web", "sudo sometool status", "sudo sometool restart web",
         "sudo sometool stop --help", "jupyter notebook stop 8888", "echo stop", "sudo grub-reboot 2"]),
     _R("infra.cli-reset", "destructive",
-       "Resets, uninitialises or uninstalls what a command-line tool manages (judged by the tool's verb with the "
-       "generic verb model): its state, credentials or installation are gone.",
+       "Resets, uninitialises, uninstalls or (as root) formats what a command-line tool manages (judged by the "
+       "tool's verb with the generic verb model): its state, credentials, installation or data are gone.",
        ["sometool fido factory-reset", "sometool uninstall", "sudo sometool uninstall somepkg", "sometool uninit",
-        "sometool admin reset-admin-password s3cret"],
+        "sometool admin reset-admin-password s3cret", "sudo sometool format /dev/sdb1"],
        ["sometool install", "sometool status", "sometool uninstall --help", "sometool config reset theme",
-        "sometool uninstall somepkg", "dconf reset /org/x/key"]),
+        "sometool uninstall somepkg", "dconf reset /org/x/key", "sometool format src/"]),
     # --- GitHub -------------------------------------------------------------------------------------------
     _R("infra.github-repo-delete", "catastrophic", "Deletes a GitHub repository with its issues, pulls and releases.",
        ["gh repo delete example/app --yes", "gh api -X DELETE repos/example/app",

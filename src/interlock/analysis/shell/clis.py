@@ -413,7 +413,8 @@ def interpret(a, cmd, scope, tool):
 _PREFILTER = re.compile(r"(?i)(delet|destroy|remov|rm\b|\bdel|purge|drop|terminat|undefine|wipe|erase|"
                         r"revoke|nuke|deregister|unregister|unpublish|obliterate|\bdes\b|\brmi\b|decommission|kill|"
                         r"unset|trash|shred|scale|stop|uninstall|disable|unload|shutdown|halt|poweroff|reboot|"
-                        r"reset|evict|teardown|undeploy|uninit|format)")
+                        r"reset|evict|teardown|undeploy|uninit|format|flush|prune|forget|expire|down|"
+                        r"\bupdate\b|truncat|alter)")
 
 #: The kinds of verb the generic model knows, gravest first, and the rule each reports.
 KINDS = {"delete": "infra.cli-delete", "reset": "infra.cli-reset", "stop": "infra.cli-stop"}
@@ -424,7 +425,8 @@ class Generic:
     KEYS = {"verbs", "compound_verbs", "not_programs", "local_programs", "max_position", "examples",
             "boolean_options", "read_words", "summary", "local_groups", "service_groups", "service_verbs",
             "control_suffixes", "registry_verbs", "stop_verbs", "stop_compound_verbs", "reset_verbs",
-            "reset_compound_verbs", "option_verbs", "option_keeps", "name_prefix_verbs",
+            "reset_compound_verbs", "option_verbs", "option_keeps", "name_prefix_verbs", "name_suffix_verbs",
+            "root_delete_verbs", "root_reset_verbs", "retention_verbs", "retention_options",
             "preview_options"}
 
     def __init__(self, raw):
@@ -452,6 +454,12 @@ class Generic:
         self.kinds = {"delete": (self.verbs, self.compound),
                       "reset": (frozenset(strs("reset_verbs", [])), frozenset(strs("reset_compound_verbs", []))),
                       "stop": (frozenset(strs("stop_verbs", [])), frozenset(strs("stop_compound_verbs", [])))}
+        # whole-word verbs that count only when the tool runs as root (`sudo route flush`, `sudo x format`)
+        self.root_whole = {"delete": frozenset(strs("root_delete_verbs", [])),
+                           "reset": frozenset(strs("root_reset_verbs", [])), "stop": frozenset()}
+        self.retention_verbs = frozenset(strs("retention_verbs", []))
+        self.retention_options = tuple(strs("retention_options", []))
+        self.name_suffixes = tuple(strs("name_suffix_verbs", []))
         self.option_verbs = frozenset(strs("option_verbs", []))
         self.option_keeps = frozenset(strs("option_keeps", []))
         self.preview_options = frozenset(strs("preview_options", []))
@@ -462,20 +470,21 @@ class Generic:
             if not isinstance(e, dict) or set(e) - _EXAMPLE_KEYS or "cmd" not in e or "rule" not in e:
                 raise KnowledgeError(f"generic.toml examples[{i}]: needs cmd and rule")
             self.examples.append((e["cmd"], e["rule"]))
-        every = set(self.option_verbs) | set(self.name_prefixes)
+        every = set(self.option_verbs) | set(self.name_prefixes) | set(self.name_suffixes) | self.retention_verbs
+        every |= self.root_whole["delete"] | self.root_whole["reset"]
         for whole, parts in self.kinds.values():
             every |= whole | parts
         for v in every:
             if not _PREFILTER.search(v):
                 raise KnowledgeError(f"generic.toml: verb {v!r} escapes the prefilter in clis.py")
 
-    def kind(self, word, kinds=KINDS):
+    def kind(self, word, kinds=KINDS, root=False):
         """The kind of verb ``word`` is (delete, reset, stop) among ``kinds``, or None: a whole verb
         (`delete`), an oclif colon path (`apps:destroy`), a dotted method (`instance.delete`), or a
         hyphenated/underscored compound (`delete-instance`, `remove_user`, `stop_app`)."""
         w = word.lower()
         for k in kinds:
-            if w in self.kinds[k][0]:
+            if w in self.kinds[k][0] or (root and w in self.root_whole[k]):
                 return k
         if ":" in w and _COLON_WORD.match(w):  # oclif-style `api:core:messages:remove`, `db:drop`
             for k in kinds:
@@ -501,7 +510,7 @@ class Generic:
 
     def program_kind(self, name):
         """The kind of verb a program's own name says (`lxc-destroy`, `fprintd-delete`, `gdm-stop`,
-        `removepkg`), or None."""
+        `atrm`, `removepkg`), or None."""
         low = name.lower()
         if not name[:1].isalnum() or low.endswith((".sh", ".py", ".rb", ".js", ".pl")):
             return None
@@ -514,6 +523,10 @@ class Generic:
             if parts[-1] in self.kinds["stop"][1]:  # `gdm-stop`, not `start-stop-daemon`
                 return "stop"
             return None
+        for suffix in self.name_suffixes:  # `atrm`, `ipcrm`: a short stem ending in a consonant (not `confirm`)
+            stem = low[:-len(suffix)]
+            if low.endswith(suffix) and stem.isalpha() and 2 <= len(stem) <= 5 and stem[-1] not in "aeiouy":
+                return "delete"
         for prefix in self.name_prefixes:  # `removepkg`, `deleteuser`
             rest = low[len(prefix):]
             if low.startswith(prefix) and rest.isalpha() and len(rest) >= 2:
@@ -624,13 +637,16 @@ def generic(a, cmd, scope):
         emit(a, cmd, "sys.service-stop", target=" ".join([cmd.name] + [_show(x) for x in words[1:3]]),
              effect=words[0].lower(), note=f"judged by '{cmd.name} {words[0]}': a daemon's control program")
         return
-    said = _generic_words(a, cmd, words + [x for x in rest if not x.startswith("-")], "infra.cli-delete", model=g,
-                          ident=ident, kinds=tuple(KINDS) if root else ("delete", "reset"), root=root)
-    if said:
+    if _pacman_style(a, cmd, args) or _retention(a, cmd, g, words, args) or _sql_arguments(a, cmd, scope, args):
         return
+    said = _generic_words(a, cmd, words + [x for x in rest if not x.startswith("-")], "infra.cli-delete", model=g,
+                          ident=ident, kinds=tuple(KINDS) if root else ("delete", "reset"), root=root, args=args)
+    if said or any(w.lower() in g.local_groups for w in words):
+        return  # a verb said it, or the options act on a local group (`adb forward --remove tcp:8080`)
     ops = [y for y in words + rest if not y.startswith("-")]
     last = args[-1] if args else ""
-    if any("/" in y or _FILE_EXT.search(y) for y in ops) or ("/" in last and _FILE_EXT.search(last)):
+    if any(("/" in y or _FILE_EXT.search(y)) and not y.startswith("/dev/") for y in ops) or \
+            ("/" in last and _FILE_EXT.search(last) and not last.startswith("/dev/")):
         return  # `metaflac --remove-tag t a.flac`: the option edits the file it names
     for x in args:
         if x == "--":
@@ -662,10 +678,62 @@ def _ident(args):
 
 
 _FILE_EXT = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}$")
+#: local groups that, run as root, are the system's (`sudo abroot pkg remove x`)
+_PACKAGE_GROUPS = frozenset({"pkg", "pkgs", "package", "packages", "module", "modules"})
+#: pacman's removal (`-R` with its modifiers s/n/c/u/d: `-Rs`, `-Rns`, `-Rsu`), which its many front-ends share
+_PACMAN_REMOVE = re.compile(r"^-R[dnscu]*[nsc][dnscu]*$")
+#: an argument that is a destructive SQL statement (`sqlite-utils query db "delete from t where ..."`)
+_SQL_ARG = re.compile(r"(?is)^\s*(delete\s+from\s|drop\s+(table|database|schema|view|index|collection|user|role)\s|"
+                      r"truncate\s+(table\s+)?[\w\"`.]+\s*;?\s*$|update\s+[\w\"`.]+\s+set\s|alter\s+table\s.*\sdrop\s)")
+#: options whose value is prose, not something the tool runs (`-m "drop table support"`)
+_PROSE_OPTIONS = frozenset({"-m", "--message", "-t", "--title", "--body", "-b", "--description", "--comment",
+                            "--subject", "--text", "--note", "--summary", "--label", "--name", "-F"})
+
+
+def _pacman_style(a, cmd, args):
+    """`aura -Rsu pkg`, `yay -Rns pkg`: an unknown program given pacman's removal flags and a package."""
+    if not args or not _PACMAN_REMOVE.match(args[0]):
+        return False
+    pkgs = [x for x in args[1:] if not x.startswith("-")]
+    if not pkgs:
+        return False
+    emit(a, cmd, "pkg.remove-system", target=" ".join([cmd.name] + [_show(x) for x in pkgs[:2]]), effect="remove",
+         note=f"judged by pacman's removal flags '{args[0]}' (Interlock has no knowledge file for {cmd.name})")
+    return True
+
+
+def _retention(a, cmd, g, words, args):
+    """`tool prune --keep-within 7d repo`, `tool forget -keep 0:30`: a retention rule deletes what it does not keep."""
+    k = next((j for j, w in enumerate(words[:g.max_position]) if w.lower() in g.retention_verbs), None)
+    if k is None or any(w.lower() in g.read_words for w in words[:k]):
+        return False
+    keep = next((x for x in args if x.lower().startswith(g.retention_options)), None)
+    if not keep:
+        return False
+    emit(a, cmd, "infra.cli-delete", target=" ".join([cmd.name] + [_show(x) for x in words[:k + 2]]),
+         effect=words[k].lower(), note=f"judged by '{words[k]}' with '{keep.split('=', 1)[0]}': what the retention "
+                                       f"rule does not keep is deleted (Interlock has no knowledge file for {cmd.name})")
+    return True
+
+
+def _sql_arguments(a, cmd, scope, args):
+    """An argument of an unknown program that is a destructive SQL statement is judged as SQL (the program is
+    a database client Interlock does not know); prose options (`-m`, `--title`) are not SQL."""
+    found = False
+    for k, x in enumerate(args):
+        if not _SQL_ARG.match(x) or (k and args[k - 1] in _PROSE_OPTIONS):
+            continue
+        from . import databases
+
+        tgt = databases.Target(None, None)
+        tgt.label = cmd.name
+        databases.run_sql(a, cmd, scope, x, None, tgt)
+        found = True
+    return found
 
 
 def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=None, kinds=("delete",),
-                   root=False):
+                   root=False, args=None):
     """The first verb among ``words`` (up to max_position): reported, returning "said"; a read word
     first returns "read"; nothing found returns None.  ``rule`` is the delete-kind rule (a knowledge
     file's generic_rule); the reset and stop kinds, asked for unknown programs only, have their own.
@@ -683,10 +751,12 @@ def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=
             emit(a, cmd, "sys.service-stop", target=" ".join(x for x in (label or cmd.name, *map(_show, words[:k]))),
                  effect=w.lower(), note=f"judged by '{words[k - 1]} {w}' (generic verb model)")
             return "said"
-        kind = g.kind(w, kinds)
-        if kind and k and words[k - 1].lower() in g.local_groups and w.lower() not in g.registry_verbs:
+        kind = g.kind(w, kinds, root)
+        if kind and k and words[k - 1].lower() in g.local_groups and w.lower() not in g.registry_verbs and \
+                not (root and words[k - 1].lower() in _PACKAGE_GROUPS):
             return "read"  # `plugins remove x`: local, regenerable
-        if kind == "reset" and w.lower() == "uninstall" and words[k + 1:] and not root:
+        after = args[args.index(w) + 1:] if args and w in args else words[k + 1:]
+        if kind == "reset" and w.lower() == "uninstall" and any(not x.startswith("-") for x in after) and not root:
             return "read"  # `pecl uninstall pkg`: a package of the user's; as root it is the system's
         if kind:
             what = " ".join(_show(x) for x in words[:k])
