@@ -350,9 +350,22 @@ def unknown(a, cmd, scope):
             return
         cmd = cmd.derive([base] + list(cmd.argv[1:]))
         cmd.text = None
+    if cmd.name == "java" and "-jar" in cmd.args:  # `java -jar tool-cli.jar delete x`: the jar is the program
+        args = list(cmd.args)
+        k = args.index("-jar")
+        jar = args[k + 1].rsplit("/", 1)[-1] if k + 1 < len(args) else ""
+        name = _JAR_VERSION.sub("", jar[:-4]) if jar.endswith(".jar") else ""
+        if name and name not in HANDLERS:
+            sub = cmd.derive([name] + args[k + 2:])
+            sub.text = None
+            handler(a, sub, scope)
+        return
     if cmd.name in HANDLERS:
         return
     handler(a, cmd, scope)
+
+
+_JAR_VERSION = re.compile(r"[-_]v?\d[\w.]*$")  # `tool-cli-2.1.0.jar` is `tool-cli`
 
 
 def handler(a, cmd, scope):
@@ -426,7 +439,7 @@ class Generic:
             "boolean_options", "read_words", "summary", "local_groups", "service_groups", "service_verbs",
             "control_suffixes", "registry_verbs", "stop_verbs", "stop_compound_verbs", "reset_verbs",
             "reset_compound_verbs", "option_verbs", "option_keeps", "name_prefix_verbs", "name_suffix_verbs",
-            "root_delete_verbs", "root_reset_verbs", "retention_verbs", "retention_options",
+            "root_delete_verbs", "root_reset_verbs", "retention_verbs", "retention_options", "resource_groups",
             "preview_options"}
 
     def __init__(self, raw):
@@ -447,6 +460,7 @@ class Generic:
         self.read_words = frozenset(strs("read_words", []))
         self.local_groups = frozenset(strs("local_groups", []))
         self.service_groups = frozenset(strs("service_groups", []))
+        self.resource_groups = frozenset(strs("resource_groups", []))
         self.service_verbs = frozenset(strs("service_verbs", []))
         self.registry_verbs = frozenset(strs("registry_verbs", []))
         self.control_suffixes = tuple(strs("control_suffixes", []))
@@ -640,7 +654,7 @@ def generic(a, cmd, scope):
     if _pacman_style(a, cmd, args) or _retention(a, cmd, g, words, args) or _sql_arguments(a, cmd, scope, args):
         return
     said = _generic_words(a, cmd, words + [x for x in rest if not x.startswith("-")], "infra.cli-delete", model=g,
-                          ident=ident, kinds=tuple(KINDS) if root else ("delete", "reset"), root=root, args=args)
+                          ident=ident, kinds=tuple(KINDS), root=root, args=args)
     if said or any(w.lower() in g.local_groups for w in words):
         return  # a verb said it, or the options act on a local group (`adb forward --remove tcp:8080`)
     ops = [y for y in words + rest if not y.startswith("-")]
@@ -756,6 +770,8 @@ def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=
                 not (root and words[k - 1].lower() in _PACKAGE_GROUPS):
             return "read"  # `plugins remove x`: local, regenerable
         after = args[args.index(w) + 1:] if args and w in args else words[k + 1:]
+        if kind == "stop" and not root and not (k and words[k - 1].lower() in g.resource_groups):
+            continue  # a user's own `caddy stop`, `pm2 stop app`: a process of theirs
         if kind == "reset" and w.lower() == "uninstall" and any(not x.startswith("-") for x in after) and not root:
             return "read"  # `pecl uninstall pkg`: a package of the user's; as root it is the system's
         if kind:
