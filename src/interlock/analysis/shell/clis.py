@@ -440,6 +440,7 @@ class Generic:
             "control_suffixes", "registry_verbs", "stop_verbs", "stop_compound_verbs", "reset_verbs",
             "reset_compound_verbs", "option_verbs", "option_keeps", "name_prefix_verbs", "name_suffix_verbs",
             "root_delete_verbs", "root_reset_verbs", "retention_verbs", "retention_options", "resource_groups",
+            "option_intensifiers",
             "preview_options"}
 
     def __init__(self, raw):
@@ -476,6 +477,7 @@ class Generic:
         self.name_suffixes = tuple(strs("name_suffix_verbs", []))
         self.option_verbs = frozenset(strs("option_verbs", []))
         self.option_keeps = frozenset(strs("option_keeps", []))
+        self.option_intensifiers = frozenset(strs("option_intensifiers", []))
         self.preview_options = frozenset(strs("preview_options", []))
         self.name_prefixes = tuple(strs("name_prefix_verbs", []))
         self.max_position = int(raw.get("max_position", 3))
@@ -560,6 +562,8 @@ class Generic:
         parts = re.split(r"[-_]", name[2:].lower())
         if opt.partition("=")[2].lower() in ("false", "0", "no", "off", "never", "none"):
             return None
+        if parts[0] in self.option_intensifiers and len(parts) > 1:
+            parts = parts[1:]  # `--force-delete`, `--hard-delete`
         return name if parts[0] in self.option_verbs else None
 
 
