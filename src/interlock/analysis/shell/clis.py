@@ -427,7 +427,7 @@ _PREFILTER = re.compile(r"(?i)(delet|destroy|remov|rm\b|\bdel|purge|drop|termina
                         r"revoke|nuke|deregister|unregister|unpublish|obliterate|\bdes\b|\brmi\b|decommission|kill|"
                         r"unset|trash|shred|scale|stop|uninstall|disable|unload|shutdown|halt|poweroff|reboot|"
                         r"reset|evict|teardown|undeploy|uninit|format|flush|prune|forget|expire|down|"
-                        r"\bupdate\b|truncat|alter)")
+                        r"\bupdate\b|truncat|alter|-R[dnscu]*[nsc])")
 
 #: The kinds of verb the generic model knows, gravest first, and the rule each reports.
 KINDS = {"delete": "infra.cli-delete", "reset": "infra.cli-reset", "stop": "infra.cli-stop"}
@@ -701,8 +701,14 @@ _PACKAGE_GROUPS = frozenset({"pkg", "pkgs", "package", "packages", "module", "mo
 #: pacman's removal (`-R` with its modifiers s/n/c/u/d: `-Rs`, `-Rns`, `-Rsu`), which its many front-ends share
 _PACMAN_REMOVE = re.compile(r"^-R[dnscu]*[nsc][dnscu]*$")
 #: an argument that is a destructive SQL statement (`sqlite-utils query db "delete from t where ..."`)
-_SQL_ARG = re.compile(r"(?is)^\s*(delete\s+from\s|drop\s+(table|database|schema|view|index|collection|user|role)\s|"
-                      r"truncate\s+(table\s+)?[\w\"`.]+\s*;?\s*$|update\s+[\w\"`.]+\s+set\s|alter\s+table\s.*\sdrop\s)")
+_SQL_NAME = r"[\w\"`.\[\]]+"
+_SQL_ARG = re.compile(r"(?is)(?:^|;)\s*(?:(?:/\*.*?\*/|--[^\n]*\n)\s*)*("
+                      rf"delete\s+from\s+{_SQL_NAME}(\s+as\s+\w+)?\s*(where\b|using\b|;|$)|"
+                      rf"drop\s+(table|database|schema|view|index|collection|user|role)\s+(if\s+exists\s+)?"
+                      rf"{_SQL_NAME}(\s*,\s*{_SQL_NAME})*\s*(cascade|restrict)?\s*(;|$)|"
+                      rf"truncate\s+(table\s+)?{_SQL_NAME}(\s*,\s*{_SQL_NAME})*\s*(cascade|restrict)?\s*(;|$)|"
+                      rf"update\s+{_SQL_NAME}\s+set\s+{_SQL_NAME}\s*=|"
+                      rf"alter\s+table\s+{_SQL_NAME}\s+drop\s)")
 #: options whose value is prose, not something the tool runs (`-m "drop table support"`)
 _PROSE_OPTIONS = frozenset({"-m", "--message", "-t", "--title", "--body", "-b", "--description", "--comment",
                             "--subject", "--text", "--note", "--summary", "--label", "--name", "-F"})
@@ -739,7 +745,7 @@ def _sql_arguments(a, cmd, scope, args):
     a database client Interlock does not know); prose options (`-m`, `--title`) are not SQL."""
     found = False
     for k, x in enumerate(args):
-        if not _SQL_ARG.match(x) or (k and args[k - 1] in _PROSE_OPTIONS):
+        if not _SQL_ARG.search(x) or (k and args[k - 1] in _PROSE_OPTIONS):
             continue
         from . import databases
 
