@@ -397,7 +397,7 @@ def interpret(a, cmd, scope, tool):
     if hit is None:
         if tool.generic:
             _generic_words(a, cmd, words, tool.generic_rule, env=_environment(a, tool.env, flags, values, []),
-                           label=tool.label)
+                           label=tool.label, kinds=tuple(KINDS), root=bool(cmd.sudo), args=list(cmd.args))
         return
     c, k = hit
     rest = words[k:]
