@@ -93,6 +93,7 @@ def test_resets_and_uninstalls(command, ctx):
 @pytest.mark.parametrize("command", [
     "zorbit uninstall somepkg", "zorbit uninstall -k com.example.app", "zorbit config reset theme",
     "zorbit reset", "zorbit format src/", "zorbit format --check", "zorbit uninstall --help",
+    "zorbit reset-failed unit", "zorbit reset-stats", "sudo zorbit stop-timer",
 ])
 def test_user_level_resets_pass(command, ctx):
     assert _rules(command, ctx) == [], command

@@ -440,7 +440,7 @@ class Generic:
             "control_suffixes", "registry_verbs", "stop_verbs", "stop_compound_verbs", "reset_verbs",
             "reset_compound_verbs", "option_verbs", "option_keeps", "name_prefix_verbs", "name_suffix_verbs",
             "root_delete_verbs", "root_reset_verbs", "retention_verbs", "retention_options", "resource_groups",
-            "option_intensifiers",
+            "option_intensifiers", "compound_keeps",
             "preview_options"}
 
     def __init__(self, raw):
@@ -478,6 +478,7 @@ class Generic:
         self.option_verbs = frozenset(strs("option_verbs", []))
         self.option_keeps = frozenset(strs("option_keeps", []))
         self.option_intensifiers = frozenset(strs("option_intensifiers", []))
+        self.compound_keeps = frozenset(strs("compound_keeps", []))
         self.preview_options = frozenset(strs("preview_options", []))
         self.name_prefixes = tuple(strs("name_prefix_verbs", []))
         self.max_position = int(raw.get("max_position", 3))
@@ -515,6 +516,8 @@ class Generic:
             return None
         parts = re.split(r"[-_]", w)
         if len(parts) > 1 and all(p.isalnum() for p in parts):
+            if any(p in self.compound_keeps for p in parts):
+                kinds = [k for k in kinds if k == "delete"]  # `reset-failed`, `stop-timer`: a view or a counter
             for k in kinds:
                 if any(p in self.kinds[k][1] for p in parts):
                     return k
