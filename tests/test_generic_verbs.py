@@ -134,13 +134,14 @@ def test_flush_and_format_only_as_root(ctx):
 
 @pytest.mark.parametrize("command,opt", [
     ("zorbit --delete-vm --vm vm1", "--delete-vm"),
-    ("zorbit --purge thing", "--purge"),
+    ("sudo zorbit --purge thing", "--purge"),                         # bare: as root only
     ("zorbit thing --force-delete", "--force-delete"),
     ("zorbit --remove-all-storage vm1", "--remove-all-storage"),
     ("zorbit --wipe --target disk0", "--wipe"),
     ("sudo zorbit --autonuke /dev/sdz /dev/sdy", "--autonuke"),     # a device is no file edit
-    ("zorbit --delete=vm1", "--delete"),
-    ("zorbit snapshots --del --id 7", "--del"),
+    ("sudo zorbit --delete=vm1", "--delete"),
+    ("sudo zorbit snapshots --del --id 7", "--del"),
+    ("zorbit --erase --target disk0", "--erase"),                     # a bare verb that never means an entry
 ])
 def test_destructive_options(command, opt, ctx):
     fs = _findings(command, ctx)
@@ -154,6 +155,7 @@ def test_destructive_options(command, opt, ctx):
     "zorbit up --remove-orphans", "zorbit --remove-tag artist song.flac", "zorbit --delete-key k path/to/cfg.ini",
     "zorbit tunnel --remove tcp:8080", "zorbit forward --remove-all", "zorbit --delete x --dry-run",
     "zorbit --purge --simulate", "zorbit -- --delete x", "zorbit --deleted-items list", "zorbit --deletion-date x",
+    "zorbit --purge", "zorbit --remove name", "zorbit --group g --key k --delete",  # a user's bare option: an entry
 ])
 def test_options_that_keep_or_edit_a_file(command, ctx):
     assert _rules(command, ctx) == [], command
@@ -263,8 +265,9 @@ def test_a_generic_model_with_an_unknown_key_fails_closed(monkeypatch, ctx):
     ("sudo zorbit SERVER STOP", "infra.cli-stop"),                     # case
     ("zorbit SERVER STOP", "infra.cli-stop"),
     ("zorbit --verbose --region eu server stop", "infra.cli-stop"),    # options before the words
-    ("/opt/zorbit/bin/zorbit --purge x", "infra.cli-delete"),           # a path to the program
-    ("zorbit --PURGE x", "infra.cli-delete"),
+    ("/opt/zorbit/bin/zorbit --purge-all x", "infra.cli-delete"),       # a path to the program
+    ("zorbit --PURGE-ALL x", "infra.cli-delete"),
+    ("doas zorbit --purge x", "infra.cli-delete"),
     ("zorbit --force-delete=true x", "infra.cli-delete"),
     ("bash -c 'zorbit apps:destroy web'", "infra.cli-delete"),
     ("zorbit delete web -n prod", "infra.cli-delete"),                 # -n is not last: a value, not a dry run

@@ -440,7 +440,7 @@ class Generic:
             "control_suffixes", "registry_verbs", "stop_verbs", "stop_compound_verbs", "reset_verbs",
             "reset_compound_verbs", "option_verbs", "option_keeps", "name_prefix_verbs", "name_suffix_verbs",
             "root_delete_verbs", "root_reset_verbs", "retention_verbs", "retention_options", "resource_groups",
-            "option_intensifiers", "compound_keeps",
+            "option_intensifiers", "compound_keeps", "bare_option_verbs",
             "preview_options"}
 
     def __init__(self, raw):
@@ -478,6 +478,7 @@ class Generic:
         self.option_verbs = frozenset(strs("option_verbs", []))
         self.option_keeps = frozenset(strs("option_keeps", []))
         self.option_intensifiers = frozenset(strs("option_intensifiers", []))
+        self.bare_option_verbs = frozenset(strs("bare_option_verbs", []))
         self.compound_keeps = frozenset(strs("compound_keeps", []))
         self.preview_options = frozenset(strs("preview_options", []))
         self.name_prefixes = tuple(strs("name_prefix_verbs", []))
@@ -556,7 +557,7 @@ class Generic:
         """A program whose own name says it destroys (`lxc-destroy`, `fprintd-delete`)."""
         return name if self.program_kind(name) else None
 
-    def option_verb(self, opt):
+    def option_verb(self, opt, root=False):
         """A long option of an unknown program that says it deletes (`--delete-vm`, `--purge`,
         `--remove-os`, `--messaging-delete-sms`); not one that keeps (`--no-delete`, `--rm`)."""
         name = opt.split("=", 1)[0]
@@ -565,8 +566,11 @@ class Generic:
         parts = re.split(r"[-_]", name[2:].lower())
         if opt.partition("=")[2].lower() in ("false", "0", "no", "off", "never", "none"):
             return None
+        bare = len(parts) == 1
         if parts[0] in self.option_intensifiers and len(parts) > 1:
-            parts = parts[1:]  # `--force-delete`, `--hard-delete`
+            parts = parts[1:]  # `--force-delete`, `--hard-delete`: said with emphasis, not an entry's removal
+        if bare and parts[0] not in self.bare_option_verbs and not root:
+            return None  # a user's bare `--delete`/`--remove`/`--purge` often removes a key or an entry of theirs
         return name if parts[0] in self.option_verbs else None
 
 
@@ -672,7 +676,7 @@ def generic(a, cmd, scope):
     for x in args:
         if x == "--":
             break
-        opt = g.option_verb(x) if x.startswith("--") else None
+        opt = g.option_verb(x, root) if x.startswith("--") else None
         if opt:
             target = " ".join(_show(y) for y in ops[:2]) or ident or ""
             emit(a, cmd, "infra.cli-delete", target=" ".join(y for y in (cmd.name, opt, target) if y), effect="delete",
