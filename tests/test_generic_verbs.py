@@ -275,6 +275,14 @@ def test_a_generic_model_with_an_unknown_key_fails_closed(monkeypatch, ctx):
     ("zsql q db \"-- tidy\nDROP TABLE users\"", "db.drop-table"),     # after a comment line
     ("java -jar ./zorbit.jar apps:destroy web", "infra.cli-delete"),
     ("sudo zpac -Rdd foo", None),                                      # -Rdd: no s/n/c, not pacman removal
+    # root carried into the shell it starts
+    ("sudo sh -c 'zorbit stop'", "infra.cli-stop"),
+    ("sudo bash -c 'cd /tmp; zorbit --purge x'", "infra.cli-delete"),
+    ("su -c 'zorbit stop'", "infra.cli-stop"),
+    ("su - root -c 'zorbit stop'", "infra.cli-stop"),
+    ("sudo -i zorbit stop", "infra.cli-stop"),
+    ("run0 zorbit stop", "infra.cli-stop"),
+    ("runuser -u root -- zorbit stop", "infra.cli-stop"),
 ])
 def test_attacks(command, rule, ctx):
     got = _rules(command, ctx)
@@ -282,3 +290,11 @@ def test_attacks(command, rule, ctx):
         assert "pkg.remove-system" not in got, (command, got)
     else:
         assert rule in got, (command, got)
+
+
+@pytest.mark.parametrize("command", [
+    "sh -c 'zorbit stop'", "su alice -c 'zorbit stop'", "sudo sh -c 'true' && zorbit stop",
+    "bash -c 'zorbit --purge x'",
+])
+def test_root_does_not_leak_out_of_its_shell(command, ctx):
+    assert _rules(command, ctx) == [], command

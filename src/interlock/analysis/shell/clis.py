@@ -397,7 +397,8 @@ def interpret(a, cmd, scope, tool):
     if hit is None:
         if tool.generic:
             _generic_words(a, cmd, words, tool.generic_rule, env=_environment(a, tool.env, flags, values, []),
-                           label=tool.label, kinds=tuple(KINDS), root=bool(cmd.sudo), args=list(cmd.args))
+                           label=tool.label, kinds=tuple(KINDS), root=bool(cmd.sudo or getattr(a, "as_root", False)),
+                           args=list(cmd.args))
         return
     c, k = hit
     rest = words[k:]
@@ -639,7 +640,7 @@ def generic(a, cmd, scope):
     rest = args[i:]
     if value_verb and any(w.lower() in g.read_words for w in words + rest):
         return
-    root = bool(cmd.sudo)
+    root = bool(cmd.sudo) or bool(getattr(a, "as_root", False))
     kind = g.program_kind(cmd.name)
     if kind == "stop" and not root:
         kind = None  # a user's own `foo-stop`: a process of theirs
