@@ -274,6 +274,7 @@ def test_a_generic_model_with_an_unknown_key_fails_closed(monkeypatch, ctx):
     ("zsql q db 'select 1;DROP TABLE users'", "db.drop-table"),       # the statement after a ;
     ("zsql q db \"-- tidy\nDROP TABLE users\"", "db.drop-table"),     # after a comment line
     ("java -jar ./zorbit.jar apps:destroy web", "infra.cli-delete"),
+    ("zsql q db '/* " + "x" * 20000 + " */ DROP TABLE users'", "db.drop-table"),  # a long comment before it
     ("sudo zpac -Rdd foo", None),                                      # -Rdd: no s/n/c, not pacman removal
     # root carried into the shell it starts
     ("sudo sh -c 'zorbit stop'", "infra.cli-stop"),

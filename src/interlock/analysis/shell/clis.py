@@ -710,7 +710,7 @@ _PACKAGE_GROUPS = frozenset({"pkg", "pkgs", "package", "packages", "module", "mo
 _PACMAN_REMOVE = re.compile(r"^-R[dnscu]*[nsc][dnscu]*$")
 #: an argument that is a destructive SQL statement (`sqlite-utils query db "delete from t where ..."`)
 _SQL_NAME = r"[\w\"`.\[\]]+"
-_SQL_ARG = re.compile(r"(?is)(?:^|;)\s*(?:(?:/\*.*?\*/|--[^\n]*\n)\s*)*("
+_SQL_ARG = re.compile(r"(?is)("
                       rf"delete\s+from\s+{_SQL_NAME}(\s+as\s+\w+)?\s*(where\b|using\b|;|$)|"
                       rf"drop\s+(table|database|schema|view|index|collection|user|role)\s+(if\s+exists\s+)?"
                       rf"{_SQL_NAME}(\s*,\s*{_SQL_NAME})*\s*(cascade|restrict)?\s*(;|$)|"
@@ -720,6 +720,21 @@ _SQL_ARG = re.compile(r"(?is)(?:^|;)\s*(?:(?:/\*.*?\*/|--[^\n]*\n)\s*)*("
 #: options whose value is prose, not something the tool runs (`-m "drop table support"`)
 _PROSE_OPTIONS = frozenset({"-m", "--message", "-t", "--title", "--body", "-b", "--description", "--comment",
                             "--subject", "--text", "--note", "--summary", "--label", "--name", "-F"})
+
+
+def _sql_statements(text):
+    """Each `;`-separated piece of ``text`` with its leading comments removed, in one linear pass (a `;` inside
+    a comment only makes more pieces to look at)."""
+    for part in text.split(";"):
+        p = part.lstrip()
+        while p.startswith(("/*", "--")):
+            end = p.find("*/") if p.startswith("/*") else p.find("\n")
+            if end < 0:
+                p = ""
+                break
+            p = p[end + (2 if p.startswith("/*") else 1):].lstrip()
+        if p:
+            yield p
 
 
 def _pacman_style(a, cmd, args):
@@ -753,7 +768,7 @@ def _sql_arguments(a, cmd, scope, args):
     a database client Interlock does not know); prose options (`-m`, `--title`) are not SQL."""
     found = False
     for k, x in enumerate(args):
-        if not _SQL_ARG.search(x) or (k and args[k - 1] in _PROSE_OPTIONS):
+        if (k and args[k - 1] in _PROSE_OPTIONS) or not any(_SQL_ARG.match(st) for st in _sql_statements(x)):
             continue
         from . import databases
 
