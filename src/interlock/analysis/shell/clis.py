@@ -441,7 +441,8 @@ class Generic:
             "control_suffixes", "registry_verbs", "stop_verbs", "stop_compound_verbs", "reset_verbs",
             "reset_compound_verbs", "option_verbs", "option_keeps", "name_prefix_verbs", "name_suffix_verbs",
             "root_delete_verbs", "root_reset_verbs", "retention_verbs", "retention_options", "resource_groups",
-            "option_intensifiers", "compound_keeps", "bare_option_verbs",
+            "option_intensifiers", "compound_keeps", "bare_option_verbs", "root_package_groups",
+            "prose_options",
             "preview_options"}
 
     def __init__(self, raw):
@@ -480,6 +481,8 @@ class Generic:
         self.option_keeps = frozenset(strs("option_keeps", []))
         self.option_intensifiers = frozenset(strs("option_intensifiers", []))
         self.bare_option_verbs = frozenset(strs("bare_option_verbs", []))
+        self.root_package_groups = frozenset(strs("root_package_groups", []))
+        self.prose_options = frozenset(strs("prose_options", []))
         self.compound_keeps = frozenset(strs("compound_keeps", []))
         self.preview_options = frozenset(strs("preview_options", []))
         self.name_prefixes = tuple(strs("name_prefix_verbs", []))
@@ -663,7 +666,7 @@ def generic(a, cmd, scope):
         emit(a, cmd, "sys.service-stop", target=" ".join([cmd.name] + [_show(x) for x in words[1:3]]),
              effect=words[0].lower(), note=f"judged by '{cmd.name} {words[0]}': a daemon's control program")
         return
-    if _pacman_style(a, cmd, args) or _retention(a, cmd, g, words, args) or _sql_arguments(a, cmd, scope, args):
+    if _pacman_style(a, cmd, args) or _retention(a, cmd, g, words, args) or _sql_arguments(a, cmd, scope, args, g):
         return
     said = _generic_words(a, cmd, words + [x for x in rest if not x.startswith("-")], "infra.cli-delete", model=g,
                           ident=ident, kinds=tuple(KINDS), root=root, args=args)
@@ -704,8 +707,6 @@ def _ident(args):
 
 
 _FILE_EXT = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}$")
-#: local groups that, run as root, are the system's (`sudo abroot pkg remove x`)
-_PACKAGE_GROUPS = frozenset({"pkg", "pkgs", "package", "packages", "module", "modules"})
 #: pacman's removal (`-R` with its modifiers s/n/c/u/d: `-Rs`, `-Rns`, `-Rsu`), which its many front-ends share
 _PACMAN_REMOVE = re.compile(r"^-R[dnscu]*[nsc][dnscu]*$")
 #: an argument that is a destructive SQL statement (`sqlite-utils query db "delete from t where ..."`)
@@ -717,9 +718,6 @@ _SQL_ARG = re.compile(r"(?is)("
                       rf"truncate\s+(table\s+)?{_SQL_NAME}(\s*,\s*{_SQL_NAME})*\s*(cascade|restrict)?\s*(;|$)|"
                       rf"update\s+{_SQL_NAME}\s+set\s+{_SQL_NAME}\s*=|"
                       rf"alter\s+table\s+{_SQL_NAME}\s+drop\s)")
-#: options whose value is prose, not something the tool runs (`-m "drop table support"`)
-_PROSE_OPTIONS = frozenset({"-m", "--message", "-t", "--title", "--body", "-b", "--description", "--comment",
-                            "--subject", "--text", "--note", "--summary", "--label", "--name", "-F"})
 
 
 def _sql_statements(text):
@@ -763,12 +761,12 @@ def _retention(a, cmd, g, words, args):
     return True
 
 
-def _sql_arguments(a, cmd, scope, args):
+def _sql_arguments(a, cmd, scope, args, g):
     """An argument of an unknown program that is a destructive SQL statement is judged as SQL (the program is
     a database client Interlock does not know); prose options (`-m`, `--title`) are not SQL."""
     found = False
     for k, x in enumerate(args):
-        if (k and args[k - 1] in _PROSE_OPTIONS) or not any(_SQL_ARG.match(st) for st in _sql_statements(x)):
+        if (k and args[k - 1] in g.prose_options) or not any(_SQL_ARG.match(st) for st in _sql_statements(x)):
             continue
         from . import databases
 
@@ -800,7 +798,7 @@ def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=
             return "said"
         kind = g.kind(w, kinds, root)
         if kind and k and words[k - 1].lower() in g.local_groups and w.lower() not in g.registry_verbs and \
-                not (root and words[k - 1].lower() in _PACKAGE_GROUPS):
+                not (root and words[k - 1].lower() in g.root_package_groups):
             return "read"  # `plugins remove x`: local, regenerable
         after = args[args.index(w) + 1:] if args and w in args else words[k + 1:]
         if kind == "stop" and not root and not (k and words[k - 1].lower() in g.resource_groups):
