@@ -256,6 +256,21 @@ RULES = [
         "rabbitmqctl delete_vhost shop", "fprintd-delete alice"],
        ["openstack server list", "linode-cli linodes list", "crane ls registry/img", "kaggle datasets list",
         "minikube status", "virsh list --all", "grep -r delete src/", "man rm"]),
+    _R("infra.cli-stop", "destructive",
+       "Stops, shuts down or kills a server, node or system service a command-line tool runs — as root, or named "
+       "as a server, node, VM, instance or cluster (judged by the tool's verb with the generic verb model): it is out "
+       "of service until someone starts it again.",
+       ["sudo sometool stop", "sometool node shutdown n1", "sudo acme-stop web", "sudo sometool -n node1 stop_app",
+        "sometool server stop"],
+       ["sometool stop", "sudo sometool start web", "sudo sometool status", "sudo sometool restart web",
+        "sudo sometool stop --help", "jupyter notebook stop 8888", "echo stop", "sudo grub-reboot 2"]),
+    _R("infra.cli-reset", "destructive",
+       "Resets, uninitialises, uninstalls or (as root) formats what a command-line tool manages (judged by the "
+       "tool's verb with the generic verb model): its state, credentials, installation or data are gone.",
+       ["sometool fido factory-reset", "sometool uninstall", "sudo sometool uninstall somepkg", "sometool uninit",
+        "sometool admin reset-admin-password s3cret", "sudo sometool format /dev/sdb1"],
+       ["sometool install", "sometool status", "sometool uninstall --help", "sometool config reset theme",
+        "sometool uninstall somepkg", "dconf reset /org/x/key", "sometool format src/"]),
     # --- GitHub -------------------------------------------------------------------------------------------
     _R("infra.github-repo-delete", "catastrophic", "Deletes a GitHub repository with its issues, pulls and releases.",
        ["gh repo delete example/app --yes", "gh api -X DELETE repos/example/app",

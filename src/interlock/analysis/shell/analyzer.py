@@ -172,6 +172,7 @@ class ShellAnalyzer:
         self.origin_stack: list[tuple[str, int]] = []  # (file display name, line offset)
         self.remote: str | None = None
         self._seen = set()
+        self.as_root = False  # inside text a root shell runs (`sudo sh -c '…'`, `su -c '…'`, `sudo -i …`)
         self.aliases = None         # path -> the file it really is (mv .env x; ln -s .env x), from this line
         self.session_files = None   # path -> what the agent wrote there this session (session_memory.py)
         self.planting = False       # analysing text written into a file that runs later (programs.planted)
@@ -1100,8 +1101,9 @@ class ShellAnalyzer:
             self.call_stack.pop()
 
     # --- nested sources ----------------------------------------------------------------
-    def nested_shell(self, source: str, cmd: Cmd, scope: Scope, remote=None, origin=None, cwd=None):
-        """Analyse a string that a shell will run (bash -c, eval, ssh host 'cmd', ...)."""
+    def nested_shell(self, source: str, cmd: Cmd, scope: Scope, remote=None, origin=None, cwd=None, root=False):
+        """Analyse a string that a shell will run (bash -c, eval, ssh host 'cmd', ...).  ``root``: the shell runs
+        as root (`su -c`, `sudo -i`); a command run through sudo that starts a shell passes its root on too."""
         if U in source and _only_parameters(cmd, source):
             # `ssh host "mkdir -p $2"`: a positional or special parameter ($1, $$, $?), which a command an
             # agent runs cannot have set in an earlier one, stands where a word is: it stays an unknown
@@ -1115,7 +1117,9 @@ class ShellAnalyzer:
                 return
             source = source.replace(U, "UNKNOWN_VALUE")
         inner = scope.child()
-        prev_remote, prev_ctx = self.remote, self.pctx
+        prev_remote, prev_ctx, prev_root = self.remote, self.pctx, self.as_root
+        if root or (isinstance(cmd, Cmd) and cmd.sudo):
+            self.as_root = True
         if cwd:
             inner.cwd = cwd
         if remote:
@@ -1128,7 +1132,7 @@ class ShellAnalyzer:
         try:
             self.run_source(source, inner, origin=origin)
         finally:
-            self.remote, self.pctx = prev_remote, prev_ctx
+            self.remote, self.pctx, self.as_root = prev_remote, prev_ctx, prev_root
 
     def remote_dispatch(self, cmd: Cmd, scope: Scope, argv, remote):
         """Run an argv on another machine or container (docker exec, kubectl exec)."""

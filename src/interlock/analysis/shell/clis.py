@@ -350,9 +350,22 @@ def unknown(a, cmd, scope):
             return
         cmd = cmd.derive([base] + list(cmd.argv[1:]))
         cmd.text = None
+    if cmd.name == "java" and "-jar" in cmd.args:  # `java -jar tool-cli.jar delete x`: the jar is the program
+        args = list(cmd.args)
+        k = args.index("-jar")
+        jar = args[k + 1].rsplit("/", 1)[-1] if k + 1 < len(args) else ""
+        name = _JAR_VERSION.sub("", jar[:-4]) if jar.endswith(".jar") else ""
+        if name and name not in HANDLERS:
+            sub = cmd.derive([name] + args[k + 2:])
+            sub.text = None
+            handler(a, sub, scope)
+        return
     if cmd.name in HANDLERS:
         return
     handler(a, cmd, scope)
+
+
+_JAR_VERSION = re.compile(r"[-_]v?\d[\w.]*$")  # `tool-cli-2.1.0.jar` is `tool-cli`
 
 
 def handler(a, cmd, scope):
@@ -384,7 +397,8 @@ def interpret(a, cmd, scope, tool):
     if hit is None:
         if tool.generic:
             _generic_words(a, cmd, words, tool.generic_rule, env=_environment(a, tool.env, flags, values, []),
-                           label=tool.label)
+                           label=tool.label, kinds=tuple(KINDS), root=bool(cmd.sudo or getattr(a, "as_root", False)),
+                           args=list(cmd.args))
         return
     c, k = hit
     rest = words[k:]
@@ -410,58 +424,158 @@ def interpret(a, cmd, scope, tool):
 # --- the generic verb model ---------------------------------------------------------------------
 
 # A cheap superset of generic.toml's verbs, tested before that file is read (most commands pass here).
-_PREFILTER = re.compile(r"(?i)(delet|destroy|remov|\brm\b|\bdel\b|purge|drop|terminat|undefine|wipe|erase|"
-                        r"revoke|nuke|deregister|unregister|unpublish|obliterate|\bdes\b|\brmi\b|decommission|\bkill\b|"
-                        r"unset|trash|shred|scale|\bstop\b|uninstall|disable|unload|shutdown)")
+_PREFILTER = re.compile(r"(?i)(delet|destroy|remov|rm\b|\bdel|purge|drop|terminat|undefine|wipe|erase|"
+                        r"revoke|nuke|deregister|unregister|unpublish|obliterate|\bdes\b|\brmi\b|decommission|kill|"
+                        r"unset|trash|shred|scale|stop|uninstall|disable|unload|shutdown|halt|poweroff|reboot|"
+                        r"reset|evict|teardown|undeploy|uninit|format|flush|prune|forget|expire|down|"
+                        r"\bupdate\b|truncat|alter|-R[dnscu]*[nsc])")
+
+#: The kinds of verb the generic model knows, gravest first, and the rule each reports.
+KINDS = {"delete": "infra.cli-delete", "reset": "infra.cli-reset", "stop": "infra.cli-stop"}
+_DOTTED_WORD = re.compile(r"^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)+$")
 
 
 class Generic:
+    KEYS = {"verbs", "compound_verbs", "not_programs", "local_programs", "max_position", "examples",
+            "boolean_options", "read_words", "summary", "local_groups", "service_groups", "service_verbs",
+            "control_suffixes", "registry_verbs", "stop_verbs", "stop_compound_verbs", "reset_verbs",
+            "reset_compound_verbs", "option_verbs", "option_keeps", "name_prefix_verbs", "name_suffix_verbs",
+            "root_delete_verbs", "root_reset_verbs", "retention_verbs", "retention_options", "resource_groups",
+            "option_intensifiers", "compound_keeps", "bare_option_verbs", "root_package_groups",
+            "prose_options",
+            "preview_options"}
+
     def __init__(self, raw):
-        bad = set(raw) - {"verbs", "compound_verbs", "not_programs", "local_programs", "max_position", "examples",
-                          "boolean_options", "read_words", "summary", "local_groups",
-                          "service_groups", "service_verbs", "control_suffixes",
-                          "registry_verbs"}
+        bad = set(raw) - self.KEYS
         if bad:
             raise KnowledgeError(f"generic.toml: unknown keys {sorted(bad)}")
-        self.verbs = frozenset(_strs("generic.toml", "verbs", raw["verbs"]))
-        self.compound = frozenset(_strs("generic.toml", "compound_verbs", raw["compound_verbs"]))
-        self.not_programs = frozenset(_strs("generic.toml", "not_programs", raw["not_programs"]))
-        self.local = frozenset(_strs("generic.toml", "local_programs", raw["local_programs"]))
-        self.booleans = frozenset(_strs("generic.toml", "boolean_options", raw.get("boolean_options", [])))
-        self.read_words = frozenset(_strs("generic.toml", "read_words", raw.get("read_words", [])))
-        self.local_groups = frozenset(_strs("generic.toml", "local_groups", raw.get("local_groups", [])))
-        self.service_groups = frozenset(_strs("generic.toml", "service_groups", raw.get("service_groups", [])))
-        self.service_verbs = frozenset(_strs("generic.toml", "service_verbs", raw.get("service_verbs", [])))
-        self.registry_verbs = frozenset(_strs("generic.toml", "registry_verbs", raw.get("registry_verbs", [])))
-        self.control_suffixes = tuple(_strs("generic.toml", "control_suffixes", raw.get("control_suffixes", [])))
+
+        def strs(key, default=None):
+            if default is None and key not in raw:
+                raise KnowledgeError(f"generic.toml: {key} is required")
+            return _strs("generic.toml", key, raw.get(key, default))
+
+        self.verbs = frozenset(strs("verbs"))
+        self.compound = frozenset(strs("compound_verbs"))
+        self.not_programs = frozenset(strs("not_programs"))
+        self.local = frozenset(strs("local_programs"))
+        self.booleans = frozenset(strs("boolean_options", []))
+        self.read_words = frozenset(strs("read_words", []))
+        self.local_groups = frozenset(strs("local_groups", []))
+        self.service_groups = frozenset(strs("service_groups", []))
+        self.resource_groups = frozenset(strs("resource_groups", []))
+        self.service_verbs = frozenset(strs("service_verbs", []))
+        self.registry_verbs = frozenset(strs("registry_verbs", []))
+        self.control_suffixes = tuple(strs("control_suffixes", []))
+        # kind -> (whole-word verbs, parts of a compound verb)
+        self.kinds = {"delete": (self.verbs, self.compound),
+                      "reset": (frozenset(strs("reset_verbs", [])), frozenset(strs("reset_compound_verbs", []))),
+                      "stop": (frozenset(strs("stop_verbs", [])), frozenset(strs("stop_compound_verbs", [])))}
+        # whole-word verbs that count only when the tool runs as root (`sudo route flush`, `sudo x format`)
+        self.root_whole = {"delete": frozenset(strs("root_delete_verbs", [])),
+                           "reset": frozenset(strs("root_reset_verbs", [])), "stop": frozenset()}
+        self.retention_verbs = frozenset(strs("retention_verbs", []))
+        self.retention_options = tuple(strs("retention_options", []))
+        self.name_suffixes = tuple(strs("name_suffix_verbs", []))
+        self.option_verbs = frozenset(strs("option_verbs", []))
+        self.option_keeps = frozenset(strs("option_keeps", []))
+        self.option_intensifiers = frozenset(strs("option_intensifiers", []))
+        self.bare_option_verbs = frozenset(strs("bare_option_verbs", []))
+        self.root_package_groups = frozenset(strs("root_package_groups", []))
+        self.prose_options = frozenset(strs("prose_options", []))
+        self.compound_keeps = frozenset(strs("compound_keeps", []))
+        self.preview_options = frozenset(strs("preview_options", []))
+        self.name_prefixes = tuple(strs("name_prefix_verbs", []))
         self.max_position = int(raw.get("max_position", 3))
         self.examples = []
         for i, e in enumerate(raw.get("examples", [])):
             if not isinstance(e, dict) or set(e) - _EXAMPLE_KEYS or "cmd" not in e or "rule" not in e:
                 raise KnowledgeError(f"generic.toml examples[{i}]: needs cmd and rule")
             self.examples.append((e["cmd"], e["rule"]))
-        for v in self.verbs | self.compound:
+        every = set(self.option_verbs) | set(self.name_prefixes) | set(self.name_suffixes) | self.retention_verbs
+        every |= self.root_whole["delete"] | self.root_whole["reset"]
+        for whole, parts in self.kinds.values():
+            every |= whole | parts
+        for v in every:
             if not _PREFILTER.search(v):
                 raise KnowledgeError(f"generic.toml: verb {v!r} escapes the prefilter in clis.py")
 
-    def verb(self, word):
+    def kind(self, word, kinds=KINDS, root=False):
+        """The kind of verb ``word`` is (delete, reset, stop) among ``kinds``, or None: a whole verb
+        (`delete`), an oclif colon path (`apps:destroy`), a dotted method (`instance.delete`), or a
+        hyphenated/underscored compound (`delete-instance`, `remove_user`, `stop_app`)."""
         w = word.lower()
-        if w in self.verbs:
-            return w
+        for k in kinds:
+            if w in self.kinds[k][0] or (root and w in self.root_whole[k]):
+                return k
         if ":" in w and _COLON_WORD.match(w):  # oclif-style `api:core:messages:remove`, `db:drop`
-            return w if any(self.verb(p) for p in w.split(":")) else None
+            for k in kinds:
+                if any(self.kind(p, (k,)) for p in w.split(":")):
+                    return k
+            return None
+        if "." in w and _DOTTED_WORD.match(w):  # an API method `instance.delete` (never `delete.txt`)
+            last = w.rsplit(".", 1)[1]
+            for k in kinds:
+                if last in self.kinds[k][0] and last in self.kinds[k][1] and len(last) > 3:
+                    return k
+            return None
         parts = re.split(r"[-_]", w)
-        if len(parts) > 1 and all(p.isalnum() for p in parts) and any(p in self.compound for p in parts):
-            return w
+        if len(parts) > 1 and all(p.isalnum() for p in parts):
+            if any(p in self.compound_keeps for p in parts):
+                kinds = [k for k in kinds if k == "delete"]  # `reset-failed`, `stop-timer`: a view or a counter
+            for k in kinds:
+                if any(p in self.kinds[k][1] for p in parts):
+                    return k
+        return None
+
+    def verb(self, word):
+        """``word`` when it is a destructive (delete-kind) verb, else None."""
+        return word.lower() if self.kind(word, ("delete",)) else None
+
+    def program_kind(self, name):
+        """The kind of verb a program's own name says (`lxc-destroy`, `fprintd-delete`, `gdm-stop`,
+        `atrm`, `removepkg`), or None."""
+        low = name.lower()
+        if not name[:1].isalnum() or low.endswith((".sh", ".py", ".rb", ".js", ".pl")):
+            return None
+        parts = re.split(r"[-_.]", low)
+        if len(parts) > 1:
+            if any(p in self.compound for p in parts):
+                return "delete"
+            if any(p in self.kinds["reset"][1] for p in parts):
+                return "reset"
+            if parts[-1] in self.kinds["stop"][1]:  # `gdm-stop`, not `start-stop-daemon`
+                return "stop"
+            return None
+        for suffix in self.name_suffixes:  # `atrm`, `ipcrm`: a short stem ending in a consonant (not `confirm`)
+            stem = low[:-len(suffix)]
+            if low.endswith(suffix) and stem.isalpha() and 2 <= len(stem) <= 5 and stem[-1] not in "aeiouy":
+                return "delete"
+        for prefix in self.name_prefixes:  # `removepkg`, `deleteuser`
+            rest = low[len(prefix):]
+            if low.startswith(prefix) and rest.isalpha() and len(rest) >= 2:
+                return "delete"
         return None
 
     def program_verb(self, name):
         """A program whose own name says it destroys (`lxc-destroy`, `fprintd-delete`)."""
-        parts = re.split(r"[-_.]", name.lower())
-        if len(parts) > 1 and name[:1].isalnum() and any(p in self.compound for p in parts) and \
-                not name.endswith((".sh", ".py")):
-            return name
-        return None
+        return name if self.program_kind(name) else None
+
+    def option_verb(self, opt, root=False):
+        """A long option of an unknown program that says it deletes (`--delete-vm`, `--purge`,
+        `--remove-os`, `--messaging-delete-sms`); not one that keeps (`--no-delete`, `--rm`)."""
+        name = opt.split("=", 1)[0]
+        if not name.startswith("--") or name in self.option_keeps:
+            return None
+        parts = re.split(r"[-_]", name[2:].lower())
+        if opt.partition("=")[2].lower() in ("false", "0", "no", "off", "never", "none"):
+            return None
+        bare = len(parts) == 1
+        if parts[0] in self.option_intensifiers and len(parts) > 1:
+            parts = parts[1:]  # `--force-delete`, `--hard-delete`: said with emphasis, not an entry's removal
+        if bare and parts[0] not in self.bare_option_verbs and not root:
+            return None  # a user's bare `--delete`/`--remove`/`--purge` often removes a key or an entry of theirs
+        return name if parts[0] in self.option_verbs else None
 
 
 def generic_model():
@@ -483,12 +597,14 @@ def generic_model():
 #: Words that make any tool print help or only rehearse (short forms like -h/-n mean other things to many tools).
 _HELP = frozenset({"--help", "--dry-run", "--dryrun", "--noop", "--no-op", "--whatif", "/?", "-?", "--version"})
 
+_WHAT = {"delete": "deletes", "reset": "resets or uninstalls", "stop": "stops or kills"}
+
 
 def generic(a, cmd, scope):
-    """A program with no knowledge file and no handler: a destructive verb among its first words."""
+    """A program with no knowledge file and no handler: a destructive verb among its first words, in its
+    own name, or in a long option."""
     args = cmd.args
-    named = _PREFILTER.search(cmd.name) and ("-" in cmd.name or "_" in cmd.name or "." in cmd.name)
-    if not named and (not args or not _PREFILTER.search(" ".join(args[:8]))):
+    if not _PREFILTER.search(cmd.name) and (not args or not _PREFILTER.search(" ".join(args))):
         return
     try:
         g = generic_model()
@@ -502,12 +618,14 @@ def generic(a, cmd, scope):
 
     if cmd.name in REVEALERS or cmd.name in READERS_WITH_PATTERN:
         return
+    if any(x in _HELP or x in g.preview_options for x in args) or (args and args[-1] in ("-h", "-n")):
+        return  # help, version, a dry run or a preview (a last bare `-n`): it changes nothing
     words, i, n = [], 0, len(args)
     value_verb = False
     ident = _ident(args)
     while i < n and len(words) < g.max_position + 1:
         x = args[i]
-        if x in _HELP or (x == "-h" and i == n - 1):  # a last -h is help; elsewhere it may be a host
+        if x == "-h" and i == n - 1:  # a last -h is help; elsewhere it may be a host
             return
         if x == "--":
             break
@@ -523,15 +641,19 @@ def generic(a, cmd, scope):
             words.append(x)
         i += 1
     rest = args[i:]
-    if any(x in _HELP for x in rest) or (args and args[-1] == "-h"):
-        return
     if value_verb and any(w.lower() in g.read_words for w in words + rest):
         return
-    if named and g.program_verb(cmd.name):
+    root = bool(cmd.sudo) or bool(getattr(a, "as_root", False))
+    kind = g.program_kind(cmd.name)
+    if kind == "stop" and not root:
+        kind = None  # a user's own `foo-stop`: a process of theirs
+    if kind:
         ops = [x for x in words + rest if not x.startswith("-")]
-        if ops and ops[0].lower() not in g.read_words:  # without a target it prints its usage
-            emit(a, cmd, "infra.cli-delete", target=" ".join([cmd.name] + [_show(x) for x in ops[:2]]),
-                 effect=cmd.name, note=f"judged by its name '{cmd.name}' (Interlock has no knowledge file for it)")
+        if (args or kind == "stop") and not (ops and ops[0].lower() in g.read_words):
+            # `lxc-destroy web`, `foo-delete -n web`, `gdm-stop`, `atrm 10`; a bare `foo-delete` prints its usage
+            emit(a, cmd, KINDS[kind], target=" ".join([cmd.name] + [_show(x) for x in ops[:2]]),
+                 effect=cmd.name, note=f"judged by its name '{cmd.name}', which says it {_WHAT[kind]} "
+                                       f"(Interlock has no knowledge file for it)")
             return
     if any(w.lower() in ("scale", "autoscale") for w in words[:g.max_position]) and \
             any(x == "0" or (x.endswith("=0") and not x.endswith("==0")) for x in args):
@@ -544,8 +666,27 @@ def generic(a, cmd, scope):
         emit(a, cmd, "sys.service-stop", target=" ".join([cmd.name] + [_show(x) for x in words[1:3]]),
              effect=words[0].lower(), note=f"judged by '{cmd.name} {words[0]}': a daemon's control program")
         return
-    _generic_words(a, cmd, words + [x for x in rest if not x.startswith("-")], "infra.cli-delete", model=g,
-                   ident=ident)
+    if _pacman_style(a, cmd, args) or _retention(a, cmd, g, words, args) or _sql_arguments(a, cmd, scope, args, g):
+        return
+    said = _generic_words(a, cmd, words + [x for x in rest if not x.startswith("-")], "infra.cli-delete", model=g,
+                          ident=ident, kinds=tuple(KINDS), root=root, args=args)
+    if said or any(w.lower() in g.local_groups for w in words):
+        return  # a verb said it, or the options act on a local group (`adb forward --remove tcp:8080`)
+    ops = [y for y in words + rest if not y.startswith("-")]
+    last = args[-1] if args else ""
+    if any(("/" in y or _FILE_EXT.search(y)) and not y.startswith("/dev/") for y in ops) or \
+            ("/" in last and _FILE_EXT.search(last) and not last.startswith("/dev/")):
+        return  # `metaflac --remove-tag t a.flac`: the option edits the file it names
+    for x in args:
+        if x == "--":
+            break
+        opt = g.option_verb(x, root) if x.startswith("--") else None
+        if opt:
+            target = " ".join(_show(y) for y in ops[:2]) or ident or ""
+            emit(a, cmd, "infra.cli-delete", target=" ".join(y for y in (cmd.name, opt, target) if y), effect="delete",
+                 note=f"judged by its option '{opt}', which says it deletes "
+                      f"(Interlock has no knowledge file for {cmd.name})")
+            return
 
 
 _IDENT = re.compile(r"^--?([\w-]*(name|id|ids|identifier|arn|stack|app|project|cluster|bucket|instance|"
@@ -565,29 +706,113 @@ def _ident(args):
     return None
 
 
-def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=None):
+_FILE_EXT = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}$")
+#: pacman's removal (`-R` with its modifiers s/n/c/u/d: `-Rs`, `-Rns`, `-Rsu`), which its many front-ends share
+_PACMAN_REMOVE = re.compile(r"^-R[dnscu]*[nsc][dnscu]*$")
+#: an argument that is a destructive SQL statement (`sqlite-utils query db "delete from t where ..."`)
+_SQL_NAME = r"[\w\"`.\[\]]+"
+_SQL_ARG = re.compile(r"(?is)("
+                      rf"delete\s+from\s+{_SQL_NAME}(\s+as\s+\w+)?\s*(where\b|using\b|;|$)|"
+                      rf"drop\s+(table|database|schema|view|index|collection|user|role)\s+(if\s+exists\s+)?"
+                      rf"{_SQL_NAME}(\s*,\s*{_SQL_NAME})*\s*(cascade|restrict)?\s*(;|$)|"
+                      rf"truncate\s+(table\s+)?{_SQL_NAME}(\s*,\s*{_SQL_NAME})*\s*(cascade|restrict)?\s*(;|$)|"
+                      rf"update\s+{_SQL_NAME}\s+set\s+{_SQL_NAME}\s*=|"
+                      rf"alter\s+table\s+{_SQL_NAME}\s+drop\s)")
+
+
+def _sql_statements(text):
+    """Each `;`-separated piece of ``text`` with its leading comments removed, in one linear pass (a `;` inside
+    a comment only makes more pieces to look at)."""
+    for part in text.split(";"):
+        p = part.lstrip()
+        while p.startswith(("/*", "--")):
+            end = p.find("*/") if p.startswith("/*") else p.find("\n")
+            if end < 0:
+                p = ""
+                break
+            p = p[end + (2 if p.startswith("/*") else 1):].lstrip()
+        if p:
+            yield p
+
+
+def _pacman_style(a, cmd, args):
+    """`aura -Rsu pkg`, `yay -Rns pkg`: an unknown program given pacman's removal flags and a package."""
+    if not args or not _PACMAN_REMOVE.match(args[0]):
+        return False
+    pkgs = [x for x in args[1:] if not x.startswith("-")]
+    if not pkgs:
+        return False
+    emit(a, cmd, "pkg.remove-system", target=" ".join([cmd.name] + [_show(x) for x in pkgs[:2]]), effect="remove",
+         note=f"judged by pacman's removal flags '{args[0]}' (Interlock has no knowledge file for {cmd.name})")
+    return True
+
+
+def _retention(a, cmd, g, words, args):
+    """`tool prune --keep-within 7d repo`, `tool forget -keep 0:30`: a retention rule deletes what it does not keep."""
+    k = next((j for j, w in enumerate(words[:g.max_position]) if w.lower() in g.retention_verbs), None)
+    if k is None or any(w.lower() in g.read_words for w in words[:k]):
+        return False
+    keep = next((x for x in args if x.lower().startswith(g.retention_options)), None)
+    if not keep:
+        return False
+    emit(a, cmd, "infra.cli-delete", target=" ".join([cmd.name] + [_show(x) for x in words[:k + 2]]),
+         effect=words[k].lower(), note=f"judged by '{words[k]}' with '{keep.split('=', 1)[0]}': what the retention "
+                                       f"rule does not keep is deleted (Interlock has no knowledge file for {cmd.name})")
+    return True
+
+
+def _sql_arguments(a, cmd, scope, args, g):
+    """An argument of an unknown program that is a destructive SQL statement is judged as SQL (the program is
+    a database client Interlock does not know); prose options (`-m`, `--title`) are not SQL."""
+    found = False
+    for k, x in enumerate(args):
+        if (k and args[k - 1] in g.prose_options) or not any(_SQL_ARG.match(st) for st in _sql_statements(x)):
+            continue
+        from . import databases
+
+        tgt = databases.Target(None, None)
+        tgt.label = cmd.name
+        databases.run_sql(a, cmd, scope, x, None, tgt)
+        found = True
+    return found
+
+
+def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=None, kinds=("delete",),
+                   root=False, args=None):
+    """The first verb among ``words`` (up to max_position): reported, returning "said"; a read word
+    first returns "read"; nothing found returns None.  ``rule`` is the delete-kind rule (a knowledge
+    file's generic_rule); the reset and stop kinds, asked for unknown programs only, have their own.
+    ``root``: run through sudo/doas (then `uninstall PKG` is the system's)."""
     try:
         g = model or generic_model()
     except KnowledgeError as e:
         a.emit("interlock.error", cmd, target=cmd.name, effect="unknown", note=str(e))
-        return
+        return "said"
     for k, w in enumerate(words[:g.max_position]):
         if w.lower() in g.read_words:
-            return  # `help delete`, `describe ...`
+            return "read"  # `help delete`, `describe ...`
         if k and w.lower() in g.service_verbs and words[k - 1].lower() in g.service_groups:
             # `tool service stop`, `tool daemon uninstall`: the tool's own background service taken down
             emit(a, cmd, "sys.service-stop", target=" ".join(x for x in (label or cmd.name, *map(_show, words[:k]))),
                  effect=w.lower(), note=f"judged by '{words[k - 1]} {w}' (generic verb model)")
-            return
-        v = g.verb(w)
-        if v and k and words[k - 1].lower() in g.local_groups and v not in g.registry_verbs:
-            return  # `plugins remove x`: local, regenerable
-        if v:
+            return "said"
+        kind = g.kind(w, kinds, root)
+        if kind and k and words[k - 1].lower() in g.local_groups and w.lower() not in g.registry_verbs and \
+                not (root and words[k - 1].lower() in g.root_package_groups):
+            return "read"  # `plugins remove x`: local, regenerable
+        after = args[args.index(w) + 1:] if args and w in args else words[k + 1:]
+        if kind == "stop" and not root and not (k and words[k - 1].lower() in g.resource_groups):
+            continue  # a user's own `caddy stop`, `pm2 stop app`: a process of theirs
+        if kind == "reset" and w.lower() == "uninstall" and any(not x.startswith("-") for x in after) and not root:
+            return "read"  # `pecl uninstall pkg`: a package of the user's; as root it is the system's
+        if kind:
             what = " ".join(_show(x) for x in words[:k])
             target = " ".join(_show(x) for x in words[k + 1:k + 3]) or ident or ""
             shown = " ".join(x for x in (label or cmd.name, what, target) if x)
-            emit(a, cmd, rule, target=shown, effect=v,
-                 note=f"judged by its verb '{w}' (" + (f"no entry of {label}'s knowledge file names it" if label else
-                                                       f"Interlock has no knowledge file for {cmd.name}") + ")",
+            emit(a, cmd, rule if kind == "delete" else KINDS[kind], target=shown, effect=w.lower(),
+                 note=f"judged by its verb '{w}', which says it {_WHAT[kind]} (" +
+                      (f"no entry of {label}'s knowledge file names it" if label else
+                       f"Interlock has no knowledge file for {cmd.name}") + ")",
                  env=env)
-            return
+            return "said"
+    return None

@@ -1051,7 +1051,7 @@ def gcloud(a, cmd, scope):
         _emit(a, cmd, "infra.gcp-delete", target=_show(ops[-1]), effect="sync-delete", env=env)
         return
     k = next((i for i, x in enumerate(ops) if x in ("delete", "destroy") or (
-        i > 0 and "-" in x and x.split("-", 1)[0] in ("delete", "remove"))), None)
+        i > 0 and "-" in x and _generic_verb(x))), None)
     if k is None and ops[0] not in ("config", "auth", "components", "topic", "help"):
         o = next((i for i, x in enumerate(ops[:4]) if x in ("stop", "suspend", "reset", "restart")), None)
         if o:
@@ -1067,7 +1067,8 @@ def gcloud(a, cmd, scope):
     target = " ".join(path) + (" " + " ".join(_show(x) for x in names) if names else "")
     if path == ("projects",) and names and env not in PROD:
         env = _first_env(a, [("cloud_project", names[0])]) or env
-    if any(path[-len(p):] == p for p in _cloud_data()["gcloud"]):
+    if any(path[-len(p):] == p for p in _cloud_data()["gcloud"]) and ops[k] in ("delete", "destroy"):
+        # (`instances remove-metadata` removes a part of an instance, not the instance and its data)
         a.emit("infra.gcp-delete-data", cmd, target=target, effect=ops[k], environment=env)
     else:
         _emit(a, cmd, "infra.gcp-delete", target=target, effect=ops[k], env=env)
@@ -1099,6 +1100,16 @@ def gsutil(a, cmd, scope):
 # --- Azure ------------------------------------------------------------------------------------------
 
 
+def _generic_verb(word):
+    """A hyphenated verb the generic verb model (knowledge/generic.toml) reads as destructive: `remove-value`,
+    `delete-batch`, `purge-deleted`, `admin-delete-user`; a model that does not load counts every one."""
+    from . import clis
+
+    try:
+        return bool(clis.generic_model().verb(word))
+    except clis.KnowledgeError:
+        return True
+
 
 @handles("az")
 def az(a, cmd, scope):
@@ -1118,8 +1129,8 @@ def az(a, cmd, scope):
         _emit(a, cmd, "infra.outage", target=" ".join(path[:-1]) + (f" {_show(name)}" if name else ""),
               effect=verb, env=env)
         return
-    if verb not in ("delete", "purge", "delete-batch", "remove") and not verb.startswith("delete-"):
-        return
+    if verb not in ("delete", "purge", "delete-batch", "remove") and not _generic_verb(verb):
+        return  # by verb over any service, as the generic model reads it (`delete-*`, `remove-value`, `purge-deleted`)
     f, v, _ = split_opts(args[k:], with_arg="ngs", long_with_arg=(
         "--name", "--resource-group", "--subscription", "--ids", "--source", "--account-name", "--container-name",
         "--server", "--vault-name", "--output", "--query"))
@@ -1132,7 +1143,8 @@ def az(a, cmd, scope):
     what = " ".join(path[:-1]) + (f" {_show(name)}" if name else "") + (f" in {_show(group)}" if group and
                                                                         group != name else "")
     grp = tuple(path[:-1])
-    if grp in _cloud_data()["az"] and not (grp == ("storage", "blob") and verb == "delete"):
+    if grp in _cloud_data()["az"] and not (grp == ("storage", "blob") and verb == "delete") and \
+            verb.startswith(("delete", "purge")):  # not `remove-...`: a part of it, not it and its data
         a.emit("infra.azure-delete-data", cmd, target=what, effect=verb, environment=env)
     else:
         _emit(a, cmd, "infra.azure-delete", target=what, effect=verb, env=env)

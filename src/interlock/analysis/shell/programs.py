@@ -651,7 +651,7 @@ def sudo(a, cmd, scope):
             check_overwrite(a, cmd, f, scope=scope)
         return
     if inner and any(o in ("-s", "-i", "--shell", "--login") for o in opts):
-        a.nested_shell(" ".join(inner), cmd, scope)
+        a.nested_shell(" ".join(inner), cmd, scope, root=True)
         return
     _unwrap(a, cmd, scope, inner, sudo=True)
 
@@ -662,7 +662,7 @@ def doas(a, cmd, scope):
     _unwrap(a, cmd, scope, inner, sudo=True)
 
 
-@handles("pkexec", "runuser", "gosu", "su-exec", "sg")
+@handles("pkexec", "runuser", "gosu", "su-exec", "sg", "run0")
 def run_as(a, cmd, scope):
     args = cmd.args
     if cmd.name in ("gosu", "su-exec", "sg") and args:
@@ -670,7 +670,7 @@ def run_as(a, cmd, scope):
     if cmd.name == "runuser":
         f, v, ops = split_opts(args, with_arg="ugcl", long_with_arg=("--user", "--group", "--command"))
         if "-c" in v or "--command" in v:
-            a.nested_shell(v.get("-c") or v.get("--command"), cmd, scope)
+            a.nested_shell(v.get("-c") or v.get("--command"), cmd, scope, root=True)
             return
     _, inner = _first_cmd(args, with_arg="ug", long_with_arg=("--user",))
     _unwrap(a, cmd, scope, inner, sudo=True)
@@ -820,7 +820,7 @@ def su(a, cmd, scope):
     f, v, ops = split_opts(cmd.args, with_arg="csg", long_with_arg=("--command", "--shell", "--group"))
     c = v.get("-c") or v.get("--command")
     if c:
-        a.nested_shell(c, cmd, scope)
+        a.nested_shell(c, cmd, scope, root=not ops or ops[0] in ("root", "-"))
 
 
 @handles("script")

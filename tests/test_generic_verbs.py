@@ -1,0 +1,301 @@
+"""The generic verb model, by class, on made-up tools (none of these programs exist, in tldr or anywhere):
+what a command-line tool Interlock has no knowledge file for is judged by — its verbs in every spelling,
+its own name, its long options, pacman's removal flags, a retention rule, SQL handed to it, a jar run by
+java — and the ordinary look-alikes that must stay silent.  Every catch asks (never denies) under the
+default policy and says why, naming the word it was judged by."""
+
+from __future__ import annotations
+
+import pytest
+
+from interlock.actions import SHELL, Action
+from interlock.analysis.shell import clis
+from interlock.engine import Context, analyze, evaluate
+
+
+@pytest.fixture
+def ctx(workspace, home, env):
+    return Context(workspace, home=home, workspace=workspace, env=env)
+
+
+def _findings(command, ctx):
+    return analyze(Action(SHELL, {"command": command}, cwd=ctx.cwd), ctx)
+
+
+def _rules(command, ctx):
+    return sorted({f.rule for f in _findings(command, ctx)})
+
+
+def _decision(command, ctx):
+    return evaluate(Action(SHELL, {"command": command}, cwd=ctx.cwd), ctx).decision
+
+
+# --- verbs in every spelling ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command,word", [
+    ("zorbit apps:destroy web", "apps:destroy"),                # oclif colon path
+    ("zorbit instance.delete i-123", "instance.delete"),        # an API method
+    ("zorbit compute instance.terminate i-123", "instance.terminate"),
+    ("zorbit delete-instance i-123", "delete-instance"),        # hyphenated
+    ("zorbit remove_user bob", "remove_user"),                  # underscored
+    ("zorbit users rm bob", "rm"),
+    ("zorbit site teardown example.org", "teardown"),           # a deployment taken away
+    ("zorbit undeploy web", "undeploy"),
+    ("zorbit deluser bob@example.org", "deluser"),
+    ("zorbit table truncate events", "truncate"),
+])
+def test_verb_spellings(command, word, ctx):
+    fs = _findings(command, ctx)
+    assert [f.rule for f in fs] == ["infra.cli-delete"], command
+    assert f"'{word}'" in fs[0].note and "zorbit" in fs[0].target
+    assert _decision(command, ctx) == "ask"
+
+
+@pytest.mark.parametrize("command", [
+    "zorbit delete.txt", "zorbit open notes.delete.md", "zorbit rm.log", "zorbit fetch config.remove.json",
+    "zorbit deletion-policy get", "zorbit list deleted", "zorbit describe delete-instance",
+])
+def test_verb_look_alikes(command, ctx):
+    assert _rules(command, ctx) == [], command
+
+
+# --- the program's own name -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [
+    "zorbit-destroy web", "zorbit_delete -n web", "removezorb alice", "deletequux 12", "zqrm 10", "zqxrm -a",
+])
+def test_a_name_that_says_it_deletes(command, ctx):
+    fs = _findings(command, ctx)
+    assert [f.rule for f in fs] == ["infra.cli-delete"], command
+    assert "judged by its name" in fs[0].note
+
+
+@pytest.mark.parametrize("command", [
+    "zorbit-destroy", "zorbit-delete --help", "confirm x", "zqform 3", "perform x", "colrm 3 5",
+    "./scripts/zorbit-delete.sh", "zorbit-stop", "removezorb",
+])
+def test_names_that_do_not(command, ctx):
+    assert _rules(command, ctx) == [], command
+
+
+# --- resets and uninstalls ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [
+    "zorbit fido factory-reset", "zorbit uninstall", "sudo zorbit uninstall somepkg", "zorbit uninit",
+    "zorbit admin reset-admin-password s3cret", "sudo zorbit format /dev/sdz1", "doas zorbit uninstall somepkg",
+])
+def test_resets_and_uninstalls(command, ctx):
+    fs = _findings(command, ctx)
+    assert [f.rule for f in fs] == ["infra.cli-reset"], command
+    assert _decision(command, ctx) == "ask"
+
+
+@pytest.mark.parametrize("command", [
+    "zorbit uninstall somepkg", "zorbit uninstall -k com.example.app", "zorbit config reset theme",
+    "zorbit reset", "zorbit format src/", "zorbit format --check", "zorbit uninstall --help",
+    "zorbit reset-failed unit", "zorbit reset-stats", "sudo zorbit stop-timer",
+])
+def test_user_level_resets_pass(command, ctx):
+    assert _rules(command, ctx) == [], command
+
+
+# --- stopping: as root, or a server/node/VM ----------------------------------------------------------
+
+@pytest.mark.parametrize("command", [
+    "sudo zorbit stop", "sudo zorbit down web", "zorbit server stop", "zorbit node shutdown n1",
+    "zorbit cluster nodepool evict c1 np1 n1", "sudo zorbit-stop", "sudo zorbit -n node1 stop_app",
+    "sudo zorbit kill web", "zorbit db stop main",
+])
+def test_stops(command, ctx):
+    fs = _findings(command, ctx)
+    assert [f.rule for f in fs] == ["infra.cli-stop"], command
+    assert _decision(command, ctx) == "ask"
+
+
+@pytest.mark.parametrize("command", [
+    "zorbit stop", "zorbit stop web", "zorbit kill-server", "zorbit session stop", "zorbit-stop",
+    "sudo zorbit restart web", "sudo zorbit start", "sudo zorbit status", "sudo zorbit stop --help",
+    "zorbit server start", "sudo grub-reboot 2", "zorbit reboot",
+])
+def test_a_users_own_stops_pass(command, ctx):
+    assert _rules(command, ctx) == [], command
+
+
+# --- root-only verbs ----------------------------------------------------------------------------------
+
+def test_flush_and_format_only_as_root(ctx):
+    assert _rules("sudo zorbit flush", ctx) == ["infra.cli-delete"]
+    assert _rules("zorbit flush", ctx) == []
+    assert _rules("sudo zorbit format /dev/sdz", ctx) == ["infra.cli-reset"]
+    assert _rules("zorbit format main.zz", ctx) == []
+
+
+# --- long options -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command,opt", [
+    ("zorbit --delete-vm --vm vm1", "--delete-vm"),
+    ("sudo zorbit --purge thing", "--purge"),                         # bare: as root only
+    ("zorbit thing --force-delete", "--force-delete"),
+    ("zorbit --remove-all-storage vm1", "--remove-all-storage"),
+    ("zorbit --wipe --target disk0", "--wipe"),
+    ("sudo zorbit --autonuke /dev/sdz /dev/sdy", "--autonuke"),     # a device is no file edit
+    ("sudo zorbit --delete=vm1", "--delete"),
+    ("sudo zorbit snapshots --del --id 7", "--del"),
+    ("zorbit --erase --target disk0", "--erase"),                     # a bare verb that never means an entry
+])
+def test_destructive_options(command, opt, ctx):
+    fs = _findings(command, ctx)
+    assert [f.rule for f in fs] == ["infra.cli-delete"], command
+    assert f"'{opt}'" in fs[0].note
+    assert _decision(command, ctx) == "ask"
+
+
+@pytest.mark.parametrize("command", [
+    "zorbit --no-delete x", "zorbit --delete=false x", "zorbit --keep-deleted x", "zorbit run --rm img",
+    "zorbit up --remove-orphans", "zorbit --remove-tag artist song.flac", "zorbit --delete-key k path/to/cfg.ini",
+    "zorbit tunnel --remove tcp:8080", "zorbit forward --remove-all", "zorbit --delete x --dry-run",
+    "zorbit --purge --simulate", "zorbit -- --delete x", "zorbit --deleted-items list", "zorbit --deletion-date x",
+    "zorbit --purge", "zorbit --remove name", "zorbit --group g --key k --delete",  # a user's bare option: an entry
+])
+def test_options_that_keep_or_edit_a_file(command, ctx):
+    assert _rules(command, ctx) == [], command
+
+
+# --- pacman's removal flags, retention rules ------------------------------------------------------------
+
+@pytest.mark.parametrize("command", ["zpac -Rns foo", "zpac -Rs foo bar", "sudo zpac -Rsu foo", "zpac -Rc foo"])
+def test_pacman_style_removal(command, ctx):
+    fs = _findings(command, ctx)
+    assert [f.rule for f in fs] == ["pkg.remove-system"], command
+    assert "pacman's removal flags" in fs[0].note
+
+
+@pytest.mark.parametrize("command", ["zpac -Rns", "zpac -R dir", "zpac -Rv foo", "zpac -S foo", "zpac -Qs foo"])
+def test_not_pacman_removal(command, ctx):
+    assert _rules(command, ctx) == [], command
+
+
+@pytest.mark.parametrize("command", [
+    "zbackup prune --keep-last 3 repo", "zbackup forget -keep 0:30", "zbackup snapshots prune --keep-within 7d",
+    "zbackup prune --max-age 30d",
+])
+def test_retention_pruning(command, ctx):
+    fs = _findings(command, ctx)
+    assert [f.rule for f in fs] == ["infra.cli-delete"], command
+    assert "retention" in fs[0].note
+
+
+@pytest.mark.parametrize("command", ["zbackup prune", "zbackup list --keep-last 3", "zbackup prune --keep-last 3 --dry-run"])
+def test_pruning_without_retention_or_as_a_read(command, ctx):
+    assert _rules(command, ctx) == [], command
+
+
+# --- SQL handed to an unknown program -------------------------------------------------------------------
+
+@pytest.mark.parametrize("command,rule", [
+    ("zsql query data.db 'DROP TABLE users'", "db.drop-table"),
+    ("zsql query data.db 'delete from users'", "db.delete-all"),
+    ("zsql query data.db 'UPDATE users SET admin = 1'", "db.update-all"),
+    ("zsql --sql 'select 1; drop table if exists a, b;' db", "db.drop-table"),
+    ("zsql q db '/* cleanup */ TRUNCATE events'", "db.truncate"),
+])
+def test_sql_arguments(command, rule, ctx):
+    got = _rules(command, ctx)
+    assert any(r.startswith(rule) for r in got) or rule in got, (command, got)
+    assert _decision(command, ctx) in ("ask", "deny")
+
+
+@pytest.mark.parametrize("command", [
+    "zsql query data.db 'select * from users'",
+    "ztodo add 'drop table support for py2'", "ztodo add 'update readme set up later'",
+    "ztodo add 'delete from the list'", "zsql -m 'drop table users' commit", "zsql --title 'DROP TABLE users' x",
+])
+def test_sql_look_alikes(command, ctx):
+    assert _rules(command, ctx) == [], command
+
+
+def test_a_bounded_delete_is_a_write_the_sql_analysis_allows(ctx):
+    command = "zsql query data.db 'delete from users where id = 3'"
+    assert _rules(command, ctx) == ["db.write"] and _decision(command, ctx) == "allow"
+
+
+# --- a jar is a program ---------------------------------------------------------------------------------
+
+def test_java_jar_is_judged_as_its_jar(ctx):
+    assert _rules("java -jar zorbit-cli-2.1.0.jar widgets delete w1", ctx) == ["infra.cli-delete"]
+    fs = _findings("java -Xmx1g -jar lib/zorbit.jar server stop", ctx)
+    assert [f.rule for f in fs] == ["infra.cli-stop"] and "zorbit" in fs[0].target
+    for ok in ("java -jar app.jar", "java -jar app.jar --server.port=8080", "java -jar zorbit.jar widgets list",
+               "java -cp lib/* Main delete"):
+        assert _rules(ok, ctx) == [], ok
+
+
+# --- reads stay silent ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [
+    "zorbit list", "zorbit get widget", "zorbit show delete-policy", "zorbit describe instance.delete",
+    "zorbit status", "zorbit info", "zorbit help delete", "zorbit delete --help", "zorbit --version",
+    "zorbit delete w1 --dry-run", "zorbit delete w1 -n", "zorbit purge --pretend", "sudo zorbit stop --what-if",
+])
+def test_reads_stay_silent(command, ctx):
+    assert _rules(command, ctx) == [], command
+
+
+# --- the data -------------------------------------------------------------------------------------------
+
+def test_every_generic_example_holds(ctx):
+    g = clis.generic_model()
+    assert len(g.examples) >= 40
+    for command, rule in g.examples:
+        got = _rules(command, ctx)
+        assert (rule in got) if rule else got == [], (command, rule, got)
+
+
+def test_a_generic_model_with_an_unknown_key_fails_closed(monkeypatch, ctx):
+    monkeypatch.setattr(clis, "_generic", clis.KnowledgeError("generic.toml: unknown keys ['colour']"))
+    assert _decision("zorbit server stop", ctx) in ("ask", "deny")
+    assert _decision("zorbit --purge x", ctx) in ("ask", "deny")
+
+
+# --- attack round -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command,rule", [
+    ("doas zorbit stop", "infra.cli-stop"),                            # another way to root
+    ("sudo -E env FOO=1 zorbit stop", "infra.cli-stop"),
+    ("sudo zorbit SERVER STOP", "infra.cli-stop"),                     # case
+    ("zorbit SERVER STOP", "infra.cli-stop"),
+    ("zorbit --verbose --region eu server stop", "infra.cli-stop"),    # options before the words
+    ("/opt/zorbit/bin/zorbit --purge-all x", "infra.cli-delete"),       # a path to the program
+    ("zorbit --PURGE-ALL x", "infra.cli-delete"),
+    ("doas zorbit --purge x", "infra.cli-delete"),
+    ("zorbit --force-delete=true x", "infra.cli-delete"),
+    ("bash -c 'zorbit apps:destroy web'", "infra.cli-delete"),
+    ("zorbit delete web -n prod", "infra.cli-delete"),                 # -n is not last: a value, not a dry run
+    ("zsql q db 'select 1;DROP TABLE users'", "db.drop-table"),       # the statement after a ;
+    ("zsql q db \"-- tidy\nDROP TABLE users\"", "db.drop-table"),     # after a comment line
+    ("java -jar ./zorbit.jar apps:destroy web", "infra.cli-delete"),
+    ("zsql q db '/* " + "x" * 20000 + " */ DROP TABLE users'", "db.drop-table"),  # a long comment before it
+    ("sudo zpac -Rdd foo", None),                                      # -Rdd: no s/n/c, not pacman removal
+    # root carried into the shell it starts
+    ("sudo sh -c 'zorbit stop'", "infra.cli-stop"),
+    ("sudo bash -c 'cd /tmp; zorbit --purge x'", "infra.cli-delete"),
+    ("su -c 'zorbit stop'", "infra.cli-stop"),
+    ("su - root -c 'zorbit stop'", "infra.cli-stop"),
+    ("sudo -i zorbit stop", "infra.cli-stop"),
+    ("run0 zorbit stop", "infra.cli-stop"),
+    ("runuser -u root -- zorbit stop", "infra.cli-stop"),
+])
+def test_attacks(command, rule, ctx):
+    got = _rules(command, ctx)
+    if rule is None:
+        assert "pkg.remove-system" not in got, (command, got)
+    else:
+        assert rule in got, (command, got)
+
+
+@pytest.mark.parametrize("command", [
+    "sh -c 'zorbit stop'", "su alice -c 'zorbit stop'", "sudo sh -c 'true' && zorbit stop",
+    "bash -c 'zorbit --purge x'",
+])
+def test_root_does_not_leak_out_of_its_shell(command, ctx):
+    assert _rules(command, ctx) == [], command
