@@ -415,6 +415,55 @@ def test_init_mcp_rewrites_stdio_servers_and_uninstall_restores_them_exactly(env
     assert open(cursor).read() == cursor_text
 
 
+def test_init_mcp_codex_config_toml_and_gemini_settings_and_uninstall_restores_them(env, workspace, db):
+    """Codex's [mcp_servers.NAME] tables (TOML, the user's comments kept) and Gemini CLI's mcpServers
+    (JSON, beside its hooks) are routed through the proxy as Claude Code's are; uninstall restores both."""
+    import tomllib
+
+    codex = os.path.join(workspace, ".codex", "config.toml")
+    gemini = os.path.join(workspace, ".gemini", "settings.json")
+    os.makedirs(os.path.dirname(codex))
+    os.makedirs(os.path.dirname(gemini))
+    codex_text = ("# my Codex settings\nmodel = \"o4\"\n\n[mcp_servers.rentals]  # the bookings\n"
+                  f"command = {json.dumps(sys.executable)}\nargs = [{json.dumps(RENTAL)}]\n"
+                  f"env = {{ RENTAL_DB = {json.dumps(db)} }}\nstartup_timeout_sec = 20\n\n"
+                  "[mcp_servers.docs]\nurl = \"https://example.test/mcp\"\n")
+    gemini_text = json.dumps({"theme": "dark", "mcpServers": {
+        "rentals": {"command": sys.executable, "args": [RENTAL], "env": {"RENTAL_DB": db}, "trust": False}}},
+        indent=2) + "\n"
+    with open(codex, "w") as f:
+        f.write(codex_text)
+    with open(gemini, "w") as f:
+        f.write(gemini_text)
+
+    p = _cli(["init", "--mcp", "--agent", "codex", "gemini"], env, workspace)
+    assert p.returncode == 0, p.stderr + p.stdout
+    text = open(codex).read()
+    assert text.startswith("# my Codex settings") and "# the bookings" in text  # comments kept
+    c = tomllib.loads(text)["mcp_servers"]
+    assert c["docs"] == {"url": "https://example.test/mcp"}  # streamable HTTP: untouched
+    r = c["rentals"]
+    assert r["env"] == {"RENTAL_DB": db} and r["startup_timeout_sec"] == 20
+    # Codex starts a stdio server with a stripped environment: Interlock's own variables are forwarded
+    # by name, so the proxy uses the hook's policy and state
+    assert "INTERLOCK_HOME" in r["env_vars"] and "XDG_CONFIG_HOME" in r["env_vars"]
+    assert r["args"][r["args"].index("mcp-proxy"):] == ["mcp-proxy", "--name", "rentals", "--", sys.executable, RENTAL]
+    g = json.load(open(gemini))
+    assert g["theme"] == "dark" and "BeforeTool" in g["hooks"]
+    gr = g["mcpServers"]["rentals"]
+    assert gr["trust"] is False and gr["env"] == {"RENTAL_DB": db}
+    assert gr["args"][gr["args"].index("mcp-proxy"):] == ["mcp-proxy", "--name", "rentals", "--", sys.executable,
+                                                          RENTAL]
+    wrapped = open(codex).read(), open(gemini).read()
+    assert _cli(["init", "--mcp", "--agent", "codex", "gemini"], env, workspace).returncode == 0  # idempotent
+    assert (open(codex).read(), open(gemini).read()) == wrapped
+
+    p = _cli(["uninstall", "--agent", "codex", "gemini"], env, workspace)
+    assert p.returncode == 0, p.stderr + p.stdout
+    assert open(codex).read() == codex_text
+    assert json.load(open(gemini)) == json.loads(gemini_text)
+
+
 def test_uninstall_without_the_manifest_still_restores_the_command(env, workspace):
     claude = os.path.join(workspace, ".mcp.json")
     orig = {"mcpServers": {"db": {"command": "npx", "args": ["-y", "some-server", "--", "--flag"], "cwd": "/srv"}}}

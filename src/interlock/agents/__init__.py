@@ -36,8 +36,9 @@ REGISTRY = {e.name: e for e in (
     Entry("claude-code", "claude_code", (".claude/settings.json", ".claude/settings.local.json"),
           mcp=(".mcp.json", ".claude.json")),
     Entry("cursor", "cursor", (".cursor/hooks.json",), mcp=(".cursor/mcp.json", ".cursor/mcp.json")),
-    Entry("codex", "codex", (".codex/hooks.json", ".codex/config.toml", ".codex/rules/interlock.rules")),
-    Entry("gemini", "gemini", (".gemini/settings.json",)),
+    Entry("codex", "codex", (".codex/hooks.json", ".codex/config.toml", ".codex/rules/interlock.rules"),
+          mcp=(".codex/config.toml", ".codex/config.toml")),
+    Entry("gemini", "gemini", (".gemini/settings.json",), mcp=(".gemini/settings.json", ".gemini/settings.json")),
     Entry("copilot", "copilot", (".github/hooks/interlock.json", ".copilot/hooks/interlock.json")),
     # .vscode/settings.json is protected under the home only (selfprotect): a project's is ordinary work
     Entry("vscode", "vscode", (".vscode/settings.json", ".github/hooks/interlock-vscode.json")),
