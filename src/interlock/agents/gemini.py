@@ -99,8 +99,25 @@ def render(decision, event, ctx) -> str:
                   "what you want to run and why; they can run it themselves. Do not retry a variant.")
     else:
         reason = (f"Interlock blocked this ({decision.severity}).\n{body}\nDo not retry this or a variant of it.")
-    return json.dumps({"decision": "deny", "reason": reason[:9500],
-                       "systemMessage": f"Interlock blocked a {decision.severity} action"}, ensure_ascii=False)
+    return json.dumps({"decision": "deny", "reason": reason[:9500], "systemMessage": _system_message(decision)},
+                      ensure_ascii=False)
+
+
+def _system_message(decision) -> str:
+    """The one line Gemini CLI's terminal UI shows the user for a refused tool (it shows the model's
+    ``reason`` nowhere): with an approval request filed, its id and how to approve it, so a human at
+    the terminal can let the identical retry through without waiting for the model to relay it."""
+    msg = f"Interlock blocked a {decision.severity} action"
+    ap = getattr(decision, "approval", None) or {}
+    rid = ap.get("id")
+    if rid and ap.get("mode") != "granted":
+        from ..approvals import REJECTED
+
+        if ap.get("state") == REJECTED:
+            return f"{msg}: a human rejected it ({rid})"
+        return (f"{msg}: approval {rid} requested; `interlock approve {rid}` in your terminal lets the identical "
+                "retry run once")
+    return msg
 
 
 def emergency(message: str) -> str:
