@@ -185,3 +185,31 @@ def test_tui_ask_is_a_deny_naming_the_approval_then_the_identical_retry_runs_onc
     assert "unsaved work" not in open(world.path("src/app.py")).read()
     (again,) = _pending(world)                       # the second identical retry filed a new request
     assert again["id"] != req["id"] and again["id"] in model.results[2]["output"]
+
+
+@pytest.mark.parametrize("agent", ["codex", "gemini"])
+def test_what_the_tui_does_with_a_hooks_raw_ask(world, agent, tmp_path):
+    """Why Interlock never answers `ask` to these two (a probe hook in its place, as in the failure table):
+    Codex's UI reports the hook as failed and runs the command; Gemini CLI's shows its own confirmation
+    dialog — even under --yolo — without the hook's reason, and waits for a person who is not there."""
+    from interlock.agents import failmodes
+
+    assert shutil.which("tmux"), "tmux is needed (apt-get install tmux)"
+    probes = tmp_path / "probes"
+    probes.mkdir()
+    failmodes.install_probe(agent, failmodes.probe_script(agent, "ask", str(probes)), world.project, world.home)
+    with M.ScriptedModel([M.shell(CMD, "clean the tree")]) as model:
+        mod = agents.module(agent)
+        mod.configure(world.home, model.url)
+        env = agents.clean_env(world.home, world.env)
+        env.update(mod.env_vars(model.url), TERM="xterm-256color")
+        with Tui(world, _tui_argv(agent, world.binary), env) as tui:
+            tui.wait_for(READY[agent])
+            tui.type("clean up the tree")
+            if agent == "codex":
+                screen = tui.wait_for(model.final_text)
+                assert "unsupported permissionDecision:ask" in screen
+                assert _resets(world) == 1                         # it ran
+            else:
+                screen = tui.wait_for("Allow execution of [Shell]?")
+                assert "probe asks" not in screen and _resets(world) == 0   # waiting, the reason not shown
