@@ -78,19 +78,36 @@ def system_servers() -> set:
 
 
 def wrap_entry(name, entry, base_cmd, system=(), forward_env=False):
-    """The proxied entry, or None when it is not a stdio server (or is already wrapped).  A server the
+    """The proxied entry, or None when it is not a stdio server (or is already wrapped by this
+    Interlock, with none of Interlock's own variables in its ``env``).  A server the
     system policy runs (``system``: its names) becomes a client of the service's MCP gateway: the
     command it named is no longer started by the agent's user."""
     if not isinstance(entry, dict) or not isinstance(entry.get("command"), str) or not entry["command"]:
         return None
-    if entry.get("type") not in (None, "stdio") or "url" in entry or is_wrapped(entry):
+    if entry.get("type") not in (None, "stdio") or "url" in entry:
         return None
-    args = entry.get("args") if isinstance(entry.get("args"), list) else []
     base = shlex.split(base_cmd)
+    if is_wrapped(entry):
+        if _by(entry, base):  # this Interlock's proxy already: only Interlock's variables leave its env
+            if not ours_in_env(entry):
+                return None
+            new = dict(entry)
+            new["env"] = {k: v for k, v in entry["env"].items() if k not in INTERLOCK_ENV}
+            return new
+        # "mcp-proxy" in the arguments of another program (one a repository ships, or an Interlock at
+        # another path): not a proxy of ours — what it says it proxies is the server, else the whole entry
+        inner = unwrap_entry(entry)
+        if inner is not entry and not is_wrapped(inner) and isinstance(inner.get("command"), str):
+            entry = inner
+    args = entry.get("args") if isinstance(entry.get("args"), list) else []
     new = {}
     for k, v in entry.items():  # same keys, same order
         new[k] = v
     new["command"] = base[0]
+    if isinstance(entry.get("env"), dict) and ours_in_env(entry):
+        # the proxy is this entry's process: its policy and state are the agent's (as the hook's are),
+        # never a server entry's — one a repository ships could point them at a policy of its own
+        new["env"] = {k: v for k, v in entry["env"].items() if k not in INTERLOCK_ENV}
     if forward_env:
         have = [v for v in entry.get("env_vars") or () if v not in INTERLOCK_ENV]
         new["env_vars"] = have + list(INTERLOCK_ENV)
@@ -99,6 +116,19 @@ def wrap_entry(name, entry, base_cmd, system=(), forward_env=False):
         return new
     new["args"] = base[1:] + [SUBCOMMAND, "--name", str(name), "--", entry["command"]] + [str(a) for a in args]
     return new
+
+
+def _by(entry, base) -> bool:
+    """Whether ``entry`` runs this Interlock (``base``: its command, split) — not merely a program with
+    "mcp-proxy" among its arguments."""
+    args = entry.get("args")
+    return entry.get("command") == base[0] and isinstance(args, list) and args[:len(base) - 1] == base[1:]
+
+
+def ours_in_env(entry) -> list:
+    """Interlock's own variables an entry's ``env`` sets (``wrap_entry`` drops them)."""
+    env = entry.get("env") if isinstance(entry, dict) else None
+    return [k for k in env if k in INTERLOCK_ENV] if isinstance(env, dict) else []
 
 
 def unwrap_entry(entry, original=None):
@@ -134,11 +164,17 @@ def wrap_entry_like(original, wrapped) -> bool:
     else:
         rest = args[args.index("--", args.index(SUBCOMMAND)) + 1:]
         same_cmd = rest == [original.get("command")] + list(original.get("args") or [])
-    skip = ("command", "args", "env_vars")
+    skip = ("command", "args", "env_vars", "env")
     others = {k: v for k, v in wrapped.items() if k not in skip}
     same_env = [v for v in wrapped.get("env_vars") or () if v not in INTERLOCK_ENV] == \
         [v for v in original.get("env_vars") or () if v not in INTERLOCK_ENV]
-    return same_cmd and same_env and others == {k: v for k, v in original.items() if k not in skip}
+
+    def env(e):
+        x = e.get("env")
+        return {k: v for k, v in x.items() if k not in INTERLOCK_ENV} if isinstance(x, dict) else x
+
+    return same_cmd and same_env and env(wrapped) == env(original) and \
+        others == {k: v for k, v in original.items() if k not in skip}
 
 
 class _Json:
@@ -239,6 +275,9 @@ def apply(agents, root, home, user, base_cmd, remove, dry_run, manifest) -> int:
                 e = unwrap_entry(entry, orig)
             else:
                 e = wrap_entry(name, entry, base_cmd, system, cfg.forward_env) or entry
+                if e is not entry and ours_in_env(entry):
+                    print(f"  mcp          {I._short(path, home, root)}: {name}: dropped {', '.join(ours_in_env(entry))} "
+                          "from its env (Interlock's own: the proxy uses the agent's, as the hook does)")
             if e is not entry:
                 touched.append(name)
             new_servers[name] = e
