@@ -109,7 +109,8 @@ def test_mcp_through_the_proxy_ordinary_calls_run_drop_refused(world, agent):
 
 
 # the setting that makes each agent skip every hook (doctor fails on each): the proxy still stands
-HOOKS_OFF = {"codex": ("~/.codex/config.toml", "[features]\nhooks = false\n"),
+HOOKS_OFF = {"claude-code": (".claude/settings.local.json", {"disableAllHooks": True}),
+             "codex": ("~/.codex/config.toml", "[features]\nhooks = false\n"),
              "gemini": ("~/.gemini/settings.json", {"hooksConfig": {"enabled": False}})}
 
 
@@ -130,7 +131,7 @@ def _hooks_off(world, agent):
         json.dump(data, f)
 
 
-@pytest.mark.parametrize("agent", ["codex", "gemini"])
+@pytest.mark.parametrize("agent", ["claude-code", "codex", "gemini"])
 def test_mcp_proxy_alone_refuses_the_drop_when_the_agent_skips_its_hooks(world, agent):
     db = _seeded(world)
     _, extra = _configure(world, agent, db)
@@ -140,6 +141,12 @@ def test_mcp_proxy_alone_refuses_the_drop_when_the_agent_skips_its_hooks(world, 
     assert "bookings" in _tables(db), s
     audit = world.audit()
     assert not [r for r in audit if r.get("agent") == agent], audit  # the hook really was skipped
+    if agent == "claude-code":
+        # the proxy's tools/list marks drop_table as needing a human (destructiveHint and
+        # anthropic/requiresUserInteraction): Claude Code itself then asks — headless, refused, before the
+        # call reaches the proxy (without the proxy, hooks off, the same call drops the table)
+        assert "requires permission" in world.model.results[-1]["output"], world.model.results
+        return
     assert any(r.get("agent") == "mcp" and r.get("decision") == "deny" and "drop_table" in r.get("tool", "")
                for r in audit), (audit, world.model.results, s)
 
