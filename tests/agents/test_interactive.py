@@ -78,6 +78,7 @@ class Tui:
     """The agent's terminal UI in a tmux session of its own (killed on exit)."""
 
     def __init__(self, world, argv, env):
+        self.home = world.home
         self.name = "interlock-" + uuid.uuid4().hex[:8]
         cmd = ["env", "-i"] + [f"{k}={v}" for k, v in env.items()] + argv
         subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", "200", "-y", "60", "-c", world.project,
@@ -98,12 +99,47 @@ class Tui:
 
     def close(self):
         subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+        _reap(self.home)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _reap(home):
+    """End what the UI left running from this test's throwaway HOME: Codex's TUI starts a shared
+    app-server daemon (copied to ~/.codex/packages/…) that outlives the session."""
+    import signal
+
+    def ours():
+        out = []
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    argv0 = f.read().split(b"\0", 1)[0].decode("utf-8", "replace")
+            except OSError:
+                continue
+            if argv0.startswith(home + "/"):
+                out.append(int(pid))
+        return out
+
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        pids = ours()
+        for pid in pids:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        end = time.monotonic() + 5
+        while pids and time.monotonic() < end:
+            pids = [p for p in pids if os.path.exists(f"/proc/{p}")]
+            time.sleep(0.1)
+        if not pids:
+            return
 
 
 def _until(cond, what, tui, timeout=60):
