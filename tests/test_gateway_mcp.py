@@ -457,6 +457,14 @@ def test_init_mcp_codex_config_toml_and_gemini_settings_and_uninstall_restores_t
     wrapped = open(codex).read(), open(gemini).read()
     assert _cli(["init", "--mcp", "--agent", "codex", "gemini"], env, workspace).returncode == 0  # idempotent
     assert (open(codex).read(), open(gemini).read()) == wrapped
+    # Interlock's variable given another way in a wrapped entry (Codex's table form): init sets it right
+    tampered = wrapped[0].replace('env_vars = [', 'env_vars = [{ name = "XDG_CONFIG_HOME", source = "x" }, ')
+    assert tampered != wrapped[0]
+    with open(codex, "w") as f:
+        f.write(tampered)
+    assert _cli(["init", "--mcp", "--agent", "codex"], env, workspace).returncode == 0
+    assert tomllib.loads(open(codex).read())["mcp_servers"]["rentals"]["env_vars"] == \
+        tomllib.loads(wrapped[0])["mcp_servers"]["rentals"]["env_vars"]
 
     p = _cli(["uninstall", "--agent", "codex", "gemini"], env, workspace)
     assert p.returncode == 0, p.stderr + p.stdout

@@ -88,12 +88,13 @@ def wrap_entry(name, entry, base_cmd, system=(), forward_env=False):
         return None
     base = shlex.split(base_cmd)
     if is_wrapped(entry):
-        if _by(entry, base):  # this Interlock's proxy already: only Interlock's variables leave its env
-            if not ours_in_env(entry):
-                return None
+        if _by(entry, base):  # this Interlock's proxy already: only its environment is set right
             new = dict(entry)
-            new["env"] = {k: v for k, v in entry["env"].items() if k not in INTERLOCK_ENV}
-            return new
+            if ours_in_env(entry):
+                new["env"] = {k: v for k, v in entry["env"].items() if k not in INTERLOCK_ENV}
+            if forward_env:
+                new["env_vars"] = _forwarded(entry)
+            return None if new == entry else new
         # "mcp-proxy" in the arguments of another program (one a repository ships, or an Interlock at
         # another path): not a proxy of ours — what it says it proxies is the server, else the whole entry
         inner = unwrap_entry(entry)
@@ -109,8 +110,7 @@ def wrap_entry(name, entry, base_cmd, system=(), forward_env=False):
         # never a server entry's — one a repository ships could point them at a policy of its own
         new["env"] = {k: v for k, v in entry["env"].items() if k not in INTERLOCK_ENV}
     if forward_env:
-        have = [v for v in entry.get("env_vars") or () if v not in INTERLOCK_ENV]
-        new["env_vars"] = have + list(INTERLOCK_ENV)
+        new["env_vars"] = _forwarded(entry)
     if name in system:
         new["args"] = base[1:] + [SUBCOMMAND, "--system", "--name", str(name)]
         return new
@@ -123,6 +123,17 @@ def _by(entry, base) -> bool:
     "mcp-proxy" among its arguments."""
     args = entry.get("args")
     return entry.get("command") == base[0] and isinstance(args, list) and args[:len(base) - 1] == base[1:]
+
+
+def _forwarded(entry) -> list:
+    """A Codex entry's ``env_vars`` with Interlock's variables forwarded by name (plain, last): an entry
+    of the user's own that names one of them (``{name = ..., source = ...}`` too) is replaced."""
+    return [v for v in entry.get("env_vars") or () if _var_name(v) not in INTERLOCK_ENV] + list(INTERLOCK_ENV)
+
+
+def _var_name(v):
+    """A Codex ``env_vars`` entry's variable: ``"NAME"`` or ``{name = "NAME", source = ...}``."""
+    return v.get("name") if isinstance(v, dict) else v
 
 
 def ours_in_env(entry) -> list:
@@ -148,7 +159,7 @@ def unwrap_entry(entry, original=None):
     out["command"] = rest[0]
     out["args"] = rest[1:]
     if isinstance(out.get("env_vars"), list):  # what wrap_entry forwarded
-        kept = [v for v in out["env_vars"] if v not in INTERLOCK_ENV]
+        kept = [v for v in out["env_vars"] if _var_name(v) not in INTERLOCK_ENV]
         if kept:
             out["env_vars"] = kept
         else:
@@ -166,8 +177,8 @@ def wrap_entry_like(original, wrapped) -> bool:
         same_cmd = rest == [original.get("command")] + list(original.get("args") or [])
     skip = ("command", "args", "env_vars", "env")
     others = {k: v for k, v in wrapped.items() if k not in skip}
-    same_env = [v for v in wrapped.get("env_vars") or () if v not in INTERLOCK_ENV] == \
-        [v for v in original.get("env_vars") or () if v not in INTERLOCK_ENV]
+    same_env = [v for v in wrapped.get("env_vars") or () if _var_name(v) not in INTERLOCK_ENV] == \
+        [v for v in original.get("env_vars") or () if _var_name(v) not in INTERLOCK_ENV]
 
     def env(e):
         x = e.get("env")
