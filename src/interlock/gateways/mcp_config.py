@@ -3,8 +3,8 @@
 Each stdio entry of ``mcpServers`` (Claude Code ``.mcp.json`` / ``~/.claude.json``, Cursor
 ``.cursor/mcp.json`` / ``~/.cursor/mcp.json``, Gemini CLI ``.gemini/settings.json`` /
 ``~/.gemini/settings.json``) or of Codex's ``[mcp_servers.NAME]`` tables (``.codex/config.toml`` /
-``~/.codex/config.toml``, edited with tomlkit so the user's comments stay) becomes ``interlock mcp-proxy --name NAME --
-COMMAND ARGS...`` with every other key (env, cwd, type...) kept.  HTTP/SSE entries (``url``)
+``~/.codex/config.toml``, edited with tomlkit so the user's comments stay) becomes
+``interlock mcp-proxy --name NAME -- COMMAND ARGS...`` with every other key (env, cwd, type...) kept.  HTTP/SSE entries (``url``)
 are left alone: the proxy speaks stdio.  In system mode an entry whose name the system policy
 serves (``[gateways.mcp.NAME]``) becomes ``interlock mcp-proxy --system --name NAME``: a client of
 the service's MCP gateway, the server and its token the service's.  Idempotent: a wrapped entry is not wrapped again.
@@ -286,9 +286,10 @@ def apply(agents, root, home, user, base_cmd, remove, dry_run, manifest) -> int:
                 e = unwrap_entry(entry, orig)
             else:
                 e = wrap_entry(name, entry, base_cmd, system, cfg.forward_env) or entry
-                if e is not entry and ours_in_env(entry):
-                    print(f"  mcp          {I._short(path, home, root)}: {name}: dropped {', '.join(ours_in_env(entry))} "
-                          "from its env (Interlock's own: the proxy uses the agent's, as the hook does)")
+                dropped = ours_in_env(entry) if e is not entry else []
+                if dropped:
+                    print(f"  mcp          {I._short(path, home, root)}: {name}: dropped {', '.join(dropped)} from its "
+                          "env (Interlock's own: the proxy uses the agent's, as the hook does)")
             if e is not entry:
                 touched.append(name)
             new_servers[name] = e
