@@ -73,6 +73,12 @@ def __getattr__(name):
     raise AttributeError(f"module 'interlock.agents' has no attribute {name!r}")
 
 
+#: an agent's hook may wait for a human's approval (``APPROVAL_WAIT_CAP_S``) at most its registered hook
+#: timeout less this: the process start, the analysis budget, filing the request and the snapshot after a
+#: grant (the wait's own alarm adds 5 s) — past the timeout the agent kills the hook, and every driven
+#: agent then runs the tool (docs/agents.md)
+APPROVAL_MARGIN_S = 10
+
 #: what an agent's shell fallback says when Interlock's own process dies (each agent's ``FALLBACK``
 #: says it in the agent's terms: exit 2 alone does not block Codex JSON, Copilot or Gemini CLI)
 CRASH_MESSAGE = "Interlock could not run (its process failed); blocked by default. Tell the user."

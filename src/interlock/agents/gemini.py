@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 
-from . import CRASH_MESSAGE, Install, TextFile
+from . import APPROVAL_MARGIN_S, CRASH_MESSAGE, Install, TextFile
 from ..actions import FILE_READ, FILE_WRITE, HTTP, MCP_CALL, SHELL, Action
 from ..adapters import BadPayload, Event, approval_message, dict_field, opt_str, str_field, summarize
 
@@ -201,7 +201,7 @@ def settings(existing: dict, base_cmd: str, remove=False, redact_output=False) -
 
     return grouped("BeforeTool", MATCHER,
                    lambda b: {"name": "interlock", "type": "command", "command": f"{b} hook gemini || {FALLBACK}",
-                              "timeout": 10000})(existing, base_cmd, remove=remove)
+                              "timeout": HOOK_TIMEOUT_S * 1000})(existing, base_cmd, remove=remove)
 
 
 INSTALL = Install("gemini", "Gemini CLI", (".gemini",), ("gemini",), (".gemini",),
@@ -223,8 +223,10 @@ def doctor_verdict(returncode: int, stdout: str) -> str:
 
 # --- approvals: how long its hook may wait for a human, and whether the agent shows an ``ask`` -----
 
-#: under the agent's own hook timeout
-APPROVAL_WAIT_CAP_S = 50
+#: the hook's timeout init registers (Gemini counts milliseconds), and the approval wait under it: past it
+#: Gemini CLI runs the tool (measured: wait_seconds = 60 under the old 10 s timeout ran `git reset --hard`)
+HOOK_TIMEOUT_S = 60
+APPROVAL_WAIT_CAP_S = HOOK_TIMEOUT_S - APPROVAL_MARGIN_S
 
 
 # --- system mode: the settings its users cannot change --------------------------------------------------
