@@ -226,6 +226,7 @@ def doctor_verdict(returncode: int, stdout: str) -> str:
 #: the hook's timeout init registers (Gemini counts milliseconds), and the approval wait under it: past it
 #: Gemini CLI runs the tool (measured: wait_seconds = 60 under the old 10 s timeout ran `git reset --hard`)
 HOOK_TIMEOUT_S = 60
+TIMEOUT_IN_MS = True
 APPROVAL_WAIT_CAP_S = HOOK_TIMEOUT_S - APPROVAL_MARGIN_S
 
 
