@@ -30,6 +30,35 @@ def test_the_registry_lists_the_agents_once_each():
     assert len({e.module for e in agents.REGISTRY.values()}) == len(NAMES)
 
 
+def _registered_timeouts(obj):
+    """Every hook timeout an Interlock handler registers in a settings structure, in seconds as written
+    (Gemini's ``timeout`` is in milliseconds: its module converts; the caller compares both)."""
+    if isinstance(obj, dict):
+        if any(isinstance(v, str) and " hook " in v for v in obj.values()):
+            for k in ("timeout", "timeoutSec"):
+                if k in obj:
+                    yield obj[k]
+        for v in obj.values():
+            yield from _registered_timeouts(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _registered_timeouts(v)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_approval_wait_stays_under_the_hook_timeout_init_registers(name):
+    """Past its timeout the agent kills the hook and (every driven agent) runs the tool: a hook waiting
+    for a human longer than that fails open (measured: Codex ran `git reset --hard` with wait_seconds =
+    60 under the old 540 s cap and a 30 s timeout)."""
+    m = agents.module(name)
+    written = list(_registered_timeouts(m.INSTALL.writer({}, "/usr/bin/interlock")))
+    if not hasattr(m, "HOOK_TIMEOUT_S"):
+        assert not written, (name, written)  # no timeout registered: the agent's own applies
+        return
+    assert written and all(t in (m.HOOK_TIMEOUT_S, m.HOOK_TIMEOUT_S * 1000) for t in written), (name, written)
+    assert 0 < m.APPROVAL_WAIT_CAP_S <= m.HOOK_TIMEOUT_S - agents.APPROVAL_MARGIN_S
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_every_agent_module_has_every_part(name):
     m = agents.module(name)

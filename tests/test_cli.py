@@ -85,6 +85,32 @@ def test_doctor_before_and_after_init(workspace, env):
     assert p.returncode == 1 and "policy invalid" in p.stdout
 
 
+@pytest.mark.parametrize("agent,rel", [("claude-code", ".claude/settings.json"), ("gemini", ".gemini/settings.json"),
+                                       ("codex", ".codex/hooks.json")])
+def test_doctor_fails_when_the_approval_wait_outlasts_the_registered_hook_timeout(workspace, env, agent, rel):
+    """Settings from an older init (Claude Code's and Gemini's hooks were registered with 10 s) and a policy
+    that waits for a human longer than that: the agent would kill the waiting hook and run the tool."""
+    import os
+
+    assert run(["init", "--agent", agent], env, cwd=workspace).returncode == 0
+    with open(_mk(env), "w") as f:
+        f.write("[approvals]\nwait_seconds = 60\n")
+
+    def waits():
+        d = json.loads(run(["doctor", "--json"], env, cwd=workspace).stdout)
+        return [c for c in d["checks"] if "wait_seconds" in c["check"]]
+
+    assert waits() == []  # as init registers it, the wait stays under the timeout
+    path = os.path.join(workspace, rel)
+    text = open(path).read()
+    old = {"claude-code": '"timeout": 60', "gemini": '"timeout": 60000', "codex": '"timeout": 30'}[agent]
+    assert old in text
+    with open(path, "w") as f:
+        f.write(text.replace(old, old.split(":")[0] + ": " + ("10000" if agent == "gemini" else "10")))
+    (c,) = waits()
+    assert c["status"] == "FAIL" and "10 s timeout" in c["check"] and "interlock init" in c["fix"], c
+
+
 def _mk(env):
     import os
 

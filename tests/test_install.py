@@ -104,7 +104,7 @@ def test_init_other_agents_roundtrip(workspace, env):
     assert " hook codex || " in codex["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
     g = json.load(open(gem))
     assert g["theme"] == "dark" and g["hooks"]["BeforeTool"][0]["matcher"] == "write_file"
-    assert g["hooks"]["BeforeTool"][1]["hooks"][0]["timeout"] == 10000
+    assert g["hooks"]["BeforeTool"][1]["hooks"][0]["timeout"] == 60000
     cop = json.load(open(os.path.join(workspace, ".github", "hooks", "interlock.json")))
     assert cop["version"] == 1 and " hook copilot || " in cop["hooks"]["preToolUse"][0]["bash"]
     # if the interpreter itself dies, each agent still reads a refusal in its own terms

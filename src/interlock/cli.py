@@ -161,7 +161,8 @@ def build_parser():
                            help="skip the Claude Code permissions.deny rules and the Codex .rules file that "
                                 "back the hook up when it cannot run")
             i.add_argument("--mcp", action="store_true", help="also route the agents' stdio MCP servers "
-                           "(.mcp.json, .cursor/mcp.json) through `interlock mcp-proxy`; uninstall restores them")
+                           "(.mcp.json, .cursor/mcp.json, .gemini/settings.json, .codex/config.toml) through "
+                           "`interlock mcp-proxy`; uninstall restores them")
             i.add_argument("--system", action="store_true", help="system mode, as root: a service user owns "
                            "Interlock's state and runs the daemon; hooks pinned in the agents' managed settings "
                            "(the setup for any machine with production access; docs/system-mode.md)")

@@ -81,6 +81,44 @@ def _commands(obj):
     return out
 
 
+def _timeouts(obj, cmd):
+    """The timeouts the handlers running ``cmd`` are registered with (as written: Gemini's in ms)."""
+    out = []
+    if isinstance(obj, dict):
+        if cmd in (obj.get("command"), obj.get("bash")):
+            out += [obj[k] for k in ("timeout", "timeoutSec") if isinstance(obj.get(k), (int, float))]
+        for v in obj.values():
+            out += _timeouts(v, cmd)
+    elif isinstance(obj, list):
+        for v in obj:
+            out += _timeouts(v, cmd)
+    return out
+
+
+def _wait_problem(agent, data, cmd, root, env):
+    """Whether the policy's approval wait can outlast the timeout this hook is registered with (settings
+    written by an older init, or edited): the agent would kill the waiting hook and run the tool."""
+    from . import agents
+    from . import policy as P
+    from .agents import APPROVAL_MARGIN_S
+    from .approvals import settings as approval_settings
+
+    try:
+        wait = approval_settings(P.load(root, env=env, use_cache=False)).wait_seconds
+    except Exception:  # noqa: BLE001 - an invalid policy is doctor's own check below
+        return None
+    registered = _timeouts(data, cmd)
+    if wait <= 0 or not registered:
+        return None
+    m = agents.module(agent)
+    timeout = min(registered) / (1000 if getattr(m, "TIMEOUT_IN_MS", False) else 1)
+    held = min(wait, getattr(m, "APPROVAL_WAIT_CAP_S", 20))
+    if held + APPROVAL_MARGIN_S <= timeout:
+        return None
+    return (f"[approvals] wait_seconds = {wait:g}: the hook may hold a call {held:g} s waiting for a human, but it "
+            f"is registered with a {timeout:g} s timeout; past it {agent} kills the hook and runs the tool")
+
+
 def _has_hook(path, agent) -> bool:
     try:
         with open(path) as f:
@@ -184,6 +222,9 @@ def run(root: str, home: str, as_json=False, env=None) -> int:
                 add(WARN if slow else OK, label, detail + ("  — slow: the agent may time out and proceed" if slow
                                                           else ""),
                     "see `python -X importtime -m interlock check ls`" if slow else "")
+            waits = _wait_problem(hook_agent, data, cmd, root, env)
+            if waits:
+                add(FAIL, f"{label}: {waits}", where, "re-run: interlock init   (registers the timeout the wait needs)")
             check_hook = getattr(agents.module(agent), "doctor_hook", None)  # its own hook that answered
             if hook_agent == agent and check_hook is not None:
                 check_hook(add, path, root, home, env, probed.setdefault(agent, []))

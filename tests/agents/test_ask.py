@@ -53,3 +53,53 @@ def test_out_of_band_approval_then_identical_retry_runs_exactly_once(world, agen
     assert _resets(world) == 1, "\n".join(world.model.result_texts())  # ran exactly once
     assert "unsaved work" not in open(world.path("src/app.py")).read()
     assert len(_pending(world)) == 1                          # the second retry filed a new request
+
+
+@pytest.mark.parametrize("agent", ["codex"])
+def test_the_hook_waits_for_a_human_only_as_long_as_the_agent_lets_it(world, agent):
+    """`[approvals] wait_seconds` makes the hook hold the call while a human decides.  Codex kills a hook at
+    the timeout init registers (30 s) and then runs the command: with the old 540 s cap, `wait_seconds = 300`
+    and nobody approving, `git reset --hard` ran after 30 s.  Now the wait stops under the timeout and the
+    call is refused naming the request; a human approving during the next wait lets the identical retry run
+    in that same call."""
+    import threading
+    import time
+
+    from interlock import agents
+
+    world.init()
+    add_approver("alice", SECRET, world.env)
+    cfg = os.path.join(world.home, ".config", "interlock")
+    os.makedirs(cfg, exist_ok=True)
+    with open(os.path.join(cfg, "policy.toml"), "w") as f:
+        f.write("[approvals]\nwait_seconds = 300\n")
+    out = {}
+    with M.ScriptedModel([M.shell(CMD, "clean the tree"), M.shell(CMD, "retry")]) as model:
+        def go():
+            t = time.monotonic()
+            out["session"] = agents.run(agent, world.binary, world.project, world.home, model.url, env=world.env,
+                                        timeout=150)
+            out["seconds"] = time.monotonic() - t
+
+        th = threading.Thread(target=go)
+        th.start()
+        try:
+            end = time.monotonic() + 90
+            while not model.results and time.monotonic() < end:  # the first call: nobody approves
+                time.sleep(0.3)
+            assert model.results and _resets(world) == 0, model.results
+            first = model.results[0]["output"]
+            (req,) = [r for r in _pending(world) if r["id"] in first]
+            while time.monotonic() < end:  # the retry is waiting on its request: approve that one
+                waiting = [r for r in _pending(world) if r["id"] != req["id"]] or \
+                    ([req] if len(model.calls) > 1 else [])
+                if waiting:
+                    p = cli(["approve", waiting[0]["id"]], world.env, fd_secret=SECRET, cwd=world.project)
+                    assert p.returncode == 0, p.stdout + p.stderr
+                    break
+                time.sleep(0.3)
+        finally:
+            th.join(160)
+    assert _resets(world) == 1, [r["output"][:200] for r in model.results]  # ran once, in the waiting call
+    assert len(model.results) == 2 and "approval" not in model.results[1]["output"], model.results
+    assert out["seconds"] < 120, out

@@ -36,8 +36,9 @@ REGISTRY = {e.name: e for e in (
     Entry("claude-code", "claude_code", (".claude/settings.json", ".claude/settings.local.json"),
           mcp=(".mcp.json", ".claude.json")),
     Entry("cursor", "cursor", (".cursor/hooks.json",), mcp=(".cursor/mcp.json", ".cursor/mcp.json")),
-    Entry("codex", "codex", (".codex/hooks.json", ".codex/config.toml", ".codex/rules/interlock.rules")),
-    Entry("gemini", "gemini", (".gemini/settings.json",)),
+    Entry("codex", "codex", (".codex/hooks.json", ".codex/config.toml", ".codex/rules/interlock.rules"),
+          mcp=(".codex/config.toml", ".codex/config.toml")),
+    Entry("gemini", "gemini", (".gemini/settings.json",), mcp=(".gemini/settings.json", ".gemini/settings.json")),
     Entry("copilot", "copilot", (".github/hooks/interlock.json", ".copilot/hooks/interlock.json")),
     # .vscode/settings.json is protected under the home only (selfprotect): a project's is ordinary work
     Entry("vscode", "vscode", (".vscode/settings.json", ".github/hooks/interlock-vscode.json")),
@@ -71,6 +72,12 @@ def __getattr__(name):
         return getattr(driver, name)
     raise AttributeError(f"module 'interlock.agents' has no attribute {name!r}")
 
+
+#: an agent's hook may wait for a human's approval (``APPROVAL_WAIT_CAP_S``) at most its registered hook
+#: timeout less this: the process start, the analysis budget, filing the request and the snapshot after a
+#: grant (the wait's own alarm adds 5 s) — past the timeout the agent kills the hook, and every driven
+#: agent then runs the tool (docs/agents.md)
+APPROVAL_MARGIN_S = 10
 
 #: what an agent's shell fallback says when Interlock's own process dies (each agent's ``FALLBACK``
 #: says it in the agent's terms: exit 2 alone does not block Codex JSON, Copilot or Gemini CLI)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 
-from . import CRASH_MESSAGE, Install
+from . import APPROVAL_MARGIN_S, CRASH_MESSAGE, Install
 from ..actions import FILE_READ, FILE_WRITE, HTTP, MCP_CALL, SHELL, Action
 from ..adapters import BadPayload, Event, approval_message, dict_field, opt_str, str_field, summarize
 
@@ -223,7 +223,7 @@ def _pre(existing: dict, base_cmd: str, remove=False, redact_output=False) -> di
     from .settings import grouped
 
     return grouped("PreToolUse", MATCHER, lambda b: {"type": "command", "command": f"{b} hook claude-code || {FALLBACK}",
-                                                     "timeout": 10})(existing, base_cmd, remove=remove)
+                                                     "timeout": HOOK_TIMEOUT_S})(existing, base_cmd, remove=remove)
 
 
 def _post(existing: dict, base_cmd: str, remove=False, redact_output=False) -> dict:
@@ -350,8 +350,9 @@ def doctor_verdict(returncode: int, stdout: str) -> str:
 
 # --- approvals: how long its hook may wait for a human, and whether the agent shows an ``ask`` -----
 
-#: under the agent's own hook timeout
-APPROVAL_WAIT_CAP_S = 540
+#: the PreToolUse hook's timeout init registers (Claude Code's own default), and the approval wait under it
+HOOK_TIMEOUT_S = 60
+APPROVAL_WAIT_CAP_S = HOOK_TIMEOUT_S - APPROVAL_MARGIN_S
 NON_INTERACTIVE = ("bypassPermissions", "dontAsk")  # permission modes in which nobody sees an ask
 
 

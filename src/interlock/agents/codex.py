@@ -32,7 +32,7 @@ import json
 import os
 import re
 
-from . import CRASH_MESSAGE, Install, TextFile
+from . import APPROVAL_MARGIN_S, CRASH_MESSAGE, Install, TextFile
 from ..actions import FILE_WRITE, MCP_CALL, SHELL, Action
 from ..adapters import BadPayload, Event, approval_message, dict_field, opt_str, str_field, summarize
 
@@ -399,7 +399,8 @@ def hooks(existing: dict, base_cmd: str, remove=False, redact_output=False) -> d
     from .settings import grouped
 
     return grouped("PreToolUse", "^(Bash|apply_patch|Edit|Write|mcp__.*)$",
-                   lambda b: {"type": "command", "command": f"{b} hook codex || {FALLBACK}", "timeout": 30,
+                   lambda b: {"type": "command", "command": f"{b} hook codex || {FALLBACK}",
+                              "timeout": HOOK_TIMEOUT_S,
                               "statusMessage": "Interlock"})(existing, base_cmd, remove=remove)
 
 
@@ -464,8 +465,11 @@ def doctor_verdict(returncode: int, stdout: str) -> str:
 
 # --- approvals: how long its hook may wait for a human, and whether the agent shows an ``ask`` -----
 
-#: under the agent's own hook timeout
-APPROVAL_WAIT_CAP_S = 540
+#: the hook's timeout init registers (part of the trusted hash), and the approval wait under it: Codex kills
+#: a hook at its timeout and runs the command (measured: wait_seconds = 60 with the old 540 s cap ran
+#: `git reset --hard` after 30 s)
+HOOK_TIMEOUT_S = 30
+APPROVAL_WAIT_CAP_S = HOOK_TIMEOUT_S - APPROVAL_MARGIN_S
 
 
 def install_files(root, home, user, remove, read_text=None, short=None):

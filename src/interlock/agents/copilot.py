@@ -12,7 +12,7 @@ import json
 import os
 
 from ..actions import FILE_READ, FILE_WRITE, HTTP, MCP_CALL, SHELL, Action
-from . import CRASH_MESSAGE, Install
+from . import APPROVAL_MARGIN_S, CRASH_MESSAGE, Install
 from ..adapters import BadPayload, Event, approval_message, opt_str, summarize
 
 SHELL_TOOLS = ("bash", "powershell", "shell")
@@ -113,7 +113,7 @@ def hooks(existing: dict, base_cmd: str, remove=False, redact_output=False) -> d
 
     s, hooks = fresh(existing, 1)
     set_flat(hooks, "preToolUse", None if remove else {
-        "type": "command", "bash": f"{base_cmd} hook copilot || {FALLBACK}", "timeoutSec": 30},
+        "type": "command", "bash": f"{base_cmd} hook copilot || {FALLBACK}", "timeoutSec": HOOK_TIMEOUT_S},
         ("bash", "command"))
     return tidy(s, remove)
 
@@ -141,5 +141,6 @@ def doctor_verdict(returncode: int, stdout: str) -> str:
 
 # --- approvals: how long its hook may wait for a human, and whether the agent shows an ``ask`` -----
 
-#: under the agent's own hook timeout
-APPROVAL_WAIT_CAP_S = 20
+#: the hook's timeout init registers, and the approval wait under it
+HOOK_TIMEOUT_S = 30
+APPROVAL_WAIT_CAP_S = HOOK_TIMEOUT_S - APPROVAL_MARGIN_S

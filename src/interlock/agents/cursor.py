@@ -10,7 +10,7 @@ import json
 import os
 
 from ..actions import FILE_READ, FILE_WRITE, MCP_CALL, SHELL, Action
-from . import Install
+from . import APPROVAL_MARGIN_S, Install
 from ..adapters import BadPayload, Event, approval_message, opt_str, str_field, summarize
 
 CAN_ASK = ("beforeShellExecution", "beforeMCPExecution")
@@ -136,7 +136,7 @@ def hooks(existing: dict, base_cmd: str, remove=False, redact_output=False) -> d
 
     s, hooks = fresh(existing, 1)
     for event, matcher in EVENTS.items():
-        entry = {"command": f"{base_cmd} hook cursor", "failClosed": True, "timeout": 10}
+        entry = {"command": f"{base_cmd} hook cursor", "failClosed": True, "timeout": HOOK_TIMEOUT_S}
         if matcher:
             entry["matcher"] = matcher
         set_flat(hooks, event, None if remove else entry)
@@ -162,8 +162,9 @@ def doctor_verdict(returncode: int, stdout: str) -> str:
 
 # --- approvals: how long its hook may wait for a human, and whether the agent shows an ``ask`` -----
 
-#: under the agent's own hook timeout
-APPROVAL_WAIT_CAP_S = 20
+#: the hook's timeout init registers, and the approval wait under it
+HOOK_TIMEOUT_S = 30
+APPROVAL_WAIT_CAP_S = HOOK_TIMEOUT_S - APPROVAL_MARGIN_S
 
 
 def approval_mode(event, env) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 
-from . import CRASH_MESSAGE, Install, TextFile
+from . import APPROVAL_MARGIN_S, CRASH_MESSAGE, Install, TextFile
 from ..actions import FILE_READ, FILE_WRITE, HTTP, MCP_CALL, SHELL, Action
 from ..adapters import BadPayload, Event, approval_message, dict_field, opt_str, str_field, summarize
 
@@ -99,8 +99,25 @@ def render(decision, event, ctx) -> str:
                   "what you want to run and why; they can run it themselves. Do not retry a variant.")
     else:
         reason = (f"Interlock blocked this ({decision.severity}).\n{body}\nDo not retry this or a variant of it.")
-    return json.dumps({"decision": "deny", "reason": reason[:9500],
-                       "systemMessage": f"Interlock blocked a {decision.severity} action"}, ensure_ascii=False)
+    return json.dumps({"decision": "deny", "reason": reason[:9500], "systemMessage": _system_message(decision)},
+                      ensure_ascii=False)
+
+
+def _system_message(decision) -> str:
+    """The one line Gemini CLI's terminal UI shows the user for a refused tool (it shows the model's
+    ``reason`` nowhere): with an approval request filed, its id and how to approve it, so a human at
+    the terminal can let the identical retry through without waiting for the model to relay it."""
+    msg = f"Interlock blocked a {decision.severity} action"
+    ap = getattr(decision, "approval", None) or {}
+    rid = ap.get("id")
+    if rid and ap.get("mode") != "granted":
+        from ..approvals import REJECTED
+
+        if ap.get("state") == REJECTED:
+            return f"{msg}: a human rejected it ({rid})"
+        return (f"{msg}: approval {rid} requested; `interlock approve {rid}` in your terminal lets the identical "
+                "retry run once")
+    return msg
 
 
 def emergency(message: str) -> str:
@@ -184,7 +201,7 @@ def settings(existing: dict, base_cmd: str, remove=False, redact_output=False) -
 
     return grouped("BeforeTool", MATCHER,
                    lambda b: {"name": "interlock", "type": "command", "command": f"{b} hook gemini || {FALLBACK}",
-                              "timeout": 10000})(existing, base_cmd, remove=remove)
+                              "timeout": HOOK_TIMEOUT_S * 1000})(existing, base_cmd, remove=remove)
 
 
 INSTALL = Install("gemini", "Gemini CLI", (".gemini",), ("gemini",), (".gemini",),
@@ -206,8 +223,11 @@ def doctor_verdict(returncode: int, stdout: str) -> str:
 
 # --- approvals: how long its hook may wait for a human, and whether the agent shows an ``ask`` -----
 
-#: under the agent's own hook timeout
-APPROVAL_WAIT_CAP_S = 50
+#: the hook's timeout init registers (Gemini counts milliseconds), and the approval wait under it: past it
+#: Gemini CLI runs the tool (measured: wait_seconds = 60 under the old 10 s timeout ran `git reset --hard`)
+HOOK_TIMEOUT_S = 60
+TIMEOUT_IN_MS = True
+APPROVAL_WAIT_CAP_S = HOOK_TIMEOUT_S - APPROVAL_MARGIN_S
 
 
 # --- system mode: the settings its users cannot change --------------------------------------------------

@@ -25,7 +25,7 @@ import json
 import os
 
 from ..actions import FILE_READ, FILE_WRITE, HTTP, MCP_CALL, SHELL, Action
-from . import CRASH_MESSAGE, Install
+from . import APPROVAL_MARGIN_S, CRASH_MESSAGE, Install
 from ..adapters import BadPayload, Event
 from ..adapters import nonempty_str as _str
 from . import claude_code as _claude
@@ -194,7 +194,7 @@ def hooks(existing: dict, base_cmd: str, remove=False, redact_output=False) -> d
 
     s, hooks = fresh(existing)
     set_flat(hooks, "PreToolUse", None if remove else {
-        "type": "command", "command": f"{base_cmd} hook vscode || {FALLBACK}", "timeout": 30})
+        "type": "command", "command": f"{base_cmd} hook vscode || {FALLBACK}", "timeout": HOOK_TIMEOUT_S})
     return tidy(s, remove)
 
 
@@ -222,8 +222,9 @@ def doctor_verdict(returncode: int, stdout: str) -> str:
 
 # --- approvals: how long its hook may wait for a human, and whether the agent shows an ``ask`` -----
 
-#: under the agent's own hook timeout
-APPROVAL_WAIT_CAP_S = 20
+#: the hook's timeout init registers, and the approval wait under it
+HOOK_TIMEOUT_S = 30
+APPROVAL_WAIT_CAP_S = HOOK_TIMEOUT_S - APPROVAL_MARGIN_S
 
 
 def approval_mode(event, env) -> str:

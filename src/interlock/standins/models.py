@@ -33,17 +33,20 @@ class Step:
     read: ``path``; write: ``path`` and ``content``; text: ``arg`` is the final answer.
     """
 
-    __slots__ = ("op", "arg", "path", "content", "label")
+    __slots__ = ("op", "arg", "path", "content", "label", "gate")
 
-    def __init__(self, op, arg="", path="", content="", label=""):
+    def __init__(self, op, arg="", path="", content="", label="", gate=None):
         self.op, self.arg, self.path, self.content, self.label = op, arg, path, content, label or op
+        # gate: a threading.Event the server waits for (GATE_TIMEOUT_S at most) before answering with
+        # this step — a model that "thinks" until something happened in the world (a human's approval)
+        self.gate = gate
 
     def __repr__(self):
         return f"Step({self.op!r}, {self.arg or self.path!r})"
 
 
-def shell(cmd, label=""):
-    return Step("shell", cmd, label=label)
+def shell(cmd, label="", gate=None):
+    return Step("shell", cmd, label=label, gate=gate)
 
 
 def grep(pattern, path, label=""):
@@ -78,6 +81,8 @@ def _claude_call(step, tools):
 
 
 def _codex_call(step, tools):
+    if step.op == "mcp":  # Codex offers a server's tools as one namespace tool, "mcp__SERVER"
+        return step.path, json.loads(step.content)
     name = "exec_command" if "exec_command" in tools or not tools else ("shell" if "shell" in tools else
                                                                          "exec_command")
     if name == "shell":
@@ -86,6 +91,8 @@ def _codex_call(step, tools):
 
 
 def _gemini_call(step, tools):
+    if step.op == "mcp":  # Gemini CLI names a server's tool "mcp_SERVER_TOOL"
+        return f"mcp_{step.arg}_{step.path}", json.loads(step.content)
     if step.op == "grep" and "grep_search" in tools:
         return "grep_search", {"pattern": step.arg, "dir_path": step.path}
     if step.op == "read" and "read_file" in tools:
@@ -105,6 +112,9 @@ def _as_shell(step):
     if step.op == "write":
         return f"printf %s {shlex.quote(step.content)} > {shlex.quote(step.path)}"
     return step.arg
+
+
+GATE_TIMEOUT_S = 120
 
 
 class ScriptedModel:
@@ -219,7 +229,10 @@ class ScriptedModel:
             for r in results:
                 if (api, r["id"]) not in known:
                     self.results.append(dict(r, api=api))
-        return self.steps[n_results] if n_results < len(self.steps) else None
+        step = self.steps[n_results] if n_results < len(self.steps) else None
+        if step is not None and step.gate is not None and not step.gate.wait(GATE_TIMEOUT_S):
+            return None  # the gate never opened: end the turn (the test's assertions say why)
+        return step
 
     def _made(self, api, n, name, args):
         with self._lock:
@@ -298,6 +311,8 @@ class ScriptedModel:
             self._made("openai", len(results), name, args)
             item = {"type": "function_call", "id": "fc_" + uuid.uuid4().hex[:16], "status": "completed",
                     "call_id": "call_" + uuid.uuid4().hex[:16], "name": name, "arguments": json.dumps(args)}
+            if step.op == "mcp":
+                item["namespace"] = f"mcp__{step.arg}"
         usage = {"input_tokens": 50, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 10,
                  "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 60}
         resp = {"id": rid, "object": "response", "status": "completed", "model": body.get("model") or "m",
