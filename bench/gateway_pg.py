@@ -33,15 +33,44 @@ sys.path.insert(0, os.path.join(ROOT, "src"))
 PW = "bench-upstream-pw"
 
 
-def pgbench(env, args, seconds, clients, log_dir):
+def server_cpu(data_dir):
+    """CPU seconds the server has used so far: the postmaster, its live children, and the children it reaped
+    (backends of finished connections) — read from /proc, so it does not depend on how busy the machine is."""
+    hz = os.sysconf("SC_CLK_TCK")
+    with open(os.path.join(data_dir, "postmaster.pid")) as f:
+        pm = int(f.readline())
+
+    def stat(pid):
+        with open(f"/proc/{pid}/stat") as f:
+            s = f.read()
+        return s[s.rindex(")") + 2:].split()
+    f = stat(pm)
+    total = sum(int(x) for x in f[11:15])                     # utime, stime, cutime, cstime
+    for d in os.listdir("/proc"):
+        if d.isdigit() and int(d) != pm:
+            try:
+                g = stat(d)
+            except OSError:
+                continue
+            if int(g[1]) == pm:
+                total += int(g[11]) + int(g[12])
+    return total / hz
+
+
+def pgbench(env, args, seconds, clients, log_dir, cpu_of=None):
     for f in os.listdir(log_dir):
         os.unlink(os.path.join(log_dir, f))
+    cpu0 = server_cpu(cpu_of) if cpu_of else 0.0
     r = subprocess.run(["pgbench", *args, "-T", str(seconds), "-c", str(clients), "-j", str(min(clients, 4)),
                         "-l", "--log-prefix", os.path.join(log_dir, "tx"), "-n"],
                        env=env, capture_output=True, text=True, timeout=seconds + 120)
     if r.returncode != 0:
         raise SystemExit(f"pgbench {' '.join(args)} failed: {r.stderr[-1500:]}")
     tps = float(re.search(r"tps = ([\d.]+)", r.stdout).group(1))
+    if cpu_of:
+        time.sleep(0.5)                                        # the backends exit and are reaped
+        done = int(re.search(r"number of transactions actually processed: (\d+)", r.stdout).group(1))
+        pgbench.cpu_per_tx = (server_cpu(cpu_of) - cpu0) / max(done, 1) * 1e6
     lat = []
     for f in os.listdir(log_dir):
         with open(os.path.join(log_dir, f)) as fh:
@@ -122,6 +151,7 @@ def main(argv=None):
     ap.add_argument("--no-guard", action="store_true", help="skip the in-database guard's overhead")
     ap.add_argument("--guard-only", action="store_true", help="only the in-database guard's overhead (direct TPC-B "
                                                               "without, with, without, with, without it)")
+    ap.add_argument("--rounds", type=int, default=2, help="--guard-only: runs with the guard (between runs without)")
     a = ap.parse_args(argv)
     from servers import PostgresServer, free_port
 
@@ -162,15 +192,24 @@ def main(argv=None):
             protect = [sys.executable, "-m", "interlock", "protect", "postgres", pg.url("bench")]
             pgbench(direct, [], 3, a.clients, logs)
             runs = {"without": [], "with": []}
-            for i in range(5):
+            cpu = {"without": [], "with": []}
+            load = []
+            for i in range(2 * a.rounds + 1):
                 on = i % 2 == 1
                 subprocess.run(protect + ([] if on else ["--remove"]), env=env, check=True, capture_output=True,
                                timeout=300)
-                runs["with" if on else "without"].append(pgbench(direct, [], a.seconds, a.clients, logs)[0])
-            base, guarded = sum(runs["without"]) / 3, sum(runs["with"]) / 2
+                runs["with" if on else "without"].append(pgbench(direct, [], a.seconds, a.clients, logs,
+                                                                 cpu_of=pg.data)[0])
+                cpu["with" if on else "without"].append(pgbench.cpu_per_tx)
+                load.append(os.getloadavg()[0])
+            base, guarded = sum(runs["without"]) / len(runs["without"]), sum(runs["with"]) / len(runs["with"])
+            cb, cg = sum(cpu["without"]) / len(cpu["without"]), sum(cpu["with"]) / len(cpu["with"])
             print(f"direct TPC-B-like, {a.clients} clients, {a.seconds} s per run, alternating: without the guard "
                   f"{', '.join(f'{x:,.0f}' for x in runs['without'])} tps; with it "
-                  f"{', '.join(f'{x:,.0f}' for x in runs['with'])} tps; overhead {(1 - guarded / base) * 100:.1f}%")
+                  f"{', '.join(f'{x:,.0f}' for x in runs['with'])} tps; overhead {(1 - guarded / base) * 100:.1f}%. "
+                  f"Server CPU per transaction: {', '.join(f'{x:.0f}' for x in cpu['without'])} µs without, "
+                  f"{', '.join(f'{x:.0f}' for x in cpu['with'])} µs with ({(cg / cb - 1) * 100:+.1f}%). "
+                  f"Load average (1 min) after each run: {', '.join(f'{x:.1f}' for x in load)}")
             return
         for label, args in (("select-only (-S)", ["-S"]), ("select-only, prepared (-S -M prepared)",
                                                           ["-S", "-M", "prepared"]),

@@ -265,6 +265,161 @@ def test_max_rows_below_min_rows_still_refuses(guarded):
     assert _count(guarded, "parcels") == 995
 
 
+# --- the fast path (guard version 3): a trigger function that runs as the caller and calls the judge only past
+# the row floor; none of it may be a way around the limits ------------------------------------------------
+
+def _table(server, name, rows):
+    with owner(server) as c:
+        c.execute(f"DROP TABLE IF EXISTS {name}")
+        c.execute(f"CREATE TABLE {name} (id int primary key, v int)")
+        c.execute(f"INSERT INTO {name} SELECT g, 0 FROM generate_series(1, {rows}) g")
+        c.execute(f"ANALYZE {name}")
+
+
+def test_small_updates_add_up_too_and_savepoints_do_not_hide_rows(guarded):
+    import psycopg
+
+    _table(guarded, "seats", 40)
+    with agent(guarded) as c:                  # one-row UPDATEs in one transaction: the floor is crossed mid-loop
+        with pytest.raises(psycopg.Error) as e:
+            with c.transaction():
+                for i in range(1, 41):
+                    c.execute("UPDATE seats SET v = 1 WHERE id = %s", (i,))
+        assert "Interlock guard: UPDATE" in str(e.value)
+        with pytest.raises(psycopg.Error) as e:   # rows of a rolled-back savepoint are still counted
+            with c.transaction():
+                for lo in range(1, 40, 5):
+                    with pytest.raises(psycopg.errors.DivisionByZero):
+                        with c.transaction():
+                            c.execute("DELETE FROM seats WHERE id BETWEEN %s AND %s", (lo, lo + 4))
+                            c.execute("SELECT 1/0")
+                c.execute("DELETE FROM seats WHERE id = 40")
+        assert "Interlock guard: DELETE" in str(e.value)
+    assert _count(guarded, "seats") == 40
+    with guarded.connect("shop", autocommit=True) as c:
+        assert c.execute("SELECT count(*) FROM seats WHERE v <> 0").fetchone() == (0,)
+
+
+def test_earlier_transactions_counts_do_not_refuse_later_ones(guarded):
+    """Counters the session has not flushed yet belong to earlier transactions: every statement asks for the
+    flush, so quick one-row transactions — 30 updates of a 10-row table in well under a second, TPC-B's
+    branches — never add up to a refusal, and a following small transaction still passes."""
+    _table(guarded, "branches", 10)
+    with agent(guarded) as c:
+        for i in range(30):
+            c.execute("UPDATE branches SET v = v + 1 WHERE id = %s", (1 + i % 10,))
+        for i in range(1, 10):
+            c.execute("DELETE FROM branches WHERE id = %s", (i,))
+    assert _count(guarded, "branches") == 1
+
+
+def test_a_table_that_shrank_is_judged_by_its_rows_now(guarded):
+    """reltuples stays at 200 until the next ANALYZE while the table is down to 50 rows: 30 rows are 60% of it,
+    not 15%."""
+    import psycopg
+
+    _table(guarded, "fares", 200)
+    with guarded.connect("shop", autocommit=True) as c:
+        c.execute("ALTER TABLE fares SET (autovacuum_enabled = off)")
+    with agent(guarded) as c:
+        for lo in range(51, 201, 9):             # under the row floor each time: never judged
+            c.execute("DELETE FROM fares WHERE id BETWEEN %s AND %s", (lo, min(lo + 8, 200)))
+    with guarded.connect("shop", autocommit=True) as c:
+        assert c.execute("SELECT reltuples FROM pg_class WHERE relname = 'fares'").fetchone() == (200,)
+    assert _count(guarded, "fares") == 50
+    with agent(guarded) as c:
+        with pytest.raises(psycopg.Error) as e:
+            c.execute("DELETE FROM fares WHERE id > 20")
+        assert "Interlock guard: DELETE of 30 rows" in str(e.value)
+    assert _count(guarded, "fares") == 50
+
+
+def test_percentages_on_a_small_table(guarded):
+    import psycopg
+
+    _table(guarded, "gates", 12)
+    with agent(guarded) as c:
+        for sql in ("DELETE FROM gates WHERE id <= 10", "UPDATE gates SET v = 2 WHERE id <= 10",
+                    "UPDATE gates SET v = 2 WHERE id <= 5; UPDATE gates SET v = 3 WHERE id > 7"):
+            with pytest.raises(psycopg.Error) as e:
+                c.execute(sql)
+            assert "Interlock guard" in str(e.value), sql
+        c.execute("DELETE FROM gates WHERE id <= 9")        # under min_rows: never refused
+    assert _count(guarded, "gates") == 3
+
+
+def test_a_role_with_nothing_but_dml_is_guarded_by_the_guard_not_by_a_permission_error(guarded):
+    import psycopg
+
+    _table(guarded, "lanes", 100)
+    with guarded.connect("shop", autocommit=True) as c:
+        c.execute("DROP ROLE IF EXISTS app_rw")
+        c.execute("CREATE ROLE app_rw LOGIN PASSWORD 'rw-Pw-1'")
+        c.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON lanes TO app_rw")
+    with _connect(guarded, "app_rw", "rw-Pw-1") as c:
+        c.execute("UPDATE lanes SET v = 1 WHERE id <= 5")
+        with pytest.raises(psycopg.Error) as e:
+            c.execute("DELETE FROM lanes WHERE id > 50")
+        assert "Interlock guard: DELETE of 50 rows" in str(e.value)
+    assert _count(guarded, "lanes") == 100
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT interlock.fast_functions()",
+    "SELECT interlock.protect_table('bookings')",
+    "SELECT interlock.check_rows_xact('bookings'::regclass, 'DELETE', 0)",
+    "SELECT interlock.granted('DELETE')",
+    "SELECT interlock.rows_within('bookings'::regclass, 'DELETE', 0)",
+    "CREATE OR REPLACE FUNCTION interlock.count_delete() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NULL; "
+    "END$$",
+    "CREATE FUNCTION interlock.x() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    "UPDATE interlock.settings SET value = '100000' WHERE key = 'max_rows'",
+    "INSERT INTO interlock.counted VALUES (pg_current_xact_id(), 'bookings'::regclass, 'DELETE', 1000000)",
+    "SET track_counts = off",
+    "ALTER FUNCTION interlock.count_delete() SECURITY DEFINER",
+])
+def test_the_fast_path_cannot_be_changed_or_skipped(guarded, sql):
+    """The schema is usable by everyone now (the trigger functions run as the caller and call
+    interlock.over_limit): nothing else in it is theirs to call, write or replace; and the counters cannot be
+    turned off."""
+    import psycopg
+
+    for who in (agent, owner):
+        with who(guarded) as c:
+            with pytest.raises(psycopg.Error):
+                c.execute(sql)
+
+
+def test_calling_the_judge_directly_judges_only_the_callers_own_rows(guarded):
+    import psycopg
+
+    with agent(guarded) as c:
+        c.execute("SELECT interlock.over_limit('bookings'::regclass, 'DELETE')")   # nothing done: nothing refused
+        with pytest.raises(psycopg.Error):
+            c.execute("SELECT interlock.over_limit('bookings'::regclass, 'TRUNCATE')")
+
+
+def test_the_floor_follows_the_settings(guarded):
+    """The row floor is written into the trigger functions; changing interlock.settings rewrites them."""
+    import psycopg
+
+    _table(guarded, "docks", 1000)
+    with guarded.connect("shop", autocommit=True) as admin:
+        admin.execute("INSERT INTO interlock.settings VALUES ('max_rows', '5') "
+                      "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value")
+    try:
+        with agent(guarded) as c:
+            with pytest.raises(psycopg.Error) as e:
+                c.execute("DELETE FROM docks WHERE id <= 7")         # under the old floor (10), over max_rows
+            assert "at most 5 rows" in str(e.value)
+    finally:
+        with guarded.connect("shop", autocommit=True) as admin:
+            admin.execute("DELETE FROM interlock.settings WHERE key = 'max_rows'")
+    with agent(guarded) as c:
+        c.execute("DELETE FROM docks WHERE id <= 7")
+    assert _count(guarded, "docks") == 993
+
+
 @pytest.mark.parametrize("kind", ["inherits", "partition"])
 def test_a_parent_whose_children_hold_the_rows_is_guarded(guarded, kind):
     """Counters are per table: a DELETE on a parent removes its children's rows, so a parent — whether it got
@@ -293,7 +448,7 @@ def test_a_parent_whose_children_hold_the_rows_is_guarded(guarded, kind):
         assert fn == ("interlock.check_rows",)
         fn = c.execute("SELECT t.tgfoid::regproc::text FROM pg_trigger t WHERE t.tgrelid = 'bookings'::regclass "
                        "AND t.tgname = 'interlock_guard_delete'").fetchone()
-        assert fn == ("interlock.check_rows_fast",)
+        assert fn == ("interlock.count_delete",)
 
 
 def test_remove_takes_it_out(server, guarded):
