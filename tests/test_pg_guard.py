@@ -566,3 +566,247 @@ def test_the_gateway_runs_an_approved_statement_with_its_grant_once(guarded, tmp
         p.wait(10)
         err = p.stderr.read().decode()
     assert PW not in err and AGENT_PW not in err
+
+
+# --- an approved bound (extended-protocol) statement carries its grant too --------------------------------
+
+@pytest.fixture
+def gateway(guarded, tmp_path):
+    """``interlock gateway postgres`` in front of the guarded database (upstream login: the agent role, grants
+    written with the privileged login); yields (port, approve) where approve(approval_id) approves as alice."""
+    import socket
+    import time
+
+    from servers import free_port
+
+    from helpers import add_approver
+    from interlock.approvals import approvers
+    from interlock.approvals.store import open_store
+
+    env = _policy_env(guarded, tmp_path)
+    secret = "alice's approver secret"
+    add_approver("alice", secret, env)
+    port = free_port()
+    p = subprocess.Popen([sys.executable, "-m", "interlock", "gateway", "postgres", "--listen", f"127.0.0.1:{port}",
+                          "--upstream", "shop"], env=env, cwd=str(tmp_path), stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE)
+    end = time.time() + 20
+    while time.time() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+
+    def approve(rid):
+        open_store(env).approve(rid, "alice", "cli", proof=approvers.authenticate("alice", secret, env))
+    try:
+        yield port, approve
+    finally:
+        p.terminate()
+        p.wait(10)
+        err = p.stderr.read().decode()
+        assert PW not in err and AGENT_PW not in err
+        assert "Traceback" not in err, err[-2000:]
+
+
+def _grant_used(server, rid):
+    with server.connect("shop", autocommit=True) as admin:
+        return admin.execute("SELECT used_at IS NOT NULL FROM interlock.grants WHERE approval_id = %s",
+                             (rid,)).fetchone()
+
+
+def _psycopg_run(port, sql, args, transaction=None):
+    import psycopg
+
+    with psycopg.connect(host="127.0.0.1", port=port, dbname="shop", user="agent", autocommit=True) as c:
+        if transaction:
+            with c.transaction():
+                for s, a in transaction:
+                    c.execute(s, a)
+            return None
+        return c.execute(sql, args).statusmessage
+
+
+def _asyncpg_run(port, sql, args, transaction=None):
+    import asyncio
+
+    import asyncpg
+
+    async def go():
+        c = await asyncpg.connect(host="127.0.0.1", port=port, database="shop", user="agent")
+        try:
+            return await c.execute(sql.replace("%s", "$1"), *args)
+        finally:
+            await c.close()
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize("client", ["psycopg", "asyncpg"])
+def test_an_approved_bound_statement_runs_once_with_its_grant(guarded, gateway, client):
+    """The gateway sets the grant in the client's transaction right before the approved portal's Execute (its
+    own Parse/Bind/Execute, whose answers never reach the client): the approved parameterized DELETE runs
+    once; the same statement again is refused; on a direct connection the guard refuses it regardless."""
+    import psycopg
+
+    port, approve = gateway
+    run = _psycopg_run if client == "psycopg" else _asyncpg_run
+    table = f"bound_{client}"
+    _table(guarded, table, 80)
+    sql = f"DELETE FROM {table} WHERE id < %s"
+    with pytest.raises(Exception) as e:            # measured by the guard: refused, rolled back
+        run(port, sql, (1000,))
+    assert "Interlock guard: DELETE of 80 rows" in str(e.value)
+    with pytest.raises(Exception) as e:            # from then on asked about
+        run(port, sql, (1000,))
+    rid = re.search(r"approval (apr-[a-z0-9]+)", str(e.value) + str(getattr(e.value, "hint", "") or "")
+                    + str(getattr(getattr(e.value, "diag", None), "message_hint", "") or ""))
+    assert rid, str(e.value)
+    rid = rid.group(1)
+    assert _count(guarded, table) == 80
+    approve(rid)
+    assert run(port, sql, (1000,)) == "DELETE 80"  # the client's stream is its own: its tag, nothing else
+    assert _count(guarded, table) == 0
+    assert _grant_used(guarded, rid) == (True,)
+    with owner(guarded) as c:
+        c.execute(f"INSERT INTO {table} SELECT g, 0 FROM generate_series(1, 80) g")
+    with pytest.raises(Exception):                  # once
+        run(port, sql, (1000,))
+    assert _count(guarded, table) == 80
+    with agent(guarded) as c:                       # a direct connection: the guard alone
+        with pytest.raises(psycopg.Error) as e:
+            c.execute(sql, (1000,))
+        assert "Interlock guard" in str(e.value)
+    assert _count(guarded, table) == 80
+
+
+def test_a_bound_grant_is_one_executions_not_the_transactions(guarded, gateway):
+    """The grant is set for the rest of the client's transaction and bound to the prepared text, which the same
+    transaction may execute again with other values: it holds for one statement only."""
+    import psycopg
+
+    port, approve = gateway
+    _table(guarded, "bound_twice", 160)
+    sql = "DELETE FROM bound_twice WHERE id < %s"
+    for _ in range(2):
+        with pytest.raises(psycopg.Error) as e:
+            _psycopg_run(port, sql, (81,))
+    rid = re.search(r"approval (apr-[a-z0-9]+)", str(e.value) + str(e.value.diag.message_hint or "")).group(1)
+    approve(rid)
+    with pytest.raises(psycopg.Error) as e:
+        _psycopg_run(port, None, None, transaction=[(sql, (81,)), (sql, (1000,))])
+    assert "Interlock guard: DELETE of 80 rows" in str(e.value)   # the second execution: no grant of its own
+    assert _count(guarded, "bound_twice") == 160
+    with pytest.raises(psycopg.Error) as e:          # the approval was used: a new one
+        _psycopg_run(port, sql, (81,))
+    approve(re.search(r"approval (apr-[a-z0-9]+)", str(e.value)).group(1))
+    with psycopg.connect(host="127.0.0.1", port=port, dbname="shop", user="agent", autocommit=True) as c:
+        with c.transaction():                        # the approved one alone, then an ordinary small one
+            assert c.execute(sql, (81,)).statusmessage == "DELETE 80"
+            c.execute("DELETE FROM bound_twice WHERE id = %s", (81,))
+            assert c.execute("SELECT count(*) FROM bound_twice").fetchone() == (79,)
+    assert _count(guarded, "bound_twice") == 79
+
+
+def _raw_session(port):
+    import socket
+    import struct
+
+    s = socket.create_connection(("127.0.0.1", port))
+    body = b"user\x00agent\x00database\x00shop\x00\x00"
+    s.sendall(struct.pack("!II", len(body) + 8, 196608) + body)
+    data = b""
+    while not data.endswith(b"Z\x00\x00\x00\x05I"):
+        chunk = s.recv(65536)
+        assert chunk
+        data += chunk
+    return s
+
+
+def _raw_exchange(s, msgs: bytes) -> list:
+    """Send ``msgs`` (ending with a Sync); the server's answers up to ReadyForQuery as (type, body) pairs."""
+    import struct
+
+    s.sendall(msgs)
+    s.settimeout(20)
+    data, out = b"", []
+    while True:
+        while len(data) >= 5 and len(data) >= 1 + struct.unpack("!I", data[1:5])[0]:
+            n = struct.unpack("!I", data[1:5])[0]
+            out.append((data[:1], data[5:1 + n]))
+            data = data[1 + n:]
+            if out[-1][0] == b"Z":
+                assert not data, data
+                return out
+        chunk = s.recv(65536)
+        assert chunk
+        data += chunk
+
+
+def _m(t, body):
+    import struct
+
+    return t + struct.pack("!I", len(body) + 4) + body
+
+
+def _parse(name, sql):
+    import struct
+
+    return _m(b"P", name + b"\x00" + sql.encode() + b"\x00" + struct.pack("!HI", 1, 23))
+
+
+def _bind(portal, stmt, value):
+    import struct
+
+    return _m(b"B", portal + b"\x00" + stmt + b"\x00" + struct.pack("!HHI", 0, 1, len(value)) + value
+              + struct.pack("!H", 0))
+
+
+def _execute(portal):
+    import struct
+
+    return _m(b"E", portal + b"\x00" + struct.pack("!I", 0))
+
+
+def test_an_approved_statements_grant_goes_to_its_portal_only_and_the_stream_stays_the_clients(guarded, gateway):
+    """Raw protocol: the approved statement bound to two portals, the other executed first — that one has no
+    grant (the guard refuses it, the whole batch is gone); alone, the approved execution answers exactly
+    ParseComplete, BindComplete, CommandComplete, ReadyForQuery — the gateway's own messages leave no trace."""
+    import psycopg
+
+    port, approve = gateway
+    _table(guarded, "bound_portals", 160)
+    sql = "DELETE FROM bound_portals WHERE id < $1"
+
+    def approval():
+        for _ in range(2):
+            with pytest.raises(psycopg.Error) as e:
+                _psycopg_run(port, sql.replace("$1", "%s"), (81,))
+        approve(re.search(r"approval (apr-[a-z0-9]+)", str(e.value)).group(1))
+    approval()
+    s = _raw_session(port)
+    try:
+        got = _raw_exchange(s, _parse(b"s1", sql) + _bind(b"p1", b"s1", b"81") + _bind(b"p2", b"s1", b"1000")
+                            + _execute(b"p2") + _execute(b"p1") + _m(b"S", b""))
+    finally:
+        s.close()
+    assert [t for t, _ in got] == [b"1", b"2", b"2", b"E", b"Z"], got
+    assert b"Interlock guard: DELETE of 160 rows" in got[3][1]
+    assert _count(guarded, "bound_portals") == 160
+    s = _raw_session(port)
+    try:
+        got = _raw_exchange(s, _parse(b"s1", sql) + _bind(b"", b"s1", b"81") + _execute(b"") + _m(b"S", b""))
+        assert [t for t, _ in got] != [b"1", b"2", b"C", b"Z"]     # the approval was used up above: asked
+        assert _count(guarded, "bound_portals") == 160
+    finally:
+        s.close()
+    approval()
+    s = _raw_session(port)
+    try:
+        got = _raw_exchange(s, _parse(b"s1", sql) + _bind(b"", b"s1", b"81") + _execute(b"") + _m(b"S", b""))
+        assert got == [(b"1", b""), (b"2", b""), (b"C", b"DELETE 80\x00"), (b"Z", b"I")], got
+        got = _raw_exchange(s, _m(b"Q", b"SELECT count(*) FROM bound_portals\x00"))   # the session goes on
+        assert [t for t, _ in got] == [b"T", b"D", b"C", b"Z"] and got[1][1].endswith(b"80")
+    finally:
+        s.close()
+    assert _count(guarded, "bound_portals") == 80

@@ -363,12 +363,15 @@ def _vault_get(entry, env, where):
 # --- the judge -------------------------------------------------------------------------------
 
 class Verdict:
-    __slots__ = ("allow", "text", "message", "detail", "hint", "decision", "send")
+    __slots__ = ("allow", "text", "message", "detail", "hint", "decision", "send", "approval_id", "grant")
 
-    def __init__(self, allow, text=None, message=None, detail=None, hint=None, decision="allow", send=None):
+    def __init__(self, allow, text=None, message=None, detail=None, hint=None, decision="allow", send=None,
+                 approval_id=None, grant=None):
         self.allow, self.text, self.message, self.detail, self.hint = allow, text, message, detail, hint
         self.decision = decision
         self.send = send        # an approved statement's text with the guard's grant in front (simple Query)
+        self.approval_id = approval_id
+        self.grant = grant      # an approved bound statement's grant, set just before its Execute
 
 
 ALLOWED = Verdict(True)
@@ -642,9 +645,8 @@ class Judge:
             return self.judge(text, note=redact(f"the values bound to its parameters could not be read ({why}): "
                                                 f"judged, and approved if so, as the statement's text")[:300])
         v = self.judge(concrete)
-        if v.send is not None:   # a guard grant is sent as a simple Query; a Bind can't carry it
-            _log("an approved bound statement runs without an in-database grant (the guard judges it alone)")
-            return ALLOWED
+        if v.send is not None:   # the grant is bound to the prepared text; the session sets it before the Execute
+            return self._bound_grant(text, v.approval_id)
         return v
 
     def param_types(self, text: str, oids: list[int]) -> list[tuple[int, str]]:
@@ -689,9 +691,25 @@ class Judge:
             kw = {"password": up.guard_password} if up.guard_password else {}
             with psycopg.connect(up.guard_url, connect_timeout=10, **kw) as conn:
                 send = new_grant(conn, ap["id"], lambda setting: f"{setting}; {text}")
-            return Verdict(True, send=send)
+            return Verdict(True, send=send, approval_id=ap["id"])
         except Exception as e:  # noqa: BLE001 - the statement still runs; the guard judges it on its own
             _log(f"no grant written for {ap.get('id')}: {type(e).__name__}: {redact(str(e))[:200]}")
+            return ALLOWED
+
+    def _bound_grant(self, text, approval_id) -> Verdict:
+        """An approved prepared statement's grant: bound to its text as parsed, set by the session in
+        ``interlock.grant`` right before the approved portal's Execute (see :meth:`Session.grant_execute`)."""
+        up = self.upstream
+        try:
+            import psycopg
+
+            from ..safeguards.pgguard import new_bound_grant
+
+            kw = {"password": up.guard_password} if up.guard_password else {}
+            with psycopg.connect(up.guard_url, connect_timeout=10, **kw) as conn:
+                return Verdict(True, approval_id=approval_id, grant=new_bound_grant(conn, approval_id, text))
+        except Exception as e:  # noqa: BLE001 - the statement still runs; the guard judges it on its own
+            _log(f"no grant written for {approval_id}: {type(e).__name__}: {redact(str(e))[:200]}")
             return ALLOWED
 
     def _audit(self, action, decision, first=False):
@@ -992,23 +1010,11 @@ class _Side(asyncio.Protocol):
     def data_received(self, data):
         s = self.s
         if self.up:
-            if s.capture is not None:
-                if _WATCHED in data:
-                    s.server_params(data)
-                try:
-                    s.capture.feed(data)
-                except Exception as e:  # noqa: BLE001 - the measuring task ends with it (and closes the session)
-                    s.capture.fail(e)
-                return
-            if s.measured and _GUARD in data:
-                s.guard_refused(data)
-            if s.markers:
-                s.upstream_held(data)
-                return
-            if _WATCHED in data or (s.utail and _WATCHED in s.utail + data[:len(_WATCHED)]):
-                s.server_params(s.utail + data)
-            s.utail = data[-len(_WATCHED):]
-            s.ct.write(data)
+            if s.swallows or s.stail:
+                data = s.unswallow(data)
+                if not data:
+                    return
+            s.from_upstream(data)
         else:
             s.from_client(data)
 
@@ -1036,7 +1042,88 @@ class _Side(asyncio.Protocol):
             self.s.ut.resume_reading()
 
 
-class Session:
+class _UpstreamPath:
+    """What the session does with upstream bytes (after the gateway's own answers are taken out)."""
+
+    def from_upstream(self, data):
+        if self.capture is not None:
+            if _WATCHED in data:
+                self.server_params(data)
+            try:
+                self.capture.feed(data)
+            except Exception as e:  # noqa: BLE001 - the measuring task ends with it (and closes the session)
+                self.capture.fail(e)
+            return
+        if self.measured and _GUARD in data:
+            self.guard_refused(data)
+        if self.markers:
+            self.upstream_held(data)
+            return
+        if _WATCHED in data or (self.utail and _WATCHED in self.utail + data[:len(_WATCHED)]):
+            self.server_params(self.utail + data)
+        self.utail = data[-len(_WATCHED):]
+        self.ct.write(data)
+
+    # --- an approved prepared statement's grant: set on the session's upstream just before its Execute ----------
+    def grant_execute(self, value: str) -> bytes:
+        """The gateway's own extended-protocol messages, sent right before the approved portal's Execute in the
+        same transaction (the client's implicit one, or its own block): ``set_config('interlock.grant', …, true)``
+        in a statement and portal of the gateway's own (the client's unnamed ones are untouched), then closed.
+        The server's answers — known to the byte, with a random marker as the one column — are taken out of
+        the stream (:meth:`unswallow`), so the client's protocol stream stays exactly its own.  When an earlier
+        error makes the server skip them (and the client's Execute with them), no answer comes: nothing to take."""
+        g = ("interlock_grant_" + secrets.token_hex(8)).encode()
+        mk = ("interlock-granted-" + secrets.token_hex(12)).encode()
+        q = (f"SELECT '{mk.decode()}' FROM pg_catalog.set_config('interlock.grant', "
+             f"'{value.replace(chr(39), chr(39) * 2)}', true)")
+        answer = (b"1\x00\x00\x00\x04" + b"2\x00\x00\x00\x04"
+                  + _msg(b"D", struct.pack("!Hi", 1, len(mk)) + mk) + _msg(b"C", b"SELECT 1\x00")
+                  + b"3\x00\x00\x00\x04" * 2)
+        self.swallows = self.swallows[-7:] + [answer]
+        return (_msg(b"P", g + b"\x00" + q.encode() + b"\x00" + struct.pack("!H", 0))
+                + _msg(b"B", g + b"\x00" + g + b"\x00" + struct.pack("!HHH", 0, 0, 0))
+                + _msg(b"E", g + b"\x00" + struct.pack("!i", 0))
+                + _msg(b"C", b"P" + g + b"\x00") + _msg(b"C", b"S" + g + b"\x00"))
+
+    def unswallow(self, data: bytes) -> bytes:
+        """Upstream bytes without the answers to the gateway's own messages.  Answers come in order, so finding
+        one means every earlier one will never come (skipped after an error).  A tail that could be the start of
+        an answer is held until the next bytes (or 1 s: it was not)."""
+        buf = self.stail + data
+        self.stail = b""
+        if self.stimer is not None:
+            self.stimer.cancel()
+            self.stimer = None
+        found = True
+        while found and self.swallows:
+            found = False
+            for k, r in enumerate(self.swallows):
+                i = buf.find(r)
+                if i >= 0:
+                    buf = buf[:i] + buf[i + len(r):]
+                    del self.swallows[:k + 1]
+                    found = True
+                    break
+        hold = 0
+        for r in self.swallows:
+            for k in range(min(len(r) - 1, len(buf)), hold, -1):
+                if buf.endswith(r[:k]):
+                    hold = k
+                    break
+        if hold:
+            self.stail = buf[-hold:]
+            buf = buf[:-hold]
+            self.stimer = asyncio.get_running_loop().call_later(1.0, self._release_tail)
+        return buf
+
+    def _release_tail(self):
+        self.stimer = None
+        tail, self.stail = self.stail, b""
+        if tail and not self.ct.is_closing():
+            self.from_upstream(tail)
+
+
+class Session(_UpstreamPath):
     def __init__(self, gw: Gateway, reader, writer):
         self.gw, self.reader, self.writer = gw, reader, writer
         self.ureader = self.uwriter = None
@@ -1052,6 +1139,11 @@ class Session:
         self.uhold = bytearray()            # upstream bytes held while a marker's error is awaited
         self.capture = None                 # a _Capture while the gateway measures a statement
         self.deferred: dict[bytes, tuple[str, list[int]]] = {}  # prepared, judged at each Bind with its values
+        self.granted: dict[bytes, str] = {}  # portal bound with approved values → its guard grant (at its Execute)
+        self.granted_stmts: dict[bytes, str] = {}  # approved prepared statement → its grant (for its next Bind)
+        self.swallows: list[bytes] = []     # the server's exact answers to the gateway's own messages, not relayed
+        self.stail = b""                    # upstream bytes held: they may begin one of those answers
+        self.stimer = None
 
     # --- measuring a statement: the gateway's own round trips on the session's upstream ----------------------
     async def _measure(self, body: bytes, text: str):
@@ -1411,6 +1503,9 @@ class Session:
 
     def upstream_lost(self):
         self.terminated = True  # the upstream ended the session: nothing left to cancel
+        if self.stimer is not None:
+            self.stimer.cancel()
+            self.stimer = None
         if self.capture is not None:
             self.capture.fail(ConnectionError("the upstream closed the connection"))
         self.ct.close()
@@ -1538,19 +1633,33 @@ class Session:
                 self.deferred.pop(name, None)
                 return msg
             return self._judge_later(t, body, text, name)
-        if t == 0x42 and (self.poisoned or self.deferred):  # B
+        if t == 0x45 and self.granted:  # E: an approved portal's grant goes just before it
             try:
-                stmt = _cstr(msg, _cstr(msg, 5)[1])[0]
+                portal = _cstr(msg, 5)[0]
+            except ValueError:
+                raise ProtocolError("malformed Execute message") from None
+            value = self.granted.pop(portal, None)
+            return msg if value is None else self.grant_execute(value) + msg
+        if t == 0x42 and (self.poisoned or self.deferred or self.granted or self.granted_stmts):  # B
+            try:
+                portal, p = _cstr(msg, 5)
+                stmt = _cstr(msg, p)[0]
             except ValueError:
                 raise ProtocolError("malformed Bind message") from None
+            self.granted.pop(portal, None)       # bound again: judged again
+            if stmt in self.granted_stmts:       # an approved statement's first execution carries its grant
+                self.granted[portal] = self.granted_stmts.pop(stmt)
             if stmt in self.deferred:
                 return self._judge_bind_later(msg, stmt)
             return self._bind(msg)
-        if t == 0x43 and (self.poisoned or self.deferred):  # C(lose)
+        if t == 0x43 and (self.poisoned or self.deferred or self.granted or self.granted_stmts):  # C(lose)
             if msg[5:6] == b"S":
                 name = _cstr(msg, 6)[0]
                 self.poisoned.discard(name)
                 self.deferred.pop(name, None)
+                self.granted_stmts.pop(name, None)
+            elif msg[5:6] == b"P":
+                self.granted.pop(_cstr(msg, 6)[0], None)
             return msg
         if t == 0x46:  # F: FunctionCall by OID, out of the analysis' sight
             return _msg(b"Q", raise_statement(
@@ -1580,6 +1689,17 @@ class Session:
             return
         if v.decision == "measured":
             self.measured = self.measured[-7:] + [text]
+        if t == 0x50:
+            self.granted_stmts.pop(name, None)
+            if v.send is not None:   # approved with a grant: bound to the parsed text, set before its Execute
+                try:
+                    g = await loop.run_in_executor(self.gw.approval_pool, self.gw.judge._bound_grant, text,
+                                                   v.approval_id)
+                except Exception as e:  # noqa: BLE001 - nothing is forwarded unjudged
+                    self._violation(f"the statement's grant could not be written ({type(e).__name__})", [])
+                    return
+                if g.grant:
+                    self.granted_stmts[name] = g.grant
         if t == 0x51 and v.send:
             out = _msg(b"Q", v.send.encode() + b"\x00")
         elif t == 0x51:
@@ -1634,6 +1754,8 @@ class Session:
             return
         if v.decision == "measured" and v.text:
             self.measured = self.measured[-7:] + [v.text]
+        if v.allow and v.grant:
+            self.granted[portal] = v.grant
         self._resume(msg if v.allow else self.refuse_bind(portal, v.message, v.detail, v.hint))
 
     def refuse_bind(self, portal: bytes, message, detail=None, hint=None) -> bytes:

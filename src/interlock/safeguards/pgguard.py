@@ -52,6 +52,9 @@ CREATE TABLE IF NOT EXISTS interlock.grants (
     used_at timestamptz,
     used_xid xid8
 );
+-- the statement that used it (statement_timestamp(): set by each Query, Parse, Bind and Execute message): a grant
+-- is one statement's, even when its text is a prepared statement's that the same transaction executes again
+ALTER TABLE interlock.grants ADD COLUMN IF NOT EXISTS used_stmt timestamptz;
 CREATE TABLE IF NOT EXISTS interlock.busy (xid xid8 PRIMARY KEY);
 REVOKE ALL ON ALL TABLES IN SCHEMA interlock FROM PUBLIC;
 
@@ -74,10 +77,12 @@ BEGIN
        OR row.expires < now() THEN
         RETURN false;
     END IF;
-    IF row.used_at IS NOT NULL AND row.used_xid IS DISTINCT FROM pg_current_xact_id() THEN
-        RETURN false;                                  -- single use: spent by another transaction
+    IF row.used_at IS NOT NULL AND (row.used_xid IS DISTINCT FROM pg_current_xact_id()
+                                    OR row.used_stmt IS DISTINCT FROM statement_timestamp()) THEN
+        RETURN false;                                  -- single use: spent by another statement
     END IF;
-    UPDATE interlock.grants SET used_at = coalesce(used_at, clock_timestamp()), used_xid = pg_current_xact_id()
+    UPDATE interlock.grants SET used_at = coalesce(used_at, clock_timestamp()), used_xid = pg_current_xact_id(),
+                                used_stmt = statement_timestamp()
      WHERE approval_id = id;
     RETURN true;
 END $fn$;
@@ -593,6 +598,21 @@ def status(conn, agent_role=AGENT_ROLE) -> Report:
     return rep
 
 
+def new_bound_grant(conn, approval_id: str, statement_text: str) -> str:
+    """A single-use grant for a prepared statement's execution (the extended protocol): bound to the hash of
+    the statement's text as parsed (``current_query()`` of its Execute), returned as the value the gateway sets
+    in ``interlock.grant`` just before that Execute, on the same connection."""
+    token = secrets.token_hex(16)
+    conn.execute("INSERT INTO interlock.grants (approval_id, token_sha256, statement_sha256) VALUES (%s, %s, %s) "
+                 "ON CONFLICT (approval_id) DO UPDATE SET token_sha256 = EXCLUDED.token_sha256, "
+                 "statement_sha256 = EXCLUDED.statement_sha256, used_at = NULL, used_xid = NULL, used_stmt = NULL, "
+                 "expires = now() + interval '10 minutes'",
+                 (approval_id, hashlib.sha256(token.encode()).hexdigest(),
+                  hashlib.sha256(statement_text.encode()).hexdigest()))
+    conn.commit()
+    return f"{approval_id}:{token}"
+
+
 def new_grant(conn, approval_id: str, statement_text_for) -> str:
     """Write a single-use grant for ``approval_id`` (Interlock's privileged connection ``conn``) and return the
     text to send: ``statement_text_for(setting)`` builds it around ``SET LOCAL interlock.grant = '...'`` so the
@@ -602,7 +622,7 @@ def new_grant(conn, approval_id: str, statement_text_for) -> str:
     text = statement_text_for(setting)
     conn.execute("INSERT INTO interlock.grants (approval_id, token_sha256, statement_sha256) VALUES (%s, %s, %s) "
                  "ON CONFLICT (approval_id) DO UPDATE SET token_sha256 = EXCLUDED.token_sha256, "
-                 "statement_sha256 = EXCLUDED.statement_sha256, used_at = NULL, used_xid = NULL, "
+                 "statement_sha256 = EXCLUDED.statement_sha256, used_at = NULL, used_xid = NULL, used_stmt = NULL, "
                  "expires = now() + interval '10 minutes'",
                  (approval_id, hashlib.sha256(token.encode()).hexdigest(), hashlib.sha256(text.encode()).hexdigest()))
     conn.commit()
