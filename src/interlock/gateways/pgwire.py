@@ -44,6 +44,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ..memo import remember
 from ..redact import redact
 from . import pgvalues
+from .pgsearchpath import SearchPath
 
 SSL_REQUEST, GSSENC_REQUEST, CANCEL_REQUEST, PROTOCOL_3 = 80877103, 80877104, 80877102, 196608
 MAX_STARTUP = 10_000                 # PostgreSQL's own limit for the startup packet
@@ -460,83 +461,89 @@ class Judge:
                 self.exact.clear()
                 self.shapes.clear()
 
-    def action(self, text):
+    def action(self, text, where=None):
+        """``where``: the session's search_path (pgsearchpath.SearchPath.payload), for previews and snapshots."""
         from ..actions import SQL, Action
 
-        return Action(SQL, {"statement": text, "dialect": "postgres", "url": self.upstream.url,
-                            "via": f"gateway {self.upstream.name}"},
-                      agent=AGENT, cwd=self.ctx.cwd, workspace=self.ctx.workspace, tool="postgres")
+        p = {"statement": text, "dialect": "postgres", "url": self.upstream.url, "via": f"gateway {self.upstream.name}"}
+        if where:
+            p.update(where)
+        return Action(SQL, p, agent=AGENT, cwd=self.ctx.cwd, workspace=self.ctx.workspace, tool="postgres")
 
-    def cached(self, text: str) -> bool:
+    @staticmethod
+    def _key(text, where):
+        return text if not where else "\x00".join(f"{k}={v}" for k, v in sorted(where.items())) + "\x00" + text
+
+    def cached(self, text: str, where=None) -> bool:
         if self.rehearse is not None:
             return False  # a sandbox's branch: every statement is judged and recorded, in order
-        if text in self.exact:
+        if self._key(text, where) in self.exact:
             return True
         if len(text) <= _CACHE_TEXT_MAX and self.shapes:
             sh = shape(text)
-            if sh is not None and sh[1] and sh[0] in self.shapes:
+            if sh is not None and sh[1] and self._key(sh[0], where) in self.shapes:
                 return True
         return False
 
-    def decide(self, text: str):
+    def decide(self, text: str, where=None):
         """The engine's decision, and whether the text (or its shape) may be cached.  Never raises."""
         from ..actions import ALLOW
         from ..engine import evaluate
         from .budget import evaluate as within_budget
 
         ctx = self.ctx
-        d = within_budget(self.action(text), ctx, self.env)
+        d = within_budget(self.action(text, where), ctx, self.env)
         if d.decision == ALLOW and not d.error:
             # ``DELETE ... WHERE id > $1``: the bound values decide; judged with the riskiest ones
             for probe in _param_probes(text):
-                pd = evaluate(self.action(probe), ctx)
+                pd = evaluate(self.action(probe, where), ctx)
                 if pd.decision != ALLOW:
                     pd.reasons.insert(0, f"the statement's parameters decide what it touches: judged as "
                                          f"`{redact(probe)[:200]}`")
                     return pd
         if d.decision == ALLOW and not d.error and len(text) <= _CACHE_TEXT_MAX:
             with self._lock:
-                remember(self.exact, text, True, _CACHE_MAX)
+                remember(self.exact, self._key(text, where), True, _CACHE_MAX)
             sh = shape(text)
             if sh is not None and sh[1]:
                 rules = d.rules
                 n = sh[1]
                 probes = ([0] * n, [1] * n, list(range(1, n + 1)), list(range(n, 0, -1)))
-                if all(self._same(_probe(text, p), rules, ctx) for p in probes):
+                if all(self._same(_probe(text, p), rules, ctx, where) for p in probes):
                     with self._lock:
-                        remember(self.shapes, sh[0], True, _CACHE_MAX)
+                        remember(self.shapes, self._key(sh[0], where), True, _CACHE_MAX)
         return d
 
-    def _same(self, text, rules, ctx) -> bool:
+    def _same(self, text, rules, ctx, where=None) -> bool:
         from ..actions import ALLOW
         from ..engine import evaluate
 
-        d = evaluate(self.action(text), ctx)
+        d = evaluate(self.action(text, where), ctx)
         return d.decision == ALLOW and not d.error and d.rules == rules
 
     def judge(self, text: str, simple: bool = False, measured: str | None = None, deferrable: bool = False,
-              note: str | None = None) -> Verdict:
+              note: str | None = None, where=None) -> Verdict:
         """Full judgement of one statement (blocking: may wait for a human).  Never raises.
         ``simple``: a simple-protocol Query (the gateway can measure it); ``measured``: what measuring it found;
         ``deferrable``: a Parse with parameters, whose values are judged at its Bind when its text alone would
         be asked about (``decision="defer"``); ``note``: said first among the reasons."""
         try:
-            return self._judge(text, simple, measured, deferrable, note)
+            return self._judge(text, simple, measured, deferrable, note, where)
         except Exception as e:  # fail closed: never forward what was not judged
             self.stats["denied"] += 1
             return Verdict(False, text, "Interlock could not judge this statement; it was not run",
                            detail=redact(f"{type(e).__name__}: {e}")[:500], decision="deny")
 
     def _judge(self, text: str, simple: bool = False, measured_here: str | None = None, deferrable: bool = False,
-               note: str | None = None) -> Verdict:
+               note: str | None = None, where=None) -> Verdict:
         import types
 
         from ..actions import ALLOW, ASK, DENY
 
         self.refresh()
         self.stats["judged"] += 1
-        d = self.decide(text)
-        action = self.action(text)
+        d = self.decide(text, where)
+        action = self.action(text, where)
         if self.rehearse is not None:  # on a sandbox's branch: what acts only inside it runs, and is recorded
             d = self.rehearse.judge(text, d)
             if d.decision != ALLOW:  # the rest is refused there and then: no approval is filed during a rehearsal
@@ -630,7 +637,7 @@ class Judge:
         self._guard_checked = (now, ok)
         return ok
 
-    def judge_bound(self, text: str, oids: list[int], formats: list[int], values: list) -> Verdict:
+    def judge_bound(self, text: str, oids: list[int], formats: list[int], values: list, where=None) -> Verdict:
         """A deferred statement at its Bind: judged as the statement with its values in place of ``$n``
         (what the approver sees, what is previewed, what an approval holds for); by its text alone, saying
         why, when the values can't be read.  Never raises."""
@@ -643,8 +650,9 @@ class Judge:
         except Exception as e:  # noqa: BLE001 - unreadable values: judged as the text, which asks
             why = str(e) if isinstance(e, pgvalues.Unreadable) else type(e).__name__
             return self.judge(text, note=redact(f"the values bound to its parameters could not be read ({why}): "
-                                                f"judged, and approved if so, as the statement's text")[:300])
-        v = self.judge(concrete)
+                                                f"judged, and approved if so, as the statement's text")[:300],
+                              where=where)
+        v = self.judge(concrete, where=where)
         if v.send is not None:   # the grant is bound to the prepared text; the session sets it before the Execute
             return self._bound_grant(text, v.approval_id)
         return v
@@ -903,6 +911,7 @@ class Gateway:
 
 
 _WATCHED = b"client_encoding\x00"
+_SEARCH_PATH = b"search_path\x00"
 #: SQL ``EXECUTE name(...)``: would run a statement prepared through the protocol without its Bind
 _SQL_EXECUTE = re.compile(r"(?i)\bexecute\b")
 _EXECUTE_REFUSED = ("Interlock refuses SQL EXECUTE in a session holding statements prepared through the protocol "
@@ -1056,6 +1065,8 @@ class _UpstreamPath:
             return
         if self.measured and _GUARD in data:
             self.guard_refused(data)
+        if _SEARCH_PATH in data:
+            self.search_path_reported(data)
         if self.markers:
             self.upstream_held(data)
             return
@@ -1140,13 +1151,14 @@ class Session(_UpstreamPath):
         self.capture = None                 # a _Capture while the gateway measures a statement
         self.deferred: dict[bytes, tuple[str, list[int]]] = {}  # prepared, judged at each Bind with its values
         self.granted: dict[bytes, str] = {}  # portal bound with approved values → its guard grant (at its Execute)
+        self.sp = SearchPath()              # what unqualified names resolve to (pgsearchpath)
         self.granted_stmts: dict[bytes, str] = {}  # approved prepared statement → its grant (for its next Bind)
         self.swallows: list[bytes] = []     # the server's exact answers to the gateway's own messages, not relayed
         self.stail = b""                    # upstream bytes held: they may begin one of those answers
         self.stimer = None
 
     # --- measuring a statement: the gateway's own round trips on the session's upstream ----------------------
-    async def _measure(self, body: bytes, text: str):
+    async def _measure(self, body: bytes, text: str, where=None):
         """Run ``text`` in a transaction (or, inside the client's, a savepoint) of its own, count what it changed
         and keep it, or roll it back and ask with the measured rows as its impact."""
         cap = self.capture = _Capture(self)
@@ -1191,7 +1203,8 @@ class Session(_UpstreamPath):
                 await cap.query("RELEASE SAVEPOINT interlock_measure")
             self.capture = None
             v = await loop.run_in_executor(self.gw.approval_pool,
-                                           lambda: self.gw.judge.judge(text, False, f"{what} (rolled back)"))
+                                           lambda: self.gw.judge.judge(text, False, f"{what} (rolled back)",
+                                                                       where=where))
             if v.allow:
                 self.ut.write(_msg(b"Q", (v.send or text).encode() + b"\x00"))
             else:
@@ -1278,6 +1291,14 @@ class Session(_UpstreamPath):
         if buf:
             self.ct.write(bytes(buf))
             buf.clear()
+
+    def search_path_reported(self, data: bytes):
+        """ParameterStatus for search_path (servers that report it: PostgreSQL 18+): the session's own value."""
+        i = data.find(_SEARCH_PATH)
+        if i >= 5 and data[i - 5:i - 4] == b"S":
+            j = data.find(b"\x00", i + len(_SEARCH_PATH))
+            if j > 0:
+                self.sp.reported(data[i + len(_SEARCH_PATH):j].decode("utf-8", "replace"))
 
     def server_params(self, data: bytes):
         """ParameterStatus from the server: a client encoding Interlock cannot tokenize reached the session
@@ -1406,6 +1427,7 @@ class Session(_UpstreamPath):
             return
         if params is None:
             return
+        self.sp = SearchPath(params)
         up = self.gw.upstream
         if "replication" in params and params["replication"].lower() not in ("false", "off", "no", "0"):
             await self.fatal("replication connections are not served by the Interlock gateway", "28000")
@@ -1435,6 +1457,8 @@ class Session(_UpstreamPath):
                              f"{type(e).__name__}: {e}", "08001")
             return
         for m in relay:
+            if m[:1] == b"S" and m[5:].startswith(_SEARCH_PATH):
+                self.sp.reported(m[5 + len(_SEARCH_PATH):].split(b"\x00")[0].decode("utf-8", "replace"))
             if m[:1] == b"S" and _WATCHED in m:
                 value = m[5:].split(b"\x00")[1].decode("latin-1", "replace")
                 if _ambiguous(value):
@@ -1610,10 +1634,12 @@ class Session(_UpstreamPath):
                             + b"\x00")
             if self.deferred and _SQL_EXECUTE.search(text):
                 return _msg(b"Q", raise_statement(_EXECUTE_REFUSED).encode() + b"\x00")
-            if self.gw.judge.cached(text):
+            where = self.sp.payload()
+            self.sp.observe(text)
+            if self.gw.judge.cached(text, where):
                 self.gw.judge.stats["cached"] += 1
                 return msg
-            return self._judge_later(t, body, text)
+            return self._judge_later(t, body, text, where=where)
         if t == 0x50:    # P
             body = msg[5:]
             try:
@@ -1627,12 +1653,14 @@ class Session(_UpstreamPath):
             if self.deferred and _SQL_EXECUTE.search(text):
                 self.deferred.pop(name, None)
                 return self.refuse_parse(name, _EXECUTE_REFUSED)
-            if self.gw.judge.cached(text):
+            where = self.sp.payload()
+            self.sp.observe(text)
+            if self.gw.judge.cached(text, where):
                 self.gw.judge.stats["cached"] += 1
                 self.poisoned.discard(name)
                 self.deferred.pop(name, None)
                 return msg
-            return self._judge_later(t, body, text, name)
+            return self._judge_later(t, body, text, name, where)
         if t == 0x45 and self.granted:  # E: an approved portal's grant goes just before it
             try:
                 portal = _cstr(msg, 5)[0]
@@ -1669,23 +1697,23 @@ class Session(_UpstreamPath):
             self.terminated = True
         return msg
 
-    def _judge_later(self, t, body, text, name=None):
+    def _judge_later(self, t, body, text, name=None, where=None):
         self.busy = True
         self._reading()
-        self.pending = asyncio.ensure_future(self._judged(t, body, text, name))  # held: the loop keeps only weak refs
+        self.pending = asyncio.ensure_future(self._judged(t, body, text, name, where))  # the loop keeps weak refs
         return None
 
-    async def _judged(self, t, body, text, name):
+    async def _judged(self, t, body, text, name, where=None):
         loop = asyncio.get_running_loop()
         deferrable = t == 0x50 and bool(_param_probes(text))
         try:
             v = await loop.run_in_executor(self.gw.approval_pool, functools.partial(
-                self.gw.judge.judge, text, t == 0x51, deferrable=deferrable))
+                self.gw.judge.judge, text, t == 0x51, deferrable=deferrable, where=where))
         except Exception as e:  # noqa: BLE001 - e.g. the pool shut down: nothing is forwarded unjudged
             self._violation(f"the statement could not be judged ({type(e).__name__})", [])
             return
         if v.decision == "measure" and not self.ut.is_closing():
-            self.pending = asyncio.ensure_future(self._measure(body, text))   # busy until it is done
+            self.pending = asyncio.ensure_future(self._measure(body, text, where))   # busy until it is done
             return
         if v.decision == "measured":
             self.measured = self.measured[-7:] + [text]
@@ -1741,14 +1769,15 @@ class Session(_UpstreamPath):
             raise ProtocolError("malformed Bind message") from None
         self.busy = True
         self._reading()
-        self.pending = asyncio.ensure_future(self._judged_bind(msg, text, oids, portal, formats, values))
+        self.pending = asyncio.ensure_future(self._judged_bind(msg, text, oids, portal, formats, values,
+                                                               self.sp.payload()))
         return None
 
-    async def _judged_bind(self, msg, text, oids, portal, formats, values):
+    async def _judged_bind(self, msg, text, oids, portal, formats, values, where=None):
         loop = asyncio.get_running_loop()
         try:
-            v = await loop.run_in_executor(self.gw.approval_pool, self.gw.judge.judge_bound, text, oids, formats,
-                                           values)
+            v = await loop.run_in_executor(self.gw.approval_pool, functools.partial(
+                self.gw.judge.judge_bound, text, oids, formats, values, where=where))
         except Exception as e:  # noqa: BLE001 - nothing is forwarded unjudged
             self._violation(f"the statement could not be judged ({type(e).__name__})", [])
             return

@@ -82,7 +82,9 @@ def pg_snapshot(conn, staging, env, timeout, tables=None) -> dict:
     _run(argv, conn.pg_env(env), timeout, f"pg_dump of {redact(conn.label)}")
     pg_restore = _tool(["pg_restore"], env, "verify the PostgreSQL snapshot")
     toc = _run([pg_restore, "-l", out], env, 120, "reading the dump back").stdout.decode("utf-8", "replace")
-    data = sorted({m.group(1) for m in re.finditer(r"TABLE DATA \S+ (\S+) ", toc)})
+    # schema-qualified outside public: a schema's table of the same name as public's is another table
+    data = sorted({m.group(2) if m.group(1) == "public" else f"{m.group(1)}.{m.group(2)}"
+                   for m in re.finditer(r"TABLE DATA (\S+) (\S+) ", toc)})
     if not data and not tables:
         tables_present = "TABLE " in toc
         if tables_present:
