@@ -109,3 +109,29 @@ def test_a_search_path_it_cannot_follow_makes_the_impact_unknown_not_wrong(pg, g
         impact = _impact(_asked(c, "DELETE FROM lookalike")[0])
         assert "100 rows" in impact, impact
     assert _counts(pg) == (100, 7)
+
+
+def test_an_approval_under_one_search_path_does_not_run_under_another(pg, gw, genv, lookalikes):
+    """Approved as public.lookalike, the same text after SET search_path TO shadow is another action: asked
+    again, nothing deleted there; a SET earlier in the same query string is previewed as such."""
+    import psycopg
+
+    from test_gateway_pg_bind import _approve
+
+    with _connect(gw) as c:
+        _, rid = _asked(c, "DELETE FROM lookalike")
+    _approve(genv, rid)
+    with _connect(gw) as c:
+        c.execute("SET search_path TO shadow")
+        impact = _impact(_asked(c, "DELETE FROM lookalike")[0])
+        assert "shadow.lookalike" in impact, impact
+    assert _counts(pg) == (100, 7)
+    with _connect(gw) as c:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege) as e:
+            c.execute(psycopg.sql.SQL("SET search_path TO shadow; DELETE FROM lookalike"))
+        impact = _impact(e.value.diag.message_detail or "")
+        assert "shadow.lookalike" in impact and "7 rows" in impact, impact
+    assert _counts(pg) == (100, 7)
+    with _connect(gw) as c:                     # where it was approved, it runs
+        c.execute("DELETE FROM lookalike")
+    assert _counts(pg) == (0, 7)
