@@ -46,6 +46,20 @@ def _asked(c, sql):
     return e.value.diag.message_detail or "", re.search(r"apr-[a-z0-9]+", e.value.diag.message_hint or "").group(0)
 
 
+_APPROVERS: set = set()
+
+
+def _approve(genv, rid):
+    from helpers import add_approver
+    from interlock.approvals import approvers
+    from interlock.approvals.store import open_store
+
+    if genv["INTERLOCK_HOME"] not in _APPROVERS:          # once per state directory (a second add asks)
+        add_approver("alice", "approver-secret-1", genv)
+        _APPROVERS.add(genv["INTERLOCK_HOME"])
+    open_store(genv).approve(rid, "alice", "cli", proof=approvers.authenticate("alice", "approver-secret-1", genv))
+
+
 def _impact(detail):
     return detail.split("Impact:", 1)[1].split("Why:", 1)[0] if "Impact:" in detail else ""
 
@@ -58,8 +72,6 @@ def test_set_search_path_then_delete_names_the_shadow_table(pg, gw, genv, lookal
     assert "shadow.lookalike" in impact and "7 rows" in impact, impact
     assert "100 rows" not in impact, impact
     assert _counts(pg) == (100, 7)
-    from test_gateway_pg_bind import _approve
-
     _approve(genv, rid)
     snaps = os.path.join(genv["INTERLOCK_HOME"], "snapshots")
     before = set(os.listdir(snaps)) if os.path.isdir(snaps) else set()
@@ -116,8 +128,6 @@ def test_an_approval_under_one_search_path_does_not_run_under_another(pg, gw, ge
     again, nothing deleted there; a SET earlier in the same query string is previewed as such."""
     import psycopg
 
-    from test_gateway_pg_bind import _approve
-
     with _connect(gw) as c:
         _, rid = _asked(c, "DELETE FROM lookalike")
     _approve(genv, rid)
@@ -135,3 +145,42 @@ def test_an_approval_under_one_search_path_does_not_run_under_another(pg, gw, ge
     with _connect(gw) as c:                     # where it was approved, it runs
         c.execute("DELETE FROM lookalike")
     assert _counts(pg) == (0, 7)
+
+
+def test_a_refused_string_that_sets_search_path_never_moved_it(pg, gw, lookalikes):
+    """Attack: `SET search_path TO shadow; DROP TABLE …` is refused — the server never ran the SET, so the next
+    DELETE is still previewed as public's table (the one it would delete), not shadow's 7 rows."""
+    import psycopg
+
+    with _connect(gw) as c:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            c.execute(psycopg.sql.SQL("SET search_path TO shadow; DROP TABLE lookalike"))
+        assert c.execute("SHOW search_path").fetchone()[0] == '"$user", public'
+        impact = _impact(_asked(c, "DELETE FROM lookalike")[0])
+        assert "shadow" not in impact and "100 rows" in impact, impact
+    assert _counts(pg) == (100, 7)
+
+
+@pytest.mark.parametrize("texts,value,unknown", [
+    (["BEGIN", "SET search_path TO shadow", "ROLLBACK"], None, False),         # undone with the block
+    (["BEGIN", "SET search_path TO shadow", "COMMIT"], "shadow", True),        # holds only if it committed
+    (["BEGIN", "SET search_path TO shadow", "SAVEPOINT a", "ROLLBACK TO a"], "shadow", True),
+    (["SET search_path TO shadow; SELECT 1/0"], "shadow", True),                # a failing statement undoes it
+    (["SET search_path TO shadow"], "shadow", False),
+    (["SET search_path TO shadow", "BEGIN", "SET LOCAL search_path TO x", "COMMIT"], "shadow", False),
+    (["SET LOCAL search_path TO x"], None, False),                              # outside a block: nothing
+    (["SET /* hidden */ search_path TO shadow"], None, True),
+    (["SET search_path TO U&\"sh\\0061dow\""], None, True),
+    (["DO $$ BEGIN SET search_path TO shadow; END $$"], None, True),
+    (["CREATE FUNCTION f() RETURNS void LANGUAGE sql SET search_path = shadow AS 'SELECT 1'"], None, True),
+    (["ALTER ROLE agent SET search_path = shadow"], None, False),
+    (["SET search_path TO \"Shadow\", 'public'"], '"Shadow", public', False),
+    (["SET search_path TO shadow", "SET search_path TO DEFAULT"], None, False),
+])
+def test_search_path_tracking(texts, value, unknown):
+    from interlock.gateways.pgsearchpath import SearchPath
+
+    sp = SearchPath()
+    for t in texts:
+        sp.observe(t)
+    assert (sp.value, bool(sp.unknown)) == (value, unknown), sp.unknown

@@ -69,12 +69,21 @@ def from_options(params: dict) -> tuple[str | None, str | None]:
 
 
 class SearchPath:
-    __slots__ = ("session", "local", "unknown", "block")
+    """Only what the server was sent is observed (a refused statement never ran).  Setting changes are
+    transactional: inside a transaction block they hold only if it commits, which the text cannot tell (a
+    failed block's COMMIT rolls back) — so a change made in a block is unknown after COMMIT, undone by
+    ROLLBACK; a change in a query string of several statements holds only if all of them succeed — unknown
+    after it too.  Unknown until a plain SET / RESET (or the server's report) makes it known again."""
+
+    __slots__ = ("session", "local", "unknown", "block", "start", "pending", "several")
 
     def __init__(self, params: dict | None = None):
         self.session, self.unknown = from_options(params or {})
         self.local = None
         self.block = False
+        self.start = None       # (session, unknown) when the block began
+        self.pending = False    # the session value changed inside the block
+        self.several = False
 
     @property
     def value(self) -> str | None:
@@ -104,12 +113,17 @@ class SearchPath:
             from ..analysis import sql as S
 
             try:
-                pieces = [p.raw for p in S.split(text, "postgres") if p.kind == "sql"]
+                pieces = [p.raw for p in S.split(text, "postgres") if p.kind == "sql" and p.raw.strip(" \t\r\n;")]
             except Exception:  # noqa: BLE001 - unreadable: so is the setting
                 self.unknown = "a statement that mentions search_path could not be split into statements"
                 return
+        self.several = len(pieces) > 1
+        before = (self.session, self.unknown)
         for raw in pieces:
             self._one(raw)
+        if self.several and not self.block and (self.session, self.unknown) != before and not self.unknown:
+            self.unknown = ("search_path was changed in a query string of several statements: it holds only if "
+                            "all of them succeeded")
         if self.local is not None and not self.block:
             self.local = None          # SET LOCAL outside a transaction block: only the message's own
 
@@ -119,15 +133,24 @@ class SearchPath:
             w = head.group(1).lower()
             rest = raw[head.end():].lstrip().lower()
             if w in ("begin", "start") and (w == "begin" or rest.startswith("transaction")):
-                self.block = True
-            elif w in ("commit", "end", "abort") or (w == "rollback" and not rest.startswith(("to", "prepared"))) \
-                    or (w == "prepare" and rest.startswith("transaction")):
-                self.block = False
-                self.local = None
+                if not self.block:
+                    self.block, self.start, self.pending = True, (self.session, self.unknown), False
+            elif w in ("rollback", "abort") and not rest.startswith(("to", "prepared")):
+                if self.block and self.start is not None:
+                    self.session, self.unknown = self.start      # undone with the block
+                self.block, self.local, self.start, self.pending = False, None, None, False
+            elif w in ("commit", "end") or (w == "prepare" and rest.startswith("transaction")):
+                if self.block and self.pending and not self.unknown:
+                    self.unknown = ("search_path was changed in a transaction block: whether it holds depends on "
+                                    "the block having committed")
+                self.block, self.local, self.start, self.pending = False, None, None, False
+            elif w == "rollback" and rest.startswith("to") and self.pending and not self.unknown:
+                self.unknown = "search_path was changed in a transaction block rolled back to a savepoint"
         if not _MENTION.search(raw):
             return
         if _RESET.match(raw):
             self.session, self.local, self.unknown = None, None, None
+            self.pending = self.block
             return
         m = _SET.match(raw)
         if m:
@@ -138,6 +161,7 @@ class SearchPath:
                 self.local = v or None
             else:
                 self.session, self.local, self.unknown = (v or None), None, None
+                self.pending = self.block
             return
         m = _SET_CONFIG.match(raw)
         if m:
@@ -148,6 +172,7 @@ class SearchPath:
                 self.local = v or None
             else:
                 self.session, self.local, self.unknown = (v or None), None, None
+                self.pending = self.block
             return
         if _NO_EFFECT.match(raw):
             return

@@ -1635,9 +1635,9 @@ class Session(_UpstreamPath):
             if self.deferred and _SQL_EXECUTE.search(text):
                 return _msg(b"Q", raise_statement(_EXECUTE_REFUSED).encode() + b"\x00")
             where = self.sp.payload()
-            self.sp.observe(text)
             if self.gw.judge.cached(text, where):
                 self.gw.judge.stats["cached"] += 1
+                self.sp.observe(text)             # what the server is sent, only
                 return msg
             return self._judge_later(t, body, text, where=where)
         if t == 0x50:    # P
@@ -1654,8 +1654,8 @@ class Session(_UpstreamPath):
                 self.deferred.pop(name, None)
                 return self.refuse_parse(name, _EXECUTE_REFUSED)
             where = self.sp.payload()
-            self.sp.observe(text)
             if self.gw.judge.cached(text, where):
+                self.sp.observe(text)
                 self.gw.judge.stats["cached"] += 1
                 self.poisoned.discard(name)
                 self.deferred.pop(name, None)
@@ -1728,6 +1728,8 @@ class Session(_UpstreamPath):
                     return
                 if g.grant:
                     self.granted_stmts[name] = g.grant
+        if v.allow:
+            self.sp.observe(text)                 # forwarded: its effect on search_path is the session's
         if t == 0x51 and v.send:
             out = _msg(b"Q", v.send.encode() + b"\x00")
         elif t == 0x51:
