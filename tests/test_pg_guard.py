@@ -810,3 +810,33 @@ def test_an_approved_statements_grant_goes_to_its_portal_only_and_the_stream_sta
     finally:
         s.close()
     assert _count(guarded, "bound_portals") == 80
+
+
+def test_a_revoked_flush_is_said_and_protect_rewrites_the_functions_as_definer(guarded):
+    """A DBA revokes EXECUTE on pg_stat_force_next_flush from PUBLIC: DELETEs fail closed, --check says why, and
+    protect writes the trigger functions SECURITY DEFINER so ordinary work passes again — still guarded."""
+    import psycopg
+
+    _table(guarded, "flushes", 100)
+    with guarded.connect("shop", autocommit=True) as admin:
+        admin.execute("REVOKE EXECUTE ON FUNCTION pg_catalog.pg_stat_force_next_flush() FROM PUBLIC")
+    try:
+        with agent(guarded) as c:
+            with pytest.raises(psycopg.Error):
+                c.execute("DELETE FROM flushes WHERE id = 1")
+        r = protect(guarded, "--check")
+        assert r.returncode == 1 and "pg_stat_force_next_flush" in r.stdout, r.stdout
+        assert protect(guarded).returncode == 0
+        with agent(guarded) as c:
+            c.execute("DELETE FROM flushes WHERE id = 1")
+            with pytest.raises(psycopg.Error) as e:
+                c.execute("DELETE FROM flushes WHERE id > 50")
+            assert "Interlock guard: DELETE of 50 rows" in str(e.value)
+    finally:
+        with guarded.connect("shop", autocommit=True) as admin:
+            admin.execute("GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_force_next_flush() TO PUBLIC")
+        assert protect(guarded).returncode == 0
+    with guarded.connect("shop", autocommit=True) as admin:
+        assert admin.execute("SELECT bool_or(prosecdef) FROM pg_proc WHERE proname IN ('count_delete', "
+                             "'count_update')").fetchone() == (False,)
+    assert _count(guarded, "flushes") == 99

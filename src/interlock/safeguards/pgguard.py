@@ -575,6 +575,17 @@ def status(conn, agent_role=AGENT_ROLE) -> Report:
         rep.missing.append("tables without the guard's triggers: " + ", ".join(r[0] for r in unguarded[:10]))
     else:
         rep.done.append("every table has the guard's triggers")
+    # the fast path runs as the caller: every role needs EXECUTE on the flush it asks for (else every DELETE /
+    # UPDATE fails — closed, but the application with it) and on interlock.over_limit
+    bad = cur.execute(
+        "SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.oid IN (to_regprocedure('interlock.count_delete()'), "
+        "to_regprocedure('interlock.count_update()')) AND NOT p.prosecdef AND NOT (SELECT f.proacl IS NULL OR EXISTS "
+        "(SELECT 1 FROM aclexplode(f.proacl) a WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE') FROM pg_proc f "
+        "WHERE f.oid = to_regprocedure('pg_catalog.pg_stat_force_next_flush()'))").fetchall()
+    if bad:
+        rep.missing.append("EXECUTE on pg_stat_force_next_flush() was revoked from PUBLIC, which the guard's trigger "
+                           "functions need (every DELETE / UPDATE fails): rerun interlock protect (it writes them "
+                           "SECURITY DEFINER then)")
     evs = {r[0] for r in cur.execute("SELECT evtname FROM pg_event_trigger WHERE evtname LIKE 'interlock_guard%' "
                                      "AND evtenabled <> 'D'").fetchall()}
     if len(evs) < 3:
