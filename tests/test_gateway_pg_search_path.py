@@ -184,3 +184,18 @@ def test_search_path_tracking(texts, value, unknown):
     for t in texts:
         sp.observe(t)
     assert (sp.value, bool(sp.unknown)) == (value, unknown), sp.unknown
+
+
+def test_result_bytes_that_look_like_a_report_cannot_move_it(pg, gw, lookalikes):
+    """A binary result row carrying ParameterStatus-like bytes for search_path (the relayed stream is not framed)
+    can only make it unknown — never point previews at another table."""
+    import struct
+
+    fake = b"S" + struct.pack("!I", 4 + 12 + 7) + b"search_path\x00shadow\x00"
+    with _connect(gw) as c:
+        c.execute("SET search_path TO public")
+        got = c.execute("SELECT %s::bytea", (fake,), binary=True).fetchone()[0]
+        assert bytes(got) == fake
+        detail, _ = _asked(c, "DELETE FROM lookalike")
+        assert "7 rows" not in detail and "shadow.lookalike" not in detail, detail
+    assert _counts(pg) == (100, 7)

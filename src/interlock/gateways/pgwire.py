@@ -1293,12 +1293,17 @@ class Session(_UpstreamPath):
             buf.clear()
 
     def search_path_reported(self, data: bytes):
-        """ParameterStatus for search_path (servers that report it: PostgreSQL 18+): the session's own value."""
+        """What looks like a ParameterStatus for search_path mid-session (servers that report it: PostgreSQL 18+).
+        The relayed stream is not framed here, so a result row could carry the same bytes: a report that differs
+        from what the statements showed makes the setting unknown (a function set it), never another value."""
         i = data.find(_SEARCH_PATH)
         if i >= 5 and data[i - 5:i - 4] == b"S":
             j = data.find(b"\x00", i + len(_SEARCH_PATH))
             if j > 0:
-                self.sp.reported(data[i + len(_SEARCH_PATH):j].decode("utf-8", "replace"))
+                value = data[i + len(_SEARCH_PATH):j].decode("utf-8", "replace")
+                if value != (self.sp.value or value) and not self.sp.unknown:
+                    self.sp.unknown = (f"the server reported search_path {value[:80]!r}, which the statements sent "
+                                       "did not show (a function set it)")
 
     def server_params(self, data: bytes):
         """ParameterStatus from the server: a client encoding Interlock cannot tokenize reached the session

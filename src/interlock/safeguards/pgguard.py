@@ -168,7 +168,8 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn
 DECLARE
     fast bigint := least(interlock.setting('min_rows', 10), interlock.setting('max_rows', 1000) + 1);
     public_flush boolean := (SELECT p.proacl IS NULL OR EXISTS (
-                                 SELECT 1 FROM aclexplode(p.proacl) a WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')
+                                 SELECT 1 FROM aclexplode(p.proacl) a
+                                  WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')
                              FROM pg_proc p WHERE p.oid = to_regprocedure('pg_catalog.pg_stat_force_next_flush()'));
     op text;
 BEGIN
