@@ -9,6 +9,10 @@ benchmark markers.
 
 ``--guard`` (default on) also measures the in-database guard (``interlock protect postgres``): direct TPC-B
 without it, with it, and without it again (its overhead is against the mean of the two runs without it).
+``--guard-only [--rounds N]``: only that, alternating N runs with it between N + 1 without, printing tps, the
+server's CPU time per transaction (its processes' utime + stime from /proc, reaped backends included) and the
+load average after each run; for a figure that does not depend on the machine's load, see
+bench/pg_guard_cost.py (instructions per transaction under callgrind).
 
 The same run also measures PgBouncer (a C proxy that judges nothing: session pooling, one hop) in
 front of the same server, as the reference for what *any* extra loopback hop costs on this machine;
