@@ -199,3 +199,17 @@ def test_result_bytes_that_look_like_a_report_cannot_move_it(pg, gw, lookalikes)
         detail, _ = _asked(c, "DELETE FROM lookalike")
         assert "7 rows" not in detail and "shadow.lookalike" not in detail, detail
     assert _counts(pg) == (100, 7)
+
+
+def test_an_approved_delete_under_an_unknown_search_path_does_not_run_without_its_snapshot(pg, gw, genv,
+                                                                                          lookalikes):
+    import psycopg
+
+    with _connect(gw) as c:
+        c.execute("SELECT set_config('search_path', 'sha' || 'dow', false)")
+        _, rid = _asked(c, "DELETE FROM lookalike")
+        _approve(genv, rid)
+        with pytest.raises(psycopg.Error) as e:
+            c.execute("DELETE FROM lookalike")
+        assert "search_path" in str(e.value) + str(e.value.diag.message_detail or ""), str(e.value)
+    assert _counts(pg) == (100, 7)
