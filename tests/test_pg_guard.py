@@ -840,3 +840,32 @@ def test_a_revoked_flush_is_said_and_protect_rewrites_the_functions_as_definer(g
         assert admin.execute("SELECT bool_or(prosecdef) FROM pg_proc WHERE proname IN ('count_delete', "
                              "'count_update')").fetchone() == (False,)
     assert _count(guarded, "flushes") == 99
+
+
+def test_a_snapshot_of_a_guarded_database_restores(guarded, tmp_path):
+    """Snapshots leave the interlock schema out; the guard's triggers and event triggers, which name its
+    functions, are left out of the restore too — else every restore of a guarded database failed."""
+    import types
+
+    from interlock.safeguards import connect as C
+    from interlock.safeguards import dbsnap
+
+    _table(guarded, "restorable", 30)
+    conn = C.from_url(guarded.url("shop"))
+    data = tmp_path / "snap" / "data" / "0"
+    data.mkdir(parents=True)
+    info = dbsnap.pg_snapshot(conn, types.SimpleNamespace(id="t", data=str(data)), dict(os.environ), 120)
+    assert "restorable" in info["tables"]
+    snap = types.SimpleNamespace(id="20261207-000000-postgres-abcdef", path=str(tmp_path / "snap"))
+    msg = dbsnap.pg_restore(snap, dict(info, dir="0"), conn.copy(database="shop_restored"), dict(os.environ),
+                            False, 120)
+    assert "shop_restored" in msg
+    with guarded.connect("shop_restored", autocommit=True) as c:
+        assert c.execute("SELECT count(*) FROM restorable").fetchone() == (30,)
+        assert c.execute("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'interlock_guard%'").fetchone() == (0,)
+    r = subprocess.run([sys.executable, "-m", "interlock", "protect", "postgres", guarded.url("shop_restored")],
+                       capture_output=True, text=True, timeout=120, env=dict(os.environ,
+                                                                              PYTHONPATH=os.path.join(ROOT, "src")))
+    assert r.returncode == 0, r.stderr            # and the guard goes back on with protect
+    with guarded.connect("shop", autocommit=True) as c:
+        c.execute('DROP DATABASE "shop_restored" WITH (FORCE)')
