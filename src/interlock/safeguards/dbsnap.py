@@ -127,9 +127,8 @@ def pg_estimate(conn) -> int:
 
 def _pg_use_list(pg_restore_bin, dump, env) -> list[str]:
     """``-L LIST`` without the in-database guard's triggers (``interlock protect``): the dump leaves the
-    ``interlock`` schema out, so they would name functions that are not there and fail the restore.  The
-    restored tables get the guard again from its event trigger (a restore into the guarded database) or
-    from ``interlock protect`` (see docs/database-guard.md)."""
+    ``interlock`` schema out, so they would name functions that are not there and fail the restore.  A
+    restored database gets the guard again from ``interlock protect`` (see docs/database-guard.md)."""
     import tempfile
 
     toc = _run([pg_restore_bin, "-l", dump], env, 120, "reading the dump", RestoreError).stdout
