@@ -11,6 +11,10 @@ stime from /proc/PID/stat, the figure that moves least with what else the machin
 
 ``--guard`` (default on) also measures the in-database guard (``interlock protect postgres``): direct TPC-B
 without it, with it, and without it again (its overhead is against the mean of the two runs without it).
+``--guard-only [--rounds N]``: only that, alternating N runs with it between N + 1 without, printing tps, the
+server's CPU time per transaction (its processes' utime + stime from /proc, reaped backends included) and the
+load average after each run; for a figure that does not depend on the machine's load, see
+bench/pg_guard_cost.py (instructions per transaction under callgrind).
 
 The same run also measures PgBouncer (a C proxy that judges nothing: session pooling, one hop) in
 front of the same server, as the reference for what *any* extra loopback hop costs on this machine;
@@ -45,11 +49,37 @@ def cpu_seconds(pid):
         return None
 
 
-def pgbench(env, args, seconds, clients, log_dir, pid=None):
-    """(tps, p50 ms, p99 ms, CPU seconds of process ``pid`` per 10,000 transactions or None)."""
+def server_cpu(data_dir):
+    """CPU seconds the server has used so far: the postmaster, its live children, and the children it reaped
+    (backends of finished connections) — read from /proc, so it does not depend on how busy the machine is."""
+    hz = os.sysconf("SC_CLK_TCK")
+    with open(os.path.join(data_dir, "postmaster.pid")) as f:
+        pm = int(f.readline())
+
+    def stat(pid):
+        with open(f"/proc/{pid}/stat") as f:
+            s = f.read()
+        return s[s.rindex(")") + 2:].split()
+    f = stat(pm)
+    total = sum(int(x) for x in f[11:15])                     # utime, stime, cutime, cstime
+    for d in os.listdir("/proc"):
+        if d.isdigit() and int(d) != pm:
+            try:
+                g = stat(d)
+            except OSError:
+                continue
+            if int(g[1]) == pm:
+                total += int(g[11]) + int(g[12])
+    return total / hz
+
+
+def pgbench(env, args, seconds, clients, log_dir, pid=None, cpu_of=None):
+    """(tps, p50 ms, p99 ms, CPU seconds of process ``pid`` per 10,000 transactions or None); with ``cpu_of`` (a
+    data directory) the server's CPU per transaction in µs is left in ``pgbench.cpu_per_tx``."""
     for f in os.listdir(log_dir):
         os.unlink(os.path.join(log_dir, f))
     cpu0 = cpu_seconds(pid) if pid else None
+    scpu0 = server_cpu(cpu_of) if cpu_of else 0.0
     r = subprocess.run(["pgbench", *args, "-T", str(seconds), "-c", str(clients), "-j", str(min(clients, 4)),
                         "-l", "--log-prefix", os.path.join(log_dir, "tx"), "-n"],
                        env=env, capture_output=True, text=True, timeout=seconds + 120)
@@ -59,6 +89,9 @@ def pgbench(env, args, seconds, clients, log_dir, pid=None):
     tps = float(re.search(r"tps = ([\d.]+)", r.stdout).group(1))
     done = int(re.search(r"number of transactions actually processed: (\d+)", r.stdout).group(1))
     per10k = (cpu1 - cpu0) * 10_000 / done if cpu0 is not None and cpu1 is not None and done else None
+    if cpu_of:
+        time.sleep(0.5)                                        # the backends exit and are reaped
+        pgbench.cpu_per_tx = (server_cpu(cpu_of) - scpu0) / max(done, 1) * 1e6
     lat = []
     for f in os.listdir(log_dir):
         with open(os.path.join(log_dir, f)) as fh:
@@ -145,12 +178,15 @@ def main(argv=None):
                          "next to the database; the clients' legs stay TCP")
     ap.add_argument("--no-pgbouncer", action="store_true", help="skip the PgBouncer reference")
     ap.add_argument("--no-guard", action="store_true", help="skip the in-database guard's overhead")
-    ap.add_argument("--rounds", type=int, default=1, help="runs of direct, gateway and PgBouncer, alternated; "
-                                                          "the table shows each one's median")
+    ap.add_argument("--rounds", type=int, default=None, help="runs of direct, gateway and PgBouncer, alternated "
+                                                              "(default 1); with --guard-only, runs with the guard "
+                                                              "between runs without (default 2); the table "
+                                                              "shows each one's median")
     ap.add_argument("--only", default="", help="workloads to run, e.g. 1,3 (1 select-only, 2 prepared, 3 TPC-B)")
     ap.add_argument("--guard-only", action="store_true", help="only the in-database guard's overhead (direct TPC-B "
                                                               "without, with, without, with, without it)")
     a = ap.parse_args(argv)
+    a.rounds = a.rounds or (2 if a.guard_only else 1)
     from servers import PostgresServer, free_port
 
     pg = PostgresServer(PW).start()
@@ -190,15 +226,24 @@ def main(argv=None):
             protect = [sys.executable, "-m", "interlock", "protect", "postgres", pg.url("bench")]
             pgbench(direct, [], 3, a.clients, logs)
             runs = {"without": [], "with": []}
-            for i in range(5):
+            cpu = {"without": [], "with": []}
+            load = []
+            for i in range(2 * a.rounds + 1):
                 on = i % 2 == 1
                 subprocess.run(protect + ([] if on else ["--remove"]), env=env, check=True, capture_output=True,
                                timeout=300)
-                runs["with" if on else "without"].append(pgbench(direct, [], a.seconds, a.clients, logs)[0])
-            base, guarded = sum(runs["without"]) / 3, sum(runs["with"]) / 2
+                runs["with" if on else "without"].append(pgbench(direct, [], a.seconds, a.clients, logs,
+                                                                 cpu_of=pg.data)[0])
+                cpu["with" if on else "without"].append(pgbench.cpu_per_tx)
+                load.append(os.getloadavg()[0])
+            base, guarded = sum(runs["without"]) / len(runs["without"]), sum(runs["with"]) / len(runs["with"])
+            cb, cg = sum(cpu["without"]) / len(cpu["without"]), sum(cpu["with"]) / len(cpu["with"])
             print(f"direct TPC-B-like, {a.clients} clients, {a.seconds} s per run, alternating: without the guard "
                   f"{', '.join(f'{x:,.0f}' for x in runs['without'])} tps; with it "
-                  f"{', '.join(f'{x:,.0f}' for x in runs['with'])} tps; overhead {(1 - guarded / base) * 100:.1f}%")
+                  f"{', '.join(f'{x:,.0f}' for x in runs['with'])} tps; overhead {(1 - guarded / base) * 100:.1f}%. "
+                  f"Server CPU per transaction: {', '.join(f'{x:.0f}' for x in cpu['without'])} µs without, "
+                  f"{', '.join(f'{x:.0f}' for x in cpu['with'])} µs with ({(cg / cb - 1) * 100:+.1f}%). "
+                  f"Load average (1 min) after each run: {', '.join(f'{x:.1f}' for x in load)}")
             return
         workloads = (("select-only (-S)", ["-S"]), ("select-only, prepared (-S -M prepared)", ["-S", "-M", "prepared"]),
                      ("TPC-B-like (default)", []))

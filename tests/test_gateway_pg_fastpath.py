@@ -314,6 +314,32 @@ def test_a_verdict_reached_under_an_older_policy_is_not_cached(tmp_path):
     assert j.exact and j.shapes and j.exact_raw and j.shapes_raw          # cached, as usual
     j.forget()
     real = j.action
-    j.action = lambda text: (j.forget(), real(text))[1]   # the policy changes while the statement is judged
+    j.action = lambda text, where=None: (j.forget(), real(text, where))[1]   # the policy changes while the statement is judged
     assert j.decide("SELECT * FROM t WHERE id = 6").decision == "allow"
     assert not (j.exact or j.shapes or j.exact_raw or j.shapes_raw)
+
+
+def test_the_raw_caches_hold_only_statements_that_leave_the_login_search_path(tmp_path):
+    """The raw-bytes path is taken before the session's search_path is consulted: it may answer only statements
+    judged under the login's search_path that neither move the setting nor open or close a transaction."""
+    from interlock.gateways.pgsearchpath import SearchPath
+
+    home = tmp_path / "home"
+    home.mkdir()
+    env = dict(os.environ)
+    env.update(HOME=str(home), INTERLOCK_HOME=str(tmp_path / "state"), XDG_CONFIG_HOME=str(home / ".config"))
+    up = pgwire.Upstream("app", "127.0.0.1", 5432, "postgres", "app")
+    j = pgwire.Judge(up, str(tmp_path), env)
+    for text in ("SET search_path TO shadow", "select set_config('search_path', 'shadow', false)", "BEGIN",
+                 "COMMIT", "RESET ALL", "SELECT 1 FROM t WHERE search_path = 2"):
+        assert j.decide(text).decision == "allow", text
+        assert not j.cached_raw(text.encode()), text
+    assert j.decide("SELECT * FROM t WHERE id = 5", {"search_path": "shadow"}).decision == "allow"
+    assert not j.cached_raw(b"SELECT * FROM t WHERE id = 5") and not j.cached_raw(b"SELECT * FROM t WHERE id = 7")
+    assert j.cached("SELECT * FROM t WHERE id = 7", {"search_path": "shadow"})
+    assert j.decide("SELECT * FROM t WHERE id = 5").decision == "allow"
+    assert j.cached_raw(b"SELECT * FROM t WHERE id = 7")
+    sp = SearchPath()
+    assert sp.at_login_default()
+    sp.observe("SET search_path TO shadow")
+    assert not sp.at_login_default()

@@ -265,6 +265,161 @@ def test_max_rows_below_min_rows_still_refuses(guarded):
     assert _count(guarded, "parcels") == 995
 
 
+# --- the fast path (guard version 3): a trigger function that runs as the caller and calls the judge only past
+# the row floor; none of it may be a way around the limits ------------------------------------------------
+
+def _table(server, name, rows):
+    with owner(server) as c:
+        c.execute(f"DROP TABLE IF EXISTS {name}")
+        c.execute(f"CREATE TABLE {name} (id int primary key, v int)")
+        c.execute(f"INSERT INTO {name} SELECT g, 0 FROM generate_series(1, {rows}) g")
+        c.execute(f"ANALYZE {name}")
+
+
+def test_small_updates_add_up_too_and_savepoints_do_not_hide_rows(guarded):
+    import psycopg
+
+    _table(guarded, "seats", 40)
+    with agent(guarded) as c:                  # one-row UPDATEs in one transaction: the floor is crossed mid-loop
+        with pytest.raises(psycopg.Error) as e:
+            with c.transaction():
+                for i in range(1, 41):
+                    c.execute("UPDATE seats SET v = 1 WHERE id = %s", (i,))
+        assert "Interlock guard: UPDATE" in str(e.value)
+        with pytest.raises(psycopg.Error) as e:   # rows of a rolled-back savepoint are still counted
+            with c.transaction():
+                for lo in range(1, 40, 5):
+                    with pytest.raises(psycopg.errors.DivisionByZero):
+                        with c.transaction():
+                            c.execute("DELETE FROM seats WHERE id BETWEEN %s AND %s", (lo, lo + 4))
+                            c.execute("SELECT 1/0")
+                c.execute("DELETE FROM seats WHERE id = 40")
+        assert "Interlock guard: DELETE" in str(e.value)
+    assert _count(guarded, "seats") == 40
+    with guarded.connect("shop", autocommit=True) as c:
+        assert c.execute("SELECT count(*) FROM seats WHERE v <> 0").fetchone() == (0,)
+
+
+def test_earlier_transactions_counts_do_not_refuse_later_ones(guarded):
+    """Counters the session has not flushed yet belong to earlier transactions: every statement asks for the
+    flush, so quick one-row transactions — 30 updates of a 10-row table in well under a second, TPC-B's
+    branches — never add up to a refusal, and a following small transaction still passes."""
+    _table(guarded, "branches", 10)
+    with agent(guarded) as c:
+        for i in range(30):
+            c.execute("UPDATE branches SET v = v + 1 WHERE id = %s", (1 + i % 10,))
+        for i in range(1, 10):
+            c.execute("DELETE FROM branches WHERE id = %s", (i,))
+    assert _count(guarded, "branches") == 1
+
+
+def test_a_table_that_shrank_is_judged_by_its_rows_now(guarded):
+    """reltuples stays at 200 until the next ANALYZE while the table is down to 50 rows: 30 rows are 60% of it,
+    not 15%."""
+    import psycopg
+
+    _table(guarded, "fares", 200)
+    with guarded.connect("shop", autocommit=True) as c:
+        c.execute("ALTER TABLE fares SET (autovacuum_enabled = off)")
+    with agent(guarded) as c:
+        for lo in range(51, 201, 9):             # under the row floor each time: never judged
+            c.execute("DELETE FROM fares WHERE id BETWEEN %s AND %s", (lo, min(lo + 8, 200)))
+    with guarded.connect("shop", autocommit=True) as c:
+        assert c.execute("SELECT reltuples FROM pg_class WHERE relname = 'fares'").fetchone() == (200,)
+    assert _count(guarded, "fares") == 50
+    with agent(guarded) as c:
+        with pytest.raises(psycopg.Error) as e:
+            c.execute("DELETE FROM fares WHERE id > 20")
+        assert "Interlock guard: DELETE of 30 rows" in str(e.value)
+    assert _count(guarded, "fares") == 50
+
+
+def test_percentages_on_a_small_table(guarded):
+    import psycopg
+
+    _table(guarded, "gates", 12)
+    with agent(guarded) as c:
+        for sql in ("DELETE FROM gates WHERE id <= 10", "UPDATE gates SET v = 2 WHERE id <= 10",
+                    "UPDATE gates SET v = 2 WHERE id <= 5; UPDATE gates SET v = 3 WHERE id > 7"):
+            with pytest.raises(psycopg.Error) as e:
+                c.execute(sql)
+            assert "Interlock guard" in str(e.value), sql
+        c.execute("DELETE FROM gates WHERE id <= 9")        # under min_rows: never refused
+    assert _count(guarded, "gates") == 3
+
+
+def test_a_role_with_nothing_but_dml_is_guarded_by_the_guard_not_by_a_permission_error(guarded):
+    import psycopg
+
+    _table(guarded, "lanes", 100)
+    with guarded.connect("shop", autocommit=True) as c:
+        c.execute("DROP ROLE IF EXISTS app_rw")
+        c.execute("CREATE ROLE app_rw LOGIN PASSWORD 'rw-Pw-1'")
+        c.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON lanes TO app_rw")
+    with _connect(guarded, "app_rw", "rw-Pw-1") as c:
+        c.execute("UPDATE lanes SET v = 1 WHERE id <= 5")
+        with pytest.raises(psycopg.Error) as e:
+            c.execute("DELETE FROM lanes WHERE id > 50")
+        assert "Interlock guard: DELETE of 50 rows" in str(e.value)
+    assert _count(guarded, "lanes") == 100
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT interlock.fast_functions()",
+    "SELECT interlock.protect_table('bookings')",
+    "SELECT interlock.check_rows_xact('bookings'::regclass, 'DELETE', 0)",
+    "SELECT interlock.granted('DELETE')",
+    "SELECT interlock.rows_within('bookings'::regclass, 'DELETE', 0)",
+    "CREATE OR REPLACE FUNCTION interlock.count_delete() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NULL; "
+    "END$$",
+    "CREATE FUNCTION interlock.x() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    "UPDATE interlock.settings SET value = '100000' WHERE key = 'max_rows'",
+    "INSERT INTO interlock.counted VALUES (pg_current_xact_id(), 'bookings'::regclass, 'DELETE', 1000000)",
+    "SET track_counts = off",
+    "ALTER FUNCTION interlock.count_delete() SECURITY DEFINER",
+])
+def test_the_fast_path_cannot_be_changed_or_skipped(guarded, sql):
+    """The schema is usable by everyone now (the trigger functions run as the caller and call
+    interlock.over_limit): nothing else in it is theirs to call, write or replace; and the counters cannot be
+    turned off."""
+    import psycopg
+
+    for who in (agent, owner):
+        with who(guarded) as c:
+            with pytest.raises(psycopg.Error):
+                c.execute(sql)
+
+
+def test_calling_the_judge_directly_judges_only_the_callers_own_rows(guarded):
+    import psycopg
+
+    with agent(guarded) as c:
+        c.execute("SELECT interlock.over_limit('bookings'::regclass, 'DELETE')")   # nothing done: nothing refused
+        with pytest.raises(psycopg.Error):
+            c.execute("SELECT interlock.over_limit('bookings'::regclass, 'TRUNCATE')")
+
+
+def test_the_floor_follows_the_settings(guarded):
+    """The row floor is written into the trigger functions; changing interlock.settings rewrites them."""
+    import psycopg
+
+    _table(guarded, "docks", 1000)
+    with guarded.connect("shop", autocommit=True) as admin:
+        admin.execute("INSERT INTO interlock.settings VALUES ('max_rows', '5') "
+                      "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value")
+    try:
+        with agent(guarded) as c:
+            with pytest.raises(psycopg.Error) as e:
+                c.execute("DELETE FROM docks WHERE id <= 7")         # under the old floor (10), over max_rows
+            assert "at most 5 rows" in str(e.value)
+    finally:
+        with guarded.connect("shop", autocommit=True) as admin:
+            admin.execute("DELETE FROM interlock.settings WHERE key = 'max_rows'")
+    with agent(guarded) as c:
+        c.execute("DELETE FROM docks WHERE id <= 7")
+    assert _count(guarded, "docks") == 993
+
+
 @pytest.mark.parametrize("kind", ["inherits", "partition"])
 def test_a_parent_whose_children_hold_the_rows_is_guarded(guarded, kind):
     """Counters are per table: a DELETE on a parent removes its children's rows, so a parent — whether it got
@@ -293,7 +448,7 @@ def test_a_parent_whose_children_hold_the_rows_is_guarded(guarded, kind):
         assert fn == ("interlock.check_rows",)
         fn = c.execute("SELECT t.tgfoid::regproc::text FROM pg_trigger t WHERE t.tgrelid = 'bookings'::regclass "
                        "AND t.tgname = 'interlock_guard_delete'").fetchone()
-        assert fn == ("interlock.check_rows_fast",)
+        assert fn == ("interlock.count_delete",)
 
 
 def test_remove_takes_it_out(server, guarded):
@@ -411,3 +566,306 @@ def test_the_gateway_runs_an_approved_statement_with_its_grant_once(guarded, tmp
         p.wait(10)
         err = p.stderr.read().decode()
     assert PW not in err and AGENT_PW not in err
+
+
+# --- an approved bound (extended-protocol) statement carries its grant too --------------------------------
+
+@pytest.fixture
+def gateway(guarded, tmp_path):
+    """``interlock gateway postgres`` in front of the guarded database (upstream login: the agent role, grants
+    written with the privileged login); yields (port, approve) where approve(approval_id) approves as alice."""
+    import socket
+    import time
+
+    from servers import free_port
+
+    from helpers import add_approver
+    from interlock.approvals import approvers
+    from interlock.approvals.store import open_store
+
+    env = _policy_env(guarded, tmp_path)
+    secret = "alice's approver secret"
+    add_approver("alice", secret, env)
+    port = free_port()
+    p = subprocess.Popen([sys.executable, "-m", "interlock", "gateway", "postgres", "--listen", f"127.0.0.1:{port}",
+                          "--upstream", "shop"], env=env, cwd=str(tmp_path), stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE)
+    end = time.time() + 20
+    while time.time() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+
+    def approve(rid):
+        open_store(env).approve(rid, "alice", "cli", proof=approvers.authenticate("alice", secret, env))
+    try:
+        yield port, approve
+    finally:
+        p.terminate()
+        p.wait(10)
+        err = p.stderr.read().decode()
+        assert PW not in err and AGENT_PW not in err
+        assert "Traceback" not in err, err[-2000:]
+
+
+def _grant_used(server, rid):
+    with server.connect("shop", autocommit=True) as admin:
+        return admin.execute("SELECT used_at IS NOT NULL FROM interlock.grants WHERE approval_id = %s",
+                             (rid,)).fetchone()
+
+
+def _psycopg_run(port, sql, args, transaction=None):
+    import psycopg
+
+    with psycopg.connect(host="127.0.0.1", port=port, dbname="shop", user="agent", autocommit=True) as c:
+        if transaction:
+            with c.transaction():
+                for s, a in transaction:
+                    c.execute(s, a)
+            return None
+        return c.execute(sql, args).statusmessage
+
+
+def _asyncpg_run(port, sql, args, transaction=None):
+    import asyncio
+
+    import asyncpg
+
+    async def go():
+        c = await asyncpg.connect(host="127.0.0.1", port=port, database="shop", user="agent")
+        try:
+            return await c.execute(sql.replace("%s", "$1"), *args)
+        finally:
+            await c.close()
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize("client", ["psycopg", "asyncpg"])
+def test_an_approved_bound_statement_runs_once_with_its_grant(guarded, gateway, client):
+    """The gateway sets the grant in the client's transaction right before the approved portal's Execute (its
+    own Parse/Bind/Execute, whose answers never reach the client): the approved parameterized DELETE runs
+    once; the same statement again is refused; on a direct connection the guard refuses it regardless."""
+    import psycopg
+
+    port, approve = gateway
+    run = _psycopg_run if client == "psycopg" else _asyncpg_run
+    table = f"bound_{client}"
+    _table(guarded, table, 80)
+    sql = f"DELETE FROM {table} WHERE id < %s"
+    with pytest.raises(Exception) as e:            # measured by the guard: refused, rolled back
+        run(port, sql, (1000,))
+    assert "Interlock guard: DELETE of 80 rows" in str(e.value)
+    with pytest.raises(Exception) as e:            # from then on asked about
+        run(port, sql, (1000,))
+    rid = re.search(r"approval (apr-[a-z0-9]+)", str(e.value) + str(getattr(e.value, "hint", "") or "")
+                    + str(getattr(getattr(e.value, "diag", None), "message_hint", "") or ""))
+    assert rid, str(e.value)
+    rid = rid.group(1)
+    assert _count(guarded, table) == 80
+    approve(rid)
+    assert run(port, sql, (1000,)) == "DELETE 80"  # the client's stream is its own: its tag, nothing else
+    assert _count(guarded, table) == 0
+    assert _grant_used(guarded, rid) == (True,)
+    with owner(guarded) as c:
+        c.execute(f"INSERT INTO {table} SELECT g, 0 FROM generate_series(1, 80) g")
+    with pytest.raises(Exception):                  # once
+        run(port, sql, (1000,))
+    assert _count(guarded, table) == 80
+    with agent(guarded) as c:                       # a direct connection: the guard alone
+        with pytest.raises(psycopg.Error) as e:
+            c.execute(sql, (1000,))
+        assert "Interlock guard" in str(e.value)
+    assert _count(guarded, table) == 80
+
+
+def test_a_bound_grant_is_one_executions_not_the_transactions(guarded, gateway):
+    """The grant is set for the rest of the client's transaction and bound to the prepared text, which the same
+    transaction may execute again with other values: it holds for one statement only."""
+    import psycopg
+
+    port, approve = gateway
+    _table(guarded, "bound_twice", 160)
+    sql = "DELETE FROM bound_twice WHERE id < %s"
+    for _ in range(2):
+        with pytest.raises(psycopg.Error) as e:
+            _psycopg_run(port, sql, (81,))
+    rid = re.search(r"approval (apr-[a-z0-9]+)", str(e.value) + str(e.value.diag.message_hint or "")).group(1)
+    approve(rid)
+    with pytest.raises(psycopg.Error) as e:
+        _psycopg_run(port, None, None, transaction=[(sql, (81,)), (sql, (1000,))])
+    assert "Interlock guard: DELETE of 80 rows" in str(e.value)   # the second execution: no grant of its own
+    assert _count(guarded, "bound_twice") == 160
+    with pytest.raises(psycopg.Error) as e:          # the approval was used: a new one
+        _psycopg_run(port, sql, (81,))
+    approve(re.search(r"approval (apr-[a-z0-9]+)", str(e.value)).group(1))
+    with psycopg.connect(host="127.0.0.1", port=port, dbname="shop", user="agent", autocommit=True) as c:
+        with c.transaction():                        # the approved one alone, then an ordinary small one
+            assert c.execute(sql, (81,)).statusmessage == "DELETE 80"
+            c.execute("DELETE FROM bound_twice WHERE id = %s", (81,))
+            assert c.execute("SELECT count(*) FROM bound_twice").fetchone() == (79,)
+    assert _count(guarded, "bound_twice") == 79
+
+
+def _raw_session(port):
+    import socket
+    import struct
+
+    s = socket.create_connection(("127.0.0.1", port))
+    body = b"user\x00agent\x00database\x00shop\x00\x00"
+    s.sendall(struct.pack("!II", len(body) + 8, 196608) + body)
+    data = b""
+    while not data.endswith(b"Z\x00\x00\x00\x05I"):
+        chunk = s.recv(65536)
+        assert chunk
+        data += chunk
+    return s
+
+
+def _raw_exchange(s, msgs: bytes) -> list:
+    """Send ``msgs`` (ending with a Sync); the server's answers up to ReadyForQuery as (type, body) pairs."""
+    import struct
+
+    s.sendall(msgs)
+    s.settimeout(20)
+    data, out = b"", []
+    while True:
+        while len(data) >= 5 and len(data) >= 1 + struct.unpack("!I", data[1:5])[0]:
+            n = struct.unpack("!I", data[1:5])[0]
+            out.append((data[:1], data[5:1 + n]))
+            data = data[1 + n:]
+            if out[-1][0] == b"Z":
+                assert not data, data
+                return out
+        chunk = s.recv(65536)
+        assert chunk
+        data += chunk
+
+
+def _m(t, body):
+    import struct
+
+    return t + struct.pack("!I", len(body) + 4) + body
+
+
+def _parse(name, sql):
+    import struct
+
+    return _m(b"P", name + b"\x00" + sql.encode() + b"\x00" + struct.pack("!HI", 1, 23))
+
+
+def _bind(portal, stmt, value):
+    import struct
+
+    return _m(b"B", portal + b"\x00" + stmt + b"\x00" + struct.pack("!HHI", 0, 1, len(value)) + value
+              + struct.pack("!H", 0))
+
+
+def _execute(portal):
+    import struct
+
+    return _m(b"E", portal + b"\x00" + struct.pack("!I", 0))
+
+
+def test_an_approved_statements_grant_goes_to_its_portal_only_and_the_stream_stays_the_clients(guarded, gateway):
+    """Raw protocol: the approved statement bound to two portals, the other executed first — that one has no
+    grant (the guard refuses it, the whole batch is gone); alone, the approved execution answers exactly
+    ParseComplete, BindComplete, CommandComplete, ReadyForQuery — the gateway's own messages leave no trace."""
+    import psycopg
+
+    port, approve = gateway
+    _table(guarded, "bound_portals", 160)
+    sql = "DELETE FROM bound_portals WHERE id < $1"
+
+    def approval():
+        for _ in range(2):
+            with pytest.raises(psycopg.Error) as e:
+                _psycopg_run(port, sql.replace("$1", "%s"), (81,))
+        approve(re.search(r"approval (apr-[a-z0-9]+)", str(e.value)).group(1))
+    approval()
+    s = _raw_session(port)
+    try:
+        got = _raw_exchange(s, _parse(b"s1", sql) + _bind(b"p1", b"s1", b"81") + _bind(b"p2", b"s1", b"1000")
+                            + _execute(b"p2") + _execute(b"p1") + _m(b"S", b""))
+    finally:
+        s.close()
+    assert [t for t, _ in got] == [b"1", b"2", b"2", b"E", b"Z"], got
+    assert b"Interlock guard: DELETE of 160 rows" in got[3][1]
+    assert _count(guarded, "bound_portals") == 160
+    s = _raw_session(port)
+    try:
+        got = _raw_exchange(s, _parse(b"s1", sql) + _bind(b"", b"s1", b"81") + _execute(b"") + _m(b"S", b""))
+        assert [t for t, _ in got] != [b"1", b"2", b"C", b"Z"]     # the approval was used up above: asked
+        assert _count(guarded, "bound_portals") == 160
+    finally:
+        s.close()
+    approval()
+    s = _raw_session(port)
+    try:
+        got = _raw_exchange(s, _parse(b"s1", sql) + _bind(b"", b"s1", b"81") + _execute(b"") + _m(b"S", b""))
+        assert got == [(b"1", b""), (b"2", b""), (b"C", b"DELETE 80\x00"), (b"Z", b"I")], got
+        got = _raw_exchange(s, _m(b"Q", b"SELECT count(*) FROM bound_portals\x00"))   # the session goes on
+        assert [t for t, _ in got] == [b"T", b"D", b"C", b"Z"] and got[1][1].endswith(b"80")
+    finally:
+        s.close()
+    assert _count(guarded, "bound_portals") == 80
+
+
+def test_a_revoked_flush_is_said_and_protect_rewrites_the_functions_as_definer(guarded):
+    """A DBA revokes EXECUTE on pg_stat_force_next_flush from PUBLIC: DELETEs fail closed, --check says why, and
+    protect writes the trigger functions SECURITY DEFINER so ordinary work passes again — still guarded."""
+    import psycopg
+
+    _table(guarded, "flushes", 100)
+    with guarded.connect("shop", autocommit=True) as admin:
+        admin.execute("REVOKE EXECUTE ON FUNCTION pg_catalog.pg_stat_force_next_flush() FROM PUBLIC")
+    try:
+        with agent(guarded) as c:
+            with pytest.raises(psycopg.Error):
+                c.execute("DELETE FROM flushes WHERE id = 1")
+        r = protect(guarded, "--check")
+        assert r.returncode == 1 and "pg_stat_force_next_flush" in r.stdout, r.stdout
+        assert protect(guarded).returncode == 0
+        with agent(guarded) as c:
+            c.execute("DELETE FROM flushes WHERE id = 1")
+            with pytest.raises(psycopg.Error) as e:
+                c.execute("DELETE FROM flushes WHERE id > 50")
+            assert "Interlock guard: DELETE of 50 rows" in str(e.value)
+    finally:
+        with guarded.connect("shop", autocommit=True) as admin:
+            admin.execute("GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_force_next_flush() TO PUBLIC")
+        assert protect(guarded).returncode == 0
+    with guarded.connect("shop", autocommit=True) as admin:
+        assert admin.execute("SELECT bool_or(prosecdef) FROM pg_proc WHERE proname IN ('count_delete', "
+                             "'count_update')").fetchone() == (False,)
+    assert _count(guarded, "flushes") == 99
+
+
+def test_a_snapshot_of_a_guarded_database_restores(guarded, tmp_path):
+    """Snapshots leave the interlock schema out; the guard's triggers and event triggers, which name its
+    functions, are left out of the restore too — else every restore of a guarded database failed."""
+    import types
+
+    from interlock.safeguards import connect as C
+    from interlock.safeguards import dbsnap
+
+    _table(guarded, "restorable", 30)
+    conn = C.from_url(guarded.url("shop"))
+    data = tmp_path / "snap" / "data" / "0"
+    data.mkdir(parents=True)
+    info = dbsnap.pg_snapshot(conn, types.SimpleNamespace(id="t", data=str(data)), dict(os.environ), 120)
+    assert "restorable" in info["tables"]
+    snap = types.SimpleNamespace(id="20261207-000000-postgres-abcdef", path=str(tmp_path / "snap"))
+    msg = dbsnap.pg_restore(snap, dict(info, dir="0"), conn.copy(database="shop_restored"), dict(os.environ),
+                            False, 120)
+    assert "shop_restored" in msg
+    with guarded.connect("shop_restored", autocommit=True) as c:
+        assert c.execute("SELECT count(*) FROM restorable").fetchone() == (30,)
+        assert c.execute("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'interlock_guard%'").fetchone() == (0,)
+    r = subprocess.run([sys.executable, "-m", "interlock", "protect", "postgres", guarded.url("shop_restored")],
+                       capture_output=True, text=True, timeout=120, env=dict(os.environ,
+                                                                              PYTHONPATH=os.path.join(ROOT, "src")))
+    assert r.returncode == 0, r.stderr            # and the guard goes back on with protect
+    with guarded.connect("shop", autocommit=True) as c:
+        c.execute('DROP DATABASE "shop_restored" WITH (FORCE)')

@@ -44,6 +44,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ..memo import remember
 from ..redact import redact
 from . import pgvalues
+from .pgsearchpath import SearchPath, mentions_search_path
 
 SSL_REQUEST, GSSENC_REQUEST, CANCEL_REQUEST, PROTOCOL_3 = 80877103, 80877104, 80877102, 196608
 MAX_STARTUP = 10_000                 # PostgreSQL's own limit for the startup packet
@@ -56,6 +57,7 @@ _SMALL_TYPES = frozenset(b"CDEHSXcf")
 #: Flush, Sync, CopyData, CopyDone, CopyFail; Bind and Close too while no prepared statement is replaced or deferred
 _PASSING_NO_BIND = frozenset(b"DEHScdf")
 _PASSING = _PASSING_NO_BIND | frozenset(b"BC")
+_PASSING_UNGRANTED = frozenset(b"DHScdf")          # no Bind, Close or Execute: a grant may have to go before one
 _HEAD_AT = struct.Struct("!BI").unpack_from      # (type, length) of the message at an offset
 AGENT = "postgres-gateway"
 
@@ -384,12 +386,15 @@ def _vault_get(entry, env, where):
 # --- the judge -------------------------------------------------------------------------------
 
 class Verdict:
-    __slots__ = ("allow", "text", "message", "detail", "hint", "decision", "send")
+    __slots__ = ("allow", "text", "message", "detail", "hint", "decision", "send", "approval_id", "grant")
 
-    def __init__(self, allow, text=None, message=None, detail=None, hint=None, decision="allow", send=None):
+    def __init__(self, allow, text=None, message=None, detail=None, hint=None, decision="allow", send=None,
+                 approval_id=None, grant=None):
         self.allow, self.text, self.message, self.detail, self.hint = allow, text, message, detail, hint
         self.decision = decision
         self.send = send        # an approved statement's text with the guard's grant in front (simple Query)
+        self.approval_id = approval_id
+        self.grant = grant      # an approved bound statement's grant, set just before its Execute
 
 
 ALLOWED = Verdict(True)
@@ -499,21 +504,27 @@ class Judge:
             _log(f"the policy could not be reloaded ({type(e).__name__}: {redact(str(e))[:200]}); every statement "
                  "is judged again")
 
-    def action(self, text):
+    def action(self, text, where=None):
+        """``where``: the session's search_path (pgsearchpath.SearchPath.payload), for previews and snapshots."""
         from ..actions import SQL, Action
 
-        return Action(SQL, {"statement": text, "dialect": "postgres", "url": self.upstream.url,
-                            "via": f"gateway {self.upstream.name}"},
-                      agent=AGENT, cwd=self.ctx.cwd, workspace=self.ctx.workspace, tool="postgres")
+        p = {"statement": text, "dialect": "postgres", "url": self.upstream.url, "via": f"gateway {self.upstream.name}"}
+        if where:
+            p.update(where)
+        return Action(SQL, p, agent=AGENT, cwd=self.ctx.cwd, workspace=self.ctx.workspace, tool="postgres")
 
-    def cached(self, text: str) -> bool:
+    @staticmethod
+    def _key(text, where):
+        return text if not where else "\x00".join(f"{k}={v}" for k, v in sorted(where.items())) + "\x00" + text
+
+    def cached(self, text: str, where=None) -> bool:
         if self.rehearse is not None:
             return False  # a sandbox's branch: every statement is judged and recorded, in order
-        if text in self.exact:
+        if self._key(text, where) in self.exact:
             return True
         if len(text) <= _CACHE_TEXT_MAX and self.shapes:
             sh = shape(text)
-            if sh is not None and sh[1] and sh[0] in self.shapes:
+            if sh is not None and sh[1] and self._key(sh[0], where) in self.shapes:
                 return True
         return False
 
@@ -543,7 +554,7 @@ class Judge:
             return sh in self.shapes_raw
         return False
 
-    def decide(self, text: str):
+    def decide(self, text: str, where=None):
         """The engine's decision, and whether the text (or its shape) may be cached.  Never raises."""
         from ..actions import ALLOW
         from ..engine import evaluate
@@ -551,11 +562,14 @@ class Judge:
 
         with self._lock:
             ctx, generation = self.ctx, self._generation
-        d = within_budget(self.action(text), ctx, self.env)
+        d = within_budget(self.action(text, where), ctx, self.env)
+        # the raw caches (looked up on the client's bytes, before the session's state is consulted) hold only
+        # statements judged under the login's search_path that neither move it nor open or close a transaction
+        raw_ok = not where and not mentions_search_path(text)
         if d.decision == ALLOW and not d.error:
             # ``DELETE ... WHERE id > $1``: the bound values decide; judged with the riskiest ones
             for probe in _param_probes(text):
-                pd = evaluate(self.action(probe), ctx)
+                pd = evaluate(self.action(probe, where), ctx)
                 if pd.decision != ALLOW:
                     pd.reasons.insert(0, f"the statement's parameters decide what it touches: judged as "
                                          f"`{redact(probe)[:200]}`")
@@ -564,51 +578,53 @@ class Judge:
             with self._lock:
                 if generation != self._generation:   # the policy changed meanwhile: this verdict is not kept
                     return d
-                remember(self.exact, text, True, _CACHE_MAX)
-                remember(self.exact_raw, text.encode("utf-8"), True, _CACHE_MAX)
+                remember(self.exact, self._key(text, where), True, _CACHE_MAX)
+                if raw_ok:
+                    remember(self.exact_raw, text.encode("utf-8"), True, _CACHE_MAX)
             sh = shape(text)
             if sh is not None and sh[1]:
                 rules = d.rules
                 n = sh[1]
                 probes = ([0] * n, [1] * n, list(range(1, n + 1)), list(range(n, 0, -1)))
-                if all(self._same(_probe(text, p), rules, ctx) for p in probes):
+                if all(self._same(_probe(text, p), rules, ctx, where) for p in probes):
                     with self._lock:
                         if generation != self._generation:
                             return d
-                        remember(self.shapes, sh[0], True, _CACHE_MAX)
-                        remember(self.shapes_raw, sh[0].encode("utf-8"), True, _CACHE_MAX)
+                        remember(self.shapes, self._key(sh[0], where), True, _CACHE_MAX)
+                        if raw_ok:
+                            remember(self.shapes_raw, sh[0].encode("utf-8"), True, _CACHE_MAX)
         return d
 
-    def _same(self, text, rules, ctx) -> bool:
+    def _same(self, text, rules, ctx, where=None) -> bool:
         from ..actions import ALLOW
         from ..engine import evaluate
 
-        d = evaluate(self.action(text), ctx)
+        d = evaluate(self.action(text, where), ctx)
         return d.decision == ALLOW and not d.error and d.rules == rules
 
     def judge(self, text: str, simple: bool = False, measured: str | None = None, deferrable: bool = False,
-              note: str | None = None) -> Verdict:
+              note: str | None = None, where=None) -> Verdict:
         """Full judgement of one statement (blocking: may wait for a human).  Never raises.
         ``simple``: a simple-protocol Query (the gateway can measure it); ``measured``: what measuring it found;
         ``deferrable``: a Parse with parameters, whose values are judged at its Bind when its text alone would
         be asked about (``decision="defer"``); ``note``: said first among the reasons."""
         try:
-            return self._judge(text, simple, measured, deferrable, note)
+            return self._judge(text, simple, measured, deferrable, note, where)
         except Exception as e:  # fail closed: never forward what was not judged
             self.stats["denied"] += 1
             return Verdict(False, text, "Interlock could not judge this statement; it was not run",
                            detail=redact(f"{type(e).__name__}: {e}")[:500], decision="deny")
 
     def _judge(self, text: str, simple: bool = False, measured_here: str | None = None, deferrable: bool = False,
-               note: str | None = None) -> Verdict:
+               note: str | None = None, where=None) -> Verdict:
         import types
 
         from ..actions import ALLOW, ASK, DENY
 
         self.refresh()
         self.stats["judged"] += 1
-        d = self.decide(text)
-        action = self.action(text)
+        d = self.decide(text, where)
+        action = self.action(text, where)
         if self.rehearse is not None:  # on a sandbox's branch: what acts only inside it runs, and is recorded
             d = self.rehearse.judge(text, d)
             if d.decision != ALLOW:  # the rest is refused there and then: no approval is filed during a rehearsal
@@ -702,7 +718,7 @@ class Judge:
         self._guard_checked = (now, ok)
         return ok
 
-    def judge_bound(self, text: str, oids: list[int], formats: list[int], values: list) -> Verdict:
+    def judge_bound(self, text: str, oids: list[int], formats: list[int], values: list, where=None) -> Verdict:
         """A deferred statement at its Bind: judged as the statement with its values in place of ``$n``
         (what the approver sees, what is previewed, what an approval holds for); by its text alone, saying
         why, when the values can't be read.  Never raises."""
@@ -715,11 +731,11 @@ class Judge:
         except Exception as e:  # noqa: BLE001 - unreadable values: judged as the text, which asks
             why = str(e) if isinstance(e, pgvalues.Unreadable) else type(e).__name__
             return self.judge(text, note=redact(f"the values bound to its parameters could not be read ({why}): "
-                                                f"judged, and approved if so, as the statement's text")[:300])
-        v = self.judge(concrete)
-        if v.send is not None:   # a guard grant is sent as a simple Query; a Bind can't carry it
-            _log("an approved bound statement runs without an in-database grant (the guard judges it alone)")
-            return ALLOWED
+                                                f"judged, and approved if so, as the statement's text")[:300],
+                              where=where)
+        v = self.judge(concrete, where=where)
+        if v.send is not None:   # the grant is bound to the prepared text; the session sets it before the Execute
+            return self._bound_grant(text, v.approval_id)
         return v
 
     def param_types(self, text: str, oids: list[int]) -> list[tuple[int, str]]:
@@ -764,9 +780,25 @@ class Judge:
             kw = {"password": up.guard_password} if up.guard_password else {}
             with psycopg.connect(up.guard_url, connect_timeout=10, **kw) as conn:
                 send = new_grant(conn, ap["id"], lambda setting: f"{setting}; {text}")
-            return Verdict(True, send=send)
+            return Verdict(True, send=send, approval_id=ap["id"])
         except Exception as e:  # noqa: BLE001 - the statement still runs; the guard judges it on its own
             _log(f"no grant written for {ap.get('id')}: {type(e).__name__}: {redact(str(e))[:200]}")
+            return ALLOWED
+
+    def _bound_grant(self, text, approval_id) -> Verdict:
+        """An approved prepared statement's grant: bound to its text as parsed, set by the session in
+        ``interlock.grant`` right before the approved portal's Execute (see :meth:`Session.grant_execute`)."""
+        up = self.upstream
+        try:
+            import psycopg
+
+            from ..safeguards.pgguard import new_bound_grant
+
+            kw = {"password": up.guard_password} if up.guard_password else {}
+            with psycopg.connect(up.guard_url, connect_timeout=10, **kw) as conn:
+                return Verdict(True, approval_id=approval_id, grant=new_bound_grant(conn, approval_id, text))
+        except Exception as e:  # noqa: BLE001 - the statement still runs; the guard judges it on its own
+            _log(f"no grant written for {approval_id}: {type(e).__name__}: {redact(str(e))[:200]}")
             return ALLOWED
 
     def _audit(self, action, decision, first=False):
@@ -960,6 +992,7 @@ class Gateway:
 
 
 _WATCHED = b"client_encoding\x00"
+_SEARCH_PATH = b"search_path\x00"
 #: SQL ``EXECUTE name(...)``: would run a statement prepared through the protocol without its Bind
 _SQL_EXECUTE = re.compile(r"(?i)\bexecute\b")
 _EXECUTE_REFUSED = ("Interlock refuses SQL EXECUTE in a session holding statements prepared through the protocol "
@@ -1079,28 +1112,21 @@ class _Side(asyncio.Protocol):
     def data_received(self, data):
         """Upstream → client (the client side's protocol hands its bytes straight to Session.from_client)."""
         s = self.s
-        if s.capture is None and not s.markers and not s.measured:   # the common case
+        if s.capture is None and not s.markers and not s.measured and not s.swallows and not s.stail:  # common
             if s.utail or data.find(_WATCHED) >= 0:   # (find: quicker than ``in`` on bytes)
                 s.watch(data)
             elif data[-1] in _WATCHED_TAIL:
                 s.utail = _tail(b"", data)
+            if data.find(_SEARCH_PATH) >= 0:
+                s.search_path_reported(data)
             s.ct.write(data)
             return
         if self.up:
-            if s.capture is not None:
-                s.watch(data)
-                try:
-                    s.capture.feed(data)
-                except Exception as e:  # noqa: BLE001 - the measuring task ends with it (and closes the session)
-                    s.capture.fail(e)
-                return
-            if s.measured and _GUARD in data:
-                s.guard_refused(data)
-            if s.markers:
-                s.upstream_held(data)
-                return
-            s.watch(data)
-            s.ct.write(data)
+            if s.swallows or s.stail:
+                data = s.unswallow(data)
+                if not data:
+                    return
+            s.from_upstream(data)
 
     def eof_received(self):
         return False
@@ -1136,7 +1162,87 @@ class _ClientSide(_Side):
         self.data_received = session.from_client
 
 
-class Session:
+class _UpstreamPath:
+    """What the session does with upstream bytes (after the gateway's own answers are taken out)."""
+
+    def from_upstream(self, data):
+        if self.capture is not None:
+            self.watch(data)
+            try:
+                self.capture.feed(data)
+            except Exception as e:  # noqa: BLE001 - the measuring task ends with it (and closes the session)
+                self.capture.fail(e)
+            return
+        if self.measured and _GUARD in data:
+            self.guard_refused(data)
+        if _SEARCH_PATH in data:
+            self.search_path_reported(data)
+        if self.markers:
+            self.upstream_held(data)
+            return
+        self.watch(data)
+        self.ct.write(data)
+
+    # --- an approved prepared statement's grant: set on the session's upstream just before its Execute ----------
+    def grant_execute(self, value: str) -> bytes:
+        """The gateway's own extended-protocol messages, sent right before the approved portal's Execute in the
+        same transaction (the client's implicit one, or its own block): ``set_config('interlock.grant', …, true)``
+        in a statement and portal of the gateway's own (the client's unnamed ones are untouched), then closed.
+        The server's answers — known to the byte, with a random marker as the one column — are taken out of
+        the stream (:meth:`unswallow`), so the client's protocol stream stays exactly its own.  When an earlier
+        error makes the server skip them (and the client's Execute with them), no answer comes: nothing to take."""
+        g = ("interlock_grant_" + secrets.token_hex(8)).encode()
+        mk = ("interlock-granted-" + secrets.token_hex(12)).encode()
+        q = (f"SELECT '{mk.decode()}' FROM pg_catalog.set_config('interlock.grant', "
+             f"'{value.replace(chr(39), chr(39) * 2)}', true)")
+        answer = (b"1\x00\x00\x00\x04" + b"2\x00\x00\x00\x04"
+                  + _msg(b"D", struct.pack("!Hi", 1, len(mk)) + mk) + _msg(b"C", b"SELECT 1\x00")
+                  + b"3\x00\x00\x00\x04" * 2)
+        self.swallows = self.swallows[-7:] + [answer]
+        return (_msg(b"P", g + b"\x00" + q.encode() + b"\x00" + struct.pack("!H", 0))
+                + _msg(b"B", g + b"\x00" + g + b"\x00" + struct.pack("!HHH", 0, 0, 0))
+                + _msg(b"E", g + b"\x00" + struct.pack("!i", 0))
+                + _msg(b"C", b"P" + g + b"\x00") + _msg(b"C", b"S" + g + b"\x00"))
+
+    def unswallow(self, data: bytes) -> bytes:
+        """Upstream bytes without the answers to the gateway's own messages.  Answers come in order, so finding
+        one means every earlier one will never come (skipped after an error).  A tail that could be the start of
+        an answer is held until the next bytes (or 1 s: it was not)."""
+        buf = self.stail + data
+        self.stail = b""
+        if self.stimer is not None:
+            self.stimer.cancel()
+            self.stimer = None
+        found = True
+        while found and self.swallows:
+            found = False
+            for k, r in enumerate(self.swallows):
+                i = buf.find(r)
+                if i >= 0:
+                    buf = buf[:i] + buf[i + len(r):]
+                    del self.swallows[:k + 1]
+                    found = True
+                    break
+        hold = 0
+        for r in self.swallows:
+            for k in range(min(len(r) - 1, len(buf)), hold, -1):
+                if buf.endswith(r[:k]):
+                    hold = k
+                    break
+        if hold:
+            self.stail = buf[-hold:]
+            buf = buf[:-hold]
+            self.stimer = asyncio.get_running_loop().call_later(1.0, self._release_tail)
+        return buf
+
+    def _release_tail(self):
+        self.stimer = None
+        tail, self.stail = self.stail, b""
+        if tail and not self.ct.is_closing():
+            self.from_upstream(tail)
+
+
+class Session(_UpstreamPath):
     def __init__(self, gw: Gateway, reader, writer):
         self.gw, self.reader, self.writer = gw, reader, writer
         self.ureader = self.uwriter = None
@@ -1152,9 +1258,15 @@ class Session:
         self.uhold = bytearray()            # upstream bytes held while a marker's error is awaited
         self.capture = None                 # a _Capture while the gateway measures a statement
         self.deferred: dict[bytes, tuple[str, list[int]]] = {}  # prepared, judged at each Bind with its values
+        self.granted: dict[bytes, str] = {}  # portal bound with approved values → its guard grant (at its Execute)
+        self.sp = SearchPath()              # what unqualified names resolve to (pgsearchpath)
+        self.granted_stmts: dict[bytes, str] = {}  # approved prepared statement → its grant (for its next Bind)
+        self.swallows: list[bytes] = []     # the server's exact answers to the gateway's own messages, not relayed
+        self.stail = b""                    # upstream bytes held: they may begin one of those answers
+        self.stimer = None
 
     # --- measuring a statement: the gateway's own round trips on the session's upstream ----------------------
-    async def _measure(self, body: bytes, text: str):
+    async def _measure(self, body: bytes, text: str, where=None):
         """Run ``text`` in a transaction (or, inside the client's, a savepoint) of its own, count what it changed
         and keep it, or roll it back and ask with the measured rows as its impact."""
         cap = self.capture = _Capture(self)
@@ -1199,7 +1311,8 @@ class Session:
                 await cap.query("RELEASE SAVEPOINT interlock_measure")
             self.capture = None
             v = await loop.run_in_executor(self.gw.approval_pool,
-                                           lambda: self.gw.judge.judge(text, False, f"{what} (rolled back)"))
+                                           lambda: self.gw.judge.judge(text, False, f"{what} (rolled back)",
+                                                                       where=where))
             if v.allow:
                 self.ut.write(_msg(b"Q", (v.send or text).encode() + b"\x00"))
             else:
@@ -1284,6 +1397,19 @@ class Session:
         if buf:
             self.ct.write(bytes(buf))
             buf.clear()
+
+    def search_path_reported(self, data: bytes):
+        """What looks like a ParameterStatus for search_path mid-session (servers that report it: PostgreSQL 18+).
+        The relayed stream is not framed here, so a result row could carry the same bytes: a report that differs
+        from what the statements showed makes the setting unknown (a function set it), never another value."""
+        i = data.find(_SEARCH_PATH)
+        if i >= 5 and data[i - 5:i - 4] == b"S":
+            j = data.find(b"\x00", i + len(_SEARCH_PATH))
+            if j > 0:
+                value = data[i + len(_SEARCH_PATH):j].decode("utf-8", "replace")
+                if value != (self.sp.value or value) and not self.sp.unknown:
+                    self.sp.unknown = (f"the server reported search_path {value[:80]!r}, which the statements sent "
+                                       "did not show (a function set it)")
 
     def watch(self, data: bytes):
         """The upstream's next bytes: a ``client_encoding`` ParameterStatus is seen however the reads cut it (its
@@ -1428,6 +1554,7 @@ class Session:
             return
         if params is None:
             return
+        self.sp = SearchPath(params)
         up = self.gw.upstream
         if "replication" in params and params["replication"].lower() not in ("false", "off", "no", "0"):
             await self.fatal("replication connections are not served by the Interlock gateway", "28000")
@@ -1457,6 +1584,8 @@ class Session:
                              f"{type(e).__name__}: {e}", "08001")
             return
         for m in relay:
+            if m[:1] == b"S" and m[5:].startswith(_SEARCH_PATH):
+                self.sp.reported(m[5 + len(_SEARCH_PATH):].split(b"\x00")[0].decode("utf-8", "replace"))
             if m[:1] == b"S" and _WATCHED in m:
                 value = m[5:].split(b"\x00")[1].decode("latin-1", "replace")
                 if _ambiguous(value):
@@ -1525,6 +1654,9 @@ class Session:
 
     def upstream_lost(self):
         self.terminated = True  # the upstream ended the session: nothing left to cancel
+        if self.stimer is not None:
+            self.stimer.cancel()
+            self.stimer = None
         if self.capture is not None:
             self.capture.fail(ConnectionError("the upstream closed the connection"))
         self.ct.close()
@@ -1551,7 +1683,8 @@ class Session:
         if not self.busy and not self.buf and not self.stream_left and len(data) >= 5:
             t, n = _HEAD_AT(data, 0)
             if t == 0x51 and n + 1 == len(data) and n <= MAX_SMALL and data[-1] == 0 and not self.refusing \
-                    and not self.deferred and self.gw.judge.cached_raw(data[5:-1]):
+                    and not self.deferred and self.sp.at_login_default() and self.gw.judge.cached_raw(data[5:-1]):
+                # (the raw caches hold only statements judged under the login's search_path that don't move it)
                 self.gw.judge.stats["cached"] += 1   # a simple Query whose verdict is cached: the hottest path
                 self.ut.write(data)
                 return
@@ -1578,7 +1711,10 @@ class Session:
         passed on as it is (what :meth:`_pump` would send, without its copies).  Anything else — a statement,
         a message cut by the read, a Bind or Close while statements are replaced or deferred — goes through
         :meth:`_pump`."""
-        passing = _PASSING if not (self.poisoned or self.deferred) else _PASSING_NO_BIND
+        if self.granted or self.granted_stmts:   # an approved portal's Execute carries its grant (_message)
+            passing = _PASSING_UNGRANTED
+        else:
+            passing = _PASSING if not (self.poisoned or self.deferred) else _PASSING_NO_BIND
         pos, end = 0, len(data)
         head = _HEAD_AT
         while end - pos >= 5:
@@ -1656,10 +1792,12 @@ class Session:
                             + b"\x00")
             if self.deferred and _SQL_EXECUTE.search(text):
                 return _msg(b"Q", raise_statement(_EXECUTE_REFUSED).encode() + b"\x00")
-            if self.gw.judge.cached(text):
+            where = self.sp.payload()
+            if self.gw.judge.cached(text, where):
                 self.gw.judge.stats["cached"] += 1
+                self.sp.observe(text)             # what the server is sent, only
                 return msg
-            return self._judge_later(t, body, text)
+            return self._judge_later(t, body, text, where=where)
         if t == 0x50:    # P
             body = msg[5:]
             try:
@@ -1673,25 +1811,41 @@ class Session:
             if self.deferred and _SQL_EXECUTE.search(text):
                 self.deferred.pop(name, None)
                 return self.refuse_parse(name, _EXECUTE_REFUSED)
-            if self.gw.judge.cached(text):
+            where = self.sp.payload()
+            if self.gw.judge.cached(text, where):
+                self.sp.observe(text)
                 self.gw.judge.stats["cached"] += 1
                 self.poisoned.discard(name)
                 self.deferred.pop(name, None)
                 return msg
-            return self._judge_later(t, body, text, name)
-        if t == 0x42 and (self.poisoned or self.deferred):  # B
+            return self._judge_later(t, body, text, name, where)
+        if t == 0x45 and self.granted:  # E: an approved portal's grant goes just before it
             try:
-                stmt = _cstr(msg, _cstr(msg, 5)[1])[0]
+                portal = _cstr(msg, 5)[0]
+            except ValueError:
+                raise ProtocolError("malformed Execute message") from None
+            value = self.granted.pop(portal, None)
+            return msg if value is None else self.grant_execute(value) + msg
+        if t == 0x42 and (self.poisoned or self.deferred or self.granted or self.granted_stmts):  # B
+            try:
+                portal, p = _cstr(msg, 5)
+                stmt = _cstr(msg, p)[0]
             except ValueError:
                 raise ProtocolError("malformed Bind message") from None
+            self.granted.pop(portal, None)       # bound again: judged again
+            if stmt in self.granted_stmts:       # an approved statement's first execution carries its grant
+                self.granted[portal] = self.granted_stmts.pop(stmt)
             if stmt in self.deferred:
                 return self._judge_bind_later(msg, stmt)
             return self._bind(msg)
-        if t == 0x43 and (self.poisoned or self.deferred):  # C(lose)
+        if t == 0x43 and (self.poisoned or self.deferred or self.granted or self.granted_stmts):  # C(lose)
             if msg[5:6] == b"S":
                 name = _cstr(msg, 6)[0]
                 self.poisoned.discard(name)
                 self.deferred.pop(name, None)
+                self.granted_stmts.pop(name, None)
+            elif msg[5:6] == b"P":
+                self.granted.pop(_cstr(msg, 6)[0], None)
             return msg
         if t == 0x46:  # F: FunctionCall by OID, out of the analysis' sight
             return _msg(b"Q", raise_statement(
@@ -1701,26 +1855,39 @@ class Session:
             self.terminated = True
         return msg
 
-    def _judge_later(self, t, body, text, name=None):
+    def _judge_later(self, t, body, text, name=None, where=None):
         self.busy = True
         self._reading()
-        self.pending = asyncio.ensure_future(self._judged(t, body, text, name))  # held: the loop keeps only weak refs
+        self.pending = asyncio.ensure_future(self._judged(t, body, text, name, where))  # the loop keeps weak refs
         return None
 
-    async def _judged(self, t, body, text, name):
+    async def _judged(self, t, body, text, name, where=None):
         loop = asyncio.get_running_loop()
         deferrable = t == 0x50 and bool(_param_probes(text))
         try:
             v = await loop.run_in_executor(self.gw.approval_pool, functools.partial(
-                self.gw.judge.judge, text, t == 0x51, deferrable=deferrable))
+                self.gw.judge.judge, text, t == 0x51, deferrable=deferrable, where=where))
         except Exception as e:  # noqa: BLE001 - e.g. the pool shut down: nothing is forwarded unjudged
             self._violation(f"the statement could not be judged ({type(e).__name__})", [])
             return
         if v.decision == "measure" and not self.ut.is_closing():
-            self.pending = asyncio.ensure_future(self._measure(body, text))   # busy until it is done
+            self.pending = asyncio.ensure_future(self._measure(body, text, where))   # busy until it is done
             return
         if v.decision == "measured":
             self.measured = self.measured[-7:] + [text]
+        if t == 0x50:
+            self.granted_stmts.pop(name, None)
+            if v.send is not None:   # approved with a grant: bound to the parsed text, set before its Execute
+                try:
+                    g = await loop.run_in_executor(self.gw.approval_pool, self.gw.judge._bound_grant, text,
+                                                   v.approval_id)
+                except Exception as e:  # noqa: BLE001 - nothing is forwarded unjudged
+                    self._violation(f"the statement's grant could not be written ({type(e).__name__})", [])
+                    return
+                if g.grant:
+                    self.granted_stmts[name] = g.grant
+        if v.allow:
+            self.sp.observe(text)                 # forwarded: its effect on search_path is the session's
         if t == 0x51 and v.send:
             out = _msg(b"Q", v.send.encode() + b"\x00")
         elif t == 0x51:
@@ -1762,19 +1929,22 @@ class Session:
             raise ProtocolError("malformed Bind message") from None
         self.busy = True
         self._reading()
-        self.pending = asyncio.ensure_future(self._judged_bind(msg, text, oids, portal, formats, values))
+        self.pending = asyncio.ensure_future(self._judged_bind(msg, text, oids, portal, formats, values,
+                                                               self.sp.payload()))
         return None
 
-    async def _judged_bind(self, msg, text, oids, portal, formats, values):
+    async def _judged_bind(self, msg, text, oids, portal, formats, values, where=None):
         loop = asyncio.get_running_loop()
         try:
-            v = await loop.run_in_executor(self.gw.approval_pool, self.gw.judge.judge_bound, text, oids, formats,
-                                           values)
+            v = await loop.run_in_executor(self.gw.approval_pool, functools.partial(
+                self.gw.judge.judge_bound, text, oids, formats, values, where=where))
         except Exception as e:  # noqa: BLE001 - nothing is forwarded unjudged
             self._violation(f"the statement could not be judged ({type(e).__name__})", [])
             return
         if v.decision == "measured" and v.text:
             self.measured = self.measured[-7:] + [v.text]
+        if v.allow and v.grant:
+            self.granted[portal] = v.grant
         self._resume(msg if v.allow else self.refuse_bind(portal, v.message, v.detail, v.hint))
 
     def refuse_bind(self, portal: bytes, message, detail=None, hint=None) -> bytes:

@@ -20,13 +20,22 @@ _LOCAL = {"localhost", "127.0.0.1", "::1", ""}
 class Conn:
     """How to reach one database.  ``file`` for SQLite; ``socket`` for a unix socket."""
 
-    __slots__ = ("dialect", "host", "port", "user", "password", "database", "socket", "file", "source")
+    __slots__ = ("dialect", "host", "port", "user", "password", "database", "socket", "file", "source",
+                 "search_path")
 
     def __init__(self, dialect, host=None, port=None, user=None, password=None, database=None, socket=None,
-                 file=None, source="command"):
+                 file=None, source="command", search_path=None):
         self.dialect = dialect
         self.host, self.port, self.user, self.password = host, port, user, password
         self.database, self.socket, self.file, self.source = database, socket, file, source
+        self.search_path = search_path  # PostgreSQL: the session's, when not the login's default (the gateway)
+
+    def pg_options(self) -> str | None:
+        """``-c search_path=…`` for libpq's options (spaces and backslashes escaped), or None."""
+        if self.search_path is None:
+            return None
+        v = self.search_path.replace("\\", "\\\\").replace(" ", "\\ ")
+        return f"-c search_path={v}"
 
     def copy(self, **kw) -> "Conn":
         c = Conn(self.dialect)
@@ -58,7 +67,8 @@ class Conn:
         kw = {"dbname": self.database or "postgres", "connect_timeout": max(1, int(timeout))}
         if self.host or self.socket:
             kw["host"] = self.host or self.socket
-        for k, v in (("port", self.port), ("user", self.user), ("password", self.password)):
+        for k, v in (("port", self.port), ("user", self.user), ("password", self.password),
+                     ("options", self.pg_options())):
             if v:
                 kw[k] = v
         return kw
@@ -79,6 +89,8 @@ class Conn:
             e["PGPASSWORD"] = self.password
         e["PGDATABASE"] = self.database or "postgres"
         e["PGCONNECT_TIMEOUT"] = "5"
+        if self.pg_options():
+            e["PGOPTIONS"] = self.pg_options()
         return e
 
     def mysql_kwargs(self, timeout=5) -> dict:

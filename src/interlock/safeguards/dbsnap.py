@@ -82,7 +82,9 @@ def pg_snapshot(conn, staging, env, timeout, tables=None) -> dict:
     _run(argv, conn.pg_env(env), timeout, f"pg_dump of {redact(conn.label)}")
     pg_restore = _tool(["pg_restore"], env, "verify the PostgreSQL snapshot")
     toc = _run([pg_restore, "-l", out], env, 120, "reading the dump back").stdout.decode("utf-8", "replace")
-    data = sorted({m.group(1) for m in re.finditer(r"TABLE DATA \S+ (\S+) ", toc)})
+    # schema-qualified outside public: a schema's table of the same name as public's is another table
+    data = sorted({m.group(2) if m.group(1) == "public" else f"{m.group(1)}.{m.group(2)}"
+                   for m in re.finditer(r"TABLE DATA (\S+) (\S+) ", toc)})
     if not data and not tables:
         tables_present = "TABLE " in toc
         if tables_present:
@@ -123,9 +125,36 @@ def pg_estimate(conn) -> int:
         raise SnapshotError(f"cannot connect to {redact(conn.label)}: {_explain(str(e))}") from None
 
 
+def _pg_use_list(pg_restore_bin, dump, env) -> list[str]:
+    """``-L LIST`` without the in-database guard's triggers (``interlock protect``): the dump leaves the
+    ``interlock`` schema out, so they would name functions that are not there and fail the restore.  A
+    restored database gets the guard again from ``interlock protect`` (see docs/database-guard.md)."""
+    import tempfile
+
+    toc = _run([pg_restore_bin, "-l", dump], env, 120, "reading the dump", RestoreError).stdout
+    toc = toc.decode("utf-8", "replace")
+    guard = re.compile(r"\s*\d+;\s*\d+\s+\d+\s+(?:EVENT TRIGGER\s+-|TRIGGER\s+\S+\s+\S+)\s+interlock_guard_")
+    keep = [ln for ln in toc.splitlines() if not guard.match(ln)]
+    if len(keep) == len(toc.splitlines()):
+        return []
+    fd, path = tempfile.mkstemp(prefix="interlock-restore-", suffix=".list")
+    with os.fdopen(fd, "w") as f:
+        f.write("\n".join(keep) + "\n")
+    return ["-L", path]
+
+
 def pg_restore(snap, part, conn, env, force, timeout) -> str:
     pg_restore_bin = _tool(["pg_restore"], env, "restore PostgreSQL", RestoreError)
     dump = os.path.join(snap.path, "data", part.get("dir", ""), "dump.pgc")
+    use = _pg_use_list(pg_restore_bin, dump, env)
+    try:
+        return _pg_restore(pg_restore_bin, dump, use, snap, part, conn, env, force, timeout)
+    finally:
+        if use:
+            os.unlink(use[1])
+
+
+def _pg_restore(pg_restore_bin, dump, use, snap, part, conn, env, force, timeout) -> str:
     target = conn.database
     try:
         admin = _pg_admin(conn)
@@ -144,7 +173,7 @@ def pg_restore(snap, part, conn, env, force, timeout) -> str:
                                      "'information_schema'::regnamespace) AND relnamespace::regnamespace::text "
                                      "NOT LIKE 'pg_toast%%'").fetchone()[0]
         if part.get("scope") == "tables" and exists:
-            return _pg_restore_tables(pg_restore_bin, dump, part, conn, env, force, timeout)
+            return _pg_restore_tables(pg_restore_bin, dump, part, conn, env, force, timeout, use)
         if n_tables and not force:
             raise RestoreError(f"the target database {target} is not empty ({n_tables} tables and views): restore "
                                f"--to a new database, or --force to replace it (the current one is kept, renamed)")
@@ -157,7 +186,8 @@ def pg_restore(snap, part, conn, env, force, timeout) -> str:
                                f"database anew before swapping it in: a superuser can grant it with "
                                f"ALTER ROLE {_ident(conn.user or 'ROLE')} CREATEDB (see docs/recovery.md)") from None
         try:
-            _run([pg_restore_bin, "--single-transaction", "--exit-on-error", "--no-password", "-d", scratch, dump],
+            _run([pg_restore_bin, "--single-transaction", "--exit-on-error", "--no-password", *use, "-d", scratch,
+                  dump],
                  conn.copy(database=scratch).pg_env(env), timeout, "pg_restore", RestoreError)
         except RestoreError:
             admin.execute(f"DROP DATABASE IF EXISTS {_ident(scratch)}")
@@ -185,7 +215,7 @@ def pg_restore(snap, part, conn, env, force, timeout) -> str:
     return msg
 
 
-def _pg_restore_tables(pg_restore_bin, dump, part, conn, env, force, timeout):
+def _pg_restore_tables(pg_restore_bin, dump, part, conn, env, force, timeout, use=()):
     import psycopg
 
     tables = part.get("tables") or []
@@ -194,7 +224,7 @@ def _pg_restore_tables(pg_restore_bin, dump, part, conn, env, force, timeout):
     if present and not force:
         raise RestoreError(f"table(s) {', '.join(present)} still exist in {conn.database}: restore --to a new "
                            f"database, or --force to replace them (in one transaction)")
-    argv = [pg_restore_bin, "--single-transaction", "--exit-on-error", "--no-password", "-d", conn.database]
+    argv = [pg_restore_bin, "--single-transaction", "--exit-on-error", "--no-password", *use, "-d", conn.database]
     if present:
         argv += ["--clean", "--if-exists"]
     _run(argv + [dump], conn.pg_env(env), timeout, "pg_restore", RestoreError)

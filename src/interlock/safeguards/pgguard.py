@@ -6,14 +6,16 @@ Installed with a privileged login (the database owner or a superuser), the guard
 * ``interlock`` schema, owned by that login: ``interlock.settings`` (the limits), ``interlock.grants``
   (single-use permissions written only by Interlock's privileged role: approval id, a hash of the token
   the gateway sets, a hash of the statement text, an expiry; consumed by the first transaction that uses
-  them) and the trigger functions (``SECURITY DEFINER``, pinned ``search_path``);
+  them) and the judging functions (``SECURITY DEFINER``, pinned ``search_path``);
 * on every ordinary table outside the system schemas: statement-level ``AFTER DELETE`` / ``AFTER UPDATE``
   triggers that refuse a transaction changing more than ``max_rows`` rows of the table, or at least
   ``min_rows`` rows and more than ``max_percent`` % of it, and a ``BEFORE TRUNCATE`` trigger refusing every
   TRUNCATE — all ``ENABLE ALWAYS`` (replication-role sessions too).  A table without children is counted
-  by PostgreSQL's own per-transaction counters (``pg_stat_get_xact_tuples_deleted/updated``: two function
-  calls per statement, rows of rolled-back savepoints included); a partitioned or inherited table, or any
-  table when ``track_counts`` is off, by a transition table of the statement's rows;
+  by PostgreSQL's own per-transaction counters (``pg_stat_get_xact_tuples_deleted/updated``, rows of
+  rolled-back savepoints included) in a trigger function that runs as the caller and evaluates one
+  expression; past the row floor under which nothing is refused it calls ``interlock.over_limit`` (the only
+  function in the schema anyone may call); a partitioned or inherited table, or any table when
+  ``track_counts`` is off, by a transition table of the statement's rows;
 * where the login may create event triggers (a superuser): an event trigger refusing DROP of a table,
   schema or column, ``DROP OWNED``, ``ALTER TABLE … TYPE … USING``, and disabling or dropping the guard's
   own triggers; and one that puts the guard on tables created later;
@@ -31,7 +33,7 @@ import hashlib
 import secrets
 import sys
 
-VERSION = 2  # 2: per-transaction counters on tables without children
+VERSION = 3  # 2: per-transaction counters on tables without children; 3: their fast path without SECURITY DEFINER
 AGENT_ROLE = "interlock_agent"
 PREFIX = "interlock_guard"
 
@@ -50,6 +52,9 @@ CREATE TABLE IF NOT EXISTS interlock.grants (
     used_at timestamptz,
     used_xid xid8
 );
+-- the statement that used it (statement_timestamp(): set by each Query, Parse, Bind and Execute message): a grant
+-- is one statement's, even when its text is a prepared statement's that the same transaction executes again
+ALTER TABLE interlock.grants ADD COLUMN IF NOT EXISTS used_stmt timestamptz;
 CREATE TABLE IF NOT EXISTS interlock.busy (xid xid8 PRIMARY KEY);
 REVOKE ALL ON ALL TABLES IN SCHEMA interlock FROM PUBLIC;
 
@@ -72,10 +77,12 @@ BEGIN
        OR row.expires < now() THEN
         RETURN false;
     END IF;
-    IF row.used_at IS NOT NULL AND row.used_xid IS DISTINCT FROM pg_current_xact_id() THEN
-        RETURN false;                                  -- single use: spent by another transaction
+    IF row.used_at IS NOT NULL AND (row.used_xid IS DISTINCT FROM pg_current_xact_id()
+                                    OR row.used_stmt IS DISTINCT FROM statement_timestamp()) THEN
+        RETURN false;                                  -- single use: spent by another statement
     END IF;
-    UPDATE interlock.grants SET used_at = coalesce(used_at, clock_timestamp()), used_xid = pg_current_xact_id()
+    UPDATE interlock.grants SET used_at = coalesce(used_at, clock_timestamp()), used_xid = pg_current_xact_id(),
+                                used_stmt = statement_timestamp()
      WHERE approval_id = id;
     RETURN true;
 END $fn$;
@@ -133,6 +140,66 @@ BEGIN
     RETURN NULL;
 END $fn$;
 
+CREATE OR REPLACE FUNCTION interlock.over_limit(rel oid, op text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+-- the slow path of interlock.count_delete / count_update: the session's counters of the table reached the row
+-- floor under which nothing is ever refused.  Reads the counters itself (anyone may call it: it judges what
+-- the caller's own session did, as the trigger would)
+BEGIN
+    IF op = 'DELETE' THEN
+        PERFORM interlock.check_rows_xact(rel, op, pg_stat_get_xact_tuples_deleted(rel));
+    ELSIF op = 'UPDATE' THEN
+        PERFORM interlock.check_rows_xact(rel, op, pg_stat_get_xact_tuples_updated(rel));
+    ELSE
+        RAISE EXCEPTION 'interlock.over_limit: no operation %', op;
+    END IF;
+END $fn$;
+
+CREATE OR REPLACE FUNCTION interlock.fast_functions() RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+-- (re)writes the trigger functions of tables without children, with the row floor of the limits written in:
+-- least(min_rows, max_rows + 1), below which a transaction is never refused.  Called at install and whenever
+-- interlock.settings changes (its trigger), so the floor always follows the settings.
+--
+-- They run as the caller, not SECURITY DEFINER (a definer call costs a second function look-up and a user
+-- switch on every statement): one expression, two calls into C.  Every name is schema-qualified.  The
+-- caller needs EXECUTE on pg_stat_force_next_flush (PUBLIC's by default; when revoked they are written as
+-- SECURITY DEFINER instead) and on interlock.over_limit (granted to PUBLIC with USAGE on the schema).
+DECLARE
+    fast bigint := least(interlock.setting('min_rows', 10), interlock.setting('max_rows', 1000) + 1);
+    public_flush boolean := (SELECT p.proacl IS NULL OR EXISTS (
+                                 SELECT 1 FROM aclexplode(p.proacl) a
+                                  WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')
+                             FROM pg_proc p WHERE p.oid = to_regprocedure('pg_catalog.pg_stat_force_next_flush()'));
+    op text;
+BEGIN
+    FOREACH op IN ARRAY ARRAY['delete', 'update'] LOOP
+        EXECUTE format($body$
+CREATE OR REPLACE FUNCTION interlock.count_%1$s() RETURNS trigger LANGUAGE plpgsql %3$s AS $f$
+-- written by interlock.fast_functions(): a flush of the session's counters is asked for on every statement, so
+-- they start at zero with each transaction; past the floor (%2$s rows) interlock.over_limit judges
+BEGIN
+    IF pg_catalog.pg_stat_force_next_flush() IS NULL
+       OR pg_catalog.pg_stat_get_xact_tuples_%1$sd(TG_RELID) OPERATOR(pg_catalog.>=) %2$s THEN
+        PERFORM interlock.over_limit(TG_RELID, %4$L);
+    END IF;
+    RETURN NULL;
+END $f$ $body$, op, fast, CASE WHEN public_flush THEN 'SECURITY INVOKER' ELSE 'SECURITY DEFINER' END,
+                      upper(op));
+    END LOOP;
+    REVOKE EXECUTE ON FUNCTION interlock.count_delete(), interlock.count_update() FROM PUBLIC;
+END $fn$;
+
+CREATE OR REPLACE FUNCTION interlock.on_settings() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+BEGIN
+    PERFORM interlock.fast_functions();
+    RETURN NULL;
+END $fn$;
+DROP TRIGGER IF EXISTS interlock_settings ON interlock.settings;
+CREATE TRIGGER interlock_settings AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON interlock.settings
+    FOR EACH STATEMENT EXECUTE FUNCTION interlock.on_settings();
+
 CREATE UNLOGGED TABLE IF NOT EXISTS interlock.counted (
     xid xid8 NOT NULL, rel oid NOT NULL, op text NOT NULL, n bigint NOT NULL, PRIMARY KEY (xid, rel, op));
 REVOKE ALL ON interlock.counted FROM PUBLIC;
@@ -140,7 +207,9 @@ REVOKE ALL ON interlock.counted FROM PUBLIC;
 CREATE OR REPLACE FUNCTION interlock.rows_within(rel oid, op text, n bigint) RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
 DECLARE
-    total numeric;
+    pct numeric := interlock.setting('max_percent', 20);
+    need bigint;
+    seen bigint;
 BEGIN
     IF n > interlock.setting('max_rows', 1000) THEN
         RETURN false;
@@ -148,14 +217,18 @@ BEGIN
     IF n < interlock.setting('min_rows', 10) THEN
         RETURN true;
     END IF;
-    SELECT reltuples INTO total FROM pg_class WHERE oid = rel;
-    IF total IS NULL OR total < n THEN
-        EXECUTE format('SELECT count(*) FROM %s', rel::regclass) INTO total;
-        IF op = 'DELETE' THEN
-            total := total + n;
-        END IF;
+    IF pct <= 0 THEN
+        RETURN false;
     END IF;
-    RETURN total > 0 AND n * 100 <= interlock.setting('max_percent', 20) * total;
+    -- within when n <= pct% of the table as it was: the rows there now, plus (DELETE) the ones gone.  Counted,
+    -- not estimated (reltuples and the statistics' live rows both lag: a table that shrank keeps its reltuples
+    -- until the next ANALYZE), and only as far as the answer needs: at most max_rows * 100 / max_percent rows
+    need := ceil(n * 100 / pct)::bigint - CASE WHEN op = 'DELETE' THEN n ELSE 0 END;
+    IF need <= 0 THEN
+        RETURN true;
+    END IF;
+    EXECUTE format('SELECT count(*) FROM (SELECT FROM %s LIMIT %s) s', rel::regclass, need) INTO seen;
+    RETURN seen >= need;
 END $fn$;
 REVOKE ALL ON FUNCTION interlock.rows_within(oid, text, bigint) FROM PUBLIC;
 
@@ -214,9 +287,12 @@ DECLARE
     counted boolean := NOT EXISTS (SELECT 1 FROM pg_inherits WHERE inhparent = rel)
         AND (SELECT relkind FROM pg_class WHERE oid = rel) = 'r'
         AND current_setting('track_counts') = 'on'
-        AND current_setting('server_version_num')::int >= 150000;  -- pg_stat_force_next_flush
+        AND current_setting('server_version_num')::int >= 150000  -- pg_stat_force_next_flush
+        AND coalesce(has_function_privilege(coalesce(to_regprocedure('pg_catalog.pg_stat_force_next_flush()'), 0),
+                                            'EXECUTE'), false);
     clause text := CASE WHEN counted THEN '' ELSE 'REFERENCING OLD TABLE AS old_rows ' END;
-    fn text := CASE WHEN counted THEN 'interlock.check_rows_fast' ELSE 'interlock.check_rows' END;
+    del text := CASE WHEN counted THEN 'interlock.count_delete()' ELSE format('interlock.check_rows(%L)', fast) END;
+    upd text := CASE WHEN counted THEN 'interlock.count_update()' ELSE format('interlock.check_rows(%L)', fast) END;
     mine bigint;
 BEGIN
     INSERT INTO interlock.busy VALUES (pg_current_xact_id()) ON CONFLICT DO NOTHING;
@@ -225,9 +301,9 @@ BEGIN
     EXECUTE format('DROP TRIGGER IF EXISTS interlock_guard_update ON %s', rel);
     EXECUTE format('DROP TRIGGER IF EXISTS interlock_guard_truncate ON %s', rel);
     EXECUTE format('CREATE TRIGGER interlock_guard_delete AFTER DELETE ON %s %s'
-                   'FOR EACH STATEMENT EXECUTE FUNCTION %s(%L)', rel, clause, fn, fast);
+                   'FOR EACH STATEMENT EXECUTE FUNCTION %s', rel, clause, del);
     EXECUTE format('CREATE TRIGGER interlock_guard_update AFTER UPDATE ON %s %s'
-                   'FOR EACH STATEMENT EXECUTE FUNCTION %s(%L)', rel, clause, fn, fast);
+                   'FOR EACH STATEMENT EXECUTE FUNCTION %s', rel, clause, upd);
     EXECUTE format('CREATE TRIGGER interlock_guard_truncate BEFORE TRUNCATE ON %s '
                    'FOR EACH STATEMENT EXECUTE FUNCTION interlock.check_truncate()', rel);
     EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER interlock_guard_delete', rel);
@@ -307,7 +383,8 @@ BEGIN
             -- transition tables: its own counters don't see the child's rows
             PERFORM interlock.protect_table(i.inhparent::regclass) FROM pg_inherits i
               JOIN pg_trigger t ON t.tgrelid = i.inhparent AND t.tgname = 'interlock_guard_delete'
-             WHERE i.inhrelid = o.objid AND t.tgfoid = 'interlock.check_rows_fast'::regproc;
+             WHERE i.inhrelid = o.objid AND t.tgfoid IN ('interlock.count_delete'::regproc,
+                                                          'interlock.check_rows_fast'::regproc);
         END IF;
     END LOOP;
     -- whatever the text said: the guard's triggers still fire, always (DISABLE / ENABLE REPLICA / renames)
@@ -316,6 +393,8 @@ BEGIN
             UNION ALL
             SELECT 1 FROM pg_trigger t WHERE t.tgfoid IN ('interlock.check_rows'::regproc,
                                                            'interlock.check_rows_fast'::regproc,
+                                                           'interlock.count_delete'::regproc,
+                                                           'interlock.count_update'::regproc,
                                                            'interlock.check_truncate'::regproc)
                                           AND t.tgname NOT LIKE 'interlock_guard%') THEN
         IF NOT interlock.granted(TG_TAG) THEN
@@ -335,6 +414,15 @@ CREATE EVENT TRIGGER interlock_guard_new_tables ON ddl_command_end EXECUTE FUNCT
 ALTER EVENT TRIGGER interlock_guard_ddl ENABLE ALWAYS;
 ALTER EVENT TRIGGER interlock_guard_drop ENABLE ALWAYS;
 ALTER EVENT TRIGGER interlock_guard_new_tables ENABLE ALWAYS;
+"""
+
+# Nothing in the schema is anyone else's to call but interlock.over_limit, the slow path of the trigger
+# functions that run as the caller (it judges the caller's own session's counters, nothing more).  Trigger and
+# event-trigger functions need no EXECUTE of the session that fires them.
+_PRIVILEGES = """
+REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA interlock FROM PUBLIC;
+GRANT USAGE ON SCHEMA interlock TO PUBLIC;
+GRANT EXECUTE ON FUNCTION interlock.over_limit(oid, text) TO PUBLIC;
 """
 
 _TABLES = f"""
@@ -394,6 +482,7 @@ def install(conn, agent_role=AGENT_ROLE, agent_password=None, max_rows=None, min
     else:
         rep.missing.append("event triggers (DROP TABLE / DROP COLUMN / ALTER ... TYPE ... USING refused, new tables "
                            "guarded): this login is not a superuser; rerun `interlock protect` after creating tables")
+    cur.execute(_PRIVILEGES)
     _agent_role(cur, agent_role, agent_password, rep)
     conn.commit()
     return rep
@@ -487,6 +576,17 @@ def status(conn, agent_role=AGENT_ROLE) -> Report:
         rep.missing.append("tables without the guard's triggers: " + ", ".join(r[0] for r in unguarded[:10]))
     else:
         rep.done.append("every table has the guard's triggers")
+    # the fast path runs as the caller: every role needs EXECUTE on the flush it asks for (else every DELETE /
+    # UPDATE fails — closed, but the application with it) and on interlock.over_limit
+    bad = cur.execute(
+        "SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.oid IN (to_regprocedure('interlock.count_delete()'), "
+        "to_regprocedure('interlock.count_update()')) AND NOT p.prosecdef AND NOT (SELECT f.proacl IS NULL OR EXISTS "
+        "(SELECT 1 FROM aclexplode(f.proacl) a WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE') FROM pg_proc f "
+        "WHERE f.oid = to_regprocedure('pg_catalog.pg_stat_force_next_flush()'))").fetchall()
+    if bad:
+        rep.missing.append("EXECUTE on pg_stat_force_next_flush() was revoked from PUBLIC, which the guard's trigger "
+                           "functions need (every DELETE / UPDATE fails): rerun interlock protect (it writes them "
+                           "SECURITY DEFINER then)")
     evs = {r[0] for r in cur.execute("SELECT evtname FROM pg_event_trigger WHERE evtname LIKE 'interlock_guard%' "
                                      "AND evtenabled <> 'D'").fetchall()}
     if len(evs) < 3:
@@ -510,6 +610,21 @@ def status(conn, agent_role=AGENT_ROLE) -> Report:
     return rep
 
 
+def new_bound_grant(conn, approval_id: str, statement_text: str) -> str:
+    """A single-use grant for a prepared statement's execution (the extended protocol): bound to the hash of
+    the statement's text as parsed (``current_query()`` of its Execute), returned as the value the gateway sets
+    in ``interlock.grant`` just before that Execute, on the same connection."""
+    token = secrets.token_hex(16)
+    conn.execute("INSERT INTO interlock.grants (approval_id, token_sha256, statement_sha256) VALUES (%s, %s, %s) "
+                 "ON CONFLICT (approval_id) DO UPDATE SET token_sha256 = EXCLUDED.token_sha256, "
+                 "statement_sha256 = EXCLUDED.statement_sha256, used_at = NULL, used_xid = NULL, used_stmt = NULL, "
+                 "expires = now() + interval '10 minutes'",
+                 (approval_id, hashlib.sha256(token.encode()).hexdigest(),
+                  hashlib.sha256(statement_text.encode()).hexdigest()))
+    conn.commit()
+    return f"{approval_id}:{token}"
+
+
 def new_grant(conn, approval_id: str, statement_text_for) -> str:
     """Write a single-use grant for ``approval_id`` (Interlock's privileged connection ``conn``) and return the
     text to send: ``statement_text_for(setting)`` builds it around ``SET LOCAL interlock.grant = '...'`` so the
@@ -519,7 +634,7 @@ def new_grant(conn, approval_id: str, statement_text_for) -> str:
     text = statement_text_for(setting)
     conn.execute("INSERT INTO interlock.grants (approval_id, token_sha256, statement_sha256) VALUES (%s, %s, %s) "
                  "ON CONFLICT (approval_id) DO UPDATE SET token_sha256 = EXCLUDED.token_sha256, "
-                 "statement_sha256 = EXCLUDED.statement_sha256, used_at = NULL, used_xid = NULL, "
+                 "statement_sha256 = EXCLUDED.statement_sha256, used_at = NULL, used_xid = NULL, used_stmt = NULL, "
                  "expires = now() + interval '10 minutes'",
                  (approval_id, hashlib.sha256(token.encode()).hexdigest(), hashlib.sha256(text.encode()).hexdigest()))
     conn.commit()

@@ -63,7 +63,13 @@ def extract(action, ctx) -> list:
         url = p.get("url") or p.get("database_url")
         conn = C.from_url(url, "action") if url else C.from_environment(ctx.env, p.get("dialect"))
         dialect = conn.dialect if conn else (p.get("dialect") or C.POSTGRES)
-        return [SqlTarget(conn, p.get("statement", ""), dialect, p.get("statement", "")[:200])]
+        if conn is not None and p.get("search_path"):   # the gateway's session: names resolve in its search_path
+            conn.search_path = p["search_path"]
+        t = SqlTarget(conn, p.get("statement", ""), dialect, p.get("statement", "")[:200])
+        if p.get("search_path_unknown") and not t.error:
+            t.error = (f"the session's search_path is not known ({p['search_path_unknown']}): which tables its "
+                       "names are is not known")
+        return [t]
     if action.kind != SHELL:
         return []
     command = action.payload.get("command", "")

@@ -1,0 +1,190 @@
+"""The PostgreSQL gateway's view of a session's ``search_path``: what unqualified table names resolve to, for
+previews, snapshots and targets (which otherwise connect with the login's default).
+
+Tracked from what the session was sent: startup parameters (``search_path``, ``options=-c search_path=…``),
+``SET [SESSION|LOCAL] search_path``, ``RESET search_path`` / ``RESET ALL`` / ``DISCARD ALL``,
+``set_config('search_path', '…', is_local)`` with literal arguments; a ``LOCAL`` value ends with its
+transaction (``COMMIT`` / ``END`` / ``ROLLBACK`` / ``ABORT`` / ``PREPARE TRANSACTION``, or the end of the
+message outside a transaction block).  And from the server's ParameterStatus when it reports the setting
+(PostgreSQL 18 does).  A mention it cannot read (a ``DO`` block, a function body, ``set_config`` with a
+computed value) makes it unknown: previews and snapshots then say so instead of naming the wrong table.
+What it does not see: a function that sets it when called (``set_config(…, false)`` in its body) on a
+server that does not report it.
+"""
+
+from __future__ import annotations
+
+import re
+
+_MENTION = re.compile(r"search_path|\b(?:reset|discard)\s+all\b", re.I)
+_TX_HEAD = re.compile(r"\s*(begin|start|commit|end|rollback|abort|prepare)\b", re.I)
+_SET = re.compile(r"\s*set\s+(?:(session|local)\s+)?search_path\s*(?:to|=)\s*(.+?)\s*;?\s*$", re.I | re.S)
+_RESET = re.compile(r"\s*(?:reset\s+search_path|reset\s+all|discard\s+all)\s*;?\s*$", re.I)
+_SET_CONFIG = re.compile(r"\s*select\s+(?:pg_catalog\.)?set_config\s*\(\s*'search_path'\s*,\s*'((?:[^']|'')*)'\s*,"
+                         r"\s*(true|false)\s*\)\s*;?\s*$", re.I | re.S)
+_NO_EFFECT = re.compile(r"\s*(?:alter\s+(?:role|user|database|function|procedure|routine|system)\b|"
+                        r"comment\b|show\s+search_path\b|select\s+current_setting\s*\(\s*'search_path')", re.I)
+_ITEM = re.compile(r'\s*("(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'|[^,\s]+)\s*(?:,|$)')
+
+
+def mentions_search_path(text: str) -> bool:
+    """Whether :meth:`SearchPath.observe` would look at ``text`` (it names the setting, or starts or ends a
+    transaction); when not, a session at the login's search_path stays there after it."""
+    return bool(_MENTION.search(text) or _TX_HEAD.match(text))
+
+
+def _items(raw: str) -> str | None:
+    """``shadow, "My Schema", public`` → the setting's value as the server would show it; None if unreadable."""
+    raw = raw.strip()
+    if raw.lower() == "default":
+        return ""
+    out, pos = [], 0
+    while pos < len(raw):
+        m = _ITEM.match(raw, pos)
+        if not m or m.end() == pos:
+            return None
+        tok = m.group(1)
+        if tok.startswith("'"):
+            tok = tok[1:-1].replace("''", "'")
+            out.append(tok)
+        elif tok.startswith('"'):
+            out.append(tok)
+        else:
+            if not re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_$]*", tok):
+                return None
+            out.append(tok.lower())
+        pos = m.end()
+    return ", ".join(out) if out else None
+
+
+def from_options(params: dict) -> tuple[str | None, str | None]:
+    """(value, why unknown) from a startup packet's parameters; (None, None) for the login's default."""
+    v = params.get("search_path")
+    opts = params.get("options") or ""
+    m = None
+    for m in re.finditer(r"(?:-c\s*|--)search[_-]path=((?:\\.|\S)*)", opts, re.I):
+        pass
+    if m is not None:
+        v = re.sub(r"\\(.)", r"\1", m.group(1))
+    elif re.search(r"search[_-]path", opts, re.I):
+        return None, "the startup options set search_path in a form Interlock does not read"
+    if v is None:
+        return None, None
+    got = _items(v)
+    return (got, None) if got is not None else (None, f"the startup search_path {v[:80]!r} is not readable")
+
+
+class SearchPath:
+    """Only what the server was sent is observed (a refused statement never ran).  Setting changes are
+    transactional: inside a transaction block they hold only if it commits, which the text cannot tell (a
+    failed block's COMMIT rolls back) — so a change made in a block is unknown after COMMIT, undone by
+    ROLLBACK; a change in a query string of several statements holds only if all of them succeed — unknown
+    after it too.  Unknown until a plain SET / RESET (or the server's report) makes it known again."""
+
+    __slots__ = ("session", "local", "unknown", "block", "start", "pending", "several")
+
+    def __init__(self, params: dict | None = None):
+        self.session, self.unknown = from_options(params or {})
+        self.local = None
+        self.block = False
+        self.start = None       # (session, unknown) when the block began
+        self.pending = False    # the session value changed inside the block
+        self.several = False
+
+    @property
+    def value(self) -> str | None:
+        """The session's search_path now (None: the login's default)."""
+        return self.local if self.local is not None else self.session
+
+    def at_login_default(self) -> bool:
+        """Nothing sent has moved the setting from the login's (and nothing made it unknown)."""
+        return self.local is None and self.session is None and not self.unknown
+
+    def payload(self) -> dict:
+        """What a judged statement's action carries: the search_path its names resolve in, or why not known."""
+        if self.unknown:
+            return {"search_path_unknown": self.unknown}
+        v = self.value
+        return {} if v is None else {"search_path": v}
+
+    def reported(self, value: str):
+        """ParameterStatus from the server: authoritative."""
+        self.session, self.local, self.unknown = value, None, None
+
+    def observe(self, text: str, pieces=None):
+        """A statement text the session sends (a Query's, a Parse's): its effect on the setting, applied after
+        it.  Cheap when it mentions neither the setting nor a transaction's start or end."""
+        mention = _MENTION.search(text)
+        if not mention and not _TX_HEAD.match(text):
+            if self.local is not None and not self.block:
+                self.local = None
+            return
+        if pieces is None:
+            from ..analysis import sql as S
+
+            try:
+                pieces = [p.raw for p in S.split(text, "postgres") if p.kind == "sql" and p.raw.strip(" \t\r\n;")]
+            except Exception:  # noqa: BLE001 - unreadable: so is the setting
+                self.unknown = "a statement that mentions search_path could not be split into statements"
+                return
+        self.several = len(pieces) > 1
+        before = (self.session, self.unknown)
+        for raw in pieces:
+            self._one(raw)
+        if self.several and not self.block and (self.session, self.unknown) != before and not self.unknown:
+            self.unknown = ("search_path was changed in a query string of several statements: it holds only if "
+                            "all of them succeeded")
+        if self.local is not None and not self.block:
+            self.local = None          # SET LOCAL outside a transaction block: only the message's own
+
+    def _one(self, raw: str):
+        head = _TX_HEAD.match(raw)
+        if head:
+            w = head.group(1).lower()
+            rest = raw[head.end():].lstrip().lower()
+            if w in ("begin", "start") and (w == "begin" or rest.startswith("transaction")):
+                if not self.block:
+                    self.block, self.start, self.pending = True, (self.session, self.unknown), False
+            elif w in ("rollback", "abort") and not rest.startswith(("to", "prepared")):
+                if self.block and self.start is not None:
+                    self.session, self.unknown = self.start      # undone with the block
+                self.block, self.local, self.start, self.pending = False, None, None, False
+            elif w in ("commit", "end") or (w == "prepare" and rest.startswith("transaction")):
+                if self.block and self.pending and not self.unknown:
+                    self.unknown = ("search_path was changed in a transaction block: whether it holds depends on "
+                                    "the block having committed")
+                self.block, self.local, self.start, self.pending = False, None, None, False
+            elif w == "rollback" and rest.startswith("to") and self.pending and not self.unknown:
+                self.unknown = "search_path was changed in a transaction block rolled back to a savepoint"
+        if not _MENTION.search(raw):
+            return
+        if _RESET.match(raw):
+            self.session, self.local, self.unknown = None, None, None
+            self.pending = self.block
+            return
+        m = _SET.match(raw)
+        if m:
+            v = _items(m.group(2))
+            if v is None:
+                self.unknown = f"`{raw.strip()[:80]}`: a search_path Interlock does not read"
+            elif (m.group(1) or "").lower() == "local":
+                self.local = v or None
+            else:
+                self.session, self.local, self.unknown = (v or None), None, None
+                self.pending = self.block
+            return
+        m = _SET_CONFIG.match(raw)
+        if m:
+            v = _items(m.group(1).replace("''", "'"))
+            if v is None:
+                self.unknown = f"`{raw.strip()[:80]}`: a search_path Interlock does not read"
+            elif m.group(2).lower() == "true":
+                self.local = v or None
+            else:
+                self.session, self.local, self.unknown = (v or None), None, None
+                self.pending = self.block
+            return
+        if _NO_EFFECT.match(raw):
+            return
+        self.unknown = (f"`{raw.strip()[:80]}` may change search_path in a way Interlock does not follow "
+                        "(a function, a DO block, a computed value)")
