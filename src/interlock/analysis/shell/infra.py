@@ -141,6 +141,83 @@ def _tf_flags(args):
     return out
 
 
+_TF_SELECTED = "\x00tf-workspace:"  # scope key: the workspace a `workspace select` chose for a directory
+#: -var names that say which environment a configuration is applied to
+_TF_ENV_VARS = frozenset({"env", "environment", "stage", "workspace", "tier", "deployment_environment",
+                          "environment_name", "env_name", "app_env"})
+
+
+def _tf_dir(a, cmd, scope, fl):
+    """The directory terraform works in: -chdir (terragrunt: --terragrunt-working-dir/--working-dir)."""
+    import posixpath
+
+    d = fl.get("chdir") or fl.get("terragrunt-working-dir") or fl.get("working-dir")
+    if not isinstance(d, str) or U in d or U in scope.cwd:
+        return scope.cwd
+    return posixpath.normpath(posixpath.join(scope.cwd, d))
+
+
+def _tf_environment(a, cmd, scope, fl, rest):
+    """Which environment a terraform command acts on, from where terraform itself takes it: the
+    workspace (TF_WORKSPACE, a `workspace select` earlier on the line, the data directory's
+    ``environment`` file), the directory (-chdir=envs/staging, a cd below the workspace), -var-file
+    names (prod.tfvars) and -var env=... .  (environment or None, a note saying where it came from)."""
+    import os
+    import posixpath
+
+    d = _tf_dir(a, cmd, scope, fl)
+    pairs = []
+    ws = _var(a, cmd, scope, "TF_WORKSPACE")
+    how = "TF_WORKSPACE"
+    if not ws:
+        ws, how = scope.vars.get(_TF_SELECTED + d), "workspace select"
+    if not ws and not a.remote and U not in d:
+        data = _var(a, cmd, scope, "TF_DATA_DIR") or ".terraform"
+        if U not in data:
+            text = a.read_file(posixpath.join(d, data, "environment")) if os.path.isfile(
+                posixpath.join(d, data, "environment")) else None
+            ws, how = (text or "").strip()[:200], "selected workspace"
+    if ws and ws != "default" and U not in ws:
+        pairs.append((f"workspace {_show(ws)} ({how})", ws))
+    chdir = fl.get("chdir") or fl.get("terragrunt-working-dir") or fl.get("working-dir")
+    rel = []
+    if isinstance(chdir, str) and U not in chdir:
+        rel.append(("-chdir " + chdir, chdir))
+    wsroot = a.pctx.workspace
+    if wsroot and U not in scope.cwd and scope.cwd.startswith(wsroot + "/"):
+        rel.append(("directory " + scope.cwd[len(wsroot) + 1:], scope.cwd[len(wsroot) + 1:]))
+    for label, path in rel:
+        for part in reversed([x for x in path.split("/") if x not in ("", ".", "..")][-3:]):
+            pairs.append((label, part))
+    for i, x in enumerate(rest):
+        name, eq, val = x.lstrip("-").partition("=")
+        if not x.startswith("-"):
+            continue
+        if name in ("var-file", "var") and not eq and i + 1 < len(rest):
+            val = rest[i + 1]
+        if name == "var-file" and U not in val:
+            base = posixpath.basename(val).split(".")[0]
+            pairs.append(("-var-file " + val, base))
+            for part in val.split("/")[:-1][-2:]:
+                pairs.append(("-var-file " + val, part))
+        elif name == "var" and "=" in val and U not in val:
+            k, _, v = val.partition("=")
+            if k.strip().lower() in _TF_ENV_VARS and v:
+                pairs.append((f"-var {k}={v}", v.strip("\"'")))
+    found = note = None
+    for label, value in pairs:
+        e = _env(a, "cloud_project", value)
+        if e is None:
+            continue
+        from ...policy import is_production
+
+        if e in PROD or is_production(e):
+            return e, f"environment {e}: {label}"
+        if found is None:
+            found, note = e, f"environment {e}: {label}"
+    return found, note
+
+
 @handles("terraform", "tofu", "terragrunt")
 def terraform(a, cmd, scope):
     args = cmd.args
@@ -160,7 +237,20 @@ def terraform(a, cmd, scope):
         return
     ops = _ops(rest)
     tool = cmd.name
+    if sub == "workspace" and len(ops) > 1 and ops[0] in ("select", "new") and U not in ops[1]:
+        # `terraform workspace select staging && terraform destroy`: the later command runs there
+        scope.vars[_TF_SELECTED + _tf_dir(a, cmd, scope, _tf_flags(args[:k]))] = ops[1]
+        return
     target = fl.get("target") if isinstance(fl.get("target"), str) else None
+    env, where = _tf_environment(a, cmd, scope, {**_tf_flags(args[:k]), **fl}, rest)
+    if where:
+        emit = a.emit
+
+        class _Env:  # every finding of this command carries the environment it resolved
+            def emit(self, rule, c, target=None, effect="", note=None, **kw):
+                emit(rule, c, target=target, effect=effect, note=where + (f"; {note}" if note else ""),
+                     environment=env)
+        a = _Env()
     if sub == "destroy" or (sub == "apply" and fl.get("destroy") not in (None, "false")):
         a.emit("infra.terraform-destroy", cmd, target=target or "every resource in the state", effect="destroy",
                note="only -target " + target if target else None)
