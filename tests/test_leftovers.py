@@ -91,3 +91,65 @@ def test_terraform_destroy_stays_catastrophic_outside_production(tf, home, env):
     assert d.decision == "deny" and found[0].environment == "staging"
     d, found = judge("terraform -chdir=envs/staging plan -destroy", tf, home, env)
     assert d.decision == "allow" and not found
+
+
+# --- 2. docker: no endpoint anywhere is the engine on this machine ----------------------------------------
+
+def _docker_context(home, name, host, current=True):
+    import hashlib
+    import json
+
+    meta = os.path.join(home, ".docker", "contexts", "meta", hashlib.sha256(name.encode()).hexdigest())
+    os.makedirs(meta, exist_ok=True)
+    with open(os.path.join(meta, "meta.json"), "w") as f:
+        json.dump({"Name": name, "Endpoints": {"docker": {"Host": host, "SkipTLSVerify": False}}}, f)
+    if current:
+        with open(os.path.join(home, ".docker", "config.json"), "w") as f:
+            json.dump({"auths": {}, "currentContext": name}, f)
+
+
+@pytest.mark.parametrize("command", [
+    "docker rm -f $(docker ps -aq)", "docker container rm -f a b c", "docker compose down -v",
+    "docker-compose down --volumes", "podman rm -a -f", "docker image prune -a -f",
+    "DOCKER_HOST=unix:///var/run/docker.sock docker rm -f a b c", "docker -H tcp://127.0.0.1:2375 rm -f a b c",
+    "docker --context default rm -f a b c", "docker --context colima rm -f a b c",
+    "DOCKER_CONTEXT=desktop-linux docker rm -f a b c",
+])
+def test_docker_without_an_endpoint_is_local(command, workspace, home, env):
+    d, found = judge(command, workspace, home, env, policy=PROD_DENIES)
+    assert d.decision == "ask", (command, d.reasons)
+    assert found and {f.environment for f in found} == {"local"}, [(f.rule, f.environment) for f in found]
+    assert not any("not resolved" in (f.note or "") for f in found)
+
+
+@pytest.mark.parametrize("command", [
+    "docker -H ssh://deploy@10.0.0.7 rm -f a b c", "DOCKER_HOST=tcp://10.0.0.5:2376 docker rm -f a b c",
+    "export DOCKER_HOST=ssh://ops@db-box; docker compose down -v", "CONTAINER_HOST=ssh://ops@box podman rm -a -f",
+    "docker --context build-farm rm -f a b c",   # a context this machine knows nothing of: unknown
+])
+def test_docker_on_another_host_is_unknown(command, workspace, home, env):
+    d, found = judge(command, workspace, home, env, policy=PROD_DENIES)
+    assert d.decision == "deny", (command, d.reasons)
+    assert any("not resolved" in (f.note or "") for f in found)
+
+
+def test_docker_current_context_is_read_from_the_clients_config(workspace, home, env):
+    _docker_context(home, "shop", "ssh://deploy@prod-db-1")
+    d, found = judge("docker rm -f a b c", workspace, home, env, policy=PROD_DENIES)
+    assert d.decision == "deny" and found[0].environment == "prod", [(f.rule, f.environment) for f in found]
+    _docker_context(home, "laptop", "unix:///home/dev/.colima/default/docker.sock")
+    d, found = judge("docker rm -f a b c", workspace, home, env, policy=PROD_DENIES)
+    assert d.decision == "ask" and found[0].environment == "local"
+    # -c overrides the current context; DOCKER_HOST overrides it too
+    d, found = judge("docker -c shop rm -f a b c", workspace, home, env, policy=PROD_DENIES)
+    assert d.decision == "deny" and found[0].environment == "prod"
+    d, found = judge("DOCKER_HOST=ssh://deploy@prod-db-1 docker rm -f a b c", workspace, home, env,
+                     policy=PROD_DENIES)
+    assert d.decision == "deny"
+
+
+def test_docker_ordinary_work_stays_silent(workspace, home, env):
+    for c in ("docker ps -a", "docker rm web", "docker compose up -d", "DOCKER_HOST=ssh://ops@box docker ps",
+              "docker --context shop images"):
+        d, found = judge(c, workspace, home, env, policy=PROD_DENIES)
+        assert d.decision == "allow", (c, d.reasons)

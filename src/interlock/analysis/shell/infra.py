@@ -442,12 +442,12 @@ _SWARM = frozenset({"service", "stack", "secret", "config", "node", "swarm"})
 @handles("docker", "podman", "nerdctl", "docker-compose", "podman-compose")
 def docker(a, cmd, scope):
     if cmd.name.endswith("-compose"):
-        _compose(a, cmd, scope, cmd.args)
+        _compose(a, cmd, scope, cmd.args, _docker_env(a, cmd, scope, ()))
         return
     opts, rest = _first_cmd(cmd.args, with_arg=_DOCKER_GLOBAL_SHORT, long_with_arg=_DOCKER_GLOBAL_LONG)
     if not rest:
         return
-    env = _docker_env(a, opts)
+    env = _docker_env(a, cmd, scope, opts)
     sub, args = rest[0], rest[1:]
     if sub in ("container", "image", "volume", "system", "builder", "buildx", "network") and args:
         group, sub, args = sub, args[0], args[1:]
@@ -537,16 +537,100 @@ _COMPOSE_GLOBAL_LONG = ("--file", "--project-name", "--profile", "--env-file", "
                         "--parallel", "--progress", "--podman-path", "--podman-args")
 
 
-def _docker_env(a, opts):
-    """The environment of the Docker host or context the command talks to."""
-    pairs = []
+#: Context names Docker Desktop, colima, OrbStack, Rancher Desktop and podman machine give the engine on this machine
+_LOCAL_CONTEXTS = frozenset({"default", "desktop-linux", "desktop-windows", "colima", "orbstack",
+                             "rancher-desktop", "podman-machine-default", "podman-machine-default-root"})
+
+
+def _docker_env(a, cmd, scope, opts):
+    """The environment of the engine the command talks to, from where the client takes it: -H/--host,
+    -c/--context (podman: --connection/--url), else DOCKER_HOST/DOCKER_CONTEXT (podman: CONTAINER_HOST,
+    CONTAINER_CONNECTION), else the current context of the client's config.  No endpoint anywhere is the
+    engine on this machine ("local"); an endpoint on another host is that host's environment (None,
+    unknown, when the policy does not say)."""
+    if a.remote:
+        return None  # run on another machine: the emitter resolves that host
+    host = context = None
     for i, o in enumerate(opts):
         name, eq, val = o.partition("=")
         if name in ("-H", "--host", "-c", "--context", "--connection", "--url") and (eq or i + 1 < len(opts)):
             val = val if eq else opts[i + 1]
-            host = val.split("://", 1)[-1].split("@")[-1].split(":")[0].split("/")[0]
-            pairs.append(("host", host))
-    return _first_env(a, pairs)
+            if name in ("-c", "--context", "--connection"):
+                context = val
+            else:
+                host = val
+    podman = cmd.name.startswith("podman")
+    if host is None and context is None:
+        host = _var(a, cmd, scope, "CONTAINER_HOST" if podman else "DOCKER_HOST") or None
+        context = _var(a, cmd, scope, "CONTAINER_CONNECTION" if podman else "DOCKER_CONTEXT") or None
+        if cmd.name.startswith("podman") and (_var(a, cmd, scope, "DOCKER_HOST") or "").startswith(("ssh:", "tcp:")):
+            host = host or _var(a, cmd, scope, "DOCKER_HOST")
+    if host is None and context is None and not podman and cmd.name != "nerdctl":
+        context = _docker_current_context(a, cmd, scope)
+    if host is None and context is not None:
+        if U in context:
+            return None
+        if context in _LOCAL_CONTEXTS:
+            return "local"
+        declared = _env(a, "host", context)
+        if declared:
+            return declared  # the policy names the context (or its name says prod/staging)
+        host = _docker_context_host(a, cmd, scope, context)
+        if host is None:
+            return None  # a context whose endpoint cannot be read: unknown
+    if host is None:
+        return "local"  # no endpoint given anywhere: the engine on this machine
+    if U in host:
+        return None
+    if host.startswith(("unix://", "npipe://", "fd://")) or host.startswith("/"):
+        return "local"
+    name = host.split("://", 1)[-1].split("@")[-1]
+    name = name[1:].split("]")[0] if name.startswith("[") else name.split(":")[0].split("/")[0]
+    if name in ("localhost", "127.0.0.1", "::1", "0.0.0.0", "host.docker.internal") or name.startswith("127."):
+        return "local"
+    return _env(a, "host", name)
+
+
+def _docker_config_dir(a, cmd, scope):
+    import posixpath
+
+    d = _var(a, cmd, scope, "DOCKER_CONFIG")
+    if d and U not in d:
+        return d
+    return posixpath.join(a.pctx.home, ".docker")
+
+
+def _docker_current_context(a, cmd, scope):
+    """``currentContext`` of the client's config.json (None: the default, local engine)."""
+    import json
+    import posixpath
+
+    text = a.read_file(posixpath.join(_docker_config_dir(a, cmd, scope), "config.json"))
+    if not text:
+        return None
+    try:
+        ctx = json.loads(text).get("currentContext")
+    except (ValueError, AttributeError):
+        return U  # a config that does not read: the context is unknown
+    return ctx if isinstance(ctx, str) and ctx else None
+
+
+def _docker_context_host(a, cmd, scope, context):
+    """The docker endpoint a named context stores (contexts/meta/<sha256 of the name>/meta.json)."""
+    import hashlib
+    import json
+    import posixpath
+
+    path = posixpath.join(_docker_config_dir(a, cmd, scope), "contexts", "meta",
+                          hashlib.sha256(context.encode()).hexdigest(), "meta.json")
+    text = a.read_file(path)
+    if not text:
+        return None
+    try:
+        host = json.loads(text)["Endpoints"]["docker"]["Host"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return host if isinstance(host, str) and host else None
 
 
 def _compose(a, cmd, scope, args, env=None):
