@@ -153,3 +153,56 @@ def test_docker_ordinary_work_stays_silent(workspace, home, env):
               "docker --context shop images"):
         d, found = judge(c, workspace, home, env, policy=PROD_DENIES)
         assert d.decision == "allow", (c, d.reasons)
+
+
+# --- 4. package and project runners: one list, knowledge/runners.toml -------------------------------------
+
+def _runner_examples():
+    from interlock.analysis.shell.programs import runner_specs
+
+    out, seen = [], set()
+    for name, specs in runner_specs().items():
+        for spec in specs:
+            assert spec["examples"], f"{name}: a runner entry with no examples"
+            for command, decision in spec["examples"]:
+                if command not in seen:
+                    seen.add(command)
+                    out.append(pytest.param(command, decision, id=command[:60]))
+    return out
+
+
+@pytest.mark.parametrize("command,want", _runner_examples())
+def test_runner_examples(command, want, workspace, home, env):
+    d, found = judge(command, workspace, home, env)
+    assert d.decision == want, (command, d.reasons)
+
+
+@pytest.mark.parametrize("runner", [
+    "npx", "npx -y", "pnpm exec", "pnpm dlx", "pnpm", "yarn", "yarn dlx", "bunx", "bun x", "npm exec --", "npm x",
+    "pnpx", "corepack pnpm exec", "yarn workspace web",
+])
+def test_every_node_runner_is_judged_as_what_it_runs(runner, workspace, home, env):
+    # the same wrapped command through every runner: the decision of the command itself
+    alone, _ = judge("wrangler r2 bucket delete assets", workspace, home, env)
+    d, found = judge(f"{runner} wrangler r2 bucket delete assets", workspace, home, env)
+    assert d.decision == alone.decision == "deny", (runner, d.reasons)
+    d, _ = judge(f"{runner} wrangler r2 bucket list", workspace, home, env)
+    assert d.decision == "allow", (runner, d.reasons)
+
+
+@pytest.mark.parametrize("runner", ["poetry run", "uv run", "pipx run", "bundle exec", "uvx", "pdm run",
+                                    "pipenv run", "hatch run", "conda run -n base", "mise exec --", "devbox run"])
+def test_every_project_runner_is_judged_as_what_it_runs(runner, workspace, home, env):
+    d, _ = judge(f"{runner} rm -rf ~", workspace, home, env)
+    assert d.decision == "deny", (runner, d.reasons)
+    d, _ = judge(f"{runner} pytest -q", workspace, home, env)
+    assert d.decision == "allow", (runner, d.reasons)
+
+
+def test_package_spec_names_the_program():
+    from interlock.analysis.shell.programs import package_program
+
+    for spec, prog in [("wrangler@3", "wrangler"), ("@cloudflare/wrangler@latest", "wrangler"), ("ruff==0.4.1", "ruff"),
+                       ("npm:rimraf", "rimraf"), ("nixpkgs#wrangler", "wrangler"), ("black[jupyter]", "black"),
+                       ("prisma", "prisma"), ("pnpm@9.1.0", "pnpm")]:
+        assert package_program(spec) == prog, spec

@@ -751,46 +751,6 @@ def busybox(a, cmd, scope):
         _unwrap(a, cmd, scope, cmd.args)
 
 
-@handles("npx", "bunx", "pnpx")
-def npx(a, cmd, scope):
-    if "-c" in cmd.args or "--call" in cmd.args or any(x.startswith("--call=") for x in cmd.args):
-        _npx_call(a, cmd, scope)
-        return
-    opts, inner = _first_cmd(cmd.args, with_arg="pc", long_with_arg=("--package", "--call"))
-    if inner:
-        pkg = inner[0]
-        if pkg.startswith("@") and pkg.count("@") == 1:
-            base = pkg
-        else:
-            base = pkg.rsplit("@", 1)[0] if "@" in pkg[1:] else pkg
-        base = base.rsplit("/", 1)[-1]
-        _unwrap(a, cmd, scope, [base] + inner[1:])
-
-
-@handles("uvx", "pipx", "uv")
-def python_tool_runner(a, cmd, scope):
-    """``uvx PKG ...``, ``pipx run PKG ...``, ``uv run CMD ...``, ``uv tool run PKG ...``: the command inside."""
-    args = list(cmd.args)
-    if cmd.name == "pipx":
-        if args[:1] != ["run"]:
-            return
-        args = args[1:]
-    elif cmd.name == "uv":
-        if args[:2] == ["tool", "run"]:
-            args = args[2:]
-        elif args[:1] == ["run"]:
-            args = args[1:]
-        else:
-            return
-    opts, inner = _first_cmd(args, with_arg="pw", long_with_arg=(
-        "--from", "--with", "--python", "--spec", "--index-url", "--index", "--directory", "--project",
-        "--package", "--env-file", "--with-requirements", "--pip-args"))
-    if inner:
-        name = inner[0]
-        base = re.split(r"[@=<>\[]", name, 1)[0] or name
-        _unwrap(a, cmd, scope, [base] + inner[1:])
-
-
 @handles("watch")
 def watch(a, cmd, scope):
     opts, inner = _first_cmd(cmd.args, with_arg="nqs", long_with_arg=("--interval", "--equexit"))
@@ -1609,12 +1569,10 @@ def npm(a, cmd, scope):
     elif cmd.name == "yarn" and args[0] not in ("add", "install", "remove", "upgrade", "dlx", "init", "why",
                                                 "info", "global", "workspace", "workspaces", "config"):
         name = args[0]
-    elif args[0] in ("exec", "x", "dlx") and ("-c" in cmd.args or "--call" in cmd.args):
-        _npx_call(a, cmd, scope)
-        return
-    elif args[0] in ("exec", "x", "dlx") and len(args) > 1:
-        _unwrap(a, cmd, scope, args[1:])
-        return
+    elif cmd.name == "pnpm" and args[0] not in _PNPM_COMMANDS:
+        name = args[0]  # `pnpm wrangler …`: a script of that name, else the package's binary (pnpm exec)
+    elif args[0] in ("exec", "x", "dlx"):
+        return  # the command it runs: knowledge/runners.toml
     else:
         if args[0] in ("uninstall", "remove", "rm", "un", "unlink") and "-g" in cmd.args and cmd.sudo:
             a.emit("pkg.remove-system", cmd, effect="remove")
@@ -1628,6 +1586,19 @@ def npm(a, cmd, scope):
         return
     _package_script(a, cmd, scope, name)
 
+
+#: pnpm's own commands (anything else is a script, else a binary of the project's packages)
+_PNPM_COMMANDS = frozenset({
+    "add", "install", "i", "update", "up", "upgrade", "remove", "rm", "uninstall", "un", "link", "ln", "unlink",
+    "import", "rebuild", "rb", "prune", "fetch", "install-test", "it", "patch", "patch-commit", "patch-remove",
+    "audit", "list", "ls", "ll", "la", "outdated", "why", "licenses", "run", "run-script", "test", "t", "tst",
+    "exec", "dlx", "create", "start", "stop", "restart", "publish", "pack", "store", "root", "bin", "setup", "init",
+    "deploy", "doctor", "config", "c", "get", "set", "env", "cat-file", "cat-index", "find-hash", "server",
+    "recursive", "multi", "m", "self-update", "help", "login", "logout", "whoami", "version", "dedupe",
+    "approve-builds", "ignored-builds", "cache", "owner", "team", "token", "access", "dist-tag", "search",
+    "view", "info", "show", "docs", "bugs", "repo", "home", "sbom", "completion", "unpublish", "deprecate",
+    "undeprecate", "adduser", "edit", "ping", "prefix", "profile", "pkg", "s", "se", "set-script", "star", "stars",
+    "unstar", "v", "xmas", "hook", "org", "fund", "query", "publish", "npm", "node"})
 
 #: npm's registry groups and the verbs that remove what they hold.
 _NPM_REGISTRY = {"team": ("rm", "destroy"), "token": ("revoke", "rm", "delete"), "access": ("revoke",),
@@ -2508,14 +2479,11 @@ def pip(a, cmd, scope):
             a.emit("interlock.self-command", cmd, target="the interlock package", effect="run",
                    note="replaces or removes the code that runs the hook")
     if cmd.name == "pipx":
-        python_tool_runner(a, cmd, scope)  # `pipx run PKG ...`
-        return
+        return  # `pipx run PKG ...`: knowledge/runners.toml
     if cmd.name != "uv" and args[:1] == ["install"] or cmd.name == "uv" and args[:2] == ["pip", "install"]:
         _local_setup_py(a, cmd, scope, args)
     if cmd.name == "uv":
-        if args[:1] == ["run"] or args[:2] == ["tool", "run"]:
-            python_tool_runner(a, cmd, scope)  # `uv run CMD`: registered under "uv" too, before this
-        elif args[:2] == ["pip", "uninstall"] and "--system" in args:
+        if args[:2] == ["pip", "uninstall"] and "--system" in args:  # (`uv run CMD`: knowledge/runners.toml)
             a.emit("pkg.remove-system", cmd, effect="remove")
         return
     if args and args[0] == "uninstall" and (cmd.sudo or "--break-system-packages" in args):
@@ -3474,92 +3442,130 @@ def dotenv(a, cmd, scope):
         _unwrap(a, cmd, scope, rest)
 
 
-# Project and secret runners: `poetry run CMD`, `conda run -n env CMD`, `doppler run -- CMD`, `op run -- CMD`,
-# `aws-vault exec prof -- CMD` run CMD (often with secrets loaded: `doppler run -- env` prints them).
-# name → (verbs, operands to skip after the verb, short options with a value, long options with a value,
-#          options whose value is a whole command line)
-_RUNNERS = {
-    "poetry": (("run",), 0, "C", ("--directory", "--project"), ()),
-    "pdm": (("run",), 0, "pg", ("--project", "--global"), ()),
-    "pipenv": (("run",), 0, "", (), ()),
-    "hatch": (("run",), 0, "e", ("--env",), ()),
-    "rye": (("run",), 0, "", ("--pyproject",), ()),
-    "pixi": (("run", "exec"), 0, "e", ("--environment", "--manifest-path"), ()),
-    "conda": (("run",), 0, "np", ("--name", "--prefix", "--cwd"), ()),
-    "mamba": (("run",), 0, "np", ("--name", "--prefix", "--cwd"), ()),
-    "micromamba": (("run",), 0, "np", ("--name", "--prefix", "--cwd"), ()),
-    "bundle": (("exec",), 0, "", ("--gemfile",), ()),
-    "devbox": (("run",), 0, "c", ("--config", "--environment"), ()),
-    "asdf": (("exec",), 0, "", (), ()),
-    "mise": (("exec", "x"), 0, "C", ("--cd", "--jobs"), ("-c", "--command")),
-    "rtx": (("exec", "x"), 0, "C", ("--cd",), ("-c", "--command")),
-    "direnv": (("exec",), 1, "", (), ()),
-    "aws-vault": (("exec",), 1, "", ("--duration", "--region", "--mfa-token"), ()),
-    "op": (("run",), 0, "", ("--env-file", "--account"), ()),
-    "doppler": (("run",), 0, "pc", ("--project", "--config", "--token", "--mount", "--mount-format"), ("--command",)),
-    "infisical": (("run",), 0, "", ("--env", "--projectId", "--path", "--token", "--domain"), ("--command",)),
-    "chamber": (("exec",), 1, "", ("--backend",), ()),
-    "teller": (("run",), 0, "c", ("--config",), ()),
-    "envchain": ((), 1, "", (), ()),
-    "nix": (("develop", "shell"), 0, "", ("--profile", "--override-input"), ("-c", "--command")),
-    "nix-shell": ((), 0, "Ip", ("--arg", "--argstr", "--attr"), ("--run", "--command")),
-    "sops": (("exec-env",), 1, "", (), ()),
-}
+# Package, project and secret runners (`npx wrangler …`, `poetry run CMD`, `doppler run -- CMD`,
+# `aws-vault exec prof -- CMD`) run another command, often with secrets loaded: what they run is judged as
+# what it is.  The one list is data: knowledge/runners.toml.
+
+_RUNNER_SPECS = None
 
 
-# runners whose own operands end at `--` (what follows is the command; elsewhere a later -- is the command's)
-_SEP_RUNNERS = frozenset({"aws-vault", "op", "doppler", "infisical", "chamber", "mise", "rtx", "teller", "pixi"})
+def runner_specs():
+    """program → its runner entries (knowledge/runners.toml), read once."""
+    global _RUNNER_SPECS
+    if _RUNNER_SPECS is None:
+        import os
+        import tomllib
+
+        path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "knowledge",
+                            "runners.toml")
+        with open(path, "rb") as fh:
+            raw = tomllib.load(fh)
+        out = {}
+        for e in raw.get("runner", []):
+            spec = {"verbs": [tuple(v.split()) for v in e.get("verbs", [])],
+                    "global_short": e.get("global_short", ""), "global_long": tuple(e.get("global_long", ())),
+                    "short": e.get("short_values", ""), "long": tuple(e.get("long_values", ())),
+                    "skip": int(e.get("skip", 0)), "separator": bool(e.get("separator")),
+                    "command_options": tuple(e.get("command_options", ())),
+                    "argv_options": tuple(e.get("argv_options", ())), "package": bool(e.get("package")),
+                    "prefix": list(e.get("prefix", ())), "own_too": bool(e.get("own_too")),
+                    "command_line": bool(e.get("command_line")), "examples": e.get("examples", [])}
+            for n in e["names"]:
+                out.setdefault(n, []).append(spec)
+        _RUNNER_SPECS = out
+    return _RUNNER_SPECS
 
 
-def _runner(a, cmd, scope):
-    verbs, skip, short, long_, command_opts = _RUNNERS[cmd.name]
-    args = list(cmd.args)
-    if verbs:
-        k = next((i for i, x in enumerate(args) if x in verbs), None)
-        if k is None or any(not x.startswith("-") for x in args[:k]):  # the verb must be the first operand
-            if HANDLERS.get(cmd.name) is _runner:
-                # not running a command: the tool's own sub-commands (`doppler projects delete`, `op item
-                # delete`, `aws-vault remove`), judged by its knowledge file or the generic verb model
-                from . import clis
+_PKG_SPEC = _LazyRe(r"(?:==|>=|<=|~=|!=|[<>=\[]).*$")
 
-                clis.handler(a, cmd, scope)
-            return
-        args = args[k + 1:]
-    for i, x in enumerate(args):  # options whose value is a command line
+
+def package_program(word):
+    """The program a package spec runs: wrangler@3 → wrangler, @scope/cli@1 → cli, ruff==0.4 → ruff,
+    npm:x → x, nixpkgs#x → x, github:o/r → r."""
+    w = word.split("#", 1)[1] if "#" in word else word
+    if w.startswith("npm:"):
+        w = w[4:]
+    if w.startswith("@"):
+        w = "@" + w[1:].split("@", 1)[0]
+    else:
+        w = w.split("@", 1)[0]
+    w = _PKG_SPEC.sub("", w)
+    return w.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1] or word
+
+
+def _runner_inner(spec, args):
+    """The argv (or ("line", text)) a runner entry runs, or None when the line is not that entry's."""
+    if spec["verbs"]:
+        _, rest = _first_cmd(args, with_arg=spec["global_short"], long_with_arg=spec["global_long"])
+        verb = next((v for v in spec["verbs"] if tuple(rest[:len(v)]) == v), None)
+        if verb is None:
+            return None
+        args = rest[len(verb):]
+    for i, x in enumerate(args):  # `nix shell PKG… --command CMD ARGS`: the argv follows, after any operand
+        if x == "--":
+            break
+        if x in spec["argv_options"]:
+            return args[i + 1:] or None
+    i = 0
+    while i < len(args):  # options whose value is a command line, or after which the argv follows
+        x = args[i]
         name, eq, val = x.partition("=")
-        if name in command_opts:
+        if name in spec["argv_options"] and not eq:
+            return args[i + 1:] or None
+        if name in spec["command_options"]:
             line = val if eq else (args[i + 1] if i + 1 < len(args) else "")
-            if cmd.name == "nix" and not eq:  # nix develop -c CMD ARGS…: the rest is the argv
-                rest = args[i + 1:]
-                if rest:
-                    _unwrap(a, cmd, scope, rest)
-                return
-            if line:
-                a.nested_shell(line, cmd, scope)
-            return
-    opts, inner = _first_cmd(args, with_arg=short, long_with_arg=long_)
-    if cmd.name in _SEP_RUNNERS and "--" in inner:  # aws-vault exec PROFILE -- CMD, mise exec TOOL@V -- CMD
+            return ("line", line) if line else None
+        if x == "--" or not x.startswith("-") or x == "-":
+            break
+        if not eq and (name in spec["long"] or (not x.startswith("--") and x[-1] in spec["short"])):
+            i += 1  # its value
+        i += 1
+    opts, inner = _first_cmd(args, with_arg=spec["short"], long_with_arg=spec["long"])
+    if spec["separator"] and "--" in inner:  # aws-vault exec PROFILE -- CMD, mise exec TOOL@V -- CMD
         inner = inner[inner.index("--") + 1:]
     else:
-        inner = inner[skip:]
+        inner = inner[spec["skip"]:]
         if inner[:1] == ["--"]:
             inner = inner[1:]
-    if cmd.name == "sops" and inner:  # sops exec-env FILE 'cmd': a command line
-        a.nested_shell(" ".join(inner), cmd, scope)
-        return
-    if inner:
-        _unwrap(a, cmd, scope, inner)
+    if spec["command_line"]:
+        return ("line", " ".join(inner)) if inner else None
+    if inner and spec["package"]:
+        inner = [package_program(inner[0])] + (inner[2:] if inner[1:2] == ["--"] else inner[1:])
+    return spec["prefix"] + inner if inner else None
+
+
+def _runner(a, cmd, scope, own=None):
+    ran = False
+    runs_own = own is None
+    for spec in runner_specs().get(cmd.name, ()):
+        inner = _runner_inner(spec, list(cmd.args))
+        if inner is None:
+            continue
+        ran = True
+        runs_own = runs_own or spec["own_too"]
+        if isinstance(inner, tuple):
+            a.nested_shell(inner[1], cmd, scope)
+        else:
+            _unwrap(a, cmd, scope, inner)
+        break
+    if own is not None and (not ran or runs_own):
+        own(a, cmd, scope)
+    elif own is None and not ran:
+        # not running a command: the tool's own sub-commands (`doppler projects delete`, `op item
+        # delete`, `aws-vault remove`), judged by its knowledge file or the generic verb model
+        from . import clis
+
+        clis.handler(a, cmd, scope)
 
 
 def _runner_and(own):
-    """A program with a handler of its own that also runs commands (`bundle exec`: databases.py)."""
+    """A program with a handler of its own that also runs commands (`npm exec`, `bundle exec`)."""
     def handler(a, cmd, scope):
-        _runner(a, cmd, scope)
-        own(a, cmd, scope)
+        _runner(a, cmd, scope, own)
     return handler
 
 
-for _n in _RUNNERS:
+for _n in runner_specs():
     HANDLERS[_n] = _runner_and(HANDLERS[_n]) if _n in HANDLERS else _runner
 
 
@@ -3671,18 +3677,6 @@ def ansible(a, cmd, scope):
     if line and module.rsplit(".", 1)[-1] in ("shell", "command", "raw", "script"):
         host = ops[0] if ops else "all"
         a.nested_shell(line, cmd, scope, remote=f"ansible:{host}")
-
-
-def _npx_call(a, cmd, scope):
-    """`npx -c 'CMD'`, `npm exec --call 'CMD'`: a shell line."""
-    args = cmd.args
-    for i, x in enumerate(args):
-        if x in ("-c", "--call") and i + 1 < len(args):
-            a.nested_shell(args[i + 1], cmd, scope)
-            return
-        if x.startswith("--call="):
-            a.nested_shell(x[7:], cmd, scope)
-            return
 
 
 # --- commands planted to run later ------------------------------------------------------------------
