@@ -206,3 +206,114 @@ def test_package_spec_names_the_program():
                        ("npm:rimraf", "rimraf"), ("nixpkgs#wrangler", "wrangler"), ("black[jupyter]", "black"),
                        ("prisma", "prisma"), ("pnpm@9.1.0", "pnpm")]:
         assert package_program(spec) == prog, spec
+
+
+# --- 3. a command that lists a whole collection feeding a destructive one: "delete all of it" -------------
+
+def _producer_examples():
+    import shlex
+
+    from interlock.analysis.shell import flows
+
+    out = []
+    for rx, unless, coll, _, hits, misses in flows._load()["producers"]:
+        for h in hits:
+            out.append(pytest.param(rx, unless, h, True, id="produces:" + h[:50]))
+        for m in misses:
+            out.append(pytest.param(rx, unless, m, False, id="narrowed:" + m[:50]))
+    return out
+
+
+@pytest.mark.parametrize("rx,unless,command,lists_all", _producer_examples())
+def test_producer_examples(rx, unless, command, lists_all):
+    import shlex
+
+    text = " ".join(shlex.split(command))
+    assert bool(rx.search(text) and not (unless and unless.search(text))) == lists_all, command
+
+
+def test_pass_stage_examples():
+    import shlex
+
+    from interlock.analysis.shell import flows
+
+    d = flows._load()
+    for h in d["pass_hits"]:
+        assert flows.passes(shlex.split(h)), h
+    for m in d["pass_misses"]:
+        assert not flows.passes(shlex.split(m)), m
+
+
+EVERY_NAMESPACE = [  # every channel a list reaches a command through
+    "kubectl get ns -o name | xargs kubectl delete",
+    "kubectl get namespaces -o name | xargs -n1 kubectl delete",
+    "kubectl get ns -o name | xargs -I{} kubectl delete {}",
+    "kubectl delete $(kubectl get ns -o name)",
+    "kubectl delete `kubectl get ns -o name`",
+    "kubectl delete ns $(kubectl get ns --no-headers | awk '{print $1}')",
+    "for ns in $(kubectl get ns -o name); do kubectl delete $ns; done",
+    "for ns in $(kubectl get ns --no-headers -o custom-columns=:metadata.name); do kubectl delete ns $ns; done",
+    "kubectl get ns -o name | grep -v kube-system | while read ns; do kubectl delete $ns; done",
+    "kubectl get ns --no-headers | cut -d' ' -f1 | xargs kubectl delete ns",
+    "kubectl get ns -o name | kubectl delete -f -",
+    "oc get projects -o name | xargs oc delete",
+    "sudo kubectl get ns -o name | sudo xargs kubectl delete",
+]
+
+
+@pytest.mark.parametrize("command", EVERY_NAMESPACE)
+def test_deleting_every_namespace_through_any_channel_is_denied(command, workspace, home, env):
+    d, found = judge(command, workspace, home, env)
+    assert d.decision == "deny", (command, d.reasons)
+    f = next(f for f in found if f.rule == "infra.kube-delete-data")
+    assert f.target.startswith("every "), f.target
+
+
+@pytest.mark.parametrize("command,want,rule", [
+    ("docker ps -aq | xargs docker rm -f", "ask", "infra.docker-rm-force"),
+    ("docker rm -f $(docker ps -aq)", "ask", "infra.docker-rm-force"),
+    ("docker kill $(docker ps -q)", "ask", "infra.outage"),
+    ("docker ps -q | xargs docker stop", "ask", "infra.outage"),
+    ("docker rmi -f $(docker images -q)", "ask", "infra.docker-image-prune-all"),
+    ("docker volume rm $(docker volume ls -q)", "deny", "infra.docker-volume-rm"),
+    ("aws s3 ls | awk '{print $3}' | xargs -I{} aws s3 rb s3://{} --force", "deny", "infra.aws-s3-delete-all"),
+    ("aws s3 ls | awk '{print $3}' | xargs aws s3 rb", "deny", "infra.aws-s3-delete-all"),
+    ("for b in $(aws s3 ls | awk '{print $3}'); do aws s3 rm s3://$b --recursive; done", "deny",
+     "infra.aws-s3-delete-all"),
+    ("helm ls -q -A | xargs helm uninstall", "ask", "infra.helm-uninstall"),
+    ("gh repo list --json name -q '.[].name' | xargs -n1 gh repo delete --yes", "deny", "infra.github-repo-delete"),
+    ("kubectl get pods -n web -o name | xargs kubectl delete -n web", "ask", "infra.kube-delete"),
+    ("kubectl get pvc -n db -o name | xargs kubectl delete -n db", "deny", "infra.kube-delete-data"),
+])
+def test_every_member_of_other_collections(command, want, rule, workspace, home, env):
+    d, found = judge(command, workspace, home, env)
+    assert d.decision == want, (command, d.reasons)
+    f = next((f for f in found if f.rule == rule), None)
+    assert f is not None, (command, [x.rule for x in found])
+    assert "$?" not in (f.target or ""), f.target  # says what it is: every container, every S3 bucket...
+
+
+@pytest.mark.parametrize("command", [
+    # reads of every member
+    "kubectl get pods -o name | xargs kubectl describe", "docker ps -q | xargs docker top",
+    "for ns in $(kubectl get ns -o name); do kubectl get pods -n ${ns#namespace/}; done",
+    "kubectl get ns -o name | wc -l", "aws s3 ls | wc -l", "docker images -q | xargs docker history",
+    "docker ps -q | xargs docker restart", "helm ls -q | xargs -n1 helm status",
+    # the listing is narrowed (a filter, a name, a selector): not every member
+    "docker rmi $(docker images -q -f dangling=true)", "docker ps -aq -f status=exited | xargs docker rm",
+    "docker rm $(docker ps -aq --filter status=exited)",
+])
+def test_ordinary_uses_of_a_listing_pass(command, workspace, home, env):
+    d, found = judge(command, workspace, home, env)
+    assert d.decision == "allow", (command, d.reasons)
+
+
+@pytest.mark.parametrize("command", [
+    "kubectl get pods -n web -o name | grep Evicted | xargs kubectl delete -n web",   # narrowed by grep
+    "kubectl get pods -l app=old -o name | xargs kubectl delete",                      # a selector
+    "kubectl get ns -o name | grep preview- | xargs kubectl delete",
+])
+def test_a_narrowed_listing_stays_an_unresolved_delete(command, workspace, home, env):
+    d, found = judge(command, workspace, home, env)
+    assert d.decision == "ask", (command, d.reasons)
+    assert not any(f.rule == "infra.kube-delete-data" and f.target.startswith("every") for f in found)

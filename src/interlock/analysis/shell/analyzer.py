@@ -19,6 +19,7 @@ from ...fsread import read_regular
 from ...lazyre import LazyRe
 from ...memo import FileMemo
 from ..paths import UNKNOWN_MARK, PathContext, classify, display, resolve
+from . import flows
 from . import parser as _parser
 
 U = UNKNOWN_MARK
@@ -120,6 +121,8 @@ _NEEDS_QUOTES = frozenset(" \t\n'\"$`;&|<>()")
 
 def _show(word: str) -> str:
     """A word as a person reads it: unknown parts as ``$?``, quoted when the shell would need it."""
+    if U in word:
+        word = flows.show(word)  # every member of a collection: what the word stands for
     return _quote(word.replace(U, "$?"))
 
 
@@ -208,6 +211,8 @@ class ShellAnalyzer:
                 written = cmd.text if len(cmd.text) <= 120 else cmd.text[:117] + "..."
                 note = f"written as: {written}" + (f"; {note}" if note else "")
                 evidence = resolved
+        if U in evidence or (isinstance(target, str) and U in target):
+            evidence, target = flows.show(evidence), flows.show(target) if isinstance(target, str) else target
         if len(evidence) > 300:
             evidence = evidence[:297] + "..."
         location = cmd.origin if isinstance(cmd, Cmd) else None
@@ -374,6 +379,12 @@ class ShellAnalyzer:
                 self.emit("shell.fork-bomb", Cmd([], node, text=_node_text(node)[:300], origin=self._origin(node),
                                                   remote=self.remote), effect="exhaust",
                           note="an endless loop starting background processes")
+            coll = flows.stdin_collection(stdin)
+            if coll and ctext.split()[:1] == ["read"]:
+                # `kubectl get ns -o name | while read ns; do …; done`: each line is a member of the collection
+                for w in ctext.split()[1:]:
+                    if not w.startswith("-") and w.isidentifier():
+                        scope.vars[w] = flows.mark(coll)
             for ch in node.named_children:
                 self.walk(ch, scope)
         elif t in ("comment", "heredoc_body", "heredoc_start", "heredoc_end"):
@@ -412,7 +423,15 @@ class ShellAnalyzer:
         for i, st in enumerate(stages):
             stdin = None
             if i > 0:
-                stdin = self._stage_output(prev, scope, piped=prev_in) or ("unknown", _stage_name(prev))
+                stdin = self._stage_output(prev, scope, piped=prev_in)
+                if stdin is None or stdin[0] in ("opaque", "unknown"):
+                    # unknown text, unless it is every member of a collection (flows.py): `kubectl get ns -o
+                    # name | awk '{print $1}' | xargs …` hands on the names kubectl listed
+                    coll = flows.stage(self._plain_argv(prev, scope), flows.stdin_collection(prev_in))
+                    if coll:
+                        stdin = ("unknown", _stage_name(prev), coll)
+                    elif stdin is None:
+                        stdin = ("unknown", _stage_name(prev))
             prev_in = stdin
             nxt = _node_text(stages[i + 1]).split() if i + 1 < len(stages) else []
             self.suppress_env_dump = bool(nxt) and (nxt[0] == "wc" or (nxt[0] == "cut" and "-f1" in nxt and (
@@ -616,6 +635,27 @@ class ShellAnalyzer:
             return None
         return programs.stage_output(self, argv, own_stdin)
 
+    def _plain_argv(self, node, scope):
+        """A pipeline stage's words when it is a simple command (redirections aside), else []."""
+        if node is not None and node.type == "redirected_statement":
+            node = node.child_by_field_name("body")
+        if node is None or node.type != "command":
+            return []
+        try:
+            return self.argv(node, scope)
+        except Exception:
+            return []
+
+    def _collection_of(self, node, scope):
+        """A substitution's command or pipeline that prints every member of a collection: its id."""
+        stages = node.named_children if node.type == "pipeline" else [node]
+        coll = None
+        for st in stages[:16]:
+            coll = flows.stage(self._plain_argv(st, scope), coll)
+            if coll is None:
+                return None
+        return coll
+
     def assignment(self, node, scope, export):
         name_node = node.child_by_field_name("name")
         value_node = node.child_by_field_name("value")
@@ -756,12 +796,20 @@ class ShellAnalyzer:
                     return U if U in target else resolve(target, self._scope_ctx(scope))
             return U
         if n.type in ("pipeline", "redirected_statement"):  # $(echo … | base64 -d), $(xxd -r -p <<< …)
-            return self._static_pipeline(n, scope)
+            got = self._static_pipeline(n, scope)
+            if got == U:
+                coll = self._collection_of(n, scope)  # $(kubectl get ns -o name | grep -v kube-)
+                if coll:
+                    return flows.mark(coll)
+            return got
         if n.type != "command":
             return U
         argv = self.argv(n, scope)
         if not argv or U in argv[0]:
             return U
+        coll = flows.produces(argv)  # $(docker ps -aq): every container
+        if coll:
+            return flows.mark(coll)
         prog, args = argv[0].rsplit("/", 1)[-1], argv[1:]
         ctx = self._scope_ctx(scope)
         try:

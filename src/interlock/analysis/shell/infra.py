@@ -114,6 +114,10 @@ def _ops(args):
 
 
 def _show(x):
+    if U in x:
+        from . import flows
+
+        x = flows.show(x)
     return x.replace(U, "$?")
 
 
@@ -376,8 +380,27 @@ def kubectl(a, cmd, scope):
 
 
 def _kube_delete(a, cmd, f, v, ops, all_ns, env, where):
+    from . import flows
+
     types = []
     names = []
+    listed = []  # kinds whose every member the command line listed and feeds here (flows.py)
+    for x in ops:
+        coll = flows.every(x)
+        if coll and coll.startswith("kube:"):
+            listed.append(coll[5:])
+    files = _opt(v, "-f", "--filename")
+    coll = flows.stdin_collection(cmd.stdin)
+    if files == "-" and coll and coll.startswith("kube:"):
+        listed.append(coll[5:])  # kubectl get ns -o name | kubectl delete -f -
+    if listed:
+        # judged as the explicit all-form: `kubectl delete <kind> --all`
+        ops = [",".join(dict.fromkeys(listed))] + [x for x in ops[1:] if not flows.every(x)] if not any(
+            not flows.every(x) for x in ops[:1]) else [x for x in ops if not flows.every(x)]
+        if "/" in ops[0]:
+            ops = [",".join(dict.fromkeys(listed))]
+        f = set(f) | {"--all"}
+        v = {k: val for k, val in v.items() if k not in ("-f", "--filename")}
     for i, x in enumerate(ops):
         if "/" in x:
             types.append(x.split("/", 1)[0])
@@ -398,6 +421,8 @@ def _kube_delete(a, cmd, f, v, ops, all_ns, env, where):
     if selector:
         what += f" -l {_show(selector)}"
     target = what + where
+    if listed:
+        target = "every " + ", ".join(dict.fromkeys(listed)) + " (listed by the same command line)" + where
     data = [t for t in types if t in _KUBE_DATA]
     if data:
         if data[0] in ("namespace", "namespaces", "ns", "project", "projects") and names and env not in PROD:
@@ -490,9 +515,22 @@ def docker(a, cmd, scope):
     if sub == "prune" and group in ("container", "image", "builder", "buildx", "network"):
         _emit(a, cmd, "infra.docker-cleanup", target=f"unused {group}s", effect="prune", env=env)
         return
+    from . import flows
+
+    listed = next((c for c in (flows.every(x) for x in ops) if c), None)  # fed every member of a collection
     if sub == "rmi" or (group == "image" and sub in ("rm", "remove")):
+        if listed == "docker:image":  # docker rmi $(docker images -q): `docker image prune -a`, and more
+            _emit(a, cmd, "infra.docker-image-prune-all", target="every image", effect="delete", env=env,
+                  note="the images listed by the same command line")
+            return
         _emit(a, cmd, "infra.docker-cleanup", target=" ".join(_show(x) for x in ops) or None, env=env)
         return
+    if sub in ("kill", "stop") and group in (None, "container") and listed == "docker:container":
+        # docker kill $(docker ps -q): every service on the engine stops (an outage, no data lost)
+        _emit(a, cmd, "infra.outage", target="every container", effect=sub, env=env,
+              note="the containers listed by the same command line")
+        return
+
     if sub in ("rm", "remove") and group in (None, "container"):
         _docker_rm(a, cmd, args, env)
         return
@@ -1153,7 +1191,9 @@ def _aws_ident(rest):
 
 
 def _aws_s3(a, cmd, op, f, rest, env):  # f: the options given
-    urls = [x for x in rest if x.startswith("s3://")]
+    from . import flows
+
+    urls = [x for x in rest if x.startswith("s3://") or flows.every(x)]
     target = " ".join(_show(u) for u in urls) or None
     if op == "rb":
         a.emit("infra.aws-s3-delete-all", cmd, target=target, effect="delete-bucket",

@@ -832,7 +832,12 @@ def xargs(a, cmd, scope):
         break
     inner = args[i:] or ["echo"]
     items = [U]
-    if cmd.stdin and cmd.stdin[0] == "paths":
+    from . import flows
+
+    coll = flows.stdin_collection(cmd.stdin)
+    if coll:  # `kubectl get ns -o name | xargs kubectl delete`: the items are every member of the collection
+        items = [flows.mark(coll)]
+    elif cmd.stdin and cmd.stdin[0] == "paths":
         items = cmd.stdin[1][:4]
         a.by_name = True  # names find or ls printed (a find -name matches at any depth): judged by name
     elif cmd.stdin and cmd.stdin[0] == "text":
