@@ -317,3 +317,61 @@ def test_a_narrowed_listing_stays_an_unresolved_delete(command, workspace, home,
     d, found = judge(command, workspace, home, env)
     assert d.decision == "ask", (command, d.reasons)
     assert not any(f.rule == "infra.kube-delete-data" and f.target.startswith("every") for f in found)
+
+
+# --- 5. symbolic links in the workspace that lead out of it -----------------------------------------------
+
+@pytest.fixture
+def linked(workspace, home, tmp_path):
+    other = tmp_path / "work" / "other-project"
+    (other / "src").mkdir(parents=True)
+    (other / "src" / "main.py").write_text("print('other')\n")
+    aws = os.path.join(home, ".aws")
+    os.makedirs(aws, exist_ok=True)
+    with open(os.path.join(aws, "credentials"), "w") as f:
+        f.write("[default]\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzzzzzzzzz\n")
+    links = {"etc-link": "/etc", "hosts": "/etc/hosts", "usr-share": "/usr/share", "other": str(other),
+             "main.py": str(other / "src" / "main.py"), "cloud": aws, "ssh": os.path.join(home, ".ssh"),
+             "lib-link": os.path.join(workspace, "src", "lib"), "dotfiles": home}
+    for name, target in links.items():
+        os.symlink(target, os.path.join(workspace, name))
+    os.symlink("../src", os.path.join(workspace, "build", "src-up"))  # a relative link that stays inside
+    return workspace
+
+
+@pytest.mark.parametrize("command,want,rule", [
+    ("rm -rf etc-link/*", "deny", "fs.delete-system"),
+    ("rm -rf etc-link/", "deny", "fs.delete-system"),
+    ("rm -rf usr-share/doc", "deny", "fs.delete-system"),
+    ("echo x > etc-link/passwd", "deny", "fs.overwrite-system"),
+    ("echo 127.0.0.1 x > hosts", "deny", "fs.overwrite-system"),
+    ("echo '127.0.0.1 x' >> hosts", "ask", "fs.write-outside"),
+    ("cp README.md etc-link/motd", "deny", "fs.overwrite-system"),
+    ("echo x > other/src/main.py", "ask", "fs.write-outside"),
+    ("echo x > main.py", "ask", "fs.write-outside"),              # the last component is a link: followed by a write
+    ("sed -i s/a/b/ other/src/main.py", "ask", "fs.write-outside"),
+    ("cat cloud/credentials", "deny", "secrets.read-file"),
+    ("cp cloud/credentials /tmp/c", "deny", "secrets.read-file"),
+    ("cat ssh/id_ed25519", "deny", "secrets.read-file"),
+    ("rm -rf dotfiles/", "deny", "fs.delete-home"),
+])
+def test_a_path_through_a_link_is_judged_where_it_leads(command, want, rule, linked, home, env):
+    d, found = judge(command, linked, home, env)
+    assert d.decision == want, (command, d.reasons)
+    assert rule in {f.rule for f in found}, (command, [(f.rule, f.target) for f in found])
+
+
+@pytest.mark.parametrize("command", [
+    "ls etc-link/", "cat etc-link/hostname", "cat usr-share/doc/README 2>/dev/null", "cat other/src/main.py",
+    "echo x > lib-link/new.py", "rm -rf build/src-up/", "ls -la cloud/", "grep -r TODO other/src",
+    "echo x > build/out.txt", "rm -rf build", "echo x > src/app.py",
+])
+def test_links_that_stay_inside_or_only_read_pass(command, linked, home, env):
+    d, found = judge(command, linked, home, env)
+    assert d.decision == "allow", (command, d.reasons)
+
+
+def test_removing_the_link_itself_is_not_a_delete_of_its_target(linked, home, env):
+    # `rm -rf etc-link` unlinks the link; its target is untouched (rm does not follow the last component)
+    d, found = judge("rm -rf etc-link", linked, home, env)
+    assert d.decision != "deny" and not any(f.rule == "fs.delete-system" for f in found), d.reasons

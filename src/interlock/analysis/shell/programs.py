@@ -217,8 +217,18 @@ def _is_dotconfig(path, home):
     return rel.startswith(".") or "/." in rel or rel.startswith(("Library/", "AppData/"))
 
 
+def _through_link(a, place):
+    """A write to a workspace path that is a symbolic link leading out of the workspace lands on its target."""
+    if place.path and place.kind in (P.WORKSPACE, P.REGENERABLE, P.MISSING) and not a.remote:
+        real = P.real_outside(place.path, a.pctx, follow_last=True)
+        if real is not None:
+            got = P.classify(real, a.pctx)
+            return P.Place(got.kind, got.path, place.raw, place.glob)
+    return place
+
+
 def check_overwrite(a, cmd, raw, how="write", scope=None):
-    place = a.place(raw, scope) if scope is not None else P.classify(raw, a.pctx)
+    place = _through_link(a, a.place(raw, scope) if scope is not None else P.classify(raw, a.pctx))
     k = place.kind
     target = P.display(place.path, a.pctx) if place.path else raw
     a.written.add(place.path or raw)
@@ -259,7 +269,7 @@ def write_outside(a, cmd, place, effect="write"):
 
 
 def check_append(a, cmd, raw, scope=None):
-    place = a.place(raw, scope) if scope is not None else P.classify(raw, a.pctx)
+    place = _through_link(a, a.place(raw, scope) if scope is not None else P.classify(raw, a.pctx))
     a.written.add(place.path or raw)
     if place.kind == P.SELF:
         a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect="modify")
@@ -417,9 +427,10 @@ def _alias_of(a, path, on_disk=True):
     import os
 
     try:
-        if not os.path.islink(path):
-            return None
-        return os.path.realpath(path)
+        if os.path.islink(path):
+            return os.path.realpath(path)
+        real = P.real_outside(path, a.pctx)  # a directory on the way that is a link out of the workspace
+        return real
     except (OSError, ValueError):
         return None
 
