@@ -146,20 +146,25 @@ def _outside(action, ctx, place, target):
     if whole and _is_dotconfig(path, pctx.home) and pctx.exists(path):
         return [_finding("fs.overwrite-config", action, target, "overwrite")]
     parent = path.rsplit("/", 1)[0]
-    if isinstance(text, str) and text.strip() and _runs_later(path, pctx):
+    if isinstance(text, str) and text.strip() and _runs_later(path, pctx, text):
         return []  # judged as the commands it is (_planted)
     if pctx.exists(path) or (parent and pctx.exists(parent)):
         return [_finding("fs.write-outside", action, target, "write")]
     return []
 
 
-def _runs_later(path, pctx):
-    """A shell start-up file or git hook (what programs.planted reads as shell)."""
+def _runs_later(path, pctx, text=None):
+    """A shell start-up file or git hook (what programs.planted reads as shell), or a systemd unit, autostart
+    entry, launchd agent or session script whose commands can be read out of ``text``."""
     from .shell.programs import _RC_FILES
+    from .startup import commands, place_of
 
     base = path.rsplit("/", 1)[-1]
-    return base in _RC_FILES or ("/.git/hooks/" in path and not base.endswith(".sample")) or path.startswith(
-        ("/etc/profile.d/", "/etc/zsh/"))
+    if base in _RC_FILES or ("/.git/hooks/" in path and not base.endswith(".sample")) or path.startswith(
+            ("/etc/profile.d/", "/etc/zsh/")):
+        return True
+    got = place_of(path, pctx.home)
+    return got is not None and text is not None and commands(got[1], text) is not None
 
 
 def _planted(action, ctx, path, text):

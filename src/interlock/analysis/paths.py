@@ -407,7 +407,11 @@ def is_startup_file(path: str, home: str) -> bool:
         return True
     if "/.git/hooks/" in path and not base.endswith(".sample"):
         return True
-    return path.startswith(STARTUP_TREES)
+    if path.startswith(STARTUP_TREES):
+        return True
+    from .startup import place_of  # systemd units, XDG autostart, launchd agents, session scripts (data)
+
+    return place_of(path, home) is not None
 
 
 def display(path: str | None, ctx: PathContext) -> str:

@@ -1586,6 +1586,10 @@ def ifdown(a, cmd, scope):
 @handles("launchctl")
 def launchctl(a, cmd, scope):
     ops = _ops(cmd.args)
+    if ops and ops[0] in ("load", "bootstrap", "enable") and not a.remote:
+        from .programs import _enabled_unit  # the agent's commands run from now on (at every login)
+
+        _enabled_unit(a, cmd, scope, [x for x in ops[1:] if x.endswith(".plist")], user=True)
     if ops and ops[0] in ("unload", "bootout", "remove", "disable"):
         a.emit("infra.launchd-unload", cmd, target=" ".join(_show(x) for x in ops[1:]) or None, effect=ops[0])
     elif ops and ops[0] in ("stop", "kill") and len(ops) > 1:

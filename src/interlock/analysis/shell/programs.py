@@ -2379,6 +2379,9 @@ def systemctl(a, cmd, scope):
     verb = ops[0]
     if verb == "kill" and (v.get("-s") or v.get("--signal") or "") in ("help", "list"):
         return  # `systemctl kill -s help` lists the signals
+    if verb in ("enable", "reenable", "link", "start", "restart") and len(ops) > 1 and not a.remote:
+        # what runs from now on (at every login or boot): the unit's commands
+        _enabled_unit(a, cmd, scope, ops[1:], user="--user" in f)
     if verb in ("stop", "disable", "mask", "kill", "isolate", "preset", "preset-all"):
         a.emit("sys.service-stop", cmd, target=" ".join(ops[1:]) or None, effect=verb)
     elif verb in ("poweroff", "reboot", "halt", "kexec", "emergency", "rescue", "suspend", "hibernate",
@@ -3727,6 +3730,8 @@ def _planted(a, cmd, raw, text):
             path.startswith(("/etc/profile.d/", "/etc/zsh/")) or ("/.config/fish/" in path and base.endswith(".fish")):
         a.judged_text.add(path)  # what runs later is judged now: the write itself is not asked about
         a.nested_shell(text, cmd, a.new_scope(), origin=(shown, 0))
+    elif _planted_place(a, cmd, path, shown, text):
+        pass
     elif path.startswith(("/var/spool/cron/", "/etc/cron.d/")) or path == "/etc/crontab":
         system = not path.startswith("/var/spool/cron/")  # /etc/crontab and cron.d lines name a user
         for no, line in enumerate(text.split("\n")):
@@ -3735,6 +3740,56 @@ def _planted(a, cmd, raw, text):
                 job = job.split(None, 1)[1] if " " in job else None
             if job:
                 a.nested_shell(job, cmd, a.new_scope(), origin=(shown, no))
+
+
+def _planted_place(a, cmd, path, shown, text):
+    """A systemd unit, XDG autostart entry, launchd agent or session script (knowledge/startup.toml): the
+    commands it will run are judged now.  False when the path is none of those; a file whose commands
+    cannot be read (a broken property list) is not marked judged, so its write stays asked."""
+    from .. import startup
+
+    got = startup.place_of(path, a.pctx.home)
+    if got is None:
+        return False
+    name, fmt = got
+    lines = startup.commands(fmt, text)
+    if lines is None:
+        return True
+    a.judged_text.add(path)
+    for no, line in lines[:64]:
+        a.nested_shell(line, cmd, a.new_scope(), origin=(f"{shown} ({name})", no))
+    return True
+
+
+def _enabled_unit(a, cmd, scope, names, user):
+    """`systemctl [--user] enable UNIT…`, `launchctl load PLIST`: the file that will run from now on is
+    judged as the commands it runs (its text as this command line wrote it, else as it is on disk)."""
+    import posixpath
+
+    from .. import startup
+
+    for n in names[:16]:
+        if U in n or n.startswith("-"):
+            continue
+        if "/" in n:
+            cands = [P.resolve(n, a._scope_ctx(scope))]
+        else:
+            unit = n if "." in n else n + ".service"
+            cands = [posixpath.join(d, unit) for d in startup.unit_dirs(user, a.pctx.home)]
+        for path in cands:
+            if path in a.judged_text:
+                break  # written by this command line: judged then
+            text = a.written_text.get(path)
+            if text is None:
+                text = a.read_file(path)
+            if text is None:
+                continue
+            got = startup.place_of(path, a.pctx.home)
+            fmt = got[1] if got else ("launchd" if path.endswith(".plist") else "systemd")
+            lines = startup.commands(fmt, text)
+            for no, line in (lines or [])[:64]:
+                a.nested_shell(line, cmd, a.new_scope(), origin=(P.display(path, a.pctx), no))
+            break
 
 
 def _register_runners():
