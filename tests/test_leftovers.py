@@ -490,3 +490,61 @@ def test_startup_place_examples():
             assert startup.place_of(home + h[1:] if h.startswith("~") else h, home), (name, h)
         for m in raw.get("misses", []):
             assert not startup.place_of(home + m[1:] if m.startswith("~") else m, home), (name, m)
+
+
+# --- 7. package removal: one model (knowledge/packages.toml) -----------------------------------------------
+
+def _package_examples():
+    from interlock.analysis.shell.packages import managers
+
+    out, seen = [], set()
+    for name, m in managers().items():
+        for command, want in m.get("examples", []):
+            if command not in seen:
+                seen.add(command)
+                out.append(pytest.param(command, want, id=command[:60]))
+    return out
+
+
+@pytest.mark.parametrize("command,want", _package_examples())
+def test_package_examples(command, want, workspace, home, env):
+    d, found = judge(command, workspace, home, env)
+    assert d.decision == want, (command, d.reasons)
+
+
+def test_every_manager_of_the_model_is_judged_by_it():
+    from interlock.analysis.shell import packages, programs
+
+    names = set(packages.managers())
+    assert names - {"brew", "pip", "pip3", "pipx"} == set(programs.PKG_MANAGERS)
+    assert all(m.get("examples") for m in packages.managers().values())
+
+
+@pytest.mark.parametrize("command,rule", [
+    ("sudo pacman -Rns $(pacman -Qq)", "pkg.remove-all"),
+    ("pacman -Qqe | sudo pacman -Rns -", "pkg.remove-all"),
+    ("for p in $(dpkg --get-selections | cut -f1); do sudo apt-get -y purge $p; done", "pkg.remove-all"),
+    ("sudo apt-get remove --purge '*'", "pkg.remove-all"),
+    ("brew uninstall $(brew list)", "pkg.remove-all-user"),
+    ("brew leaves | xargs brew rm", "pkg.remove-all-user"),
+    ("pip freeze | xargs pip uninstall -y", "pkg.remove-all-user"),
+    ("python -m pip freeze | xargs -n1 pip uninstall -y", "pkg.remove-all-user"),
+    ("flatpak list --app --columns=application | xargs flatpak uninstall -y", "pkg.remove-all-user"),
+    ("flatpak uninstall --all", "pkg.remove-all-user"),
+    ("pipx uninstall-all", "pkg.remove-all-user"),
+])
+def test_removing_every_package_weighs_more(command, rule, workspace, home, env):
+    d, found = judge(command, workspace, home, env)
+    assert rule in {f.rule for f in found}, (command, [(f.rule, f.target) for f in found])
+    assert d.decision == ("deny" if rule == "pkg.remove-all" else "ask")
+
+
+@pytest.mark.parametrize("command", [
+    "brew uninstall wget", "pip uninstall -y requests", "pip3 uninstall -y -r requirements-dev.txt",
+    "flatpak uninstall --user org.gimp.GIMP", "flatpak uninstall --unused", "sudo apt autoremove", "pipx uninstall black",
+    "pip freeze | grep requests", "brew list | grep node", "pacman -Qdtq", "sudo port uninstall inactive",
+    "cargo uninstall ripgrep", "gem uninstall rails",
+])
+def test_ordinary_package_work_passes(command, workspace, home, env):
+    d, found = judge(command, workspace, home, env)
+    assert d.decision == "allow", (command, d.reasons)

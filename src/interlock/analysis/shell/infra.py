@@ -1603,13 +1603,9 @@ def brew(a, cmd, scope):
         # a service Homebrew runs under launchd (a database, a web server): stopped and unregistered
         a.emit("sys.service-stop", cmd, target=" ".join(_show(x) for x in ops[2:]), effect=ops[1])
         return
-    if not ops or ops[0] not in ("uninstall", "remove", "rm"):
-        return
-    flags = set(x for x in cmd.args if x.startswith("-"))
-    risky = flags & {"--force", "-f", "--ignore-dependencies", "--zap"}
-    if risky:
-        a.emit("infra.brew-uninstall-force", cmd, target=" ".join(_show(x) for x in ops[1:]) or None,
-               effect="uninstall", note=", ".join(sorted(risky)))
+    from . import packages  # uninstall/remove/rm: knowledge/packages.toml
+
+    packages.judge(a, cmd, scope)
 
 
 # --- handing over to the databases module for CLIs both know ----------------------------------------------

@@ -2448,38 +2448,18 @@ def userdel(a, cmd, scope):
         a.emit("sys.userdel", cmd, target=(cmd.args or [""])[-1], effect="delete")
 
 
-_PKG_REMOVE = {"apt": ("remove", "purge", "autoremove", "autopurge"), "apt-get": ("remove", "purge", "autoremove"),
-               "aptitude": ("remove", "purge"), "yum": ("remove", "erase", "autoremove"),
-               "dnf": ("remove", "erase", "autoremove", "rm"), "microdnf": ("remove",), "zypper": ("remove", "rm"),
-               "apk": ("del",), "snap": ("remove",), "port": ("uninstall",)}
+#: The package managers of knowledge/packages.toml without a handler of their own (brew, pip and pipx call the
+#: model from theirs); tests/test_leftovers.py checks the two lists agree.
+PKG_MANAGERS = ("apt", "apt-get", "aptitude", "yum", "dnf", "microdnf", "zypper", "tdnf", "apk", "snap", "port",
+                "pacman", "rpm", "dpkg", "flatpak")
 
 
-@handles(*_PKG_REMOVE, "pacman", "rpm", "dpkg")
+@handles(*PKG_MANAGERS)
 def pkg(a, cmd, scope):
-    args = cmd.args
-    if cmd.name == "pacman":
-        if any(x in ("-h", "--help", "--print") or re.match(r"^-[A-Za-z]*[ph]", x) and not x.startswith("--")
-               for x in args):
-            return  # -Rp prints what would be removed, -Rh is the help
-        if any(x.startswith("-R") or x == "--remove" for x in args):
-            a.emit("pkg.remove-system", cmd, effect="remove")
-        return
-    if cmd.name == "rpm":
-        if any(x in ("-e", "--erase") for x in args):
-            a.emit("pkg.remove-system", cmd, effect="remove")
-        return
-    if cmd.name == "dpkg":
-        if any(x in ("-r", "-P", "--remove", "--purge") for x in args):
-            a.emit("pkg.remove-system", cmd, effect="remove")
-        return
-    verbs = _PKG_REMOVE.get(cmd.name, ())
-    ops = [x for x in args if not x.startswith("-")]
-    if ops and ops[0] in ("autoremove", "autopurge") and len(ops) == 1:
-        return  # orphans only: packages nothing installed depends on
-    if cmd.name == "port" and ops[1:] and all(x in ("inactive", "leaves", "rleaves") for x in ops[1:]):
-        return  # inactive versions and leaves: what no active port uses
-    if ops and ops[0] in verbs:
-        a.emit("pkg.remove-system", cmd, target=" ".join(ops[1:]) or None, effect="remove")
+    """Package removal: one model, knowledge/packages.toml (shell/packages.py)."""
+    from . import packages
+
+    packages.judge(a, cmd, scope)
 
 
 _PKG_INTERLOCK = _LazyRe(r"^(?:interlock(?:[\[=<>~!;@ ].*)?|.*/interlock(?:-[0-9][^/]*)?(?:\.tar\.gz|\.whl|\.zip)?/?)$",
@@ -2498,15 +2478,20 @@ def pip(a, cmd, scope):
             a.emit("interlock.self-command", cmd, target="the interlock package", effect="run",
                    note="replaces or removes the code that runs the hook")
     if cmd.name == "pipx":
-        return  # `pipx run PKG ...`: knowledge/runners.toml
+        from . import packages
+
+        packages.judge(a, cmd, scope)  # (`pipx run PKG ...`: knowledge/runners.toml)
+        return
     if cmd.name != "uv" and args[:1] == ["install"] or cmd.name == "uv" and args[:2] == ["pip", "install"]:
         _local_setup_py(a, cmd, scope, args)
     if cmd.name == "uv":
         if args[:2] == ["pip", "uninstall"] and "--system" in args:  # (`uv run CMD`: knowledge/runners.toml)
             a.emit("pkg.remove-system", cmd, effect="remove")
         return
-    if args and args[0] == "uninstall" and (cmd.sudo or "--break-system-packages" in args):
-        a.emit("pkg.remove-system", cmd, target=" ".join(x for x in args[1:] if not x.startswith("-")), effect="remove")
+    if args and args[0] == "uninstall":
+        from . import packages  # knowledge/packages.toml: sudo or --break-system-packages reach the system's
+
+        packages.judge(a, cmd, scope)
 
 
 @handles("history")
