@@ -548,3 +548,57 @@ def test_removing_every_package_weighs_more(command, rule, workspace, home, env)
 def test_ordinary_package_work_passes(command, workspace, home, env):
     d, found = judge(command, workspace, home, env)
     assert d.decision == "allow", (command, d.reasons)
+
+
+# --- attack round: what an adversary tried against the mechanisms above, each now a test --------------------
+
+@pytest.mark.parametrize("command,want", [
+    # a link made on the same line is not on disk when the line is judged
+    ("ln -s /etc e && rm -rf e/*", "deny"),
+    ("ln -sfn /etc conf; echo x > conf/passwd", "deny"),
+    ("ln -s /etc/hosts h; echo 1.2.3.4 x > h", "deny"),
+    ("ln -s ~/.ssh k; cat k/id_ed25519", "deny"),
+    ("ln -s ~ everything && rm -rf everything/", "deny"),
+    # a listing may print nothing: ${X:-/} may be the default
+    ("X=$(docker ps -q); rm -rf ${X:-/}", "deny"),
+    # a runner handed one word with spaces runs it with a shell
+    ("npx 'rm -rf ~'", "deny"),
+    ("pnpm dlx 'rm -rf ~'", "deny"),
+    # the listing reaches the consumer through a wrapper and a filter that only drops some
+    ("kubectl get ns -o name | grep -v -e kube-system -e default | sudo xargs -r kubectl delete", "deny"),
+])
+def test_attack_round_channels(command, want, workspace, home, env):
+    d, found = judge(command, workspace, home, env)
+    assert d.decision == want, (command, d.reasons)
+
+
+def test_attack_link_itself_is_not_its_target(workspace, home, env):
+    d, found = judge("ln -s /etc e && rm -rf e", workspace, home, env)
+    assert d.decision == "allow", d.reasons  # rm removes the link; /etc is untouched
+    d, found = judge("ln -s /etc e", workspace, home, env)
+    assert d.decision == "allow", d.reasons  # making a link writes nothing at its target
+
+
+def test_attack_docker_context_switched_on_the_line(workspace, home, env):
+    d, found = judge("docker context use prod-eu && docker rm -f a b c", workspace, home, env, policy=PROD_DENIES)
+    assert d.decision == "deny" and found[0].environment == "prod", [(f.rule, f.environment) for f in found]
+    d, found = judge("docker context use shop-remote; docker volume prune -f", workspace, home, env,
+                     policy=PROD_DENIES)
+    assert d.decision == "deny" and any("not resolved" in (f.note or "") for f in found)  # unknown, not local
+
+
+def test_attack_terraform_select_that_fails_leaves_the_workspace_on_disk(tf, home, env):
+    # `workspace select` of a workspace that does not exist fails: the one on disk is still selected
+    with open(os.path.join(tf, "envs/staging/.terraform/environment"), "w") as f:
+        f.write("prod\n")
+    d, found = judge("cd envs/staging && terraform workspace select sandbox-x; terraform apply -replace=aws_instance.a",
+                     tf, home, env, policy=PROD_DENIES)
+    assert d.decision == "deny" and found[0].environment == "prod", [(f.rule, f.environment, f.note) for f in found]
+
+
+def test_attack_unit_copied_then_enabled(units, workspace, env):
+    with open(os.path.join(workspace, "evil.service"), "w") as f:
+        f.write("[Service]\nExecStart=/bin/sh -c 'rm -rf ~'\n")
+    d, found = judge("cp evil.service ~/.config/systemd/user/ && systemctl --user enable --now evil",
+                     workspace, units, env)
+    assert d.decision == "deny" and "fs.delete-home" in {f.rule for f in found}, d.reasons

@@ -176,6 +176,7 @@ class ShellAnalyzer:
         self.remote: str | None = None
         self._seen = set()
         self.aliases = None         # path -> the file it really is (mv .env x; ln -s .env x), from this line
+        self.links = None           # symbolic link made by this line -> where it leads (ln -s /etc e)
         self.session_files = None   # path -> what the agent wrote there this session (session_memory.py)
         self.planting = False       # analysing text written into a file that runs later (programs.planted)
 
@@ -896,7 +897,8 @@ class ShellAnalyzer:
             return val
         if rest[:2] in (":-", ":=") or rest[:1] in ("-", "="):
             default = rest[2:] if rest[:1] == ":" else rest[1:]
-            if val == U or (rest[:1] == ":" and val == ""):
+            if val == U or flows.every(val) or (rest[:1] == ":" and val == ""):
+                # (a listing's output may be empty: `${X:-/}` may be the default)
                 # resolve the default word with a tiny parse
                 return self._default_word(default, scope)
             return val
@@ -1267,7 +1269,23 @@ class ShellAnalyzer:
         """Classify a path argument, relative to the scope's cwd."""
         if U in scope.cwd and not raw.startswith(("/", "~")):
             raw = U + "/" + raw
-        return classify(raw, self._scope_ctx(scope))
+        got = classify(raw, self._scope_ctx(scope))
+        if self.links and got.path:
+            real = self.linked(got.path, follow_last=raw.endswith("/"))
+            if real is not None:
+                p = classify(real, self._scope_ctx(scope))
+                return type(got)(p.kind, p.path, raw, got.glob)
+        return got
+
+    def linked(self, path, follow_last=False):
+        """Where ``path`` leads through a symbolic link this same command line made (`ln -s /etc e && rm -rf
+        e/*`): the link is not on disk yet when the line is judged.  None when no such link is on the way."""
+        for link, target in (self.links or {}).items():
+            if path.startswith(link + "/"):
+                return target.rstrip("/") + path[len(link):]
+            if follow_last and path == link:
+                return target
+        return None
 
 
 def _errors_within(root, ranges) -> bool:

@@ -171,18 +171,22 @@ def _tf_environment(a, cmd, scope, fl, rest):
 
     d = _tf_dir(a, cmd, scope, fl)
     pairs = []
-    ws = _var(a, cmd, scope, "TF_WORKSPACE")
-    how = "TF_WORKSPACE"
-    if not ws:
-        ws, how = scope.vars.get(_TF_SELECTED + d), "workspace select"
-    if not ws and not a.remote and U not in d:
-        data = _var(a, cmd, scope, "TF_DATA_DIR") or ".terraform"
-        if U not in data:
-            text = a.read_file(posixpath.join(d, data, "environment")) if os.path.isfile(
-                posixpath.join(d, data, "environment")) else None
-            ws, how = (text or "").strip()[:200], "selected workspace"
+    ws = _var(a, cmd, scope, "TF_WORKSPACE")  # terraform uses it whatever was selected (or fails)
     if ws and ws != "default" and U not in ws:
-        pairs.append((f"workspace {_show(ws)} ({how})", ws))
+        pairs.append((f"workspace {_show(ws)} (TF_WORKSPACE)", ws))
+    elif not ws:
+        # a `workspace select` earlier on the line, and the one selected on disk: a select that fails (a
+        # workspace that does not exist) leaves the one on disk, so both count and production wins
+        sel = scope.vars.get(_TF_SELECTED + d)
+        if sel and sel != "default":
+            pairs.append((f"workspace {_show(sel)} (workspace select)", sel))
+        if not a.remote and U not in d:
+            data = _var(a, cmd, scope, "TF_DATA_DIR") or ".terraform"
+            path = posixpath.join(d, data, "environment") if U not in data else None
+            text = a.read_file(path) if path and os.path.isfile(path) else None
+            disk = (text or "").strip()[:200]
+            if disk and disk != "default":
+                pairs.append((f"workspace {_show(disk)} (selected workspace)", disk))
     chdir = fl.get("chdir") or fl.get("terragrunt-working-dir") or fl.get("working-dir")
     rel = []
     if isinstance(chdir, str) and U not in chdir:
@@ -472,8 +476,11 @@ def docker(a, cmd, scope):
     opts, rest = _first_cmd(cmd.args, with_arg=_DOCKER_GLOBAL_SHORT, long_with_arg=_DOCKER_GLOBAL_LONG)
     if not rest:
         return
-    env = _docker_env(a, cmd, scope, opts)
     sub, args = rest[0], rest[1:]
+    if sub == "context" and args[:1] == ["use"] and len(args) > 1:
+        scope.vars[_DOCKER_USED] = args[1]  # `docker context use prod && docker rm -f …`: later commands go there
+        return
+    env = _docker_env(a, cmd, scope, opts)
     if sub in ("container", "image", "volume", "system", "builder", "buildx", "network") and args:
         group, sub, args = sub, args[0], args[1:]
     else:
@@ -604,7 +611,7 @@ def _docker_env(a, cmd, scope, opts):
         if cmd.name.startswith("podman") and (_var(a, cmd, scope, "DOCKER_HOST") or "").startswith(("ssh:", "tcp:")):
             host = host or _var(a, cmd, scope, "DOCKER_HOST")
     if host is None and context is None and not podman and cmd.name != "nerdctl":
-        context = _docker_current_context(a, cmd, scope)
+        context = scope.vars.get(_DOCKER_USED) or _docker_current_context(a, cmd, scope)
     if host is None and context is not None:
         if U in context:
             return None
@@ -627,6 +634,9 @@ def _docker_env(a, cmd, scope, opts):
     if name in ("localhost", "127.0.0.1", "::1", "0.0.0.0", "host.docker.internal") or name.startswith("127."):
         return "local"
     return _env(a, "host", name)
+
+
+_DOCKER_USED = "\x00docker-context"  # scope key: the context a `docker context use` on this line switched to
 
 
 def _docker_config_dir(a, cmd, scope):

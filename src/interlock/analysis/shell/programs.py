@@ -220,7 +220,7 @@ def _is_dotconfig(path, home):
 def _through_link(a, place):
     """A write to a workspace path that is a symbolic link leading out of the workspace lands on its target."""
     if place.path and place.kind in (P.WORKSPACE, P.REGENERABLE, P.MISSING) and not a.remote:
-        real = P.real_outside(place.path, a.pctx, follow_last=True)
+        real = P.real_outside(place.path, a.pctx, follow_last=True) or a.linked(place.path, follow_last=True)
         if real is not None:
             got = P.classify(real, a.pctx)
             return P.Place(got.kind, got.path, place.raw, place.glob)
@@ -422,6 +422,10 @@ def _alias_of(a, path, on_disk=True):
     ``ln -s .env x``), or (``on_disk``) where a symbolic link on disk points.  None when it is itself."""
     if a.aliases and path in a.aliases:
         return a.aliases[path]
+    if a.links:
+        real = a.linked(path)  # `ln -s ~/.aws a && cat a/credentials`
+        if real is not None:
+            return real
     if not on_disk:
         return None
     import os
@@ -1958,6 +1962,21 @@ def ln(a, cmd, scope):
     srcs, dest = (ops, dest) if dest else (ops[:-1], ops[-1])
     # a new link at a protected path is a new file there (`ln -s /tmp/evil.json .claude/settings.local.json`)
     into(a, cmd, scope, srcs, dest, into_dir=bool(v.get("-t") or v.get("--target-directory")))
+    symbolic = "-s" in f or "--symbolic" in f or any(x.startswith("-") and not x.startswith("--") and "s" in x
+                                                     for x in f)
+    if symbolic and len(ops) == 2 and U not in ops[0] and U not in ops[1] and not a.remote:
+        # a later `rm -rf LINK/*` or `echo x > LINK/f` reaches the target (analyzer.linked)
+        import os
+        import posixpath
+
+        ctx = a._scope_ctx(scope)
+        link = P.resolve(ops[1], ctx)
+        if os.path.isdir(link) and not os.path.islink(link):
+            link = link.rstrip("/") + "/" + ops[0].rstrip("/").rsplit("/", 1)[-1]
+        target = ops[0] if ops[0].startswith(("/", "~")) else posixpath.join(posixpath.dirname(link), ops[0])
+        if a.links is None:
+            a.links = {}
+        a.links[link] = P.resolve(target, ctx)
 
 
 @handles("dd")
@@ -3549,6 +3568,8 @@ def _runner(a, cmd, scope, own=None):
         runs_own = runs_own or spec["own_too"]
         if isinstance(inner, tuple):
             a.nested_shell(inner[1], cmd, scope)
+        elif inner and any(c in inner[0] for c in " \t;|&"):
+            a.nested_shell(" ".join(inner), cmd, scope)  # `npx "rm -rf ~"`: a command line, run by a shell
         else:
             _unwrap(a, cmd, scope, inner)
         break
@@ -3767,6 +3788,8 @@ def _enabled_unit(a, cmd, scope, names, user):
             text = a.written_text.get(path)
             if text is None:
                 text = a.read_file(path)
+            if text is None and a.aliases and path in a.aliases:
+                text = a.read_file(a.aliases[path])  # `cp evil.service ~/.config/systemd/user/ && … enable`
             if text is None:
                 continue
             got = startup.place_of(path, a.pctx.home)
