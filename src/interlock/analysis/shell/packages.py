@@ -76,7 +76,8 @@ def judge(a, cmd, scope) -> bool:
             every = True
         elif verb in m.get("orphan_verbs", ()) and len(ops) == 1:
             return True  # orphans only: packages nothing installed depends on
-        elif verb not in m.get("verbs", ()):
+        elif verb not in m.get("verbs", ()) and verb not in m.get("orphan_verbs", ()):
+            # (`apt-get autoremove PKG` removes PKG too)
             return False
         names = ops[1:]
     if flags & set(m.get("orphan_flags", ())) and not names:
