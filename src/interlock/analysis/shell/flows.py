@@ -14,18 +14,19 @@ Producers and the stages that keep a whole collection are data: ``knowledge/coll
 from __future__ import annotations
 
 import os
-import re
 
+from ...lazyre import LazyRe
 from ..paths import UNKNOWN_MARK as U
 
 _PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "knowledge", "collections.toml")
 _data = None
-_MARK = re.compile(re.escape(U) + r"every:([A-Za-z0-9:._,-]+)" + re.escape(U))
+_MARK = LazyRe("\x00" + r"every:([A-Za-z0-9:._,-]+)" + "\x00")  # (UNKNOWN_MARK around the id)
 
 
 def _load():
     global _data
     if _data is None:
+        import re
         import tomllib
 
         with open(_PATH, "rb") as fh:

@@ -3590,7 +3590,19 @@ def _runner_and(own):
     return handler
 
 
-for _n in runner_specs():
+def _runner_names():
+    """The runners' program names, from the file's `names = [...]` lines only (the file is parsed the first
+    time a runner is judged: this runs on every hook's import)."""
+    import os
+
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "knowledge", "runners.toml")
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    return dict.fromkeys(n for line in re.findall(r'(?m)^names\s*=\s*\[([^\]]*)\]', text)
+                         for n in re.findall(r'"([^"]+)"', line))
+
+
+for _n in _runner_names():
     HANDLERS[_n] = _runner_and(HANDLERS[_n]) if _n in HANDLERS else _runner
 
 
