@@ -3538,8 +3538,8 @@ def _runner_inner(spec, args):
         if name in spec["command_options"]:
             line = val if eq else (args[i + 1] if i + 1 < len(args) else "")
             return ("line", line) if line else None
-        if x == "--" or not x.startswith("-") or x == "-":
-            break
+        if x == "--" or (spec["package"] and (not x.startswith("-") or x == "-")):
+            break  # (a package runner's command starts at its first operand: `npx foo -c x` is foo's -c)
         if not eq and (name in spec["long"] or (not x.startswith("--") and x[-1] in spec["short"])):
             i += 1  # its value
         i += 1
