@@ -258,6 +258,13 @@ EVERY_NAMESPACE = [  # every channel a list reaches a command through
     "kubectl get ns -o name | kubectl delete -f -",
     "oc get projects -o name | xargs oc delete",
     "sudo kubectl get ns -o name | sudo xargs kubectl delete",
+    # through a file the same line writes the listing to
+    "kubectl get ns -o name > ns.txt; xargs -a ns.txt kubectl delete",
+    "kubectl get ns -o name > ns.txt && cat ns.txt | xargs kubectl delete",
+    "kubectl get ns -o name > /tmp/ns && kubectl delete $(cat /tmp/ns)",
+    "kubectl get ns -o name | grep -v kube- > ns.txt; while read n; do kubectl delete $n; done < ns.txt",
+    "kubectl get ns -o name > ns.txt; kubectl delete -f ns.txt",
+    "kubectl get ns -o name > ns.txt; xargs kubectl delete < ns.txt",
 ]
 
 

@@ -177,6 +177,7 @@ class ShellAnalyzer:
         self._seen = set()
         self.aliases = None         # path -> the file it really is (mv .env x; ln -s .env x), from this line
         self.links = None           # symbolic link made by this line -> where it leads (ln -s /etc e)
+        self.collection_files = None  # file this line filled with a whole listing -> the collection (flows.py)
         self.session_files = None   # path -> what the agent wrote there this session (session_memory.py)
         self.planting = False       # analysing text written into a file that runs later (programs.planted)
 
@@ -425,7 +426,9 @@ class ShellAnalyzer:
             stdin = None
             if i > 0:
                 stdin = self._stage_output(prev, scope, piped=prev_in)
-                if stdin is None or stdin[0] in ("opaque", "unknown"):
+                if stdin is not None and stdin[0] == "file" and self.file_collection(stdin[1], scope):
+                    stdin = ("unknown", _stage_name(prev), self.file_collection(stdin[1], scope))
+                elif stdin is None or stdin[0] in ("opaque", "unknown"):
                     # unknown text, unless it is every member of a collection (flows.py): `kubectl get ns -o
                     # name | awk '{print $1}' | xargs …` hands on the names kubectl listed
                     coll = flows.stage(self._plain_argv(prev, scope), flows.stdin_collection(prev_in))
@@ -456,6 +459,12 @@ class ShellAnalyzer:
         stdin2, reds = self._redirects(redirects, scope)
         if stdin2 is not None:
             stdin = stdin2
+            if stdin[0] == "file" and self.file_collection(stdin[1], scope):
+                stdin = ("unknown", stdin[1], self.file_collection(stdin[1], scope))  # `… done < ns.txt`
+        if body is not None and body.type == "pipeline" and reds:
+            coll = self._collection_of(body, scope)  # `kubectl get ns -o name | grep -v kube- > ns.txt`
+            if coll:
+                self._note_collection_file([(op, self._in_scope(t, scope)) for op, t in reds], coll)
         if body is None:
             # a bare redirect such as `> file` or `: > file`
             self._check_redirect_targets(reds, Cmd([":"], node, text=_node_text(node), origin=self._origin(node)), scope)
@@ -585,8 +594,26 @@ class ShellAnalyzer:
             return U + "/" + target
         return scope.cwd.rstrip("/") + "/" + target
 
+    def file_collection(self, raw, scope=None):
+        """The collection a file holds every member of, when this command line wrote a listing into it
+        (`kubectl get ns -o name > ns.txt; xargs -a ns.txt kubectl delete`)."""
+        if not self.collection_files or not raw or U in raw:
+            return None
+        return self.collection_files.get(resolve(self._in_scope(raw, scope), self.pctx))
+
+    def _note_collection_file(self, reds, coll):
+        for op, target in reds:
+            if op in (">", ">|", "&>", ">>", "&>>") and U not in target:
+                if self.collection_files is None:
+                    self.collection_files = {}
+                self.collection_files[resolve(target, self.pctx)] = coll
+
     def _check_redirect_targets(self, reds, cmd, scope=None):
         reds = [(op, self._in_scope(t, scope) if op not in ("<<", "<<-", "<<<") else t) for op, t in reds]
+        if cmd.argv and cmd.argv[0] != "redirect" and U not in cmd.argv[0]:
+            coll = flows.stage(cmd.argv, flows.stdin_collection(cmd.stdin))
+            if coll:
+                self._note_collection_file(reds, coll)
         out = None
         if cmd.argv and cmd.argv[0] in ("echo", "printf", "cat", "jq") and cmd.stdin is None or (
                 cmd.argv[:1] in (["cat"], ["base64"], ["base32"], ["xxd"], ["rev"], ["tr"], ["openssl"])
@@ -845,6 +872,9 @@ class ShellAnalyzer:
 
                 return find_workspace(scope.cwd) if U not in scope.cwd else U
             if prog == "cat" and len(ops) == 1 and U not in ops[0] and len(args) == 1:
+                coll = self.file_collection(ops[0], scope)
+                if coll:
+                    return flows.mark(coll)  # $(cat ns.txt) of a listing this line wrote
                 path = resolve(ops[0], ctx)
                 from ..secrets import is_secret_path
 
@@ -1037,6 +1067,8 @@ class ShellAnalyzer:
             reds.extend(more)
             if s2 is not None:
                 stdin = s2
+                if stdin[0] == "file" and self.file_collection(stdin[1], scope):
+                    stdin = ("unknown", stdin[1], self.file_collection(stdin[1], scope))  # xargs … < ns.txt
         text = _node_text(stmt_node or node)
         cmd = Cmd(argv, node, stdin, reds, assigns, self._origin(node), text[:300] if len(text) > 300 else text,
                   remote=self.remote)

@@ -394,9 +394,9 @@ def _kube_delete(a, cmd, f, v, ops, all_ns, env, where):
         if coll and coll.startswith("kube:"):
             listed.append(coll[5:])
     files = _opt(v, "-f", "--filename")
-    coll = flows.stdin_collection(cmd.stdin)
-    if files == "-" and coll and coll.startswith("kube:"):
-        listed.append(coll[5:])  # kubectl get ns -o name | kubectl delete -f -
+    coll = flows.stdin_collection(cmd.stdin) if files == "-" else a.file_collection(files) if files else None
+    if coll and coll.startswith("kube:"):
+        listed.append(coll[5:])  # kubectl get ns -o name | kubectl delete -f -  (or -f ns.txt written by the line)
     if listed:
         # judged as the explicit all-form: `kubectl delete <kind> --all`
         ops = [",".join(dict.fromkeys(listed))] + [x for x in ops[1:] if not flows.every(x)] if not any(

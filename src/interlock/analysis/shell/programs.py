@@ -811,6 +811,7 @@ def xargs(a, cmd, scope):
     args = cmd.args
     i = 0
     repl = None
+    arg_file = None
     with_arg = set("IiEeLlnPsdaR")
     while i < len(args):
         x = args[i]
@@ -824,9 +825,11 @@ def xargs(a, cmd, scope):
                                          "--max-lines", "--eof", "--max-chars"):
                 if x == "--arg-file" and i + 1 < len(args):
                     check_read(a, cmd, args[i + 1], scope)
+                    arg_file = args[i + 1]
                 i += 1
             elif x.startswith("--arg-file="):
                 check_read(a, cmd, x.split("=", 1)[1], scope)
+                arg_file = x.split("=", 1)[1]
             i += 1
             continue
         if x.startswith("-") and len(x) > 1:
@@ -842,6 +845,7 @@ def xargs(a, cmd, scope):
                     repl = val or "{}"
                 elif c == "a":  # xargs -a FILE: the file's words become arguments (echo prints them)
                     check_read(a, cmd, val, scope)
+                    arg_file = val
             i += 1
             continue
         break
@@ -849,7 +853,7 @@ def xargs(a, cmd, scope):
     items = [U]
     from . import flows
 
-    coll = flows.stdin_collection(cmd.stdin)
+    coll = a.file_collection(arg_file, scope) if arg_file else flows.stdin_collection(cmd.stdin)
     if coll:  # `kubectl get ns -o name | xargs kubectl delete`: the items are every member of the collection
         items = [flows.mark(coll)]
     elif cmd.stdin and cmd.stdin[0] == "paths":
