@@ -609,3 +609,26 @@ def test_attack_unit_copied_then_enabled(units, workspace, env):
     d, found = judge("cp evil.service ~/.config/systemd/user/ && systemctl --user enable --now evil",
                      workspace, units, env)
     assert d.decision == "deny" and "fs.delete-home" in {f.rule for f in found}, d.reasons
+
+
+def test_attack_links_reach_file_tools_and_startup_files(linked, home, env):
+    from interlock.actions import FILE_READ
+
+    units = os.path.join(home, ".config", "systemd", "user")
+    os.makedirs(units, exist_ok=True)
+    os.symlink(units, os.path.join(linked, "units"))
+    os.symlink(os.path.join(home, ".bashrc"), os.path.join(linked, "rc"))
+    # a file tool writing through a link to a system file, or reading a secret through one
+    d, found = _write(os.path.join(linked, "hosts"), "1.2.3.4 x\n", linked, home, env)
+    assert d.decision == "deny" and "fs.overwrite-system" in {f.rule for f in found}, d.reasons
+    ctx = Context(linked, home=home, workspace=linked, env=env)
+    a = Action(FILE_READ, {"path": os.path.join(linked, "cloud", "credentials")}, cwd=linked, tool="Read")
+    assert evaluate(a, ctx).decision == "deny"
+    # planted through a link: judged as the commands it is; emptying through a link: refused
+    d, found = judge("printf '[Service]\\nExecStart=/bin/sh -c \"rm -rf ~\"\\n' > units/x.service", linked, home, env)
+    assert d.decision == "deny" and "fs.delete-home" in {f.rule for f in found}, d.reasons
+    d, found = judge(": > rc", linked, home, env)
+    assert d.decision == "deny" and "fs.empty-startup" in {f.rule for f in found}, d.reasons
+    d, found = _write(os.path.join(linked, "units", "y.service"), "[Service]\nExecStart=/bin/sh -c 'rm -rf ~'\n",
+                      linked, home, env)
+    assert d.decision == "deny", d.reasons

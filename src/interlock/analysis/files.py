@@ -50,7 +50,13 @@ def analyze(action, ctx):
             return findings
 
         extra, exempt = _secret_globs(ctx)
-        if is_secret_path(abs_path, pctx.home, extra, exempt):
+        real = P.real_outside(abs_path, pctx, follow_last=True) if raw == path else None
+        if real is not None and is_secret_path(real, pctx.home, extra, exempt):
+            # a link in the workspace that leads to a secret file (`cloud/credentials` → ~/.aws/credentials)
+            f = _finding("secrets.read-file", action, P.display(abs_path, pctx), "read-secret")
+            f.note = f"it is {P.display(real, pctx)}"
+            findings.append(f)
+        elif is_secret_path(abs_path, pctx.home, extra, exempt):
             findings.append(_finding("secrets.read-file", action, P.display(abs_path, pctx), "read-secret"))
         elif raw == path:
             from .secrets import file_tokens
@@ -63,6 +69,10 @@ def analyze(action, ctx):
                 findings.append(f)
         return findings
     place = P.classify(path, pctx, glob=False)
+    if action.payload.get("op") != "delete" and place.path and place.kind in (P.WORKSPACE, P.REGENERABLE, P.MISSING):
+        real = P.real_outside(place.path, pctx, follow_last=True)  # a write follows a link to its target
+        if real is not None:
+            place = P.classify(real, pctx, glob=False)
     target = P.display(place.path, pctx)
     if action.payload.get("op") == "delete":
         from .shell.programs import _DELETE_RULES

@@ -290,7 +290,7 @@ def empties(a, cmd, raw, scope=None):
     sessions depend on (paths.is_startup_file) is refused whatever the rule for overwriting it says."""
     if not raw or U in raw:
         return False
-    place = a.place(raw, scope) if scope is not None else P.classify(raw, a.pctx)
+    place = _through_link(a, a.place(raw, scope) if scope is not None else P.classify(raw, a.pctx))
     if place.path and P.is_startup_file(place.path, a.pctx.home):
         a.emit("fs.empty-startup", cmd, target=P.display(place.path, a.pctx), effect="empty")
         return True
@@ -3746,6 +3746,7 @@ def planted(a, cmd, raw, text):
 
 def _planted(a, cmd, raw, text):
     path = P.resolve(raw, a.pctx)
+    path = P.real_outside(path, a.pctx, follow_last=True) or a.linked(path, follow_last=True) or path  # via a link
     base = path.rsplit("/", 1)[-1]
     shown = P.display(path, a.pctx)
     if ("/.git/hooks/" in path and not base.endswith(".sample")) or base in _RC_FILES or \
