@@ -71,7 +71,7 @@ def analyze(action, ctx):
     place = P.classify(path, pctx, glob=False)
     if action.payload.get("op") != "delete" and place.path and place.kind in (P.WORKSPACE, P.REGENERABLE, P.MISSING):
         real = P.real_outside(place.path, pctx, follow_last=True)  # a write follows a link to its target
-        if real is not None:
+        if real is not None and P.classify(real, pctx, glob=False).kind in P.LINK_ESCALATES:
             place = P.classify(real, pctx, glob=False)
     target = P.display(place.path, pctx)
     if action.payload.get("op") == "delete":

@@ -322,7 +322,8 @@ def classify(raw: str, ctx: PathContext, *, glob: bool | None = None, check_exis
             real = real_outside(path, ctx, follow_last=raw.endswith("/") or contents_of is not None)
             if real is not None:
                 place = classify(real, ctx, glob=glob, check_exists=check_exists)
-                return Place(place.kind, place.path, raw, glob)
+                if place.kind in LINK_ESCALATES:  # a link only ever makes a path weigh more, never less
+                    return Place(place.kind, place.path, raw, glob)
         if path == ws:
             return Place(WORKSPACE_ROOT, path, raw, glob)
         if contents_of == ws:
@@ -350,6 +351,11 @@ def classify(raw: str, ctx: PathContext, *, glob: bool | None = None, check_exis
     if is_regenerable(path, anchor):
         return Place(REGENERABLE, path, raw, glob)
     return Place(OUTSIDE, path, raw, glob)
+
+
+#: Kinds a workspace path takes when a symbolic link leads it there (a link to /tmp or to a cache keeps the
+#: workspace's own weight: following a link never makes a path weigh less).
+LINK_ESCALATES = frozenset({OUTSIDE, HOME, SYSTEM, ROOT, DEVICE, SELF, PROTECTED, UNKNOWN})
 
 
 def real_outside(path: str, ctx: PathContext, follow_last=False, _limit=64) -> str | None:

@@ -18,7 +18,7 @@ from ... import rules as _rules
 from ...fsread import read_regular
 from ...lazyre import LazyRe
 from ...memo import FileMemo
-from ..paths import UNKNOWN_MARK, PathContext, classify, display, resolve
+from ..paths import LINK_ESCALATES, UNKNOWN_MARK, PathContext, classify, display, resolve
 from . import flows
 from . import parser as _parser
 
@@ -214,7 +214,9 @@ class ShellAnalyzer:
                 note = f"written as: {written}" + (f"; {note}" if note else "")
                 evidence = resolved
         if U in evidence or (isinstance(target, str) and U in target):
-            evidence, target = flows.show(evidence), flows.show(target) if isinstance(target, str) else target
+            # a person reads these: every member of a collection said as such, other unknown parts as `$?`
+            evidence = flows.show(evidence).replace(U, "$?")
+            target = flows.show(target).replace(U, "$?") if isinstance(target, str) else target
         if len(evidence) > 300:
             evidence = evidence[:297] + "..."
         location = cmd.origin if isinstance(cmd, Cmd) else None
@@ -1306,7 +1308,8 @@ class ShellAnalyzer:
             real = self.linked(got.path, follow_last=raw.endswith("/"))
             if real is not None:
                 p = classify(real, self._scope_ctx(scope))
-                return type(got)(p.kind, p.path, raw, got.glob)
+                if p.kind in LINK_ESCALATES:  # following a link never makes a path weigh less
+                    return type(got)(p.kind, p.path, raw, got.glob)
         return got
 
     def linked(self, path, follow_last=False):

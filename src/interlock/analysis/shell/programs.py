@@ -223,7 +223,8 @@ def _through_link(a, place):
         real = P.real_outside(place.path, a.pctx, follow_last=True) or a.linked(place.path, follow_last=True)
         if real is not None:
             got = P.classify(real, a.pctx)
-            return P.Place(got.kind, got.path, place.raw, place.glob)
+            if got.kind in P.LINK_ESCALATES:
+                return P.Place(got.kind, got.path, place.raw, place.glob)
     return place
 
 
