@@ -86,6 +86,13 @@ def test_terraform_unresolved_is_weighed_as_unknown(command, tf, home, env):
     assert any("not resolved" in (f.note or "") for f in found)
 
 
+def test_terraform_workspace_delete_is_judged_by_the_workspace_deleted(tf, home, env):
+    d, found = judge("terraform workspace delete production", tf, home, env, policy=PROD_DENIES)
+    assert d.decision == "deny" and found[0].environment == "prod"
+    d, found = judge("terraform workspace delete staging", tf, home, env, policy=PROD_DENIES)
+    assert d.decision == "ask" and found[0].environment == "staging"
+
+
 def test_terraform_destroy_stays_catastrophic_outside_production(tf, home, env):
     d, found = judge("terraform -chdir=envs/staging destroy", tf, home, env)
     assert d.decision == "deny" and found[0].environment == "staging"

@@ -250,41 +250,44 @@ def terraform(a, cmd, scope):
         scope.vars[_TF_SELECTED + _tf_dir(a, cmd, scope, _tf_flags(args[:k]))] = ops[1]
         return
     target = fl.get("target") if isinstance(fl.get("target"), str) else None
-    env, where = _tf_environment(a, cmd, scope, {**_tf_flags(args[:k]), **fl}, rest)
-    if where:
-        emit = a.emit
+    resolved = []
 
-        class _Env:  # every finding of this command carries the environment it resolved
-            def emit(self, rule, c, target=None, effect="", note=None, **kw):
-                emit(rule, c, target=target, effect=effect, note=where + (f"; {note}" if note else ""),
-                     environment=env)
-        a = _Env()
+    def emit(rule, c, target=None, effect="", note=None):
+        """Every finding of this command carries the environment it acts on (resolved on the first one)."""
+        if not resolved:
+            resolved.append(_tf_environment(a, cmd, scope, {**_tf_flags(args[:k]), **fl}, rest))
+        env, where = resolved[0]
+        named = _env(a, "cloud_project", ops[1]) if sub == "workspace" and len(ops) > 1 else None
+        if named and (named in PROD or env is None):  # `workspace delete prod`: the workspace deleted
+            env, where = named, f"environment {named}: workspace {_show(ops[1])}"
+        a.emit(rule, c, target=target, effect=effect, note=(where + (f"; {note}" if note else "")) if where else note,
+               environment=env)
     if sub == "destroy" or (sub == "apply" and fl.get("destroy") not in (None, "false")):
-        a.emit("infra.terraform-destroy", cmd, target=target or "every resource in the state", effect="destroy",
+        emit("infra.terraform-destroy", cmd, target=target or "every resource in the state", effect="destroy",
                note="only -target " + target if target else None)
     elif sub == "apply" and tool == "terragrunt" and ({"--terragrunt-non-interactive", "--non-interactive"} &
                                                       set(cmd.args) or fl.get("auto-approve") not in (None, "false")):
-        a.emit("infra.terraform-apply-unreviewed", cmd, target="every module" if "run-all" in cmd.args or
+        emit("infra.terraform-apply-unreviewed", cmd, target="every module" if "run-all" in cmd.args or
                "--all" in cmd.args else "the current configuration", effect="apply",
                note="non-interactive: terragrunt answers yes to every prompt, the plans are never shown")
     elif sub == "apply" and fl.get("auto-approve") not in (None, "false") and not any(
             not x.startswith("-") for x in cmd.args[cmd.args.index("apply") + 1:] if "apply" in cmd.args):
-        a.emit("infra.terraform-apply-unreviewed", cmd, target="the current configuration", effect="apply",
+        emit("infra.terraform-apply-unreviewed", cmd, target="the current configuration", effect="apply",
                note="-auto-approve skips the plan review")
     elif sub == "apply" and fl.get("replace"):
         repl = fl["replace"]
-        a.emit("infra.terraform-replace", cmd, target=repl if isinstance(repl, str) else None, effect="replace")
+        emit("infra.terraform-replace", cmd, target=repl if isinstance(repl, str) else None, effect="replace")
     elif sub == "state" and ops:
         if ops[0] == "rm":
-            a.emit("infra.terraform-state-edit", cmd, target=" ".join(ops[1:]) or None, effect="forget",
+            emit("infra.terraform-state-edit", cmd, target=" ".join(ops[1:]) or None, effect="forget",
                    note=f"{tool} stops tracking these resources")
         elif ops[0] == "push":
-            a.emit("infra.terraform-state-edit", cmd, target=" ".join(ops[1:]) or None, effect="overwrite",
+            emit("infra.terraform-state-edit", cmd, target=" ".join(ops[1:]) or None, effect="overwrite",
                    note="replaces the remote state")
     elif sub == "workspace" and ops and ops[0] in ("delete", "rm"):
-        a.emit("infra.terraform-workspace-delete", cmd, target=" ".join(ops[1:]) or None, effect="delete")
+        emit("infra.terraform-workspace-delete", cmd, target=" ".join(ops[1:]) or None, effect="delete")
     elif sub == "force-unlock":
-        a.emit("infra.terraform-force-unlock", cmd, target=" ".join(ops) or None, effect="unlock")
+        emit("infra.terraform-force-unlock", cmd, target=" ".join(ops) or None, effect="unlock")
 
 
 # --- kubectl, oc, helm ---------------------------------------------------------------------------
