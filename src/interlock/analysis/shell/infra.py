@@ -402,10 +402,8 @@ def _kube_delete(a, cmd, f, v, ops, all_ns, env, where):
         listed.append(coll[5:])  # kubectl get ns -o name | kubectl delete -f -  (or -f ns.txt written by the line)
     if listed:
         # judged as the explicit all-form: `kubectl delete <kind> --all`
-        ops = [",".join(dict.fromkeys(listed))] + [x for x in ops[1:] if not flows.every(x)] if not any(
-            not flows.every(x) for x in ops[:1]) else [x for x in ops if not flows.every(x)]
-        if "/" in ops[0]:
-            ops = [",".join(dict.fromkeys(listed))]
+        own = [x for x in ops[:1] if not flows.every(x) and "/" not in x]  # `kubectl delete ns $ns`: its kind
+        ops = [",".join(dict.fromkeys(own + listed))]
         f = set(f) | {"--all"}
         v = {k: val for k, val in v.items() if k not in ("-f", "--filename")}
     for i, x in enumerate(ops):
