@@ -144,7 +144,7 @@ def test_generic_compound_verbs(command, ctx):
     "cat remove", "uv remove requests", "poetry remove requests", "cargo remove serde", "npm rm left-pad",
     "pip uninstall -y requests", "pdm remove click", "bun remove react", "gem uninstall rails",
     "rustup toolchain remove nightly", "pyenv uninstall 3.10.0", "ollama rm llama3", "pixi remove numpy",
-    "conda remove numpy", "flatpak remove org.gimp.GIMP", "mise uninstall node@18",
+    "conda remove numpy", "flatpak remove --user org.gimp.GIMP", "mise uninstall node@18",
 ])
 def test_generic_look_alikes_stay_silent(command, ctx):
     assert _rules(command, ctx) == [], command

@@ -36,6 +36,10 @@ IN_PROD = {**rules.IN_PROD, **rules_infra.IN_PROD, **rules_db.IN_PROD}
 
 #: Examples beyond the catalogue's, naming an environment, for rules whose own examples name none.
 EXTRA = {
+    "infra.terraform-replace": ["terraform apply -replace=aws_instance.web -var-file=prod.tfvars",
+                                "TF_WORKSPACE=dev terraform apply -replace=aws_instance.web"],
+    "infra.terraform-workspace-delete": ["terraform -chdir=envs/prod workspace delete old",
+                                         "terraform -chdir=envs/dev workspace delete old"],
     "infra.kube-delete": ["kubectl delete deployment api -n production", "kubectl --context prod-eu delete svc api"],
     "infra.kube-replace-force": ["kubectl replace --force -f deploy.yaml -n production",
                                  "kubectl replace --force -f deploy.yaml -n dev"],
@@ -69,10 +73,7 @@ EXTRA = {
 #: every time.  Terraform's (-chdir, TF_WORKSPACE, var files are not read) and Docker's local daemon (a
 #: --context or -H naming prod is read; none is not "local") — findings, not goals.  A handler that
 #: learns to read its tool's environment leaves this list; a rule that joins it is a finding to look at.
-NEVER_RESOLVED = {
-    "infra.terraform-destroy", "infra.terraform-replace", "infra.terraform-state-edit",
-    "infra.terraform-workspace-delete", "infra.terraform-force-unlock", "infra.terraform-apply-unreviewed",
-}
+NEVER_RESOLVED = set()  # (terraform resolves its environment since the seventh session)
 
 
 def expected(severity, environment):

@@ -50,7 +50,13 @@ def analyze(action, ctx):
             return findings
 
         extra, exempt = _secret_globs(ctx)
-        if is_secret_path(abs_path, pctx.home, extra, exempt):
+        real = P.real_outside(abs_path, pctx, follow_last=True) if raw == path else None
+        if real is not None and is_secret_path(real, pctx.home, extra, exempt):
+            # a link in the workspace that leads to a secret file (`cloud/credentials` → ~/.aws/credentials)
+            f = _finding("secrets.read-file", action, P.display(abs_path, pctx), "read-secret")
+            f.note = f"it is {P.display(real, pctx)}"
+            findings.append(f)
+        elif is_secret_path(abs_path, pctx.home, extra, exempt):
             findings.append(_finding("secrets.read-file", action, P.display(abs_path, pctx), "read-secret"))
         elif raw == path:
             from .secrets import file_tokens
@@ -63,6 +69,10 @@ def analyze(action, ctx):
                 findings.append(f)
         return findings
     place = P.classify(path, pctx, glob=False)
+    if action.payload.get("op") != "delete" and place.path and place.kind in (P.WORKSPACE, P.REGENERABLE, P.MISSING):
+        real = P.real_outside(place.path, pctx, follow_last=True)  # a write follows a link to its target
+        if real is not None and P.classify(real, pctx, glob=False).kind in P.LINK_ESCALATES:
+            place = P.classify(real, pctx, glob=False)
     target = P.display(place.path, pctx)
     if action.payload.get("op") == "delete":
         from .shell.programs import _DELETE_RULES
@@ -146,20 +156,25 @@ def _outside(action, ctx, place, target):
     if whole and _is_dotconfig(path, pctx.home) and pctx.exists(path):
         return [_finding("fs.overwrite-config", action, target, "overwrite")]
     parent = path.rsplit("/", 1)[0]
-    if isinstance(text, str) and text.strip() and _runs_later(path, pctx):
+    if isinstance(text, str) and text.strip() and _runs_later(path, pctx, text):
         return []  # judged as the commands it is (_planted)
     if pctx.exists(path) or (parent and pctx.exists(parent)):
         return [_finding("fs.write-outside", action, target, "write")]
     return []
 
 
-def _runs_later(path, pctx):
-    """A shell start-up file or git hook (what programs.planted reads as shell)."""
+def _runs_later(path, pctx, text=None):
+    """A shell start-up file or git hook (what programs.planted reads as shell), or a systemd unit, autostart
+    entry, launchd agent or session script whose commands can be read out of ``text``."""
     from .shell.programs import _RC_FILES
+    from .startup import commands, place_of
 
     base = path.rsplit("/", 1)[-1]
-    return base in _RC_FILES or ("/.git/hooks/" in path and not base.endswith(".sample")) or path.startswith(
-        ("/etc/profile.d/", "/etc/zsh/"))
+    if base in _RC_FILES or ("/.git/hooks/" in path and not base.endswith(".sample")) or path.startswith(
+            ("/etc/profile.d/", "/etc/zsh/")):
+        return True
+    got = place_of(path, pctx.home)
+    return got is not None and text is not None and commands(got[1], text) is not None
 
 
 def _planted(action, ctx, path, text):

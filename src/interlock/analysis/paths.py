@@ -316,6 +316,14 @@ def classify(raw: str, ctx: PathContext, *, glob: bool | None = None, check_exis
     if _is_temp(path, ctx):
         return Place(TEMP, path, raw, glob)
     if ws and _under(path, ws):
+        if path != ws and check_exists and ctx.exists is os.path.lexists:
+            # a symbolic link inside the workspace that leads out of it (`ln -s /etc conf; rm -rf conf/*`):
+            # what the path reaches is where it really is
+            real = real_outside(path, ctx, follow_last=raw.endswith("/") or contents_of is not None)
+            if real is not None:
+                place = classify(real, ctx, glob=glob, check_exists=check_exists)
+                if place.kind in LINK_ESCALATES:  # a link only ever makes a path weigh more, never less
+                    return Place(place.kind, place.path, raw, glob)
         if path == ws:
             return Place(WORKSPACE_ROOT, path, raw, glob)
         if contents_of == ws:
@@ -345,6 +353,42 @@ def classify(raw: str, ctx: PathContext, *, glob: bool | None = None, check_exis
     return Place(OUTSIDE, path, raw, glob)
 
 
+#: Kinds a workspace path takes when a symbolic link leads it there (a link to /tmp or to a cache keeps the
+#: workspace's own weight: following a link never makes a path weigh less).
+LINK_ESCALATES = frozenset({OUTSIDE, HOME, SYSTEM, ROOT, DEVICE, SELF, PROTECTED, UNKNOWN})
+
+
+def real_outside(path: str, ctx: PathContext, follow_last=False, _limit=64) -> str | None:
+    """Where a workspace path really is when a symbolic link in it leads out of the workspace, else None.
+
+    Directories on the way are always followed (as the kernel does); the last component only when
+    ``follow_last`` (a write into it, `link/`): `rm -rf link` removes the link itself.  Only the
+    components below the workspace root are looked at (lstat each, stopping at the first that does not
+    exist); a link found there is resolved with realpath, which follows the links it leads to."""
+    ws = ctx.workspace
+    if not ws or not _under(path, ws) or path == ws or UNKNOWN_MARK in path:
+        return None
+    rel = path[len(ws) + 1:].split("/")
+    if not follow_last:
+        rel = rel[:-1]
+    cur = ws
+    try:
+        for i, part in enumerate(rel[:_limit]):
+            cur = cur + "/" + part
+            if os.path.islink(cur):
+                real = os.path.realpath(path if follow_last else posixpath.dirname(path))
+                if not follow_last:
+                    real = real.rstrip("/") + "/" + path.rsplit("/", 1)[1]
+                if _under(real, ws) or _under(real, os.path.realpath(ws)):
+                    return None
+                return real
+            if not os.path.lexists(cur):
+                return None
+    except (OSError, ValueError):
+        return None
+    return None
+
+
 def _is_temp(path, ctx) -> bool:
     ws = ctx.workspace
     if (ws and _under(path, posixpath.dirname(ws))) or _under(path, ctx.home):
@@ -369,7 +413,11 @@ def is_startup_file(path: str, home: str) -> bool:
         return True
     if "/.git/hooks/" in path and not base.endswith(".sample"):
         return True
-    return path.startswith(STARTUP_TREES)
+    if path.startswith(STARTUP_TREES):
+        return True
+    from .startup import place_of  # systemd units, XDG autostart, launchd agents, session scripts (data)
+
+    return place_of(path, home) is not None
 
 
 def display(path: str | None, ctx: PathContext) -> str:

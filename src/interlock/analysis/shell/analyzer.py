@@ -18,7 +18,8 @@ from ... import rules as _rules
 from ...fsread import read_regular
 from ...lazyre import LazyRe
 from ...memo import FileMemo
-from ..paths import UNKNOWN_MARK, PathContext, classify, display, resolve
+from ..paths import LINK_ESCALATES, UNKNOWN_MARK, PathContext, classify, display, resolve
+from . import flows
 from . import parser as _parser
 
 U = UNKNOWN_MARK
@@ -120,6 +121,8 @@ _NEEDS_QUOTES = frozenset(" \t\n'\"$`;&|<>()")
 
 def _show(word: str) -> str:
     """A word as a person reads it: unknown parts as ``$?``, quoted when the shell would need it."""
+    if U in word:
+        word = flows.show(word)  # every member of a collection: what the word stands for
     return _quote(word.replace(U, "$?"))
 
 
@@ -174,6 +177,8 @@ class ShellAnalyzer:
         self._seen = set()
         self.as_root = False  # inside text a root shell runs (`sudo sh -c '…'`, `su -c '…'`, `sudo -i …`)
         self.aliases = None         # path -> the file it really is (mv .env x; ln -s .env x), from this line
+        self.links = None           # symbolic link made by this line -> where it leads (ln -s /etc e)
+        self.collection_files = None  # file this line filled with a whole listing -> the collection (flows.py)
         self.session_files = None   # path -> what the agent wrote there this session (session_memory.py)
         self.planting = False       # analysing text written into a file that runs later (programs.planted)
 
@@ -209,6 +214,10 @@ class ShellAnalyzer:
                 written = cmd.text if len(cmd.text) <= 120 else cmd.text[:117] + "..."
                 note = f"written as: {written}" + (f"; {note}" if note else "")
                 evidence = resolved
+        if U in evidence or (isinstance(target, str) and U in target):
+            # a person reads these: every member of a collection said as such, other unknown parts as `$?`
+            evidence = flows.show(evidence).replace(U, "$?")
+            target = flows.show(target).replace(U, "$?") if isinstance(target, str) else target
         if len(evidence) > 300:
             evidence = evidence[:297] + "..."
         location = cmd.origin if isinstance(cmd, Cmd) else None
@@ -375,6 +384,12 @@ class ShellAnalyzer:
                 self.emit("shell.fork-bomb", Cmd([], node, text=_node_text(node)[:300], origin=self._origin(node),
                                                   remote=self.remote), effect="exhaust",
                           note="an endless loop starting background processes")
+            coll = flows.stdin_collection(stdin)
+            if coll and ctext.split()[:1] == ["read"]:
+                # `kubectl get ns -o name | while read ns; do …; done`: each line is a member of the collection
+                for w in ctext.split()[1:]:
+                    if not w.startswith("-") and w.isidentifier():
+                        scope.vars[w] = flows.mark(coll)
             for ch in node.named_children:
                 self.walk(ch, scope)
         elif t in ("comment", "heredoc_body", "heredoc_start", "heredoc_end"):
@@ -413,7 +428,17 @@ class ShellAnalyzer:
         for i, st in enumerate(stages):
             stdin = None
             if i > 0:
-                stdin = self._stage_output(prev, scope, piped=prev_in) or ("unknown", _stage_name(prev))
+                stdin = self._stage_output(prev, scope, piped=prev_in)
+                if stdin is not None and stdin[0] == "file" and self.file_collection(stdin[1], scope):
+                    stdin = ("unknown", _stage_name(prev), self.file_collection(stdin[1], scope))
+                elif stdin is None or stdin[0] in ("opaque", "unknown"):
+                    # unknown text, unless it is every member of a collection (flows.py): `kubectl get ns -o
+                    # name | awk '{print $1}' | xargs …` hands on the names kubectl listed
+                    coll = flows.stage(self._plain_argv(prev, scope), flows.stdin_collection(prev_in))
+                    if coll:
+                        stdin = ("unknown", _stage_name(prev), coll)
+                    elif stdin is None:
+                        stdin = ("unknown", _stage_name(prev))
             prev_in = stdin
             nxt = _node_text(stages[i + 1]).split() if i + 1 < len(stages) else []
             self.suppress_env_dump = bool(nxt) and (nxt[0] == "wc" or (nxt[0] == "cut" and "-f1" in nxt and (
@@ -437,6 +462,12 @@ class ShellAnalyzer:
         stdin2, reds = self._redirects(redirects, scope)
         if stdin2 is not None:
             stdin = stdin2
+            if stdin[0] == "file" and self.file_collection(stdin[1], scope):
+                stdin = ("unknown", stdin[1], self.file_collection(stdin[1], scope))  # `… done < ns.txt`
+        if body is not None and body.type == "pipeline" and reds:
+            coll = self._collection_of(body, scope)  # `kubectl get ns -o name | grep -v kube- > ns.txt`
+            if coll:
+                self._note_collection_file([(op, self._in_scope(t, scope)) for op, t in reds], coll)
         if body is None:
             # a bare redirect such as `> file` or `: > file`
             self._check_redirect_targets(reds, Cmd([":"], node, text=_node_text(node), origin=self._origin(node)), scope)
@@ -566,8 +597,26 @@ class ShellAnalyzer:
             return U + "/" + target
         return scope.cwd.rstrip("/") + "/" + target
 
+    def file_collection(self, raw, scope=None):
+        """The collection a file holds every member of, when this command line wrote a listing into it
+        (`kubectl get ns -o name > ns.txt; xargs -a ns.txt kubectl delete`)."""
+        if not self.collection_files or not raw or U in raw:
+            return None
+        return self.collection_files.get(resolve(self._in_scope(raw, scope), self.pctx))
+
+    def _note_collection_file(self, reds, coll):
+        for op, target in reds:
+            if op in (">", ">|", "&>", ">>", "&>>") and U not in target:
+                if self.collection_files is None:
+                    self.collection_files = {}
+                self.collection_files[resolve(target, self.pctx)] = coll
+
     def _check_redirect_targets(self, reds, cmd, scope=None):
         reds = [(op, self._in_scope(t, scope) if op not in ("<<", "<<-", "<<<") else t) for op, t in reds]
+        if cmd.argv and cmd.argv[0] != "redirect" and U not in cmd.argv[0]:
+            coll = flows.stage(cmd.argv, flows.stdin_collection(cmd.stdin))
+            if coll:
+                self._note_collection_file(reds, coll)
         out = None
         if cmd.argv and cmd.argv[0] in ("echo", "printf", "cat", "jq") and cmd.stdin is None or (
                 cmd.argv[:1] in (["cat"], ["base64"], ["base32"], ["xxd"], ["rev"], ["tr"], ["openssl"])
@@ -616,6 +665,27 @@ class ShellAnalyzer:
         if not argv:
             return None
         return programs.stage_output(self, argv, own_stdin)
+
+    def _plain_argv(self, node, scope):
+        """A pipeline stage's words when it is a simple command (redirections aside), else []."""
+        if node is not None and node.type == "redirected_statement":
+            node = node.child_by_field_name("body")
+        if node is None or node.type != "command":
+            return []
+        try:
+            return self.argv(node, scope)
+        except Exception:
+            return []
+
+    def _collection_of(self, node, scope):
+        """A substitution's command or pipeline that prints every member of a collection: its id."""
+        stages = node.named_children if node.type == "pipeline" else [node]
+        coll = None
+        for st in stages[:16]:
+            coll = flows.stage(self._plain_argv(st, scope), coll)
+            if coll is None:
+                return None
+        return coll
 
     def assignment(self, node, scope, export):
         name_node = node.child_by_field_name("name")
@@ -757,12 +827,20 @@ class ShellAnalyzer:
                     return U if U in target else resolve(target, self._scope_ctx(scope))
             return U
         if n.type in ("pipeline", "redirected_statement"):  # $(echo … | base64 -d), $(xxd -r -p <<< …)
-            return self._static_pipeline(n, scope)
+            got = self._static_pipeline(n, scope)
+            if got == U:
+                coll = self._collection_of(n, scope)  # $(kubectl get ns -o name | grep -v kube-)
+                if coll:
+                    return flows.mark(coll)
+            return got
         if n.type != "command":
             return U
         argv = self.argv(n, scope)
         if not argv or U in argv[0]:
             return U
+        coll = flows.produces(argv)  # $(docker ps -aq): every container
+        if coll:
+            return flows.mark(coll)
         prog, args = argv[0].rsplit("/", 1)[-1], argv[1:]
         ctx = self._scope_ctx(scope)
         try:
@@ -797,6 +875,9 @@ class ShellAnalyzer:
 
                 return find_workspace(scope.cwd) if U not in scope.cwd else U
             if prog == "cat" and len(ops) == 1 and U not in ops[0] and len(args) == 1:
+                coll = self.file_collection(ops[0], scope)
+                if coll:
+                    return flows.mark(coll)  # $(cat ns.txt) of a listing this line wrote
                 path = resolve(ops[0], ctx)
                 from ..secrets import is_secret_path
 
@@ -849,7 +930,8 @@ class ShellAnalyzer:
             return val
         if rest[:2] in (":-", ":=") or rest[:1] in ("-", "="):
             default = rest[2:] if rest[:1] == ":" else rest[1:]
-            if val == U or (rest[:1] == ":" and val == ""):
+            if val == U or flows.every(val) or (rest[:1] == ":" and val == ""):
+                # (a listing's output may be empty: `${X:-/}` may be the default)
                 # resolve the default word with a tiny parse
                 return self._default_word(default, scope)
             return val
@@ -988,6 +1070,8 @@ class ShellAnalyzer:
             reds.extend(more)
             if s2 is not None:
                 stdin = s2
+                if stdin[0] == "file" and self.file_collection(stdin[1], scope):
+                    stdin = ("unknown", stdin[1], self.file_collection(stdin[1], scope))  # xargs … < ns.txt
         text = _node_text(stmt_node or node)
         cmd = Cmd(argv, node, stdin, reds, assigns, self._origin(node), text[:300] if len(text) > 300 else text,
                   remote=self.remote)
@@ -1223,7 +1307,24 @@ class ShellAnalyzer:
         """Classify a path argument, relative to the scope's cwd."""
         if U in scope.cwd and not raw.startswith(("/", "~")):
             raw = U + "/" + raw
-        return classify(raw, self._scope_ctx(scope))
+        got = classify(raw, self._scope_ctx(scope))
+        if self.links and got.path:
+            real = self.linked(got.path, follow_last=raw.endswith("/"))
+            if real is not None:
+                p = classify(real, self._scope_ctx(scope))
+                if p.kind in LINK_ESCALATES:  # following a link never makes a path weigh less
+                    return type(got)(p.kind, p.path, raw, got.glob)
+        return got
+
+    def linked(self, path, follow_last=False):
+        """Where ``path`` leads through a symbolic link this same command line made (`ln -s /etc e && rm -rf
+        e/*`): the link is not on disk yet when the line is judged.  None when no such link is on the way."""
+        for link, target in (self.links or {}).items():
+            if path.startswith(link + "/"):
+                return target.rstrip("/") + path[len(link):]
+            if follow_last and path == link:
+                return target
+        return None
 
 
 def _errors_within(root, ranges) -> bool:

@@ -114,6 +114,10 @@ def _ops(args):
 
 
 def _show(x):
+    if U in x:
+        from . import flows
+
+        x = flows.show(x)
     return x.replace(U, "$?")
 
 
@@ -141,6 +145,87 @@ def _tf_flags(args):
     return out
 
 
+_TF_SELECTED = "\x00tf-workspace:"  # scope key: the workspace a `workspace select` chose for a directory
+#: -var names that say which environment a configuration is applied to
+_TF_ENV_VARS = frozenset({"env", "environment", "stage", "workspace", "tier", "deployment_environment",
+                          "environment_name", "env_name", "app_env"})
+
+
+def _tf_dir(a, cmd, scope, fl):
+    """The directory terraform works in: -chdir (terragrunt: --terragrunt-working-dir/--working-dir)."""
+    import posixpath
+
+    d = fl.get("chdir") or fl.get("terragrunt-working-dir") or fl.get("working-dir")
+    if not isinstance(d, str) or U in d or U in scope.cwd:
+        return scope.cwd
+    return posixpath.normpath(posixpath.join(scope.cwd, d))
+
+
+def _tf_environment(a, cmd, scope, fl, rest):
+    """Which environment a terraform command acts on, from where terraform itself takes it: the
+    workspace (TF_WORKSPACE, a `workspace select` earlier on the line, the data directory's
+    ``environment`` file), the directory (-chdir=envs/staging, a cd below the workspace), -var-file
+    names (prod.tfvars) and -var env=... .  (environment or None, a note saying where it came from)."""
+    import os
+    import posixpath
+
+    d = _tf_dir(a, cmd, scope, fl)
+    pairs = []
+    ws = _var(a, cmd, scope, "TF_WORKSPACE")  # terraform uses it whatever was selected (or fails)
+    if ws and ws != "default" and U not in ws:
+        pairs.append((f"workspace {_show(ws)} (TF_WORKSPACE)", ws))
+    elif not ws:
+        # a `workspace select` earlier on the line, and the one selected on disk: a select that fails (a
+        # workspace that does not exist) leaves the one on disk, so both count and production wins
+        sel = scope.vars.get(_TF_SELECTED + d)
+        if sel and sel != "default":
+            pairs.append((f"workspace {_show(sel)} (workspace select)", sel))
+        if not a.remote and U not in d:
+            data = _var(a, cmd, scope, "TF_DATA_DIR") or ".terraform"
+            path = posixpath.join(d, data, "environment") if U not in data else None
+            text = a.read_file(path) if path and os.path.isfile(path) else None
+            disk = (text or "").strip()[:200]
+            if disk and disk != "default":
+                pairs.append((f"workspace {_show(disk)} (selected workspace)", disk))
+    chdir = fl.get("chdir") or fl.get("terragrunt-working-dir") or fl.get("working-dir")
+    rel = []
+    if isinstance(chdir, str) and U not in chdir:
+        rel.append(("-chdir " + chdir, chdir))
+    wsroot = a.pctx.workspace
+    if wsroot and U not in scope.cwd and scope.cwd.startswith(wsroot + "/"):
+        rel.append(("directory " + scope.cwd[len(wsroot) + 1:], scope.cwd[len(wsroot) + 1:]))
+    for label, path in rel:
+        for part in reversed([x for x in path.split("/") if x not in ("", ".", "..")][-3:]):
+            pairs.append((label, part))
+    for i, x in enumerate(rest):
+        name, eq, val = x.lstrip("-").partition("=")
+        if not x.startswith("-"):
+            continue
+        if name in ("var-file", "var") and not eq and i + 1 < len(rest):
+            val = rest[i + 1]
+        if name == "var-file" and U not in val:
+            base = posixpath.basename(val).split(".")[0]
+            pairs.append(("-var-file " + val, base))
+            for part in val.split("/")[:-1][-2:]:
+                pairs.append(("-var-file " + val, part))
+        elif name == "var" and "=" in val and U not in val:
+            k, _, v = val.partition("=")
+            if k.strip().lower() in _TF_ENV_VARS and v:
+                pairs.append((f"-var {k}={v}", v.strip("\"'")))
+    found = note = None
+    for label, value in pairs:
+        e = _env(a, "cloud_project", value)
+        if e is None:
+            continue
+        from ...policy import is_production
+
+        if e in PROD or is_production(e):
+            return e, f"environment {e}: {label}"
+        if found is None:
+            found, note = e, f"environment {e}: {label}"
+    return found, note
+
+
 @handles("terraform", "tofu", "terragrunt")
 def terraform(a, cmd, scope):
     args = cmd.args
@@ -160,33 +245,49 @@ def terraform(a, cmd, scope):
         return
     ops = _ops(rest)
     tool = cmd.name
+    if sub == "workspace" and len(ops) > 1 and ops[0] in ("select", "new") and U not in ops[1]:
+        # `terraform workspace select staging && terraform destroy`: the later command runs there
+        scope.vars[_TF_SELECTED + _tf_dir(a, cmd, scope, _tf_flags(args[:k]))] = ops[1]
+        return
     target = fl.get("target") if isinstance(fl.get("target"), str) else None
+    resolved = []
+
+    def emit(rule, c, target=None, effect="", note=None):
+        """Every finding of this command carries the environment it acts on (resolved on the first one)."""
+        if not resolved:
+            resolved.append(_tf_environment(a, cmd, scope, {**_tf_flags(args[:k]), **fl}, rest))
+        env, where = resolved[0]
+        named = _env(a, "cloud_project", ops[1]) if sub == "workspace" and len(ops) > 1 else None
+        if named and (named in PROD or env is None):  # `workspace delete prod`: the workspace deleted
+            env, where = named, f"environment {named}: workspace {_show(ops[1])}"
+        a.emit(rule, c, target=target, effect=effect, note=(where + (f"; {note}" if note else "")) if where else note,
+               environment=env)
     if sub == "destroy" or (sub == "apply" and fl.get("destroy") not in (None, "false")):
-        a.emit("infra.terraform-destroy", cmd, target=target or "every resource in the state", effect="destroy",
+        emit("infra.terraform-destroy", cmd, target=target or "every resource in the state", effect="destroy",
                note="only -target " + target if target else None)
     elif sub == "apply" and tool == "terragrunt" and ({"--terragrunt-non-interactive", "--non-interactive"} &
                                                       set(cmd.args) or fl.get("auto-approve") not in (None, "false")):
-        a.emit("infra.terraform-apply-unreviewed", cmd, target="every module" if "run-all" in cmd.args or
+        emit("infra.terraform-apply-unreviewed", cmd, target="every module" if "run-all" in cmd.args or
                "--all" in cmd.args else "the current configuration", effect="apply",
                note="non-interactive: terragrunt answers yes to every prompt, the plans are never shown")
     elif sub == "apply" and fl.get("auto-approve") not in (None, "false") and not any(
             not x.startswith("-") for x in cmd.args[cmd.args.index("apply") + 1:] if "apply" in cmd.args):
-        a.emit("infra.terraform-apply-unreviewed", cmd, target="the current configuration", effect="apply",
+        emit("infra.terraform-apply-unreviewed", cmd, target="the current configuration", effect="apply",
                note="-auto-approve skips the plan review")
     elif sub == "apply" and fl.get("replace"):
         repl = fl["replace"]
-        a.emit("infra.terraform-replace", cmd, target=repl if isinstance(repl, str) else None, effect="replace")
+        emit("infra.terraform-replace", cmd, target=repl if isinstance(repl, str) else None, effect="replace")
     elif sub == "state" and ops:
         if ops[0] == "rm":
-            a.emit("infra.terraform-state-edit", cmd, target=" ".join(ops[1:]) or None, effect="forget",
+            emit("infra.terraform-state-edit", cmd, target=" ".join(ops[1:]) or None, effect="forget",
                    note=f"{tool} stops tracking these resources")
         elif ops[0] == "push":
-            a.emit("infra.terraform-state-edit", cmd, target=" ".join(ops[1:]) or None, effect="overwrite",
+            emit("infra.terraform-state-edit", cmd, target=" ".join(ops[1:]) or None, effect="overwrite",
                    note="replaces the remote state")
     elif sub == "workspace" and ops and ops[0] in ("delete", "rm"):
-        a.emit("infra.terraform-workspace-delete", cmd, target=" ".join(ops[1:]) or None, effect="delete")
+        emit("infra.terraform-workspace-delete", cmd, target=" ".join(ops[1:]) or None, effect="delete")
     elif sub == "force-unlock":
-        a.emit("infra.terraform-force-unlock", cmd, target=" ".join(ops) or None, effect="unlock")
+        emit("infra.terraform-force-unlock", cmd, target=" ".join(ops) or None, effect="unlock")
 
 
 # --- kubectl, oc, helm ---------------------------------------------------------------------------
@@ -286,8 +387,25 @@ def kubectl(a, cmd, scope):
 
 
 def _kube_delete(a, cmd, f, v, ops, all_ns, env, where):
+    from . import flows
+
     types = []
     names = []
+    listed = []  # kinds whose every member the command line listed and feeds here (flows.py)
+    for x in ops:
+        coll = flows.every(x)
+        if coll and coll.startswith("kube:"):
+            listed.append(coll[5:])
+    files = _opt(v, "-f", "--filename")
+    coll = flows.stdin_collection(cmd.stdin) if files == "-" else a.file_collection(files) if files else None
+    if coll and coll.startswith("kube:"):
+        listed.append(coll[5:])  # kubectl get ns -o name | kubectl delete -f -  (or -f ns.txt written by the line)
+    if listed:
+        # judged as the explicit all-form: `kubectl delete <kind> --all`
+        own = [x for x in ops[:1] if not flows.every(x) and "/" not in x]  # `kubectl delete ns $ns`: its kind
+        ops = [",".join(dict.fromkeys(own + listed))]
+        f = set(f) | {"--all"}
+        v = {k: val for k, val in v.items() if k not in ("-f", "--filename")}
     for i, x in enumerate(ops):
         if "/" in x:
             types.append(x.split("/", 1)[0])
@@ -308,6 +426,8 @@ def _kube_delete(a, cmd, f, v, ops, all_ns, env, where):
     if selector:
         what += f" -l {_show(selector)}"
     target = what + where
+    if listed:
+        target = "every " + ", ".join(dict.fromkeys(listed)) + " (listed by the same command line)" + where
     data = [t for t in types if t in _KUBE_DATA]
     if data:
         if data[0] in ("namespace", "namespaces", "ns", "project", "projects") and names and env not in PROD:
@@ -352,13 +472,16 @@ _SWARM = frozenset({"service", "stack", "secret", "config", "node", "swarm"})
 @handles("docker", "podman", "nerdctl", "docker-compose", "podman-compose")
 def docker(a, cmd, scope):
     if cmd.name.endswith("-compose"):
-        _compose(a, cmd, scope, cmd.args)
+        _compose(a, cmd, scope, cmd.args, _docker_env(a, cmd, scope, ()))
         return
     opts, rest = _first_cmd(cmd.args, with_arg=_DOCKER_GLOBAL_SHORT, long_with_arg=_DOCKER_GLOBAL_LONG)
     if not rest:
         return
-    env = _docker_env(a, opts)
     sub, args = rest[0], rest[1:]
+    if sub == "context" and args[:1] == ["use"] and len(args) > 1:
+        scope.vars[_DOCKER_USED] = args[1]  # `docker context use prod && docker rm -f …`: later commands go there
+        return
+    env = _docker_env(a, cmd, scope, opts)
     if sub in ("container", "image", "volume", "system", "builder", "buildx", "network") and args:
         group, sub, args = sub, args[0], args[1:]
     else:
@@ -400,9 +523,22 @@ def docker(a, cmd, scope):
     if sub == "prune" and group in ("container", "image", "builder", "buildx", "network"):
         _emit(a, cmd, "infra.docker-cleanup", target=f"unused {group}s", effect="prune", env=env)
         return
+    from . import flows
+
+    listed = next((c for c in (flows.every(x) for x in ops) if c), None)  # fed every member of a collection
     if sub == "rmi" or (group == "image" and sub in ("rm", "remove")):
+        if listed == "docker:image":  # docker rmi $(docker images -q): `docker image prune -a`, and more
+            _emit(a, cmd, "infra.docker-image-prune-all", target="every image", effect="delete", env=env,
+                  note="the images listed by the same command line")
+            return
         _emit(a, cmd, "infra.docker-cleanup", target=" ".join(_show(x) for x in ops) or None, env=env)
         return
+    if sub in ("kill", "stop") and group in (None, "container") and listed == "docker:container":
+        # docker kill $(docker ps -q): every service on the engine stops (an outage, no data lost)
+        _emit(a, cmd, "infra.outage", target="every container", effect=sub, env=env,
+              note="the containers listed by the same command line")
+        return
+
     if sub in ("rm", "remove") and group in (None, "container"):
         _docker_rm(a, cmd, args, env)
         return
@@ -447,16 +583,103 @@ _COMPOSE_GLOBAL_LONG = ("--file", "--project-name", "--profile", "--env-file", "
                         "--parallel", "--progress", "--podman-path", "--podman-args")
 
 
-def _docker_env(a, opts):
-    """The environment of the Docker host or context the command talks to."""
-    pairs = []
+#: Context names Docker Desktop, colima, OrbStack, Rancher Desktop and podman machine give the engine on this machine
+_LOCAL_CONTEXTS = frozenset({"default", "desktop-linux", "desktop-windows", "colima", "orbstack",
+                             "rancher-desktop", "podman-machine-default", "podman-machine-default-root"})
+
+
+def _docker_env(a, cmd, scope, opts):
+    """The environment of the engine the command talks to, from where the client takes it: -H/--host,
+    -c/--context (podman: --connection/--url), else DOCKER_HOST/DOCKER_CONTEXT (podman: CONTAINER_HOST,
+    CONTAINER_CONNECTION), else the current context of the client's config.  No endpoint anywhere is the
+    engine on this machine ("local"); an endpoint on another host is that host's environment (None,
+    unknown, when the policy does not say)."""
+    if a.remote:
+        return None  # run on another machine: the emitter resolves that host
+    host = context = None
     for i, o in enumerate(opts):
         name, eq, val = o.partition("=")
         if name in ("-H", "--host", "-c", "--context", "--connection", "--url") and (eq or i + 1 < len(opts)):
             val = val if eq else opts[i + 1]
-            host = val.split("://", 1)[-1].split("@")[-1].split(":")[0].split("/")[0]
-            pairs.append(("host", host))
-    return _first_env(a, pairs)
+            if name in ("-c", "--context", "--connection"):
+                context = val
+            else:
+                host = val
+    podman = cmd.name.startswith("podman")
+    if host is None and context is None:
+        host = _var(a, cmd, scope, "CONTAINER_HOST" if podman else "DOCKER_HOST") or None
+        context = _var(a, cmd, scope, "CONTAINER_CONNECTION" if podman else "DOCKER_CONTEXT") or None
+        if cmd.name.startswith("podman") and (_var(a, cmd, scope, "DOCKER_HOST") or "").startswith(("ssh:", "tcp:")):
+            host = host or _var(a, cmd, scope, "DOCKER_HOST")
+    if host is None and context is None and not podman and cmd.name != "nerdctl":
+        context = scope.vars.get(_DOCKER_USED) or _docker_current_context(a, cmd, scope)
+    if host is None and context is not None:
+        if U in context:
+            return None
+        if context in _LOCAL_CONTEXTS:
+            return "local"
+        declared = _env(a, "host", context)
+        if declared:
+            return declared  # the policy names the context (or its name says prod/staging)
+        host = _docker_context_host(a, cmd, scope, context)
+        if host is None:
+            return None  # a context whose endpoint cannot be read: unknown
+    if host is None:
+        return "local"  # no endpoint given anywhere: the engine on this machine
+    if U in host:
+        return None
+    if host.startswith(("unix://", "npipe://", "fd://")) or host.startswith("/"):
+        return "local"
+    name = host.split("://", 1)[-1].split("@")[-1]
+    name = name[1:].split("]")[0] if name.startswith("[") else name.split(":")[0].split("/")[0]
+    if name in ("localhost", "127.0.0.1", "::1", "0.0.0.0", "host.docker.internal") or name.startswith("127."):
+        return "local"
+    return _env(a, "host", name)
+
+
+_DOCKER_USED = "\x00docker-context"  # scope key: the context a `docker context use` on this line switched to
+
+
+def _docker_config_dir(a, cmd, scope):
+    import posixpath
+
+    d = _var(a, cmd, scope, "DOCKER_CONFIG")
+    if d and U not in d:
+        return d
+    return posixpath.join(a.pctx.home, ".docker")
+
+
+def _docker_current_context(a, cmd, scope):
+    """``currentContext`` of the client's config.json (None: the default, local engine)."""
+    import json
+    import posixpath
+
+    text = a.read_file(posixpath.join(_docker_config_dir(a, cmd, scope), "config.json"))
+    if not text:
+        return None
+    try:
+        ctx = json.loads(text).get("currentContext")
+    except (ValueError, AttributeError):
+        return U  # a config that does not read: the context is unknown
+    return ctx if isinstance(ctx, str) and ctx else None
+
+
+def _docker_context_host(a, cmd, scope, context):
+    """The docker endpoint a named context stores (contexts/meta/<sha256 of the name>/meta.json)."""
+    import hashlib
+    import json
+    import posixpath
+
+    path = posixpath.join(_docker_config_dir(a, cmd, scope), "contexts", "meta",
+                          hashlib.sha256(context.encode()).hexdigest(), "meta.json")
+    text = a.read_file(path)
+    if not text:
+        return None
+    try:
+        host = json.loads(text)["Endpoints"]["docker"]["Host"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return host if isinstance(host, str) and host else None
 
 
 def _compose(a, cmd, scope, args, env=None):
@@ -979,7 +1202,9 @@ def _aws_ident(rest):
 
 
 def _aws_s3(a, cmd, op, f, rest, env):  # f: the options given
-    urls = [x for x in rest if x.startswith("s3://")]
+    from . import flows
+
+    urls = [x for x in rest if x.startswith("s3://") or flows.every(x)]
     target = " ".join(_show(u) for u in urls) or None
     if op == "rb":
         a.emit("infra.aws-s3-delete-all", cmd, target=target, effect="delete-bucket",
@@ -1384,6 +1609,10 @@ def ifdown(a, cmd, scope):
 @handles("launchctl")
 def launchctl(a, cmd, scope):
     ops = _ops(cmd.args)
+    if ops and ops[0] in ("load", "bootstrap", "enable") and not a.remote:
+        from .programs import _enabled_unit  # the agent's commands run from now on (at every login)
+
+        _enabled_unit(a, cmd, scope, [x for x in ops[1:] if x.endswith(".plist")], user=True)
     if ops and ops[0] in ("unload", "bootout", "remove", "disable"):
         a.emit("infra.launchd-unload", cmd, target=" ".join(_show(x) for x in ops[1:]) or None, effect=ops[0])
     elif ops and ops[0] in ("stop", "kill") and len(ops) > 1:
@@ -1397,13 +1626,9 @@ def brew(a, cmd, scope):
         # a service Homebrew runs under launchd (a database, a web server): stopped and unregistered
         a.emit("sys.service-stop", cmd, target=" ".join(_show(x) for x in ops[2:]), effect=ops[1])
         return
-    if not ops or ops[0] not in ("uninstall", "remove", "rm"):
-        return
-    flags = set(x for x in cmd.args if x.startswith("-"))
-    risky = flags & {"--force", "-f", "--ignore-dependencies", "--zap"}
-    if risky:
-        a.emit("infra.brew-uninstall-force", cmd, target=" ".join(_show(x) for x in ops[1:]) or None,
-               effect="uninstall", note=", ".join(sorted(risky)))
+    from . import packages  # uninstall/remove/rm: knowledge/packages.toml
+
+    packages.judge(a, cmd, scope)
 
 
 # --- handing over to the databases module for CLIs both know ----------------------------------------------

@@ -217,8 +217,19 @@ def _is_dotconfig(path, home):
     return rel.startswith(".") or "/." in rel or rel.startswith(("Library/", "AppData/"))
 
 
+def _through_link(a, place):
+    """A write to a workspace path that is a symbolic link leading out of the workspace lands on its target."""
+    if place.path and place.kind in (P.WORKSPACE, P.REGENERABLE, P.MISSING) and not a.remote:
+        real = P.real_outside(place.path, a.pctx, follow_last=True) or a.linked(place.path, follow_last=True)
+        if real is not None:
+            got = P.classify(real, a.pctx)
+            if got.kind in P.LINK_ESCALATES:
+                return P.Place(got.kind, got.path, place.raw, place.glob)
+    return place
+
+
 def check_overwrite(a, cmd, raw, how="write", scope=None):
-    place = a.place(raw, scope) if scope is not None else P.classify(raw, a.pctx)
+    place = _through_link(a, a.place(raw, scope) if scope is not None else P.classify(raw, a.pctx))
     k = place.kind
     target = P.display(place.path, a.pctx) if place.path else raw
     a.written.add(place.path or raw)
@@ -259,7 +270,7 @@ def write_outside(a, cmd, place, effect="write"):
 
 
 def check_append(a, cmd, raw, scope=None):
-    place = a.place(raw, scope) if scope is not None else P.classify(raw, a.pctx)
+    place = _through_link(a, a.place(raw, scope) if scope is not None else P.classify(raw, a.pctx))
     a.written.add(place.path or raw)
     if place.kind == P.SELF:
         a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect="modify")
@@ -280,7 +291,7 @@ def empties(a, cmd, raw, scope=None):
     sessions depend on (paths.is_startup_file) is refused whatever the rule for overwriting it says."""
     if not raw or U in raw:
         return False
-    place = a.place(raw, scope) if scope is not None else P.classify(raw, a.pctx)
+    place = _through_link(a, a.place(raw, scope) if scope is not None else P.classify(raw, a.pctx))
     if place.path and P.is_startup_file(place.path, a.pctx.home):
         a.emit("fs.empty-startup", cmd, target=P.display(place.path, a.pctx), effect="empty")
         return True
@@ -412,14 +423,19 @@ def _alias_of(a, path, on_disk=True):
     ``ln -s .env x``), or (``on_disk``) where a symbolic link on disk points.  None when it is itself."""
     if a.aliases and path in a.aliases:
         return a.aliases[path]
+    if a.links:
+        real = a.linked(path)  # `ln -s ~/.aws a && cat a/credentials`
+        if real is not None:
+            return real
     if not on_disk:
         return None
     import os
 
     try:
-        if not os.path.islink(path):
-            return None
-        return os.path.realpath(path)
+        if os.path.islink(path):
+            return os.path.realpath(path)
+        real = P.real_outside(path, a.pctx)  # a directory on the way that is a link out of the workspace
+        return real
     except (OSError, ValueError):
         return None
 
@@ -751,46 +767,6 @@ def busybox(a, cmd, scope):
         _unwrap(a, cmd, scope, cmd.args)
 
 
-@handles("npx", "bunx", "pnpx")
-def npx(a, cmd, scope):
-    if "-c" in cmd.args or "--call" in cmd.args or any(x.startswith("--call=") for x in cmd.args):
-        _npx_call(a, cmd, scope)
-        return
-    opts, inner = _first_cmd(cmd.args, with_arg="pc", long_with_arg=("--package", "--call"))
-    if inner:
-        pkg = inner[0]
-        if pkg.startswith("@") and pkg.count("@") == 1:
-            base = pkg
-        else:
-            base = pkg.rsplit("@", 1)[0] if "@" in pkg[1:] else pkg
-        base = base.rsplit("/", 1)[-1]
-        _unwrap(a, cmd, scope, [base] + inner[1:])
-
-
-@handles("uvx", "pipx", "uv")
-def python_tool_runner(a, cmd, scope):
-    """``uvx PKG ...``, ``pipx run PKG ...``, ``uv run CMD ...``, ``uv tool run PKG ...``: the command inside."""
-    args = list(cmd.args)
-    if cmd.name == "pipx":
-        if args[:1] != ["run"]:
-            return
-        args = args[1:]
-    elif cmd.name == "uv":
-        if args[:2] == ["tool", "run"]:
-            args = args[2:]
-        elif args[:1] == ["run"]:
-            args = args[1:]
-        else:
-            return
-    opts, inner = _first_cmd(args, with_arg="pw", long_with_arg=(
-        "--from", "--with", "--python", "--spec", "--index-url", "--index", "--directory", "--project",
-        "--package", "--env-file", "--with-requirements", "--pip-args"))
-    if inner:
-        name = inner[0]
-        base = re.split(r"[@=<>\[]", name, 1)[0] or name
-        _unwrap(a, cmd, scope, [base] + inner[1:])
-
-
 @handles("watch")
 def watch(a, cmd, scope):
     opts, inner = _first_cmd(cmd.args, with_arg="nqs", long_with_arg=("--interval", "--equexit"))
@@ -836,6 +812,7 @@ def xargs(a, cmd, scope):
     args = cmd.args
     i = 0
     repl = None
+    arg_file = None
     with_arg = set("IiEeLlnPsdaR")
     while i < len(args):
         x = args[i]
@@ -849,9 +826,11 @@ def xargs(a, cmd, scope):
                                          "--max-lines", "--eof", "--max-chars"):
                 if x == "--arg-file" and i + 1 < len(args):
                     check_read(a, cmd, args[i + 1], scope)
+                    arg_file = args[i + 1]
                 i += 1
             elif x.startswith("--arg-file="):
                 check_read(a, cmd, x.split("=", 1)[1], scope)
+                arg_file = x.split("=", 1)[1]
             i += 1
             continue
         if x.startswith("-") and len(x) > 1:
@@ -867,12 +846,18 @@ def xargs(a, cmd, scope):
                     repl = val or "{}"
                 elif c == "a":  # xargs -a FILE: the file's words become arguments (echo prints them)
                     check_read(a, cmd, val, scope)
+                    arg_file = val
             i += 1
             continue
         break
     inner = args[i:] or ["echo"]
     items = [U]
-    if cmd.stdin and cmd.stdin[0] == "paths":
+    from . import flows
+
+    coll = a.file_collection(arg_file, scope) if arg_file else flows.stdin_collection(cmd.stdin)
+    if coll:  # `kubectl get ns -o name | xargs kubectl delete`: the items are every member of the collection
+        items = [flows.mark(coll)]
+    elif cmd.stdin and cmd.stdin[0] == "paths":
         items = cmd.stdin[1][:4]
         a.by_name = True  # names find or ls printed (a find -name matches at any depth): judged by name
     elif cmd.stdin and cmd.stdin[0] == "text":
@@ -1609,12 +1594,10 @@ def npm(a, cmd, scope):
     elif cmd.name == "yarn" and args[0] not in ("add", "install", "remove", "upgrade", "dlx", "init", "why",
                                                 "info", "global", "workspace", "workspaces", "config"):
         name = args[0]
-    elif args[0] in ("exec", "x", "dlx") and ("-c" in cmd.args or "--call" in cmd.args):
-        _npx_call(a, cmd, scope)
-        return
-    elif args[0] in ("exec", "x", "dlx") and len(args) > 1:
-        _unwrap(a, cmd, scope, args[1:])
-        return
+    elif cmd.name == "pnpm" and args[0] not in _PNPM_COMMANDS:
+        name = args[0]  # `pnpm wrangler …`: a script of that name, else the package's binary (pnpm exec)
+    elif args[0] in ("exec", "x", "dlx"):
+        return  # the command it runs: knowledge/runners.toml
     else:
         if args[0] in ("uninstall", "remove", "rm", "un", "unlink") and "-g" in cmd.args and cmd.sudo:
             a.emit("pkg.remove-system", cmd, effect="remove")
@@ -1628,6 +1611,19 @@ def npm(a, cmd, scope):
         return
     _package_script(a, cmd, scope, name)
 
+
+#: pnpm's own commands (anything else is a script, else a binary of the project's packages)
+_PNPM_COMMANDS = frozenset({
+    "add", "install", "i", "update", "up", "upgrade", "remove", "rm", "uninstall", "un", "link", "ln", "unlink",
+    "import", "rebuild", "rb", "prune", "fetch", "install-test", "it", "patch", "patch-commit", "patch-remove",
+    "audit", "list", "ls", "ll", "la", "outdated", "why", "licenses", "run", "run-script", "test", "t", "tst",
+    "exec", "dlx", "create", "start", "stop", "restart", "publish", "pack", "store", "root", "bin", "setup", "init",
+    "deploy", "doctor", "config", "c", "get", "set", "env", "cat-file", "cat-index", "find-hash", "server",
+    "recursive", "multi", "m", "self-update", "help", "login", "logout", "whoami", "version", "dedupe",
+    "approve-builds", "ignored-builds", "cache", "owner", "team", "token", "access", "dist-tag", "search",
+    "view", "info", "show", "docs", "bugs", "repo", "home", "sbom", "completion", "unpublish", "deprecate",
+    "undeprecate", "adduser", "edit", "ping", "prefix", "profile", "pkg", "s", "se", "set-script", "star", "stars",
+    "unstar", "v", "xmas", "hook", "org", "fund", "query", "publish", "npm", "node"})
 
 #: npm's registry groups and the verbs that remove what they hold.
 _NPM_REGISTRY = {"team": ("rm", "destroy"), "token": ("revoke", "rm", "delete"), "access": ("revoke",),
@@ -1971,6 +1967,21 @@ def ln(a, cmd, scope):
     srcs, dest = (ops, dest) if dest else (ops[:-1], ops[-1])
     # a new link at a protected path is a new file there (`ln -s /tmp/evil.json .claude/settings.local.json`)
     into(a, cmd, scope, srcs, dest, into_dir=bool(v.get("-t") or v.get("--target-directory")))
+    symbolic = "-s" in f or "--symbolic" in f or any(x.startswith("-") and not x.startswith("--") and "s" in x
+                                                     for x in f)
+    if symbolic and len(ops) == 2 and U not in ops[0] and U not in ops[1] and not a.remote:
+        # a later `rm -rf LINK/*` or `echo x > LINK/f` reaches the target (analyzer.linked)
+        import os
+        import posixpath
+
+        ctx = a._scope_ctx(scope)
+        link = P.resolve(ops[1], ctx)
+        if os.path.isdir(link) and not os.path.islink(link):
+            link = link.rstrip("/") + "/" + ops[0].rstrip("/").rsplit("/", 1)[-1]
+        target = ops[0] if ops[0].startswith(("/", "~")) else posixpath.join(posixpath.dirname(link), ops[0])
+        if a.links is None:
+            a.links = {}
+        a.links[link] = P.resolve(target, ctx)
 
 
 @handles("dd")
@@ -2392,6 +2403,9 @@ def systemctl(a, cmd, scope):
     verb = ops[0]
     if verb == "kill" and (v.get("-s") or v.get("--signal") or "") in ("help", "list"):
         return  # `systemctl kill -s help` lists the signals
+    if verb in ("enable", "reenable", "link", "start", "restart") and len(ops) > 1 and not a.remote:
+        # what runs from now on (at every login or boot): the unit's commands
+        _enabled_unit(a, cmd, scope, ops[1:], user="--user" in f)
     if verb in ("stop", "disable", "mask", "kill", "isolate", "preset", "preset-all"):
         a.emit("sys.service-stop", cmd, target=" ".join(ops[1:]) or None, effect=verb)
     elif verb in ("poweroff", "reboot", "halt", "kexec", "emergency", "rescue", "suspend", "hibernate",
@@ -2458,38 +2472,18 @@ def userdel(a, cmd, scope):
         a.emit("sys.userdel", cmd, target=(cmd.args or [""])[-1], effect="delete")
 
 
-_PKG_REMOVE = {"apt": ("remove", "purge", "autoremove", "autopurge"), "apt-get": ("remove", "purge", "autoremove"),
-               "aptitude": ("remove", "purge"), "yum": ("remove", "erase", "autoremove"),
-               "dnf": ("remove", "erase", "autoremove", "rm"), "microdnf": ("remove",), "zypper": ("remove", "rm"),
-               "apk": ("del",), "snap": ("remove",), "port": ("uninstall",)}
+#: The package managers of knowledge/packages.toml without a handler of their own (brew, pip and pipx call the
+#: model from theirs); tests/test_leftovers.py checks the two lists agree.
+PKG_MANAGERS = ("apt", "apt-get", "aptitude", "yum", "dnf", "microdnf", "zypper", "tdnf", "apk", "snap", "port",
+                "pacman", "rpm", "dpkg", "flatpak")
 
 
-@handles(*_PKG_REMOVE, "pacman", "rpm", "dpkg")
+@handles(*PKG_MANAGERS)
 def pkg(a, cmd, scope):
-    args = cmd.args
-    if cmd.name == "pacman":
-        if any(x in ("-h", "--help", "--print") or re.match(r"^-[A-Za-z]*[ph]", x) and not x.startswith("--")
-               for x in args):
-            return  # -Rp prints what would be removed, -Rh is the help
-        if any(x.startswith("-R") or x == "--remove" for x in args):
-            a.emit("pkg.remove-system", cmd, effect="remove")
-        return
-    if cmd.name == "rpm":
-        if any(x in ("-e", "--erase") for x in args):
-            a.emit("pkg.remove-system", cmd, effect="remove")
-        return
-    if cmd.name == "dpkg":
-        if any(x in ("-r", "-P", "--remove", "--purge") for x in args):
-            a.emit("pkg.remove-system", cmd, effect="remove")
-        return
-    verbs = _PKG_REMOVE.get(cmd.name, ())
-    ops = [x for x in args if not x.startswith("-")]
-    if ops and ops[0] in ("autoremove", "autopurge") and len(ops) == 1:
-        return  # orphans only: packages nothing installed depends on
-    if cmd.name == "port" and ops[1:] and all(x in ("inactive", "leaves", "rleaves") for x in ops[1:]):
-        return  # inactive versions and leaves: what no active port uses
-    if ops and ops[0] in verbs:
-        a.emit("pkg.remove-system", cmd, target=" ".join(ops[1:]) or None, effect="remove")
+    """Package removal: one model, knowledge/packages.toml (shell/packages.py)."""
+    from . import packages
+
+    packages.judge(a, cmd, scope)
 
 
 _PKG_INTERLOCK = _LazyRe(r"^(?:interlock(?:[\[=<>~!;@ ].*)?|.*/interlock(?:-[0-9][^/]*)?(?:\.tar\.gz|\.whl|\.zip)?/?)$",
@@ -2508,18 +2502,20 @@ def pip(a, cmd, scope):
             a.emit("interlock.self-command", cmd, target="the interlock package", effect="run",
                    note="replaces or removes the code that runs the hook")
     if cmd.name == "pipx":
-        python_tool_runner(a, cmd, scope)  # `pipx run PKG ...`
+        from . import packages
+
+        packages.judge(a, cmd, scope)  # (`pipx run PKG ...`: knowledge/runners.toml)
         return
     if cmd.name != "uv" and args[:1] == ["install"] or cmd.name == "uv" and args[:2] == ["pip", "install"]:
         _local_setup_py(a, cmd, scope, args)
     if cmd.name == "uv":
-        if args[:1] == ["run"] or args[:2] == ["tool", "run"]:
-            python_tool_runner(a, cmd, scope)  # `uv run CMD`: registered under "uv" too, before this
-        elif args[:2] == ["pip", "uninstall"] and "--system" in args:
+        if args[:2] == ["pip", "uninstall"] and "--system" in args:  # (`uv run CMD`: knowledge/runners.toml)
             a.emit("pkg.remove-system", cmd, effect="remove")
         return
-    if args and args[0] == "uninstall" and (cmd.sudo or "--break-system-packages" in args):
-        a.emit("pkg.remove-system", cmd, target=" ".join(x for x in args[1:] if not x.startswith("-")), effect="remove")
+    if args and args[0] == "uninstall":
+        from . import packages  # knowledge/packages.toml: sudo or --break-system-packages reach the system's
+
+        packages.judge(a, cmd, scope)
 
 
 @handles("history")
@@ -3474,92 +3470,144 @@ def dotenv(a, cmd, scope):
         _unwrap(a, cmd, scope, rest)
 
 
-# Project and secret runners: `poetry run CMD`, `conda run -n env CMD`, `doppler run -- CMD`, `op run -- CMD`,
-# `aws-vault exec prof -- CMD` run CMD (often with secrets loaded: `doppler run -- env` prints them).
-# name → (verbs, operands to skip after the verb, short options with a value, long options with a value,
-#          options whose value is a whole command line)
-_RUNNERS = {
-    "poetry": (("run",), 0, "C", ("--directory", "--project"), ()),
-    "pdm": (("run",), 0, "pg", ("--project", "--global"), ()),
-    "pipenv": (("run",), 0, "", (), ()),
-    "hatch": (("run",), 0, "e", ("--env",), ()),
-    "rye": (("run",), 0, "", ("--pyproject",), ()),
-    "pixi": (("run", "exec"), 0, "e", ("--environment", "--manifest-path"), ()),
-    "conda": (("run",), 0, "np", ("--name", "--prefix", "--cwd"), ()),
-    "mamba": (("run",), 0, "np", ("--name", "--prefix", "--cwd"), ()),
-    "micromamba": (("run",), 0, "np", ("--name", "--prefix", "--cwd"), ()),
-    "bundle": (("exec",), 0, "", ("--gemfile",), ()),
-    "devbox": (("run",), 0, "c", ("--config", "--environment"), ()),
-    "asdf": (("exec",), 0, "", (), ()),
-    "mise": (("exec", "x"), 0, "C", ("--cd", "--jobs"), ("-c", "--command")),
-    "rtx": (("exec", "x"), 0, "C", ("--cd",), ("-c", "--command")),
-    "direnv": (("exec",), 1, "", (), ()),
-    "aws-vault": (("exec",), 1, "", ("--duration", "--region", "--mfa-token"), ()),
-    "op": (("run",), 0, "", ("--env-file", "--account"), ()),
-    "doppler": (("run",), 0, "pc", ("--project", "--config", "--token", "--mount", "--mount-format"), ("--command",)),
-    "infisical": (("run",), 0, "", ("--env", "--projectId", "--path", "--token", "--domain"), ("--command",)),
-    "chamber": (("exec",), 1, "", ("--backend",), ()),
-    "teller": (("run",), 0, "c", ("--config",), ()),
-    "envchain": ((), 1, "", (), ()),
-    "nix": (("develop", "shell"), 0, "", ("--profile", "--override-input"), ("-c", "--command")),
-    "nix-shell": ((), 0, "Ip", ("--arg", "--argstr", "--attr"), ("--run", "--command")),
-    "sops": (("exec-env",), 1, "", (), ()),
-}
+# Package, project and secret runners (`npx wrangler …`, `poetry run CMD`, `doppler run -- CMD`,
+# `aws-vault exec prof -- CMD`) run another command, often with secrets loaded: what they run is judged as
+# what it is.  The one list is data: knowledge/runners.toml.
+
+_RUNNER_SPECS = None
 
 
-# runners whose own operands end at `--` (what follows is the command; elsewhere a later -- is the command's)
-_SEP_RUNNERS = frozenset({"aws-vault", "op", "doppler", "infisical", "chamber", "mise", "rtx", "teller", "pixi"})
+def runner_specs():
+    """program → its runner entries (knowledge/runners.toml), read once."""
+    global _RUNNER_SPECS
+    if _RUNNER_SPECS is None:
+        import os
+        import tomllib
+
+        path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "knowledge",
+                            "runners.toml")
+        with open(path, "rb") as fh:
+            raw = tomllib.load(fh)
+        out = {}
+        for e in raw.get("runner", []):
+            spec = {"verbs": [tuple(v.split()) for v in e.get("verbs", [])],
+                    "global_short": e.get("global_short", ""), "global_long": tuple(e.get("global_long", ())),
+                    "short": e.get("short_values", ""), "long": tuple(e.get("long_values", ())),
+                    "skip": int(e.get("skip", 0)), "separator": bool(e.get("separator")),
+                    "command_options": tuple(e.get("command_options", ())),
+                    "argv_options": tuple(e.get("argv_options", ())), "package": bool(e.get("package")),
+                    "prefix": list(e.get("prefix", ())), "own_too": bool(e.get("own_too")),
+                    "command_line": bool(e.get("command_line")), "examples": e.get("examples", [])}
+            for n in e["names"]:
+                out.setdefault(n, []).append(spec)
+        _RUNNER_SPECS = out
+    return _RUNNER_SPECS
 
 
-def _runner(a, cmd, scope):
-    verbs, skip, short, long_, command_opts = _RUNNERS[cmd.name]
-    args = list(cmd.args)
-    if verbs:
-        k = next((i for i, x in enumerate(args) if x in verbs), None)
-        if k is None or any(not x.startswith("-") for x in args[:k]):  # the verb must be the first operand
-            if HANDLERS.get(cmd.name) is _runner:
-                # not running a command: the tool's own sub-commands (`doppler projects delete`, `op item
-                # delete`, `aws-vault remove`), judged by its knowledge file or the generic verb model
-                from . import clis
+_PKG_SPEC = _LazyRe(r"(?:==|>=|<=|~=|!=|[<>=\[]).*$")
 
-                clis.handler(a, cmd, scope)
-            return
-        args = args[k + 1:]
-    for i, x in enumerate(args):  # options whose value is a command line
+
+def package_program(word):
+    """The program a package spec runs: wrangler@3 → wrangler, @scope/cli@1 → cli, ruff==0.4 → ruff,
+    npm:x → x, nixpkgs#x → x, github:o/r → r."""
+    w = word.split("#", 1)[1] if "#" in word else word
+    if w.startswith("npm:"):
+        w = w[4:]
+    if w.startswith("@"):
+        w = "@" + w[1:].split("@", 1)[0]
+    else:
+        w = w.split("@", 1)[0]
+    w = _PKG_SPEC.sub("", w)
+    return w.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1] or word
+
+
+def _runner_inner(spec, args):
+    """The argv (or ("line", text)) a runner entry runs, or None when the line is not that entry's."""
+    if spec["verbs"]:
+        _, rest = _first_cmd(args, with_arg=spec["global_short"], long_with_arg=spec["global_long"])
+        verb = next((v for v in spec["verbs"] if tuple(rest[:len(v)]) == v), None)
+        if verb is None:
+            return None
+        args = rest[len(verb):]
+    for i, x in enumerate(args):  # `nix shell PKG… --command CMD ARGS`: the argv follows, after any operand
+        if x == "--":
+            break
+        if x in spec["argv_options"]:
+            return args[i + 1:] or None
+    i = 0
+    while i < len(args):  # options whose value is a command line, or after which the argv follows
+        x = args[i]
         name, eq, val = x.partition("=")
-        if name in command_opts:
+        if name in spec["argv_options"] and not eq:
+            return args[i + 1:] or None
+        if name in spec["command_options"]:
             line = val if eq else (args[i + 1] if i + 1 < len(args) else "")
-            if cmd.name == "nix" and not eq:  # nix develop -c CMD ARGS…: the rest is the argv
-                rest = args[i + 1:]
-                if rest:
-                    _unwrap(a, cmd, scope, rest)
-                return
-            if line:
-                a.nested_shell(line, cmd, scope)
-            return
-    opts, inner = _first_cmd(args, with_arg=short, long_with_arg=long_)
-    if cmd.name in _SEP_RUNNERS and "--" in inner:  # aws-vault exec PROFILE -- CMD, mise exec TOOL@V -- CMD
+            return ("line", line) if line else None
+        if x == "--" or (spec["package"] and (not x.startswith("-") or x == "-")):
+            break  # (a package runner's command starts at its first operand: `npx foo -c x` is foo's -c)
+        if not eq and (name in spec["long"] or (not x.startswith("--") and x[-1] in spec["short"])):
+            i += 1  # its value
+        i += 1
+    opts, inner = _first_cmd(args, with_arg=spec["short"], long_with_arg=spec["long"])
+    if spec["separator"] and "--" in inner:  # aws-vault exec PROFILE -- CMD, mise exec TOOL@V -- CMD
         inner = inner[inner.index("--") + 1:]
     else:
-        inner = inner[skip:]
+        inner = inner[spec["skip"]:]
         if inner[:1] == ["--"]:
             inner = inner[1:]
-    if cmd.name == "sops" and inner:  # sops exec-env FILE 'cmd': a command line
-        a.nested_shell(" ".join(inner), cmd, scope)
-        return
-    if inner:
-        _unwrap(a, cmd, scope, inner)
+    if spec["command_line"]:
+        return ("line", " ".join(inner)) if inner else None
+    if inner and spec["package"]:
+        inner = [package_program(inner[0])] + (inner[2:] if inner[1:2] == ["--"] else inner[1:])
+    return spec["prefix"] + inner if inner else None
+
+
+def _runner(a, cmd, scope, own=None):
+    ran = False
+    runs_own = own is None
+    for spec in runner_specs().get(cmd.name, ()):
+        inner = _runner_inner(spec, list(cmd.args))
+        if inner is None:
+            continue
+        ran = True
+        runs_own = runs_own or spec["own_too"]
+        if isinstance(inner, tuple):
+            a.nested_shell(inner[1], cmd, scope)
+        elif inner and any(c in inner[0] for c in " \t;|&"):
+            a.nested_shell(" ".join(inner), cmd, scope)  # `npx "rm -rf ~"`: a command line, run by a shell
+        else:
+            _unwrap(a, cmd, scope, inner)
+        break
+    if own is not None and (not ran or runs_own):
+        own(a, cmd, scope)
+    elif own is None and not ran:
+        # not running a command: the tool's own sub-commands (`doppler projects delete`, `op item
+        # delete`, `aws-vault remove`), judged by its knowledge file or the generic verb model
+        from . import clis
+
+        clis.handler(a, cmd, scope)
 
 
 def _runner_and(own):
-    """A program with a handler of its own that also runs commands (`bundle exec`: databases.py)."""
+    """A program with a handler of its own that also runs commands (`npm exec`, `bundle exec`)."""
     def handler(a, cmd, scope):
-        _runner(a, cmd, scope)
-        own(a, cmd, scope)
+        _runner(a, cmd, scope, own)
     return handler
 
 
-for _n in _RUNNERS:
+def _runner_names():
+    """The runners' program names, from the file's `names = [...]` lines only (the file is parsed the first
+    time a runner is judged: this runs on every hook's import)."""
+    import os
+
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "knowledge", "runners.toml")
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    return dict.fromkeys(n for line in re.findall(r'(?m)^names\s*=\s*\[([^\]]*)\]', text)
+                         for n in re.findall(r'"([^"]+)"', line))
+
+
+for _n in _runner_names():
     HANDLERS[_n] = _runner_and(HANDLERS[_n]) if _n in HANDLERS else _runner
 
 
@@ -3673,18 +3721,6 @@ def ansible(a, cmd, scope):
         a.nested_shell(line, cmd, scope, remote=f"ansible:{host}")
 
 
-def _npx_call(a, cmd, scope):
-    """`npx -c 'CMD'`, `npm exec --call 'CMD'`: a shell line."""
-    args = cmd.args
-    for i, x in enumerate(args):
-        if x in ("-c", "--call") and i + 1 < len(args):
-            a.nested_shell(args[i + 1], cmd, scope)
-            return
-        if x.startswith("--call="):
-            a.nested_shell(x[7:], cmd, scope)
-            return
-
-
 # --- commands planted to run later ------------------------------------------------------------------
 
 _RC_FILES = frozenset({".bashrc", ".bash_profile", ".profile", ".zshrc", ".zprofile", ".zshenv", ".zlogin",
@@ -3711,12 +3747,15 @@ def planted(a, cmd, raw, text):
 
 def _planted(a, cmd, raw, text):
     path = P.resolve(raw, a.pctx)
+    path = P.real_outside(path, a.pctx, follow_last=True) or a.linked(path, follow_last=True) or path  # via a link
     base = path.rsplit("/", 1)[-1]
     shown = P.display(path, a.pctx)
     if ("/.git/hooks/" in path and not base.endswith(".sample")) or base in _RC_FILES or \
             path.startswith(("/etc/profile.d/", "/etc/zsh/")) or ("/.config/fish/" in path and base.endswith(".fish")):
         a.judged_text.add(path)  # what runs later is judged now: the write itself is not asked about
         a.nested_shell(text, cmd, a.new_scope(), origin=(shown, 0))
+    elif _planted_place(a, cmd, path, shown, text):
+        pass
     elif path.startswith(("/var/spool/cron/", "/etc/cron.d/")) or path == "/etc/crontab":
         system = not path.startswith("/var/spool/cron/")  # /etc/crontab and cron.d lines name a user
         for no, line in enumerate(text.split("\n")):
@@ -3725,6 +3764,58 @@ def _planted(a, cmd, raw, text):
                 job = job.split(None, 1)[1] if " " in job else None
             if job:
                 a.nested_shell(job, cmd, a.new_scope(), origin=(shown, no))
+
+
+def _planted_place(a, cmd, path, shown, text):
+    """A systemd unit, XDG autostart entry, launchd agent or session script (knowledge/startup.toml): the
+    commands it will run are judged now.  False when the path is none of those; a file whose commands
+    cannot be read (a broken property list) is not marked judged, so its write stays asked."""
+    from .. import startup
+
+    got = startup.place_of(path, a.pctx.home)
+    if got is None:
+        return False
+    name, fmt = got
+    lines = startup.commands(fmt, text)
+    if lines is None:
+        return True
+    a.judged_text.add(path)
+    for no, line in lines[:64]:
+        a.nested_shell(line, cmd, a.new_scope(), origin=(f"{shown} ({name})", no))
+    return True
+
+
+def _enabled_unit(a, cmd, scope, names, user):
+    """`systemctl [--user] enable UNIT…`, `launchctl load PLIST`: the file that will run from now on is
+    judged as the commands it runs (its text as this command line wrote it, else as it is on disk)."""
+    import posixpath
+
+    from .. import startup
+
+    for n in names[:16]:
+        if U in n or n.startswith("-"):
+            continue
+        if "/" in n:
+            cands = [P.resolve(n, a._scope_ctx(scope))]
+        else:
+            unit = n if "." in n else n + ".service"
+            cands = [posixpath.join(d, unit) for d in startup.unit_dirs(user, a.pctx.home)]
+        for path in cands:
+            if path in a.judged_text:
+                break  # written by this command line: judged then
+            text = a.written_text.get(path)
+            if text is None:
+                text = a.read_file(path)
+            if text is None and a.aliases and path in a.aliases:
+                text = a.read_file(a.aliases[path])  # `cp evil.service ~/.config/systemd/user/ && … enable`
+            if text is None:
+                continue
+            got = startup.place_of(path, a.pctx.home)
+            fmt = got[1] if got else ("launchd" if path.endswith(".plist") else "systemd")
+            lines = startup.commands(fmt, text)
+            for no, line in (lines or [])[:64]:
+                a.nested_shell(line, cmd, a.new_scope(), origin=(P.display(path, a.pctx), no))
+            break
 
 
 def _register_runners():

@@ -1,0 +1,102 @@
+"""Places that run what is written into them later — systemd units, XDG autostart entries, launchd
+agents, session scripts (``knowledge/startup.toml``) — and the commands a file of each format runs.
+
+``place_of(path, home)`` says whether a path is one (its name and format); ``commands(fmt, text)`` reads
+the command lines out of a file's text, or None when they cannot be read (a broken property list): then
+nothing is judged harmless and the write stays asked.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from fnmatch import fnmatchcase
+
+_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "knowledge", "startup.toml")
+_places = None
+_EXEC = re.compile(r"^\s*(ExecStart|ExecStartPre|ExecStartPost|ExecStop|ExecStopPost|ExecReload|ExecCondition)"
+                   r"\s*=\s*(.*)$")
+_DESKTOP_EXEC = re.compile(r"^\s*(?:Exec|TryExec)\s*=\s*(.*)$")
+_FIELD_CODE = re.compile(r"%[fFuUdDnNickvm]")
+
+
+def places():
+    """[(name, format, globs, raw entry)], read once."""
+    global _places
+    if _places is None:
+        import tomllib
+
+        with open(_PATH, "rb") as fh:
+            raw = tomllib.load(fh)
+        _places = [(p["name"], p["format"], tuple(p["globs"]), p) for p in raw.get("place", [])]
+    return _places
+
+
+def _expand(glob, home):
+    return home.rstrip("/") + glob[1:] if glob.startswith("~/") else glob
+
+
+def place_of(path: str, home: str):
+    """(name, format) of the start-up place ``path`` is, or None."""
+    if not path or "/" not in path:
+        return None
+    for name, fmt, globs, _ in places():
+        for g in globs:
+            if fnmatchcase(path, _expand(g, home)):
+                return name, fmt
+    return None
+
+
+def unit_dirs(user: bool, home: str):
+    """Where systemctl looks for a unit by name (user or system manager)."""
+    for name, fmt, _, raw in places():
+        if fmt == "systemd":
+            return [_expand(d, home) for d in raw.get("user_units" if user else "system_units", [])]
+    return []
+
+
+def commands(fmt: str, text: str):
+    """[(line number, shell command line)] a file of this format runs, or None when it cannot be read."""
+    if fmt == "shell":
+        return [(0, text)]
+    out = []
+    if fmt == "systemd":
+        lines = text.split("\n")
+        i = 0
+        while i < len(lines):
+            m = _EXEC.match(lines[i])
+            no = i
+            if m:
+                value = m.group(2)
+                while value.endswith("\\") and i + 1 < len(lines):  # a line continued on the next
+                    i += 1
+                    value = value[:-1] + " " + lines[i].strip()
+                value = value.strip().lstrip("@-:+!|").strip()
+                if value:
+                    out.append((no, value))
+            i += 1
+        return out
+    if fmt == "desktop":
+        for no, line in enumerate(text.split("\n")):
+            m = _DESKTOP_EXEC.match(line)
+            if m and m.group(1).strip():
+                out.append((no, _FIELD_CODE.sub("", m.group(1)).strip()))
+        return out
+    if fmt == "launchd":
+        import plistlib
+        import shlex
+
+        try:
+            d = plistlib.loads(text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text)
+        except Exception:
+            return None
+        if not isinstance(d, dict):
+            return None
+        argv = d.get("ProgramArguments")
+        if isinstance(argv, list) and argv and all(isinstance(x, str) for x in argv):
+            return [(0, " ".join(shlex.quote(x) for x in argv))]
+        prog = d.get("Program")
+        if isinstance(prog, str) and prog:
+            return [(0, shlex.quote(prog))]
+        return []
+    return None
