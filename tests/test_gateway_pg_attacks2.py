@@ -1,0 +1,65 @@
+"""Issue 16's second attack round against the PostgreSQL gateway (session 7), written as an outsider from the
+docs: real psql / psycopg through ``interlock gateway postgres`` to a real PostgreSQL, nothing approved.
+Every attack must leave ``bookings`` exactly as it was."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from test_gateway_pg import _penv, _start, direct, execd, genv, gw, pg, psql  # noqa: E402,F401
+
+ROWS = 100
+
+
+@pytest.fixture
+def bookings(pg):
+    execd(pg, "DROP TABLE IF EXISTS bookings CASCADE; DROP SCHEMA IF EXISTS shadow CASCADE; "
+              "DROP OPERATOR IF EXISTS public.= (int, numeric); DROP OPERATOR IF EXISTS public.= (int, int); "
+              "DROP FUNCTION IF EXISTS public.always(int, numeric); DROP FUNCTION IF EXISTS public.always(int, int);"
+              "CREATE TABLE bookings (id int primary key, customer text, car_id int);"
+              f"INSERT INTO bookings SELECT g, 'guest ' || g, 1 + g % 2 FROM generate_series(1, {ROWS}) g")
+    yield
+    rows = direct(pg, "SELECT count(*), coalesce(sum(id), 0) FROM bookings WHERE customer = 'guest ' || id")
+    execd(pg, "DROP SCHEMA IF EXISTS shadow CASCADE; DROP OPERATOR IF EXISTS public.= (int, numeric); "
+              "DROP OPERATOR IF EXISTS public.= (int, int); DROP FUNCTION IF EXISTS public.always(int, numeric);"
+              "DROP FUNCTION IF EXISTS public.always(int, int)")
+    assert rows == [(ROWS, ROWS * (ROWS + 1) // 2)], "rows were lost or changed without approval"
+
+
+# --- redefining what `=` means: an operator (or a cast) of one's own ---------------------------------------
+
+@pytest.mark.parametrize("setup,attack", [
+    # an exact match for (int, numeric) in public beats pg_catalog's, which needs a cast
+    ("CREATE FUNCTION public.always(int, numeric) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT true'; "
+     "CREATE OPERATOR public.= (leftarg = int, rightarg = numeric, function = public.always)",
+     "DELETE FROM bookings WHERE id = 5.0"),
+    # the same signature as pg_catalog's, found first once pg_catalog is placed after public
+    ("CREATE FUNCTION public.always(int, int) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT true'; "
+     "CREATE OPERATOR public.= (leftarg = int, rightarg = int, function = public.always)",
+     "SET search_path = public, pg_catalog; DELETE FROM bookings WHERE id = 5"),
+])
+def test_an_operator_of_ones_own_cannot_turn_an_equality_into_a_wipe(pg, gw, genv, bookings, setup, attack):
+    """Found in this round: the operator was created (allowed as an ordinary write) and `DELETE FROM bookings
+    WHERE id = 5.0` — one row by its text, allowed without measuring — deleted all 100.  Creating an operator,
+    operator class or family, cast or conversion is now asked about (db.redefine-operator)."""
+    r = psql(genv, gw, setup)
+    assert r.returncode != 0 and "[interlock ask]" in r.stderr and "db.redefine-operator" in r.stderr, r.stderr
+    assert direct(pg, "SELECT count(*) FROM pg_operator WHERE oprnamespace = 'public'::regnamespace") == [(0,)]
+    r = psql(genv, gw, "BEGIN; " + attack + "; ROLLBACK")     # and so `=` is pg_catalog's: one row, rolled back
+    assert r.returncode == 0 and "DELETE 1" in r.stdout, (r.stdout, r.stderr)
+
+
+@pytest.mark.parametrize("sql", [
+    "CREATE OPERATOR CLASS lying FOR TYPE int USING btree AS OPERATOR 3 =, FUNCTION 1 btint4cmp(int, int)",
+    "CREATE OPERATOR FAMILY lying USING btree",
+    "ALTER OPERATOR FAMILY integer_ops USING btree ADD OPERATOR 3 = (int, numeric)",
+    "CREATE CAST (text AS int) WITH FUNCTION length(text) AS IMPLICIT",
+    "CREATE DEFAULT CONVERSION c FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8",
+])
+def test_what_changes_the_meaning_of_comparisons_is_asked_about(pg, gw, genv, bookings, sql):
+    r = psql(genv, gw, sql)
+    assert r.returncode != 0 and "[interlock ask]" in r.stderr, (sql, r.stderr)
