@@ -63,3 +63,50 @@ def test_an_operator_of_ones_own_cannot_turn_an_equality_into_a_wipe(pg, gw, gen
 def test_what_changes_the_meaning_of_comparisons_is_asked_about(pg, gw, genv, bookings, sql):
     r = psql(genv, gw, sql)
     assert r.returncode != 0 and "[interlock ask]" in r.stderr, (sql, r.stderr)
+
+
+# --- moving search_path without naming it: previews and snapshots of the wrong table -----------------------
+
+from test_gateway_pg_search_path import _asked, _connect, _counts, _impact, lookalikes  # noqa: E402,F401
+
+
+@pytest.mark.parametrize("move", [
+    "SET SCHEMA 'shadow'",                                       # SET SCHEMA is SET search_path's other name
+    "SET SESSION SCHEMA 'shadow'",
+    "SET U&\"search\\005fpath\" TO shadow",                      # the setting's name in Unicode escapes
+    "SELECT set_config('search' || '_path', 'shadow', false)",   # the name computed
+    "SELECT pg_catalog.set_config(E'search\\137path', 'shadow', false)",
+    "SELECT \"set_config\"(lower('SEARCH_PATH'), 'shadow', false)",
+])
+def test_moving_search_path_without_naming_it_makes_the_preview_unknown_not_wrong(pg, gw, lookalikes, move):
+    """Found in this round: each of these moved the session to `shadow` (the server ran it) while the gateway
+    kept previewing `DELETE FROM lookalike` as public.lookalike, 100 rows — the snapshot an approval takes would
+    have been of the wrong table.  Now each makes search_path unknown: said so, no rows counted on a guess."""
+    with _connect(gw) as c:
+        c.execute(move)
+        assert c.execute("SELECT current_schemas(false)").fetchone()[0] == ["shadow"]
+        detail, _ = _asked(c, "DELETE FROM lookalike")
+        assert "search_path is not known" in detail and "100 rows" not in detail, detail
+    assert _counts(pg) == (100, 7)
+
+
+def test_set_role_moves_dollar_user_and_is_followed_as_unknown(pg, gw, lookalikes):
+    """`"$user"` in the default search_path follows SET ROLE / SET SESSION AUTHORIZATION: a role named like a
+    schema sends unqualified names there."""
+    execd(pg, "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'shadow') THEN CREATE ROLE shadow; "
+              "END IF; END $$; GRANT USAGE ON SCHEMA shadow TO shadow; GRANT ALL ON shadow.lookalike TO shadow")
+    for move in ("SET ROLE shadow", "SET SESSION AUTHORIZATION shadow"):
+        with _connect(gw) as c:
+            c.execute(move)
+            assert c.execute("SELECT current_schemas(false)").fetchone()[0][0] == "shadow"
+            detail, _ = _asked(c, "DELETE FROM lookalike")
+            assert "search_path is not known" in detail and "100 rows" not in detail, (move, detail)
+    assert _counts(pg) == (100, 7)
+
+
+def test_ordinary_set_config_and_set_role_reset_leave_the_search_path_known(pg, gw, lookalikes):
+    with _connect(gw) as c:
+        c.execute("SELECT set_config('work_mem', '8MB', false)")
+        impact = _impact(_asked(c, "DELETE FROM lookalike")[0])
+        assert "100 rows" in impact, impact
+    assert _counts(pg) == (100, 7)

@@ -16,7 +16,12 @@ from __future__ import annotations
 
 import re
 
-_MENTION = re.compile(r"search_path|\b(?:reset|discard)\s+all\b", re.I)
+#: what may move search_path: its name, RESET/DISCARD ALL — and what moves it without naming it: SET SCHEMA (its
+#: other name), a name in Unicode escapes (U&"search\005fpath"), set_config() of anything but another setting
+#: named by a plain literal (a computed or escaped name), and SET ROLE / SESSION AUTHORIZATION (``"$user"``)
+_MENTION = re.compile(r"search_path|\b(?:reset|discard)\s+all\b|\bset\s+(?:(?:session|local)\s+)?(?:schema|role)\b|"
+                      r"\breset\s+role\b|\bsession\s+authorization\b|\bu&[\"']|"
+                      r"set_config\"?\s*\(\s*(?!'(?!search_path')[^'\\]*'\s*,)", re.I)
 _TX_HEAD = re.compile(r"\s*(begin|start|commit|end|rollback|abort|prepare)\b", re.I)
 _SET = re.compile(r"\s*set\s+(?:(session|local)\s+)?search_path\s*(?:to|=)\s*(.+?)\s*;?\s*$", re.I | re.S)
 _RESET = re.compile(r"\s*(?:reset\s+search_path|reset\s+all|discard\s+all)\s*;?\s*$", re.I)
