@@ -646,6 +646,11 @@ class Judge:
                              "limits, else rolled back and asked")
             self._audit(action, d, first=True)
             return Verdict(False, text, decision="measure")
+        if deferrable and d.decision == ASK and not d.error and measured_here is None:
+            # what it touches depends on the values bound to it: judged (and approved) with them, at the Bind —
+            # measured there by the guard too, with its values: an approval of `id < 81` (80 rows) must not hold
+            # for the same text bound to 1000 (every row)
+            return Verdict(False, text, decision="defer")
         if d.decision == ASK and measured is None and self.upstream.guard_url and \
                 set(d.rules) <= _MEASURABLE and not d.error and self._guard_ready():
             # its reach cannot be bounded from the text, and the database can measure it: the guard's
@@ -656,9 +661,6 @@ class Judge:
             self.stats["allowed"] += 1
             self._audit(action, d, first=True)
             return Verdict(True, text, decision="measured")
-        if deferrable and d.decision == ASK and not d.error and measured is None:
-            # what it touches depends on the values bound to it: judged (and approved) with them, at the Bind
-            return Verdict(False, text, decision="defer")
         if note:
             d.reasons.insert(0, note)
         if measured_here:
