@@ -110,3 +110,77 @@ def test_ordinary_set_config_and_set_role_reset_leave_the_search_path_known(pg, 
         impact = _impact(_asked(c, "DELETE FROM lookalike")[0])
         assert "100 rows" in impact, impact
     assert _counts(pg) == (100, 7)
+
+
+def _raw(port, db="app"):
+    import socket
+    import struct
+
+    s = socket.create_connection(("127.0.0.1", port))
+    body = b"user\x00agent\x00database\x00" + db.encode() + b"\x00\x00"
+    s.sendall(struct.pack("!II", len(body) + 8, 196608) + body)
+    data = b""
+    while not data.endswith(b"Z\x00\x00\x00\x05I"):
+        chunk = s.recv(65536)
+        assert chunk
+        data += chunk
+    return s
+
+
+def _m(t, body):
+    import struct
+
+    return t + struct.pack("!I", len(body) + 4) + body
+
+
+def _exchange(s, msgs):
+    import struct
+
+    s.sendall(msgs)
+    s.settimeout(30)
+    data, out = b"", []
+    while True:
+        while len(data) >= 5 and len(data) >= 1 + struct.unpack("!I", data[1:5])[0]:
+            n = struct.unpack("!I", data[1:5])[0]
+            out.append((data[:1], data[5:1 + n]))
+            data = data[1 + n:]
+            if out[-1][0] == b"Z":
+                return out
+        chunk = s.recv(65536)
+        assert chunk
+        data += chunk
+
+
+def _pbe(name, sql, execute=True):
+    import struct
+
+    out = _m(b"P", name + b"\x00" + sql.encode() + b"\x00" + struct.pack("!H", 0))
+    if execute:
+        out += _m(b"B", b"\x00" + name + b"\x00" + struct.pack("!HHH", 0, 0, 0)) + _m(b"E", b"\x00" + struct.pack("!I", 0))
+    return out + _m(b"S", b"")
+
+
+def _q(sql):
+    return _m(b"Q", sql.encode() + b"\x00")
+
+
+def test_a_prepared_set_search_path_executed_later_is_followed(pg, gw, lookalikes):
+    """A named prepared `SET search_path TO shadow` is observed when it is parsed; executed again after a plain
+    `SET search_path TO public`, it moves the session back to shadow — the gateway must not keep previewing
+    public's table."""
+    s = _raw(gw)
+    try:
+        _exchange(s, _pbe(b"mover", "SET search_path TO shadow"))
+        _exchange(s, _q("SET search_path TO public"))
+        got = _exchange(s, _m(b"B", b"\x00mover\x00\x00\x00\x00\x00\x00\x00") + _m(b"E", b"\x00\x00\x00\x00\x00")
+                        + _m(b"S", b""))
+        assert [t for t, _ in got] == [b"2", b"C", b"Z"], got
+        got = _exchange(s, _q("SELECT current_schemas(false)::text"))
+        assert b"{shadow}" in b"".join(b for t, b in got if t == b"D"), got
+        got = _exchange(s, _q("DELETE FROM lookalike"))
+        err = b"".join(b for t, b in got if t == b"E").decode("utf-8", "replace")
+        assert "[interlock ask]" in err, got
+        assert "100 rows" not in err and ("search_path is not known" in err or "shadow.lookalike" in err), err
+    finally:
+        s.close()
+    assert _counts(pg) == (100, 7)

@@ -1263,6 +1263,9 @@ class Session(_UpstreamPath):
         self.granted: dict[bytes, str] = {}  # portal bound with approved values → its guard grant (at its Execute)
         self.sp = SearchPath()              # what unqualified names resolve to (pgsearchpath)
         self.granted_stmts: dict[bytes, str] = {}  # approved prepared statement → its grant (for its next Bind)
+        #: prepared statements that may move search_path (observed at their Parse) → Binds seen since: a second
+        #: execution (after a plain SET elsewhere) moves it again unseen, so it makes the setting unknown
+        self.sp_movers: dict[bytes, int] = {}
         self.swallows: list[bytes] = []     # the server's exact answers to the gateway's own messages, not relayed
         self.stail = b""                    # upstream bytes held: they may begin one of those answers
         self.stimer = None
@@ -1716,7 +1719,7 @@ class Session(_UpstreamPath):
         if self.granted or self.granted_stmts:   # an approved portal's Execute carries its grant (_message)
             passing = _PASSING_UNGRANTED
         else:
-            passing = _PASSING if not (self.poisoned or self.deferred) else _PASSING_NO_BIND
+            passing = _PASSING if not (self.poisoned or self.deferred or self.sp_movers) else _PASSING_NO_BIND
         pos, end = 0, len(data)
         head = _HEAD_AT
         while end - pos >= 5:
@@ -1816,6 +1819,7 @@ class Session(_UpstreamPath):
             where = self.sp.payload()
             if self.gw.judge.cached(text, where):
                 self.sp.observe(text)
+                self._mover(name, text)
                 self.gw.judge.stats["cached"] += 1
                 self.poisoned.discard(name)
                 self.deferred.pop(name, None)
@@ -1828,12 +1832,17 @@ class Session(_UpstreamPath):
                 raise ProtocolError("malformed Execute message") from None
             value = self.granted.pop(portal, None)
             return msg if value is None else self.grant_execute(value) + msg
-        if t == 0x42 and (self.poisoned or self.deferred or self.granted or self.granted_stmts):  # B
+        if t == 0x42 and (self.poisoned or self.deferred or self.granted or self.granted_stmts or self.sp_movers):
             try:
                 portal, p = _cstr(msg, 5)
                 stmt = _cstr(msg, p)[0]
             except ValueError:
                 raise ProtocolError("malformed Bind message") from None
+            if stmt in self.sp_movers:
+                self.sp_movers[stmt] += 1
+                if self.sp_movers[stmt] > 1 and not self.sp.unknown:
+                    self.sp.unknown = ("a prepared statement that sets search_path was executed again: where it "
+                                       "stands now is not followed")
             self.granted.pop(portal, None)       # bound again: judged again
             if stmt in self.granted_stmts:       # an approved statement's first execution carries its grant
                 self.granted[portal] = self.granted_stmts.pop(stmt)
@@ -1856,6 +1865,13 @@ class Session(_UpstreamPath):
         if t == 0x58:  # X
             self.terminated = True
         return msg
+
+    def _mover(self, name: bytes, text: str):
+        """A Parse forwarded: remember it when it may move search_path (its Binds are counted), else forget the name."""
+        if mentions_search_path(text):
+            self.sp_movers[name] = 0
+        else:
+            self.sp_movers.pop(name, None)
 
     def _judge_later(self, t, body, text, name=None, where=None):
         self.busy = True
@@ -1890,6 +1906,8 @@ class Session(_UpstreamPath):
                     self.granted_stmts[name] = g.grant
         if v.allow:
             self.sp.observe(text)                 # forwarded: its effect on search_path is the session's
+            if t == 0x50:
+                self._mover(name, text)
         if t == 0x51 and v.send:
             out = _msg(b"Q", v.send.encode() + b"\x00")
         elif t == 0x51:
