@@ -184,3 +184,29 @@ def test_a_prepared_set_search_path_executed_later_is_followed(pg, gw, lookalike
     finally:
         s.close()
     assert _counts(pg) == (100, 7)
+
+
+@pytest.mark.parametrize("never_runs", ["parse-only", "skipped-after-an-error"])
+def test_a_prepared_set_search_path_that_never_ran_does_not_move_it(pg, gw, lookalikes, never_runs):
+    """`SET search_path TO shadow` parsed but never executed (or skipped by the server after an earlier error
+    in the same batch): the server stays at public — the preview must not name shadow's 7 rows."""
+    import struct
+
+    s = _raw(gw)
+    try:
+        if never_runs == "parse-only":
+            _exchange(s, _pbe(b"mover", "SET search_path TO shadow", execute=False))
+        else:
+            fail = _pbe(b"", "SELECT 1/0", execute=True)[:-5]          # its Sync comes after the mover's Execute
+            mover = _pbe(b"mover", "SET search_path TO shadow")
+            _exchange(s, fail + mover)
+        got = _exchange(s, _q("SELECT current_schemas(false)::text"))
+        assert b"{public}" in b"".join(b for t, b in got if t == b"D"), got
+        got = _exchange(s, _q("DELETE FROM lookalike"))
+        err = b"".join(b for t, b in got if t == b"E").decode("utf-8", "replace")
+        assert "[interlock ask]" in err, got
+        assert "7 rows" not in err and "shadow.lookalike" not in err, err
+    finally:
+        s.close()
+    assert _counts(pg) == (100, 7)
+    del struct

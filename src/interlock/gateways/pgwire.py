@@ -44,7 +44,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ..memo import remember
 from ..redact import redact
 from . import pgvalues
-from .pgsearchpath import SearchPath, mentions_search_path
+from .pgsearchpath import _MENTION, SearchPath, mentions_search_path
 
 SSL_REQUEST, GSSENC_REQUEST, CANCEL_REQUEST, PROTOCOL_3 = 80877103, 80877104, 80877102, 196608
 MAX_STARTUP = 10_000                 # PostgreSQL's own limit for the startup packet
@@ -60,6 +60,10 @@ _PASSING = _PASSING_NO_BIND | frozenset(b"BC")
 _PASSING_UNGRANTED = frozenset(b"DHScdf")          # no Bind, Close or Execute: a grant may have to go before one
 _HEAD_AT = struct.Struct("!BI").unpack_from      # (type, length) of the message at an offset
 AGENT = "postgres-gateway"
+
+
+_SP_EXTENDED = ("search_path may have been changed by a prepared statement (Parse/Bind/Execute): whether and when "
+                "the server ran it is not followed")
 
 
 class ProtocolError(Exception):
@@ -1263,8 +1267,9 @@ class Session(_UpstreamPath):
         self.granted: dict[bytes, str] = {}  # portal bound with approved values → its guard grant (at its Execute)
         self.sp = SearchPath()              # what unqualified names resolve to (pgsearchpath)
         self.granted_stmts: dict[bytes, str] = {}  # approved prepared statement → its grant (for its next Bind)
-        #: prepared statements that may move search_path (observed at their Parse) → Binds seen since: a second
-        #: execution (after a plain SET elsewhere) moves it again unseen, so it makes the setting unknown
+        #: prepared statements that may move search_path → Binds seen since their Parse.  Whether (and when) one
+        #: runs is the server's to say — a Parse alone runs nothing, an earlier error in the batch skips it, and it
+        #: can be executed again after a plain SET — so its Parse and each of its Binds make the setting unknown
         self.sp_movers: dict[bytes, int] = {}
         self.swallows: list[bytes] = []     # the server's exact answers to the gateway's own messages, not relayed
         self.stail = b""                    # upstream bytes held: they may begin one of those answers
@@ -1840,9 +1845,7 @@ class Session(_UpstreamPath):
                 raise ProtocolError("malformed Bind message") from None
             if stmt in self.sp_movers:
                 self.sp_movers[stmt] += 1
-                if self.sp_movers[stmt] > 1 and not self.sp.unknown:
-                    self.sp.unknown = ("a prepared statement that sets search_path was executed again: where it "
-                                       "stands now is not followed")
+                self.sp.unknown = self.sp.unknown or _SP_EXTENDED
             self.granted.pop(portal, None)       # bound again: judged again
             if stmt in self.granted_stmts:       # an approved statement's first execution carries its grant
                 self.granted[portal] = self.granted_stmts.pop(stmt)
@@ -1867,9 +1870,11 @@ class Session(_UpstreamPath):
         return msg
 
     def _mover(self, name: bytes, text: str):
-        """A Parse forwarded: remember it when it may move search_path (its Binds are counted), else forget the name."""
-        if mentions_search_path(text):
+        """A Parse forwarded (after ``self.sp.observe(text)``): one that may move search_path makes it unknown, and
+        so does each of its Binds; another forgets the name."""
+        if _MENTION.search(text):             # names the setting (a transaction's start or end alone does not)
             self.sp_movers[name] = 0
+            self.sp.unknown = self.sp.unknown or _SP_EXTENDED
         else:
             self.sp_movers.pop(name, None)
 
