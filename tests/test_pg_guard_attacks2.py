@@ -116,3 +116,36 @@ def test_a_cursor_and_many_small_statements_in_one_transaction_add_up(guarded):
                     c.execute("RELEASE SAVEPOINT s")
         assert "Interlock guard" in str(e.value)
     assert _count(guarded, "direct_cur") == 100
+
+
+def test_a_grant_read_back_in_a_rolled_back_transaction_cannot_be_reused(guarded, gateway):
+    """The approved prepared DELETE runs inside the client's own transaction, which reads
+    `current_setting('interlock.grant')` and rolls back (undoing the grant's "used" mark with it); then, in a new
+    transaction, sets that grant itself and binds the approved text to another value: every row."""
+    import psycopg
+
+    port, approve = gateway
+    _table(guarded, "bound_steal", 160)
+    sql = "DELETE FROM bound_steal WHERE id < %s"
+    rid, _ = _approval(port, sql, (81,))
+    approve(rid)
+    stolen = None
+    with psycopg.connect(host="127.0.0.1", port=port, dbname="shop", user="agent", autocommit=True) as c:
+        with c.transaction(force_rollback=True):
+            assert c.execute(sql, (81,)).statusmessage == "DELETE 80"
+            stolen = c.execute("SELECT current_setting('interlock.grant', true)").fetchone()[0]
+    assert _count(guarded, "bound_steal") == 160
+    for via in ("gateway", "direct"):
+        try:
+            if via == "gateway":
+                conn = psycopg.connect(host="127.0.0.1", port=port, dbname="shop", user="agent", autocommit=True)
+            else:
+                conn = agent(guarded)
+            with conn as c:
+                with c.transaction():
+                    c.execute("SELECT set_config('interlock.grant', %s, true)", (stolen or "",))
+                    c.execute(sql, (1000,))
+        except psycopg.Error:
+            pass
+        assert _count(guarded, "bound_steal") == 160, (via, stolen and stolen[:12])
+
