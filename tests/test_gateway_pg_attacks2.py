@@ -210,3 +210,26 @@ def test_a_prepared_set_search_path_that_never_ran_does_not_move_it(pg, gw, look
         s.close()
     assert _counts(pg) == (100, 7)
     del struct
+
+
+# --- measuring (no guard): a share of a table padded beforehand ----------------------------------------------
+
+@pytest.mark.xfail(strict=True, reason="the measured limits are relative to the table's rows now: 5,000 rows "
+                   "inserted (committed) first make the 100 real ones 2% of it, within the limits (at most 1000 rows, "
+                   "20%), and they are deleted without an approval — the in-database guard counts the same way. A "
+                   "fix needs a limit that padding cannot move (rows that existed before the session's own inserts, "
+                   "or a per-session budget across transactions): a policy change, left to the lead")
+def test_padding_a_table_first_does_not_make_its_real_rows_a_small_share(pg, gw, genv):
+    execd(pg, "DROP TABLE IF EXISTS padded; CREATE TABLE padded (id int primary key, customer text); "
+              "INSERT INTO padded SELECT g, 'guest ' || g FROM generate_series(1, 100) g; ANALYZE padded")
+    r = psql(genv, gw, "INSERT INTO padded SELECT g, 'pad' FROM generate_series(1000, 5999) g")
+    assert r.returncode == 0, r.stderr
+    import time
+
+    end = time.time() + 15
+    while time.time() < end and direct(pg, "SELECT n_live_tup FROM pg_stat_user_tables "
+                                           "WHERE relname = 'padded'")[0][0] < 5100:
+        time.sleep(0.5)
+    r = psql(genv, gw, "DELETE FROM padded WHERE customer LIKE 'guest%'")
+    real = direct(pg, "SELECT count(*) FROM padded WHERE customer LIKE 'guest%'")[0][0]
+    assert real == 100, (r.stdout, r.stderr)
