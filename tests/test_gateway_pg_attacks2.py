@@ -233,3 +233,39 @@ def test_padding_a_table_first_does_not_make_its_real_rows_a_small_share(pg, gw,
     r = psql(genv, gw, "DELETE FROM padded WHERE customer LIKE 'guest%'")
     real = direct(pg, "SELECT count(*) FROM padded WHERE customer LIKE 'guest%'")[0][0]
     assert real == 100, (r.stdout, r.stderr)
+
+
+# --- startup parameters: settings the statements would be asked about --------------------------------------
+
+@pytest.mark.parametrize("opts", ["-c session_replication_role=replica", "--session_replication_role=replica",
+                                  "-c session_replication_role=REPLICA -c work_mem=8MB"])
+def test_startup_options_cannot_turn_triggers_off(pg, gw, genv, bookings, opts):
+    """`SET session_replication_role = replica` is asked about (db.disable-trigger: triggers and foreign keys
+    off); the same setting in the startup packet's options must not pass unjudged."""
+    execd(pg, "CREATE OR REPLACE FUNCTION keep_rows() RETURNS trigger LANGUAGE plpgsql AS "
+              "$$BEGIN RAISE EXCEPTION 'bookings are kept'; END$$; "
+              "CREATE TRIGGER keep BEFORE DELETE ON bookings FOR EACH ROW EXECUTE FUNCTION keep_rows()")
+    r = psql(genv, gw, "SHOW session_replication_role", PGOPTIONS=opts)
+    assert r.returncode != 0 or r.stdout.strip() == "origin", (r.stdout, r.stderr)
+    r = psql(genv, gw, "DELETE FROM bookings WHERE id = 5", PGOPTIONS=opts)
+    assert r.returncode != 0, r.stdout
+
+
+def test_ordinary_startup_settings_still_connect_and_unread_switches_are_refused(pg, gw, genv, bookings):
+    r = psql(genv, gw, "SHOW statement_timeout", PGOPTIONS=r"-c statement_timeout=5s --work-mem=8MB -capplication_name=a\ b",
+             PGAPPNAME="tests")
+    assert r.returncode == 0 and r.stdout.strip() == "5s", (r.stdout, r.stderr)
+    r = psql(genv, gw, "SELECT 1", PGOPTIONS="-B 100")
+    assert r.returncode != 0 and "does not read" in r.stderr, (r.stdout, r.stderr)
+    r = psql(genv, gw, "SELECT 1", PGOPTIONS="-c session_replication_role=replica")
+    assert r.returncode != 0 and "session_replication_role" in r.stderr and "SET" in r.stderr, r.stderr
+
+
+def test_startup_options_are_split_as_the_server_splits_them():
+    from interlock.gateways.pgsearchpath import startup_settings
+
+    got = startup_settings({"user": "u", "database": "d", "application_name": "x",
+                            "options": r"-c a=1  -cb=two\ words --c-d=3"})
+    assert got == [("application_name", "x"), ("a", "1"), ("b", "two words"), ("c_d", "3")]
+    assert isinstance(startup_settings({"options": "-c nameonly"}), str)
+    assert isinstance(startup_settings({"options": "-d 5"}), str)

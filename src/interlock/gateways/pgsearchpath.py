@@ -79,6 +79,59 @@ def from_options(params: dict) -> tuple[str | None, str | None]:
     return (got, None) if got is not None else (None, f"the startup search_path {v[:80]!r} is not readable")
 
 
+# the startup packet's own keys, which are not settings
+_NOT_SETTINGS = frozenset({"user", "database", "replication", "options"})
+
+
+def split_options(opts: str) -> list[str]:
+    """The server's split of the ``options`` parameter (pg_split_opts): words at whitespace, a backslash
+    taking the next character literally."""
+    out, cur, i, have = [], [], 0, False
+    while i < len(opts):
+        c = opts[i]
+        if c == "\\" and i + 1 < len(opts):
+            cur.append(opts[i + 1])
+            have = True
+            i += 2
+            continue
+        if c.isspace():
+            if have:
+                out.append("".join(cur))
+            cur, have = [], False
+        else:
+            cur.append(c)
+            have = True
+        i += 1
+    if have:
+        out.append("".join(cur))
+    return out
+
+
+def startup_settings(params: dict) -> list[tuple[str, str]] | str:
+    """Every setting a startup packet makes: its parameters other than user/database/replication/options
+    (``_pq_.`` protocol extensions aside) and the ``-c name=value`` / ``-cname=value`` / ``--name=value``
+    of its options; a reason (str) when the options hold anything else (another server switch)."""
+    out = [(k, v) for k, v in params.items() if k not in _NOT_SETTINGS and not k.startswith("_pq_.")]
+    words = split_options(params.get("options") or "")
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w == "-c" and i + 1 < len(words):
+            item, i = words[i + 1], i + 2
+        elif w.startswith("-c") and len(w) > 2:
+            item, i = w[2:], i + 1
+        elif w.startswith("--") and len(w) > 2:
+            item, i = w[2:], i + 1
+        else:
+            return (f"the startup options hold {w[:60]!r}, which Interlock does not read: only -c name=value "
+                    "settings are served")
+        name, eq, value = item.partition("=")
+        if not eq or not name:
+            return f"the startup option {item[:60]!r} is not name=value: Interlock does not read it"
+        out.append((name.replace("-", "_"), value))
+    return out
+
+
 class SearchPath:
     """Only what the server was sent is observed (a refused statement never ran).  Setting changes are
     transactional: inside a transaction block they hold only if it commits, which the text cannot tell (a

@@ -44,7 +44,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ..memo import remember
 from ..redact import redact
 from . import pgvalues
-from .pgsearchpath import _MENTION, SearchPath, mentions_search_path
+from .pgsearchpath import _MENTION, SearchPath, mentions_search_path, startup_settings
 
 SSL_REQUEST, GSSENC_REQUEST, CANCEL_REQUEST, PROTOCOL_3 = 80877103, 80877104, 80877102, 196608
 MAX_STARTUP = 10_000                 # PostgreSQL's own limit for the startup packet
@@ -422,6 +422,15 @@ def _measurable(text: str) -> bool:
     except Exception:  # noqa: BLE001
         return False
     return len(pieces) == 1 and pieces[0].kind == "sql" and pieces[0].toks[0].up in ("DELETE", "UPDATE", "MERGE")
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: str) -> str:
+    """A standard-conforming string literal (``E''`` never: the value's backslashes are its own)."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _judge_rows(before: dict, after: dict) -> tuple[bool, str]:
@@ -1554,6 +1563,34 @@ class Session(_UpstreamPath):
         self.writer.write(_msg(b"R", struct.pack("!I", 12) + final))  # AuthenticationOk follows the upstream login
         return True
 
+    def _judge_startup_settings(self, params: dict) -> str | None:
+        """Every setting of the startup packet (a parameter, or ``-c name=value`` / ``--name=value`` in its
+        options) is what ``SET name TO value`` would do as the session's first statement: judged as that
+        statement, and the connection refused, saying why, unless it would be allowed (no approval is filed at
+        login: the client can run the SET through the gateway to have it judged and approved).  Options
+        Interlock does not read are refused.  Never raises."""
+        from ..actions import ALLOW
+
+        try:
+            settings = startup_settings(params)
+            if isinstance(settings, str):
+                return settings
+            for name, value in settings:
+                if name.lower() in ("client_encoding", "search_path"):  # checked, and tracked, on their own
+                    continue
+                if name.lower() in ("role", "session_authorization") and self.sp is not None:
+                    self.sp.unknown = f'the startup settings set {name.lower()} ("$user" in search_path)'
+                text = f"SET {quote_ident(name)} TO {quote_literal(value)}"
+                d = self.gw.judge.decide(text)
+                if d.decision != ALLOW or d.error:
+                    why = "; ".join(d.reasons)[:600] or "not allowed"
+                    return (f"the startup setting {name}={value[:80]!r} is what `{text[:200]}` does, which "
+                            f"Interlock would {'deny' if d.decision == 'deny' else 'ask about'}: {why} — connect "
+                            "without it and run the SET through the gateway, where it is judged")
+            return None
+        except Exception as e:  # noqa: BLE001 - fail closed
+            return redact(f"Interlock could not judge the startup settings: {type(e).__name__}: {e}")[:500]
+
     async def run(self):
         try:
             params = await self._startup()
@@ -1579,6 +1616,11 @@ class Session(_UpstreamPath):
                 _ambiguous(m.group(1)) for m in re.finditer(r"client[_-]encoding\s*=\s*([A-Za-z0-9_-]+)", opts, re.I)):
             await self.fatal("client encodings whose multibyte characters contain quote bytes are refused "
                              "(Interlock could not read the statements reliably): use UTF8", "22021")
+            return
+        refused = await asyncio.get_running_loop().run_in_executor(
+            self.gw.approval_pool, self._judge_startup_settings, params)
+        if refused:
+            await self.fatal(refused, "42501")
             return
         try:
             if not await self._authenticate(params):
