@@ -56,6 +56,7 @@ SEVERITY = {
     "db.alter-drop": DESTRUCTIVE,
     "db.grant-broad": DESTRUCTIVE,
     "db.disable-trigger": DESTRUCTIVE,
+    "db.redefine-operator": DESTRUCTIVE,
     "db.terminate-backend": DESTRUCTIVE,
     "db.backup-table": CATASTROPHIC,
     "db.replication": CATASTROPHIC,
@@ -972,6 +973,11 @@ def _alter(toks, ctx) -> Stmt:
         if k is not None:
             return _grant(toks[k:])
         return _mk("alter", "write", "db.write", None)
+    if what == "OPERATOR" and len(toks) > 2 and toks[2].up in ("FAMILY", "CLASS") and \
+            any(t.up == "ADD" for t in toks):
+        return _mk("alter", "write", "db.redefine-operator", _show(_name_at(toks, 3)[0]) or None,
+                   [f"ALTER OPERATOR {toks[2].up} ... ADD changes which operators and comparison functions an index "
+                    "uses: a comparison of one's own can make `WHERE id = 5` match every row"])
     if what != "TABLE":
         i = _skip(toks, 1, "MATERIALIZED", "FOREIGN", "ONLINE", "IGNORE")
         name, _ = _name_at(toks, _skip(toks, i + 1, "IF", "EXISTS", "ONLY"))
@@ -1094,6 +1100,13 @@ def _create(p, ctx) -> list[Stmt]:
                     tables=[name])]
     if kind in ("ROLE", "USER") and {t.up for t in toks} & {"SUPERUSER", "BYPASSRLS"}:
         return [_mk("create", "grant", "db.grant-broad", shown, ["creates a superuser"])]
+    if kind in ("OPERATOR", "CAST", "CONVERSION"):
+        # an operator, cast or conversion of one's own changes what later statements mean: `WHERE id = 5.0`
+        # finds a `public.=` for (int, numeric) before pg_catalog's (which needs a cast), and it may match every row
+        what = " ".join(t.v for t in toks[1:i + 2]).upper() if kind == "OPERATOR" else kind
+        return [_mk("create", "write", "db.redefine-operator", shown,
+                    [f"CREATE {what} changes what comparisons, casts or text in later statements mean: an `=` "
+                     "of one's own can match every row of a WHERE that reads as one row"])]
     out = [_mk("create", "write", "db.write", shown)]
     body = None
     when = "when it is called"

@@ -16,7 +16,12 @@ from __future__ import annotations
 
 import re
 
-_MENTION = re.compile(r"search_path|\b(?:reset|discard)\s+all\b", re.I)
+#: what may move search_path: its name, RESET/DISCARD ALL — and what moves it without naming it: SET SCHEMA (its
+#: other name), a name in Unicode escapes (U&"search\005fpath"), set_config() of anything but another setting
+#: named by a plain literal (a computed or escaped name), and SET ROLE / SESSION AUTHORIZATION (``"$user"``)
+_MENTION = re.compile(r"search_path|\b(?:reset|discard)\s+all\b|\bset\s+(?:(?:session|local)\s+)?(?:schema|role)\b|"
+                      r"\breset\s+role\b|\bsession\s+authorization\b|\bu&[\"']|"
+                      r"set_config\"?\s*\(\s*(?!'(?!search_path')[^'\\]*'\s*,)", re.I)
 _TX_HEAD = re.compile(r"\s*(begin|start|commit|end|rollback|abort|prepare)\b", re.I)
 _SET = re.compile(r"\s*set\s+(?:(session|local)\s+)?search_path\s*(?:to|=)\s*(.+?)\s*;?\s*$", re.I | re.S)
 _RESET = re.compile(r"\s*(?:reset\s+search_path|reset\s+all|discard\s+all)\s*;?\s*$", re.I)
@@ -72,6 +77,59 @@ def from_options(params: dict) -> tuple[str | None, str | None]:
         return None, None
     got = _items(v)
     return (got, None) if got is not None else (None, f"the startup search_path {v[:80]!r} is not readable")
+
+
+# the startup packet's own keys, which are not settings
+_NOT_SETTINGS = frozenset({"user", "database", "replication", "options"})
+
+
+def split_options(opts: str) -> list[str]:
+    """The server's split of the ``options`` parameter (pg_split_opts): words at whitespace, a backslash
+    taking the next character literally."""
+    out, cur, i, have = [], [], 0, False
+    while i < len(opts):
+        c = opts[i]
+        if c == "\\" and i + 1 < len(opts):
+            cur.append(opts[i + 1])
+            have = True
+            i += 2
+            continue
+        if c.isspace():
+            if have:
+                out.append("".join(cur))
+            cur, have = [], False
+        else:
+            cur.append(c)
+            have = True
+        i += 1
+    if have:
+        out.append("".join(cur))
+    return out
+
+
+def startup_settings(params: dict) -> list[tuple[str, str]] | str:
+    """Every setting a startup packet makes: its parameters other than user/database/replication/options
+    (``_pq_.`` protocol extensions aside) and the ``-c name=value`` / ``-cname=value`` / ``--name=value``
+    of its options; a reason (str) when the options hold anything else (another server switch)."""
+    out = [(k, v) for k, v in params.items() if k not in _NOT_SETTINGS and not k.startswith("_pq_.")]
+    words = split_options(params.get("options") or "")
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w == "-c" and i + 1 < len(words):
+            item, i = words[i + 1], i + 2
+        elif w.startswith("-c") and len(w) > 2:
+            item, i = w[2:], i + 1
+        elif w.startswith("--") and len(w) > 2:
+            item, i = w[2:], i + 1
+        else:
+            return (f"the startup options hold {w[:60]!r}, which Interlock does not read: only -c name=value "
+                    "settings are served")
+        name, eq, value = item.partition("=")
+        if not eq or not name:
+            return f"the startup option {item[:60]!r} is not name=value: Interlock does not read it"
+        out.append((name.replace("-", "_"), value))
+    return out
 
 
 class SearchPath:

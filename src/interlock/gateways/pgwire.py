@@ -44,7 +44,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ..memo import remember
 from ..redact import redact
 from . import pgvalues
-from .pgsearchpath import SearchPath, mentions_search_path
+from .pgsearchpath import _MENTION, SearchPath, mentions_search_path, startup_settings
 
 SSL_REQUEST, GSSENC_REQUEST, CANCEL_REQUEST, PROTOCOL_3 = 80877103, 80877104, 80877102, 196608
 MAX_STARTUP = 10_000                 # PostgreSQL's own limit for the startup packet
@@ -60,6 +60,10 @@ _PASSING = _PASSING_NO_BIND | frozenset(b"BC")
 _PASSING_UNGRANTED = frozenset(b"DHScdf")          # no Bind, Close or Execute: a grant may have to go before one
 _HEAD_AT = struct.Struct("!BI").unpack_from      # (type, length) of the message at an offset
 AGENT = "postgres-gateway"
+
+
+_SP_EXTENDED = ("search_path may have been changed by a prepared statement (Parse/Bind/Execute): whether and when "
+                "the server ran it is not followed")
 
 
 class ProtocolError(Exception):
@@ -420,6 +424,15 @@ def _measurable(text: str) -> bool:
     return len(pieces) == 1 and pieces[0].kind == "sql" and pieces[0].toks[0].up in ("DELETE", "UPDATE", "MERGE")
 
 
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: str) -> str:
+    """A standard-conforming string literal (``E''`` never: the value's backslashes are its own)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _judge_rows(before: dict, after: dict) -> tuple[bool, str]:
     """(within the limits, what was measured) from two pg_stat_xact_user_tables readings."""
     parts, ok = [], True
@@ -646,6 +659,11 @@ class Judge:
                              "limits, else rolled back and asked")
             self._audit(action, d, first=True)
             return Verdict(False, text, decision="measure")
+        if deferrable and d.decision == ASK and not d.error and measured_here is None:
+            # what it touches depends on the values bound to it: judged (and approved) with them, at the Bind —
+            # measured there by the guard too, with its values: an approval of `id < 81` (80 rows) must not hold
+            # for the same text bound to 1000 (every row)
+            return Verdict(False, text, decision="defer")
         if d.decision == ASK and measured is None and self.upstream.guard_url and \
                 set(d.rules) <= _MEASURABLE and not d.error and self._guard_ready():
             # its reach cannot be bounded from the text, and the database can measure it: the guard's
@@ -656,9 +674,6 @@ class Judge:
             self.stats["allowed"] += 1
             self._audit(action, d, first=True)
             return Verdict(True, text, decision="measured")
-        if deferrable and d.decision == ASK and not d.error and measured is None:
-            # what it touches depends on the values bound to it: judged (and approved) with them, at the Bind
-            return Verdict(False, text, decision="defer")
         if note:
             d.reasons.insert(0, note)
         if measured_here:
@@ -1261,6 +1276,10 @@ class Session(_UpstreamPath):
         self.granted: dict[bytes, str] = {}  # portal bound with approved values → its guard grant (at its Execute)
         self.sp = SearchPath()              # what unqualified names resolve to (pgsearchpath)
         self.granted_stmts: dict[bytes, str] = {}  # approved prepared statement → its grant (for its next Bind)
+        #: prepared statements that may move search_path → Binds seen since their Parse.  Whether (and when) one
+        #: runs is the server's to say — a Parse alone runs nothing, an earlier error in the batch skips it, and it
+        #: can be executed again after a plain SET — so its Parse and each of its Binds make the setting unknown
+        self.sp_movers: dict[bytes, int] = {}
         self.swallows: list[bytes] = []     # the server's exact answers to the gateway's own messages, not relayed
         self.stail = b""                    # upstream bytes held: they may begin one of those answers
         self.stimer = None
@@ -1544,6 +1563,34 @@ class Session(_UpstreamPath):
         self.writer.write(_msg(b"R", struct.pack("!I", 12) + final))  # AuthenticationOk follows the upstream login
         return True
 
+    def _judge_startup_settings(self, params: dict) -> str | None:
+        """Every setting of the startup packet (a parameter, or ``-c name=value`` / ``--name=value`` in its
+        options) is what ``SET name TO value`` would do as the session's first statement: judged as that
+        statement, and the connection refused, saying why, unless it would be allowed (no approval is filed at
+        login: the client can run the SET through the gateway to have it judged and approved).  Options
+        Interlock does not read are refused.  Never raises."""
+        from ..actions import ALLOW
+
+        try:
+            settings = startup_settings(params)
+            if isinstance(settings, str):
+                return settings
+            for name, value in settings:
+                if name.lower() in ("client_encoding", "search_path"):  # checked, and tracked, on their own
+                    continue
+                if name.lower() in ("role", "session_authorization") and self.sp is not None:
+                    self.sp.unknown = f'the startup settings set {name.lower()} ("$user" in search_path)'
+                text = f"SET {quote_ident(name)} TO {quote_literal(value)}"
+                d = self.gw.judge.decide(text)
+                if d.decision != ALLOW or d.error:
+                    why = "; ".join(d.reasons)[:600] or "not allowed"
+                    return (f"the startup setting {name}={value[:80]!r} is what `{text[:200]}` does, which "
+                            f"Interlock would {'deny' if d.decision == 'deny' else 'ask about'}: {why} — connect "
+                            "without it and run the SET through the gateway, where it is judged")
+            return None
+        except Exception as e:  # noqa: BLE001 - fail closed
+            return redact(f"Interlock could not judge the startup settings: {type(e).__name__}: {e}")[:500]
+
     async def run(self):
         try:
             params = await self._startup()
@@ -1569,6 +1616,11 @@ class Session(_UpstreamPath):
                 _ambiguous(m.group(1)) for m in re.finditer(r"client[_-]encoding\s*=\s*([A-Za-z0-9_-]+)", opts, re.I)):
             await self.fatal("client encodings whose multibyte characters contain quote bytes are refused "
                              "(Interlock could not read the statements reliably): use UTF8", "22021")
+            return
+        refused = await asyncio.get_running_loop().run_in_executor(
+            self.gw.approval_pool, self._judge_startup_settings, params)
+        if refused:
+            await self.fatal(refused, "42501")
             return
         try:
             if not await self._authenticate(params):
@@ -1714,7 +1766,7 @@ class Session(_UpstreamPath):
         if self.granted or self.granted_stmts:   # an approved portal's Execute carries its grant (_message)
             passing = _PASSING_UNGRANTED
         else:
-            passing = _PASSING if not (self.poisoned or self.deferred) else _PASSING_NO_BIND
+            passing = _PASSING if not (self.poisoned or self.deferred or self.sp_movers) else _PASSING_NO_BIND
         pos, end = 0, len(data)
         head = _HEAD_AT
         while end - pos >= 5:
@@ -1814,6 +1866,7 @@ class Session(_UpstreamPath):
             where = self.sp.payload()
             if self.gw.judge.cached(text, where):
                 self.sp.observe(text)
+                self._mover(name, text)
                 self.gw.judge.stats["cached"] += 1
                 self.poisoned.discard(name)
                 self.deferred.pop(name, None)
@@ -1826,12 +1879,15 @@ class Session(_UpstreamPath):
                 raise ProtocolError("malformed Execute message") from None
             value = self.granted.pop(portal, None)
             return msg if value is None else self.grant_execute(value) + msg
-        if t == 0x42 and (self.poisoned or self.deferred or self.granted or self.granted_stmts):  # B
+        if t == 0x42 and (self.poisoned or self.deferred or self.granted or self.granted_stmts or self.sp_movers):
             try:
                 portal, p = _cstr(msg, 5)
                 stmt = _cstr(msg, p)[0]
             except ValueError:
                 raise ProtocolError("malformed Bind message") from None
+            if stmt in self.sp_movers:
+                self.sp_movers[stmt] += 1
+                self.sp.unknown = self.sp.unknown or _SP_EXTENDED
             self.granted.pop(portal, None)       # bound again: judged again
             if stmt in self.granted_stmts:       # an approved statement's first execution carries its grant
                 self.granted[portal] = self.granted_stmts.pop(stmt)
@@ -1854,6 +1910,15 @@ class Session(_UpstreamPath):
         if t == 0x58:  # X
             self.terminated = True
         return msg
+
+    def _mover(self, name: bytes, text: str):
+        """A Parse forwarded (after ``self.sp.observe(text)``): one that may move search_path makes it unknown, and
+        so does each of its Binds; another forgets the name."""
+        if _MENTION.search(text):             # names the setting (a transaction's start or end alone does not)
+            self.sp_movers[name] = 0
+            self.sp.unknown = self.sp.unknown or _SP_EXTENDED
+        else:
+            self.sp_movers.pop(name, None)
 
     def _judge_later(self, t, body, text, name=None, where=None):
         self.busy = True
@@ -1888,6 +1953,8 @@ class Session(_UpstreamPath):
                     self.granted_stmts[name] = g.grant
         if v.allow:
             self.sp.observe(text)                 # forwarded: its effect on search_path is the session's
+            if t == 0x50:
+                self._mover(name, text)
         if t == 0x51 and v.send:
             out = _msg(b"Q", v.send.encode() + b"\x00")
         elif t == 0x51:

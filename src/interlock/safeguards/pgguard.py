@@ -72,9 +72,17 @@ BEGIN
     id := split_part(g, ':', 1);
     tok := substr(g, length(id) + 2);
     SELECT * INTO row FROM interlock.grants WHERE approval_id = id FOR UPDATE;
-    IF NOT FOUND OR row.token_sha256 <> encode(sha256(convert_to(tok, 'UTF8')), 'hex')
-       OR row.statement_sha256 <> encode(sha256(convert_to(current_query(), 'UTF8')), 'hex')
+    IF NOT FOUND OR row.statement_sha256 <> encode(sha256(convert_to(current_query(), 'UTF8')), 'hex')
        OR row.expires < now() THEN
+        RETURN false;
+    END IF;
+    IF tok = '*used*' THEN
+        -- the token was taken out of the setting by this statement's first check (another table's trigger of the
+        -- same statement asks again): only that statement, in that transaction, still holds it
+        RETURN row.used_at IS NOT NULL AND row.used_xid = pg_current_xact_id()
+               AND row.used_stmt = statement_timestamp();
+    END IF;
+    IF row.token_sha256 <> encode(sha256(convert_to(tok, 'UTF8')), 'hex') THEN
         RETURN false;
     END IF;
     IF row.used_at IS NOT NULL AND (row.used_xid IS DISTINCT FROM pg_current_xact_id()
@@ -84,6 +92,9 @@ BEGIN
     UPDATE interlock.grants SET used_at = coalesce(used_at, clock_timestamp()), used_xid = pg_current_xact_id(),
                                 used_stmt = statement_timestamp()
      WHERE approval_id = id;
+    -- the token does not outlive its first use: read back later in the transaction (which then rolls back,
+    -- taking the "used" mark with it) it would let the approved text run again with other values
+    PERFORM set_config('interlock.grant', id || ':*used*', true);
     RETURN true;
 END $fn$;
 
