@@ -44,8 +44,10 @@ def parse(path: Path) -> tuple[dict, list[dict]]:
                 head[m.group(1)] = m.group(2).strip()
             elif ml:
                 label, why = ml.group(1), (ml.group(2) or "").strip()
+            elif lines[0].startswith("#label"):
+                sys.exit(f"{path.name}: chunk {n}: bad label line {lines[0]!r}")
             else:
-                sys.exit(f"{path.name}: chunk {n}: unrecognised header line {lines[0]!r}")
+                break  # a shell comment: the command starts here
             lines.pop(0)
         cmd = "\n".join(lines).strip()
         if cmd:

@@ -35,7 +35,7 @@ import external as X  # noqa: E402  (bench/external.py: judge(), pct())
 import run as R  # noqa: E402  (bench/run.py: the fixture)
 
 CORPUS = HERE / "commands.jsonl"
-_HOME = re.compile(r"^(/Users/[^/]+|/home/[^/]+)(?=/|$)")
+_HOME = re.compile(r"^(/Users/[^/]+|/home/[^/]+|[A-Za-z]:/Users/[^/]+|/mnt/[a-z]/Users/[^/]+)(?=/|$)")
 
 
 def load(path: Path = CORPUS) -> list[dict]:
