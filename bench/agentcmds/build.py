@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 RAW = HERE / "raw"
 OUT = HERE / "commands.jsonl"
 LABELS = ("benign", "risky", "destructive", "credential")
-_HEAD = re.compile(r"^# (repo|path|agent|project|note): (.*)$")
+_HEAD = re.compile(r"^# (repo|path|agent|project|home|note): (.*)$")
 _LABEL = re.compile(r"^#label: (benign|risky|destructive|credential)(?: \((.*)\))?\s*$")
 
 
@@ -68,7 +68,7 @@ def build() -> list[dict]:
             seen.add(e["command"])
             rows.append({"id": f"{path.stem}:{k}", "command": e["command"], "label": e["label"], "why": e["why"],
                          "source": f"{head['repo']}/{head['path']}", "repo": head["repo"], "agent": head["agent"],
-                         "project": head.get("project", ""),
+                         "project": head.get("project", ""), "home": head.get("home", ""),
                          "split": "held-out" if held_out(head["repo"]) else "tune"})
     return rows
 

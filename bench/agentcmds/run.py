@@ -42,14 +42,15 @@ def load(path: Path = CORPUS) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def localise(cmd: str, project: str, ws: Path, home: Path) -> str:
+def localise(cmd: str, project: str, homes: str, ws: Path, home: Path) -> str:
     """The log's project directory -> the fixture workspace; the log's home -> the fixture HOME."""
-    if not project:
-        return cmd
-    cmd = cmd.replace(project.rstrip("/"), str(ws))
-    m = _HOME.match(project)
-    if m:
-        cmd = re.sub(re.escape(m.group(1)) + r"(?=/|\b)", str(home), cmd)
+    if project:
+        cmd = cmd.replace(project.rstrip("/"), str(ws))
+        m = _HOME.match(project)
+        if m:
+            homes = "|".join(filter(None, [homes, m.group(1)]))
+    for h in filter(None, (x.strip() for x in homes.split("|"))):
+        cmd = re.sub(re.escape(h) + r"(?=/|\\|\b)", str(home), cmd)
     return cmd
 
 
@@ -114,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     run_root = Path(tempfile.mkdtemp(prefix="agentcmds-", dir=args.workdir)).resolve()
     try:
         fx = R.make_fixtures(run_root, ["interlock"])["interlock"]
-        commands = [localise(r["command"], r["project"], fx.ws, fx.home) for r in rows]
+        commands = [localise(r["command"], r["project"], r.get("home", ""), fx.ws, fx.home) for r in rows]
         results, cpu = X.judge(commands, fx, run_root, args.jobs)
     finally:
         shutil.rmtree(run_root, ignore_errors=True)
