@@ -295,6 +295,10 @@ def _secret_globs(a, cmd, scope, ops) -> bool:
     globs = [g for g in globs if not g.startswith("!") and U not in g]
     if not globs:
         return False
+    from .programs import lists_names_only
+
+    if lists_names_only(cmd):
+        return False  # `grep -ril NAME ~/.claude --include='*.json'`: names of files, no line of them
     for raw in ops or ["."]:
         place = a.place(raw.split(U, 1)[0].rstrip("/") or "/" if U in raw else raw, scope)
         if place.kind not in OUTSIDE_KINDS or not place.path:

@@ -357,7 +357,7 @@ def check_read(a, cmd, raw, scope=None):
             a.emit("secrets.read-file", cmd, target=P.display(hit, a.pctx), effect="read-secret",
                    note=f"{P.display(path, a.pctx)} matches it")
             return True
-        if glob_may_name_secret(path, a.pctx.home, a.secret_extra, a.secret_exempt):
+        if glob_may_name_secret(path, a.pctx.home, a.secret_extra, a.secret_exempt) and not lists_names_only(cmd):
             a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret",
                    note="the pattern matches files that hold secrets")
             return True
@@ -2730,6 +2730,44 @@ def _matches_every_line(name, args) -> bool:
 _SECRET_PATTERN = _LazyRe(r"(?i)(token|secret|passw|api.{0,6}key|apikey|credential|private.{0,6}key|aws_|bearer|"
                           r"client.{0,3}secret|auth)|AKIA|ghp_|gho_|github_pat|sk_live|sk-|xox[abp]|glpat|"
                           r"BEGIN.{0,12}PRIVATE")
+
+
+_GREPS = frozenset({"grep", "egrep", "fgrep", "zgrep", "zegrep", "bzgrep", "xzgrep", "rg", "ag", "ack"})
+
+
+def lists_names_only(cmd) -> bool:
+    """A search that prints names, counts or an exit status, never a line of the files it reads
+    (`grep -rl PATTERN`, `grep -c`, `grep -q`, `rg -l`), for a pattern that does not aim at credentials:
+    it reveals no secret of the files it opens.  (`rg -L` follows links; it is not `grep -L`.)"""
+    if cmd.name not in _GREPS:
+        return False
+    args = cmd.args
+    short = "lcq" if cmd.name in ("rg", "ag") else "lcqL"
+    names = False
+    pats, ops = [], []
+    skip = False
+    for i, x in enumerate(args):
+        if skip:
+            skip = False
+            continue
+        if x in ("-e", "--regexp"):
+            if i + 1 < len(args):
+                pats.append(args[i + 1])
+            skip = True
+        elif x.startswith("--regexp="):
+            pats.append(x.split("=", 1)[1])
+        elif x in ("-f", "--file") or x.startswith("--file="):
+            return False  # patterns from a file: not known here
+        elif x in ("--files-with-matches", "--files-without-match", "--count", "--quiet", "--silent", "-l", "-c",
+                   "-q") or (x == "-L" and cmd.name not in ("rg", "ag")):
+            names = True
+        elif x.startswith("-") and not x.startswith("--") and len(x) > 1:
+            names = names or any(c in short for c in x[1:])
+        elif not x.startswith("-"):
+            ops.append(x)
+    if not pats and ops:
+        pats = ops[:1]
+    return names and bool(pats) and U not in "".join(pats) and not any(_SECRET_PATTERN.search(p) for p in pats)
 
 
 def _search_secrets(a, cmd, scope):
