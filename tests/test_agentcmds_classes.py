@@ -76,3 +76,42 @@ NAMES_ONLY = cases(
 @pytest.mark.parametrize("command,want,rule", NAMES_ONLY)
 def test_a_search_printing_names_only(command, want, rule, workspace, home, env):
     check(command, workspace, home, env, want, rule)
+
+
+# --- a search whose --include/-g selects the workspace's secret files prints their lines ------------
+
+def test_a_search_selecting_env_files_in_the_workspace_reads_them(workspace, home, env):
+    import os
+
+    with open(os.path.join(workspace, ".env"), "w") as fh:
+        fh.write("DATABASE_URL=postgres://app:s3cret@db/app\n")
+    with open(os.path.join(workspace, ".env.example"), "w") as fh:
+        fh.write("DATABASE_URL=postgres://user:password@localhost/app\n")
+    for command in ['grep -r postgres . --include="*.env*"', 'grep -rn deepseek . --include="*.env*" --include="*.py"',
+                    'rg --hidden -g "*.env" postgres .']:
+        d = check(command, workspace, home, env, "deny", "secrets.read-file")
+        assert any(".env" in r and "selects it" in r for r in d.reasons), d.reasons
+    # the same searches that print no line of it, or select no file that holds secrets: ordinary
+    for command in ['grep -rl postgres . --include="*.env*"', 'grep -r postgres . --include="*.example"',
+                    'grep -r postgres . --include="*.py"', 'rg -g "*.env" postgres .',  # rg skips hidden files
+                    'grep -rn postgres src --include="*.env*"']:
+        check(command, workspace, home, env, "allow")
+
+
+def test_a_search_selecting_env_files_where_there_are_none_reads_none(workspace, home, env):
+    import os
+
+    os.remove(os.path.join(workspace, ".env"))
+    check('grep -r postgres . --include="*.env*"', workspace, home, env, "allow")
+
+
+def test_a_broad_include_that_a_secret_file_also_fits_reads_no_more_than_the_search(workspace, home, env):
+    import os
+
+    os.makedirs(os.path.join(workspace, "config"))
+    with open(os.path.join(workspace, "config", "secrets.yaml"), "w") as fh:
+        fh.write("stripe:\n  secret_key: sk_live_" + "x" * 24 + "\n")
+    # `*.yaml` is every YAML file, not an aim at secrets.yaml: as `grep -r PATTERN .` without it
+    check('grep -r "paradedb:5432\\|db_host" . --include="*.yml" --include="*.yaml" --include="*.ts"',
+          workspace, home, env, "allow")
+    check('grep -rn "secrets" . --include="secrets.yaml"', workspace, home, env, "deny", "secrets.read-file")
