@@ -115,3 +115,22 @@ def test_a_broad_include_that_a_secret_file_also_fits_reads_no_more_than_the_sea
     check('grep -r "paradedb:5432\\|db_host" . --include="*.yml" --include="*.yaml" --include="*.ts"',
           workspace, home, env, "allow")
     check('grep -rn "secrets" . --include="secrets.yaml"', workspace, home, env, "deny", "secrets.read-file")
+
+
+# --- killing the project's own program by name, then starting it again: a restart --------------------
+
+RESTARTS = cases(
+    ['pkill -f "presenter-server" 2>/dev/null || true\nPRESENTER_PORT=8080 cargo run -p presenter-server 2>&1 &\nsleep 3',
+     'pkill -9 -f "presenter-server" 2>/dev/null; sleep 1; PORT=8080 cargo run -p presenter-server 2>&1 &',
+     "pkill -f my-api; ./target/release/my-api --port 8080 &", "pkill -f srv && go run ./cmd/srv",
+     "killall api-gateway; cargo run --bin api-gateway"],
+    [("pkill -9 -f presenter-server 2>/dev/null || true; sleep 2", "ask", "proc.kill-by-name"),  # no restart seen
+     ("pkill firefox; firefox &", "ask", "proc.kill-by-name"),            # a program on PATH, not the project's
+     ("pkill -f thunderbird; cargo run -p other &", "ask", "proc.kill-by-name"),
+     ("pkill -f presenter-server; echo presenter-server restarted", "ask", "proc.kill-by-name"),
+     ("pkill postgres; ./bin/postgres -D data &", "ask", "proc.kill-service")])
+
+
+@pytest.mark.parametrize("command,want,rule", RESTARTS)
+def test_killing_and_starting_again_the_projects_program(command, want, rule, workspace, home, env):
+    check(command, workspace, home, env, want, rule)

@@ -2276,7 +2276,30 @@ def judge_kill_by_name(a, cmd, pattern):
             break
     else:
         return
+    if _started_again(a, cmd, pattern):
+        return  # `pkill -f my-server; cargo run -p my-server &`: a restart of what this command line runs
     a.emit("proc.kill-by-name", cmd, target=pattern.replace(U, "$?"), effect="kill")
+
+
+_ENV_PREFIX = r"(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*"
+
+
+def _started_again(a, cmd, pattern) -> bool:
+    """The rest of this command line starts the program the kill names again (a restart of the project's
+    own program): by a path (`pkill -f srv; PORT=1 ./target/release/srv &`) or as what a build tool runs
+    (`cargo run -p srv`, `cargo run --bin srv`, `go run ./cmd/srv`) — not a program found on PATH
+    (`pkill firefox; firefox &` is still asked).  Only a plain name (letters, digits, `-_.`) counts."""
+    node = getattr(cmd, "node", None)
+    sources = getattr(a, "_sources", None)
+    name = pattern.strip("'\" ^$")
+    if node is None or not sources or U in pattern or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{2,}", name):
+        return False
+    rest = sources[-1][getattr(node, "end_byte", len(sources[-1])):].decode("utf-8", "replace")
+    n = re.escape(name)
+    # a program of the project (a path: ./target/release/srv, bin/srv), not one on PATH (`firefox &`)
+    as_command = rf"(?:^|[;&|(\n]|&&|\|\|)\s*(?:nohup\s+|setsid\s+|exec\s+)?{_ENV_PREFIX}\S*/{n}(?=\s|$|[;&|)])"
+    as_target = rf"\b(?:cargo\s+run\b[^;&|\n]*?(?:-p|--package|--bin)[ =]|go\s+run\s+\S*/){n}(?=\s|$|[;&|)])"
+    return bool(re.search(as_command, rest) or re.search(as_target, rest))
 
 
 @handles("kill")
