@@ -134,3 +134,32 @@ RESTARTS = cases(
 @pytest.mark.parametrize("command,want,rule", RESTARTS)
 def test_killing_and_starting_again_the_projects_program(command, want, rule, workspace, home, env):
     check(command, workspace, home, env, want, rule)
+
+
+# --- a secret file read through a stage that keeps only names or counts --------------------------------
+
+def test_names_or_counts_of_a_dotenv_file_are_not_its_values(workspace, home, env):
+    import os
+
+    with open(os.path.join(workspace, ".env"), "w") as fh:
+        fh.write("# local settings\nMYSQL_USER=app\nMYSQL_PASSWORD=s3cret-pass\n\nDEBUG=1\n")
+    for command in ['grep -E "^MYSQL_" .env | cut -d= -f1', "grep -E '^[A-Z]' .env | cut -d'=' -f1",
+                    "cat .env | cut -d '=' -f 1 | sort", "cat .env | wc -l"]:
+        check(command, workspace, home, env, "allow")
+    for command in ["cat .env | cut -d= -f2", 'grep DB .env | cut -d= -f1,2', "cat .env | cut -c1-200",
+                    "cat .env", "grep MYSQL .env | cut -d: -f1", "cat .env > copy.txt | cut -d= -f1"]:
+        check(command, workspace, home, env, "deny", "secrets.read-file")
+
+
+def test_a_line_without_equals_passes_cut_whole_so_the_file_is_still_read(workspace, home, env):
+    import os
+
+    # a multi-line value: its body lines hold no `=`, and `cut -d= -f1` prints them whole
+    with open(os.path.join(workspace, ".env"), "w") as fh:
+        fh.write('API_URL=https://x\nPRIVATE_KEY="-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEF\n'
+                 '-----END PRIVATE KEY-----"\n')
+    check("cat .env | cut -d= -f1", workspace, home, env, "deny", "secrets.read-file")
+    os.makedirs(os.path.join(home, ".ssh"), exist_ok=True)
+    with open(os.path.join(home, ".ssh", "id_ed25519"), "w") as fh:
+        fh.write("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU\n-----END OPENSSH PRIVATE KEY-----\n")
+    check("cat ~/.ssh/id_ed25519 | cut -d= -f1", workspace, home, env, "deny", "secrets.read-file")

@@ -363,6 +363,8 @@ def check_read(a, cmd, raw, scope=None):
             return True
         return False
     if is_secret_path(path, a.pctx.home, a.secret_extra, a.secret_exempt):
+        if _keys_reach_only(a, cmd, path):
+            return False  # `grep ^DB_ .env | cut -d= -f1`, `cat .env | wc -l`: names or a count, no value
         a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret")
         return True
     real = _alias_of(a, path, on_disk=cmd.name in REVEALERS or cmd.name in _SENDERS)
@@ -2756,6 +2758,32 @@ _SECRET_PATTERN = _LazyRe(r"(?i)(token|secret|passw|api.{0,6}key|apikey|credenti
 
 
 _GREPS = frozenset({"grep", "egrep", "fgrep", "zgrep", "zegrep", "bzgrep", "xzgrep", "rg", "ag", "ack"})
+
+
+def _keys_reach_only(a, cmd, path) -> bool:
+    """A printer of a secret file whose output the next pipeline stage cuts to counts (`| wc -l`) or to
+    the names before `=` (`| cut -d= -f1`) — the latter only when every line of the file, as it is on
+    disk, is blank, a comment or KEY=…: `cut` prints a line without `=` whole (a PEM body, a multi-line
+    value), so such a file is still a read."""
+    kind = getattr(a, "keys_only_next", False)
+    if not kind or (cmd.name not in DUMPERS and cmd.name not in _GREPS) or a.remote or \
+            any(op.startswith(">") for op, _ in (cmd.redirects or ())):
+        return False
+    if kind == "count":
+        return True
+    from ...fsread import read_regular
+
+    try:
+        data = read_regular(path, 256 * 1024)
+    except (OSError, ValueError):
+        return False
+    if len(data) >= 256 * 1024 or b"\0" in data:
+        return False
+    for line in data.decode("utf-8", "replace").splitlines():
+        t = line.strip()
+        if t and not t.startswith("#") and "=" not in t:
+            return False
+    return True
 
 
 def lists_names_only(cmd) -> bool:
