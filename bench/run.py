@@ -1173,9 +1173,16 @@ def main(argv: list[str] | None = None) -> int:
                     help="run the corpora we didn't write instead: the tldr-pages examples (labels in bench/tldr) and "
                          "the peers' corpora (bench/corpus/peers), in-process, tune and held-out parts apart; "
                          "see bench/external.py")
+    ap.add_argument("--agentcmds", action="store_true",
+                    help="run the commands real coding agents ran instead (bench/agentcmds; tune and held-out) — "
+                         "see bench/agentcmds/run.py")
     ap.add_argument("--tldr-corpus", metavar="PATH", default=None,
                     help="with --tldr: the tldr examples file (default $TLDR_CORPUS or /work/shared/corpora/tldr-examples.jsonl)")
     args = ap.parse_args(argv)
+    if args.agentcmds:
+        from agentcmds import run as agentcmds_run  # bench/agentcmds/run.py (bench/ is on sys.path)
+
+        return agentcmds_run.main(["--out", str(args.out), "--jobs", str(min(args.jobs, 2))])
     if args.tldr:
         import external
 

@@ -123,7 +123,8 @@ _LITERAL_NAMES = None
 #: a secret's name fits it too (.python_history, .env).
 ORDINARY_NAMES = (
     "README.md", "main.py", "app.py", "setup.py", "index.js", "package.json", "config.json", "config.yml",
-    "settings.py", "Makefile", "Dockerfile", "docker-compose.yml", "requirements.txt", "notes.txt", "data.csv",
+    "settings.py", "Makefile", "Dockerfile", "docker-compose.yml", "docker-compose.yaml", "config.yaml",
+    "values.yaml", "deployment.yaml", "requirements.txt", "notes.txt", "data.csv",
     "image.png", "report.pdf", "python", "python3", "python3.12", "node", "lib", "src", "bin", "test", "tests",
     "docs", "build", "x", "a.out", "main.go", "Main.java", "index.html", "style.css", ".gitignore", ".bashrc",
     ".profile", ".vimrc", ".config", ".cache", ".local", ".git", ".github", ".vscode", ".idea", ".npm", ".venv",
@@ -207,9 +208,10 @@ def _scan_file(path: str) -> tuple:
 _FILE_TOKENS = FileMemo(256)
 
 
-def tree_secret(root: str, home: str, extra=(), exempt=(), excluded=(), limit=4000) -> str | None:
+def tree_secret(root: str, home: str, extra=(), exempt=(), excluded=(), limit=4000, included=()) -> str | None:
     """The first file under ``root`` that holds secrets (by name), or None: what a recursive
-    ``grep -r`` would read.  Bounded (``limit`` entries), skips dependency and VCS dirs."""
+    ``grep -r`` would read (only files whose name fits one of ``included``, when given: its
+    ``--include`` globs).  Bounded (``limit`` entries), skips dependency and VCS dirs."""
     import os
 
     seen = 0
@@ -220,6 +222,8 @@ def tree_secret(root: str, home: str, extra=(), exempt=(), excluded=(), limit=40
             if seen > limit:
                 return None
             if excluded and any(fnmatchcase(name, g) for g in excluded):
+                continue
+            if included and not any(fnmatchcase(name, g) for g in included):
                 continue
             p = os.path.join(dirpath, name)
             if is_secret_path(p, home, extra, exempt):

@@ -446,11 +446,14 @@ class ShellAnalyzer:
                 nxt[0] in ("grep", "egrep", "fgrep", "rg") and _env_filter(self, nxt) == "names"))
             self.env_grep = _env_filter(self, nxt) if nxt and nxt[0] in ("grep", "egrep", "fgrep", "rg") and \
                 not self.suppress_env_dump else None
+            # `grep ^DB_ .env | cut -d= -f1`, `cat .env | wc -l`: the next stage keeps names or counts only
+            self.keys_only_next = _keys_only(nxt)
             try:
                 self.walk(st, scope, stdin=stdin)
             finally:
                 self.suppress_env_dump = False
                 self.env_grep = None
+                self.keys_only_next = False
             prev = st
 
     def redirected(self, node, scope, stdin):
@@ -1584,6 +1587,36 @@ def _ansi_c(s: str) -> str:
         return codecs.decode(s.encode("latin-1", "backslashreplace"), "unicode_escape")
     except Exception:
         return U
+
+
+def _keys_only(words):
+    """A pipeline stage that lets only counts ("count": `wc -l`) or the text before `=` ("names":
+    `cut -d= -f1`, `cut -d '=' -f 1`) through; False otherwise.  (`cut` prints a line without `=` whole:
+    the reader checks the file's lines.)"""
+    ws = [w.strip("'\"") for w in words]
+    if not ws:
+        return False
+    if ws[0] == "wc":
+        return "count" if all(w in ("-l", "-c", "-w", "-m", "--lines", "--bytes", "--words", "--chars")
+                              for w in ws[1:]) else False
+    if ws[0] != "cut":
+        return False
+    delim = fields = None
+    i = 1
+    while i < len(ws):
+        w = ws[i]
+        if w in ("-d", "-f") and i + 1 < len(ws):
+            delim, fields = (ws[i + 1], fields) if w == "-d" else (delim, ws[i + 1])
+            i += 2
+            continue
+        if w.startswith("-d") and len(w) > 2:
+            delim = w[2:].strip("'\"")
+        elif w.startswith("-f") and len(w) > 2:
+            fields = w[2:]
+        else:
+            return False
+        i += 1
+    return "names" if delim == "=" and fields == "1" else False
 
 
 # The program handlers import this module (Cmd, Scope): imported last, once, instead of inside the

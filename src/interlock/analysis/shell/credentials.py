@@ -108,7 +108,7 @@ COMMON_SECRET_VARS = ("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SESSION
                       "MYSQL_PWD", "REDIS_URL", "MONGODB_URI", "SENTRY_DSN", "FLY_API_TOKEN", "CLOUDFLARE_API_TOKEN",
                       "SUPABASE_SERVICE_ROLE_KEY", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "SECRET_KEY", "JWT_SECRET",
                       "CI_JOB_TOKEN", "VAULT_TOKEN", "DIGITALOCEAN_ACCESS_TOKEN", "TWILIO_AUTH_TOKEN")
-_NAME_PATTERN = _LazyRe(r"^\^?([A-Za-z_][A-Za-z0-9_]*(?:(?:\\?\|)[A-Za-z_][A-Za-z0-9_]*)*)=?\$?$")
+_NAME_PATTERN = _LazyRe(r"^\^?([A-Za-z_][A-Za-z0-9_]*)=?\$?$")  # one alternative of the filter
 _GREP_FLAGS_OK = frozenset("iwEFGxsHhnoq")
 
 
@@ -144,10 +144,14 @@ def env_filter(a, words):
         i += 1
     if len(pats) != 1 or U in pats[0]:
         return None
-    m = _NAME_PATTERN.match(pats[0])
-    if not m:
+    # alternatives, each a name, anchored or not: `^PATH=`, `NODE|PYTHON`, `^BROWSERSLIST|^BROWSER`
+    alts = pats[0].replace("\\|", "|").split("|")
+    ms = [_NAME_PATTERN.match(x) for x in alts]
+    if not all(ms):
         return None
-    names = [n for n in m.group(1).replace("\\|", "|").split("|") if n]
+    names = [m.group(1) for m in ms if m.group(1)]
+    if not names:
+        return None
     env = a.env or {}
     for n in names:
         key = n.lower() if icase else n

@@ -295,9 +295,34 @@ def _secret_globs(a, cmd, scope, ops) -> bool:
     globs = [g for g in globs if not g.startswith("!") and U not in g]
     if not globs:
         return False
+    from .programs import lists_names_only
+
+    if lists_names_only(cmd):
+        return False  # `grep -ril NAME ~/.claude --include='*.json'`: names of files, no line of them
     for raw in ops or ["."]:
         place = a.place(raw.split(U, 1)[0].rstrip("/") or "/" if U in raw else raw, scope)
-        if place.kind not in OUTSIDE_KINDS or not place.path:
+        if not place.path:
+            continue
+        if place.kind not in OUTSIDE_KINDS:
+            # in the workspace: the files the globs select, as they are on disk (`grep -r postgres .
+            # --include='*.env*'` prints the lines of .env that mention it)
+            reads_hidden = cmd.name not in ("rg", "ag") or any(
+                x in ("-uu", "-uuu", "--hidden", "--no-ignore", "-u", "--unrestricted") for x in args)
+            if place.kind in (P.TEMP, P.DEVNULL, P.DEVICE, P.MISSING) or not reads_hidden or U in raw:
+                continue
+            from ..secrets import glob_aims_at_secrets, tree_secret
+
+            # only globs aimed at credential files (`*.env*`, `*.pem`), not broad ones that a secret's
+            # name also fits (`*.yaml`, `*.json`): those read no more than the same search without them
+            aimed = [g.rsplit("/", 1)[-1] for g in globs if glob_aims_at_secrets(g.rsplit("/", 1)[-1], a.pctx.home)]
+            hit = aimed and tree_secret(place.path, a.pctx.home, a.secret_extra, a.secret_exempt, included=aimed)
+            if hit:
+                from fnmatch import fnmatchcase
+
+                g = next((g for g in aimed if fnmatchcase(hit.rsplit("/", 1)[-1], g)), aimed[0])
+                a.emit("secrets.read-file", cmd, target=P.display(hit, a.pctx), effect="read-secret",
+                       note=f"the search prints its lines that match; the glob {g!r} selects it")
+                return True
             continue
         for g in globs:
             if glob_may_name_secret(place.path.rstrip("/") + "/**/" + g.lstrip("/"), a.pctx.home,

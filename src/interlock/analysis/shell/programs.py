@@ -368,12 +368,14 @@ def check_read(a, cmd, raw, scope=None):
             a.emit("secrets.read-file", cmd, target=P.display(hit, a.pctx), effect="read-secret",
                    note=f"{P.display(path, a.pctx)} matches it")
             return True
-        if glob_may_name_secret(path, a.pctx.home, a.secret_extra, a.secret_exempt):
+        if glob_may_name_secret(path, a.pctx.home, a.secret_extra, a.secret_exempt) and not lists_names_only(cmd):
             a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret",
                    note="the pattern matches files that hold secrets")
             return True
         return False
     if is_secret_path(path, a.pctx.home, a.secret_extra, a.secret_exempt):
+        if _keys_reach_only(a, cmd, path):
+            return False  # `grep ^DB_ .env | cut -d= -f1`, `cat .env | wc -l`: names or a count, no value
         a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret")
         return True
     real = _alias_of(a, path, on_disk=cmd.name in REVEALERS or cmd.name in _SENDERS)
@@ -2287,7 +2289,30 @@ def judge_kill_by_name(a, cmd, pattern):
             break
     else:
         return
+    if _started_again(a, cmd, pattern):
+        return  # `pkill -f my-server; cargo run -p my-server &`: a restart of what this command line runs
     a.emit("proc.kill-by-name", cmd, target=pattern.replace(U, "$?"), effect="kill")
+
+
+_ENV_PREFIX = r"(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*"
+
+
+def _started_again(a, cmd, pattern) -> bool:
+    """The rest of this command line starts the program the kill names again (a restart of the project's
+    own program): by a path (`pkill -f srv; PORT=1 ./target/release/srv &`) or as what a build tool runs
+    (`cargo run -p srv`, `cargo run --bin srv`, `go run ./cmd/srv`) — not a program found on PATH
+    (`pkill firefox; firefox &` is still asked).  Only a plain name (letters, digits, `-_.`) counts."""
+    node = getattr(cmd, "node", None)
+    sources = getattr(a, "_sources", None)
+    name = pattern.strip("'\" ^$")
+    if node is None or not sources or U in pattern or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{2,}", name):
+        return False
+    rest = sources[-1][getattr(node, "end_byte", len(sources[-1])):].decode("utf-8", "replace")
+    n = re.escape(name)
+    # a program of the project (a path: ./target/release/srv, bin/srv), not one on PATH (`firefox &`)
+    as_command = rf"(?:^|[;&|(\n]|&&|\|\|)\s*(?:nohup\s+|setsid\s+|exec\s+)?{_ENV_PREFIX}\S*/{n}(?=\s|$|[;&|)])"
+    as_target = rf"\b(?:cargo\s+run\b[^;&|\n]*?(?:-p|--package|--bin)[ =]|go\s+run\s+\S*/){n}(?=\s|$|[;&|)])"
+    return bool(re.search(as_command, rest) or re.search(as_target, rest))
 
 
 @handles("kill")
@@ -2726,6 +2751,70 @@ def _matches_every_line(name, args) -> bool:
 _SECRET_PATTERN = _LazyRe(r"(?i)(token|secret|passw|api.{0,6}key|apikey|credential|private.{0,6}key|aws_|bearer|"
                           r"client.{0,3}secret|auth)|AKIA|ghp_|gho_|github_pat|sk_live|sk-|xox[abp]|glpat|"
                           r"BEGIN.{0,12}PRIVATE")
+
+
+_GREPS = frozenset({"grep", "egrep", "fgrep", "zgrep", "zegrep", "bzgrep", "xzgrep", "rg", "ag", "ack"})
+
+
+def _keys_reach_only(a, cmd, path) -> bool:
+    """A printer of a secret file whose output the next pipeline stage cuts to counts (`| wc -l`) or to
+    the names before `=` (`| cut -d= -f1`) — the latter only when every line of the file, as it is on
+    disk, is blank, a comment or KEY=…: `cut` prints a line without `=` whole (a PEM body, a multi-line
+    value), so such a file is still a read."""
+    kind = getattr(a, "keys_only_next", False)
+    if not kind or (cmd.name not in DUMPERS and cmd.name not in _GREPS) or a.remote or \
+            any(op.startswith(">") for op, _ in (cmd.redirects or ())):
+        return False
+    if kind == "count":
+        return True
+    from ...fsread import read_regular
+
+    try:
+        data = read_regular(path, 256 * 1024)
+    except (OSError, ValueError):
+        return False
+    if len(data) >= 256 * 1024 or b"\0" in data:
+        return False
+    for line in data.decode("utf-8", "replace").splitlines():
+        t = line.strip()
+        if t and not t.startswith("#") and "=" not in t:
+            return False
+    return True
+
+
+def lists_names_only(cmd) -> bool:
+    """A search that prints names, counts or an exit status, never a line of the files it reads
+    (`grep -rl PATTERN`, `grep -c`, `grep -q`, `rg -l`), for a pattern that does not aim at credentials:
+    it reveals no secret of the files it opens.  (`rg -L` follows links; it is not `grep -L`.)"""
+    if cmd.name not in _GREPS:
+        return False
+    args = cmd.args
+    short = "lcq" if cmd.name in ("rg", "ag") else "lcqL"
+    names = False
+    pats, ops = [], []
+    skip = False
+    for i, x in enumerate(args):
+        if skip:
+            skip = False
+            continue
+        if x in ("-e", "--regexp"):
+            if i + 1 < len(args):
+                pats.append(args[i + 1])
+            skip = True
+        elif x.startswith("--regexp="):
+            pats.append(x.split("=", 1)[1])
+        elif x in ("-f", "--file") or x.startswith("--file="):
+            return False  # patterns from a file: not known here
+        elif x in ("--files-with-matches", "--files-without-match", "--count", "--quiet", "--silent", "-l", "-c",
+                   "-q") or (x == "-L" and cmd.name not in ("rg", "ag")):
+            names = True
+        elif x.startswith("-") and not x.startswith("--") and len(x) > 1:
+            names = names or any(c in short for c in x[1:])
+        elif not x.startswith("-"):
+            ops.append(x)
+    if not pats and ops:
+        pats = ops[:1]
+    return names and bool(pats) and U not in "".join(pats) and not any(_SECRET_PATTERN.search(p) for p in pats)
 
 
 def _search_secrets(a, cmd, scope):
