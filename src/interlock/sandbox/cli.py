@@ -155,7 +155,7 @@ def cmd_run(a, env) -> int:
             extra = _branches(sb, pol, env, a.max_branch_mb, a.sample)
             from . import standin
 
-            standins, sargs = standin.start(sb, pol)
+            standins, sargs = standin.start(sb, pol, env)
             extra["http"] += sargs
             from . import mybranch
 

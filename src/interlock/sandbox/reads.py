@@ -1,0 +1,164 @@
+"""Reads in a sandbox: which requests are reads, and what the agent's recorded mutations hide from them.
+
+In a sandbox the HTTP gateway forwards **reads** to the real API — only with the route's separate read-only
+token (``read_credential``), never with ``credential`` — and records everything else (``record.py``).  A
+request is a read only when every test says so; anything unclear is a change (recorded, not sent):
+
+* the method and body (``gateways.http.is_mutation``): GET/HEAD/OPTIONS, or a GraphQL POST whose every
+  operation is a query;
+* a GraphQL document in a ``query`` parameter holds no mutation or subscription, whatever the route's path;
+* a read method carries no body on a GraphQL route (a server may read it; Interlock would not have judged it);
+* the analysis (the HTTP catalogue, GraphQL mutation names, the policy's rules) finds nothing in it but reads:
+  any finding — destructive, write, credential, opaque — makes it a change.
+
+So the agent's view stays consistent after a recorded mutation, what it deleted is taken out of forwarded
+answers: ``DELETE /things/7`` recorded → ``GET /things/7`` (or below it) answers 404 from Interlock; a GraphQL
+deletion the stand-in catalogue names (``standins.toml`` ``[NAME.deletes]``, e.g. Railway's ``volumeDelete``)
+→ the object is dropped from every forwarded answer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import parse_qsl
+
+_READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def classify(method: str, body: bytes, graphql: bool, query: str, action, env) -> str | None:
+    """None when the request is a read; otherwise why it counts as a change.  Never raises (an error is a change)."""
+    try:
+        from ..gateways.http import is_mutation
+
+        if is_mutation(method, body, graphql, query):
+            return "it changes something (its method, or a GraphQL mutation)"
+        for k, v in parse_qsl(query, keep_blank_values=True):
+            if k.lower() == "query" and _graphql_changes(v):
+                return "its query parameter holds a GraphQL mutation"
+        if method in _READ_METHODS and body and graphql:
+            return "a GraphQL request with a body on a read method: not classified, so not sent"
+        from ..engine import Context
+        from ..gateways.budget import evaluate
+
+        d = evaluate(action, Context(action.cwd, env=env), env)
+        if d.error:
+            return f"it could not be judged ({d.error[:200]})"
+        changes = [f.rule for f in d.findings if f.severity != "read"]
+        if changes:
+            return "the analysis finds more than a read in it: " + ", ".join(sorted(set(changes)))
+        return None
+    except Exception as e:  # noqa: BLE001 - fail closed: unclear is a change
+        return f"it could not be classified ({type(e).__name__})"
+
+
+def _graphql_changes(text: str) -> bool:
+    """A GraphQL document holding a mutation or subscription (or one that only looks like it)."""
+    if not re.search(r"\b(mutation|subscription)\b", text):
+        return False
+    try:
+        from graphql import OperationDefinitionNode, OperationType, parse
+
+        return any(isinstance(d, OperationDefinitionNode) and d.operation != OperationType.QUERY
+                   for d in parse(text).definitions)
+    except Exception:  # noqa: BLE001 - names a mutation but cannot be read: a change
+        return True
+
+
+def _recorded(record_path: str, route: str) -> list[dict]:
+    out = []
+    try:
+        with open(record_path, encoding="utf-8") as f:
+            for line in f:
+                try:
+                    m = json.loads(line)
+                except ValueError:
+                    continue
+                if m.get("route") == route:
+                    out.append(m)
+    except OSError:
+        pass
+    return out
+
+
+def deleted_paths(record_path: str, route: str) -> list[str]:
+    """Paths (after the route's name) the sandbox recorded a DELETE of."""
+    return ["/" + (m.get("path") or "").strip("/") for m in _recorded(record_path, route)
+            if (m.get("method") or "").upper() == "DELETE"]
+
+
+def under_deleted(path: str, deleted: list[str]) -> str | None:
+    p = "/" + path.strip("/")
+    for d in deleted:
+        if d != "/" and (p == d or p.startswith(d + "/")):
+            return d
+    return None
+
+
+def deleted_ids(record_path: str, route: str, deletes: dict) -> set[str]:
+    """The ids the recorded GraphQL mutations of ``route`` delete (``deletes``: field -> id argument)."""
+    if not deletes:
+        return set()
+    from graphql import FieldNode, OperationDefinitionNode, StringValueNode, VariableNode, parse
+
+    ids = set()
+    for m in _recorded(record_path, route):
+        try:
+            obj = json.loads(m.get("body") or "null")
+        except ValueError:
+            continue
+        for op in obj if isinstance(obj, list) else [obj]:
+            if not isinstance(op, dict) or not isinstance(op.get("query"), str):
+                continue
+            variables = op.get("variables") if isinstance(op.get("variables"), dict) else {}
+            try:
+                doc = parse(op["query"])
+            except Exception:  # noqa: BLE001
+                continue
+            for d in doc.definitions:
+                if not isinstance(d, OperationDefinitionNode):
+                    continue
+                for sel in d.selection_set.selections:
+                    if not isinstance(sel, FieldNode) or sel.name.value not in deletes:
+                        continue
+                    for arg in sel.arguments or ():
+                        if arg.name.value != deletes[sel.name.value]:
+                            continue
+                        v = arg.value
+                        if isinstance(v, StringValueNode):
+                            ids.add(v.value)
+                        elif isinstance(v, VariableNode) and isinstance(variables.get(v.name.value), str):
+                            ids.add(variables[v.name.value])
+    return ids
+
+
+def hide(obj, ids: set[str], fields: list[str]) -> int:
+    """Take every object whose ``fields`` value is in ``ids`` out of ``obj`` (in place); how many."""
+    if not ids:
+        return 0
+    n = 0
+
+    def gone(x) -> bool:
+        if not isinstance(x, dict):
+            return False
+        if any(isinstance(x.get(f), str) and x.get(f) in ids for f in fields):
+            return True
+        return isinstance(x.get("node"), dict) and gone(x["node"])
+
+    def walk(x):
+        nonlocal n
+        if isinstance(x, list):
+            keep = [e for e in x if not gone(e)]
+            n += len(x) - len(keep)
+            x[:] = keep
+            for e in x:
+                walk(e)
+        elif isinstance(x, dict):
+            for k, v in list(x.items()):
+                if isinstance(v, dict) and gone(v):
+                    x[k] = None
+                    n += 1
+                else:
+                    walk(v)
+    walk(obj)
+    return n
