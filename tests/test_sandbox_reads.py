@@ -63,6 +63,8 @@ out['del1'] = call(base + '/plain/items/1', method='DELETE')[0:3:2]
 out['item1_after'] = call(base + '/plain/items/1')[0:3:2]
 out['item1_sub'] = call(base + '/plain/items/1/notes')[0:3:2]
 out['item2'] = call(base + '/plain/items/2')[0:3:2]
+out['override'] = call(base + '/plain/items/3', headers={'X-HTTP-Method-Override': 'DELETE'})[0:3:2]
+out['persisted'] = call(API + '?extensions=%7B%22persistedQuery%22%3A%7B%22sha256Hash%22%3A%22ab%22%7D%7D')[0:3:2]
 # a route with a credential and no read-only token: nothing is sent
 out['noread'] = call(base + '/noread/items/1')[0:3:2]
 print('RESULT ' + json.dumps(out))
@@ -192,6 +194,8 @@ def test_reads_go_to_the_real_api_with_the_read_token_and_no_mutation_ever_does(
     for k in ("item1_after", "item1_sub"):
         assert res[k][0] == 404 and "interlock_sandbox_deleted" in res[k][1], res[k]
     assert res["item2"][0] == 200
+    assert res["override"][0] == 202 and "recorded, not sent" in res["override"][1]  # a GET that would delete
+    assert "INTERLOCK_SANDBOX_RECORDED" in res["persisted"][1]  # a stored GraphQL operation: unclassifiable
     assert res["noread"][0] == 503 and "interlock_sandbox_no_read_credential" in res["noread"][1]
     assert "do not look for another credential" in res["noread"][1]
 
@@ -264,15 +268,28 @@ def test_a_read_token_that_is_the_routes_own_credential_is_not_used(env):
     ("POST", b"{}", False, "", False), ("PUT", b"{}", False, "", False), ("DELETE", b"", False, "", False),
     # the analysis sees a deletion in a GET (AWS query API): a change, recorded
     ("GET", b"", False, "Action=DeleteDBInstance&DBInstanceIdentifier=prod", False),
+    # attack round: a GET the server takes as another method; a stored GraphQL operation; a persisted query
+    ("GET", b"", False, "_method=DELETE", False),
+    ("GET", b"", False, "OVERRIDE", False),
+    ("GET", b"", True, "extensions=%7B%22persistedQuery%22%3A%7B%22sha256Hash%22%3A%22ab%22%7D%7D", False),
+    ("POST", b'{"extensions": {"persistedQuery": {"sha256Hash": "ab"}}}', True, "", False),
+    ("HEAD", b"", True, "query=mutation%20%7B%20a%20%7D", False),
+    # ordinary look-alikes stay reads: a search for the word, a GraphQL query naming a field "mutations"
+    ("GET", b"", False, "query=mutation%20testing%20tools", True),
+    ("POST", b'{"query": "query { mutations { id } }"}', True, "", True),
 ])
 def test_what_a_sandbox_sends_as_a_read(method, body, graphql, query, is_read, env):
     from interlock.gateways.http import build_action
     from interlock.sandbox.reads import classify
 
-    host = "https://rds.us-east-1.amazonaws.com/" if "Action=" in query else "https://backboard.railway.com/graphql/v2"
+    headers = [("Content-Type", "application/json")]
+    if query == "OVERRIDE":
+        query, headers = "", headers + [("X-HTTP-Method-Override", "DELETE")]
+    host = "https://rds.us-east-1.amazonaws.com/" if "Action=" in query else \
+        "https://backboard.railway.com/graphql/v2" if graphql or method != "GET" else "https://api.example.com/search"
     url = host + ("?" + query if query else "")
-    action = build_action(method, url, body, [("Content-Type", "application/json")], "/tmp")
-    why = classify(method, body, graphql, query, action, env)
+    action = build_action(method, url, body, headers, "/tmp")
+    why = classify(method, body, graphql, query, action, env, headers)
     assert (why is None) is is_read, why
 
 

@@ -514,7 +514,7 @@ def create_app(config: Config, env=None, cwd=None):
             from ..sandbox import reads as SR
 
             change = await anyio.to_thread.run_sync(SR.classify, method, body, graphql, query, action, env,
-                                                    limiter=limiter)
+                                                    request.headers.items(), limiter=limiter)
             if change is not None:
                 # judged and recorded for the change set, never sent (sandbox/record.py)
                 from ..sandbox.record import record_mutation

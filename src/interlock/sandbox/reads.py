@@ -26,18 +26,31 @@ from urllib.parse import parse_qsl
 _READ_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-def classify(method: str, body: bytes, graphql: bool, query: str, action, env) -> str | None:
+#: Headers and parameters by which many servers take another method than the request line's (a "GET" that
+#: deletes): a request carrying one is not a read.
+_OVERRIDES = ("x-http-method-override", "x-http-method", "x-method-override")
+_OVERRIDE_PARAMS = ("_method", "x-http-method-override")
+
+
+def classify(method: str, body: bytes, graphql: bool, query: str, action, env, headers=()) -> str | None:
     """None when the request is a read; otherwise why it counts as a change.  Never raises (an error is a change)."""
     try:
         from ..gateways.http import is_mutation
 
         if is_mutation(method, body, graphql, query):
             return "it changes something (its method, or a GraphQL mutation)"
-        for k, v in parse_qsl(query, keep_blank_values=True):
+        if any(k.lower() in _OVERRIDES for k, _ in headers):
+            return "it asks the server to take another method (a method-override header)"
+        params = parse_qsl(query, keep_blank_values=True)
+        if any(k.lower() in _OVERRIDE_PARAMS for k, _ in params):
+            return "it asks the server to take another method (a _method parameter)"
+        for k, v in params:
             if k.lower() == "query" and _graphql_changes(v):
                 return "its query parameter holds a GraphQL mutation"
         if method in _READ_METHODS and body and graphql:
             return "a GraphQL request with a body on a read method: not classified, so not sent"
+        if graphql and method == "GET" and not any(k == "query" for k, _ in params):
+            return "a GraphQL GET without a query document (a persisted or stored operation): not classified"
         from ..engine import Context
         from ..gateways.budget import evaluate
 
@@ -54,8 +67,8 @@ def classify(method: str, body: bytes, graphql: bool, query: str, action, env) -
 
 def _graphql_changes(text: str) -> bool:
     """A GraphQL document holding a mutation or subscription (or one that only looks like it)."""
-    if not re.search(r"\b(mutation|subscription)\b", text):
-        return False
+    if not re.search(r"\b(mutation|subscription)\b\s*[A-Za-z0-9_]*\s*[({@$]", text):
+        return False  # the word alone (a search for "mutation testing") is no GraphQL operation
     try:
         from graphql import OperationDefinitionNode, OperationType, parse
 
