@@ -64,6 +64,7 @@ out['item1_after'] = call(base + '/plain/items/1')[0:3:2]
 out['item1_sub'] = call(base + '/plain/items/1/notes')[0:3:2]
 out['item2'] = call(base + '/plain/items/2')[0:3:2]
 out['override'] = call(base + '/plain/items/3', headers={'X-HTTP-Method-Override': 'DELETE'})[0:3:2]
+out['variables'] = gql('query { ...V } fragment V on Query { variables(projectId: "p", environmentId: "e") }')
 out['persisted'] = call(API + '?extensions=%7B%22persistedQuery%22%3A%7B%22sha256Hash%22%3A%22ab%22%7D%7D')[0:3:2]
 # a route with a credential and no read-only token: nothing is sent
 out['noread'] = call(base + '/noread/items/1')[0:3:2]
@@ -195,13 +196,15 @@ def test_reads_go_to_the_real_api_with_the_read_token_and_no_mutation_ever_does(
         assert res[k][0] == 404 and "interlock_sandbox_deleted" in res[k][1], res[k]
     assert res["item2"][0] == 200
     assert res["override"][0] == 202 and "recorded, not sent" in res["override"][1]  # a GET that would delete
+    assert res["variables"][0] == 403 and res["variables"][2]["errors"][0]["extensions"]["code"] == \
+        "INTERLOCK_SANDBOX_SECRET_READ"  # a credential read (through a fragment): never sent
     assert "INTERLOCK_SANDBOX_RECORDED" in res["persisted"][1]  # a stored GraphQL operation: unclassifiable
     assert res["noread"][0] == 503 and "interlock_sandbox_no_read_credential" in res["noread"][1]
     assert "do not look for another credential" in res["noread"][1]
 
     # what reached the real APIs: reads only, each with the read-only token and nothing else
     assert real.calls and all(c["headers"].get("authorization") == f"Bearer {READ_TOKEN}" for c in real.calls)
-    assert not real.received("mutation") and not real.received("volumeDelete")
+    assert not real.received("mutation") and not real.received("volumeDelete") and not real.received("variables")
     assert REAL_ONLY in real.volumes and VOLUME_ID in real.volumes
     assert [(c["method"], c["path"]) for c in rest.calls] == [("GET", "/api/items/1"), ("GET", "/api/items/2")]
     assert all(c["authorization"] == f"Bearer {PLAIN_READ}" for c in rest.calls)
@@ -321,3 +324,15 @@ def test_recorded_deletions_are_hidden_from_forwarded_answers(tmp_path):
     assert gone == ["/things/7"]
     assert under_deleted("things/7", gone) and under_deleted("/things/7/notes/", gone)
     assert under_deleted("things/70", gone) is None and under_deleted("things", gone) is None
+
+
+def test_a_secret_read_is_found_at_any_depth_and_an_unreadable_one_counts():
+    from interlock.sandbox.reads import secret_fields
+
+    names = ["variables"]
+    assert secret_fields("POST", b'{"query": "query { me { name } }"}', "", names) == []
+    assert secret_fields("POST", b'{"query": "{ a: variables(projectId: \\"p\\") }"}', "", names) == ["variables"]
+    assert secret_fields("POST", b'[{"query": "{ me { id } }"}, {"query": "{ variables }"}]', "", names) == ["variables"]
+    assert secret_fields("GET", b"", "query=%7B%20variables%20%7D", names) == ["variables"]
+    assert secret_fields("POST", b'{"query": "{ broken', "", names) == ["variables"]
+    assert secret_fields("POST", b'{"query": "{ variables }"}', "", []) == []

@@ -531,6 +531,11 @@ def create_app(config: Config, env=None, cwd=None):
                        f"one: `interlock secrets vault add {name}-read`, then read_credential = \"{name}-read\" in "
                        f"[gateways.http.routes.{name}]). Nothing was sent; do not look for another credential.")
                 return answer(failure(msg, graphql, 503, "INTERLOCK_SANDBOX_NO_READ_CREDENTIAL", who="sandbox"))
+            secret_sel = SR.secret_fields(method, body, query, (config.overlays.get(name) or {}).get("secret_reads"))
+            if secret_sel and read_cred is not None:
+                return answer(failure(f"this query reads secrets ({', '.join(secret_sel)}): credential reads are not sent "
+                                      "from a sandbox (the rehearsal needs none; a human reads them outside)", graphql,
+                                      403, "INTERLOCK_SANDBOX_SECRET_READ", who="sandbox"))
             if read_cred is not None or standin is None:
                 gone = SR.under_deleted(raw_rest, SR.deleted_paths(config.record, name))
                 if gone is not None:
@@ -745,9 +750,10 @@ def cmd_http(args) -> int:
         cat = catalogue()
         for rname, r in config.routes.items():
             kind = kind_of({"upstream": r.upstream, "judge_as": r.judge_as}, cat)
-            if kind and cat[kind].get("deletes"):
+            if kind:
                 config.overlays[rname] = {"deletes": dict(cat[kind]["deletes"]),
-                                          "hide_fields": list(cat[kind].get("hide_fields") or ["id"])}
+                                          "hide_fields": list(cat[kind].get("hide_fields") or ["id"]),
+                                          "secret_reads": list(cat[kind].get("secret_reads") or [])}
     app = create_app(config, env)
     state = _write_state(env, {"kind": "http", "pid": os.getpid(), "listen": f"{shown}:{port}", "url": base,
                                "routes": {n: {"url": f"{base}/{n}", "upstream": r.upstream}

@@ -175,3 +175,38 @@ def hide(obj, ids: set[str], fields: list[str]) -> int:
                     walk(v)
     walk(obj)
     return n
+
+
+def secret_fields(method: str, body: bytes, query: str, names) -> list[str]:
+    """The fields of ``names`` (``standins.toml`` ``secret_reads``: queries that answer with secrets, such as
+    Railway's ``variables``) a GraphQL read selects, at any depth and through fragments.  A document that cannot
+    be read is taken to select them (fail closed)."""
+    names = set(names or ())
+    if not names:
+        return []
+    docs = []
+    if method == "GET":
+        docs = [v for k, v in parse_qsl(query, keep_blank_values=True) if k == "query"]
+    else:
+        try:
+            obj = json.loads(body or b"null")
+        except ValueError:
+            return sorted(names)
+        for op in obj if isinstance(obj, list) else [obj]:
+            if isinstance(op, dict) and isinstance(op.get("query"), str):
+                docs.append(op["query"])
+    found = set()
+    from graphql import FieldNode, parse, visit
+    from graphql.language import Visitor
+
+    class V(Visitor):
+        def enter_field(self, node: FieldNode, *_):
+            if node.name.value in names:
+                found.add(node.name.value)
+
+    for d in docs:
+        try:
+            visit(parse(d), V())
+        except Exception:  # noqa: BLE001
+            return sorted(names)
+    return sorted(found)
