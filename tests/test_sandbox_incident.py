@@ -556,6 +556,16 @@ def test_mysql_promote_of_an_approved_subset_runs_it_after_a_snapshot_and_nothin
 
         restore(snaps[1], force=True, env=e)
         assert real() == {"customers": 10, "notes": 2, "orders": 40}
+        # 4. no snapshot, no run: with the snapshot store unwritable an approved statement is not run
+        with open(os.path.join(cfg, "policy.toml"), "a") as f:
+            f.write('[snapshots]\npath = "/proc/interlock-no-store"\n')
+        wipe = ["sandbox", "promote", "--id", sid, "--no-files", "--mysql", num["DELETE FROM orders"]]
+        pr = subprocess.run(interlock_exe() + wipe, env=e, capture_output=True, text=True, timeout=120)
+        (rid,) = re.findall(r"approval (\S+) filed", pr.stdout)
+        assert cli(["approve", rid], e, fd_secret=SECRET_A).returncode == 0
+        pr = subprocess.run(interlock_exe() + wipe, env=e, capture_output=True, text=True, timeout=120)
+        assert pr.returncode == 1 and "the snapshot before it failed: not run" in pr.stdout, pr.stdout + pr.stderr
+        assert real() == {"customers": 10, "notes": 2, "orders": 40}
         log = subprocess.run(interlock_exe() + ["log", "--json", "--limit", "200"], env=e, capture_output=True,
                              text=True, timeout=60).stdout
         assert "sandbox promote 3 MySQL statement" in log and MY_PW not in log
