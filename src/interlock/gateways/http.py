@@ -446,8 +446,14 @@ def create_app(config: Config, env=None, cwd=None):
                                              limiter=limiter)
         if not ids or "json" not in (resp.headers.get("content-type") or "").lower():
             return None
+        raw = b""
         try:
-            raw = await resp.aread()
+            async for chunk in resp.aiter_bytes():
+                raw += chunk
+                if len(raw) > config.max_body:  # bounded: an answer too large to filter is not passed on unfiltered
+                    return answer(failure(f"the real API's answer is over {config.max_body // (1024 * 1024)} MB: "
+                                          "too large to leave out what this sandbox deleted; not passed on", True,
+                                          502, "INTERLOCK_SANDBOX_TOO_LARGE", who="sandbox"))
         finally:
             await resp.aclose()
         try:
