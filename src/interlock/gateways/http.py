@@ -757,7 +757,7 @@ def cmd_http(args) -> int:
         for rname, r in config.routes.items():
             kind = kind_of({"upstream": r.upstream, "judge_as": r.judge_as}, cat)
             if kind:
-                config.overlays[rname] = {"deletes": dict(cat[kind]["deletes"]),
+                config.overlays[rname] = {"deletes": dict(cat[kind].get("deletes") or {}),
                                           "hide_fields": list(cat[kind].get("hide_fields") or ["id"]),
                                           "secret_reads": list(cat[kind].get("secret_reads") or [])}
     app = create_app(config, env)
