@@ -446,7 +446,8 @@ def cmd_diff(a, env) -> int:
         for i, m in enumerate(muts, 1):
             print(f"  {i}. {m.get('summary') or ''}  [outside the sandbox: {m.get('decision')}"
                   f"{' ' + ','.join(m.get('rules') or []) if m.get('rules') else ''}; {m.get('method')} "
-                  f"{m.get('url')}]")
+                  f"{m.get('url')}]" + (f" — taken for a change: {m['why']}" if m.get("why") and
+                                        not m["why"].startswith("it changes something") else ""))
     return 0
 
 
