@@ -215,6 +215,9 @@ def test_reads_go_to_the_real_api_with_the_read_token_and_no_mutation_ever_does(
     muts = json.loads(d.stdout)["api_mutations"]
     assert sum("volumeDelete" in (m.get("summary") or "") for m in muts) >= 2
     assert any(m["method"] == "DELETE" and m["path"].endswith("items/1") for m in muts)
+    text = subprocess.run(interlock_exe() + ["sandbox", "diff", sid], env=e, capture_output=True, text=True,
+                          timeout=60).stdout
+    assert "taken for a change: it asks the server to take another method (a method-override header)" in text
     log = subprocess.run(interlock_exe() + ["log", "--json", "--limit", "300"], env=e, capture_output=True,
                          text=True, timeout=60).stdout
     assert "read forwarded with route railway's read-only token" in log
