@@ -539,8 +539,8 @@ def create_app(config: Config, env=None, cwd=None):
                 return answer(failure(msg, graphql, 503, "INTERLOCK_SANDBOX_NO_READ_CREDENTIAL", who="sandbox"))
             secret_sel = SR.secret_fields(method, body, query, (config.overlays.get(name) or {}).get("secret_reads"))
             if secret_sel and read_cred is not None:
-                return answer(failure(f"this query reads secrets ({', '.join(secret_sel)}): credential reads are not sent "
-                                      "from a sandbox (the rehearsal needs none; a human reads them outside)", graphql,
+                return answer(failure(f"this query reads secrets ({', '.join(secret_sel)}): credential reads are "
+                                      "not sent from a sandbox (the rehearsal needs none; a human reads them outside)", graphql,
                                       403, "INTERLOCK_SANDBOX_SECRET_READ", who="sandbox"))
             if read_cred is not None or standin is None:
                 gone = SR.under_deleted(raw_rest, SR.deleted_paths(config.record, name))

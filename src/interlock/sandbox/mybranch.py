@@ -337,7 +337,8 @@ def replay(sb, numbers: list[int], env) -> list[dict]:
                  "statement": s["statement"][:500]}
             why = "; ".join(redact(x) for x in d.reasons[:2] if not x.startswith("approval "))
             if ap.get("snapshot_error"):
-                r["error"] = f"approved, but the snapshot before it failed: not run ({redact(ap['snapshot_error'])[:300]})"
+                r["error"] = (f"approved, but the snapshot before it failed: not run "
+                              f"({redact(ap['snapshot_error'])[:300]})")
             elif ap.get("id") and ap.get("state") in ("pending", "approved"):
                 r["approval"] = ap["id"]
                 r["error"] = (f"approval {ap['id']} filed — once a human approves it (interlock approve {ap['id']}), "
