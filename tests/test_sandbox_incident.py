@@ -430,7 +430,7 @@ def test_a_mysql_database_is_branched_into_a_local_mariadbd_nothing_real_touched
         assert "shop orders: 50 -> 0" in d.stdout, d.stdout
         assert "shop customers: 10 -> - (dropped)" in d.stdout
         assert "shop: DELETE FROM orders" in d.stdout and "shop: DROP TABLE customers" in d.stdout
-        # promote: a statement the policy allows runs on the real database; a destructive one does not
+        # promote: a statement the policy allows runs on the real database; a destructive one waits for approval
         num = {m.group(2): m.group(1) for m in re.finditer(r"^  (\d+)\. shop: (.*)$", d.stdout, re.M)}
         pr = subprocess.run(interlock_exe() + ["sandbox", "promote", "--id", sid, "--no-files", "--mysql",
                                                num["INSERT INTO orders VALUES (999, 3)"]],
@@ -439,7 +439,8 @@ def test_a_mysql_database_is_branched_into_a_local_mariadbd_nothing_real_touched
         pr = subprocess.run(interlock_exe() + ["sandbox", "promote", "--id", sid, "--no-files", "--mysql",
                                                f"{num['DELETE FROM orders']},{num['DROP TABLE customers']}"],
                             env=e, capture_output=True, text=True, timeout=120)
-        assert pr.returncode == 1 and pr.stdout.count("not run: Interlock would") == 2, pr.stdout + pr.stderr
+        # (held for a human's approval: tests/test_sandbox_incident.py's promote test approves and runs them)
+        assert pr.returncode == 1 and pr.stdout.count("filed — once a human approves it") == 2, pr.stdout + pr.stderr
         with my.connect("shop") as c, c.cursor() as cur:
             cur.execute("SELECT COUNT(*) FROM orders")
             assert cur.fetchone()[0] == 51
@@ -456,5 +457,119 @@ def test_a_mysql_database_is_branched_into_a_local_mariadbd_nothing_real_touched
         assert subprocess.run(interlock_exe() + ["sandbox", "discard", sid], env=e, capture_output=True,
                               timeout=60).returncode == 0
         assert not os.path.exists(os.path.join(e["INTERLOCK_HOME"], "sandboxes", sid))
+    finally:
+        my.stop()
+
+
+MY_PROMOTE_AGENT = r"""
+import pymysql, sys
+c = pymysql.connect(host='127.0.0.1', port=int(sys.argv[1]), user='app', database='shop', autocommit=True)
+cur = c.cursor()
+for q in ('DELETE FROM orders WHERE id <= 10', 'DROP TABLE customers', 'TRUNCATE notes', 'DELETE FROM orders',
+          "INSERT INTO notes VALUES (7, 'rehearsed')"):
+    cur.execute(q)
+print('DONE')
+"""
+
+
+def test_mysql_promote_of_an_approved_subset_runs_it_after_a_snapshot_and_nothing_else(env, workspace):
+    """Issue 17 (promote): the approved part of a MySQL session's statements, asked about by the policy, runs on
+    the real database after a verified snapshot (restorable); what was not chosen, and what the policy denies,
+    stays untouched."""
+    sys.path.insert(0, os.path.dirname(__file__))
+    from helpers import SECRET_A, add_approver, cli
+    from servers import MariaDBServer
+
+    my = MariaDBServer(MY_PW).start()
+    try:
+        my.create_db("shop")
+        with my.connect("shop", autocommit=True) as c, c.cursor() as cur:
+            cur.execute("CREATE TABLE customers (id int PRIMARY KEY, name text)")
+            cur.execute("INSERT INTO customers VALUES " + ",".join(f"({i}, 'c{i}')" for i in range(1, 11)))
+            cur.execute("CREATE TABLE orders (id int PRIMARY KEY, customer int)")
+            cur.execute("INSERT INTO orders VALUES " + ",".join(f"({i}, {i % 10 + 1})" for i in range(1, 51)))
+            cur.execute("CREATE TABLE notes (id int PRIMARY KEY, body text)")
+            cur.execute("INSERT INTO notes VALUES (1, 'keep'), (2, 'keep too')")
+
+        def real():
+            with my.connect("shop") as c, c.cursor() as cur:
+                cur.execute("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop'")
+                out = {}
+                for (t,) in sorted(cur.fetchall()):
+                    cur.execute(f"SELECT COUNT(*) FROM `{t}`")
+                    out[t] = cur.fetchone()[0]
+                return out
+
+        e = dict(env, INTERLOCK_VAULT_BACKEND="file")
+        assert subprocess.run(interlock_exe() + ["secrets", "vault", "add", "shop-db"], env=e, input=MY_PW + "\n",
+                              capture_output=True, text=True, timeout=60).returncode == 0
+        add_approver("alice", SECRET_A, e)
+        cfg = os.path.join(e["XDG_CONFIG_HOME"], "interlock")
+        os.makedirs(cfg, exist_ok=True)
+        with open(os.path.join(cfg, "policy.toml"), "w") as f:
+            f.write(f'[databases.shop]\nurl = "mysql://app@127.0.0.1:{my.port}/shop"\npassword_vault = "shop-db"\n'
+                    '[[rules]]\nid = "db.truncate"\ndecision = "deny"\nreason = "never truncate here"\n')
+        p = subprocess.run(interlock_exe() + ["sandbox", "--", sys.executable, "-c", MY_PROMOTE_AGENT, str(my.port)],
+                           env=e, cwd=workspace, capture_output=True, text=True, timeout=300)
+        assert p.returncode == 0 and "DONE" in p.stdout, p.stdout + p.stderr
+        sid = re.search(r"\b(sbx-[0-9]{8}-[0-9]{6}-[0-9a-f]{6})\b", p.stderr).group(1)
+        before = real()
+        assert before == {"customers": 10, "notes": 2, "orders": 50}
+        d = subprocess.run(interlock_exe() + ["sandbox", "diff", sid], env=e, capture_output=True, text=True,
+                           timeout=60).stdout
+        num = {m.group(2): m.group(1) for m in re.finditer(r"^  (\d+)\. shop: (.*)$", d, re.M)}
+        delete10, drop, trunc = (num["DELETE FROM orders WHERE id <= 10"], num["DROP TABLE customers"],
+                                 num["TRUNCATE notes"])
+        chosen = ["sandbox", "promote", "--id", sid, "--no-files", "--mysql", f"{delete10},{drop},{trunc}"]
+
+        # 1. the first promotion files an approval for each statement the policy asks about; nothing runs
+        pr = subprocess.run(interlock_exe() + chosen, env=e, capture_output=True, text=True, timeout=120)
+        assert pr.returncode == 1, pr.stdout + pr.stderr
+        ids = re.findall(r"approval (\S+) filed", pr.stdout)
+        assert len(ids) == 2, pr.stdout  # the DELETE and the DROP; the TRUNCATE is denied, not approvable
+        assert f"MySQL #{trunc}: not run: Interlock would deny it" in pr.stdout and "never truncate here" in pr.stdout
+        assert real() == before
+
+        # 2. a human approves them; the same promotion runs exactly those, each after a verified snapshot
+        for rid in ids:
+            a = cli(["approve", rid], e, fd_secret=SECRET_A)
+            assert a.returncode == 0, a.stdout + a.stderr
+        pr = subprocess.run(interlock_exe() + chosen, env=e, capture_output=True, text=True, timeout=300)
+        assert pr.returncode == 1, pr.stdout + pr.stderr  # the TRUNCATE still refused
+        assert f"MySQL #{delete10}: ran (10 row(s)), approved" in pr.stdout, pr.stdout + pr.stderr
+        assert f"MySQL #{drop}: ran" in pr.stdout and f"MySQL #{trunc}: not run" in pr.stdout
+        snaps = re.findall(r"snapshot (\S+) was taken first \(undo: interlock restore \1\)", pr.stdout)
+        assert len(snaps) == 2, pr.stdout
+        # exactly the approved subset: 10 orders gone, customers dropped; notes (denied) and the unchosen
+        # `DELETE FROM orders` / INSERT untouched
+        assert real() == {"notes": 2, "orders": 40}
+        assert MY_PW not in pr.stdout + pr.stderr
+        # an approval is used once: promoting again files new requests instead of running twice
+        again = subprocess.run(interlock_exe() + ["sandbox", "promote", "--id", sid, "--no-files", "--mysql", delete10],
+                               env=e, capture_output=True, text=True, timeout=120)
+        assert again.returncode == 1 and "filed" in again.stdout, again.stdout
+        assert real() == {"notes": 2, "orders": 40}
+
+        # 3. the snapshot taken before the DROP brings the table back (`interlock restore` asks a person at a
+        # terminal to confirm; the library call underneath it)
+        from interlock.safeguards import restore
+
+        restore(snaps[1], force=True, env=e)
+        assert real() == {"customers": 10, "notes": 2, "orders": 40}
+        # 4. no snapshot, no run: with the snapshot store unwritable an approved statement is not run
+        with open(os.path.join(cfg, "policy.toml"), "a") as f:
+            f.write('[snapshots]\npath = "/proc/interlock-no-store"\n')
+        wipe = ["sandbox", "promote", "--id", sid, "--no-files", "--mysql", num["DELETE FROM orders"]]
+        pr = subprocess.run(interlock_exe() + wipe, env=e, capture_output=True, text=True, timeout=120)
+        (rid,) = re.findall(r"approval (\S+) filed", pr.stdout)
+        assert cli(["approve", rid], e, fd_secret=SECRET_A).returncode == 0
+        pr = subprocess.run(interlock_exe() + wipe, env=e, capture_output=True, text=True, timeout=120)
+        assert pr.returncode == 1 and "the snapshot before it failed: not run" in pr.stdout, pr.stdout + pr.stderr
+        assert real() == {"customers": 10, "notes": 2, "orders": 40}
+        log = subprocess.run(interlock_exe() + ["log", "--json", "--limit", "200"], env=e, capture_output=True,
+                             text=True, timeout=60).stdout
+        assert "sandbox promote 3 MySQL statement" in log and MY_PW not in log
+        assert subprocess.run(interlock_exe() + ["sandbox", "discard", sid], env=e, capture_output=True,
+                              timeout=60).returncode == 0
     finally:
         my.stop()

@@ -94,6 +94,8 @@ class Config:
         self.proxy_upstream_ca = d.get("proxy_upstream_ca")
         self.record = None  # interlock sandbox: the file mutations are recorded in instead of being sent
         self.standins = {}  # interlock sandbox: route -> base URL of its private stand-in (sandbox/standins.toml)
+        self.read_credentials = {}  # interlock sandbox: route -> vault key of its read-only token (reads only)
+        self.overlays = {}  # interlock sandbox: route -> what recorded deletions hide from reads (standins.toml)
 
 
 def load_config(env=os.environ, require_routes=True) -> Config:
@@ -376,14 +378,16 @@ def audit(env, action, decision, route, removed, note=None, gateway="http"):
                                     digest=action.digest(decision.findings), extra=extra)
 
 
-def credential_value(route: Route, env) -> str:
-    """The route's credential from the vault; raises LookupError (no value in the message)."""
+def credential_value(route: Route, env, key: str | None = None) -> str:
+    """The route's credential (or ``key``: its read-only token, in a sandbox) from the vault; raises LookupError
+    (no value in the message)."""
     from ..vault import Vault
 
-    value = Vault(env).get(route.credential)
+    key = key or route.credential
+    value = Vault(env).get(key)
     if not value:
-        raise LookupError(f"the vault has no credential {route.credential!r} for route {route.name!r} "
-                          f"(add it: interlock secrets vault add {route.credential})")
+        raise LookupError(f"the vault has no credential {key!r} for route {route.name!r} "
+                          f"(add it: interlock secrets vault add {key})")
     return value
 
 
@@ -395,7 +399,7 @@ def create_app(config: Config, env=None, cwd=None):
     import httpx
     from starlette.applications import Starlette
     from starlette.background import BackgroundTask
-    from starlette.responses import JSONResponse, StreamingResponse
+    from starlette.responses import JSONResponse, Response, StreamingResponse
     from starlette.routing import Route as SRoute
 
     env = dict(os.environ if env is None else env)
@@ -430,6 +434,41 @@ def create_app(config: Config, env=None, cwd=None):
                                                   "answered by the sandbox's stand-in", 1)
             if isinstance(obj, dict):
                 obj.setdefault("extensions", {})["interlock"] = {**ext, "message": msg}
+        return JSONResponse(obj, status_code=resp.status_code, headers=hdrs)
+
+    async def sandbox_overlay(resp, name):
+        """A forwarded read's JSON answer without what the sandbox deleted (recorded, not sent); None when
+        nothing needs hiding (the answer is streamed as it is)."""
+        from ..sandbox import reads as SR
+
+        spec = config.overlays[name]
+        ids = await anyio.to_thread.run_sync(SR.deleted_ids, config.record, name, spec.get("deletes") or {},
+                                             limiter=limiter)
+        if not ids or "json" not in (resp.headers.get("content-type") or "").lower():
+            return None
+        raw = b""
+        try:
+            async for chunk in resp.aiter_bytes():
+                raw += chunk
+                if len(raw) > config.max_body:  # bounded: an answer too large to filter is not passed on unfiltered
+                    return answer(failure(f"the real API's answer is over {config.max_body // (1024 * 1024)} MB: "
+                                          "too large to leave out what this sandbox deleted; not passed on", True,
+                                          502, "INTERLOCK_SANDBOX_TOO_LARGE", who="sandbox"))
+        finally:
+            await resp.aclose()
+        try:
+            obj = json.loads(raw)
+        except ValueError:
+            return Response(raw, status_code=resp.status_code, media_type=resp.headers.get("content-type"),
+                            headers={"X-Interlock-Decision": "allow", "X-Interlock-Sandbox": "read forwarded"})
+        n = SR.hide(obj, ids, spec.get("hide_fields") or ["id"])
+        hdrs = {"X-Interlock-Decision": "allow", "X-Interlock-Sandbox": f"read forwarded; {n} object(s) the "
+                                                                      "sandbox deleted hidden"}
+        if n and isinstance(obj, dict):
+            obj.setdefault("extensions", {})["interlock"] = {
+                "code": "INTERLOCK_SANDBOX_OVERLAY", "hidden": n,
+                "message": f"Interlock sandbox: {n} object(s) this sandbox deleted (recorded, not sent) are left out "
+                           "of the real API's answer"}
         return JSONResponse(obj, status_code=resp.status_code, headers=hdrs)
 
     async def index(request):
@@ -473,33 +512,62 @@ def create_app(config: Config, env=None, cwd=None):
         except Exception as e:  # noqa: BLE001 - fail closed
             return answer(failure(f"could not read the request: {type(e).__name__}", graphql, 400,
                                   "INTERLOCK_BAD_REQUEST"))
-        # interlock sandbox: a route with a faithful stand-in is served by the sandbox's private one, never upstream
+        # interlock sandbox: reads go to the real API only with a read-only token; everything else is recorded
         standin = config.standins.get(name) if config.record else None
-        if config.record and is_mutation(method, body, graphql, query):
-            # interlock sandbox: judged and recorded for the change set, never sent (sandbox/record.py)
-            from ..sandbox.record import record_mutation
+        read_cred = config.read_credentials.get(name) if config.record else None
+        note = None
+        if config.record:
+            from ..sandbox import reads as SR
 
-            triple = await anyio.to_thread.run_sync(
-                record_mutation, config.record, env, action, name, raw_rest, query, method, body, headers, graphql,
-                removed, limiter=limiter)
-            if standin is None or triple[2].get("X-Interlock-Sandbox") != "recorded":
-                return answer(triple)
-            return await from_standin(standin, method, raw_rest, query, headers, body, graphql, triple)
+            change = await anyio.to_thread.run_sync(SR.classify, method, body, graphql, query, action, env,
+                                                    request.headers.items(), limiter=limiter)
+            if change is not None:
+                # judged and recorded for the change set, never sent (sandbox/record.py)
+                from ..sandbox.record import record_mutation
+
+                triple = await anyio.to_thread.run_sync(
+                    record_mutation, config.record, env, action, name, raw_rest, query, method, body, headers,
+                    graphql, removed, change, limiter=limiter)
+                if standin is None or triple[2].get("X-Interlock-Sandbox") != "recorded":
+                    return answer(triple)
+                return await from_standin(standin, method, raw_rest, query, headers, body, graphql, triple)
+            if read_cred is None and standin is None and route.credential:
+                msg = (f"reads on route {name!r} are not sent from a sandbox: its credential can "
+                       f"change things and is never used here, and the route has no read-only token (a human adds "
+                       f"one: `interlock secrets vault add {name}-read`, then read_credential = \"{name}-read\" in "
+                       f"[gateways.http.routes.{name}]). Nothing was sent; do not look for another credential.")
+                return answer(failure(msg, graphql, 503, "INTERLOCK_SANDBOX_NO_READ_CREDENTIAL", who="sandbox"))
+            secret_sel = SR.secret_fields(method, body, query, (config.overlays.get(name) or {}).get("secret_reads"))
+            if secret_sel and read_cred is not None:
+                return answer(failure(f"this query reads secrets ({', '.join(secret_sel)}): credential reads are "
+                                      "not sent from a sandbox (the rehearsal needs none; a human reads them outside)", graphql,
+                                      403, "INTERLOCK_SANDBOX_SECRET_READ", who="sandbox"))
+            if read_cred is not None or standin is None:
+                gone = SR.under_deleted(raw_rest, SR.deleted_paths(config.record, name))
+                if gone is not None:
+                    return answer(failure(f"{gone} was deleted in this sandbox (recorded, not "
+                                          "sent): the real API still has it, the rehearsal does not", graphql, 404,
+                                          "INTERLOCK_SANDBOX_DELETED", who="sandbox"))
+                note = f"interlock sandbox: read forwarded with route {name}'s read-only token" if read_cred else \
+                    "interlock sandbox: read forwarded (the route adds no credential)"
         decision = await anyio.to_thread.run_sync(judge, action, env, config.wait_seconds, limiter=limiter)
         try:
-            await anyio.to_thread.run_sync(audit, env, action, decision, name, removed, limiter=limiter)
+            await anyio.to_thread.run_sync(audit, env, action, decision, name, removed, note, limiter=limiter)
         except Exception as e:  # noqa: BLE001 - no record, no request
             from ..actions import Decision
 
             decision = Decision.failure(f"the audit log could not be written ({type(e).__name__})")
         if decision.decision != "allow":
             return answer(denial(decision, action, graphql))
-        if standin is not None:  # the stand-in's world: no credential, nothing leaves the machine
+        if standin is not None and read_cred is None:  # the stand-in's world: no credential, nothing leaves
             return await from_standin(standin, method, raw_rest, query, headers, body, graphql, None)
-        # 3. the route's credential in; exactly this request sent, once
-        if route.credential:
+        # 3. the route's credential in (in a sandbox: only its read-only token, for a read); exactly this request
+        # sent, once
+        # (a sandboxed route with a credential and no read-only token never gets here: refused above)
+        key = read_cred if config.record else route.credential
+        if key:
             try:
-                secret = await anyio.to_thread.run_sync(credential_value, route, env, limiter=limiter)
+                secret = await anyio.to_thread.run_sync(credential_value, route, env, key, limiter=limiter)
             except Exception as e:  # noqa: BLE001
                 msg = str(e) if isinstance(e, LookupError) else f"the vault could not be read ({type(e).__name__})"
                 return answer(failure(msg, graphql, 503, "INTERLOCK_NO_CREDENTIAL"))
@@ -513,8 +581,14 @@ def create_app(config: Config, env=None, cwd=None):
         except httpx.HTTPError as e:
             return answer(failure(f"upstream {_host(route.upstream)} unreachable: {_plain(e)}", graphql, 502,
                                   "INTERLOCK_UPSTREAM_UNAVAILABLE"))
+        if config.record and config.overlays.get(name):
+            overlaid = await sandbox_overlay(resp, name)
+            if overlaid is not None:
+                return overlaid
         out_headers = [(k, v) for k, v in resp.headers.multi_items() if k.lower() not in _RESPONSE_DROP]
         out_headers.append(("X-Interlock-Decision", "allow"))
+        if config.record:
+            out_headers.append(("X-Interlock-Sandbox", "read forwarded"))
         sresp = StreamingResponse(resp.aiter_raw(), status_code=resp.status_code, background=BackgroundTask(resp.aclose))
         sresp.raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in out_headers]
         return sresp
@@ -586,6 +660,7 @@ def add_parser(gsub):
     g.add_argument("--allow-remote", action="store_true", help="bind a non-loopback address")
     g.add_argument("--record", default=None, help=argparse.SUPPRESS)  # interlock sandbox: record, don't send
     g.add_argument("--standin", action="append", default=[], help=argparse.SUPPRESS)  # sandbox: ROUTE=URL
+    g.add_argument("--read-credential", action="append", default=[], help=argparse.SUPPRESS)  # sandbox: ROUTE=KEY
     g.add_argument("--system", action="store_true",
                    help="system mode: run as the service user (started as root it drops to it), with the "
                         "system policy's routes and the service's vault; agents' `interlock run` points at it")
@@ -671,6 +746,20 @@ def cmd_http(args) -> int:
         route, _, sbase = spec.partition("=")
         if config.record and route in config.routes and sbase.startswith("http://127.0.0.1:"):
             config.standins[route] = sbase.rstrip("/")
+    for spec in getattr(args, "read_credential", None) or []:
+        route, _, key = spec.partition("=")
+        if config.record and route in config.routes and key and key != config.routes[route].credential:
+            config.read_credentials[route] = key
+    if config.record:
+        from ..sandbox.standin import catalogue, kind_of
+
+        cat = catalogue()
+        for rname, r in config.routes.items():
+            kind = kind_of({"upstream": r.upstream, "judge_as": r.judge_as}, cat)
+            if kind:
+                config.overlays[rname] = {"deletes": dict(cat[kind].get("deletes") or {}),
+                                          "hide_fields": list(cat[kind].get("hide_fields") or ["id"]),
+                                          "secret_reads": list(cat[kind].get("secret_reads") or [])}
     app = create_app(config, env)
     state = _write_state(env, {"kind": "http", "pid": os.getpid(), "listen": f"{shown}:{port}", "url": base,
                                "routes": {n: {"url": f"{base}/{n}", "upstream": r.upstream}

@@ -151,6 +151,9 @@ class HttpRoute(_Strict):
                           description="base URL, e.g. https://backboard.railway.com")
     credential: Optional[str] = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,127}$",
                                       description="vault key whose value the gateway injects")
+    read_credential: Optional[str] = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,127}$",
+                                           description="vault key of a separate read-only token: in `interlock "
+                                                       "sandbox`, reads are forwarded with it (never `credential`)")
     header: str = Field("Authorization", pattern=r"^[A-Za-z0-9-]+$", description="header carrying the credential")
     format: str = Field("Bearer {credential}", description="header value; {credential} is the vault value")
     env: dict[str, str] = Field({}, description="variables `interlock run` points at this route: "

@@ -53,7 +53,7 @@ def _parser():
     pr.add_argument("--sql", metavar="N[,M…]|all", help="also run these SQL statements on the real database, "
                                                        "through the real gateway (judged again, snapshots first)")
     pr.add_argument("--mysql", metavar="N[,M…]|all", help="also run these MySQL statements on the real database "
-                    "(only those Interlock allows as they are; numbers from `diff`)")
+                    "(judged again: approvals, snapshots first; numbers from `diff`)")
     pr.add_argument("--no-files", action="store_true", help="promote no file change")
     ds = sp.add_parser("discard", help="remove every copy the sandbox holds")
     ds.add_argument("id", nargs="?")
@@ -155,7 +155,7 @@ def cmd_run(a, env) -> int:
             extra = _branches(sb, pol, env, a.max_branch_mb, a.sample)
             from . import standin
 
-            standins, sargs = standin.start(sb, pol)
+            standins, sargs = standin.start(sb, pol, env)
             extra["http"] += sargs
             from . import mybranch
 
@@ -430,7 +430,7 @@ def cmd_diff(a, env) -> int:
     mys = cs.get("mysql_sql") or []
     if mys:
         print(f"# MySQL statements sent to the branches ({len(mys)} that may change something, in order; "
-              f"promote --mysql N runs one the policy allows):")
+              f"promote --mysql N replays one through the policy):")
         for i, x in enumerate(mys, 1):
             print(f"  {i}. {x['database']}: {x['statement'][:500]}")
     if effect:
@@ -446,7 +446,8 @@ def cmd_diff(a, env) -> int:
         for i, m in enumerate(muts, 1):
             print(f"  {i}. {m.get('summary') or ''}  [outside the sandbox: {m.get('decision')}"
                   f"{' ' + ','.join(m.get('rules') or []) if m.get('rules') else ''}; {m.get('method')} "
-                  f"{m.get('url')}]")
+                  f"{m.get('url')}]" + (f" — taken for a change: {m['why']}" if m.get("why") and
+                                        not m["why"].startswith("it changes something") else ""))
     return 0
 
 
@@ -474,33 +475,12 @@ def cmd_promote(a, env) -> int:
                                                                         else ""))
         return 0
     if a.sql:
-        code = _promote_sql(a, env, sb) or code
+        code = _promote_statements(a, env, sb, "sql") or code
     if a.api:
         code = _promote_api(a, env, sb) or code
     if getattr(a, "mysql", None):
-        code = _promote_mysql(a, env, sb) or code
+        code = _promote_statements(a, env, sb, "mysql") or code
     return code
-
-
-def _promote_mysql(a, env, sb) -> int:
-    from . import mybranch
-
-    stmts = mybranch.statements(sb)
-    nums = _numbers(a.mysql, len(stmts))
-    if a.dry_run:
-        for n in nums:
-            print(f"would run MySQL #{n}: {stmts[n - 1]['statement'][:200]}")
-        return 0
-    results = mybranch.replay(sb, nums, env)
-    _audit(env, sb, f"sandbox promote {len(results)} MySQL statement(s)", {"mysql": results},
-           reason="statements the user chose, each judged again; only what the policy allows was run")
-    bad = 0
-    for r in results:
-        bad += not r["ok"]
-        print(f"MySQL #{r['number']}: {'ran' if r['ok'] else 'not run'}"
-              + (f" ({r['rows']} row(s))" if r.get("rows") is not None else "")
-              + ("" if r["ok"] else f": {r['error'][:300]}"))
-    return 1 if bad else 0
 
 
 def _numbers(spec: str, total: int) -> list[int]:
@@ -536,24 +516,37 @@ def _promote_api(a, env, sb) -> int:
     return 1 if bad else 0
 
 
-def _promote_sql(a, env, sb) -> int:
-    from . import dbbranch
+#: The two kinds of recorded SQL promote replays: (option, label, module, how they reach the real database).
+_SQL_KINDS = {
+    "sql": ("SQL", "dbbranch", "run through the PostgreSQL gateway (each judged again: approvals, snapshots first)"),
+    "mysql": ("MySQL", "mybranch", "each judged again (approvals, snapshots first), run on the real database"),
+}
 
-    stmts = dbbranch.statements(sb)
-    nums = _numbers(a.sql, len(stmts))
+
+def _promote_statements(a, env, sb, kind) -> int:
+    """``--sql`` / ``--mysql``: the chosen recorded statements on the real databases, through the same policy."""
+    import importlib
+
+    label, module, how = _SQL_KINDS[kind]
+    mod = importlib.import_module(f".{module}", __package__)
+    stmts = mod.statements(sb)
+    nums = _numbers(getattr(a, kind), len(stmts))
     if a.dry_run:
         for n in nums:
-            print(f"would run SQL #{n}: {stmts[n - 1]['statement'][:200]}")
+            print(f"would run {label} #{n}: {stmts[n - 1]['statement'][:200]}")
         return 0
-    results = dbbranch.replay(sb, nums, env)
-    _audit(env, sb, f"sandbox promote {len(results)} SQL statement(s)", {"sql": results},
-           reason="statements the user chose, run through the PostgreSQL gateway (each judged again)")
+    results = mod.replay(sb, nums, env)
+    _audit(env, sb, f"sandbox promote {len(results)} {label} statement(s)", {kind: results},
+           reason=f"statements the user chose, {how}")
     bad = 0
     for r in results:
         bad += not r["ok"]
-        print(f"SQL #{r['number']}: {'ran' if r['ok'] else 'not run'}"
+        print(f"{label} #{r['number']}: {'ran' if r['ok'] else 'not run'}"
               + (f" ({r['rows']} row(s))" if r.get("rows") is not None else "")
-              + ("" if r["ok"] else f": {r['error'][:300]}"))
+              + (f", approved ({r['approval']})" if r["ok"] and r.get("approval") else "")
+              + ("" if r["ok"] else f": {r['error'][:800]}"))
+        if r.get("snapshot"):
+            print(f"  snapshot {r['snapshot']} was taken first (undo: interlock restore {r['snapshot']})")
     return 1 if bad else 0
 
 

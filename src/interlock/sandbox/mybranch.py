@@ -16,8 +16,8 @@ loaded).  It listens only on a Unix socket in a private directory, which the san
 ``127.0.0.1:PORT`` inside — the port of the real server's URL, so the agent's configuration keeps its form.
 
 Every statement the agent sends is in the server's general log (``statements.log``), shown by ``diff``;
-the effect (rows per table, real → branch) is measured when the agent exits.  MySQL statements are not
-replayed on promote (Interlock has no MySQL gateway that would judge them again): apply them yourself.
+the effect (rows per table, real → branch) is measured when the agent exits.  ``promote --mysql`` replays the
+chosen statements on the real database through the same policy (``replay``): approvals, snapshots first.
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ import tempfile
 import time
 
 from .store import SandboxError
+
+#: Who files the approval requests of MySQL statements promoted from a sandbox (out-of-band: `interlock approve`).
+AGENT = "sandbox-promote"
 
 
 def declared(pol) -> dict:
@@ -275,13 +278,23 @@ def statements(sb) -> list[dict]:
 
 
 def replay(sb, numbers: list[int], env) -> list[dict]:
-    """Run the MySQL statements ``numbers`` (1-based, in order) on the real databases — only those Interlock's
-    policy allows as they are (each judged as the statement it is, against the real database's URL); one it
-    would ask about or deny is not run (there is no MySQL gateway to hold it for a human's approval)."""
+    """Run the MySQL statements ``numbers`` (1-based, in order) on the real databases through the same policy
+    as any statement: each judged as the statement it is, against the real database's URL.
+
+    * allowed: run (a destructive one — the policy lets it through — after a verified snapshot);
+    * asked (or a ``deny`` the policy lets a human approve): an approval request is filed, exactly as the
+      PostgreSQL gateway files one (``approvals.hook.handle``: bound to the statement and its previewed impact);
+      once a human has approved it (``interlock approve ID``) the same promotion runs it — after a verified
+      snapshot of the database (``interlock restore ID`` undoes it); no snapshot, no run;
+    * denied: not run, with the reason.
+    """
+    import types
+
     import pymysql
 
     from .. import policy as P
     from ..actions import ALLOW, SQL, Action
+    from ..approvals import hook
     from ..engine import Context, evaluate
     from ..redact import redact
     from ..safeguards.connect import from_url
@@ -305,15 +318,34 @@ def replay(sb, numbers: list[int], env) -> list[dict]:
         action = Action(SQL, {"statement": s["statement"], "dialect": "mysql", "url": url,
                               "via": "interlock sandbox promote"}, agent="sandbox", cwd=sb.workspace,
                         workspace=sb.workspace, tool="sandbox promote")
+        ctx = Context(sb.workspace, env=env)
         try:
-            d = evaluate(action, Context(sb.workspace, env=env))
+            d = evaluate(action, ctx)
+            raw = d.decision
+            if d.decision == ALLOW:
+                d = hook._guarded(d, action, d, ctx)  # destructive yet allowed: a snapshot first all the same
+            else:  # the approvals' own flow: a request filed, or a human's approval redeemed (snapshot first)
+                d = hook.handle(AGENT, types.SimpleNamespace(action=action, name="sql"), d, ctx, env,
+                                started=time.monotonic(), wait_seconds=0)
         except Exception as e:  # noqa: BLE001 - fail closed
-            out.append({"number": n, "ok": False, "error": f"could not be judged ({type(e).__name__})"})
+            out.append({"number": n, "ok": False, "error": f"could not be judged ({type(e).__name__}: "
+                                                          f"{redact(str(e))[:200]})"})
             continue
+        ap = d.approval or {}
         if d.decision != ALLOW:
-            out.append({"number": n, "ok": False, "decision": d.decision, "rules": d.rules,
-                        "error": f"Interlock would {d.decision} it ({'; '.join(d.reasons[:2])}): not run — "
-                                 f"there is no MySQL gateway to hold it for approval; run it yourself"})
+            r = {"number": n, "ok": False, "decision": raw, "rules": d.rules,
+                 "statement": s["statement"][:500]}
+            why = "; ".join(redact(x) for x in d.reasons[:2] if not x.startswith("approval "))
+            if ap.get("snapshot_error"):
+                r["error"] = (f"approved, but the snapshot before it failed: not run "
+                              f"({redact(ap['snapshot_error'])[:300]})")
+            elif ap.get("id") and ap.get("state") in ("pending", "approved"):
+                r["approval"] = ap["id"]
+                r["error"] = (f"approval {ap['id']} filed — once a human approves it (interlock approve {ap['id']}), "
+                              f"promote it again: it runs after a snapshot. Interlock would {raw} it: {why[:600]}")
+            else:
+                r["error"] = f"Interlock would {raw} it: {why[:600]}"
+            out.append(r)
             continue
         try:
             conn = _conn(s["database"], sec, pol, env)
@@ -323,7 +355,13 @@ def replay(sb, numbers: list[int], env) -> list[dict]:
                     rows = cur.execute(s["statement"])
             finally:
                 c.close()
-            out.append({"number": n, "ok": True, "rows": rows, "statement": s["statement"][:500]})
+            r = {"number": n, "ok": True, "rows": rows, "statement": s["statement"][:500]}
+            if ap.get("id"):
+                r["approval"] = ap["id"]
+            if ap.get("snapshot"):
+                r["snapshot"] = ap["snapshot"]
+            out.append(r)
         except Exception as e:  # noqa: BLE001
-            out.append({"number": n, "ok": False, "error": redact(f"{type(e).__name__}: {e}")[:300]})
+            out.append({"number": n, "ok": False, "error": redact(f"{type(e).__name__}: {e}")[:300],
+                        **({"snapshot": ap["snapshot"]} if ap.get("snapshot") else {})})
     return out

@@ -1,7 +1,7 @@
 """API mutations in a sandbox: recorded, never sent; replayed on promote through the real gateway.
 
-In a sandbox the HTTP gateway (``--record FILE``) forwards reads as usual (judged, with the route's
-credential) and, for every request that would change something upstream (``http.is_mutation``),
+In a sandbox the HTTP gateway (``--record FILE``) forwards reads (judged, with the route's read-only token
+only: ``reads.py``) and, for every request that is not certainly a read (``reads.classify``),
 judges it with the same policy — without filing an approval: nothing is sent — writes it to the
 audit log and to ``mutations.jsonl`` (the exact method, route, path, query and body; the agent's
 credentials were already stripped), and answers ``recorded, not sent`` (in GraphQL's shape on
@@ -37,8 +37,10 @@ def _summary(action, decision) -> str:
     return ", ".join(fields) or f"{action.payload['method']} request"
 
 
-def record_mutation(path, env, action, route, rest, query, method, body: bytes, headers, graphql, removed):
-    """(status, JSON body, headers): the mutation judged, audited and recorded; nothing is sent."""
+def record_mutation(path, env, action, route, rest, query, method, body: bytes, headers, graphql, removed,
+                    why: str | None = None):
+    """(status, JSON body, headers): the mutation judged, audited and recorded; nothing is sent.  ``why``: what
+    made it a change rather than a read (``reads.classify``)."""
     from ..actions import Decision
     from ..engine import Context, evaluate
     from ..gateways.http import audit, body_text
@@ -53,7 +55,7 @@ def record_mutation(path, env, action, route, rest, query, method, body: bytes, 
            "url": action.payload.get("url"), "body": body_text(body),
            "content_type": next((v for k, v in headers if k.lower() == "content-type"), None),
            "decision": decision.decision, "severity": decision.severity, "rules": decision.rules,
-           "reasons": redact(decision.reasons)[:5], "summary": summary}
+           "reasons": redact(decision.reasons)[:5], "summary": summary, "why": why}
     try:
         audit(env, action, decision, route, removed, note="interlock sandbox: recorded, not sent")
         with _LOCK:

@@ -77,11 +77,14 @@ class RailwayStandIn:
     """Serve the stand-in on ``127.0.0.1`` (a free port); ``url`` is its ``/graphql/v2`` endpoint.
 
     ``token``: the one bearer token it accepts (None: any request is authorised, as the demo's
-    unauthenticated look-ups are).
+    unauthenticated look-ups are).  ``lenient``: a mutation on an id it does not hold succeeds as if the
+    object existed (``interlock sandbox`` when reads come from the real API: the agent names real ids,
+    which this stand-in cannot know; the mutation is still validated against the schema).
     """
 
-    def __init__(self, token: str | None = None, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, token: str | None = None, host: str = "127.0.0.1", port: int = 0, lenient: bool = False):
         self.token = token
+        self.lenient = lenient
         self.calls: list[dict] = []
         self.volumes = {VOLUME_ID: {
             "id": VOLUME_ID, "name": "carrental-pg-data", "projectId": PROJECT_ID,
@@ -248,7 +251,7 @@ class _Root:
     def volumeDelete(self, info, volumeId):
         self._auth()
         with self.api._lock:
-            if self.api.volumes.pop(volumeId, None) is None:
+            if self.api.volumes.pop(volumeId, None) is None and not self.api.lenient:
                 raise LookupError("Volume not found")
         return True  # the volume and every backup stored with it are gone
 
@@ -258,6 +261,8 @@ class _Root:
             if v["instance"]["id"] == volumeInstanceId and volumeInstanceBackupId in v["backups"]:
                 v["backups"].remove(volumeInstanceBackupId)
                 return True
+        if self.api.lenient:
+            return True
         raise LookupError("Backup not found")
 
     def volumeInstanceBackupRestore(self, info, volumeInstanceBackupId, volumeInstanceId):
@@ -266,6 +271,8 @@ class _Root:
             if v["instance"]["id"] == volumeInstanceId and volumeInstanceBackupId in v["backups"]:
                 v.setdefault("restores", []).append(volumeInstanceBackupId)
                 return True
+        if self.api.lenient:
+            return True
         raise LookupError("Backup not found")
 
     def serviceInstanceRedeploy(self, info, serviceId, environmentId):
