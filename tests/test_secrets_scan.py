@@ -396,7 +396,10 @@ def _hook_says(path, cwd):
     payload = {"session_id": "s", "hook_event_name": "PreToolUse", "tool_name": "Read", "cwd": cwd,
                "tool_input": {"file_path": path}}
     p = subprocess.run(interlock_exe() + ["hook", "claude-code"], input=json.dumps(payload), capture_output=True,
-                       text=True, timeout=60, env=dict(os.environ, INTERLOCK_DAEMON="0", CLAUDE_PROJECT_DIR=cwd))
+                       text=True, timeout=60, env=dict(os.environ, INTERLOCK_DAEMON="0", CLAUDE_PROJECT_DIR=cwd,
+                                                    # the answer, not its speed: a loaded machine must not
+                                                    # turn it into the budget's fail-closed ask
+                                                    INTERLOCK_HOOK_BUDGET_MS="60000"))
     out = json.loads(p.stdout) if p.stdout.strip() else {}
     return (out.get("hookSpecificOutput") or {}).get("permissionDecision", "allow")
 
