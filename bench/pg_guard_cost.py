@@ -66,6 +66,8 @@ def main(argv=None):
     ap.add_argument("--transactions", type=int, default=400)
     ap.add_argument("--scale", type=int, default=1)
     ap.add_argument("--variants", action="store_true", help="also the design experiments")
+    ap.add_argument("--only", action="append", default=[], help="only the variants whose label has this text "
+                                                                    "(besides the run without the guard)")
     a = ap.parse_args(argv)
     if not shutil.which("valgrind"):
         raise SystemExit("needs valgrind (apt-get install valgrind)")
@@ -159,9 +161,22 @@ def main(argv=None):
                 sql(V2_FAST)
                 retrigger("interlock.noop()", "WHEN (pg_catalog.pg_stat_get_xact_tuples_{op}d('{t}'::regclass) "
                                               ">= 1000000)")
+            def c_noop():
+                install()
+                sql("CREATE EXTENSION interlock_guard SCHEMA interlock")
+                retrigger("interlock.guard_noop()")
+
+            def c_rows():
+                install()
+                sql("CREATE EXTENSION interlock_guard SCHEMA interlock")
+                retrigger("interlock.guard_rows('10')")
+            variants += [("a trigger whose C function does nothing", c_noop),
+                         ("the C trigger function (ext/postgres)", c_rows)]
             variants += [("version 2's SECURITY DEFINER function", v2),
                          ("a trigger whose PL/pgSQL function does nothing", noop),
                          ("a WHEN on the counter (never true), no function call", when)]
+        if a.only:
+            variants = [v for i, v in enumerate(variants) if i == 0 or any(o in v[0] for o in a.only)]
         base = None
         print(f"instructions per TPC-B transaction in a single-user backend (scale {a.scale}, "
               f"{a.transactions} transactions, PostgreSQL {pg_version(pg)}):")
