@@ -1,4 +1,5 @@
-\echo Use "CREATE EXTENSION interlock_guard" to load this file. \quit
+\echo Use "CREATE EXTENSION interlock_guard SCHEMA interlock" (interlock protect postgres does) to load this file. \quit
+-- the guard's row-count trigger (interlock protect postgres writes the triggers: interlock.guard_rows('FLOOR'))
 CREATE FUNCTION interlock.guard_rows() RETURNS trigger LANGUAGE C AS 'MODULE_PATHNAME', 'interlock_guard_rows';
-CREATE FUNCTION interlock.guard_noop() RETURNS trigger LANGUAGE C AS 'MODULE_PATHNAME', 'interlock_guard_noop';
-REVOKE ALL ON FUNCTION interlock.guard_rows(), interlock.guard_noop() FROM PUBLIC;
+CREATE FUNCTION interlock.guard_version() RETURNS text LANGUAGE C STRICT AS 'MODULE_PATHNAME', 'interlock_guard_version';
+REVOKE ALL ON FUNCTION interlock.guard_rows() FROM PUBLIC;

@@ -33,6 +33,8 @@
 
 PG_MODULE_MAGIC;
 
+#define INTERLOCK_GUARD_VERSION "1.0"
+
 PG_FUNCTION_INFO_V1(interlock_guard_rows);
 PG_FUNCTION_INFO_V1(interlock_guard_noop);
 
@@ -125,4 +127,13 @@ Datum
 interlock_guard_noop(PG_FUNCTION_ARGS)
 {
 	return PointerGetDatum(NULL);
+}
+
+PG_FUNCTION_INFO_V1(interlock_guard_version);
+
+/* the library's version: calling it loads the library (interlock protect --check asks) */
+Datum
+interlock_guard_version(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(INTERLOCK_GUARD_VERSION));
 }
