@@ -134,7 +134,8 @@ def _pg_use_list(pg_restore_bin, dump, env) -> list[str]:
     toc = _run([pg_restore_bin, "-l", dump], env, 120, "reading the dump", RestoreError).stdout
     toc = toc.decode("utf-8", "replace")
     guard = re.compile(r"\s*\d+;\s*\d+\s+\d+\s+(?:(?:EVENT TRIGGER\s+-|TRIGGER\s+\S+\s+\S+)\s+interlock_guard_"
-                       r"|(?:EXTENSION\s+-|COMMENT\s+-\s+EXTENSION)\s+interlock_guard\s*$)")
+                       r"|(?:EXTENSION\s+-|COMMENT\s+-\s+EXTENSION)\s+interlock_guard\s*$"
+                       r"|ACL\s+interlock\s)")
     keep = [ln for ln in toc.splitlines() if not guard.match(ln)]
     if len(keep) == len(toc.splitlines()):
         return []
