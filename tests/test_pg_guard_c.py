@@ -216,3 +216,33 @@ def test_a_login_that_may_not_create_the_extension_gets_plpgsql_or_a_clear_refus
         with pytest.raises(psycopg.Error) as e:
             c.execute("DELETE FROM things")
         assert "Interlock guard" in str(e.value)
+
+
+def test_a_library_that_no_longer_loads_refuses_everything_is_said_and_protect_falls_back(cguard):
+    """The extension was created, then the server lost its library (upgraded without it): every DELETE /
+    UPDATE on a guarded table fails — closed, never let through; --check says so; protect (auto) drops the
+    extension and writes the PL/pgSQL triggers; protect again once it loads brings C back."""
+    import psycopg
+
+    _table(cguard, "orphaned", 100)
+    _admin(cguard, "UPDATE pg_proc SET probin = '$libdir/interlock_guard_not_installed' "
+                   "WHERE oid IN ('interlock.guard_rows()'::regprocedure, 'interlock.guard_version()'::regprocedure)")
+    try:
+        with agent(cguard) as c:
+            for sql in ("DELETE FROM orphaned WHERE id = 1", "DELETE FROM orphaned"):
+                with pytest.raises(psycopg.Error) as e:
+                    c.execute(sql)
+                assert "interlock_guard_not_installed" in str(e.value)
+        r = protect(cguard, "--check")
+        assert r.returncode == 1 and "its library does not load" in r.stdout, r.stdout
+        r = protect(cguard, "--implementation=auto")
+        assert r.returncode == 0 and "was there but its library does not load" in r.stdout, r.stdout
+        with agent(cguard) as c:
+            c.execute("DELETE FROM orphaned WHERE id = 1")
+            with pytest.raises(psycopg.Error) as e:
+                c.execute("DELETE FROM orphaned")
+            assert "Interlock guard: DELETE of 99 rows" in str(e.value)
+    finally:
+        r = protect(cguard, "--implementation=auto")
+    assert r.returncode == 0 and "row-count triggers in C (extension" in r.stdout, r.stdout
+    assert _count(cguard, "orphaned") == 99

@@ -552,6 +552,11 @@ def _implementation(cur, implementation, rep):
             raise GuardError(f"the C trigger function: CREATE EXTENSION {EXTENSION} failed ({why}); build and "
                              "install ext/postgres on the server (make install, as root), then run this as a "
                              "superuser") from None
+        if have:   # created earlier, its library gone (a server upgraded without it): PL/pgSQL from now on
+            cur.execute(f"DROP EXTENSION {EXTENSION} CASCADE")
+            rep.done.append(f"row-count triggers in PL/pgSQL (the C extension {EXTENSION} was there but its "
+                            f"library does not load: {why}; dropped)")
+            return
         rep.done.append(f"row-count triggers in PL/pgSQL (the C extension {EXTENSION} could not be created: {why})")
         return
     rep.done.append(f"row-count triggers in C (extension {EXTENSION} {lib})")
