@@ -216,6 +216,25 @@ def test_a_login_that_may_not_create_the_extension_gets_plpgsql_or_a_clear_refus
         with pytest.raises(psycopg.Error) as e:
             c.execute("DELETE FROM things")
         assert "Interlock guard" in str(e.value)
+    # a superuser (the DBA) creates the extension: the owner may not attach its function until the DBA lets it
+    with cguard.connect("managed", autocommit=True) as c:
+        c.execute("CREATE EXTENSION interlock_guard SCHEMA interlock")
+    r = run()
+    assert r.returncode == 0 and "row-count triggers in PL/pgSQL (the C extension interlock_guard is there, but " \
+        "this login may not attach its function to triggers: as a superuser, GRANT EXECUTE ON FUNCTION " \
+        'interlock.guard_rows() TO "dbowner"' in r.stdout, r.stdout
+    with cguard.connect("managed", autocommit=True) as c:
+        c.execute("GRANT EXECUTE ON FUNCTION interlock.guard_rows() TO dbowner")
+    r = run()
+    assert r.returncode == 0 and "row-count triggers in C (extension interlock_guard 1.0)" in r.stdout, r.stdout
+    with psycopg.connect(url, autocommit=True) as c:
+        assert c.execute("SELECT tgfoid::regproc::text FROM pg_trigger WHERE tgrelid = 'things'::regclass AND "
+                         "tgname = 'interlock_guard_delete'").fetchone() == ("interlock.guard_rows",)
+    with psycopg.connect(url.replace("dbowner:dbowner-Pw-1", "interlock_agent:agent-Pw-42aa"), autocommit=True) as c:
+        c.execute("DELETE FROM things WHERE id = 2")
+        with pytest.raises(psycopg.Error) as e:
+            c.execute("DELETE FROM things")
+        assert "Interlock guard: DELETE of 98 rows" in str(e.value)
 
 
 def test_a_library_that_no_longer_loads_refuses_everything_is_said_and_protect_falls_back(cguard):
@@ -246,16 +265,3 @@ def test_a_library_that_no_longer_loads_refuses_everything_is_said_and_protect_f
         r = protect(cguard, "--implementation=auto")
     assert r.returncode == 0 and "row-count triggers in C (extension" in r.stdout, r.stdout
     assert _count(cguard, "orphaned") == 99
-    # a superuser (the DBA) creates the extension once: the owner's protect then writes the C triggers
-    with cguard.connect("managed", autocommit=True) as c:
-        c.execute("CREATE EXTENSION interlock_guard SCHEMA interlock")
-    r = run()
-    assert r.returncode == 0 and "row-count triggers in C (extension interlock_guard 1.0)" in r.stdout, r.stdout
-    with psycopg.connect(url, autocommit=True) as c:
-        assert c.execute("SELECT tgfoid::regproc::text FROM pg_trigger WHERE tgrelid = 'things'::regclass AND "
-                         "tgname = 'interlock_guard_delete'").fetchone() == ("interlock.guard_rows",)
-    with psycopg.connect(url.replace("dbowner:dbowner-Pw-1", "interlock_agent:agent-Pw-42aa"), autocommit=True) as c:
-        c.execute("DELETE FROM things WHERE id = 2")
-        with pytest.raises(psycopg.Error) as e:
-            c.execute("DELETE FROM things")
-        assert "Interlock guard: DELETE of 98 rows" in str(e.value)

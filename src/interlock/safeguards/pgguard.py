@@ -310,7 +310,9 @@ DECLARE
     -- track_counts off the counters stay at zero: transition tables then
     -- the C trigger function (the interlock_guard extension), where the server has it: the same check, both
     -- ways of counting, a fraction of the cost; it takes the floor as its argument
-    c boolean := to_regprocedure('interlock.guard_rows()') IS NOT NULL;
+    -- (a login that did not create the extension may attach its function only if a superuser let it)
+    c boolean := to_regprocedure('interlock.guard_rows()') IS NOT NULL
+                 AND has_function_privilege(to_regprocedure('interlock.guard_rows()'), 'EXECUTE');
     counted boolean := NOT EXISTS (SELECT 1 FROM pg_inherits WHERE inhparent = rel)
         AND (SELECT relkind FROM pg_class WHERE oid = rel) = 'r'
         AND current_setting('track_counts') = 'on'
@@ -456,7 +458,17 @@ ALTER EVENT TRIGGER interlock_guard_new_tables ENABLE ALWAYS;
 # functions that run as the caller (it judges the caller's own session's counters, nothing more).  Trigger and
 # event-trigger functions need no EXECUTE of the session that fires them.
 _PRIVILEGES = """
-REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA interlock FROM PUBLIC;
+DO $do$
+DECLARE
+    f regprocedure;
+BEGIN
+    -- the functions this login owns (a superuser's extension's, where the login is not one, are closed already,
+    -- and revoking on them would be an error)
+    FOR f IN SELECT p.oid FROM pg_proc p WHERE p.pronamespace = 'interlock'::regnamespace
+                                          AND pg_has_role(p.proowner, 'USAGE') LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
+    END LOOP;
+END $do$;
 GRANT USAGE ON SCHEMA interlock TO PUBLIC;
 GRANT EXECUTE ON FUNCTION interlock.over_limit(oid, text) TO PUBLIC;
 """
@@ -552,20 +564,28 @@ def _implementation(cur, implementation, rep):
         cur.execute("ROLLBACK TO SAVEPOINT ext")
         why = str(e).splitlines()[0][:160]
         if have and getattr(e, "sqlstate", None) == "42501":
-            # created by a superuser, this login may not call its version function: in use as it is
-            rep.done.append(f"row-count triggers in C (extension {EXTENSION} {have[0]})")
-            return
-        if implementation == "c":
+            lib = have[0]   # created by a superuser, closed to this login: whether it may attach it, below
+        elif implementation == "c":
             raise GuardError(f"the C trigger function: CREATE EXTENSION {EXTENSION} failed or its library does "
                              f"not load ({why}); build and "
                              "install ext/postgres on the server (make install, as root), then run this as a "
                              "superuser") from None
-        if have:   # created earlier, its library gone (a server upgraded without it): PL/pgSQL from now on
+        elif have:   # created earlier, its library gone (a server upgraded without it): PL/pgSQL from now on
             cur.execute(f"DROP EXTENSION {EXTENSION} CASCADE")
             rep.done.append(f"row-count triggers in PL/pgSQL (the C extension {EXTENSION} was there but its "
                             f"library does not load: {why}; dropped)")
             return
-        rep.done.append(f"row-count triggers in PL/pgSQL (the C extension {EXTENSION} could not be created: {why})")
+        else:
+            rep.done.append(f"row-count triggers in PL/pgSQL (the C extension {EXTENSION} could not be created: "
+                            f"{why})")
+            return
+    if not cur.execute("SELECT has_function_privilege('interlock.guard_rows()', 'EXECUTE')").fetchone()[0]:
+        who = cur.execute("SELECT current_user").fetchone()[0]
+        why = (f"the C extension {EXTENSION} is there, but this login may not attach its function to triggers: as "
+               f"a superuser, GRANT EXECUTE ON FUNCTION interlock.guard_rows() TO {_ident(who)}")
+        if implementation == "c":
+            raise GuardError(why)
+        rep.done.append(f"row-count triggers in PL/pgSQL ({why})")
         return
     rep.done.append(f"row-count triggers in C (extension {EXTENSION} {lib})")
 
