@@ -70,6 +70,29 @@ def test_the_owners_credentials_cannot_loosen_or_swap_the_row_trigger(guarded, s
     assert (fn[0] == "interlock.guard_rows") == (guarded.impl == "c")
 
 
+@pytest.mark.parametrize("action", ["DELETE FROM {p} WHERE id = 1",
+                                    "UPDATE {p} SET id = 2 WHERE id = 1"])
+def test_one_parent_row_cannot_take_its_children_with_it(guarded, action):
+    """ON DELETE / ON UPDATE CASCADE: one row of the parent, 100 rows of the child changed by the foreign key's
+    own queries — the child's triggers count them."""
+    import psycopg
+
+    p, ch = f"fk_{guarded.impl}_{'d' if action.startswith('DELETE') else 'u'}", None
+    ch = p + "_kids"
+    with owner(guarded) as c:
+        c.execute(f"CREATE TABLE {p} (id int primary key)")
+        c.execute(f"INSERT INTO {p} VALUES (1)")
+        c.execute(f"CREATE TABLE {ch} (id int primary key, parent int REFERENCES {p} ON DELETE CASCADE "
+                  "ON UPDATE CASCADE)")
+        c.execute(f"INSERT INTO {ch} SELECT g, 1 FROM generate_series(1, 100) g")
+    with agent(guarded) as c:
+        with pytest.raises(psycopg.Error) as e:
+            c.execute(action.format(p=p))
+        assert "Interlock guard" in str(e.value), str(e.value)
+    with guarded.connect("shop", autocommit=True) as c:
+        assert c.execute(f"SELECT count(*), min(parent), max(parent) FROM {ch}").fetchone() == (100, 1, 1)
+
+
 # --- the C function itself: one server, guarded in C -------------------------------------------------------
 
 @pytest.fixture(scope="module")
