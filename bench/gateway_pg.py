@@ -183,6 +183,9 @@ def main(argv=None):
                                                               "between runs without (default 2); the table "
                                                               "shows each one's median")
     ap.add_argument("--only", default="", help="workloads to run, e.g. 1,3 (1 select-only, 2 prepared, 3 TPC-B)")
+    ap.add_argument("--guard-implementation", choices=["auto", "c", "plpgsql"], default="auto",
+                    help="the guard's row-count triggers: auto (C when ext/postgres is installed on the server), c, "
+                         "plpgsql")
     ap.add_argument("--guard-only", action="store_true", help="only the in-database guard's overhead (direct TPC-B "
                                                               "without, with, without, with, without it)")
     a = ap.parse_args(argv)
@@ -223,22 +226,24 @@ def main(argv=None):
         os.makedirs(logs)
         rows = []
         if a.guard_only:
-            protect = [sys.executable, "-m", "interlock", "protect", "postgres", pg.url("bench")]
+            protect = [sys.executable, "-m", "interlock", "protect", "postgres", pg.url("bench"),
+                       f"--implementation={a.guard_implementation}"]
             pgbench(direct, [], 3, a.clients, logs)
             runs = {"without": [], "with": []}
             cpu = {"without": [], "with": []}
             load = []
             for i in range(2 * a.rounds + 1):
                 on = i % 2 == 1
-                subprocess.run(protect + ([] if on else ["--remove"]), env=env, check=True, capture_output=True,
-                               timeout=300)
+                subprocess.run(protect[:-1] + (protect[-1:] if on else ["--remove"]), env=env, check=True,
+                               capture_output=True, timeout=300)
                 runs["with" if on else "without"].append(pgbench(direct, [], a.seconds, a.clients, logs,
                                                                  cpu_of=pg.data)[0])
                 cpu["with" if on else "without"].append(pgbench.cpu_per_tx)
                 load.append(os.getloadavg()[0])
             base, guarded = sum(runs["without"]) / len(runs["without"]), sum(runs["with"]) / len(runs["with"])
             cb, cg = sum(cpu["without"]) / len(cpu["without"]), sum(cpu["with"]) / len(cpu["with"])
-            print(f"direct TPC-B-like, {a.clients} clients, {a.seconds} s per run, alternating: without the guard "
+            print(f"guard's row-count triggers: {a.guard_implementation}; "
+                  f"direct TPC-B-like, {a.clients} clients, {a.seconds} s per run, alternating: without the guard "
                   f"{', '.join(f'{x:,.0f}' for x in runs['without'])} tps; with it "
                   f"{', '.join(f'{x:,.0f}' for x in runs['with'])} tps; overhead {(1 - guarded / base) * 100:.1f}%. "
                   f"Server CPU per transaction: {', '.join(f'{x:.0f}' for x in cpu['without'])} µs without, "
@@ -280,17 +285,19 @@ def main(argv=None):
             lines.append(f"| {label} | {d[0]:,.0f} | {g[0]:,.0f} | {g[0] / d[0]:.2f} | {d[1]:.2f} → {g[1]:.2f} | "
                          f"{d[2]:.2f} → {g[2]:.2f} | {g[1] - d[1]:+.2f} / {g[2] - d[2]:+.2f} | {ref} | {vs} | {cpu} |")
         if not a.no_guard:
-            protect = [sys.executable, "-m", "interlock", "protect", "postgres", pg.url("bench")]
+            protect = [sys.executable, "-m", "interlock", "protect", "postgres", pg.url("bench"),
+                       f"--implementation={a.guard_implementation}"]
             before = pgbench(direct, [], a.seconds, a.clients, logs)
             r = subprocess.run(protect, env=env, capture_output=True, text=True, timeout=300)
             if r.returncode != 0:
                 raise SystemExit(f"interlock protect failed: {r.stderr[-1500:]}")
             pgbench(direct, [], 2, a.clients, logs)
             guarded = pgbench(direct, [], a.seconds, a.clients, logs)
-            subprocess.run(protect + ["--remove"], env=env, check=True, capture_output=True, timeout=300)
+            subprocess.run(protect[:-1] + ["--remove"], env=env, check=True, capture_output=True, timeout=300)
             after = pgbench(direct, [], a.seconds, a.clients, logs)
             base = (before[0] + after[0]) / 2
-            lines += ["", f"In-database guard (statement triggers with transition tables on every table, TRUNCATE "
+            impl = "C" if "row-count triggers in C" in r.stdout else "PL/pgSQL"
+            lines += ["", f"In-database guard (statement triggers on every table, in {impl}; TRUNCATE "
                           f"and event triggers) on a direct TPC-B-like run: {base:,.0f} tps without it (mean of "
                           f"{before[0]:,.0f} before and {after[0]:,.0f} after), {guarded[0]:,.0f} tps with it: "
                           f"overhead {(1 - guarded[0] / base) * 100:.1f}% (p50 {before[1]:.2f} → {guarded[1]:.2f} "

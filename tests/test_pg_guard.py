@@ -22,9 +22,12 @@ OWNER_PW = "owner-Pw-9d0b"
 ROWS = 100
 
 
-@pytest.fixture(scope="module")
-def server():
+@pytest.fixture(scope="module", params=["plpgsql", "c"])
+def server(request):
+    """A server per implementation of the row-count triggers: PL/pgSQL, and C (the interlock_guard extension,
+    ext/postgres, which scripts/test builds and installs on the machine's PostgreSQL)."""
     s = PostgresServer(PW).start()
+    s.impl = request.param
     s.create_db("shop")
     with s.connect("shop", autocommit=True) as c:
         c.execute(f"CREATE ROLE app_owner LOGIN PASSWORD '{OWNER_PW}'")
@@ -50,6 +53,8 @@ def agent(server):
 
 def protect(server, *extra):
     env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "src"))
+    if "--remove" not in extra and "--check" not in extra and not any(x.startswith("--implementation") for x in extra):
+        extra = (*extra, f"--implementation={server.impl}")
     return subprocess.run([sys.executable, "-m", "interlock", "protect", "postgres", server.url("shop"), *extra],
                           capture_output=True, text=True, timeout=120, env=env)
 
@@ -443,12 +448,13 @@ def test_a_parent_whose_children_hold_the_rows_is_guarded(guarded, kind):
         c.execute(f"DELETE FROM {p} WHERE id = 1")          # ordinary work still passes
     assert _count(guarded, p) == 49
     with guarded.connect("shop", autocommit=True) as c:
-        fn = c.execute("SELECT t.tgfoid::regproc::text FROM pg_trigger t WHERE t.tgrelid = %s::regclass "
-                       "AND t.tgname = 'interlock_guard_delete'", (p,)).fetchone()
-        assert fn == ("interlock.check_rows",)
-        fn = c.execute("SELECT t.tgfoid::regproc::text FROM pg_trigger t WHERE t.tgrelid = 'bookings'::regclass "
-                       "AND t.tgname = 'interlock_guard_delete'").fetchone()
-        assert fn == ("interlock.count_delete",)
+        q = ("SELECT t.tgfoid::regproc::text, t.tgoldtable IS NOT NULL FROM pg_trigger t WHERE t.tgrelid = "
+             "%s::regclass AND t.tgname = 'interlock_guard_delete'")
+        c_impl = guarded.impl == "c"
+        assert c.execute(q, (p,)).fetchone() == (
+            "interlock.guard_rows" if c_impl else "interlock.check_rows", True)       # a transition table
+        assert c.execute(q, ("bookings",)).fetchone() == (
+            "interlock.guard_rows" if c_impl else "interlock.count_delete", False)    # the counters
 
 
 def test_remove_takes_it_out(server, guarded):
@@ -488,6 +494,8 @@ def test_doctor_says_what_the_guard_and_restores_need(guarded, tmp_path):
     r = subprocess.run([sys.executable, "-m", "interlock", "doctor"], env=env, cwd=str(tmp_path),
                        capture_output=True, text=True, timeout=120)
     assert "database shop: in-database guard installed" in r.stdout, r.stdout
+    assert ("row-count triggers in C (extension interlock_guard 1.0)" if guarded.impl == "c" else
+            "row-count triggers in PL/pgSQL (the C extension interlock_guard is on the server") in r.stdout, r.stdout
     assert re.search(r"database shop: role \S+ lacks CREATEDB", r.stdout), r.stdout
     assert PW not in r.stdout + r.stderr and AGENT_PW not in r.stdout + r.stderr
 
@@ -827,6 +835,20 @@ def test_a_revoked_flush_is_said_and_protect_rewrites_the_functions_as_definer(g
     _table(guarded, "flushes", 100)
     with guarded.connect("shop", autocommit=True) as admin:
         admin.execute("REVOKE EXECUTE ON FUNCTION pg_catalog.pg_stat_force_next_flush() FROM PUBLIC")
+    if guarded.impl == "c":   # the C function calls the flush directly: nothing changes, nothing to say
+        try:
+            with agent(guarded) as c:
+                c.execute("DELETE FROM flushes WHERE id = 1")
+                with pytest.raises(psycopg.Error) as e:
+                    c.execute("DELETE FROM flushes WHERE id > 50")
+                assert "Interlock guard: DELETE of 50 rows" in str(e.value)
+            r = protect(guarded, "--check")
+            assert r.returncode == 0 and "row-count triggers in C" in r.stdout, r.stdout
+        finally:
+            with guarded.connect("shop", autocommit=True) as admin:
+                admin.execute("GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_force_next_flush() TO PUBLIC")
+        assert _count(guarded, "flushes") == 99
+        return
     try:
         with agent(guarded) as c:
             with pytest.raises(psycopg.Error):

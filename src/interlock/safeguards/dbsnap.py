@@ -126,14 +126,16 @@ def pg_estimate(conn) -> int:
 
 
 def _pg_use_list(pg_restore_bin, dump, env) -> list[str]:
-    """``-L LIST`` without the in-database guard's triggers (``interlock protect``): the dump leaves the
-    ``interlock`` schema out, so they would name functions that are not there and fail the restore.  A
-    restored database gets the guard again from ``interlock protect`` (see docs/database-guard.md)."""
+    """``-L LIST`` without the in-database guard's triggers and its C extension (``interlock protect``): the
+    dump leaves the ``interlock`` schema out, so they would name functions that are not there and fail the
+    restore.  A restored database gets the guard again from ``interlock protect`` (see docs/database-guard.md)."""
     import tempfile
 
     toc = _run([pg_restore_bin, "-l", dump], env, 120, "reading the dump", RestoreError).stdout
     toc = toc.decode("utf-8", "replace")
-    guard = re.compile(r"\s*\d+;\s*\d+\s+\d+\s+(?:EVENT TRIGGER\s+-|TRIGGER\s+\S+\s+\S+)\s+interlock_guard_")
+    guard = re.compile(r"\s*\d+;\s*\d+\s+\d+\s+(?:(?:EVENT TRIGGER\s+-|TRIGGER\s+\S+\s+\S+)\s+interlock_guard_"
+                       r"|(?:EXTENSION\s+-|COMMENT\s+-\s+EXTENSION)\s+interlock_guard\s*$"
+                       r"|ACL\s+interlock\s)")
     keep = [ln for ln in toc.splitlines() if not guard.match(ln)]
     if len(keep) == len(toc.splitlines()):
         return []

@@ -16,6 +16,9 @@ Installed with a privileged login (the database owner or a superuser), the guard
   expression; past the row floor under which nothing is refused it calls ``interlock.over_limit`` (the only
   function in the schema anyone may call); a partitioned or inherited table, or any table when
   ``track_counts`` is off, by a transition table of the statement's rows;
+* the row-count trigger function in C where the server has the ``interlock_guard`` extension (``ext/postgres``,
+  installed there with ``make install``; created by a superuser): the same counting, the same PL/pgSQL judge
+  past the floor, about a third of the PL/pgSQL function's cost (``--implementation auto|c|plpgsql``);
 * where the login may create event triggers (a superuser): an event trigger refusing DROP of a table,
   schema or column, ``DROP OWNED``, ``ALTER TABLE … TYPE … USING``, and disabling or dropping the guard's
   own triggers; and one that puts the guard on tables created later;
@@ -33,7 +36,10 @@ import hashlib
 import secrets
 import sys
 
-VERSION = 3  # 2: per-transaction counters on tables without children; 3: their fast path without SECURITY DEFINER
+VERSION = 4  # 2: per-transaction counters on tables without children; 3: their fast path without SECURITY DEFINER;
+#             4: the row-count trigger in C where the server has the interlock_guard extension (ext/postgres)
+EXTENSION = "interlock_guard"
+IMPLEMENTATIONS = ("auto", "c", "plpgsql")
 AGENT_ROLE = "interlock_agent"
 PREFIX = "interlock_guard"
 
@@ -205,6 +211,13 @@ CREATE OR REPLACE FUNCTION interlock.on_settings() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
 BEGIN
     PERFORM interlock.fast_functions();
+    -- triggers that carry the floor as their argument (the C function, transition tables) are written again
+    -- with the new one; `interlock protect` itself protects every table after writing the settings
+    IF coalesce(current_setting('interlock.installing', true), '') <> 'on' THEN
+        PERFORM interlock.protect_table(t.tgrelid::regclass) FROM pg_trigger t
+         WHERE t.tgname = 'interlock_guard_delete'
+           AND t.tgfoid IN ('interlock.check_rows'::regproc, coalesce(to_regprocedure('interlock.guard_rows()'), 0));
+    END IF;
     RETURN NULL;
 END $fn$;
 DROP TRIGGER IF EXISTS interlock_settings ON interlock.settings;
@@ -295,17 +308,28 @@ DECLARE
     fast bigint := least(interlock.setting('min_rows', 10), interlock.setting('max_rows', 1000) + 1);
     -- a statement on a parent changes its children's rows, which its own counters don't see; and with
     -- track_counts off the counters stay at zero: transition tables then
+    -- the C trigger function (the interlock_guard extension), where the server has it: the same check, both
+    -- ways of counting, a fraction of the cost; it takes the floor as its argument
+    -- (a login that did not create the extension may attach its function only if a superuser let it)
+    c boolean := to_regprocedure('interlock.guard_rows()') IS NOT NULL
+                 AND has_function_privilege(to_regprocedure('interlock.guard_rows()'), 'EXECUTE');
     counted boolean := NOT EXISTS (SELECT 1 FROM pg_inherits WHERE inhparent = rel)
         AND (SELECT relkind FROM pg_class WHERE oid = rel) = 'r'
         AND current_setting('track_counts') = 'on'
         AND current_setting('server_version_num')::int >= 150000  -- pg_stat_force_next_flush
-        AND coalesce(has_function_privilege(coalesce(to_regprocedure('pg_catalog.pg_stat_force_next_flush()'), 0),
-                                            'EXECUTE'), false);
-    clause text := CASE WHEN counted THEN '' ELSE 'REFERENCING OLD TABLE AS old_rows ' END;
-    del text := CASE WHEN counted THEN 'interlock.count_delete()' ELSE format('interlock.check_rows(%L)', fast) END;
-    upd text := CASE WHEN counted THEN 'interlock.count_update()' ELSE format('interlock.check_rows(%L)', fast) END;
+        AND (to_regprocedure('interlock.guard_rows()') IS NOT NULL   -- C calls the flush itself
+             OR coalesce(has_function_privilege(coalesce(to_regprocedure('pg_catalog.pg_stat_force_next_flush()'),
+                                                         0), 'EXECUTE'), false));
+    clause text;
+    del text;
+    upd text;
     mine bigint;
 BEGIN
+    clause := CASE WHEN counted THEN '' ELSE 'REFERENCING OLD TABLE AS old_rows ' END;
+    del := CASE WHEN c THEN format('interlock.guard_rows(%L)', fast) WHEN counted THEN 'interlock.count_delete()'
+                ELSE format('interlock.check_rows(%L)', fast) END;
+    upd := CASE WHEN c THEN format('interlock.guard_rows(%L)', fast) WHEN counted THEN 'interlock.count_update()'
+                ELSE format('interlock.check_rows(%L)', fast) END;
     INSERT INTO interlock.busy VALUES (pg_current_xact_id()) ON CONFLICT DO NOTHING;
     GET DIAGNOSTICS mine = ROW_COUNT;  -- called from within another protect_table: that one clears it
     EXECUTE format('DROP TRIGGER IF EXISTS interlock_guard_delete ON %s', rel);
@@ -394,8 +418,10 @@ BEGIN
             -- transition tables: its own counters don't see the child's rows
             PERFORM interlock.protect_table(i.inhparent::regclass) FROM pg_inherits i
               JOIN pg_trigger t ON t.tgrelid = i.inhparent AND t.tgname = 'interlock_guard_delete'
-             WHERE i.inhrelid = o.objid AND t.tgfoid IN ('interlock.count_delete'::regproc,
-                                                          'interlock.check_rows_fast'::regproc);
+             WHERE i.inhrelid = o.objid AND (t.tgfoid IN ('interlock.count_delete'::regproc,
+                                                           'interlock.check_rows_fast'::regproc)
+                                              OR (t.tgfoid = coalesce(to_regprocedure('interlock.guard_rows()'), 0)
+                                                  AND t.tgoldtable IS NULL));
         END IF;
     END LOOP;
     -- whatever the text said: the guard's triggers still fire, always (DISABLE / ENABLE REPLICA / renames)
@@ -406,7 +432,8 @@ BEGIN
                                                            'interlock.check_rows_fast'::regproc,
                                                            'interlock.count_delete'::regproc,
                                                            'interlock.count_update'::regproc,
-                                                           'interlock.check_truncate'::regproc)
+                                                           'interlock.check_truncate'::regproc,
+                                                           coalesce(to_regprocedure('interlock.guard_rows()'), 0))
                                           AND t.tgname NOT LIKE 'interlock_guard%') THEN
         IF NOT interlock.granted(TG_TAG) THEN
             PERFORM interlock.refuse(TG_TAG || ' refused', 'it turns the guard''s triggers off');
@@ -431,7 +458,17 @@ ALTER EVENT TRIGGER interlock_guard_new_tables ENABLE ALWAYS;
 # functions that run as the caller (it judges the caller's own session's counters, nothing more).  Trigger and
 # event-trigger functions need no EXECUTE of the session that fires them.
 _PRIVILEGES = """
-REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA interlock FROM PUBLIC;
+DO $do$
+DECLARE
+    f regprocedure;
+BEGIN
+    -- the functions this login owns (a superuser's extension's, where the login is not one, are closed already,
+    -- and revoking on them would be an error)
+    FOR f IN SELECT p.oid FROM pg_proc p WHERE p.pronamespace = 'interlock'::regnamespace
+                                          AND pg_has_role(p.proowner, 'USAGE') LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
+    END LOOP;
+END $do$;
 GRANT USAGE ON SCHEMA interlock TO PUBLIC;
 GRANT EXECUTE ON FUNCTION interlock.over_limit(oid, text) TO PUBLIC;
 """
@@ -459,8 +496,16 @@ class Report:
         return "\n".join(lines)
 
 
-def install(conn, agent_role=AGENT_ROLE, agent_password=None, max_rows=None, min_rows=None, max_percent=None) -> Report:
-    """Install (or bring up to date) the guard on the database ``conn`` (psycopg, autocommit off)."""
+def install(conn, agent_role=AGENT_ROLE, agent_password=None, max_rows=None, min_rows=None, max_percent=None,
+            implementation="auto") -> Report:
+    """Install (or bring up to date) the guard on the database ``conn`` (psycopg, autocommit off).
+
+    ``implementation``: ``c`` — the row-count triggers call the interlock_guard extension's C function (the
+    extension must be installed on the server: ext/postgres, ``make install``; creating it needs a superuser),
+    an error if it can't be created; ``plpgsql`` — the PL/pgSQL functions (the extension is dropped if it was
+    there); ``auto`` — C when ``CREATE EXTENSION interlock_guard`` succeeds, else PL/pgSQL."""
+    if implementation not in IMPLEMENTATIONS:
+        raise ValueError(f"implementation: one of {', '.join(IMPLEMENTATIONS)}")
     rep = Report()
     cur = conn.cursor()
     superuser = cur.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]
@@ -474,6 +519,7 @@ def install(conn, agent_role=AGENT_ROLE, agent_password=None, max_rows=None, min
         cur.execute("INSERT INTO interlock.settings VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = "
                     "EXCLUDED.value", (k, v))
     rep.done.append(f"schema interlock (version {VERSION}): settings, single-use grants, trigger functions")
+    _implementation(cur, implementation, rep)
     tables = [r[0] for r in cur.execute(_TABLES).fetchall()]
     skipped = []
     for t in tables:
@@ -497,6 +543,55 @@ def install(conn, agent_role=AGENT_ROLE, agent_password=None, max_rows=None, min
     _agent_role(cur, agent_role, agent_password, rep)
     conn.commit()
     return rep
+
+
+def _implementation(cur, implementation, rep):
+    """The C trigger function (the interlock_guard extension) or the PL/pgSQL ones; protect_table picks whichever
+    is there.  Before the tables are protected, so every trigger is written for it."""
+    have = cur.execute("SELECT extversion FROM pg_extension WHERE extname = %s", (EXTENSION,)).fetchone()
+    if implementation == "plpgsql":
+        if have:   # its triggers go with it; every table is protected again right after, in this transaction
+            cur.execute(f"DROP EXTENSION {EXTENSION} CASCADE")
+        rep.done.append("row-count triggers in PL/pgSQL (as asked)")
+        return
+    cur.execute("SAVEPOINT ext")
+    try:
+        if not have:
+            cur.execute(f"CREATE EXTENSION {EXTENSION} SCHEMA interlock")
+        lib = cur.execute("SELECT interlock.guard_version()").fetchone()[0]   # the library loads
+        cur.execute("RELEASE SAVEPOINT ext")
+    except Exception as e:  # noqa: BLE001 - not on the server, or not a superuser: PL/pgSQL (or, asked for C, said)
+        cur.execute("ROLLBACK TO SAVEPOINT ext")
+        why = str(e).splitlines()[0][:160]
+        if have and getattr(e, "sqlstate", None) == "42501":
+            lib = have[0]   # created by a superuser, closed to this login: whether it may attach it, below
+        elif implementation == "c":
+            raise GuardError(f"the C trigger function: CREATE EXTENSION {EXTENSION} failed or its library does "
+                             f"not load ({why}); build and "
+                             "install ext/postgres on the server (make install, as root), then run this as a "
+                             "superuser") from None
+        elif have:   # created earlier, its library gone (a server upgraded without it): PL/pgSQL from now on
+            cur.execute(f"DROP EXTENSION {EXTENSION} CASCADE")
+            rep.done.append(f"row-count triggers in PL/pgSQL (the C extension {EXTENSION} was there but its "
+                            f"library does not load: {why}; dropped)")
+            return
+        else:
+            rep.done.append(f"row-count triggers in PL/pgSQL (the C extension {EXTENSION} could not be created: "
+                            f"{why})")
+            return
+    if not cur.execute("SELECT has_function_privilege('interlock.guard_rows()', 'EXECUTE')").fetchone()[0]:
+        who = cur.execute("SELECT current_user").fetchone()[0]
+        why = (f"the C extension {EXTENSION} is there, but this login may not attach its function to triggers: as "
+               f"a superuser, GRANT EXECUTE ON FUNCTION interlock.guard_rows() TO {_ident(who)}")
+        if implementation == "c":
+            raise GuardError(why)
+        rep.done.append(f"row-count triggers in PL/pgSQL ({why})")
+        return
+    rep.done.append(f"row-count triggers in C (extension {EXTENSION} {lib})")
+
+
+class GuardError(Exception):
+    pass
 
 
 def _agent_role(cur, role, password, rep):
@@ -561,6 +656,9 @@ def remove(conn) -> list[str]:
         cur.execute(f"DROP TRIGGER IF EXISTS {_ident(tg)} ON {rel}")
     if rows:
         out.append(f"{len(rows)} trigger(s)")
+    if cur.execute("SELECT 1 FROM pg_extension WHERE extname = %s", (EXTENSION,)).fetchone():
+        cur.execute(f"DROP EXTENSION {EXTENSION} CASCADE")
+        out.append(f"extension {EXTENSION}")
     cur.execute("DROP SCHEMA IF EXISTS interlock CASCADE")
     out.append("schema interlock")
     conn.commit()
@@ -587,11 +685,13 @@ def status(conn, agent_role=AGENT_ROLE) -> Report:
         rep.missing.append("tables without the guard's triggers: " + ", ".join(r[0] for r in unguarded[:10]))
     else:
         rep.done.append("every table has the guard's triggers")
+    _status_implementation(cur, rep)
     # the fast path runs as the caller: every role needs EXECUTE on the flush it asks for (else every DELETE /
     # UPDATE fails — closed, but the application with it) and on interlock.over_limit
     bad = cur.execute(
         "SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.oid IN (to_regprocedure('interlock.count_delete()'), "
-        "to_regprocedure('interlock.count_update()')) AND NOT p.prosecdef AND NOT (SELECT f.proacl IS NULL OR EXISTS "
+        "to_regprocedure('interlock.count_update()')) AND NOT p.prosecdef "
+        "AND EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgfoid = p.oid) AND NOT (SELECT f.proacl IS NULL OR EXISTS "
         "(SELECT 1 FROM aclexplode(f.proacl) a WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE') FROM pg_proc f "
         "WHERE f.oid = to_regprocedure('pg_catalog.pg_stat_force_next_flush()'))").fetchall()
     if bad:
@@ -619,6 +719,42 @@ def status(conn, agent_role=AGENT_ROLE) -> Report:
             rep.done.append(f"agent role {agent_role} (owns nothing)")
     conn.rollback()
     return rep
+
+
+def implementation_in_use(cur) -> str:
+    """``c``, ``plpgsql`` or ``mixed``: what the guard's row-count triggers call."""
+    c, total = cur.execute(
+        "SELECT count(*) FILTER (WHERE tgfoid = coalesce(to_regprocedure('interlock.guard_rows()'), 0)), count(*) "
+        "FROM pg_trigger WHERE tgname IN ('interlock_guard_delete', 'interlock_guard_update')").fetchone()
+    return "c" if c and c == total else "plpgsql" if not c else "mixed"
+
+
+def _status_implementation(cur, rep):
+    used = implementation_in_use(cur)
+    ext = cur.execute("SELECT extversion FROM pg_extension WHERE extname = %s", (EXTENSION,)).fetchone()
+    if ext:
+        cur.execute("SAVEPOINT lib")
+        try:
+            cur.execute("SELECT interlock.guard_version()")
+            cur.execute("RELEASE SAVEPOINT lib")
+        except Exception as e:  # noqa: BLE001 - every DELETE / UPDATE fails (closed): said
+            cur.execute("ROLLBACK TO SAVEPOINT lib")
+            if getattr(e, "sqlstate", None) != "42501":   # (a login that may not call it learns nothing)
+                rep.missing.append(f"the C extension {EXTENSION} is created but its library does not load "
+                                   f"({str(e).splitlines()[0][:160]}): every DELETE / UPDATE on a guarded table "
+                                   "fails; install ext/postgres on the server (make install) or rerun interlock "
+                                   "protect --implementation plpgsql")
+                return
+    if used == "c":
+        rep.done.append(f"row-count triggers in C (extension {EXTENSION} {ext[0] if ext else '?'})")
+    elif used == "mixed":
+        rep.missing.append("row-count triggers partly in C, partly in PL/pgSQL: rerun interlock protect")
+    else:
+        avail = cur.execute("SELECT 1 FROM pg_available_extensions WHERE name = %s", (EXTENSION,)).fetchone()
+        rep.done.append("row-count triggers in PL/pgSQL (" + (
+            f"the C extension {EXTENSION} is on the server: interlock protect as a superuser uses it"
+            if avail else f"the C extension {EXTENSION}, about a third of their cost, is not installed on the "
+                          "server: ext/postgres, make install") + ")")
 
 
 def new_bound_grant(conn, approval_id: str, statement_text: str) -> str:
@@ -664,6 +800,10 @@ def add_parser(sub):
     p.add_argument("--check", action="store_true", help="only say what is installed and what is missing")
     p.add_argument("--password-vault", default=None, help="the login's password from this vault entry")
     p.add_argument("--agent-role", default=AGENT_ROLE)
+    p.add_argument("--implementation", choices=IMPLEMENTATIONS, default="auto",
+                   help="the row-count triggers' function: c (the interlock_guard extension, ext/postgres, must be "
+                        "installed on the server; a superuser creates it), plpgsql, or auto (c when it can be "
+                        "created; default)")
     p.add_argument("--agent-password-vault", default=None, help="set the agent role's password from this vault entry")
     p.add_argument("--max-rows", type=int, default=None, help="rows one DELETE/UPDATE may touch (default 1000)")
     p.add_argument("--min-rows", type=int, default=None, help="below this many rows the percentage is not "
@@ -709,7 +849,11 @@ def cmd_protect(args) -> int:
                 print(f"interlock guard removed from {redact(args.url)}: {', '.join(gone)} (the role "
                       f"{args.agent_role} stays)")
                 return 0
-            rep = install(conn, args.agent_role, agent_pw, args.max_rows, args.min_rows, args.max_percent)
+            rep = install(conn, args.agent_role, agent_pw, args.max_rows, args.min_rows, args.max_percent,
+                          args.implementation)
+    except GuardError as e:
+        print(f"interlock protect: {redact(str(e))}", file=sys.stderr)
+        return 1
     except psycopg.Error as e:
         print(f"interlock protect: {redact(str(e)).strip()[:500]}", file=sys.stderr)
         return 1
