@@ -29,6 +29,9 @@ _SET_CONFIG = re.compile(r"\s*select\s+(?:pg_catalog\.)?set_config\s*\(\s*'searc
                          r"\s*(true|false)\s*\)\s*;?\s*$", re.I | re.S)
 _NO_EFFECT = re.compile(r"\s*(?:alter\s+(?:role|user|database|function|procedure|routine|system)\b|"
                         r"comment\b|show\s+search_path\b|select\s+current_setting\s*\(\s*'search_path')", re.I)
+#: a text of words and blanks only, with semicolons only around them (``BEGIN;``, ``END;``, ``START TRANSACTION``):
+#: one statement, the words — what the SQL splitter gives for it, without running it
+_WORDS_ONLY = re.compile(r"[ \t\r\n\f;]*([A-Za-z_]+(?:[ \t\r\n\f]+[A-Za-z_]+)*)[ \t\r\n\f;]*")
 _ITEM = re.compile(r'\s*("(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'|[^,\s]+)\s*(?:,|$)')
 
 
@@ -177,6 +180,8 @@ class SearchPath:
             if self.local is not None and not self.block:
                 self.local = None
             return
+        if pieces is None and (words := _WORDS_ONLY.fullmatch(text)) is not None:
+            pieces = [words.group(1)]
         if pieces is None:
             from ..analysis import sql as S
 
@@ -195,7 +200,21 @@ class SearchPath:
         if self.local is not None and not self.block:
             self.local = None          # SET LOCAL outside a transaction block: only the message's own
 
+    def observe_transaction(self, words: str):
+        """:meth:`observe` for a text that is one statement of words only (:data:`_WORDS_ONLY`'s group, e.g.
+        ``BEGIN``, ``END``) naming nothing that moves the setting: only the block it opens or closes."""
+        self.several = False
+        self._transaction(words)
+        if self.local is not None and not self.block:
+            self.local = None
+
     def _one(self, raw: str):
+        self._transaction(raw)
+        if not _MENTION.search(raw):
+            return
+        self._setting(raw)
+
+    def _transaction(self, raw: str):
         head = _TX_HEAD.match(raw)
         if head:
             w = head.group(1).lower()
@@ -214,8 +233,8 @@ class SearchPath:
                 self.block, self.local, self.start, self.pending = False, None, None, False
             elif w == "rollback" and rest.startswith("to") and self.pending and not self.unknown:
                 self.unknown = "search_path was changed in a transaction block rolled back to a savepoint"
-        if not _MENTION.search(raw):
-            return
+
+    def _setting(self, raw: str):
         if _RESET.match(raw):
             self.session, self.local, self.unknown = None, None, None
             self.pending = self.block

@@ -44,7 +44,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ..memo import remember
 from ..redact import redact
 from . import pgvalues
-from .pgsearchpath import _MENTION, SearchPath, mentions_search_path, startup_settings
+from .pgsearchpath import _MENTION, _WORDS_ONLY, SearchPath, mentions_search_path, startup_settings
 
 SSL_REQUEST, GSSENC_REQUEST, CANCEL_REQUEST, PROTOCOL_3 = 80877103, 80877104, 80877102, 196608
 MAX_STARTUP = 10_000                 # PostgreSQL's own limit for the startup packet
@@ -464,6 +464,10 @@ class Judge:
         self.exact_raw: dict[bytes, bool] = {}   # the same, keyed by the UTF-8 bytes a client sends
         self.shapes_raw: dict[bytes, bool] = {}
         self.zeroed: dict[bytes, bytes] = {}      # a shape without digits, by its texts' bytes with every digit a 0
+        #: allowed statements of words only that start or end a transaction (``BEGIN;``, ``END;``) and name nothing that
+        #: moves search_path, judged under the login's search_path: their bytes → their words, which the session
+        #: still follows (SearchPath.observe_transaction)
+        self.tx_raw: dict[bytes, str] = {}
         self.must_ask: dict[str, str] = {}   # statement → what the guard measured when it refused it
         self._types: dict = {}                # (statement, client oids) → its parameters' (oid, type name)
         self.stats = {"judged": 0, "cached": 0, "allowed": 0, "asked": 0, "denied": 0}
@@ -503,7 +507,7 @@ class Judge:
         """Empty the verdict caches: every statement is judged again (and a judgement begun before is not cached)."""
         with self._lock:
             self._generation += 1
-            for memo in (self.exact, self.shapes, self.exact_raw, self.shapes_raw, self.zeroed):
+            for memo in (self.exact, self.shapes, self.exact_raw, self.shapes_raw, self.zeroed, self.tx_raw):
                 memo.clear()
 
     def keep_fresh(self):
@@ -567,6 +571,14 @@ class Judge:
             return sh in self.shapes_raw
         return False
 
+    def cached_tx(self, raw: bytes):
+        """The words of an allowed statement that starts or ends a transaction (and names nothing that moves
+        search_path), judged under the login's search_path, sent as ``raw``; None when it is not one of those.
+        The session follows the block it opens or closes (:meth:`SearchPath.observe_transaction`)."""
+        if self.rehearse is not None:
+            return None
+        return self.tx_raw.get(raw)
+
     def decide(self, text: str, where=None):
         """The engine's decision, and whether the text (or its shape) may be cached.  Never raises."""
         from ..actions import ALLOW
@@ -579,6 +591,8 @@ class Judge:
         # the raw caches (looked up on the client's bytes, before the session's state is consulted) hold only
         # statements judged under the login's search_path that neither move it nor open or close a transaction
         raw_ok = not where and not mentions_search_path(text)
+        # only a transaction's start or end, in words alone (BEGIN; END;)
+        tx = not where and not raw_ok and not _MENTION.search(text) and _WORDS_ONLY.fullmatch(text)
         if d.decision == ALLOW and not d.error:
             # ``DELETE ... WHERE id > $1``: the bound values decide; judged with the riskiest ones
             for probe in _param_probes(text):
@@ -594,6 +608,8 @@ class Judge:
                 remember(self.exact, self._key(text, where), True, _CACHE_MAX)
                 if raw_ok:
                     remember(self.exact_raw, text.encode("utf-8"), True, _CACHE_MAX)
+                elif tx:
+                    remember(self.tx_raw, text.encode("utf-8"), tx.group(1), _CACHE_MAX)
             sh = shape(text)
             if sh is not None and sh[1]:
                 rules = d.rules
@@ -1735,11 +1751,20 @@ class Session(_UpstreamPath):
         if not self.busy and not self.buf and not self.stream_left and len(data) >= 5:
             t, n = _HEAD_AT(data, 0)
             if t == 0x51 and n + 1 == len(data) and n <= MAX_SMALL and data[-1] == 0 and not self.refusing \
-                    and not self.deferred and self.sp.at_login_default() and self.gw.judge.cached_raw(data[5:-1]):
+                    and not self.deferred and self.sp.at_login_default():
                 # (the raw caches hold only statements judged under the login's search_path that don't move it)
-                self.gw.judge.stats["cached"] += 1   # a simple Query whose verdict is cached: the hottest path
-                self.ut.write(data)
-                return
+                judge = self.gw.judge
+                raw = data[5:-1]
+                words = judge.cached_tx(raw)
+                if words is not None:            # BEGIN; END;: allowed, and the block they open or close followed
+                    judge.stats["cached"] += 1
+                    self.sp.observe_transaction(words)
+                    self.ut.write(data)
+                    return
+                if judge.cached_raw(raw):
+                    judge.stats["cached"] += 1   # a simple Query whose verdict is cached: the hottest path
+                    self.ut.write(data)
+                    return
             if n + 1 == len(data) and t in CLIENT_TYPES and 4 <= n <= MAX_SMALL:
                 # the common case: one whole message in one read, passed on without a copy
                 try:
@@ -1829,7 +1854,8 @@ class Session(_UpstreamPath):
         """The bytes to forward for one whole message, or None when it is being judged off the loop
         (then ``busy`` holds every later message back until the verdict is written)."""
         if t == 0x51:    # Q
-            if msg[-1] == 0 and not self.refusing and not self.deferred and self.gw.judge.cached_raw(msg[5:-1]):
+            if msg[-1] == 0 and not self.refusing and not self.deferred and self.sp.at_login_default() \
+                    and self.gw.judge.cached_raw(msg[5:-1]):
                 self.gw.judge.stats["cached"] += 1
                 return msg
             body = msg[5:]
