@@ -1141,23 +1141,9 @@ class _Side(asyncio.Protocol):
         self.s, self.up = session, upstream
 
     def data_received(self, data):
-        """Upstream → client (the client side's protocol hands its bytes straight to Session.from_client)."""
-        s = self.s
-        if s.capture is None and not s.markers and not s.measured and not s.swallows and not s.stail:  # common
-            if s.utail or data.find(_WATCHED) >= 0:   # (find: quicker than ``in`` on bytes)
-                s.watch(data)
-            elif data[-1] in _WATCHED_TAIL:
-                s.utail = _tail(b"", data)
-            if data.find(_SEARCH_PATH) >= 0:
-                s.search_path_reported(data)
-            s.ct.write(data)
-            return
-        if self.up:
-            if s.swallows or s.stail:
-                data = s.unswallow(data)
-                if not data:
-                    return
-            s.from_upstream(data)
+        """Upstream → client (the sessions' own sides hand their bytes straight to the session: _ClientSide,
+        _UpstreamSide)."""
+        self.s.from_upstream_read(data)
 
     def eof_received(self):
         return False
@@ -1193,8 +1179,35 @@ class _ClientSide(_Side):
         self.data_received = session.from_client
 
 
+class _UpstreamSide(_Side):
+    """The upstream's socket: what it reads goes to :meth:`Session.from_upstream_read` (bound once)."""
+
+    __slots__ = ("data_received",)
+
+    def __init__(self, session: "Session"):
+        super().__init__(session, True)
+        self.data_received = session.from_upstream_read
+
+
 class _UpstreamPath:
     """What the session does with upstream bytes (after the gateway's own answers are taken out)."""
+
+    def from_upstream_read(self, data):
+        """Upstream bytes as read: passed on untouched, watched for what changes how statements are read."""
+        if self.capture is None and not self.markers and not self.measured and not self.swallows and not self.stail:
+            if self.utail or data.find(_WATCHED) >= 0:   # the common case (find: quicker than ``in`` on bytes)
+                self.watch(data)
+            elif data[-1] in _WATCHED_TAIL:
+                self.utail = _tail(b"", data)
+            if data.find(_SEARCH_PATH) >= 0:
+                self.search_path_reported(data)
+            self.ct.write(data)
+            return
+        if self.swallows or self.stail:
+            data = self.unswallow(data)
+            if not data:
+                return
+        self.from_upstream(data)
 
     def from_upstream(self, data):
         if self.capture is not None:
@@ -1276,6 +1289,7 @@ class _UpstreamPath:
 class Session(_UpstreamPath):
     def __init__(self, gw: Gateway, reader, writer):
         self.gw, self.reader, self.writer = gw, reader, writer
+        self.judge = gw and gw.judge
         self.ureader = self.uwriter = None
         self.key = None
         self.upstream_key = None
@@ -1699,7 +1713,7 @@ class Session(_UpstreamPath):
             if r.at_eof() or r.exception() is not None:
                 left[name + "_eof"] = True
         self.ct.set_protocol(_ClientSide(self))
-        self.ut.set_protocol(_Side(self, True))
+        self.ut.set_protocol(_UpstreamSide(self))
         for t in (self.ct, self.ut):  # room for a large CopyData / result chunk before pausing the peer
             t.set_write_buffer_limits(high=1 << 20)
         if left["upstream"]:
@@ -1739,28 +1753,34 @@ class Session(_UpstreamPath):
 
     # --- client → upstream: framing and judgement -------------------------------------------------
     def from_client(self, data: bytes):
-        if self.stream_left and not self.busy and not self.buf:
-            # the rest of a large CopyData message: passed on as it comes, without a copy
-            take = min(self.stream_left, len(data))
-            self.stream_left -= take
-            if take == len(data):
-                self.ut.write(data)
-                return
-            self.ut.write(data[:take])
-            data = data[take:]
-        if not self.busy and not self.buf and not self.stream_left and len(data) >= 5:
-            t, n = _HEAD_AT(data, 0)
-            if t == 0x51 and n + 1 == len(data) and n <= MAX_SMALL and data[-1] == 0 and not self.refusing \
-                    and not self.deferred and self.sp.at_login_default():
-                # (the raw caches hold only statements judged under the login's search_path that don't move it)
-                judge = self.gw.judge
-                raw = data[5:-1]
-                words = judge.cached_tx(raw)
-                if words is not None:            # BEGIN; END;: allowed, and the block they open or close followed
-                    judge.stats["cached"] += 1
-                    self.sp.observe_transaction(words)
+        if not self.busy and not self.buf:
+            if self.stream_left:
+                # the rest of a large CopyData message: passed on as it comes, without a copy
+                take = min(self.stream_left, len(data))
+                self.stream_left -= take
+                if take == len(data):
                     self.ut.write(data)
                     return
+                self.ut.write(data[:take])
+                data = data[take:]     # (stream_left is 0 now)
+            if len(data) < 5:
+                self.buf += data
+                return
+            t, n = _HEAD_AT(data, 0)
+            sp = self.sp
+            if t == 0x51 and n + 1 == len(data) and n <= MAX_SMALL and data[-1] == 0 and not self.refusing \
+                    and not self.deferred and sp.local is None and sp.session is None and not sp.unknown:
+                # (the raw caches hold only statements judged under the login's search_path that don't move it:
+                # the session is at it — SearchPath.at_login_default, inlined on the hottest path)
+                judge = self.judge
+                raw = data[5:-1]
+                if judge.rehearse is None:
+                    words = judge.tx_raw.get(raw)
+                    if words is not None:        # BEGIN; END;: allowed, and the block they open or close followed
+                        judge.stats["cached"] += 1
+                        sp.observe_transaction(words)
+                        self.ut.write(data)
+                        return
                 if judge.cached_raw(raw):
                     judge.stats["cached"] += 1   # a simple Query whose verdict is cached: the hottest path
                     self.ut.write(data)
