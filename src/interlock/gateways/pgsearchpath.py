@@ -32,6 +32,7 @@ _NO_EFFECT = re.compile(r"\s*(?:alter\s+(?:role|user|database|function|procedure
 #: a text of words and blanks only, with semicolons only around them (``BEGIN;``, ``END;``, ``START TRANSACTION``):
 #: one statement, the words — what the SQL splitter gives for it, without running it
 _WORDS_ONLY = re.compile(r"[ \t\r\n\f;]*([A-Za-z_]+(?:[ \t\r\n\f]+[A-Za-z_]+)*)[ \t\r\n\f;]*")
+_AND_CHAIN = re.compile(r"\band\s+chain\b")      # (AND NO CHAIN: none)
 _ITEM = re.compile(r'\s*("(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'|[^,\s]+)\s*(?:,|$)')
 
 
@@ -223,16 +224,27 @@ class SearchPath:
                 if not self.block:
                     self.block, self.start, self.pending = True, (self.session, self.unknown), False
             elif w in ("rollback", "abort") and not rest.startswith(("to", "prepared")):
+                was = self.block
                 if self.block and self.start is not None:
                     self.session, self.unknown = self.start      # undone with the block
                 self.block, self.local, self.start, self.pending = False, None, None, False
+                self._chain(was, rest)
             elif w in ("commit", "end") or (w == "prepare" and rest.startswith("transaction")):
+                was = self.block
                 if self.block and self.pending and not self.unknown:
                     self.unknown = ("search_path was changed in a transaction block: whether it holds depends on "
                                     "the block having committed")
                 self.block, self.local, self.start, self.pending = False, None, None, False
+                if w != "prepare":
+                    self._chain(was, rest)
             elif w == "rollback" and rest.startswith("to") and self.pending and not self.unknown:
                 self.unknown = "search_path was changed in a transaction block rolled back to a savepoint"
+
+    def _chain(self, was_block: bool, rest: str):
+        """``COMMIT AND CHAIN`` / ``ROLLBACK AND CHAIN`` (END, ABORT) in a block: a new block begins at once, whose
+        changes its own ROLLBACK undoes (outside a block the server refuses them: nothing begins)."""
+        if was_block and _AND_CHAIN.search(rest):
+            self.block, self.start, self.pending = True, (self.session, self.unknown), False
 
     def _setting(self, raw: str):
         if _RESET.match(raw):
