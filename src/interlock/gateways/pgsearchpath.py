@@ -36,10 +36,22 @@ _AND_CHAIN = re.compile(r"\band\s+chain\b")      # (AND NO CHAIN: none)
 _ITEM = re.compile(r'\s*("(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'|[^,\s]+)\s*(?:,|$)')
 
 
+def mention(text: str):
+    """``_MENTION.search(text)`` without running that regex (~7 µs on a 50-character statement) where it cannot
+    match: in ASCII text, where its case-insensitive letters match only their ASCII pairs, every one of its
+    alternatives needs one of these words in the lowercased text (reset and set_config contain "set")."""
+    if text.isascii():
+        low = text.lower()
+        if "set" not in low and "session" not in low and "discard" not in low and "u&" not in low \
+                and "search_path" not in low:
+            return None
+    return _MENTION.search(text)
+
+
 def mentions_search_path(text: str) -> bool:
     """Whether :meth:`SearchPath.observe` would look at ``text`` (it names the setting, or starts or ends a
     transaction); when not, a session at the login's search_path stays there after it."""
-    return bool(_MENTION.search(text) or _TX_HEAD.match(text))
+    return bool(mention(text) or _TX_HEAD.match(text))
 
 
 def _items(raw: str) -> str | None:
@@ -176,8 +188,7 @@ class SearchPath:
     def observe(self, text: str, pieces=None):
         """A statement text the session sends (a Query's, a Parse's): its effect on the setting, applied after
         it.  Cheap when it mentions neither the setting nor a transaction's start or end."""
-        mention = _MENTION.search(text)
-        if not mention and not _TX_HEAD.match(text):
+        if not mention(text) and not _TX_HEAD.match(text):
             if self.local is not None and not self.block:
                 self.local = None
             return
@@ -211,7 +222,7 @@ class SearchPath:
 
     def _one(self, raw: str):
         self._transaction(raw)
-        if not _MENTION.search(raw):
+        if not mention(raw):
             return
         self._setting(raw)
 

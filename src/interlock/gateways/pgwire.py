@@ -44,7 +44,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ..memo import remember
 from ..redact import redact
 from . import pgvalues
-from .pgsearchpath import _MENTION, _WORDS_ONLY, SearchPath, mentions_search_path, startup_settings
+from .pgsearchpath import _WORDS_ONLY, SearchPath, mention, mentions_search_path, startup_settings
 
 SSL_REQUEST, GSSENC_REQUEST, CANCEL_REQUEST, PROTOCOL_3 = 80877103, 80877104, 80877102, 196608
 MAX_STARTUP = 10_000                 # PostgreSQL's own limit for the startup packet
@@ -592,7 +592,7 @@ class Judge:
         # statements judged under the login's search_path that neither move it nor open or close a transaction
         raw_ok = not where and not mentions_search_path(text)
         # only a transaction's start or end, in words alone (BEGIN; END;)
-        tx = not where and not raw_ok and not _MENTION.search(text) and _WORDS_ONLY.fullmatch(text)
+        tx = not where and not raw_ok and not mention(text) and _WORDS_ONLY.fullmatch(text)
         if d.decision == ALLOW and not d.error:
             # ``DELETE ... WHERE id > $1``: the bound values decide; judged with the riskiest ones
             for probe in _param_probes(text):
@@ -1960,7 +1960,7 @@ class Session(_UpstreamPath):
     def _mover(self, name: bytes, text: str):
         """A Parse forwarded (after ``self.sp.observe(text)``): one that may move search_path makes it unknown, and
         so does each of its Binds; another forgets the name."""
-        if _MENTION.search(text):             # names the setting (a transaction's start or end alone does not)
+        if mention(text):                     # names the setting (a transaction's start or end alone does not)
             self.sp_movers[name] = 0
             self.sp.unknown = self.sp.unknown or _SP_EXTENDED
         else:
