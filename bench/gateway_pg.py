@@ -2,7 +2,7 @@
 database, same run, same machine, same throwaway server.
 
     python bench/gateway_pg.py [--seconds 10] [--clients 8] [--scale 10] [--rounds 1] [--only 1,2,3] [--copy-mb 1024]
-                               [--no-guard] [--write-docs]
+                               [--no-guard] [--relay] [--write-docs]
 
 Prints a markdown table (throughput ratio, p50/p99 latency and what the gateway adds, the gateway's
 throughput against PgBouncer's, and the CPU seconds each proxy process spent per 10,000 transactions — utime +
@@ -20,6 +20,8 @@ The same run also measures PgBouncer (a C proxy that judges nothing: session poo
 front of the same server, as the reference for what *any* extra loopback hop costs on this machine;
 it is installed with apt-get when missing (``--no-pgbouncer`` skips it).
 ``--copy-mb`` also times a COPY FROM STDIN of that many MB through the gateway and direct.
+``--relay`` also measures bench/uvrelay.py — a uvloop TCP relay that judges nothing, the floor of any Python proxy
+— in the same rounds: its CPU per 10,000 transactions next to the gateway's and PgBouncer's.
 """
 
 from __future__ import annotations
@@ -178,11 +180,15 @@ def main(argv=None):
                          "next to the database; the clients' legs stay TCP")
     ap.add_argument("--no-pgbouncer", action="store_true", help="skip the PgBouncer reference")
     ap.add_argument("--no-guard", action="store_true", help="skip the in-database guard's overhead")
+    ap.add_argument("--relay", action="store_true", help="also measure a uvloop relay that judges nothing "
+                                                         "(bench/uvrelay.py): the floor of a Python proxy")
     ap.add_argument("--rounds", type=int, default=None, help="runs of direct, gateway and PgBouncer, alternated "
                                                               "(default 1); with --guard-only, runs with the guard "
                                                               "between runs without (default 2); the table "
                                                               "shows each one's median")
-    ap.add_argument("--only", default="", help="workloads to run, e.g. 1,3 (1 select-only, 2 prepared, 3 TPC-B)")
+    ap.add_argument("--only", default="", help="workloads to run, e.g. 1,3 (1 select-only, 2 prepared, 3 TPC-B; "
+                                               "4 select-only with an unnamed statement per transaction, "
+                                               "-M extended, as psycopg sends — not run by default)")
     ap.add_argument("--guard-implementation", choices=["auto", "c", "plpgsql"], default="auto",
                     help="the guard's row-count triggers: auto (C when ext/postgres is installed on the server), c, "
                          "plpgsql")
@@ -194,7 +200,7 @@ def main(argv=None):
 
     pg = PostgresServer(PW).start()
     work = tempfile.mkdtemp(prefix="interlock-gwbench-")
-    gw = bouncer = None
+    gw = bouncer = relay = None
     try:
         pg.create_db("bench")
         home = os.path.join(work, "home")
@@ -219,12 +225,19 @@ def main(argv=None):
         exe = None if a.no_pgbouncer else find_pgbouncer()
         if exe:
             bouncer, bport = start_pgbouncer(exe, pg.port, PW, pg.sockdir if a.unix_upstream else "127.0.0.1")
+        relayed = None
+        if a.relay:
+            rport = free_port()
+            relay = subprocess.Popen([sys.executable, os.path.join(ROOT, "bench", "uvrelay.py"), str(rport),
+                                      "127.0.0.1", str(pg.port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            relayed = dict(direct, PGPORT=str(rport))
         time.sleep(1.5)
         pooled = dict(direct, PGPORT=str(bport)) if bouncer else None
         through = dict(env, PGHOST="127.0.0.1", PGPORT=str(port), PGUSER="agent", PGDATABASE="bench")
         logs = os.path.join(work, "logs")
         os.makedirs(logs)
         rows = []
+        floor = []
         if a.guard_only:
             protect = [sys.executable, "-m", "interlock", "protect", "postgres", pg.url("bench"),
                        f"--implementation={a.guard_implementation}"]
@@ -251,18 +264,24 @@ def main(argv=None):
                   f"Load average (1 min) after each run: {', '.join(f'{x:.1f}' for x in load)}")
             return
         workloads = (("select-only (-S)", ["-S"]), ("select-only, prepared (-S -M prepared)", ["-S", "-M", "prepared"]),
-                     ("TPC-B-like (default)", []))
-        for label, args in [w for i, w in enumerate(workloads) if not a.only or str(i + 1) in a.only.split(",")]:
+                     ("TPC-B-like (default)", []),
+                     ("select-only, extended (-S -M extended)", ["-S", "-M", "extended"]))   # only with --only 4
+        for label, args in [w for i, w in enumerate(workloads)
+                            if (str(i + 1) in a.only.split(",") if a.only else i < 3)]:
             pgbench(direct, args, 2, a.clients, logs)    # warm both paths (and the gateway's caches)
             pgbench(through, args, 2, a.clients, logs)
-            runs = {"d": [], "g": [], "b": []}
+            runs = {"d": [], "g": [], "b": [], "r": []}
             for _ in range(a.rounds):   # alternated: a machine whose load drifts favours neither
                 runs["d"].append(pgbench(direct, args, a.seconds, a.clients, logs))
                 runs["g"].append(pgbench(through, args, a.seconds, a.clients, logs, gw.pid))
                 if pooled:
                     runs["b"].append(pgbench(pooled, args, a.seconds, a.clients, logs, bouncer.pid))
-            d, g, b = (_median(runs[k]) if runs[k] else None for k in "dgb")
+                if relayed:
+                    runs["r"].append(pgbench(relayed, args, a.seconds, a.clients, logs, relay.pid))
+            d, g, b, r = (_median(runs[k]) if runs[k] else None for k in "dgbr")
             rows.append((label, d, g, b))
+            if r:
+                floor.append((label, g, b, r))
         load = os.getloadavg()
         lines = [f"pgbench, {a.clients} clients, {a.seconds} s each"
                  + (f" (median of {a.rounds} alternated runs)" if a.rounds > 1 else "")
@@ -284,6 +303,13 @@ def main(argv=None):
                    else (f"{g[3]:.2f} / —" if g[3] is not None else "—"))
             lines.append(f"| {label} | {d[0]:,.0f} | {g[0]:,.0f} | {g[0] / d[0]:.2f} | {d[1]:.2f} → {g[1]:.2f} | "
                          f"{d[2]:.2f} → {g[2]:.2f} | {g[1] - d[1]:+.2f} / {g[2] - d[2]:+.2f} | {ref} | {vs} | {cpu} |")
+        if floor:
+            lines += ["", "A uvloop relay that judges nothing (bench/uvrelay.py: the floor of a Python proxy), same "
+                          "rounds — CPU s per 10k tx, gateway / relay / PgBouncer:"]
+            for label, g, b, r in floor:
+                lines.append(f"* {label}: {g[3]:.3f} / {r[3]:.3f} / " + (f"{b[3]:.3f}" if b else "—")
+                             + f" (relay {r[0]:,.0f} tps; gateway / relay {g[3] / r[3]:.2f}×"
+                             + (f", relay / PgBouncer {r[3] / b[3]:.2f}×)" if b else ")"))
         if not a.no_guard:
             protect = [sys.executable, "-m", "interlock", "protect", "postgres", pg.url("bench"),
                        f"--implementation={a.guard_implementation}"]
@@ -321,7 +347,7 @@ def main(argv=None):
                           flags=re.S)
             open(path, "w").write(text)
     finally:
-        for p in (gw, bouncer):
+        for p in (gw, bouncer, relay):
             if p is not None:
                 p.terminate()
                 p.wait(10)

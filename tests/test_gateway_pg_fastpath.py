@@ -343,3 +343,80 @@ def test_the_raw_caches_hold_only_statements_that_leave_the_login_search_path(tm
     assert sp.at_login_default()
     sp.observe("SET search_path TO shadow")
     assert not sp.at_login_default()
+
+
+def test_the_transaction_cache_holds_only_allowed_words_only_starts_and_ends(tmp_path):
+    """``BEGIN;`` / ``END;`` are answered from a cache of their own (their words, which the session still
+    follows); nothing that names search_path, holds more than words, or was judged under another search_path
+    gets in — and nothing in it is in the raw verdict caches, whose hits the session does not observe."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = dict(os.environ)
+    env.update(HOME=str(home), INTERLOCK_HOME=str(tmp_path / "state"), XDG_CONFIG_HOME=str(home / ".config"))
+    j = pgwire.Judge(pgwire.Upstream("app", "127.0.0.1", 5432, "postgres", "app"), str(tmp_path), env)
+    for text, words in (("BEGIN;", "BEGIN"), ("END;", "END"), (" commit work ;", "commit work"),
+                        ("START TRANSACTION", "START TRANSACTION"), ("ROLLBACK", "ROLLBACK")):
+        assert j.decide(text).decision == "allow", text
+        assert j.tx_raw.get(text.encode()) == words and not j.cached_raw(text.encode()), text
+    for text in ("BEGIN; SET search_path TO shadow", "BEGIN; SELECT 1", "COMMIT; RESET ALL", "BEGIN -- x",
+                 "BEGIN ISOLATION LEVEL READ COMMITTED, READ ONLY", "ROLLBACK TO SAVEPOINT a1"):
+        j.decide(text)
+        assert text.encode() not in j.tx_raw, text
+    j.decide("ABORT", {"search_path": "shadow"})
+    assert b"ABORT" not in j.tx_raw
+    j.forget()
+    assert not j.tx_raw
+    j.rehearse = object()             # a sandbox's branch: every statement judged and recorded
+    assert j.decide("BEGIN;").decision == "allow" and j.cached_tx(b"BEGIN;") is None
+
+
+def test_a_block_opened_and_closed_from_the_cache_is_followed(pg, gw, victim):
+    """BEGIN / COMMIT / ROLLBACK answered from the transaction cache (sent once before, so judged and cached)
+    still move the session's view: a SET search_path undone by ROLLBACK leaves the login's, one committed in a
+    block is unknown — never the wrong table, never a cached verdict taken under the wrong setting."""
+    import psycopg
+
+    execd(pg, "CREATE SCHEMA IF NOT EXISTS fp_shadow; CREATE TABLE IF NOT EXISTS fp_shadow.fp_victim (id int); "
+              "TRUNCATE fp_shadow.fp_victim; INSERT INTO fp_shadow.fp_victim SELECT generate_series(1, 7)")
+    with psycopg.connect(host="127.0.0.1", port=gw, dbname="app", user="agent", autocommit=True) as c:
+        for _ in range(2):
+            for t in ("BEGIN", "ROLLBACK", "BEGIN", "COMMIT"):
+                c.execute(t)
+        c.execute("BEGIN")
+        c.execute("SET search_path TO fp_shadow")
+        c.execute("ROLLBACK")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege) as e:
+            c.execute("DELETE FROM fp_victim")
+        detail = e.value.diag.message_detail or ""
+        assert "fp_shadow" not in detail and "search_path is not known" not in detail, detail
+        c.execute("BEGIN")
+        c.execute("SET search_path TO fp_shadow")
+        c.execute("COMMIT")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege) as e:
+            c.execute("DELETE FROM fp_victim")
+        assert "search_path is not known" in (e.value.diag.message_detail or ""), e.value.diag.message_detail
+    assert direct(pg, "SELECT count(*) FROM fp_shadow.fp_victim") == [(7,)]
+    execd(pg, "DROP SCHEMA fp_shadow CASCADE")
+
+
+def test_the_quick_mention_check_is_the_regexs():
+    """pgsearchpath.mention skips the search_path regex (~7 µs a statement, on every Parse and every Query not
+    answered from the raw caches) only where it cannot match: the same answer as the regex, on texts built from
+    its own words in every case and glued every way, and on random text."""
+    import string
+
+    from interlock.gateways.pgsearchpath import _MENTION, mention
+
+    rng = random.Random(7)
+    words = ["set", "SET", "Reset", "all", "ALL", "discard", "search_path", "SEARCH_PATH", "schema", "role",
+             "session", "authorization", "u&'x'", 'U&"y"', "set_config", "SET_CONFIG", "(", "'search_path'", "'other'",
+             ",", "local", "sel", "ect", "off", "_", "se", "t", '"', "'", "&", "u", "x1", "offset", "$1", "ſet", "K"]
+    texts = ["".join(rng.choice(words) + rng.choice(["", " ", "\n", "\t"]) for _ in range(rng.randint(1, 8)))
+             for _ in range(30_000)]
+    texts += ["".join(rng.choice(string.printable) for _ in range(rng.randint(1, 60))) for _ in range(10_000)]
+    hits = 0
+    for t in texts:
+        a, b = _MENTION.search(t), mention(t)
+        assert (a and a.span()) == (b and b.span()), t
+        hits += bool(a)
+    assert hits > 5_000

@@ -176,6 +176,12 @@ def test_a_refused_string_that_sets_search_path_never_moved_it(pg, gw, lookalike
     (["ALTER ROLE agent SET search_path = shadow"], None, False),
     (["SET search_path TO \"Shadow\", 'public'"], '"Shadow", public', False),
     (["SET search_path TO shadow", "SET search_path TO DEFAULT"], None, False),
+    # AND CHAIN: a new block begins at once, and its own ROLLBACK undoes what was set in it
+    (["BEGIN", "COMMIT AND CHAIN", "SET search_path TO shadow", "ROLLBACK"], None, False),
+    (["BEGIN", "SET search_path TO shadow", "ROLLBACK AND CHAIN", "SET search_path TO x", "ABORT"], None, False),
+    (["BEGIN", "END AND CHAIN", "SET search_path TO shadow", "COMMIT"], "shadow", True),
+    (["BEGIN", "COMMIT AND NO CHAIN", "SET search_path TO shadow", "ROLLBACK"], "shadow", False),
+    (["COMMIT AND CHAIN", "SET search_path TO shadow", "ROLLBACK"], "shadow", False),   # no block: refused, none
 ])
 def test_search_path_tracking(texts, value, unknown):
     from interlock.gateways.pgsearchpath import SearchPath
@@ -212,4 +218,19 @@ def test_an_approved_delete_under_an_unknown_search_path_does_not_run_without_it
         with pytest.raises(psycopg.Error) as e:
             c.execute("DELETE FROM lookalike")
         assert "search_path" in str(e.value) + str(e.value.diag.message_detail or ""), str(e.value)
+    assert _counts(pg) == (100, 7)
+
+
+def test_a_chained_block_rolled_back_undoes_its_search_path(pg, gw, lookalikes):
+    """Attack round (session 8): COMMIT AND CHAIN begins a new block at once; a SET search_path in it is undone by
+    its ROLLBACK — the gateway followed it as set (previewed shadow's 7 rows while the server would delete
+    public's 100)."""
+    with _connect(gw) as c:
+        c.execute("BEGIN")
+        c.execute("COMMIT AND CHAIN")
+        c.execute("SET search_path TO shadow")
+        c.execute("ROLLBACK")
+        assert c.execute("SHOW search_path").fetchone()[0] == '"$user", public'
+        impact = _impact(_asked(c, "DELETE FROM lookalike")[0])
+        assert "shadow" not in impact and "100 rows" in impact, impact
     assert _counts(pg) == (100, 7)

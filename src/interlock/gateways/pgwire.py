@@ -44,7 +44,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ..memo import remember
 from ..redact import redact
 from . import pgvalues
-from .pgsearchpath import _MENTION, SearchPath, mentions_search_path, startup_settings
+from .pgsearchpath import _WORDS_ONLY, SearchPath, mention, mentions_search_path, startup_settings
 
 SSL_REQUEST, GSSENC_REQUEST, CANCEL_REQUEST, PROTOCOL_3 = 80877103, 80877104, 80877102, 196608
 MAX_STARTUP = 10_000                 # PostgreSQL's own limit for the startup packet
@@ -464,6 +464,10 @@ class Judge:
         self.exact_raw: dict[bytes, bool] = {}   # the same, keyed by the UTF-8 bytes a client sends
         self.shapes_raw: dict[bytes, bool] = {}
         self.zeroed: dict[bytes, bytes] = {}      # a shape without digits, by its texts' bytes with every digit a 0
+        #: allowed statements of words only that start or end a transaction (``BEGIN;``, ``END;``) and name nothing that
+        #: moves search_path, judged under the login's search_path: their bytes → their words, which the session
+        #: still follows (SearchPath.observe_transaction)
+        self.tx_raw: dict[bytes, str] = {}
         self.must_ask: dict[str, str] = {}   # statement → what the guard measured when it refused it
         self._types: dict = {}                # (statement, client oids) → its parameters' (oid, type name)
         self.stats = {"judged": 0, "cached": 0, "allowed": 0, "asked": 0, "denied": 0}
@@ -503,7 +507,7 @@ class Judge:
         """Empty the verdict caches: every statement is judged again (and a judgement begun before is not cached)."""
         with self._lock:
             self._generation += 1
-            for memo in (self.exact, self.shapes, self.exact_raw, self.shapes_raw, self.zeroed):
+            for memo in (self.exact, self.shapes, self.exact_raw, self.shapes_raw, self.zeroed, self.tx_raw):
                 memo.clear()
 
     def keep_fresh(self):
@@ -567,6 +571,14 @@ class Judge:
             return sh in self.shapes_raw
         return False
 
+    def cached_tx(self, raw: bytes):
+        """The words of an allowed statement that starts or ends a transaction (and names nothing that moves
+        search_path), judged under the login's search_path, sent as ``raw``; None when it is not one of those.
+        The session follows the block it opens or closes (:meth:`SearchPath.observe_transaction`)."""
+        if self.rehearse is not None:
+            return None
+        return self.tx_raw.get(raw)
+
     def decide(self, text: str, where=None):
         """The engine's decision, and whether the text (or its shape) may be cached.  Never raises."""
         from ..actions import ALLOW
@@ -579,6 +591,8 @@ class Judge:
         # the raw caches (looked up on the client's bytes, before the session's state is consulted) hold only
         # statements judged under the login's search_path that neither move it nor open or close a transaction
         raw_ok = not where and not mentions_search_path(text)
+        # only a transaction's start or end, in words alone (BEGIN; END;)
+        tx = not where and not raw_ok and not mention(text) and _WORDS_ONLY.fullmatch(text)
         if d.decision == ALLOW and not d.error:
             # ``DELETE ... WHERE id > $1``: the bound values decide; judged with the riskiest ones
             for probe in _param_probes(text):
@@ -594,6 +608,8 @@ class Judge:
                 remember(self.exact, self._key(text, where), True, _CACHE_MAX)
                 if raw_ok:
                     remember(self.exact_raw, text.encode("utf-8"), True, _CACHE_MAX)
+                elif tx:
+                    remember(self.tx_raw, text.encode("utf-8"), tx.group(1), _CACHE_MAX)
             sh = shape(text)
             if sh is not None and sh[1]:
                 rules = d.rules
@@ -1125,23 +1141,9 @@ class _Side(asyncio.Protocol):
         self.s, self.up = session, upstream
 
     def data_received(self, data):
-        """Upstream → client (the client side's protocol hands its bytes straight to Session.from_client)."""
-        s = self.s
-        if s.capture is None and not s.markers and not s.measured and not s.swallows and not s.stail:  # common
-            if s.utail or data.find(_WATCHED) >= 0:   # (find: quicker than ``in`` on bytes)
-                s.watch(data)
-            elif data[-1] in _WATCHED_TAIL:
-                s.utail = _tail(b"", data)
-            if data.find(_SEARCH_PATH) >= 0:
-                s.search_path_reported(data)
-            s.ct.write(data)
-            return
-        if self.up:
-            if s.swallows or s.stail:
-                data = s.unswallow(data)
-                if not data:
-                    return
-            s.from_upstream(data)
+        """Upstream → client (the sessions' own sides hand their bytes straight to the session: _ClientSide,
+        _UpstreamSide)."""
+        self.s.from_upstream_read(data)
 
     def eof_received(self):
         return False
@@ -1177,8 +1179,35 @@ class _ClientSide(_Side):
         self.data_received = session.from_client
 
 
+class _UpstreamSide(_Side):
+    """The upstream's socket: what it reads goes to :meth:`Session.from_upstream_read` (bound once)."""
+
+    __slots__ = ("data_received",)
+
+    def __init__(self, session: "Session"):
+        super().__init__(session, True)
+        self.data_received = session.from_upstream_read
+
+
 class _UpstreamPath:
     """What the session does with upstream bytes (after the gateway's own answers are taken out)."""
+
+    def from_upstream_read(self, data):
+        """Upstream bytes as read: passed on untouched, watched for what changes how statements are read."""
+        if self.capture is None and not self.markers and not self.measured and not self.swallows and not self.stail:
+            if self.utail or data.find(_WATCHED) >= 0:   # the common case (find: quicker than ``in`` on bytes)
+                self.watch(data)
+            elif data[-1] in _WATCHED_TAIL:
+                self.utail = _tail(b"", data)
+            if data.find(_SEARCH_PATH) >= 0:
+                self.search_path_reported(data)
+            self.ct.write(data)
+            return
+        if self.swallows or self.stail:
+            data = self.unswallow(data)
+            if not data:
+                return
+        self.from_upstream(data)
 
     def from_upstream(self, data):
         if self.capture is not None:
@@ -1260,6 +1289,7 @@ class _UpstreamPath:
 class Session(_UpstreamPath):
     def __init__(self, gw: Gateway, reader, writer):
         self.gw, self.reader, self.writer = gw, reader, writer
+        self.judge = gw and gw.judge
         self.ureader = self.uwriter = None
         self.key = None
         self.upstream_key = None
@@ -1683,7 +1713,7 @@ class Session(_UpstreamPath):
             if r.at_eof() or r.exception() is not None:
                 left[name + "_eof"] = True
         self.ct.set_protocol(_ClientSide(self))
-        self.ut.set_protocol(_Side(self, True))
+        self.ut.set_protocol(_UpstreamSide(self))
         for t in (self.ct, self.ut):  # room for a large CopyData / result chunk before pausing the peer
             t.set_write_buffer_limits(high=1 << 20)
         if left["upstream"]:
@@ -1723,23 +1753,38 @@ class Session(_UpstreamPath):
 
     # --- client → upstream: framing and judgement -------------------------------------------------
     def from_client(self, data: bytes):
-        if self.stream_left and not self.busy and not self.buf:
-            # the rest of a large CopyData message: passed on as it comes, without a copy
-            take = min(self.stream_left, len(data))
-            self.stream_left -= take
-            if take == len(data):
-                self.ut.write(data)
+        if not self.busy and not self.buf:
+            if self.stream_left:
+                # the rest of a large CopyData message: passed on as it comes, without a copy
+                take = min(self.stream_left, len(data))
+                self.stream_left -= take
+                if take == len(data):
+                    self.ut.write(data)
+                    return
+                self.ut.write(data[:take])
+                data = data[take:]     # (stream_left is 0 now)
+            if len(data) < 5:
+                self.buf += data
                 return
-            self.ut.write(data[:take])
-            data = data[take:]
-        if not self.busy and not self.buf and not self.stream_left and len(data) >= 5:
             t, n = _HEAD_AT(data, 0)
+            sp = self.sp
             if t == 0x51 and n + 1 == len(data) and n <= MAX_SMALL and data[-1] == 0 and not self.refusing \
-                    and not self.deferred and self.sp.at_login_default() and self.gw.judge.cached_raw(data[5:-1]):
-                # (the raw caches hold only statements judged under the login's search_path that don't move it)
-                self.gw.judge.stats["cached"] += 1   # a simple Query whose verdict is cached: the hottest path
-                self.ut.write(data)
-                return
+                    and not self.deferred and sp.local is None and sp.session is None and not sp.unknown:
+                # (the raw caches hold only statements judged under the login's search_path that don't move it:
+                # the session is at it — SearchPath.at_login_default, inlined on the hottest path)
+                judge = self.judge
+                raw = data[5:-1]
+                if judge.rehearse is None:
+                    words = judge.tx_raw.get(raw)
+                    if words is not None:        # BEGIN; END;: allowed, and the block they open or close followed
+                        judge.stats["cached"] += 1
+                        sp.observe_transaction(words)
+                        self.ut.write(data)
+                        return
+                if judge.cached_raw(raw):
+                    judge.stats["cached"] += 1   # a simple Query whose verdict is cached: the hottest path
+                    self.ut.write(data)
+                    return
             if n + 1 == len(data) and t in CLIENT_TYPES and 4 <= n <= MAX_SMALL:
                 # the common case: one whole message in one read, passed on without a copy
                 try:
@@ -1829,7 +1874,8 @@ class Session(_UpstreamPath):
         """The bytes to forward for one whole message, or None when it is being judged off the loop
         (then ``busy`` holds every later message back until the verdict is written)."""
         if t == 0x51:    # Q
-            if msg[-1] == 0 and not self.refusing and not self.deferred and self.gw.judge.cached_raw(msg[5:-1]):
+            if msg[-1] == 0 and not self.refusing and not self.deferred and self.sp.at_login_default() \
+                    and self.gw.judge.cached_raw(msg[5:-1]):
                 self.gw.judge.stats["cached"] += 1
                 return msg
             body = msg[5:]
@@ -1914,7 +1960,7 @@ class Session(_UpstreamPath):
     def _mover(self, name: bytes, text: str):
         """A Parse forwarded (after ``self.sp.observe(text)``): one that may move search_path makes it unknown, and
         so does each of its Binds; another forgets the name."""
-        if _MENTION.search(text):             # names the setting (a transaction's start or end alone does not)
+        if mention(text):                     # names the setting (a transaction's start or end alone does not)
             self.sp_movers[name] = 0
             self.sp.unknown = self.sp.unknown or _SP_EXTENDED
         else:
