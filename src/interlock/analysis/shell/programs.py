@@ -3000,6 +3000,23 @@ def sed(a, cmd, scope):
 
 # --- HTTP clients ------------------------------------------------------------------------------
 
+def _curlrc(a, cmd, scope):
+    """The config file curl reads by itself (``$CURL_HOME/.curlrc``, ``$XDG_CONFIG_HOME/.curlrc``,
+    ``~/.curlrc``): the first that exists, as curl picks it; a name that can't be known is unknown."""
+    def var(name):
+        v = cmd.assigns.get(name) if name in cmd.assigns else scope.vars.get(name, a.env.get(name))
+        return v
+    for base in (var("CURL_HOME"), var("XDG_CONFIG_HOME"), var("HOME") or a.pctx.home):
+        if not base:
+            continue
+        if U in str(base):
+            return U
+        path = os.path.join(str(base), ".curlrc")
+        if os.path.isfile(path):
+            return path
+    return None
+
+
 @handles("curl", "wget", "http", "https", "xh", "xhs")
 def http_client(a, cmd, scope):
     from .. import http as H
@@ -3014,7 +3031,7 @@ def http_client(a, cmd, scope):
 
     stdin_text = cmd.stdin[1] if cmd.stdin and cmd.stdin[0] == "text" else None
     if cmd.name == "curl":
-        reqs, reads, writes = H.parse_curl(cmd.args, read_at, stdin_text)
+        reqs, reads, writes = H.parse_curl(cmd.args, read_at, stdin_text, _curlrc(a, cmd, scope))
     elif cmd.name == "wget":
         reqs, reads, writes = H.parse_wget(cmd.args, read_at)
     else:
