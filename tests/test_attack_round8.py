@@ -42,7 +42,7 @@ def _curl_config(path):
 def test_curl_config_file_is_read_as_options(cmd, workspace, env, tmp_path):
     cfg = str(tmp_path / "cfg")
     _curl_config(cfg)
-    d, why = bash(cmd.format(cfg=cfg), workspace, env)
+    d, why = bash(cmd.replace("{cfg}", cfg), workspace, env)
     assert d == "deny" and "volume" in why, why
 
 
