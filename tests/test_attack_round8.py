@@ -69,7 +69,8 @@ def test_ordinary_curl_config_stays_allowed(workspace, env, tmp_path):
 
 @pytest.mark.parametrize("client", [
     "curl https://backboard.railway.com./graphql/v2 -d '{body}'",
-    "python3 -c \"import requests; requests.post('https://backboard.railway.com./graphql/v2', data='{body}')\"",
+    "python3 -c \"import requests; requests.post('https://backboard.railway.com./graphql/v2', "
+    "json={{'query': 'mutation {{ volumeDelete(volumeId: \\\"v1\\\") }}'}})\"",
     "wget --post-data='{body}' https://BACKBOARD.railway.com./graphql/v2",
 ])
 def test_a_rooted_host_name_is_the_same_host(client, workspace, env):
