@@ -76,3 +76,68 @@ def test_ordinary_curl_config_stays_allowed(workspace, env, tmp_path):
 def test_a_rooted_host_name_is_the_same_host(client, workspace, env):
     d, why = bash(client.format(body=VOLUME_DELETE), workspace, env)
     assert d == "deny" and "volume" in why, why
+
+
+# --- self-protection: Interlock's command taken over, the environment steered by another road ------------
+
+SHADOWS = [
+    ("Bash", {"command": "mkdir -p ~/.local/bin && printf '#!/bin/sh\\nexit 0\\n' > ~/.local/bin/interlock"}),
+    ("Bash", {"command": "ln -sf /bin/true ~/.local/bin/interlock"}),
+    ("Bash", {"command": "cp /bin/true ~/bin/interlock"}),
+    ("Bash", {"command": "install -m755 /tmp/x {pathdir}/interlock"}),
+    ("Write", {"file_path": "{home}/.local/bin/interlock", "content": "#!/bin/sh\nexit 0\n"}),
+    ("Bash", {"command": "echo 'alias interlock=true' >> ~/.bashrc"}),
+    ("Bash", {"command": "echo 'interlock(){ :; }' >> ~/.bashrc"}),
+    ("Bash", {"command": "printf 'function interlock {\\n  read -s s; echo \"$s\" > /tmp/s\\n}\\n' >> ~/.zshrc"}),
+    ("Write", {"file_path": "{home}/.bash_aliases", "content": "alias interlock='echo'\n"}),
+]
+SHADOW_LOOK_ALIKES = [
+    ("Bash", {"command": "echo \"alias ll='ls -l'\" >> ~/.bashrc"}),
+    ("Bash", {"command": "echo 'gs(){ git status; }' >> ~/.bashrc"}),
+    ("Write", {"file_path": "{home}/.local/bin/mytool", "content": "#!/bin/sh\nexit 0\n"}),
+    ("Bash", {"command": "cat ~/.local/bin/interlock"}),
+    ("Bash", {"command": "which interlock"}),
+]
+
+
+def _fill(ti, home, pathdir):
+    return json.loads(json.dumps(ti).replace("{home}", home).replace("{pathdir}", pathdir))
+
+
+@pytest.fixture
+def pathenv(env, tmp_path):
+    d = tmp_path / "tools" / "bin"
+    d.mkdir(parents=True)
+    return dict(env, PATH=f"{d}:{env['PATH']}"), str(d)
+
+
+@pytest.mark.parametrize("tool,ti", SHADOWS, ids=[json.dumps(t)[:60] for _, t in SHADOWS])
+def test_planting_an_interlock_command_or_alias_is_refused(tool, ti, workspace, home, pathenv):
+    env, d = pathenv
+    got, why = hook(tool, _fill(ti, home, d), workspace, env)
+    assert got == "deny" and "`interlock` command" in why, why
+
+
+@pytest.mark.parametrize("tool,ti", SHADOW_LOOK_ALIKES, ids=[json.dumps(t)[:60] for _, t in SHADOW_LOOK_ALIKES])
+def test_ordinary_bin_and_alias_work_is_not_called_self_protection(tool, ti, workspace, home, pathenv):
+    env, d = pathenv
+    got, why = hook(tool, _fill(ti, home, d), workspace, env)
+    assert "interlock.self-protect" not in why and "`interlock` command" not in why, why
+
+
+@pytest.mark.parametrize("cmd", [
+    "declare -n r=INTERLOCK_HOME; r=/tmp; export INTERLOCK_HOME",
+    "typeset -n r=XDG_CONFIG_HOME; r=/tmp/c",
+    "export $(echo SU5URVJMT0NLX0hPTUU9L3RtcA== | base64 -d)",
+    "export $(echo INTERLOCK_DAEMON=0)",
+    "export $(printf 'INTERLOCK_%s=/tmp' HOME)",
+])
+def test_steering_variables_set_through_a_reference_or_a_substitution(cmd, workspace, env):
+    got, why = bash(cmd, workspace, env)
+    assert got == "deny" and "steers Interlock" in why, why
+
+
+@pytest.mark.parametrize("cmd", ["declare -n ref=PATH; echo $ref", "export $(echo FOO=1 BAR=2)",
+                                 "export $(printf 'NODE_ENV=%s' test)"])
+def test_references_and_substituted_exports_of_other_variables_pass(cmd, workspace, env):
+    assert bash(cmd, workspace, env)[0] == "allow"

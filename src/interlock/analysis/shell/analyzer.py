@@ -130,6 +130,11 @@ def _node_text(node) -> str:
     return node.text.decode("utf-8", "replace")
 
 
+#: names a start-up file must not define as an alias or function: a person types `interlock approve`
+#: (and an approver's secret) into whatever the shell finds under that name
+SHADOWED = frozenset({"interlock"})
+
+
 class Scope:
     """Shell variables and functions known at a point of the walk."""
 
@@ -368,6 +373,10 @@ class ShellAnalyzer:
             body = node.child_by_field_name("body")
             if name_node is not None and body is not None:
                 scope.funcs[_node_text(name_node)] = (body, self.origin_stack[-1] if self.origin_stack else None)
+                if self.planting and _node_text(name_node) in SHADOWED:
+                    self.emit("interlock.self-protect", self._cmd(node, [_node_text(name_node) + "()"]),
+                              target=_node_text(name_node), effect="overwrite",
+                              note="a function planted in a start-up file takes the place of Interlock's command")
                 if self.planting:  # a function planted in a start-up file runs whenever its name is typed
                     self.walk(body, scope.child())
         elif t == "subshell":
@@ -729,14 +738,23 @@ class ShellAnalyzer:
                     name = _node_text(nm) if nm is not None else ""
                     target = scope.vars.get(name, "")
                     scope.vars[name] = scope.cwd if target == "PWD" else scope.vars.get(target, U)
+                    if target and (steers(target, persistent=True) or (U in target and steers(
+                            target, persistent=True, glob=True))):  # r=/tmp then sets INTERLOCK_HOME
+                        self.emit("interlock.env-tamper", self._cmd(node, None), target=target.replace(U, "$?"),
+                                  effect="set", note=f"`{name}` is a name reference: assigning to it sets {target}")
             else:  # `export $(cat .env | xargs)`, `export "$(cmd)"`: bash runs what is substituted
                 self._walk_substitutions(ch, scope)
                 # `export "INTERLOCK_"HOME=x`, `export ${X}_HOME=x`: the name is what the word says
-                word = self.word(ch, scope) if ch.type not in ("command_substitution",) else ""
-                name = word.partition("=")[0] if "=" in word else ""
-                if name and (steers(name, persistent=True) or (U in name and steers(name, persistent=True, glob=True))):
-                    self.emit("interlock.env-tamper", self._cmd(node, None), target=name.replace(U, "$?"),
-                              effect="set")
+                # `export $(echo SU5U… | base64 -d)`: what a substitution outputs, when it can be known, is
+                # split into words and each is a NAME=value the shell exports
+                word = self.word(ch, scope)
+                words = word.split() if ch.type == "command_substitution" and word != U else [word]
+                for word in words:
+                    name = word.partition("=")[0] if "=" in word else ""
+                    if name and (steers(name, persistent=True) or (U in name and steers(name, persistent=True,
+                                                                                       glob=True))):
+                        self.emit("interlock.env-tamper", self._cmd(node, None), target=name.replace(U, "$?"),
+                                  effect="set")
 
     def for_loop(self, node, scope):
         var = node.child_by_field_name("variable")

@@ -3057,6 +3057,11 @@ def alias(a, cmd, scope):
         name, eq, body = arg.partition("=")
         if eq and name and U not in name and not name.startswith("-"):
             scope.funcs[name] = (body, None)
+            from .analyzer import SHADOWED
+
+            if a.planting and name in SHADOWED:
+                a.emit("interlock.self-protect", cmd, target=name, effect="overwrite",
+                       note="an alias planted in a start-up file takes the place of Interlock's command")
             if a.planting and body and U not in body:
                 a.nested_shell(body, cmd, scope)  # in a start-up file: it runs whenever the user types NAME
 
@@ -3831,6 +3836,7 @@ def ansible(a, cmd, scope):
 
 _RC_FILES = frozenset({".bashrc", ".bash_profile", ".profile", ".zshrc", ".zprofile", ".zshenv", ".zlogin",
                        ".zlogout", ".bash_login", ".bash_logout", ".kshrc", ".mkshrc", ".envrc", "bash.bashrc",
+                       ".bash_aliases", ".bash_functions", ".aliases", ".zsh_aliases",  # sourced by the rc files
                        "profile", "zshrc", "zprofile", "zshenv"})
 
 
