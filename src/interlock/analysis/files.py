@@ -78,6 +78,8 @@ def analyze(action, ctx):
         from .shell.programs import _DELETE_RULES
 
         rule = _DELETE_RULES.get(place.kind)
+        if place.path and place.kind != P.SELF and P.holds_self(place.path, pctx):
+            rule = "interlock.self-protect"  # a directory that holds Interlock's files (`.claude`, ~/.config)
         if rule:
             findings.append(_finding(rule, action, target, "delete"))
         return findings

@@ -70,7 +70,8 @@ _SEP_TYPES = frozenset({";", "&&", "||", "&", "|", "|&", "\n", "(", ")", "{", "}
 
 # programs that may print or hand over secrets (interlock.analysis.shell.credentials.PROGRAMS)
 _CRED_PROGRAMS = frozenset({"terraform", "tofu", "rails", "ansible-vault", "sops", "gpg", "firebase", "trufflehog",
-    "gitleaks", "ps", "jq", "awk", "gawk", "python", "python3", "node", "ruby", "perl",
+    "gitleaks", "ps", "jq", "awk", "gawk", "python", "python3", "node", "ruby", "perl", "php", "deno", "bun", "nodejs",
+    "pypy3",
     "gh", "aws", "gcloud", "az", "kubectl", "oc", "docker", "podman", "heroku", "railway", "vercel", "netlify", "fly",
     "flyctl", "op", "vault", "doppler", "supabase", "git", "security", "secret-tool", "keyring", "pass", "npm", "env", "printenv",
     "export", "declare", "typeset", "set", "compgen", "echo", "printf", "print"})
