@@ -189,3 +189,78 @@ def test_mcp_moves_of_interlocks_files_are_refused(tool, args, workspace, home, 
 def test_mcp_moves_inside_the_workspace_pass(workspace, env):
     ti = {"source": f"{workspace}/src/app.py", "destination": f"{workspace}/src/main.py"}
     assert hook("mcp__filesystem__move_file", ti, workspace, env)[0] == "allow"
+
+
+# --- approvals bound to what runs: the project's own code and data a program reaches --------------------
+
+from helpers import ID, SECRET_A, add_approver, cli, codex, decision, file_request, reason  # noqa: E402
+
+
+@pytest.fixture
+def alice(env):
+    add_approver("alice", SECRET_A, env)
+    return env
+
+
+def _write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+
+
+CHANGED_AFTER_APPROVAL = {
+    # name: (command, {file: text before}, {file: text after}) — the human approved deleting src/lib
+    "python-local-import": ("python3 main.py",
+                            {"main.py": "import shutil\nimport helper\nshutil.rmtree('src/lib')\nhelper.go()\n",
+                             "helper.py": "def go():\n    print('ok')\n"},
+                            {"helper.py": "import shutil\ndef go():\n    shutil.rmtree('src')\n"}),
+    "python-from-package": ("python3 main.py",
+                            {"main.py": "import shutil\nfrom tools.clean import go\nshutil.rmtree('src/lib')\ngo()\n",
+                             "tools/__init__.py": "", "tools/clean.py": "def go():\n    pass\n"},
+                            {"tools/clean.py": "import shutil\ndef go():\n    shutil.rmtree('src')\n"}),
+    "node-require": ("node job.js",
+                     {"job.js": "const fs = require('fs'); const h = require('./h');\n"
+                                "fs.rmSync('src/lib', {recursive: true}); h();\n",
+                      "h.js": "module.exports = () => 1;\n"},
+                     {"h.js": "const fs = require('fs');\nmodule.exports = () => fs.rmSync('src', {recursive: true});\n"}),
+    "script-stdin-file": ("bash clean.sh", {"clean.sh": "xargs rm -rf < targets.txt\n", "targets.txt": "src/lib\n"},
+                          {"targets.txt": "src\n"}),
+}
+
+
+@pytest.mark.parametrize("name", list(CHANGED_AFTER_APPROVAL))
+def test_a_module_or_data_file_changed_after_approval_is_a_new_request(name, workspace, alice):
+    cmd, before, after = CHANGED_AFTER_APPROVAL[name]
+    for rel, text in before.items():
+        _write(os.path.join(workspace, rel), text)
+    rid, _ = file_request(cmd, workspace, alice)
+    assert cli(["approve", rid, "--as", "alice"], alice, fd_secret=SECRET_A).returncode == 0
+    for rel, text in after.items():
+        _write(os.path.join(workspace, rel), text)
+    code, out, err = run_hook("codex", codex(cmd, workspace), alice)
+    assert decision(out) == "deny", out  # not the approved action any more
+    assert ID.findall(reason(out))[0] != rid
+    assert "approved" in cli(["approvals", "show", rid], alice).stdout.splitlines()[0]  # still unused
+
+
+def test_what_an_imported_module_deletes_is_shown(workspace, env):
+    _write(os.path.join(workspace, "main.py"), "import helper\nhelper.go()\n")
+    _write(os.path.join(workspace, "helper.py"), "import shutil\ndef go():\n    shutil.rmtree('src')\n")
+    got, why = bash("python3 main.py", workspace, env)
+    assert got == "ask" and "src" in why, why
+    _write(os.path.join(workspace, "helper.py"), "def go():\n    print('hello')\n")
+    assert bash("python3 main.py", workspace, env)[0] == "allow"
+
+
+# --- a shell tool's own working directory (Codex `workdir`) ---------------------------------------------
+
+def test_codex_workdir_is_where_the_command_runs(workspace, home, env):
+    payload = codex("rm -rf .ssh", workspace)
+    payload["tool_input"]["workdir"] = home
+    code, out, err = run_hook("codex", payload, env)
+    assert decision(out) == "deny" and "~/.ssh" in reason(out), out
+    payload["tool_input"]["workdir"] = os.path.join(workspace, "src")
+    code, out, err = run_hook("codex", dict(payload, tool_input={"command": "rm -rf lib", "workdir": "src"}), env)
+    assert "src/lib" in reason(out), out
+    code, out, err = run_hook("codex", dict(payload, tool_input={"command": "ls", "workdir": 7}), env)
+    assert decision(out) == "deny", out  # a malformed field fails closed

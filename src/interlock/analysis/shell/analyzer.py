@@ -11,6 +11,7 @@ interpreter code.
 
 from __future__ import annotations
 
+import os
 import re
 
 from ...actions import Finding
@@ -134,6 +135,47 @@ def _node_text(node) -> str:
 #: names a start-up file must not define as an alias or function: a person types `interlock approve`
 #: (and an approver's secret) into whatever the shell finds under that name
 SHADOWED = frozenset({"interlock"})
+
+
+_PY_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+([\w, \t*()]+)|import[ \t]+([\w., \t]+))",
+                        re.M)
+_JS_IMPORT = re.compile(r"""(?:require\s*\(\s*|import\s*\(\s*|\bfrom\s*|^\s*import\s*)['"](\.{1,2}/[^'"\n]{1,300})['"]""",
+                        re.M)
+_JS_EXTS = ("", ".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx", "/index.js", "/index.ts", "/index.mjs")
+
+
+def local_module_files(src: str, language: str, base: str) -> list:
+    """Files next to a program that its imports name (Python modules and packages, relative JavaScript
+    specifiers) and that exist: the project's own code the program runs."""
+    out = []
+    if language == "python":
+        for m in _PY_IMPORT.finditer(src[:400_000]):
+            if m.group(1) is not None:
+                mod = m.group(1)
+                dots = len(mod) - len(mod.lstrip("."))
+                root = base
+                for _ in range(max(dots - 1, 0)):
+                    root = os.path.dirname(root)
+                mod = mod.lstrip(".")
+                names = [mod] if mod else []
+                names += [f"{mod}.{n.strip()}" if mod else n.strip()
+                          for n in m.group(2).replace("(", "").replace(")", "").split(",") if n.strip() not in ("", "*")]
+            else:
+                root = base
+                names = [n.strip().split()[0] for n in m.group(3).split(",") if n.strip()]
+            for n in names:
+                rel = n.replace(".", "/")
+                for cand in (os.path.join(root, rel + ".py"), os.path.join(root, rel, "__init__.py")):
+                    if os.path.isfile(cand):
+                        out.append(cand)
+    elif language in ("node", "deno", "javascript", "typescript"):
+        for m in _JS_IMPORT.finditer(src[:400_000]):
+            spec = os.path.normpath(os.path.join(base, m.group(1)))
+            for ext in _JS_EXTS:
+                if os.path.isfile(spec + ext):
+                    out.append(spec + ext)
+                    break
+    return list(dict.fromkeys(out))
 
 
 class Scope:
@@ -558,6 +600,8 @@ class ShellAnalyzer:
                 if op == "<":
                     stdin = ("file", dest)
                     out.append(("<", dest))
+                    if U not in dest and len(self.reads) < 512:  # what a command reads on its stdin is an input
+                        self.reads.append(resolve(dest, self._scope_ctx(scope)))  # an approval is bound to
                 elif op in (">&", "<&") and (dest.isdigit() or dest == "-"):
                     continue
                 else:
@@ -1317,7 +1361,20 @@ class ShellAnalyzer:
                 self.depth -= 1
         else:
                 programs.inline_code(self, language, src, cmd, scope, origin=(name, 0))
+                self._local_modules(path, src, language, cmd, scope)
         return True
+
+    def _local_modules(self, path, src, language, cmd, scope):
+        """The project's own modules a Python or JavaScript program imports (``import helper``,
+        ``require('./h')``) run with it: each is read and judged as part of the program (and so an
+        approval is bound to it), up to a bound; a module found elsewhere (site-packages) is not."""
+        followed = self.__dict__.setdefault("_modules_followed", set())
+        base = os.path.dirname(path)
+        for cand in local_module_files(src, language, base)[:32]:
+            if cand in followed or len(followed) >= 24:
+                continue
+            followed.add(cand)
+            self.script_file(cand, cmd, scope, language=language)
 
     def _scope_ctx(self, scope):
         if scope.cwd == self.pctx.cwd:
