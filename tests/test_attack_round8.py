@@ -264,3 +264,25 @@ def test_codex_workdir_is_where_the_command_runs(workspace, home, env):
     assert "src/lib" in reason(out), out
     code, out, err = run_hook("codex", dict(payload, tool_input={"command": "ls", "workdir": 7}), env)
     assert decision(out) == "deny", out  # a malformed field fails closed
+
+
+# --- self-protection: Interlock's Python environment rewritten by the tools that make environments -------
+
+@pytest.mark.parametrize("cmd", [
+    "{py} -m venv --clear {venv}", "virtualenv --clear {venv}", "uv venv {venv}", "pip install --target {site} evilpkg",
+    "pip install --prefix {venv} evilpkg", "uv pip install --python {venv}/bin/python evilpkg",
+    "python3 -m pip install --target={site} evilpkg",
+])
+def test_interlocks_environment_is_not_rewritten(cmd, workspace, env):
+    import sys
+    import sysconfig
+
+    filled = cmd.format(py=sys.executable, venv=sys.prefix, site=sysconfig.get_paths()["purelib"])
+    got, why = bash(filled, workspace, env)
+    assert got == "deny" and "Python environment Interlock runs from" in why, why
+
+
+@pytest.mark.parametrize("cmd", ["python3 -m venv .venv", "uv venv", "virtualenv venv", "pip install --target ./vendor requests",
+                                 "uv pip install --python .venv/bin/python requests"])
+def test_project_environments_are_made_freely(cmd, workspace, env):
+    assert bash(cmd, workspace, env)[0] == "allow"

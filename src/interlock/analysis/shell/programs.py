@@ -1504,6 +1504,11 @@ def interpreter(a, cmd, scope):
             if rest[:1] in (["dotenv"], ["pip"]):  # python -m dotenv list: the module's own CLI
                 a.dispatch(cmd.derive(rest), scope)
                 return
+            if rest[:1] in (["venv"], ["virtualenv"]):  # python -m venv --clear DIR
+                for y in rest[1:]:
+                    if not y.startswith("-"):
+                        _rewrites_environment(a, cmd, scope, y)
+                return
             if rest[:1] == ["http.server"]:
                 for j, y in enumerate(rest):
                     if y in ("--directory", "-d") and j + 1 < len(rest):
@@ -2515,9 +2520,43 @@ _PKG_INTERLOCK = _LazyRe(r"^(?:interlock(?:[\[=<>~!;@ ].*)?|.*/interlock(?:-[0-9
                          re.I)
 
 
+def _rewrites_environment(a, cmd, scope, raw):
+    """A Python environment a command creates anew, clears or installs into (``python -m venv --clear
+    DIR``, ``uv venv DIR``, ``pip install --target/--prefix/--root DIR``, ``uv pip --python PY``): where
+    that is Interlock's own, the code that runs the hook is replaced."""
+    if not raw or U in raw:
+        return
+    place = a.place(raw, scope)
+    if place.path and (place.kind == P.SELF or P.holds_self(place.path, a.pctx)):
+        a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect="overwrite",
+               note="rewrites the Python environment Interlock runs from")
+
+
+_ENV_DEST_OPTS = ("--target", "-t", "--prefix", "--root", "--python", "-p", "--path")
+
+
+def _environment_destinations(a, cmd, scope, args):
+    for i, x in enumerate(args):
+        name, eq, val = x.partition("=")
+        if name in _ENV_DEST_OPTS:
+            _rewrites_environment(a, cmd, scope, val if eq else (args[i + 1] if i + 1 < len(args) else ""))
+
+
+@handles("virtualenv")
+def virtualenv(a, cmd, scope):
+    for x in cmd.args:
+        if not x.startswith("-"):
+            _rewrites_environment(a, cmd, scope, x)
+
+
 @handles("pip", "pip3", "uv", "pipx")
 def pip(a, cmd, scope):
     args = cmd.args
+    if cmd.name == "uv" and args[:1] == ["venv"]:  # uv venv DIR: made anew (an existing one is emptied)
+        ops = [x for x in args[1:] if not x.startswith("-")]
+        _rewrites_environment(a, cmd, scope, ops[0] if ops else ".venv")
+    if (cmd.name in ("pip", "pip3") and args[:1] == ["install"]) or (cmd.name == "uv" and args[:2] == ["pip", "install"]):
+        _environment_destinations(a, cmd, scope, args)
     verbs = args[1:2] if cmd.name == "uv" and args[:1] == ["pip"] else args[:1]
     if cmd.name == "uv" and args[:1] == ["tool"]:
         verbs = args[1:2]
