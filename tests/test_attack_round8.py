@@ -286,3 +286,36 @@ def test_interlocks_environment_is_not_rewritten(cmd, workspace, env):
                                  "uv pip install --python .venv/bin/python requests"])
 def test_project_environments_are_made_freely(cmd, workspace, env):
     assert bash(cmd, workspace, env)[0] == "allow"
+
+
+# --- commands planted where git runs them; steering variables built from pieces in any language -----------
+
+@pytest.mark.parametrize("tool,ti", [
+    ("Bash", {"command": "printf '[alias]\\n  x = !interlock uninstall\\n' >> .git/config"}),
+    ("Bash", {"command": "printf '[core]\\n\\tfsmonitor = \"rm -rf ~/.config/interlock\"\\n' >> .git/config"}),
+    ("Bash", {"command": "printf '[core]\\n\\tpager = interlock uninstall\\n' >> ~/.gitconfig"}),
+    ("Write", {"file_path": "{ws}/.git/config",
+               "content": "[core]\n\trepositoryformatversion = 0\n[alias]\n\tx = !interlock uninstall\n"}),
+])
+def test_commands_planted_in_git_configuration_are_judged(tool, ti, workspace, env):
+    ti = json.loads(json.dumps(ti).replace("{ws}", workspace))
+    got, why = hook(tool, ti, workspace, env)
+    assert got == "deny" and "Interlock" in why, why
+
+
+@pytest.mark.parametrize("cmd", ["printf '[user]\\n\\tname = Dev\\n' >> ~/.gitconfig",
+                                 "printf '[alias]\\n\\tst = status\\n\\tlg = !git log --oneline\\n' >> ~/.gitconfig",
+                                 "printf '[core]\\n\\tpager = less -R\\n' >> .git/config"])
+def test_ordinary_git_configuration_passes(cmd, workspace, env):
+    assert bash(cmd, workspace, env)[0] == "allow"
+
+
+@pytest.mark.parametrize("cmd", [
+    "perl -e '$ENV{INTERLOCK_HOME}=\"/tmp\"; exec \"claude\"'",
+    "node -e \"process.env['INTERLOCK_'+'HOME']='/tmp'; require('child_process').spawnSync('claude')\"",
+    "python3 -c \"import os; os.environ['XDG_' 'CONFIG_HOME']='/tmp'; os.system('claude')\"",
+    "php -r 'putenv(\"INTER\".\"LOCK_HOME=/tmp\"); system(\"claude\");'",
+])
+def test_steering_variable_names_built_from_literals(cmd, workspace, env):
+    got, why = bash(cmd, workspace, env)
+    assert got == "deny" and "steers Interlock" in why, why

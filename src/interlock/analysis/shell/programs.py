@@ -1430,7 +1430,7 @@ _USES_INTERLOCK = _LazyRe(r"(?m)(?:^|[;\s(])(?:from\s+interlock(?:\.|\s+import)|
                           r"|['\"/]interlock/(?:approvals|vault|audit|hookd|policy)\b"
                           r"|get_password\(\s*['\"]interlock['\"]")  # the vault's values in the OS keyring
 _STEERING = r"(?:INTERLOCK_[A-Za-z0-9_]*|XDG_CONFIG_HOME|XDG_STATE_HOME)"
-_SETS_STEERING = _LazyRe(r"(?<![A-Za-z0-9_])(" + _STEERING + r")['\"]?\s*(?:\]\s*=(?!=)|:(?!:)|=(?!=)|,\s*['\"])"
+_SETS_STEERING = _LazyRe(r"(?<![A-Za-z0-9_])(" + _STEERING + r")['\"]?\s*(?:[\]}]\s*=(?!=)|:(?!:)|=(?!=)|,\s*['\"])"
                          r"|(?:pop|unsetenv|putenv|setenv|delete\s+process\.env\.?|del\s+os\.environ)\W{0,6}"
                          r"(" + _STEERING + r")")
 
@@ -1438,7 +1438,15 @@ _SETS_STEERING = _LazyRe(r"(?<![A-Za-z0-9_])(" + _STEERING + r")['\"]?\s*(?:\]\s
 _DYNAMIC_IMPORT = _LazyRe(r"(?:__import__|import_module)\(\s*(?!['\"][\w.]+['\"]\s*[,)])")
 
 
+# adjacent string literals joined by a language's concatenation ('INTERLOCK_' + 'HOME', "INTER"."LOCK_HOME",
+# 'XDG_' 'CONFIG_HOME'): the name the program builds is the joined text
+_LITERAL_JOIN = _LazyRe(r"""(['"])\s*(?:\+|\.\.?|~|<>|&)?\s*\1""")
+
+
 def _code_uses_interlock(a, cmd, language, code):
+    joined = _LITERAL_JOIN.sub("", code[:400_000])
+    if joined != code:
+        code = code + "\n" + joined
     if language == "python" and _DYNAMIC_IMPORT.search(code):
         a.emit("shell.opaque-eval", cmd, effect="run",
                note="imports a module whose name is only known when it runs (it could be Interlock's own)")
