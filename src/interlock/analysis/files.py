@@ -182,7 +182,10 @@ def _runs_later(path, pctx, text=None):
 def _planted(action, ctx, path, text):
     """Text a file tool writes where something runs it later (a shell start-up file, a git hook, .envrc, a
     cron table) is judged as the commands it is, as `echo … >> ~/.bashrc` is."""
-    if not (P.is_startup_file(path, ctx.pctx.home) or path.endswith((".py", ".pth", ".pyw"))):
+    from .startup import place_of
+
+    if not (P.is_startup_file(path, ctx.pctx.home) or place_of(path, ctx.pctx.home)
+            or path.endswith((".py", ".pth", ".pyw"))):
         return []
     if path.endswith((".py", ".pth", ".pyw")):
         return []  # judged above (interlock.self-command)

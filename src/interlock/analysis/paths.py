@@ -418,7 +418,7 @@ def is_startup_file(path: str, home: str) -> bool:
         return True
     from .startup import place_of  # systemd units, XDG autostart, launchd agents, session scripts (data)
 
-    return place_of(path, home) is not None
+    return place_of(path, home, emptying=True) is not None
 
 
 def display(path: str | None, ctx: PathContext) -> str:

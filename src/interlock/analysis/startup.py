@@ -36,11 +36,14 @@ def _expand(glob, home):
     return home.rstrip("/") + glob[1:] if glob.startswith("~/") else glob
 
 
-def place_of(path: str, home: str):
-    """(name, format) of the start-up place ``path`` is, or None."""
+def place_of(path: str, home: str, emptying=False):
+    """(name, format) of the start-up place ``path`` is, or None (``emptying``: only places whose emptying
+    breaks a login or a session)."""
     if not path or "/" not in path:
         return None
-    for name, fmt, globs, _ in places():
+    for name, fmt, globs, raw in places():
+        if emptying and not raw.get("empty_breaks", True):
+            continue
         for g in globs:
             if fnmatchcase(path, _expand(g, home)):
                 return name, fmt
