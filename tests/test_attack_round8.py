@@ -319,3 +319,22 @@ def test_ordinary_git_configuration_passes(cmd, workspace, env):
 def test_steering_variable_names_built_from_literals(cmd, workspace, env):
     got, why = bash(cmd, workspace, env)
     assert got == "deny" and "steers Interlock" in why, why
+
+
+# --- a sandbox whose view of the file system has something else where Interlock's files are ---------------
+
+@pytest.mark.parametrize("cmd", ["bwrap --dev-bind / / --tmpfs ~/.config/interlock claude -p hi",
+                                 "bwrap --dev-bind / / --bind /tmp/x {ws}/.claude claude -p hi",
+                                 "bwrap --dev-bind / / --ro-bind /dev/null {ws}/.claude/settings.json claude"])
+def test_sandbox_mounts_over_interlocks_files_are_refused(cmd, workspace, env):
+    os.makedirs(os.path.join(workspace, ".claude"), exist_ok=True)
+    with open(os.path.join(workspace, ".claude", "settings.json"), "w") as f:
+        f.write('{"hooks": {}}\n')
+    got, why = bash(cmd.replace("{ws}", workspace), workspace, env)
+    assert got == "deny" and "Interlock's own files" in why, why
+
+
+def test_an_ordinary_sandbox_passes(workspace, env):
+    cmd = f"bwrap --ro-bind /usr /usr --dev /dev --proc /proc --bind {workspace} {workspace} make test"
+    got, why = bash(cmd, workspace, env)
+    assert "interlock.self-protect" not in why and "Interlock's own files" not in why, why

@@ -3185,6 +3185,12 @@ _BWRAP_ARITY = {"--bind": 2, "--ro-bind": 2, "--dev-bind": 2, "--bind-try": 2, "
                 "--json-status-fd": 1, "--add-seccomp-fd": 1, "--args": 1}
 
 
+# the options whose (last) value is a place in the sandbox's file system view: what the command inside sees there
+_BWRAP_MOUNTS = frozenset({"--bind", "--ro-bind", "--dev-bind", "--bind-try", "--ro-bind-try", "--dev-bind-try",
+                           "--symlink", "--file", "--bind-data", "--ro-bind-data", "--tmpfs", "--dir", "--dev",
+                           "--proc", "--mqueue", "--remount-ro"})
+
+
 @handles("bwrap")
 def bwrap(a, cmd, scope):
     args, i = cmd.args, 0
@@ -3192,7 +3198,17 @@ def bwrap(a, cmd, scope):
         if args[i] == "--":
             i += 1
             break
-        i += 1 + _BWRAP_ARITY.get(args[i], 0)
+        n = _BWRAP_ARITY.get(args[i], 0)
+        if args[i] in _BWRAP_MOUNTS and n and i + n < len(args):
+            # `--tmpfs ~/.config/interlock`, `--bind /tmp/x .claude`: the command runs with Interlock's policy,
+            # state or hook settings replaced (the host's own copy untouched, the guard gone all the same)
+            dest = args[i + n]
+            place = a.place(dest, scope)
+            same = n == 2 and "bind" in args[i] and a.place(args[i + 1], scope).path == place.path  # --bind W W
+            if place.path and not same and (place.kind == P.SELF or P.holds_self(place.path, a.pctx)):
+                a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect="overwrite",
+                       note="the sandboxed command sees something else in place of Interlock's own files")
+        i += 1 + n
     if args[i:]:
         a.dispatch(cmd.derive(list(args[i:])), scope)
 
