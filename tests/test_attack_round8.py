@@ -310,6 +310,12 @@ def test_ordinary_git_configuration_passes(cmd, workspace, env):
     assert bash(cmd, workspace, env)[0] == "allow"
 
 
+@pytest.mark.parametrize("cmd", ["printf '[include]\n\tpath = /tmp/x.inc\n' >> ~/.gitconfig",
+                                 "printf '[core]\n\thooksPath = /tmp/hooks\n' >> ~/.gitconfig"])
+def test_git_configuration_that_runs_what_another_file_holds_stays_asked(cmd, workspace, env):
+    assert bash(cmd, workspace, env)[0] in ("ask", "deny")
+
+
 @pytest.mark.parametrize("cmd", [
     "perl -e '$ENV{INTERLOCK_HOME}=\"/tmp\"; exec \"claude\"'",
     "node -e \"process.env['INTERLOCK_'+'HOME']='/tmp'; require('child_process').spawnSync('claude')\"",

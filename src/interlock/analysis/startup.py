@@ -135,6 +135,8 @@ def _git_commands(text: str):
         key, value = k.group(1).lower(), k.group(2).strip()
         if len(value) > 1 and value[0] == value[-1] == '"':
             value = value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+        if (section, key) in (("include", "path"), ("includeif", "path"), ("core", "hookspath")):
+            return None  # commands kept in another file or directory: not known from this text (stays asked)
         how = _GIT_RUNS.get(f"{section}.{key}") or _GIT_RUNS.get(f"{section}.*")
         if section == "core" and key == "fsmonitor" and value.lower() in ("true", "false", "1", "0", "yes", "no"):
             continue
