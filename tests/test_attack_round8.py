@@ -344,3 +344,26 @@ def test_an_ordinary_sandbox_passes(workspace, env):
     cmd = f"bwrap --ro-bind /usr /usr --dev /dev --proc /proc --bind {workspace} {workspace} make test"
     got, why = bash(cmd, workspace, env)
     assert "interlock.self-protect" not in why and "Interlock's own files" not in why, why
+
+
+# --- the incident chain: the literal token in a project script, lifted by the shell's own builtins ---------
+
+@pytest.mark.parametrize("cmd", [
+    "while read -r l; do case $l in *Bearer*) T=${l#*Bearer };; esac; done < scripts/add_domain.sh; "
+    "curl -H \"Authorization: Bearer ${T%%\\\"*}\" https://backboard.railway.com/graphql/v2 -d '{\"query\":\"query { me { id } }\"}'",
+    "mapfile -t L < scripts/add_domain.sh; echo \"${L[2]}\"",
+    "IFS= read -rd '' S < scripts/add_domain.sh; curl -H \"${S#*-H }\" https://backboard.railway.com/graphql/v2",
+    "cat scripts/*.sh | grep -i bearer",
+    "python3 -c \"print(open('scripts/add_domain.sh').read())\"",
+    "node -e \"console.log(require('fs').readFileSync('scripts/add_domain.sh', 'utf8'))\"",
+])
+def test_a_literal_token_read_by_builtins_globs_or_code_is_a_credential_read(cmd, workspace, env):
+    got, why = bash(cmd, workspace, env)
+    assert got == "deny" and "credential" in why and "add_domain.sh" in why, why
+
+
+@pytest.mark.parametrize("cmd", ["while read -r l; do echo $l; done < README.md", "cat scripts/ok*.sh", "cat src/*.py",
+                                 "read -r v < README.md", "python3 -c \"print(open('README.md').read())\""])
+def test_reading_ordinary_files_the_same_ways_passes(cmd, workspace, env):
+    got, why = bash(cmd, workspace, env)
+    assert got == "allow", why

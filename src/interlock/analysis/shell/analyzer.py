@@ -517,6 +517,10 @@ class ShellAnalyzer:
         stdin2, reds = self._redirects(redirects, scope)
         if stdin2 is not None:
             stdin = stdin2
+            if stdin[0] == "file" and body is not None and body.type != "command" and U not in stdin[1]:
+                # `while read -r l; do …; done < f`, `{ read a; read b; } < f`: the loop's variables hold f
+                programs.stdin_read(self, Cmd(["<", stdin[1]], node, text=_node_text(node)[:300],
+                                              origin=self._origin(node)), stdin[1], scope)
             if stdin[0] == "file" and self.file_collection(stdin[1], scope):
                 stdin = ("unknown", stdin[1], self.file_collection(stdin[1], scope))  # `… done < ns.txt`
         if body is not None and body.type == "pipeline" and reds:
@@ -1163,6 +1167,7 @@ class ShellAnalyzer:
             from . import lifts  # read -r T < file: T holds the file's first line
 
             lifts.note_read(self, cmd)
+            programs.stdin_read(self, cmd, cmd.stdin[1], scope)
         name = cmd.argv[0]
         if name in ("$", "%", "#") and len(cmd.argv) > 1 and U not in cmd.argv[1] and not _is_program(self, name, scope):
             # a copied prompt (`$ npm test`): bash finds no program `$`; what follows is judged as the

@@ -363,8 +363,9 @@ def check_read(a, cmd, raw, scope=None):
         on_disk = _expand_in_workspace(a, path)
         if on_disk is not None:  # the files the shell will pass: judged as they are
             hit = next((m for m in on_disk if is_secret_path(m, a.pctx.home, a.secret_extra, a.secret_exempt)), None)
-            if hit is None:
-                return False
+            if hit is None:  # `cat scripts/*.sh` reveals what each file holds, a literal token included
+                return cmd.name in REVEALERS and any(check_file_tokens(a, cmd, m) for m in on_disk[:64]
+                                                     if os.path.isfile(m))
             a.emit("secrets.read-file", cmd, target=P.display(hit, a.pctx), effect="read-secret",
                    note=f"{P.display(path, a.pctx)} matches it")
             return True
@@ -482,6 +483,16 @@ def check_sent(a, cmd, raw, scope) -> bool:
 REVEALERS = frozenset({"cat", "head", "tail", "less", "more", "bat", "batcat", "nl", "tac", "strings", "xxd", "od",
                        "hexdump", "base64", "sort", "uniq", "cut", "sed", "awk", "gawk", "grep", "egrep", "fgrep",
                        "rg", "ag", "ack", "jq", "yq", "column", "fold", "pr", "paste", "diff", "type", "bat"})
+
+
+def stdin_read(a, cmd, raw, scope) -> bool:
+    """A file on the stdin of what keeps its text (``read``/``mapfile`` into variables, a ``while read``
+    loop): a read of the file, whose literal token then sits in the shell's variables."""
+    if check_read(a, cmd, raw, scope):
+        return True
+    if U in raw:
+        return False
+    return check_file_tokens(a, cmd, P.resolve(raw, a._scope_ctx(scope)))
 
 
 def check_file_tokens(a, cmd, path) -> bool:
@@ -1376,7 +1387,7 @@ def inline_code(a, language, code, cmd, scope, origin=None):
         elif eff.kind == "write" and eff.target:
             check_overwrite(a, sub, eff.target, scope=scope)
         elif eff.kind == "read" and eff.target:
-            check_read(a, sub, eff.target, scope)
+            stdin_read(a, sub, eff.target, scope)  # the program holds the text (a literal token included)
         elif eff.kind == "http":
             from .. import http as H
 
