@@ -367,3 +367,11 @@ def test_a_literal_token_read_by_builtins_globs_or_code_is_a_credential_read(cmd
 def test_reading_ordinary_files_the_same_ways_passes(cmd, workspace, env):
     got, why = bash(cmd, workspace, env)
     assert got == "allow", why
+
+
+@pytest.mark.parametrize("cmd,expect", [("git log -p -- scripts/ | grep Bearer", "deny"),
+                                        ("git log -p -- scripts/add_domain.sh | grep -i token", "deny"),
+                                        ("git log -p -- src/ | grep -i token", "allow"),
+                                        ("git log -p -- src/app.py | grep token", "allow")])
+def test_history_of_a_path_that_holds_a_literal_token_is_a_hunt(cmd, expect, workspace, env):
+    assert bash(cmd, workspace, env)[0] == expect
