@@ -24,6 +24,7 @@ _SELF_CACHE = {}
 
 def _self_paths_cached(home, workspace, env):
     key = (home, workspace, env.get("INTERLOCK_HOME"), env.get("XDG_CONFIG_HOME"), env.get("XDG_STATE_HOME"),
+           env.get("PATH"),  # where a program named `interlock` would shadow Interlock's
            _mtimes(mcp_configs(home, workspace)),  # init --mcp changes what is protected
            _lmtimes(_linkable(home, workspace, env)[:5]))  # a policy, config or state dir made a symlink
     globs = _SELF_CACHE.get(key)

@@ -477,12 +477,15 @@ _CATALOGUE = [
         "kubectl config view -o jsonpath='{.current-context}'"]),
     # --- Interlock itself ------------------------------------------------------------------------
     _R("interlock.self-protect", "catastrophic",
-       "Changes Interlock's policy, state, audit log or its hook registration in an agent's settings.",
+       "Changes Interlock's policy, state, audit log, its hook registration in an agent's settings, or the "
+       "code and the `interlock` command that run it.",
        ["rm -rf ~/.local/state/interlock", "echo '' > .interlock/policy.toml",
         "rm .claude/settings.json", "@Write /work/proj/.claude/settings.json",
         "@Edit /home/dev/.config/interlock/policy.toml", "mv .cursor/hooks.json /tmp/",
-        "sed -i 's/deny/allow/' ~/.config/interlock/policy.toml"],
-       ["cat .interlock/policy.toml", "cat .claude/settings.json", "@Read /work/proj/.claude/settings.json"]),
+        "sed -i 's/deny/allow/' ~/.config/interlock/policy.toml", "ln -sf /bin/true ~/.local/bin/interlock",
+        "@Write /home/dev/.local/bin/interlock"],
+       ["cat .interlock/policy.toml", "cat .claude/settings.json", "@Read /work/proj/.claude/settings.json",
+        "ln -sf ~/tools/fmt ~/.local/bin/fmt", "cat ~/.local/bin/interlock"]),
     _R("interlock.self-command", "catastrophic",
        "Runs an Interlock command that disables, uninstalls or changes policy: only a human may.",
        ["interlock uninstall", "interlock init --user", "interlock trust .", "interlock restore 20261126-1530-pg-1a2b",

@@ -37,8 +37,19 @@ def self_paths(home: str, workspace: str | None, env=os.environ):
         out.append(f"{workspace}/.claude/settings*.json")
     out += [p for p in mcp_configs(home, workspace) if _routes_through_interlock(p)]
     out += installed_code()
+    out += shadow_paths(home, env)
     out += _link_targets(_linkable(home, workspace, env))
     return out
+
+
+def shadow_paths(home: str, env=os.environ) -> list:
+    """Where a program named ``interlock`` would stand in for Interlock's own: every directory on the
+    ``PATH`` the agent runs with, and the user's bin directories a start-up file usually puts there.
+    A person types ``interlock approve`` and an approver's secret into whatever is found first, and
+    an agent's hook registered by name runs it: planting one is replacing Interlock."""
+    dirs = [d for d in (env.get("PATH") or "").split(os.pathsep) if d.startswith("/")][:64]
+    dirs += [f"{home}/.local/bin", f"{home}/bin", f"{home}/.bin", "/usr/local/bin", "/opt/homebrew/bin"]
+    return [f"{d.rstrip('/')}/interlock" for d in dict.fromkeys(dirs)]
 
 
 def _linkable(home, workspace, env):

@@ -58,6 +58,12 @@ def parse(payload: dict, env) -> Event:
             cmd = shlex.join(str(c) for c in cmd)
         if not isinstance(cmd, str):
             raise BadPayload("tool_input.command must be a string")
+        wd = ti.get("workdir", ti.get("cwd"))  # Codex's shell tools run in `workdir` when they are given one
+        if wd is not None:
+            if not isinstance(wd, str):
+                raise BadPayload("tool_input.workdir must be a string")
+            if wd:
+                common["cwd"] = wd if wd.startswith("/") else os.path.join(cwd, wd)
         return Event(Action(SHELL, {"command": cmd}, **common), name)
     if tool in ("apply_patch", "Edit", "Write"):
         ti = dict_field(payload, "tool_input")

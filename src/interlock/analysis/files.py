@@ -78,6 +78,8 @@ def analyze(action, ctx):
         from .shell.programs import _DELETE_RULES
 
         rule = _DELETE_RULES.get(place.kind)
+        if place.path and place.kind != P.SELF and P.holds_self(place.path, pctx):
+            rule = "interlock.self-protect"  # a directory that holds Interlock's files (`.claude`, ~/.config)
         if rule:
             findings.append(_finding(rule, action, target, "delete"))
         return findings
@@ -180,7 +182,10 @@ def _runs_later(path, pctx, text=None):
 def _planted(action, ctx, path, text):
     """Text a file tool writes where something runs it later (a shell start-up file, a git hook, .envrc, a
     cron table) is judged as the commands it is, as `echo … >> ~/.bashrc` is."""
-    if not (P.is_startup_file(path, ctx.pctx.home) or path.endswith((".py", ".pth", ".pyw"))):
+    from .startup import place_of
+
+    if not (P.is_startup_file(path, ctx.pctx.home) or place_of(path, ctx.pctx.home)
+            or path.endswith((".py", ".pth", ".pyw"))):
         return []
     if path.endswith((".py", ".pth", ".pyw")):
         return []  # judged above (interlock.self-command)

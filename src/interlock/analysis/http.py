@@ -115,7 +115,7 @@ class Request:
     def host(self):
         s = self._split()
         try:
-            return (s.hostname or "").lower() if s else ""
+            return (s.hostname or "").lower().rstrip(".") if s else ""  # `host.` is the same host (a rooted name)
         except ValueError:
             return ""
 
@@ -189,8 +189,55 @@ _CURL_WITH_ARG = {
 _DATA_OPTS = {"-d", "--data", "--data-raw", "--data-binary", "--data-urlencode", "--data-ascii", "--json"}
 
 
-def parse_curl(args, read_at, stdin_text=None):
-    """curl argv (without 'curl') → (Request, files it reads, files it writes)."""
+_CURLRC_ESC = {"\\": "\\", '"': '"', "t": "\t", "n": "\n", "r": "\r", "v": "\v"}
+
+
+def curl_config_args(text):
+    """A curl config file (``-K FILE``, ``.curlrc``) → the argv it stands for, as curl reads it: one
+    option a line, ``--name value``, ``name = value`` or ``name: value``, a value quoted with ``"``
+    (backslash escapes) or bare up to white space; ``#`` lines are comments; a bare word is a URL."""
+    out = []
+    for line in (text or "").splitlines()[:2000]:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        m = re.match(r"(-{0,2}[A-Za-z0-9][\w-]*)\s*(?:[=:]\s*|\s+|$)(.*)$", line)
+        if not m:
+            out.append(U)
+            continue
+        name, rest = m.group(1), m.group(2).strip()
+        if not name.startswith("-"):
+            name = ("-" if len(name) == 1 else "--") + name
+        out.append(name)
+        if not rest:
+            continue
+        if rest.startswith('"'):
+            val, i = [], 1
+            while i < len(rest) and rest[i] != '"':
+                if rest[i] == "\\" and i + 1 < len(rest):
+                    i += 1
+                    val.append(_CURLRC_ESC.get(rest[i], rest[i]))
+                else:
+                    val.append(rest[i])
+                i += 1
+            out.append("".join(val))
+        else:
+            out.append(rest.split()[0])
+    return out
+
+
+def parse_curl(args, read_at, stdin_text=None, default_config=None):
+    """curl argv (without 'curl') → (Request, files it reads, files it writes).  ``-K FILE`` and the
+    default ``.curlrc`` (``default_config``: its path, unless ``-q`` comes first) are read and their
+    options taken as if on the line: a config file carries URLs, bodies and headers like the line does."""
+    args = list(args)
+    spliced = 0
+    if default_config and not (args and args[0] in ("-q", "--disable")):
+        text = read_at(default_config) if U not in default_config else U
+        if text == U:
+            args = [U] + args
+        elif text:
+            args = curl_config_args(text) + args
     method = None
     urls = []
     data = []
@@ -205,6 +252,18 @@ def parse_curl(args, read_at, stdin_text=None):
     while i < n:
         x = args[i]
         name, val = x, None
+        if (x[:1] == "-" and x[1:2] not in ("-", "") and len(x) > 2 and x[:2] not in _CURL_WITH_ARG
+                and x[1:2].isalnum()):
+            split = []  # `-sK file`, `-sd BODY`: short flags bundled, the last may take the rest as its value
+            for j, ch in enumerate(x[1:], 1):
+                split.append("-" + ch)
+                if "-" + ch in _CURL_WITH_ARG:
+                    if x[j + 1:]:
+                        split.append(x[j + 1:])
+                    break
+            args[i:i + 1] = split
+            n = len(args)
+            continue
         if x.startswith("--") and "=" in x and x.split("=", 1)[0] in _CURL_WITH_ARG:
             name, val = x.split("=", 1)
         elif x.startswith("-") and not x.startswith("--") and len(x) > 2 and x[:2] in _CURL_WITH_ARG:
@@ -242,6 +301,13 @@ def parse_curl(args, read_at, stdin_text=None):
                 urls.append(val)
             elif name in ("-K", "--config"):
                 reads.append(val)
+                text = read_at(val) if val != "-" else stdin_text
+                spliced += 1
+                if text is None or spliced > 4:
+                    data.append(U)  # options that can't be read (or nest too deep): the request is unknown
+                else:
+                    args[i + 1:i + 1] = curl_config_args(text)
+                    n = len(args)
         elif x in ("-G", "--get"):
             get = True
         elif x in ("-I", "--head"):

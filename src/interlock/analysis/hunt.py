@@ -344,7 +344,7 @@ def code_walks_tree(code: str) -> bool:
     return any(w in code for w in d["tree_walkers"]) and any(r in code for r in d["home_roots"])
 
 
-_STR = re.compile(r'''r?b?(?:"((?:[^"\\\n]|\\.){2,300})"|'((?:[^'\\\n]|\\.){2,300})'|/((?:[^/\\\n]|\\.){3,200})/[a-z]*)''')
+_STR = re.compile(r'''r?b?(?:"((?:[^"\\\n]|\\.){0,300})"|'((?:[^'\\\n]|\\.){0,300})'|/((?:[^/\\\n]|\\.){3,200})/[a-z]*)''')
 
 
 def code_hunt(code: str):
@@ -354,10 +354,13 @@ def code_hunt(code: str):
     pats = []
     for m in _STR.finditer(code[:100_000]):
         s = m.group(1) or m.group(2) or m.group(3)
-        if s and not s.startswith(("/", "~", "http")):
-            pats.append(s)
+        if s and len(s) > 1 and not s.startswith(("/", "~", "http")):  # (a 1-character literal is read
+            pats.append(s)                                              # as one, so quotes stay paired)
         if len(pats) > 200:
             break
+    for s in pats:  # `rglob('*.env')`, `glob('**/credentials*')`: a file-name glob that says credentials
+        if ("*" in s or s.startswith(".")) and path_glob_hunt(s):
+            return f"files named like {s!r}"
     return describe(pats, "pcre", icase=True)
 
 

@@ -414,6 +414,7 @@ _READ_VERB = re.compile(r"(?i)(^|[_\-.])(read|get|view|cat|open|load|head|tail|s
 _WRITE_VERB = re.compile(r"(?i)(^|[_\-.])(write|create|save|put|edit|update|append|patch|replace|upload|"
                          r"set|insert|modify|move|rename|mv)([_\-.s]|$)")
 _DELETE_VERB = re.compile(r"(?i)(^|[_\-.])(delete|remove|rm|unlink|trash|erase|wipe|purge)([_\-.s]|$)")
+_MOVE_VERB = re.compile(r"(?i)(^|[_\-.])(move|rename|mv)([_\-.s]|$)")
 _PATH_KEYS = ("path", "paths", "file", "files", "file_path", "filePath", "filename", "fileName", "filepath",
               "source", "src", "destination", "dest", "target", "directory", "dir", "folder", "uri")
 
@@ -442,6 +443,10 @@ def _path_findings(action, ctx, tool, args):
             act = Action(FILE_WRITE, {"path": p}, cwd=ctx.cwd, tool=tool)
             if k in ("source", "src"):  # move_file: the source is read (and goes away)
                 act = Action(FILE_READ, {"path": p}, cwd=ctx.cwd, tool=tool)
+                if _MOVE_VERB.search(tool):  # ... and where it goes away from Interlock's own files (a hook
+                    gone = files.analyze(Action(FILE_WRITE, {"path": p, "op": "delete"}, cwd=ctx.cwd, tool=tool),
+                                         ctx)  # directory moved aside) or a catastrophic place, it is that
+                    out.extend(f for f in gone if f.severity == "catastrophic")
         else:
             act = Action(FILE_READ, {"path": p}, cwd=ctx.cwd, tool=tool)
         out.extend(files.analyze(act, ctx))

@@ -401,7 +401,8 @@ def _is_temp(path, ctx) -> bool:
 #: as the commands it is (shell.programs.planted).
 STARTUP_NAMES = frozenset({".bashrc", ".bash_profile", ".profile", ".zshrc", ".zprofile", ".zshenv", ".zlogin",
                            ".zlogout", ".bash_login", ".bash_logout", ".kshrc", ".mkshrc", ".envrc", ".cshrc",
-                           ".tcshrc", ".login", "config.fish", "authorized_keys", "authorized_keys2"})
+                           ".tcshrc", ".login", "config.fish", "authorized_keys", "authorized_keys2",
+                           ".bash_aliases", ".bash_functions", ".aliases", ".zsh_aliases"})  # sourced by rc files
 STARTUP_TREES = ("/etc/profile", "/etc/profile.d/", "/etc/bash.bashrc", "/etc/zsh/", "/etc/environment",
                  "/etc/crontab", "/etc/cron.d/", "/var/spool/cron/", "/etc/sudoers", "/etc/passwd",
                  "/etc/shadow", "/etc/group", "/etc/fstab", "/etc/hosts")
@@ -417,7 +418,7 @@ def is_startup_file(path: str, home: str) -> bool:
         return True
     from .startup import place_of  # systemd units, XDG autostart, launchd agents, session scripts (data)
 
-    return place_of(path, home) is not None
+    return place_of(path, home, emptying=True) is not None
 
 
 def display(path: str | None, ctx: PathContext) -> str:

@@ -36,11 +36,14 @@ def _expand(glob, home):
     return home.rstrip("/") + glob[1:] if glob.startswith("~/") else glob
 
 
-def place_of(path: str, home: str):
-    """(name, format) of the start-up place ``path`` is, or None."""
+def place_of(path: str, home: str, emptying=False):
+    """(name, format) of the start-up place ``path`` is, or None (``emptying``: only places whose emptying
+    breaks a login or a session)."""
     if not path or "/" not in path:
         return None
-    for name, fmt, globs, _ in places():
+    for name, fmt, globs, raw in places():
+        if emptying and not raw.get("empty_breaks", True):
+            continue
         for g in globs:
             if fnmatchcase(path, _expand(g, home)):
                 return name, fmt
@@ -82,6 +85,8 @@ def commands(fmt: str, text: str):
             if m and m.group(1).strip():
                 out.append((no, _FIELD_CODE.sub("", m.group(1)).strip()))
         return out
+    if fmt == "gitconfig":
+        return _git_commands(text)
     if fmt == "launchd":
         import plistlib
         import shlex
@@ -100,3 +105,43 @@ def commands(fmt: str, text: str):
             return [(0, shlex.quote(prog))]
         return []
     return None
+
+
+_GIT_SECTION = re.compile(r'^\s*\[\s*([A-Za-z0-9.-]+)(?:\s+"([^"]*)")?\s*\]\s*(.*)$')
+_GIT_KEY = re.compile(r"^\s*([A-Za-z][A-Za-z0-9-]*)\s*(?:=\s*(.*))?$")
+# section.key (a subsection's name left out) → "always" a command, or "bang" one when it starts with `!`
+_GIT_RUNS = {"alias.*": "bang", "core.pager": "always", "core.editor": "always", "core.fsmonitor": "always",
+             "core.sshcommand": "always", "sequence.editor": "always", "gpg.program": "always",
+             "diff.textconv": "always", "diff.command": "always", "filter.clean": "always",
+             "filter.smudge": "always", "filter.process": "always", "merge.driver": "always",
+             "credential.helper": "bang", "pager.*": "always", "difftool.cmd": "always", "mergetool.cmd": "always"}
+
+
+def _git_commands(text: str):
+    """[(line, command)] a git configuration file makes git run (see knowledge/startup.toml)."""
+    out = []
+    section = ""
+    for no, line in enumerate(text.split("\n")[:5000]):
+        line = line.split(" #", 1)[0].split(" ;", 1)[0] if not line.lstrip().startswith(("#", ";")) else ""
+        m = _GIT_SECTION.match(line)
+        if m:
+            section = m.group(1).lower()
+            line = m.group(3)  # `[alias] x = !cmd` on one line
+            if not line.strip():
+                continue
+        k = _GIT_KEY.match(line)
+        if not k or k.group(2) is None:
+            continue
+        key, value = k.group(1).lower(), k.group(2).strip()
+        if len(value) > 1 and value[0] == value[-1] == '"':
+            value = value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+        if (section, key) in (("include", "path"), ("includeif", "path"), ("core", "hookspath")):
+            return None  # commands kept in another file or directory: not known from this text (stays asked)
+        how = _GIT_RUNS.get(f"{section}.{key}") or _GIT_RUNS.get(f"{section}.*")
+        if section == "core" and key == "fsmonitor" and value.lower() in ("true", "false", "1", "0", "yes", "no"):
+            continue
+        if how == "always" and value:
+            out.append((no, value.lstrip("!")))
+        elif how == "bang" and value.startswith("!"):
+            out.append((no, value[1:]))
+    return out

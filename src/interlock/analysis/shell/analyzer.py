@@ -11,6 +11,7 @@ interpreter code.
 
 from __future__ import annotations
 
+import os
 import re
 
 from ...actions import Finding
@@ -70,7 +71,8 @@ _SEP_TYPES = frozenset({";", "&&", "||", "&", "|", "|&", "\n", "(", ")", "{", "}
 
 # programs that may print or hand over secrets (interlock.analysis.shell.credentials.PROGRAMS)
 _CRED_PROGRAMS = frozenset({"terraform", "tofu", "rails", "ansible-vault", "sops", "gpg", "firebase", "trufflehog",
-    "gitleaks", "ps", "jq", "awk", "gawk", "python", "python3", "node", "ruby", "perl",
+    "gitleaks", "ps", "jq", "awk", "gawk", "python", "python3", "node", "ruby", "perl", "php", "deno", "bun", "nodejs",
+    "pypy3",
     "gh", "aws", "gcloud", "az", "kubectl", "oc", "docker", "podman", "heroku", "railway", "vercel", "netlify", "fly",
     "flyctl", "op", "vault", "doppler", "supabase", "git", "security", "secret-tool", "keyring", "pass", "npm", "env", "printenv",
     "export", "declare", "typeset", "set", "compgen", "echo", "printf", "print"})
@@ -128,6 +130,52 @@ def _show(word: str) -> str:
 
 def _node_text(node) -> str:
     return node.text.decode("utf-8", "replace")
+
+
+#: names a start-up file must not define as an alias or function: a person types `interlock approve`
+#: (and an approver's secret) into whatever the shell finds under that name
+SHADOWED = frozenset({"interlock"})
+
+
+_PY_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+([\w, \t*()]+)|import[ \t]+([\w., \t]+))",
+                        re.M)
+_JS_IMPORT = re.compile(r"""(?:require\s*\(\s*|import\s*\(\s*|\bfrom\s*|^\s*import\s*)['"](\.{1,2}/[^'"\n]{1,300})['"]""",
+                        re.M)
+_JS_EXTS = ("", ".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx", "/index.js", "/index.ts", "/index.mjs")
+
+
+def local_module_files(src: str, language: str, base: str) -> list:
+    """Files next to a program that its imports name (Python modules and packages, relative JavaScript
+    specifiers) and that exist: the project's own code the program runs."""
+    out = []
+    if language == "python":
+        for m in _PY_IMPORT.finditer(src[:400_000]):
+            if m.group(1) is not None:
+                mod = m.group(1)
+                dots = len(mod) - len(mod.lstrip("."))
+                root = base
+                for _ in range(max(dots - 1, 0)):
+                    root = os.path.dirname(root)
+                mod = mod.lstrip(".")
+                names = [mod] if mod else []
+                names += [f"{mod}.{n.strip()}" if mod else n.strip()
+                          for n in m.group(2).replace("(", "").replace(")", "").split(",") if n.strip() not in ("", "*")]
+            else:
+                root = base
+                names = [n.strip().split()[0] for n in m.group(3).split(",") if n.strip()]
+            for n in names:
+                rel = n.replace(".", "/")
+                for cand in (os.path.join(root, rel + ".py"), os.path.join(root, rel, "__init__.py")):
+                    if os.path.isfile(cand):
+                        out.append(cand)
+    elif language in ("node", "deno", "javascript", "typescript"):
+        for m in _JS_IMPORT.finditer(src[:400_000]):
+            spec = os.path.normpath(os.path.join(base, m.group(1)))
+            for ext in _JS_EXTS:
+                if os.path.isfile(spec + ext):
+                    out.append(spec + ext)
+                    break
+    return list(dict.fromkeys(out))
 
 
 class Scope:
@@ -368,6 +416,10 @@ class ShellAnalyzer:
             body = node.child_by_field_name("body")
             if name_node is not None and body is not None:
                 scope.funcs[_node_text(name_node)] = (body, self.origin_stack[-1] if self.origin_stack else None)
+                if self.planting and _node_text(name_node) in SHADOWED:
+                    self.emit("interlock.self-protect", self._cmd(node, [_node_text(name_node) + "()"]),
+                              target=_node_text(name_node), effect="overwrite",
+                              note="a function planted in a start-up file takes the place of Interlock's command")
                 if self.planting:  # a function planted in a start-up file runs whenever its name is typed
                     self.walk(body, scope.child())
         elif t == "subshell":
@@ -465,6 +517,10 @@ class ShellAnalyzer:
         stdin2, reds = self._redirects(redirects, scope)
         if stdin2 is not None:
             stdin = stdin2
+            if stdin[0] == "file" and body is not None and body.type != "command" and U not in stdin[1]:
+                # `while read -r l; do …; done < f`, `{ read a; read b; } < f`: the loop's variables hold f
+                programs.stdin_read(self, Cmd(["<", stdin[1]], node, text=_node_text(node)[:300],
+                                              origin=self._origin(node)), stdin[1], scope)
             if stdin[0] == "file" and self.file_collection(stdin[1], scope):
                 stdin = ("unknown", stdin[1], self.file_collection(stdin[1], scope))  # `… done < ns.txt`
         if body is not None and body.type == "pipeline" and reds:
@@ -548,6 +604,8 @@ class ShellAnalyzer:
                 if op == "<":
                     stdin = ("file", dest)
                     out.append(("<", dest))
+                    if U not in dest and len(self.reads) < 512:  # what a command reads on its stdin is an input
+                        self.reads.append(resolve(dest, self._scope_ctx(scope)))  # an approval is bound to
                 elif op in (">&", "<&") and (dest.isdigit() or dest == "-"):
                     continue
                 else:
@@ -729,14 +787,23 @@ class ShellAnalyzer:
                     name = _node_text(nm) if nm is not None else ""
                     target = scope.vars.get(name, "")
                     scope.vars[name] = scope.cwd if target == "PWD" else scope.vars.get(target, U)
+                    if target and (steers(target, persistent=True) or (U in target and steers(
+                            target, persistent=True, glob=True))):  # r=/tmp then sets INTERLOCK_HOME
+                        self.emit("interlock.env-tamper", self._cmd(node, None), target=target.replace(U, "$?"),
+                                  effect="set", note=f"`{name}` is a name reference: assigning to it sets {target}")
             else:  # `export $(cat .env | xargs)`, `export "$(cmd)"`: bash runs what is substituted
                 self._walk_substitutions(ch, scope)
                 # `export "INTERLOCK_"HOME=x`, `export ${X}_HOME=x`: the name is what the word says
-                word = self.word(ch, scope) if ch.type not in ("command_substitution",) else ""
-                name = word.partition("=")[0] if "=" in word else ""
-                if name and (steers(name, persistent=True) or (U in name and steers(name, persistent=True, glob=True))):
-                    self.emit("interlock.env-tamper", self._cmd(node, None), target=name.replace(U, "$?"),
-                              effect="set")
+                # `export $(echo SU5U… | base64 -d)`: what a substitution outputs, when it can be known, is
+                # split into words and each is a NAME=value the shell exports
+                word = self.word(ch, scope)
+                words = word.split() if ch.type == "command_substitution" and word != U else [word]
+                for word in words:
+                    name = word.partition("=")[0] if "=" in word else ""
+                    if name and (steers(name, persistent=True) or (U in name and steers(name, persistent=True,
+                                                                                       glob=True))):
+                        self.emit("interlock.env-tamper", self._cmd(node, None), target=name.replace(U, "$?"),
+                                  effect="set")
 
     def for_loop(self, node, scope):
         var = node.child_by_field_name("variable")
@@ -1100,6 +1167,7 @@ class ShellAnalyzer:
             from . import lifts  # read -r T < file: T holds the file's first line
 
             lifts.note_read(self, cmd)
+            programs.stdin_read(self, cmd, cmd.stdin[1], scope)
         name = cmd.argv[0]
         if name in ("$", "%", "#") and len(cmd.argv) > 1 and U not in cmd.argv[1] and not _is_program(self, name, scope):
             # a copied prompt (`$ npm test`): bash finds no program `$`; what follows is judged as the
@@ -1298,7 +1366,20 @@ class ShellAnalyzer:
                 self.depth -= 1
         else:
                 programs.inline_code(self, language, src, cmd, scope, origin=(name, 0))
+                self._local_modules(path, src, language, cmd, scope)
         return True
+
+    def _local_modules(self, path, src, language, cmd, scope):
+        """The project's own modules a Python or JavaScript program imports (``import helper``,
+        ``require('./h')``) run with it: each is read and judged as part of the program (and so an
+        approval is bound to it), up to a bound; a module found elsewhere (site-packages) is not."""
+        followed = self.__dict__.setdefault("_modules_followed", set())
+        base = os.path.dirname(path)
+        for cand in local_module_files(src, language, base)[:32]:
+            if cand in followed or len(followed) >= 24:
+                continue
+            followed.add(cand)
+            self.script_file(cand, cmd, scope, language=language)
 
     def _scope_ctx(self, scope):
         if scope.cwd == self.pctx.cwd:

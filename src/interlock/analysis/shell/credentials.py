@@ -90,7 +90,9 @@ TOOLS = {
 }
 ENV_DUMPERS = {"env", "printenv", "export", "declare", "typeset", "set", "compgen"}
 PRINTERS = {"echo", "printf", "print"}
-PROGRAMS = frozenset(TOOLS) | ENV_DUMPERS | PRINTERS | {"python", "python3", "node", "ruby", "perl"}
+#: interpreters whose inline code is read for a print of the environment
+_ENV_INTERPRETERS = frozenset({"python", "python3", "node", "ruby", "perl", "php", "deno", "bun", "nodejs", "pypy3"})
+PROGRAMS = frozenset(TOOLS) | ENV_DUMPERS | PRINTERS | _ENV_INTERPRETERS
 _AWS_SECRET_SETTINGS = _LazyRe(r"(?i)secret|token|key_id|access_key")
 # fields of a Secret or a kubeconfig that hold the credential itself
 _KUBE_SECRET_FIELD = _LazyRe(r"\.data\b|stringData|\btoken\b|password|client-key|key-data|auth-provider|\.exec\b")
@@ -170,7 +172,7 @@ def check(a, cmd, scope):
     args = cmd.args
     if getattr(a, "suppress_env_dump", False) and name in ("env", "printenv", "set", "export", "declare"):
         return  # `env | cut -d= -f1`, `printenv | wc -l`, `env | grep DUALCASE`: names, a count, a plain name
-    if name in ("python", "python3", "node", "ruby", "perl"):
+    if name in _ENV_INTERPRETERS:
         _interpreter_env(a, cmd)
         return
     if name == "ps":
@@ -299,7 +301,14 @@ def _format_arg(args):
 
 _PY_ENV_ALL = _LazyRe(r"(print|json\.dumps|pprint|repr|str)\s*\(\s*(dict\(\s*)?os\.environ\s*\)|os\.environ\.items\(\)"
                          r"|console\.(log|dir)\s*\(\s*process\.env\s*\)|JSON\.stringify\(\s*process\.env|"
-                         r"ENV\.to_h|ENV\.each|keys\s+%ENV|each\s+%ENV|print\s+%ENV")
+                         r"ENV\.to_h|ENV\.each|keys\s+%ENV|each\s+%ENV|print\s+%ENV"
+                         # Ruby `p ENV`, `puts ENV.inspect`; PHP `getenv()` (every variable), `print_r($_ENV)`,
+                         # `var_dump($_SERVER)`, `phpinfo()`; Deno/Bun/Vite `…env.toObject()`, `console.log(Bun.env)`
+                         r"|\b(?:p|pp|puts|print)\s*\(?\s*ENV\s*(?:\)|$|;|'|\.(?:to_h|to_a|inspect))"
+                         r"|ENV\.(?:to_a|inspect|each_pair|map|select|filter|reject|sort)\b"
+                         r"|getenv\(\s*\)|(?:print_r|var_dump|var_export|json_encode|print|echo)\s*\(?\s*\$_(?:ENV|SERVER)"
+                         r"\b\s*(?!\s*\[)|phpinfo\(\s*\)|Deno\.env\.toObject\(\)"
+                         r"|(?:console\.(?:log|dir)|JSON\.stringify)\s*\(\s*(?:Bun|import\.meta)\.env\s*\)")
 _ENV_KEYED = _LazyRe(r"""os\.environ\s*\[\s*['"]([A-Za-z_][A-Za-z0-9_]*)|os\.(?:environ\.get|getenv)\s*\(\s*['"]"""
                         r"""([A-Za-z_][A-Za-z0-9_]*)|process\.env\.([A-Za-z_][A-Za-z0-9_]*)|process\.env\[['"]"""
                         r"""([A-Za-z_][A-Za-z0-9_]*)|ENV\[['"]([A-Za-z_][A-Za-z0-9_]*)|\$ENV\{['"]?([A-Za-z_][A-Za-z0-9_]*)""")
@@ -313,7 +322,7 @@ _PRINTS = _LazyRe(r"print|console\.|puts|\bp\s|pprint|json\.dumps|sys\.stdout|-p
 def _interpreter_env(a, cmd):
     """`python -c 'print(os.environ)'`, `node -p process.env.STRIPE_KEY`: printing the environment."""
     text = cmd.text or ""
-    if "environ" not in text and "env" not in text and "ENV" not in text:
+    if not re.search(r"environ|env|ENV|phpinfo|_SERVER", text):
         return
     if _PY_ENV_ALL.search(text) or re.search(r"(-p|--print)\s+['\"]?process\.env['\"]?(\s|$)", text):
         a.emit("secrets.env-dump", cmd, target="the environment", effect="reveal-secret")

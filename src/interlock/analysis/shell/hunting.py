@@ -261,7 +261,30 @@ def _own_paths_only(a, prev, scope) -> bool:
         if U in x or place.kind in OUTSIDE_KINDS or is_secret_path(place.path or "", a.pctx.home) or \
                 any(c in x for c in "*?["):
             return False
+        if place.path and _holds_literal_token(place.path, a):
+            return False  # `git log -p -- scripts/ | grep Bearer`: what its history holds, the tree still does
     return True
+
+
+def _holds_literal_token(path, a, limit=1000) -> bool:
+    """A file, or a file below a directory (up to ``limit`` files), that is a secret file or holds a literal
+    token now."""
+    import os
+
+    from ..secrets import file_tokens, is_secret_path
+
+    if os.path.isfile(path):
+        files = [path]
+    elif os.path.isdir(path):
+        files = []
+        for root, dirs, names in os.walk(path):
+            dirs[:] = [d for d in dirs if d not in (".git", "node_modules", ".venv", "venv", "__pycache__")]
+            files += [os.path.join(root, n) for n in names]
+            if len(files) > limit:
+                return True  # more than Interlock reads: not known to be the project's own harmless files
+    else:
+        return False
+    return any(is_secret_path(f, a.pctx.home) or file_tokens(f, a.secret_exempt) for f in files[:limit])
 
 
 def _fed_files(prev: str):

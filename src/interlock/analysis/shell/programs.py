@@ -363,8 +363,9 @@ def check_read(a, cmd, raw, scope=None):
         on_disk = _expand_in_workspace(a, path)
         if on_disk is not None:  # the files the shell will pass: judged as they are
             hit = next((m for m in on_disk if is_secret_path(m, a.pctx.home, a.secret_extra, a.secret_exempt)), None)
-            if hit is None:
-                return False
+            if hit is None:  # `cat scripts/*.sh` reveals what each file holds, a literal token included
+                return cmd.name in REVEALERS and any(check_file_tokens(a, cmd, m) for m in on_disk[:64]
+                                                     if os.path.isfile(m))
             a.emit("secrets.read-file", cmd, target=P.display(hit, a.pctx), effect="read-secret",
                    note=f"{P.display(path, a.pctx)} matches it")
             return True
@@ -482,6 +483,16 @@ def check_sent(a, cmd, raw, scope) -> bool:
 REVEALERS = frozenset({"cat", "head", "tail", "less", "more", "bat", "batcat", "nl", "tac", "strings", "xxd", "od",
                        "hexdump", "base64", "sort", "uniq", "cut", "sed", "awk", "gawk", "grep", "egrep", "fgrep",
                        "rg", "ag", "ack", "jq", "yq", "column", "fold", "pr", "paste", "diff", "type", "bat"})
+
+
+def stdin_read(a, cmd, raw, scope) -> bool:
+    """A file on the stdin of what keeps its text (``read``/``mapfile`` into variables, a ``while read``
+    loop): a read of the file, whose literal token then sits in the shell's variables."""
+    if check_read(a, cmd, raw, scope):
+        return True
+    if U in raw:
+        return False
+    return check_file_tokens(a, cmd, P.resolve(raw, a._scope_ctx(scope)))
 
 
 def check_file_tokens(a, cmd, path) -> bool:
@@ -1376,7 +1387,7 @@ def inline_code(a, language, code, cmd, scope, origin=None):
         elif eff.kind == "write" and eff.target:
             check_overwrite(a, sub, eff.target, scope=scope)
         elif eff.kind == "read" and eff.target:
-            check_read(a, sub, eff.target, scope)
+            stdin_read(a, sub, eff.target, scope)  # the program holds the text (a literal token included)
         elif eff.kind == "http":
             from .. import http as H
 
@@ -1430,7 +1441,7 @@ _USES_INTERLOCK = _LazyRe(r"(?m)(?:^|[;\s(])(?:from\s+interlock(?:\.|\s+import)|
                           r"|['\"/]interlock/(?:approvals|vault|audit|hookd|policy)\b"
                           r"|get_password\(\s*['\"]interlock['\"]")  # the vault's values in the OS keyring
 _STEERING = r"(?:INTERLOCK_[A-Za-z0-9_]*|XDG_CONFIG_HOME|XDG_STATE_HOME)"
-_SETS_STEERING = _LazyRe(r"(?<![A-Za-z0-9_])(" + _STEERING + r")['\"]?\s*(?:\]\s*=(?!=)|:(?!:)|=(?!=)|,\s*['\"])"
+_SETS_STEERING = _LazyRe(r"(?<![A-Za-z0-9_])(" + _STEERING + r")['\"]?\s*(?:[\]}]\s*=(?!=)|:(?!:)|=(?!=)|,\s*['\"])"
                          r"|(?:pop|unsetenv|putenv|setenv|delete\s+process\.env\.?|del\s+os\.environ)\W{0,6}"
                          r"(" + _STEERING + r")")
 
@@ -1438,7 +1449,15 @@ _SETS_STEERING = _LazyRe(r"(?<![A-Za-z0-9_])(" + _STEERING + r")['\"]?\s*(?:\]\s
 _DYNAMIC_IMPORT = _LazyRe(r"(?:__import__|import_module)\(\s*(?!['\"][\w.]+['\"]\s*[,)])")
 
 
+# adjacent string literals joined by a language's concatenation ('INTERLOCK_' + 'HOME', "INTER"."LOCK_HOME",
+# 'XDG_' 'CONFIG_HOME'): the name the program builds is the joined text
+_LITERAL_JOIN = _LazyRe(r"""(['"])\s*(?:\+|\.\.?|~|<>|&)?\s*\1""")
+
+
 def _code_uses_interlock(a, cmd, language, code):
+    joined = _LITERAL_JOIN.sub("", code[:400_000])
+    if joined != code:
+        code = code + "\n" + joined
     if language == "python" and _DYNAMIC_IMPORT.search(code):
         a.emit("shell.opaque-eval", cmd, effect="run",
                note="imports a module whose name is only known when it runs (it could be Interlock's own)")
@@ -1503,6 +1522,11 @@ def interpreter(a, cmd, scope):
                 return
             if rest[:1] in (["dotenv"], ["pip"]):  # python -m dotenv list: the module's own CLI
                 a.dispatch(cmd.derive(rest), scope)
+                return
+            if rest[:1] in (["venv"], ["virtualenv"]):  # python -m venv --clear DIR
+                for y in rest[1:]:
+                    if not y.startswith("-"):
+                        _rewrites_environment(a, cmd, scope, y)
                 return
             if rest[:1] == ["http.server"]:
                 for j, y in enumerate(rest):
@@ -2515,9 +2539,43 @@ _PKG_INTERLOCK = _LazyRe(r"^(?:interlock(?:[\[=<>~!;@ ].*)?|.*/interlock(?:-[0-9
                          re.I)
 
 
+def _rewrites_environment(a, cmd, scope, raw):
+    """A Python environment a command creates anew, clears or installs into (``python -m venv --clear
+    DIR``, ``uv venv DIR``, ``pip install --target/--prefix/--root DIR``, ``uv pip --python PY``): where
+    that is Interlock's own, the code that runs the hook is replaced."""
+    if not raw or U in raw:
+        return
+    place = a.place(raw, scope)
+    if place.path and (place.kind == P.SELF or P.holds_self(place.path, a.pctx)):
+        a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect="overwrite",
+               note="rewrites the Python environment Interlock runs from")
+
+
+_ENV_DEST_OPTS = ("--target", "-t", "--prefix", "--root", "--python", "-p", "--path")
+
+
+def _environment_destinations(a, cmd, scope, args):
+    for i, x in enumerate(args):
+        name, eq, val = x.partition("=")
+        if name in _ENV_DEST_OPTS:
+            _rewrites_environment(a, cmd, scope, val if eq else (args[i + 1] if i + 1 < len(args) else ""))
+
+
+@handles("virtualenv")
+def virtualenv(a, cmd, scope):
+    for x in cmd.args:
+        if not x.startswith("-"):
+            _rewrites_environment(a, cmd, scope, x)
+
+
 @handles("pip", "pip3", "uv", "pipx")
 def pip(a, cmd, scope):
     args = cmd.args
+    if cmd.name == "uv" and args[:1] == ["venv"]:  # uv venv DIR: made anew (an existing one is emptied)
+        ops = [x for x in args[1:] if not x.startswith("-")]
+        _rewrites_environment(a, cmd, scope, ops[0] if ops else ".venv")
+    if (cmd.name in ("pip", "pip3") and args[:1] == ["install"]) or (cmd.name == "uv" and args[:2] == ["pip", "install"]):
+        _environment_destinations(a, cmd, scope, args)
     verbs = args[1:2] if cmd.name == "uv" and args[:1] == ["pip"] else args[:1]
     if cmd.name == "uv" and args[:1] == ["tool"]:
         verbs = args[1:2]
@@ -3000,6 +3058,23 @@ def sed(a, cmd, scope):
 
 # --- HTTP clients ------------------------------------------------------------------------------
 
+def _curlrc(a, cmd, scope):
+    """The config file curl reads by itself (``$CURL_HOME/.curlrc``, ``$XDG_CONFIG_HOME/.curlrc``,
+    ``~/.curlrc``): the first that exists, as curl picks it; a name that can't be known is unknown."""
+    def var(name):
+        v = cmd.assigns.get(name) if name in cmd.assigns else scope.vars.get(name, a.env.get(name))
+        return v
+    for base in (var("CURL_HOME"), var("XDG_CONFIG_HOME"), var("HOME") or a.pctx.home):
+        if not base:
+            continue
+        if U in str(base):
+            return U
+        path = os.path.join(str(base), ".curlrc")
+        if os.path.isfile(path):
+            return path
+    return None
+
+
 @handles("curl", "wget", "http", "https", "xh", "xhs")
 def http_client(a, cmd, scope):
     from .. import http as H
@@ -3014,7 +3089,7 @@ def http_client(a, cmd, scope):
 
     stdin_text = cmd.stdin[1] if cmd.stdin and cmd.stdin[0] == "text" else None
     if cmd.name == "curl":
-        reqs, reads, writes = H.parse_curl(cmd.args, read_at, stdin_text)
+        reqs, reads, writes = H.parse_curl(cmd.args, read_at, stdin_text, _curlrc(a, cmd, scope))
     elif cmd.name == "wget":
         reqs, reads, writes = H.parse_wget(cmd.args, read_at)
     else:
@@ -3040,6 +3115,11 @@ def alias(a, cmd, scope):
         name, eq, body = arg.partition("=")
         if eq and name and U not in name and not name.startswith("-"):
             scope.funcs[name] = (body, None)
+            from .analyzer import SHADOWED
+
+            if a.planting and name in SHADOWED:
+                a.emit("interlock.self-protect", cmd, target=name, effect="overwrite",
+                       note="an alias planted in a start-up file takes the place of Interlock's command")
             if a.planting and body and U not in body:
                 a.nested_shell(body, cmd, scope)  # in a start-up file: it runs whenever the user types NAME
 
@@ -3116,6 +3196,12 @@ _BWRAP_ARITY = {"--bind": 2, "--ro-bind": 2, "--dev-bind": 2, "--bind-try": 2, "
                 "--json-status-fd": 1, "--add-seccomp-fd": 1, "--args": 1}
 
 
+# the options whose (last) value is a place in the sandbox's file system view: what the command inside sees there
+_BWRAP_MOUNTS = frozenset({"--bind", "--ro-bind", "--dev-bind", "--bind-try", "--ro-bind-try", "--dev-bind-try",
+                           "--symlink", "--file", "--bind-data", "--ro-bind-data", "--tmpfs", "--dir", "--dev",
+                           "--proc", "--mqueue", "--remount-ro"})
+
+
 @handles("bwrap")
 def bwrap(a, cmd, scope):
     args, i = cmd.args, 0
@@ -3123,7 +3209,17 @@ def bwrap(a, cmd, scope):
         if args[i] == "--":
             i += 1
             break
-        i += 1 + _BWRAP_ARITY.get(args[i], 0)
+        n = _BWRAP_ARITY.get(args[i], 0)
+        if args[i] in _BWRAP_MOUNTS and n and i + n < len(args):
+            # `--tmpfs ~/.config/interlock`, `--bind /tmp/x .claude`: the command runs with Interlock's policy,
+            # state or hook settings replaced (the host's own copy untouched, the guard gone all the same)
+            dest = args[i + n]
+            place = a.place(dest, scope)
+            same = n == 2 and "bind" in args[i] and a.place(args[i + 1], scope).path == place.path  # --bind W W
+            if place.path and not same and (place.kind == P.SELF or P.holds_self(place.path, a.pctx)):
+                a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect="overwrite",
+                       note="the sandboxed command sees something else in place of Interlock's own files")
+        i += 1 + n
     if args[i:]:
         a.dispatch(cmd.derive(list(args[i:])), scope)
 
@@ -3814,6 +3910,7 @@ def ansible(a, cmd, scope):
 
 _RC_FILES = frozenset({".bashrc", ".bash_profile", ".profile", ".zshrc", ".zprofile", ".zshenv", ".zlogin",
                        ".zlogout", ".bash_login", ".bash_logout", ".kshrc", ".mkshrc", ".envrc", "bash.bashrc",
+                       ".bash_aliases", ".bash_functions", ".aliases", ".zsh_aliases",  # sourced by the rc files
                        "profile", "zshrc", "zprofile", "zshenv"})
 
 
