@@ -172,6 +172,23 @@ def is_regenerable(path: str, base: str | None = None) -> bool:
 
 
 _REGEN_RE = None
+_CACHE_TREES = None
+
+
+def home_cache(path: str, home: str) -> bool:
+    """``path`` is at or below a cache tree of the home directory (knowledge/caches.toml: ~/Library/Caches,
+    ~/.npm/_cacache, ~/.cargo/registry…): what is there is fetched or rebuilt again when it is gone."""
+    global _CACHE_TREES
+    if not home or home == "/" or not _under(path, home) or path == home:
+        return False
+    if _CACHE_TREES is None:
+        import tomllib
+
+        with open(posixpath.join(posixpath.dirname(posixpath.dirname(__file__)), "knowledge", "caches.toml"),
+                  "rb") as fh:
+            _CACHE_TREES = tuple(t[2:] for t in tomllib.load(fh)["trees"] if t.startswith("~/"))
+    rel = path[len(home.rstrip("/")) + 1:]
+    return any(rel == t or rel.startswith(t + "/") for t in _CACHE_TREES)
 
 
 def matches_any(path: str, globs) -> bool:
@@ -344,6 +361,8 @@ def classify(raw: str, ctx: PathContext, *, glob: bool | None = None, check_exis
         return Place(SYSTEM, path, raw, glob)
     if _under(path, home):
         anchor = home
+        if home_cache(path, home):
+            return Place(REGENERABLE, path, raw, glob)
     elif ws and _under(path, posixpath.dirname(ws)):
         anchor = posixpath.dirname(ws)
     else:
