@@ -150,3 +150,65 @@ def test_agents_with_approvals_off_or_their_configuration_changed_are_asked(comm
 ])
 def test_ordinary_agent_runs_pass(command, workspace, home, env):
     check(command, workspace, home, env, "allow")
+
+
+# --- writes into a coding agent's own configuration (knowledge/agent_config.toml) --------------------------
+
+def _agent_config_examples():
+    with open(os.path.join(KNOWLEDGE, "agent_config.toml"), "rb") as fh:
+        data = tomllib.load(fh)
+    return [pytest.param(c, w, id=c[:60]) for c, w in data["examples"]]
+
+
+@pytest.fixture
+def agent_home(home):
+    for d in (".claude/hooks", ".claude/helpers", ".claude/projects/-home-dev-app/memory", ".codex", ".cursor"):
+        os.makedirs(os.path.join(home, d), exist_ok=True)
+    with open(os.path.join(home, ".claude", "hooks", "track-context.js"), "w") as fh:
+        fh.write("console.log(1)\n")
+    with open(os.path.join(home, ".claude", "helpers", "statusline.cjs"), "w") as fh:
+        fh.write("console.log(1)\n")
+    with open(os.path.join(home, ".claude.json"), "w") as fh:
+        fh.write("{}\n")
+    return home
+
+
+@pytest.mark.parametrize("command,want", _agent_config_examples())
+def test_agent_config_examples(command, want, workspace, agent_home, env):
+    d = check(command, workspace, agent_home, env, want)
+    if want == "ask":
+        assert "agent.config-change" in d.rules, d.rules
+        assert any("coding agent's own configuration" in r for r in d.reasons), d.reasons
+
+
+@pytest.mark.parametrize("command", [
+    "chmod 755 ~/.claude/hooks/track-context.js",
+    "tee ~/.claude/CLAUDE.md < README.md",
+    "echo 'use pnpm' | tee -a ~/.gemini/GEMINI.md",
+    "install -m 755 scripts/ok.sh ~/.claude/hooks/ok.sh",
+    "cp -r scripts ~/.claude/skills/",
+])
+def test_writes_into_agent_configuration_are_asked(command, workspace, agent_home, env):
+    check(command, workspace, agent_home, env, "ask", "agent.config-change")
+
+
+@pytest.mark.parametrize("command", [
+    "chmod 600 ~/.claude/hooks/track-context.js",        # only takes rights away
+    "chmod 644 ~/.claude.json",
+    "cat ~/.claude/hooks/track-context.js | head -20",
+    "ls ~/.claude/projects/-home-dev-app/memory/",
+    "cp ~/.claude/helpers/statusline.cjs src/statusline.cjs",  # a copy out of it, into the project
+    "diff ~/.claude/helpers/statusline.cjs src/app.py",
+])
+def test_reading_or_tightening_agent_configuration_passes(command, workspace, agent_home, env):
+    check(command, workspace, agent_home, env, "allow")
+
+
+def test_a_project_that_is_the_agents_configuration_repo_is_the_project(tmp_path, env):
+    # the user keeps ~/.claude in git and works on it: it is the workspace, not "outside the project"
+    home = str(tmp_path / "home" / "dev")
+    ws = os.path.join(home, ".claude")
+    os.makedirs(os.path.join(ws, "hooks"))
+    with open(os.path.join(ws, "hooks", "guard.js"), "w") as fh:
+        fh.write("x\n")
+    check("chmod +x hooks/guard.js && cp hooks/guard.js hooks/guard2.js", ws, home, dict(env, HOME=home), "allow")

@@ -318,13 +318,16 @@ RULES = [
        ["gemini -p 'summarise README.md'", "gemini --approval-mode auto_edit -p x", "claude -p 'explain'",
         "claude --permission-mode plan", "codex exec 'fix tests'", "codex --sandbox workspace-write", "gemini --help"]),
     _R("agent.config-change", "destructive",
-       "Changes a coding agent's own configuration outside the project: adds or removes MCP servers, plugins, "
-       "marketplaces or extensions that it loads in every session.",
+       "Changes a coding agent's own configuration outside the project (its settings, hooks, plugins, MCP servers "
+       "or extensions), which the agent loads in every session.",
        ["claude mcp add --transport http supabase https://mcp.supabase.com/mcp", "claude mcp remove supabase",
         "claude plugin install x@market", "claude plugin marketplace add ./plugins", "codex mcp add docs -- npx x",
-        "gemini mcp add srv npx x", "gemini extensions install https://github.com/o/ext"],
+        "gemini mcp add srv npx x", "gemini extensions install https://github.com/o/ext",
+        "chmod +x ~/.claude/hooks/guard.js", "cp guard.sh ~/.claude/hooks/guard.sh",
+        "echo '{}' > ~/.cursor/mcp.json", "cp ~/.claude.json ~/.claude/backups/claude.json.bak-$(date +%s)"],
        ["claude mcp list", "claude mcp get supabase", "claude plugin --help", "claude plugin marketplace list",
-        "codex mcp list", "gemini extensions list", "claude mcp add --help"]),
+        "codex mcp list", "gemini extensions list", "claude mcp add --help", "cat ~/.claude/settings.json",
+        "chmod 600 ~/.claude.json", "ls ~/.claude/hooks", "cp ~/.claude/hooks/guard.sh scripts/"]),
 ]
 
 # --- weighing by environment (applied once, by interlock.weighing, to every finding of these rules) ---------------

@@ -175,6 +175,33 @@ _REGEN_RE = None
 _CACHE_TREES = None
 
 
+_AGENT_CONFIG = None
+
+
+def agent_config(path: str, home: str) -> bool:
+    """``path`` is a coding agent's own configuration in the home directory (knowledge/agent_config.toml:
+    ~/.claude, ~/.claude.json, ~/.codex, ~/.gemini, ~/.cursor…), not one of the records the agent keeps
+    there itself (transcripts, to-do lists, plans, project memory)."""
+    global _AGENT_CONFIG
+    if not path or not home or home == "/" or not _under(path, home) or path == home:
+        return False
+    if _AGENT_CONFIG is None:
+        import tomllib
+
+        with open(posixpath.join(posixpath.dirname(posixpath.dirname(__file__)), "knowledge", "agent_config.toml"),
+                  "rb") as fh:
+            raw = tomllib.load(fh)
+        _AGENT_CONFIG = (tuple(t[2:] for t in raw["trees"] if t.startswith("~/")),
+                         tuple(t[2:] for t in raw["state"] if t.startswith("~/")))
+    trees, state = _AGENT_CONFIG
+    rel = path[len(home.rstrip("/")) + 1:]
+
+    def within(ts):
+        return any(rel == t or rel.startswith(t + "/") for t in ts)
+
+    return within(trees) and not within(state)
+
+
 def home_cache(path: str, home: str) -> bool:
     """``path`` is at or below a cache tree of the home directory (knowledge/caches.toml: ~/Library/Caches,
     ~/.npm/_cacache, ~/.cargo/registry…): what is there is fetched or rebuilt again when it is gone."""

@@ -243,6 +243,8 @@ def check_overwrite(a, cmd, raw, how="write", scope=None):
         a.emit("disk.write-device", cmd, target=target, effect="overwrite")
     elif k in (P.SYSTEM, P.ROOT):
         a.emit("fs.overwrite-system", cmd, target=target, effect="overwrite")
+    elif how != "dir" and _agent_config_write(a, cmd, place, raw, scope):
+        pass
     elif k in (P.OUTSIDE, P.HOME) and not P.in_project(place.path, a.pctx):
         if how == "dir":
             pass  # a directory things are put into: what lands in it is judged on its own
@@ -251,6 +253,26 @@ def check_overwrite(a, cmd, raw, how="write", scope=None):
         else:
             write_outside(a, cmd, place, effect="overwrite" if a.pctx.exists(place.path) else "write")
     return place
+
+
+def _agent_config_write(a, cmd, place, raw, scope=None, effect="write"):
+    """A write into a coding agent's own configuration (knowledge/agent_config.toml): its settings, hooks,
+    plugins, MCP servers — loaded in every session, in every project.  A path with an unknown part counts
+    when the directory before that part is such configuration (`~/.claude/backups/x-$(date +%s)`)."""
+    home = a.pctx.home
+    path = place.path
+    if place.kind == P.UNKNOWN and raw and U in raw:
+        head = raw.split(U, 1)[0]
+        if "/" not in head:
+            return False
+        path = P.resolve(head[:head.rindex("/") + 1] or "/", a._scope_ctx(scope) if scope is not None else a.pctx)
+    elif place.kind not in (P.OUTSIDE, P.HOME, P.REGENERABLE):
+        return False
+    if not path or not P.agent_config(path, home) or P.in_project(path, a.pctx):
+        return False
+    shown = P.display(path, a.pctx) + ("/…" if place.kind == P.UNKNOWN else "")
+    a.emit("agent.config-change", cmd, target=shown, effect=effect)
+    return True
 
 
 def write_outside(a, cmd, place, effect="write"):
@@ -281,7 +303,7 @@ def check_append(a, cmd, raw, scope=None):
         # refused like overwriting it; planted text (/etc/profile.d, cron) is judged as what it runs
         a.emit("fs.write-outside", cmd, target=P.display(place.path, a.pctx), effect="append",
                note="appends to a system file")
-    else:
+    elif not _agent_config_write(a, cmd, place, raw, scope, effect="append"):
         write_outside(a, cmd, place, effect="append")
     return place
 
@@ -2123,6 +2145,10 @@ def perms(a, cmd, scope):
         target = P.display(place.path, a.pctx) if place.path else t
         if place.kind == P.SELF or place.kind not in _STRONGER and P.holds_self(place.path, a.pctx):
             a.emit("interlock.self-protect", cmd, target=target, effect="chmod")
+        elif cmd.name == "chmod" and mode and _adds_exec_or_write(mode) and place.kind in (P.OUTSIDE, P.REGENERABLE) \
+                and P.agent_config(place.path, a.pctx.home) and not P.in_project(place.path, a.pctx):
+            # `chmod +x ~/.claude/hooks/x.js`: a hook the agent runs on every action becomes runnable
+            a.emit("agent.config-change", cmd, target=target, effect="permissions")
         elif place.kind == P.HOME and cmd.name == "chmod" and mode and not _locks_out(a, "chmod", mode):
             continue  # `chmod -R 700 ~`, `chmod -R go-w ~`: only tightens what others may do
         elif place.kind in (P.ROOT, P.HOME, P.SYSTEM):
@@ -2142,6 +2168,21 @@ def perms(a, cmd, scope):
 
 
 _SYMBOLIC = _LazyRe(r"^([ugoa]*)([-+=])([rwxXst]*)$")
+
+
+def _adds_exec_or_write(mode: str) -> bool:
+    """A chmod mode that makes a file executable or writable (`+x`, `u+x`, `755`, `a+w`), not one that only
+    takes rights away or sets read-only ones (`600`, `go-rwx`, `444`)."""
+    if mode.isdigit():
+        owner, group, other = (int(d) for d in mode[-3:].rjust(3, "0"))
+        return bool(owner & 1 or group & 3 or other & 3)
+    for part in mode.split(","):
+        m = _SYMBOLIC.match(part)
+        if m is None:
+            return True  # not understood: counts
+        if m.group(2) in "+=" and any(c in m.group(3) for c in "xXw"):
+            return True
+    return False
 
 
 def _locks_out(a, name, mode):
