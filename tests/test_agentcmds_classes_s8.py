@@ -212,3 +212,79 @@ def test_a_project_that_is_the_agents_configuration_repo_is_the_project(tmp_path
     with open(os.path.join(ws, "hooks", "guard.js"), "w") as fh:
         fh.write("x\n")
     check("chmod +x hooks/guard.js && cp hooks/guard.js hooks/guard2.js", ws, home, dict(env, HOME=home), "allow")
+
+
+# --- deleting project files that git holds unchanged ----------------------------------------------------
+
+def _commit_all(ws):
+    import subprocess
+
+    subprocess.run("git add -A && git -c user.email=t@e -c user.name=t -c commit.gpgsign=false commit -qm base",
+                   shell=True, cwd=ws, check=True, capture_output=True)
+
+
+@pytest.mark.parametrize("command", [
+    "rm -f README.md src/app.py",
+    "rm -rf src/lib",
+    "cd src && rm app.py ../README.md",
+    "rm -r scripts/ && ls",
+    "git rm -q --cached README.md; rm README.md",
+])
+def test_deleting_files_git_holds_unchanged_passes(command, workspace, home, env):
+    _commit_all(workspace)
+    check(command, workspace, home, env, "allow")
+
+
+def test_what_git_does_not_hold_is_still_asked(workspace, home, env):
+    _commit_all(workspace)
+    import subprocess
+
+    run = dict(shell=True, cwd=workspace, check=True, capture_output=True)
+    with open(os.path.join(workspace, "src", "app.py"), "a") as fh:       # modified, not staged
+        fh.write("print('more')\n")
+    check("rm -f src/app.py", workspace, home, env, "ask", "fs.delete-source")
+    check("rm -rf src", workspace, home, env, "ask", "fs.delete-source")
+    with open(os.path.join(workspace, "src", "lib", "new.py"), "w") as fh:  # untracked, in a clean directory
+        fh.write("NEW = 1\n")
+    check("rm -rf src/lib", workspace, home, env, "ask", "fs.delete-source")
+    os.remove(os.path.join(workspace, "src", "lib", "new.py"))
+    with open(os.path.join(workspace, ".gitignore"), "w") as fh:           # ignored files are not in git either
+        fh.write("*.local\n")
+    with open(os.path.join(workspace, "src", "lib", "keys.local"), "w") as fh:
+        fh.write("K=1\n")
+    check("rm -rf src/lib", workspace, home, env, "ask", "fs.delete-source")
+    os.remove(os.path.join(workspace, "src", "lib", "keys.local"))
+    with open(os.path.join(workspace, "README.md"), "a") as fh:            # staged: the index differs from HEAD
+        fh.write("more\n")
+    subprocess.run("git add README.md", **run)
+    check("rm README.md", workspace, home, env, "ask", "fs.delete-source")
+
+
+def test_a_change_git_was_told_to_ignore_is_still_seen(workspace, home, env):
+    # assume-unchanged / skip-worktree make `git status` blind to a change: the files on disk are hashed
+    _commit_all(workspace)
+    import subprocess
+
+    subprocess.run("git update-index --assume-unchanged README.md && git update-index --skip-worktree src/app.py",
+                   shell=True, cwd=workspace, check=True)
+    for name in ("README.md", os.path.join("src", "app.py")):
+        with open(os.path.join(workspace, name), "a") as fh:
+            fh.write("local work\n")
+    check("rm README.md", workspace, home, env, "ask", "fs.delete-source")
+    check("rm src/app.py", workspace, home, env, "ask", "fs.delete-source")
+
+
+def test_the_repositorys_own_config_runs_nothing_while_judging(workspace, home, env, tmp_path):
+    # core.fsmonitor and clean filters are commands git would run on `git status`: Interlock never asks
+    # git for the working tree's state, only for what it recorded
+    _commit_all(workspace)
+    import subprocess
+
+    marker = tmp_path / "ran"
+    subprocess.run(["git", "config", "core.fsmonitor", f"touch {marker}; false"], cwd=workspace, check=True)
+    subprocess.run(["git", "config", "filter.x.clean", f"touch {marker}; cat"], cwd=workspace, check=True)
+    with open(os.path.join(workspace, ".gitattributes"), "w") as fh:
+        fh.write("*.py filter=x\n")
+    check("rm src/app.py", workspace, home, env, "allow")
+    check("rm .gitattributes", workspace, home, env, "ask", "fs.delete-source")  # untracked
+    assert not marker.exists()

@@ -183,10 +183,84 @@ def judge_delete(a, cmd, raw, scope, effect="delete"):
         a.emit("fs.delete-regenerable", cmd, target=P.display(place.path, a.pctx), effect=effect,
                note="made by this same command")
         return place
+    if rule == "fs.delete-source" and effect == "delete" and _git_holds_unchanged(a, place):
+        return place  # `rm -f src/App.css README.md`: git holds these files as they are; `git checkout` restores them
     if rule:
         a.emit(rule, cmd, target=P.display(place.path, a.pctx) if place.path else raw.replace(U, "$?"),
                effect=effect)
     return place
+
+
+def _git_holds_unchanged(a, place) -> bool:
+    """Every file at ``place`` (a file, or a directory and all below it) is tracked by git and the same in
+    the working tree, the index and HEAD — nothing modified, staged, untracked or ignored there — so deleting
+    it loses nothing a `git checkout` does not bring back.  Git is asked only for what it recorded
+    (`ls-files -s`, `ls-tree`: no filters, hooks or fsmonitor of the repository run); the files on disk are
+    hashed here.  Any doubt (no repository, a pattern, a link, a submodule, a filtered file, too many files,
+    git failing or slow) is no."""
+    path = place.path
+    if not path or U in path or place.glob or a.remote or os.path.islink(path) or not os.path.lexists(path):
+        return False
+    if "/.git/" in path + "/":
+        return False
+    import hashlib
+    import subprocess
+
+    parent = path if os.path.isdir(path) else os.path.dirname(path)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "GIT_OPTIONAL_LOCKS": "0", "GIT_CONFIG_NOSYSTEM": "1",
+           "HOME": a.pctx.home, "LC_ALL": "C"}
+
+    def git(*args):
+        r = subprocess.run(["git", "-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false", "-C", parent,
+                            *args], capture_output=True, timeout=3, env=env)
+        if r.returncode != 0:
+            raise ValueError("git failed")
+        return r.stdout
+
+    try:
+        top = os.path.realpath(git("rev-parse", "--show-toplevel").decode().strip())
+        index, head = {}, {}
+        for entry in filter(None, git("ls-files", "-s", "-z", "--full-name", "--", path).split(b"\0")):
+            meta, name = entry.split(b"\t", 1)
+            mode, sha, stage = meta.split()
+            if stage != b"0" or mode not in (b"100644", b"100755", b"120000"):
+                return False  # a conflict, a submodule
+            index[os.path.join(top, name.decode())] = (mode, sha.decode())
+        for entry in filter(None, git("ls-tree", "-r", "-z", "--full-name", "HEAD", "--", path).split(b"\0")):
+            meta, name = entry.split(b"\t", 1)
+            mode, _kind, sha = meta.split()
+            head[os.path.join(top, name.decode())] = (mode, sha.decode())
+    except (OSError, subprocess.SubprocessError, ValueError, UnicodeDecodeError):
+        return False
+    if not index or index != head or len(index) > 5000:
+        return False  # nothing tracked there, or staged changes
+    algo = hashlib.sha256 if len(next(iter(index.values()))[1]) == 64 else hashlib.sha1
+    on_disk = [path] if not os.path.isdir(path) else [
+        os.path.join(root, f) for root, dirs, files in os.walk(path) for f in files + [d for d in dirs
+                                                                                    if os.path.islink(os.path.join(root, d))]]
+    if len(on_disk) > 5000:
+        return False
+    budget = 64 << 20
+    for f in on_disk:
+        rec = index.get(os.path.join(os.path.realpath(os.path.dirname(f)), os.path.basename(f)))
+        if rec is None:
+            return False  # untracked or ignored: not in git
+        try:
+            if os.path.islink(f):
+                data = os.readlink(f).encode()
+                if rec[0] != b"120000":
+                    return False
+            else:
+                if rec[0] == b"120000" or os.path.getsize(f) > budget:
+                    return False
+                with open(f, "rb") as fh:
+                    data = fh.read()
+                budget -= len(data)
+        except OSError:
+            return False
+        if algo(b"blob %d\0" % len(data) + data).hexdigest() != rec[1]:
+            return False  # changed since it was committed (or stored through a filter)
+    return True
 
 
 #: Programs whose -o is not the file they write.
