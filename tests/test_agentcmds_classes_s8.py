@@ -288,3 +288,25 @@ def test_the_repositorys_own_config_runs_nothing_while_judging(workspace, home, 
     check("rm src/app.py", workspace, home, env, "allow")
     check("rm .gitattributes", workspace, home, env, "ask", "fs.delete-source")  # untracked
     assert not marker.exists()
+
+
+# --- a container listing narrowed by name is as targeted as naming the containers ------------------------
+
+@pytest.mark.parametrize("command", [
+    'docker ps -a --filter name=jenkins --format "{{.ID}} {{.Names}}" && docker rm -f $(docker ps -a --filter name=jenkins -q) 2>/dev/null; docker-compose up -d 2>&1',
+    "docker ps -aq -f name=web | xargs docker rm -f",
+    "docker rm -f $(docker ps -aq --filter 'name=api')",
+])
+def test_removing_containers_listed_by_name_passes(command, workspace, home, env):
+    check(command, workspace, home, env, "allow")
+
+
+@pytest.mark.parametrize("command", [
+    "docker rm -f $(docker ps -aq)",                                           # every container
+    "docker rm -fv $(docker ps -a --filter name=jenkins -q)",                  # with their volumes
+    "docker rm -f $(docker ps -aq --filter name=web --filter status=running)",  # another filter decides too
+    "docker rm -f $(docker ps -aq --filter name=$PREFIX)",                     # a name not known
+    "docker rm -f $(docker ps -q --filter status=running)",
+])
+def test_removing_every_or_unknown_containers_is_still_asked(command, workspace, home, env):
+    check(command, workspace, home, env, "ask", "infra.docker-rm-force")

@@ -564,10 +564,13 @@ def docker(a, cmd, scope):
 
 
 def _docker_rm(a, cmd, args, env):
+    from . import flows
+
     f, v, ops = split_opts(args, with_arg="t", long_with_arg=("--time", "--depend"))
     force = "-f" in f or "--force" in f
     every = "-a" in f or "--all" in f
-    unknown = any(U in x for x in ops)
+    # `docker rm -f $(docker ps -aq --filter name=jenkins)`: the containers of that name, as if named
+    unknown = any(U in x and not (flows.every(x) or "").startswith("docker:container-named:") for x in ops)
     target = " ".join(_show(x) for x in ops) or ("every container" if every else None)
     if "-v" in f or "--volumes" in f:
         _emit(a, cmd, "infra.docker-rm-force", target=target, note="also deletes the containers' anonymous volumes",
