@@ -310,3 +310,27 @@ def test_removing_containers_listed_by_name_passes(command, workspace, home, env
 ])
 def test_removing_every_or_unknown_containers_is_still_asked(command, workspace, home, env):
     check(command, workspace, home, env, "ask", "infra.docker-rm-force")
+
+
+# --- publishing a package, image or release ----------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [
+    "npm publish", "npm publish --access public --tag next", "pnpm publish -r", "yarn npm publish",
+    "cargo publish -p presenter-server", "twine upload dist/*", "gem push pkg/app-1.0.0.gem", "poetry publish --build",
+    "gh release create v0.1.0-dev.1 /tmp/presenter-0.1.0-dev.1-linux-x64.tar.gz --title 'v0.1.0' --notes 'dev'",
+    "docker push registry.example.com/team/app:1.2.0", "npx vsce publish patch",
+])
+def test_publishing_is_asked(command, workspace, home, env):
+    d = check(command, workspace, home, env, "ask", "publish.release")
+    assert not any("treated as prod" in r for r in d.reasons), d.reasons
+
+
+@pytest.mark.parametrize("command", [
+    "npm publish --dry-run", "npm pack", "npm run build", "cargo publish --dry-run", "cargo build --release",
+    "cargo remove serde", "twine check dist/*", "gem build app.gemspec", "poetry build", "poetry run pytest",
+    "gh release list --limit 3", "gh release view v1 --json assets", "gh release create v2 --draft --notes x",
+    "gh release download v1 --pattern '*.tar.gz' --dir /tmp/dl", "docker build -t app .", "docker pull nginx",
+    "docker compose push --dry-run",
+])
+def test_building_and_looking_at_releases_passes(command, workspace, home, env):
+    check(command, workspace, home, env, "allow")

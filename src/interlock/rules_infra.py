@@ -308,6 +308,16 @@ RULES = [
        ["brew uninstall --force --ignore-dependencies openssl", "brew uninstall --zap --cask docker",
         "brew rm -f python@3.12"],
        ["brew uninstall jq", "brew install fd", "brew list"]),
+    # --- publishing (knowledge/clis/cargo.toml, twine.toml, gem.toml…; npm/pnpm/yarn, gh, docker in code) ---
+    _R("publish.release", "destructive",
+       "Publishes a package, image or release where others install or download it from at once; most "
+       "registries never let that version be replaced or taken back.",
+       ["npm publish", "pnpm publish --access public", "yarn npm publish", "cargo publish", "twine upload dist/*",
+        "gem push pkg-1.0.gem", "poetry publish --build", "gh release create v1.0.0 dist/app.tgz --notes x",
+        "docker push registry.example.com/app:1.2"],
+       ["npm publish --dry-run", "npm pack", "cargo publish --dry-run", "cargo build --release", "twine check dist/*",
+        "gem build app.gemspec", "poetry build", "gh release list", "gh release view v1", "docker build -t app .",
+        "gh release download v1 --dir /tmp/x"]),
     # --- coding agents driven from the shell (knowledge/clis/claude.toml, codex.toml, gemini.toml) -------
     _R("agent.approvals-off", "destructive",
        "Runs a coding agent with its approvals or sandbox turned off: whatever it decides to do runs unchecked.",
@@ -340,6 +350,7 @@ NOT_IN_AN_ENVIRONMENT = frozenset({
     "infra.disk-destroy", "infra.net-down", "infra.launchd-unload", "infra.brew-uninstall-force",
     "infra.container-mount-destroy", "infra.github-delete", "infra.github-repo-delete",
     "agent.approvals-off", "agent.config-change",  # this machine's coding agents: no deployment environment
+    "publish.release",  # a public registry: not a deployment environment of the project's
 })
 
 #: What a finding becomes when its environment is production (by name, or declared by the policy).

@@ -361,6 +361,10 @@ def unknown(a, cmd, scope):
             handler(a, sub, scope)
         return
     if cmd.name in HANDLERS:
+        # a runner of source (cargo, go, node…) whose words no handler judges: its knowledge file, if any
+        # (`cargo publish`), never the generic verb model (`node scripts/delete-old.js` names a script)
+        if getattr(HANDLERS[cmd.name], "judges_args", True) is False and cmd.name in index():
+            handler(a, cmd, scope)
         return
     handler(a, cmd, scope)
 

@@ -542,6 +542,10 @@ def docker(a, cmd, scope):
     if sub in ("rm", "remove") and group in (None, "container"):
         _docker_rm(a, cmd, args, env)
         return
+    if sub == "push" and group in (None, "image") and ops and not cmd.name.endswith("-compose"):
+        # an image pushed to a registry: whoever pulls that tag (a deploy, other people) gets it
+        _emit(a, cmd, "publish.release", target="image " + _show(ops[0]), effect="publish", env=None)
+        return
     if group is None and sub == "compose":
         _compose(a, cmd, scope, args, env)
         return
@@ -1455,6 +1459,10 @@ def gh(a, cmd, scope):
         files = ops[2:] if grp == "gist" else ops[3:]  # release upload TAG FILES / create TAG FILES
         for x in files:
             check_sent(a, cmd, x.split("#", 1)[0], scope)  # FILE#label
+        if grp == "release" and verb == "create" and not ("-d" in f or "--draft" in f):
+            # a published release: its tag, notes and files go out to everyone who watches or downloads
+            a.emit("publish.release", cmd, target="GitHub release " + " ".join(_show(x) for x in ops[2:3]) +
+                   (f" of {_show(repo)}" if repo else ""), effect="publish")
         return
     if grp == "repo" and verb == "delete":
         a.emit("infra.github-repo-delete", cmd, target=_show(ops[2]) if len(ops) > 2 else _show(repo or "this repo"),

@@ -1685,6 +1685,11 @@ def npm(a, cmd, scope):
         return
     if not args:
         return
+    if (args[0] == "publish" or args[:2] == ["npm", "publish"] and cmd.name == "yarn") and not (
+            "--dry-run" in cmd.args or "--help" in cmd.args or "-h" in cmd.args):
+        # `npm publish`, `pnpm publish`, `yarn npm publish`: the package goes to the registry for everyone
+        a.emit("publish.release", cmd, target=f"{cmd.name} package", effect="publish")
+        return
     if args[0] in ("run", "run-script", "rum", "urn") and len(args) > 1:
         name = args[1]
     elif args[0] in ("test", "t", "tst", "start", "stop", "restart"):
