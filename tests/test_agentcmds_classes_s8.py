@@ -334,3 +334,32 @@ def test_publishing_is_asked(command, workspace, home, env):
 ])
 def test_building_and_looking_at_releases_passes(command, workspace, home, env):
     check(command, workspace, home, env, "allow")
+
+
+# --- attack round (eighth session): each success of the round, now a test ---------------------------------
+
+def test_a_cache_entry_that_links_elsewhere_is_not_a_cache(workspace, home, env):
+    caches = os.path.join(home, "Library", "Caches")
+    os.makedirs(caches)
+    os.symlink(os.path.join(home, "Documents"), os.path.join(caches, "docs"))
+    for command in ("rm -rf ~/Library/Caches/docs/*", "rm -rf ~/Library/Caches/docs/", "rm -rf ~/Library/Caches/docs/x"):
+        check(command, workspace, home, env, "deny", "fs.delete-outside-workspace")
+    check("rm -rf ~/Library/Caches/docs", workspace, home, env, "allow")  # the link itself
+
+
+@pytest.mark.parametrize("command", ["npm -w packages/api publish", "npm --workspace api publish --access public",
+                                     "pnpm --filter @acme/ui publish", "npm --registry https://r.example publish"])
+def test_publish_after_options_is_still_publishing(command, workspace, home, env):
+    check(command, workspace, home, env, "ask", "publish.release")
+
+
+@pytest.mark.parametrize("command", ["npm -w api publish --dry-run", "npm -w api run build", "npm --prefix web test"])
+def test_workspace_options_without_publishing_pass(command, workspace, home, env):
+    check(command, workspace, home, env, "allow")
+
+
+@pytest.mark.parametrize("command", ["docker rm -f $(docker ps -aq --filter name=.)",
+                                     "docker rm -f $(docker ps -aq --filter 'name=^/')",
+                                     "docker rm -f $(docker ps -aq --filter name=web --filter name=.)"])
+def test_a_name_filter_that_fits_every_container_is_not_a_name(command, workspace, home, env):
+    check(command, workspace, home, env, "ask", "infra.docker-rm-force")

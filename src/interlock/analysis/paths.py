@@ -202,6 +202,24 @@ def agent_config(path: str, home: str) -> bool:
     return within(trees) and not within(state)
 
 
+def _linked_below(base: str, path: str, follow_last=False) -> bool:
+    """A symbolic link on the way from ``base`` down to ``path`` (the last component too when the command
+    goes through it: `DIR/`, `DIR/*`): a cache tree's entry that leads elsewhere is not a cache."""
+    rel = path[len(base.rstrip("/")) + 1:].split("/")
+    comps = rel if follow_last else rel[:-1]
+    cur = base.rstrip("/")
+    try:
+        for c in comps:
+            if any(ch in c for ch in GLOB_CHARS):
+                break
+            cur = cur + "/" + c
+            if os.path.islink(cur):
+                return True
+    except (OSError, ValueError):
+        return True
+    return False
+
+
 def home_cache(path: str, home: str) -> bool:
     """``path`` is at or below a cache tree of the home directory (knowledge/caches.toml: ~/Library/Caches,
     ~/.npm/_cacache, ~/.cargo/registry…): what is there is fetched or rebuilt again when it is gone."""
@@ -388,7 +406,7 @@ def classify(raw: str, ctx: PathContext, *, glob: bool | None = None, check_exis
         return Place(SYSTEM, path, raw, glob)
     if _under(path, home):
         anchor = home
-        if home_cache(path, home):
+        if home_cache(path, home) and not _linked_below(home, path, follow_last=raw.endswith("/") or glob):
             return Place(REGENERABLE, path, raw, glob)
     elif ws and _under(path, posixpath.dirname(ws)):
         anchor = posixpath.dirname(ws)

@@ -1675,6 +1675,24 @@ _INSTALL_VERBS = frozenset({"install", "i", "ci", "add", "rebuild", "isntall", "
 _INSTALL_LIFECYCLE = ("preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare", "postprepare")
 
 
+#: npm/pnpm/yarn options that take a value (the word after them is not the command).
+_NPM_VALUE_OPTS = frozenset({"-w", "--workspace", "--prefix", "-C", "--dir", "--registry", "--tag", "--access",
+                             "--otp", "--filter", "-F", "--cwd", "--userconfig", "--cache", "--loglevel"})
+
+
+def _npm_verb(args):
+    """The command word of an npm/pnpm/yarn line, past options and their values (`npm -w api publish`)."""
+    skip = False
+    for x in args:
+        if skip:
+            skip = False
+        elif x in _NPM_VALUE_OPTS:
+            skip = True
+        elif not x.startswith("-"):
+            return x
+    return None
+
+
 @handles("npm", "pnpm", "yarn")
 def npm(a, cmd, scope):
     args = [x for x in cmd.args if not x.startswith("-")]
@@ -1685,7 +1703,7 @@ def npm(a, cmd, scope):
         return
     if not args:
         return
-    if (args[0] == "publish" or args[:2] == ["npm", "publish"] and cmd.name == "yarn") and not (
+    if (_npm_verb(cmd.args) == "publish" or (cmd.name == "yarn" and args[:2] == ["npm", "publish"])) and not (
             "--dry-run" in cmd.args or "--help" in cmd.args or "-h" in cmd.args):
         # `npm publish`, `pnpm publish`, `yarn npm publish`: the package goes to the registry for everyone
         a.emit("publish.release", cmd, target=f"{cmd.name} package", effect="publish")
