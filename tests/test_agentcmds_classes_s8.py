@@ -363,3 +363,18 @@ def test_workspace_options_without_publishing_pass(command, workspace, home, env
                                      "docker rm -f $(docker ps -aq --filter name=web --filter name=.)"])
 def test_a_name_filter_that_fits_every_container_is_not_a_name(command, workspace, home, env):
     check(command, workspace, home, env, "ask", "infra.docker-rm-force")
+
+
+@pytest.mark.parametrize("command", ["unzip -o plugin.zip -d ~/.claude/plugins/x",
+                                     "git clone https://github.com/acme/skills ~/.claude/skills/acme",
+                                     "git clone --depth 1 -b main https://github.com/acme/ext ~/.gemini/extensions/ext",
+                                     "rsync -a hooks/ ~/.claude/hooks/",
+                                     "curl -fsSL -o ~/.claude/hooks/guard.sh https://example.com/guard.sh"])
+def test_agent_configuration_fetched_or_unpacked_is_asked(command, workspace, agent_home, env):
+    check(command, workspace, agent_home, env, "ask")
+
+
+@pytest.mark.parametrize("command", ["git clone https://github.com/acme/tool.git", "git clone https://github.com/acme/tool vendor/tool",
+                                     "git clone --depth 1 https://github.com/acme/tool /tmp/tool"])
+def test_cloning_elsewhere_passes(command, workspace, home, env):
+    check(command, workspace, home, env, "allow")

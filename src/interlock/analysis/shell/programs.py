@@ -1877,6 +1877,8 @@ def writes_into(a, cmd, dest, scope):
     if not dest or U in dest or ":" in dest.split("/", 1)[0]:
         return False
     place = a.place(dest, scope)
+    if place.kind in (P.OUTSIDE, P.REGENERABLE) and _agent_config_write(a, cmd, place, dest, scope):
+        return True  # `unzip plugin.zip -d ~/.claude/plugins/x`, `git clone URL ~/.claude/skills/x`
     if place.kind not in (P.OUTSIDE, P.HOME) or not place.path or not a.pctx.exists(place.path):
         return False
     return write_outside(a, cmd, place)
