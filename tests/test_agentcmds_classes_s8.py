@@ -378,3 +378,27 @@ def test_agent_configuration_fetched_or_unpacked_is_asked(command, workspace, ag
                                      "git clone --depth 1 https://github.com/acme/tool /tmp/tool"])
 def test_cloning_elsewhere_passes(command, workspace, home, env):
     check(command, workspace, home, env, "allow")
+
+
+# --- a secret file copied inside the workspace under a secret file's name ----------------------------------
+
+@pytest.mark.parametrize("command", [
+    "cp .env .env.backup",
+    "mkdir -p .claude/worktrees/web && cp .env .claude/worktrees/web/.env",
+    "cp .env src/",
+    "cp -t src .env",
+])
+def test_a_secret_copied_within_the_workspace_as_a_secret_passes(command, workspace, home, env):
+    check(command, workspace, home, env, "allow")
+
+
+@pytest.mark.parametrize("command", [
+    "cp .env notes.txt",                # a name nothing guards: `cat notes.txt` would print it
+    "cp .env /tmp/env.copy",             # out of the workspace
+    "cp .env dist/.env",                # into a build output that is shipped
+    "cp .env ../elsewhere/.env",
+    "cp ~/.ssh/id_ed25519 ./id_ed25519",  # a credential brought into the project
+    "cp .env .env.copy && cat .env.copy",
+])
+def test_a_secret_copied_anywhere_else_is_still_a_read(command, workspace, home, env):
+    check(command, workspace, home, env, "deny", "secrets.read-file")

@@ -2028,6 +2028,27 @@ def tee(a, cmd, scope):
                 a.written_text[P.resolve(op, a._scope_ctx(scope))] = text
 
 
+def _secret_stays_secret(a, scope, src, dest, into_dir=False) -> bool:
+    """`cp .env.local .claude/worktrees/web/.env.local`: a secret file copied to a place in the workspace
+    whose name is a secret file's too — nothing is printed or sent, and the copy is guarded as the
+    original is.  Not a copy out of the workspace, into a build output, or under a name Interlock does not
+    guard (`cp .env notes.txt`, then `cat notes.txt`)."""
+    if a.remote or not src or not dest or U in src or U in dest or any(c in src + dest for c in "*?["):
+        return False
+    ctx = a._scope_ctx(scope) if scope is not None else a.pctx
+    spath = P.resolve(src, ctx)
+    if not is_secret_path(spath, a.pctx.home, a.secret_extra, a.secret_exempt) or \
+            P.classify(spath, a.pctx).kind != P.WORKSPACE or os.path.islink(spath):
+        return False  # a credential from elsewhere (~/.ssh/id_rsa) brought into the project is still a read
+    dpath = P.resolve(dest, ctx)
+    if into_dir or dest.endswith("/") or os.path.isdir(dpath):
+        dpath = dpath.rstrip("/") + "/" + spath.rsplit("/", 1)[-1]
+    place = P.classify(dpath, a.pctx)
+    if place.kind not in (P.WORKSPACE, P.MISSING) or os.path.islink(dpath):
+        return False
+    return is_secret_path(place.path, a.pctx.home, a.secret_extra, a.secret_exempt)
+
+
 @handles("cp", "install")
 def cp(a, cmd, scope):
     f, v, ops = split_opts(cmd.args, with_arg="tSm", long_with_arg=("--target-directory", "--suffix", "--mode"))
@@ -2038,7 +2059,8 @@ def cp(a, cmd, scope):
             return
         srcs, dest = ops[:-1], ops[-1]
     for s in srcs:
-        check_read(a, cmd, s, scope)
+        if not _secret_stays_secret(a, scope, s, dest, into_dir=bool(v.get("-t") or v.get("--target-directory"))):
+            check_read(a, cmd, s, scope)
     if srcs == ["/dev/null"]:
         empties(a, cmd, dest, scope)
     if len(srcs) == 1:  # cp a b: b now holds a (session memory follows a file the agent wrote)
