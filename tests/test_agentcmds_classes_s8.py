@@ -402,3 +402,32 @@ def test_a_secret_copied_within_the_workspace_as_a_secret_passes(command, worksp
 ])
 def test_a_secret_copied_anywhere_else_is_still_a_read(command, workspace, home, env):
     check(command, workspace, home, env, "deny", "secrets.read-file")
+
+
+# --- a search of a secret file for one variable that is not a secret ---------------------------------------
+
+@pytest.fixture
+def env_local(workspace):
+    with open(os.path.join(workspace, ".env.local"), "w") as fh:
+        fh.write("# local\nAWS_REGION=ap-east-1\nAWS_SECRET_ACCESS_KEY=abcdEFGHijklMNOPqrstUVWXyz0123456789ABCD\n"
+                 "PORT=3000\nNODE_ENV=development\nDATABASE_URL=postgres://app:s3cret@localhost/app\n"
+                 "MY_PORT_TOKEN=xyz\nREGION_NOTE=ghp_R8xT2mQ9vL4pZ7wK1nB6cY3dF5gH0jS2aE8u\n")
+    return workspace
+
+
+@pytest.mark.parametrize("command", ["grep AWS_REGION .env.local", "grep -n NODE_ENV .env.local",
+                                     "grep ^NODE_ENV= .env.local", "grep -i aws_region .env.local"])
+def test_grep_for_a_plain_setting_in_a_secret_file_passes(command, env_local, home, env):
+    check(command, env_local, home, env, "allow")
+
+
+@pytest.mark.parametrize("command", [
+    "grep PORT .env.local",            # also matches MY_PORT_TOKEN=…
+    "grep REGION .env.local",          # also matches REGION_NOTE, whose value is a token
+    "grep DATABASE_URL .env.local",    # a URL with a password
+    "grep AWS_SECRET .env.local", "grep -A2 AWS_REGION .env.local", "grep -v NODE_ENV .env.local",
+    "grep -o 'AWS_REGION=.*' .env.local", "grep NODE_ENV .env.local .env",
+    "grep NODE_ENV .env.missing-here",   # not there to look at: not judged harmless
+])
+def test_grep_that_can_print_a_secret_is_still_a_read(command, env_local, home, env):
+    check(command, env_local, home, env, "deny", "secrets.read-file")

@@ -472,6 +472,8 @@ def check_read(a, cmd, raw, scope=None):
     if is_secret_path(path, a.pctx.home, a.secret_extra, a.secret_exempt):
         if _keys_reach_only(a, cmd, path):
             return False  # `grep ^DB_ .env | cut -d= -f1`, `cat .env | wc -l`: names or a count, no value
+        if _grep_prints_no_secret(a, cmd, path):
+            return False  # `grep AWS_REGION .env.local`: the lines it prints, as the file is, hold no secret
         a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret")
         return True
     real = _alias_of(a, path, on_disk=cmd.name in REVEALERS or cmd.name in _SENDERS)
@@ -2941,6 +2943,68 @@ def _keys_reach_only(a, cmd, path) -> bool:
         t = line.strip()
         if t and not t.startswith("#") and "=" not in t:
             return False
+    return True
+
+
+_PLAIN_NAME = _LazyRe(r"^\^?([A-Za-z_][A-Za-z0-9_]*)(=?)$")
+#: Words in a variable's name that say it holds a secret (AWS_REGION does not; AWS_SECRET_ACCESS_KEY does).
+_SECRET_NAME = _LazyRe(r"(?i)(token|secret|passw|pwd|key|credential|auth|private|bearer|session|cookie|salt|"
+                       r"signature|cert|dsn|webhook)")
+
+
+def _grep_prints_no_secret(a, cmd, path) -> bool:
+    """`grep AWS_REGION .env.local`, `grep -E '^PORT=' .env`: a search of a secret file for one plain variable
+    name that is not a secret's name, where every line it matches in the file as it is on disk is NAME=VALUE
+    with neither a secret's name nor a literal secret: it prints no secret.  Context lines (-A/-B/-C),
+    inverted or several patterns, a pattern from a file, a file that cannot be read: no."""
+    if cmd.name not in ("grep", "egrep", "fgrep", "rg") or a.remote:
+        return False
+    pats, icase, anchored = [], False, False
+    skip = False
+    for x in cmd.args:
+        if skip:
+            skip = False
+            continue
+        if x in ("-e", "--regexp"):
+            return False  # (patterns given with -e: one form only, below)
+        if x.startswith("--"):
+            if x in ("--ignore-case",):
+                icase = True
+            elif x not in ("--color", "--color=never", "--color=auto", "--no-filename", "--with-filename",
+                           "--line-number", "--extended-regexp", "--fixed-strings", "--word-regexp"):
+                return False
+        elif x.startswith("-") and len(x) > 1:
+            flags = x[1:]
+            if any(c not in "iEFwnHhs" for c in flags):
+                return False  # -v, -A/-B/-C, -f, -r, -o, -z…
+            icase = icase or "i" in flags
+        else:
+            pats.append(x)
+    if len(pats) != 2:
+        return False  # PATTERN FILE
+    m = _PLAIN_NAME.match(pats[0])
+    if not m or _SECRET_NAME.search(m.group(1)):
+        return False
+    name, anchored = m.group(1), pats[0].startswith("^")
+    from ...fsread import read_regular
+    from ..literal_secrets import find_secrets
+
+    try:
+        data = read_regular(path, 256 * 1024)
+    except (OSError, ValueError):
+        return False
+    if len(data) >= 256 * 1024 or b"\0" in data:
+        return False
+    needle = name.lower() if icase else name
+    for line in data.decode("utf-8", "replace").splitlines():
+        hay = line.lower() if icase else line
+        if not (hay.startswith(needle) if anchored else needle in hay):
+            continue
+        key, eq, value = line.partition("=")
+        key = key.strip().removeprefix("export ").strip()
+        if not eq or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", key) or _SECRET_NAME.search(key) or \
+                find_secrets(line) or "://" in value and "@" in value:
+            return False  # a line that is not NAME=VALUE, a secret's name, a literal secret, a URL with a login
     return True
 
 
