@@ -146,7 +146,7 @@ def test_names_or_counts_of_a_dotenv_file_are_not_its_values(workspace, home, en
     for command in ['grep -E "^MYSQL_" .env | cut -d= -f1', "grep -E '^[A-Z]' .env | cut -d'=' -f1",
                     "cat .env | cut -d '=' -f 1 | sort", "cat .env | wc -l"]:
         check(command, workspace, home, env, "allow")
-    for command in ["cat .env | cut -d= -f2", 'grep MYSQL .env | cut -d= -f1,2', "cat .env | cut -c1-200",
+    for command in ["cat .env | cut -d= -f2", 'grep DB .env | cut -d= -f1,2', "cat .env | cut -c1-200",
                     "cat .env", "grep MYSQL .env | cut -d: -f1", "cat .env > copy.txt | cut -d= -f1"]:
         check(command, workspace, home, env, "deny", "secrets.read-file")
 

@@ -2996,16 +2996,18 @@ def _grep_prints_no_secret(a, cmd, path) -> bool:
     if len(data) >= 256 * 1024 or b"\0" in data:
         return False
     needle = name.lower() if icase else name
+    matched = 0
     for line in data.decode("utf-8", "replace").splitlines():
         hay = line.lower() if icase else line
         if not (hay.startswith(needle) if anchored else needle in hay):
             continue
+        matched += 1
         key, eq, value = line.partition("=")
         key = key.strip().removeprefix("export ").strip()
         if not eq or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", key) or _SECRET_NAME.search(key) or \
                 find_secrets(line) or "://" in value and "@" in value:
             return False  # a line that is not NAME=VALUE, a secret's name, a literal secret, a URL with a login
-    return True
+    return matched > 0  # a name the file does not hold says nothing of what it is where the search runs
 
 
 def lists_names_only(cmd) -> bool:
