@@ -328,8 +328,8 @@ RULES = [
        ["gemini -p 'summarise README.md'", "gemini --approval-mode auto_edit -p x", "claude -p 'explain'",
         "claude --permission-mode plan", "codex exec 'fix tests'", "codex --sandbox workspace-write", "gemini --help"]),
     _R("agent.config-change", "destructive",
-       "Changes a coding agent's own configuration outside the project (its settings, hooks, plugins, MCP servers "
-       "or extensions), which the agent loads in every session.",
+       "Changes a coding agent's own configuration outside the project: where its settings, hooks, plugins, MCP "
+       "servers and extensions live, which it loads in every session.",
        ["claude mcp add --transport http supabase https://mcp.supabase.com/mcp", "claude mcp remove supabase",
         "claude plugin install x@market", "claude plugin marketplace add ./plugins", "codex mcp add docs -- npx x",
         "gemini mcp add srv npx x", "gemini extensions install https://github.com/o/ext",
