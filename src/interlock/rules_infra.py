@@ -308,6 +308,36 @@ RULES = [
        ["brew uninstall --force --ignore-dependencies openssl", "brew uninstall --zap --cask docker",
         "brew rm -f python@3.12"],
        ["brew uninstall jq", "brew install fd", "brew list"]),
+    # --- publishing (knowledge/clis/cargo.toml, twine.toml, gem.toml…; npm/pnpm/yarn, gh, docker in code) ---
+    _R("publish.release", "destructive",
+       "Publishes a package, image or release where others install or download it from at once; most "
+       "registries never let that version be replaced or taken back.",
+       ["npm publish", "pnpm publish --access public", "yarn npm publish", "cargo publish", "twine upload dist/*",
+        "gem push pkg-1.0.gem", "poetry publish --build", "gh release create v1.0.0 dist/app.tgz --notes x",
+        "docker push registry.example.com/app:1.2"],
+       ["npm publish --dry-run", "npm pack", "cargo publish --dry-run", "cargo build --release", "twine check dist/*",
+        "gem build app.gemspec", "poetry build", "gh release list", "gh release view v1", "docker build -t app .",
+        "gh release download v1 --dir /tmp/x"]),
+    # --- coding agents driven from the shell (knowledge/clis/claude.toml, codex.toml, gemini.toml) -------
+    _R("agent.approvals-off", "destructive",
+       "Runs a coding agent with its approvals or sandbox turned off: whatever it decides to do runs unchecked.",
+       ["gemini -p 'do the task' --approval-mode yolo", "gemini --yolo -p 'fix it'",
+        "claude --dangerously-skip-permissions -p 'refactor'", "claude -p x --permission-mode bypassPermissions",
+        "codex exec --dangerously-bypass-approvals-and-sandbox 'fix tests'", "codex --yolo",
+        "codex exec -s danger-full-access 'x'"],
+       ["gemini -p 'summarise README.md'", "gemini --approval-mode auto_edit -p x", "claude -p 'explain'",
+        "claude --permission-mode plan", "codex exec 'fix tests'", "codex --sandbox workspace-write", "gemini --help"]),
+    _R("agent.config-change", "destructive",
+       "Changes a coding agent's own configuration outside the project: where its settings, hooks, plugins, MCP "
+       "servers and extensions live, which it loads in every session.",
+       ["claude mcp add --transport http supabase https://mcp.supabase.com/mcp", "claude mcp remove supabase",
+        "claude plugin install x@market", "claude plugin marketplace add ./plugins", "codex mcp add docs -- npx x",
+        "gemini mcp add srv npx x", "gemini extensions install https://github.com/o/ext",
+        "chmod +x ~/.claude/hooks/guard.js", "cp guard.sh ~/.claude/hooks/guard.sh",
+        "echo '{}' > ~/.cursor/mcp.json", "cp ~/.claude.json ~/.claude/backups/claude.json.bak-$(date +%s)"],
+       ["claude mcp list", "claude mcp get supabase", "claude plugin --help", "claude plugin marketplace list",
+        "codex mcp list", "gemini extensions list", "claude mcp add --help", "cat ~/.claude/settings.json",
+        "chmod 600 ~/.claude.json", "ls ~/.claude/hooks", "cp ~/.claude/hooks/guard.sh scripts/"]),
 ]
 
 # --- weighing by environment (applied once, by interlock.weighing, to every finding of these rules) ---------------
@@ -319,6 +349,8 @@ RULES = [
 NOT_IN_AN_ENVIRONMENT = frozenset({
     "infra.disk-destroy", "infra.net-down", "infra.launchd-unload", "infra.brew-uninstall-force",
     "infra.container-mount-destroy", "infra.github-delete", "infra.github-repo-delete",
+    "agent.approvals-off", "agent.config-change",  # this machine's coding agents: no deployment environment
+    "publish.release",  # a public registry: not a deployment environment of the project's
 })
 
 #: What a finding becomes when its environment is production (by name, or declared by the policy).

@@ -172,6 +172,68 @@ def is_regenerable(path: str, base: str | None = None) -> bool:
 
 
 _REGEN_RE = None
+_CACHE_TREES = None
+
+
+_AGENT_CONFIG = None
+
+
+def agent_config(path: str, home: str) -> bool:
+    """``path`` is a coding agent's own configuration in the home directory (knowledge/agent_config.toml:
+    ~/.claude, ~/.claude.json, ~/.codex, ~/.gemini, ~/.cursor…), not one of the records the agent keeps
+    there itself (transcripts, to-do lists, plans, project memory)."""
+    global _AGENT_CONFIG
+    if not path or not home or home == "/" or not _under(path, home) or path == home:
+        return False
+    if _AGENT_CONFIG is None:
+        import tomllib
+
+        with open(posixpath.join(posixpath.dirname(posixpath.dirname(__file__)), "knowledge", "agent_config.toml"),
+                  "rb") as fh:
+            raw = tomllib.load(fh)
+        _AGENT_CONFIG = (tuple(t[2:] for t in raw["trees"] if t.startswith("~/")),
+                         tuple(t[2:] for t in raw["state"] if t.startswith("~/")))
+    trees, state = _AGENT_CONFIG
+    rel = path[len(home.rstrip("/")) + 1:]
+
+    def within(ts):
+        return any(rel == t or rel.startswith(t + "/") for t in ts)
+
+    return within(trees) and not within(state)
+
+
+def _linked_below(base: str, path: str, follow_last=False) -> bool:
+    """A symbolic link on the way from ``base`` down to ``path`` (the last component too when the command
+    goes through it: `DIR/`, `DIR/*`): a cache tree's entry that leads elsewhere is not a cache."""
+    rel = path[len(base.rstrip("/")) + 1:].split("/")
+    comps = rel if follow_last else rel[:-1]
+    cur = base.rstrip("/")
+    try:
+        for c in comps:
+            if any(ch in c for ch in GLOB_CHARS):
+                break
+            cur = cur + "/" + c
+            if os.path.islink(cur):
+                return True
+    except (OSError, ValueError):
+        return True
+    return False
+
+
+def home_cache(path: str, home: str) -> bool:
+    """``path`` is at or below a cache tree of the home directory (knowledge/caches.toml: ~/Library/Caches,
+    ~/.npm/_cacache, ~/.cargo/registry…): what is there is fetched or rebuilt again when it is gone."""
+    global _CACHE_TREES
+    if not home or home == "/" or not _under(path, home) or path == home:
+        return False
+    if _CACHE_TREES is None:
+        import tomllib
+
+        with open(posixpath.join(posixpath.dirname(posixpath.dirname(__file__)), "knowledge", "caches.toml"),
+                  "rb") as fh:
+            _CACHE_TREES = tuple(t[2:] for t in tomllib.load(fh)["trees"] if t.startswith("~/"))
+    rel = path[len(home.rstrip("/")) + 1:]
+    return any(rel == t or rel.startswith(t + "/") for t in _CACHE_TREES)
 
 
 def matches_any(path: str, globs) -> bool:
@@ -344,6 +406,8 @@ def classify(raw: str, ctx: PathContext, *, glob: bool | None = None, check_exis
         return Place(SYSTEM, path, raw, glob)
     if _under(path, home):
         anchor = home
+        if home_cache(path, home) and not _linked_below(home, path, follow_last=raw.endswith("/") or glob):
+            return Place(REGENERABLE, path, raw, glob)
     elif ws and _under(path, posixpath.dirname(ws)):
         anchor = posixpath.dirname(ws)
     else:

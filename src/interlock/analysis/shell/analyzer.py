@@ -498,8 +498,9 @@ class ShellAnalyzer:
                 nxt[0] in ("grep", "egrep", "fgrep", "rg") and _env_filter(self, nxt) == "names"))
             self.env_grep = _env_filter(self, nxt) if nxt and nxt[0] in ("grep", "egrep", "fgrep", "rg") and \
                 not self.suppress_env_dump else None
-            # `grep ^DB_ .env | cut -d= -f1`, `cat .env | wc -l`: the next stage keeps names or counts only
-            self.keys_only_next = _keys_only(nxt)
+            # `grep ^DB_ .env | cut -d= -f1`, `cat .env | wc -l`, `grep -v '^#' .env | grep = | sed 's/=.*//'`:
+            # what the rest of the pipeline prints is names or counts only
+            self.keys_only_next = _keys_only_after([_node_text(x).split() for x in stages[i + 1:]])
             try:
                 self.walk(st, scope, stdin=stdin)
             finally:
@@ -1670,6 +1671,67 @@ def _ansi_c(s: str) -> str:
         return U
 
 
+#: Stages that print some of the lines they read, each unchanged (or reordered), and nothing else.
+_LINE_FILTERS = frozenset({"grep", "egrep", "fgrep", "rg", "head", "tail", "sort", "uniq"})
+
+
+def _passes_lines(words) -> bool:
+    """A stage that only selects, reorders or de-duplicates whole lines of its input (`grep =`, `grep -v
+    '^#'`, `head -20`, `sort`): what reaches the next stage is lines of the input, unchanged.  Not one
+    that prints parts of lines (`grep -o`), reads a file of its own (a second operand) or a pattern file."""
+    ws = [w.strip("'\"") for w in words]
+    if not ws or ws[0] not in _LINE_FILTERS:
+        return False
+    ops, skip = [], False
+    for w in ws[1:]:
+        if skip:
+            skip = False
+            continue
+        if w in ("-e", "--regexp", "-n", "--lines", "-m", "--max-count", "-k", "-t"):
+            skip = True
+        elif w.startswith("--"):
+            if w.startswith(("--only-matching", "--file", "--replace", "--output", "--files", "--passthru")):
+                return False
+        elif w.startswith("-") and len(w) > 1:
+            if ws[0] in ("grep", "egrep", "fgrep", "rg") and any(c in w[1:] for c in "ofrRlLcr"):
+                return False  # parts of lines, patterns from a file, a recursive search, names or counts
+            if ws[0] == "sort" and "o" in w[1:]:
+                return False
+        else:
+            ops.append(w)
+    allowed = 1 if ws[0] in ("grep", "egrep", "fgrep", "rg") and "-e" not in ws and "--regexp" not in ws else 0
+    return len(ops) <= allowed
+
+
+def _keys_only_after(stages):
+    """What the rest of a pipeline lets through of a stage's output: "count" or "names" (see
+    ``_keys_only``) when, past any stages that only select whole lines, the first other stage keeps
+    counts or the text before `=`; False otherwise."""
+    for words in stages:
+        kind = _keys_only(words)
+        if kind:
+            return kind
+        if not _passes_lines(words):
+            return False
+    return False
+
+
+def _sed_drops_values(script: str) -> bool:
+    """`s/=.*//`, `s/=.*$/=<set>/`, `s|=.*||g`: a substitution that replaces everything from the first
+    `=` to the end of the line by a fixed text (no `&` or back-reference): only the text before `=`
+    remains.  A line without `=` passes whole, as with `cut -d= -f1`."""
+    if len(script) < 6 or script[0] != "s":
+        return False
+    d = script[1]
+    if d.isalnum() or d in "\\\n ":
+        return False
+    parts = script[2:].split(d)
+    if len(parts) != 3:
+        return False
+    pat, repl, flags = parts
+    return pat in ("=.*", "=.*$") and "&" not in repl and "\\" not in repl and set(flags) <= set("gI")
+
+
 def _keys_only(words):
     """A pipeline stage that lets only counts ("count": `wc -l`) or the text before `=` ("names":
     `cut -d= -f1`, `cut -d '=' -f 1`) through; False otherwise.  (`cut` prints a line without `=` whole:
@@ -1680,6 +1742,13 @@ def _keys_only(words):
     if ws[0] == "wc":
         return "count" if all(w in ("-l", "-c", "-w", "-m", "--lines", "--bytes", "--words", "--chars")
                               for w in ws[1:]) else False
+    if ws[0] in ("grep", "egrep", "fgrep", "rg") and any(
+            w in ("--count", "--quiet", "--silent") or (w.startswith("-") and not w.startswith("--") and
+                                                        ("c" in w[1:] or "q" in w[1:])) for w in ws[1:]):
+        return "count"  # `| grep -c =`, `| grep -q KEY`: a count or an exit status
+    if ws[0] == "sed":
+        rest = [w for w in ws[1:] if w not in ("-e", "-E", "-r", "--expression", "--regexp-extended")]
+        return "names" if len(rest) == 1 and _sed_drops_values(rest[0]) else False
     if ws[0] != "cut":
         return False
     delim = fields = None

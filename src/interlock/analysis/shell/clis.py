@@ -25,7 +25,7 @@ CLIS = os.path.join(DIR, "clis")
 #: code (a remote shell); "none" says the path is known and does nothing worth a finding.
 EFFECTS = frozenset({"read", "write", "delete", "destroy", "deploy", "scale", "stop", "restart", "outage",
                      "overwrite", "reset", "forget", "revoke", "print-credential", "runs-command", "none",
-                     "uninstall", "disable", "detach", "archive"})
+                     "uninstall", "disable", "detach", "archive", "configure-agent", "run-unchecked"})
 
 #: The kinds ``analyzer.environment_of`` (the policy's [environments]) knows.
 ENV_KINDS = frozenset({"host", "database", "kube_context", "cloud_project", "cloud_account", "railway_environment",
@@ -361,6 +361,10 @@ def unknown(a, cmd, scope):
             handler(a, sub, scope)
         return
     if cmd.name in HANDLERS:
+        # a runner of source (cargo, go, node…) whose words no handler judges: its knowledge file, if any
+        # (`cargo publish`), never the generic verb model (`node scripts/delete-old.js` names a script)
+        if getattr(HANDLERS[cmd.name], "judges_args", True) is False and cmd.name in index():
+            handler(a, cmd, scope)
         return
     handler(a, cmd, scope)
 

@@ -68,6 +68,21 @@ def git(a, cmd, scope):
     if i >= len(args):
         return
     sub, rest = args[i], args[i + 1:]
+    if sub == "clone":
+        # `git clone URL ~/.claude/skills/x`: what the agent loads in every session comes from there
+        ops, skip = [], False
+        for x in rest:
+            if skip:
+                skip = False
+            elif x in ("-b", "--branch", "-o", "--origin", "--depth", "-c", "--config", "--reference", "-u",
+                       "--upload-pack", "--template", "--separate-git-dir", "-j", "--jobs", "--filter"):
+                skip = True
+            elif not x.startswith("-"):
+                ops.append(x)
+        if len(ops) >= 2 and ops[1] and U not in ops[1]:
+            place = a.place(ops[1], scope)
+            if place.kind in (P.OUTSIDE, P.REGENERABLE):
+                _p()._agent_config_write(a, cmd, place, ops[1], scope)
     if sub == "config" and rest:
         ops = [x for x in rest if not x.startswith("-")]
         if ops[:1] == ["set"]:  # git config set KEY VALUE (git 2.46+)

@@ -542,6 +542,10 @@ def docker(a, cmd, scope):
     if sub in ("rm", "remove") and group in (None, "container"):
         _docker_rm(a, cmd, args, env)
         return
+    if sub == "push" and group in (None, "image") and ops and not cmd.name.endswith("-compose"):
+        # an image pushed to a registry: whoever pulls that tag (a deploy, other people) gets it
+        _emit(a, cmd, "publish.release", target="image " + _show(ops[0]), effect="publish", env=None)
+        return
     if group is None and sub == "compose":
         _compose(a, cmd, scope, args, env)
         return
@@ -564,10 +568,13 @@ def docker(a, cmd, scope):
 
 
 def _docker_rm(a, cmd, args, env):
+    from . import flows
+
     f, v, ops = split_opts(args, with_arg="t", long_with_arg=("--time", "--depend"))
     force = "-f" in f or "--force" in f
     every = "-a" in f or "--all" in f
-    unknown = any(U in x for x in ops)
+    # `docker rm -f $(docker ps -aq --filter name=jenkins)`: the containers of that name, as if named
+    unknown = any(U in x and not (flows.every(x) or "").startswith("docker:container-named:") for x in ops)
     target = " ".join(_show(x) for x in ops) or ("every container" if every else None)
     if "-v" in f or "--volumes" in f:
         _emit(a, cmd, "infra.docker-rm-force", target=target, note="also deletes the containers' anonymous volumes",
@@ -1452,6 +1459,10 @@ def gh(a, cmd, scope):
         files = ops[2:] if grp == "gist" else ops[3:]  # release upload TAG FILES / create TAG FILES
         for x in files:
             check_sent(a, cmd, x.split("#", 1)[0], scope)  # FILE#label
+        if grp == "release" and verb == "create" and not ("-d" in f or "--draft" in f):
+            # a published release: its tag, notes and files go out to everyone who watches or downloads
+            a.emit("publish.release", cmd, target="GitHub release " + " ".join(_show(x) for x in ops[2:3]) +
+                   (f" of {_show(repo)}" if repo else ""), effect="publish")
         return
     if grp == "repo" and verb == "delete":
         a.emit("infra.github-repo-delete", cmd, target=_show(ops[2]) if len(ops) > 2 else _show(repo or "this repo"),

@@ -183,10 +183,84 @@ def judge_delete(a, cmd, raw, scope, effect="delete"):
         a.emit("fs.delete-regenerable", cmd, target=P.display(place.path, a.pctx), effect=effect,
                note="made by this same command")
         return place
+    if rule == "fs.delete-source" and effect == "delete" and _git_holds_unchanged(a, place):
+        return place  # `rm -f src/App.css README.md`: git holds these files as they are; `git checkout` restores them
     if rule:
         a.emit(rule, cmd, target=P.display(place.path, a.pctx) if place.path else raw.replace(U, "$?"),
                effect=effect)
     return place
+
+
+def _git_holds_unchanged(a, place) -> bool:
+    """Every file at ``place`` (a file, or a directory and all below it) is tracked by git and the same in
+    the working tree, the index and HEAD — nothing modified, staged, untracked or ignored there — so deleting
+    it loses nothing a `git checkout` does not bring back.  Git is asked only for what it recorded
+    (`ls-files -s`, `ls-tree`: no filters, hooks or fsmonitor of the repository run); the files on disk are
+    hashed here.  Any doubt (no repository, a pattern, a link, a submodule, a filtered file, too many files,
+    git failing or slow) is no."""
+    path = place.path
+    if not path or U in path or place.glob or a.remote or os.path.islink(path) or not os.path.lexists(path):
+        return False
+    if "/.git/" in path + "/":
+        return False
+    import hashlib
+    import subprocess
+
+    parent = path if os.path.isdir(path) else os.path.dirname(path)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "GIT_OPTIONAL_LOCKS": "0", "GIT_CONFIG_NOSYSTEM": "1",
+           "HOME": a.pctx.home, "LC_ALL": "C"}
+
+    def git(*args):
+        r = subprocess.run(["git", "-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false", "-C", parent,
+                            *args], capture_output=True, timeout=3, env=env)
+        if r.returncode != 0:
+            raise ValueError("git failed")
+        return r.stdout
+
+    try:
+        top = os.path.realpath(git("rev-parse", "--show-toplevel").decode().strip())
+        index, head = {}, {}
+        for entry in filter(None, git("ls-files", "-s", "-z", "--full-name", "--", path).split(b"\0")):
+            meta, name = entry.split(b"\t", 1)
+            mode, sha, stage = meta.split()
+            if stage != b"0" or mode not in (b"100644", b"100755", b"120000"):
+                return False  # a conflict, a submodule
+            index[os.path.join(top, name.decode())] = (mode, sha.decode())
+        for entry in filter(None, git("ls-tree", "-r", "-z", "--full-name", "HEAD", "--", path).split(b"\0")):
+            meta, name = entry.split(b"\t", 1)
+            mode, _kind, sha = meta.split()
+            head[os.path.join(top, name.decode())] = (mode, sha.decode())
+    except (OSError, subprocess.SubprocessError, ValueError, UnicodeDecodeError):
+        return False
+    if not index or index != head or len(index) > 5000:
+        return False  # nothing tracked there, or staged changes
+    algo = hashlib.sha256 if len(next(iter(index.values()))[1]) == 64 else hashlib.sha1
+    on_disk = [path] if not os.path.isdir(path) else [
+        os.path.join(root, f) for root, dirs, files in os.walk(path) for f in files + [d for d in dirs
+                                                                                    if os.path.islink(os.path.join(root, d))]]
+    if len(on_disk) > 5000:
+        return False
+    budget = 64 << 20
+    for f in on_disk:
+        rec = index.get(os.path.join(os.path.realpath(os.path.dirname(f)), os.path.basename(f)))
+        if rec is None:
+            return False  # untracked or ignored: not in git
+        try:
+            if os.path.islink(f):
+                data = os.readlink(f).encode()
+                if rec[0] != b"120000":
+                    return False
+            else:
+                if rec[0] == b"120000" or os.path.getsize(f) > budget:
+                    return False
+                with open(f, "rb") as fh:
+                    data = fh.read()
+                budget -= len(data)
+        except OSError:
+            return False
+        if algo(b"blob %d\0" % len(data) + data).hexdigest() != rec[1]:
+            return False  # changed since it was committed (or stored through a filter)
+    return True
 
 
 #: Programs whose -o is not the file they write.
@@ -243,6 +317,8 @@ def check_overwrite(a, cmd, raw, how="write", scope=None):
         a.emit("disk.write-device", cmd, target=target, effect="overwrite")
     elif k in (P.SYSTEM, P.ROOT):
         a.emit("fs.overwrite-system", cmd, target=target, effect="overwrite")
+    elif how != "dir" and _agent_config_write(a, cmd, place, raw, scope):
+        pass
     elif k in (P.OUTSIDE, P.HOME) and not P.in_project(place.path, a.pctx):
         if how == "dir":
             pass  # a directory things are put into: what lands in it is judged on its own
@@ -251,6 +327,26 @@ def check_overwrite(a, cmd, raw, how="write", scope=None):
         else:
             write_outside(a, cmd, place, effect="overwrite" if a.pctx.exists(place.path) else "write")
     return place
+
+
+def _agent_config_write(a, cmd, place, raw, scope=None, effect="write"):
+    """A write into a coding agent's own configuration (knowledge/agent_config.toml): its settings, hooks,
+    plugins, MCP servers — loaded in every session, in every project.  A path with an unknown part counts
+    when the directory before that part is such configuration (`~/.claude/backups/x-$(date +%s)`)."""
+    home = a.pctx.home
+    path = place.path
+    if place.kind == P.UNKNOWN and raw and U in raw:
+        head = raw.split(U, 1)[0]
+        if "/" not in head:
+            return False
+        path = P.resolve(head[:head.rindex("/") + 1] or "/", a._scope_ctx(scope) if scope is not None else a.pctx)
+    elif place.kind not in (P.OUTSIDE, P.HOME, P.REGENERABLE):
+        return False
+    if not path or not P.agent_config(path, home) or P.in_project(path, a.pctx):
+        return False
+    shown = P.display(path, a.pctx) + ("/…" if place.kind == P.UNKNOWN else "")
+    a.emit("agent.config-change", cmd, target=shown, effect=effect)
+    return True
 
 
 def write_outside(a, cmd, place, effect="write"):
@@ -281,7 +377,7 @@ def check_append(a, cmd, raw, scope=None):
         # refused like overwriting it; planted text (/etc/profile.d, cron) is judged as what it runs
         a.emit("fs.write-outside", cmd, target=P.display(place.path, a.pctx), effect="append",
                note="appends to a system file")
-    else:
+    elif not _agent_config_write(a, cmd, place, raw, scope, effect="append"):
         write_outside(a, cmd, place, effect="append")
     return place
 
@@ -377,6 +473,8 @@ def check_read(a, cmd, raw, scope=None):
     if is_secret_path(path, a.pctx.home, a.secret_extra, a.secret_exempt):
         if _keys_reach_only(a, cmd, path):
             return False  # `grep ^DB_ .env | cut -d= -f1`, `cat .env | wc -l`: names or a count, no value
+        if _grep_prints_no_secret(a, cmd, path):
+            return False  # `grep AWS_REGION .env.local`: the lines it prints, as the file is, hold no secret
         a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret")
         return True
     real = _alias_of(a, path, on_disk=cmd.name in REVEALERS or cmd.name in _SENDERS)
@@ -1603,6 +1701,24 @@ _INSTALL_VERBS = frozenset({"install", "i", "ci", "add", "rebuild", "isntall", "
 _INSTALL_LIFECYCLE = ("preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare", "postprepare")
 
 
+#: npm/pnpm/yarn options that take a value (the word after them is not the command).
+_NPM_VALUE_OPTS = frozenset({"-w", "--workspace", "--prefix", "-C", "--dir", "--registry", "--tag", "--access",
+                             "--otp", "--filter", "-F", "--cwd", "--userconfig", "--cache", "--loglevel"})
+
+
+def _npm_verb(args):
+    """The command word of an npm/pnpm/yarn line, past options and their values (`npm -w api publish`)."""
+    skip = False
+    for x in args:
+        if skip:
+            skip = False
+        elif x in _NPM_VALUE_OPTS:
+            skip = True
+        elif not x.startswith("-"):
+            return x
+    return None
+
+
 @handles("npm", "pnpm", "yarn")
 def npm(a, cmd, scope):
     args = [x for x in cmd.args if not x.startswith("-")]
@@ -1612,6 +1728,11 @@ def npm(a, cmd, scope):
             _package_script(a, cmd, scope, None, keys=_INSTALL_LIFECYCLE)
         return
     if not args:
+        return
+    if (_npm_verb(cmd.args) == "publish" or (cmd.name == "yarn" and args[:2] == ["npm", "publish"])) and not (
+            "--dry-run" in cmd.args or "--help" in cmd.args or "-h" in cmd.args):
+        # `npm publish`, `pnpm publish`, `yarn npm publish`: the package goes to the registry for everyone
+        a.emit("publish.release", cmd, target=f"{cmd.name} package", effect="publish")
         return
     if args[0] in ("run", "run-script", "rum", "urn") and len(args) > 1:
         name = args[1]
@@ -1782,6 +1903,8 @@ def writes_into(a, cmd, dest, scope):
     if not dest or U in dest or ":" in dest.split("/", 1)[0]:
         return False
     place = a.place(dest, scope)
+    if place.kind in (P.OUTSIDE, P.REGENERABLE) and _agent_config_write(a, cmd, place, dest, scope):
+        return True  # `unzip plugin.zip -d ~/.claude/plugins/x`, `git clone URL ~/.claude/skills/x`
     if place.kind not in (P.OUTSIDE, P.HOME) or not place.path or not a.pctx.exists(place.path):
         return False
     return write_outside(a, cmd, place)
@@ -1931,6 +2054,27 @@ def tee(a, cmd, scope):
                 a.written_text[P.resolve(op, a._scope_ctx(scope))] = text
 
 
+def _secret_stays_secret(a, scope, src, dest, into_dir=False) -> bool:
+    """`cp .env.local .claude/worktrees/web/.env.local`: a secret file copied to a place in the workspace
+    whose name is a secret file's too — nothing is printed or sent, and the copy is guarded as the
+    original is.  Not a copy out of the workspace, into a build output, or under a name Interlock does not
+    guard (`cp .env notes.txt`, then `cat notes.txt`)."""
+    if a.remote or not src or not dest or U in src or U in dest or any(c in src + dest for c in "*?["):
+        return False
+    ctx = a._scope_ctx(scope) if scope is not None else a.pctx
+    spath = P.resolve(src, ctx)
+    if not is_secret_path(spath, a.pctx.home, a.secret_extra, a.secret_exempt) or \
+            P.classify(spath, a.pctx).kind != P.WORKSPACE or os.path.islink(spath):
+        return False  # a credential from elsewhere (~/.ssh/id_rsa) brought into the project is still a read
+    dpath = P.resolve(dest, ctx)
+    if into_dir or dest.endswith("/") or os.path.isdir(dpath):
+        dpath = dpath.rstrip("/") + "/" + spath.rsplit("/", 1)[-1]
+    place = P.classify(dpath, a.pctx)
+    if place.kind not in (P.WORKSPACE, P.MISSING) or os.path.islink(dpath):
+        return False
+    return is_secret_path(place.path, a.pctx.home, a.secret_extra, a.secret_exempt)
+
+
 @handles("cp", "install")
 def cp(a, cmd, scope):
     f, v, ops = split_opts(cmd.args, with_arg="tSm", long_with_arg=("--target-directory", "--suffix", "--mode"))
@@ -1941,7 +2085,8 @@ def cp(a, cmd, scope):
             return
         srcs, dest = ops[:-1], ops[-1]
     for s in srcs:
-        check_read(a, cmd, s, scope)
+        if not _secret_stays_secret(a, scope, s, dest, into_dir=bool(v.get("-t") or v.get("--target-directory"))):
+            check_read(a, cmd, s, scope)
     if srcs == ["/dev/null"]:
         empties(a, cmd, dest, scope)
     if len(srcs) == 1:  # cp a b: b now holds a (session memory follows a file the agent wrote)
@@ -2147,6 +2292,10 @@ def perms(a, cmd, scope):
         target = P.display(place.path, a.pctx) if place.path else t
         if place.kind == P.SELF or place.kind not in _STRONGER and P.holds_self(place.path, a.pctx):
             a.emit("interlock.self-protect", cmd, target=target, effect="chmod")
+        elif cmd.name == "chmod" and mode and _adds_exec_or_write(mode) and place.kind in (P.OUTSIDE, P.REGENERABLE) \
+                and P.agent_config(place.path, a.pctx.home) and not P.in_project(place.path, a.pctx):
+            # `chmod +x ~/.claude/hooks/x.js`: a hook the agent runs on every action becomes runnable
+            a.emit("agent.config-change", cmd, target=target, effect="permissions")
         elif place.kind == P.HOME and cmd.name == "chmod" and mode and not _locks_out(a, "chmod", mode):
             continue  # `chmod -R 700 ~`, `chmod -R go-w ~`: only tightens what others may do
         elif place.kind in (P.ROOT, P.HOME, P.SYSTEM):
@@ -2166,6 +2315,21 @@ def perms(a, cmd, scope):
 
 
 _SYMBOLIC = _LazyRe(r"^([ugoa]*)([-+=])([rwxXst]*)$")
+
+
+def _adds_exec_or_write(mode: str) -> bool:
+    """A chmod mode that makes a file executable or writable (`+x`, `u+x`, `755`, `a+w`), not one that only
+    takes rights away or sets read-only ones (`600`, `go-rwx`, `444`)."""
+    if mode.isdigit():
+        owner, group, other = (int(d) for d in mode[-3:].rjust(3, "0"))
+        return bool(owner & 1 or group & 3 or other & 3)
+    for part in mode.split(","):
+        m = _SYMBOLIC.match(part)
+        if m is None:
+            return True  # not understood: counts
+        if m.group(2) in "+=" and any(c in m.group(3) for c in "xXw"):
+            return True
+    return False
 
 
 def _locks_out(a, name, mode):
@@ -2838,6 +3002,70 @@ def _keys_reach_only(a, cmd, path) -> bool:
         if t and not t.startswith("#") and "=" not in t:
             return False
     return True
+
+
+_PLAIN_NAME = _LazyRe(r"^\^?([A-Za-z_][A-Za-z0-9_]*)(=?)$")
+#: Words in a variable's name that say it holds a secret (AWS_REGION does not; AWS_SECRET_ACCESS_KEY does).
+_SECRET_NAME = _LazyRe(r"(?i)(token|secret|passw|pwd|key|credential|auth|private|bearer|session|cookie|salt|"
+                       r"signature|cert|dsn|webhook)")
+
+
+def _grep_prints_no_secret(a, cmd, path) -> bool:
+    """`grep AWS_REGION .env.local`, `grep -E '^PORT=' .env`: a search of a secret file for one plain variable
+    name that is not a secret's name, where every line it matches in the file as it is on disk is NAME=VALUE
+    with neither a secret's name nor a literal secret: it prints no secret.  Context lines (-A/-B/-C),
+    inverted or several patterns, a pattern from a file, a file that cannot be read: no."""
+    if cmd.name not in ("grep", "egrep", "fgrep", "rg") or a.remote:
+        return False
+    pats, icase, anchored = [], False, False
+    skip = False
+    for x in cmd.args:
+        if skip:
+            skip = False
+            continue
+        if x in ("-e", "--regexp"):
+            return False  # (patterns given with -e: one form only, below)
+        if x.startswith("--"):
+            if x in ("--ignore-case",):
+                icase = True
+            elif x not in ("--color", "--color=never", "--color=auto", "--no-filename", "--with-filename",
+                           "--line-number", "--extended-regexp", "--fixed-strings", "--word-regexp"):
+                return False
+        elif x.startswith("-") and len(x) > 1:
+            flags = x[1:]
+            if any(c not in "iEFwnHhs" for c in flags):
+                return False  # -v, -A/-B/-C, -f, -r, -o, -z…
+            icase = icase or "i" in flags
+        else:
+            pats.append(x)
+    if len(pats) != 2:
+        return False  # PATTERN FILE
+    m = _PLAIN_NAME.match(pats[0])
+    if not m or _SECRET_NAME.search(m.group(1)):
+        return False
+    name, anchored = m.group(1), pats[0].startswith("^")
+    from ...fsread import read_regular
+    from ..literal_secrets import find_secrets
+
+    try:
+        data = read_regular(path, 256 * 1024)
+    except (OSError, ValueError):
+        return False
+    if len(data) >= 256 * 1024 or b"\0" in data:
+        return False
+    needle = name.lower() if icase else name
+    matched = 0
+    for line in data.decode("utf-8", "replace").splitlines():
+        hay = line.lower() if icase else line
+        if not (hay.startswith(needle) if anchored else needle in hay):
+            continue
+        matched += 1
+        key, eq, value = line.partition("=")
+        key = key.strip().removeprefix("export ").strip()
+        if not eq or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", key) or _SECRET_NAME.search(key) or \
+                find_secrets(line) or "://" in value and "@" in value:
+            return False  # a line that is not NAME=VALUE, a secret's name, a literal secret, a URL with a login
+    return matched > 0  # a name the file does not hold says nothing of what it is where the search runs
 
 
 def lists_names_only(cmd) -> bool:

@@ -181,4 +181,6 @@ def register(handlers, fallback):
     from ..hunt import data
 
     for name in data()["languages"]["runners"]:
-        handlers[name] = wrap(name, handlers.get(name) or fallback)
+        h = wrap(name, handlers.get(name) or fallback)
+        h.judges_args = name in handlers  # False: only the fallback judges its words (`cargo publish`: clis)
+        handlers[name] = h
