@@ -23,6 +23,8 @@ import subprocess
 import sys
 import time
 
+from . import gitsafe
+
 MAX_BYTES = 2 * 1024 * 1024
 # Directories never worth reading: VCS internals.  The second set is skipped unless --all.
 ALWAYS_SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
@@ -121,8 +123,7 @@ def check_paths(opts):
 
 def _git_lines(root, *args):
     try:
-        r = subprocess.run(["git", "-C", root, *args], capture_output=True, timeout=120,
-                           env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
+        r = gitsafe.run(root, *args, timeout=120)  # the repository's configured commands don't run
     except (OSError, subprocess.SubprocessError):
         return None
     if r.returncode != 0:
@@ -132,7 +133,7 @@ def _git_lines(root, *args):
 
 def _git_ignored(root):
     try:
-        r = subprocess.run(["git", "-C", root, "check-ignore", "-q", "."], capture_output=True, timeout=60)
+        r = gitsafe.run(root, "check-ignore", "-q", ".", timeout=60)
     except (OSError, subprocess.SubprocessError):
         return False
     return r.returncode == 0

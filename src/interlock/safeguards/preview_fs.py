@@ -19,8 +19,13 @@ _FIND_UNSAFE = {"-exec", "-execdir", "-ok", "-okdir", "-fprint", "-fprint0", "-f
 
 def git(cwd, *args, timeout=10, check=True, env=None):
     """Run git read-only (no optional index locks); returns stdout text."""
-    e = dict(os.environ if env is None else env, GIT_OPTIONAL_LOCKS="0", LC_ALL="C", GIT_TERMINAL_PROMPT="0")
-    p = subprocess.run(["git", "-C", cwd, *args], capture_output=True, timeout=timeout, env=e)
+    from .. import gitsafe  # none of the repository's configured commands run (fsmonitor, filters, hooks)
+
+    e = gitsafe.env(env)
+    try:
+        p = gitsafe.run(cwd, *args, timeout=timeout, environ=e)
+    except subprocess.SubprocessError as err:  # the configuration could not be read: as git failing
+        raise RuntimeError(f"git {args[0]}: {err}") from err
     if check and p.returncode != 0:
         raise RuntimeError(f"git {args[0]}: {p.stderr.decode('utf-8', 'replace').strip()[:200]}")
     return p.stdout.decode("utf-8", "surrogateescape")

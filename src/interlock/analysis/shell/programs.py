@@ -18,6 +18,7 @@ from .analyzer import Cmd
 
 HANDLERS = {}
 
+from ... import gitsafe
 from ... import selfprotect as _selfprotect
 from ...lazyre import LazyRe as _LazyRe
 
@@ -211,8 +212,10 @@ def _git_holds_unchanged(a, place) -> bool:
            "HOME": a.pctx.home, "LC_ALL": "C"}
 
     def git(*args):
-        r = subprocess.run(["git", "-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false", "-C", parent,
-                            *args], capture_output=True, timeout=3, env=env)
+        try:
+            r = gitsafe.run(parent, *args, timeout=3, environ=env)
+        except subprocess.SubprocessError as e:
+            raise ValueError("git failed") from e
         if r.returncode != 0:
             raise ValueError("git failed")
         return r.stdout
@@ -4425,9 +4428,9 @@ def uncommitted_self(a, untracked=False, ignored=False):
     if not existing:
         return None
     extra = ["--ignored"] if ignored else []
-    try:
-        out = subprocess.run(["git", "-C", ws, "status", "--porcelain", "--untracked-files=all"] + extra + ["--"]
-                             + existing, capture_output=True, timeout=1.5, text=True).stdout
+    try:  # none of the repository's configured commands run (fsmonitor, filters: gitsafe)
+        out = gitsafe.run(ws, "status", "--porcelain", "--untracked-files=all", *extra, "--", *existing,
+                          timeout=1.5, text=True).stdout
     except (OSError, subprocess.SubprocessError):
         out = "?? (git status failed)"
     for line in out.splitlines():
