@@ -134,7 +134,12 @@ def test_flush_and_format_only_as_root(ctx):
 
 @pytest.mark.parametrize("command,opt", [
     ("zorbit --delete-vm --vm vm1", "--delete-vm"),
-    ("sudo zorbit --purge thing", "--purge"),                         # bare: as root only
+    ("sudo zorbit --purge thing", "--purge"),                         # a bare --purge: as root only
+    ("zorbit --remove somepkg", "--remove"),                          # a bare --delete/--remove: what it names
+    ("zorbit --delete /zones/example.org/records/7", "--delete"),     # an API path is no file
+    ("zorbit unregistervm vm1 --delete", "--delete"),
+    ("zorbit --remove", "--remove"),
+    ("zorbit -d db -S slot1 --drop-slot", "--drop-slot"),
     ("zorbit thing --force-delete", "--force-delete"),
     ("zorbit --remove-all-storage vm1", "--remove-all-storage"),
     ("zorbit --wipe --target disk0", "--wipe"),
@@ -155,7 +160,9 @@ def test_destructive_options(command, opt, ctx):
     "zorbit up --remove-orphans", "zorbit --remove-tag artist song.flac", "zorbit --delete-key k path/to/cfg.ini",
     "zorbit tunnel --remove tcp:8080", "zorbit forward --remove-all", "zorbit --delete x --dry-run",
     "zorbit --purge --simulate", "zorbit -- --delete x", "zorbit --deleted-items list", "zorbit --deletion-date x",
-    "zorbit --purge", "zorbit --remove name", "zorbit --group g --key k --delete",  # a user's bare option: an entry
+    "zorbit --purge", "zorbit --group g --key k --delete",  # a user's bare --purge; --delete of a named entry
+    "zorbit --section s --remove", "zorbit conf texmf --delete somekey",  # an entry, a local group
+    "zorbit --remove unused.txt", "zorbit --delete ./build", "zorbit --drop-caches --help",
 ])
 def test_options_that_keep_or_edit_a_file(command, ctx):
     assert _rules(command, ctx) == [], command
@@ -299,3 +306,51 @@ def test_attacks(command, rule, ctx):
 ])
 def test_root_does_not_leak_out_of_its_shell(command, ctx):
     assert _rules(command, ctx) == [], command
+
+
+# --- abbreviated sub-commands, machines named before a stop ------------------------------------------
+
+@pytest.mark.parametrize("command,word", [
+    ("zqm des 100", "des"), ("zqm des 100 --purge", "des"), ("sudo zqm dest 101", "dest"),
+    ("zorbit k c d cluster1", "d"), ("zorbit a d app-1", "d"), ("sudo zorbit su d path/to/subvolume", "d"),
+])
+def test_abbreviated_verbs(command, word, ctx):
+    fs = _findings(command, ctx)
+    assert [f.rule for f in fs] == ["infra.cli-delete"], command
+    assert f"judged by its verb '{word}' (short for '" in fs[0].note
+    assert _decision(command, ctx) == "ask"
+
+
+@pytest.mark.parametrize("command", [
+    "zorbit d", "zorbit d app-1", "zorbit compute d c web", "zorbit d ls", "zorbit k c d", "zorbit k c d -x",
+    "zorbit describe 100", "zorbit dest", "zorbit d list --user u", "zorbit deploy d app",
+    "zorbit rem origin", "zorbit ter 100", "zorbit dec 3",
+])
+def test_abbreviation_look_alikes(command, ctx):
+    assert _rules(command, ctx) == [], command
+
+
+@pytest.mark.parametrize("command", [
+    "zorbit controlvm vm1 poweroff", "zorbit controlvm vm1 savestate", "zorbit vm stop vm1",
+    "zorbit servers web-1 shutdown",
+])
+def test_a_machine_named_before_a_stop(command, ctx):
+    fs = _findings(command, ctx)
+    assert [f.rule for f in fs] == ["infra.cli-stop"], command
+    assert _decision(command, ctx) == "ask"
+
+
+@pytest.mark.parametrize("command", [
+    "zorbit stop", "zorbit stop app", "zorbit savestate", "zorbit lovm stop x", "zorbit controlvm vm1 resume",
+    "zorbit player stop", "zorbit env stop",
+])
+def test_stops_without_a_machine_pass(command, ctx):
+    assert _rules(command, ctx) == [], command
+
+
+def test_an_environment_is_not_a_local_group(ctx):
+    # `env` names a deployment environment of a hosted tool (`pulumi env rm`), not a local virtualenv (those
+    # tools are local programs: `conda env remove`, `hatch env remove`)
+    assert _rules("zorbit env rm staging", ctx) == ["infra.cli-delete"]
+    assert _rules("conda env remove -n old", ctx) == []
+    assert _rules("hatch env remove test", ctx) == []

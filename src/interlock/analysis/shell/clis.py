@@ -425,10 +425,10 @@ def interpret(a, cmd, scope, tool):
 
 # A cheap superset of generic.toml's verbs, tested before that file is read (most commands pass here).
 _PREFILTER = re.compile(r"(?i)(delet|destroy|remov|rm\b|\bdel|purge|drop|terminat|undefine|wipe|erase|"
-                        r"revoke|nuke|deregister|unregister|unpublish|obliterate|\bdes\b|\brmi\b|decommission|kill|"
+                        r"revoke|nuke|deregister|unregister|unpublish|obliterate|\bdes(tr?)?\b|\brmi\b|decommission|kill|"
                         r"unset|trash|shred|scale|stop|uninstall|disable|unload|shutdown|halt|poweroff|reboot|"
                         r"reset|evict|teardown|undeploy|uninit|format|flush|prune|forget|expire|down|"
-                        r"\bupdate\b|truncat|alter|-R[dnscu]*[nsc])")
+                        r"\bupdate\b|truncat|alter|savestate|(^|\s)d(\s|$)|-R[dnscu]*[nsc])")
 
 #: The kinds of verb the generic model knows, gravest first, and the rule each reports.
 KINDS = {"delete": "infra.cli-delete", "reset": "infra.cli-reset", "stop": "infra.cli-stop"}
@@ -442,7 +442,7 @@ class Generic:
             "reset_compound_verbs", "option_verbs", "option_keeps", "name_prefix_verbs", "name_suffix_verbs",
             "root_delete_verbs", "root_reset_verbs", "retention_verbs", "retention_options", "resource_groups",
             "option_intensifiers", "compound_keeps", "bare_option_verbs", "root_package_groups",
-            "prose_options",
+            "prose_options", "entry_options", "abbreviations", "resource_suffixes",
             "preview_options"}
 
     def __init__(self, raw):
@@ -464,6 +464,11 @@ class Generic:
         self.local_groups = frozenset(strs("local_groups", []))
         self.service_groups = frozenset(strs("service_groups", []))
         self.resource_groups = frozenset(strs("resource_groups", []))
+        self.resource_suffixes = tuple(strs("resource_suffixes", []))
+        abbr = raw.get("abbreviations", {})
+        if not isinstance(abbr, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in abbr.items()):
+            raise KnowledgeError("generic.toml: abbreviations must map words to verbs")
+        self.abbreviations = {k.lower(): v.lower() for k, v in abbr.items()}
         self.service_verbs = frozenset(strs("service_verbs", []))
         self.registry_verbs = frozenset(strs("registry_verbs", []))
         self.control_suffixes = tuple(strs("control_suffixes", []))
@@ -481,6 +486,7 @@ class Generic:
         self.option_keeps = frozenset(strs("option_keeps", []))
         self.option_intensifiers = frozenset(strs("option_intensifiers", []))
         self.bare_option_verbs = frozenset(strs("bare_option_verbs", []))
+        self.entry_options = frozenset(strs("entry_options", []))
         self.root_package_groups = frozenset(strs("root_package_groups", []))
         self.prose_options = frozenset(strs("prose_options", []))
         self.compound_keeps = frozenset(strs("compound_keeps", []))
@@ -493,7 +499,7 @@ class Generic:
                 raise KnowledgeError(f"generic.toml examples[{i}]: needs cmd and rule")
             self.examples.append((e["cmd"], e["rule"]))
         every = set(self.option_verbs) | set(self.name_prefixes) | set(self.name_suffixes) | self.retention_verbs
-        every |= self.root_whole["delete"] | self.root_whole["reset"]
+        every |= self.root_whole["delete"] | self.root_whole["reset"] | set(self.abbreviations)
         for whole, parts in self.kinds.values():
             every |= whole | parts
         for v in every:
@@ -528,6 +534,23 @@ class Generic:
                     return k
         return None
 
+    def machine(self, word):
+        """``word`` names a shared machine or server (`server`, `nodes`, `controlvm`)."""
+        w = word.lower()
+        return w in self.resource_groups or \
+            any(w.endswith(x) and len(w) - len(x) >= 4 and w.isalpha() for x in self.resource_suffixes)
+
+    def unabbreviated(self, words, k):
+        """The verb ``words[k]`` abbreviates (`des` → destroy), or None; a one-letter abbreviation only ends a
+        path of one- or two-letter words and has an operand after it (`doctl k c d cluster`)."""
+        w = words[k].lower()
+        v = self.abbreviations.get(w)
+        if not v or len(words) <= k + 1:
+            return None  # what it acts on follows (`qm des 100`); a bare `tool des` is something else
+        if len(w) < 3 and not (k and all(len(p) <= 2 for p in words[:k]) and len(words[k + 1]) > 2):
+            return None
+        return v
+
     def verb(self, word):
         """``word`` when it is a destructive (delete-kind) verb, else None."""
         return word.lower() if self.kind(word, ("delete",)) else None
@@ -561,9 +584,10 @@ class Generic:
         """A program whose own name says it destroys (`lxc-destroy`, `fprintd-delete`)."""
         return name if self.program_kind(name) else None
 
-    def option_verb(self, opt, root=False):
+    def option_verb(self, opt, root=False, entry=False):
         """A long option of an unknown program that says it deletes (`--delete-vm`, `--purge`,
-        `--remove-os`, `--messaging-delete-sms`); not one that keeps (`--no-delete`, `--rm`)."""
+        `--remove-os`, `--messaging-delete-sms`); not one that keeps (`--no-delete`, `--rm`).  ``entry``: the
+        command names an entry of a setting (`--key k`), which a bare `--delete` removes."""
         name = opt.split("=", 1)[0]
         if not name.startswith("--") or name in self.option_keeps:
             return None
@@ -573,8 +597,8 @@ class Generic:
         bare = len(parts) == 1
         if parts[0] in self.option_intensifiers and len(parts) > 1:
             parts = parts[1:]  # `--force-delete`, `--hard-delete`: said with emphasis, not an entry's removal
-        if bare and parts[0] not in self.bare_option_verbs and not root:
-            return None  # a user's bare `--delete`/`--remove`/`--purge` often removes a key or an entry of theirs
+        if bare and (entry or (parts[0] not in self.bare_option_verbs and not root)):
+            return None  # `--key k --delete` removes an entry; a user's bare `--purge` often tidies a list of theirs
         return name if parts[0] in self.option_verbs else None
 
 
@@ -676,17 +700,33 @@ def generic(a, cmd, scope):
     last = args[-1] if args else ""
     if any(("/" in y or _FILE_EXT.search(y)) and not y.startswith("/dev/") for y in ops) or \
             ("/" in last and _FILE_EXT.search(last) and not last.startswith("/dev/")):
-        return  # `metaflac --remove-tag t a.flac`: the option edits the file it names
+        return  # `metaflac --remove-tag t a.flac`, `tool --remove ./build`: the option edits or deletes a file
+    entry = any(x.split("=", 1)[0] in g.entry_options for x in args)
     for x in args:
         if x == "--":
             break
-        opt = g.option_verb(x, root) if x.startswith("--") else None
+        opt = g.option_verb(x, root, entry) if x.startswith("--") else None
         if opt:
+            k = args.index(x)
+            value = x.partition("=")[2] or (args[k + 1] if k + 1 < len(args) else "")
+            if _local_file(value):
+                return  # `tool --remove ./build`, `tool --delete old.txt`: a file of the user's
             target = " ".join(_show(y) for y in ops[:2]) or ident or ""
             emit(a, cmd, "infra.cli-delete", target=" ".join(y for y in (cmd.name, opt, target) if y), effect="delete",
                  note=f"judged by its option '{opt}', which says it deletes "
                       f"(Interlock has no knowledge file for {cmd.name})")
             return
+
+
+def _local_file(x):
+    """An argument that is a file by its name: a relative path said so (`./build`, `~/x`) or a name with an
+    extension (`unused.txt`), not an option, a URL, an address or a device."""
+    if x.startswith("-") or "://" in x or "@" in x or x.startswith("/dev/"):
+        return False
+    return x.startswith(("./", "../", "~/")) or bool(_FILE_EXT.search(x) and not _NUMERIC_EXT.search(x))
+
+
+_NUMERIC_EXT = re.compile(r"\d\.\w+$|^[\w-]+\.(com|org|net|io|dev|app|example)$")
 
 
 _IDENT = re.compile(r"^--?([\w-]*(name|id|ids|identifier|arn|stack|app|project|cluster|bucket|instance|"
@@ -796,12 +836,13 @@ def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=
             emit(a, cmd, "sys.service-stop", target=" ".join(x for x in (label or cmd.name, *map(_show, words[:k]))),
                  effect=w.lower(), note=f"judged by '{words[k - 1]} {w}' (generic verb model)")
             return "said"
-        kind = g.kind(w, kinds, root)
+        full = g.unabbreviated(words, k)
+        kind = g.kind(full.split("|", 1)[0] if full else w, kinds, root)
         if kind and k and words[k - 1].lower() in g.local_groups and w.lower() not in g.registry_verbs and \
                 not (root and words[k - 1].lower() in g.root_package_groups):
             return "read"  # `plugins remove x`: local, regenerable
         after = args[args.index(w) + 1:] if args and w in args else words[k + 1:]
-        if kind == "stop" and not root and not (k and words[k - 1].lower() in g.resource_groups):
+        if kind == "stop" and not root and not any(g.machine(x) for x in words[:k]):
             continue  # a user's own `caddy stop`, `pm2 stop app`: a process of theirs
         if kind == "reset" and w.lower() == "uninstall" and any(not x.startswith("-") for x in after) and not root:
             return "read"  # `pecl uninstall pkg`: a package of the user's; as root it is the system's
@@ -810,7 +851,8 @@ def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=
             target = " ".join(_show(x) for x in words[k + 1:k + 3]) or ident or ""
             shown = " ".join(x for x in (label or cmd.name, what, target) if x)
             emit(a, cmd, rule if kind == "delete" else KINDS[kind], target=shown, effect=w.lower(),
-                 note=f"judged by its verb '{w}', which says it {_WHAT[kind]} (" +
+                 note=f"judged by its verb '{w}'" + (f" (short for '{full.replace('|', "', '")}')" if full else "") +
+                      f", which says it {_WHAT[kind]} (" +
                       (f"no entry of {label}'s knowledge file names it" if label else
                        f"Interlock has no knowledge file for {cmd.name}") + ")",
                  env=env)
