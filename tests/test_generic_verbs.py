@@ -354,3 +354,27 @@ def test_an_environment_is_not_a_local_group(ctx):
     assert _rules("zorbit env rm staging", ctx) == ["infra.cli-delete"]
     assert _rules("conda env remove -n old", ctx) == []
     assert _rules("hatch env remove test", ctx) == []
+
+
+@pytest.mark.parametrize("command,rule", [
+    ("zqm stop 100", "infra.cli-stop"), ("zqm reb 101 --timeout 10", "infra.cli-stop"),  # a machine by its number
+    ("sudo zbr delif br0 eth0", "infra.cli-delete"), ("zorbit --deldev /dev/sdz1", "infra.cli-delete"),
+    ("zorbit --delpvid abc123", "infra.cli-delete"),                                       # a verb glued to its object
+    ("ztpm pcrreset 23", "infra.cli-reset"), ("zorbit userdelete alice", "infra.cli-delete"),
+    ("zemu --delete-vm --vm path/to/vm.conf", "infra.cli-delete"),                       # the file names the machine
+    ("zemu --delete-disk --vm path/to/vm.conf", "infra.cli-delete"),
+])
+def test_numbers_glued_verbs_and_objects(command, rule, ctx):
+    fs = _findings(command, ctx)
+    assert [f.rule for f in fs] == [rule], command
+    assert _decision(command, ctx) == "ask"
+
+
+@pytest.mark.parametrize("command", [
+    "zqm stop", "zqm stop app", "zqm start 100", "zqm status 100", "zqm reb", "zorbit --delay 5 run",
+    "zorbit delta 3", "zorbit --delimiter , x.csv", "zorbit delegate bob", "zorbit autoremove", "zorbit undelete x",
+    "zorbit --nostop x", "zorbit kill SIGKILL", "zorbit --remove-tag t --image path/to/a.flac",
+    "zorbit deliver 3", "zorbit --delete-key k path/to/cfg.ini",
+])
+def test_numbers_glued_look_alikes(command, ctx):
+    assert _rules(command, ctx) == [], command

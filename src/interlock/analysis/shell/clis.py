@@ -428,7 +428,7 @@ _PREFILTER = re.compile(r"(?i)(delet|destroy|remov|rm\b|\bdel|purge|drop|termina
                         r"revoke|nuke|deregister|unregister|unpublish|obliterate|\bdes(tr?)?\b|\brmi\b|decommission|kill|"
                         r"unset|trash|shred|scale|stop|uninstall|disable|unload|shutdown|halt|poweroff|reboot|"
                         r"reset|evict|teardown|undeploy|uninit|format|flush|prune|forget|expire|down|"
-                        r"\bupdate\b|truncat|alter|savestate|(^|\s)d(\s|$)|-R[dnscu]*[nsc])")
+                        r"\bupdate\b|truncat|alter|savestate|\breb\b|(^|\s)d(\s|$)|-R[dnscu]*[nsc])")
 
 #: The kinds of verb the generic model knows, gravest first, and the rule each reports.
 KINDS = {"delete": "infra.cli-delete", "reset": "infra.cli-reset", "stop": "infra.cli-stop"}
@@ -443,6 +443,7 @@ class Generic:
             "root_delete_verbs", "root_reset_verbs", "retention_verbs", "retention_options", "resource_groups",
             "option_intensifiers", "compound_keeps", "bare_option_verbs", "root_package_groups",
             "prose_options", "entry_options", "abbreviations", "resource_suffixes",
+            "glued_verbs", "glued_keeps", "option_objects", "glued_suffix_verbs", "glued_suffix_keeps",
             "preview_options"}
 
     def __init__(self, raw):
@@ -487,6 +488,11 @@ class Generic:
         self.option_intensifiers = frozenset(strs("option_intensifiers", []))
         self.bare_option_verbs = frozenset(strs("bare_option_verbs", []))
         self.entry_options = frozenset(strs("entry_options", []))
+        self.glued = tuple(strs("glued_verbs", []))
+        self.glued_keeps = frozenset(strs("glued_keeps", []))
+        self.glued_suffixes = tuple(strs("glued_suffix_verbs", []))
+        self.glued_suffix_keeps = frozenset(strs("glued_suffix_keeps", []))
+        self.option_objects = frozenset(strs("option_objects", []))
         self.root_package_groups = frozenset(strs("root_package_groups", []))
         self.prose_options = frozenset(strs("prose_options", []))
         self.compound_keeps = frozenset(strs("compound_keeps", []))
@@ -514,6 +520,13 @@ class Generic:
         for k in kinds:
             if w in self.kinds[k][0] or (root and w in self.root_whole[k]):
                 return k
+        if "delete" in kinds and self.glued_verb(w):
+            return "delete"
+        for v in self.glued_suffixes:  # `pcrreset`: a verb after a short object
+            stem = w[:-len(v)]
+            if w.endswith(v) and stem.isalpha() and 2 <= len(stem) <= 6 and stem not in self.glued_suffix_keeps:
+                k = "reset" if v in self.kinds["reset"][1] else "delete"
+                return k if k in kinds else None
         if ":" in w and _COLON_WORD.match(w):  # oclif-style `api:core:messages:remove`, `db:drop`
             for k in kinds:
                 if any(self.kind(p, (k,)) for p in w.split(":")):
@@ -533,6 +546,16 @@ class Generic:
                 if any(p in self.kinds[k][1] for p in parts):
                     return k
         return None
+
+    def glued_verb(self, w):
+        """`delif`, `deldev`, `delpvid`: a delete verb glued to a short object (not `delay`, `delta`)."""
+        for v in self.glued:
+            rest = w[len(v):]
+            if w.startswith(v) and rest.isalpha() and 2 <= len(rest) <= 6 and w not in self.glued_keeps and \
+                    not any(x.startswith(w) or w.startswith(x) for x in self.glued_keeps) and \
+                    not self.kinds["delete"][0] & {w}:
+                return True
+        return False
 
     def machine(self, word):
         """``word`` names a shared machine or server (`server`, `nodes`, `controlvm`)."""
@@ -597,9 +620,16 @@ class Generic:
         bare = len(parts) == 1
         if parts[0] in self.option_intensifiers and len(parts) > 1:
             parts = parts[1:]  # `--force-delete`, `--hard-delete`: said with emphasis, not an entry's removal
+        if bare and self.glued_verb(parts[0]):
+            return name  # `--deldev`, `--delpvid`: the object is in the option
         if bare and (entry or (parts[0] not in self.bare_option_verbs and not root)):
             return None  # `--key k --delete` removes an entry; a user's bare `--purge` often tidies a list of theirs
         return name if parts[0] in self.option_verbs else None
+
+    def option_object(self, name):
+        """The option's verb acts on a machine, a disk, a volume... (`--delete-vm`): what it names is no file."""
+        parts = re.split(r"[-_]", name.lstrip("-").lower())[1:]
+        return any(self.machine(p) or p in self.option_objects for p in parts)
 
 
 def generic_model():
@@ -698,7 +728,11 @@ def generic(a, cmd, scope):
         return  # a verb said it, or the options act on a local group (`adb forward --remove tcp:8080`)
     ops = [y for y in words + rest if not y.startswith("-")]
     last = args[-1] if args else ""
-    if any(("/" in y or _FILE_EXT.search(y)) and not y.startswith("/dev/") for y in ops) or \
+    on_object = any(g.option_verb(x, root, False) and g.option_object(x.split("=", 1)[0]) for x in args
+                    if x.startswith("--"))
+    if on_object:
+        pass  # `--delete-vm --vm path/to/vm.conf`: the file names the machine the option deletes
+    elif any(("/" in y or _FILE_EXT.search(y)) and not y.startswith("/dev/") for y in ops) or \
             ("/" in last and _FILE_EXT.search(last) and not last.startswith("/dev/")):
         return  # `metaflac --remove-tag t a.flac`, `tool --remove ./build`: the option edits or deletes a file
     entry = any(x.split("=", 1)[0] in g.entry_options for x in args)
@@ -709,7 +743,7 @@ def generic(a, cmd, scope):
         if opt:
             k = args.index(x)
             value = x.partition("=")[2] or (args[k + 1] if k + 1 < len(args) else "")
-            if _local_file(value):
+            if _local_file(value) and not on_object:
                 return  # `tool --remove ./build`, `tool --delete old.txt`: a file of the user's
             target = " ".join(_show(y) for y in ops[:2]) or ident or ""
             emit(a, cmd, "infra.cli-delete", target=" ".join(y for y in (cmd.name, opt, target) if y), effect="delete",
@@ -842,7 +876,8 @@ def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=
                 not (root and words[k - 1].lower() in g.root_package_groups):
             return "read"  # `plugins remove x`: local, regenerable
         after = args[args.index(w) + 1:] if args and w in args else words[k + 1:]
-        if kind == "stop" and not root and not any(g.machine(x) for x in words[:k]):
+        if kind == "stop" and not root and not any(g.machine(x) for x in words[:k]) and \
+                not (len(words) > k + 1 and words[k + 1].isdigit()):
             continue  # a user's own `caddy stop`, `pm2 stop app`: a process of theirs
         if kind == "reset" and w.lower() == "uninstall" and any(not x.startswith("-") for x in after) and not root:
             return "read"  # `pecl uninstall pkg`: a package of the user's; as root it is the system's
