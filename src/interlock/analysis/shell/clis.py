@@ -444,6 +444,7 @@ class Generic:
             "option_intensifiers", "compound_keeps", "bare_option_verbs", "root_package_groups",
             "prose_options", "entry_options", "abbreviations", "resource_suffixes",
             "glued_verbs", "glued_keeps", "option_objects", "glued_suffix_verbs", "glued_suffix_keeps",
+            "entry_groups", "entry_verbs",
             "preview_options"}
 
     def __init__(self, raw):
@@ -493,6 +494,8 @@ class Generic:
         self.glued_suffixes = tuple(strs("glued_suffix_verbs", []))
         self.glued_suffix_keeps = frozenset(strs("glued_suffix_keeps", []))
         self.option_objects = frozenset(strs("option_objects", []))
+        self.entry_groups = frozenset(strs("entry_groups", []))
+        self.entry_verbs = frozenset(strs("entry_verbs", []))
         self.root_package_groups = frozenset(strs("root_package_groups", []))
         self.prose_options = frozenset(strs("prose_options", []))
         self.compound_keeps = frozenset(strs("compound_keeps", []))
@@ -875,6 +878,9 @@ def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=
         if kind and k and words[k - 1].lower() in g.local_groups and w.lower() not in g.registry_verbs and \
                 not (root and words[k - 1].lower() in g.root_package_groups):
             return "read"  # `plugins remove x`: local, regenerable
+        group, _, said = w.lower().rpartition(":") if ":" in w else ((words[k - 1].lower() if k else ""), "", w.lower())
+        if kind and said in g.entry_verbs and group.rsplit(":", 1)[-1] in g.entry_groups:
+            return "read"  # `repo remove name`, `repository:remove url`: an entry off the tool's list
         after = args[args.index(w) + 1:] if args and w in args else words[k + 1:]
         if kind == "stop" and not root and not any(g.machine(x) for x in words[:k]) and \
                 not (len(words) > k + 1 and words[k + 1].isdigit()):
