@@ -394,3 +394,23 @@ def test_an_entry_off_a_tools_list_passes(command, ctx):
 ])
 def test_deleting_the_thing_itself_still_asks(command, ctx):
     assert _rules(command, ctx) == ["infra.cli-delete"], command
+
+
+@pytest.mark.parametrize("command,rule", [
+    ("zcoin-cli stop", "sys.service-stop"), ("zmqctl -n node1 stop_app", "sys.service-stop"),
+    ("zchain-cli reset 1000", "infra.cli-reset"), ("zosctl reset -n 10.0.0.5", "infra.cli-reset"),
+    ("zorb-client shutdown", "sys.service-stop"),
+])
+def test_a_servers_client_stopping_or_resetting_it(command, rule, ctx):
+    fs = _findings(command, ctx)
+    assert [f.rule for f in fs] == [rule], command
+    assert "server's client" in fs[0].note
+    assert _decision(command, ctx) == "ask"
+
+
+@pytest.mark.parametrize("command", [
+    "zcoin-cli getbalance", "zcoin-cli help stop", "zaudio-ctl down 5", "zhyprctl sunset reset gamma",
+    "zcoin-cli start", "zorbit reset", "zcoin-cli stop --help",
+])
+def test_a_clients_ordinary_commands_pass(command, ctx):
+    assert _rules(command, ctx) == [], command

@@ -444,7 +444,7 @@ class Generic:
             "option_intensifiers", "compound_keeps", "bare_option_verbs", "root_package_groups",
             "prose_options", "entry_options", "abbreviations", "resource_suffixes",
             "glued_verbs", "glued_keeps", "option_objects", "glued_suffix_verbs", "glued_suffix_keeps",
-            "entry_groups", "entry_verbs",
+            "entry_groups", "entry_verbs", "control_reset_verbs",
             "preview_options"}
 
     def __init__(self, raw):
@@ -474,6 +474,7 @@ class Generic:
         self.service_verbs = frozenset(strs("service_verbs", []))
         self.registry_verbs = frozenset(strs("registry_verbs", []))
         self.control_suffixes = tuple(strs("control_suffixes", []))
+        self.control_reset_verbs = frozenset(strs("control_reset_verbs", []))
         # kind -> (whole-word verbs, parts of a compound verb)
         self.kinds = {"delete": (self.verbs, self.compound),
                       "reset": (frozenset(strs("reset_verbs", [])), frozenset(strs("reset_compound_verbs", []))),
@@ -718,10 +719,19 @@ def generic(a, cmd, scope):
         emit(a, cmd, "infra.outage", target=" ".join([cmd.name] + [_show(x) for x in words[:k] + words[k + 1:k + 2]]),
              effect="scale", note="scaled to zero: it stops serving until scaled up again")
         return
-    if words and words[0].lower() in g.service_verbs and cmd.name.lower().endswith(tuple(g.control_suffixes)):
-        # a daemon's control program (`gitlab-ctl kill nginx`, `fooctl stop`): the daemon goes down
+    control = bool(words) and cmd.name.lower().endswith(g.control_suffixes)
+    if control and (words[0].lower() in g.service_verbs or g.kind(words[0], ("stop",)) and
+                    words[0].lower() not in ("down",)):
+        # a daemon's control program or a server's client (`gitlab-ctl kill nginx`, `fooctl stop`, `bitcoin-cli
+        # stop`, `rabbitmqctl stop_app`): the daemon goes down
         emit(a, cmd, "sys.service-stop", target=" ".join([cmd.name] + [_show(x) for x in words[1:3]]),
-             effect=words[0].lower(), note=f"judged by '{cmd.name} {words[0]}': a daemon's control program")
+             effect=words[0].lower(), note=f"judged by '{cmd.name} {words[0]}': a daemon's control program or "
+                                           f"a server's client")
+        return
+    if control and words[0].lower() in g.control_reset_verbs:
+        emit(a, cmd, "infra.cli-reset", target=" ".join([cmd.name] + [_show(x) for x in words[:3]]),
+             effect=words[0].lower(), note=f"judged by '{cmd.name} {words[0]}': a server's client resets what the "
+                                           f"server holds (Interlock has no knowledge file for {cmd.name})")
         return
     if _pacman_style(a, cmd, args) or _retention(a, cmd, g, words, args) or _sql_arguments(a, cmd, scope, args, g):
         return
@@ -883,7 +893,7 @@ def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=
             return "read"  # `repo remove name`, `repository:remove url`: an entry off the tool's list
         after = args[args.index(w) + 1:] if args and w in args else words[k + 1:]
         if kind == "stop" and not root and not any(g.machine(x) for x in words[:k]) and \
-                not (len(words) > k + 1 and words[k + 1].isdigit()):
+                not (len(words) > k + 1 and words[k + 1].isdigit() and w.lower() != "down"):  # `volume down 5`
             continue  # a user's own `caddy stop`, `pm2 stop app`: a process of theirs
         if kind == "reset" and w.lower() == "uninstall" and any(not x.startswith("-") for x in after) and not root:
             return "read"  # `pecl uninstall pkg`: a package of the user's; as root it is the system's
