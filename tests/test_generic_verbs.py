@@ -414,3 +414,16 @@ def test_a_servers_client_stopping_or_resetting_it(command, rule, ctx):
 ])
 def test_a_clients_ordinary_commands_pass(command, ctx):
     assert _rules(command, ctx) == [], command
+
+
+def test_a_dev_vm_deleted_asks_stopped_passes(ctx):
+    assert _rules("limactl remove devbox", ctx) == ["infra.cli-delete"]
+    assert _rules("multipass delete devbox", ctx) == ["infra.cli-delete"]
+    for command in ("limactl stop devbox", "colima stop", "multipass restart devbox", "limactl list"):
+        assert _rules(command, ctx) == [], command
+
+
+def test_a_service_option_is_the_service_group(ctx):
+    assert _rules("ZorbHome --service stop", ctx) == ["sys.service-stop"]
+    assert _rules("ZorbHome --service start", ctx) == []
+    assert _rules("ZorbHome --service status", ctx) == []

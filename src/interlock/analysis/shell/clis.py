@@ -444,7 +444,7 @@ class Generic:
             "option_intensifiers", "compound_keeps", "bare_option_verbs", "root_package_groups",
             "prose_options", "entry_options", "abbreviations", "resource_suffixes",
             "glued_verbs", "glued_keeps", "option_objects", "glued_suffix_verbs", "glued_suffix_keeps",
-            "entry_groups", "entry_verbs", "control_reset_verbs",
+            "entry_groups", "entry_verbs", "control_reset_verbs", "dev_vm_programs",
             "preview_options"}
 
     def __init__(self, raw):
@@ -461,6 +461,7 @@ class Generic:
         self.compound = frozenset(strs("compound_verbs"))
         self.not_programs = frozenset(strs("not_programs"))
         self.local = frozenset(strs("local_programs"))
+        self.dev_vms = frozenset(strs("dev_vm_programs", []))
         self.booleans = frozenset(strs("boolean_options", []))
         self.read_words = frozenset(strs("read_words", []))
         self.local_groups = frozenset(strs("local_groups", []))
@@ -695,6 +696,9 @@ def generic(a, cmd, scope):
                 if x.startswith("--") and g.verb(args[i]):  # short ones (`-j DROP`) name values
                     words.append(args[i])
                     value_verb = True
+                elif x.startswith("--") and x[2:].lower() in g.service_groups and \
+                        args[i].lower() in g.service_verbs:  # `--service stop` is `service stop`
+                    words += [x[2:], args[i]]
         else:
             words.append(x)
         i += 1
@@ -702,6 +706,10 @@ def generic(a, cmd, scope):
     if value_verb and any(w.lower() in g.read_words for w in words + rest):
         return
     root = bool(cmd.sudo) or bool(getattr(a, "as_root", False))
+    if cmd.name in g.dev_vms:  # a dev VM of the user's: only what deletes it counts (`limactl remove vm1`)
+        _generic_words(a, cmd, words + [x for x in rest if not x.startswith("-")], "infra.cli-delete", model=g,
+                       ident=ident, kinds=("delete",), args=args)
+        return
     kind = g.program_kind(cmd.name)
     if kind == "stop" and not root:
         kind = None  # a user's own `foo-stop`: a process of theirs
