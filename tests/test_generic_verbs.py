@@ -381,7 +381,7 @@ def test_numbers_glued_look_alikes(command, ctx):
 
 
 @pytest.mark.parametrize("command", [
-    "zorbit repo remove myrepo", "zorbit auth remove --context ctx1", "zorbit channel rm news",
+    "zorbit repo remove myrepo", "zorbit auth remove --context ctx1", "zorbit channel remove news",
     "zorbit repository:remove https://example.org/repo", "sudo zorbit path remove", "zorbit mirrors remove m1",
 ])
 def test_an_entry_off_a_tools_list_passes(command, ctx):
@@ -390,7 +390,7 @@ def test_an_entry_off_a_tools_list_passes(command, ctx):
 
 @pytest.mark.parametrize("command", [
     "zorbit repo delete myrepo", "zorbit repos destroy myrepo", "zorbit keys remove k1", "zorbit channel purge news",
-    "zorbit repository:delete acme/app",
+    "zorbit repository:delete acme/app", "zorbit repo rm acme/app",
 ])
 def test_deleting_the_thing_itself_still_asks(command, ctx):
     assert _rules(command, ctx) == ["infra.cli-delete"], command
