@@ -140,6 +140,9 @@ def test_flush_and_format_only_as_root(ctx):
     ("zorbit unregistervm vm1 --delete", "--delete"),
     ("zorbit --remove", "--remove"),
     ("zorbit -d db -S slot1 --drop-slot", "--drop-slot"),
+    ("zorbit --key k --delete prod-db", "--delete"),                  # attack: an entry option beside a target
+    ("zorbit --delete ~/old-notes", "--delete"), ("zorbit --remove ../other-project", "--remove"),  # not a local file
+    ("zorbit --delete=/srv/data", "--delete"),
     ("zorbit thing --force-delete", "--force-delete"),
     ("zorbit --remove-all-storage vm1", "--remove-all-storage"),
     ("zorbit --wipe --target disk0", "--wipe"),
@@ -152,6 +155,9 @@ def test_destructive_options(command, opt, ctx):
     fs = _findings(command, ctx)
     assert [f.rule for f in fs] == ["infra.cli-delete"], command
     assert f"'{opt}'" in fs[0].note
+    named = command.split(opt, 1)[1].lstrip("=").split()  # what the option names is shown as its target
+    if named and not named[0].startswith("-"):
+        assert named[0] in fs[0].target, (command, fs[0].target)
     assert _decision(command, ctx) == "ask"
 
 

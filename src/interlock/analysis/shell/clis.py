@@ -751,22 +751,26 @@ def generic(a, cmd, scope):
     last = args[-1] if args else ""
     on_object = any(g.option_verb(x, root, False) and g.option_object(x.split("=", 1)[0]) for x in args
                     if x.startswith("--"))
+    bare = any(x.startswith("--") and "-" not in x[2:].split("=", 1)[0] and g.option_verb(x, root, False)
+               for x in args)
     if on_object:
         pass  # `--delete-vm --vm path/to/vm.conf`: the file names the machine the option deletes
+    elif bare and any(y.startswith(("~", "/", "../")) and not y.startswith("/dev/") for y in ops + [last]):
+        pass  # a bare `--delete ~/.ssh`: what it deletes lies outside the working directory
     elif any(("/" in y or _FILE_EXT.search(y)) and not y.startswith("/dev/") for y in ops) or \
             ("/" in last and _FILE_EXT.search(last) and not last.startswith("/dev/")):
         return  # `metaflac --remove-tag t a.flac`, `tool --remove ./build`: the option edits or deletes a file
     entry = any(x.split("=", 1)[0] in g.entry_options for x in args)
-    for x in args:
+    for j, x in enumerate(args):
         if x == "--":
             break
-        opt = g.option_verb(x, root, entry) if x.startswith("--") else None
+        value = x.partition("=")[2] or (args[j + 1] if j + 1 < len(args) and not args[j + 1].startswith("-") else "")
+        # `--key k --delete` removes the entry named; `--key k --delete prod-db` names something else to delete
+        opt = g.option_verb(x, root, entry and not value) if x.startswith("--") else None
         if opt:
-            k = args.index(x)
-            value = x.partition("=")[2] or (args[k + 1] if k + 1 < len(args) else "")
             if _local_file(value) and not on_object:
                 return  # `tool --remove ./build`, `tool --delete old.txt`: a file of the user's
-            target = " ".join(_show(y) for y in ops[:2]) or ident or ""
+            target = " ".join(_show(y) for y in ([value] if value else []) + ops[:2 - bool(value)]) or ident or ""
             emit(a, cmd, "infra.cli-delete", target=" ".join(y for y in (cmd.name, opt, target) if y), effect="delete",
                  note=f"judged by its option '{opt}', which says it deletes "
                       f"(Interlock has no knowledge file for {cmd.name})")
@@ -774,11 +778,14 @@ def generic(a, cmd, scope):
 
 
 def _local_file(x):
-    """An argument that is a file by its name: a relative path said so (`./build`, `~/x`) or a name with an
-    extension (`unused.txt`), not an option, a URL, an address or a device."""
+    """An argument that is a file of the working directory by its name: a relative path said so (`./build`) or
+    a name with an extension (`unused.txt`), not an option, a URL, an address, a device or a path that leaves
+    the directory (`../x`, `~/x`, `/x`)."""
     if x.startswith("-") or "://" in x or "@" in x or x.startswith("/dev/"):
         return False
-    return x.startswith(("./", "../", "~/")) or bool(_FILE_EXT.search(x) and not _NUMERIC_EXT.search(x))
+    if x.startswith(("../", "~", "/")) or "/../" in x:
+        return False  # outside the working directory: that is no ordinary edit
+    return x.startswith("./") or bool(_FILE_EXT.search(x) and not _NUMERIC_EXT.search(x))
 
 
 _NUMERIC_EXT = re.compile(r"\d\.\w+$|^[\w-]+\.(com|org|net|io|dev|app|example)$")
