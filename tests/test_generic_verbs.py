@@ -431,5 +431,6 @@ def test_a_dev_vm_deleted_asks_stopped_passes(ctx):
 
 def test_a_service_option_is_the_service_group(ctx):
     assert _rules("ZorbHome --service stop", ctx) == ["sys.service-stop"]
+    assert _rules("ZorbHome --service=uninstall", ctx) == ["sys.service-stop"]
     assert _rules("ZorbHome --service start", ctx) == []
     assert _rules("ZorbHome --service status", ctx) == []

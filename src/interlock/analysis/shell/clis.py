@@ -688,7 +688,10 @@ def generic(a, cmd, scope):
             return
         if x == "--":
             break
-        if x.startswith("-") and len(x) > 1:
+        if x.startswith("--") and "=" in x and x[2:].split("=", 1)[0].lower() in g.service_groups and \
+                x.split("=", 1)[1].lower() in g.service_verbs:
+            words += x[2:].split("=", 1)  # `--service=stop` is `service stop`
+        elif x.startswith("-") and len(x) > 1:
             # ``--x v``: v is the option's value unless the option is a well-known switch; a destructive
             # verb there still counts (`--yes-really delete x`) unless a read word follows (`--name delete show`)
             if "=" not in x and x not in g.booleans and i + 1 < n and not args[i + 1].startswith("-"):
