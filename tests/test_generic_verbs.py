@@ -434,3 +434,10 @@ def test_a_service_option_is_the_service_group(ctx):
     assert _rules("ZorbHome --service=uninstall", ctx) == ["sys.service-stop"]
     assert _rules("ZorbHome --service start", ctx) == []
     assert _rules("ZorbHome --service status", ctx) == []
+
+
+def test_a_reset_counts_on_a_machine_only(ctx):
+    assert _rules("zqm reset 100", ctx) == ["infra.cli-stop"]
+    assert _rules("zbox controlvm vm1 reset", ctx) == ["infra.cli-stop"]
+    for command in ("zconf reset some-setting", "zorbit reset", "zorbit settings reset 3", "zorbit reset --all"):
+        assert _rules(command, ctx) == [], command
