@@ -914,7 +914,8 @@ def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=
         after = args[args.index(w) + 1:] if args and w in args else words[k + 1:]
         on_machine = any(g.machine(x) for x in words[:k]) or \
             (len(words) > k + 1 and words[k + 1].isdigit() and w.lower() != "down")  # not `volume down 5`
-        if not kind and w.lower() in g.machine_stop_verbs and on_machine and "stop" in kinds:
+        if not kind and w.lower() in g.machine_stop_verbs and on_machine and "stop" in kinds and \
+                not (k and words[k - 1].lower() in g.local_groups):
             kind = "stop"  # `qm reset 100`: a machine's hard reset
         if kind == "stop" and not root and not on_machine:
             continue  # a user's own `caddy stop`, `pm2 stop app`: a process of theirs
