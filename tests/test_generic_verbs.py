@@ -441,3 +441,19 @@ def test_a_reset_counts_on_a_machine_only(ctx):
     assert _rules("zbox controlvm vm1 reset", ctx) == ["infra.cli-stop"]
     for command in ("zconf reset some-setting", "zorbit reset", "zorbit settings reset 3", "zorbit reset --all"):
         assert _rules(command, ctx) == [], command
+
+
+@pytest.mark.parametrize("command,rule", [
+    ("ztg -n s1 -u 42 -m delete --text hello", "infra.cli-delete"), ("ztg -m deleteall --text q", "infra.cli-delete"),
+    ("sudo zsquid -k shutdown", "infra.cli-stop"),
+])
+def test_a_short_options_mode(command, rule, ctx):
+    assert _rules(command, ctx) == [rule], command
+
+
+@pytest.mark.parametrize("command", [
+    "zclone -n delete remote:path", "zfw -j DROP", "zcurl -X DELETE", "zsquid -k shutdown", "zbat -c poweroff",
+    "ztg -m delete --help", "ztg -m 'delete old files'", "zjj describe -m delete",
+])
+def test_short_option_values_that_pass(command, ctx):
+    assert _rules(command, ctx) == [], command

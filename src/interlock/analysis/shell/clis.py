@@ -683,6 +683,7 @@ def generic(a, cmd, scope):
         return  # help, version, a dry run or a preview (a last bare `-n`): it changes nothing
     words, i, n = [], 0, len(args)
     value_verb = False
+    root0 = bool(cmd.sudo) or bool(getattr(a, "as_root", False))
     ident = _ident(args)
     while i < n and len(words) < g.max_position + 1:
         x = args[i]
@@ -698,7 +699,13 @@ def generic(a, cmd, scope):
             # verb there still counts (`--yes-really delete x`) unless a read word follows (`--name delete show`)
             if "=" not in x and x not in g.booleans and i + 1 < n and not args[i + 1].startswith("-"):
                 i += 1
-                if x.startswith("--") and g.verb(args[i]):  # short ones (`-j DROP`) name values
+                if x.startswith("--") and g.verb(args[i]):
+                    words.append(args[i])
+                    value_verb = True
+                elif len(x) == 2 and x != "-n" and not args[i].isupper() and \
+                        (g.verb(args[i]) or (root0 and g.kind(args[i], ("stop",)))):
+                    # a short option's mode (`tgutil -m delete`, `sudo squid -k shutdown`); not a value in capitals
+                    # (`-j DROP`, `-X DELETE` name a rule's target or a method) nor `-n` (a dry run: `rclone -n`)
                     words.append(args[i])
                     value_verb = True
                 elif x.startswith("--") and x[2:].lower() in g.service_groups and \
