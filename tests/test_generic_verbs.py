@@ -318,7 +318,7 @@ def test_root_does_not_leak_out_of_its_shell(command, ctx):
 
 @pytest.mark.parametrize("command,word", [
     ("zqm des 100", "des"), ("zqm des 100 --purge", "des"), ("sudo zqm dest 101", "dest"),
-    ("zorbit k c d cluster1", "d"), ("zorbit a d app-1", "d"), ("sudo zorbit su d path/to/subvolume", "d"),
+    ("zorbit k c d cluster1", "d"), ("zorbit a d app-1", "d"), ("zorbit compute d d droplet-1", "d"), ("sudo zorbit su d path/to/subvolume", "d"),
 ])
 def test_abbreviated_verbs(command, word, ctx):
     fs = _findings(command, ctx)

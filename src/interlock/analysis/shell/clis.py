@@ -571,13 +571,13 @@ class Generic:
             any(w.endswith(x) and len(w) - len(x) >= 4 and w.isalpha() for x in self.resource_suffixes)
 
     def unabbreviated(self, words, k):
-        """The verb ``words[k]`` abbreviates (`des` → destroy), or None; a one-letter abbreviation only ends a
-        path of one- or two-letter words and has an operand after it (`doctl k c d cluster`)."""
+        """The verb ``words[k]`` abbreviates (`des` → destroy), or None; a one-letter abbreviation only after a
+        one- or two-letter word and with an operand after it (`doctl k c d cluster`, `doctl compute d d 123`)."""
         w = words[k].lower()
         v = self.abbreviations.get(w)
         if not v or len(words) <= k + 1:
             return None  # what it acts on follows (`qm des 100`); a bare `tool des` is something else
-        if len(w) < 3 and not (k and all(len(p) <= 2 for p in words[:k]) and len(words[k + 1]) > 2):
+        if len(w) < 3 and not (k and len(words[k - 1]) <= 2 and len(words[k + 1]) > 2):
             return None
         return v
 
