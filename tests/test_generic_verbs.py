@@ -381,6 +381,7 @@ def test_numbers_glued_verbs_and_objects(command, rule, ctx):
     "zorbit delta 3", "zorbit --delimiter , x.csv", "zorbit delegate bob", "zorbit autoremove", "zorbit undelete x",
     "zorbit --nostop x", "zorbit kill SIGKILL", "zorbit --remove-tag t --image path/to/a.flac",
     "zorbit deliver 3", "zorbit --delete-key k path/to/cfg.ini",
+    "zorbit deploy --region delhi", "zorbit -r delhi deploy", "zorbit deploy delhi", "zorbit open delores", "zorbit --mode pcrreset run",  # values are no glued verbs
 ])
 def test_numbers_glued_look_alikes(command, ctx):
     assert _rules(command, ctx) == [], command

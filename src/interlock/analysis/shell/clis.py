@@ -443,7 +443,7 @@ class Generic:
             "root_delete_verbs", "root_reset_verbs", "retention_verbs", "retention_options", "resource_groups",
             "option_intensifiers", "compound_keeps", "bare_option_verbs", "root_package_groups",
             "prose_options", "entry_options", "abbreviations", "resource_suffixes",
-            "glued_verbs", "glued_keeps", "option_objects", "glued_suffix_verbs", "glued_suffix_keeps",
+            "glued_verbs", "glued_objects", "option_objects", "glued_suffix_verbs", "glued_suffix_keeps",
             "entry_groups", "entry_verbs", "control_reset_verbs", "dev_vm_programs",
             "machine_stop_verbs",
             "preview_options"}
@@ -494,7 +494,7 @@ class Generic:
         self.bare_option_verbs = frozenset(strs("bare_option_verbs", []))
         self.entry_options = frozenset(strs("entry_options", []))
         self.glued = tuple(strs("glued_verbs", []))
-        self.glued_keeps = frozenset(strs("glued_keeps", []))
+        self.glued_objects = frozenset(strs("glued_objects", []))
         self.glued_suffixes = tuple(strs("glued_suffix_verbs", []))
         self.glued_suffix_keeps = frozenset(strs("glued_suffix_keeps", []))
         self.option_objects = frozenset(strs("option_objects", []))
@@ -519,7 +519,7 @@ class Generic:
             if not _PREFILTER.search(v):
                 raise KnowledgeError(f"generic.toml: verb {v!r} escapes the prefilter in clis.py")
 
-    def kind(self, word, kinds=KINDS, root=False):
+    def kind(self, word, kinds=KINDS, root=False, glued=True):
         """The kind of verb ``word`` is (delete, reset, stop) among ``kinds``, or None: a whole verb
         (`delete`), an oclif colon path (`apps:destroy`), a dotted method (`instance.delete`), or a
         hyphenated/underscored compound (`delete-instance`, `remove_user`, `stop_app`)."""
@@ -527,9 +527,9 @@ class Generic:
         for k in kinds:
             if w in self.kinds[k][0] or (root and w in self.root_whole[k]):
                 return k
-        if "delete" in kinds and self.glued_verb(w):
+        if glued and "delete" in kinds and self.glued_verb(w):
             return "delete"
-        for v in self.glued_suffixes:  # `pcrreset`: a verb after a short object
+        for v in self.glued_suffixes if glued else ():  # `pcrreset`: a verb after a short object
             stem = w[:-len(v)]
             if w.endswith(v) and stem.isalpha() and 2 <= len(stem) <= 6 and stem not in self.glued_suffix_keeps:
                 k = "reset" if v in self.kinds["reset"][1] else "delete"
@@ -555,14 +555,8 @@ class Generic:
         return None
 
     def glued_verb(self, w):
-        """`delif`, `deldev`, `delpvid`: a delete verb glued to a short object (not `delay`, `delta`)."""
-        for v in self.glued:
-            rest = w[len(v):]
-            if w.startswith(v) and rest.isalpha() and 2 <= len(rest) <= 6 and w not in self.glued_keeps and \
-                    not any(x.startswith(w) or w.startswith(x) for x in self.glued_keeps) and \
-                    not self.kinds["delete"][0] & {w}:
-                return True
-        return False
+        """`delif`, `deldev`, `delpvid`: a delete verb glued to an object it names (not `delhi`, `delta`)."""
+        return any(w.startswith(v) and w[len(v):] in self.glued_objects for v in self.glued)
 
     def machine(self, word):
         """``word`` names a shared machine or server (`server`, `nodes`, `controlvm`)."""
@@ -581,9 +575,9 @@ class Generic:
             return None
         return v
 
-    def verb(self, word):
+    def verb(self, word, glued=True):
         """``word`` when it is a destructive (delete-kind) verb, else None."""
-        return word.lower() if self.kind(word, ("delete",)) else None
+        return word.lower() if self.kind(word, ("delete",), glued=glued) else None
 
     def program_kind(self, name):
         """The kind of verb a program's own name says (`lxc-destroy`, `fprintd-delete`, `gdm-stop`,
@@ -699,11 +693,12 @@ def generic(a, cmd, scope):
             # verb there still counts (`--yes-really delete x`) unless a read word follows (`--name delete show`)
             if "=" not in x and x not in g.booleans and i + 1 < n and not args[i + 1].startswith("-"):
                 i += 1
-                if x.startswith("--") and g.verb(args[i]):
+                # (an option's value is a verb only as a whole: `--region delhi` is no `del` glued to `hi`)
+                if x.startswith("--") and g.verb(args[i], glued=False):
                     words.append(args[i])
                     value_verb = True
                 elif len(x) == 2 and x != "-n" and not args[i].isupper() and \
-                        (g.verb(args[i]) or (root0 and g.kind(args[i], ("stop",)))):
+                        (g.verb(args[i], glued=False) or (root0 and g.kind(args[i], ("stop",), glued=False))):
                     # a short option's mode (`tgutil -m delete`, `sudo squid -k shutdown`); not a value in capitals
                     # (`-j DROP`, `-X DELETE` name a rule's target or a method) nor `-n` (a dry run: `rclone -n`)
                     words.append(args[i])
