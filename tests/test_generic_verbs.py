@@ -377,7 +377,7 @@ def test_numbers_glued_verbs_and_objects(command, rule, ctx):
 
 
 @pytest.mark.parametrize("command", [
-    "zqm stop", "zqm stop app", "zqm start 100", "pm2 stop 0", "forever stop 1", "zqm status 100", "zqm reb", "zorbit --delay 5 run",
+    "zqm stop", "zqm stop app", "zqm start 100", "zqm status 100", "zqm reb", "zorbit --delay 5 run",
     "zorbit delta 3", "zorbit --delimiter , x.csv", "zorbit delegate bob", "zorbit autoremove", "zorbit undelete x",
     "zorbit --nostop x", "zorbit kill SIGKILL", "zorbit --remove-tag t --image path/to/a.flac",
     "zorbit deliver 3", "zorbit --delete-key k path/to/cfg.ini",
