@@ -318,7 +318,8 @@ def test_root_does_not_leak_out_of_its_shell(command, ctx):
 
 @pytest.mark.parametrize("command,word", [
     ("zqm des 100", "des"), ("zqm des 100 --purge", "des"), ("sudo zqm dest 101", "dest"),
-    ("zorbit k c d cluster1", "d"), ("zorbit a d app-1", "d"), ("zorbit compute d d droplet-1", "d"), ("sudo zorbit su d path/to/subvolume", "d"),
+    ("zorbit k c d cluster1", "d"), ("zorbit a d app-1", "d"), ("zorbit compute d d droplet-1", "d"),
+    ("sudo zorbit su d path/to/subvolume", "d"),
 ])
 def test_abbreviated_verbs(command, word, ctx):
     fs = _findings(command, ctx)
@@ -381,7 +382,9 @@ def test_numbers_glued_verbs_and_objects(command, rule, ctx):
     "zorbit delta 3", "zorbit --delimiter , x.csv", "zorbit delegate bob", "zorbit autoremove", "zorbit undelete x",
     "zorbit --nostop x", "zorbit kill SIGKILL", "zorbit --remove-tag t --image path/to/a.flac",
     "zorbit deliver 3", "zorbit --delete-key k path/to/cfg.ini",
-    "zorbit deploy --region delhi", "zorbit -r delhi deploy", "zorbit deploy delhi", "zorbit open delores", "zorbit --mode pcrreset run",  # values are no glued verbs
+    # names that start with a verb, values are no glued verbs
+    "zorbit deploy --region delhi", "zorbit -r delhi deploy", "zorbit deploy delhi", "zorbit open delores",
+    "zorbit --mode pcrreset run",
 ])
 def test_numbers_glued_look_alikes(command, ctx):
     assert _rules(command, ctx) == [], command

@@ -425,7 +425,8 @@ def interpret(a, cmd, scope, tool):
 
 # A cheap superset of generic.toml's verbs, tested before that file is read (most commands pass here).
 _PREFILTER = re.compile(r"(?i)(delet|destroy|remov|rm\b|\bdel|purge|drop|terminat|undefine|wipe|erase|"
-                        r"revoke|nuke|deregister|unregister|unpublish|obliterate|\bdes(tr?)?\b|\brmi\b|decommission|kill|"
+                        r"revoke|nuke|deregister|unregister|unpublish|obliterate|\bdes(tr?)?\b|\brmi\b|"
+                        r"decommission|kill|"
                         r"unset|trash|shred|scale|stop|uninstall|disable|unload|shutdown|halt|poweroff|reboot|"
                         r"reset|evict|teardown|undeploy|uninit|format|flush|prune|forget|expire|down|"
                         r"\bupdate\b|truncat|alter|savestate|\breb\b|(^|\s)d(\s|$)|-R[dnscu]*[nsc])")
@@ -677,7 +678,7 @@ def generic(a, cmd, scope):
         return  # help, version, a dry run or a preview (a last bare `-n`): it changes nothing
     words, i, n = [], 0, len(args)
     value_verb = False
-    root0 = bool(cmd.sudo) or bool(getattr(a, "as_root", False))
+    root = bool(cmd.sudo) or bool(getattr(a, "as_root", False))
     ident = _ident(args)
     while i < n and len(words) < g.max_position + 1:
         x = args[i]
@@ -698,7 +699,7 @@ def generic(a, cmd, scope):
                     words.append(args[i])
                     value_verb = True
                 elif len(x) == 2 and x != "-n" and not args[i].isupper() and \
-                        (g.verb(args[i], glued=False) or (root0 and g.kind(args[i], ("stop",), glued=False))):
+                        (g.verb(args[i], glued=False) or (root and g.kind(args[i], ("stop",), glued=False))):
                     # a short option's mode (`tgutil -m delete`, `sudo squid -k shutdown`); not a value in capitals
                     # (`-j DROP`, `-X DELETE` name a rule's target or a method) nor `-n` (a dry run: `rclone -n`)
                     words.append(args[i])
@@ -712,7 +713,6 @@ def generic(a, cmd, scope):
     rest = args[i:]
     if value_verb and any(w.lower() in g.read_words for w in words + rest):
         return
-    root = bool(cmd.sudo) or bool(getattr(a, "as_root", False))
     if cmd.name in g.dev_vms:  # a dev VM of the user's: only what deletes it counts (`limactl remove vm1`)
         _generic_words(a, cmd, words + [x for x in rest if not x.startswith("-")], "infra.cli-delete", model=g,
                        ident=ident, kinds=("delete",), args=args)
@@ -735,8 +735,8 @@ def generic(a, cmd, scope):
              effect="scale", note="scaled to zero: it stops serving until scaled up again")
         return
     control = bool(words) and cmd.name.lower().endswith(g.control_suffixes)
-    if control and (words[0].lower() in g.service_verbs or g.kind(words[0], ("stop",)) and
-                    words[0].lower() not in ("down",)):
+    if control and (words[0].lower() in g.service_verbs or
+                    (g.kind(words[0], ("stop",)) and words[0].lower() != "down")):  # not `audio-ctl down 5`
         # a daemon's control program or a server's client (`gitlab-ctl kill nginx`, `fooctl stop`, `bitcoin-cli
         # stop`, `rabbitmqctl stop_app`): the daemon goes down
         emit(a, cmd, "sys.service-stop", target=" ".join([cmd.name] + [_show(x) for x in words[1:3]]),
@@ -928,7 +928,8 @@ def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=
             target = " ".join(_show(x) for x in words[k + 1:k + 3]) or ident or ""
             shown = " ".join(x for x in (label or cmd.name, what, target) if x)
             emit(a, cmd, rule if kind == "delete" else KINDS[kind], target=shown, effect=w.lower(),
-                 note=f"judged by its verb '{w}'" + (f" (short for '{full.replace('|', "', '")}')" if full else "") +
+                 note=f"judged by its verb '{w}'" +
+                      (" (short for '" + "', '".join(full.split("|")) + "')" if full else "") +
                       f", which says it {_WHAT[kind]} (" +
                       (f"no entry of {label}'s knowledge file names it" if label else
                        f"Interlock has no knowledge file for {cmd.name}") + ")",
