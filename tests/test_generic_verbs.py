@@ -461,3 +461,12 @@ def test_a_short_options_mode(command, rule, ctx):
 ])
 def test_short_option_values_that_pass(command, ctx):
     assert _rules(command, ctx) == [], command
+
+
+@pytest.mark.parametrize("command", [
+    "zqm des 100 --help", "zqm des 100 --dry-run", "zqm help des 100", "zorbit list --remove", "zorbit get d ls",
+    "zorbit describe controlvm vm1 poweroff", "zqm stop 100 --dry-run", "zorbit show k c d cluster1",
+    "zcoin-cli stop --help", "zorbit --remove pkg --simulate", "zorbit status 100", "zorbit info --delete",
+])
+def test_the_new_readings_stay_silent_on_help_reads_and_rehearsals(command, ctx):
+    assert _rules(command, ctx) == [], command
