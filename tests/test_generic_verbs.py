@@ -470,3 +470,19 @@ def test_short_option_values_that_pass(command, ctx):
 ])
 def test_the_new_readings_stay_silent_on_help_reads_and_rehearsals(command, ctx):
     assert _rules(command, ctx) == [], command
+
+
+@pytest.mark.parametrize("command,rule", [
+    ("linode-cli linodes rebuild 123 --delete-all-disks", "infra.cli-delete"),   # an option no entry names
+    ("openstack server rebuild web --wipe", "infra.cli-delete"),
+    ("linode-cli sql 'DROP TABLE users'", "db.drop-table"),                       # SQL handed to it
+])
+def test_a_known_tools_unnamed_commands_get_the_whole_generic_model(command, rule, ctx):
+    assert _rules(command, ctx) == [rule], command
+
+
+@pytest.mark.parametrize("command", [
+    "linode-cli linodes list", "openstack server list --purge-all", "openstack --help", "linode-cli linodes view 1",
+])
+def test_a_known_tools_reads_stay_silent(command, ctx):
+    assert _rules(command, ctx) == [], command

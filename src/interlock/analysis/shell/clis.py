@@ -396,9 +396,11 @@ def interpret(a, cmd, scope, tool):
     hit = tool.match(words, flags, values)
     if hit is None:
         if tool.generic:
-            _generic_words(a, cmd, words, tool.generic_rule, env=_environment(a, tool.env, flags, values, []),
-                           label=tool.label, kinds=tuple(KINDS), root=bool(cmd.sudo or getattr(a, "as_root", False)),
-                           args=list(cmd.args))
+            said = _generic_words(a, cmd, words, tool.generic_rule, env=_environment(a, tool.env, flags, values, []),
+                                  label=tool.label, kinds=tuple(KINDS),
+                                  root=bool(cmd.sudo or getattr(a, "as_root", False)), args=list(cmd.args))
+            if not said:
+                generic(a, cmd, scope)
         return
     c, k = hit
     rest = words[k:]
