@@ -378,7 +378,7 @@ def test_numbers_glued_verbs_and_objects(command, rule, ctx):
 
 
 @pytest.mark.parametrize("command", [
-    "zqm stop", "zqm stop app", "zqm start 100", "zqm status 100", "zqm reb", "zorbit --delay 5 run",
+    "zqm stop", "zqm stop app", "zqm start 100", "zjupyter notebook stop 8888", "zvol down 5", "zqm status 100", "zqm reb", "zorbit --delay 5 run",
     "zorbit delta 3", "zorbit --delimiter , x.csv", "zorbit delegate bob", "zorbit autoremove", "zorbit undelete x",
     "zorbit --nostop x", "zorbit kill SIGKILL", "zorbit --remove-tag t --image path/to/a.flac",
     "zorbit deliver 3", "zorbit --delete-key k path/to/cfg.ini",
@@ -441,8 +441,9 @@ def test_a_service_option_is_the_service_group(ctx):
 
 
 def test_a_reset_counts_on_a_machine_only(ctx):
-    assert _rules("zqm reset 100", ctx) == ["infra.cli-stop"]
-    assert _rules("zbox controlvm vm1 reset", ctx) == ["infra.cli-stop"]
+    assert _rules("zqm reset 100", ctx) == ["infra.cli-reset"]
+    assert _rules("zbox controlvm vm1 reset", ctx) == ["infra.cli-reset"]
+    assert _rules("zwp db reset --yes", ctx) == ["infra.cli-reset"]    # a database's tables, not a stop
     for command in ("zconf reset some-setting", "zorbit reset", "zorbit settings reset 3", "zorbit reset --all"):
         assert _rules(command, ctx) == [], command
 

@@ -448,7 +448,7 @@ class Generic:
             "prose_options", "entry_options", "abbreviations", "resource_suffixes",
             "glued_verbs", "glued_objects", "option_objects", "glued_suffix_verbs", "glued_suffix_keeps",
             "entry_groups", "entry_verbs", "control_reset_verbs", "dev_vm_programs",
-            "machine_stop_verbs",
+            "machine_reset_verbs",
             "preview_options"}
 
     def __init__(self, raw):
@@ -466,7 +466,7 @@ class Generic:
         self.not_programs = frozenset(strs("not_programs"))
         self.local = frozenset(strs("local_programs"))
         self.dev_vms = frozenset(strs("dev_vm_programs", []))
-        self.machine_stop_verbs = frozenset(strs("machine_stop_verbs", []))
+        self.machine_reset_verbs = frozenset(strs("machine_reset_verbs", []))
         self.booleans = frozenset(strs("boolean_options", []))
         self.read_words = frozenset(strs("read_words", []))
         self.local_groups = frozenset(strs("local_groups", []))
@@ -916,11 +916,13 @@ def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=
         if kind and said in g.entry_verbs and group.rsplit(":", 1)[-1] in g.entry_groups:
             return "read"  # `repo remove name`, `repository:remove url`: an entry off the tool's list
         after = args[args.index(w) + 1:] if args and w in args else words[k + 1:]
+        # a machine named before the verb, or the tool's own first word on a number (`qm stop 100`; not `volume
+        # down 5`, nor a group's `jupyter notebook stop 8888`, a port)
         on_machine = any(g.machine(x) for x in words[:k]) or \
-            (len(words) > k + 1 and words[k + 1].isdigit() and w.lower() != "down")  # not `volume down 5`
-        if not kind and w.lower() in g.machine_stop_verbs and on_machine and "stop" in kinds and \
+            (k == 0 and len(words) > 1 and words[1].isdigit() and w.lower() != "down")
+        if not kind and w.lower() in g.machine_reset_verbs and on_machine and "reset" in kinds and \
                 not (k and words[k - 1].lower() in g.local_groups):
-            kind = "stop"  # `qm reset 100`: a machine's hard reset
+            kind = "reset"  # `qm reset 100`, `wp db reset`: a machine's or a database's state reset
         if kind == "stop" and not root and not on_machine:
             continue  # a user's own `caddy stop`, `pm2 stop app`: a process of theirs
         if kind == "reset" and w.lower() == "uninstall" and any(not x.startswith("-") for x in after) and not root:
