@@ -134,7 +134,15 @@ def test_flush_and_format_only_as_root(ctx):
 
 @pytest.mark.parametrize("command,opt", [
     ("zorbit --delete-vm --vm vm1", "--delete-vm"),
-    ("sudo zorbit --purge thing", "--purge"),                         # bare: as root only
+    ("sudo zorbit --purge thing", "--purge"),                         # a bare --purge: as root only
+    ("zorbit --remove somepkg", "--remove"),                          # a bare --delete/--remove: what it names
+    ("zorbit --delete /zones/example.org/records/7", "--delete"),     # an API path is no file
+    ("zorbit unregistervm vm1 --delete", "--delete"),
+    ("zorbit --remove", "--remove"),
+    ("zorbit -d db -S slot1 --drop-slot", "--drop-slot"),
+    ("zorbit --key k --delete prod-db", "--delete"),                  # attack: an entry option beside a target
+    ("zorbit --delete ~/old-notes", "--delete"), ("zorbit --remove ../other-project", "--remove"),  # not a local file
+    ("zorbit --delete=/srv/data", "--delete"),
     ("zorbit thing --force-delete", "--force-delete"),
     ("zorbit --remove-all-storage vm1", "--remove-all-storage"),
     ("zorbit --wipe --target disk0", "--wipe"),
@@ -147,6 +155,9 @@ def test_destructive_options(command, opt, ctx):
     fs = _findings(command, ctx)
     assert [f.rule for f in fs] == ["infra.cli-delete"], command
     assert f"'{opt}'" in fs[0].note
+    named = command.split(opt, 1)[1].lstrip("=").split()  # what the option names is shown as its target
+    if named and not named[0].startswith("-"):
+        assert named[0] in fs[0].target, (command, fs[0].target)
     assert _decision(command, ctx) == "ask"
 
 
@@ -155,7 +166,9 @@ def test_destructive_options(command, opt, ctx):
     "zorbit up --remove-orphans", "zorbit --remove-tag artist song.flac", "zorbit --delete-key k path/to/cfg.ini",
     "zorbit tunnel --remove tcp:8080", "zorbit forward --remove-all", "zorbit --delete x --dry-run",
     "zorbit --purge --simulate", "zorbit -- --delete x", "zorbit --deleted-items list", "zorbit --deletion-date x",
-    "zorbit --purge", "zorbit --remove name", "zorbit --group g --key k --delete",  # a user's bare option: an entry
+    "zorbit --purge", "zorbit --group g --key k --delete",  # a user's bare --purge; --delete of a named entry
+    "zorbit --section s --remove", "zorbit conf texmf --delete somekey",  # an entry, a local group
+    "zorbit --remove unused.txt", "zorbit --delete ./build", "zorbit --drop-caches --help",
 ])
 def test_options_that_keep_or_edit_a_file(command, ctx):
     assert _rules(command, ctx) == [], command
@@ -298,4 +311,179 @@ def test_attacks(command, rule, ctx):
     "bash -c 'zorbit --purge x'",
 ])
 def test_root_does_not_leak_out_of_its_shell(command, ctx):
+    assert _rules(command, ctx) == [], command
+
+
+# --- abbreviated sub-commands, machines named before a stop ------------------------------------------
+
+@pytest.mark.parametrize("command,word", [
+    ("zqm des 100", "des"), ("zqm des 100 --purge", "des"), ("sudo zqm dest 101", "dest"),
+    ("zorbit k c d cluster1", "d"), ("zorbit a d app-1", "d"), ("zorbit compute d d droplet-1", "d"),
+    ("sudo zorbit su d path/to/subvolume", "d"),
+])
+def test_abbreviated_verbs(command, word, ctx):
+    fs = _findings(command, ctx)
+    assert [f.rule for f in fs] == ["infra.cli-delete"], command
+    assert f"judged by its verb '{word}' (short for '" in fs[0].note
+    assert _decision(command, ctx) == "ask"
+
+
+@pytest.mark.parametrize("command", [
+    "zorbit d", "zorbit d app-1", "zorbit compute d c web", "zorbit d ls", "zorbit k c d", "zorbit k c d -x",
+    "zorbit describe 100", "zorbit dest", "zorbit d list --user u", "zorbit deploy d app",
+    "zorbit rem origin", "zorbit ter 100", "zorbit dec 3",
+])
+def test_abbreviation_look_alikes(command, ctx):
+    assert _rules(command, ctx) == [], command
+
+
+@pytest.mark.parametrize("command", [
+    "zorbit controlvm vm1 poweroff", "zorbit controlvm vm1 savestate", "zorbit vm stop vm1",
+    "zorbit servers web-1 shutdown",
+])
+def test_a_machine_named_before_a_stop(command, ctx):
+    fs = _findings(command, ctx)
+    assert [f.rule for f in fs] == ["infra.cli-stop"], command
+    assert _decision(command, ctx) == "ask"
+
+
+@pytest.mark.parametrize("command", [
+    "zorbit stop", "zorbit stop app", "zorbit savestate", "zorbit lovm stop x", "zorbit controlvm vm1 resume",
+    "zorbit player stop", "zorbit env stop",
+])
+def test_stops_without_a_machine_pass(command, ctx):
+    assert _rules(command, ctx) == [], command
+
+
+def test_an_environment_is_not_a_local_group(ctx):
+    # `env` names a deployment environment of a hosted tool (`pulumi env rm`), not a local virtualenv (those
+    # tools are local programs: `conda env remove`, `hatch env remove`)
+    assert _rules("zorbit env rm staging", ctx) == ["infra.cli-delete"]
+    assert _rules("conda env remove -n old", ctx) == []
+    assert _rules("hatch env remove test", ctx) == []
+
+
+@pytest.mark.parametrize("command,rule", [
+    ("zqm stop 100", "infra.cli-stop"), ("zqm reb 101 --timeout 10", "infra.cli-stop"),  # a machine by its number
+    ("sudo zbr delif br0 eth0", "infra.cli-delete"), ("zorbit --deldev /dev/sdz1", "infra.cli-delete"),
+    ("zorbit --delpvid abc123", "infra.cli-delete"),                                       # a verb glued to its object
+    ("ztpm pcrreset 23", "infra.cli-reset"), ("zorbit userdelete alice", "infra.cli-delete"),
+    ("zemu --delete-vm --vm path/to/vm.conf", "infra.cli-delete"),                       # the file names the machine
+    ("zemu --delete-disk --vm path/to/vm.conf", "infra.cli-delete"),
+])
+def test_numbers_glued_verbs_and_objects(command, rule, ctx):
+    fs = _findings(command, ctx)
+    assert [f.rule for f in fs] == [rule], command
+    assert _decision(command, ctx) == "ask"
+
+
+@pytest.mark.parametrize("command", [
+    "zqm stop", "zqm stop app", "zqm start 100", "zjupyter notebook stop 8888", "zvol down 5", "zqm status 100", "zqm reb", "zorbit --delay 5 run",
+    "zorbit delta 3", "zorbit --delimiter , x.csv", "zorbit delegate bob", "zorbit autoremove", "zorbit undelete x",
+    "zorbit --nostop x", "zorbit kill SIGKILL", "zorbit --remove-tag t --image path/to/a.flac",
+    "zorbit deliver 3", "zorbit --delete-key k path/to/cfg.ini",
+    # names that start with a verb, values are no glued verbs
+    "zorbit deploy --region delhi", "zorbit -r delhi deploy", "zorbit deploy delhi", "zorbit open delores",
+    "zorbit --mode pcrreset run",
+])
+def test_numbers_glued_look_alikes(command, ctx):
+    assert _rules(command, ctx) == [], command
+
+
+@pytest.mark.parametrize("command", [
+    "zorbit repo remove myrepo", "zorbit auth remove --context ctx1", "zorbit channel remove news",
+    "zorbit repository:remove https://example.org/repo", "sudo zorbit path remove", "zorbit mirrors remove m1",
+])
+def test_an_entry_off_a_tools_list_passes(command, ctx):
+    assert _rules(command, ctx) == [], command
+
+
+@pytest.mark.parametrize("command", [
+    "zorbit repo delete myrepo", "zorbit repos destroy myrepo", "zorbit keys remove k1", "zorbit channel purge news",
+    "zorbit repository:delete acme/app", "zorbit repo rm acme/app",
+])
+def test_deleting_the_thing_itself_still_asks(command, ctx):
+    assert _rules(command, ctx) == ["infra.cli-delete"], command
+
+
+@pytest.mark.parametrize("command,rule", [
+    ("zcoin-cli stop", "sys.service-stop"), ("zmqctl -n node1 stop_app", "sys.service-stop"),
+    ("zchain-cli reset 1000", "infra.cli-reset"), ("zosctl reset -n 10.0.0.5", "infra.cli-reset"),
+    ("zorb-client shutdown", "sys.service-stop"),
+])
+def test_a_servers_client_stopping_or_resetting_it(command, rule, ctx):
+    fs = _findings(command, ctx)
+    assert [f.rule for f in fs] == [rule], command
+    assert "server's client" in fs[0].note
+    assert _decision(command, ctx) == "ask"
+
+
+@pytest.mark.parametrize("command", [
+    "zcoin-cli getbalance", "zcoin-cli help stop", "zaudio-ctl down 5", "zhyprctl sunset reset gamma",
+    "zcoin-cli start", "zorbit reset", "zcoin-cli stop --help",
+])
+def test_a_clients_ordinary_commands_pass(command, ctx):
+    assert _rules(command, ctx) == [], command
+
+
+def test_a_dev_vm_deleted_asks_stopped_passes(ctx):
+    assert _rules("limactl remove devbox", ctx) == ["infra.cli-delete"]
+    assert _rules("multipass delete devbox", ctx) == ["infra.cli-delete"]
+    for command in ("limactl stop devbox", "colima stop", "multipass restart devbox", "limactl list"):
+        assert _rules(command, ctx) == [], command
+
+
+def test_a_service_option_is_the_service_group(ctx):
+    assert _rules("ZorbHome --service stop", ctx) == ["sys.service-stop"]
+    assert _rules("ZorbHome --service=uninstall", ctx) == ["sys.service-stop"]
+    assert _rules("ZorbHome --service start", ctx) == []
+    assert _rules("ZorbHome --service status", ctx) == []
+
+
+def test_a_reset_counts_on_a_machine_only(ctx):
+    assert _rules("zqm reset 100", ctx) == ["infra.cli-reset"]
+    assert _rules("zbox controlvm vm1 reset", ctx) == ["infra.cli-reset"]
+    assert _rules("zwp db reset --yes", ctx) == ["infra.cli-reset"]    # a database's tables, not a stop
+    for command in ("zconf reset some-setting", "zorbit reset", "zorbit settings reset 3", "zorbit reset --all"):
+        assert _rules(command, ctx) == [], command
+
+
+@pytest.mark.parametrize("command,rule", [
+    ("ztg -n s1 -u 42 -m delete --text hello", "infra.cli-delete"), ("ztg -m deleteall --text q", "infra.cli-delete"),
+    ("sudo zsquid -k shutdown", "infra.cli-stop"),
+])
+def test_a_short_options_mode(command, rule, ctx):
+    assert _rules(command, ctx) == [rule], command
+
+
+@pytest.mark.parametrize("command", [
+    "zclone -n delete remote:path", "zfw -j DROP", "zcurl -X DELETE", "zsquid -k shutdown", "zbat -c poweroff",
+    "ztg -m delete --help", "ztg -m 'delete old files'", "zjj describe -m delete",
+])
+def test_short_option_values_that_pass(command, ctx):
+    assert _rules(command, ctx) == [], command
+
+
+@pytest.mark.parametrize("command", [
+    "zqm des 100 --help", "zqm des 100 --dry-run", "zqm help des 100", "zorbit list --remove", "zorbit get d ls",
+    "zorbit describe controlvm vm1 poweroff", "zqm stop 100 --dry-run", "zorbit show k c d cluster1",
+    "zcoin-cli stop --help", "zorbit --remove pkg --simulate", "zorbit status 100", "zorbit info --delete",
+])
+def test_the_new_readings_stay_silent_on_help_reads_and_rehearsals(command, ctx):
+    assert _rules(command, ctx) == [], command
+
+
+@pytest.mark.parametrize("command,rule", [
+    ("linode-cli linodes rebuild 123 --delete-all-disks", "infra.cli-delete"),   # an option no entry names
+    ("openstack server rebuild web --wipe", "infra.cli-delete"),
+    ("linode-cli sql 'DROP TABLE users'", "db.drop-table"),                       # SQL handed to it
+])
+def test_a_known_tools_unnamed_commands_get_the_whole_generic_model(command, rule, ctx):
+    assert _rules(command, ctx) == [rule], command
+
+
+@pytest.mark.parametrize("command", [
+    "linode-cli linodes list", "openstack server list --purge-all", "openstack --help", "linode-cli linodes view 1",
+])
+def test_a_known_tools_reads_stay_silent(command, ctx):
     assert _rules(command, ctx) == [], command

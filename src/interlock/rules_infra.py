@@ -258,10 +258,10 @@ RULES = [
         "minikube status", "virsh list --all", "grep -r delete src/", "man rm"]),
     _R("infra.cli-stop", "destructive",
        "Stops, shuts down or kills a server, node or system service a command-line tool runs — as root, or named "
-       "as a server, node, VM, instance or cluster (judged by the tool's verb with the generic verb model): it is out "
-       "of service until someone starts it again.",
+       "as a server, node, VM, instance or cluster, or by its number (judged by the tool's verb with the generic verb "
+       "model): it is out of service until someone starts it again.",
        ["sudo sometool stop", "sometool node shutdown n1", "sudo acme-stop web", "sudo sometool -n node1 stop_app",
-        "sometool server stop"],
+        "sometool server stop", "sometool stop 100", "sometool controlvm vm1 poweroff"],
        ["sometool stop", "sudo sometool start web", "sudo sometool status", "sudo sometool restart web",
         "sudo sometool stop --help", "jupyter notebook stop 8888", "echo stop", "sudo grub-reboot 2"]),
     _R("infra.cli-reset", "destructive",

@@ -400,9 +400,11 @@ def interpret(a, cmd, scope, tool):
     hit = tool.match(words, flags, values)
     if hit is None:
         if tool.generic:
-            _generic_words(a, cmd, words, tool.generic_rule, env=_environment(a, tool.env, flags, values, []),
-                           label=tool.label, kinds=tuple(KINDS), root=bool(cmd.sudo or getattr(a, "as_root", False)),
-                           args=list(cmd.args))
+            said = _generic_words(a, cmd, words, tool.generic_rule, env=_environment(a, tool.env, flags, values, []),
+                                  label=tool.label, kinds=tuple(KINDS),
+                                  root=bool(cmd.sudo or getattr(a, "as_root", False)), args=list(cmd.args))
+            if not said:
+                generic(a, cmd, scope)
         return
     c, k = hit
     rest = words[k:]
@@ -429,10 +431,11 @@ def interpret(a, cmd, scope, tool):
 
 # A cheap superset of generic.toml's verbs, tested before that file is read (most commands pass here).
 _PREFILTER = re.compile(r"(?i)(delet|destroy|remov|rm\b|\bdel|purge|drop|terminat|undefine|wipe|erase|"
-                        r"revoke|nuke|deregister|unregister|unpublish|obliterate|\bdes\b|\brmi\b|decommission|kill|"
+                        r"revoke|nuke|deregister|unregister|unpublish|obliterate|\bdes(tr?)?\b|\brmi\b|"
+                        r"decommission|kill|"
                         r"unset|trash|shred|scale|stop|uninstall|disable|unload|shutdown|halt|poweroff|reboot|"
                         r"reset|evict|teardown|undeploy|uninit|format|flush|prune|forget|expire|down|"
-                        r"\bupdate\b|truncat|alter|-R[dnscu]*[nsc])")
+                        r"\bupdate\b|truncat|alter|savestate|\breb\b|(^|\s)d(\s|$)|-R[dnscu]*[nsc])")
 
 #: The kinds of verb the generic model knows, gravest first, and the rule each reports.
 KINDS = {"delete": "infra.cli-delete", "reset": "infra.cli-reset", "stop": "infra.cli-stop"}
@@ -446,7 +449,10 @@ class Generic:
             "reset_compound_verbs", "option_verbs", "option_keeps", "name_prefix_verbs", "name_suffix_verbs",
             "root_delete_verbs", "root_reset_verbs", "retention_verbs", "retention_options", "resource_groups",
             "option_intensifiers", "compound_keeps", "bare_option_verbs", "root_package_groups",
-            "prose_options",
+            "prose_options", "entry_options", "abbreviations", "resource_suffixes",
+            "glued_verbs", "glued_objects", "option_objects", "glued_suffix_verbs", "glued_suffix_keeps",
+            "entry_groups", "entry_verbs", "control_reset_verbs", "dev_vm_programs",
+            "machine_reset_verbs",
             "preview_options"}
 
     def __init__(self, raw):
@@ -463,14 +469,22 @@ class Generic:
         self.compound = frozenset(strs("compound_verbs"))
         self.not_programs = frozenset(strs("not_programs"))
         self.local = frozenset(strs("local_programs"))
+        self.dev_vms = frozenset(strs("dev_vm_programs", []))
+        self.machine_reset_verbs = frozenset(strs("machine_reset_verbs", []))
         self.booleans = frozenset(strs("boolean_options", []))
         self.read_words = frozenset(strs("read_words", []))
         self.local_groups = frozenset(strs("local_groups", []))
         self.service_groups = frozenset(strs("service_groups", []))
         self.resource_groups = frozenset(strs("resource_groups", []))
+        self.resource_suffixes = tuple(strs("resource_suffixes", []))
+        abbr = raw.get("abbreviations", {})
+        if not isinstance(abbr, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in abbr.items()):
+            raise KnowledgeError("generic.toml: abbreviations must map words to verbs")
+        self.abbreviations = {k.lower(): v.lower() for k, v in abbr.items()}
         self.service_verbs = frozenset(strs("service_verbs", []))
         self.registry_verbs = frozenset(strs("registry_verbs", []))
         self.control_suffixes = tuple(strs("control_suffixes", []))
+        self.control_reset_verbs = frozenset(strs("control_reset_verbs", []))
         # kind -> (whole-word verbs, parts of a compound verb)
         self.kinds = {"delete": (self.verbs, self.compound),
                       "reset": (frozenset(strs("reset_verbs", [])), frozenset(strs("reset_compound_verbs", []))),
@@ -485,6 +499,14 @@ class Generic:
         self.option_keeps = frozenset(strs("option_keeps", []))
         self.option_intensifiers = frozenset(strs("option_intensifiers", []))
         self.bare_option_verbs = frozenset(strs("bare_option_verbs", []))
+        self.entry_options = frozenset(strs("entry_options", []))
+        self.glued = tuple(strs("glued_verbs", []))
+        self.glued_objects = frozenset(strs("glued_objects", []))
+        self.glued_suffixes = tuple(strs("glued_suffix_verbs", []))
+        self.glued_suffix_keeps = frozenset(strs("glued_suffix_keeps", []))
+        self.option_objects = frozenset(strs("option_objects", []))
+        self.entry_groups = frozenset(strs("entry_groups", []))
+        self.entry_verbs = frozenset(strs("entry_verbs", []))
         self.root_package_groups = frozenset(strs("root_package_groups", []))
         self.prose_options = frozenset(strs("prose_options", []))
         self.compound_keeps = frozenset(strs("compound_keeps", []))
@@ -497,14 +519,14 @@ class Generic:
                 raise KnowledgeError(f"generic.toml examples[{i}]: needs cmd and rule")
             self.examples.append((e["cmd"], e["rule"]))
         every = set(self.option_verbs) | set(self.name_prefixes) | set(self.name_suffixes) | self.retention_verbs
-        every |= self.root_whole["delete"] | self.root_whole["reset"]
+        every |= self.root_whole["delete"] | self.root_whole["reset"] | set(self.abbreviations)
         for whole, parts in self.kinds.values():
             every |= whole | parts
         for v in every:
             if not _PREFILTER.search(v):
                 raise KnowledgeError(f"generic.toml: verb {v!r} escapes the prefilter in clis.py")
 
-    def kind(self, word, kinds=KINDS, root=False):
+    def kind(self, word, kinds=KINDS, root=False, glued=True):
         """The kind of verb ``word`` is (delete, reset, stop) among ``kinds``, or None: a whole verb
         (`delete`), an oclif colon path (`apps:destroy`), a dotted method (`instance.delete`), or a
         hyphenated/underscored compound (`delete-instance`, `remove_user`, `stop_app`)."""
@@ -512,6 +534,13 @@ class Generic:
         for k in kinds:
             if w in self.kinds[k][0] or (root and w in self.root_whole[k]):
                 return k
+        if glued and "delete" in kinds and self.glued_verb(w):
+            return "delete"
+        for v in self.glued_suffixes if glued else ():  # `pcrreset`: a verb after a short object
+            stem = w[:-len(v)]
+            if w.endswith(v) and stem.isalpha() and 2 <= len(stem) <= 6 and stem not in self.glued_suffix_keeps:
+                k = "reset" if v in self.kinds["reset"][1] else "delete"
+                return k if k in kinds else None
         if ":" in w and _COLON_WORD.match(w):  # oclif-style `api:core:messages:remove`, `db:drop`
             for k in kinds:
                 if any(self.kind(p, (k,)) for p in w.split(":")):
@@ -532,9 +561,30 @@ class Generic:
                     return k
         return None
 
-    def verb(self, word):
+    def glued_verb(self, w):
+        """`delif`, `deldev`, `delpvid`: a delete verb glued to an object it names (not `delhi`, `delta`)."""
+        return any(w.startswith(v) and w[len(v):] in self.glued_objects for v in self.glued)
+
+    def machine(self, word):
+        """``word`` names a shared machine or server (`server`, `nodes`, `controlvm`)."""
+        w = word.lower()
+        return w in self.resource_groups or \
+            any(w.endswith(x) and len(w) - len(x) >= 4 and w.isalpha() for x in self.resource_suffixes)
+
+    def unabbreviated(self, words, k):
+        """The verb ``words[k]`` abbreviates (`des` → destroy), or None; a one-letter abbreviation only after a
+        one- or two-letter word and with an operand after it (`doctl k c d cluster`, `doctl compute d d 123`)."""
+        w = words[k].lower()
+        v = self.abbreviations.get(w)
+        if not v or len(words) <= k + 1:
+            return None  # what it acts on follows (`qm des 100`); a bare `tool des` is something else
+        if len(w) < 3 and not (k and len(words[k - 1]) <= 2 and len(words[k + 1]) > 2):
+            return None
+        return v
+
+    def verb(self, word, glued=True):
         """``word`` when it is a destructive (delete-kind) verb, else None."""
-        return word.lower() if self.kind(word, ("delete",)) else None
+        return word.lower() if self.kind(word, ("delete",), glued=glued) else None
 
     def program_kind(self, name):
         """The kind of verb a program's own name says (`lxc-destroy`, `fprintd-delete`, `gdm-stop`,
@@ -565,9 +615,10 @@ class Generic:
         """A program whose own name says it destroys (`lxc-destroy`, `fprintd-delete`)."""
         return name if self.program_kind(name) else None
 
-    def option_verb(self, opt, root=False):
+    def option_verb(self, opt, root=False, entry=False):
         """A long option of an unknown program that says it deletes (`--delete-vm`, `--purge`,
-        `--remove-os`, `--messaging-delete-sms`); not one that keeps (`--no-delete`, `--rm`)."""
+        `--remove-os`, `--messaging-delete-sms`); not one that keeps (`--no-delete`, `--rm`).  ``entry``: the
+        command names an entry of a setting (`--key k`), which a bare `--delete` removes."""
         name = opt.split("=", 1)[0]
         if not name.startswith("--") or name in self.option_keeps:
             return None
@@ -577,9 +628,16 @@ class Generic:
         bare = len(parts) == 1
         if parts[0] in self.option_intensifiers and len(parts) > 1:
             parts = parts[1:]  # `--force-delete`, `--hard-delete`: said with emphasis, not an entry's removal
-        if bare and parts[0] not in self.bare_option_verbs and not root:
-            return None  # a user's bare `--delete`/`--remove`/`--purge` often removes a key or an entry of theirs
+        if bare and self.glued_verb(parts[0]):
+            return name  # `--deldev`, `--delpvid`: the object is in the option
+        if bare and (entry or (parts[0] not in self.bare_option_verbs and not root)):
+            return None  # `--key k --delete` removes an entry; a user's bare `--purge` often tidies a list of theirs
         return name if parts[0] in self.option_verbs else None
+
+    def option_object(self, name):
+        """The option's verb acts on a machine, a disk, a volume... (`--delete-vm`): what it names is no file."""
+        parts = re.split(r"[-_]", name.lstrip("-").lower())[1:]
+        return any(self.machine(p) or p in self.option_objects for p in parts)
 
 
 def generic_model():
@@ -626,6 +684,7 @@ def generic(a, cmd, scope):
         return  # help, version, a dry run or a preview (a last bare `-n`): it changes nothing
     words, i, n = [], 0, len(args)
     value_verb = False
+    root = bool(cmd.sudo) or bool(getattr(a, "as_root", False))
     ident = _ident(args)
     while i < n and len(words) < g.max_position + 1:
         x = args[i]
@@ -633,21 +692,37 @@ def generic(a, cmd, scope):
             return
         if x == "--":
             break
-        if x.startswith("-") and len(x) > 1:
+        if x.startswith("--") and "=" in x and x[2:].split("=", 1)[0].lower() in g.service_groups and \
+                x.split("=", 1)[1].lower() in g.service_verbs:
+            words += x[2:].split("=", 1)  # `--service=stop` is `service stop`
+        elif x.startswith("-") and len(x) > 1:
             # ``--x v``: v is the option's value unless the option is a well-known switch; a destructive
             # verb there still counts (`--yes-really delete x`) unless a read word follows (`--name delete show`)
             if "=" not in x and x not in g.booleans and i + 1 < n and not args[i + 1].startswith("-"):
                 i += 1
-                if x.startswith("--") and g.verb(args[i]):  # short ones (`-j DROP`) name values
+                # (an option's value is a verb only as a whole: `--region delhi` is no `del` glued to `hi`)
+                if x.startswith("--") and g.verb(args[i], glued=False):
                     words.append(args[i])
                     value_verb = True
+                elif len(x) == 2 and x != "-n" and not args[i].isupper() and \
+                        (g.verb(args[i], glued=False) or (root and g.kind(args[i], ("stop",), glued=False))):
+                    # a short option's mode (`tgutil -m delete`, `sudo squid -k shutdown`); not a value in capitals
+                    # (`-j DROP`, `-X DELETE` name a rule's target or a method) nor `-n` (a dry run: `rclone -n`)
+                    words.append(args[i])
+                    value_verb = True
+                elif x.startswith("--") and x[2:].lower() in g.service_groups and \
+                        args[i].lower() in g.service_verbs:  # `--service stop` is `service stop`
+                    words += [x[2:], args[i]]
         else:
             words.append(x)
         i += 1
     rest = args[i:]
     if value_verb and any(w.lower() in g.read_words for w in words + rest):
         return
-    root = bool(cmd.sudo) or bool(getattr(a, "as_root", False))
+    if cmd.name in g.dev_vms:  # a dev VM of the user's: only what deletes it counts (`limactl remove vm1`)
+        _generic_words(a, cmd, words + [x for x in rest if not x.startswith("-")], "infra.cli-delete", model=g,
+                       ident=ident, kinds=("delete",), args=args)
+        return
     kind = g.program_kind(cmd.name)
     if kind == "stop" and not root:
         kind = None  # a user's own `foo-stop`: a process of theirs
@@ -665,10 +740,19 @@ def generic(a, cmd, scope):
         emit(a, cmd, "infra.outage", target=" ".join([cmd.name] + [_show(x) for x in words[:k] + words[k + 1:k + 2]]),
              effect="scale", note="scaled to zero: it stops serving until scaled up again")
         return
-    if words and words[0].lower() in g.service_verbs and cmd.name.lower().endswith(tuple(g.control_suffixes)):
-        # a daemon's control program (`gitlab-ctl kill nginx`, `fooctl stop`): the daemon goes down
+    control = bool(words) and cmd.name.lower().endswith(g.control_suffixes)
+    if control and (words[0].lower() in g.service_verbs or
+                    (g.kind(words[0], ("stop",)) and words[0].lower() != "down")):  # not `audio-ctl down 5`
+        # a daemon's control program or a server's client (`gitlab-ctl kill nginx`, `fooctl stop`, `bitcoin-cli
+        # stop`, `rabbitmqctl stop_app`): the daemon goes down
         emit(a, cmd, "sys.service-stop", target=" ".join([cmd.name] + [_show(x) for x in words[1:3]]),
-             effect=words[0].lower(), note=f"judged by '{cmd.name} {words[0]}': a daemon's control program")
+             effect=words[0].lower(), note=f"judged by '{cmd.name} {words[0]}': a daemon's control program or "
+                                           f"a server's client")
+        return
+    if control and words[0].lower() in g.control_reset_verbs:
+        emit(a, cmd, "infra.cli-reset", target=" ".join([cmd.name] + [_show(x) for x in words[:3]]),
+             effect=words[0].lower(), note=f"judged by '{cmd.name} {words[0]}': a server's client resets what the "
+                                           f"server holds (Interlock has no knowledge file for {cmd.name})")
         return
     if _pacman_style(a, cmd, args) or _retention(a, cmd, g, words, args) or _sql_arguments(a, cmd, scope, args, g):
         return
@@ -678,19 +762,46 @@ def generic(a, cmd, scope):
         return  # a verb said it, or the options act on a local group (`adb forward --remove tcp:8080`)
     ops = [y for y in words + rest if not y.startswith("-")]
     last = args[-1] if args else ""
-    if any(("/" in y or _FILE_EXT.search(y)) and not y.startswith("/dev/") for y in ops) or \
+    on_object = any(g.option_verb(x, root, False) and g.option_object(x.split("=", 1)[0]) for x in args
+                    if x.startswith("--"))
+    bare = any(x.startswith("--") and "-" not in x[2:].split("=", 1)[0] and g.option_verb(x, root, False)
+               for x in args)
+    if on_object:
+        pass  # `--delete-vm --vm path/to/vm.conf`: the file names the machine the option deletes
+    elif bare and any(y.startswith(("~", "/", "../")) and not y.startswith("/dev/") for y in ops + [last]):
+        pass  # a bare `--delete ~/.ssh`: what it deletes lies outside the working directory
+    elif any(("/" in y or _FILE_EXT.search(y)) and not y.startswith("/dev/") for y in ops) or \
             ("/" in last and _FILE_EXT.search(last) and not last.startswith("/dev/")):
-        return  # `metaflac --remove-tag t a.flac`: the option edits the file it names
-    for x in args:
+        return  # `metaflac --remove-tag t a.flac`, `tool --remove ./build`: the option edits or deletes a file
+    entry = any(x.split("=", 1)[0] in g.entry_options for x in args)
+    for j, x in enumerate(args):
         if x == "--":
             break
-        opt = g.option_verb(x, root) if x.startswith("--") else None
+        value = x.partition("=")[2] or (args[j + 1] if j + 1 < len(args) and not args[j + 1].startswith("-") else "")
+        # `--key k --delete` removes the entry named; `--key k --delete prod-db` names something else to delete
+        opt = g.option_verb(x, root, entry and not value) if x.startswith("--") else None
         if opt:
-            target = " ".join(_show(y) for y in ops[:2]) or ident or ""
+            if _local_file(value) and not on_object:
+                return  # `tool --remove ./build`, `tool --delete old.txt`: a file of the user's
+            target = " ".join(_show(y) for y in ([value] if value else []) + ops[:2 - bool(value)]) or ident or ""
             emit(a, cmd, "infra.cli-delete", target=" ".join(y for y in (cmd.name, opt, target) if y), effect="delete",
                  note=f"judged by its option '{opt}', which says it deletes "
                       f"(Interlock has no knowledge file for {cmd.name})")
             return
+
+
+def _local_file(x):
+    """An argument that is a file of the working directory by its name: a relative path said so (`./build`) or
+    a name with an extension (`unused.txt`), not an option, a URL, an address, a device or a path that leaves
+    the directory (`../x`, `~/x`, `/x`)."""
+    if x.startswith("-") or "://" in x or "@" in x or x.startswith("/dev/"):
+        return False
+    if x.startswith(("../", "~", "/")) or "/../" in x:
+        return False  # outside the working directory: that is no ordinary edit
+    return x.startswith("./") or bool(_FILE_EXT.search(x) and not _NUMERIC_EXT.search(x))
+
+
+_NUMERIC_EXT = re.compile(r"\d\.\w+$|^[\w-]+\.(com|org|net|io|dev|app|example)$")
 
 
 _IDENT = re.compile(r"^--?([\w-]*(name|id|ids|identifier|arn|stack|app|project|cluster|bucket|instance|"
@@ -800,12 +911,23 @@ def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=
             emit(a, cmd, "sys.service-stop", target=" ".join(x for x in (label or cmd.name, *map(_show, words[:k]))),
                  effect=w.lower(), note=f"judged by '{words[k - 1]} {w}' (generic verb model)")
             return "said"
-        kind = g.kind(w, kinds, root)
+        full = g.unabbreviated(words, k)
+        kind = g.kind(full.split("|", 1)[0] if full else w, kinds, root)
         if kind and k and words[k - 1].lower() in g.local_groups and w.lower() not in g.registry_verbs and \
                 not (root and words[k - 1].lower() in g.root_package_groups):
             return "read"  # `plugins remove x`: local, regenerable
+        group, _, said = w.lower().rpartition(":") if ":" in w else ((words[k - 1].lower() if k else ""), "", w.lower())
+        if kind and said in g.entry_verbs and group.rsplit(":", 1)[-1] in g.entry_groups:
+            return "read"  # `repo remove name`, `repository:remove url`: an entry off the tool's list
         after = args[args.index(w) + 1:] if args and w in args else words[k + 1:]
-        if kind == "stop" and not root and not (k and words[k - 1].lower() in g.resource_groups):
+        # a machine named before the verb, or the tool's own first word on a number (`qm stop 100`; not `volume
+        # down 5`, nor a group's `jupyter notebook stop 8888`, a port)
+        on_machine = any(g.machine(x) for x in words[:k]) or \
+            (k == 0 and len(words) > 1 and words[1].isdigit() and w.lower() != "down")
+        if not kind and w.lower() in g.machine_reset_verbs and on_machine and "reset" in kinds and \
+                not (k and words[k - 1].lower() in g.local_groups):
+            kind = "reset"  # `qm reset 100`, `wp db reset`: a machine's or a database's state reset
+        if kind == "stop" and not root and not on_machine:
             continue  # a user's own `caddy stop`, `pm2 stop app`: a process of theirs
         if kind == "reset" and w.lower() == "uninstall" and any(not x.startswith("-") for x in after) and not root:
             return "read"  # `pecl uninstall pkg`: a package of the user's; as root it is the system's
@@ -814,7 +936,9 @@ def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=
             target = " ".join(_show(x) for x in words[k + 1:k + 3]) or ident or ""
             shown = " ".join(x for x in (label or cmd.name, what, target) if x)
             emit(a, cmd, rule if kind == "delete" else KINDS[kind], target=shown, effect=w.lower(),
-                 note=f"judged by its verb '{w}', which says it {_WHAT[kind]} (" +
+                 note=f"judged by its verb '{w}'" +
+                      (" (short for '" + "', '".join(full.split("|")) + "')" if full else "") +
+                      f", which says it {_WHAT[kind]} (" +
                       (f"no entry of {label}'s knowledge file names it" if label else
                        f"Interlock has no knowledge file for {cmd.name}") + ")",
                  env=env)
