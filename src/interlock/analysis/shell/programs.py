@@ -2992,19 +2992,28 @@ def _keys_reach_only(a, cmd, path) -> bool:
         return False
     if kind == "count":
         return True
-    from ...fsread import read_regular
-
-    try:
-        data = read_regular(path, 256 * 1024)
-    except (OSError, ValueError):
+    text = _small_text(path)
+    if text is None:
         return False
-    if len(data) >= 256 * 1024 or b"\0" in data:
-        return False
-    for line in data.decode("utf-8", "replace").splitlines():
+    for line in text.splitlines():
         t = line.strip()
         if t and not t.startswith("#") and "=" not in t:
             return False
     return True
+
+
+def _small_text(path, limit=256 * 1024) -> str | None:
+    """A regular file's text as it is on disk, when it is under ``limit`` bytes and holds no NUL; None
+    otherwise (unreadable, too large, binary): the callers then keep the read a read."""
+    from ...fsread import read_regular
+
+    try:
+        data = read_regular(path, limit)
+    except (OSError, ValueError):
+        return None
+    if len(data) >= limit or b"\0" in data:
+        return None
+    return data.decode("utf-8", "replace")
 
 
 _PLAIN_NAME = _LazyRe(r"^\^?([A-Za-z_][A-Za-z0-9_]*)(=?)$")
@@ -3047,18 +3056,14 @@ def _grep_prints_no_secret(a, cmd, path) -> bool:
     if not m or _SECRET_NAME.search(m.group(1)):
         return False
     name, anchored = m.group(1), pats[0].startswith("^")
-    from ...fsread import read_regular
     from ..literal_secrets import find_secrets
 
-    try:
-        data = read_regular(path, 256 * 1024)
-    except (OSError, ValueError):
-        return False
-    if len(data) >= 256 * 1024 or b"\0" in data:
+    text = _small_text(path)
+    if text is None:
         return False
     needle = name.lower() if icase else name
     matched = 0
-    for line in data.decode("utf-8", "replace").splitlines():
+    for line in text.splitlines():
         hay = line.lower() if icase else line
         if not (hay.startswith(needle) if anchored else needle in hay):
             continue
