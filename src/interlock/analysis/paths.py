@@ -186,11 +186,9 @@ def agent_config(path: str, home: str) -> bool:
     if not path or not home or home == "/" or not _under(path, home) or path == home:
         return False
     if _AGENT_CONFIG is None:
-        import tomllib
+        from ..knowledge import load
 
-        with open(posixpath.join(posixpath.dirname(posixpath.dirname(__file__)), "knowledge", "agent_config.toml"),
-                  "rb") as fh:
-            raw = tomllib.load(fh)
+        raw = load("agent_config.toml")
         _AGENT_CONFIG = (tuple(t[2:] for t in raw["trees"] if t.startswith("~/")),
                          tuple(t[2:] for t in raw["state"] if t.startswith("~/")))
     trees, state = _AGENT_CONFIG
@@ -227,11 +225,9 @@ def home_cache(path: str, home: str) -> bool:
     if not home or home == "/" or not _under(path, home) or path == home:
         return False
     if _CACHE_TREES is None:
-        import tomllib
+        from ..knowledge import load
 
-        with open(posixpath.join(posixpath.dirname(posixpath.dirname(__file__)), "knowledge", "caches.toml"),
-                  "rb") as fh:
-            _CACHE_TREES = tuple(t[2:] for t in tomllib.load(fh)["trees"] if t.startswith("~/"))
+        _CACHE_TREES = tuple(t[2:] for t in load("caches.toml")["trees"] if t.startswith("~/"))
     rel = path[len(home.rstrip("/")) + 1:]
     return any(rel == t or rel.startswith(t + "/") for t in _CACHE_TREES)
 

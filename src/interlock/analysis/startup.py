@@ -8,11 +8,9 @@ nothing is judged harmless and the write stays asked.
 
 from __future__ import annotations
 
-import os
 import re
 from fnmatch import fnmatchcase
 
-_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "knowledge", "startup.toml")
 _places = None
 _EXEC = re.compile(r"^\s*(ExecStart|ExecStartPre|ExecStartPost|ExecStop|ExecStopPost|ExecReload|ExecCondition)"
                    r"\s*=\s*(.*)$")
@@ -24,10 +22,9 @@ def places():
     """[(name, format, globs, raw entry)], read once."""
     global _places
     if _places is None:
-        import tomllib
+        from ..knowledge import load
 
-        with open(_PATH, "rb") as fh:
-            raw = tomllib.load(fh)
+        raw = load("startup.toml")
         _places = [(p["name"], p["format"], tuple(p["globs"]), p) for p in raw.get("place", [])]
     return _places
 

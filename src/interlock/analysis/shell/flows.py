@@ -13,12 +13,10 @@ Producers and the stages that keep a whole collection are data: ``knowledge/coll
 
 from __future__ import annotations
 
-import os
 
 from ...lazyre import LazyRe
 from ..paths import UNKNOWN_MARK as U
 
-_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "knowledge", "collections.toml")
 _data = None
 _MARK = LazyRe("\x00" + r"every:([A-Za-z0-9:._,-]+)" + "\x00")  # (UNKNOWN_MARK around the id)
 
@@ -27,10 +25,9 @@ def _load():
     global _data
     if _data is None:
         import re
-        import tomllib
+        from ...knowledge import load
 
-        with open(_PATH, "rb") as fh:
-            raw = tomllib.load(fh)
+        raw = load("collections.toml")
         producers = []
         for p in raw.get("producer", []):
             producers.append((re.compile(p["match"]), re.compile(p["unless"]) if p.get("unless") else None,

@@ -42,13 +42,9 @@ def _cloud_data():
     """What deletes data in the AWS, gcloud and az CLIs (knowledge/cloud_data.toml), read on first use."""
     global _cloud
     if _cloud is None:
-        import os
-        import tomllib
+        from ...knowledge import load
 
-        path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "knowledge",
-                            "cloud_data.toml")
-        with open(path, "rb") as fh:
-            raw = tomllib.load(fh)
+        raw = load("cloud_data.toml")
         _cloud = {"aws": {k: (v if isinstance(v, str) else frozenset(v)) for k, v in raw["aws"].items()},
                   "gcloud": frozenset(tuple(x.split()) for x in raw["gcloud"]["data"]),
                   "az": frozenset(tuple(x.split()) for x in raw["az"]["data"]),

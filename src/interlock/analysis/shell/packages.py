@@ -8,13 +8,11 @@ removal (judged), False otherwise.
 
 from __future__ import annotations
 
-import os
 import re
 
 from ..paths import UNKNOWN_MARK as U
 from . import flows
 
-_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "knowledge", "packages.toml")
 _managers = None
 
 
@@ -22,10 +20,9 @@ def managers():
     """program name → its manager entry, read once."""
     global _managers
     if _managers is None:
-        import tomllib
+        from ...knowledge import load
 
-        with open(_PATH, "rb") as fh:
-            raw = tomllib.load(fh)
+        raw = load("packages.toml")
         out = {}
         for m in raw.get("manager", []):
             spec = dict(m)

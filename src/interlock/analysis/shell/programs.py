@@ -3902,13 +3902,9 @@ def runner_specs():
     """program → its runner entries (knowledge/runners.toml), read once."""
     global _RUNNER_SPECS
     if _RUNNER_SPECS is None:
-        import os
-        import tomllib
+        from ...knowledge import load
 
-        path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "knowledge",
-                            "runners.toml")
-        with open(path, "rb") as fh:
-            raw = tomllib.load(fh)
+        raw = load("runners.toml")
         out = {}
         for e in raw.get("runner", []):
             spec = {"verbs": [tuple(v.split()) for v in e.get("verbs", [])],
@@ -4019,10 +4015,9 @@ def _runner_and(own):
 def _runner_names():
     """The runners' program names, from the file's `names = [...]` lines only (the file is parsed the first
     time a runner is judged: this runs on every hook's import)."""
-    import os
+    from ...knowledge import path
 
-    path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "knowledge", "runners.toml")
-    with open(path, encoding="utf-8") as fh:
+    with open(path("runners.toml"), encoding="utf-8") as fh:
         text = fh.read()
     return dict.fromkeys(n for line in re.findall(r'(?m)^names\s*=\s*\[([^\]]*)\]', text)
                          for n in re.findall(r'"([^"]+)"', line))
