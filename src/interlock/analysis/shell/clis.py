@@ -439,6 +439,10 @@ _PREFILTER = re.compile(r"(?i)(delet|destroy|remov|rm\b|\bdel|purge|drop|termina
 
 #: The kinds of verb the generic model knows, gravest first, and the rule each reports.
 KINDS = {"delete": "infra.cli-delete", "reset": "infra.cli-reset", "stop": "infra.cli-stop"}
+#: An API action spelled in CamelCase (Alibaba Cloud's `aliyun ecs DeleteInstance`, Tencent's `tccli cvm
+#: TerminateInstances`, Huawei's `hcloud ECS DeleteServers`): a capitalised word, then at least one more.
+_CAMEL_WORD = re.compile(r"^[A-Z][a-z]+(?:[A-Z][a-z0-9]*|[A-Z]+(?=[A-Z][a-z])|[A-Z]+$)+$")
+_CAMEL_PART = re.compile(r"[A-Z][a-z0-9]+|[A-Z]+(?![a-z])")
 _DOTTED_WORD = re.compile(r"^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)+$")
 
 
@@ -550,6 +554,12 @@ class Generic:
             last = w.rsplit(".", 1)[1]
             for k in kinds:
                 if last in self.kinds[k][0] and last in self.kinds[k][1] and len(last) > 3:
+                    return k
+            return None
+        if _CAMEL_WORD.match(word):  # an API action in CamelCase, verb first (`DeleteInstance`, `TerminateInstances`)
+            first = _CAMEL_PART.findall(word)[0].lower()
+            for k in kinds:
+                if first in self.kinds[k][0] or first in self.kinds[k][1]:
                     return k
             return None
         parts = re.split(r"[-_]", w)
@@ -923,7 +933,9 @@ def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=
         # a machine named before the verb, or the tool's own first word on a number (`qm stop 100`; not `volume
         # down 5`, nor a group's `jupyter notebook stop 8888`, a port)
         on_machine = any(g.machine(x) for x in words[:k]) or \
-            (k == 0 and len(words) > 1 and words[1].isdigit() and w.lower() != "down")
+            (k == 0 and len(words) > 1 and words[1].isdigit() and w.lower() != "down") or \
+            (_CAMEL_WORD.match(w) and any(g.machine(p.lower()) for p in _CAMEL_PART.findall(w)[1:]))
+            # (an API action naming its machine: `StopInstances`, `RebootDBInstance`)
         if not kind and w.lower() in g.machine_reset_verbs and on_machine and "reset" in kinds and \
                 not (k and words[k - 1].lower() in g.local_groups):
             kind = "reset"  # `qm reset 100`, `wp db reset`: a machine's or a database's state reset
