@@ -248,6 +248,15 @@ RULES = [
         "linode-cli volumes delete 123", "hcloud volume delete data", "VBoxManage unregistervm vm1 --delete"],
        ["virsh list --all", "qm list", "pct list", "incus list", "openstack volume list", "hcloud server list",
         "VBoxManage list vms", "qm start 100"]),
+    _R("infra.data-destroy", "catastrophic",
+       "Deletes a whole store of data a command-line tool manages, for good: an object-storage bucket or everything "
+       "under a prefix, a secrets engine or every version of a secret, a dataset or model repository, the data a "
+       "remote cache holds (judged by the tool's knowledge file).",
+       ["mc rb --force myminio/mydata", "mc rm --recursive --force myminio/mydata", "s3cmd rb s3://old-bucket",
+        "vault secrets disable aws/", "vault kv metadata delete -mount=secret app", "hf repo delete me/model",
+        "dvc gc --cloud --workspace"],
+       ["mc ls myminio/mydata", "mc rm --recursive --dry-run myminio/mydata", "s3cmd ls s3://logs",
+        "vault secrets list", "vault kv get secret/app", "hf download me/model", "dvc gc --workspace"]),
     _R("infra.cli-delete", "destructive",
        "Deletes, destroys, removes or purges something a command-line tool manages (judged by the tool's verb: "
        "a knowledge file or the generic verb model).",
