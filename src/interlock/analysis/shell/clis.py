@@ -456,7 +456,7 @@ class Generic:
             "prose_options", "entry_options", "abbreviations", "resource_suffixes",
             "glued_verbs", "glued_objects", "option_objects", "glued_suffix_verbs", "glued_suffix_keeps",
             "entry_groups", "entry_verbs", "control_reset_verbs", "dev_vm_programs",
-            "machine_reset_verbs",
+            "machine_reset_verbs", "manual_verbs", "manual_leading", "manual_objects", "manual_keeps",
             "preview_options"}
 
     def __init__(self, raw):
@@ -516,6 +516,10 @@ class Generic:
         self.compound_keeps = frozenset(strs("compound_keeps", []))
         self.preview_options = frozenset(strs("preview_options", []))
         self.name_prefixes = tuple(strs("name_prefix_verbs", []))
+        self.manual_verbs = frozenset(strs("manual_verbs", []))
+        self.manual_leading = frozenset(strs("manual_leading", []))
+        self.manual_objects = frozenset(strs("manual_objects", []))
+        self.manual_keeps = frozenset(strs("manual_keeps", []))
         self.max_position = int(raw.get("max_position", 3))
         self.examples = []
         for i, e in enumerate(raw.get("examples", [])):
@@ -644,6 +648,25 @@ class Generic:
             return None  # `--key k --delete` removes an entry; a user's bare `--purge` often tidies a list of theirs
         return name if parts[0] in self.option_verbs else None
 
+    def manual_delete(self, description):
+        """The verb an option's description in a manual starts with, when it says the option deletes something
+        that matters ("Delete the given user.", "Removes all keys belonging to ..."), else None."""
+        words = re.findall(r"[a-z]+(?:-[a-z]+)*", description.lower())  # `user-defined` is no user
+        while words and words[0] in self.manual_leading:
+            words = words[1:]
+        if not words:
+            return None
+        verb = words[0]
+        for end in ("s", "d", "es"):  # "Deletes", "Removes", "Purges"
+            if verb not in self.manual_verbs and verb.endswith(end) and verb[:-len(end)] in self.manual_verbs:
+                verb = verb[:-len(end)]
+        if verb not in self.manual_verbs:
+            return None
+        ws = set(words[1:])
+        if verb in self.entry_verbs and ws & self.entry_groups:
+            return None  # "Remove the specified repository": an entry off the tool's list (as `repo remove x`)
+        return verb if ws & self.manual_objects and not ws & self.manual_keeps else None
+
     def option_object(self, name):
         """The option's verb acts on a machine, a disk, a volume... (`--delete-vm`): what it names is no file."""
         parts = re.split(r"[-_]", name.lstrip("-").lower())[1:]
@@ -676,8 +699,10 @@ def generic(a, cmd, scope):
     """A program with no knowledge file and no handler: a destructive verb among its first words, in its
     own name, or in a long option."""
     args = cmd.args
-    if not _PREFILTER.search(cmd.name) and (not args or not _PREFILTER.search(" ".join(args))):
-        return
+    verbs = _PREFILTER.search(cmd.name) or (args and _PREFILTER.search(" ".join(args)))
+    options = any(x[:1] == "-" and len(x) > 1 and x != "--" for x in args)
+    if not verbs and not (options and _has_manual(cmd.name)):
+        return  # no verb anywhere and no option a manual could explain
     try:
         g = generic_model()
     except KnowledgeError as e:
@@ -692,6 +717,10 @@ def generic(a, cmd, scope):
         return
     if any(x in _HELP or x in g.preview_options for x in args) or (args and args[-1] in ("-h", "-n")):
         return  # help, version, a dry run or a preview (a last bare `-n`): it changes nothing
+    if options and _has_manual(cmd.name) and _manual(a, cmd, g, args):
+        return  # the program's own manual says an option it uses deletes something
+    if not verbs:
+        return
     words, i, n = [], 0, len(args)
     value_verb = False
     root = bool(cmd.sudo) or bool(getattr(a, "as_root", False))
@@ -798,6 +827,52 @@ def generic(a, cmd, scope):
                  note=f"judged by its option '{opt}', which says it deletes "
                       f"(Interlock has no knowledge file for {cmd.name})")
             return
+
+
+def _has_manual(name):
+    from . import manuals
+
+    return manuals.find(name) is not None
+
+
+def _manual(a, cmd, g, args):
+    """The installed program's manual (manuals.py) on the options ``args`` uses: "said" when one deletes."""
+    from . import manuals
+
+    name = cmd.name
+    try:
+        opts = manuals.options(name)
+    except manuals.ManualError as e:
+        emit(a, cmd, "interlock.error", target=name, effect="unknown",
+             note=f"{name}'s manual could not be read ({e}), so what its options do is not known")
+        return "said"
+    if not opts:
+        return None
+    used = []
+    for x in args:
+        if x == "--":
+            break
+        if not x.startswith("-") or len(x) < 2:
+            continue
+        o = x.split("=", 1)[0]
+        if o in opts:
+            used.append(o)
+        elif not x.startswith("--") and len(x) > 2 and all(f"-{c}" in opts for c in x[1:]):
+            used += [f"-{c}" for c in x[1:]]  # `-rD`: a cluster of short flags
+    for o in used:
+        tag, description = opts[o]
+        verb = g.manual_delete(description)
+        if not verb:
+            continue
+        ops = [y for y in args if not y.startswith("-")]
+        if any(("/" in y or _FILE_EXT.search(y)) and not y.startswith("/dev/") for y in ops):
+            return None  # `tool -d a.tar member`: the option edits a file the command names
+        shown = description if len(description) <= 100 else description[:97] + "..."
+        emit(a, cmd, "infra.cli-delete", target=" ".join([name, o] + [_show(y) for y in ops[:2]]), effect=verb,
+             note=f"judged by {name}'s own manual, which says of '{tag}': \"{shown}\" "
+                  f"(Interlock has no knowledge file for {name})")
+        return "said"
+    return None
 
 
 def _local_file(x):
