@@ -237,8 +237,8 @@ def test_help_and_bare_invocations_stay_silent(command, ctx):
 
 
 @pytest.mark.parametrize("command,target", [
-    ("sam delete --stack-name app", "sam stack-name app"),
-    ("eb terminate prod-env", "eb prod-env"),
+    ("stackr delete --stack-name app", "stackr stack-name app"),   # (sam and eb have knowledge files now)
+    ("beanr terminate prod-env", "beanr prod-env"),
     ("frobctl widgets delete --widget-id w-1", "frobctl widgets widget-id w-1"),
     ("frobctl widgets delete w-1 w-2", "frobctl widgets w-1 w-2"),
 ])
