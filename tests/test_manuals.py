@@ -189,6 +189,13 @@ def test_a_source_outside_the_man_tree_is_not_followed(man, ctx, tmp_path):
     assert _findings("zorbit-admin -D alice", ctx) == []
 
 
+def test_pages_that_source_each_other_end_in_an_ask(man, ctx):
+    man("zorbit-a", ".so man8/zorbit-b.8\n")
+    man("zorbit-b", ".so man8/zorbit-a.8\n")
+    fs = _findings("zorbit-a -D alice", ctx)
+    assert [f.rule for f in fs] == ["interlock.error"] and "redirections" in fs[0].note
+
+
 def test_a_changed_manual_is_read_again(man, ctx):
     assert [f.rule for f in _findings("zorbit -D alice", ctx)] == ["infra.cli-delete"]
     p = man("zorbit", MAN_TP.replace("Delete the named user", "Describe the named user"))

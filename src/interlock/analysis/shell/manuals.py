@@ -94,7 +94,7 @@ def options(name: str):
     return result
 
 
-def _read(path, size):
+def _read(path, size, hops=0):
     if size > MAX_BYTES:
         raise ManualError(f"{path} is larger than {MAX_BYTES} bytes")
     try:
@@ -112,10 +112,12 @@ def _read(path, size):
         target = data.split(None, 1)[1].split(b"\n", 1)[0].decode("latin-1").strip()
         base = os.path.dirname(os.path.dirname(path))
         other = os.path.normpath(os.path.join(base, target))
+        if hops >= 3:
+            raise ManualError(f"{path}: more than 3 `.so` redirections")
         if other.startswith(base + "/") and other != path:
             for p in (other, other + ".gz"):
                 if os.path.isfile(p):
-                    return _read(p, os.stat(p).st_size)
+                    return _read(p, os.stat(p).st_size, hops + 1)
         return ""
     return data.decode("utf-8", "replace")
 
