@@ -34,7 +34,7 @@ ENV_KINDS = frozenset({"host", "database", "kube_context", "cloud_project", "clo
 _PROGRAM_KEYS = {"names", "summary", "separator", "value_options", "skip", "aliases", "env", "commands",
                  "examples", "generic", "generic_rule", "label", "handled_elsewhere"}
 _COMMAND_KEYS = {"path", "effect", "rule", "target", "label", "when_flags", "unless_flags", "when_options",
-                 "when_operand", "env", "note", "mechanism", "name_env"}
+                 "when_operand", "env", "note", "mechanism", "name_env", "command"}
 _ENV_KEYS = {"kind", "from"}
 _EXAMPLE_KEYS = {"cmd", "rule", "note"}
 
@@ -129,7 +129,7 @@ def _env_sources(where, raw):
 
 class Command:
     __slots__ = ("paths", "effect", "rule", "target", "label", "when_flags", "unless_flags", "when_options",
-                 "when_operand", "env", "note", "mechanism", "name_env")
+                 "when_operand", "env", "note", "mechanism", "name_env", "command")
 
     def __init__(self, raw, where, rules, sep):
         bad = set(raw) - _COMMAND_KEYS
@@ -152,11 +152,17 @@ class Command:
         if self.rule is not None and self.rule not in rules:
             raise KnowledgeError(f"{where}: rule {self.rule!r} is not in the catalogue")
         self.mechanism = raw.get("mechanism")
+        # where the command line a remote-shell runner runs is: an option's value, $1/$2, or $* (the rest)
+        self.command = _strs(where, "command", raw.get("command", []))
         if self.effect == "runs-command":
             from .infra import MECHANISMS
 
-            if self.mechanism not in MECHANISMS:
-                raise KnowledgeError(f"{where}: runs-command needs a mechanism, one of {sorted(MECHANISMS)}")
+            if self.mechanism == "remote-shell":
+                if not self.command:
+                    raise KnowledgeError(f"{where}: the remote-shell mechanism needs `command` (where the line is)")
+            elif self.mechanism not in MECHANISMS:
+                raise KnowledgeError(f"{where}: runs-command needs a mechanism, one of "
+                                     f"{sorted(MECHANISMS) + ['remote-shell']}")
         self.target = _strs(where, "target", raw.get("target", "$*"))
         self.label = str(raw.get("label", ""))
         self.when_flags = frozenset(_strs(where, "when_flags", raw.get("when_flags", [])))
@@ -369,6 +375,7 @@ def unknown(a, cmd, scope):
     handler(a, cmd, scope)
 
 
+_KEYWORD_LINE = re.compile(r"^(?:cmd|command|cmdline|code)=(.*)$", re.S)
 _JAR_VERSION = re.compile(r"[-_]v?\d[\w.]*$")  # `tool-cli-2.1.0.jar` is `tool-cli`
 
 
@@ -408,6 +415,25 @@ def interpret(a, cmd, scope, tool):
         return
     c, k = hit
     rest = words[k:]
+    if c.effect == "runs-command" and c.mechanism == "remote-shell":
+        # the line runs in a shell on every host the command selects (`pdsh -w web[1-9] CMD`, `salt '*'
+        # cmd.run CMD`): judged as the commands it is, there
+        line = None
+        for src in c.command:
+            if src == "$*" and rest:  # the rest of the line as written, its options included (`pdsh -w h rm -rf x`)
+                args = list(cmd.args)
+                line = " ".join(args[args.index(rest[0]):]) if rest[0] in args else " ".join(rest)
+            else:
+                line = _source(src, values, rest)
+            if line:
+                break
+        kw = _KEYWORD_LINE.match(line or "")
+        if kw:  # `salt '*' cmd.run_all cmd='rm -rf x'`: the line given as a keyword argument
+            line = kw.group(1)
+        host = next((v for v in (_source(src, values, rest) for src in c.target) if v), None) or "hosts"
+        if line:
+            a.nested_shell(line, cmd, scope, remote=f"{tool.label}:{_show(host)}")
+        return
     if c.effect == "runs-command":
         from . import infra
 
