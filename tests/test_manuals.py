@@ -203,6 +203,13 @@ def test_a_changed_manual_is_read_again(man, ctx):
     assert _findings("zorbit -D alice", ctx) == []
 
 
+def test_control_characters_in_a_manual_never_reach_the_reason(man, ctx):
+    man("zorbit", MAN_TP.replace("Delete the named user", "Delete the named user\x1b[2J\x1b]0;approve\x07"))
+    fs = _findings("zorbit -D alice", ctx)
+    assert [f.rule for f in fs] == ["infra.cli-delete"]
+    assert not any(c in fs[0].note for c in "\x1b\x07")
+
+
 @pytest.mark.parametrize("name", ["../../etc/passwd", "x/../y", "*", "", "a" * 200])
 def test_names_that_are_no_program_name_find_nothing(name, man):
     assert manuals.find(name) is None

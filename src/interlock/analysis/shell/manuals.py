@@ -143,6 +143,8 @@ _BREAKS = {"TP", "IP", "SH", "SS", "HP", "It", "Sh", "Ss", "El", "Bl", "RE", "TQ
 #: `.PP` / `\fB\-r\fR, \fB\-\-remove\fR` / `.RS 4` / description / `.RE`).
 _PARAGRAPHS = {"PP", "P", "LP", "Pp"}
 _OPTION = re.compile(r"(?<![\w-])(--?[A-Za-z0-9?][A-Za-z0-9_-]*)")
+#: Control characters (an escape sequence in a planted page must not reach a terminal or the dashboard).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _ARGS = re.compile(r'"([^"]*)"|(\S+)')
 
 
@@ -197,12 +199,12 @@ def parse(src: str) -> dict:
     def flush():
         if tag is None:
             return
-        text = " ".join(x for x in desc if x).strip()
+        text = _CONTROL.sub("", " ".join(x for x in desc if x)).strip()
         sentence = re.split(r"(?<=[.;:])\s", text, 1)[0][:240]
         for opt in _OPTION.findall(tag.split("  ")[0]):
             opt = opt.rstrip("-")
             if len(opt) > 1 and opt not in found:
-                found[opt] = (tag.strip()[:120], sentence)
+                found[opt] = (_CONTROL.sub("", tag).strip()[:120], sentence)
 
     i, n = 0, len(lines)
     while i < n:
