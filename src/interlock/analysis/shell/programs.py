@@ -3914,7 +3914,8 @@ def runner_specs():
                     "command_options": tuple(e.get("command_options", ())),
                     "argv_options": tuple(e.get("argv_options", ())), "package": bool(e.get("package")),
                     "prefix": list(e.get("prefix", ())), "own_too": bool(e.get("own_too")),
-                    "command_line": bool(e.get("command_line")), "examples": e.get("examples", [])}
+                    "command_line": bool(e.get("command_line")), "whole": bool(e.get("whole")),
+                    "examples": e.get("examples", [])}
             for n in e["names"]:
                 out.setdefault(n, []).append(spec)
         _RUNNER_SPECS = out
@@ -3946,6 +3947,9 @@ def _runner_inner(spec, args):
         if verb is None:
             return None
         args = rest[len(verb):]
+        if spec["whole"]:  # everything after the verb is the command's argv, its options included
+            args = args[1:] if args[:1] == ["--"] else args
+            return spec["prefix"] + args if args else None
     for i, x in enumerate(args):  # `nix shell PKG… --command CMD ARGS`: the argv follows, after any operand
         if x == "--":
             break
