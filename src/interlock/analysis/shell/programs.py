@@ -1465,6 +1465,21 @@ def inline_code(a, language, code, cmd, scope, origin=None):
     _hunt(a, language, code, cmd)
     if a.session_files and language in ("python", "node", "ruby", "deno"):
         _imported_files(a, language, code, cmd, scope)
+    apply_effects(a, language, effects, cmd, scope, origin)
+    if not any(f.rule.startswith(("http.", "cloud.")) and f.severity != "opaque" for f in a.findings[n_before:]):
+        from .runners_any import scan_and_emit  # the floor under every language: requests the text can send
+
+        scan_and_emit(a, cmd, code, lang=language if language in ("ruby", "php", "lua") else None)
+    _code_uses_interlock(a, cmd, language, code)
+    low = code.lower()
+    if any(k in low for k in ("execute", "exec", "query", "raw", "sql", ".run(", "prepare", "statement")):
+        from .databases import inline_sql
+
+        inline_sql(a, language, code, cmd, scope)  # SQL executed from code: cursor.execute("DROP TABLE …")
+
+
+def apply_effects(a, language, effects, cmd, scope, origin=None):
+    """Judge what code does (inline.Effect values: deletes, shell lines, reads, writes, requests)."""
     for eff in effects:
         loc = f"{origin[0]}:{eff.line + origin[1]}" if origin else (cmd.origin or None)
         sub = Cmd([language], cmd.node, None, (), None, loc, eff.evidence, cmd.sudo, cmd.remote)
@@ -1493,16 +1508,6 @@ def inline_code(a, language, code, cmd, scope, origin=None):
             from .. import http as H
 
             H.judge_http_effect(a, sub, scope, eff)
-    if not any(f.rule.startswith(("http.", "cloud.")) and f.severity != "opaque" for f in a.findings[n_before:]):
-        from .runners_any import scan_and_emit  # the floor under every language: requests the text can send
-
-        scan_and_emit(a, cmd, code, lang=language if language in ("ruby", "php", "lua") else None)
-    _code_uses_interlock(a, cmd, language, code)
-    low = code.lower()
-    if any(k in low for k in ("execute", "exec", "query", "raw", "sql", ".run(", "prepare", "statement")):
-        from .databases import inline_sql
-
-        inline_sql(a, language, code, cmd, scope)  # SQL executed from code: cursor.execute("DROP TABLE …")
 
 
 _IMPORT = {"python": _LazyRe(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+(?:\s*,\s*[\w.]+)*))", re.M),

@@ -46,6 +46,19 @@ def scan_and_emit(a, cmd, text, where=None, lang=None) -> int:
     return len(a.findings) - n
 
 
+def act_and_emit(a, cmd, scope, name, text):
+    """What the program does to files and processes (analysis.anyeffects): shell lines, trees deleted."""
+    from .. import anyeffects
+    from .programs import apply_effects
+
+    try:
+        found = anyeffects.effects(text)
+    except Exception as e:  # never crash the hook: a program that could not be read could do anything
+        a.emit("shell.opaque-eval", cmd, effect="run", note=f"could not read the program: {type(e).__name__}")
+        return
+    apply_effects(a, name, found, cmd, scope)
+
+
 def _secret_paths(a, cmd, text):
     """Credential use: a literal path of a secret file in the program (~/.railway/config.json, .env,
     ~/.aws/credentials), in any language."""
@@ -169,6 +182,7 @@ def wrap(name, orig):
                 exts = spec.get("ext") or []
                 scan_and_emit(a, cmd, text, lang=anylang.EXT_LANG.get(exts[0]) if exts else
                               ("rust" if name == "cargo" else None))
+                act_and_emit(a, cmd, scope, name, text)
         if orig is not None:
             orig(a, cmd, scope)
     handler.__name__ = f"runner_{name}"
