@@ -872,7 +872,16 @@ class ShellAnalyzer:
         if t in ("number", "variable_name", "string_content", "special_variable_name"):
             return _node_text(node)
         if t == "process_substitution":
-            return "/dev/fd/63"
+            # `bash <(base64 -d <<< …)`, `source <(echo … | base64 -d)`: the file the command reads holds the
+            # substitution's output; when that is knowable (the decoding and printing stages), its text is kept
+            # for whatever reads the file (a shell running it as a script is judged on that text)
+            fd = f"/dev/fd/{63 - len(self.__dict__.setdefault('_procsub_fds', []))}"
+            self._procsub_fds.append(fd)
+            if _node_text(node).startswith("<("):
+                got = self._static_output(node, scope)
+                if got != U and U not in got:
+                    self.written_text[fd] = got if got.endswith("\n") else got + "\n"
+            return fd
         if t == "translated_string":
             return self.word(node.named_children[0], scope) if node.named_children else ""
         if t == "brace_expression":
@@ -1341,9 +1350,9 @@ class ShellAnalyzer:
         path = resolve(raw_path, self._scope_ctx(scope))
         if self.session_files:
             self.remembered(path, cmd)
-        if path.startswith(("/dev/", "/proc/", "/sys/")) or self.remote:
-            return False
         src = self.written_text.get(path)
+        if src is None and path.startswith(("/dev/", "/proc/", "/sys/")) or self.remote:
+            return False
         if src is None:
             src = self.read_file(path)
         if src is None:

@@ -1275,7 +1275,7 @@ def shell(a, cmd, scope):
         return
     if operands:
         script = operands[0]
-        if U in script or script.startswith("/dev/fd/"):
+        if U in script or script.startswith("/dev/fd/") and script not in a.written_text:
             _opaque_from_text(a, cmd, "shell.opaque-stdin")
             return
         if any(o[:1] == "-" and not o.startswith("--") and ("x" in o or "v" in o) for o in opts) or \
@@ -1327,7 +1327,7 @@ def source(a, cmd, scope):
     if not cmd.args:
         return
     f = cmd.args[0]
-    if U in f or f.startswith("/dev/fd/"):
+    if U in f or f.startswith("/dev/fd/") and f not in a.written_text:  # <(…) whose output is known: read
         _opaque_from_text(a, cmd)
         return
     if check_read(a, cmd, f, scope):
@@ -1670,7 +1670,7 @@ def interpreter(a, cmd, scope):
             _lazy("databases", base)(a, cmd.derive([base] + args[i + 1:]), scope)
             return
         # a script file
-        if U in x or x.startswith("/dev/fd/"):
+        if U in x or x.startswith("/dev/fd/") and x not in a.written_text:
             _opaque_from_text(a, cmd, "shell.opaque-stdin")
             return
         if not a.script_file(x, cmd, scope, language=lang if lang != "deno" else "node", args=args[i + 1:]):
@@ -3686,6 +3686,94 @@ def expect(a, cmd, scope):
 _PWSH_DELETE = frozenset({"remove-item", "rm", "del", "erase", "rd", "rmdir", "ri"})
 
 
+_PWSH_HOME = re.compile(r"(?i)\$(?:env:)?(?:HOME|USERPROFILE)\b|\[Environment\]::GetFolderPath\(\s*['\"]?UserProfile['\"]?\s*\)")
+_PWSH_JOIN = re.compile(r"(?i)\(\s*Join-Path\s+(?:-Path\s+)?(\S+)\s+(?:-ChildPath\s+)?(\S+)\s*\)")
+_PWSH_READ = frozenset({"get-content", "gc", "cat", "type"})
+_PWSH_LIST = frozenset({"get-childitem", "gci", "ls", "dir"})
+_PWSH_GREP = frozenset({"select-string", "sls"})
+
+
+def _pwsh_as_shell(code):
+    """PowerShell pipelines that read, search or delete files, as the POSIX commands that do the same, for
+    the shell analysis to judge: `Get-Content (Join-Path $HOME .fly/config.yml)` is `cat ~/.fly/config.yml`,
+    `Get-ChildItem $HOME -Recurse -Include *.env | Get-Content` is `find ~ -name '*.env' -exec cat {} +`,
+    `Get-ChildItem ~/Documents | Remove-Item -Recurse` is `rm -rf ~/Documents/*`."""
+    import shlex
+
+    code = _PWSH_HOME.sub("~", code)
+    for _ in range(3):
+        code = _PWSH_JOIN.sub(lambda m: m.group(1).strip("'\"").rstrip("/\\") + "/" + m.group(2).strip("'\""), code)
+    out = []
+    for stmt in re.split(r"[;\n]", code)[:64]:
+        segs = []
+        for seg in stmt.split("|"):
+            try:
+                words = shlex.split(seg.replace("\\", "/").replace("`", ""), posix=True)
+            except ValueError:
+                words = seg.split()
+            if words:
+                segs.append(words)
+        if not segs:
+            continue
+        opts, ops = _pwsh_params(segs[0][1:])
+        verb = segs[0][0].lower()
+        nxt = segs[1][0].lower() if len(segs) > 1 else ""
+        q = shlex.quote
+        if verb in _PWSH_READ:
+            paths = [opts.get("-path") or opts.get("-literalpath")] + ops
+            paths = [x for x in paths if x]
+            if paths:
+                out.append("cat " + " ".join(_pwsh_q(x) for x in paths))
+        elif verb in _PWSH_GREP:
+            pat, path = opts.get("-pattern"), opts.get("-path") or opts.get("-literalpath")
+            if not pat and ops:
+                pat, ops = ops[0], ops[1:]
+            path = path or (ops[0] if ops else None)
+            if pat and path:
+                out.append(f"grep -e {q(pat)} {_pwsh_q(path)}")
+        elif verb in _PWSH_LIST and nxt:
+            root = opts.get("-path") or opts.get("-literalpath") or (ops[0] if ops else ".")
+            names = [n for x in (opts.get("-include"), opts.get("-filter")) if x for n in x.split(",") if n]
+            depth = "" if "-recurse" in opts else " -maxdepth 1"
+            name = (" \\( " + " -o ".join(f"-name {q(n)}" for n in names) + " \\)") if names else ""
+            if nxt in _PWSH_READ:
+                out.append(f"find {_pwsh_q(root)}{depth}{name} -type f -exec cat {{}} +")
+            elif nxt in _PWSH_GREP:
+                o2, p2 = _pwsh_params(segs[1][1:])
+                pat = o2.get("-pattern") or (p2[0] if p2 else None)
+                if pat:
+                    out.append(f"find {_pwsh_q(root)}{depth}{name} -type f -exec grep -e {q(pat)} {{}} +")
+            elif nxt in _PWSH_DELETE:
+                out.append(f"find {_pwsh_q(root)}{depth}{name} -delete" if names else
+                           f"rm -rf {_pwsh_q(root.rstrip('/'))}/*")
+    return out
+
+
+def _pwsh_q(path):
+    import shlex
+
+    return path if path == "~" or path.startswith("~/") and " " not in path else shlex.quote(path)
+
+
+def _pwsh_params(words):
+    """PowerShell parameters: ({-name: value or True}, positional operands)."""
+    opts, ops, i = {}, [], 0
+    switches = {"-recurse", "-force", "-file", "-directory", "-hidden", "-raw", "-whatif", "-confirm"}
+    while i < len(words):
+        w = words[i]
+        if w.startswith("-") and len(w) > 1:
+            k = w.lower().split(":", 1)[0]
+            if k in switches or i + 1 >= len(words) or words[i + 1].startswith("-"):
+                opts[k] = True
+            else:
+                opts[k] = words[i + 1]
+                i += 1
+        else:
+            ops.append(w)
+        i += 1
+    return opts, ops
+
+
 @handles("pwsh", "powershell", "powershell.exe", "pwsh.exe")
 def pwsh(a, cmd, scope):
     """PowerShell's deletions and Invoke-Expression, read from -c/-Command (its other commands are not)."""
@@ -3694,6 +3782,8 @@ def pwsh(a, cmd, scope):
         if any(x.lower() in ("-encodedcommand", "-enc", "-e", "-ec") for x in cmd.args):
             a.emit("shell.opaque-decoded", cmd, effect="run", note="a base64-encoded PowerShell command")
         return
+    for line in _pwsh_as_shell(code):
+        a.nested_shell(line, cmd, scope)
     for stmt in re.split(r"[;\n|]", code):
         words = stmt.split()
         if not words:

@@ -158,7 +158,11 @@ def program_text(a, cmd, scope, spec):
             continue
         if spec.get("project") and os.path.isdir(path):
             texts.append(_project_text(a, path, spec["project"], max_files, max_bytes))
-    if not texts and spec.get("project") and (not operands or operands[0] in (".", "./")):
+    if not texts and spec.get("project") and (not operands or operands[0] in (".", "./") or all(
+            # `cargo run --bin scan`, `cargo run -q --example x`: words that are no path of this machine are the
+            # runner's option values or the program's arguments: the project's own sources are what runs
+            U not in x and "@" not in x and "://" not in x and not os.path.exists(P.resolve(x, ctx))
+            for x in operands)):
         base = scope.cwd if U not in scope.cwd else a.pctx.cwd
         texts.append(_project_text(a, base, spec["project"], max_files, max_bytes))
     text = "\n".join(t for t in texts if t)
