@@ -87,6 +87,7 @@ TOOLS = {
     "keyring": [(("get",), None, "a keyring secret")],
     "pass": [(("show",), None, "a pass secret")],
     "npm": [(("token", "list"), None, "npm tokens")],
+    "stripe": [(("config",), ("--list",), "the Stripe CLI's API keys")],
 }
 ENV_DUMPERS = {"env", "printenv", "export", "declare", "typeset", "set", "compgen"}
 PRINTERS = {"echo", "printf", "print"}

@@ -659,7 +659,7 @@ def check_args_for_secrets(a, cmd, scope, args=None):
 
 _DECODERS = {"base64", "base32", "basenc", "xxd", "openssl", "gunzip", "zcat", "gzip", "bzcat",
              "bzip2", "xzcat", "xz", "unxz", "zstdcat", "zstd", "uudecode", "rev", "tr", "gpg"}
-_DOWNLOADERS = {"curl", "wget", "fetch", "http", "https", "xh", "aria2c", "lynx", "links"}
+_DOWNLOADERS = {"curl", "wget", "fetch", "http", "https", "xh", "curlie", "aria2c", "lynx", "links"}
 _ENV_SETUP = _LazyRe(r"\$\(\s*(?:command\s+)?(?:ssh-agent|pyenv|rbenv|nodenv|goenv|jenv|direnv|starship|"
                         r"zoxide|brew|opam|conda|mamba|micromamba|fnm|mise|rtx|rustup|dircolors|"
                         r"keychain|thefuck|atuin|gh|kubectl|helm|npm|uv|poetry|pipenv)\b[^)]*\)")
@@ -3316,7 +3316,7 @@ def _curlrc(a, cmd, scope):
     return None
 
 
-@handles("curl", "wget", "http", "https", "xh", "xhs")
+@handles("curl", "wget", "http", "https", "xh", "xhs", "curlie")
 def http_client(a, cmd, scope):
     from .. import http as H
 
@@ -3335,6 +3335,11 @@ def http_client(a, cmd, scope):
         reqs, reads, writes = H.parse_wget(cmd.args, read_at)
     else:
         reqs, reads, writes = H.parse_httpie(cmd.args), [], []
+        if cmd.name == "curlie" and any(x.startswith(("-d", "--data", "--json", "-X", "--request", "-K", "--config"))
+                                        for x in cmd.args):
+            # curlie takes curl's options beside httpie's items: both readings are judged
+            more, reads, writes = H.parse_curl(cmd.args, read_at, stdin_text, _curlrc(a, cmd, scope))
+            reqs = reqs + more
     for r in reads:
         check_read(a, cmd, r, scope)
     for w in writes:
