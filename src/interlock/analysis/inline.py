@@ -2612,7 +2612,7 @@ _CALL_FREE = _lazy(r"(?<![\w$.])(?:(?:urllib\.request|urllib2|request|req|ur|u)\
 _BOTO_CLIENT = _lazy(r"(?:([A-Za-z_][\w.]*)\s*=\s*)?(?:boto3|aioboto3|session|[A-Za-z_]\w*)\s*\.\s*(?:client|resource|"
                      r"create_client)\s*\(\s*(?:service_name\s*=\s*)?['\"]([\w-]+)['\"]")
 _BOTO_CALL = _lazy(r"(?<![\w$])([A-Za-z_][\w.]*)\s*\.\s*([a-z][a-z0-9]*(?:_[a-z0-9]+)+|[a-z]+[A-Z]\w*)\s*\(")
-_AWS_V3 = _lazy(r"new\s+([A-Z]\w*?)Command\s*\(")
+_AWS_V3 = _lazy(r"new\s+(?:\(\s*(?:require\(\s*['\"][^'\"]*['\"]\s*\)|[A-Za-z_$][\w$]*)\s*\.\s*)?([A-Z]\w*?)Command\s*\)?\s*\(")
 _AWS_V2 = _lazy(r"([A-Za-z_$][\w$]*)\s*=\s*new\s+AWS\.(\w+)\s*\(")
 _AWS_OP = _lazy(r"^(delete|terminate|remove|modify|update|purge|deregister|disable|revoke|detach|cancel|put|"
                 r"schedule|stop|reboot|restore)", re.I)

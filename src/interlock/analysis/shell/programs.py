@@ -1508,6 +1508,42 @@ def apply_effects(a, language, effects, cmd, scope, origin=None):
             from .. import http as H
 
             H.judge_http_effect(a, sub, scope, eff)
+            cli = _aws_sdk_as_cli(eff.http)
+            if cli:  # an AWS SDK call is the AWS CLI's operation of the same name: one judgement for both
+                prev = a.origin_stack
+                a.nested_shell(cli, sub, scope)
+                a.origin_stack = prev
+
+
+_SDK_KV = _LazyRe(r"""([A-Za-z_]\w*)\s*[=:]\s*('[^']*'|"[^"]*"|\[[^\]]*\]|[\w.-]+)""")
+_KEBAB = _LazyRe(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def _aws_sdk_as_cli(http):
+    """`boto3.client('ecs').update_service(desiredCount=0)` / `new StopInstancesCommand({InstanceIds: […]})`
+    (an ``aws://SERVICE/Operation`` request with the call's arguments as its body) as the AWS CLI command
+    that does the same: `aws ecs update-service --desired-count 0`, `aws ec2 stop-instances --instance-ids …`."""
+    import shlex
+
+    try:
+        method, url, body, _h = http
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(url, str) or not url.startswith("aws://"):
+        return None
+    svc, _, op = url[6:].partition("/")
+    if not re.fullmatch(r"[\w-]+", svc or "") or not re.fullmatch(r"\w+", op or ""):
+        return None
+    words = ["aws", svc.lower(), _KEBAB.sub("-", op).lower()]
+    for m in _SDK_KV.finditer((body or "")[:20000]):
+        k, v = m.group(1), m.group(2)
+        if v.startswith("["):
+            vals = [x.strip().strip("'\"") for x in v[1:-1].split(",") if x.strip()]
+        else:
+            vals = [v.strip("'\"")]
+        words.append("--" + _KEBAB.sub("-", k).replace("_", "-").lower())
+        words += vals or [""]
+    return " ".join(shlex.quote(w) for w in words[:64])
 
 
 _IMPORT = {"python": _LazyRe(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+(?:\s*,\s*[\w.]+)*))", re.M),
