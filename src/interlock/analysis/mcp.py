@@ -321,7 +321,7 @@ _NAMED_PROGRAMS = ("aws", "gcloud", "gsutil", "az", "kubectl", "oc", "helm", "do
 _STORE_CLIENTS = {"redis": "redis-cli", "valkey": "valkey-cli", "keydb": "keydb-cli", "mongo": "mongosh",
                   "mongodb": "mongosh"}
 #: Servers that run code in a language: the code is judged as `python3 -c CODE` (…) would be.
-_CODE_RUNNERS = {"python": "python3", "jupyter": "python3", "ipython": "python3", "notebook": "python3",
+_CODE_RUNNERS = {"python": "python3", "jupyter": "ipython", "ipython": "ipython", "notebook": "ipython",
                  "node": "node", "nodejs": "node", "deno": "deno", "ruby": "ruby"}
 _CODE_KEYS = frozenset({"code", "source", "python", "pythoncode", "snippet", "cell", "cellsource", "program"})
 

@@ -1730,6 +1730,95 @@ for _n in ("python", "python2", "python3", "pypy", "pypy3", "node", "nodejs", "p
 _PREFIXES = (("python", interpreter), ("mkfs", None), ("pypy", interpreter))
 
 
+# --- notebooks and IPython: Python cells with shell escapes ---------------------------------------------
+
+_IPY_SHELL = _LazyRe(r"^\s*(?:[A-Za-z_]\w*\s*=\s*)?(?:!!?|%(?:sx|system)\s+)(.+)$")
+_IPY_CELL_SHELL = _LazyRe(r"^\s*%%(?:bash|sh|script\s+(?:ba|z)?sh|system)\b")
+
+
+def ipython_split(code):
+    """IPython text as (the Python it runs, the shell lines it runs): `!cmd`, `x = !cmd`, `%sx cmd`,
+    `%system cmd`, and whole `%%bash`/`%%sh` cells are shell; other magics are left out of the Python."""
+    if _IPY_CELL_SHELL.match(code.split("\n", 1)[0]):
+        return "", [ln for ln in code.split("\n")[1:] if ln.strip()]
+    py, sh = [], []
+    for ln in code.split("\n"):
+        m = _IPY_SHELL.match(ln)
+        if m:
+            sh.append(m.group(1))
+            py.append("")
+        elif ln.lstrip().startswith("%"):
+            py.append("")
+        else:
+            py.append(ln)
+    return "\n".join(py), sh
+
+
+def ipython_code(a, code, cmd, scope, origin=None):
+    py, sh = ipython_split(code)
+    for line in sh[:64]:
+        prev = a.origin_stack
+        a.nested_shell(line, cmd, scope)
+        a.origin_stack = prev
+    if py.strip():
+        inline_code(a, "python", py, cmd, scope, origin=origin)
+
+
+def notebook_file(a, cmd, scope, raw):
+    """Run a notebook's code cells (nbconvert --execute, papermill, jupyter execute, ipython X.ipynb): each
+    cell is judged as the IPython it is.  A notebook that cannot be read runs what Interlock cannot see."""
+    import json as _json
+
+    if U in raw:
+        a.emit("shell.opaque-eval", cmd, effect="run", note="a notebook only known when it runs")
+        return
+    path = P.resolve(raw, a._scope_ctx(scope))
+    if a.session_files:
+        a.remembered(path, cmd)
+    text = a.written_text.get(path) or a.read_file(path)
+    if text is None:
+        if a.pctx.exists(path):
+            a.emit("shell.opaque-eval", cmd, effect="run", note=f"{raw} could not be read")
+        return
+    try:
+        nb = _json.loads(text)
+        cells = [c for c in nb.get("cells", []) if isinstance(c, dict) and c.get("cell_type") == "code"]
+    except (ValueError, AttributeError):
+        a.emit("shell.opaque-eval", cmd, effect="run", note=f"{raw} is not a notebook Interlock can read")
+        return
+    name = P.display(path, a.pctx)
+    for n, c in enumerate(cells[:256], 1):
+        src = c.get("source", "")
+        src = "".join(src) if isinstance(src, list) else str(src)
+        ipython_code(a, src, cmd, scope, origin=(f"{name} cell {n}", 0))
+
+
+@handles("ipython", "ipython3", "jupyter", "papermill", "runipy", "jupytext")
+def notebooks(a, cmd, scope):
+    args = list(cmd.args)
+    nbs = [x for x in args if x.endswith((".ipynb", ".ipy")) and not x.startswith("-")]
+    if cmd.name in ("ipython", "ipython3"):
+        code = _code_arg(cmd, ("-c",))
+        if code:
+            ipython_code(a, code, cmd, scope)
+        if nbs and nbs[0].endswith(".ipynb"):
+            notebook_file(a, cmd, scope, nbs[0])
+        elif nbs:
+            text = a.read_file(P.resolve(nbs[0], a._scope_ctx(scope))) if U not in nbs[0] else None
+            if text is not None:
+                ipython_code(a, text, cmd, scope)
+        return
+    runs = (cmd.name in ("papermill", "runipy") or
+            cmd.name == "jupyter" and args[:1] in (["execute"], ["run"]) or
+            cmd.name == "jupyter" and args[:1] == ["nbconvert"] and ("--execute" in args or any(
+                x.startswith("--ExecutePreprocessor.enabled=") and x.endswith(("True", "true")) for x in args)) or
+            cmd.name == "jupytext" and "--execute" in args)
+    if runs:
+        for nb in (nbs[:1] if cmd.name == "papermill" else nbs[:8]):  # papermill IN OUT: OUT is written
+            if nb.endswith(".ipynb"):
+                notebook_file(a, cmd, scope, nb)
+
+
 def prefix_handler(base):
     if base.startswith("python") and base[6:].replace(".", "").isdigit():
         return interpreter

@@ -145,6 +145,14 @@ def program_text(a, cmd, scope, spec):
             operands.append(x)
         i += 1
     ctx = a._scope_ctx(scope)
+    for flag, globs in (spec.get("targets") or {}).items():
+        name = next((args[k + 1] for k, x in enumerate(args[:-1]) if x == flag), None) or next(
+            (x.split("=", 1)[1] for x in args if x.startswith(flag + "=")), None)
+        if name and U not in name and "/" not in name:
+            base = scope.cwd if U not in scope.cwd else a.pctx.cwd
+            text = _project_text(a, base, [g.replace("{}", name) for g in globs] + spec.get("shared", []),
+                                 max_files, max_bytes)
+            return text[:max_bytes] if text else None
     for x in operands:
         if U in x:
             continue
