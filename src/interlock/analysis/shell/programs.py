@@ -4082,6 +4082,99 @@ def _run_recipes(a, cmd, scope, rules, goal, name, line, seen, depth=0):
             a.nested_shell(shell_line, cmd, scope, origin=(name, no - 1))
 
 
+# --- task runners with a task file of their own: go-task's Taskfile, poethepoet's pyproject tasks -------------
+
+_TASKFILES = ("Taskfile.yml", "taskfile.yml", "Taskfile.yaml", "taskfile.yaml", "Taskfile.dist.yml",
+              "Taskfile.dist.yaml")
+
+
+@handles("task", "go-task")
+def go_task(a, cmd, scope):
+    """`task NAME`: the commands of NAME in the Taskfile (its `deps` and called tasks first)."""
+    f, v, ops = split_opts(cmd.args, with_arg="tdo", long_with_arg=("--taskfile", "--dir", "--output"))
+    if {"--dry", "-n", "--list", "-l", "--list-all", "-a", "--summary", "--help", "-h", "--init", "-i"} & f:
+        return
+    tf = v.get("-t") or v.get("--taskfile")
+    text, name = _task_file(a, [tf] if tf else list(_TASKFILES), a._scope_ctx(scope))
+    if text is None:
+        unknown_program(a, cmd, scope)  # no task file here: the generic model judges its words
+        return
+    try:
+        import yaml
+
+        doc = yaml.safe_load(text)
+        tasks = doc.get("tasks") or {}
+    except Exception:
+        a.emit("shell.opaque-eval", cmd, effect="run", note=f"{name} could not be read")
+        return
+    rules = {}
+    for tname, t in (tasks.items() if isinstance(tasks, dict) else ()):
+        if isinstance(t, str):
+            t = {"cmds": [t]}
+        elif isinstance(t, list):
+            t = {"cmds": t}
+        if not isinstance(t, dict):
+            continue
+        deps, lines = [], []
+        for d in t.get("deps") or []:
+            dn = d.get("task") if isinstance(d, dict) else d
+            if isinstance(dn, str):
+                deps.append(dn)
+        for c in (t.get("cmds") or ([t["cmd"]] if isinstance(t.get("cmd"), str) else [])):
+            if isinstance(c, dict) and isinstance(c.get("task"), str):
+                deps.append(c["task"])  # a called task runs here (its place among the lines is not kept)
+            elif isinstance(c, dict) and isinstance(c.get("cmd"), str):
+                lines.append(c["cmd"])
+            elif isinstance(c, str):
+                lines.append(c)
+        rules[str(tname)] = (deps, [(1, re.sub(r"\{\{[^}]*\}\}", "${__task_expression}", x)) for x in lines])
+    goals = [x for x in ops if "=" not in x and x != "--"]
+    for goal in (goals or ["default"])[:8]:
+        _run_recipes(a, cmd, scope, rules, goal, name, lambda g, p, t: t, set())
+
+
+@handles("poe")
+def poe(a, cmd, scope):
+    """`poe NAME`: poethepoet's task from pyproject.toml (`cmd`, `shell`, `sequence`, `ref`)."""
+    ops = [x for x in cmd.args if not x.startswith("-")]
+    if not ops or {"-h", "--help", "-d", "--dry-run"} & set(cmd.args):
+        return
+    text, name = _task_file(a, ["pyproject.toml", "poe_tasks.toml"], a._scope_ctx(scope))
+    if text is None:
+        unknown_program(a, cmd, scope)
+        return
+    try:
+        import tomllib
+
+        doc = tomllib.loads(text)
+        tasks = (doc.get("tool", {}).get("poe", {}) if "tool" in doc else doc).get("tasks", {})
+    except Exception:
+        a.emit("shell.opaque-eval", cmd, effect="run", note=f"{name} could not be read")
+        return
+    rules = {}
+    for tname, t in tasks.items():
+        deps, lines = [], []
+        items = t if isinstance(t, list) else [t]
+        if isinstance(t, dict) and isinstance(t.get("sequence"), list):
+            items = t["sequence"]
+        for it in items:
+            if isinstance(it, str):
+                lines.append(it)
+            elif isinstance(it, dict):
+                for k in ("cmd", "shell"):
+                    if isinstance(it.get(k), str):
+                        lines.append(it[k])
+                if isinstance(it.get("ref"), str):
+                    deps.append(it["ref"].split()[0])
+                if isinstance(it.get("script"), str):
+                    mod = it["script"].split(":")[0]
+                    import shlex
+
+                    lines.append("python3 -c " + shlex.quote(f"import {mod}"))
+        rules[str(tname)] = (deps, [(1, x) for x in lines])
+    _run_recipes(a, cmd, scope, rules, ops[0], name, lambda g, p, t: t, set())
+
+
 @handles("dotenv", "dotenvx")
 def dotenv(a, cmd, scope):
     """python-dotenv's `dotenv [-f FILE] list|get KEY` prints values; `dotenv run CMD`, dotenv-cli's
