@@ -496,6 +496,9 @@ class ShellAnalyzer:
             self.suppress_env_dump = bool(nxt) and (nxt[0] == "wc" or (nxt[0] == "cut" and "-f1" in nxt and (
                 "-d=" in nxt or "-d'='" in nxt or '-d"="' in nxt)) or (nxt[0] == "grep" and "-c" in nxt) or (
                 nxt[0] in ("grep", "egrep", "fgrep", "rg") and _env_filter(self, nxt) == "names"))
+            # `echo $TOKEN | wc -c`: only a count comes out of the pipeline's next stage
+            self.count_only_next = bool(nxt) and (nxt[0] == "wc" or nxt[0] in ("grep", "egrep", "fgrep") and (
+                "-c" in nxt or "--count" in nxt or "-q" in nxt or "--quiet" in nxt))
             self.env_grep = _env_filter(self, nxt) if nxt and nxt[0] in ("grep", "egrep", "fgrep", "rg") and \
                 not self.suppress_env_dump else None
             # `grep ^DB_ .env | cut -d= -f1`, `cat .env | wc -l`, `grep -v '^#' .env | grep = | sed 's/=.*//'`:
@@ -505,6 +508,7 @@ class ShellAnalyzer:
                 self.walk(st, scope, stdin=stdin)
             finally:
                 self.suppress_env_dump = False
+                self.count_only_next = False
                 self.env_grep = None
                 self.keys_only_next = False
             prev = st

@@ -210,6 +210,8 @@ def check(a, cmd, scope):
         _env_dump(a, cmd, name, args)
         return
     if name in PRINTERS:
+        if getattr(a, "count_only_next", False) and not any(r for r in cmd.redirects if r):
+            return  # `echo $TOKEN | wc -c`, `printf %s "$KEY" | grep -q .`: a count or a status, not the value
         _printer(a, cmd)
         return
     if name in ("docker", "podman") and _words(args)[:1] == ["inspect"]:
