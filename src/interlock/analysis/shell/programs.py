@@ -4097,7 +4097,9 @@ def go_task(a, cmd, scope):
     tf = v.get("-t") or v.get("--taskfile")
     text, name = _task_file(a, [tf] if tf else list(_TASKFILES), a._scope_ctx(scope))
     if text is None:
-        unknown_program(a, cmd, scope)  # no task file here: the generic model judges its words
+        from . import clis
+
+        clis.handler(a, cmd, scope)  # no task file here: the generic verb model judges its words
         return
     try:
         import yaml
@@ -4141,7 +4143,9 @@ def poe(a, cmd, scope):
         return
     text, name = _task_file(a, ["pyproject.toml", "poe_tasks.toml"], a._scope_ctx(scope))
     if text is None:
-        unknown_program(a, cmd, scope)
+        from . import clis
+
+        clis.handler(a, cmd, scope)
         return
     try:
         import tomllib
