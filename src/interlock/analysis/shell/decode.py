@@ -509,6 +509,42 @@ def fold_js(code: str) -> str | None:
     return out if out != code else None
 
 
+_PL_RB_DECODE = re.compile(
+    r"""pack\(\s*(['"])H\*\1\s*,\s*(['"])([0-9A-Fa-f]{2,65536})\2\s*\)"""                      # Perl pack("H*", "…")
+    r"""|\[\s*(['"])([0-9A-Fa-f]{2,65536})\4\s*\]\s*\.pack\(\s*(['"])H\*\6\s*\)"""             # Ruby ["…"].pack("H*")
+    r"""|(?:Base64\.(?:strict_|urlsafe_)?decode64|(?:MIME::Base64::)?decode_base64)\(?\s*(['"])([A-Za-z0-9+/=_-]{2,65536})\7\s*\)?"""
+    r"""|(['"])([A-Za-z0-9+/=]{2,65536})\9\s*\.unpack1?\(\s*(['"])m0?\11\s*\)(?:\.first|\[0\])?""")  # "…".unpack("m")
+
+
+def fold_perl_ruby(code: str) -> str | None:
+    """Perl/Ruby code with hex and base64 decoding of literals (pack("H*", …), ["…"].pack("H*"),
+    Base64.decode64, decode_base64, "…".unpack("m")) replaced by the string they decode to."""
+    if "pack" not in code and "decode64" not in code and "decode_base64" not in code:
+        return None
+    max_bytes, _ = limits()
+
+    def rep(m):
+        try:
+            if m.group(3) is not None:
+                data = binascii.unhexlify(m.group(3))
+            elif m.group(5) is not None:
+                data = binascii.unhexlify(m.group(5))
+            elif m.group(8) is not None:
+                t = m.group(8)
+                data = base64.b64decode(t + "=" * (-len(t) % 4), altchars=b"-_" if "-" in t or "_" in t else None)
+            else:
+                data = base64.b64decode(m.group(10))
+            text = data.decode("utf-8")
+            if len(text) > max_bytes or "'" in text and '"' in text:
+                return m.group(0)
+            return "'" + text + "'" if "'" not in text else '"' + text.replace("\\", "\\\\").replace("$", "\\$").replace("@", "\\@") + '"'
+        except Exception:
+            return m.group(0)
+
+    out = _PL_RB_DECODE.sub(rep, code)
+    return out if out != code else None
+
+
 def print_stage(name, flag, code):
     """``python3 -c "print(bytes.fromhex('…').decode())"`` / ``node -e "console.log(Buffer.from(…))"``: code that
     only prints constants (after folding decoding calls) outputs them; anything else is not this module's."""

@@ -1449,9 +1449,10 @@ def unpickled(a, cmd, raw, scope):
 
 def inline_code(a, language, code, cmd, scope, origin=None):
     from .. import inline
-    from .decode import fold_js, fold_python
+    from .decode import fold_js, fold_perl_ruby, fold_python
 
-    folded = fold_python(code) if language == "python" else fold_js(code) if language in ("node", "deno") else None
+    folded = fold_python(code) if language == "python" else fold_js(code) if language in ("node", "deno") else \
+        fold_perl_ruby(code) if language in ("perl", "ruby") else None
     if folded is not None:  # decoding calls on literals (bytes.fromhex, codecs, base64, Buffer.from, atob)
         code = folded
     try:
