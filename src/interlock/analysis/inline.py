@@ -443,8 +443,15 @@ class _PyWalk:
 
     def v_For(self, n):
         self.visit(n.iter)
-        self.bind_target(n.target, None)
-        self.visit_all(n.body)
+        vals = self.ev(n.iter)
+        if isinstance(vals, (tuple, list)) and 0 < len(vals) <= 16 and all(isinstance(x, str) for x in vals):
+            # `for d in ('~/Documents', '~/projects'): shutil.rmtree(…d…)`: the body runs with each literal
+            for x in vals:
+                self.bind_target(n.target, x)
+                self.visit_all(n.body)
+        else:
+            self.bind_target(n.target, None)
+            self.visit_all(n.body)
         self.visit_all(n.orelse)
 
     v_AsyncFor = v_For
