@@ -1477,6 +1477,9 @@ def inline_code(a, language, code, cmd, scope, origin=None):
         from .databases import inline_sql
 
         inline_sql(a, language, code, cmd, scope)  # SQL executed from code: cursor.execute("DROP TABLE …")
+    from .databases import orm_inline
+
+    orm_inline(a, language, code, cmd, scope)  # ORM calls that drop the schema or empty a table
 
 
 def apply_effects(a, language, effects, cmd, scope, origin=None):
