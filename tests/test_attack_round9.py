@@ -258,3 +258,46 @@ def test_mcp_kubernetes_reads_of_secrets(workspace, env):
                   workspace, env)
     assert d == "deny", why
     assert hook("mcp__kubernetes__kubectl_get", {"resourceType": "pods", "namespace": "prod"}, workspace, env)[0] == "allow"
+
+
+# --- decoding in Perl and Ruby, loops over literals, ORM wipes ----------------------------------------------
+
+@pytest.mark.parametrize("cmd", [
+    "ruby -e 'system([\"726d202d7266207e\"].pack(\"H*\"))'",
+    "perl -e 'system(pack(\"H*\", \"726d202d7266207e\"))'",
+    "ruby -rbase64 -e 'system(Base64.decode64(\"cm0gLXJmIH4=\"))'",
+])
+def test_perl_and_ruby_decode_literals_before_running_them(cmd, workspace, env):
+    d, why = bash(cmd, workspace, env)
+    assert d == "deny" and "rm -rf ~" in why, why
+
+
+def test_decoded_text_that_is_only_printed_passes(workspace, env):
+    assert bash("ruby -e 'puts [\"68656c6c6f\"].pack(\"H*\")'", workspace, env)[0] == "allow"
+
+
+def test_a_python_loop_over_literal_paths(workspace, env):
+    put(workspace, "tools/clean.py", "import shutil, os\n\nfor d in ('~/Documents', '~/projects'):\n"
+                                     "    shutil.rmtree(os.path.expanduser(d), ignore_errors=True)\n")
+    put(workspace, "tools/tidy.py", "import shutil\nfor d in ['build', 'dist']:\n    shutil.rmtree(d, ignore_errors=True)\n")
+    d, why = bash("python3 tools/clean.py", workspace, env)
+    assert d == "deny" and "~/Documents" in why, why
+    assert bash("python3 tools/tidy.py", workspace, env)[0] == "allow"  # was a computed-path ask
+
+
+@pytest.mark.parametrize("cmd", [
+    "python3 -c \"from app.db import Base, engine; Base.metadata.drop_all(engine)\"",
+    "node -e \"require('./models').sequelize.sync({ force: true })\"",
+    "node -e \"const p = new (require('@prisma/client').PrismaClient)(); p.post.deleteMany()\"",
+])
+def test_orm_wipes_in_inline_code(cmd, workspace, env):
+    assert bash(cmd, workspace, env)[0] in ("ask", "deny")
+
+
+@pytest.mark.parametrize("cmd", [
+    "python3 -c \"from app.db import Base, engine; Base.metadata.create_all(engine)\"",
+    "node -e \"require('./models').sequelize.sync()\"",
+    "node -e \"const {PrismaClient}=require('@prisma/client'); new PrismaClient().user.deleteMany({where: {id: 1}})\"",
+])
+def test_ordinary_orm_calls_pass(cmd, workspace, env):
+    assert bash(cmd, workspace, env)[0] == "allow"
