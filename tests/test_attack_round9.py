@@ -301,3 +301,12 @@ def test_orm_wipes_in_inline_code(cmd, workspace, env):
 ])
 def test_ordinary_orm_calls_pass(cmd, workspace, env):
     assert bash(cmd, workspace, env)[0] == "allow"
+
+
+def test_a_body_built_by_jq_from_a_file(workspace, env):
+    put(workspace, "q.graphql", 'mutation { volumeDelete(volumeId: "vol_1") }\n')
+    put(workspace, "ok.graphql", "query { me { id } }\n")
+    send = f" | curl -s {RW} -H \"Authorization: Bearer $RAILWAY_TOKEN\" -H 'Content-Type: application/json' -d @-"
+    d, why = bash("jq -Rs '{query: .}' q.graphql" + send, workspace, env)
+    assert d == "deny" and "volumeDelete" in why, why
+    assert bash("jq -Rs '{query: .}' ok.graphql" + send, workspace, env)[0] == "allow"

@@ -64,7 +64,8 @@ def stage(a, name, args, stdin):
     if name == "printf":
         return printf_stage(args)
     if name == "jq":
-        return jq_stage(args)
+        got = jq_stage(args)
+        return got if got is not None else jq_raw_slurp(a, args, stdin)
     if name in ("python", "python3", "node") and len(args) >= 2 and args[0] in ("-c", "-e", "-p"):
         return print_stage(name, args[0], args[1])
     if name not in ("base64", "base32", "basenc", "xxd", "rev", "tr", "openssl"):
@@ -323,6 +324,46 @@ def jq_stage(args):
     if raw and isinstance(val, str):
         return ("text", val, 0)
     return ("text", json.dumps(val), 0)
+
+
+def jq_raw_slurp(a, args, stdin):
+    """``jq -Rs '{query: .}' FILE`` (or on standard input): the whole text read as one string, put into a
+    constant program (a GraphQL body built from a .graphql file).  None when it is not that."""
+    flags = "".join(x[1:] for x in args if x.startswith("-") and not x.startswith("--"))
+    longs = {x for x in args if x.startswith("--")}
+    if not (("R" in flags or "--raw-input" in longs) and ("s" in flags or "--slurp" in longs)) or "n" in flags:
+        return None
+    ops = [x for x in args if not x.startswith("-")]
+    if not ops or U in ops[0]:
+        return None
+    prog, files = ops[0], ops[1:]
+    if files:
+        import os
+
+        texts = []
+        for f in files[:8]:
+            if U in f:
+                return None
+            path = f if f.startswith("/") else os.path.join(a.pctx.cwd, f)
+            t = a.written_text.get(path) if hasattr(a, "written_text") else None
+            t = t if t is not None else a.read_file(path)
+            if t is None:
+                return None
+            texts.append(t)
+        text = "".join(texts)
+    else:
+        text = _text_of(stdin)
+        if text is None:
+            return None
+    parts = re.split(r'("(?:[^"\\]|\\.)*")', prog)  # `.` outside string literals is the input
+    prog = "".join(p if i % 2 else re.sub(r"(?<![\w$\]\)])\.(?![\w\[])", "$__input", p) for i, p in enumerate(parts))
+    val = jq_constant(prog, {"__input": text})
+    if val is None:
+        return None
+    import json
+
+    raw = "r" in flags or "--raw-output" in longs
+    return ("text", val, 0) if raw and isinstance(val, str) else ("text", json.dumps(val), 0)
 
 
 _JQ_TOKEN = re.compile(r'\s*(?:(?P<str>"(?:[^"\\]|\\.)*")|(?P<var>\$[A-Za-z_]\w*)|(?P<num>-?\d+(?:\.\d+)?)|'
