@@ -4135,6 +4135,11 @@ def go_task(a, cmd, scope):
                 lines.append(c)
         rules[str(tname)] = (deps, [(1, re.sub(r"\{\{[^}]*\}\}", "${__task_expression}", x)) for x in lines])
     goals = [x for x in ops if "=" not in x and x != "--"]
+    if goals and not any(g in rules for g in goals):
+        from . import clis
+
+        clis.handler(a, cmd, scope)  # no such task: another `task` (Taskwarrior's `task 3 delete`)
+        return
     for goal in (goals or ["default"])[:8]:
         _run_recipes(a, cmd, scope, rules, goal, name, lambda g, p, t: t, set())
 
@@ -4180,6 +4185,11 @@ def poe(a, cmd, scope):
 
                     lines.append("python3 -c " + shlex.quote(f"import {mod}"))
         rules[str(tname)] = (deps, [(1, x) for x in lines])
+    if ops[0] not in rules:
+        from . import clis
+
+        clis.handler(a, cmd, scope)
+        return
     _run_recipes(a, cmd, scope, rules, ops[0], name, lambda g, p, t: t, set())
 
 
