@@ -310,3 +310,13 @@ def test_a_body_built_by_jq_from_a_file(workspace, env):
     d, why = bash("jq -Rs '{query: .}' q.graphql" + send, workspace, env)
     assert d == "deny" and "volumeDelete" in why, why
     assert bash("jq -Rs '{query: .}' ok.graphql" + send, workspace, env)[0] == "allow"
+
+
+def test_a_language_operator_is_not_taken_for_a_comment(workspace, env):
+    # attack on the floor itself: `#` is Lua's length operator, not a comment that hides the rest of the line
+    d, why = bash("lua -e 'local t = {1}; local n = #t; os.execute(\"rm -rf \" .. os.getenv(\"HOME\"))'", workspace, env)
+    assert d == "deny", why
+    from interlock.analysis import anyeffects
+
+    assert anyeffects.describe('// os.RemoveAll(os.Getenv("HOME"))\nfmt.Println(1)', "go") == ""
+    assert anyeffects.describe('x := 1 // fine\nos.RemoveAll(os.Getenv("HOME"))', "go") == "rmtree: ~"

@@ -182,8 +182,17 @@ def _line(text, i):
     return text.count("\n", 0, i) + 1
 
 
-def _strip_comments(text: str) -> str:
-    """Line comments (// # -- ;) dropped outside strings, so commented-out calls are not calls."""
+# line-comment markers by runner; a language not listed keeps every line (a marker that is an operator in
+# it — Lua's `#t`, Go's nothing — must not hide the rest of a line)
+_COMMENTS = {"lua": ("--",), "luajit": ("--",), "go": ("//",), "cargo": ("//",), "rustc": ("//",), "java": ("//",),
+             "jshell": ("//",), "kotlinc": ("//",), "kotlin": ("//",), "dotnet": ("//",), "swift": ("//",),
+             "scala": ("//",), "groovy": ("//",), "dart": ("//",), "zig": ("//",), "pwsh": ("#",),
+             "powershell": ("#",), "Rscript": ("#",), "julia": ("#",), "elixir": ("#",), "crystal": ("#",),
+             "nim": ("#",), "tclsh": ("#",), "gawk": ("#",)}
+
+
+def _strip_comments(text: str, markers=("//", "--", "#")) -> str:
+    """Line comments dropped outside strings, so commented-out calls are not calls."""
     out = []
     for line in text.split("\n"):
         i, n, cut = 0, len(line), None
@@ -194,10 +203,10 @@ def _strip_comments(text: str) -> str:
                 if m:
                     i = m.end()
                     continue
-            if line.startswith(("//", "--"), i) and (i == 0 or line[i - 1] in " \t;"):
+            if any(m != "#" and line.startswith(m, i) for m in markers) and (i == 0 or line[i - 1] in " \t;"):
                 cut = i
                 break
-            if c == "#" and (i == 0 or line[i - 1] in " \t") and not line.startswith("#{", i) and \
+            if c == "#" and "#" in markers and (i == 0 or line[i - 1] in " \t") and not line.startswith("#{", i) and \
                     not line.startswith(("#!", "#include", "#[", "#define"), i):
                 cut = i
                 break
@@ -206,12 +215,15 @@ def _strip_comments(text: str) -> str:
     return "\n".join(out)
 
 
-def effects(text: str):
-    """[inline.Effect] — "shell" (a command line) and "delete" (recursive; target None when not known)."""
+def effects(text: str, runner: str | None = None):
+    """[inline.Effect] — "shell" (a command line) and "delete" (recursive; target None when not known).
+    ``runner``: the program that runs the text (its comment syntax); None keeps every line."""
     from .inline import Effect
 
     d = data()
-    text = _strip_comments(text[:_MAX_TEXT])
+    text = text[:_MAX_TEXT]
+    if runner in _COMMENTS:
+        text = _strip_comments(text, _COMMENTS[runner])
     ev = _Eval(text)
     out = []
 
@@ -268,10 +280,10 @@ def effects(text: str):
     return out[:_MAX_EFFECTS]
 
 
-def describe(text: str) -> str:
+def describe(text: str, runner: str | None = None) -> str:
     """One line per effect, for the catalogue's examples ("shell: rm -rf ~", "rmtree: ~")."""
     got = []
-    for e in effects(text):
+    for e in effects(text, runner):
         t = (e.target or "?").replace(U, "?")
         got.append(f"shell: {t}" if e.kind == "shell" else f"rmtree: {t}")
     return "; ".join(got)

@@ -52,7 +52,7 @@ def act_and_emit(a, cmd, scope, name, text):
     from .programs import apply_effects
 
     try:
-        found = anyeffects.effects(text)
+        found = anyeffects.effects(text, name)
     except Exception as e:  # never crash the hook: a program that could not be read could do anything
         a.emit("shell.opaque-eval", cmd, effect="run", note=f"could not read the program: {type(e).__name__}")
         return
