@@ -191,6 +191,41 @@ _COMMENTS = {"lua": ("--",), "luajit": ("--",), "go": ("//",), "cargo": ("//",),
              "nim": ("#",), "tclsh": ("#",), "gawk": ("#",)}
 
 
+_TS_LANG = {"go": "go", "cargo": "rust", "rustc": "rust", "java": "java", "jshell": "java", "kotlinc": "kotlin",
+            "kotlin": "kotlin", "dotnet": "csharp", "lua": "lua", "luajit": "lua"}
+
+
+def _ts_without_comments(text: str, runner):
+    """The text with every comment (line and block) blanked, by the language's tree-sitter grammar (the
+    grammars anylang uses); None without a grammar or when the text does not parse."""
+    from .anylang import _ts_parser
+
+    lang = _TS_LANG.get(runner or "")
+    p = _ts_parser(lang) if lang else None
+    if p is None:
+        return None
+    try:
+        raw = text.encode("utf-8", "replace")
+        tree = p.parse(raw)
+        if tree.root_node.has_error:
+            return None
+        spans, stack = [], [tree.root_node]
+        while stack:
+            n = stack.pop()
+            if "comment" in n.type:
+                spans.append((n.start_byte, n.end_byte))
+                continue
+            stack.extend(n.children)
+        if not spans:
+            return text
+        buf = bytearray(raw)
+        for a, b in spans:
+            buf[a:b] = bytes(c if c == 0x0A else 0x20 for c in buf[a:b])
+        return buf.decode("utf-8", "replace")
+    except Exception:
+        return None
+
+
 def _strip_comments(text: str, markers=("//", "--", "#")) -> str:
     """Line comments dropped outside strings, so commented-out calls are not calls."""
     out = []
@@ -222,7 +257,10 @@ def effects(text: str, runner: str | None = None):
 
     d = data()
     text = text[:_MAX_TEXT]
-    if runner in _COMMENTS:
+    parsed = _ts_without_comments(text, runner)
+    if parsed is not None:
+        text = parsed
+    elif runner in _COMMENTS:
         text = _strip_comments(text, _COMMENTS[runner])
     ev = _Eval(text)
     out = []
