@@ -74,7 +74,7 @@ _CRED_PROGRAMS = frozenset({"terraform", "tofu", "rails", "ansible-vault", "sops
     "gitleaks", "ps", "jq", "awk", "gawk", "python", "python3", "node", "ruby", "perl", "php", "deno", "bun", "nodejs",
     "pypy3",
     "gh", "aws", "gcloud", "az", "kubectl", "oc", "docker", "podman", "heroku", "railway", "vercel", "netlify", "fly",
-    "flyctl", "op", "vault", "doppler", "supabase", "git", "security", "secret-tool", "keyring", "pass", "npm", "env", "printenv",
+    "flyctl", "op", "vault", "doppler", "supabase", "git", "security", "secret-tool", "keyring", "pass", "npm", "stripe", "env", "printenv",
     "export", "declare", "typeset", "set", "compgen", "echo", "printf", "print"})
 
 
@@ -496,6 +496,9 @@ class ShellAnalyzer:
             self.suppress_env_dump = bool(nxt) and (nxt[0] == "wc" or (nxt[0] == "cut" and "-f1" in nxt and (
                 "-d=" in nxt or "-d'='" in nxt or '-d"="' in nxt)) or (nxt[0] == "grep" and "-c" in nxt) or (
                 nxt[0] in ("grep", "egrep", "fgrep", "rg") and _env_filter(self, nxt) == "names"))
+            # `echo $TOKEN | wc -c`: only a count comes out of the pipeline's next stage
+            self.count_only_next = bool(nxt) and (nxt[0] == "wc" or nxt[0] in ("grep", "egrep", "fgrep") and (
+                "-c" in nxt or "--count" in nxt or "-q" in nxt or "--quiet" in nxt))
             self.env_grep = _env_filter(self, nxt) if nxt and nxt[0] in ("grep", "egrep", "fgrep", "rg") and \
                 not self.suppress_env_dump else None
             # `grep ^DB_ .env | cut -d= -f1`, `cat .env | wc -l`, `grep -v '^#' .env | grep = | sed 's/=.*//'`:
@@ -505,6 +508,7 @@ class ShellAnalyzer:
                 self.walk(st, scope, stdin=stdin)
             finally:
                 self.suppress_env_dump = False
+                self.count_only_next = False
                 self.env_grep = None
                 self.keys_only_next = False
             prev = st
@@ -872,7 +876,16 @@ class ShellAnalyzer:
         if t in ("number", "variable_name", "string_content", "special_variable_name"):
             return _node_text(node)
         if t == "process_substitution":
-            return "/dev/fd/63"
+            # `bash <(base64 -d <<< …)`, `source <(echo … | base64 -d)`: the file the command reads holds the
+            # substitution's output; when that is knowable (the decoding and printing stages), its text is kept
+            # for whatever reads the file (a shell running it as a script is judged on that text)
+            fd = f"/dev/fd/{63 - len(self.__dict__.setdefault('_procsub_fds', []))}"
+            self._procsub_fds.append(fd)
+            if _node_text(node).startswith("<("):
+                got = self._static_output(node, scope)
+                if got != U and U not in got:
+                    self.written_text[fd] = got if got.endswith("\n") else got + "\n"
+            return fd
         if t == "translated_string":
             return self.word(node.named_children[0], scope) if node.named_children else ""
         if t == "brace_expression":
@@ -1341,9 +1354,9 @@ class ShellAnalyzer:
         path = resolve(raw_path, self._scope_ctx(scope))
         if self.session_files:
             self.remembered(path, cmd)
-        if path.startswith(("/dev/", "/proc/", "/sys/")) or self.remote:
-            return False
         src = self.written_text.get(path)
+        if src is None and path.startswith(("/dev/", "/proc/", "/sys/")) or self.remote:
+            return False
         if src is None:
             src = self.read_file(path)
         if src is None:

@@ -87,6 +87,7 @@ TOOLS = {
     "keyring": [(("get",), None, "a keyring secret")],
     "pass": [(("show",), None, "a pass secret")],
     "npm": [(("token", "list"), None, "npm tokens")],
+    "stripe": [(("config",), ("--list",), "the Stripe CLI's API keys")],
 }
 ENV_DUMPERS = {"env", "printenv", "export", "declare", "typeset", "set", "compgen"}
 PRINTERS = {"echo", "printf", "print"}
@@ -209,6 +210,8 @@ def check(a, cmd, scope):
         _env_dump(a, cmd, name, args)
         return
     if name in PRINTERS:
+        if getattr(a, "count_only_next", False) and not any(r for r in cmd.redirects if r):
+            return  # `echo $TOKEN | wc -c`, `printf %s "$KEY" | grep -q .`: a count or a status, not the value
         _printer(a, cmd)
         return
     if name in ("docker", "podman") and _words(args)[:1] == ["inspect"]:

@@ -1175,11 +1175,23 @@ def aws(a, cmd, scope):
     elif _AWS_VERBS & set(op.split("-")):  # by verb over any service: admin-delete-user, delete-rest-api...
         _emit(a, cmd, "infra.aws-delete", target=target, effect=op, env=env)
     elif _re("aws-outage", _OUTAGE_OP).match(op) or (
-            op in ("update-service", "update-auto-scaling-group", "update-nodegroup-config", "update-environment")
-            and any(o.get(k) in ("0", "desiredSize=0") for k in ("--desired-count", "--desired-capacity",
-                                                                    "--max-size", "--scaling-config"))):
+            op.split("-", 1)[0] in ("update", "put", "set", "modify") and _zero_capacity(o)):
+        # any service whose capacity is set to nothing: `ecs update-service --desired-count 0`,
+        # `lambda put-function-concurrency --reserved-concurrent-executions 0`, `autoscaling set-desired-capacity 0`
         _emit(a, cmd, "infra.outage", target=target, effect=op, env=env,
-              note="scaled to zero" if op.startswith("update-") else None)
+              note="scaled to zero" if not _re("aws-outage", _OUTAGE_OP).match(op) else None)
+
+
+def _zero_capacity(opts) -> bool:
+    """An option that sizes what serves (a desired, maximum or reserved count, capacity, concurrency or
+    replicas — not a minimum) is given 0."""
+    for k, v in opts.items():
+        if not isinstance(v, str) or not k.startswith("--") or "min" in k:
+            continue
+        if (v == "0" or _re("zero-size", r"(?:desiredSize|maxSize|desiredCount|DesiredCapacity|MaxSize)=0\b").search(v)) \
+                and _re("size-option", r"desired|max|reserved|count|capacity|concurren|replica|scaling-config").search(k):
+            return True
+    return False
 
 
 #: Parts of an AWS operation name that delete (any service: `admin-delete-user`, `batch-delete-item`).
