@@ -36,8 +36,9 @@ import hashlib
 import secrets
 import sys
 
-VERSION = 4  # 2: per-transaction counters on tables without children; 3: their fast path without SECURITY DEFINER;
-#             4: the row-count trigger in C where the server has the interlock_guard extension (ext/postgres)
+VERSION = 5  # 2: per-transaction counters on tables without children; 3: their fast path without SECURITY DEFINER;
+#             4: the row-count trigger in C where the server has the interlock_guard extension (ext/postgres);
+#             5: the budget across transactions (interlock.budget) for the agent role's sessions
 EXTENSION = "interlock_guard"
 IMPLEMENTATIONS = ("auto", "c", "plpgsql")
 AGENT_ROLE = "interlock_agent"
@@ -216,7 +217,8 @@ BEGIN
     IF coalesce(current_setting('interlock.installing', true), '') <> 'on' THEN
         PERFORM interlock.protect_table(t.tgrelid::regclass) FROM pg_trigger t
          WHERE t.tgname = 'interlock_guard_delete'
-           AND t.tgfoid IN ('interlock.check_rows'::regproc, coalesce(to_regprocedure('interlock.guard_rows()'), 0));
+           AND (t.tgfoid IN ('interlock.check_rows'::regproc, coalesce(to_regprocedure('interlock.guard_rows()'), 0))
+                OR EXISTS (SELECT 1 FROM interlock.settings WHERE key = 'budget_roles'));
     END IF;
     RETURN NULL;
 END $fn$;
@@ -292,6 +294,129 @@ BEGIN
 END $fn$;
 REVOKE ALL ON FUNCTION interlock.check_rows_xact(oid, text, bigint) FROM PUBLIC;
 
+-- the budget: what the budgeted roles (budget_roles: the agent role) deleted / updated of each table within the
+-- window (budget_window), across transactions, and what they inserted within budget_insert_window (left out of
+-- the table's baseline: padding a table first does not make its real rows a small share).  One row per table and
+-- operation, written only by interlock.budget() (the agent may not read or write it); rolled back with the
+-- transaction that wrote it; locked by a transaction that spends it until it ends (concurrent agent sessions
+-- take turns; under REPEATABLE READ the second one fails: closed)
+CREATE TABLE IF NOT EXISTS interlock.budget (
+    rel oid NOT NULL, op text NOT NULL, window_start timestamptz NOT NULL DEFAULT now(), spent bigint NOT NULL DEFAULT 0,
+    last_xid xid8, last_n bigint NOT NULL DEFAULT 0, PRIMARY KEY (rel, op));
+REVOKE ALL ON interlock.budget FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION interlock.setting_text(k text, dflt text) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+    SELECT coalesce((SELECT value FROM interlock.settings WHERE key = k), dflt)
+$fn$;
+
+CREATE OR REPLACE FUNCTION interlock.budget_roles() RETURNS name[]
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+    SELECT coalesce(array_agg(trim(r)::name) FILTER (WHERE trim(r) <> ''), '{}')
+      FROM unnest(string_to_array(interlock.setting_text('budget_roles', ''), ',')) r
+$fn$;
+
+CREATE OR REPLACE FUNCTION interlock.budget_window(op text) RETURNS interval
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+    SELECT CASE WHEN op = 'INSERT' THEN interlock.setting_text('budget_insert_window', '1 day')::interval
+                ELSE interlock.setting_text('budget_window', '1 hour')::interval END
+$fn$;
+
+CREATE OR REPLACE FUNCTION interlock.budget_spent(r oid, o text) RETURNS bigint
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+    SELECT coalesce((SELECT b.spent FROM interlock.budget b WHERE b.rel = r AND b.op = o
+                      AND b.window_start > now() - interlock.budget_window(o)), 0)
+$fn$;
+
+CREATE OR REPLACE FUNCTION interlock.budget() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+-- fires only for the budgeted roles' sessions (the trigger's WHEN names them): the statement's rows, from the
+-- session's per-transaction counters (TG_ARGV[0] = 'counted': minus what this transaction's earlier statements
+-- were charged, kept in the budget row it holds locked) or from the statement's transition table
+DECLARE
+    me xid8 := pg_current_xact_id();
+    total bigint;
+    stmt bigint;
+    b interlock.budget%ROWTYPE;
+    lim bigint := interlock.setting('budget_rows', interlock.setting('max_rows', 1000));
+    pct numeric := interlock.setting('budget_percent', interlock.setting('max_percent', 20));
+    least_rows bigint := interlock.setting('budget_min_rows', interlock.setting('min_rows', 10));
+    base bigint;
+    need bigint;
+    seen bigint;
+    ok boolean;
+BEGIN
+    IF TG_ARGV[0] = 'counted' THEN
+        total := CASE TG_OP WHEN 'DELETE' THEN pg_stat_get_xact_tuples_deleted(TG_RELID)
+                            WHEN 'UPDATE' THEN pg_stat_get_xact_tuples_updated(TG_RELID)
+                            ELSE pg_stat_get_xact_tuples_inserted(TG_RELID) END;
+        PERFORM pg_stat_force_next_flush();
+    ELSIF TG_OP = 'INSERT' THEN
+        SELECT count(*) INTO stmt FROM new_rows;
+    ELSE
+        SELECT count(*) INTO stmt FROM old_rows;
+    END IF;
+    SELECT * INTO b FROM interlock.budget WHERE rel = TG_RELID AND op = TG_OP FOR UPDATE;
+    IF NOT FOUND THEN
+        INSERT INTO interlock.budget (rel, op) VALUES (TG_RELID, TG_OP) ON CONFLICT DO NOTHING;
+        SELECT * INTO b FROM interlock.budget WHERE rel = TG_RELID AND op = TG_OP FOR UPDATE;
+        IF NOT FOUND THEN
+            PERFORM interlock.refuse(format('%s on %s refused', TG_OP, TG_RELID::regclass),
+                                     'its budget row could not be read (a concurrent first use): try again');
+        END IF;
+    END IF;
+    IF b.window_start <= now() - interlock.budget_window(TG_OP) THEN
+        b.window_start := now();
+        b.spent := 0;
+    END IF;
+    IF total IS NOT NULL THEN
+        stmt := total - CASE WHEN b.last_xid = me THEN b.last_n ELSE 0 END;
+        b.last_xid := me;
+        b.last_n := total;
+    END IF;
+    stmt := greatest(stmt, 0);
+    ok := true;
+    IF TG_OP <> 'INSERT' AND stmt > 0 THEN
+        -- within: at most budget_rows in the window, and below budget_min_rows or at most budget_percent % of the
+        -- table's baseline: its rows now, plus those the budgeted roles deleted in the window, minus those they
+        -- inserted in budget_insert_window (counted up to what the answer needs)
+        IF b.spent + stmt > lim THEN
+            ok := false;
+        ELSIF b.spent + stmt >= least_rows THEN
+            IF pct <= 0 THEN
+                ok := false;
+            ELSE
+                base := CASE WHEN TG_OP = 'DELETE' THEN b.spent + stmt ELSE interlock.budget_spent(TG_RELID, 'DELETE') END
+                        - interlock.budget_spent(TG_RELID, 'INSERT');
+                need := ceil((b.spent + stmt) * 100 / pct)::bigint - base;
+                IF need > 0 THEN
+                    EXECUTE format('SELECT count(*) FROM (SELECT FROM %s LIMIT %s) s', TG_RELID::regclass, need)
+                       INTO seen;
+                    ok := seen >= need;
+                END IF;
+            END IF;
+        END IF;
+        IF NOT ok AND interlock.granted(TG_OP) THEN
+            ok := true;
+            stmt := 0;          -- an approved statement's rows are not charged to the budget
+        END IF;
+    END IF;
+    UPDATE interlock.budget SET window_start = b.window_start, spent = b.spent + stmt, last_xid = b.last_xid,
+                                last_n = b.last_n
+     WHERE rel = TG_RELID AND op = TG_OP;
+    IF NOT ok THEN
+        PERFORM interlock.refuse(
+            format('%s of %s more rows of %s refused: over its budget (%s rows in %s)', TG_OP, stmt,
+                   TG_RELID::regclass, b.spent + stmt, interlock.budget_window(TG_OP)),
+            format('%s may %s at most %s rows of a table, or %s%% of it (its rows, less the %s that role inserted '
+                   'in the last %s), within %s without an approval, across transactions (rows: %s, before this '
+                   'statement: %s)',
+                   session_user, lower(TG_OP), lim, pct, interlock.budget_spent(TG_RELID, 'INSERT'),
+                   interlock.budget_window('INSERT'), interlock.budget_window(TG_OP), b.spent + stmt, b.spent));
+    END IF;
+    RETURN NULL;
+END $fn$;
+
 CREATE OR REPLACE FUNCTION interlock.check_truncate() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
 BEGIN
@@ -324,6 +449,8 @@ DECLARE
     del text;
     upd text;
     mine bigint;
+    roles name[] := interlock.budget_roles();
+    op text;
 BEGIN
     clause := CASE WHEN counted THEN '' ELSE 'REFERENCING OLD TABLE AS old_rows ' END;
     del := CASE WHEN c THEN format('interlock.guard_rows(%L)', fast) WHEN counted THEN 'interlock.count_delete()'
@@ -344,6 +471,23 @@ BEGIN
     EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER interlock_guard_delete', rel);
     EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER interlock_guard_update', rel);
     EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER interlock_guard_truncate', rel);
+    -- the budget across transactions: triggers that fire only in the budgeted roles' sessions (their WHEN is one
+    -- comparison; other sessions pay nothing more)
+    EXECUTE format('DROP TRIGGER IF EXISTS interlock_guard_window_delete ON %s', rel);
+    EXECUTE format('DROP TRIGGER IF EXISTS interlock_guard_window_update ON %s', rel);
+    EXECUTE format('DROP TRIGGER IF EXISTS interlock_guard_window_insert ON %s', rel);
+    IF cardinality(roles) > 0 THEN
+        FOREACH op IN ARRAY ARRAY['DELETE', 'UPDATE', 'INSERT'] LOOP
+            EXECUTE format('CREATE TRIGGER interlock_guard_window_%s AFTER %s ON %s %s FOR EACH STATEMENT '
+                           'WHEN (session_user OPERATOR(pg_catalog.=) ANY (%L::pg_catalog.name[])) '
+                           'EXECUTE FUNCTION interlock.budget(%L)', lower(op), op, rel,
+                           CASE WHEN counted THEN '' WHEN op = 'INSERT' THEN 'REFERENCING NEW TABLE AS new_rows'
+                                ELSE 'REFERENCING OLD TABLE AS old_rows' END,
+                           roles, CASE WHEN counted THEN 'counted' ELSE 'rows' END);
+            EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER interlock_guard_window_%s', rel, lower(op));
+            INSERT INTO interlock.budget (rel, op) VALUES (rel, op) ON CONFLICT DO NOTHING;
+        END LOOP;
+    END IF;
     IF mine > 0 THEN
         DELETE FROM interlock.busy WHERE xid = pg_current_xact_id();
     END IF;
@@ -433,6 +577,7 @@ BEGIN
                                                            'interlock.count_delete'::regproc,
                                                            'interlock.count_update'::regproc,
                                                            'interlock.check_truncate'::regproc,
+                                                           'interlock.budget'::regproc,
                                                            coalesce(to_regprocedure('interlock.guard_rows()'), 0))
                                           AND t.tgname NOT LIKE 'interlock_guard%') THEN
         IF NOT interlock.granted(TG_TAG) THEN
@@ -497,7 +642,7 @@ class Report:
 
 
 def install(conn, agent_role=AGENT_ROLE, agent_password=None, max_rows=None, min_rows=None, max_percent=None,
-            implementation="auto") -> Report:
+            implementation="auto", budget=None) -> Report:
     """Install (or bring up to date) the guard on the database ``conn`` (psycopg, autocommit off).
 
     ``implementation``: ``c`` — the row-count triggers call the interlock_guard extension's C function (the
@@ -515,10 +660,27 @@ def install(conn, agent_role=AGENT_ROLE, agent_password=None, max_rows=None, min
     for k, v in (("max_rows", max_rows), ("min_rows", min_rows), ("max_percent", max_percent)):
         if v is not None:
             settings[k] = str(v)
+    for k, v in (budget or {}).items():
+        if v is not None:
+            settings[k] = str(v)
     for k, v in settings.items():
         cur.execute("INSERT INTO interlock.settings VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = "
                     "EXCLUDED.value", (k, v))
+    # the budget across transactions is the agent role's unless the settings name other roles (or none: '')
+    cur.execute("INSERT INTO interlock.settings VALUES ('budget_roles', %s) ON CONFLICT (key) DO NOTHING",
+                (agent_role,))
+    for k in ("budget_window", "budget_insert_window"):
+        v = cur.execute("SELECT value FROM interlock.settings WHERE key = %s", (k,)).fetchone()
+        if v is not None:
+            cur.execute("SAVEPOINT iv")
+            try:
+                cur.execute("SELECT %s::interval", (v[0],))
+                cur.execute("RELEASE SAVEPOINT iv")
+            except Exception:  # noqa: BLE001 - said, and the install stops (every budgeted statement would fail)
+                cur.execute("ROLLBACK TO SAVEPOINT iv")
+                raise GuardError(f"interlock.settings {k} = {v[0]!r} is not an interval") from None
     rep.done.append(f"schema interlock (version {VERSION}): settings, single-use grants, trigger functions")
+    rep.done.append(_budget_text(cur))
     _implementation(cur, implementation, rep)
     tables = [r[0] for r in cur.execute(_TABLES).fetchall()]
     skipped = []
@@ -588,6 +750,17 @@ def _implementation(cur, implementation, rep):
         rep.done.append(f"row-count triggers in PL/pgSQL ({why})")
         return
     rep.done.append(f"row-count triggers in C (extension {EXTENSION} {lib})")
+
+
+def _budget_text(cur) -> str:
+    roles, rows, pct, window, ins = cur.execute(
+        "SELECT array_to_string(interlock.budget_roles(), ', '), interlock.setting('budget_rows', "
+        "interlock.setting('max_rows', 1000)), interlock.setting('budget_percent', interlock.setting('max_percent', "
+        "20)), interlock.budget_window('DELETE')::text, interlock.budget_window('INSERT')::text").fetchone()
+    if not roles:
+        return "budget across transactions: no role is budgeted (interlock.settings budget_roles is empty)"
+    return (f"budget across transactions for {roles}: {rows} rows or {pct:g}% of a table deleted / updated per "
+            f"{window} (their own inserts of the last {ins} left out of the table's size)")
 
 
 class GuardError(Exception):
@@ -686,6 +859,7 @@ def status(conn, agent_role=AGENT_ROLE) -> Report:
     else:
         rep.done.append("every table has the guard's triggers")
     _status_implementation(cur, rep)
+    _status_budget(cur, rep)
     # the fast path runs as the caller: every role needs EXECUTE on the flush it asks for (else every DELETE /
     # UPDATE fails — closed, but the application with it) and on interlock.over_limit
     bad = cur.execute(
@@ -719,6 +893,28 @@ def status(conn, agent_role=AGENT_ROLE) -> Report:
             rep.done.append(f"agent role {agent_role} (owns nothing)")
     conn.rollback()
     return rep
+
+
+def _status_budget(cur, rep):
+    if cur.execute("SELECT to_regprocedure('interlock.budget()') IS NULL").fetchone()[0]:
+        rep.missing.append("the budget across transactions (guard version 5): rerun interlock protect")
+        return
+    roles = cur.execute("SELECT interlock.budget_roles()").fetchone()[0]
+    if not roles:
+        rep.missing.append("the budget across transactions: no role is budgeted (interlock.settings budget_roles "
+                           "is empty), so many small transactions add up to a wipe unasked")
+        return
+    known = {r[0] for r in cur.execute("SELECT rolname FROM pg_roles WHERE rolname = ANY(%s::name[])",
+                                       (list(roles),)).fetchall()}
+    if set(roles) - known:
+        rep.missing.append("budgeted roles that do not exist: " + ", ".join(sorted(set(roles) - known)))
+    unbudgeted = cur.execute(
+        _TABLES.replace("ORDER BY 1", "") + " AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid "
+        "AND t.tgname = 'interlock_guard_window_delete' AND t.tgenabled = 'A') ORDER BY 1").fetchall()
+    if unbudgeted:
+        rep.missing.append("tables without the budget's triggers: " + ", ".join(r[0] for r in unbudgeted[:10]))
+    else:
+        rep.done.append(_budget_text(cur))
 
 
 def implementation_in_use(cur) -> str:
@@ -810,6 +1006,14 @@ def add_parser(sub):
                                                               "checked (default 10)")
     p.add_argument("--max-percent", type=float, default=None, help="percent of a table one DELETE/UPDATE may "
                                                                    "touch (default 20)")
+    p.add_argument("--budget-rows", type=int, default=None, help="rows of a table the budgeted roles (the agent "
+                   "role) may delete / update per window, across transactions (default: --max-rows)")
+    p.add_argument("--budget-percent", type=float, default=None, help="percent of a table's baseline they may "
+                   "delete / update per window (default: --max-percent)")
+    p.add_argument("--budget-window", default=None, help="the budget's window, a PostgreSQL interval (default "
+                                                          "'1 hour')")
+    p.add_argument("--budget-roles", default=None, help="comma-separated login roles whose sessions are budgeted "
+                                                         "(default: the agent role; '' for none)")
     p.set_defaults(func=cmd_protect)
 
 
@@ -850,7 +1054,10 @@ def cmd_protect(args) -> int:
                       f"{args.agent_role} stays)")
                 return 0
             rep = install(conn, args.agent_role, agent_pw, args.max_rows, args.min_rows, args.max_percent,
-                          args.implementation)
+                          args.implementation, budget={"budget_rows": args.budget_rows,
+                                                       "budget_percent": args.budget_percent,
+                                                       "budget_window": args.budget_window,
+                                                       "budget_roles": args.budget_roles})
     except GuardError as e:
         print(f"interlock protect: {redact(str(e))}", file=sys.stderr)
         return 1
