@@ -205,3 +205,53 @@ def test_check_says_the_budget_is_installed(guarded):
     r = protect(guarded, "--check")
     assert r.returncode == 0, r.stdout
     assert "budget across transactions for interlock_agent: 1000 rows or 20% of a table" in r.stdout, r.stdout
+
+
+def test_a_managed_service_login_installs_the_budget_and_check_says_what_is_missing(guarded):
+    """A database owner that is neither a superuser nor may create roles (a managed service's login): protect
+    installs the budget with the rest it can, says what it could not (event triggers), and --check says both."""
+    import subprocess
+
+    import psycopg
+
+    from test_pg_guard import AGENT_PW, ROOT
+
+    with guarded.connect("postgres", autocommit=True) as c:
+        c.execute("CREATE ROLE dbowner2 LOGIN PASSWORD 'dbowner2-Pw-1'")
+        c.execute("CREATE DATABASE managed2 OWNER dbowner2")
+    url = f"postgresql://dbowner2:dbowner2-Pw-1@127.0.0.1:{guarded.port}/managed2"
+    with psycopg.connect(url, autocommit=True) as c:
+        c.execute("CREATE TABLE things (id int primary key, v int)")
+        c.execute("INSERT INTO things SELECT g, 0 FROM generate_series(1, 100) g")
+
+    def run(*extra):
+        return subprocess.run([sys.executable, "-m", "interlock", "protect", "postgres", url, *extra],
+                              capture_output=True, text=True, timeout=120,
+                              env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, "src")))
+    r = run("--implementation=plpgsql")
+    assert r.returncode == 0, r.stderr
+    assert "installed: budget across transactions for interlock_agent: 1000 rows or 20% of a table deleted / " \
+           "updated per 01:00:00" in r.stdout, r.stdout
+    assert "MISSING:   event triggers" in r.stdout and "dbowner2-Pw-1" not in r.stdout + r.stderr
+    r = run("--check")
+    assert r.returncode == 1 and "installed: budget across transactions for interlock_agent" in r.stdout, r.stdout
+    assert "MISSING:   event triggers" in r.stdout, r.stdout
+    agent_url = url.replace("dbowner2:dbowner2-Pw-1", f"interlock_agent:{AGENT_PW}")
+    with psycopg.connect(agent_url, autocommit=True) as c:
+        refused = None
+        for i in range(1, 101, 5):
+            try:
+                c.execute(f"DELETE FROM things WHERE id BETWEEN {i} AND {i + 4}")
+            except psycopg.Error as e:
+                refused = str(e)
+                break
+    assert refused and "over its budget (25 rows" in refused, refused
+    with psycopg.connect(url, autocommit=True) as c:
+        assert c.execute("SELECT count(*) FROM things").fetchone() == (80,)
+        c.execute("UPDATE interlock.settings SET value = 'interlock_agent, nobody_here' WHERE key = 'budget_roles'")
+    r = run("--check")
+    assert r.returncode == 1 and "MISSING:   budgeted roles that do not exist: nobody_here" in r.stdout, r.stdout
+    with psycopg.connect(url, autocommit=True) as c:
+        c.execute("UPDATE interlock.settings SET value = '' WHERE key = 'budget_roles'")
+    r = run("--check")
+    assert "MISSING:   the budget across transactions: no role is budgeted" in r.stdout, r.stdout
