@@ -132,9 +132,9 @@ def main(argv=None):
                         c.execute(f"CREATE TRIGGER interlock_guard_{op} AFTER {op} ON {t} FOR EACH STATEMENT "
                                   f"{when.format(op=op, t=t)} EXECUTE FUNCTION {fn.format(op=op)}")
 
-        def install(impl="plpgsql"):
+        def install(impl="plpgsql", budget_roles=None):
             with pg.connect("bench") as c:
-                pgguard.install(c, implementation=impl)
+                pgguard.install(c, implementation=impl, budget={"budget_roles": budget_roles})
 
         def measure(setup):
             with pg.connect("bench") as c:
@@ -175,7 +175,19 @@ def main(argv=None):
                     "CREATE FUNCTION interlock.guard_noop() RETURNS trigger LANGUAGE C AS '$libdir/interlock_guard', "
                     "'interlock_guard_noop'")
                 retrigger("interlock.guard_noop()")
-            variants += [("a trigger whose C function does nothing", c_noop),
+            def c_when_eq():
+                install("c")
+                with pg.connect("bench", autocommit=True) as c:
+                    c.execute("SET interlock.installing = 'on'")
+                    for t in TABLES:
+                        for op in ("delete", "update", "insert"):
+                            c.execute(f"DROP TRIGGER interlock_guard_window_{op} ON {t}")
+                            c.execute(f"CREATE TRIGGER interlock_guard_window_{op} AFTER {op} ON {t} FOR EACH "
+                                      "STATEMENT WHEN (session_user OPERATOR(pg_catalog.=) 'interlock_agent'::name) "
+                                      "EXECUTE FUNCTION interlock.budget('counted')")
+            variants += [("C, no budgeted role (no budget triggers)", lambda: install("c", "")),
+                         ("C, the budget's WHEN an equality, not = ANY", c_when_eq),
+                         ("a trigger whose C function does nothing", c_noop),
                          ("version 2's SECURITY DEFINER function", v2),
                          ("a trigger whose PL/pgSQL function does nothing", noop),
                          ("a WHEN on the counter (never true), no function call", when)]

@@ -50,7 +50,8 @@ def test_many_small_deletes_in_their_own_transactions_add_up(guarded):
                       range(1, 101, 5))
     # five rows a transaction, under every per-transaction limit; 20% of 100 rows per hour: the fifth is refused
     assert at == 21, msg
-    assert "Interlock guard: DELETE of 5 more rows of public.b_del refused: over its budget (25 rows" in msg
+    assert "Interlock guard: DELETE of 5 more rows of public.b_del refused: over its budget (25 rows of public.b_del" \
+        " in 01:00:00: more than 20% of its 100 rows" in msg, msg
     assert _count(guarded, "b_del") == 80
 
 
@@ -71,7 +72,7 @@ def test_padding_the_table_first_does_not_make_its_rows_a_small_share(guarded):
         c.execute("INSERT INTO b_pad SELECT g, 0 FROM generate_series(6000, 6099) g")   # in two transactions
         with pytest.raises(psycopg.Error) as e:                 # 100 rows of 5,200: 2%, but 100% of the real ones
             c.execute("DELETE FROM b_pad WHERE id <= 100")
-        assert "over its budget" in str(e.value) and "less the 5100 that role inserted" in str(e.value), str(e.value)
+        assert "over its budget" in str(e.value) and "less 5100 that role inserted" in str(e.value), str(e.value)
     at, msg = _salami(guarded, "b_pad", lambda i: f"DELETE FROM b_pad WHERE id BETWEEN {i} AND {i + 4}",
                       range(1, 101, 5))
     assert at == 21, msg

@@ -40,6 +40,7 @@ VERSION = 5  # 2: per-transaction counters on tables without children; 3: their 
 #             4: the row-count trigger in C where the server has the interlock_guard extension (ext/postgres);
 #             5: the budget across transactions (interlock.budget) for the agent role's sessions
 EXTENSION = "interlock_guard"
+C_MIN = (1, 1)   # the C library's version protect needs (guard_version()): 1.1 charges the budget
 IMPLEMENTATIONS = ("auto", "c", "plpgsql")
 AGENT_ROLE = "interlock_agent"
 PREFIX = "interlock_guard"
@@ -121,15 +122,27 @@ CREATE OR REPLACE FUNCTION interlock.check_rows() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER AS $fn$
 -- tables with children (partitioned, inherited): a transition table holds every row the statement touched,
 -- whichever child it lives in.  No SET clause (a per-call configuration switch), so every name is
--- schema-qualified; TG_ARGV[0] is the row count below which nothing else is looked at
+-- schema-qualified; TG_ARGV[0] is the row count below which nothing else is looked at, the rest the budgeted
+-- roles (their sessions' DELETE, UPDATE and INSERT are charged to the budget across transactions)
 DECLARE
     n pg_catalog.int8;
+    budgeted boolean := TG_NARGS OPERATOR(pg_catalog.>) 1 AND session_user::pg_catalog.text OPERATOR(pg_catalog.=)
+                        ANY (TG_ARGV[1:TG_NARGS OPERATOR(pg_catalog.-) 1]);
 BEGIN
-    SELECT pg_catalog.count(*) INTO n FROM old_rows;
-    IF n OPERATOR(pg_catalog.<) TG_ARGV[0]::pg_catalog.int8 THEN
+    IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
+        IF budgeted THEN
+            SELECT pg_catalog.count(*) INTO n FROM new_rows;
+            PERFORM interlock.budget_stmt(TG_RELID, TG_OP, n);
+        END IF;
         RETURN NULL;
     END IF;
-    PERFORM interlock.check_rows_over(TG_RELID, TG_OP, n);
+    SELECT pg_catalog.count(*) INTO n FROM old_rows;
+    IF n OPERATOR(pg_catalog.>=) TG_ARGV[0]::pg_catalog.int8 THEN
+        PERFORM interlock.check_rows_over(TG_RELID, TG_OP, n);
+    END IF;
+    IF budgeted THEN
+        PERFORM interlock.budget_stmt(TG_RELID, TG_OP, n);
+    END IF;
     RETURN NULL;
 END $fn$;
 
@@ -185,6 +198,10 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn
 -- SECURITY DEFINER instead) and on interlock.over_limit (granted to PUBLIC with USAGE on the schema).
 DECLARE
     fast bigint := least(interlock.setting('min_rows', 10), interlock.setting('max_rows', 1000) + 1);
+    roles name[] := interlock.budget_roles();
+    budget text := CASE WHEN cardinality(interlock.budget_roles()) > 0 THEN format(
+        'IF session_user OPERATOR(pg_catalog.=) ANY (%L::pg_catalog.name[]) THEN PERFORM interlock.budget_self(TG_RELID, ',
+        interlock.budget_roles()) ELSE '' END;
     public_flush boolean := (SELECT p.proacl IS NULL OR EXISTS (
                                  SELECT 1 FROM aclexplode(p.proacl) a
                                   WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')
@@ -201,11 +218,22 @@ BEGIN
        OR pg_catalog.pg_stat_get_xact_tuples_%1$sd(TG_RELID) OPERATOR(pg_catalog.>=) %2$s THEN
         PERFORM interlock.over_limit(TG_RELID, %4$L);
     END IF;
+    %5$s
     RETURN NULL;
 END $f$ $body$, op, fast, CASE WHEN public_flush THEN 'SECURITY INVOKER' ELSE 'SECURITY DEFINER' END,
-                      upper(op));
+                      upper(op), CASE WHEN budget = '' THEN '' ELSE budget || format('%L); END IF;', upper(op)) END);
     END LOOP;
-    REVOKE EXECUTE ON FUNCTION interlock.count_delete(), interlock.count_update() FROM PUBLIC;
+    -- a budgeted role's inserts: left out of the table's baseline (padding a table does not make its rows a small
+    -- share); other sessions' INSERT triggers do nothing
+    EXECUTE format($body$
+CREATE OR REPLACE FUNCTION interlock.count_insert() RETURNS trigger LANGUAGE plpgsql SECURITY INVOKER AS $f$
+-- written by interlock.fast_functions()
+BEGIN
+    %s
+    RETURN NULL;
+END $f$ $body$, CASE WHEN budget = '' THEN '' ELSE budget || '''INSERT''); END IF;' END);
+    REVOKE EXECUTE ON FUNCTION interlock.count_delete(), interlock.count_update(), interlock.count_insert()
+        FROM PUBLIC;
 END $fn$;
 
 CREATE OR REPLACE FUNCTION interlock.on_settings() RETURNS trigger
@@ -297,7 +325,7 @@ REVOKE ALL ON FUNCTION interlock.check_rows_xact(oid, text, bigint) FROM PUBLIC;
 -- the budget: what the budgeted roles (budget_roles: the agent role) deleted / updated of each table within the
 -- window (budget_window), across transactions, and what they inserted within budget_insert_window (left out of
 -- the table's baseline: padding a table first does not make its real rows a small share).  One row per table and
--- operation, written only by interlock.budget() (the agent may not read or write it); rolled back with the
+-- operation, written only by interlock.budget_charge() (the agent may not read or write it); rolled back with the
 -- transaction that wrote it; locked by a transaction that spends it until it ends (concurrent agent sessions
 -- take turns; under REPEATABLE READ the second one fails: closed)
 CREATE TABLE IF NOT EXISTS interlock.budget (
@@ -328,97 +356,123 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, interlock AS 
                       AND b.window_start > now() - interlock.budget_window(o)), 0)
 $fn$;
 
-CREATE OR REPLACE FUNCTION interlock.budget() RETURNS trigger
+DROP FUNCTION IF EXISTS interlock.budget() CASCADE;   -- (a first draft's)
+CREATE OR REPLACE FUNCTION interlock.budget_charge(rel oid, op text, stmt bigint, total bigint) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
--- fires only for the budgeted roles' sessions (the trigger's WHEN names them): the statement's rows, from the
--- session's per-transaction counters (TG_ARGV[0] = 'counted': minus what this transaction's earlier statements
--- were charged, kept in the budget row it holds locked) or from the statement's transition table
+-- called by the row-count triggers (C or PL/pgSQL) only in the budgeted roles' sessions, on every DELETE, UPDATE
+-- and INSERT: the statement's rows (stmt, from a transition table), or the transaction's so far (total, from the
+-- session's per-transaction counters: the statement's are total less what this transaction's earlier statements
+-- were charged, kept in the budget row it holds locked).  Charged to the table and to each of its ancestors
+-- (partitions, inheritance children: a child's rows are its parent's too); refused past any of their budgets
 DECLARE
     me xid8 := pg_current_xact_id();
-    total bigint;
-    stmt bigint;
-    b interlock.budget%ROWTYPE;
     lim bigint := interlock.setting('budget_rows', interlock.setting('max_rows', 1000));
     pct numeric := interlock.setting('budget_percent', interlock.setting('max_percent', 20));
-    least_rows bigint := interlock.setting('budget_min_rows', interlock.setting('min_rows', 10));
+    least_rows bigint := least(interlock.setting('budget_min_rows', interlock.setting('min_rows', 10)), lim + 1);
+    win interval := interlock.budget_window(op);
+    rels oid[];
+    r oid;
+    b interlock.budget%ROWTYPE;
+    spent bigint;
     base bigint;
     need bigint;
     seen bigint;
-    ok boolean;
+    bad text;
 BEGIN
-    IF TG_ARGV[0] = 'counted' THEN
-        total := CASE TG_OP WHEN 'DELETE' THEN pg_stat_get_xact_tuples_deleted(TG_RELID)
-                            WHEN 'UPDATE' THEN pg_stat_get_xact_tuples_updated(TG_RELID)
-                            ELSE pg_stat_get_xact_tuples_inserted(TG_RELID) END;
-        -- (where EXECUTE on the flush was revoked, counters of earlier transactions may still be in them:
-        -- charged again, which only refuses sooner)
-        IF has_function_privilege('pg_catalog.pg_stat_force_next_flush()', 'EXECUTE') THEN
-            PERFORM pg_stat_force_next_flush();
-        END IF;
-    ELSIF TG_OP = 'INSERT' THEN
-        SELECT count(*) INTO stmt FROM new_rows;
-    ELSE
-        SELECT count(*) INTO stmt FROM old_rows;
-    END IF;
-    SELECT * INTO b FROM interlock.budget WHERE rel = TG_RELID AND op = TG_OP FOR UPDATE;
-    IF NOT FOUND THEN
-        INSERT INTO interlock.budget (rel, op) VALUES (TG_RELID, TG_OP) ON CONFLICT DO NOTHING;
-        SELECT * INTO b FROM interlock.budget WHERE rel = TG_RELID AND op = TG_OP FOR UPDATE;
+    rels := ARRAY[rel] || coalesce((WITH RECURSIVE up(p) AS (
+                SELECT i.inhparent FROM pg_inherits i WHERE i.inhrelid = rel
+                UNION SELECT i.inhparent FROM pg_inherits i JOIN up ON i.inhrelid = up.p)
+            SELECT array_agg(p) FROM up), '{}');
+    FOREACH r IN ARRAY rels LOOP
+        SELECT * INTO b FROM interlock.budget WHERE budget.rel = r AND budget.op = budget_charge.op FOR UPDATE;
         IF NOT FOUND THEN
-            PERFORM interlock.refuse(format('%s on %s refused', TG_OP, TG_RELID::regclass),
-                                     'its budget row could not be read (a concurrent first use): try again');
+            INSERT INTO interlock.budget (rel, op) VALUES (r, budget_charge.op) ON CONFLICT DO NOTHING;
+            SELECT * INTO b FROM interlock.budget WHERE budget.rel = r AND budget.op = budget_charge.op FOR UPDATE;
+            IF NOT FOUND THEN
+                PERFORM interlock.refuse(format('%s on %s refused', op, rel::regclass),
+                                         'its budget row could not be read (a concurrent first use): try again');
+            END IF;
         END IF;
-    END IF;
-    IF b.window_start <= now() - interlock.budget_window(TG_OP) THEN
-        b.window_start := now();
-        b.spent := 0;
-    END IF;
-    IF total IS NOT NULL THEN
-        stmt := total - CASE WHEN b.last_xid = me THEN b.last_n ELSE 0 END;
-        b.last_xid := me;
-        b.last_n := total;
-    END IF;
-    stmt := greatest(stmt, 0);
-    ok := true;
-    IF TG_OP <> 'INSERT' AND stmt > 0 THEN
-        -- within: at most budget_rows in the window, and below budget_min_rows or at most budget_percent % of the
-        -- table's baseline: its rows now, plus those the budgeted roles deleted in the window, minus those they
-        -- inserted in budget_insert_window (counted up to what the answer needs)
-        IF b.spent + stmt > lim THEN
-            ok := false;
-        ELSIF b.spent + stmt >= least_rows THEN
-            IF pct <= 0 THEN
-                ok := false;
-            ELSE
-                base := CASE WHEN TG_OP = 'DELETE' THEN b.spent + stmt ELSE interlock.budget_spent(TG_RELID, 'DELETE') END
-                        - interlock.budget_spent(TG_RELID, 'INSERT');
-                need := ceil((b.spent + stmt) * 100 / pct)::bigint - base;
+        IF b.window_start <= now() - win THEN
+            b.window_start := now();
+            b.spent := 0;
+        END IF;
+        IF r = rel AND total IS NOT NULL THEN
+            stmt := greatest(total - CASE WHEN b.last_xid = me THEN b.last_n ELSE 0 END, 0);
+            b.last_xid := me;
+            b.last_n := total;
+        END IF;
+        spent := b.spent + stmt;
+        IF bad IS NULL AND op <> 'INSERT' AND stmt > 0 THEN
+            -- within: at most budget_rows in the window, and below budget_min_rows or at most budget_percent % of
+            -- the table's baseline: its rows now, plus those the budgeted roles deleted in the window, minus those
+            -- they inserted in budget_insert_window (counted only as far as the answer needs)
+            IF spent > lim OR (spent >= least_rows AND pct <= 0) THEN
+                bad := format('%s rows of %s in %s', spent, r::regclass, win);
+            ELSIF spent >= least_rows THEN
+                base := CASE WHEN op = 'DELETE' THEN spent ELSE interlock.budget_spent(r, 'DELETE') END
+                        - interlock.budget_spent(r, 'INSERT');
+                need := ceil(spent * 100 / pct)::bigint - base;
                 IF need > 0 THEN
-                    EXECUTE format('SELECT count(*) FROM (SELECT FROM %s LIMIT %s) s', TG_RELID::regclass, need)
-                       INTO seen;
-                    ok := seen >= need;
+                    EXECUTE format('SELECT count(*) FROM (SELECT FROM %s LIMIT %s) s', r::regclass, need) INTO seen;
+                    IF seen < need THEN
+                        bad := format('%s rows of %s in %s: more than %s%% of its %s rows (%s now, %s deleted, less %s '
+                                      'that role inserted in the last %s)', spent, r::regclass, win, pct,
+                                      seen + base, seen, CASE WHEN op = 'DELETE' THEN spent
+                                      ELSE interlock.budget_spent(r, 'DELETE') END, interlock.budget_spent(r, 'INSERT'),
+                                      interlock.budget_window('INSERT'));
+                    END IF;
                 END IF;
             END IF;
         END IF;
-        IF NOT ok AND interlock.granted(TG_OP) THEN
-            ok := true;
-            stmt := 0;          -- an approved statement's rows are not charged to the budget
+        UPDATE interlock.budget SET window_start = b.window_start, spent = b.spent + stmt, last_xid = b.last_xid,
+                                    last_n = b.last_n
+         WHERE budget.rel = r AND budget.op = budget_charge.op;
+    END LOOP;
+    IF bad IS NOT NULL THEN
+        IF interlock.granted(op) THEN
+            -- an approved statement's rows are not charged to the budget
+            UPDATE interlock.budget SET spent = budget.spent - stmt WHERE budget.rel = ANY(rels)
+               AND budget.op = budget_charge.op;
+            RETURN;
         END IF;
-    END IF;
-    UPDATE interlock.budget SET window_start = b.window_start, spent = b.spent + stmt, last_xid = b.last_xid,
-                                last_n = b.last_n
-     WHERE rel = TG_RELID AND op = TG_OP;
-    IF NOT ok THEN
         PERFORM interlock.refuse(
-            format('%s of %s more rows of %s refused: over its budget (%s rows in %s)', TG_OP, stmt,
-                   TG_RELID::regclass, b.spent + stmt, interlock.budget_window(TG_OP)),
-            format('%s may %s at most %s rows of a table, or %s%% of it (its rows, less the %s that role inserted '
-                   'in the last %s), within %s without an approval, across transactions (rows: %s, before this '
-                   'statement: %s)',
-                   session_user, lower(TG_OP), lim, pct, interlock.budget_spent(TG_RELID, 'INSERT'),
-                   interlock.budget_window('INSERT'), interlock.budget_window(TG_OP), b.spent + stmt, b.spent));
+            format('%s of %s more rows of %s refused: over its budget (%s)', op, stmt, rel::regclass, bad),
+            format('%s may %s at most %s rows of a table, or %s%% of it, per %s without an approval, however many '
+                   'transactions it takes (the rows it inserted in the last %s are left out of the table''s size)',
+                   session_user, lower(op), lim, pct, win, interlock.budget_window('INSERT')));
     END IF;
-    RETURN NULL;
+END $fn$;
+REVOKE ALL ON FUNCTION interlock.budget_charge(oid, text, bigint, bigint) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION interlock.budget_xact(rel oid, op text, total bigint) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+BEGIN   -- (PL/pgSQL: the C trigger calls it, and a void SQL function's result is NULL to it)
+    PERFORM interlock.budget_charge(rel, op, NULL, total);
+END $fn$;
+REVOKE ALL ON FUNCTION interlock.budget_xact(oid, text, bigint) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION interlock.budget_stmt(rel oid, op text, n bigint) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+BEGIN   -- (PL/pgSQL: the C trigger calls it, and a void SQL function's result is NULL to it)
+    PERFORM interlock.budget_charge(rel, op, n, NULL);
+END $fn$;
+REVOKE ALL ON FUNCTION interlock.budget_stmt(oid, text, bigint) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION interlock.budget_self(rel oid, op text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+-- the PL/pgSQL fast path's (it runs as the caller): charges the caller's own session's counters of the table,
+-- only where the caller's login is budgeted (anyone may call it: it charges no one else)
+BEGIN
+    IF NOT session_user = ANY (interlock.budget_roles()) OR op NOT IN ('DELETE', 'UPDATE', 'INSERT') THEN
+        RETURN;
+    END IF;
+    IF has_function_privilege('pg_catalog.pg_stat_force_next_flush()', 'EXECUTE') THEN
+        PERFORM pg_stat_force_next_flush();
+    END IF;
+    PERFORM interlock.budget_xact(rel, op, CASE op WHEN 'DELETE' THEN pg_stat_get_xact_tuples_deleted(rel)
+                                                   WHEN 'UPDATE' THEN pg_stat_get_xact_tuples_updated(rel)
+                                                   ELSE pg_stat_get_xact_tuples_inserted(rel) END);
 END $fn$;
 
 CREATE OR REPLACE FUNCTION interlock.check_truncate() RETURNS trigger
@@ -454,13 +508,20 @@ DECLARE
     upd text;
     mine bigint;
     roles name[] := interlock.budget_roles();
-    op text;
+    role_names text := (SELECT string_agg(format('%L', x), ', ') FROM unnest(interlock.budget_roles()) x);
+    ins text;
 BEGIN
     clause := CASE WHEN counted THEN '' ELSE 'REFERENCING OLD TABLE AS old_rows ' END;
-    del := CASE WHEN c THEN format('interlock.guard_rows(%L)', fast) WHEN counted THEN 'interlock.count_delete()'
-                ELSE format('interlock.check_rows(%L)', fast) END;
-    upd := CASE WHEN c THEN format('interlock.guard_rows(%L)', fast) WHEN counted THEN 'interlock.count_update()'
-                ELSE format('interlock.check_rows(%L)', fast) END;
+    -- the C function and check_rows take the budgeted roles' names after the floor
+    del := CASE WHEN c THEN format('interlock.guard_rows(%L%s)', fast, ', ' || role_names)
+                WHEN counted THEN 'interlock.count_delete()'
+                ELSE format('interlock.check_rows(%L%s)', fast, ', ' || role_names) END;
+    upd := CASE WHEN c THEN format('interlock.guard_rows(%L%s)', fast, ', ' || role_names)
+                WHEN counted THEN 'interlock.count_update()'
+                ELSE format('interlock.check_rows(%L%s)', fast, ', ' || role_names) END;
+    ins := CASE WHEN c THEN format('interlock.guard_rows(%L%s)', fast, ', ' || role_names)
+                WHEN counted THEN 'interlock.count_insert()'
+                ELSE format('interlock.check_rows(%L%s)', fast, ', ' || role_names) END;
     INSERT INTO interlock.busy VALUES (pg_current_xact_id()) ON CONFLICT DO NOTHING;
     GET DIAGNOSTICS mine = ROW_COUNT;  -- called from within another protect_table: that one clears it
     EXECUTE format('DROP TRIGGER IF EXISTS interlock_guard_delete ON %s', rel);
@@ -475,22 +536,15 @@ BEGIN
     EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER interlock_guard_delete', rel);
     EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER interlock_guard_update', rel);
     EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER interlock_guard_truncate', rel);
-    -- the budget across transactions: triggers that fire only in the budgeted roles' sessions (their WHEN is one
-    -- comparison; other sessions pay nothing more)
-    EXECUTE format('DROP TRIGGER IF EXISTS interlock_guard_window_delete ON %s', rel);
-    EXECUTE format('DROP TRIGGER IF EXISTS interlock_guard_window_update ON %s', rel);
-    EXECUTE format('DROP TRIGGER IF EXISTS interlock_guard_window_insert ON %s', rel);
+    -- the budget across transactions: a budgeted role's inserts are charged too (left out of the baseline)
+    EXECUTE format('DROP TRIGGER IF EXISTS interlock_guard_insert ON %s', rel);
     IF cardinality(roles) > 0 THEN
-        FOREACH op IN ARRAY ARRAY['DELETE', 'UPDATE', 'INSERT'] LOOP
-            EXECUTE format('CREATE TRIGGER interlock_guard_window_%s AFTER %s ON %s %s FOR EACH STATEMENT '
-                           'WHEN (session_user OPERATOR(pg_catalog.=) ANY (%L::pg_catalog.name[])) '
-                           'EXECUTE FUNCTION interlock.budget(%L)', lower(op), op, rel,
-                           CASE WHEN counted THEN '' WHEN op = 'INSERT' THEN 'REFERENCING NEW TABLE AS new_rows'
-                                ELSE 'REFERENCING OLD TABLE AS old_rows' END,
-                           roles, CASE WHEN counted THEN 'counted' ELSE 'rows' END);
-            EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER interlock_guard_window_%s', rel, lower(op));
-            INSERT INTO interlock.budget (rel, op) VALUES (rel, op) ON CONFLICT DO NOTHING;
-        END LOOP;
+        EXECUTE format('CREATE TRIGGER interlock_guard_insert AFTER INSERT ON %s %sFOR EACH STATEMENT '
+                       'EXECUTE FUNCTION %s', rel,
+                       CASE WHEN counted THEN '' ELSE 'REFERENCING NEW TABLE AS new_rows ' END, ins);
+        EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER interlock_guard_insert', rel);
+        INSERT INTO interlock.budget (rel, op) SELECT rel, o FROM unnest(ARRAY['DELETE', 'UPDATE', 'INSERT']) o
+            ON CONFLICT DO NOTHING;
     END IF;
     IF mine > 0 THEN
         DELETE FROM interlock.busy WHERE xid = pg_current_xact_id();
@@ -581,7 +635,7 @@ BEGIN
                                                            'interlock.count_delete'::regproc,
                                                            'interlock.count_update'::regproc,
                                                            'interlock.check_truncate'::regproc,
-                                                           'interlock.budget'::regproc,
+                                                           'interlock.count_insert'::regproc,
                                                            coalesce(to_regprocedure('interlock.guard_rows()'), 0))
                                           AND t.tgname NOT LIKE 'interlock_guard%') THEN
         IF NOT interlock.granted(TG_TAG) THEN
@@ -620,6 +674,7 @@ BEGIN
 END $do$;
 GRANT USAGE ON SCHEMA interlock TO PUBLIC;
 GRANT EXECUTE ON FUNCTION interlock.over_limit(oid, text) TO PUBLIC;
+GRANT EXECUTE ON FUNCTION interlock.budget_self(oid, text) TO PUBLIC;
 """
 
 _TABLES = f"""
@@ -724,7 +779,13 @@ def _implementation(cur, implementation, rep):
     try:
         if not have:
             cur.execute(f"CREATE EXTENSION {EXTENSION} SCHEMA interlock")
+        ok_lib = False
         lib = cur.execute("SELECT interlock.guard_version()").fetchone()[0]   # the library loads
+        if tuple(int(x) for x in lib.split(".")[:2]) < C_MIN:
+            # an older build does not charge the budget across transactions: never used for it
+            raise GuardError(f"its library is version {lib}, older than {'.'.join(map(str, C_MIN))} (which charges "
+                             "the budget across transactions)")
+        ok_lib = True
         cur.execute("RELEASE SAVEPOINT ext")
     except Exception as e:  # noqa: BLE001 - not on the server, or not a superuser: PL/pgSQL (or, asked for C, said)
         cur.execute("ROLLBACK TO SAVEPOINT ext")
@@ -753,7 +814,12 @@ def _implementation(cur, implementation, rep):
             raise GuardError(why)
         rep.done.append(f"row-count triggers in PL/pgSQL ({why})")
         return
-    rep.done.append(f"row-count triggers in C (extension {EXTENSION} {lib})")
+    ext = cur.execute("SELECT extversion FROM pg_extension WHERE extname = %s", (EXTENSION,)).fetchone()
+    rep.done.append(f"row-count triggers in C (extension {EXTENSION} {ext[0] if ext else lib})")
+    if have and lib == have[0] and not ok_lib:
+        rep.missing.append(f"the C library's version could not be read by this login: make sure ext/postgres "
+                           f"{'.'.join(map(str, C_MIN))} or later is installed on the server (older builds do not "
+                           "charge the budget across transactions)")
 
 
 def _budget_text(cur) -> str:
@@ -900,7 +966,7 @@ def status(conn, agent_role=AGENT_ROLE) -> Report:
 
 
 def _status_budget(cur, rep):
-    if cur.execute("SELECT to_regprocedure('interlock.budget()') IS NULL").fetchone()[0]:
+    if cur.execute("SELECT to_regprocedure('interlock.budget_charge(oid, text, bigint, bigint)') IS NULL").fetchone()[0]:
         rep.missing.append("the budget across transactions (guard version 5): rerun interlock protect")
         return
     roles = cur.execute("SELECT interlock.budget_roles()").fetchone()[0]
@@ -914,7 +980,7 @@ def _status_budget(cur, rep):
         rep.missing.append("budgeted roles that do not exist: " + ", ".join(sorted(set(roles) - known)))
     unbudgeted = cur.execute(
         _TABLES.replace("ORDER BY 1", "") + " AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid "
-        "AND t.tgname = 'interlock_guard_window_delete' AND t.tgenabled = 'A') ORDER BY 1").fetchall()
+        "AND t.tgname = 'interlock_guard_insert' AND t.tgenabled = 'A') ORDER BY 1").fetchall()
     if unbudgeted:
         rep.missing.append("tables without the budget's triggers: " + ", ".join(r[0] for r in unbudgeted[:10]))
     else:
