@@ -495,6 +495,7 @@ def test_doctor_says_what_the_guard_and_restores_need(guarded, tmp_path):
     r = subprocess.run([sys.executable, "-m", "interlock", "doctor"], env=env, cwd=str(tmp_path),
                        capture_output=True, text=True, timeout=120)
     assert "database shop: in-database guard installed" in r.stdout, r.stdout
+    assert "budget across transactions for interlock_agent: 1000 rows or 20% of a table" in r.stdout, r.stdout
     assert ("row-count triggers in C (extension interlock_guard 1.0)" if guarded.impl == "c" else
             "row-count triggers in PL/pgSQL (the C extension interlock_guard is on the server") in r.stdout, r.stdout
     assert re.search(r"database shop: role \S+ lacks CREATEDB", r.stdout), r.stdout

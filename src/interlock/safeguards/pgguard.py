@@ -199,9 +199,11 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn
 DECLARE
     fast bigint := least(interlock.setting('min_rows', 10), interlock.setting('max_rows', 1000) + 1);
     roles name[] := interlock.budget_roles();
-    budget text := CASE WHEN cardinality(interlock.budget_roles()) > 0 THEN format(
-        'IF session_user OPERATOR(pg_catalog.=) ANY (%L::pg_catalog.name[]) THEN PERFORM interlock.budget_self(TG_RELID, ',
-        interlock.budget_roles()) ELSE '' END;
+    -- (equalities, not = ANY (array): a constant array is taken apart again at every evaluation)
+    budget text := CASE WHEN cardinality(interlock.budget_roles()) > 0 THEN
+        'IF ' || (SELECT string_agg(format('session_user OPERATOR(pg_catalog.=) %L::pg_catalog.name', r), ' OR ')
+                    FROM unnest(interlock.budget_roles()) r)
+        || ' THEN PERFORM interlock.budget_self(TG_RELID, ' ELSE '' END;
     public_flush boolean := (SELECT p.proacl IS NULL OR EXISTS (
                                  SELECT 1 FROM aclexplode(p.proacl) a
                                   WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')
