@@ -257,3 +257,31 @@ def test_salami_through_the_gateway_with_psql_asyncpg_and_sqlalchemy(guarded, ga
     engine.dispose()
     assert _count(guarded, "a3_gw") == 80, said[-3:]
     assert sum("over its budget" in x or "[interlock ask]" in x for x in said) >= 20, said[-3:]
+
+
+def test_a_statement_allowed_by_its_text_and_refused_by_the_budget_is_asked_about_then(guarded, gateway):
+    """`DELETE … WHERE id = 21` is one row by its text (allowed without measuring); over the budget the guard
+    refuses it; the same statement again is an approval request naming what the guard said, and once approved
+    it runs with its grant (not charged)."""
+    import re
+
+    port, approve = gateway
+    _table(guarded, "a3_gw2", 100)
+    penv = dict(os.environ, PGHOST="127.0.0.1", PGPORT=str(port), PGDATABASE="shop", PGUSER="agent")
+
+    def psql(sql):
+        return subprocess.run(["psql", "-X", "-v", "ON_ERROR_STOP=1", "-Atc", sql], env=penv, capture_output=True,
+                              text=True, timeout=60)
+    for i in range(1, 21):
+        assert psql(f"DELETE FROM a3_gw2 WHERE id = {i}").returncode == 0
+    r = psql("DELETE FROM a3_gw2 WHERE id = 21")
+    assert r.returncode != 0 and "over its budget" in r.stderr, r.stderr
+    r = psql("DELETE FROM a3_gw2 WHERE id = 21")
+    assert r.returncode != 0 and "[interlock ask]" in r.stderr and "over its budget" in r.stderr, r.stderr
+    rid = re.search(r"approval (apr-[a-z0-9]+)", r.stderr).group(1)
+    approve(rid)
+    r = psql("DELETE FROM a3_gw2 WHERE id = 21")
+    assert r.returncode == 0 and r.stdout.strip().endswith("DELETE 1"), r.stderr
+    assert _count(guarded, "a3_gw2") == 79
+    assert psql("DELETE FROM a3_gw2 WHERE id = 22").returncode != 0        # the budget still holds
+    assert _count(guarded, "a3_gw2") == 79

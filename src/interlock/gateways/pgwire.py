@@ -469,6 +469,7 @@ class Judge:
         #: still follows (SearchPath.observe_transaction)
         self.tx_raw: dict[bytes, str] = {}
         self.must_ask: dict[str, str] = {}   # statement → what the guard measured when it refused it
+        self.must_ask_raw: dict[bytes, bool] = {}   # the same statements' bytes: kept out of the raw caches
         self._types: dict = {}                # (statement, client oids) → its parameters' (oid, type name)
         self.stats = {"judged": 0, "cached": 0, "allowed": 0, "asked": 0, "denied": 0}
         self._lock = threading.RLock()
@@ -537,6 +538,8 @@ class Judge:
     def cached(self, text: str, where=None) -> bool:
         if self.rehearse is not None:
             return False  # a sandbox's branch: every statement is judged and recorded, in order
+        if self.must_ask and text in self.must_ask:
+            return False  # the in-database guard refused it when it ran: asked about from now on
         if self._key(text, where) in self.exact:
             return True
         if len(text) <= _CACHE_TEXT_MAX and self.shapes:
@@ -550,6 +553,8 @@ class Judge:
         its exact bytes (UTF-8 is one-to-one: the same text), or, for ASCII, its shape computed on the bytes (the
         same as on the text: no other digits or word characters than ASCII's).  False sends it the long way."""
         if self.rehearse is not None:
+            return False
+        if self.must_ask_raw and raw in self.must_ask_raw:
             return False
         if raw in self.exact_raw:
             return True
@@ -661,11 +666,22 @@ class Judge:
                 self.stats["denied"] += 1
                 return Verdict(False, text, f"Interlock sandbox refused this {d.severity} statement [interlock deny]",
                                detail=redact("\n".join(d.reasons))[:3000] or None, decision="deny")
+        measured = measured_here or self.must_ask.get(text)
+        if d.decision == ALLOW and measured and not measured_here:
+            # allowed by its text, refused by the in-database guard when it ran (its budget across transactions,
+            # say): asked about from now on, with what the guard said as its impact — an approval's grant lets it
+            # through once
+            from ..actions import Finding
+
+            d.findings = list(d.findings) + [Finding(
+                "db.change-unbounded", "destructive", "delete" if measured.find("DELETE") >= 0 else "overwrite",
+                evidence=text[:200], why=f"the in-database guard refused it when it ran: {measured}")]
+            d.decision, d.severity = ASK, "destructive"
+            d.rules = sorted({f.rule for f in d.findings})
         if d.decision == ALLOW:
             self.stats["allowed"] += 1
             self._audit(action, d, first=True)
             return ALLOWED
-        measured = measured_here or self.must_ask.get(text)
         if d.decision == ASK and measured is None and simple and set(d.rules) <= _MEASURABLE and not d.error \
                 and _measurable(text):
             # its reach cannot be bounded from the text: run it in a transaction (or savepoint) of its own and
@@ -1195,6 +1211,8 @@ class _UpstreamPath:
     def from_upstream_read(self, data):
         """Upstream bytes as read: passed on untouched, watched for what changes how statements are read."""
         if self.capture is None and not self.markers and not self.measured and not self.swallows and not self.stail:
+            if data.find(_GUARD) >= 0:
+                self.guard_error(data)
             if self.utail or data.find(_WATCHED) >= 0:   # the common case (find: quicker than ``in`` on bytes)
                 self.watch(data)
             elif data[-1] in _WATCHED_TAIL:
@@ -1219,6 +1237,8 @@ class _UpstreamPath:
             return
         if self.measured and _GUARD in data:
             self.guard_refused(data)
+        elif _GUARD in data:
+            self.guard_error(data)
         if _SEARCH_PATH in data:
             self.search_path_reported(data)
         if self.markers:
@@ -1300,6 +1320,7 @@ class Session(_UpstreamPath):
         self.refusing = None                # why every later statement is refused (the session is unreadable)
         self.markers: dict[bytes, bytes] = {}  # parse-failure marker → Interlock's ErrorResponse in its place
         self.measured: list[str] = []       # statements run to be measured by the in-database guard
+        self.last_q: bytes | None = None    # the last simple Query's text the client sent
         self.uhold = bytearray()            # upstream bytes held while a marker's error is awaited
         self.capture = None                 # a _Capture while the gateway measures a statement
         self.deferred: dict[bytes, tuple[str, list[int]]] = {}  # prepared, judged at each Bind with its values
@@ -1405,6 +1426,23 @@ class Session(_UpstreamPath):
         for text in self.measured:
             remember(self.gw.judge.must_ask, text, what, 10_000)
         self.measured.clear()
+
+    def guard_error(self, data: bytes):
+        """The in-database guard refused a statement the gateway let through by its text (its budget across
+        transactions, typically): the client gets the guard's error now, and the same simple Query is asked about
+        from now on, with what the guard said as its impact (an approval then carries a grant)."""
+        if self.last_q is None:
+            return
+        try:
+            text = self.last_q.decode("utf-8")
+        except UnicodeDecodeError:
+            return
+        i = data.find(_GUARD)
+        j = data.find(b"\x00", i)
+        what = data[i + 1:j if j > 0 else i + 300].decode("utf-8", "replace")[:300]
+        judge = self.gw.judge
+        remember(judge.must_ask, text, f"{what} (when it ran)", 10_000)
+        remember(judge.must_ask_raw, self.last_q, True, 10_000)
 
     def refuse_parse(self, name: bytes, message, detail=None, hint=None) -> bytes:
         """The Parse sent in place of a refused one (see :func:`parse_marker`)."""
@@ -1783,6 +1821,7 @@ class Session(_UpstreamPath):
                         return
                 if judge.cached_raw(raw):
                     judge.stats["cached"] += 1   # a simple Query whose verdict is cached: the hottest path
+                    self.last_q = raw
                     self.ut.write(data)
                     return
             if n + 1 == len(data) and t in CLIENT_TYPES and 4 <= n <= MAX_SMALL:
@@ -1874,6 +1913,7 @@ class Session(_UpstreamPath):
         """The bytes to forward for one whole message, or None when it is being judged off the loop
         (then ``busy`` holds every later message back until the verdict is written)."""
         if t == 0x51:    # Q
+            self.last_q = msg[5:-1]     # (what the in-database guard may refuse: then asked about, see guard_error)
             if msg[-1] == 0 and not self.refusing and not self.deferred and self.sp.at_login_default() \
                     and self.gw.judge.cached_raw(msg[5:-1]):
                 self.gw.judge.stats["cached"] += 1
