@@ -455,6 +455,10 @@ _CACHE_TEXT_MAX = 16_384
 class Judge:
     """Statement text → Verdict, with the hook's analysis, policy, approvals and safeguards."""
 
+    # (empty until the guard refuses something; every instance gets its own in __init__)
+    must_ask: dict = {}
+    must_ask_raw: dict = {}
+
     def __init__(self, upstream: Upstream, cwd=None, env=None):
         self.upstream = upstream
         self.env = dict(os.environ if env is None else env)
