@@ -1435,13 +1435,13 @@ class Session(_UpstreamPath):
         """The in-database guard refused a statement the gateway let through by its text (its budget across
         transactions, typically): the client gets the guard's error now, and the same simple Query is asked about
         from now on, with what the guard said as its impact (an approval then carries a grant)."""
-        if self.last_q is None:
-            return
+        i = data.find(_GUARD)
+        if self.last_q is None or data[max(i - 7, 0):i] != b"C42501\x00":
+            return    # (an ErrorResponse's SQLSTATE comes just before its message: not a row that says the same)
         try:
             text = self.last_q.decode("utf-8")
         except UnicodeDecodeError:
             return
-        i = data.find(_GUARD)
         j = data.find(b"\x00", i)
         what = data[i + 1:j if j > 0 else i + 300].decode("utf-8", "replace")[:300]
         judge = self.gw.judge
