@@ -285,3 +285,42 @@ def test_a_statement_allowed_by_its_text_and_refused_by_the_budget_is_asked_abou
     assert _count(guarded, "a3_gw2") == 79
     assert psql("DELETE FROM a3_gw2 WHERE id = 22").returncode != 0        # the budget still holds
     assert _count(guarded, "a3_gw2") == 79
+
+
+@pytest.mark.parametrize("client", ["psycopg", "asyncpg"])
+def test_a_bound_statement_refused_by_the_budget_is_asked_about_with_its_values(guarded, gateway, client):
+    """The same through the extended protocol: `DELETE … WHERE id = $1` bound to 21 is refused by the guard,
+    then asked about as `… WHERE id = 21` (its values in place), approved, and runs once with its grant."""
+    import re
+
+    import psycopg
+
+    from test_pg_guard import _asyncpg_run, _psycopg_run
+
+    port, approve = gateway
+    t = f"a3_bound_{client}"
+    _table(guarded, t, 100)
+    run = _psycopg_run if client == "psycopg" else _asyncpg_run
+    sql = f"DELETE FROM {t} WHERE id = %s"
+    for i in range(1, 21):
+        assert run(port, sql, (i,)) == "DELETE 1"
+
+    def refused():
+        try:
+            run(port, sql, (21,))
+        except Exception as e:  # noqa: BLE001 - psycopg.Error or asyncpg.PostgresError
+            return str(e) + str(getattr(getattr(e, "diag", None), "message_detail", "") or "") + \
+                str(getattr(e, "detail", "") or "") + str(getattr(e, "hint", "") or "") + \
+                str(getattr(getattr(e, "diag", None), "message_hint", "") or "")
+        return None
+    first = refused()
+    assert first and "over its budget" in first, first
+    again = refused()
+    assert again and "[interlock ask]" in again and "over its budget" in again, again
+    rid = re.search(r"apr-[a-z0-9]+", again).group(0)
+    approve(rid)
+    assert run(port, sql, (21,)) == "DELETE 1"
+    assert _count(guarded, t) == 79
+    assert refused() is not None                                   # the budget still holds for the next one
+    assert _count(guarded, t) == 79
+    del psycopg

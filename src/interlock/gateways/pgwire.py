@@ -405,6 +405,8 @@ ALLOWED = Verdict(True)
 #: Rules a statement may carry and still be run to be measured by the in-database guard (its reach is
 #: what is unknown; the guard's triggers count the rows it touched and roll it back past their limits).
 _MEASURABLE = frozenset({"db.change-unbounded", "db.write"})
+#: How long a statement allowed by its text stays asked about after the in-database guard refused it.
+GUARD_ASK_SECONDS = 600
 #: What a measured statement may do without an approval: rows per table, and share of a table.
 MEASURE_MAX_ROWS, MEASURE_MIN_ROWS, MEASURE_MAX_PERCENT = 1000, 10, 20.0
 _STATS = ("SELECT s.relid::regclass::text, s.n_tup_del, s.n_tup_upd, greatest(c.reltuples, 0)::bigint, "
@@ -458,6 +460,7 @@ class Judge:
     # (empty until the guard refuses something; every instance gets its own in __init__)
     must_ask: dict = {}
     must_ask_raw: dict = {}
+    must_ask_until: dict = {}
 
     def __init__(self, upstream: Upstream, cwd=None, env=None):
         self.upstream = upstream
@@ -473,7 +476,8 @@ class Judge:
         #: still follows (SearchPath.observe_transaction)
         self.tx_raw: dict[bytes, str] = {}
         self.must_ask: dict[str, str] = {}   # statement → what the guard measured when it refused it
-        self.must_ask_raw: dict[bytes, bool] = {}   # the same statements' bytes: kept out of the raw caches
+        self.must_ask_raw: dict[bytes, float] = {}   # the same statements' bytes: kept out of the raw caches
+        self.must_ask_until: dict[str, float] = {}   # statements allowed by their text, refused by the guard: until
         self._types: dict = {}                # (statement, client oids) → its parameters' (oid, type name)
         self.stats = {"judged": 0, "cached": 0, "allowed": 0, "asked": 0, "denied": 0}
         self._lock = threading.RLock()
@@ -671,6 +675,14 @@ class Judge:
                 return Verdict(False, text, f"Interlock sandbox refused this {d.severity} statement [interlock deny]",
                                detail=redact("\n".join(d.reasons))[:3000] or None, decision="deny")
         measured = measured_here or self.must_ask.get(text)
+        if d.decision == ALLOW and measured and not measured_here and \
+                self.must_ask_until.get(text, float("inf")) < time.monotonic():
+            # the guard's refusal of a statement allowed by its text is remembered for GUARD_ASK_SECONDS (its budget
+            # window moves on): then the statement runs again, and the guard judges it again
+            for memo, key in ((self.must_ask, text), (self.must_ask_until, text),
+                              (self.must_ask_raw, text.encode("utf-8"))):
+                memo.pop(key, None)
+            measured = None
         if d.decision == ALLOW and measured and not measured_here:
             # allowed by its text, refused by the in-database guard when it ran (its budget across transactions,
             # say): asked about from now on, with what the guard said as its impact — an approval's grant lets it
@@ -784,9 +796,17 @@ class Judge:
             return self.judge(text, note=redact(f"the values bound to its parameters could not be read ({why}): "
                                                 f"judged, and approved if so, as the statement's text")[:300],
                               where=where)
+        if self.must_ask and text in self.must_ask and concrete not in self.must_ask:
+            # the guard refused this prepared text with other values (allowed by its text at the Parse): these
+            # values are asked about too
+            remember(self.must_ask, concrete, self.must_ask[text], 10_000)
+            if text in self.must_ask_until:
+                remember(self.must_ask_until, concrete, self.must_ask_until[text], 10_000)
         v = self.judge(concrete, where=where)
         if v.send is not None:   # the grant is bound to the prepared text; the session sets it before the Execute
             return self._bound_grant(text, v.approval_id)
+        if v is ALLOWED:         # what ran, should the in-database guard refuse it (Session.guard_error)
+            return Verdict(True, concrete)
         return v
 
     def param_types(self, text: str, oids: list[int]) -> list[tuple[int, str]]:
@@ -1445,8 +1465,10 @@ class Session(_UpstreamPath):
         j = data.find(b"\x00", i)
         what = data[i + 1:j if j > 0 else i + 300].decode("utf-8", "replace")[:300]
         judge = self.gw.judge
+        until = time.monotonic() + GUARD_ASK_SECONDS
         remember(judge.must_ask, text, f"{what} (when it ran)", 10_000)
-        remember(judge.must_ask_raw, self.last_q, True, 10_000)
+        remember(judge.must_ask_until, text, until, 10_000)
+        remember(judge.must_ask_raw, self.last_q, until, 10_000)
 
     def refuse_parse(self, name: bytes, message, detail=None, hint=None) -> bytes:
         """The Parse sent in place of a refused one (see :func:`parse_marker`)."""
@@ -1948,6 +1970,7 @@ class Session(_UpstreamPath):
                 text = raw.decode("utf-8")
             except (ValueError, UnicodeDecodeError):
                 raise ProtocolError("malformed Parse message") from None
+            self.last_q = raw
             if self.refusing:
                 return self.refuse_parse(name, f"Interlock refused this statement: {self.refusing}")
             if self.deferred and _SQL_EXECUTE.search(text):
@@ -2102,6 +2125,8 @@ class Session(_UpstreamPath):
             self.measured = self.measured[-7:] + [v.text]
         if v.allow and v.grant:
             self.granted[portal] = v.grant
+        if v.allow and v.text and v.decision == "allow":
+            self.last_q = v.text.encode("utf-8")   # its values in place: asked about by that text if the guard refuses
         self._resume(msg if v.allow else self.refuse_bind(portal, v.message, v.detail, v.hint))
 
     def refuse_bind(self, portal: bytes, message, detail=None, hint=None) -> bytes:
