@@ -113,7 +113,10 @@ def test_a_wipe_spread_over_small_statements_stays_within_the_budget(guarded, ki
     _table(guarded, t, 100)
     errors = _each(guarded, [s.format(t=t) for s in stmts])
     assert _lost(guarded, t) <= BUDGET, (kind, errors[:3])
-    assert any("Interlock guard" in e for e in errors), (kind, errors[:5])
+    # (under load a 1 ms timeout may cancel every statement before the guard is reached: then nothing ran)
+    assert any("Interlock guard" in e for e in errors) or (
+        kind.startswith("a statement timeout") and errors and all("statement timeout" in e for e in errors)), \
+        (kind, errors[:5])
 
 
 def test_a_session_per_statement_and_two_sessions_at_once_share_one_budget(guarded):
@@ -293,8 +296,6 @@ def test_a_bound_statement_refused_by_the_budget_is_asked_about_with_its_values(
     then asked about as `… WHERE id = 21` (its values in place), approved, and runs once with its grant."""
     import re
 
-    import psycopg
-
     from test_pg_guard import _asyncpg_run, _psycopg_run
 
     port, approve = gateway
@@ -323,4 +324,3 @@ def test_a_bound_statement_refused_by_the_budget_is_asked_about_with_its_values(
     assert _count(guarded, t) == 79
     assert refused() is not None                                   # the budget still holds for the next one
     assert _count(guarded, t) == 79
-    del psycopg
