@@ -501,6 +501,8 @@ class ShellAnalyzer:
             # `grep ^DB_ .env | cut -d= -f1`, `cat .env | wc -l`, `grep -v '^#' .env | grep = | sed 's/=.*//'`:
             # what the rest of the pipeline prints is names or counts only
             self.keys_only_next = _keys_only_after([_node_text(x).split() for x in stages[i + 1:]])
+            if self.keys_only_next:  # `env | cut -d = -f 1 | xargs`, `env | awk -F= '{print $1}'`: names only
+                self.suppress_env_dump = True
             try:
                 self.walk(st, scope, stdin=stdin)
             finally:
@@ -1739,6 +1741,11 @@ def _keys_only(words):
     ws = [w.strip("'\"") for w in words]
     if not ws:
         return False
+    ws[0] = ws[0].rsplit("/", 1)[-1]  # /usr/bin/cut
+    if ws[0] in ("awk", "gawk", "mawk"):
+        # `awk -F= '{print $1}'`, `awk -F '=' '/^\w/ {print $1}'`: only the text before the first `=`
+        m = re.fullmatch(r"""-F\s*(['"]?)=\1\s+'((?:/[^/']*/\s*)?\{\s*print\s+\$1\s*;?\s*\})'""", " ".join(words[1:]))
+        return "names" if m else False
     if ws[0] == "wc":
         return "count" if all(w in ("-l", "-c", "-w", "-m", "--lines", "--bytes", "--words", "--chars")
                               for w in ws[1:]) else False

@@ -1834,7 +1834,8 @@ def into(a, cmd, scope, srcs, dest, into_dir=False, tree=False, self_only=False)
         if tree and dpath and P.holds_self(dpath, a.pctx):
             a.emit("interlock.self-protect", cmd, target=P.display(dpath, a.pctx), effect="overwrite")
         return
-    check_overwrite(a, cmd, dest, how="dir", scope=scope)  # the directory itself (a config dir, a system one)
+    if dpath.rstrip("/") + "/" not in P.TEMP_DIRS:  # into /tmp itself: each file lands in the temp dir
+        check_overwrite(a, cmd, dest, how="dir", scope=scope)  # the directory itself (a config dir, a system one)
     if P.holds_self(dpath, a.pctx) and (tree or not srcs):
         a.emit("interlock.self-protect", cmd, target=P.display(dpath, a.pctx), effect="overwrite")
         return
@@ -2921,6 +2922,11 @@ def edits_in_place(a, cmd, scope):
             check_overwrite(a, cmd, f, scope=scope)  # an in-place edit of a file outside the workspace
 
 
+# compressors that, without -c/--stdout, write each file's (de)compressed form beside it
+_COMPRESSORS = frozenset({"gzip", "gunzip", "bzip2", "bunzip2", "xz", "unxz", "lzma", "unlzma", "zstd", "unzstd",
+                          "lz4", "lzip", "pigz", "pbzip2", "compress", "uncompress"})
+
+
 def unknown_program(a, cmd, scope):
     """Programs without specific knowledge: judge by their arguments."""
     name = cmd.name
@@ -2930,6 +2936,9 @@ def unknown_program(a, cmd, scope):
 
     clis.unknown(a, cmd, scope)
     args = cmd.args
+    if name in _COMPRESSORS and not any(x in ("--stdout", "--to-stdout") or (
+            x.startswith("-") and not x.startswith("--") and "c" in x[1:]) for x in args):
+        return  # `bzip2 -kv */*`, `gzip big.log`: each file (de)compressed beside itself, nothing shown or sent
     if name in IN_PLACE:
         edits_in_place(a, cmd, scope)
     if name in READERS_WITH_PATTERN and name in ("grep", "egrep", "rg", "ag", "ack") and _matches_every_line(name, args):
