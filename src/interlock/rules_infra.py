@@ -318,6 +318,13 @@ RULES = [
        ["npm publish --dry-run", "npm pack", "cargo publish --dry-run", "cargo build --release", "twine check dist/*",
         "gem build app.gemspec", "poetry build", "gh release list", "gh release view v1", "docker build -t app .",
         "gh release download v1 --dir /tmp/x"]),
+    _R("publish.other-repo", "destructive",
+       "Opens or edits an issue, pull request or comment on a repository that is not one of this project's "
+       "remotes: public text under the user's name on someone else's project.",
+       ["gh issue create --repo cli/cli --title 'Bug' --body 'details'", "gh pr create -R octo/other --fill",
+        "gh issue comment 12 --repo someone/else --body 'same here'", "gh pr review 7 -R someone/else --approve"],
+       ["gh issue create --title 'Bug' --body 'x'", "gh pr create --fill", "gh issue list --repo cli/cli",
+        "gh pr view 12 --repo cli/cli", "gh issue view 3 -R someone/else --comments"]),
     # --- coding agents driven from the shell (knowledge/clis/claude.toml, codex.toml, gemini.toml) -------
     _R("agent.approvals-off", "destructive",
        "Runs a coding agent with its approvals or sandbox turned off: whatever it decides to do runs unchecked.",

@@ -1330,7 +1330,13 @@ def source(a, cmd, scope):
     if U in f or f.startswith("/dev/fd/"):
         _opaque_from_text(a, cmd)
         return
-    if check_read(a, cmd, f, scope):
+    place = a.place(f, scope)
+    own = place.kind == P.WORKSPACE and place.path and not place.glob and \
+        is_secret_path(place.path, a.pctx.home, a.secret_extra, a.secret_exempt)
+    # `set -a; source .env; set +a; node app.js`: the project's own settings loaded into the shell, shown to
+    # no one; printing or sending them afterwards is judged where it happens (secrets.env-dump, send-env).
+    # Another project's or the home's secrets stay a credential read: the agent was not given those.
+    if not own and check_read(a, cmd, f, scope):
         return
     if not a.script_file(f, cmd, scope, language="shell", args=cmd.args[1:]):
         _pipe_script(a, cmd, f, P.resolve(f, a._scope_ctx(scope)))
