@@ -209,3 +209,59 @@ def test_issue_on_the_projects_own_repository_passes(command, workspace, home, e
 def test_issue_on_someone_elses_repository_asks(command, workspace, home, env):
     _git_remote(workspace, "git@github.com:me/app.git")
     check(command, workspace, home, env, "ask", rule="publish.other-repo")
+
+
+# --- files copied to another machine ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [
+    "rsync -av dist/ deploy@web1:/var/www/app",
+    "rsync -avz -e 'ssh -p 2222' --progress ./dir user@host:/path",
+    "scp -rp build root@10.0.0.2:/home/root/",
+    "rsync -av . server2::sharename/B",
+    "rsync -avz --rsh='ssh -p2222' key.pub $1:~/.ssh/key.pub",      # a host only known when it runs
+])
+def test_copy_to_another_host_asks(command, workspace, home, env):
+    check(command, workspace, home, env, "ask", rule="net.copy-to-host")
+
+
+@pytest.mark.parametrize("command", [
+    "rsync -avz user@remote.host:/path/to/copy ./local",          # a download
+    "scp user@host:/etc/nginx/nginx.conf .",
+    "rsync -a src/ build/",
+    "rsync -n -av dist/ web1:/var/www",                           # a dry run
+    "rsync -av ./a ./b:c",                                        # a local name with a colon
+])
+def test_copies_that_stay_here_pass(command, workspace, home, env):
+    check(command, workspace, home, env, "allow")
+
+
+# --- a mode or owner applied to every entry find selects is a recursive change -----------------------------
+
+@pytest.mark.parametrize("command", [
+    "find . -type f -exec chmod 666 {} +",
+    "find src -type f -exec chmod 000 {} +",
+    "find . -type f -exec chown nobody {} +",
+    "chown -R andrewr:andrewr *",
+])
+def test_recursive_modes_over_the_workspace_ask(command, workspace, home, env):
+    env = dict(env, USER="dev")
+    check(command, workspace, home, env, "ask", rule="fs.perm-workspace")
+
+
+@pytest.mark.parametrize("command", [
+    "find . -type f -exec chmod 644 {} \\;",
+    "find . -type d -exec chmod 755 {} +",
+    "find . -name '*.sh' -exec chmod +x {} \\;",
+    "chown -R dev:dev *",
+])
+def test_ordinary_modes_over_the_workspace_pass(command, workspace, home, env):
+    env = dict(env, USER="dev")
+    check(command, workspace, home, env, "allow")
+
+
+def test_without_user_in_the_environment_the_login_name_counts(workspace, home, env):
+    import pwd
+    env = {k: v for k, v in env.items() if k not in ("USER", "LOGNAME")}
+    me = pwd.getpwuid(os.getuid()).pw_name
+    other = "nobody" if me != "nobody" else "daemon"
+    check(f"chown -R {other} src", workspace, home, env, "ask", rule="fs.perm-workspace")

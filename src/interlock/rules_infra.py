@@ -318,6 +318,12 @@ RULES = [
        ["npm publish --dry-run", "npm pack", "cargo publish --dry-run", "cargo build --release", "twine check dist/*",
         "gem build app.gemspec", "poetry build", "gh release list", "gh release view v1", "docker build -t app .",
         "gh release download v1 --dir /tmp/x"]),
+    _R("net.copy-to-host", "destructive",
+       "Copies files to another machine (rsync or scp to host:path): a deploy, or project files sent out of this one.",
+       ["rsync -av dist/ deploy@web1:/var/www/app", "scp build.tgz host:/tmp/", "rsync -az . backup::module/proj",
+        "scp -r src user@10.0.0.2:~/", "rsync -avz -e 'ssh -p 2222' ./site me@example.com:public_html/"],
+       ["rsync -av host:/var/log/app.log ./logs/", "scp user@host:/etc/nginx/nginx.conf .", "rsync -a src/ build/",
+        "rsync -n -av dist/ web1:/var/www", "scp -P 2222 a.txt ./b.txt", "rsync -av ./a ./b:c"]),
     _R("publish.other-repo", "destructive",
        "Opens or edits an issue, pull request or comment on a repository that is not one of this project's "
        "remotes: public text under the user's name on someone else's project.",

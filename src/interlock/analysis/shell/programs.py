@@ -1116,6 +1116,11 @@ def find(a, cmd, scope):
                     # some entries below the start whose names are only known when it runs — not the start
                     t = t.rstrip("/") + "/" + U
                 argv = [w.replace("{}", t) if "{}" in w else w for w in inner]
+                if inner[0].rsplit("/", 1)[-1] in ("chmod", "chown", "chgrp") and "{}" in inner and not names \
+                        and not paths_ and "-maxdepth" not in expr:
+                    # `find . -type f -exec chmod 666 {} +`: every entry under the start, as `chmod -R 666 .`
+                    argv = [inner[0], "-R"] + [w.replace("{}", t.rsplit("/" + U, 1)[0] if t.endswith("/" + U)
+                                                         else t) if "{}" in w else w for w in inner[1:]]
                 a.by_name = True  # t stands for what -name selects at any depth: judged by name, not on disk
                 try:
                     a.dispatch(cmd.derive(argv), scope)
@@ -2193,6 +2198,8 @@ def rsync(a, cmd, scope):
     if rsh:  # the remote shell rsync starts (normally `ssh -p N`)
         command_value(a, cmd, scope, "-e", rsh)
     deletes = any(x.startswith("--del") for x in f | set(v))
+    if len(ops) >= 2 and not deletes:
+        copy_to_host(a, cmd, ops[-1])
     if len(ops) >= 2:
         for s in ops[:-1]:
             check_read(a, cmd, s, scope)
@@ -2828,7 +2835,23 @@ def scp(a, cmd, scope):
     f, v, ops = split_opts(cmd.args, with_arg="cDFiJlmoPsSX")
     if v.get("-S"):  # the program used instead of ssh
         command_value(a, cmd, scope, "-S", v["-S"])
-    check_args_for_secrets(a, cmd, scope)
+    if check_args_for_secrets(a, cmd, scope):
+        return
+    if cmd.name == "scp" and len(ops) >= 2:
+        copy_to_host(a, cmd, ops[-1])
+
+
+_HOST_DEST = _LazyRe(r"^(?:rsync://|(?:[^\s/:@]+@)?[A-Za-z0-9_][A-Za-z0-9_.$<>{}-]+::?)")
+
+
+def copy_to_host(a, cmd, dest):
+    """``rsync -av dist/ deploy@web1:/var/www``, ``scp app.tgz host:``: files copied to another machine —
+    a deploy or a transfer out of this one (a copy *from* a host, ``scp host:x .``, is a download)."""
+    host = dest.split(":", 1)[0] if ":" in dest else ""
+    if not host or dest.startswith(("/", "./", "../", "~")) or "/" in host or (len(host) == 1 and host.isalpha()) or \
+            not (_HOST_DEST.match(dest) or U in host):  # C:/path; `$1:~/x` (a host only known when it runs)
+        return
+    a.emit("net.copy-to-host", cmd, target=dest.replace(U, "$?"), effect="send")
 
 
 @handles("docker", "podman", "nerdctl")
