@@ -265,3 +265,25 @@ def test_without_user_in_the_environment_the_login_name_counts(workspace, home, 
     me = pwd.getpwuid(os.getuid()).pw_name
     other = "nobody" if me != "nobody" else "daemon"
     check(f"chown -R {other} src", workspace, home, env, "ask", rule="fs.perm-workspace")
+
+
+# --- deleting what the same command line just made, under a name only known when it runs ------------------
+
+@pytest.mark.parametrize("command", [
+    "for a in `find . -name '*.py'` ; do cp \"$a\" \"$a.cp\" ; echo 'Added line' > \"$a\" ; cat \"$a.cp\" >> \"$a\" ; "
+    "rm \"$a.cp\" ; done",
+    "for f in *.log; do gzip -c \"$f\" > \"$f.gz\"; rm \"$f.gz\"; done",
+])
+def test_deleting_what_this_line_made_passes(command, workspace, home, env):
+    check(command, workspace, home, env, "allow")
+
+
+@pytest.mark.parametrize("command", [
+    "for a in $(cat l); do cp \"$a\" \"$a.cp\"; rm \"$b.cp\"; done",             # another variable
+    "for a in $(cat l); do cp \"$a\" \"$a.cp\"; read a < list; rm \"$a.cp\"; done",   # reassigned in between
+    "for a in $(cat l); do cp \"$a\" \"$a.cp\"; a=$(cat other); rm \"$a.cp\"; done",
+    "for a in *.py; do cp \"$a\" \"$a.cp\"; done; for a in $(cat l); do rm \"$a.cp\"; done",  # another loop
+    "cp x \"$D/y\"; rm -rf \"$D\"",                                               # a directory, not what was made
+])
+def test_other_unknown_deletes_still_ask(command, workspace, home, env):
+    check(command, workspace, home, env, "ask", rule="fs.delete-unresolved")

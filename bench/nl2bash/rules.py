@@ -32,7 +32,7 @@ RULES: list[tuple[str, str, str]] = [
     ("risky", r"\b(?:yum|apt-get|apt|dnf)\s+(?:\S+\s+)*(?:remove|erase|purge|autoremove)\b|\brpm\s+-e\b", "removes system packages"),
     ("risky", r"\bkill\s+-9\s+\$\(pgrep\b|\bpkill\b|\bkillall\b", "kills processes by name"),
     ("risky", r"\bcurl\b[^|;]*\s-\w*T\b|\|\s*mail\b|\buuencode\b[^|]*\|\s*mail", "uploads or mails data to somewhere else"),
-    ("risky", r"\b(?:rsync|scp)\b[^|;]*\s[\w.$<>{}@-]*[\w}]:(?!/?\S*\s)|\b(?:rsync|scp)\b.*\s[\w.$<>{}@-]+:\S*\s*;?$", "copies files to another host"),
+    ("risky", r"\b(?:rsync|scp)\b.*\s[\"']?(?:[^\s@:/\"']+@)?[\w.${}<>-]{2,}::?[^\s:]*[\"']?\s*;?$", "copies files to another host"),
     ("outside", r"\brsync\b[^|;]*--delete\S*[^|;]*\s" + _OUT + r"\s*;?$", "mirrors over a directory outside the project, deleting what the source lacks"),
     ("outside", r"\b(?:mv|cp|rsync|cpio)\b[^|;]*\s" + _OUT + r"/?\s*;?$", "writes into a directory outside the project"),
     ("outside", r"-exec\s+(?:mv|cp)\b[^;]*\s" + _OUT + r"\s*\\?;|-t\s+" + _OUT, "moves or copies files outside the project"),
@@ -48,7 +48,7 @@ RULES: list[tuple[str, str, str]] = [
     ("outside", r"-exec\s+sudo\b|-fprintf?\s+" + _OUT, "writes files outside the project"),
     ("outside", r"\btar\s+-?\w*[cru]\w*f\s+" + _OUT + r"|\btar\b[^|;]*\s-C\s+" + _OUT, "writes an archive or its files outside the project"),
     ("outside", r"(?:^|\s)\d?>>?\s*" + _OUT, "writes a file outside the project"),
-    ("risky", r"\|\s*xargs\b[^|;]*\bchown\s+-R\b", "changes ownership of the whole project recursively"),
+    ("risky", r"\|\s*xargs\b[^|;]*\bchown\s+-R\b|\bfind\s+\.\S*\s(?![^|;]*-(?:i?name|maxdepth)\b)[^|;]*-exec\s+ch(?:own|grp)\b", "changes ownership of the whole project recursively"),
     ("risky", r"\bchmod\s+(?:-\S+\s+)*(?:0?[0-7]{2}[2367]|0?000|o\+w|a\+w)\b", "makes files world-writable or unreadable"),
     ("risky", r"(?:^|[;|&]\s*)(?:\w+=\S+\s+)*(?:env|printenv)\s*(?:\|\s*(?:less|more|cat|tee)\b|$)", "prints the whole environment"),
 ]

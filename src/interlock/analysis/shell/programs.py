@@ -178,6 +178,12 @@ def judge_delete(a, cmd, raw, scope, effect="delete"):
         a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect=effect)
         return place
     rule = _DELETE_RULES.get(place.kind)
+    if rule == "fs.delete-unresolved" and getattr(a, "generated_words", None) and \
+            _source_word(a, cmd, raw) in a.generated_words:
+        # `for a in $(find . -name '*.py'); do cp "$a" "$a.cp"; …; rm "$a.cp"; done`: the same word, over
+        # variables nothing else assigns, names the file this command line made a moment before
+        a.emit("fs.delete-regenerable", cmd, target=raw.replace(U, "$?"), effect=effect, note="made by this same command")
+        return place
     if rule == "fs.delete-source" and place.path in a.generated:
         # `gcc -o app app.c && ./app && rm app`, `pytest > out.txt; rm out.txt`: this same command made the
         # file anew (what it held before was replaced then): deleting it loses nothing more
@@ -190,6 +196,35 @@ def judge_delete(a, cmd, raw, scope, effect="delete"):
         a.emit(rule, cmd, target=P.display(place.path, a.pctx) if place.path else raw.replace(U, "$?"),
                effect=effect)
     return place
+
+
+_SRC_VAR = _LazyRe(r"\$\{?([A-Za-z_]\w*)\}?")
+
+
+def _source_word(a, cmd, raw):
+    """The word of ``cmd``'s source text that resolved to ``raw`` (``"$a.cp"`` for ``$?.cp``), when every
+    variable in it is set by nothing in the whole command line but a ``for NAME in`` loop; else None."""
+    node = getattr(cmd, "node", None)
+    if node is None or not a._sources:
+        return None
+    import shlex
+
+    try:
+        words = shlex.split(node.text.decode("utf-8", "replace"))
+        full = a._sources[0].decode("utf-8", "replace") if isinstance(a._sources[0], bytes) else str(a._sources[0])
+    except (ValueError, AttributeError):
+        return None
+    for w in words:
+        names = _SRC_VAR.findall(w)
+        if not names or "$(" in w or "`" in w or _SRC_VAR.sub(U, w) != raw:
+            continue
+        for n in names:
+            if re.search(r"(?<![\w$])" + n + r"\+?=|\b(?:read|mapfile|readarray|declare|typeset|local|export|let|"
+                         r"getopts|printf\s+-v)\b[^;&|\n]*\b" + n + r"\b", full) or \
+                    len(re.findall(r"\bfor\s+" + n + r"\s+in\b", full)) > 1:
+                return None
+        return w
+    return None
 
 
 def _git_holds_unchanged(a, place) -> bool:
@@ -312,6 +347,10 @@ def check_overwrite(a, cmd, raw, how="write", scope=None):
     a.written.add(place.path or raw)
     if how != "dir" and place.path and k in (P.WORKSPACE, P.MISSING):
         a.generated.add(place.path)  # written anew by this command line (not appended to)
+    elif how != "dir" and U in raw:
+        word = _source_word(a, cmd, raw)
+        if word:  # `cp "$a" "$a.cp"`: a name only known when it runs, written anew here
+            a.generated_words = (getattr(a, "generated_words", None) or frozenset()) | {word}
     if k == P.SELF:
         a.emit("interlock.self-protect", cmd, target=target, effect="overwrite")
     elif k == P.PROTECTED:
