@@ -287,3 +287,18 @@ def test_deleting_what_this_line_made_passes(command, workspace, home, env):
 ])
 def test_other_unknown_deletes_still_ask(command, workspace, home, env):
     check(command, workspace, home, env, "ask", rule="fs.delete-unresolved")
+
+
+@pytest.mark.parametrize("command", [
+    "scp dist/app.tgz deploy@staging:/tmp/",
+    "scp dist/app.js deploy@staging.example.com:/srv/app/",
+    "rsync -av build/ qa-box-2:/srv/site",
+    "rsync -auve 'ssh -p 2222' . me@localhost:/some/path",
+])
+def test_copy_to_a_staging_or_local_machine_passes(command, workspace, home, env):
+    check(command, workspace, home, env, "allow")
+
+
+def test_copy_to_a_production_host_says_so(workspace, home, env):
+    d = check("scp dist/app.js deploy@prod-web1:/srv/app/", workspace, home, env, "ask", rule="net.copy-to-host")
+    assert "[prod]" in d.reasons[0]

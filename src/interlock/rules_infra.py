@@ -364,6 +364,7 @@ NOT_IN_AN_ENVIRONMENT = frozenset({
     "infra.container-mount-destroy", "infra.github-delete", "infra.github-repo-delete",
     "agent.approvals-off", "agent.config-change",  # this machine's coding agents: no deployment environment
     "publish.release",  # a public registry: not a deployment environment of the project's
+    "publish.other-repo",  # an issue on GitHub: no deployment environment either
 })
 
 #: What a finding becomes when its environment is production (by name, or declared by the policy).

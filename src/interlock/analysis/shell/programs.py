@@ -2890,7 +2890,23 @@ def copy_to_host(a, cmd, dest):
     if not host or dest.startswith(("/", "./", "../", "~")) or "/" in host or (len(host) == 1 and host.isalpha()) or \
             not (_HOST_DEST.match(dest) or U in host):  # C:/path; `$1:~/x` (a host only known when it runs)
         return
-    a.emit("net.copy-to-host", cmd, target=dest.replace(U, "$?"), effect="send")
+    name = host.rsplit("@", 1)[-1]
+    env = a.environment_of("host", name)
+    if env is None and U not in name and _NONPROD_HOST.search(name):
+        env = "staging"
+    if env is not None and not _is_production(env):
+        return  # `scp dist/app.tgz deploy@staging:/tmp/`: a staging, dev or test machine
+    a.emit("net.copy-to-host", cmd, target=dest.replace(U, "$?"), effect="send", environment=env)
+
+
+_NONPROD_HOST = _LazyRe(r"(?i)(?:^|[.@_-])(?:staging|stage|stg|dev|develop|test|testing|qa|sandbox|preview|localhost)"
+                        r"(?:[.\d_-]|$)|^127\.|^localhost$")
+
+
+def _is_production(env: str) -> bool:
+    from ...policy import is_production
+
+    return is_production(env)
 
 
 @handles("docker", "podman", "nerdctl")
