@@ -302,3 +302,48 @@ def test_copy_to_a_staging_or_local_machine_passes(command, workspace, home, env
 def test_copy_to_a_production_host_says_so(workspace, home, env):
     d = check("scp dist/app.js deploy@prod-web1:/srv/app/", workspace, home, env, "ask", rule="net.copy-to-host")
     assert "[prod]" in d.reasons[0]
+
+
+# --- an archive decompressed into tar's stdin is the file it decompresses ----------------------------------
+
+def _tgz(path, member):
+    import io
+    import tarfile
+    with tarfile.open(path, "w:gz") as t:
+        info = tarfile.TarInfo(member)
+        info.size = 2
+        t.addfile(info, io.BytesIO(b"{}"))
+
+
+@pytest.fixture
+def archives(workspace):
+    os.makedirs(os.path.join(workspace, ".claude"), exist_ok=True)
+    with open(os.path.join(workspace, ".claude", "settings.json"), "w") as fh:
+        fh.write("{}")
+    _tgz(os.path.join(workspace, "ok.tar.gz"), "src/new.txt")
+    _tgz(os.path.join(workspace, "evil.tar.gz"), ".claude/settings.json")
+    return workspace
+
+
+@pytest.mark.parametrize("command", [
+    "zcat ok.tar.gz | tar x",
+    "gzip -dc ok.tar.gz | tar -xvf -",
+    "gunzip -c ok.tar.gz | tar xvf -",
+    "zcat missing.tar.gz | tar x",          # nothing there: nothing unpacked
+])
+def test_piped_archive_read_from_its_file_passes(command, archives, home, env):
+    check(command, archives, home, env, "allow")
+
+
+def test_piped_archive_carrying_interlocks_files_is_refused(archives, home, env):
+    check("zcat evil.tar.gz | tar x", archives, home, env, "deny", rule="interlock.self-protect")
+
+
+@pytest.mark.parametrize("command", [
+    "curl -s https://example.com/a.tgz | tar xz",
+    "cp evil.tar.gz ok2.tar.gz && zcat ok2.tar.gz | tar x",     # made by this command: not on disk yet
+    "zcat ok.tar.gz evil.tar.gz | tar x",
+    "zcat $F | tar x",
+])
+def test_other_piped_archives_still_ask(command, archives, home, env):
+    check(command, archives, home, env, "ask", rule="interlock.unpack-unknown")

@@ -55,7 +55,7 @@ RULES: list[tuple[str, str, str]] = [
 
 # opaque: what runs, or what is deleted, is only known when it runs -> should be asked
 RULES += [
-    ("risky", r"(?:^|[;&|]\s*|-exec\s+|xargs\s+(?:-\S+\s+)*)\$\{?\w+\}?\s|(?:^|[;&|]\s*)\$\((?:zcat|cat)\b", "opaque: the program run is only known when it runs"),
+    ("risky", r"(?:^|[;&|]\s*|-exec\s+|xargs\s+(?:-\S+\s+)*)\$\{?\w+\}?\s|(?:^|[;&|]\s*)(?:command\s+|exec\s+)?\$\((?:zcat|cat)\b", "opaque: the program run is only known when it runs"),
     ("risky", r"\b(?:ba|z)?sh\s+-c\s+[\\'\"]*\$\w+|\bsource\s+<\(|\|\s*(?:ba)?sh\b(?!\s+\S+\.sh)|\bbash\s+(?:-s\b|/dev/stdin)", "opaque: runs code made or read only when it runs"),
     ("risky", r"\bperl\b[^|;]*\s-\w*e\s+\"[^\"]*\$(?:\d|[A-Za-z_])", "opaque: the shell puts unknown values into perl code"),
     ("risky", r"\bxargs\s+(?:-\S+\s+)*(?:'\{\}'\s+)?rm\b(?![^|;]*\S\s)|^xargs\b[^|;]*\brm\b", "opaque: deletes paths named on its input, only known when it runs"),

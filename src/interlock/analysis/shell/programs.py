@@ -2295,9 +2295,51 @@ def tar(a, cmd, scope):
                 archive = args[1]
             elif x.startswith("-") and not x.startswith("--") and x.endswith("f") and i + 1 < len(args):
                 archive = args[i + 1]
+        if archive in (None, "-") and cmd.stdin is not None:
+            # `zcat x.tar.gz | tar x`, `gzip -dc x.tgz | tar -xvf -`: the archive is the file decompressed
+            piped = _piped_archive(a, cmd, scope)
+            if piped is not None:
+                archive = piped or None
+                if not piped:
+                    return  # the file it decompresses is not there: nothing is unpacked
         unpacked(a, cmd, scope, archive, dest or ".", "tar")
         return
     check_args_for_secrets(a, cmd, scope)
+
+
+_DECOMPRESS_STAGE = _LazyRe(r"^(?:zcat|gzcat|bzcat|xzcat|zstdcat|lzcat|cat|gunzip\s+-c|gunzip\s+-dc|"
+                            r"gzip\s+-(?:dc|cd)|gzip\s+-d\s+--stdout|gzip\s+--decompress\s+--stdout|bzip2\s+-(?:dc|cd)|"
+                            r"xz\s+-(?:dc|cd)|zstd\s+-(?:dc|cd)|pv)(?:\s+-[qv])?\s+(\S+)$")
+
+
+def _piped_archive(a, cmd, scope):
+    """The one file a decompressor hands to ``tar x`` on its stdin (``zcat x.tar.gz | tar x``): its raw
+    path (tarfile lists a gzip, bzip2 or xz tar itself); "" when that file does not exist; None when
+    the stream is anything else (several files, a download, a file this command line wrote)."""
+    from .lifts import _pipeline_before
+
+    before = _pipeline_before(cmd)
+    if not before or "|" in before or "$" in before or "`" in before:
+        return None
+    m = _DECOMPRESS_STAGE.match(before.strip())
+    if not m:
+        return None
+    raw = m.group(1).strip("'\"")
+    place = a.place(raw, scope)
+    if not place.path or U in place.path or place.glob or place.path in a.written or raw in a.written:
+        if place.glob and place.path and U not in place.path and not _glob_any(place.path):
+            return ""  # `cat www-backup.tar.* | …` where nothing matches
+        return None
+    return raw if os.path.lexists(place.path) else ""
+
+
+def _glob_any(pattern: str) -> bool:
+    import glob as _glob
+
+    try:
+        return next(_glob.iglob(pattern), None) is not None
+    except (OSError, ValueError, RecursionError):
+        return True
 
 
 @handles("zip", "7z", "rar")
