@@ -127,7 +127,8 @@ def render(rows: list[dict], sc: dict, meta: dict) -> str:
          f"Corpus: {len(rows)} distinct commands of NL2Bash's `data/bash/all.cm` ({meta['chunks']} chunks of "
          "16,000 characters, see bench/nl2bash/FETCH.md), labelled by bench/nl2bash/RULES.md. "
          f"Commit {meta['commit']}; {meta['seconds']:.0f} s wall, {meta['cpu']:.1f} s CPU in the judging children. "
-         "One command: `python bench/nl2bash/run.py --corpus DIR`.", ""]
+         "One command: `python bench/nl2bash/run.py --corpus DIR`. Commands quoted below are NL2Bash's "
+         "(MIT licence, Copyright (c) 2020 NL2Bash dataset).", ""]
     L += table(sc)
     L += ["", "## Tune split: benign commands flagged", "", "| decision | id | command | reason |", "|---|---|---|---|"]
     for r in rows:
