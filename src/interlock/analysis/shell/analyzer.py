@@ -503,6 +503,8 @@ class ShellAnalyzer:
             self.keys_only_next = _keys_only_after([_node_text(x).split() for x in stages[i + 1:]])
             if self.keys_only_next:  # `env | cut -d = -f 1 | xargs`, `env | awk -F= '{print $1}'`: names only
                 self.suppress_env_dump = True
+            if self.suppress_env_dump and _names_looked_up([_node_text(x).split() for x in stages[i + 1:]]):
+                self.suppress_env_dump = False  # … `| xargs -I{} printenv {}`: the names looked up again
             try:
                 self.walk(st, scope, stdin=stdin)
             finally:
@@ -1703,6 +1705,22 @@ def _passes_lines(words) -> bool:
             ops.append(w)
     allowed = 1 if ws[0] in ("grep", "egrep", "fgrep", "rg") and "-e" not in ws and "--regexp" not in ws else 0
     return len(ops) <= allowed
+
+
+def _names_looked_up(stages) -> bool:
+    """A stage after the names-only one that could turn the names back into values (`| xargs -I{}
+    printenv {}`, `| sh`): a shell, an interpreter, printenv, or xargs running anything but echo."""
+    k = next((i for i, words in enumerate(stages) if _keys_only(words)), None)
+    for words in stages[k + 1:] if k is not None else ():
+        w0 = words[0].rsplit("/", 1)[-1] if words else ""
+        if w0 == "xargs":
+            rest = [w for w in words[1:] if not w.startswith("-") and w not in ("{}",)]
+            if rest and rest[0] != "echo":
+                return True
+        elif w0 in ("sh", "bash", "zsh", "dash", "ksh", "eval", "source", ".", "printenv", "env", "parallel",
+                    "while", "python", "python3", "perl", "ruby", "node", "awk", "gawk", "sed"):
+            return True
+    return False
 
 
 def _keys_only_after(stages):

@@ -1376,7 +1376,7 @@ def source(a, cmd, scope):
         return
     place = a.place(f, scope)
     own = place.kind == P.WORKSPACE and place.path and not place.glob and \
-        is_secret_path(place.path, a.pctx.home, a.secret_extra, a.secret_exempt)
+        is_secret_path(place.path, a.pctx.home, a.secret_extra, a.secret_exempt) and _own_dotenv(a, place.path)
     # `set -a; source .env; set +a; node app.js`: the project's own settings loaded into the shell, shown to
     # no one; printing or sending them afterwards is judged where it happens (secrets.env-dump, send-env).
     # Another project's or the home's secrets stay a credential read: the agent was not given those.
@@ -1384,6 +1384,28 @@ def source(a, cmd, scope):
         return
     if not a.script_file(f, cmd, scope, language="shell", args=cmd.args[1:]):
         _pipe_script(a, cmd, f, P.resolve(f, a._scope_ctx(scope)))
+
+
+_ASSIGNMENT_LINE = _LazyRe(r"^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=\S*(?:\s*#.*)?$|^\s*(?:#.*)?$|"
+                           r"""^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=(?:"[^"`$]*"|'[^']*')\s*(?:#.*)?$""")
+
+
+def _own_dotenv(a, path) -> bool:
+    """A settings file of the project itself that only assigns variables: a regular file inside the
+    workspace (a link out of it is the file it leads to) whose every line is `NAME=value`, a comment or
+    blank. Anything else, sourced, would print its lines in the shell's errors (`-----BEGIN…: command not
+    found`) or run them: that stays a read of the secret."""
+    try:
+        real = os.path.realpath(path)
+        ws = os.path.realpath(a.pctx.workspace or a.pctx.cwd)
+        if not real.startswith(ws.rstrip("/") + "/") or not os.path.isfile(real) or os.path.getsize(real) > 1 << 20:
+            return False
+        text = a.read_file(real)
+    except (OSError, ValueError):
+        return False
+    if text is None:
+        return False
+    return all(_ASSIGNMENT_LINE.match(line) for line in text.splitlines())
 
 
 _SHEBANG_LANG = (("python", "python"), ("node", "node"), ("deno", "deno"), ("bun", "node"), ("perl", "perl"),
@@ -2934,7 +2956,9 @@ def copy_to_host(a, cmd, dest):
         return
     name = host.rsplit("@", 1)[-1]
     env = a.environment_of("host", name)
-    if env is None and U not in name and _NONPROD_HOST.search(name):
+    if env is None and U not in name and "." not in name and _NONPROD_HOST.search(name):
+        # a bare name (an ssh alias the user set up: `deploy@staging`) that says staging, dev or test; a
+        # dotted name is anyone's (`staging.attacker.example`): only the policy can say it is not production
         env = "staging"
     if env is not None and not _is_production(env):
         return  # `scp dist/app.tgz deploy@staging:/tmp/`: a staging, dev or test machine
@@ -3053,6 +3077,10 @@ _COMPRESSORS = frozenset({"gzip", "gunzip", "bzip2", "bunzip2", "xz", "unxz", "l
                           "lz4", "lzip", "pigz", "pbzip2", "compress", "uncompress"})
 
 
+_COMPRESSED_EXT = {"gzip": ".gz", "pigz": ".gz", "bzip2": ".bz2", "pbzip2": ".bz2", "xz": ".xz", "lzma": ".lzma",
+                   "zstd": ".zst", "lz4": ".lz4", "lzip": ".lz", "compress": ".Z"}
+
+
 def unknown_program(a, cmd, scope):
     """Programs without specific knowledge: judge by their arguments."""
     name = cmd.name
@@ -3064,6 +3092,11 @@ def unknown_program(a, cmd, scope):
     args = cmd.args
     if name in _COMPRESSORS and not any(x in ("--stdout", "--to-stdout") or (
             x.startswith("-") and not x.startswith("--") and "c" in x[1:]) for x in args):
+        for f in (x for x in args if not x.startswith("-") and U not in x):
+            ext = _COMPRESSED_EXT.get(name)
+            if ext and not any(x in ("-d", "--decompress") or (x.startswith("-") and not x.startswith("--") and
+                                                              "d" in x[1:]) for x in args):
+                _record_alias(a, cmd, scope, f, f + ext)  # `gzip -k .env && cat .env.gz`: the secret, compressed
         return  # `bzip2 -kv */*`, `gzip big.log`: each file (de)compressed beside itself, nothing shown or sent
     if name in IN_PLACE:
         edits_in_place(a, cmd, scope)
