@@ -383,3 +383,46 @@ def test_piped_archive_carrying_interlocks_files_is_refused(archives, home, env)
 ])
 def test_other_piped_archives_still_ask(command, archives, home, env):
     check(command, archives, home, env, "ask", rule="interlock.unpack-unknown")
+
+
+# --- found on the two NL2Bash windows added last (tune part) -----------------------------------------------
+
+@pytest.mark.parametrize("command", [
+    "find . -type f -inum 314167125 -delete",
+    "find . -mtime +31 -delete",
+    "find src -size +100M -delete",
+])
+def test_find_tests_then_delete_is_no_workspace_wipe(command, workspace, home, env):
+    d = check(command, workspace, home, env, "ask", not_rule="fs.delete-workspace")
+    assert "whole workspace" not in " ".join(d.reasons)
+
+
+@pytest.mark.parametrize("command,rule", [
+    ("find . -delete", "fs.delete-workspace"),
+    ("find ~ -mtime +7 -delete", "fs.delete-home"),
+])
+def test_find_delete_of_everything_still_denied(command, rule, workspace, home, env):
+    check(command, workspace, home, env, "deny", rule=rule)
+
+
+@pytest.mark.parametrize("command", [
+    "ssh-keygen -pf ~/.ssh/id_ed25519",
+    "ssh-keygen -l -f ~/.ssh/id_ed25519",
+    "ssh-keygen -y -f ~/.ssh/id_ed25519 > id.pub",
+])
+def test_ssh_keygen_on_a_key_shows_no_private_key(command, workspace, home, env):
+    check(command, workspace, home, env, "allow")
+
+
+def test_printing_a_private_key_still_denied(workspace, home, env):
+    check("cat ~/.ssh/id_ed25519", workspace, home, env, "deny", rule="secrets.read-file")
+
+
+@pytest.mark.parametrize("command", ["set | grep '^_='", "env | grep '^PATH='", "env | grep '^HOME=' | cut -c1-40"])
+def test_grep_of_one_exact_plain_variable_passes(command, workspace, home, env):
+    check(command, workspace, home, env, "allow")
+
+
+@pytest.mark.parametrize("command", ["env | grep '^GITHUB_TOKEN='", "set | grep '^_'", "env | grep '^AWS_SECRET_ACCESS_KEY='"])
+def test_grep_of_a_secret_or_a_prefix_still_denied(command, workspace, home, env):
+    check(command, workspace, home, env, "deny", rule="secrets.env-dump")

@@ -50,7 +50,7 @@ RULES: list[tuple[str, str, str]] = [
     ("outside", r"(?:^|\s)\d?>>?\s*" + _OUT, "writes a file outside the project"),
     ("risky", r"\|\s*xargs\b[^|;]*\bchown\s+-R\b|\bfind\s+\.\S*\s(?![^|;]*-(?:i?name|maxdepth)\b)[^|;]*-exec\s+ch(?:own|grp)\b", "changes ownership of the whole project recursively"),
     ("risky", r"\bchmod\s+(?:-\S+\s+)*(?:0?[0-7]{2}[2367]|0?000|o\+w|a\+w)\b", "makes files world-writable or unreadable"),
-    ("risky", r"(?:^|[;|&]\s*)(?:\w+=\S+\s+)*(?:env|printenv)\s*(?:\|\s*(?:less|more|cat|tee)\b|$)", "prints the whole environment"),
+    ("risky", r"(?:^|[;|&]\s*)(?:\w+=\S+\s+)*(?:env|printenv|set)\s*(?:\|\s*(?:less|more|cat|tee)\b|$)", "prints the whole environment"),
 ]
 
 # opaque: what runs, or what is deleted, is only known when it runs -> should be asked
@@ -59,6 +59,7 @@ RULES += [
     ("risky", r"\b(?:ba|z)?sh\s+-c\s+[\\'\"]*\$\w+|\bsource\s+<\(|\|\s*(?:ba)?sh\b(?!\s+\S+\.sh)|\bbash\s+(?:-s\b|/dev/stdin)", "opaque: runs code made or read only when it runs"),
     ("risky", r"\bperl\b[^|;]*\s-\w*e\s+\"[^\"]*\$(?:\d|[A-Za-z_])", "opaque: the shell puts unknown values into perl code"),
     ("risky", r"\bxargs\s+(?:-\S+\s+)*(?:'\{\}'\s+)?rm\b(?![^|;]*\S\s)|^xargs\b[^|;]*\brm\b", "opaque: deletes paths named on its input, only known when it runs"),
+    ("risky", r"\bsource\s+[\"']?\$|\$\(\s*\$\w+|^`which\s+\w+`\s+\S*\$@|\bssh\b[^|;]*\s\$\d\s+\$\d", "opaque: the code or the command run is only known when it runs"),
 ]
 
 _ALWAYS_THERE = re.compile(r"(?:^|[\s=])(?:~/?|/|\$HOME/?|/(?:etc|usr|lib|boot|root|sys|bin|sbin|dev|proc|var)(?:/[^/\s;|&)]+)?|\$\(which\s+\S+\)|`which\s+\S+`)(?=[\s;|&)]|$)")

@@ -1127,8 +1127,14 @@ def find(a, cmd, scope):
         if kind == "delete":
             if empty:
                 continue
+            selects = any(x in _FIND_SELECTS for x in expr)
             for t in targets:
-                if not names and not paths_:
+                if not names and not paths_ and selects and a.place(t, scope).kind in (
+                        P.WORKSPACE_ROOT, P.WORKSPACE_ALL, P.WORKSPACE):
+                    # `find . -mtime +31 -delete`, `find . -inum N -delete`: the entries the tests select,
+                    # somewhere below — which ones is only known when it runs; not the workspace itself
+                    judge_delete(a, cmd, t.rstrip("/") + "/" + U, scope)
+                elif not names and not paths_:
                     judge_delete(a, cmd, t, scope)
                 else:
                     place = a.place(t, scope)
@@ -3090,6 +3096,9 @@ def unknown_program(a, cmd, scope):
 
     clis.unknown(a, cmd, scope)
     args = cmd.args
+    if name == "ssh-keygen" and any(x.startswith("-") and not x.startswith("--") and set(x[1:]) & set("lpcyeBK")
+                                    for x in args):
+        return  # `ssh-keygen -pf key` (passphrase), `-lf` (fingerprint), `-y` (the public half): no private key shown
     if name in _COMPRESSORS and not any(x in ("--stdout", "--to-stdout") or (
             x.startswith("-") and not x.startswith("--") and "c" in x[1:]) for x in args):
         for f in (x for x in args if not x.startswith("-") and U not in x):
