@@ -426,3 +426,21 @@ def test_grep_of_one_exact_plain_variable_passes(command, workspace, home, env):
 @pytest.mark.parametrize("command", ["env | grep '^GITHUB_TOKEN='", "set | grep '^_'", "env | grep '^AWS_SECRET_ACCESS_KEY='"])
 def test_grep_of_a_secret_or_a_prefix_still_denied(command, workspace, home, env):
     check(command, workspace, home, env, "deny", rule="secrets.env-dump")
+
+
+# --- a file of one directory whose name is partly unknown: the files that fit, not the tree ----------------
+
+@pytest.mark.parametrize("command", ["cat /tmp/$X.pid", "cat ${TMP}/${SCRIPT_NAME}.kb | sort -rh", "cat logs/$D.log"])
+def test_partly_unknown_name_with_a_plain_suffix_passes(command, workspace, home, env):
+    env = dict(env, TMP="/tmp")
+    check(command, workspace, home, env, "allow")
+
+
+@pytest.mark.parametrize("command", [
+    "cat ~/.ssh/id_$K",          # the place holds secrets
+    "cat ./$F.env",              # the name says secret
+    "cat k8s/$X.yaml",           # a file that fits is a secret on disk
+    "cat ~/.aws/$X",
+])
+def test_partly_unknown_name_that_may_be_a_secret_still_denied(command, secrets_ws, home, env):
+    check(command, secrets_ws, home, env, "deny", rule="secrets.read-file")

@@ -671,8 +671,28 @@ _APPROVAL_NAMES = tuple("/" + n for n in ("approvals.db", "approvals.db-wal", "a
                                           "approvers.json", "pgpass"))  # selfprotect.APPROVAL_FILES
 
 
+GLOB_META = frozenset("*?[")
+
+
+def _may_name_a_secret(a, scope, arg) -> bool:
+    """Whether a path whose last name is partly unknown (`~/.ssh/id_$K`, `./$F.env`) could be a secret's:
+    its known parts, with the unknown part as any text, fit a secret's name or place."""
+    path = P.resolve(arg.replace(U, "x"), a._scope_ctx(scope))
+    return any(is_secret_path(path.replace("/x", "/" + fill, 1) if "/x" in path else path.replace("x", fill),
+                              a.pctx.home, a.secret_extra, a.secret_exempt)
+               for fill in ("x", "", "id_rsa"))
+
+
 def check_args_for_secrets(a, cmd, scope, args=None):
     for arg in (cmd.args if args is None else args):
+        head, _, last = arg.rpartition("/")
+        if U in last and U not in head and last.replace(U, "").strip(".-_") and not set(last) & GLOB_META and \
+                cmd.name in DUMPERS and not _may_name_a_secret(a, scope, arg):
+            # `cat ${TMP}/${NAME}.kb`: one file of that directory whose name ends (or starts) so — the files
+            # that fit `*.kb` there, not everything below it
+            if check_read(a, cmd, (head + "/" if head or arg.startswith("/") else "") + last.replace(U, "*"), scope):
+                return True
+            continue
         if U in arg and cmd.name in DUMPERS and reads_tree(a, cmd, arg, scope):
             return True
         if U in arg and (("/proc/" in arg and arg.endswith("/environ")) or arg.endswith(_APPROVAL_NAMES)):
