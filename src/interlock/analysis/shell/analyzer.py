@@ -504,6 +504,10 @@ class ShellAnalyzer:
             # `grep ^DB_ .env | cut -d= -f1`, `cat .env | wc -l`, `grep -v '^#' .env | grep = | sed 's/=.*//'`:
             # what the rest of the pipeline prints is names or counts only
             self.keys_only_next = _keys_only_after([_node_text(x).split() for x in stages[i + 1:]])
+            if self.keys_only_next:  # `env | cut -d = -f 1 | xargs`, `env | awk -F= '{print $1}'`: names only
+                self.suppress_env_dump = True
+            if self.suppress_env_dump and _names_looked_up([_node_text(x).split() for x in stages[i + 1:]]):
+                self.suppress_env_dump = False  # … `| xargs -I{} printenv {}`: the names looked up again
             try:
                 self.walk(st, scope, stdin=stdin)
             finally:
@@ -1716,6 +1720,22 @@ def _passes_lines(words) -> bool:
     return len(ops) <= allowed
 
 
+def _names_looked_up(stages) -> bool:
+    """A stage after the names-only one that could turn the names back into values (`| xargs -I{}
+    printenv {}`, `| sh`): a shell, an interpreter, printenv, or xargs running anything but echo."""
+    k = next((i for i, words in enumerate(stages) if _keys_only(words)), None)
+    for words in stages[k + 1:] if k is not None else ():
+        w0 = words[0].rsplit("/", 1)[-1] if words else ""
+        if w0 == "xargs":
+            rest = [w for w in words[1:] if not w.startswith("-") and w not in ("{}",)]
+            if rest and rest[0] != "echo":
+                return True
+        elif w0 in ("sh", "bash", "zsh", "dash", "ksh", "eval", "source", ".", "printenv", "env", "parallel",
+                    "while", "python", "python3", "perl", "ruby", "node", "awk", "gawk", "sed"):
+            return True
+    return False
+
+
 def _keys_only_after(stages):
     """What the rest of a pipeline lets through of a stage's output: "count" or "names" (see
     ``_keys_only``) when, past any stages that only select whole lines, the first other stage keeps
@@ -1752,6 +1772,11 @@ def _keys_only(words):
     ws = [w.strip("'\"") for w in words]
     if not ws:
         return False
+    ws[0] = ws[0].rsplit("/", 1)[-1]  # /usr/bin/cut
+    if ws[0] in ("awk", "gawk", "mawk"):
+        # `awk -F= '{print $1}'`, `awk -F '=' '/^\w/ {print $1}'`: only the text before the first `=`
+        m = re.fullmatch(r"""-F\s*(['"]?)=\1\s+'((?:/[^/']*/\s*)?\{\s*print\s+\$1\s*;?\s*\})'""", " ".join(words[1:]))
+        return "names" if m else False
     if ws[0] == "wc":
         return "count" if all(w in ("-l", "-c", "-w", "-m", "--lines", "--bytes", "--words", "--chars")
                               for w in ws[1:]) else False

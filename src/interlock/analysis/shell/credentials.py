@@ -156,9 +156,13 @@ def env_filter(a, words):
     if not names:
         return None
     env = a.env or {}
+    exact = all(x.startswith("^") and x.endswith("=") for x in alts)  # `^_=`, `^PATH=`: that one variable
     for n in names:
         key = n.lower() if icase else n
-        fits = lambda v: key in (v.lower() if icase else v)  # noqa: E731
+        if exact:
+            fits = lambda v: (v.lower() if icase else v) in (key, key + "=")  # noqa: E731
+        else:
+            fits = lambda v: key in (v.lower() if icase else v)  # noqa: E731
         if SECRET_VAR.search(n) or re.search(r"(?i)KEY", n):
             return f"secret: {n}"
         for var in list(env)[:512] + list(COMMON_SECRET_VARS):

@@ -444,6 +444,25 @@ def _remote_config(cwd, remote):
     return out
 
 
+def remote_repos(cwd) -> set[str]:
+    """``owner/name`` of every remote of the repository at ``cwd`` (``git@github.com:o/n.git``,
+    ``https://github.com/o/n``), lower-cased; empty outside a repository."""
+    gd = _common_dir(cwd)
+    if gd is None:
+        return set()
+    try:
+        text = read_regular(gd + "/config", 1 << 20).decode("utf-8", "replace")
+    except OSError:
+        return set()
+    out = set()
+    for m in re.finditer(r"(?m)^\s*url\s*=\s*(\S+)", text):
+        path = re.sub(r"^[a-z+]+://[^/]+/|^[^@/]+@[^:]+:", "", m.group(1).strip('"'))
+        parts = path.rstrip("/").removesuffix(".git").split("/")
+        if len(parts) >= 2:
+            out.add("/".join(parts[-2:]).lower())
+    return out
+
+
 def _remote_is_mirror(cwd, remote):
     """``remote.<name>.mirror = true`` (``git remote add --mirror=push``): every push to it mirrors."""
     return any(v.lower() in ("true", "yes", "on", "1") for v in _remote_config(cwd, remote).get("mirror", []))

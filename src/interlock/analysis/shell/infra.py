@@ -1472,6 +1472,8 @@ def gh(a, cmd, scope):
             a.emit("publish.release", cmd, target="GitHub release " + " ".join(_show(x) for x in ops[2:3]) +
                    (f" of {_show(repo)}" if repo else ""), effect="publish")
         return
+    if grp in ("issue", "pr", "discussion") and verb in _GH_PUBLIC_WRITES and repo and U not in repo:
+        _gh_other_repo(a, cmd, scope, grp, verb, repo)
     if grp == "repo" and verb == "delete":
         a.emit("infra.github-repo-delete", cmd, target=_show(ops[2]) if len(ops) > 2 else _show(repo or "this repo"),
                effect="delete")
@@ -1485,6 +1487,21 @@ def gh(a, cmd, scope):
         a.emit("infra.github-delete", cmd, target=f"{grp} " + " ".join(_show(x) for x in ops[2:]), effect="delete")
     elif grp == "api" and len(ops) > 1:
         _gh_api(a, cmd, f, v, ops[1])
+
+
+_GH_PUBLIC_WRITES = frozenset({"create", "new", "comment", "review", "edit", "close", "reopen", "lock"})
+
+
+def _gh_other_repo(a, cmd, scope, grp, verb, repo):
+    """``gh issue create --repo OWNER/NAME``: text published under the user's name on a repository that is
+    not one of this project's remotes (someone else's project) asks; on the project's own repository
+    (origin, upstream, a fork's parent the checkout names) it is ordinary work."""
+    from .git import remote_repos
+
+    name = "/".join(repo.rstrip("/").removesuffix(".git").split("/")[-2:]).lower()
+    if name in remote_repos(a._scope_ctx(scope).cwd):
+        return
+    a.emit("publish.other-repo", cmd, target=f"{grp} {verb} on {_show(repo)}", effect="publish")
 
 
 def _gh_api(a, cmd, f, v, endpoint):

@@ -178,6 +178,12 @@ def judge_delete(a, cmd, raw, scope, effect="delete"):
         a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect=effect)
         return place
     rule = _DELETE_RULES.get(place.kind)
+    if rule == "fs.delete-unresolved" and getattr(a, "generated_words", None) and \
+            _source_word(a, cmd, raw) in a.generated_words:
+        # `for a in $(find . -name '*.py'); do cp "$a" "$a.cp"; …; rm "$a.cp"; done`: the same word, over
+        # variables nothing else assigns, names the file this command line made a moment before
+        a.emit("fs.delete-regenerable", cmd, target=raw.replace(U, "$?"), effect=effect, note="made by this same command")
+        return place
     if rule == "fs.delete-source" and place.path in a.generated:
         # `gcc -o app app.c && ./app && rm app`, `pytest > out.txt; rm out.txt`: this same command made the
         # file anew (what it held before was replaced then): deleting it loses nothing more
@@ -190,6 +196,35 @@ def judge_delete(a, cmd, raw, scope, effect="delete"):
         a.emit(rule, cmd, target=P.display(place.path, a.pctx) if place.path else raw.replace(U, "$?"),
                effect=effect)
     return place
+
+
+_SRC_VAR = _LazyRe(r"\$\{?([A-Za-z_]\w*)\}?")
+
+
+def _source_word(a, cmd, raw):
+    """The word of ``cmd``'s source text that resolved to ``raw`` (``"$a.cp"`` for ``$?.cp``), when every
+    variable in it is set by nothing in the whole command line but a ``for NAME in`` loop; else None."""
+    node = getattr(cmd, "node", None)
+    if node is None or not a._sources:
+        return None
+    import shlex
+
+    try:
+        words = shlex.split(node.text.decode("utf-8", "replace"))
+        full = a._sources[0].decode("utf-8", "replace") if isinstance(a._sources[0], bytes) else str(a._sources[0])
+    except (ValueError, AttributeError):
+        return None
+    for w in words:
+        names = _SRC_VAR.findall(w)
+        if not names or "$(" in w or "`" in w or _SRC_VAR.sub(U, w) != raw:
+            continue
+        for n in names:
+            if re.search(r"(?<![\w$])" + n + r"\+?=|\b(?:read|mapfile|readarray|declare|typeset|local|export|let|"
+                         r"getopts|printf\s+-v)\b[^;&|\n]*\b" + n + r"\b", full) or \
+                    len(re.findall(r"\bfor\s+" + n + r"\s+in\b", full)) > 1:
+                return None
+        return w
+    return None
 
 
 def _git_holds_unchanged(a, place) -> bool:
@@ -312,6 +347,10 @@ def check_overwrite(a, cmd, raw, how="write", scope=None):
     a.written.add(place.path or raw)
     if how != "dir" and place.path and k in (P.WORKSPACE, P.MISSING):
         a.generated.add(place.path)  # written anew by this command line (not appended to)
+    elif how != "dir" and U in raw:
+        word = _source_word(a, cmd, raw)
+        if word:  # `cp "$a" "$a.cp"`: a name only known when it runs, written anew here
+            a.generated_words = (getattr(a, "generated_words", None) or frozenset()) | {word}
     if k == P.SELF:
         a.emit("interlock.self-protect", cmd, target=target, effect="overwrite")
     elif k == P.PROTECTED:
@@ -632,8 +671,28 @@ _APPROVAL_NAMES = tuple("/" + n for n in ("approvals.db", "approvals.db-wal", "a
                                           "approvers.json", "pgpass"))  # selfprotect.APPROVAL_FILES
 
 
+GLOB_META = frozenset("*?[")
+
+
+def _may_name_a_secret(a, scope, arg) -> bool:
+    """Whether a path whose last name is partly unknown (`~/.ssh/id_$K`, `./$F.env`) could be a secret's:
+    its known parts, with the unknown part as any text, fit a secret's name or place."""
+    path = P.resolve(arg.replace(U, "x"), a._scope_ctx(scope))
+    return any(is_secret_path(path.replace("/x", "/" + fill, 1) if "/x" in path else path.replace("x", fill),
+                              a.pctx.home, a.secret_extra, a.secret_exempt)
+               for fill in ("x", "", "id_rsa"))
+
+
 def check_args_for_secrets(a, cmd, scope, args=None):
     for arg in (cmd.args if args is None else args):
+        head, _, last = arg.rpartition("/")
+        if U in last and U not in head and last.replace(U, "").strip(".-_") and not set(last) & GLOB_META and \
+                cmd.name in DUMPERS and not _may_name_a_secret(a, scope, arg):
+            # `cat ${TMP}/${NAME}.kb`: one file of that directory whose name ends (or starts) so — the files
+            # that fit `*.kb` there, not everything below it
+            if check_read(a, cmd, (head + "/" if head or arg.startswith("/") else "") + last.replace(U, "*"), scope):
+                return True
+            continue
         if U in arg and cmd.name in DUMPERS and reads_tree(a, cmd, arg, scope):
             return True
         if U in arg and (("/proc/" in arg and arg.endswith("/environ")) or arg.endswith(_APPROVAL_NAMES)):
@@ -1088,8 +1147,14 @@ def find(a, cmd, scope):
         if kind == "delete":
             if empty:
                 continue
+            selects = any(x in _FIND_SELECTS for x in expr)
             for t in targets:
-                if not names and not paths_:
+                if not names and not paths_ and selects and a.place(t, scope).kind in (
+                        P.WORKSPACE_ROOT, P.WORKSPACE_ALL, P.WORKSPACE):
+                    # `find . -mtime +31 -delete`, `find . -inum N -delete`: the entries the tests select,
+                    # somewhere below — which ones is only known when it runs; not the workspace itself
+                    judge_delete(a, cmd, t.rstrip("/") + "/" + U, scope)
+                elif not names and not paths_:
                     judge_delete(a, cmd, t, scope)
                 else:
                     place = a.place(t, scope)
@@ -1116,6 +1181,11 @@ def find(a, cmd, scope):
                     # some entries below the start whose names are only known when it runs — not the start
                     t = t.rstrip("/") + "/" + U
                 argv = [w.replace("{}", t) if "{}" in w else w for w in inner]
+                if inner[0].rsplit("/", 1)[-1] in ("chmod", "chown", "chgrp") and "{}" in inner and not names \
+                        and not paths_ and "-maxdepth" not in expr:
+                    # `find . -type f -exec chmod 666 {} +`: every entry under the start, as `chmod -R 666 .`
+                    argv = [inner[0], "-R"] + [w.replace("{}", t.rsplit("/" + U, 1)[0] if t.endswith("/" + U)
+                                                         else t) if "{}" in w else w for w in inner[1:]]
                 a.by_name = True  # t stands for what -name selects at any depth: judged by name, not on disk
                 try:
                     a.dispatch(cmd.derive(argv), scope)
@@ -1330,10 +1400,38 @@ def source(a, cmd, scope):
     if U in f or f.startswith("/dev/fd/") and f not in a.written_text:  # <(…) whose output is known: read
         _opaque_from_text(a, cmd)
         return
-    if check_read(a, cmd, f, scope):
+    place = a.place(f, scope)
+    own = place.kind == P.WORKSPACE and place.path and not place.glob and \
+        is_secret_path(place.path, a.pctx.home, a.secret_extra, a.secret_exempt) and _own_dotenv(a, place.path)
+    # `set -a; source .env; set +a; node app.js`: the project's own settings loaded into the shell, shown to
+    # no one; printing or sending them afterwards is judged where it happens (secrets.env-dump, send-env).
+    # Another project's or the home's secrets stay a credential read: the agent was not given those.
+    if not own and check_read(a, cmd, f, scope):
         return
     if not a.script_file(f, cmd, scope, language="shell", args=cmd.args[1:]):
         _pipe_script(a, cmd, f, P.resolve(f, a._scope_ctx(scope)))
+
+
+_ASSIGNMENT_LINE = _LazyRe(r"^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=\S*(?:\s*#.*)?$|^\s*(?:#.*)?$|"
+                           r"""^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=(?:"[^"`$]*"|'[^']*')\s*(?:#.*)?$""")
+
+
+def _own_dotenv(a, path) -> bool:
+    """A settings file of the project itself that only assigns variables: a regular file inside the
+    workspace (a link out of it is the file it leads to) whose every line is `NAME=value`, a comment or
+    blank. Anything else, sourced, would print its lines in the shell's errors (`-----BEGIN…: command not
+    found`) or run them: that stays a read of the secret."""
+    try:
+        real = os.path.realpath(path)
+        ws = os.path.realpath(a.pctx.workspace or a.pctx.cwd)
+        if not real.startswith(ws.rstrip("/") + "/") or not os.path.isfile(real) or os.path.getsize(real) > 1 << 20:
+            return False
+        text = a.read_file(real)
+    except (OSError, ValueError):
+        return False
+    if text is None:
+        return False
+    return all(_ASSIGNMENT_LINE.match(line) for line in text.splitlines())
 
 
 _SHEBANG_LANG = (("python", "python"), ("node", "node"), ("deno", "deno"), ("bun", "node"), ("perl", "perl"),
@@ -1968,7 +2066,8 @@ def into(a, cmd, scope, srcs, dest, into_dir=False, tree=False, self_only=False)
         if tree and dpath and P.holds_self(dpath, a.pctx):
             a.emit("interlock.self-protect", cmd, target=P.display(dpath, a.pctx), effect="overwrite")
         return
-    check_overwrite(a, cmd, dest, how="dir", scope=scope)  # the directory itself (a config dir, a system one)
+    if dpath.rstrip("/") + "/" not in P.TEMP_DIRS:  # into /tmp itself: each file lands in the temp dir
+        check_overwrite(a, cmd, dest, how="dir", scope=scope)  # the directory itself (a config dir, a system one)
     if P.holds_self(dpath, a.pctx) and (tree or not srcs):
         a.emit("interlock.self-protect", cmd, target=P.display(dpath, a.pctx), effect="overwrite")
         return
@@ -2320,6 +2419,8 @@ def rsync(a, cmd, scope):
     if rsh:  # the remote shell rsync starts (normally `ssh -p N`)
         command_value(a, cmd, scope, "-e", rsh)
     deletes = any(x.startswith("--del") for x in f | set(v))
+    if len(ops) >= 2 and not deletes:
+        copy_to_host(a, cmd, ops[-1])
     if len(ops) >= 2:
         for s in ops[:-1]:
             check_read(a, cmd, s, scope)
@@ -2376,9 +2477,51 @@ def tar(a, cmd, scope):
                 archive = args[1]
             elif x.startswith("-") and not x.startswith("--") and x.endswith("f") and i + 1 < len(args):
                 archive = args[i + 1]
+        if archive in (None, "-") and cmd.stdin is not None:
+            # `zcat x.tar.gz | tar x`, `gzip -dc x.tgz | tar -xvf -`: the archive is the file decompressed
+            piped = _piped_archive(a, cmd, scope)
+            if piped is not None:
+                archive = piped or None
+                if not piped:
+                    return  # the file it decompresses is not there: nothing is unpacked
         unpacked(a, cmd, scope, archive, dest or ".", "tar")
         return
     check_args_for_secrets(a, cmd, scope)
+
+
+_DECOMPRESS_STAGE = _LazyRe(r"^(?:zcat|gzcat|bzcat|xzcat|zstdcat|lzcat|cat|gunzip\s+-c|gunzip\s+-dc|"
+                            r"gzip\s+-(?:dc|cd)|gzip\s+-d\s+--stdout|gzip\s+--decompress\s+--stdout|bzip2\s+-(?:dc|cd)|"
+                            r"xz\s+-(?:dc|cd)|zstd\s+-(?:dc|cd)|pv)(?:\s+-[qv])?\s+(\S+)$")
+
+
+def _piped_archive(a, cmd, scope):
+    """The one file a decompressor hands to ``tar x`` on its stdin (``zcat x.tar.gz | tar x``): its raw
+    path (tarfile lists a gzip, bzip2 or xz tar itself); "" when that file does not exist; None when
+    the stream is anything else (several files, a download, a file this command line wrote)."""
+    from .lifts import _pipeline_before
+
+    before = _pipeline_before(cmd)
+    if not before or "|" in before or "$" in before or "`" in before:
+        return None
+    m = _DECOMPRESS_STAGE.match(before.strip())
+    if not m:
+        return None
+    raw = m.group(1).strip("'\"")
+    place = a.place(raw, scope)
+    if not place.path or U in place.path or place.glob or place.path in a.written or raw in a.written:
+        if place.glob and place.path and U not in place.path and not _glob_any(place.path):
+            return ""  # `cat www-backup.tar.* | …` where nothing matches
+        return None
+    return raw if os.path.lexists(place.path) else ""
+
+
+def _glob_any(pattern: str) -> bool:
+    import glob as _glob
+
+    try:
+        return next(_glob.iglob(pattern), None) is not None
+    except (OSError, ValueError, RecursionError):
+        return True
 
 
 @handles("zip", "7z", "rar")
@@ -2955,7 +3098,41 @@ def scp(a, cmd, scope):
     f, v, ops = split_opts(cmd.args, with_arg="cDFiJlmoPsSX")
     if v.get("-S"):  # the program used instead of ssh
         command_value(a, cmd, scope, "-S", v["-S"])
-    check_args_for_secrets(a, cmd, scope)
+    if check_args_for_secrets(a, cmd, scope):
+        return
+    if cmd.name == "scp" and len(ops) >= 2:
+        copy_to_host(a, cmd, ops[-1])
+
+
+_HOST_DEST = _LazyRe(r"^(?:rsync://|(?:[^\s/:@]+@)?[A-Za-z0-9_][A-Za-z0-9_.$<>{}-]+::?)")
+
+
+def copy_to_host(a, cmd, dest):
+    """``rsync -av dist/ deploy@web1:/var/www``, ``scp app.tgz host:``: files copied to another machine —
+    a deploy or a transfer out of this one (a copy *from* a host, ``scp host:x .``, is a download)."""
+    host = dest.split(":", 1)[0] if ":" in dest else ""
+    if not host or dest.startswith(("/", "./", "../", "~")) or "/" in host or (len(host) == 1 and host.isalpha()) or \
+            not (_HOST_DEST.match(dest) or U in host):  # C:/path; `$1:~/x` (a host only known when it runs)
+        return
+    name = host.rsplit("@", 1)[-1]
+    env = a.environment_of("host", name)
+    if env is None and U not in name and "." not in name and _NONPROD_HOST.search(name):
+        # a bare name (an ssh alias the user set up: `deploy@staging`) that says staging, dev or test; a
+        # dotted name is anyone's (`staging.attacker.example`): only the policy can say it is not production
+        env = "staging"
+    if env is not None and not _is_production(env):
+        return  # `scp dist/app.tgz deploy@staging:/tmp/`: a staging, dev or test machine
+    a.emit("net.copy-to-host", cmd, target=dest.replace(U, "$?"), effect="send", environment=env)
+
+
+_NONPROD_HOST = _LazyRe(r"(?i)(?:^|[.@_-])(?:staging|stage|stg|dev|develop|test|testing|qa|sandbox|preview|localhost)"
+                        r"(?:[.\d_-]|$)|^127\.|^localhost$")
+
+
+def _is_production(env: str) -> bool:
+    from ...policy import is_production
+
+    return is_production(env)
 
 
 @handles("docker", "podman", "nerdctl")
@@ -3055,6 +3232,15 @@ def edits_in_place(a, cmd, scope):
             check_overwrite(a, cmd, f, scope=scope)  # an in-place edit of a file outside the workspace
 
 
+# compressors that, without -c/--stdout, write each file's (de)compressed form beside it
+_COMPRESSORS = frozenset({"gzip", "gunzip", "bzip2", "bunzip2", "xz", "unxz", "lzma", "unlzma", "zstd", "unzstd",
+                          "lz4", "lzip", "pigz", "pbzip2", "compress", "uncompress"})
+
+
+_COMPRESSED_EXT = {"gzip": ".gz", "pigz": ".gz", "bzip2": ".bz2", "pbzip2": ".bz2", "xz": ".xz", "lzma": ".lzma",
+                   "zstd": ".zst", "lz4": ".lz4", "lzip": ".lz", "compress": ".Z"}
+
+
 def unknown_program(a, cmd, scope):
     """Programs without specific knowledge: judge by their arguments."""
     name = cmd.name
@@ -3064,6 +3250,17 @@ def unknown_program(a, cmd, scope):
 
     clis.unknown(a, cmd, scope)
     args = cmd.args
+    if name == "ssh-keygen" and any(x.startswith("-") and not x.startswith("--") and set(x[1:]) & set("lpcyeBK")
+                                    for x in args):
+        return  # `ssh-keygen -pf key` (passphrase), `-lf` (fingerprint), `-y` (the public half): no private key shown
+    if name in _COMPRESSORS and not any(x in ("--stdout", "--to-stdout") or (
+            x.startswith("-") and not x.startswith("--") and "c" in x[1:]) for x in args):
+        for f in (x for x in args if not x.startswith("-") and U not in x):
+            ext = _COMPRESSED_EXT.get(name)
+            if ext and not any(x in ("-d", "--decompress") or (x.startswith("-") and not x.startswith("--") and
+                                                              "d" in x[1:]) for x in args):
+                _record_alias(a, cmd, scope, f, f + ext)  # `gzip -k .env && cat .env.gz`: the secret, compressed
+        return  # `bzip2 -kv */*`, `gzip big.log`: each file (de)compressed beside itself, nothing shown or sent
     if name in IN_PLACE:
         edits_in_place(a, cmd, scope)
     if name in READERS_WITH_PATTERN and name in ("grep", "egrep", "rg", "ag", "ack") and _matches_every_line(name, args):
