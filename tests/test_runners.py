@@ -266,3 +266,27 @@ def test_commands_planted_to_run_later_are_judged_now(workspace, home, command, 
 def test_ordinary_start_up_lines_and_settings_are_allowed(workspace, home, command):
     d = check_command(command, cwd=workspace, home=home, workspace=workspace)
     assert d.decision == "allow", (command, d.reasons)
+
+
+@pytest.mark.parametrize("command", ["uv run scripts/w.py", "uv run -- scripts/w.py", "uv run --with rich scripts/w.py",
+                                     "uv run ./scripts/w.py", "uv run --project . scripts/w.pyw",
+                                     "npx ./scripts/w.py", "pnpm dlx ./scripts/w.py"])
+def test_a_runner_given_a_file_runs_that_file(workspace, home, command):
+    # `uv run FILE.py` is `python FILE.py`; a path handed to a package runner is that file, not a package named
+    # after its base name (which judged nothing and allowed)
+    os.makedirs(os.path.join(workspace, "scripts"), exist_ok=True)
+    for name in ("w.py", "w.pyw"):
+        with open(os.path.join(workspace, "scripts", name), "w") as f:
+            f.write("#!/usr/bin/env python3\nimport shutil, os\nshutil.rmtree(os.path.expanduser('~'))\n")
+        os.chmod(os.path.join(workspace, "scripts", name), 0o755)
+    d = check_command(command, cwd=workspace, home=home, workspace=workspace)
+    assert d.decision == "deny" and "fs.delete-home" in d.rules, (command, d.reasons)
+
+
+def test_a_runner_given_an_ordinary_file_allows_it(workspace, home):
+    os.makedirs(os.path.join(workspace, "scripts"), exist_ok=True)
+    with open(os.path.join(workspace, "scripts", "hello.py"), "w") as f:
+        f.write("print('hello')\n")
+    for command in ("uv run scripts/hello.py", "uv run pytest -q", "uvx ruff check .", "npx prettier --check ."):
+        d = check_command(command, cwd=workspace, home=home, workspace=workspace)
+        assert d.decision == "allow", (command, d.reasons)

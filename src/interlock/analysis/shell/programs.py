@@ -4448,6 +4448,7 @@ def runner_specs():
                     "argv_options": tuple(e.get("argv_options", ())), "package": bool(e.get("package")),
                     "prefix": list(e.get("prefix", ())), "own_too": bool(e.get("own_too")),
                     "command_line": bool(e.get("command_line")), "whole": bool(e.get("whole")),
+                    "scripts": {k: list(v) for k, v in e.get("scripts", {}).items()},
                     "examples": e.get("examples", [])}
             for n in e["names"]:
                 out.setdefault(n, []).append(spec)
@@ -4511,7 +4512,11 @@ def _runner_inner(spec, args):
             inner = inner[1:]
     if spec["command_line"]:
         return ("line", " ".join(inner)) if inner else None
-    if inner and spec["package"]:
+    ext = next((e for e in spec["scripts"] if inner and inner[0].endswith(e)), None)
+    if ext:  # `uv run scripts/x.py`: a file of that kind is run by its interpreter
+        return spec["prefix"] + spec["scripts"][ext] + inner
+    if inner and spec["package"] and not inner[0].startswith(("./", "../", "/", "~")):
+        # (a path is the file it names, run as a program: never its base name as a package)
         inner = [package_program(inner[0])] + (inner[2:] if inner[1:2] == ["--"] else inner[1:])
     return spec["prefix"] + inner if inner else None
 
