@@ -2460,6 +2460,9 @@ def judge_kill_by_name(a, cmd, pattern):
     """`pkill NAME`, `killall NAME`, `kill $(pidof NAME)`: a service, a dev process, or anything else."""
     if _gentle(cmd.args):
         return
+    if _selfprotect.names_interlock(pattern):
+        a.emit("interlock.kill", cmd, target=pattern, effect="kill")
+        return
     words = [w for w in re.split(r"[\s/|()'\"=:,]+", pattern) if w and not w.startswith("-")]
     if not words:
         return
@@ -2530,6 +2533,8 @@ def kill(a, cmd, scope):
         targets.append(x)
         i += 1
     text = cmd.text or ""
+    if _kills_interlock_by_pid(a, cmd, scope, text):
+        return
     for m in re.finditer(r"\$\(\s*(pgrep|pidof)\s+([^)]*)\)", text):
         words = m.group(2).split()
         if m.group(1) == "pgrep" and any(w in ("-u", "-U") for w in words) and any(w in ("root", "0") for w in words):
@@ -2543,6 +2548,53 @@ def kill(a, cmd, scope):
             if t in ("-1", "1") or (t == "0" and False):
                 a.emit("proc.kill-all", cmd, target="all processes" if t == "-1" else "init (pid 1)",
                        effect="kill")
+
+
+def _kills_interlock_by_pid(a, cmd, scope, text) -> bool:
+    """`kill $(cat ~/.local/state/interlock/x.pid)`, `kill $(< $INTERLOCK_HOME/hookd.pid)`,
+    `kill $(lsof -ti :7717)`, `kill $(fuser 7717/tcp)`: a pid read from Interlock's own state, or the
+    holder of one of its ports."""
+    for m in re.finditer(r"\$\(\s*(?:cat\s+|<\s*|head\s+(?:-n\s*1\s+|-1\s+)?)([^)\s]+)\s*\)", text):
+        place = a.place(m.group(1), scope)
+        if place.kind == P.SELF or (place.path and _selfprotect.names_interlock(place.path)
+                                    and place.path.endswith(".pid")):
+            a.emit("interlock.kill", cmd, target=P.display(place.path, a.pctx), effect="kill",
+                   note="the process whose pid Interlock's own state holds")
+            return True
+    for m in re.finditer(r"\$\(\s*(lsof|fuser)\b([^)]*)\)", text):
+        port = _own_port(m.group(2))
+        if port:
+            a.emit("interlock.kill", cmd, target=f"port {port}", effect="kill",
+                   note=f"whatever listens on port {port}: one of Interlock's own servers by default")
+            return True
+    return False
+
+
+def _own_port(text):
+    for p in re.findall(r"(?<![\d.])(\d{2,5})(?:/tcp|/udp)?\b", text or ""):
+        if p in _selfprotect.OWN_PORTS:
+            return p
+    return None
+
+
+@handles("fuser")
+def fuser(a, cmd, scope):
+    """`fuser -k 7717/tcp`: kills whatever holds the port or file; Interlock's own ports and state are its."""
+    if not any(x == "-k" or (x.startswith("-") and not x.startswith("--") and "k" in x) or x == "--kill"
+               for x in cmd.args):
+        return
+    for x in cmd.args:
+        if x.startswith("-"):
+            continue
+        if re.fullmatch(r"\d+/(tcp|udp)", x) and _own_port(x):
+            a.emit("interlock.kill", cmd, target=f"port {x}", effect="kill",
+                   note=f"whatever listens on {x}: one of Interlock's own servers by default")
+            return
+        place = a.place(x, scope)
+        if place.kind == P.SELF or (place.path and P.holds_self(place.path, a.pctx)):
+            a.emit("interlock.kill", cmd, target=P.display(place.path, a.pctx), effect="kill",
+                   note="every process using Interlock's own files")
+            return
 
 
 @handles("killall5")
@@ -2622,6 +2674,9 @@ def systemctl(a, cmd, scope):
     if verb in ("enable", "reenable", "link", "start", "restart") and len(ops) > 1 and not a.remote:
         # what runs from now on (at every login or boot): the unit's commands
         _enabled_unit(a, cmd, scope, ops[1:], user="--user" in f)
+    if verb in ("stop", "disable", "mask", "kill") and any(_selfprotect.names_interlock(u) for u in ops[1:]):
+        a.emit("interlock.kill", cmd, target=" ".join(ops[1:]), effect=verb)
+        return
     if verb in ("stop", "disable", "mask", "kill", "isolate", "preset", "preset-all"):
         a.emit("sys.service-stop", cmd, target=" ".join(ops[1:]) or None, effect=verb)
     elif verb in ("poweroff", "reboot", "halt", "kexec", "emergency", "rescue", "suspend", "hibernate",
@@ -3450,14 +3505,106 @@ def bwrap(a, cmd, scope):
             # `--tmpfs ~/.config/interlock`, `--bind /tmp/x .claude`: the command runs with Interlock's policy,
             # state or hook settings replaced (the host's own copy untouched, the guard gone all the same)
             dest = args[i + n]
-            place = a.place(dest, scope)
-            same = n == 2 and "bind" in args[i] and a.place(args[i + 1], scope).path == place.path  # --bind W W
-            if place.path and not same and (place.kind == P.SELF or P.holds_self(place.path, a.pctx)):
-                a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect="overwrite",
-                       note="the sandboxed command sees something else in place of Interlock's own files")
+            same = n == 2 and "bind" in args[i] and a.place(args[i + 1], scope).path == a.place(dest, scope).path
+            if not same:  # --bind W W shows the same thing in its place
+                hides_self(a, cmd, dest, scope)
         i += 1 + n
     if args[i:]:
         a.dispatch(cmd.derive(list(args[i:])), scope)
+
+
+def hides_self(a, cmd, dest, scope, what="the sandboxed command") -> bool:
+    """A mount over ``dest`` (a tmpfs, a bind of something else, a private home): what runs below it sees
+    something else there.  When ``dest`` is, or holds, Interlock's policy, state or hook settings — the
+    home directory, the workspace, ``/`` or any directory above them included — the guard is gone for it
+    (the host's copy untouched).  A place only known when it runs could be any of them."""
+    place = a.place(dest, scope)
+    p = (place.path or "").rstrip("/") or ("/" if place.path else "")
+    ctx = a.pctx
+    if not p:
+        hit = place.kind == P.UNKNOWN
+    else:
+        above = [x for x in (ctx.home, ctx.workspace) if x and (x == p or x.startswith(p.rstrip("/") + "/"))]
+        hit = place.kind == P.SELF or bool(above) or P.holds_self(p, ctx)
+    if hit and place.path:
+        a.emit("interlock.hide", cmd, target=P.display(place.path, ctx), effect="hide",
+               note=f"{what} sees something else in place of Interlock's own files (its policy, state or hook "
+                    f"settings) at or below {P.display(place.path, ctx)}")
+    elif hit:
+        a.emit("interlock.hide-unknown", cmd, target=dest.replace(U, "$?"), effect="hide",
+               note=f"{what} gets a mount over a place only known when it runs")
+    return hit
+
+
+@handles("mount")
+def mount(a, cmd, scope):
+    """`mount -t tmpfs none ~`, `mount --bind /tmp/empty ~/.claude` (in `unshare -m` or as root): the mount
+    point's contents are replaced for everything that runs afterwards."""
+    f, v, ops = split_opts(cmd.args, with_arg="tOoLUBMTN", long_with_arg=(
+        "--types", "--options", "--test-opts", "--label", "--uuid", "--source", "--target", "--fstab",
+        "--namespace"))
+    if any(x in ("-l", "--show-labels", "-h", "--help", "-V", "--version", "-a", "--all") for x in cmd.args):
+        return
+    target = v.get("--target") or (ops[-1] if ops else None)
+    if target and (len(ops) >= 2 or "--target" in v or any(x in ("-t", "--types", "--bind", "-B", "--rbind",
+                                                                  "--move", "-M") for x in cmd.args)):
+        hides_self(a, cmd, target, scope, what="what runs after the mount")
+
+
+_FIREJAIL_HIDE = ("--private", "--tmpfs", "--blacklist", "--whitelist", "--private-home", "--bind")
+
+
+def _firejail(a, cmd, scope):
+    """firejail's own file system options: `--private` (an empty home), `--private=DIR` (DIR as home),
+    `--tmpfs=DIR`, `--blacklist=DIR`, `--whitelist=DIR` (the rest of home hidden), `--bind=SRC,DEST`."""
+    for x in cmd.args:
+        if not x.startswith("--"):
+            break
+        name, eq, val = x.partition("=")
+        if name not in _FIREJAIL_HIDE:
+            continue
+        if name in ("--private", "--private-home") or (name == "--whitelist" and val.startswith(("~", "${HOME}", "$HOME", a.pctx.home))):
+            hides_self(a, cmd, "~", scope, what="the jailed command")
+        elif eq and val:
+            hides_self(a, cmd, val.split(",")[-1], scope, what="the jailed command")
+
+
+_SYSTEMD_HIDE = _LazyRe(r"^(ProtectHome|TemporaryFileSystem|InaccessiblePaths|BindPaths|BindReadOnlyPaths|"
+                        r"RootDirectory|RootImage)=(.*)$")
+
+
+def _systemd_run(a, cmd, scope):
+    """`systemd-run -p ProtectHome=tmpfs`, `-p TemporaryFileSystem=~/.config`, `-p InaccessiblePaths=…`."""
+    args = cmd.args
+    for i, x in enumerate(args):
+        val = args[i + 1] if x in ("-p", "--property") and i + 1 < len(args) else \
+            x[len("--property="):] if x.startswith("--property=") else x[2:] if x.startswith("-p") and len(x) > 2 else None
+        m = _SYSTEMD_HIDE.match(val or "")
+        if not m:
+            continue
+        key, value = m.group(1), m.group(2).strip()
+        if key == "ProtectHome":
+            if value.lower() in ("yes", "true", "1", "tmpfs", "on"):
+                hides_self(a, cmd, "~", scope, what="the unit's command")
+        elif key in ("RootDirectory", "RootImage"):
+            hides_self(a, cmd, "/", scope, what="the unit's command")
+        else:
+            for item in value.split():
+                dest = item.lstrip("-+").split(":")[1 if key.startswith("Bind") and ":" in item else 0]
+                if key.startswith("Bind") and ":" not in item:
+                    continue
+                hides_self(a, cmd, dest, scope, what="the unit's command")
+
+
+def _hiding_wrapper(check, inner_handler):
+    def handler(a, cmd, scope):
+        check(a, cmd, scope)
+        inner_handler(a, cmd, scope)
+    return handler
+
+
+HANDLERS["firejail"] = _hiding_wrapper(_firejail, HANDLERS["firejail"])
+HANDLERS["systemd-run"] = _hiding_wrapper(_systemd_run, HANDLERS["systemd-run"])
 
 
 @handles("screen")
