@@ -235,23 +235,31 @@ def home_cache(path: str, home: str) -> bool:
 def matches_any(path: str, globs) -> bool:
     if isinstance(globs, _GlobSet):
         return globs.match(path)
+    lp = path.lower()  # case folded, as _GlobSet does
     for g in globs:
-        if fnmatchcase(path, g) or (g.endswith("/**") and _under(path, g[:-3])):
+        lg = g.lower()
+        if fnmatchcase(lp, lg) or (lg.endswith("/**") and _under(lp, lg[:-3])):
             return True
     return False
 
 
 class _GlobSet:
     """A set of absolute path globs (``/**`` = the directory and everything below),
-    compiled to one regular expression on first use."""
+    compiled to one regular expression on first use.
 
-    __slots__ = ("globs", "_re", "_seen", "_prefixes")
+    Matched without regard to case: the file system a path is on may fold case (macOS and Windows by
+    default, a vfat/exFAT/NTFS volume or an ext4 ``casefold`` directory anywhere, a path that does not
+    exist yet on none we could ask), and there ``.CLAUDE/settings.json`` *is* ``.claude/settings.json``.
+    On a file system that keeps case apart the only cost is a name nobody uses for anything else."""
+
+    __slots__ = ("globs", "_re", "_seen", "_prefixes", "_lower")
 
     def __init__(self, globs=()):
         self.globs = tuple(globs.globs if isinstance(globs, _GlobSet) else globs)
         self._re = None
         self._seen = {}  # path -> answer (a pure function of the path: no file system)
         self._prefixes = ()
+        self._lower = ()
 
     def __iter__(self):
         return iter(self.globs)
@@ -275,14 +283,15 @@ class _GlobSet:
                 if g.endswith("/**"):
                     base = re.escape(g[:-3])
                     parts.append(f"(?s:{base}(?:/.*)?)\\Z")
-            self._re = re.compile("|".join(f"(?:{p})" for p in parts))
+            self._re = re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE)
             # what every match starts with: the glob up to its first wildcard (a path that starts with
             # none of these cannot match, and most paths are settled by this one C-level test)
             self._prefixes = tuple(sorted({_literal_prefix(g) for g in self.globs}))
+            self._lower = tuple(sorted({p.lower() for p in self._prefixes}))
         hit = self._seen.get(path)
         if hit is None:
-            hit = remember(self._seen, path, path.startswith(self._prefixes) and self._re.match(path) is not None,
-                           4096)
+            hit = remember(self._seen, path, path.lower().startswith(self._lower) and
+                           self._re.match(path) is not None, 4096)
         return hit
 
 
@@ -293,8 +302,8 @@ class _GlobSet:
             return False
         if self._re is None:
             self.match("/")  # compiles the prefixes
-        d = path.rstrip("/") + "/"
-        return any(p.startswith(d) and len(p) > len(d) for p in self._prefixes)
+        d = path.rstrip("/").lower() + "/"
+        return any(p.startswith(d) and len(p) > len(d) for p in self._lower)
 
 
 def holds_self(path: str, ctx) -> bool:
