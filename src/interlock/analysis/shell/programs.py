@@ -3738,27 +3738,54 @@ def sed_commands(a, cmd, scope, scripts):
 
 
 _VIM_CMD = frozenset(("-c", "--cmd"))
+_VIM_VALUE = frozenset("cSuiTwWrt")  # short options that take a value (-c CMD, -S FILE, -u VIMRC, …)
 
 
-@handles("vim", "vi", "nvim", "ex", "view", "gvim", "mvim")
+def _vim_opts(args):
+    """(batch, [ex commands], {indexes of option values}) of a vim/ex command line; short options may be
+    clustered (`ex -sc '%p|q'`, `vim -Esc …`: the last letter takes the value)."""
+    batch, cmds, skip = False, [], set()
+    for i, x in enumerate(args):
+        if i in skip:
+            continue
+        if x in ("--headless",):
+            batch = True
+        elif x in _VIM_CMD:
+            if i + 1 < len(args):
+                cmds.append(args[i + 1])
+            skip.add(i + 1)
+        elif x.startswith("+") and len(x) > 1:
+            cmds.append(x[1:])
+        elif re.fullmatch(r"-[A-Za-z]+", x):
+            letters = x[1:]
+            if set(letters) & set("esE"):
+                batch = True  # ex mode / silent batch mode: what it prints is read
+            if letters[-1] in _VIM_VALUE and len(letters) > 0:
+                if letters[-1] == "c" and i + 1 < len(args):
+                    cmds.append(args[i + 1])
+                skip.add(i + 1)
+    return batch, cmds, skip
+
+
+@handles("vim", "vi", "nvim", "ex", "view", "gvim", "mvim", "vimdiff")
 def vim(a, cmd, scope):
-    """`vim -c ':!rm -rf ~' -c q`: an ex `!` command runs a shell command."""
+    """`vim -c ':!rm -rf ~' -c q`: an ex `!` command runs a shell command.  In ex or batch mode (`ex`,
+    `vim -es`, `-Es`, `--headless`) the editor prints what its commands ask for: its files are read."""
     args = cmd.args
-    if any(x in ("-es", "-Es", "-e", "-s", "--headless") for x in args):  # batch mode: what it prints is read
-        skip = {i + 1 for i, x in enumerate(args) if x in _VIM_CMD or x in ("-S", "-u", "-i", "-T", "-w", "-W")}
+    batch, cmds, skip = _vim_opts(args)
+    if batch or cmd.name == "ex":
         for i, x in enumerate(args):
             if i not in skip and not x.startswith(("-", "+")) and check_read(a, cmd, x, scope):
                 break
-    cmds = [args[i + 1] for i, x in enumerate(args[:-1]) if x in _VIM_CMD]
-    cmds += [x[1:] for x in args if x.startswith("+") and len(x) > 1]
     for c in cmds:
-        c = c.lstrip(":").strip()
-        if c.startswith("!"):
-            command_value(a, cmd, scope, "!", c[1:])
-        elif re.match(r"(?:r(?:ead)?|w(?:rite)?)\s*!", c):
-            command_value(a, cmd, scope, "!", c.split("!", 1)[1])
-        elif re.search(r"\bsystem\(|\bsystemlist\(|\bjobstart\(|\bterm(?:inal)?\b", c):
-            a.emit("shell.opaque-eval", cmd, effect="run", note="an editor command runs a program")
+        for c in re.split(r"\s*\|\s*(?=!|r(?:ead)?\s*!|w(?:rite)?\s*!)", c):  # `%p|!cmd`: ex's | separates commands
+            c = c.lstrip(":").strip()
+            if c.startswith("!"):
+                command_value(a, cmd, scope, "!", c[1:])
+            elif re.match(r"(?:r(?:ead)?|w(?:rite)?)\s*!", c):
+                command_value(a, cmd, scope, "!", c.split("!", 1)[1])
+            elif re.search(r"\bsystem\(|\bsystemlist\(|\bjobstart\(|\bterm(?:inal)?\b", c):
+                a.emit("shell.opaque-eval", cmd, effect="run", note="an editor command runs a program")
 
 
 def _string_args(code, fn_pattern):
