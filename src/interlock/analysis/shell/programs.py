@@ -1831,6 +1831,8 @@ def into(a, cmd, scope, srcs, dest, into_dir=False, tree=False, self_only=False)
         dpath and U not in dpath and os.path.isdir(dpath))
     if not is_dir or not dpath or U in dpath:
         check_overwrite(a, cmd, dest, scope=scope)
+        if len(srcs) == 1 and dpath and not self_only:
+            copied_plant(a, cmd, scope, srcs[0], dpath, link=cmd.name == "ln")
         if tree and dpath and P.holds_self(dpath, a.pctx):
             a.emit("interlock.self-protect", cmd, target=P.display(dpath, a.pctx), effect="overwrite")
         return
@@ -1855,9 +1857,43 @@ def into(a, cmd, scope, srcs, dest, into_dir=False, tree=False, self_only=False)
             continue
         target = dpath.rstrip("/") + "/" + name
         check_overwrite(a, cmd, target, scope=scope)
+        if not self_only:
+            copied_plant(a, cmd, scope, s_, target, link=cmd.name == "ln")
         sp = a.place(s_, scope)
         if (tree or sp.path and U not in sp.path and os.path.isdir(sp.path)) and P.holds_self(target, a.pctx):
             a.emit("interlock.self-protect", cmd, target=P.display(target, a.pctx), effect="overwrite")
+
+
+def _runs_later_path(path, home) -> bool:
+    """A place whose text something runs later: a git hook, a shell start-up file, a start-up place."""
+    base = path.rsplit("/", 1)[-1]
+    if ("/.git/hooks/" in path and not base.endswith(".sample")) or base in _RC_FILES or \
+            path.startswith(("/etc/profile.d/", "/etc/zsh/")):
+        return True
+    from .. import startup
+
+    return startup.place_of(path, home) is not None
+
+
+def copied_plant(a, cmd, scope, src, target, link=False):
+    """`cp evil.sh .git/hooks/pre-commit`, `install -m755 x ~/.bashrc`, `ln -s ../../x.sh .git/hooks/pre-push`:
+    a file copied or linked where something runs it later is judged as the commands it is, as its text
+    written there would be (programs.planted)."""
+    if not target or U in target or a.remote or a.planting or not _runs_later_path(target, a.pctx.home):
+        return
+    if U in src:
+        a.emit("shell.opaque-eval", cmd, effect="run",
+               note=f"{P.display(target, a.pctx)} runs later a file only known when this command runs")
+        return
+    if link and not src.startswith(("/", "~")):
+        spath = posixpath.normpath(posixpath.join(posixpath.dirname(target), src))  # relative to the link
+    else:
+        spath = P.resolve(src, a._scope_ctx(scope))
+    text = a.written_text.get(spath)
+    if text is None and os.path.isfile(spath):
+        text = a.read_file(spath)
+    if text:
+        planted(a, cmd, target, text)
 
 
 def _tree_reaches_self(a, src, dest, limit=20000):
@@ -4367,6 +4403,12 @@ def _planted_place(a, cmd, path, shown, text):
     if got is None:
         return False
     name, fmt = got
+    if fmt == "gitconfig":  # `[core] hooksPath = DIR`: the hooks there run on the next plain git command
+        from .git import planted_hooks_path
+
+        repo = path[:-len("/.git/config")] if path.endswith("/.git/config") else None
+        for value in startup.hooks_paths(text)[:4]:
+            planted_hooks_path(a, cmd, a.new_scope(), value, cwd=repo)
     lines = startup.commands(fmt, text)
     if lines is None:
         return True
