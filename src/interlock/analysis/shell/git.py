@@ -84,7 +84,14 @@ def git(a, cmd, scope):
             if place.kind in (P.OUTSIDE, P.REGENERABLE):
                 _p()._agent_config_write(a, cmd, place, ops[1], scope)
     if sub == "config" and rest:
-        ops = [x for x in rest if not x.startswith("-")]
+        ops, skip = [], False
+        for x in rest:  # the operands, option values (`-f FILE`, `--type bool`) left out
+            if skip:
+                skip = False
+            elif x in ("-f", "--file", "--blob", "-t", "--type", "--default", "--comment", "--value"):
+                skip = True
+            elif not x.startswith("-"):
+                ops.append(x)
         if ops[:1] == ["set"]:  # git config set KEY VALUE (git 2.46+)
             ops = ops[1:]
         if len(ops) >= 2 and ops[0].startswith("alias."):

@@ -2619,10 +2619,11 @@ def fuser(a, cmd, scope):
     if not any(x == "-k" or (x.startswith("-") and not x.startswith("--") and "k" in x) or x == "--kill"
                for x in cmd.args):
         return
+    net = any(x in ("-n", "--namespace") for x in cmd.args)  # `fuser -k -n tcp 7717`
     for x in cmd.args:
-        if x.startswith("-"):
+        if x.startswith("-") or x in ("tcp", "udp", "file"):
             continue
-        if re.fullmatch(r"\d+/(tcp|udp)", x) and _own_port(x):
+        if (re.fullmatch(r"\d+/(tcp|udp)", x) or (net and x.isdigit())) and _own_port(x):
             a.emit("interlock.kill", cmd, target=f"port {x}", effect="kill",
                    note=f"whatever listens on {x}: one of Interlock's own servers by default")
             return
