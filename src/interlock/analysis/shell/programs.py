@@ -1116,6 +1116,10 @@ def find(a, cmd, scope):
                     # some entries below the start whose names are only known when it runs — not the start
                     t = t.rstrip("/") + "/" + U
                 argv = [w.replace("{}", t) if "{}" in w else w for w in inner]
+                if not names and not paths_ and not selective and argv[0].rsplit("/", 1)[-1] in _PERM_PROGRAMS \
+                        and "-R" not in argv:
+                    # `find . -exec chmod 000 {} +`: every entry below the start, as `chmod -R 000 .` reaches
+                    argv = [argv[0], "-R"] + argv[1:]
                 a.by_name = True  # t stands for what -name selects at any depth: judged by name, not on disk
                 try:
                     a.dispatch(cmd.derive(argv), scope)
@@ -2294,7 +2298,10 @@ def zip_(a, cmd, scope):
 _PERM_DANGEROUS_MODES = _LazyRe(r"^(0?000|0?777|a?[+-=]rwx|[ugoa]*-[rwx]+|o\+w|a\+w)$")
 
 
-@handles("chmod", "chown", "chgrp", "chattr", "setfacl")
+_PERM_PROGRAMS = frozenset(("chmod", "chown", "chgrp", "chattr", "setfacl"))
+
+
+@handles(*_PERM_PROGRAMS)
 def perms(a, cmd, scope):
     args = cmd.args
     recursive = False
@@ -2313,6 +2320,11 @@ def perms(a, cmd, scope):
             continue
         if cmd.name == "setfacl" and x in ("-m", "-x", "-M", "-X", "--modify", "--remove", "--set"):
             skip = True
+            if x in ("-m", "--modify", "--set") and i + 1 < len(args):
+                ops.append(("acl", args[i + 1]))
+            continue
+        if cmd.name == "setfacl" and x.startswith(("--modify=", "--set=")):
+            ops.append(("acl", x.split("=", 1)[1]))
             continue
         if cmd.name == "chattr" and re.match(r"^[+\-=][aAcCdDeFijmPsStTux]+$", x):
             ops.append(("mode", x))
@@ -2326,6 +2338,8 @@ def perms(a, cmd, scope):
     mode = None
     if cmd.name in ("chmod", "chown", "chgrp") and operands:
         mode, operands = operands[0], operands[1:]
+    elif cmd.name == "setfacl":
+        mode = ",".join(x for k, x in ops if k == "acl") or None
     for t in operands:
         place = a.place(t, scope)
         target = P.display(place.path, a.pctx) if place.path else t
@@ -2375,6 +2389,21 @@ def _locks_out(a, name, mode):
     """What a recursive mode or owner does to a tree of the user's files, when it is harmful: the owner can
     no longer read them, everyone can write them, or another user (root) owns them.  None otherwise."""
     if U in mode:
+        return None
+    if name == "setfacl":
+        for entry in mode.split(","):
+            parts = entry.strip().split(":")
+            if parts and parts[0] in ("d", "default"):
+                parts = parts[1:]
+            if len(parts) < 3:
+                continue
+            kind, who, perms_ = parts[0], parts[1], parts[2]
+            if kind in ("o", "other") and "w" in perms_:
+                return f"ACL {entry}: every user can write the files"
+            if kind in ("u", "user") and not who and "r" not in perms_:
+                return f"ACL {entry}: the owner can no longer read the files"
+            if kind in ("u", "user", "g", "group") and who and "w" in perms_:
+                return f"ACL {entry}: {who} can write the files"
         return None
     if name == "chmod":
         for part in mode.split(","):
