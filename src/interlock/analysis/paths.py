@@ -339,12 +339,76 @@ def _literal_prefix(glob: str) -> str:
     return glob[:cut]
 
 
+_LISTING_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._,/~+@-")
+
+
+def listing(argv):
+    """The entries of one directory a command prints, as a collection id (analysis.shell.flows): `ls DIR`
+    prints their names (``fs-names:DIR``), `ls -d DIR/*` their paths (``fs-paths:DIR``).  Never `.` or `..`
+    (not with -a, which lists them), never anything but names (not -l, -R, -F, -p)."""
+    if not argv or argv[0].rsplit("/", 1)[-1] != "ls":
+        return None
+    flags, ops = [], []
+    for x in argv[1:]:
+        if x == "--":
+            continue
+        (flags if x.startswith("-") and len(x) > 1 else ops).append(x)
+    letters = "".join(f[1:] for f in flags if not f.startswith("--"))
+    longs = [f for f in flags if f.startswith("--")]
+    if set(letters) - set("1Ad") or any(f not in ("--almost-all", "--directory") for f in longs):
+        return None  # -a lists . and .., -l/-R/-F/-p print more than names: not a list of entries
+    ops = ops or ["."]
+    if len(ops) != 1 or UNKNOWN_MARK in ops[0] or not set(ops[0]) <= _LISTING_SAFE | set("*"):
+        return None
+    op = ops[0].rstrip("/") or "/"
+    if "d" in letters or "--directory" in longs:
+        if op.endswith("/*") and "*" not in op[:-2] and op[:-2]:
+            return "fs-paths:" + op[:-2]
+        return None
+    if "*" in op or not op:
+        return None
+    return "fs-names:" + op
+
+
+def _listed_entry(raw, prefix, ctx):
+    """``DIR/<an entry of DIR>`` where the unknown part is a name `ls DIR` printed (or a path `ls -d DIR/*`
+    printed, alone): one of DIR's entries, never `..` — the contents of DIR.  None otherwise."""
+    import re
+
+    m = re.fullmatch(re.escape(prefix) + UNKNOWN_MARK + r"every:fs-(names|paths):([^" + UNKNOWN_MARK + r"]+)" +
+                     UNKNOWN_MARK + "/?", raw)
+    if m is None:
+        return None
+    kind, listed = m.group(1), resolve(m.group(2), ctx)
+    if kind == "paths":
+        return listed if not prefix else None
+    # `ls DIR` prints DIR's entry names — or DIR itself when it is a file: below PREFIX either way, as long
+    # as DIR climbs nowhere; alone, only the entries of the directory the command runs in
+    if prefix:
+        return resolve(prefix, ctx) if ".." not in m.group(2).split("/") else None
+    return listed if (resolve(".", ctx).rstrip("/") or "/") == (listed.rstrip("/") or "/") else None
+
+
 def classify(raw: str, ctx: PathContext, *, glob: bool | None = None, check_exists=True) -> Place:
     """Say what kind of place ``raw`` (as the agent wrote it, resolved) is."""
     if glob is None:
         glob = any(c in GLOB_CHARS for c in raw)
     if UNKNOWN_MARK in raw:
         prefix = raw.split(UNKNOWN_MARK, 1)[0]
+        listed = _listed_entry(raw, prefix, ctx) if "every:fs-" in raw else None
+        if listed is not None:  # `for d in $(ls ~/.cache); do rm -rf ~/.cache/$d`: every entry of the directory
+            return classify(listed.rstrip("/") + "/*", ctx, glob=True, check_exists=check_exists)
+        rest = raw[len(prefix):]
+        if "every:" in rest:  # a collection's word is one unknown part here
+            import re
+
+            rest = re.sub(UNKNOWN_MARK + "every:[^" + UNKNOWN_MARK + "]*" + UNKNOWN_MARK, UNKNOWN_MARK, rest)
+        comp = rest.split("/", 1)[0]
+        if (prefix.endswith("/") or not prefix) and comp.replace(UNKNOWN_MARK, "") == "" or \
+                ".." in rest.split("/")[1:]:
+            # a whole component only known when it runs (`~/.cache/$(cat f)`) could be `..` or empty, and a
+            # `..` after the unknown part climbs out: nothing is known of where it lands
+            return Place(UNKNOWN, None, raw, glob)
         if "/" in prefix:
             base = resolve(prefix[:prefix.rindex("/") + 1] or "/", ctx)
             if _is_temp(base, ctx):
