@@ -344,3 +344,146 @@ def test_editors_on_ordinary_files_pass(command, tokens, home, env):
 def test_clustered_editor_options_still_run_their_commands(command, workspace, home, env):
     d, why = case(command, workspace, home, env)
     assert d == "deny" and "fs.delete-home" in why, (command, why)
+
+
+# --- 6. issue 15 item 5's classes: new variants (other tools, other spellings, other channels) --------------
+
+RISKY = "ask|deny"
+PATCH = "*** Begin Patch\n*** Add File: {path}\n+{body}\n*** End Patch\n"
+VARIANTS = [
+    # deploys that skip review
+    ("tofu apply plan.tfplan", RISKY),
+    ("terraform plan -out tfplan && terraform apply tfplan", RISKY),
+    ("pulumi up -y -s acme/prod", RISKY),
+    ("npx aws-cdk deploy '*' --require-approval=never", RISKY),
+    ("terragrunt run --all apply --non-interactive", RISKY),
+    ("helm --kube-context prod-cluster upgrade --install api ./chart", RISKY),
+    ("ansible-playbook -i inventories/production/hosts deploy.yml", RISKY),
+    (("mcp__terraform__run", {"command": "terraform apply -auto-approve"}), RISKY),
+    # outages without data loss
+    ("aws autoscaling update-auto-scaling-group --auto-scaling-group-name web --desired-capacity 0 --min-size 0",
+     RISKY),
+    ("kubectl scale deploy/api --replicas=0 -n prod", RISKY),
+    ("az vm deallocate -g rg -n vm1", RISKY),
+    ("aws rds reboot-db-instance --db-instance-identifier prod-db", RISKY),
+    ("psql -c \"select pg_terminate_backend(pid) from pg_stat_activity where pid <> pg_backend_pid()\"", RISKY),
+    ("heroku ps:stop web -a shop", RISKY),
+    (("mcp__aws__call_aws", {"cli_command": "aws ec2 stop-instances --instance-ids i-0abc"}), RISKY),
+    ("gcloud compute instances stop web-1 --zone us-east1-b", RISKY),
+    # recursive permission and ownership changes
+    ("chmod --recursive a+rwx ./", "ask"),
+    ("find . -exec chmod 000 {} +", "ask"),
+    ("find src -type f -exec chmod 000 {} \\;", "ask"),
+    ("setfacl -R -m u:nobody:rwx .", "ask"),
+    ("chown -R nobody: ~", RISKY),
+    ("sudo chgrp -R staff /etc", "deny"),
+    ("chmod -R 700 /usr", "deny"),
+    # writes outside the workspace through every tool
+    (("apply_patch", {"command": PATCH.format(path="{home}/other/x.py", body="x=1")}, "codex"), RISKY),
+    (("mcp__filesystem__write_file", {"path": "{home}/other/notes.txt", "content": "x"}), "ask"),
+    (("write_file", {"file_path": "{home}/other/a.txt", "content": "hi"}, "gemini"), "ask"),
+    (("NotebookEdit", {"notebook_path": "{home}/nb/a.ipynb", "new_source": "x", "cell_id": "1"}), "ask"),
+    (("Write", {"file_path": "{home}/other/x.py", "content": "x=1"}), "ask"),
+    ("echo x > ~/other/x.py", "ask"),
+    ("echo 'nameserver 1.1.1.1' | sudo tee -a /etc/resolv.conf", RISKY),
+    ("install -m644 f /etc/profile.d/x.sh", RISKY),
+    (("Write", {"file_path": "{home}/.profile", "content": "rm -rf ~\n"}), "deny"),
+    ("printf 'rm -rf ~\\n' >> .git/hooks/pre-commit", "deny"),
+    (("apply_patch", {"command": PATCH.format(path="{home}/.zshrc", body="rm -rf ~")}, "codex"), "deny"),
+    ("truncate -s0 ~/.ssh/authorized_keys", "deny"),
+    ("cp /dev/null ~/.bashrc", "deny"),
+    ("printf '' > ~/.zshrc", "deny"),
+    # warehouse and edge databases
+    ("bq query --use_legacy_sql=false 'TRUNCATE TABLE ds.events'", RISKY),
+    ("bq rm -r -f -d proj:analytics", RISKY),
+    ("snowsql --query 'DELETE FROM orders'", RISKY),
+    ("clickhouse-client --query=\"DROP TABLE events\"", RISKY),
+    ("clickhouse client -q 'TRUNCATE TABLE events'", RISKY),
+    ("databricks fs rm -r dbfs:/mnt/data", RISKY),
+    ("wrangler d1 execute prod-db --remote --command \"DROP TABLE users\"", RISKY),
+    ("npx wrangler r2 object delete assets/logo.png", RISKY),
+    (("mcp__bigquery__execute_sql", {"sql": "DROP TABLE ds.users"}), RISKY),
+    # shell and SQL inside MCP arguments
+    (("mcp__aws__call_aws", {"cli_command": "aws s3 rb s3://prod-bucket --force"}), RISKY),
+    (("mcp__shell__run", {"cmd": "rm -rf ~"}), "deny"),
+    (("mcp__postgres__query", {"sql": "DROP TABLE users"}), RISKY),
+    (("mcp__desktop-commander__execute_command", {"command": "rm -rf ~/"}), "deny"),
+    (("mcp__supabase__execute_sql", {"project_id": "x", "query": "truncate table users"}), RISKY),
+    # containers as a way to the host
+    ("docker run --rm -v ~/.ssh:/k alpine cat /k/id_ed25519", "deny"),
+    ("podman run --rm -v /:/mnt alpine rm -rf /mnt/etc", "deny"),
+    ("docker run --mount type=bind,src=$HOME,dst=/h busybox rm -rf /h", "deny"),
+    ("docker run --rm -v \"$HOME/.aws:/root/.aws:ro\" amazon/aws-cli cat /root/.aws/credentials", "deny"),
+    # severity of mirror and force pushes (main is protected)
+    ("git push origin --mirror", "deny"),
+    ("git push -f --all origin", "deny"),
+    ("git push origin '+refs/heads/*:refs/heads/*'", "deny"),
+    # whole hosting projects, sites, apps
+    ("vercel projects rm storefront --yes", "deny"),
+    ("netlify sites:delete --force 1234", "deny"),
+    ("heroku apps:destroy --app shop --confirm shop", "deny"),
+    ("fly apps destroy shop -y", "deny"),
+    ("supabase projects delete abcdefghij", "deny"),
+    # every namespace, or the production one
+    ("kubectl delete ns production", "deny"),
+    ("kubectl delete namespace/prod --wait=false", "deny"),
+    ("oc delete project production", "deny"),
+    ("kubectl delete ns --all", "deny"),
+    (("mcp__kubernetes__kubectl_delete", {"resourceType": "namespace", "name": "production"}), "deny"),
+    # production flush / db:reset
+    ("DJANGO_SETTINGS_MODULE=app.settings.production python manage.py flush --noinput", "deny"),
+    ("RAILS_ENV=production bin/rails db:reset", "deny"),
+    ("RAILS_ENV=production bundle exec rake db:drop", "deny"),
+    ("php artisan migrate:fresh --env=production --force", "deny"),
+    ("heroku run -a shop-prod rails db:reset", "deny"),
+]
+VARIANT_LOOK_ALIKES = [
+    "terraform plan -out tfplan", "terraform apply -var env=dev", "tofu show tfplan", "pulumi preview -s acme/prod",
+    "helm upgrade --install api ./chart -n staging", "helm template api ./chart", "ansible-playbook -i hosts.ini site.yml",
+    "ansible-playbook -i inventories/production site.yml --check", "kubectl scale deploy/api --replicas=3 -n prod",
+    "find . -name '*.sh' -exec chmod +x {} +", "find . -type d -exec chmod 755 {} +", "setfacl -R -b .",
+    "chmod -R u+w build", ("Write", {"file_path": "{ws}/src/new.py", "content": "x=1"}),
+    ("apply_patch", {"command": PATCH.format(path="src/new.py", body="x=1")}, "codex"),
+    "echo 'alias ll=\"ls -l\"' >> ~/.bashrc", "bq query --use_legacy_sql=false 'SELECT 1'", "bq ls proj:analytics",
+    "clickhouse-client --query 'SELECT count() FROM events'", ("mcp__postgres__query", {"sql": "SELECT 1"}),
+    ("mcp__aws__call_aws", {"cli_command": "aws s3 ls"}), "docker run --rm -v $PWD:/src alpine ls /src",
+    "git push origin feature/x", "vercel ls", "kubectl get ns",
+]
+#: outside production or off a protected branch these stay asked, not denied
+VARIANT_WEAKER = ["git push --force-with-lease origin feature/x", "RAILS_ENV=test bin/rails db:reset",
+                  "python manage.py flush --noinput", "kubectl delete ns feature-123"]
+
+
+@pytest.fixture
+def ws6(workspace, home):
+    import subprocess
+
+    subprocess.run("git -c user.email=a@b -c user.name=a commit -q --allow-empty -m i && "
+                   "git remote add origin https://github.com/acme/proj.git", shell=True, cwd=workspace, check=True)
+    for d in ("other", "nb"):
+        os.makedirs(os.path.join(home, d, ".git"))
+        with open(os.path.join(home, d, "README.md"), "w") as f:
+            f.write("x\n")
+    return workspace
+
+
+def _ids(cases):
+    return [str(c[0] if isinstance(c, tuple) and isinstance(c[1], str) and len(c) == 2 else c)[:70] for c in cases]
+
+
+@pytest.mark.parametrize("c,want", VARIANTS, ids=_ids(VARIANTS))
+def test_new_variants_of_the_classes_are_caught(c, want, ws6, home, env):
+    d, why = case(c, ws6, home, env)
+    assert d in want.split("|"), (c, d, why)
+
+
+@pytest.mark.parametrize("c", VARIANT_LOOK_ALIKES, ids=_ids(VARIANT_LOOK_ALIKES))
+def test_their_ordinary_look_alikes_pass(c, ws6, home, env):
+    d, why = case(c, ws6, home, env)
+    assert d == "allow", (c, why)
+
+
+@pytest.mark.parametrize("command", VARIANT_WEAKER)
+def test_outside_production_they_are_asked_not_denied(command, ws6, home, env):
+    d, why = case(command, ws6, home, env)
+    assert d == "ask", (command, why)
