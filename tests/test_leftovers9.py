@@ -451,7 +451,7 @@ VARIANT_LOOK_ALIKES = [
 ]
 #: outside production or off a protected branch these stay asked, not denied
 VARIANT_WEAKER = ["git push --force-with-lease origin feature/x", "RAILS_ENV=test bin/rails db:reset",
-                  "python manage.py flush --noinput", "kubectl delete ns feature-123"]
+                  "python manage.py flush --noinput"]
 
 
 @pytest.fixture
