@@ -487,3 +487,84 @@ def test_their_ordinary_look_alikes_pass(c, ws6, home, env):
 def test_outside_production_they_are_asked_not_denied(command, ws6, home, env):
     d, why = case(command, ws6, home, env)
     assert d == "ask", (command, why)
+
+
+# --- 2. deletes under a rebuildable directory whose name is only known when it runs ------------------------
+
+UNTRUSTED_NAMES = [
+    "rm -rf ~/.cache/$(cat f)",
+    "rm -rf ~/.cache/\"$(cat name.txt)\"",
+    "rm -rf \"$HOME/.cache/${X}\"",
+    "rm -rf ~/.npm/_cacache/$NAME",
+    "rm -rf node_modules/$(cat f)",
+    "rm -rf ./build/$X",
+    "rm -rf ~/.cache/x$Y/../..",
+    "x=$(ls ~/.cache); rm -rf $x",          # names of ~/.cache, deleted where the command runs (the workspace)
+    "x=$(ls -a ~/.cache); rm -rf ~/.cache/$x",  # -a lists . and ..
+    "for d in $(ls ../other); do rm -rf ~/.cache/$d; done",  # a listing that climbs
+]
+LISTED_ENTRIES = [
+    ("for d in $(ls ~/.cache); do rm -rf ~/.cache/$d; done", "allow"),
+    ("x=$(ls ~/.cache); cd ~/.cache && rm -rf $x", "allow"),
+    ("cd ~/.cache && rm -rf $(ls)", "allow"),
+    ("x=$(ls -d ~/.cache/*); rm -rf $x", "allow"),
+    ("ls build | xargs -I{} rm -rf build/{}", "allow"),
+    ("for f in $(ls dist); do rm dist/$f; done", "allow"),
+    ("rm -rf ~/.cache/pip", "allow"),
+    ("rm -rf build/out-$RUN_ID", "allow"),
+    ("x=$(ls -d ~/*); rm -rf $x", "deny"),
+    ("for d in $(ls ~); do rm -rf ~/$d; done", "deny"),
+    ("ls ~ | xargs -I{} rm -rf ~/{}", "deny"),
+]
+
+
+@pytest.mark.parametrize("command", UNTRUSTED_NAMES)
+def test_an_unknown_name_under_a_rebuildable_directory_is_not_trusted(command, workspace, home, env):
+    d, why = case(command, workspace, home, env)
+    assert d == "ask" and "fs.delete-unresolved" in why, (command, why)
+
+
+@pytest.mark.parametrize("command,want", LISTED_ENTRIES)
+def test_a_listing_is_followed_to_the_delete(command, want, workspace, home, env):
+    d, why = case(command, workspace, home, env)
+    assert d == want, (command, why)
+
+
+def test_listing_ids():
+    from interlock.analysis.paths import listing
+
+    assert listing(["ls", "/h/.cache"]) == "fs-names:/h/.cache"
+    assert listing(["ls", "-1", "build/"]) == "fs-names:build"
+    assert listing(["ls"]) == "fs-names:."
+    assert listing(["ls", "-d", "/h/*"]) == "fs-paths:/h"
+    for argv in (["ls", "-a", "x"], ["ls", "-la", "x"], ["ls", "-R", "x"], ["ls", "x", "y"], ["ls", "-d", "x"],
+                 ["ls", "*.log"], ["cat", "x"], ["ls", "-F", "x"]):
+        assert listing(argv) is None, argv
+
+
+# --- 4. stopping every container: the local engine versus another ---------------------------------------
+
+@pytest.mark.parametrize("command,want", [
+    ("docker stop $(docker ps -q)", "allow"),
+    ("docker container stop $(docker ps -aq)", "allow"),
+    ("x=$(docker ps -q); docker stop $x", "allow"),
+    ("podman stop $(podman ps -q)", "allow"),
+    ("docker kill $(docker ps -q)", "ask"),
+    ("docker --context prod stop $(docker ps -q)", "ask"),
+    ("DOCKER_HOST=ssh://deploy@prod-1 docker stop $(docker ps -q)", "ask"),
+    ("docker -H tcp://10.0.0.5:2376 stop $(docker ps -q)", "ask"),
+])
+def test_stopping_every_container(command, want, workspace, home, env):
+    d, why = case(command, workspace, home, env)
+    assert d == want, (command, why)
+
+
+def test_stopping_every_container_of_a_production_engine_is_denied_under_a_prod_policy(workspace, home, env):
+    from interlock.actions import SHELL, Action
+    from interlock.policy import Layer, Policy
+
+    pol = Policy(Layer({"environments": {"prod": {"decisions": {"destructive": "deny"}, "hosts": ["prod-1"]}}}, "t"),
+                 home=home)
+    ctx = Context(workspace, home=home, workspace=workspace, env=env, policy=pol)
+    d = evaluate(Action(SHELL, {"command": "docker -H ssh://prod-1 stop $(docker ps -q)"}, cwd=workspace), ctx)
+    assert d.decision == "deny", d.reasons

@@ -233,6 +233,11 @@ RULES = [
         "supabase stop --no-backup", "firebase firestore:delete users/alice"],
        ["vercel deploy --prod", "vercel ls", "netlify deploy", "fly deploy", "fly machine list",
         "firebase hosting:channel:list", "supabase stop"]),
+    _R("infra.docker-stop-local", "write",
+       "Stops every container of the container engine on this machine: a clean stop deletes nothing and "
+       "`docker start` brings them back (docs/cloud.md).",
+       ["docker stop $(docker ps -q)", "docker container stop $(docker ps -aq)", "podman stop $(podman ps -q)"],
+       ["docker kill $(docker ps -q)", "docker --context prod stop $(docker ps -q)", "docker stop web"]),
     _R("infra.outage", "destructive",
        "Takes a service out of service without deleting its data: scales it to zero, stops or reboots instances, "
        "managed databases or apps.",

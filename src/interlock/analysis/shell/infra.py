@@ -580,6 +580,12 @@ def docker(a, cmd, scope):
             return
         _emit(a, cmd, "infra.docker-cleanup", target=" ".join(_show(x) for x in ops) or None, env=env)
         return
+    if sub == "stop" and group in (None, "container") and listed == "docker:container" and env == "local":
+        # the engine on this machine: containers stopped cleanly keep everything, `docker start` brings them back
+        # (docs/cloud.md, "Stopping every container"); `kill` (no clean shutdown) and other engines stay asked
+        _emit(a, cmd, "infra.docker-stop-local", target="every container on this machine", effect="stop", env=env,
+              note="the containers listed by the same command line")
+        return
     if sub in ("kill", "stop") and group in (None, "container") and listed == "docker:container":
         # docker kill $(docker ps -q): every service on the engine stops (an outage, no data lost)
         _emit(a, cmd, "infra.outage", target="every container", effect=sub, env=env,
