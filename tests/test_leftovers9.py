@@ -568,3 +568,23 @@ def test_stopping_every_container_of_a_production_engine_is_denied_under_a_prod_
     ctx = Context(workspace, home=home, workspace=workspace, env=env, policy=pol)
     d = evaluate(Action(SHELL, {"command": "docker -H ssh://prod-1 stop $(docker ps -q)"}, cwd=workspace), ctx)
     assert d.decision == "deny", d.reasons
+
+
+# --- 3. one set of git-safety options: the sandbox's listing runs none of the repository's commands -------
+
+def test_the_sandbox_lists_files_with_the_safe_git(workspace, tmp_path):
+    import subprocess
+
+    from interlock.sandbox.base import _candidates
+
+    marker = tmp_path / "ran"
+    run = f"sh -c 'echo $0 >> {marker}; cat'"
+    for args in (["config", "user.email", "a@b"], ["config", "user.name", "a"], ["add", "src"],
+                 ["commit", "-qm", "x"], ["config", "core.fsmonitor", run], ["config", "filter.evil.process", run]):
+        subprocess.run(["git", "-C", workspace, *args], check=True, capture_output=True)
+    subprocess.run(["git", "-C", workspace, "ls-files", "--others"], capture_output=True)
+    assert marker.exists()  # the premise: a plain git runs what the configuration names
+    marker.unlink()
+    got = _candidates(workspace, {"src/app.py": ("f", 0, 12), "README.md": ("f", 0, 7)}, set())
+    assert got == ["README.md", "src/app.py"]
+    assert not marker.exists(), marker.read_text()
