@@ -588,3 +588,33 @@ def test_the_sandbox_lists_files_with_the_safe_git(workspace, tmp_path):
     got = _candidates(workspace, {"src/app.py": ("f", 0, 12), "README.md": ("f", 0, 7)}, set())
     assert got == ["README.md", "src/app.py"]
     assert not marker.exists(), marker.read_text()
+
+
+# --- 3. the wrapper programs: knowledge/wrappers.toml, one interpreter --------------------------------------
+
+def _wrapper_examples():
+    from interlock.knowledge import load
+
+    return [(ex[0], ex[1]) for w in load("wrappers.toml")["wrapper"] for ex in w["examples"]]
+
+
+@pytest.mark.parametrize("command,want", _wrapper_examples())
+def test_wrapper_examples(command, want, workspace, home, env):
+    d, why = case(command, workspace, home, env)
+    assert d == want, (command, why)
+
+
+def test_every_wrapper_has_examples_both_ways_and_is_the_handlers_table():
+    from interlock.analysis.shell import programs
+    from interlock.knowledge import load
+
+    names = set()
+    for w in load("wrappers.toml")["wrapper"]:
+        wants = {want for _, want in w["examples"]}
+        assert "allow" in wants and wants & {"ask", "deny"}, w["names"]
+        assert set(w) <= {"names", "short_values", "long_values", "skip", "stage", "own_handler", "examples"}, w
+        names |= set(w["names"])
+    assert names == set(programs.WRAPPERS)
+    for n in names - programs._OWN_WRAPPER_HANDLERS:
+        assert n in programs.HANDLERS, n
+    assert {"sudo", "env", "timeout"} <= set(programs._STAGE_WRAPPERS)

@@ -665,32 +665,27 @@ _ENV_SETUP = _LazyRe(r"\$\(\s*(?:command\s+)?(?:ssh-agent|pyenv|rbenv|nodenv|goe
                         r"keychain|thefuck|atuin|gh|kubectl|helm|npm|uv|poetry|pipenv)\b[^)]*\)")
 
 
-# Programs that run the command after their options: (short options taking a value, long ones,
-# operands before the command).  The wrapper handlers below and stage_output read this one table.
-_RUNNER_LONG = ("--unit", "--property", "--format", "--output", "--description", "--slice", "--uid", "--gid")
-WRAPPERS = {
-    "sudo": ("ugCDhprtUTR", ("--user", "--group", "--chdir", "--host", "--prompt", "--role", "--type",
-                             "--other-user", "--close-from", "--command-timeout"), 0),
-    "doas": ("uC", (), 0),
-    "env": ("uCS", ("--unset", "--chdir", "--split-string"), 0),
-    **{n: ("a", _RUNNER_LONG, 0) for n in (
-        "nohup", "builtin", "chronic", "eatmydata", "fakeroot", "nocache", "rlwrap", "catchsegv", "tini",
-        "dumb-init", "torsocks", "unbuffer", "setsid", "noglob", "caffeinate", "proxychains", "proxychains4",
-        "firejail", "systemd-run", "command", "exec", "xvfb-run", "dbus-run-session")},
-    "nice": ("n", ("--adjustment",), 0),
-    "time": ("fo", ("--format", "--output"), 0),
-    "stdbuf": ("ioe", ("--input", "--output", "--error"), 0),
-    "ionice": ("cnpPu", ("--class", "--classdata"), 0),
-    "timeout": ("sk", ("--signal", "--kill-after"), 1),
-    "chroot": ("", ("--userspec", "--groups"), 1),
-    "taskset": ("", (), 1),
-    "numactl": ("CNmpiP", (), 0),
-    "strace": ("oeEpsSPuIXbU", (), 0), "ltrace": ("oeEpsSPuIXbU", (), 0),
-    "nsenter": ("tSGwr", (), 0),
-    "cgexec": ("g", (), 0),
-}
-# what a pipeline stage's wrapper hands its output to (stage_output)
-_STAGE_WRAPPERS = ("sudo", "doas", "env", "command", "nice", "nohup", "time", "stdbuf", "timeout", "exec", "builtin")
+# Programs that run the command after their options: name -> (short options taking a value, long ones,
+# operands before the command).  Data: knowledge/wrappers.toml (one entry per wrapper, with its examples);
+# the wrapper handlers below and stage_output read this one table.
+
+
+def _load_wrappers():
+    from ...knowledge import load
+
+    table, stage, own = {}, [], set()
+    for w in load("wrappers.toml")["wrapper"]:
+        spec = (w.get("short_values", ""), tuple(w.get("long_values", ())), int(w.get("skip", 0)))
+        for n in w["names"]:
+            table[n] = spec
+            if w.get("stage"):
+                stage.append(n)
+            if w.get("own_handler"):
+                own.add(n)
+    return table, tuple(stage), frozenset(own)
+
+
+WRAPPERS, _STAGE_WRAPPERS, _OWN_WRAPPER_HANDLERS = _load_wrappers()
 
 
 def stage_output(a, argv, own_stdin):
@@ -874,7 +869,7 @@ def _simple_wrapper(with_arg="", long_with_arg=(), skip_operands=0):
 
 
 for _n, (_short, _long, _skip) in WRAPPERS.items():
-    if _n not in ("sudo", "doas", "env"):  # those three have handlers of their own
+    if _n not in _OWN_WRAPPER_HANDLERS:  # sudo, doas, env have handlers of their own (reading the same entry)
         HANDLERS[_n] = _simple_wrapper(with_arg=_short, long_with_arg=_long, skip_operands=_skip)
 
 
@@ -3543,16 +3538,7 @@ def locate(a, cmd, scope):
 
 # --- programs that run a command given as an option or as their operands ---------------------------
 
-_MORE_WRAPPERS = {
-    "flatpak-spawn": ("", ("--env", "--directory", "--forward-fd", "--app-path", "--usr-path"), 0),
-    "valgrind": ("", ("--log-file", "--tool"), 0),
-    "unshare": ("SGR", ("--map-user", "--map-group", "--propagation", "--setgroups", "--root", "--wd",
-                        "--setuid", "--setgid"), 0),
-    "proot": ("rbwqk", ("--rootfs", "--bind", "--cwd", "--qemu", "--kernel-release"), 0),
-}
-WRAPPERS.update(_MORE_WRAPPERS)
-for _n, (_short, _long, _skip) in _MORE_WRAPPERS.items():
-    HANDLERS[_n] = _simple_wrapper(with_arg=_short, long_with_arg=_long, skip_operands=_skip)
+# (flatpak-spawn, valgrind, unshare, proot: knowledge/wrappers.toml, with the others)
 
 # bwrap options and how many values each takes (the command follows the last one)
 _BWRAP_ARITY = {"--bind": 2, "--ro-bind": 2, "--dev-bind": 2, "--bind-try": 2, "--ro-bind-try": 2,
