@@ -65,6 +65,13 @@ def git(a, cmd, scope):
             i += 1
             continue
         break
+    for k, v in list(cmd.assigns.items()):  # GIT_CONFIG_KEY_n / GIT_CONFIG_VALUE_n: `-c` by the environment
+        if k.startswith("GIT_CONFIG_KEY_"):
+            val = cmd.assigns.get("GIT_CONFIG_VALUE_" + k[len("GIT_CONFIG_KEY_"):], "")
+            if v.lower() == "core.hookspath":
+                hooks_path = val
+            elif _p().git_command_key(v):
+                _p().command_value(a, cmd, scope, v, val)
     if i >= len(args):
         return
     sub, rest = args[i], args[i + 1:]
@@ -190,6 +197,8 @@ def _run_hooks(a, cmd, scope, sub, rest, cwd, hooks_path):
                 hooks_path = _CONFIG_HOOKS.get(conf, os.stat(conf), _config_hooks_path)
             except OSError:
                 hooks_path = None
+            if isinstance(hooks_path, _Included):
+                hooks_path = hooks_path.resolve(a.pctx.home)
             if hooks_path:
                 break
     base = _hooks_base(a, gd, hooks_path)
@@ -251,7 +260,33 @@ def _config_hooks_path(path):
     except OSError:
         return None
     m = re.search(r"(?im)^\s*hookspath\s*=\s*(.+?)\s*$", conf)
-    return m.group(1).strip('"') if m else None
+    if m:
+        return m.group(1).strip('"')
+    inc = re.findall(r'(?im)^\s*path\s*=\s*"?(.+?)"?\s*$', conf) if re.search(r"(?im)^\s*\[\s*include", conf) else []
+    if inc:  # `[include] path = …`: the setting may be in a file the configuration pulls in (read each time)
+        return _Included(os.path.dirname(path), tuple(inc[:4]))
+    return None
+
+
+class _Included(str):
+    """A configuration that includes other files: its core.hooksPath is theirs (`resolve`), read afresh."""
+
+    def __new__(cls, base, paths):
+        self = super().__new__(cls, "")
+        self.base, self.paths = base, paths
+        return self
+
+    def resolve(self, home):
+        for p in self.paths:
+            p = home + p[1:] if p.startswith("~") else p if p.startswith("/") else os.path.join(self.base, p)
+            try:
+                conf = read_regular(p, 65536).decode("utf-8", "replace")
+            except OSError:
+                continue
+            m = re.search(r"(?im)^\s*hookspath\s*=\s*(.+?)\s*$", conf)
+            if m:
+                return m.group(1).strip('"')
+        return None
 
 
 def _hook_names(path):

@@ -2532,7 +2532,7 @@ def judge_kill_by_name(a, cmd, pattern):
     """`pkill NAME`, `killall NAME`, `kill $(pidof NAME)`: a service, a dev process, or anything else."""
     if _gentle(cmd.args):
         return
-    if _selfprotect.names_interlock(pattern):
+    if _selfprotect.names_interlock(pattern) or _pattern_hits_interlock(pattern):
         a.emit("interlock.kill", cmd, target=pattern, effect="kill")
         return
     words = [w for w in re.split(r"[\s/|()'\"=:,]+", pattern) if w and not w.startswith("-")]
@@ -2607,6 +2607,19 @@ def kill(a, cmd, scope):
     text = cmd.text or ""
     if _kills_interlock_by_pid(a, cmd, scope, text):
         return
+    sources = getattr(a, "_sources", None)
+    line = sources[-1].decode("utf-8", "replace") if sources else ""
+    for m in _PIPED_KILL.finditer(line):  # `pgrep -f interlock | xargs kill`: the pids the listing printed
+        names = " ".join(w for w in m.group(2).split() if not w.startswith("-"))
+        if names and (_selfprotect.names_interlock(names) or _pattern_hits_interlock(names)):
+            a.emit("interlock.kill", cmd, target=names, effect="kill")
+            return
+    for m in _PIPED_PORT_KILL.finditer(line):  # `lsof -ti :7717 | xargs kill`
+        port = _own_port(m.group(2))
+        if port:
+            a.emit("interlock.kill", cmd, target=f"port {port}", effect="kill",
+                   note=f"whatever listens on port {port}: one of Interlock's own servers by default")
+            return
     for m in re.finditer(r"\$\(\s*(pgrep|pidof)\s+([^)]*)\)", text):
         words = m.group(2).split()
         if m.group(1) == "pgrep" and any(w in ("-u", "-U") for w in words) and any(w in ("root", "0") for w in words):
@@ -2620,6 +2633,24 @@ def kill(a, cmd, scope):
             if t in ("-1", "1") or (t == "0" and False):
                 a.emit("proc.kill-all", cmd, target="all processes" if t == "-1" else "init (pid 1)",
                        effect="kill")
+
+
+def _pattern_hits_interlock(pattern) -> bool:
+    """pkill/pgrep patterns are regular expressions: `[i]nterlock`, `interloc.`, `'inter''lock'` match
+    Interlock's processes without holding its name.  Counted when the pattern matches five letters or more
+    of the name (`lock`, `er` alone are too common a piece of other names)."""
+    p = pattern.strip("'\" ")
+    if U in p or not p:
+        return False
+    try:
+        m = re.search(p, _selfprotect.OWN_NAME, re.I)
+    except re.error:
+        return False
+    return m is not None and m.end() - m.start() >= 5
+
+
+_PIPED_KILL = _LazyRe(r"\b(pgrep|pidof)\s+([^|;&]*)\|\s*(?:sudo\s+)?xargs\s+(?:-\S+\s+)*(?:sudo\s+)?kill\b")
+_PIPED_PORT_KILL = _LazyRe(r"\b(lsof|fuser)\b([^|;&]*)\|\s*(?:sudo\s+)?xargs\s+(?:-\S+\s+)*(?:sudo\s+)?kill\b")
 
 
 def _kills_interlock_by_pid(a, cmd, scope, text) -> bool:
@@ -3548,13 +3579,14 @@ _BWRAP_ARITY = {"--bind": 2, "--ro-bind": 2, "--dev-bind": 2, "--bind-try": 2, "
                 "--uid": 1, "--gid": 1, "--hostname": 1, "--seccomp": 1, "--exec-label": 1, "--file-label": 1,
                 "--remount-ro": 1, "--argv0": 1, "--cap-add": 1, "--cap-drop": 1, "--perms": 1, "--size": 1,
                 "--userns": 1, "--userns2": 1, "--pidns": 1, "--block-fd": 1, "--userns-block-fd": 1,
-                "--json-status-fd": 1, "--add-seccomp-fd": 1, "--args": 1}
+                "--json-status-fd": 1, "--add-seccomp-fd": 1, "--args": 1,
+                "--overlay-src": 1, "--overlay": 3, "--tmp-overlay": 1, "--ro-overlay": 1}
 
 
 # the options whose (last) value is a place in the sandbox's file system view: what the command inside sees there
 _BWRAP_MOUNTS = frozenset({"--bind", "--ro-bind", "--dev-bind", "--bind-try", "--ro-bind-try", "--dev-bind-try",
                            "--symlink", "--file", "--bind-data", "--ro-bind-data", "--tmpfs", "--dir", "--dev",
-                           "--proc", "--mqueue", "--remount-ro"})
+                           "--proc", "--mqueue", "--remount-ro", "--overlay", "--tmp-overlay", "--ro-overlay"})
 
 
 @handles("bwrap")
