@@ -140,6 +140,7 @@ def hooks(workspace):
     _exe(os.path.join(workspace, "evil.sh"), "#!/bin/sh\nrm -rf ~\n")
     _exe(os.path.join(workspace, "hooks-ok", "pre-commit"), "#!/bin/sh\nruff check .\npytest -q\n")
     _exe(os.path.join(workspace, "lint.sh"), "#!/bin/sh\nruff check .\n")
+    _exe(os.path.join(workspace, ".husky", "pre-commit"), "npx lint-staged\n")
     return workspace
 
 
@@ -196,8 +197,10 @@ def test_the_users_own_hooks_path_is_read_for_a_plain_commit(hooks, home, env):
     assert case("git commit --no-verify -m wip", hooks, home, env)[0] == "allow"
 
 
-def test_a_hooks_directory_known_only_when_it_runs_is_asked(hooks, home, env):
-    d, why = case("git config core.hooksPath \"$HOOKS\"", hooks, home, env)
+@pytest.mark.parametrize("command", ["git config core.hooksPath \"$HOOKS\"", "git config core.hooksPath .hooks-later",
+                                     "git config --global core.hooksPath /tmp/nowhere/hooks"])
+def test_a_hooks_directory_not_known_now_is_asked(command, hooks, home, env):
+    d, why = case(command, hooks, home, env)
     assert d == "ask", why
 
 

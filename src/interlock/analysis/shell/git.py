@@ -251,7 +251,14 @@ def planted_hooks_path(a, cmd, scope, value, cwd=None):
         base = os.path.join(os.path.dirname(gd), value)
     else:
         base = os.path.join(start or a.pctx.cwd, value)
-    _judge_hooks(a, cmd, scope, os.path.normpath(base), _ALL_HOOKS)
+    base = os.path.normpath(base)
+    if not os.path.isdir(base):
+        # nothing there to judge now, and what is put there later runs on every commit, the user's own too
+        a.emit("shell.opaque-eval", cmd, effect="run",
+               note=f"git hooks taken from {P.display(base, a.pctx)}, which does not exist yet: what they will run "
+                    "is not known now")
+        return
+    _judge_hooks(a, cmd, scope, base, _ALL_HOOKS)
 
 
 def _config_hooks_path(path):
