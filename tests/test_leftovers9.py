@@ -658,3 +658,15 @@ def test_attack_hooks_path_through_the_environment_and_an_include(hooks, home, e
         f.write("[include]\n\tpath = ../extra.cfg\n")
     d, why = case("git commit -m x", hooks, home, env)
     assert d == "deny" and "fs.delete-home" in why, why
+
+
+def test_a_pid_file_on_a_path_that_merely_holds_the_name_is_not_interlocks(tmp_path, home, env):
+    """The bench found it: a project under a directory named …interlock… killing its own dev server."""
+    import subprocess
+
+    ws = tmp_path / "interlock-bench" / "app"
+    ws.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(ws)], check=True)
+    (ws / ".dev-server.pid").write_text("4242\n")
+    d, why = case("kill $(cat .dev-server.pid)", str(ws), home, env)
+    assert d == "allow", why

@@ -2659,8 +2659,7 @@ def _kills_interlock_by_pid(a, cmd, scope, text) -> bool:
     holder of one of its ports."""
     for m in re.finditer(r"\$\(\s*(?:cat\s+|<\s*|head\s+(?:-n\s*1\s+|-1\s+)?)([^)\s]+)\s*\)", text):
         place = a.place(m.group(1), scope)
-        if place.kind == P.SELF or (place.path and _selfprotect.names_interlock(place.path)
-                                    and place.path.endswith(".pid")):
+        if place.kind == P.SELF:  # a pid file in Interlock's state (not any path that holds the word)
             a.emit("interlock.kill", cmd, target=P.display(place.path, a.pctx), effect="kill",
                    note="the process whose pid Interlock's own state holds")
             return True
