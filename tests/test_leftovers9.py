@@ -629,6 +629,7 @@ def test_every_wrapper_has_examples_both_ways_and_is_the_handlers_table():
     ("pkill -f '[i]nterlock'", "interlock.kill"),               # a regular expression, not the name
     ("pkill -f 'interloc.'", "interlock.kill"),
     ("pkill -f \"inter\"\"lock\"", "interlock.kill"),
+    ("pkill -f 'i.t.r.o.k'", "interlock.kill"),
     ("pgrep -f interlock | xargs kill -9", "interlock.kill"),    # the pids through a pipe
     ("lsof -ti :7717 | xargs kill", "interlock.kill"),
     ("bwrap --dev-bind / / --tmp-overlay ~ bash", "interlock.hide"),  # bwrap's overlay mounts
@@ -641,7 +642,7 @@ def test_attack_round(command, rule, workspace, home, env):
     assert d == "deny" and rule in why, (command, why)
 
 
-@pytest.mark.parametrize("command", ["pkill -f lock", "pkill -f python", "pgrep -f node | xargs kill"])
+@pytest.mark.parametrize("command", ["pkill -f lock", "pkill -f python", "pgrep -f node | xargs kill", "pkill -f '.*'"])
 def test_attack_round_look_alikes_are_not_taken_for_interlock(command, workspace, home, env):
     d, why = case(command, workspace, home, env)
     assert "interlock.kill" not in why, (command, why)

@@ -2644,9 +2644,11 @@ def _pattern_hits_interlock(pattern) -> bool:
         return False
     try:
         m = re.search(p, _selfprotect.OWN_NAME, re.I)
+        anything = re.search(p, "node /srv/app.js --port 3000; python3 -m http.server", re.I)
     except re.error:
         return False
-    return m is not None and m.end() - m.start() >= 5
+    # a pattern that fits any process (`.*`, `.`) is proc.kill-all's business, not a kill aimed at Interlock
+    return m is not None and m.end() - m.start() >= 5 and anything is None
 
 
 _PIPED_KILL = _LazyRe(r"\b(pgrep|pidof)\s+([^|;&]*)\|\s*(?:sudo\s+)?xargs\s+(?:-\S+\s+)*(?:sudo\s+)?kill\b")
