@@ -62,7 +62,7 @@ CASES = [
     ("helm uninstall api -n staging", "ask", "infra.helm-uninstall"),
     ("helm uninstall api --dry-run", "allow", None),
     ("helm rollback api 3", "allow", "infra.kube-disrupt"),
-    ("helm upgrade --install api charts/app -n production", "allow", None),
+    ("helm upgrade --install api charts/app -n production", "ask", "infra.terraform-apply-unreviewed"),
     # containers
     ("docker volume rm pgdata", "deny", "infra.docker-volume-rm"),
     ("docker volume prune -f", "ask", "infra.docker-volume-prune"),

@@ -287,7 +287,8 @@ def test_deleting_every_namespace_through_any_channel_is_denied(command, workspa
     ("docker ps -aq | xargs docker rm -f", "ask", "infra.docker-rm-force"),
     ("docker rm -f $(docker ps -aq)", "ask", "infra.docker-rm-force"),
     ("docker kill $(docker ps -q)", "ask", "infra.outage"),
-    ("docker ps -q | xargs docker stop", "ask", "infra.outage"),
+    ("docker ps -q | xargs docker stop", "allow", "infra.docker-stop-local"),  # the local engine: docs/cloud.md
+    ("docker --context prod ps -q | xargs docker --context prod stop", "ask", "infra.outage"),
     ("docker rmi -f $(docker images -q)", "ask", "infra.docker-image-prune-all"),
     ("docker volume rm $(docker volume ls -q)", "deny", "infra.docker-volume-rm"),
     ("aws s3 ls | awk '{print $3}' | xargs -I{} aws s3 rb s3://{} --force", "deny", "infra.aws-s3-delete-all"),

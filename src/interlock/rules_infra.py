@@ -17,7 +17,7 @@ PROGRAMS = (
     "gh",
     "blkdiscard", "lvremove", "vgremove", "pvremove", "lvm", "zpool", "zfs", "cryptsetup", "mdadm",
     "ip", "ifconfig", "ifdown", "launchctl", "brew",
-    "pulumi", "cdk", "serverless", "sls", "neonctl", "neon", "pscale", "glab", "now",
+    "pulumi", "cdk", "serverless", "sls", "neonctl", "neon", "pscale", "glab", "now", "ansible-playbook",
 )
 
 RULES = [
@@ -83,12 +83,16 @@ RULES = [
        ["kubectl scale deploy api --replicas=0 -n dev", "kubectl rollout status deploy/api -n prod",
         "helm rollback api 3 -n dev"]),
     _R("infra.terraform-apply-unreviewed", "destructive",
-       "Applies infrastructure changes without showing the plan to anyone (-auto-approve, --yes).",
+       "Applies infrastructure changes without showing the plan to anyone (-auto-approve, --yes, a saved plan "
+       "file, a Helm release or an Ansible playbook in production).",
        ["terraform apply -auto-approve", "tofu apply -auto-approve", "pulumi up --yes", "pulumi up --skip-preview",
         "cdk deploy --require-approval never", "terragrunt run-all apply --terragrunt-non-interactive",
-        "terragrunt apply --non-interactive"],
-       ["terraform apply plan.tfplan", "terraform plan", "terraform apply", "pulumi preview", "pulumi up",
-        "cdk deploy", "terragrunt run-all plan --terragrunt-non-interactive"]),
+        "terragrunt apply --non-interactive", "terraform apply plan.tfplan", "tofu apply -lock=true tfplan",
+        "helm upgrade --install api charts/app -n production", "ansible-playbook -i inventories/production site.yml"],
+       ["terraform plan -out plan.tfplan", "terraform plan", "terraform apply", "terraform apply -var env=dev",
+        "pulumi preview", "pulumi up", "cdk deploy", "terragrunt run-all plan --terragrunt-non-interactive",
+        "helm upgrade --install api charts/app -n staging", "ansible-playbook -i inventories/production site.yml --check",
+        "ansible-playbook -i inventories/staging site.yml"]),
     _R("infra.docker-image-prune-all", "destructive",
        "Deletes every image no container uses, including ones other projects on this host need and cannot rebuild.",
        ["docker image prune -a -f", "docker image prune --all"],
@@ -229,6 +233,11 @@ RULES = [
         "supabase stop --no-backup", "firebase firestore:delete users/alice"],
        ["vercel deploy --prod", "vercel ls", "netlify deploy", "fly deploy", "fly machine list",
         "firebase hosting:channel:list", "supabase stop"]),
+    _R("infra.docker-stop-local", "write",
+       "Stops every container of the container engine on this machine: a clean stop deletes nothing and "
+       "`docker start` brings them back (docs/cloud.md).",
+       ["docker stop $(docker ps -q)", "docker container stop $(docker ps -aq)", "podman stop $(podman ps -q)"],
+       ["docker kill $(docker ps -q)", "docker --context prod stop $(docker ps -q)", "docker stop web"]),
     _R("infra.outage", "destructive",
        "Takes a service out of service without deleting its data: scales it to zero, stops or reboots instances, "
        "managed databases or apps.",

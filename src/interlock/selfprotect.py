@@ -42,6 +42,18 @@ def self_paths(home: str, workspace: str | None, env=os.environ):
     return out
 
 
+#: The ports Interlock's own servers listen on by default: the approvals dashboard (interlock.approvals'
+#: DASHBOARD_PORT) and the HTTP, HTTPS and PostgreSQL gateways (interlock.policy's *_LISTEN); a test keeps
+#: them equal.  Killing whatever holds one (`fuser -k 7717/tcp`) stops Interlock.
+OWN_PORTS = ("7717", "8788", "8789", "6432")
+#: A process, a unit or a pattern that names Interlock (`pkill -f 'interlock serve'`, `interlock-gateway-pg`).
+OWN_NAME = "interlock"
+
+
+def names_interlock(text: str) -> bool:
+    return OWN_NAME in (text or "").lower()
+
+
 def shadow_paths(home: str, env=os.environ) -> list:
     """Where a program named ``interlock`` would stand in for Interlock's own: every directory on the
     ``PATH`` the agent runs with, and the user's bin directories a start-up file usually puts there.

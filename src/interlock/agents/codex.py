@@ -75,7 +75,8 @@ def parse(payload: dict, env) -> Event:
             raise BadPayload("apply_patch: no file headers found in the patch")
         paths = [os.path.join(cwd, p) if not p.startswith("/") else p for op, p in files if op != "Delete File"]
         deletes = [os.path.join(cwd, p) if not p.startswith("/") else p for op, p in files if op == "Delete File"]
-        payload2 = {"path": (paths or deletes)[0], "paths": paths, "deletes": deletes, "content": patch}
+        payload2 = {"path": (paths or deletes)[0], "paths": paths, "deletes": deletes, "content": patch,
+                    "contents": _added_text(patch, cwd)}
         return Event(Action(FILE_WRITE, payload2, **common), name)
     if tool.startswith("mcp__"):
         parts = tool.split("__")
@@ -83,6 +84,29 @@ def parse(payload: dict, env) -> Event:
                                        "tool": "__".join(parts[2:]) if len(parts) > 2 else tool[5:],
                                        "arguments": ti if isinstance(ti, dict) else {}}, **common), name)
     raise BadPayload(f"unknown tool {tool!r}: Interlock does not know what it does")
+
+
+def _added_text(patch: str, cwd: str) -> dict:
+    """{absolute path: the lines the patch adds to it}: a whole new file for `Add File`, the added lines of an
+    `Update File` (under its `Move to` name when it has one).  What lands in a file that runs later (a shell
+    start-up file, a git hook, a git configuration) is judged as what it runs (analysis.files)."""
+    out, cur = {}, None
+    for line in patch.split("\n"):
+        m = _PATCH_FILE.match(line)
+        if m:
+            op, p = m.group(1), m.group(2)
+            p = p if p.startswith("/") else os.path.join(cwd, p)
+            if op == "Move to" and cur is not None:
+                out[p] = out.pop(cur, "")
+            cur = None if op == "Delete File" else p
+            if cur is not None:
+                out.setdefault(cur, "")
+            continue
+        if line.startswith("*** "):
+            continue
+        if cur is not None and line.startswith("+"):
+            out[cur] += line[1:] + "\n"
+    return out
 
 
 def _deny(reason: str) -> str:

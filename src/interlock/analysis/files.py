@@ -21,8 +21,12 @@ def analyze(action, ctx):
         from ..actions import Action
 
         out = []
+        contents = action.payload.get("contents") or {}
         for p in paths or ():
-            out += analyze(Action(action.kind, {"path": p}, cwd=action.cwd, tool=action.tool), ctx)
+            one = {"path": p}
+            if isinstance(contents.get(p), str) and contents[p].strip():
+                one["content"] = contents[p]  # what the patch adds there (judged where it runs later)
+            out += analyze(Action(action.kind, one, cwd=action.cwd, tool=action.tool), ctx)
         for p in deletes or ():
             out += analyze(Action(action.kind, {"path": p, "op": "delete"}, cwd=action.cwd, tool=action.tool), ctx)
         return out

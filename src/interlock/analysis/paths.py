@@ -241,23 +241,31 @@ def home_cache(path: str, home: str) -> bool:
 def matches_any(path: str, globs) -> bool:
     if isinstance(globs, _GlobSet):
         return globs.match(path)
+    lp = path.lower()  # case folded, as _GlobSet does
     for g in globs:
-        if fnmatchcase(path, g) or (g.endswith("/**") and _under(path, g[:-3])):
+        lg = g.lower()
+        if fnmatchcase(lp, lg) or (lg.endswith("/**") and _under(lp, lg[:-3])):
             return True
     return False
 
 
 class _GlobSet:
     """A set of absolute path globs (``/**`` = the directory and everything below),
-    compiled to one regular expression on first use."""
+    compiled to one regular expression on first use.
 
-    __slots__ = ("globs", "_re", "_seen", "_prefixes")
+    Matched without regard to case: the file system a path is on may fold case (macOS and Windows by
+    default, a vfat/exFAT/NTFS volume or an ext4 ``casefold`` directory anywhere, a path that does not
+    exist yet on none we could ask), and there ``.CLAUDE/settings.json`` *is* ``.claude/settings.json``.
+    On a file system that keeps case apart the only cost is a name nobody uses for anything else."""
+
+    __slots__ = ("globs", "_re", "_seen", "_prefixes", "_lower")
 
     def __init__(self, globs=()):
         self.globs = tuple(globs.globs if isinstance(globs, _GlobSet) else globs)
         self._re = None
         self._seen = {}  # path -> answer (a pure function of the path: no file system)
         self._prefixes = ()
+        self._lower = ()
 
     def __iter__(self):
         return iter(self.globs)
@@ -281,14 +289,15 @@ class _GlobSet:
                 if g.endswith("/**"):
                     base = re.escape(g[:-3])
                     parts.append(f"(?s:{base}(?:/.*)?)\\Z")
-            self._re = re.compile("|".join(f"(?:{p})" for p in parts))
+            self._re = re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE)
             # what every match starts with: the glob up to its first wildcard (a path that starts with
             # none of these cannot match, and most paths are settled by this one C-level test)
             self._prefixes = tuple(sorted({_literal_prefix(g) for g in self.globs}))
+            self._lower = tuple(sorted({p.lower() for p in self._prefixes}))
         hit = self._seen.get(path)
         if hit is None:
-            hit = remember(self._seen, path, path.startswith(self._prefixes) and self._re.match(path) is not None,
-                           4096)
+            hit = remember(self._seen, path, path.lower().startswith(self._lower) and
+                           self._re.match(path) is not None, 4096)
         return hit
 
 
@@ -299,8 +308,8 @@ class _GlobSet:
             return False
         if self._re is None:
             self.match("/")  # compiles the prefixes
-        d = path.rstrip("/") + "/"
-        return any(p.startswith(d) and len(p) > len(d) for p in self._prefixes)
+        d = path.rstrip("/").lower() + "/"
+        return any(p.startswith(d) and len(p) > len(d) for p in self._lower)
 
 
 def holds_self(path: str, ctx) -> bool:
@@ -336,12 +345,76 @@ def _literal_prefix(glob: str) -> str:
     return glob[:cut]
 
 
+_LISTING_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._,/~+@-")
+
+
+def listing(argv):
+    """The entries of one directory a command prints, as a collection id (analysis.shell.flows): `ls DIR`
+    prints their names (``fs-names:DIR``), `ls -d DIR/*` their paths (``fs-paths:DIR``).  Never `.` or `..`
+    (not with -a, which lists them), never anything but names (not -l, -R, -F, -p)."""
+    if not argv or argv[0].rsplit("/", 1)[-1] != "ls":
+        return None
+    flags, ops = [], []
+    for x in argv[1:]:
+        if x == "--":
+            continue
+        (flags if x.startswith("-") and len(x) > 1 else ops).append(x)
+    letters = "".join(f[1:] for f in flags if not f.startswith("--"))
+    longs = [f for f in flags if f.startswith("--")]
+    if set(letters) - set("1Ad") or any(f not in ("--almost-all", "--directory") for f in longs):
+        return None  # -a lists . and .., -l/-R/-F/-p print more than names: not a list of entries
+    ops = ops or ["."]
+    if len(ops) != 1 or UNKNOWN_MARK in ops[0] or not set(ops[0]) <= _LISTING_SAFE | set("*"):
+        return None
+    op = ops[0].rstrip("/") or "/"
+    if "d" in letters or "--directory" in longs:
+        if op.endswith("/*") and "*" not in op[:-2] and op[:-2]:
+            return "fs-paths:" + op[:-2]
+        return None
+    if "*" in op or not op:
+        return None
+    return "fs-names:" + op
+
+
+def _listed_entry(raw, prefix, ctx):
+    """``DIR/<an entry of DIR>`` where the unknown part is a name `ls DIR` printed (or a path `ls -d DIR/*`
+    printed, alone): one of DIR's entries, never `..` — the contents of DIR.  None otherwise."""
+    import re
+
+    m = re.fullmatch(re.escape(prefix) + UNKNOWN_MARK + r"every:fs-(names|paths):([^" + UNKNOWN_MARK + r"]+)" +
+                     UNKNOWN_MARK + "/?", raw)
+    if m is None:
+        return None
+    kind, listed = m.group(1), resolve(m.group(2), ctx)
+    if kind == "paths":
+        return listed if not prefix else None
+    # `ls DIR` prints DIR's entry names — or DIR itself when it is a file: below PREFIX either way, as long
+    # as DIR climbs nowhere; alone, only the entries of the directory the command runs in
+    if prefix:
+        return resolve(prefix, ctx) if ".." not in m.group(2).split("/") else None
+    return listed if (resolve(".", ctx).rstrip("/") or "/") == (listed.rstrip("/") or "/") else None
+
+
 def classify(raw: str, ctx: PathContext, *, glob: bool | None = None, check_exists=True) -> Place:
     """Say what kind of place ``raw`` (as the agent wrote it, resolved) is."""
     if glob is None:
         glob = any(c in GLOB_CHARS for c in raw)
     if UNKNOWN_MARK in raw:
         prefix = raw.split(UNKNOWN_MARK, 1)[0]
+        listed = _listed_entry(raw, prefix, ctx) if "every:fs-" in raw else None
+        if listed is not None:  # `for d in $(ls ~/.cache); do rm -rf ~/.cache/$d`: every entry of the directory
+            return classify(listed.rstrip("/") + "/*", ctx, glob=True, check_exists=check_exists)
+        rest = raw[len(prefix):]
+        if "every:" in rest:  # a collection's word is one unknown part here
+            import re
+
+            rest = re.sub(UNKNOWN_MARK + "every:[^" + UNKNOWN_MARK + "]*" + UNKNOWN_MARK, UNKNOWN_MARK, rest)
+        comp = rest.split("/", 1)[0]
+        if (prefix.endswith("/") or not prefix) and comp.replace(UNKNOWN_MARK, "") == "" or \
+                ".." in rest.split("/")[1:]:
+            # a whole component only known when it runs (`~/.cache/$(cat f)`) could be `..` or empty, and a
+            # `..` after the unknown part climbs out: nothing is known of where it lands
+            return Place(UNKNOWN, None, raw, glob)
         if "/" in prefix:
             base = resolve(prefix[:prefix.rindex("/") + 1] or "/", ctx)
             if _is_temp(base, ctx):

@@ -114,6 +114,19 @@ _GIT_RUNS = {"alias.*": "bang", "core.pager": "always", "core.editor": "always",
              "credential.helper": "bang", "pager.*": "always", "difftool.cmd": "always", "mergetool.cmd": "always"}
 
 
+def hooks_paths(text: str) -> list:
+    """The core.hooksPath values a git configuration file's text sets."""
+    out, section = [], ""
+    for line in text.split("\n")[:5000]:
+        m = _GIT_SECTION.match(line)
+        if m:
+            section, line = m.group(1).lower(), m.group(3)
+        k = _GIT_KEY.match(line)
+        if section == "core" and k and k.group(1).lower() == "hookspath" and k.group(2):
+            out.append(k.group(2).split(" #", 1)[0].split(" ;", 1)[0].strip().strip('"'))
+    return out
+
+
 def _git_commands(text: str):
     """[(line, command)] a git configuration file makes git run (see knowledge/startup.toml)."""
     out = []
@@ -132,8 +145,10 @@ def _git_commands(text: str):
         key, value = k.group(1).lower(), k.group(2).strip()
         if len(value) > 1 and value[0] == value[-1] == '"':
             value = value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
-        if (section, key) in (("include", "path"), ("includeif", "path"), ("core", "hookspath")):
-            return None  # commands kept in another file or directory: not known from this text (stays asked)
+        if (section, key) in (("include", "path"), ("includeif", "path")):
+            return None  # commands kept in another file: not known from this text (stays asked)
+        if (section, key) == ("core", "hookspath"):
+            continue  # a directory of hooks: judged by its caller (shell.git.planted_hooks_path, hooks_paths)
         how = _GIT_RUNS.get(f"{section}.{key}") or _GIT_RUNS.get(f"{section}.*")
         if section == "core" and key == "fsmonitor" and value.lower() in ("true", "false", "1", "0", "yes", "no"):
             continue

@@ -20,7 +20,6 @@ import subprocess
 
 MAX_FILE = 1 << 20
 MAX_FILES = 20_000
-_GIT_SAFE = ["-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "core.untrackedCache=false"]
 
 
 def _env(sb) -> dict:
@@ -34,10 +33,14 @@ def _candidates(ws: str, man: dict, masked: set) -> list[str]:
     rels = [r for r, e in man.items() if e[0] == "f" and e[2] <= MAX_FILE]
     git = shutil.which("git")
     if git and os.path.exists(os.path.join(ws, ".git")):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+        from .. import gitsafe  # none of the repository's own commands (hooks, fsmonitor, filter drivers) run
+
+        env = gitsafe.env({k: v for k, v in os.environ.items() if not k.startswith("GIT_")})
         try:
-            p = subprocess.run([git, *_GIT_SAFE, "-C", ws, "ls-files", "-z", "--cached", "--others",
-                                "--exclude-standard"], capture_output=True, timeout=60, env=env)
+            cmd = gitsafe.argv(ws, "ls-files", "-z", "--cached", "--others", "--exclude-standard", environ=env)
+            if cmd is None:
+                raise subprocess.SubprocessError("git: the repository's configuration could not be read")
+            p = subprocess.run(cmd, capture_output=True, timeout=60, env=env)
             if p.returncode == 0:
                 listed = set(p.stdout.decode("utf-8", "surrogateescape").split("\0"))
                 rels = [r for r in rels if r in listed]

@@ -18,7 +18,7 @@ from ...lazyre import LazyRe
 from ..paths import UNKNOWN_MARK as U
 
 _data = None
-_MARK = LazyRe("\x00" + r"every:([A-Za-z0-9:._,-]+)" + "\x00")  # (UNKNOWN_MARK around the id)
+_MARK = LazyRe("\x00" + r"every:([A-Za-z0-9:._,/~+@-]+)" + "\x00")  # (UNKNOWN_MARK around the id)
 
 
 def _load():
@@ -55,6 +55,8 @@ def every(word) -> str | None:
 
 def label(collection: str) -> str:
     """`every namespace kubectl lists` for kube:namespace."""
+    if collection.startswith(("fs-names:", "fs-paths:")):
+        return "every entry of " + collection.split(":", 1)[1]
     d = _load()
     got = d["labels"].get(collection)
     if got is None:
@@ -84,6 +86,11 @@ def produces(argv) -> str | None:
     """The collection a command lists in whole (its id), or None."""
     if not argv or U in argv[0]:
         return None
+    from ..paths import listing
+
+    got = listing(argv)  # `ls DIR`, `ls -d DIR/*`: the entries of a directory (paths.listing)
+    if got:
+        return got
     text = _text(argv)
     for rx, unless, coll, _, _, _ in _load()["producers"]:
         m = rx.search(text)

@@ -65,6 +65,13 @@ def git(a, cmd, scope):
             i += 1
             continue
         break
+    for k, v in list(cmd.assigns.items()):  # GIT_CONFIG_KEY_n / GIT_CONFIG_VALUE_n: `-c` by the environment
+        if k.startswith("GIT_CONFIG_KEY_"):
+            val = cmd.assigns.get("GIT_CONFIG_VALUE_" + k[len("GIT_CONFIG_KEY_"):], "")
+            if v.lower() == "core.hookspath":
+                hooks_path = val
+            elif _p().git_command_key(v):
+                _p().command_value(a, cmd, scope, v, val)
     if i >= len(args):
         return
     sub, rest = args[i], args[i + 1:]
@@ -84,7 +91,14 @@ def git(a, cmd, scope):
             if place.kind in (P.OUTSIDE, P.REGENERABLE):
                 _p()._agent_config_write(a, cmd, place, ops[1], scope)
     if sub == "config" and rest:
-        ops = [x for x in rest if not x.startswith("-")]
+        ops, skip = [], False
+        for x in rest:  # the operands, option values (`-f FILE`, `--type bool`) left out
+            if skip:
+                skip = False
+            elif x in ("-f", "--file", "--blob", "-t", "--type", "--default", "--comment", "--value"):
+                skip = True
+            elif not x.startswith("-"):
+                ops.append(x)
         if ops[:1] == ["set"]:  # git config set KEY VALUE (git 2.46+)
             ops = ops[1:]
         if len(ops) >= 2 and ops[0].startswith("alias."):
@@ -93,6 +107,8 @@ def git(a, cmd, scope):
                 _p().command_value(a, cmd, scope, ops[0], ops[1])
         elif len(ops) >= 2 and _p().git_command_key(ops[0]):
             _p().command_value(a, cmd, scope, ops[0], ops[1])  # git config core.pager 'cmd': runs on every log
+        elif len(ops) >= 2 and ops[0].lower() == "core.hookspath":
+            planted_hooks_path(a, cmd, scope, ops[1], cwd)  # the hooks there run on the next plain `git commit`
         return
     if sub not in aliases and sub not in _SUB and sub not in _BUILTIN_VERBS and U not in cwd:
         got = configured_alias(a, cwd, sub)  # `git wipe`: an alias an earlier command configured
@@ -179,27 +195,74 @@ def _run_hooks(a, cmd, scope, sub, rest, cwd, hooks_path):
     gd = ws + "/.git" if ws and cwd == ws and os.path.isdir(ws + "/.git") else _git_dir(cwd)
     if gd is None:
         return
-    if hooks_path is None:  # the repository's own setting (read again only when the file changes)
-        try:
-            hooks_path = _CONFIG_HOOKS.get(gd + "/config", os.stat(gd + "/config"), _config_hooks_path)
-        except OSError:
-            hooks_path = None
+    if hooks_path is None:  # the repository's own setting, else the user's (read again only when a file changes)
+        for conf in (gd + "/config", a.pctx.home + "/.gitconfig", a.pctx.home + "/.config/git/config"):
+            try:
+                hooks_path = _CONFIG_HOOKS.get(conf, os.stat(conf), _config_hooks_path)
+            except OSError:
+                hooks_path = None
+            if isinstance(hooks_path, _Included):
+                hooks_path = hooks_path.resolve(a.pctx.home)
+            if hooks_path:
+                break
+    base = _hooks_base(a, gd, hooks_path)
+    _judge_hooks(a, cmd, scope, base, [name for name, skippable in _HOOKS[sub] if not (no_verify and skippable)])
+
+
+def _hooks_base(a, gd, hooks_path):
     if not hooks_path:
-        base = gd + "/hooks"
-    elif hooks_path.startswith("~"):
-        base = a.pctx.home + hooks_path[1:]
-    else:  # relative to the work tree
-        base = os.path.join(os.path.dirname(gd), hooks_path)
+        return gd + "/hooks"
+    if hooks_path.startswith("~"):
+        return a.pctx.home + hooks_path[1:]
+    return os.path.join(os.path.dirname(gd), hooks_path)  # relative to the work tree
+
+
+def _judge_hooks(a, cmd, scope, base, names):
     try:  # the names in the hooks directory (most hold only *.sample), kept while the directory is unchanged
         present = _HOOK_NAMES.get(base, os.stat(base), _hook_names)
     except OSError:
         return
-    for name, skippable in _HOOKS[sub]:
-        if (no_verify and skippable) or name not in present:
+    for name in dict.fromkeys(names):
+        if name not in present:
             continue
         path = os.path.join(base, name)
         if os.access(path, os.X_OK) and os.path.isfile(path):
             _p().run_script_path(a, cmd.derive([path]), scope, anywhere=True)
+
+
+#: Every hook some git command runs (what a hooks directory set now can run later).
+_ALL_HOOKS = tuple(dict.fromkeys(n for hooks in _HOOKS.values() for n, _ in hooks))
+
+
+def planted_hooks_path(a, cmd, scope, value, cwd=None):
+    """`git config core.hooksPath DIR` (or the same line written into a git configuration file): the next
+    plain `git commit`, `push`, `checkout`… runs DIR's hooks.  What they run is judged now, as if those
+    commands ran; a directory only known when it runs could hold anything."""
+    if a.remote:
+        return
+    value = (value or "").strip().strip('"')
+    if not value or value in ("/dev/null", "/dev/null/"):
+        return
+    if U in value or (cwd is not None and U in cwd):
+        a.emit("shell.opaque-eval", cmd, effect="run",
+               note="git hooks taken from a directory only known when it runs (core.hooksPath)")
+        return
+    start = cwd or scope.cwd
+    gd = _git_dir(start) if start and U not in start else None
+    if value.startswith("/") or value.startswith("~"):
+        base = a.pctx.home + value[1:] if value.startswith("~") else value
+    elif gd is not None:
+        base = os.path.join(os.path.dirname(gd), value)
+    else:
+        base = os.path.join(start or a.pctx.cwd, value)
+    base = os.path.normpath(base)
+    if not os.path.isdir(base):
+        # nothing there to judge now, and what is put there later runs on every commit, the user's own too
+        a.emit("shell.opaque-eval", cmd, effect="run",
+               note=f"git hooks taken from {P.display(base, a.pctx)}, which does not exist yet: what they will run "
+                    "is not known now")
+        return
+    _judge_hooks(a, cmd, scope, base, _ALL_HOOKS)
 
 
 def _config_hooks_path(path):
@@ -208,7 +271,33 @@ def _config_hooks_path(path):
     except OSError:
         return None
     m = re.search(r"(?im)^\s*hookspath\s*=\s*(.+?)\s*$", conf)
-    return m.group(1).strip('"') if m else None
+    if m:
+        return m.group(1).strip('"')
+    inc = re.findall(r'(?im)^\s*path\s*=\s*"?(.+?)"?\s*$', conf) if re.search(r"(?im)^\s*\[\s*include", conf) else []
+    if inc:  # `[include] path = …`: the setting may be in a file the configuration pulls in (read each time)
+        return _Included(os.path.dirname(path), tuple(inc[:4]))
+    return None
+
+
+class _Included(str):
+    """A configuration that includes other files: its core.hooksPath is theirs (`resolve`), read afresh."""
+
+    def __new__(cls, base, paths):
+        self = super().__new__(cls, "")
+        self.base, self.paths = base, paths
+        return self
+
+    def resolve(self, home):
+        for p in self.paths:
+            p = home + p[1:] if p.startswith("~") else p if p.startswith("/") else os.path.join(self.base, p)
+            try:
+                conf = read_regular(p, 65536).decode("utf-8", "replace")
+            except OSError:
+                continue
+            m = re.search(r"(?im)^\s*hookspath\s*=\s*(.+?)\s*$", conf)
+            if m:
+                return m.group(1).strip('"')
+        return None
 
 
 def _hook_names(path):

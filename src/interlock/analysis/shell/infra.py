@@ -128,6 +128,25 @@ _TF_COMMANDS = frozenset({
 })
 
 
+_TF_VALUE_FLAGS = frozenset({"var", "var-file", "target", "replace", "chdir", "state", "state-out", "backup",
+                              "lock-timeout", "parallelism"})
+
+
+def _tf_plan_file(rest):
+    """`terraform apply PLANFILE`: apply's one operand is a saved plan (a `-var x=y` value is not)."""
+    skip = False
+    for x in rest:
+        if skip:
+            skip = False
+            continue
+        if x.startswith("-"):
+            skip = "=" not in x and x.lstrip("-") in _TF_VALUE_FLAGS
+            continue
+        if "=" not in x:
+            return x
+    return None
+
+
 def _tf_flags(args):
     """Terraform's flags take one or two dashes and ``-name=value``: normalised to name → value."""
     out = {}
@@ -270,6 +289,9 @@ def terraform(a, cmd, scope):
             not x.startswith("-") for x in cmd.args[cmd.args.index("apply") + 1:] if "apply" in cmd.args):
         emit("infra.terraform-apply-unreviewed", cmd, target="the current configuration", effect="apply",
                note="-auto-approve skips the plan review")
+    elif sub == "apply" and tool != "terragrunt" and _tf_plan_file(rest):
+        emit("infra.terraform-apply-unreviewed", cmd, target=f"the saved plan {_show(_tf_plan_file(rest))}",
+             effect="apply", note="a saved plan applies without a prompt: what it changes is not shown for approval")
     elif sub == "apply" and fl.get("replace"):
         repl = fl["replace"]
         emit("infra.terraform-replace", cmd, target=repl if isinstance(repl, str) else None, effect="replace")
@@ -450,6 +472,35 @@ def helm(a, cmd, scope):
     elif ops[0] == "rollback":
         a.emit("infra.kube-disrupt", cmd, target=" ".join(_show(x) for x in ops[1:]) + where, effect="rollback",
                environment=env)
+    elif ops[0] in ("upgrade", "install") and env in PROD:
+        # a release changed in production with no diff shown to anyone (helm has no plan step of its own)
+        a.emit("infra.terraform-apply-unreviewed", cmd, target=" ".join(_show(x) for x in ops[1:2]) + where,
+               effect="deploy", environment=env, note=f"helm {ops[0]} in production: the change is not shown first")
+
+
+@handles("ansible-playbook")
+def ansible_playbook(a, cmd, scope):
+    """`ansible-playbook -i inventories/production site.yml`: the playbook runs on production hosts with
+    nothing shown first (`--check`, `--syntax-check`, `--list-*` only look)."""
+    f, v, ops = split_opts(cmd.args, with_arg="ieulfMtcT", long_with_arg=(
+        "--inventory", "--extra-vars", "--limit", "--user", "--forks", "--module-path", "--tags", "--skip-tags",
+        "--private-key", "--become-user", "--connection", "--timeout", "--vault-id", "--vault-password-file"))
+    if any(x in ("-C", "--check", "--syntax-check", "--list-hosts", "--list-tasks", "--list-tags", "-h", "--help")
+           for x in cmd.args):
+        return
+    import re
+
+    places = [x for x in (v.get("-i"), v.get("--inventory"), v.get("-l"), v.get("--limit"), v.get("-e"),
+                          v.get("--extra-vars")) if x]
+    env = None
+    for x in places:
+        for word in re.split(r"[^A-Za-z0-9]+", x.lower()):
+            if word in PROD or _env(a, "cloud_project", word) in PROD:
+                env = "prod"
+                break
+    if env and ops:
+        a.emit("infra.terraform-apply-unreviewed", cmd, target=", ".join(_show(x) for x in ops[:3]), effect="deploy",
+               environment=env, note="a playbook run on production hosts without --check first")
 
 
 # --- docker, podman, nerdctl, compose -----------------------------------------------------------------
@@ -528,6 +579,12 @@ def docker(a, cmd, scope):
                   note="the images listed by the same command line")
             return
         _emit(a, cmd, "infra.docker-cleanup", target=" ".join(_show(x) for x in ops) or None, env=env)
+        return
+    if sub == "stop" and group in (None, "container") and listed == "docker:container" and env == "local":
+        # the engine on this machine: containers stopped cleanly keep everything, `docker start` brings them back
+        # (docs/cloud.md, "Stopping every container"); `kill` (no clean shutdown) and other engines stay asked
+        _emit(a, cmd, "infra.docker-stop-local", target="every container on this machine", effect="stop", env=env,
+              note="the containers listed by the same command line")
         return
     if sub in ("kill", "stop") and group in (None, "container") and listed == "docker:container":
         # docker kill $(docker ps -q): every service on the engine stops (an outage, no data lost)
