@@ -420,3 +420,236 @@ def test_the_quick_mention_check_is_the_regexs():
         assert (a and a.span()) == (b and b.span()), t
         hits += bool(a)
     assert hits > 5_000
+
+
+# --- the native relay (_pgrelay.c): what it passes on by itself, and what it hands back ----------------------
+# Driven directly on socket pairs (deterministic reads), then through the gateway with real clients.  The rule it
+# must keep: a Query is passed on only when its exact bytes (or its bytes with digits zeroed) are a key the Python
+# path's raw caches hold; a Parse, a FunctionCall, a Terminate, any other Query, a bad length: never — they come
+# back to Python, in order, with everything after them.
+
+def _native():
+    from interlock.gateways import _pgrelay   # built with the package (setuptools ext-modules): must import
+    return _pgrelay
+
+
+class _Rig:
+    """A relay with one session: the test is the client (``c``) and the upstream (``u``)."""
+
+    ids = iter(range(1, 1 << 30))
+
+    def __init__(self, cache=None, client=b"", tail=b"", maxtx=64):
+        import select
+
+        self.m = _native()
+        self.cache = cache or self.m.Cache()
+        self.relay = self.m.Relay(self.cache)
+        self.c, cg = socket.socketpair()
+        ug, self.u = socket.socketpair()
+        for s in (cg, ug):
+            s.setblocking(False)
+        self.id = next(self.ids)
+        self.relay.start(self.id, os.dup(cg.fileno()), os.dup(ug.fileno()), client, tail, maxtx)
+        cg.close()
+        ug.close()
+        self.select = select
+        self.result = None
+
+    def got(self, sock, wait=0.3):
+        sock.settimeout(wait)
+        data = b""
+        try:
+            while True:
+                chunk = sock.recv(1 << 20)
+                if not chunk:
+                    break
+                data += chunk
+                sock.settimeout(0.1)
+        except (TimeoutError, BlockingIOError):
+            pass
+        return data
+
+    def back(self, wait=5.0, stop=True):
+        """The session handed back: (reason, errno, client_rest, upstream_rest, to_client, to_upstream, tail, tx,
+        cached, passed)."""
+        if self.result is None:
+            if not self.select.select([self.relay.fileno()], [], [], 0.5)[0] and stop:
+                self.relay.stop(self.id)
+            assert self.select.select([self.relay.fileno()], [], [], wait)[0], "the relay did not hand back"
+            done = dict(self.relay.results())
+            self.result = done[self.id]
+        return self.result
+
+    def running(self) -> bool:
+        return not self.select.select([self.relay.fileno()], [], [], 0.2)[0]
+
+
+def _q(sql):
+    return _msg(b"Q", sql.encode() + b"\x00")
+
+
+def test_native_passes_binds_and_stops_before_a_parse():
+    r = _Rig()
+    batch = _bind(b"ok") + _execute() + SYNC
+    r.c.sendall(batch + _parse(b"", "DELETE FROM t") + batch)
+    assert r.got(r.u) == batch                           # the Parse and all after it: not passed on
+    reason, _, crest, *_rest = r.back()
+    assert reason == "message" and crest == _parse(b"", "DELETE FROM t") + batch
+
+
+@pytest.mark.parametrize("sql", ["DROP TABLE t", "SELECT 1", "select 1", "SELECT 1 ", "SELECT 12"])
+def test_native_passes_no_query_the_cache_does_not_hold(sql):
+    cache = _native().Cache()
+    cache.add(_native().EXACT, b"SELECT 2")
+    r = _Rig(cache)
+    r.c.sendall(_q(sql))
+    assert r.got(r.u) == b""
+    reason, _, crest, *_ = r.back()
+    assert reason == "message" and crest == _q(sql)
+
+
+def test_native_passes_a_cached_query_exact_or_by_its_digits():
+    m = _native()
+    cache = m.Cache()
+    cache.add(m.EXACT, b"BEGIN;")
+    cache.add(m.ZEROED, b"SELECT abalance FROM a WHERE aid = 000;")
+    r = _Rig(cache)
+    ok = _q("BEGIN;") + _q("SELECT abalance FROM a WHERE aid = 417;") + _q("SELECT abalance FROM a WHERE aid = 999;")
+    r.c.sendall(ok)
+    assert r.got(r.u) == ok
+    # same digits' places, other non-digits; more digits; a non-ASCII digit; a NUL inside: all handed back
+    for bad in ("SELECT abalance FROM a WHERE aid > 417;", "SELECT abalance FROM a WHERE aid = 4170;",
+                "SELECT abalance FROM a WHERE aid = ٤17;", "SELECT abalance FROM a WHERE aid = 41;"):
+        r2 = _Rig(cache)
+        r2.c.sendall(_q(bad))
+        assert r2.got(r2.u) == b"", bad
+        assert r2.back()[2] == _q(bad)
+    r3 = _Rig(cache)
+    r3.c.sendall(_msg(b"Q", b"BEGIN;\x00DROP TABLE t\x00"))
+    assert r3.got(r3.u) == b""
+    assert r.back()[8] == 3      # counted as answered from the cache
+
+
+def test_native_frames_messages_cut_anywhere():
+    """Byte by byte: a cached Query is passed on once whole; an uncached one behind it never, not even a byte."""
+    m = _native()
+    cache = m.Cache()
+    cache.add(m.EXACT, b"SELECT 1")
+    r = _Rig(cache)
+    stream = _q("SELECT 1") + _q("DROP TABLE t")
+    import time
+
+    for i in range(len(stream)):
+        r.c.send(stream[i:i + 1])
+        time.sleep(0.002)
+    assert r.got(r.u) == _q("SELECT 1")
+    assert r.back()[2] == _q("DROP TABLE t")
+
+
+@pytest.mark.parametrize("head", [b"Q\x7f\xff\xff\xff", b"Q\x00\x00\x00\x03", b"B\x00\x10\x00\x05", b"\x00\x00\x00\x00\x08",
+                                  b"F\x00\x00\x00\x08", b"X\x00\x00\x00\x04", b"P\x00\x00\x00\x08"])
+def test_native_hands_back_bad_lengths_and_unknown_types(head):
+    m = _native()
+    cache = m.Cache()
+    cache.add(m.EXACT, b"SELECT 1")
+    r = _Rig(cache)
+    r.c.sendall(_q("SELECT 1") + head + b"\x00" * 4)
+    assert r.got(r.u) == _q("SELECT 1")
+    reason, _, crest, *_ = r.back()
+    assert crest.startswith(head) and reason in ("length", "message"), reason
+
+
+def test_native_a_message_larger_than_its_buffer_straddles_whole():
+    """A cached 100 kB Query (larger than the relay's first buffer) cut at every buffer size, then a DROP."""
+    m = _native()
+    big = "SELECT '" + "x" * 100_000 + "'"
+    cache = m.Cache()
+    cache.add(m.EXACT, big.encode())
+    r = _Rig(cache)
+    stream = _q(big) + _q("DROP TABLE t")
+    for cut in (16383, 16384, 16385, 65536):
+        pass
+    r.c.sendall(stream[:16384])
+    r.c.sendall(stream[16384:65537])
+    r.c.sendall(stream[65537:])
+    assert r.got(r.u, wait=1.0) == _q(big)
+    assert r.back()[2] == _q("DROP TABLE t")
+
+
+def test_native_hands_back_a_watched_server_parameter_however_cut():
+    """The server's ParameterStatus for client_encoding or search_path is never passed on by the relay (the
+    Python path reads it: an ambiguous encoding refuses the session) — in one read, or cut by two."""
+    for name in (b"client_encoding", b"search_path"):
+        ps = _msg(b"S", name + b"\x00SJIS\x00")
+        stream = _msg(b"C", b"SET\x00") + ps + _msg(b"Z", b"I")
+        for cut in range(1, len(stream)):
+            r = _Rig()
+            r.u.sendall(stream[:cut])
+            first = r.got(r.c, wait=0.1)
+            second, sent = b"", stream[:cut]
+            if r.running():               # not handed back yet: the rest comes in a second read
+                r.u.sendall(stream[cut:])
+                second, sent = r.got(r.c, wait=0.1), stream
+            reason, _, _, urest, to_c, _, tail, *_ = r.back()
+            passed = first + second + to_c
+            # what was passed on holds no whole name; what was handed back completes the stream, in order
+            assert name + b"\x00" not in passed and passed + urest == sent, (name, cut, passed, urest)
+            assert reason == "watched", (name, cut, reason)
+
+
+def test_native_logs_transactions_and_stops_when_its_log_is_full():
+    m = _native()
+    cache = m.Cache()
+    cache.add(m.TX, b"BEGIN;", 0)
+    cache.add(m.TX, b"END;", 1)
+    r = _Rig(cache, maxtx=3)
+    r.c.sendall(_q("BEGIN;") + _q("END;") + _q("BEGIN;") + _q("END;"))
+    assert r.got(r.u) == _q("BEGIN;") + _q("END;") + _q("BEGIN;")
+    reason, _, crest, _, _, _, _, tx, cached, passed = r.back()
+    assert tx == [0, 1, 0] and crest == _q("END;") and reason == "message" and passed == 3
+
+
+def test_native_cache_cleared_answers_nothing():
+    m = _native()
+    cache = m.Cache()
+    cache.add(m.EXACT, b"SELECT 1")
+    assert cache.get(m.EXACT, b"SELECT 1") == 0 and cache.get(m.ZEROED, b"SELECT 1") is None and len(cache) == 1
+    cache.clear()
+    r = _Rig(cache)
+    r.c.sendall(_q("SELECT 1"))
+    assert r.got(r.u) == b"" and r.back()[2] == _q("SELECT 1")
+    with pytest.raises(ValueError):
+        cache.add(7, b"x")
+
+
+def test_native_ends_and_stops_say_why():
+    r = _Rig()
+    r.c.close()
+    assert r.back(stop=False)[0] == "client_eof"
+    r = _Rig()
+    r.u.close()
+    assert r.back(stop=False)[0] == "upstream_eof"
+    r = _Rig()
+    assert r.running()
+    assert r.back()[0] == "wake"          # stop(): handed back now
+    r = _Rig(client=_parse(b"", "SELECT 1"))
+    assert r.back(stop=False)[0] == "message"    # bytes given at the start are framed before anything is read
+
+
+def test_native_holds_back_when_the_peer_does_not_read():
+    """Flow control: a client that does not read stops the relay reading the upstream (nothing is lost, and the
+    relay's buffer stays one read); what it could not send comes back to Python in order."""
+    r = _Rig()
+    r.c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    blob = bytes(range(256)) * 8192          # 2 MB of server bytes the client never reads (no watched name)
+    r.u.setblocking(False)
+    sent = 0
+    try:
+        while sent < len(blob):
+            sent += r.u.send(blob[sent:sent + 65536])
+    except BlockingIOError:
+        pass
+    reason, _, _, urest, to_c, *_ = r.back()
+    got = r.got(r.c, wait=0.5)
+    assert reason == "wake" and (got + to_c + urest) == blob[:sent][:len(got + to_c + urest)]
+    assert got and len(to_c) <= 256 * 1024       # at most one read held (then the upstream is not read)
