@@ -653,3 +653,179 @@ def test_native_holds_back_when_the_peer_does_not_read():
     got = r.got(r.c, wait=0.5)
     assert reason == "wake" and (got + to_c + urest) == blob[:sent][:len(got + to_c + urest)]
     assert got and len(to_c) <= 256 * 1024       # at most one read held (then the upstream is not read)
+
+
+# --- through the gateway, with the cache warm (on the native path the relay answers these itself) -----------
+
+def _warm(s, sql, times=3):
+    for _ in range(times):
+        s.sendall(_q(sql))
+        data = _until_ready(s, 1)
+        assert b"42501" not in data, data[-500:]
+
+
+def _refusals(data):
+    return data.count(b"42501")
+
+
+def test_native_attack_a_wipe_pipelined_behind_cached_queries(pg, gw, victim):
+    s = _session(gw)
+    try:
+        _warm(s, "SELECT count(*) FROM fp_victim")
+        s.sendall(_q("SELECT count(*) FROM fp_victim") + _q("DELETE FROM fp_victim") + _q("TRUNCATE fp_victim")
+                  + _q("SELECT count(*) FROM fp_victim") + _msg(b"Q", b"DROP TABLE fp_victim\x00"))
+        data = _until_ready(s, 5)
+        assert _refusals(data) == 3 and data.count(b"D\x00\x00\x00\x0c\x00\x01\x00\x00\x00\x0250") == 2, data[-900:]
+    finally:
+        s.close()
+
+
+def test_native_attack_split_into_one_byte_segments(pg, gw, victim):
+    s = _session(gw)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        _warm(s, "SELECT 1")
+        import time
+
+        stream = _q("SELECT 1") + _q("DELETE FROM fp_victim")
+        for i in range(len(stream)):
+            s.send(stream[i:i + 1])
+            time.sleep(0.001)
+        data = _until_ready(s, 2)
+        assert _refusals(data) == 1 and b"SELECT 1\x00" in data, data[-900:]
+    finally:
+        s.close()
+
+
+def test_native_attack_huge_and_short_lengths(pg, gw, victim):
+    for head in (b"Q\x7f\xff\xff\xff", b"Q\x00\x00\x00\x02", b"D\x10\x00\x00\x00", b"\x01\x00\x00\x00\x08"):
+        s = _session(gw)
+        try:
+            _warm(s, "SELECT 1")
+            s.sendall(_q("SELECT 1") + head + b"DROP TABLE fp_victim\x00")
+            s.settimeout(10)
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            assert b"08P01" in data, (head, data[-600:])     # a protocol violation: closed, nothing after it run
+        finally:
+            s.close()
+
+
+def test_native_attack_a_wipe_behind_a_message_straddling_buffers(pg, gw, victim):
+    big = "SELECT length('" + "x" * 100_000 + "')"
+    s = _session(gw)
+    try:
+        _warm(s, big)
+        stream = _q(big) + _q("DELETE FROM fp_victim")
+        for cut in (16383, 16385):
+            s.sendall(stream[:cut])
+            import time
+
+            time.sleep(0.05)
+            s.sendall(stream[cut:])
+            data = _until_ready(s, 2)
+            assert _refusals(data) == 1 and b"100000" in data, data[-600:]
+    finally:
+        s.close()
+
+
+def test_native_attack_a_bounded_delete_warm_then_one_that_is_not(pg, gw, victim):
+    """Same statement, other numbers: the verdict cache's zeroed key is the same for ``id < 12`` and ``id < 99``
+    — only the Python path's probes, which prove the numbers do not matter before a shape is cached, keep it out."""
+    s = _session(gw)
+    try:
+        for _ in range(3):
+            s.sendall(_q("DELETE FROM fp_victim WHERE id = 12") + _q("DELETE FROM fp_victim WHERE id < 12"))
+            _until_ready(s, 2)
+            execd(pg, "INSERT INTO fp_victim SELECT generate_series(1, 50) ON CONFLICT DO NOTHING")
+        s.sendall(_q("DELETE FROM fp_victim WHERE id < 99") + _q("DELETE FROM fp_victim WHERE id = 12 OR id > 0"))
+        data = _until_ready(s, 2)
+        assert _refusals(data) == 2, data[-900:]
+    finally:
+        s.close()
+        execd(pg, "INSERT INTO fp_victim SELECT generate_series(1, 50) ON CONFLICT DO NOTHING")
+
+
+def test_native_attack_copy_then_a_wipe(pg, gw, victim):
+    import psycopg
+
+    execd(pg, "DROP TABLE IF EXISTS fp_copy; CREATE TABLE fp_copy (id int, note text)")
+    with psycopg.connect(host="127.0.0.1", port=gw, dbname="app", user="agent", autocommit=True) as c:
+        for _ in range(3):
+            c.execute("SELECT count(*) FROM fp_victim")
+        with c.cursor().copy("COPY fp_copy FROM STDIN") as cp:
+            for i in range(5000):
+                cp.write_row((i, "n"))
+            cp.write_row((-1, "y" * 1_500_000))        # one CopyData larger than the relay's message limit
+        assert c.execute("SELECT count(*), max(length(note)) FROM fp_copy").fetchone() == (5001, 1_500_000)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            c.execute("DELETE FROM fp_victim")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            c.execute("COPY (DELETE FROM fp_victim RETURNING id) TO STDOUT")
+    execd(pg, "DROP TABLE fp_copy")
+
+
+def test_native_attack_gssenc_and_ssl_requests_then_a_wipe(pg, gw, victim):
+    for code in (80877104, 80877103):         # GSSENCRequest, SSLRequest: refused ("N"), then a plain session
+        s = socket.create_connection(("127.0.0.1", gw))
+        try:
+            s.sendall(struct.pack("!II", 8, code))
+            assert s.recv(1) == b"N"
+            body = b"user\x00agent\x00database\x00app\x00\x00"
+            s.sendall(struct.pack("!II", len(body) + 8, 196608) + body)
+            _until_ready(s, 1)
+            _warm(s, "SELECT 1")
+            s.sendall(_q("SELECT 1") + _q("DELETE FROM fp_victim"))
+            assert _refusals(_until_ready(s, 2)) == 1
+        finally:
+            s.close()
+
+
+def test_native_attack_encodings_set_mid_stream(pg, gw, victim):
+    """client_encoding changed mid-session, in a session whose statements the cache answers: the server's
+    ParameterStatus reaches the Python path (it is never relayed natively), the session goes on in LATIN1, and
+    SJIS / BIG5 — by SET, set_config or behind cached statements in one write — are refused, as is the wipe."""
+    s = _session(gw)
+    try:
+        _warm(s, "SELECT 1")
+        s.sendall(_q("SELECT 1") + _q("SET client_encoding TO 'LATIN1'") + _q("SELECT 1"))
+        data = _until_ready(s, 3)
+        assert b"client_encoding\x00LATIN1" in data and _refusals(data) == 0, data[-600:]
+        for attack in ("SET client_encoding TO 'SJIS'", "SELECT set_config('client_encoding', 'BIG5', false)"):
+            s.sendall(_q("SELECT 1") + _q(attack) + _q("SELECT 1") + _q("DELETE FROM fp_victim"))
+            data = _until_ready(s, 4)
+            assert _refusals(data) >= 2 and b"client_encoding\x00SJIS" not in data, data[-900:]
+            assert b"client_encoding\x00BIG5" not in data
+    finally:
+        s.close()
+
+
+def test_native_attack_asyncpg_prepared_then_parameters_that_match_everything(pg, gw, victim):
+    import asyncio
+
+    import asyncpg
+
+    async def go():
+        c = await asyncpg.connect(host="127.0.0.1", port=gw, database="app", user="agent")
+        try:
+            st = await c.prepare("SELECT count(*) FROM fp_victim WHERE id > $1")
+            for i in range(20):
+                assert await st.fetchval(i) == 50 - i
+            for sql, arg in (("DELETE FROM fp_victim WHERE id <> $1", -1), ("DELETE FROM fp_victim WHERE id > $1", 0)):
+                with pytest.raises(asyncpg.exceptions.InsufficientPrivilegeError):
+                    await c.execute(sql, arg)
+        finally:
+            await c.close()
+    asyncio.run(go())
+
+
+def test_native_attack_psql_many_statements_then_a_wipe(pg, gw, genv, victim):
+    sql = "; ".join(["SELECT count(*) FROM fp_victim"] * 20 + ["BEGIN", "SELECT 1", "END"] * 5)
+    r = psql(genv, gw, sql)
+    assert r.returncode == 0, r.stderr
+    r = psql(genv, gw, sql + "; DELETE FROM fp_victim")
+    assert r.returncode != 0 and "[interlock" in r.stderr
