@@ -481,7 +481,7 @@ class _Rig:
         return self.result
 
     def running(self) -> bool:
-        return not self.select.select([self.relay.fileno()], [], [], 0.2)[0]
+        return not self.select.select([self.relay.fileno()], [], [], 0.05)[0]
 
 
 def _q(sql):
@@ -582,14 +582,15 @@ def test_native_hands_back_a_watched_server_parameter_however_cut():
     for name in (b"client_encoding", b"search_path"):
         ps = _msg(b"S", name + b"\x00SJIS\x00")
         stream = _msg(b"C", b"SET\x00") + ps + _msg(b"Z", b"I")
-        for cut in range(1, len(stream)):
+        at = stream.index(name)
+        for cut in [1, at - 1] + list(range(at, at + len(name) + 2)) + [len(stream) - 1]:   # every cut of the name
             r = _Rig()
             r.u.sendall(stream[:cut])
-            first = r.got(r.c, wait=0.1)
+            first = r.got(r.c, wait=0.05)
             second, sent = b"", stream[:cut]
             if r.running():               # not handed back yet: the rest comes in a second read
                 r.u.sendall(stream[cut:])
-                second, sent = r.got(r.c, wait=0.1), stream
+                second, sent = r.got(r.c, wait=0.05), stream
             reason, _, _, urest, to_c, _, tail, *_ = r.back()
             passed = first + second + to_c
             # what was passed on holds no whole name; what was handed back completes the stream, in order
