@@ -830,3 +830,42 @@ def test_native_attack_psql_many_statements_then_a_wipe(pg, gw, genv, victim):
     assert r.returncode == 0, r.stderr
     r = psql(genv, gw, sql + "; DELETE FROM fp_victim")
     assert r.returncode != 0 and "[interlock" in r.stderr
+
+
+def test_the_native_cache_learns_only_what_the_raw_caches_hold_and_forgets_with_them(tmp_path):
+    """pgnative.NativeCache.learn copies a key only from the judge's raw caches (exact, zeroed shape whose shape is
+    cached, transaction words), never under a sandbox's branch, and Judge.forget() (a policy change) empties it."""
+    m = _native()
+    home = tmp_path / "home"
+    home.mkdir()
+    env = dict(os.environ)
+    env.pop("INTERLOCK_PG_NATIVE", None)
+    env.update(HOME=str(home), INTERLOCK_HOME=str(tmp_path / "state"), XDG_CONFIG_HOME=str(home / ".config"))
+    j = pgwire.Judge(pgwire.Upstream("app", "127.0.0.1", 5432, "postgres", "app"), str(tmp_path), env)
+    nc = j.native
+    assert nc is not None
+    zero = bytes.maketrans(b"0123456789", b"0" * 10)
+    for text in ("SELECT abalance FROM a WHERE aid = 17", "BEGIN;", "DELETE FROM b WHERE id > 5",
+                 "SET search_path TO shadow", "DROP TABLE b"):
+        j.decide(text)
+        j.cached_raw(text.encode())       # (as the Python path looks it up: memoizes the zeroed shape)
+        nc.learn(text.encode(), zero)
+    assert nc.cache.get(m.EXACT, b"SELECT abalance FROM a WHERE aid = 17") == 0
+    other = b"SELECT abalance FROM a WHERE aid = 42"     # the same shape, other numbers: its zeroed key
+    assert j.cached_raw(other)
+    nc.learn(other, zero)
+    assert nc.cache.get(m.ZEROED, b"SELECT abalance FROM a WHERE aid = 00") == 0
+    assert nc.cache.get(m.TX, b"BEGIN;") is not None
+    for never in (b"DELETE FROM b WHERE id > 5", b"DELETE FROM b WHERE id > 0", b"SET search_path TO shadow",
+                  b"DROP TABLE b"):
+        assert all(nc.cache.get(k, never) is None and nc.cache.get(k, never.translate(zero)) is None
+                   for k in (m.EXACT, m.ZEROED, m.TX)), never
+    assert len(nc.cache) == 3
+    j.forget()
+    assert len(nc.cache) == 0
+    j.decide("SELECT 1")
+    j.rehearse = object()
+    nc.learn(b"SELECT 1", zero)
+    assert len(nc.cache) == 0
+    assert pgwire.Judge(pgwire.Upstream("app", "127.0.0.1", 5432, "postgres", "app"), str(tmp_path),
+                        dict(env, INTERLOCK_PG_NATIVE="0")).native is None
