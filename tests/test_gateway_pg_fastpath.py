@@ -869,3 +869,22 @@ def test_the_native_cache_learns_only_what_the_raw_caches_hold_and_forgets_with_
     assert len(nc.cache) == 0
     assert pgwire.Judge(pgwire.Upstream("app", "127.0.0.1", 5432, "postgres", "app"), str(tmp_path),
                         dict(env, INTERLOCK_PG_NATIVE="0")).native is None
+
+
+def test_without_the_extension_the_pure_python_path_runs(tmp_path):
+    """An install without a compiler: the package imports, the judge has no native cache, sessions stay in Python."""
+    import subprocess
+
+    code = ("import sys; sys.modules['interlock.gateways._pgrelay'] = None\n"
+            "from interlock.gateways import pgnative, pgwire\n"
+            "assert not pgnative.available() and not pgnative.wanted({})\n"
+            "j = pgwire.Judge(pgwire.Upstream('app', '127.0.0.1', 5432, 'postgres', 'app'), sys.argv[1])\n"
+            "assert j.native is None and j.decide('SELECT 1').decision == 'allow'\n"
+            "print('ok')\n")
+    home = tmp_path / "home"
+    home.mkdir()
+    env = dict(os.environ, HOME=str(home), INTERLOCK_HOME=str(tmp_path / "state"),
+               XDG_CONFIG_HOME=str(home / ".config"))
+    r = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, env=env,
+                       timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr[-2000:]
