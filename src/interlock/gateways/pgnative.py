@@ -58,7 +58,7 @@ class NativeCache:
         self.cache = _pgrelay.Cache()
         self.words: list[str] = []            # a transaction start/end's words, by the value its key carries
         self.index: dict[str, int] = {}
-        self.relay = None
+        self.relay = self.loop = None
         self.sessions: dict[int, object] = {}   # episode id → the session the relay holds
         self.ids = itertools.count(1)
 
@@ -91,10 +91,11 @@ class NativeCache:
 
     def start(self, session, client: bytes, tail: bytes) -> int:
         """Hand a session's sockets (copies of their fds, the relay's to close) to the relay thread."""
-        if self.relay is None:
+        loop = asyncio.get_running_loop()
+        if self.relay is None or self.loop is not loop:   # (a judge served again on another loop: a relay of its own)
             relay = _pgrelay.Relay(self.cache)
-            asyncio.get_running_loop().add_reader(relay.fileno(), self._back)
-            self.relay = relay
+            loop.add_reader(relay.fileno(), self._back, relay)
+            self.relay, self.loop = relay, loop
         cfd = os.dup(session.ct.get_extra_info("socket").fileno())
         try:
             ufd = os.dup(session.ut.get_extra_info("socket").fileno())
@@ -102,7 +103,7 @@ class NativeCache:
             os.close(cfd)
             raise
         i = next(self.ids)
-        self.sessions[i] = session
+        self.sessions[i] = (self.relay, session)
         try:
             self.relay.start(i, cfd, ufd, client, tail, _TX_LOG)
         except BaseException:
@@ -113,15 +114,17 @@ class NativeCache:
         return i
 
     def stop(self, i: int):
-        self.relay.stop(i)
+        held = self.sessions.get(i)
+        if held is not None:
+            held[0].stop(i)
 
-    def _back(self):
+    def _back(self, relay):
         try:
-            done = self.relay.results()
+            done = relay.results()
         except Exception as e:  # noqa: BLE001 - every session the relay held is closed: none is forwarded unjudged
-            done = [(i, e) for i in list(self.sessions)]
+            done = [(i, e) for i, (r, _) in list(self.sessions.items()) if r is relay]
         for i, r in done:
-            s = self.sessions.pop(i, None)
+            s = self.sessions.pop(i, (None, None))[1]
             if s is not None:
                 try:
                     s._native_back(r)
@@ -167,13 +170,15 @@ class _NativePath:
             return
         if not self._native_ok():
             return
+        self.ct.pause_reading()           # first: the loop reads neither socket once the relay may
+        self.ut.pause_reading()
         try:
             i = self.judge.native.start(self, b"", self.utail)
         except (OSError, RuntimeError, AttributeError, MemoryError):
             self.native_plain = False     # the Python path goes on alone
+            self.ut.resume_reading()
+            self._reading()
             return
-        self.ct.pause_reading()
-        self.ut.pause_reading()
         self.native_on = i
 
     def _native_back(self, r):
