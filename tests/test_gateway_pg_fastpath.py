@@ -888,3 +888,22 @@ def test_without_the_extension_the_pure_python_path_runs(tmp_path):
     r = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, env=env,
                        timeout=120)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr[-2000:]
+
+
+def test_native_a_large_message_cut_behind_passed_ones_loses_nothing():
+    """Messages passed on, then a large one cut by the read (the relay's buffer grows for it): every byte arrives,
+    in order — the ones before are sent before the buffer is replaced."""
+    m = _native()
+    big = "SELECT '" + "y" * 60_000 + "'"
+    cache = m.Cache()
+    cache.add(m.EXACT, big.encode())
+    cache.add(m.EXACT, b"SELECT 1")
+    r = _Rig(cache)
+    stream = _q("SELECT 1") * 3 + _bind(b"ok") + _execute() + SYNC + _q(big) + _q("SELECT 1")
+    r.c.sendall(stream[:10_000])
+    import time
+
+    time.sleep(0.1)
+    r.c.sendall(stream[10_000:])
+    assert r.got(r.u, wait=1.0) == stream
+    assert r.back()[0] == "wake"

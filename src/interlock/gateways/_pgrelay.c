@@ -382,7 +382,7 @@ static void sess_stop(Relay *r, sess *s, const char *reason, int err, sess **fin
 
 /* Frame s->cbuf[0:clen]: pass on the leading messages that pass.  1: go on; 0: stopped. */
 static int client_frames(Relay *r, sess *s, sess **finished) {
-    size_t pos = 0;
+    size_t pos = 0, need = 0;
     const char *stop = NULL;
     while (s->clen - pos >= 5) {
         const unsigned char *m = s->cbuf + pos;
@@ -392,22 +392,7 @@ static int client_frames(Relay *r, sess *s, sess **finished) {
             break;
         }
         if (s->clen - pos < (size_t)n + 1) {
-            if ((size_t)n + 1 > s->ccap) { /* room for the whole message (at most MAX_SMALL + 1) */
-                size_t cap = s->ccap;
-                while (cap < (size_t)n + 1)
-                    cap *= 2;
-                unsigned char *b = malloc(cap);
-                if (!b) {
-                    stop = "memory";
-                    break;
-                }
-                memcpy(b, s->cbuf + pos, s->clen - pos);
-                free(s->cbuf);
-                s->cbuf = b;
-                s->clen -= pos;
-                s->ccap = cap;
-                pos = 0;
-            }
+            need = (size_t)n + 1; /* a message cut by the read: room for it whole, once those before are sent */
             break;
         }
         if (!passes(r, s, m, n)) {
@@ -429,6 +414,20 @@ static int client_frames(Relay *r, sess *s, sess **finished) {
     if (stop) {
         sess_stop(r, s, stop, 0, finished);
         return 0;
+    }
+    if (need > s->ccap) { /* at most MAX_SMALL + 1 */
+        size_t cap = s->ccap;
+        while (cap < need)
+            cap *= 2;
+        unsigned char *b = malloc(cap);
+        if (!b) {
+            sess_stop(r, s, "memory", ENOMEM, finished);
+            return 0;
+        }
+        memcpy(b, s->cbuf, s->clen);
+        free(s->cbuf);
+        s->cbuf = b;
+        s->ccap = cap;
     }
     return 1;
 }
