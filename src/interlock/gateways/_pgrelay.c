@@ -1,10 +1,10 @@
 /* The PostgreSQL gateway's native relay (interlock.gateways._pgrelay).
  *
  * A session whose state needs nothing from Python (no statement being judged, no held or replaced statement,
- * search_path at the login's, plain sockets) is handed here: one call, run on the session's own thread with the
- * GIL released, relays both directions of the session's two sockets until it meets something it does not
- * answer, then returns everything it has not passed on, at a message boundary, for the Python path to continue
- * (pgwire.Session._native_back).  It passes on:
+ * search_path at the login's, plain sockets) is handed to Relay.start(): one native thread (per Relay, one per
+ * gateway) relays both directions of every such session on one epoll set, with no GIL, until it meets something
+ * it does not answer; then it hands back everything it has not passed on, from a message boundary, for the
+ * Python path to continue (pgnative._NativePath._native_back).  It passes on:
  *
  *   client -> server: whole messages of the types the Python path forwards unchanged in this state (Bind, Close,
  *     Describe, Execute, Flush, Sync, CopyData/Done/Fail), each at most MAX_SMALL bytes, and a simple Query whose
@@ -15,7 +15,7 @@
  *   server -> client: bytes as read, unless they (with the end of the previous read) hold a ParameterStatus
  *     name the Python path follows (client_encoding, search_path): then the read is handed back unsent.
  *
- * Any error (a socket's, memory) stops the relay and says so: Python then closes or continues the session.
+ * Any error (a socket's, memory) stops the session's relaying and says why: Python then closes or continues it.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
