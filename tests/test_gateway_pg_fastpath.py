@@ -925,7 +925,10 @@ def test_native_random_streams_pass_only_whole_allowed_messages():
     rng = random.Random(2016)
     kinds = [lambda: _q("SELECT 1"), lambda: _q("BEGIN;"), lambda: _q(f"SELECT a FROM t WHERE id = {rng.randint(10, 99)}"),
              lambda: _q("SELECT 2"), lambda: _q("DROP TABLE t"), lambda: _q(f"SELECT a FROM t WHERE id = {rng.randint(100, 999)}"),
-             lambda: _parse(b"", "SELECT 1"), lambda: _bind(b"s"), _execute, lambda: SYNC, lambda: _msg(b"H"),
+             lambda: _parse(b"", "SELECT 1"), lambda: _parse(b"s", "DROP TABLE t"),
+             lambda: _parse(b"s", f"SELECT a FROM t WHERE id = {rng.randint(10, 99)}"),
+             lambda: _msg(b"P", b"s\x00SELECT 1\x00\x00\x02\x00\x00\x00\x17"),     # two types announced, one sent
+             lambda: _bind(b"s"), _execute, lambda: SYNC, lambda: _msg(b"H"),
              lambda: _msg(b"d", b"x" * rng.randint(0, 3000)), lambda: _msg(b"F", b"\x00" * 10), lambda: _msg(b"X"),
              lambda: b"Q\x00\x00\x00\x02", lambda: b"Z\x00\x00\x00\x04", lambda: b"E\x7f\xff\xff\xff"]
 
@@ -935,8 +938,13 @@ def test_native_random_streams_pass_only_whole_allowed_messages():
             return 4 <= int.from_bytes(msg[1:5], "big") <= 1 << 20
         if t == b"Q":
             raw = msg[5:-1]
-            return raw in cached[:2] or raw.translate(bytes.maketrans(b"0123456789", b"0" * 10)) == cached[2]
-        return False
+        elif t == b"P":
+            name, raw, rest = msg[5:].split(b"\x00", 2)
+            if len(rest) != 2 + 4 * int.from_bytes(rest[:2], "big"):
+                return False
+        else:
+            return False
+        return raw in cached[:2] or raw.translate(bytes.maketrans(b"0123456789", b"0" * 10)) == cached[2]
 
     for _ in range(80):
         msgs = [rng.choice(kinds)() for _ in range(rng.randint(1, 12))]
@@ -965,3 +973,29 @@ def test_native_random_streams_pass_only_whole_allowed_messages():
         assert got + to_u + crest == sent or (reason == "wake" and expect == stream), (msgs, reason)
         if len(expect) < len(sent):
             assert got + to_u == expect, (msgs, reason)
+
+
+def test_native_passes_a_parse_only_of_a_cached_text_well_formed():
+    """A Parse is passed on only when its text is a key exactly or by its zeroed digits — never a transaction's
+    words (the Python path follows a parsed BEGIN), never a malformed one (the Python path refuses it)."""
+    m = _native()
+    cache = m.Cache()
+    cache.add(m.EXACT, b"SELECT abalance FROM a WHERE aid = $1")
+    cache.add(m.ZEROED, b"SELECT 0 + $0")
+    cache.add(m.TX, b"BEGIN", 0)
+    ok = (_parse(b"", "SELECT abalance FROM a WHERE aid = $1") + _bind(b"") + _execute() + SYNC
+          + _parse(b"s1", "SELECT 7 + $1"))
+    r = _Rig(cache)
+    r.c.sendall(ok)
+    assert r.got(r.u) == ok
+    for bad in (_parse(b"", "BEGIN"), _parse(b"", "SELECT abalance FROM a WHERE aid = $2"),
+                _parse(b"", "SELECT 7 + $1 "), _parse(b"", "SELECT ٧ + $1"),
+                _msg(b"P", b"\x00SELECT abalance FROM a WHERE aid = $1\x00\x00\x01"),          # cut parameter count
+                _msg(b"P", b"\x00SELECT abalance FROM a WHERE aid = $1\x00\x00\x01\x00\x00\x00"),  # cut type
+                _msg(b"P", b"\x00SELECT abalance FROM a WHERE aid = $1\x00\x00\x00\x00"),      # bytes after it
+                _msg(b"P", b"\x00SELECT abalance FROM a WHERE aid = $1"),                       # no terminator
+                _msg(b"P", b"SELECT abalance FROM a WHERE aid = $1\x00")):                     # no name
+        r = _Rig(cache)
+        r.c.sendall(bad + SYNC)
+        assert r.got(r.u) == b"", bad
+        assert r.back()[2] == bad + SYNC, bad

@@ -7,10 +7,10 @@
  * Python path to continue (pgnative._NativePath._native_back).  It passes on:
  *
  *   client -> server: whole messages of the types the Python path forwards unchanged in this state (Bind, Close,
- *     Describe, Execute, Flush, Sync, CopyData/Done/Fail), each at most MAX_SMALL bytes, and a simple Query whose
- *     exact bytes, or digits-zeroed bytes, are in the verdict cache (a Cache the Python judge fills only with
- *     keys its own raw caches hold, and empties with them).  Everything else - Parse, FunctionCall, Terminate,
- *     a Query the cache does not hold, an unknown type, a bad or too large length - stops the relay *before*
+ *     Describe, Execute, Flush, Sync, CopyData/Done/Fail), each at most MAX_SMALL bytes, and a simple Query or a
+ *     Parse whose text's exact bytes, or digits-zeroed bytes, are in the verdict cache (a Cache the Python judge
+ *     fills only with keys its own raw caches hold, and empties with them).  Everything else - FunctionCall,
+ *     Terminate, a Query or Parse the cache does not hold, a malformed Parse, an unknown type, a bad or too large length - stops the relay *before*
  *     that message: nothing is forwarded that the Python path would judge, replace or refuse.
  *   server -> client: bytes as read, unless they (with the end of the previous read) hold a ParameterStatus
  *     name the Python path follows (client_encoding, search_path): then the read is handed back unsent.
@@ -317,12 +317,55 @@ static int flush_out(int fd, outbuf *o) {
     return 0;
 }
 
+/* A statement text whose digits-zeroed bytes are a key (ASCII only). */
+static int cached_zeroed(Relay *r, sess *s, const unsigned char *raw, size_t rlen) {
+    if (rlen > ZEROED_TEXT_MAX || rlen > CACHE_TEXT_MAX)
+        return 0;
+    for (size_t i = 0; i < rlen; i++) {
+        unsigned char ch = raw[i];
+        if (ch & 0x80)
+            return 0; /* not ASCII: the Python path decides */
+        r->zeroed[i] = (ch >= '0' && ch <= '9') ? '0' : ch;
+    }
+    if (cache_find(r->cache, K_ZEROED, r->zeroed, rlen) >= 0) {
+        s->cached++;
+        return 1;
+    }
+    return 0;
+}
+
+/* A statement text that is a key exactly, or by its zeroed digits. */
+static int cached_text(Relay *r, sess *s, const unsigned char *raw, size_t rlen) {
+    if (cache_find(r->cache, K_EXACT, raw, rlen) >= 0) {
+        s->cached++;
+        return 1;
+    }
+    return cached_zeroed(r, s, raw, rlen);
+}
+
 /* Whether a whole client message may be passed on here; a Query from the cache is counted (and a transaction's
  * start or end logged).  0: stop before it. */
 static int passes(Relay *r, sess *s, const unsigned char *m, size_t n) {
     switch (m[0]) {
     case 'B': case 'C': case 'D': case 'E': case 'H': case 'S': case 'c': case 'd': case 'f':
         return 1;
+    case 'P': {
+        /* Parse: name, text, parameter types.  Passed on only for a text the cache holds exactly or by its zeroed
+         * digits (never a transaction's words: the Python path follows those it parses), as the Python path's
+         * Parse branch answers from its verdict cache with nothing else to do in this state. */
+        const unsigned char *body = m + 5, *end = m + n + 1;
+        const unsigned char *name_end = memchr(body, 0, (size_t)(end - body));
+        if (!name_end)
+            return 0;
+        const unsigned char *text = name_end + 1;
+        const unsigned char *text_end = text < end ? memchr(text, 0, (size_t)(end - text)) : NULL;
+        if (!text_end)
+            return 0;
+        size_t rest = (size_t)(end - text_end - 1);
+        if (rest < 2 || rest != 2 + 4 * (size_t)((text_end[1] << 8) | text_end[2]))
+            return 0; /* malformed: the Python path says so */
+        return cached_text(r, s, text, (size_t)(text_end - text));
+    }
     case 'Q': {
         if (n < 5 || m[n] != 0)
             return 0;
@@ -342,19 +385,7 @@ static int passes(Relay *r, sess *s, const unsigned char *m, size_t n) {
             s->cached++;
             return 1;
         }
-        if (rlen <= ZEROED_TEXT_MAX && rlen <= CACHE_TEXT_MAX) {
-            for (size_t i = 0; i < rlen; i++) {
-                unsigned char ch = raw[i];
-                if (ch & 0x80)
-                    return 0; /* not ASCII: the Python path decides */
-                r->zeroed[i] = (ch >= '0' && ch <= '9') ? '0' : ch;
-            }
-            if (cache_find(r->cache, K_ZEROED, r->zeroed, rlen) >= 0) {
-                s->cached++;
-                return 1;
-            }
-        }
-        return 0;
+        return cached_zeroed(r, s, raw, rlen);
     }
     default:
         return 0;

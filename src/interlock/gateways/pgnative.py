@@ -5,14 +5,14 @@ it had been relayed by Python all along (docs/gateways.md, "The native relay").
 
 Soundness, in short (the full argument: docs/gateways.md):
 
-* The native side forwards a simple Query only when its exact bytes, or its bytes with every digit a ``0``, are
-  a key of :class:`_pgrelay.Cache`; keys are added here only while ``Judge._lock`` is held and the judge's own
+* The native side forwards a simple Query (or a Parse's text) only when its exact bytes, or its bytes with every
+  digit a ``0``, are a key of :class:`_pgrelay.Cache`; keys are added here only while ``Judge._lock`` is held and the judge's own
   raw caches (``exact_raw``, ``zeroed``→``shapes_raw``, ``tx_raw``) hold them, and the cache is emptied by
   ``Judge.forget`` under the same lock — so it is a subset of the Python path's raw caches at every moment, and
   answers only what the Python path's hottest branch (``Session.from_client``) would answer from them.
 * It runs only in the state where that branch is taken (:meth:`_NativePath._native_ok`): no statement judged,
   held, replaced, deferred or granted; search_path at the login's; plain (non-TLS) sockets; no sandbox branch.
-  Anything that could leave that state — Parse, FunctionCall, Terminate, a Query not in the cache, a server
+  Anything that could leave that state — a Parse or Query not in the cache, FunctionCall, Terminate, a server
   ParameterStatus for client_encoding or search_path — stops the native side before it, and the Python path
   handles it.  Transaction starts/ends from the cache (``BEGIN;``/``END;``) are logged and replayed here
   (``SearchPath.observe_transaction``) before anything else is handled.
@@ -65,7 +65,7 @@ class NativeCache:
     def clear(self):
         self.cache.clear()
 
-    def learn(self, raw: bytes, zero_digits: bytes):
+    def learn(self, raw: bytes, zero_digits: bytes, parse: bool = False):
         """``raw`` (a Query's text bytes, as sent) was just handled by the Python path at the login's search_path:
         copy what the judge's raw caches hold for it (nothing when they hold nothing)."""
         j = self.judge
@@ -75,7 +75,7 @@ class NativeCache:
             if raw in j.exact_raw:
                 self.cache.add(_pgrelay.EXACT, raw)
                 return
-            words = j.tx_raw.get(raw)
+            words = None if parse else j.tx_raw.get(raw)   # (the relay never answers a Parse from these)
             if words is not None:
                 i = self.index.get(words)
                 if i is None:
@@ -227,10 +227,15 @@ class _NativePath:
             return
         if crest:
             self.from_client(crest)
-            if not self.refusing and self.sp.at_login_default() and crest[:1] == b"Q":
+            if not self.refusing and self.sp.at_login_default() and len(crest) >= 5:
                 n = int.from_bytes(crest[1:5], "big")
-                if len(crest) >= n + 1 and crest[n] == 0:
+                if crest[:1] == b"Q" and len(crest) >= n + 1 and crest[n] == 0:
                     j.native.learn(crest[5:n], _ZERO)
+                elif crest[:1] == b"P" and len(crest) >= n + 1:   # a Parse's text (its exact or zeroed key only)
+                    name_end = crest.find(b"\x00", 5, n + 1)
+                    text_end = crest.find(b"\x00", name_end + 1, n + 1) if name_end >= 0 else -1
+                    if text_end >= 0:
+                        j.native.learn(crest[name_end + 1:text_end], _ZERO, parse=True)
         if not self.ut.is_closing():
             self.ut.resume_reading()
         self._reading()
