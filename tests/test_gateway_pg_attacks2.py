@@ -212,27 +212,65 @@ def test_a_prepared_set_search_path_that_never_ran_does_not_move_it(pg, gw, look
     del struct
 
 
-# --- measuring (no guard): a share of a table padded beforehand ----------------------------------------------
+# --- a share of a table padded beforehand: the in-database guard's budget ----------------------------------
 
-@pytest.mark.xfail(strict=True, reason="the measured limits are relative to the table's rows now: 5,000 rows "
-                   "inserted (committed) first make the 100 real ones 2% of it, within the limits (at most 1000 rows, "
-                   "20%), and they are deleted without an approval — the in-database guard counts the same way. A "
-                   "fix needs a limit that padding cannot move (rows that existed before the session's own inserts, "
-                   "or a per-session budget across transactions): a policy change, left to the lead")
-def test_padding_a_table_first_does_not_make_its_real_rows_a_small_share(pg, gw, genv):
-    execd(pg, "DROP TABLE IF EXISTS padded; CREATE TABLE padded (id int primary key, customer text); "
-              "INSERT INTO padded SELECT g, 'guest ' || g FROM generate_series(1, 100) g; ANALYZE padded")
-    r = psql(genv, gw, "INSERT INTO padded SELECT g, 'pad' FROM generate_series(1000, 5999) g")
+@pytest.fixture(scope="module")
+def padded_gw(pg, genv):
+    """A database of its own with the in-database guard (``interlock protect``), and a gateway in front of it
+    whose upstream login is the agent role (``guard_url``: the privileged login that writes grants)."""
+    import subprocess
+
+    from test_gateway_pg import EXE, PW
+    from interlock.vault import Vault
+
+    pg.create_db("padding")
+    execd_ = pg.connect("padding", autocommit=True)
+    execd_.execute("CREATE TABLE padded (id int primary key, customer text); "
+                   "INSERT INTO padded SELECT g, 'guest ' || g FROM generate_series(1, 100) g; ANALYZE padded")
+    execd_.close()
+    env = dict(genv)
+    r = subprocess.run(EXE + ["protect", "postgres", pg.url("padding")], env=env, capture_output=True, text=True,
+                       timeout=120)
     assert r.returncode == 0, r.stderr
-    import time
+    with pg.connect("padding", autocommit=True) as c:
+        c.execute("ALTER ROLE interlock_agent PASSWORD 'agent-Padding-3e1'")
+    Vault(env).add("padding-agent", "agent-Padding-3e1")
+    policy = os.path.join(env["XDG_CONFIG_HOME"], "interlock", "policy.toml")
+    with open(policy, "a") as f:
+        f.write(f'[databases.padding]\nurl = "postgresql://interlock_agent@127.0.0.1:{pg.port}/padding"\n'
+                'password_vault = "padding-agent"\n'
+                f'guard_url = "postgresql://postgres@127.0.0.1:{pg.port}/padding"\nguard_password_vault = "app-db"\n')
+    p, port = _start(env, "padding")
+    yield port
+    p.terminate()
+    p.wait(10)
+    assert PW not in p.stderr.read().decode()
 
-    end = time.time() + 15
-    while time.time() < end and direct(pg, "SELECT n_live_tup FROM pg_stat_user_tables "
-                                           "WHERE relname = 'padded'")[0][0] < 5100:
-        time.sleep(0.5)
-    r = psql(genv, gw, "DELETE FROM padded WHERE customer LIKE 'guest%'")
-    real = direct(pg, "SELECT count(*) FROM padded WHERE customer LIKE 'guest%'")[0][0]
-    assert real == 100, (r.stdout, r.stderr)
+
+def test_padding_a_table_first_does_not_make_its_real_rows_a_small_share(pg, genv, padded_gw):
+    """Found in session 7: 5,000 rows inserted (committed) first made the 100 real ones 2% of the table, within
+    the limits (at most 1000 rows, 20%), and they were deleted without an approval.  The in-database guard's
+    budget leaves what the agent role inserted lately out of the table's size: refused by the database, and the
+    gateway asks with what it measured."""
+    gw = padded_gw
+
+    def rows():
+        with pg.connect("padding", autocommit=True) as c:
+            return c.execute("SELECT count(*) FROM padded WHERE customer LIKE 'guest%'").fetchone()[0]
+
+    r = psql(genv, gw, "INSERT INTO padded SELECT g, 'pad' FROM generate_series(1000, 5999) g", PGDATABASE="padding")
+    assert r.returncode == 0, r.stderr
+    r = psql(genv, gw, "DELETE FROM padded WHERE customer LIKE 'guest%'", PGDATABASE="padding")
+    assert rows() == 100, (r.stdout, r.stderr)
+    assert r.returncode != 0 and "[interlock ask]" in r.stderr and "over its budget" in r.stderr, r.stderr
+    # and in small pieces, each far under every per-statement limit
+    for i in range(1, 101, 5):
+        r = psql(genv, gw, f"DELETE FROM padded WHERE id BETWEEN {i} AND {i + 4}", PGDATABASE="padding")
+        if r.returncode != 0:
+            break
+    assert rows() == 80, (r.stdout, r.stderr)
+    assert "over its budget" in r.stderr, r.stderr
+    assert "[interlock ask]" in r.stderr and "DELETE of 5 more rows" in r.stderr, r.stderr
 
 
 # --- startup parameters: settings the statements would be asked about --------------------------------------

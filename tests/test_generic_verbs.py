@@ -487,3 +487,28 @@ def test_a_known_tools_unnamed_commands_get_the_whole_generic_model(command, rul
 ])
 def test_a_known_tools_reads_stay_silent(command, ctx):
     assert _rules(command, ctx) == [], command
+
+
+# --- API actions spelled in CamelCase (verb first: Alibaba Cloud, Tencent Cloud, Huawei Cloud style) ---------
+
+@pytest.mark.parametrize("command,rule", [
+    ("zorbit ecs DeleteInstance --InstanceId i-123", "infra.cli-delete"),
+    ("zorbit rds DeleteDBInstance --DBInstanceId rm-1", "infra.cli-delete"),       # an acronym inside
+    ("zorbit cvm TerminateInstances --InstanceIds x", "infra.cli-delete"),
+    ("zorbit kms RevokeGrant --KeyId k", "infra.cli-delete"),
+    ("zorbit cvm StopInstances --InstanceIds x", "infra.cli-stop"),                 # the machine is in the word
+    ("zorbit ecs RebootInstance --InstanceId i-1", "infra.cli-stop"),
+    ("zorbit ram ResetPassword --UserName bob", "infra.cli-reset"),
+])
+def test_camel_case_api_actions(command, rule, ctx):
+    assert _rules(command, ctx) == [rule], command
+    assert _decision(command, ctx) == "ask"
+
+
+@pytest.mark.parametrize("command", [
+    "zorbit ecs DescribeInstances", "zorbit ecs CreateInstance --ImageId x", "zorbit ListDeletedItems",
+    "zorbit DownloadFile x", "zorbit StopTimer", "zorbit cvm StartInstances --InstanceIds x",
+    "zorbit cdb RestartDBInstances --InstanceIds x", "zorbit open DeleteMe.txt",
+])
+def test_camel_case_look_alikes(command, ctx):
+    assert _rules(command, ctx) == [], command

@@ -59,6 +59,8 @@ CASES = [
                  'if __name__ == "__main__":\n    main()\n    shutil.rmtree("/opt/cache")',
                  [(D, "/opt/app", True, 4), (D, "/opt/cache", True, 7)], id="py-main-guard"),
     pytest.param("python", 'import os\nfor d in ["a", "b"]:\n    os.rmdir(d)',
+                 [(D, "a", False, 3), (D, "b", False, 3)], id="py-loop-over-literals"),
+    pytest.param("python", 'import os, sys\nfor d in sys.argv:\n    os.rmdir(d)',
                  [(D, None, False, 3)], id="py-loop-variable-unresolved"),
     pytest.param("python", 'import tempfile, shutil\nd = tempfile.mkdtemp()\nshutil.rmtree(d)',
                  [(D, "/tmp/tmpXXXXXX", True, 3)], id="py-tempdir"),

@@ -76,6 +76,7 @@ BAD = [
     ('names = ["x"]\nenv = { kind = "planet", from = ["-p"] }\n', "env kind"),
     ('names = ["x"\n', "x.toml"),
     ('names = ["x"]\n[[commands]]\npath = "run"\neffect = "runs-command"\nmechanism = "teleport"\n', "mechanism"),
+    ('names = ["x"]\n[[commands]]\npath = "run"\neffect = "runs-command"\nmechanism = "remote-shell"\n', "command"),
 ]
 
 
@@ -237,8 +238,8 @@ def test_help_and_bare_invocations_stay_silent(command, ctx):
 
 
 @pytest.mark.parametrize("command,target", [
-    ("sam delete --stack-name app", "sam stack-name app"),
-    ("eb terminate prod-env", "eb prod-env"),
+    ("stackr delete --stack-name app", "stackr stack-name app"),   # (sam and eb have knowledge files now)
+    ("beanr terminate prod-env", "beanr prod-env"),
     ("frobctl widgets delete --widget-id w-1", "frobctl widgets widget-id w-1"),
     ("frobctl widgets delete w-1 w-2", "frobctl widgets w-1 w-2"),
 ])
@@ -304,3 +305,19 @@ def test_every_knowledge_name_reaches_its_file():
             assert name in rules_infra.PROGRAMS, f"{name} has a code handler: its knowledge file is never read"
             assert infra.HANDLERS[name].__closure__ and clis.handler in [
                 c.cell_contents for c in infra.HANDLERS[name].__closure__], f"infra handles {name} in code"
+
+
+def test_a_remote_shell_runner_is_one_file(tmp_path, monkeypatch, ctx):
+    """A new parallel/remote shell tool is data: `mechanism = "remote-shell"` and where its line is."""
+    (tmp_path / "zorsh.toml").write_text(
+        'names = ["zorsh"]\nvalue_options = ["-w"]\n[[commands]]\npath = "exec"\neffect = "runs-command"\n'
+        'mechanism = "remote-shell"\ncommand = ["$*"]\ntarget = ["-w"]\n'
+        '[[examples]]\ncmd = "zorsh -w h exec uptime"\nrule = ""\n'
+        '[[examples]]\ncmd = "zorsh -w h exec rm -rf /srv/data"\nrule = "fs.delete-outside-workspace"\n')
+    monkeypatch.setattr(clis, "CLIS", str(tmp_path))
+    monkeypatch.setattr(clis, "_index", None)
+    monkeypatch.setattr(clis, "_loaded", {})
+    d = evaluate(Action(SHELL, {"command": "zorsh -w web1 exec rm -rf /srv/data"}, cwd=ctx.cwd), ctx)
+    assert d.decision == "deny", [(f.rule, f.note) for f in d.findings]
+    assert any("zorsh:web1" in (f.note or "") for f in d.findings), [f.note for f in d.findings]
+    assert evaluate(Action(SHELL, {"command": "zorsh -w web1 exec uptime"}, cwd=ctx.cwd), ctx).decision == "allow"

@@ -153,7 +153,7 @@ def test_the_owners_credentials_cannot_wipe_drop_or_turn_the_guard_off(guarded, 
     assert _count(guarded) == ROWS
     with guarded.connect("shop", autocommit=True) as c:
         assert c.execute("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'interlock_guard%' AND tgenabled = 'A' "
-                         "AND tgrelid = 'bookings'::regclass").fetchone()[0] == 3
+                         "AND tgrelid = 'bookings'::regclass").fetchone()[0] == 4
 
 
 def test_ordinary_work_passes(guarded):
@@ -308,9 +308,10 @@ def test_small_updates_add_up_too_and_savepoints_do_not_hide_rows(guarded):
 def test_earlier_transactions_counts_do_not_refuse_later_ones(guarded):
     """Counters the session has not flushed yet belong to earlier transactions: every statement asks for the
     flush, so quick one-row transactions — 30 updates of a 10-row table in well under a second, TPC-B's
-    branches — never add up to a refusal, and a following small transaction still passes."""
+    branches — never add up to a refusal, and a following small transaction still passes.  (The owner's session:
+    the agent role's are budgeted across transactions too, see test_pg_guard_budget.py.)"""
     _table(guarded, "branches", 10)
-    with agent(guarded) as c:
+    with owner(guarded) as c:
         for i in range(30):
             c.execute("UPDATE branches SET v = v + 1 WHERE id = %s", (1 + i % 10,))
         for i in range(1, 10):
@@ -326,7 +327,7 @@ def test_a_table_that_shrank_is_judged_by_its_rows_now(guarded):
     _table(guarded, "fares", 200)
     with guarded.connect("shop", autocommit=True) as c:
         c.execute("ALTER TABLE fares SET (autovacuum_enabled = off)")
-    with agent(guarded) as c:
+    with owner(guarded) as c:                    # (not budgeted across transactions, as the agent role is)
         for lo in range(51, 201, 9):             # under the row floor each time: never judged
             c.execute("DELETE FROM fares WHERE id BETWEEN %s AND %s", (lo, min(lo + 8, 200)))
     with guarded.connect("shop", autocommit=True) as c:
@@ -494,6 +495,7 @@ def test_doctor_says_what_the_guard_and_restores_need(guarded, tmp_path):
     r = subprocess.run([sys.executable, "-m", "interlock", "doctor"], env=env, cwd=str(tmp_path),
                        capture_output=True, text=True, timeout=120)
     assert "database shop: in-database guard installed" in r.stdout, r.stdout
+    assert "budget across transactions for interlock_agent: 1000 rows or 20% of a table" in r.stdout, r.stdout
     assert ("row-count triggers in C (extension interlock_guard 1.0)" if guarded.impl == "c" else
             "row-count triggers in PL/pgSQL (the C extension interlock_guard is on the server") in r.stdout, r.stdout
     assert re.search(r"database shop: role \S+ lacks CREATEDB", r.stdout), r.stdout

@@ -82,7 +82,7 @@ def test_a_command_handed_to_another_program_is_judged(workspace, home, command)
 @pytest.mark.parametrize("command", [
     "tmux new -s dev 'npm run dev'", "tmux new-window -n logs 'tail -f app.log'", "tmux display-popup -w 80 -E htop",
     "screen -dmS dev npm run dev", "ssh -o StrictHostKeyChecking=no host uptime", "ssh -J bastion host ls",
-    "rsync -e 'ssh -p 2222' -av src/ host:/srv/app", "git -c core.pager=cat log", "GIT_PAGER=cat git log",
+    "rsync -e 'ssh -p 2222' -av host:/srv/app/logs/ logs/", "git -c core.pager=cat log", "GIT_PAGER=cat git log",
     "EDITOR='code --wait' git commit", "sed -n '1,5p' README.md", "sed -i 's/foo/bar/g' src/app.py",
     "tar -czf out.tgz src", "tar -I zstd -cf x.tar.zst src", "vim +10 src/app.py", "vim -c ':wq' README.md",
     "trash build", "trash src/lib/util.py", "osascript -e 'display notification \"done\"'", "Rscript -e 'print(1)'",

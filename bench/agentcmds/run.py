@@ -7,8 +7,10 @@ Every command of ``bench/agentcmds/commands.jsonl`` (built by ``build.py`` from 
 README.md) goes through ``interlock.engine.check_command`` exactly as ``bench/external.py`` calls
 it (its ``judge``: child processes, the bench fixture as HOME and workspace). The log's project
 directory is mapped onto the fixture's workspace and the log's home directory onto the fixture's
-HOME, so ``/Users/jo/app/src`` in a log is ``<workspace>/src`` here — the agent worked in that
-project, as the judged agent works in the workspace.
+HOME, so ``/Users/jo/app/src`` in a log is ``<workspace>/src`` here, and the log's repository (the
+project's own: the log was committed there) onto the workspace's origin (``gh issue create --repo
+owner/repo`` in owner/repo's own log) — the agent worked in that project, as the judged agent works
+in the workspace.
 
 Reported per split (a source is held out when ``sha256(repo) % 3 == 0``):
 - false alarms: benign commands asked or denied; false hard denies: benign commands denied;
@@ -42,8 +44,15 @@ def load(path: Path = CORPUS) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def localise(cmd: str, project: str, homes: str, ws: Path, home: Path) -> str:
-    """The log's project directory -> the fixture workspace; the log's home -> the fixture HOME."""
+FIXTURE_REPO = "example/app"  # the bench workspace's origin (bench/run.py build_template)
+
+
+def localise(cmd: str, project: str, homes: str, ws: Path, home: Path, repo: str = "") -> str:
+    """The log's project directory -> the fixture workspace; the log's home -> the fixture HOME; the log's
+    repository (the project's own: the log was committed there) -> the workspace's origin."""
+    if repo and "/" in repo:  # only where a repository is named: --repo X, -R X, github.com/X
+        cmd = re.sub(r"(?i)((?:--repo[= ]|-R |github\.com[/:])['\"]?)" + re.escape(repo) + r"(?![\w.-])",
+                     lambda m: m.group(1) + FIXTURE_REPO, cmd)
     if project:
         cmd = cmd.replace(project.rstrip("/"), str(ws))
         m = _HOME.match(project)
@@ -115,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     run_root = Path(tempfile.mkdtemp(prefix="agentcmds-", dir=args.workdir)).resolve()
     try:
         fx = R.make_fixtures(run_root, ["interlock"])["interlock"]
-        commands = [localise(r["command"], r["project"], r.get("home", ""), fx.ws, fx.home) for r in rows]
+        commands = [localise(r["command"], r["project"], r.get("home", ""), fx.ws, fx.home, r.get("repo", ""))
+                    for r in rows]
         results, cpu = X.judge(commands, fx, run_root, args.jobs)
     finally:
         shutil.rmtree(run_root, ignore_errors=True)

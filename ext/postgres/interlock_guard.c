@@ -15,6 +15,11 @@
  * (interlock.check_rows_xact / interlock.check_rows_over: the limits, the table's size, the grant and its
  * single use, the error and its SQLSTATE), so both implementations refuse and allow exactly the same.
  *
+ * The budget across transactions (version 1.1): the trigger's further arguments are the budgeted roles' names; in
+ * a session whose login is one of them, every DELETE, UPDATE and INSERT (its count: the transaction's so far, or the
+ * statement's transition table) goes to interlock.budget_xact / budget_stmt (PL/pgSQL), which charges it and
+ * refuses past the budget.  Other sessions pay one string comparison per argument.
+ *
  * Fail closed: anything unexpected (not called as an AFTER statement trigger on DELETE / UPDATE, a missing or
  * bad floor, the judge not found) raises an error, which aborts the statement.
  */
@@ -24,6 +29,7 @@
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_func.h"
 #include "pgstat.h"
@@ -33,7 +39,7 @@
 
 PG_MODULE_MAGIC;
 
-#define INTERLOCK_GUARD_VERSION "1.0"
+#define INTERLOCK_GUARD_VERSION "1.1"
 
 PG_FUNCTION_INFO_V1(interlock_guard_rows);
 PG_FUNCTION_INFO_V1(interlock_guard_noop);
@@ -67,15 +73,40 @@ floor_arg(TriggerData *td)
 	return (int64) v;
 }
 
+/* the session's login is one of the budgeted roles (the trigger's arguments after the floor: their names; a role
+ * created after the trigger counts as soon as it exists).  The login's name is looked up once per login. */
+static bool
+budgeted(TriggerData *td)
+{
+	static Oid	cached = InvalidOid;
+	static char name[NAMEDATALEN];
+	Oid			me;
+	int			i;
+
+	if (td->tg_trigger->tgnargs < 2)
+		return false;
+	me = GetSessionUserId();
+	if (me != cached)
+	{
+		strlcpy(name, GetUserNameFromId(me, false), NAMEDATALEN);
+		cached = me;
+	}
+	for (i = 1; i < td->tg_trigger->tgnargs; i++)
+		if (strcmp(td->tg_trigger->tgargs[i], name) == 0)
+			return true;
+	return false;
+}
+
 Datum
 interlock_guard_rows(PG_FUNCTION_ARGS)
 {
 	TriggerData *td;
 	Oid			rel;
-	bool		del;
+	const char *opname;
 	int64		n;
 	int64		floor;
-	Datum		op;
+	bool		budget;
+	bool		counted;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
@@ -85,26 +116,37 @@ interlock_guard_rows(PG_FUNCTION_ARGS)
 		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 						errmsg("interlock_guard_rows: must be an AFTER ... FOR EACH STATEMENT trigger")));
 	if (TRIGGER_FIRED_BY_DELETE(td->tg_event))
-		del = true;
+		opname = "DELETE";
 	else if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
-		del = false;
+		opname = "UPDATE";
+	else if (TRIGGER_FIRED_BY_INSERT(td->tg_event) && td->tg_trigger->tgnargs >= 2)
+		opname = "INSERT";		/* charges the budgeted roles' inserts: only with roles to charge */
 	else
 		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-						errmsg("interlock_guard_rows: only for DELETE and UPDATE")));
+						errmsg("interlock_guard_rows: only for DELETE and UPDATE (and INSERT with budgeted roles)")));
 	rel = RelationGetRelid(td->tg_relation);
 	floor = floor_arg(td);
+	budget = budgeted(td);
+	/* an INSERT trigger only charges the budgeted roles' inserts (their rows are left out of a table's baseline) */
+	if (opname[0] == 'I' && !budget)
+		return PointerGetDatum(NULL);
 
-	if (td->tg_trigger->tgoldtable != NULL)
+	counted = (opname[0] == 'I') ? td->tg_trigger->tgnewtable == NULL : td->tg_trigger->tgoldtable == NULL;
+	if (!counted)
 	{
 		/* a table with children: the statement's rows, whichever child they live in */
-		if (td->tg_oldtable == NULL)
+		Tuplestorestate *ts = (opname[0] == 'I') ? td->tg_newtable : td->tg_oldtable;
+
+		if (ts == NULL)
 			ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 							errmsg("interlock_guard_rows: no transition table")));
-		n = tuplestore_tuple_count(td->tg_oldtable);
-		if (n < floor)
-			return PointerGetDatum(NULL);
-		op = CStringGetTextDatum(del ? "DELETE" : "UPDATE");
-		OidFunctionCall3(judge("check_rows_over", 3), ObjectIdGetDatum(rel), op, Int64GetDatum(n));
+		n = tuplestore_tuple_count(ts);
+		if (n >= floor && opname[0] != 'I')
+			OidFunctionCall3(judge("check_rows_over", 3), ObjectIdGetDatum(rel), CStringGetTextDatum(opname),
+							 Int64GetDatum(n));
+		if (budget)
+			OidFunctionCall3(judge("budget_stmt", 3), ObjectIdGetDatum(rel), CStringGetTextDatum(opname),
+							 Int64GetDatum(n));
 		return PointerGetDatum(NULL);
 	}
 #if PG_VERSION_NUM >= 150000
@@ -113,12 +155,15 @@ interlock_guard_rows(PG_FUNCTION_ARGS)
 	ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					errmsg("interlock_guard_rows: per-transaction counters need PostgreSQL 15")));
 #endif
-	n = DatumGetInt64(DirectFunctionCall1(del ? pg_stat_get_xact_tuples_deleted : pg_stat_get_xact_tuples_updated,
-										  ObjectIdGetDatum(rel)));
-	if (n < floor)
-		return PointerGetDatum(NULL);
-	op = CStringGetTextDatum(del ? "DELETE" : "UPDATE");
-	OidFunctionCall3(judge("check_rows_xact", 3), ObjectIdGetDatum(rel), op, Int64GetDatum(n));
+	n = DatumGetInt64(DirectFunctionCall1(opname[0] == 'D' ? pg_stat_get_xact_tuples_deleted :
+										  opname[0] == 'U' ? pg_stat_get_xact_tuples_updated :
+										  pg_stat_get_xact_tuples_inserted, ObjectIdGetDatum(rel)));
+	if (n >= floor && opname[0] != 'I')
+		OidFunctionCall3(judge("check_rows_xact", 3), ObjectIdGetDatum(rel), CStringGetTextDatum(opname),
+						 Int64GetDatum(n));
+	if (budget)
+		OidFunctionCall3(judge("budget_xact", 3), ObjectIdGetDatum(rel), CStringGetTextDatum(opname),
+						 Int64GetDatum(n));
 	return PointerGetDatum(NULL);
 }
 

@@ -37,6 +37,16 @@ def _self_paths_cached(home, workspace, env):
     return globs
 
 
+def _login_name():
+    """The user this process runs as, when the environment does not say (no USER under cron, CI, sudo -i)."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError, OSError):
+        return None
+
+
 class Context:
     """Where an action runs: resolved once per action."""
 
@@ -45,7 +55,7 @@ class Context:
     def __init__(self, cwd, home=None, workspace=None, env=None, policy=None):
         env = os.environ if env is None else env
         self.env = env
-        self.user = env.get("USER")
+        self.user = env.get("USER") or env.get("LOGNAME") or _login_name()
         self.home = (home or env.get("HOME") or os.path.expanduser("~")).rstrip("/") or "/"
         self.cwd = cwd or os.getcwd()
         self.workspace = find_workspace(self.cwd, workspace)

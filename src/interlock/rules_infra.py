@@ -248,6 +248,15 @@ RULES = [
         "linode-cli volumes delete 123", "hcloud volume delete data", "VBoxManage unregistervm vm1 --delete"],
        ["virsh list --all", "qm list", "pct list", "incus list", "openstack volume list", "hcloud server list",
         "VBoxManage list vms", "qm start 100"]),
+    _R("infra.data-destroy", "catastrophic",
+       "Deletes a whole store of data a command-line tool manages, for good: an object-storage bucket or everything "
+       "under a prefix, a secrets engine or every version of a secret, a dataset or model repository, the data a "
+       "remote cache holds (judged by the tool's knowledge file).",
+       ["mc rb --force myminio/mydata", "mc rm --recursive --force myminio/mydata", "s3cmd rb s3://old-bucket",
+        "vault secrets disable aws/", "vault kv metadata delete -mount=secret app", "hf repo delete me/model",
+        "dvc gc --cloud --workspace"],
+       ["mc ls myminio/mydata", "mc rm --recursive --dry-run myminio/mydata", "s3cmd ls s3://logs",
+        "vault secrets list", "vault kv get secret/app", "hf download me/model", "dvc gc --workspace"]),
     _R("infra.cli-delete", "destructive",
        "Deletes, destroys, removes or purges something a command-line tool manages (judged by the tool's verb: "
        "a knowledge file or the generic verb model).",
@@ -318,6 +327,19 @@ RULES = [
        ["npm publish --dry-run", "npm pack", "cargo publish --dry-run", "cargo build --release", "twine check dist/*",
         "gem build app.gemspec", "poetry build", "gh release list", "gh release view v1", "docker build -t app .",
         "gh release download v1 --dir /tmp/x"]),
+    _R("net.copy-to-host", "destructive",
+       "Copies files to another machine (rsync or scp to host:path): a deploy, or project files sent out of this one.",
+       ["rsync -av dist/ deploy@web1:/var/www/app", "scp build.tgz host:/tmp/", "rsync -az . backup::module/proj",
+        "scp -r src user@10.0.0.2:~/", "rsync -avz -e 'ssh -p 2222' ./site me@example.com:public_html/"],
+       ["rsync -av host:/var/log/app.log ./logs/", "scp user@host:/etc/nginx/nginx.conf .", "rsync -a src/ build/",
+        "rsync -n -av dist/ web1:/var/www", "scp -P 2222 a.txt ./b.txt", "rsync -av ./a ./b:c"]),
+    _R("publish.other-repo", "destructive",
+       "Opens or edits an issue, pull request or comment on a repository that is not one of this project's "
+       "remotes: public text under the user's name on someone else's project.",
+       ["gh issue create --repo cli/cli --title 'Bug' --body 'details'", "gh pr create -R octo/other --fill",
+        "gh issue comment 12 --repo someone/else --body 'same here'", "gh pr review 7 -R someone/else --approve"],
+       ["gh issue create --title 'Bug' --body 'x'", "gh pr create --fill", "gh issue list --repo cli/cli",
+        "gh pr view 12 --repo cli/cli", "gh issue view 3 -R someone/else --comments"]),
     # --- coding agents driven from the shell (knowledge/clis/claude.toml, codex.toml, gemini.toml) -------
     _R("agent.approvals-off", "destructive",
        "Runs a coding agent with its approvals or sandbox turned off: whatever it decides to do runs unchecked.",
@@ -351,6 +373,7 @@ NOT_IN_AN_ENVIRONMENT = frozenset({
     "infra.container-mount-destroy", "infra.github-delete", "infra.github-repo-delete",
     "agent.approvals-off", "agent.config-change",  # this machine's coding agents: no deployment environment
     "publish.release",  # a public registry: not a deployment environment of the project's
+    "publish.other-repo",  # an issue on GitHub: no deployment environment either
 })
 
 #: What a finding becomes when its environment is production (by name, or declared by the policy).

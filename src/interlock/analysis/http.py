@@ -85,6 +85,8 @@ def __getattr__(name):  # GRAPHQL_CATALOGUE kept for callers of the old module c
 _DESTRUCTIVE_NAME = _LazyRe(r"(^|[a-z])(delete|destroy|remove|drop|purge|wipe|erase|terminate|reset|revoke|"
                                r"truncate)|^(delete|destroy|remove|drop|purge|wipe|erase|terminate|reset|revoke)",
                                re.IGNORECASE)
+_DATA_STORE_NAME = _LazyRe(r"(?i)volume|database|(^|[a-z])db($|[A-Z])|postgres|mysql|mariadb|redis|mongo|disk|bucket|"
+                           r"backup|snapshot|keyspace|datastore|storage")
 _GENERIC_DESTROY_PATH = _LazyRe(r"(?i)/(delete|destroy|purge|wipe|reset|terminate|remove|drop)/?$")
 _LOCAL = _LazyRe(r"^(localhost|127(\.\d+){3}|0\.0\.0\.0|::1|\[::1\]|host\.docker\.internal|"
                     r"[a-z0-9.-]+\.(localhost|local|test|internal\.test))$", re.I)
@@ -604,6 +606,10 @@ def _graphql_verdicts(req, docs):
                     break
             if sev is None and _DESTRUCTIVE_NAME.search(name):
                 sev, why = "destructive", "a mutation whose name says it deletes or destroys"
+                if _DATA_STORE_NAME.search(name) and not re.search(r"(?i)restore|reset[A-Z]?password", name):
+                    # `deleteVolume`, `deletePostgres`, `dropDatabase`, `bucketDestroy` on a host nobody catalogued:
+                    # what goes is a store of data (and, on most platforms, its backups)
+                    sev, why = "catastrophic", "a mutation whose name says it deletes a volume, database or other data store"
             if sev not in ("catastrophic", "destructive"):
                 continue
             env = _env_from_text(args)

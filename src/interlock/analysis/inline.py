@@ -443,8 +443,15 @@ class _PyWalk:
 
     def v_For(self, n):
         self.visit(n.iter)
-        self.bind_target(n.target, None)
-        self.visit_all(n.body)
+        vals = self.ev(n.iter)
+        if isinstance(vals, (tuple, list)) and 0 < len(vals) <= 16 and all(isinstance(x, str) for x in vals):
+            # `for d in ('~/Documents', '~/projects'): shutil.rmtree(…d…)`: the body runs with each literal
+            for x in vals:
+                self.bind_target(n.target, x)
+                self.visit_all(n.body)
+        else:
+            self.bind_target(n.target, None)
+            self.visit_all(n.body)
         self.visit_all(n.orelse)
 
     v_AsyncFor = v_For
@@ -2612,7 +2619,7 @@ _CALL_FREE = _lazy(r"(?<![\w$.])(?:(?:urllib\.request|urllib2|request|req|ur|u)\
 _BOTO_CLIENT = _lazy(r"(?:([A-Za-z_][\w.]*)\s*=\s*)?(?:boto3|aioboto3|session|[A-Za-z_]\w*)\s*\.\s*(?:client|resource|"
                      r"create_client)\s*\(\s*(?:service_name\s*=\s*)?['\"]([\w-]+)['\"]")
 _BOTO_CALL = _lazy(r"(?<![\w$])([A-Za-z_][\w.]*)\s*\.\s*([a-z][a-z0-9]*(?:_[a-z0-9]+)+|[a-z]+[A-Z]\w*)\s*\(")
-_AWS_V3 = _lazy(r"new\s+([A-Z]\w*?)Command\s*\(")
+_AWS_V3 = _lazy(r"new\s+(?:\(\s*(?:require\(\s*['\"][^'\"]*['\"]\s*\)|[A-Za-z_$][\w$]*)\s*\.\s*)?([A-Z]\w*?)Command\s*\)?\s*\(")
 _AWS_V2 = _lazy(r"([A-Za-z_$][\w$]*)\s*=\s*new\s+AWS\.(\w+)\s*\(")
 _AWS_OP = _lazy(r"^(delete|terminate|remove|modify|update|purge|deregister|disable|revoke|detach|cancel|put|"
                 r"schedule|stop|reboot|restore)", re.I)

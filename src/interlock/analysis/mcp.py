@@ -321,7 +321,7 @@ _NAMED_PROGRAMS = ("aws", "gcloud", "gsutil", "az", "kubectl", "oc", "helm", "do
 _STORE_CLIENTS = {"redis": "redis-cli", "valkey": "valkey-cli", "keydb": "keydb-cli", "mongo": "mongosh",
                   "mongodb": "mongosh"}
 #: Servers that run code in a language: the code is judged as `python3 -c CODE` (…) would be.
-_CODE_RUNNERS = {"python": "python3", "jupyter": "python3", "ipython": "python3", "notebook": "python3",
+_CODE_RUNNERS = {"python": "python3", "jupyter": "ipython", "ipython": "ipython", "notebook": "ipython",
                  "node": "node", "nodejs": "node", "deno": "deno", "ruby": "ruby"}
 _CODE_KEYS = frozenset({"code", "source", "python", "pythoncode", "snippet", "cell", "cellsource", "program"})
 
@@ -389,6 +389,17 @@ def _kube_command(server, tool, args):
     if verb and len(verb.split()) == 1:
         words.append(verb.lower())  # kubectl_generic {"command": "delete", "resourceType": ...}
     if not ({"delete", "remove", "destroy"} & set(words)):
+        # kubectl_get {resourceType: secrets, output: yaml}: reading Secrets is `kubectl get secret … -o yaml`
+        kind = arg("kind", "resourceType", "resource_type", "resource", "type") or next(
+            (k for w in words for k in ("secret",) if w in (k, k + "s")), None)
+        if kind and kind.lower() in ("secret", "secrets") and ({"get", "describe", "read", "view", "list", "show"}
+                                                                 & set(words)):
+            name = arg("name", "resourceName", "resource_name")
+            # a get tool answers with the objects themselves (JSON) unless it asks for names
+            out = arg("output", "outputFormat", "format", "o") or (None if {"describe", "list"} & set(words) else "json")
+            verb = "describe" if "describe" in words else "get"
+            return shlex.join(["kubectl", verb, "secret"] + ([name] if name else []) + tail +
+                              (["-o", out] if out and verb == "get" else []))
         return None
     kind = arg("kind", "resourceType", "resource_type", "resource", "type")
     if not kind:

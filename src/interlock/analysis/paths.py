@@ -69,6 +69,12 @@ HARMLESS_DEVICES = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/t
 #: /dev/fd/N is an open file descriptor: a pipe or a file the shell opened (`tee >(awk …)` writes to
 #: the process substitution's pipe, /dev/fd/63), never a block device.
 _FD_PATH = ("/dev/fd/", "/proc/self/fd/")
+#: Terminals (`tee /dev/pts/2`, `> /dev/tty1`, /dev/console): text shown on a screen, never a disk.
+def _terminal(path: str) -> bool:
+    rest = path[5:] if path.startswith("/dev/") else ""
+    if rest.startswith(("pts/", "pty/")):
+        return rest[4:].isalnum()
+    return rest in ("console", "stdin") or (rest.startswith(("tty", "pty")) and (rest[3:] == "" or rest[3:].isalnum()))
 GLOB_CHARS = frozenset("*?[")
 
 
@@ -358,7 +364,8 @@ def classify(raw: str, ctx: PathContext, *, glob: bool | None = None, check_exis
         return Place(SELF, path, raw, glob)
     if ctx.protected and matches_any(path, ctx.protected):
         return Place(PROTECTED, path, raw, glob)
-    if path in HARMLESS_DEVICES or (path.startswith(_FD_PATH) and path.rsplit("/", 1)[1].isdigit()):
+    if path in HARMLESS_DEVICES or (path.startswith(_FD_PATH) and path.rsplit("/", 1)[1].isdigit()) or \
+            _terminal(path):
         return Place(DEVNULL, path, raw, glob)
     if path.startswith("/dev/"):
         return Place(DEVICE, path, raw, glob)

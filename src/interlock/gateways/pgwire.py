@@ -405,6 +405,8 @@ ALLOWED = Verdict(True)
 #: Rules a statement may carry and still be run to be measured by the in-database guard (its reach is
 #: what is unknown; the guard's triggers count the rows it touched and roll it back past their limits).
 _MEASURABLE = frozenset({"db.change-unbounded", "db.write"})
+#: How long a statement allowed by its text stays asked about after the in-database guard refused it.
+GUARD_ASK_SECONDS = 600
 #: What a measured statement may do without an approval: rows per table, and share of a table.
 MEASURE_MAX_ROWS, MEASURE_MIN_ROWS, MEASURE_MAX_PERCENT = 1000, 10, 20.0
 _STATS = ("SELECT s.relid::regclass::text, s.n_tup_del, s.n_tup_upd, greatest(c.reltuples, 0)::bigint, "
@@ -455,6 +457,11 @@ _CACHE_TEXT_MAX = 16_384
 class Judge:
     """Statement text → Verdict, with the hook's analysis, policy, approvals and safeguards."""
 
+    # (empty until the guard refuses something; every instance gets its own in __init__)
+    must_ask: dict = {}
+    must_ask_raw: dict = {}
+    must_ask_until: dict = {}
+
     def __init__(self, upstream: Upstream, cwd=None, env=None):
         self.upstream = upstream
         self.env = dict(os.environ if env is None else env)
@@ -469,6 +476,8 @@ class Judge:
         #: still follows (SearchPath.observe_transaction)
         self.tx_raw: dict[bytes, str] = {}
         self.must_ask: dict[str, str] = {}   # statement → what the guard measured when it refused it
+        self.must_ask_raw: dict[bytes, float] = {}   # the same statements' bytes: kept out of the raw caches
+        self.must_ask_until: dict[str, float] = {}   # statements allowed by their text, refused by the guard: until
         self._types: dict = {}                # (statement, client oids) → its parameters' (oid, type name)
         self.stats = {"judged": 0, "cached": 0, "allowed": 0, "asked": 0, "denied": 0}
         self._lock = threading.RLock()
@@ -542,6 +551,8 @@ class Judge:
     def cached(self, text: str, where=None) -> bool:
         if self.rehearse is not None:
             return False  # a sandbox's branch: every statement is judged and recorded, in order
+        if self.must_ask and text in self.must_ask:
+            return False  # the in-database guard refused it when it ran: asked about from now on
         if self._key(text, where) in self.exact:
             return True
         if len(text) <= _CACHE_TEXT_MAX and self.shapes:
@@ -555,6 +566,8 @@ class Judge:
         its exact bytes (UTF-8 is one-to-one: the same text), or, for ASCII, its shape computed on the bytes (the
         same as on the text: no other digits or word characters than ASCII's).  False sends it the long way."""
         if self.rehearse is not None:
+            return False
+        if self.must_ask_raw and raw in self.must_ask_raw:
             return False
         if raw in self.exact_raw:
             return True
@@ -666,11 +679,30 @@ class Judge:
                 self.stats["denied"] += 1
                 return Verdict(False, text, f"Interlock sandbox refused this {d.severity} statement [interlock deny]",
                                detail=redact("\n".join(d.reasons))[:3000] or None, decision="deny")
+        measured = measured_here or self.must_ask.get(text)
+        if d.decision == ALLOW and measured and not measured_here and \
+                self.must_ask_until.get(text, float("inf")) < time.monotonic():
+            # the guard's refusal of a statement allowed by its text is remembered for GUARD_ASK_SECONDS (its budget
+            # window moves on): then the statement runs again, and the guard judges it again
+            for memo, key in ((self.must_ask, text), (self.must_ask_until, text),
+                              (self.must_ask_raw, text.encode("utf-8"))):
+                memo.pop(key, None)
+            measured = None
+        if d.decision == ALLOW and measured and not measured_here:
+            # allowed by its text, refused by the in-database guard when it ran (its budget across transactions,
+            # say): asked about from now on, with what the guard said as its impact — an approval's grant lets it
+            # through once
+            from ..actions import Finding
+
+            d.findings = list(d.findings) + [Finding(
+                "db.change-unbounded", "destructive", "delete" if measured.find("DELETE") >= 0 else "overwrite",
+                evidence=text[:200], why=f"the in-database guard refused it when it ran: {measured}")]
+            d.decision, d.severity = ASK, "destructive"
+            d.rules = sorted({f.rule for f in d.findings})
         if d.decision == ALLOW:
             self.stats["allowed"] += 1
             self._audit(action, d, first=True)
             return ALLOWED
-        measured = measured_here or self.must_ask.get(text)
         if d.decision == ASK and measured is None and simple and set(d.rules) <= _MEASURABLE and not d.error \
                 and _measurable(text):
             # its reach cannot be bounded from the text: run it in a transaction (or savepoint) of its own and
@@ -769,9 +801,17 @@ class Judge:
             return self.judge(text, note=redact(f"the values bound to its parameters could not be read ({why}): "
                                                 f"judged, and approved if so, as the statement's text")[:300],
                               where=where)
+        if self.must_ask and text in self.must_ask and concrete not in self.must_ask:
+            # the guard refused this prepared text with other values (allowed by its text at the Parse): these
+            # values are asked about too
+            remember(self.must_ask, concrete, self.must_ask[text], 10_000)
+            if text in self.must_ask_until:
+                remember(self.must_ask_until, concrete, self.must_ask_until[text], 10_000)
         v = self.judge(concrete, where=where)
         if v.send is not None:   # the grant is bound to the prepared text; the session sets it before the Execute
             return self._bound_grant(text, v.approval_id)
+        if v is ALLOWED:         # what ran, should the in-database guard refuse it (Session.guard_error)
+            return Verdict(True, concrete)
         return v
 
     def param_types(self, text: str, oids: list[int]) -> list[tuple[int, str]]:
@@ -1201,6 +1241,8 @@ class _UpstreamPath:
     def from_upstream_read(self, data):
         """Upstream bytes as read: passed on untouched, watched for what changes how statements are read."""
         if self.capture is None and not self.markers and not self.measured and not self.swallows and not self.stail:
+            if data.find(_GUARD) >= 0:
+                self.guard_error(data)
             if self.utail or data.find(_WATCHED) >= 0:   # the common case (find: quicker than ``in`` on bytes)
                 self.watch(data)
             elif data[-1] in _WATCHED_TAIL:
@@ -1227,6 +1269,8 @@ class _UpstreamPath:
             return
         if self.measured and _GUARD in data:
             self.guard_refused(data)
+        elif _GUARD in data:
+            self.guard_error(data)
         if _SEARCH_PATH in data:
             self.search_path_reported(data)
         if self.markers:
@@ -1308,6 +1352,7 @@ class Session(_UpstreamPath, pgnative._NativePath):
         self.refusing = None                # why every later statement is refused (the session is unreadable)
         self.markers: dict[bytes, bytes] = {}  # parse-failure marker → Interlock's ErrorResponse in its place
         self.measured: list[str] = []       # statements run to be measured by the in-database guard
+        self.last_q: bytes | None = None    # the last simple Query's text the client sent
         self.uhold = bytearray()            # upstream bytes held while a marker's error is awaited
         self.capture = None                 # a _Capture while the gateway measures a statement
         self.deferred: dict[bytes, tuple[str, list[int]]] = {}  # prepared, judged at each Bind with its values
@@ -1413,6 +1458,25 @@ class Session(_UpstreamPath, pgnative._NativePath):
         for text in self.measured:
             remember(self.gw.judge.must_ask, text, what, 10_000)
         self.measured.clear()
+
+    def guard_error(self, data: bytes):
+        """The in-database guard refused a statement the gateway let through by its text (its budget across
+        transactions, typically): the client gets the guard's error now, and the same simple Query is asked about
+        from now on, with what the guard said as its impact (an approval then carries a grant)."""
+        i = data.find(_GUARD)
+        if self.last_q is None or data[max(i - 7, 0):i] != b"C42501\x00":
+            return    # (an ErrorResponse's SQLSTATE comes just before its message: not a row that says the same)
+        try:
+            text = self.last_q.decode("utf-8")
+        except UnicodeDecodeError:
+            return
+        j = data.find(b"\x00", i)
+        what = data[i + 1:j if j > 0 else i + 300].decode("utf-8", "replace")[:300]
+        judge = self.gw.judge
+        until = time.monotonic() + GUARD_ASK_SECONDS
+        remember(judge.must_ask, text, f"{what} (when it ran)", 10_000)
+        remember(judge.must_ask_until, text, until, 10_000)
+        remember(judge.must_ask_raw, self.last_q, until, 10_000)
 
     def refuse_parse(self, name: bytes, message, detail=None, hint=None) -> bytes:
         """The Parse sent in place of a refused one (see :func:`parse_marker`)."""
@@ -1795,6 +1859,7 @@ class Session(_UpstreamPath, pgnative._NativePath):
                         return
                 if judge.cached_raw(raw):
                     judge.stats["cached"] += 1   # a simple Query whose verdict is cached: the hottest path
+                    self.last_q = raw
                     self.ut.write(data)
                     return
             if n + 1 == len(data) and t in CLIENT_TYPES and 4 <= n <= MAX_SMALL:
@@ -1886,6 +1951,7 @@ class Session(_UpstreamPath, pgnative._NativePath):
         """The bytes to forward for one whole message, or None when it is being judged off the loop
         (then ``busy`` holds every later message back until the verdict is written)."""
         if t == 0x51:    # Q
+            self.last_q = msg[5:-1]     # (what the in-database guard may refuse: then asked about, see guard_error)
             if msg[-1] == 0 and not self.refusing and not self.deferred and self.sp.at_login_default() \
                     and self.gw.judge.cached_raw(msg[5:-1]):
                 self.gw.judge.stats["cached"] += 1
@@ -1916,6 +1982,7 @@ class Session(_UpstreamPath, pgnative._NativePath):
                 text = raw.decode("utf-8")
             except (ValueError, UnicodeDecodeError):
                 raise ProtocolError("malformed Parse message") from None
+            self.last_q = raw
             if self.refusing:
                 return self.refuse_parse(name, f"Interlock refused this statement: {self.refusing}")
             if self.deferred and _SQL_EXECUTE.search(text):
@@ -2072,6 +2139,8 @@ class Session(_UpstreamPath, pgnative._NativePath):
             self.measured = self.measured[-7:] + [v.text]
         if v.allow and v.grant:
             self.granted[portal] = v.grant
+        if v.allow and v.text and v.decision == "allow":
+            self.last_q = v.text.encode("utf-8")   # its values in place: asked about by that text if the guard refuses
         self._resume(msg if v.allow else self.refuse_bind(portal, v.message, v.detail, v.hint))
 
     def refuse_bind(self, portal: bytes, message, detail=None, hint=None) -> bytes:

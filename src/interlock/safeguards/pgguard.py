@@ -36,9 +36,11 @@ import hashlib
 import secrets
 import sys
 
-VERSION = 4  # 2: per-transaction counters on tables without children; 3: their fast path without SECURITY DEFINER;
-#             4: the row-count trigger in C where the server has the interlock_guard extension (ext/postgres)
+VERSION = 5  # 2: per-transaction counters on tables without children; 3: their fast path without SECURITY DEFINER;
+#             4: the row-count trigger in C where the server has the interlock_guard extension (ext/postgres);
+#             5: the budget across transactions (interlock.budget) for the agent role's sessions
 EXTENSION = "interlock_guard"
+C_MIN = (1, 1)   # the C library's version protect needs (guard_version()): 1.1 charges the budget
 IMPLEMENTATIONS = ("auto", "c", "plpgsql")
 AGENT_ROLE = "interlock_agent"
 PREFIX = "interlock_guard"
@@ -120,15 +122,27 @@ CREATE OR REPLACE FUNCTION interlock.check_rows() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER AS $fn$
 -- tables with children (partitioned, inherited): a transition table holds every row the statement touched,
 -- whichever child it lives in.  No SET clause (a per-call configuration switch), so every name is
--- schema-qualified; TG_ARGV[0] is the row count below which nothing else is looked at
+-- schema-qualified; TG_ARGV[0] is the row count below which nothing else is looked at, the rest the budgeted
+-- roles (their sessions' DELETE, UPDATE and INSERT are charged to the budget across transactions)
 DECLARE
     n pg_catalog.int8;
+    budgeted boolean := TG_NARGS OPERATOR(pg_catalog.>) 1 AND session_user::pg_catalog.text OPERATOR(pg_catalog.=)
+                        ANY (TG_ARGV[1:TG_NARGS OPERATOR(pg_catalog.-) 1]);
 BEGIN
-    SELECT pg_catalog.count(*) INTO n FROM old_rows;
-    IF n OPERATOR(pg_catalog.<) TG_ARGV[0]::pg_catalog.int8 THEN
+    IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
+        IF budgeted THEN
+            SELECT pg_catalog.count(*) INTO n FROM new_rows;
+            PERFORM interlock.budget_stmt(TG_RELID, TG_OP, n);
+        END IF;
         RETURN NULL;
     END IF;
-    PERFORM interlock.check_rows_over(TG_RELID, TG_OP, n);
+    SELECT pg_catalog.count(*) INTO n FROM old_rows;
+    IF n OPERATOR(pg_catalog.>=) TG_ARGV[0]::pg_catalog.int8 THEN
+        PERFORM interlock.check_rows_over(TG_RELID, TG_OP, n);
+    END IF;
+    IF budgeted THEN
+        PERFORM interlock.budget_stmt(TG_RELID, TG_OP, n);
+    END IF;
     RETURN NULL;
 END $fn$;
 
@@ -184,6 +198,12 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn
 -- SECURITY DEFINER instead) and on interlock.over_limit (granted to PUBLIC with USAGE on the schema).
 DECLARE
     fast bigint := least(interlock.setting('min_rows', 10), interlock.setting('max_rows', 1000) + 1);
+    roles name[] := interlock.budget_roles();
+    -- (equalities, not = ANY (array): a constant array is taken apart again at every evaluation)
+    budget text := CASE WHEN cardinality(interlock.budget_roles()) > 0 THEN
+        'IF ' || (SELECT string_agg(format('session_user OPERATOR(pg_catalog.=) %L::pg_catalog.name', r), ' OR ')
+                    FROM unnest(interlock.budget_roles()) r)
+        || ' THEN PERFORM interlock.budget_self(TG_RELID, ' ELSE '' END;
     public_flush boolean := (SELECT p.proacl IS NULL OR EXISTS (
                                  SELECT 1 FROM aclexplode(p.proacl) a
                                   WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')
@@ -200,11 +220,22 @@ BEGIN
        OR pg_catalog.pg_stat_get_xact_tuples_%1$sd(TG_RELID) OPERATOR(pg_catalog.>=) %2$s THEN
         PERFORM interlock.over_limit(TG_RELID, %4$L);
     END IF;
+    %5$s
     RETURN NULL;
 END $f$ $body$, op, fast, CASE WHEN public_flush THEN 'SECURITY INVOKER' ELSE 'SECURITY DEFINER' END,
-                      upper(op));
+                      upper(op), CASE WHEN budget = '' THEN '' ELSE budget || format('%L); END IF;', upper(op)) END);
     END LOOP;
-    REVOKE EXECUTE ON FUNCTION interlock.count_delete(), interlock.count_update() FROM PUBLIC;
+    -- a budgeted role's inserts: left out of the table's baseline (padding a table does not make its rows a small
+    -- share); other sessions' INSERT triggers do nothing
+    EXECUTE format($body$
+CREATE OR REPLACE FUNCTION interlock.count_insert() RETURNS trigger LANGUAGE plpgsql SECURITY INVOKER AS $f$
+-- written by interlock.fast_functions()
+BEGIN
+    %s
+    RETURN NULL;
+END $f$ $body$, CASE WHEN budget = '' THEN '' ELSE budget || '''INSERT''); END IF;' END);
+    REVOKE EXECUTE ON FUNCTION interlock.count_delete(), interlock.count_update(), interlock.count_insert()
+        FROM PUBLIC;
 END $fn$;
 
 CREATE OR REPLACE FUNCTION interlock.on_settings() RETURNS trigger
@@ -216,7 +247,8 @@ BEGIN
     IF coalesce(current_setting('interlock.installing', true), '') <> 'on' THEN
         PERFORM interlock.protect_table(t.tgrelid::regclass) FROM pg_trigger t
          WHERE t.tgname = 'interlock_guard_delete'
-           AND t.tgfoid IN ('interlock.check_rows'::regproc, coalesce(to_regprocedure('interlock.guard_rows()'), 0));
+           AND (t.tgfoid IN ('interlock.check_rows'::regproc, coalesce(to_regprocedure('interlock.guard_rows()'), 0))
+                OR EXISTS (SELECT 1 FROM interlock.settings WHERE key = 'budget_roles'));
     END IF;
     RETURN NULL;
 END $fn$;
@@ -292,6 +324,159 @@ BEGIN
 END $fn$;
 REVOKE ALL ON FUNCTION interlock.check_rows_xact(oid, text, bigint) FROM PUBLIC;
 
+-- the budget: what the budgeted roles (budget_roles: the agent role) deleted / updated of each table within the
+-- window (budget_window), across transactions, and what they inserted within budget_insert_window (left out of
+-- the table's baseline: padding a table first does not make its real rows a small share).  One row per table and
+-- operation, written only by interlock.budget_charge() (the agent may not read or write it); rolled back with the
+-- transaction that wrote it; locked by a transaction that spends it until it ends (concurrent agent sessions
+-- take turns; under REPEATABLE READ the second one fails: closed)
+CREATE TABLE IF NOT EXISTS interlock.budget (
+    rel oid NOT NULL, op text NOT NULL, window_start timestamptz NOT NULL DEFAULT now(), spent bigint NOT NULL DEFAULT 0,
+    last_xid xid8, last_n bigint NOT NULL DEFAULT 0, PRIMARY KEY (rel, op));
+REVOKE ALL ON interlock.budget FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION interlock.setting_text(k text, dflt text) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+    SELECT coalesce((SELECT value FROM interlock.settings WHERE key = k), dflt)
+$fn$;
+
+CREATE OR REPLACE FUNCTION interlock.budget_roles() RETURNS name[]
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+    SELECT coalesce(array_agg(trim(r)::name) FILTER (WHERE trim(r) <> ''), '{}')
+      FROM unnest(string_to_array(interlock.setting_text('budget_roles', ''), ',')) r
+$fn$;
+
+CREATE OR REPLACE FUNCTION interlock.budget_window(op text) RETURNS interval
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+    SELECT CASE WHEN op = 'INSERT' THEN interlock.setting_text('budget_insert_window', '1 day')::interval
+                ELSE interlock.setting_text('budget_window', '1 hour')::interval END
+$fn$;
+
+CREATE OR REPLACE FUNCTION interlock.budget_spent(r oid, o text) RETURNS bigint
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+    SELECT coalesce((SELECT b.spent FROM interlock.budget b WHERE b.rel = r AND b.op = o
+                      AND b.window_start > now() - interlock.budget_window(o)), 0)
+$fn$;
+
+DROP FUNCTION IF EXISTS interlock.budget() CASCADE;   -- (a first draft's)
+CREATE OR REPLACE FUNCTION interlock.budget_charge(rel oid, op text, stmt bigint, total bigint) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+-- called by the row-count triggers (C or PL/pgSQL) only in the budgeted roles' sessions, on every DELETE, UPDATE
+-- and INSERT: the statement's rows (stmt, from a transition table), or the transaction's so far (total, from the
+-- session's per-transaction counters: the statement's are total less what this transaction's earlier statements
+-- were charged, kept in the budget row it holds locked).  Charged to the table and to each of its ancestors
+-- (partitions, inheritance children: a child's rows are its parent's too); refused past any of their budgets
+DECLARE
+    me xid8 := pg_current_xact_id();
+    lim bigint := interlock.setting('budget_rows', interlock.setting('max_rows', 1000));
+    pct numeric := interlock.setting('budget_percent', interlock.setting('max_percent', 20));
+    least_rows bigint := least(interlock.setting('budget_min_rows', interlock.setting('min_rows', 10)), lim + 1);
+    win interval := interlock.budget_window(op);
+    rels oid[];
+    r oid;
+    b interlock.budget%ROWTYPE;
+    spent bigint;
+    base bigint;
+    need bigint;
+    seen bigint;
+    bad text;
+BEGIN
+    rels := ARRAY[rel] || coalesce((WITH RECURSIVE up(p) AS (
+                SELECT i.inhparent FROM pg_inherits i WHERE i.inhrelid = rel
+                UNION SELECT i.inhparent FROM pg_inherits i JOIN up ON i.inhrelid = up.p)
+            SELECT array_agg(p) FROM up), '{}');
+    FOREACH r IN ARRAY rels LOOP
+        SELECT * INTO b FROM interlock.budget WHERE budget.rel = r AND budget.op = budget_charge.op FOR UPDATE;
+        IF NOT FOUND THEN
+            INSERT INTO interlock.budget (rel, op) VALUES (r, budget_charge.op) ON CONFLICT DO NOTHING;
+            SELECT * INTO b FROM interlock.budget WHERE budget.rel = r AND budget.op = budget_charge.op FOR UPDATE;
+            IF NOT FOUND THEN
+                PERFORM interlock.refuse(format('%s on %s refused', op, rel::regclass),
+                                         'its budget row could not be read (a concurrent first use): try again');
+            END IF;
+        END IF;
+        IF b.window_start <= now() - win THEN
+            b.window_start := now();
+            b.spent := 0;
+        END IF;
+        IF r = rel AND total IS NOT NULL THEN
+            stmt := greatest(total - CASE WHEN b.last_xid = me THEN b.last_n ELSE 0 END, 0);
+            b.last_xid := me;
+            b.last_n := total;
+        END IF;
+        spent := b.spent + stmt;
+        IF bad IS NULL AND op <> 'INSERT' AND stmt > 0 THEN
+            -- within: at most budget_rows in the window, and below budget_min_rows or at most budget_percent % of
+            -- the table's baseline: its rows now, plus those the budgeted roles deleted in the window, minus those
+            -- they inserted in budget_insert_window (counted only as far as the answer needs)
+            IF spent > lim OR (spent >= least_rows AND pct <= 0) THEN
+                bad := format('%s rows of %s in %s', spent, r::regclass, win);
+            ELSIF spent >= least_rows THEN
+                base := CASE WHEN op = 'DELETE' THEN spent ELSE interlock.budget_spent(r, 'DELETE') END
+                        - interlock.budget_spent(r, 'INSERT');
+                need := ceil(spent * 100 / pct)::bigint - base;
+                IF need > 0 THEN
+                    EXECUTE format('SELECT count(*) FROM (SELECT FROM %s LIMIT %s) s', r::regclass, need) INTO seen;
+                    IF seen < need THEN
+                        bad := format('%s rows of %s in %s: more than %s%% of its %s rows (%s now, %s deleted, less %s '
+                                      'that role inserted in the last %s)', spent, r::regclass, win, pct,
+                                      seen + base, seen, CASE WHEN op = 'DELETE' THEN spent
+                                      ELSE interlock.budget_spent(r, 'DELETE') END, interlock.budget_spent(r, 'INSERT'),
+                                      interlock.budget_window('INSERT'));
+                    END IF;
+                END IF;
+            END IF;
+        END IF;
+        UPDATE interlock.budget SET window_start = b.window_start, spent = b.spent + stmt, last_xid = b.last_xid,
+                                    last_n = b.last_n
+         WHERE budget.rel = r AND budget.op = budget_charge.op;
+    END LOOP;
+    IF bad IS NOT NULL THEN
+        IF interlock.granted(op) THEN
+            -- an approved statement's rows are not charged to the budget
+            UPDATE interlock.budget SET spent = budget.spent - stmt WHERE budget.rel = ANY(rels)
+               AND budget.op = budget_charge.op;
+            RETURN;
+        END IF;
+        PERFORM interlock.refuse(
+            format('%s of %s more rows of %s refused: over its budget (%s)', op, stmt, rel::regclass, bad),
+            format('%s may %s at most %s rows of a table, or %s%% of it, per %s without an approval, however many '
+                   'transactions it takes (the rows it inserted in the last %s are left out of the table''s size)',
+                   session_user, lower(op), lim, pct, win, interlock.budget_window('INSERT')));
+    END IF;
+END $fn$;
+REVOKE ALL ON FUNCTION interlock.budget_charge(oid, text, bigint, bigint) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION interlock.budget_xact(rel oid, op text, total bigint) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+BEGIN   -- (PL/pgSQL: the C trigger calls it, and a void SQL function's result is NULL to it)
+    PERFORM interlock.budget_charge(rel, op, NULL, total);
+END $fn$;
+REVOKE ALL ON FUNCTION interlock.budget_xact(oid, text, bigint) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION interlock.budget_stmt(rel oid, op text, n bigint) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+BEGIN   -- (PL/pgSQL: the C trigger calls it, and a void SQL function's result is NULL to it)
+    PERFORM interlock.budget_charge(rel, op, n, NULL);
+END $fn$;
+REVOKE ALL ON FUNCTION interlock.budget_stmt(oid, text, bigint) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION interlock.budget_self(rel oid, op text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
+-- the PL/pgSQL fast path's (it runs as the caller): charges the caller's own session's counters of the table,
+-- only where the caller's login is budgeted (anyone may call it: it charges no one else)
+BEGIN
+    IF NOT session_user = ANY (interlock.budget_roles()) OR op NOT IN ('DELETE', 'UPDATE', 'INSERT') THEN
+        RETURN;
+    END IF;
+    IF has_function_privilege('pg_catalog.pg_stat_force_next_flush()', 'EXECUTE') THEN
+        PERFORM pg_stat_force_next_flush();
+    END IF;
+    PERFORM interlock.budget_xact(rel, op, CASE op WHEN 'DELETE' THEN pg_stat_get_xact_tuples_deleted(rel)
+                                                   WHEN 'UPDATE' THEN pg_stat_get_xact_tuples_updated(rel)
+                                                   ELSE pg_stat_get_xact_tuples_inserted(rel) END);
+END $fn$;
+
 CREATE OR REPLACE FUNCTION interlock.check_truncate() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, interlock AS $fn$
 BEGIN
@@ -324,12 +509,21 @@ DECLARE
     del text;
     upd text;
     mine bigint;
+    roles name[] := interlock.budget_roles();
+    role_names text := (SELECT string_agg(format('%L', x), ', ') FROM unnest(interlock.budget_roles()) x);
+    ins text;
 BEGIN
     clause := CASE WHEN counted THEN '' ELSE 'REFERENCING OLD TABLE AS old_rows ' END;
-    del := CASE WHEN c THEN format('interlock.guard_rows(%L)', fast) WHEN counted THEN 'interlock.count_delete()'
-                ELSE format('interlock.check_rows(%L)', fast) END;
-    upd := CASE WHEN c THEN format('interlock.guard_rows(%L)', fast) WHEN counted THEN 'interlock.count_update()'
-                ELSE format('interlock.check_rows(%L)', fast) END;
+    -- the C function and check_rows take the budgeted roles' names after the floor
+    del := CASE WHEN c THEN format('interlock.guard_rows(%L%s)', fast, ', ' || role_names)
+                WHEN counted THEN 'interlock.count_delete()'
+                ELSE format('interlock.check_rows(%L%s)', fast, ', ' || role_names) END;
+    upd := CASE WHEN c THEN format('interlock.guard_rows(%L%s)', fast, ', ' || role_names)
+                WHEN counted THEN 'interlock.count_update()'
+                ELSE format('interlock.check_rows(%L%s)', fast, ', ' || role_names) END;
+    ins := CASE WHEN c THEN format('interlock.guard_rows(%L%s)', fast, ', ' || role_names)
+                WHEN counted THEN 'interlock.count_insert()'
+                ELSE format('interlock.check_rows(%L%s)', fast, ', ' || role_names) END;
     INSERT INTO interlock.busy VALUES (pg_current_xact_id()) ON CONFLICT DO NOTHING;
     GET DIAGNOSTICS mine = ROW_COUNT;  -- called from within another protect_table: that one clears it
     EXECUTE format('DROP TRIGGER IF EXISTS interlock_guard_delete ON %s', rel);
@@ -344,6 +538,16 @@ BEGIN
     EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER interlock_guard_delete', rel);
     EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER interlock_guard_update', rel);
     EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER interlock_guard_truncate', rel);
+    -- the budget across transactions: a budgeted role's inserts are charged too (left out of the baseline)
+    EXECUTE format('DROP TRIGGER IF EXISTS interlock_guard_insert ON %s', rel);
+    IF cardinality(roles) > 0 THEN
+        EXECUTE format('CREATE TRIGGER interlock_guard_insert AFTER INSERT ON %s %sFOR EACH STATEMENT '
+                       'EXECUTE FUNCTION %s', rel,
+                       CASE WHEN counted THEN '' ELSE 'REFERENCING NEW TABLE AS new_rows ' END, ins);
+        EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER interlock_guard_insert', rel);
+        INSERT INTO interlock.budget (rel, op) SELECT rel, o FROM unnest(ARRAY['DELETE', 'UPDATE', 'INSERT']) o
+            ON CONFLICT DO NOTHING;
+    END IF;
     IF mine > 0 THEN
         DELETE FROM interlock.busy WHERE xid = pg_current_xact_id();
     END IF;
@@ -433,6 +637,7 @@ BEGIN
                                                            'interlock.count_delete'::regproc,
                                                            'interlock.count_update'::regproc,
                                                            'interlock.check_truncate'::regproc,
+                                                           'interlock.count_insert'::regproc,
                                                            coalesce(to_regprocedure('interlock.guard_rows()'), 0))
                                           AND t.tgname NOT LIKE 'interlock_guard%') THEN
         IF NOT interlock.granted(TG_TAG) THEN
@@ -471,6 +676,7 @@ BEGIN
 END $do$;
 GRANT USAGE ON SCHEMA interlock TO PUBLIC;
 GRANT EXECUTE ON FUNCTION interlock.over_limit(oid, text) TO PUBLIC;
+GRANT EXECUTE ON FUNCTION interlock.budget_self(oid, text) TO PUBLIC;
 """
 
 _TABLES = f"""
@@ -497,7 +703,7 @@ class Report:
 
 
 def install(conn, agent_role=AGENT_ROLE, agent_password=None, max_rows=None, min_rows=None, max_percent=None,
-            implementation="auto") -> Report:
+            implementation="auto", budget=None) -> Report:
     """Install (or bring up to date) the guard on the database ``conn`` (psycopg, autocommit off).
 
     ``implementation``: ``c`` — the row-count triggers call the interlock_guard extension's C function (the
@@ -515,10 +721,27 @@ def install(conn, agent_role=AGENT_ROLE, agent_password=None, max_rows=None, min
     for k, v in (("max_rows", max_rows), ("min_rows", min_rows), ("max_percent", max_percent)):
         if v is not None:
             settings[k] = str(v)
+    for k, v in (budget or {}).items():
+        if v is not None:
+            settings[k] = str(v)
     for k, v in settings.items():
         cur.execute("INSERT INTO interlock.settings VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = "
                     "EXCLUDED.value", (k, v))
+    # the budget across transactions is the agent role's unless the settings name other roles (or none: '')
+    cur.execute("INSERT INTO interlock.settings VALUES ('budget_roles', %s) ON CONFLICT (key) DO NOTHING",
+                (agent_role,))
+    for k in ("budget_window", "budget_insert_window"):
+        v = cur.execute("SELECT value FROM interlock.settings WHERE key = %s", (k,)).fetchone()
+        if v is not None:
+            cur.execute("SAVEPOINT iv")
+            try:
+                cur.execute("SELECT %s::interval", (v[0],))
+                cur.execute("RELEASE SAVEPOINT iv")
+            except Exception:  # noqa: BLE001 - said, and the install stops (every budgeted statement would fail)
+                cur.execute("ROLLBACK TO SAVEPOINT iv")
+                raise GuardError(f"interlock.settings {k} = {v[0]!r} is not an interval") from None
     rep.done.append(f"schema interlock (version {VERSION}): settings, single-use grants, trigger functions")
+    rep.done.append(_budget_text(cur))
     _implementation(cur, implementation, rep)
     tables = [r[0] for r in cur.execute(_TABLES).fetchall()]
     skipped = []
@@ -558,7 +781,13 @@ def _implementation(cur, implementation, rep):
     try:
         if not have:
             cur.execute(f"CREATE EXTENSION {EXTENSION} SCHEMA interlock")
+        ok_lib = False
         lib = cur.execute("SELECT interlock.guard_version()").fetchone()[0]   # the library loads
+        if tuple(int(x) for x in lib.split(".")[:2]) < C_MIN:
+            # an older build does not charge the budget across transactions: never used for it
+            raise GuardError(f"its library is version {lib}, older than {'.'.join(map(str, C_MIN))} (which charges "
+                             "the budget across transactions)")
+        ok_lib = True
         cur.execute("RELEASE SAVEPOINT ext")
     except Exception as e:  # noqa: BLE001 - not on the server, or not a superuser: PL/pgSQL (or, asked for C, said)
         cur.execute("ROLLBACK TO SAVEPOINT ext")
@@ -587,7 +816,23 @@ def _implementation(cur, implementation, rep):
             raise GuardError(why)
         rep.done.append(f"row-count triggers in PL/pgSQL ({why})")
         return
-    rep.done.append(f"row-count triggers in C (extension {EXTENSION} {lib})")
+    ext = cur.execute("SELECT extversion FROM pg_extension WHERE extname = %s", (EXTENSION,)).fetchone()
+    rep.done.append(f"row-count triggers in C (extension {EXTENSION} {ext[0] if ext else lib})")
+    if have and lib == have[0] and not ok_lib:
+        rep.missing.append(f"the C library's version could not be read by this login: make sure ext/postgres "
+                           f"{'.'.join(map(str, C_MIN))} or later is installed on the server (older builds do not "
+                           "charge the budget across transactions)")
+
+
+def _budget_text(cur) -> str:
+    roles, rows, pct, window, ins = cur.execute(
+        "SELECT array_to_string(interlock.budget_roles(), ', '), interlock.setting('budget_rows', "
+        "interlock.setting('max_rows', 1000)), interlock.setting('budget_percent', interlock.setting('max_percent', "
+        "20)), interlock.budget_window('DELETE')::text, interlock.budget_window('INSERT')::text").fetchone()
+    if not roles:
+        return "budget across transactions: no role is budgeted (interlock.settings budget_roles is empty)"
+    return (f"budget across transactions for {roles}: {rows} rows or {pct:g}% of a table deleted / updated per "
+            f"{window} (their own inserts of the last {ins} left out of the table's size)")
 
 
 class GuardError(Exception):
@@ -686,6 +931,7 @@ def status(conn, agent_role=AGENT_ROLE) -> Report:
     else:
         rep.done.append("every table has the guard's triggers")
     _status_implementation(cur, rep)
+    _status_budget(cur, rep)
     # the fast path runs as the caller: every role needs EXECUTE on the flush it asks for (else every DELETE /
     # UPDATE fails — closed, but the application with it) and on interlock.over_limit
     bad = cur.execute(
@@ -719,6 +965,28 @@ def status(conn, agent_role=AGENT_ROLE) -> Report:
             rep.done.append(f"agent role {agent_role} (owns nothing)")
     conn.rollback()
     return rep
+
+
+def _status_budget(cur, rep):
+    if cur.execute("SELECT to_regprocedure('interlock.budget_charge(oid, text, bigint, bigint)') IS NULL").fetchone()[0]:
+        rep.missing.append("the budget across transactions (guard version 5): rerun interlock protect")
+        return
+    roles = cur.execute("SELECT interlock.budget_roles()").fetchone()[0]
+    if not roles:
+        rep.missing.append("the budget across transactions: no role is budgeted (interlock.settings budget_roles "
+                           "is empty), so many small transactions add up to a wipe unasked")
+        return
+    known = {r[0] for r in cur.execute("SELECT rolname FROM pg_roles WHERE rolname = ANY(%s::name[])",
+                                       (list(roles),)).fetchall()}
+    if set(roles) - known:
+        rep.missing.append("budgeted roles that do not exist: " + ", ".join(sorted(set(roles) - known)))
+    unbudgeted = cur.execute(
+        _TABLES.replace("ORDER BY 1", "") + " AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid "
+        "AND t.tgname = 'interlock_guard_insert' AND t.tgenabled = 'A') ORDER BY 1").fetchall()
+    if unbudgeted:
+        rep.missing.append("tables without the budget's triggers: " + ", ".join(r[0] for r in unbudgeted[:10]))
+    else:
+        rep.done.append(_budget_text(cur))
 
 
 def implementation_in_use(cur) -> str:
@@ -810,6 +1078,14 @@ def add_parser(sub):
                                                               "checked (default 10)")
     p.add_argument("--max-percent", type=float, default=None, help="percent of a table one DELETE/UPDATE may "
                                                                    "touch (default 20)")
+    p.add_argument("--budget-rows", type=int, default=None, help="rows of a table the budgeted roles (the agent "
+                   "role) may delete / update per window, across transactions (default: --max-rows)")
+    p.add_argument("--budget-percent", type=float, default=None, help="percent of a table's baseline they may "
+                   "delete / update per window (default: --max-percent)")
+    p.add_argument("--budget-window", default=None, help="the budget's window, a PostgreSQL interval (default "
+                                                          "'1 hour')")
+    p.add_argument("--budget-roles", default=None, help="comma-separated login roles whose sessions are budgeted "
+                                                         "(default: the agent role; '' for none)")
     p.set_defaults(func=cmd_protect)
 
 
@@ -850,7 +1126,10 @@ def cmd_protect(args) -> int:
                       f"{args.agent_role} stays)")
                 return 0
             rep = install(conn, args.agent_role, agent_pw, args.max_rows, args.min_rows, args.max_percent,
-                          args.implementation)
+                          args.implementation, budget={"budget_rows": args.budget_rows,
+                                                       "budget_percent": args.budget_percent,
+                                                       "budget_window": args.budget_window,
+                                                       "budget_roles": args.budget_roles})
     except GuardError as e:
         print(f"interlock protect: {redact(str(e))}", file=sys.stderr)
         return 1

@@ -74,7 +74,7 @@ _CRED_PROGRAMS = frozenset({"terraform", "tofu", "rails", "ansible-vault", "sops
     "gitleaks", "ps", "jq", "awk", "gawk", "python", "python3", "node", "ruby", "perl", "php", "deno", "bun", "nodejs",
     "pypy3",
     "gh", "aws", "gcloud", "az", "kubectl", "oc", "docker", "podman", "heroku", "railway", "vercel", "netlify", "fly",
-    "flyctl", "op", "vault", "doppler", "supabase", "git", "security", "secret-tool", "keyring", "pass", "npm", "env", "printenv",
+    "flyctl", "op", "vault", "doppler", "supabase", "git", "security", "secret-tool", "keyring", "pass", "npm", "stripe", "env", "printenv",
     "export", "declare", "typeset", "set", "compgen", "echo", "printf", "print"})
 
 
@@ -496,15 +496,23 @@ class ShellAnalyzer:
             self.suppress_env_dump = bool(nxt) and (nxt[0] == "wc" or (nxt[0] == "cut" and "-f1" in nxt and (
                 "-d=" in nxt or "-d'='" in nxt or '-d"="' in nxt)) or (nxt[0] == "grep" and "-c" in nxt) or (
                 nxt[0] in ("grep", "egrep", "fgrep", "rg") and _env_filter(self, nxt) == "names"))
+            # `echo $TOKEN | wc -c`: only a count comes out of the pipeline's next stage
+            self.count_only_next = bool(nxt) and (nxt[0] == "wc" or nxt[0] in ("grep", "egrep", "fgrep") and (
+                "-c" in nxt or "--count" in nxt or "-q" in nxt or "--quiet" in nxt))
             self.env_grep = _env_filter(self, nxt) if nxt and nxt[0] in ("grep", "egrep", "fgrep", "rg") and \
                 not self.suppress_env_dump else None
             # `grep ^DB_ .env | cut -d= -f1`, `cat .env | wc -l`, `grep -v '^#' .env | grep = | sed 's/=.*//'`:
             # what the rest of the pipeline prints is names or counts only
             self.keys_only_next = _keys_only_after([_node_text(x).split() for x in stages[i + 1:]])
+            if self.keys_only_next:  # `env | cut -d = -f 1 | xargs`, `env | awk -F= '{print $1}'`: names only
+                self.suppress_env_dump = True
+            if self.suppress_env_dump and _names_looked_up([_node_text(x).split() for x in stages[i + 1:]]):
+                self.suppress_env_dump = False  # … `| xargs -I{} printenv {}`: the names looked up again
             try:
                 self.walk(st, scope, stdin=stdin)
             finally:
                 self.suppress_env_dump = False
+                self.count_only_next = False
                 self.env_grep = None
                 self.keys_only_next = False
             prev = st
@@ -872,7 +880,16 @@ class ShellAnalyzer:
         if t in ("number", "variable_name", "string_content", "special_variable_name"):
             return _node_text(node)
         if t == "process_substitution":
-            return "/dev/fd/63"
+            # `bash <(base64 -d <<< …)`, `source <(echo … | base64 -d)`: the file the command reads holds the
+            # substitution's output; when that is knowable (the decoding and printing stages), its text is kept
+            # for whatever reads the file (a shell running it as a script is judged on that text)
+            fd = f"/dev/fd/{63 - len(self.__dict__.setdefault('_procsub_fds', []))}"
+            self._procsub_fds.append(fd)
+            if _node_text(node).startswith("<("):
+                got = self._static_output(node, scope)
+                if got != U and U not in got:
+                    self.written_text[fd] = got if got.endswith("\n") else got + "\n"
+            return fd
         if t == "translated_string":
             return self.word(node.named_children[0], scope) if node.named_children else ""
         if t == "brace_expression":
@@ -1341,9 +1358,9 @@ class ShellAnalyzer:
         path = resolve(raw_path, self._scope_ctx(scope))
         if self.session_files:
             self.remembered(path, cmd)
-        if path.startswith(("/dev/", "/proc/", "/sys/")) or self.remote:
-            return False
         src = self.written_text.get(path)
+        if src is None and path.startswith(("/dev/", "/proc/", "/sys/")) or self.remote:
+            return False
         if src is None:
             src = self.read_file(path)
         if src is None:
@@ -1703,6 +1720,22 @@ def _passes_lines(words) -> bool:
     return len(ops) <= allowed
 
 
+def _names_looked_up(stages) -> bool:
+    """A stage after the names-only one that could turn the names back into values (`| xargs -I{}
+    printenv {}`, `| sh`): a shell, an interpreter, printenv, or xargs running anything but echo."""
+    k = next((i for i, words in enumerate(stages) if _keys_only(words)), None)
+    for words in stages[k + 1:] if k is not None else ():
+        w0 = words[0].rsplit("/", 1)[-1] if words else ""
+        if w0 == "xargs":
+            rest = [w for w in words[1:] if not w.startswith("-") and w not in ("{}",)]
+            if rest and rest[0] != "echo":
+                return True
+        elif w0 in ("sh", "bash", "zsh", "dash", "ksh", "eval", "source", ".", "printenv", "env", "parallel",
+                    "while", "python", "python3", "perl", "ruby", "node", "awk", "gawk", "sed"):
+            return True
+    return False
+
+
 def _keys_only_after(stages):
     """What the rest of a pipeline lets through of a stage's output: "count" or "names" (see
     ``_keys_only``) when, past any stages that only select whole lines, the first other stage keeps
@@ -1739,6 +1772,11 @@ def _keys_only(words):
     ws = [w.strip("'\"") for w in words]
     if not ws:
         return False
+    ws[0] = ws[0].rsplit("/", 1)[-1]  # /usr/bin/cut
+    if ws[0] in ("awk", "gawk", "mawk"):
+        # `awk -F= '{print $1}'`, `awk -F '=' '/^\w/ {print $1}'`: only the text before the first `=`
+        m = re.fullmatch(r"""-F\s*(['"]?)=\1\s+'((?:/[^/']*/\s*)?\{\s*print\s+\$1\s*;?\s*\})'""", " ".join(words[1:]))
+        return "names" if m else False
     if ws[0] == "wc":
         return "count" if all(w in ("-l", "-c", "-w", "-m", "--lines", "--bytes", "--words", "--chars")
                               for w in ws[1:]) else False

@@ -34,7 +34,7 @@ ENV_KINDS = frozenset({"host", "database", "kube_context", "cloud_project", "clo
 _PROGRAM_KEYS = {"names", "summary", "separator", "value_options", "skip", "aliases", "env", "commands",
                  "examples", "generic", "generic_rule", "label", "handled_elsewhere"}
 _COMMAND_KEYS = {"path", "effect", "rule", "target", "label", "when_flags", "unless_flags", "when_options",
-                 "when_operand", "env", "note", "mechanism", "name_env"}
+                 "when_operand", "env", "note", "mechanism", "name_env", "command"}
 _ENV_KEYS = {"kind", "from"}
 _EXAMPLE_KEYS = {"cmd", "rule", "note"}
 
@@ -129,7 +129,7 @@ def _env_sources(where, raw):
 
 class Command:
     __slots__ = ("paths", "effect", "rule", "target", "label", "when_flags", "unless_flags", "when_options",
-                 "when_operand", "env", "note", "mechanism", "name_env")
+                 "when_operand", "env", "note", "mechanism", "name_env", "command")
 
     def __init__(self, raw, where, rules, sep):
         bad = set(raw) - _COMMAND_KEYS
@@ -152,11 +152,17 @@ class Command:
         if self.rule is not None and self.rule not in rules:
             raise KnowledgeError(f"{where}: rule {self.rule!r} is not in the catalogue")
         self.mechanism = raw.get("mechanism")
+        # where the command line a remote-shell runner runs is: an option's value, $1/$2, or $* (the rest)
+        self.command = _strs(where, "command", raw.get("command", []))
         if self.effect == "runs-command":
             from .infra import MECHANISMS
 
-            if self.mechanism not in MECHANISMS:
-                raise KnowledgeError(f"{where}: runs-command needs a mechanism, one of {sorted(MECHANISMS)}")
+            if self.mechanism == "remote-shell":
+                if not self.command:
+                    raise KnowledgeError(f"{where}: the remote-shell mechanism needs `command` (where the line is)")
+            elif self.mechanism not in MECHANISMS:
+                raise KnowledgeError(f"{where}: runs-command needs a mechanism, one of "
+                                     f"{sorted(MECHANISMS) + ['remote-shell']}")
         self.target = _strs(where, "target", raw.get("target", "$*"))
         self.label = str(raw.get("label", ""))
         self.when_flags = frozenset(_strs(where, "when_flags", raw.get("when_flags", [])))
@@ -369,6 +375,7 @@ def unknown(a, cmd, scope):
     handler(a, cmd, scope)
 
 
+_KEYWORD_LINE = re.compile(r"^(?:cmd|command|cmdline|code)=(.*)$", re.S)
 _JAR_VERSION = re.compile(r"[-_]v?\d[\w.]*$")  # `tool-cli-2.1.0.jar` is `tool-cli`
 
 
@@ -408,6 +415,25 @@ def interpret(a, cmd, scope, tool):
         return
     c, k = hit
     rest = words[k:]
+    if c.effect == "runs-command" and c.mechanism == "remote-shell":
+        # the line runs in a shell on every host the command selects (`pdsh -w web[1-9] CMD`, `salt '*'
+        # cmd.run CMD`): judged as the commands it is, there
+        line = None
+        for src in c.command:
+            if src == "$*" and rest:  # the rest of the line as written, its options included (`pdsh -w h rm -rf x`)
+                args = list(cmd.args)
+                line = " ".join(args[args.index(rest[0]):]) if rest[0] in args else " ".join(rest)
+            else:
+                line = _source(src, values, rest)
+            if line:
+                break
+        kw = _KEYWORD_LINE.match(line or "")
+        if kw:  # `salt '*' cmd.run_all cmd='rm -rf x'`: the line given as a keyword argument
+            line = kw.group(1)
+        host = next((v for v in (_source(src, values, rest) for src in c.target) if v), None) or "hosts"
+        if line:
+            a.nested_shell(line, cmd, scope, remote=f"{tool.label}:{_show(host)}")
+        return
     if c.effect == "runs-command":
         from . import infra
 
@@ -439,6 +465,10 @@ _PREFILTER = re.compile(r"(?i)(delet|destroy|remov|rm\b|\bdel|purge|drop|termina
 
 #: The kinds of verb the generic model knows, gravest first, and the rule each reports.
 KINDS = {"delete": "infra.cli-delete", "reset": "infra.cli-reset", "stop": "infra.cli-stop"}
+#: An API action spelled in CamelCase (Alibaba Cloud's `aliyun ecs DeleteInstance`, Tencent's `tccli cvm
+#: TerminateInstances`, Huawei's `hcloud ECS DeleteServers`): a capitalised word, then at least one more.
+_CAMEL_WORD = re.compile(r"^[A-Z][a-z]+(?:[A-Z][a-z0-9]*|[A-Z]+(?=[A-Z][a-z])|[A-Z]+$)+$")
+_CAMEL_PART = re.compile(r"[A-Z][a-z0-9]+|[A-Z]+(?![a-z])")
 _DOTTED_WORD = re.compile(r"^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)+$")
 
 
@@ -452,7 +482,7 @@ class Generic:
             "prose_options", "entry_options", "abbreviations", "resource_suffixes",
             "glued_verbs", "glued_objects", "option_objects", "glued_suffix_verbs", "glued_suffix_keeps",
             "entry_groups", "entry_verbs", "control_reset_verbs", "dev_vm_programs",
-            "machine_reset_verbs",
+            "machine_reset_verbs", "manual_verbs", "manual_leading", "manual_objects", "manual_keeps",
             "preview_options"}
 
     def __init__(self, raw):
@@ -512,6 +542,10 @@ class Generic:
         self.compound_keeps = frozenset(strs("compound_keeps", []))
         self.preview_options = frozenset(strs("preview_options", []))
         self.name_prefixes = tuple(strs("name_prefix_verbs", []))
+        self.manual_verbs = frozenset(strs("manual_verbs", []))
+        self.manual_leading = frozenset(strs("manual_leading", []))
+        self.manual_objects = frozenset(strs("manual_objects", []))
+        self.manual_keeps = frozenset(strs("manual_keeps", []))
         self.max_position = int(raw.get("max_position", 3))
         self.examples = []
         for i, e in enumerate(raw.get("examples", [])):
@@ -550,6 +584,12 @@ class Generic:
             last = w.rsplit(".", 1)[1]
             for k in kinds:
                 if last in self.kinds[k][0] and last in self.kinds[k][1] and len(last) > 3:
+                    return k
+            return None
+        if _CAMEL_WORD.match(word):  # an API action in CamelCase, verb first (`DeleteInstance`, `TerminateInstances`)
+            first = _CAMEL_PART.findall(word)[0].lower()
+            for k in kinds:
+                if first in self.kinds[k][0] or first in self.kinds[k][1]:
                     return k
             return None
         parts = re.split(r"[-_]", w)
@@ -634,6 +674,25 @@ class Generic:
             return None  # `--key k --delete` removes an entry; a user's bare `--purge` often tidies a list of theirs
         return name if parts[0] in self.option_verbs else None
 
+    def manual_delete(self, description):
+        """The verb an option's description in a manual starts with, when it says the option deletes something
+        that matters ("Delete the given user.", "Removes all keys belonging to ..."), else None."""
+        words = re.findall(r"[a-z]+(?:-[a-z]+)*", description.lower())  # `user-defined` is no user
+        while words and words[0] in self.manual_leading:
+            words = words[1:]
+        if not words:
+            return None
+        verb = words[0]
+        for end in ("s", "d", "es"):  # "Deletes", "Removes", "Purges"
+            if verb not in self.manual_verbs and verb.endswith(end) and verb[:-len(end)] in self.manual_verbs:
+                verb = verb[:-len(end)]
+        if verb not in self.manual_verbs:
+            return None
+        ws = set(words[1:])
+        if verb in self.entry_verbs and ws & self.entry_groups:
+            return None  # "Remove the specified repository": an entry off the tool's list (as `repo remove x`)
+        return verb if ws & self.manual_objects and not ws & self.manual_keeps else None
+
     def option_object(self, name):
         """The option's verb acts on a machine, a disk, a volume... (`--delete-vm`): what it names is no file."""
         parts = re.split(r"[-_]", name.lstrip("-").lower())[1:]
@@ -666,8 +725,10 @@ def generic(a, cmd, scope):
     """A program with no knowledge file and no handler: a destructive verb among its first words, in its
     own name, or in a long option."""
     args = cmd.args
-    if not _PREFILTER.search(cmd.name) and (not args or not _PREFILTER.search(" ".join(args))):
-        return
+    verbs = _PREFILTER.search(cmd.name) or (args and _PREFILTER.search(" ".join(args)))
+    options = any(x[:1] == "-" and len(x) > 1 and x != "--" for x in args)
+    if not verbs and not (options and _has_manual(cmd.name)):
+        return  # no verb anywhere and no option a manual could explain
     try:
         g = generic_model()
     except KnowledgeError as e:
@@ -682,6 +743,10 @@ def generic(a, cmd, scope):
         return
     if any(x in _HELP or x in g.preview_options for x in args) or (args and args[-1] in ("-h", "-n")):
         return  # help, version, a dry run or a preview (a last bare `-n`): it changes nothing
+    if options and _has_manual(cmd.name) and _manual(a, cmd, g, args):
+        return  # the program's own manual says an option it uses deletes something
+    if not verbs:
+        return
     words, i, n = [], 0, len(args)
     value_verb = False
     root = bool(cmd.sudo) or bool(getattr(a, "as_root", False))
@@ -788,6 +853,52 @@ def generic(a, cmd, scope):
                  note=f"judged by its option '{opt}', which says it deletes "
                       f"(Interlock has no knowledge file for {cmd.name})")
             return
+
+
+def _has_manual(name):
+    from . import manuals
+
+    return manuals.find(name) is not None
+
+
+def _manual(a, cmd, g, args):
+    """The installed program's manual (manuals.py) on the options ``args`` uses: "said" when one deletes."""
+    from . import manuals
+
+    name = cmd.name
+    try:
+        opts = manuals.options(name)
+    except manuals.ManualError as e:
+        emit(a, cmd, "interlock.error", target=name, effect="unknown",
+             note=f"{name}'s manual could not be read ({e}), so what its options do is not known")
+        return "said"
+    if not opts:
+        return None
+    used = []
+    for x in args:
+        if x == "--":
+            break
+        if not x.startswith("-") or len(x) < 2:
+            continue
+        o = x.split("=", 1)[0]
+        if o in opts:
+            used.append(o)
+        elif not x.startswith("--") and len(x) > 2 and all(f"-{c}" in opts for c in x[1:]):
+            used += [f"-{c}" for c in x[1:]]  # `-rD`: a cluster of short flags
+    for o in used:
+        tag, description = opts[o]
+        verb = g.manual_delete(description)
+        if not verb:
+            continue
+        ops = [y for y in args if not y.startswith("-")]
+        if any(("/" in y or _FILE_EXT.search(y)) and not y.startswith("/dev/") for y in ops):
+            return None  # `tool -d a.tar member`: the option edits a file the command names
+        shown = description if len(description) <= 100 else description[:97] + "..."
+        emit(a, cmd, "infra.cli-delete", target=" ".join([name, o] + [_show(y) for y in ops[:2]]), effect=verb,
+             note=f"judged by {name}'s own manual, which says of '{tag}': \"{shown}\" "
+                  f"(Interlock has no knowledge file for {name})")
+        return "said"
+    return None
 
 
 def _local_file(x):
@@ -923,7 +1034,9 @@ def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=
         # a machine named before the verb, or the tool's own first word on a number (`qm stop 100`; not `volume
         # down 5`, nor a group's `jupyter notebook stop 8888`, a port)
         on_machine = any(g.machine(x) for x in words[:k]) or \
-            (k == 0 and len(words) > 1 and words[1].isdigit() and w.lower() != "down")
+            (k == 0 and len(words) > 1 and words[1].isdigit() and w.lower() != "down") or \
+            (_CAMEL_WORD.match(w) and any(g.machine(p.lower()) for p in _CAMEL_PART.findall(w)[1:]))
+            # (an API action naming its machine: `StopInstances`, `RebootDBInstance`)
         if not kind and w.lower() in g.machine_reset_verbs and on_machine and "reset" in kinds and \
                 not (k and words[k - 1].lower() in g.local_groups):
             kind = "reset"  # `qm reset 100`, `wp db reset`: a machine's or a database's state reset

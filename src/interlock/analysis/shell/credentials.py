@@ -87,6 +87,7 @@ TOOLS = {
     "keyring": [(("get",), None, "a keyring secret")],
     "pass": [(("show",), None, "a pass secret")],
     "npm": [(("token", "list"), None, "npm tokens")],
+    "stripe": [(("config",), ("--list",), "the Stripe CLI's API keys")],
 }
 ENV_DUMPERS = {"env", "printenv", "export", "declare", "typeset", "set", "compgen"}
 PRINTERS = {"echo", "printf", "print"}
@@ -155,9 +156,13 @@ def env_filter(a, words):
     if not names:
         return None
     env = a.env or {}
+    exact = all(x.startswith("^") and x.endswith("=") for x in alts)  # `^_=`, `^PATH=`: that one variable
     for n in names:
         key = n.lower() if icase else n
-        fits = lambda v: key in (v.lower() if icase else v)  # noqa: E731
+        if exact:
+            fits = lambda v: (v.lower() if icase else v) in (key, key + "=")  # noqa: E731
+        else:
+            fits = lambda v: key in (v.lower() if icase else v)  # noqa: E731
         if SECRET_VAR.search(n) or re.search(r"(?i)KEY", n):
             return f"secret: {n}"
         for var in list(env)[:512] + list(COMMON_SECRET_VARS):
@@ -209,6 +214,8 @@ def check(a, cmd, scope):
         _env_dump(a, cmd, name, args)
         return
     if name in PRINTERS:
+        if getattr(a, "count_only_next", False) and not any(r for r in cmd.redirects if r):
+            return  # `echo $TOKEN | wc -c`, `printf %s "$KEY" | grep -q .`: a count or a status, not the value
         _printer(a, cmd)
         return
     if name in ("docker", "podman") and _words(args)[:1] == ["inspect"]:

@@ -1421,6 +1421,44 @@ def orm_code(a, cmd, scope, language, code):
         run_sql(a, cmd, scope, m.group(2), None, tgt)
 
 
+# ORM calls in any program's code that drop the whole schema or empty a model's table (the data-layer
+# equivalents of `rails db:reset` and `DELETE FROM t`), as (regex, what it does)
+_ORM_SCHEMA_WIPES = (
+    (_LazyRe(r"\b(?:metadata|db)\s*\.\s*drop_all\s*\("), "SQLAlchemy drop_all drops every table"),
+    (_LazyRe(r"\.\s*sync\s*\(\s*\{[^}]*\bforce\s*:\s*true"), "Sequelize sync({force: true}) drops and recreates every table"),
+    (_LazyRe(r"\.\s*(?:synchronize\s*\(\s*true\s*\)|dropDatabase\s*\(\s*\)|dropSchema\s*\()"),
+     "TypeORM drops the schema"),
+    (_LazyRe(r"call_command\s*\(\s*['\"](?:flush|reset_db|sqlflush)['\"]"), "Django's flush empties every table"),
+    (_LazyRe(r"\bmigrate\s*\.\s*rollback\s*\([^)]*\btrue\b|\bdowngrade\s*\([^)]*['\"]base['\"]"),
+     "rolls every migration back"),
+)
+_ORM_MODEL_WIPE = _LazyRe(r"\b(?:prisma|db|client)\s*\.\s*(\w+)\s*\.\s*deleteMany\s*\(\s*(?:\{\s*\})?\s*\)"
+                          r"|\.\s*(\w+)\s*\.\s*deleteMany\s*\(\s*(?:\{\s*\})?\s*\)")
+
+
+def orm_inline(a, language, code, cmd, scope):
+    """ORM calls in inline code (python -c, node -e, a script run): dropping every table is a framework
+    reset (weighed by the environment), a model's deleteMany({}) / delete_all empties its table."""
+    if not any(k in code for k in ("drop_all", "sync", "synchronize", "dropDatabase", "dropSchema", "call_command",
+                                   "deleteMany", "delete_all", "destroy_all", ".delete()", "rollback", "downgrade")):
+        return
+    for rx, what in _ORM_SCHEMA_WIPES:
+        m = rx.search(code)
+        if m:
+            framework(a, cmd, scope, "reset", m.group(0).strip()[:60], cmd.args, note=what)
+            break
+    tgt = _resolve_target(a, cmd, Target(None, None))
+    env = tgt.env or _task_env(a, cmd, scope, cmd.args)
+    seen = set()
+    for m in list(_ORM_MODEL_WIPE.finditer(code)) + list(_ORM_ALL.finditer(code)):
+        model = next((g for g in m.groups() if g), m.group(0))
+        if model in seen:
+            continue
+        seen.add(model)
+        _emit(a, "db.delete-all", cmd, target=model, effect="delete", environment=env,
+              note=f"{m.group(0).strip()[:80]} deletes every row")
+
+
 # --- SQL inside python -c / node -e code ------------------------------------------------------------------
 
 _CODE_URL = _LazyRe(r"""(?:postgres(?:ql)?|mysql|mariadb|cockroachdb)(?:\+\w+)?://[^'"`\s)]+""")

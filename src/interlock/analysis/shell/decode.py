@@ -64,7 +64,8 @@ def stage(a, name, args, stdin):
     if name == "printf":
         return printf_stage(args)
     if name == "jq":
-        return jq_stage(args)
+        got = jq_stage(args)
+        return got if got is not None else jq_raw_slurp(a, args, stdin)
     if name in ("python", "python3", "node") and len(args) >= 2 and args[0] in ("-c", "-e", "-p"):
         return print_stage(name, args[0], args[1])
     if name not in ("base64", "base32", "basenc", "xxd", "rev", "tr", "openssl"):
@@ -325,6 +326,46 @@ def jq_stage(args):
     return ("text", json.dumps(val), 0)
 
 
+def jq_raw_slurp(a, args, stdin):
+    """``jq -Rs '{query: .}' FILE`` (or on standard input): the whole text read as one string, put into a
+    constant program (a GraphQL body built from a .graphql file).  None when it is not that."""
+    flags = "".join(x[1:] for x in args if x.startswith("-") and not x.startswith("--"))
+    longs = {x for x in args if x.startswith("--")}
+    if not (("R" in flags or "--raw-input" in longs) and ("s" in flags or "--slurp" in longs)) or "n" in flags:
+        return None
+    ops = [x for x in args if not x.startswith("-")]
+    if not ops or U in ops[0]:
+        return None
+    prog, files = ops[0], ops[1:]
+    if files:
+        import os
+
+        texts = []
+        for f in files[:8]:
+            if U in f:
+                return None
+            path = f if f.startswith("/") else os.path.join(a.pctx.cwd, f)
+            t = a.written_text.get(path) if hasattr(a, "written_text") else None
+            t = t if t is not None else a.read_file(path)
+            if t is None:
+                return None
+            texts.append(t)
+        text = "".join(texts)
+    else:
+        text = _text_of(stdin)
+        if text is None:
+            return None
+    parts = re.split(r'("(?:[^"\\]|\\.)*")', prog)  # `.` outside string literals is the input
+    prog = "".join(p if i % 2 else re.sub(r"(?<![\w$\]\)])\.(?![\w\[])", "$__input", p) for i, p in enumerate(parts))
+    val = jq_constant(prog, {"__input": text})
+    if val is None:
+        return None
+    import json
+
+    raw = "r" in flags or "--raw-output" in longs
+    return ("text", val, 0) if raw and isinstance(val, str) else ("text", json.dumps(val), 0)
+
+
 _JQ_TOKEN = re.compile(r'\s*(?:(?P<str>"(?:[^"\\]|\\.)*")|(?P<var>\$[A-Za-z_]\w*)|(?P<num>-?\d+(?:\.\d+)?)|'
                        r'(?P<kw>true|false|null)|(?P<id>[A-Za-z_]\w*)|(?P<p>[{}\[\]:,]))')
 
@@ -506,6 +547,42 @@ def fold_js(code: str) -> str | None:
             return m.group(0)
 
     out = _JS_DECODE.sub(rep, code)
+    return out if out != code else None
+
+
+_PL_RB_DECODE = re.compile(
+    r"""pack\(\s*(['"])H\*\1\s*,\s*(['"])([0-9A-Fa-f]{2,65536})\2\s*\)"""                      # Perl pack("H*", "…")
+    r"""|\[\s*(['"])([0-9A-Fa-f]{2,65536})\4\s*\]\s*\.pack\(\s*(['"])H\*\6\s*\)"""             # Ruby ["…"].pack("H*")
+    r"""|(?:Base64\.(?:strict_|urlsafe_)?decode64|(?:MIME::Base64::)?decode_base64)\(?\s*(['"])([A-Za-z0-9+/=_-]{2,65536})\7\s*\)?"""
+    r"""|(['"])([A-Za-z0-9+/=]{2,65536})\9\s*\.unpack1?\(\s*(['"])m0?\11\s*\)(?:\.first|\[0\])?""")  # "…".unpack("m")
+
+
+def fold_perl_ruby(code: str) -> str | None:
+    """Perl/Ruby code with hex and base64 decoding of literals (pack("H*", …), ["…"].pack("H*"),
+    Base64.decode64, decode_base64, "…".unpack("m")) replaced by the string they decode to."""
+    if "pack" not in code and "decode64" not in code and "decode_base64" not in code:
+        return None
+    max_bytes, _ = limits()
+
+    def rep(m):
+        try:
+            if m.group(3) is not None:
+                data = binascii.unhexlify(m.group(3))
+            elif m.group(5) is not None:
+                data = binascii.unhexlify(m.group(5))
+            elif m.group(8) is not None:
+                t = m.group(8)
+                data = base64.b64decode(t + "=" * (-len(t) % 4), altchars=b"-_" if "-" in t or "_" in t else None)
+            else:
+                data = base64.b64decode(m.group(10))
+            text = data.decode("utf-8")
+            if len(text) > max_bytes or "'" in text and '"' in text:
+                return m.group(0)
+            return "'" + text + "'" if "'" not in text else '"' + text.replace("\\", "\\\\").replace("$", "\\$").replace("@", "\\@") + '"'
+        except Exception:
+            return m.group(0)
+
+    out = _PL_RB_DECODE.sub(rep, code)
     return out if out != code else None
 
 

@@ -94,6 +94,10 @@ def git(a, cmd, scope):
         elif len(ops) >= 2 and _p().git_command_key(ops[0]):
             _p().command_value(a, cmd, scope, ops[0], ops[1])  # git config core.pager 'cmd': runs on every log
         return
+    if sub not in aliases and sub not in _SUB and sub not in _BUILTIN_VERBS and U not in cwd:
+        got = configured_alias(a, cwd, sub)  # `git wipe`: an alias an earlier command configured
+        if got is not None:
+            aliases[sub] = got
     if sub in aliases and sub not in _SUB:
         body = aliases.pop(sub)  # expand once (an alias naming itself must not loop)
         if body.startswith("!"):
@@ -440,6 +444,25 @@ def _remote_config(cwd, remote):
     return out
 
 
+def remote_repos(cwd) -> set[str]:
+    """``owner/name`` of every remote of the repository at ``cwd`` (``git@github.com:o/n.git``,
+    ``https://github.com/o/n``), lower-cased; empty outside a repository."""
+    gd = _common_dir(cwd)
+    if gd is None:
+        return set()
+    try:
+        text = read_regular(gd + "/config", 1 << 20).decode("utf-8", "replace")
+    except OSError:
+        return set()
+    out = set()
+    for m in re.finditer(r"(?m)^\s*url\s*=\s*(\S+)", text):
+        path = re.sub(r"^[a-z+]+://[^/]+/|^[^@/]+@[^:]+:", "", m.group(1).strip('"'))
+        parts = path.rstrip("/").removesuffix(".git").split("/")
+        if len(parts) >= 2:
+            out.add("/".join(parts[-2:]).lower())
+    return out
+
+
 def _remote_is_mirror(cwd, remote):
     """``remote.<name>.mirror = true`` (``git remote add --mirror=push``): every push to it mirrors."""
     return any(v.lower() in ("true", "yes", "on", "1") for v in _remote_config(cwd, remote).get("mirror", []))
@@ -679,3 +702,56 @@ _SUB = {
     "bisect": _bisect, "apply": lambda a, cmd, scope, rest, cwd: _p().git_apply(a, cmd, scope, rest, cwd),
     "am": lambda a, cmd, scope, rest, cwd: _p().git_apply(a, cmd, scope, rest, cwd),
 }
+
+
+def configured_alias(a, cwd, name):
+    """The body of ``alias.NAME`` in the git configuration a `git` run in ``cwd`` reads (the repository's
+    .git/config, then ~/.gitconfig and ~/.config/git/config), or None.  Read as text, no git run."""
+    import os
+    import re as _re
+
+    files = []
+    d = cwd
+    for _ in range(64):
+        g = os.path.join(d, ".git")
+        if os.path.isdir(g):
+            files.append(os.path.join(g, "config"))
+            break
+        if os.path.isfile(g):
+            text = a.read_file(g) or ""
+            m = _re.match(r"gitdir:\s*(.+)", text.strip())
+            if m:
+                gd = m.group(1).strip()
+                gd = gd if gd.startswith("/") else os.path.normpath(os.path.join(d, gd))
+                files += [os.path.join(gd, "config"), os.path.join(os.path.dirname(os.path.dirname(gd)), "config")]
+            break
+        up = os.path.dirname(d)
+        if up == d:
+            break
+        d = up
+    home = a.pctx.home
+    files += [os.path.join(home, ".config", "git", "config"), os.path.join(home, ".gitconfig")]
+    for f in files:  # the repository's own value wins over the user's
+        text = a.read_file(f) if os.path.isfile(f) else None
+        if not text:
+            continue
+        section = None
+        for line in text.splitlines():
+            t = line.strip()
+            if not t or t[0] in "#;":
+                continue
+            m = _re.match(r"\[\s*([A-Za-z0-9.-]+)(?:\s+\"[^\"]*\")?\s*\]\s*(.*)$", t)
+            if m:
+                section = m.group(1).lower()
+                t = m.group(2).strip()
+                if not t:
+                    continue
+            if section != "alias":
+                continue
+            k, eq, v = t.partition("=")
+            if eq and k.strip().lower() == name.lower():
+                v = v.strip()
+                if len(v) >= 2 and v[0] == v[-1] == '"':
+                    v = v[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+                return v
+    return None

@@ -518,6 +518,38 @@ def program_search(a, cmd, scope, code, operands) -> bool:
     return False
 
 
+def _regex_as_glob(pat):
+    """fd's pattern (a regular expression searched in the name) as a glob of the names it matches, for the
+    simple ones (`^\\.env`, `token`, `\\.pem$`, `id_.*`); anything else matches any name (`*`)."""
+    import re as _re
+
+    body = pat
+    start = body.startswith("^")
+    end = body.endswith("$") and not body.endswith("\\$")
+    body = body[1 if start else 0:len(body) - 1 if end else len(body)]
+    out = []
+    i = 0
+    while i < len(body):
+        c = body[i]
+        if c == "\\" and i + 1 < len(body) and body[i + 1] in ".-_/+":
+            out.append(body[i + 1])
+            i += 2
+            continue
+        if body.startswith(".*", i) or body.startswith(".+", i):
+            out.append("*")
+            i += 2
+            continue
+        if c == ".":
+            out.append("?")
+        elif _re.match(r"[\w-]", c):
+            out.append(c)
+        else:
+            return "*"
+        i += 1
+    g = "".join(out)
+    return ("" if start else "*") + g + ("" if end else "*")
+
+
 def fd_exec(a, cmd, scope):
     """fd [PATTERN] [ROOT] -x/-X CMD…: CMD runs on what fd finds under ROOT."""
     args = cmd.args
@@ -530,23 +562,30 @@ def fd_exec(a, cmd, scope):
         return False
     ops = []
     exts = []
+    glob = False
     j = 0
     while j < len(before):
         x = before[j]
-        if x in ("-e", "--extension", "-t", "--type", "-d", "--max-depth", "-E", "--exclude", "-g", "--glob") \
-                and j + 1 < len(before):
+        if x in ("-g", "--glob"):  # a switch: the pattern is a glob, not a regular expression
+            glob = True
+        elif x in ("-e", "--extension", "-t", "--type", "-d", "--max-depth", "-E", "--exclude", "--min-depth",
+                   "--exact-depth", "-S", "--size", "-c", "--color", "-j", "--threads", "--changed-within",
+                   "--changed-before", "-o", "--owner", "--base-directory", "--search-path") and j + 1 < len(before):
             if x in ("-e", "--extension"):
                 exts.append(before[j + 1])
+            elif x in ("--base-directory", "--search-path"):
+                ops[1:1] = [] if ops else [""]
+                ops.append(before[j + 1])
             j += 2
             continue
-        if not x.startswith("-"):
+        elif not x.startswith("-"):
             ops.append(x)
         j += 1
-    root = ops[1] if len(ops) > 1 else "."
+    root = ops[1] if len(ops) > 1 and ops[1] else "."
     pat = ops[0] if ops else ""
     if not inner:
         return False
-    name = "*." + exts[0] if exts else ("*" + pat + "*" if pat and pat != "." else "*")
+    name = "*." + exts[0] if exts else (pat if glob and pat else _regex_as_glob(pat) if pat and pat != "." else "*")
     target = root.rstrip("/") + "/**/" + name if name != "*" else root.rstrip("/") + "/" + U
     argv = [w.replace("{}", target) for w in inner]
     if not any("{}" in w for w in inner):

@@ -1175,11 +1175,23 @@ def aws(a, cmd, scope):
     elif _AWS_VERBS & set(op.split("-")):  # by verb over any service: admin-delete-user, delete-rest-api...
         _emit(a, cmd, "infra.aws-delete", target=target, effect=op, env=env)
     elif _re("aws-outage", _OUTAGE_OP).match(op) or (
-            op in ("update-service", "update-auto-scaling-group", "update-nodegroup-config", "update-environment")
-            and any(o.get(k) in ("0", "desiredSize=0") for k in ("--desired-count", "--desired-capacity",
-                                                                    "--max-size", "--scaling-config"))):
+            op.split("-", 1)[0] in ("update", "put", "set", "modify") and _zero_capacity(o)):
+        # any service whose capacity is set to nothing: `ecs update-service --desired-count 0`,
+        # `lambda put-function-concurrency --reserved-concurrent-executions 0`, `autoscaling set-desired-capacity 0`
         _emit(a, cmd, "infra.outage", target=target, effect=op, env=env,
-              note="scaled to zero" if op.startswith("update-") else None)
+              note="scaled to zero" if not _re("aws-outage", _OUTAGE_OP).match(op) else None)
+
+
+def _zero_capacity(opts) -> bool:
+    """An option that sizes what serves (a desired, maximum or reserved count, capacity, concurrency or
+    replicas — not a minimum) is given 0."""
+    for k, v in opts.items():
+        if not isinstance(v, str) or not k.startswith("--") or "min" in k:
+            continue
+        if (v == "0" or _re("zero-size", r"(?:desiredSize|maxSize|desiredCount|DesiredCapacity|MaxSize)=0\b").search(v)) \
+                and _re("size-option", r"desired|max|reserved|count|capacity|concurren|replica|scaling-config").search(k):
+            return True
+    return False
 
 
 #: Parts of an AWS operation name that delete (any service: `admin-delete-user`, `batch-delete-item`).
@@ -1460,6 +1472,8 @@ def gh(a, cmd, scope):
             a.emit("publish.release", cmd, target="GitHub release " + " ".join(_show(x) for x in ops[2:3]) +
                    (f" of {_show(repo)}" if repo else ""), effect="publish")
         return
+    if grp in ("issue", "pr", "discussion") and verb in _GH_PUBLIC_WRITES and repo and U not in repo:
+        _gh_other_repo(a, cmd, scope, grp, verb, repo)
     if grp == "repo" and verb == "delete":
         a.emit("infra.github-repo-delete", cmd, target=_show(ops[2]) if len(ops) > 2 else _show(repo or "this repo"),
                effect="delete")
@@ -1473,6 +1487,21 @@ def gh(a, cmd, scope):
         a.emit("infra.github-delete", cmd, target=f"{grp} " + " ".join(_show(x) for x in ops[2:]), effect="delete")
     elif grp == "api" and len(ops) > 1:
         _gh_api(a, cmd, f, v, ops[1])
+
+
+_GH_PUBLIC_WRITES = frozenset({"create", "new", "comment", "review", "edit", "close", "reopen", "lock"})
+
+
+def _gh_other_repo(a, cmd, scope, grp, verb, repo):
+    """``gh issue create --repo OWNER/NAME``: text published under the user's name on a repository that is
+    not one of this project's remotes (someone else's project) asks; on the project's own repository
+    (origin, upstream, a fork's parent the checkout names) it is ordinary work."""
+    from .git import remote_repos
+
+    name = "/".join(repo.rstrip("/").removesuffix(".git").split("/")[-2:]).lower()
+    if name in remote_repos(a._scope_ctx(scope).cwd):
+        return
+    a.emit("publish.other-repo", cmd, target=f"{grp} {verb} on {_show(repo)}", effect="publish")
 
 
 def _gh_api(a, cmd, f, v, endpoint):

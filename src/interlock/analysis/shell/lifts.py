@@ -24,7 +24,7 @@ _CODE_FILE = re.compile(r"""(?:open|readFileSync|readFile|File\.read|IO\.read|lo
 _CRED_NAME = re.compile(r"(?i)(token|secret|passw|api_?key|apikey|auth|credential|bearer|private_?key|access_?key)")
 _CRED_BEFORE = re.compile(r"""(?i)(authorization|bearer\s*$|token\s*[:= ]\s*["']?$|\btoken\s*$|api[-_]?key\s*[:=]\s*["']?$|"""
                           r"""private-token\s*:\s*$|x-[\w-]*(?:token|key|auth|secret)[\w-]*\s*:\s*["']?$|"""
-                          r"""(?:^|\s)(?:-u|--user|--token|--auth|--password|--api-key|--oauth2-bearer|-p)\s*[= ]?\s*["']?$|"""
+                          r"""(?:^|\s)(?:--user|--token|--auth|--password|--api-key|--oauth2-bearer)\s*[= ]?\s*["']?$|"""
                           r"""\b\w*(?:TOKEN|SECRET|PASSWORD|API_KEY|APIKEY|AUTH)\w*=["']?$|bearer_auth\(\s*$|basic\s+$)""")
 
 
@@ -170,14 +170,15 @@ def check_use(a, cmd):
     if not text:
         return
     lifts = getattr(a, "lifts", None) or {}
+    prog = (cmd.argv or [""])[0] if getattr(cmd, "argv", None) else ""
     for m in re.finditer(r"\$\{?([A-Za-z_]\w*)\}?", text):
         nm = m.group(1)
-        if nm in lifts and _credential_position(text, m.start()):
+        if nm in lifts and _credential_position(text, m.start(), prog):
             _emit(a, cmd, nm, lifts[nm])
             return
     for start, inner in _substitutions(text):
         src = extraction_source(inner)
-        if src and _credential_position(text, start):
+        if src and _credential_position(text, start, prog):
             _emit(a, cmd, None, src)
             return
     if cmd.stdin is not None and cmd.stdin[0] in ("unknown", "file") and re.search(
@@ -191,7 +192,7 @@ def check_use(a, cmd):
         if prev:
             src = extraction_source(prev)
             if src:
-                if any(_credential_position(text, m.start()) for m in re.finditer(r"\{\}", text)):
+                if any(_credential_position(text, m.start(), prog) for m in re.finditer(r"\{\}", text)):
                     _emit(a, cmd, None, src)
 
 
@@ -212,9 +213,27 @@ def _pipeline_before(cmd) -> str:
     return ""
 
 
-def _credential_position(text, pos) -> bool:
+#: ``-u`` / ``-p`` are where curl, mysql, sshpass, 7z… take a credential; for these programs they are a
+#: user name, a PID, a port or "parents" instead (``top -p $(pgrep x)``, ``ps -u $(whoami)``,
+#: ``ssh -p $PORT``, ``docker run -p``), so a value extracted into them is no lifted credential.
+_NOT_CRED_FLAG = {"top": "up", "htop": "up", "atop": "p", "ps": "up", "pgrep": "u", "pkill": "u", "pidof": "",
+                  "kill": "p", "lsof": "up", "strace": "p", "ltrace": "p", "gdb": "p", "perf": "p", "pidstat": "pu",
+                  "renice": "pu", "taskset": "p", "prlimit": "p", "ionice": "p", "watch": "p", "pmap": "p",
+                  "ssh": "p", "mkdir": "p", "docker": "pu", "podman": "pu", "sort": "u", "uniq": "u", "date": "u",
+                  "crontab": "u", "sudo": "pu", "nc": "p", "ncat": "p", "psql": "pU", "pg_dump": "p", "pg_isready": "p",
+                  "redis-cli": "p", "git": "pu", "tar": "p", "cp": "pu", "mv": "u", "rsync": "pu", "install": "p",
+                  "diff": "pu", "patch": "p", "netstat": "pu", "ss": "pu", "journalctl": "pu", "systemctl": "p",
+                  "gunicorn": "p", "npx": "p", "pytest": "p", "make": "p", "xargs": "p", "screen": "p", "iotop": "pu",
+                  "python": "u", "python3": "u", "sysctl": "p", "chage": "", "id": "u", "who": "u", "w": "u", "last": "p"}
+_SHORT_FLAG_BEFORE = re.compile(r"""(?:^|\s)-([up])\s*["']?$""")
+
+
+def _credential_position(text, pos, prog: str = "") -> bool:
     before = text[max(0, pos - 60):pos]
-    return bool(_CRED_BEFORE.search(before))
+    if _CRED_BEFORE.search(before):
+        return True
+    m = _SHORT_FLAG_BEFORE.search(before)
+    return bool(m) and m.group(1) not in _NOT_CRED_FLAG.get(os.path.basename(prog or ""), "")
 
 
 def note_read(a, cmd):

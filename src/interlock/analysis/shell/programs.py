@@ -178,6 +178,12 @@ def judge_delete(a, cmd, raw, scope, effect="delete"):
         a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect=effect)
         return place
     rule = _DELETE_RULES.get(place.kind)
+    if rule == "fs.delete-unresolved" and getattr(a, "generated_words", None) and \
+            _source_word(a, cmd, raw) in a.generated_words:
+        # `for a in $(find . -name '*.py'); do cp "$a" "$a.cp"; …; rm "$a.cp"; done`: the same word, over
+        # variables nothing else assigns, names the file this command line made a moment before
+        a.emit("fs.delete-regenerable", cmd, target=raw.replace(U, "$?"), effect=effect, note="made by this same command")
+        return place
     if rule == "fs.delete-source" and place.path in a.generated:
         # `gcc -o app app.c && ./app && rm app`, `pytest > out.txt; rm out.txt`: this same command made the
         # file anew (what it held before was replaced then): deleting it loses nothing more
@@ -190,6 +196,35 @@ def judge_delete(a, cmd, raw, scope, effect="delete"):
         a.emit(rule, cmd, target=P.display(place.path, a.pctx) if place.path else raw.replace(U, "$?"),
                effect=effect)
     return place
+
+
+_SRC_VAR = _LazyRe(r"\$\{?([A-Za-z_]\w*)\}?")
+
+
+def _source_word(a, cmd, raw):
+    """The word of ``cmd``'s source text that resolved to ``raw`` (``"$a.cp"`` for ``$?.cp``), when every
+    variable in it is set by nothing in the whole command line but a ``for NAME in`` loop; else None."""
+    node = getattr(cmd, "node", None)
+    if node is None or not a._sources:
+        return None
+    import shlex
+
+    try:
+        words = shlex.split(node.text.decode("utf-8", "replace"))
+        full = a._sources[0].decode("utf-8", "replace") if isinstance(a._sources[0], bytes) else str(a._sources[0])
+    except (ValueError, AttributeError):
+        return None
+    for w in words:
+        names = _SRC_VAR.findall(w)
+        if not names or "$(" in w or "`" in w or _SRC_VAR.sub(U, w) != raw:
+            continue
+        for n in names:
+            if re.search(r"(?<![\w$])" + n + r"\+?=|\b(?:read|mapfile|readarray|declare|typeset|local|export|let|"
+                         r"getopts|printf\s+-v)\b[^;&|\n]*\b" + n + r"\b", full) or \
+                    len(re.findall(r"\bfor\s+" + n + r"\s+in\b", full)) > 1:
+                return None
+        return w
+    return None
 
 
 def _git_holds_unchanged(a, place) -> bool:
@@ -312,6 +347,10 @@ def check_overwrite(a, cmd, raw, how="write", scope=None):
     a.written.add(place.path or raw)
     if how != "dir" and place.path and k in (P.WORKSPACE, P.MISSING):
         a.generated.add(place.path)  # written anew by this command line (not appended to)
+    elif how != "dir" and U in raw:
+        word = _source_word(a, cmd, raw)
+        if word:  # `cp "$a" "$a.cp"`: a name only known when it runs, written anew here
+            a.generated_words = (getattr(a, "generated_words", None) or frozenset()) | {word}
     if k == P.SELF:
         a.emit("interlock.self-protect", cmd, target=target, effect="overwrite")
     elif k == P.PROTECTED:
@@ -632,8 +671,28 @@ _APPROVAL_NAMES = tuple("/" + n for n in ("approvals.db", "approvals.db-wal", "a
                                           "approvers.json", "pgpass"))  # selfprotect.APPROVAL_FILES
 
 
+GLOB_META = frozenset("*?[")
+
+
+def _may_name_a_secret(a, scope, arg) -> bool:
+    """Whether a path whose last name is partly unknown (`~/.ssh/id_$K`, `./$F.env`) could be a secret's:
+    its known parts, with the unknown part as any text, fit a secret's name or place."""
+    path = P.resolve(arg.replace(U, "x"), a._scope_ctx(scope))
+    return any(is_secret_path(path.replace("/x", "/" + fill, 1) if "/x" in path else path.replace("x", fill),
+                              a.pctx.home, a.secret_extra, a.secret_exempt)
+               for fill in ("x", "", "id_rsa"))
+
+
 def check_args_for_secrets(a, cmd, scope, args=None):
     for arg in (cmd.args if args is None else args):
+        head, _, last = arg.rpartition("/")
+        if U in last and U not in head and last.replace(U, "").strip(".-_") and not set(last) & GLOB_META and \
+                cmd.name in DUMPERS and not _may_name_a_secret(a, scope, arg):
+            # `cat ${TMP}/${NAME}.kb`: one file of that directory whose name ends (or starts) so — the files
+            # that fit `*.kb` there, not everything below it
+            if check_read(a, cmd, (head + "/" if head or arg.startswith("/") else "") + last.replace(U, "*"), scope):
+                return True
+            continue
         if U in arg and cmd.name in DUMPERS and reads_tree(a, cmd, arg, scope):
             return True
         if U in arg and (("/proc/" in arg and arg.endswith("/environ")) or arg.endswith(_APPROVAL_NAMES)):
@@ -659,7 +718,7 @@ def check_args_for_secrets(a, cmd, scope, args=None):
 
 _DECODERS = {"base64", "base32", "basenc", "xxd", "openssl", "gunzip", "zcat", "gzip", "bzcat",
              "bzip2", "xzcat", "xz", "unxz", "zstdcat", "zstd", "uudecode", "rev", "tr", "gpg"}
-_DOWNLOADERS = {"curl", "wget", "fetch", "http", "https", "xh", "aria2c", "lynx", "links"}
+_DOWNLOADERS = {"curl", "wget", "fetch", "http", "https", "xh", "curlie", "aria2c", "lynx", "links"}
 _ENV_SETUP = _LazyRe(r"\$\(\s*(?:command\s+)?(?:ssh-agent|pyenv|rbenv|nodenv|goenv|jenv|direnv|starship|"
                         r"zoxide|brew|opam|conda|mamba|micromamba|fnm|mise|rtx|rustup|dircolors|"
                         r"keychain|thefuck|atuin|gh|kubectl|helm|npm|uv|poetry|pipenv)\b[^)]*\)")
@@ -1088,8 +1147,14 @@ def find(a, cmd, scope):
         if kind == "delete":
             if empty:
                 continue
+            selects = any(x in _FIND_SELECTS for x in expr)
             for t in targets:
-                if not names and not paths_:
+                if not names and not paths_ and selects and a.place(t, scope).kind in (
+                        P.WORKSPACE_ROOT, P.WORKSPACE_ALL, P.WORKSPACE):
+                    # `find . -mtime +31 -delete`, `find . -inum N -delete`: the entries the tests select,
+                    # somewhere below — which ones is only known when it runs; not the workspace itself
+                    judge_delete(a, cmd, t.rstrip("/") + "/" + U, scope)
+                elif not names and not paths_:
                     judge_delete(a, cmd, t, scope)
                 else:
                     place = a.place(t, scope)
@@ -1116,6 +1181,11 @@ def find(a, cmd, scope):
                     # some entries below the start whose names are only known when it runs — not the start
                     t = t.rstrip("/") + "/" + U
                 argv = [w.replace("{}", t) if "{}" in w else w for w in inner]
+                if inner[0].rsplit("/", 1)[-1] in ("chmod", "chown", "chgrp") and "{}" in inner and not names \
+                        and not paths_ and "-maxdepth" not in expr:
+                    # `find . -type f -exec chmod 666 {} +`: every entry under the start, as `chmod -R 666 .`
+                    argv = [inner[0], "-R"] + [w.replace("{}", t.rsplit("/" + U, 1)[0] if t.endswith("/" + U)
+                                                         else t) if "{}" in w else w for w in inner[1:]]
                 a.by_name = True  # t stands for what -name selects at any depth: judged by name, not on disk
                 try:
                     a.dispatch(cmd.derive(argv), scope)
@@ -1275,7 +1345,7 @@ def shell(a, cmd, scope):
         return
     if operands:
         script = operands[0]
-        if U in script or script.startswith("/dev/fd/"):
+        if U in script or script.startswith("/dev/fd/") and script not in a.written_text:
             _opaque_from_text(a, cmd, "shell.opaque-stdin")
             return
         if any(o[:1] == "-" and not o.startswith("--") and ("x" in o or "v" in o) for o in opts) or \
@@ -1327,13 +1397,41 @@ def source(a, cmd, scope):
     if not cmd.args:
         return
     f = cmd.args[0]
-    if U in f or f.startswith("/dev/fd/"):
+    if U in f or f.startswith("/dev/fd/") and f not in a.written_text:  # <(…) whose output is known: read
         _opaque_from_text(a, cmd)
         return
-    if check_read(a, cmd, f, scope):
+    place = a.place(f, scope)
+    own = place.kind == P.WORKSPACE and place.path and not place.glob and \
+        is_secret_path(place.path, a.pctx.home, a.secret_extra, a.secret_exempt) and _own_dotenv(a, place.path)
+    # `set -a; source .env; set +a; node app.js`: the project's own settings loaded into the shell, shown to
+    # no one; printing or sending them afterwards is judged where it happens (secrets.env-dump, send-env).
+    # Another project's or the home's secrets stay a credential read: the agent was not given those.
+    if not own and check_read(a, cmd, f, scope):
         return
     if not a.script_file(f, cmd, scope, language="shell", args=cmd.args[1:]):
         _pipe_script(a, cmd, f, P.resolve(f, a._scope_ctx(scope)))
+
+
+_ASSIGNMENT_LINE = _LazyRe(r"^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=\S*(?:\s*#.*)?$|^\s*(?:#.*)?$|"
+                           r"""^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=(?:"[^"`$]*"|'[^']*')\s*(?:#.*)?$""")
+
+
+def _own_dotenv(a, path) -> bool:
+    """A settings file of the project itself that only assigns variables: a regular file inside the
+    workspace (a link out of it is the file it leads to) whose every line is `NAME=value`, a comment or
+    blank. Anything else, sourced, would print its lines in the shell's errors (`-----BEGIN…: command not
+    found`) or run them: that stays a read of the secret."""
+    try:
+        real = os.path.realpath(path)
+        ws = os.path.realpath(a.pctx.workspace or a.pctx.cwd)
+        if not real.startswith(ws.rstrip("/") + "/") or not os.path.isfile(real) or os.path.getsize(real) > 1 << 20:
+            return False
+        text = a.read_file(real)
+    except (OSError, ValueError):
+        return False
+    if text is None:
+        return False
+    return all(_ASSIGNMENT_LINE.match(line) for line in text.splitlines())
 
 
 _SHEBANG_LANG = (("python", "python"), ("node", "node"), ("deno", "deno"), ("bun", "node"), ("perl", "perl"),
@@ -1449,9 +1547,10 @@ def unpickled(a, cmd, raw, scope):
 
 def inline_code(a, language, code, cmd, scope, origin=None):
     from .. import inline
-    from .decode import fold_js, fold_python
+    from .decode import fold_js, fold_perl_ruby, fold_python
 
-    folded = fold_python(code) if language == "python" else fold_js(code) if language in ("node", "deno") else None
+    folded = fold_python(code) if language == "python" else fold_js(code) if language in ("node", "deno") else \
+        fold_perl_ruby(code) if language in ("perl", "ruby") else None
     if folded is not None:  # decoding calls on literals (bytes.fromhex, codecs, base64, Buffer.from, atob)
         code = folded
     try:
@@ -1465,6 +1564,24 @@ def inline_code(a, language, code, cmd, scope, origin=None):
     _hunt(a, language, code, cmd)
     if a.session_files and language in ("python", "node", "ruby", "deno"):
         _imported_files(a, language, code, cmd, scope)
+    apply_effects(a, language, effects, cmd, scope, origin)
+    if not any(f.rule.startswith(("http.", "cloud.")) and f.severity != "opaque" for f in a.findings[n_before:]):
+        from .runners_any import scan_and_emit  # the floor under every language: requests the text can send
+
+        scan_and_emit(a, cmd, code, lang=language if language in ("ruby", "php", "lua") else None)
+    _code_uses_interlock(a, cmd, language, code)
+    low = code.lower()
+    if any(k in low for k in ("execute", "exec", "query", "raw", "sql", ".run(", "prepare", "statement")):
+        from .databases import inline_sql
+
+        inline_sql(a, language, code, cmd, scope)  # SQL executed from code: cursor.execute("DROP TABLE …")
+    from .databases import orm_inline
+
+    orm_inline(a, language, code, cmd, scope)  # ORM calls that drop the schema or empty a table
+
+
+def apply_effects(a, language, effects, cmd, scope, origin=None):
+    """Judge what code does (inline.Effect values: deletes, shell lines, reads, writes, requests)."""
     for eff in effects:
         loc = f"{origin[0]}:{eff.line + origin[1]}" if origin else (cmd.origin or None)
         sub = Cmd([language], cmd.node, None, (), None, loc, eff.evidence, cmd.sudo, cmd.remote)
@@ -1493,16 +1610,42 @@ def inline_code(a, language, code, cmd, scope, origin=None):
             from .. import http as H
 
             H.judge_http_effect(a, sub, scope, eff)
-    if not any(f.rule.startswith(("http.", "cloud.")) and f.severity != "opaque" for f in a.findings[n_before:]):
-        from .runners_any import scan_and_emit  # the floor under every language: requests the text can send
+            cli = _aws_sdk_as_cli(eff.http)
+            if cli:  # an AWS SDK call is the AWS CLI's operation of the same name: one judgement for both
+                prev = a.origin_stack
+                a.nested_shell(cli, sub, scope)
+                a.origin_stack = prev
 
-        scan_and_emit(a, cmd, code, lang=language if language in ("ruby", "php", "lua") else None)
-    _code_uses_interlock(a, cmd, language, code)
-    low = code.lower()
-    if any(k in low for k in ("execute", "exec", "query", "raw", "sql", ".run(", "prepare", "statement")):
-        from .databases import inline_sql
 
-        inline_sql(a, language, code, cmd, scope)  # SQL executed from code: cursor.execute("DROP TABLE …")
+_SDK_KV = _LazyRe(r"""([A-Za-z_]\w*)\s*[=:]\s*('[^']*'|"[^"]*"|\[[^\]]*\]|[\w.-]+)""")
+_KEBAB = _LazyRe(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def _aws_sdk_as_cli(http):
+    """`boto3.client('ecs').update_service(desiredCount=0)` / `new StopInstancesCommand({InstanceIds: […]})`
+    (an ``aws://SERVICE/Operation`` request with the call's arguments as its body) as the AWS CLI command
+    that does the same: `aws ecs update-service --desired-count 0`, `aws ec2 stop-instances --instance-ids …`."""
+    import shlex
+
+    try:
+        method, url, body, _h = http
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(url, str) or not url.startswith("aws://"):
+        return None
+    svc, _, op = url[6:].partition("/")
+    if not re.fullmatch(r"[\w-]+", svc or "") or not re.fullmatch(r"\w+", op or ""):
+        return None
+    words = ["aws", svc.lower(), _KEBAB.sub("-", op).lower()]
+    for m in _SDK_KV.finditer((body or "")[:20000]):
+        k, v = m.group(1), m.group(2)
+        if v.startswith("["):
+            vals = [x.strip().strip("'\"") for x in v[1:-1].split(",") if x.strip()]
+        else:
+            vals = [v.strip("'\"")]
+        words.append("--" + _KEBAB.sub("-", k).replace("_", "-").lower())
+        words += vals or [""]
+    return " ".join(shlex.quote(w) for w in words[:64])
 
 
 _IMPORT = {"python": _LazyRe(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+(?:\s*,\s*[\w.]+)*))", re.M),
@@ -1665,7 +1808,7 @@ def interpreter(a, cmd, scope):
             _lazy("databases", base)(a, cmd.derive([base] + args[i + 1:]), scope)
             return
         # a script file
-        if U in x or x.startswith("/dev/fd/"):
+        if U in x or x.startswith("/dev/fd/") and x not in a.written_text:
             _opaque_from_text(a, cmd, "shell.opaque-stdin")
             return
         if not a.script_file(x, cmd, scope, language=lang if lang != "deno" else "node", args=args[i + 1:]):
@@ -1687,6 +1830,95 @@ for _n in ("python", "python2", "python3", "pypy", "pypy3", "node", "nodejs", "p
 
 
 _PREFIXES = (("python", interpreter), ("mkfs", None), ("pypy", interpreter))
+
+
+# --- notebooks and IPython: Python cells with shell escapes ---------------------------------------------
+
+_IPY_SHELL = _LazyRe(r"^\s*(?:[A-Za-z_]\w*\s*=\s*)?(?:!!?|%(?:sx|system)\s+)(.+)$")
+_IPY_CELL_SHELL = _LazyRe(r"^\s*%%(?:bash|sh|script\s+(?:ba|z)?sh|system)\b")
+
+
+def ipython_split(code):
+    """IPython text as (the Python it runs, the shell lines it runs): `!cmd`, `x = !cmd`, `%sx cmd`,
+    `%system cmd`, and whole `%%bash`/`%%sh` cells are shell; other magics are left out of the Python."""
+    if _IPY_CELL_SHELL.match(code.split("\n", 1)[0]):
+        return "", [ln for ln in code.split("\n")[1:] if ln.strip()]
+    py, sh = [], []
+    for ln in code.split("\n"):
+        m = _IPY_SHELL.match(ln)
+        if m:
+            sh.append(m.group(1))
+            py.append("")
+        elif ln.lstrip().startswith("%"):
+            py.append("")
+        else:
+            py.append(ln)
+    return "\n".join(py), sh
+
+
+def ipython_code(a, code, cmd, scope, origin=None):
+    py, sh = ipython_split(code)
+    for line in sh[:64]:
+        prev = a.origin_stack
+        a.nested_shell(line, cmd, scope)
+        a.origin_stack = prev
+    if py.strip():
+        inline_code(a, "python", py, cmd, scope, origin=origin)
+
+
+def notebook_file(a, cmd, scope, raw):
+    """Run a notebook's code cells (nbconvert --execute, papermill, jupyter execute, ipython X.ipynb): each
+    cell is judged as the IPython it is.  A notebook that cannot be read runs what Interlock cannot see."""
+    import json as _json
+
+    if U in raw:
+        a.emit("shell.opaque-eval", cmd, effect="run", note="a notebook only known when it runs")
+        return
+    path = P.resolve(raw, a._scope_ctx(scope))
+    if a.session_files:
+        a.remembered(path, cmd)
+    text = a.written_text.get(path) or a.read_file(path)
+    if text is None:
+        if a.pctx.exists(path):
+            a.emit("shell.opaque-eval", cmd, effect="run", note=f"{raw} could not be read")
+        return
+    try:
+        nb = _json.loads(text)
+        cells = [c for c in nb.get("cells", []) if isinstance(c, dict) and c.get("cell_type") == "code"]
+    except (ValueError, AttributeError):
+        a.emit("shell.opaque-eval", cmd, effect="run", note=f"{raw} is not a notebook Interlock can read")
+        return
+    name = P.display(path, a.pctx)
+    for n, c in enumerate(cells[:256], 1):
+        src = c.get("source", "")
+        src = "".join(src) if isinstance(src, list) else str(src)
+        ipython_code(a, src, cmd, scope, origin=(f"{name} cell {n}", 0))
+
+
+@handles("ipython", "ipython3", "jupyter", "papermill", "runipy", "jupytext")
+def notebooks(a, cmd, scope):
+    args = list(cmd.args)
+    nbs = [x for x in args if x.endswith((".ipynb", ".ipy")) and not x.startswith("-")]
+    if cmd.name in ("ipython", "ipython3"):
+        code = _code_arg(cmd, ("-c",))
+        if code:
+            ipython_code(a, code, cmd, scope)
+        if nbs and nbs[0].endswith(".ipynb"):
+            notebook_file(a, cmd, scope, nbs[0])
+        elif nbs:
+            text = a.read_file(P.resolve(nbs[0], a._scope_ctx(scope))) if U not in nbs[0] else None
+            if text is not None:
+                ipython_code(a, text, cmd, scope)
+        return
+    runs = (cmd.name in ("papermill", "runipy") or
+            cmd.name == "jupyter" and args[:1] in (["execute"], ["run"]) or
+            cmd.name == "jupyter" and args[:1] == ["nbconvert"] and ("--execute" in args or any(
+                x.startswith("--ExecutePreprocessor.enabled=") and x.endswith(("True", "true")) for x in args)) or
+            cmd.name == "jupytext" and "--execute" in args)
+    if runs:
+        for nb in (nbs[:1] if cmd.name == "papermill" else nbs[:8]):  # papermill IN OUT: OUT is written
+            if nb.endswith(".ipynb"):
+                notebook_file(a, cmd, scope, nb)
 
 
 def prefix_handler(base):
@@ -1834,7 +2066,8 @@ def into(a, cmd, scope, srcs, dest, into_dir=False, tree=False, self_only=False)
         if tree and dpath and P.holds_self(dpath, a.pctx):
             a.emit("interlock.self-protect", cmd, target=P.display(dpath, a.pctx), effect="overwrite")
         return
-    check_overwrite(a, cmd, dest, how="dir", scope=scope)  # the directory itself (a config dir, a system one)
+    if dpath.rstrip("/") + "/" not in P.TEMP_DIRS:  # into /tmp itself: each file lands in the temp dir
+        check_overwrite(a, cmd, dest, how="dir", scope=scope)  # the directory itself (a config dir, a system one)
     if P.holds_self(dpath, a.pctx) and (tree or not srcs):
         a.emit("interlock.self-protect", cmd, target=P.display(dpath, a.pctx), effect="overwrite")
         return
@@ -2186,6 +2419,8 @@ def rsync(a, cmd, scope):
     if rsh:  # the remote shell rsync starts (normally `ssh -p N`)
         command_value(a, cmd, scope, "-e", rsh)
     deletes = any(x.startswith("--del") for x in f | set(v))
+    if len(ops) >= 2 and not deletes:
+        copy_to_host(a, cmd, ops[-1])
     if len(ops) >= 2:
         for s in ops[:-1]:
             check_read(a, cmd, s, scope)
@@ -2242,9 +2477,51 @@ def tar(a, cmd, scope):
                 archive = args[1]
             elif x.startswith("-") and not x.startswith("--") and x.endswith("f") and i + 1 < len(args):
                 archive = args[i + 1]
+        if archive in (None, "-") and cmd.stdin is not None:
+            # `zcat x.tar.gz | tar x`, `gzip -dc x.tgz | tar -xvf -`: the archive is the file decompressed
+            piped = _piped_archive(a, cmd, scope)
+            if piped is not None:
+                archive = piped or None
+                if not piped:
+                    return  # the file it decompresses is not there: nothing is unpacked
         unpacked(a, cmd, scope, archive, dest or ".", "tar")
         return
     check_args_for_secrets(a, cmd, scope)
+
+
+_DECOMPRESS_STAGE = _LazyRe(r"^(?:zcat|gzcat|bzcat|xzcat|zstdcat|lzcat|cat|gunzip\s+-c|gunzip\s+-dc|"
+                            r"gzip\s+-(?:dc|cd)|gzip\s+-d\s+--stdout|gzip\s+--decompress\s+--stdout|bzip2\s+-(?:dc|cd)|"
+                            r"xz\s+-(?:dc|cd)|zstd\s+-(?:dc|cd)|pv)(?:\s+-[qv])?\s+(\S+)$")
+
+
+def _piped_archive(a, cmd, scope):
+    """The one file a decompressor hands to ``tar x`` on its stdin (``zcat x.tar.gz | tar x``): its raw
+    path (tarfile lists a gzip, bzip2 or xz tar itself); "" when that file does not exist; None when
+    the stream is anything else (several files, a download, a file this command line wrote)."""
+    from .lifts import _pipeline_before
+
+    before = _pipeline_before(cmd)
+    if not before or "|" in before or "$" in before or "`" in before:
+        return None
+    m = _DECOMPRESS_STAGE.match(before.strip())
+    if not m:
+        return None
+    raw = m.group(1).strip("'\"")
+    place = a.place(raw, scope)
+    if not place.path or U in place.path or place.glob or place.path in a.written or raw in a.written:
+        if place.glob and place.path and U not in place.path and not _glob_any(place.path):
+            return ""  # `cat www-backup.tar.* | …` where nothing matches
+        return None
+    return raw if os.path.lexists(place.path) else ""
+
+
+def _glob_any(pattern: str) -> bool:
+    import glob as _glob
+
+    try:
+        return next(_glob.iglob(pattern), None) is not None
+    except (OSError, ValueError, RecursionError):
+        return True
 
 
 @handles("zip", "7z", "rar")
@@ -2821,7 +3098,41 @@ def scp(a, cmd, scope):
     f, v, ops = split_opts(cmd.args, with_arg="cDFiJlmoPsSX")
     if v.get("-S"):  # the program used instead of ssh
         command_value(a, cmd, scope, "-S", v["-S"])
-    check_args_for_secrets(a, cmd, scope)
+    if check_args_for_secrets(a, cmd, scope):
+        return
+    if cmd.name == "scp" and len(ops) >= 2:
+        copy_to_host(a, cmd, ops[-1])
+
+
+_HOST_DEST = _LazyRe(r"^(?:rsync://|(?:[^\s/:@]+@)?[A-Za-z0-9_][A-Za-z0-9_.$<>{}-]+::?)")
+
+
+def copy_to_host(a, cmd, dest):
+    """``rsync -av dist/ deploy@web1:/var/www``, ``scp app.tgz host:``: files copied to another machine —
+    a deploy or a transfer out of this one (a copy *from* a host, ``scp host:x .``, is a download)."""
+    host = dest.split(":", 1)[0] if ":" in dest else ""
+    if not host or dest.startswith(("/", "./", "../", "~")) or "/" in host or (len(host) == 1 and host.isalpha()) or \
+            not (_HOST_DEST.match(dest) or U in host):  # C:/path; `$1:~/x` (a host only known when it runs)
+        return
+    name = host.rsplit("@", 1)[-1]
+    env = a.environment_of("host", name)
+    if env is None and U not in name and "." not in name and _NONPROD_HOST.search(name):
+        # a bare name (an ssh alias the user set up: `deploy@staging`) that says staging, dev or test; a
+        # dotted name is anyone's (`staging.attacker.example`): only the policy can say it is not production
+        env = "staging"
+    if env is not None and not _is_production(env):
+        return  # `scp dist/app.tgz deploy@staging:/tmp/`: a staging, dev or test machine
+    a.emit("net.copy-to-host", cmd, target=dest.replace(U, "$?"), effect="send", environment=env)
+
+
+_NONPROD_HOST = _LazyRe(r"(?i)(?:^|[.@_-])(?:staging|stage|stg|dev|develop|test|testing|qa|sandbox|preview|localhost)"
+                        r"(?:[.\d_-]|$)|^127\.|^localhost$")
+
+
+def _is_production(env: str) -> bool:
+    from ...policy import is_production
+
+    return is_production(env)
 
 
 @handles("docker", "podman", "nerdctl")
@@ -2921,6 +3232,15 @@ def edits_in_place(a, cmd, scope):
             check_overwrite(a, cmd, f, scope=scope)  # an in-place edit of a file outside the workspace
 
 
+# compressors that, without -c/--stdout, write each file's (de)compressed form beside it
+_COMPRESSORS = frozenset({"gzip", "gunzip", "bzip2", "bunzip2", "xz", "unxz", "lzma", "unlzma", "zstd", "unzstd",
+                          "lz4", "lzip", "pigz", "pbzip2", "compress", "uncompress"})
+
+
+_COMPRESSED_EXT = {"gzip": ".gz", "pigz": ".gz", "bzip2": ".bz2", "pbzip2": ".bz2", "xz": ".xz", "lzma": ".lzma",
+                   "zstd": ".zst", "lz4": ".lz4", "lzip": ".lz", "compress": ".Z"}
+
+
 def unknown_program(a, cmd, scope):
     """Programs without specific knowledge: judge by their arguments."""
     name = cmd.name
@@ -2930,6 +3250,17 @@ def unknown_program(a, cmd, scope):
 
     clis.unknown(a, cmd, scope)
     args = cmd.args
+    if name == "ssh-keygen" and any(x.startswith("-") and not x.startswith("--") and set(x[1:]) & set("lpcyeBK")
+                                    for x in args):
+        return  # `ssh-keygen -pf key` (passphrase), `-lf` (fingerprint), `-y` (the public half): no private key shown
+    if name in _COMPRESSORS and not any(x in ("--stdout", "--to-stdout") or (
+            x.startswith("-") and not x.startswith("--") and "c" in x[1:]) for x in args):
+        for f in (x for x in args if not x.startswith("-") and U not in x):
+            ext = _COMPRESSED_EXT.get(name)
+            if ext and not any(x in ("-d", "--decompress") or (x.startswith("-") and not x.startswith("--") and
+                                                              "d" in x[1:]) for x in args):
+                _record_alias(a, cmd, scope, f, f + ext)  # `gzip -k .env && cat .env.gz`: the secret, compressed
+        return  # `bzip2 -kv */*`, `gzip big.log`: each file (de)compressed beside itself, nothing shown or sent
     if name in IN_PLACE:
         edits_in_place(a, cmd, scope)
     if name in READERS_WITH_PATTERN and name in ("grep", "egrep", "rg", "ag", "ack") and _matches_every_line(name, args):
@@ -3311,7 +3642,7 @@ def _curlrc(a, cmd, scope):
     return None
 
 
-@handles("curl", "wget", "http", "https", "xh", "xhs")
+@handles("curl", "wget", "http", "https", "xh", "xhs", "curlie")
 def http_client(a, cmd, scope):
     from .. import http as H
 
@@ -3330,6 +3661,11 @@ def http_client(a, cmd, scope):
         reqs, reads, writes = H.parse_wget(cmd.args, read_at)
     else:
         reqs, reads, writes = H.parse_httpie(cmd.args), [], []
+        if cmd.name == "curlie" and any(x.startswith(("-d", "--data", "--json", "-X", "--request", "-K", "--config"))
+                                        for x in cmd.args):
+            # curlie takes curl's options beside httpie's items: both readings are judged
+            more, reads, writes = H.parse_curl(cmd.args, read_at, stdin_text, _curlrc(a, cmd, scope))
+            reqs = reqs + more
     for r in reads:
         check_read(a, cmd, r, scope)
     for w in writes:
@@ -3681,6 +4017,94 @@ def expect(a, cmd, scope):
 _PWSH_DELETE = frozenset({"remove-item", "rm", "del", "erase", "rd", "rmdir", "ri"})
 
 
+_PWSH_HOME = re.compile(r"(?i)\$(?:env:)?(?:HOME|USERPROFILE)\b|\[Environment\]::GetFolderPath\(\s*['\"]?UserProfile['\"]?\s*\)")
+_PWSH_JOIN = re.compile(r"(?i)\(\s*Join-Path\s+(?:-Path\s+)?(\S+)\s+(?:-ChildPath\s+)?(\S+)\s*\)")
+_PWSH_READ = frozenset({"get-content", "gc", "cat", "type"})
+_PWSH_LIST = frozenset({"get-childitem", "gci", "ls", "dir"})
+_PWSH_GREP = frozenset({"select-string", "sls"})
+
+
+def _pwsh_as_shell(code):
+    """PowerShell pipelines that read, search or delete files, as the POSIX commands that do the same, for
+    the shell analysis to judge: `Get-Content (Join-Path $HOME .fly/config.yml)` is `cat ~/.fly/config.yml`,
+    `Get-ChildItem $HOME -Recurse -Include *.env | Get-Content` is `find ~ -name '*.env' -exec cat {} +`,
+    `Get-ChildItem ~/Documents | Remove-Item -Recurse` is `rm -rf ~/Documents/*`."""
+    import shlex
+
+    code = _PWSH_HOME.sub("~", code)
+    for _ in range(3):
+        code = _PWSH_JOIN.sub(lambda m: m.group(1).strip("'\"").rstrip("/\\") + "/" + m.group(2).strip("'\""), code)
+    out = []
+    for stmt in re.split(r"[;\n]", code)[:64]:
+        segs = []
+        for seg in stmt.split("|"):
+            try:
+                words = shlex.split(seg.replace("\\", "/").replace("`", ""), posix=True)
+            except ValueError:
+                words = seg.split()
+            if words:
+                segs.append(words)
+        if not segs:
+            continue
+        opts, ops = _pwsh_params(segs[0][1:])
+        verb = segs[0][0].lower()
+        nxt = segs[1][0].lower() if len(segs) > 1 else ""
+        q = shlex.quote
+        if verb in _PWSH_READ:
+            paths = [opts.get("-path") or opts.get("-literalpath")] + ops
+            paths = [x for x in paths if x]
+            if paths:
+                out.append("cat " + " ".join(_pwsh_q(x) for x in paths))
+        elif verb in _PWSH_GREP:
+            pat, path = opts.get("-pattern"), opts.get("-path") or opts.get("-literalpath")
+            if not pat and ops:
+                pat, ops = ops[0], ops[1:]
+            path = path or (ops[0] if ops else None)
+            if pat and path:
+                out.append(f"grep -e {q(pat)} {_pwsh_q(path)}")
+        elif verb in _PWSH_LIST and nxt:
+            root = opts.get("-path") or opts.get("-literalpath") or (ops[0] if ops else ".")
+            names = [n for x in (opts.get("-include"), opts.get("-filter")) if x for n in x.split(",") if n]
+            depth = "" if "-recurse" in opts else " -maxdepth 1"
+            name = (" \\( " + " -o ".join(f"-name {q(n)}" for n in names) + " \\)") if names else ""
+            if nxt in _PWSH_READ:
+                out.append(f"find {_pwsh_q(root)}{depth}{name} -type f -exec cat {{}} +")
+            elif nxt in _PWSH_GREP:
+                o2, p2 = _pwsh_params(segs[1][1:])
+                pat = o2.get("-pattern") or (p2[0] if p2 else None)
+                if pat:
+                    out.append(f"find {_pwsh_q(root)}{depth}{name} -type f -exec grep -e {q(pat)} {{}} +")
+            elif nxt in _PWSH_DELETE:
+                out.append(f"find {_pwsh_q(root)}{depth}{name} -delete" if names else
+                           f"rm -rf {_pwsh_q(root.rstrip('/'))}/*")
+    return out
+
+
+def _pwsh_q(path):
+    import shlex
+
+    return path if path == "~" or path.startswith("~/") and " " not in path else shlex.quote(path)
+
+
+def _pwsh_params(words):
+    """PowerShell parameters: ({-name: value or True}, positional operands)."""
+    opts, ops, i = {}, [], 0
+    switches = {"-recurse", "-force", "-file", "-directory", "-hidden", "-raw", "-whatif", "-confirm"}
+    while i < len(words):
+        w = words[i]
+        if w.startswith("-") and len(w) > 1:
+            k = w.lower().split(":", 1)[0]
+            if k in switches or i + 1 >= len(words) or words[i + 1].startswith("-"):
+                opts[k] = True
+            else:
+                opts[k] = words[i + 1]
+                i += 1
+        else:
+            ops.append(w)
+        i += 1
+    return opts, ops
+
+
 @handles("pwsh", "powershell", "powershell.exe", "pwsh.exe")
 def pwsh(a, cmd, scope):
     """PowerShell's deletions and Invoke-Expression, read from -c/-Command (its other commands are not)."""
@@ -3689,6 +4113,8 @@ def pwsh(a, cmd, scope):
         if any(x.lower() in ("-encodedcommand", "-enc", "-e", "-ec") for x in cmd.args):
             a.emit("shell.opaque-decoded", cmd, effect="run", note="a base64-encoded PowerShell command")
         return
+    for line in _pwsh_as_shell(code):
+        a.nested_shell(line, cmd, scope)
     for stmt in re.split(r"[;\n|]", code):
         words = stmt.split()
         if not words:
@@ -3857,6 +4283,113 @@ def _run_recipes(a, cmd, scope, rules, goal, name, line, seen, depth=0):
             a.nested_shell(shell_line, cmd, scope, origin=(name, no - 1))
 
 
+# --- task runners with a task file of their own: go-task's Taskfile, poethepoet's pyproject tasks -------------
+
+_TASKFILES = ("Taskfile.yml", "taskfile.yml", "Taskfile.yaml", "taskfile.yaml", "Taskfile.dist.yml",
+              "Taskfile.dist.yaml")
+
+
+@handles("task", "go-task")
+def go_task(a, cmd, scope):
+    """`task NAME`: the commands of NAME in the Taskfile (its `deps` and called tasks first)."""
+    f, v, ops = split_opts(cmd.args, with_arg="tdo", long_with_arg=("--taskfile", "--dir", "--output"))
+    if {"--dry", "-n", "--list", "-l", "--list-all", "-a", "--summary", "--help", "-h", "--init", "-i"} & f:
+        return
+    tf = v.get("-t") or v.get("--taskfile")
+    text, name = _task_file(a, [tf] if tf else list(_TASKFILES), a._scope_ctx(scope))
+    if text is None:
+        from . import clis
+
+        clis.handler(a, cmd, scope)  # no task file here: the generic verb model judges its words
+        return
+    try:
+        import yaml
+
+        doc = yaml.safe_load(text)
+        tasks = doc.get("tasks") or {}
+    except Exception:
+        a.emit("shell.opaque-eval", cmd, effect="run", note=f"{name} could not be read")
+        return
+    rules = {}
+    for tname, t in (tasks.items() if isinstance(tasks, dict) else ()):
+        if isinstance(t, str):
+            t = {"cmds": [t]}
+        elif isinstance(t, list):
+            t = {"cmds": t}
+        if not isinstance(t, dict):
+            continue
+        deps, lines = [], []
+        for d in t.get("deps") or []:
+            dn = d.get("task") if isinstance(d, dict) else d
+            if isinstance(dn, str):
+                deps.append(dn)
+        for c in (t.get("cmds") or ([t["cmd"]] if isinstance(t.get("cmd"), str) else [])):
+            if isinstance(c, dict) and isinstance(c.get("task"), str):
+                deps.append(c["task"])  # a called task runs here (its place among the lines is not kept)
+            elif isinstance(c, dict) and isinstance(c.get("cmd"), str):
+                lines.append(c["cmd"])
+            elif isinstance(c, str):
+                lines.append(c)
+        rules[str(tname)] = (deps, [(1, re.sub(r"\{\{[^}]*\}\}", "${__task_expression}", x)) for x in lines])
+    goals = [x for x in ops if "=" not in x and x != "--"]
+    if goals and not any(g in rules for g in goals):
+        from . import clis
+
+        clis.handler(a, cmd, scope)  # no such task: another `task` (Taskwarrior's `task 3 delete`)
+        return
+    for goal in (goals or ["default"])[:8]:
+        _run_recipes(a, cmd, scope, rules, goal, name, lambda g, p, t: t, set())
+
+
+@handles("poe")
+def poe(a, cmd, scope):
+    """`poe NAME`: poethepoet's task from pyproject.toml (`cmd`, `shell`, `sequence`, `ref`)."""
+    ops = [x for x in cmd.args if not x.startswith("-")]
+    if not ops or {"-h", "--help", "-d", "--dry-run"} & set(cmd.args):
+        return
+    text, name = _task_file(a, ["pyproject.toml", "poe_tasks.toml"], a._scope_ctx(scope))
+    if text is None:
+        from . import clis
+
+        clis.handler(a, cmd, scope)
+        return
+    try:
+        import tomllib
+
+        doc = tomllib.loads(text)
+        tasks = (doc.get("tool", {}).get("poe", {}) if "tool" in doc else doc).get("tasks", {})
+    except Exception:
+        a.emit("shell.opaque-eval", cmd, effect="run", note=f"{name} could not be read")
+        return
+    rules = {}
+    for tname, t in tasks.items():
+        deps, lines = [], []
+        items = t if isinstance(t, list) else [t]
+        if isinstance(t, dict) and isinstance(t.get("sequence"), list):
+            items = t["sequence"]
+        for it in items:
+            if isinstance(it, str):
+                lines.append(it)
+            elif isinstance(it, dict):
+                for k in ("cmd", "shell"):
+                    if isinstance(it.get(k), str):
+                        lines.append(it[k])
+                if isinstance(it.get("ref"), str):
+                    deps.append(it["ref"].split()[0])
+                if isinstance(it.get("script"), str):
+                    mod = it["script"].split(":")[0]
+                    import shlex
+
+                    lines.append("python3 -c " + shlex.quote(f"import {mod}"))
+        rules[str(tname)] = (deps, [(1, x) for x in lines])
+    if ops[0] not in rules:
+        from . import clis
+
+        clis.handler(a, cmd, scope)
+        return
+    _run_recipes(a, cmd, scope, rules, ops[0], name, lambda g, p, t: t, set())
+
+
 @handles("dotenv", "dotenvx")
 def dotenv(a, cmd, scope):
     """python-dotenv's `dotenv [-f FILE] list|get KEY` prints values; `dotenv run CMD`, dotenv-cli's
@@ -3914,7 +4447,8 @@ def runner_specs():
                     "command_options": tuple(e.get("command_options", ())),
                     "argv_options": tuple(e.get("argv_options", ())), "package": bool(e.get("package")),
                     "prefix": list(e.get("prefix", ())), "own_too": bool(e.get("own_too")),
-                    "command_line": bool(e.get("command_line")), "examples": e.get("examples", [])}
+                    "command_line": bool(e.get("command_line")), "whole": bool(e.get("whole")),
+                    "examples": e.get("examples", [])}
             for n in e["names"]:
                 out.setdefault(n, []).append(spec)
         _RUNNER_SPECS = out
@@ -3946,6 +4480,9 @@ def _runner_inner(spec, args):
         if verb is None:
             return None
         args = rest[len(verb):]
+        if spec["whole"]:  # everything after the verb is the command's argv, its options included
+            args = args[1:] if args[:1] == ["--"] else args
+            return spec["prefix"] + args if args else None
     for i, x in enumerate(args):  # `nix shell PKG… --command CMD ARGS`: the argv follows, after any operand
         if x == "--":
             break

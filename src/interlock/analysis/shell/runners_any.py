@@ -46,6 +46,19 @@ def scan_and_emit(a, cmd, text, where=None, lang=None) -> int:
     return len(a.findings) - n
 
 
+def act_and_emit(a, cmd, scope, name, text):
+    """What the program does to files and processes (analysis.anyeffects): shell lines, trees deleted."""
+    from .. import anyeffects
+    from .programs import apply_effects
+
+    try:
+        found = anyeffects.effects(text, name)
+    except Exception as e:  # never crash the hook: a program that could not be read could do anything
+        a.emit("shell.opaque-eval", cmd, effect="run", note=f"could not read the program: {type(e).__name__}")
+        return
+    apply_effects(a, name, found, cmd, scope)
+
+
 def _secret_paths(a, cmd, text):
     """Credential use: a literal path of a secret file in the program (~/.railway/config.json, .env,
     ~/.aws/credentials), in any language."""
@@ -132,6 +145,14 @@ def program_text(a, cmd, scope, spec):
             operands.append(x)
         i += 1
     ctx = a._scope_ctx(scope)
+    for flag, globs in (spec.get("targets") or {}).items():
+        name = next((args[k + 1] for k, x in enumerate(args[:-1]) if x == flag), None) or next(
+            (x.split("=", 1)[1] for x in args if x.startswith(flag + "=")), None)
+        if name and U not in name and "/" not in name:
+            base = scope.cwd if U not in scope.cwd else a.pctx.cwd
+            text = _project_text(a, base, [g.replace("{}", name) for g in globs] + spec.get("shared", []),
+                                 max_files, max_bytes)
+            return text[:max_bytes] if text else None
     for x in operands:
         if U in x:
             continue
@@ -145,7 +166,11 @@ def program_text(a, cmd, scope, spec):
             continue
         if spec.get("project") and os.path.isdir(path):
             texts.append(_project_text(a, path, spec["project"], max_files, max_bytes))
-    if not texts and spec.get("project") and (not operands or operands[0] in (".", "./")):
+    if not texts and spec.get("project") and (not operands or operands[0] in (".", "./") or all(
+            # `cargo run --bin scan`, `cargo run -q --example x`: words that are no path of this machine are the
+            # runner's option values or the program's arguments: the project's own sources are what runs
+            U not in x and "@" not in x and "://" not in x and not os.path.exists(P.resolve(x, ctx))
+            for x in operands)):
         base = scope.cwd if U not in scope.cwd else a.pctx.cwd
         texts.append(_project_text(a, base, spec["project"], max_files, max_bytes))
     text = "\n".join(t for t in texts if t)
@@ -169,6 +194,7 @@ def wrap(name, orig):
                 exts = spec.get("ext") or []
                 scan_and_emit(a, cmd, text, lang=anylang.EXT_LANG.get(exts[0]) if exts else
                               ("rust" if name == "cargo" else None))
+                act_and_emit(a, cmd, scope, name, text)
         if orig is not None:
             orig(a, cmd, scope)
     handler.__name__ = f"runner_{name}"
