@@ -606,7 +606,7 @@ def test_native_logs_transactions_and_stops_when_its_log_is_full():
     r = _Rig(cache, maxtx=3)
     r.c.sendall(_q("BEGIN;") + _q("END;") + _q("BEGIN;") + _q("END;"))
     assert r.got(r.u) == _q("BEGIN;") + _q("END;") + _q("BEGIN;")
-    reason, _, crest, _, _, _, _, tx, cached, passed = r.back()
+    reason, _, crest, _, _, _, _, tx, cached, passed, _ = r.back()
     assert tx == [0, 1, 0] and crest == _q("END;") and reason == "message" and passed == 3
 
 
@@ -999,3 +999,32 @@ def test_native_passes_a_parse_only_of_a_cached_text_well_formed():
         r.c.sendall(bad + SYNC)
         assert r.got(r.u) == b"", bad
         assert r.back()[2] == bad + SYNC, bad
+
+
+def test_native_hands_back_a_guard_refusal_with_the_query_it_follows_and_denies():
+    """The in-database guard's refusal (guard_error: the statement is asked about from then on) is never relayed
+    natively: the read comes back with the last simple Query the relay passed on; a denied text is never answered
+    by the relay again, even through a zeroed key its shape taught it."""
+    m = _native()
+    cache = m.Cache()
+    cache.add(m.ZEROED, b"DELETE FROM t WHERE id < 00")
+    r = _Rig(cache)
+    r.c.sendall(_q("DELETE FROM t WHERE id < 12"))
+    assert r.got(r.u) == _q("DELETE FROM t WHERE id < 12")
+    err = _msg(b"E", b"SERROR\x00C42501\x00MInterlock guard: too many rows\x00\x00") + _msg(b"Z", b"I")
+    r.u.sendall(err[:20])
+    time_ = __import__("time")
+    time_.sleep(0.05)
+    if r.running():
+        r.u.sendall(err[20:])
+    reason, _, _, urest, to_c, *_, lastq = r.back()
+    assert reason == "watched" and b"Interlock guard: " not in r.got(r.c, wait=0.05) + to_c[:0]
+    assert lastq == b"DELETE FROM t WHERE id < 12"
+    assert cache.add(m.DENY, b"DELETE FROM t WHERE id < 12") is True
+    r2 = _Rig(cache)
+    r2.c.sendall(_q("DELETE FROM t WHERE id < 12"))
+    assert r2.got(r2.u) == b""
+    assert r2.back()[2] == _q("DELETE FROM t WHERE id < 12")
+    r3 = _Rig(cache)
+    r3.c.sendall(_q("DELETE FROM t WHERE id < 13"))     # the same shape, not denied: still answered
+    assert r3.got(r3.u) == _q("DELETE FROM t WHERE id < 13")

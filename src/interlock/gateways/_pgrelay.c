@@ -36,10 +36,10 @@
 #define CBUF_CAP (MAX_SMALL + 5 + 65536)
 #define UBUF_CAP (256 * 1024)
 #define READ_CHUNK 65536
-#define TAIL 16
+#define TAIL 17
 #define CACHE_MAX 100000
 
-enum { K_EXACT = 1, K_ZEROED = 2, K_TX = 3 };
+enum { K_EXACT = 1, K_ZEROED = 2, K_TX = 3, K_DENY = 4 }; /* DENY: exact texts never answered here */
 
 /* ---------------------------------------------------------------- verdict cache ---------------------------- */
 
@@ -122,7 +122,7 @@ static PyObject *Cache_add(Cache *c, PyObject *args) {
     Py_buffer b;
     if (!PyArg_ParseTuple(args, "iy*|i", &kind, &b, &val))
         return NULL;
-    if (kind < K_EXACT || kind > K_TX || val < 0) {
+    if (kind < K_EXACT || kind > K_DENY || val < 0) {
         PyBuffer_Release(&b);
         PyErr_SetString(PyExc_ValueError, "bad cache entry");
         return NULL;
@@ -136,12 +136,16 @@ static PyObject *Cache_add(Cache *c, PyObject *args) {
     memcpy(k + 1, b.buf, (size_t)b.len);
     uint64_t h = hash_key(kind, b.buf, (size_t)b.len);
     pthread_mutex_lock(&c->mu);
+    int added = 1;
     if (cache_find_locked(c, kind, b.buf, (size_t)b.len) >= 0) {
         pthread_mutex_unlock(&c->mu);
         free(k);
+    } else if (c->n >= (kind == K_DENY ? c->cap / 2 : CACHE_MAX)) {
+        /* full: an answer is not added (the Python path answers it); a denial not added is the caller's to act on */
+        pthread_mutex_unlock(&c->mu);
+        free(k);
+        added = 0;
     } else {
-        if (c->n >= CACHE_MAX) /* full: start again (the Python caches still answer; this one refills) */
-            cache_clear_locked(c);
         size_t mask = c->cap - 1, i = h & mask;
         while (c->tab[i].key)
             i = (i + 1) & mask;
@@ -153,7 +157,7 @@ static PyObject *Cache_add(Cache *c, PyObject *args) {
         pthread_mutex_unlock(&c->mu);
     }
     PyBuffer_Release(&b);
-    Py_RETURN_NONE;
+    return PyBool_FromLong(added);
 }
 
 static PyObject *Cache_get(Cache *c, PyObject *args) {
@@ -233,6 +237,9 @@ typedef struct sess {
     int *tx;
     size_t ntx, maxtx; /* transaction starts/ends passed on, in order (the cache's values) */
     long long cached, passed;
+    unsigned char *lastq;
+    size_t lqlen, lqcap;
+    int haslq;
     unsigned cev, uev; /* the epoll masks registered */
     side cs, us;
     struct sess *next;
@@ -253,9 +260,11 @@ typedef struct {
 
 static const unsigned char W_ENC[] = "client_encoding";  /* + NUL: 16 bytes */
 static const unsigned char W_SP[] = "search_path";       /* + NUL: 12 bytes */
+static const unsigned char W_GUARD[] = "Interlock guard: "; /* the in-database guard's refusal (guard_error) */
 
 static int watched(const unsigned char *p, size_t n) {
-    return memmem(p, n, W_ENC, sizeof W_ENC) != NULL || memmem(p, n, W_SP, sizeof W_SP) != NULL;
+    return memmem(p, n, W_ENC, sizeof W_ENC) != NULL || memmem(p, n, W_SP, sizeof W_SP) != NULL ||
+           memmem(p, n, W_GUARD, sizeof W_GUARD - 1) != NULL;
 }
 
 static void sess_free(sess *s) {
@@ -266,6 +275,7 @@ static void sess_free(sess *s) {
     free(s->oc.p);
     free(s->ou.p);
     free(s->tx);
+    free(s->lastq);
     free(s);
 }
 
@@ -334,8 +344,10 @@ static int cached_zeroed(Relay *r, sess *s, const unsigned char *raw, size_t rle
     return 0;
 }
 
-/* A statement text that is a key exactly, or by its zeroed digits. */
+/* A statement text that is a key exactly, or by its zeroed digits (and not one the in-database guard refused). */
 static int cached_text(Relay *r, sess *s, const unsigned char *raw, size_t rlen) {
+    if (cache_find(r->cache, K_DENY, raw, rlen) >= 0)
+        return 0;
     if (cache_find(r->cache, K_EXACT, raw, rlen) >= 0) {
         s->cached++;
         return 1;
@@ -373,10 +385,6 @@ static int passes(Relay *r, sess *s, const unsigned char *m, size_t n) {
         size_t rlen = n - 5;
         if (memchr(raw, 0, rlen))
             return 0;
-        if (cache_find(r->cache, K_EXACT, raw, rlen) >= 0) {
-            s->cached++;
-            return 1;
-        }
         int v = cache_find(r->cache, K_TX, raw, rlen);
         if (v >= 0) {
             if (s->ntx >= s->maxtx)
@@ -385,7 +393,20 @@ static int passes(Relay *r, sess *s, const unsigned char *m, size_t n) {
             s->cached++;
             return 1;
         }
-        return cached_zeroed(r, s, raw, rlen);
+        if (!cached_text(r, s, raw, rlen))
+            return 0;
+        if (rlen > s->lqcap) { /* the last simple Query passed on: the Python path's last_q (guard_error) */
+            unsigned char *b = malloc(rlen);
+            if (!b)
+                return 0;
+            free(s->lastq);
+            s->lastq = b;
+            s->lqcap = rlen;
+        }
+        memcpy(s->lastq, raw, rlen);
+        s->lqlen = rlen;
+        s->haslq = 1;
+        return 1;
     }
     default:
         return 0;
@@ -835,10 +856,10 @@ static PyObject *Relay_results(Relay *r, PyObject *unused) {
                 for (size_t i = 0; i < s->ntx; i++)
                     PyList_SET_ITEM(tx, (Py_ssize_t)i, PyLong_FromLong(s->tx[i]));
             PyObject *item = tx ? Py_BuildValue(
-                "(L(siNNNNNNLL))", s->id, s->reason, s->err, bytes_of(s->cbuf, s->clen), bytes_of(s->urest, s->urlen),
-                bytes_of(s->oc.p ? s->oc.p + s->oc.off : NULL, s->oc.len),
+                "(L(siNNNNNNLLN))", s->id, s->reason, s->err, bytes_of(s->cbuf, s->clen),
+                bytes_of(s->urest, s->urlen), bytes_of(s->oc.p ? s->oc.p + s->oc.off : NULL, s->oc.len),
                 bytes_of(s->ou.p ? s->ou.p + s->ou.off : NULL, s->ou.len), bytes_of(s->tail, s->tlen), tx, s->cached,
-                s->passed) : NULL;
+                s->passed, s->haslq ? bytes_of(s->lastq, s->lqlen) : Py_NewRef(Py_None)) : NULL;
             if (!item || PyList_Append(out, item) < 0)
                 Py_CLEAR(out);
             Py_XDECREF(item);
@@ -888,5 +909,6 @@ PyMODINIT_FUNC PyInit__pgrelay(void) {
     PyModule_AddIntConstant(m, "EXACT", K_EXACT);
     PyModule_AddIntConstant(m, "ZEROED", K_ZEROED);
     PyModule_AddIntConstant(m, "TX", K_TX);
+    PyModule_AddIntConstant(m, "DENY", K_DENY);
     return m;
 }

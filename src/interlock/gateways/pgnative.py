@@ -59,18 +59,38 @@ class NativeCache:
         self.words: list[str] = []            # a transaction start/end's words, by the value its key carries
         self.index: dict[str, int] = {}
         self.relay = self.loop = None
+        self.off = False                     # a denial could not be recorded: no session is handed over
         self.sessions: dict[int, object] = {}   # episode id → the session the relay holds
         self.ids = itertools.count(1)
 
     def clear(self):
+        """Emptied with the judge's caches (Judge.forget, under its lock); the guard's refusals stay refused."""
         self.cache.clear()
+        j = self.judge
+        for raw in list(j.must_ask_raw):
+            self.deny(raw)
+        for text in list(j.must_ask):
+            self.deny(text.encode("utf-8", "replace"))
+
+    def deny(self, raw: bytes):
+        """A text the in-database guard refused (Judge.must_ask / must_ask_raw): never answered by the relay, even
+        by a zeroed key another text of its shape taught it.  If the denial can't be recorded, the relay answers
+        nothing from now on."""
+        try:
+            added = self.cache.add(_pgrelay.DENY, raw)
+        except Exception:  # noqa: BLE001
+            added = False
+        if not added and self.cache.get(_pgrelay.DENY, raw) is None:
+            self.off = True
+            self.cache.clear()
 
     def learn(self, raw: bytes, zero_digits: bytes, parse: bool = False):
         """``raw`` (a Query's text bytes, as sent) was just handled by the Python path at the login's search_path:
         copy what the judge's raw caches hold for it (nothing when they hold nothing)."""
         j = self.judge
         with j._lock:
-            if j.rehearse is not None:
+            if j.rehearse is not None or self.off or raw in j.must_ask_raw or (
+                    j.must_ask and raw.decode("utf-8", "replace") in j.must_ask):
                 return
             if raw in j.exact_raw:
                 self.cache.add(_pgrelay.EXACT, raw)
@@ -155,7 +175,7 @@ class _NativePath:
                 and not self.markers and not self.measured and not self.swallows and not self.stail
                 and self.stimer is None and not self.refusing and not self.deferred and not self.poisoned
                 and not self.granted and not self.granted_stmts and not self.sp_movers and not self.terminated
-                and self.sp.at_login_default() and j.rehearse is None
+                and self.sp.at_login_default() and j.rehearse is None and not j.native.off
                 # a client_encoding report whose value the last read cut: Python reads it whole with the next bytes
                 and self.utail.find(b"client_encoding\x00") < 0
                 and not self.ct.is_closing() and not self.ut.is_closing()
@@ -187,7 +207,7 @@ class _NativePath:
         if isinstance(r, BaseException):
             self._native_fail(f"the native relay failed ({type(r).__name__})")
             return
-        reason, err, crest, urest, to_c, to_u, tail, tx, cached, passed = r
+        reason, err, crest, urest, to_c, to_u, tail, tx, cached, passed, lastq = r
         j = self.judge
         if STATS is not None:
             STATS[reason] = STATS.get(reason, 0) + 1
@@ -210,6 +230,8 @@ class _NativePath:
         if to_c and not self.ct.is_closing():
             self.ct.write(to_c)
         self.utail = tail if tail and tail[-1] in _NAME_BYTES else b""   # (pgwire._tail's rule)
+        if lastq is not None:
+            self.last_q = lastq   # the last simple Query it passed on: what a guard error that follows refers to
         if self.native_abort:
             self.native_abort = False
             self.abort()

@@ -805,6 +805,8 @@ class Judge:
             # the guard refused this prepared text with other values (allowed by its text at the Parse): these
             # values are asked about too
             remember(self.must_ask, concrete, self.must_ask[text], 10_000)
+            if self.native is not None:
+                self.native.deny(concrete.encode("utf-8", "replace"))
             if text in self.must_ask_until:
                 remember(self.must_ask_until, concrete, self.must_ask_until[text], 10_000)
         v = self.judge(concrete, where=where)
@@ -1457,6 +1459,8 @@ class Session(_UpstreamPath, pgnative._NativePath):
         what = data[i + 1:j if j > 0 else i + 300].decode("utf-8", "replace")[:300]
         for text in self.measured:
             remember(self.gw.judge.must_ask, text, what, 10_000)
+            if self.gw.judge.native is not None:
+                self.gw.judge.native.deny(text.encode("utf-8", "replace"))
         self.measured.clear()
 
     def guard_error(self, data: bytes):
@@ -1477,6 +1481,8 @@ class Session(_UpstreamPath, pgnative._NativePath):
         remember(judge.must_ask, text, f"{what} (when it ran)", 10_000)
         remember(judge.must_ask_until, text, until, 10_000)
         remember(judge.must_ask_raw, self.last_q, until, 10_000)
+        if judge.native is not None:     # never answered by the native relay either (pgnative)
+            judge.native.deny(self.last_q)
 
     def refuse_parse(self, name: bytes, message, detail=None, hint=None) -> bytes:
         """The Parse sent in place of a refused one (see :func:`parse_marker`)."""
