@@ -2,7 +2,7 @@
 database, same run, same machine, same throwaway server.
 
     python bench/gateway_pg.py [--seconds 10] [--clients 8] [--scale 10] [--rounds 1] [--only 1,2,3] [--copy-mb 1024]
-                               [--no-guard] [--relay] [--write-docs]
+                               [--no-guard] [--relay] [--python-path] [--write-docs]
 
 Prints a markdown table (throughput ratio, p50/p99 latency and what the gateway adds, the gateway's
 throughput against PgBouncer's, and the CPU seconds each proxy process spent per 10,000 transactions — utime +
@@ -22,6 +22,11 @@ it is installed with apt-get when missing (``--no-pgbouncer`` skips it).
 ``--copy-mb`` also times a COPY FROM STDIN of that many MB through the gateway and direct.
 ``--relay`` also measures bench/uvrelay.py — a uvloop TCP relay that judges nothing, the floor of any Python proxy
 — in the same rounds: its CPU per 10,000 transactions next to the gateway's and PgBouncer's.
+``--python-path`` also measures a second gateway with the native relay off (``INTERLOCK_PG_NATIVE=0``: the
+pure-Python path) in the same rounds; the gateway's own log line says whether its native relay is on.
+
+The comparison against PgBouncer, one command (about 7 min):
+``python bench/gateway_pg.py --no-guard --rounds 3 --python-path``
 """
 
 from __future__ import annotations
@@ -182,6 +187,8 @@ def main(argv=None):
     ap.add_argument("--no-guard", action="store_true", help="skip the in-database guard's overhead")
     ap.add_argument("--relay", action="store_true", help="also measure a uvloop relay that judges nothing "
                                                          "(bench/uvrelay.py): the floor of a Python proxy")
+    ap.add_argument("--python-path", action="store_true", help="also measure a gateway with the native relay off "
+                                                                "(INTERLOCK_PG_NATIVE=0) in the same rounds")
     ap.add_argument("--rounds", type=int, default=None, help="runs of direct, gateway and PgBouncer, alternated "
                                                               "(default 1); with --guard-only, runs with the guard "
                                                               "between runs without (default 2); the table "
@@ -200,7 +207,7 @@ def main(argv=None):
 
     pg = PostgresServer(PW).start()
     work = tempfile.mkdtemp(prefix="interlock-gwbench-")
-    gw = bouncer = relay = None
+    gw = bouncer = relay = pyg = None
     try:
         pg.create_db("bench")
         home = os.path.join(work, "home")
@@ -222,6 +229,13 @@ def main(argv=None):
         gw = subprocess.Popen([sys.executable, "-m", "interlock", "gateway", "postgres", "--listen",
                                f"127.0.0.1:{port}", "--upstream", "bench"], env=env, cwd=work,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        pythoned = None
+        if a.python_path:
+            pyport = free_port()
+            pyg = subprocess.Popen([sys.executable, "-m", "interlock", "gateway", "postgres", "--listen",
+                                    f"127.0.0.1:{pyport}", "--upstream", "bench"], env=dict(env, INTERLOCK_PG_NATIVE="0"),
+                                   cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            pythoned = dict(env, PGHOST="127.0.0.1", PGPORT=str(pyport), PGUSER="agent", PGDATABASE="bench")
         exe = None if a.no_pgbouncer else find_pgbouncer()
         if exe:
             bouncer, bport = start_pgbouncer(exe, pg.port, PW, pg.sockdir if a.unix_upstream else "127.0.0.1")
@@ -234,10 +248,20 @@ def main(argv=None):
         time.sleep(1.5)
         pooled = dict(direct, PGPORT=str(bport)) if bouncer else None
         through = dict(env, PGHOST="127.0.0.1", PGPORT=str(port), PGUSER="agent", PGDATABASE="bench")
+        mode = "native relay: unknown"
+        try:   # the gateway's first log line: "... (event loop: uvloop; native relay: on)"
+            import select
+            if select.select([gw.stderr], [], [], 5)[0]:
+                m = re.search(rb"native relay: [a-z ]+", os.read(gw.stderr.fileno(), 4096))
+                mode = m.group(0).decode() if m else mode
+        except OSError:
+            pass
+        print(f"gateway: {mode}", file=sys.stderr)
         logs = os.path.join(work, "logs")
         os.makedirs(logs)
         rows = []
         floor = []
+        pyrows = []
         if a.guard_only:
             protect = [sys.executable, "-m", "interlock", "protect", "postgres", pg.url("bench"),
                        f"--implementation={a.guard_implementation}"]
@@ -270,7 +294,9 @@ def main(argv=None):
                             if (str(i + 1) in a.only.split(",") if a.only else i < 3)]:
             pgbench(direct, args, 2, a.clients, logs)    # warm both paths (and the gateway's caches)
             pgbench(through, args, 2, a.clients, logs)
-            runs = {"d": [], "g": [], "b": [], "r": []}
+            if pythoned:
+                pgbench(pythoned, args, 2, a.clients, logs)
+            runs = {"d": [], "g": [], "b": [], "r": [], "p": []}
             for _ in range(a.rounds):   # alternated: a machine whose load drifts favours neither
                 runs["d"].append(pgbench(direct, args, a.seconds, a.clients, logs))
                 runs["g"].append(pgbench(through, args, a.seconds, a.clients, logs, gw.pid))
@@ -278,10 +304,14 @@ def main(argv=None):
                     runs["b"].append(pgbench(pooled, args, a.seconds, a.clients, logs, bouncer.pid))
                 if relayed:
                     runs["r"].append(pgbench(relayed, args, a.seconds, a.clients, logs, relay.pid))
-            d, g, b, r = (_median(runs[k]) if runs[k] else None for k in "dgbr")
+                if pythoned:
+                    runs["p"].append(pgbench(pythoned, args, a.seconds, a.clients, logs, pyg.pid))
+            d, g, b, r, py = (_median(runs[k]) if runs[k] else None for k in "dgbrp")
             rows.append((label, d, g, b))
             if r:
                 floor.append((label, g, b, r))
+            if py:
+                pyrows.append((label, g, b, py))
         load = os.getloadavg()
         lines = [f"pgbench, {a.clients} clients, {a.seconds} s each"
                  + (f" (median of {a.rounds} alternated runs)" if a.rounds > 1 else "")
@@ -310,6 +340,15 @@ def main(argv=None):
                 lines.append(f"* {label}: {g[3]:.3f} / {r[3]:.3f} / " + (f"{b[3]:.3f}" if b else "—")
                              + f" (relay {r[0]:,.0f} tps; gateway / relay {g[3] / r[3]:.2f}×"
                              + (f", relay / PgBouncer {r[3] / b[3]:.2f}×)" if b else ")"))
+        if pyrows:
+            lines += ["", "The same gateway with its native relay off (INTERLOCK_PG_NATIVE=0, the pure-Python path), "
+                          "same rounds — tps and CPU s per 10k tx, native / pure-Python / PgBouncer:"]
+            for label, g, b, py in pyrows:
+                lines.append(f"* {label}: tps {g[0]:,.0f} / {py[0]:,.0f} / " + (f"{b[0]:,.0f}" if b else "—")
+                             + f"; CPU {g[3]:.3f} / {py[3]:.3f} / " + (f"{b[3]:.3f}" if b else "—")
+                             + (f" (native / PgBouncer {g[3] / b[3]:.2f}×, pure-Python / PgBouncer "
+                                f"{py[3] / b[3]:.2f}×)" if b else ""))
+        lines[0] = lines[0] + f" Gateway: {mode}."
         if not a.no_guard:
             protect = [sys.executable, "-m", "interlock", "protect", "postgres", pg.url("bench"),
                        f"--implementation={a.guard_implementation}"]
@@ -347,7 +386,7 @@ def main(argv=None):
                           flags=re.S)
             open(path, "w").write(text)
     finally:
-        for p in (gw, bouncer, relay):
+        for p in (gw, bouncer, relay, pyg):
             if p is not None:
                 p.terminate()
                 p.wait(10)

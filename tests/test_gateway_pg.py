@@ -38,9 +38,17 @@ def _wait_port(port, proc, timeout=20):
     raise AssertionError("gateway did not listen")
 
 
-@pytest.fixture(scope="module")
-def pg():
+#: the gateway's two data paths, each against a server of its own: "native" (the compiled relay, pgnative /
+#: _pgrelay.c, which must be built: its test fails otherwise) and "python" (INTERLOCK_PG_NATIVE=0). Every test of
+#: the modules that take ``pg``/``genv``/``gw`` from here runs on both; INTERLOCK_TEST_PG_PATHS=native (or python)
+#: runs one.
+PATHS = [p for p in os.environ.get("INTERLOCK_TEST_PG_PATHS", "native,python").split(",") if p]
+
+
+@pytest.fixture(scope="module", params=PATHS)
+def pg(request):
     s = PostgresServer(PW).start()
+    s.path = request.param
     with s.connect(autocommit=True) as c:
         c.execute("ALTER SYSTEM SET max_connections = 300")
         c.execute("ALTER SYSTEM SET log_statement = 'all'")
@@ -60,7 +68,8 @@ def genv(pg, tmp_path_factory):
     (home / ".config" / "interlock").mkdir(parents=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INTERLOCK_", "PG", "XDG_"))}
     env.update(HOME=str(home), INTERLOCK_HOME=str(t / "state"), XDG_CONFIG_HOME=str(home / ".config"),
-               INTERLOCK_VAULT_BACKEND="file", INTERLOCK_DAEMON="0", PYTHONPATH=os.path.join(ROOT, "src"))
+               INTERLOCK_VAULT_BACKEND="file", INTERLOCK_DAEMON="0", PYTHONPATH=os.path.join(ROOT, "src"),
+               INTERLOCK_PG_NATIVE="0" if getattr(pg, "path", "native") == "python" else "1")
     (home / ".config" / "interlock" / "policy.toml").write_text(
         f'[databases.app]\nurl = "postgresql://postgres@127.0.0.1:{pg.port}/app"\npassword_vault = "app-db"\n'
         f'[databases.down]\nurl = "postgresql://postgres@127.0.0.1:{free_port()}/app"\npassword_vault = "app-db"\n')
@@ -256,6 +265,8 @@ def test_both_event_loops(pg, gw, genv):
     p2.terminate()
     p2.wait(10)
     assert "event loop: uvloop" in first, first
+    # the native relay is built (the package's C extension) and on, or off on the pure-Python path
+    assert ("native relay: on" if pg.path == "native" else "native relay: off") in first, first
 
 
 def test_cancel_request_reaches_the_upstream(pg, gw):

@@ -15,7 +15,7 @@ import time
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from test_pg_guard import _count, _table, agent, guarded, owner, server  # noqa: E402,F401
+from test_pg_guard import _count, _table, agent, gateway, guarded, owner, server  # noqa: E402,F401
 
 
 def _set(server, **kw):
@@ -256,3 +256,48 @@ def test_a_managed_service_login_installs_the_budget_and_check_says_what_is_miss
         c.execute("UPDATE interlock.settings SET value = '' WHERE key = 'budget_roles'")
     r = run("--check")
     assert "MISSING:   the budget across transactions: no role is budgeted" in r.stdout, r.stdout
+
+
+def test_through_the_gateway_a_query_the_budget_refused_is_asked_about_from_then_on(guarded, gateway):
+    """Salami deletes through the gateway as simple Queries, answered from its verdict caches (by the native relay
+    when it is built: the shape is cached after the first few): when the guard's budget refuses one, the gateway
+    reads the refusal (it is never relayed natively) and asks about that statement from then on."""
+    import socket
+    import struct
+
+    port, _ = gateway
+    _table(guarded, "b_gw", 100)
+
+    def q(sql):
+        body = sql.encode() + b"\x00"
+        return b"Q" + struct.pack("!I", len(body) + 4) + body
+
+    def until_ready(s):
+        data = b""
+        while b"Z\x00\x00\x00\x05" not in data:
+            chunk = s.recv(65536)
+            assert chunk, data[-500:]
+            data += chunk
+        return data
+
+    s = socket.create_connection(("127.0.0.1", port))
+    s.settimeout(30)
+    try:
+        body = b"user\x00agent\x00database\x00shop\x00\x00"
+        s.sendall(struct.pack("!II", len(body) + 8, 196608) + body)
+        until_ready(s)
+        refused = None
+        for i in range(1, 41):     # one row each, an equality: allowed by its text, its shape cached
+            s.sendall(q(f"DELETE FROM b_gw WHERE id = {i}"))
+            data = until_ready(s)
+            if b"Interlock guard: " in data:
+                refused = i
+                break
+        assert refused is not None
+        assert refused == 21           # 20% of 100 rows per hour
+        s.sendall(q(f"DELETE FROM b_gw WHERE id = {refused}"))
+        data = until_ready(s)
+        assert b"[interlock ask]" in data and b"Interlock guard: " in data, data[-800:]
+    finally:
+        s.close()
+    assert _count(guarded, "b_gw") == 80

@@ -43,7 +43,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ..memo import remember
 from ..redact import redact
-from . import pgvalues
+from . import pgnative, pgvalues
 from .pgsearchpath import _WORDS_ONLY, SearchPath, mention, mentions_search_path, startup_settings
 
 SSL_REQUEST, GSSENC_REQUEST, CANCEL_REQUEST, PROTOCOL_3 = 80877103, 80877104, 80877102, 196608
@@ -487,7 +487,10 @@ class Judge:
         self.ctx = None
         self._audit_pool = ThreadPoolExecutor(1, thread_name_prefix="interlock-audit")
         self.rehearse = None  # set by ``interlock sandbox``: the branch's statement log (sandbox.dbbranch)
+        self.native = None    # the native relay's verdict cache (pgnative): a subset of the raw caches
         self.refresh(force=True)
+        if pgnative.wanted(self.env):
+            self.native = pgnative.NativeCache(self)
 
     def refresh(self, force=False):
         """Reload the policy when a policy file changed (checked at most every 2 s)."""
@@ -518,6 +521,8 @@ class Judge:
             self._generation += 1
             for memo in (self.exact, self.shapes, self.exact_raw, self.shapes_raw, self.zeroed, self.tx_raw):
                 memo.clear()
+            if self.native is not None:
+                self.native.clear()
 
     def keep_fresh(self):
         """Run every 2 s off the loop (see :func:`serve`): a policy change reaches statements answered from the
@@ -800,6 +805,8 @@ class Judge:
             # the guard refused this prepared text with other values (allowed by its text at the Parse): these
             # values are asked about too
             remember(self.must_ask, concrete, self.must_ask[text], 10_000)
+            if self.native is not None:
+                self.native.deny(concrete.encode("utf-8", "replace"))
             if text in self.must_ask_until:
                 remember(self.must_ask_until, concrete, self.must_ask_until[text], 10_000)
         v = self.judge(concrete, where=where)
@@ -1063,6 +1070,7 @@ class Gateway:
 
 
 _WATCHED = b"client_encoding\x00"
+_READY = b"Z\x00\x00\x00\x05"      # ReadyForQuery's head
 _SEARCH_PATH = b"search_path\x00"
 #: SQL ``EXECUTE name(...)``: would run a statement prepared through the protocol without its Bind
 _SQL_EXECUTE = re.compile(r"(?i)\bexecute\b")
@@ -1244,6 +1252,8 @@ class _UpstreamPath:
             if data.find(_SEARCH_PATH) >= 0:
                 self.search_path_reported(data)
             self.ct.write(data)
+            if self.native_plain and data[-6:-1] == _READY:   # the session waits for its client: native again?
+                self._native_try()
             return
         if self.swallows or self.stail:
             data = self.unswallow(data)
@@ -1330,7 +1340,7 @@ class _UpstreamPath:
             self.from_upstream(tail)
 
 
-class Session(_UpstreamPath):
+class Session(_UpstreamPath, pgnative._NativePath):
     def __init__(self, gw: Gateway, reader, writer):
         self.gw, self.reader, self.writer = gw, reader, writer
         self.judge = gw and gw.judge
@@ -1449,6 +1459,8 @@ class Session(_UpstreamPath):
         what = data[i + 1:j if j > 0 else i + 300].decode("utf-8", "replace")[:300]
         for text in self.measured:
             remember(self.gw.judge.must_ask, text, what, 10_000)
+            if self.gw.judge.native is not None:
+                self.gw.judge.native.deny(text.encode("utf-8", "replace"))
         self.measured.clear()
 
     def guard_error(self, data: bytes):
@@ -1469,6 +1481,8 @@ class Session(_UpstreamPath):
         remember(judge.must_ask, text, f"{what} (when it ran)", 10_000)
         remember(judge.must_ask_until, text, until, 10_000)
         remember(judge.must_ask_raw, self.last_q, until, 10_000)
+        if judge.native is not None:     # never answered by the native relay either (pgnative)
+            judge.native.deny(self.last_q)
 
     def refuse_parse(self, name: bytes, message, detail=None, hint=None) -> bytes:
         """The Parse sent in place of a refused one (see :func:`parse_marker`)."""
@@ -1555,6 +1569,8 @@ class Session(_UpstreamPath):
         return -1
 
     def abort(self):
+        if self.native_stop():   # the native relay holds the sockets: aborted when it hands them back
+            return
         if self.key is not None:
             self.gw.sessions.pop(self.key, None)
         for w in (self.writer, self.uwriter):
@@ -1793,6 +1809,8 @@ class Session(_UpstreamPath):
         for t in (self.ct, self.ut):
             if not t.is_closing() and not t.is_reading():
                 t.resume_reading()
+        self._native_setup()
+        self._native_try()
 
     def client_lost(self):
         if not self.done.done():
@@ -2100,6 +2118,8 @@ class Session(_UpstreamPath):
         self._pump()
         if not self.busy:
             self._reading()
+            if self.native_plain:
+                self._native_try()
 
     def _judge_bind_later(self, msg: bytes, stmt: bytes):
         text, oids = self.deferred[stmt]
@@ -2166,7 +2186,8 @@ async def serve(upstream: Upstream, judge: Judge, host: str, port: int, ready=No
     loop = asyncio.get_running_loop()
     fresh = asyncio.ensure_future(_keep_fresh(judge, gw.approval_pool))
     _log(f"postgres gateway for {upstream.name} ({upstream.url}) listening on {host}:{gw.port} "
-         f"(event loop: {type(loop).__module__.split('.')[0]})")
+         f"(event loop: {type(loop).__module__.split('.')[0]}; native relay: "
+         f"{'on' if judge.native is not None else 'off' if pgnative.available() else 'not built'})")
     stop = asyncio.Event()
     import signal
 
@@ -2177,5 +2198,7 @@ async def serve(upstream: Upstream, judge: Judge, host: str, port: int, ready=No
             pass
     await stop.wait()
     fresh.cancel()
+    if pgnative.STATS is not None:
+        _log(f"native relay: {pgnative.STATS}")
     await gw.close()
     return gw
