@@ -340,6 +340,13 @@ def _through_link(a, place):
     return place
 
 
+def _directory_here(a, place, raw) -> bool:
+    """The path is an existing directory on this machine (not a remote host or container, no glob, no
+    unknown part): a redirection onto it fails ("Is a directory") before anything is written."""
+    return bool(place.path) and not place.glob and U not in raw and not a.remote and os.path.isdir(place.path) \
+        and not os.path.islink(place.path)
+
+
 def check_overwrite(a, cmd, raw, how="write", scope=None):
     place = _through_link(a, a.place(raw, scope) if scope is not None else P.classify(raw, a.pctx))
     k = place.kind
@@ -357,6 +364,8 @@ def check_overwrite(a, cmd, raw, how="write", scope=None):
         a.emit("fs.delete-protected", cmd, target=target, effect="overwrite")
     elif k == P.DEVICE:
         a.emit("disk.write-device", cmd, target=target, effect="overwrite")
+    elif k in (P.SYSTEM, P.ROOT) and how == "redirect" and _directory_here(a, place, raw):
+        pass  # `> /`, `> /etc`: the shell cannot open a directory for writing, so nothing is written
     elif k in (P.SYSTEM, P.ROOT):
         a.emit("fs.overwrite-system", cmd, target=target, effect="overwrite")
     elif how != "dir" and _agent_config_write(a, cmd, place, raw, scope):
@@ -414,6 +423,8 @@ def check_append(a, cmd, raw, scope=None):
         a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect="modify")
     elif place.kind == P.DEVICE:
         a.emit("disk.write-device", cmd, target=place.path, effect="overwrite")
+    elif place.kind in (P.SYSTEM, P.ROOT) and _directory_here(a, place, raw):
+        pass  # `>> /`, `tee -a /etc`: a directory cannot be opened for appending; nothing is written
     elif place.kind in (P.SYSTEM, P.ROOT) and place.path:
         # appending keeps what the file held (`echo '127.0.0.1 dev' | sudo tee -a /etc/hosts`): asked, not
         # refused like overwriting it; planted text (/etc/profile.d, cron) is judged as what it runs
@@ -448,6 +459,9 @@ def reads_tree(a, cmd, raw, scope=None, prints_all=False) -> bool:
     prefix = raw.split(U, 1)[0]
     if (cmd.name not in DUMPERS and not prints_all) or "/" not in prefix or a.remote:
         return False
+    if getattr(a, "keys_only_next", False) == "count" and not any(
+            op.startswith(">") for op, _ in (cmd.redirects or ())):
+        return False  # `find . -type f | xargs cat | wc -l`: only a count leaves the pipeline
     base = P.resolve(prefix[:prefix.rindex("/") + 1] or "/", a._scope_ctx(scope) if scope is not None else a.pctx)
     place = P.classify(base, a.pctx, glob=False)
     shown = P.display(base, a.pctx)
@@ -2497,7 +2511,8 @@ def tar(a, cmd, scope):
                 dest = x.split("=", 1)[1]
         if dest is not None:
             place = a.place(dest, scope)
-            if place.kind in (P.ROOT, P.SYSTEM, P.HOME, P.SELF):
+            scratch = bool(place.path) and place.path.rstrip("/") + "/" in P.TEMP_DIRS  # `tar -x -C /tmp`
+            if place.kind in (P.ROOT, P.SYSTEM, P.HOME, P.SELF) and not scratch:
                 a.emit("fs.extract-over", cmd, target=P.display(place.path, a.pctx), effect="overwrite")
             else:
                 writes_into(a, cmd, dest, scope)
