@@ -74,3 +74,20 @@ TREE_COUNT = cases(
 @pytest.mark.parametrize("command,want,rule", TREE_COUNT)
 def test_tree_read_into_a_count(command, want, rule, workspace, home, env):
     check(command, workspace, home, env, want, rule)
+
+
+# --- deleting what find selects below a scratch directory: entries of that directory ------------------
+
+FIND_TEMP = cases(
+    ["find /var/tmp/stuff -mtime +90 -exec /bin/rm {} \\;", "find /var/tmp/stuff -mtime +90 -exec rm -f {} +",
+     "find /var/tmp -mtime +7 -exec rm {} \\;", "find /var/tmp/stuff -mtime +90 -exec cat {} \\;"],
+    [("find /var/tmp/../../etc -mtime +90 -exec rm {} \\;", "deny", "fs.delete-system"),
+     ("find /var/tmp/stuff -mtime +90 -exec rm -rf {}/ \\;", "ask", "fs.delete-unresolved"),  # `{}/` follows a link
+     ("find /var/tmp/stuff -mtime +90 -exec mv {} ~/x \\;", "ask", "fs.write-outside"),
+     ("find ~ -mtime +90 -exec rm {} \\;", "deny", None),
+     ("find . -mtime +30 -exec rm {} \\;", "ask", "fs.delete-unresolved")])
+
+
+@pytest.mark.parametrize("command,want,rule", FIND_TEMP)
+def test_find_delete_below_scratch(command, want, rule, workspace, home, env):
+    check(command, workspace, home, env, want, rule)

@@ -1191,7 +1191,15 @@ def find(a, cmd, scope):
                                                                          P.PROTECTED):
                     # `find . -type d -mtime 0 -exec mv {} /target \;`: {} is each entry the tests select,
                     # some entries below the start whose names are only known when it runs — not the start
+                    start = a.place(t, scope)
                     t = t.rstrip("/") + "/" + U
+                    if (start.kind == P.TEMP or (start.path and start.path.rstrip("/") + "/" in P.TEMP_DIRS)) \
+                            and inner[0].rsplit("/", 1)[-1] in ("rm", "unlink", "rmdir") \
+                            and all(w == "{}" for w in inner if "{}" in w):
+                        # deleting below a scratch directory (`find /var/tmp/stuff -mtime +90 -exec rm {} \;`):
+                        # what find yields never climbs out of its start, and `rm` of an entry (not `{}/`)
+                        # removes a link, not what it points to — entries of the scratch directory
+                        t = t[:-1] + "*"
                 argv = [w.replace("{}", t) if "{}" in w else w for w in inner]
                 if inner[0].rsplit("/", 1)[-1] in _PERM_PROGRAMS and "{}" in inner and not names \
                         and not paths_ and "-maxdepth" not in expr and "-R" not in inner:
