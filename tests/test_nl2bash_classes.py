@@ -91,3 +91,29 @@ FIND_TEMP = cases(
 @pytest.mark.parametrize("command,want,rule", FIND_TEMP)
 def test_find_delete_below_scratch(command, want, rule, workspace, home, env):
     check(command, workspace, home, env, want, rule)
+
+
+# --- attack round: ways out of the scratch directory that must not pass as a delete there -------------
+
+FIND_TEMP_ESCAPES = ["find /var/tmp/stuff -follow -mtime +1 -exec rm {} \\;",
+                     "find -L /var/tmp/stuff -mtime +1 -exec rm {} \\;"]
+
+
+@pytest.mark.parametrize("command", FIND_TEMP_ESCAPES)
+def test_find_delete_following_links_is_not_scratch(command, workspace, home, env):
+    check(command, workspace, home, env, "ask")
+
+
+def test_find_delete_from_a_scratch_link_into_home(workspace, home, env):
+    import os
+    import shutil
+    import tempfile
+
+    d = tempfile.mkdtemp(prefix="il-scratch-", dir="/var/tmp")
+    try:
+        os.symlink(home, os.path.join(d, "lnk"))
+        for start in (d + "/lnk/", d + "/lnk"):
+            check(f"find {start} -mtime +1 -exec rm {{}} \\;", workspace, home, env, "ask")
+        check(f"find {d} -mtime +1 -exec rm {{}} \\;", workspace, home, env, "allow")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)

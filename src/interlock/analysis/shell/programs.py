@@ -1193,7 +1193,7 @@ def find(a, cmd, scope):
                     # some entries below the start whose names are only known when it runs — not the start
                     start = a.place(t, scope)
                     t = t.rstrip("/") + "/" + U
-                    if (start.kind == P.TEMP or (start.path and start.path.rstrip("/") + "/" in P.TEMP_DIRS)) \
+                    if _scratch_start(a, start) and not any(x in ("-L", "-H", "-follow") for x in cmd.args) \
                             and inner[0].rsplit("/", 1)[-1] in ("rm", "unlink", "rmdir") \
                             and all(w == "{}" for w in inner if "{}" in w):
                         # deleting below a scratch directory (`find /var/tmp/stuff -mtime +90 -exec rm {} \;`):
@@ -1211,6 +1211,14 @@ def find(a, cmd, scope):
                     a.dispatch(cmd.derive(argv), scope)
                 finally:
                     a.by_name = False
+
+
+def _scratch_start(a, start) -> bool:
+    """find's start is a scratch directory here, as it really is (a link into the home directory is not)."""
+    if not start.path or a.remote or U in start.path:
+        return False
+    real = os.path.realpath(start.path)
+    return real.rstrip("/") + "/" in P.TEMP_DIRS or P.classify(real, a.pctx).kind == P.TEMP
 
 
 _FIND_READERS = frozenset(("cat", "grep", "egrep", "rg", "ls", "head", "tail", "wc", "stat", "file", "echo", "printf",
