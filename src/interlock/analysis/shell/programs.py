@@ -482,9 +482,89 @@ def reads_tree(a, cmd, raw, scope=None, prints_all=False) -> bool:
             found = P.display(hit, a.pctx)
     if not found:
         return False
+    if getattr(a, "filtered_next", False) and not any(op.startswith(">") for op, _ in (cmd.redirects or ())):
+        a.emit("secrets.read-filtered", cmd, target=shown, effect="read-secret",
+               note=f"prints every file it finds under {shown}, {found} among them, into {a.filtered_next}")
+        return True
     a.emit("secrets.read-file", cmd, target=shown, effect="read-secret",
            note=f"prints every file it finds under {shown}, {found} among them")
     return True
+
+
+#: Stages that only reshape, select or count the lines they read, and send nothing anywhere.
+_PIPE_PLAIN = frozenset({"tr", "cut", "sort", "uniq", "head", "tail", "rev", "nl", "column", "wc", "less", "more",
+                         "fold", "paste", "expand"})
+_MATCH_ALL = frozenset({"", ".", "^", "$", ".*", "^.*", ".*$", "^.*$", "-"})
+
+
+def _grep_filter(ws):
+    """A grep stage that prints only the input lines matching one pattern of its own (not inverted, no
+    pattern file, no files of its own, a pattern that matches something less than every line and does not
+    look for secrets): the pattern, else None."""
+    pats, ops, skip = [], [], None
+    for w in ws[1:]:
+        if skip:
+            if skip != "n":
+                pats.append(w)
+            elif not w.isdigit() or int(w) > 2:
+                return None  # `grep -A 50 BEGIN`: the context carries what follows a match out whole
+            skip = None
+            continue
+        if w in ("-e", "--regexp"):
+            skip = w
+        elif w.startswith("--regexp="):
+            pats.append(w.split("=", 1)[1])
+        elif w in ("-A", "-B", "-C", "-m", "--max-count"):
+            skip = "n"
+        elif w.startswith("--"):
+            if w.startswith(("--invert", "--file", "--recursive", "--dereference", "--files", "--null-data",
+                             "--only-matching")):
+                return None
+            if re.fullmatch(r"--(?:after-|before-)?context=\d+", w) and int(w.rsplit("=", 1)[1]) > 2:
+                return None
+        elif re.fullmatch(r"-[ABC]\d+", w):
+            if int(re.sub(r"\D", "", w)) > 2:
+                return None
+        elif w.startswith("-") and len(w) > 1:
+            if any(c in w[1:] for c in "vfrRlLzo"):  # inverted, from a file, recursive, names, parts of lines
+                return None
+        else:
+            ops.append(w)
+    if not pats and ops:
+        pats, ops = [ops[0]], ops[1:]
+    if ops or len(pats) != 1 or pats[0] in _MATCH_ALL or _SECRET_PATTERN.search(pats[0]) or any(
+            int(n) >= 12 for n in re.findall(r"\{(\d+)", pats[0])):  # a token's shape: `[A-Za-z0-9]{40}`
+        return None
+    return pats[0]
+
+
+def filtered_after(stages):
+    """What the rest of a pipeline does with a stage's output, when every later stage only reshapes,
+    selects or counts lines and one of them is a grep keeping lines that match a pattern (`| grep -B1
+    '^catalina'`, `| tr -c '.[:digit:]' '\\n' | grep '^[0-9.]*$'`): "grep PATTERN"; False otherwise (a tee, an
+    upload, a file written, an interpreter, an unknown program or a filter that lets everything through)."""
+    found = False
+    for words in stages:
+        ws = [w.strip("'\"") for w in words]
+        if not ws or any(">" in w and w not in ("2>/dev/null", "2>&1") for w in ws):
+            return False
+        name = ws[0].rsplit("/", 1)[-1]
+        if name in ("grep", "egrep", "fgrep"):
+            pat = _grep_filter(ws)
+            if pat is None and not found:
+                return False
+            found = found or f"grep {pat}"
+            if pat is None and any(c in w[1:] for w in ws[1:] if w.startswith("-") and not w.startswith("--")
+                                   for c in "frR"):
+                return False
+        elif name == "sed" and not any(w.startswith(("-i", "--in-place", "-s")) for w in ws[1:]) and not \
+                re.search(r"(^|[;{}\s/])[wWeEr]\b|/[wWe]\s", " ".join(ws[1:])):
+            continue
+        elif name in _PIPE_PLAIN or (name == "cat" and len(ws) == 1):
+            continue
+        else:
+            return False
+    return found
 
 
 def check_read(a, cmd, raw, scope=None):
