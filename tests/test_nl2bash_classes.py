@@ -130,6 +130,13 @@ TREE_FILTERED = [
     ("find ~ -type f | xargs cat | grep -i password", "deny", "secrets.read-file"),
     ("find ~ -type f | xargs cat | grep -v foo", "deny", "secrets.read-file"),
     ("find ~ -type f | xargs cat | grep .", "deny", "secrets.read-file"),
+    # attack round: patterns that match an empty stretch of every line let everything through
+    ("find ~ -type f | xargs cat | grep -E 'a|'", "deny", "secrets.read-file"),
+    ("find ~ -type f | xargs cat | grep 'x*'", "deny", "secrets.read-file"),
+    ("find ~ -type f | xargs cat | grep 'a\\|'", "deny", "secrets.read-file"),
+    ("find ~ -type f | xargs cat | grep -E '(|x)'", "deny", "secrets.read-file"),
+    ("find ~ -type f | xargs cat | grep -F ''", "deny", "secrets.read-file"),
+    ("find ~ -type f | xargs cat | grep -F catalina", "ask", "secrets.read-filtered"),
     ("find ~ -type f | xargs cat | grep -A 50 BEGIN", "deny", "secrets.read-file"),
     ("find ~ -type f | xargs cat | grep --context=9 BEGIN", "deny", "secrets.read-file"),
     ("find ~ -type f | xargs cat | grep -oE '[A-Za-z0-9]{40}'", "deny", "secrets.read-file"),

@@ -532,10 +532,33 @@ def _grep_filter(ws):
             ops.append(w)
     if not pats and ops:
         pats, ops = [ops[0]], ops[1:]
-    if ops or len(pats) != 1 or pats[0] in _MATCH_ALL or _SECRET_PATTERN.search(pats[0]) or any(
+    fixed = ws[0] == "fgrep" or any(w == "--fixed-strings" or (w.startswith("-") and not w.startswith("--")
+                                                                 and "F" in w[1:]) for w in ws[1:])
+    if ops or len(pats) != 1 or pats[0] in _MATCH_ALL or _SECRET_PATTERN.search(pats[0]) or \
+            _pattern_passes_all(pats[0], fixed) or any(
             int(n) >= 12 for n in re.findall(r"\{(\d+)", pats[0])):  # a token's shape: `[A-Za-z0-9]{40}`
         return None
     return pats[0]
+
+
+def _pattern_passes_all(pat, fixed) -> bool:
+    """The pattern can match an empty stretch of any line (`a|`, `x*`, `(|y)`, `.?`): it lets every line
+    through.  Read as a Python expression (BRE's `\\|`, `\\(` as ERE's); one that does not compile counts as
+    matching everything."""
+    if fixed:
+        return pat == ""
+    py = pat
+    for bre, ere in (("\\|", "|"), ("\\(", "("), ("\\)", ")"), ("\\{", "{"), ("\\}", "}"), ("\\+", "+"),
+                     ("\\?", "?")):
+        py = py.replace(bre, ere)
+    try:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return re.search(py, "") is not None
+    except (re.error, RecursionError, OverflowError):
+        return True
 
 
 def filtered_after(stages):
