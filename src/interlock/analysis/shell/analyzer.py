@@ -504,6 +504,7 @@ class ShellAnalyzer:
             # `grep ^DB_ .env | cut -d= -f1`, `cat .env | wc -l`, `grep -v '^#' .env | grep = | sed 's/=.*//'`:
             # what the rest of the pipeline prints is names or counts only
             self.keys_only_next = _keys_only_after([_node_text(x).split() for x in stages[i + 1:]])
+            self.filtered_next = programs.filtered_after([_node_text(x).split() for x in stages[i + 1:]])
             if self.keys_only_next:  # `env | cut -d = -f 1 | xargs`, `env | awk -F= '{print $1}'`: names only
                 self.suppress_env_dump = True
             if self.suppress_env_dump and _names_looked_up([_node_text(x).split() for x in stages[i + 1:]]):
@@ -515,6 +516,7 @@ class ShellAnalyzer:
                 self.count_only_next = False
                 self.env_grep = None
                 self.keys_only_next = False
+                self.filtered_next = False
             prev = st
 
     def redirected(self, node, scope, stdin):

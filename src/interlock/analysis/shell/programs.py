@@ -340,6 +340,13 @@ def _through_link(a, place):
     return place
 
 
+def _directory_here(a, place, raw) -> bool:
+    """The path is an existing directory on this machine (not a remote host or container, no glob, no
+    unknown part): a redirection onto it fails ("Is a directory") before anything is written."""
+    return bool(place.path) and not place.glob and U not in raw and not a.remote and os.path.isdir(place.path) \
+        and not os.path.islink(place.path)
+
+
 def check_overwrite(a, cmd, raw, how="write", scope=None):
     place = _through_link(a, a.place(raw, scope) if scope is not None else P.classify(raw, a.pctx))
     k = place.kind
@@ -357,6 +364,8 @@ def check_overwrite(a, cmd, raw, how="write", scope=None):
         a.emit("fs.delete-protected", cmd, target=target, effect="overwrite")
     elif k == P.DEVICE:
         a.emit("disk.write-device", cmd, target=target, effect="overwrite")
+    elif k in (P.SYSTEM, P.ROOT) and how == "redirect" and _directory_here(a, place, raw):
+        pass  # `> /`, `> /etc`: the shell cannot open a directory for writing, so nothing is written
     elif k in (P.SYSTEM, P.ROOT):
         a.emit("fs.overwrite-system", cmd, target=target, effect="overwrite")
     elif how != "dir" and _agent_config_write(a, cmd, place, raw, scope):
@@ -414,6 +423,8 @@ def check_append(a, cmd, raw, scope=None):
         a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect="modify")
     elif place.kind == P.DEVICE:
         a.emit("disk.write-device", cmd, target=place.path, effect="overwrite")
+    elif place.kind in (P.SYSTEM, P.ROOT) and _directory_here(a, place, raw):
+        pass  # `>> /`, `tee -a /etc`: a directory cannot be opened for appending; nothing is written
     elif place.kind in (P.SYSTEM, P.ROOT) and place.path:
         # appending keeps what the file held (`echo '127.0.0.1 dev' | sudo tee -a /etc/hosts`): asked, not
         # refused like overwriting it; planted text (/etc/profile.d, cron) is judged as what it runs
@@ -448,6 +459,9 @@ def reads_tree(a, cmd, raw, scope=None, prints_all=False) -> bool:
     prefix = raw.split(U, 1)[0]
     if (cmd.name not in DUMPERS and not prints_all) or "/" not in prefix or a.remote:
         return False
+    if getattr(a, "keys_only_next", False) == "count" and not any(
+            op.startswith(">") for op, _ in (cmd.redirects or ())):
+        return False  # `find . -type f | xargs cat | wc -l`: only a count leaves the pipeline
     base = P.resolve(prefix[:prefix.rindex("/") + 1] or "/", a._scope_ctx(scope) if scope is not None else a.pctx)
     place = P.classify(base, a.pctx, glob=False)
     shown = P.display(base, a.pctx)
@@ -468,9 +482,112 @@ def reads_tree(a, cmd, raw, scope=None, prints_all=False) -> bool:
             found = P.display(hit, a.pctx)
     if not found:
         return False
+    if getattr(a, "filtered_next", False) and not any(op.startswith(">") for op, _ in (cmd.redirects or ())):
+        a.emit("secrets.read-filtered", cmd, target=shown, effect="read-secret",
+               note=f"prints every file it finds under {shown}, {found} among them, into {a.filtered_next}")
+        return True
     a.emit("secrets.read-file", cmd, target=shown, effect="read-secret",
            note=f"prints every file it finds under {shown}, {found} among them")
     return True
+
+
+#: Stages that only reshape, select or count the lines they read, and send nothing anywhere.
+_PIPE_PLAIN = frozenset({"tr", "cut", "sort", "uniq", "head", "tail", "rev", "nl", "column", "wc", "less", "more",
+                         "fold", "paste", "expand"})
+_MATCH_ALL = frozenset({"", ".", "^", "$", ".*", "^.*", ".*$", "^.*$", "-"})
+
+
+def _grep_filter(ws):
+    """A grep stage that prints only the input lines matching one pattern of its own (not inverted, no
+    pattern file, no files of its own, a pattern that matches something less than every line and does not
+    look for secrets): the pattern, else None."""
+    pats, ops, skip = [], [], None
+    for w in ws[1:]:
+        if skip:
+            if skip != "n":
+                pats.append(w)
+            elif not w.isdigit() or int(w) > 2:
+                return None  # `grep -A 50 BEGIN`: the context carries what follows a match out whole
+            skip = None
+            continue
+        if w in ("-e", "--regexp"):
+            skip = w
+        elif w.startswith("--regexp="):
+            pats.append(w.split("=", 1)[1])
+        elif w in ("-A", "-B", "-C", "-m", "--max-count"):
+            skip = "n"
+        elif w.startswith("--"):
+            if w.startswith(("--invert", "--file", "--recursive", "--dereference", "--files", "--null-data",
+                             "--only-matching")):
+                return None
+            if re.fullmatch(r"--(?:after-|before-)?context=\d+", w) and int(w.rsplit("=", 1)[1]) > 2:
+                return None
+        elif re.fullmatch(r"-[ABC]\d+", w):
+            if int(re.sub(r"\D", "", w)) > 2:
+                return None
+        elif w.startswith("-") and len(w) > 1:
+            if any(c in w[1:] for c in "vfrRlLzo"):  # inverted, from a file, recursive, names, parts of lines
+                return None
+        else:
+            ops.append(w)
+    if not pats and ops:
+        pats, ops = [ops[0]], ops[1:]
+    fixed = ws[0] == "fgrep" or any(w == "--fixed-strings" or (w.startswith("-") and not w.startswith("--")
+                                                                 and "F" in w[1:]) for w in ws[1:])
+    if ops or len(pats) != 1 or pats[0] in _MATCH_ALL or _SECRET_PATTERN.search(pats[0]) or \
+            _pattern_passes_all(pats[0], fixed) or any(
+            int(n) >= 12 for n in re.findall(r"\{(\d+)", pats[0])):  # a token's shape: `[A-Za-z0-9]{40}`
+        return None
+    return pats[0]
+
+
+def _pattern_passes_all(pat, fixed) -> bool:
+    """The pattern can match an empty stretch of any line (`a|`, `x*`, `(|y)`, `.?`): it lets every line
+    through.  Read as a Python expression (BRE's `\\|`, `\\(` as ERE's); one that does not compile counts as
+    matching everything."""
+    if fixed:
+        return pat == ""
+    py = pat
+    for bre, ere in (("\\|", "|"), ("\\(", "("), ("\\)", ")"), ("\\{", "{"), ("\\}", "}"), ("\\+", "+"),
+                     ("\\?", "?")):
+        py = py.replace(bre, ere)
+    try:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return re.search(py, "") is not None
+    except (re.error, RecursionError, OverflowError):
+        return True
+
+
+def filtered_after(stages):
+    """What the rest of a pipeline does with a stage's output, when every later stage only reshapes,
+    selects or counts lines and one of them is a grep keeping lines that match a pattern (`| grep -B1
+    '^catalina'`, `| tr -c '.[:digit:]' '\\n' | grep '^[0-9.]*$'`): "grep PATTERN"; False otherwise (a tee, an
+    upload, a file written, an interpreter, an unknown program or a filter that lets everything through)."""
+    found = False
+    for words in stages:
+        ws = [w.strip("'\"") for w in words]
+        if not ws or any(">" in w and w not in ("2>/dev/null", "2>&1") for w in ws):
+            return False
+        name = ws[0].rsplit("/", 1)[-1]
+        if name in ("grep", "egrep", "fgrep"):
+            pat = _grep_filter(ws)
+            if pat is None and not found:
+                return False
+            found = found or f"grep {pat}"
+            if pat is None and any(c in w[1:] for w in ws[1:] if w.startswith("-") and not w.startswith("--")
+                                   for c in "frR"):
+                return False
+        elif name == "sed" and not any(w.startswith(("-i", "--in-place", "-s")) for w in ws[1:]) and not \
+                re.search(r"(^|[;{}\s/])[wWeEr]\b|/[wWe]\s", " ".join(ws[1:])):
+            continue
+        elif name in _PIPE_PLAIN or (name == "cat" and len(ws) == 1):
+            continue
+        else:
+            return False
+    return found
 
 
 def check_read(a, cmd, raw, scope=None):
@@ -1177,7 +1294,15 @@ def find(a, cmd, scope):
                                                                          P.PROTECTED):
                     # `find . -type d -mtime 0 -exec mv {} /target \;`: {} is each entry the tests select,
                     # some entries below the start whose names are only known when it runs — not the start
+                    start = a.place(t, scope)
                     t = t.rstrip("/") + "/" + U
+                    if _scratch_start(a, start) and not any(x in ("-L", "-H", "-follow") for x in cmd.args) \
+                            and inner[0].rsplit("/", 1)[-1] in ("rm", "unlink", "rmdir") \
+                            and all(w == "{}" for w in inner if "{}" in w):
+                        # deleting below a scratch directory (`find /var/tmp/stuff -mtime +90 -exec rm {} \;`):
+                        # what find yields never climbs out of its start, and `rm` of an entry (not `{}/`)
+                        # removes a link, not what it points to — entries of the scratch directory
+                        t = t[:-1] + "*"
                 argv = [w.replace("{}", t) if "{}" in w else w for w in inner]
                 if inner[0].rsplit("/", 1)[-1] in _PERM_PROGRAMS and "{}" in inner and not names \
                         and not paths_ and "-maxdepth" not in expr and "-R" not in inner:
@@ -1189,6 +1314,14 @@ def find(a, cmd, scope):
                     a.dispatch(cmd.derive(argv), scope)
                 finally:
                     a.by_name = False
+
+
+def _scratch_start(a, start) -> bool:
+    """find's start is a scratch directory here, as it really is (a link into the home directory is not)."""
+    if not start.path or a.remote or U in start.path:
+        return False
+    real = os.path.realpath(start.path)
+    return real.rstrip("/") + "/" in P.TEMP_DIRS or P.classify(real, a.pctx).kind == P.TEMP
 
 
 _FIND_READERS = frozenset(("cat", "grep", "egrep", "rg", "ls", "head", "tail", "wc", "stat", "file", "echo", "printf",
@@ -2497,7 +2630,8 @@ def tar(a, cmd, scope):
                 dest = x.split("=", 1)[1]
         if dest is not None:
             place = a.place(dest, scope)
-            if place.kind in (P.ROOT, P.SYSTEM, P.HOME, P.SELF):
+            scratch = bool(place.path) and place.path.rstrip("/") + "/" in P.TEMP_DIRS  # `tar -x -C /tmp`
+            if place.kind in (P.ROOT, P.SYSTEM, P.HOME, P.SELF) and not scratch:
                 a.emit("fs.extract-over", cmd, target=P.display(place.path, a.pctx), effect="overwrite")
             else:
                 writes_into(a, cmd, dest, scope)
