@@ -370,6 +370,8 @@ def check_overwrite(a, cmd, raw, how="write", scope=None):
         a.emit("fs.overwrite-system", cmd, target=target, effect="overwrite")
     elif how != "dir" and _agent_config_write(a, cmd, place, raw, scope):
         pass
+    elif k == P.UNKNOWN and how != "dir" and _write_unresolved(a, cmd, raw, scope):
+        pass
     elif k in (P.OUTSIDE, P.HOME) and not P.in_project(place.path, a.pctx):
         if how == "dir":
             pass  # a directory things are put into: what lands in it is judged on its own
@@ -378,6 +380,34 @@ def check_overwrite(a, cmd, raw, how="write", scope=None):
         else:
             write_outside(a, cmd, place, effect="overwrite" if a.pctx.exists(place.path) else "write")
     return place
+
+
+def _write_unresolved(a, cmd, raw, scope=None):
+    """A write whose file name is only known when it runs, into a directory where any name could be one that
+    matters: a system tree (`> /etc/$(cat f)` may be /etc/passwd), Interlock's own files, a protected place,
+    or the home directory's dot-configuration (`~/.ssh/$X` may be authorized_keys).  A path unknown from its
+    start (`> "$OUT"`) or under the workspace, a temp or another ordinary directory stays the script's own."""
+    if not raw or U not in raw:
+        return False
+    head = raw.split(U, 1)[0]
+    if "/" not in head:
+        return False
+    ctx = a._scope_ctx(scope) if scope is not None else a.pctx
+    d = P.classify(head[:head.rindex("/") + 1] or "/", ctx)
+    if not d.path:
+        return False
+    shown = P.display(d.path, a.pctx).rstrip("/") + "/…"
+    if d.kind == P.SELF:
+        a.emit("interlock.self-protect", cmd, target=shown, effect="overwrite")
+    elif d.kind in (P.SYSTEM, P.ROOT, P.PROTECTED, P.DEVICE) or (
+            d.kind in (P.HOME, P.OUTSIDE) and not P.in_project(d.path, a.pctx) and (
+                _is_dotconfig(d.path + "/", a.pctx.home)
+                # in the home directory itself, a name that may be a dot-file (`~/$X`, `~/.$X`, not `~/notes-$X`)
+                or d.path == a.pctx.home and head[head.rindex("/") + 1:][:1] in ("", "."))):
+        a.emit("fs.write-unresolved", cmd, target=shown, effect="overwrite")
+    else:
+        return False
+    return True
 
 
 def _agent_config_write(a, cmd, place, raw, scope=None, effect="write"):
@@ -430,7 +460,11 @@ def check_append(a, cmd, raw, scope=None):
         # refused like overwriting it; planted text (/etc/profile.d, cron) is judged as what it runs
         a.emit("fs.write-outside", cmd, target=P.display(place.path, a.pctx), effect="append",
                note="appends to a system file")
-    elif not _agent_config_write(a, cmd, place, raw, scope, effect="append"):
+    elif _agent_config_write(a, cmd, place, raw, scope, effect="append"):
+        pass
+    elif place.kind == P.UNKNOWN and _write_unresolved(a, cmd, raw, scope):
+        pass  # `>> ~/.ssh/$(cat f)`: could be authorized_keys
+    else:
         write_outside(a, cmd, place, effect="append")
     return place
 
@@ -4069,11 +4103,35 @@ def bwrap(a, cmd, scope):
             # state or hook settings replaced (the host's own copy untouched, the guard gone all the same)
             dest = args[i + n]
             same = n == 2 and "bind" in args[i] and a.place(args[i + 1], scope).path == a.place(dest, scope).path
-            if not same:  # --bind W W shows the same thing in its place
+            if not same and _hiding_matters(args[_bwrap_command_at(args, i + 1 + n):]):  # (--bind W W: the same)
                 hides_self(a, cmd, dest, scope)
         i += 1 + n
     if args[i:]:
         a.dispatch(cmd.derive(list(args[i:])), scope)
+
+
+def _bwrap_command_at(args, i):
+    """Where bwrap's command starts, from option index ``i`` on."""
+    while i < len(args) and args[i].startswith("--"):
+        if args[i] == "--":
+            return i + 1
+        i += 1 + _BWRAP_ARITY.get(args[i], 0)
+    return i
+
+
+def _hiding_matters(inner):
+    """Hiding Interlock's files matters to what reads them: a coding agent (its hook settings gone, it runs
+    unguarded), Interlock itself, a shell or a program only known when it runs (either could start one), or
+    nothing named (an interactive shell).  A named ordinary program (`firejail --private firefox`, `bwrap …
+    make test`) is judged as itself; an empty home changes nothing Interlock guards for it."""
+    words = [w for w in inner if w != "--"]
+    if not words or U in words[0]:
+        return True
+    from .analyzer import agent_hosts
+
+    name = words[0].rsplit("/", 1)[-1]
+    return name in agent_hosts()[0] or name == "interlock" or name in SHELLS or name in WRAPPERS or \
+        words[0].startswith(("./", "../", "/", "~"))
 
 
 def hides_self(a, cmd, dest, scope, what="the sandboxed command") -> bool:
@@ -4120,6 +4178,9 @@ _FIREJAIL_HIDE = ("--private", "--tmpfs", "--blacklist", "--whitelist", "--priva
 def _firejail(a, cmd, scope):
     """firejail's own file system options: `--private` (an empty home), `--private=DIR` (DIR as home),
     `--tmpfs=DIR`, `--blacklist=DIR`, `--whitelist=DIR` (the rest of home hidden), `--bind=SRC,DEST`."""
+    first = next((i for i, x in enumerate(cmd.args) if not x.startswith("-")), len(cmd.args))
+    if not _hiding_matters(cmd.args[first:]):
+        return
     for x in cmd.args:
         if not x.startswith("--"):
             break
