@@ -355,6 +355,23 @@ static int cached_text(Relay *r, sess *s, const unsigned char *raw, size_t rlen)
     return cached_zeroed(r, s, raw, rlen);
 }
 
+/* The last statement text passed on (a simple Query's, or a Parse's as the Python path's Parse branch sets it):
+ * the Python path's last_q, what a guard error that follows refers to (guard_error).  0 when it can't be kept. */
+static int keep_last(sess *s, const unsigned char *raw, size_t rlen) {
+    if (rlen > s->lqcap) {
+        unsigned char *b = malloc(rlen ? rlen : 1);
+        if (!b)
+            return 0;
+        free(s->lastq);
+        s->lastq = b;
+        s->lqcap = rlen;
+    }
+    memcpy(s->lastq, raw, rlen);
+    s->lqlen = rlen;
+    s->haslq = 1;
+    return 1;
+}
+
 /* Whether a whole client message may be passed on here; a Query from the cache is counted (and a transaction's
  * start or end logged).  0: stop before it. */
 static int passes(Relay *r, sess *s, const unsigned char *m, size_t n) {
@@ -376,7 +393,9 @@ static int passes(Relay *r, sess *s, const unsigned char *m, size_t n) {
         size_t rest = (size_t)(end - text_end - 1);
         if (rest < 2 || rest != 2 + 4 * (size_t)((text_end[1] << 8) | text_end[2]))
             return 0; /* malformed: the Python path says so */
-        return cached_text(r, s, text, (size_t)(text_end - text));
+        if (!cached_text(r, s, text, (size_t)(text_end - text)))
+            return 0;
+        return keep_last(s, text, (size_t)(text_end - text));
     }
     case 'Q': {
         if (n < 5 || m[n] != 0)
@@ -395,18 +414,7 @@ static int passes(Relay *r, sess *s, const unsigned char *m, size_t n) {
         }
         if (!cached_text(r, s, raw, rlen))
             return 0;
-        if (rlen > s->lqcap) { /* the last simple Query passed on: the Python path's last_q (guard_error) */
-            unsigned char *b = malloc(rlen);
-            if (!b)
-                return 0;
-            free(s->lastq);
-            s->lastq = b;
-            s->lqcap = rlen;
-        }
-        memcpy(s->lastq, raw, rlen);
-        s->lqlen = rlen;
-        s->haslq = 1;
-        return 1;
+        return keep_last(s, raw, rlen);
     }
     default:
         return 0;

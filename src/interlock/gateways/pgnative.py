@@ -231,7 +231,7 @@ class _NativePath:
             self.ct.write(to_c)
         self.utail = tail if tail and tail[-1] in _NAME_BYTES else b""   # (pgwire._tail's rule)
         if lastq is not None:
-            self.last_q = lastq   # the last simple Query it passed on: what a guard error that follows refers to
+            self.last_q = lastq   # the last Query or Parse text it passed on: what a guard error that follows refers to
         if self.native_abort:
             self.native_abort = False
             self.abort()
