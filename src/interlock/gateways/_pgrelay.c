@@ -658,6 +658,21 @@ static void take_commands(Relay *r, sess **finished) {
             }
 }
 
+/* Sessions the relay stopped go on the done list, and the Python side is woken to take them back. */
+static void hand_back(Relay *r, sess *finished) {
+    pthread_mutex_lock(&r->mu);
+    while (finished) {
+        sess *s = finished;
+        finished = s->next;
+        s->next = r->done;
+        r->done = s;
+    }
+    pthread_mutex_unlock(&r->mu);
+    uint64_t one = 1;
+    if (write(r->donefd, &one, sizeof one) < 0) {
+    }
+}
+
 static void *relay_main(void *arg) {
     Relay *r = arg;
     struct epoll_event evs[64];
@@ -670,17 +685,7 @@ static void *relay_main(void *arg) {
             sess *finished = NULL;
             while (r->active)
                 sess_stop(r, r->active, "poll_error", errno, &finished);
-            pthread_mutex_lock(&r->mu);
-            while (finished) {
-                sess *s = finished;
-                finished = s->next;
-                s->next = r->done;
-                r->done = s;
-            }
-            pthread_mutex_unlock(&r->mu);
-            uint64_t one = 1;
-            if (write(r->donefd, &one, sizeof one) < 0) {
-            }
+            hand_back(r, finished);
             usleep(1000);
             continue;
         }
@@ -701,19 +706,8 @@ static void *relay_main(void *arg) {
             if (!s->stopped && set_events(r, s) < 0)
                 sess_stop(r, s, "poll_error", errno, &finished);
         }
-        if (finished) {
-            pthread_mutex_lock(&r->mu);
-            while (finished) {
-                sess *s = finished;
-                finished = s->next;
-                s->next = r->done;
-                r->done = s;
-            }
-            pthread_mutex_unlock(&r->mu);
-            uint64_t one = 1;
-            if (write(r->donefd, &one, sizeof one) < 0) {
-            }
-        }
+        if (finished)
+            hand_back(r, finished);
     }
     return NULL;
 }
