@@ -30,3 +30,4 @@ def test_an_unknown_name_among_the_scripts_own_files_passes(workspace, home, com
 def test_the_reason_names_the_directory_not_a_file(workspace, home):
     d = check_command("cp a /etc/$NAME", cwd=workspace, home=home, workspace=workspace)
     assert any("/etc/…" in r for r in d.reasons), d.reasons
+

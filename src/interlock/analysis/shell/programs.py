@@ -4393,14 +4393,14 @@ def _vim_opts(args):
 
 @handles("vim", "vi", "nvim", "ex", "view", "gvim", "mvim", "vimdiff")
 def vim(a, cmd, scope):
-    """`vim -c ':!rm -rf ~' -c q`: an ex `!` command runs a shell command.  In ex or batch mode (`ex`,
-    `vim -es`, `-Es`, `--headless`) the editor prints what its commands ask for: its files are read."""
+    """`vim -c ':!rm -rf ~' -c q`: an ex `!` command runs a shell command.  Its files are read: in ex or batch
+    mode (`ex`, `vim -es`, `-Es`, `--headless`) it prints what its commands ask for, and opened on a screen (an
+    agent's tool output, `vim -R ~/.netrc`) it draws their text."""
     args = cmd.args
     batch, cmds, skip = _vim_opts(args)
-    if batch or cmd.name == "ex":
-        for i, x in enumerate(args):
-            if i not in skip and not x.startswith(("-", "+")) and check_read(a, cmd, x, scope):
-                break
+    for i, x in enumerate(args):
+        if i not in skip and not x.startswith(("-", "+")) and check_read(a, cmd, x, scope):
+            break
     for c in cmds:
         for c in re.split(r"\s*\|\s*(?=!|r(?:ead)?\s*!|w(?:rite)?\s*!)", c):  # `%p|!cmd`: ex's | separates commands
             c = c.lstrip(":").strip()
@@ -4436,8 +4436,22 @@ def osascript(a, cmd, scope):
             a.nested_shell(s, cmd, scope)
 
 
+_EMACS_VALUE = frozenset(("--eval", "-eval", "--execute", "-l", "--load", "-f", "--funcall", "-L", "--directory",
+                          "--insert", "-s", "--socket-name", "-a", "--alternate-editor", "-t", "--tty-type",
+                          "--chdir", "--init-directory", "-u", "--user", "-d", "--display", "-T", "--title"))
+
+
 @handles("emacs", "emacsclient")
 def emacs(a, cmd, scope):
+    args, i = cmd.args, 0
+    while i < len(args):  # the files it opens are drawn on its screen (or printed in batch mode): read
+        x = args[i]
+        if x in _EMACS_VALUE:
+            i += 2
+            continue
+        if not x.startswith(("-", "+")) and check_read(a, cmd, x, scope):
+            break
+        i += 1
     code = _code_arg(cmd, ("--eval", "-eval", "--execute"))
     if code:
         for s in _string_args(code, r"\((?:shell-command|async-shell-command|shell-command-to-string)"):
