@@ -118,3 +118,14 @@ def run_hook(agent, payload, env, raw=None, timeout=20):
     out = p.stdout.decode()
     parsed = json.loads(out) if out.strip() else None
     return p.returncode, parsed, p.stderr.decode()
+
+
+def pretool(tool, tool_input, workspace, env, agent="claude-code", session="t"):
+    """One PreToolUse call through the real hook (a long budget: the answer is checked, not the speed): the
+    decision and its reason as the agent would get them."""
+    payload = {"hook_event_name": "PreToolUse", "session_id": session, "cwd": workspace, "tool_name": tool,
+               "tool_input": tool_input}
+    code, out, err = run_hook(agent, payload, dict(env, INTERLOCK_HOOK_BUDGET_MS="30000"), timeout=120)
+    assert code == 0, err
+    hs = (out or {}).get("hookSpecificOutput") or {}
+    return hs.get("permissionDecision", "allow"), hs.get("permissionDecisionReason", "")

@@ -10,18 +10,13 @@ import os
 
 import pytest
 
-from conftest import run_hook
+from conftest import pretool, run_hook
 
 VOLUME_DELETE = '{"query":"mutation { volumeDelete(volumeId: \\"v1\\") }"}'
 
 
 def hook(tool, tool_input, workspace, env, agent="claude-code", session="r8"):
-    payload = {"hook_event_name": "PreToolUse", "session_id": session, "cwd": workspace, "tool_name": tool,
-               "tool_input": tool_input}
-    code, out, err = run_hook(agent, payload, dict(env, INTERLOCK_HOOK_BUDGET_MS="30000"), timeout=120)
-    assert code == 0, err
-    hs = (out or {}).get("hookSpecificOutput") or {}
-    return hs.get("permissionDecision", "allow"), hs.get("permissionDecisionReason", "")
+    return pretool(tool, tool_input, workspace, env, agent, session)
 
 
 def bash(cmd, workspace, env):

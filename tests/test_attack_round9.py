@@ -12,19 +12,14 @@ import os
 
 import pytest
 
-from conftest import run_hook
+from conftest import pretool
 
 RW = "https://backboard.railway.app/graphql/v2"
 VD = '{"query":"mutation { volumeDelete(volumeId: \\"vol_1\\") }"}'
 
 
 def hook(tool, tool_input, workspace, env, agent="claude-code", session="r9"):
-    payload = {"hook_event_name": "PreToolUse", "session_id": session, "cwd": workspace, "tool_name": tool,
-               "tool_input": tool_input}
-    code, out, err = run_hook(agent, payload, dict(env, INTERLOCK_HOOK_BUDGET_MS="30000"), timeout=120)
-    assert code == 0, err
-    hs = (out or {}).get("hookSpecificOutput") or {}
-    return hs.get("permissionDecision", "allow"), hs.get("permissionDecisionReason", "")
+    return pretool(tool, tool_input, workspace, env, agent, session)
 
 
 def bash(cmd, workspace, env):

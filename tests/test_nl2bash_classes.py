@@ -6,22 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from interlock.actions import SHELL, Action
-from interlock.engine import Context, evaluate
-
-
-def check(command, workspace, home, env, want, rule=None):
-    ctx = Context(workspace, home=home, workspace=workspace, env=env)
-    d = evaluate(Action(SHELL, {"command": command}, cwd=workspace), ctx)
-    assert d.decision == want, (command, d.decision, d.reasons)
-    if rule:
-        assert rule in d.rules, (command, d.rules)
-    return d
-
-
-def cases(passes, caught):
-    return [pytest.param(c, "allow", None, id=c[:60]) for c in passes] + \
-        [pytest.param(c, w, r, id=c[:60]) for c, w, r in caught]
+from test_agentcmds_classes import cases, check  # noqa: F401  (one check of a class case, one parametrizer)
 
 
 # --- a redirection onto an existing directory writes nothing (bash: "Is a directory") -------------------
