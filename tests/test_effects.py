@@ -304,9 +304,33 @@ def test_ordinary_permission_changes_pass(command, workspace, home, env):
 
 
 @pytest.mark.parametrize("command", ["chmod -R 777 /", "chown -R root /etc", "chmod -R 755 /usr",
-                                     "sudo chown -R nobody ~", "chmod -R 000 ~", "setfacl -R -m u:x:rwx /etc"])
-def test_recursive_changes_over_system_trees_or_home_are_denied(command, workspace, home, env):
+                                     "setfacl -R -m u:x:rwx /etc", "sudo chown -R nobody /var/lib"])
+def test_recursive_changes_over_system_trees_are_denied(command, workspace, home, env):
     assert judge(command, workspace, home, env).decision == "deny", command
+
+
+@pytest.mark.parametrize("command,note", [("sudo chown -R nobody ~", "another user"), ("chmod -R 000 ~", "no longer read"),
+                                          ("chmod -R 777 ~", "every user can write"), ("chown -R root:root ~", "root"),
+                                          ("chmod 000 ~", "no longer read"), ("chown -R $OTHER ~", "only when it runs")])
+def test_harmful_changes_over_home_are_asked_with_what_they_do(command, note, workspace, home, env):
+    """The issue: recursive permission and ownership changes over the workspace or home → ask; over system
+    trees → deny.  The reason names the harm (the note), and harmless ones pass."""
+    d = judge(command, workspace, home, dict(env, USER="dev"))
+    assert d.decision == "ask" and d.rules == ["fs.perm-home"], (command, reasons(d))
+    assert any(note in (f.note or "") for f in d.findings), [f.note for f in d.findings]
+
+
+@pytest.mark.parametrize("command", ["chown -R dev ~", "chown -R $USER:$USER ~", "sudo chown -R $USER ~/.npm",
+                                     "chmod -R go-rwx ~", "chmod 750 ~"])
+def test_restoring_the_users_own_home_passes(command, workspace, home, env):
+    d = judge(command, workspace, home, dict(env, USER="dev"))
+    assert d.decision == "allow", (command, reasons(d))
+
+
+@pytest.mark.parametrize("command", ["sudo chown -R root ~/.npm", "chmod -R 777 ~/.ssh", "chown -R nobody ~/Documents"])
+def test_outside_the_workspace_another_owner_is_still_asked(command, workspace, home, env):
+    d = judge(command, workspace, home, dict(env, USER="dev"))
+    assert d.decision == "ask", (command, reasons(d))
 
 
 # --- attack round: what an adversary tries against the mechanisms above -------------------------------

@@ -1229,6 +1229,10 @@ def find(a, cmd, scope):
     args = cmd.args
     starts = []
     i = 0
+    follows = False  # -L (or -follow below): what a link points to is walked, wherever it is
+    while i < len(args) and (args[i] in ("-H", "-L", "-P", "-D") or re.match(r"^-O\d*$", args[i])):
+        follows = follows or args[i] == "-L"
+        i += 2 if args[i] == "-D" else 1
     while i < len(args) and not args[i].startswith(("-", "(", "!")) and args[i] not in (")",):
         starts.append(args[i])
         i += 1
@@ -1240,6 +1244,7 @@ def find(a, cmd, scope):
     empty = False
     j = 0
     actions = []
+    types = []
     while j < len(expr):
         x = expr[j]
         if x in ("-not", "!") and j + 2 < len(expr) and expr[j + 1] in ("-name", "-iname", "-path", "-ipath",
@@ -1269,6 +1274,12 @@ def find(a, cmd, scope):
             continue
         if x == "-delete":
             actions.append(("delete", None))
+        if x == "-follow":
+            follows = True
+        if x in ("-type", "-xtype") and j + 1 < len(expr) and not (j and expr[j - 1] in ("-not", "!")):
+            types.append((x, expr[j + 1]))
+            j += 2
+            continue
         if x in ("-fprint", "-fprintf", "-fls", "-fprint0") and j + 1 < len(expr):
             check_overwrite(a, cmd, expr[j + 1], scope=scope)
         j += 1
@@ -1292,7 +1303,35 @@ def find(a, cmd, scope):
             find_hunt(a, cmd, scope, starts, names + paths_, actions)
     if _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
         return
+    links = bool(types) and all(v == "l" for _, v in types)  # only symbolic links are selected
     for kind, inner in actions:
+        deep = kind == "delete" or bool(inner) and inner[0].rsplit("/", 1)[-1] == "rm" and any(
+            w.startswith("-") and not w.startswith("--") and ("r" in w or "R" in w) or w == "--recursive"
+            for w in inner[1:])
+        if deep and not any(P.is_regenerable(t) for t in targets) and (
+                follows or kind == "exec" and any(w.startswith("{}/") for w in inner)):
+            # `find -L . -type d -exec rm -rf {} +`, `find . -type l -exec rm -rf {}/ \;`: the trees removed are
+            # what the links point to — anywhere, the home directory included — not only what is under the start
+            a.emit("fs.delete-unresolved", cmd, target="what the symbolic links under " + ", ".join(starts[:3])
+                   + " point to", effect="delete", note="find follows links into trees it does not start in")
+        if links:
+            # `find . -type l -delete`, `find . -xtype l -exec rm {} \;`: the links themselves, whichever are
+            # found when it runs — not the start, and never what they point to
+            broken = all(k == "-xtype" for k, _ in types)  # dangling links: nothing they point to is there
+            for t in targets:
+                kind_ = a.place(t, scope).kind
+                shown = P.display(a.place(t, scope).path, a.pctx) or t
+                if kind_ in (P.SELF, P.PROTECTED, P.TEMP, P.REGENERABLE, P.MISSING, P.DEVICE):
+                    judge_delete(a, cmd, t, scope)
+                elif kind_ in (P.ROOT, P.SYSTEM):
+                    # every link below / or /etc: /lib64's loader, /etc/alternatives — the system stops working
+                    a.emit("fs.delete-system", cmd, target=shown, effect="delete", note="the symbolic links in it")
+                elif kind_ in (P.HOME, P.OUTSIDE):
+                    a.emit("fs.delete-outside-workspace", cmd, target=shown, effect="delete",
+                           note="the symbolic links in it")
+                elif not broken:
+                    judge_delete(a, cmd, t.rstrip("/") + "/" + U, scope)
+            continue
         if kind == "delete":
             if empty:
                 continue
@@ -2797,10 +2836,19 @@ def perms(a, cmd, scope):
                 and P.agent_config(place.path, a.pctx.home) and not P.in_project(place.path, a.pctx):
             # `chmod +x ~/.claude/hooks/x.js`: a hook the agent runs on every action becomes runnable
             a.emit("agent.config-change", cmd, target=target, effect="permissions")
-        elif place.kind == P.HOME and cmd.name == "chmod" and mode and not _locks_out(a, "chmod", mode):
-            continue  # `chmod -R 700 ~`, `chmod -R go-w ~`: only tightens what others may do
-        elif place.kind in (P.ROOT, P.HOME, P.SYSTEM):
-            if recursive or place.kind in (P.ROOT, P.HOME) and (
+        elif place.kind == P.HOME:
+            # the home directory is the user's, not the system's: what a change does to it is asked, and only
+            # when it is harmful — `chmod -R 700 ~`, `chown -R me ~` (the user's own name) only tighten or
+            # restore; `chown -R nobody ~`, `chmod -R 000 ~`, `chmod 777 ~` lock the user out or open it to all
+            harm = _locks_out(a, cmd.name, mode) if mode else None
+            if mode and U in mode and cmd.name != "chmod":
+                harm = f"owner {_shown(mode)}: known only when it runs"
+            if harm is None and cmd.name in ("chattr", "setfacl") and (recursive or cmd.name == "chattr"):
+                harm = f"{cmd.name} {mode or ''}".strip()
+            if harm:
+                a.emit("fs.perm-home", cmd, target=target, effect="permissions", note=harm)
+        elif place.kind in (P.ROOT, P.SYSTEM):
+            if recursive or place.kind == P.ROOT and (
                     cmd.name != "chmod" or (mode and _PERM_DANGEROUS_MODES.match(mode))):
                 a.emit("fs.perm-broad", cmd, target=target, effect="permissions")
             elif place.kind == P.SYSTEM:
@@ -2809,7 +2857,8 @@ def perms(a, cmd, scope):
                 _locks_out(a, cmd.name, mode):
             a.emit("fs.perm-workspace", cmd, target=target, effect="permissions",
                    note=_locks_out(a, cmd.name, mode))
-        elif place.kind == P.OUTSIDE and (
+        elif place.kind == P.OUTSIDE and not (cmd.name == "chown" and mode and a.user not in (None, "root")
+                                              and mode.split(":", 1)[0].split(".", 1)[0] == a.user) and (
                 recursive or cmd.name == "chattr" or (mode and _PERM_DANGEROUS_MODES.match(mode))
                 or (cmd.name in ("chown", "chgrp") and _is_dotconfig(place.path, a.pctx.home))):
             a.emit("fs.perm-outside", cmd, target=target, effect="permissions")
@@ -2877,6 +2926,8 @@ def _locks_out(a, name, mode):
         return None
     if name == "chown":
         owner = mode.split(":", 1)[0].split(".", 1)[0]
+        if owner and owner == a.user and owner not in ("root", "0"):
+            return None  # the user's own name: the files stay theirs (not root's: an agent run as root)
         if owner in ("root", "0"):
             return f"owner {owner}: the files belong to root"
         user = a.user
