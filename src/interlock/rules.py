@@ -398,6 +398,15 @@ _CATALOGUE = [
         "openssl x509 -in cert.pem -noout -dates", "find . -name '.env*'", "grep -r TOKEN src/",
         "find ~ -name '*.log'", "rg RAILWAY_TOKEN", "grep -rn RAILWAY_TOKEN --exclude=.env .",
         "grep -rn useState .", "@Read /work/proj/src/app.py", "set -a; source .env; set +a; node app.js"]),
+    _R("secrets.read-token-config", "opaque",
+       "Prints or copies a configuration file where tokens are commonly kept in clear (MCP servers' env and "
+       "headers in ~/.claude.json, claude_desktop_config.json, ~/.cursor/mcp.json): what it holds is only known "
+       "when it runs.",
+       ["cat ~/.claude.json", "jq .mcpServers ~/.claude.json", "cat ~/.config/Claude/claude_desktop_config.json",
+        "cat ~/.cursor/mcp.json", "cp ~/.claude.json /tmp/c.json", "grep -A3 github ~/.claude.json.backup",
+        "@Read /home/dev/.claude.json"],
+       ["ls -la ~/.claude.json", "chmod 600 ~/.claude.json", "cat ~/.claude/settings.json", "cat .mcp.json",
+        "stat ~/.cursor/mcp.json", "wc -l ~/.claude.json"]),
     _R("secrets.read-filtered", "opaque",
        "Prints every file of a tree that holds secrets into a filter (`| grep PATTERN`): which of their lines "
        "leave is only known when it runs.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..actions import FILE_READ, Finding
 from .. import rules as _rules
 from . import paths as P
-from .secrets import is_secret_path
+from .secrets import is_secret_path, is_token_config
 
 
 def _finding(rule_id, action, target, effect):
@@ -71,6 +71,8 @@ def analyze(action, ctx):
                 f.note = f"{hits[0].kind.replace('-', ' ')} {hits[0].masked}" + (
                     f" and {len(hits) - 1} more" if len(hits) > 1 else "")
                 findings.append(f)
+            elif is_token_config(real or abs_path, pctx.home):
+                findings.append(_finding("secrets.read-token-config", action, P.display(abs_path, pctx), "read-secret"))
         return findings
     place = P.classify(path, pctx, glob=False)
     if action.payload.get("op") != "delete" and place.path and place.kind in (P.WORKSPACE, P.REGENERABLE, P.MISSING):

@@ -38,6 +38,18 @@ SECRET_HOME_TREES = (
     ".config/chromium", ".local/share/keyrings", ".cargo/credentials", ".cargo/credentials.toml",
     ".config/pip/pip.conf", ".config/rclone/rclone.conf", ".s3cfg", ".boto", ".oci/config",
     ".config/doctl/config.yaml", ".wrangler", ".config/configstore",
+    # coding agents' own credentials: Codex's API key or ChatGPT tokens, Gemini CLI's OAuth tokens, Copilot's
+    # GitHub token (Claude Code's ~/.claude/.credentials.json is a *credentials*.json by name)
+    ".codex/auth.json", ".gemini/oauth_creds.json", ".config/github-copilot/hosts.json",
+    ".config/github-copilot/apps.json",
+)
+# Configuration files where tokens are commonly written in clear beside ordinary settings — MCP servers'
+# `env` and `headers` (`{"mcpServers": {"github": {"env": {"GITHUB_TOKEN": "..."}}}}`): printing one is
+# asked (secrets.read-token-config), whatever it holds today; a literal token found in it is denied as such.
+TOKEN_CONFIG_HOME = (
+    ".claude.json", ".config/Claude/claude_desktop_config.json",
+    "Library/Application Support/Claude/claude_desktop_config.json", ".cursor/mcp.json",
+    ".codeium/windsurf/mcp_config.json",
 )
 SECRET_HOME_DIRS = frozenset({".ssh", ".aws", ".gnupg", ".config/gcloud", ".azure", ".kube", ".docker",
                               ".password-store", ".config/gh", ".config/op", ".doppler", ".railway", ".fly"})
@@ -97,6 +109,16 @@ def _is_secret_path(path: str, home: str, extra=(), exempt=()) -> bool:
         return True
     if "/proc/" in path and path.endswith("/environ"):
         return True
+    return False
+
+
+def is_token_config(path: str, home: str) -> bool:
+    """True when ``path`` is a configuration file where tokens are commonly kept in clear (TOKEN_CONFIG_HOME),
+    or a copy of one beside it (`~/.claude.json.backup`)."""
+    for h in _homes(path, home):
+        rel = path[len(h) + 1:]
+        if any(rel == c or rel.startswith(c + ".") for c in TOKEN_CONFIG_HOME):
+            return True
     return False
 
 

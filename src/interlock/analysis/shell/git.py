@@ -122,6 +122,12 @@ def git(a, cmd, scope):
             a.dispatch(cmd.derive(["git"] + body.split() + rest), scope)
         aliases[sub] = body
         return
+    if sub in _WRITES and U not in cwd and not any(x in ("-h", "--help", "-n", "--dry-run") for x in rest):
+        # `cd ~/code/other && git commit -am x`, `git -C ../site merge main`: another of the user's repositories
+        # changes — its history, index or files — though the agent was given this one
+        place = a.place(cwd, scope)
+        if place.kind in (P.OUTSIDE, P.HOME) and place.path and _git_dir(place.path):
+            _p().write_outside(a, cmd, place, effect=sub)
     h = _SUB.get(sub)
     if h:
         h(a, cmd, scope, rest, cwd)
@@ -130,6 +136,10 @@ def git(a, cmd, scope):
     if sub in _HOOKS:
         _run_hooks(a, cmd, scope, sub, rest, cwd, hooks_path)
 
+
+#: Sub-commands that change a repository's history, index or files (judged where the repository is).
+_WRITES = frozenset({"commit", "add", "rm", "mv", "merge", "rebase", "cherry-pick", "revert", "am", "apply", "pull",
+                     "reset", "restore", "checkout", "switch", "stash", "clean", "tag", "notes"})
 
 #: Built-in sub-commands whose names hold a verb of the generic model but are judged by their own rules
 #: (`git rm` deletes tracked files, ordinary work; `git prune` is git.gc-prune's business).

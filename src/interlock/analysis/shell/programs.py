@@ -13,7 +13,7 @@ import re
 
 from .. import paths as P
 from ..paths import UNKNOWN_MARK as U
-from ..secrets import is_secret_path
+from ..secrets import is_secret_path, is_token_config
 from .analyzer import Cmd
 
 HANDLERS = {}
@@ -675,8 +675,13 @@ def check_read(a, cmd, raw, scope=None):
         a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret",
                note=f"it is {P.display(real, a.pctx)}")
         return True
-    if cmd.name in REVEALERS:
-        return check_file_tokens(a, cmd, path)
+    if cmd.name in REVEALERS and check_file_tokens(a, cmd, path):
+        return True
+    if cmd.name in REVEALERS or cmd.name in _SENDERS:
+        if is_token_config(real or path, a.pctx.home) and not _keys_reach_only(a, cmd, path):
+            # `cat ~/.claude.json`, `jq .mcpServers ~/.cursor/mcp.json`: the MCP servers' tokens, in clear
+            a.emit("secrets.read-token-config", cmd, target=P.display(path, a.pctx), effect="read-secret")
+            return True
     return False
 
 
