@@ -624,7 +624,7 @@ def filtered_after(stages):
     return found
 
 
-def check_read(a, cmd, raw, scope=None):
+def check_read(a, cmd, raw, scope=None, token_configs=True):
     if not raw or raw.startswith("-"):
         return False
     if U in raw:
@@ -677,7 +677,7 @@ def check_read(a, cmd, raw, scope=None):
         return True
     if cmd.name in REVEALERS and check_file_tokens(a, cmd, path):
         return True
-    if cmd.name in REVEALERS or cmd.name in _SENDERS:
+    if token_configs and (cmd.name in REVEALERS or cmd.name in _SENDERS):
         if is_token_config(real or path, a.pctx.home) and not _keys_reach_only(a, cmd, path):
             # `cat ~/.claude.json`, `jq .mcpServers ~/.cursor/mcp.json`: the MCP servers' tokens, in clear
             a.emit("secrets.read-token-config", cmd, target=P.display(path, a.pctx), effect="read-secret")
@@ -783,8 +783,10 @@ REVEALERS = frozenset({"cat", "head", "tail", "less", "more", "bat", "batcat", "
 
 def stdin_read(a, cmd, raw, scope) -> bool:
     """A file on the stdin of what keeps its text (``read``/``mapfile`` into variables, a ``while read``
-    loop): a read of the file, whose literal token then sits in the shell's variables."""
-    if check_read(a, cmd, raw, scope):
+    loop): a read of the file, whose literal token then sits in the shell's variables.  A configuration that
+    may keep tokens (secrets.read-token-config) is not judged here: a program that parses one (`node -e
+    "JSON.parse(fs.readFileSync(HOME + '/.claude.json'))"`) shows nothing of it by that."""
+    if check_read(a, cmd, raw, scope, token_configs=False):
         return True
     if U in raw:
         return False
