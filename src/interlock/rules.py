@@ -603,7 +603,13 @@ _CATALOGUE = [
        ["@MCP railway/variable_delete", "@MCP vercel/remove_domain"],
        ["@MCP railway/variable_list", "@MCP railway/variable_set"]),
     _R("mcp.destructive-tool", "destructive", "An MCP tool whose name says it deletes or destroys something.",
-       ["@MCP db/drop_table", "@MCP github/delete_repository"], ["@MCP github/create_issue", "@MCP fs/read_file"]),
+       ["@MCP db/drop_table", "@MCP github/delete_repository", "@MCP x/deleteProject", "@MCP redis/flushall",
+        "@MCP store/clear_database"],
+       ["@MCP github/create_issue", "@MCP fs/read_file", "@MCP x/list_deleted_items", "@MCP devtools/clear_console"]),
+    _R("mcp.outage-tool", "destructive", "An MCP tool whose name says it stops, suspends or scales down a service, "
+       "machine or database.",
+       ["@MCP cloud/stop_instance", "@MCP render/suspend_service", "@MCP fly/scaleToZero"],
+       ["@MCP obs/stop_recording", "@MCP media/pause_video", "@MCP cloud/list_instances"]),
     _R("mcp.destructive-hint", "destructive", "The MCP server marks this tool destructive (its destructiveHint "
        "annotation).", ["@MCP rentals/archive_bookings !destructiveHint"],
        ["@MCP rentals/archive_bookings", "@MCP rentals/list_bookings !destructiveHint !readOnlyHint"]),

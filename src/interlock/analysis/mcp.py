@@ -139,14 +139,71 @@ def _sql_findings(action, ctx, server, tool, pairs):
     return a.findings
 
 
+# --- what a tool's name says (mcp_tools.toml with the generic verb model's verbs) -------------------
+
+_NAMES = None
+_NAME_SPLIT = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+
+class _Names:
+    def __init__(self, raw):
+        from .shell.clis import generic_model
+
+        g = generic_model()  # a broken knowledge file raises: the caller fails closed
+        self.delete = set(raw["verbs"]) | set(g.verbs) | set(g.compound)
+        for whole, parts in (g.kinds["reset"],):
+            self.delete |= set(whole) | set(parts)
+        self.object_verbs = frozenset(raw["object_verbs"])
+        self.data_objects = frozenset(raw["data_objects"])
+        self.outage_verbs = frozenset(raw["outage_verbs"])
+        self.outage_objects = frozenset(raw["outage_objects"])
+        self.read_words = frozenset(raw["read_words"])
+        self.examples = raw.get("examples", [])
+
+
+def tool_names():
+    global _NAMES
+    if _NAMES is None:
+        import tomllib
+        from pathlib import Path
+
+        _NAMES = _Names(tomllib.loads(Path(__file__).with_name("mcp_tools.toml").read_text(encoding="utf-8")))
+    return _NAMES
+
+
+def tool_words(tool: str) -> list[str]:
+    """`deleteProject` → [delete, project]; `DeleteDBInstance` → [delete, db, instance]; `flush_db`."""
+    return [w.lower() for w in _NAME_SPLIT.findall(tool or "")]
+
+
+def tool_effect(tool: str) -> str:
+    """What an MCP tool's name says it does: "delete", "outage" or "" (nothing the name tells)."""
+    words = tool_words(tool)
+    if not words or words[0] in tool_names().read_words:
+        return ""
+    n = tool_names()
+    if _DESTRUCTIVE.search(tool) or any(w in n.delete for w in words):
+        return "delete"
+    if any(w in n.object_verbs for w in words) and any(w in n.data_objects for w in words):
+        return "delete"
+    if any(w in n.outage_verbs for w in words) and any(w in n.outage_objects for w in words):
+        return "outage"
+    return ""
+
+
 def analyze(action, ctx):
     tool = action.payload.get("tool") or ""
     server = action.payload.get("server") or ""
     out = []
-    if _DESTRUCTIVE.search(tool):
+    effect = tool_effect(tool)
+    if effect == "delete":
         out.append(Finding("mcp.destructive-tool", "destructive", "unknown", f"{server}/{tool}",
                            f"mcp {server}/{tool}",
                            "An MCP tool whose name says it deletes or destroys something."))
+    elif effect == "outage":
+        out.append(Finding("mcp.outage-tool", "destructive", "stop", f"{server}/{tool}", f"mcp {server}/{tool}",
+                           "An MCP tool whose name says it stops, suspends or scales down a service, machine or "
+                           "database."))
     try:  # cloud providers' tools (volumes, projects, GraphQL/HTTP in arguments): analysis/mcp_cloud.py
         from . import mcp_cloud
     except ImportError:
