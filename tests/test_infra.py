@@ -136,16 +136,19 @@ CASES = [
     ("fly volumes destroy vol_1 -y", "deny", "infra.platform-destroy"),
     ("fly machines destroy 123 --force", "ask", "infra.platform-delete"),
     ("vercel remove my-app --yes", "ask", "infra.platform-delete"),
-    ("vercel deploy --prod", "allow", None),
+    ("vercel deploy --prod", "ask", "infra.deploy"),  # production: Claude Code's auto mode asks too
+    ("vercel deploy", "allow", None),  # a preview
     ("netlify sites:delete abc", "deny", "infra.platform-destroy"),  # a whole site
     ("railway volume delete -v data", "deny", "infra.platform-destroy"),
     ("railway environment delete production", "deny", "infra.platform-destroy"),
     ("railway delete -y", "deny", "infra.platform-destroy"),
     ("railway down", "ask", "infra.platform-delete"),
-    ("railway up", "allow", None),
+    ("railway up", "ask", "infra.deploy"),
+    ("railway up -e staging", "allow", "infra.deploy-nonprod"),
     ("firebase firestore:delete --all-collections --force", "deny", "infra.platform-destroy"),
     ("firebase hosting:disable", "ask", "infra.platform-delete"),
-    ("firebase deploy", "allow", None),
+    ("firebase deploy", "ask", "infra.deploy"),
+    ("firebase hosting:channel:deploy pr-1", "allow", None),
     ("supabase projects delete abc", "deny", "infra.platform-destroy"),
     ("supabase start", "allow", None),
     ("doctl databases delete 1234 --force", "deny", "infra.platform-destroy"),

@@ -209,6 +209,22 @@ RULES = [
         "az storage blob delete -c c -n f.txt --account-name a"],
        ["az webapp list", "az account show"]),
     # --- hosting platforms ------------------------------------------------------------------------------------
+    _R("infra.deploy", "destructive",
+       "Deploys to a live environment with no review step: what its users get changes now (production unless the "
+       "command names another environment).",
+       ["vercel --prod", "vercel deploy --prod --yes", "vercel --target production", "netlify deploy --prod",
+        "netlify deploy -p --dir dist", "fly deploy", "flyctl deploy -a shop", "railway up", "railway up -e production",
+        "firebase deploy", "firebase deploy --only functions -P prod", "wrangler deploy", "wrangler publish",
+        "wrangler pages deploy dist", "npx convex deploy", "heroku container:release web -a shop"],
+       ["vercel", "vercel deploy", "vercel --prod --help", "netlify deploy", "netlify deploy --dir dist",
+        "fly deploy -a shop-staging", "railway up -e staging", "firebase hosting:channel:deploy preview",
+        "firebase deploy -P staging", "wrangler deploy --env staging", "wrangler deploy --dry-run", "wrangler dev",
+        "npx convex dev", "fly status", "railway logs", "vercel ls"]),
+    _R("infra.deploy-nonprod", "write",
+       "Deploys to an environment the command names as not production (staging, a preview, development).",
+       ["fly deploy -a shop-staging", "railway up -e staging", "wrangler deploy --env staging",
+        "firebase deploy -P dev"],
+       ["fly deploy", "vercel --prod"]),
     _R("infra.platform-destroy", "catastrophic",
        "Destroys a whole hosted app, site, database, volume, environment, stack or project on a hosting or "
        "deployment platform (Heroku, Fly.io, Railway, Vercel, Netlify, Firebase, Supabase, DigitalOcean, Pulumi...).",
@@ -386,6 +402,9 @@ NOT_IN_AN_ENVIRONMENT = frozenset({
 })
 
 #: What a finding becomes when its environment is production (by name, or declared by the policy).
+#: Rules that weigh less where the environment is resolved and not production.
+OUTSIDE_PROD = {"infra.deploy": "infra.deploy-nonprod"}
+
 IN_PROD = {
     **{r: "infra.delete-prod" for r in (
         "infra.terraform-replace", "infra.terraform-workspace-delete", "infra.kube-delete", "infra.kube-replace-force",

@@ -18,7 +18,8 @@ The weighing is data in the catalogues (``rules.py``, ``rules_infra.py``, ``rule
 * **production** (``policy.is_production``: prod, production, prd, live, eu-prod...) — a rule listed in
   an ``IN_PROD`` table becomes the rule named there (``infra.delete-prod``, ``db.wipe-table-prod``,
   ``infra.kube-disrupt-prod``...), with that rule's severity and why, and a note naming the original;
-* **outside production** — ``rules_db.OUTSIDE_PROD`` (heavy maintenance locks only production traffic);
+* **outside production** — ``rules_db.OUTSIDE_PROD`` (heavy maintenance locks only production traffic),
+  ``rules_infra.OUTSIDE_PROD`` (a deploy to a named staging or preview environment);
 * **local** — a catastrophic ``rules_db.LOCAL_DESTRUCTIVE`` finding on this machine's database weighs
   ``destructive``.
 """
@@ -39,7 +40,7 @@ def _tables():
         scoped = set(rules.IN_AN_ENVIRONMENT)
         scoped |= {r.id for r in rules_infra.RULES if r.id not in rules_infra.NOT_IN_AN_ENVIRONMENT}
         in_prod = {**rules.IN_PROD, **rules_infra.IN_PROD, **rules_db.IN_PROD}
-        _TABLES = (rules.RULES, frozenset(scoped), in_prod, dict(rules_db.OUTSIDE_PROD),
+        _TABLES = (rules.RULES, frozenset(scoped), in_prod, {**rules_db.OUTSIDE_PROD, **rules_infra.OUTSIDE_PROD},
                    rules_db.LOCAL_DESTRUCTIVE, is_production)
     return _TABLES
 

@@ -1561,6 +1561,10 @@ def warehouse(a, cmd, scope):
             flags.discard(k)
     c, rest = _warehouse_match(spec, ops)
     if c is None:
+        from . import clis
+
+        if cmd.name in clis.index():  # `wrangler deploy`: what the tool's knowledge file says of the rest
+            clis.handler(a, cmd, scope)
         return
     if any(f in flags or f in dict(vals) for f in c.get("dry_run", ())):
         return
@@ -1626,5 +1630,6 @@ def _show_word(x):
     return x.replace(U, "$?")
 
 
+warehouse.knowledge_fallback = True  # what warehouses.toml does not name goes to the tool's knowledge file
 for _name in ("bq", "snowsql", "dbsqlcli", "databricks", "wrangler"):
     HANDLERS[_name] = warehouse
