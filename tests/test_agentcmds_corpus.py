@@ -116,3 +116,25 @@ def test_agentcmds2_is_independent_and_names_its_commits():
         agent = re.search(r"^# agent: (.*)$", head, re.M)
         assert agent and re.match(r"(Codex CLI|Cursor|Gemini CLI|GitHub Copilot|Aider|OpenCode|Grok CLI|Claude Code)",
                                   agent.group(1)), (raw.name, "the agent field names the agent first")
+
+
+def _agentcmds2_run():
+    spec = importlib.util.spec_from_file_location("agentcmds2_run_under_test", BENCH / "agentcmds2" / "run.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_agentcmds2_maps_both_spellings_of_a_windows_project_and_names_the_agent_family():
+    run = _agentcmds2_run()
+    ws, home = Path("/fixture/ws"), Path("/fixture/home")
+    cmd = 'cd "c:\\Users\\x\\p" && bash "c:/Users/x/p/s.sh" && ls c:/Users/x/p_team'
+    out = run.localise(cmd, "c:\\Users\\x\\p|c:/Users/x/p", "", ws, home)
+    assert out == 'cd "/fixture/ws" && bash "/fixture/ws/s.sh" && ls /fixture/ws_team'  # a sibling stays a sibling
+    assert run.localise("cat ~/.zshrc /Users/jo/.zshrc", "/Users/jo/app", "", ws, home) == "cat ~/.zshrc /fixture/home/.zshrc"
+    assert run.family("Cursor IDE (agent claude-4.6-opus; SpecStory export)") == "Cursor"
+    assert run.family("OpenCode (claude-opus-4.6) and Cursor (SpecStory exports)") == "OpenCode"  # the first named
+    assert run.family("Claude Code harness (model shown as ...)") == "Claude Code"
+    assert run.family("a shell script") == "other"
+    families = {run.family(r["agent"]) for r in _rows("agentcmds2")}
+    assert "other" not in families and {"Codex CLI", "Cursor", "Claude Code"} <= families
