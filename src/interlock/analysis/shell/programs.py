@@ -3008,6 +3008,9 @@ DEV_PROCESSES = _LazyRe(
     r"ngrok|localtunnel|watchman|entr|fswatch|make|cmake|ninja|bazel|gdb|lldb|valgrind|"
     r"dev|serve|server|app|main|index|worker|run|start|watch|sleep|tail|cat|yes|timeout)$", re.I)
 _SCRIPT = _LazyRe(r"\.(py|js|mjs|cjs|ts|tsx|jsx|rb|php|go|rs|java|jar|sh|pl|lua|exs?)$")
+#: A tool's own development server or watcher, named by its sub-command in a `-f` pattern (`pkill -f "convex dev"`,
+#: `pkill -f "wrangler dev"`, `pkill -f "hugo server"`): what the agent started, as DEV_PROCESSES are.
+_DEV_SUBCOMMANDS = _LazyRe(r"^(dev|develop|serve|watch|dev-server|devserver|emulators:start|start:dev|run:dev)$", re.I)
 
 
 #: Signals that do not end a process (a progress report, a reload, a pause, a check).
@@ -3050,7 +3053,8 @@ def judge_kill_by_name(a, cmd, pattern):
         if U in first or len(re.sub(r"[^A-Za-z0-9]", "", first)) < 2:
             break
         base = first.rsplit("/", 1)[-1].strip("'\"^$")
-        if not (DEV_PROCESSES.match(base) or _SCRIPT.search(base) or first.startswith(("./", "bin/", "node_modules/"))):
+        if not (DEV_PROCESSES.match(base) or _SCRIPT.search(base) or first.startswith(("./", "bin/", "node_modules/"))
+                or "-f" in cmd.args and any(_DEV_SUBCOMMANDS.match(w.strip("'\"^$")) for w in alt.split()[1:3])):
             break
     else:
         return
@@ -4664,6 +4668,73 @@ def pwsh(a, cmd, scope):
                 w = re.sub(r"(?i)^\$(?:HOME|env:HOME|env:USERPROFILE)", "~", w)
                 if w:
                     judge_delete(a, cmd, w.replace("\\", "/"), scope)
+
+
+@handles("cmd", "cmd.exe")
+def cmd_exe(a, cmd, scope):
+    """Windows' cmd.exe: `cmd /c "taskkill /IM x.exe /F"` (`//c` from Git Bash, `/k`) runs the rest as a command
+    line — judged as the commands it is."""
+    args = cmd.args
+    for i, x in enumerate(args):
+        if re.fullmatch(r"(?i)/{1,2}[ck]", x):
+            rest = args[i + 1:]
+            if not rest:
+                return
+            line = " ".join(rest) if len(rest) > 1 else rest[0]
+            builtins = [stmt.split() for stmt in re.split(r"&&|\|\||&", line)]
+            if not any(w and w[0].lower() in _CMD_DELETES for w in builtins):
+                a.nested_shell(line, cmd, scope)
+                return
+            for words in builtins:
+                if not words:
+                    continue
+                if words[0].lower() not in _CMD_DELETES:
+                    a.nested_shell(" ".join(words), cmd, scope)
+                    continue
+                # `rmdir /s /q C:\Users\me\proj`, `del /f /s /q build\*`: cmd's own deletes (its /switches are
+                # no paths); a drive path under C:\Users\NAME is the home directory, %USERPROFILE% too
+                for w in words[1:]:
+                    if re.fullmatch(r"/[A-Za-z](:\S*)?", w) or w in (">", "2>", "nul", "NUL"):
+                        continue
+                    judge_delete(a, cmd, _windows_path(w.strip("'\"")), scope)
+            return
+
+
+_CMD_DELETES = frozenset(("rd", "rmdir", "del", "erase"))
+
+
+def _windows_path(w):
+    """A Windows path as the analysis reads paths: `C:\\Users\\me\\x` and `%USERPROFILE%\\x` → `~/x`, another
+    drive path → an absolute path, backslashes → slashes."""
+    w = w.replace("\\", "/")
+    w = re.sub(r"(?i)^%(USERPROFILE|HOMEPATH)%", "~", w)
+    m = re.match(r"(?i)^[a-z]:/users/[^/]+(/.*)?$", w)
+    if m:
+        return "~" + (m.group(1) or "")
+    m = re.match(r"(?i)^[a-z]:(/.*)?$", w)
+    if m:
+        return m.group(1) or "/"
+    return w
+
+
+@handles("taskkill", "taskkill.exe", "tskill")
+def taskkill(a, cmd, scope):
+    """Windows' taskkill: `/IM NAME` kills every process of that image name (as killall does), `/PID N` one
+    process (as kill does); `/F` forces it, `/T` takes its children too."""
+    args = cmd.args
+    for i, x in enumerate(args):
+        if re.fullmatch(r"(?i)[/-]im", x) and i + 1 < len(args):
+            name = args[i + 1].strip("'\"")
+            base = re.sub(r"(?i)\.exe$", "", name)
+            if base in ("*", "") or set(base) <= set("*?."):
+                a.emit("proc.kill-all", cmd, target=f"every process (image {name})", effect="kill")
+            else:
+                judge_kill_by_name(a, cmd, base)
+        elif re.fullmatch(r"(?i)[/-]fi", x) and i + 1 < len(args):
+            a.emit("proc.kill-by-name", cmd, target=args[i + 1], effect="kill",
+                   note="a filter selects the processes: which ones is only known when it runs")
+    if cmd.name == "tskill" and args and not args[0].isdigit() and not args[0].startswith("/"):
+        judge_kill_by_name(a, cmd, args[0])
 
 
 @handles("trash", "trash-put", "gtrash", "gio", "kioclient5", "kioclient")
