@@ -375,6 +375,7 @@ def unknown(a, cmd, scope):
     handler(a, cmd, scope)
 
 
+_ONE_DASH_WORD = re.compile(r"^-[a-z][a-z]{3,}(-[a-z]+)*(=.*)?$")
 _KEYWORD_LINE = re.compile(r"^(?:cmd|command|cmdline|code)=(.*)$", re.S)
 _JAR_VERSION = re.compile(r"[-_]v?\d[\w.]*$")  # `tool-cli-2.1.0.jar` is `tool-cli`
 
@@ -486,7 +487,7 @@ class Generic:
             "glued_verbs", "glued_objects", "option_objects", "glued_suffix_verbs", "glued_suffix_keeps",
             "entry_groups", "entry_verbs", "control_reset_verbs", "dev_vm_programs",
             "machine_reset_verbs", "manual_verbs", "manual_leading", "manual_objects", "manual_keeps",
-            "preview_options"}
+            "preview_options", "name_reset_parts"}
 
     def __init__(self, raw):
         bad = set(raw) - self.KEYS
@@ -545,6 +546,7 @@ class Generic:
         self.compound_keeps = frozenset(strs("compound_keeps", []))
         self.preview_options = frozenset(strs("preview_options", []))
         self.name_prefixes = tuple(strs("name_prefix_verbs", []))
+        self.name_reset_parts = frozenset(strs("name_reset_parts", []))
         self.manual_verbs = frozenset(strs("manual_verbs", []))
         self.manual_leading = frozenset(strs("manual_leading", []))
         self.manual_objects = frozenset(strs("manual_objects", []))
@@ -633,9 +635,16 @@ class Generic:
         """The kind of verb a program's own name says (`lxc-destroy`, `fprintd-delete`, `gdm-stop`,
         `atrm`, `removepkg`), or None."""
         low = name.lower()
-        if not name[:1].isalnum() or low.endswith((".sh", ".py", ".rb", ".js", ".pl")):
+        if not name[:1].isalnum():
             return None
+        script = low.endswith((".sh", ".py", ".rb", ".js", ".pl"))
+        if script:  # an installed script named for what it does (`k3s-uninstall.sh`, `k3s-killall.sh`); a bare
+            low = low.rsplit(".", 1)[0]  # `delete.sh` or `cleanup.py` says too little
+            if not re.search(r"[-_]", low):
+                return None
         parts = re.split(r"[-_.]", low)
+        if script and any(p in self.name_reset_parts for p in parts[1:]):
+            return "reset"
         if len(parts) > 1:
             if any(p in self.compound for p in parts):
                 return "delete"
@@ -750,6 +759,9 @@ def generic(a, cmd, scope):
         return  # the program's own manual says an option it uses deletes something
     if not verbs:
         return
+    # a long option written with one dash (Go's flag package, Java and Impacket tools: `-delete`,
+    # `-remove-user`) is read as `--delete`; a cluster of short flags never spells a whole verb
+    args = [("-" + x) if _ONE_DASH_WORD.match(x) and g.option_verb("-" + x, True) else x for x in args]
     words, i, n = [], 0, len(args)
     value_verb = False
     root = bool(cmd.sudo) or bool(getattr(a, "as_root", False))
@@ -796,7 +808,8 @@ def generic(a, cmd, scope):
         kind = None  # a user's own `foo-stop`: a process of theirs
     if kind:
         ops = [x for x in words + rest if not x.startswith("-")]
-        if (args or kind == "stop") and not (ops and ops[0].lower() in g.read_words):
+        script = cmd.name.lower().endswith((".sh", ".py", ".rb", ".js", ".pl"))  # a script runs; no usage
+        if (args or kind == "stop" or script) and not (ops and ops[0].lower() in g.read_words):
             # `lxc-destroy web`, `foo-delete -n web`, `gdm-stop`, `atrm 10`; a bare `foo-delete` prints its usage
             emit(a, cmd, KINDS[kind], target=" ".join([cmd.name] + [_show(x) for x in ops[:2]]),
                  effect=cmd.name, note=f"judged by its name '{cmd.name}', which says it {_WHAT[kind]} "
@@ -1138,13 +1151,15 @@ class Root:
         for k, x in enumerate(args):
             if x == "--":
                 return None
+            # (a value glued to its letter, `-xalice`, is not read: `-domain`, `-disableuser` are one-dash long
+            # options of other tools, measured on tldr)
             if x not in self.delete_letters:
                 continue
             if k + 1 < len(args):
                 nxt = args[k + 1]
-                if nxt.startswith("-") or _NOT_A_NAME.match(nxt) or U in nxt:
+                if nxt.startswith("-") or (_NOT_A_NAME.match(nxt) and nxt.strip(U)) or (U in nxt and "/" in nxt):
                     continue  # `-d /path/to/dir`, `-d 5`, `-d example.com`, `-x y`: a setting, or a flag
-                return x, nxt
+                return x, nxt  # (a value only known when it runs, `-x "$1"`, is a name as well as any)
             # the last word (`pdbedit -u alice -x`): what it acts on was named before it
             named = [y for y in args[:k] if not y.startswith("-") and not _NOT_A_NAME.match(y) and U not in y]
             if named:
