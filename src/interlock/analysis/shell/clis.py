@@ -354,6 +354,8 @@ def unknown(a, cmd, scope):
         base = cmd.name.rsplit("/", 1)[-1]
         if not base:
             return
+        if not cmd.name.startswith("/") and base.lower().endswith((".sh", ".py", ".rb", ".js", ".pl")):
+            base = cmd.name  # `./scripts/x-delete.sh`: the project's own script, judged by its text, not its name
         cmd = cmd.derive([base] + list(cmd.argv[1:]))
         cmd.text = None
     if cmd.name == "java" and "-jar" in cmd.args:  # `java -jar tool-cli.jar delete x`: the jar is the program
@@ -689,21 +691,26 @@ class Generic:
     def manual_delete(self, description):
         """The verb an option's description in a manual starts with, when it says the option deletes something
         that matters ("Delete the given user.", "Removes all keys belonging to ..."), else None."""
-        words = re.findall(r"[a-z]+(?:-[a-z]+)*", description.lower())  # `user-defined` is no user
-        while words and words[0] in self.manual_leading:
-            words = words[1:]
-        if not words:
-            return None
-        verb = words[0]
-        for end in ("s", "d", "es"):  # "Deletes", "Removes", "Purges"
-            if verb not in self.manual_verbs and verb.endswith(end) and verb[:-len(end)] in self.manual_verbs:
-                verb = verb[:-len(end)]
-        if verb not in self.manual_verbs:
+        verb, words = self.manual_verb(description)
+        if not verb:
             return None
         ws = set(words[1:])
         if verb in self.entry_verbs and ws & self.entry_groups:
             return None  # "Remove the specified repository": an entry off the tool's list (as `repo remove x`)
         return verb if ws & self.manual_objects and not ws & self.manual_keeps else None
+
+    def manual_verb(self, description):
+        """(the delete verb an option's description starts with or None, its words)."""
+        words = re.findall(r"[a-z]+(?:-[a-z]+)*", description.lower())  # `user-defined` is no user
+        while words and words[0] in self.manual_leading:
+            words = words[1:]
+        if not words:
+            return None, words
+        verb = words[0]
+        for end in ("s", "d", "es"):  # "Deletes", "Removes", "Purges"
+            if verb not in self.manual_verbs and verb.endswith(end) and verb[:-len(end)] in self.manual_verbs:
+                verb = verb[:-len(end)]
+        return (verb if verb in self.manual_verbs else None), words
 
     def option_object(self, name):
         """The option's verb acts on a machine, a disk, a volume... (`--delete-vm`): what it names is no file."""
@@ -1105,6 +1112,15 @@ def as_root(a, cmd):
     if not hit:
         return
     opt, what = hit
+    if _has_manual(name):  # the installed program's own manual says what the letter does: it decides
+        from . import manuals
+
+        try:
+            described = (manuals.options(name) or {}).get(opt)
+        except manuals.ManualError:
+            described = None  # unreadable: the letter stays unknown, asked below
+        if described and not g.manual_verb(described[1])[0]:
+            return  # `-d`: "Run as a daemon." — no delete
     user = cmd.sudo if isinstance(cmd.sudo, str) else "root"
     emit(a, cmd, "sys.root-unknown", target=" ".join([name, opt, _show(what)]), effect="run-as-root",
          note=f"runs {name} as {user} with '{opt}' on '{_show(what)}': many system tools delete with {opt} "
