@@ -191,3 +191,17 @@ def test_one_dash_long_delete_options(command, ctx):
                                      "zorbit -dry -v run", "zorbit -delete-keep-alive web-1 --help"])
 def test_one_dash_look_alikes_stay_silent(command, ctx):
     assert "infra.cli-delete" not in _rules(command, ctx), command
+
+
+# --- a program named for a whole verb after a short stem -------------------------------------------------
+
+@pytest.mark.parametrize("command", ["zwipe -m zero disk1", "qgshred secrets.img", "zpurge --all", "sudo zqerase vol1"])
+def test_a_name_ending_in_a_whole_verb(command, ctx):
+    fs = [f for f in _findings(command, ctx) if f.rule == "infra.cli-delete"]
+    assert fs and "judged by its name" in fs[0].note, command
+
+
+@pytest.mark.parametrize("command", ["zwipe -V", "zwipe --version", "zwipe", "confirm x", "perform y", "uniform z",
+                                     "xrm 3", "swipe-gesture --help"])
+def test_names_that_only_end_like_a_verb(command, ctx):
+    assert "infra.cli-delete" not in _rules(command, ctx), command

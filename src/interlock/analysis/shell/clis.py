@@ -657,7 +657,8 @@ class Generic:
             return None
         for suffix in self.name_suffixes:  # `atrm`, `ipcrm`: a short stem ending in a consonant (not `confirm`)
             stem = low[:-len(suffix)]
-            if low.endswith(suffix) and stem.isalpha() and 2 <= len(stem) <= 5 and stem[-1] not in "aeiouy":
+            least = 1 if len(suffix) >= 4 else 2  # `nwipe` (a whole verb after one letter); `atrm`, not `xrm`
+            if low.endswith(suffix) and stem.isalpha() and least <= len(stem) <= 5 and stem[-1] not in "aeiouy":
                 return "delete"
         for prefix in self.name_prefixes:  # `removepkg`, `deleteuser`
             rest = low[len(prefix):]
@@ -816,7 +817,8 @@ def generic(a, cmd, scope):
     if kind:
         ops = [x for x in words + rest if not x.startswith("-")]
         script = cmd.name.lower().endswith((".sh", ".py", ".rb", ".js", ".pl"))  # a script runs; no usage
-        if (args or kind == "stop" or script) and not (ops and ops[0].lower() in g.read_words):
+        only_version = bool(args) and all(x in ("-V", "-v", "--version", "-version") for x in args)  # `nwipe -V`
+        if (args or kind == "stop" or script) and not only_version and not (ops and ops[0].lower() in g.read_words):
             # `lxc-destroy web`, `foo-delete -n web`, `gdm-stop`, `atrm 10`; a bare `foo-delete` prints its usage
             emit(a, cmd, KINDS[kind], target=" ".join([cmd.name] + [_show(x) for x in ops[:2]]),
                  effect=cmd.name, note=f"judged by its name '{cmd.name}', which says it {_WHAT[kind]} "
