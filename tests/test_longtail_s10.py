@@ -205,3 +205,17 @@ def test_a_name_ending_in_a_whole_verb(command, ctx):
                                      "xrm 3", "swipe-gesture --help"])
 def test_names_that_only_end_like_a_verb(command, ctx):
     assert "infra.cli-delete" not in _rules(command, ctx), command
+
+
+@pytest.mark.parametrize("command,user", [
+    ("sudo -u alice sh -c 'zorbctl -x bob'", "alice"),
+    ("runuser -u alice -- zorbctl -x bob", "alice"),
+    ("pkexec --user alice zorbctl -x bob", "alice"),
+    ("pkexec zorbctl -x bob", "root"),
+    ("sudo -u alice sh -c 'sudo zorbctl -x bob'", "root"),          # the nearest wrapper decides
+    ("sudo -u alice bash -c 'sudo -u carol zorbctl -x bob'", "carol"),
+    ("sudo sh -c 'zorbctl -x bob'", "root"),
+])
+def test_the_reason_names_the_user_it_runs_as(command, user, ctx):
+    fs = [f for f in _findings(command, ctx) if f.rule == "sys.root-unknown"]
+    assert fs and f"runs zorbctl as {user} with" in fs[0].note, (command, [f.note for f in fs])

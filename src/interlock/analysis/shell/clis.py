@@ -1123,7 +1123,8 @@ def as_root(a, cmd):
             described = None  # unreadable: the letter stays unknown, asked below
         if described and not g.manual_verb(described[1])[0]:
             return  # `-d`: "Run as a daemon." — no delete
-    user = cmd.sudo if isinstance(cmd.sudo, str) else "root"
+    who = cmd.sudo or getattr(a, "as_root", None)  # the nearest wrapper decides (`sudo -u a sh -c 'sudo x'`: root)
+    user = who if isinstance(who, str) else "root"
     emit(a, cmd, "sys.root-unknown", target=" ".join([name, opt, _show(what)]), effect="run-as-root",
          note=f"runs {name} as {user} with '{opt}' on '{_show(what)}': many system tools delete with {opt} "
               f"(Interlock has no knowledge of what {name} does)")

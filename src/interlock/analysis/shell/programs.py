@@ -1025,8 +1025,8 @@ def run_as(a, cmd, scope):
         if "-c" in v or "--command" in v:
             a.nested_shell(v.get("-c") or v.get("--command"), cmd, scope, root=True)
             return
-    _, inner = _first_cmd(args, with_arg="ug", long_with_arg=("--user",))
-    _unwrap(a, cmd, scope, inner, sudo=True)
+    opts, inner = _first_cmd(args, with_arg="ug", long_with_arg=("--user",))
+    _unwrap(a, cmd, scope, inner, sudo=_target_user(opts))
 
 
 @handles("env")
