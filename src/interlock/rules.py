@@ -265,6 +265,14 @@ _CATALOGUE = [
         "borg prune --dry-run --keep-within 7d repo"]),
     _R("sys.crontab-remove", "destructive", "Removes the whole crontab without asking.",
        ["crontab -r", "crontab -ri"], ["crontab -l", "crontab -e"]),
+    _R("sys.root-unknown", "destructive",
+       "Runs as root (or, through sudo -u, as another user) a program Interlock has no knowledge of, with a short "
+       "option many system tools delete with (-d, -D, -x, -r) on a thing it names: it may delete a user, a "
+       "module, a rule or a boot entry, and nothing says it does not (knowledge/root.toml).",
+       ["sudo zorbctl -x alice", "doas zorbctl login -d alice", "sudo sh -c 'zorbctl -r module'",
+        "sudo zorbctl -u alice -x"],
+       ["sudo zorbctl --help", "zorbctl -x alice", "sudo zorbctl -l -d alice", "sudo zorbctl -d /srv/dir",
+        "sudo zorbctl start web"]),
     _R("sys.service-stop", "destructive", "Stops, disables or masks a system service.",
        ["systemctl stop postgresql", "sudo systemctl disable sshd", "systemctl mask docker",
         "service mysql stop"],

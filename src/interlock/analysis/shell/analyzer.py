@@ -1294,7 +1294,8 @@ class ShellAnalyzer:
         inner = scope.child()
         prev_remote, prev_ctx, prev_root = self.remote, self.pctx, self.as_root
         if root or (isinstance(cmd, Cmd) and cmd.sudo):
-            self.as_root = True
+            # True (root), or the user `sudo -u alice sh -c '…'` runs the shell as (truthy, named in reasons)
+            self.as_root = cmd.sudo if not root and isinstance(cmd, Cmd) and isinstance(cmd.sudo, str) else True
         if cwd:
             inner.cwd = cwd
         if remote:

@@ -998,13 +998,28 @@ def sudo(a, cmd, scope):
     if inner and any(o in ("-s", "-i", "--shell", "--login") for o in opts):
         a.nested_shell(" ".join(inner), cmd, scope, root=True)
         return
-    _unwrap(a, cmd, scope, inner, sudo=True)
+    _unwrap(a, cmd, scope, inner, sudo=_target_user(opts))
+
+
+def _target_user(opts):
+    """True (root) or the other user's name a sudo runs as (`-u postgres`, `--user=www-data`): still truthy."""
+    for k, o in enumerate(opts):
+        v = None
+        if o in ("-u", "--user") and k + 1 < len(opts):
+            v = opts[k + 1]
+        elif o.startswith("--user="):
+            v = o.split("=", 1)[1]
+        elif o.startswith("-u") and len(o) > 2:
+            v = o[2:]
+        if v is not None:
+            return True if v in ("root", "0", "#0") else v
+    return True
 
 
 @handles("doas")
 def doas(a, cmd, scope):
-    _, inner = _first_cmd(cmd.args, with_arg=WRAPPERS["doas"][0])
-    _unwrap(a, cmd, scope, inner, sudo=True)
+    opts, inner = _first_cmd(cmd.args, with_arg=WRAPPERS["doas"][0])
+    _unwrap(a, cmd, scope, inner, sudo=_target_user(opts))
 
 
 @handles("pkexec", "runuser", "gosu", "su-exec", "sg", "run0")
@@ -1017,8 +1032,8 @@ def run_as(a, cmd, scope):
         if "-c" in v or "--command" in v:
             a.nested_shell(v.get("-c") or v.get("--command"), cmd, scope, root=True)
             return
-    _, inner = _first_cmd(args, with_arg="ug", long_with_arg=("--user",))
-    _unwrap(a, cmd, scope, inner, sudo=True)
+    opts, inner = _first_cmd(args, with_arg="ug", long_with_arg=("--user",))
+    _unwrap(a, cmd, scope, inner, sudo=_target_user(opts))
 
 
 @handles("env")
