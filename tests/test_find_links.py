@@ -37,7 +37,9 @@ def test_deleting_the_links_of_the_workspace_is_asked_not_called_the_whole_works
 
 @pytest.mark.parametrize("command", ["find . -xtype l -delete", "find src -xtype l -exec rm {} +",
                                      "find -L . -name node_modules -exec rm -rf {} +", "find -L . -name '*.pyc' -delete",
-                                     "find -L . -name '*.py'", "find -P . -type f -name '*.md'"])
+                                     "find -L . -name '*.py'", "find -P . -type f -name '*.md'",
+                                     "find -P . -type l -exec echo -n '{} -> ' \\; -exec readlink {} \\;",
+                                     "find . -type l -ls", "find . -type l -exec ls -l {} +"])
 def test_dangling_links_and_regenerable_names_pass(command, workspace, home, env):
     d = judge(command, workspace, home, env)
     assert d.decision == "allow", (command, reasons(d))

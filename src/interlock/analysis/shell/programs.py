@@ -1336,7 +1336,7 @@ def find(a, cmd, scope):
             # what the links point to — anywhere, the home directory included — not only what is under the start
             a.emit("fs.delete-unresolved", cmd, target="what the symbolic links under " + ", ".join(starts[:3])
                    + " point to", effect="delete", note="find follows links into trees it does not start in")
-        if links:
+        if links and (kind == "delete" or inner and inner[0].rsplit("/", 1)[-1] in ("rm", "unlink", "shred")):
             # `find . -type l -delete`, `find . -xtype l -exec rm {} \;`: the links themselves, whichever are
             # found when it runs — not the start, and never what they point to
             broken = all(k == "-xtype" for k, _ in types)  # dangling links: nothing they point to is there
