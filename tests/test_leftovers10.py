@@ -85,3 +85,19 @@ def test_reads_of_another_repository_and_writes_in_the_workspace_pass(command, o
     command = command.format(o=other, w=workspace)
     d = judge(command, workspace, home, env)
     assert d.decision == "allow", (command, reasons(d))
+
+
+@pytest.mark.parametrize("command", ['find ~ -name "*.md" -path "*vault*"', "find ~/notes -name '*.pdf' -path '*keys*'",
+                                     "find ~ -iname '*.png' -path '*tokens*'", "find / -name '*.py' -path '*secret*' 2>/dev/null"])
+def test_a_name_search_for_documents_is_no_credential_hunt(command, workspace, home, env):
+    """Listing names never reads a secret: notes in an Obsidian vault, icons in a `tokens` design folder."""
+    d = judge(command, workspace, home, env)
+    assert "secrets.hunt" not in d.rules, (command, reasons(d))
+
+
+@pytest.mark.parametrize("command", ['find ~ -path "*vault*"', 'find ~ -name "*.json" -path "*vault*"',
+                                     'find ~ -name "*token*"', 'find ~ -name "*.md" -name "*secret*"',
+                                     'find ~ -name "*.py" -path "*railway*" -exec grep -l TOKEN {} +'])
+def test_credential_hunts_by_name_are_still_hunts(command, workspace, home, env):
+    d = judge(command, workspace, home, env)
+    assert d.decision == "deny" and "secrets.hunt" in d.rules, (command, reasons(d))

@@ -1322,7 +1322,10 @@ def find(a, cmd, scope):
         if names:
             _find_secret_search(a, cmd, scope, starts, names, actions, inames)
         if len(a.findings) == n:
-            find_hunt(a, cmd, scope, starts, names + paths_, actions)
+            # `find ~ -name '*.md' -path '*vault*'`: the files it selects are notes, sources or media by their
+            # extension — a directory word on the way (an Obsidian vault, a `tokens` design folder) only says where
+            docs = names and all(_DOC_GLOB.match(x) for x in names)
+            find_hunt(a, cmd, scope, starts, names if docs else names + paths_, actions)
     if _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
         return
     links = bool(types) and all(v == "l" for _, v in types)  # only symbolic links are selected
@@ -1487,6 +1490,11 @@ _FIND_SELECTS = frozenset(("-mtime", "-mmin", "-atime", "-amin", "-ctime", "-cmi
                            "-newermt", "-newerct", "-size", "-user", "-group", "-uid", "-gid", "-perm", "-empty",
                            "-links", "-inum", "-samefile", "-regex", "-iregex", "-nouser", "-nogroup", "-used"))
 
+
+#: A -name glob that selects documents, sources or media by extension: files no one keeps credentials in by name.
+_DOC_GLOB = _LazyRe(r"^\*\.(md|markdown|mdx|rst|adoc|org|pdf|png|jpe?g|gif|svg|webp|ico|html?|css|scss|less|jsx?|tsx?|"
+                    r"mjs|cjs|vue|svelte|py|rb|go|rs|java|kt|swift|c|h|cc|cpp|hpp|cs|php|lua|mp3|mp4|wav|mov|docx?|"
+                    r"pptx?|odt|epub|tex|ipynb)$", re.I)
 
 #: Programs an -exec may run on what find finds that show names or metadata, not contents.
 _FIND_LISTERS = frozenset(("ls", "stat", "echo", "printf", "basename", "dirname", "realpath", "readlink", "du",
