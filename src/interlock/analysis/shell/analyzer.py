@@ -495,11 +495,11 @@ class ShellAnalyzer:
             nxt = _node_text(stages[i + 1]).split() if i + 1 < len(stages) else []
             self.suppress_env_dump = bool(nxt) and (nxt[0] == "wc" or (nxt[0] == "cut" and "-f1" in nxt and (
                 "-d=" in nxt or "-d'='" in nxt or '-d"="' in nxt)) or (nxt[0] == "grep" and "-c" in nxt) or (
-                nxt[0] in ("grep", "egrep", "fgrep", "rg") and _env_filter(self, nxt) == "names"))
+                nxt[0] in ("grep", "egrep", "fgrep", "rg", "sed") and _env_filter(self, nxt) == "names"))
             # `echo $TOKEN | wc -c`: only a count comes out of the pipeline's next stage
             self.count_only_next = bool(nxt) and (nxt[0] == "wc" or nxt[0] in ("grep", "egrep", "fgrep") and (
                 "-c" in nxt or "--count" in nxt or "-q" in nxt or "--quiet" in nxt))
-            self.env_grep = _env_filter(self, nxt) if nxt and nxt[0] in ("grep", "egrep", "fgrep", "rg") and \
+            self.env_grep = _env_filter(self, nxt) if nxt and nxt[0] in ("grep", "egrep", "fgrep", "rg", "sed") and \
                 not self.suppress_env_dump else None
             # `grep ^DB_ .env | cut -d= -f1`, `cat .env | wc -l`, `grep -v '^#' .env | grep = | sed 's/=.*//'`:
             # what the rest of the pipeline prints is names or counts only

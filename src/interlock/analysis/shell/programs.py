@@ -192,6 +192,9 @@ def judge_delete(a, cmd, raw, scope, effect="delete"):
         return place
     if rule == "fs.delete-source" and effect == "delete" and _git_holds_unchanged(a, place):
         return place  # `rm -f src/App.css README.md`: git holds these files as they are; `git checkout` restores them
+    if rule == "fs.delete-source" and effect == "delete" and place.glob and place.path and \
+            _glob_deletes_recoverable(a, place.path):
+        return place  # `rm -f heapdump*` with no such file, `rm src/*.py` of files git holds as they are
     if rule:
         a.emit(rule, cmd, target=P.display(place.path, a.pctx) if place.path else _shown(raw),
                effect=effect)
@@ -225,6 +228,62 @@ def _source_word(a, cmd, raw):
                 return None
         return w
     return None
+
+
+def _recoverable(a, paths) -> bool:
+    """Every path is a file (or tree) git holds exactly as it is on disk (``_git_holds_unchanged``)."""
+    return all(_git_holds_unchanged(a, P.classify(x, a.pctx, glob=False)) for x in paths)
+
+
+def _glob_deletes_recoverable(a, pattern, limit=200) -> bool:
+    """A delete of a shell glob in the workspace, as the shell expands it now: no match (the word is passed as
+    it is, naming no file: nothing is deleted), or only files git holds unchanged.  Any doubt (another host,
+    names find printed, this command line writing there first, too many matches): no."""
+    hits = _expand_in_workspace(a, pattern, limit)
+    if hits is None:
+        return False
+    if not hits:
+        hits = [pattern] if os.path.lexists(pattern) else []  # a file whose name is the pattern itself
+    return _recoverable(a, hits)
+
+
+def find_selection_now(a, cmd, scope, start, names, inames, limit=5000):
+    """Every entry below find's ``start`` that fits one of its -name/-iname filters, on disk now (a superset of
+    what the whole expression selects, which only narrows it further); None when that cannot be known here:
+    another host, links followed (-L, -follow), this command line writing below the start first, a start
+    outside the workspace, more than ``limit`` entries."""
+    args = cmd.args
+    if a.remote or not names or any(U in n for n in names) or any(x in ("-L", "-H", "-follow") for x in args):
+        return None
+    place = a.place(start, scope)
+    if not place.path or U in place.path or place.kind not in (P.WORKSPACE_ROOT, P.WORKSPACE) or \
+            not os.path.isdir(place.path) or os.path.islink(place.path.rstrip("/") or "/"):
+        return None
+    root = place.path.rstrip("/") or "/"
+    if any(w and P._under(w, root) for w in a.written):
+        return None
+    depth = _find_maxdepth(args)
+    if depth == 0:  # the start alone, tested under the name it was given
+        given = start.rstrip("/").rsplit("/", 1)[-1] or "/"
+        return [root] if any(_name_fits(given, n, n in inames) for n in names) else []
+    out, seen = [], 0
+    for base, dirs, files in os.walk(root):
+        level = 0 if base == root else base[len(root):].count("/")  # the entries here are at level + 1
+        for nm in dirs + files:
+            seen += 1
+            if seen > limit:
+                return None
+            if any(_name_fits(nm, n, n in inames) for n in names):
+                out.append(os.path.join(base, nm))
+        if depth is not None and level + 1 >= depth:
+            dirs[:] = []
+    return out
+
+
+def _name_fits(name, pattern, icase) -> bool:
+    from fnmatch import fnmatchcase
+
+    return fnmatchcase(name.lower(), pattern.lower()) if icase else fnmatchcase(name, pattern)
 
 
 def _git_holds_unchanged(a, place) -> bool:
@@ -599,8 +658,10 @@ def filtered_after(stages):
     """What the rest of a pipeline does with a stage's output, when every later stage only reshapes,
     selects or counts lines and one of them is a grep keeping lines that match a pattern (`| grep -B1
     '^catalina'`, `| tr -c '.[:digit:]' '\\n' | grep '^[0-9.]*$'`): "grep PATTERN"; False otherwise (a tee, an
-    upload, a file written, an interpreter, an unknown program or a filter that lets everything through)."""
+    upload, a file written, an interpreter or a filter that lets everything through).  A program Interlock knows
+    nothing of before the filter (`| wordfrequency | grep yourword`) is named in what is returned."""
     found = False
+    via = []
     for words in stages:
         ws = [w.strip("'\"") for w in words]
         if not ws or any(">" in w and w not in ("2>/dev/null", "2>&1") for w in ws):
@@ -619,9 +680,37 @@ def filtered_after(stages):
             continue
         elif name in _PIPE_PLAIN or (name == "cat" and len(ws) == 1):
             continue
+        elif _unknown_transform(name):
+            via.append(name)  # `| wordfrequency | grep yourword`: judged by the filter after it, as asked
+            continue
         else:
             return False
-    return found
+    return f"{', then '.join(via)}, then {found}" if found and via else found
+
+
+#: Programs that send, store, run or hand on what they read: never a mere transform before a filter.
+_NOT_TRANSFORMS = frozenset({"tee", "xargs", "parallel", "mail", "mailx", "sendmail", "mutt", "ftp", "sftp", "telnet",
+                             "xclip", "xsel", "pbcopy", "wl-copy", "logger", "write", "wall", "env", "nohup",
+                             "timeout", "nice", "sudo", "doas", "su", "time", "stdbuf", "watch", "script", "expect"})
+
+
+def _unknown_transform(name) -> bool:
+    """A pipeline stage running a program Interlock has no knowledge of at all (`wordfrequency`): its
+    output is not known, so a tree of secrets dumped into it is no plain read, but neither is it shown
+    unfiltered when a grep keeps only some lines after it — the pipeline is asked (secrets.read-filtered),
+    not denied.  Anything known (a handler, a sender, a shell, an interpreter, a CLI's knowledge file, a
+    path) is judged as what it is."""
+    if not re.fullmatch(r"[A-Za-z][\w.+-]*", name) or name in HANDLERS or name in _SENDERS or name in SHELLS or \
+            name in _NOT_TRANSFORMS or name in DUMPERS:
+        return False
+    from . import clis, credentials
+
+    if name in credentials.PROGRAMS:
+        return False
+    try:
+        return clis.tool_for(name) is None
+    except Exception:  # noqa: BLE001 - any doubt: not unknown
+        return False
 
 
 def check_read(a, cmd, raw, scope=None):
@@ -666,7 +755,13 @@ def check_read(a, cmd, raw, scope=None):
     if is_secret_path(path, a.pctx.home, a.secret_extra, a.secret_exempt):
         if _keys_reach_only(a, cmd, path):
             return False  # `grep ^DB_ .env | cut -d= -f1`, `cat .env | wc -l`: names or a count, no value
-        if _grep_prints_no_secret(a, cmd, path):
+        clean = _grep_prints_no_secret(a, cmd, path)
+        if clean == "unseen":
+            # `grep AWS_REGION .env.local` where that file is not here to look at (not there yet, or not readable
+            # by Interlock): which lines it prints is only known when it runs — asked, not a known read
+            a.emit("secrets.grep-unseen", cmd, target=P.display(path, a.pctx), effect="read-secret")
+            return True
+        if clean:
             return False  # `grep AWS_REGION .env.local`: the lines it prints, as the file is, hold no secret
         a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret")
         return True
@@ -1292,62 +1387,102 @@ def find(a, cmd, scope):
             find_hunt(a, cmd, scope, starts, names + paths_, actions)
     if _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
         return
+    if names and not paths_ and _find_deletes_recoverable(a, cmd, scope, starts, names, inames, expr, actions):
+        # `find . -name heapdump* -exec rm {} \;`, `find . -name '* *' -delete`: what the name filters select
+        # here now is nothing, or files git holds as they are (`git checkout` restores them)
+        actions = [(k, inner) for k, inner in actions if not _find_deleter(k, inner)]
     for kind, inner in actions:
         if kind == "delete":
             if empty:
                 continue
-            selects = any(x in _FIND_SELECTS for x in expr)
-            for t in targets:
-                if not names and not paths_ and selects and a.place(t, scope).kind in (
-                        P.WORKSPACE_ROOT, P.WORKSPACE_ALL, P.WORKSPACE):
-                    # `find . -mtime +31 -delete`, `find . -inum N -delete`: the entries the tests select,
-                    # somewhere below — which ones is only known when it runs; not the workspace itself
-                    judge_delete(a, cmd, t.rstrip("/") + "/" + U, scope)
-                elif not names and not paths_:
-                    judge_delete(a, cmd, t, scope)
-                else:
-                    place = a.place(t, scope)
-                    if place.kind in (P.ROOT, P.HOME, P.SYSTEM, P.WORKSPACE_ROOT, P.WORKSPACE_ALL):
-                        # a name filter inside a broad tree: judge by what the filter selects
-                        base = a.place(t.rsplit("/", 1)[0] or "/", scope)
-                        if P.is_regenerable(place.path or t):
-                            a.emit("fs.delete-regenerable", cmd, target=t, effect="delete")
-                        elif base.kind in (P.WORKSPACE_ROOT, P.WORKSPACE):
-                            a.emit("fs.delete-source", cmd, target=t, effect="delete")
-                        else:
-                            judge_delete(a, cmd, t.rsplit("/", 1)[0] or "/", scope)
-                    else:
-                        judge_delete(a, cmd, t, scope)
+            a.by_name = True  # a -name matches at any depth: judged by name, never as the shell's glob here
+            try:
+                _find_delete(a, cmd, scope, expr, targets, names, paths_)
+            finally:
+                a.by_name = False
         else:
-            if not inner:
-                continue
-            selective = not names and not paths_ and any(x in _FIND_SELECTS for x in expr)
-            dumps = not names and not paths_ and inner[0].rsplit("/", 1)[-1] in DUMPERS
-            for t in targets[:4]:
-                if dumps or selective and a.place(t, scope).kind not in (P.ROOT, P.HOME, P.SYSTEM, P.SELF,
-                                                                         P.PROTECTED):
-                    # `find . -type d -mtime 0 -exec mv {} /target \;`: {} is each entry the tests select,
-                    # some entries below the start whose names are only known when it runs — not the start
-                    start = a.place(t, scope)
-                    t = t.rstrip("/") + "/" + U
-                    if _scratch_start(a, start) and not any(x in ("-L", "-H", "-follow") for x in cmd.args) \
-                            and inner[0].rsplit("/", 1)[-1] in ("rm", "unlink", "rmdir") \
-                            and all(w == "{}" for w in inner if "{}" in w):
-                        # deleting below a scratch directory (`find /var/tmp/stuff -mtime +90 -exec rm {} \;`):
-                        # what find yields never climbs out of its start, and `rm` of an entry (not `{}/`)
-                        # removes a link, not what it points to — entries of the scratch directory
-                        t = t[:-1] + "*"
-                argv = [w.replace("{}", t) if "{}" in w else w for w in inner]
-                if inner[0].rsplit("/", 1)[-1] in _PERM_PROGRAMS and "{}" in inner and not names \
-                        and not paths_ and "-maxdepth" not in expr and "-R" not in inner:
-                    # `find . -type f -exec chmod 666 {} +`: every entry under the start, as `chmod -R 666 .`
-                    argv = [inner[0], "-R"] + [w.replace("{}", t.rsplit("/" + U, 1)[0] if t.endswith("/" + U)
-                                                         else t) if "{}" in w else w for w in inner[1:]]
-                a.by_name = True  # t stands for what -name selects at any depth: judged by name, not on disk
-                try:
-                    a.dispatch(cmd.derive(argv), scope)
-                finally:
-                    a.by_name = False
+            _find_exec(a, cmd, scope, expr, targets, names, paths_, inner)
+
+
+def _find_delete(a, cmd, scope, expr, targets, names, paths_):
+    """find's -delete over its targets (each start, or start/NAME for each -name filter)."""
+    selects = any(x in _FIND_SELECTS for x in expr)
+    for t in targets:
+        if not names and not paths_ and selects and a.place(t, scope).kind in (
+                P.WORKSPACE_ROOT, P.WORKSPACE_ALL, P.WORKSPACE):
+            # `find . -mtime +31 -delete`, `find . -inum N -delete`: the entries the tests select,
+            # somewhere below — which ones is only known when it runs; not the workspace itself
+            judge_delete(a, cmd, t.rstrip("/") + "/" + U, scope)
+        elif not names and not paths_:
+            judge_delete(a, cmd, t, scope)
+        else:
+            place = a.place(t, scope)
+            if place.kind in (P.ROOT, P.HOME, P.SYSTEM, P.WORKSPACE_ROOT, P.WORKSPACE_ALL):
+                # a name filter inside a broad tree: judge by what the filter selects
+                base = a.place(t.rsplit("/", 1)[0] or "/", scope)
+                if P.is_regenerable(place.path or t):
+                    a.emit("fs.delete-regenerable", cmd, target=t, effect="delete")
+                elif base.kind in (P.WORKSPACE_ROOT, P.WORKSPACE):
+                    a.emit("fs.delete-source", cmd, target=t, effect="delete")
+                else:
+                    judge_delete(a, cmd, t.rsplit("/", 1)[0] or "/", scope)
+            else:
+                judge_delete(a, cmd, t, scope)
+
+
+def _find_exec(a, cmd, scope, expr, targets, names, paths_, inner):
+    """find's -exec/-ok: the program run on what find hands it, judged with {} as those entries."""
+    if not inner:
+        return
+    selective = not names and not paths_ and any(x in _FIND_SELECTS for x in expr)
+    dumps = not names and not paths_ and inner[0].rsplit("/", 1)[-1] in DUMPERS
+    for t in targets[:4]:
+        if dumps or selective and a.place(t, scope).kind not in (P.ROOT, P.HOME, P.SYSTEM, P.SELF,
+                                                                 P.PROTECTED):
+            # `find . -type d -mtime 0 -exec mv {} /target \;`: {} is each entry the tests select,
+            # some entries below the start whose names are only known when it runs — not the start
+            start = a.place(t, scope)
+            t = t.rstrip("/") + "/" + U
+            if _scratch_start(a, start) and not any(x in ("-L", "-H", "-follow") for x in cmd.args) \
+                    and inner[0].rsplit("/", 1)[-1] in ("rm", "unlink", "rmdir") \
+                    and all(w == "{}" for w in inner if "{}" in w):
+                # deleting below a scratch directory (`find /var/tmp/stuff -mtime +90 -exec rm {} \;`):
+                # what find yields never climbs out of its start, and `rm` of an entry (not `{}/`)
+                # removes a link, not what it points to — entries of the scratch directory
+                t = t[:-1] + "*"
+        argv = [w.replace("{}", t) if "{}" in w else w for w in inner]
+        if inner[0].rsplit("/", 1)[-1] in _PERM_PROGRAMS and "{}" in inner and not names \
+                and not paths_ and "-maxdepth" not in expr and "-R" not in inner:
+            # `find . -type f -exec chmod 666 {} +`: every entry under the start, as `chmod -R 666 .`
+            argv = [inner[0], "-R"] + [w.replace("{}", t.rsplit("/" + U, 1)[0] if t.endswith("/" + U)
+                                                 else t) if "{}" in w else w for w in inner[1:]]
+        a.by_name = True  # t stands for what -name selects at any depth: judged by name, not on disk
+        try:
+            a.dispatch(cmd.derive(argv), scope)
+        finally:
+            a.by_name = False
+
+
+def _find_deleter(kind, inner) -> bool:
+    """A find action that deletes what it is handed and nothing else: -delete, -exec rm|unlink|rmdir {}."""
+    if kind == "delete":
+        return True
+    return bool(inner) and inner[0].rsplit("/", 1)[-1] in ("rm", "unlink", "rmdir") and \
+        all(w == "{}" or (w.startswith("-") and w != "--") for w in inner[1:]) and "{}" in inner
+
+
+def _find_deletes_recoverable(a, cmd, scope, starts, names, inames, expr, actions) -> bool:
+    """Every deleting action of this find acts on entries that fit its -name filters (an expression of tests
+    joined by AND alone: no -o/-or/`,`, whose other branch could act on everything else), and what those
+    filters select below each start, on disk now, is nothing or only files git holds unchanged."""
+    if not any(_find_deleter(k, inner) for k, inner in actions) or \
+            any(x in ("-o", "-or", ",", "-prune") for x in expr):
+        return False
+    for s0 in starts:
+        sel = find_selection_now(a, cmd, scope, s0, names, inames)
+        if sel is None or len(sel) > 200 or not _recoverable(a, sel):
+            return False
+    return True
 
 
 def _scratch_start(a, start) -> bool:
@@ -1370,6 +1505,7 @@ def _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
         return False
     from fnmatch import fnmatchcase
 
+    depth = _find_maxdepth(cmd.args)
     for s0 in starts:
         sp = a.place(s0, scope)
         if not sp.path or U in sp.path:
@@ -1378,8 +1514,11 @@ def _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
         for g in a.pctx.self_paths:
             if not g.startswith(base) or g.endswith("/**"):
                 continue
+            if depth is not None and g[len(base):].count("/") + 1 > depth:
+                continue  # `-maxdepth 0` tests the start alone; a file deeper than N levels is never reached
             leaf = g.rsplit("/", 1)[-1]
-            if names and not any(fnmatchcase(leaf, n) or fnmatchcase(n, leaf) for n in names if U not in n):
+            if names and not any(fnmatchcase(x, n) or fnmatchcase(n, leaf) for n in names if U not in n
+                                 for x in _glob_instances(g)):
                 continue
             if paths_ and not any(fnmatchcase(g, p if p.startswith("/") else "*" + p.lstrip(".")) for p in paths_):
                 continue
@@ -1389,6 +1528,33 @@ def _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
                    if "delete" in acting else "overwrite")
             return True
     return False
+
+
+def _find_maxdepth(args):
+    """find's `-maxdepth N` (a global option wherever it stands; the smallest when given twice), or None."""
+    out = None
+    for i, x in enumerate(args[:-1]):
+        if x == "-maxdepth" and args[i + 1].isdigit():
+            out = min(int(args[i + 1]), out if out is not None else 1 << 30)
+    return out
+
+
+def _glob_instances(g):
+    """The names a protected path's leaf stands for, to test a find name filter against: the leaf itself when
+    it is a plain name; for a glob (`settings*.json`) the names it is written for (`settings.json`,
+    `settings.local.json`) and every name on disk it matches now — never the glob's own text, whose `*` is
+    no character of a real file name (`-name '*[*]*'` selects no settings file)."""
+    leaf = g.rsplit("/", 1)[-1]
+    if not any(c in leaf for c in "*?["):
+        return [leaf]
+    import glob as _glob
+
+    out = {leaf.replace("*", ""), leaf.replace("*", ".local")}
+    try:
+        out.update(os.path.basename(x) for x in _glob.glob(g)[:64])
+    except OSError:
+        pass
+    return sorted(out)
 
 
 def _find_secret_search(a, cmd, scope, starts, names, actions=(), icase=()):
@@ -3680,8 +3846,10 @@ _SECRET_NAME = _LazyRe(r"(?i)(token|secret|passw|pwd|key|credential|auth|private
 def _grep_prints_no_secret(a, cmd, path) -> bool:
     """`grep AWS_REGION .env.local`, `grep -E '^PORT=' .env`: a search of a secret file for one plain variable
     name that is not a secret's name, where every line it matches in the file as it is on disk is NAME=VALUE
-    with neither a secret's name nor a literal secret: it prints no secret.  Context lines (-A/-B/-C),
-    inverted or several patterns, a pattern from a file, a file that cannot be read: no."""
+    with neither a secret's name nor a literal secret: it prints no secret.  Context lines
+    (-A/-B/-C), inverted or several patterns, a pattern from a file, a file this command line writes first: no
+    (False).  "unseen" when the search would be judged so but the file cannot be looked at here (missing, not
+    readable by Interlock): the caller asks."""
     if cmd.name not in ("grep", "egrep", "fgrep", "rg") or a.remote:
         return False
     pats, icase, anchored = [], False, False
@@ -3713,9 +3881,11 @@ def _grep_prints_no_secret(a, cmd, path) -> bool:
     name, anchored = m.group(1), pats[0].startswith("^")
     from ..literal_secrets import find_secrets
 
+    if path in a.written or path in a.generated:
+        return False  # this command line writes it first: what it holds then is not what is on disk now
     text = _small_text(path)
     if text is None:
-        return False
+        return "unseen" if not os.path.isfile(path) or not os.access(path, os.R_OK) else False
     needle = name.lower() if icase else name
     matched = 0
     for line in text.splitlines():
