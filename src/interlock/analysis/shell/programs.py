@@ -1387,7 +1387,8 @@ def find(a, cmd, scope):
             find_hunt(a, cmd, scope, starts, names + paths_, actions)
     if _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
         return
-    if names and not paths_ and _find_deletes_recoverable(a, cmd, scope, starts, names, inames, expr, actions):
+    if names and not paths_ and not all(P.is_regenerable(t) for t in targets) and \
+            _find_deletes_recoverable(a, cmd, scope, starts, names, inames, expr, actions):
         # `find . -name heapdump* -exec rm {} \;`, `find . -name '* *' -delete`: what the name filters select
         # here now is nothing, or files git holds as they are (`git checkout` restores them)
         actions = [(k, inner) for k, inner in actions if not _find_deleter(k, inner)]
