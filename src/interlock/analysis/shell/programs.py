@@ -1022,6 +1022,12 @@ def stage_output(a, argv, own_stdin):
             if U in text:
                 return ("opaque", "shell.opaque-decoded", "escaped text only known when it runs")
         return ("text", text, 0)
+    if name == "yes" and not any(x.startswith("--") for x in args):
+        # `yes 'printf x' | bash`: the same line of text, again and again — the code is there as text
+        text = " ".join(args) or "y"
+        if U in text:
+            return ("opaque", "shell.opaque-eval", "a value only known when it runs")
+        return ("text", text + "\n", 0)
     if name == "cat":
         ops = [x for x in args if not x.startswith("-")]
         if not ops and own_stdin is not None:
@@ -1281,15 +1287,20 @@ def xargs(a, cmd, scope):
         text = cmd.stdin[1]
         # with -I each input line is one item; otherwise items are blank-separated
         items = ([ln.strip() for ln in text.split("\n") if ln.strip()] if repl else text.split())[:8] or [U]
+    # `seq 10 | xargs -i bash -c "echo start {}"`: each item is a number or a name (the producer prints nothing
+    # else), so a shell's code it is spliced into reads it as a word (analyzer.nested_shell)
+    plain = items == [U] and getattr(a, "plain_stdin", False) and not any(U in w for w in inner)
     try:
         for item in items:
             if repl:
                 argv = [w.replace(repl, item) for w in inner]
             else:
                 argv = list(inner) + [item]
+            a.plain_words = plain
             a.dispatch(cmd.derive(argv, stdin=None), scope)
     finally:
         a.by_name = False
+        a.plain_words = False
 
 
 @handles("parallel")
