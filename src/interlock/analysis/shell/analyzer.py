@@ -507,7 +507,8 @@ class ShellAnalyzer:
             # what the rest of the pipeline prints is names or counts only
             # `seq 10 | xargs -i bash -c "echo {}"`: what this stage reads is numbers or a name, never code
             outer_plain = getattr(self, "plain_stdin", False)
-            self.plain_stdin = i > 0 and plain_word_producer(self._plain_argv(prev, scope))
+            self.plain_stdin = i > 0 and (plain_word_producer(self._plain_argv(prev, scope)) or
+                                          self._plain_names(prev, scope))
             self.keys_only_next = _keys_only_after([_node_text(x).split() for x in stages[i + 1:]])
             self.filtered_next = programs.filtered_after([_node_text(x).split() for x in stages[i + 1:]])
             if self.keys_only_next:  # `env | cut -d = -f 1 | xargs`, `env | awk -F= '{print $1}'`: names only
@@ -743,6 +744,27 @@ class ShellAnalyzer:
         if not argv:
             return None
         return programs.stage_output(self, argv, own_stdin)
+
+    def _plain_names(self, node, scope) -> bool:
+        """The stage is a find that runs first in the command line and only lists names, and every name it
+        prints, on disk now, is a plain word (`find . -maxdepth 1 -type d -print0 | xargs -0 -I {} sh -c 'echo
+        {}'`): nothing before it could have made another file by then (programs.find_selection_now)."""
+        argv = self._plain_argv(node, scope)
+        if not argv or argv[0].rsplit("/", 1)[-1] != "find" or len(self._sources) != 1:
+            return False
+        src = self._sources[0] if isinstance(self._sources[0], bytes) else str(self._sources[0]).encode()
+        if node.start_byte != len(src) - len(src.lstrip()):
+            return False
+        from types import SimpleNamespace
+
+        starts = []
+        for x in argv[1:]:
+            if x.startswith(("-", "(", "!")) or x == ")":
+                break
+            starts.append(x)
+        got = programs.find_selection_now(self, SimpleNamespace(args=argv[1:]), scope, starts or ["."],
+                                          handed="print")
+        return got is not None and all(programs._PLAIN_NAME_CHARS.fullmatch(x) for x in got)
 
     def _plain_argv(self, node, scope):
         """A pipeline stage's words when it is a simple command (redirections aside), else []."""
@@ -1595,8 +1617,8 @@ def _only_parameters(cmd, source, full=None) -> bool:
     if not text and isinstance(cmd, Cmd) and getattr(cmd, "node", None) is not None and \
             cmd.argv and cmd.argv[0] in ("sh", "bash", "dash", "zsh", "ksh"):
         text = _node_text(cmd.node)  # `/bin/sh -c "…"`: the written command, as the shell it names was found
-    if not text:
-        return False
+    if not text or "{}" in text:
+        return False  # `xargs -I{} sh -c 'echo {}'`, `-exec sh -c '… {}'`: a name find or xargs splices in is data
     if isinstance(full, bytes):
         full = full.decode("utf-8", "replace")
     for kind, v in _expansions(text):

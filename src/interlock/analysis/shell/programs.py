@@ -247,37 +247,105 @@ def _glob_deletes_recoverable(a, pattern, limit=200) -> bool:
     return _recoverable(a, hits)
 
 
-def find_selection_now(a, cmd, scope, start, names, inames, limit=5000):
-    """Every entry below find's ``start`` that fits one of its -name/-iname filters, on disk now (a superset of
-    what the whole expression selects, which only narrows it further); None when that cannot be known here:
-    another host, links followed (-L, -follow), this command line writing below the start first, a start
-    outside the workspace, more than ``limit`` entries."""
+#: find's tests, operators and options that select or order entries and change nothing (GNU findutils); an
+#: expression holding anything else is not run here.  Tests of age (-mtime, -mmin, -atime, -newermt…) are left
+#: out on purpose: what they select grows as files age (`find . -mtime +31 -delete` in a fresh checkout selects
+#: nothing today and half the project next month, .git's objects included) — such a delete stays judged by
+#: the tests it has, not by today's disk.
+_FIND_PURE = frozenset({
+    "-name", "-iname", "-path", "-ipath", "-wholename", "-iwholename", "-regex", "-iregex", "-lname", "-ilname",
+    "-type", "-xtype", "-newer", "-anewer", "-cnewer",
+    "-size", "-user", "-group", "-uid", "-gid", "-perm", "-empty", "-links",
+    "-inum", "-samefile", "-nouser", "-nogroup", "-readable", "-writable", "-executable", "-true",
+    "-false", "-maxdepth", "-mindepth", "-depth", "-d", "-mount", "-xdev", "-daystart", "-regextype", "-noleaf",
+    "-ignore_readdir_race", "-noignore_readdir_race", "-not", "!", "(", ")", "-a", "-and", "-o", "-or", "-prune",
+    "-print", "-print0", "-ls", "-printf", "-quit", "-fstype", "-context", "-warn", "-nowarn"})
+#: ... of which these take a value.
+_FIND_VALUED = frozenset({
+    "-name", "-iname", "-path", "-ipath", "-wholename", "-iwholename", "-regex", "-iregex", "-lname", "-ilname",
+    "-type", "-xtype", "-mtime", "-mmin", "-atime", "-amin", "-ctime", "-cmin", "-newer", "-anewer", "-cnewer",
+    "-newermt", "-newerct", "-newerat", "-newermm", "-neweraa", "-newercc", "-newerma", "-newermc", "-neweram",
+    "-newerac", "-newerca", "-newercm", "-size", "-user", "-group", "-uid", "-gid", "-perm", "-links", "-inum",
+    "-samefile", "-used", "-maxdepth", "-mindepth", "-regextype", "-printf", "-fstype", "-context"})
+
+
+def find_selection_now(a, cmd, scope, starts, limit=2000, handed=None):
+    """What this find's deleting actions (-delete, -exec rm {} …) would be handed, computed now by running find
+    itself with each of them replaced by -print0 (the rest of its expression, which only tests and selects, as
+    written): the absolute paths, or None when that cannot be known here — another host, links followed, an
+    unknown value, an -exec that is not a delete (it may be a test: `-exec grep -q x {} \\; -delete`), any
+    option or test that is not plainly side-effect-free, a start outside the workspace and the scratch
+    directories (find is not run over / or ~ here), find failing to start, more than ``limit`` entries, or
+    taking longer than half a second.  ``handed``: the -exec (its words) whose entries are wanted instead of
+    the deleting actions', or "print": what find prints as names (a find with no other action)."""
+    import subprocess
+
     args = cmd.args
-    if a.remote or not names or any(U in n for n in names) or any(x in ("-L", "-H", "-follow") for x in args):
+    if a.remote or U in " ".join(args) or any(x in ("-L", "-H", "-follow", "-files0-from") or x.startswith("-D")
+                                              for x in args):
         return None
-    place = a.place(start, scope)
-    if not place.path or U in place.path or place.kind not in (P.WORKSPACE_ROOT, P.WORKSPACE) or \
-            not os.path.isdir(place.path) or os.path.islink(place.path.rstrip("/") or "/"):
-        return None
-    root = place.path.rstrip("/") or "/"
-    if any(w and P._under(w, root) for w in a.written):
-        return None
-    depth = _find_maxdepth(args)
-    if depth == 0:  # the start alone, tested under the name it was given
-        given = start.rstrip("/").rsplit("/", 1)[-1] or "/"
-        return [root] if any(_name_fits(given, n, n in inames) for n in names) else []
-    out, seen = [], 0
-    for base, dirs, files in os.walk(root):
-        level = 0 if base == root else base[len(root):].count("/")  # the entries here are at level + 1
-        for nm in dirs + files:
-            seen += 1
-            if seen > limit:
+    roots = []
+    for s0 in starts:
+        place = a.place(s0, scope)
+        if not place.path or U in place.path or place.glob:
+            return None
+        if not os.path.lexists(place.path):
+            continue  # a start that is not there yields nothing
+        if place.kind not in (P.WORKSPACE, P.WORKSPACE_ROOT, P.REGENERABLE, P.TEMP):
+            return None  # find is run here over the workspace or a scratch directory only, never over / or ~
+        roots.append(place.path)
+    if not roots:
+        return []
+    if any(w and any(P._under(w, r) for r in roots) for w in a.written):
+        return None  # this command line writes below a start first: what is there then is not on disk now
+    i = 0
+    while i < len(args) and not args[i].startswith(("-", "(", "!")) and args[i] != ")":
+        i += 1
+    expr, out, j = args[i:], [], 0
+    listing = handed == "print"
+    while j < len(expr):
+        x = expr[j]
+        if x == "-delete" and not listing:
+            out.append("-print0")
+        elif listing and x in ("-print", "-print0"):
+            out.append("-print0")
+        elif listing and x in ("-delete", "-exec", "-execdir", "-ok", "-okdir", "-printf", "-ls", "-quit"):
+            return None  # `-printf '$(x)\n'` prints text of its own
+        elif x in ("-exec", "-execdir", "-ok", "-okdir"):
+            k = j + 1
+            while k < len(expr) and expr[k] not in (";", "+", "\\;"):
+                k += 1
+            if expr[j + 1:k] != handed and (handed is not None or not _find_deleter("exec", expr[j + 1:k])):
                 return None
-            if any(_name_fits(nm, n, n in inames) for n in names):
-                out.append(os.path.join(base, nm))
-        if depth is not None and level + 1 >= depth:
-            dirs[:] = []
-    return out
+            out.append("-print0")
+            j = k
+        elif x in ("-print", "-print0", "-ls"):
+            out.append("-true")
+        elif x == "-printf":
+            out.append("-true")
+            j += 1
+        elif x in _FIND_PURE:
+            out.append(x)
+            if x in _FIND_VALUED:
+                if j + 1 >= len(expr):
+                    return None
+                out.append(expr[j + 1])
+                j += 1
+        else:
+            return None
+        j += 1
+    if listing and "-print0" not in out:
+        out = ["(", *out, ")", "-print0"] if out else ["-print0"]  # the default action, over the whole expression
+    cwd = scope.cwd if scope is not None and U not in scope.cwd else a.pctx.cwd
+    try:
+        r = subprocess.run(["find", "-P", *roots, *out], cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, timeout=0.5, env={"PATH": "/usr/bin:/bin", "LC_ALL": "C"})
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+    got = [x for x in r.stdout.decode("utf-8", "surrogateescape").split("\0") if x]
+    if len(got) > limit:
+        return None
+    return [x if x.startswith("/") else os.path.join(cwd, x) for x in got]
 
 
 def _name_fits(name, pattern, icase) -> bool:
@@ -1289,7 +1357,7 @@ def xargs(a, cmd, scope):
         items = ([ln.strip() for ln in text.split("\n") if ln.strip()] if repl else text.split())[:8] or [U]
     # `seq 10 | xargs -i bash -c "echo start {}"`: each item is a number or a name (the producer prints nothing
     # else), so a shell's code it is spliced into reads it as a word (analyzer.nested_shell)
-    plain = items == [U] and getattr(a, "plain_stdin", False) and not any(U in w for w in inner)
+    plain = getattr(a, "plain_stdin", False) and not coll and not any(U in w for w in inner)
     try:
         for item in items:
             if repl:
@@ -1398,10 +1466,10 @@ def find(a, cmd, scope):
             find_hunt(a, cmd, scope, starts, names + paths_, actions)
     if _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
         return
-    if names and not paths_ and not all(P.is_regenerable(t) for t in targets) and \
-            _find_deletes_recoverable(a, cmd, scope, starts, names, inames, expr, actions):
-        # `find . -name heapdump* -exec rm {} \;`, `find . -name '* *' -delete`: what the name filters select
-        # here now is nothing, or files git holds as they are (`git checkout` restores them)
+    if not ((names or paths_) and all(P.is_regenerable(t) for t in targets)) and \
+            _find_deletes_recoverable(a, cmd, scope, starts, actions):
+        # `find . -name heapdump* -exec rm {} \;`, `find . -type f -inum 314167125 -delete`: what it selects here
+        # now is nothing, or files git holds as they are (`git checkout` restores them)
         actions = [(k, inner) for k, inner in actions if not _find_deleter(k, inner)]
     for kind, inner in actions:
         if kind == "delete":
@@ -1448,8 +1516,21 @@ def _find_exec(a, cmd, scope, expr, targets, names, paths_, inner):
         return
     selective = not names and not paths_ and any(x in _FIND_SELECTS for x in expr)
     dumps = not names and not paths_ and inner[0].rsplit("/", 1)[-1] in DUMPERS
+    # `find . -exec sh -c 'echo {}' \;`: each name find yields becomes part of the code a shell runs — names
+    # only known when it runs (a file named `$(…)` is code there), never the start alone
+    coded = inner[0].rsplit("/", 1)[-1] in SHELLS and any("{}" in w and w != "{}" for w in inner[1:])
+    plain = False
+    if coded and not any(U in w for w in inner) and _first_command(a, cmd):
+        # … unless every name it would hand the code, on disk now, is a plain word (letters, digits, `._-/+@,:%`
+        # and blanks: no quote, `$`, backtick or other character the shell reads as code there)
+        starts = [t.rsplit("/", 1)[0] if names or paths_ else t for t in targets]
+        got = find_selection_now(a, cmd, scope, list(dict.fromkeys(starts)), handed=inner)
+        plain = got is not None and all(_PLAIN_NAME_CHARS.fullmatch(x) for x in got)
     for t in targets[:4]:
-        if dumps or selective and a.place(t, scope).kind not in (P.ROOT, P.HOME, P.SYSTEM, P.SELF,
+        if coded and U not in t:
+            t = (t.rsplit("/", 1)[0] if names or paths_ else t).rstrip("/") + "/" + U
+            a.plain_words = plain
+        elif dumps or selective and a.place(t, scope).kind not in (P.ROOT, P.HOME, P.SYSTEM, P.SELF,
                                                                  P.PROTECTED):
             # `find . -type d -mtime 0 -exec mv {} /target \;`: {} is each entry the tests select,
             # some entries below the start whose names are only known when it runs — not the start
@@ -1473,6 +1554,21 @@ def _find_exec(a, cmd, scope, expr, targets, names, paths_, inner):
             a.dispatch(cmd.derive(argv), scope)
         finally:
             a.by_name = False
+            a.plain_words = False
+
+
+_PLAIN_NAME_CHARS = _LazyRe(r"[A-Za-z0-9._/+@,:% -]*")
+
+
+def _first_command(a, cmd) -> bool:
+    """``cmd`` is the first thing the agent's command line runs (nothing before it could have made a file by
+    then: `touch './$(x)'; find . -exec sh -c 'echo {}' \\;`)."""
+    node = getattr(cmd, "node", None)
+    if node is None or len(a._sources) != 1:
+        return False
+    src = a._sources[0]
+    src = src if isinstance(src, bytes) else str(src).encode()
+    return node.start_byte == len(src) - len(src.lstrip())
 
 
 def _find_deleter(kind, inner) -> bool:
@@ -1483,18 +1579,20 @@ def _find_deleter(kind, inner) -> bool:
         all(w == "{}" or (w.startswith("-") and w != "--") for w in inner[1:]) and "{}" in inner
 
 
-def _find_deletes_recoverable(a, cmd, scope, starts, names, inames, expr, actions) -> bool:
-    """Every deleting action of this find acts on entries that fit its -name filters (an expression of tests
-    joined by AND alone: no -o/-or/`,`, whose other branch could act on everything else), and what those
-    filters select below each start, on disk now, is nothing or only files git holds unchanged."""
-    if not any(_find_deleter(k, inner) for k, inner in actions) or \
-            any(x in ("-o", "-or", ",", "-prune") for x in expr):
+def _find_deletes_recoverable(a, cmd, scope, starts, actions) -> bool:
+    """What this find's deleting actions would be handed, on disk now (``find_selection_now``), is nothing, or
+    only files of the workspace that git holds unchanged (`git checkout` restores them)."""
+    if not any(_find_deleter(k, inner) for k, inner in actions):
         return False
-    for s0 in starts:
-        sel = find_selection_now(a, cmd, scope, s0, names, inames)
-        if sel is None or len(sel) > 200 or not _recoverable(a, sel):
-            return False
-    return True
+    sel = find_selection_now(a, cmd, scope, starts)
+    if sel is None or len(sel) > 200:
+        return False
+    if not sel:
+        return True  # nothing there to delete, wherever the start is
+    kinds = [P.classify(x, a.pctx, glob=False).kind for x in sel]
+    # build outputs, caches, scratch files, or project files git holds as they are
+    return all(k in (P.REGENERABLE, P.TEMP, P.MISSING, P.WORKSPACE) for k in kinds) and \
+        _recoverable(a, [x for x, k in zip(sel, kinds) if k == P.WORKSPACE])
 
 
 def _scratch_start(a, start) -> bool:
