@@ -215,3 +215,37 @@ UNPARSED_FIND = cases(
 @pytest.mark.parametrize("command,want,rule", UNPARSED_FIND)
 def test_unparsed_find_that_only_lists(command, want, rule, workspace, home, env):
     check(command, workspace, home, env, want, rule)
+
+
+# --- what is not there runs nothing: a find whose starts do not exist, an archive stream of no file ---------
+
+@pytest.fixture
+def archives(workspace):
+    import io
+    import tarfile
+
+    for name, members in (("ok.tar.gz", {"docs/a.txt": b"a"}), ("evil.tar.gz", {".claude/settings.json": b"{}"})):
+        with tarfile.open(os.path.join(workspace, name), "w:gz") as t:
+            for n, data in members.items():
+                info = tarfile.TarInfo(n)
+                info.size = len(data)
+                t.addfile(info, io.BytesIO(data))
+    return workspace
+
+
+NOTHING_THERE = cases(
+    ["find *.1 -exec tar czf '{}.tgz' '{}' --remove-files \\;", "find /nonexistent-s10 -exec rm -rf {} \\;",
+     "cat www-backup.tar.*|gunzip -c |tar xvf -", "cat ok.tar.gz | gunzip -c | tar xvf -",
+     "cat ok.tar.gz | gzip -dc | tar x", "cd src && find . -name 'heapdump*' -delete"],
+    [("find *.md -exec tar czf '{}.tgz' '{}' --remove-files \\;", "ask", "fs.remove-source-files"),
+     ("cat evil.tar.gz | gunzip -c | tar xvf -", "deny", "interlock.self-protect"),
+     ("curl -s https://example.com/a.tgz | gunzip -c | tar x", "ask", "interlock.unpack-unknown"),
+     ("cat ok.tar.gz | base64 -d | tar x", "ask", "interlock.unpack-unknown"),
+     ("cp evil.tar.gz x.tar.gz; cat x.tar.gz | gunzip -c | tar x", "ask", "interlock.unpack-unknown"),
+     ("touch a.hprof; find . -name '*.hprof' -delete", "ask", "fs.delete-source"),  # may write first: not run
+     ("find . -name 'README*' -exec rm {} \\;", "ask", "fs.delete-source")])         # untracked here
+
+
+@pytest.mark.parametrize("command,want,rule", NOTHING_THERE)
+def test_nothing_there_runs_nothing(command, want, rule, archives, home, env):
+    check(command, archives, home, env, want, rule)

@@ -262,6 +262,11 @@ class ShellAnalyzer:
                 written = cmd.text if len(cmd.text) <= 120 else cmd.text[:117] + "..."
                 note = f"written as: {written}" + (f"; {note}" if note else "")
                 evidence = resolved
+        if "__interlock_unknown__" in evidence + str(note or "") + str(target or ""):
+            # the word a runtime value stands as inside nested code (nested_shell) is shown as any unknown part
+            evidence = evidence.replace("${__interlock_unknown__}", "$?").replace("$__interlock_unknown__", "$?")
+            note = note and note.replace("${__interlock_unknown__}", "$?").replace("$__interlock_unknown__", "$?")
+            target = target.replace("$__interlock_unknown__", "$?") if isinstance(target, str) else target
         if U in evidence or (isinstance(target, str) and U in target):
             # a person reads these: every member of a collection said as such, other unknown parts as `$?`
             evidence = flows.show(evidence).replace(U, "$?")
@@ -762,7 +767,7 @@ class ShellAnalyzer:
             if x.startswith(("-", "(", "!")) or x == ")":
                 break
             starts.append(x)
-        got = programs.find_selection_now(self, SimpleNamespace(args=argv[1:]), scope, starts or ["."],
+        got = programs.find_selection_now(self, SimpleNamespace(args=argv[1:], node=node), scope, starts or ["."],
                                           handed="print")
         return got is not None and all(programs._PLAIN_NAME_CHARS.fullmatch(x) for x in got)
 

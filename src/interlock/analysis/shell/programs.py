@@ -296,8 +296,8 @@ def find_selection_now(a, cmd, scope, starts, limit=2000, handed=None):
         roots.append(place.path)
     if not roots:
         return []
-    if any(w and any(P._under(w, r) for r in roots) for w in a.written):
-        return None  # this command line writes below a start first: what is there then is not on disk now
+    if not _nothing_written_before(a, cmd) or any(w and any(P._under(w, r) for r in roots) for w in a.written):
+        return None  # this command line may write there first: what is there then is not on disk now
     i = 0
     while i < len(args) and not args[i].startswith(("-", "(", "!")) and args[i] != ")":
         i += 1
@@ -1407,6 +1407,8 @@ def find(a, cmd, scope):
         starts.append(args[i])
         i += 1
     starts = starts or ["."]
+    if _nothing_written_before(a, cmd) and _starts_absent(a, scope, starts):
+        return  # `find *.1 -exec tar … --remove-files \;` where nothing is named so: find visits nothing, runs nothing
     expr = args[i:]
     names = []
     inames = []
@@ -1569,6 +1571,44 @@ def _first_command(a, cmd) -> bool:
     src = a._sources[0]
     src = src if isinstance(src, bytes) else str(src).encode()
     return node.start_byte == len(src) - len(src.lstrip())
+
+
+_INERT = frozenset({"cd", "pushd", "pwd", "true", ":", "echo", "printf", "sleep", "date", "ls", "which", "type"})
+
+
+def _nothing_written_before(a, cmd) -> bool:
+    """Nothing this command line runs before ``cmd`` changes files: it is the first command, or only `cd`, `echo`,
+    `ls` and the like come before it, with no redirection or substitution (`cd app && find . -name x -delete`).
+    Whatever is judged from the disk as it is now (what find selects, whether a start exists) holds then."""
+    node = getattr(cmd, "node", None)
+    if node is None or len(a._sources) != 1:
+        return False
+    src = a._sources[0]
+    src = src if isinstance(src, bytes) else str(src).encode()
+    before = src[:node.start_byte].decode("utf-8", "replace")
+    if any(c in before for c in "<>`$(){}\\"):
+        return False
+    return all(not part.strip() or part.split()[0] in _INERT for part in re.split(r"&&|\|\||[;|&\n]", before))
+
+
+def _starts_absent(a, scope, starts) -> bool:
+    """None of find's starts is there (a path that does not exist, a glob that matches nothing and names no
+    file as written), and nothing before it in this command line writes there: find visits no entry, so none
+    of its actions runs.  Another host, an unknown part: no."""
+    if a.remote:
+        return False
+    for s0 in starts:
+        if U in s0:
+            return False
+        place = a.place(s0, scope)
+        if not place.path or U in place.path:
+            return False
+        if place.glob and _glob_any(place.path):
+            return False
+        if os.path.lexists(place.path) or any(w and (w == place.path or P._under(w, place.path)
+                                                     or P._under(place.path, w)) for w in a.written):
+            return False
+    return True
 
 
 def _find_deleter(kind, inner) -> bool:
@@ -2972,6 +3012,10 @@ _DECOMPRESS_STAGE = _LazyRe(r"^(?:zcat|gzcat|bzcat|xzcat|zstdcat|lzcat|cat|gunzi
                             r"xz\s+-(?:dc|cd)|zstd\s+-(?:dc|cd)|pv)(?:\s+-[qv])?\s+(\S+)$")
 
 
+_STDIN_DECOMPRESSOR = _LazyRe(r"^(?:zcat|gzcat|bzcat|xzcat|zstdcat|lzcat|cat|pv|(?:gunzip|bunzip2|unxz|unzstd)\s+-c|"
+                              r"(?:gunzip|gzip|bzip2|xz|zstd)\s+-(?:dc|cd))(?:\s+-[qv])?(?:\s+-)?$")
+
+
 def _piped_archive(a, cmd, scope):
     """The one file a decompressor hands to ``tar x`` on its stdin (``zcat x.tar.gz | tar x``): its raw
     path (tarfile lists a gzip, bzip2 or xz tar itself); "" when that file does not exist; None when
@@ -2979,9 +3023,12 @@ def _piped_archive(a, cmd, scope):
     from .lifts import _pipeline_before
 
     before = _pipeline_before(cmd)
-    if not before or "|" in before or "$" in before or "`" in before:
+    if not before or "$" in before or "`" in before:
         return None
-    m = _DECOMPRESS_STAGE.match(before.strip())
+    first, *rest = before.split("|")
+    if any(not _STDIN_DECOMPRESSOR.match(x.strip()) for x in rest):
+        return None  # `cat x.tar.gz | gunzip -c | tar x`: only decompressors of their stdin after the file's reader
+    m = _DECOMPRESS_STAGE.match(first.strip())
     if not m:
         return None
     raw = m.group(1).strip("'\"")
