@@ -249,3 +249,20 @@ NOTHING_THERE = cases(
 @pytest.mark.parametrize("command,want,rule", NOTHING_THERE)
 def test_nothing_there_runs_nothing(command, want, rule, archives, home, env):
     check(command, archives, home, env, want, rule)
+
+
+# --- NUL-separated entries of find over a scratch directory, deleted by xargs -0 rm -------------------------
+
+SCRATCH_XARGS = cases(
+    ["find /var/tmp/stuff-s10 -mtime +90 -print0 | xargs -0 /bin/rm", "find /var/tmp/stuff-s10/ -print0 | xargs -0 rm -f",
+     "find /var/tmp/stuff-s10 -type f -size +1M -print0 | xargs -0 rm"],
+    [("find /var/tmp/stuff-s10 -mtime +90 -print | xargs /bin/rm", "ask", "fs.delete-unresolved"),  # split at blanks
+     ("find ~ -mtime +90 -print0 | xargs -0 rm", "ask", None),
+     ("find . -mtime +90 -print0 | xargs -0 rm", "ask", "fs.delete-unresolved"),
+     ("find /var/tmp/stuff-s10 -print0 | xargs -0 -I{} rm -rf {}/", "ask", None)])
+
+
+@pytest.mark.parametrize("command,want,rule", SCRATCH_XARGS)
+def test_scratch_entries_deleted_through_xargs(command, want, rule, workspace, home, env):
+    os.makedirs("/var/tmp/stuff-s10", exist_ok=True)
+    check(command, workspace, home, env, want, rule)

@@ -511,7 +511,11 @@ class ShellAnalyzer:
             # `grep ^DB_ .env | cut -d= -f1`, `cat .env | wc -l`, `grep -v '^#' .env | grep = | sed 's/=.*//'`:
             # what the rest of the pipeline prints is names or counts only
             # `seq 10 | xargs -i bash -c "echo {}"`: what this stage reads is numbers or a name, never code
-            outer_plain = getattr(self, "plain_stdin", False)
+            outer_plain, outer_null = getattr(self, "plain_stdin", False), getattr(self, "null_entries", False)
+            # `find /var/tmp/x -mtime +90 -print0 | xargs -0 rm`: each item is one entry below find's start
+            pa = self._plain_argv(prev, scope) if i > 0 else []
+            self.null_entries = bool(pa) and pa[0].rsplit("/", 1)[-1] == "find" and "-print0" in pa and \
+                not any(x in ("-L", "-H", "-follow", "-printf", "-fprint0") for x in pa)
             self.plain_stdin = i > 0 and (plain_word_producer(self._plain_argv(prev, scope)) or
                                           self._plain_names(prev, scope))
             self.keys_only_next = _keys_only_after([_node_text(x).split() for x in stages[i + 1:]])
@@ -524,6 +528,7 @@ class ShellAnalyzer:
                 self.walk(st, scope, stdin=stdin)
             finally:
                 self.plain_stdin = outer_plain
+                self.null_entries = outer_null
                 self.suppress_env_dump = False
                 self.count_only_next = False
                 self.env_grep = None

@@ -1351,6 +1351,17 @@ def xargs(a, cmd, scope):
     elif cmd.stdin and cmd.stdin[0] == "paths":
         items = cmd.stdin[1][:4]
         a.by_name = True  # names find or ls printed (a find -name matches at any depth): judged by name
+        if getattr(a, "null_entries", False) and any(x in ("-0", "--null") or (x.startswith("-") and not
+                                                                                x.startswith("--") and "0" in x)
+                                                      for x in args[:i]) and not repl and inner and \
+                inner[0].rsplit("/", 1)[-1] in ("rm", "unlink", "rmdir") and \
+                not any(x in ("-r", "-R", "--recursive") or (x.startswith("-") and not x.startswith("--") and
+                                                             ("r" in x or "R" in x)) for x in inner[1:]):
+            # `find /var/tmp/stuff -mtime +90 -print0 | xargs -0 rm`: NUL-separated, each item is exactly one
+            # entry below find's start (never split at a blank into another path), and rm of an entry removes a
+            # link, not what it points to — entries of a scratch directory are judged as such
+            items = [it[:-1] + "*" if it.endswith("/" + U) and _scratch_start(a, a.place(it[:-2], scope)) else it
+                     for it in items]
     elif cmd.stdin and cmd.stdin[0] == "text":
         text = cmd.stdin[1]
         # with -I each input line is one item; otherwise items are blank-separated
