@@ -137,7 +137,7 @@ DELETE_RESOLVED = cases(
      ("find . -name '*.py' -delete", "ask", "fs.delete-source"),                  # a modified one
      ("find . -name '*.py' -exec rm {} +", "ask", "fs.delete-source"),
      ("rm src/*.py", "ask", "fs.delete-source"), ("rm -f *.txt", "ask", "fs.delete-source"),
-     ("find . -name 'heapdump*' -o -delete", "ask", "fs.delete-source"),          # -o: the rest is deleted
+     ("find . -name 'heapdump*' -o -delete", "ask", "fs.delete-unresolved"),      # -o: the rest is deleted
      ("find -L . -name 'heapdump*' -delete", "ask", None),
      ("mv src/app.py src/app.hprof; find . -name '*.hprof' -delete", "ask", None),  # moved there first
      ("find . -name 'notes*' -delete", "ask", "fs.delete-source"),
@@ -265,4 +265,19 @@ SCRATCH_XARGS = cases(
 @pytest.mark.parametrize("command,want,rule", SCRATCH_XARGS)
 def test_scratch_entries_deleted_through_xargs(command, want, rule, workspace, home, env):
     os.makedirs("/var/tmp/stuff-s10", exist_ok=True)
+    check(command, workspace, home, env, want, rule)
+
+
+# --- attack on this session's find changes: an action in a branch of -o that has no name test of its own -----
+
+FIND_OR = cases(
+    ["find . \\( -name '*.pyc' -o -name '*.pyo' \\) -delete", "find . -path ./node_modules -prune -o -name '*.pyc' -delete",
+     "find . -name '*.pyc' -delete -o -name '*.pyo' -delete"],
+    [("find . -exec rm {} \\; -o -name x", "ask", None), ("find . -name x -o -delete", "ask", None),
+     ("find . -name '*.py' -o -exec rm {} +", "ask", None), ("find . -name x -o -mtime +3 -delete", "ask", None),
+     ("find ~ -name x -o -delete", "deny", None)])
+
+
+@pytest.mark.parametrize("command,want,rule", FIND_OR)
+def test_find_action_outside_the_name_filter(command, want, rule, workspace, home, env):
     check(command, workspace, home, env, want, rule)

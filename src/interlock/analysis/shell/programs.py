@@ -1459,6 +1459,12 @@ def find(a, cmd, scope):
         if x in ("-fprint", "-fprintf", "-fls", "-fprint0") and j + 1 < len(expr):
             check_overwrite(a, cmd, expr[j + 1], scope=scope)
         j += 1
+    if (names or paths_) and actions and _actions_unfiltered(expr):
+        # `find . -exec rm {} \; -o -name x`: the action stands in a branch of -o with no name test of its own —
+        # it acts on every entry the other branch does not take, not on what the names select
+        names, paths_, inames = [], [], []
+        if not any(x in _FIND_SELECTS for x in expr):
+            expr = expr + ["-links"]  # (judged as a selection below the start: which entries is not known)
     targets = []
     for s in starts:
         if paths_ and not names:
@@ -1600,6 +1606,44 @@ def _nothing_written_before(a, cmd) -> bool:
     if any(c in before for c in "<>`$(){}\\"):
         return False
     return all(not part.strip() or part.split()[0] in _INERT for part in re.split(r"&&|\|\||[;|&\n]", before))
+
+
+_FIND_ACTIONS = frozenset({"-delete", "-exec", "-execdir", "-ok", "-okdir"})
+_FIND_NAME_TESTS = frozenset({"-name", "-iname", "-path", "-ipath", "-wholename", "-iwholename"})
+
+
+def _actions_unfiltered(expr) -> bool:
+    """Some branch of find's top-level -o (or `,`) holds an action but no name or path test of its own
+    (`-exec rm {} \; -o -name x`, `-name a -o -delete`): what it acts on is not bounded by the name filters.
+    Alternatives inside parentheses (`\( -name a -o -name b \) -delete`) are one branch.  An -exec's own
+    words are not tests."""
+    branches, cur, depth, skip = [], [], 0, False
+    for i, x in enumerate(expr):
+        if skip:
+            if x in (";", "+", "\\;"):
+                skip = False
+            continue
+        if x in ("-exec", "-execdir", "-ok", "-okdir"):
+            cur.append(x)
+            skip = True
+            continue
+        if x == "(":
+            depth += 1
+        elif x == ")":
+            depth -= 1
+        if depth == 0 and x in ("-o", "-or", ","):
+            branches.append(cur)
+            cur = []
+            continue
+        cur.append(x)
+    branches.append(cur)
+    if len(branches) < 2:
+        return False
+    for b in branches:
+        named = [k for k, x in enumerate(b) if x in _FIND_NAME_TESTS and not (k and b[k - 1] in ("!", "-not"))]
+        if any(x in _FIND_ACTIONS for x in b) and not named:
+            return True
+    return False
 
 
 def _starts_absent(a, scope, starts) -> bool:
