@@ -21,7 +21,7 @@ REDIRECT_DIR = cases(
     [("echo hi > /etc/hosts", "deny", "fs.overwrite-system"), ("cat x > /usr/bin/python3", "deny", "fs.overwrite-system"),
      ("echo '1.2.3.4 x' >> /etc/hosts", "ask", "fs.write-outside"),
      ("ls | tee /etc/resolv.conf", "deny", "fs.overwrite-system"),
-     ("find . | xargs -I{} sh -c 'echo x > /etc/{}'", "ask", "fs.write-unresolved")])  # s10: names known plain now
+     ("find . | xargs -I{} sh -c 'echo x > /etc/{}'", "deny", "fs.overwrite-system")])
 
 
 @pytest.mark.parametrize("command,want,rule", REDIRECT_DIR)

@@ -182,7 +182,7 @@ RUNTIME_WORDS = cases(
      ("touch 'a$(id)'; find . | xargs -I{} sh -c 'echo {}'", "ask", "shell.opaque-eval"),   # made first
      ("find . -printf '$(rm -rf ~)\\n' | xargs -I{} sh -c 'echo {}'", "ask", "shell.opaque-eval"),
      ("find ~ | xargs -I{} sh -c 'echo {}'", "ask", "shell.opaque-eval"),
-     ("find . -print0 | xargs -0 -I{} sh -c 'rm -rf {}'", "ask", "fs.delete-unresolved"),
+     ("find . -print0 | xargs -0 -I{} sh -c 'rm -rf {}'", "ask", "shell.opaque-eval"),
      ("touch './$(rm -rf ~)'; find . -exec sh -c 'echo {}' \\;", "ask", "shell.opaque-eval"),
      ("find ~ -exec sh -c 'echo {}' \\;", "ask", "shell.opaque-eval"),
      ("find . -exec sh -c \"echo {} $(cat f)\" \\;", "ask", "shell.opaque-eval"),
@@ -280,4 +280,20 @@ FIND_OR = cases(
 
 @pytest.mark.parametrize("command,want,rule", FIND_OR)
 def test_find_action_outside_the_name_filter(command, want, rule, workspace, home, env):
+    check(command, workspace, home, env, want, rule)
+
+
+# --- attack: code that makes a new name while find is still listing (the name is then handed to the code) ---
+
+MAKES_NAMES = cases(
+    ["find . -exec sh -c 'echo {}' \\;", "cd src && find . | xargs -I{} sh -c 'echo {}'"],
+    [("find . -exec sh -c \"touch 'x\\$(rm -rf ~)'; echo {}\" \\;", "ask", None),
+     ("find . -print0 | xargs -0 -I{} sh -c 'touch \"{}x\"; echo {}'", "ask", "shell.opaque-eval"),
+     ("find . -name '*.md' -exec sh -c 'markdown \"{}\" > \"{}.html\"' \\;", "ask", "shell.opaque-eval"),
+     ("find . -exec sh -c 'echo {}' \\; & touch './$(id)'", "ask", "shell.opaque-eval"),    # alongside it
+     ("find . | xargs -I{} sh -c 'echo {}' | touch './$(id)'", "ask", "shell.opaque-eval")])
+
+
+@pytest.mark.parametrize("command,want,rule", MAKES_NAMES)
+def test_code_that_makes_names_while_find_lists(command, want, rule, workspace, home, env):
     check(command, workspace, home, env, want, rule)

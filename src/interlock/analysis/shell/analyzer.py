@@ -517,7 +517,7 @@ class ShellAnalyzer:
             self.null_entries = bool(pa) and pa[0].rsplit("/", 1)[-1] == "find" and "-print0" in pa and \
                 not any(x in ("-L", "-H", "-follow", "-printf", "-fprint0") for x in pa)
             self.plain_stdin = i > 0 and (plain_word_producer(self._plain_argv(prev, scope)) or
-                                          self._plain_names(prev, scope))
+                                          (self._plain_names(prev, scope) and "names"))
             self.keys_only_next = _keys_only_after([_node_text(x).split() for x in stages[i + 1:]])
             self.filtered_next = programs.filtered_after([_node_text(x).split() for x in stages[i + 1:]])
             if self.keys_only_next:  # `env | cut -d = -f 1 | xargs`, `env | awk -F= '{print $1}'`: names only
@@ -756,14 +756,11 @@ class ShellAnalyzer:
         return programs.stage_output(self, argv, own_stdin)
 
     def _plain_names(self, node, scope) -> bool:
-        """The stage is a find that runs first in the command line and only lists names, and every name it
-        prints, on disk now, is a plain word (`find . -maxdepth 1 -type d -print0 | xargs -0 -I {} sh -c 'echo
-        {}'`): nothing before it could have made another file by then (programs.find_selection_now)."""
+        """The stage is a find that only lists names, nothing before it in the command line writes, and every name
+        it prints, on disk now, is a plain word (`find . -maxdepth 1 -type d -print0 | xargs -0 -I {} sh -c 'echo
+        {}'`): no other file can be there by then (programs.find_selection_now)."""
         argv = self._plain_argv(node, scope)
-        if not argv or argv[0].rsplit("/", 1)[-1] != "find" or len(self._sources) != 1:
-            return False
-        src = self._sources[0] if isinstance(self._sources[0], bytes) else str(self._sources[0]).encode()
-        if node.start_byte != len(src) - len(src.lstrip()):
+        if not argv or argv[0].rsplit("/", 1)[-1] != "find":
             return False
         from types import SimpleNamespace
 

@@ -1368,7 +1368,10 @@ def xargs(a, cmd, scope):
         items = ([ln.strip() for ln in text.split("\n") if ln.strip()] if repl else text.split())[:8] or [U]
     # `seq 10 | xargs -i bash -c "echo start {}"`: each item is a number or a name (the producer prints nothing
     # else), so a shell's code it is spliced into reads it as a word (analyzer.nested_shell)
-    plain = getattr(a, "plain_stdin", False) and not coll and not any(U in w for w in inner)
+    plain = getattr(a, "plain_stdin", False) if not coll and not any(U in w for w in inner) else False
+    if plain == "names":  # names a find lists while this runs: the code must make no new one meanwhile
+        plain = reads_only(next((inner[k + 1] for k, w in enumerate(inner[:-1]) if w == "-c"), "")) or \
+            inner[0].rsplit("/", 1)[-1] not in SHELLS
     try:
         for item in items:
             if repl:
@@ -1539,7 +1542,9 @@ def _find_exec(a, cmd, scope, expr, targets, names, paths_, inner):
     # only known when it runs (a file named `$(…)` is code there), never the start alone
     coded = inner[0].rsplit("/", 1)[-1] in SHELLS and any("{}" in w and w != "{}" for w in inner[1:])
     plain = False
-    if coded and not any(U in w for w in inner) and _first_command(a, cmd):
+    code = next((inner[k + 1] for k, w in enumerate(inner[:-1]) if w == "-c"), "")
+    if coded and not any(U in w for w in inner) and reads_only(code):
+        # (find_selection_now: nothing written before it; reads_only: the code makes no name while find lists)
         # … unless every name it would hand the code, on disk now, is a plain word (letters, digits, `._-/+@,:%`
         # and blanks: no quote, `$`, backtick or other character the shell reads as code there)
         starts = [t.rsplit("/", 1)[0] if names or paths_ else t for t in targets]
@@ -1579,15 +1584,24 @@ def _find_exec(a, cmd, scope, expr, targets, names, paths_, inner):
 _PLAIN_NAME_CHARS = _LazyRe(r"[A-Za-z0-9._/+@,:% -]*")
 
 
-def _first_command(a, cmd) -> bool:
-    """``cmd`` is the first thing the agent's command line runs (nothing before it could have made a file by
-    then: `touch './$(x)'; find . -exec sh -c 'echo {}' \\;`)."""
-    node = getattr(cmd, "node", None)
-    if node is None or len(a._sources) != 1:
+#: Programs that read and print, and create no file: code made only of them cannot make a new name while find
+#: is still listing (a name it would then hand on).
+_READ_ONLY_CODE = frozenset({"echo", "printf", "cat", "ls", "wc", "grep", "egrep", "fgrep", "head", "tail", "file",
+                             "stat", "du", "basename", "dirname", "realpath", "readlink", "test", "[", "[[", "pwd",
+                             "cd", "sort", "uniq", "cut", "tr", "md5sum", "sha1sum", "sha256sum", "true", "false",
+                             "expr", "seq", "date", "nl", "rev", "column", "find"})
+
+
+def reads_only(code) -> bool:
+    """Shell code (the text of an `sh -c`) whose every command is a reader from _READ_ONLY_CODE, with no
+    redirection into a file and no find action that writes: while it runs, no file is created."""
+    if not code or re.search(r"(?<![0-9&<])>{1,2}(?!\s*(?:/dev/null|&[0-9]))|-fprint|-fls|-delete|-exec|-ok|\bsed\b", code):
         return False
-    src = a._sources[0]
-    src = src if isinstance(src, bytes) else str(src).encode()
-    return node.start_byte == len(src) - len(src.lstrip())
+    for seg in re.split(r"&&|\|\||[;|\n`]|\$\(|^\s*\(", code):
+        words = [w for w in seg.replace(")", " ").split() if not re.match(r"^[A-Za-z_]\w*=", w)]
+        if words and words[0].strip("'\"").rsplit("/", 1)[-1] not in _READ_ONLY_CODE and words[0] not in ("do", "done", "then", "fi", "else"):
+            return False
+    return True
 
 
 _INERT = frozenset({"cd", "pushd", "pwd", "true", ":", "echo", "printf", "sleep", "date", "ls", "which", "type"})
@@ -1605,7 +1619,22 @@ def _nothing_written_before(a, cmd) -> bool:
     before = src[:node.start_byte].decode("utf-8", "replace")
     if any(c in before for c in "<>`$(){}\\"):
         return False
-    return all(not part.strip() or part.split()[0] in _INERT for part in re.split(r"&&|\|\||[;|&\n]", before))
+    if not all(not part.strip() or part.split()[0] in _INERT for part in re.split(r"&&|\|\||[;|&\n]", before)):
+        return False
+    # … nor alongside it: nothing in the background, and the rest of its pipeline only reads what it prints
+    after = src[node.end_byte:].decode("utf-8", "replace")
+    if re.search(r"(?<![&>|])&(?![&>])", after):
+        return False
+    for stage in re.split(r"&&|\|\||[;\n]", after, maxsplit=1)[0].split("|")[1:]:
+        words = stage.split()
+        if words and words[0].rsplit("/", 1)[-1] not in _PIPE_READERS:
+            return False
+    return True
+
+
+#: What may read a find's output in the same pipeline (it runs while find lists).
+_PIPE_READERS = frozenset({"xargs", "sort", "uniq", "head", "tail", "wc", "less", "more", "cat", "grep", "tr", "cut",
+                           "nl", "column", "rev"})
 
 
 _FIND_ACTIONS = frozenset({"-delete", "-exec", "-execdir", "-ok", "-okdir"})
@@ -1614,8 +1643,8 @@ _FIND_NAME_TESTS = frozenset({"-name", "-iname", "-path", "-ipath", "-wholename"
 
 def _actions_unfiltered(expr) -> bool:
     """Some branch of find's top-level -o (or `,`) holds an action but no name or path test of its own
-    (`-exec rm {} \; -o -name x`, `-name a -o -delete`): what it acts on is not bounded by the name filters.
-    Alternatives inside parentheses (`\( -name a -o -name b \) -delete`) are one branch.  An -exec's own
+    (`-exec rm {} \\; -o -name x`, `-name a -o -delete`): what it acts on is not bounded by the name filters.
+    Alternatives inside parentheses (`\\( -name a -o -name b \\) -delete`) are one branch.  An -exec's own
     words are not tests."""
     branches, cur, depth, skip = [], [], 0, False
     for i, x in enumerate(expr):
