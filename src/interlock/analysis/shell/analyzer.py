@@ -516,8 +516,12 @@ class ShellAnalyzer:
             pa = self._plain_argv(prev, scope) if i > 0 else []
             self.null_entries = bool(pa) and pa[0].rsplit("/", 1)[-1] == "find" and "-print0" in pa and \
                 not any(x in ("-L", "-H", "-follow", "-printf", "-fprint0") for x in pa)
-            self.plain_stdin = i > 0 and (plain_word_producer(self._plain_argv(prev, scope)) or
-                                          (self._plain_names(prev, scope) and "names"))
+            cur = _node_text(st).split()
+            self.plain_stdin = i > 0 and (plain_word_producer(self._plain_argv(prev, scope)) or (
+                # (find is run here only for what hands its names to a shell: `| xargs -I{} sh -c '…{}…'`)
+                bool(cur) and cur[0].rsplit("/", 1)[-1] in ("xargs", "parallel") and
+                any(w.rsplit("/", 1)[-1] in programs.SHELLS for w in cur[1:]) and
+                self._plain_names(prev, scope) and "names"))
             self.keys_only_next = _keys_only_after([_node_text(x).split() for x in stages[i + 1:]])
             self.filtered_next = programs.filtered_after([_node_text(x).split() for x in stages[i + 1:]])
             if self.keys_only_next:  # `env | cut -d = -f 1 | xargs`, `env | awk -F= '{print $1}'`: names only
