@@ -427,8 +427,7 @@ def test_grep_for_a_plain_setting_in_a_secret_file_passes(command, env_local, ho
     "grep DATABASE_URL .env.local",    # a URL with a password
     "grep AWS_SECRET .env.local", "grep -A2 AWS_REGION .env.local", "grep -v NODE_ENV .env.local",
     "grep -o 'AWS_REGION=.*' .env.local", "grep NODE_ENV .env.local .env",
-    "grep NODE_ENV .env.missing-here",   # not there to look at: not judged harmless
     "grep MINIMAX .env.local",           # no line of it here: what it matches where it runs is not known
-])
+])  # (s10: a file not there to look at is asked: tests/test_precision_s10.py)
 def test_grep_that_can_print_a_secret_is_still_a_read(command, env_local, home, env):
     check(command, env_local, home, env, "deny", "secrets.read-file")

@@ -415,6 +415,11 @@ _CATALOGUE = [
         "@Read /home/dev/.claude.json"],
        ["ls -la ~/.claude.json", "chmod 600 ~/.claude.json", "cat ~/.claude/settings.json", "cat .mcp.json",
         "stat ~/.cursor/mcp.json", "wc -l ~/.claude.json"]),
+    _R("secrets.grep-unseen", "opaque",
+       "Searches a file that holds secrets for a setting whose name is no secret's, but the file cannot be read "
+       "here (not there, or not readable by Interlock): which of its lines are printed is only known when it runs.",
+       ["grep AWS_REGION .env.missing-here", "grep -n NODE_ENV .env.production.missing"],
+       ["grep AWS_SECRET .env.missing-here", "grep -A2 AWS_REGION .env.missing-here", "grep AWS_REGION README.md"]),
     _R("secrets.read-filtered", "opaque",
        "Prints every file of a tree that holds secrets into a filter (`| grep PATTERN`): which of their lines "
        "leave is only known when it runs.",

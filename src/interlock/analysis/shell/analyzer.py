@@ -262,6 +262,11 @@ class ShellAnalyzer:
                 written = cmd.text if len(cmd.text) <= 120 else cmd.text[:117] + "..."
                 note = f"written as: {written}" + (f"; {note}" if note else "")
                 evidence = resolved
+        if "__interlock_unknown__" in evidence + str(note or "") + str(target or ""):
+            # the word a runtime value stands as inside nested code (nested_shell) is shown as any unknown part
+            evidence = evidence.replace("${__interlock_unknown__}", "$?").replace("$__interlock_unknown__", "$?")
+            note = note and note.replace("${__interlock_unknown__}", "$?").replace("$__interlock_unknown__", "$?")
+            target = target.replace("$__interlock_unknown__", "$?") if isinstance(target, str) else target
         if U in evidence or (isinstance(target, str) and U in target):
             # a person reads these: every member of a collection said as such, other unknown parts as `$?`
             evidence = flows.show(evidence).replace(U, "$?")
@@ -375,6 +380,8 @@ class ShellAnalyzer:
             for piece in unparsed:
                 words = {w.strip("'\"\\").rsplit("/", 1)[-1] for w in piece.split()}
                 hit = words & programs.DESTRUCTIVE_PROGRAMS
+                if "find" in hit and not _find_acts(piece):
+                    hit = hit - {"find"}  # `find . -user <userid>`: a find that only lists names changes nothing
                 if hit:
                     self.emit("shell.unparseable", Cmd([], None, text=piece[:300], remote=self.remote),
                               effect="unknown", note=f"mentions {', '.join(sorted(hit))}")
@@ -495,14 +502,26 @@ class ShellAnalyzer:
             nxt = _node_text(stages[i + 1]).split() if i + 1 < len(stages) else []
             self.suppress_env_dump = bool(nxt) and (nxt[0] == "wc" or (nxt[0] == "cut" and "-f1" in nxt and (
                 "-d=" in nxt or "-d'='" in nxt or '-d"="' in nxt)) or (nxt[0] == "grep" and "-c" in nxt) or (
-                nxt[0] in ("grep", "egrep", "fgrep", "rg") and _env_filter(self, nxt) == "names"))
+                nxt[0] in ("grep", "egrep", "fgrep", "rg", "sed") and _env_filter(self, nxt) == "names"))
             # `echo $TOKEN | wc -c`: only a count comes out of the pipeline's next stage
             self.count_only_next = bool(nxt) and (nxt[0] == "wc" or nxt[0] in ("grep", "egrep", "fgrep") and (
                 "-c" in nxt or "--count" in nxt or "-q" in nxt or "--quiet" in nxt))
-            self.env_grep = _env_filter(self, nxt) if nxt and nxt[0] in ("grep", "egrep", "fgrep", "rg") and \
+            self.env_grep = _env_filter(self, nxt) if nxt and nxt[0] in ("grep", "egrep", "fgrep", "rg", "sed") and \
                 not self.suppress_env_dump else None
             # `grep ^DB_ .env | cut -d= -f1`, `cat .env | wc -l`, `grep -v '^#' .env | grep = | sed 's/=.*//'`:
             # what the rest of the pipeline prints is names or counts only
+            # `seq 10 | xargs -i bash -c "echo {}"`: what this stage reads is numbers or a name, never code
+            outer_plain, outer_null = getattr(self, "plain_stdin", False), getattr(self, "null_entries", False)
+            # `find /var/tmp/x -mtime +90 -print0 | xargs -0 rm`: each item is one entry below find's start
+            pa = self._plain_argv(prev, scope) if i > 0 else []
+            self.null_entries = bool(pa) and pa[0].rsplit("/", 1)[-1] == "find" and "-print0" in pa and \
+                not any(x in ("-L", "-H", "-follow", "-printf", "-fprint0") for x in pa)
+            cur = _node_text(st).split()
+            self.plain_stdin = i > 0 and (plain_word_producer(self._plain_argv(prev, scope)) or (
+                # (find is run here only for what hands its names to a shell: `| xargs -I{} sh -c '…{}…'`)
+                bool(cur) and cur[0].rsplit("/", 1)[-1] in ("xargs", "parallel") and
+                any(w.rsplit("/", 1)[-1] in programs.SHELLS for w in cur[1:]) and
+                self._plain_names(prev, scope) and "names"))
             self.keys_only_next = _keys_only_after([_node_text(x).split() for x in stages[i + 1:]])
             self.filtered_next = programs.filtered_after([_node_text(x).split() for x in stages[i + 1:]])
             if self.keys_only_next:  # `env | cut -d = -f 1 | xargs`, `env | awk -F= '{print $1}'`: names only
@@ -512,6 +531,8 @@ class ShellAnalyzer:
             try:
                 self.walk(st, scope, stdin=stdin)
             finally:
+                self.plain_stdin = outer_plain
+                self.null_entries = outer_null
                 self.suppress_env_dump = False
                 self.count_only_next = False
                 self.env_grep = None
@@ -737,6 +758,24 @@ class ShellAnalyzer:
         if not argv:
             return None
         return programs.stage_output(self, argv, own_stdin)
+
+    def _plain_names(self, node, scope) -> bool:
+        """The stage is a find that only lists names, nothing before it in the command line writes, and every name
+        it prints, on disk now, is a plain word (`find . -maxdepth 1 -type d -print0 | xargs -0 -I {} sh -c 'echo
+        {}'`): no other file can be there by then (programs.find_selection_now)."""
+        argv = self._plain_argv(node, scope)
+        if not argv or argv[0].rsplit("/", 1)[-1] != "find":
+            return False
+        from types import SimpleNamespace
+
+        starts = []
+        for x in argv[1:]:
+            if x.startswith(("-", "(", "!")) or x == ")":
+                break
+            starts.append(x)
+        got = programs.find_selection_now(self, SimpleNamespace(args=argv[1:], node=node), scope, starts or ["."],
+                                          handed="print")
+        return got is not None and all(programs._PLAIN_NAME_CHARS.fullmatch(x) for x in got)
 
     def _plain_argv(self, node, scope):
         """A pipeline stage's words when it is a simple command (redirections aside), else []."""
@@ -1279,10 +1318,15 @@ class ShellAnalyzer:
     def nested_shell(self, source: str, cmd: Cmd, scope: Scope, remote=None, origin=None, cwd=None, root=False):
         """Analyse a string that a shell will run (bash -c, eval, ssh host 'cmd', ...).  ``root``: the shell runs
         as root (`su -c`, `sudo -i`); a command run through sudo that starts a shell passes its root on too."""
-        if U in source and _only_parameters(cmd, source):
-            # `ssh host "mkdir -p $2"`: a positional or special parameter ($1, $$, $?), which a command an
-            # agent runs cannot have set in an earlier one, stands where a word is: it stays an unknown
-            # word for the analysis of the inner command (rm -rf $2 is still an unresolved delete)
+        plain, self.plain_words = getattr(self, "plain_words", False), False  # for this source only, not below
+        if U in source and (plain or _only_parameters(
+                cmd, source, self._sources[0] if self._sources else None)):
+            # `ssh host "mkdir -p $2"`, `watch "ls /proc/$PID/fd"`, `sh -c "/bin/true $(seq 1 9)"`, `seq 10 | xargs
+            # -i bash -c "echo {}"`: a positional or special parameter, a variable nothing in this command line
+            # sets (an agent's command cannot have set it in an earlier one: its value is the user's), or the
+            # output of a program that prints only numbers or a name (seq, wc, date, hostname…) stands where a
+            # word is: it stays an unknown word for the analysis of the inner command (rm -rf $2 is still an
+            # unresolved delete, `$CMD` as the program is still opaque)
             source = source.replace(U, "${__interlock_unknown__}")
         if U in source:
             stripped = source.replace(U, "")
@@ -1475,14 +1519,127 @@ _PARAMS = LazyRe(r"\$(?:\{[0-9#?$!@*-]+\}|[0-9#?$!@*-])")
 _ANY_EXPANSION = LazyRe(r"\$(?:\{|\(|[A-Za-z_0-9#?$!@*-])|`")
 
 
-def _only_parameters(cmd, source) -> bool:
-    """Every unknown part of a nested command's text comes from a positional or special parameter
-    (`$2`, `${1}`, `$$`), none sits inside single quotes of the inner text (where it would be read
-    back as literal text), and the written command has no other expansion or substitution."""
-    text = cmd.text if isinstance(cmd, Cmd) else None
-    if not text:
+#: Programs whose output is numbers, a date or a name — never a shell metacharacter — whatever they read:
+#: their output spliced into code is a word.  (`date +FORMAT` prints the format's text: only %-specs and
+#: plain separators there; `wc` with file operands prints their names: only without operands.)
+PLAIN_WORD_PRODUCERS = frozenset({"seq", "nproc", "whoami", "hostname", "uname", "id", "date", "wc", "arch",
+                                  "getconf", "logname", "tty"})
+_PLAIN_FORMAT = LazyRe(r"^\+['\"]?(?:%[a-zA-Z]|[-:/ ._,T])*['\"]?$")
+
+
+def plain_word_producer(argv) -> bool:
+    """A command whose output is a plain word or number (PLAIN_WORD_PRODUCERS, as it is called here)."""
+    if not argv:
         return False
-    if len(_ANY_EXPANSION.findall(text)) != len(_PARAMS.findall(text)):
+    name = argv[0].rsplit("/", 1)[-1]
+    if name not in PLAIN_WORD_PRODUCERS:
+        return False
+    ops = [x for x in argv[1:] if not x.startswith("-")]
+    if name == "wc":
+        return not ops
+    if name == "date":
+        return all(_PLAIN_FORMAT.match(x) for x in ops if x.startswith("+")) and \
+            not any(x.startswith(("-f", "--file", "-r", "--reference")) for x in argv[1:])
+    if name == "getconf":
+        return len(ops) == 1 and ops[0].isupper()
+    return name != "seq" or all(re.fullmatch(r"-?[0-9.e+]+", x) for x in ops)
+
+
+def _plain_substitution(inner) -> bool:
+    """`$(seq 1 100)`, `` `date +%s` ``, `$(find . | wc -l)`: a substitution whose last stage prints a plain word;
+    the stages before it (whose output it only counts) are walked and judged as the commands they are."""
+    if any(c in inner for c in ";&<>`\n") or "$(" in inner:
+        return False
+    import shlex
+
+    try:
+        last = shlex.split(inner.rsplit("|", 1)[-1])
+    except ValueError:
+        return False
+    return plain_word_producer(last)
+
+
+def _expansions(text):
+    """The expansions the shell makes in ``text`` (outside single quotes): ("param", t), ("var", name),
+    ("subst", inner) or ("other", t)."""
+    out, i, n, quote = [], 0, len(text), None
+    while i < n:
+        c = text[i]
+        if c == "\\" and quote != "'":
+            i += 2
+            continue
+        if c == "'" and quote != '"':
+            quote = None if quote == "'" else "'"
+        elif c == '"' and quote != "'":
+            quote = None if quote == '"' else '"'
+        elif quote == "'":
+            pass
+        elif c == "`":
+            j = text.find("`", i + 1)
+            if j < 0:
+                return [("other", text[i:])]
+            out.append(("subst", text[i + 1:j]))
+            i = j + 1
+            continue
+        elif c == "$" and i + 1 < n:
+            m = _PARAMS.match(text, i)
+            if m:
+                out.append(("param", m.group(0)))
+                i = m.end()
+                continue
+            m = re.compile(r"\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))").match(text, i)
+            if m:
+                out.append(("var", m.group(1) or m.group(2)))
+                i = m.end()
+                continue
+            if text.startswith("$(", i) and not text.startswith("$((", i):
+                depth, j = 0, i + 1
+                while j < n:
+                    if text[j] == "(":
+                        depth += 1
+                    elif text[j] == ")":
+                        depth -= 1
+                        if depth == 0:
+                            break
+                    j += 1
+                if j >= n:
+                    return [("other", text[i:])]
+                out.append(("subst", text[i + 2:j]))
+                i = j + 1
+                continue
+            if text[i + 1] in "{(":
+                out.append(("other", text[i:i + 2]))
+        i += 1
+    return out
+
+
+def _set_in(name, full) -> bool:
+    """``full`` (the whole command line) assigns the variable ``name`` somewhere (or reads it, loops over it…)."""
+    return bool(re.search(r"(?<![\w$])" + name + r"\+?=|\b(?:read|mapfile|readarray|declare|typeset|local|export|let|"
+                          r"getopts|printf\s+-v|for|select)\b[^;&|\n]*\b" + name + r"\b", full))
+
+
+def _only_parameters(cmd, source, full=None) -> bool:
+    """Every unknown part of a nested command's text comes from a positional or special parameter
+    (`$2`, `${1}`, `$$`), a variable that nothing in the whole command line sets (its value is the user's
+    environment's, not this command's: `watch "ls /proc/$PYTHONPID/fd"`), or a substitution that prints a plain
+    word (`$(seq 1 9)`); none sits inside single quotes of the inner text (where it would be read back as
+    literal text), and the written command has no other expansion or substitution."""
+    text = cmd.text if isinstance(cmd, Cmd) else None
+    if not text and isinstance(cmd, Cmd) and getattr(cmd, "node", None) is not None and \
+            cmd.argv and cmd.argv[0] in ("sh", "bash", "dash", "zsh", "ksh"):
+        text = _node_text(cmd.node)  # `/bin/sh -c "…"`: the written command, as the shell it names was found
+    if not text or "{}" in text:
+        return False  # `xargs -I{} sh -c 'echo {}'`, `-exec sh -c '… {}'`: a name find or xargs splices in is data
+    if isinstance(full, bytes):
+        full = full.decode("utf-8", "replace")
+    for kind, v in _expansions(text):
+        if kind == "param":
+            continue
+        if kind == "var" and full is not None and not v.startswith("__") and not _set_in(v, full):
+            continue
+        if kind == "subst" and _plain_substitution(v):
+            continue
         return False
     quoted = False
     for ch in source:
@@ -1491,6 +1648,22 @@ def _only_parameters(cmd, source) -> bool:
         elif ch == U and quoted:
             return False
     return True
+
+
+def _find_acts(text) -> bool:
+    """The text of a find (that does not parse) holds an action that changes something: -delete, -fprint…,
+    or an -exec/-ok of a program that is not a mere reader (`-exec ls -l {}` only lists)."""
+    from .programs import _FIND_READERS
+
+    words = [w.strip("'\"\\") for w in text.split()]
+    for i, w in enumerate(words):
+        if w in ("-delete", "-fprint", "-fprint0", "-fprintf", "-fls"):
+            return True
+        if w in ("-exec", "-execdir", "-ok", "-okdir"):
+            nxt = words[i + 1].rsplit("/", 1)[-1] if i + 1 < len(words) else ""
+            if nxt not in _FIND_READERS:
+                return True
+    return False
 
 
 def _joined_backticks(root) -> bool:

@@ -115,12 +115,38 @@ _NAME_PATTERN = _LazyRe(r"^\^?([A-Za-z_][A-Za-z0-9_]*)=?\$?$")  # one alternativ
 _GREP_FLAGS_OK = frozenset("iwEFGxsHhnoq")
 
 
+_SED_PRINT = _LazyRe(r"^/(\^?[A-Za-z_][A-Za-z0-9_]*=?)/p$")
+_SED_FUNCTION = _LazyRe(r"^/\^[A-Za-z_][A-Za-z0-9_]* ?\(\)/,/\^\}/p$")
+
+
+def _sed_as_grep(ws):
+    """`sed -n '/^NAME/p'` prints what `grep '^NAME'` prints; `sed -n '/^NAME ()/,/^}/p'` after `set` prints
+    one function's definition — the range starts only at a function's header (`set` writes a value on one
+    line, `$'…\n…'`), never at a variable, whose line would run the range on through every variable after
+    it (`/^BASH/,/^}/p` is no such filter).  Anything else (another script, -i, -e/-f): None."""
+    if len(ws) != 3 or ws[1] != "-n":
+        return None
+    if _SED_FUNCTION.match(ws[2]):
+        return ["function"]
+    m = _SED_PRINT.match(ws[2])
+    return ["grep", m.group(1)] if m else None
+
+
 def env_filter(a, words):
     """What `env | grep PATTERN` (or `set | grep`, `printenv | grep`) prints: "names" when the pattern is
     plain variable names that fit no credential variable's name (in the environment the command runs in,
     or a common one) nor a credential variable's value; "secret: …" when it fits one; None when it is no
     such filter (a `grep -v`, a regular expression: everything may come out)."""
     ws = [w.strip("'\"") for w in words]
+    if ws and ws[0] == "sed":
+        import shlex
+
+        try:  # the stage's words as the shell splits them (the caller splits its text at blanks)
+            ws = _sed_as_grep(shlex.split(" ".join(words)))
+        except ValueError:
+            return None
+        if ws == ["function"]:
+            return "names"  # `set | sed -n '/^foobar ()/,/^}/p'`: one function's definition, no variable
     if not ws or ws[0] not in ("grep", "egrep", "fgrep", "rg"):
         return None
     icase = False

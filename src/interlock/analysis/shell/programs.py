@@ -192,6 +192,9 @@ def judge_delete(a, cmd, raw, scope, effect="delete"):
         return place
     if rule == "fs.delete-source" and effect == "delete" and _git_holds_unchanged(a, place):
         return place  # `rm -f src/App.css README.md`: git holds these files as they are; `git checkout` restores them
+    if rule == "fs.delete-source" and effect == "delete" and place.glob and place.path and \
+            _glob_deletes_recoverable(a, place.path):
+        return place  # `rm -f heapdump*` with no such file, `rm src/*.py` of files git holds as they are
     if rule:
         a.emit(rule, cmd, target=P.display(place.path, a.pctx) if place.path else _shown(raw),
                effect=effect)
@@ -225,6 +228,130 @@ def _source_word(a, cmd, raw):
                 return None
         return w
     return None
+
+
+def _recoverable(a, paths) -> bool:
+    """Every path is a file (or tree) git holds exactly as it is on disk (``_git_holds_unchanged``)."""
+    return all(_git_holds_unchanged(a, P.classify(x, a.pctx, glob=False)) for x in paths)
+
+
+def _glob_deletes_recoverable(a, pattern, limit=200) -> bool:
+    """A delete of a shell glob in the workspace, as the shell expands it now: no match (the word is passed as
+    it is, naming no file: nothing is deleted), or only files git holds unchanged.  Any doubt (another host,
+    names find printed, this command line writing there first, too many matches): no."""
+    hits = _expand_in_workspace(a, pattern, limit)
+    if hits is None:
+        return False
+    if not hits:
+        hits = [pattern] if os.path.lexists(pattern) else []  # a file whose name is the pattern itself
+    return _recoverable(a, hits)
+
+
+#: find's tests, operators and options that select or order entries and change nothing (GNU findutils); an
+#: expression holding anything else is not run here.  Tests of age (-mtime, -mmin, -atime, -newermt…) are left
+#: out on purpose: what they select grows as files age (`find . -mtime +31 -delete` in a fresh checkout selects
+#: nothing today and half the project next month, .git's objects included) — such a delete stays judged by
+#: the tests it has, not by today's disk.
+_FIND_PURE = frozenset({
+    "-name", "-iname", "-path", "-ipath", "-wholename", "-iwholename", "-regex", "-iregex", "-lname", "-ilname",
+    "-type", "-xtype", "-newer", "-anewer", "-cnewer",
+    "-size", "-user", "-group", "-uid", "-gid", "-perm", "-empty", "-links",
+    "-inum", "-samefile", "-nouser", "-nogroup", "-readable", "-writable", "-executable", "-true",
+    "-false", "-maxdepth", "-mindepth", "-depth", "-d", "-mount", "-xdev", "-daystart", "-regextype", "-noleaf",
+    "-ignore_readdir_race", "-noignore_readdir_race", "-not", "!", "(", ")", "-a", "-and", "-o", "-or", "-prune",
+    "-print", "-print0", "-ls", "-printf", "-quit", "-fstype", "-context", "-warn", "-nowarn"})
+#: ... of which these take a value.
+_FIND_VALUED = frozenset({
+    "-name", "-iname", "-path", "-ipath", "-wholename", "-iwholename", "-regex", "-iregex", "-lname", "-ilname",
+    "-type", "-xtype", "-mtime", "-mmin", "-atime", "-amin", "-ctime", "-cmin", "-newer", "-anewer", "-cnewer",
+    "-newermt", "-newerct", "-newerat", "-newermm", "-neweraa", "-newercc", "-newerma", "-newermc", "-neweram",
+    "-newerac", "-newerca", "-newercm", "-size", "-user", "-group", "-uid", "-gid", "-perm", "-links", "-inum",
+    "-samefile", "-used", "-maxdepth", "-mindepth", "-regextype", "-printf", "-fstype", "-context"})
+
+
+def find_selection_now(a, cmd, scope, starts, limit=2000, handed=None):
+    """What this find's deleting actions (-delete, -exec rm {} …) would be handed, computed now by running find
+    itself with each of them replaced by -print0 (the rest of its expression, which only tests and selects, as
+    written): the absolute paths, or None when that cannot be known here — another host, links followed, an
+    unknown value, an -exec that is not a delete (it may be a test: `-exec grep -q x {} \\; -delete`), any
+    option or test that is not plainly side-effect-free, a start outside the workspace and the scratch
+    directories (find is not run over / or ~ here), find failing to start, more than ``limit`` entries, or
+    taking longer than half a second.  ``handed``: the -exec (its words) whose entries are wanted instead of
+    the deleting actions', or "print": what find prints as names (a find with no other action)."""
+    import subprocess
+
+    args = cmd.args
+    if a.remote or U in " ".join(args) or any(x in ("-L", "-H", "-follow", "-files0-from") or x.startswith("-D")
+                                              for x in args):
+        return None
+    roots = []
+    for s0 in starts:
+        place = a.place(s0, scope)
+        if not place.path or U in place.path or place.glob:
+            return None
+        if not os.path.lexists(place.path):
+            continue  # a start that is not there yields nothing
+        if place.kind not in (P.WORKSPACE, P.WORKSPACE_ROOT, P.REGENERABLE, P.TEMP):
+            return None  # find is run here over the workspace or a scratch directory only, never over / or ~
+        roots.append(place.path)
+    if not roots:
+        return []
+    if not _nothing_written_before(a, cmd) or any(w and any(P._under(w, r) for r in roots) for w in a.written):
+        return None  # this command line may write there first: what is there then is not on disk now
+    i = 0
+    while i < len(args) and not args[i].startswith(("-", "(", "!")) and args[i] != ")":
+        i += 1
+    expr, out, j = args[i:], [], 0
+    listing = handed == "print"
+    while j < len(expr):
+        x = expr[j]
+        if x == "-delete" and not listing:
+            out.append("-print0")
+        elif listing and x in ("-print", "-print0"):
+            out.append("-print0")
+        elif listing and x in ("-delete", "-exec", "-execdir", "-ok", "-okdir", "-printf", "-ls", "-quit"):
+            return None  # `-printf '$(x)\n'` prints text of its own
+        elif x in ("-exec", "-execdir", "-ok", "-okdir"):
+            k = j + 1
+            while k < len(expr) and expr[k] not in (";", "+", "\\;"):
+                k += 1
+            if expr[j + 1:k] != handed and (handed is not None or not _find_deleter("exec", expr[j + 1:k])):
+                return None
+            out.append("-print0")
+            j = k
+        elif x in ("-print", "-print0", "-ls"):
+            out.append("-true")
+        elif x == "-printf":
+            out.append("-true")
+            j += 1
+        elif x in _FIND_PURE:
+            out.append(x)
+            if x in _FIND_VALUED:
+                if j + 1 >= len(expr):
+                    return None
+                out.append(expr[j + 1])
+                j += 1
+        else:
+            return None
+        j += 1
+    if listing and "-print0" not in out:
+        out = ["(", *out, ")", "-print0"] if out else ["-print0"]  # the default action, over the whole expression
+    cwd = scope.cwd if scope is not None and U not in scope.cwd else a.pctx.cwd
+    try:
+        r = subprocess.run(["find", "-P", *roots, *out], cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, timeout=0.5, env={"PATH": "/usr/bin:/bin", "LC_ALL": "C"})
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+    got = [x for x in r.stdout.decode("utf-8", "surrogateescape").split("\0") if x]
+    if len(got) > limit:
+        return None
+    return [x if x.startswith("/") else os.path.join(cwd, x) for x in got]
+
+
+def _name_fits(name, pattern, icase) -> bool:
+    from fnmatch import fnmatchcase
+
+    return fnmatchcase(name.lower(), pattern.lower()) if icase else fnmatchcase(name, pattern)
 
 
 def _git_holds_unchanged(a, place) -> bool:
@@ -599,8 +726,10 @@ def filtered_after(stages):
     """What the rest of a pipeline does with a stage's output, when every later stage only reshapes,
     selects or counts lines and one of them is a grep keeping lines that match a pattern (`| grep -B1
     '^catalina'`, `| tr -c '.[:digit:]' '\\n' | grep '^[0-9.]*$'`): "grep PATTERN"; False otherwise (a tee, an
-    upload, a file written, an interpreter, an unknown program or a filter that lets everything through)."""
+    upload, a file written, an interpreter or a filter that lets everything through).  A program Interlock knows
+    nothing of before the filter (`| wordfrequency | grep yourword`) is named in what is returned."""
     found = False
+    via = []
     for words in stages:
         ws = [w.strip("'\"") for w in words]
         if not ws or any(">" in w and w not in ("2>/dev/null", "2>&1") for w in ws):
@@ -619,9 +748,37 @@ def filtered_after(stages):
             continue
         elif name in _PIPE_PLAIN or (name == "cat" and len(ws) == 1):
             continue
+        elif _unknown_transform(name):
+            via.append(name)  # `| wordfrequency | grep yourword`: judged by the filter after it, as asked
+            continue
         else:
             return False
-    return found
+    return f"{', then '.join(via)}, then {found}" if found and via else found
+
+
+#: Programs that send, store, run or hand on what they read: never a mere transform before a filter.
+_NOT_TRANSFORMS = frozenset({"tee", "xargs", "parallel", "mail", "mailx", "sendmail", "mutt", "ftp", "sftp", "telnet",
+                             "xclip", "xsel", "pbcopy", "wl-copy", "logger", "write", "wall", "env", "nohup",
+                             "timeout", "nice", "sudo", "doas", "su", "time", "stdbuf", "watch", "script", "expect"})
+
+
+def _unknown_transform(name) -> bool:
+    """A pipeline stage running a program Interlock has no knowledge of at all (`wordfrequency`): its
+    output is not known, so a tree of secrets dumped into it is no plain read, but neither is it shown
+    unfiltered when a grep keeps only some lines after it — the pipeline is asked (secrets.read-filtered),
+    not denied.  Anything known (a handler, a sender, a shell, an interpreter, a CLI's knowledge file, a
+    path) is judged as what it is."""
+    if not re.fullmatch(r"[A-Za-z][\w.+-]*", name) or name in HANDLERS or name in _SENDERS or name in SHELLS or \
+            name in _NOT_TRANSFORMS or name in DUMPERS:
+        return False
+    from . import clis, credentials
+
+    if name in credentials.PROGRAMS:
+        return False
+    try:
+        return clis.tool_for(name) is None
+    except Exception:  # noqa: BLE001 - any doubt: not unknown
+        return False
 
 
 def check_read(a, cmd, raw, scope=None, token_configs=True):
@@ -666,7 +823,13 @@ def check_read(a, cmd, raw, scope=None, token_configs=True):
     if is_secret_path(path, a.pctx.home, a.secret_extra, a.secret_exempt):
         if _keys_reach_only(a, cmd, path):
             return False  # `grep ^DB_ .env | cut -d= -f1`, `cat .env | wc -l`: names or a count, no value
-        if _grep_prints_no_secret(a, cmd, path):
+        clean = _grep_prints_no_secret(a, cmd, path)
+        if clean == "unseen":
+            # `grep AWS_REGION .env.local` where that file is not here to look at (not there yet, or not readable
+            # by Interlock): which lines it prints is only known when it runs — asked, not a known read
+            a.emit("secrets.grep-unseen", cmd, target=P.display(path, a.pctx), effect="read-secret")
+            return True
+        if clean:
             return False  # `grep AWS_REGION .env.local`: the lines it prints, as the file is, hold no secret
         a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret")
         return True
@@ -934,6 +1097,12 @@ def stage_output(a, argv, own_stdin):
             if U in text:
                 return ("opaque", "shell.opaque-decoded", "escaped text only known when it runs")
         return ("text", text, 0)
+    if name == "yes" and not any(x.startswith("--") for x in args):
+        # `yes 'printf x' | bash`: the same line of text, again and again — the code is there as text
+        text = " ".join(args) or "y"
+        if U in text:
+            return ("opaque", "shell.opaque-eval", "a value only known when it runs")
+        return ("text", text + "\n", 0)
     if name == "cat":
         ops = [x for x in args if not x.startswith("-")]
         if not ops and own_stdin is not None:
@@ -1204,19 +1373,38 @@ def xargs(a, cmd, scope):
     elif cmd.stdin and cmd.stdin[0] == "paths":
         items = cmd.stdin[1][:4]
         a.by_name = True  # names find or ls printed (a find -name matches at any depth): judged by name
+        if getattr(a, "null_entries", False) and any(x in ("-0", "--null") or (x.startswith("-") and not
+                                                                                x.startswith("--") and "0" in x)
+                                                      for x in args[:i]) and not repl and inner and \
+                inner[0].rsplit("/", 1)[-1] in ("rm", "unlink", "rmdir") and \
+                not any(x in ("-r", "-R", "--recursive") or (x.startswith("-") and not x.startswith("--") and
+                                                             ("r" in x or "R" in x)) for x in inner[1:]):
+            # `find /var/tmp/stuff -mtime +90 -print0 | xargs -0 rm`: NUL-separated, each item is exactly one
+            # entry below find's start (never split at a blank into another path), and rm of an entry removes a
+            # link, not what it points to — entries of a scratch directory are judged as such
+            items = [it[:-1] + "*" if it.endswith("/" + U) and _scratch_start(a, a.place(it[:-2], scope)) else it
+                     for it in items]
     elif cmd.stdin and cmd.stdin[0] == "text":
         text = cmd.stdin[1]
         # with -I each input line is one item; otherwise items are blank-separated
         items = ([ln.strip() for ln in text.split("\n") if ln.strip()] if repl else text.split())[:8] or [U]
+    # `seq 10 | xargs -i bash -c "echo start {}"`: each item is a number or a name (the producer prints nothing
+    # else), so a shell's code it is spliced into reads it as a word (analyzer.nested_shell)
+    plain = getattr(a, "plain_stdin", False) if not coll and not any(U in w for w in inner) else False
+    if plain == "names":  # names a find lists while this runs: the code must make no new one meanwhile
+        plain = reads_only(next((inner[k + 1] for k, w in enumerate(inner[:-1]) if w == "-c"), "")) or \
+            inner[0].rsplit("/", 1)[-1] not in SHELLS
     try:
         for item in items:
             if repl:
                 argv = [w.replace(repl, item) for w in inner]
             else:
                 argv = list(inner) + [item]
+            a.plain_words = plain
             a.dispatch(cmd.derive(argv, stdin=None), scope)
     finally:
         a.by_name = False
+        a.plain_words = False
 
 
 @handles("parallel")
@@ -1259,6 +1447,8 @@ def find(a, cmd, scope):
         starts.append(args[i])
         i += 1
     starts = starts or ["."]
+    if _nothing_written_before(a, cmd) and _starts_absent(a, scope, starts):
+        return  # `find *.1 -exec tar … --remove-files \;` where nothing is named so: find visits nothing, runs nothing
     expr = args[i:]
     names = []
     inames = []
@@ -1305,6 +1495,12 @@ def find(a, cmd, scope):
         if x in ("-fprint", "-fprintf", "-fls", "-fprint0") and j + 1 < len(expr):
             check_overwrite(a, cmd, expr[j + 1], scope=scope)
         j += 1
+    if (names or paths_) and actions and _actions_unfiltered(expr):
+        # `find . -exec rm {} \; -o -name x`: the action stands in a branch of -o with no name test of its own —
+        # it acts on every entry the other branch does not take, not on what the names select
+        names, paths_, inames = [], [], []
+        if not any(x in _FIND_SELECTS for x in expr):
+            expr = expr + ["-links"]  # (judged as a selection below the start: which entries is not known)
     targets = []
     for s in starts:
         if paths_ and not names:
@@ -1329,6 +1525,13 @@ def find(a, cmd, scope):
     if _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
         return
     links = bool(types) and all(v == "l" for _, v in types)  # only symbolic links are selected
+    through = follows or any(kind == "exec" and any(w.startswith("{}/") for w in inner) for kind, inner in actions)
+    if not through and not ((names or paths_) and all(P.is_regenerable(t) for t in targets)) and \
+            _find_deletes_recoverable(a, cmd, scope, starts, actions):
+        # `find . -name heapdump* -exec rm {} \;`, `find . -type f -inum 314167125 -delete`: what it selects here
+        # now is nothing, or files git holds as they are (`git checkout` restores them) — not when the delete goes
+        # through links (-L, -follow, `rm -r {}/`): what a link git holds points to is no file git holds
+        actions = [(k, inner) for k, inner in actions if not _find_deleter(k, inner)]
     for kind, inner in actions:
         deep = kind == "delete" or bool(inner) and inner[0].rsplit("/", 1)[-1] == "rm" and any(
             w.startswith("-") and not w.startswith("--") and ("r" in w or "R" in w) or w == "--recursive"
@@ -1360,58 +1563,226 @@ def find(a, cmd, scope):
         if kind == "delete":
             if empty:
                 continue
-            selects = any(x in _FIND_SELECTS for x in expr)
-            for t in targets:
-                if not names and not paths_ and selects and a.place(t, scope).kind in (
-                        P.WORKSPACE_ROOT, P.WORKSPACE_ALL, P.WORKSPACE):
-                    # `find . -mtime +31 -delete`, `find . -inum N -delete`: the entries the tests select,
-                    # somewhere below — which ones is only known when it runs; not the workspace itself
-                    judge_delete(a, cmd, t.rstrip("/") + "/" + U, scope)
-                elif not names and not paths_:
-                    judge_delete(a, cmd, t, scope)
-                else:
-                    place = a.place(t, scope)
-                    if place.kind in (P.ROOT, P.HOME, P.SYSTEM, P.WORKSPACE_ROOT, P.WORKSPACE_ALL):
-                        # a name filter inside a broad tree: judge by what the filter selects
-                        base = a.place(t.rsplit("/", 1)[0] or "/", scope)
-                        if P.is_regenerable(place.path or t):
-                            a.emit("fs.delete-regenerable", cmd, target=t, effect="delete")
-                        elif base.kind in (P.WORKSPACE_ROOT, P.WORKSPACE):
-                            a.emit("fs.delete-source", cmd, target=t, effect="delete")
-                        else:
-                            judge_delete(a, cmd, t.rsplit("/", 1)[0] or "/", scope)
-                    else:
-                        judge_delete(a, cmd, t, scope)
+            a.by_name = True  # a -name matches at any depth: judged by name, never as the shell's glob here
+            try:
+                _find_delete(a, cmd, scope, expr, targets, names, paths_)
+            finally:
+                a.by_name = False
         else:
-            if not inner:
-                continue
-            selective = not names and not paths_ and any(x in _FIND_SELECTS for x in expr)
-            dumps = not names and not paths_ and inner[0].rsplit("/", 1)[-1] in DUMPERS
-            for t in targets[:4]:
-                if dumps or selective and a.place(t, scope).kind not in (P.ROOT, P.HOME, P.SYSTEM, P.SELF,
-                                                                         P.PROTECTED):
-                    # `find . -type d -mtime 0 -exec mv {} /target \;`: {} is each entry the tests select,
-                    # some entries below the start whose names are only known when it runs — not the start
-                    start = a.place(t, scope)
-                    t = t.rstrip("/") + "/" + U
-                    if _scratch_start(a, start) and not any(x in ("-L", "-H", "-follow") for x in cmd.args) \
-                            and inner[0].rsplit("/", 1)[-1] in ("rm", "unlink", "rmdir") \
-                            and all(w == "{}" for w in inner if "{}" in w):
-                        # deleting below a scratch directory (`find /var/tmp/stuff -mtime +90 -exec rm {} \;`):
-                        # what find yields never climbs out of its start, and `rm` of an entry (not `{}/`)
-                        # removes a link, not what it points to — entries of the scratch directory
-                        t = t[:-1] + "*"
-                argv = [w.replace("{}", t) if "{}" in w else w for w in inner]
-                if inner[0].rsplit("/", 1)[-1] in _PERM_PROGRAMS and "{}" in inner and not names \
-                        and not paths_ and "-maxdepth" not in expr and "-R" not in inner:
-                    # `find . -type f -exec chmod 666 {} +`: every entry under the start, as `chmod -R 666 .`
-                    argv = [inner[0], "-R"] + [w.replace("{}", t.rsplit("/" + U, 1)[0] if t.endswith("/" + U)
-                                                         else t) if "{}" in w else w for w in inner[1:]]
-                a.by_name = True  # t stands for what -name selects at any depth: judged by name, not on disk
-                try:
-                    a.dispatch(cmd.derive(argv), scope)
-                finally:
-                    a.by_name = False
+            _find_exec(a, cmd, scope, expr, targets, names, paths_, inner)
+
+
+def _find_delete(a, cmd, scope, expr, targets, names, paths_):
+    """find's -delete over its targets (each start, or start/NAME for each -name filter)."""
+    selects = any(x in _FIND_SELECTS for x in expr)
+    for t in targets:
+        if not names and not paths_ and selects and a.place(t, scope).kind in (
+                P.WORKSPACE_ROOT, P.WORKSPACE_ALL, P.WORKSPACE):
+            # `find . -mtime +31 -delete`, `find . -inum N -delete`: the entries the tests select,
+            # somewhere below — which ones is only known when it runs; not the workspace itself
+            judge_delete(a, cmd, t.rstrip("/") + "/" + U, scope)
+        elif not names and not paths_:
+            judge_delete(a, cmd, t, scope)
+        else:
+            place = a.place(t, scope)
+            if place.kind in (P.ROOT, P.HOME, P.SYSTEM, P.WORKSPACE_ROOT, P.WORKSPACE_ALL):
+                # a name filter inside a broad tree: judge by what the filter selects
+                base = a.place(t.rsplit("/", 1)[0] or "/", scope)
+                if P.is_regenerable(place.path or t):
+                    a.emit("fs.delete-regenerable", cmd, target=t, effect="delete")
+                elif base.kind in (P.WORKSPACE_ROOT, P.WORKSPACE):
+                    a.emit("fs.delete-source", cmd, target=t, effect="delete")
+                else:
+                    judge_delete(a, cmd, t.rsplit("/", 1)[0] or "/", scope)
+            else:
+                judge_delete(a, cmd, t, scope)
+
+
+def _find_exec(a, cmd, scope, expr, targets, names, paths_, inner):
+    """find's -exec/-ok: the program run on what find hands it, judged with {} as those entries."""
+    if not inner:
+        return
+    selective = not names and not paths_ and any(x in _FIND_SELECTS for x in expr)
+    dumps = not names and not paths_ and inner[0].rsplit("/", 1)[-1] in DUMPERS
+    # `find . -exec sh -c 'echo {}' \;`: each name find yields becomes part of the code a shell runs — names
+    # only known when it runs (a file named `$(…)` is code there), never the start alone
+    coded = inner[0].rsplit("/", 1)[-1] in SHELLS and any("{}" in w and w != "{}" for w in inner[1:])
+    plain = False
+    code = next((inner[k + 1] for k, w in enumerate(inner[:-1]) if w == "-c"), "")
+    if coded and not any(U in w for w in inner) and reads_only(code):
+        # (find_selection_now: nothing written before it; reads_only: the code makes no name while find lists)
+        # … unless every name it would hand the code, on disk now, is a plain word (letters, digits, `._-/+@,:%`
+        # and blanks: no quote, `$`, backtick or other character the shell reads as code there)
+        starts = [t.rsplit("/", 1)[0] if names or paths_ else t for t in targets]
+        got = find_selection_now(a, cmd, scope, list(dict.fromkeys(starts)), handed=inner)
+        plain = got is not None and all(_PLAIN_NAME_CHARS.fullmatch(x) for x in got)
+    for t in targets[:4]:
+        if coded and U not in t:
+            t = (t.rsplit("/", 1)[0] if names or paths_ else t).rstrip("/") + "/" + U
+            a.plain_words = plain
+        elif dumps or selective and a.place(t, scope).kind not in (P.ROOT, P.HOME, P.SYSTEM, P.SELF,
+                                                                 P.PROTECTED):
+            # `find . -type d -mtime 0 -exec mv {} /target \;`: {} is each entry the tests select,
+            # some entries below the start whose names are only known when it runs — not the start
+            start = a.place(t, scope)
+            t = t.rstrip("/") + "/" + U
+            if _scratch_start(a, start) and not any(x in ("-L", "-H", "-follow") for x in cmd.args) \
+                    and inner[0].rsplit("/", 1)[-1] in ("rm", "unlink", "rmdir") \
+                    and all(w == "{}" for w in inner if "{}" in w):
+                # deleting below a scratch directory (`find /var/tmp/stuff -mtime +90 -exec rm {} \;`):
+                # what find yields never climbs out of its start, and `rm` of an entry (not `{}/`)
+                # removes a link, not what it points to — entries of the scratch directory
+                t = t[:-1] + "*"
+        argv = [w.replace("{}", t) if "{}" in w else w for w in inner]
+        if inner[0].rsplit("/", 1)[-1] in _PERM_PROGRAMS and "{}" in inner and not names \
+                and not paths_ and "-maxdepth" not in expr and "-R" not in inner:
+            # `find . -type f -exec chmod 666 {} +`: every entry under the start, as `chmod -R 666 .`
+            argv = [inner[0], "-R"] + [w.replace("{}", t.rsplit("/" + U, 1)[0] if t.endswith("/" + U)
+                                                 else t) if "{}" in w else w for w in inner[1:]]
+        a.by_name = True  # t stands for what -name selects at any depth: judged by name, not on disk
+        try:
+            a.dispatch(cmd.derive(argv), scope)
+        finally:
+            a.by_name = False
+            a.plain_words = False
+
+
+_PLAIN_NAME_CHARS = _LazyRe(r"[A-Za-z0-9._/+@,:% -]*")
+
+
+#: Programs that read and print, and create no file: code made only of them cannot make a new name while find
+#: is still listing (a name it would then hand on).
+_READ_ONLY_CODE = frozenset({"echo", "printf", "cat", "ls", "wc", "grep", "egrep", "fgrep", "head", "tail", "file",
+                             "stat", "du", "basename", "dirname", "realpath", "readlink", "test", "[", "[[", "pwd",
+                             "cd", "sort", "uniq", "cut", "tr", "md5sum", "sha1sum", "sha256sum", "true", "false",
+                             "expr", "seq", "date", "nl", "rev", "column", "find"})
+
+
+def reads_only(code) -> bool:
+    """Shell code (the text of an `sh -c`) whose every command is a reader from _READ_ONLY_CODE, with no
+    redirection into a file and no find action that writes: while it runs, no file is created."""
+    if not code or re.search(r"(?<![0-9&<])>{1,2}(?!\s*(?:/dev/null|&[0-9]))|-fprint|-fls|-delete|-exec|-ok|\bsed\b", code):
+        return False
+    for seg in re.split(r"&&|\|\||[;|\n`]|\$\(|^\s*\(", code):
+        words = [w for w in seg.replace(")", " ").split() if not re.match(r"^[A-Za-z_]\w*=", w)]
+        if words and words[0].strip("'\"").rsplit("/", 1)[-1] not in _READ_ONLY_CODE and words[0] not in ("do", "done", "then", "fi", "else"):
+            return False
+    return True
+
+
+_INERT = frozenset({"cd", "pushd", "pwd", "true", ":", "echo", "printf", "sleep", "date", "ls", "which", "type"})
+
+
+def _nothing_written_before(a, cmd) -> bool:
+    """Nothing this command line runs before ``cmd`` changes files: it is the first command, or only `cd`, `echo`,
+    `ls` and the like come before it, with no redirection or substitution (`cd app && find . -name x -delete`).
+    Whatever is judged from the disk as it is now (what find selects, whether a start exists) holds then."""
+    node = getattr(cmd, "node", None)
+    if node is None or len(a._sources) != 1:
+        return False
+    src = a._sources[0]
+    src = src if isinstance(src, bytes) else str(src).encode()
+    before = src[:node.start_byte].decode("utf-8", "replace")
+    if any(c in before for c in "<>`$(){}\\"):
+        return False
+    if not all(not part.strip() or part.split()[0] in _INERT for part in re.split(r"&&|\|\||[;|&\n]", before)):
+        return False
+    # … nor alongside it: nothing in the background, and the rest of its pipeline only reads what it prints
+    after = src[node.end_byte:].decode("utf-8", "replace")
+    if re.search(r"(?<![&>|])&(?![&>])", after):
+        return False
+    for stage in re.split(r"&&|\|\||[;\n]", after, maxsplit=1)[0].split("|")[1:]:
+        words = stage.split()
+        if words and words[0].rsplit("/", 1)[-1] not in _PIPE_READERS:
+            return False
+    return True
+
+
+#: What may read a find's output in the same pipeline (it runs while find lists).
+_PIPE_READERS = frozenset({"xargs", "sort", "uniq", "head", "tail", "wc", "less", "more", "cat", "grep", "tr", "cut",
+                           "nl", "column", "rev"})
+
+
+_FIND_ACTIONS = frozenset({"-delete", "-exec", "-execdir", "-ok", "-okdir"})
+_FIND_NAME_TESTS = frozenset({"-name", "-iname", "-path", "-ipath", "-wholename", "-iwholename"})
+
+
+def _actions_unfiltered(expr) -> bool:
+    """Some branch of find's top-level -o (or `,`) holds an action but no name or path test of its own
+    (`-exec rm {} \\; -o -name x`, `-name a -o -delete`): what it acts on is not bounded by the name filters.
+    Alternatives inside parentheses (`\\( -name a -o -name b \\) -delete`) are one branch.  An -exec's own
+    words are not tests."""
+    branches, cur, depth, skip = [], [], 0, False
+    for i, x in enumerate(expr):
+        if skip:
+            if x in (";", "+", "\\;"):
+                skip = False
+            continue
+        if x in ("-exec", "-execdir", "-ok", "-okdir"):
+            cur.append(x)
+            skip = True
+            continue
+        if x == "(":
+            depth += 1
+        elif x == ")":
+            depth -= 1
+        if depth == 0 and x in ("-o", "-or", ","):
+            branches.append(cur)
+            cur = []
+            continue
+        cur.append(x)
+    branches.append(cur)
+    if len(branches) < 2:
+        return False
+    for b in branches:
+        named = [k for k, x in enumerate(b) if x in _FIND_NAME_TESTS and not (k and b[k - 1] in ("!", "-not"))]
+        if any(x in _FIND_ACTIONS for x in b) and not named:
+            return True
+    return False
+
+
+def _starts_absent(a, scope, starts) -> bool:
+    """None of find's starts is there (a path that does not exist, a glob that matches nothing and names no
+    file as written), and nothing before it in this command line writes there: find visits no entry, so none
+    of its actions runs.  Another host, an unknown part: no."""
+    if a.remote:
+        return False
+    for s0 in starts:
+        if U in s0:
+            return False
+        place = a.place(s0, scope)
+        if not place.path or U in place.path:
+            return False
+        if place.glob and _glob_any(place.path):
+            return False
+        if os.path.lexists(place.path) or any(w and (w == place.path or P._under(w, place.path)
+                                                     or P._under(place.path, w)) for w in a.written):
+            return False
+    return True
+
+
+def _find_deleter(kind, inner) -> bool:
+    """A find action that deletes what it is handed and nothing else: -delete, -exec rm|unlink|rmdir {}."""
+    if kind == "delete":
+        return True
+    return bool(inner) and inner[0].rsplit("/", 1)[-1] in ("rm", "unlink", "rmdir") and \
+        all(w == "{}" or (w.startswith("-") and w != "--") for w in inner[1:]) and "{}" in inner
+
+
+def _find_deletes_recoverable(a, cmd, scope, starts, actions) -> bool:
+    """What this find's deleting actions would be handed, on disk now (``find_selection_now``), is nothing, or
+    only files of the workspace that git holds unchanged (`git checkout` restores them)."""
+    if not any(_find_deleter(k, inner) for k, inner in actions):
+        return False
+    sel = find_selection_now(a, cmd, scope, starts)
+    if sel is None or len(sel) > 200:
+        return False
+    if not sel:
+        return True  # nothing there to delete, wherever the start is
+    kinds = [P.classify(x, a.pctx, glob=False).kind for x in sel]
+    # build outputs, caches, scratch files, or project files git holds as they are
+    return all(k in (P.REGENERABLE, P.TEMP, P.MISSING, P.WORKSPACE) for k in kinds) and \
+        _recoverable(a, [x for x, k in zip(sel, kinds) if k == P.WORKSPACE])
 
 
 def _scratch_start(a, start) -> bool:
@@ -1434,6 +1805,7 @@ def _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
         return False
     from fnmatch import fnmatchcase
 
+    depth = _find_maxdepth(cmd.args)
     for s0 in starts:
         sp = a.place(s0, scope)
         if not sp.path or U in sp.path:
@@ -1442,8 +1814,11 @@ def _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
         for g in a.pctx.self_paths:
             if not g.startswith(base) or g.endswith("/**"):
                 continue
+            if depth is not None and g[len(base):].count("/") + 1 > depth:
+                continue  # `-maxdepth 0` tests the start alone; a file deeper than N levels is never reached
             leaf = g.rsplit("/", 1)[-1]
-            if names and not any(fnmatchcase(leaf, n) or fnmatchcase(n, leaf) for n in names if U not in n):
+            if names and not any(fnmatchcase(x, n) or fnmatchcase(n, leaf) for n in names if U not in n
+                                 for x in _glob_instances(g)):
                 continue
             if paths_ and not any(fnmatchcase(g, p if p.startswith("/") else "*" + p.lstrip(".")) for p in paths_):
                 continue
@@ -1453,6 +1828,33 @@ def _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
                    if "delete" in acting else "overwrite")
             return True
     return False
+
+
+def _find_maxdepth(args):
+    """find's `-maxdepth N` (a global option wherever it stands; the smallest when given twice), or None."""
+    out = None
+    for i, x in enumerate(args[:-1]):
+        if x == "-maxdepth" and args[i + 1].isdigit():
+            out = min(int(args[i + 1]), out if out is not None else 1 << 30)
+    return out
+
+
+def _glob_instances(g):
+    """The names a protected path's leaf stands for, to test a find name filter against: the leaf itself when
+    it is a plain name; for a glob (`settings*.json`) the names it is written for (`settings.json`,
+    `settings.local.json`) and every name on disk it matches now — never the glob's own text, whose `*` is
+    no character of a real file name (`-name '*[*]*'` selects no settings file)."""
+    leaf = g.rsplit("/", 1)[-1]
+    if not any(c in leaf for c in "*?["):
+        return [leaf]
+    import glob as _glob
+
+    out = {leaf.replace("*", ""), leaf.replace("*", ".local")}
+    try:
+        out.update(os.path.basename(x) for x in _glob.glob(g)[:64])
+    except OSError:
+        pass
+    return sorted(out)
 
 
 def _find_secret_search(a, cmd, scope, starts, names, actions=(), icase=()):
@@ -2765,6 +3167,10 @@ _DECOMPRESS_STAGE = _LazyRe(r"^(?:zcat|gzcat|bzcat|xzcat|zstdcat|lzcat|cat|gunzi
                             r"xz\s+-(?:dc|cd)|zstd\s+-(?:dc|cd)|pv)(?:\s+-[qv])?\s+(\S+)$")
 
 
+_STDIN_DECOMPRESSOR = _LazyRe(r"^(?:zcat|gzcat|bzcat|xzcat|zstdcat|lzcat|cat|pv|(?:gunzip|bunzip2|unxz|unzstd)\s+-c|"
+                              r"(?:gunzip|gzip|bzip2|xz|zstd)\s+-(?:dc|cd))(?:\s+-[qv])?(?:\s+-)?$")
+
+
 def _piped_archive(a, cmd, scope):
     """The one file a decompressor hands to ``tar x`` on its stdin (``zcat x.tar.gz | tar x``): its raw
     path (tarfile lists a gzip, bzip2 or xz tar itself); "" when that file does not exist; None when
@@ -2772,9 +3178,12 @@ def _piped_archive(a, cmd, scope):
     from .lifts import _pipeline_before
 
     before = _pipeline_before(cmd)
-    if not before or "|" in before or "$" in before or "`" in before:
+    if not before or "$" in before or "`" in before:
         return None
-    m = _DECOMPRESS_STAGE.match(before.strip())
+    first, *rest = before.split("|")
+    if any(not _STDIN_DECOMPRESSOR.match(x.strip()) for x in rest):
+        return None  # `cat x.tar.gz | gunzip -c | tar x`: only decompressors of their stdin after the file's reader
+    m = _DECOMPRESS_STAGE.match(first.strip())
     if not m:
         return None
     raw = m.group(1).strip("'\"")
@@ -3765,8 +4174,10 @@ _SECRET_NAME = _LazyRe(r"(?i)(token|secret|passw|pwd|key|credential|auth|private
 def _grep_prints_no_secret(a, cmd, path) -> bool:
     """`grep AWS_REGION .env.local`, `grep -E '^PORT=' .env`: a search of a secret file for one plain variable
     name that is not a secret's name, where every line it matches in the file as it is on disk is NAME=VALUE
-    with neither a secret's name nor a literal secret: it prints no secret.  Context lines (-A/-B/-C),
-    inverted or several patterns, a pattern from a file, a file that cannot be read: no."""
+    with neither a secret's name nor a literal secret: it prints no secret.  Context lines
+    (-A/-B/-C), inverted or several patterns, a pattern from a file, a file this command line writes first: no
+    (False).  "unseen" when the search would be judged so but the file cannot be looked at here (missing, not
+    readable by Interlock): the caller asks."""
     if cmd.name not in ("grep", "egrep", "fgrep", "rg") or a.remote:
         return False
     pats, icase, anchored = [], False, False
@@ -3798,9 +4209,11 @@ def _grep_prints_no_secret(a, cmd, path) -> bool:
     name, anchored = m.group(1), pats[0].startswith("^")
     from ..literal_secrets import find_secrets
 
+    if path in a.written or path in a.generated:
+        return False  # this command line writes it first: what it holds then is not what is on disk now
     text = _small_text(path)
     if text is None:
-        return False
+        return "unseen" if not os.path.isfile(path) or not os.access(path, os.R_OK) else False
     needle = name.lower() if icase else name
     matched = 0
     for line in text.splitlines():
