@@ -30,6 +30,7 @@ def test_a_delete_that_walks_into_link_targets_is_asked_as_unresolved(command, w
 @pytest.mark.parametrize("command", ["find . -type l -delete", "find . -type l -exec rm {} \\;",
                                      "find src -type l -exec rm -f {} +"])
 def test_deleting_the_links_of_the_workspace_is_asked_not_called_the_whole_workspace(command, workspace, home, env):
+    os.symlink("lib/util.py", os.path.join(workspace, "src", "u.py"))  # a link git does not hold
     d = judge(command, workspace, home, env)
     assert d.decision == "ask", (command, reasons(d))
     assert "fs.delete-workspace" not in d.rules and "fs.delete-source" not in d.rules, d.rules
@@ -62,3 +63,9 @@ def test_leading_options_are_not_the_start(workspace, home, env):
     assert "fs.delete-workspace" not in d.rules, d.rules
     d = judge("find -L / -name x -delete", workspace, home, env)
     assert d.decision == "deny", reasons(d)
+
+
+def test_deleting_links_when_there_are_none_passes(workspace, home, env):
+    """What find selects on disk now is nothing: the delete loses nothing (the precision pass's on-disk check)."""
+    d = judge("find . -type l -delete", workspace, home, env)
+    assert d.decision == "allow", reasons(d)
