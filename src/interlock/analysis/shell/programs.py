@@ -1421,8 +1421,6 @@ def find(a, cmd, scope):
         starts.append(args[i])
         i += 1
     starts = starts or ["."]
-    if _nothing_written_before(a, cmd) and _starts_absent(a, scope, starts):
-        return  # `find *.1 -exec tar … --remove-files \;` where nothing is named so: find visits nothing, runs nothing
     expr = args[i:]
     names = []
     inames = []
@@ -1478,6 +1476,7 @@ def find(a, cmd, scope):
                 targets.append((s.rstrip("/") or "/") + "/" + nm if s != "/" else "/" + nm)
         else:
             targets.append(s)
+    before_hunt = len(a.findings)
     if (names or paths_) and not any(k == "delete" for k, _ in actions):
         from .hunting import find_hunt
 
@@ -1486,6 +1485,9 @@ def find(a, cmd, scope):
             _find_secret_search(a, cmd, scope, starts, names, actions, inames)
         if len(a.findings) == n:
             find_hunt(a, cmd, scope, starts, names + paths_, actions)
+    # (a search for credentials is judged by what it aims at, whether or not the tree is there)
+    if len(a.findings) == before_hunt and _nothing_written_before(a, cmd) and _starts_absent(a, scope, starts):
+        return  # `find *.1 -exec tar … --remove-files \;` where nothing is named so: find visits nothing, runs nothing
     if _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
         return
     if not ((names or paths_) and all(P.is_regenerable(t) for t in targets)) and \
