@@ -297,3 +297,10 @@ MAKES_NAMES = cases(
 @pytest.mark.parametrize("command,want,rule", MAKES_NAMES)
 def test_code_that_makes_names_while_find_lists(command, want, rule, workspace, home, env):
     check(command, workspace, home, env, want, rule)
+
+
+def test_a_hunt_over_a_tree_that_is_not_there_is_still_a_hunt(workspace, home, env):
+    # a find over starts that are not there runs nothing — but what it aims at is still judged
+    check("find ~/nonexistent-s10 -name '*.json' -path '*railway*' -exec cat {} \\;", workspace, home, env, "deny",
+          "secrets.read-file")
+    check("find ~/nonexistent-s10 -name '*.log' -exec rm {} \\;", workspace, home, env, "allow")

@@ -1447,8 +1447,6 @@ def find(a, cmd, scope):
         starts.append(args[i])
         i += 1
     starts = starts or ["."]
-    if _nothing_written_before(a, cmd) and _starts_absent(a, scope, starts):
-        return  # `find *.1 -exec tar … --remove-files \;` where nothing is named so: find visits nothing, runs nothing
     expr = args[i:]
     names = []
     inames = []
@@ -1511,6 +1509,7 @@ def find(a, cmd, scope):
                 targets.append((s.rstrip("/") or "/") + "/" + nm if s != "/" else "/" + nm)
         else:
             targets.append(s)
+    before_hunt = len(a.findings)
     if (names or paths_) and not any(k == "delete" for k, _ in actions):
         from .hunting import find_hunt
 
@@ -1522,6 +1521,9 @@ def find(a, cmd, scope):
             # extension — a directory word on the way (an Obsidian vault, a `tokens` design folder) only says where
             docs = names and all(_DOC_GLOB.match(x) for x in names)
             find_hunt(a, cmd, scope, starts, names if docs else names + paths_, actions)
+    # (a search for credentials is judged by what it aims at, whether or not the tree is there)
+    if len(a.findings) == before_hunt and _nothing_written_before(a, cmd) and _starts_absent(a, scope, starts):
+        return  # `find *.1 -exec tar … --remove-files \;` where nothing is named so: find visits nothing, runs nothing
     if _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
         return
     links = bool(types) and all(v == "l" for _, v in types)  # only symbolic links are selected
