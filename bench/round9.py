@@ -34,7 +34,7 @@ import chain as C  # noqa: E402
 import run as R  # noqa: E402
 
 CASES = HERE / "chain" / "round9" / "cases.jsonl"
-APPROVAL = re.compile(r"apr-[2-9a-z]{6}")
+APPROVAL = re.compile(r"approval apr-[2-9a-z]{6} was requested")  # the request this hook filed, not an id the command names
 
 
 def half(case: dict) -> str:

@@ -640,10 +640,30 @@ def approval_endpoint(url: str):
                    "or `interlock approve` in their own terminal", "catastrophic")
 
 
+#: Hosts that are not public names (an IP literal, a single label, ``*.internal``): where instance metadata
+#: services answer.  Only requests to such a host consult the catalogue's ``credential`` entries before the
+#: plain-read shortcut (a GET is the whole of a metadata credential theft).
+_NOT_A_PUBLIC_NAME = _LazyRe(r"^(\[?[0-9a-f:.]+\]?|[a-z0-9-]+|[a-z0-9.-]+\.internal)$", re.I)
+
+
+def instance_credentials(req):
+    """A Verdict when ``req`` asks an instance metadata service for the machine's credentials, else None."""
+    host, path = req.host or "", req.path or ""
+    if U in host:  # http://169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: what follows may be the path
+        host, path = host.split(U, 1)[0].rstrip(":"), U
+    if not host or not _NOT_A_PUBLIC_NAME.match(host):
+        return None
+    for e in _entries_for(host):
+        if e.severity == "credential" and (e.path is None or e.path.search(path) or U in path):
+            return Verdict("http.instance-credentials", f"{(req.method or 'GET').upper()} {mask_url(req.url)}"[:200],
+                           f"{e.provider} metadata: {e.why}", "credential", _sentence(e.why), e.id)
+    return None
+
+
 def judge(req):
     """[Verdict(rule id, target, note)] for one request."""
-    v = approval_endpoint(req.url)
-    if v is not None:  # whatever the method or host (the dashboard is local)
+    v = approval_endpoint(req.url) or instance_credentials(req)
+    if v is not None:  # whatever the method or host (the dashboard and the metadata services are local)
         return [v]
     if (req.method or "GET").upper() in ("GET", "HEAD", "OPTIONS") and not req.body and \
             "graphql" not in req.path.lower() and not req.actions():
@@ -681,7 +701,7 @@ def judge(req):
             continue
         if e.body is not None and not e.body.search(body[:_MAX_PARSE] + " " + req.query):
             continue
-        if e.severity in ("read", "write"):
+        if e.severity in ("read", "write", "credential"):  # credential entries: instance_credentials, above
             return found
         rule = "http.delete-critical" if e.severity == "catastrophic" else "http.api-destructive"
         shown = f"{method} {mask_url(req.url)}" + (f" {'/'.join(actions)}" if actions and e.action else "")

@@ -1632,8 +1632,25 @@ def run_script_path(a, cmd, scope, anywhere=False):
         return False
     lang = script_language(path, text)
     if lang is None:
-        return False
+        return _shebang_command(a, cmd, scope, raw, text)
     return a.script_file(raw, cmd, scope, language=lang, args=cmd.args)
+
+
+def _shebang_command(a, cmd, scope, raw, text):
+    """A script whose `#!` line names no language Interlock reads directly (`#!/usr/bin/env -S uv run --script`,
+    `#!/usr/bin/env -S deno run -A`, `#!/usr/local/bin/my-runner`): the kernel runs that line with the script's
+    path (and arguments) after it — judged as that command."""
+    import shlex
+
+    if not text.startswith("#!"):
+        return False
+    words = text.split("\n", 1)[0][2:].split()
+    if words and words[0].rsplit("/", 1)[-1] == "env":
+        words = [w for w in words[1:] if w not in ("-S", "--split-string")]
+    if not words:
+        return False
+    a.nested_shell(" ".join(words + [shlex.quote(x) for x in [raw] + list(cmd.args)]), cmd, scope)
+    return True
 
 
 MAX_PICKLE = 64 << 20
@@ -1767,6 +1784,9 @@ def apply_effects(a, language, effects, cmd, scope, origin=None):
             a.emit(rule, sub, effect="run")
         elif eff.kind == "unpickle":
             unpickled(a, sub, eff.target, scope)
+        elif eff.kind == "run":  # runpy.run_path('x.py'), exec(open('x.py').read()): that file's code runs here
+            if not eff.target or U in eff.target or not a.script_file(eff.target, sub, scope, language=language):
+                a.emit("shell.opaque-eval", sub, effect="run", note=f"runs {eff.target or 'a file'}, which Interlock cannot read first")
         elif eff.kind == "write" and eff.target:
             check_overwrite(a, sub, eff.target, scope=scope)
         elif eff.kind == "read" and eff.target:
@@ -2074,6 +2094,10 @@ def notebooks(a, cmd, scope):
             text = a.read_file(P.resolve(nbs[0], a._scope_ctx(scope))) if U not in nbs[0] else None
             if text is not None:
                 ipython_code(a, text, cmd, scope)
+        elif not code:  # `ipython scripts/fix.py`: runs the file as Python
+            files = [x for x in args if not x.startswith("-")]
+            if files and (U in files[0] or not a.script_file(files[0], cmd, scope, language="python", args=files[1:])):
+                check_read(a, cmd, files[0], scope)
         return
     runs = (cmd.name in ("papermill", "runipy") or
             cmd.name == "jupyter" and args[:1] in (["execute"], ["run"]) or
@@ -4391,6 +4415,12 @@ def _vim_opts(args):
     return batch, cmds, skip
 
 
+#: An ex command that writes: `w`, `wq`, `x`, `wall`, `xa`, `update`, `saveas`, `exit` (a range and a `!` allowed),
+#: with the file it writes to when one is named (`w /tmp/out`, not `w !cmd`: that one runs a command).
+_EX_WRITE = _LazyRe(r"^(?:[%.$,0-9]|'[a-z<>])*\s*(?:w|wq|wqa|wqall|wa|wall|x|xa|xall|xit|exi|exit|up|update|sav|saveas|wn|wnext)"
+                    r"!?(?:\s+(?!!)(\S+))?\s*$")
+
+
 @handles("vim", "vi", "nvim", "ex", "view", "gvim", "mvim", "vimdiff")
 def vim(a, cmd, scope):
     """`vim -c ':!rm -rf ~' -c q`: an ex `!` command runs a shell command.  Its files are read: in ex or batch
@@ -4401,7 +4431,13 @@ def vim(a, cmd, scope):
     for i, x in enumerate(args):
         if i not in skip and not x.startswith(("-", "+")) and check_read(a, cmd, x, scope):
             break
+    files = [x for i, x in enumerate(args) if i not in skip and not x.startswith(("-", "+"))]
     for c in cmds:
+        for w in re.split(r"\s*\|\s*", c):  # `%s/deny/allow/g|x`: an ex command that writes its buffer back
+            m = _EX_WRITE.match(w.lstrip(":").strip())
+            if m:
+                for f in ([m.group(1)] if m.group(1) else files):  # `:w FILE` writes FILE; `:wq`, `:x` the file opened
+                    check_overwrite(a, cmd, f, scope=scope)
         for c in re.split(r"\s*\|\s*(?=!|r(?:ead)?\s*!|w(?:rite)?\s*!)", c):  # `%p|!cmd`: ex's | separates commands
             c = c.lstrip(":").strip()
             if c.startswith("!"):
@@ -4453,6 +4489,14 @@ def emacs(a, cmd, scope):
             break
         i += 1
     code = _code_arg(cmd, ("--eval", "-eval", "--execute"))
+    funcs = [args[j + 1] for j, x in enumerate(args[:-1]) if x in ("-f", "--funcall")]
+    if re.search(r"\((?:save-buffer|save-some-buffers|basic-save-buffer)\b", code or "") or \
+            any(f in ("save-buffer", "save-some-buffers", "basic-save-buffer") for f in funcs):
+        for j, x in enumerate(args):  # the files it visits are written back
+            if not x.startswith(("-", "+")) and not (j and args[j - 1] in _EMACS_VALUE):
+                check_overwrite(a, cmd, x, scope=scope)
+    for target in _string_args(code or "", r"\((?:write-file|write-region[^\"']*?)"):  # (write-file "PATH")
+        check_overwrite(a, cmd, target, scope=scope)
     if code:
         for s in _string_args(code, r"\((?:shell-command|async-shell-command|shell-command-to-string)"):
             a.nested_shell(s, cmd, scope)
@@ -4925,6 +4969,7 @@ def runner_specs():
                     "prefix": list(e.get("prefix", ())), "own_too": bool(e.get("own_too")),
                     "command_line": bool(e.get("command_line")), "whole": bool(e.get("whole")),
                     "scripts": {k: list(v) for k, v in e.get("scripts", {}).items()},
+                    "script_options": {k: list(v) for k, v in e.get("script_options", {}).items()},
                     "examples": e.get("examples", [])}
             for n in e["names"]:
                 out.setdefault(n, []).append(spec)
@@ -4988,6 +5033,9 @@ def _runner_inner(spec, args):
             inner = inner[1:]
     if spec["command_line"]:
         return ("line", " ".join(inner)) if inner else None
+    sopt = next((o for o in opts if o in spec["script_options"]), None)
+    if sopt and inner:  # `uv run --script scripts/wipe`: the file is a script of that language, whatever its name
+        return spec["prefix"] + spec["script_options"][sopt] + inner
     ext = next((e for e in spec["scripts"] if inner and inner[0].endswith(e)), None)
     if ext:  # `uv run scripts/x.py`: a file of that kind is run by its interpreter
         return spec["prefix"] + spec["scripts"][ext] + inner
