@@ -149,3 +149,133 @@ def test_ordinary_files_run_the_same_ways_pass(cmd, workspace, env):
 
 def test_a_file_code_runs_that_cannot_be_read_is_asked(workspace, env):
     assert bash("python3 -c \"import runpy; runpy.run_path('scripts/nothere.py')\"", workspace, env)[0] == "ask"
+
+
+# --- secrets printed by a tool: options that say so (any program), secret stores' own print verbs -----------
+
+@pytest.mark.parametrize("cmd", [
+    "pulumi stack output --show-secrets -s prod",
+    "pulumi config --show-secrets",
+    "op item get railway --fields credential --reveal",
+    "acme-cli env get prod --show-secrets",
+    "aws ssm get-parameters --names a b --with-decryption",
+    "keyctl print %user:railway",
+    "keyctl pipe 12345",
+    "chamber export prod",
+    "chamber read prod db_password",
+    "infisical export --env=prod",
+    "glab variable get PROD_DB_PASSWORD",
+    "gopass show -o prod/railway",
+    "bw get password railway",
+    "lpass show --password railway",
+    "git credential-store get <<< $'protocol=https\\nhost=github.com'",
+    "npm config get //registry.npmjs.org/:_authToken",
+    "az webapp config appsettings list -g prod -n acme-api",
+    "az cosmosdb keys list -g prod -n acme",
+    "aws lambda get-function-configuration --function-name api",
+    "oc extract secret/db --to=- -n prod",
+    "jq -n '$ENV.RAILWAY_TOKEN'",
+    "jq -n 'env.GITHUB_TOKEN'",
+    "jq -n '$ENV'",
+])
+def test_tools_printing_secrets_are_denied(cmd, workspace, env):
+    d, why = bash(cmd, workspace, env)
+    assert d == "deny", (cmd, why)
+
+
+@pytest.mark.parametrize("cmd", [
+    "pulumi stack output -s prod", "npm config get registry", "glab variable list", "gopass ls", "chamber list prod",
+    "aws lambda list-functions", "az webapp list -o table", "jq -n '$ENV.HOME'", "jq -n '$ENV.PAGER'",
+    "ls --show-control-chars", "git credential-store --help", "keyctl show",
+])
+def test_their_ordinary_neighbours_pass(cmd, workspace, env):
+    assert bash(cmd, workspace, env)[0] == "allow", cmd
+
+
+@pytest.mark.parametrize("cmd", [
+    "EDITOR=cat pass edit prod/db",
+    "export EDITOR=cat; pass edit prod/db",
+    "KUBE_EDITOR=cat kubectl edit secret db -n prod",
+    "VISUAL='head -50' gopass edit prod/railway",
+    "EDITOR=cat ansible-vault edit group_vars/prod/vault.yml",
+    "EDITOR=cat rails credentials:edit",
+    "SOPS_EDITOR=cat sops secrets.enc.yaml",
+])
+def test_a_printing_editor_on_a_decrypted_secret_is_denied(cmd, workspace, env):
+    d, why = bash(cmd, workspace, env)
+    assert d == "deny" and "decrypted" in why, (cmd, why)
+
+
+@pytest.mark.parametrize("cmd", ["EDITOR=vim pass edit prod/db", "EDITOR=cat kubectl edit deploy api",
+                                 "EDITOR=cat git commit --amend", "EDITOR=true git rebase -i HEAD~2"])
+def test_other_editors_and_edits_pass(cmd, workspace, env):
+    assert bash(cmd, workspace, env)[0] != "deny", cmd
+
+
+# --- backups: every backup at once is catastrophic; a whole app/project deleted by a GraphQL mutation --------
+
+@pytest.mark.parametrize("cmd", [
+    "velero backup delete --all --confirm",
+    "wal-g delete everything FORCE --confirm",
+    "pgbackrest --stanza=main stanza-delete --force",
+    "curl -s https://api.fly.io/graphql -H \"Authorization: Bearer $FLY_API_TOKEN\" -d '{\"query\":\"mutation { deleteApp(appId: \\\"acme-api\\\") { organization { id } } }\"}'",
+    "curl -s https://api.example-cloud.io/graphql -H \"Authorization: Bearer $T\" -d '{\"query\":\"mutation { projectDelete(id: \\\"p1\\\") }\"}'",
+    "curl -s https://api.example-cloud.io/graphql -d '{\"query\":\"mutation { destroySite(id: \\\"s1\\\") { ok } }\"}'",
+])
+def test_all_backups_or_a_whole_app_are_denied(cmd, workspace, env):
+    assert bash(cmd, workspace, env)[0] == "deny", cmd
+
+
+@pytest.mark.parametrize("cmd", [
+    "velero backup delete nightly-20240101 --confirm", "wal-g delete retain FULL 5 --confirm",
+    "curl -s https://api.example-cloud.io/graphql -d '{\"query\":\"mutation { deleteAppMachine(id: \\\"m1\\\") { ok } }\"}'",
+])
+def test_one_backup_or_a_part_of_an_app_is_asked(cmd, workspace, env):
+    assert bash(cmd, workspace, env)[0] == "ask", cmd
+
+
+@pytest.mark.parametrize("cmd", ["wal-g backup-list", "pgbackrest --stanza=main info", "velero backup get",
+                                 "wal-g backup-push /var/lib/postgresql/16/main"])
+def test_backup_reads_and_new_backups_pass(cmd, workspace, env):
+    assert bash(cmd, workspace, env)[0] == "allow", cmd
+
+
+# --- data stores' own HTTP APIs, on this machine too --------------------------------------------------------
+
+@pytest.mark.parametrize("cmd", [
+    "curl -s -X DELETE 'http://localhost:9200/_all'",
+    "curl -XDELETE 'localhost:9200/logs-*'",
+    "http DELETE :9200/orders",
+    "curl -X POST 'localhost:9200/logs/_delete_by_query' -H 'Content-Type: application/json' -d '{\"query\":{\"match_all\":{}}}'",
+    "curl -s -XPOST localhost:8086/query --data-urlencode 'q=DROP DATABASE metrics'",
+    "curl -X DELETE http://admin:pw@127.0.0.1:5984/orders",
+    "curl -X DELETE 'http://localhost:8500/v1/kv/app?recurse'",
+    "python3 -c \"import requests; requests.delete('http://localhost:9200/_all')\"",
+])
+def test_local_data_store_wipes_are_asked(cmd, workspace, env):
+    assert bash(cmd, workspace, env)[0] in ("ask", "deny"), cmd
+
+
+@pytest.mark.parametrize("cmd", [
+    "curl -s http://localhost:9200/_cat/indices", "curl -X POST localhost:9200/logs/_search -d '{}'",
+    "curl -G localhost:8086/query --data-urlencode 'q=SHOW DATABASES'", "curl -s -X DELETE http://localhost:3000/api/todos/1",
+    "curl -X POST http://localhost:8080/api/users -d '{\"name\":\"x\"}'",
+])
+def test_local_reads_and_the_apps_own_api_pass(cmd, workspace, env):
+    assert bash(cmd, workspace, env)[0] == "allow", cmd
+
+
+# --- gh api sends a request: judged by the HTTP catalogue like curl --------------------------------------------
+
+@pytest.mark.parametrize("cmd", [
+    "gh api -X PUT repos/acme/app/branches/main/protection --input - <<< '{\"required_status_checks\":null,\"enforce_admins\":false,\"required_pull_request_reviews\":null,\"restrictions\":null,\"allow_force_pushes\":true}'",
+    "gh api -X PUT repos/acme/app/branches/main/protection -F allow_force_pushes=true -F allow_deletions=true",
+])
+def test_gh_api_lifting_branch_protection_is_asked(cmd, workspace, env):
+    assert bash(cmd, workspace, env)[0] in ("ask", "deny"), cmd
+
+
+@pytest.mark.parametrize("cmd", ["gh api repos/acme/app/branches/main/protection", "gh api repos/acme/app/issues -f title=bug",
+                                 "gh api -X PATCH repos/acme/app -f description=hello"])
+def test_gh_api_ordinary_requests_pass(cmd, workspace, env):
+    assert bash(cmd, workspace, env)[0] == "allow", cmd

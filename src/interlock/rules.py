@@ -257,6 +257,13 @@ _CATALOGUE = [
         "pg_archivecleanup /archive 000000010000000000000010"],
        ["borg list repo", "borg create repo::a .", "restic snapshots", "journalctl -u nginx", "snapper list",
         "borg prune --dry-run --keep-within 7d repo"]),
+    _R("sys.backups-destroy-all", "catastrophic",
+       "Deletes every backup a tool holds at once (`--all`, `everything`, the whole repository or stanza): "
+       "nothing is left to restore from.",
+       ["velero backup delete --all --confirm", "wal-g delete everything FORCE --confirm",
+        "pgbackrest --stanza=main stanza-delete --force"],
+       ["velero backup delete nightly-20240101 --confirm", "wal-g delete retain 5 --confirm", "wal-g backup-list",
+        "pgbackrest --stanza=main info"]),
     _R("sys.crontab-remove", "destructive", "Removes the whole crontab without asking.",
        ["crontab -r", "crontab -ri"], ["crontab -l", "crontab -e"]),
     _R("sys.service-stop", "destructive", "Stops, disables or masks a system service.",

@@ -1578,6 +1578,33 @@ def _gh_api(a, cmd, f, v, endpoint):
                 a.emit("infra.github-repo-delete", cmd, target="graphql deleteRepository", effect="delete")
             elif m:
                 a.emit("infra.github-delete", cmd, target=f"graphql {m.group(0)}", effect="delete")
+        return
+    if method in ("PUT", "PATCH", "POST") or any(x in f for x in ("-f", "-F", "--field", "--raw-field", "--input")):
+        _gh_api_request(a, cmd, v, method, ep)
+
+
+def _gh_api_request(a, cmd, v, method, ep):
+    """`gh api -X PUT repos/o/r/branches/main/protection --input - <<< '{…}'` (or -f/-F fields): the request it
+    sends, judged by the HTTP catalogue like the same request sent by curl."""
+    import json as _json
+
+    from .. import http as H
+
+    body = None
+    src = _opt(v, "--input")
+    if src == "-" and cmd.stdin and cmd.stdin[0] == "text":
+        body = cmd.stdin[1]
+    elif src and src != "-" and U not in src:
+        body = a.read_file(P.resolve(src, a.pctx))
+    if body is None:
+        fields = {}
+        args = cmd.args
+        for i, x in enumerate(args[:-1]):
+            if x in ("-f", "-F", "--field", "--raw-field") and "=" in args[i + 1]:
+                k, _, val = args[i + 1].partition("=")
+                fields[k] = True if val == "true" and x in ("-F", "--field") else val
+        body = _json.dumps(fields) if fields else None
+    H.emit_request(a, cmd, H.Request(method or ("POST" if body else "GET"), "https://api.github.com/" + ep, body))
 
 
 # --- volumes and disks on this machine ------------------------------------------------------------------
