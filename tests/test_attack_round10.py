@@ -279,3 +279,62 @@ def test_gh_api_lifting_branch_protection_is_asked(cmd, workspace, env):
                                  "gh api -X PATCH repos/acme/app -f description=hello"])
 def test_gh_api_ordinary_requests_pass(cmd, workspace, env):
     assert bash(cmd, workspace, env)[0] == "allow", cmd
+
+
+# --- proot binds over Interlock's files or a new root for an agent or a shell -----------------------------------
+
+@pytest.mark.parametrize("cmd", ["proot -b /tmp/empty:$HOME/.claude claude", "proot --bind=/tmp/e:$HOME bash",
+                                 "proot -r /tmp/rootfs bash", "proot -m /tmp/e:~/.config codex"])
+def test_proot_hiding_interlock_is_denied(cmd, workspace, env):
+    d, why = bash(cmd, workspace, env)
+    assert d == "deny" and "Interlock" in why, (cmd, why)
+
+
+@pytest.mark.parametrize("cmd", ["proot -r rootfs ls", "proot -b /tmp/x:/mnt make test", "proot -b /dev -b /proc bash"])
+def test_proot_otherwise_passes(cmd, workspace, env):
+    assert bash(cmd, workspace, env)[0] == "allow", cmd
+
+
+# --- a SQLite file named through the environment: Interlock's approvals store ----------------------------------
+
+@pytest.mark.parametrize("code", [
+    "import sqlite3,os;c=sqlite3.connect(os.environ['INTERLOCK_HOME']+'/approvals.db');c.execute(\\\"update requests set state='approved'\\\");c.commit()",
+    "import sqlite3,os;c=sqlite3.connect(os.path.join(os.getenv('INTERLOCK_HOME'), 'approvals.db'));print(c.execute('select * from requests').fetchall())",
+    "import sqlite3,os;c=sqlite3.connect(f\\\"{os.environ['INTERLOCK_HOME']}/approvals.db\\\");c.execute('delete from requests')",
+])
+def test_approvals_store_through_an_env_path_is_denied(code, workspace, env):
+    d, why = bash(f'python3 -c "{code}"', workspace, env)
+    assert d == "deny" and "approval" in why.lower(), why
+
+
+def test_an_ordinary_database_through_an_env_path_passes(workspace, env):
+    code = "import sqlite3,os;c=sqlite3.connect(os.environ['DATA_DIR']+'/app.db');print(c.execute('select count(*) from t').fetchone())"
+    assert bash(f'python3 -c "{code}"', workspace, env)[0] == "allow"
+
+
+# --- what find selects by name is any file of that name below its start (a secret of the home included) -------
+
+@pytest.fixture
+def gh_home(home):
+    put(home, ".config/gh/hosts.yml", "github.com:\n    oauth_token: gho_" + "a" * 36 + "\n")
+    put(home, ".fly/config.yml", "access_token: fo1_" + "b" * 40 + "\n")
+    return home
+
+
+@pytest.mark.parametrize("cmd", [
+    "find ~ -maxdepth 4 -name 'hosts.yml' | xargs cat",
+    "find ~ -maxdepth 4 -name 'hosts.yml' | xargs -I{} sh -c 'echo {}; cat {}'",
+    "find ~ -name hosts.yml -exec cat {} +",
+    "find ~ -name 'config.yml' -exec head {} \\;",
+    "find ~/.config -name '*.yml' | xargs cat",
+])
+def test_reading_what_find_selects_by_a_secret_files_name_is_denied(cmd, workspace, env, gh_home):
+    assert bash(cmd, workspace, env)[0] == "deny", cmd
+
+
+@pytest.mark.parametrize("cmd", [
+    "find ~ -name hosts.yml", "find ~ -name hosts.yml | xargs ls -l", "find ~ -name '*.md' | xargs cat",
+    "find ~/projects -name package.json | xargs cat", "find . -name '*.py' | xargs -I{} sh -c 'echo {}; wc -l {}'",
+])
+def test_listing_or_reading_ordinary_names_passes(cmd, workspace, env, gh_home):
+    assert bash(cmd, workspace, env)[0] == "allow", cmd

@@ -1463,6 +1463,12 @@ def orm_inline(a, language, code, cmd, scope):
 
 _CODE_URL = _LazyRe(r"""(?:postgres(?:ql)?|mysql|mariadb|cockroachdb)(?:\+\w+)?://[^'"`\s)]+""")
 _CODE_SQLITE = _LazyRe(r"""(?:sqlite3?\.connect|new\s+(?:Database|sqlite3\.Database)|better-sqlite3['"]\)\()\s*\(?\s*['"]([^'"]+)['"]""")
+#: sqlite3.connect(os.environ['X'] + '/app.db'), os.getenv('X'), os.environ.get('X'), os.path.join(ENV, 'app.db'),
+#: f"{os.environ['X']}/app.db", new Database(process.env.X + '/app.db'): a file under a directory the environment names
+_ENV_REF = r"""(?:os\.environ\[['"](\w+)['"]\]|os\.(?:getenv|environ\.get)\(['"](\w+)['"][^)]*\)|process\.env\.(\w+)|ENV\[['"](\w+)['"]\])"""
+_CODE_SQLITE_ENV = _LazyRe(r"""(?:sqlite3?\.connect|new\s+(?:Database|sqlite3\.Database))\s*\(\s*(?:f?['"]\{\s*"""
+                           + _ENV_REF + r"""\s*\}([^'"]*)['"]|(?:os\.path\.join\(\s*)?""" + _ENV_REF
+                           + r"""\s*(?:\+|,)\s*['"]([^'"]+)['"])""")
 _CODE_ENV = _LazyRe(r"""\b([A-Z][A-Z0-9_]*(?:DATABASE_URL|_URL|_DSN|_URI))\b""")
 
 
@@ -1483,8 +1489,16 @@ def inline_sql(a, language, code, cmd, scope):
         url = m.group(0)
     else:
         m = _CODE_SQLITE.search(code)
+        me = None if m else _CODE_SQLITE_ENV.search(code)
         if m:
             file = m.group(1)
+        elif me:
+            g = me.groups()
+            name = next(x for x in g[:4] + g[5:9] if x)
+            rest = g[4] if any(g[:4]) else g[9]
+            base = _var(a, cmd, scope, name)
+            if base:  # the directory the variable names in the hook's environment (or the command's own)
+                file = base.rstrip("/") + "/" + rest.lstrip("/")
         else:
             for name in _CODE_ENV.findall(code):
                 v = _var(a, cmd, scope, name, dotenv=True)

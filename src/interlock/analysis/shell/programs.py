@@ -646,6 +646,17 @@ def check_read(a, cmd, raw, scope=None):
             is_glob and _selfprotect.is_approval_store(path, a.pctx.home, a.env, paths=store):
         a.emit("interlock.approvals-store", cmd, target=P.display(path, a.pctx), effect="read")
         return True
+    if getattr(a, "by_name", False) and "/" in path.rstrip("/") and "/**/" not in path and \
+            (not a.pctx.workspace or not P._under(path, a.pctx.workspace)) and not lists_names_only(cmd):
+        # a name find printed: its -name matches at any depth below the start (`find ~ -name hosts.yml | xargs
+        # cat` reads ~/.config/gh/hosts.yml)
+        from ..secrets import glob_may_name_secret
+
+        d, _, base = path.rstrip("/").rpartition("/")
+        if base and glob_may_name_secret((d or "") + "/**/" + base, a.pctx.home, a.secret_extra, a.secret_exempt):
+            a.emit("secrets.read-file", cmd, target=P.display((d or "/") + "/**/" + base, a.pctx), effect="read-secret",
+                   note="find selects files by this name at any depth below it, files that hold secrets among them")
+            return True
     if any(c in path for c in "*?["):
         from ..secrets import glob_may_name_secret
 
@@ -4244,6 +4255,32 @@ def _systemd_run(a, cmd, scope):
                 hides_self(a, cmd, dest, scope, what="the unit's command")
 
 
+def _proot(a, cmd, scope):
+    """proot's `-b SRC:DEST` / `--bind=SRC:DEST` / `-m` mount SRC over DEST (a path alone binds itself: nothing
+    hidden) and `-r ROOTFS` / `-R ROOTFS` puts another tree at `/` for the command it runs."""
+    args, i, dests = cmd.args, 0, []
+    while i < len(args):
+        x = args[i]
+        name, eq, val = x.partition("=")
+        if name in ("-b", "--bind", "-m", "--mount") and (eq or i + 1 < len(args)):
+            spec = val if eq else args[i + 1]
+            if ":" in spec:
+                dests.append(spec.split(":", 1)[1])
+            i += 1 if eq else 2
+            continue
+        if name in ("-r", "-R", "--rootfs") and (eq or i + 1 < len(args)):
+            dests.append("/")
+            i += 1 if eq else 2
+            continue
+        if not x.startswith("-"):
+            break
+        i += 2 if x in ("-w", "--cwd", "-q", "--qemu", "-k", "--kernel-release") else 1
+    if dests and _hiding_matters(args[i:]):
+        for d in dests:
+            if hides_self(a, cmd, d, scope, what="the command under proot"):
+                return
+
+
 def _hiding_wrapper(check, inner_handler):
     def handler(a, cmd, scope):
         check(a, cmd, scope)
@@ -4253,6 +4290,7 @@ def _hiding_wrapper(check, inner_handler):
 
 HANDLERS["firejail"] = _hiding_wrapper(_firejail, HANDLERS["firejail"])
 HANDLERS["systemd-run"] = _hiding_wrapper(_systemd_run, HANDLERS["systemd-run"])
+HANDLERS["proot"] = _hiding_wrapper(_proot, HANDLERS["proot"])
 
 
 @handles("screen")
