@@ -338,3 +338,51 @@ def test_reading_what_find_selects_by_a_secret_files_name_is_denied(cmd, workspa
 ])
 def test_listing_or_reading_ordinary_names_passes(cmd, workspace, env, gh_home):
     assert bash(cmd, workspace, env)[0] == "allow", cmd
+
+
+# --- a line loop that prints what it matched shows a literal token; SQL that reads a file; sync from nothing -----
+
+@pytest.mark.parametrize("cmd", [
+    "perl -ne 'print $1 if /RAILWAY_TOKEN=(\\S+)/' scripts/add_domain.sh",
+    "export RAILWAY_API_TOKEN=\"$(perl -ne 'print $1 if /RAILWAY_TOKEN=(\\S+)/' scripts/add_domain.sh)\"",
+    "ruby -ne 'puts $_ if /TOKEN/' scripts/add_domain.sh",
+])
+def test_line_loops_printing_a_literal_token_are_denied(cmd, workspace, env):
+    assert bash(cmd, workspace, env)[0] == "deny", cmd
+
+
+@pytest.mark.parametrize("cmd", ["perl -ne 'print if /import/' src/app.py", "perl -pi -e 's/foo/bar/' src/app.py",
+                                 "ruby -ne 'puts $_ if /def/' src/app.py"])
+def test_line_loops_over_ordinary_files_pass(cmd, workspace, env):
+    assert bash(cmd, workspace, env)[0] == "allow", cmd
+
+
+@pytest.mark.parametrize("cmd", [
+    "sqlite3 :memory: \"select readfile('$HOME/.netrc')\"",
+    "psql -c \"select pg_read_file('$HOME/.aws/credentials')\"",
+    "mysql -e \"SELECT LOAD_FILE('$HOME/.git-credentials')\"",
+    "psql -d app -c \"COPY t FROM '$HOME/.netrc'\"",
+])
+def test_sql_reading_a_secret_file_is_denied(cmd, workspace, env, creds10):
+    assert bash(cmd, workspace, env)[0] == "deny", cmd
+
+
+@pytest.fixture
+def creds10(home):
+    put(home, ".netrc", "machine api.heroku.com\n  password 4f6d2a1e-9b7c-4e3f-8a2d-1c5b6e7f8a9b\n")
+    put(home, ".aws/credentials", "[default]\naws_secret_access_key = x\n")
+    put(home, ".git-credentials", "https://u:ghp_" + "c" * 36 + "@github.com\n")
+    return home
+
+
+@pytest.mark.parametrize("cmd", ["sqlite3 :memory: \"select readfile('README.md')\"", "psql -d app -c \"COPY t FROM '/tmp/users.csv' CSV\"",
+                                 "sqlite3 app.db 'select count(*) from users'"])
+def test_sql_reading_ordinary_files_passes(cmd, workspace, env):
+    assert bash(cmd, workspace, env)[0] == "allow", cmd
+
+
+def test_s3_sync_delete_from_nothing_deletes_everything(workspace, env):
+    assert bash("aws s3 sync --delete ./empty s3://acme-prod-assets", workspace, env)[0] == "deny"
+    os.makedirs(os.path.join(workspace, "site"), exist_ok=True)
+    put(workspace, "site/index.html", "<h1>x</h1>\n")
+    assert bash("aws s3 sync ./site s3://acme-prod-assets --delete", workspace, env)[0] == "ask"

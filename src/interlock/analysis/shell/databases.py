@@ -276,6 +276,12 @@ def _resolve_target(a, cmd, tgt: Target, implicit_local=True):
 
 # --- running SQL ------------------------------------------------------------------------------
 
+#: SQL that reads a file of the machine the database runs on: SQLite's readfile(), PostgreSQL's pg_read_file /
+#: pg_read_binary_file / lo_import / COPY … FROM 'file', MySQL's LOAD_FILE / LOAD DATA INFILE.
+_SQL_FILE_READS = _LazyRe(r"""(?i)\b(?:readfile|pg_read_file|pg_read_binary_file|load_file|lo_import)\s*\(\s*'([^']+)'|"""
+                          r"""\bLOAD\s+DATA\s+(?:LOCAL\s+)?INFILE\s+'([^']+)'|\bCOPY\s+[\w."]+(?:\s*\([^)]*\))?\s+FROM\s+'([^']+)'""")
+
+
 def run_sql(a, cmd, scope, text, dialect, tgt, source=None, base_dir=None, depth=0, readonly=False):
     """Classify ``text`` and report.  ``source``: (display name, line offset) when the SQL came
     from a file or stdin rather than the command line."""
@@ -283,6 +289,12 @@ def run_sql(a, cmd, scope, text, dialect, tgt, source=None, base_dir=None, depth
         _emit(a, "db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
                note="the SQL is only known when it runs")
         return
+    if "(" in text or "INFILE" in text.upper() or "FROM '" in text.upper():
+        for m in _SQL_FILE_READS.finditer(text):
+            path = next(g for g in m.groups() if g)
+            local = not tgt.host or tgt.host in _LOCAL_HOSTS or "LOCAL" in m.group(0).upper()
+            if local and not a.remote and U not in path and _p.check_read(a, cmd, path, scope):
+                return  # `sqlite3 :memory: "select readfile('/home/dev/.netrc')"`: the file comes back as a value
     try:
         stmts = S.classify(text, dialect)
     except Exception as e:  # never crash the hook, never silently allow

@@ -1287,9 +1287,27 @@ def _aws_s3(a, cmd, op, f, rest, env):  # f: the options given
         else:
             _emit(a, cmd, "infra.aws-s3-delete", target=target, env=env)
     elif op == "sync" and "--delete" in f:
-        dest = _ops(rest)[-1:] or [None]
-        _emit(a, cmd, "infra.aws-s3-delete", target=_show(dest[0]) if dest[0] else None, effect="sync-delete",
-              note="deletes destination files the source lacks", env=env)
+        ops = _ops(rest)
+        dest = ops[-1:] or [None]
+        src = ops[0] if len(ops) == 2 else None
+        if src and not src.startswith("s3://") and U not in src and dest[0] and dest[0].startswith("s3://") and \
+                not a.remote and _empty_dir(P.resolve(src, a.pctx)) and not any(x in f for x in ("--exclude", "--include")):
+            # `aws s3 sync --delete ./empty s3://bucket`: nothing on this side, so everything on that side goes
+            a.emit("infra.aws-s3-delete-all", cmd, target=_show(dest[0]), effect="delete-recursive", environment=env,
+                   note=f"{src} is empty or missing here: the sync deletes every object below {_show(dest[0])}")
+        else:
+            _emit(a, cmd, "infra.aws-s3-delete", target=_show(dest[0]) if dest[0] else None, effect="sync-delete",
+                  note="deletes destination files the source lacks", env=env)
+
+
+def _empty_dir(path):
+    """``path`` is missing, or a directory with no entry: a sync from it leaves nothing."""
+    import os
+
+    try:
+        return not os.path.lexists(path) or (os.path.isdir(path) and not os.listdir(path))
+    except OSError:
+        return False
 
 
 # --- Google Cloud -----------------------------------------------------------------------------------

@@ -1980,8 +1980,11 @@ def interpreter(a, cmd, scope):
         if lang in ("perl", "ruby") and re.match(r"^-[a-zA-Z]*[eE]$", x) and len(x) > 2 \
                 and x[1] not in "MmIr":
             code = args[i + 1] if i + 1 < len(args) else ""
+            prints = "p" in x[1:] or re.search(r"\b(print|printf|say|puts|p)\b", code)
             for f in args[i + 2:]:  # perl -ne 'print' FILE reads FILE
-                check_read(a, cmd, f, scope)
+                # (and, printing what it matched, shows a literal token the file holds, as grep -o would)
+                if not check_read(a, cmd, f, scope) and prints and not f.startswith("-") and U not in f:
+                    check_file_tokens(a, cmd, P.resolve(f, a._scope_ctx(scope)))
             from .hunting import program_search
 
             program_search(a, cmd, scope, code, args[i + 2:])  # perl -ne 'print if /TOKEN/' ~/…
