@@ -348,6 +348,8 @@ def test_listing_or_reading_ordinary_names_passes(cmd, workspace, env, gh_home):
     "ruby -ne 'puts $_ if /TOKEN/' scripts/add_domain.sh",
 ])
 def test_line_loops_printing_a_literal_token_are_denied(cmd, workspace, env):
+    put(workspace, "scripts/add_domain.sh", "#!/bin/sh\nRAILWAY_TOKEN=4f6d2a1e-9b7c-4e3f-8a2d-1c5b6e7f8a9b\n"
+                                            "curl -s https://backboard.railway.app/graphql/v2 -H \"Authorization: Bearer $RAILWAY_TOKEN\"\n")
     assert bash(cmd, workspace, env)[0] == "deny", cmd
 
 
@@ -386,3 +388,11 @@ def test_s3_sync_delete_from_nothing_deletes_everything(workspace, env):
     os.makedirs(os.path.join(workspace, "site"), exist_ok=True)
     put(workspace, "site/index.html", "<h1>x</h1>\n")
     assert bash("aws s3 sync ./site s3://acme-prod-assets --delete", workspace, env)[0] == "ask"
+
+
+def test_a_line_loop_whose_filter_misses_the_token_line_passes(workspace, env):
+    put(workspace, "logs/app.log", "GET /callback?code=1&token=4f6d2a1e-9b7c-4e3f-8a2d-1c5b6e7f8a9b 200\nERROR timeout\n")
+    assert bash("perl -ne 'print if /ERROR/' logs/app.log", workspace, env)[0] == "allow"
+    assert bash("perl -ne 'print if /timeout/i' logs/app.log", workspace, env)[0] == "allow"
+    assert bash("perl -ne 'print if /token/' logs/app.log", workspace, env)[0] == "deny"
+    assert bash("perl -ne 'print' logs/app.log", workspace, env)[0] == "deny"

@@ -1984,7 +1984,9 @@ def interpreter(a, cmd, scope):
             for f in args[i + 2:]:  # perl -ne 'print' FILE reads FILE
                 # (and, printing what it matched, shows a literal token the file holds, as grep -o would)
                 if not check_read(a, cmd, f, scope) and prints and not f.startswith("-") and U not in f:
-                    check_file_tokens(a, cmd, P.resolve(f, a._scope_ctx(scope)))
+                    path = P.resolve(f, a._scope_ctx(scope))
+                    if not _loop_filter_misses_tokens(a, code, path):
+                        check_file_tokens(a, cmd, path)
             from .hunting import program_search
 
             program_search(a, cmd, scope, code, args[i + 2:])  # perl -ne 'print if /TOKEN/' ~/…
@@ -2014,6 +2016,31 @@ def interpreter(a, cmd, scope):
             check_read(a, cmd, x, scope)
         return
     _run_stdin(a, cmd, scope, lang)
+
+
+_LOOP_FILTER = _LazyRe(r"^\s*(?:print|say|puts)(?:\s+\$(?:1|&|_))?\s+if\s+/((?:[^/\\]|\\.)+)/([imx]*)\s*;?\s*$")
+
+
+def _loop_filter_misses_tokens(a, code, path) -> bool:
+    """`perl -ne 'print if /ERROR/' logs/app.log`: the loop prints only the lines its pattern matches; when no line
+    of the file that holds a literal token matches it, no token is printed.  Any other code, a pattern Python's
+    re does not read the same way, or a file that cannot be read: False (judged as printing the file)."""
+    from ..secrets import file_tokens
+
+    m = _LOOP_FILTER.match(code)
+    if not m:
+        return False
+    try:
+        rx = re.compile(m.group(1), re.I if "i" in m.group(2) else 0)
+        hits = file_tokens(path, a.secret_exempt)
+        if not hits:
+            return False
+        from ...fsread import read_regular
+
+        lines = read_regular(path, 256 * 1024).decode("utf-8", "replace").split("\n")
+        return not any(rx.search(lines[h.line - 1]) for h in hits if 0 < h.line <= len(lines))
+    except Exception:
+        return False
 
 
 def _analyse_code(a, lang, code, cmd, scope):
