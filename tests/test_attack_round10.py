@@ -396,3 +396,35 @@ def test_a_line_loop_whose_filter_misses_the_token_line_passes(workspace, env):
     assert bash("perl -ne 'print if /timeout/i' logs/app.log", workspace, env)[0] == "allow"
     assert bash("perl -ne 'print if /token/' logs/app.log", workspace, env)[0] == "deny"
     assert bash("perl -ne 'print' logs/app.log", workspace, env)[0] == "deny"
+
+
+# --- an image whose ENTRYPOINT is a tool runs that tool (knowledge/images.toml, its own examples) ----------------
+
+def _image_examples():
+    import tomllib
+
+    from interlock.knowledge import path
+
+    with open(path("images.toml"), "rb") as fh:
+        return [pytest.param(c, d, id=c[:60]) for c, d in tomllib.load(fh)["examples"]]
+
+
+@pytest.mark.parametrize("cmd,decision", _image_examples())
+def test_image_entrypoint_examples(cmd, decision, workspace, env):
+    assert bash(cmd, workspace, env)[0] == decision, cmd
+
+
+def test_explicit_entrypoint_and_unknown_images_keep_their_reading(workspace, env):
+    assert bash("docker run --rm --entrypoint cat -v ~/.ssh:/k amazon/aws-cli /k/id_ed25519", workspace, env)[0] == "deny"
+    assert bash("docker run --rm node:20 npm test", workspace, env)[0] == "allow"
+
+
+# --- httpie's k=@FILE: the value is the file's text ---------------------------------------------------------------
+
+@pytest.mark.parametrize("client", ["http --ignore-stdin POST", "xh post", "https POST"])
+def test_httpie_field_from_a_file_is_judged_by_the_file(client, workspace, env):
+    put(workspace, "ops/m.graphql", 'mutation { volumeDelete(volumeId: "vol_1") }\n')
+    put(workspace, "ops/q.graphql", "query { me { id } }\n")
+    url = "https://backboard.railway.app/graphql/v2"
+    assert bash(f'{client} {url} "Authorization:Bearer $RAILWAY_TOKEN" query=@ops/m.graphql', workspace, env)[0] == "deny"
+    assert bash(f'{client} {url} "Authorization:Bearer $RAILWAY_TOKEN" query=@ops/q.graphql', workspace, env)[0] == "allow"

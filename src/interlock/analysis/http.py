@@ -371,7 +371,9 @@ def parse_wget(args, read_at):
 _HTTPIE_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 
 
-def parse_httpie(args):
+def parse_httpie(args, read_at=None):
+    """httpie/xh/curlie's request items: `k=v` (string), `k:=json`, and `k=@FILE` / `k:=@FILE` (the value is
+    the file's text or JSON, read with ``read_at``; unknown when it cannot be read)."""
     ops = [x for x in args if not x.startswith("-")]
     method = None
     if ops and ops[0].upper() in _HTTPIE_METHODS and ops[0].isalpha():
@@ -386,6 +388,12 @@ def parse_httpie(args):
         if not m:
             continue
         k, op, v = m.groups()
+        if op in ("=", ":=") and v.startswith("@") and len(v) > 1:  # k=@file: the value is what the file holds
+            text = read_at(v[1:]) if read_at is not None else None
+            v = text if text is not None else U
+            if op == "=" or v == U:
+                body[k] = v
+                continue
         if op == ":=":
             try:
                 body[k] = json.loads(v)
@@ -395,7 +403,7 @@ def parse_httpie(args):
             body[k] = v
     if method is None:
         method = "POST" if body else "GET"
-    return [Request(method, url, json.dumps(body) if body else None, client="httpie")]
+    return [Request(method, url, json.dumps(body, ensure_ascii=False) if body else None, client="httpie")]
 
 
 # --- Request → findings ----------------------------------------------------------------------

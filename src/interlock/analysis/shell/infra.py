@@ -816,6 +816,25 @@ def _compose_service_mounts(a, scope, args):
     return []
 
 
+_IMAGE_ENTRYPOINTS = None
+
+
+def image_entrypoint(image: str) -> list:
+    """The tool an image's ENTRYPOINT runs (knowledge/images.toml), as argv words; [] when not known."""
+    global _IMAGE_ENTRYPOINTS
+    if _IMAGE_ENTRYPOINTS is None:
+        from ...knowledge import load
+
+        _IMAGE_ENTRYPOINTS = {k.lower(): list(v) for k, v in load("images.toml").get("entrypoints", {}).items()}
+    name = image.split("@", 1)[0].lower()
+    if ":" in name.rsplit("/", 1)[-1]:
+        name = name.rsplit(":", 1)[0]
+    for prefix in ("docker.io/", "index.docker.io/", "library/"):
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+    return list(_IMAGE_ENTRYPOINTS.get(name, ()))
+
+
 def _docker_run(a, cmd, scope, args, bool_long=None, bool_short=None, compose=False):
     bool_long = bool_long or _RUN_BOOL_LONG
     bool_short = bool_short or _RUN_BOOL_SHORT
@@ -877,6 +896,8 @@ def _docker_run(a, cmd, scope, args, bool_long=None, bool_short=None, compose=Fa
     inner = args[i:]
     if entrypoint:
         inner = entrypoint.split() + inner
+    elif image and inner and not compose:
+        inner = image_entrypoint(image) + inner  # `docker run amazon/aws-cli s3 rb …` runs `aws s3 rb …`
     if image is None or not inner:
         return
     parsed = [m for m in (_mount(kind, spec, a, scope) for kind, spec in mounts) if m]

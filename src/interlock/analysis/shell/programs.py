@@ -4049,7 +4049,7 @@ def http_client(a, cmd, scope):
     elif cmd.name == "wget":
         reqs, reads, writes = H.parse_wget(cmd.args, read_at)
     else:
-        reqs, reads, writes = H.parse_httpie(cmd.args), [], []
+        reqs, reads, writes = H.parse_httpie(cmd.args, read_at), [], []
         if cmd.name == "curlie" and any(x.startswith(("-d", "--data", "--json", "-X", "--request", "-K", "--config"))
                                         for x in cmd.args):
             # curlie takes curl's options beside httpie's items: both readings are judged
