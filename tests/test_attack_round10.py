@@ -428,3 +428,23 @@ def test_httpie_field_from_a_file_is_judged_by_the_file(client, workspace, env):
     url = "https://backboard.railway.app/graphql/v2"
     assert bash(f'{client} {url} "Authorization:Bearer $RAILWAY_TOKEN" query=@ops/m.graphql', workspace, env)[0] == "deny"
     assert bash(f'{client} {url} "Authorization:Bearer $RAILWAY_TOKEN" query=@ops/q.graphql', workspace, env)[0] == "allow"
+
+
+# --- Python task runners (Invoke, Fabric): the tasks named run their c.run() lines -------------------------------
+
+TASKS = ('from invoke import task\n\n@task\ndef clean(c):\n    c.run("rm -rf ~/projects")\n\n'
+         '@task\ndef test(c):\n    c.run("pytest -q", pty=True)\n\n@task\ndef build_docs(ctx):\n    ctx.run("rm -rf build")\n')
+
+
+@pytest.mark.parametrize("cmd", ["invoke clean", "inv clean", "invoke test clean", "fab -f x nuke"])
+def test_invoke_tasks_that_destroy_are_denied(cmd, workspace, env):
+    put(workspace, "tasks.py", TASKS)
+    put(workspace, "fabfile.py", "from fabric import task\n\n@task\ndef nuke(c):\n    c.local('rm -rf ~')\n")
+    assert bash(cmd, workspace, env)[0] == "deny", cmd
+
+
+@pytest.mark.parametrize("cmd", ["invoke test", "inv build-docs", "invoke --list", "fab --list"])
+def test_invoke_ordinary_tasks_pass(cmd, workspace, env):
+    put(workspace, "tasks.py", TASKS)
+    put(workspace, "fabfile.py", "from fabric import task\n\n@task\ndef nuke(c):\n    c.local('rm -rf ~')\n")
+    assert bash(cmd, workspace, env)[0] == "allow", cmd

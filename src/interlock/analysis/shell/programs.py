@@ -5194,6 +5194,46 @@ def just(a, cmd, scope):
         _run_recipes(a, cmd, scope, recipes, goal, name, _just_line, set())
 
 
+@handles("invoke", "inv", "fab")
+def python_tasks(a, cmd, scope):
+    """Invoke (`invoke clean`, `inv deploy`) and Fabric (`fab wipe`) run functions of tasks.py / fabfile.py whose
+    `c.run("…")`, `c.sudo("…")`, `c.local("…")` lines are shell commands: the module's top level and the tasks
+    named are judged as the Python they are, those calls as the commands they run."""
+    import ast
+    import textwrap
+
+    f, v, ops = split_opts(cmd.args, with_arg="crfH", long_with_arg=("--collection", "--search-root", "--config",
+                                                                   "--hosts", "--command"))
+    if {"--list", "-l", "--help", "-h", "--dry", "--version", "-V", "--complete"} & f:
+        return
+    root = v.get("-r") or v.get("--search-root") or "."
+    coll = v.get("-c") or v.get("--collection") or ("fabfile" if cmd.name == "fab" else "tasks")
+    text, name = _task_file(a, [root.rstrip("/") + "/" + coll + ".py", root.rstrip("/") + "/" + coll + "/__init__.py"],
+                            a._scope_ctx(scope))
+    if text is None:
+        return
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        a.emit("shell.opaque-eval", cmd, effect="run", note=f"{name} does not parse: what its tasks run is unknown")
+        return
+    goals = {g.replace("-", "_") for g in ops if not g.startswith("-")} or {"default"}
+    parts = []
+    for node in tree.body:
+        seg = ast.get_source_segment(text, node) or ""
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if node.name in goals or "default" in goals and any("default=True" in (ast.get_source_segment(text, d) or "")
+                                                                   for d in node.decorator_list):
+                ctxname = node.args.args[0].arg if node.args.args else "c"
+                body = textwrap.dedent("\n".join(ast.get_source_segment(text, b) or "" for b in node.body))
+                body = re.sub(r"\b" + re.escape(ctxname) + r"\.(?:run|sudo|local)\(", "os.system(", body)
+                parts.append("import os\n" + body)
+        elif not isinstance(node, ast.ClassDef):
+            parts.append(seg)
+    if parts:
+        inline_code(a, "python", "\n".join(parts), cmd, scope, origin=(name, 0))
+
+
 def _parse_justfile(text):
     recipes, first, current = {}, None, None
     for no, line in enumerate(text.split("\n"), 1):
