@@ -28,7 +28,6 @@ TOOLS = {
             (("secretsmanager", "get-secret-value"), None, "a stored secret"),
             (("sts", "assume-role"), None, "temporary credentials"),
             (("iam", "create-access-key"), None, "a new secret access key"),
-            (("lambda", "get-function-configuration"), None, "the function's environment variables"),
             (("ssm", "get-parameters-by-path"), ("--with-decryption",), "decrypted parameters"),
             (("ssm", "get-parameter"), ("--with-decryption",), "a decrypted parameter"),
             (("ssm", "get-parameters"), ("--with-decryption",), "decrypted parameters")],
