@@ -447,3 +447,14 @@ def test_invoke_ordinary_tasks_pass(cmd, workspace, env):
     put(workspace, "tasks.py", TASKS)
     put(workspace, "fabfile.py", "from fabric import task\n\n@task\ndef nuke(c):\n    c.local('rm -rf ~')\n")
     assert bash(cmd, workspace, env)[0] == "allow", cmd
+
+
+# --- jq's first operand is its filter: `.env` there is a field name, not the file -------------------------------
+
+@pytest.mark.parametrize("cmd,decision", [
+    ("jq '.env' package.json", "allow"), ("jq -r '.env.DEBUG' package.json", "allow"), ("jq -n --arg x .env '$x'", "allow"),
+    ("jq . .env", "deny"), ("jq -f .env package.json", "deny"), ("jq --rawfile t ~/.netrc -n '$t'", "deny"),
+])
+def test_jq_reads_its_files_not_its_filter(cmd, decision, workspace, env, creds10):
+    put(workspace, "package.json", '{"name": "x", "env": {"DEBUG": "1"}}\n')
+    assert bash(cmd, workspace, env)[0] == decision, cmd

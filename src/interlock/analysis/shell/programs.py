@@ -3666,6 +3666,9 @@ def unknown_program(a, cmd, scope):
                 if place.kind == P.SELF:
                     a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect="edit")
         _search_secrets(a, cmd, scope)
+        if name == "jq":  # `jq '.env' package.json`: the first operand is the filter, not a file
+            check_args_for_secrets(a, cmd, scope, _jq_files(args))
+            return
         # the first operand is the pattern (`grep -rn 'process.env' src/`), unless -e/-f gave it
         ops = [x for x in args if not x.startswith("-")]
         if ops and not any(x in ("-e", "-f", "--regexp", "--file") or x.startswith(("--regexp=", "-e"))
@@ -3673,6 +3676,36 @@ def unknown_program(a, cmd, scope):
             check_args_for_secrets(a, cmd, scope, ops[1:])
             return
     check_args_for_secrets(a, cmd, scope)
+
+
+def _jq_files(args):
+    """The files jq reads: its operands after the filter (all of them with -f/--from-file, whose value is read
+    too), and the files of --slurpfile/--rawfile; not --arg/--argjson values nor what follows --args/--jsonargs."""
+    files, ops, from_file, i = [], [], False, 0
+    while i < len(args):
+        x = args[i]
+        if x in ("--arg", "--argjson", "--slurpfile", "--rawfile"):
+            if x in ("--slurpfile", "--rawfile") and i + 2 < len(args):
+                files.append(args[i + 2])
+            i += 3
+            continue
+        if x in ("--indent",):
+            i += 2
+            continue
+        if x in ("-f", "--from-file") and i + 1 < len(args):
+            from_file = True
+            files.append(args[i + 1])
+            i += 2
+            continue
+        if x in ("--args", "--jsonargs"):
+            break
+        if x == "--":
+            ops += args[i + 1:]
+            break
+        if not x.startswith("-") or x == "-":
+            ops.append(x)
+        i += 1
+    return files + (ops if from_file else ops[1:])
 
 
 _EVERY_LINE = frozenset({"", ".", "^", "$", ".*", "^.*", ".*$", "^.*$", "^.*$", "\\w*", "[\\s\\S]*", "(.*)", ".?"})
