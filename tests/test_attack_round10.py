@@ -383,7 +383,9 @@ def test_sql_reading_ordinary_files_passes(cmd, workspace, env):
 
 
 def test_s3_sync_delete_from_nothing_deletes_everything(workspace, env):
+    os.makedirs(os.path.join(workspace, "empty"), exist_ok=True)
     assert bash("aws s3 sync --delete ./empty s3://acme-prod-assets", workspace, env)[0] == "deny"
+    assert bash("aws s3 sync --delete ./missing s3://acme-prod-assets", workspace, env)[0] == "ask"  # an error
     os.makedirs(os.path.join(workspace, "site"), exist_ok=True)
     put(workspace, "site/index.html", "<h1>x</h1>\n")
     assert bash("aws s3 sync ./site s3://acme-prod-assets --delete", workspace, env)[0] == "ask"

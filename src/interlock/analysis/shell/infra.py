@@ -1315,18 +1315,19 @@ def _aws_s3(a, cmd, op, f, rest, env):  # f: the options given
                 not a.remote and _empty_dir(P.resolve(src, a.pctx)) and not any(x in f for x in ("--exclude", "--include")):
             # `aws s3 sync --delete ./empty s3://bucket`: nothing on this side, so everything on that side goes
             a.emit("infra.aws-s3-delete-all", cmd, target=_show(dest[0]), effect="delete-recursive", environment=env,
-                   note=f"{src} is empty or missing here: the sync deletes every object below {_show(dest[0])}")
+                   note=f"{src} is empty: the sync deletes every object below {_show(dest[0])}")
         else:
             _emit(a, cmd, "infra.aws-s3-delete", target=_show(dest[0]) if dest[0] else None, effect="sync-delete",
                   note="deletes destination files the source lacks", env=env)
 
 
 def _empty_dir(path):
-    """``path`` is missing, or a directory with no entry: a sync from it leaves nothing."""
+    """``path`` is a directory with no entry: a sync from it leaves nothing (a missing source is an error of
+    the AWS CLI: "The user-provided path … does not exist", nothing is deleted)."""
     import os
 
     try:
-        return not os.path.lexists(path) or (os.path.isdir(path) and not os.listdir(path))
+        return os.path.isdir(path) and not os.listdir(path)
     except OSError:
         return False
 
