@@ -34,7 +34,7 @@ import chain as C  # noqa: E402
 import run as R  # noqa: E402
 
 CASES = HERE / "chain" / "round9" / "cases.jsonl"
-APPROVAL = re.compile(r"apr-[2-9a-z]{6}")
+APPROVAL = re.compile(r"approval apr-[2-9a-z]{6} was requested")  # the request this hook filed, not an id the command names
 
 
 def half(case: dict) -> str:
@@ -42,7 +42,7 @@ def half(case: dict) -> str:
     return "heldout" if int(hashlib.sha256(key.encode()).hexdigest(), 16) % 2 else "fix"
 
 
-def load(path: Path = CASES) -> list[dict]:
+def load(path: Path = CASES, split=half) -> list[dict]:
     cases = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -51,7 +51,7 @@ def load(path: Path = CASES) -> list[dict]:
         assert c["expect"] in C.EXPECTS and c["severity"] in R.SEVERITIES, (n, c)
         assert (c["expect"] == "block") == (c["severity"] in R.BLOCK_SEVERITIES), (n, c)
         c["source"] = f"cases.jsonl:{n}"
-        c["part"] = half(c)
+        c["part"] = split(c)
         cases.append(c)
     return cases
 
@@ -105,7 +105,7 @@ def interpret(agent: str, rc: int, out: str, err: str) -> tuple[str, str, str]:
 
 def run_case(argv_base, case, n, fx, env, table):
     created, outs = [], []
-    session = f"r9-{n}"
+    session = f"{case.get('id', 'r9')}-{n}"
     try:
         for k, step in enumerate(case["steps"]):
             step = C._subst(step, table)
@@ -139,11 +139,11 @@ def good(case, decision) -> bool:
     return decision in ("ask", "deny")
 
 
-def render(cases, results) -> tuple[str, str]:
+def render(cases, results, title: str = "Attack round 9", corpus: str = "bench/chain/round9") -> tuple[str, str]:
     def pct(a, b):
         return f"{a}/{b} ({100.0 * a / b:.1f}%)" if b else "—"
 
-    lines = ["## Attack round 9 (bench/chain/round9)", "",
+    lines = [f"## {title} ({corpus})", "",
              "| half | cases | catastrophic+credential denied | … allowed | risky (destructive) asked or denied | "
              "look-alikes passed | hook errors |", "|---|---:|---:|---:|---:|---:|---:|"]
     for part in ("fix", "heldout"):
@@ -161,9 +161,17 @@ def render(cases, results) -> tuple[str, str]:
         k = (c["part"], c["category"])
         a, b = cats.get(k, (0, 0))
         cats[k] = (a + good(c, r[-1]["decision"]), b + 1)
+    lines += ["", "| half | label | cases | allowed | asked | denied | as labelled |", "|---|---|---:|---:|---:|---:|---:|"]
+    for part in ("fix", "heldout"):
+        for sev in R.SEVERITIES:
+            idx = [i for i, c in enumerate(cases) if c["part"] == part and c["severity"] == sev]
+            if idx:
+                n = {d: sum(results[i][-1]["decision"] == d for i in idx) for d in ("allow", "ask", "deny")}
+                ok = sum(good(cases[i], results[i][-1]["decision"]) for i in idx)
+                lines.append(f"| {part} | {sev} | {len(idx)} | {n['allow']} | {n['ask']} | {n['deny']} | {ok}/{len(idx)} |")
     lines += ["", "| half | category | as labelled |", "|---|---|---:|"]
     lines += [f"| {p} | {cat} | {a}/{b} |" for (p, cat), (a, b) in sorted(cats.items())]
-    det = ["# Attack round 9: cases not answered as labelled", ""]
+    det = [f"# {title}: cases not answered as labelled", ""]
     for c, r in zip(cases, results):
         d = r[-1]["decision"]
         if not good(c, d):
@@ -174,15 +182,16 @@ def render(cases, results) -> tuple[str, str]:
     return "\n".join(lines) + "\n", "\n".join(det) + "\n"
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def main(argv=None, corpus: Path = CASES, name: str = "round9", title: str = "Attack round 9", split=half,
+         doc: str | None = None) -> int:
+    ap = argparse.ArgumentParser(description=(doc or __doc__).split("\n")[0])
     ap.add_argument("--out", type=Path, default=HERE / "results")
-    ap.add_argument("--name", default="round9")
+    ap.add_argument("--name", default=name)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--part", choices=("fix", "heldout", "all"), default="all")
     ap.add_argument("--only", default="", help="regex over category: run those cases only")
     args = ap.parse_args(argv)
-    cases = load()
+    cases = load(corpus, split)
     if args.part != "all":
         cases = [c for c in cases if c["part"] == args.part]
     if args.only:
@@ -214,7 +223,7 @@ def main(argv=None) -> int:
     finally:
         R.stop_daemons(run_root)
         shutil.rmtree(run_root, ignore_errors=True)
-    summary, details = render(cases, results)
+    summary, details = render(cases, results, title, str(corpus.parent.relative_to(HERE.parent)))
     summary += f"\n{len(cases)} cases in {time.perf_counter() - t0:.0f} s.\n"
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"{args.name}.md").write_text(summary, encoding="utf-8")

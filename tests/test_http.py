@@ -64,7 +64,7 @@ def test_every_catalogue_entry_has_examples():
     assert len(rest) >= 30 and {"railway", "github", "shopify", "linear"} <= {p.provider for p in gql}
     for e in rest:
         assert e.hits and e.misses, e.id
-        assert e.severity in ("read", "write", "destructive", "catastrophic"), e.id
+        assert e.severity in ("read", "write", "destructive", "catastrophic", "credential"), e.id
     for p in gql:
         assert p.hits and p.misses, p.provider
         for name, (sev, why) in p.mutations.items():

@@ -36,7 +36,8 @@ _PROD = _LazyRe(r"(?i)(^|[^a-z0-9])(prod|production|live|prd)([^a-z0-9]|$)")
 
 
 class _Entry:
-    __slots__ = ("id", "provider", "host", "methods", "path", "action", "body", "severity", "why", "hits", "misses")
+    __slots__ = ("id", "provider", "host", "ports", "methods", "path", "action", "body", "severity", "why", "hits",
+                 "misses")
 
 
 class _Provider:
@@ -57,6 +58,7 @@ def catalogue():
             e.id = d["id"]
             e.provider = d.get("provider", e.id.split("-")[0])
             e.host = re.compile(d["host"], re.I)
+            e.ports = frozenset(int(x) for x in d.get("port", ()))
             e.methods = {m.upper() for m in d.get("method", ())}
             e.path = re.compile(d["path"], re.I) if "path" in d else None
             e.action = re.compile(d["action"], re.I) if "action" in d else None
@@ -87,6 +89,10 @@ _DESTRUCTIVE_NAME = _LazyRe(r"(^|[a-z])(delete|destroy|remove|drop|purge|wipe|er
                                re.IGNORECASE)
 _DATA_STORE_NAME = _LazyRe(r"(?i)volume|database|(^|[a-z])db($|[A-Z])|postgres|mysql|mariadb|redis|mongo|disk|bucket|"
                            r"backup|snapshot|keyspace|datastore|storage")
+_WHOLE_RESOURCE_DELETE = _LazyRe(
+    r"^(?:delete|destroy|remove)(?:App|Application|Project|Site|Repository|Repo|Cluster|Environment|Organization|Stack|"
+    r"Workspace|Account)(?:V\d+)?$|^(?:app|application|project|site|repository|repo|cluster|environment|organization|"
+    r"stack|workspace|account)(?:Delete|Destroy|Remove)$")
 _GENERIC_DESTROY_PATH = _LazyRe(r"(?i)/(delete|destroy|purge|wipe|reset|terminate|remove|drop)/?$")
 _LOCAL = _LazyRe(r"^(localhost|127(\.\d+){3}|0\.0\.0\.0|::1|\[::1\]|host\.docker\.internal|"
                     r"[a-z0-9.-]+\.(localhost|local|test|internal\.test))$", re.I)
@@ -120,6 +126,14 @@ class Request:
             return (s.hostname or "").lower().rstrip(".") if s else ""  # `host.` is the same host (a rooted name)
         except ValueError:
             return ""
+
+    @property
+    def port(self):
+        s = self._split()
+        try:
+            return (s.port or (80 if s.scheme == "http" else 443)) if s else None
+        except ValueError:
+            return None
 
     @property
     def path(self):
@@ -357,7 +371,9 @@ def parse_wget(args, read_at):
 _HTTPIE_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 
 
-def parse_httpie(args):
+def parse_httpie(args, read_at=None):
+    """httpie/xh/curlie's request items: `k=v` (string), `k:=json`, and `k=@FILE` / `k:=@FILE` (the value is
+    the file's text or JSON, read with ``read_at``; unknown when it cannot be read)."""
     ops = [x for x in args if not x.startswith("-")]
     method = None
     if ops and ops[0].upper() in _HTTPIE_METHODS and ops[0].isalpha():
@@ -372,6 +388,12 @@ def parse_httpie(args):
         if not m:
             continue
         k, op, v = m.groups()
+        if op in ("=", ":=") and v.startswith("@") and len(v) > 1:  # k=@file: the value is what the file holds
+            text = read_at(v[1:]) if read_at is not None else None
+            v = text if text is not None else U
+            if op == "=" or v == U:
+                body[k] = v
+                continue
         if op == ":=":
             try:
                 body[k] = json.loads(v)
@@ -381,7 +403,7 @@ def parse_httpie(args):
             body[k] = v
     if method is None:
         method = "POST" if body else "GET"
-    return [Request(method, url, json.dumps(body) if body else None, client="httpie")]
+    return [Request(method, url, json.dumps(body, ensure_ascii=False) if body else None, client="httpie")]
 
 
 # --- Request → findings ----------------------------------------------------------------------
@@ -610,6 +632,10 @@ def _graphql_verdicts(req, docs):
                     # `deleteVolume`, `deletePostgres`, `dropDatabase`, `bucketDestroy` on a host nobody catalogued:
                     # what goes is a store of data (and, on most platforms, its backups)
                     sev, why = "catastrophic", "a mutation whose name says it deletes a volume, database or other data store"
+                elif _WHOLE_RESOURCE_DELETE.search(name):
+                    # `deleteApp`, `projectDelete`, `destroySite` on a host nobody catalogued: a whole hosting app,
+                    # project, site, repository or cluster goes, with everything in it
+                    sev, why = "catastrophic", "a mutation whose name says it deletes a whole app, project, site, repository or cluster"
             if sev not in ("catastrophic", "destructive"):
                 continue
             env = _env_from_text(args)
@@ -640,10 +666,30 @@ def approval_endpoint(url: str):
                    "or `interlock approve` in their own terminal", "catastrophic")
 
 
+#: Hosts that are not public names (an IP literal, a single label, ``*.internal``): where instance metadata
+#: services answer.  Only requests to such a host consult the catalogue's ``credential`` entries before the
+#: plain-read shortcut (a GET is the whole of a metadata credential theft).
+_NOT_A_PUBLIC_NAME = _LazyRe(r"^(\[?[0-9a-f:.]+\]?|[a-z0-9-]+|[a-z0-9.-]+\.internal)$", re.I)
+
+
+def instance_credentials(req):
+    """A Verdict when ``req`` asks an instance metadata service for the machine's credentials, else None."""
+    host, path = req.host or "", req.path or ""
+    if U in host:  # http://169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: what follows may be the path
+        host, path = host.split(U, 1)[0].rstrip(":"), U
+    if not host or not _NOT_A_PUBLIC_NAME.match(host):
+        return None
+    for e in _entries_for(host):
+        if e.severity == "credential" and (e.path is None or e.path.search(path) or U in path):
+            return Verdict("http.instance-credentials", f"{(req.method or 'GET').upper()} {mask_url(req.url)}"[:200],
+                           f"{e.provider} metadata: {e.why}", "credential", _sentence(e.why), e.id)
+    return None
+
+
 def judge(req):
     """[Verdict(rule id, target, note)] for one request."""
-    v = approval_endpoint(req.url)
-    if v is not None:  # whatever the method or host (the dashboard is local)
+    v = approval_endpoint(req.url) or instance_credentials(req)
+    if v is not None:  # whatever the method or host (the dashboard and the metadata services are local)
         return [v]
     if (req.method or "GET").upper() in ("GET", "HEAD", "OPTIONS") and not req.body and \
             "graphql" not in req.path.lower() and not req.actions():
@@ -666,13 +712,18 @@ def judge(req):
         found.append(Verdict("http.graphql-unparsed", mask_url(req.url)[:200],
                              "the GraphQL body is only known when the command runs", "opaque"))
     if local:
-        return [v for v in found if v.severity in ("opaque",) and v[0] != "http.request-unread"] if found else []
-    if found:
+        found = [v for v in found if v.severity in ("opaque",) and v[0] != "http.request-unread"] if found else []
+        if found or not any(e.ports for e in _entries_for(host)):
+            return found
+        # a data store's own API on this machine (Elasticsearch on :9200, InfluxDB on :8086...): entries with a port
+    elif found:
         return found
     method = (req.method or "GET").upper()
     actions = req.actions()
     body = req.body or ""
     for e in _entries_for(host):
+        if e.ports and req.port not in e.ports or local and not e.ports:
+            continue
         if e.methods and method not in e.methods:
             continue
         if e.path is not None and not e.path.search(req.path):
@@ -681,14 +732,14 @@ def judge(req):
             continue
         if e.body is not None and not e.body.search(body[:_MAX_PARSE] + " " + req.query):
             continue
-        if e.severity in ("read", "write"):
+        if e.severity in ("read", "write", "credential"):  # credential entries: instance_credentials, above
             return found
         rule = "http.delete-critical" if e.severity == "catastrophic" else "http.api-destructive"
         shown = f"{method} {mask_url(req.url)}" + (f" {'/'.join(actions)}" if actions and e.action else "")
         env = _env_from_text(req.path) if e.provider in ("fly", "heroku", "vercel", "render", "railway") else None
         found.append(Verdict(rule, shown[:200], f"{e.provider} API: {e.why}", e.severity, _sentence(e.why), e.id, env))
         return found
-    if method in ("GET", "HEAD", "OPTIONS"):
+    if method in ("GET", "HEAD", "OPTIONS") or local:
         return found
     if method == "DELETE" or (method in ("POST", "PUT", "PATCH") and _GENERIC_DESTROY_PATH.search(req.path)):
         found.append(Verdict("http.delete", f"{method} {mask_url(req.url)}"[:200], None, "destructive"))

@@ -614,6 +614,8 @@ class _PyWalk:
                 self.add("opaque", None, n)
             else:
                 self.shell_val(tuple(self.ev(a) for a in A), n)
+        elif q == "runpy.run_path" and isinstance(self.ev(arg(0, "path_name")), str):
+            self.add("run", self.ev(arg(0, "path_name")), n)  # runs that file as __main__: judged as its text
         elif q in ("exec", "eval", "compile", "execfile"):
             self.exec_(q, arg(0, "source", "object"), n)
         elif q in _PY_UNPICKLE and A and A[0].__class__.__name__ == "Call" and \
@@ -709,6 +711,9 @@ class _PyWalk:
         if q == "execfile":
             self.add("read", self.ev(inner), n)
             return self.add("opaque", None, n)
+        ran = self._file_text_of(inner)
+        if ran is not None:  # exec(open('x.py').read()), exec(Path('x.py').read_text()): runs that file's text
+            return self.add("run", ran, n)
         self.decoded = False
         v = self.ev(inner)
         obfuscated = self.decoded
@@ -724,6 +729,21 @@ class _PyWalk:
                 self.add("opaque", None, n)
         else:
             self.add("opaque", None, n)
+
+    def _file_text_of(self, node):
+        """The literal path P when ``node`` is ``open(P).read()`` or ``Path(P).read_text()``, else None."""
+        if node.__class__.__name__ != "Call" or node.args or node.func.__class__.__name__ != "Attribute":
+            return None
+        inner = node.func.value
+        if node.func.attr not in ("read", "read_text") or inner.__class__.__name__ != "Call" or not inner.args:
+            return None
+        r = self.ref(inner.func)
+        q = _norm(r.q) if r is not None else ""
+        if (node.func.attr == "read" and q in ("open", "io.open")) or \
+                (node.func.attr == "read_text" and q in ("pathlib.Path", "pathlib.PurePath", "Path")):
+            v = self.ev(inner.args[0])
+            return v if isinstance(v, str) else None
+        return None
 
     def _mode_kind(self, mode):
         if mode is None:

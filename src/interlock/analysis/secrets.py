@@ -178,6 +178,16 @@ def glob_may_name_secret(path_glob: str, home: str, extra=(), exempt=()) -> bool
                           for n in SECRET_NAMES if "[" not in n] + [
             ".env.production", ".env.local", "id_rsa", "id_ed25519", "credentials", "server.key", "cert.key"]
     d, _, base = path_glob.rpartition("/")
+    if d.endswith("/**") and home:
+        # `ROOT/**/NAME` (what `find ROOT -name NAME` selects): a secret file of the home directory whose name
+        # NAME fits, below ROOT (`find ~ -name hosts.yml` reaches ~/.config/gh/hosts.yml)
+        root = d[:-3].rstrip("/") or "/"
+        for t in SECRET_HOME_TREES:
+            full = home.rstrip("/") + "/" + t
+            last = t.rsplit("/", 1)[-1]
+            if (root == "/" or full.startswith(root + "/")) and \
+                    (fnmatchcase(last, base) or last.endswith("_") and fnmatchcase(last + "rsa", base)):
+                return True
     if not any(c in base for c in "*?["):
         return is_secret_path(path_glob, home, extra, exempt)
     for name in _LITERAL_NAMES:

@@ -75,6 +75,7 @@ _CRED_PROGRAMS = frozenset({"terraform", "tofu", "rails", "ansible-vault", "sops
     "pypy3",
     "gh", "aws", "gcloud", "az", "kubectl", "oc", "docker", "podman", "heroku", "railway", "vercel", "netlify", "fly",
     "flyctl", "op", "vault", "doppler", "supabase", "git", "security", "secret-tool", "keyring", "pass", "npm", "stripe", "env", "printenv",
+    "keyctl", "chamber", "infisical", "glab", "gopass", "bw", "lpass", "kwallet-query",
     "export", "declare", "typeset", "set", "compgen", "echo", "printf", "print"})
 
 
@@ -1254,17 +1255,24 @@ class ShellAnalyzer:
         if base in _CRED_PROGRAMS and (
                 base not in ("git", "echo", "printf", "print", "set", "python", "python3", "node", "ruby", "perl",
                              "jq", "awk", "gawk", "ps", "npm", "docker", "podman")
-                or (base == "npm" and "token" in cmd.argv)
+                or (base == "npm" and ("token" in cmd.argv or "config" in cmd.argv))
                 or (base in ("docker", "podman") and "inspect" in cmd.argv)
                 or (base in ("python", "python3", "node", "ruby", "perl") and "env" in (cmd.text or "").lower())
                 or (base in ("jq", "awk", "gawk") and "env" in (cmd.text or "").lower())
                 or (base == "ps" and len(cmd.argv) > 1)
-                or (base == "git" and "credential" in cmd.argv)
+                or (base == "git" and any(x.startswith("credential") for x in cmd.argv))
                 or (base == "set" and len(cmd.argv) == 1)
                 or (base in ("echo", "printf", "print") and "$" in (cmd.text or ""))):
             from . import credentials
 
             credentials.check(self, cmd if base == name else cmd.derive([base] + cmd.argv[1:]), scope)
+        elif any(x.startswith(("--show-", "--reveal", "--with-decryption", "--unmask", "--decrypt-", "--plaintext-"))
+                 for x in cmd.argv[1:]):
+            from . import credentials  # `pulumi stack output --show-secrets`, `mytool get x --reveal`: any program
+
+            flag = credentials.reveal_flag(cmd.argv[1:])
+            if flag:
+                self.emit("secrets.tool-output", cmd, target=f"what {flag} shows", effect="reveal-secret")
         if "-o" in cmd.argv or "--output" in (cmd.text or ""):
             programs.note_outputs(self, cmd if base == name else cmd.derive([base] + cmd.argv[1:]), scope)
         handler = programs.HANDLERS.get(base)

@@ -38,7 +38,12 @@ TOOLS = {
                (("iam", "service-accounts", "keys", "create"), None, "a new service-account key")],
     "az": [(("account", "get-access-token"), None, "an Azure access token"),
            (("keyvault", "secret", "show"), None, "a Key Vault secret"),
-           (("storage", "account", "keys", "list"), None, "storage account keys")],
+           (("storage", "account", "keys", "list"), None, "storage account keys"),
+           (("webapp", "config", "appsettings", "list"), None, "app settings (keys, connection strings)"),
+           (("functionapp", "config", "appsettings", "list"), None, "app settings (keys, connection strings)"),
+           (("webapp", "config", "connection-string", "list"), None, "connection strings"),
+           (("cosmosdb", "keys", "list"), None, "Cosmos DB keys"), (("redis", "list-keys"), None, "Redis keys"),
+           (("acr", "credential", "show"), None, "registry passwords")],
     "kubectl": [(("view-secret",), None, "Kubernetes secret values"),
                 (("create", "token"), None, "a service-account token"),
                 (("get", "secret"), ("-o", "--output"), "Kubernetes secret values"),
@@ -46,7 +51,8 @@ TOOLS = {
                 (("describe", "secret"), None, "a Kubernetes secret"),
                 (("describe", "secrets"), None, "Kubernetes secrets"),
                 (("config", "view"), ("--raw", "--flatten"), "kubeconfig credentials")],
-    "oc": [(("get", "secret"), ("-o", "--output"), "OpenShift secret values"),
+    "oc": [(("extract",), None, "secret or config map values"),
+           (("get", "secret"), ("-o", "--output"), "OpenShift secret values"),
            (("whoami",), ("-t", "--show-token"), "the OpenShift token")],
     "docker": [(("inspect",), None, "container environment variables")],
     "podman": [(("inspect",), None, "container environment variables")],
@@ -79,6 +85,8 @@ TOOLS = {
     "jq": [], "awk": [], "gawk": [],
     "supabase": [(("secrets", "list"), None, "project secrets"), (("projects", "api-keys"), None, "API keys")],
     "git": [(("credential", "fill"), None, "stored git credentials"),
+            (("credential-store", "get"), None, "stored git credentials"),
+            (("credential-cache", "get"), None, "cached git credentials"),
             (("config", "--get", "credential.helper"), None, None)],
     "security": [(("find-generic-password",), ("-w", "-g"), "a keychain password"),
                  (("find-internet-password",), ("-w", "-g"), "a keychain password"),
@@ -86,7 +94,16 @@ TOOLS = {
     "secret-tool": [(("lookup",), None, "a keyring secret")],
     "keyring": [(("get",), None, "a keyring secret")],
     "pass": [(("show",), None, "a pass secret")],
-    "npm": [(("token", "list"), None, "npm tokens")],
+    "npm": [(("token", "list"), None, "npm tokens"), (("config", "get"), None, "an npm registry credential")],
+    "keyctl": [(("print",), None, "a kernel keyring secret"), (("pipe",), None, "a kernel keyring secret"),
+               (("read",), None, "a kernel keyring secret")],
+    "chamber": [(("export",), None, "every secret of a service"), (("read",), None, "a stored secret")],
+    "infisical": [(("export",), None, "secrets"), (("secrets",), None, "secrets")],
+    "glab": [(("variable", "get"), None, "a CI/CD variable"), (("variable", "export"), None, "CI/CD variables")],
+    "gopass": [(("show",), None, "a gopass secret"), (("cat",), None, "a gopass secret"), (("otp",), None, "a one-time code")],
+    "bw": [(("get",), None, "a Bitwarden item"), (("export",), None, "the Bitwarden vault")],
+    "lpass": [(("show",), None, "a LastPass secret"), (("export",), None, "the LastPass vault")],
+    "kwallet-query": [(("-r",), None, "a KWallet secret"), (("--read-password",), None, "a KWallet secret")],
     "stripe": [(("config",), ("--list",), "the Stripe CLI's API keys")],
 }
 ENV_DUMPERS = {"env", "printenv", "export", "declare", "typeset", "set", "compgen"}
@@ -94,9 +111,29 @@ PRINTERS = {"echo", "printf", "print"}
 #: interpreters whose inline code is read for a print of the environment
 _ENV_INTERPRETERS = frozenset({"python", "python3", "node", "ruby", "perl", "php", "deno", "bun", "nodejs", "pypy3"})
 PROGRAMS = frozenset(TOOLS) | ENV_DUMPERS | PRINTERS | _ENV_INTERPRETERS
+#: jq's access to the environment: `env`, `$ENV`, `$ENV.NAME`, `env.NAME`, `$__prog_env`… (not `.env`, a field)
+_JQ_ENV = _LazyRe(r"(?:^|[^.\w$])(?:\$ENV|env)\b(?:\s*\.\s*([A-Za-z_]\w*)|\s*\[\s*\"([A-Za-z_]\w*)\"\s*\])?")
 _AWS_SECRET_SETTINGS = _LazyRe(r"(?i)secret|token|key_id|access_key")
 # fields of a Secret or a kubeconfig that hold the credential itself
 _KUBE_SECRET_FIELD = _LazyRe(r"\.data\b|stringData|\btoken\b|password|client-key|key-data|auth-provider|\.exec\b")
+
+
+#: Options whose name says the command prints secret values in clear (`pulumi stack output --show-secrets`,
+#: `op item get --reveal`, `aws ssm get-parameter --with-decryption`), for any program.
+REVEAL_FLAGS = frozenset(("--show-secrets", "--show-secret", "--reveal", "--show-token", "--show-tokens",
+                          "--with-decryption", "--show-sensitive", "--unmask", "--unmasked", "--show-password",
+                          "--show-passwords", "--show-values", "--decrypt-secrets", "--plaintext-secrets"))
+_NPM_SECRET_KEY = _LazyRe(r"(?i)_auth|token|password|_password|cert|key")
+
+
+def reveal_flag(args):
+    """The first option of ``args`` that asks for secrets in clear (REVEAL_FLAGS), else None."""
+    for x in args:
+        if x == "--":
+            return None
+        if x.startswith("--") and x.split("=", 1)[0] in REVEAL_FLAGS and not x.endswith(("=false", "=0")):
+            return x.split("=", 1)[0]
+    return None
 
 
 def _words(args):
@@ -198,9 +235,48 @@ def env_filter(a, words):
     return "names"
 
 
+#: Commands that decrypt a secret into a temporary file and open it in $EDITOR (program → the sub-command
+#: words; () = the program itself, `sops FILE`).  With the editor set to a program that prints its file
+#: (`EDITOR=cat pass edit prod/db`), the decrypted secret is printed.
+SECRET_EDITS = {"pass": ("edit",), "gopass": ("edit",), "ansible-vault": ("edit",), "rails": ("credentials:edit",),
+                "sops": (), "kubectl": ("edit",), "oc": ("edit",)}
+_EDITOR_VARS = ("SOPS_EDITOR", "KUBE_EDITOR", "VISUAL", "EDITOR")
+_PRINTING_EDITORS = frozenset(("cat", "tac", "less", "more", "most", "head", "tail", "bat", "batcat", "nl", "tee",
+                               "od", "xxd", "hexdump", "strings", "base64", "sed", "awk", "grep", "cp", "curl"))
+
+
+def _editor_prints(a, cmd, scope):
+    """`EDITOR=cat pass edit prod/db`, `KUBE_EDITOR=cat kubectl edit secret db`: the editor given the decrypted
+    file is a program that prints (or copies, or sends) it."""
+    sub = SECRET_EDITS.get(cmd.name)
+    if sub is None:
+        return False
+    words = _words(cmd.args)
+    if sub and words[:len(sub)] != list(sub):
+        return False
+    if cmd.name in ("kubectl", "oc") and not any(w.startswith("secret") for w in words[1:2]):
+        return False
+    if cmd.name == "sops" and any(x in cmd.args for x in ("-d", "--decrypt", "-e", "--encrypt", "-i", "--in-place",
+                                                          "--rotate", "-r", "set", "unset", "updatekeys", "publish")):
+        return False
+    for var in _EDITOR_VARS:
+        val = cmd.assigns.get(var)
+        if val is None and scope is not None:
+            val = scope.vars.get(var)
+        if val and U not in val:
+            prog = val.split()[0].rsplit("/", 1)[-1] if val.split() else ""
+            if prog in _PRINTING_EDITORS:
+                a.emit("secrets.tool-output", cmd, target=f"the decrypted secret, opened with {var}={val}",
+                       effect="reveal-secret")
+                return True
+    return False
+
+
 def check(a, cmd, scope):
     name = cmd.name
     args = cmd.args
+    if _editor_prints(a, cmd, scope):
+        return
     if getattr(a, "suppress_env_dump", False) and name in ("env", "printenv", "set", "export", "declare"):
         return  # `env | cut -d= -f1`, `printenv | wc -l`, `env | grep DUALCASE`: names, a count, a plain name
     if name in _ENV_INTERPRETERS:
@@ -214,9 +290,12 @@ def check(a, cmd, scope):
         del first
         return
     if name == "jq":
-        if "env" in args or "$ENV" in args or any(x in ("env", "$ENV", ".") and "-n" in args for x in args):
-            if "env" in args or "$ENV" in args:
-                a.emit("secrets.env-dump", cmd, target="the environment", effect="reveal-secret")
+        for x in args:  # `jq -n env`, `jq -n '$ENV'`, `jq -n '$ENV.RAILWAY_TOKEN'`, `jq -n 'env.GITHUB_TOKEN'`
+            m = _JQ_ENV.search(x) if not x.startswith("-") else None
+            var = m and (m.group(1) or m.group(2))
+            if m and (not var or SECRET_VAR.search(var) and not NOT_SECRET_VAR.search(var)):
+                a.emit("secrets.env-dump", cmd, target=f"${var}" if var else "the environment", effect="reveal-secret")
+                break
         return
     if name in ("awk", "gawk"):
         if any("ENVIRON" in x and ("for" in x or "print ENVIRON" in x) for x in args):
@@ -233,6 +312,11 @@ def check(a, cmd, scope):
         if not any(_KUBE_SECRET_FIELD.search(x) for x in args):
             return  # -o jsonpath='{.metadata.creationTimestamp}'
     if name == "doppler" and "--only-names" in args:
+        return
+    if name == "npm" and _words(args)[:2] == ["config", "get"] and not any(_NPM_SECRET_KEY.search(w) for w in _words(args)[2:]):
+        return  # npm config get registry
+    if reveal_flag(args):
+        a.emit("secrets.tool-output", cmd, target=f"what {reveal_flag(args)} shows", effect="reveal-secret")
         return
     if name == "railway" and any(x in ("--set", "-s", "--set-from-stdin") or x.startswith("--set=") for x in args):
         return  # railway variables --set A=1 writes a variable, prints nothing

@@ -276,6 +276,12 @@ def _resolve_target(a, cmd, tgt: Target, implicit_local=True):
 
 # --- running SQL ------------------------------------------------------------------------------
 
+#: SQL that reads a file of the machine the database runs on: SQLite's readfile(), PostgreSQL's pg_read_file /
+#: pg_read_binary_file / lo_import / COPY … FROM 'file', MySQL's LOAD_FILE / LOAD DATA INFILE.
+_SQL_FILE_READS = _LazyRe(r"""(?i)\b(?:readfile|pg_read_file|pg_read_binary_file|load_file|lo_import)\s*\(\s*'([^']+)'|"""
+                          r"""\bLOAD\s+DATA\s+(?:LOCAL\s+)?INFILE\s+'([^']+)'|\bCOPY\s+[\w."]+(?:\s*\([^)]*\))?\s+FROM\s+'([^']+)'""")
+
+
 def run_sql(a, cmd, scope, text, dialect, tgt, source=None, base_dir=None, depth=0, readonly=False):
     """Classify ``text`` and report.  ``source``: (display name, line offset) when the SQL came
     from a file or stdin rather than the command line."""
@@ -283,6 +289,12 @@ def run_sql(a, cmd, scope, text, dialect, tgt, source=None, base_dir=None, depth
         _emit(a, "db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
                note="the SQL is only known when it runs")
         return
+    if "(" in text or "INFILE" in text.upper() or "FROM '" in text.upper():
+        for m in _SQL_FILE_READS.finditer(text):
+            path = next(g for g in m.groups() if g)
+            local = not tgt.host or tgt.host in _LOCAL_HOSTS or "LOCAL" in m.group(0).upper()
+            if local and not a.remote and U not in path and _p.check_read(a, cmd, path, scope):
+                return  # `sqlite3 :memory: "select readfile('/home/dev/.netrc')"`: the file comes back as a value
     try:
         stmts = S.classify(text, dialect)
     except Exception as e:  # never crash the hook, never silently allow
@@ -1463,6 +1475,12 @@ def orm_inline(a, language, code, cmd, scope):
 
 _CODE_URL = _LazyRe(r"""(?:postgres(?:ql)?|mysql|mariadb|cockroachdb)(?:\+\w+)?://[^'"`\s)]+""")
 _CODE_SQLITE = _LazyRe(r"""(?:sqlite3?\.connect|new\s+(?:Database|sqlite3\.Database)|better-sqlite3['"]\)\()\s*\(?\s*['"]([^'"]+)['"]""")
+#: sqlite3.connect(os.environ['X'] + '/app.db'), os.getenv('X'), os.environ.get('X'), os.path.join(ENV, 'app.db'),
+#: f"{os.environ['X']}/app.db", new Database(process.env.X + '/app.db'): a file under a directory the environment names
+_ENV_REF = r"""(?:os\.environ\[['"](\w+)['"]\]|os\.(?:getenv|environ\.get)\(['"](\w+)['"][^)]*\)|process\.env\.(\w+)|ENV\[['"](\w+)['"]\])"""
+_CODE_SQLITE_ENV = _LazyRe(r"""(?:sqlite3?\.connect|new\s+(?:Database|sqlite3\.Database))\s*\(\s*(?:f?['"]\{\s*"""
+                           + _ENV_REF + r"""\s*\}([^'"]*)['"]|(?:os\.path\.join\(\s*)?""" + _ENV_REF
+                           + r"""\s*(?:\+|,)\s*['"]([^'"]+)['"])""")
 _CODE_ENV = _LazyRe(r"""\b([A-Z][A-Z0-9_]*(?:DATABASE_URL|_URL|_DSN|_URI))\b""")
 
 
@@ -1483,8 +1501,16 @@ def inline_sql(a, language, code, cmd, scope):
         url = m.group(0)
     else:
         m = _CODE_SQLITE.search(code)
+        me = None if m else _CODE_SQLITE_ENV.search(code)
         if m:
             file = m.group(1)
+        elif me:
+            g = me.groups()
+            name = next(x for x in g[:4] + g[5:9] if x)
+            rest = g[4] if any(g[:4]) else g[9]
+            base = _var(a, cmd, scope, name)
+            if base:  # the directory the variable names in the hook's environment (or the command's own)
+                file = base.rstrip("/") + "/" + rest.lstrip("/")
         else:
             for name in _CODE_ENV.findall(code):
                 v = _var(a, cmd, scope, name, dotenv=True)

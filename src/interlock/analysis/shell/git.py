@@ -333,8 +333,29 @@ def _q(s):
 
 def _rm(a, cmd, scope, rest, cwd):
     f = _flags(rest)
+    if "--cached" not in f and "-n" not in f and "--dry-run" not in f:
+        _self_files(a, cmd, scope, _operands(rest), "delete")
     if ("-f" in f or "--force" in f) and "--cached" not in f and "-n" not in f and "--dry-run" not in f:
         a.emit("git.rm-force", cmd, target=" ".join(_operands(rest)), effect="discard")
+
+
+def _mv(a, cmd, scope, rest, cwd):
+    f = _flags(rest)
+    if "-n" not in f and "--dry-run" not in f:
+        ops = _operands(rest)
+        _self_files(a, cmd, scope, ops[:-1], "move")  # what it moves away (the last operand is where to)
+        _self_files(a, cmd, scope, ops[-1:], "overwrite")
+
+
+def _self_files(a, cmd, scope, ops, effect):
+    """`git rm .interlock/policy.toml`, `git mv .claude/settings.json x`: git deletes or moves the working-tree
+    file like rm and mv do — Interlock's own files (policy, hook settings) are judged as such."""
+    for x in ops:
+        place = a.place(x, scope)
+        path = place.path
+        if path and (place.kind == P.SELF or P.holds_self(path, a.pctx)):
+            a.emit("interlock.self-protect", cmd, target=P.display(path, a.pctx), effect=effect)
+            return
 
 
 def _read_tree(a, cmd, scope, rest, cwd):
@@ -797,7 +818,7 @@ _SUB = {
     "stash": _stash, "branch": _branch, "tag": _tag, "push": _push, "filter-branch": _filter,
     "filter-repo": _filter, "reflog": _reflog, "gc": _gc, "prune": _prune, "update-ref": _update_ref,
     "symbolic-ref": lambda a, cmd, scope, rest, cwd: ("-d" in rest or "--delete" in rest) and _update_ref(a, cmd, scope, rest, cwd),
-    "rebase": _rebase, "worktree": _worktree, "submodule": _submodule, "rm": _rm, "read-tree": _read_tree,
+    "rebase": _rebase, "worktree": _worktree, "submodule": _submodule, "rm": _rm, "mv": _mv, "read-tree": _read_tree,
     "bisect": _bisect, "apply": lambda a, cmd, scope, rest, cwd: _p().git_apply(a, cmd, scope, rest, cwd),
     "am": lambda a, cmd, scope, rest, cwd: _p().git_apply(a, cmd, scope, rest, cwd),
 }

@@ -816,6 +816,25 @@ def _compose_service_mounts(a, scope, args):
     return []
 
 
+_IMAGE_ENTRYPOINTS = None
+
+
+def image_entrypoint(image: str) -> list:
+    """The tool an image's ENTRYPOINT runs (knowledge/images.toml), as argv words; [] when not known."""
+    global _IMAGE_ENTRYPOINTS
+    if _IMAGE_ENTRYPOINTS is None:
+        from ...knowledge import load
+
+        _IMAGE_ENTRYPOINTS = {k.lower(): list(v) for k, v in load("images.toml").get("entrypoints", {}).items()}
+    name = image.split("@", 1)[0].lower()
+    if ":" in name.rsplit("/", 1)[-1]:
+        name = name.rsplit(":", 1)[0]
+    for prefix in ("docker.io/", "index.docker.io/", "library/"):
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+    return list(_IMAGE_ENTRYPOINTS.get(name, ()))
+
+
 def _docker_run(a, cmd, scope, args, bool_long=None, bool_short=None, compose=False):
     bool_long = bool_long or _RUN_BOOL_LONG
     bool_short = bool_short or _RUN_BOOL_SHORT
@@ -877,6 +896,8 @@ def _docker_run(a, cmd, scope, args, bool_long=None, bool_short=None, compose=Fa
     inner = args[i:]
     if entrypoint:
         inner = entrypoint.split() + inner
+    elif image and inner and not compose:
+        inner = image_entrypoint(image) + inner  # `docker run amazon/aws-cli s3 rb …` runs `aws s3 rb …`
     if image is None or not inner:
         return
     parsed = [m for m in (_mount(kind, spec, a, scope) for kind, spec in mounts) if m]
@@ -1287,9 +1308,28 @@ def _aws_s3(a, cmd, op, f, rest, env):  # f: the options given
         else:
             _emit(a, cmd, "infra.aws-s3-delete", target=target, env=env)
     elif op == "sync" and "--delete" in f:
-        dest = _ops(rest)[-1:] or [None]
-        _emit(a, cmd, "infra.aws-s3-delete", target=_show(dest[0]) if dest[0] else None, effect="sync-delete",
-              note="deletes destination files the source lacks", env=env)
+        ops = _ops(rest)
+        dest = ops[-1:] or [None]
+        src = ops[0] if len(ops) == 2 else None
+        if src and not src.startswith("s3://") and U not in src and dest[0] and dest[0].startswith("s3://") and \
+                not a.remote and _empty_dir(P.resolve(src, a.pctx)) and not any(x in f for x in ("--exclude", "--include")):
+            # `aws s3 sync --delete ./empty s3://bucket`: nothing on this side, so everything on that side goes
+            a.emit("infra.aws-s3-delete-all", cmd, target=_show(dest[0]), effect="delete-recursive", environment=env,
+                   note=f"{src} is empty: the sync deletes every object below {_show(dest[0])}")
+        else:
+            _emit(a, cmd, "infra.aws-s3-delete", target=_show(dest[0]) if dest[0] else None, effect="sync-delete",
+                  note="deletes destination files the source lacks", env=env)
+
+
+def _empty_dir(path):
+    """``path`` is a directory with no entry: a sync from it leaves nothing (a missing source is an error of
+    the AWS CLI: "The user-provided path … does not exist", nothing is deleted)."""
+    import os
+
+    try:
+        return os.path.isdir(path) and not os.listdir(path)
+    except OSError:
+        return False
 
 
 # --- Google Cloud -----------------------------------------------------------------------------------
@@ -1578,6 +1618,33 @@ def _gh_api(a, cmd, f, v, endpoint):
                 a.emit("infra.github-repo-delete", cmd, target="graphql deleteRepository", effect="delete")
             elif m:
                 a.emit("infra.github-delete", cmd, target=f"graphql {m.group(0)}", effect="delete")
+        return
+    if method in ("PUT", "PATCH", "POST") or any(x in f for x in ("-f", "-F", "--field", "--raw-field", "--input")):
+        _gh_api_request(a, cmd, v, method, ep)
+
+
+def _gh_api_request(a, cmd, v, method, ep):
+    """`gh api -X PUT repos/o/r/branches/main/protection --input - <<< '{…}'` (or -f/-F fields): the request it
+    sends, judged by the HTTP catalogue like the same request sent by curl."""
+    import json as _json
+
+    from .. import http as H
+
+    body = None
+    src = _opt(v, "--input")
+    if src == "-" and cmd.stdin and cmd.stdin[0] == "text":
+        body = cmd.stdin[1]
+    elif src and src != "-" and U not in src:
+        body = a.read_file(P.resolve(src, a.pctx))
+    if body is None:
+        fields = {}
+        args = cmd.args
+        for i, x in enumerate(args[:-1]):
+            if x in ("-f", "-F", "--field", "--raw-field") and "=" in args[i + 1]:
+                k, _, val = args[i + 1].partition("=")
+                fields[k] = True if val == "true" and x in ("-F", "--field") else val
+        body = _json.dumps(fields) if fields else None
+    H.emit_request(a, cmd, H.Request(method or ("POST" if body else "GET"), "https://api.github.com/" + ep, body))
 
 
 # --- volumes and disks on this machine ------------------------------------------------------------------

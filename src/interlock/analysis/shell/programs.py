@@ -803,6 +803,17 @@ def check_read(a, cmd, raw, scope=None, token_configs=True):
             is_glob and _selfprotect.is_approval_store(path, a.pctx.home, a.env, paths=store):
         a.emit("interlock.approvals-store", cmd, target=P.display(path, a.pctx), effect="read")
         return True
+    if getattr(a, "by_name", False) and "/" in path.rstrip("/") and "/**/" not in path and \
+            (not a.pctx.workspace or not P._under(path, a.pctx.workspace)) and not lists_names_only(cmd):
+        # a name find printed: its -name matches at any depth below the start (`find ~ -name hosts.yml | xargs
+        # cat` reads ~/.config/gh/hosts.yml)
+        from ..secrets import glob_may_name_secret
+
+        d, _, base = path.rstrip("/").rpartition("/")
+        if base and glob_may_name_secret((d or "") + "/**/" + base, a.pctx.home, a.secret_extra, a.secret_exempt):
+            a.emit("secrets.read-file", cmd, target=P.display((d or "/") + "/**/" + base, a.pctx), effect="read-secret",
+                   note="find selects files by this name at any depth below it, files that hold secrets among them")
+            return True
     if any(c in path for c in "*?["):
         from ..secrets import glob_may_name_secret
 
@@ -2105,8 +2116,25 @@ def run_script_path(a, cmd, scope, anywhere=False):
         return False
     lang = script_language(path, text)
     if lang is None:
-        return False
+        return _shebang_command(a, cmd, scope, raw, text)
     return a.script_file(raw, cmd, scope, language=lang, args=cmd.args)
+
+
+def _shebang_command(a, cmd, scope, raw, text):
+    """A script whose `#!` line names no language Interlock reads directly (`#!/usr/bin/env -S uv run --script`,
+    `#!/usr/bin/env -S deno run -A`, `#!/usr/local/bin/my-runner`): the kernel runs that line with the script's
+    path (and arguments) after it — judged as that command."""
+    import shlex
+
+    if not text.startswith("#!"):
+        return False
+    words = text.split("\n", 1)[0][2:].split()
+    if words and words[0].rsplit("/", 1)[-1] == "env":
+        words = [w for w in words[1:] if w not in ("-S", "--split-string")]
+    if not words:
+        return False
+    a.nested_shell(" ".join(words + [shlex.quote(x) for x in [raw] + list(cmd.args)]), cmd, scope)
+    return True
 
 
 MAX_PICKLE = 64 << 20
@@ -2240,6 +2268,9 @@ def apply_effects(a, language, effects, cmd, scope, origin=None):
             a.emit(rule, sub, effect="run")
         elif eff.kind == "unpickle":
             unpickled(a, sub, eff.target, scope)
+        elif eff.kind == "run":  # runpy.run_path('x.py'), exec(open('x.py').read()): that file's code runs here
+            if not eff.target or U in eff.target or not a.script_file(eff.target, sub, scope, language=language):
+                a.emit("shell.opaque-eval", sub, effect="run", note=f"runs {eff.target or 'a file'}, which Interlock cannot read first")
         elif eff.kind == "write" and eff.target:
             check_overwrite(a, sub, eff.target, scope=scope)
         elif eff.kind == "read" and eff.target:
@@ -2422,8 +2453,13 @@ def interpreter(a, cmd, scope):
         if lang in ("perl", "ruby") and re.match(r"^-[a-zA-Z]*[eE]$", x) and len(x) > 2 \
                 and x[1] not in "MmIr":
             code = args[i + 1] if i + 1 < len(args) else ""
+            prints = "p" in x[1:] or re.search(r"\b(print|printf|say|puts|p)\b", code)
             for f in args[i + 2:]:  # perl -ne 'print' FILE reads FILE
-                check_read(a, cmd, f, scope)
+                # (and, printing what it matched, shows a literal token the file holds, as grep -o would)
+                if not check_read(a, cmd, f, scope) and prints and not f.startswith("-") and U not in f:
+                    path = P.resolve(f, a._scope_ctx(scope))
+                    if not _loop_filter_misses_tokens(a, code, path):
+                        check_file_tokens(a, cmd, path)
             from .hunting import program_search
 
             program_search(a, cmd, scope, code, args[i + 2:])  # perl -ne 'print if /TOKEN/' ~/…
@@ -2453,6 +2489,31 @@ def interpreter(a, cmd, scope):
             check_read(a, cmd, x, scope)
         return
     _run_stdin(a, cmd, scope, lang)
+
+
+_LOOP_FILTER = _LazyRe(r"^\s*(?:print|say|puts)(?:\s+\$(?:1|&|_))?\s+if\s+/((?:[^/\\]|\\.)+)/([imx]*)\s*;?\s*$")
+
+
+def _loop_filter_misses_tokens(a, code, path) -> bool:
+    """`perl -ne 'print if /ERROR/' logs/app.log`: the loop prints only the lines its pattern matches; when no line
+    of the file that holds a literal token matches it, no token is printed.  Any other code, a pattern Python's
+    re does not read the same way, or a file that cannot be read: False (judged as printing the file)."""
+    from ..secrets import file_tokens
+
+    m = _LOOP_FILTER.match(code)
+    if not m:
+        return False
+    try:
+        rx = re.compile(m.group(1), re.I if "i" in m.group(2) else 0)
+        hits = file_tokens(path, a.secret_exempt)
+        if not hits:
+            return False
+        from ...fsread import read_regular
+
+        lines = read_regular(path, 256 * 1024).decode("utf-8", "replace").split("\n")
+        return not any(rx.search(lines[h.line - 1]) for h in hits if 0 < h.line <= len(lines))
+    except Exception:
+        return False
 
 
 def _analyse_code(a, lang, code, cmd, scope):
@@ -2547,6 +2608,10 @@ def notebooks(a, cmd, scope):
             text = a.read_file(P.resolve(nbs[0], a._scope_ctx(scope))) if U not in nbs[0] else None
             if text is not None:
                 ipython_code(a, text, cmd, scope)
+        elif not code:  # `ipython scripts/fix.py`: runs the file as Python
+            files = [x for x in args if not x.startswith("-")]
+            if files and (U in files[0] or not a.script_file(files[0], cmd, scope, language="python", args=files[1:])):
+                check_read(a, cmd, files[0], scope)
         return
     runs = (cmd.name in ("papermill", "runipy") or
             cmd.name == "jupyter" and args[:1] in (["execute"], ["run"]) or
@@ -4097,6 +4162,9 @@ def unknown_program(a, cmd, scope):
                 if place.kind == P.SELF:
                     a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect="edit")
         _search_secrets(a, cmd, scope)
+        if name == "jq":  # `jq '.env' package.json`: the first operand is the filter, not a file
+            check_args_for_secrets(a, cmd, scope, _jq_files(args))
+            return
         # the first operand is the pattern (`grep -rn 'process.env' src/`), unless -e/-f gave it
         ops = [x for x in args if not x.startswith("-")]
         if ops and not any(x in ("-e", "-f", "--regexp", "--file") or x.startswith(("--regexp=", "-e"))
@@ -4104,6 +4172,36 @@ def unknown_program(a, cmd, scope):
             check_args_for_secrets(a, cmd, scope, ops[1:])
             return
     check_args_for_secrets(a, cmd, scope)
+
+
+def _jq_files(args):
+    """The files jq reads: its operands after the filter (all of them with -f/--from-file, whose value is read
+    too), and the files of --slurpfile/--rawfile; not --arg/--argjson values nor what follows --args/--jsonargs."""
+    files, ops, from_file, i = [], [], False, 0
+    while i < len(args):
+        x = args[i]
+        if x in ("--arg", "--argjson", "--slurpfile", "--rawfile"):
+            if x in ("--slurpfile", "--rawfile") and i + 2 < len(args):
+                files.append(args[i + 2])
+            i += 3
+            continue
+        if x in ("--indent",):
+            i += 2
+            continue
+        if x in ("-f", "--from-file") and i + 1 < len(args):
+            from_file = True
+            files.append(args[i + 1])
+            i += 2
+            continue
+        if x in ("--args", "--jsonargs"):
+            break
+        if x == "--":
+            ops += args[i + 1:]
+            break
+        if not x.startswith("-") or x == "-":
+            ops.append(x)
+        i += 1
+    return files + (ops if from_file else ops[1:])
 
 
 _EVERY_LINE = frozenset({"", ".", "^", "$", ".*", "^.*", ".*$", "^.*$", "^.*$", "\\w*", "[\\s\\S]*", "(.*)", ".?"})
@@ -4484,7 +4582,7 @@ def http_client(a, cmd, scope):
     elif cmd.name == "wget":
         reqs, reads, writes = H.parse_wget(cmd.args, read_at)
     else:
-        reqs, reads, writes = H.parse_httpie(cmd.args), [], []
+        reqs, reads, writes = H.parse_httpie(cmd.args, read_at), [], []
         if cmd.name == "curlie" and any(x.startswith(("-d", "--data", "--json", "-X", "--request", "-K", "--config"))
                                         for x in cmd.args):
             # curlie takes curl's options beside httpie's items: both readings are judged
@@ -4720,6 +4818,32 @@ def _systemd_run(a, cmd, scope):
                 hides_self(a, cmd, dest, scope, what="the unit's command")
 
 
+def _proot(a, cmd, scope):
+    """proot's `-b SRC:DEST` / `--bind=SRC:DEST` / `-m` mount SRC over DEST (a path alone binds itself: nothing
+    hidden) and `-r ROOTFS` / `-R ROOTFS` puts another tree at `/` for the command it runs."""
+    args, i, dests = cmd.args, 0, []
+    while i < len(args):
+        x = args[i]
+        name, eq, val = x.partition("=")
+        if name in ("-b", "--bind", "-m", "--mount") and (eq or i + 1 < len(args)):
+            spec = val if eq else args[i + 1]
+            if ":" in spec:
+                dests.append(spec.split(":", 1)[1])
+            i += 1 if eq else 2
+            continue
+        if name in ("-r", "-R", "--rootfs") and (eq or i + 1 < len(args)):
+            dests.append("/")
+            i += 1 if eq else 2
+            continue
+        if not x.startswith("-"):
+            break
+        i += 2 if x in ("-w", "--cwd", "-q", "--qemu", "-k", "--kernel-release") else 1
+    if dests and _hiding_matters(args[i:]):
+        for d in dests:
+            if hides_self(a, cmd, d, scope, what="the command under proot"):
+                return
+
+
 def _hiding_wrapper(check, inner_handler):
     def handler(a, cmd, scope):
         check(a, cmd, scope)
@@ -4729,6 +4853,7 @@ def _hiding_wrapper(check, inner_handler):
 
 HANDLERS["firejail"] = _hiding_wrapper(_firejail, HANDLERS["firejail"])
 HANDLERS["systemd-run"] = _hiding_wrapper(_systemd_run, HANDLERS["systemd-run"])
+HANDLERS["proot"] = _hiding_wrapper(_proot, HANDLERS["proot"])
 
 
 @handles("screen")
@@ -4891,6 +5016,12 @@ def _vim_opts(args):
     return batch, cmds, skip
 
 
+#: An ex command that writes: `w`, `wq`, `x`, `wall`, `xa`, `update`, `saveas`, `exit` (a range and a `!` allowed),
+#: with the file it writes to when one is named (`w /tmp/out`, not `w !cmd`: that one runs a command).
+_EX_WRITE = _LazyRe(r"^(?:[%.$,0-9]|'[a-z<>])*\s*(?:w|wq|wqa|wqall|wa|wall|x|xa|xall|xit|exi|exit|up|update|sav|saveas|wn|wnext)"
+                    r"!?(?:\s+(?!!)(\S+))?\s*$")
+
+
 @handles("vim", "vi", "nvim", "ex", "view", "gvim", "mvim", "vimdiff")
 def vim(a, cmd, scope):
     """`vim -c ':!rm -rf ~' -c q`: an ex `!` command runs a shell command.  Its files are read: in ex or batch
@@ -4901,7 +5032,13 @@ def vim(a, cmd, scope):
     for i, x in enumerate(args):
         if i not in skip and not x.startswith(("-", "+")) and check_read(a, cmd, x, scope):
             break
+    files = [x for i, x in enumerate(args) if i not in skip and not x.startswith(("-", "+"))]
     for c in cmds:
+        for w in re.split(r"\s*\|\s*", c):  # `%s/deny/allow/g|x`: an ex command that writes its buffer back
+            m = _EX_WRITE.match(w.lstrip(":").strip())
+            if m:
+                for f in ([m.group(1)] if m.group(1) else files):  # `:w FILE` writes FILE; `:wq`, `:x` the file opened
+                    check_overwrite(a, cmd, f, scope=scope)
         for c in re.split(r"\s*\|\s*(?=!|r(?:ead)?\s*!|w(?:rite)?\s*!)", c):  # `%p|!cmd`: ex's | separates commands
             c = c.lstrip(":").strip()
             if c.startswith("!"):
@@ -4953,6 +5090,14 @@ def emacs(a, cmd, scope):
             break
         i += 1
     code = _code_arg(cmd, ("--eval", "-eval", "--execute"))
+    funcs = [args[j + 1] for j, x in enumerate(args[:-1]) if x in ("-f", "--funcall")]
+    if re.search(r"\((?:save-buffer|save-some-buffers|basic-save-buffer)\b", code or "") or \
+            any(f in ("save-buffer", "save-some-buffers", "basic-save-buffer") for f in funcs):
+        for j, x in enumerate(args):  # the files it visits are written back
+            if not x.startswith(("-", "+")) and not (j and args[j - 1] in _EMACS_VALUE):
+                check_overwrite(a, cmd, x, scope=scope)
+    for target in _string_args(code or "", r"\((?:write-file|write-region[^\"']*?)"):  # (write-file "PATH")
+        check_overwrite(a, cmd, target, scope=scope)
     if code:
         for s in _string_args(code, r"\((?:shell-command|async-shell-command|shell-command-to-string)"):
             a.nested_shell(s, cmd, scope)
@@ -5492,6 +5637,7 @@ def runner_specs():
                     "prefix": list(e.get("prefix", ())), "own_too": bool(e.get("own_too")),
                     "command_line": bool(e.get("command_line")), "whole": bool(e.get("whole")),
                     "scripts": {k: list(v) for k, v in e.get("scripts", {}).items()},
+                    "script_options": {k: list(v) for k, v in e.get("script_options", {}).items()},
                     "examples": e.get("examples", [])}
             for n in e["names"]:
                 out.setdefault(n, []).append(spec)
@@ -5555,6 +5701,9 @@ def _runner_inner(spec, args):
             inner = inner[1:]
     if spec["command_line"]:
         return ("line", " ".join(inner)) if inner else None
+    sopt = next((o for o in opts if o in spec["script_options"]), None)
+    if sopt and inner:  # `uv run --script scripts/wipe`: the file is a script of that language, whatever its name
+        return spec["prefix"] + spec["script_options"][sopt] + inner
     ext = next((e for e in spec["scripts"] if inner and inner[0].endswith(e)), None)
     if ext:  # `uv run scripts/x.py`: a file of that kind is run by its interpreter
         return spec["prefix"] + spec["scripts"][ext] + inner
@@ -5643,6 +5792,46 @@ def just(a, cmd, scope):
     goal = goals[0] if goals else ("default" if "default" in recipes else first)
     if goal:
         _run_recipes(a, cmd, scope, recipes, goal, name, _just_line, set())
+
+
+@handles("invoke", "inv", "fab")
+def python_tasks(a, cmd, scope):
+    """Invoke (`invoke clean`, `inv deploy`) and Fabric (`fab wipe`) run functions of tasks.py / fabfile.py whose
+    `c.run("…")`, `c.sudo("…")`, `c.local("…")` lines are shell commands: the module's top level and the tasks
+    named are judged as the Python they are, those calls as the commands they run."""
+    import ast
+    import textwrap
+
+    f, v, ops = split_opts(cmd.args, with_arg="crfH", long_with_arg=("--collection", "--search-root", "--config",
+                                                                   "--hosts", "--command"))
+    if {"--list", "-l", "--help", "-h", "--dry", "--version", "-V", "--complete"} & f:
+        return
+    root = v.get("-r") or v.get("--search-root") or "."
+    coll = v.get("-c") or v.get("--collection") or ("fabfile" if cmd.name == "fab" else "tasks")
+    text, name = _task_file(a, [root.rstrip("/") + "/" + coll + ".py", root.rstrip("/") + "/" + coll + "/__init__.py"],
+                            a._scope_ctx(scope))
+    if text is None:
+        return
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        a.emit("shell.opaque-eval", cmd, effect="run", note=f"{name} does not parse: what its tasks run is unknown")
+        return
+    goals = {g.replace("-", "_") for g in ops if not g.startswith("-")} or {"default"}
+    parts = []
+    for node in tree.body:
+        seg = ast.get_source_segment(text, node) or ""
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if node.name in goals or "default" in goals and any("default=True" in (ast.get_source_segment(text, d) or "")
+                                                                   for d in node.decorator_list):
+                ctxname = node.args.args[0].arg if node.args.args else "c"
+                body = textwrap.dedent("\n".join(ast.get_source_segment(text, b) or "" for b in node.body))
+                body = re.sub(r"\b" + re.escape(ctxname) + r"\.(?:run|sudo|local)\(", "os.system(", body)
+                parts.append("import os\n" + body)
+        elif not isinstance(node, ast.ClassDef):
+            parts.append(seg)
+    if parts:
+        inline_code(a, "python", "\n".join(parts), cmd, scope, origin=(name, 0))
 
 
 def _parse_justfile(text):
