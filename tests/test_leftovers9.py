@@ -416,7 +416,9 @@ VARIANTS = [
     ("docker run --rm -v ~/.ssh:/k alpine cat /k/id_ed25519", "deny"),
     ("podman run --rm -v /:/mnt alpine rm -rf /mnt/etc", "deny"),
     ("docker run --mount type=bind,src=$HOME,dst=/h busybox rm -rf /h", "deny"),
-    ("docker run --rm -v \"$HOME/.aws:/root/.aws:ro\" amazon/aws-cli cat /root/.aws/credentials", "deny"),
+    # amazon/aws-cli's ENTRYPOINT is aws (knowledge/images.toml): `… amazon/aws-cli cat F` runs `aws cat F`;
+    # the image's shell prints the file only with --entrypoint
+    ("docker run --rm -v \"$HOME/.aws:/root/.aws:ro\" --entrypoint cat amazon/aws-cli /root/.aws/credentials", "deny"),
     # severity of mirror and force pushes (main is protected)
     ("git push origin --mirror", "deny"),
     ("git push -f --all origin", "deny"),
