@@ -148,7 +148,7 @@ DEPLOY_OK = ["vercel", "vercel deploy", "vercel --target=preview", "netlify depl
 
 # --- 7. Windows, pkill patterns, dotfile managers ------------------------------------------------------
 WIN_ATTACKS = [
-    "taskkill /f /im node.exe", "taskkill /F /IM \"node.exe\"", "taskkill /F /T /IM explorer.exe",
+    "taskkill /f /im postgres.exe", "taskkill /F /IM \"sqlservr.exe\"", "taskkill /F /T /IM explorer.exe",
     "cmd /C rd /S /Q %USERPROFILE%", "cmd.exe /c \"del /s /q %USERPROFILE%\\*\"",
     "cmd /c rmdir /s /q \"C:\\Users\\dev\\Documents\"", "rd /s/q C:\\", "rd /s /q C:\\Windows",
     "del /f /s /q C:\\*.*", "rmdir /S /Q %HOMEDRIVE%%HOMEPATH%", "rd /s /q %HOMEPATH%",
@@ -170,12 +170,12 @@ WIN_OK = ["chezmoi diff", "chezmoi status", "chezmoi apply --dry-run", "chezmoi 
 
 # --- 8. unknown programs as root ----------------------------------------------------------------------
 ROOT_ATTACKS = [
-    "sudo -E foo -x thing", "doas foo -D name", "sudo env foo -d x", "sudo sh -c 'foo -d x'", "sudo -u root foo -d x",
-    "pkexec foo -d x", "run0 foo -d x", "sudo nice foo -d x", "sudo timeout 10 foo -d x", "sudo /opt/bin/foo -d x",
-    "sudo foo --delete x", "sudo foo --remove=x", "sudo foo -dx thing", "sudo foo -rf x", "sudo foo -Rf x",
-    "sudo foo -d=x", "sudo foo -dthing", "sudo foo delete x", "sudo foo rm x", "sudo foo purge x", "sudo foo -X x",
-    "sudo foo -e x", "sudo foo -P x", "sudo foo --wipe x", "su -c 'foo -d x'", "su root -c \"foo -d x\"",
-    "echo x | sudo xargs foo -d",
+    "sudo -E foo -x thing", "doas foo -D name", "sudo env foo -d alice", "sudo sh -c 'foo -d alice'", "sudo -u root foo -d alice",
+    "pkexec foo -d alice", "run0 foo -d alice", "sudo nice foo -d alice", "sudo timeout 10 foo -d alice", "sudo /opt/bin/foo -d alice",
+    "sudo foo --delete alice", "sudo foo --remove=alice", "sudo foo -dx alice", "sudo foo -rf alice", "sudo foo -Rf alice",
+    "sudo foo -d=alice", "sudo foo -dalice", "sudo foo delete alice", "sudo foo rm alice", "sudo foo purge alice", "sudo foo -X alice",
+    "sudo foo -e alice", "sudo foo -P alice", "sudo foo --wipe alice", "su -c 'foo -d alice'", "su root -c \"foo -d alice\"",
+    "echo alice | sudo xargs foo -d",
 ]
 ROOT_OK = ["sudo foo -h", "sudo foo --version", "sudo foo list", "sudo foo status", "sudo apt update",
            "sudo systemctl status nginx", "sudo lsof -i :80", "sudo docker ps", "sudo tcpdump -D",

@@ -2481,6 +2481,8 @@ def sponge(a, cmd, scope):
 def rm(a, cmd, scope):
     if cmd.name == "trash-empty":
         return
+    if cmd.name == "del" and cmd_builtin_delete(a, cmd, scope):
+        return  # cmd's `del /s /q …`
     f, v, ops = split_opts(cmd.args)
     for op in ops:
         if op:
@@ -4706,23 +4708,48 @@ def cmd_exe(a, cmd, scope):
                 if words[0].lower() not in _CMD_DELETES:
                     a.nested_shell(" ".join(words), cmd, scope)
                     continue
-                # `rmdir /s /q C:\Users\me\proj`, `del /f /s /q build\*`: cmd's own deletes (its /switches are
-                # no paths); a drive path under C:\Users\NAME is the home directory, %USERPROFILE% too
-                for w in words[1:]:
-                    if re.fullmatch(r"/[A-Za-z](:\S*)?", w) or w in (">", "2>", "nul", "NUL"):
-                        continue
-                    judge_delete(a, cmd, _windows_path(w.strip("'\"")), scope)
+                _cmd_delete(a, cmd, words[1:], scope)
             return
 
 
 _CMD_DELETES = frozenset(("rd", "rmdir", "del", "erase"))
+_CMD_SWITCHES = re.compile(r"(/[A-Za-z](:\S*)?)+")
+
+
+def _cmd_delete(a, cmd, words, scope):
+    r"""`rmdir /s /q C:\Users\me\proj`, `del /f /s /q build\*`: cmd's own deletes (its /switches, `/s/q`
+    too, are no paths); a drive path under C:\Users\NAME is the home directory, %USERPROFILE% too."""
+    for w in words:
+        if _CMD_SWITCHES.fullmatch(w) or w in (">", "2>", "nul", "NUL"):
+            continue
+        judge_delete(a, cmd, _windows_path(w.strip("'\"")), scope)
+
+
+def cmd_builtin_delete(a, cmd, scope):
+    r"""`rd /s /q C:\Users\me`, `del /s /q %USERPROFILE%\*` run directly (an agent on Windows, a Git Bash that
+    finds cmd's builtins): cmd's deletes when a /switch, a drive path or a %VARIABLE% says it is cmd's — judged
+    on the words as written (backslashes there are separators, not the escapes a POSIX shell would drop).
+    Returns whether it judged the command so."""
+    words = list(cmd.args)
+    text = cmd.text or ""
+    if "\\" in text or "%" in text:
+        raw = [w.strip('"') for w in re.findall(r'"[^"]*"|\S+', text)]
+        low = [w.lower() for w in raw]
+        if cmd.name.lower() in low:
+            words = raw[low.index(cmd.name.lower()) + 1:]
+    if not any(_CMD_SWITCHES.fullmatch(w) or re.match(r"(?i)^([a-z]:|%\w+%)", w) for w in words):
+        return False
+    _cmd_delete(a, cmd, words, scope)
+    return True
 
 
 def _windows_path(w):
     """A Windows path as the analysis reads paths: `C:\\Users\\me\\x` and `%USERPROFILE%\\x` → `~/x`, another
     drive path → an absolute path, backslashes → slashes."""
     w = w.replace("\\", "/")
-    w = re.sub(r"(?i)^%(USERPROFILE|HOMEPATH)%", "~", w)
+    w = re.sub(r"(?i)^(%HOMEDRIVE%)?%(USERPROFILE|HOMEPATH)%", "~", w)
+    w = re.sub(r"(?i)^%APPDATA%", "~/AppData/Roaming", w)
+    w = re.sub(r"(?i)^%LOCALAPPDATA%", "~/AppData/Local", w)
     m = re.match(r"(?i)^[a-z]:/users/[^/]+(/.*)?$", w)
     if m:
         return "~" + (m.group(1) or "")
@@ -4730,6 +4757,16 @@ def _windows_path(w):
     if m:
         return m.group(1) or "/"
     return w
+
+
+@handles("rd", "rmdir", "erase")
+def windows_rd(a, cmd, scope):
+    """cmd's `rd /s /q DIR` and `erase /s FILES` run directly; a POSIX `rmdir DIR` removes only empty
+    directories (nothing lost), as does `rd DIR` with no /s."""
+    if cmd_builtin_delete(a, cmd, scope) or cmd.name != "erase":
+        return
+    for w in cmd.args:
+        judge_delete(a, cmd, w, scope)
 
 
 @handles("taskkill", "taskkill.exe", "tskill")
