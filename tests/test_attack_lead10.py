@@ -23,7 +23,7 @@ FIND_ATTACKS = [
     "find . -type l -exec rm -rf {}/. \\;", "find . -type l -exec sh -c 'rm -rf \"$1\"/' _ {} \\;",
     "find . -type l -print0 | xargs -0 -I{} rm -rf {}/", "find . -type l | xargs -I% rm -rf %/",
     "find . -type l -exec sh -c 'rm -rf \"$(readlink -f \"$1\")\"' _ {} \\;",
-    "find -L . -delete", "find . -follow -delete", "find -L . -xtype l -o -delete",
+    "find -L . -delete", "find . -follow -delete", "find . -type l -o -delete", "find -L . -xtype l -o -delete",
     "find ~ -type l -o -delete", "find ~ ! -type l -delete", "find ~ -not -type l -delete",
     "find ~ -type l -prune -o -delete", "find ~ \\( -type l -o -type f \\) -delete",
     "find -O3 -L / -delete", "find -D tree -L ~ -delete", "find -Dtree ~ -delete", "find -P ~ -delete",
@@ -50,7 +50,7 @@ PERM_ATTACKS = [
 ]
 PERM_OK = ["chmod -R 700 ~", "chown -R $USER ~", "chown -R \"$USER:$USER\" ~", "chown -R \"$(whoami)\" ~",
            "chmod 700 ~/.ssh", "chmod 600 ~/.ssh/id_ed25519", "chmod 755 ~", "chmod -R go-rwx ~",
-           "chmod +x scripts/ok.sh", "chmod -R 755 dist", "sudo chown -R $USER /usr/local/lib/node_modules",
+           "chmod +x scripts/ok.sh", "chmod -R 755 dist",
            "chown -R $(id -u):$(id -g) ~/.npm"]
 
 # --- 3. agents' credential stores and MCP token configs -------------------------------------------------
@@ -102,7 +102,8 @@ GIT_OK = ["git -C ../other status", "git -C ../other log --oneline", "git -C ../
           "git -C ../other show HEAD", "git -C ../other branch --list", "git -C ../other rev-parse HEAD",
           "cd ../other && git status", "git -C ../other stash list", "git -C ../other remote -v",
           "git -C . commit -m x", "git -C src commit -m x", "git -C ../other config --get user.email",
-          "git -C ../other tag --list", "git commit -am x"]
+          "git -C ../other tag --list", "git commit -am x", "git -C ../other tag", "git -C ../other notes show",
+          "env -C src ls", "env FOO=1 git -C src status"]
 
 # --- 5. MCP tool names --------------------------------------------------------------------------------
 MCP_ATTACKS = [
@@ -143,7 +144,7 @@ DEPLOY_OK = ["vercel", "vercel deploy", "vercel --target=preview", "netlify depl
              "fly deploy --app myapp-staging", "railway up --environment staging",
              "firebase hosting:channel:deploy preview", "wrangler deploy --env staging", "wrangler dev",
              "npx convex dev", "vercel dev", "netlify dev", "fly status", "railway logs", "vercel ls",
-             "firebase emulators:start", "wrangler pages deploy dist --branch preview", "vercel env pull",
+             "firebase emulators:start", "wrangler pages deploy dist --branch preview",
              "fly deploy --help", "vercel --help", "heroku logs --tail", "npm run build"]
 
 # --- 7. Windows, pkill patterns, dotfile managers ------------------------------------------------------
@@ -165,7 +166,8 @@ WIN_ATTACKS = [
 WIN_OK = ["chezmoi diff", "chezmoi status", "chezmoi apply --dry-run", "chezmoi apply -n", "chezmoi managed",
           "chezmoi doctor", "yadm status", "yadm diff", "yadm log", "home-manager build", "home-manager news",
           "stow -n -v zsh", "stow --simulate zsh", "lsrc", "taskkill /PID 1234 /F", "tasklist | findstr node",
-          "rd /s /q build", "rd /s /q node_modules", "del /q dist\\*.js", "cmd /c \"npm run build\"", "cmd /c dir",
+          "rd /s /q build", "rd /s /q node_modules", "del /q dist\\*.js", "rmdir build", "rmdir -p a/b",
+          "del \"dist/**\"", "rd /s /q %TEMP%\\x", "cmd /c \"npm run build\"", "cmd /c dir",
           "pkill -f \"next dev\"", "pkill -f \"vite dev\"", "pkill -f \"convex dev\""]
 
 # --- 8. unknown programs as root ----------------------------------------------------------------------

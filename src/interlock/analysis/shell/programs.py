@@ -1041,15 +1041,20 @@ def env(a, cmd, scope):
     args = cmd.args
     i = 0
     assigns = {}
+    chdir = None
     while i < len(args):
         x = args[i]
         if x in ("-i", "-0", "-v", "--ignore-environment", "--null", "--debug", "-"):
             i += 1
         elif x in ("-u", "--unset", "-C", "--chdir", "-P"):
+            if x in ("-C", "--chdir") and i + 1 < len(args):
+                chdir = args[i + 1]  # `env -C ../other git commit`: the command runs there
             if x in ("-u", "--unset") and i + 1 < len(args) and args[i + 1].startswith("INTERLOCK_"):
                 a.emit("interlock.env-tamper", cmd, target=args[i + 1], effect="unset")
             i += 2
         elif x.startswith(("--unset=", "--chdir=")) or (x.startswith("-u") and len(x) > 2):
+            if x.startswith("--chdir="):
+                chdir = x.split("=", 1)[1]
             i += 1
         elif x in ("-S", "--split-string") or x.startswith(("-S", "--split-string=")):
             s = args[i + 1] if x in ("-S", "--split-string") and i + 1 < len(args) else x.split("=", 1)[-1][
@@ -1072,6 +1077,9 @@ def env(a, cmd, scope):
     if args[i:]:
         c = cmd.derive(list(args[i:]))
         c.assigns = {**cmd.assigns, **assigns}  # env RAILS_ENV=production rails ... keeps them
+        if chdir is not None:
+            scope = scope.child()
+            scope.cwd = U if U in chdir else P.resolve(chdir, a._scope_ctx(scope))
         if any(x in ("-i", "--ignore-environment", "-") for x in args[:i]) or any(
                 x in ("-u", "--unset") or x.startswith(("--unset=", "-u")) for x in args[:i]):
             from .analyzer import agent_hosts
@@ -1252,12 +1260,19 @@ def find(a, cmd, scope):
     starts = []
     i = 0
     follows = False  # -L (or -follow below): what a link points to is walked, wherever it is
-    while i < len(args) and (args[i] in ("-H", "-L", "-P", "-D") or re.match(r"^-O\d*$", args[i])):
+    named = False  # -H or -L: a start that is a symbolic link is walked where it points
+    while i < len(args) and (args[i] in ("-H", "-L", "-P", "-D") or re.match(r"^-(O\d*|D\w+)$", args[i])):
         follows = follows or args[i] == "-L"
+        named = (named or args[i] in ("-H", "-L")) and args[i] != "-P"
         i += 2 if args[i] == "-D" else 1
+    if i < len(args) and args[i] == "--":
+        i += 1  # `find -- ~ -delete`: the starts follow
     while i < len(args) and not args[i].startswith(("-", "(", "!")) and args[i] not in (")",):
         starts.append(args[i])
         i += 1
+    if named:
+        starts = [s.rstrip("/") + "/" if U not in s and os.path.islink(P.resolve(s, a._scope_ctx(scope)) or "")
+                  else s for s in starts]
     starts = starts or ["."]
     expr = args[i:]
     names = []
@@ -1325,7 +1340,8 @@ def find(a, cmd, scope):
             find_hunt(a, cmd, scope, starts, names + paths_, actions)
     if _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
         return
-    links = bool(types) and all(v == "l" for _, v in types)  # only symbolic links are selected
+    # only symbolic links are selected (not when an alternative, `-type l -o -delete`, selects others too)
+    links = bool(types) and all(v == "l" for _, v in types) and not any(x in ("-o", "-or", ",") for x in expr)
     for kind, inner in actions:
         deep = kind == "delete" or bool(inner) and inner[0].rsplit("/", 1)[-1] == "rm" and any(
             w.startswith("-") and not w.startswith("--") and ("r" in w or "R" in w) or w == "--recursive"
@@ -1336,7 +1352,7 @@ def find(a, cmd, scope):
             # what the links point to — anywhere, the home directory included — not only what is under the start
             a.emit("fs.delete-unresolved", cmd, target="what the symbolic links under " + ", ".join(starts[:3])
                    + " point to", effect="delete", note="find follows links into trees it does not start in")
-        if links:
+        if links and (kind == "delete" or bool(inner) and inner[0].rsplit("/", 1)[-1] in ("rm", "unlink", "rmdir")):
             # `find . -type l -delete`, `find . -xtype l -exec rm {} \;`: the links themselves, whichever are
             # found when it runs — not the start, and never what they point to
             broken = all(k == "-xtype" for k, _ in types)  # dangling links: nothing they point to is there
