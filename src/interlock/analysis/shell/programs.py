@@ -670,6 +670,17 @@ def check_read(a, cmd, raw, scope=None, token_configs=True):
             return False  # `grep AWS_REGION .env.local`: the lines it prints, as the file is, hold no secret
         a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret")
         return True
+    if cmd.name in _TREE_COPIERS and not a.remote and os.path.isdir(path) and \
+            P.classify(path, a.pctx, glob=False).kind in (P.HOME, P.OUTSIDE, P.REGENERABLE):
+        from ..secrets import tree_secret
+
+        # `cp -r ~/.codex /tmp/x`, `tar czf x.tgz ~/.gemini`: a directory whose own name is no secret, copied
+        # or archived whole with a credential file inside (an agent's auth.json, a token store)
+        hit = tree_secret(path, a.pctx.home, a.secret_extra, a.secret_exempt, limit=2000)
+        if hit:
+            a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret",
+                   note=f"copies every file under {P.display(path, a.pctx)}, {P.display(hit, a.pctx)} among them")
+            return True
     real = _alias_of(a, path, on_disk=cmd.name in REVEALERS or cmd.name in _SENDERS)
     if real is not None and is_secret_path(real, a.pctx.home, a.secret_extra, a.secret_exempt):
         a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret",
@@ -677,12 +688,16 @@ def check_read(a, cmd, raw, scope=None, token_configs=True):
         return True
     if cmd.name in REVEALERS and check_file_tokens(a, cmd, path):
         return True
-    if token_configs and (cmd.name in REVEALERS or cmd.name in _SENDERS):
+    if token_configs and (cmd.name in REVEALERS or cmd.name in _SENDERS or cmd.name in _SCREEN_EDITORS):
         if is_token_config(real or path, a.pctx.home) and not _keys_reach_only(a, cmd, path):
             # `cat ~/.claude.json`, `jq .mcpServers ~/.cursor/mcp.json`: the MCP servers' tokens, in clear
             a.emit("secrets.read-token-config", cmd, target=P.display(path, a.pctx), effect="read-secret")
             return True
     return False
+
+
+#: programs that copy, archive or send a whole directory they are given
+_TREE_COPIERS = frozenset({"cp", "scp", "rsync", "tar", "zip", "7z", "rclone"})
 
 
 def _expand_in_workspace(a, path, limit=2000):
@@ -4505,6 +4520,29 @@ def vim(a, cmd, scope):
                 command_value(a, cmd, scope, "!", c.split("!", 1)[1])
             elif re.search(r"\bsystem\(|\bsystemlist\(|\bjobstart\(|\bterm(?:inal)?\b", c):
                 a.emit("shell.opaque-eval", cmd, effect="run", note="an editor command runs a program")
+
+
+_NANO_VALUE = frozenset(("-T", "-Y", "-o", "-r", "-s", "-X", "-Q", "-C", "--tabsize", "--syntax", "--operatingdir",
+                         "--fill", "--speller", "--wordchars", "--quotestr", "--backupdir", "--rcfile", "-f"))
+
+
+@handles("nano", "pico", "rnano", "micro", "joe", "jed", "ne", "mcedit", "kak", "hx", "helix", "mg", "vis")
+def screen_editor(a, cmd, scope):
+    """A terminal editor opening files (`nano ~/.netrc`, `micro ~/.claude.json`): their text is drawn on its
+    screen — what an agent's tool output shows — so they are read, as vim's and emacs's are."""
+    args, skip = cmd.args, False
+    for x in args:
+        if skip:
+            skip = False
+        elif x in _NANO_VALUE:
+            skip = True
+        elif not x.startswith(("-", "+")) and check_read(a, cmd, x, scope):
+            break
+
+
+_SCREEN_EDITORS = frozenset({"vim", "vi", "nvim", "ex", "view", "gvim", "mvim", "vimdiff", "emacs", "emacsclient",
+                             "nano", "pico", "rnano", "micro", "joe", "jed", "ne", "mcedit", "kak", "hx", "helix",
+                             "mg", "vis"})
 
 
 def _string_args(code, fn_pattern):
