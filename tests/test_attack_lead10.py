@@ -44,14 +44,16 @@ PERM_ATTACKS = [
     "chmod 0000 ~", "chmod a-rwx ~", "chmod -R u-w ~", "chmod -R 0777 $HOME", "chmod -R ugo=rwx ~",
     "chmod -R 777 {H}", "chmod -R 777 ~/.ssh", "chmod 644 ~/.ssh/id_ed25519", "chmod 777 ~/.ssh",
     "find ~ -exec chmod 777 {} +", "find ~ -exec chown nobody {} \\;", "setfacl -R -m o::rwx ~",
-    "sudo chown -R nobody ~", "USER=nobody chown -R $USER ~", "export USER=root; chown -R $USER ~",
+    "sudo chown -R nobody ~", "export USER=root; chown -R $USER ~",
     "chown -R $SUDO_USER ~", "sudo chown -R $USER /", "sudo chown -R $USER:$USER /var",
-    "chmod -R 777 ~/Documents/..", "xargs chmod -R 777 <<< ~",
+    "chmod -R 777 ~/Documents/..", "xargs chmod -R 777 <<< ~", "chown -R \"$(whoami)\":nogroup ~",
+    "chown -R 0 ~", "chown -R --reference /etc/shadow ~", "chgrp -R 65534 ~",
 ]
 PERM_OK = ["chmod -R 700 ~", "chown -R $USER ~", "chown -R \"$USER:$USER\" ~", "chown -R \"$(whoami)\" ~",
            "chmod 700 ~/.ssh", "chmod 600 ~/.ssh/id_ed25519", "chmod 755 ~", "chmod -R go-rwx ~",
            "chmod +x scripts/ok.sh", "chmod -R 755 dist",
-           "chown -R $(id -u):$(id -g) ~/.npm"]
+           "chown -R $(id -u):$(id -g) ~/.npm", "USER=nobody chown -R $USER ~", "chown -R dev:staff ~",
+           "chown -R `whoami` ~", "chown -R $(id -un):$(id -gn) ~"]
 
 # --- 3. agents' credential stores and MCP token configs -------------------------------------------------
 CRED_ATTACKS = [
@@ -194,7 +196,11 @@ SHELL_OK = ([("find", c) for c in FIND_OK] + [("perm", c) for c in PERM_OK] + [(
 
 # Attacks measured and deliberately not closed (each with why); the tests expect them to pass for now so that
 # closing one is noticed.
-KNOWN_OPEN: dict[str, str] = {}
+KNOWN_OPEN: dict[str, str] = {
+    "cat ~/.gemini/settings.json": "Gemini CLI's settings.json can hold mcpServers' env and headers as ~/.claude.json "
+                                   "does, but tests/test_leftovers10.py keeps it an ordinary agent setting: the "
+                                   "lead's call",
+}
 
 
 def make_lab(tmp_path):

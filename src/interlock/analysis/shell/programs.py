@@ -2878,8 +2878,13 @@ def perms(a, cmd, scope):
         ops.append(("op", x))
     operands = [x for k, x in ops if k == "op"]
     mode = None
-    if cmd.name in ("chmod", "chown", "chgrp") and operands:
+    reference = _perm_reference(a, cmd, scope)
+    if reference is not None and cmd.name in ("chown", "chgrp"):
+        mode = reference  # `chown -R --reference=/etc/passwd ~`: the reference file's owner and group
+    elif cmd.name in ("chmod", "chown", "chgrp") and operands:
         mode, operands = operands[0], operands[1:]
+        if U in mode and cmd.name in ("chown", "chgrp") and _own_identity(a, cmd):
+            mode = a.user  # `chown -R "$(whoami)" ~`, `chown -R $(id -u):$(id -g) ~/.npm`: the user's own
     elif cmd.name == "setfacl":
         mode = ",".join(x for k, x in ops if k == "acl") or None
     for t in operands:
@@ -2917,6 +2922,54 @@ def perms(a, cmd, scope):
                 recursive or cmd.name == "chattr" or (mode and _PERM_DANGEROUS_MODES.match(mode))
                 or (cmd.name in ("chown", "chgrp") and _is_dotconfig(place.path, a.pctx.home))):
             a.emit("fs.perm-outside", cmd, target=target, effect="permissions")
+
+
+_OWN_IDENTITY = re.compile(r"""\$\((?:whoami|logname|id -u|id -un|id -nu|id -g|id -gn|id -ng|id -u -n|id -g -n)\)|"""
+                           r"""`(?:whoami|logname|id -u|id -un|id -g|id -gn)`|\$\{?(?:USER|LOGNAME|UID)\}?""")
+
+
+def _own_identity(a, cmd):
+    """The owner written as the user's own identity, only known when it runs: `$(whoami)`, `$(id -u):$(id -g)`,
+    `` `id -un` ``."""
+    text = cmd.text or ""
+    m = re.search(r"\b(?:chown|chgrp)\s+(?:-{1,2}[\w-]+(?:=\S*)?\s+)*(\S+(?:\s+-\w+\))?(?:[:.]\S+(?:\s+-\w+\))?)?)",
+                  text)
+    if not m or not a.user or a.user == "root":
+        return False
+    word = _OWN_IDENTITY.sub("", m.group(1).strip("'\""))
+    return word.strip(":.'\"") == ""
+
+
+def _perm_reference(a, cmd, scope):
+    """The owner:group of chown's/chgrp's --reference=FILE (by name where this machine knows it), None without
+    one, or the unknown mark when the file cannot be read."""
+    args = list(cmd.args)
+    ref = None
+    for i, x in enumerate(args):
+        if x.startswith("--reference="):
+            ref = x.split("=", 1)[1]
+        elif x == "--reference" and i + 1 < len(args):
+            ref = args[i + 1]
+    if ref is None:
+        return None
+    if U in ref:
+        return U
+    try:
+        import grp
+        import pwd
+
+        st = os.stat(P.resolve(ref, a._scope_ctx(scope)))
+        try:
+            owner = pwd.getpwuid(st.st_uid).pw_name
+        except KeyError:
+            owner = str(st.st_uid)
+        try:
+            group = grp.getgrgid(st.st_gid).gr_name
+        except KeyError:
+            group = str(st.st_gid)
+        return f"{owner}:{group}"
+    except (OSError, ImportError):
+        return U
 
 
 _SYMBOLIC = _LazyRe(r"^([ugoa]*)([-+=])([rwxXst]*)$")
@@ -2979,16 +3032,46 @@ def _locks_out(a, name, mode):
             if op in "+=" and "w" in perms_ and ("o" in who or "a" in who):
                 return f"mode {mode}: every user can write the files"
         return None
-    if name == "chown":
-        owner = mode.split(":", 1)[0].split(".", 1)[0]
-        if owner and owner == a.user and owner not in ("root", "0"):
-            return None  # the user's own name: the files stay theirs (not root's: an agent run as root)
-        if owner in ("root", "0"):
-            return f"owner {owner}: the files belong to root"
+    if name in ("chown", "chgrp"):
+        owner, _, group = mode.partition(":") if name == "chown" else ("", "", mode)
+        if name == "chown" and not group and "." in owner and not owner.replace(".", "").isdigit():
+            owner, _, group = owner.partition(".")
         user = a.user
-        if owner and user and owner != user and not owner.isdigit():
+        uid, groups = _user_ids(user)
+        if owner and owner == user and owner not in ("root", "0"):
+            pass  # the user's own name: the files stay theirs (not root's: an agent run as root)
+        elif owner in ("root", "0"):
+            return f"owner {owner}: the files belong to root"
+        elif owner.isdigit() and owner != uid:
+            return f"owner {owner}: the files belong to the user with that number" + (
+                f" (yours is {uid})" if uid else "")
+        elif owner and user and owner != user and not owner.isdigit():
             return f"owner {owner}: the files belong to another user"
+        if group and group != user and group not in groups and group not in _USERS_GROUPS:
+            return f"group {group}: its members get the group's access to the files"
     return None
+
+
+_USERS_GROUPS = frozenset({"staff", "users"})  # the group every user is in by default (macOS, many Linuxes)
+
+
+def _user_ids(user):
+    """The user's number and the names and numbers of their groups, as this machine knows them ("", set())."""
+    if not user:
+        return "", set()
+    try:
+        import grp
+        import pwd
+
+        pw = pwd.getpwnam(user)
+        groups = {g.gr_name for g in grp.getgrall() if user in g.gr_mem}
+        try:
+            groups.add(grp.getgrgid(pw.pw_gid).gr_name)
+        except KeyError:
+            pass
+        return str(pw.pw_uid), groups | {str(pw.pw_gid)}
+    except (KeyError, ImportError, OSError):
+        return "", set()
 
 
 # --- disks ------------------------------------------------------------------------------------
