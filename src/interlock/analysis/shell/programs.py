@@ -1837,6 +1837,15 @@ def inline_code(a, language, code, cmd, scope, origin=None):
     orm_inline(a, language, code, cmd, scope)  # ORM calls that drop the schema or empty a table
 
 
+#: standard-library modules whose command line prints the files it is given
+_PY_PRINTERS = frozenset({"json.tool", "base64", "quopri", "uu", "tokenize", "zipfile", "tarfile", "gzip"})
+
+#: calls in inline code that print or send what the program holds (a parsed config included)
+_SHOWS = re.compile(r"\b(?:console\.(?:log|dir|info|warn|error|table)|print|println|printf|puts|pp|p|echo|"
+                    r"process\.stdout\.write|sys\.stdout\.write|pprint|writeFileSync|writeFile|copyFileSync|"
+                    r"copyFile|fetch|json\.dump|JSON\.stringify|say)\s*\(|\bputs\s|\bprint\s")
+
+
 def apply_effects(a, language, effects, cmd, scope, origin=None):
     """Judge what code does (inline.Effect values: deletes, shell lines, reads, writes, requests)."""
     for eff in effects:
@@ -1862,7 +1871,12 @@ def apply_effects(a, language, effects, cmd, scope, origin=None):
         elif eff.kind == "write" and eff.target:
             check_overwrite(a, sub, eff.target, scope=scope)
         elif eff.kind == "read" and eff.target:
-            stdin_read(a, sub, eff.target, scope)  # the program holds the text (a literal token included)
+            # the program holds the text (a literal token included); a config that may keep tokens is judged
+            # only when the code also prints or sends something (`console.log(JSON.parse(…).mcpServers)`) —
+            # parsing it alone shows nothing
+            if not stdin_read(a, sub, eff.target, scope) and not origin and \
+                    _SHOWS.search(" ".join(x for x in cmd.args if " " in x or "(" in x)):
+                check_read(a, sub, eff.target, scope)
         elif eff.kind == "http":
             from .. import http as H
 
@@ -2020,6 +2034,12 @@ def interpreter(a, cmd, scope):
                         return
             if rest[:1] in (["interlock"], ["interlock.cli"]):
                 _unwrap(a, cmd, scope, ["interlock"] + rest[1:])
+                return
+            if rest[:1] and rest[0] in _PY_PRINTERS:
+                # `python -m json.tool ~/.claude.json`, `python3 -m base64 key`: the module prints the file
+                for y in rest[1:]:
+                    if not y.startswith("-") and check_read(a, cmd, y, scope):
+                        break
                 return
             if rest[:1] in (["dotenv"], ["pip"]):  # python -m dotenv list: the module's own CLI
                 a.dispatch(cmd.derive(rest), scope)
@@ -2896,6 +2916,12 @@ def perms(a, cmd, scope):
                 and P.agent_config(place.path, a.pctx.home) and not P.in_project(place.path, a.pctx):
             # `chmod +x ~/.claude/hooks/x.js`: a hook the agent runs on every action becomes runnable
             a.emit("agent.config-change", cmd, target=target, effect="permissions")
+        elif cmd.name == "chmod" and mode and place.path and _opens_read(mode) and \
+                place.kind in (P.OUTSIDE, P.HOME) and not P.in_project(place.path, a.pctx) and \
+                not os.path.isdir(place.path) and is_secret_path(place.path, a.pctx.home, a.secret_extra, a.secret_exempt):
+            # `chmod 644 ~/.ssh/id_ed25519`, `chmod o+r ~/.aws/credentials`: every user of the machine can read it
+            a.emit("fs.perm-outside", cmd, target=target, effect="permissions",
+                   note=f"mode {mode}: a file that holds secrets becomes readable by other users")
         elif place.kind == P.HOME:
             # the home directory is the user's, not the system's: what a change does to it is asked, and only
             # when it is harmful — `chmod -R 700 ~`, `chown -R me ~` (the user's own name) only tighten or
@@ -2973,6 +2999,19 @@ def _perm_reference(a, cmd, scope):
 
 
 _SYMBOLIC = _LazyRe(r"^([ugoa]*)([-+=])([rwxXst]*)$")
+
+
+def _opens_read(mode: str) -> bool:
+    """A chmod mode that lets the group or every user read (`644`, `o+r`, `a+r`, `+r`, `go=r`)."""
+    for part in mode.split(","):
+        if part.isdigit() and len(part) in (3, 4):
+            if int(part[-2]) & 4 or int(part[-1]) & 4:
+                return True
+            continue
+        m = _SYMBOLIC.match(part)
+        if m and m.group(2) in "+=" and "r" in m.group(3) and (not m.group(1) or set(m.group(1)) & set("goa")):
+            return True
+    return False
 
 
 def _adds_exec_or_write(mode: str) -> bool:
