@@ -165,7 +165,7 @@ WIN_ATTACKS = [
     "cmd /c \"cd /d C:\\Users\\dev && rd /s /q .\"", "rd /s /q c:\\users\\dev", "rd /s /q C:/Users/dev",
     "rd /s /q \"%UserProfile%\"", "rd /s /q %USERPROFILE%\\", "del /s /q /f %APPDATA%", "cmd /k rd /s /q %USERPROFILE%",
     "pkill -f \"npm run dev|postgres\"", "pkill -f \"next dev|node\"", "pkill -f \".*dev\"", "pkill -f \"postgres: dev\"",
-    "pkill -f \"sshd: dev\"", "pkill -f dev",
+    "pkill -f \"sshd: dev\"", "pkill -f dev", "pkill -f \"server\"", "mackup link", "yadm clone git@x:y/dotfiles",
     "chezmoi -v apply", "chezmoi apply --force", "chezmoi init --apply user", "chezmoi update -a",
     "chezmoi purge", "chezmoi destroy ~/.bashrc", "yadm reset --hard", "yadm checkout -- ~", "yadm clone https://x/y",
     "home-manager switch --flake .", "home-manager -b bak switch", "nix run home-manager -- switch",
@@ -177,7 +177,8 @@ WIN_OK = ["chezmoi diff", "chezmoi status", "chezmoi apply --dry-run", "chezmoi 
           "stow -n -v zsh", "stow --simulate zsh", "lsrc", "taskkill /PID 1234 /F", "tasklist | findstr node",
           "rd /s /q build", "rd /s /q node_modules", "del /q dist\\*.js", "rmdir build", "rmdir -p a/b",
           "del \"dist/**\"", "rd /s /q %TEMP%\\x", "cmd /c \"npm run build\"", "cmd /c dir",
-          "pkill -f \"next dev\"", "pkill -f \"vite dev\"", "pkill -f \"convex dev\""]
+          "pkill -f \"next dev\"", "pkill -f \"vite dev\"", "pkill -f \"convex dev\"", "pkill dev",
+          "pkill -f \"node server.js\"", "pkill -f server.js", "mackup list", "yadm status"]
 
 # --- 8. unknown programs as root ----------------------------------------------------------------------
 ROOT_ATTACKS = [
@@ -216,6 +217,8 @@ KNOWN_OPEN: dict[str, str] = {
     "gcloud run deploy api --region us-central1": "gcloud's deploys are not in infra.deploy's catalogue (the lead's "
                                                   "eight platforms); left for a knowledge entry",
     "git -C ../other config user.email x@y": "a repository setting, not its history, index or files",
+    'pkill -f "next dev|node"': "node is one of DEV_PROCESSES (an earlier session's design): `pkill node` passes, "
+                                "though it also stops an agent that runs on node and editors' extension hosts",
 }
 
 
@@ -316,3 +319,19 @@ def test_mcp_destructive_name_is_stopped(tool, lab):
 def test_mcp_read_name_passes(tool, lab):
     d = judge_mcp(tool, lab)
     assert d.decision == "allow", (tool, _why(d))
+
+
+# --- reasons that were untrue before (the decision was right, what it named was not) ---------------------------
+@pytest.mark.parametrize("command,names,not_names", [
+    ("find -Dtree ~ -delete", "[fs.delete-home]", "fs.delete-workspace"),
+    ("find -- ~ -delete", "[fs.delete-home]", "fs.delete-workspace"),
+    ("find -H homelink -delete", "[fs.delete-home]", "fs.delete-source"),
+    ("cmd /c \"cd /d C:\\Users\\dev && rd /s /q .\"", "[fs.delete-home]", "fs.delete-workspace"),
+    ("del /f /s /q C:\\*.*", "[fs.delete-root]", "→ /f"),
+    ("del /s /q /f %APPDATA%", "~/AppData/Roaming", "→ /s"),
+    ("find . -type l -exec readlink {} \\;", "", "fs.delete"),
+])
+def test_the_reason_names_what_is_hit(command, names, not_names, lab):
+    d = judge_shell(command, lab)
+    why = _why(d)
+    assert names in why and not_names not in why, (command, why)

@@ -3178,6 +3178,9 @@ DEV_PROCESSES = _LazyRe(
     r"ngrok|localtunnel|watchman|entr|fswatch|make|cmake|ninja|bazel|gdb|lldb|valgrind|"
     r"dev|serve|server|app|main|index|worker|run|start|watch|sleep|tail|cat|yes|timeout)$", re.I)
 _SCRIPT = _LazyRe(r"\.(py|js|mjs|cjs|ts|tsx|jsx|rb|php|go|rs|java|jar|sh|pl|lua|exs?)$")
+#: DEV_PROCESSES' ordinary words: a program's name for `pkill dev`, but alone in a `-f` pattern a word that any
+#: process's command line may hold
+_GENERIC_WORDS = _LazyRe(r"^(dev|serve|server|app|main|index|worker|run|start|watch)$", re.I)
 #: A tool's own development server or watcher, named by its sub-command in a `-f` pattern (`pkill -f "convex dev"`,
 #: `pkill -f "wrangler dev"`, `pkill -f "hugo server"`): what the agent started, as DEV_PROCESSES are.
 _DEV_SUBCOMMANDS = _LazyRe(r"^(dev|develop|serve|watch|dev-server|devserver|emulators:start|start:dev|run:dev)$", re.I)
@@ -3223,6 +3226,8 @@ def judge_kill_by_name(a, cmd, pattern):
         if U in first or len(re.sub(r"[^A-Za-z0-9]", "", first)) < 2:
             break
         base = first.rsplit("/", 1)[-1].strip("'\"^$")
+        if "-f" in cmd.args and _GENERIC_WORDS.match(base) and len(alt.split()) == 1:
+            break  # `pkill -f dev`: the word anywhere in any command line (`postgres: dev db`, `sshd: dev`)
         if not (DEV_PROCESSES.match(base) or _SCRIPT.search(base) or first.startswith(("./", "bin/", "node_modules/"))
                 or "-f" in cmd.args and any(_DEV_SUBCOMMANDS.match(w.strip("'\"^$")) for w in alt.split()[1:3])):
             break
@@ -4878,8 +4883,15 @@ def cmd_exe(a, cmd, scope):
             if not any(w and w[0].lower() in _CMD_DELETES for w in builtins):
                 a.nested_shell(line, cmd, scope)
                 return
+            scope = scope.child()
             for words in builtins:
                 if not words:
+                    continue
+                if words[0].lower() in ("cd", "chdir", "pushd"):
+                    # `cd /d C:\Users\me && rd /s /q .`: what follows runs there (/d only changes the drive too)
+                    to = [w.strip("'\"") for w in words[1:] if not _CMD_SWITCHES.fullmatch(w)]
+                    if to:
+                        scope.cwd = P.resolve(_windows_path(to[-1]), a._scope_ctx(scope))
                     continue
                 if words[0].lower() not in _CMD_DELETES:
                     a.nested_shell(" ".join(words), cmd, scope)
