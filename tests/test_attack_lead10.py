@@ -89,7 +89,10 @@ CRED_OK = ["ls ~/.codex", "stat ~/.codex/auth.json", "test -f ~/.codex/auth.json
            "node -e \"JSON.parse(require('fs').readFileSync(process.env.HOME+'/.claude.json','utf8'))\"",
            "ls -la ~/.gemini", "du -sh ~/.codex", "cat .cursor/rules.md", "cat mcp.json.example",
            "python -m json.tool package.json", "cp -r ~/Documents /tmp/d", "nano README.md", "nano +10 src/app.py",
-           "python3 -c \"import json,os; d=json.load(open(os.path.expanduser('~/.claude.json'))); assert d\""]
+           "python3 -c \"import json,os; d=json.load(open(os.path.expanduser('~/.claude.json'))); assert d\"",
+           "python3 -c \"import json,os; json.load(open(os.path.expanduser('~/.claude.json'))); print('ok')\"",
+           "node -e \"JSON.parse(require('fs').readFileSync(process.env.HOME + '/.claude.json', 'utf8')); "
+           "console.log('valid JSON')\""]
 
 # --- 4. git writes in another repository --------------------------------------------------------------
 GIT_ATTACKS = [

@@ -1846,6 +1846,18 @@ _SHOWS = re.compile(r"\b(?:console\.(?:log|dir|info|warn|error|table)|print|prin
                     r"copyFile|fetch|json\.dump|JSON\.stringify|say)\s*\(|\bputs\s|\bprint\s")
 
 
+_LITERAL_ONLY = re.compile(r"""\s*(?:'[^'\\]*'|"[^"\\]*"|`[^`$\\]*`)\s*\)""")
+
+
+def _shows(code):
+    """Inline code that prints or sends something other than a fixed string (`console.log('valid JSON')` shows
+    nothing of what it parsed; `console.log(cfg.mcpServers)`, `print(json.load(f))` do)."""
+    for m in _SHOWS.finditer(code):
+        if not m.group(0).endswith("(") or not _LITERAL_ONLY.match(code, m.end()):
+            return True
+    return False
+
+
 def apply_effects(a, language, effects, cmd, scope, origin=None):
     """Judge what code does (inline.Effect values: deletes, shell lines, reads, writes, requests)."""
     for eff in effects:
@@ -1875,7 +1887,7 @@ def apply_effects(a, language, effects, cmd, scope, origin=None):
             # only when the code also prints or sends something (`console.log(JSON.parse(…).mcpServers)`) —
             # parsing it alone shows nothing
             if not stdin_read(a, sub, eff.target, scope) and not origin and \
-                    _SHOWS.search(" ".join(x for x in cmd.args if " " in x or "(" in x)):
+                    _shows(" ".join(x for x in cmd.args if " " in x or "(" in x)):
                 check_read(a, sub, eff.target, scope)
         elif eff.kind == "http":
             from .. import http as H
