@@ -129,9 +129,9 @@ _CATALOGUE = [
        ["chmod +x scripts/run.sh", "chmod -R u+w build", "chown -R dev:dev ./src", "chown -R nobody ~"]),
     _R("fs.perm-home", "destructive",
        "Changes permissions or ownership of the home directory so that the user can no longer read it, "
-       "everyone can write it, or another user owns it.",
+       "everyone can write it, or another user (or another group) owns it.",
        ["sudo chown -R nobody ~", "chmod 000 ~", "chmod -R 777 ~", "chmod -R a-r ~", "chown -R daemon:daemon ~",
-        "sudo chown -R $OTHER ~", "chattr -R +i ~"],
+        "sudo chown -R $OTHER ~", "chattr -R +i ~", "chgrp -R nogroup ~"],
        ["chmod -R 700 ~", "chmod -R go-w ~", "chmod 755 ~", "chmod +x scripts/run.sh", "chmod -R 777 /"]),
     _R("fs.perm-workspace", "destructive",
        "Changes permissions or ownership of the workspace recursively so that its files become unreadable, "

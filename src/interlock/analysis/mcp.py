@@ -158,6 +158,12 @@ class _Names:
         self.outage_verbs = frozenset(raw["outage_verbs"])
         self.outage_objects = frozenset(raw["outage_objects"])
         self.read_words = frozenset(raw["read_words"])
+        self.joins = frozenset(raw.get("joins", []))
+        self.numbers = dict(raw.get("numbers", {}))
+        seen, shown = raw.get("confusables", ["", ""])
+        if len(seen) != len(shown):
+            raise ValueError("mcp_tools.toml: confusables' two strings differ in length")
+        self.confusables = str.maketrans(dict(zip(seen, shown)))
         self.examples = raw.get("examples", [])
 
 
@@ -172,17 +178,53 @@ def tool_names():
 
 
 def tool_words(tool: str) -> list[str]:
-    """`deleteProject` → [delete, project]; `DeleteDBInstance` → [delete, db, instance]; `flush_db`."""
-    return [w.lower() for w in _NAME_SPLIT.findall(tool or "")]
+    """`deleteProject` → [delete, project]; `DeleteDBInstance` → [delete, db, instance]; `flush_db`.  Letters
+    of other alphabets that look like Latin ones (mcp_tools.toml confusables: a Cyrillic `е` in `dеlete`) are
+    read as the letters they show."""
+    return [w.lower() for w in _NAME_SPLIT.findall((tool or "").translate(tool_names().confusables))]
+
+
+def _glued(n, w):
+    """A lowercase word that is two glued words, a verb and what it acts on (`deleteproject`, `volumedelete`,
+    `cleardb`, `dropdatabase`): the two words, else None."""
+    for k in range(2, len(w) - 1):
+        for verb, obj in ((w[:k], w[k:]), (w[k:], w[:k])):
+            if (verb in n.delete and len(verb) > 2 or verb in n.object_verbs) and obj in n.data_objects:
+                return [verb, obj]
+            if verb in n.outage_verbs and obj in n.outage_objects - {"all", "zero"}:
+                return [verb, obj]
+    return None
 
 
 def tool_effect(tool: str) -> str:
-    """What an MCP tool's name says it does: "delete", "outage" or "" (nothing the name tells)."""
-    words = tool_words(tool)
-    if not words or words[0] in tool_names().read_words:
-        return ""
+    """What an MCP tool's name says it does: "delete", "outage" or "" (nothing the name tells).  A name that
+    joins two actions (`get_and_delete_item`, `listThenPurge`, `getOrDelete`) is judged on each: a read word
+    first makes only its own part a read."""
     n = tool_names()
-    if _DESTRUCTIVE.search(tool) or any(w in n.delete for w in words):
+    words = [n.numbers.get(w, w) for w in tool_words(tool)]
+    parts, cur = [], []
+    for w in words:
+        if w in n.joins:
+            parts.append(cur)
+            cur = []
+        else:
+            cur.append(w)
+    parts.append(cur)
+    worst = ""
+    for k, part in enumerate(parts):
+        effect = _part_effect(n, part, tool if len(parts) == 1 else "")
+        if effect == "delete":
+            return "delete"
+        worst = worst or effect
+    return worst
+
+
+def _part_effect(n, words, tool):
+    if not words or words[0] in n.read_words:
+        return ""
+    words = [x for w in words for x in (_glued(n, w) if w not in n.delete and w not in n.data_objects and
+                                        w not in n.outage_objects else None) or [w]]
+    if (tool and _DESTRUCTIVE.search(tool)) or any(w in n.delete for w in words):
         return "delete"
     if any(w in n.object_verbs for w in words) and any(w in n.data_objects for w in words):
         return "delete"

@@ -50,6 +50,8 @@ TOKEN_CONFIG_HOME = (
     ".claude.json", ".config/Claude/claude_desktop_config.json",
     "Library/Application Support/Claude/claude_desktop_config.json", ".cursor/mcp.json",
     ".codeium/windsurf/mcp_config.json",
+    # the same servers' env in Codex's config.toml ([mcp_servers.x.env]), Continue's config (model API keys)
+    ".codex/config.toml", ".continue/config.json", ".continue/config.yaml",
 )
 SECRET_HOME_DIRS = frozenset({".ssh", ".aws", ".gnupg", ".config/gcloud", ".azure", ".kube", ".docker",
                               ".password-store", ".config/gh", ".config/op", ".doppler", ".railway", ".fly"})

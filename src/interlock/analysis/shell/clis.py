@@ -1172,6 +1172,15 @@ class Root:
                 return None
             # (a value glued to its letter, `-xalice`, is not read: `-domain`, `-disableuser` are one-dash long
             # options of other tools, measured on tldr)
+            if re.fullmatch(r"-[A-Za-z]=.+", x) and x[:2] in self.delete_letters:
+                val = x[3:]  # `-d=alice`: the letter with its value after =
+                if not (_NOT_A_NAME.match(val) and val.strip(U)):
+                    return x[:2], val
+                continue
+            bundle = re.fullmatch(r"-[A-Za-z]{2,3}", x) and next(
+                (f"-{c}" for c in x[1:] if f"-{c}" in self.delete_letters), None)
+            if bundle and k + 1 < len(args) and not args[k + 1].startswith("-") and not _NOT_A_NAME.match(args[k + 1]):
+                return bundle, args[k + 1]  # `-rf alice`, `-dx alice`: a bundle of letters, a delete letter in it
             if x not in self.delete_letters:
                 continue
             if k + 1 < len(args):

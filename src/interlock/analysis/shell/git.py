@@ -49,7 +49,10 @@ def git(a, cmd, scope):
         x = args[i]
         if x in _GLOBAL_WITH_ARG:
             if x == "-C" and i + 1 < len(args):
-                cwd = P.resolve(args[i + 1], a._scope_ctx(scope)) if U not in args[i + 1] else U
+                to = args[i + 1]
+                if cwd != scope.cwd and U not in cwd and not to.startswith(("/", "~")):
+                    to = os.path.join(cwd, to)  # `git -C ../other -C src`: each -C is relative to the one before
+                cwd = P.resolve(to, a._scope_ctx(scope)) if U not in to else U
             if x == "-c" and i + 1 < len(args) and args[i + 1].startswith("alias."):
                 k, _, v = args[i + 1][6:].partition("=")
                 aliases[k] = v
@@ -122,7 +125,8 @@ def git(a, cmd, scope):
             a.dispatch(cmd.derive(["git"] + body.split() + rest), scope)
         aliases[sub] = body
         return
-    if sub in _WRITES and U not in cwd and not any(x in ("-h", "--help", "-n", "--dry-run") for x in rest):
+    if sub in _WRITES and U not in cwd and not any(x in ("-h", "--help", "-n", "--dry-run") for x in rest) and \
+            not _reads_only(sub, rest):
         # `cd ~/code/other && git commit -am x`, `git -C ../site merge main`: another of the user's repositories
         # changes — its history, index or files — though the agent was given this one
         place = a.place(cwd, scope)
@@ -140,6 +144,19 @@ def git(a, cmd, scope):
 #: Sub-commands that change a repository's history, index or files (judged where the repository is).
 _WRITES = frozenset({"commit", "add", "rm", "mv", "merge", "rebase", "cherry-pick", "revert", "am", "apply", "pull",
                      "reset", "restore", "checkout", "switch", "stash", "clean", "tag", "notes"})
+
+
+def _reads_only(sub, rest):
+    """A write sub-command given only its listing or showing form: `git stash list`, `git tag --list`, `git tag`,
+    `git notes show`."""
+    ops = [x for x in rest if not x.startswith("-")]
+    if sub in ("stash", "notes"):
+        return bool(ops) and ops[0] in ("list", "show")
+    if sub == "tag":
+        return not ops or any(x in ("-l", "--list", "-v", "--verify", "--contains", "--points-at") or
+                              x.startswith(("--list=", "--contains=", "--points-at=", "--sort=")) for x in rest)
+    return False
+
 
 #: Built-in sub-commands whose names hold a verb of the generic model but are judged by their own rules
 #: (`git rm` deletes tracked files, ordinary work; `git prune` is git.gc-prune's business).

@@ -844,6 +844,17 @@ def check_read(a, cmd, raw, scope=None, token_configs=True):
             return False  # `grep AWS_REGION .env.local`: the lines it prints, as the file is, hold no secret
         a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret")
         return True
+    if cmd.name in _TREE_COPIERS and not a.remote and os.path.isdir(path) and \
+            P.classify(path, a.pctx, glob=False).kind in (P.HOME, P.OUTSIDE, P.REGENERABLE):
+        from ..secrets import tree_secret
+
+        # `cp -r ~/.codex /tmp/x`, `tar czf x.tgz ~/.gemini`: a directory whose own name is no secret, copied
+        # or archived whole with a credential file inside (an agent's auth.json, a token store)
+        hit = tree_secret(path, a.pctx.home, a.secret_extra, a.secret_exempt, limit=2000)
+        if hit:
+            a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret",
+                   note=f"copies every file under {P.display(path, a.pctx)}, {P.display(hit, a.pctx)} among them")
+            return True
     real = _alias_of(a, path, on_disk=cmd.name in REVEALERS or cmd.name in _SENDERS)
     if real is not None and is_secret_path(real, a.pctx.home, a.secret_extra, a.secret_exempt):
         a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret",
@@ -851,12 +862,16 @@ def check_read(a, cmd, raw, scope=None, token_configs=True):
         return True
     if cmd.name in REVEALERS and check_file_tokens(a, cmd, path):
         return True
-    if token_configs and (cmd.name in REVEALERS or cmd.name in _SENDERS):
+    if token_configs and (cmd.name in REVEALERS or cmd.name in _SENDERS or cmd.name in _SCREEN_EDITORS):
         if is_token_config(real or path, a.pctx.home) and not _keys_reach_only(a, cmd, path):
             # `cat ~/.claude.json`, `jq .mcpServers ~/.cursor/mcp.json`: the MCP servers' tokens, in clear
             a.emit("secrets.read-token-config", cmd, target=P.display(path, a.pctx), effect="read-secret")
             return True
     return False
+
+
+#: programs that copy, archive or send a whole directory they are given
+_TREE_COPIERS = frozenset({"cp", "scp", "rsync", "tar", "zip", "7z", "rclone"})
 
 
 def _expand_in_workspace(a, path, limit=2000):
@@ -1221,15 +1236,20 @@ def env(a, cmd, scope):
     args = cmd.args
     i = 0
     assigns = {}
+    chdir = None
     while i < len(args):
         x = args[i]
         if x in ("-i", "-0", "-v", "--ignore-environment", "--null", "--debug", "-"):
             i += 1
         elif x in ("-u", "--unset", "-C", "--chdir", "-P"):
+            if x in ("-C", "--chdir") and i + 1 < len(args):
+                chdir = args[i + 1]  # `env -C ../other git commit`: the command runs there
             if x in ("-u", "--unset") and i + 1 < len(args) and args[i + 1].startswith("INTERLOCK_"):
                 a.emit("interlock.env-tamper", cmd, target=args[i + 1], effect="unset")
             i += 2
         elif x.startswith(("--unset=", "--chdir=")) or (x.startswith("-u") and len(x) > 2):
+            if x.startswith("--chdir="):
+                chdir = x.split("=", 1)[1]
             i += 1
         elif x in ("-S", "--split-string") or x.startswith(("-S", "--split-string=")):
             s = args[i + 1] if x in ("-S", "--split-string") and i + 1 < len(args) else x.split("=", 1)[-1][
@@ -1252,6 +1272,9 @@ def env(a, cmd, scope):
     if args[i:]:
         c = cmd.derive(list(args[i:]))
         c.assigns = {**cmd.assigns, **assigns}  # env RAILS_ENV=production rails ... keeps them
+        if chdir is not None:
+            scope = scope.child()
+            scope.cwd = U if U in chdir else P.resolve(chdir, a._scope_ctx(scope))
         if any(x in ("-i", "--ignore-environment", "-") for x in args[:i]) or any(
                 x in ("-u", "--unset") or x.startswith(("--unset=", "-u")) for x in args[:i]):
             from .analyzer import agent_hosts
@@ -1451,12 +1474,19 @@ def find(a, cmd, scope):
     starts = []
     i = 0
     follows = False  # -L (or -follow below): what a link points to is walked, wherever it is
-    while i < len(args) and (args[i] in ("-H", "-L", "-P", "-D") or re.match(r"^-O\d*$", args[i])):
+    named = False  # -H or -L: a start that is a symbolic link is walked where it points
+    while i < len(args) and (args[i] in ("-H", "-L", "-P", "-D") or re.match(r"^-(O\d*|D\w+)$", args[i])):
         follows = follows or args[i] == "-L"
+        named = (named or args[i] in ("-H", "-L")) and args[i] != "-P"
         i += 2 if args[i] == "-D" else 1
+    if i < len(args) and args[i] == "--":
+        i += 1  # `find -- ~ -delete`: the starts follow
     while i < len(args) and not args[i].startswith(("-", "(", "!")) and args[i] not in (")",):
         starts.append(args[i])
         i += 1
+    if named:
+        starts = [s.rstrip("/") + "/" if U not in s and os.path.islink(P.resolve(s, a._scope_ctx(scope)) or "")
+                  else s for s in starts]
     starts = starts or ["."]
     expr = args[i:]
     names = []
@@ -1537,7 +1567,8 @@ def find(a, cmd, scope):
         return  # `find *.1 -exec tar … --remove-files \;` where nothing is named so: find visits nothing, runs nothing
     if _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
         return
-    links = bool(types) and all(v == "l" for _, v in types)  # only symbolic links are selected
+    # only symbolic links are selected (not when an alternative, `-type l -o -delete`, selects others too)
+    links = bool(types) and all(v == "l" for _, v in types) and not any(x in ("-o", "-or", ",") for x in expr)
     through = follows or any(kind == "exec" and any(w.startswith("{}/") for w in inner) for kind, inner in actions)
     if not through and not ((names or paths_) and all(P.is_regenerable(t) for t in targets)) and \
             _find_deletes_recoverable(a, cmd, scope, starts, actions):
@@ -1555,7 +1586,8 @@ def find(a, cmd, scope):
             # what the links point to — anywhere, the home directory included — not only what is under the start
             a.emit("fs.delete-unresolved", cmd, target="what the symbolic links under " + ", ".join(starts[:3])
                    + " point to", effect="delete", note="find follows links into trees it does not start in")
-        if links and (kind == "delete" or inner and inner[0].rsplit("/", 1)[-1] in ("rm", "unlink", "shred")):
+        if links and (kind == "delete" or bool(inner) and inner[0].rsplit("/", 1)[-1] in ("rm", "unlink", "rmdir",
+                                                                                           "shred")):
             # `find . -type l -delete`, `find . -xtype l -exec rm {} \;`: the links themselves, whichever are
             # found when it runs — not the start, and never what they point to
             broken = all(k == "-xtype" for k, _ in types)  # dangling links: nothing they point to is there
@@ -2246,6 +2278,27 @@ def inline_code(a, language, code, cmd, scope, origin=None):
     orm_inline(a, language, code, cmd, scope)  # ORM calls that drop the schema or empty a table
 
 
+#: standard-library modules whose command line prints the files it is given
+_PY_PRINTERS = frozenset({"json.tool", "base64", "quopri", "uu", "tokenize", "zipfile", "tarfile", "gzip"})
+
+#: calls in inline code that print or send what the program holds (a parsed config included)
+_SHOWS = re.compile(r"\b(?:console\.(?:log|dir|info|warn|error|table)|print|println|printf|puts|pp|p|echo|"
+                    r"process\.stdout\.write|sys\.stdout\.write|pprint|writeFileSync|writeFile|copyFileSync|"
+                    r"copyFile|fetch|json\.dump|JSON\.stringify|say)\s*\(|\bputs\s|\bprint\s")
+
+
+_LITERAL_ONLY = re.compile(r"""\s*(?:'[^'\\]*'|"[^"\\]*"|`[^`$\\]*`)\s*\)""")
+
+
+def _shows(code):
+    """Inline code that prints or sends something other than a fixed string (`console.log('valid JSON')` shows
+    nothing of what it parsed; `console.log(cfg.mcpServers)`, `print(json.load(f))` do)."""
+    for m in _SHOWS.finditer(code):
+        if not m.group(0).endswith("(") or not _LITERAL_ONLY.match(code, m.end()):
+            return True
+    return False
+
+
 def apply_effects(a, language, effects, cmd, scope, origin=None):
     """Judge what code does (inline.Effect values: deletes, shell lines, reads, writes, requests)."""
     for eff in effects:
@@ -2274,7 +2327,12 @@ def apply_effects(a, language, effects, cmd, scope, origin=None):
         elif eff.kind == "write" and eff.target:
             check_overwrite(a, sub, eff.target, scope=scope)
         elif eff.kind == "read" and eff.target:
-            stdin_read(a, sub, eff.target, scope)  # the program holds the text (a literal token included)
+            # the program holds the text (a literal token included); a config that may keep tokens is judged
+            # only when the code also prints or sends something (`console.log(JSON.parse(…).mcpServers)`) —
+            # parsing it alone shows nothing
+            if not stdin_read(a, sub, eff.target, scope) and not origin and \
+                    _shows(" ".join(x for x in cmd.args if " " in x or "(" in x)):
+                check_read(a, sub, eff.target, scope)
         elif eff.kind == "http":
             from .. import http as H
 
@@ -2432,6 +2490,12 @@ def interpreter(a, cmd, scope):
                         return
             if rest[:1] in (["interlock"], ["interlock.cli"]):
                 _unwrap(a, cmd, scope, ["interlock"] + rest[1:])
+                return
+            if rest[:1] and rest[0] in _PY_PRINTERS:
+                # `python -m json.tool ~/.claude.json`, `python3 -m base64 key`: the module prints the file
+                for y in rest[1:]:
+                    if not y.startswith("-") and check_read(a, cmd, y, scope):
+                        break
                 return
             if rest[:1] in (["dotenv"], ["pip"]):  # python -m dotenv list: the module's own CLI
                 a.dispatch(cmd.derive(rest), scope)
@@ -2958,6 +3022,8 @@ def sponge(a, cmd, scope):
 def rm(a, cmd, scope):
     if cmd.name == "trash-empty":
         return
+    if cmd.name == "del" and cmd_builtin_delete(a, cmd, scope):
+        return  # cmd's `del /s /q …`
     f, v, ops = split_opts(cmd.args)
     for op in ops:
         if op:
@@ -3329,8 +3395,13 @@ def perms(a, cmd, scope):
         ops.append(("op", x))
     operands = [x for k, x in ops if k == "op"]
     mode = None
-    if cmd.name in ("chmod", "chown", "chgrp") and operands:
+    reference = _perm_reference(a, cmd, scope)
+    if reference is not None and cmd.name in ("chown", "chgrp"):
+        mode = reference  # `chown -R --reference=/etc/passwd ~`: the reference file's owner and group
+    elif cmd.name in ("chmod", "chown", "chgrp") and operands:
         mode, operands = operands[0], operands[1:]
+        if U in mode and cmd.name in ("chown", "chgrp") and _own_identity(a, cmd):
+            mode = a.user  # `chown -R "$(whoami)" ~`, `chown -R $(id -u):$(id -g) ~/.npm`: the user's own
     elif cmd.name == "setfacl":
         mode = ",".join(x for k, x in ops if k == "acl") or None
     for t in operands:
@@ -3342,6 +3413,12 @@ def perms(a, cmd, scope):
                 and P.agent_config(place.path, a.pctx.home) and not P.in_project(place.path, a.pctx):
             # `chmod +x ~/.claude/hooks/x.js`: a hook the agent runs on every action becomes runnable
             a.emit("agent.config-change", cmd, target=target, effect="permissions")
+        elif cmd.name == "chmod" and mode and place.path and _opens_read(mode) and \
+                place.kind in (P.OUTSIDE, P.HOME) and not P.in_project(place.path, a.pctx) and \
+                not os.path.isdir(place.path) and is_secret_path(place.path, a.pctx.home, a.secret_extra, a.secret_exempt):
+            # `chmod 644 ~/.ssh/id_ed25519`, `chmod o+r ~/.aws/credentials`: every user of the machine can read it
+            a.emit("fs.perm-outside", cmd, target=target, effect="permissions",
+                   note=f"mode {mode}: a file that holds secrets becomes readable by other users")
         elif place.kind == P.HOME:
             # the home directory is the user's, not the system's: what a change does to it is asked, and only
             # when it is harmful — `chmod -R 700 ~`, `chown -R me ~` (the user's own name) only tighten or
@@ -3370,7 +3447,68 @@ def perms(a, cmd, scope):
             a.emit("fs.perm-outside", cmd, target=target, effect="permissions")
 
 
+_OWN_IDENTITY = re.compile(r"""\$\((?:whoami|logname|id -u|id -un|id -nu|id -g|id -gn|id -ng|id -u -n|id -g -n)\)|"""
+                           r"""`(?:whoami|logname|id -u|id -un|id -g|id -gn)`|\$\{?(?:USER|LOGNAME|UID)\}?""")
+
+
+def _own_identity(a, cmd):
+    """The owner written as the user's own identity, only known when it runs: `$(whoami)`, `$(id -u):$(id -g)`,
+    `` `id -un` ``."""
+    text = cmd.text or ""
+    m = re.search(r"\b(?:chown|chgrp)\s+(?:-{1,2}[\w-]+(?:=\S*)?\s+)*(\S+(?:\s+-\w+\))?(?:[:.]\S+(?:\s+-\w+\))?)?)",
+                  text)
+    if not m or not a.user or a.user == "root":
+        return False
+    word = _OWN_IDENTITY.sub("", m.group(1).strip("'\""))
+    return word.strip(":.'\"") == ""
+
+
+def _perm_reference(a, cmd, scope):
+    """The owner:group of chown's/chgrp's --reference=FILE (by name where this machine knows it), None without
+    one, or the unknown mark when the file cannot be read."""
+    args = list(cmd.args)
+    ref = None
+    for i, x in enumerate(args):
+        if x.startswith("--reference="):
+            ref = x.split("=", 1)[1]
+        elif x == "--reference" and i + 1 < len(args):
+            ref = args[i + 1]
+    if ref is None:
+        return None
+    if U in ref:
+        return U
+    try:
+        import grp
+        import pwd
+
+        st = os.stat(P.resolve(ref, a._scope_ctx(scope)))
+        try:
+            owner = pwd.getpwuid(st.st_uid).pw_name
+        except KeyError:
+            owner = str(st.st_uid)
+        try:
+            group = grp.getgrgid(st.st_gid).gr_name
+        except KeyError:
+            group = str(st.st_gid)
+        return f"{owner}:{group}"
+    except (OSError, ImportError):
+        return U
+
+
 _SYMBOLIC = _LazyRe(r"^([ugoa]*)([-+=])([rwxXst]*)$")
+
+
+def _opens_read(mode: str) -> bool:
+    """A chmod mode that lets the group or every user read (`644`, `o+r`, `a+r`, `+r`, `go=r`)."""
+    for part in mode.split(","):
+        if part.isdigit() and len(part) in (3, 4):
+            if int(part[-2]) & 4 or int(part[-1]) & 4:
+                return True
+            continue
+        m = _SYMBOLIC.match(part)
+        if m and m.group(2) in "+=" and "r" in m.group(3) and (not m.group(1) or set(m.group(1)) & set("goa")):
+            return True
+    return False
 
 
 def _adds_exec_or_write(mode: str) -> bool:
@@ -3430,16 +3568,46 @@ def _locks_out(a, name, mode):
             if op in "+=" and "w" in perms_ and ("o" in who or "a" in who):
                 return f"mode {mode}: every user can write the files"
         return None
-    if name == "chown":
-        owner = mode.split(":", 1)[0].split(".", 1)[0]
-        if owner and owner == a.user and owner not in ("root", "0"):
-            return None  # the user's own name: the files stay theirs (not root's: an agent run as root)
-        if owner in ("root", "0"):
-            return f"owner {owner}: the files belong to root"
+    if name in ("chown", "chgrp"):
+        owner, _, group = mode.partition(":") if name == "chown" else ("", "", mode)
+        if name == "chown" and not group and "." in owner and not owner.replace(".", "").isdigit():
+            owner, _, group = owner.partition(".")
         user = a.user
-        if owner and user and owner != user and not owner.isdigit():
+        uid, groups = _user_ids(user)
+        if owner and owner == user and owner not in ("root", "0"):
+            pass  # the user's own name: the files stay theirs (not root's: an agent run as root)
+        elif owner in ("root", "0"):
+            return f"owner {owner}: the files belong to root"
+        elif owner.isdigit() and owner != uid:
+            return f"owner {owner}: the files belong to the user with that number" + (
+                f" (yours is {uid})" if uid else "")
+        elif owner and user and owner != user and not owner.isdigit():
             return f"owner {owner}: the files belong to another user"
+        if group and group != user and group not in groups and group not in _USERS_GROUPS:
+            return f"group {group}: its members get the group's access to the files"
     return None
+
+
+_USERS_GROUPS = frozenset({"staff", "users"})  # the group every user is in by default (macOS, many Linuxes)
+
+
+def _user_ids(user):
+    """The user's number and the names and numbers of their groups, as this machine knows them ("", set())."""
+    if not user:
+        return "", set()
+    try:
+        import grp
+        import pwd
+
+        pw = pwd.getpwnam(user)
+        groups = {g.gr_name for g in grp.getgrall() if user in g.gr_mem}
+        try:
+            groups.add(grp.getgrgid(pw.pw_gid).gr_name)
+        except KeyError:
+            pass
+        return str(pw.pw_uid), groups | {str(pw.pw_gid)}
+    except (KeyError, ImportError, OSError):
+        return "", set()
 
 
 # --- disks ------------------------------------------------------------------------------------
@@ -3507,6 +3675,9 @@ DEV_PROCESSES = _LazyRe(
     r"ngrok|localtunnel|watchman|entr|fswatch|make|cmake|ninja|bazel|gdb|lldb|valgrind|"
     r"dev|serve|server|app|main|index|worker|run|start|watch|sleep|tail|cat|yes|timeout)$", re.I)
 _SCRIPT = _LazyRe(r"\.(py|js|mjs|cjs|ts|tsx|jsx|rb|php|go|rs|java|jar|sh|pl|lua|exs?)$")
+#: DEV_PROCESSES' ordinary words: a program's name for `pkill dev`, but alone in a `-f` pattern a word that any
+#: process's command line may hold
+_GENERIC_WORDS = _LazyRe(r"^(dev|serve|server|app|main|index|worker|run|start|watch)$", re.I)
 #: A tool's own development server or watcher, named by its sub-command in a `-f` pattern (`pkill -f "convex dev"`,
 #: `pkill -f "wrangler dev"`, `pkill -f "hugo server"`): what the agent started, as DEV_PROCESSES are.
 _DEV_SUBCOMMANDS = _LazyRe(r"^(dev|develop|serve|watch|dev-server|devserver|emulators:start|start:dev|run:dev)$", re.I)
@@ -3552,6 +3723,8 @@ def judge_kill_by_name(a, cmd, pattern):
         if U in first or len(re.sub(r"[^A-Za-z0-9]", "", first)) < 2:
             break
         base = first.rsplit("/", 1)[-1].strip("'\"^$")
+        if "-f" in cmd.args and _GENERIC_WORDS.match(base) and len(alt.split()) == 1:
+            break  # `pkill -f dev`: the word anywhere in any command line (`postgres: dev db`, `sshd: dev`)
         if not (DEV_PROCESSES.match(base) or _SCRIPT.search(base) or first.startswith(("./", "bin/", "node_modules/"))
                 or "-f" in cmd.args and any(_DEV_SUBCOMMANDS.match(w.strip("'\"^$")) for w in alt.split()[1:3])):
             break
@@ -5049,6 +5222,29 @@ def vim(a, cmd, scope):
                 a.emit("shell.opaque-eval", cmd, effect="run", note="an editor command runs a program")
 
 
+_NANO_VALUE = frozenset(("-T", "-Y", "-o", "-r", "-s", "-X", "-Q", "-C", "--tabsize", "--syntax", "--operatingdir",
+                         "--fill", "--speller", "--wordchars", "--quotestr", "--backupdir", "--rcfile", "-f"))
+
+
+@handles("nano", "pico", "rnano", "micro", "joe", "jed", "ne", "mcedit", "kak", "hx", "helix", "mg", "vis")
+def screen_editor(a, cmd, scope):
+    """A terminal editor opening files (`nano ~/.netrc`, `micro ~/.claude.json`): their text is drawn on its
+    screen — what an agent's tool output shows — so they are read, as vim's and emacs's are."""
+    args, skip = cmd.args, False
+    for x in args:
+        if skip:
+            skip = False
+        elif x in _NANO_VALUE:
+            skip = True
+        elif not x.startswith(("-", "+")) and check_read(a, cmd, x, scope):
+            break
+
+
+_SCREEN_EDITORS = frozenset({"vim", "vi", "nvim", "ex", "view", "gvim", "mvim", "vimdiff", "emacs", "emacsclient",
+                             "nano", "pico", "rnano", "micro", "joe", "jed", "ne", "mcedit", "kak", "hx", "helix",
+                             "mg", "vis"})
+
+
 def _string_args(code, fn_pattern):
     """The literal string arguments of calls such as system("…") in a snippet of another language."""
     out = []
@@ -5268,29 +5464,61 @@ def cmd_exe(a, cmd, scope):
             if not any(w and w[0].lower() in _CMD_DELETES for w in builtins):
                 a.nested_shell(line, cmd, scope)
                 return
+            scope = scope.child()
             for words in builtins:
                 if not words:
+                    continue
+                if words[0].lower() in ("cd", "chdir", "pushd"):
+                    # `cd /d C:\Users\me && rd /s /q .`: what follows runs there (/d only changes the drive too)
+                    to = [w.strip("'\"") for w in words[1:] if not _CMD_SWITCHES.fullmatch(w)]
+                    if to:
+                        scope.cwd = P.resolve(_windows_path(to[-1]), a._scope_ctx(scope))
                     continue
                 if words[0].lower() not in _CMD_DELETES:
                     a.nested_shell(" ".join(words), cmd, scope)
                     continue
-                # `rmdir /s /q C:\Users\me\proj`, `del /f /s /q build\*`: cmd's own deletes (its /switches are
-                # no paths); a drive path under C:\Users\NAME is the home directory, %USERPROFILE% too
-                for w in words[1:]:
-                    if re.fullmatch(r"/[A-Za-z](:\S*)?", w) or w in (">", "2>", "nul", "NUL"):
-                        continue
-                    judge_delete(a, cmd, _windows_path(w.strip("'\"")), scope)
+                _cmd_delete(a, cmd, words[1:], scope)
             return
 
 
 _CMD_DELETES = frozenset(("rd", "rmdir", "del", "erase"))
+_CMD_SWITCHES = re.compile(r"(/[A-Za-z](:\S*)?)+")
+
+
+def _cmd_delete(a, cmd, words, scope):
+    r"""`rmdir /s /q C:\Users\me\proj`, `del /f /s /q build\*`: cmd's own deletes (its /switches, `/s/q`
+    too, are no paths); a drive path under C:\Users\NAME is the home directory, %USERPROFILE% too."""
+    for w in words:
+        if _CMD_SWITCHES.fullmatch(w) or w in (">", "2>", "nul", "NUL"):
+            continue
+        judge_delete(a, cmd, _windows_path(w.strip("'\"")), scope)
+
+
+def cmd_builtin_delete(a, cmd, scope):
+    r"""`rd /s /q C:\Users\me`, `del /s /q %USERPROFILE%\*` run directly (an agent on Windows, a Git Bash that
+    finds cmd's builtins): cmd's deletes when a /switch, a drive path or a %VARIABLE% says it is cmd's — judged
+    on the words as written (backslashes there are separators, not the escapes a POSIX shell would drop).
+    Returns whether it judged the command so."""
+    words = list(cmd.args)
+    text = cmd.text or ""
+    if "\\" in text or "%" in text:
+        raw = [w.strip('"') for w in re.findall(r'"[^"]*"|\S+', text)]
+        low = [w.lower() for w in raw]
+        if cmd.name.lower() in low:
+            words = raw[low.index(cmd.name.lower()) + 1:]
+    if not any(_CMD_SWITCHES.fullmatch(w) or re.match(r"(?i)^([a-z]:|%\w+%)", w) for w in words):
+        return False
+    _cmd_delete(a, cmd, words, scope)
+    return True
 
 
 def _windows_path(w):
     """A Windows path as the analysis reads paths: `C:\\Users\\me\\x` and `%USERPROFILE%\\x` → `~/x`, another
     drive path → an absolute path, backslashes → slashes."""
     w = w.replace("\\", "/")
-    w = re.sub(r"(?i)^%(USERPROFILE|HOMEPATH)%", "~", w)
+    w = re.sub(r"(?i)^(%HOMEDRIVE%)?%(USERPROFILE|HOMEPATH)%", "~", w)
+    w = re.sub(r"(?i)^%APPDATA%", "~/AppData/Roaming", w)
+    w = re.sub(r"(?i)^%LOCALAPPDATA%", "~/AppData/Local", w)
     m = re.match(r"(?i)^[a-z]:/users/[^/]+(/.*)?$", w)
     if m:
         return "~" + (m.group(1) or "")
@@ -5298,6 +5526,16 @@ def _windows_path(w):
     if m:
         return m.group(1) or "/"
     return w
+
+
+@handles("rd", "rmdir", "erase")
+def windows_rd(a, cmd, scope):
+    """cmd's `rd /s /q DIR` and `erase /s FILES` run directly; a POSIX `rmdir DIR` removes only empty
+    directories (nothing lost), as does `rd DIR` with no /s."""
+    if cmd_builtin_delete(a, cmd, scope) or cmd.name != "erase":
+        return
+    for w in cmd.args:
+        judge_delete(a, cmd, w, scope)
 
 
 @handles("taskkill", "taskkill.exe", "tskill")
