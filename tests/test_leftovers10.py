@@ -101,3 +101,20 @@ def test_a_name_search_for_documents_is_no_credential_hunt(command, workspace, h
 def test_credential_hunts_by_name_are_still_hunts(command, workspace, home, env):
     d = judge(command, workspace, home, env)
     assert d.decision == "deny" and "secrets.hunt" in d.rules, (command, reasons(d))
+
+
+@pytest.mark.parametrize("command", ["tar czf backup.tgz ~", "find ~/ -newer alldata.tar -exec tar uvf alldata.tar {} ;",
+                                     "rsync -a ~/ /mnt/usb/home/"])
+def test_a_backup_of_the_whole_home_is_asked_not_denied(command, workspace, home, env):
+    """The home directory's credentials are a small part of what a backup copies: asked, with the file named."""
+    d = judge(command, workspace, home, env)
+    assert d.decision == "ask" and "secrets.copy-home" in d.rules, (command, reasons(d))
+    assert any(".ssh/id_ed25519" in (f.note or "") for f in d.findings)
+
+
+def test_a_credential_store_copied_whole_is_still_denied(workspace, home, env):
+    os.makedirs(os.path.join(home, ".codex"))
+    with open(os.path.join(home, ".codex", "auth.json"), "w") as f:
+        f.write("{}\n")
+    d = judge("tar czf x.tgz ~/.codex", workspace, home, env)
+    assert d.decision == "deny" and "secrets.read-file" in d.rules, reasons(d)

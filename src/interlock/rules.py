@@ -422,6 +422,11 @@ _CATALOGUE = [
         "openssl x509 -in cert.pem -noout -dates", "find . -name '.env*'", "grep -r TOKEN src/",
         "find ~ -name '*.log'", "rg RAILWAY_TOKEN", "grep -rn RAILWAY_TOKEN --exclude=.env .",
         "grep -rn useState .", "@Read /work/proj/src/app.py", "set -a; source .env; set +a; node app.js"]),
+    _R("secrets.copy-home", "opaque",
+       "Copies or archives the whole home directory: its credentials (SSH keys, cloud CLI credentials, agents' "
+       "tokens) go with the copy, and where it goes decides whether they leave.",
+       ["tar czf backup.tgz ~", "cp -r ~ /mnt/backup/home", "rsync -a ~/ /mnt/usb/home/"],
+       ["tar czf src.tgz src", "cp -r ~/Documents/notes ./notes", "ls -la ~"]),
     _R("secrets.read-token-config", "opaque",
        "Prints or copies a configuration file where tokens are commonly kept in clear (MCP servers' env and "
        "headers in ~/.claude.json, claude_desktop_config.json, ~/.cursor/mcp.json): what it holds is only known "

@@ -851,6 +851,12 @@ def check_read(a, cmd, raw, scope=None, token_configs=True):
         # `cp -r ~/.codex /tmp/x`, `tar czf x.tgz ~/.gemini`: a directory whose own name is no secret, copied
         # or archived whole with a credential file inside (an agent's auth.json, a token store)
         hit = tree_secret(path, a.pctx.home, a.secret_extra, a.secret_exempt, limit=2000)
+        if hit and P.classify(path, a.pctx, glob=False).kind == P.HOME:
+            # `tar uvf backup.tar ~/`, `rsync -a ~ /mnt/backup`: a backup of the whole home directory — its
+            # credentials go with it, a small part of what it copies; where the copy goes decides: asked
+            a.emit("secrets.copy-home", cmd, target=P.display(path, a.pctx), effect="read-secret",
+                   note=f"{P.display(hit, a.pctx)} among what it copies")
+            return True
         if hit:
             a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret",
                    note=f"copies every file under {P.display(path, a.pctx)}, {P.display(hit, a.pctx)} among them")
