@@ -14,26 +14,8 @@ import gzip
 
 import pytest
 
-from interlock.actions import SHELL, Action
 from interlock.analysis.shell import clis, manuals
-from interlock.engine import Context, analyze, evaluate
-
-
-@pytest.fixture
-def ctx(workspace, home, env):
-    return Context(workspace, home=home, workspace=workspace, env=env)
-
-
-def _findings(command, ctx):
-    return analyze(Action(SHELL, {"command": command}, cwd=ctx.cwd), ctx)
-
-
-def _rules(command, ctx):
-    return sorted({f.rule for f in _findings(command, ctx)})
-
-
-def _decision(command, ctx):
-    return evaluate(Action(SHELL, {"command": command}, cwd=ctx.cwd), ctx).decision
+from test_generic_verbs import _decision, _findings, _rules, ctx  # noqa: F401  (ctx: the fixture)
 
 
 # --- knowledge/root.toml: loads, and its examples hold --------------------------------------------------

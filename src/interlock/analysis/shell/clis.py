@@ -719,17 +719,22 @@ class Generic:
         return any(self.machine(p) or p in self.option_objects for p in parts)
 
 
+def _load_model(name, cls):
+    """A model file of knowledge/ read once: the model, or the KnowledgeError that says why it can't be (kept, so
+    every later call fails closed with the same reason)."""
+    import tomllib
+
+    try:
+        with open(os.path.join(DIR, name), "rb") as fh:
+            return cls(tomllib.load(fh))
+    except (OSError, tomllib.TOMLDecodeError, KeyError, ValueError) as e:
+        return KnowledgeError(f"{name}: {e}")
+
+
 def generic_model():
     global _generic
     if _generic is None:
-        import tomllib
-
-        path = os.path.join(DIR, "generic.toml")
-        try:
-            with open(path, "rb") as fh:
-                _generic = Generic(tomllib.load(fh))
-        except (OSError, tomllib.TOMLDecodeError, KeyError, ValueError) as e:
-            _generic = KnowledgeError(f"generic.toml: {e}")
+        _generic = _load_model("generic.toml", Generic)
     if isinstance(_generic, KnowledgeError):
         raise _generic
     return _generic
@@ -1206,14 +1211,7 @@ _root = None
 def root_model():
     global _root
     if _root is None:
-        import tomllib
-
-        path = os.path.join(DIR, "root.toml")
-        try:
-            with open(path, "rb") as fh:
-                _root = Root(tomllib.load(fh))
-        except (OSError, tomllib.TOMLDecodeError, KeyError, ValueError) as e:
-            _root = KnowledgeError(f"root.toml: {e}")
+        _root = _load_model("root.toml", Root)
     if isinstance(_root, KnowledgeError):
         raise _root
     return _root
