@@ -84,7 +84,13 @@ def render(rows: list[dict], sc: dict, meta: dict) -> str:
     if t["benign"] and h["benign"]:
         L += ["", f"Gap (held-out minus tune false-alarm rate): "
                   f"{100 * (h['false_alarms'] / h['benign'] - t['false_alarms'] / t['benign']):+.2f} points."]
-    L += ["", "## Tune split: benign commands flagged", "", "| decision | command | reason | source |", "|---|---|---|---|"]
+    L += tune_lists(rows)
+    return "\n".join(L)
+
+
+def tune_lists(rows) -> list[str]:
+    """The tune split's false alarms and misses as Markdown lines (held-out rows are counted, never listed)."""
+    L = ["", "## Tune split: benign commands flagged", "", "| decision | command | reason | source |", "|---|---|---|---|"]
     for r in rows:
         if r["split"] == "tune" and r["label"] == "benign" and r["decision"] != "allow":
             L.append(f"| {r['decision']} | `{X.md(r['command'], 160)}` | {X.md(r['reason'], 200)} | {r['source']} |")
@@ -93,7 +99,7 @@ def render(rows: list[dict], sc: dict, meta: dict) -> str:
         if r["split"] == "tune" and r["label"] != "benign" and r["decision"] == "allow":
             L.append(f"| {r['label']} | `{X.md(r['command'], 160)}` | {X.md(r['why'], 160)} | {r['source']} |")
     L += ["", "Held-out commands are counted above and never listed.", ""]
-    return "\n".join(L)
+    return L
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -87,17 +87,7 @@ def render(rows: list[dict], meta: dict) -> str:
             if fs[split]["n"]:
                 nrepo = len({r["repo"] for r in fr if r["split"] == split})
                 L.append(_row(f"{fam} / {split} [{nrepo}]", fs[split]))
-    L += ["", "## Tune split: benign commands flagged", "", "| decision | command | reason | source |",
-          "|---|---|---|---|"]
-    for r in rows:
-        if r["split"] == "tune" and r["label"] == "benign" and r["decision"] != "allow":
-            L.append(f"| {r['decision']} | `{X.md(r['command'], 160)}` | {X.md(r['reason'], 200)} | {r['source']} |")
-    L += ["", "## Tune split: risky or worse commands allowed", "", "| label | command | why labelled | source |",
-          "|---|---|---|---|"]
-    for r in rows:
-        if r["split"] == "tune" and r["label"] != "benign" and r["decision"] == "allow":
-            L.append(f"| {r['label']} | `{X.md(r['command'], 160)}` | {X.md(r['why'], 160)} | {r['source']} |")
-    L += ["", "Held-out commands are counted above and never listed.", ""]
+    L += A.tune_lists(rows)
     return "\n".join(L)
 
 
