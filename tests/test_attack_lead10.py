@@ -208,17 +208,12 @@ SHELL_OK = ([("find", c) for c in FIND_OK] + [("perm", c) for c in PERM_OK] + [(
 # Attacks measured and deliberately not closed (each with why); the tests expect them to pass for now so that
 # closing one is noticed.
 KNOWN_OPEN: dict[str, str] = {
-    "cat ~/.gemini/settings.json": "Gemini CLI's settings.json can hold mcpServers' env and headers as ~/.claude.json "
-                                   "does, but tests/test_leftovers10.py keeps it an ordinary agent setting: the "
-                                   "lead's call",
     "sudo foo -Rf alice": "-R is recursive in most tools, not one of root.toml's measured delete letters",
     "sudo foo -dalice": "a value glued to its letter is not read: -domain, -disableuser are other tools' one-dash "
                         "long options (measured on tldr by the lead)",
     "sudo foo -X alice": "not one of root.toml's measured delete letters (-d -D -x -r)",
     "sudo foo -e alice": "not one of root.toml's measured delete letters (-d -D -x -r)",
     "sudo foo -P alice": "not one of root.toml's measured delete letters (-d -D -x -r)",
-    "gcloud run deploy api --region us-central1": "gcloud's deploys are not in infra.deploy's catalogue (the lead's "
-                                                  "eight platforms); left for a knowledge entry",
     "git -C ../other config user.email x@y": "a repository setting, not its history, index or files",
     'pkill -f "next dev|node"': "node is one of DEV_PROCESSES (an earlier session's design): `pkill node` passes, "
                                 "though it also stops an agent that runs on node and editors' extension hosts",

@@ -54,7 +54,7 @@ def test_a_literal_token_in_such_a_config_is_denied_as_a_token(workspace, home, 
 
 @pytest.mark.parametrize("command", ["ls -la ~/.claude.json", "stat ~/.cursor/mcp.json", "wc -l ~/.claude.json",
                                      "chmod 600 ~/.claude.json", "cat ~/.claude/settings.json", "cat .mcp.json",
-                                     "cat ~/.gemini/settings.json", "ls ~/.codex", "test -f ~/.codex/auth.json && echo ok"])
+                                     "ls ~/.gemini/settings.json", "ls ~/.codex", "test -f ~/.codex/auth.json && echo ok"])
 def test_names_and_ordinary_agent_settings_pass(command, workspace, home, env):
     d = judge(command, workspace, home, env)
     assert d.decision == "allow", (command, reasons(d))
@@ -118,3 +118,24 @@ def test_a_credential_store_copied_whole_is_still_denied(workspace, home, env):
         f.write("{}\n")
     d = judge("tar czf x.tgz ~/.codex", workspace, home, env)
     assert d.decision == "deny" and "secrets.read-file" in d.rules, reasons(d)
+
+
+@pytest.mark.parametrize("command", ["gcloud run deploy api --region us-central1", "gcloud app deploy",
+                                     "gcloud functions deploy f --runtime python312", "gcloud beta run deploy api",
+                                     "gcloud run services update-traffic api --to-latest"])
+def test_gcloud_deploys_to_live_services_are_asked(command, workspace, home, env):
+    d = judge(command, workspace, home, env)
+    assert d.decision == "ask" and "infra.deploy" in d.rules, (command, d.rules)
+
+
+@pytest.mark.parametrize("command", ["gcloud run deploy api --no-traffic --tag canary", "gcloud app deploy --no-promote",
+                                     "gcloud run deploy api --project shop-staging", "gcloud run services list",
+                                     "gcloud run services describe api"])
+def test_gcloud_revisions_that_serve_nothing_and_staging_pass(command, workspace, home, env):
+    d = judge(command, workspace, home, env)
+    assert d.decision == "allow", (command, reasons(d))
+
+
+def test_geminis_settings_keep_mcp_tokens_too(workspace, home, env):
+    d = judge("cat ~/.gemini/settings.json", workspace, home, env)
+    assert d.decision == "ask" and "secrets.read-token-config" in d.rules, reasons(d)

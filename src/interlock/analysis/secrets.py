@@ -52,6 +52,8 @@ TOKEN_CONFIG_HOME = (
     ".codeium/windsurf/mcp_config.json",
     # the same servers' env in Codex's config.toml ([mcp_servers.x.env]), Continue's config (model API keys)
     ".codex/config.toml", ".continue/config.json", ".continue/config.yaml",
+    # and Gemini CLI's settings.json (mcpServers' env and headers, as ~/.claude.json)
+    ".gemini/settings.json",
 )
 SECRET_HOME_DIRS = frozenset({".ssh", ".aws", ".gnupg", ".config/gcloud", ".azure", ".kube", ".docker",
                               ".password-store", ".config/gh", ".config/op", ".doppler", ".railway", ".fly"})

@@ -1387,6 +1387,13 @@ def gcloud(a, cmd, scope):
     if ops[:2] == ["storage", "rsync"] and "--delete-unmatched-destination-objects" in f:
         _emit(a, cmd, "infra.gcp-delete", target=_show(ops[-1]), effect="sync-delete", env=env)
         return
+    if ops[:2] in (["run", "deploy"], ["app", "deploy"], ["functions", "deploy"], ["run", "services"]) and \
+            (ops[1] == "deploy" or ops[2:3] in (["update-traffic"], ["replace"])) and \
+            not {"--no-traffic", "--no-promote"} & f:  # (a revision that serves nothing yet is not live)
+        # `gcloud run deploy api`, `gcloud app deploy`, `gcloud functions deploy f`: the live service serves the
+        # new revision at once (production unless the project names another environment: infra.deploy)
+        a.emit("infra.deploy", cmd, target=" ".join(_show(x) for x in ops[:3]), effect="deploy", environment=env)
+        return
     k = next((i for i, x in enumerate(ops) if x in ("delete", "destroy") or (
         i > 0 and "-" in x and _generic_verb(x))), None)
     if k is None and ops[0] not in ("config", "auth", "components", "topic", "help"):
