@@ -168,6 +168,16 @@ def _outside(action, ctx, place, target):
         return []  # judged as the commands it is (_planted)
     if pctx.exists(path) or (parent and pctx.exists(parent)):
         return [_finding("fs.write-outside", action, target, "write")]
+    # A file tool makes the directories it writes into (Claude Code's Write, Codex's patches, Gemini's
+    # write_file): a new tree outside the workspace is still a write there (`~/other/src/x.py`, a new
+    # `~/.local/bin/git` before the real one) — unless nothing above it is a place of the user's (`/newdir/x`)
+    up = parent
+    while up and up != "/" and not pctx.exists(up):
+        up = up.rsplit("/", 1)[0]
+    if up and up != "/":
+        f = _finding("fs.write-outside", action, target, "write")
+        f.note = f"creates {P.display(parent, pctx)}/ under {P.display(up, pctx)}"
+        return [f]
     return []
 
 

@@ -1339,7 +1339,7 @@ _GCLOUD_VALUE = frozenset({"--project", "--account", "--configuration", "--billi
                            "--location", "--access-token-file", "--trace-token", "--instance", "--cluster",
                            "--database", "--filter", "--limit", "--sort-by", "--page-size", "--async-job",
                            "--keyring", "--key", "--environment", "--service", "--member", "--role",
-                           "--num-nodes"})
+                           "--num-nodes", "--activation-policy", "--tier", "--image", "--source"})
 
 
 
@@ -1404,6 +1404,10 @@ def gcloud(a, cmd, scope):
         elif ops[:3] == ["container", "clusters", "resize"] and v.get("--num-nodes") == "0":
             _emit(a, cmd, "infra.outage", target=" ".join(_show(x) for x in ops[:4]), effect="resize", env=env,
                   note="resized to zero nodes")
+        elif ops[:3] == ["sql", "instances", "patch"] and (v.get("--activation-policy") or "").upper() == "NEVER":
+            # Cloud SQL has no `stop`: an activation policy of NEVER is how an instance is stopped
+            _emit(a, cmd, "infra.outage", target=" ".join(_show(x) for x in ops[:4]), effect="stop", env=env,
+                  note="activation policy NEVER: the instance stops")
         return
     if k is None or k == 0:
         return

@@ -3351,7 +3351,7 @@ def zip_(a, cmd, scope):
     check_args_for_secrets(a, cmd, scope, ops[1:] if ops else [])
 
 
-_PERM_DANGEROUS_MODES = _LazyRe(r"^(0?000|0?777|a?[+-=]rwx|[ugoa]*-[rwx]+|o\+w|a\+w)$")
+_PERM_DANGEROUS_MODES = _LazyRe(r"^(0{1,4}|0?777|a?[+-=]rwx|[ugoa]*-[rwx]+|o\+w|a\+w)$")
 
 
 def _shown(raw):
@@ -3448,9 +3448,15 @@ def perms(a, cmd, scope):
                    note=_locks_out(a, cmd.name, mode))
         elif place.kind == P.OUTSIDE and not (cmd.name == "chown" and mode and a.user not in (None, "root")
                                               and mode.split(":", 1)[0].split(".", 1)[0] == a.user) and (
-                recursive or cmd.name == "chattr" or (mode and _PERM_DANGEROUS_MODES.match(mode))
+                # a recursive change outside the workspace is asked when it harms (as over home): `chmod -R
+                # og-rwx ~/.ssh` only tightens, `chmod -R 755 ../site` keeps the owner's rights
+                (recursive or mode and _PERM_DANGEROUS_MODES.match(mode))
+                and (not mode or U in mode or cmd.name not in ("chmod", "chown", "chgrp")
+                     or _locks_out(a, cmd.name, mode))
+                or cmd.name == "chattr"
                 or (cmd.name in ("chown", "chgrp") and _is_dotconfig(place.path, a.pctx.home))):
-            a.emit("fs.perm-outside", cmd, target=target, effect="permissions")
+            harm = _locks_out(a, cmd.name, mode) if mode and cmd.name in ("chmod", "chown", "chgrp") else None
+            a.emit("fs.perm-outside", cmd, target=target, effect="permissions", note=harm)
 
 
 _OWN_IDENTITY = re.compile(r"""\$\((?:whoami|logname|id -u|id -un|id -nu|id -g|id -gn|id -ng|id -u -n|id -g -n)\)|"""
@@ -3554,8 +3560,8 @@ def _locks_out(a, name, mode):
         return None
     if name == "chmod":
         for part in mode.split(","):
-            if part.isdigit() and len(part) in (3, 4):
-                d = part[-3:]
+            if part.isdigit() and len(part) <= 4 and not set(part) - set("01234567"):
+                d = part.zfill(3)[-3:]  # `chmod 0` is 000, `chmod 70` is 070: octal digits fill from the right
                 if int(d[0]) < 4:
                     return f"mode {mode}: the owner can no longer read the files"
                 if int(d[2]) in (2, 3, 6, 7):

@@ -1,0 +1,101 @@
+"""Classes found by the lead's blind cases in the eleventh session: octal modes written short, recursive
+permission changes outside the workspace judged by their harm, Cloud SQL stopped through its activation
+policy."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from test_effects import judge, reasons
+
+
+@pytest.mark.parametrize("command", ["chmod -R 0 src", "chmod -R 00 src", "chmod -R 70 src", "chmod -R 5 .",
+                                     "chmod -R a= src", "chmod -R go-rwx,u-rwx src"])
+def test_lockout_modes_in_every_spelling_are_asked_over_the_workspace(command, workspace, home, env):
+    os.makedirs(os.path.join(workspace, "src"), exist_ok=True)
+    d = judge(command, workspace, home, dict(env, USER="dev"))
+    assert d.decision == "ask" and "fs.perm-workspace" in d.rules, (command, reasons(d))
+    assert any("no longer" in (f.note or "") for f in d.findings), [f.note for f in d.findings]
+
+
+@pytest.mark.parametrize("command", ["chmod -R 755 src", "chmod -R 644 src", "chmod -R 8 src", "chmod -R u+rwX src"])
+def test_modes_that_keep_the_owners_rights_pass_over_the_workspace(command, workspace, home, env):
+    os.makedirs(os.path.join(workspace, "src"), exist_ok=True)
+    d = judge(command, workspace, home, dict(env, USER="dev"))
+    assert d.decision == "allow", (command, reasons(d))
+
+
+@pytest.fixture
+def other(home):
+    d = os.path.join(home, "Sites", "blog")  # another project of the user's, outside the workspace
+    os.makedirs(os.path.join(d, "assets"))
+    return d
+
+
+@pytest.mark.parametrize("command", ["chmod -R og-rwx {o}", "chmod -R 755 {o}", "chmod -R go-w {o}", "chmod og-rwx {o}",
+                                     "chmod -R u+rwX {o}"])
+def test_harmless_permission_changes_outside_the_workspace_pass(command, other, workspace, home, env):
+    d = judge(command.format(o=other), workspace, home, dict(env, USER="dev"))
+    assert d.decision == "allow", (command, reasons(d))
+
+
+@pytest.mark.parametrize("command,note", [("chmod -R 000 {o}", "no longer read"), ("chmod -R a-rwx {o}", "no longer read"),
+                                          ("chmod -R 777 {o}", "every user can write"), ("chmod 0 {o}", "no longer read"),
+                                          ("chown -R nobody {o}", "nobody")])
+def test_harmful_permission_changes_outside_the_workspace_are_asked_with_the_harm(command, note, other, workspace,
+                                                                                  home, env):
+    d = judge(command.format(o=other), workspace, home, dict(env, USER="dev"))
+    assert d.decision == "ask" and "fs.perm-outside" in d.rules, (command, reasons(d))
+    assert any(note in (f.note or "") for f in d.findings), [f.note for f in d.findings]
+
+
+@pytest.mark.parametrize("command", ["gcloud sql instances patch prod-db --activation-policy NEVER",
+                                     "gcloud sql instances patch db1 --activation-policy=never --project acme-prod",
+                                     "gcloud beta sql instances patch db1 --quiet --activation-policy NEVER"])
+def test_stopping_a_cloud_sql_instance_is_an_outage(command, workspace, home, env):
+    d = judge(command, workspace, home, env)
+    assert d.decision == "ask" and d.rules == ["infra.outage"], (command, reasons(d))
+    assert any("activation policy" in (f.note or "") for f in d.findings)
+
+
+@pytest.mark.parametrize("command", ["gcloud sql instances patch db1 --activation-policy ALWAYS",
+                                     "gcloud sql instances patch db1 --tier db-custom-2-7680",
+                                     "gcloud sql instances describe db1"])
+def test_other_cloud_sql_patches_pass(command, workspace, home, env):
+    d = judge(command, workspace, home, env)
+    assert d.decision == "allow", (command, reasons(d))
+
+
+# --- file tools make the directories they write into -----------------------------------------------------
+
+def _tool_write(tool, path, workspace, home, env, content="x = 1\n"):
+    from interlock.actions import FILE_WRITE, Action
+    from interlock.engine import Context, evaluate
+
+    ctx = Context(workspace, home=home, workspace=workspace, env=env)
+    return evaluate(Action(FILE_WRITE, {"path": path, "content": content}, cwd=workspace, tool=tool), ctx)
+
+
+@pytest.mark.parametrize("tool", ["Write", "write_file", "create_file"])
+@pytest.mark.parametrize("rel", ["other-project/src/config.py", ".local/bin/git", "Sites/new/a/b/index.html",
+                                 ".config/newtool/settings.json"])
+def test_a_file_tool_writing_a_new_tree_outside_the_workspace_is_asked(tool, rel, workspace, home, env):
+    """A file tool creates missing directories: a new tree under the home directory is a write outside the
+    workspace, as a write into an existing directory there is — the reason names what it creates."""
+    d = _tool_write(tool, os.path.join(home, rel), workspace, home, env)
+    assert d.decision == "ask" and "fs.write-outside" in d.rules, (tool, rel, reasons(d))
+    assert any("creates" in (f.note or "") for f in d.findings), [f.note for f in d.findings]
+
+
+@pytest.mark.parametrize("path", ["{ws}/new/pkg/mod.py", "{ws}/src/lib/new.py"])
+def test_a_file_tool_writing_a_new_tree_in_the_workspace_passes(path, workspace, home, env):
+    d = _tool_write("Write", path.format(ws=workspace), workspace, home, env)
+    assert d.decision == "allow", reasons(d)
+
+
+def test_a_new_tree_where_nothing_above_is_the_users_is_not_asked_as_their_place(workspace, home, env):
+    """`/zz-nowhere/x`: no place of the user's is written (nothing above it exists but /)."""
+    d = _tool_write("Write", "/zz-interlock-nowhere/a/x.txt", workspace, home, env)
+    assert "fs.write-outside" not in d.rules, reasons(d)
