@@ -52,7 +52,9 @@ CASES = [
     ("kubectl apply --prune -l app=web -f k8s/", "ask", "infra.kube-apply-prune"),
     ("kubectl replace --force -f deploy.yaml", "ask", "infra.kube-replace-force"),
     ("kubectl drain worker-2 --ignore-daemonsets", "ask", "infra.kube-disrupt-prod"),
-    ("kubectl scale deploy/api --replicas=0", "allow", "infra.kube-disrupt"),
+    # scaled to nothing where the context is not resolved: an outage wherever it points (issue 15, as ECS's is)
+    ("kubectl scale deploy/api --replicas=0", "ask", "infra.kube-disrupt-prod"),
+    ("kubectl --context kind-dev scale deploy/api --replicas=0", "allow", "infra.kube-disrupt"),
     ("kubectl scale deploy/api --replicas=2", "allow", None),
     ("kubectl rollout undo deploy/api", "allow", "infra.kube-disrupt"),
     ("kubectl logs deploy/api -n production --tail=200", "allow", None),

@@ -99,3 +99,56 @@ def test_a_new_tree_where_nothing_above_is_the_users_is_not_asked_as_their_place
     """`/zz-nowhere/x`: no place of the user's is written (nothing above it exists but /)."""
     d = _tool_write("Write", "/zz-interlock-nowhere/a/x.txt", workspace, home, env)
     assert "fs.write-outside" not in d.rules, reasons(d)
+
+
+# --- outages: scaled to nothing in every CLI's spelling -------------------------------------------------
+
+@pytest.mark.parametrize("command", [
+    "kubectl patch deployment api -p '{\"spec\":{\"replicas\":0}}'",
+    "kubectl patch sts db --patch '{\"spec\": {\"replicas\": 0}}' -n shop",
+    "kubectl patch deploy/api --type merge -p 'spec: {replicas: 0}'",
+    "kubectl scale deploy/web --replicas=0",
+    "az aks scale -g rg -n main --node-count 0",
+    "az aks nodepool scale -g rg --cluster-name main -n np1 --node-count=0",
+    "az webapp update -g rg -n api --number-of-workers 0",
+    "docker service scale api=0",
+    "docker service scale web=2 api=0",
+    "docker service update --replicas 0 api",
+])
+def test_scaling_to_nothing_is_asked_whatever_the_cli(command, workspace, home, env):
+    d = judge(command, workspace, home, env)
+    assert d.decision == "ask", (command, reasons(d))
+    assert set(d.rules) & {"infra.outage", "infra.kube-disrupt-prod"}, d.rules
+
+
+@pytest.mark.parametrize("command", [
+    "kubectl patch deployment api -p '{\"spec\":{\"replicas\":10}}'",
+    "kubectl patch deploy api -p '{\"metadata\":{\"labels\":{\"tier\":\"0\"}}}'",
+    "kubectl --context kind-dev scale deploy/web --replicas=0",
+    "az aks scale -g rg -n main --node-count 3",
+    "az aks nodepool update -g rg --cluster-name c -n np1 --min-count 0 --max-count 5",
+    "docker service scale api=3",
+    "docker service update --image app:2 api",
+    "kubectl logs -p api-123",
+])
+def test_other_sizes_and_local_clusters_pass(command, workspace, home, env):
+    d = judge(command, workspace, home, env)
+    assert d.decision == "allow", (command, reasons(d))
+
+
+# --- an unknown tool's deploy to an environment named production ---------------------------------------
+
+@pytest.mark.parametrize("command", ["shipit deploy --stage production", "zdeploy -e prod apply",
+                                     "zdeploy --environment=production release", "zdeploy rollout --env prod api"])
+def test_an_unknown_tools_deploy_to_production_is_asked(command, workspace, home, env):
+    d = judge(command, workspace, home, env)
+    assert d.decision == "ask" and d.rules == ["infra.deploy"], (command, reasons(d))
+    assert any("named production" in (f.note or "") for f in d.findings)
+
+
+@pytest.mark.parametrize("command", ["shipit deploy --stage dev", "shipit deploy", "zdeploy -e prod diff",
+                                     "zdeploy logs --env production", "zdeploy deploy --stage production --dry-run",
+                                     "zdeploy help deploy --env prod"])
+def test_an_unknown_tools_other_deploys_and_reads_pass(command, workspace, home, env):
+    d = judge(command, workspace, home, env)
+    assert d.decision == "allow", (command, reasons(d))

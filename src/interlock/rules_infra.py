@@ -72,7 +72,7 @@ RULES = [
        ["kubectl apply -f k8s/", "kubectl apply --dry-run=server --prune -l app=web -f k8s/"]),
     _R("infra.kube-disrupt", "write",
        "Takes workloads out of service (drain, scale to zero, rollout undo, helm rollback); undoable, an outage meanwhile.",
-       ["kubectl scale deploy/api --replicas=0",
+       ["kubectl --context kind-dev scale deploy/api --replicas=0",
         "kubectl rollout undo deploy/api", "helm rollback api 3 -n staging"],
        ["kubectl scale deploy/api --replicas=3", "kubectl rollout status deploy/api -n staging",
         "kubectl drain worker-2 --dry-run=client", "helm history api"]),

@@ -469,6 +469,38 @@ _PREFILTER = re.compile(r"(?i)(delet|destroy|remov|rm\b|\bdel|purge|drop|termina
                         r"reset|evict|teardown|undeploy|uninit|format|flush|prune|forget|expire|down|"
                         r"\bupdate\b|truncat|alter|savestate|\breb\b|(^|\s)d(\s|$)|-R[dnscu]*[nsc])")
 
+_DEPLOY_PREFILTER = re.compile(r"(?i)\b(deploy|apply|release|promote|up|rollout)\b")
+
+
+def _generic_deploy(a, cmd, args):
+    """An unknown tool deploying to an environment its options name production (`sst deploy --stage
+    production`, `helmfile -e prod apply`): infra.deploy, as a known deploy tool's is.  Only a named
+    production counts here: an unknown tool's default environment is not known to be one."""
+    try:
+        g = generic_model()
+    except KnowledgeError:
+        return  # (the model's error is reported where a verb needs it)
+    if cmd.name in g.not_programs or cmd.name in g.local or any(x in _HELP or x in g.preview_options for x in args):
+        return
+    words, env, i = [], None, 0
+    while i < len(args):
+        x = args[i]
+        name, eq, val = x.partition("=")
+        if name in g.environment_options:
+            if not eq and i + 1 < len(args):
+                val, i = args[i + 1], i + 1
+            e = a.environment_of("cloud_project", val)
+            env = env or (e if e in ("prod", "production") else None)
+        elif not x.startswith("-"):
+            words.append(x)
+        i += 1
+    verb = next((w for w in words[:g.max_position] if w.lower() in g.deploy_verbs), None)
+    if verb and env and not any(w.lower() in g.read_words for w in words[:words.index(verb)]):
+        emit(a, cmd, "infra.deploy", target=" ".join([cmd.name] + [_show(w) for w in words[:3]]), effect="deploy",
+             note=f"'{verb}' to an environment named production (Interlock has no knowledge file for "
+                  f"{cmd.name})", env=env)
+
+
 #: The kinds of verb the generic model knows, gravest first, and the rule each reports.
 KINDS = {"delete": "infra.cli-delete", "reset": "infra.cli-reset", "stop": "infra.cli-stop"}
 #: An API action spelled in CamelCase (Alibaba Cloud's `aliyun ecs DeleteInstance`, Tencent's `tccli cvm
@@ -489,7 +521,7 @@ class Generic:
             "glued_verbs", "glued_objects", "option_objects", "glued_suffix_verbs", "glued_suffix_keeps",
             "entry_groups", "entry_verbs", "control_reset_verbs", "dev_vm_programs",
             "machine_reset_verbs", "manual_verbs", "manual_leading", "manual_objects", "manual_keeps",
-            "preview_options", "name_reset_parts"}
+            "preview_options", "name_reset_parts", "deploy_verbs", "environment_options"}
 
     def __init__(self, raw):
         bad = set(raw) - self.KEYS
@@ -553,6 +585,8 @@ class Generic:
         self.manual_leading = frozenset(strs("manual_leading", []))
         self.manual_objects = frozenset(strs("manual_objects", []))
         self.manual_keeps = frozenset(strs("manual_keeps", []))
+        self.deploy_verbs = frozenset(strs("deploy_verbs", []))
+        self.environment_options = frozenset(strs("environment_options", []))
         self.max_position = int(raw.get("max_position", 3))
         self.examples = []
         for i, e in enumerate(raw.get("examples", [])):
@@ -753,6 +787,8 @@ def generic(a, cmd, scope):
     verbs = _PREFILTER.search(cmd.name) or (args and _PREFILTER.search(" ".join(args)))
     options = any(x[:1] == "-" and len(x) > 1 and x != "--" for x in args)
     if not verbs and not (options and _has_manual(cmd.name)):
+        if options and _DEPLOY_PREFILTER.search(" ".join(args)):
+            _generic_deploy(a, cmd, args)
         return  # no verb anywhere and no option a manual could explain
     try:
         g = generic_model()

@@ -386,12 +386,17 @@ def kubectl(a, cmd, scope):
         a.remote_dispatch(cmd, scope, cmd.args[k + 1:], f"pod:{_show(pod)}" + (f"@{_show(ctx)}" if ctx else ""))
     elif verb == "delete":
         _kube_delete(a, cmd, f, v, ops[1:], all_ns, env, where)
-    elif verb == "drain" or (verb == "scale" and _opt(v, "--replicas") == "0") or \
+    elif verb == "drain" or (verb == "scale" and _opt(v, "--replicas") == "0") or (
+            verb == "patch" and _re("zero-replicas", r"""["']?replicas["']?\s*:\s*["']?0\b""").search(
+                _long_values(cmd.args, short=("-p",)).get("--patch") or "")) or \
             (verb == "rollout" and len(ops) > 1 and ops[1] == "undo"):
         what = " ".join(_show(x) for x in ops[1:]) or None
-        rule = "infra.kube-disrupt-prod" if verb == "drain" else "infra.kube-disrupt"  # in prod: weighing
+        # in prod: weighing; scaled to nothing in a context not resolved is an outage wherever it points, as
+        # `aws ecs update-service --desired-count 0` is (a rollback keeps serving)
+        rule = "infra.kube-disrupt-prod" if verb == "drain" or (verb in ("scale", "patch") and env is None) \
+            else "infra.kube-disrupt"
         a.emit(rule, cmd, target=(what or "") + where or None,
-               effect="scale-to-zero" if verb == "scale" else verb, environment=env)
+               effect="scale-to-zero" if verb in ("scale", "patch") else verb, environment=env)
     elif verb == "config" and len(ops) > 1 and ops[1] in ("delete-context", "delete-cluster", "delete-user"):
         a.emit("infra.kube-delete", cmd, target=" ".join(_show(x) for x in ops[1:]), effect="delete")
     elif verb == "replace" and _has(f, v, "--force"):
@@ -601,6 +606,13 @@ def docker(a, cmd, scope):
         return
     if group is None and sub == "compose":
         _compose(a, cmd, scope, args, env)
+        return
+    if group is None and sub == "service" and ops and ops[0] == "scale" and any(
+            x.endswith("=0") for x in ops[1:]) or group is None and sub == "service" and ops and \
+            ops[0] == "update" and _long_values(args).get("--replicas") == "0":
+        # `docker service scale api=0`, `docker service update --replicas 0 api`: the swarm service stops serving
+        _emit(a, cmd, "infra.outage", target="swarm service " + " ".join(_show(x) for x in ops[1:]), effect="scale",
+              env=env, note="scaled to zero: it stops serving until scaled up again")
         return
     if group is None and sub in _SWARM and ops and ops[0] in ("rm", "remove", "down", "leave"):
         # a swarm's services, stacks, secrets, configs and nodes: shared by every node of the cluster
@@ -1260,6 +1272,23 @@ def aws(a, cmd, scope):
               note="scaled to zero" if not _re("aws-outage", _OUTAGE_OP).match(op) else None)
 
 
+def _long_values(args, short=()) -> dict:
+    """Every ``--name value`` / ``--name=value`` pair of a CLI whose long options take values (Azure's, a
+    patch's ``-p`` as ``--patch``); a flag followed by another option has no value."""
+    out = {}
+    for i, x in enumerate(args):
+        name, eq, val = x.partition("=")
+        if name in short:
+            name = "--patch"
+        if not name.startswith("-"):
+            continue
+        if eq:
+            out[name] = val
+        elif i + 1 < len(args) and not args[i + 1].startswith("-"):
+            out[name] = args[i + 1]
+    return out
+
+
 def _zero_capacity(opts) -> bool:
     """An option that sizes what serves (a desired, maximum or reserved count, capacity, concurrency or
     replicas — not a minimum) is given 0."""
@@ -1267,7 +1296,7 @@ def _zero_capacity(opts) -> bool:
         if not isinstance(v, str) or not k.startswith("--") or "min" in k:
             continue
         if (v == "0" or _re("zero-size", r"(?:desiredSize|maxSize|desiredCount|DesiredCapacity|MaxSize)=0\b").search(v)) \
-                and _re("size-option", r"desired|max|reserved|count|capacity|concurren|replica|scaling-config").search(k):
+                and _re("size-option", r"desired|max|reserved|count|capacity|concurren|replica|scaling-config|workers").search(k):
             return True
     return False
 
@@ -1469,7 +1498,9 @@ def az(a, cmd, scope):
     verb = path[-1]
     if len(path) < 2 or path[0] in ("extension", "bicep", "config", "cache", "upgrade", "login", "logout"):
         return  # Azure CLI's own extensions, tools and settings: local
-    if verb in ("stop", "deallocate", "restart", "suspend", "pause") and path[0] not in ("account",):
+    if verb in ("stop", "deallocate", "restart", "suspend", "pause") and path[0] not in ("account",) or \
+            verb in ("scale", "update", "set", "resize") and _zero_capacity(_long_values(args[k:])):
+        # (`az aks scale --node-count 0`, `az webapp update --number-of-workers 0`: nothing left to serve)
         f, v, _ = split_opts(args[k:], with_arg="ngs", long_with_arg=("--name", "--resource-group",
                                                                       "--subscription", "--ids"))
         name, group = _opt(v, "-n", "--name"), _opt(v, "-g", "--resource-group")
