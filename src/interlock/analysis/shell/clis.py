@@ -489,7 +489,7 @@ class Generic:
             "glued_verbs", "glued_objects", "option_objects", "glued_suffix_verbs", "glued_suffix_keeps",
             "entry_groups", "entry_verbs", "control_reset_verbs", "dev_vm_programs",
             "machine_reset_verbs", "manual_verbs", "manual_leading", "manual_objects", "manual_keeps",
-            "preview_options", "name_reset_parts"}
+            "manual_determiners", "preview_options", "name_reset_parts"}
 
     def __init__(self, raw):
         bad = set(raw) - self.KEYS
@@ -553,6 +553,7 @@ class Generic:
         self.manual_leading = frozenset(strs("manual_leading", []))
         self.manual_objects = frozenset(strs("manual_objects", []))
         self.manual_keeps = frozenset(strs("manual_keeps", []))
+        self.manual_determiners = frozenset(strs("manual_determiners", []))
         self.max_position = int(raw.get("max_position", 3))
         self.examples = []
         for i, e in enumerate(raw.get("examples", [])):
@@ -752,8 +753,8 @@ def generic(a, cmd, scope):
     args = cmd.args
     verbs = _PREFILTER.search(cmd.name) or (args and _PREFILTER.search(" ".join(args)))
     options = any(x[:1] == "-" and len(x) > 1 and x != "--" for x in args)
-    if not verbs and not (options and _has_manual(cmd.name)):
-        return  # no verb anywhere and no option a manual could explain
+    if not verbs and not (options and _has_manual(cmd.name)) and not (args and _in_digest(cmd.name)):
+        return  # no verb anywhere and no option a manual or the completions' digest could explain
     try:
         g = generic_model()
     except KnowledgeError as e:
@@ -770,6 +771,8 @@ def generic(a, cmd, scope):
         return  # help, version, a dry run or a preview (a last bare `-n`): it changes nothing
     if options and _has_manual(cmd.name) and _manual(a, cmd, g, args):
         return  # the program's own manual says an option it uses deletes something
+    if args and _in_digest(cmd.name) and _digest(a, cmd, g, args):
+        return  # its shell completions describe an option or a sub-command it uses as deleting something
     if not verbs:
         return
     # a long option written with one dash (Go's flag package, Java and Impacket tools: `-delete`,
@@ -929,6 +932,48 @@ def _manual(a, cmd, g, args):
                   f"(Interlock has no knowledge file for {name})")
         return "said"
     return None
+
+
+def _in_digest(name):
+    from . import digest
+
+    return digest.has(name)
+
+
+_FOR = {"fish": "fish shell's completions", "zsh": "zsh's completion functions"}
+
+
+def _digest(a, cmd, g, args):
+    """The shipped digest of shell completions' descriptions (digest.py) on the options and sub-command words
+    ``args`` uses: "said" when one deletes.  Options the installed manual describes are the manual's to judge."""
+    from . import digest, manuals
+
+    name = cmd.name
+    skip = ()
+    if _has_manual(name):
+        try:
+            skip = set(manuals.options(name) or ())
+        except manuals.ManualError:
+            skip = ()
+    try:
+        # a sub-command word that is itself a verb the model knows (`k3d cluster delete`) is the verb path's to judge
+        found = [h for h in digest.hits(name, args, g, skip) if h[0] == "option" or not g.kind(h[1])]
+    except digest.DigestError as e:
+        emit(a, cmd, "interlock.error", target=name, effect="unknown",
+             note=f"the shipped digest of programs' options could not be read ({e}), so what {name}'s options do "
+                  f"is not known")
+        return "said"
+    if not found:
+        return None
+    ops = [y for y in args if not y.startswith("-")]
+    if any(("/" in y or _FILE_EXT.search(y)) and not y.startswith("/dev/") for y in ops):
+        return None  # `tool -d a.tar member`, `tool remove notes.txt`: it edits or deletes a file the command names
+    kind, word, verb, obj, src = found[0]
+    shown = [_show(y) for y in ops if y != word][:2]
+    emit(a, cmd, "infra.cli-delete", target=" ".join([name, word] + shown), effect=verb,
+         note=f"judged by how {_FOR.get(src, src)} describe {name}'s {kind} '{word}': it {verb}s ({obj}) "
+              f"(Interlock has no knowledge file for {name}, and no manual of it that says otherwise)")
+    return "said"
 
 
 def _local_file(x):
