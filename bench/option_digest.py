@@ -131,6 +131,7 @@ def _fish_lines(text):
 def parse_fish_line(line):
     """{'command': [...], 'short': [...], 'long': [...], 'old': [...], 'arguments', 'description', 'condition'}
     from one ``complete`` line, or None when it can't be read without running fish (variables, substitutions)."""
+    line = line.replace("\\'", "")  # fish's escaped quote inside a single-quoted word (`'the GROUP\'s'`)
     try:
         toks = shlex.split(line, comments=True)
     except ValueError:
@@ -180,11 +181,14 @@ def _fish_context(cond):
     c = cond.strip()
     if c in ("__fish_use_subcommand", "__fish_is_first_arg", "__fish_is_first_token", "__fish_is_nth_token 1") \
             or c.startswith(("__fish_use_subcommand", "not __fish_seen_subcommand_from")) \
-            or re.fullmatch(r"__fish_\w+_no_subcommand", c):
+            or re.fullmatch(r"__fish_\w+_(no_subcommand|needs_command|needs_subcommand)", c):
         return "top", None
     m = re.fullmatch(r"__fish_seen_subcommand_from((?:\s+[A-Za-z][\w.:-]*)+)", c)
     if m:
         return "sub", sorted(set(m.group(1).split()))
+    m = re.fullmatch(r"contains '?([A-Za-z][\w.:-]*)'? \(commandline -poc\)", c)  # `contains 'release' (...)`
+    if m:
+        return "sub", [m.group(1)]
     return "other", None
 
 
