@@ -16,9 +16,9 @@ import sys
 
 import pytest
 
-from interlock.actions import SHELL, Action
 from interlock.analysis.shell import clis, digest, manuals
-from interlock.engine import Context, analyze, evaluate
+from interlock.engine import Context
+from test_generic_verbs import _decision, _findings
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -91,14 +91,6 @@ def ctx(workspace, home, env, built, tmp_path, monkeypatch):
     monkeypatch.setattr(manuals, "_CACHE", {})
     monkeypatch.setattr(digest, "_DATA", built)
     return Context(workspace, home=home, workspace=workspace, env=env)
-
-
-def _findings(command, ctx):
-    return analyze(Action(SHELL, {"command": command}, cwd=ctx.cwd), ctx)
-
-
-def _decision(command, ctx):
-    return evaluate(Action(SHELL, {"command": command}, cwd=ctx.cwd), ctx).decision
 
 
 # --- the generator: facts, not text ---------------------------------------------------------------------
