@@ -28,8 +28,10 @@ Rules:
 - a sub-command word is a word offered (``-a``) with no option, at the top (no condition, or
   ``__fish_use_subcommand``/``not __fish_seen_subcommand_from``) or under a parent named by
   ``__fish_seen_subcommand_from``; a word the source also describes non-destructively is dropped;
-- per program, the short letters the source describes at all are kept (``letters``), so a cluster `-rf` is
-  split only when every letter is a known option, as the manuals reader does.
+- per program, the short letters the source describes at all are kept (``l``), so a cluster `-rf` is
+  split only when every letter is a known option, as the manuals reader does; and the letters described with
+  no delete verb at all (``k``): a program run as root with such a letter (`sudo pacman-key -r uid`, "Fetch
+  keys") is not asked for what many system tools delete with, as when its installed manual says so.
 
 Run:  .venv/bin/python bench/option_digest.py            (writes the digest)
       .venv/bin/python bench/option_digest.py --check    (exit 1 if the shipped digest differs)
@@ -100,6 +102,18 @@ def fact(g, description):
     if not head or head not in g.manual_objects or any(w in g.manual_keeps for w in phrase):
         return None
     return verb, head
+
+
+def _letter(letters, prog, letter, g, desc):
+    """Record a short letter: "delete" once any description of it starts with a delete verb of the model
+    (whatever its object), "other" when described otherwise, "" when seen without a description."""
+    d = letters.setdefault(prog, {})
+    if desc and "$" not in desc and g.manual_verb(desc)[0]:
+        d[letter] = "delete"
+    elif desc and "$" not in desc:
+        d[letter] = d.get(letter) or "other"
+    else:
+        d.setdefault(letter, "")
 
 
 # --- fish ----------------------------------------------------------------------------------------------
@@ -211,7 +225,7 @@ def read_fish(g, files):
                     continue
                 for s in c["short"]:
                     if len(s) == 1:
-                        letters.setdefault(prog, set()).add(s)
+                        _letter(letters, prog, s, g, desc)
                 if not desc or "$" in desc or "(" in desc[:1]:
                     continue
                 f = fact(g, desc)
@@ -284,7 +298,8 @@ def read_zsh(g, files):
         for sp, descs in seen.items():
             for prog in progs:
                 if re.fullmatch(r"-[A-Za-z0-9]", sp):
-                    letters.setdefault(prog, set()).add(sp[1])
+                    for d in descs:
+                        _letter(letters, prog, sp[1], g, d.replace("\\", ""))
             facts = [fact(g, d.replace("\\", "")) for d in descs if "$" not in d]
             if not facts or not all(facts):
                 continue
@@ -296,17 +311,11 @@ def read_zsh(g, files):
     return opts, letters
 
 
-def build():
-    g = generic_model()
-    fish_files = sorted(glob.glob(os.path.join(FISH_DIR, "*.fish")))
-    zsh_files = sorted(p for p in glob.glob(os.path.join(ZSH_DIR, "**", "_*"), recursive=True)
-                       if os.path.isfile(p) and not p.endswith(".zwc"))
-    if not fish_files:
-        sys.exit(f"no fish completions under {FISH_DIR}: apt-get install fish")
-    f_opts, f_subs, f_letters = read_fish(g, fish_files)
-    z_opts, z_letters = read_zsh(g, zsh_files) if zsh_files else ({}, {})
+def assemble(f_opts, f_subs, f_letters, z_opts=None, z_letters=None):
+    """The digest's ``programs`` table from what the readers found (zsh's only where fish has nothing)."""
+    z_opts, z_letters = z_opts or {}, z_letters or {}
     programs = {}
-    for prog in sorted(set(f_opts) | set(f_subs) | set(z_opts)):
+    for prog in sorted(set(f_opts) | set(f_subs) | set(z_opts) | set(f_letters) | set(z_letters)):
         p = {}
         o = {}
         for src in (f_opts.get(prog, {}), z_opts.get(prog, {}) if prog not in f_opts else {}):
@@ -317,16 +326,37 @@ def build():
             p["o"] = {k: sorted(v) for k, v in sorted(o.items())}
         if prog in f_subs:
             p["s"] = {k: sorted(v) for k, v in sorted(f_subs[prog].items())}
-        lt = f_letters.get(prog, set()) | (z_letters.get(prog, set()) if prog not in f_opts else set())
+        lt = dict(z_letters.get(prog, {}) if prog not in f_letters else {})
+        lt.update(f_letters.get(prog, {}))
         if lt and "o" in p:
             p["l"] = "".join(sorted(lt))
-        p["src"] = "fish" if prog in f_opts or prog in f_subs else "zsh"
+        keep = "".join(sorted(k for k, v in lt.items() if v == "other"))
+        if keep:
+            p["k"] = keep
+        if not p:
+            continue
+        p["src"] = "fish" if prog in f_opts or prog in f_subs or prog in f_letters else "zsh"
         programs[prog] = p
+    return programs
+
+
+def build():
+    g = generic_model()
+    fish_files = sorted(glob.glob(os.path.join(FISH_DIR, "*.fish")))
+    zsh_files = sorted(p for p in glob.glob(os.path.join(ZSH_DIR, "**", "_*"), recursive=True)
+                       if os.path.isfile(p) and not p.endswith(".zwc"))
+    if not fish_files:
+        sys.exit(f"no fish completions under {FISH_DIR}: apt-get install fish")
+    f_opts, f_subs, f_letters = read_fish(g, fish_files)
+    z_opts, z_letters = read_zsh(g, zsh_files) if zsh_files else ({}, {})
+    programs = assemble(f_opts, f_subs, f_letters, z_opts, z_letters)
     about = {
         "what": "Facts from shell completions' option and sub-command descriptions: for each program, which "
                 "option spellings (o) or sub-command words (s) are described as deleting something, as "
                 "[[sub-commands it applies under, or none], verb, object word]; l: every short letter the source "
-                "describes (a cluster is split only over known letters). No description text is stored.",
+                "describes (a cluster is split only over known letters); k: short letters described, none of them "
+                "with a delete verb (a root-run program's `-d` known to be no delete). No description text is "
+                "stored.",
         "sources": {
             "fish": {"package": "fish", "version": _version("fish"), "path": FISH_DIR, "licence": "GPL-2.0",
                      "files": len(fish_files)},

@@ -1173,6 +1173,11 @@ def as_root(a, cmd):
             described = None  # unreadable: the letter stays unknown, asked below
         if described and not g.manual_verb(described[1])[0]:
             return  # `-d`: "Run as a daemon." — no delete
+    else:
+        from . import digest
+
+        if digest.no_delete_letter(name, opt):
+            return  # not installed here; its shell completions describe the letter, and not as a delete
     who = cmd.sudo or getattr(a, "as_root", None)  # the nearest wrapper decides (`sudo -u a sh -c 'sudo x'`: root)
     user = who if isinstance(who, str) else "root"
     emit(a, cmd, "sys.root-unknown", target=" ".join([name, opt, _show(what)]), effect="run-as-root",

@@ -9,6 +9,10 @@ option belongs to, the verb and the object word.  ``lookup`` reads the file once
 which of a command's options or sub-command words the digest knows to delete, re-checking verb and object
 against the current model (a word taken out of generic.toml stops counting without regenerating).
 
+A program run as root with a short option many system tools delete with (`sudo tool -d x`) is asked unless
+its manual — or, when none is installed, the digest (``no_delete_letter``) — describes the letter, with no
+delete verb.
+
 Precedence: an installed manual describes the program's options better than a completion script of some
 version, so an option the installed manual describes is judged by the manual alone; the digest speaks for the
 options the manual does not describe and for sub-command words (manuals don't describe those).
@@ -52,10 +56,22 @@ def load(path=None):
 
 
 def has(name, data=None):
+    """The digest knows an option or a sub-command of ``name`` that deletes."""
     try:
-        return name in (data if data is not None else load())
+        e = (data if data is not None else load()).get(name)
     except DigestError:
         return True  # unreadable: every program might be in it (hits() raises, the caller asks)
+    return isinstance(e, dict) and bool(e.get("o") or e.get("s"))
+
+
+def no_delete_letter(name, opt, data=None):
+    """``-x`` is a short option the completions describe for ``name``, and never with a delete verb (pacman-key's
+    `-r` "Fetch keys from a keyserver"): what a root-run tool's letter does is known, and it is no delete."""
+    try:
+        e = (data if data is not None else load()).get(name)
+    except DigestError:
+        return False
+    return isinstance(e, dict) and len(opt) == 2 and opt[0] == "-" and opt[1] in (e.get("k") or "")
 
 
 def hits(name, args, model, skip=(), data=None):
