@@ -262,3 +262,14 @@ def test_the_shipped_digest_leaves_reads_and_tidying_alone(command, workspace, h
     monkeypatch.setattr(digest, "_DATA", None)
     c = Context(workspace, home=home, workspace=workspace, env=env)
     assert [f.rule for f in _findings(command, c)] == [], command
+
+
+def test_the_shipped_digest_is_what_the_generator_makes_from_its_sources():
+    """Where the same versions of the sources are installed, regenerating gives the shipped bytes."""
+    gen = _generator()
+    about = _shipped()["about"]["sources"]
+    if not os.path.isdir(gen.FISH_DIR) or gen._version("fish") != about["fish"]["version"] or \
+            gen._version("zsh-common") != about["zsh"]["version"]:
+        pytest.skip("fish/zsh completions of the digest's versions are not installed here")
+    with open(digest.PATH, encoding="utf-8") as fh:
+        assert gen.dump(gen.build()) == fh.read()
