@@ -472,10 +472,12 @@ _PREFILTER = re.compile(r"(?i)(delet|destroy|remov|rm\b|\bdel|purge|drop|termina
 _DEPLOY_PREFILTER = re.compile(r"(?i)\b(deploy|apply|release|promote|up|rollout)\b")
 
 
-def _generic_deploy(a, cmd, args):
+def _generic_deploy(a, cmd, args, options=True):
     """An unknown tool deploying to an environment its options name production (`sst deploy --stage
     production`, `helmfile -e prod apply`): infra.deploy, as a known deploy tool's is.  Only a named
     production counts here: an unknown tool's default environment is not known to be one."""
+    if not options or not _DEPLOY_PREFILTER.search(" ".join(args)):
+        return
     try:
         g = generic_model()
     except KnowledgeError:
@@ -521,7 +523,7 @@ class Generic:
             "glued_verbs", "glued_objects", "option_objects", "glued_suffix_verbs", "glued_suffix_keeps",
             "entry_groups", "entry_verbs", "control_reset_verbs", "dev_vm_programs",
             "machine_reset_verbs", "manual_verbs", "manual_leading", "manual_objects", "manual_keeps",
-            "preview_options", "name_reset_parts", "deploy_verbs", "environment_options"}
+            "manual_determiners", "preview_options", "name_reset_parts", "deploy_verbs", "environment_options"}
 
     def __init__(self, raw):
         bad = set(raw) - self.KEYS
@@ -585,6 +587,7 @@ class Generic:
         self.manual_leading = frozenset(strs("manual_leading", []))
         self.manual_objects = frozenset(strs("manual_objects", []))
         self.manual_keeps = frozenset(strs("manual_keeps", []))
+        self.manual_determiners = frozenset(strs("manual_determiners", []))
         self.deploy_verbs = frozenset(strs("deploy_verbs", []))
         self.environment_options = frozenset(strs("environment_options", []))
         self.max_position = int(raw.get("max_position", 3))
@@ -786,10 +789,9 @@ def generic(a, cmd, scope):
     args = cmd.args
     verbs = _PREFILTER.search(cmd.name) or (args and _PREFILTER.search(" ".join(args)))
     options = any(x[:1] == "-" and len(x) > 1 and x != "--" for x in args)
-    if not verbs and not (options and _has_manual(cmd.name)):
-        if options and _DEPLOY_PREFILTER.search(" ".join(args)):
-            _generic_deploy(a, cmd, args)
-        return  # no verb anywhere and no option a manual could explain
+    if not verbs and not (options and _has_manual(cmd.name)) and not (args and _in_digest(cmd.name)):
+        _generic_deploy(a, cmd, args, options)
+        return  # no verb anywhere and no option a manual or the completions' digest could explain
     try:
         g = generic_model()
     except KnowledgeError as e:
@@ -806,7 +808,10 @@ def generic(a, cmd, scope):
         return  # help, version, a dry run or a preview (a last bare `-n`): it changes nothing
     if options and _has_manual(cmd.name) and _manual(a, cmd, g, args):
         return  # the program's own manual says an option it uses deletes something
+    if args and _in_digest(cmd.name) and _digest(a, cmd, g, args):
+        return  # its shell completions describe an option or a sub-command it uses as deleting something
     if not verbs:
+        _generic_deploy(a, cmd, args, options)
         return
     # a long option written with one dash (Go's flag package, Java and Impacket tools: `-delete`,
     # `-remove-user`) is read as `--delete`; a cluster of short flags never spells a whole verb
@@ -965,6 +970,48 @@ def _manual(a, cmd, g, args):
                   f"(Interlock has no knowledge file for {name})")
         return "said"
     return None
+
+
+def _in_digest(name):
+    from . import digest
+
+    return digest.has(name)
+
+
+_FOR = {"fish": "fish shell's completions", "zsh": "zsh's completion functions"}
+
+
+def _digest(a, cmd, g, args):
+    """The shipped digest of shell completions' descriptions (digest.py) on the options and sub-command words
+    ``args`` uses: "said" when one deletes.  Options the installed manual describes are the manual's to judge."""
+    from . import digest, manuals
+
+    name = cmd.name
+    skip = ()
+    if _has_manual(name):
+        try:
+            skip = set(manuals.options(name) or ())
+        except manuals.ManualError:
+            skip = ()
+    try:
+        # a sub-command word that is itself a verb the model knows (`k3d cluster delete`) is the verb path's to judge
+        found = [h for h in digest.hits(name, args, g, skip) if h[0] == "option" or not g.kind(h[1])]
+    except digest.DigestError as e:
+        emit(a, cmd, "interlock.error", target=name, effect="unknown",
+             note=f"the shipped digest of programs' options could not be read ({e}), so what {name}'s options do "
+                  f"is not known")
+        return "said"
+    if not found:
+        return None
+    ops = [y for y in args if not y.startswith("-")]
+    if any(("/" in y or _FILE_EXT.search(y)) and not y.startswith("/dev/") for y in ops):
+        return None  # `tool -d a.tar member`, `tool remove notes.txt`: it edits or deletes a file the command names
+    kind, word, verb, obj, src = found[0]
+    shown = [_show(y) for y in ops if y != word][:2]
+    emit(a, cmd, "infra.cli-delete", target=" ".join([name, word] + shown), effect=verb,
+         note=f"judged by how {_FOR.get(src, src)} describe {name}'s {kind} '{word}': it {verb}s ({obj}) "
+              f"(Interlock has no knowledge file for {name}, and no manual of it that says otherwise)")
+    return "said"
 
 
 def _local_file(x):
@@ -1164,6 +1211,11 @@ def as_root(a, cmd):
             described = None  # unreadable: the letter stays unknown, asked below
         if described and not g.manual_verb(described[1])[0]:
             return  # `-d`: "Run as a daemon." — no delete
+    else:
+        from . import digest
+
+        if digest.no_delete_letter(name, opt):
+            return  # not installed here; its shell completions describe the letter, and not as a delete
     who = cmd.sudo or getattr(a, "as_root", None)  # the nearest wrapper decides (`sudo -u a sh -c 'sudo x'`: root)
     user = who if isinstance(who, str) else "root"
     emit(a, cmd, "sys.root-unknown", target=" ".join([name, opt, _show(what)]), effect="run-as-root",
