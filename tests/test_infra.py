@@ -66,7 +66,11 @@ CASES = [
     ("helm rollback api 3", "allow", "infra.kube-disrupt"),
     ("helm upgrade --install api charts/app -n production", "ask", "infra.terraform-apply-unreviewed"),
     # containers
-    ("docker volume rm pgdata", "deny", "infra.docker-volume-rm"),
+    # a named volume on this machine's engine: asked, as a local database dropped is; every volume at once, or
+    # on another engine, is refused
+    ("docker volume rm pgdata", "ask", "infra.docker-volume-rm"),
+    ("docker --context prod volume rm pgdata", "deny", "infra.docker-volume-rm"),
+    ("docker volume rm $(docker volume ls -q)", "deny", "infra.docker-volume-rm-all"),
     ("docker volume prune -f", "ask", "infra.docker-volume-prune"),
     ("docker volume prune --all -f", "deny", "infra.docker-prune-volumes"),
     ("docker system prune -a --volumes -f", "deny", "infra.docker-prune-volumes"),

@@ -290,7 +290,7 @@ def test_deleting_every_namespace_through_any_channel_is_denied(command, workspa
     ("docker ps -q | xargs docker stop", "allow", "infra.docker-stop-local"),  # the local engine: docs/cloud.md
     ("docker --context prod ps -q | xargs docker --context prod stop", "ask", "infra.outage"),
     ("docker rmi -f $(docker images -q)", "ask", "infra.docker-image-prune-all"),
-    ("docker volume rm $(docker volume ls -q)", "deny", "infra.docker-volume-rm"),
+    ("docker volume rm $(docker volume ls -q)", "deny", "infra.docker-volume-rm-all"),
     ("aws s3 ls | awk '{print $3}' | xargs -I{} aws s3 rb s3://{} --force", "deny", "infra.aws-s3-delete-all"),
     ("aws s3 ls | awk '{print $3}' | xargs aws s3 rb", "deny", "infra.aws-s3-delete-all"),
     ("for b in $(aws s3 ls | awk '{print $3}'); do aws s3 rm s3://$b --recursive; done", "deny",

@@ -152,3 +152,23 @@ def test_an_unknown_tools_deploy_to_production_is_asked(command, workspace, home
 def test_an_unknown_tools_other_deploys_and_reads_pass(command, workspace, home, env):
     d = judge(command, workspace, home, env)
     assert d.decision == "allow", (command, reasons(d))
+
+
+# --- data on this machine: one weight whatever the path -------------------------------------------------
+
+@pytest.mark.parametrize("command", ["docker volume rm pgdata", "docker volume rm -f app_db_data",
+                                     "kubectl --context kind-dev delete ns test",
+                                     "kubectl --context minikube delete namespace production",
+                                     "kubectl --context kind-dev delete pvc data-db-0"])
+def test_data_on_this_machines_engine_or_cluster_is_asked_as_a_local_database_is(command, workspace, home, env):
+    d = judge(command, workspace, home, env)
+    assert d.decision == "ask", (command, reasons(d))
+    assert any("on this machine" in (f.note or "") for f in d.findings), [f.note for f in d.findings]
+
+
+@pytest.mark.parametrize("command", ["docker volume rm $(docker volume ls -q)", "docker volume rm --all",
+                                     "docker -H ssh://db-1 volume rm pgdata", "kubectl --context prod-eu delete ns test",
+                                     "kubectl delete ns shop", "docker system prune -a --volumes -f"])
+def test_every_volume_or_data_elsewhere_is_still_refused(command, workspace, home, env):
+    d = judge(command, workspace, home, env)
+    assert d.decision == "deny", (command, reasons(d))

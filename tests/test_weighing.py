@@ -86,8 +86,9 @@ def expected(severity, environment):
 def _table_rules():
     out = [r.id for r in rules_infra.RULES if r.id not in rules_infra.NOT_IN_AN_ENVIRONMENT]
     out += sorted(rules.IN_AN_ENVIRONMENT)
-    out += sorted(set(rules_db.IN_PROD) | set(rules_db.OUTSIDE_PROD) | set(rules_db.LOCAL_DESTRUCTIVE))
-    return out
+    out += sorted(set(rules_db.IN_PROD) | set(rules_db.OUTSIDE_PROD) | set(rules_db.LOCAL_DESTRUCTIVE)
+                  | set(rules_infra.LOCAL_DESTRUCTIVE))
+    return list(dict.fromkeys(out))
 
 
 def _action(example, workspace):
@@ -126,7 +127,7 @@ def test_one_decision_per_severity_and_environment(rule_id, workspace, home, env
             assert found or setup != "undeclared", f"{rule_id}: {example!r} does not emit it"
             for f in found:
                 where = (rule_id, example, setup, f.rule, f.severity, f.environment, f.note)
-                local = f.environment == "local" and f.rule in rules_db.LOCAL_DESTRUCTIVE
+                local = f.environment == "local" and weighing.weighs_less_locally(f.rule)
                 assert f.severity == ("destructive" if local else rules.RULES[f.rule].severity), where
                 assert ctx.policy.decide(f)[0] == expected(f.severity, f.environment), where
                 unresolved = bool(f.note and weighing.UNRESOLVED_NOTE in f.note)
@@ -202,7 +203,7 @@ def test_weighing_happens_once(workspace, home, env):
     assert (f.rule, f.severity, f.note) == ("infra.platform-delete", "destructive", weighing.UNRESOLVED_NOTE)
     g = Finding("db.drop-database", "catastrophic", "drop", "app", "psql", "", environment="local")
     weighing.weigh([g])
-    assert g.severity == "destructive" and "local database" in g.note
+    assert g.severity == "destructive" and "on this machine" in g.note
     h = Finding("infra.kube-disrupt", "write", "scale-to-zero", "deploy/api", "kubectl", "", environment="production")
     weighing.weigh([h])
     assert h.rule == "infra.kube-disrupt-prod" and h.severity == "destructive" and h.note == "infra.kube-disrupt in production"
@@ -220,9 +221,10 @@ def test_every_table_names_catalogue_rules():
     for table in (rules.IN_PROD, rules_infra.IN_PROD, rules_db.IN_PROD, rules_db.OUTSIDE_PROD):
         for a, b in table.items():
             assert a in rules.RULES and b in rules.RULES, (a, b)
-    for r in rules.IN_AN_ENVIRONMENT | rules_infra.NOT_IN_AN_ENVIRONMENT | rules_db.LOCAL_DESTRUCTIVE:
+    local = rules_db.LOCAL_DESTRUCTIVE | rules_infra.LOCAL_DESTRUCTIVE
+    for r in rules.IN_AN_ENVIRONMENT | rules_infra.NOT_IN_AN_ENVIRONMENT | local:
         assert r in rules.RULES, r
-    assert all(rules.RULES[r].severity == "catastrophic" for r in rules_db.LOCAL_DESTRUCTIVE)
+    assert all(rules.RULES[r].severity == "catastrophic" for r in local)
 
 
 def test_the_reason_says_the_environment_was_assumed(workspace, home, env):

@@ -111,9 +111,13 @@ RULES = [
         "aws lambda delete-function --function-name x --profile dev"]),
     # --- containers --------------------------------------------------------------------------------------
     _R("infra.docker-volume-rm", "catastrophic", "Deletes a container volume and the data in it.",
-       ["docker volume rm pgdata", "docker volume rm -f pgdata redisdata", "podman volume rm --all",
-        "docker volume remove mysql_data", "sudo docker volume rm $(docker volume ls -q)"],
+       ["docker volume rm pgdata", "docker volume rm -f pgdata redisdata", "docker volume remove mysql_data",
+        "sudo docker volume rm pgdata"],
        ["docker volume ls", "docker volume inspect pgdata", "docker volume create pgdata", "docker rm web"]),
+    _R("infra.docker-volume-rm-all", "catastrophic",
+       "Deletes every container volume of an engine, with the data of every project on it.",
+       ["docker volume rm $(docker volume ls -q)", "docker volume rm --all", "podman volume rm -a -f"],
+       ["docker volume rm pgdata", "docker volume ls -q"]),
     _R("infra.docker-volume-prune", "destructive", "Deletes every volume no container uses (anonymous ones by default).",
        ["docker volume prune", "docker volume prune -f", "podman volume prune"],
        ["docker image prune -f", "docker volume ls -f dangling=true"]),
@@ -405,6 +409,12 @@ NOT_IN_AN_ENVIRONMENT = frozenset({
 #: What a finding becomes when its environment is production (by name, or declared by the policy).
 #: Rules that weigh less where the environment is resolved and not production.
 OUTSIDE_PROD = {"infra.deploy": "infra.deploy-nonprod"}
+
+#: Data destroyed on this machine (the local container engine, a kind/minikube cluster): weighed
+#: ``destructive`` (asked), as a local database dropped is (``rules_db.LOCAL_DESTRUCTIVE``) — the same effect
+#: through another path.  Every volume of the engine at once (every project's data) and a named dev, test or
+#: staging environment elsewhere stay catastrophic.
+LOCAL_DESTRUCTIVE = frozenset({"infra.docker-volume-rm", "infra.kube-delete-data", "infra.kube-delete-all"})
 
 IN_PROD = {
     **{r: "infra.delete-prod" for r in (

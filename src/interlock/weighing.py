@@ -20,8 +20,8 @@ The weighing is data in the catalogues (``rules.py``, ``rules_infra.py``, ``rule
   ``infra.kube-disrupt-prod``...), with that rule's severity and why, and a note naming the original;
 * **outside production** — ``rules_db.OUTSIDE_PROD`` (heavy maintenance locks only production traffic),
   ``rules_infra.OUTSIDE_PROD`` (a deploy to a named staging or preview environment);
-* **local** — a catastrophic ``rules_db.LOCAL_DESTRUCTIVE`` finding on this machine's database weighs
-  ``destructive``.
+* **local** — a catastrophic ``rules_db.LOCAL_DESTRUCTIVE`` finding on this machine's database, or a
+  ``rules_infra.LOCAL_DESTRUCTIVE`` one on its container engine or local cluster, weighs ``destructive``.
 """
 
 from __future__ import annotations
@@ -41,8 +41,13 @@ def _tables():
         scoped |= {r.id for r in rules_infra.RULES if r.id not in rules_infra.NOT_IN_AN_ENVIRONMENT}
         in_prod = {**rules.IN_PROD, **rules_infra.IN_PROD, **rules_db.IN_PROD}
         _TABLES = (rules.RULES, frozenset(scoped), in_prod, {**rules_db.OUTSIDE_PROD, **rules_infra.OUTSIDE_PROD},
-                   rules_db.LOCAL_DESTRUCTIVE, is_production)
+                   rules_db.LOCAL_DESTRUCTIVE | rules_infra.LOCAL_DESTRUCTIVE, is_production)
     return _TABLES
+
+
+def weighs_less_locally(rule_id: str) -> bool:
+    """Whether ``rule_id``, catastrophic, weighs ``destructive`` when its target is on this machine."""
+    return rule_id in _tables()[4]
 
 
 def in_an_environment(rule_id: str) -> bool:
@@ -88,5 +93,5 @@ def weigh(findings):
                 _become(f, outside_prod[f.rule], catalogue, f"{f.rule} outside production")
             if env == "local" and f.rule in local_destructive and f.severity == "catastrophic":
                 f.severity = "destructive"
-                _note(f, "local database: weighed as destructive")
+                _note(f, "on this machine: weighed as destructive")
     return findings

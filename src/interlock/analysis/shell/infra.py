@@ -346,10 +346,12 @@ def _kube_where(a, v, all_ns):
     ns = _opt(v, "-n", "--namespace")
     ctx = _opt(v, "--context", "--kube-context")
     if ctx is None and not a.remote:
-        current = _kube_current_context(a)
-        env = _first_env(a, [("namespace", ns), ("kube_context", current)])
+        ctx_of = _kube_current_context(a)
     else:
-        env = _first_env(a, [("namespace", ns), ("kube_context", ctx)])
+        ctx_of = ctx
+    # a cluster on this machine (kind, minikube) is local whatever its namespaces are named
+    env = "local" if _env(a, "kube_context", ctx_of) == "local" else \
+        _first_env(a, [("namespace", ns), ("kube_context", ctx_of)])
     where = " in all namespaces" if all_ns else (f" -n {_show(ns)}" if ns else "")
     if ctx:
         where += f" --context {_show(ctx)}"
@@ -453,7 +455,8 @@ def _kube_delete(a, cmd, f, v, ops, all_ns, env, where):
         target = "every " + ", ".join(dict.fromkeys(listed)) + " (listed by the same command line)" + where
     data = [t for t in types if t in _KUBE_DATA]
     if data:
-        if data[0] in ("namespace", "namespaces", "ns", "project", "projects") and names and env not in PROD:
+        if data[0] in ("namespace", "namespaces", "ns", "project", "projects") and names and env not in PROD \
+                and env != "local":  # (a namespace of a cluster on this machine is local whatever its name)
             env = _first_env(a, [("namespace", n) for n in names]) or env
         a.emit("infra.kube-delete-data", cmd, target=target, effect="delete", environment=env)
     elif (everything or "all" in types) and (all_ns or env in PROD):
@@ -547,9 +550,11 @@ def docker(a, cmd, scope):
         return
     if group == "volume":
         if sub in ("rm", "remove", "delete"):
-            every = "-a" in f or "--all" in f
-            _emit(a, cmd, "infra.docker-volume-rm", target=" ".join(_show(x) for x in ops) or
-                  ("every volume" if every else None), env=env)
+            from . import flows
+
+            every = "-a" in f or "--all" in f or any(flows.every(x) for x in ops)
+            _emit(a, cmd, "infra.docker-volume-rm-all" if every else "infra.docker-volume-rm",
+                  target=" ".join(_show(x) for x in ops) or ("every volume" if every else None), env=env)
         elif sub == "prune":
             if "-a" in f or "--all" in f:
                 _emit(a, cmd, "infra.docker-prune-volumes", target="every unused volume, named ones included",
