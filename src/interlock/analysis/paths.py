@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import posixpath
 from fnmatch import fnmatchcase
+from typing import NamedTuple
 
 from ..memo import remember
 
@@ -184,20 +185,32 @@ _CACHE_TREES = None
 _AGENT_CONFIG = None
 
 
-def agent_config(path: str, home: str) -> bool:
-    """``path`` is a coding agent's own configuration in the home directory (knowledge/agent_config.toml:
-    ~/.claude, ~/.claude.json, ~/.codex, ~/.gemini, ~/.cursor…), not one of the records the agent keeps
-    there itself (transcripts, to-do lists, plans, project memory)."""
+class AgentConfiguration(NamedTuple):
+    """knowledge/agent_config.toml, paths relative to the home directory."""
+    trees: tuple
+    state: tuple
+    token_files: tuple
+
+
+def agent_configuration() -> AgentConfiguration:
+    """Coding agents' own configuration in the home directory (knowledge/agent_config.toml), read once."""
     global _AGENT_CONFIG
-    if not path or not home or home == "/" or not _under(path, home) or path == home:
-        return False
     if _AGENT_CONFIG is None:
         from ..knowledge import load
 
         raw = load("agent_config.toml")
-        _AGENT_CONFIG = (tuple(t[2:] for t in raw["trees"] if t.startswith("~/")),
-                         tuple(t[2:] for t in raw["state"] if t.startswith("~/")))
-    trees, state = _AGENT_CONFIG
+        _AGENT_CONFIG = AgentConfiguration(*(tuple(t[2:] for t in raw[k] if t.startswith("~/"))
+                                             for k in AgentConfiguration._fields))
+    return _AGENT_CONFIG
+
+
+def agent_config(path: str, home: str) -> bool:
+    """``path`` is a coding agent's own configuration in the home directory (knowledge/agent_config.toml:
+    ~/.claude, ~/.claude.json, ~/.codex, ~/.gemini, ~/.cursor…), not one of the records the agent keeps
+    there itself (transcripts, to-do lists, plans, project memory)."""
+    if not path or not home or home == "/" or not _under(path, home) or path == home:
+        return False
+    trees, state, _ = agent_configuration()
     rel = path[len(home.rstrip("/")) + 1:]
 
     def within(ts):

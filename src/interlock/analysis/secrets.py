@@ -43,18 +43,6 @@ SECRET_HOME_TREES = (
     ".codex/auth.json", ".gemini/oauth_creds.json", ".config/github-copilot/hosts.json",
     ".config/github-copilot/apps.json",
 )
-# Configuration files where tokens are commonly written in clear beside ordinary settings — MCP servers'
-# `env` and `headers` (`{"mcpServers": {"github": {"env": {"GITHUB_TOKEN": "..."}}}}`): printing one is
-# asked (secrets.read-token-config), whatever it holds today; a literal token found in it is denied as such.
-TOKEN_CONFIG_HOME = (
-    ".claude.json", ".config/Claude/claude_desktop_config.json",
-    "Library/Application Support/Claude/claude_desktop_config.json", ".cursor/mcp.json",
-    ".codeium/windsurf/mcp_config.json",
-    # the same servers' env in Codex's config.toml ([mcp_servers.x.env]), Continue's config (model API keys)
-    ".codex/config.toml", ".continue/config.json", ".continue/config.yaml",
-    # and Gemini CLI's settings.json (mcpServers' env and headers, as ~/.claude.json)
-    ".gemini/settings.json",
-)
 SECRET_HOME_DIRS = frozenset({".ssh", ".aws", ".gnupg", ".config/gcloud", ".azure", ".kube", ".docker",
                               ".password-store", ".config/gh", ".config/op", ".doppler", ".railway", ".fly"})
 SSH_PUBLIC = frozenset({"known_hosts", "known_hosts.old", "config", "authorized_keys", "authorized_keys2",
@@ -117,11 +105,15 @@ def _is_secret_path(path: str, home: str, extra=(), exempt=()) -> bool:
 
 
 def is_token_config(path: str, home: str) -> bool:
-    """True when ``path`` is a configuration file where tokens are commonly kept in clear (TOKEN_CONFIG_HOME),
-    or a copy of one beside it (`~/.claude.json.backup`)."""
+    """True when ``path`` is a configuration file where tokens are commonly kept in clear (knowledge/
+    agent_config.toml: token_files — MCP servers' env and headers in ~/.claude.json, ~/.cursor/mcp.json…), or a
+    copy of one beside it (`~/.claude.json.backup`)."""
+    from .paths import agent_configuration
+
+    token_files = agent_configuration().token_files
     for h in _homes(path, home):
         rel = path[len(h) + 1:]
-        if any(rel == c or rel.startswith(c + ".") for c in TOKEN_CONFIG_HOME):
+        if any(rel == c or rel.startswith(c + ".") for c in token_files):
             return True
     return False
 
