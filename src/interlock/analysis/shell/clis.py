@@ -47,7 +47,6 @@ class KnowledgeError(ValueError):
 
 _index = None          # program name -> file path
 _loaded = {}           # file path -> Tool (or KnowledgeError)
-_generic = None
 _NAMES_RE = re.compile(r'(?m)^names\s*=\s*\[([^\]]*)\]')
 
 
@@ -731,13 +730,22 @@ def _load_model(name, cls):
         return KnowledgeError(f"{name}: {e}")
 
 
+_MODELS: dict = {}
+
+
+def model(name, cls):
+    """The model ``cls`` of knowledge file ``name``, read once; a broken file raises its KnowledgeError on
+    every call (the caller fails closed)."""
+    m = _MODELS.get(name)
+    if m is None:
+        m = _MODELS[name] = _load_model(name, cls)
+    if isinstance(m, KnowledgeError):
+        raise m
+    return m
+
+
 def generic_model():
-    global _generic
-    if _generic is None:
-        _generic = _load_model("generic.toml", Generic)
-    if isinstance(_generic, KnowledgeError):
-        raise _generic
-    return _generic
+    return model("generic.toml", Generic)
 
 
 #: Words that make any tool print help or only rehearse (short forms like -h/-n mean other things to many tools).
@@ -1205,13 +1213,5 @@ class Root:
         return any(low.endswith(x) and len(low) > len(x) for x in self.name_keeps)
 
 
-_root = None
-
-
 def root_model():
-    global _root
-    if _root is None:
-        _root = _load_model("root.toml", Root)
-    if isinstance(_root, KnowledgeError):
-        raise _root
-    return _root
+    return model("root.toml", Root)

@@ -1566,7 +1566,7 @@ def find(a, cmd, scope):
         if len(a.findings) == n:
             # `find ~ -name '*.md' -path '*vault*'`: the files it selects are notes, sources or media by their
             # extension — a directory word on the way (an Obsidian vault, a `tokens` design folder) only says where
-            docs = names and all(_DOC_GLOB.match(x) for x in names)
+            docs = names and all(documents().match(x) for x in names)
             find_hunt(a, cmd, scope, starts, names if docs else names + paths_, actions)
     # (a search for credentials is judged by what it aims at, whether or not the tree is there)
     if len(a.findings) == before_hunt and _nothing_written_before(a, cmd) and _starts_absent(a, scope, starts):
@@ -1944,10 +1944,20 @@ _FIND_SELECTS = frozenset(("-mtime", "-mmin", "-atime", "-amin", "-ctime", "-cmi
                            "-links", "-inum", "-samefile", "-regex", "-iregex", "-nouser", "-nogroup", "-used"))
 
 
-#: A -name glob that selects documents, sources or media by extension: files no one keeps credentials in by name.
-_DOC_GLOB = _LazyRe(r"^\*\.(md|markdown|mdx|rst|adoc|org|pdf|png|jpe?g|gif|svg|webp|ico|html?|css|scss|less|jsx?|tsx?|"
-                    r"mjs|cjs|vue|svelte|py|rb|go|rs|java|kt|swift|c|h|cc|cpp|hpp|cs|php|lua|mp3|mp4|wav|mov|docx?|"
-                    r"pptx?|odt|epub|tex|ipynb)$", re.I)
+class _Documents:
+    """knowledge/documents.toml: a -name glob that selects documents, sources or media by extension."""
+
+    def __init__(self, raw):
+        self.glob = re.compile(r"^\*\.(" + "|".join(raw["extensions"]) + r")$", re.I)
+        self.examples = raw["examples"]
+
+
+def documents():
+    """The pattern of a -name glob that selects only documents, sources or media (`*.md`, `*.PNG`)."""
+    from .clis import model
+
+    return model("documents.toml", _Documents).glob
+
 
 #: Programs an -exec may run on what find finds that show names or metadata, not contents.
 _FIND_LISTERS = frozenset(("ls", "stat", "echo", "printf", "basename", "dirname", "realpath", "readlink", "du",
@@ -3656,37 +3666,29 @@ def partition(a, cmd, scope):
 
 # --- processes and the system ---------------------------------------------------------------------
 
-SERVICES = _LazyRe(r"^(postgres|postmaster|pg_ctl|mysqld?|mariadbd?|mongod|mongos|redis-server|redis|"
-                      r"dockerd|docker|containerd|kubelet|etcd|sshd|ssh|systemd|init|launchd|cron|crond|"
-                      r"kafka|zookeeper|elasticsearch|opensearch|clickhouse(-server)?|cassandra|rabbitmq"
-                      r"(-server)?|beam\.smp|memcached|nginx|httpd|apache2|haproxy|vault|consul|nomad|"
-                      r"firewalld|NetworkManager|networkd|systemd-\w+|journald|Xorg|gnome-shell)$")
+class Processes:
+    """knowledge/processes.toml: which process names are services, which a coding agent starts and stops itself
+    (interpreters, dev servers, watchers, test runners, build tools), which of those words are ordinary words,
+    and the sub-commands that name a tool's own dev server (`pkill -f "wrangler dev"`)."""
+
+    def __init__(self, raw):
+        def whole(words, flags=0):
+            return re.compile(r"^(" + "|".join(words) + r")$", flags)
+
+        self.services = whole(raw["services"])
+        self.dev = whole(raw["dev_processes"] + raw["generic_words"], re.I)
+        self.generic_words = whole(raw["generic_words"], re.I)
+        self.dev_subcommands = whole(raw["dev_subcommands"], re.I)
+        self.examples = raw["examples"]
 
 
-#: What a coding agent starts and stops itself: interpreters, dev servers, watchers, test runners, build
-#: tools and scripts (a name with a source extension).  `pkill -f "npm run dev"`, `killall node`,
-#: `pkill -f uvicorn` are ordinary work.  The rule, written down: a name (or a `-f` pattern) that holds
-#: a service's name is proc.kill-service; one that holds a dev process's word is silent; any other name
-#: (a desktop application, a daemon Interlock does not know, a placeholder) is proc.kill-by-name, asked:
-#: every process of that name dies, whoever started it.
-DEV_PROCESSES = _LazyRe(
-    r"^(node|nodejs|npm|npx|yarn|pnpm|pnpx|bun|bunx|deno|tsx|ts-node|ts-node-dev|nodemon|vite|next|next-server|"
-    r"nuxt|nuxi|astro|remix|svelte-kit|webpack|webpack-dev-server|esbuild|rollup|parcel|turbo|nx|tsc|tsserver|"
-    r"jest|vitest|mocha|karma|ava|playwright|cypress|storybook|start-storybook|expo|metro|electron|"
-    r"python|python[23](\.\d+)?|py|pip|uv|uvicorn|gunicorn|hypercorn|daphne|flask|django|manage\.py|runserver|"
-    r"celery|pytest|tox|nox|ipython|jupyter|jupyter-lab|jupyter-notebook|streamlit|gradio|http\.server|"
-    r"ruby|rails|puma|unicorn|rackup|bundle|rspec|guard|sidekiq|php|artisan|php-fpm-dev|composer|"
-    r"go|air|gopls|dlv|cargo|rustc|rust-analyzer|trunk|java|javac|gradle|gradlew|mvn|mvnw|sbt|kotlin|"
-    r"dotnet|mix|iex|elixir|erl|ghc|ghci|stack|cabal|hugo|jekyll|eleventy|mkdocs|sphinx-autobuild|"
-    r"ngrok|localtunnel|watchman|entr|fswatch|make|cmake|ninja|bazel|gdb|lldb|valgrind|"
-    r"dev|serve|server|app|main|index|worker|run|start|watch|sleep|tail|cat|yes|timeout)$", re.I)
+def processes() -> Processes:
+    from .clis import model
+
+    return model("processes.toml", Processes)
+
+
 _SCRIPT = _LazyRe(r"\.(py|js|mjs|cjs|ts|tsx|jsx|rb|php|go|rs|java|jar|sh|pl|lua|exs?)$")
-#: DEV_PROCESSES' ordinary words: a program's name for `pkill dev`, but alone in a `-f` pattern a word that any
-#: process's command line may hold
-_GENERIC_WORDS = _LazyRe(r"^(dev|serve|server|app|main|index|worker|run|start|watch)$", re.I)
-#: A tool's own development server or watcher, named by its sub-command in a `-f` pattern (`pkill -f "convex dev"`,
-#: `pkill -f "wrangler dev"`, `pkill -f "hugo server"`): what the agent started, as DEV_PROCESSES are.
-_DEV_SUBCOMMANDS = _LazyRe(r"^(dev|develop|serve|watch|dev-server|devserver|emulators:start|start:dev|run:dev)$", re.I)
 
 
 #: Signals that do not end a process (a progress report, a reload, a pause, a check).
@@ -3716,7 +3718,8 @@ def judge_kill_by_name(a, cmd, pattern):
     words = [w for w in re.split(r"[\s/|()'\"=:,]+", pattern) if w and not w.startswith("-")]
     if not words:
         return
-    if any(SERVICES.match(w) for w in words):
+    known = processes()
+    if any(known.services.match(w) for w in words):
         a.emit("proc.kill-service", cmd, target=pattern, effect="kill")
         return
     if "-f" in cmd.args and pattern.strip("'\" ") in (".", ".*", ".+", "^", "^.*", "^.", "$"):
@@ -3729,10 +3732,10 @@ def judge_kill_by_name(a, cmd, pattern):
         if U in first or len(re.sub(r"[^A-Za-z0-9]", "", first)) < 2:
             break
         base = first.rsplit("/", 1)[-1].strip("'\"^$")
-        if "-f" in cmd.args and _GENERIC_WORDS.match(base) and len(alt.split()) == 1:
+        if "-f" in cmd.args and known.generic_words.match(base) and len(alt.split()) == 1:
             break  # `pkill -f dev`: the word anywhere in any command line (`postgres: dev db`, `sshd: dev`)
-        if not (DEV_PROCESSES.match(base) or _SCRIPT.search(base) or first.startswith(("./", "bin/", "node_modules/"))
-                or "-f" in cmd.args and any(_DEV_SUBCOMMANDS.match(w.strip("'\"^$")) for w in alt.split()[1:3])):
+        if not (known.dev.match(base) or _SCRIPT.search(base) or first.startswith(("./", "bin/", "node_modules/"))
+                or "-f" in cmd.args and any(known.dev_subcommands.match(w.strip("'\"^$")) for w in alt.split()[1:3])):
             break
     else:
         return
@@ -3902,7 +3905,7 @@ def pkill(a, cmd, scope):
         return
     for op in ops:
         name = op.split()[0].rsplit("/", 1)[-1] if op.split() else op
-        if SERVICES.match(name) or (cmd.remote and U not in name):
+        if processes().services.match(name) or (cmd.remote and U not in name):
             # on a server or in a container, the process killed is usually the service itself
             a.emit("proc.kill-service", cmd, target=name, effect="kill")
         else:
