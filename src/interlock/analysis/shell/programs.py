@@ -2756,10 +2756,9 @@ def npm(a, cmd, scope):
         name = args[1]
     elif args[0] in ("test", "t", "tst", "start", "stop", "restart"):
         name = {"t": "test", "tst": "test"}.get(args[0], args[0])
-    elif cmd.name == "yarn" and args[0] not in ("add", "install", "remove", "upgrade", "dlx", "init", "why",
-                                                "info", "global", "workspace", "workspaces", "config"):
+    elif cmd.name == "yarn" and args[0] not in node_packages().yarn_commands:
         name = args[0]
-    elif cmd.name == "pnpm" and args[0] not in _PNPM_COMMANDS:
+    elif cmd.name == "pnpm" and args[0] not in node_packages().pnpm_commands:
         name = args[0]  # `pnpm wrangler …`: a script of that name, else the package's binary (pnpm exec)
     elif args[0] in ("exec", "x", "dlx"):
         return  # the command it runs: knowledge/runners.toml
@@ -2769,7 +2768,7 @@ def npm(a, cmd, scope):
         elif args[0] == "unpublish" and "--dry-run" not in cmd.args:
             a.emit("infra.cli-delete", cmd, target=f"{cmd.name} unpublish " + " ".join(args[1:2]), effect="delete",
                    note="removes published versions from the registry for everyone who depends on them")
-        elif len(args) > 1 and args[1] in _NPM_REGISTRY.get(args[0], ()):
+        elif len(args) > 1 and args[1] in node_packages().registry.get(args[0], ()):
             # the registry's shared state: a team, token, owner, access grant, dist-tag, hook
             a.emit("infra.cli-delete", cmd, target=f"{cmd.name} {args[0]} " + " ".join(args[2:4]), effect="delete",
                    note="on the package registry, for everyone who uses it")
@@ -2777,23 +2776,20 @@ def npm(a, cmd, scope):
     _package_script(a, cmd, scope, name)
 
 
-#: pnpm's own commands (anything else is a script, else a binary of the project's packages)
-_PNPM_COMMANDS = frozenset({
-    "add", "install", "i", "update", "up", "upgrade", "remove", "rm", "uninstall", "un", "link", "ln", "unlink",
-    "import", "rebuild", "rb", "prune", "fetch", "install-test", "it", "patch", "patch-commit", "patch-remove",
-    "audit", "list", "ls", "ll", "la", "outdated", "why", "licenses", "run", "run-script", "test", "t", "tst",
-    "exec", "dlx", "create", "start", "stop", "restart", "publish", "pack", "store", "root", "bin", "setup", "init",
-    "deploy", "doctor", "config", "c", "get", "set", "env", "cat-file", "cat-index", "find-hash", "server",
-    "recursive", "multi", "m", "self-update", "help", "login", "logout", "whoami", "version", "dedupe",
-    "approve-builds", "ignored-builds", "cache", "owner", "team", "token", "access", "dist-tag", "search",
-    "view", "info", "show", "docs", "bugs", "repo", "home", "sbom", "completion", "unpublish", "deprecate",
-    "undeprecate", "adduser", "edit", "ping", "prefix", "profile", "pkg", "s", "se", "set-script", "star", "stars",
-    "unstar", "v", "xmas", "hook", "org", "fund", "query", "publish", "npm", "node"})
+class NodePackages:
+    """knowledge/node_packages.toml: npm's, pnpm's and yarn's own commands, and the registry's groups."""
 
-#: npm's registry groups and the verbs that remove what they hold.
-_NPM_REGISTRY = {"team": ("rm", "destroy"), "token": ("revoke", "rm", "delete"), "access": ("revoke",),
-                 "dist-tag": ("rm", "remove", "del"), "dist-tags": ("rm", "remove", "del"), "hook": ("rm",),
-                 "org": ("rm",), "owner": ("rm", "remove"), "author": ("rm",)}
+    def __init__(self, raw):
+        self.pnpm_commands = frozenset(raw["pnpm_commands"])
+        self.yarn_commands = frozenset(raw["yarn_commands"])
+        self.registry = {k: frozenset(v) for k, v in raw["registry"].items()}
+        self.examples = raw["examples"]
+
+
+def node_packages() -> NodePackages:
+    from .clis import model
+
+    return model("node_packages.toml", NodePackages)
 
 
 def _package_script(a, cmd, scope, name, keys=None):
