@@ -3,7 +3,8 @@ ships (``knowledge/``, ``knowledge/clis/``, ``analysis/``, the package's own), e
 (tests/test_knowledge.py runs its examples), or registered here with the test that runs its examples, or
 registered as carrying none with the reason.  A new data file that is neither fails; so does a registered one
 that lost its examples or whose checking test is gone.  The examples of the process and document catalogues
-(knowledge/processes.toml, knowledge/documents.toml, knowledge/node_packages.toml) are run here."""
+(knowledge/processes.toml, knowledge/documents.toml, knowledge/node_packages.toml, knowledge/file_use.toml) are
+run here."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ CHECKED_BY = {
     "knowledge/cloud_data.toml": "test_knowledge.py::test_cloud_data_file_examples",
     "knowledge/collections.toml": "test_leftovers.py::test_producer_examples",
     "knowledge/documents.toml": "test_knowledge_files.py::test_catalogue_examples",
+    "knowledge/file_use.toml": "test_knowledge_files.py::test_catalogue_examples",
     "knowledge/generic.toml": "test_generic_verbs.py::test_every_generic_example_holds",
     "knowledge/images.toml": "test_attack_round10.py::test_image_entrypoint_examples",
     "knowledge/node_packages.toml": "test_knowledge_files.py::test_catalogue_examples",

@@ -770,9 +770,9 @@ def generic(a, cmd, scope):
         return
     if cmd.name in g.not_programs or cmd.name in g.local:
         return
-    from .programs import READERS_WITH_PATTERN, REVEALERS
+    from .programs import READERS_WITH_PATTERN, file_use
 
-    if cmd.name in REVEALERS or cmd.name in READERS_WITH_PATTERN:
+    if cmd.name in file_use().reveal or cmd.name in READERS_WITH_PATTERN:
         return
     if any(x in _HELP or x in g.preview_options for x in args) or (args and args[-1] in ("-h", "-n")):
         return  # help, version, a dry run or a preview (a last bare `-n`): it changes nothing
@@ -1115,9 +1115,9 @@ def as_root(a, cmd):
                note=f"a program run as root could not be judged, so it is asked: {e}")
         return
     name = cmd.name
-    from .programs import READERS_WITH_PATTERN, REVEALERS
+    from .programs import READERS_WITH_PATTERN, file_use
 
-    if name in g.not_programs or name in g.local or name in REVEALERS or name in READERS_WITH_PATTERN or \
+    if name in g.not_programs or name in g.local or name in file_use().reveal or name in READERS_WITH_PATTERN or \
             name in r.programs or r.creates(name):
         return
     args = list(cmd.args)

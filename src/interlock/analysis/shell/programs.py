@@ -768,7 +768,7 @@ def _unknown_transform(name) -> bool:
     unfiltered when a grep keeps only some lines after it — the pipeline is asked (secrets.read-filtered),
     not denied.  Anything known (a handler, a sender, a shell, an interpreter, a CLI's knowledge file, a
     path) is judged as what it is."""
-    if not re.fullmatch(r"[A-Za-z][\w.+-]*", name) or name in HANDLERS or name in _SENDERS or name in SHELLS or \
+    if not re.fullmatch(r"[A-Za-z][\w.+-]*", name) or name in HANDLERS or name in file_use().send or name in SHELLS or \
             name in _NOT_TRANSFORMS or name in DUMPERS:
         return False
     from . import clis, credentials
@@ -821,7 +821,7 @@ def check_read(a, cmd, raw, scope=None, token_configs=True):
         if on_disk is not None:  # the files the shell will pass: judged as they are
             hit = next((m for m in on_disk if is_secret_path(m, a.pctx.home, a.secret_extra, a.secret_exempt)), None)
             if hit is None:  # `cat scripts/*.sh` reveals what each file holds, a literal token included
-                return cmd.name in REVEALERS and any(check_file_tokens(a, cmd, m) for m in on_disk[:64]
+                return cmd.name in file_use().reveal and any(check_file_tokens(a, cmd, m) for m in on_disk[:64]
                                                      if os.path.isfile(m))
             a.emit("secrets.read-file", cmd, target=P.display(hit, a.pctx), effect="read-secret",
                    note=f"{P.display(path, a.pctx)} matches it")
@@ -861,14 +861,15 @@ def check_read(a, cmd, raw, scope=None, token_configs=True):
             a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret",
                    note=f"copies every file under {P.display(path, a.pctx)}, {P.display(hit, a.pctx)} among them")
             return True
-    real = _alias_of(a, path, on_disk=cmd.name in REVEALERS or cmd.name in _SENDERS)
+    use = file_use()
+    real = _alias_of(a, path, on_disk=cmd.name in use.reveal or cmd.name in use.send)
     if real is not None and is_secret_path(real, a.pctx.home, a.secret_extra, a.secret_exempt):
         a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret",
                note=f"it is {P.display(real, a.pctx)}")
         return True
-    if cmd.name in REVEALERS and check_file_tokens(a, cmd, path):
+    if cmd.name in use.reveal and check_file_tokens(a, cmd, path):
         return True
-    if token_configs and (cmd.name in REVEALERS or cmd.name in _SENDERS or cmd.name in _SCREEN_EDITORS):
+    if token_configs and (cmd.name in use.reveal or cmd.name in use.send or cmd.name in _SCREEN_EDITORS):
         if is_token_config(real or path, a.pctx.home) and not _keys_reach_only(a, cmd, path):
             # `cat ~/.claude.json`, `jq .mcpServers ~/.cursor/mcp.json`: the MCP servers' tokens, in clear
             a.emit("secrets.read-token-config", cmd, target=P.display(path, a.pctx), effect="read-secret")
@@ -906,10 +907,7 @@ def _expand_in_workspace(a, path, limit=2000):
     return None if len(got) > limit else got
 
 
-# programs that copy or send a file's content somewhere (with REVEALERS: a link to a secret is the secret)
-_SENDERS = frozenset({"cp", "install", "scp", "rsync", "tar", "zip", "7z", "gzip", "xz", "bzip2", "zstd", "curl", "wget",
-                      "http", "nc", "ncat", "socat", "aws", "gsutil", "gcloud", "gh", "docker", "kubectl", "python",
-                      "python3", "node", "ruby", "perl", "source", ".", "dd", "openssl", "gpg", "age"})
+
 
 
 def _alias_of(a, path, on_disk=True):
@@ -970,10 +968,23 @@ def check_sent(a, cmd, raw, scope) -> bool:
     return False
 
 
-# Programs that show a file's content to whoever runs them (the agent reads their output).
-REVEALERS = frozenset({"cat", "head", "tail", "less", "more", "bat", "batcat", "nl", "tac", "strings", "xxd", "od",
-                       "hexdump", "base64", "sort", "uniq", "cut", "sed", "awk", "gawk", "grep", "egrep", "fgrep",
-                       "rg", "ag", "ack", "jq", "yq", "column", "fold", "pr", "paste", "diff", "type", "bat"})
+
+
+
+class FileUse:
+    """knowledge/file_use.toml: programs that show a file's content, that copy or send it, that only look at names."""
+
+    def __init__(self, raw):
+        self.reveal = frozenset(raw["reveal"])
+        self.send = frozenset(raw["send"])
+        self.names_only = frozenset(raw["names_only"])
+        self.examples = raw["examples"]
+
+
+def file_use() -> FileUse:
+    from .clis import model
+
+    return model("file_use.toml", FileUse)
 
 
 def stdin_read(a, cmd, raw, scope) -> bool:
@@ -1002,14 +1013,7 @@ def check_file_tokens(a, cmd, path) -> bool:
     return True
 
 
-# Programs that take file arguments without revealing their content.
-NON_READING = frozenset({
-    "ls", "ll", "la", "stat", "test", "[", "[[", "touch", "chmod", "chown", "chgrp", "rm", "unlink",
-    "mkdir", "rmdir", "realpath", "readlink", "dirname", "basename", "file", "du", "echo", "printf",
-    "find", "fd", "which", "type", "mv", "git", "wc", "shred", "truncate", "lsattr", "chattr",
-    "setfacl", "getfacl", "trash", "trash-put", "code", "cd", "pushd", "true", "false", "exit",
-    "ln", "install", "md5sum", "sha256sum", "sha1sum", "shasum", "cksum", "b2sum", "tree",
-})
+
 
 
 def _bare_file(a, arg, scope) -> bool:
@@ -4307,7 +4311,7 @@ _COMPRESSED_EXT = {"gzip": ".gz", "pigz": ".gz", "bzip2": ".bz2", "pbzip2": ".bz
 def unknown_program(a, cmd, scope):
     """Programs without specific knowledge: judge by their arguments."""
     name = cmd.name
-    if name in NON_READING:
+    if name in file_use().names_only:
         return
     from . import clis  # a knowledge file for this program, else the generic verb model
 
