@@ -188,7 +188,7 @@ def test_every_knowledge_files_environment_rule_is_one_decision(name, examples, 
             assert found or setup != "undeclared", f"{name}: {command!r} does not emit {rule_id}"
             for f in found:
                 _one_path(f, rule_id, command, setup, ctx, scoped)
-                if setup == "declared-prod" and f.severity in ("destructive", "catastrophic"):
+                if setup == "declared-prod" and scoped and f.severity in ("destructive", "catastrophic"):
                     assert ctx.policy.decide(f)[0] == "deny", (name, command, f.rule, f.environment)
 
 
