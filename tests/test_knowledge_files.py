@@ -37,6 +37,7 @@ CHECKED_BY = {
     "knowledge/processes.toml": "test_knowledge_files.py::test_catalogue_examples",
     "knowledge/root.toml": "test_longtail_s10.py::test_root_knowledge_examples",
     "knowledge/runners.toml": "test_leftovers.py::test_runner_examples",
+    "knowledge/secret_paths.toml": "test_knowledge_files.py::test_secret_path_examples",
     "knowledge/startup.toml": "test_leftovers.py::test_startup_place_examples",
     "knowledge/wrappers.toml": "test_leftovers9.py::test_wrapper_examples",
     "analysis/anyeffects.toml": "test_attack_round9.py::test_the_floor_catalogue_examples",
@@ -145,3 +146,16 @@ def test_rehearsable_examples(entry, workspace, home, env):
     got = {f.rule for url in urls for f in analyze(Action(SQL, {"statement": sql, "dialect": "postgres", "url": url},
                                                           cwd=workspace), ctx)}
     assert entry["rule"] in got, (entry, got)
+
+
+def test_secret_path_examples():
+    from interlock.analysis.secrets import glob_aims_at_secrets, is_secret_path, secret_paths
+
+    home = "/home/dev"
+    known = secret_paths()
+    assert known.examples and known.name_examples
+    for path, holds in known.examples:
+        full = home + path[1:] if path.startswith("~") else path
+        assert is_secret_path(full, home) is holds, (path, holds)
+    for pattern, aimed in known.name_examples:
+        assert glob_aims_at_secrets(pattern, home) is aimed, (pattern, aimed)
