@@ -2,9 +2,9 @@
 ships (``knowledge/``, ``knowledge/clis/``, ``analysis/``, the package's own), each one either a CLI file
 (tests/test_knowledge.py runs its examples), or registered here with the test that runs its examples, or
 registered as carrying none with the reason.  A new data file that is neither fails; so does a registered one
-that lost its examples or whose checking test is gone.  The examples of the process and document catalogues
-(knowledge/processes.toml, knowledge/documents.toml, knowledge/node_packages.toml, knowledge/file_use.toml) are
-run here."""
+that lost its examples or whose checking test is gone.  The examples of the catalogues that have no test of
+their own elsewhere (processes, documents, node_packages, file_use, regenerable, secret_paths, and
+sandbox/rehearsable.toml) are run here."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ CHECKED_BY = {
     "knowledge/node_packages.toml": "test_knowledge_files.py::test_catalogue_examples",
     "knowledge/packages.toml": "test_leftovers.py::test_package_examples",
     "knowledge/processes.toml": "test_knowledge_files.py::test_catalogue_examples",
+    "knowledge/regenerable.toml": "test_knowledge_files.py::test_catalogue_examples",
     "knowledge/root.toml": "test_longtail_s10.py::test_root_knowledge_examples",
     "knowledge/runners.toml": "test_leftovers.py::test_runner_examples",
     "knowledge/secret_paths.toml": "test_knowledge_files.py::test_secret_path_examples",

@@ -25,7 +25,7 @@ class SecretPaths:
 
 
 def secret_paths() -> SecretPaths:
-    from .shell.clis import model
+    from ..knowledge import model
 
     return model("secret_paths.toml", SecretPaths)
 

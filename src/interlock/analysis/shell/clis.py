@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 
+from ...knowledge import _MODELS, KnowledgeError, model  # noqa: F401  (the one loader; re-exported)
 from ..paths import UNKNOWN_MARK as U
 
 DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "knowledge")
@@ -37,10 +38,6 @@ _COMMAND_KEYS = {"path", "effect", "rule", "target", "label", "when_flags", "unl
                  "when_operand", "env", "note", "mechanism", "name_env", "command"}
 _ENV_KEYS = {"kind", "from"}
 _EXAMPLE_KEYS = {"cmd", "rule", "note"}
-
-
-class KnowledgeError(ValueError):
-    """A knowledge file that does not follow the schema (the message names file and entry)."""
 
 
 # --- loading ----------------------------------------------------------------------------------
@@ -716,32 +713,6 @@ class Generic:
         """The option's verb acts on a machine, a disk, a volume... (`--delete-vm`): what it names is no file."""
         parts = re.split(r"[-_]", name.lstrip("-").lower())[1:]
         return any(self.machine(p) or p in self.option_objects for p in parts)
-
-
-def _load_model(name, cls):
-    """A model file of knowledge/ read once: the model, or the KnowledgeError that says why it can't be (kept, so
-    every later call fails closed with the same reason)."""
-    import tomllib
-
-    try:
-        with open(os.path.join(DIR, name), "rb") as fh:
-            return cls(tomllib.load(fh))
-    except (OSError, tomllib.TOMLDecodeError, KeyError, ValueError) as e:
-        return KnowledgeError(f"{name}: {e}")
-
-
-_MODELS: dict = {}
-
-
-def model(name, cls):
-    """The model ``cls`` of knowledge file ``name``, read once; a broken file raises its KnowledgeError on
-    every call (the caller fails closed)."""
-    m = _MODELS.get(name)
-    if m is None:
-        m = _MODELS[name] = _load_model(name, cls)
-    if isinstance(m, KnowledgeError):
-        raise m
-    return m
 
 
 def generic_model():

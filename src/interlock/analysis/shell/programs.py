@@ -982,7 +982,7 @@ class FileUse:
 
 
 def file_use() -> FileUse:
-    from .clis import model
+    from ...knowledge import model
 
     return model("file_use.toml", FileUse)
 
@@ -1958,7 +1958,7 @@ class _Documents:
 
 def documents():
     """The pattern of a -name glob that selects only documents, sources or media (`*.md`, `*.PNG`)."""
-    from .clis import model
+    from ...knowledge import model
 
     return model("documents.toml", _Documents).glob
 
@@ -2791,7 +2791,7 @@ class NodePackages:
 
 
 def node_packages() -> NodePackages:
-    from .clis import model
+    from ...knowledge import model
 
     return model("node_packages.toml", NodePackages)
 
@@ -3683,7 +3683,7 @@ class Processes:
 
 
 def processes() -> Processes:
-    from .clis import model
+    from ...knowledge import model
 
     return model("processes.toml", Processes)
 
