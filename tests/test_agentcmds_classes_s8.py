@@ -157,7 +157,7 @@ def test_ordinary_agent_runs_pass(command, workspace, home, env):
 def _agent_config_examples():
     with open(os.path.join(KNOWLEDGE, "agent_config.toml"), "rb") as fh:
         data = tomllib.load(fh)
-    return [pytest.param(c, w, id=c[:60]) for c, w in data["examples"]]
+    return [pytest.param(e[0], e[1], e[2] if len(e) > 2 else None, id=e[0][:60]) for e in data["examples"]]
 
 
 @pytest.fixture
@@ -173,12 +173,22 @@ def agent_home(home):
     return home
 
 
-@pytest.mark.parametrize("command,want", _agent_config_examples())
-def test_agent_config_examples(command, want, workspace, agent_home, env):
-    d = check(command, workspace, agent_home, env, want)
-    if want == "ask":
+@pytest.mark.parametrize("command,want,rule", _agent_config_examples())
+def test_agent_config_examples(command, want, rule, workspace, agent_home, env):
+    d = check(command, workspace, agent_home, env, want, rule)
+    if want == "ask" and rule is None:
         assert "agent.config-change" in d.rules, d.rules
         assert any("coding agent's own configuration" in r for r in d.reasons), d.reasons
+
+
+def test_every_token_file_is_agent_configuration():
+    from interlock.analysis.paths import agent_configuration
+
+    known = agent_configuration()
+    assert known.token_files and len(known.token_files) == len(set(known.token_files))
+    for f in known.token_files:
+        assert any(f == t or f.startswith(t + "/") for t in known.trees), f
+        assert not any(f == s or f.startswith(s + "/") for s in known.state), f
 
 
 @pytest.mark.parametrize("command", [

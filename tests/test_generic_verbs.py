@@ -265,7 +265,7 @@ def test_every_generic_example_holds(ctx):
 
 
 def test_a_generic_model_with_an_unknown_key_fails_closed(monkeypatch, ctx):
-    monkeypatch.setattr(clis, "_generic", clis.KnowledgeError("generic.toml: unknown keys ['colour']"))
+    monkeypatch.setitem(clis._MODELS, "generic.toml", clis.KnowledgeError("generic.toml: unknown keys ['colour']"))
     assert _decision("zorbit server stop", ctx) in ("ask", "deny")
     assert _decision("zorbit --purge x", ctx) in ("ask", "deny")
 

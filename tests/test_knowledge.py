@@ -99,7 +99,7 @@ def test_a_broken_file_at_run_time_asks_with_the_reason(tmp_path, monkeypatch, c
 
 
 def test_a_broken_generic_model_asks(monkeypatch, ctx):
-    monkeypatch.setattr(clis, "_generic", clis.KnowledgeError("generic.toml: broken"))
+    monkeypatch.setitem(clis._MODELS, "generic.toml", clis.KnowledgeError("generic.toml: broken"))
     d = evaluate(Action(SHELL, {"command": "frobctl things delete x"}, cwd=ctx.cwd), ctx)
     assert d.decision in ("ask", "deny")
 

@@ -30,7 +30,7 @@ def test_root_knowledge_examples(command, rule, ctx):
 
 
 def test_a_broken_root_model_asks(monkeypatch, ctx):
-    monkeypatch.setattr(clis, "_root", clis.KnowledgeError("root.toml: broken"))
+    monkeypatch.setitem(clis._MODELS, "root.toml", clis.KnowledgeError("root.toml: broken"))
     assert _decision("sudo zorbctl -x alice", ctx) == "ask"
     assert "interlock.error" in _rules("sudo zorbctl -x alice", ctx)
 

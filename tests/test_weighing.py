@@ -111,6 +111,30 @@ def _of_rule(findings, rule_id):
         f.rule in (IN_PROD.get(rule_id), rules_db.OUTSIDE_PROD.get(rule_id)) and f.note and f.note.startswith(rule_id))]
 
 
+def _one_path(f, rule_id, example, setup, ctx, scoped):
+    """One finding of ``rule_id`` (or what it became) weighed as its severity and environment call for: the
+    catalogue's severity, the decision of (severity, environment), an unresolved environment treated as prod and
+    never escalated, a resolved production one escalated.  What it saw: "unresolved", "prod", "other"."""
+    seen = set()
+    where = (rule_id, example, setup, f.rule, f.severity, f.environment, f.note)
+    local = f.environment == "local" and weighing.weighs_less_locally(f.rule)
+    assert f.severity == ("destructive" if local else rules.RULES[f.rule].severity), where
+    assert ctx.policy.decide(f)[0] == expected(f.severity, f.environment), where
+    unresolved = bool(f.note and weighing.UNRESOLVED_NOTE in f.note)
+    if unresolved:
+        assert scoped and f.environment == "prod" and f.rule == rule_id, where  # tagged, never escalated
+        seen.add("unresolved")
+    elif scoped and f.severity in ("destructive", "catastrophic"):
+        assert f.environment is not None, where
+    if f.environment and not unresolved:
+        seen.add("prod" if is_production(f.environment) else "other")
+        if is_production(f.environment) and rule_id in IN_PROD:
+            assert f.rule == IN_PROD[rule_id], where  # a deletion in production is escalated
+        elif f.rule != rule_id:
+            assert f.rule == rules_db.OUTSIDE_PROD.get(rule_id), where
+    return seen
+
+
 @pytest.mark.parametrize("rule_id", _table_rules())
 def test_one_decision_per_severity_and_environment(rule_id, workspace, home, env):
     rule = rules.RULES[rule_id]
@@ -126,26 +150,47 @@ def test_one_decision_per_severity_and_environment(rule_id, workspace, home, env
             # rule by what the target is (`delete --all` in a namespace declared dev is no longer "all of prod")
             assert found or setup != "undeclared", f"{rule_id}: {example!r} does not emit it"
             for f in found:
-                where = (rule_id, example, setup, f.rule, f.severity, f.environment, f.note)
-                local = f.environment == "local" and weighing.weighs_less_locally(f.rule)
-                assert f.severity == ("destructive" if local else rules.RULES[f.rule].severity), where
-                assert ctx.policy.decide(f)[0] == expected(f.severity, f.environment), where
-                unresolved = bool(f.note and weighing.UNRESOLVED_NOTE in f.note)
-                if unresolved:
-                    assert scoped and f.environment == "prod" and f.rule == rule_id, where  # tagged, never escalated
-                    seen.add("unresolved")
-                elif scoped and f.severity in ("destructive", "catastrophic"):
-                    assert f.environment is not None, where
-                if f.environment and not unresolved:
-                    seen.add("prod" if is_production(f.environment) else "other")
-                    if is_production(f.environment) and rule_id in IN_PROD:
-                        assert f.rule == IN_PROD[rule_id], where  # a deletion in production is escalated
-                    elif f.rule != rule_id:
-                        assert f.rule == rules_db.OUTSIDE_PROD.get(rule_id), where
+                seen |= _one_path(f, rule_id, example, setup, ctx, scoped)
     if rule_id in NEVER_RESOLVED:
         assert seen <= {"unresolved"}, (rule_id, seen, "resolves now: take it out of NEVER_RESOLVED")
     elif rule_id in IN_PROD:  # the escalation is exercised by at least one example
         assert "prod" in seen, (rule_id, seen, "no example resolves a production environment")
+
+
+def _knowledge_examples():
+    """Every example of every CLI knowledge file (knowledge/clis/*.toml, walked) and of the generic verb model
+    whose rule lives in an environment: the same rules, reached through each tool's own words."""
+    import os
+
+    from interlock.analysis.shell import clis
+
+    out, table = [], set(_table_rules())
+    files = sorted(f for f in os.listdir(clis.CLIS) if f.endswith(".toml"))
+    for name, examples in [(f, clis.load_file(os.path.join(clis.CLIS, f)).examples) for f in files] + [
+            ("generic.toml", clis.generic_model().examples)]:
+        mine = [(cmd, rule) for cmd, rule in examples if rule in table]
+        if mine:
+            out.append(pytest.param(name, mine, id=name))
+    assert len(out) > 50
+    return out
+
+
+@pytest.mark.parametrize("name,examples", _knowledge_examples())
+def test_every_knowledge_files_environment_rule_is_one_decision(name, examples, workspace, home, env):
+    """The table over the knowledge files: each example that emits an environment rule, in the three setups
+    under the prod-deny policy, gets the decision its (severity, environment) calls for — `vercel remove`,
+    `supabase branches delete`, `netlify sites:delete`, `doctl apps delete` as `railway down` does."""
+    ctxs = {setup: _ctx(setup, workspace, home, env) for setup in SETUPS}
+    for command, rule_id in examples:
+        command = command.replace("/work/proj", workspace).replace("/home/dev", home)
+        scoped = weighing.in_an_environment(rule_id)
+        for setup, ctx in ctxs.items():
+            found = _of_rule(analyze(_action(command, workspace), ctx), rule_id)
+            assert found or setup != "undeclared", f"{name}: {command!r} does not emit {rule_id}"
+            for f in found:
+                _one_path(f, rule_id, command, setup, ctx, scoped)
+                if setup == "declared-prod" and scoped and f.severity in ("destructive", "catastrophic"):
+                    assert ctx.policy.decide(f)[0] == "deny", (name, command, f.rule, f.environment)
 
 
 def test_the_issues_examples_are_one_decision(workspace, home, env):

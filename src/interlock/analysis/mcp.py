@@ -14,9 +14,6 @@ import re
 
 from ..actions import Finding
 
-_DESTRUCTIVE = re.compile(r"(?i)(^|[_\-.])(delete|drop|destroy|remove|truncate|purge|wipe|erase|terminate|"
-                          r"reset|revoke|rm|kill|force_push|overwrite)([_\-.]|$)")
-
 #: Argument keys that always hold SQL.
 _SQL_KEYS = ("sql", "sql_query", "sqlQuery", "sql_statement", "statement", "statements", "queries", "sqls",
              "raw_sql", "rawSql")
@@ -160,6 +157,7 @@ class _Names:
         self.read_words = frozenset(raw["read_words"])
         self.joins = frozenset(raw.get("joins", []))
         self.numbers = dict(raw.get("numbers", {}))
+        self.phrases = tuple(tuple(p) for p in raw.get("phrases", []))
         seen, shown = raw.get("confusables", ["", ""])
         if len(seen) != len(shown):
             raise ValueError("mcp_tools.toml: confusables' two strings differ in length")
@@ -212,19 +210,20 @@ def tool_effect(tool: str) -> str:
     parts.append(cur)
     worst = ""
     for k, part in enumerate(parts):
-        effect = _part_effect(n, part, tool if len(parts) == 1 else "")
+        effect = _part_effect(n, part)
         if effect == "delete":
             return "delete"
         worst = worst or effect
     return worst
 
 
-def _part_effect(n, words, tool):
+def _part_effect(n, words):
     if not words or words[0] in n.read_words:
         return ""
     words = [x for w in words for x in (_glued(n, w) if w not in n.delete and w not in n.data_objects and
                                         w not in n.outage_objects else None) or [w]]
-    if (tool and _DESTRUCTIVE.search(tool)) or any(w in n.delete for w in words):
+    if any(w in n.delete for w in words) or any(
+            tuple(words[i:i + len(p)]) == p for p in n.phrases for i in range(len(words) - len(p) + 1)):
         return "delete"
     if any(w in n.object_verbs for w in words) and any(w in n.data_objects for w in words):
         return "delete"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import posixpath
 from fnmatch import fnmatchcase
+from typing import NamedTuple
 
 from ..memo import remember
 
@@ -32,24 +33,6 @@ DEVICE = "device"              # block devices, /dev/*
 PROTECTED = "protected"        # policy says so
 SELF = "self"                  # Interlock's own policy, state, hook registrations
 
-REGENERABLE_DIRS = frozenset({
-    "node_modules", "dist", "build", "target", "out", ".next", ".nuxt", ".svelte-kit",
-    ".turbo", ".parcel-cache", ".angular", "__pycache__", ".pytest_cache", ".mypy_cache",
-    ".ruff_cache", ".venv", "venv", ".tox", ".nox", "coverage", "htmlcov", ".gradle",
-    ".eggs", "tmp", ".tmp", "temp", ".cache", "cache", "logs", ".hypothesis", ".sass-cache",
-    "bower_components", ".terraform", ".serverless", ".expo", ".dart_tool", "DerivedData",
-    ".nyc_output", "__snapshots__", ".docusaurus", "storybook-static", "site-packages",
-    "_build", "obj", "bin-debug", ".webpack", ".vite", ".yarn-cache", ".pnpm-store",
-    ".benchmarks", "cmake-build-debug", "cmake-build-release", "pip-wheel-metadata",
-})
-REGENERABLE_GLOBS = (
-    "*.pyc", "*.pyo", "*.pyd", "*.o", "*.obj", "*.a", "*.so", "*.class", "*.log", "*.tmp",
-    "*.temp", "*.egg-info", ".coverage", ".coverage.*", "coverage.xml", "coverage.json",
-    "lcov.info", ".DS_Store", "Thumbs.db", "npm-debug.log*", "yarn-error.log*",
-    ".eslintcache", "*.tsbuildinfo", "*.swp", "*.swo", "*~", "*.orig", "*.rej", "*.bak",
-    "junit.xml", "test-results", "*.whl", "*.tar.gz", "nohup.out", ".stylelintcache",
-    "*.prof", "*.pid", "core", "core.*",
-)
 #: The real system trees: everything below them belongs to the operating system or its installed
 #: software, so writing or deleting there is a system change (/var's temp dir aside).
 SYSTEM_TREES = frozenset({
@@ -156,48 +139,61 @@ def _under(path: str, base: str) -> bool:
     return path == base or path.startswith(base.rstrip("/") + "/")
 
 
+class Regenerable:
+    """knowledge/regenerable.toml: build outputs, caches and dependency directories by name, and files by glob."""
+
+    def __init__(self, raw):
+        import re
+        from fnmatch import translate
+
+        self.dirs = frozenset(raw["dirs"])
+        self.globs = re.compile("|".join(f"(?:{translate(g)})" for g in raw["globs"]))
+        self.examples = raw["examples"]
+
+
 def is_regenerable(path: str, base: str | None = None) -> bool:
     """A build output, cache or dependency directory (or a file inside one)."""
     rel = path[len(base):] if base and _under(path, base) else path
     parts = [p for p in rel.split("/") if p]
     if not parts:
         return False
+    from ..knowledge import model
+
+    known = model("regenerable.toml", Regenerable)
     for part in parts[:-1]:
-        if part in REGENERABLE_DIRS or part.endswith(".egg-info"):
+        if part in known.dirs or part.endswith(".egg-info"):
             return True
     last = parts[-1]
-    if last in REGENERABLE_DIRS:
+    if last in known.dirs:
         return True
-    global _REGEN_RE
-    if _REGEN_RE is None:
-        import re
-        from fnmatch import translate
-
-        _REGEN_RE = re.compile("|".join(f"(?:{translate(g)})" for g in REGENERABLE_GLOBS))
-    return _REGEN_RE.match(last) is not None
+    return known.globs.match(last) is not None
 
 
-_REGEN_RE = None
-_CACHE_TREES = None
+class AgentConfiguration(NamedTuple):
+    """knowledge/agent_config.toml, paths relative to the home directory."""
+    trees: tuple
+    state: tuple
+    token_files: tuple
 
 
-_AGENT_CONFIG = None
+def _agent_configuration_of(raw) -> AgentConfiguration:
+    return AgentConfiguration(*(_home_trees({"trees": raw[k]}) for k in AgentConfiguration._fields))
+
+
+def agent_configuration() -> AgentConfiguration:
+    """Coding agents' own configuration in the home directory (knowledge/agent_config.toml), read once."""
+    from ..knowledge import model
+
+    return model("agent_config.toml", _agent_configuration_of)
 
 
 def agent_config(path: str, home: str) -> bool:
     """``path`` is a coding agent's own configuration in the home directory (knowledge/agent_config.toml:
     ~/.claude, ~/.claude.json, ~/.codex, ~/.gemini, ~/.cursor…), not one of the records the agent keeps
     there itself (transcripts, to-do lists, plans, project memory)."""
-    global _AGENT_CONFIG
     if not path or not home or home == "/" or not _under(path, home) or path == home:
         return False
-    if _AGENT_CONFIG is None:
-        from ..knowledge import load
-
-        raw = load("agent_config.toml")
-        _AGENT_CONFIG = (tuple(t[2:] for t in raw["trees"] if t.startswith("~/")),
-                         tuple(t[2:] for t in raw["state"] if t.startswith("~/")))
-    trees, state = _AGENT_CONFIG
+    trees, state, _ = agent_configuration()
     rel = path[len(home.rstrip("/")) + 1:]
 
     def within(ts):
@@ -227,15 +223,17 @@ def _linked_below(base: str, path: str, follow_last=False) -> bool:
 def home_cache(path: str, home: str) -> bool:
     """``path`` is at or below a cache tree of the home directory (knowledge/caches.toml: ~/Library/Caches,
     ~/.npm/_cacache, ~/.cargo/registry…): what is there is fetched or rebuilt again when it is gone."""
-    global _CACHE_TREES
     if not home or home == "/" or not _under(path, home) or path == home:
         return False
-    if _CACHE_TREES is None:
-        from ..knowledge import load
+    from ..knowledge import model
 
-        _CACHE_TREES = tuple(t[2:] for t in load("caches.toml")["trees"] if t.startswith("~/"))
+    trees = model("caches.toml", _home_trees)
     rel = path[len(home.rstrip("/")) + 1:]
-    return any(rel == t or rel.startswith(t + "/") for t in _CACHE_TREES)
+    return any(rel == t or rel.startswith(t + "/") for t in trees)
+
+
+def _home_trees(raw) -> tuple:
+    return tuple(t[2:] for t in raw["trees"] if t.startswith("~/"))
 
 
 def matches_any(path: str, globs) -> bool:

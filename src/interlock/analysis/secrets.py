@@ -1,4 +1,4 @@
-"""Which files hold secrets.  Defaults live here as data; policy adds and exempts."""
+"""Which files hold secrets.  The defaults are data (knowledge/secret_paths.toml); policy adds and exempts."""
 
 from __future__ import annotations
 
@@ -7,60 +7,27 @@ from fnmatch import fnmatchcase, translate
 
 from ..memo import FileMemo, remember, table
 
-# Matched against the file's basename.
-SECRET_NAMES = (
-    ".env", ".env.*", "*.env", ".envrc", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore",
-    "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk", "*_rsa", "*_ed25519",
-    ".netrc", "_netrc", ".npmrc", ".pypirc", ".git-credentials", ".vault-token", ".pgpass", ".my.cnf",
-    "credentials.json", "service-account*.json", "*-service-account.json", "*credentials*.json",
-    "client_secret*.json", "secrets.yaml", "secrets.yml", "secrets.json", "secret.yaml",
-    "terraform.tfstate", "terraform.tfstate.backup", "*.tfstate", "*.tfvars", "*.tfvars.json",
-    ".bash_history", ".zsh_history", ".python_history", ".psql_history", ".mysql_history",
-    ".node_repl_history", ".sh_history", ".histfile", "*.kdbx", "*.keychain", "*.keychain-db",
-    "htpasswd", ".htpasswd", "shadow", "gshadow",
-)
-# Look-alikes that are documentation, not secrets.
-NOT_SECRET_NAMES = (
-    ".env.example", ".env.sample", ".env.template", ".env.dist", ".env.defaults", ".env.schema",
-    "*.example", "*.sample", "*.template", "*.pub", "*.dist",
-    # certificates are public (keys stay secret: key.pem, privkey.pem, *-key.pem)
-    "*cert*.pem", "*chain*.pem", "ca.pem", "ca-*.pem", "*-ca.pem", "*_ca.pem", "*bundle*.pem", "*.crt.pem",
-    "cacert.pem", "*public*.pem", "*pubkey*.pem", "*.pub.pem",
-)
-# Matched against the path relative to $HOME (everything below these is secret).
-SECRET_HOME_TREES = (
-    ".aws/credentials", ".aws/config", ".config/gcloud", ".azure", ".kube/config", ".kube/configs",
-    ".docker/config.json", ".config/gh/hosts.yml", ".railway/config.json", ".fly/config.yml",
-    ".config/fly", ".vercel/auth.json", ".local/share/com.vercel.cli", ".supabase/access-token",
-    ".config/netlify", ".netlify/config.json", ".doppler", ".config/op", ".op", ".password-store",
-    ".gnupg", ".gem/credentials", ".config/hub", ".terraform.d/credentials.tfrc.json",
-    ".config/heroku", ".ssh/id_", ".mozilla/firefox", ".config/google-chrome",
-    ".config/chromium", ".local/share/keyrings", ".cargo/credentials", ".cargo/credentials.toml",
-    ".config/pip/pip.conf", ".config/rclone/rclone.conf", ".s3cfg", ".boto", ".oci/config",
-    ".config/doctl/config.yaml", ".wrangler", ".config/configstore",
-    # coding agents' own credentials: Codex's API key or ChatGPT tokens, Gemini CLI's OAuth tokens, Copilot's
-    # GitHub token (Claude Code's ~/.claude/.credentials.json is a *credentials*.json by name)
-    ".codex/auth.json", ".gemini/oauth_creds.json", ".config/github-copilot/hosts.json",
-    ".config/github-copilot/apps.json",
-)
-# Configuration files where tokens are commonly written in clear beside ordinary settings — MCP servers'
-# `env` and `headers` (`{"mcpServers": {"github": {"env": {"GITHUB_TOKEN": "..."}}}}`): printing one is
-# asked (secrets.read-token-config), whatever it holds today; a literal token found in it is denied as such.
-TOKEN_CONFIG_HOME = (
-    ".claude.json", ".config/Claude/claude_desktop_config.json",
-    "Library/Application Support/Claude/claude_desktop_config.json", ".cursor/mcp.json",
-    ".codeium/windsurf/mcp_config.json",
-    # the same servers' env in Codex's config.toml ([mcp_servers.x.env]), Continue's config (model API keys)
-    ".codex/config.toml", ".continue/config.json", ".continue/config.yaml",
-    # and Gemini CLI's settings.json (mcpServers' env and headers, as ~/.claude.json)
-    ".gemini/settings.json",
-)
-SECRET_HOME_DIRS = frozenset({".ssh", ".aws", ".gnupg", ".config/gcloud", ".azure", ".kube", ".docker",
-                              ".password-store", ".config/gh", ".config/op", ".doppler", ".railway", ".fly"})
-SSH_PUBLIC = frozenset({"known_hosts", "known_hosts.old", "config", "authorized_keys", "authorized_keys2",
-                        "environment", "rc"})
-SECRET_ABS_TREES = ("/etc/shadow", "/etc/gshadow", "/etc/ssh/ssh_host_", "/var/run/secrets",
-                    "/run/secrets", "/proc/self/environ", "/proc/1/environ")
+
+class SecretPaths:
+    """knowledge/secret_paths.toml: which files hold secrets, by name, below a home directory, absolutely; and
+    the ordinary names a broad name pattern fits."""
+
+    def __init__(self, raw):
+        self.names = tuple(raw["names"])
+        self.not_names = tuple(raw["not_names"])
+        self.home_trees = tuple(raw["home_trees"])
+        self.home_dirs = frozenset(raw["home_dirs"])
+        self.ssh_public = frozenset(raw["ssh_public"])
+        self.abs_trees = tuple(raw["abs_trees"])
+        self.ordinary_names = tuple(raw["ordinary_names"])
+        self.examples = raw["examples"]
+        self.name_examples = raw["name_examples"]
+
+
+def secret_paths() -> SecretPaths:
+    from ..knowledge import model
+
+    return model("secret_paths.toml", SecretPaths)
 
 
 _NAME_RE = None
@@ -92,8 +59,9 @@ def _is_secret_path(path: str, home: str, extra=(), exempt=()) -> bool:
         return False
     if extra and any(fnmatchcase(path, g) for g in extra):
         return True
+    known = secret_paths()
     if _NAME_RE is None:
-        _NAME_RE, _NOT_NAME_RE = _compile(SECRET_NAMES), _compile(NOT_SECRET_NAMES)
+        _NAME_RE, _NOT_NAME_RE = _compile(known.names), _compile(known.not_names)
     base = path.rsplit("/", 1)[-1]
     if _NOT_NAME_RE.match(base):
         return False
@@ -101,15 +69,15 @@ def _is_secret_path(path: str, home: str, extra=(), exempt=()) -> bool:
         return True
     for h in _homes(path, home):
         rel = path[len(h) + 1:]
-        if rel.startswith(SECRET_HOME_TREES):
+        if rel.startswith(known.home_trees):
             return True
-        if rel in SECRET_HOME_DIRS:
+        if rel in known.home_dirs:
             return True  # the whole directory of credentials (tar, zip, cp -r of it)
-        if rel.startswith(".ssh/") and "/" not in rel[5:] and base not in SSH_PUBLIC:
+        if rel.startswith(".ssh/") and "/" not in rel[5:] and base not in known.ssh_public:
             return True  # any key in ~/.ssh (deploy_key, github, ...) but not the public files
         if rel.startswith(".kube/") and not rel.startswith((".kube/cache", ".kube/http-cache")):
             return True  # kubeconfigs: ~/.kube/config, ~/.kube/prod.yaml
-    if path.startswith(SECRET_ABS_TREES):
+    if path.startswith(known.abs_trees):
         return True
     if "/proc/" in path and path.endswith("/environ"):
         return True
@@ -117,11 +85,15 @@ def _is_secret_path(path: str, home: str, extra=(), exempt=()) -> bool:
 
 
 def is_token_config(path: str, home: str) -> bool:
-    """True when ``path`` is a configuration file where tokens are commonly kept in clear (TOKEN_CONFIG_HOME),
-    or a copy of one beside it (`~/.claude.json.backup`)."""
+    """True when ``path`` is a configuration file where tokens are commonly kept in clear (knowledge/
+    agent_config.toml: token_files — MCP servers' env and headers in ~/.claude.json, ~/.cursor/mcp.json…), or a
+    copy of one beside it (`~/.claude.json.backup`)."""
+    from .paths import agent_configuration
+
+    token_files = agent_configuration().token_files
     for h in _homes(path, home):
         rel = path[len(h) + 1:]
-        if any(rel == c or rel.startswith(c + ".") for c in TOKEN_CONFIG_HOME):
+        if any(rel == c or rel.startswith(c + ".") for c in token_files):
             return True
     return False
 
@@ -144,20 +116,6 @@ def _homes(path, home):
 
 _LITERAL_NAMES = None
 
-#: Ordinary file and directory names.  A name pattern that matches one of these is a broad listing
-#: (`find / -iname '*python*'`, `find ~ -name '.*'`), not a search aimed at credential files, even when
-#: a secret's name fits it too (.python_history, .env).
-ORDINARY_NAMES = (
-    "README.md", "main.py", "app.py", "setup.py", "index.js", "package.json", "config.json", "config.yml",
-    "settings.py", "Makefile", "Dockerfile", "docker-compose.yml", "docker-compose.yaml", "config.yaml",
-    "values.yaml", "deployment.yaml", "requirements.txt", "notes.txt", "data.csv",
-    "image.png", "report.pdf", "python", "python3", "python3.12", "node", "lib", "src", "bin", "test", "tests",
-    "docs", "build", "x", "a.out", "main.go", "Main.java", "index.html", "style.css", ".gitignore", ".bashrc",
-    ".profile", ".vimrc", ".config", ".cache", ".local", ".git", ".github", ".vscode", ".idea", ".npm", ".venv",
-    "node_modules", "__pycache__", "history.txt", "environment.yml", "keys.txt", "key.txt", "token.go",
-    "secrets.go", "passwords.md", "id", "log.txt", "server.log", "app.log", "core", "tmp", "backup.tar.gz",
-)
-
 
 def glob_aims_at_secrets(name_glob: str, home: str, icase=False, extra=(), exempt=()) -> bool:
     """A name pattern (find -name) aimed at credential files: it fits a secret's name and no ordinary
@@ -165,7 +123,8 @@ def glob_aims_at_secrets(name_glob: str, home: str, icase=False, extra=(), exemp
     if not name_glob:
         return False
     pat = name_glob.lower() if icase else name_glob
-    names = [n.lower() for n in ORDINARY_NAMES] if icase else ORDINARY_NAMES
+    ordinary = secret_paths().ordinary_names
+    names = [n.lower() for n in ordinary] if icase else ordinary
     if any(fnmatchcase(n, pat) for n in names):
         return False
     return glob_may_name_secret("/x/" + pat, home, extra, exempt) or glob_may_name_secret(
@@ -179,14 +138,14 @@ def glob_may_name_secret(path_glob: str, home: str, extra=(), exempt=()) -> bool
         # a literal name for every secret-name pattern (`*.pem` → `x.pem`): a glob that matches one may
         # select a secret file (`find / -name '*.pem'`, `cat *.kdbx`)
         _LITERAL_NAMES = [n if not any(c in n for c in "*?[") else n.replace("*", "x").replace("?", "x")
-                          for n in SECRET_NAMES if "[" not in n] + [
+                          for n in secret_paths().names if "[" not in n] + [
             ".env.production", ".env.local", "id_rsa", "id_ed25519", "credentials", "server.key", "cert.key"]
     d, _, base = path_glob.rpartition("/")
     if d.endswith("/**") and home:
         # `ROOT/**/NAME` (what `find ROOT -name NAME` selects): a secret file of the home directory whose name
         # NAME fits, below ROOT (`find ~ -name hosts.yml` reaches ~/.config/gh/hosts.yml)
         root = d[:-3].rstrip("/") or "/"
-        for t in SECRET_HOME_TREES:
+        for t in secret_paths().home_trees:
             full = home.rstrip("/") + "/" + t
             last = t.rsplit("/", 1)[-1]
             if (root == "/" or full.startswith(root + "/")) and \

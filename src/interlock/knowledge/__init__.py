@@ -1,6 +1,7 @@
 """Tool knowledge as data: ``clis/<tool>.toml`` (one file per command-line tool, with its own
-examples) and ``generic.toml`` (the verb model for tools without a file).  Read by
-``interlock.analysis.shell.clis``; see docs/knowledge.md."""
+examples), ``generic.toml`` (the verb model for tools without a file) and the catalogues beside them
+(processes, secret paths, what programs do with files…), each with its own examples.  ``model`` is the
+one loader of a catalogue; ``clis/`` files are read by ``interlock.analysis.shell.clis``; see docs/knowledge.md."""
 
 import os as _os
 
@@ -18,3 +19,32 @@ def load(name: str) -> dict:
 
     with open(path(name), "rb") as fh:
         return tomllib.load(fh)
+
+
+class KnowledgeError(ValueError):
+    """A knowledge file that does not follow the schema (the message names file and entry)."""
+
+
+_MODELS: dict = {}
+
+
+def _load_model(name, cls):
+    """A model file of knowledge/ read once: the model, or the KnowledgeError that says why it can't be (kept, so
+    every later call fails closed with the same reason)."""
+    import tomllib
+
+    try:
+        return cls(load(name))
+    except (OSError, tomllib.TOMLDecodeError, KeyError, ValueError) as e:
+        return KnowledgeError(f"{name}: {e}")
+
+
+def model(name: str, cls):
+    """The model ``cls`` of knowledge file ``name``, read once; a broken file raises its KnowledgeError on
+    every call (the caller fails closed)."""
+    m = _MODELS.get(name)
+    if m is None:
+        m = _MODELS[name] = _load_model(name, cls)
+    if isinstance(m, KnowledgeError):
+        raise m
+    return m

@@ -55,12 +55,13 @@ def require_bwrap() -> str:
 
 def secret_home_paths(home: str) -> list[str]:
     """The home directory's credential stores that exist (directories and files), from the secrets catalogue."""
-    from ..analysis.secrets import SECRET_HOME_DIRS, SECRET_HOME_TREES, is_secret_path
+    from ..analysis.secrets import is_secret_path, secret_paths
 
     out = set()
     if not home or not os.path.isdir(home):
         return []
-    for rel in set(SECRET_HOME_DIRS) | {t.rstrip("/") for t in SECRET_HOME_TREES if not t.endswith("_")}:
+    known = secret_paths()
+    for rel in set(known.home_dirs) | {t.rstrip("/") for t in known.home_trees if not t.endswith("_")}:
         p = os.path.join(home, rel)
         if os.path.lexists(p):
             out.add(p)

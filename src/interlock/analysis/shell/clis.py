@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 
+from ...knowledge import _MODELS, KnowledgeError, model  # noqa: F401  (the one loader; re-exported)
 from ..paths import UNKNOWN_MARK as U
 
 DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "knowledge")
@@ -39,15 +40,10 @@ _ENV_KEYS = {"kind", "from"}
 _EXAMPLE_KEYS = {"cmd", "rule", "note"}
 
 
-class KnowledgeError(ValueError):
-    """A knowledge file that does not follow the schema (the message names file and entry)."""
-
-
 # --- loading ----------------------------------------------------------------------------------
 
 _index = None          # program name -> file path
 _loaded = {}           # file path -> Tool (or KnowledgeError)
-_generic = None
 _NAMES_RE = re.compile(r'(?m)^names\s*=\s*\[([^\]]*)\]')
 
 
@@ -756,25 +752,8 @@ class Generic:
         return any(self.machine(p) or p in self.option_objects for p in parts)
 
 
-def _load_model(name, cls):
-    """A model file of knowledge/ read once: the model, or the KnowledgeError that says why it can't be (kept, so
-    every later call fails closed with the same reason)."""
-    import tomllib
-
-    try:
-        with open(os.path.join(DIR, name), "rb") as fh:
-            return cls(tomllib.load(fh))
-    except (OSError, tomllib.TOMLDecodeError, KeyError, ValueError) as e:
-        return KnowledgeError(f"{name}: {e}")
-
-
 def generic_model():
-    global _generic
-    if _generic is None:
-        _generic = _load_model("generic.toml", Generic)
-    if isinstance(_generic, KnowledgeError):
-        raise _generic
-    return _generic
+    return model("generic.toml", Generic)
 
 
 #: Words that make any tool print help or only rehearse (short forms like -h/-n mean other things to many tools).
@@ -800,9 +779,9 @@ def generic(a, cmd, scope):
         return
     if cmd.name in g.not_programs or cmd.name in g.local:
         return
-    from .programs import READERS_WITH_PATTERN, REVEALERS
+    from .programs import READERS_WITH_PATTERN, file_use
 
-    if cmd.name in REVEALERS or cmd.name in READERS_WITH_PATTERN:
+    if cmd.name in file_use().reveal or cmd.name in READERS_WITH_PATTERN:
         return
     if any(x in _HELP or x in g.preview_options for x in args) or (args and args[-1] in ("-h", "-n")):
         return  # help, version, a dry run or a preview (a last bare `-n`): it changes nothing
@@ -1190,9 +1169,9 @@ def as_root(a, cmd):
                note=f"a program run as root could not be judged, so it is asked: {e}")
         return
     name = cmd.name
-    from .programs import READERS_WITH_PATTERN, REVEALERS
+    from .programs import READERS_WITH_PATTERN, file_use
 
-    if name in g.not_programs or name in g.local or name in REVEALERS or name in READERS_WITH_PATTERN or \
+    if name in g.not_programs or name in g.local or name in file_use().reveal or name in READERS_WITH_PATTERN or \
             name in r.programs or r.creates(name):
         return
     args = list(cmd.args)
@@ -1293,13 +1272,5 @@ class Root:
         return any(low.endswith(x) and len(low) > len(x) for x in self.name_keeps)
 
 
-_root = None
-
-
 def root_model():
-    global _root
-    if _root is None:
-        _root = _load_model("root.toml", Root)
-    if isinstance(_root, KnowledgeError):
-        raise _root
-    return _root
+    return model("root.toml", Root)

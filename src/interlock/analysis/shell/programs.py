@@ -768,7 +768,7 @@ def _unknown_transform(name) -> bool:
     unfiltered when a grep keeps only some lines after it — the pipeline is asked (secrets.read-filtered),
     not denied.  Anything known (a handler, a sender, a shell, an interpreter, a CLI's knowledge file, a
     path) is judged as what it is."""
-    if not re.fullmatch(r"[A-Za-z][\w.+-]*", name) or name in HANDLERS or name in _SENDERS or name in SHELLS or \
+    if not re.fullmatch(r"[A-Za-z][\w.+-]*", name) or name in HANDLERS or name in file_use().send or name in SHELLS or \
             name in _NOT_TRANSFORMS or name in DUMPERS:
         return False
     from . import clis, credentials
@@ -821,7 +821,7 @@ def check_read(a, cmd, raw, scope=None, token_configs=True):
         if on_disk is not None:  # the files the shell will pass: judged as they are
             hit = next((m for m in on_disk if is_secret_path(m, a.pctx.home, a.secret_extra, a.secret_exempt)), None)
             if hit is None:  # `cat scripts/*.sh` reveals what each file holds, a literal token included
-                return cmd.name in REVEALERS and any(check_file_tokens(a, cmd, m) for m in on_disk[:64]
+                return cmd.name in file_use().reveal and any(check_file_tokens(a, cmd, m) for m in on_disk[:64]
                                                      if os.path.isfile(m))
             a.emit("secrets.read-file", cmd, target=P.display(hit, a.pctx), effect="read-secret",
                    note=f"{P.display(path, a.pctx)} matches it")
@@ -861,14 +861,15 @@ def check_read(a, cmd, raw, scope=None, token_configs=True):
             a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret",
                    note=f"copies every file under {P.display(path, a.pctx)}, {P.display(hit, a.pctx)} among them")
             return True
-    real = _alias_of(a, path, on_disk=cmd.name in REVEALERS or cmd.name in _SENDERS)
+    use = file_use()
+    real = _alias_of(a, path, on_disk=cmd.name in use.reveal or cmd.name in use.send)
     if real is not None and is_secret_path(real, a.pctx.home, a.secret_extra, a.secret_exempt):
         a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret",
                note=f"it is {P.display(real, a.pctx)}")
         return True
-    if cmd.name in REVEALERS and check_file_tokens(a, cmd, path):
+    if cmd.name in use.reveal and check_file_tokens(a, cmd, path):
         return True
-    if token_configs and (cmd.name in REVEALERS or cmd.name in _SENDERS or cmd.name in _SCREEN_EDITORS):
+    if token_configs and (cmd.name in use.reveal or cmd.name in use.send or cmd.name in _SCREEN_EDITORS):
         if is_token_config(real or path, a.pctx.home) and not _keys_reach_only(a, cmd, path):
             # `cat ~/.claude.json`, `jq .mcpServers ~/.cursor/mcp.json`: the MCP servers' tokens, in clear
             a.emit("secrets.read-token-config", cmd, target=P.display(path, a.pctx), effect="read-secret")
@@ -906,10 +907,7 @@ def _expand_in_workspace(a, path, limit=2000):
     return None if len(got) > limit else got
 
 
-# programs that copy or send a file's content somewhere (with REVEALERS: a link to a secret is the secret)
-_SENDERS = frozenset({"cp", "install", "scp", "rsync", "tar", "zip", "7z", "gzip", "xz", "bzip2", "zstd", "curl", "wget",
-                      "http", "nc", "ncat", "socat", "aws", "gsutil", "gcloud", "gh", "docker", "kubectl", "python",
-                      "python3", "node", "ruby", "perl", "source", ".", "dd", "openssl", "gpg", "age"})
+
 
 
 def _alias_of(a, path, on_disk=True):
@@ -970,10 +968,23 @@ def check_sent(a, cmd, raw, scope) -> bool:
     return False
 
 
-# Programs that show a file's content to whoever runs them (the agent reads their output).
-REVEALERS = frozenset({"cat", "head", "tail", "less", "more", "bat", "batcat", "nl", "tac", "strings", "xxd", "od",
-                       "hexdump", "base64", "sort", "uniq", "cut", "sed", "awk", "gawk", "grep", "egrep", "fgrep",
-                       "rg", "ag", "ack", "jq", "yq", "column", "fold", "pr", "paste", "diff", "type", "bat"})
+
+
+
+class FileUse:
+    """knowledge/file_use.toml: programs that show a file's content, that copy or send it, that only look at names."""
+
+    def __init__(self, raw):
+        self.reveal = frozenset(raw["reveal"])
+        self.send = frozenset(raw["send"])
+        self.names_only = frozenset(raw["names_only"])
+        self.examples = raw["examples"]
+
+
+def file_use() -> FileUse:
+    from ...knowledge import model
+
+    return model("file_use.toml", FileUse)
 
 
 def stdin_read(a, cmd, raw, scope) -> bool:
@@ -1002,14 +1013,7 @@ def check_file_tokens(a, cmd, path) -> bool:
     return True
 
 
-# Programs that take file arguments without revealing their content.
-NON_READING = frozenset({
-    "ls", "ll", "la", "stat", "test", "[", "[[", "touch", "chmod", "chown", "chgrp", "rm", "unlink",
-    "mkdir", "rmdir", "realpath", "readlink", "dirname", "basename", "file", "du", "echo", "printf",
-    "find", "fd", "which", "type", "mv", "git", "wc", "shred", "truncate", "lsattr", "chattr",
-    "setfacl", "getfacl", "trash", "trash-put", "code", "cd", "pushd", "true", "false", "exit",
-    "ln", "install", "md5sum", "sha256sum", "sha1sum", "shasum", "cksum", "b2sum", "tree",
-})
+
 
 
 def _bare_file(a, arg, scope) -> bool:
@@ -1566,7 +1570,7 @@ def find(a, cmd, scope):
         if len(a.findings) == n:
             # `find ~ -name '*.md' -path '*vault*'`: the files it selects are notes, sources or media by their
             # extension — a directory word on the way (an Obsidian vault, a `tokens` design folder) only says where
-            docs = names and all(_DOC_GLOB.match(x) for x in names)
+            docs = names and all(documents().match(x) for x in names)
             find_hunt(a, cmd, scope, starts, names if docs else names + paths_, actions)
     # (a search for credentials is judged by what it aims at, whether or not the tree is there)
     if len(a.findings) == before_hunt and _nothing_written_before(a, cmd) and _starts_absent(a, scope, starts):
@@ -1944,10 +1948,20 @@ _FIND_SELECTS = frozenset(("-mtime", "-mmin", "-atime", "-amin", "-ctime", "-cmi
                            "-links", "-inum", "-samefile", "-regex", "-iregex", "-nouser", "-nogroup", "-used"))
 
 
-#: A -name glob that selects documents, sources or media by extension: files no one keeps credentials in by name.
-_DOC_GLOB = _LazyRe(r"^\*\.(md|markdown|mdx|rst|adoc|org|pdf|png|jpe?g|gif|svg|webp|ico|html?|css|scss|less|jsx?|tsx?|"
-                    r"mjs|cjs|vue|svelte|py|rb|go|rs|java|kt|swift|c|h|cc|cpp|hpp|cs|php|lua|mp3|mp4|wav|mov|docx?|"
-                    r"pptx?|odt|epub|tex|ipynb)$", re.I)
+class _Documents:
+    """knowledge/documents.toml: a -name glob that selects documents, sources or media by extension."""
+
+    def __init__(self, raw):
+        self.glob = re.compile(r"^\*\.(" + "|".join(raw["extensions"]) + r")$", re.I)
+        self.examples = raw["examples"]
+
+
+def documents():
+    """The pattern of a -name glob that selects only documents, sources or media (`*.md`, `*.PNG`)."""
+    from ...knowledge import model
+
+    return model("documents.toml", _Documents).glob
+
 
 #: Programs an -exec may run on what find finds that show names or metadata, not contents.
 _FIND_LISTERS = frozenset(("ls", "stat", "echo", "printf", "basename", "dirname", "realpath", "readlink", "du",
@@ -2746,10 +2760,9 @@ def npm(a, cmd, scope):
         name = args[1]
     elif args[0] in ("test", "t", "tst", "start", "stop", "restart"):
         name = {"t": "test", "tst": "test"}.get(args[0], args[0])
-    elif cmd.name == "yarn" and args[0] not in ("add", "install", "remove", "upgrade", "dlx", "init", "why",
-                                                "info", "global", "workspace", "workspaces", "config"):
+    elif cmd.name == "yarn" and args[0] not in node_packages().yarn_commands:
         name = args[0]
-    elif cmd.name == "pnpm" and args[0] not in _PNPM_COMMANDS:
+    elif cmd.name == "pnpm" and args[0] not in node_packages().pnpm_commands:
         name = args[0]  # `pnpm wrangler …`: a script of that name, else the package's binary (pnpm exec)
     elif args[0] in ("exec", "x", "dlx"):
         return  # the command it runs: knowledge/runners.toml
@@ -2759,7 +2772,7 @@ def npm(a, cmd, scope):
         elif args[0] == "unpublish" and "--dry-run" not in cmd.args:
             a.emit("infra.cli-delete", cmd, target=f"{cmd.name} unpublish " + " ".join(args[1:2]), effect="delete",
                    note="removes published versions from the registry for everyone who depends on them")
-        elif len(args) > 1 and args[1] in _NPM_REGISTRY.get(args[0], ()):
+        elif len(args) > 1 and args[1] in node_packages().registry.get(args[0], ()):
             # the registry's shared state: a team, token, owner, access grant, dist-tag, hook
             a.emit("infra.cli-delete", cmd, target=f"{cmd.name} {args[0]} " + " ".join(args[2:4]), effect="delete",
                    note="on the package registry, for everyone who uses it")
@@ -2767,23 +2780,20 @@ def npm(a, cmd, scope):
     _package_script(a, cmd, scope, name)
 
 
-#: pnpm's own commands (anything else is a script, else a binary of the project's packages)
-_PNPM_COMMANDS = frozenset({
-    "add", "install", "i", "update", "up", "upgrade", "remove", "rm", "uninstall", "un", "link", "ln", "unlink",
-    "import", "rebuild", "rb", "prune", "fetch", "install-test", "it", "patch", "patch-commit", "patch-remove",
-    "audit", "list", "ls", "ll", "la", "outdated", "why", "licenses", "run", "run-script", "test", "t", "tst",
-    "exec", "dlx", "create", "start", "stop", "restart", "publish", "pack", "store", "root", "bin", "setup", "init",
-    "deploy", "doctor", "config", "c", "get", "set", "env", "cat-file", "cat-index", "find-hash", "server",
-    "recursive", "multi", "m", "self-update", "help", "login", "logout", "whoami", "version", "dedupe",
-    "approve-builds", "ignored-builds", "cache", "owner", "team", "token", "access", "dist-tag", "search",
-    "view", "info", "show", "docs", "bugs", "repo", "home", "sbom", "completion", "unpublish", "deprecate",
-    "undeprecate", "adduser", "edit", "ping", "prefix", "profile", "pkg", "s", "se", "set-script", "star", "stars",
-    "unstar", "v", "xmas", "hook", "org", "fund", "query", "publish", "npm", "node"})
+class NodePackages:
+    """knowledge/node_packages.toml: npm's, pnpm's and yarn's own commands, and the registry's groups."""
 
-#: npm's registry groups and the verbs that remove what they hold.
-_NPM_REGISTRY = {"team": ("rm", "destroy"), "token": ("revoke", "rm", "delete"), "access": ("revoke",),
-                 "dist-tag": ("rm", "remove", "del"), "dist-tags": ("rm", "remove", "del"), "hook": ("rm",),
-                 "org": ("rm",), "owner": ("rm", "remove"), "author": ("rm",)}
+    def __init__(self, raw):
+        self.pnpm_commands = frozenset(raw["pnpm_commands"])
+        self.yarn_commands = frozenset(raw["yarn_commands"])
+        self.registry = {k: frozenset(v) for k, v in raw["registry"].items()}
+        self.examples = raw["examples"]
+
+
+def node_packages() -> NodePackages:
+    from ...knowledge import model
+
+    return model("node_packages.toml", NodePackages)
 
 
 def _package_script(a, cmd, scope, name, keys=None):
@@ -3662,37 +3672,29 @@ def partition(a, cmd, scope):
 
 # --- processes and the system ---------------------------------------------------------------------
 
-SERVICES = _LazyRe(r"^(postgres|postmaster|pg_ctl|mysqld?|mariadbd?|mongod|mongos|redis-server|redis|"
-                      r"dockerd|docker|containerd|kubelet|etcd|sshd|ssh|systemd|init|launchd|cron|crond|"
-                      r"kafka|zookeeper|elasticsearch|opensearch|clickhouse(-server)?|cassandra|rabbitmq"
-                      r"(-server)?|beam\.smp|memcached|nginx|httpd|apache2|haproxy|vault|consul|nomad|"
-                      r"firewalld|NetworkManager|networkd|systemd-\w+|journald|Xorg|gnome-shell)$")
+class Processes:
+    """knowledge/processes.toml: which process names are services, which a coding agent starts and stops itself
+    (interpreters, dev servers, watchers, test runners, build tools), which of those words are ordinary words,
+    and the sub-commands that name a tool's own dev server (`pkill -f "wrangler dev"`)."""
+
+    def __init__(self, raw):
+        def whole(words, flags=0):
+            return re.compile(r"^(" + "|".join(words) + r")$", flags)
+
+        self.services = whole(raw["services"])
+        self.dev = whole(raw["dev_processes"] + raw["generic_words"], re.I)
+        self.generic_words = whole(raw["generic_words"], re.I)
+        self.dev_subcommands = whole(raw["dev_subcommands"], re.I)
+        self.examples = raw["examples"]
 
 
-#: What a coding agent starts and stops itself: interpreters, dev servers, watchers, test runners, build
-#: tools and scripts (a name with a source extension).  `pkill -f "npm run dev"`, `killall node`,
-#: `pkill -f uvicorn` are ordinary work.  The rule, written down: a name (or a `-f` pattern) that holds
-#: a service's name is proc.kill-service; one that holds a dev process's word is silent; any other name
-#: (a desktop application, a daemon Interlock does not know, a placeholder) is proc.kill-by-name, asked:
-#: every process of that name dies, whoever started it.
-DEV_PROCESSES = _LazyRe(
-    r"^(node|nodejs|npm|npx|yarn|pnpm|pnpx|bun|bunx|deno|tsx|ts-node|ts-node-dev|nodemon|vite|next|next-server|"
-    r"nuxt|nuxi|astro|remix|svelte-kit|webpack|webpack-dev-server|esbuild|rollup|parcel|turbo|nx|tsc|tsserver|"
-    r"jest|vitest|mocha|karma|ava|playwright|cypress|storybook|start-storybook|expo|metro|electron|"
-    r"python|python[23](\.\d+)?|py|pip|uv|uvicorn|gunicorn|hypercorn|daphne|flask|django|manage\.py|runserver|"
-    r"celery|pytest|tox|nox|ipython|jupyter|jupyter-lab|jupyter-notebook|streamlit|gradio|http\.server|"
-    r"ruby|rails|puma|unicorn|rackup|bundle|rspec|guard|sidekiq|php|artisan|php-fpm-dev|composer|"
-    r"go|air|gopls|dlv|cargo|rustc|rust-analyzer|trunk|java|javac|gradle|gradlew|mvn|mvnw|sbt|kotlin|"
-    r"dotnet|mix|iex|elixir|erl|ghc|ghci|stack|cabal|hugo|jekyll|eleventy|mkdocs|sphinx-autobuild|"
-    r"ngrok|localtunnel|watchman|entr|fswatch|make|cmake|ninja|bazel|gdb|lldb|valgrind|"
-    r"dev|serve|server|app|main|index|worker|run|start|watch|sleep|tail|cat|yes|timeout)$", re.I)
+def processes() -> Processes:
+    from ...knowledge import model
+
+    return model("processes.toml", Processes)
+
+
 _SCRIPT = _LazyRe(r"\.(py|js|mjs|cjs|ts|tsx|jsx|rb|php|go|rs|java|jar|sh|pl|lua|exs?)$")
-#: DEV_PROCESSES' ordinary words: a program's name for `pkill dev`, but alone in a `-f` pattern a word that any
-#: process's command line may hold
-_GENERIC_WORDS = _LazyRe(r"^(dev|serve|server|app|main|index|worker|run|start|watch)$", re.I)
-#: A tool's own development server or watcher, named by its sub-command in a `-f` pattern (`pkill -f "convex dev"`,
-#: `pkill -f "wrangler dev"`, `pkill -f "hugo server"`): what the agent started, as DEV_PROCESSES are.
-_DEV_SUBCOMMANDS = _LazyRe(r"^(dev|develop|serve|watch|dev-server|devserver|emulators:start|start:dev|run:dev)$", re.I)
 
 
 #: Signals that do not end a process (a progress report, a reload, a pause, a check).
@@ -3722,7 +3724,8 @@ def judge_kill_by_name(a, cmd, pattern):
     words = [w for w in re.split(r"[\s/|()'\"=:,]+", pattern) if w and not w.startswith("-")]
     if not words:
         return
-    if any(SERVICES.match(w) for w in words):
+    known = processes()
+    if any(known.services.match(w) for w in words):
         a.emit("proc.kill-service", cmd, target=pattern, effect="kill")
         return
     if "-f" in cmd.args and pattern.strip("'\" ") in (".", ".*", ".+", "^", "^.*", "^.", "$"):
@@ -3735,10 +3738,10 @@ def judge_kill_by_name(a, cmd, pattern):
         if U in first or len(re.sub(r"[^A-Za-z0-9]", "", first)) < 2:
             break
         base = first.rsplit("/", 1)[-1].strip("'\"^$")
-        if "-f" in cmd.args and _GENERIC_WORDS.match(base) and len(alt.split()) == 1:
+        if "-f" in cmd.args and known.generic_words.match(base) and len(alt.split()) == 1:
             break  # `pkill -f dev`: the word anywhere in any command line (`postgres: dev db`, `sshd: dev`)
-        if not (DEV_PROCESSES.match(base) or _SCRIPT.search(base) or first.startswith(("./", "bin/", "node_modules/"))
-                or "-f" in cmd.args and any(_DEV_SUBCOMMANDS.match(w.strip("'\"^$")) for w in alt.split()[1:3])):
+        if not (known.dev.match(base) or _SCRIPT.search(base) or first.startswith(("./", "bin/", "node_modules/"))
+                or "-f" in cmd.args and any(known.dev_subcommands.match(w.strip("'\"^$")) for w in alt.split()[1:3])):
             break
     else:
         return
@@ -3908,7 +3911,7 @@ def pkill(a, cmd, scope):
         return
     for op in ops:
         name = op.split()[0].rsplit("/", 1)[-1] if op.split() else op
-        if SERVICES.match(name) or (cmd.remote and U not in name):
+        if processes().services.match(name) or (cmd.remote and U not in name):
             # on a server or in a container, the process killed is usually the service itself
             a.emit("proc.kill-service", cmd, target=name, effect="kill")
         else:
@@ -4314,7 +4317,7 @@ _COMPRESSED_EXT = {"gzip": ".gz", "pigz": ".gz", "bzip2": ".bz2", "pbzip2": ".bz
 def unknown_program(a, cmd, scope):
     """Programs without specific knowledge: judge by their arguments."""
     name = cmd.name
-    if name in NON_READING:
+    if name in file_use().names_only:
         return
     from . import clis  # a knowledge file for this program, else the generic verb model
 
