@@ -1,6 +1,6 @@
 """Ordinary shell one-liners written by people (NL2Bash), judged in-process: false alarms and catches.
 
-    python bench/nl2bash/run.py [--corpus DIR] [--jobs 2] [--split tune|held-out|all] [--dump-flagged]
+    python bench/nl2bash/run.py [--corpus DIR] [--part windows|rest|all] [--jobs 2] [--split tune|held-out|all] [--dump-flagged]
 
 The corpus is NOT in this repository: it is read from ``--corpus`` (default
 ``/work/shared/corpora/nl2bash``, or ``$NL2BASH_CORPUS``) — text files ``all.cm.<offset>.txt``, one
@@ -53,20 +53,55 @@ def held_out(cmd: str) -> bool:
     return int(hashlib.sha256(cmd.encode()).hexdigest(), 16) % 5 == 0
 
 
-def load(corpus: Path) -> list[dict]:
+WINDOW_OFFSETS = (0, 36000, 72000, 144000, 216000, 288000, 360000, 396000, 432000)
+
+
+def _whole_file(corpus: Path) -> Path | None:
+    for cand in (corpus / "all.cm.all.txt", corpus / "full" / "all.cm.all.txt"):
+        if cand.exists():
+            return cand
+    return None
+
+
+def _rows(lines, name: str, seen: set) -> list[dict]:
+    rows = []
+    for line in lines:
+        cmd = line.strip()
+        if not cmd or cmd in seen:
+            continue
+        seen.add(cmd)
+        rows.append({"id": cid(cmd), "command": cmd, "chunk": name,
+                     "split": "held-out" if held_out(cmd) else "tune"})
+    return rows
+
+
+def load(corpus: Path, part: str = "windows") -> list[dict]:
+    """``windows``: the nine 16,000-character windows (files ``all.cm.<offset>.txt``, or cut from the whole
+    file by FETCH.md's rule) -- the figures every earlier session reported. ``rest``: every other command of
+    the whole file (``all.cm.all.txt`` in the corpus directory or its ``full/``), commands that also occur in a
+    window left out. ``all``: both. Ids and the held-out split are by command text, whatever the part."""
     if not corpus.exists():
         sys.exit(f"NL2Bash corpus not found: {corpus} (see bench/nl2bash/FETCH.md; --corpus or NL2BASH_CORPUS)")
-    files = sorted(corpus.glob("all.cm.*.txt")) if corpus.is_dir() else [corpus]
-    rows, seen = [], set()
-    for f in files:
-        for line in f.read_text(encoding="utf-8").splitlines():
-            cmd = line.strip()
-            if not cmd or cmd in seen:
-                continue
-            seen.add(cmd)
-            rows.append({"id": cid(cmd), "command": cmd, "chunk": f.name,
-                         "split": "held-out" if held_out(cmd) else "tune"})
-    return rows
+    if corpus.is_file():
+        return _rows(corpus.read_text(encoding="utf-8").splitlines(), corpus.name, set())
+    seen: set = set()
+    windows: list[dict] = []
+    files = sorted(f for f in corpus.glob("all.cm.*.txt") if f.name.split(".")[2].isdigit())
+    whole = _whole_file(corpus)
+    if files:
+        for f in files:
+            windows += _rows(f.read_text(encoding="utf-8").splitlines(), f.name, seen)
+    elif whole is not None:
+        text = whole.read_text(encoding="utf-8")
+        for off in WINDOW_OFFSETS:
+            lines = text[off:off + 16000].split("\n")[1 if off else 0:-1]
+            windows += _rows(lines, f"all.cm.{off:06d}", seen)
+    if part == "windows":
+        return windows
+    if whole is None:
+        sys.exit(f"--part {part} needs the whole file all.cm.all.txt in {corpus} or {corpus / 'full'} (FETCH.md)")
+    rest = _rows(whole.read_text(encoding="utf-8").splitlines(), "rest", seen)
+    return rest if part == "rest" else windows + rest
 
 
 def load_labels(path: Path = LABELS) -> dict[str, dict]:
@@ -107,8 +142,9 @@ def table(sc: dict) -> list[str]:
 
 def render(rows: list[dict], sc: dict, meta: dict) -> str:
     L = [f"# Shell one-liners written by people (NL2Bash) — {meta['when']}", "",
-         f"Corpus: {len(rows)} distinct commands of NL2Bash's `data/bash/all.cm` ({meta['chunks']} chunks of "
-         "16,000 characters, see bench/nl2bash/FETCH.md), labelled by bench/nl2bash/RULES.md. "
+         f"Corpus: {len(rows)} distinct commands of NL2Bash's `data/bash/all.cm`, part `{meta['part']}` "
+         f"({'the nine 16,000-character windows' if meta['part'] == 'windows' else 'the rest of the file' if meta['part'] == 'rest' else 'the whole file'}, "
+         "see bench/nl2bash/FETCH.md), labelled by bench/nl2bash/RULES.md. "
          f"Commit {meta['commit']}; {meta['seconds']:.0f} s wall, {meta['cpu']:.1f} s CPU in the judging children. "
          "One command: `python bench/nl2bash/run.py --corpus DIR`. Commands quoted below are NL2Bash's "
          "(MIT licence, Copyright (c) 2020 NL2Bash dataset).", ""]
@@ -130,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", type=Path, default=DEFAULT)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--split", choices=("tune", "held-out", "all"), default="all")
+    ap.add_argument("--part", choices=("windows", "rest", "all"), default="windows",
+                    help="windows: the nine windows measured since the start; rest: the rest of the file (new); all: both")
     ap.add_argument("--out", type=Path, default=R.RESULTS)
     ap.add_argument("--workdir", type=Path, default=R.ANCHORS / "work")
     ap.add_argument("--tag", default="")
@@ -137,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="write the tune split's rows (command, label, decision, reason) as JSONL for labelling")
     args = ap.parse_args(argv)
     started = time.perf_counter()
-    rows = [r for r in load(args.corpus) if args.split == "all" or r["split"] == args.split]
+    rows = [r for r in load(args.corpus, args.part) if args.split == "all" or r["split"] == args.split]
     label(rows, load_labels())
     args.workdir.mkdir(parents=True, exist_ok=True)
     run_root = Path(tempfile.mkdtemp(prefix="nl2bash-", dir=args.workdir)).resolve()
@@ -150,13 +188,14 @@ def main(argv: list[str] | None = None) -> int:
         r.update(decision=res[0], reason=res[1], rules=res[2])
     sc = scores(rows)
     meta = {"when": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"), "cpu": cpu, "commit": X.git_commit(),
-            "seconds": time.perf_counter() - started, "chunks": len({r["chunk"] for r in rows})}
+            "seconds": time.perf_counter() - started, "chunks": len({r["chunk"] for r in rows}), "part": args.part}
     if args.dump_flagged:
         args.dump_flagged.write_text("".join(json.dumps({k: r[k] for k in ("id", "command", "label", "why", "by", "decision", "reason", "rules")}) + "\n"
                                              for r in rows if r["split"] == "tune"), encoding="utf-8")
     text = render(rows, sc, meta)
     args.out.mkdir(parents=True, exist_ok=True)
-    dest = args.out / f"nl2bash-{_dt.date.today().isoformat()}{args.tag}.md"
+    part = "" if args.part == "windows" else f"-{args.part}"
+    dest = args.out / f"nl2bash-{_dt.date.today().isoformat()}{part}{args.tag}.md"
     dest.write_text(text, encoding="utf-8")
     print(text.split("## Tune split")[0])
     print(f"[nl2bash] written {dest}", file=sys.stderr)

@@ -211,7 +211,12 @@ def env_filter(a, words):
     if len(pats) != 1 or U in pats[0]:
         return None
     # alternatives, each a name, anchored or not: `^PATH=`, `NODE|PYTHON`, `^BROWSERSLIST|^BROWSER`
-    alts = pats[0].replace("\\|", "|").split("|")
+    pat = pats[0]
+    # a group of alternatives behind one anchor: `^\(GOBIN\|PATH=\)`, `^(GO|HOME=)` is `^GOBIN|^PATH=`
+    g = re.fullmatch(r"(\^?)(?:\\\(|\()([^()\\]*(?:\\\|[^()\\]*)*|[^()]*)(?:\\\)|\))", pat)
+    if g:
+        pat = "|".join(g.group(1) + x for x in g.group(2).replace("\\|", "|").split("|"))
+    alts = pat.replace("\\|", "|").split("|")
     ms = [_NAME_PATTERN.match(x) for x in alts]
     if not all(ms):
         return None
@@ -272,6 +277,54 @@ def _editor_prints(a, cmd, scope):
     return False
 
 
+# ps: the BSD-style flag `e` (a dashless cluster: `ps eww`, `ps auxe`, `ps axe`) prints each process's
+# environment; `-e` (with a dash) only means "every process". Words after an option that takes a value
+# (`-o pcpu,pid,user,args`, `-eo sess`, `--pid 21709`, `p 123`) are a format list, a pid list, a user
+# name, ... -- an `e` in them is no flag. A format list naming `environ` asks for the environment too.
+_PS_VALUE_LETTERS_DASH = set("oOpugGtCsqUk")
+_PS_VALUE_LETTERS_BSD = set("oOpUtkq")
+_PS_VALUE_LONG = {"--pid", "--ppid", "--format", "--sort", "--user", "--User", "--group", "--Group", "--tty",
+                  "--sid", "--cols", "--columns", "--rows", "--lines", "--width", "--quick-pid", "-o", "-O"}
+
+
+def _ps_format_environ(value):
+    return any(f.split("=")[0].strip() in ("environ", "env") for f in value.split(","))
+
+
+def _ps_shows_environment(args):
+    expect = None  # the option whose value comes next
+    for i, x in enumerate(args):
+        if expect is not None:
+            if expect in "oO" and _ps_format_environ(x):
+                return True
+            expect = None
+            continue
+        if x.startswith("--"):
+            opt, eq, val = x.partition("=")
+            if opt in ("--format", "-o") and eq and _ps_format_environ(val):
+                return True
+            if not eq and opt in _PS_VALUE_LONG:
+                expect = "o" if opt == "--format" else "-"
+            continue
+        dash = x.startswith("-")
+        letters = x[1:] if dash else x
+        if not dash and not letters.isalpha():
+            continue  # a pid list or other operand
+        value_letters = _PS_VALUE_LETTERS_DASH if dash else _PS_VALUE_LETTERS_BSD
+        for j, ch in enumerate(letters):
+            if ch == "e" and not dash:
+                return True  # BSD `e`: show the environment
+            if ch in value_letters:
+                rest = letters[j + 1:]
+                if rest:
+                    if ch in "oO" and _ps_format_environ(rest):
+                        return True
+                else:
+                    expect = ch
+                break
+    return False
+
+
 def check(a, cmd, scope):
     name = cmd.name
     args = cmd.args
@@ -283,11 +336,8 @@ def check(a, cmd, scope):
         _interpreter_env(a, cmd)
         return
     if name == "ps":
-        first = args[0] if args else ""
-        if any(("e" in x and not x.startswith("-")) or x in ("-e", "ewww", "eww") and "ww" in "".join(args)
-               for x in args[:2]) and any("e" in x for x in args if not x.startswith("-")):
+        if _ps_shows_environment(args):
             a.emit("secrets.env-dump", cmd, target="process environments", effect="reveal-secret")
-        del first
         return
     if name == "jq":
         for x in args:  # `jq -n env`, `jq -n '$ENV'`, `jq -n '$ENV.RAILWAY_TOKEN'`, `jq -n 'env.GITHUB_TOKEN'`
@@ -363,8 +413,14 @@ def _env_dump(a, cmd, name, args):
             return
     if name == "env":
         # `env CMD ...` runs a command (handled as a wrapper); bare `env` / `env -0` prints everything
-        if any(not x.startswith("-") and "=" not in x for x in args):
+        # (the word after -u/--unset or -C/--chdir is a variable's name or a directory, not a command:
+        # `env -u PATH` prints every other variable)
+        words = [x for i, x in enumerate(args) if not (i and args[i - 1] in ("-u", "--unset", "-C", "--chdir"))]
+        if any(not x.startswith("-") and "=" not in x for x in words):
             return
+        if any(x in ("-", "--ignore-environment") or x.startswith("-") and not x.startswith("--") and "i" in x[1:]
+               for x in args):
+            return  # `env -i`, `env - A=1`: an empty environment, printed with only the assignments written here
         a.emit("secrets.env-dump", cmd, target="the environment", effect="reveal-secret")
     elif name == "printenv":
         names = _words(args)

@@ -1522,8 +1522,8 @@ def find(a, cmd, scope):
             paths_.append(expr[j + 1])
             j += 2
             continue
-        if x == "-empty":
-            empty = True
+        if x == "-empty" and not (j and expr[j - 1] in ("-not", "!")):
+            empty = True  # (`! -empty` selects every file that holds something)
         if x in ("-exec", "-execdir", "-ok", "-okdir"):
             k = j + 1
             inner = []
@@ -1586,7 +1586,18 @@ def find(a, cmd, scope):
         # now is nothing, or files git holds as they are (`git checkout` restores them) — not when the delete goes
         # through links (-L, -follow, `rm -r {}/`): what a link git holds points to is no file git holds
         actions = [(k, inner) for k, inner in actions if not _find_deleter(k, inner)]
+    if empty and any(x in ("-o", "-or", ",") for x in expr):
+        empty = False  # `find /etc -empty -o -name x -delete`: the action stands in the other branch
+    dirs_only = bool(types) and all(k == "-type" and v == "d" for k, v in types) and \
+        not any(x in ("-o", "-or", ",", "!", "-not") for x in expr) and \
+        all(_project_or_scratch(a, scope, s) for s in starts)  # (an empty /var/empty or mount point matters)
     for kind, inner in actions:
+        if empty and kind == "exec" and inner and inner[0].rsplit("/", 1)[-1] in ("rm", "rmdir", "unlink") and \
+                not _find_follows(cmd.args) and all(w == "{}" for w in inner[1:] if "{}" in w) and \
+                all(_project_or_scratch(a, scope, s) for s in starts):
+            # `find . -empty -exec rm {} \;`, `find . -type d -empty -exec rmdir {} +`: as `-empty -delete`,
+            # the empty files and directories of the project — nothing they held is lost
+            continue
         deep = kind == "delete" or bool(inner) and inner[0].rsplit("/", 1)[-1] == "rm" and any(
             w.startswith("-") and not w.startswith("--") and ("r" in w or "R" in w) or w == "--recursive"
             for w in inner[1:])
@@ -1616,7 +1627,9 @@ def find(a, cmd, scope):
                     judge_delete(a, cmd, t.rstrip("/") + "/" + U, scope)
             continue
         if kind == "delete":
-            if empty:
+            if empty or dirs_only and not through:
+                # `find . -type d -delete`: -delete removes a directory as rmdir does — only one left empty once
+                # what it held is gone, and find deletes no file here: the empty directories, nothing they held
                 continue
             a.by_name = True  # a -name matches at any depth: judged by name, never as the shell's glob here
             try:
@@ -1631,7 +1644,18 @@ def _find_delete(a, cmd, scope, expr, targets, names, paths_):
     """find's -delete over its targets (each start, or start/NAME for each -name filter)."""
     selects = any(x in _FIND_SELECTS for x in expr)
     for t in targets:
-        if not names and not paths_ and selects and a.place(t, scope).kind in (
+        if not names and not paths_ and (selects or _find_spares_start(cmd.args)) and \
+                _scratch_start(a, a.place(t, scope)) and not _find_follows(cmd.args):
+            # `find /tmp -type f -mtime +1 -delete`, `find /tmp -maxdepth 1 -type f -delete`: entries below the
+            # scratch directory (files older than a day, or every file) — never /tmp itself, which the tests
+            # (a -type that is no directory, -mindepth 1) do not select: as `rm /tmp/*`
+            judge_delete(a, cmd, t.rstrip("/") + "/*", scope)
+        elif not names and not paths_ and _find_maxdepth(cmd.args) == 1 and _find_spares_start(cmd.args) and \
+                a.place(t, scope).kind in (P.WORKSPACE_ROOT, P.WORKSPACE_ALL, P.WORKSPACE):
+            # `find . -maxdepth 1 -type f -delete`: the files directly in the directory, as `rm ./*` — not the
+            # subdirectories, .git among them (-delete removes no directory that still holds something)
+            judge_delete(a, cmd, t.rstrip("/") + "/*", scope)
+        elif not names and not paths_ and selects and a.place(t, scope).kind in (
                 P.WORKSPACE_ROOT, P.WORKSPACE_ALL, P.WORKSPACE):
             # `find . -mtime +31 -delete`, `find . -inum N -delete`: the entries the tests select,
             # somewhere below — which ones is only known when it runs; not the workspace itself
@@ -1676,7 +1700,11 @@ def _find_exec(a, cmd, scope, expr, targets, names, paths_, inner):
             t = (t.rsplit("/", 1)[0] if names or paths_ else t).rstrip("/") + "/" + U
             a.plain_words = plain
         elif dumps or selective and a.place(t, scope).kind not in (P.ROOT, P.HOME, P.SYSTEM, P.SELF,
-                                                                 P.PROTECTED):
+                                                                 P.PROTECTED) or \
+                not names and not paths_ and (selective or _find_spares_start(cmd.args)) and \
+                _scratch_start(a, a.place(t, scope)):
+            # (a scratch root such as /tmp is a system directory itself, but what the tests select below it —
+            # `find /tmp -type f -mtime +30 -exec rm -f {} \;` — is scratch files, not /tmp)
             # `find . -type d -mtime 0 -exec mv {} /target \;`: {} is each entry the tests select,
             # some entries below the start whose names are only known when it runs — not the start
             start = a.place(t, scope)
@@ -1883,6 +1911,29 @@ def _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
                    if "delete" in acting else "overwrite")
             return True
     return False
+
+
+def _project_or_scratch(a, scope, start) -> bool:
+    """find's start lies in the project (or a scratch directory): its empty entries are the project's own."""
+    place = a.place(start, scope)
+    return place.kind in (P.WORKSPACE_ROOT, P.WORKSPACE_ALL, P.WORKSPACE, P.TEMP, P.REGENERABLE, P.MISSING) or \
+        _scratch_start(a, place)
+
+
+def _find_follows(args) -> bool:
+    return any(x in ("-L", "-H", "-follow") for x in args)
+
+
+def _find_spares_start(args) -> bool:
+    """find's tests never select the start directory itself: `-mindepth 1` (or more), or a `-type` that is
+    no directory (`-type f`, `-type l`) with no alternative (`-o`) or negation beside it."""
+    for i, x in enumerate(args[:-1]):
+        if x == "-mindepth" and args[i + 1].isdigit() and int(args[i + 1]) >= 1:
+            return True
+    if any(x in ("-o", "-or", ",", "!", "-not") for x in args):
+        return False
+    types = [args[i + 1] for i, x in enumerate(args[:-1]) if x in ("-type", "-xtype")]
+    return bool(types) and all(v and "d" not in v for v in types)
 
 
 def _find_maxdepth(args):
@@ -3776,6 +3827,9 @@ def kill(a, cmd, scope):
     args = cmd.args
     if not args or args[0] in ("-l", "-L", "--list", "-t", "--table"):
         return
+    if args[0] in ("-0", "-SIG0") or len(args) > 1 and args[0] in ("-s", "-n", "--signal") and args[1] == "0" or \
+            args[0] == "--signal=0":
+        return  # `kill -0 1`, `kill -s 0 $pid`: signal 0 is never sent — it only asks whether the process exists
     targets = []
     i = 0
     sig_seen = False
