@@ -172,3 +172,18 @@ def test_data_on_this_machines_engine_or_cluster_is_asked_as_a_local_database_is
 def test_every_volume_or_data_elsewhere_is_still_refused(command, workspace, home, env):
     d = judge(command, workspace, home, env)
     assert d.decision == "deny", (command, reasons(d))
+
+
+@pytest.mark.parametrize("command", ["http DELETE :8080/todos/1", "xh delete :3000/api/items/4", "http DELETE :/api/x",
+                                     "https DELETE :8443/session"])
+def test_httpies_localhost_shorthand_is_this_machine(command, workspace, home, env):
+    """`:8080/todos` is httpie's and xh's way of writing localhost: a local dev server, as `curl -X DELETE
+    localhost:8080/todos` is."""
+    d = judge(command, workspace, home, env)
+    assert d.decision == "allow", (command, reasons(d))
+
+
+@pytest.mark.parametrize("command", ["http DELETE api.example.com/todos/1", "xh delete https://api.example.com/v1/x"])
+def test_httpie_deletes_elsewhere_are_still_asked(command, workspace, home, env):
+    d = judge(command, workspace, home, env)
+    assert d.decision in ("ask", "deny") and "http.delete" in d.rules, (command, reasons(d))

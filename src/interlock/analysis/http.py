@@ -382,6 +382,8 @@ def parse_httpie(args, read_at=None):
     if not ops:
         return []
     url, items = ops[0], ops[1:]
+    if re.match(r"^:(\d+)?(/|$)", url):  # httpie's and xh's shorthand for localhost: `:8080/todos`, `:/api`
+        url = "localhost" + url
     body = {}
     for it in items:
         m = re.match(r"^([^:=@]+)(:=|==|=|:|@)(.*)$", it, re.S)
