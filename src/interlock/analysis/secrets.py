@@ -42,6 +42,18 @@ SECRET_HOME_TREES = (
     # GitHub token (Claude Code's ~/.claude/.credentials.json is a *credentials*.json by name)
     ".codex/auth.json", ".gemini/oauth_creds.json", ".config/github-copilot/hosts.json",
     ".config/github-copilot/apps.json",
+    # other tools' own credential stores: build tools' repository passwords (Maven, Gradle, Composer, NuGet,
+    # Bundler, Yarn), container registries, cloud and platform CLIs' tokens (Hetzner, Scaleway, Linode, Vultr,
+    # Turso, Railway's newer path, GitLab, Stripe, MongoDB Atlas, ngrok, CircleCI, Cloudflare tunnels), data
+    # tools' connection passwords (dbt, Databricks, SnowSQL), model hubs' tokens, SOPS' age keys
+    ".m2/settings.xml", ".m2/settings-security.xml", ".gradle/gradle.properties", ".composer/auth.json",
+    ".config/composer/auth.json", ".nuget/NuGet/NuGet.Config", ".config/NuGet/NuGet.Config", ".bundle/config",
+    ".yarnrc.yml", ".terraformrc", ".config/containers/auth.json", ".config/helm/repositories.yaml",
+    ".config/hcloud/cli.toml", ".config/scw/config.yaml", ".config/linode-cli", ".vultr-cli.yaml",
+    ".config/vultr-cli.yaml", ".config/turso", ".config/railway", ".config/glab-cli/config.yml",
+    ".config/stripe/config.toml", ".config/atlascli", ".config/ngrok/ngrok.yml", ".ngrok2/ngrok.yml",
+    ".circleci/cli.yml", ".cloudflared", ".dbt/profiles.yml", ".databrickscfg", ".snowsql/config",
+    ".kaggle/kaggle.json", ".cache/huggingface/token", ".huggingface/token", ".config/sops/age/keys.txt",
 )
 # Configuration files where tokens are commonly written in clear beside ordinary settings — MCP servers'
 # `env` and `headers` (`{"mcpServers": {"github": {"env": {"GITHUB_TOKEN": "..."}}}}`): printing one is

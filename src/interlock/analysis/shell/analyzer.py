@@ -74,7 +74,7 @@ _CRED_PROGRAMS = frozenset({"terraform", "tofu", "rails", "ansible-vault", "sops
     "gitleaks", "ps", "jq", "awk", "gawk", "python", "python3", "node", "ruby", "perl", "php", "deno", "bun", "nodejs",
     "pypy3",
     "gh", "aws", "gcloud", "az", "kubectl", "oc", "docker", "podman", "heroku", "railway", "vercel", "netlify", "fly",
-    "flyctl", "op", "vault", "doppler", "supabase", "git", "security", "secret-tool", "keyring", "pass", "npm", "stripe", "env", "printenv",
+    "flyctl", "op", "vault", "doppler", "supabase", "git", "security", "secret-tool", "keyring", "pass", "npm", "stripe", "helm", "env", "printenv",
     "keyctl", "chamber", "infisical", "glab", "gopass", "bw", "lpass", "kwallet-query",
     "export", "declare", "typeset", "set", "compgen", "echo", "printf", "print"})
 

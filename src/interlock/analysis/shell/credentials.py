@@ -105,6 +105,9 @@ TOOLS = {
     "lpass": [(("show",), None, "a LastPass secret"), (("export",), None, "the LastPass vault")],
     "kwallet-query": [(("-r",), None, "a KWallet secret"), (("--read-password",), None, "a KWallet secret")],
     "stripe": [(("config",), ("--list",), "the Stripe CLI's API keys")],
+    # a chart's values are where its passwords go (postgresql.auth.password, a registry's credentials…)
+    "helm": [(("get", "values"), None, "a release's values, its passwords among them"),
+             (("get", "all"), None, "a release's values, its passwords among them")],
 }
 ENV_DUMPERS = {"env", "printenv", "export", "declare", "typeset", "set", "compgen"}
 PRINTERS = {"echo", "printf", "print"}
