@@ -39,6 +39,11 @@ def analyze(action, ctx):
         f = _search_hunt(action, ctx, action.payload["search"])
         if f is not None:
             return [f]
+        s = action.payload["search"]
+        if s.get("glob") and not s.get("pattern"):
+            # a Glob tool lists the names that match, it opens none of them (`**/.env*` in the project shows
+            # which .env files exist, not what they hold); a hunt by name outside the project is judged above
+            return []
     if action.kind == FILE_READ:
         raw = path
         if "*" in raw or "?" in raw:
