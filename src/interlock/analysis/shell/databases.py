@@ -945,6 +945,14 @@ def redis_command(a, cmd, words, tgt):
         _emit(a, "db.redis-admin", cmd, target=tgt.label or "redis", effect="reconfigure", environment=tgt.env,
               note=f"CONFIG SET {words[2]} moves where Redis writes its data file: it can overwrite any file "
                    "the server may write")
+    elif verb == "CONFIG" and len(words) > 3 and words[1].upper() == "SET" and (
+            words[2].lower() == "save" and words[3].strip("'\" ") == ""
+            or words[2].lower() == "appendonly" and words[3].lower() == "no"):
+        _emit(a, "db.redis-admin", cmd, target=tgt.label or "redis", effect="reconfigure", environment=tgt.env,
+              note="CONFIG SET save \"\" turns snapshots off: without an append-only file, a restart loses every "
+                   "write" if words[2].lower() == "save" else
+                   "CONFIG SET appendonly no turns the append-only file off: a restart loses the writes since the "
+                   "last snapshot")
     elif verb == "DEBUG" and len(words) > 1 and words[1].upper() in ("SEGFAULT", "RESTART", "CRASH-AND-RECOVER",
                                                                      "RELOAD", "FLUSHALL", "SET-ACTIVE-EXPIRE",
                                                                      "CHANGE-REPL-ID", "POPULATE", "OOM", "PANIC"):
