@@ -1343,15 +1343,42 @@ def atlas(a, cmd, scope):
         framework(a, cmd, scope, "migrate", " ".join(ops[:2]), cmd.args)
 
 
-@handles("typeorm", "dbmate", "goose", "sqlx", "diesel")
+_GOLANG_MIGRATE_VALUES = ("-path", "-database", "-source", "-lock-timeout", "-prefetch", "-verbose-level")
+
+
+@handles("typeorm", "dbmate", "goose", "sqlx", "diesel", "migrate")
 def migrators(a, cmd, scope):
-    flags, vals, ops = parse(cmd.args, short="udc", long=("--url", "--env", "--dataSource", "--config",
-                                                           "--database-url", "--dir", "--migrations-dir"))
+    if cmd.name == "migrate":  # golang-migrate: one-dash long options with a value (-path DIR -database URL)
+        args, ops, k, url = list(cmd.args), [], 0, None
+        while k < len(args):
+            x = args[k]
+            if x in _GOLANG_MIGRATE_VALUES and k + 1 < len(args):
+                url = args[k + 1] if x == "-database" else url
+                k += 2
+                continue
+            if x.startswith("-database="):
+                url = x.split("=", 1)[1]
+            if not x.startswith("-"):
+                ops.append(x)
+            k += 1
+        flags, vals = {x for x in args if x.startswith("-")}, [("--url", url)] if url else []
+    else:
+        flags, vals, ops = parse(cmd.args, short="udc", long=("--url", "--env", "--dataSource", "--config",
+                                                               "--database-url", "--dir", "--migrations-dir"))
     name = cmd.name
     words = [o.lower() for o in ops]
     extra = (_get(vals, "-u", "--url", "--database-url"),)
     reset = migrate = rollback = None
-    if name == "typeorm":
+    if name == "migrate":
+        if words[:1] == ["drop"]:
+            reset = "drop"  # every table of the database, migrations or not
+        elif words[:1] == ["down"] and (len(words) == 1 or "-all" in flags):
+            reset = "down (every migration)"
+        elif words[:1] == ["down"]:
+            rollback = "down " + words[1]
+        elif words[:1] in (["up"], ["goto"]):
+            migrate = " ".join(words[:2])
+    elif name == "typeorm":
         if "schema:drop" in words:
             reset = "schema:drop"
         elif "schema:sync" in words:
