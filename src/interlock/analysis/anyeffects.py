@@ -35,6 +35,7 @@ class _D:
         self.deletes = re.compile("|".join(raw["deletes"]))
         self.reads = alt(raw["reads"])
         self.environ = re.compile("|".join(raw["environ"]))
+        self.stores = re.compile("|".join(raw["stores"]))
         self.examples = raw.get("examples", [])
 
 
@@ -335,6 +336,17 @@ def environment_dump(text: str, runner: str | None = None) -> str | None:
         text = _strip_comments(text, _COMMENTS[runner])
     m = d.environ.search(text)
     return m.group(0).strip()[:60] if m else None
+
+
+def secret_store(text: str) -> str | None:
+    """The call by which the program takes a secret out of the OS keyring or a password store, else None."""
+    m = data().stores.search(text[:_MAX_TEXT])
+    return m.group(0).strip()[:60] if m else None
+
+
+#: cheap words one of which a program reading a secret store names (the gate before the TOML is read)
+STORE_WORDS = ("keyring", "keytar", "secretstorage", "get_secret", "SecKeychain", "SecItem", "CredRead",
+               "StoredCredential", "kwallet")
 
 
 def describe(text: str, runner: str | None = None) -> str:

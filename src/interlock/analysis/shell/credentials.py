@@ -447,6 +447,14 @@ _PRINTS = _LazyRe(r"print|console\.|puts|\bp\s|pprint|json\.dumps|sys\.stdout|-p
 def _interpreter_env(a, cmd):
     """`python -c 'print(os.environ)'`, `node -p process.env.STRIPE_KEY`: printing the environment."""
     text = cmd.text or ""
+    from .. import anyeffects
+
+    if any(w in text for w in anyeffects.STORE_WORDS):
+        store = anyeffects.secret_store(text)
+        if store:
+            a.emit("secrets.tool-output", cmd, target="a secret from the OS keyring or a password store",
+                   effect="reveal-secret", note=f"the program calls {store}")
+            return
     if not re.search(r"environ|env|ENV|phpinfo|_SERVER", text):
         return
     if _ENV_SENT.search(text):

@@ -808,10 +808,14 @@ def _content(a, cmd, scope, rest, cwd, sub=None):
     from .programs import check_read
 
     for x in rest:
-        if x.startswith("-") or U in x:
+        if x.startswith("-"):
             continue
-        path = x.split(":", 1)[1] if ":" in x else x  # REV:path
-        if path and check_read(a, cmd, path, scope):
+        # REV:path — the revision may be known only when it runs (`$(git rev-list -n1 --all -- .env)^:.env`),
+        # the path after it is still the file whose content is printed
+        path = (x.rsplit(":", 1)[1] if U in x else x.split(":", 1)[1]) if ":" in x else x
+        if not path or U in path:
+            continue
+        if check_read(a, cmd, path, scope):
             return
 
 

@@ -57,6 +57,10 @@ def act_and_emit(a, cmd, scope, name, text):
         a.emit("shell.opaque-eval", cmd, effect="run", note=f"could not read the program: {type(e).__name__}")
         return
     apply_effects(a, name, found, cmd, scope)
+    store = anyeffects.secret_store(text)
+    if store:
+        a.emit("secrets.tool-output", cmd, target="a secret from the OS keyring or a password store",
+               effect="reveal-secret", note=f"the program calls {store}")
     dump = anyeffects.environment_dump(text, name)
     if dump:
         a.emit("secrets.env-dump", cmd, target="the environment", effect="reveal-secret",
