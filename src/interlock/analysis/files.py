@@ -43,9 +43,10 @@ def analyze(action, ctx):
         f = _search_prints_token(action, ctx, s)
         if f is not None:
             return [f]
-        if s.get("glob") and not s.get("pattern"):
-            # a Glob tool lists the names that match, it opens none of them (`**/.env*` in the project shows
-            # which .env files exist, not what they hold); a hunt by name outside the project is judged above
+        if s.get("glob") and not s.get("pattern") and isinstance(s.get("base"), str) and P.classify(
+                s["base"], ctx.pctx, glob=False).kind in (P.WORKSPACE, P.WORKSPACE_ALL, P.WORKSPACE_ROOT, P.REGENERABLE):
+            # a Glob tool in the project lists the names that match, it opens none of them (`**/.env*` shows
+            # which .env files exist, not what they hold); outside it a search for secret files' names is a hunt
             return []
     if action.kind == FILE_READ:
         raw = path
