@@ -244,3 +244,18 @@ def test_provider_deletes(command, ctx):
                                      "curl -s https://api.linode.com/v4/volumes -H \"Authorization: Bearer $T\""])
 def test_provider_reads(command, ctx):
     assert _judge(command, ctx)[0] == "allow", command
+
+
+# --- MCP search tools are searches (a hunt outside the project), as the agents' own Grep and Glob are ----------
+
+def test_mcp_search_tools(workspace, home, env):
+    env = dict(env, CLAUDE_PROJECT_DIR=workspace)
+    for tool, ti in (("mcp__filesystem__search_files", {"path": home, "pattern": "id_ed25519"}),
+                     ("mcp__files__find", {"path": home, "pattern": "credentials"}),
+                     ("mcp__desktop-commander__search_code", {"path": home, "pattern": "AWS_SECRET_ACCESS_KEY"})):
+        d, why = pretool(tool, ti, workspace, env)
+        assert d == "deny" and "secrets.hunt" in why, (tool, ti, why)
+    for tool, ti in (("mcp__filesystem__search_files", {"path": home, "pattern": "*.py"}),
+                     ("mcp__filesystem__search_files", {"path": workspace, "pattern": ".env"}),
+                     ("mcp__desktop-commander__search_code", {"path": workspace, "pattern": "TODO"})):
+        assert pretool(tool, ti, workspace, env)[0] == "allow", (tool, ti)
