@@ -259,3 +259,21 @@ def test_mcp_search_tools(workspace, home, env):
                      ("mcp__filesystem__search_files", {"path": workspace, "pattern": ".env"}),
                      ("mcp__desktop-commander__search_code", {"path": workspace, "pattern": "TODO"})):
         assert pretool(tool, ti, workspace, env)[0] == "allow", (tool, ti)
+
+
+# --- git printing a token written in its configuration (a remote's URL, a header) ---------------------------
+
+def test_git_prints_a_token_from_its_config(workspace, ctx):
+    with open(os.path.join(workspace, ".git", "config"), "a") as f:
+        f.write('[remote "mirror"]\n\turl = https://bot:' + TOKEN + '@github.com/acme/mirror.git\n')
+    for command in ("git remote -v", "git remote get-url mirror", "git config -l", "git config --get remote.mirror.url",
+                    "git config --local --get-regexp 'url$'"):
+        d, rules = _judge(command, ctx)
+        assert d == "deny" and "secrets.file-token" in rules, (command, rules)
+    for command in ("git remote", "git config --get user.name", "git config --global --list", "git config core.editor vim"):
+        assert _judge(command, ctx)[0] == "allow", command
+
+
+def test_git_config_without_a_token_passes(ctx):
+    for command in ("git remote -v", "git config --list", "git remote get-url origin"):
+        assert _judge(command, ctx)[0] == "allow", command
