@@ -12,6 +12,7 @@ import pytest
 from conftest import pretool
 from interlock.actions import SHELL, Action
 from interlock.engine import Context, analyze, evaluate
+from test_attack_round9 import put  # noqa: E402  (the same fixture writer)
 
 
 @pytest.fixture
@@ -26,14 +27,6 @@ def _judge(command, ctx):
 
 
 TOKEN = "gh" + "p_" + "aB3dE5fG7hJ9kL1mN2pQ4rS6tU8vW0xY2zA4"  # a token's shape, split so no scanner takes it for one
-
-
-def put(base, rel, text):
-    p = os.path.join(base, rel)
-    os.makedirs(os.path.dirname(p), exist_ok=True)
-    with open(p, "w") as f:
-        f.write(text)
-    return p
 
 
 # --- other tools' credential files in the home directory --------------------------------------------------
