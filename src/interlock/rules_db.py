@@ -20,7 +20,7 @@ PROGRAMS = (
     "mariadb-dump", "mongodump", "mongorestore", "mongoimport", "mysqlimport", "pg_ctl",
     # framework database tasks
     "rails", "rake", "bundle", "manage.py", "django-admin", "artisan", "prisma", "supabase", "alembic", "knex",
-    "sequelize", "sequelize-cli", "flyway", "liquibase", "typeorm", "dbmate", "goose", "sqlx", "diesel", "mix",
+    "sequelize", "sequelize-cli", "flyway", "liquibase", "typeorm", "dbmate", "goose", "migrate", "sqlx", "diesel", "mix",
     "atlas", "dotnet",
     # warehouse and edge-database CLIs (analysis/warehouses.toml)
     "bq", "snowsql", "dbsqlcli", "databricks", "wrangler",

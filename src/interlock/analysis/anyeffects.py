@@ -33,6 +33,9 @@ class _D:
         self.rmtree = alt(raw["rmtree"])
         self.walks = alt(raw["walks"])
         self.deletes = re.compile("|".join(raw["deletes"]))
+        self.reads = alt(raw["reads"])
+        self.environ = re.compile("|".join(raw["environ"]))
+        self.stores = re.compile("|".join(raw["stores"]))
         self.examples = raw.get("examples", [])
 
 
@@ -315,7 +318,35 @@ def effects(text: str, runner: str | None = None):
                 v = re.sub(r"/\*\*?(?:/.*)?$", "", v)  # Dir.glob("~/x/**/*"): the tree is ~/x
                 out.append(Effect("delete", None if v.strip(U + "/") == "" else v, _line(text, m.start()),
                                   ident(m), recursive=True))
+    for m in d.reads.finditer(text):
+        a = ev.args(m.end())
+        if a:
+            v = ev.value(a[0])
+            if v.strip(U) and not v.startswith(U):
+                out.append(Effect("read", v, _line(text, m.start()), ident(m)))
     return out[:_MAX_EFFECTS]
+
+
+def environment_dump(text: str, runner: str | None = None) -> str | None:
+    """The call by which the program reads every environment variable at once (``System.getenv()``,
+    ``os.Environ()``, Julia's ``ENV``…), as written, else None."""
+    d = data()
+    text = text[:_MAX_TEXT]
+    if runner in _COMMENTS:
+        text = _strip_comments(text, _COMMENTS[runner])
+    m = d.environ.search(text)
+    return m.group(0).strip()[:60] if m else None
+
+
+def secret_store(text: str) -> str | None:
+    """The call by which the program takes a secret out of the OS keyring or a password store, else None."""
+    m = data().stores.search(text[:_MAX_TEXT])
+    return m.group(0).strip()[:60] if m else None
+
+
+#: cheap words one of which a program reading a secret store names (the gate before the TOML is read)
+STORE_WORDS = ("keyring", "keytar", "secretstorage", "get_secret", "SecKeychain", "SecItem", "CredRead",
+               "StoredCredential", "kwallet")
 
 
 def describe(text: str, runner: str | None = None) -> str:
@@ -323,5 +354,5 @@ def describe(text: str, runner: str | None = None) -> str:
     got = []
     for e in effects(text, runner):
         t = (e.target or "?").replace(U, "?")
-        got.append(f"shell: {t}" if e.kind == "shell" else f"rmtree: {t}")
+        got.append(f"shell: {t}" if e.kind == "shell" else f"read: {t}" if e.kind == "read" else f"rmtree: {t}")
     return "; ".join(got)

@@ -39,6 +39,15 @@ def analyze(action, ctx):
         f = _search_hunt(action, ctx, action.payload["search"])
         if f is not None:
             return [f]
+        s = action.payload["search"]
+        f = _search_prints_token(action, ctx, s)
+        if f is not None:
+            return [f]
+        if s.get("glob") and not s.get("pattern") and isinstance(s.get("base"), str) and P.classify(
+                s["base"], ctx.pctx, glob=False).kind in (P.WORKSPACE, P.WORKSPACE_ALL, P.WORKSPACE_ROOT, P.REGENERABLE):
+            # a Glob tool in the project lists the names that match, it opens none of them (`**/.env*` shows
+            # which .env files exist, not what they hold); outside it a search for secret files' names is a hunt
+            return []
     if action.kind == FILE_READ:
         raw = path
         if "*" in raw or "?" in raw:
@@ -112,6 +121,38 @@ def analyze(action, ctx):
         if _USES_INTERLOCK.search(text):  # a conftest.py or .pth that drives Interlock's own library
             findings.append(_finding("interlock.self-command", action, target, "run"))
     return findings
+
+
+def _search_prints_token(action, ctx, search):
+    """A content search in the project for a secret-looking pattern (a Grep tool printing the lines) whose
+    output holds a literal credential: the incident's token, found in a script that had nothing to do with
+    the task.  (Over the home directory and elsewhere the search itself is the finding: _search_hunt.)"""
+    base, pattern = search.get("base"), search.get("pattern")
+    if not isinstance(base, str) or not base or not isinstance(pattern, str) or search.get("names_only"):
+        return None
+    from .shell.programs import _SECRET_PATTERN
+    from .secrets import tree_token_line
+
+    if not _SECRET_PATTERN.search(pattern):
+        return None
+    pctx = ctx.pctx
+    if P.classify(base, pctx, glob=False).kind not in (P.WORKSPACE, P.WORKSPACE_ALL, P.WORKSPACE_ROOT, P.REGENERABLE):
+        return None
+    root = P.resolve(base, pctx)
+    inc = search.get("include")
+    line = tree_token_line(root, pattern, icase=bool(search.get("icase")), exempt=_secret_globs_of(ctx)[1],
+                           included=(inc,) if isinstance(inc, str) and inc else ())
+    if not line:
+        return None
+    f = _finding("secrets.file-token", action, P.display(line, pctx), "read-secret")
+    f.note = "the search prints this line, and a credential is written in it"
+    return f
+
+
+def _secret_globs_of(ctx):
+    from ..selfprotect import secret_globs
+
+    return secret_globs(ctx)
 
 
 def _search_hunt(action, ctx, search):

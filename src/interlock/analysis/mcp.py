@@ -558,8 +558,20 @@ def _path_findings(action, ctx, tool, args):
                     out.extend(f for f in gone if f.severity == "catastrophic")
         else:
             act = Action(FILE_READ, {"path": p}, cwd=ctx.cwd, tool=tool)
+            pat = next((args[x] for x in _SEARCH_KEYS if isinstance(args.get(x), str) and args[x]), None)
+            if pat and _SEARCH_VERB.search(tool):
+                # `search_files {"path": "~", "pattern": "id_rsa"}`: a search, judged as the agents' own Grep and
+                # Glob tools are (a hunt for secrets' names or contents outside the project, analysis.hunt)
+                by_content = bool(_CONTENT_SEARCH.search(tool))
+                act = Action(FILE_READ, {"path": p, "search": {"base": p, "pattern": pat, "flavor": "rust"} if by_content
+                                         else {"base": p, "glob": pat}}, cwd=ctx.cwd, tool=tool)
         out.extend(files.analyze(act, ctx))
     return out, bool(paths)
+
+
+_SEARCH_VERB = re.compile(r"(?i)(^|[_\-.])(search|find|grep|glob)([_\-.s]|$)")
+_CONTENT_SEARCH = re.compile(r"(?i)(^|[_\-.])(grep|content|contents|code|text)([_\-.s]|$)")
+_SEARCH_KEYS = ("pattern", "glob", "query", "regex", "name")
 
 
 def _hinted(action, server, tool, judged, found):

@@ -203,6 +203,51 @@ def _scan_file(path: str) -> tuple:
 _FILE_TOKENS = FileMemo(256)
 
 
+def tree_token_line(root: str, pattern: str, icase: bool = False, exempt=(), hidden: bool = True, limit: int = 2000,
+                    budget: int = 8 << 20, included=()):
+    """``path:line`` of the first literal credential on a line that ``pattern`` matches in a file under ``root``
+    (or ``root`` itself), or None: what a content search (``grep -rn TOKEN scripts``, a Grep tool printing
+    lines) would show.  The pattern is read as a Python regex (a plain string when it is not one).  Bounded
+    (``limit`` files, ``budget`` bytes read), skips dependency and VCS dirs, and hidden ones unless ``hidden``."""
+    import os
+
+    try:
+        rx = re.compile(pattern, re.I if icase else 0)
+    except (re.error, TypeError):
+        rx = re.compile(re.escape(str(pattern)), re.I if icase else 0)
+    if os.path.isfile(root):
+        walk = [(os.path.dirname(root), [], [os.path.basename(root)])]
+    else:
+        walk = os.walk(root)
+    seen = spent = 0
+    for dirpath, dirs, files in walk:
+        dirs[:] = [d for d in dirs if d not in _SKIP_DIRS and (hidden or not d.startswith("."))]
+        for name in files:
+            if not hidden and name.startswith(".") or included and not any(fnmatchcase(name, g) for g in included):
+                continue
+            seen += 1
+            p = os.path.join(dirpath, name)
+            try:
+                spent += min(os.path.getsize(p), CONTENT_SCAN_BYTES)
+            except OSError:
+                continue
+            if seen > limit or spent > budget:
+                return None
+            hits = file_tokens(p, exempt)
+            if not hits:
+                continue
+            try:
+                from ..fsread import read_regular
+
+                lines = read_regular(p, CONTENT_SCAN_BYTES).decode("utf-8", "replace").splitlines()
+            except (OSError, ValueError):
+                continue
+            for h in hits:
+                if 0 < h.line <= len(lines) and rx.search(lines[h.line - 1]):
+                    return f"{p}:{h.line}"
+    return None
+
+
 def tree_secret(root: str, home: str, extra=(), exempt=(), excluded=(), limit=4000, included=()) -> str | None:
     """The first file under ``root`` that holds secrets (by name), or None: what a recursive
     ``grep -r`` would read (only files whose name fits one of ``included``, when given: its

@@ -74,9 +74,15 @@ _CRED_PROGRAMS = frozenset({"terraform", "tofu", "rails", "ansible-vault", "sops
     "gitleaks", "ps", "jq", "awk", "gawk", "python", "python3", "node", "ruby", "perl", "php", "deno", "bun", "nodejs",
     "pypy3",
     "gh", "aws", "gcloud", "az", "kubectl", "oc", "docker", "podman", "heroku", "railway", "vercel", "netlify", "fly",
-    "flyctl", "op", "vault", "doppler", "supabase", "git", "security", "secret-tool", "keyring", "pass", "npm", "stripe", "env", "printenv",
+    "flyctl", "op", "vault", "doppler", "supabase", "git", "security", "secret-tool", "keyring", "pass", "npm", "stripe", "helm", "env", "printenv",
     "keyctl", "chamber", "infisical", "glab", "gopass", "bw", "lpass", "kwallet-query",
     "export", "declare", "typeset", "set", "compgen", "echo", "printf", "print"})
+
+
+# words of a program that reads the OS keyring (analysis.anyeffects.STORE_WORDS; kept here so that the module is
+# not imported for every command)
+_STORE_WORDS = ("keyring", "keytar", "secretstorage", "get_secret", "SecKeychain", "SecItem", "CredRead",
+                "StoredCredential", "kwallet")
 
 
 class TooComplex(Exception):
@@ -1257,7 +1263,8 @@ class ShellAnalyzer:
                              "jq", "awk", "gawk", "ps", "npm", "docker", "podman")
                 or (base == "npm" and ("token" in cmd.argv or "config" in cmd.argv))
                 or (base in ("docker", "podman") and "inspect" in cmd.argv)
-                or (base in ("python", "python3", "node", "ruby", "perl") and "env" in (cmd.text or "").lower())
+                or (base in ("python", "python3", "node", "ruby", "perl") and (
+                    "env" in (cmd.text or "").lower() or any(w in (cmd.text or "") for w in _STORE_WORDS)))
                 or (base in ("jq", "awk", "gawk") and "env" in (cmd.text or "").lower())
                 or (base == "ps" and len(cmd.argv) > 1)
                 or (base == "git" and any(x.startswith("credential") for x in cmd.argv))

@@ -105,6 +105,9 @@ TOOLS = {
     "lpass": [(("show",), None, "a LastPass secret"), (("export",), None, "the LastPass vault")],
     "kwallet-query": [(("-r",), None, "a KWallet secret"), (("--read-password",), None, "a KWallet secret")],
     "stripe": [(("config",), ("--list",), "the Stripe CLI's API keys")],
+    # a chart's values are where its passwords go (postgresql.auth.password, a registry's credentials…)
+    "helm": [(("get", "values"), None, "a release's values, its passwords among them"),
+             (("get", "all"), None, "a release's values, its passwords among them")],
 }
 ENV_DUMPERS = {"env", "printenv", "export", "declare", "typeset", "set", "compgen"}
 PRINTERS = {"echo", "printf", "print"}
@@ -482,6 +485,11 @@ _PY_ENV_ALL = _LazyRe(r"(print|json\.dumps|pprint|repr|str)\s*\(\s*(dict\(\s*)?o
                          r"|getenv\(\s*\)|(?:print_r|var_dump|var_export|json_encode|print|echo)\s*\(?\s*\$_(?:ENV|SERVER)"
                          r"\b\s*(?!\s*\[)|phpinfo\(\s*\)|Deno\.env\.toObject\(\)"
                          r"|(?:console\.(?:log|dir)|JSON\.stringify)\s*\(\s*(?:Bun|import\.meta)\.env\s*\)")
+# the whole environment handed to a request: `requests.post(u, json=dict(os.environ))`, `data=os.environ.copy()`,
+# `urlencode(os.environ)`, `body: JSON.stringify({...process.env})`, Ruby's `post_form(uri, ENV.to_h)`
+_ENV_SENT = _LazyRe(r"(?:\b(?:json|data|params|body|content|files)\s*[=:]\s*|urlencode\(\s*|post_form\([^,()]*,\s*)"
+                    r"(?:dict\(\s*|\{\s*\*\*\s*|\{\s*\.\.\.\s*)?(?:os\.environ|process\.env|ENV)\b(?!\s*[\[.](?!copy\(|to_h\b))"
+                    r"|JSON\.stringify\(\s*\{\s*\.\.\.\s*process\.env\b(?!\s*[\[.])")
 _ENV_KEYED = _LazyRe(r"""os\.environ\s*\[\s*['"]([A-Za-z_][A-Za-z0-9_]*)|os\.(?:environ\.get|getenv)\s*\(\s*['"]"""
                         r"""([A-Za-z_][A-Za-z0-9_]*)|process\.env\.([A-Za-z_][A-Za-z0-9_]*)|process\.env\[['"]"""
                         r"""([A-Za-z_][A-Za-z0-9_]*)|ENV\[['"]([A-Za-z_][A-Za-z0-9_]*)|\$ENV\{['"]?([A-Za-z_][A-Za-z0-9_]*)""")
@@ -495,7 +503,19 @@ _PRINTS = _LazyRe(r"print|console\.|puts|\bp\s|pprint|json\.dumps|sys\.stdout|-p
 def _interpreter_env(a, cmd):
     """`python -c 'print(os.environ)'`, `node -p process.env.STRIPE_KEY`: printing the environment."""
     text = cmd.text or ""
+    from .. import anyeffects
+
+    if any(w in text for w in anyeffects.STORE_WORDS):
+        store = anyeffects.secret_store(text)
+        if store:
+            a.emit("secrets.tool-output", cmd, target="a secret from the OS keyring or a password store",
+                   effect="reveal-secret", note=f"the program calls {store}")
+            return
     if not re.search(r"environ|env|ENV|phpinfo|_SERVER", text):
+        return
+    if _ENV_SENT.search(text):
+        a.emit("secrets.env-dump", cmd, target="the environment", effect="send-secret",
+               note="the program sends every environment variable in a request")
         return
     if _PY_ENV_ALL.search(text) or re.search(r"(-p|--print)\s+['\"]?process\.env['\"]?(\s|$)", text):
         a.emit("secrets.env-dump", cmd, target="the environment", effect="reveal-secret")

@@ -945,6 +945,14 @@ def redis_command(a, cmd, words, tgt):
         _emit(a, "db.redis-admin", cmd, target=tgt.label or "redis", effect="reconfigure", environment=tgt.env,
               note=f"CONFIG SET {words[2]} moves where Redis writes its data file: it can overwrite any file "
                    "the server may write")
+    elif verb == "CONFIG" and len(words) > 3 and words[1].upper() == "SET" and (
+            words[2].lower() == "save" and words[3].strip("'\" ") == ""
+            or words[2].lower() == "appendonly" and words[3].lower() == "no"):
+        _emit(a, "db.redis-admin", cmd, target=tgt.label or "redis", effect="reconfigure", environment=tgt.env,
+              note="CONFIG SET save \"\" turns snapshots off: without an append-only file, a restart loses every "
+                   "write" if words[2].lower() == "save" else
+                   "CONFIG SET appendonly no turns the append-only file off: a restart loses the writes since the "
+                   "last snapshot")
     elif verb == "DEBUG" and len(words) > 1 and words[1].upper() in ("SEGFAULT", "RESTART", "CRASH-AND-RECOVER",
                                                                      "RELOAD", "FLUSHALL", "SET-ACTIVE-EXPIRE",
                                                                      "CHANGE-REPL-ID", "POPULATE", "OOM", "PANIC"):
@@ -1335,15 +1343,42 @@ def atlas(a, cmd, scope):
         framework(a, cmd, scope, "migrate", " ".join(ops[:2]), cmd.args)
 
 
-@handles("typeorm", "dbmate", "goose", "sqlx", "diesel")
+_GOLANG_MIGRATE_VALUES = ("-path", "-database", "-source", "-lock-timeout", "-prefetch", "-verbose-level")
+
+
+@handles("typeorm", "dbmate", "goose", "sqlx", "diesel", "migrate")
 def migrators(a, cmd, scope):
-    flags, vals, ops = parse(cmd.args, short="udc", long=("--url", "--env", "--dataSource", "--config",
-                                                           "--database-url", "--dir", "--migrations-dir"))
+    if cmd.name == "migrate":  # golang-migrate: one-dash long options with a value (-path DIR -database URL)
+        args, ops, k, url = list(cmd.args), [], 0, None
+        while k < len(args):
+            x = args[k]
+            if x in _GOLANG_MIGRATE_VALUES and k + 1 < len(args):
+                url = args[k + 1] if x == "-database" else url
+                k += 2
+                continue
+            if x.startswith("-database="):
+                url = x.split("=", 1)[1]
+            if not x.startswith("-"):
+                ops.append(x)
+            k += 1
+        flags, vals = {x for x in args if x.startswith("-")}, [("--url", url)] if url else []
+    else:
+        flags, vals, ops = parse(cmd.args, short="udc", long=("--url", "--env", "--dataSource", "--config",
+                                                               "--database-url", "--dir", "--migrations-dir"))
     name = cmd.name
     words = [o.lower() for o in ops]
     extra = (_get(vals, "-u", "--url", "--database-url"),)
     reset = migrate = rollback = None
-    if name == "typeorm":
+    if name == "migrate":
+        if words[:1] == ["drop"]:
+            reset = "drop"  # every table of the database, migrations or not
+        elif words[:1] == ["down"] and (len(words) == 1 or "-all" in flags):
+            reset = "down (every migration)"
+        elif words[:1] == ["down"]:
+            rollback = "down " + words[1]
+        elif words[:1] in (["up"], ["goto"]):
+            migrate = " ".join(words[:2])
+    elif name == "typeorm":
         if "schema:drop" in words:
             reset = "schema:drop"
         elif "schema:sync" in words:

@@ -93,6 +93,10 @@ def git(a, cmd, scope):
             place = a.place(ops[1], scope)
             if place.kind in (P.OUTSIDE, P.REGENERABLE):
                 _p()._agent_config_write(a, cmd, place, ops[1], scope)
+    if sub == "remote" and U not in cwd and ("-v" in rest or "--verbose" in rest or
+                                             [x for x in rest if not x.startswith("-")][:1] in (["get-url"], ["show"])):
+        # the remotes' URLs, printed: a token written into one (https://user:TOKEN@host/…) with them
+        _emit_config_token(a, cmd, config_files(a, cwd, "local"), "url", "git remote prints the remotes' URLs written in this file")
     if sub == "config" and rest:
         ops, skip = [], False
         for x in rest:  # the operands, option values (`-f FILE`, `--type bool`) left out
@@ -104,6 +108,8 @@ def git(a, cmd, scope):
                 ops.append(x)
         if ops[:1] == ["set"]:  # git config set KEY VALUE (git 2.46+)
             ops = ops[1:]
+        elif U not in cwd:
+            _config_read(a, cmd, rest, ops, cwd)
         if len(ops) >= 2 and ops[0].startswith("alias."):
             aliases[ops[0][6:]] = ops[1]
             if ops[1].startswith("!"):  # a shell alias: what `git NAME` will run
@@ -808,10 +814,14 @@ def _content(a, cmd, scope, rest, cwd, sub=None):
     from .programs import check_read
 
     for x in rest:
-        if x.startswith("-") or U in x:
+        if x.startswith("-"):
             continue
-        path = x.split(":", 1)[1] if ":" in x else x  # REV:path
-        if path and check_read(a, cmd, path, scope):
+        # REV:path — the revision may be known only when it runs (`$(git rev-list -n1 --all -- .env)^:.env`),
+        # the path after it is still the file whose content is printed
+        path = (x.rsplit(":", 1)[1] if U in x else x.split(":", 1)[1]) if ":" in x else x
+        if not path or U in path:
+            continue
+        if check_read(a, cmd, path, scope):
             return
 
 
@@ -841,9 +851,50 @@ _SUB = {
 }
 
 
-def configured_alias(a, cwd, name):
-    """The body of ``alias.NAME`` in the git configuration a `git` run in ``cwd`` reads (the repository's
-    .git/config, then ~/.gitconfig and ~/.config/git/config), or None.  Read as text, no git run."""
+_CONFIG_LISTS = frozenset({"-l", "--list", "--get-regexp", "--get-all", "--get", "--get-urlmatch"})
+
+
+def _config_read(a, cmd, rest, ops, cwd):
+    """``git config --list``, ``--get-regexp url``, ``git config list``: what it prints includes the literal
+    credential written in a configuration file it reads (a token in a remote's URL, an http.extraHeader)."""
+    import os
+
+    lists = bool({"-l", "--list"}.intersection(rest)) or ops[:1] == ["list"]
+    if not (lists or _CONFIG_LISTS.intersection(rest) or ops[:1] == ["get"]):
+        return
+    key = None if lists else ((ops[1:] if ops[:1] == ["get"] else ops)[:1] or [""])[0]
+    key = key.rsplit(".", 1)[-1].strip("^$*.\\") if key is not None else None
+    if "--file" in rest or "-f" in rest:
+        k = rest.index("--file") if "--file" in rest else rest.index("-f")
+        f = rest[k + 1] if k + 1 < len(rest) else ""
+        files = [P.resolve(f, a.pctx)] if f and U not in f else []
+    else:
+        files = config_files(a, cwd, "global" if "--global" in rest else "local" if "--local" in rest else None)
+    _emit_config_token(a, cmd, files, key, "git config prints this file's settings")
+
+
+def _emit_config_token(a, cmd, files, key, says):
+    """A literal credential in one of ``files`` on a line naming ``key`` (any line when None): printed."""
+    import os
+
+    from ..secrets import file_tokens
+
+    for f in files:
+        if not os.path.isfile(f):
+            continue
+        hits = file_tokens(f, a.secret_exempt)
+        if hits and key is not None:
+            lines = (a.read_file(f) or "").splitlines()
+            hits = [h for h in hits if 0 < h.line <= len(lines) and key and key.lower() in lines[h.line - 1].lower()]
+        if hits:
+            a.emit("secrets.file-token", cmd, target=f"{P.display(f, a.pctx)}:{hits[0].line}", effect="read-secret",
+                   note=f"{says}, {hits[0].kind.replace('-', ' ')} {hits[0].masked} among them")
+            return
+
+
+def config_files(a, cwd, scope=None):
+    """The git configuration files a `git` run in ``cwd`` reads, the repository's first: its .git/config (a
+    worktree's too), then ~/.config/git/config and ~/.gitconfig (``scope``: "local" or "global" only)."""
     import os
     import re as _re
 
@@ -867,7 +918,20 @@ def configured_alias(a, cwd, name):
             break
         d = up
     home = a.pctx.home
-    files += [os.path.join(home, ".config", "git", "config"), os.path.join(home, ".gitconfig")]
+    if scope == "global":
+        files = []
+    if scope != "local":
+        files += [os.path.join(home, ".config", "git", "config"), os.path.join(home, ".gitconfig")]
+    return files
+
+
+def configured_alias(a, cwd, name):
+    """The body of ``alias.NAME`` in the git configuration a `git` run in ``cwd`` reads (the repository's
+    .git/config, then ~/.gitconfig and ~/.config/git/config), or None.  Read as text, no git run."""
+    import os
+    import re as _re
+
+    files = config_files(a, cwd)
     for f in files:  # the repository's own value wins over the user's
         text = a.read_file(f) if os.path.isfile(f) else None
         if not text:

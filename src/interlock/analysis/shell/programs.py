@@ -4608,6 +4608,22 @@ def lists_names_only(cmd) -> bool:
     return names and bool(pats) and U not in "".join(pats) and not any(_SECRET_PATTERN.search(p) for p in pats)
 
 
+def _names_only(args) -> bool:
+    """grep/rg options that print names or counts, never a matching line."""
+    for x in args:
+        if x in ("-l", "-L", "-c", "-q", "--files-with-matches", "--files-without-match", "--count", "--quiet",
+                 "--silent", "--files"):
+            return True
+        if x.startswith("-") and not x.startswith("--") and any(c in "lLcq" for c in x[1:]):
+            return True
+    return False
+
+
+def _icase(args) -> bool:
+    return any(x in ("--ignore-case", "-i") or (x.startswith("-") and not x.startswith("--") and "i" in x[1:])
+               for x in args)
+
+
 def _search_secrets(a, cmd, scope):
     """``grep -r TOKEN ~``: hunting for credentials outside the workspace."""
     from .hunting import grep_like
@@ -4640,6 +4656,15 @@ def _search_secrets(a, cmd, scope):
             if found:
                 a.emit("secrets.read-file", cmd, target=P.display(found, a.pctx), effect="search-secrets",
                        note=f"a search for credentials over {P.display(place.path, a.pctx)} reads this file")
+                return
+        if place.path and U not in place.path and not _names_only(args):
+            from ..secrets import tree_token_line
+
+            # the lines it prints: one of them holds a literal token (the incident's script in the project)
+            line = tree_token_line(place.path, ops[0], icase=_icase(args), exempt=a.secret_exempt, hidden=reads_hidden)
+            if line:
+                a.emit("secrets.file-token", cmd, target=P.display(line, a.pctx), effect="read-secret",
+                       note="the search prints this line, and a credential is written in it")
                 return
 
 

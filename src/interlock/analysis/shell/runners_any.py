@@ -57,6 +57,14 @@ def act_and_emit(a, cmd, scope, name, text):
         a.emit("shell.opaque-eval", cmd, effect="run", note=f"could not read the program: {type(e).__name__}")
         return
     apply_effects(a, name, found, cmd, scope)
+    store = anyeffects.secret_store(text)
+    if store:
+        a.emit("secrets.tool-output", cmd, target="a secret from the OS keyring or a password store",
+               effect="reveal-secret", note=f"the program calls {store}")
+    dump = anyeffects.environment_dump(text, name)
+    if dump:
+        a.emit("secrets.env-dump", cmd, target="the environment", effect="reveal-secret",
+               note=f"the program reads every environment variable ({dump})")
 
 
 def _secret_paths(a, cmd, text):
@@ -173,6 +181,8 @@ def program_text(a, cmd, scope, spec):
             for x in operands)):
         base = scope.cwd if U not in scope.cwd else a.pctx.cwd
         texts.append(_project_text(a, base, spec["project"], max_files, max_bytes))
+    if not texts and cmd.stdin and cmd.stdin[0] == "text" and all(x == "-" for x in operands):
+        texts.append(cmd.stdin[1])  # `julia <<'EOF'`, `jshell <<< '…'`, `lua - <<EOF`: the program is what stdin holds
     text = "\n".join(t for t in texts if t)
     return text[:max_bytes] if text else None
 
