@@ -202,3 +202,29 @@ def test_the_users_own_service_manager_is_their_processes(command, workspace, ho
 def test_system_services_and_interlocks_own_are_still_judged(command, rule, workspace, home, env):
     d = judge(command, workspace, home, env)
     assert d.decision in ("ask", "deny") and rule in d.rules, (command, reasons(d))
+
+
+# --- a broad name pattern over home selects a credential store only when the store is there -------------
+
+@pytest.mark.parametrize("command", ["find ~ -name '*.txt' -print0 | xargs -0 cat", "find ~ -name '*.yml' | xargs grep -l image",
+                                     "find $HOME -name '*.toml' -exec head -1 {} \\;"])
+def test_a_broad_pattern_reads_no_store_that_is_not_there(command, workspace, home, env):
+    d = judge(command, workspace, home, env)
+    assert "secrets.read-file" not in d.rules, (command, reasons(d))
+
+
+@pytest.mark.parametrize("rel,command", [(".config/sops/age/keys.txt", "find ~ -name '*.txt' -print0 | xargs -0 cat"),
+                                         (".config/gh/hosts.yml", "find ~ -name '*.yml' | xargs cat"),
+                                         (".config/gh/hosts.yml", "find ~ -name hosts.yml | xargs cat")])
+def test_a_pattern_that_selects_a_store_that_is_there_reads_it(rel, command, workspace, home, env):
+    path = os.path.join(home, rel)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as fh:
+        fh.write("secret-ish\n")
+    d = judge(command, workspace, home, env)
+    assert d.decision == "deny" and "secrets.read-file" in d.rules, (command, reasons(d))
+
+
+def test_a_store_named_whole_is_aimed_at_even_when_absent(workspace, home, env):
+    d = judge("find ~ -name hosts.yml | xargs cat", workspace, home, env)
+    assert d.decision == "deny" and "secrets.read-file" in d.rules, reasons(d)

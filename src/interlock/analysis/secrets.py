@@ -144,12 +144,18 @@ def glob_may_name_secret(path_glob: str, home: str, extra=(), exempt=()) -> bool
     if d.endswith("/**") and home:
         # `ROOT/**/NAME` (what `find ROOT -name NAME` selects): a secret file of the home directory whose name
         # NAME fits, below ROOT (`find ~ -name hosts.yml` reaches ~/.config/gh/hosts.yml)
+        import os
+
         root = d[:-3].rstrip("/") or "/"
+        wild = any(c in base for c in "*?[")
         for t in secret_paths().home_trees:
             full = home.rstrip("/") + "/" + t
             last = t.rsplit("/", 1)[-1]
             if (root == "/" or full.startswith(root + "/")) and \
-                    (fnmatchcase(last, base) or last.endswith("_") and fnmatchcase(last + "rsa", base)):
+                    (fnmatchcase(last, base) or last.endswith("_") and fnmatchcase(last + "rsa", base)) and \
+                    (not wild or os.path.lexists(full)):
+                # a broad pattern (`*.txt`, `*.yml`) selects a store by its name only when the store is there
+                # (`~/.config/sops/age/keys.txt`); a name given whole (`hosts.yml`) aims at it either way
                 return True
     if not any(c in base for c in "*?["):
         return is_secret_path(path_glob, home, extra, exempt)
