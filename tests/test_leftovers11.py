@@ -189,21 +189,6 @@ def test_httpie_deletes_elsewhere_are_still_asked(command, workspace, home, env)
     assert d.decision in ("ask", "deny") and "http.delete" in d.rules, (command, reasons(d))
 
 
-@pytest.mark.parametrize("command", ["systemctl --user stop myapp-dev", "systemctl --user disable --now syncthing",
-                                     "systemctl --user kill vite-dev.service"])
-def test_the_users_own_service_manager_is_their_processes(command, workspace, home, env):
-    d = judge(command, workspace, home, env)
-    assert d.decision == "allow", (command, reasons(d))
-
-
-@pytest.mark.parametrize("command,rule", [("systemctl stop nginx", "sys.service-stop"),
-                                          ("sudo systemctl --user stop x", "sys.service-stop"),
-                                          ("systemctl --user stop interlock", "interlock.kill")])
-def test_system_services_and_interlocks_own_are_still_judged(command, rule, workspace, home, env):
-    d = judge(command, workspace, home, env)
-    assert d.decision in ("ask", "deny") and rule in d.rules, (command, reasons(d))
-
-
 # --- a broad name pattern over home selects a credential store only when the store is there -------------
 
 @pytest.mark.parametrize("command", ["find ~ -name '*.txt' -print0 | xargs -0 cat", "find ~ -name '*.yml' | xargs grep -l image",

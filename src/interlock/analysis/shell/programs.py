@@ -4026,8 +4026,6 @@ def systemctl(a, cmd, scope):
     if verb in ("stop", "disable", "mask", "kill") and any(_selfprotect.names_interlock(u) for u in ops[1:]):
         a.emit("interlock.kill", cmd, target=" ".join(ops[1:]), effect=verb)
         return
-    if verb in ("stop", "disable", "mask", "kill") and "--user" in f and not (cmd.sudo or a.remote):
-        return  # the user's own service manager: a process of theirs (as `pm2 stop app` is), ordinary work
     if verb in ("stop", "disable", "mask", "kill", "isolate", "preset", "preset-all"):
         a.emit("sys.service-stop", cmd, target=" ".join(ops[1:]) or None, effect=verb)
     elif verb in ("poweroff", "reboot", "halt", "kexec", "emergency", "rescue", "suspend", "hibernate",
