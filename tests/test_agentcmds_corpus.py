@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
-CORPORA = ("agentcmds", "agentcmds2")
+CORPORA = ("agentcmds", "agentcmds2", "agentcmds3")
 LABELS = {"benign", "risky", "destructive", "credential"}
 FIELDS = {"id": str, "command": str, "label": str, "why": str, "source": str, "repo": str, "agent": str,
           "project": str, "split": str}
@@ -116,6 +116,16 @@ def test_agentcmds2_is_independent_and_names_its_commits():
         agent = re.search(r"^# agent: (.*)$", head, re.M)
         assert agent and re.match(r"(Codex CLI|Cursor|Gemini CLI|GitHub Copilot|Aider|OpenCode|Grok CLI|Claude Code)",
                                   agent.group(1)), (raw.name, "the agent field names the agent first")
+
+
+def test_agentcmds3_reads_neither_earlier_corpus_and_names_its_commits():
+    earlier = {r["repo"].lower() for c in ("agentcmds", "agentcmds2") for r in _rows(c)}
+    third = _rows("agentcmds3")
+    assert not earlier & {r["repo"].lower() for r in third}, "bench/agentcmds3 must read only repositories neither read"
+    for raw in sorted((BENCH / "agentcmds3" / "raw").glob("*.txt")):
+        head = raw.read_text(encoding="utf-8").split("\n%%\n", 1)[0]
+        note = re.search(r"^# note: (.*)$", head, re.M)
+        assert note and re.search(r"@[0-9a-f]{40}\b", note.group(1)), (raw.name, "the note names the commit read")
 
 
 def _agentcmds2_run():

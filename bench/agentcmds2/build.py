@@ -23,9 +23,10 @@ RAW = HERE / "raw"
 OUT = HERE / "commands.jsonl"
 
 
-def build() -> list[dict]:
+def build(raw: Path = RAW) -> list[dict]:
+    """Rows from ``raw``/*.txt (default: this corpus's raw/; bench/agentcmds3 passes its own), de-duplicated within it."""
     rows, seen = [], set()
-    for path in sorted(RAW.glob("*.txt")):
+    for path in sorted(raw.glob("*.txt")):
         head, entries = B.parse(path)
         for k, e in enumerate(entries):
             if e["command"] in seen:
@@ -38,14 +39,15 @@ def build() -> list[dict]:
     return rows
 
 
-def main() -> int:
-    rows = build()
-    OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+def main(raw: Path = RAW, out: Path = OUT) -> int:
+    rows = build(raw)
+    OUT_ = out
+    OUT_.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     by: dict = {}
     for r in rows:
         by[(r["split"], r["label"])] = by.get((r["split"], r["label"]), 0) + 1
     print(f"{len(rows)} distinct commands from {len({r['repo'] for r in rows})} repositories -> "
-          f"{OUT.relative_to(HERE.parent.parent)}")
+          f"{OUT_.relative_to(HERE.parent.parent)}")
     for k in sorted(by):
         print(f"  {k[0]:9} {k[1]:12} {by[k]}")
     return 0

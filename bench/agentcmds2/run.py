@@ -66,13 +66,13 @@ HEAD = ["| {} | commands | benign | false alarms (ask+deny) | false hard denies 
         "destructive/credential denied (allowed) |", "|---|---:|---:|---:|---:|---:|---:|"]
 
 
-def render(rows: list[dict], meta: dict) -> str:
+def render(rows: list[dict], meta: dict, name: str = "agentcmds2") -> str:
     sc = X.split_scores(rows)
-    L = [f"# Commands other agents ran (bench/agentcmds2) — {meta['when']}", "",
-         f"Corpus: `bench/agentcmds2/commands.jsonl`, {len(rows)} distinct commands from "
-         f"{len({r['repo'] for r in rows})} public repositories (see bench/agentcmds2/README.md), labelled by hand "
+    L = [f"# Commands other agents ran (bench/{name}) — {meta['when']}", "",
+         f"Corpus: `bench/{name}/commands.jsonl`, {len(rows)} distinct commands from "
+         f"{len({r['repo'] for r in rows})} public repositories (see bench/{name}/README.md), labelled by hand "
          f"before any run. Commit {meta['commit']}; {meta['seconds']:.0f} s wall, {meta['cpu']:.1f} s CPU in the "
-         f"judging children ({meta['jobs']} worker(s)). One command: `python bench/agentcmds2/run.py`.", "",
+         f"judging children ({meta['jobs']} worker(s)). One command: `python bench/{name}/run.py`.", "",
          HEAD[0].format("split"), HEAD[1]]
     for split in ("tune", "held-out", "all"):
         L.append(_row(split, sc[split]))
@@ -91,7 +91,8 @@ def render(rows: list[dict], meta: dict) -> str:
     return "\n".join(L)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, corpus: Path = CORPUS, name: str = "agentcmds2") -> int:
+    """Judge ``corpus`` (default: this corpus); ``name`` names its results file and report (bench/agentcmds3 reuses this)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--split", choices=("tune", "held-out", "all"), default="all")
@@ -101,9 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write every row with its decision and reason (not for commit)")
     args = ap.parse_args(argv)
     started = time.perf_counter()
-    rows = [r for r in load() if args.split == "all" or r["split"] == args.split]
+    rows = [r for r in load(corpus) if args.split == "all" or r["split"] == args.split]
     args.workdir.mkdir(parents=True, exist_ok=True)
-    run_root = Path(tempfile.mkdtemp(prefix="agentcmds2-", dir=args.workdir)).resolve()
+    run_root = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=args.workdir)).resolve()
     try:
         fx = R.make_fixtures(run_root, ["interlock"])["interlock"]
         commands = [localise(r["command"], r["project"], r.get("home", ""), fx.ws, fx.home, r.get("repo", ""))
@@ -115,15 +116,15 @@ def main(argv: list[str] | None = None) -> int:
         r.update(decision=res[0], reason=res[1], rules=res[2])
     meta = {"when": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"), "jobs": args.jobs, "cpu": cpu,
             "seconds": time.perf_counter() - started, "commit": X.git_commit()}
-    text = render(rows, meta)
+    text = render(rows, meta, name)
     args.out.mkdir(parents=True, exist_ok=True)
-    dest = args.out / f"agentcmds2-{_dt.date.today().isoformat()}{args.tag}.md"
+    dest = args.out / f"{name}-{_dt.date.today().isoformat()}{args.tag}.md"
     dest.write_text(text, encoding="utf-8")
     if args.json:
         args.json.write_text("".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in rows),
                              encoding="utf-8")
     print(text.split("## Tune split")[0])
-    print(f"[agentcmds2] written {dest}", file=sys.stderr)
+    print(f"[{name}] written {dest}", file=sys.stderr)
     return 0
 
 
