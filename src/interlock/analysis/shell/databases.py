@@ -1390,7 +1390,20 @@ def mix(a, cmd, scope):
     elif verb in ("ecto.migrate", "ecto.rollback"):
         framework(a, cmd, scope, "migrate", verb, cmd.args)
     else:
-        _p.unknown_program(a, cmd, scope)
+        _rest_of_runner(a, cmd, scope)
+
+
+mix.knowledge_fallback = True  # what it does not judge goes to its knowledge file (`mix hex.publish`)
+
+
+def _rest_of_runner(a, cmd, scope):
+    """Words a framework runner's handler does not judge: the program's own fallback, then its knowledge file
+    (`mix hex.publish`, `dotnet nuget push`: knowledge/clis/package-pushers.toml)."""
+    _p.unknown_program(a, cmd, scope)
+    from . import clis
+
+    if cmd.name in clis.index():
+        clis.handler(a, cmd, scope)
 
 
 @handles("dotnet")
@@ -1405,7 +1418,10 @@ def dotnet(a, cmd, scope):
         else:
             framework(a, cmd, scope, "migrate", "ef database update", cmd.args)
     elif not ops or ops[0] != "ef":
-        _p.unknown_program(a, cmd, scope)
+        _rest_of_runner(a, cmd, scope)
+
+
+dotnet.knowledge_fallback = True  # what it does not judge goes to its knowledge file (`dotnet nuget push`)
 
 
 # --- ORM one-liners (rails runner, manage.py shell -c, artisan tinker) ------------------------------------
