@@ -131,3 +131,16 @@ def test_redis_administration_is_asked(command, rule, ctx):
 ])
 def test_redis_look_alikes_pass(command, ctx):
     assert not ({"db.redis-admin", "db.drop-user"} & set(_rules(command, ctx))), command
+
+
+# --- a Google Cloud group of machines resized to nothing ------------------------------------------
+@pytest.mark.parametrize("command,hit", [
+    ("gcloud compute instance-groups managed resize api-mig --size=0 --region europe-west1", True),
+    ("gcloud compute instance-groups managed resize api-mig --size 00", True),
+    ("gcloud container clusters resize c1 --node-pool np --num-nodes=0", True),
+    ("gcloud compute instance-groups managed resize api-mig --size 2", False),
+    ("gcloud compute disks resize data --size 500GB", False),
+    ("gcloud container clusters resize c1 --num-nodes 5", False),
+])
+def test_gcloud_resize_to_zero_is_an_outage(command, hit, ctx):
+    assert ("infra.outage" in _rules(command, ctx)) == hit, command
