@@ -31,7 +31,7 @@ def _rules(command, ctx):
     "pod trunk deprecate Lib", "flutter pub publish -f", "dart pub publish",
     "uv publish dist/*", "uv publish --publish-url https://upload.pypi.org/legacy/",
     "gem yank mylib --version 2.0.0", "npm deprecate lib@'<2' 'unsupported'", "pnpm deprecate lib@1.0.0 'x'",
-    "npm dist-tag add lib@3.1.0 latest", "npm dist-tag rm lib next", "yarn npm publish",
+    "npm dist-tag add lib@3.1.0 latest", "npm dist-tags add lib@2.0.0 beta", "yarn npm publish",
 ])
 def test_publishing_is_asked(command, ctx):
     assert "publish.release" in _rules(command, ctx), command

@@ -2714,7 +2714,7 @@ _NPM_VALUE_OPTS = frozenset({"-w", "--workspace", "--prefix", "-C", "--dir", "--
                              "--otp", "--filter", "-F", "--cwd", "--userconfig", "--cache", "--loglevel"})
 
 
-_DIST_TAG_CHANGES = frozenset({"add", "set", "rm", "remove"})
+_DIST_TAG_CHANGES = frozenset({"add", "set"})  # (`dist-tag rm`: a removal, infra.cli-delete)
 
 
 def _npm_verb(args):
