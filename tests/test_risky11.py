@@ -144,3 +144,13 @@ def test_redis_look_alikes_pass(command, ctx):
 ])
 def test_gcloud_resize_to_zero_is_an_outage(command, hit, ctx):
     assert ("infra.outage" in _rules(command, ctx)) == hit, command
+
+
+# --- an unknown tool's sync to an environment named production is a deploy (`helmfile sync`) ---------------
+@pytest.mark.parametrize("command,hit", [
+    ("helmfile --environment production sync", True), ("helmfile -e prod sync --concurrency 4", True),
+    ("frobctl sync --stage production", True), ("helmfile -e staging sync", False), ("helmfile sync", False),
+    ("helmfile -e production diff", False), ("frobctl sync --stage dev", False),
+])
+def test_unknown_tool_sync_to_production_is_a_deploy(command, hit, ctx):
+    assert ("infra.deploy" in _rules(command, ctx)) == hit, command
