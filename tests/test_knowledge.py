@@ -303,7 +303,8 @@ def test_every_knowledge_name_reaches_its_file():
             continue  # a runner (cargo, poetry) whose own words only its knowledge file judges: it reads the file
         from interlock.analysis.shell import databases
 
-        if getattr(databases.HANDLERS.get(name), "knowledge_fallback", False):
+        if getattr(databases.HANDLERS.get(name), "knowledge_fallback", False) or \
+                getattr(programs.HANDLERS.get(name), "knowledge_fallback", False):
             continue  # a handler that gives its knowledge file every command it does not judge (wrangler deploy)
         if name in programs.HANDLERS:
             assert name in rules_infra.PROGRAMS, f"{name} has a code handler: its knowledge file is never read"

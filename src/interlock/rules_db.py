@@ -23,7 +23,7 @@ PROGRAMS = (
     "sequelize", "sequelize-cli", "flyway", "liquibase", "typeorm", "dbmate", "goose", "migrate", "sqlx", "diesel", "mix",
     "atlas", "dotnet",
     # warehouse and edge-database CLIs (analysis/warehouses.toml)
-    "bq", "snowsql", "dbsqlcli", "databricks", "wrangler",
+    "bq", "snowsql", "dbsqlcli", "databricks", "wrangler", "sqlcmd",
 )
 
 RULES = [
@@ -171,6 +171,21 @@ RULES = [
     _R("db.alter-system", "catastrophic", "ALTER SYSTEM rewrites the server configuration for every database.",
        ["psql -c 'ALTER SYSTEM SET max_connections = 5'"],
        ["psql -c 'SHOW max_connections'", "psql -c \"SET work_mem = '64MB'\""]),
+    _R("db.server-setting", "destructive",
+       "Changes a production database server for everyone who uses it: a global setting (SET GLOBAL/PERSIST), "
+       "a role that can no longer log in, a database taken offline, read-only or limited in connections, a "
+       "warehouse suspended.",
+       ["mysql -h prod-db.internal -e 'SET GLOBAL read_only = ON'",
+        "mysql -h db.prod.example.com -e 'SET PERSIST max_connections = 5'",
+        "psql -h prod-db.internal -c 'ALTER ROLE app NOLOGIN'",
+        "psql -h prod-db.internal -c 'ALTER DATABASE shop CONNECTION LIMIT 0'",
+        "sqlcmd -S prod-sql -Q 'ALTER DATABASE Shop SET OFFLINE WITH ROLLBACK IMMEDIATE'",
+        "snowsql -c prod -q 'ALTER WAREHOUSE PROD_WH SUSPEND'"],
+       ["mysql -h prod-db.internal -e \"SHOW GLOBAL VARIABLES LIKE 'read_only'\"",
+        "mysql -h prod-db.internal -e 'SET SESSION sql_mode = \"\"'", "psql -c 'ALTER ROLE app NOLOGIN'",
+        "psql -h prod-db.internal -c 'ALTER ROLE app LOGIN'",
+        "psql -h prod-db.internal -c 'ALTER DATABASE shop SET timezone TO UTC'",
+        "snowsql -c prod -q 'ALTER WAREHOUSE PROD_WH RESUME'"]),
     _R("db.drop-user", "destructive", "Drops a database user or role.",
        ["dropuser app_ro", "psql -c 'DROP ROLE reporting'", "mongosh admin --eval 'db.dropUser(\"app\")'"],
        ["createuser app_ro", "psql -c 'CREATE ROLE reporting'"]),
@@ -206,12 +221,17 @@ RULES = [
        ["redis-cli DEL session:42", "redis-cli --scan --pattern 'session:*'",
         "redis-cli EVAL \"return redis.call('get', KEYS[1])\" 1 foo"]),
     _R("db.redis-admin", "destructive",
-       "Reconfigures where Redis writes its data file (CONFIG SET dir/dbfilename), crashes or restarts it "
-       "(DEBUG), or stops it without saving (SHUTDOWN NOSAVE).",
+       "Reconfigures where Redis writes its data file (CONFIG SET dir/dbfilename), crashes, blocks or restarts it "
+       "(DEBUG), stops it without saving (SHUTDOWN NOSAVE), changes a production server's settings (CONFIG SET), "
+       "makes it a replica of another or a primary (REPLICAOF/SLAVEOF: a replica "
+       "drops its data), or fails a cluster over or resets it.",
        ["redis-cli CONFIG SET dir /var/spool/cron", "redis-cli CONFIG SET dbfilename authorized_keys",
-        "redis-cli SHUTDOWN NOSAVE", "redis-cli DEBUG SEGFAULT"],
+        "redis-cli SHUTDOWN NOSAVE", "redis-cli DEBUG SEGFAULT", "redis-cli -h cache.prod.internal CONFIG SET "
+        "maxmemory-policy noeviction", "redis-cli REPLICAOF 10.0.0.5 6379", "redis-cli -h cache.prod.internal "
+        "SLAVEOF NO ONE", "redis-cli DEBUG SLEEP 60", "redis-cli -c CLUSTER FAILOVER TAKEOVER"],
        ["redis-cli CONFIG GET dir", "redis-cli CONFIG SET maxmemory 2gb", "redis-cli DEBUG OBJECT mykey",
-        "redis-cli SHUTDOWN"]),
+        "redis-cli SHUTDOWN", "redis-cli -h cache.prod.internal CONFIG GET maxmemory",
+        "redis-cli -h cache.prod.internal ROLE", "redis-cli CLUSTER INFO", "redis-cli -h localhost CONFIG SET appendonly yes"]),
     _R("db.redis-flush", "destructive", "Deletes every key of one Redis database (FLUSHDB).",
        ["redis-cli FLUSHDB", "redis-cli -n 2 flushdb async"], ["redis-cli DBSIZE", "redis-cli FLUSHALL"]),
     # --- framework tasks --------------------------------------------------------------------------
@@ -267,7 +287,7 @@ IN_PROD = {
 }
 
 #: What a finding becomes outside production: only production traffic waits on the lock.
-OUTSIDE_PROD = {"db.heavy-maintenance": "db.write"}
+OUTSIDE_PROD = {"db.heavy-maintenance": "db.write", "db.server-setting": "db.write"}
 
 #: Catastrophic rules that weigh only ``destructive`` (ask, not deny) on a ``local`` database: DROP
 #: DATABASE on your own machine is a question, not a refusal.  Backups, replication and server

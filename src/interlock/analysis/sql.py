@@ -68,6 +68,7 @@ SEVERITY = {
     "db.write": WRITE,
     "db.rename-table": DESTRUCTIVE,
     "db.heavy-maintenance": DESTRUCTIVE,
+    "db.server-setting": DESTRUCTIVE,
     "sys.service-stop": DESTRUCTIVE,
 }
 
@@ -967,7 +968,14 @@ def _alter(toks, ctx) -> Stmt:
         if ups & {"SUPERUSER", "BYPASSRLS", "REPLICATION"}:
             return _mk("alter", "grant", "db.grant-broad", _show(_name_at(toks, 2)[0]),
                        ["makes the role a superuser or lets it bypass row security"])
+        cut = _access_cut(toks)
+        if cut:
+            return _mk("alter", "configure", "db.server-setting", _show(_name_at(toks, 2)[0]), [cut])
         return _mk("alter", "write", "db.write", _show(_name_at(toks, 2)[0]))
+    if what in ("LOGIN", "DATABASE", "WAREHOUSE"):
+        cut = _access_cut(toks)
+        if cut:
+            return _mk("alter", "configure", "db.server-setting", _show(_name_at(toks, 2)[0]) or None, [cut])
     if what == "DEFAULT":
         k = next((i for i, t in enumerate(toks) if t.up in ("GRANT", "REVOKE")), None)
         if k is not None:
@@ -1070,8 +1078,41 @@ def _encoding_stmt(value, how) -> Stmt:
                 "quote or backslash, so the statements after it cannot be read reliably"])
 
 
+#: What an ALTER ROLE / LOGIN / DATABASE / WAREHOUSE says that takes access away from everyone who uses it:
+#: (words that must all be among its top words, what it does).
+_ACCESS_CUTS = (
+    (("NOLOGIN",), "the role can no longer log in"),
+    (("ACCOUNT", "LOCK"), "the account is locked: it can no longer log in"),
+    (("DISABLE",), "the login is disabled"),
+    (("CONNECTION", "LIMIT"), "changes how many connections it accepts"),
+    (("ALLOW_CONNECTIONS",), "changes whether the database accepts connections"),
+    (("OFFLINE",), "takes the database offline"),
+    (("SINGLE_USER",), "only one connection may use the database"),
+    (("RESTRICTED_USER",), "only administrators may use the database"),
+    (("READ_ONLY",), "makes the database read-only: the application's writes fail"),
+    (("READ", "ONLY"), "makes the database read-only: the application's writes fail"),
+    (("SUSPEND",), "suspends the warehouse: its queries stop"),
+)
+
+
+def _access_cut(toks):
+    """What the statement does to everyone's access, or None (``ALTER ROLE app NOLOGIN``, ``ALTER DATABASE
+    shop SET OFFLINE``, ``ALTER WAREHOUSE wh SUSPEND``)."""
+    ups = {t.up for t in toks[2:]}
+    if "ENABLE" in ups and "DISABLE" not in ups:
+        return None
+    return next((what for words, what in _ACCESS_CUTS if all(w in ups for w in words)), None)
+
+
 def _set(toks) -> Stmt:
     ups = [t.up or t.v.upper() for t in toks]
+    if len(ups) > 1 and (ups[1] in ("GLOBAL", "PERSIST", "PERSIST_ONLY") or
+                         ups[1].startswith(("@@GLOBAL", "@@PERSIST"))):
+        # MySQL: the setting changes for every session of the server (PERSIST: across restarts too)
+        name = next((t.v for t in toks[2:] if t.t == "w"), None) if ups[1] in ("GLOBAL", "PERSIST", "PERSIST_ONLY") \
+            else toks[1].v.split(".", 1)[-1]
+        return _mk("set", "configure", "db.server-setting", _show(name) if name else None,
+                   [f"SET {ups[1].split('.')[0].lstrip('@')} changes the setting for every session of the server"])
     k = 1
     while k < len(ups) and ups[k] in ("SESSION", "LOCAL"):
         k += 1

@@ -465,7 +465,7 @@ _PREFILTER = re.compile(r"(?i)(delet|destroy|remov|rm\b|\bdel|purge|drop|termina
                         r"reset|evict|teardown|undeploy|uninit|format|flush|prune|forget|expire|down|"
                         r"\bupdate\b|truncat|alter|savestate|\breb\b|(^|\s)d(\s|$)|-R[dnscu]*[nsc])")
 
-_DEPLOY_PREFILTER = re.compile(r"(?i)\b(deploy|apply|release|promote|up|rollout)\b")
+_DEPLOY_PREFILTER = re.compile(r"(?i)\b(deploy|apply|release|promote|up|rollout|sync)\b")
 
 
 def _generic_deploy(a, cmd, args, options=True):

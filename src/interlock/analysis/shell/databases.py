@@ -953,9 +953,24 @@ def redis_command(a, cmd, words, tgt):
                    "write" if words[2].lower() == "save" else
                    "CONFIG SET appendonly no turns the append-only file off: a restart loses the writes since the "
                    "last snapshot")
+    elif verb == "CONFIG" and len(words) > 2 and words[1].upper() == "SET" and _prod(tgt.env):
+        _emit(a, "db.redis-admin", cmd, target=tgt.label or "redis", effect="reconfigure", environment=tgt.env,
+              note=f"CONFIG SET {words[2]} changes the running production server for every client")
+    elif verb in ("REPLICAOF", "SLAVEOF") and len(words) > 2:
+        no_one = words[1].upper() == "NO" and words[2].upper() == "ONE"
+        _emit(a, "db.redis-admin", cmd, target=tgt.label or "redis", effect="reconfigure", environment=tgt.env,
+              note="promotes the replica to a primary: its clients and the old primary part ways" if no_one else
+              "makes the server a replica of another: it drops its own data and copies the other's")
+    elif verb == "FAILOVER" or (verb == "CLUSTER" and len(words) > 1 and words[1].upper() in (
+            "FAILOVER", "RESET", "FORGET", "FLUSHSLOTS", "DELSLOTS", "DELSLOTSRANGE")):
+        _emit(a, "db.redis-admin", cmd, target=tgt.label or "redis", effect="reconfigure", environment=tgt.env,
+              note=" ".join(w.upper() for w in words[:2]) + " changes which server holds the data")
+    elif verb == "ACL" and len(words) > 2 and words[1].upper() == "DELUSER":
+        _emit(a, "db.drop-user", cmd, target=" ".join(words[2:4]), effect="drop", environment=tgt.env)
     elif verb == "DEBUG" and len(words) > 1 and words[1].upper() in ("SEGFAULT", "RESTART", "CRASH-AND-RECOVER",
                                                                      "RELOAD", "FLUSHALL", "SET-ACTIVE-EXPIRE",
-                                                                     "CHANGE-REPL-ID", "POPULATE", "OOM", "PANIC"):
+                                                                     "CHANGE-REPL-ID", "POPULATE", "OOM", "PANIC",
+                                                                     "SLEEP"):
         _emit(a, "db.redis-admin", cmd, target=tgt.label or "redis", effect="debug", environment=tgt.env,
               note=f"DEBUG {words[1].upper()}")
     elif verb in ("SCRIPT", "FUNCTION") and len(words) > 1 and words[1].upper() == "FLUSH":
@@ -1425,7 +1440,20 @@ def mix(a, cmd, scope):
     elif verb in ("ecto.migrate", "ecto.rollback"):
         framework(a, cmd, scope, "migrate", verb, cmd.args)
     else:
-        _p.unknown_program(a, cmd, scope)
+        _rest_of_runner(a, cmd, scope)
+
+
+mix.knowledge_fallback = True  # what it does not judge goes to its knowledge file (`mix hex.publish`)
+
+
+def _rest_of_runner(a, cmd, scope):
+    """Words a framework runner's handler does not judge: the program's own fallback, then its knowledge file
+    (`mix hex.publish`, `dotnet nuget push`: knowledge/clis/package-pushers.toml)."""
+    _p.unknown_program(a, cmd, scope)
+    from . import clis
+
+    if cmd.name in clis.index():
+        clis.handler(a, cmd, scope)
 
 
 @handles("dotnet")
@@ -1440,7 +1468,10 @@ def dotnet(a, cmd, scope):
         else:
             framework(a, cmd, scope, "migrate", "ef database update", cmd.args)
     elif not ops or ops[0] != "ef":
-        _p.unknown_program(a, cmd, scope)
+        _rest_of_runner(a, cmd, scope)
+
+
+dotnet.knowledge_fallback = True  # what it does not judge goes to its knowledge file (`dotnet nuget push`)
 
 
 # --- ORM one-liners (rails runner, manage.py shell -c, artisan tinker) ------------------------------------
@@ -1608,7 +1639,7 @@ def _warehouse_match(spec, ops):
 
 
 def warehouse(a, cmd, scope):
-    """bq, snowsql, dbsqlcli, databricks, wrangler: the SQL they run is judged as SQL (``run_sql``),
+    """bq, snowsql, dbsqlcli, databricks, wrangler, sqlcmd: the SQL they run is judged as SQL (``run_sql``),
     their plain delete verbs by the rule their entry names, both weighed by the target's environment."""
     spec = warehouses().get(cmd.name)
     if spec is None or _help(cmd.args):
@@ -1692,5 +1723,5 @@ def _show_word(x):
 
 
 warehouse.knowledge_fallback = True  # what warehouses.toml does not name goes to the tool's knowledge file
-for _name in ("bq", "snowsql", "dbsqlcli", "databricks", "wrangler"):
+for _name in ("bq", "snowsql", "dbsqlcli", "databricks", "wrangler", "sqlcmd"):
     HANDLERS[_name] = warehouse

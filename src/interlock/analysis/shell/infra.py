@@ -1373,7 +1373,7 @@ _GCLOUD_VALUE = frozenset({"--project", "--account", "--configuration", "--billi
                            "--location", "--access-token-file", "--trace-token", "--instance", "--cluster",
                            "--database", "--filter", "--limit", "--sort-by", "--page-size", "--async-job",
                            "--keyring", "--key", "--environment", "--service", "--member", "--role",
-                           "--num-nodes", "--activation-policy", "--tier", "--image", "--source"})
+                           "--num-nodes", "--activation-policy", "--tier", "--image", "--source", "--size"})
 
 
 
@@ -1435,9 +1435,11 @@ def gcloud(a, cmd, scope):
         if o:
             _emit(a, cmd, "infra.outage", target=" ".join(_show(x) for x in ops[:o] + ops[o + 1:o + 2]),
                   effect=ops[o], env=env)
-        elif ops[:3] == ["container", "clusters", "resize"] and v.get("--num-nodes") == "0":
-            _emit(a, cmd, "infra.outage", target=" ".join(_show(x) for x in ops[:4]), effect="resize", env=env,
-                  note="resized to zero nodes")
+        elif "resize" in ops[:4] and any((v.get(o) or "x").strip("0") == "" for o in ("--num-nodes", "--size")):
+            # a cluster's node pool or a managed instance group resized to nothing: what ran there stops
+            _emit(a, cmd, "infra.outage", target=" ".join(_show(x) for x in ops[:ops.index("resize") + 2]),
+                  effect="resize", env=env, note="resized to zero nodes" if v.get("--num-nodes") else
+                  "resized to zero instances")
         elif ops[:3] == ["sql", "instances", "patch"] and (v.get("--activation-policy") or "").upper() == "NEVER":
             # Cloud SQL has no `stop`: an activation policy of NEVER is how an instance is stopped
             _emit(a, cmd, "infra.outage", target=" ".join(_show(x) for x in ops[:4]), effect="stop", env=env,

@@ -2779,6 +2779,9 @@ _NPM_VALUE_OPTS = frozenset({"-w", "--workspace", "--prefix", "-C", "--dir", "--
                              "--otp", "--filter", "-F", "--cwd", "--userconfig", "--cache", "--loglevel"})
 
 
+_DIST_TAG_CHANGES = frozenset({"add", "set"})  # (`dist-tag rm`: a removal, infra.cli-delete)
+
+
 def _npm_verb(args):
     """The command word of an npm/pnpm/yarn line, past options and their values (`npm -w api publish`)."""
     skip = False
@@ -2806,6 +2809,15 @@ def npm(a, cmd, scope):
             "--dry-run" in cmd.args or "--help" in cmd.args or "-h" in cmd.args):
         # `npm publish`, `pnpm publish`, `yarn npm publish`: the package goes to the registry for everyone
         a.emit("publish.release", cmd, target=f"{cmd.name} package", effect="publish")
+        return
+    verb = _npm_verb(cmd.args)
+    if (verb == "deprecate" or (verb in ("dist-tag", "dist-tags") and len(args) > 1 and args[1] in _DIST_TAG_CHANGES)) \
+            and not ("--dry-run" in cmd.args or "--help" in cmd.args or "-h" in cmd.args):
+        # what everyone who installs the package gets: a deprecation warning, or `latest` moved to another version
+        a.emit("publish.release", cmd, target=f"{cmd.name} package " + " ".join(args[1:3] if verb == "deprecate"
+                                                                                else args[2:4]),
+               effect="publish", note="deprecates a published version" if verb == "deprecate" else
+               "moves a dist-tag (`latest`: what `npm install` gives everyone)")
         return
     if args[0] in ("run", "run-script", "rum", "urn") and len(args) > 1:
         name = args[1]
@@ -4142,6 +4154,11 @@ def virtualenv(a, cmd, scope):
 @handles("pip", "pip3", "uv", "pipx")
 def pip(a, cmd, scope):
     args = cmd.args
+    if cmd.name == "uv" and args[:1] == ["publish"]:  # uploads to a package index: its knowledge file says so
+        from . import clis
+
+        clis.handler(a, cmd, scope)
+        return
     if cmd.name == "uv" and args[:1] == ["venv"]:  # uv venv DIR: made anew (an existing one is emptied)
         ops = [x for x in args[1:] if not x.startswith("-")]
         _rewrites_environment(a, cmd, scope, ops[0] if ops else ".venv")
@@ -4171,6 +4188,8 @@ def pip(a, cmd, scope):
 
         packages.judge(a, cmd, scope)
 
+
+pip.knowledge_fallback = True  # `uv publish` goes to its knowledge file (python-publishers.toml)
 
 @handles("history")
 def history(a, cmd, scope):
@@ -6075,6 +6094,7 @@ def _runner_and(own):
     """A program with a handler of its own that also runs commands (`npm exec`, `bundle exec`)."""
     def handler(a, cmd, scope):
         _runner(a, cmd, scope, own)
+    handler.knowledge_fallback = getattr(own, "knowledge_fallback", False)
     return handler
 
 
