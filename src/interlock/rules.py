@@ -441,6 +441,13 @@ _CATALOGUE = [
        "here (not there, or not readable by Interlock): which of its lines are printed is only known when it runs.",
        ["grep AWS_REGION .env.missing-here", "grep -n NODE_ENV .env.production.missing"],
        ["grep AWS_SECRET .env.missing-here", "grep -A2 AWS_REGION .env.missing-here", "grep AWS_REGION README.md"]),
+    _R("secrets.env-filtered", "opaque",
+       "Prints the environment into a filter whose pattern fits no credential variable by name but is not a plain "
+       "name either (a regular expression, a value known only when it runs): which variables come out, with "
+       "their values, is only known when it runs.",
+       ["env | grep -E '^[^ ]+ x'", "set | sed -n /\"$NAME\"/p", "printenv | grep -P '^\\w*X\\w*(?==)'"],
+       ["env | grep PATH", "env | grep -oP '^\\w*(?==)'", "env | awk -F= '{print $1}'", "env | sort | grep HOME",
+        "env | grep TOKEN"]),
     _R("secrets.read-filtered", "opaque",
        "Prints every file of a tree that holds secrets into a filter (`| grep PATTERN`): which of their lines "
        "leave is only known when it runs.",
