@@ -427,6 +427,11 @@ _CATALOGUE = [
        "tokens) go with the copy, and where it goes decides whether they leave.",
        ["tar czf backup.tgz ~", "cp -r ~ /mnt/backup/home", "rsync -a ~/ /mnt/usb/home/"],
        ["tar czf src.tgz src", "cp -r ~/Documents/notes ./notes", "ls -la ~"]),
+    _R("secrets.copy-among", "opaque",
+       "Copies, moves or archives files by a pattern (`*`) that matches a file holding secrets among other files: "
+       "the secret goes with the rest, and where the copy goes decides whether it leaves.",
+       ["mv * /tmp/blah/", "tar czf /tmp/all.tgz ./*"],
+       ["mv *.txt /tmp/blah/", "cp .env .claude/worktrees/web/.env", "tar czf src.tgz src"]),
     _R("secrets.read-token-config", "opaque",
        "Prints or copies a configuration file where tokens are commonly kept in clear (MCP servers' env and "
        "headers in ~/.claude.json, claude_desktop_config.json, ~/.cursor/mcp.json): what it holds is only known "

@@ -781,6 +781,10 @@ def _unknown_transform(name) -> bool:
         return False
 
 
+#: programs that copy, move or archive the files they are given, showing none of them
+_PATTERN_COPIERS = frozenset({"cp", "mv", "install", "tar", "bsdtar", "gtar", "zip", "7z", "rsync"})
+
+
 def check_read(a, cmd, raw, scope=None, token_configs=True):
     if not raw or raw.startswith("-"):
         return False
@@ -823,6 +827,12 @@ def check_read(a, cmd, raw, scope=None, token_configs=True):
             if hit is None:  # `cat scripts/*.sh` reveals what each file holds, a literal token included
                 return cmd.name in file_use().reveal and any(check_file_tokens(a, cmd, m) for m in on_disk[:64]
                                                      if os.path.isfile(m))
+            if cmd.name in _PATTERN_COPIERS and any(
+                    not is_secret_path(m, a.pctx.home, a.secret_extra, a.secret_exempt) for m in on_disk):
+                # `mv * /tmp/blah/`, `tar czf all.tgz ./*`: files copied by a pattern, a secret among the others
+                a.emit("secrets.copy-among", cmd, target=P.display(path, a.pctx), effect="read-secret",
+                       note=f"{P.display(hit, a.pctx)} among what it matches")
+                return True
             a.emit("secrets.read-file", cmd, target=P.display(hit, a.pctx), effect="read-secret",
                    note=f"{P.display(path, a.pctx)} matches it")
             return True
@@ -3167,9 +3177,17 @@ def _secret_stays_secret(a, scope, src, dest, into_dir=False) -> bool:
     whose name is a secret file's too — nothing is printed or sent, and the copy is guarded as the
     original is.  Not a copy out of the workspace, into a build output, or under a name Interlock does not
     guard (`cp .env notes.txt`, then `cat notes.txt`)."""
-    if a.remote or not src or not dest or U in src or U in dest or any(c in src + dest for c in "*?["):
+    if a.remote or not src or not dest or U in src or U in dest or any(c in dest for c in "*?["):
         return False
     ctx = a._scope_ctx(scope) if scope is not None else a.pctx
+    if any(c in src for c in "*?["):
+        # `cp * .hiddendir -R`: each file the pattern matches keeps its name in the directory
+        spath = P.resolve(src, ctx)
+        dpath = P.resolve(dest, ctx)
+        got = _expand_in_workspace(a, spath) if P.classify(dpath, a.pctx).kind in (P.WORKSPACE, P.MISSING) and \
+            not os.path.isfile(dpath) and not os.path.islink(dpath) else None
+        return bool(got) and all(_secret_stays_secret(a, scope, m, dest, into_dir=True) for m in got
+                                 if is_secret_path(m, a.pctx.home, a.secret_extra, a.secret_exempt))
     spath = P.resolve(src, ctx)
     if not is_secret_path(spath, a.pctx.home, a.secret_extra, a.secret_exempt) or \
             P.classify(spath, a.pctx).kind != P.WORKSPACE or os.path.islink(spath):
@@ -4407,13 +4425,22 @@ def unknown_program(a, cmd, scope):
         if name == "jq":  # `jq '.env' package.json`: the first operand is the filter, not a file
             check_args_for_secrets(a, cmd, scope, _jq_files(args))
             return
-        # the first operand is the pattern (`grep -rn 'process.env' src/`), unless -e/-f gave it
-        ops = [x for x in args if not x.startswith("-")]
+        # the first operand is the pattern (`grep -rn 'process.env' src/`), unless -e/-f gave it; an option's
+        # value is no operand (`grep -zom 1 '.*'` reads its input for the pattern `.*`)
+        ops = [x for x in args if not x.startswith("-")] if name not in _GREP_ARITY else \
+            split_opts(args, with_arg=_GREP_ARITY[name][0], long_with_arg=_GREP_ARITY[name][1])[2]
         if ops and not any(x in ("-e", "-f", "--regexp", "--file") or x.startswith(("--regexp=", "-e"))
                            for x in args if x.startswith("-")) and name not in ("jq", "yq", "awk", "gawk", "sed"):
             check_args_for_secrets(a, cmd, scope, ops[1:])
             return
     check_args_for_secrets(a, cmd, scope)
+
+
+#: grep's options that take a value (short letters, long names): their values are not operands
+_GREP_ARITY = {g: ("efmABCdD", ("--regexp", "--file", "--max-count", "--after-context", "--before-context",
+                                "--context", "--directories", "--devices", "--label", "--include", "--exclude",
+                                "--exclude-dir", "--binary-files"))
+               for g in ("grep", "egrep", "fgrep")}
 
 
 def _jq_files(args):
