@@ -807,6 +807,11 @@ def check_read(a, cmd, raw, scope=None, token_configs=True):
             is_glob and _selfprotect.is_approval_store(path, a.pctx.home, a.env, paths=store):
         a.emit("interlock.approvals-store", cmd, target=P.display(path, a.pctx), effect="read")
         return True
+    if is_glob and _plain_search(cmd) and _pattern_broad(path):
+        # `find /etc -type f | xargs grep nameserver`, `grep String ./*`: a search of many files for a text that
+        # names no secret prints the lines holding that text — judged as `grep -r` is (_search_secrets), not as a
+        # read of each file the pattern reaches
+        return False
     if getattr(a, "by_name", False) and "/" in path.rstrip("/") and "/**/" not in path and \
             (not a.pctx.workspace or not P._under(path, a.pctx.workspace)) and not lists_names_only(cmd):
         # a name find printed: its -name matches at any depth below the start (`find ~ -name hosts.yml | xargs
@@ -1058,6 +1063,14 @@ def check_args_for_secrets(a, cmd, scope, args=None):
             # `cat ${TMP}/${NAME}.kb`: one file of that directory whose name ends (or starts) so — the files
             # that fit `*.kb` there, not everything below it
             if check_read(a, cmd, (head + "/" if head or arg.startswith("/") else "") + last.replace(U, "*"), scope):
+                return True
+            continue
+        segs = arg.split("/")
+        if U in head and U not in last and last and not set(arg) & GLOB_META and arg.startswith("/") and \
+                U not in segs[1] and all(x == U or U not in x for x in segs) and cmd.name in DUMPERS:
+            # `cat /proc/$$/cmdline`, `cat /proc/$PID/status`: one file in each directory the value names, not a
+            # tree — the files that fit /proc/*/cmdline (`/proc/$$/environ` fits a secret's place)
+            if check_read(a, cmd, arg.replace(U, "*"), scope):
                 return True
             continue
         if U in arg and cmd.name in DUMPERS and reads_tree(a, cmd, arg, scope):
@@ -4398,6 +4411,14 @@ def unknown_program(a, cmd, scope):
     if name == "ssh-keygen" and any(x.startswith("-") and not x.startswith("--") and set(x[1:]) & set("lpcyeBK")
                                     for x in args):
         return  # `ssh-keygen -pf key` (passphrase), `-lf` (fingerprint), `-y` (the public half): no private key shown
+    if name == "ssh-keygen":
+        _, v, _ops = split_opts(args, with_arg="tbCNfaomZPw")
+        made = v.get("-f")
+        if made and U not in made and all(x.startswith("-") and set(x[1:]) <= set("tbCNfaomZPwqv") or
+                                          i and args[i - 1] in ("-t", "-b", "-C", "-N", "-f", "-a", "-o", "-m", "-Z",
+                                                                "-P", "-w") for i, x in enumerate(args)) and \
+                not os.path.lexists(P.resolve(made, a._scope_ctx(scope))):
+            return  # `ssh-keygen -t ed25519 -f ~/.ssh/deploy`: a new key written where none is, nothing read
     if name in _COMPRESSORS and not any(x in ("--stdout", "--to-stdout") or (
             x.startswith("-") and not x.startswith("--") and "c" in x[1:]) for x in args):
         for f in (x for x in args if not x.startswith("-") and U not in x):
@@ -4474,6 +4495,34 @@ def _jq_files(args):
 
 
 _EVERY_LINE = frozenset({"", ".", "^", "$", ".*", "^.*", ".*$", "^.*$", "^.*$", "\\w*", "[\\s\\S]*", "(.*)", ".?"})
+
+
+#: ordinary file names: a pattern fitting one of them reaches ordinary files, not only secrets
+_ORDINARY_NAMES = ("notes.txt", "a.t", "main.c", "index.html", "app.js", "README", "x", "data.json", "a.md", "a.r")
+
+
+def _pattern_broad(path) -> bool:
+    """A glob whose last name also fits ordinary files (`*`, `*.[txt|TXT]`, `x*`), not one made for a secret's
+    name (`*.pem`, `.env*`, `id_*`)."""
+    import fnmatch
+
+    base = path.rstrip("/").rsplit("/", 1)[-1]
+    return any(fnmatch.fnmatchcase(n, base) for n in _ORDINARY_NAMES)
+
+
+def _plain_search(cmd) -> bool:
+    """`grep String FILES`: a search for one pattern given as the first operand that is not every line, not
+    inverted, without context lines, and names no secret (_SECRET_PATTERN)."""
+    name, args = cmd.name, cmd.args
+    if name not in _GREP_ARITY:
+        return False
+    f, v, ops = split_opts(args, with_arg=_GREP_ARITY[name][0], long_with_arg=_GREP_ARITY[name][1])
+    if any(k in v for k in ("-e", "-f", "--regexp", "--file", "-A", "-B", "-C", "--after-context",
+                            "--before-context", "--context")) or any(
+            x in ("--invert-match",) or x.startswith(("--regexp=", "--file=", "--context")) or
+            (x.startswith("-") and not x.startswith("--") and "v" in x) for x in f):
+        return False
+    return bool(ops) and ops[0] not in _EVERY_LINE and U not in ops[0] and not _SECRET_PATTERN.search(ops[0])
 
 
 def _matches_every_line(name, args) -> bool:
