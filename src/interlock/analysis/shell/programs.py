@@ -807,7 +807,7 @@ def check_read(a, cmd, raw, scope=None, token_configs=True):
             is_glob and _selfprotect.is_approval_store(path, a.pctx.home, a.env, paths=store):
         a.emit("interlock.approvals-store", cmd, target=P.display(path, a.pctx), effect="read")
         return True
-    if is_glob and _plain_search(cmd) and _pattern_broad(path):
+    if is_glob and _plain_search(cmd) and _pattern_broad(path, a):
         # `find /etc -type f | xargs grep nameserver`, `grep String ./*`: a search of many files for a text that
         # names no secret prints the lines holding that text — judged as `grep -r` is (_search_secrets), not as a
         # read of each file the pattern reaches
@@ -820,6 +820,10 @@ def check_read(a, cmd, raw, scope=None, token_configs=True):
 
         d, _, base = path.rstrip("/").rpartition("/")
         if base and glob_may_name_secret((d or "") + "/**/" + base, a.pctx.home, a.secret_extra, a.secret_exempt):
+            if cmd.name in _PATTERN_COPIERS and _pattern_broad(path, a):
+                a.emit("secrets.copy-among", cmd, target=P.display((d or "/") + "/**/" + base, a.pctx),
+                       effect="read-secret", note="files that hold secrets among the files find selects by this name")
+                return True
             a.emit("secrets.read-file", cmd, target=P.display((d or "/") + "/**/" + base, a.pctx), effect="read-secret",
                    note="find selects files by this name at any depth below it, files that hold secrets among them")
             return True
@@ -832,7 +836,7 @@ def check_read(a, cmd, raw, scope=None, token_configs=True):
             if hit is None:  # `cat scripts/*.sh` reveals what each file holds, a literal token included
                 return cmd.name in file_use().reveal and any(check_file_tokens(a, cmd, m) for m in on_disk[:64]
                                                      if os.path.isfile(m))
-            if cmd.name in _PATTERN_COPIERS and any(
+            if cmd.name in _PATTERN_COPIERS and _pattern_broad(path, a) and any(
                     not is_secret_path(m, a.pctx.home, a.secret_extra, a.secret_exempt) for m in on_disk):
                 # `mv * /tmp/blah/`, `tar czf all.tgz ./*`: files copied by a pattern, a secret among the others
                 a.emit("secrets.copy-among", cmd, target=P.display(path, a.pctx), effect="read-secret",
@@ -842,6 +846,11 @@ def check_read(a, cmd, raw, scope=None, token_configs=True):
                    note=f"{P.display(path, a.pctx)} matches it")
             return True
         if glob_may_name_secret(path, a.pctx.home, a.secret_extra, a.secret_exempt) and not lists_names_only(cmd):
+            if cmd.name in _PATTERN_COPIERS and _pattern_broad(path, a):
+                # `find . -name 'x*' | xargs mv -t /tmp/other`: the pattern fits ordinary files and secrets alike
+                a.emit("secrets.copy-among", cmd, target=P.display(path, a.pctx), effect="read-secret",
+                       note="the pattern matches files that hold secrets among others")
+                return True
             a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret",
                    note="the pattern matches files that hold secrets")
             return True
@@ -1906,7 +1915,8 @@ _FIND_READERS = frozenset(("cat", "grep", "egrep", "rg", "ls", "head", "tail", "
 def _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
     """`find . -name settings.json -delete` / `-exec sed -i … {} +`: a name filter matches at any depth,
     so a start directory holding one of Interlock's files that fits the filter is reached."""
-    acting = [k for k, inner in actions if k == "delete" or (inner and inner[0] not in _FIND_READERS)]
+    acting = [k for k, inner in actions if k == "delete" or (inner and inner[0] not in _FIND_READERS and
+                                                             not _shell_code_reads_only(inner))]
     if not acting:
         return False
     from fnmatch import fnmatchcase
@@ -1934,6 +1944,14 @@ def _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
                    if "delete" in acting else "overwrite")
             return True
     return False
+
+
+def _shell_code_reads_only(inner) -> bool:
+    """`-exec sh -c 'echo "$0"' {} \;`: a shell given code made only of readers (reads_only) changes no file."""
+    if not inner or inner[0].rsplit("/", 1)[-1] not in SHELLS:
+        return False
+    code = next((inner[k + 1] for k, w in enumerate(inner[:-1]) if w == "-c"), "")
+    return bool(code) and reads_only(code)
 
 
 def _project_or_scratch(a, scope, start) -> bool:
@@ -4501,13 +4519,14 @@ _EVERY_LINE = frozenset({"", ".", "^", "$", ".*", "^.*", ".*$", "^.*$", "^.*$", 
 _ORDINARY_NAMES = ("notes.txt", "a.t", "main.c", "index.html", "app.js", "README", "x", "data.json", "a.md", "a.r")
 
 
-def _pattern_broad(path) -> bool:
+def _pattern_broad(path, a=None) -> bool:
     """A glob whose last name also fits ordinary files (`*`, `*.[txt|TXT]`, `x*`), not one made for a secret's
-    name (`*.pem`, `.env*`, `id_*`)."""
+    name (`*.pem`, `.env*`, `id_*`) — nor one in a directory where every file is a secret (`~/.ssh/*`)."""
     import fnmatch
 
-    base = path.rstrip("/").rsplit("/", 1)[-1]
-    return any(fnmatch.fnmatchcase(n, base) for n in _ORDINARY_NAMES)
+    d, _, base = path.rstrip("/").rpartition("/")
+    return any(fnmatch.fnmatchcase(n, base) and (a is None or not is_secret_path(
+        (d or ".") + "/" + n, a.pctx.home, a.secret_extra, a.secret_exempt)) for n in _ORDINARY_NAMES)
 
 
 def _plain_search(cmd) -> bool:
