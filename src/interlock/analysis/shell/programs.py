@@ -2584,6 +2584,9 @@ def interpreter(a, cmd, scope):
             args = args[1:]
     code_flags = _CODE_FLAG.get(lang, ())
     arg_flags = _ARG_FLAGS.get(lang, "")
+    if lang == "python" and any(x.startswith("-m") and len(x) > 2 for x in args):
+        k = next(j for j, x in enumerate(args) if x.startswith("-m") and len(x) > 2)
+        args = args[:k] + ["-m", args[k][2:]] + args[k + 1:]  # `python -mjson.tool` is `python -m json.tool`
     i = 0
     while i < len(args):
         x = args[i]
