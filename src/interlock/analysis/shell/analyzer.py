@@ -520,7 +520,7 @@ class ShellAnalyzer:
                 not _env_filter_reveals(nxt) and (
                 nxt[0] in ("grep", "egrep", "fgrep", "rg") and not any(
                     w == "--invert-match" or w.startswith("-") and not w.startswith("--") and "v" in w
-                    for w in nxt[1:]) or nxt[0] == "sed" and "-n" in nxt)
+                    for w in nxt[1:]) or nxt[0] == "sed" and "-n" in nxt and _one_line_selection(nxt))
             # `grep ^DB_ .env | cut -d= -f1`, `cat .env | wc -l`, `grep -v '^#' .env | grep = | sed 's/=.*//'`:
             # what the rest of the pipeline prints is names or counts only
             # `seq 10 | xargs -i bash -c "echo {}"`: what this stage reads is numbers or a name, never code
@@ -1756,6 +1756,19 @@ def _is_program(a, name, scope) -> bool:
         return shutil.which(name, path=(a.env or {}).get("PATH") or os.defpath) is not None
     except (OSError, ValueError):
         return True
+
+
+def _one_line_selection(words) -> bool:
+    """`sed -n /"$U"/p`: one script that prints the lines one address selects — not a range (`/^B/,/^}/p`, which
+    runs on through every line after its start) nor several commands."""
+    import shlex
+
+    try:
+        ws = shlex.split(" ".join(words))
+    except ValueError:
+        return False
+    scripts = [w for w in ws[1:] if not w.startswith("-")]
+    return len(scripts) == 1 and re.fullmatch(r"/[^/,;]+/p", scripts[0]) is not None
 
 
 def _env_filter_reveals(words):

@@ -179,8 +179,10 @@ def env_filter_reveals(words) -> bool:
     every variable through with its value (`grep -o '^\\w*=.*'`, `grep .`, `sed -n p`)."""
     pats = [w.strip("'\"") for w in words[1:] if not w.startswith("-")]
     text = " ".join(pats)
+    alts = [x for p in pats for x in p.replace("\\|", "|").split("|")] if pats else []
     return bool(SECRET_VAR.search(text) or re.search(r"(?i)KEY|PASS|SECRET|TOKEN", text) or
-                re.search(r"=\.[*+]|=\\?S", text) or any(re.fullmatch(r"\^?[.=]?[*+]?\$?|p|/\.?\*?/p", x) for x in pats))
+                re.search(r"=\.[*+]|=\\?S", text) or any(re.fullmatch(r"\^?[.=]?[*+]?\$?|p|/\.?\*?/p", x)
+                                                          for x in pats + alts))
 
 
 def env_filter(a, words):

@@ -807,7 +807,8 @@ def check_read(a, cmd, raw, scope=None, token_configs=True):
             is_glob and _selfprotect.is_approval_store(path, a.pctx.home, a.env, paths=store):
         a.emit("interlock.approvals-store", cmd, target=P.display(path, a.pctx), effect="read")
         return True
-    if is_glob and _plain_search(cmd) and _pattern_broad(path, a):
+    if is_glob and _plain_search(cmd) and _pattern_broad(path, a) and (
+            not P._under(path, a.pctx.home) or a.pctx.workspace and P._under(path, a.pctx.workspace)):
         # `find /etc -type f | xargs grep nameserver`, `grep String ./*`: a search of many files for a text that
         # names no secret prints the lines holding that text — judged as `grep -r` is (_search_secrets), not as a
         # read of each file the pattern reaches
