@@ -431,7 +431,7 @@ _CATALOGUE = [
        "Copies, moves or archives files by a pattern (`*`) that matches a file holding secrets among other files: "
        "the secret goes with the rest, and where the copy goes decides whether it leaves.",
        ["find . -name 'x*' | xargs -I{} mv {} /tmp/other", "find . -name 'x*' -print0 | xargs -0 -I{} cp {} /tmp/x/"],
-       ["mv *.txt /tmp/blah/", "cp .env .claude/worktrees/web/.env", "tar czf src.tgz src"]),
+       ["mv *.txt /tmp/blah/", "cp .env .claude/worktrees/web/.env", "tar czf src.tgz src", "cp .env /tmp/x"]),
     _R("secrets.read-token-config", "opaque",
        "Prints or copies a configuration file where tokens are commonly kept in clear (MCP servers' env and "
        "headers in ~/.claude.json, claude_desktop_config.json, ~/.cursor/mcp.json): what it holds is only known "

@@ -783,6 +783,7 @@ def _unknown_transform(name) -> bool:
 
 #: programs that copy, move or archive the files they are given, showing none of them
 _PATTERN_COPIERS = frozenset({"cp", "mv", "install", "tar", "bsdtar", "gtar", "zip", "7z", "rsync"})
+_ARCHIVERS = frozenset({"tar", "bsdtar", "gtar", "zip", "7z"})
 
 
 def check_read(a, cmd, raw, scope=None, token_configs=True):
@@ -837,9 +838,10 @@ def check_read(a, cmd, raw, scope=None, token_configs=True):
             if hit is None:  # `cat scripts/*.sh` reveals what each file holds, a literal token included
                 return cmd.name in file_use().reveal and any(check_file_tokens(a, cmd, m) for m in on_disk[:64]
                                                      if os.path.isfile(m))
-            if cmd.name in _PATTERN_COPIERS and _pattern_broad(path, a) and any(
+            if cmd.name in _ARCHIVERS and _pattern_broad(path, a) and any(
                     not is_secret_path(m, a.pctx.home, a.secret_extra, a.secret_exempt) for m in on_disk):
-                # `mv * /tmp/blah/`, `tar czf all.tgz ./*`: files copied by a pattern, a secret among the others
+                # `tar czf all.tgz ./*`: files archived by a pattern, a secret among the others — where the archive
+                # goes decides (`cp * /tmp`, `mv * /tmp/x/` come here only when the secret leaves the project: denied)
                 a.emit("secrets.copy-among", cmd, target=P.display(path, a.pctx), effect="read-secret",
                        note=f"{P.display(hit, a.pctx)} among what it matches")
                 return True
