@@ -427,6 +427,11 @@ _CATALOGUE = [
        "tokens) go with the copy, and where it goes decides whether they leave.",
        ["tar czf backup.tgz ~", "cp -r ~ /mnt/backup/home", "rsync -a ~/ /mnt/usb/home/"],
        ["tar czf src.tgz src", "cp -r ~/Documents/notes ./notes", "ls -la ~"]),
+    _R("secrets.copy-among", "opaque",
+       "Copies, moves or archives files by a pattern (`*`) that matches a file holding secrets among other files: "
+       "the secret goes with the rest, and where the copy goes decides whether it leaves.",
+       ["find . -name 'x*' | xargs -I{} mv {} /tmp/other", "find . -name 'x*' -print0 | xargs -0 -I{} cp {} /tmp/x/"],
+       ["mv *.txt /tmp/blah/", "cp .env .claude/worktrees/web/.env", "tar czf src.tgz src", "cp .env /tmp/x"]),
     _R("secrets.read-token-config", "opaque",
        "Prints or copies a configuration file where tokens are commonly kept in clear (MCP servers' env and "
        "headers in ~/.claude.json, claude_desktop_config.json, ~/.cursor/mcp.json): what it holds is only known "
@@ -441,6 +446,13 @@ _CATALOGUE = [
        "here (not there, or not readable by Interlock): which of its lines are printed is only known when it runs.",
        ["grep AWS_REGION .env.missing-here", "grep -n NODE_ENV .env.production.missing"],
        ["grep AWS_SECRET .env.missing-here", "grep -A2 AWS_REGION .env.missing-here", "grep AWS_REGION README.md"]),
+    _R("secrets.env-filtered", "opaque",
+       "Prints the environment into a filter whose pattern fits no credential variable by name but is not a plain "
+       "name either (a regular expression, a value known only when it runs): which variables come out, with "
+       "their values, is only known when it runs.",
+       ["env | grep -E '^[^ ]+ x'", "set | sed -n /\"$NAME\"/p", "printenv | grep -P '^\\w*X\\w*(?==)'"],
+       ["env | grep PATH", "env | grep -oP '^\\w*(?==)'", "env | awk -F= '{print $1}'", "env | sort | grep HOME",
+        "env | grep TOKEN"]),
     _R("secrets.read-filtered", "opaque",
        "Prints every file of a tree that holds secrets into a filter (`| grep PATTERN`): which of their lines "
        "leave is only known when it runs.",

@@ -333,6 +333,8 @@ def _by_words(raw: str):
 def path_glob_hunt(glob: str):
     """A path glob (Glob tool, find -name/-path) whose name says credentials: the word, else None."""
     low = (glob or "").lower()
+    if low.rstrip("/").rsplit("/", 1)[-1] in data()["hunt"].get("path_names_innocent", ()):
+        return None  # `find / -name passwd`: the account list and the program, named so, hold no credential
     for w in data()["hunt"]["path_words"]:
         if w in low:
             return w

@@ -507,6 +507,11 @@ class ShellAnalyzer:
                         stdin = ("unknown", _stage_name(prev))
             prev_in = stdin
             nxt = _node_text(stages[i + 1]).split() if i + 1 < len(stages) else []
+            j = i + 1
+            while nxt and nxt[0] in ("sort", "uniq", "tac") and all(w.startswith("-") for w in nxt[1:]) and \
+                    j + 1 < len(stages):  # `env | uniq | sort -r | grep PATH`: the filter after the reordering
+                j += 1
+                nxt = _node_text(stages[j]).split()
             self.suppress_env_dump = bool(nxt) and (nxt[0] == "wc" or (nxt[0] == "cut" and "-f1" in nxt and (
                 "-d=" in nxt or "-d'='" in nxt or '-d"="' in nxt)) or (nxt[0] == "grep" and "-c" in nxt) or (
                 nxt[0] in ("grep", "egrep", "fgrep", "rg", "sed") and _env_filter(self, nxt) == "names"))
@@ -515,6 +520,13 @@ class ShellAnalyzer:
                 "-c" in nxt or "--count" in nxt or "-q" in nxt or "--quiet" in nxt))
             self.env_grep = _env_filter(self, nxt) if nxt and nxt[0] in ("grep", "egrep", "fgrep", "rg", "sed") and \
                 not self.suppress_env_dump else None
+            # `env | grep -E '^[^ ]+ x'`, `env | sed -n /"$U"/p`: a filter whose pattern Interlock cannot
+            # read — some lines come out, which is only known when it runs
+            self.env_filtered = bool(nxt) and not self.suppress_env_dump and self.env_grep is None and \
+                not _env_filter_reveals(nxt) and (
+                nxt[0] in ("grep", "egrep", "fgrep", "rg") and not any(
+                    w == "--invert-match" or w.startswith("-") and not w.startswith("--") and "v" in w
+                    for w in nxt[1:]) or nxt[0] == "sed" and "-n" in nxt and _one_line_selection(nxt))
             # `grep ^DB_ .env | cut -d= -f1`, `cat .env | wc -l`, `grep -v '^#' .env | grep = | sed 's/=.*//'`:
             # what the rest of the pipeline prints is names or counts only
             # `seq 10 | xargs -i bash -c "echo {}"`: what this stage reads is numbers or a name, never code
@@ -543,6 +555,7 @@ class ShellAnalyzer:
                 self.suppress_env_dump = False
                 self.count_only_next = False
                 self.env_grep = None
+                self.env_filtered = False
                 self.keys_only_next = False
                 self.filtered_next = False
             prev = st
@@ -1752,6 +1765,25 @@ def _is_program(a, name, scope) -> bool:
         return True
 
 
+def _one_line_selection(words) -> bool:
+    """`sed -n /"$U"/p`: one script that prints the lines one address selects — not a range (`/^B/,/^}/p`, which
+    runs on through every line after its start) nor several commands."""
+    import shlex
+
+    try:
+        ws = shlex.split(" ".join(words))
+    except ValueError:
+        return False
+    scripts = [w for w in ws[1:] if not w.startswith("-")]
+    return len(scripts) == 1 and re.fullmatch(r"/[^/,;]+/p", scripts[0]) is not None
+
+
+def _env_filter_reveals(words):
+    from .credentials import env_filter_reveals
+
+    return env_filter_reveals(words)
+
+
 def _env_filter(a, words):
     from .credentials import env_filter
 
@@ -1967,7 +1999,14 @@ def _keys_only(words):
     if ws[0] in ("awk", "gawk", "mawk"):
         # `awk -F= '{print $1}'`, `awk -F '=' '/^\w/ {print $1}'`: only the text before the first `=`
         m = re.fullmatch(r"""-F\s*(['"]?)=\1\s+'((?:/[^/']*/\s*)?\{\s*print\s+\$1\s*;?\s*\})'""", " ".join(words[1:]))
-        return "names" if m else False
+        if m:
+            return "names"
+        # `awk -F= '{if($1 ~ /X/) print $1}'`: whatever the condition, the one thing printed is $1
+        m = re.fullmatch(r"""-F\s*(['"]?)=\1\s+'([^']*)'""", " ".join(words[1:]))
+        prog = m.group(2) if m else ""
+        return "names" if m and re.findall(r"\bprint\w*\b[^;}]*", prog) and all(
+            re.fullmatch(r"print\s*\(?\s*\$1\s*\)?\s*", x) for x in re.findall(r"\bprint\w*\b[^;}]*", prog)) and \
+            not re.search(r"\$(?:[02-9]|NF|\(|[A-Za-z_])|\bgetline\b|\bsystem\b|>", prog) else False
     if ws[0] == "wc":
         return "count" if all(w in ("-l", "-c", "-w", "-m", "--lines", "--bytes", "--words", "--chars")
                               for w in ws[1:]) else False

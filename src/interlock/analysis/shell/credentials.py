@@ -152,7 +152,12 @@ COMMON_SECRET_VARS = ("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SESSION
                       "SUPABASE_SERVICE_ROLE_KEY", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "SECRET_KEY", "JWT_SECRET",
                       "CI_JOB_TOKEN", "VAULT_TOKEN", "DIGITALOCEAN_ACCESS_TOKEN", "TWILIO_AUTH_TOKEN")
 _NAME_PATTERN = _LazyRe(r"^\^?([A-Za-z_][A-Za-z0-9_]*)=?\$?$")  # one alternative of the filter
-_GREP_FLAGS_OK = frozenset("iwEFGxsHhnoq")
+_GREP_FLAGS_OK = frozenset("iwEFGxsHhnoqP")
+#: a plain text in a basic regular expression, anchored or not (`' () $'`): the lines holding that text
+_BRE_LITERAL = _LazyRe(r"^\^?([^.*\[\]\\^$|=]*[A-Za-z0-9_()][^.*\[\]\\^$|=]*)\$?$")
+#: `^\w*(?==)`, `^[A-Z_]+`: a match anchored at the line's start made only of what a name is made of (with
+#: -o only the match is printed, and nothing in it can match the `=` after the name)
+_NAME_ONLY_MATCH = _LazyRe(r"^\^(?:\\w|\[[A-Za-z0-9_-]+\]|[A-Za-z0-9_]|[*+?]|\{\d*,?\d*\})+(?:\(\?=\\?=\)|=)?$")
 
 
 _SED_PRINT = _LazyRe(r"^/(\^?[A-Za-z_][A-Za-z0-9_]*=?)/p$")
@@ -172,24 +177,37 @@ def _sed_as_grep(ws):
     return ["grep", m.group(1)] if m else None
 
 
+def env_filter_reveals(words) -> bool:
+    """A filter after `env` whose pattern names a credential variable (`grep -o '^\\w*TOKEN.*'`) or that lets
+    every variable through with its value (`grep -o '^\\w*=.*'`, `grep .`, `sed -n p`)."""
+    pats = [w.strip("'\"") for w in words[1:] if not w.startswith("-")]
+    text = " ".join(pats)
+    alts = [x for p in pats for x in p.replace("\\|", "|").split("|")] if pats else []
+    return bool(SECRET_VAR.search(text) or re.search(r"(?i)KEY|PASS|SECRET|TOKEN", text) or
+                re.search(r"=\.[*+]|=\\?S", text) or any(re.fullmatch(r"\^?[.=]?[*+]?\$?|p|/\.?\*?/p", x)
+                                                          for x in pats + alts))
+
+
 def env_filter(a, words):
     """What `env | grep PATTERN` (or `set | grep`, `printenv | grep`) prints: "names" when the pattern is
     plain variable names that fit no credential variable's name (in the environment the command runs in,
     or a common one) nor a credential variable's value; "secret: …" when it fits one; None when it is no
     such filter (a `grep -v`, a regular expression: everything may come out)."""
-    ws = [w.strip("'\"") for w in words]
-    if ws and ws[0] == "sed":
-        import shlex
+    import shlex
 
-        try:  # the stage's words as the shell splits them (the caller splits its text at blanks)
-            ws = _sed_as_grep(shlex.split(" ".join(words)))
-        except ValueError:
+    try:  # the stage's words as the shell splits them (the caller splits its text at blanks)
+        ws = shlex.split(" ".join(words))
+    except ValueError:
+        ws = [w.strip("'\"") for w in words]
+    if ws and ws[0] == "sed":
+        ws = _sed_as_grep(ws)
+        if ws is None:
             return None
         if ws == ["function"]:
             return "names"  # `set | sed -n '/^foobar ()/,/^}/p'`: one function's definition, no variable
     if not ws or ws[0] not in ("grep", "egrep", "fgrep", "rg"):
         return None
-    icase = False
+    icase = only = ere = False
     pats = []
     i = 1
     while i < len(ws):
@@ -208,11 +226,17 @@ def env_filter(a, words):
             if not set(w[1:]) <= _GREP_FLAGS_OK:
                 return None  # -v prints everything else, -f reads patterns from a file…
             icase = icase or "i" in w
+            only = only or "o" in w
+            ere = ere or bool(set(w[1:]) & set("EP"))
         else:
             pats.append(w)
         i += 1
     if len(pats) != 1 or U in pats[0]:
         return None
+    if only and _NAME_ONLY_MATCH.match(pats[0]):
+        return "names"  # `set | grep -oP '^\w*X\w*(?==)'`: -o prints the match, which cannot reach past `=`
+    if not only and pats[0].startswith(".*") and pats[0].endswith(".*") and len(pats[0]) > 4:
+        pats[0] = pats[0][2:-2]  # `grep '.*X.*'` selects the lines `grep X` selects
     # alternatives, each a name, anchored or not: `^PATH=`, `NODE|PYTHON`, `^BROWSERSLIST|^BROWSER`
     pat = pats[0]
     # a group of alternatives behind one anchor: `^\(GOBIN\|PATH=\)`, `^(GO|HOME=)` is `^GOBIN|^PATH=`
@@ -220,7 +244,7 @@ def env_filter(a, words):
     if g:
         pat = "|".join(g.group(1) + x for x in g.group(2).replace("\\|", "|").split("|"))
     alts = pat.replace("\\|", "|").split("|")
-    ms = [_NAME_PATTERN.match(x) for x in alts]
+    ms = [_NAME_PATTERN.match(x) or (not ere and _BRE_LITERAL.match(x)) for x in alts]
     if not all(ms):
         return None
     names = [m.group(1) for m in ms if m.group(1)]
@@ -413,6 +437,10 @@ def _env_dump(a, cmd, name, args):
         # `env | grep TOKEN`: what comes out is the credential variables that pattern fits
         if name != "env" or not any(not x.startswith("-") and "=" not in x for x in args):
             a.emit("secrets.env-dump", cmd, target=f"variables matching {grep[8:]}", effect="reveal-secret")
+            return
+    if getattr(a, "env_filtered", False) and name in ("env", "printenv", "set"):
+        if not any(not x.startswith("-") and (name != "env" or "=" not in x) for x in args):
+            a.emit("secrets.env-filtered", cmd, target="the environment, filtered", effect="reveal-secret")
             return
     if name == "env":
         # `env CMD ...` runs a command (handled as a wrapper); bare `env` / `env -0` prints everything

@@ -781,6 +781,11 @@ def _unknown_transform(name) -> bool:
         return False
 
 
+#: programs that copy, move or archive the files they are given, showing none of them
+_PATTERN_COPIERS = frozenset({"cp", "mv", "install", "tar", "bsdtar", "gtar", "zip", "7z", "rsync"})
+_ARCHIVERS = frozenset({"tar", "bsdtar", "gtar", "zip", "7z"})
+
+
 def check_read(a, cmd, raw, scope=None, token_configs=True):
     if not raw or raw.startswith("-"):
         return False
@@ -803,6 +808,12 @@ def check_read(a, cmd, raw, scope=None, token_configs=True):
             is_glob and _selfprotect.is_approval_store(path, a.pctx.home, a.env, paths=store):
         a.emit("interlock.approvals-store", cmd, target=P.display(path, a.pctx), effect="read")
         return True
+    if is_glob and _plain_search(cmd) and _pattern_broad(path, a) and (
+            not P._under(path, a.pctx.home) or a.pctx.workspace and P._under(path, a.pctx.workspace)):
+        # `find /etc -type f | xargs grep nameserver`, `grep String ./*`: a search of many files for a text that
+        # names no secret prints the lines holding that text — judged as `grep -r` is (_search_secrets), not as a
+        # read of each file the pattern reaches
+        return False
     if getattr(a, "by_name", False) and "/" in path.rstrip("/") and "/**/" not in path and \
             (not a.pctx.workspace or not P._under(path, a.pctx.workspace)) and not lists_names_only(cmd):
         # a name find printed: its -name matches at any depth below the start (`find ~ -name hosts.yml | xargs
@@ -811,6 +822,10 @@ def check_read(a, cmd, raw, scope=None, token_configs=True):
 
         d, _, base = path.rstrip("/").rpartition("/")
         if base and glob_may_name_secret((d or "") + "/**/" + base, a.pctx.home, a.secret_extra, a.secret_exempt):
+            if cmd.name in _PATTERN_COPIERS and _pattern_broad(path, a):
+                a.emit("secrets.copy-among", cmd, target=P.display((d or "/") + "/**/" + base, a.pctx),
+                       effect="read-secret", note="files that hold secrets among the files find selects by this name")
+                return True
             a.emit("secrets.read-file", cmd, target=P.display((d or "/") + "/**/" + base, a.pctx), effect="read-secret",
                    note="find selects files by this name at any depth below it, files that hold secrets among them")
             return True
@@ -823,10 +838,22 @@ def check_read(a, cmd, raw, scope=None, token_configs=True):
             if hit is None:  # `cat scripts/*.sh` reveals what each file holds, a literal token included
                 return cmd.name in file_use().reveal and any(check_file_tokens(a, cmd, m) for m in on_disk[:64]
                                                      if os.path.isfile(m))
+            if cmd.name in _ARCHIVERS and _pattern_broad(path, a) and any(
+                    not is_secret_path(m, a.pctx.home, a.secret_extra, a.secret_exempt) for m in on_disk):
+                # `tar czf all.tgz ./*`: files archived by a pattern, a secret among the others — where the archive
+                # goes decides (`cp * /tmp`, `mv * /tmp/x/` come here only when the secret leaves the project: denied)
+                a.emit("secrets.copy-among", cmd, target=P.display(path, a.pctx), effect="read-secret",
+                       note=f"{P.display(hit, a.pctx)} among what it matches")
+                return True
             a.emit("secrets.read-file", cmd, target=P.display(hit, a.pctx), effect="read-secret",
                    note=f"{P.display(path, a.pctx)} matches it")
             return True
         if glob_may_name_secret(path, a.pctx.home, a.secret_extra, a.secret_exempt) and not lists_names_only(cmd):
+            if cmd.name in _PATTERN_COPIERS and _pattern_broad(path, a):
+                # `find . -name 'x*' | xargs mv -t /tmp/other`: the pattern fits ordinary files and secrets alike
+                a.emit("secrets.copy-among", cmd, target=P.display(path, a.pctx), effect="read-secret",
+                       note="the pattern matches files that hold secrets among others")
+                return True
             a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret",
                    note="the pattern matches files that hold secrets")
             return True
@@ -1048,6 +1075,14 @@ def check_args_for_secrets(a, cmd, scope, args=None):
             # `cat ${TMP}/${NAME}.kb`: one file of that directory whose name ends (or starts) so — the files
             # that fit `*.kb` there, not everything below it
             if check_read(a, cmd, (head + "/" if head or arg.startswith("/") else "") + last.replace(U, "*"), scope):
+                return True
+            continue
+        segs = arg.split("/")
+        if U in head and U not in last and last and not set(arg) & GLOB_META and arg.startswith("/") and \
+                U not in segs[1] and all(x == U or U not in x for x in segs) and cmd.name in DUMPERS:
+            # `cat /proc/$$/cmdline`, `cat /proc/$PID/status`: one file in each directory the value names, not a
+            # tree — the files that fit /proc/*/cmdline (`/proc/$$/environ` fits a secret's place)
+            if check_read(a, cmd, arg.replace(U, "*"), scope):
                 return True
             continue
         if U in arg and cmd.name in DUMPERS and reads_tree(a, cmd, arg, scope):
@@ -1883,7 +1918,8 @@ _FIND_READERS = frozenset(("cat", "grep", "egrep", "rg", "ls", "head", "tail", "
 def _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
     """`find . -name settings.json -delete` / `-exec sed -i … {} +`: a name filter matches at any depth,
     so a start directory holding one of Interlock's files that fits the filter is reached."""
-    acting = [k for k, inner in actions if k == "delete" or (inner and inner[0] not in _FIND_READERS)]
+    acting = [k for k, inner in actions if k == "delete" or (inner and inner[0] not in _FIND_READERS and
+                                                             not _shell_code_reads_only(inner))]
     if not acting:
         return False
     from fnmatch import fnmatchcase
@@ -1911,6 +1947,14 @@ def _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
                    if "delete" in acting else "overwrite")
             return True
     return False
+
+
+def _shell_code_reads_only(inner) -> bool:
+    """`-exec sh -c 'echo "$0"' {} \;`: a shell given code made only of readers (reads_only) changes no file."""
+    if not inner or inner[0].rsplit("/", 1)[-1] not in SHELLS:
+        return False
+    code = next((inner[k + 1] for k, w in enumerate(inner[:-1]) if w == "-c"), "")
+    return bool(code) and reads_only(code)
 
 
 def _project_or_scratch(a, scope, start) -> bool:
@@ -2543,6 +2587,9 @@ def interpreter(a, cmd, scope):
             args = args[1:]
     code_flags = _CODE_FLAG.get(lang, ())
     arg_flags = _ARG_FLAGS.get(lang, "")
+    if lang == "python" and any(x.startswith("-m") and len(x) > 2 for x in args):
+        k = next(j for j, x in enumerate(args) if x.startswith("-m") and len(x) > 2)
+        args = args[:k] + ["-m", args[k][2:]] + args[k + 1:]  # `python -mjson.tool` is `python -m json.tool`
     i = 0
     while i < len(args):
         x = args[i]
@@ -3179,9 +3226,17 @@ def _secret_stays_secret(a, scope, src, dest, into_dir=False) -> bool:
     whose name is a secret file's too — nothing is printed or sent, and the copy is guarded as the
     original is.  Not a copy out of the workspace, into a build output, or under a name Interlock does not
     guard (`cp .env notes.txt`, then `cat notes.txt`)."""
-    if a.remote or not src or not dest or U in src or U in dest or any(c in src + dest for c in "*?["):
+    if a.remote or not src or not dest or U in src or U in dest or any(c in dest for c in "*?["):
         return False
     ctx = a._scope_ctx(scope) if scope is not None else a.pctx
+    if any(c in src for c in "*?["):
+        # `cp * .hiddendir -R`: each file the pattern matches keeps its name in the directory
+        spath = P.resolve(src, ctx)
+        dpath = P.resolve(dest, ctx)
+        got = _expand_in_workspace(a, spath) if P.classify(dpath, a.pctx).kind in (P.WORKSPACE, P.MISSING) and \
+            not os.path.isfile(dpath) and not os.path.islink(dpath) else None
+        return bool(got) and all(_secret_stays_secret(a, scope, m, dest, into_dir=True) for m in got
+                                 if is_secret_path(m, a.pctx.home, a.secret_extra, a.secret_exempt))
     spath = P.resolve(src, ctx)
     if not is_secret_path(spath, a.pctx.home, a.secret_extra, a.secret_exempt) or \
             P.classify(spath, a.pctx).kind != P.WORKSPACE or os.path.islink(spath):
@@ -4399,6 +4454,14 @@ def unknown_program(a, cmd, scope):
     if name == "ssh-keygen" and any(x.startswith("-") and not x.startswith("--") and set(x[1:]) & set("lpcyeBK")
                                     for x in args):
         return  # `ssh-keygen -pf key` (passphrase), `-lf` (fingerprint), `-y` (the public half): no private key shown
+    if name == "ssh-keygen":
+        _, v, _ops = split_opts(args, with_arg="tbCNfaomZPw")
+        made = v.get("-f")
+        if made and U not in made and all(x.startswith("-") and set(x[1:]) <= set("tbCNfaomZPwqv") or
+                                          i and args[i - 1] in ("-t", "-b", "-C", "-N", "-f", "-a", "-o", "-m", "-Z",
+                                                                "-P", "-w") for i, x in enumerate(args)) and \
+                not os.path.lexists(P.resolve(made, a._scope_ctx(scope))):
+            return  # `ssh-keygen -t ed25519 -f ~/.ssh/deploy`: a new key written where none is, nothing read
     if name in _COMPRESSORS and not any(x in ("--stdout", "--to-stdout") or (
             x.startswith("-") and not x.startswith("--") and "c" in x[1:]) for x in args):
         for f in (x for x in args if not x.startswith("-") and U not in x):
@@ -4426,13 +4489,22 @@ def unknown_program(a, cmd, scope):
         if name == "jq":  # `jq '.env' package.json`: the first operand is the filter, not a file
             check_args_for_secrets(a, cmd, scope, _jq_files(args))
             return
-        # the first operand is the pattern (`grep -rn 'process.env' src/`), unless -e/-f gave it
-        ops = [x for x in args if not x.startswith("-")]
+        # the first operand is the pattern (`grep -rn 'process.env' src/`), unless -e/-f gave it; an option's
+        # value is no operand (`grep -zom 1 '.*'` reads its input for the pattern `.*`)
+        ops = [x for x in args if not x.startswith("-")] if name not in _GREP_ARITY else \
+            split_opts(args, with_arg=_GREP_ARITY[name][0], long_with_arg=_GREP_ARITY[name][1])[2]
         if ops and not any(x in ("-e", "-f", "--regexp", "--file") or x.startswith(("--regexp=", "-e"))
                            for x in args if x.startswith("-")) and name not in ("jq", "yq", "awk", "gawk", "sed"):
             check_args_for_secrets(a, cmd, scope, ops[1:])
             return
     check_args_for_secrets(a, cmd, scope)
+
+
+#: grep's options that take a value (short letters, long names): their values are not operands
+_GREP_ARITY = {g: ("efmABCdD", ("--regexp", "--file", "--max-count", "--after-context", "--before-context",
+                                "--context", "--directories", "--devices", "--label", "--include", "--exclude",
+                                "--exclude-dir", "--binary-files"))
+               for g in ("grep", "egrep", "fgrep")}
 
 
 def _jq_files(args):
@@ -4466,6 +4538,35 @@ def _jq_files(args):
 
 
 _EVERY_LINE = frozenset({"", ".", "^", "$", ".*", "^.*", ".*$", "^.*$", "^.*$", "\\w*", "[\\s\\S]*", "(.*)", ".?"})
+
+
+#: ordinary file names: a pattern fitting one of them reaches ordinary files, not only secrets
+_ORDINARY_NAMES = ("notes.txt", "a.t", "main.c", "index.html", "app.js", "README", "x", "data.json", "a.md", "a.r")
+
+
+def _pattern_broad(path, a=None) -> bool:
+    """A glob whose last name also fits ordinary files (`*`, `*.[txt|TXT]`, `x*`), not one made for a secret's
+    name (`*.pem`, `.env*`, `id_*`) — nor one in a directory where every file is a secret (`~/.ssh/*`)."""
+    import fnmatch
+
+    d, _, base = path.rstrip("/").rpartition("/")
+    return any(fnmatch.fnmatchcase(n, base) and (a is None or not is_secret_path(
+        (d or ".") + "/" + n, a.pctx.home, a.secret_extra, a.secret_exempt)) for n in _ORDINARY_NAMES)
+
+
+def _plain_search(cmd) -> bool:
+    """`grep String FILES`: a search for one pattern given as the first operand that is not every line, not
+    inverted, without context lines, and names no secret (_SECRET_PATTERN)."""
+    name, args = cmd.name, cmd.args
+    if name not in _GREP_ARITY:
+        return False
+    f, v, ops = split_opts(args, with_arg=_GREP_ARITY[name][0], long_with_arg=_GREP_ARITY[name][1])
+    if any(k in v for k in ("-e", "-f", "--regexp", "--file", "-A", "-B", "-C", "--after-context",
+                            "--before-context", "--context")) or any(
+            x in ("--invert-match",) or x.startswith(("--regexp=", "--file=", "--context")) or
+            (x.startswith("-") and not x.startswith("--") and "v" in x) for x in f):
+        return False
+    return bool(ops) and ops[0] not in _EVERY_LINE and U not in ops[0] and not _SECRET_PATTERN.search(ops[0])
 
 
 def _matches_every_line(name, args) -> bool:
