@@ -1950,7 +1950,7 @@ def _find_reaches_self(a, cmd, scope, starts, names, paths_, actions):
 
 
 def _shell_code_reads_only(inner) -> bool:
-    """`-exec sh -c 'echo "$0"' {} \;`: a shell given code made only of readers (reads_only) changes no file."""
+    r"""`-exec sh -c 'echo "$0"' {} \;`: a shell given code made only of readers (reads_only) changes no file."""
     if not inner or inner[0].rsplit("/", 1)[-1] not in SHELLS:
         return False
     code = next((inner[k + 1] for k, w in enumerate(inner[:-1]) if w == "-c"), "")
