@@ -1186,9 +1186,21 @@ def stage_output(a, argv, own_stdin):
 
 # --- wrappers ---------------------------------------------------------------------------------
 
-def _unwrap(a, cmd, scope, inner, **kw):
+_ASSIGN_WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+
+
+def _unwrap(a, cmd, scope, inner, assigns=False, **kw):
+    """Run ``inner`` as the wrapped command; ``assigns``: the wrapper takes NAME=VALUE words before the command
+    (`sudo DOCKER_HOST=ssh://prod docker …`, doas): they are the command's environment, as env's are."""
+    inner = list(inner)
+    extra = {}
+    while assigns and inner and _ASSIGN_WORD.match(inner[0]):
+        k, _, v = inner.pop(0).partition("=")
+        extra[k] = v
     if inner:
-        c = cmd.derive(list(inner), **kw)
+        c = cmd.derive(inner, **kw)
+        if extra:
+            c.assigns = {**cmd.assigns, **extra}
         a.dispatch(c, scope)
 
 
@@ -1203,7 +1215,7 @@ def sudo(a, cmd, scope):
     if inner and any(o in ("-s", "-i", "--shell", "--login") for o in opts):
         a.nested_shell(" ".join(inner), cmd, scope, root=True)
         return
-    _unwrap(a, cmd, scope, inner, sudo=_target_user(opts))
+    _unwrap(a, cmd, scope, inner, assigns=True, sudo=_target_user(opts))
 
 
 def _target_user(opts):
@@ -1224,7 +1236,7 @@ def _target_user(opts):
 @handles("doas")
 def doas(a, cmd, scope):
     opts, inner = _first_cmd(cmd.args, with_arg=WRAPPERS["doas"][0])
-    _unwrap(a, cmd, scope, inner, sudo=_target_user(opts))
+    _unwrap(a, cmd, scope, inner, assigns=True, sudo=_target_user(opts))
 
 
 @handles("pkexec", "runuser", "gosu", "su-exec", "sg", "run0")
