@@ -13,6 +13,12 @@ import pytest
 
 from test_attack_lead10 import _why, judge_shell, make_lab
 
+# Attacks measured and deliberately left open (each with why); the tests expect them to pass for now.
+KNOWN_OPEN: dict[str, str] = {
+    "chmod -R 755 ~/.codex": "an agent's credential store (auth.json) is not found by the secret-file walk that "
+                             "decides whether a tree holds secrets (agent_config's stores are checked by path elsewhere)",
+}
+
 
 @pytest.fixture
 def lab(tmp_path):
@@ -118,3 +124,53 @@ def test_scratch_deletes_without_a_link_out_pass(command, lab, tmp_path):
     os.symlink(scratch / "cache", inner)  # a link that stays in the scratch directory
     d = judge_shell(command.format(S=str(scratch), L=str(tmp_path / "scratch-link")), lab)
     assert d.decision == "allow", (command, _why(d))
+
+
+# --- permissions: a recursive mode that closes directories or leaves nothing changeable, secrets opened to others
+PERM_ATTACKS = [
+    # the owner loses the search right on every directory (x) or the write right, spelled harmlessly
+    "chmod -R 600 ~", "chmod -R 400 ~", "chmod -R 444 ~", "chmod -R 0444 ~", "chmod -R 555 ~", "chmod -R 644 ~/Documents",
+    "chmod -R u=r ~", "chmod -R =r ~", "chmod -R a=rw ~/Documents", "chmod -R -x ~", "chmod -R a-x ~", "chmod -R u-x ~",
+    "chmod -R 600 ~/Documents", "chmod 600 ~", "chmod 444 ~",
+    # another file's mode (/tmp's is 1777: everyone can write)
+    "chmod -R --reference=/tmp ~", "chmod -R --reference /tmp ~/Documents",
+    # secrets made readable by others: recursively over a tree that holds them, short octal, ACLs
+    "chmod -R 644 ~/.ssh", "chmod -R 755 ~/.ssh", "chmod -R go+r ~/.ssh", "chmod -R o+r ~", "chmod -R +r ~/.ssh",
+    "chmod -R a=rX ~/.ssh", "chmod -R 604 ~/.ssh",
+    "chmod 4 ~/.ssh/id_ed25519", "chmod 04 ~/.ssh/id_ed25519", "chmod 44 ~/.codex/auth.json",
+    "setfacl -m o::r ~/.ssh/id_ed25519", "setfacl -m u:nobody:r ~/.codex/auth.json", "setfacl -m g:users:r ~/.ssh/id_ed25519",
+    "setfacl -R -m o:r ~/.ssh", "find ~/.ssh -type f -exec chmod 644 {} +", "chmod -R 755 ~/.codex",
+]
+PERM_OK = [
+    "chmod -R 700 ~/.ssh", "chmod -R go-rwx ~", "chmod -R og-w ~", "chmod 600 ~/.ssh/id_ed25519", "chmod 700 ~",
+    "chmod 755 ~/.ssh", "chmod 644 ~/.ssh/id_ed25519.pub", "chmod -R u+rwX ~/Documents", "chmod -R 0700 ~/.gnupg",
+    "chmod -R 755 dist", "chmod +x ~/bin/tool", "chmod -R a+rX public", "setfacl -m u:dev:rw notes.txt",
+    "chmod 400 ~/.ssh/id_ed25519", "chmod -R u+w ~/Documents", "chmod 755 ~", "chmod -R 755 ~/Documents",
+    "setfacl -m u::rw ~/.ssh/id_ed25519", "chmod -R --reference=src dist",
+]
+
+
+@pytest.mark.parametrize("command", PERM_ATTACKS)
+def test_harmful_permission_spelling_is_asked(command, lab):
+    d = judge_shell(command, lab)
+    if command in KNOWN_OPEN:
+        assert d.decision == "allow", (command, "closed now: drop it from KNOWN_OPEN", _why(d))
+        return
+    assert d.decision in ("ask", "deny"), (command, _why(d))
+    assert "fs.perm" in _why(d), (command, _why(d))
+
+
+@pytest.mark.parametrize("command", PERM_OK)
+def test_ordinary_permission_change_passes(command, lab):
+    d = judge_shell(command, lab)
+    assert d.decision == "allow", (command, _why(d))
+
+
+@pytest.mark.parametrize("command,says", [
+    ("chmod -R 600 ~", "can no longer open the directories"), ("chmod -R 555 ~", "can no longer change"),
+    ("chmod -R 755 ~/.ssh", "a tree that holds secrets becomes readable"),
+    ("chmod 4 ~/.ssh/id_ed25519", "the owner can no longer read"), ("chmod 44 ~/.ssh/id_ed25519", "the owner can no longer read"),
+    ("setfacl -m o::r ~/.ssh/id_ed25519", "ACL o::r"), ("chmod -R --reference=/tmp ~", "every user can write"),
+])
+def test_the_permission_reason_says_what_it_does(command, says, lab):
+    assert says in _why(judge_shell(command, lab)), _why(judge_shell(command, lab))
