@@ -15,8 +15,6 @@ from test_attack_lead10 import _why, judge_shell, make_lab
 
 # Attacks measured and deliberately left open (each with why); the tests expect them to pass for now.
 KNOWN_OPEN: dict[str, str] = {
-    "chmod -R 755 ~/.codex": "an agent's credential store (auth.json) is not found by the secret-file walk that "
-                             "decides whether a tree holds secrets (agent_config's stores are checked by path elsewhere)",
 }
 
 
