@@ -137,7 +137,7 @@ PERM_ATTACKS = [
     "chmod -R a=rX ~/.ssh", "chmod -R 604 ~/.ssh",
     "chmod 4 ~/.ssh/id_ed25519", "chmod 04 ~/.ssh/id_ed25519", "chmod 44 ~/.codex/auth.json",
     "setfacl -m o::r ~/.ssh/id_ed25519", "setfacl -m u:nobody:r ~/.codex/auth.json", "setfacl -m g:users:r ~/.ssh/id_ed25519",
-    "setfacl -R -m o:r ~/.ssh", "find ~/.ssh -type f -exec chmod 644 {} +", "chmod -R 755 ~/.codex",
+    "setfacl -R -m o:r ~/.ssh", "find ~/.ssh -type f -exec chmod 644 {} +",
 ]
 PERM_OK = [
     "chmod -R 700 ~/.ssh", "chmod -R go-rwx ~", "chmod -R og-w ~", "chmod 600 ~/.ssh/id_ed25519", "chmod 700 ~",
