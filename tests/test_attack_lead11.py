@@ -172,3 +172,15 @@ def test_ordinary_permission_change_passes(command, lab):
 ])
 def test_the_permission_reason_says_what_it_does(command, says, lab):
     assert says in _why(judge_shell(command, lab)), _why(judge_shell(command, lab))
+
+
+# --- ps: macOS/FreeBSD's -E shows every process's environment, as BSD's `e` does -----------------------------------
+@pytest.mark.parametrize("command", ["ps -E", "ps -axE -o pid,command", "ps -Ef", "ps -E -p 1", "ps -ax -E"])
+def test_ps_environment_option_is_an_env_dump(command, lab):
+    d = judge_shell(command, lab)
+    assert d.decision == "deny" and "secrets.env-dump" in _why(d), (command, _why(d))
+
+
+@pytest.mark.parametrize("command", ["ps -ef", "ps -eo pid,args", "ps aux", "ps -e --forest", "ps -p 1 -o etime="])
+def test_ps_without_environments_passes(command, lab):
+    assert judge_shell(command, lab).decision == "allow", command
