@@ -104,13 +104,19 @@ def interpret(agent: str, rc: int, out: str, err: str) -> tuple[str, str, str]:
 
 
 def run_case(argv_base, case, n, fx, env, table):
-    created, outs = [], []
+    created, outs, links = [], [], []
     session = f"{case.get('id', 'r9')}-{n}"
     try:
         for k, step in enumerate(case["steps"]):
             step = C._subst(step, table)
             if step.get("tool") == "_disk":
                 C._put(Path(step["input"]["file_path"]), step["input"]["content"], step["input"].get("mode"), created)
+                continue
+            if step.get("tool") == "_link":  # a symbolic link the judged steps go through (never followed on undo)
+                link = Path(step["input"]["file_path"])
+                if not link.is_symlink() and not link.exists():
+                    link.symlink_to(step["input"]["target"])
+                    links.append(link)
                 continue
             agent, p = payload(step, session, str(fx.ws), k)
             t0 = time.perf_counter()
@@ -127,6 +133,8 @@ def run_case(argv_base, case, n, fx, env, table):
                 inp = step["input"]
                 C._put(Path(inp["file_path"]), inp.get("content", ""), None, created)
     finally:
+        for link in links:
+            link.unlink(missing_ok=True)
         C._undo(created)
     return outs
 

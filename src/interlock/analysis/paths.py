@@ -449,13 +449,23 @@ def classify(raw: str, ctx: PathContext, *, glob: bool | None = None, check_exis
     ws = ctx.workspace
     # Under a temp dir, but not the workspace, its siblings (a workspace living in /tmp
     # makes /tmp a projects folder) or the home directory.
+    follow = raw.endswith(("/", "/.")) or raw == "." or contents_of is not None  # the link's target, not the link
     if _is_temp(path, ctx):
+        if check_exists and ctx.exists is os.path.lexists:
+            # a symbolic link in a scratch directory that leads out of it (`ln -s ~ /tmp/h; rm -rf /tmp/h/`,
+            # `find /tmp/h/ -delete`): what the path reaches is where it really is, as in the workspace
+            root = next(t for t in TEMP_DIRS if path.startswith(t)).rstrip("/")
+            real = _real_below(path, root, follow, stays=lambda r: _is_temp(r, ctx))
+            if real is not None:
+                place = classify(real, ctx, glob=glob, check_exists=check_exists)
+                if place.kind in LINK_ESCALATES:  # a link only ever makes a path weigh more, never less
+                    return Place(place.kind, place.path, raw, glob)
         return Place(TEMP, path, raw, glob)
     if ws and _under(path, ws):
         if path != ws and check_exists and ctx.exists is os.path.lexists:
             # a symbolic link inside the workspace that leads out of it (`ln -s /etc conf; rm -rf conf/*`):
             # what the path reaches is where it really is
-            real = real_outside(path, ctx, follow_last=raw.endswith("/") or contents_of is not None)
+            real = real_outside(path, ctx, follow_last=follow)
             if real is not None:
                 place = classify(real, ctx, glob=glob, check_exists=check_exists)
                 if place.kind in LINK_ESCALATES:  # a link only ever makes a path weigh more, never less
@@ -503,7 +513,12 @@ def real_outside(path: str, ctx: PathContext, follow_last=False, _limit=64) -> s
     ``follow_last`` (a write into it, `link/`): `rm -rf link` removes the link itself.  Only the
     components below the workspace root are looked at (lstat each, stopping at the first that does not
     exist); a link found there is resolved with realpath, which follows the links it leads to."""
-    ws = ctx.workspace
+    return _real_below(path, ctx.workspace, follow_last, _limit)
+
+
+def _real_below(path: str, ws: str | None, follow_last=False, _limit=64, stays=None) -> str | None:
+    """real_outside's walk below any directory ``ws`` (the workspace, a scratch directory such as /tmp); ``stays``
+    says whether a real path is still the same kind of place (default: below ``ws``)."""
     if not ws or not _under(path, ws) or path == ws or UNKNOWN_MARK in path:
         return None
     rel = path[len(ws) + 1:].split("/")
@@ -517,7 +532,7 @@ def real_outside(path: str, ctx: PathContext, follow_last=False, _limit=64) -> s
                 real = os.path.realpath(path if follow_last else posixpath.dirname(path))
                 if not follow_last:
                     real = real.rstrip("/") + "/" + path.rsplit("/", 1)[1]
-                if _under(real, ws) or _under(real, os.path.realpath(ws)):
+                if stays(real) if stays else (_under(real, ws) or _under(real, os.path.realpath(ws))):
                     return None
                 return real
             if not os.path.lexists(cur):

@@ -208,6 +208,7 @@ class ShellAnalyzer:
                  approval_paths=None):
         self.pctx = pctx
         self.written = set()        # paths this command line writes (a script it then runs is unknown)
+        self.kube_redefined = set()  # kube context/cluster names this command line renamed or redefined
         self.judged_text = set()    # start-up files whose planted text this command line had judged
         self.generated = set()      # ... that it writes anew (>, tee, cp, -o): deleting them loses nothing more
         self.written_text = {}      # path -> text, when this command line writes a known text to it

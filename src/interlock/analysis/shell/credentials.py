@@ -339,8 +339,8 @@ def _ps_shows_environment(args):
             continue  # a pid list or other operand
         value_letters = _PS_VALUE_LETTERS_DASH if dash else _PS_VALUE_LETTERS_BSD
         for j, ch in enumerate(letters):
-            if ch == "e" and not dash:
-                return True  # BSD `e`: show the environment
+            if ch == "e" and not dash or ch == "E" and dash:
+                return True  # BSD `e`, macOS/FreeBSD `-E`: show the environment
             if ch in value_letters:
                 rest = letters[j + 1:]
                 if rest:

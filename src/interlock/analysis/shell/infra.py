@@ -342,16 +342,36 @@ def _kube_current_context(a):
     return None
 
 
-def _kube_where(a, v, all_ns):
+#: Options that name the cluster, the credentials or the kubeconfig beside (or instead of) the context's name.
+_KUBE_REDIRECT = ("-s", "--server", "--kubeconfig", "--cluster", "--user", "--token", "--kube-apiserver",
+                  "--kube-token", "--kubeconfig-path")
+
+
+def _kube_redirected(a, cmd, scope, v):
+    """The context's name does not say which cluster is reached: an option names another server, cluster, user or
+    kubeconfig, KUBECONFIG is set by the command line itself, or it renamed or redefined a context or cluster of
+    that name before (`kubectl config rename-context prod kind-dev && …`)."""
+    if any(o in v for o in _KUBE_REDIRECT):
+        return True
+    if cmd is not None and _var(a, cmd, scope, "KUBECONFIG") != a.env.get("KUBECONFIG"):
+        return True
+    ctx = _opt(v, "--context", "--kube-context")
+    return bool(ctx and ctx in a.kube_redefined)
+
+
+def _kube_where(a, v, all_ns, cmd=None, scope=None):
     ns = _opt(v, "-n", "--namespace")
     ctx = _opt(v, "--context", "--kube-context")
     if ctx is None and not a.remote:
         ctx_of = _kube_current_context(a)
     else:
         ctx_of = ctx
-    # a cluster on this machine (kind, minikube) is local whatever its namespaces are named
-    env = "local" if _env(a, "kube_context", ctx_of) == "local" else \
-        _first_env(a, [("namespace", ns), ("kube_context", ctx_of)])
+    # a cluster on this machine (kind, minikube) is local whatever its namespaces are named — when its name is all
+    # that says where the command goes
+    local = _env(a, "kube_context", ctx_of) == "local" and not _kube_redirected(a, cmd, scope, v)
+    env = "local" if local else _first_env(a, [("namespace", ns), ("kube_context", ctx_of)])
+    if env == "local" and not local:
+        env = None  # a local-looking name over another server or kubeconfig: not resolved
     where = " in all namespaces" if all_ns else (f" -n {_show(ns)}" if ns else "")
     if ctx:
         where += f" --context {_show(ctx)}"
@@ -379,7 +399,12 @@ def kubectl(a, cmd, scope):
             check_sent(a, cmd, x, scope)
         return
     all_ns = _has(f, v, "-A", "--all-namespaces")
-    env, where = _kube_where(a, v, all_ns)
+    if verb == "config" and len(ops) > 2 and ops[1] in ("rename-context", "set-context", "set-cluster",
+                                                           "set-credentials", "set"):
+        # names this command line points elsewhere: a later `--context NAME` says nothing of where it goes
+        for x in ops[2:4]:
+            a.kube_redefined.update(p for p in x.split(".") if p not in ("clusters", "contexts", "users"))
+    env, where = _kube_where(a, v, all_ns, cmd, scope)
     if verb == "exec" and "--" in cmd.args:
         # reached when options come first (kubectl --context prod -n x exec pod -- cmd)
         k = cmd.args.index("--")
@@ -473,7 +498,7 @@ def helm(a, cmd, scope):
     f, v, ops = split_opts(cmd.args, with_arg="no", long_with_arg=_KUBE_LONG + ("--kube-apiserver", "--wait-for"))
     if not ops or "-h" in f or "--help" in f or _dry_run(f, v):
         return
-    env, where = _kube_where(a, v, False)
+    env, where = _kube_where(a, v, False, cmd, scope)
     if ops[0] in ("uninstall", "delete", "del", "un"):
         _emit(a, cmd, "infra.helm-uninstall", target=" ".join(_show(x) for x in ops[1:]) + where,
               effect="uninstall", env=env)
@@ -683,6 +708,28 @@ def _docker_env(a, cmd, scope, opts):
             else:
                 host = val
     podman = cmd.name.startswith("podman")
+    if podman and ("--remote" in opts or "-r" in opts or cmd.name == "podman-remote") and host is None and \
+            context is None and not _var(a, cmd, scope, "CONTAINER_HOST"):
+        return None  # podman's default remote connection: which machine it is is not on the command line
+    cfg = next((o.partition("=")[2] or (opts[i + 1] if i + 1 < len(opts) else "") for i, o in enumerate(opts)
+                if o.partition("=")[0] == "--config"), None)
+    if cfg is not None or _var(a, cmd, scope, "DOCKER_CONFIG") != a.env.get("DOCKER_CONFIG"):
+        # another client configuration (`--config DIR`, DOCKER_CONFIG set here): its current context decides, and
+        # one that cannot be read is not known to be this machine's engine
+        import json
+        import posixpath
+
+        d = cfg if cfg is not None else _var(a, cmd, scope, "DOCKER_CONFIG")
+        text = a.read_file(posixpath.join(P.resolve(d, a._scope_ctx(scope)), "config.json")) \
+            if d and U not in d else None
+        try:
+            current = (json.loads(text).get("currentContext") or None) if text else U
+        except (ValueError, AttributeError):
+            current = U
+        if host is None and context is None and not _var(a, cmd, scope, "DOCKER_HOST"):
+            context = current if current is None or isinstance(current, str) else U
+            if context is None:
+                return "local"  # a configuration that names no context: the engine on this machine
     if host is None and context is None:
         host = _var(a, cmd, scope, "CONTAINER_HOST" if podman else "DOCKER_HOST") or None
         context = _var(a, cmd, scope, "CONTAINER_CONNECTION" if podman else "DOCKER_CONTEXT") or None
@@ -709,7 +756,8 @@ def _docker_env(a, cmd, scope, opts):
         return "local"
     name = host.split("://", 1)[-1].split("@")[-1]
     name = name[1:].split("]")[0] if name.startswith("[") else name.split(":")[0].split("/")[0]
-    if name in ("localhost", "127.0.0.1", "::1", "0.0.0.0", "host.docker.internal") or name.startswith("127."):
+    if name in ("localhost", "127.0.0.1", "::1", "0.0.0.0", "host.docker.internal") or _re(
+            "loopback4", r"^127(\.\d{1,3}){3}$").match(name):  # (not `127.0.0.1.prod.example.com`)
         return "local"
     return _env(a, "host", name)
 
@@ -760,9 +808,12 @@ def _docker_context_host(a, cmd, scope, context):
 
 
 def _compose(a, cmd, scope, args, env=None):
-    _, rest = _first_cmd(args, with_arg="fp", long_with_arg=_COMPOSE_GLOBAL_LONG)
+    opts, rest = _first_cmd(args, with_arg="fpHc", long_with_arg=_COMPOSE_GLOBAL_LONG + ("--host", "--context"))
     if not rest:
         return
+    if any(o.partition("=")[0] in ("-H", "--host", "-c", "--context") for o in opts):
+        # docker-compose's own engine options (`docker-compose -H ssh://prod down -v`): that engine's environment
+        env = _docker_env(a, cmd, scope, opts)
     sub, args = rest[0], rest[1:]
     if sub in ("down", "rm"):
         f, v, _ = split_opts(args, with_arg="t", long_with_arg=("--rmi", "--timeout"))

@@ -1221,9 +1221,21 @@ def stage_output(a, argv, own_stdin):
 
 # --- wrappers ---------------------------------------------------------------------------------
 
-def _unwrap(a, cmd, scope, inner, **kw):
+_ASSIGN_WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+
+
+def _unwrap(a, cmd, scope, inner, assigns=False, **kw):
+    """Run ``inner`` as the wrapped command; ``assigns``: the wrapper takes NAME=VALUE words before the command
+    (`sudo DOCKER_HOST=ssh://prod docker …`, doas): they are the command's environment, as env's are."""
+    inner = list(inner)
+    extra = {}
+    while assigns and inner and _ASSIGN_WORD.match(inner[0]):
+        k, _, v = inner.pop(0).partition("=")
+        extra[k] = v
     if inner:
-        c = cmd.derive(list(inner), **kw)
+        c = cmd.derive(inner, **kw)
+        if extra:
+            c.assigns = {**cmd.assigns, **extra}
         a.dispatch(c, scope)
 
 
@@ -1238,7 +1250,7 @@ def sudo(a, cmd, scope):
     if inner and any(o in ("-s", "-i", "--shell", "--login") for o in opts):
         a.nested_shell(" ".join(inner), cmd, scope, root=True)
         return
-    _unwrap(a, cmd, scope, inner, sudo=_target_user(opts))
+    _unwrap(a, cmd, scope, inner, assigns=True, sudo=_target_user(opts))
 
 
 def _target_user(opts):
@@ -1259,7 +1271,7 @@ def _target_user(opts):
 @handles("doas")
 def doas(a, cmd, scope):
     opts, inner = _first_cmd(cmd.args, with_arg=WRAPPERS["doas"][0])
-    _unwrap(a, cmd, scope, inner, sudo=_target_user(opts))
+    _unwrap(a, cmd, scope, inner, assigns=True, sudo=_target_user(opts))
 
 
 @handles("pkexec", "runuser", "gosu", "su-exec", "sg", "run0")
@@ -3524,6 +3536,9 @@ def perms(a, cmd, scope):
             continue
         if x.startswith("--reference="):
             continue
+        if x == "--reference":
+            skip = True
+            continue
         if x.startswith("-") and not re.match(r"^-[rwxXst]+$", x):
             continue
         ops.append(("op", x))
@@ -3532,6 +3547,8 @@ def perms(a, cmd, scope):
     reference = _perm_reference(a, cmd, scope)
     if reference is not None and cmd.name in ("chown", "chgrp"):
         mode = reference  # `chown -R --reference=/etc/passwd ~`: the reference file's owner and group
+    elif reference is not None and cmd.name == "chmod":
+        mode = _reference_mode(a, cmd, scope)  # `chmod -R --reference=/tmp ~`: the reference file's mode (1777)
     elif cmd.name in ("chmod", "chown", "chgrp") and operands:
         mode, operands = operands[0], operands[1:]
         if U in mode and cmd.name in ("chown", "chgrp") and _own_identity(a, cmd):
@@ -3547,18 +3564,25 @@ def perms(a, cmd, scope):
                 and P.agent_config(place.path, a.pctx.home) and not P.in_project(place.path, a.pctx):
             # `chmod +x ~/.claude/hooks/x.js`: a hook the agent runs on every action becomes runnable
             a.emit("agent.config-change", cmd, target=target, effect="permissions")
-        elif cmd.name == "chmod" and mode and place.path and _opens_read(mode) and \
-                place.kind in (P.OUTSIDE, P.HOME) and not P.in_project(place.path, a.pctx) and \
-                not os.path.isdir(place.path) and is_secret_path(place.path, a.pctx.home, a.secret_extra, a.secret_exempt):
-            # `chmod 644 ~/.ssh/id_ed25519`, `chmod o+r ~/.aws/credentials`: every user of the machine can read it
-            a.emit("fs.perm-outside", cmd, target=target, effect="permissions",
-                   note=f"mode {mode}: a file that holds secrets becomes readable by other users")
+        elif cmd.name in ("chmod", "setfacl") and mode and U not in mode and place.path and \
+                _opens_read(mode, cmd.name) and place.kind in (P.OUTSIDE, P.HOME) and \
+                not P.in_project(place.path, a.pctx) and (
+                    not os.path.isdir(place.path) and is_secret_path(place.path, a.pctx.home, a.secret_extra,
+                                                                      a.secret_exempt)
+                    or recursive and _holds_secret(a, place.path)):
+            # `chmod 644 ~/.ssh/id_ed25519`, `chmod o+r ~/.aws/credentials`, `chmod -R 755 ~/.ssh`, `setfacl -m
+            # o::r KEY`: every user of the machine (or the one named) can read it
+            what = "a file that holds secrets" if not os.path.isdir(place.path) else "a tree that holds secrets"
+            a.emit("fs.perm-home" if place.kind == P.HOME else "fs.perm-outside", cmd, target=target,
+                   effect="permissions",
+                   note=_locks_out(a, cmd.name, mode, dirs=recursive or os.path.isdir(place.path)) or
+                   f"{'ACL' if cmd.name == 'setfacl' else 'mode'} {mode}: {what} becomes readable by other users")
         elif place.kind == P.HOME:
             # the home directory is the user's, not the system's: what a change does to it is asked, and only
             # when it is harmful — `chmod -R 700 ~`, `chown -R me ~` (the user's own name) only tighten or
             # restore; `chown -R nobody ~`, `chmod -R 000 ~`, `chmod 777 ~` lock the user out or open it to all
-            harm = _locks_out(a, cmd.name, mode) if mode else None
-            if mode and U in mode and cmd.name != "chmod":
+            harm = _locks_out(a, cmd.name, mode, dirs=True) if mode else None
+            if mode and U in mode and (cmd.name != "chmod" or reference is not None):
                 harm = f"owner {_shown(mode)}: known only when it runs"
             if harm is None and cmd.name in ("chattr", "setfacl") and (recursive or cmd.name == "chattr"):
                 harm = f"{cmd.name} {mode or ''}".strip()
@@ -3580,10 +3604,11 @@ def perms(a, cmd, scope):
                 # og-rwx ~/.ssh` only tightens, `chmod -R 755 ../site` keeps the owner's rights
                 (recursive or mode and _PERM_DANGEROUS_MODES.match(mode))
                 and (not mode or U in mode or cmd.name not in ("chmod", "chown", "chgrp")
-                     or _locks_out(a, cmd.name, mode))
+                     or _locks_out(a, cmd.name, mode, dirs=recursive))
                 or cmd.name == "chattr"
                 or (cmd.name in ("chown", "chgrp") and _is_dotconfig(place.path, a.pctx.home))):
-            harm = _locks_out(a, cmd.name, mode) if mode and cmd.name in ("chmod", "chown", "chgrp") else None
+            harm = _locks_out(a, cmd.name, mode, dirs=recursive) if mode and cmd.name in ("chmod", "chown", "chgrp") \
+                else None
             a.emit("fs.perm-outside", cmd, target=target, effect="permissions", note=harm)
 
 
@@ -3638,11 +3663,23 @@ def _perm_reference(a, cmd, scope):
 _SYMBOLIC = _LazyRe(r"^([ugoa]*)([-+=])([rwxXst]*)$")
 
 
-def _opens_read(mode: str) -> bool:
-    """A chmod mode that lets the group or every user read (`644`, `o+r`, `a+r`, `+r`, `go=r`)."""
+def _opens_read(mode: str, name: str = "chmod") -> bool:
+    """A chmod mode that lets the group or every user read (`644`, `o+r`, `a+r`, `+r`, `go=r`, `4` — octal modes
+    written short fill from the right), or a setfacl entry that lets other users, another user or a group read
+    (`o::r`, `u:nobody:r`, `g:users:rx`)."""
+    if name == "setfacl":
+        for entry in mode.split(","):
+            parts = entry.strip().split(":")
+            if parts and parts[0] in ("d", "default"):
+                parts = parts[1:]
+            if len(parts) >= 3 and "r" in parts[2] and (
+                    parts[0] in ("o", "other") or parts[0] in ("u", "user", "g", "group") and parts[1]):
+                return True
+        return False
     for part in mode.split(","):
-        if part.isdigit() and len(part) in (3, 4):
-            if int(part[-2]) & 4 or int(part[-1]) & 4:
+        if part.isdigit() and len(part) <= 4 and not set(part) - set("01234567"):
+            d = part.zfill(3)[-3:]
+            if int(d[1]) & 4 or int(d[2]) & 4:
                 return True
             continue
         m = _SYMBOLIC.match(part)
@@ -3666,9 +3703,12 @@ def _adds_exec_or_write(mode: str) -> bool:
     return False
 
 
-def _locks_out(a, name, mode):
+def _locks_out(a, name, mode, dirs=False):
     """What a recursive mode or owner does to a tree of the user's files, when it is harmful: the owner can
-    no longer read them, everyone can write them, or another user (root) owns them.  None otherwise."""
+    no longer read them, everyone can write them, or another user (root) owns them.  None otherwise.
+    ``dirs``: the mode reaches directories (recursive, or the target is one): a mode that takes the owner's
+    search right (x) away (`chmod -R 600 ~`, `chmod -R a-x ~`, `chmod -R =r ~`) leaves every directory closed to
+    them, and one that takes the owner's write right away (`444`, `555`) leaves nothing changeable."""
     if U in mode:
         return None
     if name == "setfacl":
@@ -3694,6 +3734,10 @@ def _locks_out(a, name, mode):
                     return f"mode {mode}: the owner can no longer read the files"
                 if int(d[2]) in (2, 3, 6, 7):
                     return f"mode {mode}: every user can write the files"
+                if dirs and not int(d[0]) & 1:
+                    return f"mode {mode}: the owner can no longer open the directories (no x)"
+                if dirs and not int(d[0]) & 2:
+                    return f"mode {mode}: the owner can no longer change the files"
                 continue
             m = _SYMBOLIC.match(part)
             if not m:
@@ -3707,6 +3751,11 @@ def _locks_out(a, name, mode):
                 return f"mode {mode}: the owner can no longer read the files"
             if op in "+=" and "w" in perms_ and ("o" in who or "a" in who):
                 return f"mode {mode}: every user can write the files"
+            if dirs and (not who or "u" in who or "a" in who) and (
+                    op == "-" and "x" in perms_ or op == "=" and not set(perms_) & set("xX")):
+                return f"mode {mode}: the owner can no longer open the directories (no x)"
+            if dirs and op == "=" and (not who or "u" in who or "a" in who) and "w" not in perms_:
+                return f"mode {mode}: the owner can no longer change the files"
         return None
     if name in ("chown", "chgrp"):
         owner, _, group = mode.partition(":") if name == "chown" else ("", "", mode)
@@ -3726,6 +3775,49 @@ def _locks_out(a, name, mode):
         if group and group != user and group not in groups and group not in _USERS_GROUPS:
             return f"group {group}: its members get the group's access to the files"
     return None
+
+
+def _reference_mode(a, cmd, scope):
+    """chmod's --reference=FILE as an octal mode (`1777` for /tmp), or the unknown mark when it cannot be read."""
+    args = list(cmd.args)
+    ref = None
+    for i, x in enumerate(args):
+        if x.startswith("--reference="):
+            ref = x.split("=", 1)[1]
+        elif x == "--reference" and i + 1 < len(args):
+            ref = args[i + 1]
+    if not ref or U in ref:
+        return U
+    try:
+        return "%04o" % (os.stat(P.resolve(ref, a._scope_ctx(scope))).st_mode & 0o7777)
+    except OSError:
+        return U
+
+
+def _holds_secret(a, path, limit=400) -> bool:
+    """A directory of the user's that holds a file with secrets (a key, a token file), looked for by name two
+    levels down (at most ``limit`` entries): the home directory always does."""
+    if path.rstrip("/") == a.pctx.home.rstrip("/") or is_secret_path(path, a.pctx.home, a.secret_extra,
+                                                                     a.secret_exempt):
+        return True
+    seen = 0
+    todo = [(path, 0)]
+    while todo:
+        d, depth = todo.pop()
+        try:
+            entries = list(os.scandir(d))
+        except OSError:
+            continue
+        for e in entries:
+            seen += 1
+            if seen > limit:
+                return False
+            if is_secret_path(e.path, a.pctx.home, a.secret_extra, a.secret_exempt) or \
+                    is_token_config(e.path, a.pctx.home):
+                return True
+            if depth < 1 and e.is_dir(follow_symlinks=False):
+                todo.append((e.path, depth + 1))
+    return False
 
 
 _USERS_GROUPS = frozenset({"staff", "users"})  # the group every user is in by default (macOS, many Linuxes)
