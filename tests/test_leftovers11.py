@@ -213,3 +213,19 @@ def test_a_pattern_that_selects_a_store_that_is_there_reads_it(rel, command, wor
 def test_a_store_named_whole_is_aimed_at_even_when_absent(workspace, home, env):
     d = judge("find ~ -name hosts.yml | xargs cat", workspace, home, env)
     assert d.decision == "deny" and "secrets.read-file" in d.rules, reasons(d)
+
+
+@pytest.mark.parametrize("name,prod", [("non-prod", False), ("pre-prod", False), ("not_prod", False), ("nonprod", False),
+                                       ("preprod", False), ("prod", True), ("eu-prod", True), ("prod-eu", True),
+                                       ("my-prod-db", True), ("production", True), ("live", True)])
+def test_a_name_that_says_not_production_is_not_production(name, prod):
+    from interlock.policy import is_production
+
+    assert is_production(name) is prod, name
+
+
+@pytest.mark.parametrize("command", ["shipit deploy --stage non-prod", "shipit deploy --stage pre-prod",
+                                     "shipit deploy --env nonprod"])
+def test_an_unknown_tools_deploy_to_a_non_production_stage_passes(command, workspace, home, env):
+    d = judge(command, workspace, home, env)
+    assert d.decision == "allow", (command, reasons(d))

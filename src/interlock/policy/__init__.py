@@ -27,9 +27,10 @@ DEFAULT_PROTECTED_BRANCHES = ("main", "master", "production", "release*")
 HTTP_GATEWAY_LISTEN = "127.0.0.1:8788"
 HTTPS_PROXY_LISTEN = "127.0.0.1:8789"
 POSTGRES_GATEWAY_LISTEN = "127.0.0.1:6432"
-_PROD_NAME = LazyRe(r"(?i)(^|[^a-z])(prod|production|prd)([^a-z]|$)")
+# (`non-prod`, `pre-prod`, `not_prod` name what is not production)
+_PROD_NAME = LazyRe(r"(?i)(^|[^a-z])(?<!non-)(?<!non_)(?<!pre-)(?<!pre_)(?<!not-)(?<!not_)(prod|production|prd)([^a-z]|$)")
 _NONPROD_NAME = LazyRe(r"(?i)(^|[^a-z])(dev|development|staging|stage|stg|test|testing|qa|"
-                       r"sandbox|preview|ci|demo)([^a-z]|$)")
+                       r"sandbox|preview|ci|demo|non-?prod|pre-?prod|pre-?production)([^a-z]|$)")
 _NONPROD_CANON = {"development": "dev", "stage": "staging", "stg": "staging", "testing": "test"}
 
 
