@@ -3628,9 +3628,8 @@ def _own_identity(a, cmd):
     return word.strip(":.'\"") == ""
 
 
-def _perm_reference(a, cmd, scope):
-    """The owner:group of chown's/chgrp's --reference=FILE (by name where this machine knows it), None without
-    one, or the unknown mark when the file cannot be read."""
+def _reference_file(cmd):
+    """The FILE of chmod's, chown's or chgrp's ``--reference=FILE`` / ``--reference FILE``, or None."""
     args = list(cmd.args)
     ref = None
     for i, x in enumerate(args):
@@ -3638,6 +3637,13 @@ def _perm_reference(a, cmd, scope):
             ref = x.split("=", 1)[1]
         elif x == "--reference" and i + 1 < len(args):
             ref = args[i + 1]
+    return ref
+
+
+def _perm_reference(a, cmd, scope):
+    """The owner:group of chown's/chgrp's --reference=FILE (by name where this machine knows it), None without
+    one, or the unknown mark when the file cannot be read."""
+    ref = _reference_file(cmd)
     if ref is None:
         return None
     if U in ref:
@@ -3779,13 +3785,7 @@ def _locks_out(a, name, mode, dirs=False):
 
 def _reference_mode(a, cmd, scope):
     """chmod's --reference=FILE as an octal mode (`1777` for /tmp), or the unknown mark when it cannot be read."""
-    args = list(cmd.args)
-    ref = None
-    for i, x in enumerate(args):
-        if x.startswith("--reference="):
-            ref = x.split("=", 1)[1]
-        elif x == "--reference" and i + 1 < len(args):
-            ref = args[i + 1]
+    ref = _reference_file(cmd)
     if not ref or U in ref:
         return U
     try:
