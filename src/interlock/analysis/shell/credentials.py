@@ -180,6 +180,9 @@ def _sed_as_grep(ws):
 def env_filter_reveals(words) -> bool:
     """A filter after `env` whose pattern names a credential variable (`grep -o '^\\w*TOKEN.*'`) or that lets
     every variable through with its value (`grep -o '^\\w*=.*'`, `grep .`, `sed -n p`)."""
+    if any(re.fullmatch(r"-[ABC]\d*|-\d+|--(after-|before-)?context(=\d+)?|-f|--file(=.*)?", w.strip("'\""))
+           for w in words[1:]):
+        return True  # context lines (`grep -A3 PATH`: the variables after it) or patterns from a file
     pats = [w.strip("'\"") for w in words[1:] if not w.startswith("-")]
     text = " ".join(pats)
     alts = [x for p in pats for x in p.replace("\\|", "|").split("|")] if pats else []
