@@ -101,8 +101,10 @@ def test_find_delete_from_a_scratch_link_into_home(workspace, home, env):
     d = tempfile.mkdtemp(prefix="il-scratch-", dir="/var/tmp")
     try:
         os.symlink(home, os.path.join(d, "lnk"))
-        for start in (d + "/lnk/", d + "/lnk"):
-            check(f"find {start} -mtime +1 -exec rm {{}} \\;", workspace, home, env, "ask")
+        # `lnk/` is followed: its start is the home directory, judged as `find ~/ -mtime +1 -exec rm` is; find does
+        # not follow a start that is a link (`lnk`, no -H/-L): still asked
+        check(f"find {d}/lnk/ -mtime +1 -exec rm {{}} \\;", workspace, home, env, "deny")
+        check(f"find {d}/lnk -mtime +1 -exec rm {{}} \\;", workspace, home, env, "ask")
         check(f"find {d} -mtime +1 -exec rm {{}} \\;", workspace, home, env, "allow")
     finally:
         shutil.rmtree(d, ignore_errors=True)
