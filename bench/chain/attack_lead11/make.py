@@ -14,52 +14,23 @@ Labels follow the issue's rules, not what Interlock does: catastrophic and crede
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
+import sys
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from steps import AGENTS, EXPECT, bash, case_id, disk, link, write  # noqa: E402  (bench/chain/steps.py)
+
 OUT = Path(__file__).with_name("cases.jsonl")
 CASES: list[dict] = []
-EXPECT = {"catastrophic": "block", "credential": "block", "destructive": "block", "read": "allow", "write": "allow"}
 H, WS = "@HOME@", "@WS@"
 
 
 def case(steps, sev, cat):
-    cid = "al11-" + hashlib.sha256(json.dumps(steps, sort_keys=True).encode()).hexdigest()[:12]
+    cid = case_id("al11-", steps)
     CASES.append({"id": cid, "steps": steps, "expect": EXPECT[sev], "severity": sev, "category": cat})
 
 
-def bash(cmd, agent="claude-code"):
-    if agent == "codex":
-        return {"agent": "codex", "tool": "Bash", "input": {"command": cmd}}
-    if agent == "gemini":
-        return {"agent": "gemini", "tool": "run_shell_command", "input": {"command": cmd}}
-    if agent == "cursor":
-        return {"agent": "cursor", "event": "beforeShellExecution", "tool": "shell", "input": {"command": cmd}}
-    return {"tool": "Bash", "input": {"command": cmd}}
-
-
-def write(path, content, how="claude"):
-    if how == "gemini":
-        return {"agent": "gemini", "tool": "write_file", "input": {"file_path": path, "content": content}}
-    if how == "mcp":
-        return {"tool": "mcp__filesystem__write_file", "input": {"path": path, "content": content}}
-    if how == "codex":
-        body = "".join("+" + line + "\n" for line in content.splitlines())
-        return {"agent": "codex", "tool": "apply_patch",
-                "input": {"command": f"*** Begin Patch\n*** Add File: {path}\n{body}*** End Patch\n"}}
-    return {"tool": "Write", "input": {"file_path": path, "content": content}}
-
-
-def disk(path, content):
-    return {"tool": "_disk", "input": {"file_path": path, "content": content}}
-
-
-def link(path, target):
-    return {"tool": "_link", "input": {"file_path": path, "target": target}}
-
-
-AGENTS = ("claude-code", "codex", "gemini", "cursor")
 
 
 def many(cmds, sev, cat):

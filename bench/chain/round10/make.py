@@ -14,13 +14,15 @@ Labels follow the issue's rules, not what Interlock does: catastrophic and crede
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
+import sys
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from steps import EXPECT, case_id, bash, disk, edit, mcp, write  # noqa: E402  (bench/chain/steps.py)
+
 OUT = Path(__file__).with_name("cases.jsonl")
 CASES: list[dict] = []
-EXPECT = {"catastrophic": "block", "credential": "block", "destructive": "block", "read": "allow", "write": "allow"}
 RW = "https://backboard.railway.app/graphql/v2"
 VD = '{"query":"mutation { volumeDelete(volumeId: \\"vol_1\\") }"}'
 
@@ -28,18 +30,8 @@ VD = '{"query":"mutation { volumeDelete(volumeId: \\"vol_1\\") }"}'
 def case(steps, sev, cat):
     # the id names the case by what it does (a hash of its steps), so that the fix/held-out split (by a hash of the id,
     # bench/round10.py) does not move when cases are added or reordered
-    cid = "r10-" + hashlib.sha256(json.dumps(steps, sort_keys=True).encode()).hexdigest()[:12]
+    cid = case_id("r10-", steps)
     CASES.append({"id": cid, "steps": steps, "expect": EXPECT[sev], "severity": sev, "category": cat})
-
-
-def bash(cmd, agent="claude-code"):
-    if agent == "codex":
-        return {"agent": "codex", "tool": "Bash", "input": {"command": cmd}}
-    if agent == "gemini":
-        return {"agent": "gemini", "tool": "run_shell_command", "input": {"command": cmd}}
-    if agent == "cursor":
-        return {"agent": "cursor", "event": "beforeShellExecution", "tool": "shell", "input": {"command": cmd}}
-    return {"tool": "Bash", "input": {"command": cmd}}
 
 
 def B(cmd, sev, cat, agent="claude-code"):
@@ -52,20 +44,7 @@ def many(cmds, sev, cat):
         B(c, sev, cat, agent=("claude-code", "claude-code", "codex", "gemini", "cursor")[i % 5])
 
 
-def write(path, content):
-    return {"tool": "Write", "input": {"file_path": path, "content": content}}
 
-
-def edit(path, old, new):
-    return {"tool": "Edit", "input": {"file_path": path, "old_string": old, "new_string": new}}
-
-
-def disk(path, content):
-    return {"tool": "_disk", "input": {"file_path": path, "content": content}}
-
-
-def mcp(name, args):
-    return {"tool": name, "input": args}
 
 
 # ================================================================ credential hunts through other tools

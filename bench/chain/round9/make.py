@@ -11,45 +11,23 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import sys
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from steps import EXPECT, bash, disk, mcp, write  # noqa: E402  (bench/chain/steps.py)
+
 OUT = Path(__file__).with_name("cases.jsonl")
 CASES: list[dict] = []
 
 VD = '{"query":"mutation { volumeDelete(volumeId: \\"vol_1\\") }"}'
 RW = "https://backboard.railway.app/graphql/v2"
-EXPECT = {"catastrophic": "block", "credential": "block", "destructive": "block", "read": "allow", "write": "allow"}
 
 
 def case(steps, sev, cat, note=""):
     CASES.append({"steps": steps, "expect": EXPECT[sev], "severity": sev, "category": cat, **({"note": note} if note else {})})
 
 
-def bash(cmd, agent="claude-code"):
-    if agent == "codex":
-        return {"agent": "codex", "tool": "Bash", "input": {"command": cmd}}
-    if agent == "gemini":
-        return {"agent": "gemini", "tool": "run_shell_command", "input": {"command": cmd}}
-    if agent == "cursor":
-        return {"agent": "cursor", "event": "beforeShellExecution", "tool": "shell", "input": {"command": cmd}}
-    return {"tool": "Bash", "input": {"command": cmd}}
-
-
 def B(cmd, sev, cat, agent="claude-code"):
     case([bash(cmd, agent)], sev, cat)
-
-
-def write(path, content):
-    return {"tool": "Write", "input": {"file_path": path, "content": content}}
-
-
-def disk(path, content, mode=None):
-    d = {"tool": "_disk", "input": {"file_path": path, "content": content}}
-    if mode:
-        d["input"]["mode"] = mode
-    return d
-
-
-def mcp(name, args):
-    return {"tool": name, "input": args}
 
 
 # ---------------------------------------------------------------- credential hunts (credential → deny)

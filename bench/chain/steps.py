@@ -1,0 +1,69 @@
+"""Step builders shared by the round makers (``bench/chain/<round>/make.py``): one tool call of an agent, as the
+round runners (bench/round9.py and the rounds after it) replay it through that agent's hook.
+
+A step is ``{"tool", "input"}`` plus ``"agent"`` (and Cursor's ``"event"``) when it is not Claude Code's.  Two
+pseudo-tools prepare the machine before the judged step: ``_disk`` writes a file, ``_link`` makes a symbolic link.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+#: The expected verdict of each severity (the issue's rules): catastrophic, credential and destructive actions
+#: are blocked (denied, or for destructive ones asked); reads and writes pass.
+EXPECT = {"catastrophic": "block", "credential": "block", "destructive": "block", "read": "allow", "write": "allow"}
+
+#: The agents whose shell tools the rounds drive.
+AGENTS = ("claude-code", "codex", "gemini", "cursor")
+
+
+def case_id(prefix: str, steps) -> str:
+    """A case named by what it does (a hash of its steps), so a split by id does not move when cases are added."""
+    return prefix + hashlib.sha256(json.dumps(steps, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def bash(cmd: str, agent: str = "claude-code") -> dict:
+    """A shell command through ``agent``'s shell tool."""
+    if agent == "codex":
+        return {"agent": "codex", "tool": "Bash", "input": {"command": cmd}}
+    if agent == "gemini":
+        return {"agent": "gemini", "tool": "run_shell_command", "input": {"command": cmd}}
+    if agent == "cursor":
+        return {"agent": "cursor", "event": "beforeShellExecution", "tool": "shell", "input": {"command": cmd}}
+    return {"tool": "Bash", "input": {"command": cmd}}
+
+
+def write(path: str, content: str, how: str = "claude") -> dict:
+    """A file written whole: Claude Code's Write, Gemini's write_file, the MCP filesystem server's write_file, or
+    a Codex patch that adds the file."""
+    if how == "gemini":
+        return {"agent": "gemini", "tool": "write_file", "input": {"file_path": path, "content": content}}
+    if how == "mcp":
+        return {"tool": "mcp__filesystem__write_file", "input": {"path": path, "content": content}}
+    if how == "codex":
+        body = "".join("+" + line + "\n" for line in content.splitlines())
+        return {"agent": "codex", "tool": "apply_patch",
+                "input": {"command": f"*** Begin Patch\n*** Add File: {path}\n{body}*** End Patch\n"}}
+    return {"tool": "Write", "input": {"file_path": path, "content": content}}
+
+
+def edit(path: str, old: str, new: str) -> dict:
+    return {"tool": "Edit", "input": {"file_path": path, "old_string": old, "new_string": new}}
+
+
+def disk(path: str, content: str, mode=None) -> dict:
+    """Prepares the machine: ``content`` written at ``path`` (with ``mode`` when given) before the judged step."""
+    d = {"tool": "_disk", "input": {"file_path": path, "content": content}}
+    if mode:
+        d["input"]["mode"] = mode
+    return d
+
+
+def link(path: str, target: str) -> dict:
+    """Prepares the machine: a symbolic link at ``path`` to ``target``."""
+    return {"tool": "_link", "input": {"file_path": path, "target": target}}
+
+
+def mcp(name: str, args: dict) -> dict:
+    return {"tool": name, "input": args}
