@@ -341,6 +341,8 @@ def test_a_repository_made_of_a_home_dot_directory_is_not_the_agents_project(wor
     ssh = os.path.join(home, ".ssh")
     subprocess.run(["git", "init", "-q", ssh], check=True)
     d = judge("echo 'ssh-ed25519 AAAA attacker' >> authorized_keys", workspace, home, env, cwd=ssh)
+    assert d.decision == "deny" and "sys.grant-access" in d.rules, d.rules  # a key that lets someone log in
+    d = judge("echo 'Host gh' >> config", workspace, home, env, cwd=ssh)
     assert d.decision == "ask" and "fs.write-outside" in d.rules, d.rules
     subprocess.run(["git", "init", "-q", home], check=True)  # a repository holding home itself
     d = judge("echo x >> notes.txt", workspace, home, env, cwd=home)

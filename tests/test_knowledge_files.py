@@ -24,6 +24,7 @@ TESTS = os.path.dirname(os.path.abspath(__file__))
 
 #: data file (relative to the package) → the test that runs its examples (file::function)
 CHECKED_BY = {
+    "knowledge/access.toml": "test_knowledge_files.py::test_catalogue_examples",
     "knowledge/agent_config.toml": "test_agentcmds_classes_s8.py::test_agent_config_examples",
     "knowledge/caches.toml": "test_agentcmds_classes_s8.py::test_cache_tree_examples",
     "knowledge/cloud_data.toml": "test_knowledge.py::test_cloud_data_file_examples",

@@ -358,7 +358,8 @@ def linked(workspace, home, tmp_path):
     ("rm -rf etc-link/*", "deny", "fs.delete-system"),
     ("rm -rf etc-link/", "deny", "fs.delete-system"),
     ("rm -rf usr-share/doc", "deny", "fs.delete-system"),
-    ("echo x > etc-link/passwd", "deny", "fs.overwrite-system"),
+    ("echo x > etc-link/passwd", "deny", "sys.grant-access"),      # the user database: who can log in
+    ("echo x > etc-link/motd", "deny", "fs.overwrite-system"),
     ("echo 127.0.0.1 x > hosts", "deny", "fs.overwrite-system"),
     ("echo '127.0.0.1 x' >> hosts", "ask", "fs.write-outside"),
     ("cp README.md etc-link/motd", "deny", "fs.overwrite-system"),

@@ -107,7 +107,8 @@ def analyze(action, ctx):
     elif place.kind == P.PROTECTED:
         findings.append(_finding("fs.delete-protected", action, target, "overwrite"))
     elif place.kind in (P.SYSTEM, P.ROOT):
-        findings.append(_finding("fs.overwrite-system", action, target, "overwrite"))
+        findings.append(_finding("sys.grant-access" if P.is_access_file(place.path, pctx.home)
+                                 else "fs.overwrite-system", action, target, "overwrite"))
     elif place.kind == P.DEVICE:
         findings.append(_finding("disk.write-device", action, target, "overwrite"))
     elif place.kind in (P.OUTSIDE, P.HOME) and not P.in_project(place.path, pctx):
@@ -200,6 +201,8 @@ def _outside(action, ctx, place, target):
     whole = action.tool in _WHOLE_WRITES
     if whole and isinstance(text, str) and not text.strip() and P.is_startup_file(path, pctx.home):
         return [_finding("fs.empty-startup", action, target, "empty")]
+    if P.is_access_file(path, pctx.home):
+        return [_finding("sys.grant-access", action, target, "write")]
     from .shell.programs import _is_dotconfig
 
     if whole and _is_dotconfig(path, pctx.home) and pctx.exists(path):

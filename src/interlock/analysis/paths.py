@@ -574,6 +574,33 @@ def is_startup_file(path: str, home: str) -> bool:
     return place_of(path, home, emptying=True) is not None
 
 
+_ACCESS: dict = {}  # home -> compiled regex of knowledge/access.toml's files
+
+
+def is_access_file(path: str, home: str) -> bool:
+    """A file that decides who can log in to this machine or act as root on it (``knowledge/access.toml``):
+    SSH authorized keys, sudoers, the user and group databases, sshd's and PAM's configuration.  A broken
+    knowledge file counts every path under ``~/.ssh`` and ``/etc`` as one (fail closed)."""
+    if not path:
+        return False
+    rx = _ACCESS.get(home)
+    if rx is None:
+        import re
+
+        from .. import knowledge
+
+        try:
+            globs = [str(g) for g in knowledge.load("access.toml")["files"]]
+        except Exception:  # noqa: BLE001 - fail closed: the places that matter most
+            globs = ["~/.ssh/*", "/etc/*", "/etc/*/*"]
+        parts = []
+        for g in globs:
+            g = home.rstrip("/") + g[1:] if g.startswith("~/") else g
+            parts.append(re.escape(g).replace(r"\*", "[^/]+"))
+        rx = _ACCESS[home] = re.compile("(?:" + "|".join(parts) + ")\\Z")
+    return rx.match(path) is not None
+
+
 def display(path: str | None, ctx: PathContext) -> str:
     """A path as a human reads it: relative to the workspace, or with ~."""
     if path is None:

@@ -26,7 +26,7 @@ CLIS = os.path.join(DIR, "clis")
 #: code (a remote shell); "none" says the path is known and does nothing worth a finding.
 EFFECTS = frozenset({"read", "write", "delete", "destroy", "deploy", "scale", "stop", "restart", "outage",
                      "overwrite", "reset", "forget", "revoke", "print-credential", "runs-command", "none",
-                     "uninstall", "disable", "detach", "archive", "configure-agent", "run-unchecked"})
+                     "uninstall", "disable", "detach", "archive", "configure-agent", "run-unchecked", "grant"})
 
 #: The kinds ``analyzer.environment_of`` (the policy's [environments]) knows.
 ENV_KINDS = frozenset({"host", "database", "kube_context", "cloud_project", "cloud_account", "railway_environment",

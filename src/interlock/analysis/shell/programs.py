@@ -491,6 +491,8 @@ def check_overwrite(a, cmd, raw, how="write", scope=None):
         a.emit("fs.delete-protected", cmd, target=target, effect="overwrite")
     elif k == P.DEVICE:
         a.emit("disk.write-device", cmd, target=target, effect="overwrite")
+    elif how != "dir" and not a.remote and P.is_access_file(place.path, a.pctx.home):
+        a.emit("sys.grant-access", cmd, target=target, effect="overwrite")
     elif k in (P.SYSTEM, P.ROOT) and how == "redirect" and _directory_here(a, place, raw):
         pass  # `> /`, `> /etc`: the shell cannot open a directory for writing, so nothing is written
     elif k in (P.SYSTEM, P.ROOT):
@@ -502,8 +504,14 @@ def check_overwrite(a, cmd, raw, how="write", scope=None):
     elif k in (P.OUTSIDE, P.HOME) and not P.in_project(place.path, a.pctx):
         if how == "dir":
             pass  # a directory things are put into: what lands in it is judged on its own
-        elif _is_dotconfig(place.path, a.pctx.home):
+        elif _is_dotconfig(place.path, a.pctx.home) and a.pctx.exists(place.path):
             a.emit("fs.overwrite-config", cmd, target=target, effect="overwrite")
+        elif _is_dotconfig(place.path, a.pctx.home):
+            # a new file among the home directory's dot-configuration (`cp app.conf ~/.config/app/`, a new
+            # `~/.local/bin/tool`): nothing is overwritten, but it is a write there, asked even when the same
+            # line makes its directory (`mkdir -p ~/.config/autostart && cp x.desktop ~/.config/autostart/`)
+            if not write_outside(a, cmd, place, effect="write") and place.path not in a.judged_text:
+                a.emit("fs.write-outside", cmd, target=target, effect="write", note=f"creates {target}")
         else:
             write_outside(a, cmd, place, effect="overwrite" if a.pctx.exists(place.path) else "write")
     return place
@@ -580,6 +588,9 @@ def check_append(a, cmd, raw, scope=None):
         a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect="modify")
     elif place.kind == P.DEVICE:
         a.emit("disk.write-device", cmd, target=place.path, effect="overwrite")
+    elif not a.remote and P.is_access_file(place.path, a.pctx.home):
+        # a key appended to authorized_keys, a sudoers line, a user with uid 0: a way in
+        a.emit("sys.grant-access", cmd, target=P.display(place.path, a.pctx), effect="append")
     elif place.kind in (P.SYSTEM, P.ROOT) and _directory_here(a, place, raw):
         pass  # `>> /`, `tee -a /etc`: a directory cannot be opened for appending; nothing is written
     elif place.kind in (P.SYSTEM, P.ROOT) and place.path:
