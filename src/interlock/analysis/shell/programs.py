@@ -2398,6 +2398,9 @@ def inline_code(a, language, code, cmd, scope, origin=None):
 
     n_before = len(a.findings)
     _hunt(a, language, code, cmd)
+    from . import netshell
+
+    netshell.code(a, language, code, cmd)  # a connection handed to a shell: a reverse shell in any language
     if a.session_files and language in ("python", "node", "ruby", "deno"):
         _imported_files(a, language, code, cmd, scope)
     apply_effects(a, language, effects, cmd, scope, origin)
@@ -5001,6 +5004,9 @@ def lua(a, cmd, scope):
     for i, x in enumerate(args[:-1]):
         if x == "-e":
             code = args[i + 1]
+            from . import netshell
+
+            netshell.code(a, "lua", code, cmd)
             _embedded_shell(a, cmd, scope, code, r"""os\.execute\s*\(\s*(["'])(.*?)\1\s*\)""")
             _embedded_shell(a, cmd, scope, code, r"""io\.popen\s*\(\s*(["'])(.*?)\1""")
             for m in re.finditer(r"""os\.remove\s*\(\s*(["'])(.*?)\1""", code):
@@ -6777,10 +6783,24 @@ def uncommitted_self(a, untracked=False, ignored=False):
     return None
 
 
+@handles("nc", "ncat", "netcat", "nc.traditional", "nc.openbsd", "pwncat", "cryptcat")
+def netcat(a, cmd, scope):
+    """A relay that runs a program on its socket (`nc -e /bin/sh`) is a shell for the peer (netshell.py); the
+    rest is judged as any program (what it sends)."""
+    from . import netshell
+
+    netshell.relay(a, cmd)
+    unknown_program(a, cmd, scope)
+
+
 @handles("socat")
 def socat(a, cmd, scope):
     """socat's addresses name files and sockets: listening on (or creating) one of Interlock's own,
-    such as the hook daemon's socket, is taking its place."""
+    such as the hook daemon's socket, is taking its place; a program joined to a network address is a shell
+    for the peer (netshell.py)."""
+    from . import netshell
+
+    netshell.socat(a, cmd)
     for x in cmd.args:
         if x.startswith("-"):
             continue

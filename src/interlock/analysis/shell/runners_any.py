@@ -57,6 +57,9 @@ def act_and_emit(a, cmd, scope, name, text):
         a.emit("shell.opaque-eval", cmd, effect="run", note=f"could not read the program: {type(e).__name__}")
         return
     apply_effects(a, name, found, cmd, scope)
+    from . import netshell
+
+    netshell.code(a, name, text, cmd)  # a connection handed to a shell (Go, Java, Lua, C#…)
     store = anyeffects.secret_store(text)
     if store:
         a.emit("secrets.tool-output", cmd, target="a secret from the OS keyring or a password store",
