@@ -129,3 +129,42 @@ def test_a_shell_on_a_descriptor_opened_on_the_network_is_never_allowed(workspac
 def test_bashs_network_files_are_not_devices(workspace, home, env):
     d = judge("echo ping > /dev/tcp/localhost/8080", workspace, home, env)
     assert d.decision == "allow" and "disk.write-device" not in d.rules, reasons(d)
+
+
+# --- security controls turned off (sys.security-off) and set-user-ID programs (sys.grant-access) ----------------
+
+@pytest.mark.parametrize("command", [
+    "sudo /usr/sbin/setenforce permissive", "sudo aa-complain /etc/apparmor.d/*", "doas auditctl -e 0 -b 1024",
+    "sudo spctl --global-disable", "csrutil authenticated-root disable", "sudo ufw --force default allow incoming",
+    "sudo ip6tables -P FORWARD ACCEPT", "sudo sysctl kernel.kptr_restrict=0", "sudo sysctl -w fs.protected_hardlinks=0",
+])
+def test_turning_a_security_control_off_is_asked(command, workspace, home, env):
+    d = judge(command, workspace, home, env)
+    assert d.decision in ("ask", "deny") and "sys.security-off" in d.rules, (command, reasons(d))
+
+
+@pytest.mark.parametrize("command", [
+    "getenforce", "sestatus", "sudo aa-status", "sudo auditctl -s", "spctl --status", "csrutil status",
+    "sudo ufw status verbose", "sudo ufw allow 8080/tcp", "sudo iptables -L -n", "sudo iptables -P OUTPUT ACCEPT",
+    "sysctl -a | grep vm.", "sudo sysctl -w net.core.somaxconn=1024", "sudo sysctl -w vm.swappiness=10",
+])
+def test_reading_and_tuning_security_settings_pass(command, workspace, home, env):
+    d = judge(command, workspace, home, env)
+    assert "sys.security-off" not in d.rules, (command, reasons(d))
+
+
+@pytest.mark.parametrize("command", ["sudo chmod a+s /usr/bin/find", "sudo chmod 6755 /usr/local/bin/vim",
+                                     "cp $(which python3) /tmp/p && sudo chmod u=rwxs /tmp/p",
+                                     "chmod 4711 /bin/dash"])
+def test_a_set_user_id_program_is_a_way_to_root(command, workspace, home, env):
+    d = judge(command, workspace, home, env)
+    assert d.decision == "deny" and "sys.grant-access" in d.rules, (command, reasons(d))
+    assert "set-user-ID" in str([f.note for f in d.findings]), [f.note for f in d.findings]
+
+
+@pytest.mark.parametrize("command", ["chmod g+s shared", "sudo chmod 2775 /srv/team", "chmod u+x build/tool",
+                                     "chmod 4755 build/helper"])
+def test_setgid_directories_and_the_projects_own_builds_pass_that_rule(command, workspace, home, env):
+    os.makedirs(os.path.join(workspace, "shared"), exist_ok=True)
+    d = judge(command, workspace, home, env)
+    assert "sys.grant-access" not in d.rules, (command, reasons(d))

@@ -3505,6 +3505,12 @@ def zip_(a, cmd, scope):
     check_args_for_secrets(a, cmd, scope, ops[1:] if ops else [])
 
 
+#: chmod modes that set the set-user-ID bit (`u+s`, `+s`, `a=rwxs`, `4755`, `6755`); setgid alone (`g+s`, a shared
+#: directory's usual mode) is not one
+_SETUID = _LazyRe(r"^(?:[ua]*[+=][rwxXt]*s[rwxXt]*(?:,.*)?|[0-7]?[4-7][0-7]{3})$")
+_SETUID_INTERPRETERS = ("python", "python3", "perl", "ruby", "php", "node", "lua", "env", "busybox", "find", "vim",
+                        "vi", "less", "awk", "gawk", "tclsh", "expect", "socat", "nc", "ncat")
+
 _PERM_DANGEROUS_MODES = _LazyRe(r"^(0{1,4}|0?777|a?[+-=]rwx|[ugoa]*-[rwx]+|o\+w|a\+w)$")
 
 
@@ -3574,6 +3580,12 @@ def perms(a, cmd, scope):
         target = P.display(place.path, a.pctx) if place.path else t
         if place.kind == P.SELF or place.kind not in _STRONGER and P.holds_self(place.path, a.pctx):
             a.emit("interlock.self-protect", cmd, target=target, effect="chmod")
+        elif cmd.name == "chmod" and mode and _SETUID.match(mode) and not (place.path and os.path.isdir(place.path)) \
+                and (place.kind in (P.SYSTEM, P.ROOT) or cmd.sudo or
+                     t.rsplit("/", 1)[-1] in SHELLS + _SETUID_INTERPRETERS):
+            # `chmod u+s /bin/bash`, `sudo chmod 4755 /tmp/rootsh`: whoever runs it acts as its owner (root)
+            a.emit("sys.grant-access", cmd, target=target, effect="setuid",
+                   note=f"mode {mode} sets the set-user-ID bit: whoever runs it acts as its owner")
         elif cmd.name == "chmod" and mode and _adds_exec_or_write(mode) and place.kind in (P.OUTSIDE, P.REGENERABLE) \
                 and P.agent_config(place.path, a.pctx.home) and not P.in_project(place.path, a.pctx):
             # `chmod +x ~/.claude/hooks/x.js`: a hook the agent runs on every action becomes runnable
@@ -4236,6 +4248,11 @@ def iptables(a, cmd, scope):
         if x in ("-P", "--policy") and i + 2 < len(cmd.args) and cmd.args[i + 2] == "DROP":
             a.emit("net.firewall-flush", cmd, effect="policy-drop")
             return
+        if x in ("-P", "--policy") and i + 2 < len(cmd.args) and cmd.args[i + 2] == "ACCEPT" and \
+                cmd.args[i + 1] in ("INPUT", "FORWARD"):
+            # what no rule allows now gets in
+            a.emit("sys.security-off", cmd, target=f"the firewall's {cmd.args[i + 1]} policy", effect="open")
+            return
         if x in ("-D", "--delete"):
             a.emit("sys.config-remove", cmd, target="firewall rule " + " ".join(cmd.args[i + 1:i + 3]),
                    effect="delete")
@@ -4252,6 +4269,9 @@ def nft(a, cmd, scope):
 def ufw(a, cmd, scope):
     if any(x in ("disable", "reset") for x in cmd.args):
         a.emit("net.firewall-flush", cmd, effect="disable")
+    elif [x for x in cmd.args if not x.startswith("-")][:3] in (["default", "allow", "incoming"],
+                                                                ["default", "allow", "routed"]):
+        a.emit("sys.security-off", cmd, target="the firewall's default for incoming connections", effect="open")
     elif [x for x in cmd.args if not x.startswith("-")][:1] == ["delete"]:
         a.emit("sys.config-remove", cmd, target="ufw rule " + " ".join(cmd.args[1:]), effect="delete")
 
