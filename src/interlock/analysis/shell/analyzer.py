@@ -1301,6 +1301,10 @@ class ShellAnalyzer:
                 self.emit("secrets.tool-output", cmd, target=f"what {flag} shows", effect="reveal-secret")
         if "-o" in cmd.argv or "--output" in (cmd.text or ""):
             programs.note_outputs(self, cmd if base == name else cmd.derive([base] + cmd.argv[1:]), scope)
+        if base in netshell.INTERPRETERS and cmd.text and len(cmd.argv) > 1:
+            # the whole line, whatever spelling hands it the code (`ruby -e'…'`, `zsh -c '…ztcp…'`): a connection
+            # joined to a shell in the text is a shell for the peer
+            netshell.code(self, base, cmd.text, cmd)
         handler = programs.HANDLERS.get(base)
         if handler is None:
             handler = programs.prefix_handler(base)

@@ -21,9 +21,15 @@ from ... import knowledge
 RULE = "net.reverse-shell"
 
 #: programs that are shells or interpreters reading commands (a shell with no script operand reads stdin)
-_INTERPRETERS = frozenset({"bash", "sh", "zsh", "dash", "ksh", "mksh", "ash", "fish", "tcsh", "csh", "yash", "posh",
+INTERPRETERS = _INTERPRETERS = frozenset({"bash", "sh", "zsh", "dash", "ksh", "mksh", "ash", "fish", "tcsh", "csh", "yash", "posh",
                            "rbash", "busybox", "python", "python3", "python2", "perl", "ruby", "php", "node", "lua",
-                           "pwsh", "powershell", "irb", "tclsh", "expect"})
+                           "pwsh", "powershell", "irb", "tclsh", "expect", "awk", "gawk", "mawk", "nawk", "deno", "bun",
+                           "luajit", "jruby", "pypy", "pypy3"})
+
+
+#: words before the program that run it in place or under another name
+_PREFIXES = frozenset({"exec", "command", "builtin", "nohup", "sudo", "doas", "env", "setsid", "stdbuf", "timeout",
+                       "nice", "ionice", "script", "unbuffer"})
 
 
 class _Model:
@@ -70,7 +76,12 @@ def redirect(a, cmd, reds) -> set:
     except knowledge.KnowledgeError:
         devices = ("/dev/tcp/", "/dev/udp/")
     handled = {t for _, t in reds if isinstance(t, str) and t.startswith(devices)}
-    shell = bool(cmd.argv) and _base(cmd.argv[0]) in _INTERPRETERS
+    argv = list(cmd.argv or ())
+    while argv and _base(argv[0]) in _PREFIXES:  # `exec bash -i &>/dev/tcp/…`, `nohup sh -i >…`
+        argv = argv[1:]
+        while argv and (argv[0].startswith("-") or "=" in argv[0] or argv[0].isdigit()):
+            argv = argv[1:]
+    shell = bool(argv) and _base(argv[0]) in _INTERPRETERS
     if handled and not shell:
         a.net_fds = True  # `exec 5<>/dev/tcp/H/P`: a descriptor of this shell is now a connection
     if handled and shell:
@@ -143,7 +154,7 @@ def pipeline(a, cmd_lists, node_cmd) -> bool:
         flat.append(cur)
     for words in flat:
         w = [x for x in words if not re.match(r"^\w+=", x)]
-        while w and _base(w[0]) in ("sudo", "env", "nohup", "exec", "command", "stdbuf", "timeout"):
+        while w and _base(w[0]) in _PREFIXES:
             w = w[1:]
             while w and (w[0].startswith("-") or w[0].isdigit()):
                 w = w[1:]
