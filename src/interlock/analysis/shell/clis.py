@@ -35,7 +35,7 @@ ENV_KINDS = frozenset({"host", "database", "kube_context", "cloud_project", "clo
 _PROGRAM_KEYS = {"names", "summary", "separator", "value_options", "skip", "aliases", "env", "commands",
                  "examples", "generic", "generic_rule", "label", "handled_elsewhere"}
 _COMMAND_KEYS = {"path", "effect", "rule", "target", "label", "when_flags", "unless_flags", "when_options",
-                 "when_operand", "env", "note", "mechanism", "name_env", "command"}
+                 "when_operand", "env", "note", "mechanism", "name_env", "command", "capacity"}
 _ENV_KEYS = {"kind", "from"}
 _EXAMPLE_KEYS = {"cmd", "rule", "note"}
 
@@ -125,7 +125,7 @@ def _env_sources(where, raw):
 
 class Command:
     __slots__ = ("paths", "effect", "rule", "target", "label", "when_flags", "unless_flags", "when_options",
-                 "when_operand", "env", "note", "mechanism", "name_env", "command")
+                 "when_operand", "env", "note", "mechanism", "name_env", "command", "capacity")
 
     def __init__(self, raw, where, rules, sep):
         bad = set(raw) - _COMMAND_KEYS
@@ -175,6 +175,11 @@ class Command:
         self.env = _env_sources(where, raw.get("env"))
         self.note = raw.get("note")
         self.name_env = raw.get("name_env")
+        # where a capacity is (an option, $1, $2, $last, or $* for any operand): the entry holds only when one of
+        # them is zero as the one reader of capacities reads it (analysis/shell/capacity.py)
+        self.capacity = _strs(where, "capacity", raw.get("capacity", []))
+        if any(not (x.startswith("-") or x in ("$1", "$2", "$last", "$*")) for x in self.capacity):
+            raise KnowledgeError(f"{where}: capacity names options, $1, $2, $last or $*")
 
 
 class Tool:
@@ -291,8 +296,32 @@ class Tool:
                         continue
                     if c.when_operand and not any(c.when_operand.search(w) for w in words[len(p):]):
                         continue
+                    if c.capacity and not _capacity_zero(c.capacity, values, words[len(p):]):
+                        continue
                     return c, len(p)
         return None
+
+
+def _is_zero(value) -> bool:
+    from .capacity import is_zero
+
+    return is_zero(value)
+
+
+def _capacity_zero(sources, values, rest) -> bool:
+    """One of the places the entry names as a capacity is set to zero (any spelling: capacity.is_zero)."""
+    from .capacity import is_zero
+
+    for src in sources:
+        if src == "$*":
+            if any(is_zero(w) for w in rest):
+                return True
+        elif src == "$last":
+            if rest and is_zero(rest[-1]):
+                return True
+        elif is_zero(_source(src, values, rest)):
+            return True
+    return False
 
 
 _NUMBER = re.compile(r"^-\d+$")
@@ -401,7 +430,9 @@ def handler(a, cmd, scope):
 
 def interpret(a, cmd, scope, tool):
     flags, values, ops = tool.parse(list(cmd.args))
-    if tool.skip & flags or tool.skip & set(values):
+    if tool.skip & {x.split("=", 1)[0] for x in cmd.args} or (tool.skip - {"-h"}) & (flags | set(values)):
+        # a skip option as written or in a cluster of short ones (`emerge -pvc`); help only as written: the `h`
+        # of a Go-style option split into letters (`nomad job scale -detach`) is not `-h`
         return
     words = tool.words(ops)
     if any(tuple(words[:len(p)]) == p for p in tool.handled_elsewhere):
@@ -850,7 +881,7 @@ def generic(a, cmd, scope):
                                        f"(Interlock has no knowledge file for it)")
             return
     if any(w.lower() in ("scale", "autoscale") for w in words[:g.max_position]) and \
-            any(x == "0" or (x.endswith("=0") and not x.endswith("==0")) for x in args):
+            any(_is_zero(x) for x in args):  # a capacity in any spelling (`web=0`, `--count 00`, `-0`)
         k = next(j for j, w in enumerate(words) if w.lower() in ("scale", "autoscale"))
         emit(a, cmd, "infra.outage", target=" ".join([cmd.name] + [_show(x) for x in words[:k] + words[k + 1:k + 2]]),
              effect="scale", note="scaled to zero: it stops serving until scaled up again")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .. import paths as P
 from ..paths import UNKNOWN_MARK as U
+from . import capacity
 from .programs import registrar as _registrar
 from .programs import _DELETE_RULES, _first_cmd, check_sent, split_opts
 
@@ -413,17 +414,17 @@ def kubectl(a, cmd, scope):
         a.remote_dispatch(cmd, scope, cmd.args[k + 1:], f"pod:{_show(pod)}" + (f"@{_show(ctx)}" if ctx else ""))
     elif verb == "delete":
         _kube_delete(a, cmd, f, v, ops[1:], all_ns, env, where)
-    elif verb == "drain" or (verb == "scale" and _opt(v, "--replicas") == "0") or (
-            verb == "patch" and _re("zero-replicas", r"""["']?replicas["']?\s*:\s*["']?0\b""").search(
-                _long_values(cmd.args, short=("-p",)).get("--patch") or "")) or \
+    elif verb == "drain" or (verb == "scale" and capacity.is_zero(_opt(v, "--replicas"))) or (
+            verb == "patch" and capacity.is_zero(_long_values(cmd.args, short=("-p",)).get("--patch") or "")) or (
+            verb == "autoscale" and capacity.is_zero(_long_values(cmd.args).get("--max"))) or \
             (verb == "rollout" and len(ops) > 1 and ops[1] == "undo"):
         what = " ".join(_show(x) for x in ops[1:]) or None
         # in prod: weighing; scaled to nothing in a context not resolved is an outage wherever it points, as
         # `aws ecs update-service --desired-count 0` is (a rollback keeps serving)
-        rule = "infra.kube-disrupt-prod" if verb == "drain" or (verb in ("scale", "patch") and env is None) \
+        rule = "infra.kube-disrupt-prod" if verb == "drain" or (verb in ("scale", "patch", "autoscale") and env is None) \
             else "infra.kube-disrupt"
         a.emit(rule, cmd, target=(what or "") + where or None,
-               effect="scale-to-zero" if verb in ("scale", "patch") else verb, environment=env)
+               effect="scale-to-zero" if verb in ("scale", "patch", "autoscale") else verb, environment=env)
     elif verb == "config" and len(ops) > 1 and ops[1] in ("delete-context", "delete-cluster", "delete-user"):
         a.emit("infra.kube-delete", cmd, target=" ".join(_show(x) for x in ops[1:]), effect="delete")
     elif verb == "replace" and _has(f, v, "--force"):
@@ -505,10 +506,26 @@ def helm(a, cmd, scope):
     elif ops[0] == "rollback":
         a.emit("infra.kube-disrupt", cmd, target=" ".join(_show(x) for x in ops[1:]) + where, effect="rollback",
                environment=env)
+    elif ops[0] in ("upgrade", "install") and any(capacity.is_zero(x) for x in _helm_sets(cmd.args)):
+        # `--set replicaCount=0`: the release's workloads scaled to nothing
+        _emit(a, cmd, "infra.outage", target=" ".join(_show(x) for x in ops[1:2]) + where, effect="scale",
+              env=env, note="a value sets a capacity to zero (" + next(x for x in _helm_sets(cmd.args)
+                                                                       if capacity.is_zero(x)) + ")")
     elif ops[0] in ("upgrade", "install") and env in PROD:
         # a release changed in production with no diff shown to anyone (helm has no plan step of its own)
         a.emit("infra.terraform-apply-unreviewed", cmd, target=" ".join(_show(x) for x in ops[1:2]) + where,
                effect="deploy", environment=env, note=f"helm {ops[0]} in production: the change is not shown first")
+
+
+def _helm_sets(args):
+    """Each ``key=value`` a ``--set``/``--set-string`` gives (comma-separated pairs apart)."""
+    out = []
+    for i, x in enumerate(args):
+        name, eq, val = x.partition("=")
+        if name in ("--set", "--set-string"):
+            val = val if eq else (args[i + 1] if i + 1 < len(args) else "")
+            out += [p for p in val.split(",") if p]
+    return out
 
 
 @handles("ansible-playbook")
@@ -638,8 +655,8 @@ def docker(a, cmd, scope):
         _compose(a, cmd, scope, args, env)
         return
     if group is None and sub == "service" and ops and ops[0] == "scale" and any(
-            x.endswith("=0") for x in ops[1:]) or group is None and sub == "service" and ops and \
-            ops[0] == "update" and _long_values(args).get("--replicas") == "0":
+            "=" in x and capacity.is_zero(x) for x in ops[1:]) or group is None and sub == "service" and ops and \
+            ops[0] == "update" and capacity.is_zero(_long_values(args).get("--replicas")):
         # `docker service scale api=0`, `docker service update --replicas 0 api`: the swarm service stops serving
         _emit(a, cmd, "infra.outage", target="swarm service " + " ".join(_show(x) for x in ops[1:]), effect="scale",
               env=env, note="scaled to zero: it stops serving until scaled up again")
@@ -1321,7 +1338,7 @@ def aws(a, cmd, scope):
     elif _AWS_VERBS & set(op.split("-")):  # by verb over any service: admin-delete-user, delete-rest-api...
         _emit(a, cmd, "infra.aws-delete", target=target, effect=op, env=env)
     elif _re("aws-outage", _OUTAGE_OP).match(op) or (
-            op.split("-", 1)[0] in ("update", "put", "set", "modify") and _zero_capacity(o)):
+            op.split("-", 1)[0] in _CAPACITY_OPS and capacity.zero_option(o)):
         # any service whose capacity is set to nothing: `ecs update-service --desired-count 0`,
         # `lambda put-function-concurrency --reserved-concurrent-executions 0`, `autoscaling set-desired-capacity 0`
         _emit(a, cmd, "infra.outage", target=target, effect=op, env=env,
@@ -1345,16 +1362,10 @@ def _long_values(args, short=()) -> dict:
     return out
 
 
-def _zero_capacity(opts) -> bool:
-    """An option that sizes what serves (a desired, maximum or reserved count, capacity, concurrency or
-    replicas — not a minimum) is given 0."""
-    for k, v in opts.items():
-        if not isinstance(v, str) or not k.startswith("--") or "min" in k:
-            continue
-        if (v == "0" or _re("zero-size", r"(?:desiredSize|maxSize|desiredCount|DesiredCapacity|MaxSize)=0\b").search(v)) \
-                and _re("size-option", r"desired|max|reserved|count|capacity|concurren|replica|scaling-config|workers").search(k):
-            return True
-    return False
+#: The verbs that set a capacity of something that exists (an operation's first word: `update-service`,
+#: `register-scalable-target`; az's and gcloud's last: `az aks scale`, `set-autoscaling`)
+_CAPACITY_OPS = frozenset({"update", "put", "set", "modify", "register", "scale", "resize", "patch",
+                           "set-autoscaling", "update-autoscaling"})
 
 
 #: Parts of an AWS operation name that delete (any service: `admin-delete-user`, `batch-delete-item`).
@@ -1486,11 +1497,13 @@ def gcloud(a, cmd, scope):
         if o:
             _emit(a, cmd, "infra.outage", target=" ".join(_show(x) for x in ops[:o] + ops[o + 1:o + 2]),
                   effect=ops[o], env=env)
-        elif "resize" in ops[:4] and any((v.get(o) or "x").strip("0") == "" for o in ("--num-nodes", "--size")):
-            # a cluster's node pool or a managed instance group resized to nothing: what ran there stops
-            _emit(a, cmd, "infra.outage", target=" ".join(_show(x) for x in ops[:ops.index("resize") + 2]),
-                  effect="resize", env=env, note="resized to zero nodes" if v.get("--num-nodes") else
-                  "resized to zero instances")
+        elif any(x in _CAPACITY_OPS for x in ops[1:5]) and capacity.zero_option(_long_values(cmd.args)):
+            # a cluster's node pool, a managed instance group or its autoscaler sized to nothing (`resize
+            # --num-nodes 0`, `set-autoscaling --max-num-replicas 0`): what ran there stops
+            j = next(i for i, x in enumerate(ops) if x in _CAPACITY_OPS)
+            opt, _ = capacity.zero_option(_long_values(cmd.args))
+            _emit(a, cmd, "infra.outage", target=" ".join(_show(x) for x in ops[:j] + ops[j + 1:j + 2]),
+                  effect=ops[j], env=env, note=f"scaled to zero ({opt} 0): it stops serving")
         elif ops[:3] == ["sql", "instances", "patch"] and (v.get("--activation-policy") or "").upper() == "NEVER":
             # Cloud SQL has no `stop`: an activation policy of NEVER is how an instance is stopped
             _emit(a, cmd, "infra.outage", target=" ".join(_show(x) for x in ops[:4]), effect="stop", env=env,
@@ -1557,7 +1570,7 @@ def az(a, cmd, scope):
     if len(path) < 2 or path[0] in ("extension", "bicep", "config", "cache", "upgrade", "login", "logout"):
         return  # Azure CLI's own extensions, tools and settings: local
     if verb in ("stop", "deallocate", "restart", "suspend", "pause") and path[0] not in ("account",) or \
-            verb in ("scale", "update", "set", "resize") and _zero_capacity(_long_values(args[k:])):
+            verb in _CAPACITY_OPS and capacity.zero_option(_long_values(args[k:])):
         # (`az aks scale --node-count 0`, `az webapp update --number-of-workers 0`: nothing left to serve)
         f, v, _ = split_opts(args[k:], with_arg="ngs", long_with_arg=("--name", "--resource-group",
                                                                       "--subscription", "--ids"))
