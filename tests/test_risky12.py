@@ -115,3 +115,72 @@ def test_a_go_style_option_with_an_h_is_not_help():
     """`-detach` split into letters holds an `h`: the tool's knowledge still applies (a help option only as written)."""
     _asks("nomad job scale -detach api web 0", "infra.outage")
     _allows("nomad job scale -h")
+
+
+# --- an image or artifact written under a tag in a registry ---------------------------------------
+
+@pytest.mark.parametrize("cmd", [
+    "docker buildx build --platform linux/arm64 --tag r.example.io/team/web:stable --push ./web",
+    "docker build --push=true -t quay.io/team/worker:main .",
+    "docker buildx build -o type=image,name=r.example.io/x/y:prod,push=true .",
+    "docker buildx bake --push api worker",
+    "docker image build --output=type=registry -t r.example.io/x/z:edge .",
+    "podman manifest push --all list docker://quay.io/t/app:v9",
+    "gcrane copy us.gcr.io/p/svc:candidate us.gcr.io/p/svc:release",
+    "crane mutate r.example.io/x/y:prod --entrypoint=/bin/sh",
+    "oras tag r.example.io/x/bundle:sha-9 stable",
+    "oras cp r.example.io/x/bundle:v1 mirror.example.io/x/bundle:v1",
+    "regctl image cp r.example.io/x/y:rc r.example.io/x/y:prod",
+    "skopeo copy --all --retry-times 3 docker-archive:img.tar docker://r.example.io/x/y:prod",
+    "buildah manifest push --all app-list docker://r.example.io/x/app:latest",
+    "ko resolve -f config/ > release.yaml",
+    "pack build r.example.io/x/web --builder heroku/builder:24 --publish",
+    "./mvnw -DskipTests package jib:build",
+    "gradle jib --image r.example.io/x/api:2.0",
+    "az acr build --registry teamreg --image web:latest ./web",
+    "gcloud builds submit --tag=us-docker.pkg.dev/p/r/web:latest .",
+    "helm push ./dist/web-0.3.1.tgz oci://r.example.io/charts",
+])
+def test_image_pushes_are_asked(cmd):
+    _asks(cmd, "publish.release")
+
+
+@pytest.mark.parametrize("cmd", [
+    "docker buildx build --platform linux/arm64 -t web:dev --load ./web",
+    "docker buildx build -o type=local,dest=out .",
+    "docker build --push=false -t web .",
+    "crane config r.example.io/x/y:prod",
+    "oras discover r.example.io/x/bundle:v1",
+    "regctl tag ls r.example.io/x/y",
+    "skopeo copy docker://r.example.io/x/y:prod dir:/tmp/y",
+    "skopeo list-tags docker://r.example.io/x/y",
+    "ko build -L ./cmd/web",
+    "pack build web:local --builder heroku/builder:24",
+    "./mvnw package jib:buildTar",
+    "helm package ./chart -d dist",
+    "gcloud builds describe 1234",
+])
+def test_image_reads_and_local_builds_pass(cmd):
+    _allows(cmd)
+
+
+# --- find that follows links while it deletes, from a start outside the project ---------------------
+
+@pytest.mark.parametrize("cmd", [
+    "find -L /tmp -name '*.lock' -delete",
+    "find /var/tmp -follow -name 'sess_*' -delete",
+    "find -L /dev/shm -type f -exec rm -f {} +",
+    "find -L /var/tmp -name '*.whl' -exec unlink {} \\;",
+])
+def test_find_following_links_while_deleting_is_asked(cmd):
+    d = _asks(cmd)
+    assert "fs.delete-unresolved" in d.rules, (cmd, d.rules)
+
+
+@pytest.mark.parametrize("cmd", [
+    "find /tmp/cache -name '*.lock' -delete",
+    "find -L /tmp -name '*.lock' -print",
+    "find -L /tmp/cache -name '*.lock' -ls",
+])
+def test_find_without_following_or_deleting_passes(cmd):
+    _allows(cmd)

@@ -35,7 +35,7 @@ ENV_KINDS = frozenset({"host", "database", "kube_context", "cloud_project", "clo
 _PROGRAM_KEYS = {"names", "summary", "separator", "value_options", "skip", "aliases", "env", "commands",
                  "examples", "generic", "generic_rule", "label", "handled_elsewhere"}
 _COMMAND_KEYS = {"path", "effect", "rule", "target", "label", "when_flags", "unless_flags", "when_options",
-                 "when_operand", "env", "note", "mechanism", "name_env", "command", "capacity"}
+                 "when_operand", "env", "note", "mechanism", "name_env", "command", "capacity", "when_last"}
 _ENV_KEYS = {"kind", "from"}
 _EXAMPLE_KEYS = {"cmd", "rule", "note"}
 
@@ -125,7 +125,7 @@ def _env_sources(where, raw):
 
 class Command:
     __slots__ = ("paths", "effect", "rule", "target", "label", "when_flags", "unless_flags", "when_options",
-                 "when_operand", "env", "note", "mechanism", "name_env", "command", "capacity")
+                 "when_operand", "env", "note", "mechanism", "name_env", "command", "capacity", "when_last")
 
     def __init__(self, raw, where, rules, sep):
         bad = set(raw) - _COMMAND_KEYS
@@ -172,6 +172,11 @@ class Command:
             self.when_operand = re.compile(op) if op else None
         except re.error as e:
             raise KnowledgeError(f"{where}: when_operand: {e}") from None
+        last = raw.get("when_last")  # the last operand (a copy's destination: `skopeo copy SRC docker://DST`)
+        try:
+            self.when_last = re.compile(last) if last else None
+        except re.error as e:
+            raise KnowledgeError(f"{where}: when_last: {e}") from None
         self.env = _env_sources(where, raw.get("env"))
         self.note = raw.get("note")
         self.name_env = raw.get("name_env")
@@ -296,6 +301,8 @@ class Tool:
                         continue
                     if c.when_operand and not any(c.when_operand.search(w) for w in words[len(p):]):
                         continue
+                    if c.when_last and not (words[len(p):] and c.when_last.search(words[-1])):
+                        continue
                     if c.capacity and not _capacity_zero(c.capacity, values, words[len(p):]):
                         continue
                     return c, len(p)
@@ -361,6 +368,8 @@ def _source(f, values, rest):
         return rest[1] if len(rest) > 1 else None
     if f == "$*":
         return " ".join(rest) if rest else None
+    if f == "$last":
+        return rest[-1] if rest else None
     if f.startswith("-"):
         v = values.get(f)
         return v if isinstance(v, str) and v else None

@@ -503,6 +503,9 @@ def helm(a, cmd, scope):
     if ops[0] in ("uninstall", "delete", "del", "un"):
         _emit(a, cmd, "infra.helm-uninstall", target=" ".join(_show(x) for x in ops[1:]) + where,
               effect="uninstall", env=env)
+    elif ops[0] == "push" and len(ops) > 2:  # a chart pushed to an OCI registry or a chart repository
+        _emit(a, cmd, "publish.release", target="chart " + " ".join(_show(x) for x in ops[1:3]), effect="publish",
+              env=None)
     elif ops[0] == "rollback":
         a.emit("infra.kube-disrupt", cmd, target=" ".join(_show(x) for x in ops[1:]) + where, effect="rollback",
                environment=env)
@@ -585,6 +588,15 @@ def docker(a, cmd, scope):
         group = None
     f, v, ops = split_opts(args, long_with_arg=("--filter", "--driver", "--label", "--opt"))
     if "--help" in f:
+        return
+    if (sub in ("build", "b", "bake") and group in (None, "buildx", "image", "builder") or
+            group is None and sub == "manifest" and ops[:1] == ["push"]) and _pushes_image(args, sub):
+        # `buildx build --push`, `-o type=registry`, `bake --push`, `manifest push`: the tags built are written to
+        # their registry, as `docker push` writes them
+        tags = [_show(x) for i, x in enumerate(args) if i and args[i - 1] in ("-t", "--tag")] + \
+            [_show(x.split("=", 1)[1]) for x in args if x.startswith("--tag=")]
+        _emit(a, cmd, "publish.release", target="image " + (" ".join(tags) or " ".join(_show(x) for x in ops[-1:])),
+              effect="publish", env=None)
         return
     if sub == "cp" and group in (None, "container"):  # docker cp web:/app/.env . (either way)
         for x in ops[:2]:
@@ -677,6 +689,23 @@ def docker(a, cmd, scope):
         return
     if group in (None, "container") and sub == "run":
         _docker_run(a, cmd, scope, args)
+
+
+def _pushes_image(args, sub):
+    """A build that pushes what it builds: `--push`, an output of type registry or with push=true, `--set
+    *.push=true` (bake); a manifest push always does."""
+    if sub == "manifest":
+        return True
+    for i, x in enumerate(args):
+        name, eq, val = x.partition("=")
+        if name == "--push" and (not eq or val.lower() in ("true", "1")):
+            return True
+        if name in ("-o", "--output", "--set"):
+            val = val if eq else (args[i + 1] if i + 1 < len(args) else "")
+            low = val.lower().replace(" ", "")
+            if "type=registry" in low or "push=true" in low:
+                return True
+    return False
 
 
 def _docker_rm(a, cmd, args, env):
@@ -1435,7 +1464,8 @@ _GCLOUD_VALUE = frozenset({"--project", "--account", "--configuration", "--billi
                            "--location", "--access-token-file", "--trace-token", "--instance", "--cluster",
                            "--database", "--filter", "--limit", "--sort-by", "--page-size", "--async-job",
                            "--keyring", "--key", "--environment", "--service", "--member", "--role",
-                           "--num-nodes", "--activation-policy", "--tier", "--image", "--source", "--size"})
+                           "--num-nodes", "--activation-policy", "--tier", "--image", "--source", "--size",
+                           "--tag", "-t", "--pack"})
 
 
 
@@ -1482,6 +1512,11 @@ def gcloud(a, cmd, scope):
             check_sent(a, cmd, src, scope)
     if ops[:2] == ["storage", "rsync"] and "--delete-unmatched-destination-objects" in f:
         _emit(a, cmd, "infra.gcp-delete", target=_show(ops[-1]), effect="sync-delete", env=env)
+        return
+    if ops[:2] == ["builds", "submit"] and ("--tag" in v or "-t" in v or "--pack" in v):
+        # Cloud Build builds and pushes the image under its tag
+        _emit(a, cmd, "publish.release", target="image " + _show(_opt(v, "--tag", "-t") or v.get("--pack") or ""),
+              effect="publish", env=env)
         return
     if ops[:2] in (["run", "deploy"], ["app", "deploy"], ["functions", "deploy"], ["run", "services"]) and \
             (ops[1] == "deploy" or ops[2:3] in (["update-traffic"], ["replace"])) and \
@@ -1569,6 +1604,12 @@ def az(a, cmd, scope):
     verb = path[-1]
     if len(path) < 2 or path[0] in ("extension", "bicep", "config", "cache", "upgrade", "login", "logout"):
         return  # Azure CLI's own extensions, tools and settings: local
+    if tuple(path[:2]) in (("acr", "build"), ("acr", "import")) or tuple(path[:3]) == ("acr", "manifest", "push"):
+        # the image built or imported is written under its tag in the registry, replacing what pulls of it get
+        tag = next((args[i + 1] for i, x in enumerate(args[:-1]) if x in ("-t", "--image", "--target")), None)
+        _emit(a, cmd, "publish.release", target="image " + (_show(tag) if tag else "in " + " ".join(path)),
+              effect="publish", env=None)
+        return
     if verb in ("stop", "deallocate", "restart", "suspend", "pause") and path[0] not in ("account",) or \
             verb in _CAPACITY_OPS and capacity.zero_option(_long_values(args[k:])):
         # (`az aks scale --node-count 0`, `az webapp update --number-of-workers 0`: nothing left to serve)

@@ -1649,7 +1649,11 @@ def find(a, cmd, scope):
             w.startswith("-") and not w.startswith("--") and ("r" in w or "R" in w) or w == "--recursive"
             for w in inner[1:])
         if deep and not any(P.is_regenerable(t) for t in targets) and (
-                follows or kind == "exec" and any(w.startswith("{}/") for w in inner)):
+                follows or kind == "exec" and any(w.startswith("{}/") for w in inner)) or \
+                _find_deleter(kind, inner) and any(x in ("-L", "-follow") for x in cmd.args) and not all(
+                    a.place(s, scope).kind in (P.WORKSPACE_ROOT, P.WORKSPACE_ALL, P.WORKSPACE) for s in starts):
+            # (and any delete that follows links found below a start outside the project — /tmp, $TMPDIR, a
+            # cache: anyone may leave a link there, and `-L` deletes what it points to, regenerable names or not)
             # `find -L . -type d -exec rm -rf {} +`, `find . -type l -exec rm -rf {}/ \;`: the trees removed are
             # what the links point to — anywhere, the home directory included — not only what is under the start
             a.emit("fs.delete-unresolved", cmd, target="what the symbolic links under " + ", ".join(starts[:3])
