@@ -184,3 +184,115 @@ def test_find_following_links_while_deleting_is_asked(cmd):
 ])
 def test_find_without_following_or_deleting_passes(cmd):
     _allows(cmd)
+
+
+# --- access widened or a safeguard turned off (analysis/shell/exposure.py, knowledge/exposure.toml) ----------
+
+def test_exposure_examples():
+    from interlock.analysis.shell import exposure
+
+    exs = exposure._model().examples
+    assert len(exs) > 15
+    for cmd, rule in exs:
+        d = _judge(cmd)
+        if rule:
+            assert rule in d.rules, (cmd, d.rules)
+        else:
+            assert d.decision == "allow", (cmd, d)
+
+
+@pytest.mark.parametrize("cmd", [
+    "aws ec2 authorize-security-group-ingress --group-id sg-9 --protocol tcp --port 27017 --cidr 0.0.0.0/0",
+    "aws ec2 authorize-security-group-ingress --group-id sg-9 --ip-permissions "
+    "'IpProtocol=tcp,FromPort=9200,ToPort=9200,IpRanges=[{CidrIp=0.0.0.0/0,Description=tmp}]'",
+    "aws --region eu-west-1 ec2 authorize-security-group-ingress --group-id sg-9 --protocol tcp --port 6379 "
+    "--ip-permissions 'Ipv6Ranges=[{CidrIpv6=::/0}]'",
+    "aws rds modify-db-cluster --db-cluster-identifier c9 --publicly-accessible",
+    "aws s3api put-bucket-acl --bucket team-exports --acl public-read-write",
+    "aws s3api put-public-access-block --bucket team-exports --public-access-block-configuration "
+    "BlockPublicPolicy=false,RestrictPublicBuckets=false",
+    "gcloud compute firewall-rules create tmp-open --allow=tcp:6443 --source-ranges=0.0.0.0/0 --network=default",
+    "gcloud storage buckets add-iam-policy-binding gs://team-exports --member=allAuthenticatedUsers "
+    "--role=roles/storage.objectViewer",
+    "gsutil acl ch -u AllUsers:R gs://team-exports/report.csv",
+    "az network nsg rule create -g rg9 --nsg-name nsg9 -n open-mongo --priority 120 --source-address-prefixes Any "
+    "--destination-port-ranges 27017 --access Allow",
+    "az storage container set-permission -n public --account-name st9 --public-access container",
+    "az cosmosdb update -n db9 -g rg9 --public-network-access ENABLED",
+    "doctl compute firewall add-rules fw9 --inbound-rules protocol:tcp,ports:5432,address:0.0.0.0/0",
+    "linode-cli firewalls rules-update 9 --inbound '[{\"action\":\"ACCEPT\",\"addresses\":{\"ipv6\":[\"::/0\"]}}]'",
+    "mc anonymous set public local/team-exports",
+    "sudo ufw allow proto tcp from any to any port 6379",
+    "sudo ufw insert 1 allow 9200/tcp",
+    "sudo iptables -I INPUT 1 -p tcp --dport 5432 -s 0.0.0.0/0 -j ACCEPT",
+    "sudo ip6tables -A INPUT -p tcp -m multiport --dports 80,8080 -j ACCEPT",
+    "sudo iptables --policy INPUT ACCEPT",
+    "sudo nft insert rule ip filter input tcp dport 9200 accept",
+    "sudo firewall-cmd --add-port=6379/tcp",
+])
+def test_opened_to_everyone_is_asked(cmd):
+    _asks(cmd, "net.exposure")
+
+
+@pytest.mark.parametrize("cmd", [
+    "aws iam attach-group-policy --group-name devs --policy-arn arn:aws:iam::aws:policy/PowerUserAccess",
+    "aws iam detach-user-policy --user-name ci --policy-arn arn:aws:iam::1:policy/deploy",
+    "aws iam put-user-policy --user-name ci --policy-name p --policy-document file://p.json",
+    "aws iam update-assume-role-policy --role-name r --policy-document file://trust.json",
+    "aws s3api put-bucket-policy --bucket b --policy file://policy.json",
+    "aws lambda add-permission --function-name f --statement-id s --action lambda:InvokeFunction --principal '*'",
+    "gcloud run services add-iam-policy-binding api --member=allUsers --role=roles/run.invoker",
+    "gcloud organizations remove-iam-policy-binding 123 --member=group:ops@example.com --role=roles/owner",
+    "gcloud storage buckets set-iam-policy gs://b policy.json",
+    "az role assignment delete --assignee ci-sp --role Reader",
+    "az keyvault set-policy -n kv --upn a@example.com --secret-permissions get list",
+    "gsutil iam set policy.json gs://b",
+])
+def test_access_changes_are_asked(cmd):
+    d = _asks(cmd)
+    assert set(d.rules) & {"infra.access-change", "net.exposure"}, (cmd, d.rules)
+
+
+@pytest.mark.parametrize("cmd", [
+    "aws rds modify-db-cluster --db-cluster-identifier c --backup-retention-period 0",
+    "aws docdb modify-db-cluster --db-cluster-identifier c --no-deletion-protection --apply-immediately",
+    "aws dynamodb update-continuous-backups --table-name t --point-in-time-recovery-specification "
+    "PointInTimeRecoveryEnabled=false",
+    "aws s3api put-bucket-versioning --bucket b --versioning-configuration Status=Suspended,MFADelete=Disabled",
+    "aws s3api put-bucket-lifecycle-configuration --bucket b --lifecycle-configuration file://l.json",
+    "aws logs put-retention-policy --log-group-name /ecs/api --retention-in-days 3",
+    "aws cloudtrail update-trail --name t --no-is-multi-region-trail",
+    "gcloud sql instances patch db --no-enable-bin-log",
+    "gcloud storage buckets update gs://b --no-versioning",
+    "az postgres flexible-server update -g rg -n pg --backup-retention 00",
+    "az keyvault update -n kv --enable-purge-protection false",
+])
+def test_safeguards_turned_off_are_asked(cmd):
+    _asks(cmd)
+
+
+@pytest.mark.parametrize("cmd", [
+    "aws ec2 describe-security-groups --filters Name=ip-permission.cidr,Values='0.0.0.0/0'",
+    "aws ec2 authorize-security-group-ingress --group-id sg-9 --protocol tcp --port 5432 --cidr 10.20.0.0/16",
+    "gcloud compute firewall-rules list --filter='sourceRanges:(0.0.0.0/0)'",
+    "gcloud compute firewall-rules create lb-health --allow tcp:80 --source-ranges 130.211.0.0/22,35.191.0.0/16",
+    "gcloud projects get-iam-policy p --flatten=bindings --filter=bindings.members:allUsers",
+    "az network nsg rule list -g rg9 --nsg-name nsg9",
+    "aws iam get-role-policy --role-name r --policy-name p",
+    "aws iam simulate-principal-policy --policy-source-arn arn:aws:iam::1:role/r --action-names s3:GetObject",
+    "aws s3api get-bucket-acl --bucket b",
+    "aws s3api put-bucket-versioning --bucket b --versioning-configuration Status=Enabled",
+    "aws rds modify-db-instance --db-instance-identifier d --backup-retention-period 14",
+    "aws rds modify-db-instance --db-instance-identifier d --deletion-protection",
+    "gcloud sql instances patch db --enable-point-in-time-recovery",
+    "sudo ufw allow from 192.168.1.0/24 to any port 22",
+    "sudo ufw status numbered",
+    "sudo iptables -L INPUT -n --line-numbers",
+    "sudo iptables -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -s 10.0.0.0/8 -j ACCEPT",
+    "sudo iptables -A OUTPUT -p tcp --dport 443 -j ACCEPT",
+    "sudo nft list ruleset",
+    "firewall-cmd --get-active-zones",
+    "mc ls local/team-exports",
+])
+def test_access_reads_and_narrow_rules_pass(cmd):
+    _allows(cmd)

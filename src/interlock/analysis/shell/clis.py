@@ -417,7 +417,16 @@ _JAR_VERSION = re.compile(r"[-_]v?\d[\w.]*$")  # `tool-cli-2.1.0.jar` is `tool-c
 
 
 def handler(a, cmd, scope):
-    """Judge ``cmd`` by its program's knowledge file (registered for every name in the index)."""
+    """Judge ``cmd`` by its program's knowledge file (registered for every name in the index); a cloud CLI
+    without a handler in code is also read for access it widens (shell/exposure.py)."""
+    _judge(a, cmd, scope)
+    from . import exposure
+
+    if cmd.name in exposure.programs():
+        exposure.judge(a, cmd, scope)
+
+
+def _judge(a, cmd, scope):
     try:
         tool = tool_for(cmd.name)
     except KnowledgeError as e:

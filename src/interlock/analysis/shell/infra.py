@@ -1962,3 +1962,27 @@ def _with_databases(fn):
 
 
 HANDLERS.update({k: _with_databases(fn) for k, fn in list(HANDLERS.items())})
+
+
+# --- access widened or a safeguard turned off: one reader over the cloud CLIs (shell/exposure.py) ------------
+
+def _with_exposure(fn):
+    def handler(a, cmd, scope):
+        fn(a, cmd, scope)
+        from . import exposure
+
+        exposure.judge(a, cmd, scope)
+    return handler
+
+
+def _register_exposure():
+    from . import exposure
+
+    from . import clis
+
+    for name in exposure.programs():  # (a program with a knowledge file, or none, is read from clis.handler)
+        if name in HANDLERS and name not in clis.index():
+            HANDLERS[name] = _with_exposure(HANDLERS[name])
+
+
+_register_exposure()

@@ -4230,12 +4230,19 @@ def iptables(a, cmd, scope):
             a.emit("sys.config-remove", cmd, target="firewall rule " + " ".join(cmd.args[i + 1:i + 3]),
                    effect="delete")
             return
+    from . import exposure
+
+    exposure.iptables(a, cmd)
 
 
 @handles("nft")
 def nft(a, cmd, scope):
     if "flush" in cmd.args or ("delete" in cmd.args and "table" in cmd.args):
         a.emit("net.firewall-flush", cmd, effect="flush")
+    else:
+        from . import exposure
+
+        exposure.nft(a, cmd)
 
 
 @handles("ufw")
@@ -4244,6 +4251,10 @@ def ufw(a, cmd, scope):
         a.emit("net.firewall-flush", cmd, effect="disable")
     elif [x for x in cmd.args if not x.startswith("-")][:1] == ["delete"]:
         a.emit("sys.config-remove", cmd, target="ufw rule " + " ".join(cmd.args[1:]), effect="delete")
+    else:
+        from . import exposure
+
+        exposure.ufw(a, cmd)
 
 
 @handles("userdel", "deluser", "groupdel", "delgroup")
