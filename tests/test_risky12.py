@@ -296,3 +296,36 @@ def test_safeguards_turned_off_are_asked(cmd):
 ])
 def test_access_reads_and_narrow_rules_pass(cmd):
     _allows(cmd)
+
+
+# --- restarts: silent here, an outage in production (infra.restart → infra.restart-prod) -------------------
+
+@pytest.mark.parametrize("cmd", [
+    "kubectl --context prod-us rollout restart daemonset/fluentd",
+    "kubectl rollout restart statefulset/kafka --namespace=production",
+    "ssh admin@db1.prod.example.com 'sudo systemctl reload-or-restart pgbouncer'",
+    "ssh prod-api-3 sudo service php8.2-fpm reload",
+    "ssh web.production.example.com 'pm2 startOrReload ecosystem.config.js'",
+    "docker --context prod-swarm restart worker-1",
+    "flyctl machines restart 9080e6f3a12 --app billing-production",
+    "aws ecs update-service --service web --cluster production --force-new-deployment --region eu-west-1",
+    "az vm restart -g rg-production -n db-01",
+    "az webapp restart --name shop-production --resource-group rg-production",
+])
+def test_production_restarts_are_asked(cmd):
+    d = _asks(cmd)
+    assert set(d.rules) & {"infra.restart-prod", "infra.outage"}, (cmd, d.rules)
+
+
+@pytest.mark.parametrize("cmd", [
+    "kubectl --context kind-dev rollout restart deploy/web",
+    "kubectl rollout restart deployment/web -n staging",
+    "sudo systemctl restart docker",
+    "sudo service nginx reload",
+    "docker restart postgres-dev",
+    "pm2 reload ecosystem.config.js",
+    "aws ecs update-service --service web --cluster staging --force-new-deployment",
+    "kubectl rollout history deploy/web -n production",
+])
+def test_restarts_elsewhere_pass(cmd):
+    _allows(cmd)

@@ -296,6 +296,18 @@ RULES = [
         "gcloud sql instances patch d --no-backup", "aws cloudtrail stop-logging --name t"],
        ["aws rds modify-db-instance --db-instance-identifier d --deletion-protection",
         "aws s3api get-bucket-versioning --bucket b", "gcloud sql instances describe d", "aws cloudtrail describe-trails"]),
+    _R("infra.restart", "write",
+       "Restarts a service, app, machine or cache: requests fail or slow while it comes back; nothing is lost.",
+       ["kubectl rollout restart deploy/api", "docker restart web", "sudo systemctl restart nginx",
+        "pm2 reload all"],
+       ["kubectl rollout status deploy/api", "docker ps", "systemctl status nginx", "pm2 list"]),
+    _R("infra.restart-prod", "destructive",
+       "Restarts a production service, app, machine or cache at once: requests fail while it comes back.",
+       ["kubectl rollout restart deploy/api -n production", "ssh prod-web-1 sudo systemctl restart nginx",
+        "aws ecs update-service --cluster prod --service api --force-new-deployment",
+        "fly apps restart shop-prod"],
+       ["kubectl rollout restart deploy/api -n dev", "kubectl rollout status deploy/api -n production",
+        "ssh prod-web-1 systemctl status nginx"]),
     _R("infra.vm-destroy", "catastrophic",
        "Destroys a virtual machine, container or cloud server together with its disks or storage "
        "(libvirt, Proxmox, LXC/Incus, VirtualBox, OpenStack, Linode, Hetzner).",
@@ -449,4 +461,5 @@ IN_PROD = {
         "infra.compose-down-volumes", "infra.docker-rm-force", "infra.aws-s3-delete", "infra.aws-delete",
         "infra.gcp-delete", "infra.azure-delete", "infra.platform-delete")},
     "infra.kube-disrupt": "infra.kube-disrupt-prod",  # an outage in production, not a deletion
+    "infra.restart": "infra.restart-prod",  # a restart is an outage only where people are served
 }

@@ -425,6 +425,10 @@ def kubectl(a, cmd, scope):
             else "infra.kube-disrupt"
         a.emit(rule, cmd, target=(what or "") + where or None,
                effect="scale-to-zero" if verb in ("scale", "patch", "autoscale") else verb, environment=env)
+    elif verb == "rollout" and len(ops) > 1 and ops[1] == "restart":
+        # every pod of it replaced: an outage in production while they come back (weighed: infra.restart-prod)
+        a.emit("infra.restart", cmd, target=" ".join(_show(x) for x in ops[2:]) + where or None, effect="restart",
+               environment=env)
     elif verb == "config" and len(ops) > 1 and ops[1] in ("delete-context", "delete-cluster", "delete-user"):
         a.emit("infra.kube-delete", cmd, target=" ".join(_show(x) for x in ops[1:]), effect="delete")
     elif verb == "replace" and _has(f, v, "--force"):
@@ -597,6 +601,11 @@ def docker(a, cmd, scope):
             [_show(x.split("=", 1)[1]) for x in args if x.startswith("--tag=")]
         _emit(a, cmd, "publish.release", target="image " + (" ".join(tags) or " ".join(_show(x) for x in ops[-1:])),
               effect="publish", env=None)
+        return
+    if sub == "restart" and group in (None, "container") and ops:
+        # weighed by the engine it runs on: silent on this machine, an outage on a production context or host
+        _emit(a, cmd, "infra.restart", target="container " + " ".join(_show(x) for x in ops), effect="restart",
+              env=env)
         return
     if sub == "cp" and group in (None, "container"):  # docker cp web:/app/.env . (either way)
         for x in ops[:2]:
@@ -1366,6 +1375,12 @@ def aws(a, cmd, scope):
                environment=env)
     elif _AWS_VERBS & set(op.split("-")):  # by verb over any service: admin-delete-user, delete-rest-api...
         _emit(a, cmd, "infra.aws-delete", target=target, effect=op, env=env)
+    elif op == "update-service" and "--force-new-deployment" in o:
+        # every task replaced by a new one: a restart of the service (weighed by its cluster's environment)
+        _emit(a, cmd, "infra.restart", target=target + (f" in {_show(o['--cluster'])}" if isinstance(
+            o.get("--cluster"), str) else ""), effect="force-new-deployment",
+              env=env or _first_env(a, [("cloud_project", o.get("--cluster") if isinstance(o.get("--cluster"), str)
+                                                          else None)]))
     elif _re("aws-outage", _OUTAGE_OP).match(op) or (
             op.split("-", 1)[0] in _CAPACITY_OPS and capacity.zero_option(o)):
         # any service whose capacity is set to nothing: `ecs update-service --desired-count 0`,
@@ -1610,7 +1625,8 @@ def az(a, cmd, scope):
         _emit(a, cmd, "publish.release", target="image " + (_show(tag) if tag else "in " + " ".join(path)),
               effect="publish", env=None)
         return
-    if verb in ("stop", "deallocate", "restart", "suspend", "pause") and path[0] not in ("account",) or \
+    if verb in ("stop", "deallocate", "restart", "suspend", "pause", "reboot", "force-reboot", "restart-app-server") \
+            and path[0] not in ("account",) or \
             verb in _CAPACITY_OPS and capacity.zero_option(_long_values(args[k:])):
         # (`az aks scale --node-count 0`, `az webapp update --number-of-workers 0`: nothing left to serve)
         f, v, _ = split_opts(args[k:], with_arg="ngs", long_with_arg=("--name", "--resource-group",

@@ -4191,9 +4191,17 @@ def systemctl(a, cmd, scope):
         return
     if verb in ("stop", "disable", "mask", "kill", "isolate", "preset", "preset-all"):
         a.emit("sys.service-stop", cmd, target=" ".join(ops[1:]) or None, effect=verb)
+    elif verb in _RESTART_VERBS and len(ops) > 1:
+        # a restart: silent here (infra.restart weighs write), an outage on a production host (`ssh prod-1 …`)
+        a.emit("infra.restart", cmd, target=" ".join(ops[1:]), effect=verb)
     elif verb in ("poweroff", "reboot", "halt", "kexec", "emergency", "rescue", "suspend", "hibernate",
                   "soft-reboot"):
         a.emit("sys.power", cmd, effect=verb)
+
+
+#: systemctl's and service's verbs that restart what runs (judged infra.restart: weighed by where)
+_RESTART_VERBS = frozenset({"restart", "reload", "try-restart", "reload-or-restart", "try-reload-or-restart",
+                            "force-reload", "condrestart"})
 
 
 @handles("service")
@@ -4201,6 +4209,8 @@ def service(a, cmd, scope):
     ops = [x for x in cmd.args if not x.startswith("-")]
     if len(ops) >= 2 and ops[1] in ("stop", "disable"):
         a.emit("sys.service-stop", cmd, target=ops[0], effect=ops[1])
+    elif len(ops) >= 2 and ops[1] in _RESTART_VERBS:
+        a.emit("infra.restart", cmd, target=ops[0], effect=ops[1])
 
 
 @handles("shutdown", "reboot", "halt", "poweroff")
