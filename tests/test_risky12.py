@@ -329,3 +329,45 @@ def test_production_restarts_are_asked(cmd):
 ])
 def test_restarts_elsewhere_pass(cmd):
     _allows(cmd)
+
+
+# --- deploys that name production as an operand, a bare option, a task's part or the program itself ----------
+
+@pytest.mark.parametrize("cmd", [
+    "shipit release prod",
+    "shipit deploy --production",
+    "kit deploy web production --yes",
+    "mina prod deploy",
+    "deployer deploy prd",
+    "./tools/deploy.sh prod",
+    "scripts/deploy-app --environment=production",
+    "./bin/deploy production",
+    "rake deploy:prod",
+    "bundle exec rake release:production",
+    "nx run web:deploy:production",
+    "npx nx deploy web --configuration production",
+    "tool deploy STAGE=prod",
+    "sam deploy --no-confirm-changeset --config-env production",
+    "sam sync --stack-name web-prod",
+    "fab -H web1.prod.example.com,web2.prod.example.com deploy",
+])
+def test_deploys_naming_production_are_asked(cmd):
+    _asks(cmd, "infra.deploy")
+
+
+@pytest.mark.parametrize("cmd", [
+    "shipit deploy staging",
+    "shipit status production",
+    "shipit build --prod",
+    "nx build web --configuration=production",
+    "ng build --configuration production",
+    "npm run build -- --prod",
+    "rake assets:precompile RAILS_ENV=production",
+    "./bin/deploy --help",
+    "kit logs web production",
+    "sam deploy --guided",
+    "fab -H web1.prod.example.com uptime",
+    "vite build --mode production",
+])
+def test_production_builds_and_reads_pass(cmd):
+    _allows(cmd)

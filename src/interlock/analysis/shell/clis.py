@@ -518,18 +518,24 @@ _DEPLOY_PREFILTER = re.compile(r"(?i)\b(deploy|apply|release|promote|up|rollout|
 
 
 def _generic_deploy(a, cmd, args, options=True):
-    """An unknown tool deploying to an environment its options name production (`sst deploy --stage
-    production`, `helmfile -e prod apply`): infra.deploy, as a known deploy tool's is.  Only a named
-    production counts here: an unknown tool's default environment is not known to be one."""
-    if not options or not _DEPLOY_PREFILTER.search(" ".join(args)):
+    """An unknown tool deploying to an environment the line names production: infra.deploy, as a known deploy
+    tool's is.  Production may be named by an environment option's value (`sst deploy --stage production`,
+    `helmfile -e prod apply`), a bare option (`shipit deploy --prod`), an operand beside the verb (`dep deploy
+    production`, `mina production deploy`), a task's part (`rake deploy:production`), or an assignment given as an
+    operand (`tool deploy ENV=prod`); the verb may be the program's own name (`./bin/deploy --env=prod`).  Only a
+    named production counts: an unknown tool's default environment is not known to be one."""
+    base = cmd.name.rsplit("/", 1)[-1].lower()
+    stem = base.rsplit(".", 1)[0] if base.endswith((".sh", ".py", ".rb", ".js", ".pl", ".bash")) else base
+    if not _DEPLOY_PREFILTER.search(" ".join(args)) and not _DEPLOY_PREFILTER.search(stem.replace("_", " ")):
         return
     try:
         g = generic_model()
     except KnowledgeError:
         return  # (the model's error is reported where a verb needs it)
-    if cmd.name in g.not_programs or cmd.name in g.local or any(x in _HELP or x in g.preview_options for x in args):
-        return
+    if cmd.name in g.not_programs or any(x in _HELP or x in g.preview_options for x in args):
+        return  # (a local build tool's `deploy` is the project's deploy: `nx deploy api --configuration=production`)
     words, env, i = [], None, 0
+    named = None  # how production was named
     while i < len(args):
         x = args[i]
         name, eq, val = x.partition("=")
@@ -537,15 +543,40 @@ def _generic_deploy(a, cmd, args, options=True):
             if not eq and i + 1 < len(args):
                 val, i = args[i + 1], i + 1
             e = a.environment_of("cloud_project", val)
-            env = env or (e if e in ("prod", "production") else None)
+            if e in ("prod", "production") and not env:
+                env, named = e, f"{name} {val}"
+        elif x.startswith("--") and not eq and x[2:].lower() in _PROD_WORDS:
+            env, named = env or "production", named or x  # `--prod`, `--production`
         elif not x.startswith("-"):
             words.append(x)
         i += 1
-    verb = next((w for w in words[:g.max_position] if w.lower() in g.deploy_verbs), None)
-    if verb and env and not any(w.lower() in g.read_words for w in words[:words.index(verb)]):
+    parts = [p for w in words[:g.max_position + 1] for p in re.split(r"[:]", w) if p]
+    verb = next((w for w in parts if w.lower() in g.deploy_verbs), None)
+    if verb is None and (stem in g.deploy_verbs or stem.split("-")[0].split("_")[0] in g.deploy_verbs):
+        verb = stem  # `./bin/deploy production`, `deploy.sh --env=prod`: the program is the verb
+    if verb is None:
+        return
+    if not env:
+        # an operand (or a task's part) beside the verb that is production: `deploy production`, `production deploy`,
+        # `deploy:prod`, `ENV=production`
+        for p in parts + [w for w in words[:g.max_position + 1] if "=" in w]:
+            val = p.split("=", 1)[1] if "=" in p and p.split("=", 1)[0].lower() in _ENV_ASSIGN_KEYS else p
+            if val.lower() in _PROD_WORDS:
+                env, named = "production", p
+                break
+    if env and verb in parts and any(w.lower() in g.read_words for w in parts[:parts.index(verb)]):
+        return
+    if env:
         emit(a, cmd, "infra.deploy", target=" ".join([cmd.name] + [_show(w) for w in words[:3]]), effect="deploy",
-             note=f"'{verb}' to an environment named production (Interlock has no knowledge file for "
-                  f"{cmd.name})", env=env)
+             note=f"'{verb}' to an environment named production ({_show(named)}; Interlock has no knowledge file "
+                  f"for {cmd.name})", env=env)
+
+
+#: Words that name production themselves (as an operand, a bare option or a task's part: not a name containing them)
+_PROD_WORDS = frozenset({"prod", "production", "prd"})
+#: Assignments given as operands that name the environment (`make deploy ENV=production` style)
+_ENV_ASSIGN_KEYS = frozenset({"env", "environment", "stage", "target", "rails_env", "node_env", "app_env", "deploy_env",
+                       "tier"})
 
 
 #: The kinds of verb the generic model knows, gravest first, and the rule each reports.

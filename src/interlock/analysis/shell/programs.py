@@ -6376,6 +6376,14 @@ def python_tasks(a, cmd, scope):
                                                                    "--hosts", "--command"))
     if {"--list", "-l", "--help", "-h", "--dry", "--version", "-V", "--complete"} & f:
         return
+    hosts = [h for h in re.split(r"[,\s]+", v.get("-H") or v.get("--hosts") or "") if h]
+    env = next((e for e in (a.environment_of("host", h.split("@")[-1]) for h in hosts) if e in ("prod", "production")),
+               None)
+    if env and any(g.replace("-", "_").split(":")[0].split("_")[0] in ("deploy", "release", "rollout", "update",
+                                                                        "upgrade", "restart", "migrate") for g in ops):
+        # `fab -H prod-web-1,prod-web-2 deploy`: the task runs on hosts named production
+        a.emit("infra.deploy", cmd, target=f"{cmd.name} {' '.join(ops[:2])} on {', '.join(hosts[:3])}",
+               effect="deploy", environment=env, note="a task run on production hosts")
     root = v.get("-r") or v.get("--search-root") or "."
     coll = v.get("-c") or v.get("--collection") or ("fabfile" if cmd.name == "fab" else "tasks")
     text, name = _task_file(a, [root.rstrip("/") + "/" + coll + ".py", root.rstrip("/") + "/" + coll + "/__init__.py"],
