@@ -189,14 +189,6 @@ def test_ps_without_environments_passes(command, lab):
 # Shell attacks of the round measured and left open (KNOWN_OPEN_SHELL): expected to pass for now, so that closing one
 # is noticed.
 KNOWN_OPEN_SHELL: dict[str, str] = {
-    "docker service scale api=00": "zero written with more digits (or -0, +0) is not read as zero replicas",
-    "docker service update --replicas=00 api": "as above",
-    "kubectl scale deploy api --replicas=+0": "as above",
-    "kubectl patch deploy api --type json -p '[{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":0}]'":
-        "a JSON patch's path/value form is not read (only the merge-patch form `replicas: 0`)",
-    "az webapp update -g rg -n api --set siteConfig.numberOfWorkers=0": "a generic --set of a capacity field to 0",
-    "shipit deploy production": "an unknown tool's environment given as an operand, not an option",
-    "shipit deploy --prod": "a bare boolean option naming production",
     "shipit deploy --stage live": "`live` is not among the production words",
     "STAGE=prod shipit deploy --stage $STAGE": "the option's value is not resolved from the line's assignment",
     "git -c core.hooksPath=/tmp/h commit -m wip": "hooks taken from a directory named on the command line",

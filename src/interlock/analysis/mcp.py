@@ -232,6 +232,16 @@ def _part_effect(n, words):
     return ""
 
 
+def _scaled_to_zero(tool, args) -> bool:
+    """A tool that is not a read (its first word) given a capacity of zero in its arguments."""
+    words = tool_words(tool)
+    if not isinstance(args, dict) or not words or words[0] in tool_names().read_words:
+        return False
+    from .shell.capacity import zero_argument
+
+    return zero_argument(args) is not None
+
+
 def analyze(action, ctx):
     tool = action.payload.get("tool") or ""
     server = action.payload.get("server") or ""
@@ -245,6 +255,11 @@ def analyze(action, ctx):
         out.append(Finding("mcp.outage-tool", "destructive", "stop", f"{server}/{tool}", f"mcp {server}/{tool}",
                            "An MCP tool whose name says it stops, suspends or scales down a service, machine or "
                            "database."))
+    elif _scaled_to_zero(tool, action.payload.get("arguments")):
+        # `kubectl_scale {replicas: 0}`, `update_service {desiredCount: 0}`: the tool's arguments set a capacity
+        # to zero (the one reader of capacities: analysis/shell/capacity.py)
+        out.append(Finding("mcp.outage-tool", "destructive", "stop", f"{server}/{tool}", f"mcp {server}/{tool}",
+                           "An MCP tool whose arguments scale a service to zero: it stops serving."))
     try:  # cloud providers' tools (volumes, projects, GraphQL/HTTP in arguments): analysis/mcp_cloud.py
         from . import mcp_cloud
     except ImportError:

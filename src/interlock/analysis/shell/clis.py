@@ -35,7 +35,7 @@ ENV_KINDS = frozenset({"host", "database", "kube_context", "cloud_project", "clo
 _PROGRAM_KEYS = {"names", "summary", "separator", "value_options", "skip", "aliases", "env", "commands",
                  "examples", "generic", "generic_rule", "label", "handled_elsewhere"}
 _COMMAND_KEYS = {"path", "effect", "rule", "target", "label", "when_flags", "unless_flags", "when_options",
-                 "when_operand", "env", "note", "mechanism", "name_env", "command"}
+                 "when_operand", "env", "note", "mechanism", "name_env", "command", "capacity", "when_last"}
 _ENV_KEYS = {"kind", "from"}
 _EXAMPLE_KEYS = {"cmd", "rule", "note"}
 
@@ -125,7 +125,7 @@ def _env_sources(where, raw):
 
 class Command:
     __slots__ = ("paths", "effect", "rule", "target", "label", "when_flags", "unless_flags", "when_options",
-                 "when_operand", "env", "note", "mechanism", "name_env", "command")
+                 "when_operand", "env", "note", "mechanism", "name_env", "command", "capacity", "when_last")
 
     def __init__(self, raw, where, rules, sep):
         bad = set(raw) - _COMMAND_KEYS
@@ -172,9 +172,19 @@ class Command:
             self.when_operand = re.compile(op) if op else None
         except re.error as e:
             raise KnowledgeError(f"{where}: when_operand: {e}") from None
+        last = raw.get("when_last")  # the last operand (a copy's destination: `skopeo copy SRC docker://DST`)
+        try:
+            self.when_last = re.compile(last) if last else None
+        except re.error as e:
+            raise KnowledgeError(f"{where}: when_last: {e}") from None
         self.env = _env_sources(where, raw.get("env"))
         self.note = raw.get("note")
         self.name_env = raw.get("name_env")
+        # where a capacity is (an option, $1, $2, $last, or $* for any operand): the entry holds only when one of
+        # them is zero as the one reader of capacities reads it (analysis/shell/capacity.py)
+        self.capacity = _strs(where, "capacity", raw.get("capacity", []))
+        if any(not (x.startswith("-") or x in ("$1", "$2", "$last", "$*")) for x in self.capacity):
+            raise KnowledgeError(f"{where}: capacity names options, $1, $2, $last or $*")
 
 
 class Tool:
@@ -291,8 +301,34 @@ class Tool:
                         continue
                     if c.when_operand and not any(c.when_operand.search(w) for w in words[len(p):]):
                         continue
+                    if c.when_last and not (words[len(p):] and c.when_last.search(words[-1])):
+                        continue
+                    if c.capacity and not _capacity_zero(c.capacity, values, words[len(p):]):
+                        continue
                     return c, len(p)
         return None
+
+
+def _is_zero(value) -> bool:
+    from .capacity import is_zero
+
+    return is_zero(value)
+
+
+def _capacity_zero(sources, values, rest) -> bool:
+    """One of the places the entry names as a capacity is set to zero (any spelling: capacity.is_zero)."""
+    from .capacity import is_zero
+
+    for src in sources:
+        if src == "$*":
+            if any(is_zero(w) for w in rest):
+                return True
+        elif src == "$last":
+            if rest and is_zero(rest[-1]):
+                return True
+        elif is_zero(_source(src, values, rest)):
+            return True
+    return False
 
 
 _NUMBER = re.compile(r"^-\d+$")
@@ -332,6 +368,8 @@ def _source(f, values, rest):
         return rest[1] if len(rest) > 1 else None
     if f == "$*":
         return " ".join(rest) if rest else None
+    if f == "$last":
+        return rest[-1] if rest else None
     if f.startswith("-"):
         v = values.get(f)
         return v if isinstance(v, str) and v else None
@@ -379,7 +417,16 @@ _JAR_VERSION = re.compile(r"[-_]v?\d[\w.]*$")  # `tool-cli-2.1.0.jar` is `tool-c
 
 
 def handler(a, cmd, scope):
-    """Judge ``cmd`` by its program's knowledge file (registered for every name in the index)."""
+    """Judge ``cmd`` by its program's knowledge file (registered for every name in the index); a cloud CLI
+    without a handler in code is also read for access it widens (shell/exposure.py)."""
+    _judge(a, cmd, scope)
+    from . import exposure
+
+    if cmd.name in exposure.programs():
+        exposure.judge(a, cmd, scope)
+
+
+def _judge(a, cmd, scope):
     try:
         tool = tool_for(cmd.name)
     except KnowledgeError as e:
@@ -401,7 +448,9 @@ def handler(a, cmd, scope):
 
 def interpret(a, cmd, scope, tool):
     flags, values, ops = tool.parse(list(cmd.args))
-    if tool.skip & flags or tool.skip & set(values):
+    if tool.skip & {x.split("=", 1)[0] for x in cmd.args} or (tool.skip - {"-h"}) & (flags | set(values)):
+        # a skip option as written or in a cluster of short ones (`emerge -pvc`); help only as written: the `h`
+        # of a Go-style option split into letters (`nomad job scale -detach`) is not `-h`
         return
     words = tool.words(ops)
     if any(tuple(words[:len(p)]) == p for p in tool.handled_elsewhere):
@@ -469,18 +518,24 @@ _DEPLOY_PREFILTER = re.compile(r"(?i)\b(deploy|apply|release|promote|up|rollout|
 
 
 def _generic_deploy(a, cmd, args, options=True):
-    """An unknown tool deploying to an environment its options name production (`sst deploy --stage
-    production`, `helmfile -e prod apply`): infra.deploy, as a known deploy tool's is.  Only a named
-    production counts here: an unknown tool's default environment is not known to be one."""
-    if not options or not _DEPLOY_PREFILTER.search(" ".join(args)):
+    """An unknown tool deploying to an environment the line names production: infra.deploy, as a known deploy
+    tool's is.  Production may be named by an environment option's value (`sst deploy --stage production`,
+    `helmfile -e prod apply`), a bare option (`shipit deploy --prod`), an operand beside the verb (`dep deploy
+    production`, `mina production deploy`), a task's part (`rake deploy:production`), or an assignment given as an
+    operand (`tool deploy ENV=prod`); the verb may be the program's own name (`./bin/deploy --env=prod`).  Only a
+    named production counts: an unknown tool's default environment is not known to be one."""
+    base = cmd.name.rsplit("/", 1)[-1].lower()
+    stem = base.rsplit(".", 1)[0] if base.endswith((".sh", ".py", ".rb", ".js", ".pl", ".bash")) else base
+    if not _DEPLOY_PREFILTER.search(" ".join(args)) and not _DEPLOY_PREFILTER.search(stem.replace("_", " ")):
         return
     try:
         g = generic_model()
     except KnowledgeError:
         return  # (the model's error is reported where a verb needs it)
-    if cmd.name in g.not_programs or cmd.name in g.local or any(x in _HELP or x in g.preview_options for x in args):
-        return
+    if cmd.name in g.not_programs or any(x in _HELP or x in g.preview_options for x in args):
+        return  # (a local build tool's `deploy` is the project's deploy: `nx deploy api --configuration=production`)
     words, env, i = [], None, 0
+    named = None  # how production was named
     while i < len(args):
         x = args[i]
         name, eq, val = x.partition("=")
@@ -488,15 +543,40 @@ def _generic_deploy(a, cmd, args, options=True):
             if not eq and i + 1 < len(args):
                 val, i = args[i + 1], i + 1
             e = a.environment_of("cloud_project", val)
-            env = env or (e if e in ("prod", "production") else None)
+            if e in ("prod", "production") and not env:
+                env, named = e, f"{name} {val}"
+        elif x.startswith("--") and not eq and x[2:].lower() in _PROD_WORDS:
+            env, named = env or "production", named or x  # `--prod`, `--production`
         elif not x.startswith("-"):
             words.append(x)
         i += 1
-    verb = next((w for w in words[:g.max_position] if w.lower() in g.deploy_verbs), None)
-    if verb and env and not any(w.lower() in g.read_words for w in words[:words.index(verb)]):
+    parts = [p for w in words[:g.max_position + 1] for p in re.split(r"[:]", w) if p]
+    verb = next((w for w in parts if w.lower() in g.deploy_verbs), None)
+    if verb is None and (stem in g.deploy_verbs or stem.split("-")[0].split("_")[0] in g.deploy_verbs):
+        verb = stem  # `./bin/deploy production`, `deploy.sh --env=prod`: the program is the verb
+    if verb is None:
+        return
+    if not env:
+        # an operand (or a task's part) beside the verb that is production: `deploy production`, `production deploy`,
+        # `deploy:prod`, `ENV=production`
+        for p in parts + [w for w in words[:g.max_position + 1] if "=" in w]:
+            val = p.split("=", 1)[1] if "=" in p and p.split("=", 1)[0].lower() in _ENV_ASSIGN_KEYS else p
+            if val.lower() in _PROD_WORDS:
+                env, named = "production", p
+                break
+    if env and verb in parts and any(w.lower() in g.read_words for w in parts[:parts.index(verb)]):
+        return
+    if env:
         emit(a, cmd, "infra.deploy", target=" ".join([cmd.name] + [_show(w) for w in words[:3]]), effect="deploy",
-             note=f"'{verb}' to an environment named production (Interlock has no knowledge file for "
-                  f"{cmd.name})", env=env)
+             note=f"'{verb}' to an environment named production ({_show(named)}; Interlock has no knowledge file "
+                  f"for {cmd.name})", env=env)
+
+
+#: Words that name production themselves (as an operand, a bare option or a task's part: not a name containing them)
+_PROD_WORDS = frozenset({"prod", "production", "prd"})
+#: Assignments given as operands that name the environment (`make deploy ENV=production` style)
+_ENV_ASSIGN_KEYS = frozenset({"env", "environment", "stage", "target", "rails_env", "node_env", "app_env", "deploy_env",
+                       "tier"})
 
 
 #: The kinds of verb the generic model knows, gravest first, and the rule each reports.
@@ -850,7 +930,7 @@ def generic(a, cmd, scope):
                                        f"(Interlock has no knowledge file for it)")
             return
     if any(w.lower() in ("scale", "autoscale") for w in words[:g.max_position]) and \
-            any(x == "0" or (x.endswith("=0") and not x.endswith("==0")) for x in args):
+            any(_is_zero(x) for x in args):  # a capacity in any spelling (`web=0`, `--count 00`, `-0`)
         k = next(j for j, w in enumerate(words) if w.lower() in ("scale", "autoscale"))
         emit(a, cmd, "infra.outage", target=" ".join([cmd.name] + [_show(x) for x in words[:k] + words[k + 1:k + 2]]),
              effect="scale", note="scaled to zero: it stops serving until scaled up again")

@@ -1141,6 +1141,10 @@ def rails(a, cmd, scope):
     args = cmd.args
     if not args or _help(args):
         return
+    if cmd.name == "rake":  # `rake deploy:production`: a deploy task naming production (the generic deploy reader)
+        from .clis import _generic_deploy
+
+        _generic_deploy(a, cmd, args)
     if args[0] in ("runner", "r") and len(args) > 1 and cmd.name == "rails":
         code = next((x for x in args[1:] if not x.startswith("-")), None)
         if code:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .. import paths as P
 from ..paths import UNKNOWN_MARK as U
+from . import capacity
 from .programs import registrar as _registrar
 from .programs import _DELETE_RULES, _first_cmd, check_sent, split_opts
 
@@ -413,17 +414,21 @@ def kubectl(a, cmd, scope):
         a.remote_dispatch(cmd, scope, cmd.args[k + 1:], f"pod:{_show(pod)}" + (f"@{_show(ctx)}" if ctx else ""))
     elif verb == "delete":
         _kube_delete(a, cmd, f, v, ops[1:], all_ns, env, where)
-    elif verb == "drain" or (verb == "scale" and _opt(v, "--replicas") == "0") or (
-            verb == "patch" and _re("zero-replicas", r"""["']?replicas["']?\s*:\s*["']?0\b""").search(
-                _long_values(cmd.args, short=("-p",)).get("--patch") or "")) or \
+    elif verb == "drain" or (verb == "scale" and capacity.is_zero(_opt(v, "--replicas"))) or (
+            verb == "patch" and capacity.is_zero(_long_values(cmd.args, short=("-p",)).get("--patch") or "")) or (
+            verb == "autoscale" and capacity.is_zero(_long_values(cmd.args).get("--max"))) or \
             (verb == "rollout" and len(ops) > 1 and ops[1] == "undo"):
         what = " ".join(_show(x) for x in ops[1:]) or None
         # in prod: weighing; scaled to nothing in a context not resolved is an outage wherever it points, as
         # `aws ecs update-service --desired-count 0` is (a rollback keeps serving)
-        rule = "infra.kube-disrupt-prod" if verb == "drain" or (verb in ("scale", "patch") and env is None) \
+        rule = "infra.kube-disrupt-prod" if verb == "drain" or (verb in ("scale", "patch", "autoscale") and env is None) \
             else "infra.kube-disrupt"
         a.emit(rule, cmd, target=(what or "") + where or None,
-               effect="scale-to-zero" if verb in ("scale", "patch") else verb, environment=env)
+               effect="scale-to-zero" if verb in ("scale", "patch", "autoscale") else verb, environment=env)
+    elif verb == "rollout" and len(ops) > 1 and ops[1] == "restart":
+        # every pod of it replaced: an outage in production while they come back (weighed: infra.restart-prod)
+        a.emit("infra.restart", cmd, target=" ".join(_show(x) for x in ops[2:]) + where or None, effect="restart",
+               environment=env)
     elif verb == "config" and len(ops) > 1 and ops[1] in ("delete-context", "delete-cluster", "delete-user"):
         a.emit("infra.kube-delete", cmd, target=" ".join(_show(x) for x in ops[1:]), effect="delete")
     elif verb == "replace" and _has(f, v, "--force"):
@@ -502,13 +507,32 @@ def helm(a, cmd, scope):
     if ops[0] in ("uninstall", "delete", "del", "un"):
         _emit(a, cmd, "infra.helm-uninstall", target=" ".join(_show(x) for x in ops[1:]) + where,
               effect="uninstall", env=env)
+    elif ops[0] == "push" and len(ops) > 2:  # a chart pushed to an OCI registry or a chart repository
+        _emit(a, cmd, "publish.release", target="chart " + " ".join(_show(x) for x in ops[1:3]), effect="publish",
+              env=None)
     elif ops[0] == "rollback":
         a.emit("infra.kube-disrupt", cmd, target=" ".join(_show(x) for x in ops[1:]) + where, effect="rollback",
                environment=env)
+    elif ops[0] in ("upgrade", "install") and any(capacity.is_zero(x) for x in _helm_sets(cmd.args)):
+        # `--set replicaCount=0`: the release's workloads scaled to nothing
+        _emit(a, cmd, "infra.outage", target=" ".join(_show(x) for x in ops[1:2]) + where, effect="scale",
+              env=env, note="a value sets a capacity to zero (" + next(x for x in _helm_sets(cmd.args)
+                                                                       if capacity.is_zero(x)) + ")")
     elif ops[0] in ("upgrade", "install") and env in PROD:
         # a release changed in production with no diff shown to anyone (helm has no plan step of its own)
         a.emit("infra.terraform-apply-unreviewed", cmd, target=" ".join(_show(x) for x in ops[1:2]) + where,
                effect="deploy", environment=env, note=f"helm {ops[0]} in production: the change is not shown first")
+
+
+def _helm_sets(args):
+    """Each ``key=value`` a ``--set``/``--set-string`` gives (comma-separated pairs apart)."""
+    out = []
+    for i, x in enumerate(args):
+        name, eq, val = x.partition("=")
+        if name in ("--set", "--set-string"):
+            val = val if eq else (args[i + 1] if i + 1 < len(args) else "")
+            out += [p for p in val.split(",") if p]
+    return out
 
 
 @handles("ansible-playbook")
@@ -568,6 +592,20 @@ def docker(a, cmd, scope):
         group = None
     f, v, ops = split_opts(args, long_with_arg=("--filter", "--driver", "--label", "--opt"))
     if "--help" in f:
+        return
+    if (sub in ("build", "b", "bake") and group in (None, "buildx", "image", "builder") or
+            group is None and sub == "manifest" and ops[:1] == ["push"]) and _pushes_image(args, sub):
+        # `buildx build --push`, `-o type=registry`, `bake --push`, `manifest push`: the tags built are written to
+        # their registry, as `docker push` writes them
+        tags = [_show(x) for i, x in enumerate(args) if i and args[i - 1] in ("-t", "--tag")] + \
+            [_show(x.split("=", 1)[1]) for x in args if x.startswith("--tag=")]
+        _emit(a, cmd, "publish.release", target="image " + (" ".join(tags) or " ".join(_show(x) for x in ops[-1:])),
+              effect="publish", env=None)
+        return
+    if sub == "restart" and group in (None, "container") and ops:
+        # weighed by the engine it runs on: silent on this machine, an outage on a production context or host
+        _emit(a, cmd, "infra.restart", target="container " + " ".join(_show(x) for x in ops), effect="restart",
+              env=env)
         return
     if sub == "cp" and group in (None, "container"):  # docker cp web:/app/.env . (either way)
         for x in ops[:2]:
@@ -638,8 +676,8 @@ def docker(a, cmd, scope):
         _compose(a, cmd, scope, args, env)
         return
     if group is None and sub == "service" and ops and ops[0] == "scale" and any(
-            x.endswith("=0") for x in ops[1:]) or group is None and sub == "service" and ops and \
-            ops[0] == "update" and _long_values(args).get("--replicas") == "0":
+            "=" in x and capacity.is_zero(x) for x in ops[1:]) or group is None and sub == "service" and ops and \
+            ops[0] == "update" and capacity.is_zero(_long_values(args).get("--replicas")):
         # `docker service scale api=0`, `docker service update --replicas 0 api`: the swarm service stops serving
         _emit(a, cmd, "infra.outage", target="swarm service " + " ".join(_show(x) for x in ops[1:]), effect="scale",
               env=env, note="scaled to zero: it stops serving until scaled up again")
@@ -660,6 +698,23 @@ def docker(a, cmd, scope):
         return
     if group in (None, "container") and sub == "run":
         _docker_run(a, cmd, scope, args)
+
+
+def _pushes_image(args, sub):
+    """A build that pushes what it builds: `--push`, an output of type registry or with push=true, `--set
+    *.push=true` (bake); a manifest push always does."""
+    if sub == "manifest":
+        return True
+    for i, x in enumerate(args):
+        name, eq, val = x.partition("=")
+        if name == "--push" and (not eq or val.lower() in ("true", "1")):
+            return True
+        if name in ("-o", "--output", "--set"):
+            val = val if eq else (args[i + 1] if i + 1 < len(args) else "")
+            low = val.lower().replace(" ", "")
+            if "type=registry" in low or "push=true" in low:
+                return True
+    return False
 
 
 def _docker_rm(a, cmd, args, env):
@@ -1320,8 +1375,14 @@ def aws(a, cmd, scope):
                environment=env)
     elif _AWS_VERBS & set(op.split("-")):  # by verb over any service: admin-delete-user, delete-rest-api...
         _emit(a, cmd, "infra.aws-delete", target=target, effect=op, env=env)
+    elif op == "update-service" and "--force-new-deployment" in o:
+        # every task replaced by a new one: a restart of the service (weighed by its cluster's environment)
+        _emit(a, cmd, "infra.restart", target=target + (f" in {_show(o['--cluster'])}" if isinstance(
+            o.get("--cluster"), str) else ""), effect="force-new-deployment",
+              env=env or _first_env(a, [("cloud_project", o.get("--cluster") if isinstance(o.get("--cluster"), str)
+                                                          else None)]))
     elif _re("aws-outage", _OUTAGE_OP).match(op) or (
-            op.split("-", 1)[0] in ("update", "put", "set", "modify") and _zero_capacity(o)):
+            op.split("-", 1)[0] in _CAPACITY_OPS and capacity.zero_option(o)):
         # any service whose capacity is set to nothing: `ecs update-service --desired-count 0`,
         # `lambda put-function-concurrency --reserved-concurrent-executions 0`, `autoscaling set-desired-capacity 0`
         _emit(a, cmd, "infra.outage", target=target, effect=op, env=env,
@@ -1345,16 +1406,10 @@ def _long_values(args, short=()) -> dict:
     return out
 
 
-def _zero_capacity(opts) -> bool:
-    """An option that sizes what serves (a desired, maximum or reserved count, capacity, concurrency or
-    replicas — not a minimum) is given 0."""
-    for k, v in opts.items():
-        if not isinstance(v, str) or not k.startswith("--") or "min" in k:
-            continue
-        if (v == "0" or _re("zero-size", r"(?:desiredSize|maxSize|desiredCount|DesiredCapacity|MaxSize)=0\b").search(v)) \
-                and _re("size-option", r"desired|max|reserved|count|capacity|concurren|replica|scaling-config|workers").search(k):
-            return True
-    return False
+#: The verbs that set a capacity of something that exists (an operation's first word: `update-service`,
+#: `register-scalable-target`; az's and gcloud's last: `az aks scale`, `set-autoscaling`)
+_CAPACITY_OPS = frozenset({"update", "put", "set", "modify", "register", "scale", "resize", "patch",
+                           "set-autoscaling", "update-autoscaling"})
 
 
 #: Parts of an AWS operation name that delete (any service: `admin-delete-user`, `batch-delete-item`).
@@ -1424,7 +1479,8 @@ _GCLOUD_VALUE = frozenset({"--project", "--account", "--configuration", "--billi
                            "--location", "--access-token-file", "--trace-token", "--instance", "--cluster",
                            "--database", "--filter", "--limit", "--sort-by", "--page-size", "--async-job",
                            "--keyring", "--key", "--environment", "--service", "--member", "--role",
-                           "--num-nodes", "--activation-policy", "--tier", "--image", "--source", "--size"})
+                           "--num-nodes", "--activation-policy", "--tier", "--image", "--source", "--size",
+                           "--tag", "-t", "--pack"})
 
 
 
@@ -1472,6 +1528,11 @@ def gcloud(a, cmd, scope):
     if ops[:2] == ["storage", "rsync"] and "--delete-unmatched-destination-objects" in f:
         _emit(a, cmd, "infra.gcp-delete", target=_show(ops[-1]), effect="sync-delete", env=env)
         return
+    if ops[:2] == ["builds", "submit"] and ("--tag" in v or "-t" in v or "--pack" in v):
+        # Cloud Build builds and pushes the image under its tag
+        _emit(a, cmd, "publish.release", target="image " + _show(_opt(v, "--tag", "-t") or v.get("--pack") or ""),
+              effect="publish", env=env)
+        return
     if ops[:2] in (["run", "deploy"], ["app", "deploy"], ["functions", "deploy"], ["run", "services"]) and \
             (ops[1] == "deploy" or ops[2:3] in (["update-traffic"], ["replace"])) and \
             not {"--no-traffic", "--no-promote"} & f:  # (a revision that serves nothing yet is not live)
@@ -1486,11 +1547,13 @@ def gcloud(a, cmd, scope):
         if o:
             _emit(a, cmd, "infra.outage", target=" ".join(_show(x) for x in ops[:o] + ops[o + 1:o + 2]),
                   effect=ops[o], env=env)
-        elif "resize" in ops[:4] and any((v.get(o) or "x").strip("0") == "" for o in ("--num-nodes", "--size")):
-            # a cluster's node pool or a managed instance group resized to nothing: what ran there stops
-            _emit(a, cmd, "infra.outage", target=" ".join(_show(x) for x in ops[:ops.index("resize") + 2]),
-                  effect="resize", env=env, note="resized to zero nodes" if v.get("--num-nodes") else
-                  "resized to zero instances")
+        elif any(x in _CAPACITY_OPS for x in ops[1:5]) and capacity.zero_option(_long_values(cmd.args)):
+            # a cluster's node pool, a managed instance group or its autoscaler sized to nothing (`resize
+            # --num-nodes 0`, `set-autoscaling --max-num-replicas 0`): what ran there stops
+            j = next(i for i, x in enumerate(ops) if x in _CAPACITY_OPS)
+            opt, _ = capacity.zero_option(_long_values(cmd.args))
+            _emit(a, cmd, "infra.outage", target=" ".join(_show(x) for x in ops[:j] + ops[j + 1:j + 2]),
+                  effect=ops[j], env=env, note=f"scaled to zero ({opt} 0): it stops serving")
         elif ops[:3] == ["sql", "instances", "patch"] and (v.get("--activation-policy") or "").upper() == "NEVER":
             # Cloud SQL has no `stop`: an activation policy of NEVER is how an instance is stopped
             _emit(a, cmd, "infra.outage", target=" ".join(_show(x) for x in ops[:4]), effect="stop", env=env,
@@ -1556,8 +1619,15 @@ def az(a, cmd, scope):
     verb = path[-1]
     if len(path) < 2 or path[0] in ("extension", "bicep", "config", "cache", "upgrade", "login", "logout"):
         return  # Azure CLI's own extensions, tools and settings: local
-    if verb in ("stop", "deallocate", "restart", "suspend", "pause") and path[0] not in ("account",) or \
-            verb in ("scale", "update", "set", "resize") and _zero_capacity(_long_values(args[k:])):
+    if tuple(path[:2]) in (("acr", "build"), ("acr", "import")) or tuple(path[:3]) == ("acr", "manifest", "push"):
+        # the image built or imported is written under its tag in the registry, replacing what pulls of it get
+        tag = next((args[i + 1] for i, x in enumerate(args[:-1]) if x in ("-t", "--image", "--target")), None)
+        _emit(a, cmd, "publish.release", target="image " + (_show(tag) if tag else "in " + " ".join(path)),
+              effect="publish", env=None)
+        return
+    if verb in ("stop", "deallocate", "restart", "suspend", "pause", "reboot", "force-reboot", "restart-app-server") \
+            and path[0] not in ("account",) or \
+            verb in _CAPACITY_OPS and capacity.zero_option(_long_values(args[k:])):
         # (`az aks scale --node-count 0`, `az webapp update --number-of-workers 0`: nothing left to serve)
         f, v, _ = split_opts(args[k:], with_arg="ngs", long_with_arg=("--name", "--resource-group",
                                                                       "--subscription", "--ids"))
@@ -1908,3 +1978,27 @@ def _with_databases(fn):
 
 
 HANDLERS.update({k: _with_databases(fn) for k, fn in list(HANDLERS.items())})
+
+
+# --- access widened or a safeguard turned off: one reader over the cloud CLIs (shell/exposure.py) ------------
+
+def _with_exposure(fn):
+    def handler(a, cmd, scope):
+        fn(a, cmd, scope)
+        from . import exposure
+
+        exposure.judge(a, cmd, scope)
+    return handler
+
+
+def _register_exposure():
+    from . import exposure
+
+    from . import clis
+
+    for name in exposure.programs():  # (a program with a knowledge file, or none, is read from clis.handler)
+        if name in HANDLERS and name not in clis.index():
+            HANDLERS[name] = _with_exposure(HANDLERS[name])
+
+
+_register_exposure()

@@ -1660,7 +1660,11 @@ def find(a, cmd, scope):
             w.startswith("-") and not w.startswith("--") and ("r" in w or "R" in w) or w == "--recursive"
             for w in inner[1:])
         if deep and not any(P.is_regenerable(t) for t in targets) and (
-                follows or kind == "exec" and any(w.startswith("{}/") for w in inner)):
+                follows or kind == "exec" and any(w.startswith("{}/") for w in inner)) or \
+                _find_deleter(kind, inner) and any(x in ("-L", "-follow") for x in cmd.args) and not all(
+                    a.place(s, scope).kind in (P.WORKSPACE_ROOT, P.WORKSPACE_ALL, P.WORKSPACE) for s in starts):
+            # (and any delete that follows links found below a start outside the project — /tmp, $TMPDIR, a
+            # cache: anyone may leave a link there, and `-L` deletes what it points to, regenerable names or not)
             # `find -L . -type d -exec rm -rf {} +`, `find . -type l -exec rm -rf {}/ \;`: the trees removed are
             # what the links point to — anywhere, the home directory included — not only what is under the start
             a.emit("fs.delete-unresolved", cmd, target="what the symbolic links under " + ", ".join(starts[:3])
@@ -4213,9 +4217,17 @@ def systemctl(a, cmd, scope):
         return
     if verb in ("stop", "disable", "mask", "kill", "isolate", "preset", "preset-all"):
         a.emit("sys.service-stop", cmd, target=" ".join(ops[1:]) or None, effect=verb)
+    elif verb in _RESTART_VERBS and len(ops) > 1:
+        # a restart: silent here (infra.restart weighs write), an outage on a production host (`ssh prod-1 …`)
+        a.emit("infra.restart", cmd, target=" ".join(ops[1:]), effect=verb)
     elif verb in ("poweroff", "reboot", "halt", "kexec", "emergency", "rescue", "suspend", "hibernate",
                   "soft-reboot"):
         a.emit("sys.power", cmd, effect=verb)
+
+
+#: systemctl's and service's verbs that restart what runs (judged infra.restart: weighed by where)
+_RESTART_VERBS = frozenset({"restart", "reload", "try-restart", "reload-or-restart", "try-reload-or-restart",
+                            "force-reload", "condrestart"})
 
 
 @handles("service")
@@ -4223,6 +4235,8 @@ def service(a, cmd, scope):
     ops = [x for x in cmd.args if not x.startswith("-")]
     if len(ops) >= 2 and ops[1] in ("stop", "disable"):
         a.emit("sys.service-stop", cmd, target=ops[0], effect=ops[1])
+    elif len(ops) >= 2 and ops[1] in _RESTART_VERBS:
+        a.emit("infra.restart", cmd, target=ops[0], effect=ops[1])
 
 
 @handles("shutdown", "reboot", "halt", "poweroff")
@@ -4257,12 +4271,19 @@ def iptables(a, cmd, scope):
             a.emit("sys.config-remove", cmd, target="firewall rule " + " ".join(cmd.args[i + 1:i + 3]),
                    effect="delete")
             return
+    from . import exposure
+
+    exposure.iptables(a, cmd)
 
 
 @handles("nft")
 def nft(a, cmd, scope):
     if "flush" in cmd.args or ("delete" in cmd.args and "table" in cmd.args):
         a.emit("net.firewall-flush", cmd, effect="flush")
+    else:
+        from . import exposure
+
+        exposure.nft(a, cmd)
 
 
 @handles("ufw")
@@ -4274,6 +4295,10 @@ def ufw(a, cmd, scope):
         a.emit("sys.security-off", cmd, target="the firewall's default for incoming connections", effect="open")
     elif [x for x in cmd.args if not x.startswith("-")][:1] == ["delete"]:
         a.emit("sys.config-remove", cmd, target="ufw rule " + " ".join(cmd.args[1:]), effect="delete")
+    else:
+        from . import exposure
+
+        exposure.ufw(a, cmd)
 
 
 @handles("userdel", "deluser", "groupdel", "delgroup")
@@ -6388,6 +6413,14 @@ def python_tasks(a, cmd, scope):
                                                                    "--hosts", "--command"))
     if {"--list", "-l", "--help", "-h", "--dry", "--version", "-V", "--complete"} & f:
         return
+    hosts = [h for h in re.split(r"[,\s]+", v.get("-H") or v.get("--hosts") or "") if h]
+    env = next((e for e in (a.environment_of("host", h.split("@")[-1]) for h in hosts) if e in ("prod", "production")),
+               None)
+    if env and any(g.replace("-", "_").split(":")[0].split("_")[0] in ("deploy", "release", "rollout", "update",
+                                                                        "upgrade", "restart", "migrate") for g in ops):
+        # `fab -H prod-web-1,prod-web-2 deploy`: the task runs on hosts named production
+        a.emit("infra.deploy", cmd, target=f"{cmd.name} {' '.join(ops[:2])} on {', '.join(hosts[:3])}",
+               effect="deploy", environment=env, note="a task run on production hosts")
     root = v.get("-r") or v.get("--search-root") or "."
     coll = v.get("-c") or v.get("--collection") or ("fabfile" if cmd.name == "fab" else "tasks")
     text, name = _task_file(a, [root.rstrip("/") + "/" + coll + ".py", root.rstrip("/") + "/" + coll + "/__init__.py"],
