@@ -60,6 +60,7 @@ EXTRA = {
     "infra.compose-down-volumes": ["docker --context prod compose down -v"],
     "infra.docker-rm-force": ["docker --context prod rm -fv db"],
     "infra.platform-delete": ["heroku config:unset KEY -a shop-prod", "vercel remove my-app --yes"],
+    "infra.restart": ["docker --context prod-eu restart web", "docker restart web"],
     "db.drop-test-database": ["dropdb -h prod-db.internal app_test", "dropdb app_test"],
     "db.framework-reset": ["RAILS_ENV=production rails db:reset", "rails db:reset"],
     "db.truncate-cascade": ["psql -h prod-db.internal -c 'TRUNCATE orders CASCADE'"],

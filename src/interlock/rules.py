@@ -269,14 +269,12 @@ _CATALOGUE = [
         "grep dev /etc/sudoers", "@Write /work/proj/deploy/authorized_keys.example ssh-ed25519 AAAAC3 x@y",
         "chmod g+s shared/"]),
     _R("sys.security-off", "destructive",
-       "Turns a security control of this machine off or opens it up (SELinux or AppArmor enforcement, the audit "
-       "system, the firewall's default policy, Gatekeeper or System Integrity Protection, kernel hardening): what it "
-       "stopped or recorded no longer is.",
+       "Turns a security control of this machine off (SELinux or AppArmor enforcement, the audit system, Gatekeeper "
+       "or System Integrity Protection, kernel hardening): what it stopped or recorded no longer is.",
        ["sudo setenforce 0", "sudo aa-teardown", "sudo auditctl -e 0", "sudo spctl --master-disable",
-        "csrutil disable", "sudo ufw default allow incoming", "sudo iptables -P INPUT ACCEPT",
-        "sudo sysctl -w kernel.randomize_va_space=0"],
+        "csrutil disable", "sudo sysctl -w kernel.randomize_va_space=0"],
        ["getenforce", "sudo setenforce 1", "sudo auditctl -l", "spctl --status", "csrutil status",
-        "sudo ufw default deny incoming", "sudo iptables -P INPUT DROP", "sudo sysctl -w vm.max_map_count=262144",
+        "sudo sysctl -w vm.max_map_count=262144",
         "sysctl kernel.randomize_va_space"]),
     _R("sys.backup-prune", "destructive",
        "Prunes or deletes backups, snapshots or journal history: the versions removed cannot be restored.",

@@ -4262,11 +4262,6 @@ def iptables(a, cmd, scope):
         if x in ("-P", "--policy") and i + 2 < len(cmd.args) and cmd.args[i + 2] == "DROP":
             a.emit("net.firewall-flush", cmd, effect="policy-drop")
             return
-        if x in ("-P", "--policy") and i + 2 < len(cmd.args) and cmd.args[i + 2] == "ACCEPT" and \
-                cmd.args[i + 1] in ("INPUT", "FORWARD"):
-            # what no rule allows now gets in
-            a.emit("sys.security-off", cmd, target=f"the firewall's {cmd.args[i + 1]} policy", effect="open")
-            return
         if x in ("-D", "--delete"):
             a.emit("sys.config-remove", cmd, target="firewall rule " + " ".join(cmd.args[i + 1:i + 3]),
                    effect="delete")
@@ -4290,9 +4285,7 @@ def nft(a, cmd, scope):
 def ufw(a, cmd, scope):
     if any(x in ("disable", "reset") for x in cmd.args):
         a.emit("net.firewall-flush", cmd, effect="disable")
-    elif [x for x in cmd.args if not x.startswith("-")][:3] in (["default", "allow", "incoming"],
-                                                                ["default", "allow", "routed"]):
-        a.emit("sys.security-off", cmd, target="the firewall's default for incoming connections", effect="open")
+
     elif [x for x in cmd.args if not x.startswith("-")][:1] == ["delete"]:
         a.emit("sys.config-remove", cmd, target="ufw rule " + " ".join(cmd.args[1:]), effect="delete")
     else:
