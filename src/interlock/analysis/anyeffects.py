@@ -59,6 +59,7 @@ _IDENT = re.compile(r"[$@]?[A-Za-z_]\w*\Z")
 _ASSIGN = re.compile(r"(?m)(?:\b(?:let|var|local|my|our|const|val|auto|final|String|string|Path|PathBuf|File|def)"
                      r"\s+(?:mut\s+)?)?([$@]?[A-Za-z_]\w*)\s*(?:,\s*[A-Za-z_]\w*\s*)?(?::\s*[\w:<>&]+\s*)?"
                      r"(?::=|=(?![=~>])|<-)\s*([^;\n]+)")
+_LONG = re.compile(r"\[(=*)\[(.*?)\]\1\]", re.S)
 _ARG_CHAIN = re.compile(r"\s*\.\s*(arg|args)\s*\(")
 _LABEL = re.compile(r"^[A-Za-z_]\w*\s*:\s*(?!:)")
 
@@ -150,6 +151,9 @@ class _Eval:
         m = _STR.fullmatch(expr)
         if m:
             return _unquote(expr)
+        m = _LONG.fullmatch(expr)
+        if m:  # Lua's long string, [[…]] or [==[…]==]: no escapes, a first newline dropped
+            return m.group(2).removeprefix("\n")
         parts = _split_top(expr, ("..", "+", "<>", "&", "."))
         if len(parts) > 1:
             return "".join(self.value(p, depth + 1) for p in parts)

@@ -1299,6 +1299,11 @@ class ShellAnalyzer:
         handler = programs.HANDLERS.get(base)
         if handler is None:
             handler = programs.prefix_handler(base)
+        if handler is None:
+            plain = programs.unversioned(base)  # `lua5.4`, `php8.3`, `ruby3.2`, `node22`: the program itself
+            handler = programs.HANDLERS.get(plain) if plain else None
+            if handler is not None:
+                base = plain
         if handler is not None:
             if base != name:
                 cmd = cmd.derive([base] + cmd.argv[1:])

@@ -1607,6 +1607,11 @@ def find(a, cmd, scope):
                 targets.append((s.rstrip("/") or "/") + "/" + nm if s != "/" else "/" + nm)
         else:
             targets.append(s)
+    for kind, inner in actions:
+        if kind == "exec" and inner and inner[0].rsplit("/", 1)[-1] in _GREPS and \
+                search_prints_token(a, cmd, scope, inner[0].rsplit("/", 1)[-1],
+                                    [x for x in inner[1:] if x != "{}"], roots=starts, included=names):
+            break  # `find . -name '*.sh' -exec grep -H TOKEN= {} +`: the lines grep prints of the files find selects
     before_hunt = len(a.findings)
     if (names or paths_) and not any(k == "delete" for k, _ in actions):
         from .hunting import find_hunt
@@ -2642,7 +2647,8 @@ def interpreter(a, cmd, scope):
             return
         if x in code_flags or x.startswith("--eval=") or x.startswith("--print="):
             code = x.split("=", 1)[1] if "=" in x else (args[i + 1] if i + 1 < len(args) else "")
-            _analyse_code(a, lang, code, cmd, scope)
+            extras = args[i + 1:] if "=" in x else args[i + 2:]
+            _analyse_code(a, lang, bind_argv(lang, code, extras), cmd, scope)
             return
         if lang in ("perl", "ruby") and re.match(r"^-[a-zA-Z]*[eE]$", x) and len(x) > 2 \
                 and x[1] not in "MmIr":
@@ -2657,7 +2663,7 @@ def interpreter(a, cmd, scope):
             from .hunting import program_search
 
             program_search(a, cmd, scope, code, args[i + 2:])  # perl -ne 'print if /TOKEN/' ~/…
-            _analyse_code(a, lang, code, cmd, scope)
+            _analyse_code(a, lang, code if "n" in x or "p" in x else bind_argv(lang, code, args[i + 2:]), cmd, scope)
             return
         if lang == "python" and x.startswith("-c") and len(x) > 2:
             _analyse_code(a, lang, x[2:], cmd, scope)
@@ -2683,6 +2689,32 @@ def interpreter(a, cmd, scope):
             check_read(a, cmd, x, scope)
         return
     _run_stdin(a, cmd, scope, lang)
+
+
+#: how inline code names its own command-line arguments, per language: (regex of the subscript, the index of the
+#: first argument after the code)
+_ARGV = {"node": (r"process\.argv\s*\[\s*(\d+)\s*\]", 1), "python": (r"sys\.argv\s*\[\s*(\d+)\s*\]", 1),
+         "ruby": (r"(?<![\w$])ARGV\s*\[\s*(\d+)\s*\]", 0), "perl": (r"\$ARGV\s*\[\s*(\d+)\s*\]", 0),
+         "deno": (r"Deno\.args\s*\[\s*(\d+)\s*\]", 0), "php": (r"\$argv\s*\[\s*(\d+)\s*\]", 1)}
+
+
+def bind_argv(lang, code, extras):
+    """Inline code with its own arguments written in (`node -e "execSync(process.argv[1])" 'rm -rf ~'`,
+    `python -c "os.system(sys.argv[1])" CMD`): each subscript of the program's argv that names a word given on the
+    command line becomes that word, as a string literal — what the code does with it is then judged."""
+    import json
+
+    spec = _ARGV.get(lang)
+    if not spec or not extras or not code:
+        return code
+    rx, first = spec
+
+    def lit(m):
+        k = int(m.group(1)) - first
+        if 0 <= k < len(extras) and U not in extras[k]:
+            return json.dumps(extras[k])
+        return m.group(0)
+    return re.sub(rx, lit, code)
 
 
 _LOOP_FILTER = _LazyRe(r"^\s*(?:print|say|puts)(?:\s+\$(?:1|&|_))?\s+if\s+/((?:[^/\\]|\\.)+)/([imx]*)\s*;?\s*$")
@@ -2816,6 +2848,16 @@ def notebooks(a, cmd, scope):
         for nb in (nbs[:1] if cmd.name == "papermill" else nbs[:8]):  # papermill IN OUT: OUT is written
             if nb.endswith(".ipynb"):
                 notebook_file(a, cmd, scope, nb)
+
+
+_VERSIONED = re.compile(r"([a-z][a-z_+]*?[a-z])-?v?\d+(?:\.\d+)*")
+
+
+def unversioned(base):
+    """The program a versioned name installs (`lua5.4` → lua, `php8.3` → php, `ruby-3.2` → ruby, `node22` → node),
+    or None: distributions name interpreters so, and each runs what the plain name does."""
+    m = _VERSIONED.fullmatch(base)
+    return m.group(1) if m else None
 
 
 def prefix_handler(base):
@@ -4841,6 +4883,8 @@ def _search_secrets(a, cmd, scope):
     if cmd.name in ("grep", "egrep", "fgrep", "zgrep", "zegrep", "bzgrep", "xzgrep", "rg", "ag", "ack") and \
             grep_like(a, cmd, scope):
         return
+    if cmd.name in _GREPS and search_prints_token(a, cmd, scope, cmd.name, cmd.args):
+        return
     args = cmd.args
     if not any(x.startswith("-") and ("r" in x or "R" in x) for x in args if not x.startswith("--")) and \
             not any(x in ("--recursive", "-uu", "-uuu", "--hidden", "--no-ignore") for x in args) and \
@@ -4871,11 +4915,62 @@ def _search_secrets(a, cmd, scope):
             from ..secrets import tree_token_line
 
             # the lines it prints: one of them holds a literal token (the incident's script in the project)
-            line = tree_token_line(place.path, ops[0], icase=_icase(args), exempt=a.secret_exempt, hidden=reads_hidden)
+            only = any(x == "--only-matching" or (x.startswith("-") and not x.startswith("--") and "o" in x[1:])
+                       for x in args)
+            line = tree_token_line(place.path, ops[0], icase=_icase(args), exempt=a.secret_exempt, hidden=reads_hidden,
+                                   only_matching=only)
             if line:
                 a.emit("secrets.file-token", cmd, target=P.display(line, a.pctx), effect="read-secret",
                        note="the search prints this line, and a credential is written in it")
                 return
+
+
+def search_prints_token(a, cmd, scope, name, args, roots=None, included=()) -> bool:
+    """What a content search prints, whatever its pattern looks like: a line (with -o, the match) holding a literal
+    credential in a file the search reaches under a directory of the workspace (``grep -rEo '[0-9a-f-]{36}' scripts``,
+    ``git grep --no-index -ho 'sk_live_[0-9A-Za-z]+'``, ``find . -name '*.sh' -exec grep TOKEN= {} +``): the search
+    lifts the token into the agent's output.  A plain file operand is judged as a read of it elsewhere; names,
+    counts and exit statuses (-l, -c, -q) print nothing of a line.  ``roots``: the trees a feeding find lists."""
+    import os
+
+    from ..hunt import to_python
+    from ..secrets import tree_token_line
+    from .hunting import parse
+
+    if a.remote or _names_only(args):
+        return False
+    s = parse(name, list(args))
+    if not s.patterns or s.pattern_file or any(U in p for p in s.patterns):
+        return False
+    if roots is None:
+        if name == "git-grep":
+            ops = [x for x in s.operands if x != "--"]
+            if any(U in x or not os.path.exists(P.resolve(x, a._scope_ctx(scope))) for x in ops):
+                return False  # a revision: history is the hunt's to judge
+            roots = ops or ["."]
+        else:
+            roots = s.operands or (["."] if s.recursive else [])
+    only = any(x == "--only-matching" or (x.startswith("-") and not x.startswith("--") and "o" in x[1:])
+               for x in args)
+    for raw in roots[:8]:
+        if U in raw:
+            continue
+        path = P.resolve(raw, a._scope_ctx(scope))
+        if not os.path.isdir(path) or not a.pctx.workspace or not P._under(path, a.pctx.workspace):
+            continue
+        for pat in s.patterns[:4]:
+            try:
+                rx = to_python(pat, s.flavor)
+            except Exception:  # a pattern not read here: not judged by this
+                continue
+            line = tree_token_line(path, rx, icase=bool(s.icase), exempt=a.secret_exempt, hidden=s.hidden,
+                                   only_matching=only, included=included)
+            if line:
+                a.emit("secrets.file-token", cmd, target=P.display(line, a.pctx), effect="read-secret",
+                       note="the search prints this line" + (" 's match" if only else "") +
+                       ", and a credential is written in it")
+                return True
+    return False
 
 
 _TOOL_VARS = frozenset({"EDITOR", "VISUAL", "PAGER", "PYTHON", "PYTHON3", "NODE", "NPM", "NPX", "YARN", "PNPM", "CC",
