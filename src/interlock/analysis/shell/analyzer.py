@@ -748,6 +748,11 @@ class ShellAnalyzer:
             for op, target in reds:  # `: > f`, `echo '' > f`: the file is left empty
                 if op in (">", ">|", "&>"):
                     programs.empties(self, cmd, target)
+        if scope is not None and cmd.argv and cmd.argv[0] == "cat" and cmd.stdin is None:
+            srcs = [x for x in cmd.argv[1:] if not x.startswith("-")]
+            outs = [t for op, t in reds if op in (">", ">|", "&>")]
+            if len(srcs) == 1 and len(outs) == 1 and len(cmd.argv) == 2:
+                programs._record_alias(self, cmd, scope, srcs[0], outs[0])  # `cat ~/.netrc > n.txt`: n.txt holds it
         for op, target in reds:
             if op == "<":
                 programs.check_read(self, cmd, target)
@@ -1401,6 +1406,13 @@ class ShellAnalyzer:
             self.dispatch(cmd.derive(list(argv), remote=remote), inner)
         finally:
             self.remote, self.pctx = prev_remote, prev_ctx
+
+    def secret_copy(self, path: str):
+        """Where ``path`` was copied from, shown, when the agent copied a file that holds secrets there earlier in
+        this session (or copied a directory above it, and the path in the source is such a file); else None."""
+        from ...session_memory import secret_copy
+
+        return secret_copy(self.session_files, path, self.pctx)
 
     def remembered(self, path: str, cmd: Cmd, how="runs") -> bool:
         """A file the agent wrote earlier in this session (session memory): what it held then counts, when

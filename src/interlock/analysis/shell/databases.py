@@ -236,6 +236,10 @@ def _default_env(a, tgt, remote, implicit_local=True):
     return "local" if implicit_local else None
 
 
+#: variables that hold a connection (a URL, DSN, host or database name), by name
+_CONN_VAR = _LazyRe(r"\$\{?([A-Za-z_]*(?:URL|URI|DSN|HOST|DB|DATABASE|CONN|CONNECTION|ENDPOINT|SERVER)[A-Za-z0-9_]*)")
+
+
 def _resolve_target(a, cmd, tgt: Target, implicit_local=True):
     """Fill ``env`` and ``label``: the environment the policy declares, else 'prod' by name,
     else by place (``_default_env``: remote → prod, this machine → local)."""
@@ -265,6 +269,12 @@ def _resolve_target(a, cmd, tgt: Target, implicit_local=True):
             if v and U not in v and S.is_prod_name(v):
                 tgt.env = "prod"
                 break
+    if tgt.env is None and (not cands or any(U in (v or "") for _, v in cands) or tgt.url and U in tgt.url):
+        # the connection comes from a variable whose value is not known here: its name says which environment
+        # (`psql "$PROD_DATABASE_URL"`, `mongosh "$MONGO_PROD_URI"`, `-h "$PRODUCTION_DB_HOST"`)
+        names = _CONN_VAR.findall(getattr(cmd, "text", None) or "")
+        if any(S.is_prod_name(n) for n in names):
+            tgt.env = "prod"
     if tgt.env is None:
         tgt.env = _default_env(a, tgt, remote, implicit_local)
     host = tgt.host if tgt.host and tgt.host not in _LOCAL_HOSTS else None
@@ -293,7 +303,8 @@ def run_sql(a, cmd, scope, text, dialect, tgt, source=None, base_dir=None, depth
         for m in _SQL_FILE_READS.finditer(text):
             path = next(g for g in m.groups() if g)
             local = not tgt.host or tgt.host in _LOCAL_HOSTS or "LOCAL" in m.group(0).upper()
-            if local and not a.remote and U not in path and _p.check_read(a, cmd, path, scope):
+            if local and not a.remote and U not in path and (_p.check_read(a, cmd, path, scope) or _p.check_file_tokens(
+                    a, cmd, P.resolve(path, a._scope_ctx(scope)))):
                 return  # `sqlite3 :memory: "select readfile('/home/dev/.netrc')"`: the file comes back as a value
     try:
         stmts = S.classify(text, dialect)
@@ -1356,6 +1367,12 @@ def atlas(a, cmd, scope):
         framework(a, cmd, scope, "wipe", "schema clean", env=tgt.env if tgt else None)
     elif len(ops) >= 2 and ops[1] == "apply":
         framework(a, cmd, scope, "migrate", " ".join(ops[:2]), cmd.args)
+    elif ops[:1] not in (["schema"], ["migrate"]):
+        # not Ariga's schema tool's words: MongoDB's Atlas CLI is `atlas` too (`atlas clusters delete prod`) —
+        # what it does is judged by the generic verb model, as any program without knowledge of its own
+        from . import clis
+
+        clis.handler(a, cmd, scope)
 
 
 _GOLANG_MIGRATE_VALUES = ("-path", "-database", "-source", "-lock-timeout", "-prefetch", "-verbose-level")

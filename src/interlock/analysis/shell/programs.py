@@ -803,6 +803,12 @@ def check_read(a, cmd, raw, scope=None, token_configs=True):
         return False
     path = P.resolve(raw, a._scope_ctx(scope) if scope is not None else a.pctx)
     is_glob = any(c in path for c in "*?[")
+    origin = a.secret_copy(path) if a.session_files and not is_glob else None
+    if origin is not None:
+        # `cp ~/.aws/credentials ./c.txt` earlier in this session, then `cat c.txt`: the copy is the secret
+        a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret",
+               note=f"session memory: a copy of {origin} made in this session")
+        return True
     store = a.approval_paths()
     if _selfprotect.is_approval_store(path, a.pctx.home, a.env, glob=is_glob, paths=store) or \
             is_glob and _selfprotect.is_approval_store(path, a.pctx.home, a.env, paths=store):
@@ -3418,6 +3424,9 @@ def rsync(a, cmd, scope):
         for s in ops[:-1]:
             check_read(a, cmd, s, scope)
         if ":" not in ops[-1].split("/", 1)[0]:
+            if len(ops) == 2 and ":" not in ops[0].split("/", 1)[0]:
+                _record_alias(a, cmd, scope, ops[0].rstrip("/") if ops[0].endswith("/") and len(ops[0]) > 1 else ops[0],
+                              ops[1].rstrip("/") if ops[0].endswith("/") else ops[1])  # (`a/ b/`: b holds what a holds)
             writes_into(a, cmd, ops[-1], scope)
             into(a, cmd, scope, [x for x in ops[:-1] if not x.endswith("/")] or ops[:-1], ops[-1], self_only=True,
                  tree=any(x.endswith("/") for x in ops[:-1]) or "-r" in f or "-a" in f or "--recursive" in f
