@@ -803,7 +803,8 @@ _COLL = (r"\bdb\s*(?:\.\s*getSiblingDB\s*\(\s*['\"](?P<sib>[^'\"]*)['\"]\s*\)\s*
          r"(?:\.\s*getCollection\s*\(\s*['\"](?P<c2>[^'\"]+)['\"]\s*\)|\[\s*['\"](?P<c3>[^'\"]+)['\"]\s*\]|"
          r"\[\s*(?P<c4>[A-Za-z_$][\w$]*)\s*\]|\.\s*(?P<c>[A-Za-z_$][\w$]*))")
 _MONGO = [
-    (re.compile(r"\.\s*dropDatabase\s*\(|\bdropDatabase\s*:\s*1"), "db.drop-database", "drop"),
+    (re.compile(r"\.\s*dropDatabase\s*\(|\bdropDatabase\s*:\s*(?:1|true)\b"), "db.drop-database", "drop"),
+    (re.compile(r"\b(?:runCommand|adminCommand)\s*\(\s*\{\s*drop\s*:\s*['\"]"), "db.drop-table", "drop"),
     (re.compile(r"getCollectionNames\s*\(\s*\)[\s\S]*?\.\s*(drop|deleteMany|remove)\s*\("), "db.drop-many-tables",
      "drop"),
     (re.compile(_COLL + r"\s*\.\s*drop\s*\(\s*\)"), "db.drop-table", "drop"),
@@ -816,6 +817,7 @@ _MONGO = [
                 r"deleteMany|remove|findOneAndDelete|findOneAndUpdate|findOneAndReplace|bulkWrite|createIndex|"
                 r"renameCollection)\s*\("), "db.write", "write"),
 ]
+_QUOTED_KEY = _LazyRe(r"""(["'])([A-Za-z_$][\w$]*)\1(\s*:)""")
 _MONGO_USE = _LazyRe(r"(?m)^\s*use\s+([\w-]+)")
 _JS_STRING = _LazyRe(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"|`(?:[^`\\]|\\.)*`")
 
@@ -826,6 +828,8 @@ def mongo_js(a, cmd, code, tgt, source=None):
         _emit(a, "db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
                note="the script is only known when it runs")
         return
+    # an object's quoted keys are its keys (`db.runCommand({"dropDatabase": 1})` is `{dropDatabase: 1}`)
+    code = _QUOTED_KEY.sub(r"\2\3", code)
     # look-alikes inside print("db.dropDatabase()") — blank strings that are not collection names
     blanked = _JS_STRING.sub(lambda m: m.group(0) if re.search(r"(getCollection|getSiblingDB|\[)\s*\(?\s*$",
                                                                code[max(0, m.start() - 40):m.start()]) else

@@ -2918,6 +2918,9 @@ def npm(a, cmd, scope):
         a.emit("publish.release", cmd, target=f"{cmd.name} package", effect="publish")
         return
     verb = _npm_verb(cmd.args)
+    if verb in ("pkg", "set-script") and cmd.name in ("npm", "pnpm"):
+        _set_package_scripts(a, cmd, scope, verb, cmd.args)
+        return
     if (verb == "deprecate" or (verb in ("dist-tag", "dist-tags") and len(args) > 1 and args[1] in _DIST_TAG_CHANGES)) \
             and not ("--dry-run" in cmd.args or "--help" in cmd.args or "-h" in cmd.args):
         # what everyone who installs the package gets: a deprecation warning, or `latest` moved to another version
@@ -2966,12 +2969,44 @@ def node_packages() -> NodePackages:
     return model("node_packages.toml", NodePackages)
 
 
+def _set_package_scripts(a, cmd, scope, verb, args):
+    """`npm pkg set scripts.wipe='…'`, `npm set-script wipe '…'`: the package's scripts as this command line leaves
+    them, so that a `npm run wipe` after it runs what was just set (not what package.json held before)."""
+    import json
+
+    if U in scope.cwd:
+        return
+    words = [x for x in args if not x.startswith("-")]
+    sets = {}
+    if verb == "set-script" and len(words) >= 3:
+        sets[words[1]] = words[2]
+    elif words[:2] == ["pkg", "set"]:
+        for w in words[2:]:
+            k, eq, v = w.partition("=")
+            if eq and k.startswith("scripts.") and len(k) > 8:
+                sets[k[8:]] = v
+    if not sets:
+        return
+    pj = P.resolve("package.json", a._scope_ctx(scope))
+    text = a.written_text.get(pj) or a.read_file(pj)
+    try:
+        obj = json.loads(text) if text else {}
+    except ValueError:
+        obj = {}
+    if not isinstance(obj, dict):
+        obj = {}
+    scripts = obj.get("scripts") if isinstance(obj.get("scripts"), dict) else {}
+    scripts.update(sets)
+    obj["scripts"] = scripts
+    a.written_text[pj] = json.dumps(obj)
+
+
 def _package_script(a, cmd, scope, name, keys=None):
     import json
 
     d = scope.cwd
     pj = P.resolve("package.json", a._scope_ctx(scope)) if U not in d else None
-    text = a.read_file(pj) if pj else None
+    text = (a.written_text.get(pj) or a.read_file(pj)) if pj else None
     try:
         scripts = (json.loads(text).get("scripts") or {}) if text else {}
     except Exception:
@@ -4988,6 +5023,23 @@ _TOOL_VARS = frozenset({"EDITOR", "VISUAL", "PAGER", "PYTHON", "PYTHON3", "NODE"
                         "BROWSER", "SHELL", "BASH", "TERRAFORM", "HELM", "JQ", "CURL", "OPEN", "VENV_PYTHON", "PY"})
 
 
+#: the program a tool variable conventionally holds, when its value is not known here
+_TOOL_VAR_DEFAULT = {"SHELL": "sh", "BASH": "bash", "PYTHON": "python3", "PYTHON3": "python3", "PY": "python3",
+                     "VENV_PYTHON": "python3", "NODE": "node", "NPM": "npm", "NPX": "npx", "YARN": "yarn", "PNPM": "pnpm",
+                     "GIT": "git", "DOCKER": "docker", "KUBECTL": "kubectl", "CURL": "curl", "TERRAFORM": "terraform",
+                     "HELM": "helm", "JQ": "jq", "RUBY": "ruby", "PERL": "perl", "PHP": "php", "GO": "go",
+                     "CARGO": "cargo", "PIP": "pip", "UV": "uv", "POETRY": "poetry", "MAKE": "make"}
+
+
+def _tool_var_program(a, var):
+    import os
+
+    val = (a.env or {}).get(var)
+    if val and U not in val and "/" in val or val and re.fullmatch(r"[\w.+-]+", val or ""):
+        return os.path.basename(val.split()[0]) if val.split() else None
+    return _TOOL_VAR_DEFAULT.get(var.upper())
+
+
 def dynamic_command(a, cmd, scope):
     """The program name is only known when it runs (``$CMD args``)."""
     m = re.match(r"""^["']?\$\{?([A-Za-z_][A-Za-z0-9_]*)""", (cmd.text or "").lstrip())
@@ -4995,6 +5047,16 @@ def dynamic_command(a, cmd, scope):
     if var is None or (var.upper() not in _TOOL_VARS and not var.upper().endswith(("_BIN", "_CMD_PATH", "_EXE"))):
         a.emit("shell.opaque-eval", cmd, target=f"${var}" if var else None, effect="run",
                note="the program is only known when it runs")
+        return
+    prog = _tool_var_program(a, var)
+    if prog is not None and not getattr(a, "_in_tool_var", False):
+        # `$SHELL -c 'rm -rf ~'`, `$PYTHON -c …`, `$GIT push -f`: the variable names a program of a known kind (its
+        # value here, else the program it conventionally holds): judged as that program with these words
+        a._in_tool_var = True
+        try:
+            a.dispatch(cmd.derive([prog] + list(cmd.args)), scope)
+        finally:
+            a._in_tool_var = False
         return
     for x in cmd.args:
         if x.startswith("-") or U in x:
@@ -5630,6 +5692,11 @@ def vim(a, cmd, scope):
                 command_value(a, cmd, scope, "!", c.split("!", 1)[1])
             elif re.search(r"\bsystem\(|\bsystemlist\(|\bjobstart\(|\bterm(?:inal)?\b", c):
                 a.emit("shell.opaque-eval", cmd, effect="run", note="an editor command runs a program")
+        # the files its commands read: `readfile(expand("~/.netrc"))`, `:r ~/.netrc`, `:e FILE` (in batch mode printed)
+        for f in _string_args(c, r"\b(?:readfile|readblob)\s*\(\s*(?:expand|fnamemodify)?") + \
+                re.findall(r"(?:^|\|)\s*:?\s*(?:r|read|e|edit|sp|split|vs|vsplit|tabe|tabedit|view)!?\s+([^\s|!]+)", c):
+            if check_read(a, cmd, f, scope):
+                break
 
 
 _NANO_VALUE = frozenset(("-T", "-Y", "-o", "-r", "-s", "-X", "-Q", "-C", "--tabsize", "--syntax", "--operatingdir",
@@ -5704,6 +5771,10 @@ def emacs(a, cmd, scope):
                 check_overwrite(a, cmd, x, scope=scope)
     for target in _string_args(code or "", r"\((?:write-file|write-region[^\"']*?)"):  # (write-file "PATH")
         check_overwrite(a, cmd, target, scope=scope)
+    for f in _string_args(code or "", r"\((?:insert-file-contents(?:-literally)?|insert-file|find-file(?:-noselect|"
+                                      r"-read-only|-literally)?|view-file|f-read(?:-text|-bytes)?)"):
+        if check_read(a, cmd, f, scope):  # (insert-file-contents "~/.netrc"): the file's text, printed in batch mode
+            break
     if code:
         for s in _string_args(code, r"\((?:shell-command|async-shell-command|shell-command-to-string)"):
             a.nested_shell(s, cmd, scope)

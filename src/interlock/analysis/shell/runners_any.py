@@ -116,6 +116,10 @@ def _project_text(a, base, globs, limit_files, limit_bytes):
 _CMD = []  # the command whose project is being read (for session memory's findings)
 
 
+#: names a runner reads its standard input by (`go run /dev/stdin <<'EOF'`)
+_STDIN_NAMES = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
+
+
 def program_text(a, cmd, scope, spec):
     """The source a runner would run (files named, the project's sources, -e code), or None."""
     from ..hunt import data
@@ -181,7 +185,7 @@ def program_text(a, cmd, scope, spec):
             for x in operands)):
         base = scope.cwd if U not in scope.cwd else a.pctx.cwd
         texts.append(_project_text(a, base, spec["project"], max_files, max_bytes))
-    if not texts and cmd.stdin and cmd.stdin[0] == "text" and all(x == "-" for x in operands):
+    if not texts and cmd.stdin and cmd.stdin[0] == "text" and all(x in _STDIN_NAMES for x in operands):
         texts.append(cmd.stdin[1])  # `julia <<'EOF'`, `jshell <<< '…'`, `lua - <<EOF`: the program is what stdin holds
     text = "\n".join(t for t in texts if t)
     return text[:max_bytes] if text else None
