@@ -211,11 +211,16 @@ def learn(action, ctx, analyzer=None) -> None:
     elif action.kind == SHELL and analyzer is not None:
         writes.update(getattr(analyzer, "written_text", {}) or {})
         copies.update(getattr(analyzer, "aliases", None) or {})
-    if not writes and not copies:
+    exported = (getattr(analyzer, "exported_lifts", None) or {}) if analyzer is not None else {}
+    if not writes and not copies and not exported:
         return
     files = load(ctx.env, action.agent, session)
     now = time.time()
     changed = False
+    for name, src in list(exported.items())[:8]:
+        # `export T=$(grep -o … scripts/add_domain.sh)`: later commands of the session that send $T send that token
+        files["$env:" + name] = {"facts": [], "t": now, "lift_src": str(src)[:200]}
+        changed = True
     whole = action.kind == SHELL or (action.tool or "Write") in ("Write", "write", "create", "NotebookEdit",
                                                                   "apply_patch")
     for path, text in list(writes.items())[:16]:

@@ -1244,7 +1244,8 @@ class ShellAnalyzer:
             return
         t = cmd.text
         if t and (("$" in t or "`" in t or "{}" in t) and (getattr(self, "lifts", None) or "$(" in t or "`" in t
-                                                           or "{}" in t) or "--with-token" in t or "-stdin" in t):
+                                                           or "{}" in t or self._session_lifts())
+                  or "--with-token" in t or "-stdin" in t):
             from . import lifts  # a value extracted from a file, used as a credential
 
             lifts.check_use(self, cmd)
@@ -1406,6 +1407,11 @@ class ShellAnalyzer:
             self.dispatch(cmd.derive(list(argv), remote=remote), inner)
         finally:
             self.remote, self.pctx = prev_remote, prev_ctx
+
+    def _session_lifts(self) -> bool:
+        """Whether an earlier command of this session exported a lifted value (session memory)."""
+        sf = self.session_files
+        return bool(sf) and any(k.startswith("$env:") for k in sf)
 
     def secret_copy(self, path: str):
         """Where ``path`` was copied from, shown, when the agent copied a file that holds secrets there earlier in
