@@ -817,6 +817,8 @@ _MONGO = [
                 r"deleteMany|remove|findOneAndDelete|findOneAndUpdate|findOneAndReplace|bulkWrite|createIndex|"
                 r"renameCollection)\s*\("), "db.write", "write"),
 ]
+_CODE_CONNECT = _LazyRe(r"""\b(?:connect|MongoClient|Mongo)\s*\(\s*(?:process\.env\.|process\.env\[\s*['"]|\$)"""
+                        r"""([A-Za-z_]\w*)""")
 _QUOTED_KEY = _LazyRe(r"""(["'])([A-Za-z_$][\w$]*)\1(\s*:)""")
 _MONGO_USE = _LazyRe(r"(?m)^\s*use\s+([\w-]+)")
 _JS_STRING = _LazyRe(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"|`(?:[^`\\]|\\.)*`")
@@ -837,6 +839,13 @@ def mongo_js(a, cmd, code, tgt, source=None):
     taken = []
     use = _MONGO_USE.search(blanked)
     database = use.group(1) if use else tgt.database
+    if not _prod(tgt.env):
+        # `db = connect(process.env.MONGO_PROD_URL)`: the script connects where a variable says — its name says prod
+        m = _CODE_CONNECT.search(code)
+        if m and S.is_prod_name(m.group(1)):
+            t2 = Target(tgt.host, tgt.database, tgt.url, file=tgt.file)
+            t2.env, t2.label, t2.remote_host = "prod", tgt.label or "$" + m.group(1), tgt.remote_host
+            tgt = t2
     for rx, rule, effect in _MONGO:
         for m in rx.finditer(blanked):
             if any(s <= m.start() < e for s, e in taken):
@@ -993,6 +1002,10 @@ def redis_command(a, cmd, words, tgt):
     elif verb in ("EVAL", "EVAL_RO", "FCALL", "EVALSHA") and len(words) > 1 and _LUA_BULK_DEL.search(words[1]):
         _emit(a, "db.redis-delete-pattern", cmd, target=tgt.label or "redis", effect="delete", environment=tgt.env,
               note="a Lua script that deletes the keys it finds")
+    elif verb in ("DEL", "UNLINK") and (len(words) < 2 or any(U in w for w in words[1:])) and _scans_every_key(cmd):
+        # `redis-cli --scan --pattern '*' | xargs redis-cli DEL`: every key the server holds — FLUSHALL by other means
+        _emit(a, "db.redis-flushall", cmd, target=tgt.label or "redis", effect="flush", environment=tgt.env,
+              note="deletes every key a scan of the whole keyspace lists")
     elif verb in ("DEL", "UNLINK") and (len(words) < 2 or any(U in w or "*" in w or "?" in w for w in words[1:])):
         _emit(a, "db.redis-delete-pattern", cmd, target=tgt.label or "redis", effect="delete", environment=tgt.env,
               note="deletes keys only known when it runs (a pattern, or another command's output)")
@@ -1000,6 +1013,20 @@ def redis_command(a, cmd, words, tgt):
         key = words[1] if len(words) > 1 else None
         _emit(a, "db.write", cmd, target="/".join(x for x in (tgt.label, key) if x).replace(U, "$?") or None,
                effect="delete" if verb not in ("EXPIRE", "PEXPIRE", "RENAME") else "write", environment=tgt.env)
+
+
+def _scans_every_key(cmd) -> bool:
+    """The stage feeding this one lists every key: `redis-cli --scan` with no pattern or `*`, `KEYS *`."""
+    from .hunting import previous_stage_text
+
+    prev = previous_stage_text(cmd) or ""
+    if not re.search(r"\b(?:redis|valkey|keydb)-cli\b", prev):
+        return False
+    m = re.search(r"--pattern[ =]\s*(['\"]?)([^'\"\s]*)\1", prev)
+    if "--scan" in prev:
+        return m is None or m.group(2) == "*"
+    k = re.search(r"(?i)\bKEYS\s+(['\"]?)([^'\"\s]*)\1", prev)
+    return bool(k) and k.group(2) == "*"
 
 
 @handles("redis-cli", "valkey-cli", "keydb-cli")

@@ -1039,6 +1039,8 @@ def check_file_tokens(a, cmd, path) -> bool:
     hits = file_tokens(path, a.secret_exempt)
     if not hits:
         return False
+    if cmd.name == "jq" and _jq_path_misses_tokens(cmd, path):
+        return False  # `jq -r .railway.project deploy/settings.json`: the one value it prints holds no token
     h = hits[0]
     more = f" and {len(hits) - 1} more" if len(hits) > 1 else ""
     a.emit("secrets.file-token", cmd, target=f"{P.display(path, a.pctx)}:{h.line}", effect="read-secret",
@@ -3443,6 +3445,19 @@ def dd(a, cmd, scope):
             check_read(a, cmd, x[3:], scope)
 
 
+@handles("cpio")
+def cpio(a, cmd, scope):
+    """`cpio -o` archives the files whose names it reads on stdin (`cpio -o <<< ~/.pypirc`, `echo ~/.netrc | cpio
+    -o`): each name it is given is read."""
+    args = cmd.args
+    if not any(x in ("-o", "--create") or (x.startswith("-") and not x.startswith("--") and "o" in x[1:]) for x in args):
+        return
+    if cmd.stdin is not None and cmd.stdin[0] == "text":
+        for name in cmd.stdin[1].split("\n")[:64]:
+            if name.strip() and U not in name and check_read(a, cmd, name.strip(), scope):
+                return
+
+
 @handles("rsync")
 def rsync(a, cmd, scope):
     f, v, ops = split_opts(cmd.args, with_arg="efBT", long_with_arg=("--exclude", "--include", "--filter",
@@ -4683,6 +4698,53 @@ _GREP_ARITY = {g: ("efmABCdD", ("--regexp", "--file", "--max-count", "--after-co
                                 "--context", "--directories", "--devices", "--label", "--include", "--exclude",
                                 "--exclude-dir", "--binary-files"))
                for g in ("grep", "egrep", "fgrep")}
+
+
+_JQ_STEP = _LazyRe(r"""\.(?:([A-Za-z_][\w-]*)|\[\s*"([^"]*)"\s*\]|\[\s*(\d+)\s*\])|\[\s*"([^"]*)"\s*\]|\[\s*(\d+)\s*\]""")
+
+
+def _jq_path_misses_tokens(cmd, path) -> bool:
+    """A jq filter that is one plain path (`.a.b`, `.a["b"]`, `.[0].name`) selects one value of the JSON file: when
+    that value, as the file is now, holds no literal credential, jq prints none.  Any other filter, a file that is
+    not JSON, a path that is not there: False (judged as printing the file)."""
+    import json
+
+    ops = [x for x in cmd.args if not x.startswith("-")]
+    if len(ops) != 2 or any(x.startswith(("--arg", "--slurp", "--raw-input", "-s", "-R", "-f", "--from-file",
+                                          "--rawfile", "--args", "--jsonargs")) for x in cmd.args):
+        return False
+    filt = ops[0].strip()
+    if not filt.startswith(".") or filt == ".":
+        return False
+    steps, pos = [], 0
+    for m in _JQ_STEP.finditer(filt):
+        if m.start() != pos:
+            return False
+        pos = m.end()
+        key = next((g for g in (m.group(1), m.group(2), m.group(4)) if g is not None), None)
+        steps.append(key if key is not None else int(m.group(3) or m.group(5)))
+    if pos != len(filt) or not steps:
+        return False
+    try:
+        from ...fsread import read_regular
+        from ..secrets import file_tokens
+
+        raw = read_regular(path, 256 * 1024).decode("utf-8")
+        tokens = [raw[h.start:h.end] for h in file_tokens(path)]
+        v = json.loads(raw)
+        for k in steps:
+            v = v[k] if isinstance(k, str) and isinstance(v, dict) or isinstance(k, int) and isinstance(v, list) \
+                else None
+            if v is None:
+                return False
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return False
+    from ..literal_secrets import find_secrets
+
+    text = json.dumps(v)
+    if any(str(k) and _SECRET_PATTERN.search(str(k)) for k in steps):
+        return False  # `.railway.token`: a key named as a secret is one
+    return not any(t and t in text for t in tokens) and not find_secrets(text) and not _SECRET_PATTERN.search(text)
 
 
 def _jq_files(args):

@@ -36,6 +36,11 @@ def scan_and_emit(a, cmd, text, where=None, lang=None) -> int:
         return len(a.findings) - n
     sub = cmd.derive(cmd.argv) if where is None else cmd
     _secret_paths(a, cmd, text)
+    from ..anyeffects import store_calls
+
+    for rule, env in store_calls(text)[:4]:  # `$r->flushAll()`, `client.drop_database("app")`: the store's data
+        a.emit(rule, cmd, target="the store the program connects to", effect="delete", environment=env,
+               note="a client library call in the program")
     for method, url, body in reqs:
         emit_request(a, sub, Request(method, url, body, (), client="code"))
     for doc in unplaced[:3]:
