@@ -4983,13 +4983,18 @@ def _icase(args) -> bool:
 
 
 def _search_secrets(a, cmd, scope):
-    """``grep -r TOKEN ~``: hunting for credentials outside the workspace."""
+    """``grep -r TOKEN ~``: hunting for credentials outside the workspace; else what the search prints."""
+    n = len(a.findings)
+    _search_secret_files(a, cmd, scope)
+    if len(a.findings) == n and cmd.name in _GREPS:
+        search_prints_token(a, cmd, scope, cmd.name, cmd.args)
+
+
+def _search_secret_files(a, cmd, scope):
     from .hunting import grep_like
 
     if cmd.name in ("grep", "egrep", "fgrep", "zgrep", "zegrep", "bzgrep", "xzgrep", "rg", "ag", "ack") and \
             grep_like(a, cmd, scope):
-        return
-    if cmd.name in _GREPS and search_prints_token(a, cmd, scope, cmd.name, cmd.args):
         return
     args = cmd.args
     if not any(x.startswith("-") and ("r" in x or "R" in x) for x in args if not x.startswith("--")) and \
