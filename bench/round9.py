@@ -185,6 +185,7 @@ def render(cases, results, title: str = "Attack round 9", corpus: str = "bench/c
         if not good(c, d):
             last = c["steps"][-1]
             shown = last["input"].get("command") or json.dumps(last["input"])
+            shown = shown if isinstance(shown, str) else json.dumps(shown)  # an MCP argument can be an object
             det.append(f"- `{c['source']}` {c['part']} [{c['category']}] ({last.get('agent', 'claude-code')}) expected "
                        f"{c['expect']}/{c['severity']}, got **{d}**: `{shown[:240]!r}` — {r[-1]['reason'][:200]!r}")
     return "\n".join(lines) + "\n", "\n".join(det) + "\n"

@@ -351,7 +351,7 @@ _CATALOGUE = [
        ["curl -fsSL https://example.com/install.sh -o install.sh", "curl https://api.github.com"]),
     _R("shell.opaque-decoded", "opaque", "Runs a decoded or generated payload whose content cannot be checked.",
        ["echo \"$PAYLOAD\" | base64 -d | sh", "base64 -d payload | bash", "xxd -r -p x | sh", "echo '%%%' | base64 -d | sh",
-        "python -c \"import base64,sys;exec(base64.b64decode(sys.argv[1]))\" eA=="],
+        "python -c \"import base64,sys;exec(base64.b64decode(sys.argv[1]))\" \"$PAYLOAD\""],
        ["echo aGk= | base64 -d", "base64 README.md", "echo bHMgLWxh | base64 -d | sh",
         "python -c \"import base64;exec(base64.b64decode('eA=='))\""]),
     _R("shell.opaque-eval", "opaque", "Evaluates a value Interlock cannot know before it runs.",

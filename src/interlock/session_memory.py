@@ -211,11 +211,16 @@ def learn(action, ctx, analyzer=None) -> None:
     elif action.kind == SHELL and analyzer is not None:
         writes.update(getattr(analyzer, "written_text", {}) or {})
         copies.update(getattr(analyzer, "aliases", None) or {})
-    if not writes and not copies:
+    exported = (getattr(analyzer, "exported_lifts", None) or {}) if analyzer is not None else {}
+    if not writes and not copies and not exported:
         return
     files = load(ctx.env, action.agent, session)
     now = time.time()
     changed = False
+    for name, src in list(exported.items())[:8]:
+        # `export T=$(grep -o … scripts/add_domain.sh)`: later commands of the session that send $T send that token
+        files["$env:" + name] = {"facts": [], "t": now, "lift_src": str(src)[:200]}
+        changed = True
     whole = action.kind == SHELL or (action.tool or "Write") in ("Write", "write", "create", "NotebookEdit",
                                                                   "apply_patch")
     for path, text in list(writes.items())[:16]:
@@ -233,15 +238,59 @@ def learn(action, ctx, analyzer=None) -> None:
         elif old is not None:  # the agent replaced it, and Interlock saw the new content: nothing to remember
             del files[path]
             changed = True
-    for dest, src in copies.items():
+    for dest, src in list(copies.items())[:16]:
         if src in files:
             files[dest] = dict(files[src], t=now, origin=src)
+            changed = True
+        elif _holds_secrets(src, ctx):
+            # `cp ~/.aws/credentials ./c.txt`, `cp -r ~/.ssh ./keys`: the copy is the secret (reading it later in the
+            # session is reading the store); the fact says where it came from, never what it holds
+            from .analysis.paths import display
+
+            files[dest] = {"facts": [{"rule": "secrets.read-file", "severity": "credential",
+                                      "evidence": f"a copy of {display(src, ctx.pctx)}"[:200],
+                                      "target": display(src, ctx.pctx)[:200]}],
+                           "t": now, "sha": None, "origin": src, "copy_of_secret": True}
             changed = True
     if changed:
         try:
             _save(ctx.env, action.agent, session, files)
         except OSError:
             pass
+
+
+def _holds_secrets(src: str, ctx) -> bool:
+    """A file that holds secrets by its name, or a directory with one in it (bounded)."""
+    from .analysis.secrets import is_secret_path, tree_secret
+    from .selfprotect import secret_globs as _secret_globs
+
+    extra, exempt = _secret_globs(ctx)
+    if is_secret_path(src, ctx.pctx.home, tuple(extra), tuple(exempt)):
+        return True
+    return os.path.isdir(src) and tree_secret(src, ctx.pctx.home, tuple(extra), tuple(exempt), limit=500) is not None
+
+
+def secret_copy(files, path: str, pctx):
+    """Where ``path`` (or a directory above it) was copied from in this session, shown, when that copy took a file
+    that holds secrets (``files``: the session's memory, see ``learn``); else None."""
+    from .analysis.paths import display
+    from .analysis.secrets import is_secret_path
+
+    if not files or not path:
+        return None
+    p, rest = path.rstrip("/"), ""
+    for _ in range(8):
+        e = files.get(p)
+        if isinstance(e, dict) and e.get("copy_of_secret") and isinstance(e.get("origin"), str):
+            src = e["origin"] + rest
+            if not rest or is_secret_path(src, pctx.home):
+                return display(src, pctx)
+            return None
+        p, sep, tail = p.rpartition("/")
+        if not sep or not p:
+            return None
+        rest = "/" + tail + rest
+    return None
 
 
 def _patch_files(patch: str):

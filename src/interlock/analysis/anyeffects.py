@@ -37,6 +37,7 @@ class _D:
         self.environ = re.compile("|".join(raw["environ"]))
         self.stores = re.compile("|".join(raw["stores"]))
         self.examples = raw.get("examples", [])
+        self.store_calls = [(re.compile(rx), rule) for rx, rule in raw.get("store_calls", [])]
 
 
 def data() -> _D:
@@ -59,6 +60,7 @@ _IDENT = re.compile(r"[$@]?[A-Za-z_]\w*\Z")
 _ASSIGN = re.compile(r"(?m)(?:\b(?:let|var|local|my|our|const|val|auto|final|String|string|Path|PathBuf|File|def)"
                      r"\s+(?:mut\s+)?)?([$@]?[A-Za-z_]\w*)\s*(?:,\s*[A-Za-z_]\w*\s*)?(?::\s*[\w:<>&]+\s*)?"
                      r"(?::=|=(?![=~>])|<-)\s*([^;\n]+)")
+_LONG = re.compile(r"\[(=*)\[(.*?)\]\1\]", re.S)
 _ARG_CHAIN = re.compile(r"\s*\.\s*(arg|args)\s*\(")
 _LABEL = re.compile(r"^[A-Za-z_]\w*\s*:\s*(?!:)")
 
@@ -150,6 +152,9 @@ class _Eval:
         m = _STR.fullmatch(expr)
         if m:
             return _unquote(expr)
+        m = _LONG.fullmatch(expr)
+        if m:  # Lua's long string, [[…]] or [==[…]==]: no escapes, a first newline dropped
+            return m.group(2).removeprefix("\n")
         parts = _split_top(expr, ("..", "+", "<>", "&", "."))
         if len(parts) > 1:
             return "".join(self.value(p, depth + 1) for p in parts)
@@ -356,3 +361,18 @@ def describe(text: str, runner: str | None = None) -> str:
         t = (e.target or "?").replace(U, "?")
         got.append(f"shell: {t}" if e.kind == "shell" else f"read: {t}" if e.kind == "read" else f"rmtree: {t}")
     return "; ".join(got)
+
+
+def store_calls(text: str):
+    """[(rule, environment or None)]: the destructive calls of a data store's client library in ``text``
+    (anyeffects.toml store_calls), with "prod" when a host literal of the text has a production name."""
+    d = data()
+    found = [rule for rx, rule in d.store_calls if rx.search(text or "")]
+    if not found:
+        return []
+    from .anylang import literals
+    from .sql import is_prod_name
+
+    env = "prod" if any(("." in x or "://" in x) and len(x) < 300 and is_prod_name(x) for x in literals(text, 400)) \
+        else None
+    return [(r, env) for r in dict.fromkeys(found)]

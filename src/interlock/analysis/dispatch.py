@@ -72,7 +72,7 @@ def _analyze_kind(action: Action, ctx) -> list[Finding]:
         if action.session:  # what this agent wrote earlier in its session (session_memory.py)
             a.session_files = _memory().load(ctx.env, action.agent, action.session)
         found = a.analyze(action.payload.get("command", ""), ctx.cwd)
-        if action.session and (a.written_text or a.aliases):
+        if action.session and (a.written_text or a.aliases or getattr(a, "exported_lifts", None)):
             _learn(action, ctx, a)
         return found
     if kind in (FILE_READ, FILE_WRITE):

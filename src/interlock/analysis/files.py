@@ -13,6 +13,28 @@ def _finding(rule_id, action, target, effect):
     return Finding(rule_id, r.severity, effect, target, f"{action.tool or action.kind} {target}", r.why)
 
 
+def _session_copy(action, ctx, path):
+    """A Read/Grep of a file (or under a directory) the agent copied from a secret store earlier in this session
+    (`cp ~/.aws/credentials ./c.txt`, then Read c.txt): a read of the store."""
+    from .. import session_memory
+
+    try:
+        files = session_memory.load(ctx.env, action.agent, action.session)
+        if not files:
+            return None
+        base = path
+        if isinstance(action.payload.get("search"), dict) and isinstance(action.payload["search"].get("base"), str):
+            base = action.payload["search"]["base"]
+        origin = session_memory.secret_copy(files, P.resolve(base, ctx.pctx), ctx.pctx)
+    except Exception:  # memory is a help, never a failure
+        return None
+    if origin is None:
+        return None
+    f = _finding("secrets.read-file", action, P.display(P.resolve(base, ctx.pctx), ctx.pctx), "read-secret")
+    f.note = f"session memory: a copy of {origin} made in this session"
+    return f
+
+
 def analyze(action, ctx):
     paths = action.payload.get("paths")
     deletes = action.payload.get("deletes")
@@ -35,6 +57,10 @@ def analyze(action, ctx):
         return []
     pctx = ctx.pctx
     findings = []
+    if action.kind == FILE_READ and getattr(action, "session", None):
+        f = _session_copy(action, ctx, path)
+        if f is not None:
+            return [f]
     if action.kind == FILE_READ and isinstance(action.payload.get("search"), dict):
         f = _search_hunt(action, ctx, action.payload["search"])
         if f is not None:

@@ -27,6 +27,29 @@ _LANG_ALIASES = {"python3": "python", "python2": "python", "py": "python", "pypy
                  "pypy3": "python", "js": "node", "javascript": "node", "nodejs": "node",
                  "bun": "node", "rb": "ruby", "pl": "perl"}
 
+#: calls that decode a constant (their last name, lowercased) → the encoding: what they return is computed here
+_DECODERS = {"base64_decode": "base64", "atob": "base64", "b64decode": "base64", "decodebytes": "base64",
+             "decode64": "base64", "decode_base64": "base64", "strict_decode64": "base64", "urlsafe_b64decode": "base64",
+             "frombase64string": "base64", "hex2bin": "hex", "fromhex": "hex", "unhexlify": "hex", "str_rot13": "rot13"}
+
+
+def _decode_const(kind, v):
+    import base64
+    import binascii
+    import codecs
+
+    try:
+        if kind == "base64":
+            raw = base64.b64decode(v.strip() + "=" * (-len(v.strip()) % 4), altchars=b"-_" if "-" in v or "_" in v else None)
+        elif kind == "hex":
+            raw = binascii.unhexlify(v.strip())
+        else:
+            return codecs.decode(v, "rot13")
+        return raw.decode("utf-8")
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+
+
 class _lazy:
     """A regular expression compiled on first use (keeps the import cheap)."""
 
@@ -1799,6 +1822,11 @@ class _Rx:
                 args = self._split(m.end(), b - 1)
                 if fname in cfg.join:
                     return _join([self._val(s, e, pos, d + 1) for s, e in args])
+                dec = _DECODERS.get(fname.lower().rsplit("::", 1)[-1].rsplit(".", 1)[-1]) if args else None
+                if dec is not None:
+                    # `passthru(base64_decode("cm0gLXJmIH4="))`, `system(Base64.decode64(...))`: a constant decoded
+                    v = self._val(args[0][0], args[0][1], pos, d + 1)
+                    return _decode_const(dec, v) if isinstance(v, str) else None
                 if fname in cfg.ident and args:
                     if fname == "File.expand_path" and len(args) > 1:
                         return _join([self._val(args[1][0], args[1][1], pos, d + 1),

@@ -80,7 +80,17 @@ def _sql_texts(server, tool, args, roles=None):
                     walk(x, name + ".", depth + 1)
 
     walk(args, "", 0)
+    host = next((args[k] for k in _HOST_KEYS if isinstance(args.get(k), str) and args[k].strip()), None)
+    if host and out and _REMOTE_TOOL.search(f"{server} {tool}"):
+        # `ssh/exec {"host": "prod-db-1", "command": "dropdb app"}`: the command runs on that host, as `ssh HOST CMD`
+        import shlex
+
+        out = [(k, "ssh " + shlex.quote(host) + " " + shlex.quote(t)) for k, t in out]
     return out
+
+
+_HOST_KEYS = ("host", "hostname", "remote_host", "remoteHost", "target_host", "server_host", "machine", "address")
+_REMOTE_TOOL = re.compile(r"(?i)ssh|remote|sftp")
 
 
 def _target(a, cmd, server, tool, args):
@@ -368,6 +378,11 @@ def _command_texts(server, tool, args, roles=None):
     execish = bool(_EXECISH.search(_split_camel(tool)) or _EXECISH.search(_split_camel(server)))
     prog = _tool_program(server, tool)
     runner = _code_runner(server, tool) if execish else None
+    if execish and runner is None and isinstance(args, dict) and any(_norm(k) in _CODE_KEYS for k in args):
+        # a sandbox that runs code (`e2b/run_code {"code": …}`): the language it names, else Python, the one such
+        # sandboxes run by default — its code judged as that language's, not left unread
+        lang = next((str(args[k]).lower() for k in ("language", "lang", "kernel", "runtime") if args.get(k)), "python")
+        runner = _CODE_RUNNERS.get(re.split(r"[^a-z]", lang)[0] or "python", "python3" if "py" in lang else None)
     out = []
 
     def with_program(text):
@@ -396,6 +411,10 @@ def _command_texts(server, tool, args, roles=None):
                     continue
             text = _as_command(v)
             by_name = nk in _CMD_NAMES or (nk.endswith(("command", "cmd")) and nk not in ("subcommand",))
+            if text is None and by_name and prog == "mongosh" and isinstance(v, dict) and v:
+                import json
+
+                text = "db.runCommand(" + json.dumps(v, default=str)[:100_000] + ")"  # {"command": {"dropDatabase": 1}}
             if text and (by_name or roles.get(key) == "shell"):
                 if isinstance(v, str):  # {"command": "kubectl", "args": ["delete", ...]}: one argv
                     extra = next((obj[k] for k in _ARGV_KEYS if isinstance(obj.get(k), list)
@@ -422,7 +441,17 @@ def _command_texts(server, tool, args, roles=None):
                     walk(x, name + ".", depth + 1)
 
     walk(args, "", 0)
+    host = next((args[k] for k in _HOST_KEYS if isinstance(args.get(k), str) and args[k].strip()), None)
+    if host and out and _REMOTE_TOOL.search(f"{server} {tool}"):
+        # `ssh/exec {"host": "prod-db-1", "command": "dropdb app"}`: the command runs on that host, as `ssh HOST CMD`
+        import shlex
+
+        out = [(k, "ssh " + shlex.quote(host) + " " + shlex.quote(t)) for k, t in out]
     return out
+
+
+_HOST_KEYS = ("host", "hostname", "remote_host", "remoteHost", "target_host", "server_host", "machine", "address")
+_REMOTE_TOOL = re.compile(r"(?i)ssh|remote|sftp")
 
 
 _NAMED_PROGRAMS = ("aws", "gcloud", "gsutil", "az", "kubectl", "oc", "helm", "docker", "podman", "terraform", "gh",

@@ -210,7 +210,7 @@ _FILE_TOKENS = FileMemo(256)
 
 
 def tree_token_line(root: str, pattern: str, icase: bool = False, exempt=(), hidden: bool = True, limit: int = 2000,
-                    budget: int = 8 << 20, included=()):
+                    budget: int = 8 << 20, included=(), only_matching: bool = False):
     """``path:line`` of the first literal credential on a line that ``pattern`` matches in a file under ``root``
     (or ``root`` itself), or None: what a content search (``grep -rn TOKEN scripts``, a Grep tool printing
     lines) would show.  The pattern is read as a Python regex (a plain string when it is not one).  Bounded
@@ -249,7 +249,15 @@ def tree_token_line(root: str, pattern: str, icase: bool = False, exempt=(), hid
             except (OSError, ValueError):
                 continue
             for h in hits:
-                if 0 < h.line <= len(lines) and rx.search(lines[h.line - 1]):
+                if not 0 < h.line <= len(lines):
+                    continue
+                line = lines[h.line - 1]
+                if only_matching:  # `grep -o`: only the matches are printed — one must take in part of the token
+                    start = h.start - sum(len(x) + 1 for x in lines[:h.line - 1])
+                    if any(m.start() < start + (h.end - h.start) and m.end() > start and m.end() > m.start()
+                           for m in rx.finditer(line)):
+                        return f"{p}:{h.line}"
+                elif rx.search(line):
                     return f"{p}:{h.line}"
     return None
 

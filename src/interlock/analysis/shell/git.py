@@ -823,6 +823,8 @@ def _content(a, cmd, scope, rest, cwd, sub=None):
             continue
         if check_read(a, cmd, path, scope):
             return
+        if sub in ("show", "cat-file", "log") and _p().check_file_tokens(a, cmd, P.resolve(path, a._scope_ctx(scope))):
+            return  # `git show HEAD~2:config/payments.conf`: the file holds a literal token now, and in the revision
 
 
 def _hunt_log(a, cmd, scope, rest):
@@ -834,11 +836,13 @@ def _hunt_log(a, cmd, scope, rest):
 def _hunt_grep(a, cmd, scope, rest):
     from .hunting import grep_like
 
-    grep_like(a, cmd.derive(["git-grep"] + list(rest)), scope, name="git-grep")
+    if not grep_like(a, cmd.derive(["git-grep"] + list(rest)), scope, name="git-grep"):
+        _p().search_prints_token(a, cmd, scope, "git-grep", list(rest))
 
 
 _SUB = {
-    "diff": _content, "show": _content, "cat-file": _content,
+    "diff": _content, "show": lambda a, cmd, scope, rest, cwd: _content(a, cmd, scope, rest, cwd, "show"),
+    "cat-file": lambda a, cmd, scope, rest, cwd: _content(a, cmd, scope, rest, cwd, "cat-file"),
     "log": lambda a, cmd, scope, rest, cwd: _hunt_log(a, cmd, scope, rest) or _content(a, cmd, scope, rest, cwd, "log"),
     "grep": lambda a, cmd, scope, rest, cwd: _hunt_grep(a, cmd, scope, rest),
     "reset": _reset, "clean": _clean, "checkout": _checkout, "restore": _restore, "switch": _switch,

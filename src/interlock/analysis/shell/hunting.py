@@ -382,6 +382,32 @@ def _is_path(a, x, scope) -> bool:
     return bool(place.path) and os.path.exists(place.path)
 
 
+def _history_prints_token(a, cmd, scope, paths, pats, regex) -> bool:
+    """`git log -p -S sk_live_ -- config/`: the pickaxe over the project's own files, judged as searching them is —
+    a literal credential on a line it matches in a file under those paths (as they are now) is printed with its
+    commit's diff."""
+    import os
+    import re as _re
+
+    from ..hunt import to_python
+    from ..secrets import tree_token_line
+
+    for x in paths[:8]:
+        path = a.place(x, scope).path
+        if not path or not os.path.exists(path):
+            continue
+        for flag, p in pats:
+            if flag == "--grep" or U in p:
+                continue
+            rx = to_python(p, "ere") if (flag == "-G" or regex) else _re.escape(p)
+            line = tree_token_line(path, rx, exempt=a.secret_exempt)
+            if line:
+                a.emit("secrets.file-token", cmd, target=P.display(line, a.pctx), effect="read-secret",
+                       note="the history search prints the changes that hold this line, and a credential is written in it")
+                return True
+    return False
+
+
 def git_log(a, cmd, scope, rest) -> bool:
     """git log -S/-G PATTERN (the pickaxe searches every commit's diff): a hunt when it looks for credentials."""
     pats = []
@@ -412,7 +438,7 @@ def git_log(a, cmd, scope, rest) -> bool:
             from ..secrets import is_secret_path
 
             if not any(is_secret_path(a.place(x, scope).path or "", a.pctx.home) for x in paths):
-                return False
+                return _history_prints_token(a, cmd, scope, paths, pats, regex)
     from ..hunt import describe
 
     icase = "-i" in rest or "--regexp-ignore-case" in rest

@@ -49,6 +49,7 @@ def _cloud_data():
         _cloud = {"aws": {k: (v if isinstance(v, str) else frozenset(v)) for k, v in raw["aws"].items()},
                   "gcloud": frozenset(tuple(x.split()) for x in raw["gcloud"]["data"]),
                   "az": frozenset(tuple(x.split()) for x in raw["az"]["data"]),
+                  "data_flags": frozenset(raw.get("data_flags", {}).get("flags", ())),
                   "examples": [(e["cmd"], e["rule"]) for e in raw.get("examples", [])]}
     return _cloud
 
@@ -1389,6 +1390,21 @@ def aws(a, cmd, scope):
               note="scaled to zero" if not _re("aws-outage", _OUTAGE_OP).match(op) else None)
 
 
+def _data_flag(args):
+    """The option of ``args`` that deletes data or its backups (knowledge/cloud_data.toml [data_flags]), set and
+    not to false; else None."""
+    flags = _cloud_data()["data_flags"]
+    for i, x in enumerate(args):
+        name, eq, val = x.partition("=")
+        if name not in flags:
+            continue
+        if not eq:
+            val = args[i + 1] if i + 1 < len(args) and not args[i + 1].startswith("-") else "true"
+        if val.strip("'\"").lower() not in ("false", "no", "0", "off"):
+            return name
+    return None
+
+
 def _long_values(args, short=()) -> dict:
     """Every ``--name value`` / ``--name=value`` pair of a CLI whose long options take values (Azure's, a
     patch's ``-p`` as ``--patch``); a flag followed by another option has no value."""
@@ -1635,6 +1651,16 @@ def az(a, cmd, scope):
         env = _first_env(a, [("cloud_account", _opt(v, "--subscription")), ("cloud_project", group)])
         _emit(a, cmd, "infra.outage", target=" ".join(path[:-1]) + (f" {_show(name)}" if name else ""),
               effect=verb, env=env)
+        return
+    flag = _data_flag(args[k:])
+    if flag and verb not in ("delete", "purge"):
+        # `az backup protection disable … --delete-backup-data true`: whatever the verb, the data goes with it
+        f, v, _ = split_opts(args[k:], with_arg="ngsv", long_with_arg=("--name", "--resource-group", "--subscription",
+                                                                       "--vault-name", "--item-name"))
+        group = _opt(v, "-g", "--resource-group")
+        env = _first_env(a, [("cloud_account", _opt(v, "--subscription")), ("cloud_project", group)])
+        a.emit("infra.azure-delete-data", cmd, target=" ".join(path) + (f" in {_show(group)}" if group else ""),
+               effect="delete", environment=env, note=f"{flag} deletes the data it names")
         return
     if verb not in ("delete", "purge", "delete-batch", "remove") and not _generic_verb(verb):
         return  # by verb over any service, as the generic model reads it (`delete-*`, `remove-value`, `purge-deleted`)

@@ -144,7 +144,7 @@ def note(a, cmd, name: str, value_text: str, export=False):
     lifts = _lifts(a)
     src = None
     for _start, inner in _substitutions(value_text or ""):
-        src = extraction_source(inner)
+        src = extraction_source(inner) or token_file_in(a, inner)
         if src:
             break
     if src is None:
@@ -155,6 +155,8 @@ def note(a, cmd, name: str, value_text: str, export=False):
         lifts.pop(name, None)
         return
     lifts[name] = src
+    if export:
+        a.exported_lifts = dict(getattr(a, "exported_lifts", None) or {}, **{name: src})  # (session memory)
     if _CRED_NAME.search(name):  # export RAILWAY_TOKEN=$(awk -F= '/TOKEN/{print $2}' other/.env): a CLI's token
         _emit(a, cmd, name, src)
 
@@ -173,11 +175,12 @@ def check_use(a, cmd):
     prog = (cmd.argv or [""])[0] if getattr(cmd, "argv", None) else ""
     for m in re.finditer(r"\$\{?([A-Za-z_]\w*)\}?", text):
         nm = m.group(1)
-        if nm in lifts and _credential_position(text, m.start(), prog):
-            _emit(a, cmd, nm, lifts[nm])
+        src = lifts.get(nm) or (_session_lift(a, nm) if nm not in lifts else None)
+        if src and _credential_position(text, m.start(), prog):
+            _emit(a, cmd, nm, src)
             return
     for start, inner in _substitutions(text):
-        src = extraction_source(inner)
+        src = extraction_source(inner) or token_file_in(a, inner)
         if src and _credential_position(text, start, prog):
             _emit(a, cmd, None, src)
             return
@@ -194,6 +197,45 @@ def check_use(a, cmd):
             if src:
                 if any(_credential_position(text, m.start(), prog) for m in re.finditer(r"\{\}", text)):
                     _emit(a, cmd, None, src)
+
+
+def token_file_in(a, inner: str):
+    """Any program's extraction from a file that holds a literal credential (``node -p "require('./deploy/x.json')
+    .token"``, ``pwsh -c "(Select-String -Path scripts/a.sh …)"``, ``php -r '…file_get_contents("f")…'``): a word or
+    a string literal in its code that names such a file in the project, shown; else None.  What is extracted is then
+    judged where it goes (a credential position makes it a lift)."""
+    from ..anylang import literals
+    from ..secrets import file_tokens
+
+    stages = _split_stages(inner or "")
+    if not stages or not stages[0] or getattr(a, "remote", None):
+        return None
+    words = [w for w in stages[0][1:] if w and not w.startswith("-")]
+    cands = []
+    for w in words[:16]:
+        cands.append(w)
+        if any(c in w for c in "('\" "):
+            cands += literals(w, limit=32)
+            cands += [t for t in re.findall(r"[\w.~/-]+", w) if "/" in t][:16]  # a bare path in code (PowerShell)
+    base = getattr(a.pctx, "cwd", None) or ""
+    for c in cands[:64]:
+        c = c.strip()
+        if not c or len(c) > 512 or "\n" in c or c.startswith(("http://", "https://")):
+            continue
+        path = os.path.expanduser(c) if c.startswith("~") else os.path.join(base, c)
+        try:
+            if os.path.isfile(path) and file_tokens(path, getattr(a, "secret_exempt", ())):
+                return c
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+def _session_lift(a, name):
+    """Where ``$name`` was lifted from, when an earlier command of this session exported it so (session memory)."""
+    sf = getattr(a, "session_files", None)
+    e = sf.get("$env:" + name) if sf else None
+    return e.get("lift_src") if isinstance(e, dict) and isinstance(e.get("lift_src"), str) else None
 
 
 def _pipeline_before(cmd) -> str:

@@ -814,6 +814,12 @@ def check_read(a, cmd, raw, scope=None, token_configs=True):
         return False
     path = P.resolve(raw, a._scope_ctx(scope) if scope is not None else a.pctx)
     is_glob = any(c in path for c in "*?[")
+    origin = a.secret_copy(path) if a.session_files and not is_glob else None
+    if origin is not None:
+        # `cp ~/.aws/credentials ./c.txt` earlier in this session, then `cat c.txt`: the copy is the secret
+        a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret",
+               note=f"session memory: a copy of {origin} made in this session")
+        return True
     store = a.approval_paths()
     if _selfprotect.is_approval_store(path, a.pctx.home, a.env, glob=is_glob, paths=store) or \
             is_glob and _selfprotect.is_approval_store(path, a.pctx.home, a.env, paths=store):
@@ -1044,6 +1050,8 @@ def check_file_tokens(a, cmd, path) -> bool:
     hits = file_tokens(path, a.secret_exempt)
     if not hits:
         return False
+    if cmd.name == "jq" and _jq_path_misses_tokens(cmd, path):
+        return False  # `jq -r .railway.project deploy/settings.json`: the one value it prints holds no token
     h = hits[0]
     more = f" and {len(hits) - 1} more" if len(hits) > 1 else ""
     a.emit("secrets.file-token", cmd, target=f"{P.display(path, a.pctx)}:{h.line}", effect="read-secret",
@@ -1618,6 +1626,11 @@ def find(a, cmd, scope):
                 targets.append((s.rstrip("/") or "/") + "/" + nm if s != "/" else "/" + nm)
         else:
             targets.append(s)
+    for kind, inner in actions:
+        if kind == "exec" and inner and inner[0].rsplit("/", 1)[-1] in _GREPS and \
+                search_prints_token(a, cmd, scope, inner[0].rsplit("/", 1)[-1],
+                                    [x for x in inner[1:] if x != "{}"], roots=starts, included=names):
+            break  # `find . -name '*.sh' -exec grep -H TOKEN= {} +`: the lines grep prints of the files find selects
     before_hunt = len(a.findings)
     if (names or paths_) and not any(k == "delete" for k, _ in actions):
         from .hunting import find_hunt
@@ -2660,7 +2673,8 @@ def interpreter(a, cmd, scope):
             return
         if x in code_flags or x.startswith("--eval=") or x.startswith("--print="):
             code = x.split("=", 1)[1] if "=" in x else (args[i + 1] if i + 1 < len(args) else "")
-            _analyse_code(a, lang, code, cmd, scope)
+            extras = args[i + 1:] if "=" in x else args[i + 2:]
+            _analyse_code(a, lang, bind_argv(lang, code, extras), cmd, scope)
             return
         if lang in ("perl", "ruby") and re.match(r"^-[a-zA-Z]*[eE]$", x) and len(x) > 2 \
                 and x[1] not in "MmIr":
@@ -2675,7 +2689,7 @@ def interpreter(a, cmd, scope):
             from .hunting import program_search
 
             program_search(a, cmd, scope, code, args[i + 2:])  # perl -ne 'print if /TOKEN/' ~/…
-            _analyse_code(a, lang, code, cmd, scope)
+            _analyse_code(a, lang, code if "n" in x or "p" in x else bind_argv(lang, code, args[i + 2:]), cmd, scope)
             return
         if lang == "python" and x.startswith("-c") and len(x) > 2:
             _analyse_code(a, lang, x[2:], cmd, scope)
@@ -2701,6 +2715,32 @@ def interpreter(a, cmd, scope):
             check_read(a, cmd, x, scope)
         return
     _run_stdin(a, cmd, scope, lang)
+
+
+#: how inline code names its own command-line arguments, per language: (regex of the subscript, the index of the
+#: first argument after the code)
+_ARGV = {"node": (r"process\.argv\s*\[\s*(\d+)\s*\]", 1), "python": (r"sys\.argv\s*\[\s*(\d+)\s*\]", 1),
+         "ruby": (r"(?<![\w$])ARGV\s*\[\s*(\d+)\s*\]", 0), "perl": (r"\$ARGV\s*\[\s*(\d+)\s*\]", 0),
+         "deno": (r"Deno\.args\s*\[\s*(\d+)\s*\]", 0), "php": (r"\$argv\s*\[\s*(\d+)\s*\]", 1)}
+
+
+def bind_argv(lang, code, extras):
+    """Inline code with its own arguments written in (`node -e "execSync(process.argv[1])" 'rm -rf ~'`,
+    `python -c "os.system(sys.argv[1])" CMD`): each subscript of the program's argv that names a word given on the
+    command line becomes that word, as a string literal — what the code does with it is then judged."""
+    import json
+
+    spec = _ARGV.get(lang)
+    if not spec or not extras or not code:
+        return code
+    rx, first = spec
+
+    def lit(m):
+        k = int(m.group(1)) - first
+        if 0 <= k < len(extras) and U not in extras[k]:
+            return json.dumps(extras[k])
+        return m.group(0)
+    return re.sub(rx, lit, code)
 
 
 _LOOP_FILTER = _LazyRe(r"^\s*(?:print|say|puts)(?:\s+\$(?:1|&|_))?\s+if\s+/((?:[^/\\]|\\.)+)/([imx]*)\s*;?\s*$")
@@ -2836,6 +2876,16 @@ def notebooks(a, cmd, scope):
                 notebook_file(a, cmd, scope, nb)
 
 
+_VERSIONED = re.compile(r"([a-z][a-z_+]*?[a-z])-?v?\d+(?:\.\d+)*")
+
+
+def unversioned(base):
+    """The program a versioned name installs (`lua5.4` → lua, `php8.3` → php, `ruby-3.2` → ruby, `node22` → node),
+    or None: distributions name interpreters so, and each runs what the plain name does."""
+    m = _VERSIONED.fullmatch(base)
+    return m.group(1) if m else None
+
+
 def prefix_handler(base):
     if base.startswith("python") and base[6:].replace(".", "").isdigit():
         return interpreter
@@ -2888,6 +2938,9 @@ def npm(a, cmd, scope):
         a.emit("publish.release", cmd, target=f"{cmd.name} package", effect="publish")
         return
     verb = _npm_verb(cmd.args)
+    if verb in ("pkg", "set-script") and cmd.name in ("npm", "pnpm"):
+        _set_package_scripts(a, cmd, scope, verb, cmd.args)
+        return
     if (verb == "deprecate" or (verb in ("dist-tag", "dist-tags") and len(args) > 1 and args[1] in _DIST_TAG_CHANGES)) \
             and not ("--dry-run" in cmd.args or "--help" in cmd.args or "-h" in cmd.args):
         # what everyone who installs the package gets: a deprecation warning, or `latest` moved to another version
@@ -2936,12 +2989,44 @@ def node_packages() -> NodePackages:
     return model("node_packages.toml", NodePackages)
 
 
+def _set_package_scripts(a, cmd, scope, verb, args):
+    """`npm pkg set scripts.wipe='…'`, `npm set-script wipe '…'`: the package's scripts as this command line leaves
+    them, so that a `npm run wipe` after it runs what was just set (not what package.json held before)."""
+    import json
+
+    if U in scope.cwd:
+        return
+    words = [x for x in args if not x.startswith("-")]
+    sets = {}
+    if verb == "set-script" and len(words) >= 3:
+        sets[words[1]] = words[2]
+    elif words[:2] == ["pkg", "set"]:
+        for w in words[2:]:
+            k, eq, v = w.partition("=")
+            if eq and k.startswith("scripts.") and len(k) > 8:
+                sets[k[8:]] = v
+    if not sets:
+        return
+    pj = P.resolve("package.json", a._scope_ctx(scope))
+    text = a.written_text.get(pj) or a.read_file(pj)
+    try:
+        obj = json.loads(text) if text else {}
+    except ValueError:
+        obj = {}
+    if not isinstance(obj, dict):
+        obj = {}
+    scripts = obj.get("scripts") if isinstance(obj.get("scripts"), dict) else {}
+    scripts.update(sets)
+    obj["scripts"] = scripts
+    a.written_text[pj] = json.dumps(obj)
+
+
 def _package_script(a, cmd, scope, name, keys=None):
     import json
 
     d = scope.cwd
     pj = P.resolve("package.json", a._scope_ctx(scope)) if U not in d else None
-    text = a.read_file(pj) if pj else None
+    text = (a.written_text.get(pj) or a.read_file(pj)) if pj else None
     try:
         scripts = (json.loads(text).get("scripts") or {}) if text else {}
     except Exception:
@@ -3378,6 +3463,19 @@ def dd(a, cmd, scope):
             check_read(a, cmd, x[3:], scope)
 
 
+@handles("cpio")
+def cpio(a, cmd, scope):
+    """`cpio -o` archives the files whose names it reads on stdin (`cpio -o <<< ~/.pypirc`, `echo ~/.netrc | cpio
+    -o`): each name it is given is read."""
+    args = cmd.args
+    if not any(x in ("-o", "--create") or (x.startswith("-") and not x.startswith("--") and "o" in x[1:]) for x in args):
+        return
+    if cmd.stdin is not None and cmd.stdin[0] == "text":
+        for name in cmd.stdin[1].split("\n")[:64]:
+            if name.strip() and U not in name and check_read(a, cmd, name.strip(), scope):
+                return
+
+
 @handles("rsync")
 def rsync(a, cmd, scope):
     f, v, ops = split_opts(cmd.args, with_arg="efBT", long_with_arg=("--exclude", "--include", "--filter",
@@ -3394,6 +3492,9 @@ def rsync(a, cmd, scope):
         for s in ops[:-1]:
             check_read(a, cmd, s, scope)
         if ":" not in ops[-1].split("/", 1)[0]:
+            if len(ops) == 2 and ":" not in ops[0].split("/", 1)[0]:
+                _record_alias(a, cmd, scope, ops[0].rstrip("/") if ops[0].endswith("/") and len(ops[0]) > 1 else ops[0],
+                              ops[1].rstrip("/") if ops[0].endswith("/") else ops[1])  # (`a/ b/`: b holds what a holds)
             writes_into(a, cmd, ops[-1], scope)
             into(a, cmd, scope, [x for x in ops[:-1] if not x.endswith("/")] or ops[:-1], ops[-1], self_only=True,
                  tree=any(x.endswith("/") for x in ops[:-1]) or "-r" in f or "-a" in f or "--recursive" in f
@@ -4651,6 +4752,53 @@ _GREP_ARITY = {g: ("efmABCdD", ("--regexp", "--file", "--max-count", "--after-co
                for g in ("grep", "egrep", "fgrep")}
 
 
+_JQ_STEP = _LazyRe(r"""\.(?:([A-Za-z_][\w-]*)|\[\s*"([^"]*)"\s*\]|\[\s*(\d+)\s*\])|\[\s*"([^"]*)"\s*\]|\[\s*(\d+)\s*\]""")
+
+
+def _jq_path_misses_tokens(cmd, path) -> bool:
+    """A jq filter that is one plain path (`.a.b`, `.a["b"]`, `.[0].name`) selects one value of the JSON file: when
+    that value, as the file is now, holds no literal credential, jq prints none.  Any other filter, a file that is
+    not JSON, a path that is not there: False (judged as printing the file)."""
+    import json
+
+    ops = [x for x in cmd.args if not x.startswith("-")]
+    if len(ops) != 2 or any(x.startswith(("--arg", "--slurp", "--raw-input", "-s", "-R", "-f", "--from-file",
+                                          "--rawfile", "--args", "--jsonargs")) for x in cmd.args):
+        return False
+    filt = ops[0].strip()
+    if not filt.startswith(".") or filt == ".":
+        return False
+    steps, pos = [], 0
+    for m in _JQ_STEP.finditer(filt):
+        if m.start() != pos:
+            return False
+        pos = m.end()
+        key = next((g for g in (m.group(1), m.group(2), m.group(4)) if g is not None), None)
+        steps.append(key if key is not None else int(m.group(3) or m.group(5)))
+    if pos != len(filt) or not steps:
+        return False
+    try:
+        from ...fsread import read_regular
+        from ..secrets import file_tokens
+
+        raw = read_regular(path, 256 * 1024).decode("utf-8")
+        tokens = [raw[h.start:h.end] for h in file_tokens(path)]
+        v = json.loads(raw)
+        for k in steps:
+            v = v[k] if isinstance(k, str) and isinstance(v, dict) or isinstance(k, int) and isinstance(v, list) \
+                else None
+            if v is None:
+                return False
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return False
+    from ..literal_secrets import find_secrets
+
+    text = json.dumps(v)
+    if any(str(k) and _SECRET_PATTERN.search(str(k)) for k in steps):
+        return False  # `.railway.token`: a key named as a secret is one
+    return not any(t and t in text for t in tokens) and not find_secrets(text) and not _SECRET_PATTERN.search(text)
+
+
 def _jq_files(args):
     """The files jq reads: its operands after the filter (all of them with -f/--from-file, whose value is read
     too), and the files of --slurpfile/--rawfile; not --arg/--argjson values nor what follows --args/--jsonargs."""
@@ -4887,7 +5035,14 @@ def _icase(args) -> bool:
 
 
 def _search_secrets(a, cmd, scope):
-    """``grep -r TOKEN ~``: hunting for credentials outside the workspace."""
+    """``grep -r TOKEN ~``: hunting for credentials outside the workspace; else what the search prints."""
+    n = len(a.findings)
+    _search_secret_files(a, cmd, scope)
+    if len(a.findings) == n and cmd.name in _GREPS:
+        search_prints_token(a, cmd, scope, cmd.name, cmd.args)
+
+
+def _search_secret_files(a, cmd, scope):
     from .hunting import grep_like
 
     if cmd.name in ("grep", "egrep", "fgrep", "zgrep", "zegrep", "bzgrep", "xzgrep", "rg", "ag", "ack") and \
@@ -4923,17 +5078,85 @@ def _search_secrets(a, cmd, scope):
             from ..secrets import tree_token_line
 
             # the lines it prints: one of them holds a literal token (the incident's script in the project)
-            line = tree_token_line(place.path, ops[0], icase=_icase(args), exempt=a.secret_exempt, hidden=reads_hidden)
+            only = any(x == "--only-matching" or (x.startswith("-") and not x.startswith("--") and "o" in x[1:])
+                       for x in args)
+            line = tree_token_line(place.path, ops[0], icase=_icase(args), exempt=a.secret_exempt, hidden=reads_hidden,
+                                   only_matching=only)
             if line:
                 a.emit("secrets.file-token", cmd, target=P.display(line, a.pctx), effect="read-secret",
                        note="the search prints this line, and a credential is written in it")
                 return
 
 
+def search_prints_token(a, cmd, scope, name, args, roots=None, included=()) -> bool:
+    """What a content search prints, whatever its pattern looks like: a line (with -o, the match) holding a literal
+    credential in a file the search reaches under a directory of the workspace (``grep -rEo '[0-9a-f-]{36}' scripts``,
+    ``git grep --no-index -ho 'sk_live_[0-9A-Za-z]+'``, ``find . -name '*.sh' -exec grep TOKEN= {} +``): the search
+    lifts the token into the agent's output.  A plain file operand is judged as a read of it elsewhere; names,
+    counts and exit statuses (-l, -c, -q) print nothing of a line.  ``roots``: the trees a feeding find lists."""
+    import os
+
+    from ..hunt import to_python
+    from ..secrets import tree_token_line
+    from .hunting import parse
+
+    if a.remote or _names_only(args):
+        return False
+    s = parse(name, list(args))
+    if not s.patterns or s.pattern_file or any(U in p for p in s.patterns):
+        return False
+    if roots is None:
+        if name == "git-grep":
+            ops = [x for x in s.operands if x != "--"]
+            if any(U in x or not os.path.exists(P.resolve(x, a._scope_ctx(scope))) for x in ops):
+                return False  # a revision: history is the hunt's to judge
+            roots = ops or ["."]
+        else:
+            roots = s.operands or (["."] if s.recursive else [])
+    only = any(x == "--only-matching" or (x.startswith("-") and not x.startswith("--") and "o" in x[1:])
+               for x in args)
+    for raw in roots[:8]:
+        if U in raw:
+            continue
+        path = P.resolve(raw, a._scope_ctx(scope))
+        if not os.path.isdir(path) or not a.pctx.workspace or not P._under(path, a.pctx.workspace):
+            continue
+        for pat in s.patterns[:4]:
+            try:
+                rx = to_python(pat, s.flavor)
+            except Exception:  # a pattern not read here: not judged by this
+                continue
+            line = tree_token_line(path, rx, icase=bool(s.icase), exempt=a.secret_exempt, hidden=s.hidden,
+                                   only_matching=only, included=included)
+            if line:
+                a.emit("secrets.file-token", cmd, target=P.display(line, a.pctx), effect="read-secret",
+                       note="the search prints this line" + (" 's match" if only else "") +
+                       ", and a credential is written in it")
+                return True
+    return False
+
+
 _TOOL_VARS = frozenset({"EDITOR", "VISUAL", "PAGER", "PYTHON", "PYTHON3", "NODE", "NPM", "NPX", "YARN", "PNPM", "CC",
                         "CXX", "LD", "AR", "MAKE", "GO", "CARGO", "RUSTC", "JAVA", "JAVAC", "MVN", "GRADLE", "DOCKER",
                         "KUBECTL", "GIT", "PIP", "PYTEST", "RUBY", "BUNDLE", "PERL", "PHP", "COMPOSER", "UV", "POETRY",
                         "BROWSER", "SHELL", "BASH", "TERRAFORM", "HELM", "JQ", "CURL", "OPEN", "VENV_PYTHON", "PY"})
+
+
+#: the program a tool variable conventionally holds, when its value is not known here
+_TOOL_VAR_DEFAULT = {"SHELL": "sh", "BASH": "bash", "PYTHON": "python3", "PYTHON3": "python3", "PY": "python3",
+                     "VENV_PYTHON": "python3", "NODE": "node", "NPM": "npm", "NPX": "npx", "YARN": "yarn", "PNPM": "pnpm",
+                     "GIT": "git", "DOCKER": "docker", "KUBECTL": "kubectl", "CURL": "curl", "TERRAFORM": "terraform",
+                     "HELM": "helm", "JQ": "jq", "RUBY": "ruby", "PERL": "perl", "PHP": "php", "GO": "go",
+                     "CARGO": "cargo", "PIP": "pip", "UV": "uv", "POETRY": "poetry", "MAKE": "make"}
+
+
+def _tool_var_program(a, var):
+    import os
+
+    val = (a.env or {}).get(var)
+    if val and U not in val and "/" in val or val and re.fullmatch(r"[\w.+-]+", val or ""):
+        return os.path.basename(val.split()[0]) if val.split() else None
+    return _TOOL_VAR_DEFAULT.get(var.upper())
 
 
 def dynamic_command(a, cmd, scope):
@@ -4943,6 +5166,16 @@ def dynamic_command(a, cmd, scope):
     if var is None or (var.upper() not in _TOOL_VARS and not var.upper().endswith(("_BIN", "_CMD_PATH", "_EXE"))):
         a.emit("shell.opaque-eval", cmd, target=f"${var}" if var else None, effect="run",
                note="the program is only known when it runs")
+        return
+    prog = _tool_var_program(a, var)
+    if prog is not None and not getattr(a, "_in_tool_var", False):
+        # `$SHELL -c 'rm -rf ~'`, `$PYTHON -c …`, `$GIT push -f`: the variable names a program of a known kind (its
+        # value here, else the program it conventionally holds): judged as that program with these words
+        a._in_tool_var = True
+        try:
+            a.dispatch(cmd.derive([prog] + list(cmd.args)), scope)
+        finally:
+            a._in_tool_var = False
         return
     for x in cmd.args:
         if x.startswith("-") or U in x:
@@ -5581,6 +5814,11 @@ def vim(a, cmd, scope):
                 command_value(a, cmd, scope, "!", c.split("!", 1)[1])
             elif re.search(r"\bsystem\(|\bsystemlist\(|\bjobstart\(|\bterm(?:inal)?\b", c):
                 a.emit("shell.opaque-eval", cmd, effect="run", note="an editor command runs a program")
+        # the files its commands read: `readfile(expand("~/.netrc"))`, `:r ~/.netrc`, `:e FILE` (in batch mode printed)
+        for f in _string_args(c, r"\b(?:readfile|readblob)\s*\(\s*(?:expand|fnamemodify)?") + \
+                re.findall(r"(?:^|\|)\s*:?\s*(?:r|read|e|edit|sp|split|vs|vsplit|tabe|tabedit|view)!?\s+([^\s|!]+)", c):
+            if check_read(a, cmd, f, scope):
+                break
 
 
 _NANO_VALUE = frozenset(("-T", "-Y", "-o", "-r", "-s", "-X", "-Q", "-C", "--tabsize", "--syntax", "--operatingdir",
@@ -5655,6 +5893,10 @@ def emacs(a, cmd, scope):
                 check_overwrite(a, cmd, x, scope=scope)
     for target in _string_args(code or "", r"\((?:write-file|write-region[^\"']*?)"):  # (write-file "PATH")
         check_overwrite(a, cmd, target, scope=scope)
+    for f in _string_args(code or "", r"\((?:insert-file-contents(?:-literally)?|insert-file|find-file(?:-noselect|"
+                                      r"-read-only|-literally)?|view-file|f-read(?:-text|-bytes)?)"):
+        if check_read(a, cmd, f, scope):  # (insert-file-contents "~/.netrc"): the file's text, printed in batch mode
+            break
     if code:
         for s in _string_args(code, r"\((?:shell-command|async-shell-command|shell-command-to-string)"):
             a.nested_shell(s, cmd, scope)

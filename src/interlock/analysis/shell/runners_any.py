@@ -36,6 +36,11 @@ def scan_and_emit(a, cmd, text, where=None, lang=None) -> int:
         return len(a.findings) - n
     sub = cmd.derive(cmd.argv) if where is None else cmd
     _secret_paths(a, cmd, text)
+    from ..anyeffects import store_calls
+
+    for rule, env in store_calls(text)[:4]:  # `$r->flushAll()`, `client.drop_database("app")`: the store's data
+        a.emit(rule, cmd, target="the store the program connects to", effect="delete", environment=env,
+               note="a client library call in the program")
     for method, url, body in reqs:
         emit_request(a, sub, Request(method, url, body, (), client="code"))
     for doc in unplaced[:3]:
@@ -119,6 +124,10 @@ def _project_text(a, base, globs, limit_files, limit_bytes):
 _CMD = []  # the command whose project is being read (for session memory's findings)
 
 
+#: names a runner reads its standard input by (`go run /dev/stdin <<'EOF'`)
+_STDIN_NAMES = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
+
+
 def program_text(a, cmd, scope, spec):
     """The source a runner would run (files named, the project's sources, -e code), or None."""
     from ..hunt import data
@@ -184,7 +193,7 @@ def program_text(a, cmd, scope, spec):
             for x in operands)):
         base = scope.cwd if U not in scope.cwd else a.pctx.cwd
         texts.append(_project_text(a, base, spec["project"], max_files, max_bytes))
-    if not texts and cmd.stdin and cmd.stdin[0] == "text" and all(x == "-" for x in operands):
+    if not texts and cmd.stdin and cmd.stdin[0] == "text" and all(x in _STDIN_NAMES for x in operands):
         texts.append(cmd.stdin[1])  # `julia <<'EOF'`, `jshell <<< '…'`, `lua - <<EOF`: the program is what stdin holds
     text = "\n".join(t for t in texts if t)
     return text[:max_bytes] if text else None
