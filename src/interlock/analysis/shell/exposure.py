@@ -123,6 +123,11 @@ def judge(a, cmd, scope, env=None):
 _ANY_SOURCE = frozenset({"0.0.0.0/0", "::/0", "any", "0/0", "anywhere"})
 
 
+def _here(a):
+    """A host firewall is this machine's (``local``), or the host a remote shell runs it on (resolved from that)."""
+    return None if a.remote else "local"
+
+
 def ufw(a, cmd):
     """`ufw allow 5432`, `ufw allow from any to any port 22`, `ufw default allow incoming`: opened to every
     address (a rule `from` a named network is not)."""
@@ -132,7 +137,7 @@ def ufw(a, cmd):
     if ops[0] == "default" and len(ops) > 1 and ops[1] == "allow" and (len(ops) < 3 or ops[2] in ("incoming",
                                                                                                     "routed")):
         a.emit("net.exposure", cmd, target="ufw default policy", effect="expose",
-               note="every incoming connection is allowed")
+               note="every incoming connection is allowed", environment=_here(a))
         return
     k = next((i for i, x in enumerate(ops[:3]) if x in ("allow", "limit")), None)
     if k is None or (k and ops[0] not in ("insert", "prepend", "route") and not ops[0].isdigit()):
@@ -145,7 +150,7 @@ def ufw(a, cmd):
         if src.lower() not in _ANY_SOURCE:
             return
     a.emit("net.exposure", cmd, target="ufw allow " + " ".join(rest[:6]), effect="expose",
-           note="the port is opened to every address")
+           note="the port is opened to every address", environment=_here(a))
 
 
 def iptables(a, cmd):
@@ -155,7 +160,7 @@ def iptables(a, cmd):
     for i, x in enumerate(args):
         if x in ("-P", "--policy") and i + 2 < len(args) and args[i + 1] == "INPUT" and args[i + 2] == "ACCEPT":
             a.emit("net.exposure", cmd, target="INPUT policy", effect="expose",
-                   note="every incoming connection is accepted")
+                   note="every incoming connection is accepted", environment=_here(a))
             return
     chain = next((args[i + 1] for i, x in enumerate(args[:-1]) if x in ("-A", "--append", "-I", "--insert")), None)
     target = next((args[i + 1] for i, x in enumerate(args[:-1]) if x in ("-j", "--jump")), None)
@@ -169,7 +174,7 @@ def iptables(a, cmd):
     port = next((args[i + 1] for i, x in enumerate(args[:-1]) if x in ("--dport", "--dports", "--destination-port")),
                 None)
     a.emit("net.exposure", cmd, target="INPUT " + (f"port {port}" if port else "every port"), effect="expose",
-           note="accepted from every address")
+           note="accepted from every address", environment=_here(a))
 
 
 def nft(a, cmd):
