@@ -900,8 +900,8 @@ def check_read(a, cmd, raw, scope=None, token_configs=True):
         a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret",
                note=f"it is {P.display(real, a.pctx)}")
         return True
-    if cmd.name in use.reveal and check_file_tokens(a, cmd, path):
-        return True
+    if cmd.name in use.reveal and check_file_tokens(a, cmd, path if real is None or not os.path.isfile(real) else real):
+        return True  # (`cp tools/gh.cfg /tmp/x && cat /tmp/x`: the copy holds what the file holds)
     if token_configs and (cmd.name in use.reveal or cmd.name in use.send or cmd.name in _SCREEN_EDITORS):
         if is_token_config(real or path, a.pctx.home) and not _keys_reach_only(a, cmd, path):
             # `cat ~/.claude.json`, `jq .mcpServers ~/.cursor/mcp.json`: the MCP servers' tokens, in clear
@@ -5211,6 +5211,10 @@ def awk(a, cmd, scope):
         _embedded_shell(a, cmd, scope, prog, r"""(["'])([^"']+)\1\s*\|\s*getline""")
         if U in prog and "system" in prog:
             a.emit("shell.opaque-eval", cmd, effect="run", note="awk system() of a value only known when it runs")
+        for m in re.finditer(r'\bgetline\b[^<\n;]*<\s*\(?\s*"([^"]+)"', prog):  # getline l < "FILE": read
+            if U not in m.group(1) and (check_read(a, cmd, m.group(1), scope) or check_file_tokens(
+                    a, cmd, P.resolve(m.group(1), a._scope_ctx(scope)))):
+                break
         from .hunting import program_search
 
         program_search(a, cmd, scope, prog, ops[1:])  # awk '/TOKEN=/' over the home directory
@@ -5911,6 +5915,17 @@ def _pwsh_as_shell(code):
                 segs.append(words)
         if not segs:
             continue
+        first = segs[0]
+        if first[0] in ("&", ".") and len(first) > 1 or first[0].lower() in ("invoke-expression", "iex") and \
+                len(first) == 2 or _pwsh_native(first[0]):
+            # `& railway volume delete x`, `railway …`, `Invoke-Expression "railway …"`: a native program's
+            # command line, as a POSIX shell would run it
+            body = first[1:] if first[0] in ("&", ".") else first
+            if first[0].lower() in ("invoke-expression", "iex"):
+                out.extend(_pwsh_as_shell(first[1]) or [first[1]])
+            elif body and _pwsh_native(body[0]):
+                out.append(" ".join(q_ for q_ in map(shlex.quote, body)))
+            continue
         opts, ops = _pwsh_params(segs[0][1:])
         verb = segs[0][0].lower()
         nxt = segs[1][0].lower() if len(segs) > 1 else ""
@@ -5943,6 +5958,24 @@ def _pwsh_as_shell(code):
                 out.append(f"find {_pwsh_q(root)}{depth}{name} -delete" if names else
                            f"rm -rf {_pwsh_q(root.rstrip('/'))}/*")
     return out
+
+
+#: names PowerShell gives its own cmdlets (aliases that are not the POSIX programs of the same name)
+_PWSH_ALIASES = frozenset({"ls", "dir", "cat", "type", "rm", "del", "erase", "rd", "rmdir", "cp", "copy", "mv", "move",
+                           "echo", "cd", "pwd", "sort", "tee", "curl", "wget", "ps", "kill", "diff", "man", "mkdir",
+                           "sleep", "clear", "history", "set", "gc", "gci", "gi", "iex", "where", "select", "foreach",
+                           "if", "else", "for", "while", "function", "return", "param", "write", "start", "sc", "ni"})
+
+
+def _pwsh_native(word):
+    """A native program PowerShell runs as is (one Interlock knows, not a cmdlet, alias, variable or keyword)."""
+    w = word.rsplit("/", 1)[-1]
+    if not w or w.lower() in _PWSH_ALIASES or not re.fullmatch(r"[A-Za-z][\w.+-]*", w) or \
+            re.fullmatch(r"[A-Za-z]+-[A-Za-z]+", w):
+        return False
+    from . import clis
+
+    return w in HANDLERS or w in clis.index()
 
 
 def _pwsh_q(path):
@@ -5985,7 +6018,9 @@ def pwsh(a, cmd, scope):
         if not words:
             continue
         verb = words[0].lower()
-        if verb in ("invoke-expression", "iex") or "iex" in (w.lower() for w in words):
+        if (verb in ("invoke-expression", "iex") or "iex" in (w.lower() for w in words)) and not (
+                len(words) >= 2 and re.fullmatch(r"""(?i)(?:invoke-expression|iex)\s+(['"])[^'"$`]*\1""",
+                                                  stmt.strip())):
             a.emit("shell.opaque-eval", cmd, effect="run", note="Invoke-Expression runs a string as code")
         if verb in _PWSH_DELETE:
             for w in words[1:]:
