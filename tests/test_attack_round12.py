@@ -325,3 +325,10 @@ def test_token_file_other_readers(command, ctx):
 ])
 def test_token_file_other_readers_look_alikes(command, ctx):
     assert _judge(command, ctx)[0] == "allow", command
+
+
+def test_http_client_object_delete(ctx):
+    c = ("ruby -rnet/http -e 'u = URI(\"https://api.render.com/v1/postgres/dpg-9\"); Net::HTTP.start(u.host, 443, "
+         "use_ssl: true) { |h| h.delete(u.path) }'")
+    assert _judge(c, ctx)[0] == "deny"
+    assert _judge("ruby -rnet/http -e 'puts Net::HTTP.get(URI(\"https://api.render.com/v1/services\"))'", ctx)[0] == "allow"
