@@ -45,7 +45,7 @@ def _deny(command, ctx, rule=None):
 
 @pytest.mark.parametrize("command", [
     "grep -rhoE '[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}' scripts",
-    "grep -rhoP 'Bearer \\K[^\"]+' .",
+    "grep -rhoP 'Bearer \\K[^\"]+' scripts",
     "egrep -ro '[[:xdigit:]-]{36}' scripts/",
     "git grep --no-index -hoE 'Bearer [0-9a-f-]+' -- scripts",
     "find scripts -name '*.sh' -exec grep -ho 'Bearer [^\"]*' {} \\;",

@@ -5036,6 +5036,10 @@ def _search_secret_files(a, cmd, scope):
                 return
 
 
+#: a pattern that matches a run of a token's characters: a class, \w \S \d \x or . repeated (`[0-9a-f]{8}`, `\S+`, `.*`)
+_TOKEN_SHAPED = _LazyRe(r"(?:\[[^\]]*\]|\\[wSdxW]|\.)\s*(?:[*+]|\\?\{\d*,?\d*\\?\})")
+
+
 def search_prints_token(a, cmd, scope, name, args, roots=None, included=()) -> bool:
     """What a content search prints, whatever its pattern looks like: a line (with -o, the match) holding a literal
     credential in a file the search reaches under a directory of the workspace (``grep -rEo '[0-9a-f-]{36}' scripts``,
@@ -5045,7 +5049,7 @@ def search_prints_token(a, cmd, scope, name, args, roots=None, included=()) -> b
     import os
 
     from ..hunt import to_python
-    from ..secrets import tree_token_line
+    from ..secrets import tree_printed_token
     from .hunting import parse
 
     if a.remote or _names_only(args):
@@ -5063,6 +5067,8 @@ def search_prints_token(a, cmd, scope, name, args, roots=None, included=()) -> b
             roots = s.operands or (["."] if s.recursive else [])
     only = any(x == "--only-matching" or (x.startswith("-") and not x.startswith("--") and "o" in x[1:])
                for x in args)
+    if not only and not any(_TOKEN_SHAPED.search(p) or _SECRET_PATTERN.search(p) for p in s.patterns):
+        return False  # `grep -rn TODO .`: a plain word, not a token's shape nor a secret's name — no walk of the tree
     for raw in roots[:8]:
         if U in raw:
             continue
@@ -5074,8 +5080,8 @@ def search_prints_token(a, cmd, scope, name, args, roots=None, included=()) -> b
                 rx = to_python(pat, s.flavor)
             except Exception:  # a pattern not read here: not judged by this
                 continue
-            line = tree_token_line(path, rx, icase=bool(s.icase), exempt=a.secret_exempt, hidden=s.hidden,
-                                   only_matching=only, included=included)
+            line = tree_printed_token(path, rx, icase=bool(s.icase), exempt=a.secret_exempt, hidden=s.hidden,
+                                      only_matching=only, included=included)
             if line:
                 a.emit("secrets.file-token", cmd, target=P.display(line, a.pctx), effect="read-secret",
                        note="the search prints this line" + (" 's match" if only else "") +
