@@ -45,7 +45,7 @@ def _deny(command, ctx, rule=None):
 
 @pytest.mark.parametrize("command", [
     "grep -rhoE '[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}' scripts",
-    "grep -rhoP 'Bearer \\K[^\"]+' .",
+    "grep -rhoP 'Bearer \\K[^\"]+' scripts",
     "egrep -ro '[[:xdigit:]-]{36}' scripts/",
     "git grep --no-index -hoE 'Bearer [0-9a-f-]+' -- scripts",
     "find scripts -name '*.sh' -exec grep -ho 'Bearer [^\"]*' {} \\;",
@@ -287,3 +287,48 @@ def test_mcp_classes(ctx):
     d, rules = _mcp(ctx, "mcp__mongodb__run_command", {"database": "shop", "command": {"dropDatabase": 1}})
     assert d != "allow" and "db.drop-database" in rules
     assert _mcp(ctx, "mcp__mongodb__run_command", {"database": "shop", "command": {"ping": 1}})[0] == "allow"
+
+
+# --- spellings found by probing after the tune half was done (not in the corpus) --------------------------------
+
+@pytest.mark.parametrize("command", [
+    "cat <<'EOF' | sh\nrm -rf ~\nEOF", "cat <<EOF | bash -s\nrm -rf ~\nEOF",
+    "pwsh -c '& gh repo delete acme/app --yes'", "pwsh -NoProfile -c 'Invoke-Expression \"gh repo delete acme/app --yes\"'",
+    "bun -e \"Bun.spawnSync(['rm', '-rf', process.env.HOME])\"",
+])
+def test_more_indirection(command, ctx):
+    d, rules = _judge(command, ctx)
+    assert d == "deny", (command, d, rules)
+
+
+@pytest.mark.parametrize("command", [
+    "cat <<'EOF' | sh\nls -la\nEOF", "pwsh -c 'git status; npm test'", "pwsh -c 'Get-ChildItem src | Measure-Object'",
+    "bun -e \"Bun.spawnSync(['git', 'status'])\"", "cat <<EOF | grep foo\nfoo bar\nEOF",
+])
+def test_more_indirection_look_alikes(command, ctx):
+    assert _judge(command, ctx)[0] == "allow", command
+
+
+@pytest.mark.parametrize("command", [
+    "vim -es +'%p' +'q!' scripts/add_domain.sh", "emacs --batch scripts/add_domain.sh --eval '(princ (buffer-string))'",
+    "awk 'BEGIN { while ((getline l < \"scripts/add_domain.sh\") > 0) print l }'",
+    "bun -e \"console.log(await Bun.file('scripts/add_domain.sh').text())\"",
+    "cp scripts/add_domain.sh /tmp/r12-copy-probe && cat /tmp/r12-copy-probe",
+])
+def test_token_file_other_readers(command, ctx):
+    _deny(command, ctx, "secrets.file-token")
+
+
+@pytest.mark.parametrize("command", [
+    "vim -es +'%p' +'q!' README.md", "awk 'BEGIN { while ((getline l < \"README.md\") > 0) print l }'",
+    "bun -e \"console.log(await Bun.file('README.md').text())\"", "vim README.md",
+])
+def test_token_file_other_readers_look_alikes(command, ctx):
+    assert _judge(command, ctx)[0] == "allow", command
+
+
+def test_http_client_object_delete(ctx):
+    c = ("ruby -rnet/http -e 'u = URI(\"https://api.render.com/v1/postgres/dpg-9\"); Net::HTTP.start(u.host, 443, "
+         "use_ssl: true) { |h| h.delete(u.path) }'")
+    assert _judge(c, ctx)[0] == "deny"
+    assert _judge("ruby -rnet/http -e 'puts Net::HTTP.get(URI(\"https://api.render.com/v1/services\"))'", ctx)[0] == "allow"

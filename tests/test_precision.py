@@ -232,7 +232,12 @@ def test_loading_a_model_pickle_is_judged_by_what_the_pickle_calls(workspace, ho
     with open(os.path.join(workspace, "sk.pkl"), "wb") as f:  # an installed library's class: the user's code
         f.write(b"\x80\x02csklearn.linear_model._base\nLinearRegression\n)R.")
     check(code.format("sk.pkl"), workspace, home, env, "allow")
-    check("python3 -c \"import pickle, sys; pickle.load(open(sys.argv[1], 'rb'))\" x.pkl", workspace, home, env,
+    # the program's own argv is bound to the words given (round 12): a file named there is judged as it is
+    check("python3 -c \"import pickle, sys; pickle.load(open(sys.argv[1], 'rb'))\" \"$MODEL\"", workspace, home, env,
           "ask", "shell.opaque-decoded")
+    check("python3 -c \"import pickle, sys; pickle.load(open(sys.argv[1], 'rb'))\" evil.pkl", workspace, home, env,
+          "ask", "shell.opaque-decoded")
+    check("python3 -c \"import pickle, sys; pickle.load(open(sys.argv[1], 'rb'))\" model.pkl", workspace, home, env,
+          "allow")
     check("printf 'x' > m.pkl && python3 -c \"import pickle; pickle.load(open('m.pkl', 'rb'))\"", workspace, home,
           env, "ask", "shell.opaque-decoded")

@@ -2119,6 +2119,8 @@ class _Rx:
                 self._js_spawn(args, s, e)
         elif head == "shell" and name == "exec":
             self._shell_args([val(0)], s, e)
+        elif head == "Bun" and name in ("spawn", "spawnSync"):
+            self._shell_args([val(0)], s, e)  # Bun.spawnSync(["railway", "volume", "delete", …]): one argv
         elif name in ("execa", "execaSync") and (bare or head == "execa"):
             self._js_spawn(args, s, e)
         elif name in ("execaCommand", "execaCommandSync") and (bare or head == "execa"):
@@ -2136,7 +2138,8 @@ class _Rx:
                 self._eval_span(args[0], s, e)
         elif name in self._JS_WRITE and (fs_ok or name.endswith("Sync") or head == "Deno"):
             self._add("write", val(0), s, e)
-        elif name in self._JS_READ and (fs_ok or name.endswith("Sync") or head == "Deno"):
+        elif name in self._JS_READ and (fs_ok or name.endswith("Sync") or head == "Deno") or \
+                name == "file" and head == "Bun":  # Bun.file(p).text()
             self._add("read", val(0), s, e)
         elif name in self._JS_COPY and fs_ok:
             self._add("read", val(0), s, e)

@@ -262,6 +262,62 @@ def tree_token_line(root: str, pattern: str, icase: bool = False, exempt=(), hid
     return None
 
 
+def tree_printed_token(root: str, pattern: str, icase: bool = False, exempt=(), hidden: bool = True,
+                       only_matching: bool = False, included=(), limit: int = 2000, budget: int = 8 << 20,
+                       max_lines: int = 4000):
+    """``path:line`` of the first line a content search over ``root`` prints (with ``only_matching``, the first
+    match) that holds a literal credential, or None.  Each file's text is searched first, and only the lines the
+    pattern matches are scanned for credentials — a search that matches nothing costs a read.  Bounded (files,
+    bytes, lines scanned); skips dependency and VCS dirs, and hidden ones unless ``hidden``."""
+    import os
+
+    from ..fsread import read_regular
+    from .literal_secrets import find_secrets
+
+    try:
+        rx = re.compile(pattern, re.I if icase else 0)
+    except (re.error, TypeError):
+        rx = re.compile(re.escape(str(pattern)), re.I if icase else 0)
+    walk = [(os.path.dirname(root), [], [os.path.basename(root)])] if os.path.isfile(root) else os.walk(root)
+    seen = spent = lines = 0
+    for dirpath, dirs, files in walk:
+        dirs[:] = [d for d in dirs if d not in _SKIP_DIRS and (hidden or not d.startswith("."))]
+        for name in files:
+            if not hidden and name.startswith(".") or included and not any(fnmatchcase(name, g) for g in included):
+                continue
+            p = os.path.join(dirpath, name)
+            if exempt and any(fnmatchcase(p, g) for g in exempt):
+                continue
+            seen += 1
+            try:
+                data = read_regular(p, CONTENT_SCAN_BYTES)
+            except (OSError, ValueError):
+                continue
+            spent += len(data)
+            if seen > limit or spent > budget or lines > max_lines:
+                return None
+            if b"\0" in data[:8192]:
+                continue
+            text = data.decode("utf-8", "replace")
+            last = -1
+            for m in rx.finditer(text):
+                if m.end() == m.start() and not only_matching:
+                    pass
+                a = text.rfind("\n", 0, m.start()) + 1
+                if a == last and not only_matching:
+                    continue
+                last = a
+                b = text.find("\n", m.end())
+                line = text[a:b if b >= 0 else len(text)]
+                lines += 1
+                if lines > max_lines:
+                    return None
+                for h in find_secrets(line):
+                    if not only_matching or h.start < m.end() - a and h.end > m.start() - a:
+                        return f"{p}:{text.count(chr(10), 0, a) + 1}"
+    return None
+
+
 def tree_secret(root: str, home: str, extra=(), exempt=(), excluded=(), limit=4000, included=()) -> str | None:
     """The first file under ``root`` that holds secrets (by name), or None: what a recursive
     ``grep -r`` would read (only files whose name fits one of ``included``, when given: its

@@ -488,14 +488,14 @@ class ShellAnalyzer:
             else:
                 stack.extend(n.named_children)
 
-    def pipeline(self, node, scope):
+    def pipeline(self, node, scope, first_stdin=None):
         prev = None
         prev_in = None  # what the previous stage reads: its output may be computed from it (decode.py)
         stages = [c for c in node.named_children]
         # `cat f | sh -i 2>&1 | nc H P > f`: a shell reading what a network client receives
         netshell.pipeline(self, [_node_text(st).split() for st in stages], _node_text(node))
         for i, st in enumerate(stages):
-            stdin = None
+            stdin = first_stdin if i == 0 else None
             if i > 0:
                 stdin = self._stage_output(prev, scope, piped=prev_in)
                 if stdin is not None and stdin[0] == "file" and self.file_collection(stdin[1], scope):
@@ -633,6 +633,16 @@ class ShellAnalyzer:
                     if ch.type in ("file_redirect",):
                         _, more = self._redirects([ch], scope)
                         out.extend(more)
+                    elif ch.type == "pipeline" and r.parent is not None and \
+                            (r.parent.child_by_field_name("body") or r.parent).type == "command":
+                        # `cat <<'EOF' | sh`: tree-sitter hangs the rest of the pipeline on the here-document; its
+                        # first stage reads what the command given the here-document writes
+                        owner = r.parent.child_by_field_name("body")
+                        argv = self.argv(owner, scope) if owner is not None else None
+                        feed = programs.stage_output(self, argv, stdin) if argv and stdin is not None else None
+                        if feed is None or feed[0] not in ("text", "unknown", "opaque", "file"):
+                            feed = ("unknown", (argv or ["?"])[0])
+                        self.pipeline(ch, scope, first_stdin=feed)
                     elif ch.type in ("pipeline", "command", "list", "redirected_statement"):
                         self.walk(ch, scope)
             elif r.type == "herestring_redirect":

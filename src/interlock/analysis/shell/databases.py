@@ -1410,6 +1410,9 @@ def atlas(a, cmd, scope):
         clis.handler(a, cmd, scope)
 
 
+atlas.knowledge_fallback = True  # what is not Ariga's schema tool goes to its knowledge file (MongoDB's Atlas CLI)
+
+
 _GOLANG_MIGRATE_VALUES = ("-path", "-database", "-source", "-lock-timeout", "-prefetch", "-verbose-level")
 
 

@@ -911,8 +911,8 @@ def check_read(a, cmd, raw, scope=None, token_configs=True):
         a.emit("secrets.read-file", cmd, target=P.display(path, a.pctx), effect="read-secret",
                note=f"it is {P.display(real, a.pctx)}")
         return True
-    if cmd.name in use.reveal and check_file_tokens(a, cmd, path):
-        return True
+    if cmd.name in use.reveal and check_file_tokens(a, cmd, path if real is None or not os.path.isfile(real) else real):
+        return True  # (`cp tools/gh.cfg /tmp/x && cat /tmp/x`: the copy holds what the file holds)
     if token_configs and (cmd.name in use.reveal or cmd.name in use.send or cmd.name in _SCREEN_EDITORS):
         if is_token_config(real or path, a.pctx.home) and not _keys_reach_only(a, cmd, path):
             # `cat ~/.claude.json`, `jq .mcpServers ~/.cursor/mcp.json`: the MCP servers' tokens, in clear
@@ -5088,6 +5088,10 @@ def _search_secret_files(a, cmd, scope):
                 return
 
 
+#: a pattern that matches a run of a token's characters: a class, \w \S \d \x or . repeated (`[0-9a-f]{8}`, `\S+`, `.*`)
+_TOKEN_SHAPED = _LazyRe(r"(?:\[[^\]]*\]|\\[wSdxW]|\.)\s*(?:[*+]|\\?\{\d*,?\d*\\?\})")
+
+
 def search_prints_token(a, cmd, scope, name, args, roots=None, included=()) -> bool:
     """What a content search prints, whatever its pattern looks like: a line (with -o, the match) holding a literal
     credential in a file the search reaches under a directory of the workspace (``grep -rEo '[0-9a-f-]{36}' scripts``,
@@ -5097,7 +5101,7 @@ def search_prints_token(a, cmd, scope, name, args, roots=None, included=()) -> b
     import os
 
     from ..hunt import to_python
-    from ..secrets import tree_token_line
+    from ..secrets import tree_printed_token
     from .hunting import parse
 
     if a.remote or _names_only(args):
@@ -5115,6 +5119,8 @@ def search_prints_token(a, cmd, scope, name, args, roots=None, included=()) -> b
             roots = s.operands or (["."] if s.recursive else [])
     only = any(x == "--only-matching" or (x.startswith("-") and not x.startswith("--") and "o" in x[1:])
                for x in args)
+    if not only and not any(_TOKEN_SHAPED.search(p) or _SECRET_PATTERN.search(p) for p in s.patterns):
+        return False  # `grep -rn TODO .`: a plain word, not a token's shape nor a secret's name — no walk of the tree
     for raw in roots[:8]:
         if U in raw:
             continue
@@ -5126,8 +5132,8 @@ def search_prints_token(a, cmd, scope, name, args, roots=None, included=()) -> b
                 rx = to_python(pat, s.flavor)
             except Exception:  # a pattern not read here: not judged by this
                 continue
-            line = tree_token_line(path, rx, icase=bool(s.icase), exempt=a.secret_exempt, hidden=s.hidden,
-                                   only_matching=only, included=included)
+            line = tree_printed_token(path, rx, icase=bool(s.icase), exempt=a.secret_exempt, hidden=s.hidden,
+                                      only_matching=only, included=included)
             if line:
                 a.emit("secrets.file-token", cmd, target=P.display(line, a.pctx), effect="read-secret",
                        note="the search prints this line" + (" 's match" if only else "") +
@@ -5263,6 +5269,10 @@ def awk(a, cmd, scope):
         _embedded_shell(a, cmd, scope, prog, r"""(["'])([^"']+)\1\s*\|\s*getline""")
         if U in prog and "system" in prog:
             a.emit("shell.opaque-eval", cmd, effect="run", note="awk system() of a value only known when it runs")
+        for m in re.finditer(r'\bgetline\b[^<\n;]*<\s*\(?\s*"([^"]+)"', prog):  # getline l < "FILE": read
+            if U not in m.group(1) and (check_read(a, cmd, m.group(1), scope) or check_file_tokens(
+                    a, cmd, P.resolve(m.group(1), a._scope_ctx(scope)))):
+                break
         from .hunting import program_search
 
         program_search(a, cmd, scope, prog, ops[1:])  # awk '/TOKEN=/' over the home directory
@@ -5966,6 +5976,17 @@ def _pwsh_as_shell(code):
                 segs.append(words)
         if not segs:
             continue
+        first = segs[0]
+        if first[0] in ("&", ".") and len(first) > 1 or first[0].lower() in ("invoke-expression", "iex") and \
+                len(first) == 2 or _pwsh_native(first[0]):
+            # `& railway volume delete x`, `railway …`, `Invoke-Expression "railway …"`: a native program's
+            # command line, as a POSIX shell would run it
+            body = first[1:] if first[0] in ("&", ".") else first
+            if first[0].lower() in ("invoke-expression", "iex"):
+                out.extend(_pwsh_as_shell(first[1]) or [first[1]])
+            elif body and _pwsh_native(body[0]):
+                out.append(" ".join(q_ for q_ in map(shlex.quote, body)))
+            continue
         opts, ops = _pwsh_params(segs[0][1:])
         verb = segs[0][0].lower()
         nxt = segs[1][0].lower() if len(segs) > 1 else ""
@@ -5998,6 +6019,24 @@ def _pwsh_as_shell(code):
                 out.append(f"find {_pwsh_q(root)}{depth}{name} -delete" if names else
                            f"rm -rf {_pwsh_q(root.rstrip('/'))}/*")
     return out
+
+
+#: names PowerShell gives its own cmdlets (aliases that are not the POSIX programs of the same name)
+_PWSH_ALIASES = frozenset({"ls", "dir", "cat", "type", "rm", "del", "erase", "rd", "rmdir", "cp", "copy", "mv", "move",
+                           "echo", "cd", "pwd", "sort", "tee", "curl", "wget", "ps", "kill", "diff", "man", "mkdir",
+                           "sleep", "clear", "history", "set", "gc", "gci", "gi", "iex", "where", "select", "foreach",
+                           "if", "else", "for", "while", "function", "return", "param", "write", "start", "sc", "ni"})
+
+
+def _pwsh_native(word):
+    """A native program PowerShell runs as is (one Interlock knows, not a cmdlet, alias, variable or keyword)."""
+    w = word.rsplit("/", 1)[-1]
+    if not w or w.lower() in _PWSH_ALIASES or not re.fullmatch(r"[A-Za-z][\w.+-]*", w) or \
+            re.fullmatch(r"[A-Za-z]+-[A-Za-z]+", w):
+        return False
+    from . import clis
+
+    return w in HANDLERS or w in clis.index()
 
 
 def _pwsh_q(path):
@@ -6040,7 +6079,9 @@ def pwsh(a, cmd, scope):
         if not words:
             continue
         verb = words[0].lower()
-        if verb in ("invoke-expression", "iex") or "iex" in (w.lower() for w in words):
+        if (verb in ("invoke-expression", "iex") or "iex" in (w.lower() for w in words)) and not (
+                len(words) >= 2 and re.fullmatch(r"""(?i)(?:invoke-expression|iex)\s+(['"])[^'"$`]*\1""",
+                                                  stmt.strip())):
             a.emit("shell.opaque-eval", cmd, effect="run", note="Invoke-Expression runs a string as code")
         if verb in _PWSH_DELETE:
             for w in words[1:]:
