@@ -170,7 +170,7 @@ def render(cases, results) -> tuple[str, str]:
             last = c["steps"][-1]
             shown = json.dumps(last.get("input"), sort_keys=True)
             det.append(f"- `{c['id']}` [{c['category']}] ({c['agent']}:{last.get('tool')}) expected {c['expect']}/"
-                       f"{c['severity']}, got **{d}**: `{shown[:300]}` — {r[-1]['reason'][:240]!r}")
+                       f"{c['severity']}, got **{d}**: `{shown[:300]}` — {r[-1]['reason'][:600]!r}")
     return "\n".join(lines) + "\n", "\n".join(det) + "\n"
 
 
@@ -180,12 +180,15 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--part", choices=("tune", "heldout", "all"), default="all")
     ap.add_argument("--only", default="", help="regex over category: run those cases only")
+    ap.add_argument("--ids", default="", help="comma-separated case ids: run those only (tune half)")
     args = ap.parse_args(argv)
     cases = load()
     if args.part != "all":
         cases = [c for c in cases if c["part"] == args.part]
     if args.only:
         cases = [c for c in cases if re.search(args.only, c["category"])]
+    if args.ids:
+        cases = [c for c in cases if c["id"] in args.ids.split(",") and c["part"] == "tune"]
     tool = R.setup_interlock()
     if tool.unavailable:
         sys.exit(tool.unavailable)

@@ -6475,10 +6475,22 @@ def planted(a, cmd, raw, text):
     if not text or U in raw or a.remote or a.planting:
         return
     a.planting = True
+    before = len(a.findings)
     try:
         _planted(a, cmd, raw, text)
     finally:
         a.planting = False
+    _planted_download(a, cmd, raw, a.findings[before:])
+
+
+def _planted_download(a, cmd, raw, found):
+    """Code downloaded and run (shell.opaque-download), asked when an agent runs it once in front of a human,
+    is refused when planted where it runs later by itself: at every start, never seen again."""
+    runs = [f for f in found if f.rule == "shell.opaque-download"]
+    if runs:
+        path = P.resolve(raw, a.pctx)
+        a.emit("fs.planted-download", cmd, target=P.display(path, a.pctx), effect="run-later",
+               note=f"it will run: {(runs[0].note or runs[0].evidence)[:120]}")
 
 
 def _planted(a, cmd, raw, text):
