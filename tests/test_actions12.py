@@ -285,3 +285,39 @@ def test_ordinary_notebook_code_passes(src, workspace, home, env):
     decision, rules = judge(*cc("NotebookEdit", {"notebook_path": f"{workspace}/eda.ipynb", "new_source": src,
                                                  "cell_type": "code"}), workspace, home, env)
     assert decision == "allow", rules
+
+
+# ---------------------------------------------------------------- a private key overwritten is a key lost
+KEY = "-----BEGIN RSA PRIVATE KEY-----\nMIIEfake\n-----END RSA PRIVATE KEY-----\n"
+
+
+@pytest.mark.parametrize("make", [
+    lambda w, h: cop("create", {"path": f"{h}/.ssh/id_rsa", "file_text": "placeholder\n"}),
+    lambda w, h: gem("write_file", {"file_path": f"{h}/keys/prod-deploy.pem", "content": ""}),
+    lambda w, h: cursor_tool("Write", {"file_path": f"{h}/.ssh/id_ecdsa", "contents": "x"}, w),
+    lambda w, h: cc("Bash", {"command": "tee ~/.ssh/id_ecdsa < /dev/null"}),
+    lambda w, h: cc("Bash", {"command": "cp README.md ~/keys/prod-deploy.pem"}),
+])
+def test_overwriting_a_private_key_outside_is_refused(make, workspace, home, env):
+    os.makedirs(os.path.join(home, "keys"), exist_ok=True)
+    for rel in (".ssh/id_rsa", ".ssh/id_ecdsa", "keys/prod-deploy.pem"):
+        with open(os.path.join(home, rel), "w") as f:
+            f.write(KEY)
+    decision, rules = judge(*make(workspace, home), workspace, home, env)
+    assert decision == "deny" and "fs.overwrite-key" in rules, rules
+
+
+@pytest.mark.parametrize("make", [
+    lambda w, h: cc("Write", {"file_path": f"{w}/certs/dev.key", "content": KEY}),  # the project's dev key
+    lambda w, h: cc("Bash", {"command": "echo 'ssh-ed25519 AAAA x' > ~/.ssh/id_ed25519.pub"}),
+    lambda w, h: cc("Write", {"file_path": f"{h}/notes/key-howto.md", "content": "# keys\n"}),
+])
+def test_overwriting_what_holds_no_private_key_is_not_a_lost_key(make, workspace, home, env):
+    os.makedirs(os.path.join(workspace, "certs"), exist_ok=True)
+    os.makedirs(os.path.join(home, "notes"), exist_ok=True)
+    with open(os.path.join(workspace, "certs", "dev.key"), "w") as f:
+        f.write(KEY)
+    with open(os.path.join(home, "notes", "key-howto.md"), "w") as f:
+        f.write("see ~/.ssh\n")
+    decision, rules = judge(*make(workspace, home), workspace, home, env)
+    assert "fs.overwrite-key" not in rules, rules

@@ -120,6 +120,13 @@ _CATALOGUE = [
         "cat /dev/null > .envrc"],
        ["echo 'export X=1' >> ~/.bashrc", ": > build.log", "truncate -s0 app.log", "cp /dev/null out.txt",
         "echo '' > notes.txt", "cat ~/.bashrc"]),
+    _R("fs.overwrite-key", "catastrophic",
+       "Overwrites a private key outside the workspace: the key is lost as surely as by deleting it, and what "
+       "it opened is locked out.",
+       ["cp /dev/null ~/.ssh/id_ed25519", "echo x > /home/dev/.ssh/id_ed25519", "@Write /home/dev/.ssh/id_ed25519 new",
+        "mv notes.txt ~/.ssh/id_ed25519"],
+       ["cat ~/.ssh/id_ed25519.pub > /tmp/k.pub", "echo x > ~/.ssh/id_ed25519.pub", "@Write /home/dev/.ssh/config Host x",
+        "ssh-keygen -y -f ~/.ssh/id_ed25519", "echo x > /tmp/id_ed25519"]),
     _R("fs.planted-download", "catastrophic",
        "Plants code downloaded from the network where it runs later by itself (a shell start-up file, a git "
        "hook, a service, a login item, a git setting that runs commands): run again at every start, never "

@@ -255,7 +255,10 @@ def _outside(action, ctx, place, target):
     if whole and isinstance(text, str) and not text.strip() and P.is_startup_file(path, pctx.home):
         return [_finding("fs.empty-startup", action, target, "empty")]
     from .shell.programs import _is_dotconfig
+    from .secrets import holds_private_key
 
+    if whole and pctx.exists(path) and holds_private_key(path):
+        return [_finding("fs.overwrite-key", action, target, "overwrite")]  # the key is lost, as by `rm` (refused)
     if whole and _is_dotconfig(path, pctx.home) and pctx.exists(path):
         return [_finding("fs.overwrite-config", action, target, "overwrite")]
     parent = path.rsplit("/", 1)[0]

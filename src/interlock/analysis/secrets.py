@@ -209,6 +209,20 @@ def _scan_file(path: str) -> tuple:
 _FILE_TOKENS = FileMemo(256)
 
 
+_KEY_BLOCK = re.compile(rb"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
+
+
+def holds_private_key(path: str) -> bool:
+    """The regular file at ``path`` holds a private key (a PEM or OpenSSH key block in its first 64 KiB):
+    overwriting it loses the key as surely as deleting it.  Unreadable or not a file: no."""
+    try:
+        from ..fsread import read_regular
+
+        return bool(_KEY_BLOCK.search(read_regular(path, 65536)))
+    except (OSError, ValueError):
+        return False
+
+
 def git_ignored(path: str) -> bool:
     """``path`` is a file git ignores (`git check-ignore`, none of the repository's commands run).  Any doubt —
     no repository, git failing or slow — is no: the file counts as one a search reads."""
