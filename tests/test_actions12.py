@@ -321,3 +321,26 @@ def test_overwriting_what_holds_no_private_key_is_not_a_lost_key(make, workspace
         f.write("see ~/.ssh\n")
     decision, rules = judge(*make(workspace, home), workspace, home, env)
     assert "fs.overwrite-key" not in rules, rules
+
+
+# ---------------------------------------------------------------- a database named by a variable's name
+@pytest.mark.parametrize("make", [
+    lambda: ("cursor", {"hook_event_name": "beforeShellExecution", "command": "psql \"$PRODUCTION_DB_URL\" -c 'TRUNCATE orders'"}),
+    lambda: cop("bash", {"command": "pg_restore --clean -d \"$PROD_PG_URL\" dump.sql"}),
+    lambda: gem("run_shell_command", {"command": "mysql -h \"$PROD_MYSQL_HOST\" -e 'TRUNCATE TABLE sessions'"}),
+    lambda: ("codex", {"hook_event_name": "PreToolUse", "tool_name": "Bash",
+                       "tool_input": {"command": "psql \"$PRODUCTION_DB_URL\" -c 'DELETE FROM users'"}}),
+])
+def test_a_database_a_production_variable_names_is_production(make, workspace, home, env):
+    decision, rules = judge(*make(), workspace, home, env)
+    assert decision == "deny", rules
+
+
+@pytest.mark.parametrize("command,want", [
+    ("psql \"$STAGING_DB_URL\" -c 'TRUNCATE orders'", "ask"),
+    ("psql \"$PRODUCTION_DB_URL\" -c 'select count(*) from orders'", "allow"),
+    ("psql \"$PRODUCT_CATALOG_DB_URL\" -c 'TRUNCATE orders'", "ask"),  # "product" is not production
+])
+def test_other_variable_names_do_not_make_production(command, want, workspace, home, env):
+    decision, rules = judge(*cc("Bash", {"command": command}), workspace, home, env)
+    assert decision == want, rules

@@ -265,6 +265,11 @@ def _resolve_target(a, cmd, tgt: Target, implicit_local=True):
             if v and U not in v and S.is_prod_name(v):
                 tgt.env = "prod"
                 break
+    if tgt.env is None and any(U in (x or "") for x in (tgt.url, tgt.host, tgt.database)):
+        # a target only known when it runs, from a variable whose name says production (`psql "$PROD_DATABASE_URL"`,
+        # `--host $DB_PROD_HOST`): the name is what the person who set it meant
+        if any((_URLISH.search(n) or _HOSTISH.search(n)) and S.is_prod_name(n) for n in _REF.findall(cmd.text or "")):
+            tgt.env = "prod"
     if tgt.env is None:
         tgt.env = _default_env(a, tgt, remote, implicit_local)
     host = tgt.host if tgt.host and tgt.host not in _LOCAL_HOSTS else None
