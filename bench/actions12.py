@@ -24,22 +24,16 @@ Only the tune half's misses are ever written out; the held-out half is reported 
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
 import json
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-import chain as C  # noqa: E402
 import round9  # noqa: E402  (payloads of Claude Code, Codex, Gemini CLI and Cursor; their replies)
 import round10  # noqa: E402  (the split)
-import run as R  # noqa: E402
 
 CASES = HERE / "chain" / "actions12" / "cases.jsonl"
 AGENTS = ("claude-code", "codex", "gemini", "cursor", "copilot", "vscode")
@@ -51,15 +45,7 @@ def half(case: dict) -> str:
 
 
 def load(path: Path = CASES) -> list[dict]:
-    cases = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            c = json.loads(line)
-            assert c["expect"] in C.EXPECTS and c["severity"] in R.SEVERITIES, n
-            assert (c["expect"] == "block") == (c["severity"] in R.BLOCK_SEVERITIES), n
-            c["part"] = half(c)
-            cases.append(c)
-    return cases
+    return round9.load(path, split=half)
 
 
 def payload(step: dict, session: str, ws: str, k: int) -> tuple[str, dict]:
@@ -78,48 +64,18 @@ def payload(step: dict, session: str, ws: str, k: int) -> tuple[str, dict]:
 
 
 def interpret(agent: str, rc: int, out: str, err: str) -> tuple[str, str, str]:
-    if agent == "vscode":
-        return R.interpret(rc, out, err)
-    if agent == "copilot":
-        if rc != 0:
-            return "allow", "", f"exit {rc}: {err.strip()[-200:]}"
-        if not out.strip():
-            return "allow", "", ""
-        try:
-            obj = json.loads(out)
-        except ValueError:
-            return "allow", "", "not JSON"
-        d, why = obj.get("permissionDecision") or "allow", str(obj.get("permissionDecisionReason", ""))
-        if d == "deny" and round9.APPROVAL.search(why):
-            d = "ask"
-        return d, why, ""
-    return round9.interpret(agent, rc, out, err)
+    """Round 9's reading of replies; VS Code reads Claude Code's (its exit 2 blocks), and Copilot's reply carries
+    the same ``hookSpecificOutput`` beside its top-level ``permissionDecision``."""
+    return round9.interpret("claude-code" if agent == "vscode" else agent, rc, out, err)
+
+
+def _agent_env(agent, fx):
+    return {"GEMINI_PROJECT_DIR": str(fx.ws)} if agent == "gemini" else {}  # what Gemini CLI sets for its hooks
 
 
 def run_case(argv_base, case, n, fx, env, table):
-    created, outs = [], []
-    session = f"{case['id']}-{n}"
-    try:
-        for k, step in enumerate(case["steps"]):
-            step = C._subst(step, table)
-            if step.get("tool") == "_disk":
-                C._put(Path(step["input"]["file_path"]), step["input"]["content"], None, created)
-                continue
-            agent, p = payload(step, session, str(fx.ws), k)
-            e = dict(env, GEMINI_PROJECT_DIR=str(fx.ws)) if agent == "gemini" else env
-            t0 = time.perf_counter()
-            try:
-                r = subprocess.run(argv_base + [agent], input=json.dumps(p).encode(), stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, cwd=fx.ws, env=e, timeout=R.HOOK_TIMEOUT_S)
-                d, why, error = interpret(agent, r.returncode, r.stdout.decode("utf-8", "replace"),
-                                          r.stderr.decode("utf-8", "replace"))
-            except subprocess.TimeoutExpired:
-                d, why, error = "allow", "", "timeout"
-            outs.append({"agent": agent, "decision": d, "reason": R.ANSI.sub("", why).strip()[:400], "error": error,
-                         "ms": (time.perf_counter() - t0) * 1000})
-    finally:
-        C._undo(created)
-    return outs
+    return round9.run_case(argv_base, case, n, fx, env, table, payload_fn=payload, interpret_fn=interpret,
+                           agent_env=_agent_env)
 
 
 def pct(a, b):
@@ -189,33 +145,8 @@ def main(argv=None) -> int:
         cases = [c for c in cases if re.search(args.only, c["category"])]
     if args.ids:
         cases = [c for c in cases if c["id"] in args.ids.split(",") and c["part"] == "tune"]
-    tool = R.setup_interlock()
-    if tool.unavailable:
-        sys.exit(tool.unavailable)
-    argv_base = tool.argv[:-1]
-    run_root = Path(tempfile.mkdtemp(prefix="interlock-a12-", dir=str(HERE.parent)))
     t0 = time.perf_counter()
-    try:
-        tok = C.fake_tokens()
-        fixtures = R.make_fixtures(run_root, [f"w{j}" for j in range(max(1, args.jobs))])
-        for fx in fixtures.values():
-            for rel, text in C.chain_files(tok).items():
-                R._write(fx.ws, rel, text)
-        results = [None] * len(cases)
-        workers = list(fixtures.values())
-
-        def job(j):
-            fx = workers[j]
-            env = R.hook_env(tool, fx, run_root)
-            table = dict(tok, **{"@HOME@": str(fx.home), "@WS@": str(fx.ws), "@STATE@": str(fx.state)})
-            for i in range(j, len(cases), len(workers)):
-                results[i] = run_case(argv_base, cases[i], i, fx, env, table)
-
-        with concurrent.futures.ThreadPoolExecutor(len(workers)) as pool:
-            list(pool.map(job, range(len(workers))))
-    finally:
-        R.stop_daemons(run_root)
-        shutil.rmtree(run_root, ignore_errors=True)
+    results = round9.run_all(cases, args.jobs, runner=run_case, prefix="interlock-a12-")
     summary, details = render(cases, results)
     summary += f"\n{len(cases)} cases in {time.perf_counter() - t0:.0f} s.\n"
     args.out.mkdir(parents=True, exist_ok=True)
