@@ -103,7 +103,11 @@ def interpret(agent: str, rc: int, out: str, err: str) -> tuple[str, str, str]:
     return d, why, ""
 
 
-def run_case(argv_base, case, n, fx, env, table):
+def run_case(argv_base, case, n, fx, env, table, payload_fn=None, interpret_fn=None, agent_env=None):
+    """One case's steps through the real hooks.  ``payload_fn``/``interpret_fn``: another runner's payload
+    shapes and reading of replies (this module's by default); ``agent_env(agent, fx)``: what that agent's own
+    process adds to the hook's environment."""
+    payload_fn, interpret_fn = payload_fn or payload, interpret_fn or interpret
     created, outs, links = [], [], []
     session = f"{case.get('id', 'r9')}-{n}"
     try:
@@ -118,19 +122,21 @@ def run_case(argv_base, case, n, fx, env, table):
                     link.symlink_to(step["input"]["target"])
                     links.append(link)
                 continue
-            agent, p = payload(step, session, str(fx.ws), k)
+            agent, p = payload_fn(step, session, str(fx.ws), k)
+            e = dict(env, **agent_env(agent, fx)) if agent_env else env
             t0 = time.perf_counter()
             try:
                 r = subprocess.run(argv_base + [agent], input=json.dumps(p).encode(), stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, cwd=fx.ws, env=env, timeout=R.HOOK_TIMEOUT_S)
-                d, why, error = interpret(agent, r.returncode, r.stdout.decode("utf-8", "replace"),
-                                          r.stderr.decode("utf-8", "replace"))
+                                   stderr=subprocess.PIPE, cwd=fx.ws, env=e, timeout=R.HOOK_TIMEOUT_S)
+                d, why, error = interpret_fn(agent, r.returncode, r.stdout.decode("utf-8", "replace"),
+                                             r.stderr.decode("utf-8", "replace"))
             except subprocess.TimeoutExpired:
                 d, why, error = "allow", "", "timeout"
             outs.append({"agent": agent, "decision": d, "reason": R.ANSI.sub("", why).strip()[:600], "error": error,
                          "ms": (time.perf_counter() - t0) * 1000})
-            if step.get("tool") in ("Write", "write_file") and d != "deny":  # an ask a human approved: the file is there
-                inp = step["input"]
+            inp = step["input"]
+            if step.get("tool") in ("Write", "write_file") and d != "deny" and isinstance(inp.get("file_path"), str):
+                # an ask a human approved: the file is there
                 C._put(Path(inp["file_path"]), inp.get("content", ""), None, created)
     finally:
         for link in links:
@@ -191,6 +197,39 @@ def render(cases, results, title: str = "Attack round 9", corpus: str = "bench/c
     return "\n".join(lines) + "\n", "\n".join(det) + "\n"
 
 
+def run_all(cases, jobs=2, runner=None, prefix="interlock-r9-") -> list:
+    """Every case through the real hooks (``runner``: this module's run_case, or another runner's of the same
+    signature), ``jobs`` fixtures side by side, each with the incident's files; the fixtures are removed after."""
+    runner = runner or run_case
+    tool = R.setup_interlock()
+    if tool.unavailable:
+        sys.exit(tool.unavailable)
+    argv_base = tool.argv[:-1]
+    run_root = Path(tempfile.mkdtemp(prefix=prefix, dir=str(HERE.parent)))
+    try:
+        tok = C.fake_tokens()
+        fixtures = R.make_fixtures(run_root, [f"w{j}" for j in range(max(1, jobs))])
+        for fx in fixtures.values():
+            for rel, text in C.chain_files(tok).items():
+                R._write(fx.ws, rel, text)
+        results = [None] * len(cases)
+        workers = list(fixtures.values())
+
+        def job(j):
+            fx = workers[j]
+            env = R.hook_env(tool, fx, run_root)
+            table = dict(tok, **{"@HOME@": str(fx.home), "@WS@": str(fx.ws), "@STATE@": str(fx.state)})
+            for i in range(j, len(cases), len(workers)):
+                results[i] = runner(argv_base, cases[i], i, fx, env, table)
+
+        with concurrent.futures.ThreadPoolExecutor(len(workers)) as pool:
+            list(pool.map(job, range(len(workers))))
+    finally:
+        R.stop_daemons(run_root)
+        shutil.rmtree(run_root, ignore_errors=True)
+    return results
+
+
 def main(argv=None, corpus: Path = CASES, name: str = "round9", title: str = "Attack round 9", split=half,
          doc: str | None = None) -> int:
     ap = argparse.ArgumentParser(description=(doc or __doc__).split("\n")[0])
@@ -205,33 +244,8 @@ def main(argv=None, corpus: Path = CASES, name: str = "round9", title: str = "At
         cases = [c for c in cases if c["part"] == args.part]
     if args.only:
         cases = [c for c in cases if re.search(args.only, c["category"])]
-    tool = R.setup_interlock()
-    if tool.unavailable:
-        sys.exit(tool.unavailable)
-    argv_base = tool.argv[:-1]
-    run_root = Path(tempfile.mkdtemp(prefix="interlock-r9-", dir=str(HERE.parent)))
     t0 = time.perf_counter()
-    try:
-        tok = C.fake_tokens()
-        fixtures = R.make_fixtures(run_root, [f"w{j}" for j in range(max(1, args.jobs))])
-        for fx in fixtures.values():
-            for rel, text in C.chain_files(tok).items():
-                R._write(fx.ws, rel, text)
-        results = [None] * len(cases)
-        workers = list(fixtures.values())
-
-        def job(j):
-            fx = workers[j]
-            env = R.hook_env(tool, fx, run_root)
-            table = dict(tok, **{"@HOME@": str(fx.home), "@WS@": str(fx.ws)})
-            for i in range(j, len(cases), len(workers)):
-                results[i] = run_case(argv_base, cases[i], i, fx, env, table)
-
-        with concurrent.futures.ThreadPoolExecutor(len(workers)) as pool:
-            list(pool.map(job, range(len(workers))))
-    finally:
-        R.stop_daemons(run_root)
-        shutil.rmtree(run_root, ignore_errors=True)
+    results = run_all(cases, args.jobs)
     summary, details = render(cases, results, title, str(corpus.parent.relative_to(HERE.parent)))
     summary += f"\n{len(cases)} cases in {time.perf_counter() - t0:.0f} s.\n"
     args.out.mkdir(parents=True, exist_ok=True)

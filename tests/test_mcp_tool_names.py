@@ -17,6 +17,29 @@ def test_the_knowledge_files_examples(tool, effect):
     assert tool_effect(tool) == effect, (tool, tool_words(tool))
 
 
+@pytest.mark.parametrize("tool,args,effect", [tuple(e) for e in tool_names().force_examples])
+def test_the_knowledge_files_force_examples(tool, args, effect):
+    import json
+
+    from interlock.analysis.mcp import call_effect
+
+    assert call_effect("anyserver", tool, json.loads(args)) == effect, (tool, args)
+
+
+@pytest.mark.parametrize("key,args,want", [
+    (key, a, want) for key, k in tool_names().known.items() for want, lst in (("hit", k["hits"]), ("miss", k["misses"]))
+    for a in lst])
+def test_the_knowledge_files_known_tools(key, args, want):
+    """A known server's tool is read as the file says (a hit) unless an argument brings back its name's reading."""
+    import json
+
+    from interlock.analysis.mcp import call_effect, tool_effect
+
+    got = call_effect(key[0], key[1], json.loads(args))
+    known = tool_names().known[key].get("effect", "")
+    assert got == (known if want == "hit" else tool_effect(key[1])), (key, args, got)
+
+
 @pytest.mark.parametrize("tool,words", [("deleteProject", ["delete", "project"]),
                                         ("DeleteDBInstance", ["delete", "db", "instance"]),
                                         ("flush_db", ["flush", "db"]), ("project.delete", ["project", "delete"]),

@@ -38,7 +38,9 @@ REGISTRY = {e.name: e for e in (
     Entry("cursor", "cursor", (".cursor/hooks.json",), mcp=(".cursor/mcp.json", ".cursor/mcp.json")),
     Entry("codex", "codex", (".codex/hooks.json", ".codex/config.toml", ".codex/rules/interlock.rules"),
           mcp=(".codex/config.toml", ".codex/config.toml")),
-    Entry("gemini", "gemini", (".gemini/settings.json",), mcp=(".gemini/settings.json", ".gemini/settings.json")),
+    # (the policy file is init's backstop: deny rules Gemini CLI applies itself, a second layer)
+    Entry("gemini", "gemini", (".gemini/settings.json", ".gemini/policies/interlock.toml"),
+          mcp=(".gemini/settings.json", ".gemini/settings.json")),
     Entry("copilot", "copilot", (".github/hooks/interlock.json", ".copilot/hooks/interlock.json")),
     # .vscode/settings.json is protected under the home only (selfprotect): a project's is ordinary work
     Entry("vscode", "vscode", (".vscode/settings.json", ".github/hooks/interlock-vscode.json")),

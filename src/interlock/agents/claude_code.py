@@ -80,7 +80,7 @@ def parse(payload: dict, env) -> Event:
             path = base.rstrip("/") + "/" + pat if isinstance(pat, str) and pat else base
         search = {"base": base}  # what the search looks for, judged by analysis.hunt (files.analyze)
         if tool == "Grep" and isinstance(ti.get("pattern"), str):
-            search.update(pattern=ti["pattern"], icase=bool(ti.get("-i")), flavor="rust",
+            search.update(pattern=ti["pattern"], icase=bool(ti.get("-i")), flavor="rust", vcs_ignore=True,
                           # Claude Code's Grep prints file names unless asked for the matching lines
                           names_only=ti.get("output_mode", "files_with_matches") != "content")
             if isinstance(ti.get("glob"), str) and ti["glob"]:

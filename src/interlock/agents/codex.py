@@ -75,8 +75,9 @@ def parse(payload: dict, env) -> Event:
             raise BadPayload("apply_patch: no file headers found in the patch")
         paths = [os.path.join(cwd, p) if not p.startswith("/") else p for op, p in files if op != "Delete File"]
         deletes = [os.path.join(cwd, p) if not p.startswith("/") else p for op, p in files if op == "Delete File"]
+        added = [os.path.join(cwd, p) if not p.startswith("/") else p for op, p in files if op == "Add File"]
         payload2 = {"path": (paths or deletes)[0], "paths": paths, "deletes": deletes, "content": patch,
-                    "contents": _added_text(patch, cwd)}
+                    "contents": _added_text(patch, cwd), "whole": added}  # an Add File replaces what was there
         return Event(Action(FILE_WRITE, payload2, **common), name)
     if tool.startswith("mcp__"):
         parts = tool.split("__")

@@ -54,7 +54,7 @@ def parse(payload: dict, env) -> Event:
             raise BadPayload(f"{tool}: no path in toolArgs")
         path = path if path.startswith("/") else os.path.join(cwd, path)
         if low in ("grep", "glob") and isinstance(args.get("pattern"), str):
-            search = {"base": path, "pattern": args["pattern"], "flavor": "rust"} if low == "grep" else \
+            search = {"base": path, "pattern": args["pattern"], "flavor": "rust", "vcs_ignore": True} if low == "grep" else \
                 {"base": path, "glob": args["pattern"]}
             return Event(Action(FILE_READ, {"path": path, "search": search}, **common), "preToolUse")
         if low in READ_TOOLS:
@@ -63,6 +63,8 @@ def parse(payload: dict, env) -> Event:
         p2 = {"path": path}
         if isinstance(content, str) and content:
             p2["content"] = content
+        elif low == "create" and isinstance(args.get("file_text", args.get("content")), str):
+            p2["content"] = ""  # a file created empty: what it held is gone (analysis.files judges that)
         return Event(Action(FILE_WRITE, p2, **common), "preToolUse")
     if low == "web_fetch":
         return Event(Action(HTTP, {"method": "GET", "url": str(args.get("url") or "")}, **common), "preToolUse")

@@ -67,7 +67,7 @@ def parse(payload: dict, env) -> Event:
             pat = ti.get("pattern") if tool == "Grep" else (ti.get("glob_pattern") or ti.get("pattern"))
             search = {"base": base}
             if isinstance(pat, str) and pat:
-                search.update({"pattern": pat, "flavor": "rust"} if tool == "Grep" else {"glob": pat})
+                search.update({"pattern": pat, "flavor": "rust", "vcs_ignore": True} if tool == "Grep" else {"glob": pat})
             if base:
                 return Event(Action(FILE_READ, {"path": base, "search": search}, tool=tool, **common), name)
             return Event(None, name, skip=True)
@@ -79,11 +79,26 @@ def parse(payload: dict, env) -> Event:
             if not isinstance(path, str) or not path:
                 raise BadPayload(f"{tool}: no file path in tool_input")
             payload2 = {"path": path, "op": "delete" if tool == "Delete" else "write"}
+            text = _written(ti) if tool != "Delete" else None
+            if text is not None:
+                payload2["content"] = text  # what lands in the file is judged where it runs later (analysis.files)
             return Event(Action(FILE_WRITE, payload2, tool=tool, **common), name)
         if tool.startswith("MCP:"):
             return Event(Action(MCP_CALL, {"server": "", "tool": tool[4:], "arguments": ti}, tool=tool, **common), name)
         return Event(None, name, skip=True)
     raise BadPayload(f"unsupported Cursor hook event {name!r}")
+
+
+def _written(ti: dict):
+    """The text a Write/Edit/MultiEdit puts in the file: the whole content, or what its edits add."""
+    for k in ("contents", "content", "new_string", "code_edit", "file_text"):
+        if isinstance(ti.get(k), str):
+            return ti[k]
+    edits = ti.get("edits")
+    if isinstance(edits, list):
+        added = [e.get("new_string") for e in edits if isinstance(e, dict) and isinstance(e.get("new_string"), str)]
+        return "\n".join(added) if added else None
+    return None
 
 
 def _reply(permission, user_message=None, agent_message=None) -> str:

@@ -26,6 +26,7 @@ from ..adapters import BadPayload, Event, approval_message, dict_field, opt_str,
 
 # --- the hook: the agent's payload → Action, a Decision → its reply (``interlock hook gemini``) ---
 
+_URL = __import__("re").compile(r"(?i)\b(?:https?|file)://[^\s<>\"'`]+")
 READ_TOOLS = ("read_file", "read_many_files", "glob", "grep_search", "search_file_content", "list_directory")
 WRITE_TOOLS = ("write_file", "replace", "edit")
 PASS_TOOLS = ("google_web_search", "save_memory", "write_todos", "ask_user")
@@ -64,9 +65,11 @@ def parse(payload: dict, env) -> Event:
         if tool in ("grep_search", "search_file_content", "glob") and isinstance(ti.get("pattern"), str):
             base = ti.get("path") or ti.get("dir_path") or cwd
             base = base if base.startswith("/") else os.path.join(cwd, base)
-            search = {"base": base, "pattern": ti["pattern"], "flavor": "ere"} if tool != "glob" else \
+            search = {"base": base, "pattern": ti["pattern"], "flavor": "ere", "vcs_ignore": True} if tool != "glob" else \
                 {"base": base, "glob": ti["pattern"]}
             return Event(Action(FILE_READ, {"path": path, "search": search}, **common), name)
+        if tool == "list_directory":  # the names in a directory, not what the files hold
+            return Event(Action(FILE_READ, {"path": path, "search": {"base": path, "glob": "*"}}, **common), name)
         if tool in READ_TOOLS:
             return Event(Action(FILE_READ, {"path": path}, **common), name)
         content = ti.get("content") if isinstance(ti.get("content"), str) else ti.get("new_string")
@@ -76,8 +79,11 @@ def parse(payload: dict, env) -> Event:
         return Event(Action(FILE_WRITE, p2, **common), name)
     if tool == "web_fetch":
         ti = ti if isinstance(ti, dict) else {}
-        url = ti.get("url") or ti.get("prompt") or ""
-        return Event(Action(HTTP, {"method": "GET", "url": str(url)[:4000]}, **common), name)
+        # web_fetch takes a prompt that names up to 20 URLs ("Summarise https://… and https://…"): each is fetched
+        text = str(ti.get("url") or ti.get("prompt") or "")[:20000]
+        urls = [u.rstrip(".,;:!?)]}'\"") for u in _URL.findall(text)][:20] or [text[:4000]]
+        return Event(Action(HTTP, {"method": "GET", "url": urls[0][:4000], "urls": [u[:4000] for u in urls]},
+                            **common), name)
     if tool.startswith("mcp_"):
         mc = payload.get("mcp_context") if isinstance(payload.get("mcp_context"), dict) else {}
         server = mc.get("server_name") or tool[4:].split("_", 1)[0]

@@ -106,7 +106,8 @@ def parse_tool(tool: str, payload: dict, env) -> Event:
         urls = [u for u in urls if isinstance(u, str) and u]
         if not urls:
             raise BadPayload(f"{tool}: no url in tool_input")
-        return Event(Action(HTTP, {"method": "GET", "url": urls[0][:4000]}, **common), name)
+        return Event(Action(HTTP, {"method": "GET", "url": urls[0][:4000], "urls": [u[:4000] for u in urls[:20]]},
+                            **common), name)
     if tool in SEARCH_TOOLS:
         pat = _str(ti.get("includePattern")) or _str(ti.get("query") if tool in ("file_search", "fileSearch",
                                                                                    "glob") else None)
@@ -115,7 +116,7 @@ def parse_tool(tool: str, payload: dict, env) -> Event:
         search = {"base": _abs(base, cwd)}
         q = _str(ti.get("query"))
         if q and tool in ("grep_search", "textSearch", "grep"):
-            search.update(pattern=q, flavor="rust" if ti.get("isRegexp") else "fixed")
+            search.update(pattern=q, flavor="rust" if ti.get("isRegexp") else "fixed", vcs_ignore=True)
         elif q:
             search.update(glob=q)
         return Event(Action(FILE_READ, {"path": _abs(path, cwd), "search": search}, **common), name)

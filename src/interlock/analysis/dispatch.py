@@ -101,8 +101,30 @@ def _analyze_kind(action: Action, ctx) -> list[Finding]:
     if kind == HTTP:  # a request a gateway (or an agent's fetch tool) is about to send
         from .http import analyze_payload
 
-        return analyze_payload(action.payload, ctx.policy.environment_for)
+        urls = action.payload.get("urls")
+        urls = [u for u in urls if isinstance(u, str)][:20] if isinstance(urls, list) else [action.payload.get("url")]
+        found = []
+        for u in urls:  # a fetch tool given several pages (Gemini's web_fetch, VS Code's fetch_webpage) reads each
+            if isinstance(u, str) and u[:7].lower() == "file://":
+                # a local file by URL: read as the agents' Read tool reads it (a key, a credentials file)
+                from . import files
+
+                found += files.analyze(Action(FILE_READ, {"path": _file_url_path(u)}, cwd=action.cwd,
+                                              tool=action.tool or "fetch"), ctx)
+            else:
+                found += analyze_payload(dict(action.payload, url=u or ""), ctx.policy.environment_for)
+        return found
     return []
+
+
+def _file_url_path(url: str) -> str:
+    """The path a file:// URL names (`file:///home/u/.aws/credentials`, `file://localhost/etc/passwd`)."""
+    from urllib.parse import unquote
+
+    rest = url[7:]
+    if rest.startswith("localhost/"):
+        rest = rest[9:]
+    return unquote(rest.split("?", 1)[0].split("#", 1)[0]) or "/"
 
 
 def _memory():

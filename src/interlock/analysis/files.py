@@ -44,10 +44,13 @@ def analyze(action, ctx):
 
         out = []
         contents = action.payload.get("contents") or {}
+        whole = action.payload.get("whole") or ()
         for p in paths or ():
             one = {"path": p}
-            if isinstance(contents.get(p), str) and contents[p].strip():
+            if isinstance(contents.get(p), str) and (contents[p].strip() or p in whole):
                 one["content"] = contents[p]  # what the patch adds there (judged where it runs later)
+            if p in whole:
+                one["whole"] = True  # the file as the patch makes it, whatever it held (Codex's `Add File`)
             out += analyze(Action(action.kind, one, cwd=action.cwd, tool=action.tool), ctx)
         for p in deletes or ():
             out += analyze(Action(action.kind, {"path": p, "op": "delete"}, cwd=action.cwd, tool=action.tool), ctx)
@@ -69,11 +72,13 @@ def analyze(action, ctx):
         f = _search_prints_token(action, ctx, s)
         if f is not None:
             return [f]
-        if s.get("glob") and not s.get("pattern") and isinstance(s.get("base"), str) and P.classify(
-                s["base"], ctx.pctx, glob=False).kind in (P.WORKSPACE, P.WORKSPACE_ALL, P.WORKSPACE_ROOT, P.REGENERABLE):
-            # a Glob tool in the project lists the names that match, it opens none of them (`**/.env*` shows
-            # which .env files exist, not what they hold); outside it a search for secret files' names is a hunt
-            return []
+        if names_only(s):
+            # a Glob tool, a directory listing, a search that prints only the names of the files that match: it
+            # opens none of them to show what they hold (`**/.env*` shows which .env files exist, `~/.ssh/*` which
+            # keys, as `ls ~/.ssh` does): a name is never a secret read.  Outside the project, a glob that names
+            # secret files (`~/**/*.pem`) is a hunt for them (as _search_hunt's words are)
+            f = _names_hunt(action, ctx, s, path)
+            return [f] if f is not None else []
     if action.kind == FILE_READ:
         raw = path
         if "*" in raw or "?" in raw:
@@ -121,6 +126,8 @@ def analyze(action, ctx):
         rule = _DELETE_RULES.get(place.kind)
         if place.path and place.kind != P.SELF and P.holds_self(place.path, pctx):
             rule = "interlock.self-protect"  # a directory that holds Interlock's files (`.claude`, ~/.config)
+        if rule == "fs.delete-source" and _git_restores(place, pctx):
+            rule = None  # git holds the file as it is: `git checkout` brings it back (as for `rm FILE`)
         if rule:
             findings.append(_finding(rule, action, target, "delete"))
         return findings
@@ -142,12 +149,53 @@ def analyze(action, ctx):
     text = action.payload.get("content")
     if isinstance(text, str) and text.strip() and place.path and place.kind not in (P.SELF, P.PROTECTED):
         findings += _planted(action, ctx, place.path, text)
+    if isinstance(text, str) and text.strip() and path.endswith(".ipynb"):
+        findings += _notebook(action, ctx, path, text)
     if isinstance(text, str) and path.endswith((".py", ".pth", ".pyw")):
         from .shell.programs import _USES_INTERLOCK
 
         if _USES_INTERLOCK.search(text):  # a conftest.py or .pth that drives Interlock's own library
             findings.append(_finding("interlock.self-command", action, target, "run"))
     return findings
+
+
+def _names_hunt(action, ctx, search, path):
+    """A names-only search outside the project whose glob, beyond its wildcards, names secret files."""
+    pctx = ctx.pctx
+    base = search.get("base")
+    if not isinstance(base, str) or not base or P.classify(base, pctx, glob=False).kind not in (
+            P.HOME, P.ROOT, P.SYSTEM, P.OUTSIDE):
+        return None
+    raw = path.replace("**/", "").replace("*", "").replace("?", "")
+    if P.resolve(raw, pctx).rstrip("/") == P.resolve(base, pctx).rstrip("/"):
+        return None  # `*`, `**/*`: every name, none in particular
+    from ..selfprotect import secret_globs as _secret_globs
+
+    extra, exempt = _secret_globs(ctx)
+    if not is_secret_path(P.resolve(raw, pctx), pctx.home, extra, exempt):
+        return None
+    where = P.display(P.resolve(base, pctx), pctx)
+    f = _finding("secrets.hunt", action, where, "search-secrets")
+    what = search.get("glob") or search.get("pattern") or ""
+    f.evidence = f"{action.tool or 'search'} {what[:120]!r} in {where}"
+    f.note = f"looks for files named like {what[:80]!r} over {where}"
+    return f
+
+
+def names_only(search) -> bool:
+    """A search that shows file names, never what the files hold: a glob or a listing (no content pattern), or
+    a content search asked for the names of the files that match (Grep's files_with_matches)."""
+    return bool(search.get("glob") and not search.get("pattern") or search.get("pattern") and search.get("names_only"))
+
+
+def _git_restores(place, pctx) -> bool:
+    """A file tool's delete (a patch's `Delete File`, Cursor's Delete, VS Code's deleteFile) loses nothing git does
+    not hold: the shell's `rm` judgement (shell.programs._git_holds_unchanged), with no remote host."""
+    from types import SimpleNamespace
+
+    from .shell.programs import _git_holds_unchanged
+
+    return _git_holds_unchanged(SimpleNamespace(remote=None, pctx=pctx), place)
 
 
 def _search_prints_token(action, ctx, search):
@@ -167,8 +215,13 @@ def _search_prints_token(action, ctx, search):
         return None
     root = P.resolve(base, pctx)
     inc = search.get("include")
+    # a search tool that honours the repository's ignore files (ripgrep's, VS Code's, git grep's default) never
+    # opens a file git ignores — unless told which files to look in (rg's --glob overrides the ignore rules)
+    from .secrets import git_ignored
+
+    skip = git_ignored if search.get("vcs_ignore") and not inc else None
     line = tree_token_line(root, pattern, icase=bool(search.get("icase")), exempt=_secret_globs_of(ctx)[1],
-                           included=(inc,) if isinstance(inc, str) and inc else ())
+                           included=(inc,) if isinstance(inc, str) and inc else (), skip=skip)
     if not line:
         return None
     f = _finding("secrets.file-token", action, P.display(line, pctx), "read-secret")
@@ -198,9 +251,9 @@ def _search_hunt(action, ctx, search):
     try:
         if search.get("pattern"):
             found = hunt.describe([search["pattern"]], search.get("flavor") or "rust", bool(search.get("icase")))
-        if found is None and search.get("glob"):
-            w = hunt.path_glob_hunt(search["glob"])
-            found = f"files named like {w!r}" if w else None
+        for g in (search.get("glob"), search.get("include")):  # the names it looks in (Grep's glob, --include)
+            w = hunt.path_glob_hunt(g) if found is None and isinstance(g, str) and g else None
+            found = f"files named like {w!r}" if w else found
     except Exception as e:  # fail closed: a search outside the workspace we could not judge
         found = f"(could not judge the pattern: {type(e).__name__})"
     if not found:
@@ -214,7 +267,8 @@ def _search_hunt(action, ctx, search):
 
 
 #: File tools that replace the whole file with what they carry (an Edit changes a part of it).
-_WHOLE_WRITES = frozenset({"Write", "write", "write_file", "create_file", "writeFile", "createFile", "save_file"})
+_WHOLE_WRITES = frozenset({"Write", "write", "write_file", "create_file", "writeFile", "createFile", "save_file",
+                           "create"})  # (Copilot's `create` writes the whole file)
 
 
 def _outside(action, ctx, place, target):
@@ -224,13 +278,16 @@ def _outside(action, ctx, place, target):
     pctx = ctx.pctx
     path = place.path
     text = action.payload.get("content")
-    whole = action.tool in _WHOLE_WRITES
+    whole = action.tool in _WHOLE_WRITES or action.payload.get("whole") is True
     if whole and isinstance(text, str) and not text.strip() and P.is_startup_file(path, pctx.home):
         return [_finding("fs.empty-startup", action, target, "empty")]
     if P.is_access_file(path, pctx.home):
         return [_finding("sys.grant-access", action, target, "write")]
     from .shell.programs import _is_dotconfig
+    from .secrets import holds_private_key
 
+    if whole and pctx.exists(path) and holds_private_key(path):
+        return [_finding("fs.overwrite-key", action, target, "overwrite")]  # the key is lost, as by `rm` (refused)
     if whole and _is_dotconfig(path, pctx.home) and pctx.exists(path):
         return [_finding("fs.overwrite-config", action, target, "overwrite")]
     parent = path.rsplit("/", 1)[0]
@@ -292,3 +349,63 @@ def _planted(action, ctx, path, text):
         f = _finding("shell.too-complex", action, P.display(path, ctx.pctx), "unknown")
         f.note = f"the text written could not be judged ({type(e).__name__})"
         return [f]
+
+
+_NB_SHELL_MAGICS = ("%%bash", "%%sh", "%%script bash", "%%script sh", "%%shell")
+
+
+def notebook_code(text: str) -> tuple[list[str], str]:
+    """(shell command lines, Python source) of what a notebook cell — or a whole .ipynb written at once — runs:
+    `!cmd` lines and `%%bash` cells are shell, `%pip`/`%conda` are their programs, other `%` magics are
+    dropped, the rest is Python."""
+    sources = [text]
+    if text.lstrip().startswith("{"):
+        import json
+
+        try:
+            nb = json.loads(text)
+            sources = ["".join(c.get("source")) if isinstance(c.get("source"), list) else str(c.get("source") or "")
+                       for c in nb.get("cells", []) if isinstance(c, dict) and c.get("cell_type", "code") == "code"]
+        except (ValueError, AttributeError, TypeError):
+            sources = [text]
+    shell, py = [], []
+    for src in sources[:200]:
+        lines = src.split("\n")
+        if lines and lines[0].strip().startswith(_NB_SHELL_MAGICS):
+            shell.append("\n".join(lines[1:]))
+            continue
+        for line in lines:
+            st = line.strip()
+            if st.startswith("!"):
+                shell.append(st[1:])
+            elif st.startswith(("%pip ", "%conda ")):
+                shell.append(st[1:])
+            elif st.startswith("%"):
+                continue
+            else:
+                py.append(line)
+    return shell, "\n".join(py)
+
+
+def _notebook(action, ctx, path, text):
+    """Code written into a notebook is code the agent runs next (a cell's output comes back to it): a cell that
+    prints a credential file or the secret part of the environment, or destroys, is that action now.  Only
+    what is refused outright (credential, catastrophic) is kept: a cell that deletes `out/` is ordinary."""
+    from ..actions import SHELL, Action
+    from .dispatch import analyze as _analyze
+
+    if len(text) > 200_000:
+        f = _finding("shell.too-complex", action, P.display(path, ctx.pctx), "unknown")
+        f.note = "more notebook code than Interlock reads"
+        return [f]
+    import shlex
+
+    shell, py = notebook_code(text)
+    cmds = shell[:64] + ([f"python3 -c {shlex.quote(py)}"] if py.strip() else [])
+    out = []
+    for c in cmds:
+        for f in _analyze(Action(SHELL, {"command": c}, cwd=action.cwd), ctx):
+            if f.severity in ("credential", "catastrophic"):
+                f.note = f"in the notebook's code ({P.display(path, ctx.pctx)})" + (f"; {f.note}" if f.note else "")
+                out.append(f)
+    return out

@@ -173,6 +173,10 @@ class _Names:
             raise ValueError("mcp_tools.toml: confusables' two strings differ in length")
         self.confusables = str.maketrans(dict(zip(seen, shown)))
         self.examples = raw.get("examples", [])
+        self.force_args = frozenset(a.lower() for a in raw.get("force_args", []))
+        self.force_objects = frozenset(raw.get("force_objects", []))
+        self.force_examples = raw.get("force_examples", [])
+        self.known = {(k["server"], k["tool"]): k for k in raw.get("known", [])}
 
 
 def tool_names():
@@ -252,11 +256,26 @@ def _scaled_to_zero(tool, args) -> bool:
     return zero_argument(args) is not None
 
 
+def call_effect(server: str, tool: str, args) -> str:
+    """What a call says it does, by its tool's name (tool_effect) and its arguments: a known server's tool
+    whose name misleads (mcp_tools.toml [[known]]), a `force` argument on a tool over refs or pushes."""
+    n = tool_names()
+    args = args if isinstance(args, dict) else {}
+    known = n.known.get((server, tool))
+    if known is not None and not any(k in args for k in known.get("unless", ())):
+        return known.get("effect", "")
+    effect = tool_effect(tool)
+    if not effect and any(str(k).lower() in n.force_args and v is True for k, v in args.items()) and \
+            any(w in n.force_objects for w in tool_words(tool)):
+        return "delete"  # a force push by another name: the remote's history is overwritten
+    return effect
+
+
 def analyze(action, ctx):
     tool = action.payload.get("tool") or ""
     server = action.payload.get("server") or ""
     out = []
-    effect = tool_effect(tool)
+    effect = call_effect(server, tool, action.payload.get("arguments"))
     if effect == "delete":
         out.append(Finding("mcp.destructive-tool", "destructive", "unknown", f"{server}/{tool}",
                            f"mcp {server}/{tool}",
@@ -310,6 +329,8 @@ def analyze(action, ctx):
         if found:
             judged = True
             out.extend(found)
+        if not judged_paths:
+            out.extend(_file_urls(action, ctx, tool, args))
     out.extend(_hinted(action, server, tool, judged, out))
     return out
 
@@ -594,6 +615,11 @@ def _path_findings(action, ctx, tool, args):
             act = Action(FILE_WRITE, {"path": p, "op": "delete"}, cwd=ctx.cwd, tool=tool)
         elif _WRITE_VERB.search(tool) and not (k in ("source", "src") and _READ_VERB.search(tool)):
             act = Action(FILE_WRITE, {"path": p}, cwd=ctx.cwd, tool=tool)
+            text = _written_text(args)
+            if text is not None and k not in ("source", "src"):
+                # what it writes there is judged as the agents' own Write/Edit tools' text is (a line planted in
+                # ~/.bashrc, a key added to authorized_keys, a start-up file emptied)
+                act.payload["content"] = text
             if k in ("source", "src"):  # move_file: the source is read (and goes away)
                 act = Action(FILE_READ, {"path": p}, cwd=ctx.cwd, tool=tool)
                 if _MOVE_VERB.search(tool):  # ... and where it goes away from Interlock's own files (a hook
@@ -611,6 +637,42 @@ def _path_findings(action, ctx, tool, args):
                                          else {"base": p, "glob": pat}}, cwd=ctx.cwd, tool=tool)
         out.extend(files.analyze(act, ctx))
     return out, bool(paths)
+
+
+_TEXT_KEYS = ("content", "contents", "text", "data", "file_text", "body", "new_content", "newContent")
+_EDIT_KEYS = ("newText", "new_text", "new_string", "newString", "replacement", "new_str")
+
+
+def _file_urls(action, ctx, tool, args):
+    """A file:// URL in any argument (a browser told to open `file:///home/u/.aws/credentials`: the page it
+    shows is the file) is a read of that file, judged as the agents' Read tool is."""
+    from ..actions import FILE_READ, Action
+    from . import files
+    from .dispatch import _file_url_path
+
+    out = []
+    vals = [v for v in args.values() if isinstance(v, str)] + [
+        x for v in args.values() if isinstance(v, list) for x in v[:20] if isinstance(x, str)]
+    for v in vals[:32]:
+        if v[:7].lower() == "file://" and len(v) < 4096:
+            out.extend(files.analyze(Action(FILE_READ, {"path": _file_url_path(v)}, cwd=ctx.cwd, tool=tool), ctx))
+    return out
+
+
+def _written_text(args):
+    """The text a file-writing MCP tool puts in the file: the whole content, or what its edits add (the
+    filesystem server's `edit_file` `edits[].newText`); None when the arguments carry none."""
+    for k in _TEXT_KEYS:
+        if isinstance(args.get(k), str):
+            return args[k]
+    edits = args.get("edits")
+    if isinstance(edits, list):
+        added = [e.get(k) for e in edits if isinstance(e, dict) for k in _EDIT_KEYS if isinstance(e.get(k), str)]
+        return "\n".join(added) if added else None
+    for k in _EDIT_KEYS:
+        if isinstance(args.get(k), str):
+            return args[k]
+    return None
 
 
 _SEARCH_VERB = re.compile(r"(?i)(^|[_\-.])(search|find|grep|glob)([_\-.s]|$)")

@@ -209,12 +209,43 @@ def _scan_file(path: str) -> tuple:
 _FILE_TOKENS = FileMemo(256)
 
 
+_KEY_BLOCK = re.compile(rb"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
+
+
+def holds_private_key(path: str) -> bool:
+    """The regular file at ``path`` holds a private key (a PEM or OpenSSH key block in its first 64 KiB):
+    overwriting it loses the key as surely as deleting it.  Unreadable or not a file: no."""
+    try:
+        from ..fsread import read_regular
+
+        return bool(_KEY_BLOCK.search(read_regular(path, 65536)))
+    except (OSError, ValueError):
+        return False
+
+
+def git_ignored(path: str) -> bool:
+    """``path`` is a file git ignores (`git check-ignore`, none of the repository's commands run).  Any doubt —
+    no repository, git failing or slow — is no: the file counts as one a search reads."""
+    import os
+    import subprocess
+
+    from .. import gitsafe
+
+    try:
+        r = gitsafe.run(os.path.dirname(path) or "/", "check-ignore", "-q", "--", path, timeout=3)
+    except (subprocess.SubprocessError, OSError):
+        return False
+    return r.returncode == 0
+
+
 def tree_token_line(root: str, pattern: str, icase: bool = False, exempt=(), hidden: bool = True, limit: int = 2000,
-                    budget: int = 8 << 20, included=(), only_matching: bool = False):
+                    budget: int = 8 << 20, included=(), only_matching: bool = False, skip=None):
     """``path:line`` of the first literal credential on a line that ``pattern`` matches in a file under ``root``
     (or ``root`` itself), or None: what a content search (``grep -rn TOKEN scripts``, a Grep tool printing
     lines) would show.  The pattern is read as a Python regex (a plain string when it is not one).  Bounded
-    (``limit`` files, ``budget`` bytes read), skips dependency and VCS dirs, and hidden ones unless ``hidden``."""
+    (``limit`` files, ``budget`` bytes read), skips dependency and VCS dirs, and hidden ones unless ``hidden``;
+    ``skip(path)`` says which files the walk passes over that the search does not read (a file named as
+    ``root`` is always read)."""
     import os
 
     try:
@@ -240,7 +271,7 @@ def tree_token_line(root: str, pattern: str, icase: bool = False, exempt=(), hid
             if seen > limit or spent > budget:
                 return None
             hits = file_tokens(p, exempt)
-            if not hits:
+            if not hits or skip is not None and p != root and skip(p):
                 continue
             try:
                 from ..fsread import read_regular

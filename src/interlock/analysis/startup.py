@@ -84,6 +84,8 @@ def commands(fmt: str, text: str):
         return out
     if fmt == "gitconfig":
         return _git_commands(text)
+    if fmt == "sshconfig":
+        return _ssh_commands(text)
     if fmt == "launchd":
         import plistlib
         import shlex
@@ -102,6 +104,28 @@ def commands(fmt: str, text: str):
             return [(0, shlex.quote(prog))]
         return []
     return None
+
+
+_SSH_KEY = re.compile(r"^\s*(ProxyCommand|LocalCommand|KnownHostsCommand|Match)\s*(?:=\s*|\s+)(.*)$", re.I)
+_SSH_MATCH_EXEC = re.compile(r'(?i)\bexec\s+(?:"((?:[^"\\]|\\.)*)"|(\S+))')
+_SSH_TOKEN = re.compile(r"%[%a-zA-Z]")
+
+
+def _ssh_commands(text):
+    """The local commands an ssh client configuration runs: ProxyCommand, LocalCommand, KnownHostsCommand
+    (`none` runs nothing) and `Match exec` conditions; ssh's %-tokens (%h, %p, %r…) read as plain words."""
+    out = []
+    for no, line in enumerate(text.split("\n")):
+        m = _SSH_KEY.match(line)
+        if not m:
+            continue
+        key, value = m.group(1).lower(), m.group(2).strip()
+        if key == "match":
+            for e in _SSH_MATCH_EXEC.finditer(value):
+                out.append((no, _SSH_TOKEN.sub("x", e.group(1) if e.group(1) is not None else e.group(2))))
+        elif value and value.lower() != "none":
+            out.append((no, _SSH_TOKEN.sub("x", value)))
+    return out
 
 
 _GIT_SECTION = re.compile(r'^\s*\[\s*([A-Za-z0-9.-]+)(?:\s+"([^"]*)")?\s*\]\s*(.*)$')

@@ -110,12 +110,17 @@ def git(a, cmd, scope):
             ops = ops[1:]
         elif U not in cwd:
             _config_read(a, cmd, rest, ops, cwd)
+        before = len(a.findings)
         if len(ops) >= 2 and ops[0].startswith("alias."):
             aliases[ops[0][6:]] = ops[1]
             if ops[1].startswith("!"):  # a shell alias: what `git NAME` will run
                 _p().command_value(a, cmd, scope, ops[0], ops[1])
         elif len(ops) >= 2 and _p().git_command_key(ops[0]):
             _p().command_value(a, cmd, scope, ops[0], ops[1])  # git config core.pager 'cmd': runs on every log
+        if len(a.findings) > before:  # a command stored in the configuration runs later by itself
+            where = "~/.gitconfig" if {"--global", "--system"} & set(rest) else (
+                cwd.rstrip("/") + "/.git/config" if U not in cwd else ".git/config")
+            _p()._planted_download(a, cmd, where, a.findings[before:])
         elif len(ops) >= 2 and ops[0].lower() == "core.hookspath":
             planted_hooks_path(a, cmd, scope, ops[1], cwd)  # the hooks there run on the next plain `git commit`
         return

@@ -13,7 +13,7 @@ import re
 
 from .. import paths as P
 from ..paths import UNKNOWN_MARK as U
-from ..secrets import is_secret_path, is_token_config
+from ..secrets import holds_private_key, is_secret_path, is_token_config
 from .analyzer import Cmd
 
 HANDLERS = {}
@@ -504,6 +504,8 @@ def check_overwrite(a, cmd, raw, how="write", scope=None):
     elif k in (P.OUTSIDE, P.HOME) and not P.in_project(place.path, a.pctx):
         if how == "dir":
             pass  # a directory things are put into: what lands in it is judged on its own
+        elif a.pctx.exists(place.path) and holds_private_key(place.path):
+            a.emit("fs.overwrite-key", cmd, target=target, effect="overwrite")  # lost as by `rm` (refused)
         elif _is_dotconfig(place.path, a.pctx.home) and a.pctx.exists(place.path):
             a.emit("fs.overwrite-config", cmd, target=target, effect="overwrite")
         elif _is_dotconfig(place.path, a.pctx.home):
@@ -6821,10 +6823,22 @@ def planted(a, cmd, raw, text):
     if not text or U in raw or a.remote or a.planting:
         return
     a.planting = True
+    before = len(a.findings)
     try:
         _planted(a, cmd, raw, text)
     finally:
         a.planting = False
+    _planted_download(a, cmd, raw, a.findings[before:])
+
+
+def _planted_download(a, cmd, raw, found):
+    """Code downloaded and run (shell.opaque-download), asked when an agent runs it once in front of a human,
+    is refused when planted where it runs later by itself: at every start, never seen again."""
+    runs = [f for f in found if f.rule == "shell.opaque-download"]
+    if runs:
+        path = P.resolve(raw, a.pctx)
+        a.emit("fs.planted-download", cmd, target=P.display(path, a.pctx), effect="run-later",
+               note=f"it will run: {(runs[0].note or runs[0].evidence)[:120]}")
 
 
 def _planted(a, cmd, raw, text):
