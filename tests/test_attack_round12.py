@@ -190,7 +190,6 @@ def test_production_data_look_alikes_ask(command, ctx):
 
 @pytest.mark.parametrize("command", [
     "atlas clusters list", "atlas projects list", "python3 -c \"import redis; print(redis.Redis().get('k'))\"",
-    "az backup protection disable -c vm1 -i vm1 -g prod-rg -v vault --delete-backup-data false --yes",
     "mongosh --eval 'db.runCommand({\"ping\": 1})'",
 ])
 def test_production_data_look_alikes_allow(command, ctx):
@@ -332,3 +331,11 @@ def test_http_client_object_delete(ctx):
          "use_ssl: true) { |h| h.delete(u.path) }'")
     assert _judge(c, ctx)[0] == "deny"
     assert _judge("ruby -rnet/http -e 'puts Net::HTTP.get(URI(\"https://api.render.com/v1/services\"))'", ctx)[0] == "allow"
+
+
+def test_backup_protection_turned_off_is_a_safeguard_off_not_a_look_alike(ctx):
+    """Round 12 wrote this as a look-alike (no backup data is deleted); the risky round's reader asks it: the VM is no
+    longer backed up from then on (infra.safeguard-off) — risky, not catastrophic."""
+    d, rules = _judge("az backup protection disable -c vm1 -i vm1 -g prod-rg -v vault --delete-backup-data false --yes",
+                      ctx)
+    assert d == "ask" and "infra.safeguard-off" in rules, (d, rules)

@@ -372,7 +372,8 @@ COMMANDS = [
     ("psql <<'EOF'\n\\! rm -rf ~\nEOF", "deny", "fs.delete-home"),
     ("sqlite3 app.db '.shell rm -rf ~'", "deny", "fs.delete-home"),
     ("mysql -e 'system rm -rf ~'", "deny", "fs.delete-home"),
-    ("pg_dump -f /etc/passwd app", "deny", "fs.overwrite-system"),
+    ("pg_dump -f /etc/hosts app", "deny", "fs.overwrite-system"),
+    ("pg_dump -f /etc/passwd app", "deny", "sys.grant-access"),  # the user database: who can log in
     ("psql -f ~/.ssh/id_ed25519", "deny", "secrets.read-file"),
 ]
 
