@@ -2644,11 +2644,15 @@ def interpreter(a, cmd, scope):
             code = x.split("=", 1)[1] if "=" in x else (args[i + 1] if i + 1 < len(args) else "")
             _analyse_code(a, lang, code, cmd, scope)
             return
-        if lang in ("perl", "ruby") and re.match(r"^-[a-zA-Z]*[eE]$", x) and len(x) > 2 \
-                and x[1] not in "MmIr":
-            code = args[i + 1] if i + 1 < len(args) else ""
-            prints = "p" in x[1:] or re.search(r"\b(print|printf|say|puts|p)\b", code)
-            for f in args[i + 2:]:  # perl -ne 'print' FILE reads FILE
+        cluster = _switch_cluster(lang, x, args[i + 1] if i + 1 < len(args) else None) \
+            if lang in ("perl", "ruby") else None
+        if cluster is not None:
+            # `perl -ne CODE`, `perl -lnE'CODE'`, `perl -l40pe0`, `ruby -e'CODE'`: the program is in the
+            # arguments (the switches before it taken one by one), what comes on stdin is data
+            code, taken, switches = cluster
+            files = args[i + 1 + taken:]
+            prints = "p" in switches or re.search(r"\b(print|printf|say|puts|p)\b", code)
+            for f in files:  # perl -ne 'print' FILE reads FILE
                 # (and, printing what it matched, shows a literal token the file holds, as grep -o would)
                 if not check_read(a, cmd, f, scope) and prints and not f.startswith("-") and U not in f:
                     path = P.resolve(f, a._scope_ctx(scope))
@@ -2656,7 +2660,7 @@ def interpreter(a, cmd, scope):
                         check_file_tokens(a, cmd, path)
             from .hunting import program_search
 
-            program_search(a, cmd, scope, code, args[i + 2:])  # perl -ne 'print if /TOKEN/' ~/…
+            program_search(a, cmd, scope, code, files)  # perl -ne 'print if /TOKEN/' ~/…
             _analyse_code(a, lang, code, cmd, scope)
             return
         if lang == "python" and x.startswith("-c") and len(x) > 2:
@@ -2683,6 +2687,43 @@ def interpreter(a, cmd, scope):
             check_read(a, cmd, x, scope)
         return
     _run_stdin(a, cmd, scope, lang)
+
+
+#: perl's and ruby's switches that take the rest of their argument as a value (`-F'(.{1,3})'`, `-i.bak`,
+#: `-MList::Util`, `-rjson`), and the letter that takes it as the program (perlrun, ruby(1))
+_SWITCH_REST = {"perl": "FiIMmxdDC", "ruby": "FiIrCxEKW"}
+_SWITCH_CODE = {"perl": "eE", "ruby": "e"}
+
+
+def _switch_cluster(lang, x, nxt):
+    """A perl or ruby switch cluster that carries the program: (code, arguments taken after it, the
+    switches before it), or None.  Switches are read one by one as the interpreter reads them: `-0` and
+    `-l` take the octal digits that follow (`-l40`, `-0777`, `-0x1ff`), a switch of _SWITCH_REST the rest of the word, and
+    the code letter the rest of the word (`-e'CODE'`, `-anE'CODE'`) or, when that is empty, the next
+    argument (`-ne CODE`)."""
+    if not x.startswith("-") or x.startswith("--") or len(x) < 2:
+        return None
+    j = 1
+    while j < len(x):
+        c = x[j]
+        if c in _SWITCH_CODE[lang]:
+            rest = x[j + 1:]
+            if rest:
+                return rest, 0, x[1:j]
+            return (nxt or "", 1, x[1:j]) if nxt is not None else ("", 0, x[1:j])
+        if c in _SWITCH_REST[lang]:
+            return None
+        j += 1
+        if c == "0" and x[j:j + 1] in ("x", "X"):  # -0xHHH
+            j += 1
+            while j < len(x) and x[j] in "0123456789abcdefABCDEF":
+                j += 1
+        elif c in "0l":  # -0777, -l40
+            while j < len(x) and x[j] in "01234567":
+                j += 1
+        elif not c.isalpha():
+            return None
+    return None
 
 
 _LOOP_FILTER = _LazyRe(r"^\s*(?:print|say|puts)(?:\s+\$(?:1|&|_))?\s+if\s+/((?:[^/\\]|\\.)+)/([imx]*)\s*;?\s*$")
