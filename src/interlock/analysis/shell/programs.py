@@ -5376,16 +5376,69 @@ HANDLERS["systemd-run"] = _hiding_wrapper(_systemd_run, HANDLERS["systemd-run"])
 HANDLERS["proot"] = _hiding_wrapper(_proot, HANDLERS["proot"])
 
 
+#: screen's options that take the next word as a value (screen(1)); -d, -D, -r, -R and -x name a session to
+#: attach or detach, -X sends the words after it to a running session as a screen command
+_SCREEN_VALUE = frozenset({"-c", "-e", "-h", "-p", "-S", "-s", "-t", "-T", "-Logfile"})
+#: screen commands (sent with -X) that start a program, and those that only steer the session
+_SCREEN_RUNS = frozenset({"screen", "exec"})
+_SCREEN_STEERS = frozenset({"quit", "kill", "detach", "select", "title", "windows", "info", "number", "clear",
+                            "redisplay", "sessionname", "next", "prev", "other", "remove", "only", "split",
+                            "focus", "resize", "msgwait", "width", "height", "wall", "echo", "bell_msg"})
+#: screen commands whose last word names a file screen writes
+_SCREEN_WRITES = frozenset({"hardcopy", "logfile", "bufferfile"})
+
+
 @handles("screen")
 def screen(a, cmd, scope):
-    """`screen -dmS job CMD ARGS`: runs CMD in a detached session."""
+    """`screen -dmS job CMD ARGS` runs CMD in a detached session; `screen -x NAME` and `screen -r NAME`
+    attach to the session NAME (no program starts); `screen -S NAME -X stuff TEXT` types TEXT into it."""
     args, i = cmd.args, 0
-    while i < len(args) and args[i].startswith("-"):
-        if args[i] in ("-S", "-c", "-p", "-t", "-T", "-e", "-h", "-s", "-Logfile") or args[i].endswith("S"):
+    attach, session = False, None
+    # `-d -m`, `-dm`, `-Dm`: a new detached session, whatever else is given
+    starts = any(x[:1] == "-" and x[1:2] != "-" and "m" in x for x in args)
+    while i < len(args):
+        x = args[i]
+        if x == "-X":
+            _screen_command(a, cmd, scope, list(args[i + 1:]))
+            return
+        if not x.startswith("-") or x == "-":
+            if attach and session is None:  # the session attached to, not a program
+                session = x
+                i += 1
+                continue
+            break
+        if x in _SCREEN_VALUE or (x not in ("-ls", "-list", "-wipe") and len(x) > 2 and x[-1] in "S"):
             i += 1  # takes a value
+        elif x in ("-ls", "-list", "-wipe") or (not starts and x[1:2] != "-" and any(c in x for c in "dDrRx")):
+            attach = True
         i += 1
     if args[i:]:
         a.dispatch(cmd.derive(list(args[i:])), scope)
+
+
+def _screen_command(a, cmd, scope, words):
+    """A screen command sent to a running session: `stuff TEXT` types TEXT (read as a shell line),
+    `screen CMD`/`exec CMD` start CMD, steering commands (`quit`, `select 2`) run nothing; any other is
+    read as a program, as before."""
+    if not words:
+        return
+    sub = words[0]
+    if sub == "stuff":
+        text = " ".join(words[1:]).rstrip("\r\n").removesuffix("^M").removesuffix("\\n").removesuffix("\\r")
+        if text.strip():
+            a.nested_shell(text, cmd, scope)
+    elif sub in _SCREEN_RUNS:
+        rest = words[1:]
+        if sub == "exec" and rest and rest[0][:1] in ("!", ".", "|") and len(rest) > 1:
+            rest = rest[1:]  # exec's file-descriptor pattern
+        if rest:
+            a.dispatch(cmd.derive(list(rest)), scope)
+    elif sub in _SCREEN_WRITES:
+        names = [w for w in words[1:] if not w.startswith("-")]
+        if names:  # `hardcopy FILE`, `logfile FILE`, `bufferfile FILE`: screen writes that file
+            check_overwrite(a, cmd, names[-1], scope=scope)
+    elif sub not in _SCREEN_STEERS:
+        a.dispatch(cmd.derive(list(words)), scope)
 
 
 _TMUX_SHELL = frozenset({"new", "new-session", "new-window", "neww", "split-window", "splitw", "respawn-pane",
