@@ -10,7 +10,8 @@
    screen command: `stuff TEXT` types TEXT (read as a shell line), `screen`/`exec` start a program,
    `hardcopy`/`logfile`/`bufferfile` write a file, steering commands (`quit`, `select`) run nothing.
 4. Two argument nodes with no blank between them are one word (tree-sitter splits `X=a` from `` `cmd`:0 ``):
-   `env DISPLAY=`hostname`:0 skype` runs skype, not a program named after the value."""
+   `env DISPLAY=`hostname`:0 skype` runs skype, not a program named after the value.
+5. A `$` that begins no expansion (`yosemite$ ls`, a prompt copied with the command; `cost$`) is itself."""
 
 from __future__ import annotations
 
@@ -111,3 +112,18 @@ def test_env_assignment_with_a_backquoted_part_is_an_assignment(command, workspa
 def test_joined_words_still_judged(command, decision, workspace, home, env):
     d = judge(command, workspace, home, env)
     assert d.decision == decision, (command, reasons(d))
+
+
+@pytest.mark.parametrize("command", [
+    "me@laptop$ uname -a", "host$ echo -n 401 | md5sum", "echo price$ 5", "printf '%s\\n' total$",
+])
+def test_a_dollar_that_begins_no_expansion_is_itself(command, workspace, home, env):
+    d = judge(command, workspace, home, env)
+    assert "shell.opaque-eval" not in d.rules, (command, reasons(d))
+    assert d.decision == "allow", (command, reasons(d))
+
+
+@pytest.mark.parametrize("command", ["rm -rf ~/old$", "rm -rf /$", "cat ~/.ssh/id_rsa$ ~/.ssh/id_rsa"])
+def test_a_literal_dollar_does_not_hide_the_target(command, workspace, home, env):
+    d = judge(command, workspace, home, env)
+    assert d.decision == "deny", (command, reasons(d))

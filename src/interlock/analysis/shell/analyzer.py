@@ -956,6 +956,8 @@ class ShellAnalyzer:
             return self.word(node.named_children[0], scope) if node.named_children else ""
         if t == "brace_expression":
             return _node_text(node)
+        if t == "$":  # `user@host$ cmd`, `a$`: a `$` that begins no expansion is itself
+            return "$"
         return U
 
     def _static_output(self, node, scope):
