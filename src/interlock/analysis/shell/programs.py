@@ -850,7 +850,7 @@ def check_read(a, cmd, raw, scope=None, token_configs=True):
             return True
         if glob_may_name_secret(path, a.pctx.home, a.secret_extra, a.secret_exempt) and not lists_names_only(cmd):
             if cmd.name in _PATTERN_COPIERS and _pattern_broad(path, a):
-                # `find . -name 'x*' | xargs mv -t /tmp/other`: the pattern fits ordinary files and secrets alike
+                # `find . -name '*e*' | xargs mv -t /tmp/other`: the pattern fits ordinary files and secrets alike
                 a.emit("secrets.copy-among", cmd, target=P.display(path, a.pctx), effect="read-secret",
                        note="the pattern matches files that hold secrets among others")
                 return True
