@@ -84,7 +84,9 @@ def test_names_searches_and_new_keys_are_no_secret_reads(command, mixed, home, e
 
 @pytest.mark.parametrize("command", [
     "tar czf /tmp/all.tgz ./*", "zip -r all.zip ./*",
-    "find . -name 'x*' -print0 | xargs -0 -I '{}' mv '{}' /tmp/other",
+    # (was `-name 'x*'`: it matched only because the secret-name stand-in used to be the letter x — session 12)
+    "find . -name '*s*' -print0 | xargs -0 -I '{}' mv '{}' /tmp/other",
+    "find . -name '*.*' -print0 | xargs -0 -I '{}' cp '{}' /tmp/other",
 ])
 def test_pattern_copies_with_a_secret_among_others_are_asked(command, mixed, home, env):
     d = _d(command, mixed, home, env)

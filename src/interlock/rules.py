@@ -480,7 +480,7 @@ _CATALOGUE = [
     _R("secrets.copy-among", "opaque",
        "Copies, moves or archives files by a pattern (`*`) that matches a file holding secrets among other files: "
        "the secret goes with the rest, and where the copy goes decides whether it leaves.",
-       ["find . -name 'x*' | xargs -I{} mv {} /tmp/other", "find . -name 'x*' -print0 | xargs -0 -I{} cp {} /tmp/x/"],
+       ["find . -name '*e*' | xargs -I{} mv {} /tmp/other", "find . -name '*.*' -print0 | xargs -0 -I{} cp {} /tmp/x/"],
        ["mv *.txt /tmp/blah/", "cp .env .claude/worktrees/web/.env", "tar czf src.tgz src", "cp .env /tmp/x"]),
     _R("secrets.read-token-config", "opaque",
        "Prints or copies a configuration file where tokens are commonly kept in clear (MCP servers' env and "

@@ -115,6 +115,8 @@ def _homes(path, home):
 
 
 _LITERAL_NAMES = None
+#: what a secret-name pattern's wildcard becomes in its literal stand-in (glob_may_name_secret)
+_FILLER = "\x01"
 
 
 def glob_aims_at_secrets(name_glob: str, home: str, icase=False, extra=(), exempt=()) -> bool:
@@ -135,9 +137,11 @@ def glob_may_name_secret(path_glob: str, home: str, extra=(), exempt=()) -> bool
     """A glob such as ``.env*``, ``~/.*history`` or ``id_*`` that could match a secret file."""
     global _LITERAL_NAMES
     if _LITERAL_NAMES is None:
-        # a literal name for every secret-name pattern (`*.pem` → `x.pem`): a glob that matches one may
-        # select a secret file (`find / -name '*.pem'`, `cat *.kdbx`)
-        _LITERAL_NAMES = [n if not any(c in n for c in "*?[") else n.replace("*", "x").replace("?", "x")
+        # a literal name for every secret-name pattern (`*.pem` → `\x01.pem`): a glob that matches one may
+        # select a secret file (`find / -name '*.pem'`, `cat *.kdbx`).  The wildcard stands for a character
+        # no name is typed with: a letter would make a pattern that merely begins with it (`x*`) look aimed
+        # at `*.pem` when `y*` is not (_FILLER)
+        _LITERAL_NAMES = [n if not any(c in n for c in "*?[") else n.replace("*", _FILLER).replace("?", _FILLER)
                           for n in secret_paths().names if "[" not in n] + [
             ".env.production", ".env.local", "id_rsa", "id_ed25519", "credentials", "server.key", "cert.key"]
     d, _, base = path_glob.rpartition("/")

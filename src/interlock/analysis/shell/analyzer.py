@@ -976,6 +976,8 @@ class ShellAnalyzer:
             return self.word(node.named_children[0], scope) if node.named_children else ""
         if t == "brace_expression":
             return _node_text(node)
+        if t == "$":  # `user@host$ cmd`, `a$`: a `$` that begins no expansion is itself
+            return "$"
         return U
 
     def _static_output(self, node, scope):
@@ -1148,26 +1150,34 @@ class ShellAnalyzer:
                 out.extend(self._split(self.word(first, scope), scope))
             else:
                 out.append(self.word(first, scope) if first is not None else _node_text(name))
+        prev_end = None
         for a in (node.children_by_field_name("argument") if args is None else args):
             t = a.type
             if t == "word":  # the common case, as word() reads it
                 w = a.text.decode("utf-8", "replace")
-                out.append(_unescape(w) if "\\" in w else w)
+                ws = [_unescape(w) if "\\" in w else w]
             elif t in ("simple_expansion", "expansion"):
                 if _node_text(a) in ("$@", "$*", "${@}", "${*}"):
-                    out.extend(self._positional(scope))
+                    ws = self._positional(scope)
                 else:
-                    out.extend(self._split(self.word(a, scope), scope))  # unquoted: word-split
+                    ws = self._split(self.word(a, scope), scope)  # unquoted: word-split
             elif t == "string" and _node_text(a) in ('"$@"', '"${@}"'):
-                out.extend(self._positional(scope))
+                ws = self._positional(scope)
             elif t in ("concatenation", "brace_expression"):
                 w = self.word(a, scope)
                 if "{" in w and "}" in w and not _QUOTED.intersection(_node_text(a)):
-                    out.extend(_brace_expand(w))  # rm -rf {~,/tmp/x}: bash expands braces first
+                    ws = _brace_expand(w)  # rm -rf {~,/tmp/x}: bash expands braces first
                 else:
-                    out.append(w)
+                    ws = [w]
             else:
-                out.append(self.word(a, scope))
+                ws = [self.word(a, scope)]
+            if prev_end is not None and a.start_byte == prev_end and out and ws:
+                # no blank between two argument nodes (tree-sitter splits `X=a` from `` `cmd`:0 ``): bash
+                # reads one word
+                out[-1] += ws[0]
+                ws = ws[1:]
+            out.extend(ws)
+            prev_end = a.end_byte
         return out
 
     def _positional(self, scope):

@@ -869,7 +869,7 @@ def check_read(a, cmd, raw, scope=None, token_configs=True):
             return True
         if glob_may_name_secret(path, a.pctx.home, a.secret_extra, a.secret_exempt) and not lists_names_only(cmd):
             if cmd.name in _PATTERN_COPIERS and _pattern_broad(path, a):
-                # `find . -name 'x*' | xargs mv -t /tmp/other`: the pattern fits ordinary files and secrets alike
+                # `find . -name '*e*' | xargs mv -t /tmp/other`: the pattern fits ordinary files and secrets alike
                 a.emit("secrets.copy-among", cmd, target=P.display(path, a.pctx), effect="read-secret",
                        note="the pattern matches files that hold secrets among others")
                 return True
@@ -2678,11 +2678,15 @@ def interpreter(a, cmd, scope):
             extras = args[i + 1:] if "=" in x else args[i + 2:]
             _analyse_code(a, lang, bind_argv(lang, code, extras), cmd, scope)
             return
-        if lang in ("perl", "ruby") and re.match(r"^-[a-zA-Z]*[eE]$", x) and len(x) > 2 \
-                and x[1] not in "MmIr":
-            code = args[i + 1] if i + 1 < len(args) else ""
-            prints = "p" in x[1:] or re.search(r"\b(print|printf|say|puts|p)\b", code)
-            for f in args[i + 2:]:  # perl -ne 'print' FILE reads FILE
+        cluster = _switch_cluster(lang, x, args[i + 1] if i + 1 < len(args) else None) \
+            if lang in ("perl", "ruby") else None
+        if cluster is not None:
+            # `perl -ne CODE`, `perl -lnE'CODE'`, `perl -l40pe0`, `ruby -e'CODE'`: the program is in the
+            # arguments (the switches before it taken one by one), what comes on stdin is data
+            code, taken, switches = cluster
+            files = args[i + 1 + taken:]
+            prints = "p" in switches or re.search(r"\b(print|printf|say|puts|p)\b", code)
+            for f in files:  # perl -ne 'print' FILE reads FILE
                 # (and, printing what it matched, shows a literal token the file holds, as grep -o would)
                 if not check_read(a, cmd, f, scope) and prints and not f.startswith("-") and U not in f:
                     path = P.resolve(f, a._scope_ctx(scope))
@@ -2690,8 +2694,9 @@ def interpreter(a, cmd, scope):
                         check_file_tokens(a, cmd, path)
             from .hunting import program_search
 
-            program_search(a, cmd, scope, code, args[i + 2:])  # perl -ne 'print if /TOKEN/' ~/…
-            _analyse_code(a, lang, code if "n" in x or "p" in x else bind_argv(lang, code, args[i + 2:]), cmd, scope)
+            program_search(a, cmd, scope, code, files)  # perl -ne 'print if /TOKEN/' ~/…
+            _analyse_code(a, lang, code if "n" in switches or "p" in switches else bind_argv(lang, code, files),
+                          cmd, scope)
             return
         if lang == "python" and x.startswith("-c") and len(x) > 2:
             _analyse_code(a, lang, x[2:], cmd, scope)
@@ -2743,6 +2748,43 @@ def bind_argv(lang, code, extras):
             return json.dumps(extras[k])
         return m.group(0)
     return re.sub(rx, lit, code)
+
+
+#: perl's and ruby's switches that take the rest of their argument as a value (`-F'(.{1,3})'`, `-i.bak`,
+#: `-MList::Util`, `-rjson`), and the letter that takes it as the program (perlrun, ruby(1))
+_SWITCH_REST = {"perl": "FiIMmxdDC", "ruby": "FiIrCxEKW"}
+_SWITCH_CODE = {"perl": "eE", "ruby": "e"}
+
+
+def _switch_cluster(lang, x, nxt):
+    """A perl or ruby switch cluster that carries the program: (code, arguments taken after it, the
+    switches before it), or None.  Switches are read one by one as the interpreter reads them: `-0` and
+    `-l` take the octal digits that follow (`-l40`, `-0777`, `-0x1ff`), a switch of _SWITCH_REST the rest of the word, and
+    the code letter the rest of the word (`-e'CODE'`, `-anE'CODE'`) or, when that is empty, the next
+    argument (`-ne CODE`)."""
+    if not x.startswith("-") or x.startswith("--") or len(x) < 2:
+        return None
+    j = 1
+    while j < len(x):
+        c = x[j]
+        if c in _SWITCH_CODE[lang]:
+            rest = x[j + 1:]
+            if rest:
+                return rest, 0, x[1:j]
+            return (nxt or "", 1, x[1:j]) if nxt is not None else ("", 0, x[1:j])
+        if c in _SWITCH_REST[lang]:
+            return None
+        j += 1
+        if c == "0" and x[j:j + 1] in ("x", "X"):  # -0xHHH
+            j += 1
+            while j < len(x) and x[j] in "0123456789abcdefABCDEF":
+                j += 1
+        elif c in "0l":  # -0777, -l40
+            while j < len(x) and x[j] in "01234567":
+                j += 1
+        elif not c.isalpha():
+            return None
+    return None
 
 
 _LOOP_FILTER = _LazyRe(r"^\s*(?:print|say|puts)(?:\s+\$(?:1|&|_))?\s+if\s+/((?:[^/\\]|\\.)+)/([imx]*)\s*;?\s*$")
@@ -5635,16 +5677,69 @@ HANDLERS["systemd-run"] = _hiding_wrapper(_systemd_run, HANDLERS["systemd-run"])
 HANDLERS["proot"] = _hiding_wrapper(_proot, HANDLERS["proot"])
 
 
+#: screen's options that take the next word as a value (screen(1)); -d, -D, -r, -R and -x name a session to
+#: attach or detach, -X sends the words after it to a running session as a screen command
+_SCREEN_VALUE = frozenset({"-c", "-e", "-h", "-p", "-S", "-s", "-t", "-T", "-Logfile"})
+#: screen commands (sent with -X) that start a program, and those that only steer the session
+_SCREEN_RUNS = frozenset({"screen", "exec"})
+_SCREEN_STEERS = frozenset({"quit", "kill", "detach", "select", "title", "windows", "info", "number", "clear",
+                            "redisplay", "sessionname", "next", "prev", "other", "remove", "only", "split",
+                            "focus", "resize", "msgwait", "width", "height", "wall", "echo", "bell_msg"})
+#: screen commands whose last word names a file screen writes
+_SCREEN_WRITES = frozenset({"hardcopy", "logfile", "bufferfile"})
+
+
 @handles("screen")
 def screen(a, cmd, scope):
-    """`screen -dmS job CMD ARGS`: runs CMD in a detached session."""
+    """`screen -dmS job CMD ARGS` runs CMD in a detached session; `screen -x NAME` and `screen -r NAME`
+    attach to the session NAME (no program starts); `screen -S NAME -X stuff TEXT` types TEXT into it."""
     args, i = cmd.args, 0
-    while i < len(args) and args[i].startswith("-"):
-        if args[i] in ("-S", "-c", "-p", "-t", "-T", "-e", "-h", "-s", "-Logfile") or args[i].endswith("S"):
+    attach, session = False, None
+    # `-d -m`, `-dm`, `-Dm`: a new detached session, whatever else is given
+    starts = any(x[:1] == "-" and x[1:2] != "-" and "m" in x for x in args)
+    while i < len(args):
+        x = args[i]
+        if x == "-X":
+            _screen_command(a, cmd, scope, list(args[i + 1:]))
+            return
+        if not x.startswith("-") or x == "-":
+            if attach and session is None:  # the session attached to, not a program
+                session = x
+                i += 1
+                continue
+            break
+        if x in _SCREEN_VALUE or (x not in ("-ls", "-list", "-wipe") and len(x) > 2 and x[-1] in "S"):
             i += 1  # takes a value
+        elif x in ("-ls", "-list", "-wipe") or (not starts and x[1:2] != "-" and any(c in x for c in "dDrRx")):
+            attach = True
         i += 1
     if args[i:]:
         a.dispatch(cmd.derive(list(args[i:])), scope)
+
+
+def _screen_command(a, cmd, scope, words):
+    """A screen command sent to a running session: `stuff TEXT` types TEXT (read as a shell line),
+    `screen CMD`/`exec CMD` start CMD, steering commands (`quit`, `select 2`) run nothing; any other is
+    read as a program, as before."""
+    if not words:
+        return
+    sub = words[0]
+    if sub == "stuff":
+        text = " ".join(words[1:]).rstrip("\r\n").removesuffix("^M").removesuffix("\\n").removesuffix("\\r")
+        if text.strip():
+            a.nested_shell(text, cmd, scope)
+    elif sub in _SCREEN_RUNS:
+        rest = words[1:]
+        if sub == "exec" and rest and rest[0][:1] in ("!", ".", "|") and len(rest) > 1:
+            rest = rest[1:]  # exec's file-descriptor pattern
+        if rest:
+            a.dispatch(cmd.derive(list(rest)), scope)
+    elif sub in _SCREEN_WRITES:
+        names = [w for w in words[1:] if not w.startswith("-")]
+        if names:  # `hardcopy FILE`, `logfile FILE`, `bufferfile FILE`: screen writes that file
+            check_overwrite(a, cmd, names[-1], scope=scope)
+    elif sub not in _SCREEN_STEERS:
+        a.dispatch(cmd.derive(list(words)), scope)
 
 
 _TMUX_SHELL = frozenset({"new", "new-session", "new-window", "neww", "split-window", "splitw", "respawn-pane",
