@@ -371,3 +371,29 @@ def test_deploys_naming_production_are_asked(cmd):
 ])
 def test_production_builds_and_reads_pass(cmd):
     _allows(cmd)
+
+
+# --- ansible ad-hoc runs that change production hosts -----------------------------------------------------
+
+@pytest.mark.parametrize("cmd", [
+    "ansible -i inventories/production/aws_ec2.yml all -b -m ansible.builtin.package -a 'name=openssl state=latest'",
+    "ansible prod_web -m ansible.builtin.copy -a 'src=motd dest=/etc/motd' --become",
+    "ansible -i hosts.ini 'prod*' -m file -a 'path=/srv/app/tmp state=absent'",
+    "ansible all -i prd.ini -K -b -m ansible.posix.sysctl -a 'name=vm.swappiness value=1'",
+    "ansible 'tag_env_production' -i aws_ec2.yml -m shell -a 'rm -rf /var/cache/app/*'",
+    "ansible -i inventories/prod/hosts all -m ansible.builtin.git -a 'repo=https://github.com/o/r dest=/srv/r version=main'",
+])
+def test_ansible_adhoc_changes_on_production_are_asked(cmd):
+    _asks(cmd)
+
+
+@pytest.mark.parametrize("cmd", [
+    "ansible -i inventories/production all -m ansible.builtin.ping",
+    "ansible prod_web -m setup -a 'filter=ansible_distribution*'",
+    "ansible -i prd.ini all -m shell -a 'df -h'",
+    "ansible -i inventories/production all -m apt -a 'name=openssl state=latest' --check --diff",
+    "ansible -i inventories/staging all -b -m apt -a 'name=openssl state=latest'",
+    "ansible prod_db -m community.postgresql.postgresql_info",
+])
+def test_ansible_reads_and_other_environments_pass(cmd):
+    _allows(cmd)

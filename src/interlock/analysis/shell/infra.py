@@ -535,6 +535,20 @@ def _helm_sets(args):
     return out
 
 
+def ansible_env(a, v, pattern=None):
+    """"prod" when the inventory, the limit, the extra vars or an ad-hoc run's host pattern name production
+    (`-i inventories/production`, `--limit prod`, `prod-web-*`, `tag_Environment_prod`), else None."""
+    import re
+
+    places = [x for x in (v.get("-i"), v.get("--inventory"), v.get("-l"), v.get("--limit"), v.get("-e"),
+                          v.get("--extra-vars"), pattern) if x]
+    for x in places:
+        for word in re.split(r"[^A-Za-z0-9]+", x.lower()):
+            if word in PROD or _env(a, "cloud_project", word) in PROD:
+                return "prod"
+    return None
+
+
 @handles("ansible-playbook")
 def ansible_playbook(a, cmd, scope):
     """`ansible-playbook -i inventories/production site.yml`: the playbook runs on production hosts with
@@ -545,16 +559,7 @@ def ansible_playbook(a, cmd, scope):
     if any(x in ("-C", "--check", "--syntax-check", "--list-hosts", "--list-tasks", "--list-tags", "-h", "--help")
            for x in cmd.args):
         return
-    import re
-
-    places = [x for x in (v.get("-i"), v.get("--inventory"), v.get("-l"), v.get("--limit"), v.get("-e"),
-                          v.get("--extra-vars")) if x]
-    env = None
-    for x in places:
-        for word in re.split(r"[^A-Za-z0-9]+", x.lower()):
-            if word in PROD or _env(a, "cloud_project", word) in PROD:
-                env = "prod"
-                break
+    env = ansible_env(a, v)
     if env and ops:
         a.emit("infra.terraform-apply-unreviewed", cmd, target=", ".join(_show(x) for x in ops[:3]), effect="deploy",
                environment=env, note="a playbook run on production hosts without --check first")

@@ -6479,14 +6479,33 @@ for _n in _TERMINALS:
 @handles("ansible")
 def ansible(a, cmd, scope):
     """`ansible all -m shell -a 'CMD'`: CMD runs on every host the pattern selects."""
-    f, v, ops = split_opts(cmd.args, with_arg="maiuebfMtlkTBPKcCD", long_with_arg=(
+    f, v, ops = split_opts(cmd.args, with_arg="maiuefMtlTBPc", long_with_arg=(
         "--module-name", "--args", "--inventory", "--user", "--extra-vars", "--become-user", "--forks",
         "--limit", "--connection", "--timeout", "--tags", "--module-path", "--private-key"))
     module = v.get("-m") or v.get("--module-name") or "command"
     line = v.get("-a") or v.get("--args")
-    if line and module.rsplit(".", 1)[-1] in ("shell", "command", "raw", "script"):
-        host = ops[0] if ops else "all"
+    host = ops[0] if ops else "all"
+    short = module.rsplit(".", 1)[-1]
+    before = len(a.findings)
+    if line and short in ("shell", "command", "raw", "script"):
         a.nested_shell(line, cmd, scope, remote=f"ansible:{host}")
+    if {"-C", "--check", "--list-hosts", "-h", "--help", "--syntax-check"} & f:
+        return
+    from .infra import ansible_env
+
+    env = ansible_env(a, v, host)
+    changes = len(a.findings) > before if short in ("shell", "command", "raw", "script") else not (
+        short in _ANSIBLE_READS or short.endswith(("_info", "_facts")))
+    if env and changes:
+        # an ad-hoc module that changes production hosts, with nothing shown first (`-C` only looks)
+        a.emit("infra.terraform-apply-unreviewed", cmd, target=f"ansible {host} -m {module}", effect="deploy",
+               environment=env, note="an ad-hoc change on production hosts, not shown first (--check)")
+
+
+#: ansible modules that only look (and `*_info`, `*_facts`)
+_ANSIBLE_READS = frozenset({"ping", "setup", "gather_facts", "debug", "stat", "slurp", "fetch", "assert", "wait_for",
+                            "wait_for_connection", "find", "getent", "service_facts", "package_facts", "win_ping",
+                            "list_files", "meta", "set_fact", "fail", "pause"})
 
 
 # --- commands planted to run later ------------------------------------------------------------------
