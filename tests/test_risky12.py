@@ -102,7 +102,7 @@ def test_capacity_zero_is_asked_in_every_tool(cmd):
     "aws autoscaling update-auto-scaling-group --auto-scaling-group-name g --min-size 0 --max-size 10",
     "az vmss scale -g rg -n ss --new-capacity 10",
     "gcloud compute instance-groups managed resize mig1 --size 10 --zone z",
-    "gcloud run services update api --min-instances 0 --region r",
+    "gcloud compute instance-groups managed set-autoscaling mig --min-num-replicas 0 --max-num-replicas 5 --zone z",
     "doctl k8s cluster node-pool update c1 p1 --count 10",
     "helm upgrade web ./chart --set replicaCount=10 --dry-run",
     "docker compose up -d --scale worker=0",
@@ -463,4 +463,39 @@ def test_planted_settings_and_loaders_are_asked(cmd):
     "python -m site --user-site",
 ])
 def test_ordinary_settings_pass(cmd):
+    _allows(cmd)
+
+
+# --- DNS records changed, and other production changes left open before ---------------------------------------
+
+@pytest.mark.parametrize("cmd", [
+    "aws route53 change-resource-record-sets --hosted-zone-id Z9 --change-batch "
+    "'{\"Changes\":[{\"Action\":\"DELETE\",\"ResourceRecordSet\":{\"Name\":\"mx.example.org\",\"Type\":\"MX\"}}]}'",
+    "aws route53 change-resource-record-sets --hosted-zone-id Z9 --change-batch "
+    "'{\"Changes\":[{\"Action\":\"CREATE\",\"ResourceRecordSet\":{\"Name\":\"x.example.org\",\"Type\":\"A\"}}]}'",
+    "aws route53 change-resource-record-sets --change-batch file:///tmp/batch.json --hosted-zone-id Z9",
+    "octodns-sync --doit --config-file=dns/live.yaml example.org.",
+    "dnscontrol push --providers cloudflare",
+    "lexicon digitalocean update example.org CNAME --name www --content lb.example.net",
+    "doctl apps create-deployment 7f3e",
+    "kubectl patch cronjob nightly-backup --namespace=prod --type=merge -p '{\"spec\": {\"suspend\": true}}'",
+    "gcloud run services update web --region europe-west1 --update-env-vars=FLAG_CHECKOUT=off --project shop-production",
+    "gcloud kms keys versions disable 4 --key=db --keyring=prod --location=global",
+])
+def test_dns_and_production_changes_are_asked(cmd):
+    _asks(cmd)
+
+
+@pytest.mark.parametrize("cmd", [
+    "aws route53 list-hosted-zones",
+    "aws route53 get-change --id C2682N5HXP0BZ4",
+    "octodns-sync --config-file=dns/live.yaml",
+    "dnscontrol preview --providers cloudflare",
+    "lexicon cloudflare list example.org TXT",
+    "doctl apps list-deployments 7f3e",
+    "kubectl patch cronjob nightly-backup -n prod -p '{\"spec\": {\"suspend\": false}}' --dry-run=client",
+    "gcloud run services describe web --region europe-west1",
+    "gcloud kms keys versions list --key=db --keyring=prod --location=global",
+])
+def test_dns_reads_and_plans_pass(cmd):
     _allows(cmd)

@@ -6918,14 +6918,16 @@ def _with_settings(fn):
         settings.judge_cli(a, cmd, scope)
         fn(a, cmd, scope)
     handler.__dict__.update(getattr(fn, "__dict__", {}))  # (judges_args, knowledge_fallback: as the handler's)
+    handler.settings_wrapped = True
     return handler
 
 
 def _register_settings():
     from . import settings
 
-    for n in settings.tools():
-        HANDLERS[n] = _with_settings(HANDLERS.get(n) or unknown_program)
+    for n in settings.tools():  # (a tool with no handler in code, or a runner, is read from clis.handler)
+        if n in HANDLERS and HANDLERS[n] is not _runner:
+            HANDLERS[n] = _with_settings(HANDLERS[n])
 
 
 _register_settings()
