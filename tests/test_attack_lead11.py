@@ -193,9 +193,6 @@ KNOWN_OPEN_SHELL: dict[str, str] = {
     "STAGE=prod shipit deploy --stage $STAGE": "the option's value is not resolved from the line's assignment",
     "git -c core.hooksPath=/tmp/h commit -m wip": "hooks taken from a directory named on the command line",
     "GIT_CONFIG_GLOBAL=/tmp/g.cfg git st": "another global git configuration whose aliases and commands are not read",
-    "git config --global include.path /tmp/inc.gitconfig": "an included configuration's commands are not read",
-    "cp evil.pth ~/.local/lib/python3.12/site-packages/": "site-packages counts as regenerable, though a .pth or "
-                                                          "sitecustomize.py there runs at every Python start",
 }
 
 

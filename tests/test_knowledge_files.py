@@ -42,6 +42,7 @@ CHECKED_BY = {
     "knowledge/remote_shells.toml": "test_knowledge_files.py::test_catalogue_examples",
     "knowledge/root.toml": "test_longtail_s10.py::test_root_knowledge_examples",
     "knowledge/runners.toml": "test_leftovers.py::test_runner_examples",
+    "knowledge/settings.toml": "test_risky12.py::test_settings_examples",
     "knowledge/secret_paths.toml": "test_knowledge_files.py::test_secret_path_examples",
     "knowledge/startup.toml": "test_leftovers.py::test_startup_place_examples",
     "knowledge/wrappers.toml": "test_leftovers9.py::test_wrapper_examples",

@@ -280,6 +280,12 @@ RULES = [
        ["aws ec2 describe-security-groups", "gcloud compute firewall-rules list",
         "gcloud compute firewall-rules create a --allow tcp:5432 --source-ranges 10.0.0.0/8", "sudo ufw status",
         "sudo ufw allow from 10.0.0.0/8 to any port 5432", "sudo iptables -A INPUT -i lo -j ACCEPT"]),
+    _R("net.dns-change", "destructive",
+       "Creates or replaces DNS records or pushes a zone: where the names send traffic changes for everyone at once.",
+       ["aws route53 change-resource-record-sets --hosted-zone-id Z1 --change-batch '{\"Changes\":[{\"Action\":\"UPSERT\"}]}'",
+        "octodns-sync --config-file prod.yaml --doit", "dnscontrol push"],
+       ["aws route53 list-resource-record-sets --hosted-zone-id Z1", "octodns-sync --config-file prod.yaml",
+        "dnscontrol preview"]),
     _R("infra.access-change", "destructive",
        "Changes who may act on a cloud resource: IAM policies attached, detached or rewritten, role bindings, "
        "resource policies and ACLs.",

@@ -855,6 +855,8 @@ class ShellAnalyzer:
             self.emit("interlock.env-tamper", self._cmd(node, None), target=name, effect="set")
         if name in programs.COMMAND_VARS and export:  # export PAGER='…': what git or man runs later
             programs.command_value(self, self._cmd(node, None), scope, name, value)
+        if name in programs.LOADER_VARS and export:  # export NODE_OPTIONS='--require …': loaded by every start
+            programs.loader_value(self, self._cmd(node, None), scope, name, value)
         if value_node is not None and ("$" in value or U in value or "`" in _node_text(value_node)):
             from . import lifts  # TOKEN=$(grep -oP … file): where an extracted value came from
 
@@ -1219,6 +1221,8 @@ class ShellAnalyzer:
                     self._walk_substitutions(val, scope)
                 if name in programs.COMMAND_VARS:  # GIT_SSH_COMMAND='…' git fetch runs it
                     programs.command_value(self, self._cmd(node, None), scope, name, assigns[name])
+                if name in programs.LOADER_VARS:  # LD_PRELOAD=/tmp/x.so ls: loaded into the program
+                    programs.loader_value(self, self._cmd(node, None), scope, name, assigns[name])
                 if name.startswith("INTERLOCK_"):
                     self.emit("interlock.env-tamper", self._cmd(node, None), target=name, effect="set")
                 if val is not None and ("$" in _node_text(val) or "`" in _node_text(val)):

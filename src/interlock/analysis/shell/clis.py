@@ -420,10 +420,14 @@ def handler(a, cmd, scope):
     """Judge ``cmd`` by its program's knowledge file (registered for every name in the index); a cloud CLI
     without a handler in code is also read for access it widens (shell/exposure.py)."""
     _judge(a, cmd, scope)
-    from . import exposure
+    from . import exposure, settings
+    from .programs import HANDLERS
 
     if cmd.name in exposure.programs():
         exposure.judge(a, cmd, scope)
+    if cmd.name in settings.tools() and not getattr(HANDLERS.get(cmd.name), "settings_wrapped", False):
+        # `poetry source add NAME URL` (a runner whose words its knowledge file judges)
+        settings.judge_cli(a, cmd, scope)
 
 
 def _judge(a, cmd, scope):

@@ -60,8 +60,12 @@ def git(a, cmd, scope):
                 k, _, v = args[i + 1].partition("=")
                 if k.lower() == "core.hookspath":
                     hooks_path = v
-                if _p().git_command_key(k):
+                if _p().git_command_key(k) and not k.lower().startswith("credential."):
                     _p().command_value(a, cmd, scope, k, v)
+                from . import settings
+
+                if settings.kind_of(k) in ("source", "include", "credential"):
+                    settings.judge_setting(a, cmd, scope, k, v)
             i += 2
             continue
         if x.startswith("-"):
@@ -110,12 +114,17 @@ def git(a, cmd, scope):
             ops = ops[1:]
         elif U not in cwd:
             _config_read(a, cmd, rest, ops, cwd)
+        if len(ops) >= 2 and not ops[0].startswith("alias."):
+            from . import settings  # where fetches go, what is included, who gets the credentials
+
+            if settings.kind_of(ops[0]) in ("source", "include", "credential"):
+                settings.judge_setting(a, cmd, scope, ops[0], ops[1])
         before = len(a.findings)
         if len(ops) >= 2 and ops[0].startswith("alias."):
             aliases[ops[0][6:]] = ops[1]
             if ops[1].startswith("!"):  # a shell alias: what `git NAME` will run
                 _p().command_value(a, cmd, scope, ops[0], ops[1])
-        elif len(ops) >= 2 and _p().git_command_key(ops[0]):
+        elif len(ops) >= 2 and _p().git_command_key(ops[0]) and not ops[0].lower().startswith("credential."):
             _p().command_value(a, cmd, scope, ops[0], ops[1])  # git config core.pager 'cmd': runs on every log
         if len(a.findings) > before:  # a command stored in the configuration runs later by itself
             where = "~/.gitconfig" if {"--global", "--system"} & set(rest) else (

@@ -417,7 +417,9 @@ def kubectl(a, cmd, scope):
         _kube_delete(a, cmd, f, v, ops[1:], all_ns, env, where)
     elif verb == "drain" or (verb == "scale" and capacity.is_zero(_opt(v, "--replicas"))) or (
             verb == "patch" and capacity.is_zero(_long_values(cmd.args, short=("-p",)).get("--patch") or "")) or (
-            verb == "autoscale" and capacity.is_zero(_long_values(cmd.args).get("--max"))) or \
+            verb == "autoscale" and capacity.is_zero(_long_values(cmd.args).get("--max"))) or (
+            verb == "patch" and _re("suspend-true", r"""["']?suspend["']?\s*:\s*["']?true\b""").search(
+                _long_values(cmd.args, short=("-p",)).get("--patch") or "")) or \
             (verb == "rollout" and len(ops) > 1 and ops[1] == "undo"):
         what = " ".join(_show(x) for x in ops[1:]) or None
         # in prod: weighing; scaled to nothing in a context not resolved is an outage wherever it points, as
@@ -536,6 +538,20 @@ def _helm_sets(args):
     return out
 
 
+def ansible_env(a, v, pattern=None):
+    """"prod" when the inventory, the limit, the extra vars or an ad-hoc run's host pattern name production
+    (`-i inventories/production`, `--limit prod`, `prod-web-*`, `tag_Environment_prod`), else None."""
+    import re
+
+    places = [x for x in (v.get("-i"), v.get("--inventory"), v.get("-l"), v.get("--limit"), v.get("-e"),
+                          v.get("--extra-vars"), pattern) if x]
+    for x in places:
+        for word in re.split(r"[^A-Za-z0-9]+", x.lower()):
+            if word in PROD or _env(a, "cloud_project", word) in PROD:
+                return "prod"
+    return None
+
+
 @handles("ansible-playbook")
 def ansible_playbook(a, cmd, scope):
     """`ansible-playbook -i inventories/production site.yml`: the playbook runs on production hosts with
@@ -546,16 +562,7 @@ def ansible_playbook(a, cmd, scope):
     if any(x in ("-C", "--check", "--syntax-check", "--list-hosts", "--list-tasks", "--list-tags", "-h", "--help")
            for x in cmd.args):
         return
-    import re
-
-    places = [x for x in (v.get("-i"), v.get("--inventory"), v.get("-l"), v.get("--limit"), v.get("-e"),
-                          v.get("--extra-vars")) if x]
-    env = None
-    for x in places:
-        for word in re.split(r"[^A-Za-z0-9]+", x.lower()):
-            if word in PROD or _env(a, "cloud_project", word) in PROD:
-                env = "prod"
-                break
+    env = ansible_env(a, v)
     if env and ops:
         a.emit("infra.terraform-apply-unreviewed", cmd, target=", ".join(_show(x) for x in ops[:3]), effect="deploy",
                environment=env, note="a playbook run on production hosts without --check first")
@@ -1376,6 +1383,13 @@ def aws(a, cmd, scope):
                environment=env)
     elif _AWS_VERBS & set(op.split("-")):  # by verb over any service: admin-delete-user, delete-rest-api...
         _emit(a, cmd, "infra.aws-delete", target=target, effect=op, env=env)
+    elif svc == "route53" and op == "change-resource-record-sets":
+        # records deleted, replaced or created in a hosted zone: where the names send traffic changes at once
+        batch = o.get("--change-batch") if isinstance(o.get("--change-batch"), str) else ""
+        acts = sorted(set(_re("r53-action", r'"?Action"?\s*[:=]\s*"?(DELETE|UPSERT|CREATE)').findall(batch)))
+        _emit(a, cmd, "infra.aws-delete" if "DELETE" in acts or not acts else "net.dns-change", target=target,
+              effect="delete" if "DELETE" in acts else "change", env=env,
+              note="DNS records " + ("/".join(acts).lower() if acts else "changed by a batch only known when it runs"))
     elif op == "update-service" and "--force-new-deployment" in o:
         # every task replaced by a new one: a restart of the service (weighed by its cluster's environment)
         _emit(a, cmd, "infra.restart", target=target + (f" in {_show(o['--cluster'])}" if isinstance(
@@ -1550,7 +1564,7 @@ def gcloud(a, cmd, scope):
               effect="publish", env=env)
         return
     if ops[:2] in (["run", "deploy"], ["app", "deploy"], ["functions", "deploy"], ["run", "services"]) and \
-            (ops[1] == "deploy" or ops[2:3] in (["update-traffic"], ["replace"])) and \
+            (ops[1] == "deploy" or ops[2:3] in (["update-traffic"], ["replace"], ["update"])) and \
             not {"--no-traffic", "--no-promote"} & f:  # (a revision that serves nothing yet is not live)
         # `gcloud run deploy api`, `gcloud app deploy`, `gcloud functions deploy f`: the live service serves the
         # new revision at once (production unless the project names another environment: infra.deploy)
@@ -1559,7 +1573,7 @@ def gcloud(a, cmd, scope):
     k = next((i for i, x in enumerate(ops) if x in ("delete", "destroy") or (
         i > 0 and "-" in x and _generic_verb(x))), None)
     if k is None and ops[0] not in ("config", "auth", "components", "topic", "help"):
-        o = next((i for i, x in enumerate(ops[:4]) if x in ("stop", "suspend", "reset", "restart")), None)
+        o = next((i for i, x in enumerate(ops[:5]) if x in ("stop", "suspend", "reset", "restart", "disable")), None)
         if o:
             _emit(a, cmd, "infra.outage", target=" ".join(_show(x) for x in ops[:o] + ops[o + 1:o + 2]),
                   effect=ops[o], env=env)

@@ -3115,8 +3115,9 @@ def into(a, cmd, scope, srcs, dest, into_dir=False, tree=False, self_only=False)
         dpath and U not in dpath and os.path.isdir(dpath))
     if not is_dir or not dpath or U in dpath:
         check_overwrite(a, cmd, dest, scope=scope)
-        if len(srcs) == 1 and dpath and not self_only:
-            copied_plant(a, cmd, scope, srcs[0], dpath, link=cmd.name == "ln")
+        if len(srcs) == 1 and (dpath or _python_startup(dest)) and not self_only:
+            # (a Python start-up file is one by its name, in a site-packages only known when it runs too)
+            copied_plant(a, cmd, scope, srcs[0], dpath or dest, link=cmd.name == "ln")
         if tree and dpath and P.holds_self(dpath, a.pctx):
             a.emit("interlock.self-protect", cmd, target=P.display(dpath, a.pctx), effect="overwrite")
         return
@@ -3149,11 +3150,21 @@ def into(a, cmd, scope, srcs, dest, into_dir=False, tree=False, self_only=False)
             a.emit("interlock.self-protect", cmd, target=P.display(target, a.pctx), effect="overwrite")
 
 
+def _python_startup(path) -> bool:
+    """A file every Python start runs: sitecustomize.py / usercustomize.py wherever they land on the path (a
+    site-packages only known when it runs included), a .pth file in a site-packages or dist-packages (its
+    `import` lines run)."""
+    base = path.rsplit("/", 1)[-1]
+    return U not in base and (base in ("sitecustomize.py", "usercustomize.py") or base.endswith(".pth") and (
+        "/site-packages/" in path or "/dist-packages/" in path))
+
+
 def _runs_later_path(path, home) -> bool:
-    """A place whose text something runs later: a git hook, a shell start-up file, a start-up place."""
+    """A place whose text something runs later: a git hook, a shell start-up file, a start-up place, a Python
+    start-up file."""
     base = path.rsplit("/", 1)[-1]
     if ("/.git/hooks/" in path and not base.endswith(".sample")) or base in _RC_FILES or \
-            path.startswith(("/etc/profile.d/", "/etc/zsh/")):
+            path.startswith(("/etc/profile.d/", "/etc/zsh/")) or _python_startup(path):
         return True
     from .. import startup
 
@@ -3164,7 +3175,8 @@ def copied_plant(a, cmd, scope, src, target, link=False):
     """`cp evil.sh .git/hooks/pre-commit`, `install -m755 x ~/.bashrc`, `ln -s ../../x.sh .git/hooks/pre-push`:
     a file copied or linked where something runs it later is judged as the commands it is, as its text
     written there would be (programs.planted)."""
-    if not target or U in target or a.remote or a.planting or not _runs_later_path(target, a.pctx.home):
+    if not target or U in target and not _python_startup(target) or a.remote or a.planting or \
+            not _runs_later_path(target, a.pctx.home):
         return
     if U in src:
         a.emit("shell.opaque-eval", cmd, effect="run",
@@ -3179,6 +3191,12 @@ def copied_plant(a, cmd, scope, src, target, link=False):
         text = a.read_file(spath)
     if text:
         planted(a, cmd, target, text)
+    elif text is None and U not in spath:
+        # what runs later is a file whose text cannot be read now (missing here, unreadable, not a file): unknown
+        # code planted where it runs by itself is not a harmless copy
+        a.emit("shell.opaque-eval", cmd, effect="run",
+               note=f"{P.display(target, a.pctx) if U not in target else target.rsplit('/', 1)[-1]} runs later "
+                    f"{P.display(spath, a.pctx)}, whose text cannot be read now")
 
 
 def _tree_reaches_self(a, src, dest, limit=20000):
@@ -5791,6 +5809,49 @@ COMMAND_VARS = frozenset({"GIT_SSH_COMMAND", "GIT_PAGER", "PAGER", "GIT_EDITOR",
                           "GIT_EXTERNAL_DIFF", "GIT_ASKPASS", "SSH_ASKPASS", "GIT_PROXY_COMMAND", "MANPAGER",
                           "LESSOPEN", "LESSCLOSE", "PROMPT_COMMAND", "GIT_SEQUENCE_EDITOR", "SUDO_ASKPASS",
                           "SYSTEMD_PAGER", "BROWSER", "DIFFTOOL"})
+#: variables whose value names a file of code every start of a program loads (Python's start-up file, Node's
+#: --require/--import, the dynamic loader's preloads, bash's BASH_ENV, a Java agent, Ruby's -r)
+LOADER_VARS = frozenset({"PYTHONSTARTUP", "NODE_OPTIONS", "LD_PRELOAD", "DYLD_INSERT_LIBRARIES", "BASH_ENV", "ENV",
+                         "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS", "RUBYOPT", "PERL5OPT"})
+_LOADER_FLAG = re.compile(r"(?:--require|-r|--import|--loader|--experimental-loader|-javaagent:|-agentpath:)[= ]?(\S+)")
+
+
+def loader_value(a, cmd, scope, name, value):
+    """`export NODE_OPTIONS='--require /tmp/p.js'`, `export PYTHONSTARTUP=/tmp/s.py`, `LD_PRELOAD=/tmp/x.so`: code
+    from that file runs in every later start of the program.  A file in the workspace (the project's own) or
+    under the system's trees passes; one elsewhere, or only known when it runs, is asked."""
+    if not value:
+        return
+    if name in ("NODE_OPTIONS", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS", "RUBYOPT"):
+        files = [m.group(1).split("=", 1)[0] for m in _LOADER_FLAG.finditer(value)]
+        if name == "RUBYOPT":
+            files = [f for f in files if "/" in f]  # `-rbundler/setup` is a library on the load path
+    elif name == "PERL5OPT":
+        return  # -M names a module on the library path, not a file
+    else:
+        files = [f for f in re.split(r"[\s:]+", value) if f]
+    ws = a.pctx.workspace
+    for f in files:
+        path = P.resolve(f, a._scope_ctx(scope)) if U not in f and "/" in f else (U if U in f else None)
+        if path is None:
+            continue  # a module or library name, found on its own search path
+        if U not in path and (ws and path.startswith(ws.rstrip("/") + "/") or
+                              path.startswith(("/usr/", "/lib/", "/lib64/", "/opt/homebrew/", "/nix/store/"))):
+            continue
+        lang = {"PYTHONSTARTUP": "python", "BASH_ENV": "shell", "ENV": "shell"}.get(name)
+        text = a.read_file(path) if lang and U not in path and os.path.isfile(path) else None
+        if text is not None:  # a start-up file that is there: judged as the code it is
+            if lang == "python":
+                inline_code(a, "python", text, cmd, scope, origin=(P.display(path, a.pctx), 0))
+            else:
+                a.nested_shell(text, cmd, a.new_scope(), origin=(P.display(path, a.pctx), 0))
+            continue
+        a.emit("shell.opaque-eval", cmd, effect="run",
+               note=f"{name}: every later start loads {P.display(path, a.pctx) if U not in path else f}, "
+                    "whose code is not checked")
+        return
+
+
 # git configuration keys whose value is a shell command
 GIT_COMMAND_KEYS = frozenset({"core.pager", "core.editor", "core.sshcommand", "core.fsmonitor", "core.askpass",
                               "diff.external", "sequence.editor", "pager.log", "pager.diff", "pager.show",
@@ -6889,14 +6950,33 @@ for _n in _TERMINALS:
 @handles("ansible")
 def ansible(a, cmd, scope):
     """`ansible all -m shell -a 'CMD'`: CMD runs on every host the pattern selects."""
-    f, v, ops = split_opts(cmd.args, with_arg="maiuebfMtlkTBPKcCD", long_with_arg=(
+    f, v, ops = split_opts(cmd.args, with_arg="maiuefMtlTBPc", long_with_arg=(
         "--module-name", "--args", "--inventory", "--user", "--extra-vars", "--become-user", "--forks",
         "--limit", "--connection", "--timeout", "--tags", "--module-path", "--private-key"))
     module = v.get("-m") or v.get("--module-name") or "command"
     line = v.get("-a") or v.get("--args")
-    if line and module.rsplit(".", 1)[-1] in ("shell", "command", "raw", "script"):
-        host = ops[0] if ops else "all"
+    host = ops[0] if ops else "all"
+    short = module.rsplit(".", 1)[-1]
+    before = len(a.findings)
+    if line and short in ("shell", "command", "raw", "script"):
         a.nested_shell(line, cmd, scope, remote=f"ansible:{host}")
+    if {"-C", "--check", "--list-hosts", "-h", "--help", "--syntax-check"} & f:
+        return
+    from .infra import ansible_env
+
+    env = ansible_env(a, v, host)
+    changes = len(a.findings) > before if short in ("shell", "command", "raw", "script") else not (
+        short in _ANSIBLE_READS or short.endswith(("_info", "_facts")))
+    if env and changes:
+        # an ad-hoc module that changes production hosts, with nothing shown first (`-C` only looks)
+        a.emit("infra.terraform-apply-unreviewed", cmd, target=f"ansible {host} -m {module}", effect="deploy",
+               environment=env, note="an ad-hoc change on production hosts, not shown first (--check)")
+
+
+#: ansible modules that only look (and `*_info`, `*_facts`)
+_ANSIBLE_READS = frozenset({"ping", "setup", "gather_facts", "debug", "stat", "slurp", "fetch", "assert", "wait_for",
+                            "wait_for_connection", "find", "getent", "service_facts", "package_facts", "win_ping",
+                            "list_files", "meta", "set_fact", "fail", "pause"})
 
 
 # --- commands planted to run later ------------------------------------------------------------------
@@ -6915,7 +6995,7 @@ def planted(a, cmd, raw, text):
     if text and raw.endswith((".py", ".pth", ".pyw")) and _USES_INTERLOCK.search(text):
         a.emit("interlock.self-command", cmd, target=P.display(P.resolve(raw, a.pctx), a.pctx) if U not in raw else raw,
                effect="run", note="Python written here uses Interlock's own library")
-    if not text or U in raw or a.remote or a.planting:
+    if not text or U in raw and not _python_startup(raw) or a.remote or a.planting:
         return
     a.planting = True
     before = len(a.findings)
@@ -6937,6 +7017,13 @@ def _planted_download(a, cmd, raw, found):
 
 
 def _planted(a, cmd, raw, text):
+    if _python_startup(raw):
+        # every Python start runs it: sitecustomize/usercustomize whole, a .pth's `import` lines
+        code = text if not raw.endswith(".pth") else "\n".join(
+            ln for ln in text.split("\n") if ln.startswith(("import ", "import\t")))
+        if code.strip():
+            inline_code(a, "python", code, cmd, a.new_scope(), origin=(raw.rsplit("/", 1)[-1], 0))
+        return
     path = P.resolve(raw, a.pctx)
     path = P.real_outside(path, a.pctx, follow_last=True) or a.linked(path, follow_last=True) or path  # via a link
     base = path.rsplit("/", 1)[-1]
@@ -7256,3 +7343,27 @@ def socat(a, cmd, scope):
             if k in ("OPEN", "GOPEN", "FILE") or k.startswith("UNIX"):
                 check_read(a, cmd, path, scope)
     check_args_for_secrets(a, cmd, scope)
+
+
+# --- settings that decide what later commands run or fetch (shell/settings.py, knowledge/settings.toml) --------
+
+def _with_settings(fn):
+    def handler(a, cmd, scope):
+        from . import settings
+
+        settings.judge_cli(a, cmd, scope)
+        fn(a, cmd, scope)
+    handler.__dict__.update(getattr(fn, "__dict__", {}))  # (judges_args, knowledge_fallback: as the handler's)
+    handler.settings_wrapped = True
+    return handler
+
+
+def _register_settings():
+    from . import settings
+
+    for n in settings.tools():  # (a tool with no handler in code, or a runner, is read from clis.handler)
+        if n in HANDLERS and HANDLERS[n] is not _runner:
+            HANDLERS[n] = _with_settings(HANDLERS[n])
+
+
+_register_settings()
