@@ -21,17 +21,15 @@ round 10's rule (bench/round10.py ``half``: a hash of the id).
 from __future__ import annotations
 
 import base64
-import hashlib
-import importlib.util
 import json
 import random
 from pathlib import Path
 
+import sys
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from steps import EXPECT, bash, case_id, disk, edit, mcp, write  # noqa: E402,F401  (bench/chain/steps.py)
+
 OUT = Path(__file__).with_name("cases.jsonl")
-_spec = importlib.util.spec_from_file_location("round10_make", Path(__file__).parents[1] / "round10" / "make.py")
-r10 = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(r10)
-EXPECT, bash, write, edit, disk, mcp = r10.EXPECT, r10.bash, r10.write, r10.edit, r10.disk, r10.mcp
 CASES: list[dict] = []
 RW = "https://backboard.railway.app/graphql/v2"
 AGENTS = ("claude-code", "claude-code", "codex", "gemini", "cursor")
@@ -39,7 +37,7 @@ RNG = random.Random(12)
 
 
 def case(steps, sev, cat, why):
-    cid = "r12-" + hashlib.sha256(json.dumps(steps, sort_keys=True).encode()).hexdigest()[:12]
+    cid = case_id("r12-", steps)
     if cid in {c["id"] for c in CASES}:
         return
     CASES.append({"id": cid, "steps": steps, "expect": EXPECT[sev], "severity": sev, "category": cat, "why": why})
