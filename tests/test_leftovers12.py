@@ -174,3 +174,34 @@ def test_setgid_directories_and_the_projects_own_builds_pass_that_rule(command, 
     os.makedirs(os.path.join(workspace, "shared"), exist_ok=True)
     d = judge(command, workspace, home, env)
     assert "sys.grant-access" not in d.rules, (command, reasons(d))
+
+
+# --- a key generated for the project is not a secret read ----------------------------------------------------------
+
+@pytest.mark.parametrize("command", [
+    "openssl ecparam -genkey -name prime256v1 -out tls/server.key",
+    "openssl req -new -newkey rsa:4096 -nodes -keyout tls/server.key -out tls/server.csr -subj /CN=dev",
+    "openssl genpkey -algorithm ed25519 -out signing.pem",
+    "mkcert -cert-file tls/dev.crt -key-file tls/dev.key localhost 127.0.0.1",
+])
+def test_generating_a_key_into_the_project_passes(command, workspace, home, env):
+    os.makedirs(os.path.join(workspace, "tls"), exist_ok=True)
+    d = judge(command, workspace, home, env)
+    assert d.decision == "allow", (command, reasons(d))
+
+
+@pytest.mark.parametrize("command", [
+    "openssl pkey -in ~/.ssh/id_ed25519 -out stolen.pem",      # the key read is a secret whatever the output
+    "openssl rsa -in ~/.ssh/id_ed25519 -text -noout",
+])
+def test_reading_a_private_key_stays_a_secret_read(command, workspace, home, env):
+    d = judge(command, workspace, home, env)
+    assert d.decision == "deny" and "secrets.read-file" in d.rules, (command, reasons(d))
+
+
+def test_an_existing_key_named_as_output_is_still_judged(workspace, home, env):
+    """`-out` naming a key that is already there: the file exists, so the option is no proof it is only written."""
+    with open(os.path.join(workspace, "server.key"), "w") as f:
+        f.write("-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n")
+    d = judge("openssl pkey -in server.key -out server.key", workspace, home, env)
+    assert d.decision == "deny", reasons(d)

@@ -1024,6 +1024,7 @@ class FileUse:
         self.reveal = frozenset(raw["reveal"])
         self.send = frozenset(raw["send"])
         self.names_only = frozenset(raw["names_only"])
+        self.output_options = frozenset(raw.get("output_options", ()))
         self.examples = raw["examples"]
 
 
@@ -1088,8 +1089,28 @@ def _may_name_a_secret(a, scope, arg) -> bool:
                for fill in ("x", "", "id_rsa"))
 
 
+def _new_output(a, scope, prev, arg) -> bool:
+    """``arg`` is the value of an output option (`-out key.pem`, `--keyout=key.pem`; knowledge/file_use.toml) naming a
+    file in the workspace that does not exist yet: the program writes it, there is nothing in it to read."""
+    opts = file_use().output_options
+    if prev in opts:
+        value = arg
+    elif arg.startswith("-") and "=" in arg and arg.split("=", 1)[0] in opts:
+        value = arg.split("=", 1)[1]
+    else:
+        return False
+    if not value or U in value or set(value) & GLOB_META:
+        return False
+    place = a.place(value, scope)
+    return bool(place.path) and place.kind in (P.WORKSPACE, P.MISSING) and not os.path.lexists(place.path)
+
+
 def check_args_for_secrets(a, cmd, scope, args=None):
+    prev = None
     for arg in (cmd.args if args is None else args):
+        prev, before = arg, prev
+        if _new_output(a, scope, before, arg):
+            continue  # `openssl genrsa -out certs/key.pem`: a key generated for the project, not a secret read
         head, _, last = arg.rpartition("/")
         if U in last and U not in head and last.replace(U, "").strip(".-_") and not set(last) & GLOB_META and \
                 cmd.name in DUMPERS and not _may_name_a_secret(a, scope, arg):
