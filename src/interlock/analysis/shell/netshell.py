@@ -139,8 +139,9 @@ def pipeline(a, cmd_lists, node_cmd) -> bool:
     stages' words as written."""
     try:
         m = model()
-    except knowledge.KnowledgeError:
-        return False
+    except knowledge.KnowledgeError as e:  # fail closed: the shapes could not be read
+        a.emit("interlock.error", node_cmd, target="pipeline", effect="unknown", note=str(e))
+        return True
     client = shell = None
     flat = []  # tree-sitter nests `a | b 2>&1 | c` as ((a | b) 2>&1) | c: one list of stages
     for words in cmd_lists:
@@ -206,8 +207,9 @@ def code(a, language, text, cmd) -> bool:
         return False
     try:
         m = model()
-    except knowledge.KnowledgeError:
-        return False
+    except knowledge.KnowledgeError as e:  # fail closed: the shapes could not be read
+        a.emit("interlock.error", cmd, target=language, effect="unknown", note=str(e))
+        return True
     c = m.connect.search(text)
     s = m.spawn.search(text) if c else None
     if c and s:
