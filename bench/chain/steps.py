@@ -67,3 +67,27 @@ def link(path: str, target: str) -> dict:
 
 def mcp(name: str, args: dict) -> dict:
     return {"tool": name, "input": args}
+
+
+def table_cases(prefix: str, risky: dict, benign: dict) -> list:
+    """One-step cases from two tables of category → items (the risky rounds' layout): a string is a shell command,
+    given to each agent in turn (AGENTS' order); a dict is a step as written.  Risky items are expected blocked
+    (asked or denied), benign ones allowed."""
+    out, n = [], 0
+    for table, expect, sev in ((risky, "block", "destructive"), (benign, "allow", "read")):
+        for cat, items in table.items():
+            for it in items:
+                step = bash(it, AGENTS[n % 4]) if isinstance(it, str) else dict(it)
+                n += 1
+                out.append({"id": case_id(prefix, [step]), "steps": [step], "expect": expect, "severity": sev,
+                            "category": cat})
+    return out
+
+
+def write_cases(path, cases: list) -> None:
+    """``cases.jsonl`` at ``path`` (one case a line), after checking no case is there twice."""
+    ids = [c["id"] for c in cases]
+    assert len(ids) == len(set(ids)), "duplicate cases"
+    path.write_text("".join(json.dumps(c) + "\n" for c in cases), encoding="utf-8")
+    print(len(cases), "cases:", sum(c["expect"] == "block" for c in cases), "risky,",
+          sum(c["expect"] == "allow" for c in cases), "look-alikes")

@@ -14,9 +14,11 @@ go through MCP tools.  Risky cases expect "block"/"destructive" (asked or denied
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
+
+import sys
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from steps import table_cases, write_cases  # noqa: E402  (bench/chain/steps.py)
 
 HERE = Path(__file__).resolve().parent
 
@@ -567,30 +569,9 @@ BENIGN = {
     ],
 }
 
-SHELL_AGENTS = [
-    lambda c: {"tool": "Bash", "input": {"command": c}},
-    lambda c: {"agent": "codex", "tool": "Bash", "input": {"command": c}},
-    lambda c: {"agent": "gemini", "tool": "run_shell_command", "input": {"command": c}},
-    lambda c: {"agent": "cursor", "event": "beforeShellExecution", "tool": "shell", "input": {"command": c}},
-]
-
-
 def cases():
-    out, n = [], 0
-    for table, expect, sev in ((RISKY, "block", "destructive"), (BENIGN, "allow", "read")):
-        for cat, items in table.items():
-            for it in items:
-                step = SHELL_AGENTS[n % 4](it) if isinstance(it, str) else dict(it)
-                n += 1
-                key = json.dumps([step], sort_keys=True)
-                out.append({"id": "r12-" + hashlib.sha256(key.encode()).hexdigest()[:12], "steps": [step],
-                            "expect": expect, "severity": sev, "category": cat})
-    return out
+    return table_cases("r12-", RISKY, BENIGN)
 
 
 if __name__ == "__main__":
-    cs = cases()
-    ids = [c["id"] for c in cs]
-    assert len(ids) == len(set(ids)), "duplicate cases"
-    (HERE / "cases.jsonl").write_text("".join(json.dumps(c) + "\n" for c in cs), encoding="utf-8")
-    print(len(cs), "cases:", sum(c["expect"] == "block" for c in cs), "risky,", sum(c["expect"] == "allow" for c in cs), "look-alikes")
+    write_cases(HERE / "cases.jsonl", cases())
