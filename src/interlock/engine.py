@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 
-from .actions import (ALLOW, ASK, DECISION_RANK, DEFAULT_DECISIONS, DENY, READ, SHELL, Action, Decision, Finding,
-                      worst_severity)
+from . import knowledge
+from .actions import (ALLOW, ASK, DECISION_RANK, DEFAULT_DECISIONS, DENY, OPAQUE, READ, SHELL, Action, Decision,
+                      Finding, worst_severity)
 from .analysis import dispatch as _dispatch
 from .analysis.paths import PathContext, find_workspace
 from .redact import redact
@@ -75,7 +76,14 @@ class Context:
 def analyze(action: Action, ctx: Context) -> list[Finding]:
     """What the action does (analysis' facts), weighed once: severity from the catalogue and the
     target's environment (``interlock.weighing``) — the one place every entry point goes through."""
-    findings = _dispatch.analyze(action, ctx)
+    with knowledge.watch() as tripped:
+        findings = _dispatch.analyze(action, ctx)
+    for err in tripped:  # a knowledge file that could not be read was needed: fail closed, saying which
+        name, _, why = redact(str(err)).partition(": ")
+        if not any(f.rule == "interlock.error" and name in (f.why or "") + (f.note or "") for f in findings):
+            findings.append(Finding("interlock.error", OPAQUE, "unknown", target=name,
+                                    why=f"Interlock's knowledge file {name} could not be read ({why[:160]}), "
+                                        "so this action could not be judged; it fails closed"))
     if findings:  # most actions have none: the weighing loads on first use
         global _WEIGH
         if _WEIGH is None:

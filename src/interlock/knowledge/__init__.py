@@ -27,6 +27,34 @@ class KnowledgeError(ValueError):
 
 _MODELS: dict = {}
 
+# The broken knowledge files met while one action is judged.  A caller may answer "no finding" when its
+# file cannot be read (it can't tell what the file would have said); the engine turns every trip recorded
+# here into a fail-closed ``interlock.error``, so a broken file never silently means allow.
+import contextvars as _cv
+
+_TRIPPED: _cv.ContextVar = _cv.ContextVar("interlock_knowledge_tripped", default=None)
+
+
+class watch:
+    """``with watch() as tripped:`` — ``tripped`` is the list of KnowledgeErrors raised while inside."""
+
+    def __enter__(self):
+        self._list = []
+        self._token = _TRIPPED.set(self._list)
+        return self._list
+
+    def __exit__(self, *exc):
+        _TRIPPED.reset(self._token)
+        return False
+
+
+def trip(err: "KnowledgeError") -> "KnowledgeError":
+    """Record that ``err`` was met (for the engine's fail-closed finding) and return it, to be raised."""
+    seen = _TRIPPED.get()
+    if seen is not None and all(str(e) != str(err) for e in seen):
+        seen.append(err)
+    return err
+
 
 def _load_model(name, cls):
     """A model file of knowledge/ read once: the model, or the KnowledgeError that says why it can't be (kept, so
@@ -46,5 +74,5 @@ def model(name: str, cls):
     if m is None:
         m = _MODELS[name] = _load_model(name, cls)
     if isinstance(m, KnowledgeError):
-        raise m
+        raise trip(m)
     return m

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 
-from ...knowledge import _MODELS, KnowledgeError, model  # noqa: F401  (the one loader; re-exported)
+from ...knowledge import _MODELS, KnowledgeError, model, trip  # noqa: F401  (the one loader; re-exported)
 from ..paths import UNKNOWN_MARK as U
 
 DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "knowledge")
@@ -83,7 +83,7 @@ def tool_for(name):
             t = e
         _loaded[path] = t
     if isinstance(t, KnowledgeError):
-        raise t
+        raise trip(t)
     return t
 
 
