@@ -42,3 +42,46 @@ def test_trips_do_not_leak_between_actions(monkeypatch):
     monkeypatch.delitem(knowledge._MODELS, "settings.toml")
     assert judge("git status").decision == "allow"
     assert not any(f.rule == "interlock.error" for f in judge("npm config get registry").findings)
+
+
+# --- a file a program is told to write is a write, wherever it is ---------------------------------------
+
+@pytest.fixture
+def home(tmp_path):
+    h = tmp_path / "home"
+    (h / ".ssh").mkdir(parents=True)
+    (h / ".ssh" / "id_ed25519").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk=\n"
+                                           "-----END OPENSSH PRIVATE KEY-----\n")
+    (h / ".config" / "svc").mkdir(parents=True)
+    (h / "proj").mkdir()
+    return str(h)
+
+
+@pytest.mark.parametrize("cmd", [
+    "openssl genpkey -algorithm ed25519 -out ~/.ssh/deploy.pem",
+    "openssl req -new -newkey rsa:4096 -nodes -keyout ~/.config/svc/tls.key -out ~/.config/svc/tls.csr -subj /CN=a",
+    "mkcert --key-file=~/.config/svc/dev-key.pem localhost",
+])
+def test_new_key_outside_project_is_a_write_not_a_read(home, cmd):
+    d = judge(cmd, home=home, ws=home + "/proj")
+    assert d.decision == "ask", (cmd, d.reasons)
+    assert "secrets.read-file" not in d.rules and "fs.write-outside" in d.rules, d.reasons
+
+
+def test_key_written_over_authorized_keys_is_a_way_in(home):
+    d = judge("openssl genrsa -out ~/.ssh/authorized_keys 2048", home=home, ws=home + "/proj")
+    assert d.decision == "deny" and "sys.grant-access" in d.rules, d.reasons
+
+
+@pytest.mark.parametrize("cmd", [
+    "od -o ~/.ssh/id_ed25519",                 # od's -o takes no value: the key is read
+    "sort -o ~/.ssh/id_ed25519",
+    "openssl pkey -in ~/.ssh/id_ed25519 -out pub.pem",
+])
+def test_existing_secret_after_an_output_option_is_still_a_read(home, cmd):
+    d = judge(cmd, home=home, ws=home + "/proj")
+    assert d.decision == "deny", (cmd, d.reasons)
+
+
+def test_new_key_in_the_project_passes(home):
+    assert judge("openssl genrsa -out certs/dev.pem 2048", home=home, ws=home + "/proj").decision == "allow"

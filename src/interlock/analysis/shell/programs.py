@@ -1089,28 +1089,36 @@ def _may_name_a_secret(a, scope, arg) -> bool:
                for fill in ("x", "", "id_rsa"))
 
 
-def _new_output(a, scope, prev, arg) -> bool:
+def _new_output(a, scope, prev, arg):
     """``arg`` is the value of an output option (`-out key.pem`, `--keyout=key.pem`; knowledge/file_use.toml) naming a
-    file in the workspace that does not exist yet: the program writes it, there is nothing in it to read."""
+    file that does not exist yet: the program writes it, there is nothing in it to read.  The value, or None.  (A
+    file that exists is still judged as a read: an option some program takes without a value, `od -o FILE`, must
+    not turn a secret read into a write.)"""
     opts = file_use().output_options
     if prev in opts:
         value = arg
     elif arg.startswith("-") and "=" in arg and arg.split("=", 1)[0] in opts:
         value = arg.split("=", 1)[1]
     else:
-        return False
+        return None
     if not value or U in value or set(value) & GLOB_META:
-        return False
+        return None
     place = a.place(value, scope)
-    return bool(place.path) and place.kind in (P.WORKSPACE, P.MISSING) and not os.path.lexists(place.path)
+    if not place.path or os.path.lexists(place.path) or a.pctx.exists(place.path):
+        return None
+    return value
 
 
 def check_args_for_secrets(a, cmd, scope, args=None):
     prev = None
     for arg in (cmd.args if args is None else args):
         prev, before = arg, prev
-        if _new_output(a, scope, before, arg):
-            continue  # `openssl genrsa -out certs/key.pem`: a key generated for the project, not a secret read
+        out = _new_output(a, scope, before, arg)
+        if out:
+            # `openssl genrsa -out certs/key.pem`: a key generated, not a secret read; written outside the project
+            # (`-out ~/.ssh/new.pem`) it is judged as the write it is
+            check_overwrite(a, cmd, out, "write", scope)
+            continue
         head, _, last = arg.rpartition("/")
         if U in last and U not in head and last.replace(U, "").strip(".-_") and not set(last) & GLOB_META and \
                 cmd.name in DUMPERS and not _may_name_a_secret(a, scope, arg):
