@@ -85,3 +85,17 @@ def test_existing_secret_after_an_output_option_is_still_a_read(home, cmd):
 
 def test_new_key_in_the_project_passes(home):
     assert judge("openssl genrsa -out certs/dev.pem 2048", home=home, ws=home + "/proj").decision == "allow"
+
+
+# --- find through links: the reason names what it deletes ---------------------------------------------
+
+@pytest.mark.parametrize("cmd", ["find -L /tmp -type f -delete", "find -L /var/tmp -type f -mtime +2 -delete",
+                                 "find /tmp -follow -type f -name '*.sock' -delete"])
+def test_find_following_links_in_scratch_is_asked_for_the_links_not_called_a_system_delete(cmd):
+    d = judge(cmd)
+    assert d.decision == "ask", (cmd, d.reasons)
+    assert "fs.delete-unresolved" in d.rules and "fs.delete-system" not in d.rules, d.reasons
+
+
+def test_find_deleting_tmp_itself_is_still_a_system_delete():
+    assert judge("find -L /tmp -delete").decision == "deny"

@@ -1751,7 +1751,7 @@ def _find_delete(a, cmd, scope, expr, targets, names, paths_):
     selects = any(x in _FIND_SELECTS for x in expr)
     for t in targets:
         if not names and not paths_ and (selects or _find_spares_start(cmd.args)) and \
-                _scratch_start(a, a.place(t, scope)) and not _find_follows(cmd.args):
+                _scratch_start(a, a.place(t, scope)):
             # `find /tmp -type f -mtime +1 -delete`, `find /tmp -maxdepth 1 -type f -delete`: entries below the
             # scratch directory (files older than a day, or every file) — never /tmp itself, which the tests
             # (a -type that is no directory, -mindepth 1) do not select: as `rm /tmp/*`
