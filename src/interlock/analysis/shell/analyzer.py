@@ -347,6 +347,12 @@ class ShellAnalyzer:
                 tree2 = _parser.parse(fixed)
                 if not tree2.root_node.has_error or tree.root_node.has_error:
                     source, tree = fixed, tree2
+        if tree.root_node.has_error and "<>" in source:
+            fixed = _read_write_redirects(source, tree.root_node)
+            if fixed is not None:
+                tree2 = _parser.parse(fixed)
+                if not tree2.root_node.has_error:
+                    source, tree = fixed, tree2
         src = source.encode("utf-8", "surrogateescape")
         self._sources.append(src)
         self._recovered.append([])
@@ -1261,6 +1267,8 @@ class ShellAnalyzer:
                   remote=self.remote)
         if reds:
             self._check_redirect_targets(reds, cmd, scope)
+        elif getattr(self, "net_fds", False):  # `sh <&5 >&5` after `exec 5<>/dev/tcp/…`: descriptors, not files
+            netshell.redirect(self, cmd, ())
         if not argv:
             return
         if len(assigns) and not argv:
@@ -1559,6 +1567,31 @@ class ShellAnalyzer:
             if follow_last and path == link:
                 return target
         return None
+
+
+def _read_write_redirects(source: str, root):
+    """``exec 5<>/dev/tcp/H/P``, ``3<>file``: bash opens the file for reading and writing, an operator the grammar
+    does not know (it leaves an ERROR where the ``>`` is).  The source with each such ``<>`` read as ``< `` (a
+    redirect from that file, the same length, so positions hold) — or None when no error sits on one.  Only an
+    operator the grammar rejected is touched: ``<>`` in quotes, a here-document or SQL (``a <> b``) parses and stays."""
+    src = source.encode("utf-8", "surrogateescape")
+    errors = []
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        if n.type == "ERROR":
+            errors.append((n.start_byte, n.end_byte))
+        elif n.has_error:
+            stack.extend(n.children)
+    out = bytearray(src)
+    changed = False
+    i = src.find(b"<>")
+    while i >= 0:
+        if any(s < i + 2 and i < e or s == e == i + 1 for s, e in errors) and src[i + 2:i + 3] not in (b"<", b">", b"&"):
+            out[i + 1:i + 2] = b" "
+            changed = True
+        i = src.find(b"<>", i + 2)
+    return bytes(out).decode("utf-8", "surrogateescape") if changed else None
 
 
 def _errors_within(root, ranges) -> bool:

@@ -67,6 +67,26 @@ def _emit(a, cmd, how, peer=None):
     a.emit(RULE, cmd, target=peer or "a network peer", effect="remote-shell", note=how)
 
 
+def _dup_descriptor(cmd) -> bool:
+    """``sh <&5 >&5``: the command's statement copies a descriptor above 2 onto its input or output (the walk keeps
+    no such pair among the redirects it judges as files, so it is read from the tree)."""
+    node = getattr(cmd, "node", None)
+    stmt = getattr(node, "parent", None)
+    while stmt is not None and stmt.type == "list":  # `exec 7<… && bash <&7`: the grammar hangs it on the list
+        stmt = stmt.parent
+    if stmt is None or stmt.type != "redirected_statement":
+        return False
+    for r in stmt.children:
+        if r.type != "file_redirect":
+            continue
+        ops = {c.type for c in r.children}
+        dest = r.child_by_field_name("destination")
+        text = dest.text.decode("utf-8", "replace") if dest is not None and dest.text else ""
+        if ops & {"<&", ">&"} and text.isdigit() and int(text) > 2:
+            return True
+    return False
+
+
 def redirect(a, cmd, reds) -> set:
     """Redirections of ``cmd`` to or from bash's network pseudo-files: a shell or an interpreter so connected is
     a shell for the peer.  Returns the targets handled (the caller does not judge them as files)."""
@@ -87,8 +107,9 @@ def redirect(a, cmd, reds) -> set:
     if handled and shell:
         peer = sorted(handled)[0]
         _emit(a, cmd, f"its input or output is the connection {peer}: whoever is there types its commands", peer)
-    elif shell and getattr(a, "net_fds", False) and any(
-            op in ("<&", ">&", "<") and isinstance(t, str) and t.isdigit() and int(t) > 2 for op, t in reds):
+    elif shell and getattr(a, "net_fds", False) and (any(
+            op in ("<&", ">&", "<") and isinstance(t, str) and t.isdigit() and int(t) > 2 for op, t in reds)
+            or _dup_descriptor(cmd)):
         # `exec 5<>/dev/tcp/H/P; sh <&5 >&5`: the shell reads from the descriptor the connection was opened on
         _emit(a, cmd, "it reads its commands from a descriptor opened on a network connection earlier in the line")
     return handled
