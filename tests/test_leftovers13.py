@@ -131,3 +131,29 @@ def test_ordinary_descriptors_and_the_operator_in_text_pass(cmd):
 def test_read_write_redirect_of_a_secret_is_a_read():
     d = judge("exec 3<> ~/.aws/credentials; cat <&3")
     assert d.decision == "deny" and "secrets.read-file" in d.rules, d.reasons
+
+
+# --- an environment named "live" is production, in every reader -----------------------------------------
+
+@pytest.mark.parametrize("cmd,rule", [
+    ("serverless deploy --stage live", "infra.deploy"),
+    ("sls deploy -s eu-live", "infra.deploy"),
+    ("sst deploy --stage live", "infra.deploy"),
+    ("helmfile --environment live sync", "infra.deploy"),
+    ("kubectl delete svc api -n live", "infra.delete-prod"),
+])
+def test_live_is_production(cmd, rule):
+    d = judge(cmd)
+    assert d.decision in ("ask", "deny") and rule in d.rules, (cmd, d.reasons)
+
+
+@pytest.mark.parametrize("cmd", ["sls deploy --stage qa", "sls deploy -s dev", "serverless deploy",
+                                 "sst deploy --stage alive", "kubectl get pods -n live",
+                                 "serverless logs -f api --stage live"])
+def test_non_production_stages_and_reads_pass(cmd):
+    assert judge(cmd).decision == "allow", cmd
+
+
+def test_unplaceable_stage_is_treated_as_production():
+    d = judge("sls deploy --stage $STAGE")
+    assert d.decision == "ask" and "infra.deploy" in d.rules, d.reasons

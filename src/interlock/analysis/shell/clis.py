@@ -547,7 +547,7 @@ def _generic_deploy(a, cmd, args, options=True):
             if not eq and i + 1 < len(args):
                 val, i = args[i + 1], i + 1
             e = a.environment_of("cloud_project", val)
-            if e in ("prod", "production") and not env:
+            if e and _is_production(e) and not env:
                 env, named = e, f"{name} {val}"
         elif x.startswith("--") and not eq and x[2:].lower() in _PROD_WORDS:
             env, named = env or "production", named or x  # `--prod`, `--production`
@@ -577,7 +577,13 @@ def _generic_deploy(a, cmd, args, options=True):
 
 
 #: Words that name production themselves (as an operand, a bare option or a task's part: not a name containing them)
-_PROD_WORDS = frozenset({"prod", "production", "prd"})
+_PROD_WORDS = frozenset({"prod", "production", "prd", "live"})
+
+
+def _is_production(env: str) -> bool:
+    from ...policy import is_production  # (policy lies below analysis: names, not decisions)
+
+    return is_production(env)
 #: Assignments given as operands that name the environment (`make deploy ENV=production` style)
 _ENV_ASSIGN_KEYS = frozenset({"env", "environment", "stage", "target", "rails_env", "node_env", "app_env", "deploy_env",
                        "tier"})
