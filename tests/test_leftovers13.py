@@ -157,3 +157,38 @@ def test_non_production_stages_and_reads_pass(cmd):
 def test_unplaceable_stage_is_treated_as_production():
     d = judge("sls deploy --stage $STAGE")
     assert d.decision == "ask" and "infra.deploy" in d.rules, d.reasons
+
+
+# --- a start-up line that runs a file anyone may rewrite ------------------------------------------------
+
+@pytest.fixture
+def rc_home(tmp_path):
+    h = tmp_path / "h"
+    (h / ".config" / "fish").mkdir(parents=True)
+    for f in (".bashrc", ".zshrc", ".profile", ".config/fish/config.fish"):
+        (h / f).write_text("# rc\n")
+    (h / "w").mkdir()
+    return str(h)
+
+
+@pytest.mark.parametrize("cmd", [
+    "echo '. /tmp/.cache-init' >> ~/.bashrc",
+    "printf 'source /var/tmp/env.sh\\n' >> ~/.zshrc",
+    "echo 'sh /dev/shm/boot' | tee -a ~/.profile",
+    "echo 'python3 /tmp/watch.py &' >> ~/.config/fish/config.fish",
+    "echo 'perl /tmp/p.pl' >> ~/.bashrc",
+])
+def test_start_up_line_running_a_world_writable_file_is_asked(rc_home, cmd):
+    d = judge(cmd, home=rc_home, ws=rc_home + "/w")
+    assert d.decision in ("ask", "deny"), (cmd, d.reasons)
+    assert any("anyone may write" in (f.note or "") for f in d.findings), d.reasons
+
+
+@pytest.mark.parametrize("cmd", [
+    "echo '. \"$HOME/.cargo/env\"' >> ~/.profile",
+    "echo 'source ~/.bash_aliases' >> ~/.bashrc",
+    "echo 'export PATH=\"$HOME/.local/bin:$PATH\"' >> ~/.zshrc",
+    "python3 /tmp/scratch.py",
+])
+def test_ordinary_start_up_lines_and_one_off_runs_pass(rc_home, cmd):
+    assert judge(cmd, home=rc_home, ws=rc_home + "/w").decision == "allow", cmd

@@ -1498,6 +1498,8 @@ class ShellAnalyzer:
         path = resolve(raw_path, self._scope_ctx(scope))
         if self.session_files:
             self.remembered(path, cmd)
+        if programs.planted_elsewhere(self, cmd, scope, raw_path):
+            return True  # a start-up line running a file anyone may rewrite: judged as that (not as it reads now)
         src = self.written_text.get(path)
         if src is None and path.startswith(("/dev/", "/proc/", "/sys/")) or self.remote:
             return False

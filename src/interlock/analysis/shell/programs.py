@@ -2279,6 +2279,20 @@ def source(a, cmd, scope):
         _pipe_script(a, cmd, f, P.resolve(f, a._scope_ctx(scope)))
 
 
+def planted_elsewhere(a, cmd, scope, script) -> bool:
+    """A start-up line (`echo 'source /tmp/x.sh' >> ~/.zshrc`) that runs a script in a directory anyone may write
+    (/tmp, /var/tmp, /dev/shm): what runs at every start is whatever that file holds then, not what can be read now.
+    (A script of the user's own, `. "$HOME/.cargo/env"`, is read now if it is there; writing it later is judged then.)"""
+    if not getattr(a, "planting", False):
+        return False
+    place = a.place(script, scope)
+    if not place.path or not (place.kind == P.TEMP or place.path.startswith("/dev/shm/")):
+        return False
+    why = f"{script} is in a directory anyone may write: what runs at every start is whatever it holds then"
+    a.emit("shell.opaque-stdin", cmd, target=P.display(place.path, a.pctx), effect="run-later", note=why)
+    return True
+
+
 _ASSIGNMENT_LINE = _LazyRe(r"^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=\S*(?:\s*#.*)?$|^\s*(?:#.*)?$|"
                            r"""^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=(?:"[^"`$]*"|'[^']*')\s*(?:#.*)?$""")
 
