@@ -1,5 +1,7 @@
 """Session 13: the lead's own fixes (fail-closed knowledge, true reasons, classes left from session 12)."""
 
+import os
+
 import pytest
 
 from interlock import knowledge
@@ -192,3 +194,36 @@ def test_start_up_line_running_a_world_writable_file_is_asked(rc_home, cmd):
 ])
 def test_ordinary_start_up_lines_and_one_off_runs_pass(rc_home, cmd):
     assert judge(cmd, home=rc_home, ws=rc_home + "/w").decision == "allow", cmd
+
+
+# --- a leased force-push of a branch that is not protected -------------------------------------------------
+
+@pytest.fixture
+def repo(tmp_path):
+    import subprocess
+
+    ws = tmp_path / "repo"
+    ws.mkdir()
+    subprocess.run("git init -q -b main . && git -c user.email=a@b -c user.name=a commit -q --allow-empty -m i && "
+                   "git checkout -q -b topic/rebase && git remote add origin https://example.com/r.git",
+                   shell=True, cwd=ws, check=True)
+    return str(ws)
+
+
+@pytest.mark.parametrize("cmd", ["git push --force-with-lease origin topic/rebase",
+                                 "git push --force-with-lease=topic/rebase origin topic/rebase",
+                                 "git push --force-with-lease --force-if-includes", "git push --force-with-lease"])
+def test_leased_force_push_off_protected_passes(repo, cmd):
+    d = check_command(cmd, cwd=repo, home=os.path.dirname(repo), workspace=repo)
+    assert d.decision == "allow", (cmd, d.reasons)
+
+
+@pytest.mark.parametrize("cmd,want", [
+    ("git push --force-with-lease origin main", "deny"), ("git push --force-with-lease origin HEAD:main", "deny"),
+    ("git push --force --force-with-lease origin topic/rebase", "ask"),
+    ("git push --force-with-lease origin +topic/rebase", "ask"), ("git push -f origin topic/rebase", "ask"),
+    ("git push --force-with-lease --all origin", "deny"),  # main is among every branch
+])
+def test_unleased_or_protected_force_pushes_are_still_caught(repo, cmd, want):
+    d = check_command(cmd, cwd=repo, home=os.path.dirname(repo), workspace=repo)
+    assert d.decision == want, (cmd, d.reasons)

@@ -455,7 +455,7 @@ VARIANT_LOOK_ALIKES = [
     "git push origin feature/x", "vercel ls", "kubectl get ns",
 ]
 #: outside production or off a protected branch these stay asked, not denied
-VARIANT_WEAKER = ["git push --force-with-lease origin feature/x", "RAILS_ENV=test bin/rails db:reset",
+VARIANT_WEAKER = ["git push --force origin feature/x", "RAILS_ENV=test bin/rails db:reset",
                   "python manage.py flush --noinput"]
 
 

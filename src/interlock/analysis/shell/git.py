@@ -654,6 +654,9 @@ def _push(a, cmd, scope, rest, cwd):
     if "-n" in f or "--dry-run" in f:
         return
     force = bool({"-f", "--force", "--force-with-lease", "--force-if-includes"} & f)
+    # `--force-with-lease` alone refuses when the remote branch moved since it was last fetched: nobody's work
+    # is overwritten unseen (a rebased feature branch pushed back).  Still a rewrite of a protected branch.
+    leased = force and not ({"-f", "--force"} & f) and not any(x.startswith("--force=") for x in f)
     delete = "-d" in f or "--delete" in f
     ops = _operands(rest, _PUSH_WITH_ARG)
     remote = ops[0] if ops else None
@@ -673,7 +676,7 @@ def _push(a, cmd, scope, rest, cwd):
         branch = current_branch(cwd) if U not in cwd else None
         # remote.<name>.push refspecs are what a bare `git push` pushes (`+refs/heads/*:refs/heads/*`)
         refspecs = configured[:16] or ([branch] if branch else [])
-        if not refspecs and force:
+        if not refspecs and force and not leased:
             a.emit("git.push-force", cmd, target="current branch", effect="rewrite")
             return
     for ref in refspecs:
@@ -694,7 +697,7 @@ def _push(a, cmd, scope, rest, cwd):
             a.emit("git.push-protected-rewrite", cmd, target=dst, effect="delete" if is_delete else "rewrite")
         elif is_delete:
             a.emit("git.push-delete", cmd, target=dst, effect="delete")
-        elif force or plus:
+        elif plus or force and not leased:
             a.emit("git.push-force", cmd, target=dst, effect="rewrite")
         elif prot:
             a.emit("git.push-protected", cmd, target=dst, effect="push")
