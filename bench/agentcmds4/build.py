@@ -4,28 +4,19 @@
 
 A fourth, independent corpus of commands real coding agents ran (README.md), from repositories none of
 bench/agentcmds, agentcmds2 and agentcmds3 read. bench/agentcmds2/build.py's ``build``/``main`` (and through them
-bench/agentcmds/build.py's parser, ``#label:`` lines, main/master relabel and split — a repository is HELD-OUT when
-``int(sha256(repo).hexdigest(), 16) % 3 == 0``) are imported and pointed at this corpus's raw/, not copied.
-Commands are de-duplicated within this corpus only. Standard library only.
+bench/agentcmds/build.py's parser, ``#label:`` lines, main/master relabel and split) run on this corpus's raw/ —
+imported, not copied. Standard library only.
 """
-
-from __future__ import annotations
 
 import importlib.util
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-RAW = HERE / "raw"
-OUT = HERE / "commands.jsonl"
 _spec = importlib.util.spec_from_file_location("agentcmds2_build", HERE.parent / "agentcmds2" / "build.py")
 C2 = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(C2)
-
-
-def build() -> list[dict]:
-    return C2.build(RAW)
-
+build = lambda: C2.build(HERE / "raw")  # noqa: E731  (the corpus test calls build())
 
 if __name__ == "__main__":
-    sys.exit(C2.main(RAW, OUT))
+    sys.exit(C2.main(HERE / "raw", HERE / "commands.jsonl"))
