@@ -1,10 +1,10 @@
-"""The two corpora of commands real agents ran (bench/agentcmds, bench/agentcmds2) are well-formed and split as documented.
+"""The corpora of commands real agents ran (bench/agentcmds, agentcmds2, agentcmds3, agentcmds4) are well-formed and split as documented.
 
 Fast (well under a second, standard library only, Interlock is not run): every row has its fields and a label of
 the four; every non-benign row says why; the split is the README's rule, written out here independently; ids and
 commands are unique within a corpus; ``build.py`` reproduces ``commands.jsonl`` from ``raw/`` exactly (so nobody
 edited the built file by hand); no command holds a secret in clear; no header line of a raw file leaked into a
-command; and bench/agentcmds2 reads none of bench/agentcmds's repositories and names a commit for every log.
+command; each later corpus reads none of the earlier corpora's repositories and names a commit for every log.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
-CORPORA = ("agentcmds", "agentcmds2", "agentcmds3")
+CORPORA = ("agentcmds", "agentcmds2", "agentcmds3", "agentcmds4")
 LABELS = {"benign", "risky", "destructive", "credential"}
 FIELDS = {"id": str, "command": str, "label": str, "why": str, "source": str, "repo": str, "agent": str,
           "project": str, "split": str}
@@ -118,14 +118,17 @@ def test_agentcmds2_is_independent_and_names_its_commits():
                                   agent.group(1)), (raw.name, "the agent field names the agent first")
 
 
-def test_agentcmds3_reads_neither_earlier_corpus_and_names_its_commits():
-    earlier = {r["repo"].lower() for c in ("agentcmds", "agentcmds2") for r in _rows(c)}
-    third = _rows("agentcmds3")
-    assert not earlier & {r["repo"].lower() for r in third}, "bench/agentcmds3 must read only repositories neither read"
-    for raw in sorted((BENCH / "agentcmds3" / "raw").glob("*.txt")):
+@pytest.mark.parametrize("later", CORPORA[2:])
+def test_a_later_corpus_reads_no_earlier_corpus_repository_and_names_its_commits(later):
+    earlier = {r["repo"].lower() for c in CORPORA[:CORPORA.index(later)] for r in _rows(c)}
+    rows = _rows(later)
+    assert not earlier & {r["repo"].lower() for r in rows}, f"bench/{later} must read only repositories no earlier corpus read"
+    for raw in sorted((BENCH / later / "raw").glob("*.txt")):
         head = raw.read_text(encoding="utf-8").split("\n%%\n", 1)[0]
         note = re.search(r"^# note: (.*)$", head, re.M)
         assert note and re.search(r"@[0-9a-f]{40}\b", note.group(1)), (raw.name, "the note names the commit read")
+        agent = re.search(r"^# agent: (.*)$", head, re.M)
+        assert agent and re.match(r"(Codex CLI|Claude Code)", agent.group(1)), (raw.name, "the agent field names the agent")
 
 
 def _agentcmds2_run():

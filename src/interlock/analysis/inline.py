@@ -233,6 +233,37 @@ def _shjoin(seq):
     return shlex.join([_plain(x) for x in seq])
 
 
+#: What an argument only known at run time is written as for the shell analysis: a variable no command sets, so
+#: one unknown word (``U``) — quoted, as an argv element is one argument that no shell splits, globs or runs.
+_RUNTIME_ARG = '"$__interlock_runtime_argument"'
+
+
+def _project_script(prog) -> bool:
+    """``prog`` names a script of the project by a relative path (``scripts/x.sh``, ``./bin/tool``): no bare name
+    found on PATH, no absolute, home or parent path."""
+    return isinstance(prog, str) and "/" in prog and not prog.startswith(("/", "~", "-")) and \
+        ".." not in prog.split("/") and not any(c in prog for c in "$`\n")
+
+
+def _argv_text(seq):
+    """The shell text of an argv (a program and its arguments, no shell between them): every element known, or
+    a project script with some arguments known only at run time (``_argv_with_runtime_values``); else None."""
+    if seq and all(isinstance(x, str) for x in seq):
+        return _shjoin(seq)
+    if seq and _project_script(seq[0]):
+        return _argv_with_runtime_values(seq)
+    return None
+
+
+def _argv_with_runtime_values(seq) -> str:
+    """``subprocess.run(["scripts/new.sh", "--json", text])`` with ``text`` known only when it runs: the argv
+    form hands each element to the program as one argument — none is parsed by a shell — so the command is the
+    project's script run with some arguments unknown, judged as the shell judges `scripts/new.sh --json "$v"`
+    (the script's own text is read and judged; one it cannot read stays as the shell leaves it)."""
+    import shlex
+    return " ".join(shlex.quote(_plain(x)) if isinstance(x, str) else _RUNTIME_ARG for x in seq)
+
+
 _ENV_VALUES = {"HOME": "~", "USERPROFILE": "~", "PWD": "."}
 
 
@@ -691,8 +722,8 @@ class _PyWalk:
     def shell_val(self, v, n):
         if isinstance(v, str) and v.strip():
             self.add("shell", v, n)
-        elif isinstance(v, tuple) and v and all(isinstance(x, str) for x in v):
-            self.add("shell", _shjoin(v), n)
+        elif isinstance(v, tuple) and _argv_text(v):
+            self.add("shell", _argv_text(v), n)
         else:
             self.add("opaque", None, n)
 
@@ -2167,9 +2198,8 @@ class _Rx:
             txt = self._text(args[1])
             argv = self._val(args[1][0], args[1][1], s)
             if isinstance(argv, list):
-                if all(isinstance(x, str) for x in argv):
-                    return self._add("shell", _shjoin([prog] + argv), s, e)
-                return self._add("opaque", None, s, e)
+                text = _argv_text([prog] + argv)
+                return self._add("shell", text, s, e) if text else self._add("opaque", None, s, e)
             if not txt.startswith("{"):
                 return self._add("opaque", None, s, e)
         self._add("shell", prog, s, e)
@@ -2191,8 +2221,9 @@ class _Rx:
             argv = [prog] + argv if isinstance(argv, list) else None
         elif key == "args":
             argv = None
-        if isinstance(argv, list) and argv and all(isinstance(x, str) for x in argv):
-            self._add("shell", _shjoin(argv), s, e)
+        text = _argv_text(argv) if isinstance(argv, list) else None
+        if text:
+            self._add("shell", text, s, e)
         else:
             self._add("opaque", None, s, e)
 

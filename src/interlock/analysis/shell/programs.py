@@ -1161,9 +1161,17 @@ def check_args_for_secrets(a, cmd, scope, args=None):
 _DECODERS = {"base64", "base32", "basenc", "xxd", "openssl", "gunzip", "zcat", "gzip", "bzcat",
              "bzip2", "xzcat", "xz", "unxz", "zstdcat", "zstd", "uudecode", "rev", "tr", "gpg"}
 _DOWNLOADERS = {"curl", "wget", "fetch", "http", "https", "xh", "curlie", "aria2c", "lynx", "links"}
-_ENV_SETUP = _LazyRe(r"\$\(\s*(?:command\s+)?(?:ssh-agent|pyenv|rbenv|nodenv|goenv|jenv|direnv|starship|"
+_ENV_SETUP = _LazyRe(r"[$<]\(\s*(?:command\s+)?(?:ssh-agent|pyenv|rbenv|nodenv|goenv|jenv|direnv|starship|"
                         r"zoxide|brew|opam|conda|mamba|micromamba|fnm|mise|rtx|rustup|dircolors|"
-                        r"keychain|thefuck|atuin|gh|kubectl|helm|npm|uv|poetry|pipenv)\b[^)]*\)")
+                        r"keychain|thefuck|atuin|gh|kubectl|helm|npm|uv|poetry|pipenv)\b[^()&;|\n`$]*\)")
+# (one simple command, its output the code: `$(brew shellenv; echo rm -rf ~)` is no set-up program's output)
+
+
+def _env_setup_only(text: str) -> bool:
+    """Every value ``text`` leaves to run time is a shell set-up program's output (`eval "$(ssh-agent -s)"`,
+    `source <(kubectl completion bash)`): one such substitution at least, and no other substitution or
+    variable beside it (`eval "$(ssh-agent -s)" "$(echo …)"` runs what the second prints)."""
+    return bool(_ENV_SETUP.search(text)) and not re.search(r"[$`]|<\(", _ENV_SETUP.sub("", text))
 
 
 # Programs that run the command after their options: name -> (short options taking a value, long ones,
@@ -2252,7 +2260,7 @@ def _pipe_script(a, cmd, raw, path):
 def eval_(a, cmd, scope):
     src = " ".join(cmd.args)
     if U in src:
-        if _ENV_SETUP.search(cmd.evidence()):
+        if _env_setup_only(cmd.evidence()):
             return
         _opaque_from_text(a, cmd)
         return
@@ -2265,6 +2273,8 @@ def source(a, cmd, scope):
         return
     f = cmd.args[0]
     if U in f or f.startswith("/dev/fd/") and f not in a.written_text:  # <(…) whose output is known: read
+        if _env_setup_only(cmd.evidence()):
+            return  # `source <(kubectl completion bash)`: a shell set-up program's output, as `eval "$(…)"`
         _opaque_from_text(a, cmd)
         return
     place = a.place(f, scope)
@@ -4187,7 +4197,8 @@ def judge_kill_by_name(a, cmd, pattern):
         if "-f" in cmd.args and known.generic_words.match(base) and len(alt.split()) == 1:
             break  # `pkill -f dev`: the word anywhere in any command line (`postgres: dev db`, `sshd: dev`)
         if not (known.dev.match(base) or _SCRIPT.search(base) or first.startswith(("./", "bin/", "node_modules/"))
-                or "-f" in cmd.args and any(known.dev_subcommands.match(w.strip("'\"^$")) for w in alt.split()[1:3])):
+                or "-f" in cmd.args and any(known.dev_subcommands.match(w.strip("'\"^$")) for w in alt.split()[1:3])
+                or _names_own_program(a, base)):
             break
     else:
         return
@@ -4197,6 +4208,50 @@ def judge_kill_by_name(a, cmd, pattern):
 
 
 _ENV_PREFIX = r"(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*"
+
+_MANIFEST_NAME = (("package.json", r'^\s*"name"\s*:\s*"(?:@[^/"]+/)?([^"]+)"'),
+                  ("Cargo.toml", r'^\s*name\s*=\s*"([^"]+)"'),
+                  ("pyproject.toml", r'^\s*name\s*=\s*"([^"]+)"'))
+
+
+def project_names(a) -> set[str]:
+    """The names this project goes by (lower-case, three characters or more): its directory's, its git
+    remotes' repository names, and the names its manifests declare (package.json, Cargo.toml and
+    pyproject.toml at the workspace's top, the first ``name`` of each). Facts read from the workspace;
+    nothing outside it."""
+    ws = a.pctx.workspace or a.pctx.cwd
+    if not ws:
+        return set()
+    from .git import remote_repos
+
+    names = {os.path.basename(os.path.realpath(ws).rstrip("/"))}
+    names |= {r.rsplit("/", 1)[-1] for r in remote_repos(ws)}
+    for fname, pat in _MANIFEST_NAME:
+        path = os.path.join(ws, fname)
+        try:
+            text = a.read_file(path) if os.path.isfile(path) and os.path.getsize(path) < 1 << 20 else None
+        except (OSError, ValueError):
+            text = None
+        m = re.search(pat, text or "", re.M)
+        if m:
+            names.add(m.group(1))
+    return {n.lower() for n in names if len(n) >= 3 and U not in n}
+
+
+def _names_own_program(a, name) -> bool:
+    """``name`` is a program of this project by its name: the project's own name, or it followed by ``-``,
+    ``_`` or ``.`` and more (``presenter-server`` in the ``presenter`` repository, ``shop_worker`` in a project
+    whose package.json is named ``shop``). Killing every process of that name stops the project's own
+    servers and workers, which the agent starts and stops itself — a restart, not another program's end.
+    Only a plain name counts (letters, digits, ``-_.``)."""
+    n = name.lower()
+    if U in name or not re.fullmatch(r"[a-z0-9][a-z0-9_.-]{2,}", n):
+        return False
+    try:
+        own = project_names(a)
+    except Exception:  # noqa: BLE001 - a fact that cannot be read is no fact: the kill stays asked
+        return False
+    return any(n == p or n.startswith(p) and n[len(p)] in "-_." for p in own)
 
 
 def _started_again(a, cmd, pattern) -> bool:
