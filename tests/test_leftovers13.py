@@ -227,3 +227,34 @@ def test_leased_force_push_off_protected_passes(repo, cmd):
 def test_unleased_or_protected_force_pushes_are_still_caught(repo, cmd, want):
     d = check_command(cmd, cwd=repo, home=os.path.dirname(repo), workspace=repo)
     assert d.decision == want, (cmd, d.reasons)
+
+
+# --- changes to what production runs, reviewed by no one -------------------------------------------------
+
+@pytest.mark.parametrize("cmd", [
+    "kubectl --context production-eu apply -f k8s/",
+    "kubectl apply -k deploy/overlays/production -n production",
+    "kubectl -n prod set env deploy/web FEATURE_X=1",
+    "kubectl replace -f svc.yaml --namespace=production",
+    "kubectl -n production run debug --image=busybox -- sleep 3600",
+    "kubectl rollout resume deploy/web -n prod",
+    "argocd app sync checkout-production --prune=false",
+    "nomad job run -namespace prod billing.nomad.hcl",
+    "docker compose --file deploy/compose.production.yaml stop",
+    "docker-compose -p store_prod kill",
+])
+def test_production_changes_are_asked(cmd):
+    d = judge(cmd)
+    assert d.decision in ("ask", "deny"), (cmd, d.reasons)
+    assert {"infra.deploy", "infra.outage"} & set(d.rules), d.rules
+
+
+@pytest.mark.parametrize("cmd", [
+    "kubectl apply -f k8s/", "kubectl -n staging set env deploy/web X=1", "kubectl get deploy -n production",
+    "kubectl rollout status deploy/web -n production", "kubectl diff -k overlays/production -n production",
+    "argocd app sync checkout", "argocd app get checkout-production", "nomad job run billing.nomad.hcl",
+    "nomad job plan -namespace prod billing.nomad.hcl", "docker compose -f compose.production.yaml ps",
+    "docker compose -f compose.dev.yaml down", "docker compose stop",
+])
+def test_reads_and_other_environments_pass(cmd):
+    assert judge(cmd).decision == "allow", (cmd, judge(cmd).reasons)

@@ -35,7 +35,8 @@ ENV_KINDS = frozenset({"host", "database", "kube_context", "cloud_project", "clo
 _PROGRAM_KEYS = {"names", "summary", "separator", "value_options", "skip", "aliases", "env", "commands",
                  "examples", "generic", "generic_rule", "label", "handled_elsewhere"}
 _COMMAND_KEYS = {"path", "effect", "rule", "target", "label", "when_flags", "unless_flags", "when_options",
-                 "when_operand", "env", "note", "mechanism", "name_env", "command", "capacity", "when_last"}
+                 "when_operand", "env", "note", "mechanism", "name_env", "command", "capacity", "when_last",
+                 "when_env"}
 _ENV_KEYS = {"kind", "from"}
 _EXAMPLE_KEYS = {"cmd", "rule", "note"}
 
@@ -125,7 +126,8 @@ def _env_sources(where, raw):
 
 class Command:
     __slots__ = ("paths", "effect", "rule", "target", "label", "when_flags", "unless_flags", "when_options",
-                 "when_operand", "env", "note", "mechanism", "name_env", "command", "capacity", "when_last")
+                 "when_operand", "env", "note", "mechanism", "name_env", "command", "capacity", "when_last",
+                 "when_env")
 
     def __init__(self, raw, where, rules, sep):
         bad = set(raw) - _COMMAND_KEYS
@@ -178,6 +180,11 @@ class Command:
         except re.error as e:
             raise KnowledgeError(f"{where}: when_last: {e}") from None
         self.env = _env_sources(where, raw.get("env"))
+        # `when_env = "production"`: the entry holds only when the environment its sources name is production (a
+        # GitOps sync or a job run is a deploy there; elsewhere, or where nothing names one, ordinary work)
+        self.when_env = raw.get("when_env")
+        if self.when_env not in (None, "production"):
+            raise KnowledgeError(f"{where}: when_env must be \"production\"")
         self.note = raw.get("note")
         self.name_env = raw.get("name_env")
         # where a capacity is (an option, $1, $2, $last, or $* for any operand): the entry holds only when one of
@@ -285,16 +292,19 @@ class Tool:
     def canon(self, w):
         return self.aliases.get(w, w)
 
-    def match(self, words, flags, values):
-        """The first command entry whose path and conditions hold: (command, length of the path) or None."""
+    def match(self, words, flags, values, env_of=None):
+        """The first command entry whose path and conditions hold: (command, length of the path) or None.
+        ``env_of(command, rest)``: the environment the entry's sources name (for ``when_env``)."""
         cw = [self.canon(w) for w in words]
+        # `--prune=false`, `--force=0`: an option given a false value is the flag turned off, not on
+        on = {k for k, v in values.items() if not (isinstance(v, str) and v.lower() in ("false", "0", "no", "off"))}
         for c in self.commands:
             for p in c.paths:
                 if len(cw) >= len(p) and all("*" in q or cw[k] in q or words[k] in q or
                                              cw[k] in {self.canon(x) for x in q} for k, q in enumerate(p)):
-                    if c.when_flags and not (c.when_flags & flags or c.when_flags & set(values)):
+                    if c.when_flags and not (c.when_flags & flags or c.when_flags & on):
                         continue
-                    if c.unless_flags & flags or c.unless_flags & set(values):
+                    if c.unless_flags & flags or c.unless_flags & on:
                         continue
                     if c.when_options and not all(o in values and rx.fullmatch(values[o])
                                                   for o, rx in c.when_options.items()):
@@ -304,6 +314,8 @@ class Tool:
                     if c.when_last and not (words[len(p):] and c.when_last.search(words[-1])):
                         continue
                     if c.capacity and not _capacity_zero(c.capacity, values, words[len(p):]):
+                        continue
+                    if c.when_env and not (env_of and _is_production(env_of(c, words[len(p):]) or "")):
                         continue
                     return c, len(p)
         return None
@@ -459,7 +471,8 @@ def interpret(a, cmd, scope, tool):
     words = tool.words(ops)
     if any(tuple(words[:len(p)]) == p for p in tool.handled_elsewhere):
         return
-    hit = tool.match(words, flags, values)
+    hit = tool.match(words, flags, values,
+                     env_of=lambda c, rest: _environment(a, (c.env or []) + tool.env, flags, values, rest))
     if hit is None:
         if tool.generic:
             said = _generic_words(a, cmd, words, tool.generic_rule, env=_environment(a, tool.env, flags, values, []),

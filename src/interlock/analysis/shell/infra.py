@@ -18,6 +18,9 @@ from .programs import _DELETE_RULES, _first_cmd, check_sent, split_opts
 HANDLERS = {}
 
 PROD = frozenset({"prod", "production"})
+#: kubectl verbs that change what a cluster runs (deletes, drains, scaling to zero and restarts have their own rules)
+_KUBE_CHANGES = frozenset({"apply", "create", "replace", "patch", "set", "scale", "run", "expose", "autoscale",
+                           "cordon", "taint", "rollout"})
 _re_cache = {}
 
 
@@ -442,6 +445,12 @@ def kubectl(a, cmd, scope):
         files = _opt(v, "-f", "--filename", "-k", "--kustomize")
         _emit(a, cmd, "infra.kube-apply-prune", target=(_show(files) if files else "resources") + where,
               effect="prune", env=env)
+    elif verb in _KUBE_CHANGES and env in PROD and (verb != "rollout" or ops[1:2] in (["pause"], ["resume"])):
+        # `kubectl apply -k overlays/prod --context prod`, `kubectl set image deploy/api … -n production`: what
+        # production runs changes now, reviewed by no one (elsewhere, or where nothing names production, ordinary)
+        files = _opt(v, "-f", "--filename", "-k", "--kustomize")
+        what = " ".join(_show(x) for x in ops[:3]) + (f" -f {_show(files)}" if files else "")
+        a.emit("infra.deploy", cmd, target=what + where, effect="deploy", environment=env)
 
 
 def _kube_delete(a, cmd, f, v, ops, all_ns, env, where):
@@ -870,6 +879,21 @@ def _docker_context_host(a, cmd, scope, context):
     return host if isinstance(host, str) and host else None
 
 
+def _compose_named_env(a, opts):
+    """(environment, name) when a compose file (-f/--file) or project name (-p/--project-name) names production."""
+    from ...policy import is_production
+
+    for i, o in enumerate(opts):
+        name, eq, val = o.partition("=")
+        if name in ("-f", "--file", "-p", "--project-name") and (eq or i + 1 < len(opts)):
+            val = val if eq else opts[i + 1]
+            base = val.rsplit("/", 1)[-1]
+            e = a.environment_of("namespace", base)
+            if e and is_production(e):
+                return e, base
+    return None
+
+
 def _compose(a, cmd, scope, args, env=None):
     opts, rest = _first_cmd(args, with_arg="fpHc", long_with_arg=_COMPOSE_GLOBAL_LONG + ("--host", "--context"))
     if not rest:
@@ -878,10 +902,16 @@ def _compose(a, cmd, scope, args, env=None):
         # docker-compose's own engine options (`docker-compose -H ssh://prod down -v`): that engine's environment
         env = _docker_env(a, cmd, scope, opts)
     sub, args = rest[0], rest[1:]
+    named = _compose_named_env(a, opts)
     if sub in ("down", "rm"):
         f, v, _ = split_opts(args, with_arg="t", long_with_arg=("--rmi", "--timeout"))
         if "-v" in f or "--volumes" in f:
-            _emit(a, cmd, "infra.compose-down-volumes", target="the project's volumes", env=env)
+            _emit(a, cmd, "infra.compose-down-volumes", target="the project's volumes", env=named[0] if named else env)
+        elif named:
+            a.emit("infra.outage", cmd, target=f"the {named[1]} stack", effect="stop", environment=named[0])
+    elif sub in ("stop", "kill", "pause", "restart") and named:
+        # `docker compose -f docker-compose.prod.yml stop`: the stack its file or project name calls production
+        a.emit("infra.outage", cmd, target=f"the {named[1]} stack", effect="stop", environment=named[0])
     elif sub == "run":
         # `docker compose run [-v SRC:DST] SERVICE CMD`: the mounts given here and the service's own
         # (compose file) are judged as docker run's are
