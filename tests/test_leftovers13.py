@@ -258,3 +258,36 @@ def test_production_changes_are_asked(cmd):
 ])
 def test_reads_and_other_environments_pass(cmd):
     assert judge(cmd).decision == "allow", (cmd, judge(cmd).reasons)
+
+
+# --- destructive SQL handed to a subcommand a knowledge file does not name; expiry put on existing data --------
+
+@pytest.mark.parametrize("cmd", [
+    "databricks sql query 'DROP TABLE main.sales.orders'",
+    "databricks api post /api/2.0/sql/statements --json "
+    "'{\"warehouse_id\": \"w1\", \"statement\": \"TRUNCATE TABLE main.sales.orders\"}'",
+    "wrangler d1 shell orders-db 'DELETE FROM orders'",
+])
+def test_destructive_sql_in_an_unnamed_subcommand_is_judged_as_sql(cmd):
+    d = judge(cmd)
+    assert d.decision in ("ask", "deny") and any(r.startswith("db.") for r in d.rules), (cmd, d.reasons)
+
+
+@pytest.mark.parametrize("cmd", [
+    "databricks api post /api/2.0/sql/statements --json '{\"statement\": \"SELECT count(*) FROM main.sales.orders\"}'",
+    "databricks clusters list", "databricks api get /api/2.0/clusters/list",
+])
+def test_reads_through_the_same_tools_pass(cmd):
+    assert judge(cmd).decision == "allow", (cmd, judge(cmd).reasons)
+
+
+@pytest.mark.parametrize("cmd,want", [
+    ("bq update --expiration 600 acme:analytics.events", "ask"),
+    ("gsutil lifecycle set keep-30d.json gs://acme-prod-data", "ask"),
+    ("gcloud storage buckets update gs://acme-prod-data --lifecycle-file=rules.json", "ask"),
+    ("bq update --expiration 0 acme:analytics.events", "allow"),
+    ("bq mk --table --expiration 86400 acme:scratch.t schema.json", "allow"),
+    ("gsutil lifecycle get gs://acme-prod-data", "allow"),
+])
+def test_expiry_on_existing_data_is_asked(cmd, want):
+    assert judge(cmd).decision == want, (cmd, judge(cmd).reasons)

@@ -480,6 +480,8 @@ def interpret(a, cmd, scope, tool):
                                   root=bool(cmd.sudo or getattr(a, "as_root", False)), args=list(cmd.args))
             if not said:
                 generic(a, cmd, scope)
+        else:
+            sql_arguments(a, cmd, scope)  # a subcommand the file does not name, given destructive SQL
         return
     c, k = hit
     rest = words[k:]
@@ -1183,19 +1185,56 @@ def _retention(a, cmd, g, words, args):
 
 
 def _sql_arguments(a, cmd, scope, args, g):
-    """An argument of an unknown program that is a destructive SQL statement is judged as SQL (the program is
-    a database client Interlock does not know); prose options (`-m`, `--title`) are not SQL."""
+    """An argument of an unknown program (or of a subcommand its knowledge file does not name) that is a
+    destructive SQL statement is judged as SQL — the program is a database client Interlock does not know; a JSON
+    argument's string values too (`--json '{"statement": "DROP TABLE t"}'`); prose options (`-m`, `--title`) are
+    not SQL."""
     found = False
     for k, x in enumerate(args):
-        if (k and args[k - 1] in g.prose_options) or not any(_SQL_ARG.match(st) for st in _sql_statements(x)):
+        if k and args[k - 1] in g.prose_options:
             continue
-        from . import databases
+        texts = [x] if any(_SQL_ARG.match(st) for st in _sql_statements(x)) else [
+            t for t in _json_strings(x) if any(_SQL_ARG.match(st) for st in _sql_statements(t))]
+        for t in texts:
+            from . import databases
 
-        tgt = databases.Target(None, None)
-        tgt.label = cmd.name
-        databases.run_sql(a, cmd, scope, x, None, tgt)
-        found = True
+            tgt = databases.Target(None, None)
+            tgt.label = cmd.name
+            databases.run_sql(a, cmd, scope, t, None, tgt)
+            found = True
     return found
+
+
+def _json_strings(text, limit=64):
+    """The string values of ``text`` when it is a JSON object or array (bounded), else nothing."""
+    t = text.lstrip()[:1]
+    if t not in ("{", "[") or len(text) > 200_000:
+        return []
+    import json
+
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return []
+    out, stack = [], [(doc, 0)]
+    while stack and len(out) < limit:
+        v, depth = stack.pop()
+        if isinstance(v, str):
+            out.append(v)
+        elif depth < 8 and isinstance(v, dict):
+            stack.extend((x, depth + 1) for x in v.values())
+        elif depth < 8 and isinstance(v, list):
+            stack.extend((x, depth + 1) for x in v[:64])
+    return out
+
+
+def sql_arguments(a, cmd, scope) -> bool:
+    """`_sql_arguments` for a program Interlock knows (the generic model's prose options), failing closed."""
+    try:
+        g = generic_model()
+    except KnowledgeError:
+        return False  # (the engine fails closed on the broken file: knowledge.trip)
+    return _sql_arguments(a, cmd, scope, list(cmd.args), g)
 
 
 def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=None, kinds=("delete",),

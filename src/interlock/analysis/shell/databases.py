@@ -1695,7 +1695,16 @@ def _warehouse_match(spec, ops):
 
 def warehouse(a, cmd, scope):
     """bq, snowsql, dbsqlcli, databricks, wrangler, sqlcmd: the SQL they run is judged as SQL (``run_sql``),
-    their plain delete verbs by the rule their entry names, both weighed by the target's environment."""
+    their plain delete verbs by the rule their entry names, both weighed by the target's environment; a cloud
+    CLI among them (bq) is also read for safeguards it turns off (shell/exposure.py: a table's expiry)."""
+    _warehouse(a, cmd, scope)
+    from . import exposure
+
+    if cmd.name in exposure.programs():
+        exposure.judge(a, cmd, scope)
+
+
+def _warehouse(a, cmd, scope):
     spec = warehouses().get(cmd.name)
     if spec is None or _help(cmd.args):
         return
@@ -1712,6 +1721,8 @@ def warehouse(a, cmd, scope):
 
         if cmd.name in clis.index():  # `wrangler deploy`: what the tool's knowledge file says of the rest
             clis.handler(a, cmd, scope)
+        else:  # a subcommand the catalogue does not name, given destructive SQL (`databricks api post … --json`)
+            clis.sql_arguments(a, cmd, scope)
         return
     if any(f in flags or f in dict(vals) for f in c.get("dry_run", ())):
         return
