@@ -1802,13 +1802,17 @@ def _find_exec(a, cmd, scope, expr, targets, names, paths_, inner):
     coded = inner[0].rsplit("/", 1)[-1] in SHELLS and any("{}" in w and w != "{}" for w in inner[1:])
     plain = False
     code = next((inner[k + 1] for k, w in enumerate(inner[:-1]) if w == "-c"), "")
-    if coded and not any(U in w for w in inner) and reads_only(code):
+    if coded and not any(U in w for w in inner):
         # (find_selection_now: nothing written before it; reads_only: the code makes no name while find lists)
         # … unless every name it would hand the code, on disk now, is a plain word (letters, digits, `._-/+@,:%`
-        # and blanks: no quote, `$`, backtick or other character the shell reads as code there)
+        # and blanks: no quote, `$`, backtick or other character the shell reads as code there) — or there is
+        # no such name at all: the code is never run, so no name it would write can be handed back to it either
+        # (`find . -name '*.zip' -exec sh -c 'unzip -d "$(dirname {})" {}' \;` where no archive is there). The
+        # code is still judged, with {} as a plain unknown name: what it would do to such a name is its effect.
         starts = [t.rsplit("/", 1)[0] if names or paths_ else t for t in targets]
         got = find_selection_now(a, cmd, scope, list(dict.fromkeys(starts)), handed=inner)
-        plain = got is not None and all(_PLAIN_NAME_CHARS.fullmatch(x) for x in got)
+        plain = got is not None and (not got or reads_only(code) and
+                                     all(_PLAIN_NAME_CHARS.fullmatch(x) for x in got))
     for t in targets[:4]:
         if coded and U not in t:
             t = (t.rsplit("/", 1)[0] if names or paths_ else t).rstrip("/") + "/" + U
@@ -3224,12 +3228,29 @@ def _runs_later_path(path, home) -> bool:
     return startup.place_of(path, home) is not None
 
 
+_HOME_PARENTS = ("/home/", "/Users/", "/var/lib/", "/var/home/")
+
+
+def _idle_startup_name(path, home) -> bool:
+    """`ln -s .bashrc .bash_profile` in a project: a shell start-up file runs from a home directory (a user's,
+    root's, /etc's, /etc/skel's copied into new ones), never from where a project keeps its copy of it; the
+    name alone plants nothing.  direnv's .envrc runs wherever it is, a git hook or a start-up place by its
+    own rules (not this)."""
+    base = path.rsplit("/", 1)[-1]
+    if base not in _RC_FILES or base == ".envrc" or not path.startswith("/"):
+        return False
+    d = posixpath.dirname(path)
+    if U in d or d in (home.rstrip("/") if home else "", "/root", "/etc", "/etc/skel", "/") or d.startswith("/etc/"):
+        return False
+    return not any(d.startswith(pp) and "/" not in d[len(pp):] for pp in _HOME_PARENTS)
+
+
 def copied_plant(a, cmd, scope, src, target, link=False):
     """`cp evil.sh .git/hooks/pre-commit`, `install -m755 x ~/.bashrc`, `ln -s ../../x.sh .git/hooks/pre-push`:
     a file copied or linked where something runs it later is judged as the commands it is, as its text
     written there would be (programs.planted)."""
     if not target or U in target and not _python_startup(target) or a.remote or a.planting or \
-            not _runs_later_path(target, a.pctx.home):
+            not _runs_later_path(target, a.pctx.home) or _idle_startup_name(target, a.pctx.home):
         return
     if U in src:
         a.emit("shell.opaque-eval", cmd, effect="run",
