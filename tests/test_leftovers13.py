@@ -291,3 +291,15 @@ def test_reads_through_the_same_tools_pass(cmd):
 ])
 def test_expiry_on_existing_data_is_asked(cmd, want):
     assert judge(cmd).decision == want, (cmd, judge(cmd).reasons)
+
+
+@pytest.mark.parametrize("cmd,want", [
+    ("chattr -R +i .", "ask"), ("sudo chattr -R +ia src", "ask"), ("chattr -R =i app", "ask"),
+    ("chattr -R -i src", "allow"), ("chattr -R +c build", "allow"), ("lsattr -R src", "allow"),
+])
+def test_workspace_made_unchangeable_is_asked(tmp_path, cmd, want):
+    ws = tmp_path / "w"
+    for d in ("src", "app", "build"):
+        (ws / d).mkdir(parents=True)
+    d = judge(cmd, home=str(tmp_path), ws=str(ws))
+    assert d.decision == want, (cmd, d.reasons)

@@ -153,8 +153,8 @@ _CATALOGUE = [
         "sudo chown -R $OTHER ~", "chattr -R +i ~", "chgrp -R nogroup ~"],
        ["chmod -R 700 ~", "chmod -R go-w ~", "chmod 755 ~", "chmod +x scripts/run.sh", "chmod -R 777 /"]),
     _R("fs.perm-workspace", "destructive",
-       "Changes permissions or ownership of the workspace recursively so that its files become unreadable, "
-       "world-writable or owned by another user.",
+       "Changes permissions, ownership or attributes of the workspace recursively so that its files become "
+       "unreadable, unchangeable, world-writable or owned by another user.",
        ["chmod -R 777 .", "chmod -R 000 src", "chown -R root .", "sudo chown -R root:root /work/proj",
         "chmod -R a-rwx src", "chmod -R o+w ."],
        ["chmod -R u+w build", "chmod -R 755 scripts", "chmod +x scripts/run.sh", "chmod 600 .env",

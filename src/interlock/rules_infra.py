@@ -127,7 +127,7 @@ RULES = [
         "podman system reset -f"],
        ["docker system prune -f", "docker system prune -a", "docker system df"]),
     _R("infra.compose-down-volumes", "destructive", "Stops a Compose project and deletes its volumes.",
-       ["docker compose down -v", "docker-compose down --volumes", "docker compose -f prod.yml down -v --rmi all",
+       ["docker compose down -v", "docker-compose down --volumes", "docker compose -f stack.yml down -v --rmi all",
         "podman compose down -v", "docker compose rm -s -v -f"],
        ["docker compose down", "docker compose up -d", "docker compose ps", "docker compose restart api"]),
     _R("infra.docker-rm-force", "destructive",

@@ -3816,6 +3816,8 @@ def perms(a, cmd, scope):
             mode = a.user  # `chown -R "$(whoami)" ~`, `chown -R $(id -u):$(id -g) ~/.npm`: the user's own
     elif cmd.name == "setfacl":
         mode = ",".join(x for k, x in ops if k == "acl") or None
+    elif cmd.name == "chattr":
+        mode = " ".join(x for k, x in ops if k == "mode") or None
     for t in operands:
         place = a.place(t, scope)
         target = P.display(place.path, a.pctx) if place.path else t
@@ -3865,6 +3867,11 @@ def perms(a, cmd, scope):
                 _locks_out(a, cmd.name, mode):
             a.emit("fs.perm-workspace", cmd, target=target, effect="permissions",
                    note=_locks_out(a, cmd.name, mode))
+        elif place.kind in (P.WORKSPACE_ROOT, P.WORKSPACE_ALL, P.WORKSPACE) and recursive and \
+                cmd.name == "chattr" and mode and re.search(r"(^|\s)[+=][^\s]*[ia]", mode):
+            # `chattr -R +i src`: no one, the owner included, can change or delete those files until root undoes it
+            a.emit("fs.perm-workspace", cmd, target=target, effect="permissions",
+                   note=f"chattr {mode}: the files can no longer be changed or deleted, by anyone, until root undoes it")
         elif place.kind == P.OUTSIDE and not (cmd.name == "chown" and mode and a.user not in (None, "root")
                                               and mode.split(":", 1)[0].split(".", 1)[0] == a.user) and (
                 # a recursive change outside the workspace is asked when it harms (as over home): `chmod -R
