@@ -7336,6 +7336,9 @@ def netcat(a, cmd, scope):
     from . import netshell
 
     netshell.relay(a, cmd)
+    from . import databases
+
+    databases.wire_protocol(a, cmd, scope)  # `printf 'FLUSHALL\r\n' | nc redis.prod 6379`: the store's own commands
     unknown_program(a, cmd, scope)
 
 
