@@ -190,3 +190,26 @@ def test_wire_protocol_examples(ctx):
 ])
 def test_wire_protocol(command, decision, ctx):
     _is(command, ctx, decision)
+
+
+# --- gRPC methods that delete (grpcurl) ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [
+    "grpcurl -H \"authorization: Bearer $TOKEN\" -d '{\"name\":\"projects/p/instances/main\"}' "
+    "spanner.googleapis.com:443 google.spanner.admin.instance.v1.InstanceAdmin.DeleteInstance",
+    "grpcurl -plaintext -d='{\"bucket\":\"invoices\"}' objects.prod.internal:7070 store.v2.Buckets/PurgeBucket",
+    "grpcurl -insecure -d @ orders-db.production.acme.io:443 acme.ops.v1.Databases/DropTable <<< '{\"t\":\"orders\"}'",
+])
+def test_grpc_delete_methods(command, ctx):
+    _is(command, ctx, "deny")
+
+
+@pytest.mark.parametrize("command", [
+    "grpcurl -plaintext localhost:9090 list acme.ops.v1.Databases",
+    "grpcurl spanner.googleapis.com:443 describe google.spanner.admin.instance.v1.InstanceAdmin.DeleteInstance",
+    "grpcurl -d '{\"name\":\"projects/p/instances/main\"}' spanner.googleapis.com:443 "
+    "google.spanner.admin.instance.v1.InstanceAdmin/GetInstance",
+    "grpcurl -plaintext -d '{\"id\":7}' 127.0.0.1:50051 todo.v1.Todos/DeleteTodo",  # a local dev server
+])
+def test_grpc_lookalikes(command, ctx):
+    _is(command, ctx, "allow")
