@@ -213,3 +213,16 @@ def test_grpc_delete_methods(command, ctx):
 ])
 def test_grpc_lookalikes(command, ctx):
     _is(command, ctx, "allow")
+
+
+# --- turso db shell runs SQL on a hosted database (analysis/warehouses.toml) -----------------------------------
+
+@pytest.mark.parametrize("command,decision", [
+    ("turso db shell billing-production \"DELETE FROM invoices\"", "deny"),
+    ("echo 'DROP TABLE sessions;' | turso db shell accounts", "deny"),
+    ("turso db shell accounts 'SELECT id FROM users LIMIT 3'", "allow"),
+    ("turso db shell accounts .tables", "allow"),
+    ("turso db list", "allow"),
+])
+def test_turso_shell(command, decision, ctx):
+    _is(command, ctx, decision)

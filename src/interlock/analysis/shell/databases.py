@@ -1735,7 +1735,7 @@ def _warehouse_match(spec, ops):
 
 
 def warehouse(a, cmd, scope):
-    """bq, snowsql, dbsqlcli, databricks, wrangler, sqlcmd: the SQL they run is judged as SQL (``run_sql``),
+    """bq, snowsql, dbsqlcli, databricks, wrangler, sqlcmd, turso: the SQL they run is judged as SQL (``run_sql``),
     their plain delete verbs by the rule their entry names, both weighed by the target's environment."""
     spec = warehouses().get(cmd.name)
     if spec is None or _help(cmd.args):
@@ -1819,5 +1819,5 @@ def _show_word(x):
 
 
 warehouse.knowledge_fallback = True  # what warehouses.toml does not name goes to the tool's knowledge file
-for _name in ("bq", "snowsql", "dbsqlcli", "databricks", "wrangler", "sqlcmd"):
+for _name in ("bq", "snowsql", "dbsqlcli", "databricks", "wrangler", "sqlcmd", "turso"):
     HANDLERS[_name] = warehouse
