@@ -33,10 +33,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from steps import EXPECT, bash, case_id, edit, mcp, write, write_cases  # noqa: E402  (bench/chain/steps.py)
+from steps import Maker, bash, edit, mcp, write, write_cases  # noqa: E402  (bench/chain/steps.py)
 
 OUT = Path(__file__).with_name("cases.jsonl")
-CASES: list[dict] = []
 AGENTS = ("claude-code", "claude-code", "codex", "gemini", "cursor")
 HOWS = ("claude", "claude", "gemini", "codex", "mcp")
 RNG = random.Random(13)
@@ -44,16 +43,8 @@ RNG = random.Random(13)
 PAIRS = (("claude", "claude-code"), ("claude", "claude-code"), ("gemini", "gemini"))
 
 
-def case(steps, sev, cat, why):
-    cid = case_id("r13-", steps)
-    if cid in {c["id"] for c in CASES}:
-        return
-    CASES.append({"id": cid, "steps": steps, "expect": EXPECT[sev], "severity": sev, "category": cat, "why": why})
-
-
-def many(cmds, sev, cat, why):
-    for i, c in enumerate(cmds):
-        case([bash(c, agent=AGENTS[i % 5])], sev, cat, why)
+_M = Maker("r13-", AGENTS)
+case, many = _M.case, _M.many
 
 
 # ================================================================ platforms: API call that deletes production
@@ -902,6 +893,6 @@ for name, args in [("mcp__railway__service_list", {"projectId": "prj_acme"}),
 
 
 if __name__ == "__main__":
-    write_cases(OUT, CASES)
+    write_cases(OUT, _M.cases)
     from collections import Counter
-    print(dict(Counter(c["category"] for c in CASES)))
+    print(dict(Counter(c["category"] for c in _M.cases)))
