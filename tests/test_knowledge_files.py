@@ -30,6 +30,7 @@ CHECKED_BY = {
     "knowledge/capacity.toml": "test_risky12.py::test_capacity_examples",
     "knowledge/exposure.toml": "test_risky12.py::test_exposure_examples",
     "knowledge/cloud_data.toml": "test_knowledge.py::test_cloud_data_file_examples",
+    "knowledge/wire_protocols.toml": "test_attack_round13.py::test_wire_protocol_examples",
     "knowledge/collections.toml": "test_leftovers.py::test_producer_examples",
     "knowledge/documents.toml": "test_knowledge_files.py::test_catalogue_examples",
     "knowledge/file_use.toml": "test_knowledge_files.py::test_catalogue_examples",

@@ -84,6 +84,26 @@ def table_cases(prefix: str, risky: dict, benign: dict) -> list:
     return out
 
 
+class Maker:
+    """A round maker's case list: ``case`` adds a case named by its steps (once), ``many`` one case a shell command,
+    the agents taken in turn from ``agents``."""
+
+    def __init__(self, prefix: str, agents=AGENTS):
+        self.prefix, self.agents, self.cases, self._ids = prefix, tuple(agents), [], set()
+
+    def case(self, steps, sev, cat, why):
+        cid = case_id(self.prefix, steps)
+        if cid in self._ids:
+            return
+        self._ids.add(cid)
+        self.cases.append({"id": cid, "steps": steps, "expect": EXPECT[sev], "severity": sev, "category": cat,
+                           "why": why})
+
+    def many(self, cmds, sev, cat, why):
+        for i, c in enumerate(cmds):
+            self.case([bash(c, agent=self.agents[i % len(self.agents)])], sev, cat, why)
+
+
 def write_cases(path, cases: list) -> None:
     """``cases.jsonl`` at ``path`` (one case a line), after checking no case is there twice."""
     ids = [c["id"] for c in cases]

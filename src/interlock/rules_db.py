@@ -23,7 +23,7 @@ PROGRAMS = (
     "sequelize", "sequelize-cli", "flyway", "liquibase", "typeorm", "dbmate", "goose", "migrate", "sqlx", "diesel", "mix",
     "atlas", "dotnet",
     # warehouse and edge-database CLIs (analysis/warehouses.toml)
-    "bq", "snowsql", "dbsqlcli", "databricks", "wrangler", "sqlcmd",
+    "bq", "snowsql", "dbsqlcli", "databricks", "wrangler", "sqlcmd", "turso",
 )
 
 RULES = [

@@ -294,12 +294,20 @@ RULES = [
         "az role assignment create --assignee a --role Owner", "aws s3api put-bucket-policy --bucket b --policy file://p.json"],
        ["aws iam list-attached-role-policies --role-name r", "gcloud projects get-iam-policy p",
         "az role assignment list", "aws s3api get-bucket-policy --bucket b"]),
+    _R("infra.backups-off", "catastrophic",
+       "Turns off a database's automated backups or point-in-time recovery: the restore points they kept go with "
+       "them (as the same change sent to the cloud's API is judged).",
+       ["gcloud sql instances patch d --no-backup", "gcloud sql instances patch d --no-enable-point-in-time-recovery",
+        "aws dynamodb update-continuous-backups --table-name t --point-in-time-recovery-specification "
+        "PointInTimeRecoveryEnabled=false"],
+       ["gcloud sql instances patch d --backup-start-time 03:00", "gcloud sql instances describe d",
+        "aws dynamodb describe-continuous-backups --table-name t"]),
     _R("infra.safeguard-off", "destructive",
-       "Turns off or shortens a safeguard of cloud data: backups, point-in-time recovery, versioning, deletion "
-       "protection, retention, audit logging.",
+       "Turns off or shortens a safeguard of cloud data: backup retention, versioning, deletion protection, "
+       "retention, audit logging.",
        ["aws rds modify-db-instance --db-instance-identifier d --no-deletion-protection",
         "aws s3api put-bucket-versioning --bucket b --versioning-configuration Status=Suspended",
-        "gcloud sql instances patch d --no-backup", "aws cloudtrail stop-logging --name t"],
+        "gcloud sql instances patch d --no-enable-bin-log", "aws cloudtrail stop-logging --name t"],
        ["aws rds modify-db-instance --db-instance-identifier d --deletion-protection",
         "aws s3api get-bucket-versioning --bucket b", "gcloud sql instances describe d", "aws cloudtrail describe-trails"]),
     _R("infra.restart", "write",

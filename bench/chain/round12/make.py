@@ -27,25 +27,16 @@ from pathlib import Path
 
 import sys
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from steps import EXPECT, bash, case_id, disk, edit, mcp, write  # noqa: E402,F401  (bench/chain/steps.py)
+from steps import EXPECT, Maker, bash, case_id, disk, edit, mcp, write  # noqa: E402,F401  (bench/chain/steps.py)
 
 OUT = Path(__file__).with_name("cases.jsonl")
-CASES: list[dict] = []
 RW = "https://backboard.railway.app/graphql/v2"
 AGENTS = ("claude-code", "claude-code", "codex", "gemini", "cursor")
 RNG = random.Random(12)
 
 
-def case(steps, sev, cat, why):
-    cid = case_id("r12-", steps)
-    if cid in {c["id"] for c in CASES}:
-        return
-    CASES.append({"id": cid, "steps": steps, "expect": EXPECT[sev], "severity": sev, "category": cat, "why": why})
-
-
-def many(cmds, sev, cat, why):
-    for i, c in enumerate(cmds):
-        case([bash(c, agent=AGENTS[i % 5])], sev, cat, why)
+_M = Maker("r12-", AGENTS)
+case, many = _M.case, _M.many
 
 
 def read(path):
@@ -646,7 +637,7 @@ for name, args in [("mcp__postgres__query", {"sql": "SELECT * FROM users LIMIT 5
 
 if __name__ == "__main__":
     with OUT.open("w", encoding="utf-8") as f:
-        for c in CASES:
+        for c in _M.cases:
             f.write(json.dumps(c) + "\n")
     from collections import Counter
-    print(len(CASES), "cases →", OUT, dict(Counter(c["severity"] for c in CASES)))
+    print(len(_M.cases), "cases →", OUT, dict(Counter(c["severity"] for c in _M.cases)))

@@ -371,10 +371,33 @@ def parse_wget(args, read_at):
 _HTTPIE_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 
 
+#: httpie/xh/curlie options that take a value (the next word), so that the value is not read as a request item
+#: (short options curl reads otherwise, such as -s and -p, are left out: curlie takes curl's options too)
+_HTTPIE_VALUE_OPTIONS = frozenset({
+    "-A", "--auth-type", "-a", "--auth", "-o", "--output", "--session", "--session-read-only", "--verify", "--cert",
+    "--cert-key", "--cert-key-pass", "--timeout", "--proxy", "--print", "--pretty", "--style",
+    "--max-redirects", "--format-options", "--response-charset", "--response-mime", "--boundary", "--ssl",
+    "--ciphers", "--default-scheme", "--unix-socket", "--max-headers", "--http-version", "--bearer", "--resolve",
+    "--interface", "--history-print", "--chunk-size"})
+
+
 def parse_httpie(args, read_at=None):
     """httpie/xh/curlie's request items: `k=v` (string), `k:=json`, and `k=@FILE` / `k:=@FILE` (the value is
     the file's text or JSON, read with ``read_at``; unknown when it cannot be read)."""
-    ops = [x for x in args if not x.startswith("-")]
+    ops, raw, i = [], None, 0
+    while i < len(args):
+        x = args[i]
+        name, eq, val = x.partition("=")
+        if name == "--raw":  # the request body as written (httpie 3.2+, xh)
+            raw = val if eq else (args[i + 1] if i + 1 < len(args) else None)
+            i += 1 if eq else 2
+            continue
+        if x in _HTTPIE_VALUE_OPTIONS and not eq:
+            i += 2  # an option's value is no request item (`-A bearer -a TOKEN`, `-o out.json`)
+            continue
+        if not x.startswith("-"):
+            ops.append(x)
+        i += 1
     method = None
     if ops and ops[0].upper() in _HTTPIE_METHODS and ops[0].isalpha():
         method = ops[0].upper()
@@ -404,8 +427,9 @@ def parse_httpie(args, read_at=None):
         elif op == "=":
             body[k] = v
     if method is None:
-        method = "POST" if body else "GET"
-    return [Request(method, url, json.dumps(body, ensure_ascii=False) if body else None, client="httpie")]
+        method = "POST" if body or raw else "GET"
+    text = raw if raw is not None else (json.dumps(body, ensure_ascii=False) if body else None)
+    return [Request(method, url, text, client="httpie")]
 
 
 # --- Request → findings ----------------------------------------------------------------------

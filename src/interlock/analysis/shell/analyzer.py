@@ -1330,6 +1330,10 @@ class ShellAnalyzer:
             from . import credentials
 
             credentials.check(self, cmd if base == name else cmd.derive([base] + cmd.argv[1:]), scope)
+        elif base.startswith(("git-credential-", "docker-credential-")):
+            from . import credentials  # a credential helper (`docker-credential-pass get`): its get prints the secret
+
+            credentials.check(self, cmd if base == name else cmd.derive([base] + cmd.argv[1:]), scope)
         elif any(x.startswith(("--show-", "--reveal", "--with-decryption", "--unmask", "--decrypt-", "--plaintext-"))
                  for x in cmd.argv[1:]):
             from . import credentials  # `pulumi stack output --show-secrets`, `mytool get x --reveal`: any program

@@ -355,9 +355,29 @@ def _ps_shows_environment(args):
     return False
 
 
+#: Credential helpers (gitcredentials(7), docker-credential-helpers): a program named with one of these prefixes,
+#: asked `get`, prints the stored secret of the host it reads on stdin — whatever store is behind it (a keychain,
+#: libsecret, pass, a desktop app).  `git credential-NAME get` runs `git-credential-NAME get`.
+HELPER_PREFIXES = ("git-credential-", "docker-credential-")
+
+
+def helper_get(name, args) -> str | None:
+    """What a credential helper's `get` reveals (None when the command is no helper's get)."""
+    if name == "git" and args and args[0].startswith("credential-"):
+        name, args = "git-" + args[0], args[1:]
+    if name.startswith(HELPER_PREFIXES) and _words(args)[:1] == ["get"]:
+        return "stored git credentials" if name.startswith("git-") else "a stored container-registry credential"
+    return None
+
+
 def check(a, cmd, scope):
     name = cmd.name
     args = cmd.args
+    what = helper_get(name, args)
+    if what:
+        a.emit("secrets.tool-output", cmd, target=what, effect="reveal-secret",
+               note=f"a credential helper's get prints the secret ({name} {' '.join(args[:1])})")
+        return
     if _editor_prints(a, cmd, scope):
         return
     if getattr(a, "suppress_env_dump", False) and name in ("env", "printenv", "set", "export", "declare"):

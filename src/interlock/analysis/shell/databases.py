@@ -1029,6 +1029,47 @@ def _scans_every_key(cmd) -> bool:
     return bool(k) and k.group(2) == "*"
 
 
+_WIRE = None
+#: netcat's options that take a value (the next word): they are no HOST or PORT
+_NC_VALUE_OPTIONS = frozenset({"-p", "-s", "-w", "-i", "-q", "-x", "-X", "-e", "-c", "-I", "-O", "-T", "-V", "-M", "-m",
+                               "--source", "--source-port", "--wait", "--proxy", "--proxy-type", "-g", "-G"})
+
+
+def _wire_ports():
+    global _WIRE
+    if _WIRE is None:
+        from ...knowledge import load
+
+        raw = load("wire_protocols.toml")
+        _WIRE = {int(k): v for k, v in raw["ports"].items()}
+    return _WIRE
+
+
+def wire_protocol(a, cmd, scope):
+    """A raw socket client (nc HOST PORT) connected to a store that reads plain-text commands
+    (knowledge/wire_protocols.toml): the text it sends is that store's commands, judged as its own client's."""
+    ops, i, args = [], 0, list(cmd.args)
+    while i < len(args):
+        x = args[i]
+        if x in _NC_VALUE_OPTIONS:
+            i += 2
+            continue
+        if not x.startswith("-"):
+            ops.append(x)
+        i += 1
+    if len(ops) < 2 or not ops[-1].isdigit() or _wire_ports().get(int(ops[-1])) != "redis":
+        return
+    host = _deref(a, cmd, scope, ops[-2], _HOSTISH) or ops[-2]
+    tgt = _resolve_target(a, cmd, Target(host, None, None), implicit_local=U not in host)
+
+    def lines(text, src):
+        for line in text.replace("\\r", "").replace("\\n", "\n").replace("\r", "").splitlines()[:2000]:
+            words = line.split()
+            if words:
+                redis_command(a, cmd, words, tgt)
+    run_stdin(a, cmd, scope, None, tgt, runner=lines, what="commands")
+
+
 @handles("redis-cli", "valkey-cli", "keydb-cli")
 def redis_cli(a, cmd, scope):
     if _help(cmd.args):
@@ -1694,7 +1735,7 @@ def _warehouse_match(spec, ops):
 
 
 def warehouse(a, cmd, scope):
-    """bq, snowsql, dbsqlcli, databricks, wrangler, sqlcmd: the SQL they run is judged as SQL (``run_sql``),
+    """bq, snowsql, dbsqlcli, databricks, wrangler, sqlcmd, turso: the SQL they run is judged as SQL (``run_sql``),
     their plain delete verbs by the rule their entry names, both weighed by the target's environment; a cloud
     CLI among them (bq) is also read for safeguards it turns off (shell/exposure.py: a table's expiry)."""
     _warehouse(a, cmd, scope)
@@ -1789,5 +1830,5 @@ def _show_word(x):
 
 
 warehouse.knowledge_fallback = True  # what warehouses.toml does not name goes to the tool's knowledge file
-for _name in ("bq", "snowsql", "dbsqlcli", "databricks", "wrangler", "sqlcmd"):
+for _name in ("bq", "snowsql", "dbsqlcli", "databricks", "wrangler", "sqlcmd", "turso"):
     HANDLERS[_name] = warehouse

@@ -28,6 +28,7 @@ class _Model:
         self.source_world = frozenset(raw["source_world"])
         self.open_settings = re.compile("|".join(f"(?:{x})" for x in raw["open_settings"]), re.I)
         self.access_ops = re.compile("|".join(f"(?:{x})" for x in raw["access_ops"]))
+        self.backups_off = re.compile("|".join(f"(?:{x})" for x in raw["backups_off_settings"]), re.I)
         self.safeguard_settings = re.compile("|".join(f"(?:{x})" for x in raw["safeguard_settings"]), re.I)
         self.safeguard_ops = re.compile("|".join(f"(?:{x})" for x in raw["safeguard_ops"]))
         self.examples = [(c, r) for c, r in raw.get("examples", [])]
@@ -111,6 +112,11 @@ def judge(a, cmd, scope, env=None):
     if m:
         a.emit("infra.access-change", cmd, target=shown, effect="grant", environment=env,
                note=f"changes who may act on it ({m.group(0).strip()})")
+        return
+    m = mdl.backups_off.search(line)
+    if m:
+        a.emit("infra.backups-off", cmd, target=shown, effect="disable", environment=env,
+               note=f"backups or point-in-time recovery turned off ({m.group(0).strip()[:60]})")
         return
     m = mdl.safeguard_settings.search(line) or mdl.safeguard_ops.search(said)
     if m:

@@ -53,6 +53,7 @@ def _cloud_data():
                   "gcloud": frozenset(tuple(x.split()) for x in raw["gcloud"]["data"]),
                   "az": frozenset(tuple(x.split()) for x in raw["az"]["data"]),
                   "data_flags": frozenset(raw.get("data_flags", {}).get("flags", ())),
+                  "aws_with_option": raw.get("aws_with_option", {}),
                   "examples": [(e["cmd"], e["rule"]) for e in raw.get("examples", [])]}
     return _cloud
 
@@ -1407,6 +1408,11 @@ def aws(a, cmd, scope):
             if "--delete-automated-backups" in o:
                 note = (note + "; " if note else "") + "--delete-automated-backups: its backups go too"
         a.emit("infra.aws-delete-data", cmd, target=target, effect=op, note=note, environment=env)
+    elif _cloud_data()["aws_with_option"].get(svc, {}).get(op) in o:
+        # `s3api delete-object --version-id V`: that version is gone for good (no delete marker stands in)
+        opt = _cloud_data()["aws_with_option"][svc][op]
+        a.emit("infra.aws-delete-data", cmd, target=target, effect=op, environment=env,
+               note=f"{opt}: deleted for good, not hidden behind a delete marker")
     elif svc == "rds" and op.startswith("modify-db") and o.get("--backup-retention-period") == "0":
         a.emit("infra.aws-delete-data", cmd, target=target, effect=op,
                note="--backup-retention-period 0 turns off automated backups and deletes the existing ones",

@@ -7441,7 +7441,51 @@ def netcat(a, cmd, scope):
     from . import netshell
 
     netshell.relay(a, cmd)
+    from . import databases
+
+    databases.wire_protocol(a, cmd, scope)  # `printf 'FLUSHALL\r\n' | nc redis.prod 6379`: the store's own commands
     unknown_program(a, cmd, scope)
+
+
+#: grpcurl's options that take a value (the next word)
+_GRPCURL_VALUE_OPTIONS = frozenset({
+    "-d", "-H", "-rpc-header", "-reflect-header", "-import-path", "-proto", "-protoset", "-protoset-out", "-cert",
+    "-key", "-cacert", "-servername", "-authority", "-user-agent", "-format", "-connect-timeout", "-max-time",
+    "-keepalive-time", "-max-msg-sz", "-expand-headers", "-alts-handshaker-service", "-alts-target-service-account"})
+#: an RPC whose method name starts so removes what it names: Google's API design (AIP-135) maps a Delete method
+#: to HTTP DELETE, and the other verbs say the same of their object
+_RPC_DELETE = re.compile(r"^(Delete|Drop|Destroy|Purge|Remove|Truncate|Erase|Wipe|Flush)[A-Z_]|^(Delete|Drop|Destroy|Purge|Flush)$")
+
+
+@handles("grpcurl")
+def grpcurl(a, cmd, scope):
+    """`grpcurl [opts] HOST:PORT pkg.Service/Method`: a method whose name deletes (DeleteInstance, DropDatabase) is
+    judged as the HTTP DELETE gRPC transcoding maps it to, at that host (the HTTP catalogue's providers, a
+    production host's environment); listing and describing only read."""
+    from ..http import Request, emit_request
+
+    ops, body, i, args = [], None, 0, list(cmd.args)
+    while i < len(args):
+        x = args[i]
+        name = x.lstrip("-").split("=", 1)[0]
+        if x.startswith("-") and "-" + name in _GRPCURL_VALUE_OPTIONS:
+            val = x.split("=", 1)[1] if "=" in x else (args[i + 1] if i + 1 < len(args) else "")
+            if name == "d":
+                body = val
+            i += 1 if "=" in x else 2
+            continue
+        if not x.startswith("-"):
+            ops.append(x)
+        i += 1
+    if len(ops) < 2 or ops[-1] in ("list", "describe") or (len(ops) >= 2 and ops[-2] in ("list", "describe")):
+        return
+    symbol = ops[-1]
+    method = re.split(r"[/.]", symbol)[-1]
+    if not _RPC_DELETE.match(method):
+        return
+    scheme = "http" if "-plaintext" in args or "--plaintext" in args else "https"
+    emit_request(a, cmd, Request("DELETE", f"{scheme}://{ops[-2]}/{symbol.replace('.', '/') if '/' not in symbol else symbol}",
+                                 body, (), client="grpcurl"))
 
 
 @handles("socat")

@@ -157,11 +157,13 @@ def program_text(a, cmd, scope, spec):
             texts.append(args[i + 1])
             i += 2
             continue
-        if x in ("-File", "-file", "-f", "--manifest-path", "-script") and i + 1 < len(args):
+        if x in ("-File", "-file", "-f", "--manifest-path", "--project", "-script") and i + 1 < len(args):
             operands.append(args[i + 1])
             i += 2
             continue
-        if not x.startswith("-"):
+        if x.startswith(("--manifest-path=", "--project=")):
+            operands.append(x.split("=", 1)[1])
+        elif not x.startswith("-"):
             operands.append(x)
         i += 1
     ctx = a._scope_ctx(scope)
@@ -183,6 +185,10 @@ def program_text(a, cmd, scope, spec):
             t = a.written_text.get(path) or a.read_file(path)
             if t is not None:
                 texts.append(t)
+            continue
+        if spec.get("project") and spec.get("manifests") and path.endswith(tuple(spec["manifests"])):
+            # the manifest names the project: its directory's sources are what runs
+            texts.append(_project_text(a, os.path.dirname(path), spec["project"], max_files, max_bytes))
             continue
         if spec.get("project") and os.path.isdir(path):
             texts.append(_project_text(a, path, spec["project"], max_files, max_bytes))
