@@ -41,6 +41,7 @@ CHECKED_BY = {
     "knowledge/processes.toml": "test_knowledge_files.py::test_catalogue_examples",
     "knowledge/regenerable.toml": "test_knowledge_files.py::test_catalogue_examples",
     "knowledge/remote_shells.toml": "test_knowledge_files.py::test_catalogue_examples",
+    "knowledge/ssh_users.toml": "test_knowledge_files.py::test_catalogue_examples",
     "knowledge/root.toml": "test_longtail_s10.py::test_root_knowledge_examples",
     "knowledge/runners.toml": "test_leftovers.py::test_runner_examples",
     "knowledge/settings.toml": "test_risky12.py::test_settings_examples",

@@ -303,3 +303,17 @@ def test_workspace_made_unchangeable_is_asked(tmp_path, cmd, want):
         (ws / d).mkdir(parents=True)
     d = judge(cmd, home=str(tmp_path), ws=str(ws))
     assert d.decision == want, (cmd, d.reasons)
+
+
+# --- an ssh login whose forced command is a platform's CLI -----------------------------------------------
+
+@pytest.mark.parametrize("cmd,want", [
+    ("ssh -p 2222 dokku@paas.example.net apps:destroy billing --force", "deny"),
+    ("ssh -l dokku paas.example.net postgres:destroy main-db --force", "deny"),
+    ("ssh dokku@paas.example.net ps:stop billing", "ask"),
+    ("ssh dokku@paas.example.net ps:report billing", "allow"),
+    ("ssh ops@paas.example.net apps:destroy", "allow"),   # another login runs a program of that name
+])
+def test_dokku_over_ssh_is_the_dokku_command(cmd, want):
+    d = judge(cmd)
+    assert d.decision == want, (cmd, d.reasons)

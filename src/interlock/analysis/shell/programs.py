@@ -4706,6 +4706,9 @@ def ssh(a, cmd, scope):
     if "-l" in v and "@" not in host:
         host = v["-l"] + "@" + host
     remote_cmd = ops[1:]
+    forced = _forced_program(host.split("@", 1)[0]) if "@" in host else None
+    if forced and remote_cmd:
+        remote_cmd = [forced] + remote_cmd  # `ssh dokku@h apps:destroy x`: that login runs `dokku apps:destroy x`
     if remote_cmd:
         if cmd.stdin and cmd.stdin[0] == "file" and remote_cmd[0].rsplit("/", 1)[-1] in SHELLS and len(remote_cmd) == 1:
             _ssh_stdin_script(a, cmd, scope, host)  # ssh host bash < job.sh
@@ -4714,6 +4717,26 @@ def ssh(a, cmd, scope):
         _run_stdin(a, cmd.derive(cmd.argv, remote=host), scope, "shell")
     elif cmd.stdin and cmd.stdin[0] == "file":
         _ssh_stdin_script(a, cmd, scope, host)  # ssh host < job.sh: the remote shell runs the file
+
+
+class _SshUsers:
+    def __init__(self, raw):
+        self.programs = {}
+        for u in raw.get("user", []):
+            if not isinstance(u.get("name"), str) or not isinstance(u.get("program"), str):
+                raise ValueError("each [[user]] needs name and program")
+            self.programs[u["name"]] = u["program"]
+        self.examples = [tuple(e) for e in raw.get("examples", [])]
+
+
+def _forced_program(user):
+    """The program an ssh login's forced command runs (knowledge/ssh_users.toml), or None."""
+    from ...knowledge import KnowledgeError, model
+
+    try:
+        return model("ssh_users.toml", _SshUsers).programs.get(user)
+    except KnowledgeError:
+        return None  # (the engine fails closed on the broken file: knowledge.trip)
 
 
 def _ssh_stdin_script(a, cmd, scope, host):
