@@ -310,6 +310,13 @@ RULES = [
         "octodns-sync --config-file prod.yaml --doit", "dnscontrol push"],
        ["aws route53 list-resource-record-sets --hosted-zone-id Z1", "octodns-sync --config-file prod.yaml",
         "dnscontrol preview"]),
+    _R("net.edge-change", "destructive",
+       "Changes what a CDN, load balancer or edge serves or where it sends traffic (a distribution's or listener's "
+       "configuration, TLS settings, a cache purged): every visitor sees it at once.",
+       ["aws cloudfront update-distribution --id E1 --distribution-config file://d.json --if-match E2",
+        "gcloud compute url-maps invalidate-cdn-cache web --path '/*'", "az cdn endpoint purge -g rg --profile-name p -n e --content-paths '/*'"],
+       ["aws cloudfront get-distribution --id E1", "gcloud compute url-maps describe web",
+        "az cdn endpoint show -g rg --profile-name p -n e"]),
     _R("infra.access-change", "destructive",
        "Changes who may act on a cloud resource: IAM policies attached, detached or rewritten, role bindings, "
        "resource policies and ACLs.",

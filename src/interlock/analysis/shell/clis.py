@@ -35,7 +35,8 @@ ENV_KINDS = frozenset({"host", "database", "kube_context", "cloud_project", "clo
 _PROGRAM_KEYS = {"names", "summary", "separator", "value_options", "skip", "aliases", "env", "commands",
                  "examples", "generic", "generic_rule", "label", "handled_elsewhere"}
 _COMMAND_KEYS = {"path", "effect", "rule", "target", "label", "when_flags", "unless_flags", "when_options",
-                 "when_operand", "env", "note", "mechanism", "name_env", "command", "capacity", "when_last"}
+                 "when_operand", "env", "note", "mechanism", "name_env", "command", "capacity", "when_last",
+                 "cost"}
 _ENV_KEYS = {"kind", "from"}
 _EXAMPLE_KEYS = {"cmd", "rule", "note"}
 
@@ -125,7 +126,8 @@ def _env_sources(where, raw):
 
 class Command:
     __slots__ = ("paths", "effect", "rule", "target", "label", "when_flags", "unless_flags", "when_options",
-                 "when_operand", "env", "note", "mechanism", "name_env", "command", "capacity", "when_last")
+                 "when_operand", "env", "note", "mechanism", "name_env", "command", "capacity", "when_last",
+                 "cost")
 
     def __init__(self, raw, where, rules, sep):
         bad = set(raw) - _COMMAND_KEYS
@@ -185,6 +187,11 @@ class Command:
         self.capacity = _strs(where, "capacity", raw.get("capacity", []))
         if any(not (x.startswith("-") or x in ("$1", "$2", "$last", "$*")) for x in self.capacity):
             raise KnowledgeError(f"{where}: capacity names options, $1, $2, $last or $*")
+        # where a size or count is: the entry holds only when one of them is large (a count at or above
+        # capacity.toml's large_count, or a GPU / very large machine type: capacity.is_large)
+        self.cost = _strs(where, "cost", raw.get("cost", []))
+        if any(not (x.startswith("-") or x in ("$1", "$2", "$last", "$*")) for x in self.cost):
+            raise KnowledgeError(f"{where}: cost names options, $1, $2, $last or $*")
 
 
 class Tool:
@@ -305,6 +312,8 @@ class Tool:
                         continue
                     if c.capacity and not _capacity_zero(c.capacity, values, words[len(p):]):
                         continue
+                    if c.cost and not _capacity_zero(c.cost, values, words[len(p):], large=True):
+                        continue
                     return c, len(p)
         return None
 
@@ -315,9 +324,13 @@ def _is_zero(value) -> bool:
     return is_zero(value)
 
 
-def _capacity_zero(sources, values, rest) -> bool:
-    """One of the places the entry names as a capacity is set to zero (any spelling: capacity.is_zero)."""
-    from .capacity import is_zero
+def _capacity_zero(sources, values, rest, large=False) -> bool:
+    """One of the places the entry names as a capacity is set to zero (any spelling: capacity.is_zero); with
+    ``large``, set high instead (a large count or a GPU / very large machine type: capacity.is_large)."""
+    from .capacity import is_large, is_zero
+
+    if large:
+        is_zero = is_large  # noqa: F811  (the same places, the other reading)
 
     for src in sources:
         if src == "$*":

@@ -9,6 +9,8 @@ engine weighs it (``interlock.weighing``: a deletion in prod becomes ``infra.del
 
 from __future__ import annotations
 
+import re
+
 from .. import paths as P
 from ..paths import UNKNOWN_MARK as U
 from . import capacity
@@ -428,6 +430,14 @@ def kubectl(a, cmd, scope):
             else "infra.kube-disrupt"
         a.emit(rule, cmd, target=(what or "") + where or None,
                effect="scale-to-zero" if verb in ("scale", "patch", "autoscale") else verb, environment=env)
+    elif verb == "scale" and capacity.large_count(_opt(v, "--replicas")) is not None or (
+            verb == "patch" and capacity.large_count(_long_values(cmd.args, short=("-p",)).get("--patch") or "")
+            is not None) or (verb == "autoscale" and capacity.large_count(_long_values(cmd.args).get("--max"))):
+        what = " ".join(_show(x) for x in ops[1:]) or None
+        n = capacity.large_count(_opt(v, "--replicas") or _long_values(cmd.args, short=("-p",)).get("--patch") or
+                                 _long_values(cmd.args).get("--max") or "")
+        _emit(a, cmd, "infra.cost-spike", target=(what or "") + where or None, effect="scale", env=env,
+              note=capacity.cost_note(f"{n} replicas"))
     elif verb == "rollout" and len(ops) > 1 and ops[1] == "restart":
         # every pod of it replaced: an outage in production while they come back (weighed: infra.restart-prod)
         a.emit("infra.restart", cmd, target=" ".join(_show(x) for x in ops[2:]) + where or None, effect="restart",
@@ -1402,6 +1412,47 @@ def aws(a, cmd, scope):
         # `lambda put-function-concurrency --reserved-concurrent-executions 0`, `autoscaling set-desired-capacity 0`
         _emit(a, cmd, "infra.outage", target=target, effect=op, env=env,
               note="scaled to zero" if not _re("aws-outage", _OUTAGE_OP).match(op) else None)
+    elif _cloud_change("aws", (svc, op), o):
+        # a store's value overwritten, a queue rewound, a failover, an edge reconfigured (cloud_changes.toml)
+        _emit(a, cmd, _cloud_change("aws", (svc, op), o), target=target, effect=op, env=env)
+    elif op.split("-", 1)[0] in _COST_OPS and capacity.cost_option(o):
+        # created or sized to a large count or a GPU / very large machine type (`ec2 run-instances --instance-type
+        # p4d.24xlarge`, `ecs update-service --desired-count 400`): the bill grows by the hour
+        _emit(a, cmd, "infra.cost-spike", target=target, effect=op, env=env,
+              note=capacity.cost_note(capacity.cost_option(o)[2]))
+
+
+_changes = None
+
+
+def _cloud_changes():
+    """knowledge/cloud_changes.toml: per CLI, [(path words, when_flags, when_options, rule)], read on first use."""
+    global _changes
+    if _changes is None:
+        from ...knowledge import load
+
+        raw = load("cloud_changes.toml")
+        out = {}
+        for cli in ("aws", "gcloud", "az"):
+            out[cli] = [(tuple(op.split()), frozenset(e.get("when_flags", ())),
+                         {k: re.compile(str(x)) for k, x in e.get("when_options", {}).items()}, e["rule"])
+                        for e in raw.get(cli, ()) for op in e["ops"]]
+        out["examples"] = [(e["cmd"], e["rule"]) for e in raw.get("examples", [])]
+        _changes = out
+    return _changes
+
+
+def _cloud_change(cli, words, opts):
+    """The rule of knowledge/cloud_changes.toml whose path starts ``words`` (a CLI's command path) and whose
+    conditions hold over ``opts`` ({--name: value, or True for a flag}), else None."""
+    for path, flags, when, rule in _cloud_changes()[cli]:
+        if len(words) >= len(path) and all(p == "*" or p == w for p, w in zip(path, words)):
+            if flags and not flags & set(opts):
+                continue
+            if when and not all(isinstance(opts.get(k), str) and rx.fullmatch(opts[k]) for k, rx in when.items()):
+                continue
+            return rule
+    return None
 
 
 def _data_flag(args):
@@ -1442,11 +1493,14 @@ _CAPACITY_OPS = frozenset({"update", "put", "set", "modify", "register", "scale"
                            "set-autoscaling", "update-autoscaling"})
 
 
+#: The verbs that create or size what is billed by the hour (an operation's first word; az's and gcloud's last)
+_COST_OPS = _CAPACITY_OPS | {"run", "create", "launch", "request", "purchase", "start", "add"}
+
 #: Parts of an AWS operation name that delete (any service: `admin-delete-user`, `batch-delete-item`).
 _AWS_VERBS = frozenset({"delete", "terminate", "remove", "deregister", "purge", "revoke", "destroy", "drop", "wipe",
                         "erase"})
 #: Stopping or rebooting what serves: instances, databases, clusters, environments, apps.
-_OUTAGE_OP = (r"^(stop|reboot|hibernate|failover)-(db-)?(instance|instances|cluster|clusters|environment|"
+_OUTAGE_OP = (r"^(stop|reboot|hibernate|failover|test-failover|switchover|pause|suspend)-(db-)?(instance|instances|cluster|clusters|environment|"
               r"application|app|service|services|relational-database|notebook-instance|server|database|broker|"
               r"replication-group|cache-cluster|node|nodes|workspaces|fleet|stack)$")
 
@@ -1572,6 +1626,10 @@ def gcloud(a, cmd, scope):
         return
     k = next((i for i, x in enumerate(ops) if x in ("delete", "destroy") or (
         i > 0 and "-" in x and _generic_verb(x))), None)
+    change = _cloud_change("gcloud", ops, {**{x: True for x in f}, **v}) if k is None else None
+    if change:
+        _emit(a, cmd, change, target=" ".join(_show(x) for x in ops[:5]), effect=" ".join(ops[:4]), env=env)
+        return
     if k is None and ops[0] not in ("config", "auth", "components", "topic", "help"):
         o = next((i for i, x in enumerate(ops[:5]) if x in ("stop", "suspend", "reset", "restart", "disable")), None)
         if o:
@@ -1584,6 +1642,10 @@ def gcloud(a, cmd, scope):
             opt, _ = capacity.zero_option(_long_values(cmd.args))
             _emit(a, cmd, "infra.outage", target=" ".join(_show(x) for x in ops[:j] + ops[j + 1:j + 2]),
                   effect=ops[j], env=env, note=f"scaled to zero ({opt} 0): it stops serving")
+        elif any(x in _COST_OPS for x in ops[1:5]) and capacity.cost_option(_long_values(cmd.args)):
+            j = next(i for i, x in enumerate(ops) if x in _COST_OPS)
+            _emit(a, cmd, "infra.cost-spike", target=" ".join(_show(x) for x in ops[:j] + ops[j + 1:j + 2]),
+                  effect=ops[j], env=env, note=capacity.cost_note(capacity.cost_option(_long_values(cmd.args))[2]))
         elif ops[:3] == ["sql", "instances", "patch"] and (v.get("--activation-policy") or "").upper() == "NEVER":
             # Cloud SQL has no `stop`: an activation policy of NEVER is how an instance is stopped
             _emit(a, cmd, "infra.outage", target=" ".join(_show(x) for x in ops[:4]), effect="stop", env=env,
@@ -1665,6 +1727,24 @@ def az(a, cmd, scope):
         env = _first_env(a, [("cloud_account", _opt(v, "--subscription")), ("cloud_project", group)])
         _emit(a, cmd, "infra.outage", target=" ".join(path[:-1]) + (f" {_show(name)}" if name else ""),
               effect=verb, env=env)
+        return
+    change = _cloud_change("az", path, _long_values(args[k:]))
+    if change:
+        f, v, _ = split_opts(args[k:], with_arg="ngs", long_with_arg=("--name", "--resource-group",
+                                                                      "--subscription", "--ids"))
+        name, group = _opt(v, "-n", "--name"), _opt(v, "-g", "--resource-group")
+        env = _first_env(a, [("cloud_account", _opt(v, "--subscription")), ("cloud_project", group)])
+        _emit(a, cmd, change, target=" ".join(path[:-1]) + (f" {_show(name)}" if name else ""), effect=verb, env=env)
+        return
+    if verb in _COST_OPS and capacity.cost_option(_long_values(args[k:])):
+        # created or sized to a large count or a GPU / very large size (`az vmss scale --new-capacity 1000`,
+        # `az vm create --size Standard_ND96amsr_A100_v4`)
+        f, v, _ = split_opts(args[k:], with_arg="ngs", long_with_arg=("--name", "--resource-group",
+                                                                      "--subscription", "--ids"))
+        name, group = _opt(v, "-n", "--name"), _opt(v, "-g", "--resource-group")
+        env = _first_env(a, [("cloud_account", _opt(v, "--subscription")), ("cloud_project", group)])
+        _emit(a, cmd, "infra.cost-spike", target=" ".join(path[:-1]) + (f" {_show(name)}" if name else ""),
+              effect=verb, env=env, note=capacity.cost_note(capacity.cost_option(_long_values(args[k:]))[2]))
         return
     flag = _data_flag(args[k:])
     if flag and verb not in ("delete", "purge"):
