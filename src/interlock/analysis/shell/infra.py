@@ -1874,6 +1874,19 @@ def gh(a, cmd, scope):
         a.emit("infra.github-delete", cmd, target=f"{grp} " + " ".join(_show(x) for x in ops[2:]), effect="delete")
     elif grp == "api" and len(ops) > 1:
         _gh_api(a, cmd, f, v, ops[1])
+    elif grp == "repo" and verb == "edit":
+        # `gh repo edit --visibility public`: the same change as `PATCH /repos/o/r {"visibility": …}`, judged by the
+        # HTTP catalogue (the repository named, or the checkout's own)
+        vis = next((x.split("=", 1)[1] if "=" in x else (cmd.args[i + 1] if i + 1 < len(cmd.args) else "")
+                    for i, x in enumerate(cmd.args) if x == "--visibility" or x.startswith("--visibility=")), None)
+        if vis:
+            import json as _json
+
+            from .. import http as H
+
+            name = ops[2] if len(ops) > 2 else (repo or "OWNER/REPO")
+            H.emit_request(a, cmd, H.Request("PATCH", "https://api.github.com/repos/" + name.strip("/"),
+                                             _json.dumps({"visibility": vis})))
 
 
 _GH_PUBLIC_WRITES = frozenset({"create", "new", "comment", "review", "edit", "close", "reopen", "lock"})
