@@ -278,6 +278,10 @@ RULES = [
         "aws ssm put-parameter --name /app/flag --value off --overwrite", "consul kv put app/db/url postgres://x"],
        ["fly secrets list -a shop", "vercel env ls", "aws ssm get-parameter --name /app/flag",
         "consul kv get app/db/url"]),
+    _R("infra.config-change-nonprod", "write",
+       "Changes a value in the secret or configuration store of a named non-production environment.",
+       ["wrangler secret put API_TOKEN --env staging", "fly secrets set A=b -a shop-staging"],
+       ["wrangler secret list --env staging", "fly secrets set A=b -a shop"]),
     _R("infra.queue-change", "destructive",
        "Moves where consumers read a queue or stream (an offset reset, a seek), empties it, or shortens or reshapes "
        "what it keeps (retention, partitions, shards): messages are replayed, skipped or expired for every consumer.",
@@ -483,7 +487,7 @@ NOT_IN_AN_ENVIRONMENT = frozenset({
 
 #: What a finding becomes when its environment is production (by name, or declared by the policy).
 #: Rules that weigh less where the environment is resolved and not production.
-OUTSIDE_PROD = {"infra.deploy": "infra.deploy-nonprod"}
+OUTSIDE_PROD = {"infra.deploy": "infra.deploy-nonprod", "infra.config-change": "infra.config-change-nonprod"}
 
 #: Data destroyed on this machine (the local container engine, a kind/minikube cluster): weighed
 #: ``destructive`` (asked), as a local database dropped is (``rules_db.LOCAL_DESTRUCTIVE``) — the same effect

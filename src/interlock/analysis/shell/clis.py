@@ -401,8 +401,11 @@ def unknown(a, cmd, scope):
         base = cmd.name.rsplit("/", 1)[-1]
         if not base:
             return
-        if not cmd.name.startswith("/") and base.lower().endswith((".sh", ".py", ".rb", ".js", ".pl")):
-            base = cmd.name  # `./scripts/x-delete.sh`: the project's own script, judged by its text, not its name
+        if not cmd.name.startswith("/") and base.lower().endswith((".sh", ".py", ".rb", ".js", ".pl")) and \
+                base not in index():
+            # `./scripts/x-delete.sh`: the project's own script, judged by its text, not its name — unless a
+            # knowledge file names the script (`bin/kafka-topics.sh`: Apache's tarball layout of a known tool)
+            base = cmd.name
         cmd = cmd.derive([base] + list(cmd.argv[1:]))
         cmd.text = None
     if cmd.name == "java" and "-jar" in cmd.args:  # `java -jar tool-cli.jar delete x`: the jar is the program

@@ -1304,6 +1304,10 @@ def artisan(a, cmd, scope):
         framework(a, cmd, scope, "migrate", verb, cmd.args, extra_env=extra)
     elif verb == "tinker" and _get(vals, "--execute"):
         orm_code(a, cmd, scope, "php", _get(vals, "--execute"))
+    elif verb == "down":  # Laravel's maintenance switch: knowledge/clis/maintenance-modes.toml
+        from . import clis
+
+        clis.handler(a, cmd, scope)
 
 
 @handles("prisma")

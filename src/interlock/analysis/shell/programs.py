@@ -2735,6 +2735,14 @@ def interpreter(a, cmd, scope):
             # framework task runners: their sub-commands are known (flush, migrate:fresh, ...)
             _lazy("databases", base)(a, cmd.derive([base] + args[i + 1:]), scope)
             return
+        from . import clis
+
+        if U not in x and "." not in base and base not in HANDLERS and base in clis.index():
+            # an application's console script known by name (`php occ maintenance:mode --on`, `php bin/magento
+            # maintenance:enable`): judged by its knowledge file too, beside what its text does
+            sub = cmd.derive([base] + args[i + 1:])
+            sub.text = None
+            clis.handler(a, sub, scope)
         # a script file
         if U in x or x.startswith("/dev/fd/") and x not in a.written_text:
             _opaque_from_text(a, cmd, "shell.opaque-stdin")
