@@ -442,6 +442,21 @@ def kubectl(a, cmd, scope):
         # every pod of it replaced: an outage in production while they come back (weighed: infra.restart-prod)
         a.emit("infra.restart", cmd, target=" ".join(_show(x) for x in ops[2:]) + where or None, effect="restart",
                environment=env)
+    elif verb == "annotate" and _re("kube-restarted-at", r"(^|/)restartedAt=").search(" ".join(cmd.args)):
+        # the annotation `kubectl rollout restart` sets, set by hand: every pod of it replaced
+        a.emit("infra.restart", cmd, target=" ".join(_show(x) for x in ops[1:2]) + where or None, effect="restart",
+               environment=env)
+    elif verb in ("patch", "edit", "replace", "set", "label", "annotate") and len(ops) > 1 and \
+            _re("kube-config-kind", r"^(secrets?|configmaps?|cm)(/|$)").match(ops[1].lower()):
+        # a Secret's or ConfigMap's values written over: the pods that read them get the new ones
+        _emit(a, cmd, "infra.config-change", target=" ".join(_show(x) for x in ops[1:3]) + where, effect=verb,
+              env=env)
+    elif verb == "create" and len(ops) > 1 and ops[1] in ("rolebinding", "clusterrolebinding") and _re(
+            "kube-everyone", r"(^|[=,\s])system:(authenticated|unauthenticated|anonymous|serviceaccounts)\b").search(
+                " ".join(cmd.args)):
+        # a role granted to every user, every service account or anyone at all
+        _emit(a, cmd, "infra.access-change", target=" ".join(_show(x) for x in ops[1:3]) + where, effect="grant",
+              env=env, note="granted to a group that holds every user or service account (or anyone)")
     elif verb == "config" and len(ops) > 1 and ops[1] in ("delete-context", "delete-cluster", "delete-user"):
         a.emit("infra.kube-delete", cmd, target=" ".join(_show(x) for x in ops[1:]), effect="delete")
     elif verb == "replace" and _has(f, v, "--force"):
@@ -686,8 +701,10 @@ def docker(a, cmd, scope):
     if sub in ("rm", "remove") and group in (None, "container"):
         _docker_rm(a, cmd, args, env)
         return
-    if sub == "push" and group in (None, "image") and ops and not cmd.name.endswith("-compose"):
-        # an image pushed to a registry: whoever pulls that tag (a deploy, other people) gets it
+    if sub == "push" and group in (None, "image") and ops and not cmd.name.endswith("-compose") and \
+            not _LOCAL_REGISTRY.match(ops[0]):
+        # an image pushed to a registry: whoever pulls that tag (a deploy, other people) gets it — not a registry
+        # on this machine (`docker push localhost:5000/api:dev`: a kind/minikube or test registry of the user's)
         _emit(a, cmd, "publish.release", target="image " + _show(ops[0]), effect="publish", env=None)
         return
     if group is None and sub == "compose":
@@ -699,6 +716,12 @@ def docker(a, cmd, scope):
         # `docker service scale api=0`, `docker service update --replicas 0 api`: the swarm service stops serving
         _emit(a, cmd, "infra.outage", target="swarm service " + " ".join(_show(x) for x in ops[1:]), effect="scale",
               env=env, note="scaled to zero: it stops serving until scaled up again")
+        return
+    if group is None and sub == "node" and ops and ops[0] == "update" and \
+            (_long_values(args).get("--availability") or "").lower() in ("drain", "pause"):
+        # a swarm node drained (its tasks moved off) or paused (no new ones): capacity taken out of the cluster
+        _emit(a, cmd, "infra.outage", target="swarm node " + " ".join(_show(x) for x in ops[1:]),
+              effect="drain", env=env)
         return
     if group is None and sub in _SWARM and ops and ops[0] in ("rm", "remove", "down", "leave"):
         # a swarm's services, stacks, secrets, configs and nodes: shared by every node of the cluster
@@ -716,6 +739,10 @@ def docker(a, cmd, scope):
         return
     if group in (None, "container") and sub == "run":
         _docker_run(a, cmd, scope, args)
+
+
+#: An image reference whose registry is this machine: localhost, 127.x, [::1], *.localhost, with or without a port
+_LOCAL_REGISTRY = re.compile(r"^(localhost|127(\.\d{1,3}){3}|\[::1\]|[a-z0-9.-]+\.localhost)(:\d+)?/")
 
 
 def _pushes_image(args, sub):
@@ -1842,9 +1869,9 @@ _GH_DELETE_GROUPS = frozenset({"issue", "gist", "secret", "variable", "label", "
 
 @handles("gh")
 def gh(a, cmd, scope):
-    f, v, ops = split_opts(cmd.args, with_arg="XfFHqtpR", long_with_arg=(
+    f, v, ops = split_opts(cmd.args, with_arg="XfFHqtpRbe", long_with_arg=(
         "--method", "--field", "--raw-field", "--header", "--input", "--jq", "--template", "--hostname",
-        "--preview", "--cache", "--repo"))
+        "--preview", "--cache", "--repo", "--env", "--body", "--org", "--visibility", "--app", "--repos"))
     if not ops or "--help" in f or "-h" in f:
         return
     grp, verb = ops[0], ops[1] if len(ops) > 1 else ""
@@ -1874,6 +1901,13 @@ def gh(a, cmd, scope):
         a.emit("infra.github-delete", cmd, target=f"{grp} " + " ".join(_show(x) for x in ops[2:]), effect="delete")
     elif grp == "api" and len(ops) > 1:
         _gh_api(a, cmd, f, v, ops[1])
+    elif grp in ("secret", "variable") and verb == "set":
+        # a repository's (or an environment's, an organization's) Actions secret or variable written over: every
+        # workflow that reads it gets the new value; weighed by the environment it names (`--env production`)
+        where = _opt(v, "-e", "--env")
+        _emit(a, cmd, "infra.config-change", target=f"GitHub {grp} " + " ".join(_show(x) for x in ops[2:3]) +
+              (f" of {_show(repo)}" if repo else ""), effect="set",
+              env=_first_env(a, [("cloud_project", where)]) if where else None)
     elif grp == "repo" and verb == "edit":
         # `gh repo edit --visibility public`: the same change as `PATCH /repos/o/r {"visibility": …}`, judged by the
         # HTTP catalogue (the repository named, or the checkout's own)
