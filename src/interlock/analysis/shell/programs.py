@@ -2684,6 +2684,14 @@ def interpreter(a, cmd, scope):
             if rest[:1] in (["dotenv"], ["pip"]):  # python -m dotenv list: the module's own CLI
                 a.dispatch(cmd.derive(rest), scope)
                 return
+            from . import clis
+
+            if rest[:1] and rest[0] not in ("venv", "virtualenv") and (rest[0] in clis.index() or (
+                    rest[0] in HANDLERS and rest[0] not in ("python", "python3"))):
+                # `python -m twine upload dist/*`, `python3 -m celery -A app purge`: a module whose command-line
+                # program Interlock knows by name does what that program does
+                a.dispatch(cmd.derive(rest), scope)
+                return
             if rest[:1] in (["venv"], ["virtualenv"]):  # python -m venv --clear DIR
                 for y in rest[1:]:
                     if not y.startswith("-"):
