@@ -296,3 +296,17 @@ def test_remote_redirect_asks(repo, cmd):
 ])
 def test_remote_lookalikes_pass(repo, cmd):
     _allows(cmd, cwd=repo)
+
+
+@pytest.mark.parametrize("cmd", ["bin/rake db:migrate", "npx prisma migrate dev --name init", "php artisan migrate",
+                                 "alembic upgrade +1", "npx knex migrate:up"])
+def test_migration_with_remote_dotenv_passes(tmp_path, cmd):
+    """A project's .env pointing at a database host that is not this machine (a compose service, a shared dev
+    database) names no production: its migrations are ordinary work."""
+    (tmp_path / ".env").write_text("DATABASE_URL=postgresql://app:pw@postgres.svc:5432/app\n")
+    _allows(cmd, cwd=str(tmp_path))
+
+
+def test_migration_with_production_dotenv_asks(tmp_path):
+    (tmp_path / ".env").write_text("DATABASE_URL=postgresql://app:pw@db.production.example:5432/app\n")
+    _asks("bin/rake db:migrate", "db.migrate-prod", cwd=str(tmp_path))

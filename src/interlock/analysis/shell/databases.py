@@ -1073,8 +1073,9 @@ _CONFIG_OPTIONS = frozenset({"-c", "--config", "-d", "--dataSource", "--data-sou
                              "-configFiles", "--defaults-file", "--settings-file"})
 
 
-def _task_env(a, cmd, scope, args=(), extra=()):
-    """'prod' when the task is aimed at production (RAILS_ENV=production, --env production, ...)."""
+def _task_env(a, cmd, scope, args=(), extra=(), named=False):
+    """'prod' when the task is aimed at production (RAILS_ENV=production, --env production, ...); ``named``: only
+    a production something names (a remote database in the project's .env is not one by default)."""
     vals = []
     for name in _ENV_VARS:
         v = _var(a, cmd, scope, name)
@@ -1115,6 +1116,15 @@ def _task_env(a, cmd, scope, args=(), extra=()):
         return "prod"
     url = _var(a, cmd, scope, "DATABASE_URL", dotenv=True)
     if url and U not in url:
+        if named:
+            # only an environment the policy declares or a name says: a project's .env pointing at a host that is
+            # not this machine (`db:5432` of a compose file, a shared dev database) is not production by default
+            host, db = parse_url(url)[:2] if "://" in url else (None, None)
+            for kind, v in (("host", host), ("database", db)):
+                e = v and (a.environment_of(kind, v) or ("prod" if S.is_prod_name(v) else None))
+                if e:
+                    return e
+            return None
         t = _resolve_target(a, cmd, Target(None, None, url))
         if t.env:
             return t.env
@@ -1187,7 +1197,8 @@ def _pod_namespace(cmd):
 def framework(a, cmd, scope, level, task, args=(), note=None, extra_env=(), env=None, remote=False):
     """level: 'reset' (drops / resets the app database), 'wipe' (drops every object), 'migrate'.
     ``remote``: aimed at a remote (linked) project: weighs like production."""
-    env = env or _task_env(a, cmd, scope, args, extra_env)
+    # a migration asks only where production is named (db.migrate-prod); a reset also where the .env points away
+    env = env or _task_env(a, cmd, scope, args, extra_env, named=level in ("migrate", "rollback"))
     target = f"{cmd.name} {task}"
     if level == "wipe":
         _emit(a, "db.schema-wipe", cmd, target=target, effect="drop", note=note, environment=env)
