@@ -293,6 +293,7 @@ def test_remote_redirect_asks(repo, cmd):
 @pytest.mark.parametrize("cmd", [
     "git remote set-url origin https://github.com/acme/shop.git", "git remote set-url origin git@github.com:acme/shop",
     "git remote add fork git@github.com:me/shop.git", "git remote -v",
+    "git remote add mine https://github.com/me/shop.git 2>/dev/null || git remote set-url mine https://github.com/me/shop.git",
 ])
 def test_remote_lookalikes_pass(repo, cmd):
     _allows(cmd, cwd=repo)

@@ -1449,6 +1449,13 @@ def aws(a, cmd, scope):
               note=capacity.cost_note(capacity.cost_option(o)[2]))
 
 
+def _az_named(a, args):
+    """(the resource's --name, its environment by --subscription or --resource-group) of an az command's options."""
+    f, v, _ = split_opts(args, with_arg="ngs", long_with_arg=("--name", "--resource-group", "--subscription", "--ids"))
+    return _opt(v, "-n", "--name"), _first_env(a, [("cloud_account", _opt(v, "--subscription")),
+                                                  ("cloud_project", _opt(v, "-g", "--resource-group"))])
+
+
 _changes = None
 
 
@@ -1748,28 +1755,19 @@ def az(a, cmd, scope):
             and path[0] not in ("account",) or \
             verb in _CAPACITY_OPS and capacity.zero_option(_long_values(args[k:])):
         # (`az aks scale --node-count 0`, `az webapp update --number-of-workers 0`: nothing left to serve)
-        f, v, _ = split_opts(args[k:], with_arg="ngs", long_with_arg=("--name", "--resource-group",
-                                                                      "--subscription", "--ids"))
-        name, group = _opt(v, "-n", "--name"), _opt(v, "-g", "--resource-group")
-        env = _first_env(a, [("cloud_account", _opt(v, "--subscription")), ("cloud_project", group)])
+        name, env = _az_named(a, args[k:])
         _emit(a, cmd, "infra.outage", target=" ".join(path[:-1]) + (f" {_show(name)}" if name else ""),
               effect=verb, env=env)
         return
     change = _cloud_change("az", path, _long_values(args[k:]))
     if change:
-        f, v, _ = split_opts(args[k:], with_arg="ngs", long_with_arg=("--name", "--resource-group",
-                                                                      "--subscription", "--ids"))
-        name, group = _opt(v, "-n", "--name"), _opt(v, "-g", "--resource-group")
-        env = _first_env(a, [("cloud_account", _opt(v, "--subscription")), ("cloud_project", group)])
+        name, env = _az_named(a, args[k:])
         _emit(a, cmd, change, target=" ".join(path[:-1]) + (f" {_show(name)}" if name else ""), effect=verb, env=env)
         return
     if verb in _COST_OPS and capacity.cost_option(_long_values(args[k:])):
         # created or sized to a large count or a GPU / very large size (`az vmss scale --new-capacity 1000`,
         # `az vm create --size Standard_ND96amsr_A100_v4`)
-        f, v, _ = split_opts(args[k:], with_arg="ngs", long_with_arg=("--name", "--resource-group",
-                                                                      "--subscription", "--ids"))
-        name, group = _opt(v, "-n", "--name"), _opt(v, "-g", "--resource-group")
-        env = _first_env(a, [("cloud_account", _opt(v, "--subscription")), ("cloud_project", group)])
+        name, env = _az_named(a, args[k:])
         _emit(a, cmd, "infra.cost-spike", target=" ".join(path[:-1]) + (f" {_show(name)}" if name else ""),
               effect=verb, env=env, note=capacity.cost_note(capacity.cost_option(_long_values(args[k:]))[2]))
         return
