@@ -311,3 +311,16 @@ def test_migration_with_remote_dotenv_passes(tmp_path, cmd):
 def test_migration_with_production_dotenv_asks(tmp_path):
     (tmp_path / ".env").write_text("DATABASE_URL=postgresql://app:pw@db.production.example:5432/app\n")
     _asks("bin/rake db:migrate", "db.migrate-prod", cwd=str(tmp_path))
+
+
+@pytest.mark.parametrize("cmd", ["terraform apply -var region=eu-west-1 -auto-approve",
+                                 "tofu apply -var-file envs/x.tfvars -auto-approve",
+                                 "terraform -chdir=infra apply -auto-approve -var 'replicas=2'"])
+def test_auto_approve_with_var_values_is_unreviewed(cmd):
+    """A `-var k=v` / `-var-file f` value is no saved plan: the configuration is applied without review."""
+    _asks(cmd, "infra.terraform-apply-unreviewed")
+
+
+@pytest.mark.parametrize("cmd", ["terraform plan -var region=eu-west-1", "tofu plan -var-file envs/x.tfvars"])
+def test_plan_with_var_values_passes(cmd):
+    _allows(cmd)

@@ -289,8 +289,8 @@ def terraform(a, cmd, scope):
         emit("infra.terraform-apply-unreviewed", cmd, target="every module" if "run-all" in cmd.args or
                "--all" in cmd.args else "the current configuration", effect="apply",
                note="non-interactive: terragrunt answers yes to every prompt, the plans are never shown")
-    elif sub == "apply" and fl.get("auto-approve") not in (None, "false") and not any(
-            not x.startswith("-") for x in cmd.args[cmd.args.index("apply") + 1:] if "apply" in cmd.args):
+    elif sub == "apply" and fl.get("auto-approve") not in (None, "false") and not _tf_plan_file(rest):
+        # (a `-var k=v` / `-var-file f` value is no plan file: the configuration is applied unreviewed)
         emit("infra.terraform-apply-unreviewed", cmd, target="the current configuration", effect="apply",
                note="-auto-approve skips the plan review")
     elif sub == "apply" and tool != "terragrunt" and _tf_plan_file(rest):
