@@ -1107,7 +1107,7 @@ def _task_env(a, cmd, scope, args=(), extra=(), named=False):
             parts = re.split(r"[._/-]+", os.path.basename(v).lower()) if U not in v else []
             if any(S.is_prod_name(p) for p in parts):
                 return "prod"
-    e = _remote_task_env(a, cmd)
+    e = _remote_task_env(a, cmd, named)
     if e:
         return e
     # the connection comes from a variable whose value is not known here: its name says which environment
@@ -1135,7 +1135,7 @@ _NOT_PROD = _LazyRe(r"(?i)(^|[^a-z])(stag|staging|dev|develop|development|test|t
                     r"demo|local|ci)([^a-z]|$)")
 
 
-def _remote_task_env(a, cmd):
+def _remote_task_env(a, cmd, named=False):
     """A task run inside the deployed app (``heroku run``, ``fly ssh console -C``, ``kubectl exec``)
     runs against that app's database: its environment is the app's, the pod's namespace's or the kube
     context's (policy, then the name); a deployed app whose name says nothing is production."""
@@ -1158,8 +1158,8 @@ def _remote_task_env(a, cmd):
             return e
     if any(S.is_prod_name(n) for n in names):
         return "prod"
-    if kind in ("heroku", "fly") and names and not _NOT_PROD.search(names[0]):
-        return "prod"
+    if kind in ("heroku", "fly") and names and not _NOT_PROD.search(names[0]) and not named:
+        return "prod"  # (a deployed app whose name says nothing: production by default, but not a named one)
     return None
 
 
@@ -1315,10 +1315,9 @@ def artisan(a, cmd, scope):
         framework(a, cmd, scope, "migrate", verb, cmd.args, extra_env=extra)
     elif verb == "tinker" and _get(vals, "--execute"):
         orm_code(a, cmd, scope, "php", _get(vals, "--execute"))
-    elif verb == "down":  # Laravel's maintenance switch: knowledge/clis/maintenance-modes.toml
-        from . import clis
-
-        clis.handler(a, cmd, scope)
+    elif verb == "down":  # Laravel's maintenance switch: every visitor gets the maintenance page until `up`
+        _emit(a, "infra.outage", cmd, target="the site (maintenance mode)", effect="outage",
+              environment=_task_env(a, cmd, scope, cmd.args, extra, named=True))
 
 
 @handles("prisma")

@@ -289,7 +289,9 @@ def terraform(a, cmd, scope):
         emit("infra.terraform-apply-unreviewed", cmd, target="every module" if "run-all" in cmd.args or
                "--all" in cmd.args else "the current configuration", effect="apply",
                note="non-interactive: terragrunt answers yes to every prompt, the plans are never shown")
-    elif sub == "apply" and fl.get("auto-approve") not in (None, "false") and not _tf_plan_file(rest):
+    elif sub == "apply" and fl.get("auto-approve") not in (None, "false") and not any(
+            not x.startswith("-") and not (i and rest[i - 1] in ("-var", "-var-file", "--var", "--var-file"))
+            for i, x in enumerate(rest)):
         # (a `-var k=v` / `-var-file f` value is no plan file: the configuration is applied unreviewed)
         emit("infra.terraform-apply-unreviewed", cmd, target="the current configuration", effect="apply",
                note="-auto-approve skips the plan review")
