@@ -278,7 +278,7 @@ COMMANDS = [
     ("pg_dump app_dev | psql app_copy", "allow", "db.write"),
     ("rails db:migrate", "allow", "db.migrate"),
     ("alembic upgrade head", "allow", "db.migrate"),
-    ("RAILS_ENV=production rails db:migrate", "allow", "db.migrate"),
+    ("RAILS_ENV=production rails db:migrate", "ask", "db.migrate-prod"),  # session 13: production named
     ("alembic downgrade -1", "ask", "db.migrate-rollback"),
     # destructive → ask
     ("psql -c \"DELETE FROM orders\"", "ask", "db.delete-all"),

@@ -27,7 +27,9 @@ CHECKED_BY = {
     "knowledge/access.toml": "test_knowledge_files.py::test_catalogue_examples",
     "knowledge/agent_config.toml": "test_agentcmds_classes_s8.py::test_agent_config_examples",
     "knowledge/caches.toml": "test_agentcmds_classes_s8.py::test_cache_tree_examples",
-    "knowledge/capacity.toml": "test_risky12.py::test_capacity_examples",
+    "knowledge/capacity.toml": "test_risky12.py::test_capacity_examples",  # large_examples: test_risky13.py
+    "knowledge/cloud_changes.toml": "test_risky13.py::test_cloud_changes_examples",
+    "knowledge/sdk_calls.toml": "test_risky13.py::test_sdk_calls_examples",
     "knowledge/exposure.toml": "test_risky12.py::test_exposure_examples",
     "knowledge/cloud_data.toml": "test_knowledge.py::test_cloud_data_file_examples",
     "knowledge/wire_protocols.toml": "test_attack_round13.py::test_wire_protocol_examples",

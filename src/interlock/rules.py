@@ -233,6 +233,11 @@ _CATALOGUE = [
     _R("git.history-rewrite", "destructive", "Rewrites the repository's history.",
        ["git filter-branch --tree-filter 'rm -f x' HEAD", "git filter-repo --path secrets --invert-paths"],
        ["git log --graph"]),
+    _R("git.remote-redirect", "destructive",
+       "Points an existing remote at another repository: later pushes send this code there, later pulls take "
+       "code from there.",
+       ["git remote set-url origin https://example.net/someone/else.git"],
+       ["git remote -v", "git remote add upstream https://github.com/acme/app.git"]),
     _R("git.reflog-expire", "destructive", "Expires the reflog, the safety net for lost commits.",
        ["git reflog expire --expire=now --all"], ["git reflog", "git reflog show"]),
     _R("git.gc-prune", "destructive", "Prunes unreachable objects immediately; lost commits become unrecoverable.",

@@ -21,7 +21,7 @@ PROGRAMS = (
     # framework database tasks
     "rails", "rake", "bundle", "manage.py", "django-admin", "artisan", "prisma", "supabase", "alembic", "knex",
     "sequelize", "sequelize-cli", "flyway", "liquibase", "typeorm", "dbmate", "goose", "migrate", "sqlx", "diesel", "mix",
-    "atlas", "dotnet",
+    "atlas", "dotnet", "flask", "drizzle-kit",
     # warehouse and edge-database CLIs (analysis/warehouses.toml)
     "bq", "snowsql", "dbsqlcli", "databricks", "wrangler", "sqlcmd", "turso",
 )
@@ -263,6 +263,12 @@ RULES = [
         "liquibase rollbackCount 3", "liquibase rollback --tag=v1.2", "flyway undo"],
        ["alembic upgrade head", "dbmate up", "goose up", "liquibase update", "liquibase rollbackSQL --tag=v1",
         "alembic history"]),
+    _R("db.migrate-prod", "destructive",
+       "Applies or steps back schema migrations against production: the schema live traffic runs on changes "
+       "(locks taken, columns dropped or rewritten) without a reviewed rollout.",
+       ["RAILS_ENV=production rails db:migrate", "knex migrate:latest --env production",
+        "./manage.py migrate --settings=config.settings.production"],
+       ["rails db:migrate", "RAILS_ENV=test rails db:migrate", "knex migrate:latest --env development"]),
     _R("db.migrate", "write", "Applies (or steps back) schema migrations.",
        ["rails db:migrate", "alembic upgrade head", "prisma migrate deploy", "./manage.py migrate",
         "knex migrate:latest"],
@@ -284,6 +290,7 @@ IN_PROD = {
                                          "db.restore-clean", "db.truncate-cascade")},
     "db.drop-test-database": "db.drop-database",  # a test-looking name in production is production's
     "db.framework-reset": "db.framework-reset-prod",
+    "db.migrate": "db.migrate-prod",  # production's schema changes under live traffic: a question, not a refusal
 }
 
 #: What a finding becomes outside production: only production traffic waits on the lock.

@@ -270,6 +270,34 @@ RULES = [
        ["aws ecs update-service --cluster c --service api --desired-count 3", "fly scale count 2",
         "heroku ps:scale web=2", "aws rds describe-db-instances", "aws ec2 start-instances --instance-ids i-1",
         "gcloud compute instances start vm-1", "az vm start -g rg -n vm1", "mdadm --detail /dev/md0"]),
+    _R("infra.config-change", "destructive",
+       "Overwrites, rotates or removes a value in a shared secret or configuration store (a parameter, a secret, "
+       "a key-value entry, an app's environment variables, a certificate revoked): every service that reads it "
+       "changes at once.",
+       ["fly secrets set API_KEY=x -a shop", "vercel env add TOKEN production",
+        "aws ssm put-parameter --name /app/flag --value off --overwrite", "consul kv put app/db/url postgres://x"],
+       ["fly secrets list -a shop", "vercel env ls", "aws ssm get-parameter --name /app/flag",
+        "consul kv get app/db/url"]),
+    _R("infra.config-change-nonprod", "write",
+       "Changes a value in the secret or configuration store of a named non-production environment.",
+       ["wrangler secret put API_TOKEN --env staging", "fly secrets set A=b -a shop-staging"],
+       ["wrangler secret list --env staging", "fly secrets set A=b -a shop"]),
+    _R("infra.queue-change", "destructive",
+       "Moves where consumers read a queue or stream (an offset reset, a seek), empties it, or shortens or reshapes "
+       "what it keeps (retention, partitions, shards): messages are replayed, skipped or expired for every consumer.",
+       ["kafka-consumer-groups --bootstrap-server k:9092 --group g --reset-offsets --to-earliest --all-topics --execute",
+        "kafka-configs --bootstrap-server k:9092 --alter --entity-type topics --entity-name t --add-config retention.ms=1",
+        "rpk group seek g --to start"],
+       ["kafka-consumer-groups --bootstrap-server k:9092 --describe --group g",
+        "kafka-consumer-groups --bootstrap-server k:9092 --group g --reset-offsets --to-earliest --topic t --dry-run",
+        "rpk topic describe t"]),
+    _R("infra.cost-spike", "destructive",
+       "Creates or scales to a large number of machines or replicas, or to a GPU or very large machine type: a bill "
+       "that grows by the hour until someone notices.",
+       ["aws ec2 run-instances --image-id ami-1 --instance-type p4d.24xlarge", "kubectl scale deploy/api --replicas=500",
+        "gcloud compute instance-groups managed resize mig --size 300 --zone z"],
+       ["aws ec2 run-instances --image-id ami-1 --instance-type t3.micro --count 2", "kubectl scale deploy/api --replicas=3",
+        "gcloud compute instance-groups managed resize mig --size 4 --zone z"]),
     _R("net.exposure", "destructive",
        "Opens a port, database, cluster or bucket to the internet or to every account: 0.0.0.0/0 or ::/0 (or `*`, "
        "Internet) as a source, allUsers, a public ACL, a public access block turned off, a host firewall opened.",
@@ -286,6 +314,13 @@ RULES = [
         "octodns-sync --config-file prod.yaml --doit", "dnscontrol push"],
        ["aws route53 list-resource-record-sets --hosted-zone-id Z1", "octodns-sync --config-file prod.yaml",
         "dnscontrol preview"]),
+    _R("net.edge-change", "destructive",
+       "Changes what a CDN, load balancer or edge serves or where it sends traffic (a distribution's or listener's "
+       "configuration, TLS settings, a cache purged): every visitor sees it at once.",
+       ["aws cloudfront update-distribution --id E1 --distribution-config file://d.json --if-match E2",
+        "gcloud compute url-maps invalidate-cdn-cache web --path '/*'", "az cdn endpoint purge -g rg --profile-name p -n e --content-paths '/*'"],
+       ["aws cloudfront get-distribution --id E1", "gcloud compute url-maps describe web",
+        "az cdn endpoint show -g rg --profile-name p -n e"]),
     _R("infra.access-change", "destructive",
        "Changes who may act on a cloud resource: IAM policies attached, detached or rewritten, role bindings, "
        "resource policies and ACLs.",
@@ -460,7 +495,7 @@ NOT_IN_AN_ENVIRONMENT = frozenset({
 
 #: What a finding becomes when its environment is production (by name, or declared by the policy).
 #: Rules that weigh less where the environment is resolved and not production.
-OUTSIDE_PROD = {"infra.deploy": "infra.deploy-nonprod"}
+OUTSIDE_PROD = {"infra.deploy": "infra.deploy-nonprod", "infra.config-change": "infra.config-change-nonprod"}
 
 #: Data destroyed on this machine (the local container engine, a kind/minikube cluster): weighed
 #: ``destructive`` (asked), as a local database dropped is (``rules_db.LOCAL_DESTRUCTIVE``) — the same effect

@@ -2686,7 +2686,8 @@ class _Rx:
 # ``aws://SERVICE/Operation``.  Values are literals or simple variables; anything else is
 # the unknown mark, so a request to a known host with an unknown body is still seen.
 
-_HTTP_HINT = _lazy(r"https?:|requests|httpx|urllib|aiohttp|fetch|axios|\bgot\b|boto|aws-sdk|AWS\.|superagent|"
+_HTTP_HINT = _lazy(r"https?:|requests|httpx|urllib|aiohttp|fetch|axios|\bgot\b|boto|aws-sdk|AWS\.|superagent|stripe|slack|"
+                   r"pubsub|kubernetes|"
                    r"\bky\b|urlopen")
 _UNKNOWN = "\x00"   # == paths.UNKNOWN_MARK (kept literal: no import on this path)
 _HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
@@ -2706,6 +2707,12 @@ _AWS_V2 = _lazy(r"([A-Za-z_$][\w$]*)\s*=\s*new\s+AWS\.(\w+)\s*\(")
 _AWS_OP = _lazy(r"^(delete|terminate|remove|modify|update|purge|deregister|disable|revoke|detach|cancel|put|"
                 r"schedule|stop|reboot|restore)", re.I)
 _STR_START = _lazy(r"([rRbBfFuU]{0,2})('''|\"\"\"|'|\"|`)")
+
+
+class _SdkCalls:
+    def __init__(self, raw):
+        self.calls = [(e["hint"], re.compile(e["call"]), e["method"].upper(), e["url"]) for e in raw.get("call", [])]
+        self.examples = [tuple(x) for x in raw.get("examples", [])]
 
 
 def _http_effects(lang, code):
@@ -3006,6 +3013,7 @@ class _HttpScan:
                 self.add(mt if isinstance(mt, str) else ("POST" if b else "GET"), url, b,
                          self.headers(self._key(opts, "headers")) if opts else [], m.start(), end)
         self._aws()
+        self._sdk()
         return self.out
 
     def _key_or_pos(self, args, i, *names):
@@ -3052,6 +3060,26 @@ class _HttpScan:
         bspan = self._key(o, "data", "body", "json")
         self.add(mt if isinstance(mt, str) else "GET", url, self.body(bspan) if bspan else None,
                  self.headers(self._key(o, "headers")), s, e)
+
+    def _sdk(self):
+        """SaaS SDK calls read as the request they send (knowledge/sdk_calls.toml): judged by the HTTP catalogue."""
+        from ..knowledge import KnowledgeError, model
+
+        try:
+            calls = model("sdk_calls.toml", _SdkCalls).calls
+        except KnowledgeError:
+            return
+        c = self.code
+        for hint, rx, method, url in calls:
+            if hint not in c:
+                continue
+            for m in rx.finditer(c):
+                end = self._close(m.end(), ")") if c[m.end() - 1:m.end()] == "(" else m.end()
+                try:
+                    u = m.expand(url)
+                except (re.error, IndexError):
+                    u = url
+                self.add(method, u, c[m.end():end][:100_000], [], m.start(), end)
 
     def _aws(self):
         c = self.code

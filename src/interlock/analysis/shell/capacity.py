@@ -34,6 +34,11 @@ class _Model:
         # `maxSize=0`), the key whole (not `minReplicas`: the key must not be preceded by a word character)
         self.keyed = re.compile(r"""(?<![\w])["']?(?:""" + alt + r""")["']?\s*[:=]\s*["']?[+-]?0+(?:\.0*)?(?![\w.])""")
         self.examples = [(str(v), bool(z)) for v, z in raw.get("examples", [])]
+        self.large_count = int(raw["large_count"])
+        self.big_types = [re.compile(x, re.I) for x in raw["big_machine_types"]]
+        # a capacity key given a number (`"replicas": 5000`, `maxReplicas=2000`, `InstanceCount=300`), whole
+        self.keyed_number = re.compile(r"""(?<![\w])["']?(""" + alt + r""")["']?\s*[:=]\s*["']?(\d+)(?![\w.])""")
+        self.large_examples = [(str(v), bool(z)) for v, z in raw.get("large_examples", [])]
 
 
 def _model():
@@ -141,3 +146,74 @@ def zero_argument(args, depth=0):
                 and (is_zero_number(v)):
             return k, v
     return None
+
+
+# --- capacity set high: a large count or a GPU / very large machine type ----------------------------------------
+
+def big_machine(value):
+    """The GPU or very large machine type ``value`` names (knowledge/capacity.toml big_machine_types), or None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        mdl = _model()
+    except KnowledgeError:
+        return None
+    for rx in mdl.big_types:
+        m = rx.search(value)
+        if m:
+            return m.group(0)
+    return None
+
+
+def large_count(value):
+    """The count ``value`` sets a capacity to when it is at least ``large_count`` (a number, ``NAME=N[:size]``, or a
+    capacity key inside a key=value list, JSON or YAML; a minimum is no capacity), else None."""
+    try:
+        mdl = _model()
+    except KnowledgeError:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value) if value >= mdl.large_count else None
+    if not isinstance(value, str) or not value.strip():
+        return None
+    v = value.strip()
+    m = _ASSIGN.match(v)
+    if m:
+        name = v.split("=", 1)[0].rsplit(".", 1)[-1] if "=" in v else ""
+        n = float(m.group(1))
+        return int(n) if n >= mdl.large_count and not _MINIMUM.match(name) else None
+    for k in mdl.keyed_number.finditer(v):
+        if not _MINIMUM.match(k.group(1)) and int(k.group(2)) >= mdl.large_count:
+            return int(k.group(2))
+    return None
+
+
+def is_large(value) -> bool:
+    """``value`` sets a capacity high: a large count or a GPU / very large machine type."""
+    return large_count(value) is not None or big_machine(value) is not None
+
+
+def cost_option(opts: dict):
+    """The first ``(option, value, what)`` of ``opts`` ({--name: value}) that makes what is created or sized cost a
+    lot: a capacity option given a large count, a key=value / JSON value whose capacity keys are large, or any
+    value naming a GPU or very large machine type; else None."""
+    for k, v in opts.items():
+        if not isinstance(k, str) or not k.startswith("-") or not isinstance(v, str):
+            continue
+        n = large_count(v) if is_capacity_option(k) or k in ("--size", "--new-capacity", "--max") else None
+        if n is None:
+            try:
+                m = _model().keyed_number.search(v)
+            except KnowledgeError:
+                m = None
+            n = large_count(v) if m else None
+        if n is not None:
+            return k, v, f"{k} {n}"
+        t = big_machine(v)
+        if t:
+            return k, v, f"{k} {t}"
+    return None
+
+
+def cost_note(what: str) -> str:
+    return f"{what}: a large count or a GPU / very large machine type, billed by the hour"

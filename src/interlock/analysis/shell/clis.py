@@ -36,7 +36,7 @@ _PROGRAM_KEYS = {"names", "summary", "separator", "value_options", "skip", "alia
                  "examples", "generic", "generic_rule", "label", "handled_elsewhere"}
 _COMMAND_KEYS = {"path", "effect", "rule", "target", "label", "when_flags", "unless_flags", "when_options",
                  "when_operand", "env", "note", "mechanism", "name_env", "command", "capacity", "when_last",
-                 "when_env"}
+                 "when_env", "cost"}
 _ENV_KEYS = {"kind", "from"}
 _EXAMPLE_KEYS = {"cmd", "rule", "note"}
 
@@ -127,7 +127,7 @@ def _env_sources(where, raw):
 class Command:
     __slots__ = ("paths", "effect", "rule", "target", "label", "when_flags", "unless_flags", "when_options",
                  "when_operand", "env", "note", "mechanism", "name_env", "command", "capacity", "when_last",
-                 "when_env")
+                 "when_env", "cost")
 
     def __init__(self, raw, where, rules, sep):
         bad = set(raw) - _COMMAND_KEYS
@@ -192,6 +192,11 @@ class Command:
         self.capacity = _strs(where, "capacity", raw.get("capacity", []))
         if any(not (x.startswith("-") or x in ("$1", "$2", "$last", "$*")) for x in self.capacity):
             raise KnowledgeError(f"{where}: capacity names options, $1, $2, $last or $*")
+        # where a size or count is: the entry holds only when one of them is large (a count at or above
+        # capacity.toml's large_count, or a GPU / very large machine type: capacity.is_large)
+        self.cost = _strs(where, "cost", raw.get("cost", []))
+        if any(not (x.startswith("-") or x in ("$1", "$2", "$last", "$*")) for x in self.cost):
+            raise KnowledgeError(f"{where}: cost names options, $1, $2, $last or $*")
 
 
 class Tool:
@@ -315,6 +320,8 @@ class Tool:
                         continue
                     if c.capacity and not _capacity_zero(c.capacity, values, words[len(p):]):
                         continue
+                    if c.cost and not _capacity_zero(c.cost, values, words[len(p):], large=True):
+                        continue
                     if c.when_env and not (env_of and _is_production(env_of(c, words[len(p):]) or "")):
                         continue
                     return c, len(p)
@@ -327,9 +334,13 @@ def _is_zero(value) -> bool:
     return is_zero(value)
 
 
-def _capacity_zero(sources, values, rest) -> bool:
-    """One of the places the entry names as a capacity is set to zero (any spelling: capacity.is_zero)."""
-    from .capacity import is_zero
+def _capacity_zero(sources, values, rest, large=False) -> bool:
+    """One of the places the entry names as a capacity is set to zero (any spelling: capacity.is_zero); with
+    ``large``, set high instead (a large count or a GPU / very large machine type: capacity.is_large)."""
+    from .capacity import is_large, is_zero
+
+    if large:
+        is_zero = is_large  # noqa: F811  (the same places, the other reading)
 
     for src in sources:
         if src == "$*":
@@ -400,8 +411,11 @@ def unknown(a, cmd, scope):
         base = cmd.name.rsplit("/", 1)[-1]
         if not base:
             return
-        if not cmd.name.startswith("/") and base.lower().endswith((".sh", ".py", ".rb", ".js", ".pl")):
-            base = cmd.name  # `./scripts/x-delete.sh`: the project's own script, judged by its text, not its name
+        if not cmd.name.startswith("/") and base.lower().endswith((".sh", ".py", ".rb", ".js", ".pl")) and \
+                base not in index():
+            # `./scripts/x-delete.sh`: the project's own script, judged by its text, not its name — unless a
+            # knowledge file names the script (`bin/kafka-topics.sh`: Apache's tarball layout of a known tool)
+            base = cmd.name
         cmd = cmd.derive([base] + list(cmd.argv[1:]))
         cmd.text = None
     if cmd.name == "java" and "-jar" in cmd.args:  # `java -jar tool-cli.jar delete x`: the jar is the program

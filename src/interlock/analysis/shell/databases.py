@@ -13,6 +13,7 @@ database named like a test database makes dropping it ``destructive`` rather tha
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 
@@ -1108,8 +1109,14 @@ _ENV_VARS = ("RAILS_ENV", "RACK_ENV", "NODE_ENV", "APP_ENV", "MIX_ENV", "FLASK_E
              "DJANGO_SETTINGS_MODULE", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT")
 
 
-def _task_env(a, cmd, scope, args=(), extra=()):
-    """'prod' when the task is aimed at production (RAILS_ENV=production, --env production, ...)."""
+#: Options that hand a migration task its configuration file (drizzle-kit, typeorm, alembic, flyway, knex...)
+_CONFIG_OPTIONS = frozenset({"-c", "--config", "-d", "--dataSource", "--data-source", "--config-file", "--knexfile",
+                             "-configFiles", "--defaults-file", "--settings-file"})
+
+
+def _task_env(a, cmd, scope, args=(), extra=(), named=False):
+    """'prod' when the task is aimed at production (RAILS_ENV=production, --env production, ...); ``named``: only
+    a production something names (a remote database in the project's .env is not one by default)."""
     vals = []
     for name in _ENV_VARS:
         v = _var(a, cmd, scope, name)
@@ -1132,11 +1139,33 @@ def _task_env(a, cmd, scope, args=(), extra=()):
             return e
         if S.is_prod_name(v.replace("_", "-").rsplit(".", 1)[-1]) or S.is_prod_name(v):
             return "prod"
-    e = _remote_task_env(a, cmd)
+    # a configuration file the task is given, named for production (`-d dist/data-source.prod.js`,
+    # `--config drizzle.prod.config.ts`, `-c alembic.production.ini`): its name's parts say which environment
+    for i, x in enumerate(args):
+        name, eq, v = x.partition("=")
+        if name in _CONFIG_OPTIONS and (eq or i + 1 < len(args)):
+            v = v if eq else args[i + 1]
+            parts = re.split(r"[._/-]+", os.path.basename(v).lower()) if U not in v else []
+            if any(S.is_prod_name(p) for p in parts):
+                return "prod"
+    e = _remote_task_env(a, cmd, named)
     if e:
         return e
+    # the connection comes from a variable whose value is not known here: its name says which environment
+    # (`DATABASE_URL=$PROD_DATABASE_URL prisma migrate deploy`, `atlas schema apply --url "$PRODUCTION_DSN"`)
+    if any(S.is_prod_name(n) for n in _CONN_VAR.findall(_command_text(cmd))):
+        return "prod"
     url = _var(a, cmd, scope, "DATABASE_URL", dotenv=True)
     if url and U not in url:
+        if named:
+            # only an environment the policy declares or a name says: a project's .env pointing at a host that is
+            # not this machine (`db:5432` of a compose file, a shared dev database) is not production by default
+            host, db = parse_url(url)[:2] if "://" in url else (None, None)
+            for kind, v in (("host", host), ("database", db)):
+                e = v and (a.environment_of(kind, v) or ("prod" if S.is_prod_name(v) else None))
+                if e:
+                    return e
+            return None
         t = _resolve_target(a, cmd, Target(None, None, url))
         if t.env:
             return t.env
@@ -1147,7 +1176,7 @@ _NOT_PROD = _LazyRe(r"(?i)(^|[^a-z])(stag|staging|dev|develop|development|test|t
                     r"demo|local|ci)([^a-z]|$)")
 
 
-def _remote_task_env(a, cmd):
+def _remote_task_env(a, cmd, named=False):
     """A task run inside the deployed app (``heroku run``, ``fly ssh console -C``, ``kubectl exec``)
     runs against that app's database: its environment is the app's, the pod's namespace's or the kube
     context's (policy, then the name); a deployed app whose name says nothing is production."""
@@ -1170,9 +1199,21 @@ def _remote_task_env(a, cmd):
             return e
     if any(S.is_prod_name(n) for n in names):
         return "prod"
-    if kind in ("heroku", "fly") and names and not _NOT_PROD.search(names[0]):
-        return "prod"
+    if kind in ("heroku", "fly") and names and not _NOT_PROD.search(names[0]) and not named:
+        return "prod"  # (a deployed app whose name says nothing: production by default, but not a named one)
     return None
+
+
+def _command_text(cmd):
+    """The command as written, its own assignments included (``DATABASE_URL=$PROD_DATABASE_URL npx …``)."""
+    try:
+        from .analyzer import _node_text
+
+        if cmd.node is not None:
+            return _node_text(cmd.node)
+    except Exception:
+        pass
+    return getattr(cmd, "text", None) or ""
 
 
 def _pod_namespace(cmd):
@@ -1197,7 +1238,8 @@ def _pod_namespace(cmd):
 def framework(a, cmd, scope, level, task, args=(), note=None, extra_env=(), env=None, remote=False):
     """level: 'reset' (drops / resets the app database), 'wipe' (drops every object), 'migrate'.
     ``remote``: aimed at a remote (linked) project: weighs like production."""
-    env = env or _task_env(a, cmd, scope, args, extra_env)
+    # a migration asks only where production is named (db.migrate-prod); a reset also where the .env points away
+    env = env or _task_env(a, cmd, scope, args, extra_env, named=level in ("migrate", "rollback"))
     target = f"{cmd.name} {task}"
     if level == "wipe":
         _emit(a, "db.schema-wipe", cmd, target=target, effect="drop", note=note, environment=env)
@@ -1209,7 +1251,9 @@ def framework(a, cmd, scope, level, task, args=(), note=None, extra_env=(), env=
         _emit(a, "db.migrate-rollback", cmd, target=target, effect="rollback", environment=env,
               note=note or "down migrations usually drop the tables and columns the up steps added")
     elif level == "migrate":
-        _emit(a, "db.migrate", cmd, target=target, effect="migrate", note=note, environment=env)
+        # a remote (linked) project's schema weighs like production's (`supabase db push --linked`)
+        _emit(a, "db.migrate", cmd, target=target, effect="migrate", note=note,
+              environment=env or ("prod" if remote else None))
 
 
 _RAILS_RESET = {"db:drop", "db:drop:all", "db:reset", "db:reset:all", "db:schema:load", "db:structure:load",
@@ -1312,6 +1356,9 @@ def artisan(a, cmd, scope):
         framework(a, cmd, scope, "migrate", verb, cmd.args, extra_env=extra)
     elif verb == "tinker" and _get(vals, "--execute"):
         orm_code(a, cmd, scope, "php", _get(vals, "--execute"))
+    elif verb == "down":  # Laravel's maintenance switch: every visitor gets the maintenance page until `up`
+        _emit(a, "infra.outage", cmd, target="the site (maintenance mode)", effect="outage",
+              environment=_task_env(a, cmd, scope, cmd.args, extra, named=True))
 
 
 @handles("prisma")
@@ -1371,6 +1418,31 @@ def alembic(a, cmd, scope):
             framework(a, cmd, scope, "rollback", f"downgrade {ops[1]}", cmd.args, extra_env=extra)
     elif ops[0] == "upgrade":
         framework(a, cmd, scope, "migrate", "upgrade " + " ".join(ops[1:2]), cmd.args, extra_env=extra)
+
+
+@handles("flask")
+def flask_migrate(a, cmd, scope):
+    """Flask-Migrate (`flask db upgrade|downgrade|stamp`): Alembic's migrations through the app's own CLI; the
+    app's environment from `--env`/`-e` (an env file) or FLASK_ENV/APP_ENV."""
+    flags, vals, ops = parse(cmd.args, short="Ae", long=("--app", "--env-file", "--env", "--directory", "-d", "-x"))
+    if ops[:1] != ["db"] or len(ops) < 2:
+        return
+    extra = tuple(v for k, v in vals if k in ("-e", "--env-file", "--env", "-x"))
+    if ops[1] == "downgrade":
+        target = ops[2] if len(ops) > 2 else "-1"
+        level = "reset" if target in ("base", "0") else "rollback"
+        framework(a, cmd, scope, level, "db downgrade " + target, cmd.args, extra_env=extra)
+    elif ops[1] == "upgrade":
+        framework(a, cmd, scope, "migrate", "db upgrade", cmd.args, extra_env=extra)
+
+
+@handles("drizzle-kit")
+def drizzle_kit(a, cmd, scope):
+    """drizzle-kit `push` (the schema applied to the database as it is, no migration files) and `migrate`; its
+    database from the config file (`--config drizzle.prod.config.ts`) or a connection variable."""
+    flags, vals, ops = parse(cmd.args, long=("--config", "--dialect", "--schema", "--url", "--out"))
+    if ops[:1] in (["push"], ["migrate"]) or [o.split(":")[0] for o in ops[:1]] in (["push"], ["migrate"]):
+        framework(a, cmd, scope, "migrate", ops[0], cmd.args, extra_env=(_get(vals, "--url"),))
 
 
 @handles("knex")

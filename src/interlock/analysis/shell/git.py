@@ -101,6 +101,18 @@ def git(a, cmd, scope):
                                              [x for x in rest if not x.startswith("-")][:1] in (["get-url"], ["show"])):
         # the remotes' URLs, printed: a token written into one (https://user:TOKEN@host/…) with them
         _emit_config_token(a, cmd, config_files(a, cwd, "local"), "url", "git remote prints the remotes' URLs written in this file")
+    if sub == "remote" and U not in cwd:
+        words = [x for x in rest if not x.startswith("-")]
+        if words[:1] == ["set-url"] and len(words) >= 3 and U not in words[-1] and (
+                words[1] == "origin" or _remote_config(cwd, words[1]).get("url")):
+            # a remote the project has (origin, or one its configuration holds) pointed at a repository that is
+            # none of its remotes' — a fork remote being set up (`git remote add fork … || git remote set-url fork
+            # …`) is ordinary work
+            path = re.sub(r"^[a-z+]+://[^/]+/|^[^@/]+@[^:]+:", "", words[-1].strip("'\""))
+            name = "/".join(path.rstrip("/").removesuffix(".git").split("/")[-2:]).lower()
+            if name not in remote_repos(cwd):
+                a.emit("git.remote-redirect", cmd, target=f"remote {words[1]} → {words[-1][:80]}", effect="redirect",
+                       note="--push: pushes go there" if "--push" in rest else None)
     if sub == "config" and rest:
         ops, skip = [], False
         for x in rest:  # the operands, option values (`-f FILE`, `--type bool`) left out

@@ -9,6 +9,8 @@ engine weighs it (``interlock.weighing``: a deletion in prod becomes ``infra.del
 
 from __future__ import annotations
 
+import re
+
 from .. import paths as P
 from ..paths import UNKNOWN_MARK as U
 from . import capacity
@@ -292,7 +294,9 @@ def terraform(a, cmd, scope):
                "--all" in cmd.args else "the current configuration", effect="apply",
                note="non-interactive: terragrunt answers yes to every prompt, the plans are never shown")
     elif sub == "apply" and fl.get("auto-approve") not in (None, "false") and not any(
-            not x.startswith("-") for x in cmd.args[cmd.args.index("apply") + 1:] if "apply" in cmd.args):
+            not x.startswith("-") and not (i and rest[i - 1] in ("-var", "-var-file", "--var", "--var-file"))
+            for i, x in enumerate(rest)):
+        # (a `-var k=v` / `-var-file f` value is no plan file: the configuration is applied unreviewed)
         emit("infra.terraform-apply-unreviewed", cmd, target="the current configuration", effect="apply",
                note="-auto-approve skips the plan review")
     elif sub == "apply" and tool != "terragrunt" and _tf_plan_file(rest):
@@ -432,10 +436,33 @@ def kubectl(a, cmd, scope):
             else "infra.kube-disrupt"
         a.emit(rule, cmd, target=(what or "") + where or None,
                effect="scale-to-zero" if verb in ("scale", "patch", "autoscale") else verb, environment=env)
+    elif verb == "scale" and capacity.large_count(_opt(v, "--replicas")) is not None or (
+            verb == "patch" and capacity.large_count(_long_values(cmd.args, short=("-p",)).get("--patch") or "")
+            is not None) or (verb == "autoscale" and capacity.large_count(_long_values(cmd.args).get("--max"))):
+        what = " ".join(_show(x) for x in ops[1:]) or None
+        n = capacity.large_count(_opt(v, "--replicas") or _long_values(cmd.args, short=("-p",)).get("--patch") or
+                                 _long_values(cmd.args).get("--max") or "")
+        _emit(a, cmd, "infra.cost-spike", target=(what or "") + where or None, effect="scale", env=env,
+              note=capacity.cost_note(f"{n} replicas"))
     elif verb == "rollout" and len(ops) > 1 and ops[1] == "restart":
         # every pod of it replaced: an outage in production while they come back (weighed: infra.restart-prod)
         a.emit("infra.restart", cmd, target=" ".join(_show(x) for x in ops[2:]) + where or None, effect="restart",
                environment=env)
+    elif verb == "annotate" and _re("kube-restarted-at", r"(^|/)restartedAt=").search(" ".join(cmd.args)):
+        # the annotation `kubectl rollout restart` sets, set by hand: every pod of it replaced
+        a.emit("infra.restart", cmd, target=" ".join(_show(x) for x in ops[1:2]) + where or None, effect="restart",
+               environment=env)
+    elif verb in ("patch", "edit", "replace", "set", "label", "annotate") and len(ops) > 1 and \
+            _re("kube-config-kind", r"^(secrets?|configmaps?|cm)(/|$)").match(ops[1].lower()):
+        # a Secret's or ConfigMap's values written over: the pods that read them get the new ones
+        _emit(a, cmd, "infra.config-change", target=" ".join(_show(x) for x in ops[1:3]) + where, effect=verb,
+              env=env)
+    elif verb == "create" and len(ops) > 1 and ops[1] in ("rolebinding", "clusterrolebinding") and _re(
+            "kube-everyone", r"(^|[=,\s])system:(authenticated|unauthenticated|anonymous|serviceaccounts)\b").search(
+                " ".join(cmd.args)):
+        # a role granted to every user, every service account or anyone at all
+        _emit(a, cmd, "infra.access-change", target=" ".join(_show(x) for x in ops[1:3]) + where, effect="grant",
+              env=env, note="granted to a group that holds every user or service account (or anyone)")
     elif verb == "config" and len(ops) > 1 and ops[1] in ("delete-context", "delete-cluster", "delete-user"):
         a.emit("infra.kube-delete", cmd, target=" ".join(_show(x) for x in ops[1:]), effect="delete")
     elif verb == "replace" and _has(f, v, "--force"):
@@ -686,8 +713,10 @@ def docker(a, cmd, scope):
     if sub in ("rm", "remove") and group in (None, "container"):
         _docker_rm(a, cmd, args, env)
         return
-    if sub == "push" and group in (None, "image") and ops and not cmd.name.endswith("-compose"):
-        # an image pushed to a registry: whoever pulls that tag (a deploy, other people) gets it
+    if sub == "push" and group in (None, "image") and ops and not cmd.name.endswith("-compose") and \
+            not _LOCAL_REGISTRY.match(ops[0]):
+        # an image pushed to a registry: whoever pulls that tag (a deploy, other people) gets it — not a registry
+        # on this machine (`docker push localhost:5000/api:dev`: a kind/minikube or test registry of the user's)
         _emit(a, cmd, "publish.release", target="image " + _show(ops[0]), effect="publish", env=None)
         return
     if group is None and sub == "compose":
@@ -699,6 +728,12 @@ def docker(a, cmd, scope):
         # `docker service scale api=0`, `docker service update --replicas 0 api`: the swarm service stops serving
         _emit(a, cmd, "infra.outage", target="swarm service " + " ".join(_show(x) for x in ops[1:]), effect="scale",
               env=env, note="scaled to zero: it stops serving until scaled up again")
+        return
+    if group is None and sub == "node" and ops and ops[0] == "update" and \
+            (_long_values(args).get("--availability") or "").lower() in ("drain", "pause"):
+        # a swarm node drained (its tasks moved off) or paused (no new ones): capacity taken out of the cluster
+        _emit(a, cmd, "infra.outage", target="swarm node " + " ".join(_show(x) for x in ops[1:]),
+              effect="drain", env=env)
         return
     if group is None and sub in _SWARM and ops and ops[0] in ("rm", "remove", "down", "leave"):
         # a swarm's services, stacks, secrets, configs and nodes: shared by every node of the cluster
@@ -716,6 +751,10 @@ def docker(a, cmd, scope):
         return
     if group in (None, "container") and sub == "run":
         _docker_run(a, cmd, scope, args)
+
+
+#: An image reference whose registry is this machine: localhost, 127.x, [::1], *.localhost, with or without a port
+_LOCAL_REGISTRY = re.compile(r"^(localhost|127(\.\d{1,3}){3}|\[::1\]|[a-z0-9.-]+\.localhost)(:\d+)?/")
 
 
 def _pushes_image(args, sub):
@@ -1438,6 +1477,54 @@ def aws(a, cmd, scope):
         # `lambda put-function-concurrency --reserved-concurrent-executions 0`, `autoscaling set-desired-capacity 0`
         _emit(a, cmd, "infra.outage", target=target, effect=op, env=env,
               note="scaled to zero" if not _re("aws-outage", _OUTAGE_OP).match(op) else None)
+    elif _cloud_change("aws", (svc, op), o):
+        # a store's value overwritten, a queue rewound, a failover, an edge reconfigured (cloud_changes.toml)
+        _emit(a, cmd, _cloud_change("aws", (svc, op), o), target=target, effect=op, env=env)
+    elif op.split("-", 1)[0] in _COST_OPS and capacity.cost_option(o):
+        # created or sized to a large count or a GPU / very large machine type (`ec2 run-instances --instance-type
+        # p4d.24xlarge`, `ecs update-service --desired-count 400`): the bill grows by the hour
+        _emit(a, cmd, "infra.cost-spike", target=target, effect=op, env=env,
+              note=capacity.cost_note(capacity.cost_option(o)[2]))
+
+
+def _az_named(a, args):
+    """(the resource's --name, its environment by --subscription or --resource-group) of an az command's options."""
+    f, v, _ = split_opts(args, with_arg="ngs", long_with_arg=("--name", "--resource-group", "--subscription", "--ids"))
+    return _opt(v, "-n", "--name"), _first_env(a, [("cloud_account", _opt(v, "--subscription")),
+                                                  ("cloud_project", _opt(v, "-g", "--resource-group"))])
+
+
+_changes = None
+
+
+def _cloud_changes():
+    """knowledge/cloud_changes.toml: per CLI, [(path words, when_flags, when_options, rule)], read on first use."""
+    global _changes
+    if _changes is None:
+        from ...knowledge import load
+
+        raw = load("cloud_changes.toml")
+        out = {}
+        for cli in ("aws", "gcloud", "az"):
+            out[cli] = [(tuple(op.split()), frozenset(e.get("when_flags", ())),
+                         {k: re.compile(str(x)) for k, x in e.get("when_options", {}).items()}, e["rule"])
+                        for e in raw.get(cli, ()) for op in e["ops"]]
+        out["examples"] = [(e["cmd"], e["rule"]) for e in raw.get("examples", [])]
+        _changes = out
+    return _changes
+
+
+def _cloud_change(cli, words, opts):
+    """The rule of knowledge/cloud_changes.toml whose path starts ``words`` (a CLI's command path) and whose
+    conditions hold over ``opts`` ({--name: value, or True for a flag}), else None."""
+    for path, flags, when, rule in _cloud_changes()[cli]:
+        if len(words) >= len(path) and all(p == "*" or p == w for p, w in zip(path, words)):
+            if flags and not flags & set(opts):
+                continue
+            if when and not all(isinstance(opts.get(k), str) and rx.fullmatch(opts[k]) for k, rx in when.items()):
+                continue
+            return rule
+    return None
 
 
 def _data_flag(args):
@@ -1478,11 +1565,14 @@ _CAPACITY_OPS = frozenset({"update", "put", "set", "modify", "register", "scale"
                            "set-autoscaling", "update-autoscaling"})
 
 
+#: The verbs that create or size what is billed by the hour (an operation's first word; az's and gcloud's last)
+_COST_OPS = _CAPACITY_OPS | {"run", "create", "launch", "request", "purchase", "start", "add"}
+
 #: Parts of an AWS operation name that delete (any service: `admin-delete-user`, `batch-delete-item`).
 _AWS_VERBS = frozenset({"delete", "terminate", "remove", "deregister", "purge", "revoke", "destroy", "drop", "wipe",
                         "erase"})
 #: Stopping or rebooting what serves: instances, databases, clusters, environments, apps.
-_OUTAGE_OP = (r"^(stop|reboot|hibernate|failover)-(db-)?(instance|instances|cluster|clusters|environment|"
+_OUTAGE_OP = (r"^(stop|reboot|hibernate|failover|test-failover|switchover|pause|suspend)-(db-)?(instance|instances|cluster|clusters|environment|"
               r"application|app|service|services|relational-database|notebook-instance|server|database|broker|"
               r"replication-group|cache-cluster|node|nodes|workspaces|fleet|stack)$")
 
@@ -1608,6 +1698,10 @@ def gcloud(a, cmd, scope):
         return
     k = next((i for i, x in enumerate(ops) if x in ("delete", "destroy") or (
         i > 0 and "-" in x and _generic_verb(x))), None)
+    change = _cloud_change("gcloud", ops, {**{x: True for x in f}, **v}) if k is None else None
+    if change:
+        _emit(a, cmd, change, target=" ".join(_show(x) for x in ops[:5]), effect=" ".join(ops[:4]), env=env)
+        return
     if k is None and ops[0] not in ("config", "auth", "components", "topic", "help"):
         o = next((i for i, x in enumerate(ops[:5]) if x in ("stop", "suspend", "reset", "restart", "disable")), None)
         if o:
@@ -1620,6 +1714,10 @@ def gcloud(a, cmd, scope):
             opt, _ = capacity.zero_option(_long_values(cmd.args))
             _emit(a, cmd, "infra.outage", target=" ".join(_show(x) for x in ops[:j] + ops[j + 1:j + 2]),
                   effect=ops[j], env=env, note=f"scaled to zero ({opt} 0): it stops serving")
+        elif any(x in _COST_OPS for x in ops[1:5]) and capacity.cost_option(_long_values(cmd.args)):
+            j = next(i for i, x in enumerate(ops) if x in _COST_OPS)
+            _emit(a, cmd, "infra.cost-spike", target=" ".join(_show(x) for x in ops[:j] + ops[j + 1:j + 2]),
+                  effect=ops[j], env=env, note=capacity.cost_note(capacity.cost_option(_long_values(cmd.args))[2]))
         elif ops[:3] == ["sql", "instances", "patch"] and (v.get("--activation-policy") or "").upper() == "NEVER":
             # Cloud SQL has no `stop`: an activation policy of NEVER is how an instance is stopped
             _emit(a, cmd, "infra.outage", target=" ".join(_show(x) for x in ops[:4]), effect="stop", env=env,
@@ -1695,12 +1793,21 @@ def az(a, cmd, scope):
             and path[0] not in ("account",) or \
             verb in _CAPACITY_OPS and capacity.zero_option(_long_values(args[k:])):
         # (`az aks scale --node-count 0`, `az webapp update --number-of-workers 0`: nothing left to serve)
-        f, v, _ = split_opts(args[k:], with_arg="ngs", long_with_arg=("--name", "--resource-group",
-                                                                      "--subscription", "--ids"))
-        name, group = _opt(v, "-n", "--name"), _opt(v, "-g", "--resource-group")
-        env = _first_env(a, [("cloud_account", _opt(v, "--subscription")), ("cloud_project", group)])
+        name, env = _az_named(a, args[k:])
         _emit(a, cmd, "infra.outage", target=" ".join(path[:-1]) + (f" {_show(name)}" if name else ""),
               effect=verb, env=env)
+        return
+    change = _cloud_change("az", path, _long_values(args[k:]))
+    if change:
+        name, env = _az_named(a, args[k:])
+        _emit(a, cmd, change, target=" ".join(path[:-1]) + (f" {_show(name)}" if name else ""), effect=verb, env=env)
+        return
+    if verb in _COST_OPS and capacity.cost_option(_long_values(args[k:])):
+        # created or sized to a large count or a GPU / very large size (`az vmss scale --new-capacity 1000`,
+        # `az vm create --size Standard_ND96amsr_A100_v4`)
+        name, env = _az_named(a, args[k:])
+        _emit(a, cmd, "infra.cost-spike", target=" ".join(path[:-1]) + (f" {_show(name)}" if name else ""),
+              effect=verb, env=env, note=capacity.cost_note(capacity.cost_option(_long_values(args[k:]))[2]))
         return
     flag = _data_flag(args[k:])
     if flag and verb not in ("delete", "purge"):
@@ -1798,9 +1905,9 @@ _GH_DELETE_GROUPS = frozenset({"issue", "gist", "secret", "variable", "label", "
 
 @handles("gh")
 def gh(a, cmd, scope):
-    f, v, ops = split_opts(cmd.args, with_arg="XfFHqtpR", long_with_arg=(
+    f, v, ops = split_opts(cmd.args, with_arg="XfFHqtpRbe", long_with_arg=(
         "--method", "--field", "--raw-field", "--header", "--input", "--jq", "--template", "--hostname",
-        "--preview", "--cache", "--repo"))
+        "--preview", "--cache", "--repo", "--env", "--body", "--org", "--visibility", "--app", "--repos"))
     if not ops or "--help" in f or "-h" in f:
         return
     grp, verb = ops[0], ops[1] if len(ops) > 1 else ""
@@ -1830,6 +1937,26 @@ def gh(a, cmd, scope):
         a.emit("infra.github-delete", cmd, target=f"{grp} " + " ".join(_show(x) for x in ops[2:]), effect="delete")
     elif grp == "api" and len(ops) > 1:
         _gh_api(a, cmd, f, v, ops[1])
+    elif grp in ("secret", "variable") and verb == "set":
+        # a repository's (or an environment's, an organization's) Actions secret or variable written over: every
+        # workflow that reads it gets the new value; weighed by the environment it names (`--env production`)
+        where = _opt(v, "-e", "--env")
+        _emit(a, cmd, "infra.config-change", target=f"GitHub {grp} " + " ".join(_show(x) for x in ops[2:3]) +
+              (f" of {_show(repo)}" if repo else ""), effect="set",
+              env=_first_env(a, [("cloud_project", where)]) if where else None)
+    elif grp == "repo" and verb == "edit":
+        # `gh repo edit --visibility public`: the same change as `PATCH /repos/o/r {"visibility": …}`, judged by the
+        # HTTP catalogue (the repository named, or the checkout's own)
+        vis = next((x.split("=", 1)[1] if "=" in x else (cmd.args[i + 1] if i + 1 < len(cmd.args) else "")
+                    for i, x in enumerate(cmd.args) if x == "--visibility" or x.startswith("--visibility=")), None)
+        if vis:
+            import json as _json
+
+            from .. import http as H
+
+            name = ops[2] if len(ops) > 2 else (repo or "OWNER/REPO")
+            H.emit_request(a, cmd, H.Request("PATCH", "https://api.github.com/repos/" + name.strip("/"),
+                                             _json.dumps({"visibility": vis})))
 
 
 _GH_PUBLIC_WRITES = frozenset({"create", "new", "comment", "review", "edit", "close", "reopen", "lock"})

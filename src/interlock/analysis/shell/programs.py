@@ -2720,6 +2720,14 @@ def interpreter(a, cmd, scope):
             if rest[:1] in (["dotenv"], ["pip"]):  # python -m dotenv list: the module's own CLI
                 a.dispatch(cmd.derive(rest), scope)
                 return
+            from . import clis
+
+            if rest[:1] and rest[0] not in ("venv", "virtualenv") and (rest[0] in clis.index() or (
+                    rest[0] in HANDLERS and rest[0] not in ("python", "python3"))):
+                # `python -m twine upload dist/*`, `python3 -m celery -A app purge`: a module whose command-line
+                # program Interlock knows by name does what that program does
+                a.dispatch(cmd.derive(rest), scope)
+                return
             if rest[:1] in (["venv"], ["virtualenv"]):  # python -m venv --clear DIR
                 for y in rest[1:]:
                     if not y.startswith("-"):
@@ -2771,6 +2779,14 @@ def interpreter(a, cmd, scope):
             # framework task runners: their sub-commands are known (flush, migrate:fresh, ...)
             _lazy("databases", base)(a, cmd.derive([base] + args[i + 1:]), scope)
             return
+        from . import clis
+
+        if U not in x and "." not in base and base not in HANDLERS and base in clis.index():
+            # an application's console script known by name (`php occ maintenance:mode --on`, `php bin/magento
+            # maintenance:enable`): judged by its knowledge file too, beside what its text does
+            sub = cmd.derive([base] + args[i + 1:])
+            sub.text = None
+            clis.handler(a, sub, scope)
         # a script file
         if U in x or x.startswith("/dev/fd/") and x not in a.written_text:
             _opaque_from_text(a, cmd, "shell.opaque-stdin")
