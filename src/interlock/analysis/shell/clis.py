@@ -608,7 +608,8 @@ class Generic:
             "entry_groups", "entry_verbs", "control_reset_verbs", "dev_vm_programs",
             "machine_reset_verbs", "manual_verbs", "manual_leading", "manual_objects", "manual_keeps",
             "manual_determiners", "preview_options", "name_reset_parts", "deploy_verbs", "environment_options",
-            "store_verbs", "store_words", "cmdlet_verbs", "cmdlet_keeps", "cmdlet_machines"}
+            "store_verbs", "store_words", "cmdlet_verbs", "cmdlet_keeps", "cmdlet_machines", "method_options",
+            "server_options"}
 
     def __init__(self, raw):
         bad = set(raw) - self.KEYS
@@ -626,6 +627,8 @@ class Generic:
         self.local = frozenset(strs("local_programs"))
         self.dev_vms = frozenset(strs("dev_vm_programs", []))
         self.machine_reset_verbs = frozenset(strs("machine_reset_verbs", []))
+        self.method_options = frozenset(strs("method_options", []))
+        self.server_options = frozenset(strs("server_options", []))
         self.store_verbs = frozenset(strs("store_verbs", []))
         self.store_words = frozenset(strs("store_words", []))
         cmdlet = raw.get("cmdlet_verbs", {})
@@ -912,6 +915,8 @@ def generic(a, cmd, scope):
     if not verbs:
         _generic_deploy(a, cmd, args, options)
         return
+    if _http_method(a, cmd, g, args):
+        return  # an HTTP client Interlock does not know, told to send a DELETE to a URL
     # a long option written with one dash (Go's flag package, Java and Impacket tools: `-delete`,
     # `-remove-user`) is read as `--delete`; a cluster of short flags never spells a whole verb
     args = [("-" + x) if _ONE_DASH_WORD.match(x) and g.option_verb("-" + x, True) else x for x in args]
@@ -1026,6 +1031,45 @@ def generic(a, cmd, scope):
                  note=f"judged by its option '{opt}', which says it deletes "
                       f"(Interlock has no knowledge file for {cmd.name})")
             return
+
+
+_LOCAL_HOST = re.compile(r"^(\w+://)?(localhost|127\.[\d.]+|0\.0\.0\.0|\[?::1\]?)([:/]|$)", re.I)
+
+
+def _server_named(g, args):
+    """The server an option names (server_options, or any option whose value is a URL), not this machine
+    (`--host localhost`, `--url http://127.0.0.1:8080`): the command acts on that server."""
+    for k, x in enumerate(args):
+        if not x.startswith("-"):
+            continue
+        name, eq, val = x.partition("=")
+        if not eq:
+            val = args[k + 1] if k + 1 < len(args) and not args[k + 1].startswith("-") else ""
+        if val and (name in g.server_options or re.match(r"^https?://", val)) and not _LOCAL_HOST.match(val) \
+                and U not in val:
+            return val
+    return None
+
+
+def _http_method(a, cmd, g, args):
+    """`someclient -X DELETE https://api.example.com/items/5`, `--method=delete URL`: an unknown program given an
+    HTTP method option (method_options) whose value is DELETE and a URL is an HTTP client sending that request;
+    judged as curl's would be (http.judge: the same endpoints, the same local-host exceptions)."""
+    method = None
+    for k, x in enumerate(args):
+        name, eq, val = x.partition("=")
+        if name in g.method_options:
+            method = val if eq else (args[k + 1] if k + 1 < len(args) else "")
+            if method.upper() == "DELETE":
+                break
+            method = None
+    url = next((x for x in args if re.match(r"^https?://", x)), None) if method else None
+    if not url:
+        return False
+    from .. import http as H
+
+    H.emit_request(a, cmd, H.Request("DELETE", url, client=cmd.name))
+    return True
 
 
 def _has_manual(name):
@@ -1261,7 +1305,9 @@ def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=
         on_machine = any(g.machine(x) for x in words[:k]) or \
             (k == 0 and len(words) > 1 and words[1].isdigit() and w.lower() != "down") or \
             (_CAMEL_WORD.match(w) and any(g.machine(p.lower()) for p in _CAMEL_PART.findall(w)[1:]))
-            # (an API action naming its machine: `StopInstances`, `RebootDBInstance`)
+        server = _server_named(g, args) if args and not on_machine else None
+        on_machine = on_machine or bool(server)
+            # (an API action naming its machine: `StopInstances`, `RebootDBInstance`; a server given by an option)
         if not kind and w.lower() in g.machine_reset_verbs and on_machine and "reset" in kinds and \
                 not (k and words[k - 1].lower() in g.local_groups):
             kind = "reset"  # `qm reset 100`, `wp db reset`: a machine's or a database's state reset
@@ -1280,7 +1326,8 @@ def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=
             emit(a, cmd, rule if kind == "delete" else KINDS[kind], target=shown, effect=w.lower(),
                  note=f"judged by its verb '{w}'" +
                       (" (short for '" + "', '".join(full.split("|")) + "')" if full else "") +
-                      f", which says it {_WHAT[kind]} (" +
+                      f", which says it {_WHAT[kind]}" + (f" the server it names ({_show(server)})" if server and
+                                                          kind != "delete" else "") + " (" +
                       (f"no entry of {label}'s knowledge file names it" if label else
                        f"Interlock has no knowledge file for {cmd.name}") + ")",
                  env=env)
