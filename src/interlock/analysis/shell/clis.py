@@ -513,7 +513,7 @@ def interpret(a, cmd, scope, tool):
 # A cheap superset of generic.toml's verbs, tested before that file is read (most commands pass here).
 _PREFILTER = re.compile(r"(?i)(delet|destroy|remov|rm\b|\bdel|purge|drop|terminat|undefine|wipe|erase|"
                         r"revoke|nuke|deregister|unregister|unpublish|obliterate|\bdes(tr?)?\b|\brmi\b|"
-                        r"decommission|kill|(de|un)provision|expunge|\bzap|\bclear|\bempty|\brestart|"
+                        r"decommission|kill|(de|un)provision|expunge|\brmdir|\bzap|\bclear|\bempty|\brestart|"
                         r"unset|trash|shred|scale|stop|uninstall|disable|unload|shutdown|halt|poweroff|reboot|"
                         r"reset|evict|teardown|undeploy|uninit|format|flush|prune|forget|expire|down|"
                         r"\bupdate\b|truncat|alter|savestate|\breb\b|(^|\s)d(\s|$)|-R[dnscu]*[nsc])")
@@ -736,6 +736,8 @@ class Generic:
             return None
         parts = re.split(r"[-_]", w)
         if len(parts) > 1 and all(p.isalnum() for p in parts):
+            if parts[0] in self.read_words:
+                return None  # an API name led by a read verb (`get-delete-marker`, `describe-delete-job`)
             if any(p in self.compound_keeps for p in parts):
                 kinds = [k for k in kinds if k == "delete"]  # `reset-failed`, `stop-timer`: a view or a counter
             for k in kinds:
