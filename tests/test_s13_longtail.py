@@ -9,23 +9,9 @@ by; the read verbs and the look-alikes beside them pass."""
 from __future__ import annotations
 
 import pytest
+from test_generic_verbs import _decision, _findings, ctx  # noqa: F401  (ctx: the fixture, shared)
 
-from interlock.actions import SHELL, Action
 from interlock.analysis.shell import clis
-from interlock.engine import Context, analyze, evaluate
-
-
-@pytest.fixture
-def ctx(workspace, home, env):
-    return Context(workspace, home=home, workspace=workspace, env=env)
-
-
-def _findings(command, ctx):
-    return analyze(Action(SHELL, {"command": command}, cwd=ctx.cwd), ctx)
-
-
-def _decision(command, ctx):
-    return evaluate(Action(SHELL, {"command": command}, cwd=ctx.cwd), ctx).decision
 
 
 def _one(command, ctx, rule):
