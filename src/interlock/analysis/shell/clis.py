@@ -513,7 +513,7 @@ def interpret(a, cmd, scope, tool):
 # A cheap superset of generic.toml's verbs, tested before that file is read (most commands pass here).
 _PREFILTER = re.compile(r"(?i)(delet|destroy|remov|rm\b|\bdel|purge|drop|terminat|undefine|wipe|erase|"
                         r"revoke|nuke|deregister|unregister|unpublish|obliterate|\bdes(tr?)?\b|\brmi\b|"
-                        r"decommission|kill|(de|un)provision|expunge|\brmdir|\bzap|\bclear|\bempty|\brestart|"
+                        r"decommission|kill|(de|un)provision|expunge|\brmdir|\bclear|\bempty|\brestart|"
                         r"unset|trash|shred|scale|stop|uninstall|disable|unload|shutdown|halt|poweroff|reboot|"
                         r"reset|evict|teardown|undeploy|uninit|format|flush|prune|forget|expire|down|"
                         r"\bupdate\b|truncat|alter|savestate|\breb\b|(^|\s)d(\s|$)|-R[dnscu]*[nsc])")
@@ -1035,6 +1035,8 @@ def generic(a, cmd, scope):
             return
 
 
+#: a block device by its path or a macOS disk identifier (`/dev/sdb1`, `disk2`, `disk3s1`)
+_DEVICE = re.compile(r"^(/dev/\S+|disk\d+(s\d+)?)$")
 _LOCAL_HOST = re.compile(r"^(\w+://)?(localhost|127\.[\d.]+|0\.0\.0\.0|\[?::1\]?)([:/]|$)", re.I)
 
 
@@ -1323,7 +1325,10 @@ def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=
             return "read"  # `pecl uninstall pkg`: a package of the user's; as root it is the system's
         if kind:
             what = " ".join(_show(x) for x in words[:k])
-            target = " ".join(_show(x) for x in words[k + 1:k + 3]) or ident or ""
+            shown_ops = words[k + 1:k + 3]
+            # a device named further on is what the verb acts on (`eraseDisk JHFS+ Untitled disk2`)
+            shown_ops += [x for x in words[k + 3:] if _DEVICE.match(x)][:1]
+            target = " ".join(_show(x) for x in shown_ops) or ident or ""
             shown = " ".join(x for x in (label or cmd.name, what, target) if x)
             emit(a, cmd, rule if kind == "delete" else KINDS[kind], target=shown, effect=w.lower(),
                  note=f"judged by its verb '{w}'" +
