@@ -807,7 +807,7 @@ class Generic:
         return None
 
     def cmdlet_kind(self, verb, noun):
-        """The kind of a PowerShell cmdlet's verb (`Clear-Disk`: delete, `Uninstall-Module`: reset), or None: not
+        """The kind of a PowerShell cmdlet's verb (`Clear-Disk`: delete, `Format-Volume`: reset), or None: not
         one of cmdlet_verbs, or its noun is one of cmdlet_keeps (`Format-Table`, `Clear-Host`); a stop or restart
         only of a machine, a stop also of a service (`Stop-Computer`, `Stop-Service`; not `Stop-Process`)."""
         kind = self.cmdlet_verbs.get(verb.lower())
@@ -1287,6 +1287,7 @@ def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=
     except KnowledgeError as e:
         a.emit("interlock.error", cmd, target=cmd.name, effect="unknown", note=str(e))
         return "said"
+    remote = _server_named(g, args) if args else None  # `--server build-3`, `-s https://ci.example.com`
     for k, w in enumerate(words[:g.max_position]):
         if w.lower() in g.read_words:
             return "read"  # `help delete`, `describe ...`
@@ -1309,9 +1310,9 @@ def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=
         on_machine = any(g.machine(x) for x in words[:k]) or \
             (k == 0 and len(words) > 1 and words[1].isdigit() and w.lower() != "down") or \
             (_CAMEL_WORD.match(w) and any(g.machine(p.lower()) for p in _CAMEL_PART.findall(w)[1:]))
-        server = _server_named(g, args) if args and not on_machine else None
+            # (an API action naming its machine: `StopInstances`, `RebootDBInstance`); or a server an option names
+        server = remote if not on_machine else None
         on_machine = on_machine or bool(server)
-            # (an API action naming its machine: `StopInstances`, `RebootDBInstance`; a server given by an option)
         if not kind and w.lower() in g.machine_reset_verbs and on_machine and "reset" in kinds and \
                 not (k and words[k - 1].lower() in g.local_groups):
             kind = "reset"  # `qm reset 100`, `wp db reset`: a machine's or a database's state reset
