@@ -239,8 +239,8 @@ def test_every_shipped_fact_holds_under_the_model():
 
 
 @pytest.mark.parametrize("command,word", [
-    ("diskutil eraseDisk JHFS+ Untitled disk2", "eraseDisk"),
-    ("diskutil apfs deleteContainer disk3", "deleteContainer"),
+    # (`diskutil eraseDisk`, `apfs deleteContainer`: since session 13 the verb model reads lower camelCase verbs
+    # itself, so they are asked by their verb — tests/test_s13_longtail.py — and are no longer the digest's alone)
     ("tmutil deletelocalsnapshots 2024-01-01", "deletelocalsnapshots"),
     ("lppasswd -x bob", "-x"),
 ])

@@ -542,7 +542,7 @@ def interpret(a, cmd, scope, tool):
 # A cheap superset of generic.toml's verbs, tested before that file is read (most commands pass here).
 _PREFILTER = re.compile(r"(?i)(delet|destroy|remov|rm\b|\bdel|purge|drop|terminat|undefine|wipe|erase|"
                         r"revoke|nuke|deregister|unregister|unpublish|obliterate|\bdes(tr?)?\b|\brmi\b|"
-                        r"decommission|kill|"
+                        r"decommission|kill|(de|un)provision|expunge|\brmdir|\bclear|\bempty|\brestart|"
                         r"unset|trash|shred|scale|stop|uninstall|disable|unload|shutdown|halt|poweroff|reboot|"
                         r"reset|evict|teardown|undeploy|uninit|format|flush|prune|forget|expire|down|"
                         r"\bupdate\b|truncat|alter|savestate|\breb\b|(^|\s)d(\s|$)|-R[dnscu]*[nsc])")
@@ -624,6 +624,10 @@ KINDS = {"delete": "infra.cli-delete", "reset": "infra.cli-reset", "stop": "infr
 #: TerminateInstances`, Huawei's `hcloud ECS DeleteServers`): a capitalised word, then at least one more.
 _CAMEL_WORD = re.compile(r"^[A-Z][a-z]+(?:[A-Z][a-z0-9]*|[A-Z]+(?=[A-Z][a-z])|[A-Z]+$)+$")
 _CAMEL_PART = re.compile(r"[A-Z][a-z0-9]+|[A-Z]+(?![a-z])")
+#: ... or a method in lower camelCase, verb first (`deleteUser`, `destroyAll`, `resetPassword`)
+_LOWER_CAMEL = re.compile(r"^([a-z]+)(?:[A-Z][a-z0-9]*)+$")
+#: a PowerShell cmdlet run as a program: Verb-Noun, each capitalised (`Clear-Disk`, `Unregister-ScheduledTask`)
+_CMDLET = re.compile(r"^([A-Z][a-z]+)-([A-Z][A-Za-z0-9]+)$")
 _DOTTED_WORD = re.compile(r"^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)+$")
 
 
@@ -638,7 +642,9 @@ class Generic:
             "glued_verbs", "glued_objects", "option_objects", "glued_suffix_verbs", "glued_suffix_keeps",
             "entry_groups", "entry_verbs", "control_reset_verbs", "dev_vm_programs",
             "machine_reset_verbs", "manual_verbs", "manual_leading", "manual_objects", "manual_keeps",
-            "manual_determiners", "preview_options", "name_reset_parts", "deploy_verbs", "environment_options"}
+            "manual_determiners", "preview_options", "name_reset_parts", "deploy_verbs", "environment_options",
+            "store_verbs", "store_words", "cmdlet_verbs", "cmdlet_keeps", "cmdlet_machines", "method_options",
+            "server_options"}
 
     def __init__(self, raw):
         bad = set(raw) - self.KEYS
@@ -656,6 +662,16 @@ class Generic:
         self.local = frozenset(strs("local_programs"))
         self.dev_vms = frozenset(strs("dev_vm_programs", []))
         self.machine_reset_verbs = frozenset(strs("machine_reset_verbs", []))
+        self.method_options = frozenset(strs("method_options", []))
+        self.server_options = frozenset(strs("server_options", []))
+        self.store_verbs = frozenset(strs("store_verbs", []))
+        self.store_words = frozenset(strs("store_words", []))
+        cmdlet = raw.get("cmdlet_verbs", {})
+        if not isinstance(cmdlet, dict) or not all(isinstance(v, str) and v in KINDS for v in cmdlet.values()):
+            raise KnowledgeError(f"generic.toml: cmdlet_verbs must map verbs to one of {sorted(KINDS)}")
+        self.cmdlet_verbs = {k.lower(): v for k, v in cmdlet.items()}
+        self.cmdlet_keeps = frozenset(strs("cmdlet_keeps", []))
+        self.cmdlet_machines = frozenset(strs("cmdlet_machines", []))
         self.booleans = frozenset(strs("boolean_options", []))
         self.read_words = frozenset(strs("read_words", []))
         self.local_groups = frozenset(strs("local_groups", []))
@@ -712,7 +728,8 @@ class Generic:
                 raise KnowledgeError(f"generic.toml examples[{i}]: needs cmd and rule")
             self.examples.append((e["cmd"], e["rule"]))
         every = set(self.option_verbs) | set(self.name_prefixes) | set(self.name_suffixes) | self.retention_verbs
-        every |= self.root_whole["delete"] | self.root_whole["reset"] | set(self.abbreviations)
+        every |= self.root_whole["delete"] | self.root_whole["reset"] | set(self.abbreviations) | self.store_verbs
+        every |= set(self.cmdlet_verbs)
         for whole, parts in self.kinds.values():
             every |= whole | parts
         for v in every:
@@ -745,14 +762,17 @@ class Generic:
                 if last in self.kinds[k][0] and last in self.kinds[k][1] and len(last) > 3:
                     return k
             return None
-        if _CAMEL_WORD.match(word):  # an API action in CamelCase, verb first (`DeleteInstance`, `TerminateInstances`)
-            first = _CAMEL_PART.findall(word)[0].lower()
+        lower = _LOWER_CAMEL.match(word)
+        if _CAMEL_WORD.match(word) or lower:  # an API action in CamelCase, verb first (`DeleteInstance`, `deleteUser`)
+            first = lower.group(1) if lower else _CAMEL_PART.findall(word)[0].lower()
             for k in kinds:
                 if first in self.kinds[k][0] or first in self.kinds[k][1]:
                     return k
             return None
         parts = re.split(r"[-_]", w)
         if len(parts) > 1 and all(p.isalnum() for p in parts):
+            if parts[0] in self.read_words:
+                return None  # an API name led by a read verb (`get-delete-marker`, `describe-delete-job`)
             if any(p in self.compound_keeps for p in parts):
                 kinds = [k for k in kinds if k == "delete"]  # `reset-failed`, `stop-timer`: a view or a counter
             for k in kinds:
@@ -791,6 +811,9 @@ class Generic:
         low = name.lower()
         if not name[:1].isalnum():
             return None
+        cmdlet = _CMDLET.match(name)
+        if cmdlet and cmdlet.group(1).lower() in self.cmdlet_verbs:
+            return self.cmdlet_kind(cmdlet.group(1), cmdlet.group(2))
         script = low.endswith((".sh", ".py", ".rb", ".js", ".pl"))
         if script:  # an installed script named for what it does (`k3s-uninstall.sh`, `k3s-killall.sh`); a bare
             low = low.rsplit(".", 1)[0]  # `delete.sh` or `cleanup.py` says too little
@@ -817,6 +840,24 @@ class Generic:
             if low.startswith(prefix) and rest.isalpha() and len(rest) >= 2:
                 return "delete"
         return None
+
+    def cmdlet_kind(self, verb, noun):
+        """The kind of a PowerShell cmdlet's verb (`Clear-Disk`: delete, `Format-Volume`: reset), or None: not
+        one of cmdlet_verbs, or its noun is one of cmdlet_keeps (`Format-Table`, `Clear-Host`); a stop or restart
+        only of a machine, a stop also of a service (`Stop-Computer`, `Stop-Service`; not `Stop-Process`)."""
+        kind = self.cmdlet_verbs.get(verb.lower())
+        n = noun.lower()
+        if not kind or n in self.cmdlet_keeps:
+            return None
+        if kind == "stop" and not (n in self.cmdlet_machines or self.machine(n) or
+                                   (verb.lower() == "stop" and n in self.service_groups)):
+            return None
+        return kind
+
+    def store(self, word):
+        """``word`` names a store of credentials or data (`fido`, `secrets`, `sql`), or is a name made of one
+        (`secret-tool`)."""
+        return any(p in self.store_words for p in re.split(r"[-_.]", word.lower()))
 
     def program_verb(self, name):
         """A program whose own name says it destroys (`lxc-destroy`, `fprintd-delete`)."""
@@ -911,6 +952,8 @@ def generic(a, cmd, scope):
     if not verbs:
         _generic_deploy(a, cmd, args, options)
         return
+    if _http_method(a, cmd, g, args):
+        return  # an HTTP client Interlock does not know, told to send a DELETE to a URL
     # a long option written with one dash (Go's flag package, Java and Impacket tools: `-delete`,
     # `-remove-user`) is read as `--delete`; a cluster of short flags never spells a whole verb
     args = [("-" + x) if _ONE_DASH_WORD.match(x) and g.option_verb("-" + x, True) else x for x in args]
@@ -956,13 +999,16 @@ def generic(a, cmd, scope):
                        ident=ident, kinds=("delete",), args=args)
         return
     kind = g.program_kind(cmd.name)
-    if kind == "stop" and not root:
+    # a cmdlet of cmdlet_verbs runs bare (`Clear-RecycleBin`, `Stop-Computer`: a stop of a machine or a service)
+    cmdlet = bool(_CMDLET.match(cmd.name)) and cmd.name.split("-", 1)[0].lower() in g.cmdlet_verbs
+    if kind == "stop" and not root and not cmdlet:
         kind = None  # a user's own `foo-stop`: a process of theirs
     if kind:
         ops = [x for x in words + rest if not x.startswith("-")]
         script = cmd.name.lower().endswith((".sh", ".py", ".rb", ".js", ".pl"))  # a script runs; no usage
         only_version = bool(args) and all(x in ("-V", "-v", "--version", "-version") for x in args)  # `nwipe -V`
-        if (args or kind == "stop" or script) and not only_version and not (ops and ops[0].lower() in g.read_words):
+        if (args or kind == "stop" or script or cmdlet) and not only_version and \
+                not (ops and ops[0].lower() in g.read_words):
             # `lxc-destroy web`, `foo-delete -n web`, `gdm-stop`, `atrm 10`; a bare `foo-delete` prints its usage
             emit(a, cmd, KINDS[kind], target=" ".join([cmd.name] + [_show(x) for x in ops[:2]]),
                  effect=cmd.name, note=f"judged by its name '{cmd.name}', which says it {_WHAT[kind]} "
@@ -1004,7 +1050,7 @@ def generic(a, cmd, scope):
         pass  # `--delete-vm --vm path/to/vm.conf`: the file names the machine the option deletes
     elif bare and any(y.startswith(("~", "/", "../")) and not y.startswith("/dev/") for y in ops + [last]):
         pass  # a bare `--delete ~/.ssh`: what it deletes lies outside the working directory
-    elif any(("/" in y or _FILE_EXT.search(y)) and not y.startswith("/dev/") for y in ops) or \
+    elif any(_names_file(y) for y in ops) or \
             ("/" in last and _FILE_EXT.search(last) and not last.startswith("/dev/")):
         return  # `metaflac --remove-tag t a.flac`, `tool --remove ./build`: the option edits or deletes a file
     entry = any(x.split("=", 1)[0] in g.entry_options for x in args)
@@ -1022,6 +1068,47 @@ def generic(a, cmd, scope):
                  note=f"judged by its option '{opt}', which says it deletes "
                       f"(Interlock has no knowledge file for {cmd.name})")
             return
+
+
+#: a block device by its path or a macOS disk identifier (`/dev/sdb1`, `disk2`, `disk3s1`)
+_DEVICE = re.compile(r"^(/dev/\S+|disk\d+(s\d+)?)$")
+_LOCAL_HOST = re.compile(r"^(\w+://)?(localhost|127\.[\d.]+|0\.0\.0\.0|\[?::1\]?)([:/]|$)", re.I)
+
+
+def _server_named(g, args):
+    """The server an option names (server_options, or any option whose value is a URL), not this machine
+    (`--host localhost`, `--url http://127.0.0.1:8080`): the command acts on that server."""
+    for k, x in enumerate(args):
+        if not x.startswith("-"):
+            continue
+        name, eq, val = x.partition("=")
+        if not eq:
+            val = args[k + 1] if k + 1 < len(args) and not args[k + 1].startswith("-") else ""
+        if val and (name in g.server_options or re.match(r"^https?://", val)) and not _LOCAL_HOST.match(val) \
+                and U not in val:
+            return val
+    return None
+
+
+def _http_method(a, cmd, g, args):
+    """`someclient -X DELETE https://api.example.com/items/5`, `--method=delete URL`: an unknown program given an
+    HTTP method option (method_options) whose value is DELETE and a URL is an HTTP client sending that request;
+    judged as curl's would be (http.judge: the same endpoints, the same local-host exceptions)."""
+    method = None
+    for k, x in enumerate(args):
+        name, eq, val = x.partition("=")
+        if name in g.method_options:
+            method = val if eq else (args[k + 1] if k + 1 < len(args) else "")
+            if method.upper() == "DELETE":
+                break
+            method = None
+    url = next((x for x in args if re.match(r"^https?://", x)), None) if method else None
+    if not url:
+        return False
+    from .. import http as H
+
+    H.emit_request(a, cmd, H.Request("DELETE", url, client=cmd.name))
+    return True
 
 
 def _has_manual(name):
@@ -1060,7 +1147,7 @@ def _manual(a, cmd, g, args):
         if not verb:
             continue
         ops = [y for y in args if not y.startswith("-")]
-        if any(("/" in y or _FILE_EXT.search(y)) and not y.startswith("/dev/") for y in ops):
+        if any(_names_file(y) for y in ops):
             return None  # `tool -d a.tar member`: the option edits a file the command names
         shown = description if len(description) <= 100 else description[:97] + "..."
         emit(a, cmd, "infra.cli-delete", target=" ".join([name, o] + [_show(y) for y in ops[:2]]), effect=verb,
@@ -1102,7 +1189,7 @@ def _digest(a, cmd, g, args):
     if not found:
         return None
     ops = [y for y in args if not y.startswith("-")]
-    if any(("/" in y or _FILE_EXT.search(y)) and not y.startswith("/dev/") for y in ops):
+    if any(_names_file(y) for y in ops):
         return None  # `tool -d a.tar member`, `tool remove notes.txt`: it edits or deletes a file the command names
     kind, word, verb, obj, src = found[0]
     shown = [_show(y) for y in ops if y != word][:2]
@@ -1110,6 +1197,16 @@ def _digest(a, cmd, g, args):
          note=f"judged by how {_FOR.get(src, src)} describe {name}'s {kind} '{word}': it {verb}s ({obj}) "
               f"(Interlock has no knowledge file for {name}, and no manual of it that says otherwise)")
     return "said"
+
+
+#: an account addressed as `domain/user[:password][@host]` (Impacket's target form, `addcomputer.py -delete ...
+#: corp/admin:pw`): a slash, but no file
+_ACCOUNT = re.compile(r"^[\w.-]+/[\w$-]+(:[^/\s]*@[\w.-]+|:[^/@\s]*|@[\w.-]+)$")
+
+
+def _names_file(y):
+    """An operand that names a file (a path or a name with an extension; not a device, not an account)."""
+    return ("/" in y or bool(_FILE_EXT.search(y))) and not y.startswith("/dev/") and not _ACCOUNT.match(y)
 
 
 def _local_file(x):
@@ -1262,6 +1359,7 @@ def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=
     except KnowledgeError as e:
         a.emit("interlock.error", cmd, target=cmd.name, effect="unknown", note=str(e))
         return "said"
+    remote = _server_named(g, args) if args else None  # `--server build-3`, `-s https://ci.example.com`
     for k, w in enumerate(words[:g.max_position]):
         if w.lower() in g.read_words:
             return "read"  # `help delete`, `describe ...`
@@ -1284,22 +1382,32 @@ def _generic_words(a, cmd, words, rule, env=None, label=None, model=None, ident=
         on_machine = any(g.machine(x) for x in words[:k]) or \
             (k == 0 and len(words) > 1 and words[1].isdigit() and w.lower() != "down") or \
             (_CAMEL_WORD.match(w) and any(g.machine(p.lower()) for p in _CAMEL_PART.findall(w)[1:]))
-            # (an API action naming its machine: `StopInstances`, `RebootDBInstance`)
+            # (an API action naming its machine: `StopInstances`, `RebootDBInstance`); or a server an option names
+        server = remote if not on_machine else None
+        on_machine = on_machine or bool(server)
         if not kind and w.lower() in g.machine_reset_verbs and on_machine and "reset" in kinds and \
                 not (k and words[k - 1].lower() in g.local_groups):
             kind = "reset"  # `qm reset 100`, `wp db reset`: a machine's or a database's state reset
+        if not kind and w.lower() in g.store_verbs and (g.store(words[k - 1]) if k else g.store(cmd.name)):
+            # `ykman fido reset`, `secret-tool clear k v`, `tool sql flush`: a store of credentials or data emptied
+            kind = "reset" if w.lower() in g.kinds["reset"][1] else "delete"
+            kind = kind if kind in kinds else None
         if kind == "stop" and not root and not on_machine:
             continue  # a user's own `caddy stop`, `pm2 stop app`: a process of theirs
         if kind == "reset" and w.lower() == "uninstall" and any(not x.startswith("-") for x in after) and not root:
             return "read"  # `pecl uninstall pkg`: a package of the user's; as root it is the system's
         if kind:
             what = " ".join(_show(x) for x in words[:k])
-            target = " ".join(_show(x) for x in words[k + 1:k + 3]) or ident or ""
+            shown_ops = words[k + 1:k + 3]
+            # a device named further on is what the verb acts on (`eraseDisk JHFS+ Untitled disk2`)
+            shown_ops += [x for x in words[k + 3:] if _DEVICE.match(x)][:1]
+            target = " ".join(_show(x) for x in shown_ops) or ident or ""
             shown = " ".join(x for x in (label or cmd.name, what, target) if x)
             emit(a, cmd, rule if kind == "delete" else KINDS[kind], target=shown, effect=w.lower(),
                  note=f"judged by its verb '{w}'" +
                       (" (short for '" + "', '".join(full.split("|")) + "')" if full else "") +
-                      f", which says it {_WHAT[kind]} (" +
+                      f", which says it {_WHAT[kind]}" + (f" the server it names ({_show(server)})" if server and
+                                                          kind != "delete" else "") + " (" +
                       (f"no entry of {label}'s knowledge file names it" if label else
                        f"Interlock has no knowledge file for {cmd.name}") + ")",
                  env=env)
@@ -1413,6 +1521,14 @@ class Root:
                 continue
             if k + 1 < len(args):
                 nxt = args[k + 1]
+                # (only as the command's first option, its mode: after others it is one more modifier, `arpspoof
+                # -i wlan0 -r -t host`)
+                named = not any(y.startswith("-") for y in args[:k]) and self.named_by_next_option(args[k + 1:])
+                if named:
+                    return x, named  # `semanage port -d -p udp 11940`: the letter is a flag, the next option names
+                if re.fullmatch(r"\d+", nxt) and any(y.startswith("/dev/") for y in args[k + 2:]):
+                    # `sgdisk -d 1 /dev/sdX`: a numbered part of the device the command names
+                    return x, f"{nxt} of {next(y for y in args[k + 2:] if y.startswith('/dev/'))}"
                 if nxt.startswith("-") or (_NOT_A_NAME.match(nxt) and nxt.strip(U)) or (U in nxt and "/" in nxt):
                     continue  # `-d /path/to/dir`, `-d 5`, `-d example.com`, `-x y`: a setting, or a flag
                 return x, nxt  # (a value only known when it runs, `-x "$1"`, is a name as well as any)
@@ -1421,6 +1537,17 @@ class Root:
             if named:
                 return x, named[-1]
         return None
+
+    @staticmethod
+    def named_by_next_option(rest):
+        """A delete letter standing as a flag (`-d -k kernel_version`, `-d -p udp 11940`): the next option and its
+        value when the value is a name (not a path, a number or an address), else None.  Not a dry run's `-n`
+        (`eclean -d -n packages` rehearses)."""
+        if len(rest) < 2 or not re.fullmatch(r"-[A-Za-z]", rest[0]) or rest[0] == "-n" or rest[1].startswith("-"):
+            return None
+        if _NOT_A_NAME.match(rest[1]) or U in rest[1]:
+            return None
+        return f"{rest[0]} {rest[1]}"
 
     def creates(self, name):
         """A program whose name says it adds or creates (`useradd`, `lxc-create`): its -r/-d set what it makes."""
