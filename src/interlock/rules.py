@@ -120,6 +120,9 @@ _CATALOGUE = [
         "cat /dev/null > .envrc"],
        ["echo 'export X=1' >> ~/.bashrc", ": > build.log", "truncate -s0 app.log", "cp /dev/null out.txt",
         "echo '' > notes.txt", "cat ~/.bashrc"]),
+    _R("fs.overwrite-credentials", "catastrophic",
+       "Overwrites or empties a credential store outside the workspace that holds credentials now (cloud keys, "
+       "tokens): they are lost as surely as by deleting them, and what they opened is locked out.", [], []),
     _R("fs.overwrite-key", "catastrophic",
        "Overwrites a private key outside the workspace: the key is lost as surely as by deleting it, and what "
        "it opened is locked out.",
@@ -719,6 +722,12 @@ _CATALOGUE = [
        "machine or database.",
        ["@MCP cloud/stop_instance", "@MCP render/suspend_service", "@MCP fly/scaleToZero"],
        ["@MCP obs/stop_recording", "@MCP media/pause_video", "@MCP cloud/list_instances"]),
+    _R("mcp.irreversible-tool", "destructive", "An MCP call that refunds, cancels, revokes or voids something for a "
+       "customer or a user: the agent cannot take it back.",
+       ["@MCP stripe/create_refund", "@MCP billing/cancelSubscription", "@MCP shop/orders_cancel"],
+       ["@MCP stripe/list_refunds", "@MCP stripe/create_payment_link", "@MCP docs/get_cancellation_policy"]),
+    _R("mcp.makes-public", "catastrophic", "An MCP call that makes something private public (a repository, a file, "
+       "a project's data): once anyone has read or cloned it, it cannot be taken back.", [], []),
     _R("mcp.destructive-hint", "destructive", "The MCP server marks this tool destructive (its destructiveHint "
        "annotation).", ["@MCP rentals/archive_bookings !destructiveHint"],
        ["@MCP rentals/archive_bookings", "@MCP rentals/list_bookings !destructiveHint !readOnlyHint"]),
