@@ -284,11 +284,11 @@ def _outside(action, ctx, place, target):
     if P.is_access_file(path, pctx.home):
         return [_finding("sys.grant-access", action, target, "write")]
     from .shell.programs import _is_dotconfig
-    from .secrets import holds_private_key
+    from .secrets import holds_credentials, holds_private_key
 
     if whole and pctx.exists(path) and holds_private_key(path):
         return [_finding("fs.overwrite-key", action, target, "overwrite")]  # the key is lost, as by `rm` (refused)
-    if whole and pctx.exists(path) and _holds_credentials(path, pctx.home):
+    if whole and pctx.exists(path) and holds_credentials(path, pctx.home):
         # ~/.aws/credentials, ~/.netrc, a token file: what it holds is lost, as by `rm` (refused)
         return [_finding("fs.overwrite-credentials", action, target, "overwrite")]
     if whole and _is_dotconfig(path, pctx.home) and pctx.exists(path):
@@ -309,16 +309,6 @@ def _outside(action, ctx, place, target):
         f.note = f"creates {P.display(parent, pctx)}/ under {P.display(up, pctx)}"
         return [f]
     return []
-
-
-def _holds_credentials(path, home):
-    """A credential store by its place (knowledge/secret_paths.toml) that holds a literal credential now."""
-    from .secrets import file_tokens, is_secret_path
-
-    try:
-        return is_secret_path(path, home) and bool(file_tokens(path))
-    except Exception:  # noqa: BLE001 - could not tell: the overwrite stays asked (fs.overwrite-config)
-        return False
 
 
 def _runs_later(path, pctx, text=None):
