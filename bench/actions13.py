@@ -21,46 +21,18 @@ Only the tune half's misses are ever written out; the held-out half is reported 
 
 from __future__ import annotations
 
-import argparse
-import re
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-import actions12 as A  # noqa: E402  (payloads of the six agents, the real hooks, the scoring and tables)
-import round9  # noqa: E402
+import actions12  # noqa: E402  (payloads of the six agents, the real hooks, the scoring and tables)
 
 CASES = HERE / "chain" / "actions13" / "cases.jsonl"
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--jobs", type=int, default=1)
-    ap.add_argument("--part", choices=("tune", "heldout", "all"), default="all")
-    ap.add_argument("--only", default="", help="regex over category: run those cases only")
-    ap.add_argument("--ids", default="", help="comma-separated case ids: run those only (tune half)")
-    args = ap.parse_args(argv)
-    cases = A.load(CASES)
-    if args.part != "all":
-        cases = [c for c in cases if c["part"] == args.part]
-    if args.only:
-        cases = [c for c in cases if re.search(args.only, c["category"])]
-    if args.ids:
-        cases = [c for c in cases if c["id"] in args.ids.split(",") and c["part"] == "tune"]
-    t0 = time.perf_counter()
-    results = round9.run_all(cases, args.jobs, runner=A.run_case, prefix="interlock-a13-")
-    summary, details = A.render(cases, results)
-    summary = summary.replace("bench/chain/actions12", "bench/chain/actions13", 1)
-    details = details.replace("# Agent actions:", "# Agent actions, round 13:", 1)
-    summary += f"\n{len(cases)} cases in {time.perf_counter() - t0:.0f} s.\n"
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "actions13.md").write_text(summary, encoding="utf-8")
-    (args.out / "actions13-tune-details.md").write_text(details, encoding="utf-8")
-    print(summary.split("\n### Per class")[0])
-    return 0
+    return actions12.main(argv, corpus=CASES, name="actions13", doc=__doc__)
 
 
 if __name__ == "__main__":
