@@ -92,10 +92,10 @@ def _row(cases, results, idx):
             sum(last[i] == "allow" for i in cc))
 
 
-def render(cases, results) -> tuple[str, str]:
+def render(cases, results, corpus="bench/chain/actions12") -> tuple[str, str]:
     head = ("| ordinary passed | ordinary hard-denied | risky asked or denied | catastrophic+credential denied "
             "| … allowed |")
-    lines = ["## Agent actions (bench/chain/actions12)", "", "| half | cases " + head,
+    lines = [f"## Agent actions ({corpus})", "", "| half | cases " + head,
              "|---|---:|---:|---:|---:|---:|---:|"]
     for part in PARTS:
         idx = [i for i, c in enumerate(cases) if c["part"] == part]
@@ -130,15 +130,15 @@ def render(cases, results) -> tuple[str, str]:
     return "\n".join(lines) + "\n", "\n".join(det) + "\n"
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def main(argv=None, corpus: Path = CASES, name: str = "actions12", doc: str = __doc__) -> int:
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--part", choices=("tune", "heldout", "all"), default="all")
     ap.add_argument("--only", default="", help="regex over category: run those cases only")
     ap.add_argument("--ids", default="", help="comma-separated case ids: run those only (tune half)")
     args = ap.parse_args(argv)
-    cases = load()
+    cases = load(corpus)
     if args.part != "all":
         cases = [c for c in cases if c["part"] == args.part]
     if args.only:
@@ -146,13 +146,13 @@ def main(argv=None) -> int:
     if args.ids:
         cases = [c for c in cases if c["id"] in args.ids.split(",") and c["part"] == "tune"]
     t0 = time.perf_counter()
-    results = round9.run_all(cases, args.jobs, runner=run_case, prefix="interlock-a12-")
-    summary, details = render(cases, results)
+    results = round9.run_all(cases, args.jobs, runner=run_case, prefix=f"interlock-{name}-")
+    summary, details = render(cases, results, corpus=str(corpus.parent.relative_to(HERE.parent)))
     summary += f"\n{len(cases)} cases in {time.perf_counter() - t0:.0f} s.\n"
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "actions12.md").write_text(summary, encoding="utf-8")
-    (args.out / "actions12-tune-details.md").write_text(details, encoding="utf-8")
-    print(summary)
+    (args.out / f"{name}.md").write_text(summary, encoding="utf-8")
+    (args.out / f"{name}-tune-details.md").write_text(details, encoding="utf-8")
+    print(summary.split("\n### Per class")[0])
     return 0
 
 

@@ -65,6 +65,10 @@ def judge(server, tool, args, tmp_path):
 ])
 def test_unknown_servers_tools_are_asked_by_what_their_name_says(server, tool, rule, tmp_path):
     d = judge(server, tool, {"id": "x"}, tmp_path)
+    if tool in ("deleteProject", "clearDatabase", "empty_bucket"):
+        # a container of the service's data named last (mcp_tools.toml containers): refused on any server
+        assert d.decision == "deny" and {rule, "mcp.cloud-catastrophic"} <= set(d.rules), (tool, d.rules)
+        return
     assert d.decision == "ask" and rule in d.rules, (tool, d.rules)
 
 

@@ -27,8 +27,21 @@ def test_every_rule_has_evidence():
         assert rule.why.endswith("."), rule.id
 
 
+_FAKE = {"{GHP}": "gh" + "p_" + "Q7w8E9r0T1y2U3i4O5p6A7s8D9f0G1h2J3k4"}  # a token-shaped value, never a real one
+
+
 def _action(example, workspace, home):
     ex = example.replace("/work/proj", workspace).replace("/home/dev", home)
+    if ex.startswith("@file "):  # `@file PATH=TEXT; EXAMPLE`: the machine holds that file first
+        import os
+
+        spec, ex = ex[6:].split("; ", 1)
+        path, text = spec.split("=", 1)
+        for k, v in _FAKE.items():
+            text = text.replace(k, v)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text.replace("\\n", "\n"))
     if ex.startswith("@Read "):
         return Action(FILE_READ, {"path": ex[6:]}, cwd=workspace, tool="Read")
     if ex.startswith(("@Grep ", "@Glob ")):  # @Grep PATH PATTERN: Claude Code's search tools
@@ -46,9 +59,12 @@ def _action(example, workspace, home):
             payload["content"] = content
         return Action(FILE_WRITE, payload, cwd=workspace, tool=tool)
     if ex.startswith("@MCP "):
+        import json
+
         server, tool = ex[5:].split("/", 1)
+        tool, _, args = tool.partition(" {")  # `@MCP srv/tool {"k": "v"}`: the call's arguments
         tool, *hints = tool.split(" !")  # "!destructiveHint": the annotation the MCP gateway passes on
-        payload = {"server": server, "tool": tool, "arguments": {}}
+        payload = {"server": server, "tool": tool, "arguments": json.loads("{" + args) if args else {}}
         if hints:
             payload["annotations"] = {h: True for h in hints}
         return Action(MCP_CALL, payload, cwd=workspace)

@@ -120,6 +120,14 @@ _CATALOGUE = [
         "cat /dev/null > .envrc"],
        ["echo 'export X=1' >> ~/.bashrc", ": > build.log", "truncate -s0 app.log", "cp /dev/null out.txt",
         "echo '' > notes.txt", "cat ~/.bashrc"]),
+    _R("fs.overwrite-credentials", "catastrophic",
+       "Overwrites or empties a credential store outside the workspace that holds credentials now (cloud keys, "
+       "tokens): they are lost as surely as by deleting them, and what they opened is locked out.",
+       ["@file /home/dev/.netrc=machine github.com password {GHP}\\n; @Write /home/dev/.netrc ",
+        "@file /home/dev/.git-credentials=https://x:{GHP}@github.com\\n; echo > ~/.git-credentials"],
+       ["@file /home/dev/.aws/config=[default]\\nregion = eu-west-1\\n; @Write /home/dev/.aws/config [default]",
+        "@file /home/dev/.netrc=machine github.com password {GHP}\\n; echo x >> ~/.netrc",
+        "@file /home/dev/notes.txt=see {GHP}\\n; @Write /home/dev/notes.txt x"]),
     _R("fs.overwrite-key", "catastrophic",
        "Overwrites a private key outside the workspace: the key is lost as surely as by deleting it, and what "
        "it opened is locked out.",
@@ -724,6 +732,15 @@ _CATALOGUE = [
        "machine or database.",
        ["@MCP cloud/stop_instance", "@MCP render/suspend_service", "@MCP fly/scaleToZero"],
        ["@MCP obs/stop_recording", "@MCP media/pause_video", "@MCP cloud/list_instances"]),
+    _R("mcp.irreversible-tool", "destructive", "An MCP call that refunds, cancels, revokes or voids something for a "
+       "customer or a user: the agent cannot take it back.",
+       ["@MCP stripe/create_refund", "@MCP billing/cancelSubscription", "@MCP shop/orders_cancel"],
+       ["@MCP stripe/list_refunds", "@MCP stripe/create_payment_link", "@MCP docs/get_cancellation_policy"]),
+    _R("mcp.makes-public", "catastrophic", "An MCP call that makes something private public (a repository, a file, "
+       "a project's data): once anyone has read or cloned it, it cannot be taken back.",
+       ['@MCP github/update_repository {"repo": "x", "private": false}',
+        '@MCP drive/share_file {"fileId": "1", "type": "anyone", "role": "reader"}'],
+       ['@MCP github/update_repository {"repo": "x", "private": true}', '@MCP github/get_repository {"private": false}']),
     _R("mcp.destructive-hint", "destructive", "The MCP server marks this tool destructive (its destructiveHint "
        "annotation).", ["@MCP rentals/archive_bookings !destructiveHint"],
        ["@MCP rentals/archive_bookings", "@MCP rentals/list_bookings !destructiveHint !readOnlyHint"]),

@@ -409,6 +409,12 @@ RULES = [
         "gh api graphql -f query='mutation { deleteIssue(input: {issueId: \"x\"}) { clientMutationId } }'"],
        ["gh release create v1.0", "gh release list", "gh issue list", "gh pr create --fill", "gh pr checks",
         "gh api graphql -f query='query { viewer { login } }'"]),
+    _R("infra.secret-overwrite", "destructive",
+       "Sets a CI secret or variable of a repository, environment or organization: the value it replaces cannot "
+       "be read back (lost), and every workflow that uses it runs with the new one.",
+       ["gh secret set PROD_DB_URL --body x", "gh secret set NPM_TOKEN --org acme < /tmp/t", "gh variable set TARGET -b prod",
+        "glab variable set TOKEN x", "glab variable delete TOKEN"],
+       ["gh secret list", "gh variable list", "gh variable get TARGET", "glab variable list"]),
     # --- disks and volumes on this machine ------------------------------------------------------------------
     _R("infra.disk-destroy", "catastrophic",
        "Destroys a logical volume, volume group, ZFS pool or dataset, or encrypted container, or discards a whole device.",
@@ -487,7 +493,7 @@ RULES = [
 #: Rules whose target is this machine or a code host, not a deployment environment: no weighting.
 NOT_IN_AN_ENVIRONMENT = frozenset({
     "infra.disk-destroy", "infra.net-down", "infra.launchd-unload", "infra.brew-uninstall-force",
-    "infra.container-mount-destroy", "infra.github-delete", "infra.github-repo-delete",
+    "infra.container-mount-destroy", "infra.github-delete", "infra.github-repo-delete", "infra.secret-overwrite",
     "agent.approvals-off", "agent.config-change",  # this machine's coding agents: no deployment environment
     "publish.release",  # a public registry: not a deployment environment of the project's
     "publish.other-repo",  # an issue on GitHub: no deployment environment either

@@ -35,15 +35,20 @@ class Entry:
 REGISTRY = {e.name: e for e in (
     Entry("claude-code", "claude_code", (".claude/settings.json", ".claude/settings.local.json"),
           mcp=(".mcp.json", ".claude.json")),
-    Entry("cursor", "cursor", (".cursor/hooks.json",), mcp=(".cursor/mcp.json", ".cursor/mcp.json")),
+    # (cli.json / cli-config.json: the Cursor CLI's permissions — what it runs without asking)
+    Entry("cursor", "cursor", (".cursor/hooks.json", ".cursor/cli.json", ".cursor/cli-config.json"), mcp=(".cursor/mcp.json", ".cursor/mcp.json")),
     Entry("codex", "codex", (".codex/hooks.json", ".codex/config.toml", ".codex/rules/interlock.rules"),
           mcp=(".codex/config.toml", ".codex/config.toml")),
     # (the policy file is init's backstop: deny rules Gemini CLI applies itself, a second layer)
     Entry("gemini", "gemini", (".gemini/settings.json", ".gemini/policies/interlock.toml"),
           mcp=(".gemini/settings.json", ".gemini/settings.json")),
-    Entry("copilot", "copilot", (".github/hooks/interlock.json", ".copilot/hooks/interlock.json")),
+    # (config.json: Copilot CLI's trusted folders and allowed URLs — where it acts without asking)
+    Entry("copilot", "copilot", (".github/hooks/interlock.json", ".copilot/hooks/interlock.json", ".copilot/config.json")),
     # .vscode/settings.json is protected under the home only (selfprotect): a project's is ordinary work
-    Entry("vscode", "vscode", (".vscode/settings.json", ".github/hooks/interlock-vscode.json")),
+    # (and the user settings, where chat.tools.global.autoApprove turns every tool's confirmation off)
+    Entry("vscode", "vscode", (".vscode/settings.json", ".github/hooks/interlock-vscode.json",
+                               ".config/Code/User/settings.json", "Library/Application Support/Code/User/settings.json",
+                               ".config/Code - Insiders/User/settings.json")),
     Entry("windsurf", "windsurf", (".windsurf/hooks.json", ".codeium/windsurf/hooks.json")),
 )}
 

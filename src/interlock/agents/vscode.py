@@ -32,7 +32,10 @@ from . import claude_code as _claude
 
 SHELL_TOOLS = frozenset({"run_in_terminal", "runTerminalCommand", "runInTerminal", "run_in_terminal_command",
                          "bash", "powershell"})
-READ_TOOLS = frozenset({"read_file", "readFile", "view", "read_notebook_cell_output"})
+READ_TOOLS = frozenset({"read_file", "readFile", "view", "read_notebook_cell_output", "copilot_getNotebookSummary",
+                        "getNotebookSummary"})
+# Tools that run a notebook's cell: judged as the code of that cell, read from the notebook on disk
+RUN_CELL_TOOLS = frozenset({"run_notebook_cell", "runNotebookCell", "runCell"})
 WRITE_TOOLS = frozenset({"create_file", "createFile", "replace_string_in_file", "multi_replace_string_in_file",
                          "insert_edit_into_file", "edit_file", "editFiles", "edit_notebook_file", "create_new_jupyter_notebook",
                          "create", "edit", "write"})
@@ -48,7 +51,7 @@ PASS_TOOLS = frozenset({
     "terminal_selection", "terminalLastCommand", "terminalSelection", "create_directory", "runSubagent",
     "task", "ask_user", "report_intent", "get_project_setup_info", "get_search_view_results", "selection",
 })
-KNOWN = SHELL_TOOLS | READ_TOOLS | WRITE_TOOLS | DELETE_TOOLS | SEARCH_TOOLS | FETCH_TOOLS | PASS_TOOLS
+KNOWN = RUN_CELL_TOOLS | SHELL_TOOLS | READ_TOOLS | WRITE_TOOLS | DELETE_TOOLS | SEARCH_TOOLS | FETCH_TOOLS | PASS_TOOLS
 
 
 class UnknownTool(Exception):
@@ -57,6 +60,51 @@ class UnknownTool(Exception):
 
 def _abs(path, cwd):
     return path if path.startswith("/") else os.path.join(cwd, path)
+
+
+def _abs_glob(pat, env):
+    """(directory, rest of the glob) of an include pattern that names an absolute or home path
+    (`/home/u/.aws/**` → (/home/u/.aws, **)), else None."""
+    if not isinstance(pat, str) or not pat.startswith(("/", "~/")):
+        return None
+    if pat.startswith("~/"):
+        pat = (env.get("HOME") or os.path.expanduser("~")).rstrip("/") + pat[1:]
+    parts = pat.split("/")
+    fixed = []
+    for i, part in enumerate(parts):
+        if any(c in part for c in "*?[{"):
+            return "/".join(fixed) or "/", "/".join(parts[i:])
+        fixed.append(part)
+    return "/".join(fixed) or "/", ""
+
+
+def _cell_command(ti, cwd, env):
+    """The shell command a notebook cell amounts to (its `!` lines, `%%bash` body, and its Python as
+    `python3 -c`), read from the notebook on disk: the cell named by cellId (its id, or its index), else every
+    code cell.  A notebook that cannot be read is an UnknownTool (asked): its code is not known."""
+    import shlex
+
+    from ..analysis.notebooks import notebook_code
+
+    path = _str(ti.get("filePath")) or _str(ti.get("notebookPath")) or _str(ti.get("path"))
+    if not path:
+        raise BadPayload("run_notebook_cell: no notebook path in tool_input")
+    try:
+        with open(_abs(path, cwd), encoding="utf-8") as f:
+            nb = json.loads(f.read(4 << 20))
+        cells = [c for c in nb.get("cells", []) if isinstance(c, dict) and c.get("cell_type", "code") == "code"]
+    except (OSError, ValueError, AttributeError) as e:
+        raise UnknownTool(f"the notebook {path!r} whose cell would run could not be read ({type(e).__name__}): "
+                          "its code is not known; approve it only if you know what it does") from None
+    want = ti.get("cellId") if ti.get("cellId") is not None else ti.get("cell_id")
+    chosen = [c for c in cells if want is not None and str(want) in (str(c.get("id")), str((c.get("metadata") or {}).get("id")))]
+    if not chosen and isinstance(want, int) and 0 <= want < len(cells):
+        chosen = [cells[want]]
+    chosen = chosen or cells
+    src = "\n\n".join("".join(c.get("source")) if isinstance(c.get("source"), list) else str(c.get("source") or "")
+                       for c in chosen)
+    shell, py = notebook_code(src)
+    return "\n".join(shell[:64] + ([f"python3 -c {shlex.quote(py)}"] if py.strip() else [])) or "true"
 
 
 def parse(payload: dict, env) -> Event:
@@ -107,6 +155,19 @@ def parse_tool(tool: str, payload: dict, env) -> Event:
         if not urls:
             raise BadPayload(f"{tool}: no url in tool_input")
         return Event(Action(HTTP, {"method": "GET", "url": urls[0][:4000], "urls": [u[:4000] for u in urls[:20]]},
+                            **common), name)
+    if tool in RUN_CELL_TOOLS:
+        return Event(Action(SHELL, {"command": _cell_command(ti, cwd, env)}, **common), name)
+    if tool in SEARCH_TOOLS and _abs_glob(ti.get("includePattern"), env):
+        # `includePattern: "/home/u/.aws/**"`: a search of that tree, not of the workspace
+        base, pat = _abs_glob(ti.get("includePattern"), env)
+        search = {"base": base}
+        q = _str(ti.get("query"))
+        if q and tool in ("grep_search", "textSearch", "grep"):
+            search.update(pattern=q, flavor="rust" if ti.get("isRegexp") else "fixed")
+        elif pat:
+            search.update(glob=pat)
+        return Event(Action(FILE_READ, {"path": base.rstrip("/") + ("/" + pat if pat else ""), "search": search},
                             **common), name)
     if tool in SEARCH_TOOLS:
         pat = _str(ti.get("includePattern")) or _str(ti.get("query") if tool in ("file_search", "fileSearch",

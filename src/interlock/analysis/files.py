@@ -284,10 +284,13 @@ def _outside(action, ctx, place, target):
     if P.is_access_file(path, pctx.home):
         return [_finding("sys.grant-access", action, target, "write")]
     from .shell.programs import _is_dotconfig
-    from .secrets import holds_private_key
+    from .secrets import holds_credentials, holds_private_key
 
     if whole and pctx.exists(path) and holds_private_key(path):
         return [_finding("fs.overwrite-key", action, target, "overwrite")]  # the key is lost, as by `rm` (refused)
+    if whole and pctx.exists(path) and holds_credentials(path, pctx.home):
+        # ~/.aws/credentials, ~/.netrc, a token file: what it holds is lost, as by `rm` (refused)
+        return [_finding("fs.overwrite-credentials", action, target, "overwrite")]
     if whole and _is_dotconfig(path, pctx.home) and pctx.exists(path):
         return [_finding("fs.overwrite-config", action, target, "overwrite")]
     parent = path.rsplit("/", 1)[0]
@@ -351,40 +354,7 @@ def _planted(action, ctx, path, text):
         return [f]
 
 
-_NB_SHELL_MAGICS = ("%%bash", "%%sh", "%%script bash", "%%script sh", "%%shell")
-
-
-def notebook_code(text: str) -> tuple[list[str], str]:
-    """(shell command lines, Python source) of what a notebook cell — or a whole .ipynb written at once — runs:
-    `!cmd` lines and `%%bash` cells are shell, `%pip`/`%conda` are their programs, other `%` magics are
-    dropped, the rest is Python."""
-    sources = [text]
-    if text.lstrip().startswith("{"):
-        import json
-
-        try:
-            nb = json.loads(text)
-            sources = ["".join(c.get("source")) if isinstance(c.get("source"), list) else str(c.get("source") or "")
-                       for c in nb.get("cells", []) if isinstance(c, dict) and c.get("cell_type", "code") == "code"]
-        except (ValueError, AttributeError, TypeError):
-            sources = [text]
-    shell, py = [], []
-    for src in sources[:200]:
-        lines = src.split("\n")
-        if lines and lines[0].strip().startswith(_NB_SHELL_MAGICS):
-            shell.append("\n".join(lines[1:]))
-            continue
-        for line in lines:
-            st = line.strip()
-            if st.startswith("!"):
-                shell.append(st[1:])
-            elif st.startswith(("%pip ", "%conda ")):
-                shell.append(st[1:])
-            elif st.startswith("%"):
-                continue
-            else:
-                py.append(line)
-    return shell, "\n".join(py)
+from .notebooks import notebook_code  # noqa: E402  (what a notebook cell runs: shared with the VS Code adapter)
 
 
 def _notebook(action, ctx, path, text):

@@ -177,6 +177,11 @@ class _Names:
         self.force_objects = frozenset(raw.get("force_objects", []))
         self.force_examples = raw.get("force_examples", [])
         self.known = {(k["server"], k["tool"]): k for k in raw.get("known", [])}
+        self.irreversible = frozenset(raw.get("irreversible_verbs", []))
+        self.irreversible_args = [(str(k).lower(), v, e) for k, v, e in raw.get("irreversible_args", [])]
+        self.irreversible_examples = raw.get("irreversible_examples", [])
+        self.containers = frozenset(raw.get("containers", []))
+        self.container_examples = raw.get("container_examples", [])
 
 
 def tool_names():
@@ -256,6 +261,45 @@ def _scaled_to_zero(tool, args) -> bool:
     return zero_argument(args) is not None
 
 
+def _arg_matches(v, want) -> bool:
+    if isinstance(want, bool) or isinstance(v, bool):
+        return v is want
+    if want == "*":
+        return v not in (None, "", 0, False)
+    return isinstance(v, str) and v.strip().lower().replace(" ", "") in str(want).lower().split("|")
+
+
+def irreversible_effect(tool: str, args) -> str:
+    """"irreversible" (a refund, a cancellation, a revocation), "public" (what was private made anyone's) or ""
+    — by the tool's words and its arguments (mcp_tools.toml irreversible_verbs, irreversible_args).  A tool
+    whose first word reads (`list_refunds`, `get_repository`) is a read whatever its arguments."""
+    n = tool_names()
+    words = tool_words(tool)
+    if not words or words[0] in n.read_words:
+        return ""
+    worst = ""
+    if isinstance(args, dict):
+        for k, v in args.items():
+            for key, want, effect in n.irreversible_args:
+                if str(k).lower() == key and _arg_matches(v, want):
+                    if effect == "public":
+                        return "public"
+                    worst = effect
+    if any(w in n.irreversible for w in words):
+        worst = "irreversible"
+    return worst
+
+
+def deletes_container(tool: str) -> str:
+    """The container (project, team, organization, repository…: mcp_tools.toml containers) a tool whose name
+    deletes names last — `jira_delete_project` → project — or ""."""
+    n = tool_names()
+    words = tool_words(tool)
+    if len(words) < 2 or words[0] in n.read_words or words[-1] not in n.containers:
+        return ""
+    return words[-1] if tool_effect(tool) == "delete" else ""
+
+
 def call_effect(server: str, tool: str, args) -> str:
     """What a call says it does, by its tool's name (tool_effect) and its arguments: a known server's tool
     whose name misleads (mcp_tools.toml [[known]]), a `force` argument on a tool over refs or pushes."""
@@ -289,12 +333,26 @@ def analyze(action, ctx):
         # to zero (the one reader of capacities: analysis/shell/capacity.py)
         out.append(Finding("mcp.outage-tool", "destructive", "stop", f"{server}/{tool}", f"mcp {server}/{tool}",
                            "An MCP tool whose arguments scale a service to zero: it stops serving."))
+    irrev = irreversible_effect(tool, action.payload.get("arguments"))
+    if irrev == "public":
+        out.append(Finding("mcp.makes-public", "catastrophic", "share", f"{server}/{tool}", f"mcp {server}/{tool}",
+                           "An MCP call that makes something private public (a repository, a file, a project's "
+                           "data): once anyone has read or cloned it, it cannot be taken back."))
+    elif irrev:
+        out.append(Finding("mcp.irreversible-tool", "destructive", "unknown", f"{server}/{tool}",
+                           f"mcp {server}/{tool}", "An MCP call that refunds, cancels, revokes or voids something for "
+                           "a customer or a user: the agent cannot take it back."))
     try:  # cloud providers' tools (volumes, projects, GraphQL/HTTP in arguments): analysis/mcp_cloud.py
         from . import mcp_cloud
     except ImportError:
         mcp_cloud = None
     if mcp_cloud is not None:
         out.extend(mcp_cloud.analyze(action, ctx))
+    box = deletes_container(tool)
+    if box and not any(f.rule == "mcp.cloud-catastrophic" for f in out):  # any server, not only a cloud's
+        out.append(Finding("mcp.cloud-catastrophic", "catastrophic", "delete", f"{server}/{tool}",
+                           f"mcp {server}/{tool}", f"The MCP tool {server}/{tool} deletes a {box.rstrip('s')}, "
+                           "and with it everything it holds."))
     args = action.payload.get("arguments")
     roles = action.payload.get("roles") if isinstance(action.payload.get("roles"), dict) else {}
     judged = False  # the arguments carried a statement or command that was judged on its own

@@ -227,6 +227,15 @@ def holds_private_key(path: str) -> bool:
         return False
 
 
+def holds_credentials(path: str, home: str) -> bool:
+    """A credential store by its place (knowledge/secret_paths.toml: ~/.aws/credentials, ~/.netrc…) that holds a
+    literal credential now: overwriting or emptying it loses them as surely as deleting it."""
+    try:
+        return is_secret_path(path, home) and bool(file_tokens(path))
+    except Exception:  # noqa: BLE001 - could not tell: the overwrite stays asked (fs.overwrite-config)
+        return False
+
+
 def git_ignored(path: str) -> bool:
     """``path`` is a file git ignores (`git check-ignore`, none of the repository's commands run).  Any doubt —
     no repository, git failing or slow — is no: the file counts as one a search reads."""

@@ -12,6 +12,7 @@ import re
 from fnmatch import fnmatchcase
 
 _places = None
+_formats = None
 _EXEC = re.compile(r"^\s*(ExecStart|ExecStartPre|ExecStartPost|ExecStop|ExecStopPost|ExecReload|ExecCondition)"
                    r"\s*=\s*(.*)$")
 _DESKTOP_EXEC = re.compile(r"^\s*(?:Exec|TryExec)\s*=\s*(.*)$")
@@ -27,6 +28,32 @@ def places():
         raw = load("startup.toml")
         _places = [(p["name"], p["format"], tuple(p["globs"]), p) for p in raw.get("place", [])]
     return _places
+
+
+def formats():
+    """{format name: [compiled line patterns]} of startup.toml's [[format]] tables, read once."""
+    global _formats
+    if _formats is None:
+        from ..knowledge import load
+
+        _formats = {f["name"]: [re.compile(p) for p in f.get("commands", [])] for f in load("startup.toml").get("format", [])}
+    return _formats
+
+
+def _pattern_commands(patterns, text):
+    out = []
+    for no, line in enumerate(text.split("\n")[:5000]):
+        for rx in patterns:
+            for m in rx.finditer(line):
+                got = next((g for g in m.groups() if g), None)
+                if got and got.strip():
+                    out.append((no, got.strip()))
+    return out
+
+
+def keeps_refused_only(name: str) -> bool:
+    """The place named ``name`` keeps only refused findings of the commands it runs (startup.toml keeps)."""
+    return any(n == name and raw.get("keeps") == "refused" for n, _, _, raw in places())
 
 
 def _expand(glob, home):
@@ -86,6 +113,10 @@ def commands(fmt: str, text: str):
         return _git_commands(text)
     if fmt == "sshconfig":
         return _ssh_commands(text)
+    if fmt in formats():
+        return _pattern_commands(formats()[fmt], text)
+    if fmt == "ci":
+        return _ci_commands(text)
     if fmt == "launchd":
         import plistlib
         import shlex
@@ -104,6 +135,49 @@ def commands(fmt: str, text: str):
             return [(0, shlex.quote(prog))]
         return []
     return None
+
+
+_CI_KEYS = frozenset({"run", "script", "before_script", "after_script", "command", "commands", "inlineScript",
+                      "bash", "sh"})
+_CI_SECRET = re.compile(r"\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+_CI_ALL_SECRETS = re.compile(r"\$\{\{\s*toJSON\(\s*secrets\s*\)\s*\}\}", re.I)
+_CI_EXPR = re.compile(r"\$\{\{.*?\}\}")
+
+
+def _ci_commands(text):
+    """[(0, command)] of a CI pipeline (GitHub Actions `run:`, GitLab `script:`, CircleCI `command:`…), with
+    `${{ secrets.NAME }}` read as `$NAME`, `${{ toJSON(secrets) }}` as `$(printenv)` and any other expression as
+    a plain word.  None when the text is not YAML (not judged as harmless)."""
+    import yaml
+
+    try:
+        doc = yaml.safe_load(text)
+    except Exception:  # noqa: BLE001 - broken YAML: its commands are not known
+        return None
+    out = []
+
+    def walk(node, depth):
+        if depth > 40 or len(out) >= 64:
+            return
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if str(k) in _CI_KEYS:
+                    for line in (v if isinstance(v, list) else [v]):
+                        if isinstance(line, str) and line.strip():
+                            out.append((0, _ci_expr(line)))
+                walk(v, depth + 1)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, depth + 1)
+
+    walk(doc, 0)
+    return out
+
+
+def _ci_expr(line):
+    line = _CI_ALL_SECRETS.sub('"$(printenv)"', line)
+    line = _CI_SECRET.sub(lambda m: "$" + m.group(1), line)
+    return _CI_EXPR.sub("x", line)
 
 
 _SSH_KEY = re.compile(r"^\s*(ProxyCommand|LocalCommand|KnownHostsCommand|Match)\s*(?:=\s*|\s+)(.*)$", re.I)
