@@ -180,7 +180,7 @@ def test_cloud_reads_pass(cmd):
     ("vercel env update DATABASE_URL production", "infra.config-change"),
     ("npx wrangler secret bulk secrets.json", "infra.config-change"),
     ("op document edit 'TLS key' ./key.pem", "infra.config-change"),
-    ("gh secret set DEPLOY_TOKEN --repo acme/shop < token.txt", "infra.config-change"),
+    ("gh secret set DEPLOY_TOKEN --repo acme/shop < token.txt", "infra.secret-overwrite"),  # (settled at the merge: a secret's old value is lost)
     ("kubectl edit configmap web-settings -n prod", "infra.config-change"),
     ("kafka-consumer-groups --bootstrap-server k:9092 --group etl --topic raw --reset-offsets --to-offset 0 --execute",
      "infra.queue-change"),

@@ -1933,7 +1933,7 @@ def gh(a, cmd, scope):
     elif grp == "release" and verb in ("delete", "delete-asset"):
         a.emit("infra.github-delete", cmd, target="release " + " ".join(_show(x) for x in ops[2:]),
                effect="delete", note="--cleanup-tag also deletes the tag" if "--cleanup-tag" in f else None)
-    elif grp in ("secret", "variable") and verb == "set":  # the old value cannot be read back: it is lost
+    elif grp == "secret" and verb == "set":  # the old value cannot be read back: it is lost (a variable's can)
         a.emit("infra.secret-overwrite", cmd, target=f"{grp} " + " ".join(_show(x) for x in ops[2:3]), effect="overwrite")
     elif grp in _GH_DELETE_GROUPS and verb in ("delete", "remove", "rm"):
         a.emit("infra.github-delete", cmd, target=f"{grp} " + " ".join(_show(x) for x in ops[2:]), effect="delete")
