@@ -36,6 +36,7 @@ IN_PROD = {**rules.IN_PROD, **rules_infra.IN_PROD, **rules_db.IN_PROD}
 
 #: Examples beyond the catalogue's, naming an environment, for rules whose own examples name none.
 EXTRA = {
+    "db.migrate": ["RAILS_ENV=production rails db:migrate"],
     "infra.terraform-replace": ["terraform apply -replace=aws_instance.web -var-file=prod.tfvars",
                                 "TF_WORKSPACE=dev terraform apply -replace=aws_instance.web"],
     "infra.terraform-workspace-delete": ["terraform -chdir=envs/prod workspace delete old",

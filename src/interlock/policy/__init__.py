@@ -28,7 +28,7 @@ HTTP_GATEWAY_LISTEN = "127.0.0.1:8788"
 HTTPS_PROXY_LISTEN = "127.0.0.1:8789"
 POSTGRES_GATEWAY_LISTEN = "127.0.0.1:6432"
 # (`non-prod`, `pre-prod`, `not_prod` name what is not production)
-_PROD_NAME = LazyRe(r"(?i)(^|[^a-z])(?<!non-)(?<!non_)(?<!pre-)(?<!pre_)(?<!not-)(?<!not_)(prod|production|prd|live)([^a-z]|$)")
+_PROD_NAME = LazyRe(r"(?i)(^|[^a-z])(?<!non-)(?<!non_)(?<!pre-)(?<!pre_)(?<!not-)(?<!not_)(prod|production|prd)([^a-z]|$)")
 _NONPROD_NAME = LazyRe(r"(?i)(^|[^a-z])(dev|development|staging|stage|stg|test|testing|qa|"
                        r"sandbox|preview|ci|demo|non-?prod|pre-?prod|pre-?production)([^a-z]|$)")
 _NONPROD_CANON = {"development": "dev", "stage": "staging", "stg": "staging", "testing": "test"}
@@ -184,8 +184,8 @@ class Policy:
             return named
         # Without a declaration, a name that says production is production (and one that
         # says staging, dev or test is that).
-        if kind != "url" and _PROD_NAME.search(value):
-            return "prod"
+        if kind != "url" and (_PROD_NAME.search(value) or value.strip().lower() == "live"):
+            return "prod"  # (`live` alone: as a part of a path, `live/dev/vpc`, it is where live infrastructure lies)
         if kind in ("namespace", "cloud_project", "cloud_account", "railway_environment"):
             m = _NONPROD_NAME.search(value)
             if m:
@@ -234,7 +234,7 @@ class Policy:
 
 def is_production(name) -> bool:
     """An environment name that means production (prod, production, prd, live, eu-prod, ...)."""
-    return bool(name) and bool(_PROD_NAME.search(name))
+    return bool(name) and (name.lower() == "live" or bool(_PROD_NAME.search(name)))
 
 
 def _declared(layer, key, value):

@@ -21,8 +21,8 @@ HANDLERS = {}
 
 PROD = frozenset({"prod", "production"})
 #: kubectl verbs that change what a cluster runs (deletes, drains, scaling to zero and restarts have their own rules)
-_KUBE_CHANGES = frozenset({"apply", "create", "replace", "patch", "set", "scale", "run", "expose", "autoscale",
-                           "cordon", "taint", "rollout"})
+_KUBE_CHANGES = frozenset({"apply", "create", "replace", "patch", "set", "run", "expose", "cordon", "taint",
+                           "rollout"})  # (scaling to a count that is not zero, or huge, is capacity: its own rules)
 _re_cache = {}
 
 
@@ -218,7 +218,8 @@ def _tf_environment(a, cmd, scope, fl, rest):
     if wsroot and U not in scope.cwd and scope.cwd.startswith(wsroot + "/"):
         rel.append(("directory " + scope.cwd[len(wsroot) + 1:], scope.cwd[len(wsroot) + 1:]))
     for label, path in rel:
-        for part in reversed([x for x in path.split("/") if x not in ("", ".", "..")][-3:]):
+        # (`live/dev/vpc`: terragrunt's usual root of live infrastructure, not an environment's name)
+        for part in reversed([x for x in path.split("/") if x not in ("", ".", "..") and x.lower() != "live"][-3:]):
             pairs.append((label, part))
     for i, x in enumerate(rest):
         name, eq, val = x.lstrip("-").partition("=")
