@@ -175,8 +175,9 @@ def judge_delete(a, cmd, raw, scope, effect="delete"):
     place = a.place(raw, scope)
     if place.kind not in _STRONGER and P.holds_self(place.path if U not in raw else P.resolve(raw, a._scope_ctx(scope)),
                                                      a.pctx):
+        # (a tree that holds Interlock's files or an agent's settings among others: refused for those, and judged
+        # for what else it deletes too — `rm -rf ~/Library` is the home's Library, not only VS Code's settings)
         a.emit("interlock.self-protect", cmd, target=P.display(place.path, a.pctx), effect=effect)
-        return place
     rule = _DELETE_RULES.get(place.kind)
     if rule == "fs.delete-unresolved" and getattr(a, "generated_words", None) and \
             _source_word(a, cmd, raw) in a.generated_words:
