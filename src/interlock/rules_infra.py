@@ -412,8 +412,8 @@ RULES = [
     _R("infra.secret-overwrite", "destructive",
        "Sets a CI secret or variable of a repository, environment or organization: the value it replaces cannot "
        "be read back (lost), and every workflow that uses it runs with the new one.",
-       ["gh secret set PROD_DB_URL --body x", "gh secret set NPM_TOKEN --org acme < /tmp/t", "gh variable set TARGET -b prod",
-        "glab variable set TOKEN x", "glab variable delete TOKEN"],
+       ["gh secret set PROD_DB_URL --body x", "gh secret set NPM_TOKEN --org acme < /tmp/t",
+        "gh secret set TARGET -b prod --env production", "glab variable set TOKEN x", "glab variable delete TOKEN"],
        ["gh secret list", "gh variable list", "gh variable get TARGET", "glab variable list"]),
     # --- disks and volumes on this machine ------------------------------------------------------------------
     _R("infra.disk-destroy", "catastrophic",
